@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
+import type { CertificateAuthority } from './ca.ts';
+
+// Where distributions keep the system trust store as one PEM file (the list Go uses).
+const SYSTEM_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+];
+
+/** The system's root certificates as PEM, falling back to Node's bundled Mozilla list. */
+export function systemRootsPem(): string {
+  for (const file of SYSTEM_BUNDLES) {
+    try {
+      const pem = fs.readFileSync(file, 'utf8');
+      if (pem.includes('BEGIN CERTIFICATE')) return pem;
+    } catch {
+      // try the next location
+    }
+  }
+  return tls.rootCertificates.join('\n');
+}
+
+/**
+ * Writes <ca dir>/bundle.pem: system roots plus our CA, for clients whose CA variable
+ * replaces the default roots (OpenSSL's SSL_CERT_FILE, requests, curl, git).
+ */
+export function writeTrustBundle(ca: CertificateAuthority): string {
+  const bundlePath = path.join(ca.files.dir, 'bundle.pem');
+  const contents = `${systemRootsPem().trimEnd()}\n${ca.certPem.trimEnd()}\n`;
+  let current = '';
+  try {
+    current = fs.readFileSync(bundlePath, 'utf8');
+  } catch {
+    // not written yet
+  }
+  if (current !== contents) fs.writeFileSync(bundlePath, contents, { mode: 0o644 });
+  return bundlePath;
+}
+
+export function trustInstructions(certPath: string): string {
+  return [
+    'How to trust it system-wide (only needed for apps that wirelog run / wirelog env cannot configure):',
+    '  macOS:',
+    `    sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain "${certPath}"`,
+    '  Debian / Ubuntu:',
+    `    sudo cp "${certPath}" /usr/local/share/ca-certificates/wirelog.crt && sudo update-ca-certificates`,
+    '  Fedora / RHEL:',
+    `    sudo cp "${certPath}" /etc/pki/ca-trust/source/anchors/wirelog.pem && sudo update-ca-trust`,
+    '  Windows (PowerShell as administrator):',
+    `    Import-Certificate -FilePath "${certPath}" -CertStoreLocation Cert:\\LocalMachine\\Root`,
+    'Node apps: NODE_EXTRA_CA_CERTS; Codex: CODEX_CA_CERTIFICATE; Python requests: REQUESTS_CA_BUNDLE (see `wirelog env`).',
+  ].join('\n');
+}

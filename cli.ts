@@ -1,0 +1,67 @@
+// wirelog's command line: one line per mistake, the command's own exit code for `run`.
+import { CaError } from './certs/ca.ts';
+import { DatabaseOpenError } from './db/schema.ts';
+import { UsageError } from './cli/args.ts';
+import { StartError } from './cli/instance.ts';
+import { RUN_HELP, runCommand } from './cli/run.ts';
+import { START_HELP, startCommand } from './cli/start.ts';
+import { CA_HELP, ENV_HELP, EXPORT_HELP, LIST_HELP, caCommand, envCommand, exportCommand, listCommand } from './cli/tools.ts';
+import { VERSION } from './cli/version.ts';
+
+const COMMANDS: Record<string, { help: string; run: (args: string[]) => number | Promise<number> }> = {
+  start: { help: START_HELP, run: startCommand },
+  run: { help: RUN_HELP, run: runCommand },
+  env: { help: ENV_HELP, run: envCommand },
+  ca: { help: CA_HELP, run: caCommand },
+  list: { help: LIST_HELP, run: listCommand },
+  export: { help: EXPORT_HELP, run: exportCommand },
+};
+
+const USAGE = `wirelog ${VERSION}: see what your AI tools send to model providers, and what comes back
+
+  wirelog [start]          run the proxy (127.0.0.1:8899) and the viewer (http://127.0.0.1:8900)
+  wirelog run -- CMD ...   run a command with its traffic captured
+  wirelog env              print the proxy and CA variables for a shell
+  wirelog ca               show the CA and how to trust it
+  wirelog list             recent exchanges
+  wirelog export --har F   write captures as HAR
+
+wirelog COMMAND --help for its flags.`;
+
+// http-mitm-proxy prints its internals through console.debug; they are not for our users.
+if (!process.env.WIRELOG_DEBUG) console.debug = () => undefined;
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (first === '--version' || first === '-v') {
+    console.log(VERSION);
+    return 0;
+  }
+  const named = first !== undefined && !first.startsWith('-');
+  const name = named ? first : 'start';
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see wirelog --help)`);
+  const args = named ? rest : argv;
+  if (name !== 'run' && (args.includes('--help') || args.includes('-h'))) {
+    console.log(command.help);
+    return 0;
+  }
+  if (name === 'run' && (args[0] === '--help' || args[0] === '-h')) {
+    console.log(command.help);
+    return 0;
+  }
+  return command.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    const known = err instanceof UsageError || err instanceof StartError || err instanceof DatabaseOpenError || err instanceof CaError;
+    console.error(`wirelog: ${known ? err.message : (err.stack ?? err.message)}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

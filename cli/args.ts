@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { defaultDataDir, type WirelogConfig } from './instance.ts';
+
+/** A mistake in how wirelog was called: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+export const CAPTURE_FLAGS = {
+  'proxy-port': { type: 'string' },
+  'ui-port': { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'keep-secrets': { type: 'boolean' },
+  'upstream-ca': { type: 'string' },
+  'insecure-upstream': { type: 'boolean' },
+  'max-body-mb': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals });
+  } catch (err) {
+    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(`${message} (see \`wirelog ${command} --help\`)`);
+  }
+}
+
+function port(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number from 0 to 65535, not "${value}"`);
+  return n;
+}
+
+export function dataDirFrom(values: { 'data-dir'?: string }): string {
+  return path.resolve(values['data-dir'] ?? defaultDataDir());
+}
+
+type CaptureValues = { [K in keyof typeof CAPTURE_FLAGS]?: (typeof CAPTURE_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+
+export function captureConfig(values: CaptureValues, defaults: { proxyPort: number; uiPort: number | null }): WirelogConfig {
+  const maxBodyMb = values['max-body-mb'] === undefined ? 50 : Number(values['max-body-mb']);
+  if (!Number.isFinite(maxBodyMb) || maxBodyMb < 0) throw new UsageError(`--max-body-mb must be a number of megabytes (0 or more), not "${values['max-body-mb']}"`);
+  return {
+    host: values.host ?? '127.0.0.1',
+    proxyPort: port(values['proxy-port'], defaults.proxyPort, '--proxy-port'),
+    uiPort: defaults.uiPort === null && values['ui-port'] === undefined ? null : port(values['ui-port'], defaults.uiPort ?? 0, '--ui-port'),
+    dataDir: dataDirFrom(values),
+    keepSecrets: values['keep-secrets'] ?? false,
+    upstreamCaFile: values['upstream-ca'],
+    insecureUpstream: values['insecure-upstream'] ?? false,
+    maxBodyMb,
+  };
+}
+
+export const CAPTURE_HELP = `  --proxy-port N         proxy port (default 8899)
+  --ui-port N            viewer and API port (default 8900)
+  --host ADDR            address to listen on (default 127.0.0.1)
+  --data-dir DIR         database and CA (default $WIRELOG_HOME or ~/.wirelog)
+  --keep-secrets         store API keys, cookies and tokens unmasked
+  --upstream-ca FILE     also trust this PEM CA for upstream servers
+  --insecure-upstream    do not check upstream certificates (local test servers)
+  --max-body-mb N        bytes stored per body (default 50); the client always gets all of it`;

@@ -1,0 +1,188 @@
+// Composes one running wirelog: CA, database, storage worker, proxy and viewer.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { loadOrCreateCa, type CertificateAuthority } from '../certs/ca.ts';
+import { systemRootsPem } from '../certs/trust.ts';
+import { ExchangeReader } from '../db/reader.ts';
+import { openDatabase, type Db } from '../db/schema.ts';
+import { CaptureWriter } from '../db/writer.ts';
+import { startProxy, type RunningProxy } from '../proxy/server.ts';
+import { LiveFeed } from '../viewer/live.ts';
+import { startViewer, type RunningViewer } from '../viewer/server.ts';
+import { VERSION } from './version.ts';
+
+export interface WirelogConfig {
+  host: string;
+  proxyPort: number;
+  /** null: no viewer (a private capture for `wirelog run`). */
+  uiPort: number | null;
+  dataDir: string;
+  keepSecrets: boolean;
+  upstreamCaFile?: string;
+  insecureUpstream: boolean;
+  maxBodyMb: number;
+}
+
+export interface Wirelog {
+  config: WirelogConfig;
+  ca: CertificateAuthority;
+  proxy: RunningProxy;
+  viewer: RunningViewer | null;
+  writer: CaptureWriter;
+  reader: ExchangeReader;
+  stop(): Promise<void>;
+}
+
+export class StartError extends Error {}
+
+export function defaultDataDir(): string {
+  return process.env.WIRELOG_HOME || path.join(os.homedir(), '.wirelog');
+}
+
+/** Makes the data dir owner-only and checks it can be used, with one line naming the fix. */
+export function prepareDataDir(dataDir: string): void {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    fs.accessSync(dataDir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+  } catch (err) {
+    throw new StartError(`the data dir ${dataDir} cannot be used (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): fix its permissions, or choose another with --data-dir or WIRELOG_HOME`);
+  }
+}
+
+function listenError(err: NodeJS.ErrnoException, what: string, port: number, flag: string): StartError {
+  if (err.code === 'EADDRINUSE') return new StartError(`the ${what} port ${port} is already in use (another wirelog?): stop that program, or pick another port with ${flag} N`);
+  if (err.code === 'EACCES') return new StartError(`not allowed to listen on the ${what} port ${port}: pick a port above 1024 with ${flag} N`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new StartError(`cannot listen on host ${what}: that address is not on this machine; use --host 127.0.0.1`);
+  return new StartError(`cannot start the ${what} on port ${port}: ${err.message}`);
+}
+
+export async function startWirelog(config: WirelogConfig, log: (message: string) => void = () => undefined): Promise<Wirelog> {
+  prepareDataDir(config.dataDir);
+  const ca = loadOrCreateCa(config.dataDir);
+  let extraCaPem: string | undefined;
+  if (config.upstreamCaFile) {
+    try {
+      extraCaPem = fs.readFileSync(config.upstreamCaFile, 'utf8');
+    } catch (err) {
+      throw new StartError(`cannot read --upstream-ca ${config.upstreamCaFile}: ${(err as Error).message}`);
+    }
+    if (!extraCaPem.includes('BEGIN CERTIFICATE')) throw new StartError(`--upstream-ca ${config.upstreamCaFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  const db: Db = openDatabase(config.dataDir);
+  const reader = new ExchangeReader(db);
+  const live = new LiveFeed();
+  const writer = new CaptureWriter(config.dataDir, {
+    onCommitted: (ids) => live.publish(ids),
+    onError: (message) => log(`wirelog: ${message}`),
+    onRecovered: () => log('wirelog: storing captures works again'),
+    onWarning: (message) => log(`wirelog: ${message}`),
+  });
+  let proxy: RunningProxy | null = null;
+  let viewer: RunningViewer | null = null;
+  try {
+    proxy = await startProxy({
+      host: config.host,
+      port: config.proxyPort,
+      ca,
+      sink: writer,
+      maxBodyBytes: Math.round(config.maxBodyMb * 1024 * 1024),
+      keepSecrets: config.keepSecrets,
+      onSinkError: (err) => log(`wirelog: capture failed: ${err.message}`),
+      upstream: { extraCaPem, insecure: config.insecureUpstream, systemRootsPem: systemRootsPem() },
+      debug: (message) => {
+        if (process.env.WIRELOG_DEBUG) log(message);
+      },
+    }).catch((err: NodeJS.ErrnoException) => {
+      throw listenError(err, 'proxy', config.proxyPort, '--proxy-port');
+    });
+    const runningProxy = proxy;
+    if (config.uiPort !== null) {
+      viewer = await startViewer(
+        {
+          reader,
+          live,
+          status: () => ({ version: VERSION, proxyUrl: runningProxy.url, caPath: ca.files.certPath, caFingerprint: ca.fingerprint, storageError: writer.lastError }),
+        },
+        config.host,
+        config.uiPort,
+      ).catch((err: NodeJS.ErrnoException) => {
+        throw listenError(err, 'viewer', config.uiPort!, '--ui-port');
+      });
+    }
+  } catch (err) {
+    await proxy?.close();
+    await writer.close();
+    db.close();
+    throw err;
+  }
+  const runningProxy = proxy;
+  const runningViewer = viewer;
+  let stopped = false;
+  return {
+    config,
+    ca,
+    proxy: runningProxy,
+    viewer: runningViewer,
+    writer,
+    reader,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await runningProxy.close();
+      await writer.close();
+      await runningViewer?.close();
+      db.close();
+    },
+  };
+}
+
+// --- the running instance of a data dir, so `wirelog run` and `wirelog env` can find it ---
+
+export interface InstanceRecord {
+  pid: number;
+  proxyUrl: string;
+  proxyPort: number;
+  viewerUrl: string | null;
+  startedAt: string;
+}
+
+function instanceFile(dataDir: string): string {
+  return path.join(dataDir, 'instance.json');
+}
+
+export function registerInstance(dataDir: string, record: InstanceRecord): () => void {
+  const file = instanceFile(dataDir);
+  fs.writeFileSync(file, JSON.stringify(record, null, 2), { mode: 0o600 });
+  return () => {
+    try {
+      if ((JSON.parse(fs.readFileSync(file, 'utf8')) as InstanceRecord).pid === record.pid) fs.unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+/** The wirelog serving this data dir, if its process is alive and its proxy port answers. */
+export async function findInstance(dataDir: string): Promise<InstanceRecord | null> {
+  let record: InstanceRecord;
+  try {
+    record = JSON.parse(fs.readFileSync(instanceFile(dataDir), 'utf8')) as InstanceRecord;
+    process.kill(record.pid, 0);
+  } catch {
+    return null;
+  }
+  const answers = await new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: new URL(record.proxyUrl).hostname.replace(/^\[|\]$/g, ''), port: record.proxyPort });
+    socket.setTimeout(1000);
+    const done = (alive: boolean) => {
+      socket.destroy();
+      resolve(alive);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+  return answers ? record : null;
+}

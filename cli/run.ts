@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { loadOrCreateCa } from '../certs/ca.ts';
+import { writeTrustBundle } from '../certs/trust.ts';
+import { CAPTURE_FLAGS, CAPTURE_HELP, UsageError, captureConfig, parseFlags } from './args.ts';
+import { findInstance, prepareDataDir, startWirelog, type Wirelog } from './instance.ts';
+import { launchEnv } from './launch-env.ts';
+
+export const RUN_HELP = `wirelog run [flags] -- <command> [args...]: run a command with its traffic captured
+Uses the wirelog already serving the data dir if there is one; otherwise runs a private
+proxy on a free port for the command's lifetime (captures go to the same database).
+The command's exit code is wirelog's exit code.
+${CAPTURE_HELP}`;
+
+export async function runCommand(args: string[]): Promise<number> {
+  const split = args.indexOf('--');
+  const flagArgs = split < 0 ? args : args.slice(0, split);
+  const { values, positionals } = parseFlags('run', flagArgs, CAPTURE_FLAGS, true);
+  const command = split < 0 ? positionals : [...positionals, ...args.slice(split + 1)];
+  if (command.length === 0) throw new UsageError('wirelog run needs a command to start: wirelog run -- <command> [args...]');
+  const config = captureConfig(values, { proxyPort: 0, uiPort: null });
+  prepareDataDir(config.dataDir);
+
+  const instance = await findInstance(config.dataDir);
+  let own: Wirelog | null = null;
+  let proxyUrl: string;
+  if (instance) {
+    proxyUrl = instance.proxyUrl;
+  } else {
+    own = await startWirelog(config, (message) => console.error(message));
+    proxyUrl = own.proxy.url;
+  }
+  const ca = own?.ca ?? loadOrCreateCa(config.dataDir);
+  const env = launchEnv(proxyUrl, ca.files.certPath, writeTrustBundle(ca));
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env.set };
+  for (const name of env.unset) delete childEnv[name];
+
+  const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: childEnv });
+  // A terminal's Ctrl-C already reaches the child (same process group); forwarding it again
+  // would count twice for programs that treat a second SIGINT as "force quit".
+  const forwarded: NodeJS.Signals[] = process.stdin.isTTY ? ['SIGTERM', 'SIGHUP', 'SIGQUIT'] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+  const handlers = forwarded.map((signal) => {
+    const handler = () => child.kill(signal);
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  if (process.stdin.isTTY) process.on('SIGINT', () => undefined);
+
+  const code = await new Promise<number>((resolve) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      console.error(
+        err.code === 'ENOENT'
+          ? `wirelog: command not found: ${command[0]} (check the name and your PATH)`
+          : `wirelog: could not start ${command[0]}: ${err.message}`,
+      );
+      resolve(127);
+    });
+    child.once('exit', (exitCode, signal) => {
+      resolve(exitCode ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
+    });
+  });
+  for (const [signal, handler] of handlers) process.off(signal, handler);
+  await own?.stop();
+  return code;
+}

@@ -1,0 +1,52 @@
+import { leafSpkiHash } from '../certs/leaf.ts';
+import { CAPTURE_FLAGS, CAPTURE_HELP, captureConfig, parseFlags } from './args.ts';
+import { findInstance, registerInstance, startWirelog, StartError } from './instance.ts';
+
+export const START_HELP = `wirelog start [flags]: run the proxy and the viewer until Ctrl-C
+${CAPTURE_HELP}`;
+
+export async function startCommand(args: string[]): Promise<number> {
+  const { values } = parseFlags('start', args, CAPTURE_FLAGS);
+  const config = captureConfig(values, { proxyPort: 8899, uiPort: 8900 });
+  const running = await findInstance(config.dataDir);
+  if (running) {
+    throw new StartError(`wirelog is already running on ${config.dataDir} (pid ${running.pid}, proxy ${running.proxyUrl}): use that one, stop it, or pass another --data-dir`);
+  }
+  const log = (message: string) => console.error(message);
+  const wirelog = await startWirelog(config, log);
+  const unregister = registerInstance(config.dataDir, {
+    pid: process.pid,
+    proxyUrl: wirelog.proxy.url,
+    proxyPort: wirelog.proxy.port,
+    viewerUrl: wirelog.viewer?.url ?? null,
+    startedAt: new Date().toISOString(),
+  });
+  const { ca, proxy, viewer } = wirelog;
+  console.log(`wirelog is capturing.
+  proxy:   ${proxy.url}
+  viewer:  ${viewer?.url ?? '(off)'}
+  data:    ${config.dataDir}
+  CA:      ${ca.files.certPath}
+           SHA-256 ${ca.fingerprint}
+  secrets: ${config.keepSecrets ? 'KEPT as sent (--keep-secrets)' : 'masked before storage'}
+
+Send traffic through it:
+  wirelog run -- codex exec "hello"          start a program with the proxy and CA set
+  eval "$(wirelog env)"                      set them in this shell (--shell fish|powershell)
+  or point an app's proxy setting at ${proxy.url} and trust the CA (wirelog ca)
+  Chromium/Electron: --proxy-server=${proxy.url} --ignore-certificate-errors-spki-list=${leafSpkiHash(ca)}
+Press Ctrl-C to stop.`);
+  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
+    console.error(`wirelog: WARNING: listening on ${config.host}: other machines can use this proxy and read captures`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
+  });
+  console.error('wirelog: stopping, storing what is pending...');
+  await wirelog.stop();
+  unregister();
+  return 0;
+}

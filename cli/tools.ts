@@ -1,0 +1,108 @@
+// The commands that read the data dir without capturing: env, ca, list, export.
+import fs from 'node:fs';
+import { once } from 'node:events';
+import { loadOrCreateCa } from '../certs/ca.ts';
+import { leafSpkiHash } from '../certs/leaf.ts';
+import { trustInstructions, writeTrustBundle } from '../certs/trust.ts';
+import { ExchangeReader } from '../db/reader.ts';
+import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
+import { writeHar } from '../export/har.ts';
+import { summarize } from '../model/summary.ts';
+import { UsageError, dataDirFrom, parseFlags } from './args.ts';
+import { findInstance, prepareDataDir } from './instance.ts';
+import { launchEnv, renderEnv, type Shell } from './launch-env.ts';
+import { VERSION } from './version.ts';
+
+const DATA_DIR = { 'data-dir': { type: 'string' } } as const;
+
+export const ENV_HELP = `wirelog env [--shell bash|zsh|fish|powershell] [--proxy-port N] [--data-dir DIR]
+Prints the variables that send programs through wirelog: eval "$(wirelog env)"`;
+
+export async function envCommand(args: string[]): Promise<number> {
+  const { values } = parseFlags('env', args, { ...DATA_DIR, shell: { type: 'string' }, 'proxy-port': { type: 'string' } });
+  const shell = (values.shell ?? 'bash') as Shell;
+  if (!['bash', 'zsh', 'fish', 'powershell'].includes(shell)) throw new UsageError(`--shell must be bash, zsh, fish or powershell, not "${values.shell}"`);
+  const dataDir = dataDirFrom(values);
+  prepareDataDir(dataDir);
+  const running = await findInstance(dataDir);
+  const port = values['proxy-port'] ?? String(running?.proxyPort ?? 8899);
+  const ca = loadOrCreateCa(dataDir);
+  console.log(renderEnv(launchEnv(running && !values['proxy-port'] ? running.proxyUrl : `http://127.0.0.1:${port}`, ca.files.certPath, writeTrustBundle(ca)), shell));
+  if (!running) console.error(`wirelog: no wirelog is running on ${dataDir} yet: start it with \`npm start\` or \`wirelog start\``);
+  return 0;
+}
+
+export const CA_HELP = `wirelog ca [--pem] [--data-dir DIR]: where the CA is, its fingerprint, and how to trust it`;
+
+export function caCommand(args: string[]): number {
+  const { values } = parseFlags('ca', args, { ...DATA_DIR, pem: { type: 'boolean' } });
+  const dataDir = dataDirFrom(values);
+  prepareDataDir(dataDir);
+  const ca = loadOrCreateCa(dataDir);
+  if (values.pem) {
+    process.stdout.write(ca.certPem);
+    return 0;
+  }
+  console.log(`wirelog CA certificate: ${ca.files.certPath}
+SHA-256 fingerprint:    ${ca.fingerprint}
+Valid until:            ${ca.notAfter.toISOString()}
+Leaf key SPKI (for --ignore-certificate-errors-spki-list): ${leafSpkiHash(ca)}
+The private key stays in ${ca.files.dir} (owner-only) and never leaves it.
+
+${trustInstructions(ca.files.certPath)}`);
+  return 0;
+}
+
+function openReader(dataDir: string): ExchangeReader {
+  if (!fs.existsSync(databasePath(dataDir))) throw new DatabaseOpenError(`no captures in ${dataDir} yet: start wirelog (npm start) and send traffic through it, or pass the right --data-dir`);
+  return new ExchangeReader(openDatabase(dataDir));
+}
+
+export const LIST_HELP = `wirelog list [--json] [--limit N] [--data-dir DIR]: recent exchanges, newest first`;
+
+export function listCommand(args: string[]): number {
+  const { values } = parseFlags('list', args, { ...DATA_DIR, json: { type: 'boolean' }, limit: { type: 'string' } });
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of exchanges, not "${values.limit}"`);
+  const summaries = openReader(dataDirFrom(values)).list({ limit }).map(summarize);
+  if (values.json) {
+    console.log(JSON.stringify(summaries, null, 2));
+    return 0;
+  }
+  for (const s of summaries.reverse()) {
+    const time = new Date(s.startedAt).toISOString().replace('T', ' ').slice(0, 23);
+    const status = s.status === null ? '---' : String(s.status);
+    const duration = s.durationMs === null ? '' : `${Math.round(s.durationMs)}ms`;
+    const state = s.state === 'complete' ? '' : ` [${s.state}${s.error ? `: ${s.error}` : ''}]`;
+    console.log(`${String(s.id).padStart(6)} ${time} ${s.method.padEnd(7)} ${status} ${s.url} ${duration} ${formatSize(s.responseSize)}${state}`);
+  }
+  if (summaries.length === 0) console.error('wirelog: no exchanges stored yet');
+  return 0;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes}B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)}KB`;
+  return `${(bytes / 1048576).toFixed(1)}MB`;
+}
+
+export const EXPORT_HELP = `wirelog export --har FILE [--since ISO] [--host H] [--data-dir DIR]: write captures as HAR 1.2 ("-" for stdout)`;
+
+export async function exportCommand(args: string[]): Promise<number> {
+  const { values } = parseFlags('export', args, { ...DATA_DIR, har: { type: 'string' }, since: { type: 'string' }, host: { type: 'string' } });
+  if (!values.har) throw new UsageError('wirelog export needs --har FILE (or --har - for standard output)');
+  const since = values.since === undefined ? undefined : Date.parse(values.since);
+  if (since !== undefined && Number.isNaN(since)) throw new UsageError(`--since must be an ISO date such as 2026-11-24T10:00:00Z, not "${values.since}"`);
+  const reader = openReader(dataDirFrom(values));
+  const out = values.har === '-' ? process.stdout : fs.createWriteStream(values.har, { mode: 0o600 });
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  const count = await writeHar(reader, { since, host: values.host }, write, VERSION);
+  if (out !== process.stdout) {
+    out.end();
+    await once(out, 'finish');
+    console.error(`wirelog: wrote ${count} exchange(s) to ${values.har}`);
+  }
+  return 0;
+}

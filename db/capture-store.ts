@@ -1,0 +1,169 @@
+import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
+import { exchangeUrl, headerValue } from '../model/exchange.ts';
+import { decodeBody, isTextBody } from './decode.ts';
+import type { Db } from './schema.ts';
+
+// Text indexed per body for search: enough for prompts and answers, bounded for huge bodies.
+const FTS_TEXT_LIMIT = 1024 * 1024;
+
+interface OpenExchange {
+  id: number;
+  timings: Timings;
+  pending: Record<BodySide, Buffer[]>;
+  nextSeq: Record<BodySide, number>;
+  eventCount: number;
+  eventCountDirty: boolean;
+}
+
+/**
+ * Applies ExchangeEvents to the database in batches, one transaction per batch.
+ * Runs on the writer worker, never on the thread that forwards traffic.
+ */
+export class CaptureStore {
+  private readonly open = new Map<string, OpenExchange>();
+  private readonly stmts;
+  /** The last failure to index an exchange for search, for the writer to report. */
+  indexError: string | null = null;
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, state)
+        VALUES (@uid, @startedAt, @clientAddress, @method, @scheme, @host, @port, @path, @httpVersion, @headers, 'pending')`),
+      timings: db.prepare('UPDATE exchanges SET timings = ? WHERE id = ?'),
+      response: db.prepare(`UPDATE exchanges SET status = @status, status_text = @statusText, response_http_version = @httpVersion,
+        response_headers = @headers, state = 'streaming', stream_kind = @streamKind, timings = @timings WHERE id = @id`),
+      chunk: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, ?, ?, ?)'),
+      sse: db.prepare('INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data) VALUES (?, ?, ?, ?, ?, ?)'),
+      ws: db.prepare('INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload) VALUES (?, ?, ?, ?, ?, ?)'),
+      eventCount: db.prepare('UPDATE exchanges SET event_count = ? WHERE id = ?'),
+      end: db.prepare(`UPDATE exchanges SET state = @state, error = @error, timings = @timings,
+        request_size = @reqSize, request_stored = @reqStored, request_truncated = @reqTruncated, request_encoding = @reqEncoding,
+        response_size = @resSize, response_stored = @resStored, response_truncated = @resTruncated, response_encoding = @resEncoding
+        WHERE id = @id`),
+      body: db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq'),
+      forIndex: db.prepare('SELECT scheme, host, port, path, request_headers, response_headers, request_encoding, response_encoding FROM exchanges WHERE id = ?'),
+      fts: db.prepare('INSERT INTO exchanges_fts (rowid, url, request_body, response_body) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  /** Writes one batch; returns the ids of exchanges that changed. Throws if the database refuses it. */
+  apply(events: ExchangeEvent[]): number[] {
+    const changed = new Set<number>();
+    const ended: number[] = [];
+    this.db.transaction(() => {
+      for (const event of events) {
+        const id = this.applyOne(event, ended);
+        if (id !== null) changed.add(id);
+      }
+      for (const ex of this.open.values()) this.flushPending(ex);
+    })();
+    // Indexing decodes bodies: done after the batch commits so the rows are visible first.
+    for (const id of ended) {
+      try {
+        this.index(id);
+      } catch (err) {
+        // The exchange is stored; only its search entry is missing.
+        this.indexError = `search index: ${(err as Error).message}`;
+      }
+    }
+    return [...changed];
+  }
+
+  /** Forgets exchanges whose rows could not be written, so later events for them are ignored. */
+  forget(events: ExchangeEvent[]): void {
+    for (const event of events) if (event.type === 'request') this.open.delete(event.uid);
+  }
+
+  private applyOne(event: ExchangeEvent, ended: number[]): number | null {
+    if (event.type === 'request') {
+      const h = event.head;
+      const result = this.stmts.insert.run({ ...h, uid: event.uid, headers: JSON.stringify(h.headers) });
+      const id = Number(result.lastInsertRowid);
+      this.open.set(event.uid, { id, timings: {}, pending: { request: [], response: [] }, nextSeq: { request: 0, response: 0 }, eventCount: 0, eventCountDirty: false });
+      return id;
+    }
+    const ex = this.open.get(event.uid);
+    if (!ex) return null;
+    switch (event.type) {
+      case 'request-sent':
+        ex.timings.requestSent = event.atMs;
+        this.stmts.timings.run(JSON.stringify(ex.timings), ex.id);
+        break;
+      case 'response-head': {
+        ex.timings.responseHeaders = event.atMs;
+        const contentType = headerValue(event.head.headers, 'content-type') ?? '';
+        const streamKind = event.head.status === 101 ? 'websocket' : /^\s*text\/event-stream/i.test(contentType) ? 'sse' : null;
+        this.stmts.response.run({ ...event.head, id: ex.id, headers: JSON.stringify(event.head.headers), streamKind, timings: JSON.stringify(ex.timings) });
+        break;
+      }
+      case 'body-chunk':
+        ex.pending[event.side].push(Buffer.from(event.chunk.buffer, event.chunk.byteOffset, event.chunk.byteLength));
+        break;
+      case 'sse-event': {
+        const e = event.event;
+        this.stmts.sse.run(ex.id, e.seq, e.offsetMs, e.event, e.id, e.data);
+        ex.eventCount++;
+        ex.eventCountDirty = true;
+        break;
+      }
+      case 'ws-message': {
+        const m = event.message;
+        this.stmts.ws.run(ex.id, m.seq, m.offsetMs, m.direction, m.opcode, Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength));
+        ex.eventCount++;
+        ex.eventCountDirty = true;
+        break;
+      }
+      case 'end': {
+        this.flushPending(ex);
+        this.stmts.end.run({
+          id: ex.id,
+          state: event.state,
+          error: event.error,
+          timings: JSON.stringify({ ...ex.timings, ...event.timings }),
+          reqSize: event.requestBody.size,
+          reqStored: event.requestBody.storedSize,
+          reqTruncated: event.requestBody.truncated ? 1 : 0,
+          reqEncoding: event.requestBody.encoding,
+          resSize: event.responseBody.size,
+          resStored: event.responseBody.storedSize,
+          resTruncated: event.responseBody.truncated ? 1 : 0,
+          resEncoding: event.responseBody.encoding,
+        });
+        this.open.delete(event.uid);
+        ended.push(ex.id);
+        break;
+      }
+    }
+    return ex.id;
+  }
+
+  /** One row per body per batch, however many chunks arrived: SSE deltas are tiny and many. */
+  private flushPending(ex: OpenExchange): void {
+    for (const side of ['request', 'response'] as const) {
+      if (ex.pending[side].length === 0) continue;
+      this.stmts.chunk.run(ex.id, side, ex.nextSeq[side]++, Buffer.concat(ex.pending[side]));
+      ex.pending[side] = [];
+    }
+    if (ex.eventCountDirty) {
+      this.stmts.eventCount.run(ex.eventCount, ex.id);
+      ex.eventCountDirty = false;
+    }
+  }
+
+  private index(id: number): void {
+    const row = this.stmts.forIndex.get(id) as
+      | { scheme: string; host: string; port: number; path: string; request_headers: string; response_headers: string | null; request_encoding: string; response_encoding: string }
+      | undefined;
+    if (!row) return;
+    const text = (side: BodySide, headersJson: string | null, encoding: string): string => {
+      const parts = (this.stmts.body.all(id, side) as { data: Buffer }[]).map((r) => r.data);
+      if (parts.length === 0) return '';
+      const decoded = decodeBody(Buffer.concat(parts), encoding);
+      const contentType = headersJson ? headerValue(JSON.parse(headersJson), 'content-type') : undefined;
+      if (decoded.error || !isTextBody(contentType, decoded.data)) return '';
+      return decoded.data.subarray(0, FTS_TEXT_LIMIT).toString('utf8');
+    };
+    const url = exchangeUrl({ scheme: row.scheme as 'http', host: row.host, port: row.port, path: row.path });
+    this.stmts.fts.run(id, url, text('request', row.request_headers, row.request_encoding), text('response', row.response_headers, row.response_encoding));
+  }
+}

@@ -1,0 +1,167 @@
+import type { BodySide, Exchange, ExchangeState, Header, SseEvent, WsMessage } from '../model/exchange.ts';
+import type { Db } from './schema.ts';
+
+export interface ExchangeFilter {
+  host?: string;
+  method?: string;
+  /** An exact status ("404") or a class ("4xx"). */
+  status?: string;
+  state?: ExchangeState;
+  /** Full-text search over URL and decoded text bodies. */
+  text?: string;
+  /** Only exchanges started at or after this epoch millisecond. */
+  since?: number;
+  /** Only exchanges with an id below this (the previous page's last id). */
+  before?: number;
+  limit?: number;
+}
+
+interface ExchangeRow {
+  id: number;
+  uid: string;
+  started_at: number;
+  client_address: string;
+  method: string;
+  scheme: string;
+  host: string;
+  port: number;
+  path: string;
+  http_version: string;
+  request_headers: string;
+  status: number | null;
+  status_text: string | null;
+  response_http_version: string | null;
+  response_headers: string | null;
+  state: string;
+  error: string | null;
+  timings: string;
+  request_size: number;
+  request_stored: number;
+  request_truncated: number;
+  request_encoding: string;
+  response_size: number;
+  response_stored: number;
+  response_truncated: number;
+  response_encoding: string;
+  stream_kind: string | null;
+  event_count: number;
+}
+
+function toExchange(row: ExchangeRow): Exchange {
+  return {
+    id: row.id,
+    uid: row.uid,
+    request: {
+      startedAt: row.started_at,
+      clientAddress: row.client_address,
+      method: row.method,
+      scheme: row.scheme as Exchange['request']['scheme'],
+      host: row.host,
+      port: row.port,
+      path: row.path,
+      httpVersion: row.http_version,
+      headers: JSON.parse(row.request_headers) as Header[],
+    },
+    response:
+      row.status === null
+        ? null
+        : { status: row.status, statusText: row.status_text ?? '', httpVersion: row.response_http_version ?? '', headers: JSON.parse(row.response_headers ?? '[]') as Header[] },
+    state: row.state as ExchangeState,
+    error: row.error,
+    timings: JSON.parse(row.timings),
+    requestBody: { size: row.request_size, storedSize: row.request_stored, truncated: row.request_truncated === 1, encoding: row.request_encoding },
+    responseBody: { size: row.response_size, storedSize: row.response_stored, truncated: row.response_truncated === 1, encoding: row.response_encoding },
+    streamKind: row.stream_kind as Exchange['streamKind'],
+    eventCount: row.event_count,
+  };
+}
+
+/** Quotes each word so user input is searched as text, never parsed as FTS5 syntax. */
+export function ftsQuery(text: string): string {
+  return text
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((word) => `"${word.replace(/"/g, '""')}"`)
+    .join(' ');
+}
+
+export class ExchangeReader {
+  constructor(private readonly db: Db) {}
+
+  list(filter: ExchangeFilter = {}): Exchange[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (filter.host) {
+      where.push('host = @host');
+      params.host = filter.host;
+    }
+    if (filter.method) {
+      where.push('method = @method');
+      params.method = filter.method.toUpperCase();
+    }
+    if (filter.status) {
+      const cls = /^([1-5])xx$/i.exec(filter.status);
+      if (cls) {
+        where.push('status >= @statusLow AND status < @statusHigh');
+        params.statusLow = Number(cls[1]) * 100;
+        params.statusHigh = Number(cls[1]) * 100 + 100;
+      } else {
+        where.push('status = @status');
+        params.status = Number(filter.status);
+      }
+    }
+    if (filter.state) {
+      where.push('state = @state');
+      params.state = filter.state;
+    }
+    if (filter.since !== undefined) {
+      where.push('started_at >= @since');
+      params.since = filter.since;
+    }
+    if (filter.before !== undefined) {
+      where.push('id < @before');
+      params.before = filter.before;
+    }
+    const query = filter.text ? ftsQuery(filter.text) : '';
+    if (query) {
+      where.push('id IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH @query)');
+      params.query = query;
+    }
+    const sql = `SELECT * FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
+    params.limit = filter.limit ?? 100;
+    return (this.db.prepare(sql).all(params) as ExchangeRow[]).map(toExchange);
+  }
+
+  get(id: number): Exchange | null {
+    const row = this.db.prepare('SELECT * FROM exchanges WHERE id = ?').get(id) as ExchangeRow | undefined;
+    return row ? toExchange(row) : null;
+  }
+
+  /** The stored bytes of a body, still content-encoded as they crossed the wire. */
+  body(id: number, side: BodySide): Buffer {
+    const rows = this.db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(id, side) as { data: Buffer }[];
+    return Buffer.concat(rows.map((r) => r.data));
+  }
+
+  sseEvents(id: number): SseEvent[] {
+    const rows = this.db.prepare('SELECT seq, offset_ms, event, event_id, data FROM sse_events WHERE exchange_id = ? ORDER BY seq').all(id) as {
+      seq: number;
+      offset_ms: number;
+      event: string | null;
+      event_id: string | null;
+      data: string;
+    }[];
+    return rows.map((r) => ({ seq: r.seq, offsetMs: r.offset_ms, event: r.event, id: r.event_id, data: r.data }));
+  }
+
+  wsMessages(id: number): WsMessage[] {
+    const rows = this.db.prepare('SELECT seq, offset_ms, direction, opcode, payload FROM ws_messages WHERE exchange_id = ? ORDER BY seq').all(id) as {
+      seq: number;
+      offset_ms: number;
+      direction: WsMessage['direction'];
+      opcode: number;
+      payload: Buffer;
+    }[];
+    return rows.map((r) => ({ seq: r.seq, offsetMs: r.offset_ms, direction: r.direction, opcode: r.opcode, payload: r.payload }));
+  }
+}

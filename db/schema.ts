@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+// Each entry moves the schema one version up; user_version records how far a file has come.
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE exchanges (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    started_at INTEGER NOT NULL,
+    client_address TEXT NOT NULL,
+    method TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    host TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    http_version TEXT NOT NULL,
+    request_headers TEXT NOT NULL,
+    status INTEGER,
+    status_text TEXT,
+    response_http_version TEXT,
+    response_headers TEXT,
+    state TEXT NOT NULL,
+    error TEXT,
+    timings TEXT NOT NULL DEFAULT '{}',
+    request_size INTEGER NOT NULL DEFAULT 0,
+    request_stored INTEGER NOT NULL DEFAULT 0,
+    request_truncated INTEGER NOT NULL DEFAULT 0,
+    request_encoding TEXT NOT NULL DEFAULT '',
+    response_size INTEGER NOT NULL DEFAULT 0,
+    response_stored INTEGER NOT NULL DEFAULT 0,
+    response_truncated INTEGER NOT NULL DEFAULT 0,
+    response_encoding TEXT NOT NULL DEFAULT '',
+    stream_kind TEXT,
+    event_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX exchanges_host ON exchanges (host, id);
+  CREATE INDEX exchanges_started ON exchanges (started_at);
+  CREATE TABLE bodies (
+    exchange_id INTEGER NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
+    side TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE UNIQUE INDEX bodies_order ON bodies (exchange_id, side, seq);
+  CREATE TABLE sse_events (
+    exchange_id INTEGER NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    offset_ms REAL NOT NULL,
+    event TEXT,
+    event_id TEXT,
+    data TEXT NOT NULL,
+    PRIMARY KEY (exchange_id, seq)
+  );
+  CREATE TABLE ws_messages (
+    exchange_id INTEGER NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    offset_ms REAL NOT NULL,
+    direction TEXT NOT NULL,
+    opcode INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (exchange_id, seq)
+  );
+  CREATE VIRTUAL TABLE exchanges_fts USING fts5 (url, request_body, response_body);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class DatabaseOpenError extends Error {}
+
+export function databasePath(dataDir: string): string {
+  return path.join(dataDir, 'wirelog.sqlite');
+}
+
+/** Opens the data dir's database, bringing its schema up to date. */
+export function openDatabase(dataDir: string): Db {
+  const file = databasePath(dataDir);
+  let db: Db;
+  try {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // Created owner-only before SQLite touches it: captures hold prompts and source code.
+    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+    db = new Database(file);
+  } catch (err) {
+    throw new DatabaseOpenError(`cannot open the database ${file}: ${(err as Error).message}; check that the data dir is readable and writable by you, or pick another with --data-dir`);
+  }
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new DatabaseOpenError(
+      `the database ${file} has schema version ${version}, newer than this wirelog understands (${SCHEMA_VERSION}): upgrade wirelog, or use another --data-dir`,
+    );
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}

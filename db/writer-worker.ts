@@ -1,0 +1,58 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { ExchangeEvent } from '../model/exchange.ts';
+import { CaptureStore } from './capture-store.ts';
+import type { ToWorker, FromWorker } from './writer.ts';
+
+const { file, flushIntervalMs } = workerData as { file: string; flushIntervalMs: number };
+const port = parentPort!;
+const post = (message: FromWorker) => port.postMessage(message);
+
+let store: CaptureStore | null = null;
+let queue: ExchangeEvent[] = [];
+let timer: NodeJS.Timeout | null = null;
+let failing = false;
+
+function connect(): CaptureStore {
+  if (store) return store;
+  const db = new Database(file);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  store = new CaptureStore(db);
+  return store;
+}
+
+function flush(): void {
+  if (timer) clearTimeout(timer);
+  timer = null;
+  if (queue.length === 0) return;
+  const batch = queue;
+  queue = [];
+  try {
+    const s = connect();
+    const changed = s.apply(batch);
+    if (failing) post({ kind: 'recovered' });
+    failing = false;
+    if (s.indexError) {
+      post({ kind: 'warning', message: s.indexError });
+      s.indexError = null;
+    }
+    if (changed.length) post({ kind: 'committed', ids: changed });
+  } catch (err) {
+    // Traffic keeps flowing; this batch is lost and said so, later batches try again.
+    store?.forget(batch);
+    if (!failing) post({ kind: 'error', message: (err as Error).message, lost: batch.filter((e) => e.type === 'request').length });
+    failing = true;
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.kind === 'events') {
+    queue.push(...message.events);
+    timer ??= setTimeout(flush, flushIntervalMs);
+  } else if (message.kind === 'flush') {
+    flush();
+    post({ kind: 'flushed', token: message.token });
+  }
+});

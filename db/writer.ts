@@ -1,0 +1,123 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
+import { databasePath } from './schema.ts';
+
+export type ToWorker = { kind: 'events'; events: ExchangeEvent[] } | { kind: 'flush'; token: number };
+export type FromWorker =
+  | { kind: 'committed'; ids: number[] }
+  | { kind: 'flushed'; token: number }
+  | { kind: 'error'; message: string; lost: number }
+  | { kind: 'recovered' }
+  | { kind: 'warning'; message: string };
+
+export interface WriterCallbacks {
+  /** Exchanges whose stored rows changed, after their batch committed. */
+  onCommitted?: (ids: number[]) => void;
+  /** Storage failed; called once until it works again. */
+  onError?: (message: string) => void;
+  onRecovered?: () => void;
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * The ExchangeSink that stores captures. Events are handed to a worker thread in batches
+ * (one postMessage per event-loop turn); the worker writes them in transactions, so no
+ * SQLite call ever runs on the thread that forwards traffic.
+ */
+export class CaptureWriter implements ExchangeSink {
+  private readonly worker: Worker;
+  private batch: ExchangeEvent[] = [];
+  private scheduled = false;
+  private nextToken = 0;
+  private readonly waiting = new Map<number, () => void>();
+  private closed = false;
+  /** The current storage failure, or null while captures are being stored. */
+  lastError: string | null = null;
+
+  constructor(dataDir: string, private readonly callbacks: WriterCallbacks = {}, flushIntervalMs = 20) {
+    this.worker = startTsWorker(new URL('./writer-worker.ts', import.meta.url), { file: databasePath(dataDir), flushIntervalMs });
+    this.worker.on('message', (message: FromWorker) => this.onMessage(message));
+    this.worker.on('error', (err) => {
+      this.fail(`the storage worker crashed: ${err.message}`);
+      for (const resolve of this.waiting.values()) resolve();
+      this.waiting.clear();
+    });
+    this.worker.unref();
+  }
+
+  emit(event: ExchangeEvent): void {
+    if (this.closed) return;
+    this.batch.push(event);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.post());
+    }
+  }
+
+  /** Resolves once every event emitted so far is committed (or has failed). */
+  flush(): Promise<void> {
+    this.post();
+    const token = this.nextToken++;
+    return new Promise((resolve) => {
+      this.waiting.set(token, resolve);
+      this.worker.postMessage({ kind: 'flush', token } satisfies ToWorker);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    await this.worker.terminate();
+  }
+
+  private post(): void {
+    this.scheduled = false;
+    if (this.batch.length === 0) return;
+    const events = this.batch;
+    this.batch = [];
+    try {
+      this.worker.postMessage({ kind: 'events', events } satisfies ToWorker);
+    } catch (err) {
+      this.fail(`could not hand captures to the storage worker: ${(err as Error).message}`);
+    }
+  }
+
+  private fail(message: string): void {
+    if (this.lastError === null) this.callbacks.onError?.(message);
+    this.lastError = message;
+  }
+
+  private onMessage(message: FromWorker): void {
+    switch (message.kind) {
+      case 'committed':
+        this.callbacks.onCommitted?.(message.ids);
+        break;
+      case 'flushed':
+        this.waiting.get(message.token)?.();
+        this.waiting.delete(message.token);
+        break;
+      case 'error':
+        this.fail(`storing captures failed: ${message.message} (${message.lost} exchange(s) not stored; traffic still flows)`);
+        break;
+      case 'recovered':
+        this.lastError = null;
+        this.callbacks.onRecovered?.();
+        break;
+      case 'warning':
+        this.callbacks.onWarning?.(message.message);
+        break;
+    }
+  }
+}
+
+/** Starts a worker from a .ts file under tsx (which registers itself per thread), or a .js file directly. */
+function startTsWorker(file: URL, workerData: unknown): Worker {
+  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData });
+  // The ESM build of tsx's API: its CommonJS build cannot register the loader from a worker.
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
+  return new Worker(boot, { eval: true, workerData });
+}

@@ -1,0 +1,142 @@
+// The one shape of a captured exchange. The proxy emits ExchangeEvents, the
+// database stores them and returns Exchange records, and the viewer and the
+// HAR export read those records. Nothing else defines what an exchange is.
+
+/** A header as it was on the wire: name case and order are kept. */
+export type Header = [name: string, value: string];
+
+export type ExchangeState =
+  | 'pending' // request seen, no response head yet
+  | 'streaming' // response head sent to the client, body still flowing
+  | 'complete'
+  | 'aborted' // the client went away before the response ended
+  | 'upstream_error' // the upstream could not be reached, or failed mid-response
+  | 'proxy_error' // wirelog itself refused the request (malformed, oversize headers)
+  | 'interrupted'; // wirelog stopped while the exchange was open
+
+export const EXCHANGE_STATES: readonly ExchangeState[] = [
+  'pending',
+  'streaming',
+  'complete',
+  'aborted',
+  'upstream_error',
+  'proxy_error',
+  'interrupted',
+];
+
+export type BodySide = 'request' | 'response';
+
+export interface RequestHead {
+  /** Epoch milliseconds when the request line arrived. */
+  startedAt: number;
+  clientAddress: string;
+  method: string;
+  scheme: 'http' | 'https' | 'ws' | 'wss';
+  host: string;
+  port: number;
+  /** Path and query, secrets in the query already masked. */
+  path: string;
+  httpVersion: string;
+  headers: Header[];
+}
+
+export interface ResponseHead {
+  status: number;
+  statusText: string;
+  httpVersion: string;
+  headers: Header[];
+}
+
+/** Milliseconds after RequestHead.startedAt; absent when the stage never happened. */
+export interface Timings {
+  requestSent?: number;
+  responseHeaders?: number;
+  firstByte?: number;
+  end?: number;
+}
+
+export interface BodyInfo {
+  /** Bytes that crossed the proxy, whether or not they were stored. */
+  size: number;
+  /** Bytes stored: equal to size unless the body was larger than --max-body-mb. */
+  storedSize: number;
+  truncated: boolean;
+  /** Content-Encoding as sent, e.g. "gzip" or "zstd"; empty for identity. */
+  encoding: string;
+}
+
+export interface SseEvent {
+  seq: number;
+  /** Milliseconds after the request started when the event was complete. */
+  offsetMs: number;
+  event: string | null;
+  id: string | null;
+  data: string;
+}
+
+export type WsDirection = 'send' | 'receive';
+
+export interface WsMessage {
+  seq: number;
+  offsetMs: number;
+  /** send = client to server, receive = server to client (Chrome DevTools' naming). */
+  direction: WsDirection;
+  /** 1 text, 2 binary, 8 close, 9 ping, 10 pong. */
+  opcode: number;
+  /** Payload after permessage-deflate inflation. */
+  payload: Uint8Array;
+}
+
+/** Stages of an exchange, in the order the proxy sees them. */
+export type ExchangeEvent =
+  | { type: 'request'; uid: string; head: RequestHead }
+  | { type: 'request-sent'; uid: string; atMs: number }
+  | { type: 'response-head'; uid: string; head: ResponseHead; atMs: number }
+  | { type: 'body-chunk'; uid: string; side: BodySide; chunk: Uint8Array; atMs: number }
+  | { type: 'sse-event'; uid: string; event: SseEvent }
+  | { type: 'ws-message'; uid: string; message: WsMessage }
+  | {
+      type: 'end';
+      uid: string;
+      state: Exclude<ExchangeState, 'pending' | 'streaming' | 'interrupted'>;
+      error: string | null;
+      timings: Timings;
+      requestBody: BodyInfo;
+      responseBody: BodyInfo;
+    };
+
+export type ExchangeEventType = ExchangeEvent['type'];
+
+/** Where the proxy sends what it sees. Implementations must never throw into the forwarding path. */
+export interface ExchangeSink {
+  emit(event: ExchangeEvent): void;
+}
+
+/** A stored exchange, as the database returns it. */
+export interface Exchange {
+  id: number;
+  uid: string;
+  request: RequestHead;
+  response: ResponseHead | null;
+  state: ExchangeState;
+  error: string | null;
+  timings: Timings;
+  requestBody: BodyInfo;
+  responseBody: BodyInfo;
+  /** 'sse' when the response is text/event-stream, 'websocket' after an upgrade. */
+  streamKind: 'sse' | 'websocket' | null;
+  eventCount: number;
+}
+
+export function exchangeUrl(request: Pick<RequestHead, 'scheme' | 'host' | 'port' | 'path'>): string {
+  const defaultPort = request.scheme === 'https' || request.scheme === 'wss' ? 443 : 80;
+  const host = request.host.includes(':') ? `[${request.host}]` : request.host;
+  const port = request.port === defaultPort ? '' : `:${request.port}`;
+  return `${request.scheme}://${host}${port}${request.path}`;
+}
+
+export function headerValue(headers: Header[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of headers) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type {
+  BodyInfo,
+  BodySide,
+  ExchangeEvent,
+  ExchangeSink,
+  RequestHead,
+  ResponseHead,
+  Timings,
+  WsMessage,
+  SseEvent,
+} from '../model/exchange.ts';
+import { headerValue } from '../model/exchange.ts';
+import { maskHeaders, maskPath } from './secrets.ts';
+
+export interface CaptureSettings {
+  sink: ExchangeSink;
+  /** Bytes stored per body; the rest is counted and forwarded, not stored. */
+  maxBodyBytes: number;
+  keepSecrets: boolean;
+  /** Reports a failure of the sink; forwarding carries on regardless. */
+  onSinkError: (err: Error) => void;
+}
+
+type EndState = Extract<ExchangeEvent, { type: 'end' }>['state'];
+
+class BodyRecorder {
+  size = 0;
+  storedSize = 0;
+  encoding = '';
+
+  constructor(
+    private readonly exchange: ExchangeRecorder,
+    private readonly side: BodySide,
+    private readonly maxBytes: number,
+  ) {}
+
+  add(chunk: Buffer): void {
+    this.size += chunk.length;
+    const room = this.maxBytes - this.storedSize;
+    if (room <= 0) return;
+    const stored = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    this.storedSize += stored.length;
+    this.exchange.send({ type: 'body-chunk', uid: this.exchange.uid, side: this.side, chunk: stored, atMs: this.exchange.elapsed() });
+  }
+
+  info(): BodyInfo {
+    return { size: this.size, storedSize: this.storedSize, truncated: this.storedSize < this.size, encoding: this.encoding };
+  }
+}
+
+/**
+ * One exchange as the proxy sees it: turns wire stages into ExchangeEvents,
+ * masking secrets first, and guarantees exactly one 'end'.
+ */
+export class ExchangeRecorder {
+  readonly uid = randomUUID();
+  readonly requestBody: BodyRecorder;
+  readonly responseBody: BodyRecorder;
+  private readonly t0 = performance.now();
+  private readonly timings: Timings = {};
+  private ended = false;
+  private wsSeq = 0;
+  private sseSeq = 0;
+
+  constructor(
+    private readonly settings: CaptureSettings,
+    head: RequestHead,
+  ) {
+    this.requestBody = new BodyRecorder(this, 'request', settings.maxBodyBytes);
+    this.responseBody = new BodyRecorder(this, 'response', settings.maxBodyBytes);
+    this.requestBody.encoding = headerValue(head.headers, 'content-encoding') ?? '';
+    const stored = settings.keepSecrets ? head : { ...head, path: maskPath(head.path), headers: maskHeaders(head.headers) };
+    this.send({ type: 'request', uid: this.uid, head: stored });
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  elapsed(): number {
+    return Math.round((performance.now() - this.t0) * 1000) / 1000;
+  }
+
+  send(event: ExchangeEvent): void {
+    try {
+      this.settings.sink.emit(event);
+    } catch (err) {
+      this.settings.onSinkError(err as Error);
+    }
+  }
+
+  requestSent(): void {
+    this.timings.requestSent ??= this.elapsed();
+    this.send({ type: 'request-sent', uid: this.uid, atMs: this.timings.requestSent });
+  }
+
+  responseHead(head: ResponseHead): void {
+    const atMs = this.elapsed();
+    this.timings.responseHeaders = atMs;
+    this.responseBody.encoding = headerValue(head.headers, 'content-encoding') ?? '';
+    const stored = this.settings.keepSecrets ? head : { ...head, headers: maskHeaders(head.headers) };
+    this.send({ type: 'response-head', uid: this.uid, head: stored, atMs });
+  }
+
+  responseChunk(chunk: Buffer): void {
+    this.timings.firstByte ??= this.elapsed();
+    this.responseBody.add(chunk);
+  }
+
+  sseEvent(event: Omit<SseEvent, 'seq' | 'offsetMs'>): void {
+    this.send({ type: 'sse-event', uid: this.uid, event: { ...event, seq: this.sseSeq++, offsetMs: this.elapsed() } });
+  }
+
+  wsMessage(message: Omit<WsMessage, 'seq' | 'offsetMs'>): void {
+    this.timings.firstByte ??= this.elapsed();
+    this.send({ type: 'ws-message', uid: this.uid, message: { ...message, seq: this.wsSeq++, offsetMs: this.elapsed() } });
+  }
+
+  end(state: EndState, error: string | null = null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.timings.end = this.elapsed();
+    this.send({
+      type: 'end',
+      uid: this.uid,
+      state,
+      error,
+      timings: { ...this.timings },
+      requestBody: this.requestBody.info(),
+      responseBody: this.responseBody.info(),
+    });
+  }
+}

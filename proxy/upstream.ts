@@ -1,0 +1,56 @@
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+
+export interface UpstreamOptions {
+  /** Extra PEM CA certificates trusted for upstream servers, added to the system roots. */
+  extraCaPem?: string;
+  /** Skip upstream certificate checks (local test servers only). */
+  insecure?: boolean;
+  /** System roots as PEM; Node's bundled roots when absent. */
+  systemRootsPem?: string;
+}
+
+export interface UpstreamAgents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+export function createUpstreamAgents(options: UpstreamOptions): UpstreamAgents {
+  const ca = [options.systemRootsPem ?? tls.rootCertificates.join('\n')];
+  if (options.extraCaPem) ca.push(options.extraCaPem);
+  return {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({
+      keepAlive: true,
+      ca: options.insecure ? undefined : ca,
+      rejectUnauthorized: !options.insecure,
+      // Our client-facing side speaks HTTP/1.1, so the upstream side does too.
+      ALPNProtocols: ['http/1.1'],
+    }),
+  };
+}
+
+/** One short sentence naming why the upstream could not be used, for the client and the store. */
+export function describeUpstreamError(err: NodeJS.ErrnoException, host: string, port: number): string {
+  const where = `${host}:${port}`;
+  switch (err.code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `DNS lookup failed for ${host} (${err.code})`;
+    case 'ECONNREFUSED':
+      return `connection refused by ${where}`;
+    case 'ECONNRESET':
+      return `connection to ${where} was reset`;
+    case 'ETIMEDOUT':
+      return `connection to ${where} timed out`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `${where} is unreachable (${err.code})`;
+    default:
+      if (err.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME/.test(err.code)) {
+        return `TLS handshake with ${where} failed: ${err.message} (${err.code}); pass --upstream-ca FILE to trust its CA, or --insecure-upstream for a local test server`;
+      }
+      return `upstream ${where} failed: ${err.message}${err.code ? ` (${err.code})` : ''}`;
+  }
+}

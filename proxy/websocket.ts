@@ -1,0 +1,170 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import { createRequire } from 'node:module';
+import type { Header, WsDirection } from '../model/exchange.ts';
+import { headerValue } from '../model/exchange.ts';
+import { forwardableHeaders, headerPairs } from './headers.ts';
+import { requestHead, upstreamRequestOptions, type ForwardSettings, type Target } from './forward.ts';
+import { ExchangeRecorder } from './recorder.ts';
+import { describeUpstreamError } from './upstream.ts';
+
+// The largest non-101 answer to an upgrade we relay (an error page); beyond it the body is cut.
+const MAX_REFUSAL_BODY = 1024 * 1024;
+
+/**
+ * Relays a WebSocket upgrade byte for byte: the upstream answers first, and only its 101 is
+ * passed to the client, so a refusal (404, 426...) reaches the client as it was sent and
+ * clients like Codex can fall back to SSE. Frames are decoded from a copy of the bytes.
+ */
+export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Buffer, target: Target, path: string, settings: ForwardSettings): void {
+  const wsScheme = target.scheme === 'https' ? 'wss' : 'ws';
+  const recorder = new ExchangeRecorder(settings, requestHead(req, target, wsScheme, path));
+  const transport = target.scheme === 'https' ? https : http;
+  const upstream = transport.request(upstreamRequestOptions(req, target, path, settings, true));
+  let clientGone = false;
+  client.on('error', () => undefined);
+  client.on('close', () => {
+    clientGone = true;
+    if (!recorder.isEnded && !upstream.writableEnded) upstream.destroy();
+  });
+  upstream.end();
+  upstream.on('finish', () => recorder.requestSent());
+
+  upstream.on('upgrade', (upRes, upSocket, upHead) => {
+    const headers = headerPairs(upRes.rawHeaders);
+    recorder.responseHead({ status: upRes.statusCode ?? 101, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
+    if (clientGone) {
+      upSocket.destroy();
+      recorder.end('aborted', 'the client closed the connection before the upgrade completed');
+      return;
+    }
+    client.write(rawResponseHead(upRes.statusCode ?? 101, upRes.statusMessage ?? 'Switching Protocols', forwardableHeaders(headers, true)));
+    const frames = new FrameTap(recorder, headers);
+    upSocket.on('data', (chunk: Buffer) => frames.write('receive', chunk));
+    client.on('data', (chunk: Buffer) => frames.write('send', chunk));
+    if (upHead.length) {
+      frames.write('receive', upHead);
+      client.write(upHead);
+    }
+    if (head.length) {
+      frames.write('send', head);
+      upSocket.write(head);
+    }
+    upSocket.pipe(client);
+    client.pipe(upSocket);
+    upSocket.on('error', (err) => {
+      recorder.end('upstream_error', `the upstream WebSocket connection failed: ${err.message}`);
+      client.destroy();
+    });
+    upSocket.on('close', () => {
+      if (!frames.closeSeen) recorder.end('upstream_error', 'the upstream closed the WebSocket without a close frame');
+      else recorder.end('complete', frames.decodeError);
+      client.destroy();
+    });
+    client.on('close', () => {
+      if (!frames.closeSeen) recorder.end('aborted', 'the client closed the WebSocket without a close frame');
+      else recorder.end('complete', frames.decodeError);
+      upSocket.destroy();
+    });
+  });
+
+  // Anything but 101: the upstream refused the upgrade. Relay its answer as it came.
+  upstream.on('response', (upRes) => {
+    const headers = headerPairs(upRes.rawHeaders);
+    recorder.responseHead({ status: upRes.statusCode ?? 0, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    upRes.on('data', (chunk: Buffer) => {
+      recorder.responseChunk(chunk);
+      if (size < MAX_REFUSAL_BODY) chunks.push(chunk);
+      size += chunk.length;
+    });
+    upRes.on('end', () => {
+      const body = Buffer.concat(chunks).subarray(0, MAX_REFUSAL_BODY);
+      const flat = dropPairs(forwardableHeaders(headers), /^(content-length|transfer-encoding)$/i);
+      flat.push('Content-Length', String(body.length), 'Connection', 'close');
+      client.end(Buffer.concat([rawResponseHead(upRes.statusCode ?? 502, upRes.statusMessage ?? '', flat), body]));
+      recorder.end('complete');
+    });
+    upRes.on('error', (err) => {
+      recorder.end('upstream_error', `the upstream response to the upgrade failed: ${err.message}`);
+      client.destroy();
+    });
+  });
+
+  upstream.on('error', (err: NodeJS.ErrnoException) => {
+    if (recorder.isEnded) return;
+    const cause = describeUpstreamError(err, target.host, target.port);
+    // 502, never 400: Codex gives up on a 400 but falls back to SSE on other statuses.
+    const body = Buffer.from(`wirelog: ${cause}\n`);
+    client.end(Buffer.concat([rawResponseHead(502, 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
+    recorder.end('upstream_error', cause);
+  });
+}
+
+function dropPairs(flat: string[], name: RegExp): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) if (!name.test(flat[i])) kept.push(flat[i], flat[i + 1]);
+  return kept;
+}
+
+function rawResponseHead(status: number, statusText: string, flatHeaders: string[]): Buffer {
+  let text = `HTTP/1.1 ${status} ${statusText}\r\n`;
+  for (let i = 0; i + 1 < flatHeaders.length; i += 2) text += `${flatHeaders[i]}: ${flatHeaders[i + 1]}\r\n`;
+  return Buffer.from(`${text}\r\n`, 'latin1');
+}
+
+type ReceiverLike = NodeJS.WritableStream & { on(event: string, listener: (...args: never[]) => void): ReceiverLike };
+
+// ws exports its frame parser and deflate extension at run time; @types/ws does not describe them.
+const wsInternals = createRequire(import.meta.url)('ws') as {
+  PerMessageDeflate: new (options: object, isServer: boolean, maxPayload: number) => { accept(params: object[]): void };
+  Receiver: new (options: object) => ReceiverLike;
+};
+
+/** Decodes frames in both directions from copies of the relayed bytes, with ws's own parser. */
+class FrameTap {
+  closeSeen = false;
+  /** Set when a direction stopped decoding: the bytes still flowed, the messages after it are not stored. */
+  decodeError: string | null = null;
+  private readonly receivers: Record<WsDirection, ReceiverLike | null>;
+
+  constructor(
+    private readonly recorder: ExchangeRecorder,
+    responseHeaders: Header[],
+  ) {
+    const deflate = /permessage-deflate/i.test(headerValue(responseHeaders, 'sec-websocket-extensions') ?? '');
+    this.receivers = { send: this.receiver('send', deflate), receive: this.receiver('receive', deflate) };
+  }
+
+  write(direction: WsDirection, chunk: Buffer): void {
+    this.receivers[direction]?.write(chunk);
+  }
+
+  private receiver(direction: WsDirection, deflate: boolean): ReceiverLike {
+    const extensions: Record<string, unknown> = {};
+    if (deflate) {
+      // Client-mode accept of an empty answer: keeps the inflate context across messages,
+      // which decodes both context takeover and no_context_takeover streams.
+      const pmd = new wsInternals.PerMessageDeflate({}, false, 0);
+      pmd.accept([{}]);
+      extensions['permessage-deflate'] = pmd;
+    }
+    // Frames from the client are masked: parse them as a server would.
+    const receiver = new wsInternals.Receiver({ isServer: direction === 'send', extensions, binaryType: 'nodebuffer', skipUTF8Validation: true });
+    receiver.on('message', (data: Buffer, isBinary: boolean) => this.recorder.wsMessage({ direction, opcode: isBinary ? 2 : 1, payload: data }));
+    receiver.on('ping', (data: Buffer) => this.recorder.wsMessage({ direction, opcode: 9, payload: data }));
+    receiver.on('pong', (data: Buffer) => this.recorder.wsMessage({ direction, opcode: 10, payload: data }));
+    receiver.on('conclude', (code: number, reason: Buffer) => {
+      this.closeSeen = true;
+      const payload = code === 1005 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([code >> 8, code & 0xff]), reason]);
+      this.recorder.wsMessage({ direction, opcode: 8, payload });
+    });
+    receiver.on('error', (err: Error) => {
+      this.receivers[direction] = null;
+      this.decodeError ??= `WebSocket frames (${direction}) could not be decoded after this point: ${err.message}`;
+    });
+    return receiver;
+  }
+}
