@@ -23,6 +23,8 @@ export interface WirelogConfig {
   upstreamCaFile?: string;
   insecureUpstream: boolean;
   maxBodyMb: number;
+  /** Upstream name resolution (tests resolve names without a DNS server); the system's when absent. */
+  lookup?: import('node:net').LookupFunction;
 }
 
 export interface Wirelog {
@@ -90,7 +92,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       maxBodyBytes: Math.round(config.maxBodyMb * 1024 * 1024),
       keepSecrets: config.keepSecrets,
       onSinkError: (err) => log(`wirelog: capture failed: ${err.message}`),
-      upstream: { extraCaPem, insecure: config.insecureUpstream, systemRootsPem: systemRootsPem() },
+      upstream: { extraCaPem, insecure: config.insecureUpstream, systemRootsPem: systemRootsPem(), lookup: config.lookup },
       debug: (message) => {
         if (process.env.WIRELOG_DEBUG) log(message);
       },

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import tls from 'node:tls';
 
 export interface UpstreamOptions {
@@ -9,6 +10,8 @@ export interface UpstreamOptions {
   insecure?: boolean;
   /** System roots as PEM; Node's bundled roots when absent. */
   systemRootsPem?: string;
+  /** Host name resolution for upstream connections; the system resolver when absent. */
+  lookup?: net.LookupFunction;
 }
 
 export interface UpstreamAgents {
@@ -20,9 +23,10 @@ export function createUpstreamAgents(options: UpstreamOptions): UpstreamAgents {
   const ca = [options.systemRootsPem ?? tls.rootCertificates.join('\n')];
   if (options.extraCaPem) ca.push(options.extraCaPem);
   return {
-    http: new http.Agent({ keepAlive: true }),
+    http: new http.Agent({ keepAlive: true, lookup: options.lookup }),
     https: new https.Agent({
       keepAlive: true,
+      lookup: options.lookup,
       ca: options.insecure ? undefined : ca,
       rejectUnauthorized: !options.insecure,
       // Our client-facing side speaks HTTP/1.1, so the upstream side does too.

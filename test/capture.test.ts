@@ -1,0 +1,181 @@
+import OpenAI from 'openai';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headerValue, type Exchange } from '../model/exchange.ts';
+import { CHAT_DELTAS, chatStreamEvents, responsesStreamEvents, zstdFrame } from './support/fake-upstream.ts';
+import { curl, startHarness, type Harness } from './support/harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h?.close());
+
+function latest(filter: (e: Exchange) => boolean): Exchange {
+  const found = h.wirelog.reader.list({ limit: 1000 }).find(filter);
+  if (!found) throw new Error('exchange not stored');
+  return h.wirelog.reader.get(found.id)!;
+}
+
+describe('capture through real clients', () => {
+  it('curl over HTTPS: what the client got and what was stored match the upstream byte for byte', async () => {
+    const result = await curl(h, ['-H', 'X-Custom-Case: Kept', '-H', 'x-trace: 1', `${h.upstream.httpsUrl}/v1/models?page=2`]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.toString()).data[0].id).toBe('test-model');
+    await h.stored();
+    const ex = latest((e) => e.request.path === '/v1/models?page=2');
+    expect(ex.state).toBe('complete');
+    expect(ex.request).toMatchObject({ method: 'GET', scheme: 'https', host: 'localhost', port: h.upstream.httpsPort, httpVersion: '1.1' });
+    expect(ex.request.clientAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    // Header names keep their case and order.
+    const names = ex.request.headers.map(([n]) => n);
+    expect(names.indexOf('X-Custom-Case')).toBeGreaterThan(-1);
+    expect(names.indexOf('X-Custom-Case')).toBeLessThan(names.indexOf('x-trace'));
+    expect(ex.response?.status).toBe(200);
+    expect(h.wirelog.reader.body(ex.id, 'response').equals(result.stdout)).toBe(true);
+    expect(ex.timings.requestSent).toBeGreaterThanOrEqual(0);
+    expect(ex.timings.responseHeaders!).toBeGreaterThanOrEqual(ex.timings.requestSent!);
+    expect(ex.timings.end!).toBeGreaterThanOrEqual(ex.timings.firstByte!);
+    expect(ex.responseBody).toEqual({ size: result.stdout.length, storedSize: result.stdout.length, truncated: false, encoding: '' });
+  });
+
+  it('plain HTTP absolute-form requests are captured too', async () => {
+    const result = await curl(h, ['-X', 'POST', '--data-binary', '{"model":"m1"}', '-H', 'content-type: application/json', `${h.upstream.httpUrl}/v1/chat/completions`]);
+    expect(result.code).toBe(0);
+    await h.stored();
+    const ex = latest((e) => e.request.scheme === 'http' && e.request.path === '/v1/chat/completions');
+    expect(ex.request.port).toBe(h.upstream.httpPort);
+    expect(h.wirelog.reader.body(ex.id, 'request').toString()).toBe('{"model":"m1"}');
+    expect(h.wirelog.reader.body(ex.id, 'response').equals(result.stdout)).toBe(true);
+  });
+
+  it('masks secrets before storage, while the upstream gets them intact', async () => {
+    const key = 'sk-test-SECRETSECRET-9f3a';
+    const result = await curl(h, [
+      '-X',
+      'POST',
+      '-H',
+      `Authorization: Bearer ${key}`,
+      '-H',
+      'x-api-key: anthropic-SECRET-KEY-77aa',
+      '-H',
+      'Cookie: sid=cookieSECRETvalue1234; theme=dark',
+      '--data-binary',
+      'hello',
+      `${h.upstream.httpsUrl}/echo?key=AIzaSECRETgoogleKEY-x1y2&alt=sse`,
+    ]);
+    const echoed = JSON.parse(result.stdout.toString()) as { rawHeaders: string[] };
+    expect(echoed.rawHeaders).toContain(`Bearer ${key}`);
+    await h.stored();
+    const ex = latest((e) => e.request.path.startsWith('/echo?'));
+    expect(headerValue(ex.request.headers, 'authorization')).toBe('Bearer ****9f3a');
+    expect(headerValue(ex.request.headers, 'x-api-key')).toBe('****77aa');
+    expect(headerValue(ex.request.headers, 'cookie')).toBe('sid=****1234; theme=****');
+    expect(ex.request.path).toBe('/echo?key=****x1y2&alt=sse');
+    expect(headerValue(ex.response!.headers, 'set-cookie')).toBe('session=****1234; Path=/');
+    expect(JSON.stringify(ex)).not.toContain('SECRET');
+  });
+
+  it('undici through ProxyAgent: an SSE chat stream arrives whole, and each event is stored with its arrival time', async () => {
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', 'x-test-delay-ms': '15' },
+      body: JSON.stringify({ model: 'sse-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const arrivals: number[] = [];
+    const chunks: Buffer[] = [];
+    const t0 = Date.now();
+    for await (const chunk of res.body) {
+      arrivals.push(Date.now() - t0);
+      chunks.push(chunk as Buffer);
+    }
+    const body = Buffer.concat(chunks);
+    const expected = chatStreamEvents('sse-model');
+    expect(body.toString()).toBe(expected.map((d) => `data: ${d}\n\n`).join(''));
+    // Chunk by chunk, not buffered: the first event reached the client long before the last.
+    expect(arrivals.length).toBeGreaterThan(3);
+    expect(arrivals[arrivals.length - 1] - arrivals[0]).toBeGreaterThan(60);
+    await h.stored();
+    const ex = latest((e) => e.streamKind === 'sse' && h.wirelog.reader.body(e.id, 'request').includes('sse-model'));
+    expect(ex.state).toBe('complete');
+    const events = h.wirelog.reader.sseEvents(ex.id);
+    expect(events.map((e) => e.data)).toEqual(expected);
+    expect(ex.eventCount).toBe(expected.length);
+    for (let i = 1; i < events.length; i++) expect(events[i].offsetMs).toBeGreaterThanOrEqual(events[i - 1].offsetMs);
+    expect(events[events.length - 1].offsetMs - events[0].offsetMs).toBeGreaterThan(60);
+    expect(h.wirelog.reader.body(ex.id, 'response').equals(body)).toBe(true);
+  });
+
+  it('the openai SDK streams chat completions and responses through wirelog', async () => {
+    const client = new OpenAI({ apiKey: 'sk-openai-sdk-key-123456', baseURL: `${h.upstream.httpsUrl}/v1`, fetchOptions: { dispatcher: h.agent() } as never });
+    let text = '';
+    const chat = await client.chat.completions.create({ model: 'sdk-chat', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+    for await (const chunk of chat) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text).toBe(CHAT_DELTAS.join(''));
+
+    let responseText = '';
+    let completedId = '';
+    const stream = await client.responses.create({ model: 'sdk-responses', input: 'hello', stream: true });
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') responseText += event.delta;
+      if (event.type === 'response.completed') completedId = event.response.id;
+    }
+    expect(responseText).toBe(CHAT_DELTAS.join(''));
+    expect(completedId).toBe('resp_test1');
+
+    await h.stored();
+    const responses = latest((e) => e.request.path === '/v1/responses');
+    const events = h.wirelog.reader.sseEvents(responses.id);
+    expect(events.map((e) => e.event)).toEqual(responsesStreamEvents('sdk-responses').map((e) => e.event));
+    expect(JSON.parse(events[events.length - 1].data).response.id).toBe('resp_test1');
+    expect(headerValue(responses.request.headers, 'authorization')).toBe('Bearer ****3456');
+  });
+
+  it.each(['gzip', 'br', 'deflate', 'zstd'])('stores %s bodies raw and serves them decoded', async (encoding) => {
+    const res = await request(`${h.upstream.httpsUrl}/compressed?encoding=${encoding}`, { dispatcher: h.agent() });
+    const raw = Buffer.from(await res.body.arrayBuffer());
+    expect(res.headers['content-encoding']).toBe(encoding);
+    await h.stored();
+    const ex = latest((e) => e.request.path === `/compressed?encoding=${encoding}`);
+    expect(ex.responseBody.encoding).toBe(encoding);
+    expect(h.wirelog.reader.body(ex.id, 'response').equals(raw)).toBe(true);
+    const api = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as { responseBody: { text: string; encoding: string } };
+    expect(JSON.parse(api.responseBody.text).message).toBe('compressed hello');
+  });
+
+  it('decodes a zstd request body, as Codex sends when logged in with ChatGPT', async () => {
+    const json = JSON.stringify({ model: 'gpt-5-codex', input: [{ role: 'user', content: 'zstd prompt words' }], stream: false });
+    const compressed = zstdFrame(Buffer.from(json));
+    const res = await request(`${h.upstream.httpsUrl}/echo`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'zstd' },
+      body: compressed,
+    });
+    const echoed = (await res.body.json()) as { body: string };
+    expect(Buffer.from(echoed.body, 'base64').equals(compressed)).toBe(true);
+    await h.stored();
+    const ex = latest((e) => e.request.path === '/echo' && e.requestBody.encoding === 'zstd');
+    const api = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as { requestBody: { text: string } };
+    expect(api.requestBody.text).toBe(json);
+    const found = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges?q=zstd%20prompt`)).json()) as { exchanges: { id: number }[] };
+    expect(found.exchanges.map((e) => e.id)).toContain(ex.id);
+  });
+
+  it('keeps a body beyond --max-body-mb out of storage but gives the client every byte', async () => {
+    const small = await startHarness({ maxBodyMb: 1 });
+    try {
+      const size = 3 * 1024 * 1024 + 17;
+      const res = await request(`${small.upstream.httpsUrl}/bytes?size=${size}`, { dispatcher: small.agent() });
+      const got = Buffer.from(await res.body.arrayBuffer());
+      expect(got.length).toBe(size);
+      await small.stored();
+      const ex = small.wirelog.reader.list()[0];
+      expect(ex.responseBody).toEqual({ size, storedSize: 1024 * 1024, truncated: true, encoding: '' });
+      expect(small.wirelog.reader.body(ex.id, 'response').length).toBe(1024 * 1024);
+    } finally {
+      await small.close();
+    }
+  });
+});

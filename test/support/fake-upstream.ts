@@ -1,0 +1,224 @@
+// A fake OpenAI-compatible provider on 127.0.0.1, over HTTP and HTTPS (self-signed,
+// made at test time), with the misbehaviours the proxy must survive.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { WebSocketServer } from 'ws';
+import { selfSignedCertificate, type TestCertificate } from './upstream-cert.ts';
+
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+export interface FakeUpstream {
+  httpsUrl: string;
+  httpUrl: string;
+  httpsPort: number;
+  httpPort: number;
+  cert: TestCertificate;
+  received: ReceivedRequest[];
+  /** Resolves when the upstream side of /v1/endless sees its client go away. */
+  endlessClosed: Promise<number>;
+  /** What the WebSocket endpoint received, decoded. */
+  wsReceived: string[];
+  close(): Promise<void>;
+}
+
+export const CHAT_DELTAS = ['Hel', 'lo', ' from', ' the', ' fake', ' upstream'];
+
+export function chatStreamEvents(model: string): string[] {
+  const base = { id: 'chatcmpl-test1', object: 'chat.completion.chunk', created: 1764000000, model };
+  const events = [JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })];
+  for (const piece of CHAT_DELTAS) events.push(JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] }));
+  events.push(JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }));
+  events.push(JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 } }));
+  events.push('[DONE]');
+  return events;
+}
+
+export function responsesStreamEvents(model: string): { event: string; data: Record<string, unknown> }[] {
+  const text = CHAT_DELTAS.join('');
+  const item = { id: 'msg_test1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
+  const response = { id: 'resp_test1', object: 'response', created_at: 1764000000, model, status: 'in_progress', output: [] as unknown[] };
+  const events: { event: string; data: Record<string, unknown> }[] = [{ event: 'response.created', data: { type: 'response.created', sequence_number: 0, response } }];
+  for (const delta of CHAT_DELTAS) {
+    events.push({ event: 'response.output_text.delta', data: { type: 'response.output_text.delta', sequence_number: events.length, item_id: 'msg_test1', output_index: 0, content_index: 0, delta } });
+  }
+  events.push({ event: 'response.output_item.done', data: { type: 'response.output_item.done', sequence_number: events.length, output_index: 0, item } });
+  events.push({
+    event: 'response.completed',
+    data: { type: 'response.completed', sequence_number: events.length + 1, response: { ...response, status: 'completed', output: [item], usage: { input_tokens: 12, output_tokens: 6, total_tokens: 18 } } },
+  });
+  return events;
+}
+
+/** A valid zstd frame holding `data` in raw blocks: what a zstd decoder must accept. */
+export function zstdFrame(data: Buffer): Buffer {
+  const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3])];
+  const maxBlock = 128 * 1024;
+  for (let offset = 0; offset < data.length || offset === 0; offset += maxBlock) {
+    const block = data.subarray(offset, offset + maxBlock);
+    const last = offset + maxBlock >= data.length ? 1 : 0;
+    const header = last | (0 << 1) | (block.length << 3);
+    parts.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff]), block);
+    if (data.length === 0) break;
+  }
+  return Buffer.concat(parts);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function startFakeUpstream(): Promise<FakeUpstream> {
+  const cert = selfSignedCertificate();
+  const received: ReceivedRequest[] = [];
+  const wsReceived: string[] = [];
+  let resolveEndless: (ms: number) => void = () => undefined;
+  const endlessClosed = new Promise<number>((r) => (resolveEndless = r));
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    received.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, body });
+    const url = new URL(req.url ?? '/', 'http://x');
+    const delay = Number(req.headers['x-test-delay-ms'] ?? 3);
+    const json = (status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}) => {
+      const text = JSON.stringify(value);
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+      res.end(text);
+    };
+    if (url.pathname === '/v1/chat/completions' && req.method === 'POST') {
+      const request = JSON.parse(body.toString('utf8') || '{}') as { model?: string; stream?: boolean };
+      const model = request.model ?? 'test-model';
+      if (!request.stream) {
+        return json(200, {
+          id: 'chatcmpl-test1',
+          object: 'chat.completion',
+          created: 1764000000,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: CHAT_DELTAS.join('') }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 },
+        });
+      }
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      for (const data of chatStreamEvents(model)) {
+        res.write(`data: ${data}\n\n`);
+        await sleep(delay);
+      }
+      return void res.end();
+    }
+    if (url.pathname === '/v1/responses' && req.method === 'POST') {
+      const request = JSON.parse(body.toString('utf8') || '{}') as { model?: string; stream?: boolean };
+      const events = responsesStreamEvents(request.model ?? 'test-model');
+      if (!request.stream) return json(200, events[events.length - 1].data.response);
+      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8' });
+      for (const e of events) {
+        res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+        await sleep(delay);
+      }
+      return void res.end();
+    }
+    if (url.pathname === '/v1/models') return json(200, { object: 'list', data: [{ id: 'test-model', object: 'model', owned_by: 'fake' }] });
+    if (url.pathname === '/echo') {
+      return json(200, { method: req.method, url: req.url, rawHeaders: req.rawHeaders, body: body.toString('base64') }, { 'Set-Cookie': 'session=abcdefghijklmnop1234; Path=/' });
+    }
+    if (url.pathname === '/compressed') {
+      const text = Buffer.from(JSON.stringify({ message: 'compressed hello', filler: 'x'.repeat(2000) }));
+      const encoding = url.searchParams.get('encoding') ?? 'gzip';
+      const encoded = encoding === 'gzip' ? zlib.gzipSync(text) : encoding === 'br' ? zlib.brotliCompressSync(text) : encoding === 'deflate' ? zlib.deflateSync(text) : zstdFrame(text);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': encoding, 'Content-Length': encoded.length });
+      return void res.end(encoded);
+    }
+    if (url.pathname === '/bytes') {
+      const size = Number(url.searchParams.get('size') ?? 1024);
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size });
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      let sent = 0;
+      const pump = () => {
+        while (sent < size) {
+          const n = Math.min(chunk.length, size - sent);
+          sent += n;
+          if (!res.write(chunk.subarray(0, n))) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      return pump();
+    }
+    if (url.pathname === '/v1/die-mid-stream') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write('data: {"part":1}\n\n');
+      await sleep(delay);
+      res.write('data: {"part":2}\n\n');
+      await sleep(delay);
+      return void res.socket?.destroy();
+    }
+    if (url.pathname === '/v1/endless') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      const started = Date.now();
+      const timer = setInterval(() => res.write(`data: {"t":${Date.now() - started}}\n\n`), 10);
+      res.on('close', () => {
+        clearInterval(timer);
+        resolveEndless(Date.now());
+      });
+      return;
+    }
+    json(404, { error: { message: `Invalid URL (${req.method} ${url.pathname})`, type: 'invalid_request_error' } });
+  }
+
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0 } });
+  wss.on('connection', (socket) => {
+    socket.on('message', (data) => {
+      const text = data.toString();
+      wsReceived.push(text);
+      const message = JSON.parse(text) as { type: string; model?: string };
+      if (message.type !== 'response.create') return;
+      for (const e of responsesStreamEvents(message.model ?? 'test-model')) socket.send(JSON.stringify(e.data));
+    });
+  });
+  const onUpgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    if (req.url === '/v1/responses') return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    const text = 'Upgrade Required: use POST /v1/responses';
+    socket.end(`HTTP/1.1 426 Upgrade Required\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`);
+  };
+
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handle(req, res).catch((err: Error) => res.destroy(err));
+  };
+  const httpsServer = https.createServer({ key: cert.keyPem, cert: cert.certPem }, onRequest);
+  const httpServer = http.createServer(onRequest);
+  for (const server of [httpsServer, httpServer]) {
+    server.on('upgrade', onUpgrade);
+    server.keepAliveTimeout = 30_000;
+  }
+  await Promise.all([httpsServer, httpServer].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+  const httpsPort = (httpsServer.address() as AddressInfo).port;
+  const httpPort = (httpServer.address() as AddressInfo).port;
+  return {
+    httpsUrl: `https://localhost:${httpsPort}`,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    httpsPort,
+    httpPort,
+    cert,
+    received,
+    endlessClosed,
+    wsReceived,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      for (const s of [httpsServer, httpServer]) {
+        s.closeAllConnections();
+        await new Promise((r) => s.close(r));
+      }
+    },
+  };
+}

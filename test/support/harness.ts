@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ProxyAgent } from 'undici';
+import { startWirelog, type Wirelog, type WirelogConfig } from '../../cli/instance.ts';
+import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts';
+
+export interface Harness {
+  wirelog: Wirelog;
+  upstream: FakeUpstream;
+  dataDir: string;
+  proxyUrl: string;
+  caPem: string;
+  /** Every exchange emitted so far, committed. */
+  stored(): Promise<void>;
+  /** A ProxyAgent that trusts the wirelog CA, as a client configured for wirelog would. */
+  agent(): ProxyAgent;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'wirelog-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startHarness(overrides: Partial<WirelogConfig> = {}): Promise<Harness> {
+  const upstream = await startFakeUpstream();
+  const dataDir = tempDir();
+  const upstreamCaFile = path.join(dataDir, 'upstream-ca.pem');
+  fs.writeFileSync(upstreamCaFile, upstream.cert.certPem);
+  const logs: string[] = [];
+  const wirelog = await startWirelog(
+    { host: '127.0.0.1', proxyPort: 0, uiPort: 0, dataDir, keepSecrets: false, upstreamCaFile, insecureUpstream: false, maxBodyMb: 50, ...overrides },
+    (m) => logs.push(m),
+  );
+  const agents: ProxyAgent[] = [];
+  return {
+    wirelog,
+    upstream,
+    dataDir,
+    proxyUrl: wirelog.proxy.url,
+    caPem: wirelog.ca.certPem,
+    stored: () => wirelog.writer.flush(),
+    agent() {
+      const agent = new ProxyAgent({ uri: wirelog.proxy.url, requestTls: { ca: wirelog.ca.certPem } });
+      agents.push(agent);
+      return agent;
+    },
+    async close() {
+      await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
+      await wirelog.stop();
+      await upstream.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CurlResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs the real curl binary through the proxy, trusting the wirelog CA. */
+export function curl(h: Harness, args: string[]): Promise<CurlResult> {
+  return new Promise((resolve) => {
+    execFile(
+      'curl',
+      ['--silent', '--show-error', '--proxy', h.proxyUrl, '--cacert', h.wirelog.ca.files.certPath, '--noproxy', '', ...args],
+      { encoding: 'buffer', env: { ...process.env, NO_PROXY: '', no_proxy: '' } },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() }),
+    );
+  });
+}
+
+/** Polls until `check` returns a value (storage is asynchronous by design). */
+export async function eventually<T>(check: () => T | null | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
