@@ -139,7 +139,8 @@ class FrameTap {
   }
 
   write(direction: WsDirection, chunk: Buffer): void {
-    this.receivers[direction]?.write(chunk);
+    // A copy: ws's parser unmasks payloads in place, and these bytes are still on their way.
+    this.receivers[direction]?.write(Buffer.from(chunk));
   }
 
   private receiver(direction: WsDirection, deflate: boolean): ReceiverLike {

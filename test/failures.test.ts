@@ -1,0 +1,164 @@
+import dns from 'node:dns';
+import net from 'node:net';
+import Database from 'better-sqlite3';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databasePath } from '../db/schema.ts';
+import type { Exchange } from '../model/exchange.ts';
+import { curl, eventually, startHarness, type Harness } from './support/harness.ts';
+
+// Names under .invalid fail to resolve here without asking any DNS server.
+const lookup: net.LookupFunction = (hostname, options, callback) => {
+  if (hostname.endsWith('.invalid')) {
+    const err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+    return process.nextTick(() => (callback as (e: Error) => void)(err));
+  }
+  dns.lookup(hostname, options, callback as never);
+};
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ lookup });
+});
+afterAll(() => h?.close());
+
+async function storedWhere(filter: (e: Exchange) => boolean): Promise<Exchange> {
+  await h.stored();
+  const found = h.wirelog.reader.list({ limit: 1000 }).find(filter);
+  if (!found) throw new Error('exchange not stored');
+  return found;
+}
+
+/** Sends raw bytes to the proxy and returns everything it answers before closing. */
+function rawExchange(bytes: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(h.wirelog.proxy.port, '127.0.0.1', () => socket.write(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+  });
+}
+
+describe('upstream failures reach the client as 502 naming the cause, and are stored', () => {
+  it('DNS failure', async () => {
+    const result = await curl(h, ['-i', 'https://no-such-provider.invalid/v1/models']);
+    const text = result.stdout.toString();
+    expect(text).toMatch(/\r\n\r\nHTTP\/1\.1 502 /);
+    expect(text).toContain('DNS lookup failed for no-such-provider.invalid');
+    const ex = await storedWhere((e) => e.request.host === 'no-such-provider.invalid');
+    expect(ex.state).toBe('upstream_error');
+    expect(ex.error).toContain('DNS lookup failed');
+    expect(ex.response).toBeNull();
+  });
+
+  it('connection refused', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const result = await curl(h, ['-i', `https://127.0.0.1:${port}/v1/models`]);
+    expect(result.stdout.toString()).toMatch(/\r\n\r\nHTTP\/1\.1 502[\s\S]*connection refused by 127\.0\.0\.1:\d+/);
+    const ex = await storedWhere((e) => e.request.port === port);
+    expect(ex.state).toBe('upstream_error');
+    expect(ex.error).toBe(`connection refused by 127.0.0.1:${port}`);
+  });
+
+  it('upstream TLS failure: an untrusted certificate is refused unless --insecure-upstream', async () => {
+    const strict = await startHarness({ upstreamCaFile: undefined });
+    const insecure = await startHarness({ upstreamCaFile: undefined, insecureUpstream: true });
+    try {
+      const refused = await curl(strict, ['-i', `${strict.upstream.httpsUrl}/v1/models`]);
+      const text = refused.stdout.toString();
+      expect(text).toMatch(/\r\n\r\nHTTP\/1\.1 502 /);
+      expect(text).toContain('TLS handshake with localhost');
+      expect(text).toContain('--upstream-ca');
+      await strict.stored();
+      expect(strict.wirelog.reader.list()[0]).toMatchObject({ state: 'upstream_error' });
+      expect(strict.wirelog.reader.list()[0].error).toMatch(/SELF_SIGNED|self-signed/i);
+
+      const allowed = await curl(insecure, [`${insecure.upstream.httpsUrl}/v1/models`]);
+      expect(JSON.parse(allowed.stdout.toString()).object).toBe('list');
+    } finally {
+      await strict.close();
+      await insecure.close();
+    }
+  });
+
+  it('an upstream dying mid-stream leaves the client a visibly truncated stream, with nothing appended', async () => {
+    const result = await curl(h, ['--no-buffer', `${h.upstream.httpsUrl}/v1/die-mid-stream`]);
+    // curl 18: transfer closed with outstanding read data remaining.
+    expect(result.code).toBe(18);
+    expect(result.stdout.toString()).toBe('data: {"part":1}\n\ndata: {"part":2}\n\n');
+    const ex = await storedWhere((e) => e.request.path === '/v1/die-mid-stream');
+    expect(ex.state).toBe('upstream_error');
+    expect(ex.error).toContain('before the response ended');
+    expect(h.wirelog.reader.body(ex.id, 'response').toString()).toBe(result.stdout.toString());
+    expect(h.wirelog.reader.sseEvents(ex.id).map((e) => e.data)).toEqual(['{"part":1}', '{"part":2}']);
+  });
+
+  it('a client that disconnects mid-stream cancels the upstream request', async () => {
+    const controller = new AbortController();
+    const res = await request(`${h.upstream.httpsUrl}/v1/endless`, { dispatcher: h.agent(), signal: controller.signal });
+    let received = 0;
+    const reading = (async () => {
+      for await (const chunk of res.body) {
+        received += (chunk as Buffer).length;
+        if (received > 100) break;
+      }
+    })();
+    await reading.catch(() => undefined);
+    const abortedAt = Date.now();
+    controller.abort();
+    const upstreamClosedAt = await h.upstream.endlessClosed;
+    expect(upstreamClosedAt - abortedAt).toBeLessThan(2000);
+    const ex = await eventually(() => {
+      const found = h.wirelog.reader.list().find((e) => e.request.path === '/v1/endless');
+      return found && found.state !== 'streaming' ? found : null;
+    }, 'the aborted exchange');
+    expect(ex.state).toBe('aborted');
+    expect(ex.error).toContain('client closed');
+  });
+});
+
+describe('malformed requests are refused with a clear status and recorded', () => {
+  it('garbage instead of HTTP gets 400', async () => {
+    const answer = await rawExchange('THIS IS NOT HTTP\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    expect(answer).toContain('malformed request');
+    const ex = await storedWhere((e) => e.state === 'proxy_error' && (e.error ?? '').includes('malformed'));
+    expect(ex.response?.status).toBe(400);
+  });
+
+  it('oversize headers get 431', async () => {
+    const answer = await rawExchange(`GET http://127.0.0.1:1/ HTTP/1.1\r\nHost: 127.0.0.1:1\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 431/);
+    const ex = await storedWhere((e) => e.response?.status === 431);
+    expect(ex.state).toBe('proxy_error');
+    expect(ex.error).toContain('larger than 16 KB');
+  });
+});
+
+describe('storage failures never break traffic', () => {
+  it('keeps forwarding while the database is locked, reports it once, and resumes storing after', async () => {
+    const locker = new Database(databasePath(h.dataDir));
+    locker.pragma('busy_timeout = 0');
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      const during = await curl(h, [`${h.upstream.httpsUrl}/v1/models?during-lock`]);
+      expect(JSON.parse(during.stdout.toString()).object).toBe('list');
+      await h.stored();
+      const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as { storageError: string | null };
+      expect(status.storageError).toMatch(/storing captures failed: database is locked/);
+    } finally {
+      locker.exec('COMMIT');
+      locker.close();
+    }
+    const after = await curl(h, [`${h.upstream.httpsUrl}/v1/models?after-lock`]);
+    expect(after.code).toBe(0);
+    await h.stored();
+    expect(h.wirelog.reader.list().some((e) => e.request.path === '/v1/models?after-lock')).toBe(true);
+    const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as { storageError: string | null };
+    expect(status.storageError).toBeNull();
+  });
+});
