@@ -54,6 +54,7 @@ ${trustInstructions(ca.files.certPath)}`);
 }
 
 function openReader(dataDir: string): ExchangeReader {
+  prepareDataDir(dataDir);
   if (!fs.existsSync(databasePath(dataDir))) throw new DatabaseOpenError(`no captures in ${dataDir} yet: start wirelog (npm start) and send traffic through it, or pass the right --data-dir`);
   return new ExchangeReader(openDatabase(dataDir));
 }

@@ -44,7 +44,6 @@ export class CaptureWriter implements ExchangeSink {
       for (const resolve of this.waiting.values()) resolve();
       this.waiting.clear();
     });
-    this.worker.unref();
   }
 
   emit(event: ExchangeEvent): void {

@@ -1,0 +1,188 @@
+import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caFiles } from '../certs/ca.ts';
+import { ExchangeReader } from '../db/reader.ts';
+import { databasePath, openDatabase } from '../db/schema.ts';
+import { CHAT_DELTAS, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
+import { runCli, startCli } from './support/cli.ts';
+import { tempDir } from './support/harness.ts';
+
+let upstream: FakeUpstream;
+let upstreamCa: string;
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  upstreamCa = path.join(tempDir(), 'upstream-ca.pem');
+  fs.writeFileSync(upstreamCa, upstream.cert.certPem);
+});
+afterAll(() => upstream?.close());
+
+function storedExchanges(dataDir: string) {
+  const db = openDatabase(dataDir);
+  try {
+    return new ExchangeReader(db).list();
+  } finally {
+    db.close();
+  }
+}
+
+describe('wirelog run', () => {
+  it("runs a Node program whose global fetch goes through wirelog, and exits with the program's code", async () => {
+    const dataDir = tempDir();
+    const script = `
+      const res = await fetch('${upstream.httpsUrl}/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-run-test-key-0042' },
+        body: JSON.stringify({ model: 'run-model', messages: [] }),
+      });
+      const body = await res.json();
+      console.log(body.choices[0].message.content);
+      console.log('NO_PROXY=' + (process.env.NO_PROXY ?? 'unset'));
+      console.log('HTTPS_PROXY=' + process.env.HTTPS_PROXY);
+      process.exit(7);`;
+    const result = await runCli(['run', '--data-dir', dataDir, '--upstream-ca', upstreamCa, '--', process.execPath, '--input-type=module', '-e', script], {
+      env: { NO_PROXY: 'localhost,127.0.0.1' },
+    });
+    expect(result.stderr).not.toContain('Error');
+    expect(result.code).toBe(7);
+    expect(result.stdout).toContain(CHAT_DELTAS.join(''));
+    expect(result.stdout).toContain('NO_PROXY=unset');
+    expect(result.stdout).toMatch(/HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+/);
+    const stored = storedExchanges(dataDir);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ state: 'complete', request: { method: 'POST', host: 'localhost', path: '/v1/chat/completions' }, response: { status: 200 } });
+  });
+
+  it('passes standard input and output through', async () => {
+    const result = await runCli(['run', '--data-dir', tempDir(), '--', 'cat'], { input: 'piped through\n' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('piped through\n');
+  });
+
+  it('says clearly when the command is missing or cannot be found', async () => {
+    const missing = await runCli(['run', '--data-dir', tempDir()]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('wirelog run needs a command to start: wirelog run -- <command> [args...]');
+    const notFound = await runCli(['run', '--data-dir', tempDir(), '--', 'no-such-command-wirelog']);
+    expect(notFound.code).toBe(127);
+    expect(notFound.stderr).toContain('command not found: no-such-command-wirelog');
+  });
+
+  it('uses the wirelog already serving the data dir', async () => {
+    const dataDir = tempDir();
+    const server = await startCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa], 'Press Ctrl-C');
+    try {
+      const proxyUrl = /proxy: +(http:\/\/\S+)/.exec(server.output())![1];
+      const result = await runCli(['run', '--data-dir', dataDir, '--', process.execPath, '-e', 'console.log(process.env.HTTPS_PROXY)']);
+      expect(result.stdout.trim()).toBe(proxyUrl);
+      const second = await runCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0']);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`wirelog is already running on ${dataDir}`);
+    } finally {
+      server.child.kill('SIGINT');
+    }
+  });
+});
+
+describe('wirelog start', () => {
+  it('prints how to use it, captures, and on Ctrl-C stores what is pending and exits 0', async () => {
+    const dataDir = tempDir();
+    const server = await startCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa], 'Press Ctrl-C');
+    const out = server.output();
+    expect(out).toMatch(/proxy: +http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toMatch(/viewer: +http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toContain(caFiles(dataDir).certPath);
+    expect(out).toContain('wirelog run --');
+    expect(out).toContain('wirelog env');
+    const proxyUrl = /proxy: +(http:\/\/\S+)/.exec(out)![1];
+    const run = await runCli(['run', '--data-dir', dataDir, '--', 'curl', '-s', `${upstream.httpsUrl}/v1/models`]);
+    expect(JSON.parse(run.stdout).object).toBe('list');
+    expect(proxyUrl).toBeTruthy();
+    const exited = new Promise<number | null>((r) => server.child.once('exit', r));
+    server.child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(storedExchanges(dataDir).map((e) => e.request.path)).toContain('/v1/models');
+    expect(fs.existsSync(path.join(dataDir, 'instance.json'))).toBe(false);
+  });
+
+  it('refuses a port in use with one line naming the fix', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const result = await runCli(['start', '--data-dir', tempDir(), '--proxy-port', String(port), '--ui-port', '0']);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(`wirelog: the proxy port ${port} is already in use (another wirelog?): stop that program, or pick another port with --proxy-port N`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('rejects unknown flags and bad values', async () => {
+    const unknown = await runCli(['start', '--prox-port', '1']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--prox-port'");
+    const badPort = await runCli(['start', '--proxy-port', 'eighty']);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toContain('--proxy-port must be a port number');
+  });
+
+  it('explains an unusable data dir and a database from a newer wirelog', async () => {
+    const file = path.join(tempDir(), 'not-a-dir');
+    fs.writeFileSync(file, '');
+    const unusable = await runCli(['list', '--data-dir', file]);
+    expect(unusable.code).toBe(1);
+    expect(unusable.stderr).toContain(`the data dir ${file} cannot be used`);
+
+    const dataDir = tempDir();
+    openDatabase(dataDir).close();
+    const db = new Database(databasePath(dataDir));
+    db.pragma('user_version = 99');
+    db.close();
+    const newer = await runCli(['list', '--data-dir', dataDir]);
+    expect(newer.code).toBe(1);
+    expect(newer.stderr).toContain('has schema version 99, newer than this wirelog understands');
+  });
+});
+
+describe('wirelog env and wirelog ca', () => {
+  it('prints the variables for each shell', async () => {
+    const dataDir = tempDir();
+    const bash = await runCli(['env', '--data-dir', dataDir]);
+    expect(bash.stdout).toContain("export HTTPS_PROXY='http://127.0.0.1:8899'");
+    expect(bash.stdout).toContain(`export CODEX_CA_CERTIFICATE='${caFiles(dataDir).certPath}'`);
+    expect(bash.stdout).toContain('unset NO_PROXY');
+    for (const name of ['HTTP_PROXY', 'ALL_PROXY', 'https_proxy', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO', 'CARGO_HTTP_CAINFO', 'AWS_CA_BUNDLE', 'NODE_OPTIONS', 'NODE_USE_ENV_PROXY']) {
+      expect(bash.stdout).toContain(`export ${name}=`);
+    }
+    const bundle = /SSL_CERT_FILE='([^']+)'/.exec(bash.stdout)![1];
+    const bundlePem = fs.readFileSync(bundle, 'utf8');
+    expect(bundlePem).toContain(fs.readFileSync(caFiles(dataDir).certPath, 'utf8').trim());
+    expect(bundlePem.split('BEGIN CERTIFICATE').length).toBeGreaterThan(20);
+    expect((await runCli(['env', '--data-dir', dataDir, '--shell', 'fish'])).stdout).toContain("set -gx HTTPS_PROXY 'http://127.0.0.1:8899'");
+    expect((await runCli(['env', '--data-dir', dataDir, '--shell', 'powershell'])).stdout).toContain("$env:HTTPS_PROXY = 'http://127.0.0.1:8899'");
+    const bad = await runCli(['env', '--shell', 'tcsh']);
+    expect(bad.code).toBe(2);
+  });
+
+  it('shows the CA, its fingerprint and trust instructions; the key is owner-only', async () => {
+    const dataDir = tempDir();
+    const result = await runCli(['ca', '--data-dir', dataDir]);
+    const files = caFiles(dataDir);
+    const cert = new X509Certificate(fs.readFileSync(files.certPath));
+    expect(result.stdout).toContain(files.certPath);
+    expect(result.stdout).toContain(cert.fingerprint256);
+    for (const os of ['macOS', 'Debian / Ubuntu', 'Fedora', 'Windows']) expect(result.stdout).toContain(os);
+    expect(cert.ca).toBe(true);
+    expect(new Date(cert.validTo).getTime()).toBeGreaterThan(Date.now() + 5 * 365 * 86400_000);
+    expect(fs.statSync(files.keyPath).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(files.leafKeyPath).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(files.dir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
+    const pem = await runCli(['ca', '--pem', '--data-dir', dataDir]);
+    expect(pem.stdout).toBe(fs.readFileSync(files.certPath, 'utf8'));
+  });
+});
