@@ -29,6 +29,7 @@ export interface WriterCallbacks {
 export class CaptureWriter implements ExchangeSink {
   private readonly worker: Worker;
   private batch: ExchangeEvent[] = [];
+  private transfer: ArrayBuffer[] = [];
   private scheduled = false;
   private nextToken = 0;
   private readonly waiting = new Map<number, () => void>();
@@ -48,6 +49,13 @@ export class CaptureWriter implements ExchangeSink {
 
   emit(event: ExchangeEvent): void {
     if (this.closed) return;
+    if (event.type === 'body-chunk') {
+      // Exactly these bytes in a buffer of their own, handed over without another copy:
+      // cloning a Buffer copies its whole backing pool, often several times its size.
+      const chunk = new Uint8Array(event.chunk);
+      this.transfer.push(chunk.buffer);
+      event = { ...event, chunk };
+    }
     this.batch.push(event);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -76,9 +84,11 @@ export class CaptureWriter implements ExchangeSink {
     this.scheduled = false;
     if (this.batch.length === 0) return;
     const events = this.batch;
+    const transfer = this.transfer;
     this.batch = [];
+    this.transfer = [];
     try {
-      this.worker.postMessage({ kind: 'events', events } satisfies ToWorker);
+      this.worker.postMessage({ kind: 'events', events } satisfies ToWorker, transfer);
     } catch (err) {
       this.fail(`could not hand captures to the storage worker: ${(err as Error).message}`);
     }

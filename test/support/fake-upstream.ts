@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
 import { WebSocketServer } from 'ws';
 import { selfSignedCertificate, type TestCertificate } from './upstream-cert.ts';
@@ -154,6 +155,17 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
         res.end();
       };
       return pump();
+    }
+    if (url.pathname === '/v1/ticks') {
+      // Each event carries when it was written, for measuring delivery delay in the same process.
+      const count = Number(url.searchParams.get('n') ?? 20);
+      const interval = Number(url.searchParams.get('interval') ?? 10);
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      for (let i = 0; i < count; i++) {
+        res.write(`data: {"i":${i},"sentAt":${performance.now()}}\n\n`);
+        await sleep(interval);
+      }
+      return void res.end();
     }
     if (url.pathname === '/v1/die-mid-stream') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });

@@ -12,7 +12,7 @@ export interface Harness {
   dataDir: string;
   proxyUrl: string;
   caPem: string;
-  /** Every exchange emitted so far, committed. */
+  /** Resolves once every exchange so far has ended and is committed (forwarding and storage are asynchronous). */
   stored(): Promise<void>;
   /** A ProxyAgent that trusts the wirelog CA, as a client configured for wirelog would. */
   agent(): ProxyAgent;
@@ -40,7 +40,12 @@ export async function startHarness(overrides: Partial<WirelogConfig> = {}): Prom
     dataDir,
     proxyUrl: wirelog.proxy.url,
     caPem: wirelog.ca.certPem,
-    stored: () => wirelog.writer.flush(),
+    async stored() {
+      await eventually(async () => {
+        await wirelog.writer.flush();
+        return !wirelog.reader.list({ limit: 10_000 }).some((e) => e.state === 'pending' || e.state === 'streaming');
+      }, 'every exchange to end and be stored');
+    },
     agent() {
       const agent = new ProxyAgent({ uri: wirelog.proxy.url, requestTls: { ca: wirelog.ca.certPem } });
       agents.push(agent);
@@ -74,10 +79,10 @@ export function curl(h: Harness, args: string[]): Promise<CurlResult> {
 }
 
 /** Polls until `check` returns a value (storage is asynchronous by design). */
-export async function eventually<T>(check: () => T | null | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(check: () => T | null | undefined | false | Promise<T | null | undefined | false>, what: string, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
