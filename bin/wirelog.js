@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx: no build step between a clone and a start.
-import { register } from 'tsx/esm/api';
+// Runs the bundle that `npm install` / `npm start` build into dist/; from a checkout
+// without it, runs the TypeScript sources through tsx.
+import fs from 'node:fs';
 
-register();
-await import('../cli.ts');
+const bundle = new URL('../dist/cli.js', import.meta.url);
+if (fs.existsSync(bundle)) {
+  await import(bundle.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli.ts');
+}

@@ -1,10 +1,12 @@
 import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
-import { decodeBody, isTextBody } from './decode.ts';
+import { decodeBody, isBinaryContentType, isTextBody } from './decode.ts';
 import type { Db } from './schema.ts';
 
 // Text indexed per body for search: enough for prompts and answers, bounded for huge bodies.
 const FTS_TEXT_LIMIT = 1024 * 1024;
+// A compressed body is decoded whole to be indexed; past this size it is not indexed.
+const FTS_MAX_ENCODED = 16 * 1024 * 1024;
 
 interface OpenExchange {
   id: number;
@@ -41,7 +43,8 @@ export class CaptureStore {
         response_size = @resSize, response_stored = @resStored, response_truncated = @resTruncated, response_encoding = @resEncoding
         WHERE id = @id`),
       body: db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq'),
-      forIndex: db.prepare('SELECT scheme, host, port, path, request_headers, response_headers, request_encoding, response_encoding FROM exchanges WHERE id = ?'),
+      forIndex: db.prepare(`SELECT scheme, host, port, path, request_headers, response_headers, request_encoding, response_encoding,
+        request_stored, response_stored FROM exchanges WHERE id = ?`),
       fts: db.prepare('INSERT INTO exchanges_fts (rowid, url, request_body, response_body) VALUES (?, ?, ?, ?)'),
     };
   }
@@ -141,7 +144,8 @@ export class CaptureStore {
   private flushPending(ex: OpenExchange): void {
     for (const side of ['request', 'response'] as const) {
       if (ex.pending[side].length === 0) continue;
-      this.stmts.chunk.run(ex.id, side, ex.nextSeq[side]++, Buffer.concat(ex.pending[side]));
+      const pending = ex.pending[side];
+      this.stmts.chunk.run(ex.id, side, ex.nextSeq[side]++, pending.length === 1 ? pending[0] : Buffer.concat(pending));
       ex.pending[side] = [];
     }
     if (ex.eventCountDirty) {
@@ -152,18 +156,51 @@ export class CaptureStore {
 
   private index(id: number): void {
     const row = this.stmts.forIndex.get(id) as
-      | { scheme: string; host: string; port: number; path: string; request_headers: string; response_headers: string | null; request_encoding: string; response_encoding: string }
+      | {
+          scheme: string;
+          host: string;
+          port: number;
+          path: string;
+          request_headers: string;
+          response_headers: string | null;
+          request_encoding: string;
+          response_encoding: string;
+          request_stored: number;
+          response_stored: number;
+        }
       | undefined;
     if (!row) return;
-    const text = (side: BodySide, headersJson: string | null, encoding: string): string => {
-      const parts = (this.stmts.body.all(id, side) as { data: Buffer }[]).map((r) => r.data);
-      if (parts.length === 0) return '';
-      const decoded = decodeBody(Buffer.concat(parts), encoding);
+    const text = (side: BodySide, headersJson: string | null, encoding: string, stored: number): string => {
       const contentType = headersJson ? headerValue(JSON.parse(headersJson), 'content-type') : undefined;
-      if (decoded.error || !isTextBody(contentType, decoded.data)) return '';
-      return decoded.data.subarray(0, FTS_TEXT_LIMIT).toString('utf8');
+      if (stored === 0 || (contentType && isBinaryContentType(contentType))) return '';
+      if (encoding && stored > FTS_MAX_ENCODED) return '';
+      // Identity bodies are read only as far as the index goes; encoded ones must be decoded whole.
+      const parts: Buffer[] = [];
+      let size = 0;
+      for (const r of this.stmts.body.iterate(id, side) as Iterable<{ data: Buffer }>) {
+        parts.push(r.data);
+        size += r.data.length;
+        if (!encoding && size >= FTS_TEXT_LIMIT) break;
+      }
+      const decoded = decodeBody(Buffer.concat(parts), encoding);
+      const head = utf8Prefix(decoded.data, FTS_TEXT_LIMIT);
+      if (decoded.error || !isTextBody(contentType, head)) return '';
+      return head.toString('utf8');
     };
     const url = exchangeUrl({ scheme: row.scheme as 'http', host: row.host, port: row.port, path: row.path });
-    this.stmts.fts.run(id, url, text('request', row.request_headers, row.request_encoding), text('response', row.response_headers, row.response_encoding));
+    this.stmts.fts.run(
+      id,
+      url,
+      text('request', row.request_headers, row.request_encoding, row.request_stored),
+      text('response', row.response_headers, row.response_encoding, row.response_stored),
+    );
   }
+}
+
+/** At most `max` bytes, never ending inside a UTF-8 sequence. */
+function utf8Prefix(data: Buffer, max: number): Buffer {
+  if (data.length <= max) return data;
+  let end = max;
+  while (end > 0 && (data[end] & 0xc0) === 0x80) end--;
+  return data.subarray(0, end);
 }

@@ -64,10 +64,15 @@ export function decodeBody(raw: Buffer, contentEncoding: string, maxBytes = MAX_
 
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|ndjson|jsonl|graphql|yaml|x-yaml|toml|sql)\b|image\/svg\+xml)/i;
 
+/** Types that are never text, whatever their bytes look like. */
+export function isBinaryContentType(contentType: string): boolean {
+  return /^(image\/(?!svg)|audio\/|video\/|font\/)|octet-stream|protobuf|grpc|zip|pdf/i.test(contentType);
+}
+
 /** True when a body can be shown and exported as UTF-8 text. */
 export function isTextBody(contentType: string | undefined, data: Buffer): boolean {
   if (data.length === 0) return true;
   if (contentType && TEXT_TYPES.test(contentType.trim())) return isUtf8(data);
-  if (contentType && /^(image|audio|video|font)\/|octet-stream|protobuf|grpc|zip|pdf/i.test(contentType)) return false;
+  if (contentType && isBinaryContentType(contentType)) return false;
   return isUtf8(data) && !data.subarray(0, 4096).includes(0);
 }

@@ -38,7 +38,9 @@ export class CaptureWriter implements ExchangeSink {
   lastError: string | null = null;
 
   constructor(dataDir: string, private readonly callbacks: WriterCallbacks = {}, flushIntervalMs = 20) {
-    this.worker = startTsWorker(new URL('./writer-worker.ts', import.meta.url), { file: databasePath(dataDir), flushIntervalMs });
+    // Next to this module: writer-worker.ts in the sources, writer-worker.js in the dist/ bundle.
+    const workerFile = new URL(import.meta.url.endsWith('.ts') ? './writer-worker.ts' : './writer-worker.js', import.meta.url);
+    this.worker = startTsWorker(workerFile, { file: databasePath(dataDir), flushIntervalMs });
     this.worker.on('message', (message: FromWorker) => this.onMessage(message));
     this.worker.on('error', (err) => {
       this.fail(`the storage worker crashed: ${err.message}`);
