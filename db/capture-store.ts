@@ -5,6 +5,8 @@ import type { Db } from './schema.ts';
 
 // Text indexed per body for search: enough for prompts and answers, bounded for huge bodies.
 const FTS_TEXT_LIMIT = 1024 * 1024;
+// Chunks smaller than this are merged into rows of about this size.
+const MERGE_BELOW = 16 * 1024;
 // A compressed body is decoded whole to be indexed; past this size it is not indexed.
 const FTS_MAX_ENCODED = 16 * 1024 * 1024;
 
@@ -140,12 +142,31 @@ export class CaptureStore {
     return ex.id;
   }
 
-  /** One row per body per batch, however many chunks arrived: SSE deltas are tiny and many. */
+  /**
+   * Small chunks (SSE deltas) are merged into one row per batch; a chunk already large is
+   * written as it is, without another copy of it in memory.
+   */
   private flushPending(ex: OpenExchange): void {
     for (const side of ['request', 'response'] as const) {
-      if (ex.pending[side].length === 0) continue;
-      const pending = ex.pending[side];
-      this.stmts.chunk.run(ex.id, side, ex.nextSeq[side]++, pending.length === 1 ? pending[0] : Buffer.concat(pending));
+      let small: Buffer[] = [];
+      let smallSize = 0;
+      const writeSmall = () => {
+        if (small.length === 0) return;
+        this.stmts.chunk.run(ex.id, side, ex.nextSeq[side]++, small.length === 1 ? small[0] : Buffer.concat(small, smallSize));
+        small = [];
+        smallSize = 0;
+      };
+      for (const chunk of ex.pending[side]) {
+        if (chunk.length >= MERGE_BELOW) {
+          writeSmall();
+          this.stmts.chunk.run(ex.id, side, ex.nextSeq[side]++, chunk);
+        } else {
+          small.push(chunk);
+          smallSize += chunk.length;
+          if (smallSize >= MERGE_BELOW) writeSmall();
+        }
+      }
+      writeSmall();
       ex.pending[side] = [];
     }
     if (ex.eventCountDirty) {
