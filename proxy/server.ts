@@ -27,89 +27,128 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-type CertCallback = (error: Error | null, data?: unknown) => void;
+type Tunnel = Pick<Target, 'host' | 'port'>;
+
+function parseTunnel(authority: string | undefined): Tunnel | null {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(authority ?? '');
+  return m ? { host: m[1], port: Number(m[2]) } : null;
+}
+
+function formatAddress(socket: { remoteAddress?: string; remotePort?: number }): string {
+  const address = socket.remoteAddress ?? '';
+  const host = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return host.includes(':') ? `[${host}]:${socket.remotePort ?? ''}` : `${host}:${socket.remotePort ?? ''}`;
+}
 
 /**
- * http-mitm-proxy accepts connections, answers CONNECT and terminates TLS with our
- * certificates. Forwarding itself is ours: its own relays lose backpressure, header case,
- * client aborts and refused WebSocket upgrades (see FACTS.md).
+ * http-mitm-proxy listens, answers CONNECT and tells TLS from plain text. From there the
+ * tunnel's socket goes straight into an in-process server for that target (TLS terminated
+ * with our certificate), instead of its per-host HTTPS servers on loopback ports: one TCP
+ * hop less per request. Forwarding is ours too: its own relays lose backpressure, header
+ * case, client aborts and refused WebSocket upgrades (see FACTS.md).
  */
 class InterceptingProxy extends Proxy {
   private readonly leaves: LeafIssuer;
+  /** One server per CONNECT target, so every request on it knows where it goes. */
+  private readonly interceptors = new Map<string, http.Server>();
+  private readonly tunnels = new Set<Duplex>();
+  /** Set while listening starts: the listening socket's own errors (port in use) end up here. */
+  onServerError: ((err: Error) => void) | null = null;
 
   constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'ca'>) {
     super();
     this.leaves = new LeafIssuer(settings.ca);
   }
 
-  override onCertificateRequired(hostname: string, callback: (error: Error | null, data: { keyFile: string; certFile: string; hosts: string[] }) => void): void {
-    // Paths that never exist, so every new host goes through onCertificateMissing (no disk).
-    callback(null, { keyFile: '\0wirelog-no-file', certFile: '\0wirelog-no-file', hosts: [hostname] });
-  }
-
-  override onCertificateMissing(ctx: { hostname: string }, _files: unknown, callback: CertCallback): void {
+  override _onHttpServerConnectData(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.pause();
+    const tunnel = parseTunnel(req.url);
+    if (!tunnel || this.isSelf(tunnel)) {
+      socket.destroy();
+      return;
+    }
+    // TLS records start with 0x16 (SSLv2-style hellos with 0x80 or 0x00); anything else is plain HTTP.
+    const tls = head[0] === 0x16 || head[0] === 0x80 || head[0] === 0x00;
+    let server: http.Server;
     try {
-      const leaf = this.leaves.issue(ctx.hostname);
-      callback(null, { certFileData: leaf.certPem, keyFileData: leaf.keyPem, hosts: [ctx.hostname] });
+      server = this.interceptorFor(tunnel, tls);
     } catch (err) {
-      callback(err as Error);
+      this.settings.debug(`cannot intercept ${req.url}: ${(err as Error).message}`);
+      socket.destroy();
+      return;
+    }
+    this.tunnels.add(socket);
+    socket.once('close', () => this.tunnels.delete(socket));
+    if (tls) {
+      // The TLS socket reads what is already buffered on the socket it wraps.
+      socket.unshift(head);
+      server.emit('connection', socket);
+    } else {
+      // The HTTP parser reads the socket's handle directly; the first bytes are handed over as an event.
+      server.emit('connection', socket);
+      socket.emit('data', head);
     }
   }
 
-  override _createHttpsServer(options: https.ServerOptions & { hosts?: string[] }, callback: (port: number, server: https.Server, wss: never) => void): void {
-    const server = https.createServer({ key: options.key, cert: options.cert, ALPNProtocols: ['http/1.1'] });
+  private interceptorFor(tunnel: Tunnel, tls: boolean): http.Server {
+    const key = `${tls ? 'tls' : 'plain'} ${tunnel.host} ${tunnel.port}`;
+    let server = this.interceptors.get(key);
+    if (server) return server;
+    if (tls) {
+      const leaf = this.leaves.issue(tunnel.host);
+      const secure = https.createServer({ key: leaf.keyPem, cert: leaf.certPem, ALPNProtocols: ['http/1.1'] });
+      secure.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => this.recordTlsFailure(err, socket, tunnel));
+      server = secure;
+    } else {
+      server = http.createServer();
+    }
     server.timeout = 0;
-    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this._onHttpServerRequest(true, req, res));
-    this.attach(server, true);
-    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => this.recordTlsFailure(err, socket));
-    server.listen({ port: 0, host: this.httpHost }, () => {
-      callback((server.address() as net.AddressInfo).port, server, undefined as never);
+    const scheme = tls ? 'https' : 'http';
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      forwardHttp(req, res, { scheme, ...tunnel, clientAddress: formatAddress(req.socket) }, req.url ?? '/', this.settings);
     });
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      relayUpgrade(req, socket, head, { scheme, ...tunnel, clientAddress: formatAddress(req.socket) }, req.url ?? '/', this.settings);
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.refuseMalformed(err, socket, scheme, tunnel));
+    this.interceptors.set(key, server);
+    return server;
   }
 
-  /** Routes requests, upgrades and malformed input of one of our servers to our handlers. */
-  attach(server: http.Server, isSSL: boolean): void {
+  /** The listening server: absolute-form requests ("GET http://host/path") and their upgrades. */
+  attachToListener(server: http.Server): void {
+    server.timeout = 0;
     server.removeAllListeners('upgrade');
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(isSSL, req, socket, head));
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.refuseMalformed(err, socket, isSSL));
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      const route = this.absoluteRoute(req);
+      if (!route || this.isSelf(route.target)) {
+        const body = 'wirelog: no upstream for this upgrade here\n';
+        socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+        return;
+      }
+      relayUpgrade(req, socket, head, route.target, route.path, this.settings);
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.refuseMalformed(err, socket, 'http', null));
   }
 
-  override _onHttpServerRequest(isSSL: boolean, req: http.IncomingMessage, res: http.ServerResponse): void {
-    const route = this.route(isSSL, req);
+  override _onHttpServerRequest(_isSSL: boolean, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const route = this.absoluteRoute(req);
     if (!route) return this.answerDirect(req, res);
     if (this.isSelf(route.target)) return sendProxyError(res, 508, 'wirelog: this request points at the proxy itself (a loop)');
     forwardHttp(req, res, route.target, route.path, this.settings);
   }
 
-  private handleUpgrade(isSSL: boolean, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    const route = this.route(isSSL, req);
-    if (!route || this.isSelf(route.target)) {
-      socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 44\r\nConnection: close\r\n\r\nwirelog: no upstream for this upgrade here\n');
-      return;
-    }
-    relayUpgrade(req, socket, head, route.target, route.path, this.settings);
+  private absoluteRoute(req: http.IncomingMessage): { target: Target; path: string } | null {
+    const absolute = /^(https?|wss?):\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^/?#:]*)(?::(\d+))?([^#]*)/i.exec(req.url ?? '');
+    if (!absolute) return null;
+    const secure = /^(https|wss)$/i.test(absolute[1]);
+    const host = absolute[2].replace(/^\[|\]$/g, '');
+    const port = absolute[3] ? Number(absolute[3]) : secure ? 443 : 80;
+    const path = absolute[4].startsWith('/') ? absolute[4] : `/${absolute[4]}`;
+    return { target: { scheme: secure ? 'https' : 'http', host, port, clientAddress: formatAddress(req.socket) }, path };
   }
 
-  /** The upstream of a request: its absolute URL, or else the CONNECT tunnel it arrived through. */
-  private route(isSSL: boolean, req: http.IncomingMessage): { target: Target; path: string } | null {
-    const url = req.url ?? '/';
-    const connect = this.connectRequests[`${req.socket.remotePort}:${req.socket.localPort}`];
-    const clientAddress = formatAddress(connect?.socket ?? req.socket);
-    const absolute = /^(https?|wss?):\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^/?#:]*)(?::(\d+))?([^#]*)/i.exec(url);
-    if (absolute) {
-      const secure = /^(https|wss)$/i.test(absolute[1]);
-      const host = absolute[2].replace(/^\[|\]$/g, '');
-      const port = absolute[3] ? Number(absolute[3]) : secure ? 443 : 80;
-      const path = absolute[4].startsWith('/') ? absolute[4] : `/${absolute[4]}`;
-      return { target: { scheme: secure ? 'https' : 'http', host, port, clientAddress }, path };
-    }
-    if (!connect?.url) return null;
-    const tunnel = /^\[?([^\]]*?)\]?:(\d+)$/.exec(connect.url);
-    if (!tunnel) return null;
-    return { target: { scheme: isSSL ? 'https' : 'http', host: tunnel[1], port: Number(tunnel[2]), clientAddress }, path: url };
-  }
-
-  private isSelf(target: Target): boolean {
+  private isSelf(target: Tunnel): boolean {
     const loopback = target.host === 'localhost' || target.host === this.httpHost || /^127\.|^::1$|^0\.0\.0\.0$/.test(target.host);
     return loopback && target.port === this.httpPort;
   }
@@ -119,7 +158,7 @@ class InterceptingProxy extends Proxy {
     sendProxyError(res, 404, `wirelog proxy: this port is an HTTP(S) proxy, not a web server.\nUse it as HTTPS_PROXY=http://${this.httpHost}:${this.httpPort} (see \`wirelog env\`), or start a program with \`wirelog run -- <command>\`.`);
   }
 
-  private refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex, isSSL: boolean): void {
+  private refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex, scheme: 'http' | 'https', tunnel: Tunnel | null): void {
     // A keep-alive connection closing between requests is not an error.
     if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
@@ -129,18 +168,14 @@ class InterceptingProxy extends Proxy {
     const status = oversize ? 431 : 400;
     const reason = oversize ? 'request headers are larger than 16 KB' : `malformed request (${err.code ?? 'parse error'}: ${err.message})`;
     const rawPacket = (err as { rawPacket?: Buffer }).rawPacket;
-    const line = rawPacket ? rawPacket.subarray(0, 2048).toString('latin1').split('\r\n')[0] : '';
-    const [method = '', path = ''] = line.split(' ');
-    const net = socket as unknown as net.Socket;
-    const connect = this.connectRequests[`${net.remotePort}:${net.localPort}`];
-    const tunnel = connect?.url ? /^\[?([^\]]*?)\]?:(\d+)$/.exec(connect.url) : null;
+    const [method = '', path = ''] = (rawPacket ? rawPacket.subarray(0, 2048).toString('latin1').split('\r\n')[0] : '').split(' ');
     const recorder = new ExchangeRecorder(this.settings, {
       startedAt: Date.now(),
-      clientAddress: formatAddress(connect?.socket ?? net),
+      clientAddress: formatAddress(socket as net.Socket),
       method: method.slice(0, 32),
-      scheme: isSSL ? 'https' : 'http',
-      host: tunnel?.[1] ?? '',
-      port: Number(tunnel?.[2] ?? 0),
+      scheme,
+      host: tunnel?.host ?? '',
+      port: tunnel?.port ?? 0,
       path: path.slice(0, 2048),
       httpVersion: '',
       headers: [],
@@ -152,36 +187,29 @@ class InterceptingProxy extends Proxy {
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
 
-  private recordTlsFailure(err: NodeJS.ErrnoException, socket: TLSSocket): void {
-    const connect = this.connectRequests[`${socket.remotePort}:${socket.localPort}`];
-    const tunnel = connect?.url ? /^\[?([^\]]*?)\]?:(\d+)$/.exec(connect.url) : null;
+  private recordTlsFailure(err: NodeJS.ErrnoException, socket: TLSSocket, tunnel: Tunnel): void {
     const recorder = new ExchangeRecorder(this.settings, {
       startedAt: Date.now(),
-      clientAddress: formatAddress(connect?.socket ?? socket),
+      clientAddress: formatAddress(socket),
       method: 'CONNECT',
       scheme: 'https',
-      host: tunnel?.[1] ?? '',
-      port: Number(tunnel?.[2] ?? 443),
+      host: tunnel.host,
+      port: tunnel.port,
       path: '',
-      httpVersion: connect?.httpVersion ?? '1.1',
+      httpVersion: '1.1',
       headers: [],
     });
     recorder.end('proxy_error', `the client ended the TLS handshake with wirelog (${err.code ?? err.message}): it probably does not trust the wirelog CA; start it with \`wirelog run\` or set its CA variable (see \`wirelog env\`)`);
   }
 
-  /** Set while listening starts: the listening socket's own errors (port in use) end up here. */
-  onServerError: ((err: Error) => void) | null = null;
-
   override _onError(kind: string, _ctx: unknown, err: Error): void {
     if (kind === 'HTTP_SERVER_ERROR' && this.onServerError) return this.onServerError(err);
     this.settings.debug(`http-mitm-proxy ${kind}: ${err?.message ?? err}`);
   }
-}
 
-function formatAddress(socket: { remoteAddress?: string; remotePort?: number }): string {
-  const address = socket.remoteAddress ?? '';
-  const host = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return host.includes(':') ? `[${host}]:${socket.remotePort ?? ''}` : `${host}:${socket.remotePort ?? ''}`;
+  closeTunnels(): void {
+    for (const socket of this.tunnels) socket.destroy();
+  }
 }
 
 export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
@@ -195,22 +223,19 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         if (err) return reject(err);
         proxy.onServerError = null;
         const server = proxy.httpServer!;
-        server.timeout = 0;
-        proxy.attach(server, false);
+        proxy.attachToListener(server);
         const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${proxy.httpPort}`;
         resolve({
           host: options.host,
           port: proxy.httpPort,
           url,
-          close: () =>
-            new Promise<void>((done) => {
-              const servers = [server, ...Object.values(proxy.sslServers).map((s) => s.server)];
-              proxy.close();
-              for (const s of servers) s?.closeAllConnections?.();
-              agents.http.destroy();
-              agents.https.destroy();
-              done();
-            }),
+          close: async () => {
+            proxy.close();
+            server.closeAllConnections();
+            proxy.closeTunnels();
+            agents.http.destroy();
+            agents.https.destroy();
+          },
         });
       },
     );

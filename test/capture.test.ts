@@ -49,6 +49,15 @@ describe('capture through real clients', () => {
     expect(h.wirelog.reader.body(ex.id, 'response').equals(result.stdout)).toBe(true);
   });
 
+  it('plain HTTP inside a CONNECT tunnel is captured with its tunnel target', async () => {
+    const result = await curl(h, ['--proxytunnel', `${h.upstream.httpUrl}/v1/models?tunnelled`]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.toString()).object).toBe('list');
+    await h.stored();
+    const ex = latest((e) => e.request.path === '/v1/models?tunnelled');
+    expect(ex.request).toMatchObject({ scheme: 'http', host: '127.0.0.1', port: h.upstream.httpPort });
+  });
+
   it('masks secrets before storage, while the upstream gets them intact', async () => {
     const key = 'sk-test-SECRETSECRET-9f3a';
     const result = await curl(h, [
