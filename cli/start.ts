@@ -1,6 +1,8 @@
 import { leafSpkiHash } from '../certs/leaf.ts';
 import { CAPTURE_FLAGS, CAPTURE_HELP, captureConfig, parseFlags } from './args.ts';
-import { findInstance, registerInstance, startWirelog, StartError } from './instance.ts';
+import { interruptLeftovers } from '../db/capture-store.ts';
+import { openDatabase } from '../db/schema.ts';
+import { findInstance, prepareDataDir, registerInstance, startWirelog, StartError } from './instance.ts';
 
 export const START_HELP = `wirelog start [flags]: run the proxy and the viewer until Ctrl-C
 ${CAPTURE_HELP}`;
@@ -13,6 +15,12 @@ export async function startCommand(args: string[]): Promise<number> {
     throw new StartError(`wirelog is already running on ${config.dataDir} (pid ${running.pid}, proxy ${running.proxyUrl}): use that one, stop it, or pass another --data-dir`);
   }
   const log = (message: string) => console.error(message);
+  prepareDataDir(config.dataDir);
+  // No other wirelog serves this data dir, so whatever is still open was left by one that died.
+  const db = openDatabase(config.dataDir);
+  const leftovers = interruptLeftovers(db);
+  db.close();
+  if (leftovers) log(`wirelog: ${leftovers} exchange(s) left open by an earlier run are now marked interrupted`);
   const wirelog = await startWirelog(config, log);
   const unregister = registerInstance(config.dataDir, {
     pid: process.pid,

@@ -5,6 +5,13 @@ import type { Db } from './schema.ts';
 
 // Text indexed per body for search: enough for prompts and answers, bounded for huge bodies.
 const FTS_TEXT_LIMIT = 1024 * 1024;
+export const INTERRUPTED = 'wirelog stopped before this exchange ended';
+
+/** Marks exchanges a previous wirelog left open (it crashed or was killed) as interrupted. */
+export function interruptLeftovers(db: Db): number {
+  return db.prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE state IN ('pending', 'streaming')").run(INTERRUPTED).changes;
+}
+
 // Chunks smaller than this are merged into rows of about this size.
 const MERGE_BELOW = 16 * 1024;
 // A compressed body is decoded whole to be indexed; past this size it is not indexed.
@@ -44,6 +51,7 @@ export class CaptureStore {
         request_size = @reqSize, request_stored = @reqStored, request_truncated = @reqTruncated, request_encoding = @reqEncoding,
         response_size = @resSize, response_stored = @resStored, response_truncated = @resTruncated, response_encoding = @resEncoding
         WHERE id = @id`),
+      interrupt: db.prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE id = ?"),
       body: db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq'),
       forIndex: db.prepare(`SELECT scheme, host, port, path, request_headers, response_headers, request_encoding, response_encoding,
         request_stored, response_stored FROM exchanges WHERE id = ?`),
@@ -72,6 +80,20 @@ export class CaptureStore {
       }
     }
     return [...changed];
+  }
+
+  /** Ends every exchange still open as interrupted: wirelog is stopping before they ended. */
+  interruptOpen(): number[] {
+    const ids: number[] = [];
+    this.db.transaction(() => {
+      for (const ex of this.open.values()) {
+        this.flushPending(ex);
+        this.stmts.interrupt.run(INTERRUPTED, ex.id);
+        ids.push(ex.id);
+      }
+    })();
+    this.open.clear();
+    return ids;
   }
 
   /** Forgets exchanges whose rows could not be written, so later events for them are ignored. */

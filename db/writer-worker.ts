@@ -54,5 +54,14 @@ port.on('message', (message: ToWorker) => {
   } else if (message.kind === 'flush') {
     flush();
     post({ kind: 'flushed', token: message.token });
+  } else if (message.kind === 'close') {
+    flush();
+    try {
+      const ids = store?.interruptOpen() ?? [];
+      if (ids.length) post({ kind: 'committed', ids });
+    } catch (err) {
+      post({ kind: 'warning', message: `could not mark open exchanges as interrupted: ${(err as Error).message}` });
+    }
+    post({ kind: 'flushed', token: message.token });
   }
 });

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
 import { databasePath } from './schema.ts';
 
-export type ToWorker = { kind: 'events'; events: ExchangeEvent[] } | { kind: 'flush'; token: number };
+export type ToWorker = { kind: 'events'; events: ExchangeEvent[] } | { kind: 'flush'; token: number } | { kind: 'close'; token: number };
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
@@ -67,19 +67,24 @@ export class CaptureWriter implements ExchangeSink {
 
   /** Resolves once every event emitted so far is committed (or has failed). */
   flush(): Promise<void> {
+    return this.request('flush');
+  }
+
+  /** Stores what is pending, marks exchanges still open as interrupted, and stops the worker. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.request('close');
+    this.closed = true;
+    await this.worker.terminate();
+  }
+
+  private request(kind: 'flush' | 'close'): Promise<void> {
     this.post();
     const token = this.nextToken++;
     return new Promise((resolve) => {
       this.waiting.set(token, resolve);
-      this.worker.postMessage({ kind: 'flush', token } satisfies ToWorker);
+      this.worker.postMessage({ kind, token } satisfies ToWorker);
     });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.flush();
-    this.closed = true;
-    await this.worker.terminate();
   }
 
   private post(): void {

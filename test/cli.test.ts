@@ -9,7 +9,8 @@ import { ExchangeReader } from '../db/reader.ts';
 import { databasePath, openDatabase } from '../db/schema.ts';
 import { CHAT_DELTAS, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
 import { runCli, startCli } from './support/cli.ts';
-import { tempDir } from './support/harness.ts';
+import { ProxyAgent, request } from 'undici';
+import { eventually, tempDir } from './support/harness.ts';
 
 let upstream: FakeUpstream;
 let upstreamCa: string;
@@ -106,6 +107,36 @@ describe('wirelog start', () => {
     expect(await exited).toBe(0);
     expect(storedExchanges(dataDir).map((e) => e.request.path)).toContain('/v1/models');
     expect(fs.existsSync(path.join(dataDir, 'instance.json'))).toBe(false);
+  });
+
+  it('leaves no exchange open: stopped mid-stream it ends them, killed mid-stream the next start marks them interrupted', async () => {
+    const dataDir = tempDir();
+    const openStream = async (proxyUrl: string) => {
+      const ca = fs.readFileSync(caFiles(dataDir).certPath, 'utf8');
+      const res = await request(`${upstream.httpsUrl}/v1/endless`, { dispatcher: new ProxyAgent({ uri: proxyUrl, requestTls: { ca } }) });
+      res.body.on('error', () => undefined);
+      res.body.resume();
+      await eventually(() => storedExchanges(dataDir).some((e) => e.state === 'streaming'), 'a stored streaming exchange');
+    };
+    const args = ['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa];
+
+    const first = await startCli(args, 'Press Ctrl-C');
+    await openStream(/proxy: +(http:\/\/\S+)/.exec(first.output())![1]);
+    first.child.kill('SIGINT');
+    await new Promise((r) => first.child.once('exit', r));
+    expect(storedExchanges(dataDir).map((e) => e.state)).toEqual([expect.stringMatching(/^(aborted|interrupted)$/)]);
+
+    const second = await startCli(args, 'Press Ctrl-C');
+    await openStream(/proxy: +(http:\/\/\S+)/.exec(second.output())![1]);
+    second.child.kill('SIGKILL');
+    await new Promise((r) => second.child.once('exit', r));
+    expect(storedExchanges(dataDir)[0].state).toBe('streaming');
+
+    const third = await startCli(args, 'Press Ctrl-C');
+    expect(third.output()).toContain('1 exchange(s) left open by an earlier run are now marked interrupted');
+    third.child.kill('SIGINT');
+    await new Promise((r) => third.child.once('exit', r));
+    expect(storedExchanges(dataDir)[0]).toMatchObject({ state: 'interrupted', error: 'wirelog stopped before this exchange ended' });
   });
 
   it('refuses a port in use with one line naming the fix', async () => {
