@@ -22,6 +22,8 @@ export async function startCommand(args: string[]): Promise<number> {
   db.close();
   if (leftovers) log(`wirelog: ${leftovers} exchange(s) left open by an earlier run are now marked interrupted`);
   const wirelog = await startWirelog(config, log);
+  // One faulty exchange must not take every other connection down with the process.
+  process.on('uncaughtException', (err) => log(`wirelog: internal error, still running (please report it): ${err.stack ?? err.message}`));
   const unregister = registerInstance(config.dataDir, {
     pid: process.pid,
     proxyUrl: wirelog.proxy.url,

@@ -105,8 +105,6 @@ export type ExchangeEvent =
       responseBody: BodyInfo;
     };
 
-export type ExchangeEventType = ExchangeEvent['type'];
-
 /** Where the proxy sends what it sees. Implementations must never throw into the forwarding path. */
 export interface ExchangeSink {
   emit(event: ExchangeEvent): void;

@@ -57,7 +57,16 @@ export function upstreamRequestOptions(
 export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse, target: Target, path: string, settings: ForwardSettings): void {
   const recorder = new ExchangeRecorder(settings, requestHead(req, target, target.scheme, path));
   const transport = target.scheme === 'https' ? https : http;
-  const upstream = transport.request(upstreamRequestOptions(req, target, path, settings, false));
+  let upstream: http.ClientRequest;
+  try {
+    upstream = transport.request(upstreamRequestOptions(req, target, path, settings, false));
+  } catch (err) {
+    // Node refuses some requests outright (an invalid header, a bad host name).
+    req.resume();
+    sendProxyError(res, 502, `wirelog: cannot forward this request: ${(err as Error).message}`);
+    recorder.end('proxy_error', `cannot forward this request: ${(err as Error).message}`);
+    return;
+  }
   let upstreamResponse: http.IncomingMessage | null = null;
 
   req.on('data', (chunk: Buffer) => recorder.requestBody.add(chunk));

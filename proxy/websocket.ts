@@ -21,17 +21,30 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
   const wsScheme = target.scheme === 'https' ? 'wss' : 'ws';
   const recorder = new ExchangeRecorder(settings, requestHead(req, target, wsScheme, path));
   const transport = target.scheme === 'https' ? https : http;
-  const upstream = transport.request(upstreamRequestOptions(req, target, path, settings, true));
+  let upstream: http.ClientRequest;
+  try {
+    upstream = transport.request(upstreamRequestOptions(req, target, path, settings, true));
+  } catch (err) {
+    const body = Buffer.from(`wirelog: cannot forward this upgrade: ${(err as Error).message}\n`);
+    client.end(Buffer.concat([rawResponseHead(502, 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
+    recorder.end('proxy_error', `cannot forward this upgrade: ${(err as Error).message}`);
+    return;
+  }
   let clientGone = false;
+  let answered = false;
   client.on('error', () => undefined);
   client.on('close', () => {
     clientGone = true;
-    if (!recorder.isEnded && !upstream.writableEnded) upstream.destroy();
+    if (answered) return;
+    // The client left while the upstream was still deciding: stop asking.
+    upstream.destroy();
+    recorder.end('aborted', 'the client closed the connection before the upgrade was answered');
   });
   upstream.end();
   upstream.on('finish', () => recorder.requestSent());
 
   upstream.on('upgrade', (upRes, upSocket, upHead) => {
+    answered = true;
     const headers = headerPairs(upRes.rawHeaders);
     recorder.responseHead({ status: upRes.statusCode ?? 101, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
     if (clientGone) {
@@ -71,6 +84,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
 
   // Anything but 101: the upstream refused the upgrade. Relay its answer as it came.
   upstream.on('response', (upRes) => {
+    answered = true;
     const headers = headerPairs(upRes.rawHeaders);
     recorder.responseHead({ status: upRes.statusCode ?? 0, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
     const chunks: Buffer[] = [];

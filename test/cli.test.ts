@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caFiles } from '../certs/ca.ts';
+import { caFiles, loadOrCreateCa } from '../certs/ca.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { databasePath, openDatabase } from '../db/schema.ts';
 import { CHAT_DELTAS, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
@@ -215,5 +215,13 @@ describe('wirelog env and wirelog ca', () => {
     expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
     const pem = await runCli(['ca', '--pem', '--data-dir', dataDir]);
     expect(pem.stdout).toBe(fs.readFileSync(files.certPath, 'utf8'));
+  });
+
+  it('refuses an expired CA, naming the fix', async () => {
+    const dataDir = tempDir();
+    loadOrCreateCa(dataDir, new Date(Date.now() - 11 * 365 * 86400_000));
+    const result = await runCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/the wirelog CA in \S+ expired on \S+: delete that folder to create a new CA, then trust the new one/);
   });
 });
