@@ -1,4 +1,4 @@
-import { randomBytes, createHash, createPublicKey } from 'node:crypto';
+import { randomBytes, createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
 import net from 'node:net';
 import forge from 'node-forge';
 import type { CertificateAuthority } from './ca.ts';
@@ -15,12 +15,10 @@ const LEAF_VALIDITY_DAYS = 397;
 export class LeafIssuer {
   private readonly cache = new Map<string, LeafCertificate>();
   private readonly caCert: forge.pki.Certificate;
-  private readonly caKey: forge.pki.rsa.PrivateKey;
   private readonly leafPublicKey: forge.pki.rsa.PublicKey;
 
   constructor(private readonly ca: CertificateAuthority) {
     this.caCert = forge.pki.certificateFromPem(ca.certPem);
-    this.caKey = forge.pki.privateKeyFromPem(ca.keyPem) as forge.pki.rsa.PrivateKey;
     const leafKey = forge.pki.privateKeyFromPem(ca.leafKeyPem) as forge.pki.rsa.PrivateKey;
     this.leafPublicKey = forge.pki.setRsaPublicKey(leafKey.n, leafKey.e);
   }
@@ -45,7 +43,7 @@ export class LeafIssuer {
       { name: 'subjectKeyIdentifier' },
       { name: 'authorityKeyIdentifier', keyIdentifier: this.caCert.generateSubjectKeyIdentifier().getBytes() },
     ]);
-    cert.sign(this.caKey, forge.md.sha256.create());
+    signNatively(cert, this.ca.keyPem);
     const leaf = { certPem: forge.pki.certificateToPem(cert), keyPem: this.ca.leafKeyPem };
     this.cache.set(hostname, leaf);
     return leaf;
@@ -56,4 +54,24 @@ export class LeafIssuer {
 export function leafSpkiHash(ca: CertificateAuthority): string {
   const spki = createPublicKey(ca.leafKeyPem).export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(spki).digest('base64');
+}
+
+const caKeys = new Map<string, KeyObject>();
+
+/**
+ * What forge's cert.sign() does, with the RSA signature made by OpenSSL instead of forge's
+ * JavaScript big integers: about 1 ms instead of 20 ms, on the event loop, per new host.
+ */
+function signNatively(cert: forge.pki.Certificate, caKeyPem: string): void {
+  let key = caKeys.get(caKeyPem);
+  if (!key) caKeys.set(caKeyPem, (key = createPrivateKey(caKeyPem)));
+  const oid = forge.pki.oids.sha256WithRSAEncryption;
+  const signed = cert as forge.pki.Certificate & { md: forge.md.MessageDigest; tbsCertificate: forge.asn1.Asn1 };
+  signed.md = forge.md.sha256.create();
+  signed.signatureOid = oid;
+  signed.siginfo.algorithmOid = oid;
+  // Present in node-forge since 0.7, missing from @types/node-forge.
+  signed.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const tbs = Buffer.from(forge.asn1.toDer(signed.tbsCertificate).getBytes(), 'binary');
+  signed.signature = sign('sha256', tbs, key).toString('binary');
 }
