@@ -87,7 +87,9 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
       recorder.end('upstream_error', `invalid response headers from upstream: ${(err as Error).message}`);
       return;
     }
-    res.flushHeaders();
+    // A stream's headers go out at once (the client may wait long for the first event); a
+    // sized body's headers ride with its first bytes, one write instead of two.
+    if (sse || upRes.headers['content-length'] === undefined) res.flushHeaders();
     upRes.on('data', (chunk: Buffer) => {
       recorder.responseChunk(chunk);
       sse?.write(chunk);
