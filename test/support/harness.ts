@@ -72,7 +72,7 @@ export function curl(h: Harness, args: string[]): Promise<CurlResult> {
     execFile(
       'curl',
       ['--silent', '--show-error', '--proxy', h.proxyUrl, '--cacert', h.wirelog.ca.files.certPath, '--noproxy', '', ...args],
-      { encoding: 'buffer', env: { ...process.env, NO_PROXY: '', no_proxy: '' } },
+      { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_PROXY: '', no_proxy: '' } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() }),
     );
   });
