@@ -40,7 +40,6 @@ export class CaptureStore {
     this.stmts = {
       insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, state)
         VALUES (@uid, @startedAt, @clientAddress, @method, @scheme, @host, @port, @path, @httpVersion, @headers, 'pending')`),
-      timings: db.prepare('UPDATE exchanges SET timings = ? WHERE id = ?'),
       response: db.prepare(`UPDATE exchanges SET status = @status, status_text = @statusText, response_http_version = @httpVersion,
         response_headers = @headers, state = 'streaming', stream_kind = @streamKind, timings = @timings WHERE id = @id`),
       chunk: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, ?, ?, ?)'),
@@ -113,8 +112,8 @@ export class CaptureStore {
     if (!ex) return null;
     switch (event.type) {
       case 'request-sent':
+        // Written with the response head or the end, whichever comes first: one UPDATE less per exchange.
         ex.timings.requestSent = event.atMs;
-        this.stmts.timings.run(JSON.stringify(ex.timings), ex.id);
         break;
       case 'response-head': {
         ex.timings.responseHeaders = event.atMs;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { ExchangeEvent } from '../model/exchange.ts';
@@ -5,6 +6,14 @@ import { CaptureStore } from './capture-store.ts';
 import type { ToWorker, FromWorker } from './writer.ts';
 
 const { file, flushIntervalMs } = workerData as { file: string; flushIntervalMs: number };
+
+// On Linux a thread has its own nice value and pid 0 means "this thread": storage yields the
+// CPU to the thread that forwards traffic whenever both want it.
+try {
+  os.setPriority(0, 10);
+} catch {
+  // not permitted or not supported here: storage runs at normal priority
+}
 const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 
