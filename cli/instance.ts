@@ -76,7 +76,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
   const reader = new ExchangeReader(db);
   const live = new LiveFeed();
   const writer = new CaptureWriter(config.dataDir, {
-    onCommitted: (ids) => live.publish(ids),
+    onCommitted: (ids) => live.publish({ type: 'changed', ids }),
     onError: (message) => log(`wirelog: ${message}`),
     onRecovered: () => log('wirelog: storing captures works again'),
     onWarning: (message) => log(`wirelog: ${message}`),
@@ -105,7 +105,15 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
         {
           reader,
           live,
-          status: () => ({ version: VERSION, proxyUrl: runningProxy.url, caPath: ca.files.certPath, caFingerprint: ca.fingerprint, storageError: writer.lastError }),
+          status: () => ({
+            version: VERSION,
+            proxyUrl: runningProxy.url,
+            caPath: ca.files.certPath,
+            caFingerprint: ca.fingerprint,
+            keepSecrets: config.keepSecrets,
+            storageError: writer.lastError,
+          }),
+          clear: () => writer.clear(),
         },
         config.host,
         config.uiPort,

@@ -81,6 +81,14 @@ export class CaptureStore {
     return [...changed];
   }
 
+  /** Deletes every capture. Exchanges still in flight are forgotten: their later events are ignored. */
+  clear(): void {
+    this.db.transaction(() => {
+      for (const table of ['bodies', 'sse_events', 'ws_messages', 'exchanges_fts', 'exchanges']) this.db.prepare(`DELETE FROM ${table}`).run();
+    })();
+    this.open.clear();
+  }
+
   /** Ends every exchange still open as interrupted: wirelog is stopping before they ended. */
   interruptOpen(): number[] {
     const ids: number[] = [];

@@ -2,6 +2,8 @@ import type { BodySide, Exchange, ExchangeState, Header, SseEvent, WsMessage } f
 import type { Db } from './schema.ts';
 
 export interface ExchangeFilter {
+  /** Just this exchange. */
+  id?: number;
   host?: string;
   method?: string;
   /** An exact status ("404") or a class ("4xx"). */
@@ -91,6 +93,10 @@ export class ExchangeReader {
   list(filter: ExchangeFilter = {}): Exchange[] {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
+    if (filter.id !== undefined) {
+      where.push('id = @id');
+      params.id = filter.id;
+    }
     if (filter.host) {
       where.push('host = @host');
       params.host = filter.host;

@@ -63,6 +63,14 @@ port.on('message', (message: ToWorker) => {
   } else if (message.kind === 'flush') {
     flush();
     post({ kind: 'flushed', token: message.token });
+  } else if (message.kind === 'clear') {
+    flush();
+    try {
+      connect().clear();
+    } catch (err) {
+      post({ kind: 'warning', message: `could not clear the captures: ${(err as Error).message}` });
+    }
+    post({ kind: 'flushed', token: message.token });
   } else if (message.kind === 'close') {
     flush();
     try {

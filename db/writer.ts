@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
 import { databasePath } from './schema.ts';
 
-export type ToWorker = { kind: 'events'; events: ExchangeEvent[] } | { kind: 'flush'; token: number } | { kind: 'close'; token: number };
+export type ToWorker = { kind: 'events'; events: ExchangeEvent[] } | { kind: 'flush' | 'clear' | 'close'; token: number };
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
@@ -70,6 +70,11 @@ export class CaptureWriter implements ExchangeSink {
     return this.request('flush');
   }
 
+  /** Deletes every capture, after storing what is pending (so nothing stored later refers to them). */
+  clear(): Promise<void> {
+    return this.request('clear');
+  }
+
   /** Stores what is pending, marks exchanges still open as interrupted, and stops the worker. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -78,7 +83,7 @@ export class CaptureWriter implements ExchangeSink {
     await this.worker.terminate();
   }
 
-  private request(kind: 'flush' | 'close'): Promise<void> {
+  private request(kind: 'flush' | 'clear' | 'close'): Promise<void> {
     this.post();
     const token = this.nextToken++;
     return new Promise((resolve) => {

@@ -1,11 +1,15 @@
-// Bundles the TypeScript sources into dist/ so wirelog runs as plain JavaScript: running
-// through tsx costs about 40 MB per thread, and the proxy and its storage worker are two.
+// Builds what wirelog runs: the CLI and storage worker bundled by esbuild into dist/ (running
+// through tsx costs about 40 MB per thread), and the viewer app built by Vite into
+// dist/viewer when its sources are newer than the last build.
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const root = new URL('..', import.meta.url);
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+
 await build({
-  absWorkingDir: root.pathname,
   entryPoints: { cli: 'cli.ts', 'writer-worker': 'db/writer-worker.ts' },
   outdir: 'dist',
   bundle: true,
@@ -16,4 +20,18 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-fs.copyFileSync(new URL('cli/node-proxy-bootstrap.cjs', root), new URL('dist/node-proxy-bootstrap.cjs', root));
+fs.copyFileSync('cli/node-proxy-bootstrap.cjs', 'dist/node-proxy-bootstrap.cjs');
+
+function newestMtime(entry) {
+  const stat = fs.statSync(entry);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...fs.readdirSync(entry).map((name) => newestMtime(path.join(entry, name))));
+}
+
+const builtIndex = 'dist/viewer/index.html';
+const builtAt = fs.existsSync(builtIndex) ? fs.statSync(builtIndex).mtimeMs : 0;
+const sourcesAt = Math.max(...['viewer/app', 'model', 'vite.config.ts', 'package-lock.json'].map(newestMtime));
+if (process.argv.includes('--force') || sourcesAt > builtAt) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: 'vite.config.ts', logLevel: 'warn' });
+}

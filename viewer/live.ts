@@ -1,22 +1,29 @@
-/** Fans out "these exchanges changed" to live viewers, coalescing bursts per subscriber. */
-export class LiveFeed {
-  private readonly subscribers = new Set<(ids: number[]) => void>();
+export type LiveMessage = { type: 'changed'; ids: number[] } | { type: 'cleared' };
 
-  publish(ids: number[]): void {
-    for (const subscriber of this.subscribers) subscriber(ids);
+/** Fans out "these exchanges changed" (and "all were cleared") to live viewers, coalescing bursts. */
+export class LiveFeed {
+  private readonly subscribers = new Set<(message: LiveMessage) => void>();
+
+  publish(message: LiveMessage): void {
+    for (const subscriber of this.subscribers) subscriber(message);
   }
 
-  /** Calls `deliver` at most every intervalMs with the ids changed since the last call. */
-  subscribe(deliver: (ids: number[]) => void, intervalMs = 100): () => void {
+  /** Calls `deliver` at most every intervalMs with what changed since the last call. */
+  subscribe(deliver: (message: LiveMessage) => void, intervalMs = 100): () => void {
     let pending = new Set<number>();
     let timer: NodeJS.Timeout | null = null;
-    const subscriber = (ids: number[]) => {
-      for (const id of ids) pending.add(id);
+    const subscriber = (message: LiveMessage) => {
+      if (message.type === 'cleared') {
+        // Changes from before the clear refer to rows that are gone.
+        pending = new Set();
+        return deliver(message);
+      }
+      for (const id of message.ids) pending.add(id);
       timer ??= setTimeout(() => {
         timer = null;
-        const batch = [...pending];
+        const ids = [...pending];
         pending = new Set();
-        deliver(batch);
+        if (ids.length) deliver({ type: 'changed', ids });
       }, intervalMs);
     };
     this.subscribers.add(subscriber);

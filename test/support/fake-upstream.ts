@@ -156,6 +156,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       };
       return pump();
     }
+    if (url.pathname === '/hostile.html') {
+      // A body that would run script if a viewer ever rendered it as HTML.
+      const html = '<h1>hostile</h1><script>window.__xss = "script"</script><img src="x" onerror="window.__xss = \'img\'">';
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html) });
+      return void res.end(html);
+    }
     if (url.pathname === '/v1/ticks') {
       // Each event carries when it was written, for measuring delivery delay in the same process.
       const count = Number(url.searchParams.get('n') ?? 20);

@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import type { Browser, Page } from 'playwright-core';
+import { request } from 'undici';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chatStreamEvents, responsesStreamEvents } from './support/fake-upstream.ts';
+import { ARTIFACTS, launchBrowser } from './support/browser.ts';
+import { curl, eventually, startHarness, type Harness } from './support/harness.ts';
+
+const harValidator = createRequire(import.meta.url)('har-validator') as { har(data: unknown): Promise<unknown> };
+
+let h: Harness;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  h = await startHarness();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+beforeEach(async () => {
+  await page?.close();
+  page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+});
+
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+const row = (id: number) => page.locator(`[role="row"][data-id="${id}"]`);
+const latestId = () => h.wirelog.reader.list({ limit: 1 })[0]?.id ?? 0;
+
+describe('the viewer in Chromium', () => {
+  it('starts with how to send traffic through this very instance', async () => {
+    await page.goto(h.wirelog.viewer!.url);
+    const empty = page.getByTestId('empty-state');
+    await expect.poll(() => empty.textContent()).toContain(h.proxyUrl);
+    expect(await empty.textContent()).toContain(h.wirelog.ca.files.certPath);
+    expect(await empty.textContent()).toContain('wirelog run -- codex exec');
+    await shot('empty-state');
+  });
+
+  it('shows an SSE chat completion appear, and its events arrive in the stream pane before the stream ends', async () => {
+    await page.goto(h.wirelog.viewer!.url);
+    const total = chatStreamEvents('slow-model').length;
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-browser-test-key-7777', 'x-test-delay-ms': '250' },
+      body: JSON.stringify({ model: 'slow-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const reading = res.body.text();
+    const id = await eventually(() => h.wirelog.reader.list().find((e) => e.streamKind === 'sse')?.id, 'the stream to be stored');
+    // The list shows it while it is still streaming, with a running count.
+    await row(id).waitFor();
+    await row(id).click();
+    await page.getByRole('tab', { name: /Stream/ }).click();
+    const events = page.getByTestId('stream-events').locator('.event');
+    await expect.poll(() => events.count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    const seenWhileOpen = await events.count();
+    const stillStreaming = h.wirelog.reader.get(id)!.state === 'streaming';
+    await shot('stream-live');
+    await reading;
+    expect(stillStreaming).toBe(true);
+    expect(seenWhileOpen).toBeLessThan(total);
+    await expect.poll(() => events.count(), { timeout: 10_000 }).toBe(total);
+    expect(await events.last().textContent()).toContain('[DONE]');
+    await expect.poll(() => row(id).textContent()).toContain(`${total} events`);
+
+    await page.getByRole('tab', { name: 'Request' }).click();
+    const authorization = page.locator('table.headers tr', { hasText: 'authorization' });
+    expect(await authorization.textContent()).toContain('Bearer ****7777');
+    expect(await page.content()).not.toContain('sk-browser-test-key');
+    await shot('request-headers');
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await shot('overview');
+  });
+
+  it('shows a Responses-over-WebSocket exchange with its messages in both directions', async () => {
+    await page.goto(h.wirelog.viewer!.url);
+    const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, { agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }), ca: h.caPem, perMessageDeflate: true });
+    await new Promise((r) => ws.once('open', r));
+    const expected = responsesStreamEvents('ws-browser').length;
+    let received = 0;
+    await new Promise<void>((resolve) => {
+      ws.on('message', () => ++received === expected && resolve());
+      ws.send(JSON.stringify({ type: 'response.create', model: 'ws-browser', input: 'hi' }));
+    });
+    const id = await eventually(() => h.wirelog.reader.list().find((e) => e.streamKind === 'websocket')?.id, 'the WebSocket exchange');
+    await row(id).click();
+    await page.getByRole('tab', { name: /WebSocket/ }).click();
+    const messages = page.getByTestId('stream-events').locator('.event');
+    await expect.poll(() => messages.count()).toBe(1 + expected);
+    expect(await messages.first().textContent()).toContain('↑ sent');
+    expect(await messages.first().textContent()).toContain('response.create');
+    expect(await messages.last().textContent()).toContain('response.completed');
+    await shot('websocket');
+    ws.close();
+  });
+
+  it('keeps a captured HTML body inert: shown as text, its script and onerror never run', async () => {
+    await curl(h, [`${h.upstream.httpsUrl}/hostile.html`]);
+    await h.stored();
+    const id = latestId();
+    await page.goto(`${h.wirelog.viewer!.url}/exchanges/${id}`);
+    await page.getByRole('tab', { name: 'Response' }).click();
+    const body = page.locator('.body-text');
+    await expect.poll(() => body.textContent()).toContain('<script>window.__xss = "script"</script>');
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => (window as { __xss?: string }).__xss)).toBeUndefined();
+    expect(await page.locator('h1', { hasText: 'hostile' }).count()).toBe(0);
+    await shot('hostile-body');
+  });
+
+  it('keeps the selection in the URL, moves with the keyboard, and searches with /', async () => {
+    await curl(h, [`${h.upstream.httpsUrl}/v1/models?keyboard=1`]);
+    await h.stored();
+    const newest = latestId();
+    await page.goto(`${h.wirelog.viewer!.url}/exchanges/${newest}`);
+    await expect.poll(() => page.locator('.detail-head .url').textContent()).toContain('keyboard=1');
+    await page.reload();
+    await expect.poll(() => page.locator('.detail-head .url').textContent()).toContain('keyboard=1');
+
+    await page.getByTestId('exchange-list').focus();
+    await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/exchanges/${newest - 1}`);
+    await page.keyboard.press('k');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/exchanges/${newest}`);
+
+    await page.keyboard.press('/');
+    await page.keyboard.type('slow-model');
+    await expect.poll(() => page.locator('[role="row"][data-id]').count()).toBe(1);
+    await shot('search');
+  });
+
+  it('downloads a valid HAR of the list and of one exchange', async () => {
+    await page.goto(h.wirelog.viewer!.url);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export HAR' }).click()]);
+    const har = JSON.parse(fs.readFileSync((await download.path())!, 'utf8')) as { log: { entries: unknown[] } };
+    await expect(harValidator.har(har)).resolves.toBe(har);
+    expect(har.log.entries.length).toBe(h.wirelog.reader.list().length);
+
+    await row(latestId()).click();
+    const [one] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download HAR' }).click()]);
+    const single = JSON.parse(fs.readFileSync((await one.path())!, 'utf8')) as { log: { entries: unknown[] } };
+    await expect(harValidator.har(single)).resolves.toBe(single);
+    expect(single.log.entries).toHaveLength(1);
+  });
+
+  it('refuses a cross-site clear, and clears everything after the user confirms', async () => {
+    const crossSite = await fetch(`${h.wirelog.viewer!.url}/api/exchanges`, { method: 'DELETE', headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
+    expect(crossSite.status).toBe(403);
+    expect(h.wirelog.reader.list().length).toBeGreaterThan(0);
+
+    await page.goto(h.wirelog.viewer!.url);
+    await row(latestId()).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Clear all' }).click();
+    await page.getByTestId('empty-state').waitFor();
+    expect(h.wirelog.reader.list()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,149 @@
+import { zValidator } from '@hono/zod-validator';
+import { Hono, type Context } from 'hono';
+import { stream, streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { bodyView } from '../db/body-view.ts';
+import type { ExchangeReader } from '../db/reader.ts';
+import { writeHar } from '../export/har.ts';
+import { EXCHANGE_STATES, type ExchangeState } from '../model/exchange.ts';
+import { summarize } from '../model/summary.ts';
+import type { LiveFeed } from './live.ts';
+
+export interface ViewerStatus {
+  version: string;
+  proxyUrl: string;
+  caPath: string;
+  caFingerprint: string;
+  keepSecrets: boolean;
+  /** The current storage failure, or null while captures are stored. */
+  storageError: string | null;
+}
+
+export interface ApiOptions {
+  reader: ExchangeReader;
+  live: LiveFeed;
+  status: () => ViewerStatus;
+  /** Deletes every capture (done by the storage worker, off the forwarding thread). */
+  clear: () => Promise<void>;
+}
+
+const filterFields = {
+  host: z.string().min(1).optional(),
+  method: z.string().regex(/^[A-Za-z]+$/, 'method must be letters, e.g. POST').optional(),
+  status: z.string().regex(/^([1-5]xx|\d{3})$/i, 'status must be a code like 404 or a class like 4xx').optional(),
+  state: z.enum(EXCHANGE_STATES as [ExchangeState, ...ExchangeState[]]).optional(),
+  q: z.string().min(1).optional(),
+};
+
+const listQuery = z.object({
+  ...filterFields,
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.coerce.number().int().positive().optional(),
+});
+
+const exportQuery = z.object({
+  ...filterFields,
+  id: z.coerce.number().int().positive().optional(),
+  since: z
+    .string()
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'since must be an ISO date such as 2026-11-24T10:00:00Z')
+    .optional(),
+});
+
+const idParam = z.object({ id: z.coerce.number().int().positive() });
+const eventsQuery = z.object({ after: z.coerce.number().int().min(-1).default(-1) });
+
+function badRequest(result: { success: boolean; error?: z.ZodError }, c: Context) {
+  if (!result.success) {
+    const message = result.error!.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
+    return c.json({ error: message }, 400);
+  }
+}
+
+/** State changes must come from our own page: a site open in another tab cannot clear captures. */
+function sameOrigin(c: Context, ownOrigins: Set<string>): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') return false;
+  const origin = c.req.header('origin');
+  return origin === undefined ? site === 'same-origin' : ownOrigins.has(origin);
+}
+
+export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): Hono {
+  const { reader, live } = options;
+  const api = new Hono();
+
+  api.get('/status', (c) => c.json(options.status()));
+
+  api.get('/exchanges', zValidator('query', listQuery, badRequest), (c) => {
+    const q = c.req.valid('query');
+    const exchanges = reader.list({ host: q.host, method: q.method, status: q.status, state: q.state, text: q.q, before: q.cursor, limit: q.limit });
+    const nextCursor = exchanges.length === q.limit ? exchanges[exchanges.length - 1].id : null;
+    return c.json({ exchanges: exchanges.map(summarize), nextCursor });
+  });
+
+  api.delete('/exchanges', async (c) => {
+    if (!sameOrigin(c, ownOrigins())) return c.json({ error: 'clearing captures is only allowed from the wirelog viewer itself' }, 403);
+    await options.clear();
+    live.publish({ type: 'cleared' });
+    return c.json({ cleared: true });
+  });
+
+  api.get('/exchanges/:id', zValidator('param', idParam, badRequest), (c) => {
+    const exchange = reader.get(c.req.valid('param').id);
+    if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    return c.json({ exchange, requestBody: bodyView(reader, exchange, 'request'), responseBody: bodyView(reader, exchange, 'response') });
+  });
+
+  api.get('/exchanges/:id/events', zValidator('param', idParam, badRequest), zValidator('query', eventsQuery, badRequest), (c) => {
+    const exchange = reader.get(c.req.valid('param').id);
+    if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    const after = c.req.valid('query').after;
+    const sse = reader.sseEvents(exchange.id).filter((e) => e.seq > after);
+    const ws = reader
+      .wsMessages(exchange.id)
+      .filter((m) => m.seq > after)
+      .map((m) => {
+        const payload = Buffer.from(m.payload);
+        const text = m.opcode === 1;
+        return { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, text: text ? payload.toString('utf8') : null, base64: text ? null : payload.toString('base64') };
+      });
+    return c.json({ kind: exchange.streamKind, state: exchange.state, sseEvents: sse, wsMessages: ws });
+  });
+
+  api.get('/export.har', zValidator('query', exportQuery, badRequest), (c) => {
+    const q = c.req.valid('query');
+    c.header('content-type', 'application/json; charset=utf-8');
+    c.header('content-disposition', `attachment; filename="${q.id ? `wirelog-${q.id}` : 'wirelog'}.har"`);
+    return stream(c, async (out) => {
+      await writeHar(
+        reader,
+        { id: q.id, host: q.host, method: q.method, status: q.status, state: q.state, text: q.q, since: q.since ? Date.parse(q.since) : undefined },
+        (text) => out.write(text),
+        options.status().version,
+      );
+    });
+  });
+
+  api.get('/live', (c) =>
+    streamSSE(c, async (out) => {
+      let closed = false;
+      const unsubscribe = live.subscribe((message) => {
+        if (closed) return;
+        if (message.type === 'cleared') return void out.writeSSE({ event: 'cleared', data: '{}' });
+        for (const id of message.ids) {
+          const exchange = reader.get(id);
+          if (exchange) void out.writeSSE({ event: 'exchange', id: String(id), data: JSON.stringify(summarize(exchange)) });
+        }
+      });
+      await out.writeSSE({ event: 'hello', data: JSON.stringify(options.status()) });
+      const heartbeat = setInterval(() => void out.write(': keep-alive\n\n'), 15000);
+      await new Promise<void>((resolve) => out.onAbort(resolve));
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+    }),
+  );
+
+  api.all('*', (c) => c.json({ error: `no API route ${c.req.method} ${c.req.path}` }, 404));
+  return api;
+}

@@ -1,0 +1,180 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { clearAll, fetchExchanges, fetchStatus, harUrl, type ExchangeSummary, type ListFilter, type ViewerStatus } from './api.ts';
+import { EmptyState } from './components/EmptyState.tsx';
+import { ExchangeDetailPane } from './components/ExchangeDetail.tsx';
+import { ExchangeList } from './components/ExchangeList.tsx';
+import { FilterBar } from './components/FilterBar.tsx';
+import { useLiveFeed } from './live.ts';
+
+/** The selection lives in the path (/exchanges/42) so a link or a reload opens the same exchange. */
+function idFromLocation(): number | null {
+  const m = /^\/exchanges\/(\d+)/.exec(window.location.pathname);
+  return m ? Number(m[1]) : null;
+}
+
+function matchesFilter(s: ExchangeSummary, f: ListFilter): boolean {
+  if (f.q) return false; // full-text matches are the server's to decide: refresh to see new ones
+  if (f.host && s.host !== f.host) return false;
+  if (f.method && s.method !== f.method.toUpperCase()) return false;
+  if (f.state && s.state !== f.state) return false;
+  if (f.status) {
+    if (s.status === null) return false;
+    const cls = /^([1-5])xx$/i.exec(f.status);
+    if (cls ? Math.floor(s.status / 100) !== Number(cls[1]) : s.status !== Number(f.status)) return false;
+  }
+  return true;
+}
+
+export function App() {
+  const [status, setStatus] = useState<ViewerStatus | null>(null);
+  const [filter, setFilter] = useState<ListFilter>({});
+  const [rows, setRows] = useState<ExchangeSummary[]>([]);
+  const [nextCursor, setNextCursor] = useState<number | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const [selectedId, setSelectedId] = useState<number | null>(idFromLocation);
+  /** Bumped per exchange when the live feed says it changed, so an open detail refreshes. */
+  const [versions, setVersions] = useState<Record<number, number>>({});
+  const filterRef = useRef(filter);
+  filterRef.current = filter;
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    fetchStatus().then(setStatus, (err: Error) => setError(err.message));
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    fetchExchanges(filter).then(
+      (page) => {
+        if (cancelled) return;
+        setRows(page.exchanges);
+        setNextCursor(page.nextCursor);
+        setLoading(false);
+        setError(null);
+      },
+      (err: Error) => {
+        if (!cancelled) {
+          setError(err.message);
+          setLoading(false);
+        }
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [filter]);
+
+  const loadMore = useCallback(() => {
+    if (nextCursor === null || loading) return;
+    setLoading(true);
+    fetchExchanges(filterRef.current, nextCursor).then(
+      (page) => {
+        setRows((current) => [...current, ...page.exchanges]);
+        setNextCursor(page.nextCursor);
+        setLoading(false);
+      },
+      (err: Error) => {
+        setError(err.message);
+        setLoading(false);
+      },
+    );
+  }, [nextCursor, loading]);
+
+  useLiveFeed({
+    onExchange: (summary) => {
+      setRows((current) => {
+        const index = current.findIndex((r) => r.id === summary.id);
+        if (index >= 0) {
+          const next = current.slice();
+          next[index] = summary;
+          return next;
+        }
+        if (!matchesFilter(summary, filterRef.current)) return current;
+        // Newest first: a new id goes above every row older than it.
+        const insertAt = current.findIndex((r) => r.id < summary.id);
+        const next = current.slice();
+        next.splice(insertAt < 0 ? next.length : insertAt, 0, summary);
+        return next;
+      });
+      setVersions((v) => ({ ...v, [summary.id]: (v[summary.id] ?? 0) + 1 }));
+    },
+    onCleared: () => {
+      setRows([]);
+      setNextCursor(null);
+      select(null);
+    },
+    onHello: setStatus,
+  });
+
+  const select = useCallback((id: number | null) => {
+    setSelectedId(id);
+    const path = id === null ? '/' : `/exchanges/${id}`;
+    if (window.location.pathname !== path) window.history.pushState(null, '', `${path}${window.location.search}`);
+  }, []);
+
+  useEffect(() => {
+    const onPop = () => setSelectedId(idFromLocation());
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement;
+      if (e.key === '/' && !typing) {
+        e.preventDefault();
+        searchRef.current?.focus();
+      } else if (e.key === 'Escape' && typing) {
+        (e.target as HTMLElement).blur();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const onClear = useCallback(async () => {
+    if (!window.confirm('Delete every captured exchange? This cannot be undone.')) return;
+    try {
+      await clearAll();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }, []);
+
+  const hosts = useMemo(() => [...new Set(rows.map((r) => r.host))].sort(), [rows]);
+  const filtered = Object.values(filter).some(Boolean);
+  const showEmpty = !loading && rows.length === 0 && !filtered;
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <span className="brand">wirelog</span>
+        <FilterBar filter={filter} hosts={hosts} onChange={setFilter} searchRef={searchRef} />
+        <a className="button" href={harUrl(filter)} download>
+          Export HAR
+        </a>
+        <button type="button" className="button danger" onClick={onClear}>
+          Clear all
+        </button>
+      </header>
+      {status?.storageError && <div className="banner error">Capture is failing: {status.storageError}</div>}
+      {error && <div className="banner error">{error}</div>}
+      <main className={selectedId === null ? 'panes' : 'panes with-detail'}>
+        <section className="list-pane" aria-label="Exchanges">
+          {showEmpty ? (
+            <EmptyState status={status} />
+          ) : (
+            <ExchangeList rows={rows} selectedId={selectedId} onOpen={select} onEndReached={loadMore} loading={loading} hasMore={nextCursor !== null} />
+          )}
+        </section>
+        {selectedId !== null && (
+          <section className="detail-pane" aria-label="Exchange detail">
+            <ExchangeDetailPane id={selectedId} version={versions[selectedId] ?? 0} keepSecrets={status?.keepSecrets ?? false} onClose={() => select(null)} />
+          </section>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+// The viewer's side of the JSON API (viewer/api.ts); types come from the shared model.
+import type { BodyView } from '../../db/body-view.ts';
+import type { Exchange, ExchangeState, SseEvent } from '../../model/exchange.ts';
+import type { ExchangeSummary } from '../../model/summary.ts';
+import type { ViewerStatus } from '../api.ts';
+
+export type { BodyView, Exchange, ExchangeState, ExchangeSummary, SseEvent, ViewerStatus };
+
+export interface ListFilter {
+  host?: string;
+  method?: string;
+  status?: string;
+  state?: ExchangeState;
+  q?: string;
+}
+
+export interface WsMessageView {
+  seq: number;
+  offsetMs: number;
+  direction: 'send' | 'receive';
+  opcode: number;
+  text: string | null;
+  base64: string | null;
+}
+
+export interface ExchangeDetail {
+  exchange: Exchange;
+  requestBody: BodyView;
+  responseBody: BodyView;
+}
+
+export interface StreamEvents {
+  kind: Exchange['streamKind'];
+  state: ExchangeState;
+  sseEvents: SseEvent[];
+  wsMessages: WsMessageView[];
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  const body = (await res.json()) as T & { error?: string };
+  if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
+  return body;
+}
+
+export const PAGE_SIZE = 200;
+
+export function fetchExchanges(filter: ListFilter, cursor?: number): Promise<{ exchanges: ExchangeSummary[]; nextCursor: number | null }> {
+  return getJson(`/api/exchanges${query({ ...filter, limit: PAGE_SIZE, cursor })}`);
+}
+
+export function fetchExchange(id: number): Promise<ExchangeDetail> {
+  return getJson(`/api/exchanges/${id}`);
+}
+
+export function fetchEvents(id: number, after: number): Promise<StreamEvents> {
+  return getJson(`/api/exchanges/${id}/events${query({ after })}`);
+}
+
+export function fetchStatus(): Promise<ViewerStatus> {
+  return getJson('/api/status');
+}
+
+export async function clearAll(): Promise<void> {
+  const res = await fetch('/api/exchanges', { method: 'DELETE' });
+  if (!res.ok) throw new Error(((await res.json()) as { error?: string }).error ?? res.statusText);
+}
+
+export function harUrl(filter: ListFilter & { id?: number }): string {
+  return `/api/export.har${query({ ...filter })}`;
+}

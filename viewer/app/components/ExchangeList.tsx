@@ -1,0 +1,119 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { ExchangeSummary } from '../api.ts';
+import { formatDuration, formatSize, formatTime, statusClass } from '../format.ts';
+
+interface Props {
+  rows: ExchangeSummary[];
+  selectedId: number | null;
+  onOpen: (id: number) => void;
+  onEndReached: () => void;
+  loading: boolean;
+  hasMore: boolean;
+}
+
+const ROW_HEIGHT = 28;
+
+function pathOf(url: string): string {
+  const m = /^[a-z]+:\/\/[^/]+(.*)$/i.exec(url);
+  return m ? m[1] || '/' : url;
+}
+
+function StateCell({ row }: { row: ExchangeSummary }) {
+  const count = `${row.eventCount} ${row.streamKind === 'websocket' ? 'messages' : 'events'}`;
+  if (row.state === 'streaming' || row.state === 'pending') {
+    const progress = row.eventCount > 0 ? count : formatSize(row.responseSize);
+    return (
+      <span className="state live" title={row.state}>
+        <span className="pulse" aria-hidden="true" />
+        {row.state === 'pending' ? 'pending' : progress}
+      </span>
+    );
+  }
+  if (row.state === 'complete') return <span className="state">{row.eventCount > 0 ? count : ''}</span>;
+  return (
+    <span className={`state bad`} title={row.error ?? row.state}>
+      {row.state.replace('_', ' ')}
+    </span>
+  );
+}
+
+/** Newest first, virtualised: only the rows on screen exist in the DOM. */
+export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, hasMore }: Props) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [cursor, setCursor] = useState(0);
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
+  const items = virtualizer.getVirtualItems();
+
+  useEffect(() => {
+    const last = items[items.length - 1];
+    if (last && last.index >= rows.length - 50 && hasMore && !loading) onEndReached();
+  }, [items, rows.length, hasMore, loading, onEndReached]);
+
+  useEffect(() => {
+    const index = rows.findIndex((r) => r.id === selectedId);
+    if (index >= 0) setCursor(index);
+  }, [selectedId, rows]);
+
+  const move = (to: number) => {
+    const index = Math.max(0, Math.min(rows.length - 1, to));
+    setCursor(index);
+    virtualizer.scrollToIndex(index, { align: 'auto' });
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'ArrowDown' || e.key === 'j') move(cursor + 1);
+    else if (e.key === 'ArrowUp' || e.key === 'k') move(cursor - 1);
+    else if (e.key === 'Enter' && rows[cursor]) onOpen(rows[cursor].id);
+    else return;
+    e.preventDefault();
+  };
+
+  return (
+    <div className="list" role="grid" aria-rowcount={rows.length} tabIndex={0} onKeyDown={onKeyDown} ref={scrollRef} data-testid="exchange-list">
+      <div className="row head" role="row">
+        <span>time</span>
+        <span>method</span>
+        <span>host</span>
+        <span>path</span>
+        <span>status</span>
+        <span>state</span>
+        <span className="num">duration</span>
+        <span className="num">size</span>
+      </div>
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {items.map((item) => {
+          const row = rows[item.index];
+          const classes = ['row', row.id === selectedId ? 'selected' : '', item.index === cursor ? 'cursor' : ''].join(' ');
+          return (
+            <div
+              key={row.id}
+              role="row"
+              className={classes}
+              data-id={row.id}
+              style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+              onClick={() => {
+                setCursor(item.index);
+                onOpen(row.id);
+              }}
+            >
+              <span className="mono">{formatTime(row.startedAt)}</span>
+              <span className="method">{row.method}</span>
+              <span className="ellipsis" title={row.host}>
+                {row.host}
+              </span>
+              <span className="ellipsis mono" title={row.url}>
+                {pathOf(row.url)}
+              </span>
+              <span className={`status ${statusClass(row.status)}`}>{row.status ?? '—'}</span>
+              <StateCell row={row} />
+              <span className="num">{formatDuration(row.durationMs)}</span>
+              <span className="num">{formatSize(row.responseSize)}</span>
+            </div>
+          );
+        })}
+      </div>
+      {loading && <div className="list-note">loading…</div>}
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import { useEffect, useState, type RefObject } from 'react';
+import type { ExchangeState, ListFilter } from '../api.ts';
+
+const STATES: ExchangeState[] = ['pending', 'streaming', 'complete', 'aborted', 'upstream_error', 'proxy_error', 'interrupted'];
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
+
+interface Props {
+  filter: ListFilter;
+  hosts: string[];
+  onChange: (filter: ListFilter) => void;
+  searchRef: RefObject<HTMLInputElement | null>;
+}
+
+export function FilterBar({ filter, hosts, onChange, searchRef }: Props) {
+  const [text, setText] = useState(filter.q ?? '');
+  // Search as the user types, once they pause.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      if ((filter.q ?? '') !== text.trim()) onChange({ ...filter, q: text.trim() || undefined });
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [text, filter, onChange]);
+
+  const set = (key: keyof ListFilter) => (e: { target: { value: string } }) => onChange({ ...filter, [key]: e.target.value || undefined });
+
+  return (
+    <div className="filters" role="search">
+      <input
+        ref={searchRef}
+        type="search"
+        placeholder="Search URLs and bodies  ( / )"
+        aria-label="Full-text search"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+      />
+      <input list="wirelog-hosts" placeholder="host" aria-label="Host" value={filter.host ?? ''} onChange={set('host')} />
+      <datalist id="wirelog-hosts">
+        {hosts.map((h) => (
+          <option key={h} value={h} />
+        ))}
+      </datalist>
+      <select aria-label="Method" value={filter.method ?? ''} onChange={set('method')}>
+        <option value="">any method</option>
+        {METHODS.map((m) => (
+          <option key={m}>{m}</option>
+        ))}
+      </select>
+      <select aria-label="Status" value={filter.status ?? ''} onChange={set('status')}>
+        <option value="">any status</option>
+        {['2xx', '3xx', '4xx', '5xx'].map((s) => (
+          <option key={s}>{s}</option>
+        ))}
+      </select>
+      <select aria-label="State" value={filter.state ?? ''} onChange={set('state')}>
+        <option value="">any state</option>
+        {STATES.map((s) => (
+          <option key={s}>{s}</option>
+        ))}
+      </select>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+import type { Timings } from '../../../model/exchange.ts';
+import { formatDuration } from '../format.ts';
+
+/** Request sent, waiting, first byte and transfer as bars on one time axis. */
+export function Waterfall({ timings }: { timings: Timings }) {
+  const end = timings.end ?? Math.max(timings.firstByte ?? 0, timings.responseHeaders ?? 0, timings.requestSent ?? 0);
+  if (!end) return null;
+  const sent = timings.requestSent ?? 0;
+  const headers = timings.responseHeaders ?? sent;
+  const first = timings.firstByte ?? headers;
+  const phases = [
+    { name: 'send', from: 0, to: sent },
+    { name: 'wait', from: sent, to: headers },
+    { name: 'first byte', from: headers, to: first },
+    { name: 'transfer', from: first, to: end },
+  ];
+  return (
+    <div className="waterfall" aria-label="Timings">
+      {phases.map((p) => (
+        <div key={p.name} className="wf-row">
+          <span className="wf-name">{p.name}</span>
+          <span className="wf-track">
+            <span className={`wf-bar wf-${p.name.replace(' ', '-')}`} style={{ left: `${(p.from / end) * 100}%`, width: `${Math.max(0.5, ((p.to - p.from) / end) * 100)}%` }} />
+          </span>
+          <span className="wf-time">{formatDuration(p.to - p.from)}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
