@@ -1,0 +1,162 @@
+// npm run bench (second part): the viewer and its API with 100,000 stored exchanges.
+// The exchanges go through the real storage path (CaptureStore), then a real wirelog
+// process serves them to HTTP requests and to Chromium.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CaptureStore } from '../db/capture-store.ts';
+import { openDatabase } from '../db/schema.ts';
+import type { ExchangeEvent } from '../model/exchange.ts';
+import { WIRELOG_BIN } from '../test/support/cli.ts';
+import { launchBrowser } from '../test/support/browser.ts';
+
+const COUNT = process.argv.includes('--quick') ? 20_000 : 100_000;
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function fill(dataDir: string): number {
+  const db = openDatabase(dataDir);
+  const store = new CaptureStore(db);
+  const t = performance.now();
+  const batch: ExchangeEvent[] = [];
+  for (let i = 0; i < COUNT; i++) {
+    const uid = `bench-${i}`;
+    const prompt = `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} request number ${i}${i % 1000 === 0 ? ' rarewordzebra' : ''}`;
+    const request = Buffer.from(JSON.stringify({ model: 'gpt-bench', stream: false, messages: [{ role: 'user', content: prompt }] }));
+    const response = Buffer.from(JSON.stringify({ id: `chatcmpl-${i}`, choices: [{ message: { role: 'assistant', content: `answer ${i} ${'lorem ipsum '.repeat(40)}` } }] }));
+    batch.push(
+      {
+        type: 'request',
+        uid,
+        head: {
+          startedAt: Date.now() - (COUNT - i) * 1000,
+          clientAddress: '127.0.0.1:50000',
+          method: 'POST',
+          scheme: 'https',
+          host: `relay${i % 5}.example`,
+          port: 443,
+          path: '/v1/chat/completions',
+          httpVersion: '1.1',
+          headers: [
+            ['Host', `relay${i % 5}.example`],
+            ['Authorization', 'Bearer ****abcd'],
+            ['Content-Type', 'application/json'],
+          ],
+        },
+      },
+      { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
+      { type: 'response-head', uid, atMs: 120, head: { status: i % 20 === 0 ? 404 : 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'application/json']] } },
+      { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 130 },
+      {
+        type: 'end',
+        uid,
+        state: 'complete',
+        error: null,
+        timings: { requestSent: 1, responseHeaders: 120, firstByte: 130, end: 140 },
+        requestBody: { size: request.length, storedSize: request.length, truncated: false, encoding: '' },
+        responseBody: { size: response.length, storedSize: response.length, truncated: false, encoding: '' },
+      },
+    );
+    if (batch.length >= 5000) store.apply(batch.splice(0));
+  }
+  store.apply(batch.splice(0));
+  db.close();
+  return performance.now() - t;
+}
+
+async function timeGets(url: string, times: number): Promise<number[]> {
+  const durations: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t = performance.now();
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    durations.push(performance.now() - t);
+  }
+  return durations;
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-viewer-'));
+  const fillMs = fill(dataDir);
+  const child = spawn(process.execPath, [WIRELOG_BIN, 'start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const viewer = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /viewer: +(http:\/\/\S+)/.exec(out);
+      if (m && out.includes('Press Ctrl-C')) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`wirelog exited with ${code}: ${out}`)));
+  });
+
+  const firstPage = await timeGets(`${viewer}/api/exchanges`, 50);
+  const filtered = await timeGets(`${viewer}/api/exchanges?status=4xx&host=relay1.example`, 50);
+  const rare = await timeGets(`${viewer}/api/exchanges?q=rarewordzebra`, 20);
+  const oneIn12 = await timeGets(`${viewer}/api/exchanges?q=alpha`, 20);
+  const everywhere = await timeGets(`${viewer}/api/exchanges?q=lorem`, 20);
+
+  const browser = await launchBrowser();
+  const loads: number[] = [];
+  let frames: number[] = [];
+  let rowsLoaded = 0;
+  try {
+    for (let i = 0; i < 6; i++) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      const t = performance.now();
+      await page.goto(viewer);
+      await page.locator('[role="row"][data-id]').first().waitFor();
+      if (i > 0) loads.push(performance.now() - t); // the first load warms the browser
+      if (i === 5) {
+        // Scroll to the end of the list again and again, loading pages as it goes; time every frame.
+        const result = await page.evaluate(async () => {
+          const list = document.querySelector('[data-testid="exchange-list"]')!;
+          const durations: number[] = [];
+          let last = performance.now();
+          const until = performance.now() + 5000;
+          while (performance.now() < until) {
+            list.scrollTop = list.scrollHeight;
+            await new Promise((r) => requestAnimationFrame(r));
+            const now = performance.now();
+            durations.push(now - last);
+            last = now;
+          }
+          return { durations, rows: Number(list.getAttribute('aria-rowcount')) };
+        });
+        frames = result.durations;
+        rowsLoaded = result.rows;
+      }
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+  }
+
+  const fmt = (n: number) => n.toFixed(1);
+  const rows = [
+    ['filling the store (CaptureStore, batches of 1,000 exchanges)', `${fmt(fillMs / 1000)} s`, `${Math.round(COUNT / (fillMs / 1000))} exchanges/s`],
+    ['GET /api/exchanges, first page: p50 / p99 ms', `${fmt(percentile(firstPage, 50))} / ${fmt(percentile(firstPage, 99))}`, 'target p50 < 50'],
+    ['GET /api/exchanges?status=4xx&host=…: p50 ms', fmt(percentile(filtered, 50)), ''],
+    ['full-text search, rare word (100 hits): p50 ms', fmt(percentile(rare, 50)), 'target p50 < 200'],
+    ['full-text search, a word in 1 of 12 exchanges: p50 ms', fmt(percentile(oneIn12, 50)), 'target p50 < 200'],
+    ['full-text search, a word in every exchange: p50 ms', fmt(percentile(everywhere, 50)), 'target p50 < 200'],
+    ['page load to rendered list in Chromium: p50 ms', fmt(percentile(loads, 50)), 'target < 1500'],
+    [`scrolling to the end for 5 s (${rowsLoaded} rows loaded): frame p50 / p95 ms`, `${fmt(percentile(frames, 50))} / ${fmt(percentile(frames, 95))}`, '16.7 ms = 60 fps'],
+  ];
+  console.log(`\nwirelog viewer benchmark, ${COUNT.toLocaleString('en')} stored exchanges, ${new Date().toISOString()}`);
+  console.log('| measure | figure | note |\n|---|---|---|');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
