@@ -14,7 +14,7 @@ import { WIRELOG_BIN } from '../test/support/cli.ts';
 import { selfSignedCertificate } from '../test/support/upstream-cert.ts';
 
 const MB = 1024 * 1024;
-const quick = process.argv.includes('--quick');
+const quick = (process.argv.includes('--quick') || process.env.BENCH_QUICK === '1');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface WirelogProcess {

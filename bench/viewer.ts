@@ -12,7 +12,7 @@ import type { ExchangeEvent } from '../model/exchange.ts';
 import { WIRELOG_BIN } from '../test/support/cli.ts';
 import { launchBrowser } from '../test/support/browser.ts';
 
-const COUNT = process.argv.includes('--quick') ? 20_000 : 100_000;
+const COUNT = (process.argv.includes('--quick') || process.env.BENCH_QUICK === '1') ? 20_000 : 100_000;
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
 
 function percentile(values: number[], p: number): number {

@@ -56,8 +56,11 @@ export function harEntry(reader: ExchangeReader, exchange: Exchange): Record<str
   const t = exchange.timings;
   const requestBody = bodyView(reader, exchange, 'request');
   const responseBody = bodyView(reader, exchange, 'response');
-  const send = Math.max(0, t.requestSent ?? 0);
-  const wait = t.responseHeaders !== undefined ? Math.max(0, t.responseHeaders - send) : 0;
+  // HAR counts the TLS handshake inside connect, and send from when the connection was ready.
+  const connect = t.secured ?? t.connected;
+  const ready = connect ?? 0;
+  const send = Math.max(0, (t.requestSent ?? ready) - ready);
+  const wait = t.responseHeaders !== undefined ? Math.max(0, t.responseHeaders - (t.requestSent ?? ready)) : 0;
   const receive = t.end !== undefined && t.responseHeaders !== undefined ? Math.max(0, t.end - t.responseHeaders) : 0;
 
   const request: Record<string, unknown> = {
@@ -92,7 +95,7 @@ export function harEntry(reader: ExchangeReader, exchange: Exchange): Record<str
 
   const entry: Record<string, unknown> = {
     startedDateTime: new Date(req.startedAt).toISOString(),
-    time: send + wait + receive,
+    time: (connect ?? 0) + send + wait + receive,
     request,
     response: {
       status: res?.status ?? 0,
@@ -106,7 +109,15 @@ export function harEntry(reader: ExchangeReader, exchange: Exchange): Record<str
       bodySize: exchange.responseBody.size,
     },
     cache: {},
-    timings: { blocked: -1, dns: -1, connect: -1, ssl: -1, send, wait, receive },
+    timings: {
+      blocked: -1,
+      dns: -1,
+      connect: connect ?? -1,
+      ssl: t.secured !== undefined && t.connected !== undefined ? t.secured - t.connected : -1,
+      send,
+      wait,
+      receive,
+    },
     _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress },
   };
   if (exchange.error) entry.comment = `${exchange.state}: ${exchange.error}`;

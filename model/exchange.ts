@@ -49,6 +49,10 @@ export interface ResponseHead {
 
 /** Milliseconds after RequestHead.startedAt; absent when the stage never happened. */
 export interface Timings {
+  /** TCP connection to the upstream made; absent when a kept-alive connection was reused. */
+  connected?: number;
+  /** TLS handshake with the upstream done; absent for plain HTTP and reused connections. */
+  secured?: number;
   requestSent?: number;
   responseHeaders?: number;
   firstByte?: number;

@@ -72,6 +72,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
   req.on('data', (chunk: Buffer) => recorder.requestBody.add(chunk));
   req.pipe(upstream);
   upstream.on('finish', () => recorder.requestSent());
+  upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
 
   upstream.on('response', (upRes) => {
     upstreamResponse = upRes;

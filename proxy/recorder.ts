@@ -91,6 +91,13 @@ export class ExchangeRecorder {
     }
   }
 
+  /** Records when a new upstream connection was made and, for TLS, secured. */
+  upstreamSocket(socket: import('node:net').Socket): void {
+    if (!socket.connecting) return; // a kept-alive connection: no connect, no handshake
+    socket.once('connect', () => (this.timings.connected = this.elapsed()));
+    socket.once('secureConnect', () => (this.timings.secured = this.elapsed()));
+  }
+
   requestSent(): void {
     this.timings.requestSent ??= this.elapsed();
     this.send({ type: 'request-sent', uid: this.uid, atMs: this.timings.requestSent });

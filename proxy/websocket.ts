@@ -42,6 +42,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
   });
   upstream.end();
   upstream.on('finish', () => recorder.requestSent());
+  upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
 
   upstream.on('upgrade', (upRes, upSocket, upHead) => {
     answered = true;

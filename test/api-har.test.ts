@@ -166,6 +166,12 @@ describe('HAR export', () => {
     const models = entries.find((e) => e.request.url.includes('/v1/models'))!;
     expect(models.request.headers).toContainEqual({ name: 'Authorization', value: 'Bearer ****zz99' });
     expect(models.request.queryString).toContainEqual({ name: 'key', value: '****Y-q7' });
+    // The first request to the upstream opened the connection: HAR counts TLS inside connect.
+    const first = entries[0];
+    expect(first.timings.connect).toBeGreaterThan(0);
+    expect(first.timings.ssl).toBeGreaterThanOrEqual(0);
+    expect(first.timings.connect).toBeGreaterThanOrEqual(first.timings.ssl);
+    expect(first.time).toBeCloseTo(first.timings.connect + first.timings.send + first.timings.wait + first.timings.receive, 5);
     const refused = entries.find((e) => e.request.url.includes('/refused'))!;
     expect(refused.response.status).toBe(0);
     expect(refused.comment).toContain('connection refused');

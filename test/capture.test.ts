@@ -33,10 +33,21 @@ describe('capture through real clients', () => {
     expect(names.indexOf('X-Custom-Case')).toBeLessThan(names.indexOf('x-trace'));
     expect(ex.response?.status).toBe(200);
     expect(h.wirelog.reader.body(ex.id, 'response').equals(result.stdout)).toBe(true);
-    expect(ex.timings.requestSent).toBeGreaterThanOrEqual(0);
+    // The first request opened the upstream connection: its connect and TLS times are known.
+    expect(ex.timings.connected).toBeGreaterThan(0);
+    expect(ex.timings.secured!).toBeGreaterThanOrEqual(ex.timings.connected!);
+    expect(ex.timings.requestSent!).toBeGreaterThanOrEqual(ex.timings.secured!);
     expect(ex.timings.responseHeaders!).toBeGreaterThanOrEqual(ex.timings.requestSent!);
     expect(ex.timings.end!).toBeGreaterThanOrEqual(ex.timings.firstByte!);
     expect(ex.responseBody).toEqual({ size: result.stdout.length, storedSize: result.stdout.length, truncated: false, encoding: '' });
+  });
+
+  it('a request on a kept-alive upstream connection has no connect or TLS time', async () => {
+    await curl(h, [`${h.upstream.httpsUrl}/v1/models?again`]);
+    await h.stored();
+    const ex = latest((e) => e.request.path === '/v1/models?again');
+    expect(ex.timings.connected).toBeUndefined();
+    expect(ex.timings.secured).toBeUndefined();
   });
 
   it('plain HTTP absolute-form requests are captured too', async () => {

@@ -1,15 +1,19 @@
 import type { Timings } from '../../../model/exchange.ts';
 import { formatDuration } from '../format.ts';
 
-/** Request sent, waiting, first byte and transfer as bars on one time axis. */
+/** Connect, TLS (for a new upstream connection), send, wait, first byte and transfer on one time axis. */
 export function Waterfall({ timings }: { timings: Timings }) {
   const end = timings.end ?? Math.max(timings.firstByte ?? 0, timings.responseHeaders ?? 0, timings.requestSent ?? 0);
   if (!end) return null;
-  const sent = timings.requestSent ?? 0;
+  const connected = timings.connected;
+  const ready = timings.secured ?? connected ?? 0;
+  const sent = timings.requestSent ?? ready;
   const headers = timings.responseHeaders ?? sent;
   const first = timings.firstByte ?? headers;
   const phases = [
-    { name: 'send', from: 0, to: sent },
+    ...(connected !== undefined ? [{ name: 'connect', from: 0, to: connected }] : []),
+    ...(timings.secured !== undefined ? [{ name: 'tls', from: connected ?? 0, to: timings.secured }] : []),
+    { name: 'send', from: ready, to: sent },
     { name: 'wait', from: sent, to: headers },
     { name: 'first byte', from: headers, to: first },
     { name: 'transfer', from: first, to: end },
