@@ -153,6 +153,53 @@ describe('the viewer in Chromium', () => {
     expect(single.log.entries).toHaveLength(1);
   });
 
+  it('shows images as images and binary bodies as hex', async () => {
+    await curl(h, [`${h.upstream.httpsUrl}/pixel.png`]);
+    await curl(h, [`${h.upstream.httpsUrl}/bytes?size=40`]);
+    await h.stored();
+    const [bytes, pixel] = h.wirelog.reader.list({ limit: 2 });
+    await page.goto(`${h.wirelog.viewer!.url}/exchanges/${pixel.id}`);
+    await page.getByRole('tab', { name: 'Response' }).click();
+    const image = page.locator('img.body-image');
+    await image.waitFor();
+    expect(await image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+    await page.goto(`${h.wirelog.viewer!.url}/exchanges/${bytes.id}`);
+    await page.getByRole('tab', { name: 'Response' }).click();
+    await expect.poll(() => page.locator('.body-hex').textContent()).toContain('00000000  61 61 61 61');
+  });
+
+  it('copies an exchange as a cURL command, secrets still masked', async () => {
+    const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'], viewport: { width: 1280, height: 720 } });
+    const clip = await context.newPage();
+    const res = await request(`${h.upstream.httpsUrl}/echo`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-curl-copy-key-5150' },
+      body: '{"copy":"me"}',
+    });
+    await res.body.text();
+    await h.stored();
+    await clip.goto(`${h.wirelog.viewer!.url}/exchanges/${latestId()}`);
+    await clip.getByRole('button', { name: /Copy as cURL/ }).click();
+    await clip.getByRole('button', { name: 'Copied' }).waitFor();
+    const command = await clip.evaluate(() => navigator.clipboard.readText());
+    expect(command).toBe(
+      `curl -X POST 'https://localhost:${h.upstream.httpsPort}/echo' -H 'content-type: application/json' -H 'authorization: Bearer ****5150' --data-binary '{"copy":"me"}'`,
+    );
+    await context.close();
+  });
+
+  it('follows the system dark theme', async () => {
+    const dark = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1920, height: 1080 } });
+    const darkPage = await dark.newPage();
+    await darkPage.goto(`${h.wirelog.viewer!.url}/exchanges/${latestId()}`);
+    await darkPage.locator('.detail-head').waitFor();
+    const background = await darkPage.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe('rgb(21, 24, 30)');
+    await darkPage.screenshot({ path: path.join(ARTIFACTS, 'dark-1920.png') });
+    await dark.close();
+  });
+
   it('refuses a cross-site clear, and clears everything after the user confirms', async () => {
     const crossSite = await fetch(`${h.wirelog.viewer!.url}/api/exchanges`, { method: 'DELETE', headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
     expect(crossSite.status).toBe(403);

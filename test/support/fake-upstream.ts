@@ -156,6 +156,11 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       };
       return pump();
     }
+    if (url.pathname === '/pixel.png') {
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
+      return void res.end(png);
+    }
     if (url.pathname === '/hostile.html') {
       // A body that would run script if a viewer ever rendered it as HTML.
       const html = '<h1>hostile</h1><script>window.__xss = "script"</script><img src="x" onerror="window.__xss = \'img\'">';
