@@ -83,22 +83,25 @@ export function App() {
   }, [nextCursor, loading]);
 
   useLiveFeed({
-    onExchange: (summary) => {
+    onExchanges: (summaries) => {
+      const byId = new Map(summaries.map((summary) => [summary.id, summary]));
       setRows((current) => {
-        const index = current.findIndex((r) => r.id === summary.id);
-        if (index >= 0) {
-          const next = current.slice();
-          next[index] = summary;
-          return next;
-        }
-        if (!matchesFilter(summary, filterRef.current)) return current;
-        // Newest first: a new id goes above every row older than it.
-        const insertAt = current.findIndex((r) => r.id < summary.id);
-        const next = current.slice();
-        next.splice(insertAt < 0 ? next.length : insertAt, 0, summary);
-        return next;
+        const next = current.map((row) => {
+          const update = byId.get(row.id);
+          if (update) byId.delete(row.id);
+          return update ?? row;
+        });
+        // What is left is new: newest first, above every older row.
+        const fresh = [...byId.values()].filter((s) => matchesFilter(s, filterRef.current)).sort((a, b) => b.id - a.id);
+        if (fresh.length === 0) return next;
+        const merged = [...fresh, ...next];
+        return fresh[fresh.length - 1].id > (next[0]?.id ?? 0) ? merged : merged.sort((a, b) => b.id - a.id);
       });
-      setVersions((v) => ({ ...v, [summary.id]: (v[summary.id] ?? 0) + 1 }));
+      setVersions((v) => {
+        const bumped = { ...v };
+        for (const s of summaries) bumped[s.id] = (bumped[s.id] ?? 0) + 1;
+        return bumped;
+      });
     },
     onCleared: () => {
       setRows([]);

@@ -2,20 +2,43 @@ import { useEffect, useRef } from 'react';
 import type { ExchangeSummary, ViewerStatus } from './api.ts';
 
 export interface LiveHandlers {
-  onExchange: (summary: ExchangeSummary) => void;
+  /** Every exchange that changed since the last call, newest version of each. */
+  onExchanges: (summaries: ExchangeSummary[]) => void;
   onCleared: () => void;
   onHello: (status: ViewerStatus) => void;
 }
 
-/** Follows /api/live; EventSource reconnects by itself if wirelog restarts. */
+/**
+ * Follows /api/live (EventSource reconnects by itself if wirelog restarts). Updates are
+ * applied once per animation frame, however many arrive: a busy stream must not make the
+ * list re-render per event.
+ */
 export function useLiveFeed(handlers: LiveHandlers): void {
   const ref = useRef(handlers);
   ref.current = handlers;
   useEffect(() => {
+    let pending = new Map<number, ExchangeSummary>();
+    let frame = 0;
+    const flush = () => {
+      frame = 0;
+      const batch = [...pending.values()];
+      pending = new Map();
+      if (batch.length) ref.current.onExchanges(batch);
+    };
     const source = new EventSource('/api/live');
-    source.addEventListener('exchange', (e) => ref.current.onExchange(JSON.parse((e as MessageEvent<string>).data) as ExchangeSummary));
-    source.addEventListener('cleared', () => ref.current.onCleared());
+    source.addEventListener('exchange', (e) => {
+      const summary = JSON.parse((e as MessageEvent<string>).data) as ExchangeSummary;
+      pending.set(summary.id, summary);
+      frame ||= requestAnimationFrame(flush);
+    });
+    source.addEventListener('cleared', () => {
+      pending = new Map();
+      ref.current.onCleared();
+    });
     source.addEventListener('hello', (e) => ref.current.onHello(JSON.parse((e as MessageEvent<string>).data) as ViewerStatus));
-    return () => source.close();
+    return () => {
+      source.close();
+      if (frame) cancelAnimationFrame(frame);
+    };
   }, []);
 }

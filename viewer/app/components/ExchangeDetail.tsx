@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { exchangeUrl } from '../../../model/exchange.ts';
 import { fetchExchange, harUrl, type ExchangeDetail } from '../api.ts';
 import { curlCommand } from '../curl.ts';
@@ -9,6 +9,8 @@ import { StreamView } from './StreamView.tsx';
 import { Waterfall } from './Waterfall.tsx';
 
 type Tab = 'overview' | 'request' | 'response' | 'stream';
+
+const REFRESH_MS = 1000;
 
 interface Props {
   id: number;
@@ -46,14 +48,25 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose }: Props)
     setError(null);
   }, [id]);
 
+  const lastFetch = useRef({ id: -1, at: 0 });
   useEffect(() => {
     let cancelled = false;
-    fetchExchange(id).then(
-      (d) => !cancelled && setDetail(d),
-      (err: Error) => !cancelled && setError(err.message),
+    // While a stream is open its summary changes many times a second; its bodies are
+    // re-read at most once a second (the Stream tab follows events on its own).
+    const since = lastFetch.current.id === id ? Date.now() - lastFetch.current.at : Infinity;
+    const timer = setTimeout(
+      () => {
+        lastFetch.current = { id, at: Date.now() };
+        fetchExchange(id).then(
+          (d) => !cancelled && setDetail(d),
+          (err: Error) => !cancelled && setError(err.message),
+        );
+      },
+      Math.max(0, REFRESH_MS - since),
     );
     return () => {
       cancelled = true;
+      clearTimeout(timer);
     };
   }, [id, version]);
 
