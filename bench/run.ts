@@ -1,6 +1,5 @@
 // npm run bench: the same upstream measured directly and through wirelog, side by side in
 // one run. wirelog runs as its own process (as users run it); figures are printed, not asserted.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -10,52 +9,22 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { startFakeUpstream, type FakeUpstream } from '../test/support/fake-upstream.ts';
-import { WIRELOG_BIN } from '../test/support/cli.ts';
+import { startWirelogProcess as startCaptureProcess, type WirelogProcess } from '../test/support/cli.ts';
 import { selfSignedCertificate } from '../test/support/upstream-cert.ts';
 
 const MB = 1024 * 1024;
 const quick = (process.argv.includes('--quick') || process.env.BENCH_QUICK === '1');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface WirelogProcess {
-  child: ChildProcess;
-  proxyUrl: string;
-  caPem: string;
+interface BenchWirelog extends WirelogProcess {
   dataDir: string;
-  /** Peak resident memory so far (VmHWM), in MB. */
-  peakRssMb(): number;
-  stop(): Promise<void>;
+  caPem: string;
 }
 
-async function startWirelogProcess(upstreamCaFile: string): Promise<WirelogProcess> {
+async function startWirelogProcess(upstreamCaFile: string): Promise<BenchWirelog> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-'));
-  const child = spawn(process.execPath, [WIRELOG_BIN, 'start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCaFile], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const proxyUrl = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /proxy: +(http:\/\/\S+)/.exec(out);
-      if (m && out.includes('Press Ctrl-C')) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`wirelog exited with ${code}: ${out}`)));
-  });
-  return {
-    child,
-    proxyUrl,
-    dataDir,
-    caPem: fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8'),
-    peakRssMb() {
-      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-    },
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGINT');
-      await exited;
-    },
-  };
+  const wirelog = await startCaptureProcess(dataDir, ['--upstream-ca', upstreamCaFile]);
+  return { ...wirelog, dataDir, caPem: fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8') };
 }
 
 function storedCount(dataDir: string): number {

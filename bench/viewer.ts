@@ -1,7 +1,6 @@
 // npm run bench (second part): the viewer and its API with 100,000 stored exchanges.
 // The exchanges go through the real storage path (CaptureStore), then a real wirelog
 // process serves them to HTTP requests and to Chromium.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { CaptureStore } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
-import { WIRELOG_BIN } from '../test/support/cli.ts';
+import { startWirelogProcess } from '../test/support/cli.ts';
 import { launchBrowser } from '../test/support/browser.ts';
 
 const COUNT = (process.argv.includes('--quick') || process.env.BENCH_QUICK === '1') ? 20_000 : 100_000;
@@ -84,16 +83,8 @@ async function timeGets(url: string, times: number): Promise<number[]> {
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-viewer-'));
   const fillMs = fill(dataDir);
-  const child = spawn(process.execPath, [WIRELOG_BIN, 'start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const viewer = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /viewer: +(http:\/\/\S+)/.exec(out);
-      if (m && out.includes('Press Ctrl-C')) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`wirelog exited with ${code}: ${out}`)));
-  });
+  const wirelog = await startWirelogProcess(dataDir);
+  const viewer = wirelog.viewerUrl;
 
   const firstPage = await timeGets(`${viewer}/api/exchanges`, 50);
   const filtered = await timeGets(`${viewer}/api/exchanges?status=4xx&host=relay1.example`, 50);
@@ -135,8 +126,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close();
-    child.kill('SIGINT');
-    await new Promise((r) => child.once('exit', r));
+    await wirelog.stop();
   }
 
   const fmt = (n: number) => n.toFixed(1);

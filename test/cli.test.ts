@@ -8,7 +8,7 @@ import { caFiles, loadOrCreateCa } from '../certs/ca.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { databasePath, openDatabase } from '../db/schema.ts';
 import { CHAT_DELTAS, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
-import { runCli, startCli } from './support/cli.ts';
+import { runCli, startWirelogProcess } from './support/cli.ts';
 import { ProxyAgent, request } from 'undici';
 import { eventually, tempDir } from './support/harness.ts';
 
@@ -74,16 +74,15 @@ describe('wirelog run', () => {
 
   it('uses the wirelog already serving the data dir', async () => {
     const dataDir = tempDir();
-    const server = await startCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa], 'Press Ctrl-C');
+    const server = await startWirelogProcess(dataDir, ['--upstream-ca', upstreamCa]);
     try {
-      const proxyUrl = /proxy: +(http:\/\/\S+)/.exec(server.output())![1];
       const result = await runCli(['run', '--data-dir', dataDir, '--', process.execPath, '-e', 'console.log(process.env.HTTPS_PROXY)']);
-      expect(result.stdout.trim()).toBe(proxyUrl);
+      expect(result.stdout.trim()).toBe(server.proxyUrl);
       const second = await runCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0']);
       expect(second.code).toBe(1);
       expect(second.stderr).toContain(`wirelog is already running on ${dataDir}`);
     } finally {
-      server.child.kill('SIGINT');
+      await server.stop();
     }
   });
 });
@@ -91,20 +90,16 @@ describe('wirelog run', () => {
 describe('wirelog start', () => {
   it('prints how to use it, captures, and on Ctrl-C stores what is pending and exits 0', async () => {
     const dataDir = tempDir();
-    const server = await startCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa], 'Press Ctrl-C');
+    const server = await startWirelogProcess(dataDir, ['--upstream-ca', upstreamCa]);
     const out = server.output();
-    expect(out).toMatch(/proxy: +http:\/\/127\.0\.0\.1:\d+/);
-    expect(out).toMatch(/viewer: +http:\/\/127\.0\.0\.1:\d+/);
+    expect(server.proxyUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.viewerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(out).toContain(caFiles(dataDir).certPath);
     expect(out).toContain('wirelog run --');
     expect(out).toContain('wirelog env');
-    const proxyUrl = /proxy: +(http:\/\/\S+)/.exec(out)![1];
     const run = await runCli(['run', '--data-dir', dataDir, '--', 'curl', '-s', `${upstream.httpsUrl}/v1/models`]);
     expect(JSON.parse(run.stdout).object).toBe('list');
-    expect(proxyUrl).toBeTruthy();
-    const exited = new Promise<number | null>((r) => server.child.once('exit', r));
-    server.child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await server.stop()).toBe(0);
     expect(storedExchanges(dataDir).map((e) => e.request.path)).toContain('/v1/models');
     expect(fs.existsSync(path.join(dataDir, 'instance.json'))).toBe(false);
   });
@@ -118,24 +113,22 @@ describe('wirelog start', () => {
       res.body.resume();
       await eventually(() => storedExchanges(dataDir).some((e) => e.state === 'streaming'), 'a stored streaming exchange');
     };
-    const args = ['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa];
+    const args = ['--upstream-ca', upstreamCa];
 
-    const first = await startCli(args, 'Press Ctrl-C');
-    await openStream(/proxy: +(http:\/\/\S+)/.exec(first.output())![1]);
-    first.child.kill('SIGINT');
-    await new Promise((r) => first.child.once('exit', r));
+    const first = await startWirelogProcess(dataDir, args);
+    await openStream(first.proxyUrl);
+    await first.stop();
     expect(storedExchanges(dataDir).map((e) => e.state)).toEqual([expect.stringMatching(/^(aborted|interrupted)$/)]);
 
-    const second = await startCli(args, 'Press Ctrl-C');
-    await openStream(/proxy: +(http:\/\/\S+)/.exec(second.output())![1]);
+    const second = await startWirelogProcess(dataDir, args);
+    await openStream(second.proxyUrl);
     second.child.kill('SIGKILL');
     await new Promise((r) => second.child.once('exit', r));
     expect(storedExchanges(dataDir)[0].state).toBe('streaming');
 
-    const third = await startCli(args, 'Press Ctrl-C');
+    const third = await startWirelogProcess(dataDir, args);
     expect(third.output()).toContain('1 exchange(s) left open by an earlier run are now marked interrupted');
-    third.child.kill('SIGINT');
-    await new Promise((r) => third.child.once('exit', r));
+    await third.stop();
     expect(storedExchanges(dataDir)[0]).toMatchObject({ state: 'interrupted', error: 'wirelog stopped before this exchange ended' });
   });
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const WIRELOG_BIN = fileURLToPath(new URL('../../bin/wirelog.js', import.meta.url));
@@ -36,4 +37,37 @@ export function startCli(args: string[], ready: string, env: NodeJS.ProcessEnv =
     child.stderr!.on('data', onData);
     child.on('exit', (code) => reject(new Error(`wirelog exited (${code}) before "${ready}":\n${output}`)));
   });
+}
+
+export interface WirelogProcess {
+  child: ChildProcess;
+  proxyUrl: string;
+  viewerUrl: string;
+  /** Everything it printed so far. */
+  output: () => string;
+  /** Peak resident memory so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  /** Ctrl-C, then wait for it to exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** `wirelog start` on free ports as its own process, once it says it is capturing. */
+export async function startWirelogProcess(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<WirelogProcess> {
+  const { child, output } = await startCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', ...extraArgs], 'Press Ctrl-C', env);
+  const printed = output();
+  return {
+    child,
+    output,
+    proxyUrl: /proxy: +(http:\/\/\S+)/.exec(printed)![1],
+    viewerUrl: /viewer: +(http:\/\/\S+)/.exec(printed)![1],
+    peakRssMb() {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+    },
+    stop() {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
 }
