@@ -50,10 +50,12 @@ async function getJson<T>(url: string): Promise<T> {
   return body;
 }
 
-export const PAGE_SIZE = 200;
+// A small first page shows the list fast; later pages are larger so long scrolls keep up.
+const FIRST_PAGE = 200;
+const NEXT_PAGES = 1000;
 
 export function fetchExchanges(filter: ListFilter, cursor?: number): Promise<{ exchanges: ExchangeSummary[]; nextCursor: number | null }> {
-  return getJson(`/api/exchanges${query({ ...filter, limit: PAGE_SIZE, cursor })}`);
+  return getJson(`/api/exchanges${query({ ...filter, limit: cursor === undefined ? FIRST_PAGE : NEXT_PAGES, cursor })}`);
 }
 
 export function fetchExchange(id: number): Promise<ExchangeDetail> {

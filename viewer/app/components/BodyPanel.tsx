@@ -25,6 +25,7 @@ function base64Bytes(base64: string, limit: number): Uint8Array {
 /** A body as text, a JSON tree, an image or a hex dump, with how it was encoded and whether it was cut. */
 export function BodyPanel({ body, label }: { body: BodyView; label: string }) {
   const [raw, setRaw] = useState(false);
+  const [asBase64, setAsBase64] = useState(false);
   const json = useMemo(() => (body.text !== null && body.text.length <= TEXT_LIMIT ? tryJson(body.text) : undefined), [body.text]);
   const notes: string[] = [formatSize(body.size)];
   if (body.mimeType) notes.push(body.mimeType);
@@ -40,6 +41,11 @@ export function BodyPanel({ body, label }: { body: BodyView; label: string }) {
             {raw ? 'Tree' : 'Raw'}
           </button>
         )}
+        {body.base64 !== null && body.size > 0 && (
+          <button type="button" className="button small" onClick={() => setAsBase64(!asBase64)}>
+            {asBase64 ? 'Hex' : 'Base64'}
+          </button>
+        )}
       </div>
       {body.truncated && (
         <div className="banner warn">
@@ -52,8 +58,9 @@ export function BodyPanel({ body, label }: { body: BodyView; label: string }) {
       {body.size > 0 && body.text !== null && (json === undefined || raw) && (
         <pre className="body-text">{body.text.length > TEXT_LIMIT ? `${body.text.slice(0, TEXT_LIMIT)}\n… (${formatSize(body.text.length - TEXT_LIMIT)} more)` : body.text}</pre>
       )}
-      {isImage && <img className="body-image" alt="response body" src={`data:${body.mimeType.split(';')[0]};base64,${body.base64}`} />}
-      {body.base64 !== null && !isImage && body.size > 0 && (
+      {isImage && !asBase64 && <img className="body-image" alt="response body" src={`data:${body.mimeType.split(';')[0]};base64,${body.base64}`} />}
+      {asBase64 && body.base64 !== null && <pre className="body-text">{body.base64}</pre>}
+      {body.base64 !== null && !isImage && !asBase64 && body.size > 0 && (
         <pre className="body-hex">
           {hexDump(base64Bytes(body.base64, HEX_LIMIT))}
           {body.decodedSize > HEX_LIMIT ? `\n… ${formatSize(body.decodedSize - HEX_LIMIT)} more` : ''}

@@ -47,7 +47,7 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
 
   useEffect(() => {
     const last = items[items.length - 1];
-    if (last && last.index >= rows.length - 50 && hasMore && !loading) onEndReached();
+    if (last && last.index >= rows.length - 150 && hasMore && !loading) onEndReached();
   }, [items, rows.length, hasMore, loading, onEndReached]);
 
   useEffect(() => {
