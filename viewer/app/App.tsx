@@ -25,6 +25,20 @@ function matchesFilter(s: ExchangeSummary, f: ListFilter): boolean {
   return true;
 }
 
+/** Applies changed summaries to the list: updates in place, new ones (that match the filter) on top. */
+function mergeLive(rows: ExchangeSummary[], summaries: ExchangeSummary[], filter: ListFilter): ExchangeSummary[] {
+  const byId = new Map(summaries.map((summary) => [summary.id, summary]));
+  const next = rows.map((row) => {
+    const update = byId.get(row.id);
+    if (update) byId.delete(row.id);
+    return update ?? row;
+  });
+  const fresh = [...byId.values()].filter((s) => matchesFilter(s, filter)).sort((a, b) => b.id - a.id);
+  if (fresh.length === 0) return next;
+  const merged = [...fresh, ...next];
+  return fresh[fresh.length - 1].id > (next[0]?.id ?? 0) ? merged : merged.sort((a, b) => b.id - a.id);
+}
+
 export function App() {
   const [status, setStatus] = useState<ViewerStatus | null>(null);
   const [filter, setFilter] = useState<ListFilter>({});
@@ -35,6 +49,10 @@ export function App() {
   const [selectedId, setSelectedId] = useState<number | null>(idFromLocation);
   /** Bumped per exchange when the live feed says it changed, so an open detail refreshes. */
   const [versions, setVersions] = useState<Record<number, number>>({});
+  /** Bumped when the live feed (re)connects: the list is fetched again so nothing falls in the gap. */
+  const [reload, setReload] = useState(0);
+  /** Live updates that arrive while a page is being fetched, applied on top of that page. */
+  const arrivedDuringFetch = useRef<Map<number, ExchangeSummary> | null>(null);
   const filterRef = useRef(filter);
   filterRef.current = filter;
   const searchRef = useRef<HTMLInputElement>(null);
@@ -46,10 +64,13 @@ export function App() {
   useEffect(() => {
     let cancelled = false;
     setLoading(true);
+    const arrived = new Map<number, ExchangeSummary>();
+    arrivedDuringFetch.current = arrived;
     fetchExchanges(filter).then(
       (page) => {
         if (cancelled) return;
-        setRows(page.exchanges);
+        arrivedDuringFetch.current = null;
+        setRows(mergeLive(page.exchanges, [...arrived.values()], filter));
         setNextCursor(page.nextCursor);
         setLoading(false);
         setError(null);
@@ -64,7 +85,7 @@ export function App() {
     return () => {
       cancelled = true;
     };
-  }, [filter]);
+  }, [filter, reload]);
 
   const loadMore = useCallback(() => {
     if (nextCursor === null || loading) return;
@@ -84,19 +105,9 @@ export function App() {
 
   useLiveFeed({
     onExchanges: (summaries) => {
-      const byId = new Map(summaries.map((summary) => [summary.id, summary]));
-      setRows((current) => {
-        const next = current.map((row) => {
-          const update = byId.get(row.id);
-          if (update) byId.delete(row.id);
-          return update ?? row;
-        });
-        // What is left is new: newest first, above every older row.
-        const fresh = [...byId.values()].filter((s) => matchesFilter(s, filterRef.current)).sort((a, b) => b.id - a.id);
-        if (fresh.length === 0) return next;
-        const merged = [...fresh, ...next];
-        return fresh[fresh.length - 1].id > (next[0]?.id ?? 0) ? merged : merged.sort((a, b) => b.id - a.id);
-      });
+      const arrived = arrivedDuringFetch.current;
+      if (arrived) for (const s of summaries) arrived.set(s.id, s);
+      setRows((current) => mergeLive(current, summaries, filterRef.current));
       setVersions((v) => {
         const bumped = { ...v };
         for (const s of summaries) bumped[s.id] = (bumped[s.id] ?? 0) + 1;
@@ -108,7 +119,11 @@ export function App() {
       setNextCursor(null);
       select(null);
     },
-    onHello: setStatus,
+    onHello: (hello) => {
+      setStatus(hello);
+      // Subscribed from here on: fetch the list again to cover what changed before.
+      setReload((n) => n + 1);
+    },
   });
 
   const select = useCallback((id: number | null) => {
