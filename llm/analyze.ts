@@ -1,0 +1,174 @@
+import type { Exchange, SseEvent } from '../model/exchange.ts';
+import * as anthropic from './anthropic.ts';
+import { detectDialect } from './dialect.ts';
+import * as gemini from './gemini.ts';
+import { arr, obj, parseJson, str, type JsonObject } from './json.ts';
+import { emptyAnswer, type Dialect, type ModelCall, type StreamItem } from './model-call.ts';
+import * as chat from './openai-chat.ts';
+import * as responses from './openai-responses.ts';
+import type { Rebuilt, RequestFacts } from './rebuilt.ts';
+
+export interface WsText {
+  direction: 'send' | 'receive';
+  offsetMs: number;
+  text: string;
+}
+
+/** A stored exchange with its bodies decoded to text and its stream events. */
+export interface AnalysisInput {
+  exchange: Exchange;
+  requestText: string | null;
+  responseText: string | null;
+  sseEvents: SseEvent[];
+  wsMessages: WsText[];
+}
+
+const FINAL_STATES = new Set(['complete', 'aborted', 'upstream_error', 'proxy_error', 'interrupted']);
+
+function describe(dialect: Dialect, request: JsonObject, path: string): RequestFacts {
+  switch (dialect) {
+    case 'openai-chat':
+    case 'openai-completions':
+      return { ...chat.describeRequest(request), inputCount: dialect === 'openai-chat' ? arr(request.messages).length : null };
+    case 'openai-responses':
+      return responses.describeRequest(request);
+    case 'anthropic-messages':
+      return anthropic.describeRequest(request);
+    case 'gemini':
+      return gemini.describeRequest(request, path);
+    case 'embeddings': {
+      const input = request.input ?? request.content ?? request.requests;
+      return { model: str(request.model) ?? gemini.modelFromPath(path), stream: false, inputCount: Array.isArray(input) ? input.length : input === undefined ? null : 1, system: null, tools: [] };
+    }
+    case 'models':
+      return { model: null, stream: false, inputCount: null, system: null, tools: [] };
+  }
+}
+
+/** Legacy completions: choices[].text, in one response or in chunks. */
+function rebuildCompletions(chunks: JsonObject[], items: StreamItem[] | null): Rebuilt {
+  const answer = emptyAnswer();
+  let firstContentMs: number | null = null;
+  let usage = {};
+  chunks.forEach((chunk, i) => {
+    const choice = obj(arr(chunk.choices)[0]);
+    const text = str(choice.text) ?? '';
+    answer.text += text;
+    if (text && firstContentMs === null && items) firstContentMs = items[i].offsetMs;
+    answer.finishReason = str(choice.finish_reason) ?? answer.finishReason;
+    if (chunk.usage) usage = chat.usageOf(chunk.usage);
+  });
+  const done = !items || items.some((i) => i.data.trim() === '[DONE]');
+  return { respondedModel: str(chunks[0]?.model), answer, usage, firstContentMs, ending: done ? 'complete' : 'truncated', endingReason: done ? null : 'the stream ended without data: [DONE]' };
+}
+
+function rebuild(dialect: Dialect, response: unknown, items: StreamItem[] | null): Rebuilt & { modelsListed?: string[] } {
+  if (items) {
+    switch (dialect) {
+      case 'openai-chat':
+        return chat.rebuildStream(items);
+      case 'openai-responses':
+        return responses.rebuildStream(items);
+      case 'anthropic-messages':
+        return anthropic.rebuildStream(items);
+      case 'gemini':
+        return gemini.rebuildStream(items);
+      case 'openai-completions':
+        return rebuildCompletions(items.filter((i) => i.data.trim() !== '[DONE]').map((i) => obj(parseJson(i.data))), items);
+      default:
+        break;
+    }
+  }
+  const body = obj(response);
+  switch (dialect) {
+    case 'openai-chat':
+      return chat.rebuildResponse(body);
+    case 'openai-responses':
+      return responses.rebuildResponse(body);
+    case 'anthropic-messages':
+      return anthropic.rebuildResponse(body);
+    case 'gemini':
+      return gemini.rebuildResponse(response);
+    case 'openai-completions':
+      return rebuildCompletions([body], null);
+    case 'embeddings':
+      return { respondedModel: str(body.model), answer: emptyAnswer(), usage: chat.usageOf(body.usage), firstContentMs: null, ending: 'complete', endingReason: null };
+    case 'models': {
+      const listed = [...arr(body.data).map((m) => str(obj(m).id)), ...arr(body.models).map((m) => str(obj(m).name))].filter((id): id is string => id !== null);
+      return { respondedModel: null, answer: emptyAnswer(), usage: {}, firstContentMs: null, ending: 'complete', endingReason: null, modelsListed: listed };
+    }
+  }
+}
+
+/** The provider's own error message from an error body, whatever its dialect. */
+export function providerError(text: string | null): string | null {
+  const body = parseJson(text);
+  const first = Array.isArray(body) ? obj(body[0]) : obj(body);
+  const error = first.error;
+  const message = str(obj(error).message) ?? str(error) ?? str(first.message) ?? str(first.detail);
+  return message ?? (text ? text.trim().slice(0, 500) : null);
+}
+
+/** Understands one stored exchange as a model call; null when it is not one. */
+export function analyzeExchange(input: AnalysisInput): ModelCall | null {
+  const { exchange } = input;
+  const dialect = detectDialect(exchange.request.method, exchange.request.path);
+  if (!dialect) return null;
+
+  let request = obj(parseJson(input.requestText));
+  let items: StreamItem[] | null = null;
+  if (exchange.streamKind === 'websocket') {
+    // Each turn is a response.create from the client; the last one is the call being answered.
+    const creates = input.wsMessages.filter((m) => m.direction === 'send').map((m) => obj(parseJson(m.text))).filter((m) => m.type === 'response.create');
+    request = creates[creates.length - 1] ?? {};
+    items = input.wsMessages.filter((m) => m.direction === 'receive').map((m) => ({ offsetMs: m.offsetMs, event: null, data: m.text }));
+  } else if (exchange.streamKind === 'sse') {
+    items = input.sseEvents.map((e) => ({ offsetMs: e.offsetMs, event: e.event, data: e.data }));
+  }
+  const facts = describe(dialect, request, exchange.request.path);
+  const status = exchange.response?.status ?? null;
+  const base = {
+    dialect,
+    requestedModel: facts.model,
+    stream: facts.stream || items !== null,
+    inputCount: facts.inputCount,
+    system: facts.system,
+    toolsOffered: facts.tools,
+  };
+
+  if (status !== null && status >= 400) {
+    return { ...base, respondedModel: null, answer: emptyAnswer(), usage: {}, ttftMs: null, totalMs: exchange.timings.end ?? null, outputTokensPerSecond: null, ending: 'error', endingReason: providerError(input.responseText) };
+  }
+  const rebuilt = rebuild(dialect, parseJson(input.responseText), items);
+  const open = !FINAL_STATES.has(exchange.state);
+  let ending = rebuilt.ending;
+  let endingReason = rebuilt.endingReason;
+  if (status === null) {
+    ending = open ? 'open' : 'error';
+    endingReason = open ? null : (exchange.error ?? 'no response');
+  } else if (ending === 'truncated') {
+    if (open) {
+      ending = 'open';
+      endingReason = null;
+    } else if (exchange.state !== 'complete') {
+      endingReason = `${endingReason}: ${exchange.state.replace('_', ' ')}${exchange.error ? ` (${exchange.error})` : ''}`;
+    }
+  }
+
+  const ttftMs = items ? rebuilt.firstContentMs : (exchange.timings.firstByte ?? null);
+  const totalMs = exchange.timings.end ?? null;
+  const output = rebuilt.usage.output;
+  const generating = ttftMs !== null && totalMs !== null ? (totalMs - ttftMs) / 1000 : 0;
+  return {
+    ...base,
+    respondedModel: rebuilt.respondedModel,
+    answer: rebuilt.answer,
+    usage: rebuilt.usage,
+    ttftMs,
+    totalMs,
+    outputTokensPerSecond: items && output !== undefined && generating > 0 ? Math.round((output / generating) * 10) / 10 : null,
+    ending,
+    endingReason,
+    ...(rebuilt.modelsListed ? { modelsListed: rebuilt.modelsListed } : {}),
+  };
+}

@@ -1,0 +1,101 @@
+// Anthropic Messages: POST /v1/messages, streamed as message_start ... message_stop.
+import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
+import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Usage } from './model-call.ts';
+import type { Rebuilt, RequestFacts } from './rebuilt.ts';
+
+export function describeRequest(request: JsonObject): RequestFacts {
+  return {
+    model: str(request.model),
+    stream: request.stream === true,
+    inputCount: arr(request.messages).length,
+    system: textOf(request.system) || null,
+    tools: arr(request.tools).map((t) => str(obj(t).name) ?? '?'),
+  };
+}
+
+function usageOf(value: unknown): Usage {
+  const u = obj(value);
+  const input = num(u.input_tokens);
+  const output = num(u.output_tokens);
+  return defined({
+    input,
+    output,
+    cached: num(u.cache_read_input_tokens),
+    total: input !== undefined && output !== undefined ? input + output : undefined,
+  });
+}
+
+function answerOfContent(content: unknown[], stopReason: string | null): Answer {
+  const answer = emptyAnswer();
+  for (const b of content) {
+    const block = obj(b);
+    if (block.type === 'text') answer.text += str(block.text) ?? '';
+    else if (block.type === 'thinking') answer.reasoning += str(block.thinking) ?? '';
+    else if (block.type === 'tool_use' || block.type === 'server_tool_use') {
+      answer.toolCalls.push({ id: str(block.id), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
+    }
+  }
+  answer.finishReason = stopReason;
+  if (stopReason === 'refusal') answer.refusal = answer.text;
+  return answer;
+}
+
+export function rebuildResponse(response: JsonObject): Rebuilt {
+  return {
+    respondedModel: str(response.model),
+    answer: answerOfContent(arr(response.content), str(response.stop_reason)),
+    usage: usageOf(response.usage),
+    firstContentMs: null,
+    ending: 'complete',
+    endingReason: null,
+  };
+}
+
+export function rebuildStream(items: StreamItem[]): Rebuilt {
+  const answer = emptyAnswer();
+  const blocks = new Map<number, { kind: string; call?: ToolCall }>();
+  let usage: JsonObject = {};
+  let model: string | null = null;
+  let firstContentMs: number | null = null;
+  let stopped = false;
+  let error: string | null = null;
+  for (const item of items) {
+    const data = obj(parseJson(item.data));
+    const type = str(data.type) ?? item.event ?? '';
+    if (type === 'message_start') {
+      const message = obj(data.message);
+      model = str(message.model);
+      usage = { ...obj(message.usage) };
+    } else if (type === 'content_block_start') {
+      const block = obj(data.content_block);
+      const index = num(data.index) ?? blocks.size;
+      const kind = str(block.type) ?? '';
+      if (kind === 'tool_use' || kind === 'server_tool_use') {
+        const call = { id: str(block.id), name: str(block.name) ?? '', arguments: '' };
+        answer.toolCalls.push(call);
+        blocks.set(index, { kind, call });
+      } else {
+        blocks.set(index, { kind });
+      }
+    } else if (type === 'content_block_delta') {
+      const delta = obj(data.delta);
+      const block = blocks.get(num(data.index) ?? -1);
+      if (firstContentMs === null && delta.type !== 'signature_delta') firstContentMs = item.offsetMs;
+      if (delta.type === 'text_delta') answer.text += str(delta.text) ?? '';
+      else if (delta.type === 'thinking_delta') answer.reasoning += str(delta.thinking) ?? '';
+      else if (delta.type === 'input_json_delta' && block?.call) block.call.arguments += str(delta.partial_json) ?? '';
+    } else if (type === 'message_delta') {
+      answer.finishReason = str(obj(data.delta).stop_reason) ?? answer.finishReason;
+      // message_delta carries cumulative counts; they replace the ones from message_start.
+      usage = { ...usage, ...obj(data.usage) };
+    } else if (type === 'message_stop') {
+      stopped = true;
+    } else if (type === 'error') {
+      error = str(obj(data.error).message) ?? 'error event';
+    }
+  }
+  for (const call of answer.toolCalls) if (call.arguments === '') call.arguments = '{}';
+  if (answer.finishReason === 'refusal') answer.refusal = answer.text;
+  const ending = error ? 'error' : stopped ? 'complete' : 'truncated';
+  return { respondedModel: model, answer, usage: usageOf(usage), firstContentMs, ending, endingReason: error ?? (stopped ? null : 'the stream ended without message_stop') };
+}

@@ -1,0 +1,42 @@
+// Reading provider JSON without trusting its shape: every accessor tolerates anything.
+
+export type JsonObject = Record<string, unknown>;
+
+export function obj(value: unknown): JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : {};
+}
+
+export function arr(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+export function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+export function parseJson(text: string | null | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Text of a string or of content parts ([{type:'text', text}], [{text}]), joined. */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return arr(value)
+    .map((part) => str(obj(part).text) ?? '')
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** Drops keys whose value is undefined, so "absent stays absent" survives JSON round trips. */
+export function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

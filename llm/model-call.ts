@@ -1,0 +1,74 @@
+// A captured exchange understood as a model call: what was asked, what came back, how much
+// and how fast. Derived from stored exchanges only; nothing here runs while forwarding.
+
+export type Dialect =
+  | 'openai-chat'
+  | 'openai-responses'
+  | 'anthropic-messages'
+  | 'gemini'
+  | 'openai-completions'
+  | 'embeddings'
+  | 'models';
+
+export interface ToolCall {
+  id: string | null;
+  name: string;
+  /** The arguments as the model wrote them (JSON text, assembled from its deltas). */
+  arguments: string;
+}
+
+export interface Answer {
+  text: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  refusal: string;
+  /** The provider's own words: "stop", "tool_calls", "end_turn", "STOP", "length"... */
+  finishReason: string | null;
+}
+
+/** Token counts exactly as the provider reported them; a count it did not report is absent. */
+export interface Usage {
+  input?: number;
+  output?: number;
+  cached?: number;
+  reasoning?: number;
+  total?: number;
+}
+
+export interface ModelCall {
+  dialect: Dialect;
+  requestedModel: string | null;
+  /** The model the provider says answered (it may differ: aliases, routing). */
+  respondedModel: string | null;
+  stream: boolean;
+  /** Messages (chat, Anthropic), input items (Responses) or contents (Gemini) sent. */
+  inputCount: number | null;
+  system: string | null;
+  toolsOffered: string[];
+  answer: Answer;
+  usage: Usage;
+  /** Milliseconds from the request to the first content (text, reasoning or tool arguments). */
+  ttftMs: number | null;
+  totalMs: number | null;
+  outputTokensPerSecond: number | null;
+  /**
+   * complete: the terminal event arrived ([DONE], response.completed, message_stop, a
+   * finish reason); truncated: the stream stopped without it; error: the provider said so.
+   */
+  ending: 'complete' | 'truncated' | 'error' | 'open';
+  /** Why the call ended without its terminal event, or the provider's error message. */
+  endingReason: string | null;
+  /** Model ids a /models listing returned. */
+  modelsListed?: string[];
+}
+
+/** One event of a stream as the analysis sees it: SSE events and WebSocket messages alike. */
+export interface StreamItem {
+  offsetMs: number;
+  event: string | null;
+  data: string;
+}
+
+export function emptyAnswer(): Answer {
+  return { text: '', reasoning: '', toolCalls: [], refusal: '', finishReason: null };
+}

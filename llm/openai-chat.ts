@@ -1,0 +1,96 @@
+// OpenAI Chat Completions (and the many relays that speak it): POST .../chat/completions.
+import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
+import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Usage } from './model-call.ts';
+import type { Rebuilt, RequestFacts } from './rebuilt.ts';
+
+export function describeRequest(request: JsonObject): RequestFacts {
+  const messages = arr(request.messages);
+  const system = messages
+    .map(obj)
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map((m) => textOf(m.content))
+    .join('\n');
+  return {
+    model: str(request.model),
+    stream: request.stream === true,
+    inputCount: messages.length,
+    system: system || null,
+    tools: arr(request.tools).map((t) => str(obj(obj(t).function).name) ?? str(obj(t).name) ?? '?'),
+  };
+}
+
+export function usageOf(value: unknown): Usage {
+  const u = obj(value);
+  return defined({
+    input: num(u.prompt_tokens),
+    output: num(u.completion_tokens),
+    cached: num(obj(u.prompt_tokens_details).cached_tokens),
+    reasoning: num(obj(u.completion_tokens_details).reasoning_tokens),
+    total: num(u.total_tokens),
+  });
+}
+
+/** Reasoning text under the names relays use for it (DeepSeek, OpenRouter, vLLM). */
+function reasoningOf(message: JsonObject): string {
+  return str(message.reasoning_content) ?? str(message.reasoning) ?? '';
+}
+
+export function rebuildResponse(response: JsonObject): Rebuilt {
+  const choice = obj(arr(response.choices)[0]);
+  const message = obj(choice.message);
+  const answer: Answer = {
+    text: textOf(message.content),
+    reasoning: reasoningOf(message),
+    toolCalls: arr(message.tool_calls).map((c) => {
+      const call = obj(c);
+      return { id: str(call.id), name: str(obj(call.function).name) ?? '', arguments: str(obj(call.function).arguments) ?? '' };
+    }),
+    refusal: str(message.refusal) ?? '',
+    finishReason: str(choice.finish_reason),
+  };
+  return { respondedModel: str(response.model), answer, usage: usageOf(response.usage), firstContentMs: null, ending: 'complete', endingReason: null };
+}
+
+export function rebuildStream(items: StreamItem[]): Rebuilt {
+  const answer = emptyAnswer();
+  const calls = new Map<number, ToolCall>();
+  let usage: Usage = {};
+  let model: string | null = null;
+  let firstContentMs: number | null = null;
+  let done = false;
+  let error: string | null = null;
+  for (const item of items) {
+    if (item.data.trim() === '[DONE]') {
+      done = true;
+      continue;
+    }
+    const chunk = obj(parseJson(item.data));
+    if (chunk.error) error = str(obj(chunk.error).message) ?? JSON.stringify(chunk.error);
+    model = str(chunk.model) ?? model;
+    if (chunk.usage) usage = usageOf(chunk.usage);
+    for (const c of arr(chunk.choices)) {
+      const choice = obj(c);
+      const delta = obj(choice.delta);
+      const before = answer.text.length + answer.reasoning.length + answer.refusal.length;
+      answer.text += textOf(delta.content);
+      answer.reasoning += reasoningOf(delta);
+      answer.refusal += str(delta.refusal) ?? '';
+      let toolDelta = false;
+      for (const t of arr(delta.tool_calls)) {
+        const part = obj(t);
+        const index = num(part.index) ?? calls.size;
+        const call = calls.get(index) ?? { id: null, name: '', arguments: '' };
+        call.id = str(part.id) ?? call.id;
+        call.name += str(obj(part.function).name) ?? '';
+        call.arguments += str(obj(part.function).arguments) ?? '';
+        calls.set(index, call);
+        toolDelta = true;
+      }
+      if (firstContentMs === null && (toolDelta || answer.text.length + answer.reasoning.length + answer.refusal.length > before)) firstContentMs = item.offsetMs;
+      answer.finishReason = str(choice.finish_reason) ?? answer.finishReason;
+    }
+  }
+  answer.toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+  const ending = error ? 'error' : done ? 'complete' : 'truncated';
+  return { respondedModel: model, answer, usage, firstContentMs, ending, endingReason: error ?? (done ? null : 'the stream ended without data: [DONE]') };
+}

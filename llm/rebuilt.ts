@@ -1,0 +1,21 @@
+import type { Answer, ModelCall, Usage } from './model-call.ts';
+
+/** What every dialect reads from a request body. */
+export interface RequestFacts {
+  model: string | null;
+  stream: boolean;
+  inputCount: number | null;
+  system: string | null;
+  tools: string[];
+}
+
+/** What every dialect rebuilds from a response, streamed or not. */
+export interface Rebuilt {
+  respondedModel: string | null;
+  answer: Answer;
+  usage: Usage;
+  /** Offset of the first content in the stream; null when not streamed. */
+  firstContentMs: number | null;
+  ending: ModelCall['ending'];
+  endingReason: string | null;
+}

@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeExchange, type WsText } from '../llm/analyze.ts';
+import type { Exchange, ExchangeState, Timings } from '../model/exchange.ts';
+
+// Hand-written from the providers' public API references: one file per situation.
+const FIXTURES = path.resolve('test/fixtures/llm');
+
+interface Fixture {
+  description: string;
+  exchange: { method: string; path: string; scheme?: Exchange['request']['scheme']; status: number | null; streamKind: Exchange['streamKind']; state: ExchangeState; error?: string; timings: Timings };
+  request?: unknown;
+  response?: unknown;
+  responseText?: string;
+  events?: { offsetMs: number; event?: string; data: string }[];
+  ws?: WsText[];
+  expect: Record<string, unknown>;
+}
+
+function exchangeOf(f: Fixture): Exchange {
+  const e = f.exchange;
+  return {
+    id: 1,
+    uid: 'fixture',
+    request: { startedAt: 0, clientAddress: '127.0.0.1:1', method: e.method, scheme: e.scheme ?? 'https', host: 'api.example', port: 443, path: e.path, httpVersion: '1.1', headers: [] },
+    response: e.status === null ? null : { status: e.status, statusText: '', httpVersion: '1.1', headers: [] },
+    state: e.state,
+    error: e.error ?? null,
+    timings: e.timings,
+    requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+    responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+    streamKind: e.streamKind,
+    eventCount: f.events?.length ?? f.ws?.length ?? 0,
+  };
+}
+
+describe('model calls rebuilt from fixtures', () => {
+  for (const file of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
+    const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as Fixture;
+    it(`${file}: ${fixture.description}`, () => {
+      const call = analyzeExchange({
+        exchange: exchangeOf(fixture),
+        requestText: fixture.request === undefined ? null : JSON.stringify(fixture.request),
+        responseText: fixture.responseText ?? (fixture.response === undefined ? null : JSON.stringify(fixture.response)),
+        sseEvents: (fixture.events ?? []).map((e, seq) => ({ seq, offsetMs: e.offsetMs, event: e.event ?? null, id: null, data: e.data })),
+        wsMessages: fixture.ws ?? [],
+      });
+      expect(call).toMatchObject(fixture.expect);
+      // Absent stays absent: a count the provider did not report is not in the usage at all.
+      if (fixture.expect.usage) expect(Object.keys(call!.usage).sort()).toEqual(Object.keys(fixture.expect.usage as object).sort());
+    });
+  }
+
+  it('is not a model call when the path is not an API wirelog knows', () => {
+    const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'models.json'), 'utf8')) as Fixture;
+    fixture.exchange.path = '/static/app.js';
+    expect(analyzeExchange({ exchange: exchangeOf(fixture), requestText: null, responseText: '{}', sseEvents: [], wsMessages: [] })).toBeNull();
+  });
+
+  it('reports a stream still open as open, not as truncated', () => {
+    const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'chat-stream-cut.json'), 'utf8')) as Fixture;
+    fixture.exchange.state = 'streaming';
+    const call = analyzeExchange({
+      exchange: exchangeOf(fixture),
+      requestText: JSON.stringify(fixture.request),
+      responseText: null,
+      sseEvents: fixture.events!.map((e, seq) => ({ seq, offsetMs: e.offsetMs, event: null, id: null, data: e.data })),
+      wsMessages: [],
+    });
+    expect(call).toMatchObject({ ending: 'open', endingReason: null, answer: { text: 'Roses are' } });
+  });
+});
