@@ -1,6 +1,8 @@
 import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
 import { decodeBody, isBinaryContentType, isTextBody } from './decode.ts';
+import { callFacts, modelCallOf } from './model-calls.ts';
+import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 
 // Text indexed per body for search: enough for prompts and answers, bounded for huge bodies.
@@ -33,10 +35,12 @@ interface OpenExchange {
 export class CaptureStore {
   private readonly open = new Map<string, OpenExchange>();
   private readonly stmts;
+  private readonly reader: ExchangeReader;
   /** The last failure to index an exchange for search, for the writer to report. */
   indexError: string | null = null;
 
   constructor(private readonly db: Db) {
+    this.reader = new ExchangeReader(db);
     this.stmts = {
       insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, state)
         VALUES (@uid, @startedAt, @clientAddress, @method, @scheme, @host, @port, @path, @httpVersion, @headers, 'pending')`),
@@ -50,6 +54,7 @@ export class CaptureStore {
         request_size = @reqSize, request_stored = @reqStored, request_truncated = @reqTruncated, request_encoding = @reqEncoding,
         response_size = @resSize, response_stored = @resStored, response_truncated = @resTruncated, response_encoding = @resEncoding
         WHERE id = @id`),
+      call: db.prepare('UPDATE exchanges SET dialect = @dialect, model = @model, input_tokens = @inputTokens, output_tokens = @outputTokens, ttft_ms = @ttftMs WHERE id = @id'),
       interrupt: db.prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE id = ?"),
       body: db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq'),
       forIndex: db.prepare(`SELECT scheme, host, port, path, request_headers, response_headers, request_encoding, response_encoding,
@@ -73,9 +78,10 @@ export class CaptureStore {
     for (const id of ended) {
       try {
         this.index(id);
+        this.understand(id);
       } catch (err) {
-        // The exchange is stored; only its search entry is missing.
-        this.indexError = `search index: ${(err as Error).message}`;
+        // The exchange is stored; only its search entry or model-call columns are missing.
+        this.indexError = `indexing exchange ${id}: ${(err as Error).message}`;
       }
     }
     return [...changed];
@@ -202,6 +208,15 @@ export class CaptureStore {
       this.stmts.eventCount.run(ex.eventCount, ex.id);
       ex.eventCountDirty = false;
     }
+  }
+
+  /** Stores what the exchange was as a model call (model, tokens, TTFT), for the list. */
+  private understand(id: number): void {
+    const exchange = this.reader.get(id);
+    const call = exchange && modelCallOf(this.reader, exchange);
+    if (!call) return;
+    const facts = callFacts(call);
+    this.stmts.call.run({ id, ...facts });
   }
 
   private index(id: number): void {

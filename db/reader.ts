@@ -9,6 +9,10 @@ export interface ExchangeFilter {
   /** An exact status ("404") or a class ("4xx"). */
   status?: string;
   state?: ExchangeState;
+  /** Model calls to or from this model. */
+  model?: string;
+  /** Model calls in this dialect ("openai-chat", "openai-responses", ...). */
+  dialect?: string;
   /** Full-text search over URL and decoded text bodies. */
   text?: string;
   /** Only exchanges started at or after this epoch millisecond. */
@@ -47,6 +51,11 @@ interface ExchangeRow {
   response_encoding: string;
   stream_kind: string | null;
   event_count: number;
+  dialect: string | null;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  ttft_ms: number | null;
 }
 
 function toExchange(row: ExchangeRow): Exchange {
@@ -75,6 +84,7 @@ function toExchange(row: ExchangeRow): Exchange {
     responseBody: { size: row.response_size, storedSize: row.response_stored, truncated: row.response_truncated === 1, encoding: row.response_encoding },
     streamKind: row.stream_kind as Exchange['streamKind'],
     eventCount: row.event_count,
+    call: row.dialect === null ? null : { dialect: row.dialect, model: row.model, inputTokens: row.input_tokens, outputTokens: row.output_tokens, ttftMs: row.ttft_ms },
   };
 }
 
@@ -119,6 +129,14 @@ export class ExchangeReader {
     if (filter.state) {
       where.push('state = @state');
       params.state = filter.state;
+    }
+    if (filter.model) {
+      where.push('model = @model');
+      params.model = filter.model;
+    }
+    if (filter.dialect) {
+      where.push('dialect = @dialect');
+      params.dialect = filter.dialect;
     }
     if (filter.since !== undefined) {
       where.push('started_at >= @since');

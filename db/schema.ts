@@ -66,6 +66,15 @@ const MIGRATIONS: string[] = [
   );
   CREATE VIRTUAL TABLE exchanges_fts USING fts5 (url, request_body, response_body);
   `,
+  // Model calls: what llm/ derives at the end of an exchange, kept for listing, filtering and sorting.
+  `
+  ALTER TABLE exchanges ADD COLUMN dialect TEXT;
+  ALTER TABLE exchanges ADD COLUMN model TEXT;
+  ALTER TABLE exchanges ADD COLUMN input_tokens INTEGER;
+  ALTER TABLE exchanges ADD COLUMN output_tokens INTEGER;
+  ALTER TABLE exchanges ADD COLUMN ttft_ms REAL;
+  CREATE INDEX exchanges_model ON exchanges (model, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -114,6 +114,16 @@ export interface ExchangeSink {
   emit(event: ExchangeEvent): void;
 }
 
+/** What the exchange was as a model call, once it ended (see llm/); null when it is not one. */
+export interface CallFacts {
+  dialect: string;
+  /** The model that answered, or else the one requested. */
+  model: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  ttftMs: number | null;
+}
+
 /** A stored exchange, as the database returns it. */
 export interface Exchange {
   id: number;
@@ -128,6 +138,7 @@ export interface Exchange {
   /** 'sse' when the response is text/event-stream, 'websocket' after an upgrade. */
   streamKind: 'sse' | 'websocket' | null;
   eventCount: number;
+  call: CallFacts | null;
 }
 
 export function exchangeUrl(request: Pick<RequestHead, 'scheme' | 'host' | 'port' | 'path'>): string {

@@ -16,6 +16,8 @@ export interface ExchangeSummary {
   responseSize: number;
   streamKind: Exchange['streamKind'];
   eventCount: number;
+  /** For model calls: dialect, model, tokens in and out, time to first token. */
+  call: Exchange['call'];
 }
 
 export function summarize(exchange: Exchange): ExchangeSummary {
@@ -33,5 +35,6 @@ export function summarize(exchange: Exchange): ExchangeSummary {
     responseSize: exchange.responseBody.size,
     streamKind: exchange.streamKind,
     eventCount: exchange.eventCount,
+    call: exchange.call,
   };
 }

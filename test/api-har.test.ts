@@ -139,6 +139,33 @@ describe('JSON API', () => {
   });
 });
 
+describe('model calls', () => {
+  type Detail = { exchange: { call: Record<string, unknown> | null }; modelCall: Record<string, any> | null };
+  it('are understood when they end: dialect, model, tokens and TTFT in the list, the rebuilt answer in the detail', async () => {
+    const list = await getJson<{ exchanges: (Summary & { call: Record<string, unknown> | null })[] }>(`${api}/api/exchanges`);
+    const sse = list.body.exchanges.find((e) => e.streamKind === 'sse')!;
+    expect(sse.call).toMatchObject({ dialect: 'openai-chat', model: 'har-model', inputTokens: 12, outputTokens: 6 });
+    expect(sse.call!.ttftMs).toBeGreaterThan(0);
+    const detail = await getJson<Detail>(`${api}/api/exchanges/${sse.id}`);
+    expect(detail.body.modelCall).toMatchObject({ requestedModel: 'har-model', stream: true, inputCount: 1, answer: { text: 'Hello from the fake upstream', finishReason: 'stop' }, ending: 'complete' });
+
+    const ws = list.body.exchanges.find((e) => e.streamKind === 'websocket')!;
+    expect(ws.call).toMatchObject({ dialect: 'openai-responses', model: 'ws-har', inputTokens: 12, outputTokens: 6 });
+
+    const models = list.body.exchanges.find((e) => e.url.includes('/v1/models?key'))!;
+    const modelsDetail = await getJson<Detail>(`${api}/api/exchanges/${models.id}`);
+    expect(modelsDetail.body.modelCall).toMatchObject({ dialect: 'models', modelsListed: ['test-model'] });
+
+    const binary = list.body.exchanges.find((e) => e.url.includes('/bytes'))!;
+    expect(binary.call).toBeNull();
+
+    const byModel = await getJson<{ exchanges: Summary[] }>(`${api}/api/exchanges?model=har-model`);
+    expect(byModel.body.exchanges.map((e) => e.id)).toEqual([sse.id]);
+    const byDialect = await getJson<{ exchanges: Summary[] }>(`${api}/api/exchanges?dialect=openai-responses`);
+    expect(byDialect.body.exchanges.map((e) => e.id)).toEqual([ws.id]);
+  });
+});
+
 describe('HAR export', () => {
   async function checkHar(har: { log: { entries: Record<string, any>[] } }) {
     await expect(harValidator.har(har)).resolves.toBe(har);

@@ -32,6 +32,7 @@ function exchangeOf(f: Fixture): Exchange {
     responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
     streamKind: e.streamKind,
     eventCount: f.events?.length ?? f.ws?.length ?? 0,
+    call: null,
   };
 }
 

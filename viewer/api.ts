@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { stream, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { bodyView } from '../db/body-view.ts';
+import { modelCallOf } from '../db/model-calls.ts';
 import type { ExchangeReader } from '../db/reader.ts';
 import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, type ExchangeState } from '../model/exchange.ts';
@@ -33,6 +34,8 @@ const filterFields = {
   status: z.string().regex(/^([1-5]xx|\d{3})$/i, 'status must be a code like 404 or a class like 4xx').optional(),
   state: z.enum(EXCHANGE_STATES as [ExchangeState, ...ExchangeState[]]).optional(),
   q: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  dialect: z.string().regex(/^[a-z-]+$/, 'dialect is a name like openai-chat').optional(),
 };
 
 const listQuery = z.object({
@@ -76,7 +79,7 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
 
   api.get('/exchanges', zValidator('query', listQuery, badRequest), (c) => {
     const q = c.req.valid('query');
-    const exchanges = reader.list({ host: q.host, method: q.method, status: q.status, state: q.state, text: q.q, before: q.cursor, limit: q.limit });
+    const exchanges = reader.list({ host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, text: q.q, before: q.cursor, limit: q.limit });
     const nextCursor = exchanges.length === q.limit ? exchanges[exchanges.length - 1].id : null;
     return c.json({ exchanges: exchanges.map(summarize), nextCursor });
   });
@@ -91,7 +94,13 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
   api.get('/exchanges/:id', zValidator('param', idParam, badRequest), (c) => {
     const exchange = reader.get(c.req.valid('param').id);
     if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
-    return c.json({ exchange, requestBody: bodyView(reader, exchange, 'request'), responseBody: bodyView(reader, exchange, 'response') });
+    return c.json({
+      exchange,
+      requestBody: bodyView(reader, exchange, 'request'),
+      responseBody: bodyView(reader, exchange, 'response'),
+      // Rebuilt on every read, so an open stream's answer grows as it arrives.
+      modelCall: modelCallOf(reader, exchange),
+    });
   });
 
   api.get('/exchanges/:id/events', zValidator('param', idParam, badRequest), zValidator('query', eventsQuery, badRequest), (c) => {
@@ -117,7 +126,7 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
     return stream(c, async (out) => {
       await writeHar(
         reader,
-        { id: q.id, host: q.host, method: q.method, status: q.status, state: q.state, text: q.q, since: q.since ? Date.parse(q.since) : undefined },
+        { id: q.id, host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, text: q.q, since: q.since ? Date.parse(q.since) : undefined },
         (text) => out.write(text),
         options.status().version,
       );

@@ -1,0 +1,34 @@
+// Feeds stored exchanges to llm/: decoded bodies and stream events in, a ModelCall out.
+import { analyzeExchange } from '../llm/analyze.ts';
+import { detectDialect } from '../llm/dialect.ts';
+import type { ModelCall } from '../llm/model-call.ts';
+import type { CallFacts, Exchange } from '../model/exchange.ts';
+import { bodyView } from './body-view.ts';
+import type { ExchangeReader } from './reader.ts';
+
+export function modelCallOf(reader: ExchangeReader, exchange: Exchange): ModelCall | null {
+  if (!detectDialect(exchange.request.method, exchange.request.path)) return null;
+  return analyzeExchange({
+    exchange,
+    requestText: bodyView(reader, exchange, 'request').text,
+    responseText: bodyView(reader, exchange, 'response').text,
+    sseEvents: exchange.streamKind === 'sse' ? reader.sseEvents(exchange.id) : [],
+    wsMessages:
+      exchange.streamKind === 'websocket'
+        ? reader
+            .wsMessages(exchange.id)
+            .filter((m) => m.opcode === 1)
+            .map((m) => ({ direction: m.direction, offsetMs: m.offsetMs, text: Buffer.from(m.payload).toString('utf8') }))
+        : [],
+  });
+}
+
+export function callFacts(call: ModelCall): CallFacts {
+  return {
+    dialect: call.dialect,
+    model: call.respondedModel ?? call.requestedModel,
+    inputTokens: call.usage.input ?? null,
+    outputTokens: call.usage.output ?? null,
+    ttftMs: call.ttftMs,
+  };
+}
