@@ -2,7 +2,7 @@ import type { Exchange, SseEvent } from '../model/exchange.ts';
 import * as anthropic from './anthropic.ts';
 import { detectDialect } from './dialect.ts';
 import * as gemini from './gemini.ts';
-import { arr, obj, parseJson, str, type JsonObject } from './json.ts';
+import { arr, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
 import { emptyAnswer, type Dialect, type ModelCall, type StreamItem } from './model-call.ts';
 import * as chat from './openai-chat.ts';
 import * as responses from './openai-responses.ts';
@@ -29,7 +29,8 @@ function describe(dialect: Dialect, request: JsonObject, path: string): RequestF
   switch (dialect) {
     case 'openai-chat':
     case 'openai-completions':
-      return { ...chat.describeRequest(request), inputCount: dialect === 'openai-chat' ? arr(request.messages).length : null };
+      if (dialect === 'openai-chat') return chat.describeRequest(request);
+      return { ...chat.describeRequest(request), inputCount: null, conversation: [{ role: 'user', text: textOf(request.prompt) }] };
     case 'openai-responses':
       return responses.describeRequest(request);
     case 'anthropic-messages':
@@ -38,10 +39,10 @@ function describe(dialect: Dialect, request: JsonObject, path: string): RequestF
       return gemini.describeRequest(request, path);
     case 'embeddings': {
       const input = request.input ?? request.content ?? request.requests;
-      return { model: str(request.model) ?? gemini.modelFromPath(path), stream: false, inputCount: Array.isArray(input) ? input.length : input === undefined ? null : 1, system: null, tools: [] };
+      return { model: str(request.model) ?? gemini.modelFromPath(path), stream: false, inputCount: Array.isArray(input) ? input.length : input === undefined ? null : 1, system: null, tools: [], conversation: [] };
     }
     case 'models':
-      return { model: null, stream: false, inputCount: null, system: null, tools: [] };
+      return { model: null, stream: false, inputCount: null, system: null, tools: [], conversation: [] };
   }
 }
 
@@ -134,6 +135,7 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     inputCount: facts.inputCount,
     system: facts.system,
     toolsOffered: facts.tools,
+    conversation: facts.conversation,
   };
 
   if (status !== null && status >= 400) {

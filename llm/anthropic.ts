@@ -1,6 +1,6 @@
 // Anthropic Messages: POST /v1/messages, streamed as message_start ... message_stop.
 import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
-import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Usage } from './model-call.ts';
+import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
 export function describeRequest(request: JsonObject): RequestFacts {
@@ -10,7 +10,28 @@ export function describeRequest(request: JsonObject): RequestFacts {
     inputCount: arr(request.messages).length,
     system: textOf(request.system) || null,
     tools: arr(request.tools).map((t) => str(obj(t).name) ?? '?'),
+    conversation: [
+      ...(textOf(request.system) ? [{ role: 'system' as const, text: textOf(request.system) }] : []),
+      ...arr(request.messages).flatMap((m) => turnsOf(obj(m))),
+    ],
   };
+}
+
+/** A message's blocks as turns: tool results become tool turns, tool_use blocks tool calls. */
+function turnsOf(message: JsonObject): Turn[] {
+  const role = message.role === 'assistant' ? 'assistant' : 'user';
+  if (typeof message.content === 'string') return [{ role, text: message.content }];
+  const turns: Turn[] = [];
+  const texts: string[] = [];
+  const toolCalls = [];
+  for (const b of arr(message.content)) {
+    const block = obj(b);
+    if (block.type === 'text') texts.push(str(block.text) ?? '');
+    else if (block.type === 'tool_use') toolCalls.push({ id: str(block.id), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
+    else if (block.type === 'tool_result') turns.push({ role: 'tool', text: textOf(block.content), toolCallId: str(block.tool_use_id) });
+  }
+  if (texts.length || toolCalls.length) turns.unshift({ role, text: texts.join('\n'), ...(toolCalls.length ? { toolCalls } : {}) });
+  return turns;
 }
 
 function usageOf(value: unknown): Usage {

@@ -1,7 +1,7 @@
 // Gemini: POST .../models/{model}:generateContent, or :streamGenerateContent as SSE (alt=sse)
 // or as one JSON array that grows while it streams.
 import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
-import { emptyAnswer, type Answer, type StreamItem, type Usage } from './model-call.ts';
+import { emptyAnswer, type Answer, type StreamItem, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
 export function modelFromPath(path: string): string | null {
@@ -16,7 +16,20 @@ export function describeRequest(request: JsonObject, path: string): RequestFacts
     inputCount: arr(request.contents).length,
     system: textOf(obj(request.systemInstruction ?? request.system_instruction).parts) || null,
     tools: arr(request.tools).flatMap((t) => arr(obj(t).functionDeclarations ?? obj(t).function_declarations).map((f) => str(obj(f).name) ?? '?')),
+    conversation: [
+      ...(textOf(obj(request.systemInstruction ?? request.system_instruction).parts) ? [{ role: 'system' as const, text: textOf(obj(request.systemInstruction ?? request.system_instruction).parts) }] : []),
+      ...arr(request.contents).flatMap((c) => turnsOf(obj(c))),
+    ],
   };
+}
+
+function turnsOf(content: JsonObject): Turn[] {
+  const role = content.role === 'model' ? 'assistant' : 'user';
+  const parts = arr(content.parts).map(obj);
+  const results = parts.filter((p) => p.functionResponse).map((p): Turn => ({ role: 'tool', text: JSON.stringify(obj(p.functionResponse).response ?? {}), toolCallId: str(obj(p.functionResponse).name) }));
+  const toolCalls = parts.filter((p) => p.functionCall).map((p) => ({ id: str(obj(p.functionCall).id), name: str(obj(p.functionCall).name) ?? '', arguments: JSON.stringify(obj(p.functionCall).args ?? {}) }));
+  const text = parts.map((p) => (p.thought === true ? '' : (str(p.text) ?? ''))).filter(Boolean).join('\n');
+  return [...(text || toolCalls.length ? [{ role, text, ...(toolCalls.length ? { toolCalls } : {}) } as Turn] : []), ...results];
 }
 
 function usageOf(value: unknown): Usage {

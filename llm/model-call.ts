@@ -17,6 +17,15 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** One turn of the conversation sent: system, user, assistant (with its tool calls) or a tool result. */
+export interface Turn {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  text: string;
+  toolCalls?: ToolCall[];
+  /** For tool results: the call they answer, and its name when the dialect says. */
+  toolCallId?: string | null;
+}
+
 export interface Answer {
   text: string;
   reasoning: string;
@@ -45,6 +54,8 @@ export interface ModelCall {
   inputCount: number | null;
   system: string | null;
   toolsOffered: string[];
+  /** The input as turns, in order, system first. */
+  conversation: Turn[];
   answer: Answer;
   usage: Usage;
   /** Milliseconds from the request to the first content (text, reasoning or tool arguments). */

@@ -1,6 +1,6 @@
 // OpenAI Chat Completions (and the many relays that speak it): POST .../chat/completions.
 import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
-import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Usage } from './model-call.ts';
+import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
 export function describeRequest(request: JsonObject): RequestFacts {
@@ -16,6 +16,11 @@ export function describeRequest(request: JsonObject): RequestFacts {
     inputCount: messages.length,
     system: system || null,
     tools: arr(request.tools).map((t) => str(obj(obj(t).function).name) ?? str(obj(t).name) ?? '?'),
+    conversation: messages.map(obj).map((m): Turn => {
+      const role = m.role === 'system' || m.role === 'developer' ? 'system' : m.role === 'assistant' ? 'assistant' : m.role === 'tool' || m.role === 'function' ? 'tool' : 'user';
+      const toolCalls = arr(m.tool_calls).map((c) => ({ id: str(obj(c).id), name: str(obj(obj(c).function).name) ?? '', arguments: str(obj(obj(c).function).arguments) ?? '' }));
+      return { role, text: textOf(m.content), ...(toolCalls.length ? { toolCalls } : {}), ...(role === 'tool' ? { toolCallId: str(m.tool_call_id) } : {}) };
+    }),
   };
 }
 

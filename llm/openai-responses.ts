@@ -1,6 +1,6 @@
 // OpenAI Responses: POST .../responses over SSE, or response.create over a WebSocket (Codex).
 import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
-import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Usage } from './model-call.ts';
+import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
 export function describeRequest(request: JsonObject): RequestFacts {
@@ -11,7 +11,26 @@ export function describeRequest(request: JsonObject): RequestFacts {
     inputCount: typeof input === 'string' ? 1 : Array.isArray(input) ? input.length : null,
     system: str(request.instructions),
     tools: arr(request.tools).map((t) => str(obj(t).name) ?? str(obj(t).type) ?? '?'),
+    conversation: [
+      ...(str(request.instructions) ? [{ role: 'system' as const, text: str(request.instructions)! }] : []),
+      ...(typeof input === 'string' ? [{ role: 'user' as const, text: input }] : arr(input).flatMap((i) => turnOf(obj(i)))),
+    ],
   };
+}
+
+function turnOf(item: JsonObject): Turn[] {
+  const type = str(item.type) ?? (item.role ? 'message' : '');
+  if (type === 'message') {
+    const role = item.role === 'assistant' ? 'assistant' : item.role === 'system' || item.role === 'developer' ? 'system' : 'user';
+    return [{ role, text: textOf(item.content) }];
+  }
+  if (type === 'function_call' || type === 'custom_tool_call') {
+    return [{ role: 'assistant', text: '', toolCalls: [{ id: str(item.call_id), name: str(item.name) ?? '', arguments: str(item.arguments) ?? str(item.input) ?? '' }] }];
+  }
+  if (type === 'function_call_output' || type === 'custom_tool_call_output') {
+    return [{ role: 'tool', text: typeof item.output === 'string' ? item.output : JSON.stringify(item.output), toolCallId: str(item.call_id) }];
+  }
+  return [];
 }
 
 function usageOf(value: unknown): Usage {

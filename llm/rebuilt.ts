@@ -1,4 +1,4 @@
-import type { Answer, ModelCall, Usage } from './model-call.ts';
+import type { Answer, ModelCall, Turn, Usage } from './model-call.ts';
 
 /** What every dialect reads from a request body. */
 export interface RequestFacts {
@@ -7,6 +7,7 @@ export interface RequestFacts {
   inputCount: number | null;
   system: string | null;
   tools: string[];
+  conversation: Turn[];
 }
 
 /** What every dialect rebuilds from a response, streamed or not. */
