@@ -157,7 +157,9 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     }
   }
 
-  const ttftMs = items ? rebuilt.firstContentMs : (exchange.timings.firstByte ?? null);
+  // Lists and embeddings generate no tokens: they have no time to first token.
+  const generates = dialect !== 'models' && dialect !== 'embeddings';
+  const ttftMs = !generates ? null : items ? rebuilt.firstContentMs : (exchange.timings.firstByte ?? null);
   const totalMs = exchange.timings.end ?? null;
   const output = rebuilt.usage.output;
   const generating = ttftMs !== null && totalMs !== null ? (totalMs - ttftMs) / 1000 : 0;

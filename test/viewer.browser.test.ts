@@ -200,6 +200,38 @@ describe('the viewer in Chromium', () => {
     await dark.close();
   });
 
+  it('shows a model call as a conversation whose answer grows while the stream is open', async () => {
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', 'x-test-delay-ms': '300' },
+      body: JSON.stringify({ model: 'growing-model', stream: true, messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Say hello' }] }),
+    });
+    const reading = res.body.text();
+    const id = await eventually(() => h.wirelog.reader.list().find((e) => e.state === 'streaming')?.id, 'the stream to start');
+    await page.goto(`${h.wirelog.viewer!.url}/exchanges/${id}`);
+    await page.getByRole('tab', { name: 'Model call' }).click();
+    const answer = page.getByTestId('answer-text');
+    await expect.poll(() => answer.textContent(), { timeout: 10_000 }).toMatch(/^Hel/);
+    const partial = (await answer.textContent())!;
+    const openWhileSeen = h.wirelog.reader.get(id)!.state === 'streaming';
+    await shot('model-call-live');
+    await reading;
+    expect(openWhileSeen).toBe(true);
+    expect(partial.length).toBeLessThan('Hello from the fake upstream'.length);
+    await expect.poll(() => answer.textContent(), { timeout: 10_000 }).toBe('Hello from the fake upstream');
+    const call = page.getByTestId('model-call');
+    await expect.poll(() => call.textContent()).toContain('complete');
+    expect(await page.locator('.bubble.system').textContent()).toContain('Be kind.');
+    expect(await page.locator('.bubble.user').textContent()).toContain('Say hello');
+    expect(await call.textContent()).toContain('output tokens6');
+    // The list shows the model, its tokens and time to first token.
+    await page.getByRole('button', { name: 'Close detail' }).click();
+    await expect.poll(() => row(id).textContent()).toContain('growing-model');
+    expect(await row(id).textContent()).toContain('12/6');
+    await shot('model-call-list');
+  });
+
   it('refuses a cross-site clear, and clears everything after the user confirms', async () => {
     const crossSite = await fetch(`${h.wirelog.viewer!.url}/api/exchanges`, { method: 'DELETE', headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
     expect(crossSite.status).toBe(403);

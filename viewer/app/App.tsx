@@ -15,6 +15,9 @@ function idFromLocation(): number | null {
 function matchesFilter(s: ExchangeSummary, f: ListFilter): boolean {
   if (f.q) return false; // full-text matches are the server's to decide: refresh to see new ones
   if (f.host && s.host !== f.host) return false;
+  // Model and dialect are known once a call ends; its final update brings it in.
+  if (f.model && s.call?.model !== f.model) return false;
+  if (f.dialect && s.call?.dialect !== f.dialect) return false;
   if (f.method && s.method !== f.method.toUpperCase()) return false;
   if (f.state && s.state !== f.state) return false;
   if (f.status) {
@@ -162,6 +165,7 @@ export function App() {
   }, []);
 
   const hosts = useMemo(() => [...new Set(rows.map((r) => r.host))].sort(), [rows]);
+  const models = useMemo(() => [...new Set(rows.flatMap((r) => (r.call?.model ? [r.call.model] : [])))].sort(), [rows]);
   const filtered = Object.values(filter).some(Boolean);
   const showEmpty = !loading && rows.length === 0 && !filtered;
 
@@ -169,7 +173,7 @@ export function App() {
     <div className="app">
       <header className="topbar">
         <span className="brand">wirelog</span>
-        <FilterBar filter={filter} hosts={hosts} onChange={setFilter} searchRef={searchRef} />
+        <FilterBar filter={filter} hosts={hosts} models={models} onChange={setFilter} searchRef={searchRef} />
         <a className="button" href={harUrl(filter)} download>
           Export HAR
         </a>

@@ -2,15 +2,18 @@
 import type { BodyView } from '../../db/body-view.ts';
 import type { Exchange, ExchangeState, SseEvent } from '../../model/exchange.ts';
 import type { ExchangeSummary } from '../../model/summary.ts';
+import type { ModelCall } from '../../llm/model-call.ts';
 import type { ViewerStatus } from '../api.ts';
 
-export type { BodyView, Exchange, ExchangeState, ExchangeSummary, SseEvent, ViewerStatus };
+export type { BodyView, Exchange, ExchangeState, ExchangeSummary, ModelCall, SseEvent, ViewerStatus };
 
 export interface ListFilter {
   host?: string;
   method?: string;
   status?: string;
   state?: ExchangeState;
+  model?: string;
+  dialect?: string;
   q?: string;
 }
 
@@ -27,6 +30,7 @@ export interface ExchangeDetail {
   exchange: Exchange;
   requestBody: BodyView;
   responseBody: BodyView;
+  modelCall: ModelCall | null;
 }
 
 export interface StreamEvents {

@@ -10,6 +10,14 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** Token counts: 812, 12.4k, 1.2M; a dash when the provider did not say. */
+export function formatCount(n: number | null): string {
+  if (n === null) return '–';
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
 export function formatTime(epochMs: number): string {
   const d = new Date(epochMs);
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');

@@ -5,12 +5,13 @@ import { curlCommand } from '../curl.ts';
 import { formatDuration, formatSize, statusClass } from '../format.ts';
 import { BodyPanel } from './BodyPanel.tsx';
 import { HeadersTable } from './HeadersTable.tsx';
+import { ModelCallView } from './ModelCallView.tsx';
 import { StreamView } from './StreamView.tsx';
 import { Waterfall } from './Waterfall.tsx';
 
-type Tab = 'overview' | 'request' | 'response' | 'stream';
+type Tab = 'overview' | 'call' | 'request' | 'response' | 'stream';
 
-const REFRESH_MS = 1000;
+const REFRESH_MS = 500;
 
 interface Props {
   id: number;
@@ -74,7 +75,7 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose }: Props)
   if (!detail) return <div className="detail-loading">loading…</div>;
   const { exchange: ex } = detail;
   const url = exchangeUrl(ex.request);
-  const tabs: Tab[] = ex.streamKind ? ['overview', 'request', 'response', 'stream'] : ['overview', 'request', 'response'];
+  const tabs: Tab[] = ['overview', ...(detail.modelCall ? (['call'] as const) : []), 'request', 'response', ...(ex.streamKind ? (['stream'] as const) : [])];
   const shownTab = tabs.includes(tab) ? tab : 'overview';
 
   return (
@@ -92,7 +93,13 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose }: Props)
       <nav className="tabs" role="tablist">
         {tabs.map((t) => (
           <button key={t} type="button" role="tab" aria-selected={shownTab === t} className={shownTab === t ? 'tab active' : 'tab'} onClick={() => setTab(t)}>
-            {t === 'stream' ? (ex.streamKind === 'sse' ? `Stream (${ex.eventCount} events)` : `WebSocket (${ex.eventCount} messages)`) : t[0].toUpperCase() + t.slice(1)}
+            {t === 'stream'
+              ? ex.streamKind === 'sse'
+                ? `Stream (${ex.eventCount} events)`
+                : `WebSocket (${ex.eventCount} messages)`
+              : t === 'call'
+                ? 'Model call'
+                : t[0].toUpperCase() + t.slice(1)}
           </button>
         ))}
       </nav>
@@ -140,6 +147,7 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose }: Props)
             </div>
           </div>
         )}
+        {shownTab === 'call' && detail.modelCall && <ModelCallView call={detail.modelCall} onRawEvents={ex.streamKind ? () => setTab('stream') : null} />}
         {shownTab === 'request' && (
           <>
             <HeadersTable headers={ex.request.headers} />

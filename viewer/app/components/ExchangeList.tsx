@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { ExchangeSummary } from '../api.ts';
-import { formatDuration, formatSize, formatTime, statusClass } from '../format.ts';
+import { formatCount, formatDuration, formatSize, formatTime, statusClass } from '../format.ts';
 
 interface Props {
   rows: ExchangeSummary[];
@@ -78,6 +78,9 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
         <span>path</span>
         <span>status</span>
         <span>state</span>
+        <span>model</span>
+        <span className="num" title="tokens in / out">tokens</span>
+        <span className="num" title="time to first token">TTFT</span>
         <span className="num">duration</span>
         <span className="num">size</span>
       </div>
@@ -107,6 +110,11 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
               </span>
               <span className={`status ${statusClass(row.status)}`}>{row.status ?? '—'}</span>
               <StateCell row={row} />
+              <span className="ellipsis mono" title={row.call?.model ?? ''}>
+                {row.call?.model ?? ''}
+              </span>
+              <span className="num mono">{row.call && (row.call.inputTokens !== null || row.call.outputTokens !== null) ? `${formatCount(row.call.inputTokens)}/${formatCount(row.call.outputTokens)}` : ''}</span>
+              <span className="num">{formatDuration(row.call?.ttftMs)}</span>
               <span className="num">{formatDuration(row.durationMs)}</span>
               <span className="num">{formatSize(row.responseSize)}</span>
             </div>

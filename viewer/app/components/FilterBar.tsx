@@ -4,14 +4,17 @@ import type { ExchangeState, ListFilter } from '../api.ts';
 const STATES: ExchangeState[] = ['pending', 'streaming', 'complete', 'aborted', 'upstream_error', 'proxy_error', 'interrupted'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 
+const DIALECTS = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini', 'openai-completions', 'embeddings', 'models'];
+
 interface Props {
   filter: ListFilter;
   hosts: string[];
+  models: string[];
   onChange: (filter: ListFilter) => void;
   searchRef: RefObject<HTMLInputElement | null>;
 }
 
-export function FilterBar({ filter, hosts, onChange, searchRef }: Props) {
+export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props) {
   const [text, setText] = useState(filter.q ?? '');
   // Search as the user types, once they pause.
   useEffect(() => {
@@ -39,6 +42,18 @@ export function FilterBar({ filter, hosts, onChange, searchRef }: Props) {
           <option key={h} value={h} />
         ))}
       </datalist>
+      <input list="wirelog-models" placeholder="model" aria-label="Model" value={filter.model ?? ''} onChange={set('model')} />
+      <datalist id="wirelog-models">
+        {models.map((m) => (
+          <option key={m} value={m} />
+        ))}
+      </datalist>
+      <select aria-label="Dialect" value={filter.dialect ?? ''} onChange={set('dialect')}>
+        <option value="">any API</option>
+        {DIALECTS.map((d) => (
+          <option key={d}>{d}</option>
+        ))}
+      </select>
       <select aria-label="Method" value={filter.method ?? ''} onChange={set('method')}>
         <option value="">any method</option>
         {METHODS.map((m) => (
