@@ -7,6 +7,7 @@ import { RUN_HELP, runCommand } from './cli/run.ts';
 import { START_HELP, startCommand } from './cli/start.ts';
 import { CA_HELP, ENV_HELP, EXPORT_HELP, LIST_HELP, caCommand, envCommand, exportCommand, listCommand } from './cli/tools.ts';
 import { VERSION } from './cli/version.ts';
+import { DOCTOR_HELP, doctorCommand } from './cli/doctor.ts';
 
 const COMMANDS: Record<string, { help: string; run: (args: string[]) => number | Promise<number> }> = {
   start: { help: START_HELP, run: startCommand },
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => number |
   ca: { help: CA_HELP, run: caCommand },
   list: { help: LIST_HELP, run: listCommand },
   export: { help: EXPORT_HELP, run: exportCommand },
+  doctor: { help: DOCTOR_HELP, run: doctorCommand },
 };
 
 const USAGE = `wirelog ${VERSION}: see what your AI tools send to model providers, and what comes back
@@ -25,6 +27,7 @@ const USAGE = `wirelog ${VERSION}: see what your AI tools send to model provider
   wirelog ca               show the CA and how to trust it
   wirelog list             recent exchanges
   wirelog export --har F   write captures as HAR
+  wirelog doctor           what went wrong in recent calls, and the fix
 
 wirelog COMMAND --help for its flags.`;
 

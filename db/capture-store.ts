@@ -1,7 +1,8 @@
 import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
 import { decodeBody, isBinaryContentType, isTextBody } from './decode.ts';
-import { callFacts, modelCallOf } from './model-calls.ts';
+import { worst } from '../llm/diagnose.ts';
+import { callFacts, diagnosesOf, modelCallOf } from './model-calls.ts';
 import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 
@@ -55,6 +56,7 @@ export class CaptureStore {
         response_size = @resSize, response_stored = @resStored, response_truncated = @resTruncated, response_encoding = @resEncoding
         WHERE id = @id`),
       call: db.prepare('UPDATE exchanges SET dialect = @dialect, model = @model, input_tokens = @inputTokens, output_tokens = @outputTokens, ttft_ms = @ttftMs WHERE id = @id'),
+      diagnosis: db.prepare('UPDATE exchanges SET diagnosis_severity = ?, diagnosis = ? WHERE id = ?'),
       interrupt: db.prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE id = ?"),
       body: db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq'),
       forIndex: db.prepare(`SELECT scheme, host, port, path, request_headers, response_headers, request_encoding, response_encoding,
@@ -213,10 +215,11 @@ export class CaptureStore {
   /** Stores what the exchange was as a model call (model, tokens, TTFT), for the list. */
   private understand(id: number): void {
     const exchange = this.reader.get(id);
-    const call = exchange && modelCallOf(this.reader, exchange);
-    if (!call) return;
-    const facts = callFacts(call);
-    this.stmts.call.run({ id, ...facts });
+    if (!exchange) return;
+    const call = modelCallOf(this.reader, exchange);
+    if (call) this.stmts.call.run({ id, ...callFacts(call) });
+    const first = worst(diagnosesOf(this.reader, exchange, call));
+    if (first) this.stmts.diagnosis.run(first.severity, first.summary, id);
   }
 
   private index(id: number): void {

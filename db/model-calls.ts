@@ -1,5 +1,6 @@
 // Feeds stored exchanges to llm/: decoded bodies and stream events in, a ModelCall out.
 import { analyzeExchange } from '../llm/analyze.ts';
+import { diagnose, type Diagnosis } from '../llm/diagnose.ts';
 import { detectDialect } from '../llm/dialect.ts';
 import type { ModelCall } from '../llm/model-call.ts';
 import type { CallFacts, Exchange } from '../model/exchange.ts';
@@ -31,4 +32,18 @@ export function callFacts(call: ModelCall): CallFacts {
     outputTokens: call.usage.output ?? null,
     ttftMs: call.ttftMs,
   };
+}
+
+/** Worth running the rules on: failures, cut streams, and Responses POSTs (WebSocket fallback). */
+function mayNeedDiagnosis(exchange: Exchange, call: ModelCall | null): boolean {
+  const status = exchange.response?.status ?? 0;
+  return status >= 400 || exchange.state !== 'complete' || call?.ending === 'truncated' || (exchange.request.method === 'POST' && /\/responses$/.test(exchange.request.path.split('?')[0]));
+}
+
+export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: ModelCall | null): Diagnosis[] {
+  if (!mayNeedDiagnosis(exchange, call)) return [];
+  const earlier = reader.list({ before: exchange.id, host: exchange.request.host, limit: 20 });
+  const listing = reader.list({ host: exchange.request.host, dialect: 'models', limit: 1 })[0];
+  const modelsListed = listing ? (modelCallOf(reader, listing)?.modelsListed ?? null) : null;
+  return diagnose({ exchange, call, responseText: bodyView(reader, exchange, 'response').text, earlier, modelsListed });
 }

@@ -56,6 +56,8 @@ interface ExchangeRow {
   input_tokens: number | null;
   output_tokens: number | null;
   ttft_ms: number | null;
+  diagnosis_severity: 'error' | 'warning' | 'info' | null;
+  diagnosis: string | null;
 }
 
 function toExchange(row: ExchangeRow): Exchange {
@@ -85,6 +87,7 @@ function toExchange(row: ExchangeRow): Exchange {
     streamKind: row.stream_kind as Exchange['streamKind'],
     eventCount: row.event_count,
     call: row.dialect === null ? null : { dialect: row.dialect, model: row.model, inputTokens: row.input_tokens, outputTokens: row.output_tokens, ttftMs: row.ttft_ms },
+    diagnosis: row.diagnosis_severity === null ? null : { severity: row.diagnosis_severity, summary: row.diagnosis ?? '' },
   };
 }
 

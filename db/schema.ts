@@ -73,6 +73,8 @@ const MIGRATIONS: string[] = [
   ALTER TABLE exchanges ADD COLUMN input_tokens INTEGER;
   ALTER TABLE exchanges ADD COLUMN output_tokens INTEGER;
   ALTER TABLE exchanges ADD COLUMN ttft_ms REAL;
+  ALTER TABLE exchanges ADD COLUMN diagnosis_severity TEXT;
+  ALTER TABLE exchanges ADD COLUMN diagnosis TEXT;
   CREATE INDEX exchanges_model ON exchanges (model, id);
   `,
 ];

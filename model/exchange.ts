@@ -139,6 +139,8 @@ export interface Exchange {
   streamKind: 'sse' | 'websocket' | null;
   eventCount: number;
   call: CallFacts | null;
+  /** The most severe diagnosis (llm/diagnose.ts) found when it ended, for a badge in lists. */
+  diagnosis: { severity: 'error' | 'warning' | 'info'; summary: string } | null;
 }
 
 export function exchangeUrl(request: Pick<RequestHead, 'scheme' | 'host' | 'port' | 'path'>): string {

@@ -18,6 +18,7 @@ export interface ExchangeSummary {
   eventCount: number;
   /** For model calls: dialect, model, tokens in and out, time to first token. */
   call: Exchange['call'];
+  diagnosis: Exchange['diagnosis'];
 }
 
 export function summarize(exchange: Exchange): ExchangeSummary {
@@ -36,5 +37,6 @@ export function summarize(exchange: Exchange): ExchangeSummary {
     streamKind: exchange.streamKind,
     eventCount: exchange.eventCount,
     call: exchange.call,
+    diagnosis: exchange.diagnosis,
   };
 }

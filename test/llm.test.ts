@@ -33,6 +33,7 @@ function exchangeOf(f: Fixture): Exchange {
     streamKind: e.streamKind,
     eventCount: f.events?.length ?? f.ws?.length ?? 0,
     call: null,
+    diagnosis: null,
   };
 }
 

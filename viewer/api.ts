@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import { stream, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { bodyView } from '../db/body-view.ts';
-import { modelCallOf } from '../db/model-calls.ts';
+import { diagnosesOf, modelCallOf } from '../db/model-calls.ts';
 import type { ExchangeReader } from '../db/reader.ts';
 import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, type ExchangeState } from '../model/exchange.ts';
@@ -94,12 +94,14 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
   api.get('/exchanges/:id', zValidator('param', idParam, badRequest), (c) => {
     const exchange = reader.get(c.req.valid('param').id);
     if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    const modelCall = modelCallOf(reader, exchange);
     return c.json({
       exchange,
       requestBody: bodyView(reader, exchange, 'request'),
       responseBody: bodyView(reader, exchange, 'response'),
       // Rebuilt on every read, so an open stream's answer grows as it arrives.
-      modelCall: modelCallOf(reader, exchange),
+      modelCall,
+      diagnoses: diagnosesOf(reader, exchange, modelCall),
     });
   });
 

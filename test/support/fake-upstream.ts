@@ -73,6 +73,12 @@ export function zstdFrame(data: Buffer): Buffer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -92,7 +98,14 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
     received.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, body });
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url = new URL(req.url ?? '/', 'http://x');
+    // /keyed/... is a relay that wants a key, answering as new-api does when it is missing or wrong.
+    if (url.pathname.startsWith('/keyed/')) {
+      const auth = req.headers.authorization;
+      if (!auth) return void sendJson(res, 401, { error: { message: '未提供令牌', type: 'new_api_error' } });
+      if (auth !== 'Bearer sk-good-key-000000000001') return void sendJson(res, 401, { error: { message: '无效的令牌', type: 'new_api_error' } });
+      url = new URL(url.pathname.slice('/keyed'.length) + url.search, 'http://x');
+    }
     const delay = Number(req.headers['x-test-delay-ms'] ?? 3);
     const json = (status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}) => {
       const text = JSON.stringify(value);

@@ -1,0 +1,246 @@
+// Why a model call failed, in one sentence, and the configuration line that fixes it.
+// Each rule is a small function over one exchange (and the ones around it).
+import { exchangeUrl, headerValue, type Exchange } from '../model/exchange.ts';
+import { providerError } from './analyze.ts';
+import type { ModelCall } from './model-call.ts';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnosis {
+  rule: string;
+  severity: Severity;
+  summary: string;
+  fix: string;
+}
+
+export interface DiagnosisContext {
+  exchange: Exchange;
+  call: ModelCall | null;
+  responseText: string | null;
+  /** Exchanges captured shortly before this one, newest first. */
+  earlier: Exchange[];
+  /** Model ids the same host listed in a captured /models response, if any. */
+  modelsListed: string[] | null;
+}
+
+type Rule = (ctx: DiagnosisContext) => Diagnosis | null;
+
+const ENDPOINTS = ['/chat/completions', '/responses', '/completions', '/messages', '/embeddings'];
+
+/** Base paths of relays whose routes are documented, for "the route does not exist" hints. */
+const KNOWN_RELAYS: Record<string, string> = {
+  'openrouter.ai': 'https://openrouter.ai/api/v1',
+  'zenmux.ai': 'https://zenmux.ai/api/v1 (Gemini-native image models: https://zenmux.ai/api/vertex-ai)',
+};
+
+function status(ctx: DiagnosisContext): number | null {
+  return ctx.exchange.response?.status ?? null;
+}
+
+function origin(ex: Exchange): string {
+  return exchangeUrl({ ...ex.request, path: '' }).replace(/^wss?:/, (s) => (s === 'wss:' ? 'https:' : 'http:'));
+}
+
+function pathname(ex: Exchange): string {
+  return ex.request.path.split('?')[0];
+}
+
+const SENT_KEY_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
+
+function sentKey(ex: Exchange): string | null {
+  for (const name of SENT_KEY_HEADERS) {
+    const value = headerValue(ex.request.headers, name);
+    if (value) return value;
+  }
+  const key = /[?&](key|api_key|api-key)=([^&]+)/.exec(ex.request.path);
+  return key ? decodeURIComponent(key[2]) : null;
+}
+
+/** 404 on a path that says an endpoint or the version twice: the base_url already had it. */
+export const repeatedEndpoint: Rule = (ctx) => {
+  if (status(ctx) !== 404) return null;
+  const path = pathname(ctx.exchange);
+  const doubled = ENDPOINTS.flatMap((a) => ENDPOINTS.map((b) => `${a}${b}`)).find((twice) => path.includes(twice));
+  const doubledVersion = /\/(v\d+(?:beta)?)\/\1\//.exec(path);
+  if (!doubled && !doubledVersion) return null;
+  let base: string;
+  if (doubled) {
+    const first = ENDPOINTS.find((e) => doubled.startsWith(e))!;
+    base = path.slice(0, path.indexOf(doubled));
+    const appended = doubled.slice(first.length);
+    return {
+      rule: 'repeated-endpoint',
+      severity: 'error',
+      summary: `The URL ends in ${doubled}: the client's base_url already ends in ${first}, and the client appended ${appended} to it.`,
+      fix: `Set base_url = "${origin(ctx.exchange)}${base}" (without ${first}).${appended === '/responses' ? ' Codex always appends /responses: it speaks only the Responses API since early 2026 (wire_api = "chat" was removed).' : ''}`,
+    };
+  }
+  const version = doubledVersion![1];
+  base = path.slice(0, path.indexOf(`/${version}/${version}/`)) + `/${version}`;
+  return {
+    rule: 'repeated-endpoint',
+    severity: 'error',
+    summary: `The URL says /${version}/${version}/: the base_url ends in /${version} and the client added /${version} again.`,
+    fix: `Set base_url = "${origin(ctx.exchange)}${base}".`,
+  };
+};
+
+/** new-api's "Invalid URL (POST /x)" and other relays' unknown-route 404s. */
+export const unknownRoute: Rule = (ctx) => {
+  if (status(ctx) !== 404 || repeatedEndpoint(ctx)) return null;
+  const message = providerError(ctx.responseText) ?? '';
+  if (!/invalid url|no route|not found|unknown (url|route|path)|路由/i.test(message)) return null;
+  const host = ctx.exchange.request.host.replace(/^www\./, '');
+  const known = Object.entries(KNOWN_RELAYS).find(([h]) => host === h || host.endsWith(`.${h}`));
+  return {
+    rule: 'unknown-route',
+    severity: 'error',
+    summary: `${host} has no route ${ctx.exchange.request.method} ${pathname(ctx.exchange)} ("${message.slice(0, 120)}").`,
+    fix: known
+      ? `This relay's documented base URL is ${known[1]}: set base_url to it, and let the client add the endpoint.`
+      : `Check the relay's documented base URL (usually ending in /v1) and set base_url to it, without the endpoint path.`,
+  };
+};
+
+export const missingKey: Rule = (ctx) => {
+  const s = status(ctx);
+  if (s !== 401 && s !== 403) return null;
+  if (sentKey(ctx.exchange)) return null;
+  return {
+    rule: 'missing-key',
+    severity: 'error',
+    summary: `${s}: the request carried no API key (no Authorization, x-api-key, api-key or key= parameter), so the provider refused it.`,
+    fix:
+      'The client did not attach the key. For Codex: in [model_providers.NAME] set env_key = "YOUR_KEY_VARIABLE" and export that variable, or set http_headers / experimental_bearer_token; ' +
+      'since Codex 0.149 a provider with requires_openai_auth = false no longer sends the auth.json key.',
+  };
+};
+
+export const keyRejected: Rule = (ctx) => {
+  const s = status(ctx);
+  if (s !== 401 && s !== 403) return null;
+  const key = sentKey(ctx.exchange);
+  if (!key) return null;
+  const message = providerError(ctx.responseText);
+  if (s === 403 && message && /model/i.test(message)) return null; // a model permission, not the key
+  return {
+    rule: 'key-rejected',
+    severity: 'error',
+    summary: `${s}: the provider rejected the key ${key.replace(/^(Bearer|Basic)\s+/i, '')}${message ? ` ("${message.slice(0, 120)}")` : ''}.`,
+    fix: `Check that this key (the masked tail tells which) belongs to ${ctx.exchange.request.host}, is active and has credit; keys of one relay do not work on another.`,
+  };
+};
+
+export const modelUnavailable: Rule = (ctx) => {
+  const s = status(ctx);
+  if (s !== 400 && s !== 403 && s !== 404 && s !== 503) return null;
+  const message = providerError(ctx.responseText) ?? '';
+  if (!/model|模型/i.test(message) || !/not (found|exist|allowed|available|supported)|does not exist|no available|无可用渠道|不存在|invalid model|unknown model/i.test(message)) return null;
+  const requested = ctx.call?.requestedModel;
+  const listed = ctx.modelsListed?.length ? ` This provider listed: ${ctx.modelsListed.slice(0, 30).join(', ')}${ctx.modelsListed.length > 30 ? ', ...' : ''}.` : '';
+  return {
+    rule: 'model-unavailable',
+    severity: 'error',
+    summary: `The provider does not offer ${requested ? `model "${requested}"` : 'the requested model'} to this key or group ("${message.slice(0, 160)}").`,
+    fix: `Use a model id exactly as the provider lists it (GET ${origin(ctx.exchange)}/v1/models).${listed}`,
+  };
+};
+
+export const rateLimited: Rule = (ctx) => {
+  if (status(ctx) !== 429) return null;
+  const retryAfter = headerValue(ctx.exchange.response?.headers ?? [], 'retry-after');
+  const message = providerError(ctx.responseText) ?? '';
+  const quota = /quota|insufficient|balance|credit|余额|额度/i.test(message);
+  return {
+    rule: 'rate-limited',
+    severity: quota ? 'error' : 'warning',
+    summary: quota ? `429: the account is out of quota or credit ("${message.slice(0, 120)}").` : `429: rate limited${retryAfter ? `, retry after ${retryAfter} s` : ''}${message ? ` ("${message.slice(0, 120)}")` : ''}.`,
+    fix: quota ? 'Top up the account or use another key; retrying will not help.' : `Slow down or retry later${retryAfter ? ` (the provider asks for ${retryAfter} s)` : ''}.`,
+  };
+};
+
+export const serverError: Rule = (ctx) => {
+  const s = status(ctx);
+  if (s === null || s < 500 || (s === 503 && modelUnavailable(ctx))) return null;
+  const message = providerError(ctx.responseText) ?? '';
+  const upstream = /upstream|上游|provider returned|bad gateway from/i.test(message) || s === 502 || s === 504;
+  return {
+    rule: 'server-error',
+    severity: 'error',
+    summary: upstream ? `${s} from behind the relay: the model provider it forwards to failed${message ? ` ("${message.slice(0, 120)}")` : ''}.` : `${s}: the relay itself failed${message ? ` ("${message.slice(0, 120)}")` : ''}.`,
+    fix: upstream ? 'Retry, or pick another provider/model on the relay; nothing in your configuration causes this.' : 'Retry later; if it persists, report it to the relay with the time of this call.',
+  };
+};
+
+export const websocketFallback: Rule = (ctx) => {
+  const ex = ctx.exchange;
+  if (ex.request.method !== 'POST' || !pathname(ex).endsWith('/responses')) return null;
+  const refused = ctx.earlier.find(
+    (e) => e.request.host === ex.request.host && pathname(e) === pathname(ex) && (e.request.scheme === 'wss' || e.request.scheme === 'ws') && [404, 405, 426].includes(e.response?.status ?? 0) && ex.request.startedAt - e.request.startedAt < 30_000,
+  );
+  if (!refused) return null;
+  return {
+    rule: 'websocket-fallback',
+    severity: 'info',
+    summary: `The WebSocket to ${pathname(ex)} was refused (${refused.response!.status}) and the client fell back to HTTP: harmless.`,
+    fix: 'Codex tries a WebSocket first when its provider sets supports_websockets = true; set it to false (or remove it) for this provider to skip the attempt.',
+  };
+};
+
+export const untrustedCa: Rule = (ctx) => {
+  const ex = ctx.exchange;
+  if (ex.state !== 'proxy_error' || !/TLS handshake/.test(ex.error ?? '')) return null;
+  return {
+    rule: 'untrusted-ca',
+    severity: 'error',
+    summary: `A client closed its TLS handshake with wirelog for ${ex.request.host}: it does not trust the wirelog CA (Codex then prints "Reconnecting... waiting for network").`,
+    fix: 'Start the client with `wirelog run -- <command>`, or set its CA variable: Codex CODEX_CA_CERTIFICATE, Node NODE_EXTRA_CA_CERTS, Python REQUESTS_CA_BUNDLE / SSL_CERT_FILE, curl CURL_CA_BUNDLE (`wirelog env` prints them all).',
+  };
+};
+
+export const truncatedStream: Rule = (ctx) => {
+  if (ctx.call?.ending !== 'truncated') return null;
+  const ex = ctx.exchange;
+  const who =
+    ex.state === 'aborted'
+      ? 'the client closed the connection (it gave up or timed out)'
+      : ex.state === 'upstream_error'
+        ? 'the provider reset the connection'
+        : ex.state === 'interrupted'
+          ? 'wirelog stopped while it was open'
+          : 'the provider ended the stream without its final event';
+  return {
+    rule: 'truncated-stream',
+    severity: 'error',
+    summary: `The stream stopped before its terminal event: ${who}.`,
+    fix:
+      ex.state === 'aborted'
+        ? "Check the client's timeout (a long reasoning pause can exceed it) and its logs."
+        : 'Retry; if it happens often with this relay, the relay drops long streams (try another route or a shorter max output).',
+  };
+};
+
+export const RULES: Record<string, Rule> = {
+  'repeated-endpoint': repeatedEndpoint,
+  'unknown-route': unknownRoute,
+  'missing-key': missingKey,
+  'key-rejected': keyRejected,
+  'model-unavailable': modelUnavailable,
+  'rate-limited': rateLimited,
+  'server-error': serverError,
+  'websocket-fallback': websocketFallback,
+  'untrusted-ca': untrustedCa,
+  'truncated-stream': truncatedStream,
+};
+
+export function diagnose(ctx: DiagnosisContext): Diagnosis[] {
+  return Object.values(RULES)
+    .map((rule) => rule(ctx))
+    .filter((d): d is Diagnosis => d !== null);
+}
+
+const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+export function worst(diagnoses: Diagnosis[]): Diagnosis | null {
+  return [...diagnoses].sort((a, b) => ORDER[a.severity] - ORDER[b.severity])[0] ?? null;
+}

@@ -1,0 +1,87 @@
+import OpenAI from 'openai';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.ts';
+import { startHarness, type Harness } from './support/harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h?.close());
+
+type Detail = { diagnoses: { rule: string; severity: string; summary: string; fix: string }[] };
+
+describe('failed provider set-ups, reproduced against the fake relay, explained with the fix', () => {
+  it('a Codex-style base_url ending in /chat/completions: 404 Invalid URL (POST /v1/chat/completions/responses)', async () => {
+    const client = new OpenAI({ apiKey: 'sk-good-key-000000000001', baseURL: `${h.upstream.httpsUrl}/v1/chat/completions`, fetchOptions: { dispatcher: h.agent() } as never, maxRetries: 0 });
+    const failure = await client.responses.create({ model: 'gpt-5-codex', input: 'hi' }).catch((err: Error) => err);
+    expect(failure).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((failure as Error).message).toContain('Invalid URL (POST /v1/chat/completions/responses)');
+    await h.stored();
+    const ex = h.wirelog.reader.list()[0];
+    expect(ex.request.path).toBe('/v1/chat/completions/responses');
+    expect(ex.diagnosis).toMatchObject({ severity: 'error' });
+    expect(ex.diagnosis!.summary).toContain("base_url already ends in /chat/completions");
+    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as Detail;
+    expect(detail.diagnoses[0].rule).toBe('repeated-endpoint');
+    expect(detail.diagnoses[0].fix).toContain(`base_url = "https://localhost:${h.upstream.httpsPort}/v1"`);
+    expect(detail.diagnoses[0].fix).toContain('Codex always appends /responses');
+  });
+
+  it('no key sent to a new-api relay: 401 未提供令牌', async () => {
+    const res = await request(`${h.upstream.httpsUrl}/keyed/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.statusCode).toBe(401);
+    expect(await res.body.text()).toContain('未提供令牌');
+    await h.stored();
+    const ex = h.wirelog.reader.list()[0];
+    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as Detail;
+    expect(detail.diagnoses.map((d) => d.rule)).toEqual(['missing-key']);
+    expect(detail.diagnoses[0].fix).toContain('env_key');
+  });
+
+  it('a wrong key: 401 无效的令牌, with the masked tail of the key that was sent', async () => {
+    const res = await request(`${h.upstream.httpsUrl}/keyed/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-wrong-key-00000000777' },
+      body: '{"model":"gpt-4o","messages":[]}',
+    });
+    await res.body.text();
+    await h.stored();
+    const ex = h.wirelog.reader.list()[0];
+    expect(ex.diagnosis!.summary).toContain('rejected the key ****0777');
+  });
+
+  it('a working key through the same relay: no diagnosis', async () => {
+    const res = await request(`${h.upstream.httpsUrl}/keyed/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-good-key-000000000001' },
+      body: '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}',
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.text();
+    await h.stored();
+    expect(h.wirelog.reader.list()[0].diagnosis).toBeNull();
+  });
+
+  it('wirelog doctor prints the same diagnoses, newest first, and exits 1 on errors', async () => {
+    const all = await runCli(['doctor', '--data-dir', h.dataDir]);
+    expect(all.code).toBe(1);
+    const lines = all.stdout.split('\n');
+    const order = ['****0777', 'no API key', "base_url already ends in /chat/completions"].map((text) => lines.findIndex((l) => l.includes(text)));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(all.stdout).toContain('fix: Set base_url');
+    const healthy = h.wirelog.reader.list()[0].id;
+    const one = await runCli(['doctor', String(healthy), '--data-dir', h.dataDir]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain(`No problems found in exchange ${healthy}`);
+  });
+});
