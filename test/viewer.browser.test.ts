@@ -232,6 +232,22 @@ describe('the viewer in Chromium', () => {
     await shot('model-call-list');
   });
 
+  it('marks a failed call in the list and explains it, with the fix, at the top of the overview', async () => {
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions/responses`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"gpt-5-codex","input":"hi"}' });
+    expect(res.statusCode).toBe(404);
+    await res.body.text();
+    await h.stored();
+    const id = latestId();
+    await page.goto(h.wirelog.viewer!.url);
+    const badge = row(id).getByTestId('diagnosis-badge');
+    await badge.waitFor();
+    expect(await badge.getAttribute('title')).toContain('base_url already ends in /chat/completions');
+    await row(id).click();
+    const diagnosis = page.getByTestId('diagnosis');
+    await expect.poll(() => diagnosis.textContent()).toContain(`Fix: Set base_url = "https://localhost:${h.upstream.httpsPort}/v1"`);
+    await shot('diagnosis');
+  });
+
   it('refuses a cross-site clear, and clears everything after the user confirms', async () => {
     const crossSite = await fetch(`${h.wirelog.viewer!.url}/api/exchanges`, { method: 'DELETE', headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
     expect(crossSite.status).toBe(403);

@@ -2,10 +2,11 @@
 import type { BodyView } from '../../db/body-view.ts';
 import type { Exchange, ExchangeState, SseEvent } from '../../model/exchange.ts';
 import type { ExchangeSummary } from '../../model/summary.ts';
+import type { Diagnosis } from '../../llm/diagnose.ts';
 import type { ModelCall } from '../../llm/model-call.ts';
 import type { ViewerStatus } from '../api.ts';
 
-export type { BodyView, Exchange, ExchangeState, ExchangeSummary, ModelCall, SseEvent, ViewerStatus };
+export type { BodyView, Diagnosis, Exchange, ExchangeState, ExchangeSummary, ModelCall, SseEvent, ViewerStatus };
 
 export interface ListFilter {
   host?: string;
@@ -31,6 +32,7 @@ export interface ExchangeDetail {
   requestBody: BodyView;
   responseBody: BodyView;
   modelCall: ModelCall | null;
+  diagnoses: Diagnosis[];
 }
 
 export interface StreamEvents {

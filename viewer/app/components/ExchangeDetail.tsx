@@ -106,6 +106,14 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose }: Props)
       <div className="tab-body">
         {shownTab === 'overview' && (
           <div className="overview">
+            {detail.diagnoses.map((d) => (
+              <div key={d.rule} className={`diagnosis ${d.severity}`} data-testid="diagnosis">
+                <div className="diagnosis-summary">{d.summary}</div>
+                <div className="diagnosis-fix">
+                  <strong>Fix:</strong> {d.fix}
+                </div>
+              </div>
+            ))}
             {ex.error && (
               <div className={`banner ${ex.state === 'complete' ? 'warn' : 'error'}`}>
                 <strong>{ex.state.replace('_', ' ')}</strong>: {ex.error}

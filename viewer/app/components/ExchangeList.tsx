@@ -108,7 +108,14 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
               <span className="ellipsis mono" title={row.url}>
                 {pathOf(row.url)}
               </span>
-              <span className={`status ${statusClass(row.status)}`}>{row.status ?? '—'}</span>
+              <span className={`status ${statusClass(row.status)}`}>
+                {row.status ?? '—'}
+                {row.diagnosis && (
+                  <span className={`badge ${row.diagnosis.severity}`} title={row.diagnosis.summary} data-testid="diagnosis-badge">
+                    {row.diagnosis.severity === 'info' ? 'i' : '!'}
+                  </span>
+                )}
+              </span>
               <StateCell row={row} />
               <span className="ellipsis mono" title={row.call?.model ?? ''}>
                 {row.call?.model ?? ''}
