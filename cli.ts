@@ -8,6 +8,7 @@ import { START_HELP, startCommand } from './cli/start.ts';
 import { CA_HELP, ENV_HELP, EXPORT_HELP, LIST_HELP, caCommand, envCommand, exportCommand, listCommand } from './cli/tools.ts';
 import { VERSION } from './cli/version.ts';
 import { DOCTOR_HELP, doctorCommand } from './cli/doctor.ts';
+import { CODEX_CONFIG_HELP, codexConfigCommand } from './cli/codex-config.ts';
 
 const COMMANDS: Record<string, { help: string; run: (args: string[]) => number | Promise<number> }> = {
   start: { help: START_HELP, run: startCommand },
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => number |
   list: { help: LIST_HELP, run: listCommand },
   export: { help: EXPORT_HELP, run: exportCommand },
   doctor: { help: DOCTOR_HELP, run: doctorCommand },
+  'codex-config': { help: CODEX_CONFIG_HELP, run: codexConfigCommand },
 };
 
 const USAGE = `wirelog ${VERSION}: see what your AI tools send to model providers, and what comes back
@@ -28,6 +30,7 @@ const USAGE = `wirelog ${VERSION}: see what your AI tools send to model provider
   wirelog list             recent exchanges
   wirelog export --har F   write captures as HAR
   wirelog doctor           what went wrong in recent calls, and the fix
+  wirelog codex-config ID  a Codex provider block from a call that worked
 
 wirelog COMMAND --help for its flags.`;
 

@@ -84,4 +84,32 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
     expect(one.code).toBe(0);
     expect(one.stdout).toContain(`No problems found in exchange ${healthy}`);
   });
+
+  it('wirelog codex-config turns a Responses call that worked into a Codex provider block', async () => {
+    const client = new OpenAI({ apiKey: 'sk-good-key-000000000001', baseURL: `${h.upstream.httpsUrl}/keyed/v1`, fetchOptions: { dispatcher: h.agent() } as never, maxRetries: 0 });
+    await client.responses.create({ model: 'gpt-5-codex', input: 'hi' });
+    await h.stored();
+    const id = h.wirelog.reader.list()[0].id;
+    const result = await runCli(['codex-config', String(id), '--data-dir', h.dataDir]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('model = "gpt-5-codex"');
+    expect(result.stdout).toContain('[model_providers.localhost]');
+    expect(result.stdout).toContain(`base_url = "https://localhost:${h.upstream.httpsPort}/keyed/v1"`);
+    expect(result.stdout).toContain('wire_api = "responses"');
+    expect(result.stdout).toContain('env_key = "LOCALHOST_API_KEY"');
+    expect(result.stdout).toContain('ending in 0001');
+
+    const failed = h.wirelog.reader.list().find((e) => e.response?.status === 404)!;
+    const refused = await runCli(['codex-config', String(failed.id), '--data-dir', h.dataDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`wirelog doctor ${failed.id}`);
+  });
+
+  it('for a Chat Completions call from another client, says what Codex would need instead', async () => {
+    const chat = h.wirelog.reader.list().find((e) => e.call?.dialect === 'openai-chat' && e.response?.status === 200)!;
+    const result = await runCli(['codex-config', String(chat.id), '--data-dir', h.dataDir]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Codex speaks only the Responses API');
+    expect(result.stdout).toContain(`/keyed/v1/responses`);
+  });
 });
