@@ -2,6 +2,7 @@ import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
 import { decodeBody, isBinaryContentType, isTextBody } from './decode.ts';
 import { worst } from '../llm/diagnose.ts';
+import { threadKeyOf } from '../llm/thread.ts';
 import { callFacts, diagnosesOf, modelCallOf } from './model-calls.ts';
 import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
@@ -56,6 +57,8 @@ export class CaptureStore {
         response_size = @resSize, response_stored = @resStored, response_truncated = @resTruncated, response_encoding = @resEncoding
         WHERE id = @id`),
       call: db.prepare('UPDATE exchanges SET dialect = @dialect, model = @model, input_tokens = @inputTokens, output_tokens = @outputTokens, ttft_ms = @ttftMs WHERE id = @id'),
+      thread: db.prepare('UPDATE exchanges SET thread_key = ?, response_id = ? WHERE id = ?'),
+      threadOfResponse: db.prepare('SELECT thread_key FROM exchanges WHERE response_id = ? ORDER BY id DESC LIMIT 1'),
       diagnosis: db.prepare('UPDATE exchanges SET diagnosis_severity = ?, diagnosis = ? WHERE id = ?'),
       interrupt: db.prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE id = ?"),
       body: db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq'),
@@ -217,7 +220,11 @@ export class CaptureStore {
     const exchange = this.reader.get(id);
     if (!exchange) return;
     const call = modelCallOf(this.reader, exchange);
-    if (call) this.stmts.call.run({ id, ...callFacts(call) });
+    if (call) {
+      this.stmts.call.run({ id, ...callFacts(call) });
+      const continued = call.previousResponseId ? ((this.stmts.threadOfResponse.get(call.previousResponseId) as { thread_key: string | null } | undefined)?.thread_key ?? null) : null;
+      this.stmts.thread.run(threadKeyOf(exchange, call, continued), call.responseId ?? null, id);
+    }
     const first = worst(diagnosesOf(this.reader, exchange, call));
     if (first) this.stmts.diagnosis.run(first.severity, first.summary, id);
   }

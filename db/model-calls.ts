@@ -31,6 +31,7 @@ export function callFacts(call: ModelCall): CallFacts {
     inputTokens: call.usage.input ?? null,
     outputTokens: call.usage.output ?? null,
     ttftMs: call.ttftMs,
+    threadKey: null,
   };
 }
 

@@ -13,6 +13,8 @@ export interface ExchangeFilter {
   model?: string;
   /** Model calls in this dialect ("openai-chat", "openai-responses", ...). */
   dialect?: string;
+  /** The calls of one agent session (a thread key). */
+  thread?: string;
   /** Full-text search over URL and decoded text bodies. */
   text?: string;
   /** Only exchanges started at or after this epoch millisecond. */
@@ -58,6 +60,7 @@ interface ExchangeRow {
   ttft_ms: number | null;
   diagnosis_severity: 'error' | 'warning' | 'info' | null;
   diagnosis: string | null;
+  thread_key: string | null;
 }
 
 function toExchange(row: ExchangeRow): Exchange {
@@ -86,7 +89,7 @@ function toExchange(row: ExchangeRow): Exchange {
     responseBody: { size: row.response_size, storedSize: row.response_stored, truncated: row.response_truncated === 1, encoding: row.response_encoding },
     streamKind: row.stream_kind as Exchange['streamKind'],
     eventCount: row.event_count,
-    call: row.dialect === null ? null : { dialect: row.dialect, model: row.model, inputTokens: row.input_tokens, outputTokens: row.output_tokens, ttftMs: row.ttft_ms },
+    call: row.dialect === null ? null : { dialect: row.dialect, model: row.model, inputTokens: row.input_tokens, outputTokens: row.output_tokens, ttftMs: row.ttft_ms, threadKey: row.thread_key },
     diagnosis: row.diagnosis_severity === null ? null : { severity: row.diagnosis_severity, summary: row.diagnosis ?? '' },
   };
 }
@@ -104,6 +107,18 @@ export class ExchangeReader {
   constructor(private readonly db: Db) {}
 
   list(filter: ExchangeFilter = {}): Exchange[] {
+    const { where, params } = this.conditions(filter);
+    const sql = `SELECT * FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
+    params.limit = filter.limit ?? 100;
+    return (this.db.prepare(sql).all(params) as ExchangeRow[]).map(toExchange);
+  }
+
+  count(filter: Omit<ExchangeFilter, 'limit' | 'before'> = {}): number {
+    const { where, params } = this.conditions(filter);
+    return (this.db.prepare(`SELECT count(*) AS n FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(params) as { n: number }).n;
+  }
+
+  private conditions(filter: ExchangeFilter): { where: string[]; params: Record<string, unknown> } {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
     if (filter.id !== undefined) {
@@ -137,6 +152,10 @@ export class ExchangeReader {
       where.push('model = @model');
       params.model = filter.model;
     }
+    if (filter.thread) {
+      where.push('thread_key = @thread');
+      params.thread = filter.thread;
+    }
     if (filter.dialect) {
       where.push('dialect = @dialect');
       params.dialect = filter.dialect;
@@ -154,9 +173,7 @@ export class ExchangeReader {
       where.push('id IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH @query)');
       params.query = query;
     }
-    const sql = `SELECT * FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
-    params.limit = filter.limit ?? 100;
-    return (this.db.prepare(sql).all(params) as ExchangeRow[]).map(toExchange);
+    return { where, params };
   }
 
   get(id: number): Exchange | null {

@@ -75,7 +75,11 @@ const MIGRATIONS: string[] = [
   ALTER TABLE exchanges ADD COLUMN ttft_ms REAL;
   ALTER TABLE exchanges ADD COLUMN diagnosis_severity TEXT;
   ALTER TABLE exchanges ADD COLUMN diagnosis TEXT;
+  ALTER TABLE exchanges ADD COLUMN thread_key TEXT;
+  ALTER TABLE exchanges ADD COLUMN response_id TEXT;
   CREATE INDEX exchanges_model ON exchanges (model, id);
+  CREATE INDEX exchanges_thread ON exchanges (thread_key, id);
+  CREATE INDEX exchanges_response_id ON exchanges (response_id);
   `,
 ];
 

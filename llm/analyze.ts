@@ -174,5 +174,7 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     ending,
     endingReason,
     ...(rebuilt.modelsListed ? { modelsListed: rebuilt.modelsListed } : {}),
+    ...(rebuilt.responseId ? { responseId: rebuilt.responseId } : {}),
+    ...(typeof request.previous_response_id === 'string' ? { previousResponseId: request.previous_response_id } : {}),
   };
 }

@@ -71,6 +71,9 @@ export interface ModelCall {
   endingReason: string | null;
   /** Model ids a /models listing returned. */
   modelsListed?: string[];
+  /** Responses API: this response's id, and the one the request continued from. */
+  responseId?: string;
+  previousResponseId?: string;
 }
 
 /** One event of a stream as the analysis sees it: SSE events and WebSocket messages alike. */

@@ -67,7 +67,7 @@ function answerOfOutput(output: unknown[], status: string | null, incompleteReas
 
 export function rebuildResponse(response: JsonObject): Rebuilt {
   const answer = answerOfOutput(arr(response.output), str(response.status), str(obj(response.incomplete_details).reason));
-  return { respondedModel: str(response.model), answer, usage: usageOf(response.usage), firstContentMs: null, ending: 'complete', endingReason: null };
+  return { respondedModel: str(response.model), responseId: str(response.id) ?? undefined, answer, usage: usageOf(response.usage), firstContentMs: null, ending: 'complete', endingReason: null };
 }
 
 const CONTENT_DELTAS = new Set([
@@ -85,6 +85,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   const calls = new Map<string, ToolCall>();
   let final: JsonObject | null = null;
   let model: string | null = null;
+  let responseId: string | undefined;
   let firstContentMs: number | null = null;
   let terminal: string | null = null;
   let error: string | null = null;
@@ -94,6 +95,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     if (type === 'response.create') continue; // the client's own request, on a WebSocket
     const response = obj(data.response);
     model = str(response.model) ?? model;
+    responseId = str(response.id) ?? responseId;
     if (CONTENT_DELTAS.has(type) && firstContentMs === null) firstContentMs = item.offsetMs;
     const delta = str(data.delta) ?? '';
     if (type === 'response.output_text.delta') deltas.text += delta;
@@ -128,6 +130,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   const ending = error ? 'error' : terminal ? 'complete' : 'truncated';
   return {
     respondedModel: model,
+    responseId,
     answer,
     usage: final ? usageOf(final.usage) : {},
     firstContentMs,

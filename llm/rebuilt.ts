@@ -13,6 +13,8 @@ export interface RequestFacts {
 /** What every dialect rebuilds from a response, streamed or not. */
 export interface Rebuilt {
   respondedModel: string | null;
+  /** The provider's id for this response, where the dialect has one that later calls refer to. */
+  responseId?: string;
   answer: Answer;
   usage: Usage;
   /** Offset of the first content in the stream; null when not streamed. */

@@ -122,6 +122,8 @@ export interface CallFacts {
   inputTokens: number | null;
   outputTokens: number | null;
   ttftMs: number | null;
+  /** The agent session it belongs to (llm/thread.ts): same key, same thread. */
+  threadKey: string | null;
 }
 
 /** A stored exchange, as the database returns it. */

@@ -36,6 +36,7 @@ const filterFields = {
   q: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   dialect: z.string().regex(/^[a-z-]+$/, 'dialect is a name like openai-chat').optional(),
+  thread: z.string().min(1).max(200).optional(),
 };
 
 const listQuery = z.object({
@@ -79,7 +80,7 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
 
   api.get('/exchanges', zValidator('query', listQuery, badRequest), (c) => {
     const q = c.req.valid('query');
-    const exchanges = reader.list({ host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, text: q.q, before: q.cursor, limit: q.limit });
+    const exchanges = reader.list({ host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, thread: q.thread, text: q.q, before: q.cursor, limit: q.limit });
     const nextCursor = exchanges.length === q.limit ? exchanges[exchanges.length - 1].id : null;
     return c.json({ exchanges: exchanges.map(summarize), nextCursor });
   });
@@ -102,6 +103,7 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
       // Rebuilt on every read, so an open stream's answer grows as it arrives.
       modelCall,
       diagnoses: diagnosesOf(reader, exchange, modelCall),
+      threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
     });
   });
 
@@ -128,7 +130,7 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
     return stream(c, async (out) => {
       await writeHar(
         reader,
-        { id: q.id, host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, text: q.q, since: q.since ? Date.parse(q.since) : undefined },
+        { id: q.id, host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, thread: q.thread, text: q.q, since: q.since ? Date.parse(q.since) : undefined },
         (text) => out.write(text),
         options.status().version,
       );

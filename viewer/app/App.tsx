@@ -18,6 +18,7 @@ function matchesFilter(s: ExchangeSummary, f: ListFilter): boolean {
   // Model and dialect are known once a call ends; its final update brings it in.
   if (f.model && s.call?.model !== f.model) return false;
   if (f.dialect && s.call?.dialect !== f.dialect) return false;
+  if (f.thread && s.call?.threadKey !== f.thread) return false;
   if (f.method && s.method !== f.method.toUpperCase()) return false;
   if (f.state && s.state !== f.state) return false;
   if (f.status) {
@@ -193,7 +194,13 @@ export function App() {
         </section>
         {selectedId !== null && (
           <section className="detail-pane" aria-label="Exchange detail">
-            <ExchangeDetailPane id={selectedId} version={versions[selectedId] ?? 0} keepSecrets={status?.keepSecrets ?? false} onClose={() => select(null)} />
+            <ExchangeDetailPane
+              id={selectedId}
+              version={versions[selectedId] ?? 0}
+              keepSecrets={status?.keepSecrets ?? false}
+              onClose={() => select(null)}
+              onShowThread={(thread) => setFilter({ thread })}
+            />
           </section>
         )}
       </main>

@@ -15,6 +15,8 @@ export interface ListFilter {
   state?: ExchangeState;
   model?: string;
   dialect?: string;
+  /** One agent session's calls. */
+  thread?: string;
   q?: string;
 }
 
@@ -33,6 +35,8 @@ export interface ExchangeDetail {
   responseBody: BodyView;
   modelCall: ModelCall | null;
   diagnoses: Diagnosis[];
+  /** How many calls share this one's thread (0 when it has none). */
+  threadSize: number;
 }
 
 export interface StreamEvents {

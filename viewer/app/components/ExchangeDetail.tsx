@@ -19,6 +19,7 @@ interface Props {
   version: number;
   keepSecrets: boolean;
   onClose: () => void;
+  onShowThread: (threadKey: string) => void;
 }
 
 function CopyButton({ text, label }: { text: string; label: string }) {
@@ -39,7 +40,7 @@ function CopyButton({ text, label }: { text: string; label: string }) {
   );
 }
 
-export function ExchangeDetailPane({ id, version, keepSecrets, onClose }: Props) {
+export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowThread }: Props) {
   const [detail, setDetail] = useState<ExchangeDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('overview');
@@ -155,7 +156,14 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose }: Props)
             </div>
           </div>
         )}
-        {shownTab === 'call' && detail.modelCall && <ModelCallView call={detail.modelCall} onRawEvents={ex.streamKind ? () => setTab('stream') : null} />}
+        {shownTab === 'call' && detail.modelCall && (
+          <ModelCallView
+            call={detail.modelCall}
+            onRawEvents={ex.streamKind ? () => setTab('stream') : null}
+            threadSize={detail.threadSize}
+            onShowThread={ex.call?.threadKey ? () => onShowThread(ex.call!.threadKey!) : null}
+          />
+        )}
         {shownTab === 'request' && (
           <>
             <HeadersTable headers={ex.request.headers} />

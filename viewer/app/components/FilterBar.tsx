@@ -28,6 +28,11 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
 
   return (
     <div className="filters" role="search">
+      {filter.thread && (
+        <button type="button" className="button small" title={filter.thread} onClick={() => onChange({ ...filter, thread: undefined })}>
+          one thread ✕
+        </button>
+      )}
       <input
         ref={searchRef}
         type="search"

@@ -36,7 +36,15 @@ const ENDINGS: Record<ModelCall['ending'], string> = {
 };
 
 /** A captured exchange as a model call: the conversation sent, the answer rebuilt, the figures. */
-export function ModelCallView({ call, onRawEvents }: { call: ModelCall; onRawEvents: (() => void) | null }) {
+interface Props {
+  call: ModelCall;
+  onRawEvents: (() => void) | null;
+  /** Calls in this one's agent session, and how to list just them. */
+  threadSize: number;
+  onShowThread: (() => void) | null;
+}
+
+export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: Props) {
   const { answer, usage } = call;
   const figures: [string, string | number | undefined | null][] = [
     ['input tokens', usage.input],
@@ -57,6 +65,11 @@ export function ModelCallView({ call, onRawEvents }: { call: ModelCall; onRawEve
         {onRawEvents && (
           <button type="button" className="button small" onClick={onRawEvents}>
             Raw events
+          </button>
+        )}
+        {onShowThread && threadSize > 1 && (
+          <button type="button" className="button small" onClick={onShowThread}>
+            Thread: {threadSize} calls
           </button>
         )}
       </div>

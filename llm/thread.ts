@@ -1,0 +1,25 @@
+// Which agent session a call belongs to, so its turns can be read as one thread.
+import { createHash } from 'node:crypto';
+import { headerValue, type Exchange } from '../model/exchange.ts';
+import type { ModelCall } from './model-call.ts';
+
+// Headers agents send with every turn of one session (Codex: thread-id, session-id).
+const SESSION_HEADERS = ['thread-id', 'session-id', 'x-session-id', 'conversation-id', 'x-claude-code-session-id'];
+
+/**
+ * A session header wins; then a Responses chain (previous_response_id leads to the thread of
+ * the response it continues, a first response starts one); then the conversation's shared
+ * start: the same system text and first user message on the same host.
+ */
+export function threadKeyOf(exchange: Exchange, call: ModelCall, continuedThread: string | null): string | null {
+  for (const name of SESSION_HEADERS) {
+    const value = headerValue(exchange.request.headers, name);
+    if (value) return `session:${value}`;
+  }
+  if (continuedThread) return continuedThread;
+  if (call.dialect === 'openai-responses' && call.responseId && !call.previousResponseId) return `response:${call.responseId}`;
+  const firstUser = call.conversation.find((t) => t.role === 'user');
+  if (!firstUser) return null;
+  const digest = createHash('sha256').update(`${exchange.request.host}\n${call.system ?? ''}\n${firstUser.text}`).digest('hex').slice(0, 16);
+  return `prefix:${digest}`;
+}
