@@ -22,7 +22,14 @@ export interface ExchangeFilter {
   /** Only exchanges with an id below this (the previous page's last id). */
   before?: number;
   limit?: number;
+  /** Largest first by this figure (model calls without it last), instead of newest first. */
+  sort?: SortKey;
+  /** With sort: rows to skip (the figures are not unique, so pages go by position). */
+  offset?: number;
 }
+
+export const SORT_COLUMNS = { tokens_in: 'input_tokens', tokens_out: 'output_tokens', ttft: 'ttft_ms', duration: "json_extract(timings, '$.end')" } as const;
+export type SortKey = keyof typeof SORT_COLUMNS;
 
 interface ExchangeRow {
   id: number;
@@ -108,8 +115,10 @@ export class ExchangeReader {
 
   list(filter: ExchangeFilter = {}): Exchange[] {
     const { where, params } = this.conditions(filter);
-    const sql = `SELECT * FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
+    const order = filter.sort ? `${SORT_COLUMNS[filter.sort]} IS NULL, ${SORT_COLUMNS[filter.sort]} DESC, id DESC` : 'id DESC';
+    const sql = `SELECT * FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
     params.limit = filter.limit ?? 100;
+    params.offset = filter.sort ? (filter.offset ?? 0) : 0;
     return (this.db.prepare(sql).all(params) as ExchangeRow[]).map(toExchange);
   }
 

@@ -230,6 +230,13 @@ describe('the viewer in Chromium', () => {
     await expect.poll(() => row(id).textContent()).toContain('growing-model');
     expect(await row(id).textContent()).toContain('12/6');
     await shot('model-call-list');
+    // Sorting by time to first token puts the calls that have one first, largest first.
+    await page.getByRole('button', { name: /TTFT/ }).click();
+    const firstTtft = () => page.locator('[role="row"][data-id]').first().evaluate((r) => r.children[8]?.textContent ?? '');
+    await expect.poll(firstTtft).toMatch(/\d+ ms/);
+    const ttfts = await page.locator('[role="row"][data-id]').evaluateAll((rows) => rows.map((r) => r.children[8]?.textContent ?? ''));
+    const values = ttfts.filter(Boolean).map((t) => (t.endsWith(' s') ? parseFloat(t) * 1000 : parseFloat(t)));
+    expect(values).toEqual([...values].sort((a, b) => b - a));
   });
 
   it('marks a failed call in the list and explains it, with the fix, at the top of the overview', async () => {

@@ -4,7 +4,7 @@ import { stream, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { bodyView } from '../db/body-view.ts';
 import { diagnosesOf, modelCallOf } from '../db/model-calls.ts';
-import type { ExchangeReader } from '../db/reader.ts';
+import { SORT_COLUMNS, type ExchangeReader, type SortKey } from '../db/reader.ts';
 import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, type ExchangeState } from '../model/exchange.ts';
 import { summarize } from '../model/summary.ts';
@@ -42,7 +42,9 @@ const filterFields = {
 const listQuery = z.object({
   ...filterFields,
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.coerce.number().int().positive().optional(),
+  /** Newest first: the last id of the previous page. Sorted by a figure: how many rows came before. */
+  cursor: z.coerce.number().int().min(0).optional(),
+  sort: z.enum(Object.keys(SORT_COLUMNS) as [SortKey, ...SortKey[]]).optional(),
 });
 
 const exportQuery = z.object({
@@ -80,8 +82,10 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
 
   api.get('/exchanges', zValidator('query', listQuery, badRequest), (c) => {
     const q = c.req.valid('query');
-    const exchanges = reader.list({ host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, thread: q.thread, text: q.q, before: q.cursor, limit: q.limit });
-    const nextCursor = exchanges.length === q.limit ? exchanges[exchanges.length - 1].id : null;
+    const filter = { host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, thread: q.thread, text: q.q, limit: q.limit };
+    const exchanges = q.sort ? reader.list({ ...filter, sort: q.sort, offset: q.cursor ?? 0 }) : reader.list({ ...filter, before: q.cursor || undefined });
+    const full = exchanges.length === q.limit;
+    const nextCursor = !full ? null : q.sort ? (q.cursor ?? 0) + exchanges.length : exchanges[exchanges.length - 1].id;
     return c.json({ exchanges: exchanges.map(summarize), nextCursor });
   });
 

@@ -13,7 +13,9 @@ function idFromLocation(): number | null {
 }
 
 function matchesFilter(s: ExchangeSummary, f: ListFilter): boolean {
-  if (f.q) return false; // full-text matches are the server's to decide: refresh to see new ones
+  // Full-text matches are the server's to decide, and a sorted list has no "top" for new
+  // rows: those lists refresh when their filter or sort changes.
+  if (f.q || f.sort) return false;
   if (f.host && s.host !== f.host) return false;
   // Model and dialect are known once a call ends; its final update brings it in.
   if (f.model && s.call?.model !== f.model) return false;
@@ -189,7 +191,16 @@ export function App() {
           {showEmpty ? (
             <EmptyState status={status} />
           ) : (
-            <ExchangeList rows={rows} selectedId={selectedId} onOpen={select} onEndReached={loadMore} loading={loading} hasMore={nextCursor !== null} />
+            <ExchangeList
+              rows={rows}
+              selectedId={selectedId}
+              onOpen={select}
+              onEndReached={loadMore}
+              loading={loading}
+              hasMore={nextCursor !== null}
+              sort={filter.sort}
+              onSort={(sort) => setFilter({ ...filter, sort: filter.sort === sort ? undefined : sort })}
+            />
           )}
         </section>
         {selectedId !== null && (

@@ -18,6 +18,8 @@ export interface ListFilter {
   /** One agent session's calls. */
   thread?: string;
   q?: string;
+  /** Largest first by tokens in/out, time to first token or duration, instead of newest first. */
+  sort?: 'tokens_in' | 'tokens_out' | 'ttft' | 'duration';
 }
 
 export interface WsMessageView {

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { ExchangeSummary } from '../api.ts';
+import type { ExchangeSummary, ListFilter } from '../api.ts';
 import { formatCount, formatDuration, formatSize, formatTime, statusClass } from '../format.ts';
 
 interface Props {
@@ -10,6 +10,17 @@ interface Props {
   onEndReached: () => void;
   loading: boolean;
   hasMore: boolean;
+  sort: ListFilter['sort'];
+  onSort: (sort: NonNullable<ListFilter['sort']>) => void;
+}
+
+function SortHeader({ label, title, sortKey, sort, onSort }: { label: string; title: string; sortKey: NonNullable<ListFilter['sort']>; sort: ListFilter['sort']; onSort: Props['onSort'] }) {
+  return (
+    <button type="button" className={`num sort ${sort === sortKey ? 'active' : ''}`} title={`${title}: click to sort, largest first`} onClick={() => onSort(sortKey)}>
+      {label}
+      {sort === sortKey ? ' ▾' : ''}
+    </button>
+  );
 }
 
 const ROW_HEIGHT = 28;
@@ -39,7 +50,7 @@ function StateCell({ row }: { row: ExchangeSummary }) {
 }
 
 /** Newest first, virtualised: only the rows on screen exist in the DOM. */
-export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, hasMore }: Props) {
+export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, hasMore, sort, onSort }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [cursor, setCursor] = useState(0);
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
@@ -79,9 +90,9 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
         <span>status</span>
         <span>state</span>
         <span>model</span>
-        <span className="num" title="tokens in / out">tokens</span>
-        <span className="num" title="time to first token">TTFT</span>
-        <span className="num">duration</span>
+        <SortHeader label="tokens" title="output tokens" sortKey="tokens_out" sort={sort} onSort={onSort} />
+        <SortHeader label="TTFT" title="time to first token" sortKey="ttft" sort={sort} onSort={onSort} />
+        <SortHeader label="duration" title="duration" sortKey="duration" sort={sort} onSort={onSort} />
         <span className="num">size</span>
       </div>
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
