@@ -150,6 +150,10 @@ describe('capture through real clients', () => {
     expect(events.map((e) => e.event)).toEqual(responsesStreamEvents('sdk-responses').map((e) => e.event));
     expect(JSON.parse(events[events.length - 1].data).response.id).toBe('resp_test1');
     expect(headerValue(responses.request.headers, 'authorization')).toBe('Bearer ****3456');
+    // Understood as a model call once it ended: Responses over SSE.
+    expect(responses.call).toMatchObject({ dialect: 'openai-responses', model: 'sdk-responses', inputTokens: 12, outputTokens: 6 });
+    const chatCall = latest((e) => e.request.path === '/v1/chat/completions' && e.call?.model === 'sdk-chat');
+    expect(chatCall.call).toMatchObject({ dialect: 'openai-chat', inputTokens: 12, outputTokens: 6 });
   });
 
   it.each(['gzip', 'br', 'deflate', 'zstd'])('stores %s bodies raw and serves them decoded', async (encoding) => {
