@@ -28,6 +28,17 @@ export interface ExchangeFilter {
   offset?: number;
 }
 
+/** Filters that are one column equal to the value. */
+const EQUALITY_FILTERS: [keyof ExchangeFilter, string][] = [
+  ['id', 'id'],
+  ['host', 'host'],
+  ['method', 'method'],
+  ['state', 'state'],
+  ['model', 'model'],
+  ['dialect', 'dialect'],
+  ['thread', 'thread_key'],
+];
+
 export const SORT_COLUMNS = { tokens_in: 'input_tokens', tokens_out: 'output_tokens', ttft: 'ttft_ms', duration: "json_extract(timings, '$.end')" } as const;
 export type SortKey = keyof typeof SORT_COLUMNS;
 
@@ -130,17 +141,11 @@ export class ExchangeReader {
   private conditions(filter: ExchangeFilter): { where: string[]; params: Record<string, unknown> } {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
-    if (filter.id !== undefined) {
-      where.push('id = @id');
-      params.id = filter.id;
-    }
-    if (filter.host) {
-      where.push('host = @host');
-      params.host = filter.host;
-    }
-    if (filter.method) {
-      where.push('method = @method');
-      params.method = filter.method.toUpperCase();
+    for (const [key, column] of EQUALITY_FILTERS) {
+      const value = filter[key];
+      if (value === undefined || value === '') continue;
+      where.push(`${column} = @${key}`);
+      params[key] = key === 'method' ? String(value).toUpperCase() : value;
     }
     if (filter.status) {
       const cls = /^([1-5])xx$/i.exec(filter.status);
@@ -152,22 +157,6 @@ export class ExchangeReader {
         where.push('status = @status');
         params.status = Number(filter.status);
       }
-    }
-    if (filter.state) {
-      where.push('state = @state');
-      params.state = filter.state;
-    }
-    if (filter.model) {
-      where.push('model = @model');
-      params.model = filter.model;
-    }
-    if (filter.thread) {
-      where.push('thread_key = @thread');
-      params.thread = filter.thread;
-    }
-    if (filter.dialect) {
-      where.push('dialect = @dialect');
-      params.dialect = filter.dialect;
     }
     if (filter.since !== undefined) {
       where.push('started_at >= @since');
