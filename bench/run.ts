@@ -36,11 +36,20 @@ function storedCount(dataDir: string): number {
   }
 }
 
-/** Waits until everything sent is stored; returns how long that took. */
+/** Waits until everything sent is stored and understood (its dialect recorded); returns how long that took. */
 async function drained(dataDir: string, expected: number): Promise<number> {
   const started = performance.now();
   const deadline = Date.now() + 60_000;
-  while (storedCount(dataDir) < expected && Date.now() < deadline) await sleep(50);
+  const pending = () => {
+    const db = new Database(path.join(dataDir, 'wirelog.sqlite'), { readonly: true });
+    try {
+      const row = db.prepare("SELECT count(*) AS total, sum(dialect IS NULL AND path LIKE '/v1/models%') AS raw FROM exchanges").get() as { total: number; raw: number | null };
+      return row.total < expected || (row.raw ?? 0) > 0;
+    } finally {
+      db.close();
+    }
+  };
+  while (pending() && Date.now() < deadline) await sleep(50);
   return performance.now() - started;
 }
 

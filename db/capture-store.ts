@@ -1,6 +1,7 @@
 import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
 import { decodeBody, isBinaryContentType, isTextBody } from './decode.ts';
+import { detectDialect } from '../llm/dialect.ts';
 import { worst } from '../llm/diagnose.ts';
 import { threadKeyOf } from '../llm/thread.ts';
 import { callFacts, diagnosesOf, modelCallOf } from './model-calls.ts';
@@ -57,6 +58,7 @@ export class CaptureStore {
         response_size = @resSize, response_stored = @resStored, response_truncated = @resTruncated, response_encoding = @resEncoding
         WHERE id = @id`),
       call: db.prepare('UPDATE exchanges SET dialect = @dialect, model = @model, input_tokens = @inputTokens, output_tokens = @outputTokens, ttft_ms = @ttftMs WHERE id = @id'),
+      dialectOnly: db.prepare('UPDATE exchanges SET dialect = ? WHERE id = ?'),
       thread: db.prepare('UPDATE exchanges SET thread_key = ?, response_id = ? WHERE id = ?'),
       threadOfResponse: db.prepare('SELECT thread_key FROM exchanges WHERE response_id = ? ORDER BY id DESC LIMIT 1'),
       diagnosis: db.prepare('UPDATE exchanges SET diagnosis_severity = ?, diagnosis = ? WHERE id = ?'),
@@ -79,16 +81,19 @@ export class CaptureStore {
       }
       for (const ex of this.open.values()) this.flushPending(ex);
     })();
-    // Indexing decodes bodies: done after the batch commits so the rows are visible first.
-    for (const id of ended) {
-      try {
-        this.index(id);
-        this.understand(id);
-      } catch (err) {
-        // The exchange is stored; only its search entry or model-call columns are missing.
-        this.indexError = `indexing exchange ${id}: ${(err as Error).message}`;
+    // Indexing decodes bodies: done after the batch commits, so what was captured is stored
+    // first; in one transaction of its own, because a commit per statement costs more than the work.
+    this.db.transaction(() => {
+      for (const id of ended) {
+        try {
+          this.index(id);
+          this.understand(id);
+        } catch (err) {
+          // The exchange is stored; only its search entry or model-call columns are missing.
+          this.indexError = `indexing exchange ${id}: ${(err as Error).message}`;
+        }
       }
-    }
+    })();
     return [...changed];
   }
 
@@ -219,6 +224,11 @@ export class CaptureStore {
   private understand(id: number): void {
     const exchange = this.reader.get(id);
     if (!exchange) return;
+    // A model list is read when someone asks (a diagnosis, the detail); it has no figures to list.
+    if (detectDialect(exchange.request.method, exchange.request.path) === 'models' && (exchange.response?.status ?? 0) < 400) {
+      this.stmts.dialectOnly.run('models', id);
+      return;
+    }
     const call = modelCallOf(this.reader, exchange);
     if (call) {
       this.stmts.call.run({ id, ...callFacts(call) });

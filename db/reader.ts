@@ -1,4 +1,5 @@
 import type { BodySide, Exchange, ExchangeState, Header, SseEvent, WsMessage } from '../model/exchange.ts';
+import type Database from 'better-sqlite3';
 import type { Db } from './schema.ts';
 
 export interface ExchangeFilter {
@@ -122,7 +123,16 @@ export function ftsQuery(text: string): string {
 }
 
 export class ExchangeReader {
+  /** Prepared once per distinct SQL text: preparing costs more than running these queries. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Db) {}
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
 
   list(filter: ExchangeFilter = {}): Exchange[] {
     const { where, params } = this.conditions(filter);
@@ -130,12 +140,12 @@ export class ExchangeReader {
     const sql = `SELECT * FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
     params.limit = filter.limit ?? 100;
     params.offset = filter.sort ? (filter.offset ?? 0) : 0;
-    return (this.db.prepare(sql).all(params) as ExchangeRow[]).map(toExchange);
+    return (this.statement(sql).all(params) as ExchangeRow[]).map(toExchange);
   }
 
   count(filter: Omit<ExchangeFilter, 'limit' | 'before'> = {}): number {
     const { where, params } = this.conditions(filter);
-    return (this.db.prepare(`SELECT count(*) AS n FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(params) as { n: number }).n;
+    return (this.statement(`SELECT count(*) AS n FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(params) as { n: number }).n;
   }
 
   private conditions(filter: ExchangeFilter): { where: string[]; params: Record<string, unknown> } {
@@ -175,18 +185,18 @@ export class ExchangeReader {
   }
 
   get(id: number): Exchange | null {
-    const row = this.db.prepare('SELECT * FROM exchanges WHERE id = ?').get(id) as ExchangeRow | undefined;
+    const row = this.statement('SELECT * FROM exchanges WHERE id = ?').get(id) as ExchangeRow | undefined;
     return row ? toExchange(row) : null;
   }
 
   /** The stored bytes of a body, still content-encoded as they crossed the wire. */
   body(id: number, side: BodySide): Buffer {
-    const rows = this.db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(id, side) as { data: Buffer }[];
+    const rows = this.statement('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(id, side) as { data: Buffer }[];
     return Buffer.concat(rows.map((r) => r.data));
   }
 
   sseEvents(id: number): SseEvent[] {
-    const rows = this.db.prepare('SELECT seq, offset_ms, event, event_id, data FROM sse_events WHERE exchange_id = ? ORDER BY seq').all(id) as {
+    const rows = this.statement('SELECT seq, offset_ms, event, event_id, data FROM sse_events WHERE exchange_id = ? ORDER BY seq').all(id) as {
       seq: number;
       offset_ms: number;
       event: string | null;
@@ -197,7 +207,7 @@ export class ExchangeReader {
   }
 
   wsMessages(id: number): WsMessage[] {
-    const rows = this.db.prepare('SELECT seq, offset_ms, direction, opcode, payload FROM ws_messages WHERE exchange_id = ? ORDER BY seq').all(id) as {
+    const rows = this.statement('SELECT seq, offset_ms, direction, opcode, payload FROM ws_messages WHERE exchange_id = ? ORDER BY seq').all(id) as {
       seq: number;
       offset_ms: number;
       direction: WsMessage['direction'];
