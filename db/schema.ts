@@ -80,6 +80,7 @@ const MIGRATIONS: string[] = [
   CREATE INDEX exchanges_model ON exchanges (model, id);
   CREATE INDEX exchanges_thread ON exchanges (thread_key, id);
   CREATE INDEX exchanges_response_id ON exchanges (response_id);
+  CREATE INDEX exchanges_dialect ON exchanges (dialect, host, id);
   `,
 ];
 
