@@ -71,6 +71,30 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
     expect(h.wirelog.reader.list()[0].diagnosis).toBeNull();
   });
 
+  it('a client that does not trust the wirelog CA: its dropped handshake is recorded and explained', async () => {
+    const { execFile } = await import('node:child_process');
+    const code = await new Promise<number>((resolve) =>
+      execFile('curl', ['--silent', '--proxy', h.proxyUrl, '--noproxy', '', `https://localhost:${h.upstream.httpsPort}/v1/models`], { env: { ...process.env, CURL_CA_BUNDLE: '', SSL_CERT_FILE: '/nonexistent' } }, (err) =>
+        resolve((err as { code?: number } | null)?.code ?? 0),
+      ),
+    );
+    expect(code).not.toBe(0);
+    await h.stored();
+    const ex = await (async () => {
+      for (let i = 0; i < 50; i++) {
+        const found = h.wirelog.reader.list().find((e) => e.request.method === 'CONNECT');
+        if (found?.diagnosis) return found;
+        await new Promise((r) => setTimeout(r, 50));
+        await h.stored();
+      }
+      return null;
+    })();
+    expect(ex).not.toBeNull();
+    expect(ex!.state).toBe('proxy_error');
+    expect(ex!.error).toContain('TLS handshake');
+    expect(ex!.diagnosis!.summary).toContain('does not trust the wirelog CA');
+  });
+
   it('wirelog doctor prints the same diagnoses, newest first, and exits 1 on errors', async () => {
     const all = await runCli(['doctor', '--data-dir', h.dataDir]);
     expect(all.code).toBe(1);
@@ -79,7 +103,7 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(all.stdout).toContain('fix: Set base_url');
-    const healthy = h.wirelog.reader.list()[0].id;
+    const healthy = h.wirelog.reader.list().find((e) => e.response?.status === 200)!.id;
     const one = await runCli(['doctor', String(healthy), '--data-dir', h.dataDir]);
     expect(one.code).toBe(0);
     expect(one.stdout).toContain(`No problems found in exchange ${healthy}`);
