@@ -1,5 +1,6 @@
 // The viewer's side of the JSON API (viewer/api.ts); types come from the shared model.
 import type { BodyView } from '../../db/body-view.ts';
+import type { ExchangeFilter } from '../../db/reader.ts';
 import type { Exchange, ExchangeState, SseEvent } from '../../model/exchange.ts';
 import type { ExchangeSummary } from '../../model/summary.ts';
 import type { Diagnosis } from '../../llm/diagnose.ts';
@@ -8,19 +9,8 @@ import type { ViewerStatus } from '../api.ts';
 
 export type { BodyView, Diagnosis, Exchange, ExchangeState, ExchangeSummary, ModelCall, SseEvent, ViewerStatus };
 
-export interface ListFilter {
-  host?: string;
-  method?: string;
-  status?: string;
-  state?: ExchangeState;
-  model?: string;
-  dialect?: string;
-  /** One agent session's calls. */
-  thread?: string;
-  q?: string;
-  /** Largest first by tokens in/out, time to first token or duration, instead of newest first. */
-  sort?: 'tokens_in' | 'tokens_out' | 'ttft' | 'duration';
-}
+/** The list's filters and sort, as the API takes them (`q` is the full-text search). */
+export type ListFilter = Pick<ExchangeFilter, 'host' | 'method' | 'status' | 'state' | 'model' | 'dialect' | 'thread' | 'sort'> & { q?: string };
 
 export interface WsMessageView {
   seq: number;
