@@ -14,6 +14,8 @@ export const CAPTURE_FLAGS = {
   'upstream-ca': { type: 'string' },
   'insecure-upstream': { type: 'boolean' },
   'max-body-mb': { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  'idle-timeout': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T, allowPositionals = false) {
@@ -41,7 +43,16 @@ type CaptureValues = { [K in keyof typeof CAPTURE_FLAGS]?: (typeof CAPTURE_FLAGS
 export function captureConfig(values: CaptureValues, defaults: { proxyPort: number; uiPort: number | null }): WirelogConfig {
   const maxBodyMb = values['max-body-mb'] === undefined ? 50 : Number(values['max-body-mb']);
   if (!Number.isFinite(maxBodyMb) || maxBodyMb < 0) throw new UsageError(`--max-body-mb must be a number of megabytes (0 or more), not "${values['max-body-mb']}"`);
+  const seconds = (flag: 'connect-timeout' | 'idle-timeout', fallback: number) => {
+    const value = values[flag];
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a number of seconds above 0, not "${value}"`);
+    return n;
+  };
   return {
+    connectTimeoutS: seconds('connect-timeout', 30),
+    idleTimeoutS: seconds('idle-timeout', 600),
     host: values.host ?? '127.0.0.1',
     proxyPort: port(values['proxy-port'], defaults.proxyPort, '--proxy-port'),
     uiPort: defaults.uiPort === null && values['ui-port'] === undefined ? null : port(values['ui-port'], defaults.uiPort ?? 0, '--ui-port'),
@@ -60,4 +71,6 @@ export const CAPTURE_HELP = `  --proxy-port N         proxy port (default 8899)
   --keep-secrets         store API keys, cookies and tokens unmasked
   --upstream-ca FILE     also trust this PEM CA for upstream servers
   --insecure-upstream    do not check upstream certificates (local test servers)
-  --max-body-mb N        bytes stored per body (default 50); the client always gets all of it`;
+  --max-body-mb N        bytes stored per body (default 50); the client always gets all of it
+  --connect-timeout S    give up connecting to an upstream after S seconds (default 30)
+  --idle-timeout S       give up on an upstream silent for S seconds (default 600; reasoning can be slow)`;

@@ -23,6 +23,9 @@ export interface WirelogConfig {
   upstreamCaFile?: string;
   insecureUpstream: boolean;
   maxBodyMb: number;
+  /** Seconds to connect to an upstream (TLS included), and of upstream silence before giving up. */
+  connectTimeoutS: number;
+  idleTimeoutS: number;
   /** Upstream name resolution (tests resolve names without a DNS server); the system's when absent. */
   lookup?: import('node:net').LookupFunction;
 }
@@ -93,6 +96,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       keepSecrets: config.keepSecrets,
       onSinkError: (err) => log(`wirelog: capture failed: ${err.message}`),
       upstream: { extraCaPem, insecure: config.insecureUpstream, systemRootsPem: systemRootsPem(), lookup: config.lookup },
+      timeouts: { connectMs: config.connectTimeoutS * 1000, idleMs: config.idleTimeoutS * 1000 },
       debug: (message) => {
         if (process.env.WIRELOG_DEBUG) log(message);
       },

@@ -17,6 +17,26 @@ export interface Target {
 
 export interface ForwardSettings extends CaptureSettings {
   agents: UpstreamAgents;
+  timeouts: UpstreamTimeouts;
+}
+
+export interface UpstreamTimeouts {
+  /** Connecting to the upstream, TLS handshake included. */
+  connectMs: number;
+  /** Silence from the upstream: no response head, or no body bytes, for this long. */
+  idleMs: number;
+}
+
+/** Gives up on an upstream that does not connect, or goes silent, within the configured times. */
+export function watchUpstream(upstream: http.ClientRequest, timeouts: UpstreamTimeouts, target: Target): void {
+  const fail = (message: string) => upstream.destroy(Object.assign(new Error(message), { code: 'WIRELOG_TIMEOUT' }));
+  upstream.once('socket', (socket) => {
+    if (!socket.connecting) return;
+    const timer = setTimeout(() => fail(`connecting to ${target.host}:${target.port} took longer than ${timeouts.connectMs / 1000} s`), timeouts.connectMs);
+    socket.once(target.scheme === 'https' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+  });
+  upstream.setTimeout(timeouts.idleMs, () => fail(`no data from ${target.host}:${target.port} for ${timeouts.idleMs / 1000} s`));
 }
 
 export function requestHead(req: http.IncomingMessage, target: Target, scheme: RequestHead['scheme'], path: string): RequestHead {
@@ -48,8 +68,6 @@ export function upstreamRequestOptions(
     headers: forwardableHeaders(headerPairs(req.rawHeaders), keepUpgrade) as unknown as http.OutgoingHttpHeaders,
     agent: target.scheme === 'https' ? settings.agents.https : settings.agents.http,
     servername: target.scheme === 'https' && !net.isIP(target.host) ? target.host : undefined,
-    // Upstream slowness is the provider's business: the client decides when to give up.
-    timeout: 0,
   };
 }
 
@@ -73,6 +91,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
   req.pipe(upstream);
   upstream.on('finish', () => recorder.requestSent());
   upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
+  watchUpstream(upstream, settings.timeouts, target);
 
   upstream.on('response', (upRes) => {
     upstreamResponse = upRes;
@@ -107,7 +126,8 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     const cause = describeUpstreamError(err, target.host, target.port);
     req.unpipe(upstream);
     req.resume();
-    sendProxyError(res, 502, `wirelog: ${cause}\n`);
+    // A gateway that gave up waiting answers 504; one that could not reach the upstream, 502.
+    sendProxyError(res, err.code === 'WIRELOG_TIMEOUT' ? 504 : 502, `wirelog: ${cause}\n`);
     recorder.end('upstream_error', cause);
   });
 

@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { Proxy } from 'http-mitm-proxy';
 import type { CertificateAuthority } from '../certs/ca.ts';
 import { LeafIssuer } from '../certs/leaf.ts';
-import { forwardHttp, sendProxyError, type ForwardSettings, type Target } from './forward.ts';
+import { forwardHttp, sendProxyError, type ForwardSettings, type Target, type UpstreamTimeouts } from './forward.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { createUpstreamAgents, type UpstreamOptions } from './upstream.ts';
 import { relayUpgrade } from './websocket.ts';
@@ -16,6 +16,7 @@ export interface ProxyOptions extends CaptureSettings {
   port: number;
   ca: CertificateAuthority;
   upstream: UpstreamOptions;
+  timeouts: UpstreamTimeouts;
   /** Diagnostics about wirelog itself, not about captured traffic. */
   debug: (message: string) => void;
 }

@@ -49,6 +49,8 @@ export function describeUpstreamError(err: NodeJS.ErrnoException, host: string, 
       return `connection refused by ${where}`;
     case 'ECONNRESET':
       return `connection to ${where} was reset`;
+    case 'WIRELOG_TIMEOUT':
+      return `${err.message} (raise --connect-timeout / --idle-timeout if it is just slow)`;
     case 'ETIMEDOUT':
       return `connection to ${where} timed out`;
     case 'EHOSTUNREACH':

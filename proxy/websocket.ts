@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import type { Header, WsDirection } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
-import { requestHead, upstreamRequestOptions, type ForwardSettings, type Target } from './forward.ts';
+import { requestHead, upstreamRequestOptions, watchUpstream, type ForwardSettings, type Target } from './forward.ts';
 import { ExchangeRecorder } from './recorder.ts';
 import { describeUpstreamError } from './upstream.ts';
 
@@ -43,9 +43,13 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
   upstream.end();
   upstream.on('finish', () => recorder.requestSent());
   upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
+  watchUpstream(upstream, settings.timeouts, target);
 
   upstream.on('upgrade', (upRes, upSocket, upHead) => {
     answered = true;
+    // A WebSocket may stay quiet for as long as its two ends like.
+    upstream.setTimeout(0);
+    upSocket.setTimeout(0);
     const headers = headerPairs(upRes.rawHeaders);
     recorder.responseHead({ status: upRes.statusCode ?? 101, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
     if (clientGone) {
@@ -111,9 +115,10 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
   upstream.on('error', (err: NodeJS.ErrnoException) => {
     if (recorder.isEnded) return;
     const cause = describeUpstreamError(err, target.host, target.port);
-    // 502, never 400: Codex gives up on a 400 but falls back to SSE on other statuses.
+    // 502 or 504, never 400: Codex gives up on a 400 but falls back to SSE on other statuses.
     const body = Buffer.from(`wirelog: ${cause}\n`);
-    client.end(Buffer.concat([rawResponseHead(502, 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
+    const timedOut = err.code === 'WIRELOG_TIMEOUT';
+    client.end(Buffer.concat([rawResponseHead(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
     recorder.end('upstream_error', cause);
   });
 }

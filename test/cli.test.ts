@@ -152,6 +152,9 @@ describe('wirelog start', () => {
     const badPort = await runCli(['start', '--proxy-port', 'eighty']);
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toContain('--proxy-port must be a port number');
+    const badTimeout = await runCli(['start', '--idle-timeout', '0']);
+    expect(badTimeout.code).toBe(2);
+    expect(badTimeout.stderr).toContain('--idle-timeout must be a number of seconds above 0, not "0"');
   });
 
   it('explains an unusable data dir and a database from a newer wirelog', async () => {

@@ -121,6 +121,48 @@ describe('upstream failures reach the client as 502 naming the cause, and are st
   });
 });
 
+describe('upstream timeouts fire, tell the client and are stored', () => {
+  let impatient: Harness;
+  let blackHole: net.Server;
+  beforeAll(async () => {
+    impatient = await startHarness({ connectTimeoutS: 0.5, idleTimeoutS: 0.5 });
+    // Accepts TCP connections and never says a word: a TLS handshake with it never ends.
+    blackHole = net.createServer(() => undefined);
+    await new Promise<void>((r) => blackHole.listen(0, '127.0.0.1', r));
+  });
+  afterAll(async () => {
+    blackHole?.close();
+    await impatient?.close();
+  });
+
+  it('an upstream that never answers gets a 504 naming the wait', async () => {
+    const result = await curl(impatient, ['-i', `${impatient.upstream.httpsUrl}/v1/stall`]);
+    expect(result.stdout.toString()).toMatch(/\r\n\r\nHTTP\/1\.1 504 /);
+    expect(result.stdout.toString()).toContain(`no data from localhost:${impatient.upstream.httpsPort} for 0.5 s`);
+    await impatient.stored();
+    const ex = impatient.wirelog.reader.list().find((e) => e.request.path === '/v1/stall')!;
+    expect(ex.state).toBe('upstream_error');
+    expect(ex.error).toContain('--idle-timeout');
+  });
+
+  it('an upstream that goes silent mid-stream leaves the client a broken stream', async () => {
+    const result = await curl(impatient, ['--no-buffer', `${impatient.upstream.httpsUrl}/v1/stall-mid-stream`]);
+    expect(result.code).toBe(18);
+    expect(result.stdout.toString()).toBe('data: {"part":1}\n\n');
+    await impatient.stored();
+    const ex = impatient.wirelog.reader.list().find((e) => e.request.path === '/v1/stall-mid-stream')!;
+    expect(ex.state).toBe('upstream_error');
+    expect(ex.error).toContain('for 0.5 s');
+  });
+
+  it('an upstream that never finishes its TLS handshake gets a 504 naming the connect time', async () => {
+    const port = (blackHole.address() as net.AddressInfo).port;
+    const result = await curl(impatient, ['-i', `https://127.0.0.1:${port}/v1/models`]);
+    expect(result.stdout.toString()).toMatch(/\r\n\r\nHTTP\/1\.1 504 /);
+    expect(result.stdout.toString()).toContain(`connecting to 127.0.0.1:${port} took longer than 0.5 s`);
+  });
+});
+
 describe('malformed requests are refused with a clear status and recorded', () => {
   it('garbage instead of HTTP gets 400', async () => {
     const answer = await rawExchange('THIS IS NOT HTTP\r\n\r\n');

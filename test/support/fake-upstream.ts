@@ -199,6 +199,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       await sleep(delay);
       return void res.socket?.destroy();
     }
+    if (url.pathname === '/v1/stall') return; // never answers
+    if (url.pathname === '/v1/stall-mid-stream') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write('data: {"part":1}\n\n');
+      return; // and then nothing, until the client goes away
+    }
     if (url.pathname === '/v1/endless') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       const started = Date.now();
