@@ -53,10 +53,17 @@ export function loadOrCreateCa(dataDir: string, now = new Date()): CertificateAu
   const notAfter = new Date(x509.validTo);
   if (notAfter.getTime() <= now.getTime()) {
     throw new CaError(
-      `the wirelog CA in ${files.dir} expired on ${notAfter.toISOString()}: delete that folder to create a new CA, then trust the new one`,
+      `the wirelog CA in ${files.dir} expired on ${notAfter.toISOString()}: run \`wirelog ca --regenerate\` and trust the new one`,
     );
   }
   return { files, certPem, keyPem, leafKeyPem, fingerprint: x509.fingerprint256, notAfter };
+}
+
+/** Replaces the CA of a data dir (and the shared leaf key) with new ones. */
+export function regenerateCa(dataDir: string, now = new Date()): CertificateAuthority {
+  const files = caFiles(dataDir);
+  for (const file of [files.certPath, files.keyPath, files.publicKeyPath, files.leafKeyPath, path.join(files.dir, 'bundle.pem')]) fs.rmSync(file, { force: true });
+  return loadOrCreateCa(dataDir, now);
 }
 
 function readKey(keyPath: string): string {

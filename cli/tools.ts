@@ -1,7 +1,7 @@
 // The commands that read the data dir without capturing: env, ca, list, export.
 import fs from 'node:fs';
 import { once } from 'node:events';
-import { loadOrCreateCa } from '../certs/ca.ts';
+import { loadOrCreateCa, regenerateCa } from '../certs/ca.ts';
 import { leafSpkiHash } from '../certs/leaf.ts';
 import { trustInstructions, writeTrustBundle } from '../certs/trust.ts';
 import { ExchangeReader } from '../db/reader.ts';
@@ -32,13 +32,19 @@ export async function envCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-export const CA_HELP = `wirelog ca [--pem] [--data-dir DIR]: where the CA is, its fingerprint, and how to trust it`;
+export const CA_HELP = `wirelog ca [--pem] [--regenerate] [--data-dir DIR]: where the CA is, its fingerprint, and how to trust it
+  --regenerate   replace the CA with a new one (trust the new one; the old one stops working)`;
 
-export function caCommand(args: string[]): number {
-  const { values } = parseFlags('ca', args, { ...DATA_DIR, pem: { type: 'boolean' } });
+export async function caCommand(args: string[]): Promise<number> {
+  const { values } = parseFlags('ca', args, { ...DATA_DIR, pem: { type: 'boolean' }, regenerate: { type: 'boolean' } });
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
-  const ca = loadOrCreateCa(dataDir);
+  if (values.regenerate) {
+    const running = await findInstance(dataDir);
+    if (running) throw new UsageError(`wirelog is running on ${dataDir} (pid ${running.pid}) with the current CA: stop it, then regenerate`);
+  }
+  const ca = values.regenerate ? regenerateCa(dataDir) : loadOrCreateCa(dataDir);
+  if (values.regenerate) console.error(`wirelog: a new CA replaces the old one; remove the old one from trust stores, and trust this one:`);
   if (values.pem) {
     process.stdout.write(ca.certPem);
     return 0;

@@ -213,11 +213,34 @@ describe('wirelog env and wirelog ca', () => {
     expect(pem.stdout).toBe(fs.readFileSync(files.certPath, 'utf8'));
   });
 
+  it('regenerates the CA on request, unless a wirelog is using it', async () => {
+    const dataDir = tempDir();
+    const before = (await runCli(['ca', '--pem', '--data-dir', dataDir])).stdout;
+    const leafBefore = fs.readFileSync(caFiles(dataDir).leafKeyPath, 'utf8');
+    const result = await runCli(['ca', '--regenerate', '--data-dir', dataDir]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('a new CA replaces the old one');
+    const after = fs.readFileSync(caFiles(dataDir).certPath, 'utf8');
+    expect(after).not.toBe(before);
+    expect(fs.readFileSync(caFiles(dataDir).leafKeyPath, 'utf8')).not.toBe(leafBefore);
+    expect(fs.statSync(caFiles(dataDir).keyPath).mode & 0o777).toBe(0o600);
+    expect(result.stdout).toContain(new X509Certificate(after).fingerprint256);
+
+    const server = await startWirelogProcess(dataDir);
+    try {
+      const refused = await runCli(['ca', '--regenerate', '--data-dir', dataDir]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('stop it, then regenerate');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses an expired CA, naming the fix', async () => {
     const dataDir = tempDir();
     loadOrCreateCa(dataDir, new Date(Date.now() - 11 * 365 * 86400_000));
     const result = await runCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/the wirelog CA in \S+ expired on \S+: delete that folder to create a new CA, then trust the new one/);
+    expect(result.stderr).toMatch(/the wirelog CA in \S+ expired on \S+: run `wirelog ca --regenerate` and trust the new one/);
   });
 });
