@@ -11,6 +11,10 @@ export interface DecodedBody {
 /** The most a body is inflated to when read: a small bomb must not fill memory. */
 export const MAX_DECODED_BYTES = 64 * 1024 * 1024;
 
+function tooLarge(err: unknown): boolean {
+  return err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+}
+
 function decodeOne(data: Buffer, encoding: string, maxBytes: number): Buffer {
   switch (encoding) {
     case 'gzip':
@@ -20,7 +24,8 @@ function decodeOne(data: Buffer, encoding: string, maxBytes: number): Buffer {
       // Servers send both zlib-wrapped and raw deflate under this name.
       try {
         return zlib.inflateSync(data, { maxOutputLength: maxBytes, finishFlush: zlib.constants.Z_SYNC_FLUSH });
-      } catch {
+      } catch (err) {
+        if (tooLarge(err)) throw err;
         return zlib.inflateRawSync(data, { maxOutputLength: maxBytes, finishFlush: zlib.constants.Z_SYNC_FLUSH });
       }
     case 'br':
@@ -56,8 +61,7 @@ export function decodeBody(raw: Buffer, contentEncoding: string, maxBytes = MAX_
     for (const encoding of encodings.reverse()) data = decodeOne(data, encoding, maxBytes);
     return { data, error: null };
   } catch (err) {
-    const tooLarge = err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-    const reason = tooLarge ? `too large to decode (over ${Math.round(maxBytes / 1048576)} MB)` : (err as Error).message;
+    const reason = tooLarge(err) ? `too large to decode (over ${Math.round(maxBytes / 1048576)} MB)` : (err as Error).message;
     return { data: raw, error: `could not decode ${contentEncoding}: ${reason}` };
   }
 }
