@@ -15,6 +15,7 @@ export const CAPTURE_FLAGS = {
   'insecure-upstream': { type: 'boolean' },
   'max-body-mb': { type: 'string' },
   'connect-timeout': { type: 'string' },
+  'proxy-auth': { type: 'string' },
   'idle-timeout': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -25,6 +26,10 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(co
     const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(`${message} (see \`wirelog ${command} --help\`)`);
   }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function port(value: string | undefined, fallback: number, flag: string): number {
@@ -50,10 +55,17 @@ export function captureConfig(values: CaptureValues, defaults: { proxyPort: numb
     if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a number of seconds above 0, not "${value}"`);
     return n;
   };
+  const host = values.host ?? '127.0.0.1';
+  const proxyAuth = values['proxy-auth'];
+  if (proxyAuth !== undefined && !/^[^:]+:.+$/.test(proxyAuth)) throw new UsageError('--proxy-auth must be user:password');
+  if (!isLoopback(host) && proxyAuth === undefined) {
+    throw new UsageError(`listening on ${host} lets other machines use this proxy: add --proxy-auth user:password (clients then use http://user:password@host:port)`);
+  }
   return {
+    proxyAuth,
     connectTimeoutS: seconds('connect-timeout', 30),
     idleTimeoutS: seconds('idle-timeout', 600),
-    host: values.host ?? '127.0.0.1',
+    host,
     proxyPort: port(values['proxy-port'], defaults.proxyPort, '--proxy-port'),
     uiPort: defaults.uiPort === null && values['ui-port'] === undefined ? null : port(values['ui-port'], defaults.uiPort ?? 0, '--ui-port'),
     dataDir: dataDirFrom(values),
@@ -72,5 +84,6 @@ export const CAPTURE_HELP = `  --proxy-port N         proxy port (default 8899)
   --upstream-ca FILE     also trust this PEM CA for upstream servers
   --insecure-upstream    do not check upstream certificates (local test servers)
   --max-body-mb N        bytes stored per body (default 50); the client always gets all of it
+  --proxy-auth U:P       require these credentials from clients (needed with a --host beyond loopback)
   --connect-timeout S    give up connecting to an upstream after S seconds (default 30)
   --idle-timeout S       give up on an upstream silent for S seconds (default 600; reasoning can be slow)`;

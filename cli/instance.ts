@@ -23,6 +23,8 @@ export interface WirelogConfig {
   upstreamCaFile?: string;
   insecureUpstream: boolean;
   maxBodyMb: number;
+  /** "user:pass" required from every client; mandatory when listening beyond loopback. */
+  proxyAuth?: string;
   /** Seconds to connect to an upstream (TLS included), and of upstream silence before giving up. */
   connectTimeoutS: number;
   idleTimeoutS: number;
@@ -97,6 +99,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       onSinkError: (err) => log(`wirelog: capture failed: ${err.message}`),
       upstream: { extraCaPem, insecure: config.insecureUpstream, systemRootsPem: systemRootsPem(), lookup: config.lookup },
       timeouts: { connectMs: config.connectTimeoutS * 1000, idleMs: config.idleTimeoutS * 1000 },
+      proxyAuth: config.proxyAuth,
       debug: (message) => {
         if (process.env.WIRELOG_DEBUG) log(message);
       },
@@ -188,7 +191,7 @@ export async function findInstance(dataDir: string): Promise<InstanceRecord | nu
     return null;
   }
   const answers = await new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: new URL(record.proxyUrl).hostname.replace(/^\[|\]$/g, ''), port: record.proxyPort });
+    const socket = net.connect({ host: new URL(record.proxyUrl).hostname.replace(/^\[|\]$/g, '').replace(/^0\.0\.0\.0$/, '127.0.0.1'), port: record.proxyPort });
     socket.setTimeout(1000);
     const done = (alive: boolean) => {
       socket.destroy();

@@ -1,5 +1,5 @@
 import { leafSpkiHash } from '../certs/leaf.ts';
-import { CAPTURE_FLAGS, CAPTURE_HELP, captureConfig, parseFlags } from './args.ts';
+import { CAPTURE_FLAGS, CAPTURE_HELP, captureConfig, isLoopback, parseFlags } from './args.ts';
 import { interruptLeftovers } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
 import { findInstance, prepareDataDir, registerInstance, startWirelog, StartError } from './instance.ts';
@@ -46,8 +46,8 @@ Send traffic through it:
   or point an app's proxy setting at ${proxy.url} and trust the CA (wirelog ca)
   Chromium/Electron: --proxy-server=${proxy.url} --ignore-certificate-errors-spki-list=${leafSpkiHash(ca)}
 Press Ctrl-C to stop.`);
-  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
-    console.error(`wirelog: WARNING: listening on ${config.host}: other machines can use this proxy and read captures`);
+  if (!isLoopback(config.host)) {
+    console.error(`wirelog: WARNING: listening on ${config.host}: other machines can reach this proxy (with the --proxy-auth credentials); the viewer still answers only this machine`);
   }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

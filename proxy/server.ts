@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
@@ -17,6 +18,8 @@ export interface ProxyOptions extends CaptureSettings {
   ca: CertificateAuthority;
   upstream: UpstreamOptions;
   timeouts: UpstreamTimeouts;
+  /** "user:pass" every client must send as Proxy-Authorization (Basic); none when absent. */
+  proxyAuth?: string;
   /** Diagnostics about wirelog itself, not about captured traffic. */
   debug: (message: string) => void;
 }
@@ -34,6 +37,9 @@ function parseTunnel(authority: string | undefined): Tunnel | null {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(authority ?? '');
   return m ? { host: m[1], port: Number(m[2]) } : null;
 }
+
+const PROXY_AUTH_REQUIRED =
+  'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="wirelog"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 
 function formatAddress(socket: { remoteAddress?: string; remotePort?: number }): string {
   const address = socket.remoteAddress ?? '';
@@ -56,9 +62,24 @@ class InterceptingProxy extends Proxy {
   /** Set while listening starts: the listening socket's own errors (port in use) end up here. */
   onServerError: ((err: Error) => void) | null = null;
 
-  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'ca'>) {
+  private readonly expectedAuth: Buffer | null;
+
+  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'ca' | 'proxyAuth'>) {
     super();
     this.leaves = new LeafIssuer(settings.ca);
+    this.expectedAuth = settings.proxyAuth ? Buffer.from(`Basic ${Buffer.from(settings.proxyAuth).toString('base64')}`) : null;
+  }
+
+  /** With --proxy-auth, every request and CONNECT must carry the credentials (compared in constant time). */
+  private authorized(req: http.IncomingMessage): boolean {
+    if (!this.expectedAuth) return true;
+    const sent = Buffer.from(req.headers['proxy-authorization'] ?? '');
+    return sent.length === this.expectedAuth.length && timingSafeEqual(sent, this.expectedAuth);
+  }
+
+  override _onHttpServerConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!this.authorized(req)) return void socket.end(PROXY_AUTH_REQUIRED);
+    super._onHttpServerConnect(req, socket, head);
   }
 
   override _onHttpServerConnectData(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -121,6 +142,7 @@ class InterceptingProxy extends Proxy {
     server.timeout = 0;
     server.removeAllListeners('upgrade');
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.authorized(req)) return void socket.end(PROXY_AUTH_REQUIRED);
       const route = this.absoluteRoute(req);
       if (!route || this.isSelf(route.target)) {
         const body = 'wirelog: no upstream for this upgrade here\n';
@@ -133,6 +155,11 @@ class InterceptingProxy extends Proxy {
   }
 
   override _onHttpServerRequest(_isSSL: boolean, req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!this.authorized(req)) {
+      req.resume();
+      res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="wirelog"', 'Content-Type': 'text/plain; charset=utf-8' });
+      return void res.end('wirelog: this proxy needs the credentials given with --proxy-auth\n');
+    }
     const route = this.absoluteRoute(req);
     if (!route) return this.answerDirect(req, res);
     if (this.isSelf(route.target)) return sendProxyError(res, 508, 'wirelog: this request points at the proxy itself (a loop)');
@@ -225,7 +252,9 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         proxy.onServerError = null;
         const server = proxy.httpServer!;
         proxy.attachToListener(server);
-        const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${proxy.httpPort}`;
+        // Clients find the credentials in the proxy URL (HTTPS_PROXY=http://user:pass@host:port).
+        const credentials = options.proxyAuth ? `${options.proxyAuth.split(':').map(encodeURIComponent).join(':')}@` : '';
+        const url = `http://${credentials}${options.host.includes(':') ? `[${options.host}]` : options.host}:${proxy.httpPort}`;
         resolve({
           host: options.host,
           port: proxy.httpPort,
