@@ -16,6 +16,8 @@ export const CAPTURE_FLAGS = {
   'max-body-mb': { type: 'string' },
   'connect-timeout': { type: 'string' },
   'proxy-auth': { type: 'string' },
+  'max-db-mb': { type: 'string' },
+  'max-age-days': { type: 'string' },
   'idle-timeout': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -61,7 +63,13 @@ export function captureConfig(values: CaptureValues, defaults: { proxyPort: numb
   if (!isLoopback(host) && proxyAuth === undefined) {
     throw new UsageError(`listening on ${host} lets other machines use this proxy: add --proxy-auth user:password (clients then use http://user:password@host:port)`);
   }
+  const maxDbMb = values['max-db-mb'] === undefined ? 2048 : Number(values['max-db-mb']);
+  if (!Number.isFinite(maxDbMb) || maxDbMb < 1) throw new UsageError(`--max-db-mb must be a number of megabytes (1 or more), not "${values['max-db-mb']}"`);
+  const maxAgeDays = values['max-age-days'] === undefined ? undefined : Number(values['max-age-days']);
+  if (maxAgeDays !== undefined && (!Number.isFinite(maxAgeDays) || maxAgeDays <= 0)) throw new UsageError(`--max-age-days must be a number of days above 0, not "${values['max-age-days']}"`);
   return {
+    maxDbMb,
+    maxAgeDays,
     proxyAuth,
     connectTimeoutS: seconds('connect-timeout', 30),
     idleTimeoutS: seconds('idle-timeout', 600),
@@ -84,6 +92,8 @@ export const CAPTURE_HELP = `  --proxy-port N         proxy port (default 8899)
   --upstream-ca FILE     also trust this PEM CA for upstream servers
   --insecure-upstream    do not check upstream certificates (local test servers)
   --max-body-mb N        bytes stored per body (default 50); the client always gets all of it
+  --max-db-mb N          keep the database under N MB, deleting the oldest exchanges (default 2048)
+  --max-age-days D       delete exchanges older than D days (default: keep)
   --proxy-auth U:P       require these credentials from clients (needed with a --host beyond loopback)
   --connect-timeout S    give up connecting to an upstream after S seconds (default 30)
   --idle-timeout S       give up on an upstream silent for S seconds (default 600; reasoning can be slow)`;

@@ -23,6 +23,11 @@ export interface WirelogConfig {
   upstreamCaFile?: string;
   insecureUpstream: boolean;
   maxBodyMb: number;
+  /** Retention: database size (pages in use) and age limits; the oldest exchanges go first. */
+  maxDbMb: number;
+  maxAgeDays?: number;
+  /** How often retention runs (tests shorten it). */
+  pruneIntervalMs?: number;
   /** "user:pass" required from every client; mandatory when listening beyond loopback. */
   proxyAuth?: string;
   /** Seconds to connect to an upstream (TLS included), and of upstream silence before giving up. */
@@ -80,12 +85,20 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
   const db: Db = openDatabase(config.dataDir);
   const reader = new ExchangeReader(db);
   const live = new LiveFeed();
-  const writer = new CaptureWriter(config.dataDir, {
-    onCommitted: (ids) => live.publish({ type: 'changed', ids }),
-    onError: (message) => log(`wirelog: ${message}`),
-    onRecovered: () => log('wirelog: storing captures works again'),
-    onWarning: (message) => log(`wirelog: ${message}`),
-  });
+  const writer = new CaptureWriter(
+    config.dataDir,
+    {
+      onCommitted: (ids) => live.publish({ type: 'changed', ids }),
+      onError: (message) => log(`wirelog: ${message}`),
+      onRecovered: () => log('wirelog: storing captures works again'),
+      onWarning: (message) => log(`wirelog: ${message}`),
+      onPruned: () => live.publish({ type: 'pruned' }),
+    },
+    {
+      retention: { maxDbBytes: config.maxDbMb * 1024 * 1024, maxAgeMs: config.maxAgeDays === undefined ? undefined : config.maxAgeDays * 86_400_000 },
+      pruneIntervalMs: config.pruneIntervalMs,
+    },
+  );
   let proxy: RunningProxy | null = null;
   let viewer: RunningViewer | null = null;
   try {
@@ -118,6 +131,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
             caPath: ca.files.certPath,
             caFingerprint: ca.fingerprint,
             keepSecrets: config.keepSecrets,
+            retention: { maxDbMb: config.maxDbMb, maxAgeDays: config.maxAgeDays ?? null },
             storageError: writer.lastError,
           }),
           clear: () => writer.clear(),

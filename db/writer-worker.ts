@@ -3,9 +3,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import { CaptureStore } from './capture-store.ts';
+import { prune, type RetentionLimits } from './retention.ts';
 import type { ToWorker, FromWorker } from './writer.ts';
 
-const { file, flushIntervalMs } = workerData as { file: string; flushIntervalMs: number };
+const { file, flushIntervalMs, retention, pruneIntervalMs } = workerData as {
+  file: string;
+  flushIntervalMs: number;
+  retention: RetentionLimits;
+  pruneIntervalMs: number;
+};
 
 // On Linux a thread has its own nice value and pid 0 means "this thread": storage yields the
 // CPU to the thread that forwards traffic whenever both want it.
@@ -21,10 +27,11 @@ let store: CaptureStore | null = null;
 let queue: ExchangeEvent[] = [];
 let timer: NodeJS.Timeout | null = null;
 let failing = false;
+let db: Database.Database | null = null;
 
 function connect(): CaptureStore {
   if (store) return store;
-  const db = new Database(file);
+  db = new Database(file);
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
@@ -55,6 +62,22 @@ function flush(): void {
     failing = true;
   }
 }
+
+/** Retention runs on this thread too, between batches: forwarding never waits for it. */
+function pruneNow(): void {
+  try {
+    connect();
+    const deleted = prune(db!, retention);
+    if (deleted) post({ kind: 'pruned', deleted });
+  } catch (err) {
+    post({ kind: 'warning', message: `pruning old captures failed: ${(err as Error).message}` });
+  }
+}
+pruneNow();
+setInterval(() => {
+  flush();
+  pruneNow();
+}, pruneIntervalMs).unref();
 
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'events') {

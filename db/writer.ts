@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
+import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
 
 export type ToWorker = { kind: 'events'; events: ExchangeEvent[] } | { kind: 'flush' | 'clear' | 'close'; token: number };
@@ -10,7 +11,8 @@ export type FromWorker =
   | { kind: 'flushed'; token: number }
   | { kind: 'error'; message: string; lost: number }
   | { kind: 'recovered' }
-  | { kind: 'warning'; message: string };
+  | { kind: 'warning'; message: string }
+  | { kind: 'pruned'; deleted: number };
 
 export interface WriterCallbacks {
   /** Exchanges whose stored rows changed, after their batch committed. */
@@ -19,6 +21,15 @@ export interface WriterCallbacks {
   onError?: (message: string) => void;
   onRecovered?: () => void;
   onWarning?: (message: string) => void;
+  /** Retention deleted this many old exchanges. */
+  onPruned?: (deleted: number) => void;
+}
+
+export interface WriterOptions {
+  retention: RetentionLimits;
+  /** How often retention runs (and pending captures are flushed regardless). */
+  pruneIntervalMs?: number;
+  flushIntervalMs?: number;
 }
 
 /**
@@ -37,10 +48,15 @@ export class CaptureWriter implements ExchangeSink {
   /** The current storage failure, or null while captures are being stored. */
   lastError: string | null = null;
 
-  constructor(dataDir: string, private readonly callbacks: WriterCallbacks = {}, flushIntervalMs = 20) {
+  constructor(dataDir: string, private readonly callbacks: WriterCallbacks = {}, options: WriterOptions = { retention: { maxDbBytes: Number.MAX_SAFE_INTEGER } }) {
     // Next to this module: writer-worker.ts in the sources, writer-worker.js in the dist/ bundle.
     const workerFile = new URL(import.meta.url.endsWith('.ts') ? './writer-worker.ts' : './writer-worker.js', import.meta.url);
-    this.worker = startTsWorker(workerFile, { file: databasePath(dataDir), flushIntervalMs });
+    this.worker = startTsWorker(workerFile, {
+      file: databasePath(dataDir),
+      flushIntervalMs: options.flushIntervalMs ?? 20,
+      retention: options.retention,
+      pruneIntervalMs: options.pruneIntervalMs ?? 60_000,
+    });
     this.worker.on('message', (message: FromWorker) => this.onMessage(message));
     this.worker.on('error', (err) => {
       this.fail(`the storage worker crashed: ${err.message}`);
@@ -129,6 +145,9 @@ export class CaptureWriter implements ExchangeSink {
         break;
       case 'warning':
         this.callbacks.onWarning?.(message.message);
+        break;
+      case 'pruned':
+        this.callbacks.onPruned?.(message.deleted);
         break;
     }
   }

@@ -16,6 +16,8 @@ export interface ViewerStatus {
   caPath: string;
   caFingerprint: string;
   keepSecrets: boolean;
+  /** The oldest exchanges are deleted past these limits. */
+  retention: { maxDbMb: number; maxAgeDays: number | null };
   /** The current storage failure, or null while captures are stored. */
   storageError: string | null;
 }
@@ -146,7 +148,7 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
       let closed = false;
       const unsubscribe = live.subscribe((message) => {
         if (closed) return;
-        if (message.type === 'cleared') return void out.writeSSE({ event: 'cleared', data: '{}' });
+        if (message.type === 'cleared' || message.type === 'pruned') return void out.writeSSE({ event: message.type, data: '{}' });
         for (const id of message.ids) {
           const exchange = reader.get(id);
           if (exchange) void out.writeSSE({ event: 'exchange', id: String(id), data: JSON.stringify(summarize(exchange)) });

@@ -1,4 +1,4 @@
-export type LiveMessage = { type: 'changed'; ids: number[] } | { type: 'cleared' };
+export type LiveMessage = { type: 'changed'; ids: number[] } | { type: 'cleared' } | { type: 'pruned' };
 
 /** Fans out "these exchanges changed" (and "all were cleared") to live viewers, coalescing bursts. */
 export class LiveFeed {
@@ -13,8 +13,8 @@ export class LiveFeed {
     let pending = new Set<number>();
     let timer: NodeJS.Timeout | null = null;
     const subscriber = (message: LiveMessage) => {
-      if (message.type === 'cleared') {
-        // Changes from before the clear refer to rows that are gone.
+      if (message.type === 'cleared' || message.type === 'pruned') {
+        // Changes from before refer to rows that may be gone.
         pending = new Set();
         return deliver(message);
       }

@@ -30,7 +30,7 @@ export async function startHarness(overrides: Partial<WirelogConfig> = {}): Prom
   fs.writeFileSync(upstreamCaFile, upstream.cert.certPem);
   const logs: string[] = [];
   const wirelog = await startWirelog(
-    { host: '127.0.0.1', proxyPort: 0, uiPort: 0, dataDir, keepSecrets: false, upstreamCaFile, insecureUpstream: false, maxBodyMb: 50, connectTimeoutS: 30, idleTimeoutS: 600, ...overrides },
+    { host: '127.0.0.1', proxyPort: 0, uiPort: 0, dataDir, keepSecrets: false, upstreamCaFile, insecureUpstream: false, maxBodyMb: 50, connectTimeoutS: 30, idleTimeoutS: 600, maxDbMb: 2048, ...overrides },
     (m) => logs.push(m),
   );
   const agents: ProxyAgent[] = [];

@@ -125,6 +125,7 @@ export function App() {
       setNextCursor(null);
       select(null);
     },
+    onPruned: () => setReload((n) => n + 1),
     onHello: (hello) => {
       setStatus(hello);
       // Subscribed from here on: fetch the list again to cover what changed before.
@@ -175,7 +176,9 @@ export function App() {
   return (
     <div className="app">
       <header className="topbar">
-        <span className="brand">wirelog</span>
+        <span className="brand" title={status ? `keeps up to ${status.retention.maxDbMb} MB${status.retention.maxAgeDays !== null ? ` and ${status.retention.maxAgeDays} days` : ''}; the oldest go first` : undefined}>
+          wirelog
+        </span>
         <FilterBar filter={filter} hosts={hosts} models={models} onChange={setFilter} searchRef={searchRef} />
         <a className="button" href={harUrl(filter)} download>
           Export HAR

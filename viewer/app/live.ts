@@ -5,6 +5,8 @@ export interface LiveHandlers {
   /** Every exchange that changed since the last call, newest version of each. */
   onExchanges: (summaries: ExchangeSummary[]) => void;
   onCleared: () => void;
+  /** Retention deleted old exchanges: the list should be fetched again. */
+  onPruned: () => void;
   onHello: (status: ViewerStatus) => void;
 }
 
@@ -35,6 +37,7 @@ export function useLiveFeed(handlers: LiveHandlers): void {
       pending = new Map();
       ref.current.onCleared();
     });
+    source.addEventListener('pruned', () => ref.current.onPruned());
     source.addEventListener('hello', (e) => ref.current.onHello(JSON.parse((e as MessageEvent<string>).data) as ViewerStatus));
     return () => {
       source.close();

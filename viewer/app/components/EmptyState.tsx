@@ -22,6 +22,11 @@ export function EmptyState({ status }: { status: ViewerStatus | null }) {
           </>
         )}
       </p>
+      {status && (
+        <p className="muted">
+          Captures are kept up to {status.retention.maxDbMb} MB{status.retention.maxAgeDays !== null ? ` and ${status.retention.maxAgeDays} days` : ''} (--max-db-mb, --max-age-days); the oldest go first.
+        </p>
+      )}
     </div>
   );
 }
