@@ -87,8 +87,9 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
   }
   let upstreamResponse: http.IncomingMessage | null = null;
 
-  req.on('data', (chunk: Buffer) => recorder.requestBody.add(chunk));
+  // Forwarding listens first: each chunk is on its way before it is recorded.
   req.pipe(upstream);
+  req.on('data', (chunk: Buffer) => recorder.requestBody.add(chunk));
   upstream.on('finish', () => recorder.requestSent());
   upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
   watchUpstream(upstream, settings.timeouts, target);
@@ -110,11 +111,11 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     // A stream's headers go out at once (the client may wait long for the first event); a
     // sized body's headers ride with its first bytes, one write instead of two.
     if (sse || upRes.headers['content-length'] === undefined) res.flushHeaders();
+    upRes.pipe(res);
     upRes.on('data', (chunk: Buffer) => {
       recorder.responseChunk(chunk);
       sse?.write(chunk);
     });
-    upRes.pipe(res);
     upRes.on('end', () => sse?.end());
     upRes.on('aborted', () => failMidResponse('the upstream closed the connection before the response ended'));
     upRes.on('error', (err) => failMidResponse(`the upstream response failed mid-body: ${err.message}`));

@@ -59,18 +59,19 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     }
     client.write(rawResponseHead(upRes.statusCode ?? 101, upRes.statusMessage ?? 'Switching Protocols', forwardableHeaders(headers, true)));
     const frames = new FrameTap(recorder, headers);
-    upSocket.on('data', (chunk: Buffer) => frames.write('receive', chunk));
-    client.on('data', (chunk: Buffer) => frames.write('send', chunk));
     if (upHead.length) {
-      frames.write('receive', upHead);
       client.write(upHead);
+      frames.write('receive', upHead);
     }
     if (head.length) {
-      frames.write('send', head);
       upSocket.write(head);
+      frames.write('send', head);
     }
+    // Relaying listens first: each chunk is on its way before its frames are decoded.
     upSocket.pipe(client);
     client.pipe(upSocket);
+    upSocket.on('data', (chunk: Buffer) => frames.write('receive', chunk));
+    client.on('data', (chunk: Buffer) => frames.write('send', chunk));
     upSocket.on('error', (err) => {
       recorder.end('upstream_error', `the upstream WebSocket connection failed: ${err.message}`);
       client.destroy();
