@@ -1,5 +1,5 @@
 import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
-import { exchangeUrl, headerValue } from '../model/exchange.ts';
+import { exchangeUrl, headerValue, isEventStream } from '../model/exchange.ts';
 import { decodeBody, isBinaryContentType, isTextBody } from './decode.ts';
 import { detectDialect } from '../llm/dialect.ts';
 import { worst } from '../llm/diagnose.ts';
@@ -141,8 +141,7 @@ export class CaptureStore {
         break;
       case 'response-head': {
         ex.timings.responseHeaders = event.atMs;
-        const contentType = headerValue(event.head.headers, 'content-type') ?? '';
-        const streamKind = event.head.status === 101 ? 'websocket' : /^\s*text\/event-stream/i.test(contentType) ? 'sse' : null;
+        const streamKind = event.head.status === 101 ? 'websocket' : isEventStream(event.head.headers) ? 'sse' : null;
         this.stmts.response.run({ ...event.head, id: ex.id, headers: JSON.stringify(event.head.headers), streamKind, timings: JSON.stringify(ex.timings) });
         break;
       }

@@ -7,12 +7,18 @@ import type { CallFacts, Exchange } from '../model/exchange.ts';
 import { bodyView } from './body-view.ts';
 import type { ExchangeReader } from './reader.ts';
 
-export function modelCallOf(reader: ExchangeReader, exchange: Exchange): ModelCall | null {
+/** Bodies already decoded by the caller, so one read decodes each body once. */
+export interface BodyTexts {
+  request: string | null;
+  response: string | null;
+}
+
+export function modelCallOf(reader: ExchangeReader, exchange: Exchange, texts?: BodyTexts): ModelCall | null {
   if (!detectDialect(exchange.request.method, exchange.request.path)) return null;
   return analyzeExchange({
     exchange,
-    requestText: bodyView(reader, exchange, 'request').text,
-    responseText: bodyView(reader, exchange, 'response').text,
+    requestText: texts ? texts.request : bodyView(reader, exchange, 'request').text,
+    responseText: texts ? texts.response : bodyView(reader, exchange, 'response').text,
     sseEvents: exchange.streamKind === 'sse' ? reader.sseEvents(exchange.id) : [],
     wsMessages:
       exchange.streamKind === 'websocket'
@@ -41,10 +47,10 @@ function mayNeedDiagnosis(exchange: Exchange, call: ModelCall | null): boolean {
   return status >= 400 || exchange.state !== 'complete' || call?.ending === 'truncated' || (exchange.request.method === 'POST' && /\/responses$/.test(exchange.request.path.split('?')[0]));
 }
 
-export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: ModelCall | null): Diagnosis[] {
+export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: ModelCall | null, responseText?: string | null): Diagnosis[] {
   if (!mayNeedDiagnosis(exchange, call)) return [];
   const earlier = reader.list({ before: exchange.id, host: exchange.request.host, limit: 20 });
   const listing = reader.list({ host: exchange.request.host, dialect: 'models', limit: 1 })[0];
   const modelsListed = listing ? (modelCallOf(reader, listing)?.modelsListed ?? null) : null;
-  return diagnose({ exchange, call, responseText: bodyView(reader, exchange, 'response').text, earlier, modelsListed });
+  return diagnose({ exchange, call, responseText: responseText === undefined ? bodyView(reader, exchange, 'response').text : responseText, earlier, modelsListed });
 }

@@ -157,3 +157,8 @@ export function headerValue(headers: Header[], name: string): string | undefined
   for (const [key, value] of headers) if (key.toLowerCase() === lower) return value;
   return undefined;
 }
+
+/** A Server-Sent Events response, by its Content-Type. */
+export function isEventStream(headers: Header[]): boolean {
+  return /^\s*text\/event-stream\b/i.test(headerValue(headers, 'content-type') ?? '');
+}

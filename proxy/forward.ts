@@ -53,19 +53,14 @@ export function requestHead(req: http.IncomingMessage, target: Target, scheme: R
   };
 }
 
-export function upstreamRequestOptions(
-  req: http.IncomingMessage,
-  target: Target,
-  path: string,
-  settings: ForwardSettings,
-  keepUpgrade: boolean,
-): https.RequestOptions {
+/** Options for the upstream request, from the request head as recorded (headers unmasked). */
+export function upstreamRequestOptions(head: RequestHead, target: Target, settings: ForwardSettings, keepUpgrade: boolean): https.RequestOptions {
   return {
-    method: req.method,
+    method: head.method,
     host: target.host,
     port: target.port,
-    path,
-    headers: forwardableHeaders(headerPairs(req.rawHeaders), keepUpgrade) as unknown as http.OutgoingHttpHeaders,
+    path: head.path,
+    headers: forwardableHeaders(head.headers, keepUpgrade) as unknown as http.OutgoingHttpHeaders,
     agent: target.scheme === 'https' ? settings.agents.https : settings.agents.http,
     servername: target.scheme === 'https' && !net.isIP(target.host) ? target.host : undefined,
   };
@@ -73,11 +68,12 @@ export function upstreamRequestOptions(
 
 /** Relays one HTTP request upstream and its response back, recording every stage. */
 export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse, target: Target, path: string, settings: ForwardSettings): void {
-  const recorder = new ExchangeRecorder(settings, requestHead(req, target, target.scheme, path));
+  const head = requestHead(req, target, target.scheme, path);
+  const recorder = new ExchangeRecorder(settings, head);
   const transport = target.scheme === 'https' ? https : http;
   let upstream: http.ClientRequest;
   try {
-    upstream = transport.request(upstreamRequestOptions(req, target, path, settings, false));
+    upstream = transport.request(upstreamRequestOptions(head, target, settings, false));
   } catch (err) {
     // Node refuses some requests outright (an invalid header, a bad host name).
     req.resume();

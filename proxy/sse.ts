@@ -1,11 +1,7 @@
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { Header } from '../model/exchange.ts';
-import { headerValue } from '../model/exchange.ts';
+import { headerValue, isEventStream } from '../model/exchange.ts';
 import type { ExchangeRecorder } from './recorder.ts';
-
-export function isEventStream(headers: Header[]): boolean {
-  return /^\s*text\/event-stream\b/i.test(headerValue(headers, 'content-type') ?? '');
-}
 
 /**
  * Splits a response stream into SSE events as its chunks pass by, each stamped when it

@@ -19,11 +19,12 @@ const MAX_REFUSAL_BODY = 1024 * 1024;
  */
 export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Buffer, target: Target, path: string, settings: ForwardSettings): void {
   const wsScheme = target.scheme === 'https' ? 'wss' : 'ws';
-  const recorder = new ExchangeRecorder(settings, requestHead(req, target, wsScheme, path));
+  const requested = requestHead(req, target, wsScheme, path);
+  const recorder = new ExchangeRecorder(settings, requested);
   const transport = target.scheme === 'https' ? https : http;
   let upstream: http.ClientRequest;
   try {
-    upstream = transport.request(upstreamRequestOptions(req, target, path, settings, true));
+    upstream = transport.request(upstreamRequestOptions(requested, target, settings, true));
   } catch (err) {
     const body = Buffer.from(`wirelog: cannot forward this upgrade: ${(err as Error).message}\n`);
     client.end(Buffer.concat([rawResponseHead(502, 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));

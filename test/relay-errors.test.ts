@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.ts';
-import { startHarness, type Harness } from './support/harness.ts';
+import { curl, startHarness, type Harness } from './support/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -72,12 +72,7 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
   });
 
   it('a client that does not trust the wirelog CA: its dropped handshake is recorded and explained', async () => {
-    const { execFile } = await import('node:child_process');
-    const code = await new Promise<number>((resolve) =>
-      execFile('curl', ['--silent', '--proxy', h.proxyUrl, '--noproxy', '', `https://localhost:${h.upstream.httpsPort}/v1/models`], { env: { ...process.env, CURL_CA_BUNDLE: '', SSL_CERT_FILE: '/nonexistent' } }, (err) =>
-        resolve((err as { code?: number } | null)?.code ?? 0),
-      ),
-    );
+    const { code } = await curl(h, [`https://localhost:${h.upstream.httpsPort}/v1/models`], { trustCa: false });
     expect(code).not.toBe(0);
     await h.stored();
     const ex = await (async () => {

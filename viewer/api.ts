@@ -101,14 +101,16 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
   api.get('/exchanges/:id', zValidator('param', idParam, badRequest), (c) => {
     const exchange = reader.get(c.req.valid('param').id);
     if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
-    const modelCall = modelCallOf(reader, exchange);
+    const requestBody = bodyView(reader, exchange, 'request');
+    const responseBody = bodyView(reader, exchange, 'response');
+    // Rebuilt on every read, so an open stream's answer grows as it arrives.
+    const modelCall = modelCallOf(reader, exchange, { request: requestBody.text, response: responseBody.text });
     return c.json({
       exchange,
-      requestBody: bodyView(reader, exchange, 'request'),
-      responseBody: bodyView(reader, exchange, 'response'),
-      // Rebuilt on every read, so an open stream's answer grows as it arrives.
+      requestBody,
+      responseBody,
       modelCall,
-      diagnoses: diagnosesOf(reader, exchange, modelCall),
+      diagnoses: diagnosesOf(reader, exchange, modelCall, responseBody.text),
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
     });
   });

@@ -66,13 +66,16 @@ export interface CurlResult {
   stderr: string;
 }
 
-/** Runs the real curl binary through the proxy, trusting the wirelog CA. */
-export function curl(h: Harness, args: string[]): Promise<CurlResult> {
+/** Runs the real curl binary through the proxy, trusting the wirelog CA unless told not to. */
+export function curl(h: Harness, args: string[], options: { trustCa?: boolean } = {}): Promise<CurlResult> {
+  const trust = options.trustCa === false ? [] : ['--cacert', h.wirelog.ca.files.certPath];
+  // Without --cacert, the system roots alone (which do not hold the wirelog CA).
+  const env = options.trustCa === false ? { CURL_CA_BUNDLE: '', SSL_CERT_FILE: '/nonexistent' } : {};
   return new Promise((resolve) => {
     execFile(
       'curl',
-      ['--silent', '--show-error', '--proxy', h.proxyUrl, '--cacert', h.wirelog.ca.files.certPath, '--noproxy', '', ...args],
-      { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_PROXY: '', no_proxy: '' } },
+      ['--silent', '--show-error', '--proxy', h.proxyUrl, ...trust, '--noproxy', '', ...args],
+      { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_PROXY: '', no_proxy: '', ...env } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() }),
     );
   });
