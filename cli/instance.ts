@@ -89,9 +89,18 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     config.dataDir,
     {
       onCommitted: (ids) => live.publish({ type: 'changed', ids }),
-      onError: (message) => log(`wirelog: ${message}`),
-      onRecovered: () => log('wirelog: storing captures works again'),
-      onWarning: (message) => log(`wirelog: ${message}`),
+      onError: (message) => {
+        log(`wirelog: ${message}`);
+        live.publish({ type: 'status' });
+      },
+      onRecovered: () => {
+        log('wirelog: storing captures works again; what waited is stored');
+        live.publish({ type: 'status' });
+      },
+      onWarning: (message) => {
+        log(`wirelog: ${message}`);
+        live.publish({ type: 'status' });
+      },
       onPruned: () => live.publish({ type: 'pruned' }),
     },
     {
@@ -133,6 +142,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
             keepSecrets: config.keepSecrets,
             retention: { maxDbMb: config.maxDbMb, maxAgeDays: config.maxAgeDays ?? null },
             storageError: writer.lastError,
+            storageLosses: { ...writer.losses },
           }),
           clear: () => writer.clear(),
         },

@@ -36,7 +36,7 @@ interface OpenExchange {
  * Runs on the writer worker, never on the thread that forwards traffic.
  */
 export class CaptureStore {
-  private readonly open = new Map<string, OpenExchange>();
+  private open = new Map<string, OpenExchange>();
   private readonly stmts;
   private readonly reader: ExchangeReader;
   /** The last failure to index an exchange for search, for the writer to report. */
@@ -70,17 +70,27 @@ export class CaptureStore {
     };
   }
 
-  /** Writes one batch; returns the ids of exchanges that changed. Throws if the database refuses it. */
+  /**
+   * Writes one batch; returns the ids of exchanges that changed. Throws if the database refuses
+   * it, and then leaves no trace of the batch, in the database or here: the same batch can be
+   * applied again once storage works.
+   */
   apply(events: ExchangeEvent[]): number[] {
     const changed = new Set<number>();
     const ended: number[] = [];
-    this.db.transaction(() => {
-      for (const event of events) {
-        const id = this.applyOne(event, ended);
-        if (id !== null) changed.add(id);
-      }
-      for (const ex of this.open.values()) this.flushPending(ex);
-    })();
+    const before = this.snapshot();
+    try {
+      this.db.transaction(() => {
+        for (const event of events) {
+          const id = this.applyOne(event, ended);
+          if (id !== null) changed.add(id);
+        }
+        for (const ex of this.open.values()) this.flushPending(ex);
+      })();
+    } catch (err) {
+      this.open = before;
+      throw err;
+    }
     // Indexing decodes bodies: done after the batch commits, so what was captured is stored
     // first; in one transaction of its own, because a commit per statement costs more than the work.
     this.db.transaction(() => {
@@ -119,9 +129,18 @@ export class CaptureStore {
     return ids;
   }
 
-  /** Forgets exchanges whose rows could not be written, so later events for them are ignored. */
-  forget(events: ExchangeEvent[]): void {
-    for (const event of events) if (event.type === 'request') this.open.delete(event.uid);
+  /** Open exchanges as they were, for apply to roll back to when its transaction does. */
+  private snapshot(): Map<string, OpenExchange> {
+    const copy = new Map<string, OpenExchange>();
+    for (const [uid, ex] of this.open) {
+      copy.set(uid, {
+        ...ex,
+        timings: { ...ex.timings },
+        pending: { request: [...ex.pending.request], response: [...ex.pending.response] },
+        nextSeq: { ...ex.nextSeq },
+      });
+    }
+    return copy;
   }
 
   private applyOne(event: ExchangeEvent, ended: number[]): number | null {

@@ -1,17 +1,21 @@
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { ExchangeEvent } from '../model/exchange.ts';
+import { Backlog, type ShedReport } from './backlog.ts';
 import { CaptureStore } from './capture-store.ts';
 import { prune, type RetentionLimits } from './retention.ts';
 import type { ToWorker, FromWorker } from './writer.ts';
 
-const { file, flushIntervalMs, retention, pruneIntervalMs } = workerData as {
+const { file, flushIntervalMs, retention, pruneIntervalMs, maxBacklogBytes } = workerData as {
   file: string;
   flushIntervalMs: number;
   retention: RetentionLimits;
   pruneIntervalMs: number;
+  maxBacklogBytes: number;
 };
+
+// Waits between attempts while storage fails: soon at first, then every few seconds.
+const RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
 
 // On Linux a thread has its own nice value and pid 0 means "this thread": storage yields the
 // CPU to the thread that forwards traffic whenever both want it.
@@ -24,9 +28,10 @@ const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 
 let store: CaptureStore | null = null;
-let queue: ExchangeEvent[] = [];
+const backlog = new Backlog(maxBacklogBytes);
 let timer: NodeJS.Timeout | null = null;
-let failing = false;
+/** Consecutive failed attempts; 0 while storage works. */
+let failures = 0;
 let db: Database.Database | null = null;
 
 function connect(): CaptureStore {
@@ -39,28 +44,47 @@ function connect(): CaptureStore {
   return store;
 }
 
+function schedule(ms: number): void {
+  timer ??= setTimeout(flush, ms);
+}
+
+function reportShed(report: ShedReport): void {
+  if (report.exchanges || report.bytes) post({ kind: 'shed', ...report });
+}
+
 function flush(): void {
   if (timer) clearTimeout(timer);
   timer = null;
-  if (queue.length === 0) return;
-  const batch = queue;
-  queue = [];
+  if (backlog.length === 0) return;
+  const batch = backlog.take();
   try {
     const s = connect();
     const changed = s.apply(batch);
-    if (failing) post({ kind: 'recovered' });
-    failing = false;
+    if (failures > 0) post({ kind: 'recovered' });
+    failures = 0;
     if (s.indexError) {
       post({ kind: 'warning', message: s.indexError });
       s.indexError = null;
     }
     if (changed.length) post({ kind: 'committed', ids: changed });
   } catch (err) {
-    // Traffic keeps flowing; this batch is lost and said so, later batches try again.
-    store?.forget(batch);
-    if (!failing) post({ kind: 'error', message: (err as Error).message, lost: batch.filter((e) => e.type === 'request').length });
-    failing = true;
+    if (!isPassing(err)) {
+      // Not a state of the disk that can pass: retrying would fail the same way and hold up
+      // every later capture, so this batch is dropped and said so.
+      post({ kind: 'error', message: (err as Error).message, waiting: 0, lost: batch.filter((e) => e.type === 'request').length });
+      return;
+    }
+    reportShed(backlog.putBack(batch));
+    if (failures === 0) post({ kind: 'error', message: (err as Error).message, waiting: backlog.waitingExchanges(), lost: 0 });
+    schedule(RETRY_MS[Math.min(failures, RETRY_MS.length - 1)]);
+    failures++;
   }
+}
+
+/** Locked, busy, full, read-only or failing I/O: conditions that end, after which the same batch stores. */
+function isPassing(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|PROTOCOL)/.test(code);
 }
 
 /** Retention runs on this thread too, between batches: forwarding never waits for it. */
@@ -81,8 +105,9 @@ setInterval(() => {
 
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'events') {
-    queue.push(...message.events);
-    timer ??= setTimeout(flush, flushIntervalMs);
+    reportShed(backlog.add(message.events));
+    // While storage fails, the retry timer decides when to try again.
+    if (failures === 0) schedule(flushIntervalMs);
   } else if (message.kind === 'flush') {
     flush();
     post({ kind: 'flushed', token: message.token });
@@ -96,6 +121,7 @@ port.on('message', (message: ToWorker) => {
     post({ kind: 'flushed', token: message.token });
   } else if (message.kind === 'close') {
     flush();
+    if (backlog.length) post({ kind: 'warning', message: `${backlog.waitingExchanges()} exchange(s) could not be stored before stopping: storage is still failing` });
     try {
       const ids = store?.interruptOpen() ?? [];
       if (ids.length) post({ kind: 'committed', ids });

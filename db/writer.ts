@@ -9,7 +9,8 @@ export type ToWorker = { kind: 'events'; events: ExchangeEvent[] } | { kind: 'fl
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
-  | { kind: 'error'; message: string; lost: number }
+  | { kind: 'error'; message: string; waiting: number; lost: number }
+  | { kind: 'shed'; exchanges: number; bytes: number }
   | { kind: 'recovered' }
   | { kind: 'warning'; message: string }
   | { kind: 'pruned'; deleted: number };
@@ -30,6 +31,14 @@ export interface WriterOptions {
   /** How often retention runs (and pending captures are flushed regardless). */
   pruneIntervalMs?: number;
   flushIntervalMs?: number;
+  /** Bytes of captures held while storage fails, before the oldest payloads are left out. */
+  maxBacklogBytes?: number;
+}
+
+/** What storage left out since wirelog started, because it was failing for too long. */
+export interface StorageLosses {
+  exchanges: number;
+  bytes: number;
 }
 
 /**
@@ -47,6 +56,7 @@ export class CaptureWriter implements ExchangeSink {
   private closed = false;
   /** The current storage failure, or null while captures are being stored. */
   lastError: string | null = null;
+  readonly losses: StorageLosses = { exchanges: 0, bytes: 0 };
 
   constructor(dataDir: string, private readonly callbacks: WriterCallbacks = {}, options: WriterOptions = { retention: { maxDbBytes: Number.MAX_SAFE_INTEGER } }) {
     // Next to this module: writer-worker.ts in the sources, writer-worker.js in the dist/ bundle.
@@ -56,6 +66,7 @@ export class CaptureWriter implements ExchangeSink {
       flushIntervalMs: options.flushIntervalMs ?? 20,
       retention: options.retention,
       pruneIntervalMs: options.pruneIntervalMs ?? 60_000,
+      maxBacklogBytes: options.maxBacklogBytes ?? 128 * 1024 * 1024,
     });
     this.worker.on('message', (message: FromWorker) => this.onMessage(message));
     this.worker.on('error', (err) => {
@@ -137,7 +148,19 @@ export class CaptureWriter implements ExchangeSink {
         this.waiting.delete(message.token);
         break;
       case 'error':
-        this.fail(`storing captures failed: ${message.message} (${message.lost} exchange(s) not stored; traffic still flows)`);
+        this.losses.exchanges += message.lost;
+        this.fail(
+          message.lost
+            ? `storing captures failed: ${message.message} (${message.lost} exchange(s) not stored; traffic still flows)`
+            : `storing captures failed: ${message.message} (${message.waiting} exchange(s) waiting, retrying; traffic still flows)`,
+        );
+        break;
+      case 'shed':
+        this.losses.exchanges += message.exchanges;
+        this.losses.bytes += message.bytes;
+        this.callbacks.onWarning?.(
+          `storage has been failing for too long: left out ${message.exchanges} exchange(s) and ${message.bytes} body byte(s) to bound memory (their bodies are marked truncated)`,
+        );
         break;
       case 'recovered':
         this.lastError = null;

@@ -5,7 +5,7 @@ import type { RequestHead } from '../model/exchange.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { SseTap } from './sse.ts';
-import { describeUpstreamError, type UpstreamAgents } from './upstream.ts';
+import { describeUpstreamError, handshakeWatch, type UpstreamAgents } from './upstream.ts';
 
 /** Where a request goes, as decided from the absolute URL or the CONNECT tunnel it came through. */
 export interface Target {
@@ -87,7 +87,11 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
   req.pipe(upstream);
   req.on('data', (chunk: Buffer) => recorder.requestBody.add(chunk));
   upstream.on('finish', () => recorder.requestSent());
-  upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
+  let inHandshake = () => false;
+  upstream.once('socket', (socket) => {
+    recorder.upstreamSocket(socket);
+    inHandshake = handshakeWatch(socket, target.scheme === 'https');
+  });
   watchUpstream(upstream, settings.timeouts, target);
 
   upstream.on('response', (upRes) => {
@@ -114,13 +118,13 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     });
     upRes.on('end', () => sse?.end());
     upRes.on('aborted', () => failMidResponse('the upstream closed the connection before the response ended'));
-    upRes.on('error', (err) => failMidResponse(`the upstream response failed mid-body: ${err.message}`));
+    upRes.on('error', (err: NodeJS.ErrnoException) => failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`));
   });
 
   upstream.on('error', (err: NodeJS.ErrnoException) => {
     if (recorder.isEnded) return;
-    if (upstreamResponse) return failMidResponse(`the upstream response failed mid-body: ${err.message}`);
-    const cause = describeUpstreamError(err, target.host, target.port);
+    if (upstreamResponse) return failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`);
+    const cause = describeUpstreamError(err, target.host, target.port, inHandshake());
     req.unpipe(upstream);
     req.resume();
     // A gateway that gave up waiting answers 504; one that could not reach the upstream, 502.

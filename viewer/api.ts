@@ -20,6 +20,8 @@ export interface ViewerStatus {
   retention: { maxDbMb: number; maxAgeDays: number | null };
   /** The current storage failure, or null while captures are stored. */
   storageError: string | null;
+  /** Exchanges and body bytes left out because storage failed for too long. */
+  storageLosses: { exchanges: number; bytes: number };
 }
 
 export interface ApiOptions {
@@ -150,6 +152,7 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
       let closed = false;
       const unsubscribe = live.subscribe((message) => {
         if (closed) return;
+        if (message.type === 'status') return void out.writeSSE({ event: 'status', data: JSON.stringify(options.status()) });
         if (message.type === 'cleared' || message.type === 'pruned') return void out.writeSSE({ event: message.type, data: '{}' });
         for (const id of message.ids) {
           const exchange = reader.get(id);

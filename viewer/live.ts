@@ -1,4 +1,4 @@
-export type LiveMessage = { type: 'changed'; ids: number[] } | { type: 'cleared' } | { type: 'pruned' };
+export type LiveMessage = { type: 'changed'; ids: number[] } | { type: 'cleared' } | { type: 'pruned' } | { type: 'status' };
 
 /** Fans out "these exchanges changed" (and "all were cleared") to live viewers, coalescing bursts. */
 export class LiveFeed {
@@ -13,6 +13,7 @@ export class LiveFeed {
     let pending = new Set<number>();
     let timer: NodeJS.Timeout | null = null;
     const subscriber = (message: LiveMessage) => {
+      if (message.type === 'status') return deliver(message);
       if (message.type === 'cleared' || message.type === 'pruned') {
         // Changes from before refer to rows that may be gone.
         pending = new Set();

@@ -68,13 +68,18 @@ export interface CurlResult {
 
 /** Runs the real curl binary through the proxy, trusting the wirelog CA unless told not to. */
 export function curl(h: Harness, args: string[], options: { trustCa?: boolean } = {}): Promise<CurlResult> {
-  const trust = options.trustCa === false ? [] : ['--cacert', h.wirelog.ca.files.certPath];
+  return curlVia(h.proxyUrl, options.trustCa === false ? null : h.wirelog.ca.files.certPath, args);
+}
+
+/** curl through the proxy at proxyUrl, trusting the CA in caFile (null: the system roots only). */
+export function curlVia(proxyUrl: string, caFile: string | null, args: string[]): Promise<CurlResult> {
+  const trust = caFile === null ? [] : ['--cacert', caFile];
   // Without --cacert, the system roots alone (which do not hold the wirelog CA).
-  const env = options.trustCa === false ? { CURL_CA_BUNDLE: '', SSL_CERT_FILE: '/nonexistent' } : {};
+  const env = caFile === null ? { CURL_CA_BUNDLE: '', SSL_CERT_FILE: '/nonexistent' } : {};
   return new Promise((resolve) => {
     execFile(
       'curl',
-      ['--silent', '--show-error', '--proxy', h.proxyUrl, ...trust, '--noproxy', '', ...args],
+      ['--silent', '--show-error', '--proxy', proxyUrl, ...trust, '--noproxy', '', ...args],
       { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_PROXY: '', no_proxy: '', ...env } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() }),
     );

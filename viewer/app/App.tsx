@@ -126,6 +126,7 @@ export function App() {
       select(null);
     },
     onPruned: () => setReload((n) => n + 1),
+    onStatus: setStatus,
     onHello: (hello) => {
       setStatus(hello);
       // Subscribed from here on: fetch the list again to cover what changed before.
@@ -188,6 +189,12 @@ export function App() {
         </button>
       </header>
       {status?.storageError && <div className="banner error">Capture is failing: {status.storageError}</div>}
+      {status && (status.storageLosses.exchanges > 0 || status.storageLosses.bytes > 0) && (
+        <div className="banner warn">
+          While storage was failing, {status.storageLosses.exchanges} exchange(s) and {status.storageLosses.bytes} body byte(s) were left out of
+          the capture to bound memory; the traffic itself was forwarded whole.
+        </div>
+      )}
       {error && <div className="banner error">{error}</div>}
       <main className={selectedId === null ? 'panes' : 'panes with-detail'}>
         <section className="list-pane" aria-label="Exchanges">

@@ -8,6 +8,8 @@ export interface LiveHandlers {
   /** Retention deleted old exchanges: the list should be fetched again. */
   onPruned: () => void;
   onHello: (status: ViewerStatus) => void;
+  /** Something in the status changed (storage failing or working again). */
+  onStatus: (status: ViewerStatus) => void;
 }
 
 /**
@@ -38,6 +40,7 @@ export function useLiveFeed(handlers: LiveHandlers): void {
       ref.current.onCleared();
     });
     source.addEventListener('pruned', () => ref.current.onPruned());
+    source.addEventListener('status', (e) => ref.current.onStatus(JSON.parse((e as MessageEvent<string>).data) as ViewerStatus));
     source.addEventListener('hello', (e) => ref.current.onHello(JSON.parse((e as MessageEvent<string>).data) as ViewerStatus));
     return () => {
       source.close();

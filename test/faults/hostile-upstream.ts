@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { selfSignedCertificate, type TestCertificate } from '../support/upstream-cert.ts';
+
+/**
+ * A local upstream that misbehaves on request, over plain HTTP and TLS on 127.0.0.1:
+ * resets, stalls, malformed responses, bad certificates, and well-behaved routes whose
+ * every body can be checked against what was stored.
+ */
+export interface HostileUpstream {
+  httpUrl: string;
+  httpsUrl: string;
+  /** TLS servers that present an expired certificate and one for another host. */
+  expiredUrl: string;
+  wrongHostUrl: string;
+  /** Accepts TCP, then closes in the middle of the TLS handshake. */
+  tlsCloseUrl: string;
+  /** Every certificate these servers present, for --upstream-ca: trust is not what they fail on. */
+  caPem: string;
+  /** When the upstream side of the request with this `key` query parameter closed (epoch ms). */
+  closedAt(key: string): Promise<number>;
+  /** Response bytes /bytes has handed to its socket so far, by key. */
+  bytesWritten: Map<string, number>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What /load answers for a request body: distinct per request, so a mix-up shows. */
+export function loadReply(token: string, body: Buffer): string {
+  return JSON.stringify({ token, size: body.length, sha256: createHash('sha256').update(body).digest('hex'), pad: `reply-${token}-`.repeat(20) });
+}
+
+export function sseEvent(id: string, seq: number): string {
+  return `data: {"stream":"${id}","seq":${seq}}\n\n`;
+}
+
+export async function startHostileUpstream(): Promise<HostileUpstream> {
+  const good = selfSignedCertificate();
+  const expired = selfSignedCertificate(['localhost', '127.0.0.1'], -2);
+  const wrongHost = selfSignedCertificate(['other.example']);
+  const closed = new Map<string, { at?: number; resolve?: (at: number) => void }>();
+  const bytesWritten = new Map<string, number>();
+  const noteClosed = (key: string) => {
+    const entry = closed.get(key) ?? {};
+    entry.at ??= Date.now();
+    entry.resolve?.(entry.at);
+    closed.set(key, entry);
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const key = url.searchParams.get('key');
+    if (key) res.on('close', () => noteClosed(key));
+    const socket = req.socket;
+    switch (url.pathname) {
+      case '/load': {
+        const body = await readBody(req);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(loadReply(req.headers['x-token'] as string, body));
+      }
+      case '/sse': {
+        const id = url.searchParams.get('id') ?? '';
+        const n = Number(url.searchParams.get('n') ?? 0);
+        const every = Number(url.searchParams.get('every') ?? 100);
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        let seq = 0;
+        const timer = setInterval(() => {
+          if (n && seq >= n) {
+            clearInterval(timer);
+            return void res.end('data: [DONE]\n\n');
+          }
+          res.write(sseEvent(id, seq++));
+        }, every);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      case '/reset':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(sseEvent('reset', 0));
+        await sleep(50);
+        res.write(sseEvent('reset', 1));
+        await sleep(50);
+        return void socket.resetAndDestroy();
+      case '/stall':
+        return;
+      case '/stall-body':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        return void res.write(sseEvent('stall', 0));
+      case '/bad-status':
+        await readBody(req);
+        return void socket.end('HTTP/1.1 2x0 Not A Status\r\ncontent-length: 2\r\n\r\nok');
+      case '/bad-chunked':
+        return void socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nnot a chunk\r\n');
+      case '/bytes': {
+        const total = Number(url.searchParams.get('n') ?? 0);
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+        let sent = 0;
+        const pump = () => {
+          while (sent < total) {
+            const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
+            sent += piece.length;
+            if (key) bytesWritten.set(key, sent);
+            if (!res.write(piece)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        return pump();
+      }
+      case '/upload': {
+        // Reads whatever arrives and answers only once the whole body is in.
+        const body = await readBody(req);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ size: body.length, sha256: createHash('sha256').update(body).digest('hex') }));
+      }
+      default:
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end(`no route ${url.pathname}`);
+    }
+  }
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => void handle(req, res).catch(() => res.destroy());
+
+  const plain = http.createServer(onRequest);
+  const tls = https.createServer({ cert: good.certPem, key: good.keyPem }, onRequest);
+  const expiredServer = https.createServer({ cert: expired.certPem, key: expired.keyPem }, onRequest);
+  const wrongHostServer = https.createServer({ cert: wrongHost.certPem, key: wrongHost.keyPem }, onRequest);
+  const tlsClose = net.createServer((s) => s.once('data', () => s.destroy()));
+  const servers: net.Server[] = [plain, tls, expiredServer, wrongHostServer, tlsClose];
+  const ports = await Promise.all(servers.map((s) => listen(s)));
+  const [plainPort, tlsPort, expiredPort, wrongPort, closePort] = ports;
+
+  return {
+    httpUrl: `http://127.0.0.1:${plainPort}`,
+    httpsUrl: `https://127.0.0.1:${tlsPort}`,
+    expiredUrl: `https://127.0.0.1:${expiredPort}`,
+    wrongHostUrl: `https://127.0.0.1:${wrongPort}`,
+    tlsCloseUrl: `https://127.0.0.1:${closePort}`,
+    caPem: [good, expired, wrongHost].map((c: TestCertificate) => c.certPem).join(''),
+    bytesWritten,
+    closedAt(key) {
+      const entry = closed.get(key) ?? {};
+      closed.set(key, entry);
+      if (entry.at !== undefined) return Promise.resolve(entry.at);
+      return new Promise((resolve) => (entry.resolve = resolve));
+    },
+    async close() {
+      for (const s of servers) {
+        if (s instanceof http.Server) s.closeAllConnections();
+        await new Promise((r) => s.close(r));
+      }
+    },
+  };
+}
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

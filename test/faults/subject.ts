@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ProxyAgent, request } from 'undici';
+import { ExchangeReader } from '../../db/reader.ts';
+import { databasePath } from '../../db/schema.ts';
+import type { Exchange } from '../../model/exchange.ts';
+import { startWirelogProcess, type WirelogProcess } from '../support/cli.ts';
+import { curlVia, eventually, tempDir, type CurlResult } from '../support/harness.ts';
+
+/**
+ * wirelog under test as its own process, as users run it: a crash is a process that exits,
+ * memory is its own, and what it stored is read through a separate read-only connection.
+ */
+export interface Subject {
+  process: WirelogProcess;
+  dataDir: string;
+  caPem: string;
+  caFile: string;
+  /** A ProxyAgent through this wirelog that trusts its CA. */
+  agent(options?: Omit<ProxyAgent.Options, 'uri'>): ProxyAgent;
+  /** Waits until `count` exchanges matching `filter` are stored and ended. */
+  storedWhere(filter: (e: Exchange) => boolean, count?: number): Promise<Exchange[]>;
+  reader(): ExchangeReader;
+  /** The real curl binary through this wirelog, trusting its CA. */
+  curl(args: string[]): Promise<CurlResult>;
+  /** 1 if the process has died or no longer forwards a request, else 0. */
+  crashes(probeUrl: string): Promise<number>;
+  stop(): Promise<number | null>;
+}
+
+const ENDED = new Set(['complete', 'aborted', 'upstream_error', 'proxy_error', 'interrupted']);
+
+export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('wirelog-fault-')): Promise<Subject> {
+  const proc = await startWirelogProcess(dataDir, extraArgs);
+  const caFile = path.join(dataDir, 'ca', 'certs', 'ca.pem');
+  const caPem = fs.readFileSync(caFile, 'utf8');
+  let db: Database.Database | null = null;
+  let reader: ExchangeReader | null = null;
+  const agents: ProxyAgent[] = [];
+  const openReader = () => {
+    if (!reader) {
+      db = new Database(databasePath(dataDir), { readonly: true });
+      reader = new ExchangeReader(db);
+    }
+    return reader;
+  };
+  return {
+    process: proc,
+    dataDir,
+    caPem,
+    caFile,
+    agent(options = {}) {
+      const agent = new ProxyAgent({ uri: proc.proxyUrl, requestTls: { ca: caPem }, ...options });
+      agents.push(agent);
+      return agent;
+    },
+    reader: openReader,
+    curl: (args) => curlVia(proc.proxyUrl, caFile, args),
+    async storedWhere(filter, count = 1) {
+      let found: Exchange[] = [];
+      await eventually(() => {
+        found = openReader()
+          .list({ limit: 100_000 })
+          .filter((e) => ENDED.has(e.state) && filter(e));
+        return found.length >= count;
+      }, `${count} stored exchange(s) to match`);
+      return found;
+    },
+    async crashes(probeUrl) {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 1;
+      const probe = new ProxyAgent({ uri: proc.proxyUrl, requestTls: { ca: caPem } });
+      try {
+        const res = await request(probeUrl, { dispatcher: probe, method: 'POST', headers: { 'x-token': 'probe' }, body: 'probe' });
+        await res.body.text();
+        return res.statusCode === 200 ? 0 : 1;
+      } catch {
+        return 1;
+      } finally {
+        await probe.close();
+      }
+    },
+    async stop() {
+      await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
+      db?.close();
+      const code = proc.child.exitCode ?? (await proc.stop());
+      return code;
+    },
+  };
+}
