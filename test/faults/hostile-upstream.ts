@@ -19,10 +19,10 @@ export interface HostileUpstream {
   tlsCloseUrl: string;
   /** Every certificate these servers present, for --upstream-ca: trust is not what they fail on. */
   caPem: string;
-  /** When the upstream side of the request with this `key` query parameter closed (epoch ms). */
+  /** When the upstream side of the request with this `tag` query parameter closed (epoch ms). */
   closedAt(key: string): Promise<number>;
-  /** Response bytes /bytes has handed to its socket so far, by key. */
-  bytesWritten: Map<string, number>;
+  /** Bytes moved so far by key: sent by /bytes, received by /upload. */
+  progress: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -42,7 +42,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
   const expired = selfSignedCertificate(['localhost', '127.0.0.1'], -2);
   const wrongHost = selfSignedCertificate(['other.example']);
   const closed = new Map<string, { at?: number; resolve?: (at: number) => void }>();
-  const bytesWritten = new Map<string, number>();
+  const progress = new Map<string, number>();
   const noteClosed = (key: string) => {
     const entry = closed.get(key) ?? {};
     entry.at ??= Date.now();
@@ -52,7 +52,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
-    const key = url.searchParams.get('key');
+    const key = url.searchParams.get('tag');
     if (key) res.on('close', () => noteClosed(key));
     const socket = req.socket;
     switch (url.pathname) {
@@ -103,7 +103,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
           while (sent < total) {
             const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
             sent += piece.length;
-            if (key) bytesWritten.set(key, sent);
+            if (key) progress.set(key, sent);
             if (!res.write(piece)) return void res.once('drain', pump);
           }
           res.end();
@@ -112,6 +112,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
       }
       case '/upload': {
         // Reads whatever arrives and answers only once the whole body is in.
+        if (key) req.on('data', (c: Buffer) => progress.set(key, (progress.get(key) ?? 0) + c.length));
         const body = await readBody(req);
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ size: body.length, sha256: createHash('sha256').update(body).digest('hex') }));
@@ -139,7 +140,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
     wrongHostUrl: `https://127.0.0.1:${wrongPort}`,
     tlsCloseUrl: `https://127.0.0.1:${closePort}`,
     caPem: [good, expired, wrongHost].map((c: TestCertificate) => c.certPem).join(''),
-    bytesWritten,
+    progress,
     closedAt(key) {
       const entry = closed.get(key) ?? {};
       closed.set(key, entry);

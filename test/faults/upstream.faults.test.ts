@@ -57,7 +57,7 @@ describe('a misbehaving upstream: the client gets a clear answer, the exchange i
     await scenario(
       'resets mid-stream',
       strict,
-      (i) => `${up.httpsUrl}/reset?key=reset-${i}`,
+      (i) => `${up.httpsUrl}/reset?tag=reset-${i}`,
       5,
       (out, code) => {
         expect(out).toMatch(/\r\n\r\nHTTP\/1\.1 200 /);
