@@ -83,8 +83,8 @@ export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('
     async stop() {
       await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
       db?.close();
-      const code = proc.child.exitCode ?? (await proc.stop());
-      return code;
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.child.exitCode;
+      return proc.stop();
     },
   };
 }
