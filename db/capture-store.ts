@@ -41,6 +41,8 @@ export class CaptureStore {
   private readonly reader: ExchangeReader;
   /** The last failure to index an exchange for search, for the writer to report. */
   indexError: string | null = null;
+  /** Exchanges stored whose index transaction failed: indexed with the next batch. */
+  private unindexed: number[] = [];
 
   constructor(private readonly db: Db) {
     this.reader = new ExchangeReader(db);
@@ -91,20 +93,36 @@ export class CaptureStore {
       this.open = before;
       throw err;
     }
-    // Indexing decodes bodies: done after the batch commits, so what was captured is stored
-    // first; in one transaction of its own, because a commit per statement costs more than the work.
-    this.db.transaction(() => {
-      for (const id of ended) {
-        try {
-          this.index(id);
-          this.understand(id);
-        } catch (err) {
-          // The exchange is stored; only its search entry or model-call columns are missing.
-          this.indexError = `indexing exchange ${id}: ${(err as Error).message}`;
-        }
-      }
-    })();
+    this.indexEnded(ended);
     return [...changed];
+  }
+
+  /**
+   * Indexing decodes bodies: done after the batch commits, so what was captured is stored
+   * first; in one transaction of its own, because a commit per statement costs more than the
+   * work. If that transaction fails (a full disk), the exchanges are stored all the same and
+   * are indexed with the next batch that commits.
+   */
+  private indexEnded(ended: number[]): void {
+    const ids = [...this.unindexed, ...ended];
+    if (ids.length === 0) return;
+    try {
+      this.db.transaction(() => {
+        for (const id of ids) {
+          try {
+            this.index(id);
+            this.understand(id);
+          } catch (err) {
+            // The exchange is stored; only its search entry or model-call columns are missing.
+            this.indexError = `indexing exchange ${id}: ${(err as Error).message}`;
+          }
+        }
+      })();
+      this.unindexed = [];
+    } catch (err) {
+      this.unindexed = ids;
+      this.indexError = `indexing ${ids.length} exchange(s) for search is waiting: ${(err as Error).message}`;
+    }
   }
 
   /** Deletes every capture. Exchanges still in flight are forgotten: their later events are ignored. */

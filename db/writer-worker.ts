@@ -30,8 +30,10 @@ const post = (message: FromWorker) => port.postMessage(message);
 let store: CaptureStore | null = null;
 const backlog = new Backlog(maxBacklogBytes);
 let timer: NodeJS.Timeout | null = null;
-/** Consecutive failed attempts; 0 while storage works. */
+/** Consecutive failed attempts at a batch that will be retried; 0 while storage works. */
 let failures = 0;
+/** A failure was reported and storage has not worked since. */
+let reported = false;
 let db: Database.Database | null = null;
 
 function connect(): CaptureStore {
@@ -60,7 +62,8 @@ function flush(): void {
   try {
     const s = connect();
     const changed = s.apply(batch);
-    if (failures > 0) post({ kind: 'recovered' });
+    if (reported) post({ kind: 'recovered' });
+    reported = false;
     failures = 0;
     if (s.indexError) {
       post({ kind: 'warning', message: s.indexError });
@@ -72,10 +75,12 @@ function flush(): void {
       // Not a state of the disk that can pass: retrying would fail the same way and hold up
       // every later capture, so this batch is dropped and said so.
       post({ kind: 'error', message: (err as Error).message, waiting: 0, lost: batch.filter((e) => e.type === 'request').length });
+      reported = true;
       return;
     }
     reportShed(backlog.putBack(batch));
     if (failures === 0) post({ kind: 'error', message: (err as Error).message, waiting: backlog.waitingExchanges(), lost: 0 });
+    reported = true;
     schedule(RETRY_MS[Math.min(failures, RETRY_MS.length - 1)]);
     failures++;
   }

@@ -134,8 +134,10 @@ export class CaptureWriter implements ExchangeSink {
   }
 
   private fail(message: string): void {
-    if (this.lastError === null) this.callbacks.onError?.(message);
+    const first = this.lastError === null;
+    // Set first: the callback reads the status.
     this.lastError = message;
+    if (first) this.callbacks.onError?.(message);
   }
 
   private onMessage(message: FromWorker): void {

@@ -82,6 +82,19 @@ async function storedOf(sent: Sent[], prefix: string): Promise<number> {
 describe.skipIf(!mountPoint)('the database becomes unwritable: traffic flows, the failure shows, capture resumes', () => {
   it('a full disk', async () => {
     await send('warmup');
+    // The viewer hears it live, as well as on the console.
+    const live = await fetch(`${subject.process.viewerUrl}/api/live`);
+    const liveReader = live.body!.getReader();
+    const heard = (async () => {
+      let text = '';
+      while (!/event: status\ndata: \{[^\n]*storing captures failed/.test(text)) {
+        const { value, done } = await liveReader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      await liveReader.cancel();
+      return text;
+    })();
     const ballast = path.join(mountPoint!, 'ballast');
     const fd = fs.openSync(ballast, 'w');
     try {
@@ -94,6 +107,7 @@ describe.skipIf(!mountPoint)('the database becomes unwritable: traffic flows, th
     }
     const sent = await sendThroughFailure('full');
     expect(subject.process.output()).toMatch(/storing captures failed: database or disk is full/);
+    expect(await heard).toMatch(/event: status\ndata: \{[^\n]*"storageError":"storing captures failed: database or disk is full/);
     fs.rmSync(ballast);
     const stored = await storedOf(sent, 'full');
     expect(subject.process.output()).toContain('storing captures works again');

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadReply, sseEvent, startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
+import { recordFault } from './ledger.ts';
+import { startSubject, type Subject } from './subject.ts';
+
+// 500 connections at once: 300 clients in request loops and 200 SSE streams, for 30 s.
+const SECONDS = Number(process.env.WIRELOG_FAULT_LOAD_SECONDS ?? 30);
+const LOOPS = 300;
+const STREAMS = 200;
+const EVENT_EVERY_MS = 100;
+
+let up: HostileUpstream;
+let subject: Subject;
+
+beforeAll(async () => {
+  up = await startHostileUpstream();
+  subject = await startSubject(['--insecure-upstream']);
+}, 60_000);
+
+afterAll(async () => {
+  await subject?.stop();
+  await up?.close();
+});
+
+interface Sent {
+  body: Buffer;
+  reply: string;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+describe(`${LOOPS + STREAMS} concurrent connections for ${SECONDS} s`, () => {
+  it('stores every exchange, none merged or mixed up: each body checked against what was sent', async () => {
+    const agent = subject.agent({ connections: LOOPS + STREAMS, keepAliveTimeout: 60_000 });
+    const deadline = Date.now() + SECONDS * 1000;
+    const requests = new Map<string, Sent>();
+    const streams = new Map<string, string>();
+    const latencies: number[] = [];
+    let clientErrors = 0;
+
+    const loop = async (n: number) => {
+      for (let i = 0; Date.now() < deadline; i++) {
+        const token = `r${n}-${i}`;
+        const body = randomBytes(256 + ((n * 131 + i * 17) % 4096));
+        const started = performance.now();
+        try {
+          const res = await request(`${up.httpsUrl}/load?t=${token}`, { dispatcher: agent, method: 'POST', headers: { 'x-token': token }, body });
+          const reply = await res.body.text();
+          latencies.push(performance.now() - started);
+          if (reply !== loadReply(token, body)) throw new Error(`wrong reply for ${token}`);
+          requests.set(token, { body, reply });
+        } catch {
+          clientErrors++;
+        }
+      }
+    };
+    const stream = async (n: number) => {
+      const id = `s${n}`;
+      const events = Math.floor((SECONDS * 1000) / EVENT_EVERY_MS);
+      const res = await request(`${up.httpsUrl}/sse?id=${id}&n=${events}&every=${EVENT_EVERY_MS}`, { dispatcher: agent });
+      const text = await res.body.text();
+      const expected = Array.from({ length: events }, (_, seq) => sseEvent(id, seq)).join('') + 'data: [DONE]\n\n';
+      if (text !== expected) throw new Error(`stream ${id} arrived altered`);
+      streams.set(id, text);
+    };
+    const started = Date.now();
+    await Promise.all([...Array.from({ length: LOOPS }, (_, n) => loop(n)), ...Array.from({ length: STREAMS }, (_, n) => stream(n))]);
+    const elapsed = (Date.now() - started) / 1000;
+    expect(clientErrors).toBe(0);
+    expect(streams.size).toBe(STREAMS);
+
+    const sent = requests.size + streams.size;
+    const stored = await subject.storedWhere(() => true, sent + 0);
+    const reader = subject.reader();
+    let good = 0;
+    const seen = new Set<string>();
+    for (const e of stored) {
+      const url = new URL(e.request.path, 'http://x');
+      if (e.state !== 'complete') continue;
+      if (url.pathname === '/load') {
+        const token = url.searchParams.get('t')!;
+        const s = requests.get(token);
+        if (!s || seen.has(token)) continue;
+        if (reader.body(e.id, 'request')?.equals(s.body) && reader.body(e.id, 'response')?.toString() === s.reply) {
+          seen.add(token);
+          good++;
+        }
+      } else if (url.pathname === '/sse') {
+        const id = url.searchParams.get('id')!;
+        const text = streams.get(id);
+        if (!text || seen.has(id)) continue;
+        const events = reader.sseEvents(e.id);
+        if (reader.body(e.id, 'response')?.toString() === text && events.length === Math.floor((SECONDS * 1000) / EVENT_EVERY_MS) + 1 && events.every((ev, seq) => ev.data === (seq < events.length - 1 ? JSON.stringify({ stream: id, seq }) : '[DONE]'))) {
+          seen.add(id);
+          good++;
+        }
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    const peak = subject.process.peakRssMb();
+    recordFault({
+      scenario: `${LOOPS} request loops + ${STREAMS} SSE streams, ${SECONDS} s`,
+      sent,
+      stored: good,
+      crashes: await subject.crashes(`${up.httpsUrl}/load`),
+      note: `${Math.round(requests.size / elapsed)} req/s beside the streams; request p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; wirelog peak RSS ${peak.toFixed(0)} MB`,
+    });
+    expect(stored.length).toBe(sent);
+    expect(good).toBe(sent);
+  }, (SECONDS + 120) * 1000);
+});
