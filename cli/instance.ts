@@ -1,4 +1,5 @@
 // Composes one running wirelog: CA, database, storage worker, proxy and viewer.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { CaptureWriter } from '../db/writer.ts';
 import { startProxy, type RunningProxy } from '../proxy/server.ts';
 import { LiveFeed } from '../viewer/live.ts';
 import { startViewer, type RunningViewer } from '../viewer/server.ts';
+import { isLoopback } from './args.ts';
 import { VERSION } from './version.ts';
 
 export interface WirelogConfig {
@@ -148,6 +150,8 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
         },
         config.host,
         config.uiPort,
+        // Beyond loopback the Host check cannot tell this machine's pages from others': a token can.
+        isLoopback(config.host) ? null : randomBytes(24).toString('base64url'),
       ).catch((err: NodeJS.ErrnoException) => {
         throw listenError(err, 'viewer', config.uiPort!, '--ui-port');
       });

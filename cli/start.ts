@@ -34,7 +34,7 @@ export async function startCommand(args: string[]): Promise<number> {
   const { ca, proxy, viewer } = wirelog;
   console.log(`wirelog is capturing.
   proxy:   ${proxy.url}
-  viewer:  ${viewer?.url ?? '(off)'}
+  viewer:  ${viewer ? (viewer.token ? `${viewer.url}/?token=${viewer.token}  (the token is shown only here)` : viewer.url) : '(off)'}
   data:    ${config.dataDir}
   CA:      ${ca.files.certPath}
            SHA-256 ${ca.fingerprint}
@@ -47,7 +47,9 @@ Send traffic through it:
   Chromium/Electron: --proxy-server=${proxy.url} --ignore-certificate-errors-spki-list=${leafSpkiHash(ca)}
 Press Ctrl-C to stop.`);
   if (!isLoopback(config.host)) {
-    console.error(`wirelog: WARNING: listening on ${config.host}: other machines can reach this proxy (with the --proxy-auth credentials); the viewer still answers only this machine`);
+    console.error(
+      `wirelog: WARNING: listening on ${config.host}: other machines can reach this proxy (with the --proxy-auth credentials) and the viewer (with the token in its URL above, which can read every capture)`,
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

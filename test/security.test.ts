@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.ts';
-import { curl, startHarness, type Harness } from './support/harness.ts';
+import { request } from 'undici';
+import { runCli, startCli } from './support/cli.ts';
+import { curl, startHarness, tempDir, type Harness } from './support/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -37,5 +38,76 @@ describe('--proxy-auth', () => {
     const malformed = await runCli(['start', '--proxy-auth', 'no-colon']);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('--proxy-auth must be user:password');
+  });
+});
+
+describe('the viewer', () => {
+  const get = (url: string, headers: Record<string, string> = {}) => request(url, { headers });
+
+  it('on loopback answers only loopback Host names: a rebound DNS name is refused', async () => {
+    const url = h.wirelog.viewer!.url;
+    const port = h.wirelog.viewer!.port;
+    expect(h.wirelog.viewer!.token).toBeNull();
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) expect((await get(`${url}/api/status`, { host })).statusCode).toBe(200);
+    for (const host of [`attacker.example:${port}`, `127.0.0.1.nip.io:${port}`, 'localhost', `localhost:${port + 1}`]) {
+      const res = await get(`${url}/api/status`, { host });
+      expect(res.statusCode).toBe(403);
+      expect(await res.body.text()).toContain(`wirelog refuses requests for Host "${host}"`);
+    }
+  });
+
+  it('refuses API calls from other sites (Sec-Fetch-Site, Origin), and lets pages link to it', async () => {
+    const url = h.wirelog.viewer!.url;
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' } as Record<string, string>, { 'sec-fetch-site': 'same-site' }, { origin: 'https://attacker.example' }, { origin: `http://localhost:${h.wirelog.viewer!.port + 1}` }]) {
+      const res = await get(`${url}/api/exchanges`, headers);
+      expect(res.statusCode).toBe(403);
+      expect(((await res.body.json()) as { error: string }).error).toMatch(/^cross-site request refused/);
+    }
+    expect((await get(`${url}/api/exchanges`, { 'sec-fetch-site': 'same-origin', origin: url })).statusCode).toBe(200);
+    expect((await get(`${url}/api/exchanges`)).statusCode).toBe(200); // curl, scripts
+    expect((await get(`${url}/`, { 'sec-fetch-site': 'cross-site' })).statusCode).not.toBe(403); // a link to the viewer
+  });
+
+  it('beyond loopback needs the token printed once on the console, whatever name it is opened by', async () => {
+    const open = await startHarness({ host: '0.0.0.0', proxyAuth: 'alice:s3cret' });
+    try {
+      const { token, port } = open.wirelog.viewer!;
+      expect(token).toMatch(/^[\w-]{32}$/);
+      const url = `http://127.0.0.1:${port}`;
+      const host = `wirelog-box.lan:${port}`;
+      for (const headers of [{} as Record<string, string>, { host }, { authorization: 'Bearer wrong' }, { cookie: 'wirelog_token=wrong' }]) {
+        const res = await get(`${url}/api/exchanges`, headers);
+        expect(res.statusCode).toBe(401);
+        expect(await res.body.text()).toContain('needs its token');
+      }
+      expect((await get(`${url}/?token=wrong`)).statusCode).toBe(401);
+      const entry = await get(`${url}/exchanges/1?token=${token}`, { host });
+      expect(entry.statusCode).toBe(303);
+      expect(entry.headers.location).toBe('/exchanges/1');
+      const cookie = String(entry.headers['set-cookie']);
+      expect(cookie).toMatch(/^wirelog_token=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
+      const withCookie = await get(`${url}/api/exchanges`, { host, cookie: cookie.split(';')[0], 'sec-fetch-site': 'same-origin', origin: `http://${host}` });
+      expect(withCookie.statusCode).toBe(200);
+      expect((await get(`${url}/api/status`, { authorization: `Bearer ${token}` })).statusCode).toBe(200);
+      // The token does not make other sites' pages welcome.
+      expect((await get(`${url}/api/exchanges`, { host, cookie: cookie.split(';')[0], origin: 'https://attacker.example' })).statusCode).toBe(403);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('prints the token once, with a warning, when started beyond loopback', async () => {
+    const { child, output } = await startCli(['start', '--host', '0.0.0.0', '--proxy-auth', 'a:b', '--proxy-port', '0', '--ui-port', '0', '--data-dir', tempDir()], 'WARNING');
+    try {
+      const printed = output();
+      const token = /viewer: +http:\/\/0\.0\.0\.0:\d+\/\?token=([\w-]+) +\(the token is shown only here\)/.exec(printed)?.[1];
+      expect(token).toBeDefined();
+      expect(printed.split(token!).length - 1).toBe(1);
+      expect(printed).toContain('WARNING: listening on 0.0.0.0');
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
   });
 });

@@ -71,14 +71,14 @@ function badRequest(result: { success: boolean; error?: z.ZodError }, c: Context
 }
 
 /** State changes must come from our own page: a site open in another tab cannot clear captures. */
-function sameOrigin(c: Context, ownOrigins: Set<string>): boolean {
+function sameOrigin(c: Context, ownOrigins: ReadonlySet<string>): boolean {
   const site = c.req.header('sec-fetch-site');
   if (site && site !== 'same-origin' && site !== 'none') return false;
   const origin = c.req.header('origin');
   return origin === undefined ? site === 'same-origin' : ownOrigins.has(origin);
 }
 
-export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): Hono {
+export function createApi(options: ApiOptions, ownOrigins: (c: Context) => ReadonlySet<string>): Hono {
   const { reader, live } = options;
   const api = new Hono();
 
@@ -94,7 +94,7 @@ export function createApi(options: ApiOptions, ownOrigins: () => Set<string>): H
   });
 
   api.delete('/exchanges', async (c) => {
-    if (!sameOrigin(c, ownOrigins())) return c.json({ error: 'clearing captures is only allowed from the wirelog viewer itself' }, 403);
+    if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: 'clearing captures is only allowed from the wirelog viewer itself' }, 403);
     await options.clear();
     live.publish({ type: 'cleared' });
     return c.json({ cleared: true });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import { accessGuard, ownOrigins, type AccessOptions } from './access.ts';
 import { createApi, type ApiOptions } from './api.ts';
 
 export type { ViewerStatus } from './api.ts';
@@ -24,20 +25,10 @@ const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
-/** Only this machine's loopback names on our own port: a page on another site cannot reach us by DNS rebinding. */
-function allowedHosts(port: number): Set<string> {
-  return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-}
-
-export function createViewerApp(options: ViewerOptions, port: () => number): Hono {
+export function createViewerApp(options: ViewerOptions, access: AccessOptions): Hono {
   const app = new Hono();
-  const ownOrigins = () => new Set([...allowedHosts(port())].map((host) => `http://${host}`));
 
   app.use('*', async (c, next) => {
-    const host = (c.req.header('host') ?? '').toLowerCase();
-    if (!allowedHosts(port()).has(host)) {
-      return c.text(`wirelog refuses requests for Host "${host}": open the viewer as http://127.0.0.1:${port()}\n`, 403);
-    }
     await next();
     c.header('x-content-type-options', 'nosniff');
     c.header('referrer-policy', 'no-referrer');
@@ -45,7 +36,8 @@ export function createViewerApp(options: ViewerOptions, port: () => number): Hon
     c.header('content-security-policy', CONTENT_SECURITY_POLICY);
   });
 
-  app.route('/api', createApi(options, ownOrigins));
+  app.use('*', accessGuard(access));
+  app.route('/api', createApi(options, (c) => ownOrigins(c, access)));
 
   app.use('/assets/*', serveStatic({ root: VIEWER_ASSETS }));
   app.get('*', (c) => {
@@ -63,18 +55,22 @@ export function createViewerApp(options: ViewerOptions, port: () => number): Hon
 export interface RunningViewer {
   port: number;
   url: string;
+  /** Required by the viewer beyond loopback, printed once on the console; null on loopback. */
+  token: string | null;
   close(): Promise<void>;
 }
 
-export function startViewer(options: ViewerOptions, host: string, port: number): Promise<RunningViewer> {
+/** token: required from every request (see access.ts); null when listening on loopback only. */
+export function startViewer(options: ViewerOptions, host: string, port: number, token: string | null = null): Promise<RunningViewer> {
   let boundPort = port;
-  const app = createViewerApp(options, () => boundPort);
+  const app = createViewerApp(options, { port: () => boundPort, token });
   return new Promise((resolve, reject) => {
     const server: ServerType = serve({ fetch: app.fetch, hostname: host, port }, (info: AddressInfo) => {
       boundPort = info.port;
       server.off('error', reject);
       resolve({
         port: info.port,
+        token,
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         close: () =>
           new Promise<void>((done) => {
