@@ -150,7 +150,7 @@ const wsInternals = createRequire(import.meta.url)('ws') as {
 };
 
 /** Decodes frames in both directions from copies of the relayed bytes, with ws's own parser. */
-class FrameTap {
+export class FrameTap {
   closeSeen = false;
   /** Set when a direction stopped decoding: the bytes still flowed, the messages after it are not stored. */
   decodeError: string | null = null;

@@ -1,9 +1,14 @@
+import http from 'node:http';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import fc from 'fast-check';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeEvent, RequestHead } from '../model/exchange.ts';
 import { ExchangeRecorder } from '../proxy/recorder.ts';
 import { SseTap } from '../proxy/sse.ts';
+import { FrameTap } from '../proxy/websocket.ts';
 import { curl, startHarness, type Harness } from './support/harness.ts';
 
 // Seeded: a failure names its seed and replays the same inputs.
@@ -85,5 +90,126 @@ describe('hostile input in SSE streams', () => {
       }),
       { seed: SEED, numRuns: 500 },
     );
+  });
+});
+
+describe('hostile input in WebSocket frames', () => {
+  const wsSender = createRequire(import.meta.url)('ws').Sender as {
+    frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean; generateMask?: (mask: Buffer) => void }): Buffer[];
+  };
+  type Message = { opcode: 1 | 2 | 9 | 10; payload: Buffer };
+
+  function tapOf(deflate: boolean): { tap: FrameTap; messages: Message[]; recorded: ExchangeEvent[] } {
+    const messages: Message[] = [];
+    const recorded: ExchangeEvent[] = [];
+    const sink = {
+      emit: (e: ExchangeEvent) => {
+        recorded.push(e);
+        if (e.type === 'ws-message') messages.push({ opcode: e.message.opcode as Message['opcode'], payload: Buffer.from(e.message.payload) });
+      },
+    };
+    const head: RequestHead = { startedAt: 0, clientAddress: '', method: 'GET', scheme: 'wss', host: 'x', port: 443, path: '/', httpVersion: '1.1', headers: [] };
+    const recorder = new ExchangeRecorder({ sink, maxBodyBytes: 1 << 20, keepSecrets: false, onSinkError: (err) => { throw err; } }, head);
+    const headers: [string, string][] = deflate ? [['Sec-WebSocket-Extensions', 'permessage-deflate']] : [];
+    return { tap: new FrameTap(recorder, headers), messages, recorded };
+  }
+
+  const message = fc.record({
+    opcode: fc.constantFrom(1 as const, 2 as const, 9 as const, 10 as const),
+    size: fc.oneof(fc.nat({ max: 125 }), fc.integer({ min: 126, max: 70_000 })),
+    fill: fc.nat({ max: 255 }),
+  }).map(({ opcode, size, fill }): Message => {
+    // Control frames carry at most 125 bytes; text frames here are ASCII.
+    const length = opcode >= 8 ? Math.min(size, 125) : size;
+    return { opcode, payload: Buffer.alloc(length, opcode === 1 ? 0x20 + (fill % 95) : fill) };
+  });
+
+  function framesOf(messages: Message[], masked: boolean): Buffer {
+    return Buffer.concat(
+      messages.flatMap((m) => wsSender.frame(m.payload, { fin: true, opcode: m.opcode, mask: masked, readOnly: true, rsv1: false, generateMask: (mask) => mask.set([0x5a, 0x13, 0xc7, 0x81]) })),
+    );
+  }
+
+  it('decodes the same messages in both directions however the frames are chunked', () => {
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (sent, cuts, fromClient) => {
+        const bytes = framesOf(sent, fromClient);
+        const points = [...new Set([0, ...cuts.map((c) => c % (bytes.length + 1)), bytes.length])].sort((a, b) => a - b);
+        const { tap, messages } = tapOf(false);
+        for (let i = 1; i < points.length; i++) tap.write(fromClient ? 'send' : 'receive', bytes.subarray(points[i - 1], points[i]));
+        // Buffers compared as bytes: a deep equality walks every byte as a value.
+        expect(messages.map((m) => m.opcode)).toEqual(sent.map((m) => m.opcode));
+        expect(messages.every((m, i) => m.payload.equals(sent[i].payload))).toBe(true);
+        expect(tap.decodeError).toBeNull();
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+
+  it('never throws on random or mutated frames, with or without permessage-deflate; it stops decoding and says so', () => {
+    const valid = framesOf([{ opcode: 1, payload: Buffer.from('{"type":"response.create"}') }, { opcode: 2, payload: Buffer.alloc(300, 7) }], true);
+    const mutated = fc
+      .tuple(fc.nat({ max: valid.length - 1 }), fc.uint8Array({ minLength: 1, maxLength: 6 }))
+      .map(([at, noise]) => Buffer.concat([valid.subarray(0, at), noise, valid.subarray(at + noise.length)]));
+    const random = fc.uint8Array({ maxLength: 4096 }).map((a) => Buffer.from(a));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(mutated, random), { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean(), (chunks, deflate, fromClient) => {
+        const { tap, recorded } = tapOf(deflate);
+        for (const chunk of chunks) tap.write(fromClient ? 'send' : 'receive', chunk);
+        // Whatever was decoded is a well-formed message record; an undecodable stream is named.
+        for (const e of recorded.slice(1)) expect(e.type).toBe('ws-message');
+        if (tap.decodeError !== null) expect(tap.decodeError).toMatch(/^WebSocket frames \((send|receive)\) could not be decoded after this point: /);
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+});
+
+describe('hostile WebSocket frames relayed to a live server', () => {
+  it('never crash the proxy: random frames after a real upgrade, then a real client still gets its echo', async () => {
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (ws) => {
+      ws.on('error', () => undefined); // the server's own complaint about bad frames
+      ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const upgrade = `GET http://127.0.0.1:${port}/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    let upgraded = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 1024 }), { minLength: 1, maxLength: 4 }), async (chunks) => {
+          await new Promise<void>((resolve) => {
+            const socket = net.connect(h.wirelog.proxy.port, '127.0.0.1', () => socket.write(upgrade));
+            let head = '';
+            socket.on('data', (d) => {
+              if (head.includes('\r\n\r\n')) return;
+              head += d.toString('latin1');
+              if (!head.includes('\r\n\r\n')) return;
+              expect(head).toMatch(/^HTTP\/1\.1 101 /);
+              upgraded++;
+              for (const chunk of chunks) socket.write(chunk);
+            });
+            socket.setTimeout(300, () => socket.destroy());
+            socket.on('close', () => resolve());
+            socket.on('error', () => undefined);
+          });
+        }),
+        { seed: SEED, numRuns: 60 },
+      );
+      expect(upgraded).toBe(60);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { agent: new HttpsProxyAgent(h.proxyUrl) });
+      const echo = await new Promise<string>((resolve, reject) => {
+        ws.on('open', () => ws.send('still here'));
+        ws.on('message', (d) => resolve(d.toString()));
+        ws.on('error', reject);
+      });
+      ws.close();
+      expect(echo).toBe('still here');
+    } finally {
+      for (const client of wss.clients) client.terminate();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
