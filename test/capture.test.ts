@@ -1,3 +1,4 @@
+import net from 'node:net';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,5 +202,50 @@ describe('capture through real clients', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('odd bytes', () => {
+  /** Raw bytes to the proxy; everything it answers until it closes. */
+  function raw(bytes: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(h.wirelog.proxy.port, '127.0.0.1', () => socket.write(bytes));
+      const chunks: Buffer[] = [];
+      socket.on('data', (c) => chunks.push(c));
+      socket.on('close', () => resolve(Buffer.concat(chunks)));
+      socket.on('error', reject);
+    });
+  }
+
+  it('non-UTF-8 bodies, invalid JSON that claims to be JSON and odd header bytes are stored byte-exact and shown as binary', async () => {
+    const body = Buffer.concat([Buffer.from('{"broken": "'), Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x1b, 0x5b, 0x33, 0x31, 0x6d])]);
+    // A tab and bytes beyond ASCII are legal in a header value (obs-text); they must not be rewritten.
+    const odd = Buffer.from('a\tb\xe9\xff \x7e', 'latin1');
+    const head = Buffer.from(
+      `POST ${h.upstream.httpUrl}/echo?odd HTTP/1.1\r\nHost: localhost:${h.upstream.httpPort}\r\nContent-Type: application/json\r\nX-Odd: ${odd.toString('latin1')}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+      'latin1',
+    );
+    const answer = await raw(Buffer.concat([head, body]));
+    expect(answer.toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
+    const echoed = JSON.parse(answer.toString('utf8').split('\r\n\r\n')[1]) as { rawHeaders: string[]; body: string };
+    expect(Buffer.from(echoed.body, 'base64').equals(body)).toBe(true);
+    expect(Buffer.from(echoed.rawHeaders[echoed.rawHeaders.indexOf('X-Odd') + 1], 'latin1').equals(odd)).toBe(true);
+
+    await h.stored();
+    const ex = latest((e) => e.request.path === '/echo?odd');
+    expect(h.wirelog.reader.body(ex.id, 'request').equals(body)).toBe(true);
+    expect(Buffer.from(headerValue(ex.request.headers, 'x-odd')!, 'latin1').equals(odd)).toBe(true);
+    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as { requestBody: { text: string | null; base64: string | null } };
+    // Not valid UTF-8, so not text, whatever its Content-Type says: the viewer shows hex.
+    expect(detail.requestBody.text).toBeNull();
+    expect(Buffer.from(detail.requestBody.base64!, 'base64').equals(body)).toBe(true);
+  });
+
+  it('refuses control characters in a header value with 400, and records why', async () => {
+    const answer = await raw(Buffer.from(`GET ${h.upstream.httpUrl}/echo?ctl HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n`, 'latin1'));
+    expect(answer.toString('latin1')).toMatch(/^HTTP\/1\.1 400 /);
+    await h.stored();
+    const ex = h.wirelog.reader.list({ limit: 1000, state: 'proxy_error' })[0];
+    expect(ex.error).toMatch(/malformed request/i);
   });
 });
