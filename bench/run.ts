@@ -86,6 +86,39 @@ async function throughput(url: string, dispatcher: Dispatcher, concurrency: numb
   return { rps: done / (durationMs / 1000), count: done };
 }
 
+/** Opens `count` connections at once (one request each); resolves with the time until all answered. */
+async function openConnections(url: string, dispatcher: Dispatcher, count: number): Promise<number> {
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      const res = await request(url, { dispatcher });
+      await res.body.arrayBuffer();
+    }),
+  );
+  return performance.now() - t;
+}
+
+/** 300 clients in request loops beside 200 open SSE streams: 500 connections at once. */
+async function manyConnections(small: string, ticks: (n: number) => string, dispatcher: Dispatcher, durationMs: number): Promise<{ rps: number; count: number; p50: number; p99: number }> {
+  const latencies: number[] = [];
+  const end = performance.now() + durationMs;
+  const loops = Array.from({ length: 300 }, async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      const res = await request(small, { dispatcher });
+      await res.body.arrayBuffer();
+      latencies.push(performance.now() - t);
+    }
+  });
+  const streams = Array.from({ length: 200 }, async () => {
+    const res = await request(ticks(Math.floor(durationMs / 100)), { dispatcher });
+    await res.body.arrayBuffer();
+  });
+  await Promise.all([...loops, ...streams]);
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / (durationMs / 1000), count: latencies.length + 200, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
 async function sseDelays(url: string, dispatcher: Dispatcher, streams: number): Promise<number[]> {
   const delays: number[] = [];
   await Promise.all(
@@ -206,6 +239,24 @@ async function main(): Promise<void> {
   );
   await direct.close();
   await proxied.close();
+
+  const loadMs = quick ? 5000 : 20_000;
+  const ticksOf = (n: number) => `${upstream.httpsUrl}/v1/ticks?n=${n}&interval=100`;
+  const wideDirect = new Agent({ connect: { ca: upstream.cert.certPem }, connections: 500 });
+  const wideProxied = new ProxyAgent({ uri: w1.proxyUrl, requestTls: { ca: w1.caPem }, connections: 500 });
+  // Opening them (TLS handshakes, CONNECT, a leaf per host) is measured apart from using them.
+  // Each load right after its own opening: idle connections close after 5 s (Node's keep-alive).
+  const openDirect = await openConnections(small, wideDirect, 500);
+  const loadDirect = await manyConnections(small, ticksOf, wideDirect, loadMs);
+  const openProxied = await openConnections(small, wideProxied, 500);
+  const loadProxied = await manyConnections(small, ticksOf, wideProxied, loadMs);
+  sent += loadProxied.count + 500;
+  await wideDirect.close();
+  await wideProxied.close();
+  add('opening 500 connections at once: ms until all answered', fmt(openDirect, 0), fmt(openProxied, 0), 'two TLS handshakes and a CONNECT each through wirelog');
+  add('500 connections (300 request loops + 200 SSE streams): req/s', fmt(loadDirect.rps, 0), fmt(loadProxied.rps, 0), `${fmt((loadProxied.rps / loadDirect.rps) * 100, 0)}% of direct, ${loadMs / 1000} s each`);
+  add('500 connections: request p50 ms', fmt(loadDirect.p50), fmt(loadProxied.p50), `added ${fmt(loadProxied.p50 - loadDirect.p50)} ms`);
+  add('500 connections: request p99 ms', fmt(loadDirect.p99), fmt(loadProxied.p99), `added ${fmt(loadProxied.p99 - loadDirect.p99)} ms`);
   await w1.stop();
   const stored1 = storedCount(w1.dataDir);
 
