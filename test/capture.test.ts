@@ -1,10 +1,9 @@
-import net from 'node:net';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerValue, type Exchange } from '../model/exchange.ts';
 import { CHAT_DELTAS, chatStreamEvents, responsesStreamEvents, zstdFrame } from './support/fake-upstream.ts';
-import { curl, startHarness, type Harness } from './support/harness.ts';
+import { curl, sendRaw, startHarness, type Harness } from './support/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -206,16 +205,7 @@ describe('capture through real clients', () => {
 });
 
 describe('odd bytes', () => {
-  /** Raw bytes to the proxy; everything it answers until it closes. */
-  function raw(bytes: Buffer): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(h.wirelog.proxy.port, '127.0.0.1', () => socket.write(bytes));
-      const chunks: Buffer[] = [];
-      socket.on('data', (c) => chunks.push(c));
-      socket.on('close', () => resolve(Buffer.concat(chunks)));
-      socket.on('error', reject);
-    });
-  }
+  const raw = (bytes: Buffer) => sendRaw(h.wirelog.proxy.port, bytes);
 
   it('non-UTF-8 bodies, invalid JSON that claims to be JSON and odd header bytes are stored byte-exact and shown as binary', async () => {
     const body = Buffer.concat([Buffer.from('{"broken": "'), Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x1b, 0x5b, 0x33, 0x31, 0x6d])]);

@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databasePath } from '../db/schema.ts';
 import type { Exchange } from '../model/exchange.ts';
-import { curl, eventually, startHarness, type Harness } from './support/harness.ts';
+import { curl, eventually, sendRaw, startHarness, type Harness } from './support/harness.ts';
 
 // Names under .invalid fail to resolve here without asking any DNS server.
 const lookup: net.LookupFunction = (hostname, options, callback) => {
@@ -30,15 +30,7 @@ async function storedWhere(filter: (e: Exchange) => boolean): Promise<Exchange> 
 }
 
 /** Sends raw bytes to the proxy and returns everything it answers before closing. */
-function rawExchange(bytes: string | Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(h.wirelog.proxy.port, '127.0.0.1', () => socket.write(bytes));
-    const chunks: Buffer[] = [];
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', reject);
-  });
-}
+const rawExchange = async (bytes: string) => (await sendRaw(h.wirelog.proxy.port, bytes)).toString('latin1');
 
 describe('upstream failures reach the client as 502 naming the cause, and are stored', () => {
   it('DNS failure', async () => {
@@ -182,7 +174,7 @@ describe('malformed requests are refused with a clear status and recorded', () =
 });
 
 describe('storage failures never break traffic', () => {
-  it('keeps forwarding while the database is locked, reports it once, and resumes storing after', async () => {
+  it('keeps forwarding while the database is locked, reports it once, and stores what waited once it can', async () => {
     const locker = new Database(databasePath(h.dataDir));
     locker.pragma('busy_timeout = 0');
     locker.exec('BEGIN EXCLUSIVE');
@@ -200,6 +192,8 @@ describe('storage failures never break traffic', () => {
     expect(after.code).toBe(0);
     await h.stored();
     expect(h.wirelog.reader.list().some((e) => e.request.path === '/v1/models?after-lock')).toBe(true);
+    // What came while it was locked waited, and was stored once the lock went.
+    expect(h.wirelog.reader.list().find((e) => e.request.path === '/v1/models?during-lock')?.state).toBe('complete');
     const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as { storageError: string | null };
     expect(status.storageError).toBeNull();
   });

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/harness.ts';
+import { eventually, sendRaw } from '../support/harness.ts';
 import { startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
 import { recordFault } from './ledger.ts';
 import { startSubject, type Subject } from './subject.ts';
@@ -23,17 +22,7 @@ afterAll(async () => {
 
 const probe = () => subject.crashes(`${up.httpsUrl}/load`);
 
-/** Raw bytes to the proxy; everything it answers until it closes. */
-function raw(bytes: string): Promise<string> {
-  const port = Number(new URL(subject.process.proxyUrl).port);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
-    const chunks: Buffer[] = [];
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', reject);
-  });
-}
+const raw = async (bytes: string) => (await sendRaw(Number(new URL(subject.process.proxyUrl).port), bytes)).toString('latin1');
 
 describe('a misbehaving client: the upstream is released at once and the exchange is marked', () => {
   it('aborts mid-request-body: the upstream request is cancelled within 100 ms', async () => {

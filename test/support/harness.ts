@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ProxyAgent } from 'undici';
@@ -83,6 +84,17 @@ export function curlVia(proxyUrl: string, caFile: string | null, args: string[])
       { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_PROXY: '', no_proxy: '', ...env } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() }),
     );
+  });
+}
+
+/** Sends raw bytes to a proxy port; resolves with everything it answers until it closes. */
+export function sendRaw(port: number, bytes: string | Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('close', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
   });
 }
 
