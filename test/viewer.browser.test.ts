@@ -3,9 +3,11 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Browser, Page } from 'playwright-core';
+import Database from 'better-sqlite3';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { databasePath } from '../db/schema.ts';
 import { chatStreamEvents, responsesStreamEvents } from './support/fake-upstream.ts';
 import { ARTIFACTS, launchBrowser } from './support/browser.ts';
 import { curl, eventually, startHarness, type Harness } from './support/harness.ts';
@@ -254,6 +256,27 @@ describe('the viewer in Chromium', () => {
     await expect.poll(() => diagnosis.textContent()).toContain(`Fix: Set base_url = "https://localhost:${h.upstream.httpsPort}/v1"`);
     await shot('diagnosis');
   });
+
+  it('says at once when capture fails, and when it works again, while traffic flows', async () => {
+    await page.goto(h.wirelog.viewer!.url);
+    await page.getByRole('button', { name: 'Clear all' }).waitFor();
+    const banner = page.locator('.banner.error', { hasText: 'Capture is failing' });
+    const locker = new Database(databasePath(h.dataDir));
+    locker.pragma('busy_timeout = 0');
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      const during = await curl(h, [`${h.upstream.httpsUrl}/v1/models?banner`]);
+      expect(JSON.parse(during.stdout.toString()).object).toBe('list');
+      await banner.waitFor({ timeout: 15_000 });
+      expect(await banner.textContent()).toMatch(/database is locked .*retrying; traffic still flows/);
+      await shot('capture-failing');
+    } finally {
+      locker.exec('COMMIT');
+      locker.close();
+    }
+    await banner.waitFor({ state: 'detached', timeout: 15_000 });
+    await eventually(() => h.wirelog.reader.list().some((e) => e.request.path === '/v1/models?banner'), 'what waited to be stored', 10_000);
+  }, 45_000);
 
   it('refuses a cross-site clear, and clears everything after the user confirms', async () => {
     const crossSite = await fetch(`${h.wirelog.viewer!.url}/api/exchanges`, { method: 'DELETE', headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
