@@ -98,11 +98,11 @@ async function openConnections(url: string, dispatcher: Dispatcher, count: numbe
   return performance.now() - t;
 }
 
-/** 300 clients in request loops beside 200 open SSE streams: 500 connections at once. */
+/** 500 clients in request loops beside 200 open SSE streams: 700 connections at once. */
 async function manyConnections(small: string, ticks: (n: number) => string, dispatcher: Dispatcher, durationMs: number): Promise<{ rps: number; count: number; p50: number; p99: number }> {
   const latencies: number[] = [];
   const end = performance.now() + durationMs;
-  const loops = Array.from({ length: 300 }, async () => {
+  const loops = Array.from({ length: 500 }, async () => {
     while (performance.now() < end) {
       const t = performance.now();
       const res = await request(small, { dispatcher });
@@ -242,21 +242,21 @@ async function main(): Promise<void> {
 
   const loadMs = quick ? 5000 : 20_000;
   const ticksOf = (n: number) => `${upstream.httpsUrl}/v1/ticks?n=${n}&interval=100`;
-  const wideDirect = new Agent({ connect: { ca: upstream.cert.certPem }, connections: 500 });
-  const wideProxied = new ProxyAgent({ uri: w1.proxyUrl, requestTls: { ca: w1.caPem }, connections: 500 });
+  const wideDirect = new Agent({ connect: { ca: upstream.cert.certPem }, connections: 700 });
+  const wideProxied = new ProxyAgent({ uri: w1.proxyUrl, requestTls: { ca: w1.caPem }, connections: 700 });
   // Opening them (TLS handshakes, CONNECT, a leaf per host) is measured apart from using them.
   // Each load right after its own opening: idle connections close after 5 s (Node's keep-alive).
-  const openDirect = await openConnections(small, wideDirect, 500);
+  const openDirect = await openConnections(small, wideDirect, 700);
   const loadDirect = await manyConnections(small, ticksOf, wideDirect, loadMs);
-  const openProxied = await openConnections(small, wideProxied, 500);
+  const openProxied = await openConnections(small, wideProxied, 700);
   const loadProxied = await manyConnections(small, ticksOf, wideProxied, loadMs);
-  sent += loadProxied.count + 500;
+  sent += loadProxied.count + 700;
   await wideDirect.close();
   await wideProxied.close();
-  add('opening 500 connections at once: ms until all answered', fmt(openDirect, 0), fmt(openProxied, 0), 'two TLS handshakes and a CONNECT each through wirelog');
-  add('500 connections (300 request loops + 200 SSE streams): req/s', fmt(loadDirect.rps, 0), fmt(loadProxied.rps, 0), `${fmt((loadProxied.rps / loadDirect.rps) * 100, 0)}% of direct, ${loadMs / 1000} s each`);
-  add('500 connections: request p50 ms', fmt(loadDirect.p50), fmt(loadProxied.p50), `added ${fmt(loadProxied.p50 - loadDirect.p50)} ms`);
-  add('500 connections: request p99 ms', fmt(loadDirect.p99), fmt(loadProxied.p99), `added ${fmt(loadProxied.p99 - loadDirect.p99)} ms`);
+  add('opening 700 connections at once: ms until all answered', fmt(openDirect, 0), fmt(openProxied, 0), 'two TLS handshakes and a CONNECT each through wirelog');
+  add('500 request loops + 200 SSE streams (700 connections): req/s', fmt(loadDirect.rps, 0), fmt(loadProxied.rps, 0), `${fmt((loadProxied.rps / loadDirect.rps) * 100, 0)}% of direct, ${loadMs / 1000} s each`);
+  add('500 loops + 200 streams: request p50 ms', fmt(loadDirect.p50), fmt(loadProxied.p50), `added ${fmt(loadProxied.p50 - loadDirect.p50)} ms`);
+  add('500 loops + 200 streams: request p99 ms', fmt(loadDirect.p99), fmt(loadProxied.p99), `added ${fmt(loadProxied.p99 - loadDirect.p99)} ms`);
   await w1.stop();
   const stored1 = storedCount(w1.dataDir);
 

@@ -5,9 +5,9 @@ import { loadReply, sseEvent, startHostileUpstream, type HostileUpstream } from 
 import { recordFault } from './ledger.ts';
 import { startSubject, type Subject } from './subject.ts';
 
-// 500 connections at once: 300 clients in request loops and 200 SSE streams, for 30 s.
+// 700 connections at once: 500 clients in request loops beside 200 SSE streams, for 30 s.
 const SECONDS = Number(process.env.WIRELOG_FAULT_LOAD_SECONDS ?? 30);
-const LOOPS = 300;
+const LOOPS = 500;
 const STREAMS = 200;
 const EVENT_EVERY_MS = 100;
 

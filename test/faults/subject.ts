@@ -61,10 +61,11 @@ export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('
       let found: Exchange[] = [];
       await eventually(() => {
         found = openReader()
-          .list({ limit: 100_000 })
+          .list({ limit: 10_000_000 })
           .filter((e) => ENDED.has(e.state) && filter(e));
         return found.length >= count;
-      }, `${count} stored exchange(s) to match`);
+        // After a burst, storage may still be catching up: it yields the CPU to forwarding.
+      }, `${count} stored exchange(s) to match`, 30_000);
       return found;
     },
     async crashes(probeUrl) {
