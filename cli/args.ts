@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { defaultDataDir, type WirelogConfig } from './instance.ts';
+import { defaultDataDir, isLoopback, type WirelogConfig } from './instance.ts';
 
 /** A mistake in how wirelog was called: printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -28,10 +28,6 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(co
     const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(`${message} (see \`wirelog ${command} --help\`)`);
   }
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function port(value: string | undefined, fallback: number, flag: string): number {

@@ -12,7 +12,6 @@ import { CaptureWriter } from '../db/writer.ts';
 import { startProxy, type RunningProxy } from '../proxy/server.ts';
 import { LiveFeed } from '../viewer/live.ts';
 import { startViewer, type RunningViewer } from '../viewer/server.ts';
-import { isLoopback } from './args.ts';
 import { VERSION } from './version.ts';
 
 export interface WirelogConfig {
@@ -50,6 +49,11 @@ export interface Wirelog {
 }
 
 export class StartError extends Error {}
+
+/** Only this machine can reach an address like these. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
 
 export function defaultDataDir(): string {
   return process.env.WIRELOG_HOME || path.join(os.homedir(), '.wirelog');

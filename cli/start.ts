@@ -1,8 +1,8 @@
 import { leafSpkiHash } from '../certs/leaf.ts';
-import { CAPTURE_FLAGS, CAPTURE_HELP, captureConfig, isLoopback, parseFlags } from './args.ts';
+import { CAPTURE_FLAGS, CAPTURE_HELP, captureConfig, parseFlags } from './args.ts';
 import { interruptLeftovers } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
-import { findInstance, prepareDataDir, registerInstance, startWirelog, StartError } from './instance.ts';
+import { findInstance, isLoopback, prepareDataDir, registerInstance, startWirelog, StartError } from './instance.ts';
 
 export const START_HELP = `wirelog start [flags]: run the proxy and the viewer until Ctrl-C
 ${CAPTURE_HELP}`;
