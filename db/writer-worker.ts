@@ -120,6 +120,8 @@ port.on('message', (message: ToWorker) => {
     flush();
     try {
       connect().clear();
+      // Whatever still waits (storage was failing) was captured before the clear: it goes too.
+      backlog.take();
     } catch (err) {
       post({ kind: 'warning', message: `could not clear the captures: ${(err as Error).message}` });
     }
