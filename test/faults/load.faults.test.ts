@@ -74,7 +74,7 @@ describe(`${LOOPS + STREAMS} concurrent connections for ${SECONDS} s`, () => {
     expect(streams.size).toBe(STREAMS);
 
     const sent = requests.size + streams.size;
-    const stored = await subject.storedWhere(() => true, sent + 0);
+    const stored = await subject.storedWhere(() => true, sent);
     const reader = subject.reader();
     let good = 0;
     const seen = new Set<string>();
