@@ -91,22 +91,18 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
   const db: Db = openDatabase(config.dataDir);
   const reader = new ExchangeReader(db);
   const live = new LiveFeed();
+  // Said on the console, and viewers fetch the status again.
+  const storageNews = (message: string) => {
+    log(`wirelog: ${message}`);
+    live.publish({ type: 'status' });
+  };
   const writer = new CaptureWriter(
     config.dataDir,
     {
       onCommitted: (ids) => live.publish({ type: 'changed', ids }),
-      onError: (message) => {
-        log(`wirelog: ${message}`);
-        live.publish({ type: 'status' });
-      },
-      onRecovered: () => {
-        log('wirelog: storing captures works again; what waited is stored');
-        live.publish({ type: 'status' });
-      },
-      onWarning: (message) => {
-        log(`wirelog: ${message}`);
-        live.publish({ type: 'status' });
-      },
+      onError: storageNews,
+      onRecovered: () => storageNews('storing captures works again; what waited is stored'),
+      onWarning: storageNews,
       onPruned: () => live.publish({ type: 'pruned' }),
     },
     {

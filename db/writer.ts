@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
+import type { ShedReport } from './backlog.ts';
 import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
 
@@ -10,7 +11,7 @@ export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
   | { kind: 'error'; message: string; waiting: number; lost: number }
-  | { kind: 'shed'; exchanges: number; bytes: number }
+  | ({ kind: 'shed' } & ShedReport)
   | { kind: 'recovered' }
   | { kind: 'warning'; message: string }
   | { kind: 'pruned'; deleted: number };
@@ -36,10 +37,7 @@ export interface WriterOptions {
 }
 
 /** What storage left out since wirelog started, because it was failing for too long. */
-export interface StorageLosses {
-  exchanges: number;
-  bytes: number;
-}
+export type StorageLosses = ShedReport;
 
 /**
  * The ExchangeSink that stores captures. Events are handed to a worker thread in batches

@@ -5,7 +5,7 @@ import type { RequestHead } from '../model/exchange.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { SseTap } from './sse.ts';
-import { describeUpstreamError, handshakeWatch, type UpstreamAgents } from './upstream.ts';
+import { describeUpstreamError, type UpstreamAgents } from './upstream.ts';
 
 /** Where a request goes, as decided from the absolute URL or the CONNECT tunnel it came through. */
 export interface Target {
@@ -87,11 +87,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
   req.pipe(upstream);
   req.on('data', (chunk: Buffer) => recorder.requestBody.add(chunk));
   upstream.on('finish', () => recorder.requestSent());
-  let inHandshake = () => false;
-  upstream.once('socket', (socket) => {
-    recorder.upstreamSocket(socket);
-    inHandshake = handshakeWatch(socket, target.scheme === 'https');
-  });
+  upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
   watchUpstream(upstream, settings.timeouts, target);
 
   upstream.on('response', (upRes) => {
@@ -124,7 +120,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
   upstream.on('error', (err: NodeJS.ErrnoException) => {
     if (recorder.isEnded) return;
     if (upstreamResponse) return failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`);
-    const cause = describeUpstreamError(err, target.host, target.port, inHandshake());
+    const cause = describeUpstreamError(err, target.host, target.port, recorder.inTlsHandshake);
     req.unpipe(upstream);
     req.resume();
     // A gateway that gave up waiting answers 504; one that could not reach the upstream, 502.

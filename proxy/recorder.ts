@@ -60,6 +60,7 @@ export class ExchangeRecorder {
   readonly responseBody: BodyRecorder;
   private readonly t0 = performance.now();
   private readonly timings: Timings = {};
+  private upstreamTls = false;
   private ended = false;
   private wsSeq = 0;
   private sseSeq = 0;
@@ -94,8 +95,17 @@ export class ExchangeRecorder {
   /** Records when a new upstream connection was made and, for TLS, secured. */
   upstreamSocket(socket: import('node:net').Socket): void {
     if (!socket.connecting) return; // a kept-alive connection: no connect, no handshake
+    this.upstreamTls = 'encrypted' in socket;
     socket.once('connect', () => (this.timings.connected = this.elapsed()));
     socket.once('secureConnect', () => (this.timings.secured = this.elapsed()));
+  }
+
+  /**
+   * A new TLS connection upstream is connected but not yet secured: a reset or close now
+   * means the port does not speak TLS as expected.
+   */
+  get inTlsHandshake(): boolean {
+    return this.upstreamTls && this.timings.connected !== undefined && this.timings.secured === undefined;
   }
 
   requestSent(): void {

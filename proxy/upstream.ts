@@ -42,18 +42,6 @@ export function createUpstreamAgents(options: UpstreamOptions): UpstreamAgents {
   };
 }
 
-/**
- * Tells whether a new upstream TLS connection is between its TCP connect and the end of its
- * handshake, where a reset or close means "this port does not speak TLS as we expect".
- */
-export function handshakeWatch(socket: net.Socket, tls: boolean): () => boolean {
-  if (!tls || !socket.connecting) return () => false;
-  let handshaking = false;
-  socket.once('connect', () => (handshaking = true));
-  socket.once('secureConnect', () => (handshaking = false));
-  return () => handshaking;
-}
-
 /** One short sentence naming why the upstream could not be used, for the client and the store. */
 export function describeUpstreamError(err: NodeJS.ErrnoException, host: string, port: number, inHandshake = false): string {
   const where = `${host}:${port}`;

@@ -7,7 +7,7 @@ import { headerValue } from '../model/exchange.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
 import { requestHead, upstreamRequestOptions, watchUpstream, type ForwardSettings, type Target } from './forward.ts';
 import { ExchangeRecorder } from './recorder.ts';
-import { describeUpstreamError, handshakeWatch } from './upstream.ts';
+import { describeUpstreamError } from './upstream.ts';
 
 // The largest non-101 answer to an upgrade we relay (an error page); beyond it the body is cut.
 const MAX_REFUSAL_BODY = 1024 * 1024;
@@ -43,11 +43,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
   });
   upstream.end();
   upstream.on('finish', () => recorder.requestSent());
-  let inHandshake = () => false;
-  upstream.once('socket', (socket) => {
-    recorder.upstreamSocket(socket);
-    inHandshake = handshakeWatch(socket, target.scheme === 'https');
-  });
+  upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
   watchUpstream(upstream, settings.timeouts, target);
 
   upstream.on('upgrade', (upRes, upSocket, upHead) => {
@@ -120,7 +116,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
 
   upstream.on('error', (err: NodeJS.ErrnoException) => {
     if (recorder.isEnded) return;
-    const cause = describeUpstreamError(err, target.host, target.port, inHandshake());
+    const cause = describeUpstreamError(err, target.host, target.port, recorder.inTlsHandshake);
     // 502 or 504, never 400: Codex gives up on a 400 but falls back to SSE on other statuses.
     const body = Buffer.from(`wirelog: ${cause}\n`);
     const timedOut = err.code === 'WIRELOG_TIMEOUT';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { bodyView } from '../db/body-view.ts';
 import { diagnosesOf, modelCallOf } from '../db/model-calls.ts';
 import { SORT_COLUMNS, type ExchangeReader, type SortKey } from '../db/reader.ts';
+import type { StorageLosses } from '../db/writer.ts';
 import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, type ExchangeState } from '../model/exchange.ts';
 import { summarize } from '../model/summary.ts';
@@ -21,7 +22,7 @@ export interface ViewerStatus {
   /** The current storage failure, or null while captures are stored. */
   storageError: string | null;
   /** Exchanges and body bytes left out because storage failed for too long. */
-  storageLosses: { exchanges: number; bytes: number };
+  storageLosses: StorageLosses;
 }
 
 export interface ApiOptions {

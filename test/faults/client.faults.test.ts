@@ -20,7 +20,7 @@ afterAll(async () => {
   await up?.close();
 });
 
-const probe = () => subject.crashes(`${up.httpsUrl}/load`);
+const probe = () => subject.crashes(up.httpsUrl);
 
 const raw = async (bytes: string) => (await sendRaw(Number(new URL(subject.process.proxyUrl).port), bytes)).toString('latin1');
 
@@ -134,7 +134,7 @@ describe('a slow reader', () => {
         scenario: 'client: slow reader (128 MB at 25 MB/s)',
         sent: 1,
         stored: 1,
-        crashes: await slow.crashes(`${up.httpsUrl}/load`),
+        crashes: await slow.crashes(up.httpsUrl),
         note: `upstream at most ${(maxAhead / 1048576).toFixed(1)} MB ahead of the reader; wirelog peak RSS ${peak.toFixed(0)} MB`,
       });
     } finally {

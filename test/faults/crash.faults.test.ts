@@ -6,7 +6,7 @@ import { INTERRUPTED } from '../../db/capture-store.ts';
 import { databasePath } from '../../db/schema.ts';
 import { runCli } from '../support/cli.ts';
 import { eventually, tempDir } from '../support/harness.ts';
-import { loadReply, startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
+import { loadReply, postLoad, startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
 import { recordFault } from './ledger.ts';
 import { startSubject, type Subject } from './subject.ts';
 
@@ -28,8 +28,7 @@ describe('wirelog killed with SIGKILL while streams are open', () => {
       Array.from({ length: completed }, async (_, i) => {
         const token = `before-${i}`;
         const body = randomBytes(1000 + i * 37);
-        const res = await request(`${up.httpsUrl}/load?t=${token}`, { dispatcher: agent, method: 'POST', headers: { 'x-token': token }, body });
-        sent.set(token, { body, reply: await res.body.text() });
+        sent.set(token, { body, reply: (await postLoad(up.httpsUrl, agent, token, body)).reply });
       }),
     );
     // Streams in flight: each has sent a few events, which are stored, when the kill comes.
@@ -72,7 +71,7 @@ describe('wirelog killed with SIGKILL while streams are open', () => {
         scenario: 'SIGKILL with 50 streams open, restart',
         sent: completed + streams,
         stored: intact + interrupted.length,
-        crashes: await again.crashes(`${up.httpsUrl}/load`),
+        crashes: await again.crashes(up.httpsUrl),
         note: `integrity_check ok; ${intact} complete intact, ${interrupted.length} marked interrupted`,
       });
     } finally {
@@ -93,10 +92,9 @@ describe('a second wirelog', () => {
       const samePort = await runCli(['start', '--data-dir', tempDir(), '--proxy-port', port, '--ui-port', '0']);
       expect(samePort.code).not.toBe(0);
       expect(samePort.stderr).toContain(`the proxy port ${port} is already in use (another wirelog?)`);
-      const res = await request(`${up.httpsUrl}/load?t=second`, { dispatcher: first.agent(), method: 'POST', headers: { 'x-token': 'second' }, body: 'x' });
-      expect(await res.body.text()).toBe(loadReply('second', Buffer.from('x')));
+      expect((await postLoad(up.httpsUrl, first.agent(), 'second', 'x')).reply).toBe(loadReply('second', Buffer.from('x')));
       const stored = await first.storedWhere((e) => e.request.path === '/load?t=second');
-      recordFault({ scenario: 'second wirelog on the same data dir / port', sent: 1, stored: stored.length, crashes: await first.crashes(`${up.httpsUrl}/load`), note: 'both refused in one line naming the fix' });
+      recordFault({ scenario: 'second wirelog on the same data dir / port', sent: 1, stored: stored.length, crashes: await first.crashes(up.httpsUrl), note: 'both refused in one line naming the fix' });
     } finally {
       await first.stop();
     }

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { request, type Dispatcher } from 'undici';
+import { readBody } from '../support/fake-upstream.ts';
 import { selfSignedCertificate, type TestCertificate } from '../support/upstream-cert.ts';
 
 /**
@@ -33,6 +35,12 @@ export function loadReply(token: string, body: Buffer): string {
   return JSON.stringify({ token, size: body.length, sha256: createHash('sha256').update(body).digest('hex'), pad: `reply-${token}-`.repeat(20) });
 }
 
+/** POST /load?t=token through `dispatcher`: the status and the reply as text. */
+export async function postLoad(baseUrl: string, dispatcher: Dispatcher, token: string, body: Buffer | string): Promise<{ status: number; reply: string }> {
+  const res = await request(`${baseUrl}/load?t=${token}`, { dispatcher, method: 'POST', body });
+  return { status: res.statusCode, reply: await res.body.text() };
+}
+
 export function sseEvent(id: string, seq: number): string {
   return `data: {"stream":"${id}","seq":${seq}}\n\n`;
 }
@@ -59,7 +67,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
       case '/load': {
         const body = await readBody(req);
         res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(loadReply(req.headers['x-token'] as string, body));
+        return void res.end(loadReply(url.searchParams.get('t') ?? '', body));
       }
       case '/sse': {
         const id = url.searchParams.get('id') ?? '';
@@ -158,13 +166,4 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
 
 function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadReply, sseEvent, startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
+import { loadReply, postLoad, sseEvent, startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
 import { recordFault } from './ledger.ts';
 import { startSubject, type Subject } from './subject.ts';
 
@@ -48,8 +48,7 @@ describe(`${LOOPS + STREAMS} concurrent connections for ${SECONDS} s`, () => {
         const body = randomBytes(256 + ((n * 131 + i * 17) % 4096));
         const started = performance.now();
         try {
-          const res = await request(`${up.httpsUrl}/load?t=${token}`, { dispatcher: agent, method: 'POST', headers: { 'x-token': token }, body });
-          const reply = await res.body.text();
+          const { reply } = await postLoad(up.httpsUrl, agent, token, body);
           latencies.push(performance.now() - started);
           if (reply !== loadReply(token, body)) throw new Error(`wrong reply for ${token}`);
           requests.set(token, { body, reply });
@@ -106,7 +105,7 @@ describe(`${LOOPS + STREAMS} concurrent connections for ${SECONDS} s`, () => {
       scenario: `${LOOPS} request loops + ${STREAMS} SSE streams, ${SECONDS} s`,
       sent,
       stored: good,
-      crashes: await subject.crashes(`${up.httpsUrl}/load`),
+      crashes: await subject.crashes(up.httpsUrl),
       note: `${Math.round(requests.size / elapsed)} req/s beside the streams; request p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; wirelog peak RSS ${peak.toFixed(0)} MB`,
     });
     expect(stored.length).toBe(sent);

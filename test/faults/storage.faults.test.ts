@@ -3,11 +3,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databasePath } from '../../db/schema.ts';
 import { eventually, tempDir } from '../support/harness.ts';
-import { loadReply, startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
+import { loadReply, postLoad, startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
 import { recordFault } from './ledger.ts';
 import { startSubject, type Subject } from './subject.ts';
 
@@ -44,9 +43,8 @@ interface Sent {
 
 async function send(token: string): Promise<Sent> {
   const body = randomBytes(48 * 1024);
-  const res = await request(`${up.httpsUrl}/load?t=${token}`, { dispatcher: subject.agent(), method: 'POST', headers: { 'x-token': token }, body });
-  const reply = await res.body.text();
-  expect(res.statusCode).toBe(200);
+  const { status: code, reply } = await postLoad(up.httpsUrl, subject.agent(), token, body);
+  expect(code).toBe(200);
   expect(reply).toBe(loadReply(token, body));
   return { token, body, reply };
 }
@@ -111,7 +109,7 @@ describe.skipIf(!mountPoint)('the database becomes unwritable: traffic flows, th
     fs.rmSync(ballast);
     const stored = await storedOf(sent, 'full');
     expect(subject.process.output()).toContain('storing captures works again');
-    recordFault({ scenario: 'storage: disk full, then space returns', sent: sent.length, stored, crashes: await subject.crashes(`${up.httpsUrl}/load`) });
+    recordFault({ scenario: 'storage: disk full, then space returns', sent: sent.length, stored, crashes: await subject.crashes(up.httpsUrl) });
     expect(stored).toBe(sent.length);
   });
 
@@ -127,7 +125,7 @@ describe.skipIf(!mountPoint)('the database becomes unwritable: traffic flows, th
       locker.close();
     }
     const stored = await storedOf(sent, 'locked');
-    recordFault({ scenario: 'storage: database locked, then released', sent: sent.length, stored, crashes: await subject.crashes(`${up.httpsUrl}/load`) });
+    recordFault({ scenario: 'storage: database locked, then released', sent: sent.length, stored, crashes: await subject.crashes(up.httpsUrl) });
     expect(stored).toBe(sent.length);
   }, 60_000);
 });

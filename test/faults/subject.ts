@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ProxyAgent, request } from 'undici';
+import { ProxyAgent } from 'undici';
 import { ExchangeReader } from '../../db/reader.ts';
 import { databasePath } from '../../db/schema.ts';
 import type { Exchange } from '../../model/exchange.ts';
 import { startWirelogProcess, type WirelogProcess } from '../support/cli.ts';
+import { postLoad } from './hostile-upstream.ts';
 import { curlVia, eventually, tempDir, type CurlResult } from '../support/harness.ts';
 
 /**
@@ -24,8 +25,8 @@ export interface Subject {
   reader(): ExchangeReader;
   /** The real curl binary through this wirelog, trusting its CA. */
   curl(args: string[]): Promise<CurlResult>;
-  /** 1 if the process has died or no longer forwards a request, else 0. */
-  crashes(probeUrl: string): Promise<number>;
+  /** 1 if the process has died or no longer forwards a request to the upstream at baseUrl, else 0. */
+  crashes(baseUrl: string): Promise<number>;
   stop(): Promise<number | null>;
 }
 
@@ -68,13 +69,11 @@ export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('
       }, `${count} stored exchange(s) to match`, 30_000);
       return found;
     },
-    async crashes(probeUrl) {
+    async crashes(baseUrl) {
       if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 1;
       const probe = new ProxyAgent({ uri: proc.proxyUrl, requestTls: { ca: caPem } });
       try {
-        const res = await request(probeUrl, { dispatcher: probe, method: 'POST', headers: { 'x-token': 'probe' }, body: 'probe' });
-        await res.body.text();
-        return res.statusCode === 200 ? 0 : 1;
+        return (await postLoad(baseUrl, probe, 'probe', 'probe')).status === 200 ? 0 : 1;
       } catch {
         return 1;
       } finally {

@@ -49,7 +49,7 @@ async function scenario(
     stored(e);
     good++;
   }
-  recordFault({ scenario: `upstream: ${name}`, sent: times, stored: good, crashes: await subject.crashes(`${up.httpsUrl}/load`) });
+  recordFault({ scenario: `upstream: ${name}`, sent: times, stored: good, crashes: await subject.crashes(up.httpsUrl) });
 }
 
 describe('a misbehaving upstream: the client gets a clear answer, the exchange is stored and marked', () => {

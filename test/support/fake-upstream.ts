@@ -79,7 +79,7 @@ function sendJson(res: http.ServerResponse, status: number, value: unknown): voi
   res.end(text);
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
