@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_HANDSHAKE_MS, DEFAULT_REQUEST_HEAD_MS, defaultMaxConnections } from '../proxy/connections.ts';
 import { defaultDataDir, isLoopback, type WirelogConfig } from './instance.ts';
 
 /** A mistake in how wirelog was called: printed as one line, exit code 2. */
@@ -19,6 +20,9 @@ export const CAPTURE_FLAGS = {
   'max-db-mb': { type: 'string' },
   'max-age-days': { type: 'string' },
   'idle-timeout': { type: 'string' },
+  'handshake-timeout': { type: 'string' },
+  'request-head-timeout': { type: 'string' },
+  'max-connections': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T, allowPositionals = false) {
@@ -46,7 +50,7 @@ type CaptureValues = { [K in keyof typeof CAPTURE_FLAGS]?: (typeof CAPTURE_FLAGS
 export function captureConfig(values: CaptureValues, defaults: { proxyPort: number; uiPort: number | null }): WirelogConfig {
   const maxBodyMb = values['max-body-mb'] === undefined ? 50 : Number(values['max-body-mb']);
   if (!Number.isFinite(maxBodyMb) || maxBodyMb < 0) throw new UsageError(`--max-body-mb must be a number of megabytes (0 or more), not "${values['max-body-mb']}"`);
-  const seconds = (flag: 'connect-timeout' | 'idle-timeout', fallback: number) => {
+  const seconds = (flag: 'connect-timeout' | 'idle-timeout' | 'handshake-timeout' | 'request-head-timeout', fallback: number) => {
     const value = values[flag];
     if (value === undefined) return fallback;
     const n = Number(value);
@@ -63,8 +67,13 @@ export function captureConfig(values: CaptureValues, defaults: { proxyPort: numb
   if (!Number.isFinite(maxDbMb) || maxDbMb < 1) throw new UsageError(`--max-db-mb must be a number of megabytes (1 or more), not "${values['max-db-mb']}"`);
   const maxAgeDays = values['max-age-days'] === undefined ? undefined : Number(values['max-age-days']);
   if (maxAgeDays !== undefined && (!Number.isFinite(maxAgeDays) || maxAgeDays <= 0)) throw new UsageError(`--max-age-days must be a number of days above 0, not "${values['max-age-days']}"`);
+  const maxConnections = values['max-connections'] === undefined ? defaultMaxConnections() : Number(values['max-connections']);
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new UsageError(`--max-connections must be a whole number of connections (1 or more), not "${values['max-connections']}"`);
   return {
     maxDbMb,
+    maxConnections,
+    handshakeTimeoutS: seconds('handshake-timeout', DEFAULT_HANDSHAKE_MS / 1000),
+    requestHeadTimeoutS: seconds('request-head-timeout', DEFAULT_REQUEST_HEAD_MS / 1000),
     maxAgeDays,
     proxyAuth,
     connectTimeoutS: seconds('connect-timeout', 30),
@@ -92,4 +101,7 @@ export const CAPTURE_HELP = `  --proxy-port N         proxy port (default 8899)
   --max-age-days D       delete exchanges older than D days (default: keep)
   --proxy-auth U:P       require these credentials from clients (needed with a --host beyond loopback)
   --connect-timeout S    give up connecting to an upstream after S seconds (default 30)
-  --idle-timeout S       give up on an upstream silent for S seconds (default 600; reasoning can be slow)`;
+  --idle-timeout S       give up on an upstream silent for S seconds (default 600; reasoning can be slow)
+  --handshake-timeout S  close a CONNECT tunnel whose TLS handshake is not done after S seconds (default 10)
+  --request-head-timeout S  close a client connection that sends no complete request head for S seconds (default 30)
+  --max-connections N    client connections at once; more are refused with 503 (default from the open-file limit, at most 4096)`;

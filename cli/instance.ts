@@ -9,6 +9,7 @@ import { systemRootsPem } from '../certs/trust.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { CaptureWriter } from '../db/writer.ts';
+import { DEFAULT_HANDSHAKE_MS, DEFAULT_REQUEST_HEAD_MS, defaultMaxConnections } from '../proxy/connections.ts';
 import { startProxy, type RunningProxy } from '../proxy/server.ts';
 import { LiveFeed } from '../viewer/live.ts';
 import { startViewer, type RunningViewer } from '../viewer/server.ts';
@@ -34,6 +35,11 @@ export interface WirelogConfig {
   /** Seconds to connect to an upstream (TLS included), and of upstream silence before giving up. */
   connectTimeoutS: number;
   idleTimeoutS: number;
+  /** Client side: CONNECT to the end of the TLS handshake, and the wait for a request head. */
+  handshakeTimeoutS?: number;
+  requestHeadTimeoutS?: number;
+  /** Client connections open at once (defaultMaxConnections() when absent). */
+  maxConnections?: number;
   /** Upstream name resolution (tests resolve names without a DNS server); the system's when absent. */
   lookup?: import('node:net').LookupFunction;
 }
@@ -123,6 +129,12 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       onSinkError: (err) => log(`wirelog: capture failed: ${err.message}`),
       upstream: { extraCaPem, insecure: config.insecureUpstream, systemRootsPem: systemRootsPem(), lookup: config.lookup },
       timeouts: { connectMs: config.connectTimeoutS * 1000, idleMs: config.idleTimeoutS * 1000 },
+      clients: {
+        maxConnections: config.maxConnections ?? defaultMaxConnections(),
+        handshakeMs: (config.handshakeTimeoutS ?? DEFAULT_HANDSHAKE_MS / 1000) * 1000,
+        requestHeadMs: (config.requestHeadTimeoutS ?? DEFAULT_REQUEST_HEAD_MS / 1000) * 1000,
+      },
+      warn: log,
       proxyAuth: config.proxyAuth,
       debug: (message) => {
         if (process.env.WIRELOG_DEBUG) log(message);

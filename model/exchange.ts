@@ -54,6 +54,8 @@ export interface Timings {
   /** TLS handshake with the upstream done; absent for plain HTTP and reused connections. */
   secured?: number;
   requestSent?: number;
+  /** The request was sent again on a new connection: the kept-alive one was closed by the upstream as it was reused. */
+  retried?: number;
   responseHeaders?: number;
   firstByte?: number;
   end?: number;

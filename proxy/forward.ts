@@ -1,11 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
-import net from 'node:net';
+import type http from 'node:http';
 import type { RequestHead } from '../model/exchange.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { SseTap } from './sse.ts';
 import { describeUpstreamError, type UpstreamAgents } from './upstream.ts';
+import { sendUpstream, upstreamRequestOptions, type UpstreamCall } from './upstream-request.ts';
 
 /** Where a request goes, as decided from the absolute URL or the CONNECT tunnel it came through. */
 export interface Target {
@@ -27,18 +26,6 @@ export interface UpstreamTimeouts {
   idleMs: number;
 }
 
-/** Gives up on an upstream that does not connect, or goes silent, within the configured times. */
-export function watchUpstream(upstream: http.ClientRequest, timeouts: UpstreamTimeouts, target: Target): void {
-  const fail = (message: string) => upstream.destroy(Object.assign(new Error(message), { code: 'WIRELOG_TIMEOUT' }));
-  upstream.once('socket', (socket) => {
-    if (!socket.connecting) return;
-    const timer = setTimeout(() => fail(`connecting to ${target.host}:${target.port} took longer than ${timeouts.connectMs / 1000} s`), timeouts.connectMs);
-    socket.once(target.scheme === 'https' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
-    socket.once('close', () => clearTimeout(timer));
-  });
-  upstream.setTimeout(timeouts.idleMs, () => fail(`no data from ${target.host}:${target.port} for ${timeouts.idleMs / 1000} s`));
-}
-
 export function requestHead(req: http.IncomingMessage, target: Target, scheme: RequestHead['scheme'], path: string): RequestHead {
   return {
     startedAt: Date.now(),
@@ -53,27 +40,17 @@ export function requestHead(req: http.IncomingMessage, target: Target, scheme: R
   };
 }
 
-/** Options for the upstream request, from the request head as recorded (headers unmasked). */
-export function upstreamRequestOptions(head: RequestHead, target: Target, settings: ForwardSettings, keepUpgrade: boolean): https.RequestOptions {
-  return {
-    method: head.method,
-    host: target.host,
-    port: target.port,
-    path: head.path,
-    headers: forwardableHeaders(head.headers, keepUpgrade) as unknown as http.OutgoingHttpHeaders,
-    agent: target.scheme === 'https' ? settings.agents.https : settings.agents.http,
-    servername: target.scheme === 'https' && !net.isIP(target.host) ? target.host : undefined,
-  };
-}
-
 /** Relays one HTTP request upstream and its response back, recording every stage. */
 export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse, target: Target, path: string, settings: ForwardSettings): void {
   const head = requestHead(req, target, target.scheme, path);
   const recorder = new ExchangeRecorder(settings, head);
-  const transport = target.scheme === 'https' ? https : http;
-  let upstream: http.ClientRequest;
+  let upstreamResponse: http.IncomingMessage | null = null;
+  let upstream: UpstreamCall;
   try {
-    upstream = transport.request(upstreamRequestOptions(head, target, settings, false));
+    upstream = sendUpstream(upstreamRequestOptions(head, target, settings, false), target, settings, recorder, req, {
+      response: (upRes) => relayResponse(upRes),
+      error: (err) => upstreamFailed(err),
+    });
   } catch (err) {
     // Node refuses some requests outright (an invalid header, a bad host name).
     req.resume();
@@ -81,16 +58,8 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     recorder.end('proxy_error', `cannot forward this request: ${(err as Error).message}`);
     return;
   }
-  let upstreamResponse: http.IncomingMessage | null = null;
 
-  // Forwarding listens first: each chunk is on its way before it is recorded.
-  req.pipe(upstream);
-  req.on('data', (chunk: Buffer) => recorder.requestBody.add(chunk));
-  upstream.on('finish', () => recorder.requestSent());
-  upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
-  watchUpstream(upstream, settings.timeouts, target);
-
-  upstream.on('response', (upRes) => {
+  function relayResponse(upRes: http.IncomingMessage): void {
     upstreamResponse = upRes;
     const headers = headerPairs(upRes.rawHeaders);
     recorder.responseHead({ status: upRes.statusCode ?? 0, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
@@ -115,18 +84,18 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     upRes.on('end', () => sse?.end());
     upRes.on('aborted', () => failMidResponse('the upstream closed the connection before the response ended'));
     upRes.on('error', (err: NodeJS.ErrnoException) => failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`));
-  });
+  }
 
-  upstream.on('error', (err: NodeJS.ErrnoException) => {
+  function upstreamFailed(err: NodeJS.ErrnoException): void {
     if (recorder.isEnded) return;
     if (upstreamResponse) return failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`);
     const cause = describeUpstreamError(err, target.host, target.port, recorder.inTlsHandshake);
-    req.unpipe(upstream);
+    // The rest of the request body goes nowhere; reading it lets the client see the answer.
     req.resume();
     // A gateway that gave up waiting answers 504; one that could not reach the upstream, 502.
     sendProxyError(res, err.code === 'WIRELOG_TIMEOUT' ? 504 : 502, `wirelog: ${cause}\n`);
     recorder.end('upstream_error', cause);
-  });
+  }
 
   // Mid-body the only honest signal is a broken connection: appending an error text would
   // hand the client a body that looks complete.

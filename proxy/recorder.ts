@@ -58,7 +58,7 @@ export class ExchangeRecorder {
   readonly uid = randomUUID();
   readonly requestBody: BodyRecorder;
   readonly responseBody: BodyRecorder;
-  private readonly t0 = performance.now();
+  private readonly t0: number;
   private readonly timings: Timings = {};
   private upstreamTls = false;
   private ended = false;
@@ -68,7 +68,10 @@ export class ExchangeRecorder {
   constructor(
     private readonly settings: CaptureSettings,
     head: RequestHead,
+    /** performance.now() at head.startedAt, when the exchange began before it is recorded (a CONNECT). */
+    startedAtPerf = performance.now(),
   ) {
+    this.t0 = startedAtPerf;
     this.requestBody = new BodyRecorder(this, 'request', settings.maxBodyBytes);
     this.responseBody = new BodyRecorder(this, 'response', settings.maxBodyBytes);
     this.requestBody.encoding = headerValue(head.headers, 'content-encoding') ?? '';
@@ -106,6 +109,11 @@ export class ExchangeRecorder {
    */
   get inTlsHandshake(): boolean {
     return this.upstreamTls && this.timings.connected !== undefined && this.timings.secured === undefined;
+  }
+
+  /** The request went out again on a new connection (see sendUpstream); noted, not an error. */
+  retried(): void {
+    this.timings.retried = this.elapsed();
   }
 
   requestSent(): void {

@@ -1,14 +1,16 @@
 import http from 'node:http';
-import https from 'node:https';
 import { timingSafeEqual } from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+import tls from 'node:tls';
 import { Proxy } from 'http-mitm-proxy';
 import type { CertificateAuthority } from '../certs/ca.ts';
 import { LeafIssuer } from '../certs/leaf.ts';
+import { capConnections, RequestHeadWatch, type ClientLimits, type HeadTimeoutKind } from './connections.ts';
 import { forwardHttp, sendProxyError, type ForwardSettings, type Target, type UpstreamTimeouts } from './forward.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
+import { openTunnel, type Tunnel } from './tunnel.ts';
 import { createUpstreamAgents, type UpstreamOptions } from './upstream.ts';
 import { relayUpgrade } from './websocket.ts';
 
@@ -18,22 +20,27 @@ export interface ProxyOptions extends CaptureSettings {
   ca: CertificateAuthority;
   upstream: UpstreamOptions;
   timeouts: UpstreamTimeouts;
+  clients: ClientLimits;
   /** "user:pass" every client must send as Proxy-Authorization (Basic); none when absent. */
   proxyAuth?: string;
   /** Diagnostics about wirelog itself, not about captured traffic. */
   debug: (message: string) => void;
+  /** Said once on the console: wirelog itself is in trouble (too many connections). */
+  warn: (message: string) => void;
 }
 
 export interface RunningProxy {
   host: string;
   port: number;
   url: string;
+  /** Client connections open now (a tunnel is one). */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
-type Tunnel = Pick<Target, 'host' | 'port'>;
+type Authority = Pick<Target, 'host' | 'port'>;
 
-function parseTunnel(authority: string | undefined): Tunnel | null {
+function parseAuthority(authority: string | undefined): Authority | null {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(authority ?? '');
   return m ? { host: m[1], port: Number(m[2]) } : null;
 }
@@ -48,26 +55,51 @@ function formatAddress(socket: { remoteAddress?: string; remotePort?: number }):
 }
 
 /**
- * http-mitm-proxy listens, answers CONNECT and tells TLS from plain text. From there the
- * tunnel's socket goes straight into an in-process server for that target (TLS terminated
- * with our certificate), instead of its per-host HTTPS servers on loopback ports: one TCP
- * hop less per request. Forwarding is ours too: its own relays lose backpressure, header
- * case, client aborts and refused WebSocket upgrades (see FACTS.md).
+ * http-mitm-proxy listens and parses the first request of each connection. CONNECT tunnels
+ * are ours from the 200 on (proxy/tunnel.ts): TLS is terminated in this process with our
+ * certificate and the decrypted connection goes into one in-process HTTP server, instead of
+ * its per-host HTTPS servers on loopback ports. Forwarding is ours too: its own relays lose
+ * backpressure, header case, client aborts and refused WebSocket upgrades (see FACTS.md).
  */
 class InterceptingProxy extends Proxy {
   private readonly leaves: LeafIssuer;
-  /** One server per CONNECT target, so every request on it knows where it goes. */
-  private readonly interceptors = new Map<string, http.Server>();
-  private readonly tunnels = new Set<Duplex>();
+  private readonly contexts = new Map<string, tls.SecureContext>();
+  /** Every connection out of a tunnel, plain or decrypted; the tunnel says where it goes. */
+  private readonly interceptor = http.createServer();
+  private readonly tunnelOf = new WeakMap<Duplex, Tunnel>();
+  private readonly interceptorHeads: RequestHeadWatch;
+  private listenerHeads: RequestHeadWatch | null = null;
   /** Set while listening starts: the listening socket's own errors (port in use) end up here. */
   onServerError: ((err: Error) => void) | null = null;
 
   private readonly expectedAuth: Buffer | null;
 
-  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'ca' | 'proxyAuth'>) {
+  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'warn' | 'ca' | 'proxyAuth' | 'clients'>) {
     super();
     this.leaves = new LeafIssuer(settings.ca);
     this.expectedAuth = settings.proxyAuth ? Buffer.from(`Basic ${Buffer.from(settings.proxyAuth).toString('base64')}`) : null;
+    const server = this.interceptor;
+    prepareHttpServer(server);
+    this.interceptorHeads = new RequestHeadWatch(server, settings.clients.requestHeadMs, (socket, kind) => this.headTimedOut(socket, kind, this.tunnelOf.get(socket) ?? null));
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const tunnel = this.tunnelOf.get(req.socket);
+      if (!tunnel) return void req.socket.destroy();
+      forwardHttp(req, res, this.targetOf(tunnel, req.socket), req.url ?? '/', this.settings);
+    });
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.interceptorHeads.handedOver(socket);
+      const tunnel = this.tunnelOf.get(socket);
+      if (!tunnel) return void socket.destroy();
+      relayUpgrade(req, socket, head, this.targetOf(tunnel, socket), req.url ?? '/', this.settings);
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      const tunnel = this.tunnelOf.get(socket);
+      this.refuseMalformed(err, socket, tunnel?.tls ? 'https' : 'http', tunnel ?? null);
+    });
+  }
+
+  private targetOf(tunnel: Tunnel, socket: Duplex): Target {
+    return { scheme: tunnel.tls ? 'https' : 'http', host: tunnel.host, port: tunnel.port, clientAddress: formatAddress(socket as net.Socket) };
   }
 
   /** With --proxy-auth, every request and CONNECT must carry the credentials (compared in constant time). */
@@ -78,70 +110,49 @@ class InterceptingProxy extends Proxy {
   }
 
   override _onHttpServerConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.listenerHeads?.handedOver(socket);
+    socket.on('error', () => socket.destroy());
     if (!this.authorized(req)) return void socket.end(PROXY_AUTH_REQUIRED);
-    super._onHttpServerConnect(req, socket, head);
-  }
-
-  override _onHttpServerConnectData(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.pause();
-    const tunnel = parseTunnel(req.url);
-    if (!tunnel || this.isSelf(tunnel)) {
+    const authority = parseAuthority(req.url);
+    if (!authority || this.isSelf(authority)) {
       socket.destroy();
       return;
     }
-    // TLS records start with 0x16 (SSLv2-style hellos with 0x80 or 0x00); anything else is plain HTTP.
-    const tls = head[0] === 0x16 || head[0] === 0x80 || head[0] === 0x00;
-    let server: http.Server;
-    try {
-      server = this.interceptorFor(tunnel, tls);
-    } catch (err) {
-      this.settings.debug(`cannot intercept ${req.url}: ${(err as Error).message}`);
-      socket.destroy();
-      return;
-    }
-    this.tunnels.add(socket);
-    socket.once('close', () => this.tunnels.delete(socket));
-    if (tls) {
-      // The TLS socket reads what is already buffered on the socket it wraps.
-      socket.unshift(head);
-      server.emit('connection', socket);
-    } else {
-      // The HTTP parser reads the socket's handle directly; the first bytes are handed over as an event.
-      server.emit('connection', socket);
-      socket.emit('data', head);
-    }
+    const tunnel = { ...authority, clientAddress: formatAddress(socket as net.Socket), startedAt: Date.now(), startedAtPerf: performance.now() };
+    openTunnel(socket as net.Socket, head, tunnel, this.settings.clients.handshakeMs, {
+      secureContext: (host) => this.secureContext(host),
+      deliver: (connection, t, first) => {
+        this.tunnelOf.set(connection, t);
+        this.interceptor.emit('connection', connection);
+        // The HTTP parser reads a plain socket's handle directly; bytes already read are handed over as an event.
+        if (first) connection.emit('data', first);
+      },
+      failed: (t, reason) => this.recordRefused(t, t.tls ? 'https' : 'http', { method: 'CONNECT', path: '' }, null, reason),
+    });
   }
 
-  private interceptorFor(tunnel: Tunnel, tls: boolean): http.Server {
-    const key = `${tls ? 'tls' : 'plain'} ${tunnel.host} ${tunnel.port}`;
-    let server = this.interceptors.get(key);
-    if (server) return server;
-    if (tls) {
-      const leaf = this.leaves.issue(tunnel.host);
-      const secure = https.createServer({ key: leaf.keyPem, cert: leaf.certPem, ALPNProtocols: ['http/1.1'] });
-      secure.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => this.recordTlsFailure(err, socket, tunnel));
-      server = secure;
-    } else {
-      server = http.createServer();
+  private secureContext(host: string): tls.SecureContext {
+    let context = this.contexts.get(host);
+    if (!context) {
+      const leaf = this.leaves.issue(host);
+      context = tls.createSecureContext({ key: leaf.keyPem, cert: leaf.certPem });
+      // Bounded: a long day visits many hosts; the leaf itself stays cached by the issuer.
+      if (this.contexts.size >= 1000) this.contexts.delete(this.contexts.keys().next().value!);
+      this.contexts.set(host, context);
     }
-    server.timeout = 0;
-    const scheme = tls ? 'https' : 'http';
-    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-      forwardHttp(req, res, { scheme, ...tunnel, clientAddress: formatAddress(req.socket) }, req.url ?? '/', this.settings);
-    });
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      relayUpgrade(req, socket, head, { scheme, ...tunnel, clientAddress: formatAddress(req.socket) }, req.url ?? '/', this.settings);
-    });
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.refuseMalformed(err, socket, scheme, tunnel));
-    this.interceptors.set(key, server);
-    return server;
+    return context;
   }
 
   /** The listening server: absolute-form requests ("GET http://host/path") and their upgrades. */
   attachToListener(server: http.Server): void {
-    server.timeout = 0;
+    prepareHttpServer(server);
+    // Node's own head timeout (checked every 30 s, answered without a record) gives way to ours.
+    server.headersTimeout = 0;
+    server.requestTimeout = 0;
+    this.listenerHeads = new RequestHeadWatch(server, this.settings.clients.requestHeadMs, (socket, kind) => this.headTimedOut(socket, kind, null));
     server.removeAllListeners('upgrade');
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.listenerHeads?.handedOver(socket);
       if (!this.authorized(req)) return void socket.end(PROXY_AUTH_REQUIRED);
       const route = this.absoluteRoute(req);
       if (!route || this.isSelf(route.target)) {
@@ -176,7 +187,7 @@ class InterceptingProxy extends Proxy {
     return { target: { scheme: secure ? 'https' : 'http', host, port, clientAddress: formatAddress(req.socket) }, path };
   }
 
-  private isSelf(target: Tunnel): boolean {
+  private isSelf(target: Authority): boolean {
     const loopback = target.host === 'localhost' || target.host === this.httpHost || /^127\.|^::1$|^0\.0\.0\.0$/.test(target.host);
     return loopback && target.port === this.httpPort;
   }
@@ -197,51 +208,67 @@ class InterceptingProxy extends Proxy {
     const reason = oversize ? 'request headers are larger than 16 KB' : `malformed request (${err.code ?? 'parse error'}: ${err.message})`;
     const rawPacket = (err as { rawPacket?: Buffer }).rawPacket;
     const [method = '', path = ''] = (rawPacket ? rawPacket.subarray(0, 2048).toString('latin1').split('\r\n')[0] : '').split(' ');
-    const recorder = new ExchangeRecorder(this.settings, {
-      startedAt: Date.now(),
-      clientAddress: formatAddress(socket as net.Socket),
-      method: method.slice(0, 32),
-      scheme,
-      host: tunnel?.host ?? '',
-      port: tunnel?.port ?? 0,
-      path: path.slice(0, 2048),
-      httpVersion: '',
-      headers: [],
-    });
-    const body = `wirelog: ${reason}\n`;
-    recorder.responseHead({ status, statusText: http.STATUS_CODES[status] ?? '', httpVersion: '1.1', headers: [['Content-Type', 'text/plain; charset=utf-8']] });
-    recorder.responseChunk(Buffer.from(body));
-    recorder.end('proxy_error', reason);
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    this.recordRefused(tunnel, scheme, { method: method.slice(0, 32), path: path.slice(0, 2048), clientAddress: formatAddress(socket as net.Socket) }, status, reason);
+    sendRawError(socket, status, reason);
   }
 
-  private recordTlsFailure(err: NodeJS.ErrnoException, socket: TLSSocket, tunnel: Tunnel): void {
-    const recorder = new ExchangeRecorder(this.settings, {
-      startedAt: Date.now(),
-      clientAddress: formatAddress(socket),
-      method: 'CONNECT',
-      scheme: 'https',
-      host: tunnel.host,
-      port: tunnel.port,
-      path: '',
-      httpVersion: '1.1',
-      headers: [],
-    });
-    recorder.end('proxy_error', `the client ended the TLS handshake with wirelog (${err.code ?? err.message}): it probably does not trust the wirelog CA; start it with \`wirelog run\` or set its CA variable (see \`wirelog env\`)`);
+  private headTimedOut(socket: Duplex, kind: HeadTimeoutKind, tunnel: Tunnel | null): void {
+    const seconds = `${this.settings.clients.requestHeadMs / 1000} s (--request-head-timeout)`;
+    const reason =
+      kind === 'partial-head'
+        ? `the client sent part of a request head but not all of it within ${seconds}; wirelog closed the connection`
+        : `the client opened a connection but sent no request within ${seconds}; wirelog closed it`;
+    const scheme = tunnel?.tls ? 'https' : 'http';
+    this.recordRefused(tunnel, scheme, { method: '', path: '', clientAddress: formatAddress(socket as net.Socket) }, 408, reason);
+    sendRawError(socket, 408, reason);
+  }
+
+  /** One exchange for a request wirelog refused or a connection that ended before one. */
+  private recordRefused(tunnel: Tunnel | null, scheme: 'http' | 'https', request: { method: string; path: string; clientAddress?: string }, status: number | null, reason: string): void {
+    const recorder = new ExchangeRecorder(
+      this.settings,
+      {
+        startedAt: tunnel && request.method === 'CONNECT' ? tunnel.startedAt : Date.now(),
+        clientAddress: request.clientAddress ?? tunnel?.clientAddress ?? '',
+        method: request.method,
+        scheme,
+        host: tunnel?.host ?? '',
+        port: tunnel?.port ?? 0,
+        path: request.path,
+        httpVersion: request.method === 'CONNECT' ? '1.1' : '',
+        headers: [],
+      },
+      tunnel && request.method === 'CONNECT' ? tunnel.startedAtPerf : undefined,
+    );
+    if (status !== null) {
+      recorder.responseHead({ status, statusText: http.STATUS_CODES[status] ?? '', httpVersion: '1.1', headers: [['Content-Type', 'text/plain; charset=utf-8']] });
+      recorder.responseChunk(Buffer.from(`wirelog: ${reason}\n`));
+    }
+    recorder.end('proxy_error', reason);
   }
 
   override _onError(kind: string, _ctx: unknown, err: Error): void {
     if (kind === 'HTTP_SERVER_ERROR' && this.onServerError) return this.onServerError(err);
     this.settings.debug(`http-mitm-proxy ${kind}: ${err?.message ?? err}`);
   }
+}
 
-  closeTunnels(): void {
-    for (const socket of this.tunnels) socket.destroy();
-  }
+/** Settings both HTTP servers share: no idle timeout of their own, and no header count limit. */
+function prepareHttpServer(server: http.Server): void {
+  server.timeout = 0;
+  // Node drops headers past 2000 entries without a word; the 16 KB head limit (431) still holds.
+  server.maxHeadersCount = 0;
+}
+
+function sendRawError(socket: Duplex, status: number, reason: string): void {
+  const body = `wirelog: ${reason}\n`;
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  // The client may never read or close: its descriptor comes back anyway.
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
-  const agents = createUpstreamAgents(options.upstream);
+  const agents = createUpstreamAgents(options.upstream, options.clients.maxConnections);
   const proxy = new InterceptingProxy({ ...options, agents });
   return new Promise((resolve, reject) => {
     proxy.onServerError = reject;
@@ -252,6 +279,7 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         proxy.onServerError = null;
         const server = proxy.httpServer!;
         proxy.attachToListener(server);
+        const connections = capConnections(server, options.clients.maxConnections, options.warn);
         // Clients find the credentials in the proxy URL (HTTPS_PROXY=http://user:pass@host:port).
         const credentials = options.proxyAuth ? `${options.proxyAuth.split(':').map(encodeURIComponent).join(':')}@` : '';
         const url = `http://${credentials}${options.host.includes(':') ? `[${options.host}]` : options.host}:${proxy.httpPort}`;
@@ -259,10 +287,10 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           host: options.host,
           port: proxy.httpPort,
           url,
+          openConnections: connections.open,
           close: async () => {
             proxy.close();
-            server.closeAllConnections();
-            proxy.closeTunnels();
+            connections.closeAll();
             agents.http.destroy();
             agents.https.destroy();
           },

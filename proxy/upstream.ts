@@ -19,7 +19,14 @@ export interface UpstreamAgents {
   https: https.Agent;
 }
 
-export function createUpstreamAgents(options: UpstreamOptions): UpstreamAgents {
+/**
+ * How long an upstream connection may wait idle for reuse. Servers close idle connections
+ * without notice (Node's after 5 s); reusing one they are closing fails the request. Node's
+ * agent shortens this to 1 s under a `Keep-Alive: timeout=N` the server announces.
+ */
+export const UPSTREAM_IDLE_MS = 4000;
+
+export function createUpstreamAgents(options: UpstreamOptions, maxClients = 4096): UpstreamAgents {
   const ca = [options.systemRootsPem ?? tls.rootCertificates.join('\n')];
   if (options.extraCaPem) ca.push(options.extraCaPem);
   // Built once: a `ca` option would be re-parsed per connection and copied into the agent's
@@ -27,12 +34,14 @@ export function createUpstreamAgents(options: UpstreamOptions): UpstreamAgents {
   const secureContext = options.insecure ? undefined : tls.createSecureContext({ ca });
   // Node keeps at most 256 idle connections by default: past that, every request of a busy
   // proxy would close one upstream connection and open (and handshake) another.
-  const maxFreeSockets = 1024;
+  // Bounded by the client cap too: idle upstream connections hold descriptors as well.
+  const maxFreeSockets = Math.min(1024, maxClients);
   return {
-    http: new http.Agent({ keepAlive: true, maxFreeSockets, lookup: options.lookup }),
+    http: new http.Agent({ keepAlive: true, maxFreeSockets, timeout: UPSTREAM_IDLE_MS, lookup: options.lookup }),
     https: new https.Agent({
       keepAlive: true,
       maxFreeSockets,
+      timeout: UPSTREAM_IDLE_MS,
       lookup: options.lookup,
       secureContext,
       rejectUnauthorized: !options.insecure,

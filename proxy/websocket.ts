@@ -1,13 +1,13 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { Header, WsDirection } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
-import { requestHead, upstreamRequestOptions, watchUpstream, type ForwardSettings, type Target } from './forward.ts';
+import { requestHead, type ForwardSettings, type Target } from './forward.ts';
 import { ExchangeRecorder } from './recorder.ts';
 import { describeUpstreamError } from './upstream.ts';
+import { sendUpstream, upstreamRequestOptions, type UpstreamCall } from './upstream-request.ts';
 
 // The largest non-101 answer to an upgrade we relay (an error page); beyond it the body is cut.
 const MAX_REFUSAL_BODY = 1024 * 1024;
@@ -21,10 +21,13 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
   const wsScheme = target.scheme === 'https' ? 'wss' : 'ws';
   const requested = requestHead(req, target, wsScheme, path);
   const recorder = new ExchangeRecorder(settings, requested);
-  const transport = target.scheme === 'https' ? https : http;
-  let upstream: http.ClientRequest;
+  let upstream: UpstreamCall;
   try {
-    upstream = transport.request(upstreamRequestOptions(requested, target, settings, true));
+    upstream = sendUpstream(upstreamRequestOptions(requested, target, settings, true), target, settings, recorder, null, {
+      upgrade: (upRes, upSocket, upHead) => relayFrames(upRes, upSocket, upHead),
+      response: (upRes) => relayRefusal(upRes),
+      error: (err) => upstreamFailed(err),
+    });
   } catch (err) {
     const body = Buffer.from(`wirelog: cannot forward this upgrade: ${(err as Error).message}\n`);
     client.end(Buffer.concat([rawResponseHead(502, 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
@@ -41,15 +44,10 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     upstream.destroy();
     recorder.end('aborted', 'the client closed the connection before the upgrade was answered');
   });
-  upstream.end();
-  upstream.on('finish', () => recorder.requestSent());
-  upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
-  watchUpstream(upstream, settings.timeouts, target);
 
-  upstream.on('upgrade', (upRes, upSocket, upHead) => {
+  function relayFrames(upRes: http.IncomingMessage, upSocket: Duplex & { setTimeout(ms: number): void }, upHead: Buffer): void {
     answered = true;
     // A WebSocket may stay quiet for as long as its two ends like.
-    upstream.setTimeout(0);
     upSocket.setTimeout(0);
     const headers = headerPairs(upRes.rawHeaders);
     recorder.responseHead({ status: upRes.statusCode ?? 101, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
@@ -87,10 +85,10 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
       else recorder.end('complete', frames.decodeError);
       upSocket.destroy();
     });
-  });
+  }
 
   // Anything but 101: the upstream refused the upgrade. Relay its answer as it came.
-  upstream.on('response', (upRes) => {
+  function relayRefusal(upRes: http.IncomingMessage): void {
     answered = true;
     const headers = headerPairs(upRes.rawHeaders);
     recorder.responseHead({ status: upRes.statusCode ?? 0, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
@@ -112,9 +110,9 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
       recorder.end('upstream_error', `the upstream response to the upgrade failed: ${err.message}`);
       client.destroy();
     });
-  });
+  }
 
-  upstream.on('error', (err: NodeJS.ErrnoException) => {
+  function upstreamFailed(err: NodeJS.ErrnoException): void {
     if (recorder.isEnded) return;
     const cause = describeUpstreamError(err, target.host, target.port, recorder.inTlsHandshake);
     // 502 or 504, never 400: Codex gives up on a 400 but falls back to SSE on other statuses.
@@ -122,7 +120,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     const timedOut = err.code === 'WIRELOG_TIMEOUT';
     client.end(Buffer.concat([rawResponseHead(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
     recorder.end('upstream_error', cause);
-  });
+  }
 }
 
 function dropPairs(flat: string[], name: RegExp): string[] {

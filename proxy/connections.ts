@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import type http from 'node:http';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+
+export interface ClientLimits {
+  /** Client connections open at once; past it new ones are answered 503 and closed. */
+  maxConnections: number;
+  /** From a CONNECT's 200 to the end of the TLS handshake inside the tunnel. */
+  handshakeMs: number;
+  /** From a connection's start, or the end of its last response, to a complete request head. */
+  requestHeadMs: number;
+}
+
+export const DEFAULT_HANDSHAKE_MS = 10_000;
+export const DEFAULT_REQUEST_HEAD_MS = 30_000;
+
+/**
+ * This process's limit on open files. Node raises the soft limit to the hard one at start,
+ * so what is read here is already as high as it goes; null where it cannot be read.
+ */
+export function openFileLimit(): number | null {
+  try {
+    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    if (soft === 'unlimited') return Number.POSITIVE_INFINITY;
+    return soft ? Number(soft) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Each client connection may hold an upstream connection, and as many again may wait idle
+ * in the upstream pools: three descriptors a client, beside some for the database, the
+ * viewer and the worker.
+ */
+export function defaultMaxConnections(fileLimit = openFileLimit()): number {
+  if (fileLimit === null) return 1000;
+  return Math.max(16, Math.min(4096, Math.floor((fileLimit - 64) / 3)));
+}
+
+/**
+ * Counts the listening server's client connections (a CONNECT tunnel is one of them) and
+ * refuses those past the cap with a 503 before any parser sees them.
+ */
+export function capConnections(server: net.Server, max: number, warn: (message: string) => void): { open(): number; closeAll(): void } {
+  const open = new Set<net.Socket>();
+  const handlers = server.listeners('connection') as ((socket: net.Socket) => void)[];
+  server.removeAllListeners('connection');
+  let warned = false;
+  server.on('connection', (socket: net.Socket) => {
+    if (open.size >= max) {
+      if (!warned) warn(`wirelog: ${max} client connections are open (--max-connections): refusing new ones with 503 until some close`);
+      warned = true;
+      return refuse(socket, max);
+    }
+    if (open.size < max * 0.9) warned = false;
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    for (const handle of handlers) handle.call(server, socket);
+  });
+  return {
+    open: () => open.size,
+    closeAll: () => {
+      for (const socket of open) socket.destroy();
+    },
+  };
+}
+
+function refuse(socket: net.Socket, max: number): void {
+  const body = `wirelog: too many client connections (${max}, --max-connections); try again shortly\n`;
+  socket.on('error', () => socket.destroy());
+  socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${body}`);
+  // Whatever the client does next, the descriptor is back within a second.
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+export type HeadTimeoutKind = 'no-request' | 'partial-head';
+
+/**
+ * Gives each connection of an HTTP server `ms` to deliver a complete request head: from its
+ * start, and again from the end of each response. Node's own headersTimeout is checked only
+ * on servers that listen, and never for a second request on a kept-alive connection.
+ * Attach it before capConnections, which passes accepted connections on to it.
+ */
+export class RequestHeadWatch {
+  private readonly timers = new WeakMap<Duplex, { timer: NodeJS.Timeout; requests: number }>();
+
+  constructor(
+    server: http.Server,
+    private readonly ms: number,
+    private readonly onTimeout: (socket: Duplex, kind: HeadTimeoutKind) => void,
+  ) {
+    server.on('connection', (socket: Duplex) => {
+      socket.once('close', () => this.handedOver(socket));
+      this.arm(socket, 0);
+    });
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const socket = req.socket;
+      const requests = this.handedOver(socket) + 1;
+      res.once('close', () => this.arm(socket, requests));
+    });
+  }
+
+  /** The connection is no longer HTTP (an upgrade, a CONNECT): other watches take over. */
+  handedOver(socket: Duplex): number {
+    const watch = this.timers.get(socket);
+    if (!watch) return 0;
+    clearTimeout(watch.timer);
+    this.timers.delete(socket);
+    return watch.requests;
+  }
+
+  private arm(socket: Duplex & { bytesRead?: number }, requests: number): void {
+    if (socket.destroyed) return;
+    const bytesAtStart = socket.bytesRead ?? 0;
+    const timer = setTimeout(() => {
+      this.timers.delete(socket);
+      const partial = (socket.bytesRead ?? 0) > bytesAtStart;
+      // An idle kept-alive connection is Node's to close (keepAliveTimeout), and not an exchange.
+      if (partial || requests === 0) this.onTimeout(socket, partial ? 'partial-head' : 'no-request');
+      else socket.destroy();
+    }, this.ms);
+    timer.unref();
+    this.timers.set(socket, { timer, requests });
+  }
+}

@@ -1,0 +1,100 @@
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+
+/** A CONNECT tunnel: where its requests go, and when and from whom it was asked for. */
+export interface Tunnel {
+  host: string;
+  port: number;
+  tls: boolean;
+  clientAddress: string;
+  /** Epoch ms and performance.now() of the CONNECT request. */
+  startedAt: number;
+  startedAtPerf: number;
+}
+
+export interface TunnelEnds {
+  secureContext(host: string): tls.SecureContext;
+  /** The tunnel carries HTTP from here on (decrypted when it is TLS). `first` holds bytes already read. */
+  deliver(socket: Duplex, tunnel: Tunnel, first: Buffer | null): void;
+  /** The tunnel ended before it carried a request; recorded once as an exchange. */
+  failed(tunnel: Tunnel, reason: string): void;
+}
+
+const TRUST_HINT = 'start it with `wirelog run` or set its CA variable (see `wirelog env`)';
+
+/**
+ * Answers a CONNECT and owns the tunnel's socket until HTTP starts inside it: the first bytes
+ * and the TLS handshake must arrive within `handshakeMs`, and a client that closes or fails
+ * before then has its socket closed at once (the listening server keeps half-open sockets).
+ */
+export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel, 'tls'>, handshakeMs: number, ends: TunnelEnds): void {
+  let settled = false;
+  const settle = (reason: string | null, t: Tunnel) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    if (reason !== null) {
+      ends.failed(t, reason);
+      socket.destroy();
+    }
+  };
+  const seconds = `${handshakeMs / 1000} s (--handshake-timeout)`;
+  let timer = setTimeout(() => settle(`the client sent nothing through its tunnel within ${seconds}; wirelog closed it`, { ...tunnel, tls: false }), handshakeMs);
+  socket.on('error', () => socket.destroy());
+  const closedEmpty = () => {
+    // A client that only probed, or gave up before saying anything: no exchange happened.
+    settled = true;
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  socket.once('end', closedEmpty);
+  socket.once('close', closedEmpty);
+
+  const start = (first: Buffer) => {
+    socket.pause();
+    socket.off('end', closedEmpty);
+    socket.off('close', closedEmpty);
+    // TLS records start with 0x16 (SSLv2-style hellos with 0x80 or 0x00); anything else is plain HTTP.
+    const isTls = first[0] === 0x16 || first[0] === 0x80 || first[0] === 0x00;
+    const t: Tunnel = { ...tunnel, tls: isTls };
+    if (!isTls) {
+      // From here the HTTP server's own watches apply.
+      settle(null, t);
+      return ends.deliver(socket, t, first);
+    }
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      settle(`the client did not finish its TLS handshake with wirelog within ${seconds}; wirelog closed the tunnel`, t);
+      secure.destroy();
+    }, handshakeMs);
+    // The TLS socket reads what is already buffered on the socket it wraps.
+    socket.unshift(first);
+    let context: tls.SecureContext;
+    try {
+      context = ends.secureContext(tunnel.host);
+    } catch (err) {
+      return settle(`wirelog could not make a certificate for ${tunnel.host}: ${(err as Error).message}`, t);
+    }
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
+    secure.on('error', (err: NodeJS.ErrnoException) => {
+      settle(`the client ended the TLS handshake with wirelog (${err.code ?? err.message}): it probably does not trust the wirelog CA; ${TRUST_HINT}`, t);
+      secure.destroy();
+    });
+    const closed = () => {
+      settle(`the client closed the connection during the TLS handshake with wirelog: it probably does not trust the wirelog CA; ${TRUST_HINT}`, t);
+      secure.destroy();
+    };
+    secure.once('end', closed);
+    secure.once('close', closed);
+    secure.once('secure', () => {
+      secure.off('end', closed);
+      secure.off('close', closed);
+      settle(null, t);
+      ends.deliver(secure, t, null);
+    });
+  };
+  if (head.length > 0) start(head);
+  else socket.once('data', start);
+  socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+}

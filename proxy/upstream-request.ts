@@ -1,0 +1,138 @@
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { Readable } from 'node:stream';
+import { headerValue, type RequestHead } from '../model/exchange.ts';
+import type { ForwardSettings, Target, UpstreamTimeouts } from './forward.ts';
+import { forwardableHeaders } from './headers.ts';
+import type { ExchangeRecorder } from './recorder.ts';
+
+// What a reused connection fails with when the server closed it as it was being reused.
+const STALE_CONNECTION_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/** Request bodies kept for a retry until the response starts; a longer body is not retried. */
+const MAX_REPLAY_BYTES = 4 * 1024 * 1024;
+
+export interface UpstreamHandlers {
+  response(res: http.IncomingMessage): void;
+  upgrade?(res: http.IncomingMessage, socket: net.Socket, head: Buffer): void;
+  /** The request failed for good: after a retry, or where none was possible. */
+  error(err: NodeJS.ErrnoException): void;
+}
+
+export interface UpstreamCall {
+  /** Stops the request, whichever attempt is under way (the client left). */
+  destroy(): void;
+}
+
+/** Options for the upstream request, from the request head as recorded (headers unmasked). */
+export function upstreamRequestOptions(head: RequestHead, target: Target, settings: ForwardSettings, keepUpgrade: boolean): https.RequestOptions {
+  const headers = forwardableHeaders(head.headers, keepUpgrade);
+  // HTTP/1.0 clients may send no Host; HTTP/1.1 servers answer 400 without one.
+  if (headerValue(head.headers, 'host') === undefined) headers.unshift('Host', hostHeader(target));
+  return {
+    method: head.method,
+    host: target.host,
+    port: target.port,
+    path: head.path,
+    headers: headers as unknown as http.OutgoingHttpHeaders,
+    agent: target.scheme === 'https' ? settings.agents.https : settings.agents.http,
+    servername: target.scheme === 'https' && !net.isIP(target.host) ? target.host : undefined,
+  };
+}
+
+function hostHeader(target: Target): string {
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  const defaultPort = target.scheme === 'https' ? 443 : 80;
+  return target.port === defaultPort ? host : `${host}:${target.port}`;
+}
+
+/**
+ * Sends a request upstream with `body` streamed into it under backpressure. A request that
+ * fails on a reused keep-alive connection before any response byte (the server closed that
+ * connection as it was reused) is sent once more on a new connection, with the body bytes
+ * kept for that, and the client never sees the race. Throws as http.request does.
+ */
+export function sendUpstream(options: https.RequestOptions, target: Target, settings: ForwardSettings, recorder: ExchangeRecorder, body: Readable | null, handlers: UpstreamHandlers): UpstreamCall {
+  const transport = target.scheme === 'https' ? https : http;
+  let kept: Buffer[] | null = [];
+  let keptBytes = 0;
+  let bodyEnded = body === null;
+  let answered = false;
+  let retried = false;
+
+  const attempt = (): http.ClientRequest => {
+    const upstream = transport.request(options);
+    upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
+    upstream.on('finish', () => recorder.requestSent());
+    upstream.on('drain', () => upstream === current && body?.resume());
+    watchUpstream(upstream, settings.timeouts, target);
+    upstream.on('response', (res) => {
+      if (upstream !== current) return void res.destroy();
+      answered = true;
+      kept = null;
+      handlers.response(res);
+    });
+    upstream.on('upgrade', (res, socket, head) => {
+      if (upstream !== current || !handlers.upgrade) return void socket.destroy();
+      answered = true;
+      kept = null;
+      handlers.upgrade(res, socket, head);
+    });
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      if (upstream !== current) return;
+      if (!answered && !retried && kept && upstream.reusedSocket && STALE_CONNECTION_ERRORS.has(err.code ?? '')) return retry();
+      handlers.error(err);
+    });
+    return upstream;
+  };
+
+  const retry = () => {
+    retried = true;
+    // The idle connections beside it waited as long: the retry gets a new one.
+    const agent = options.agent as http.Agent;
+    for (const socket of agent.freeSockets[agent.getName(options)] ?? []) socket.destroy();
+    recorder.retried();
+    try {
+      current = attempt();
+    } catch (thrown) {
+      return handlers.error(thrown as NodeJS.ErrnoException);
+    }
+    for (const chunk of kept ?? []) current.write(chunk);
+    if (bodyEnded) current.end();
+    else body?.resume();
+  };
+
+  let current = attempt();
+  if (body) {
+    body.on('data', (chunk: Buffer) => {
+      // Forwarding first: each chunk is on its way before it is kept or recorded.
+      if (!current.destroyed && !current.write(chunk)) body.pause();
+      if (kept) {
+        keptBytes += chunk.length;
+        if (keptBytes > MAX_REPLAY_BYTES) kept = null;
+        else kept.push(chunk);
+      }
+      recorder.requestBody.add(chunk);
+    });
+    body.on('end', () => {
+      bodyEnded = true;
+      current.end();
+    });
+  } else {
+    current.end();
+  }
+  return { destroy: () => current.destroy() };
+}
+
+/** Gives up on an upstream that does not connect, or goes silent, within the configured times. */
+function watchUpstream(upstream: http.ClientRequest, timeouts: UpstreamTimeouts, target: Target): void {
+  const fail = (message: string) => upstream.destroy(Object.assign(new Error(message), { code: 'WIRELOG_TIMEOUT' }));
+  upstream.once('socket', (socket) => {
+    if (!socket.connecting) return;
+    const timer = setTimeout(() => fail(`connecting to ${target.host}:${target.port} took longer than ${timeouts.connectMs / 1000} s`), timeouts.connectMs);
+    socket.once(target.scheme === 'https' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+  });
+  upstream.setTimeout(timeouts.idleMs, () => fail(`no data from ${target.host}:${target.port} for ${timeouts.idleMs / 1000} s`));
+}
