@@ -189,7 +189,8 @@ export const websocketFallback: Rule = (ctx) => {
 
 export const untrustedCa: Rule = (ctx) => {
   const ex = ctx.exchange;
-  if (ex.state !== 'proxy_error' || !/TLS handshake/.test(ex.error ?? '')) return null;
+  // A handshake that only ran out of time is a slow or stuck client, not a verdict on the CA.
+  if (ex.state !== 'proxy_error' || !/TLS handshake/.test(ex.error ?? '') || !/does not trust/.test(ex.error ?? '')) return null;
   return {
     rule: 'untrusted-ca',
     severity: 'error',

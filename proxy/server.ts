@@ -84,12 +84,14 @@ class InterceptingProxy extends Proxy {
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const tunnel = this.tunnelOf.get(req.socket);
       if (!tunnel) return void req.socket.destroy();
+      tunnel.requests++;
       forwardHttp(req, res, this.targetOf(tunnel, req.socket), req.url ?? '/', this.settings);
     });
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.interceptorHeads.handedOver(socket);
       const tunnel = this.tunnelOf.get(socket);
       if (!tunnel) return void socket.destroy();
+      tunnel.requests++;
       relayUpgrade(req, socket, head, this.targetOf(tunnel, socket), req.url ?? '/', this.settings);
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -225,6 +227,8 @@ class InterceptingProxy extends Proxy {
 
   /** One exchange for a request wirelog refused or a connection that ended before one. */
   private recordRefused(tunnel: Tunnel | null, scheme: 'http' | 'https', request: { method: string; path: string; clientAddress?: string }, status: number | null, reason: string): void {
+    // A refused request is the tunnel's exchange: its close is not recorded again.
+    if (tunnel) tunnel.requests++;
     const recorder = new ExchangeRecorder(
       this.settings,
       {

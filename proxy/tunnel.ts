@@ -11,6 +11,8 @@ export interface Tunnel {
   /** Epoch ms and performance.now() of the CONNECT request. */
   startedAt: number;
   startedAtPerf: number;
+  /** Requests (and upgrades) that came through it so far. */
+  requests: number;
 }
 
 export interface TunnelEnds {
@@ -28,7 +30,11 @@ const TRUST_HINT = 'start it with `wirelog run` or set its CA variable (see `wir
  * and the TLS handshake must arrive within `handshakeMs`, and a client that closes or fails
  * before then has its socket closed at once (the listening server keeps half-open sockets).
  */
-export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel, 'tls'>, handshakeMs: number, ends: TunnelEnds): void {
+// GnuTLS clients (wget) finish the handshake and check the certificate after it: one that
+// distrusts ours closes at once, without a request. A connection left unused closes later.
+const CLOSED_AT_ONCE_MS = 1000;
+
+export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel, 'tls' | 'requests'>, handshakeMs: number, ends: TunnelEnds): void {
   let settled = false;
   const settle = (reason: string | null, t: Tunnel) => {
     if (settled) return;
@@ -40,7 +46,7 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
     }
   };
   const seconds = `${handshakeMs / 1000} s (--handshake-timeout)`;
-  let timer = setTimeout(() => settle(`the client sent nothing through its tunnel within ${seconds}; wirelog closed it`, { ...tunnel, tls: false }), handshakeMs);
+  let timer = setTimeout(() => settle(`the client sent nothing through its tunnel within ${seconds}; wirelog closed it`, { ...tunnel, tls: false, requests: 0 }), handshakeMs);
   socket.on('error', () => socket.destroy());
   const closedEmpty = () => {
     // A client that only probed, or gave up before saying anything: no exchange happened.
@@ -57,7 +63,7 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
     socket.off('close', closedEmpty);
     // TLS records start with 0x16 (SSLv2-style hellos with 0x80 or 0x00); anything else is plain HTTP.
     const isTls = first[0] === 0x16 || first[0] === 0x80 || first[0] === 0x00;
-    const t: Tunnel = { ...tunnel, tls: isTls };
+    const t: Tunnel = { ...tunnel, tls: isTls, requests: 0 };
     if (!isTls) {
       // From here the HTTP server's own watches apply.
       settle(null, t);
@@ -91,6 +97,12 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
       secure.off('end', closed);
       secure.off('close', closed);
       settle(null, t);
+      const securedAt = Date.now();
+      secure.once('close', () => {
+        if (t.requests === 0 && Date.now() - securedAt < CLOSED_AT_ONCE_MS) {
+          ends.failed(t, `the client closed the connection right after the TLS handshake with wirelog, before any request: it probably does not trust the wirelog CA (GnuTLS clients such as wget check it after the handshake); ${TRUST_HINT}`);
+        }
+      });
       ends.deliver(secure, t, null);
     });
   };
