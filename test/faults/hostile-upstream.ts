@@ -167,3 +167,51 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
 function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
 }
+
+/**
+ * An upstream that closes connections left idle for `idleMs`, as servers and middleboxes do:
+ * a request that arrives on such a connection is dropped unanswered, which is what a client
+ * sees when the close crosses its request on the wire. With `announce`, it says so first in
+ * `Keep-Alive: timeout=N`. Counts what it answered and what it dropped, for the tests to check
+ * wirelog's record against.
+ */
+export interface IdleClosingUpstream {
+  url: string;
+  /** Requests dropped because their connection had been idle too long. */
+  dropped: number;
+  /** Answered requests by their `t` query parameter. */
+  answered: Map<string, number>;
+  connections: number;
+  close(): Promise<void>;
+}
+
+export async function startIdleClosingUpstream(idleMs: number, announce: boolean): Promise<IdleClosingUpstream> {
+  const idleSince = new WeakMap<net.Socket, number>();
+  const state: IdleClosingUpstream = { url: '', dropped: 0, answered: new Map(), connections: 0, close: async () => undefined };
+  const server = http.createServer(async (req, res) => {
+    const since = idleSince.get(req.socket);
+    if (since !== undefined && Date.now() - since >= idleMs) {
+      state.dropped++;
+      return void req.socket.destroy();
+    }
+    idleSince.delete(req.socket);
+    const body = await readBody(req);
+    const token = new URL(req.url ?? '/', 'http://x').searchParams.get('t') ?? '';
+    state.answered.set(token, (state.answered.get(token) ?? 0) + 1);
+    const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' };
+    if (announce) headers['keep-alive'] = `timeout=${Math.round(idleMs / 1000)}`;
+    res.writeHead(200, headers);
+    res.end(loadReply(token, body));
+    res.on('finish', () => idleSince.set(req.socket, Date.now()));
+  });
+  // No timer and no header of Node's own: the idle rule above is the only one.
+  server.keepAliveTimeout = 0;
+  server.on('connection', () => state.connections++);
+  const port = await listen(server);
+  state.url = `http://127.0.0.1:${port}`;
+  state.close = async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  };
+  return state;
+}

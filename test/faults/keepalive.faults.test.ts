@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadReply, postLoad, startIdleClosingUpstream } from './hostile-upstream.ts';
+import { recordFault } from './ledger.ts';
+import { startSubject, type Subject } from './subject.ts';
+
+let subject: Subject;
+
+beforeAll(async () => {
+  subject = await startSubject();
+}, 60_000);
+
+afterAll(async () => {
+  await subject?.stop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `clients` loops of `rounds` requests each, pausing `pauseMs` between them, through wirelog to
+ * `baseUrl`. Resolves with what each client got: every reply is checked against its request.
+ */
+async function pausingClients(baseUrl: string, scenario: string, clients: number, rounds: number, pauseMs: number) {
+  const agent = subject.agent({ connections: clients, keepAliveTimeout: 60_000 });
+  const errors: string[] = [];
+  const tokens: string[] = [];
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let i = 0; i < rounds; i++) {
+        if (i > 0) await sleep(pauseMs + ((c * 7) % 20));
+        const token = `${scenario}-${c}-${i}`;
+        const body = `request ${token}`;
+        try {
+          const { status, reply } = await postLoad(baseUrl, agent, token, body);
+          if (status !== 200 || reply !== loadReply(token, Buffer.from(body))) errors.push(`${token}: ${status} ${reply.slice(0, 120)}`);
+          else tokens.push(token);
+        } catch (err) {
+          errors.push(`${token}: ${(err as Error).message}`);
+        }
+      }
+    }),
+  );
+  return { errors, tokens };
+}
+
+describe('keep-alive races with the upstream', () => {
+  it('an upstream that closes idle connections after 1 s without saying so: every client gets its answer', async () => {
+    const up = await startIdleClosingUpstream(1000, false);
+    try {
+      const clients = 20;
+      const rounds = 4;
+      const { errors, tokens } = await pausingClients(up.url, 'silent', clients, rounds, 1100);
+      expect(errors).toEqual([]);
+      const stored = await subject.storedWhere((e) => e.request.path.startsWith('/load?t=silent-'), tokens.length);
+      const retried = stored.filter((e) => e.timings.retried !== undefined).length;
+      recordFault({
+        scenario: 'upstream: closes idle keep-alive connections after 1 s, unannounced',
+        sent: clients * rounds,
+        stored: stored.filter((e) => e.state === 'complete' && up.answered.get(new URL(e.request.path, 'http://x').searchParams.get('t')!) === 1).length,
+        crashes: await subject.crashes(up.url),
+        note: `${up.dropped} requests hit a closing connection upstream, ${retried} retried by wirelog, ${errors.length} client errors`,
+      });
+      // The race was provoked (the upstream dropped requests) and wirelog hid every one of them.
+      expect(up.dropped).toBeGreaterThan(0);
+      expect(retried).toBe(up.dropped);
+      expect(stored).toHaveLength(clients * rounds);
+      for (const token of tokens) expect(up.answered.get(token)).toBe(1);
+    } finally {
+      await up.close();
+    }
+  }, 60_000);
+
+  it('an upstream that announces Keep-Alive: timeout=2: its idle connections are dropped before it closes them', async () => {
+    const up = await startIdleClosingUpstream(2000, true);
+    try {
+      const clients = 10;
+      const rounds = 3;
+      const { errors, tokens } = await pausingClients(up.url, 'announced', clients, rounds, 2200);
+      expect(errors).toEqual([]);
+      const stored = await subject.storedWhere((e) => e.request.path.startsWith('/load?t=announced-'), tokens.length);
+      recordFault({
+        scenario: 'upstream: announces Keep-Alive: timeout=2',
+        sent: clients * rounds,
+        stored: stored.filter((e) => e.state === 'complete').length,
+        crashes: await subject.crashes(up.url),
+        note: `${up.dropped} requests sent on a connection the upstream had given up; ${up.connections} connections opened`,
+      });
+      // Never reused past the announced timeout: nothing to retry at all.
+      expect(up.dropped).toBe(0);
+      expect(stored.filter((e) => e.state === 'complete')).toHaveLength(clients * rounds);
+    } finally {
+      await up.close();
+    }
+  }, 60_000);
+});
