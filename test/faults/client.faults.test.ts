@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sendRaw } from '../support/harness.ts';
 import { startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
-import { recordFault } from './ledger.ts';
+import { recordFault, storedOnceEach } from './ledger.ts';
 import { startSubject, type Subject } from './subject.ts';
 
 let up: HostileUpstream;
@@ -40,13 +40,11 @@ describe('a misbehaving client: the upstream is released at once and the exchang
       delays.push((await up.closedAt(key)) - abortedAt);
       expect(await sent).toBeInstanceOf(Error);
     }
-    const stored = await subject.storedWhere((e) => e.request.path.includes('upload-abort-'), times);
-    for (const e of stored) {
-      expect(e.state).toBe('aborted');
-      expect(e.error).toMatch(/client closed the connection before a response arrived/);
-    }
+    const rows = await subject.settledWhere((e) => e.request.path.includes('upload-abort-'), times);
+    const keys = Array.from({ length: times }, (_, i) => `upload-abort-${i}`);
+    const good = storedOnceEach(rows, keys, (e) => new URL(e.request.path, 'http://x').searchParams.get('tag'), (e) => e.state === 'aborted' && /client closed the connection before a response arrived/.test(e.error ?? ''));
+    recordFault({ scenario: 'client: aborts mid-request-body', sent: up.closedKeys(keys), stored: good, crashes: await probe(), note: `upstream released after ${Math.max(...delays)} ms at most` });
     expect(Math.max(...delays)).toBeLessThan(100);
-    recordFault({ scenario: 'client: aborts mid-request-body', sent: times, stored: stored.length, crashes: await probe(), note: `upstream released after ${Math.max(...delays)} ms at most` });
   });
 
   it('aborts mid-stream: the upstream stream is cancelled within 100 ms', async () => {
@@ -65,41 +63,44 @@ describe('a misbehaving client: the upstream is released at once and the exchang
       controller.abort();
       delays.push((await up.closedAt(key)) - abortedAt);
     }
-    const stored = await subject.storedWhere((e) => e.request.path.includes('stream-abort-'), times);
-    for (const e of stored) {
-      expect(e.state).toBe('aborted');
-      expect(e.error).toMatch(/client closed the connection before the response ended/);
-      expect(e.eventCount).toBeGreaterThanOrEqual(3);
-    }
+    const rows = await subject.settledWhere((e) => e.request.path.includes('stream-abort-'), times);
+    const keys = Array.from({ length: times }, (_, i) => `stream-abort-${i}`);
+    const good = storedOnceEach(rows, keys, (e) => new URL(e.request.path, 'http://x').searchParams.get('tag'), (e) => e.state === 'aborted' && /client closed the connection before the response ended/.test(e.error ?? '') && e.eventCount >= 3);
+    recordFault({ scenario: 'client: aborts mid-stream', sent: up.closedKeys(keys), stored: good, crashes: await probe(), note: `upstream released after ${Math.max(...delays)} ms at most` });
     expect(Math.max(...delays)).toBeLessThan(100);
-    recordFault({ scenario: 'client: aborts mid-stream', sent: times, stored: stored.length, crashes: await probe(), note: `upstream released after ${Math.max(...delays)} ms at most` });
   });
 
   it('sends a malformed request (400) and oversize headers (431)', async () => {
+    // Rows of the proxy port itself: not the probes, nor the tunnels of the tests before.
+    const others = (e: { request: { path: string; method: string } }) => e.request.path !== '/load?t=probe' && e.request.method !== 'CONNECT';
+    const before = subject.reader().list({ limit: 100_000 }).filter(others).length;
     const garbage = await Promise.all([raw('HELLO\r\n\r\n'), raw('GET http://127.0.0.1/ HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'), raw('\x16\x03\x01\x00\x05hello\r\n\r\n')]);
-    for (const answer of garbage) expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     const oversize = await raw(`GET ${up.httpUrl}/load HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
-    expect(oversize).toMatch(/^HTTP\/1\.1 431 /);
-    const stored = await subject.storedWhere((e) => e.state === 'proxy_error' && /malformed|larger than/i.test(e.error ?? ''), 4);
-    recordFault({ scenario: 'client: malformed request, oversize headers', sent: 4, stored: stored.length, crashes: await probe() });
+    const answers = [...garbage, oversize];
+    const refused = answers.filter((a, i) => a.startsWith(i < 3 ? 'HTTP/1.1 400 ' : 'HTTP/1.1 431 ')).length;
+    const rows = await subject.settledWhere((e) => e.state === 'proxy_error' && /malformed|larger than/i.test(e.error ?? ''), 4, 5000);
+    const all = subject.reader().list({ limit: 100_000 }).filter(others).length;
+    recordFault({ scenario: 'client: malformed request, oversize headers', sent: refused, stored: Math.min(rows.length, all - before), crashes: await probe(), note: `${refused} of 4 answered 400/431; ${all - before} rows added` });
+    expect(refused).toBe(4);
+    expect(all - before).toBe(4);
   });
 
   it('sends a body larger than --max-body-mb: forwarded whole, stored truncated and marked', async () => {
     const times = 3;
+    let forwarded = 0;
     let good = 0;
     for (let i = 0; i < times; i++) {
       const body = randomBytes(3 * 1024 * 1024 + i);
       const res = await request(`${up.httpsUrl}/upload?big=${i}`, { dispatcher: subject.agent(), method: 'POST', body });
+      // The upstream's own account of what reached it: every byte.
       const echoed = (await res.body.json()) as { size: number; sha256: string };
-      expect(echoed).toEqual({ size: body.length, sha256: createHash('sha256').update(body).digest('hex') });
-      const [e] = await subject.storedWhere((x) => x.request.path === `/upload?big=${i}`);
-      expect(e.state).toBe('complete');
-      expect(e.requestBody).toMatchObject({ size: body.length, storedSize: 1024 * 1024, truncated: true });
-      const stored = subject.reader().body(e.id, 'request');
-      expect(stored?.equals(body.subarray(0, 1024 * 1024))).toBe(true);
-      good++;
+      if (echoed.size === body.length && echoed.sha256 === createHash('sha256').update(body).digest('hex')) forwarded++;
+      const [e] = await subject.settledWhere((x) => x.request.path === `/upload?big=${i}`, 1);
+      const kept = e && subject.reader().body(e.id, 'request');
+      if (e?.state === 'complete' && e.requestBody.size === body.length && e.requestBody.storedSize === 1024 * 1024 && e.requestBody.truncated && kept?.equals(body.subarray(0, 1024 * 1024))) good++;
     }
-    recordFault({ scenario: 'client: body over --max-body-mb', sent: times, stored: good, crashes: await probe() });
+    recordFault({ scenario: 'client: body over --max-body-mb', sent: forwarded, stored: good, crashes: await probe() });
+    expect(forwarded).toBe(times);
   });
 });
 
@@ -127,13 +128,12 @@ describe('a slow reader', () => {
       // Without backpressure the upstream would finish at once, the whole body ahead of the
       // reader; with it, only the sockets' buffers and a stream's high-water mark are in between.
       expect(maxAhead).toBeLessThan(32 * 1024 * 1024);
-      const [e] = await slow.storedWhere((x) => x.request.path.includes(key));
-      expect(e).toMatchObject({ state: 'complete', responseBody: { size: total, truncated: true } });
+      const rows = await slow.settledWhere((x) => x.request.path.includes(key), 1);
       const peak = slow.process.peakRssMb();
       recordFault({
         scenario: 'client: slow reader (128 MB at 25 MB/s)',
-        sent: 1,
-        stored: 1,
+        sent: received === total ? 1 : 0,
+        stored: storedOnceEach(rows, [key], (x) => new URL(x.request.path, 'http://x').searchParams.get('tag'), (x) => x.state === 'complete' && x.responseBody.size === total && x.responseBody.truncated),
         crashes: await slow.crashes(up.httpsUrl),
         note: `upstream at most ${(maxAhead / 1048576).toFixed(1)} MB ahead of the reader; wirelog peak RSS ${peak.toFixed(0)} MB`,
       });

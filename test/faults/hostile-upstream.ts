@@ -23,6 +23,8 @@ export interface HostileUpstream {
   caPem: string;
   /** When the upstream side of the request with this `tag` query parameter closed (epoch ms). */
   closedAt(key: string): Promise<number>;
+  /** How many of these keys' requests reached the upstream and have closed there. */
+  closedKeys(keys: string[]): number;
   /** Bytes moved so far by key: sent by /bytes, received by /upload. */
   progress: Map<string, number>;
   close(): Promise<void>;
@@ -149,6 +151,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
     tlsCloseUrl: `https://127.0.0.1:${closePort}`,
     caPem: [good, expired, wrongHost].map((c: TestCertificate) => c.certPem).join(''),
     progress,
+    closedKeys: (keys) => keys.filter((k) => closed.get(k)?.at !== undefined).length,
     closedAt(key) {
       const entry = closed.get(key) ?? {};
       closed.set(key, entry);

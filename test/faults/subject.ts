@@ -22,6 +22,11 @@ export interface Subject {
   agent(options?: Omit<ProxyAgent.Options, 'uri'>): ProxyAgent;
   /** Waits until `count` exchanges matching `filter` are stored and ended. */
   storedWhere(filter: (e: Exchange) => boolean, count?: number): Promise<Exchange[]>;
+  /**
+   * The ended exchanges matching `filter` once `count` of them are there or storage has had
+   * `timeoutMs` to catch up: never throws, so a shortfall is counted as lost, not hidden.
+   */
+  settledWhere(filter: (e: Exchange) => boolean, count: number, timeoutMs?: number): Promise<Exchange[]>;
   reader(): ExchangeReader;
   /** The real curl binary through this wirelog, trusting its CA. */
   curl(args: string[]): Promise<CurlResult>;
@@ -68,6 +73,16 @@ export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('
         // After a burst, storage may still be catching up: it yields the CPU to forwarding.
       }, `${count} stored exchange(s) to match`, 30_000);
       return found;
+    },
+    async settledWhere(filter, count, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = openReader()
+          .list({ limit: 10_000_000 })
+          .filter((e) => ENDED.has(e.state) && filter(e));
+        if (found.length >= count || Date.now() > deadline) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     async crashes(baseUrl) {
       if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 1;
