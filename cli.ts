@@ -63,11 +63,25 @@ async function main(argv: string[]): Promise<number> {
   return command.run(args);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    const known = err instanceof UsageError || err instanceof StartError || err instanceof DatabaseOpenError || err instanceof CaError;
-    console.error(`wirelog: ${known ? err.message : (err.stack ?? err.message)}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  },
-);
+/**
+ * Exits once what was printed has reached the pipe: process.exit() would cut piped output past
+ * the pipe's 64 KB. A reader that went away (`| head`) ends the command quietly.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  const pending = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0);
+  Promise.all(pending.map((stream) => new Promise((flushed) => stream.write('', flushed)))).then(() => process.exit(code));
+}
+
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
+main(process.argv.slice(2)).then(exitWhenFlushed, (err: Error) => {
+  const known = err instanceof UsageError || err instanceof StartError || err instanceof DatabaseOpenError || err instanceof CaError;
+  console.error(`wirelog: ${known ? err.message : (err.stack ?? err.message)}`);
+  exitWhenFlushed(err instanceof UsageError ? 2 : 1);
+});

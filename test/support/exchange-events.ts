@@ -1,0 +1,45 @@
+import type { ExchangeEvent, RequestHead } from '../../model/exchange.ts';
+
+/**
+ * The events of one finished exchange, as the proxy would emit them: a chat completion
+ * answered with JSON. For filling a store without sockets (see db/capture-store.ts).
+ */
+export function finishedExchange(i: number, head: Partial<RequestHead> = {}, status = 200): ExchangeEvent[] {
+  const uid = `made-${i}-${Math.random().toString(36).slice(2)}`;
+  const request = Buffer.from(JSON.stringify({ model: 'gpt-made', messages: [{ role: 'user', content: `question ${i}` }] }));
+  const answer = status === 200 ? { id: `chatcmpl-${i}`, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }] } : { error: { message: `Invalid URL (POST ${head.path ?? '/v1/chat/completions'})`, type: 'invalid_request_error' } };
+  const response = Buffer.from(JSON.stringify(answer));
+  return [
+    {
+      type: 'request',
+      uid,
+      head: {
+        startedAt: Date.now() - 1000,
+        clientAddress: '127.0.0.1:50000',
+        method: 'POST',
+        scheme: 'https',
+        host: 'relay.example',
+        port: 443,
+        path: `/v1/chat/completions?n=${i}`,
+        httpVersion: '1.1',
+        headers: [
+          ['Host', 'relay.example'],
+          ['Content-Type', 'application/json'],
+        ],
+        ...head,
+      },
+    },
+    { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
+    { type: 'response-head', uid, atMs: 20, head: { status, statusText: status === 200 ? 'OK' : 'Error', httpVersion: '1.1', headers: [['Content-Type', 'application/json']] } },
+    { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 25 },
+    {
+      type: 'end',
+      uid,
+      state: 'complete',
+      error: null,
+      timings: { requestSent: 1, responseHeaders: 20, firstByte: 25, end: 30 },
+      requestBody: { size: request.length, storedSize: request.length, truncated: false, encoding: '' },
+      responseBody: { size: response.length, storedSize: response.length, truncated: false, encoding: '' },
+    },
+  ];
+}
