@@ -65,7 +65,10 @@ export function defaultDataDir(): string {
   return process.env.WIRELOG_HOME || path.join(os.homedir(), '.wirelog');
 }
 
-/** Makes the data dir owner-only and checks it can be used, with one line naming the fix. */
+/**
+ * Makes the data dir owner-only (it holds every capture and the CA key) and checks it can be
+ * used, with one line naming the fix. A dir that others could read is tightened, and said so.
+ */
 export function prepareDataDir(dataDir: string): void {
   try {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -73,6 +76,14 @@ export function prepareDataDir(dataDir: string): void {
   } catch (err) {
     throw new StartError(`the data dir ${dataDir} cannot be used (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): fix its permissions, or choose another with --data-dir or WIRELOG_HOME`);
   }
+  const mode = fs.statSync(dataDir).mode & 0o777;
+  if (process.platform === 'win32' || (mode & 0o077) === 0) return;
+  try {
+    fs.chmodSync(dataDir, 0o700);
+  } catch (err) {
+    throw new StartError(`the data dir ${dataDir} can be read by other users (mode ${mode.toString(8)}) and cannot be made owner-only (${(err as NodeJS.ErrnoException).code}): run \`chmod 700 ${dataDir}\` as its owner, or choose another with --data-dir`);
+  }
+  console.error(`wirelog: the data dir ${dataDir} could be read by other users (mode ${mode.toString(8)}); it holds captures and the CA key, so it is now owner-only (700)`);
 }
 
 function listenError(err: NodeJS.ErrnoException, what: string, port: number, flag: string): StartError {

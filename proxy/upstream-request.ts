@@ -63,6 +63,8 @@ export function sendUpstream(options: https.RequestOptions, target: Target, sett
 
   const attempt = (): http.ClientRequest => {
     const upstream = transport.request(options);
+    // Node keeps 2000 header entries of a response and drops the rest without a word.
+    upstream.maxHeadersCount = 0;
     upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
     upstream.on('finish', () => recorder.requestSent());
     upstream.on('drain', () => upstream === current && body?.resume());

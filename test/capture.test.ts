@@ -231,6 +231,44 @@ describe('odd bytes', () => {
     expect(Buffer.from(detail.requestBody.base64!, 'base64').equals(body)).toBe(true);
   });
 
+  it('forwards and stores every one of 1,500 request headers, plain and through a TLS tunnel', async () => {
+    const many = Array.from({ length: 1500 }, (_, i) => [`a${i}`, String(i)] as const);
+    const sent = (rawHeaders: string[]) => many.filter(([name, value]) => rawHeaders[rawHeaders.indexOf(name) + 1] === value).length;
+    const plain = await raw(Buffer.from(`POST ${h.upstream.httpUrl}/echo?many-plain HTTP/1.1\r\nHost: x\r\n${many.map(([n, v]) => `${n}: ${v}\r\n`).join('')}Content-Length: 0\r\nConnection: close\r\n\r\n`));
+    expect(plain.toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(sent((JSON.parse(plain.toString().split('\r\n\r\n')[1]) as { rawHeaders: string[] }).rawHeaders)).toBe(1500);
+    const tunneled = await curl(h, [...many.flatMap(([n, v]) => ['-H', `${n}: ${v}`]), `${h.upstream.httpsUrl}/echo?many-tls`]);
+    expect(sent((JSON.parse(tunneled.stdout.toString()) as { rawHeaders: string[] }).rawHeaders)).toBe(1500);
+    await h.stored();
+    for (const path of ['/echo?many-plain', '/echo?many-tls']) {
+      const ex = latest((e) => e.request.path === path);
+      expect(sent(ex.request.headers.flat())).toBe(1500);
+    }
+  });
+
+  it('relays and stores every one of 1,500 response headers', async () => {
+    const result = await curl(h, ['-i', `${h.upstream.httpsUrl}/many-headers?n=1500`]);
+    expect(result.stdout.toString().match(/^r\d+: \d+\r$/gm)).toHaveLength(1500);
+    await h.stored();
+    const ex = latest((e) => e.request.path === '/many-headers?n=1500');
+    expect(ex.response!.headers.filter(([name]) => /^r\d+$/.test(name))).toHaveLength(1500);
+  });
+
+  it('gives an HTTP/1.0 request without Host the Host of its absolute URL or its tunnel', async () => {
+    const absolute = await raw(Buffer.from(`GET ${h.upstream.httpUrl}/echo?http10 HTTP/1.0\r\n\r\n`));
+    expect(absolute.toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
+    const echoed = JSON.parse(absolute.toString().split('\r\n\r\n')[1]) as { rawHeaders: string[] };
+    expect(echoed.rawHeaders.slice(0, 2)).toEqual(['Host', `127.0.0.1:${h.upstream.httpPort}`]);
+    // Inside a plain CONNECT tunnel: the host is the tunnel's target.
+    const tunnel = await raw(Buffer.from(`CONNECT 127.0.0.1:${h.upstream.httpPort} HTTP/1.1\r\nHost: 127.0.0.1:${h.upstream.httpPort}\r\n\r\nGET /echo?http10-tunnel HTTP/1.0\r\n\r\n`));
+    const inner = tunnel.toString().split('\r\n\r\n');
+    expect(inner[1]).toMatch(/^HTTP\/1\.1 200 /);
+    expect((JSON.parse(inner[2]) as { rawHeaders: string[] }).rawHeaders.slice(0, 2)).toEqual(['Host', `127.0.0.1:${h.upstream.httpPort}`]);
+    await h.stored();
+    // Stored as the client sent it: without a Host.
+    expect(latest((e) => e.request.path === '/echo?http10').request.headers).toEqual([]);
+  });
+
   it('refuses control characters in a header value with 400, and records why', async () => {
     const answer = await raw(Buffer.from(`GET ${h.upstream.httpUrl}/echo?ctl HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n`, 'latin1'));
     expect(answer.toString('latin1')).toMatch(/^HTTP\/1\.1 400 /);

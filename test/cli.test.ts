@@ -157,6 +157,19 @@ describe('wirelog start', () => {
     expect(badTimeout.stderr).toContain('--idle-timeout must be a number of seconds above 0, not "0"');
   });
 
+  it('makes a data dir that others can read owner-only, and says so once', async () => {
+    for (const wide of [0o755, 0o777]) {
+      const dataDir = tempDir();
+      fs.chmodSync(dataDir, wide);
+      const first = await runCli(['ca', '--data-dir', dataDir]);
+      expect(first.code).toBe(0);
+      expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
+      expect(first.stderr).toContain(`the data dir ${dataDir} could be read by other users (mode ${wide.toString(8)})`);
+      const again = await runCli(['ca', '--data-dir', dataDir]);
+      expect(again.stderr).not.toContain('could be read by other users');
+    }
+  });
+
   it('explains an unusable data dir and a database from a newer wirelog', async () => {
     const file = path.join(tempDir(), 'not-a-dir');
     fs.writeFileSync(file, '');

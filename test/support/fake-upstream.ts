@@ -147,6 +147,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (url.pathname === '/echo') {
       return json(200, { method: req.method, url: req.url, rawHeaders: req.rawHeaders, body: body.toString('base64') }, { 'Set-Cookie': 'session=abcdefghijklmnop1234; Path=/' });
     }
+    if (url.pathname === '/many-headers') {
+      const n = Number(url.searchParams.get('n') ?? 1500);
+      const flat = Array.from({ length: n }, (_, i) => [`r${i}`, String(i)]).flat();
+      res.writeHead(200, [...flat, 'Content-Type', 'text/plain', 'Content-Length', '2']);
+      return void res.end('ok');
+    }
     if (url.pathname === '/compressed') {
       const text = Buffer.from(JSON.stringify({ message: 'compressed hello', filler: 'x'.repeat(2000) }));
       const encoding = url.searchParams.get('encoding') ?? 'gzip';
@@ -242,6 +248,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   for (const server of [httpsServer, httpServer]) {
     server.on('upgrade', onUpgrade);
     server.keepAliveTimeout = 30_000;
+    // Every header a client sends reaches the test (Node keeps 2000 entries by default).
+    server.maxHeadersCount = 0;
   }
   await Promise.all([httpsServer, httpServer].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
   const httpsPort = (httpsServer.address() as AddressInfo).port;
