@@ -71,9 +71,17 @@ export function capConnections(server: net.Server, max: number, warn: (message: 
 function refuse(socket: net.Socket, max: number): void {
   const body = `wirelog: too many client connections (${max}, --max-connections); try again shortly\n`;
   socket.on('error', () => socket.destroy());
-  socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${body}`);
-  // Whatever the client does next, the descriptor is back within a second.
-  setTimeout(() => socket.destroy(), 1000).unref();
+  endRaw(socket, `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/**
+ * A last answer on a raw socket. Whatever the client does next, its descriptor comes back: a
+ * second after the answer is out, or ten seconds after it was written to a client not reading.
+ */
+export function endRaw(socket: Duplex, answer: string | Buffer): void {
+  const destroyAfter = (ms: number) => setTimeout(() => socket.destroy(), ms).unref();
+  socket.end(answer, () => destroyAfter(1000));
+  destroyAfter(10_000);
 }
 
 export type HeadTimeoutKind = 'no-request' | 'partial-head';

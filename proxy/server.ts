@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { Proxy } from 'http-mitm-proxy';
 import type { CertificateAuthority } from '../certs/ca.ts';
 import { LeafIssuer } from '../certs/leaf.ts';
-import { capConnections, RequestHeadWatch, type ClientLimits, type HeadTimeoutKind } from './connections.ts';
+import { capConnections, endRaw, RequestHeadWatch, type ClientLimits, type HeadTimeoutKind } from './connections.ts';
 import { forwardHttp, sendProxyError, type ForwardSettings, type Target, type UpstreamTimeouts } from './forward.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { openTunnel, type Tunnel } from './tunnel.ts';
@@ -114,7 +114,7 @@ class InterceptingProxy extends Proxy {
   override _onHttpServerConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     this.listenerHeads?.handedOver(socket);
     socket.on('error', () => socket.destroy());
-    if (!this.authorized(req)) return void socket.end(PROXY_AUTH_REQUIRED);
+    if (!this.authorized(req)) return endRaw(socket, PROXY_AUTH_REQUIRED);
     const authority = parseAuthority(req.url);
     if (!authority || this.isSelf(authority)) {
       socket.destroy();
@@ -155,12 +155,11 @@ class InterceptingProxy extends Proxy {
     server.removeAllListeners('upgrade');
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.listenerHeads?.handedOver(socket);
-      if (!this.authorized(req)) return void socket.end(PROXY_AUTH_REQUIRED);
+      if (!this.authorized(req)) return endRaw(socket, PROXY_AUTH_REQUIRED);
       const route = this.absoluteRoute(req);
       if (!route || this.isSelf(route.target)) {
         const body = 'wirelog: no upstream for this upgrade here\n';
-        socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-        return;
+        return endRaw(socket, `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
       }
       relayUpgrade(req, socket, head, route.target, route.path, this.settings);
     });
@@ -266,10 +265,9 @@ function prepareHttpServer(server: http.Server): void {
 
 function sendRawError(socket: Duplex, status: number, reason: string): void {
   const body = `wirelog: ${reason}\n`;
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  // The client may never read or close: its descriptor comes back anyway.
-  setTimeout(() => socket.destroy(), 1000).unref();
+  endRaw(socket, `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
+
 
 export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const agents = createUpstreamAgents(options.upstream, options.clients.maxConnections);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { Header, WsDirection } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
+import { endRaw } from './connections.ts';
 import { requestHead, type ForwardSettings, type Target } from './forward.ts';
 import { ExchangeRecorder } from './recorder.ts';
 import { describeUpstreamError } from './upstream.ts';
@@ -30,7 +31,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     });
   } catch (err) {
     const body = Buffer.from(`wirelog: cannot forward this upgrade: ${(err as Error).message}\n`);
-    client.end(Buffer.concat([rawResponseHead(502, 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
+    endRaw(client, Buffer.concat([rawResponseHead(502, 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
     recorder.end('proxy_error', `cannot forward this upgrade: ${(err as Error).message}`);
     return;
   }
@@ -103,7 +104,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
       const body = Buffer.concat(chunks).subarray(0, MAX_REFUSAL_BODY);
       const flat = dropPairs(forwardableHeaders(headers), /^(content-length|transfer-encoding)$/i);
       flat.push('Content-Length', String(body.length), 'Connection', 'close');
-      client.end(Buffer.concat([rawResponseHead(upRes.statusCode ?? 502, upRes.statusMessage ?? '', flat), body]));
+      endRaw(client, Buffer.concat([rawResponseHead(upRes.statusCode ?? 502, upRes.statusMessage ?? '', flat), body]));
       recorder.end('complete');
     });
     upRes.on('error', (err) => {
@@ -118,7 +119,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     // 502 or 504, never 400: Codex gives up on a 400 but falls back to SSE on other statuses.
     const body = Buffer.from(`wirelog: ${cause}\n`);
     const timedOut = err.code === 'WIRELOG_TIMEOUT';
-    client.end(Buffer.concat([rawResponseHead(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
+    endRaw(client, Buffer.concat([rawResponseHead(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
     recorder.end('upstream_error', cause);
   }
 }
