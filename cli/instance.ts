@@ -129,6 +129,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
   );
   let proxy: RunningProxy | null = null;
   let viewer: RunningViewer | null = null;
+  const maxConnections = config.maxConnections ?? defaultMaxConnections();
   try {
     proxy = await startProxy({
       host: config.host,
@@ -141,7 +142,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       upstream: { extraCaPem, insecure: config.insecureUpstream, systemRootsPem: systemRootsPem(), lookup: config.lookup },
       timeouts: { connectMs: config.connectTimeoutS * 1000, idleMs: config.idleTimeoutS * 1000 },
       clients: {
-        maxConnections: config.maxConnections ?? defaultMaxConnections(),
+        maxConnections,
         handshakeMs: (config.handshakeTimeoutS ?? DEFAULT_HANDSHAKE_MS / 1000) * 1000,
         requestHeadMs: (config.requestHeadTimeoutS ?? DEFAULT_REQUEST_HEAD_MS / 1000) * 1000,
       },
@@ -168,6 +169,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
             retention: { maxDbMb: config.maxDbMb, maxAgeDays: config.maxAgeDays ?? null },
             storageError: writer.lastError,
             storageLosses: { ...writer.losses },
+            connections: { open: runningProxy.openConnections(), max: maxConnections },
           }),
           clear: () => writer.clear(),
         },

@@ -23,6 +23,8 @@ export interface ViewerStatus {
   storageError: string | null;
   /** Exchanges and body bytes left out because storage failed for too long. */
   storageLosses: StorageLosses;
+  /** Client connections open now, and the cap past which new ones are refused (--max-connections). */
+  connections: { open: number; max: number };
 }
 
 export interface ApiOptions {

@@ -182,6 +182,8 @@ describe('--max-connections', () => {
         })),
       );
       for (const answer of refused) expect(answer).toMatch(/^HTTP\/1\.1 503 [\s\S]*--max-connections/);
+      const status = (await (await fetch(`${capped.process.viewerUrl}/api/status`)).json()) as { connections: { open: number; max: number } };
+      expect(status.connections).toEqual({ open: 20, max: 20 });
       for (const s of held) s.destroy();
       await eventually(async () => (await capped.crashes(up.httpsUrl)) === 0, 'wirelog to serve again', 5000);
       const warnings = capped.process.output().split('\n').filter((l) => l.includes('--max-connections'));

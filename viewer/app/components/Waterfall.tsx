@@ -29,6 +29,9 @@ export function Waterfall({ timings }: { timings: Timings }) {
           <span className="wf-time">{formatDuration(p.to - p.from)}</span>
         </div>
       ))}
+      {timings.retried !== undefined && (
+        <p className="wf-note">Sent again at {formatDuration(timings.retried)} on a new connection: the upstream closed its kept-alive one as the request went out.</p>
+      )}
     </div>
   );
 }
