@@ -73,10 +73,13 @@ describe('client sockets are closed on every path', () => {
       for (const s of sockets) s.end();
     }
     expect(tunnels).toBe(clients);
-    const settled = await eventually(() => openFds() <= baseline + 3 && openFds(), 'the descriptors to come back', 1000).catch(() => null);
-    const left = openFds() - baseline;
-    recordFault({ scenario: 'client: 500 CONNECT then close', sent: clients, stored: clients - Math.max(0, left), crashes: await subject.crashes(up.httpsUrl), note: `descriptors above the baseline 1 s later: ${left}` });
-    expect(settled, `${left} descriptors still open 1 s after the clients closed`).not.toBeNull();
+    // A few descriptors come and go on their own (the database's files, a pooled upstream connection).
+    const SLACK = 3;
+    const settled = await eventually(() => openFds() <= baseline + SLACK, 'the descriptors to come back', 1000).catch(() => false);
+    const left = Math.max(0, openFds() - baseline - SLACK);
+    if (!settled) console.log(fs.readdirSync(`/proc/${subject.process.child.pid}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${subject.process.child.pid}/fd/${fd}`); } catch { return '?'; } }).join(' '));
+    recordFault({ scenario: 'client: 500 CONNECT then close', sent: clients, stored: clients - left, crashes: await subject.crashes(up.httpsUrl), note: `descriptors above the baseline 1 s later: ${left} (beyond ${SLACK} that come and go)` });
+    expect(settled, `${left} descriptors still open 1 s after the clients closed`).toBe(true);
   });
 
   it('slow clients are closed within their timeout and each is stored once', async () => {
@@ -165,6 +168,35 @@ describe('a client that refuses the wirelog certificate is one exchange at once,
       expect(e.diagnosis?.summary).toMatch(/does not trust the wirelog CA/);
     });
   }
+});
+
+describe('a process limited to 256 open files, as on macOS', () => {
+  it('refuses what it cannot hold, and serves normally once the flood of connections is over', async () => {
+    const small = await startSubject(['--insecure-upstream'], undefined, { openFileLimit: 256 });
+    try {
+      const port = portOf(small);
+      const limits = fs.readFileSync(`/proc/${small.process.child.pid}/limits`, 'utf8');
+      expect(limits).toMatch(/Max open files\s+256\s+256/);
+      // Twice the limit, all at once and held open: past the cap each is answered 503.
+      const flood = await Promise.all(
+        Array.from({ length: 512 }, () => new Promise<{ socket: net.Socket; answer: Promise<string> }>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1', () => resolve({ socket, answer: closedBy(socket, Date.now()).then((c) => c.received) }));
+          socket.on('error', () => resolve({ socket, answer: Promise.resolve('error') }));
+        })),
+      );
+      // The refused ones are answered and closed by wirelog; the held ones are let go after a while.
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const { socket } of flood) socket.destroy();
+      const answers = await Promise.all(flood.map((f) => f.answer));
+      const refused = answers.filter((a) => a.startsWith('HTTP/1.1 503')).length;
+      await eventually(async () => (await small.crashes(up.httpsUrl)) === 0, 'wirelog to serve again after the flood', 5000);
+      recordFault({ scenario: 'client: 512 connections at a process limited to 256 files', sent: 1, stored: (await small.crashes(up.httpsUrl)) === 0 ? 1 : 0, crashes: small.process.child.exitCode === null ? 0 : 1, note: `${refused} refused with 503 (cap ${512 - refused} of 512 held), then served normally` });
+      expect(refused).toBeGreaterThan(0);
+      expect(small.process.output()).not.toMatch(/EMFILE/);
+    } finally {
+      await small.stop();
+    }
+  });
 });
 
 describe('--max-connections', () => {

@@ -5,7 +5,7 @@ import { ProxyAgent } from 'undici';
 import { ExchangeReader } from '../../db/reader.ts';
 import { databasePath } from '../../db/schema.ts';
 import type { Exchange } from '../../model/exchange.ts';
-import { startWirelogProcess, type WirelogProcess } from '../support/cli.ts';
+import { startWirelogProcess, type StartOptions, type WirelogProcess } from '../support/cli.ts';
 import { postLoad } from './hostile-upstream.ts';
 import { curlVia, eventually, tempDir, type CurlResult } from '../support/harness.ts';
 
@@ -37,8 +37,8 @@ export interface Subject {
 
 const ENDED = new Set(['complete', 'aborted', 'upstream_error', 'proxy_error', 'interrupted']);
 
-export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('wirelog-fault-')): Promise<Subject> {
-  const proc = await startWirelogProcess(dataDir, extraArgs);
+export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('wirelog-fault-'), options: StartOptions = {}): Promise<Subject> {
+  const proc = await startWirelogProcess(dataDir, extraArgs, options);
   const caFile = path.join(dataDir, 'ca', 'certs', 'ca.pem');
   const caPem = fs.readFileSync(caFile, 'utf8');
   let db: Database.Database | null = null;

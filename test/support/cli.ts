@@ -24,10 +24,21 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input
   });
 }
 
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Soft and hard limit on open files for the process (macOS gives 256 by default). */
+  openFileLimit?: number;
+}
+
 /** Starts a long-running `wirelog` command and resolves once its output contains `ready`. */
-export function startCli(args: string[], ready: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: () => string }> {
+export function startCli(args: string[], ready: string, options: StartOptions = {}): Promise<{ child: ChildProcess; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WIRELOG_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, ...options.env };
+    const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+    const child =
+      options.openFileLimit === undefined
+        ? spawn(process.execPath, [WIRELOG_BIN, ...args], { env, stdio })
+        : spawn('/bin/sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, WIRELOG_BIN, ...args], { env, stdio });
     let output = '';
     const onData = (d: Buffer) => {
       output += d.toString();
@@ -52,8 +63,8 @@ export interface WirelogProcess {
 }
 
 /** `wirelog start` on free ports as its own process, once it says it is capturing. */
-export async function startWirelogProcess(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<WirelogProcess> {
-  const { child, output } = await startCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', ...extraArgs], 'Press Ctrl-C', env);
+export async function startWirelogProcess(dataDir: string, extraArgs: string[] = [], options: StartOptions = {}): Promise<WirelogProcess> {
+  const { child, output } = await startCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', ...extraArgs], 'Press Ctrl-C', options);
   const printed = output();
   return {
     child,
