@@ -95,7 +95,7 @@ export type HeadTimeoutKind = 'no-request' | 'partial-head';
  * Attach it before capConnections, which passes accepted connections on to it.
  */
 export class RequestHeadWatch {
-  private readonly timers = new WeakMap<Duplex, { timer: NodeJS.Timeout; requests: number }>();
+  private readonly watches = new WeakMap<Duplex, { timer: NodeJS.Timeout | null; requests: number; inFlight: number }>();
 
   constructor(
     server: http.Server,
@@ -103,36 +103,48 @@ export class RequestHeadWatch {
     private readonly onTimeout: (socket: Duplex, kind: HeadTimeoutKind) => void,
   ) {
     server.on('connection', (socket: Duplex) => {
+      this.watches.set(socket, { timer: null, requests: 0, inFlight: 0 });
       socket.once('close', () => this.handedOver(socket));
-      this.arm(socket, 0);
+      this.arm(socket);
     });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const socket = req.socket;
-      const requests = this.handedOver(socket) + 1;
-      res.once('close', () => this.arm(socket, requests));
+      const watch = this.watches.get(socket);
+      if (!watch) return;
+      this.disarm(watch);
+      watch.requests++;
+      // Pipelined requests answer in turn: the wait for the next head starts after the last.
+      watch.inFlight++;
+      res.once('close', () => {
+        watch.inFlight--;
+        if (watch.inFlight === 0) this.arm(socket);
+      });
     });
   }
 
   /** The connection is no longer HTTP (an upgrade, a CONNECT): other watches take over. */
-  handedOver(socket: Duplex): number {
-    const watch = this.timers.get(socket);
-    if (!watch) return 0;
-    clearTimeout(watch.timer);
-    this.timers.delete(socket);
-    return watch.requests;
+  handedOver(socket: Duplex): void {
+    const watch = this.watches.get(socket);
+    if (watch) this.disarm(watch);
+    this.watches.delete(socket);
   }
 
-  private arm(socket: Duplex & { bytesRead?: number }, requests: number): void {
-    if (socket.destroyed) return;
+  private disarm(watch: { timer: NodeJS.Timeout | null }): void {
+    if (watch.timer) clearTimeout(watch.timer);
+    watch.timer = null;
+  }
+
+  private arm(socket: Duplex & { bytesRead?: number }): void {
+    const watch = this.watches.get(socket);
+    if (!watch || socket.destroyed) return;
     const bytesAtStart = socket.bytesRead ?? 0;
-    const timer = setTimeout(() => {
-      this.timers.delete(socket);
+    watch.timer = setTimeout(() => {
+      watch.timer = null;
       const partial = (socket.bytesRead ?? 0) > bytesAtStart;
       // An idle kept-alive connection is Node's to close (keepAliveTimeout), and not an exchange.
-      if (partial || requests === 0) this.onTimeout(socket, partial ? 'partial-head' : 'no-request');
+      if (partial || watch.requests === 0) this.onTimeout(socket, partial ? 'partial-head' : 'no-request');
       else socket.destroy();
     }, this.ms);
-    timer.unref();
-    this.timers.set(socket, { timer, requests });
+    watch.timer.unref();
   }
 }

@@ -110,7 +110,13 @@ async function slowClients(slow: Subject): Promise<void> {
   const plain = net.connect(proxyPort, '127.0.0.1');
   await new Promise((r) => plain.once('connect', r));
   plain.write(`GET ${up.httpUrl}/load HTTP/1.1\r\nHo`);
-  const [idleClosed, helloClosed, headClosed, plainClosed] = await Promise.all([closedBy(idle, started), closedBy(hello, started), closedBy(headTls, headTlsAt), closedBy(plain, started)]);
+  // Not slow at all: two pipelined streams, each longer than the head timeout, both answered whole.
+  const pipelined = net.connect(proxyPort, '127.0.0.1');
+  await new Promise((r) => pipelined.once('connect', r));
+  const streamOf = (id: string) => `GET ${up.httpUrl}/sse?id=${id}&n=${HEAD_S * 15}&every=100 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+  pipelined.write(streamOf('pipe-1') + streamOf('pipe-2').replace('HTTP/1.1\r\n', 'HTTP/1.1\r\nConnection: close\r\n'));
+  const [idleClosed, helloClosed, headClosed, plainClosed, pipelinedClosed] = await Promise.all([closedBy(idle, started), closedBy(hello, started), closedBy(headTls, headTlsAt), closedBy(plain, started), closedBy(pipelined, started)]);
+  expect(pipelinedClosed.received.match(/data: \[DONE\]/g)).toHaveLength(2);
 
   for (const closed of [idleClosed, helloClosed]) expect(closed.afterMs).toBeLessThan((HANDSHAKE_S + 3) * 1000);
   for (const closed of [headClosed, plainClosed]) {
@@ -128,8 +134,8 @@ async function slowClients(slow: Subject): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
   const all = slow.reader().list({ limit: 100_000 });
   recordFault({ scenario: 'client: idle tunnel, partial ClientHello, partial heads', sent: 4, stored: stored.length, crashes: await slow.crashes(up.httpsUrl), note: `closed after ${[idleClosed, helloClosed, headClosed, plainClosed].map((c) => (c.afterMs / 1000).toFixed(1)).join(', ')} s` });
-  // The four, and the probe request of crashes(): nothing recorded twice.
-  expect(all.filter((e) => e.request.path !== '/load?t=probe')).toHaveLength(4);
+  // The four, the two streams, and the probe request of crashes(): nothing recorded twice.
+  expect(all.filter((e) => e.request.path !== '/load?t=probe' && !e.request.path.startsWith('/sse'))).toHaveLength(4);
   expect(stored.every((e) => e.state === 'proxy_error')).toBe(true);
 }
 
