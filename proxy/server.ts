@@ -113,8 +113,10 @@ class InterceptingProxy extends Proxy {
 
   override _onHttpServerConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     this.listenerHeads?.handedOver(socket);
-    socket.on('error', () => socket.destroy());
-    if (!this.authorized(req)) return endRaw(socket, PROXY_AUTH_REQUIRED);
+    if (!this.authorized(req)) {
+      socket.on('error', () => socket.destroy());
+      return endRaw(socket, PROXY_AUTH_REQUIRED);
+    }
     const authority = parseAuthority(req.url);
     if (!authority || this.isSelf(authority)) {
       socket.destroy();

@@ -25,15 +25,16 @@ export interface TunnelEnds {
 
 const TRUST_HINT = 'start it with `wirelog run` or set its CA variable (see `wirelog env`)';
 
-/**
- * Answers a CONNECT and owns the tunnel's socket until HTTP starts inside it: the first bytes
- * and the TLS handshake must arrive within `handshakeMs`, and a client that closes or fails
- * before then has its socket closed at once (the listening server keeps half-open sockets).
- */
 // GnuTLS clients (wget) finish the handshake and check the certificate after it: one that
 // distrusts ours closes at once, without a request. A connection left unused closes later.
 const CLOSED_AT_ONCE_MS = 1000;
 
+/**
+ * Answers a CONNECT and owns the tunnel's socket until HTTP starts inside it: the first bytes
+ * and the TLS handshake must arrive within `handshakeMs` of the CONNECT, and a client that
+ * closes or fails before then has its socket closed at once (the listening server keeps
+ * half-open sockets).
+ */
 export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel, 'tls' | 'requests'>, handshakeMs: number, ends: TunnelEnds): void {
   let settled = false;
   const settle = (reason: string | null, t: Tunnel) => {
@@ -46,7 +47,9 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
     }
   };
   const seconds = `${handshakeMs / 1000} s (--handshake-timeout)`;
-  let timer = setTimeout(() => settle(`the client sent nothing through its tunnel within ${seconds}; wirelog closed it`, { ...tunnel, tls: false, requests: 0 }), handshakeMs);
+  // One deadline from the CONNECT; what it means depends on how far the client got.
+  let onDeadline = () => settle(`the client sent nothing through its tunnel within ${seconds}; wirelog closed it`, { ...tunnel, tls: false, requests: 0 });
+  const timer = setTimeout(() => onDeadline(), handshakeMs);
   socket.on('error', () => socket.destroy());
   const closedEmpty = () => {
     // A client that only probed, or gave up before saying anything: no exchange happened.
@@ -69,11 +72,10 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
       settle(null, t);
       return ends.deliver(socket, t, first);
     }
-    clearTimeout(timer);
-    timer = setTimeout(() => {
+    onDeadline = () => {
       settle(`the client did not finish its TLS handshake with wirelog within ${seconds}; wirelog closed the tunnel`, t);
       secure.destroy();
-    }, handshakeMs);
+    };
     // The TLS socket reads what is already buffered on the socket it wraps.
     socket.unshift(first);
     let context: tls.SecureContext;
