@@ -92,8 +92,9 @@ export function sendUpstream(options: https.RequestOptions, target: Target, sett
   const retry = () => {
     retried = true;
     // The idle connections beside it waited as long: the retry gets a new one.
-    const agent = options.agent as http.Agent;
-    for (const socket of agent.freeSockets[agent.getName(options)] ?? []) socket.destroy();
+    // The agent names its pools from the request's options merged with its own.
+    const agent = options.agent as https.Agent;
+    for (const socket of agent.freeSockets[agent.getName({ ...options, ...agent.options })] ?? []) socket.destroy();
     recorder.retried();
     try {
       current = attempt();

@@ -184,14 +184,17 @@ export interface IdleClosingUpstream {
   dropped: number;
   /** Answered requests by their `t` query parameter. */
   answered: Map<string, number>;
+  /** Tokens of the requests answered as the first on their connection. */
+  firstOnConnection: Set<string>;
   connections: number;
   close(): Promise<void>;
 }
 
-export async function startIdleClosingUpstream(idleMs: number, announce: boolean): Promise<IdleClosingUpstream> {
+export async function startIdleClosingUpstream(idleMs: number, announce: boolean, secure = false): Promise<IdleClosingUpstream> {
   const idleSince = new WeakMap<net.Socket, number>();
-  const state: IdleClosingUpstream = { url: '', dropped: 0, answered: new Map(), connections: 0, close: async () => undefined };
-  const server = http.createServer(async (req, res) => {
+  const state: IdleClosingUpstream = { url: '', dropped: 0, answered: new Map(), firstOnConnection: new Set(), connections: 0, close: async () => undefined };
+  const used = new WeakSet<net.Socket>();
+  const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const since = idleSince.get(req.socket);
     if (since !== undefined && Date.now() - since >= idleMs) {
       state.dropped++;
@@ -201,17 +204,21 @@ export async function startIdleClosingUpstream(idleMs: number, announce: boolean
     const body = await readBody(req);
     const token = new URL(req.url ?? '/', 'http://x').searchParams.get('t') ?? '';
     state.answered.set(token, (state.answered.get(token) ?? 0) + 1);
+    if (!used.has(req.socket)) state.firstOnConnection.add(token);
+    used.add(req.socket);
     const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' };
     if (announce) headers['keep-alive'] = `timeout=${Math.round(idleMs / 1000)}`;
     res.writeHead(200, headers);
     res.end(loadReply(token, body));
     res.on('finish', () => idleSince.set(req.socket, Date.now()));
-  });
+  };
+  const cert = secure ? selfSignedCertificate() : null;
+  const server = cert ? https.createServer({ cert: cert.certPem, key: cert.keyPem }, onRequest) : http.createServer(onRequest);
   // No timer and no header of Node's own: the idle rule above is the only one.
   server.keepAliveTimeout = 0;
-  server.on('connection', () => state.connections++);
+  server.on(secure ? 'secureConnection' : 'connection', () => state.connections++);
   const port = await listen(server);
-  state.url = `http://127.0.0.1:${port}`;
+  state.url = `${secure ? 'https' : 'http'}://127.0.0.1:${port}`;
   state.close = async () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));

@@ -6,7 +6,7 @@ import { startSubject, type Subject } from './subject.ts';
 let subject: Subject;
 
 beforeAll(async () => {
-  subject = await startSubject();
+  subject = await startSubject(['--insecure-upstream']);
 }, 60_000);
 
 afterAll(async () => {
@@ -51,7 +51,8 @@ describe('keep-alive races with the upstream', () => {
       const { errors, tokens } = await pausingClients(up.url, 'silent', clients, rounds, 1100);
       expect(errors).toEqual([]);
       const stored = await subject.storedWhere((e) => e.request.path.startsWith('/load?t=silent-'), tokens.length);
-      const retried = stored.filter((e) => e.timings.retried !== undefined).length;
+      const retriedRows = stored.filter((e) => e.timings.retried !== undefined);
+      const retried = retriedRows.length;
       recordFault({
         scenario: 'upstream: closes idle keep-alive connections after 1 s, unannounced',
         sent: clients * rounds,
@@ -62,12 +63,33 @@ describe('keep-alive races with the upstream', () => {
       // The race was provoked (the upstream dropped requests) and wirelog hid every one of them.
       expect(up.dropped).toBeGreaterThan(0);
       expect(retried).toBe(up.dropped);
+      // Each retry went out on a new connection, not on another idle one.
+      for (const e of retriedRows) expect(up.firstOnConnection.has(new URL(e.request.path, 'http://x').searchParams.get('t')!)).toBe(true);
       expect(stored).toHaveLength(clients * rounds);
       for (const token of tokens) expect(up.answered.get(token)).toBe(1);
     } finally {
       await up.close();
     }
   }, 60_000);
+
+  it('a retry goes out on a new connection, not on another idle one that is just as stale (over TLS)', async () => {
+    const up = await startIdleClosingUpstream(1000, false, true);
+    try {
+      // Four clients at once: four upstream connections, then all idle past the upstream's limit.
+      const agents = Array.from({ length: 4 }, () => subject.agent());
+      const first = await Promise.all(agents.map((agent, i) => postLoad(up.url, agent, `pool-${i}`, 'x')));
+      expect(first.every((r) => r.status === 200)).toBe(true);
+      expect(up.connections).toBe(4);
+      await sleep(1200);
+      const { status, reply } = await postLoad(up.url, agents[0], 'after-idle', 'x');
+      const [e] = await subject.settledWhere((x) => x.request.path === '/load?t=after-idle', 1);
+      recordFault({ scenario: 'upstream: every idle connection stale at once', sent: status === 200 && reply === loadReply('after-idle', Buffer.from('x')) ? 1 : 0, stored: e?.state === 'complete' && e.timings.retried !== undefined ? 1 : 0, crashes: await subject.crashes(up.url), note: `${up.dropped} dropped upstream; the retry was the first request on its connection: ${up.firstOnConnection.has('after-idle')}` });
+      expect(up.dropped).toBe(1);
+      expect(up.firstOnConnection.has('after-idle')).toBe(true);
+    } finally {
+      await up.close();
+    }
+  });
 
   it('an upstream that announces Keep-Alive: timeout=2: its idle connections are dropped before it closes them', async () => {
     const up = await startIdleClosingUpstream(2000, true);
