@@ -162,7 +162,8 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
           live,
           status: () => ({
             version: VERSION,
-            proxyUrl: runningProxy.url,
+            // The --proxy-auth password is the owner's to know, not the API's to repeat.
+            proxyUrl: runningProxy.url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:****@'),
             caPath: ca.files.certPath,
             caFingerprint: ca.fingerprint,
             keepSecrets: config.keepSecrets,

@@ -209,9 +209,7 @@ class InterceptingProxy extends Proxy {
     const oversize = err.code === 'HPE_HEADER_OVERFLOW';
     const status = oversize ? 431 : 400;
     const reason = oversize ? 'request headers are larger than 16 KB' : `malformed request (${err.code ?? 'parse error'}: ${err.message})`;
-    const rawPacket = (err as { rawPacket?: Buffer }).rawPacket;
-    const [method = '', path = ''] = (rawPacket ? rawPacket.subarray(0, 2048).toString('latin1').split('\r\n')[0] : '').split(' ');
-    this.recordRefused(tunnel, scheme, { method: method.slice(0, 32), path: path.slice(0, 2048), clientAddress: formatAddress(socket as net.Socket) }, status, reason);
+    this.recordRefused(tunnel, scheme, { ...requestLineOf((err as { rawPacket?: Buffer }).rawPacket), clientAddress: formatAddress(socket as net.Socket) }, status, reason);
     sendRawError(socket, status, reason);
   }
 
@@ -256,6 +254,16 @@ class InterceptingProxy extends Proxy {
     if (kind === 'HTTP_SERVER_ERROR' && this.onServerError) return this.onServerError(err);
     this.settings.debug(`http-mitm-proxy ${kind}: ${err?.message ?? err}`);
   }
+}
+
+/**
+ * The method and target of a refused request, when its bytes start with a whole request line
+ * (`GET /v1/models HTTP/1.1`). Anything else may be the middle of a head, a header line split
+ * across TCP segments with its key in it: nothing of it is kept.
+ */
+export function requestLineOf(raw: Buffer | undefined): { method: string; path: string } {
+  const line = /^([A-Z][A-Z0-9_-]{0,31}) (\/[\x21-\x7e]{0,2047}|https?:\/\/[\x21-\x7e]{1,2040}|[\w.:[\]-]{1,300}) HTTP\/\d\.\d\r\n/.exec(raw?.subarray(0, 2200).toString('latin1') ?? '');
+  return line ? { method: line[1], path: line[2] } : { method: '', path: '' };
 }
 
 /** Settings both HTTP servers share: no idle timeout of their own, and no header count limit. */

@@ -88,7 +88,16 @@ describe('the viewer', () => {
       expect(cookie).toMatch(/^wirelog_token=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
       const withCookie = await get(`${url}/api/exchanges`, { host, cookie: cookie.split(';')[0], 'sec-fetch-site': 'same-origin', origin: `http://${host}` });
       expect(withCookie.statusCode).toBe(200);
-      expect((await get(`${url}/api/status`, { authorization: `Bearer ${token}` })).statusCode).toBe(200);
+      const status = await get(`${url}/api/status`, { authorization: `Bearer ${token}` });
+      expect(status.statusCode).toBe(200);
+      const { proxyUrl } = (await status.body.json()) as { proxyUrl: string };
+      expect(proxyUrl).toMatch(/^http:\/\/alice:\*\*\*\*@/);
+      // After the token exchange, only ever a path of the viewer itself.
+      for (const offsite of ['//evil.example/', '/\\evil.example/', '///evil.example/x']) {
+        const moved = await get(`${url}${offsite}?token=${token}`, { host });
+        expect(moved.statusCode).toBe(303);
+        expect(moved.headers.location).toMatch(/^\/[^/\\]/);
+      }
       // The token does not make other sites' pages welcome.
       expect((await get(`${url}/api/exchanges`, { host, cookie: cookie.split(';')[0], origin: 'https://attacker.example' })).statusCode).toBe(403);
     } finally {

@@ -63,7 +63,8 @@ export function accessGuard(options: AccessOptions): MiddlewareHandler {
           setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
           url.searchParams.delete('token');
           // Off the address bar and out of the history: the URL is not where the token lives.
-          return c.redirect(`${url.pathname}${url.search}`, 303);
+          // Only ever to a path here: "//evil.example/" would be another site.
+          return c.redirect(`/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`, 303);
         }
         return c.text('This wirelog viewer listens beyond this machine and needs its token: open the viewer URL printed on the console when wirelog started (…/?token=…), or send Authorization: Bearer TOKEN.\n', 401);
       }
