@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_HANDSHAKE_MS, DEFAULT_REQUEST_HEAD_MS, defaultMaxConnections } from '../proxy/connections.ts';
-import { defaultDataDir, isLoopback, type WirelogConfig } from './instance.ts';
+import { defaultDataDir, type WirelogConfig } from './instance.ts';
 
-/** A mistake in how wirelog was called: printed as one line, exit code 2. */
-export class UsageError extends Error {}
+import { UsageError } from './usage-error.ts';
+
+export { UsageError };
 
 export const CAPTURE_FLAGS = {
   'proxy-port': { type: 'string' },
@@ -60,9 +61,6 @@ export function captureConfig(values: CaptureValues, defaults: { proxyPort: numb
   const host = values.host ?? '127.0.0.1';
   const proxyAuth = values['proxy-auth'];
   if (proxyAuth !== undefined && !/^[^:]+:.+$/.test(proxyAuth)) throw new UsageError('--proxy-auth must be user:password');
-  if (!isLoopback(host) && proxyAuth === undefined) {
-    throw new UsageError(`listening on ${host} lets other machines use this proxy: add --proxy-auth user:password (clients then use http://user:password@host:port)`);
-  }
   const maxDbMb = values['max-db-mb'] === undefined ? 2048 : Number(values['max-db-mb']);
   if (!Number.isFinite(maxDbMb) || maxDbMb < 1) throw new UsageError(`--max-db-mb must be a number of megabytes (1 or more), not "${values['max-db-mb']}"`);
   const maxAgeDays = values['max-age-days'] === undefined ? undefined : Number(values['max-age-days']);

@@ -1,5 +1,6 @@
 // Composes one running wirelog: CA, database, storage worker, proxy and viewer.
 import { randomBytes } from 'node:crypto';
+import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { DEFAULT_HANDSHAKE_MS, DEFAULT_REQUEST_HEAD_MS, defaultMaxConnections } 
 import { startProxy, type RunningProxy } from '../proxy/server.ts';
 import { LiveFeed } from '../viewer/live.ts';
 import { startViewer, type RunningViewer } from '../viewer/server.ts';
+import { UsageError } from './usage-error.ts';
 import { VERSION } from './version.ts';
 
 export interface WirelogConfig {
@@ -46,6 +48,8 @@ export interface WirelogConfig {
 
 export interface Wirelog {
   config: WirelogConfig;
+  /** Every address it listens on is a loopback one. */
+  loopback: boolean;
   ca: CertificateAuthority;
   proxy: RunningProxy;
   viewer: RunningViewer | null;
@@ -56,9 +60,22 @@ export interface Wirelog {
 
 export class StartError extends Error {}
 
-/** Only this machine can reach an address like these. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+function isLoopbackAddress(address: string): boolean {
+  return net.isIPv4(address) ? address.startsWith('127.') : address === '::1' || /^::ffff:127\./i.test(address);
+}
+
+/**
+ * Whether only this machine can reach what listens on `host`: decided by the addresses it
+ * resolves to, every one of them loopback, never by its name (`127.lan.example` may be a LAN
+ * address). Unresolvable names are refused with the fix.
+ */
+export async function isLoopback(host: string): Promise<boolean> {
+  try {
+    const addresses = await dns.lookup(host, { all: true, verbatim: true });
+    return addresses.length > 0 && addresses.every((a) => isLoopbackAddress(a.address));
+  } catch (err) {
+    throw new UsageError(`--host ${host} is not an address of this machine (${(err as NodeJS.ErrnoException).code}): use --host 127.0.0.1, or an address this machine has`);
+  }
 }
 
 export function defaultDataDir(): string {
@@ -94,6 +111,10 @@ function listenError(err: NodeJS.ErrnoException, what: string, port: number, fla
 }
 
 export async function startWirelog(config: WirelogConfig, log: (message: string) => void = () => undefined): Promise<Wirelog> {
+  const loopback = await isLoopback(config.host);
+  if (!loopback && config.proxyAuth === undefined) {
+    throw new UsageError(`listening on ${config.host} lets other machines use this proxy: add --proxy-auth user:password (clients then use http://user:password@host:port)`);
+  }
   prepareDataDir(config.dataDir);
   const ca = loadOrCreateCa(config.dataDir);
   let extraCaPem: string | undefined;
@@ -177,7 +198,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
         config.host,
         config.uiPort,
         // Beyond loopback the Host check cannot tell this machine's pages from others': a token can.
-        isLoopback(config.host) ? null : randomBytes(24).toString('base64url'),
+        loopback ? null : randomBytes(24).toString('base64url'),
       ).catch((err: NodeJS.ErrnoException) => {
         throw listenError(err, 'viewer', config.uiPort!, '--ui-port');
       });
@@ -193,6 +214,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
   let stopped = false;
   return {
     config,
+    loopback,
     ca,
     proxy: runningProxy,
     viewer: runningViewer,

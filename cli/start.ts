@@ -2,7 +2,7 @@ import { leafSpkiHash } from '../certs/leaf.ts';
 import { CAPTURE_FLAGS, CAPTURE_HELP, captureConfig, parseFlags } from './args.ts';
 import { interruptLeftovers } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
-import { findInstance, isLoopback, prepareDataDir, registerInstance, startWirelog, StartError } from './instance.ts';
+import { findInstance, prepareDataDir, registerInstance, startWirelog, StartError } from './instance.ts';
 
 export const START_HELP = `wirelog start [flags]: run the proxy and the viewer until Ctrl-C
 ${CAPTURE_HELP}`;
@@ -46,7 +46,7 @@ Send traffic through it:
   or point an app's proxy setting at ${proxy.url} and trust the CA (wirelog ca)
   Chromium/Electron: --proxy-server=${proxy.url} --ignore-certificate-errors-spki-list=${leafSpkiHash(ca)}
 Press Ctrl-C to stop.`);
-  if (!isLoopback(config.host)) {
+  if (!wirelog.loopback) {
     console.error(
       `wirelog: WARNING: listening on ${config.host}: other machines can reach this proxy (with the --proxy-auth credentials) and the viewer (with the token in its URL above, which can read every capture)`,
     );

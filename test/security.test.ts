@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { runCli, startCli } from './support/cli.ts';
+import { runCli, startCli, WIRELOG_BIN } from './support/cli.ts';
 import { curl, startHarness, tempDir, type Harness } from './support/harness.ts';
 
 let h: Harness;
@@ -29,6 +33,34 @@ describe('--proxy-auth', () => {
     expect(JSON.parse(tunnel.stdout.toString()).object).toBe('list');
     const plain = await curl(h, [`${h.upstream.httpUrl}/v1/models`]);
     expect(JSON.parse(plain.stdout.toString()).object).toBe('list');
+  });
+
+  it('decides loopback by the addresses a --host name resolves to, not by the name', async (ctx) => {
+    // A private /etc/hosts in a mount namespace of its own (needs root, as CI runs): 127.lan.example is a LAN address.
+    const hosts = path.join(tempDir(), 'hosts');
+    const lan = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    fs.writeFileSync(hosts, `127.0.0.1 localhost\n${lan ?? '192.0.2.1'} 127.lan.example\n`);
+    const inNamespace = (args: string[]) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const quoted = [process.execPath, WIRELOG_BIN, ...args].map((a) => `'${a}'`).join(' ');
+        const child = spawn('unshare', ['-m', 'sh', '-c', `mount --bind '${hosts}' /etc/hosts && exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout.on('data', (d) => (output += d));
+        child.stderr.on('data', (d) => {
+          output += d;
+          if (output.includes('Press Ctrl-C')) child.kill('SIGINT');
+        });
+        child.on('error', () => resolve({ code: -1, output }));
+        child.on('close', (code) => resolve({ code, output }));
+      });
+    const probe = await inNamespace(['--version']);
+    if (probe.code !== 0 || !lan) return ctx.skip();
+    const refused = await inNamespace(['start', '--host', '127.lan.example', '--proxy-port', '0', '--ui-port', '0', '--data-dir', tempDir()]);
+    expect(refused.code).toBe(2);
+    expect(refused.output).toContain('listening on 127.lan.example lets other machines use this proxy: add --proxy-auth');
+    const open = await inNamespace(['start', '--host', '127.lan.example', '--proxy-auth', 'a:b', '--proxy-port', '0', '--ui-port', '0', '--data-dir', tempDir()]);
+    expect(open.output).toMatch(/viewer: +http:\/\/127\.lan\.example:\d+\/\?token=[\w-]+/);
+    expect(open.output).toContain('WARNING: listening on 127.lan.example');
   });
 
   it('is required to listen beyond loopback', async () => {
