@@ -45,13 +45,18 @@ describe('--proxy-auth', () => {
         const quoted = [process.execPath, WIRELOG_BIN, ...args].map((a) => `'${a}'`).join(' ');
         const child = spawn('unshare', ['-m', 'sh', '-c', `mount --bind '${hosts}' /etc/hosts && exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'] });
         let output = '';
-        child.stdout.on('data', (d) => (output += d));
-        child.stderr.on('data', (d) => {
+        const onData = (d: Buffer) => {
           output += d;
           if (output.includes('Press Ctrl-C')) child.kill('SIGINT');
-        });
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
         child.on('error', () => resolve({ code: -1, output }));
-        child.on('close', (code) => resolve({ code, output }));
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, output });
+        });
       });
     const probe = await inNamespace(['--version']);
     if (probe.code !== 0 || !lan) return ctx.skip();
