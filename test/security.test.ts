@@ -47,7 +47,8 @@ describe('--proxy-auth', () => {
         let output = '';
         const onData = (d: Buffer) => {
           output += d;
-          if (output.includes('Press Ctrl-C')) child.kill('SIGINT');
+          // The warning follows the banner at once, on the other stream.
+          if (output.includes('Press Ctrl-C')) setTimeout(() => child.kill('SIGINT'), 500);
         };
         child.stdout.on('data', onData);
         child.stderr.on('data', onData);
