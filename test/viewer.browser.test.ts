@@ -186,7 +186,7 @@ describe('the viewer in Chromium', () => {
     await clip.getByRole('button', { name: 'Copied' }).waitFor();
     const command = await clip.evaluate(() => navigator.clipboard.readText());
     expect(command).toBe(
-      `curl -X POST 'https://localhost:${h.upstream.httpsPort}/echo' -H 'content-type: application/json' -H 'authorization: Bearer ****5150' --data-binary '{"copy":"me"}'`,
+      `curl -X POST 'https://localhost:${h.upstream.httpsPort}/echo' -H 'content-type: application/json' -H 'authorization: Bearer ****5150' --data-raw '{"copy":"me"}'`,
     );
     await context.close();
   });
