@@ -125,11 +125,17 @@ export class CaptureStore {
     }
   }
 
-  /** Deletes every capture. Exchanges still in flight are forgotten: their later events are ignored. */
+  /**
+   * Deletes every capture, leaving none of its bytes in the database file or its WAL: deleted
+   * pages are zeroed and deleted words leave the full-text index at once (secure_delete and
+   * FTS5's secure-delete, set where the store's connection opens), and the WAL is checkpointed
+   * and truncated. Exchanges still in flight are forgotten: their later events are ignored.
+   */
   clear(): void {
     this.db.transaction(() => {
       for (const table of ['bodies', 'sse_events', 'ws_messages', 'exchanges_fts', 'exchanges']) this.db.prepare(`DELETE FROM ${table}`).run();
     })();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.open.clear();
   }
 

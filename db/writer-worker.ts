@@ -42,6 +42,10 @@ function connect(): CaptureStore {
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // What a clear or retention deletes is overwritten, not only unlinked (see CaptureStore.clear);
+  // FTS5's own option removes a deleted row's words from the index at once, not at a later merge.
+  db.pragma('secure_delete = ON');
+  db.prepare(`INSERT INTO exchanges_fts (exchanges_fts, rank) VALUES ('secure-delete', 1)`).run();
   store = new CaptureStore(db);
   return store;
 }
@@ -97,6 +101,8 @@ function pruneNow(): void {
   try {
     connect();
     const deleted = prune(db!, retention);
+    // The WAL still holds the deleted rows' older versions until it is checkpointed and reset.
+    if (deleted) db!.pragma('wal_checkpoint(TRUNCATE)');
     if (deleted) post({ kind: 'pruned', deleted });
   } catch (err) {
     post({ kind: 'warning', message: `pruning old captures failed: ${(err as Error).message}` });
