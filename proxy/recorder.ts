@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type {
+  Header,
   BodyInfo,
   BodySide,
   ExchangeEvent,
@@ -12,7 +13,7 @@ import type {
   SseEvent,
 } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
-import { maskHeaders, maskPath } from './secrets.ts';
+import { maskHeaders, maskJsonText, maskPath, mayHoldJsonSecret } from '../model/secrets.ts';
 
 export interface CaptureSettings {
   sink: ExchangeSink;
@@ -25,10 +26,16 @@ export interface CaptureSettings {
 
 type EndState = Extract<ExchangeEvent, { type: 'end' }>['state'];
 
+// JSON bodies up to this size are held until they end, to mask the secrets in them before storage.
+const MAX_MASKED_BODY = 1024 * 1024;
+
 class BodyRecorder {
   size = 0;
-  storedSize = 0;
   encoding = '';
+  private capped = 0;
+  private emitted = 0;
+  private held: Buffer[] | null = null;
+  private heldSize = 0;
 
   constructor(
     private readonly exchange: ExchangeRecorder,
@@ -36,17 +43,43 @@ class BodyRecorder {
     private readonly maxBytes: number,
   ) {}
 
+  /** An uncompressed JSON body is stored once it is whole, its secrets masked (model/secrets.ts). */
+  holdIfJson(headers: Header[], keepSecrets: boolean): void {
+    if (keepSecrets || this.encoding !== '' || !/\bjson\b/i.test(headerValue(headers, 'content-type') ?? '')) return;
+    this.held = [];
+  }
+
   add(chunk: Buffer): void {
     this.size += chunk.length;
-    const room = this.maxBytes - this.storedSize;
+    const room = this.maxBytes - this.capped;
     if (room <= 0) return;
     const stored = chunk.length <= room ? chunk : chunk.subarray(0, room);
-    this.storedSize += stored.length;
-    this.exchange.send({ type: 'body-chunk', uid: this.exchange.uid, side: this.side, chunk: stored, atMs: this.exchange.elapsed() });
+    this.capped += stored.length;
+    if (!this.held) return this.emit(stored);
+    this.held.push(stored);
+    this.heldSize += stored.length;
+    // Too large to hold: stored as it comes, unmasked (the README says so).
+    if (this.heldSize > MAX_MASKED_BODY) this.release(false);
+  }
+
+  /** Stores what was held, masked when asked and when it is UTF-8 JSON holding secrets. */
+  release(mask = true): void {
+    if (!this.held) return;
+    const whole = Buffer.concat(this.held);
+    this.held = null;
+    if (whole.length === 0) return;
+    const text = mask ? whole.toString('utf8') : '';
+    const masked = mask && Buffer.byteLength(text) === whole.length ? maskJsonText(text) : null;
+    this.emit(masked === null ? whole : Buffer.from(masked));
+  }
+
+  private emit(chunk: Buffer): void {
+    this.emitted += chunk.length;
+    this.exchange.send({ type: 'body-chunk', uid: this.exchange.uid, side: this.side, chunk, atMs: this.exchange.elapsed() });
   }
 
   info(): BodyInfo {
-    return { size: this.size, storedSize: this.storedSize, truncated: this.storedSize < this.size, encoding: this.encoding };
+    return { size: this.size, storedSize: this.emitted, truncated: this.capped < this.size, encoding: this.encoding };
   }
 }
 
@@ -75,6 +108,7 @@ export class ExchangeRecorder {
     this.requestBody = new BodyRecorder(this, 'request', settings.maxBodyBytes);
     this.responseBody = new BodyRecorder(this, 'response', settings.maxBodyBytes);
     this.requestBody.encoding = headerValue(head.headers, 'content-encoding') ?? '';
+    this.requestBody.holdIfJson(head.headers, settings.keepSecrets);
     const stored = settings.keepSecrets ? head : { ...head, path: maskPath(head.path), headers: maskHeaders(head.headers) };
     this.send({ type: 'request', uid: this.uid, head: stored });
   }
@@ -117,6 +151,7 @@ export class ExchangeRecorder {
   }
 
   requestSent(): void {
+    this.requestBody.release();
     this.timings.requestSent ??= this.elapsed();
     this.send({ type: 'request-sent', uid: this.uid, atMs: this.timings.requestSent });
   }
@@ -125,6 +160,7 @@ export class ExchangeRecorder {
     const atMs = this.elapsed();
     this.timings.responseHeaders = atMs;
     this.responseBody.encoding = headerValue(head.headers, 'content-encoding') ?? '';
+    this.responseBody.holdIfJson(head.headers, this.settings.keepSecrets);
     const stored = this.settings.keepSecrets ? head : { ...head, headers: maskHeaders(head.headers) };
     this.send({ type: 'response-head', uid: this.uid, head: stored, atMs });
   }
@@ -140,12 +176,19 @@ export class ExchangeRecorder {
 
   wsMessage(message: Omit<WsMessage, 'seq' | 'offsetMs'>): void {
     this.timings.firstByte ??= this.elapsed();
+    if (!this.settings.keepSecrets && message.opcode === 1) {
+      const { buffer, byteOffset, byteLength } = message.payload;
+      const masked = maskJsonText(Buffer.from(buffer, byteOffset, byteLength).toString("utf8"));
+      if (masked !== null) message = { ...message, payload: Buffer.from(masked) };
+    }
     this.send({ type: 'ws-message', uid: this.uid, message: { ...message, seq: this.wsSeq++, offsetMs: this.elapsed() } });
   }
 
   end(state: EndState, error: string | null = null): void {
     if (this.ended) return;
     this.ended = true;
+    this.requestBody.release();
+    this.responseBody.release();
     this.timings.end = this.elapsed();
     this.send({
       type: 'end',

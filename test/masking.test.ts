@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretName, maskHeaders, maskJsonText, maskPath } from '../proxy/secrets.ts';
+import { isSecretName, maskHeaders, maskJsonText, maskPath } from '../model/secrets.ts';
 
 const SECRET = 'sk-SECRETVALUE-0123456789';
 

@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What /load answers for a request body: distinct per request, so a mix-up shows. */
 export function loadReply(token: string, body: Buffer): string {
-  return JSON.stringify({ token, size: body.length, sha256: createHash('sha256').update(body).digest('hex'), pad: `reply-${token}-`.repeat(20) });
+  return JSON.stringify({ tag: token, size: body.length, sha256: createHash('sha256').update(body).digest('hex'), pad: `reply-${token}-`.repeat(20) });
 }
 
 /** POST /load?t=token through `dispatcher`: the status and the reply as text. */

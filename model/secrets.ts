@@ -131,6 +131,14 @@ export function maskPath(pathAndQuery: string): string {
   return `${maskedPath}?${text.slice(q + 1).split('&').map(maskParam).join('&')}`;
 }
 
+// A cheap look before a parse: a member whose name has a secret word, holding a string, object or array.
+const JSON_SECRET_HINT = /"[\w.-]*(key|token|secret|auth|password|passwd|signature|credential|session|sig)[\w.-]*"\s*:\s*["{[]/i;
+
+/** Whether JSON text may hold a member maskJsonText would mask (false: it certainly does not). */
+export function mayHoldJsonSecret(text: string): boolean {
+  return JSON_SECRET_HINT.test(text);
+}
+
 /**
  * Masks the string values of JSON members with secret names (`"api_key": "..."`, and every
  * string inside `"client_secret": {...}`), keeping the rest of the text byte for byte.
@@ -138,7 +146,7 @@ export function maskPath(pathAndQuery: string): string {
  */
 export function maskJsonText(text: string): string | null {
   const first = text.trimStart()[0];
-  if (first !== '{' && first !== '[') return null;
+  if ((first !== '{' && first !== '[') || !mayHoldJsonSecret(text)) return null;
   let value: unknown;
   try {
     value = JSON.parse(text);
