@@ -143,6 +143,9 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       }
       return void res.end();
     }
+    // A key-management API (OpenRouter's /v1/keys): the answer holds a key, here the one the
+    // request names in x-return-key, so a test knows what must not be stored.
+    if (url.pathname.startsWith('/v1/keys')) return json(200, { data: [{ name: 'made', key: req.headers['x-return-key'] ?? '' }] });
     if (url.pathname === '/v1/models') return json(200, { object: 'list', data: [{ id: 'test-model', object: 'model', owned_by: 'fake' }] });
     if (url.pathname === '/echo') {
       return json(200, { method: req.method, url: req.url, rawHeaders: req.rawHeaders, body: body.toString('base64') }, { 'Set-Cookie': 'session=abcdefghijklmnop1234; Path=/' });
