@@ -43,9 +43,14 @@ class BodyRecorder {
     private readonly maxBytes: number,
   ) {}
 
-  /** An uncompressed JSON body is stored once it is whole, its secrets masked (model/secrets.ts). */
+  /**
+   * An uncompressed JSON body is stored once it is whole, its secrets masked (model/secrets.ts).
+   * A response without Content-Length may be a stream of JSON (Gemini's JSON-array streaming):
+   * it is stored as it comes, so the viewer can show it growing.
+   */
   holdIfJson(headers: Header[], keepSecrets: boolean): void {
     if (keepSecrets || this.encoding !== '' || !/\bjson\b/i.test(headerValue(headers, 'content-type') ?? '')) return;
+    if (this.side === 'response' && headerValue(headers, 'content-length') === undefined) return;
     this.held = [];
   }
 

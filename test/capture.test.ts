@@ -168,6 +168,18 @@ describe('capture through real clients', () => {
     expect(JSON.parse(api.responseBody.text).message).toBe('compressed hello');
   });
 
+  it('stores a JSON response without Content-Length as it comes, so it can be watched growing', async () => {
+    const res = await request(`${h.upstream.httpsUrl}/json-stream?n=20&every=50`, { dispatcher: h.agent() });
+    const chunks = res.body[Symbol.asyncIterator]();
+    let seen = '';
+    while (!seen.includes('part 2')) seen += ((await chunks.next()).value as Buffer).toString();
+    await h.wirelog.writer.flush();
+    const open = latest((e) => e.request.path.startsWith('/json-stream'));
+    expect(open.state).toBe('streaming');
+    expect(h.wirelog.reader.body(open.id, 'response').toString()).toContain('"part 1"');
+    while (!(await chunks.next()).done);
+  });
+
   it('decodes a zstd request body, as Codex sends when logged in with ChatGPT', async () => {
     const json = JSON.stringify({ model: 'gpt-5-codex', input: [{ role: 'user', content: 'zstd prompt words' }], stream: false });
     const compressed = zstdFrame(Buffer.from(json));

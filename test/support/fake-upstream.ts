@@ -143,6 +143,15 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       }
       return void res.end();
     }
+    // JSON streamed as an array without Content-Length, as Gemini's :streamGenerateContent does.
+    if (url.pathname === '/json-stream') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      for (let i = 0; i < Number(url.searchParams.get('n') ?? 3); i++) {
+        res.write(`${i === 0 ? '[' : ','}{"text": "part ${i}"}`);
+        await sleep(Number(url.searchParams.get('every') ?? 50));
+      }
+      return void res.end(']');
+    }
     // A key-management API (OpenRouter's /v1/keys): the answer holds a key, here the one the
     // request names in x-return-key, so a test knows what must not be stored.
     if (url.pathname.startsWith('/v1/keys')) return json(200, { data: [{ name: 'made', key: req.headers['x-return-key'] ?? '' }] });
