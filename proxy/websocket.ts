@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { Header, WsDirection } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
@@ -72,18 +72,25 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     client.pipe(upSocket);
     upSocket.on('data', (chunk: Buffer) => frames.write('receive', chunk));
     client.on('data', (chunk: Buffer) => frames.write('send', chunk));
+    // The sockets close at once; the exchange ends once the frames relayed are all decoded.
+    let failure: string | null = null;
+    const closed = (unclean: () => void) => {
+      void frames.finish().then(() => {
+        if (failure !== null) recorder.end('upstream_error', failure);
+        else if (!frames.closeSeen) unclean();
+        else recorder.end('complete', frames.decodeError);
+      });
+    };
     upSocket.on('error', (err) => {
-      recorder.end('upstream_error', `the upstream WebSocket connection failed: ${err.message}`);
+      failure ??= `the upstream WebSocket connection failed: ${err.message}`;
       client.destroy();
     });
     upSocket.on('close', () => {
-      if (!frames.closeSeen) recorder.end('upstream_error', 'the upstream closed the WebSocket without a close frame');
-      else recorder.end('complete', frames.decodeError);
+      closed(() => recorder.end('upstream_error', 'the upstream closed the WebSocket without a close frame'));
       client.destroy();
     });
     client.on('close', () => {
-      if (!frames.closeSeen) recorder.end('aborted', 'the client closed the WebSocket without a close frame');
-      else recorder.end('complete', frames.decodeError);
+      closed(() => recorder.end('aborted', 'the client closed the WebSocket without a close frame'));
       upSocket.destroy();
     });
   }
@@ -136,7 +143,7 @@ function rawResponseHead(status: number, statusText: string, flatHeaders: string
   return Buffer.from(`${text}\r\n`, 'latin1');
 }
 
-type ReceiverLike = NodeJS.WritableStream & { on(event: string, listener: (...args: never[]) => void): ReceiverLike };
+type ReceiverLike = Writable;
 
 // ws exports its frame parser and deflate extension at run time; @types/ws does not describe them.
 const wsInternals = createRequire(import.meta.url)('ws') as {
@@ -157,6 +164,23 @@ export class FrameTap {
   ) {
     const deflate = /permessage-deflate/i.test(headerValue(responseHeaders, 'sec-websocket-extensions') ?? '');
     this.receivers = { send: this.receiver('send', deflate), receive: this.receiver('receive', deflate) };
+  }
+
+  /**
+   * Resolves once every byte written so far is decoded (inflating permessage-deflate is
+   * asynchronous: the last messages may come after the sockets closed), or after a second.
+   */
+  finish(): Promise<void> {
+    const pending = Object.values(this.receivers).map(
+      (receiver) =>
+        new Promise<void>((done) => {
+          if (!receiver || receiver.writableFinished) return done();
+          receiver.once('finish', done);
+          receiver.once('error', done);
+          receiver.end();
+        }),
+    );
+    return Promise.race([Promise.all(pending).then(() => undefined), new Promise<void>((done) => setTimeout(done, 1000).unref())]);
   }
 
   write(direction: WsDirection, chunk: Buffer): void {

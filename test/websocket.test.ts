@@ -79,3 +79,37 @@ describe('Responses over WebSocket, as Codex uses it', () => {
     expect(status).toBe(502);
   });
 });
+
+describe('the end of a compressed WebSocket', () => {
+  it('stores the last messages even when the connection closes while they are still being inflated', async () => {
+    const http = await import('node:http');
+    const { WebSocketServer } = await import('ws');
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server, perMessageDeflate: true });
+    // Large and compressible: inflating it takes a while after its bytes have been relayed.
+    const big = JSON.stringify({ type: 'response.completed', text: 'abcdefgh '.repeat(400_000) });
+    wss.on('connection', (socket) => {
+      socket.send(big, () => socket.terminate());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      for (let i = 0; i < 5; i++) {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/end-${i}`, { agent: proxyAgent(), perMessageDeflate: true });
+        ws.on('error', () => undefined);
+        await new Promise((r) => ws.once('close', r));
+      }
+      await h.stored();
+      const ended = h.wirelog.reader.list({ limit: 100 }).filter((e) => e.request.path.startsWith('/end-'));
+      expect(ended).toHaveLength(5);
+      for (const e of ended) {
+        const messages = h.wirelog.reader.wsMessages(e.id);
+        expect(messages.map((m) => Buffer.from(m.payload).length)).toContain(Buffer.byteLength(big));
+      }
+    } finally {
+      wss.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
