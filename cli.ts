@@ -5,7 +5,7 @@ import { UsageError } from './cli/args.ts';
 import { StartError } from './cli/instance.ts';
 import { RUN_HELP, runCommand } from './cli/run.ts';
 import { START_HELP, startCommand } from './cli/start.ts';
-import { CA_HELP, ENV_HELP, EXPORT_HELP, LIST_HELP, caCommand, envCommand, exportCommand, listCommand } from './cli/tools.ts';
+import { CA_HELP, ENV_HELP, EXPORT_HELP, LIST_HELP, URL_HELP, caCommand, envCommand, exportCommand, listCommand, urlCommand } from './cli/tools.ts';
 import { VERSION } from './cli/version.ts';
 import { DOCTOR_HELP, doctorCommand } from './cli/doctor.ts';
 import { CODEX_CONFIG_HELP, codexConfigCommand } from './cli/codex-config.ts';
@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => number |
   start: { help: START_HELP, run: startCommand },
   run: { help: RUN_HELP, run: runCommand },
   env: { help: ENV_HELP, run: envCommand },
+  url: { help: URL_HELP, run: urlCommand },
   ca: { help: CA_HELP, run: caCommand },
   list: { help: LIST_HELP, run: listCommand },
   export: { help: EXPORT_HELP, run: exportCommand },
@@ -26,6 +27,7 @@ const USAGE = `wirelog ${VERSION}: see what your AI tools send to model provider
   wirelog [start]          run the proxy (127.0.0.1:8899) and the viewer (http://127.0.0.1:8900)
   wirelog run -- CMD ...   run a command with its traffic captured
   wirelog env              print the proxy and CA variables for a shell
+  wirelog url BASE_URL     the gateway form of a client's base URL (no proxy setting, no CA)
   wirelog ca               show the CA and how to trust it
   wirelog list             recent exchanges
   wirelog export --har F   write captures as HAR

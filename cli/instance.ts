@@ -50,6 +50,8 @@ export interface Wirelog {
   config: WirelogConfig;
   /** Every address it listens on is a loopback one. */
   loopback: boolean;
+  /** The /t/TOKEN/ gateway URLs need beyond loopback; null on loopback. */
+  gatewayToken: string | null;
   ca: CertificateAuthority;
   proxy: RunningProxy;
   viewer: RunningViewer | null;
@@ -151,6 +153,8 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
   let proxy: RunningProxy | null = null;
   let viewer: RunningViewer | null = null;
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
+  // Gateway clients cannot send Proxy-Authorization: beyond loopback their URLs carry this instead.
+  const gatewayToken = loopback ? null : randomBytes(18).toString('base64url');
   try {
     proxy = await startProxy({
       host: config.host,
@@ -168,6 +172,8 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
         requestHeadMs: (config.requestHeadTimeoutS ?? DEFAULT_REQUEST_HEAD_MS / 1000) * 1000,
       },
       warn: log,
+      gatewayToken,
+      ownPorts: () => (viewer ? [viewer.port] : []),
       proxyAuth: config.proxyAuth,
       debug: (message) => {
         if (process.env.WIRELOG_DEBUG) log(message);
@@ -215,6 +221,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
   return {
     config,
     loopback,
+    gatewayToken,
     ca,
     proxy: runningProxy,
     viewer: runningViewer,

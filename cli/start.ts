@@ -3,6 +3,7 @@ import { CAPTURE_FLAGS, CAPTURE_HELP, captureConfig, parseFlags } from './args.t
 import { interruptLeftovers } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
 import { findInstance, prepareDataDir, registerInstance, startWirelog, StartError } from './instance.ts';
+import { gatewayBase } from './gateway-url.ts';
 
 export const START_HELP = `wirelog start [flags]: run the proxy and the viewer until Ctrl-C
 ${CAPTURE_HELP}`;
@@ -34,6 +35,7 @@ export async function startCommand(args: string[]): Promise<number> {
   const { ca, proxy, viewer } = wirelog;
   console.log(`wirelog is capturing.
   proxy:   ${proxy.url}
+  gateway: ${gatewayBase(proxy.host, proxy.port, wirelog.gatewayToken)}/https/api.openai.com/v1  (any base URL, after this address: \`wirelog url URL\`)${wirelog.gatewayToken ? '  (the token is shown only here)' : ''}
   viewer:  ${viewer ? (viewer.token ? `${viewer.url}/?token=${viewer.token}  (the token is shown only here)` : viewer.url) : '(off)'}
   data:    ${config.dataDir}
   CA:      ${ca.files.certPath}

@@ -11,6 +11,7 @@ import { summarize } from '../model/summary.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir } from './instance.ts';
 import { launchEnv, renderEnv, type Shell } from './launch-env.ts';
+import { gatewayBase, gatewayUrl } from './gateway-url.ts';
 import { VERSION } from './version.ts';
 
 const DATA_DIR = { 'data-dir': { type: 'string' } } as const;
@@ -28,6 +29,25 @@ export async function envCommand(args: string[]): Promise<number> {
   const port = values['proxy-port'] ?? String(running?.proxyPort ?? 8899);
   const ca = loadOrCreateCa(dataDir);
   console.log(renderEnv(launchEnv(running && !values['proxy-port'] ? running.proxyUrl : `http://127.0.0.1:${port}`, ca.files.certPath, writeTrustBundle(ca)), shell));
+  if (!running) console.error(`wirelog: no wirelog is running on ${dataDir} yet: start it with \`npm start\` or \`wirelog start\``);
+  return 0;
+}
+
+export const URL_HELP = `wirelog url BASE_URL [--proxy-port N] [--data-dir DIR]
+Prints the gateway form of a client's base URL: set it as the client's base URL, and its calls are captured with no proxy setting and no CA.
+  wirelog url https://openrouter.ai/api/v1   ->   http://127.0.0.1:8899/https/openrouter.ai/api/v1`;
+
+export async function urlCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags('url', args, { ...DATA_DIR, 'proxy-port': { type: 'string' } }, true);
+  if (positionals.length !== 1) throw new UsageError('wirelog url needs one base URL, such as https://openrouter.ai/api/v1');
+  const dataDir = dataDirFrom(values);
+  prepareDataDir(dataDir);
+  const running = await findInstance(dataDir);
+  const port = values['proxy-port'] ? Number(values['proxy-port']) : (running?.proxyPort ?? 8899);
+  const host = running && !values['proxy-port'] ? new URL(running.proxyUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1';
+  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  console.log(gatewayUrl(positionals[0], gatewayBase(host, port, loopback ? null : 'TOKEN')));
+  if (!loopback) console.error('wirelog: this wirelog listens beyond loopback: replace TOKEN with the gateway token it printed at start');
   if (!running) console.error(`wirelog: no wirelog is running on ${dataDir} yet: start it with \`npm start\` or \`wirelog start\``);
   return 0;
 }

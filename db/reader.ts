@@ -54,6 +54,7 @@ interface ExchangeRow {
   port: number;
   path: string;
   http_version: string;
+  via: string | null;
   request_headers: string;
   status: number | null;
   status_text: string | null;
@@ -96,6 +97,7 @@ function toExchange(row: ExchangeRow): Exchange {
       path: row.path,
       httpVersion: row.http_version,
       headers: JSON.parse(row.request_headers) as Header[],
+      ...(row.via === 'gateway' ? { via: 'gateway' as const } : {}),
     },
     response:
       row.status === null

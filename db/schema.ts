@@ -82,6 +82,9 @@ const MIGRATIONS: string[] = [
   CREATE INDEX exchanges_response_id ON exchanges (response_id);
   CREATE INDEX exchanges_dialect ON exchanges (dialect, host, id);
   `,
+  `
+  ALTER TABLE exchanges ADD COLUMN via TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -118,7 +118,7 @@ export function harEntry(reader: ExchangeReader, exchange: Exchange): Record<str
       wait,
       receive,
     },
-    _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress },
+    _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress, via: req.via ?? 'proxy' },
   };
   if (exchange.error) entry.comment = `${exchange.state}: ${exchange.error}`;
   if (exchange.streamKind === 'sse') {

@@ -38,6 +38,8 @@ export interface RequestHead {
   path: string;
   httpVersion: string;
   headers: Header[];
+  /** Set when it came to wirelog's gateway URL form (/https/HOST/...), not as a proxy request. */
+  via?: 'gateway';
 }
 
 export interface ResponseHead {

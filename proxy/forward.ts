@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { RequestHead } from '../model/exchange.ts';
+import { gatewayResponseHeaders } from './gateway.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { SseTap } from './sse.ts';
@@ -12,6 +13,8 @@ export interface Target {
   host: string;
   port: number;
   clientAddress: string;
+  /** A gateway request's own URL form: the client's base, to rewrite redirects into. */
+  gateway?: { base: string; prefix: string };
 }
 
 export interface ForwardSettings extends CaptureSettings {
@@ -37,6 +40,7 @@ export function requestHead(req: http.IncomingMessage, target: Target, scheme: R
     path,
     httpVersion: req.httpVersion,
     headers: headerPairs(req.rawHeaders),
+    ...(target.gateway ? { via: 'gateway' as const } : {}),
   };
 }
 
@@ -65,7 +69,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     recorder.responseHead({ status: upRes.statusCode ?? 0, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
     const sse = SseTap.forResponse(headers, recorder);
     try {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, forwardableHeaders(headers));
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, gatewayResponseHeaders(forwardableHeaders(headers), target));
     } catch (err) {
       // Headers Node refuses to send (invalid characters) mean the client cannot get this response.
       upRes.destroy();

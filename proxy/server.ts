@@ -9,6 +9,7 @@ import type { CertificateAuthority } from '../certs/ca.ts';
 import { LeafIssuer } from '../certs/leaf.ts';
 import { capConnections, endRaw, RequestHeadWatch, type ClientLimits, type HeadTimeoutKind } from './connections.ts';
 import { forwardHttp, sendProxyError, type ForwardSettings, type Target, type UpstreamTimeouts } from './forward.ts';
+import { gatewayRoute, isGatewayPath, type GatewayRefusal, type GatewayRoute } from './gateway.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { openTunnel, type Tunnel } from './tunnel.ts';
 import { createUpstreamAgents, type UpstreamOptions } from './upstream.ts';
@@ -27,6 +28,10 @@ export interface ProxyOptions extends CaptureSettings {
   debug: (message: string) => void;
   /** Said once on the console: wirelog itself is in trouble (too many connections). */
   warn: (message: string) => void;
+  /** Gateway URLs (/https/HOST/...) need /t/TOKEN/ first; null on loopback, where the Host decides. */
+  gatewayToken: string | null;
+  /** Ports of this wirelog besides the proxy's (the viewer): a request for them is a loop. */
+  ownPorts: () => number[];
 }
 
 export interface RunningProxy {
@@ -74,7 +79,7 @@ class InterceptingProxy extends Proxy {
 
   private readonly expectedAuth: Buffer | null;
 
-  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'warn' | 'ca' | 'proxyAuth' | 'clients'>) {
+  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'warn' | 'ca' | 'proxyAuth' | 'clients' | 'gatewayToken' | 'ownPorts'>) {
     super();
     this.leaves = new LeafIssuer(settings.ca);
     this.expectedAuth = settings.proxyAuth ? Buffer.from(`Basic ${Buffer.from(settings.proxyAuth).toString('base64')}`) : null;
@@ -157,6 +162,14 @@ class InterceptingProxy extends Proxy {
     server.removeAllListeners('upgrade');
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.listenerHeads?.handedOver(socket);
+      if (isGatewayPath(req.url)) {
+        const route = this.gatewayRouteOf(req);
+        if ('target' in route) return relayUpgrade(req, socket, head, route.target, route.path, this.settings);
+        // Never 400 to an upgrade: Codex gives up on it, where it falls back to HTTP on others.
+        const status = route.status === 400 ? 404 : route.status;
+        const body = `wirelog: ${route.reason}\n`;
+        return endRaw(socket, `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }
       if (!this.authorized(req)) return endRaw(socket, PROXY_AUTH_REQUIRED);
       const route = this.absoluteRoute(req);
       if (!route || this.isSelf(route.target)) {
@@ -169,6 +182,12 @@ class InterceptingProxy extends Proxy {
   }
 
   override _onHttpServerRequest(_isSSL: boolean, req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (isGatewayPath(req.url)) {
+      const route = this.gatewayRouteOf(req);
+      if ('target' in route) return forwardHttp(req, res, route.target, route.path, this.settings);
+      req.resume();
+      return sendProxyError(res, route.status, `wirelog: ${route.reason}`);
+    }
     if (!this.authorized(req)) {
       req.resume();
       res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="wirelog"', 'Content-Type': 'text/plain; charset=utf-8' });
@@ -178,6 +197,19 @@ class InterceptingProxy extends Proxy {
     if (!route) return this.answerDirect(req, res);
     if (this.isSelf(route.target)) return sendProxyError(res, 508, 'wirelog: this request points at the proxy itself (a loop)');
     forwardHttp(req, res, route.target, route.path, this.settings);
+  }
+
+  /**
+   * A gateway request's upstream, or why not: it carries the token (beyond loopback) or a
+   * loopback Host instead of Proxy-Authorization, and never points at wirelog itself. A
+   * refusal is recorded like any request wirelog refuses.
+   */
+  private gatewayRouteOf(req: http.IncomingMessage): GatewayRoute | GatewayRefusal {
+    const clientAddress = formatAddress(req.socket);
+    let route: GatewayRoute | GatewayRefusal = gatewayRoute(req, this.httpPort, this.settings.gatewayToken, clientAddress);
+    if ('target' in route && this.isSelf(route.target)) route = { status: 508, reason: 'this gateway URL points at wirelog itself (a loop)' };
+    if ('status' in route) this.recordRefused(null, 'http', { method: req.method ?? '', path: (req.url ?? '').replace(/^\/t\/[^/]+/, '/t/****'), clientAddress }, route.status, route.reason);
+    return route;
   }
 
   private absoluteRoute(req: http.IncomingMessage): { target: Target; path: string } | null {
@@ -192,7 +224,7 @@ class InterceptingProxy extends Proxy {
 
   private isSelf(target: Authority): boolean {
     const loopback = target.host === 'localhost' || target.host === this.httpHost || /^127\.|^::1$|^0\.0\.0\.0$/.test(target.host);
-    return loopback && target.port === this.httpPort;
+    return loopback && (target.port === this.httpPort || this.settings.ownPorts().includes(target.port));
   }
 
   private answerDirect(req: http.IncomingMessage, res: http.ServerResponse): void {

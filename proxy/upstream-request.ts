@@ -27,9 +27,10 @@ export interface UpstreamCall {
 
 /** Options for the upstream request, from the request head as recorded (headers unmasked). */
 export function upstreamRequestOptions(head: RequestHead, target: Target, settings: ForwardSettings, keepUpgrade: boolean): https.RequestOptions {
-  const headers = forwardableHeaders(head.headers, keepUpgrade);
+  // A gateway request's Host names wirelog: the upstream gets its own, and nothing else is added.
+  const headers = forwardableHeaders(target.gateway ? head.headers.filter(([name]) => name.toLowerCase() !== 'host') : head.headers, keepUpgrade);
   // HTTP/1.0 clients may send no Host; HTTP/1.1 servers answer 400 without one.
-  if (headerValue(head.headers, 'host') === undefined) headers.unshift('Host', hostHeader(target));
+  if (target.gateway || headerValue(head.headers, 'host') === undefined) headers.unshift('Host', hostHeader(target));
   return {
     method: head.method,
     host: target.host,

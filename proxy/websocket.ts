@@ -5,6 +5,7 @@ import type { Header, WsDirection } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
 import { endRaw } from './connections.ts';
+import { gatewayResponseHeaders } from './gateway.ts';
 import { requestHead, type ForwardSettings, type Target } from './forward.ts';
 import { ExchangeRecorder } from './recorder.ts';
 import { describeUpstreamError } from './upstream.ts';
@@ -109,7 +110,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     });
     upRes.on('end', () => {
       const body = Buffer.concat(chunks).subarray(0, MAX_REFUSAL_BODY);
-      const flat = dropPairs(forwardableHeaders(headers), /^(content-length|transfer-encoding)$/i);
+      const flat = dropPairs(gatewayResponseHeaders(forwardableHeaders(headers), target), /^(content-length|transfer-encoding)$/i);
       flat.push('Content-Length', String(body.length), 'Connection', 'close');
       endRaw(client, Buffer.concat([rawResponseHead(upRes.statusCode ?? 502, upRes.statusMessage ?? '', flat), body]));
       recorder.end('complete');

@@ -223,6 +223,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       res.write('data: {"part":1}\n\n');
       return; // and then nothing, until the client goes away
     }
+    // A redirect to another path of this same upstream, absolute or path-only.
+    if (url.pathname === '/redirect') {
+      const to = url.searchParams.get('to') ?? '/v1/models';
+      res.writeHead(302, { Location: url.searchParams.has('absolute') ? `${'encrypted' in req.socket ? 'https' : 'http'}://${req.headers.host}${to}` : to, 'Content-Length': '0' });
+      return void res.end();
+    }
     if (url.pathname === '/v1/endless') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       const started = Date.now();

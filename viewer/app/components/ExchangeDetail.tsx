@@ -145,7 +145,10 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowTh
                 {ex.responseBody.truncated && ` · stored ${formatSize(ex.responseBody.storedSize)} (truncated)`}
               </dd>
               <dt>Client</dt>
-              <dd className="mono">{ex.request.clientAddress}</dd>
+              <dd className="mono">
+                {ex.request.clientAddress}
+                {ex.request.via === 'gateway' && <span className="badge" title="sent to wirelog's gateway URL form (/https/HOST/…), not through a proxy setting"> · through the gateway</span>}
+              </dd>
             </dl>
             <Waterfall timings={ex.timings} />
             <div className="actions">
