@@ -96,6 +96,13 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const endlessClosed = new Promise<number>((r) => (resolveEndless = r));
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Browsers may call it from pages of other origins, as model providers allow.
+    if (req.headers.origin) res.setHeader('Access-Control-Allow-Origin', '*');
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '*', 'Access-Control-Max-Age': '0' });
+      received.push({ method: 'OPTIONS', url: req.url ?? '', rawHeaders: req.rawHeaders, body: Buffer.alloc(0) });
+      return void res.end();
+    }
     const body = await readBody(req);
     received.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, body });
     let url = new URL(req.url ?? '/', 'http://x');
