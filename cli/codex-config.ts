@@ -4,12 +4,14 @@ import { modelCallOf } from '../db/model-calls.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
-import { prepareDataDir } from './instance.ts';
+import { gatewayBase } from './gateway-url.ts';
+import { findInstance, prepareDataDir } from './instance.ts';
 
-export const CODEX_CONFIG_HELP = `wirelog codex-config ID [--data-dir DIR]: a Codex [model_providers] block that reproduces a call that worked`;
+export const CODEX_CONFIG_HELP = `wirelog codex-config ID [--gateway] [--data-dir DIR]: a Codex [model_providers] block that reproduces a call that worked
+  --gateway   its base_url in wirelog's gateway form, so Codex's calls are captured with no proxy setting`;
 
-export function codexConfigCommand(args: string[]): number {
-  const { values, positionals } = parseFlags('codex-config', args, { 'data-dir': { type: 'string' } }, true);
+export async function codexConfigCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags('codex-config', args, { 'data-dir': { type: 'string' }, gateway: { type: 'boolean' } }, true);
   if (positionals.length !== 1 || !/^\d+$/.test(positionals[0])) throw new UsageError('wirelog codex-config needs the id of a captured call that worked (see `wirelog list`)');
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
@@ -18,7 +20,9 @@ export function codexConfigCommand(args: string[]): number {
   const exchange = reader.get(Number(positionals[0]));
   if (!exchange) throw new UsageError(`no exchange ${positionals[0]} in ${dataDir} (see \`wirelog list\`)`);
   try {
-    const config = codexConfig(exchange, modelCallOf(reader, exchange));
+    const running = values.gateway ? await findInstance(dataDir) : null;
+    const gateway = values.gateway ? gatewayBase(running ? new URL(running.proxyUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1', running?.proxyPort ?? 8899, null) : undefined;
+    const config = codexConfig(exchange, modelCallOf(reader, exchange), gateway);
     console.log(`# in ~/.codex/config.toml\n${config.toml}\n`);
     for (const note of config.notes) console.log(`# ${note}`);
     return 0;

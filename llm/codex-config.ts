@@ -1,5 +1,5 @@
 // A working Codex provider block, derived from a successful captured call.
-import { exchangeUrl, headerValue, type Exchange } from '../model/exchange.ts';
+import { clientOrigin, headerValue, type Exchange } from '../model/exchange.ts';
 import type { ModelCall } from './model-call.ts';
 
 export interface CodexConfig {
@@ -16,7 +16,8 @@ function providerName(host: string): string {
 
 export class CodexConfigError extends Error {}
 
-export function codexConfig(exchange: Exchange, call: ModelCall | null): CodexConfig {
+/** `gateway`: the proxy's origin, to print the gateway form for a call that came through the proxy. */
+export function codexConfig(exchange: Exchange, call: ModelCall | null, gateway?: string): CodexConfig {
   const status = exchange.response?.status ?? null;
   if (!call || (call.dialect !== 'openai-responses' && call.dialect !== 'openai-chat')) {
     throw new CodexConfigError(`exchange ${exchange.id} is not a Responses or Chat Completions call, so it says nothing about a Codex provider`);
@@ -27,7 +28,7 @@ export function codexConfig(exchange: Exchange, call: ModelCall | null): CodexCo
   const name = providerName(exchange.request.host);
   const path = exchange.request.path.split('?')[0];
   const endpoint = call.dialect === 'openai-responses' ? '/responses' : '/chat/completions';
-  const origin = exchangeUrl({ ...exchange.request, scheme: exchange.request.scheme === 'wss' ? 'https' : exchange.request.scheme === 'ws' ? 'http' : exchange.request.scheme, path: '' });
+  const origin = clientOrigin(exchange.request, gateway);
   const baseUrl = `${origin}${path.slice(0, path.length - endpoint.length)}`;
   const envKey = `${name.toUpperCase().replace(/-/g, '_')}_API_KEY`;
   const authorization = headerValue(exchange.request.headers, 'authorization');

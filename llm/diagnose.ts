@@ -1,6 +1,6 @@
 // Why a model call failed, in one sentence, and the configuration line that fixes it.
 // Each rule is a small function over one exchange (and the ones around it).
-import { exchangeUrl, headerValue, type Exchange } from '../model/exchange.ts';
+import { clientOrigin, headerValue, inClientForm, type Exchange } from '../model/exchange.ts';
 import { providerError } from './analyze.ts';
 import type { ModelCall } from './model-call.ts';
 
@@ -38,7 +38,7 @@ function status(ctx: DiagnosisContext): number | null {
 }
 
 function origin(ex: Exchange): string {
-  return exchangeUrl({ ...ex.request, path: '' }).replace(/^wss?:/, (s) => (s === 'wss:' ? 'https:' : 'http:'));
+  return clientOrigin(ex.request);
 }
 
 function pathname(ex: Exchange): string {
@@ -97,7 +97,7 @@ export const unknownRoute: Rule = (ctx) => {
     severity: 'error',
     summary: `${host} has no route ${ctx.exchange.request.method} ${pathname(ctx.exchange)} ("${message.slice(0, 120)}").`,
     fix: known
-      ? `This relay's documented base URL is ${known[1]}: set base_url to it, and let the client add the endpoint.`
+      ? `This relay's documented base URL is ${known[1]}: set base_url to ${inClientForm(known[1], ctx.exchange.request)}, and let the client add the endpoint.`
       : `Check the relay's documented base URL (usually ending in /v1) and set base_url to it, without the endpoint path.`,
   };
 };

@@ -156,6 +156,22 @@ export function exchangeUrl(request: Pick<RequestHead, 'scheme' | 'host' | 'port
   return `${request.scheme}://${host}${port}${request.path}`;
 }
 
+/**
+ * Where a client's base URL starts for this request: the upstream's origin, or its gateway form
+ * (`http://127.0.0.1:8899/https/x666.me`) when it came through the gateway, or when `gateway`
+ * (the proxy's own origin) is given. A fix printed in the bare form would silently end capture.
+ */
+export function clientOrigin(request: RequestHead, gateway?: string): string {
+  const scheme = request.scheme === 'wss' ? 'https' : request.scheme === 'ws' ? 'http' : request.scheme;
+  return inClientForm(exchangeUrl({ ...request, scheme, path: '' }), request, gateway);
+}
+
+/** An upstream URL as the client that sent `request` must write it (see clientOrigin). */
+export function inClientForm(upstreamUrl: string, request: RequestHead, gateway?: string): string {
+  const base = gateway ?? (request.via === 'gateway' ? `http://${headerValue(request.headers, 'host') ?? '127.0.0.1:8899'}` : null);
+  return base === null ? upstreamUrl : `${base}/${upstreamUrl.replace('://', '/')}`;
+}
+
 export function headerValue(headers: Header[], name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const [key, value] of headers) if (key.toLowerCase() === lower) return value;

@@ -102,6 +102,29 @@ describe('gateway mode: a base URL with the upstream in its path, no proxy setti
     expect(h.wirelog.reader.list({ limit: 1000, state: 'proxy_error' }).filter((e) => /loopback address|a loop/.test(e.error ?? ''))).toHaveLength(3);
   });
 
+  it('the doctor and codex-config print every base_url in the gateway form, so the fix keeps the capture', async () => {
+    const wrong = await curl(['-X', 'POST', '-H', 'authorization: Bearer sk-gw-doctor-000011112222', '-d', '{"model":"m","input":"hi"}', `${gateway()}/v1/chat/completions/responses`]);
+    expect(wrong.code).toBe(0);
+    const keyless = await curl(['-X', 'POST', '-d', '{"model":"m","messages":[]}', `${gateway()}/keyed/v1/chat/completions`]);
+    expect(keyless.stdout).toContain('未提供令牌');
+    await h.stored();
+    const doctor = await runCli(['doctor', '--last', '50', '--data-dir', h.dataDir]);
+    expect(doctor.stdout).toContain(`base_url = "${gateway()}/v1"`);
+    expect(doctor.stdout).not.toContain(`base_url = "https://localhost:${h.upstream.httpsPort}`);
+    expect(doctor.stdout).toMatch(/\[error\] 401: the request carried no API key/);
+    const worked = latest((e) => e.request.path === '/v1/responses' && e.request.via === 'gateway');
+    expect((await runCli(['codex-config', String(worked.id), '--data-dir', h.dataDir])).stdout).toContain(`base_url = "${gateway()}/v1"`);
+    // A call that came through the proxy, in the gateway form on request.
+    const proxied = await request(`${h.upstream.httpsUrl}/v1/responses`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'via-proxy', input: 'hi', stream: true }) });
+    await proxied.body.text();
+    await h.stored();
+    const viaProxy = latest((e) => e.request.path === '/v1/responses' && e.request.via === undefined && e.call?.model === 'via-proxy');
+    const plain = await runCli(['codex-config', String(viaProxy.id), '--data-dir', h.dataDir]);
+    expect(plain.stdout).toContain(`base_url = "https://localhost:${h.upstream.httpsPort}/v1"`);
+    const asGateway = await runCli(['codex-config', String(viaProxy.id), '--gateway', '--data-dir', h.dataDir]);
+    expect(asGateway.stdout).toMatch(new RegExp(`base_url = "http://127\\.0\\.0\\.1:\\d+/https/localhost:${h.upstream.httpsPort}/v1"`));
+  });
+
   it('wirelog url prints the gateway form of a base URL', async () => {
     const out = await runCli(['url', 'https://openrouter.ai/api/v1', '--proxy-port', '8899', '--data-dir', h.dataDir]);
     expect(out.stdout.trim()).toBe('http://127.0.0.1:8899/https/openrouter.ai/api/v1');
