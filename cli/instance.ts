@@ -14,6 +14,7 @@ import { DEFAULT_HANDSHAKE_MS, DEFAULT_REQUEST_HEAD_MS, defaultMaxConnections } 
 import { startProxy, type RunningProxy } from '../proxy/server.ts';
 import { LiveFeed } from '../viewer/live.ts';
 import { startViewer, type RunningViewer } from '../viewer/server.ts';
+import { gatewayBase } from './gateway-url.ts';
 import { UsageError } from './usage-error.ts';
 import { VERSION } from './version.ts';
 
@@ -198,6 +199,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
             storageError: writer.lastError,
             storageLosses: { ...writer.losses },
             connections: { open: runningProxy.openConnections(), max: maxConnections },
+            gatewayBase: gatewayBase(runningProxy.host, runningProxy.port, gatewayToken ? 'TOKEN' : null),
           }),
           clear: () => writer.clear(),
         },

@@ -60,6 +60,10 @@ describe('gateway mode from a browser', () => {
     const preflight = h.wirelog.reader.list({ limit: 100 }).find((x) => x.request.method === 'OPTIONS' && x.request.via === 'gateway');
     expect(preflight?.response?.status).toBe(204);
     expect(h.upstream.received.some((r) => r.method === 'OPTIONS' && r.url === '/v1/chat/completions')).toBe(true);
+    // The viewer shows how it came.
+    const call = h.wirelog.reader.list({ limit: 100 }).find((x) => x.request.method === 'POST' && x.request.via === 'gateway')!;
+    await tab.goto(`${h.wirelog.viewer!.url}/exchanges/${call.id}`);
+    await expect.poll(() => tab.getByText('through the gateway').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await tab.close();
   });
 });

@@ -43,6 +43,8 @@ describe('the viewer in Chromium', () => {
     await expect.poll(() => empty.textContent()).toContain(h.proxyUrl);
     expect(await empty.textContent()).toContain(h.wirelog.ca.files.certPath);
     expect(await empty.textContent()).toContain('wirelog run -- codex exec');
+    // The gateway form of a base URL, with this instance's own port.
+    expect(await empty.textContent()).toContain(`http://127.0.0.1:${h.wirelog.proxy.port}/https/openrouter.ai/api/v1`);
     await shot('empty-state');
   });
 

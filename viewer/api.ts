@@ -23,6 +23,8 @@ export interface ViewerStatus {
   storageError: string | null;
   /** Exchanges and body bytes left out because storage failed for too long. */
   storageLosses: StorageLosses;
+  /** Where gateway URLs start (http://127.0.0.1:8899; /t/TOKEN beyond loopback, the token not shown). */
+  gatewayBase: string;
   /** Client connections open now, and the cap past which new ones are refused (--max-connections). */
   connections: { open: number; max: number };
 }
