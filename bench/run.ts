@@ -228,6 +228,21 @@ async function main(): Promise<void> {
   add('SSE per-event delay, 20 streams: p50 ms', fmt(percentile(sseDirect, 50)), fmt(percentile(sseProxied, 50)), `added ${fmt(percentile(sseProxied, 50) - percentile(sseDirect, 50))} ms`);
   add('SSE per-event delay, 20 streams: p99 ms', fmt(percentile(sseDirect, 99)), fmt(percentile(sseProxied, 99)), `added ${fmt(percentile(sseProxied, 99) - percentile(sseDirect, 99))} ms (target < 5)`);
 
+  // The same measures through the gateway URL form: plain HTTP from the client to wirelog, no CONNECT, one TLS leg.
+  const gatewayOrigin = `${new URL(w1.proxyUrl).origin}/https/localhost:${new URL(upstream.httpsUrl).port}`;
+  const viaGateway = new Agent({ connections: 32 });
+  await sequential(`${gatewayOrigin}/v1/models`, viaGateway, 50);
+  const seqGateway = await sequential(`${gatewayOrigin}/v1/models`, viaGateway, n);
+  const gatewayRun = await throughput(`${gatewayOrigin}/v1/models`, viaGateway, 16, seconds);
+  sent += 50 + n + gatewayRun.count;
+  await drained(w1.dataDir, sent);
+  const sseGateway = await sseDelays(ticks.replace(upstream.httpsUrl, gatewayOrigin), viaGateway, 20);
+  sent += 20;
+  add('gateway: sequential small JSON p50 ms (proxy row above)', fmt(percentile(seqDirect, 50)), fmt(percentile(seqGateway, 50)), `added ${fmt(percentile(seqGateway, 50) - percentile(seqDirect, 50))} ms; through the proxy ${fmt(percentile(seqProxied, 50))}`);
+  add('gateway: requests/s at concurrency 16', fmt(rpsDirect, 0), fmt(gatewayRun.rps, 0), `${fmt((gatewayRun.rps / rpsDirect) * 100, 0)}% of direct; through the proxy ${fmt(rpsProxied, 0)}`);
+  add('gateway: SSE per-event delay, 20 streams: p99 ms', fmt(percentile(sseDirect, 99)), fmt(percentile(sseGateway, 99)), `added ${fmt(percentile(sseGateway, 99) - percentile(sseDirect, 99))} ms; through the proxy ${fmt(percentile(sseProxied, 99))}`);
+  await viaGateway.close();
+
   const firstDirect = await firstRequestTimes(extra.servers, () => new Agent({ connect: { ca: extra.cert.certPem } }));
   const firstProxied = await firstRequestTimes(extra.servers, () => new ProxyAgent({ uri: w1.proxyUrl, requestTls: { ca: w1.caPem } }));
   sent += hostCount;

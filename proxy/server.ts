@@ -229,7 +229,11 @@ class InterceptingProxy extends Proxy {
 
   private answerDirect(req: http.IncomingMessage, res: http.ServerResponse): void {
     req.resume();
-    sendProxyError(res, 404, `wirelog proxy: this port is an HTTP(S) proxy, not a web server.\nUse it as HTTPS_PROXY=http://${this.httpHost}:${this.httpPort} (see \`wirelog env\`), or start a program with \`wirelog run -- <command>\`.`);
+    sendProxyError(
+      res,
+      404,
+      `wirelog proxy: this port is an HTTP(S) proxy and a gateway, not a web server.\nUse it as HTTPS_PROXY=http://${this.httpHost}:${this.httpPort} (see \`wirelog env\`), start a program with \`wirelog run -- <command>\`, or put the upstream after this address in a base URL: http://${this.httpHost}:${this.httpPort}/https/api.openai.com/v1 (see \`wirelog url\`).`,
+    );
   }
 
   private refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex, scheme: 'http' | 'https', tunnel: Tunnel | null): void {
