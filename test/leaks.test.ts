@@ -78,6 +78,11 @@ describe('no secret from any place AI stacks put them reaches the disk or leaves
       body: JSON.stringify({ model: 'm', api_key: S.bodyKey, max_tokens: 5 }),
     });
     expect(((await res.body.json()) as { data: { key: string }[] }).data[0].key).toBe(S.answerKey);
+    // The upstream got every secret as sent: masking is for what wirelog keeps, not what it forwards.
+    const forwarded = h.upstream.received[h.upstream.received.length - 1];
+    const forwardedHead = JSON.stringify([forwarded.url, forwarded.rawHeaders]);
+    for (const value of [S.bearer, ...Object.values(S.headers), S.cookieNamed, S.cookieBare, ...Object.values(S.params), S.matrix]) expect(forwardedHead).toContain(value);
+    expect(forwarded.body.toString()).toContain(S.bodyKey);
     // Plain http, absolute form with user info, as a Set-Cookie without a name comes back.
     const plain = await sendRaw(h.wirelog.proxy.port, `GET http://user:${S.userinfo}@127.0.0.1:${h.upstream.httpPort}/v1/models?token=${S.viewerToken} HTTP/1.1\r\nHost: 127.0.0.1:${h.upstream.httpPort}\r\nCookie: ${S.cookieBare}\r\nAuthorization: Basic ${Buffer.from(`alice:${S.basicPassword}`).toString('base64')}\r\nConnection: close\r\n\r\n`);
     expect(plain.toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
