@@ -1,5 +1,5 @@
 // Anthropic Messages: POST /v1/messages, streamed as message_start ... message_stop.
-import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
+import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
 import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
@@ -112,7 +112,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     } else if (type === 'message_stop') {
       stopped = true;
     } else if (type === 'error') {
-      error = str(obj(data.error).message) ?? 'error event';
+      error = errorLine(data.error, 'error event');
     }
   }
   for (const call of answer.toolCalls) if (call.arguments === '') call.arguments = '{}';

@@ -172,6 +172,32 @@ export const serverError: Rule = (ctx) => {
   };
 };
 
+/**
+ * A stream that began with 200 OK and then failed with the provider's own error event
+ * (Anthropic `event: error`, the Responses API's `error` and `response.failed`, a Chat
+ * Completions `{"error": …}` chunk, a Gemini error chunk): diagnosed as the same error sent
+ * as an HTTP status would be, with the provider's message.
+ */
+export const streamError: Rule = (ctx) => {
+  const s = status(ctx);
+  if (ctx.call?.ending !== 'error' || s === null || s >= 400) return null;
+  const reason = ctx.call.endingReason ?? 'an error event';
+  const equivalent = /quota|insufficient|credit|balance|billing|rate.?limit|too many|resource.?exhausted|\b429\b|余额|额度/i.test(reason) ? 429 : /overload|capacity|unavailable|\b529\b|\b503\b/i.test(reason) ? 503 : 500;
+  const asStatus: DiagnosisContext = {
+    ...ctx,
+    exchange: { ...ctx.exchange, response: { ...(ctx.exchange.response ?? { statusText: '', httpVersion: '1.1', headers: [] }), status: equivalent, headers: [] } },
+    responseText: JSON.stringify({ error: { message: reason } }),
+  };
+  const same = equivalent === 429 ? rateLimited(asStatus) : serverError(asStatus);
+  const summary = same ? same.summary.replace(/^\d{3}(: | from behind the relay: )/, '') : reason;
+  return {
+    rule: 'stream-error',
+    severity: same?.severity ?? 'error',
+    summary: `The stream began with ${s} and then failed: ${summary}`,
+    fix: same?.fix ?? 'Retry; the provider reported this error in the middle of the stream.',
+  };
+};
+
 export const websocketFallback: Rule = (ctx) => {
   const ex = ctx.exchange;
   if (ex.request.method !== 'POST' || !pathname(ex).endsWith('/responses')) return null;
@@ -229,6 +255,7 @@ export const RULES: Record<string, Rule> = {
   'model-unavailable': modelUnavailable,
   'rate-limited': rateLimited,
   'server-error': serverError,
+  'stream-error': streamError,
   'websocket-fallback': websocketFallback,
   'untrusted-ca': untrustedCa,
   'truncated-stream': truncatedStream,

@@ -1,6 +1,6 @@
 // Gemini: POST .../models/{model}:generateContent, or :streamGenerateContent as SSE (alt=sse)
 // or as one JSON array that grows while it streams.
-import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
+import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
 import { emptyAnswer, type Answer, type StreamItem, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
@@ -90,7 +90,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   let error: string | null = null;
   for (const item of items) {
     const chunk = obj(parseJson(item.data));
-    if (chunk.error) error = str(obj(chunk.error).message) ?? 'error';
+    if (chunk.error) error = errorLine(chunk.error, 'error');
     if (addChunk(answer, chunk) && firstContentMs === null) firstContentMs = item.offsetMs;
     if (chunk.usageMetadata) usage = usageOf(chunk.usageMetadata);
     model = str(chunk.modelVersion) ?? model;

@@ -40,3 +40,16 @@ export function textOf(value: unknown): string {
 export function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * A provider's error object as one line: its message, then its type or code in brackets
+ * (`Overloaded (overloaded_error)`), which is what tells a quota from an overload.
+ */
+export function errorLine(error: unknown, fallback: string): string {
+  const e = obj(error);
+  const message = str(e.message) ?? (typeof error === 'string' ? error : null);
+  // `type: "error"` names the event, not the error.
+  const kinds = [str(e.type), str(e.code) ?? (typeof e.code === 'number' ? String(e.code) : null), str(e.status)].filter((k): k is string => !!k && k !== message && k !== 'error');
+  const kind = [...new Set(kinds)].join(', ');
+  return message ? (kind ? `${message} (${kind})` : message) : kind || fallback;
+}

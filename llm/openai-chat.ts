@@ -1,5 +1,5 @@
 // OpenAI Chat Completions (and the many relays that speak it): POST .../chat/completions.
-import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
+import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
 import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
@@ -70,7 +70,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
       continue;
     }
     const chunk = obj(parseJson(item.data));
-    if (chunk.error) error = str(obj(chunk.error).message) ?? JSON.stringify(chunk.error);
+    if (chunk.error) error = errorLine(chunk.error, JSON.stringify(chunk.error));
     model = str(chunk.model) ?? model;
     if (chunk.usage) usage = usageOf(chunk.usage);
     for (const c of arr(chunk.choices)) {

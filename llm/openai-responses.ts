@@ -1,5 +1,5 @@
 // OpenAI Responses: POST .../responses over SSE, or response.create over a WebSocket (Codex).
-import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
+import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
 import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
@@ -119,9 +119,10 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     } else if (type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') {
       terminal = type;
       final = response;
-      if (type === 'response.failed') error = str(obj(response.error).message) ?? 'response.failed';
+      // An `error` event usually came first and says more; response.failed repeats it.
+      if (type === 'response.failed') error ??= errorLine(response.error, 'response.failed');
     } else if (type === 'error') {
-      error = str(data.message) ?? str(obj(data.error).message) ?? 'error event';
+      error = errorLine(data.error ?? data, 'error event');
     }
   }
   // The terminal event carries the whole response; the deltas are the fallback for a cut stream.

@@ -132,3 +132,23 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
     expect(result.stdout).toContain(`/keyed/v1/responses`);
   });
 });
+
+describe('errors inside a stream that began with 200, through the proxy', () => {
+  const cases: [string, string, RegExp][] = [
+    ['/v1/messages', JSON.stringify({ model: 'claude-test', stream: true, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }), /began with 200 and then failed: the relay itself failed \("Overloaded \(overloaded_error\)"\)/],
+    ['/v1/responses', JSON.stringify({ model: 'gpt-test', stream: true, input: 'hi' }), /began with 200 and then failed: the account is out of quota or credit \("You exceeded your current quota.*\(insufficient_quota\)"\)/],
+    ['/v1/chat/completions', JSON.stringify({ model: 'relay-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }), /began with 200 and then failed: rate limited \("Rate limit reached for requests \(rate_limit_exceeded\)"\)/],
+  ];
+  for (const [path, body, expected] of cases) {
+    it(`${path}: diagnosed like the same error sent as a status, with the provider's message`, async () => {
+      const res = await request(`${h.upstream.httpsUrl}${path}?stream-error`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json', 'x-test-stream-error': '1' }, body });
+      expect(res.statusCode).toBe(200);
+      await res.body.text();
+      await h.stored();
+      const e = h.wirelog.reader.list({ limit: 1000 }).find((x) => x.request.path === `${path}?stream-error`)!;
+      expect(e.diagnosis?.summary).toMatch(expected);
+      const doctor = await runCli(['doctor', String(e.id), '--data-dir', h.dataDir]);
+      expect(doctor.stdout).toMatch(expected);
+    });
+  }
+});

@@ -73,6 +73,29 @@ export function zstdFrame(data: Buffer): Buffer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Streams that fail after 200 OK, in each provider's documented form: Anthropic's `event: error`,
+ * the Responses API's `error` then `response.failed`, a relay's Chat Completions error chunk.
+ */
+export const STREAM_ERRORS: Record<string, { event?: string; data: unknown }[]> = {
+  '/v1/messages': [
+    { event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-test', content: [], usage: { input_tokens: 10, output_tokens: 1 } } } },
+    { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
+    { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } } },
+    { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } },
+  ],
+  '/v1/responses': [
+    { event: 'response.created', data: { type: 'response.created', sequence_number: 0, response: { id: 'resp_fail', status: 'in_progress', model: 'gpt-test', output: [] } } },
+    { event: 'error', data: { type: 'error', sequence_number: 1, code: 'insufficient_quota', message: 'You exceeded your current quota, please check your plan and billing details.', param: null } },
+    { event: 'response.failed', data: { type: 'response.failed', sequence_number: 2, response: { id: 'resp_fail', status: 'failed', model: 'gpt-test', output: [], error: { code: 'insufficient_quota', message: 'You exceeded your current quota, please check your plan and billing details.' } } } },
+  ],
+  '/v1/chat/completions': [
+    { data: { id: 'chatcmpl-1', object: 'chat.completion.chunk', model: 'relay-model', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] } },
+    { data: { error: { message: 'Rate limit reached for requests', type: 'rate_limit_exceeded', code: 'rate_limit_exceeded' } } },
+    { data: '[DONE]' },
+  ],
+};
+
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
@@ -114,6 +137,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       url = new URL(url.pathname.slice('/keyed'.length) + url.search, 'http://x');
     }
     const delay = Number(req.headers['x-test-delay-ms'] ?? 3);
+    // A stream that starts well and then fails with the provider's own error event (x-test-stream-error).
+    if (req.headers['x-test-stream-error']) {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      for (const e of STREAM_ERRORS[url.pathname] ?? []) res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`);
+      return void res.end();
+    }
     const json = (status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}) => {
       const text = JSON.stringify(value);
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
