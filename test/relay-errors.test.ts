@@ -152,3 +152,26 @@ describe('errors inside a stream that began with 200, through the proxy', () => 
     });
   }
 });
+
+describe('wirelog doctor on a client that retries', () => {
+  it('groups the tries of the same failing call into one entry, newest group first, and --json gives one object per entry', async () => {
+    // The real openai SDK retrying on 429 as it does by default, with the wait the upstream asks for.
+    const client = new OpenAI({ apiKey: 'sk-retry-key-000011112222', baseURL: `${h.upstream.httpsUrl}/busy/v1`, fetchOptions: { dispatcher: h.agent() } as never, maxRetries: 5 });
+    await expect(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).rejects.toThrow(/429/);
+    await h.stored();
+    const tries = h.wirelog.reader.list({ limit: 1000 }).filter((e) => e.request.path === '/busy/v1/chat/completions');
+    expect(tries).toHaveLength(6);
+    const text = await runCli(['doctor', '--last', '200', '--data-dir', h.dataDir]);
+    const ids = tries.map((e) => e.id).sort((a, b) => a - b);
+    const entry = text.stdout.split('\n').filter((line) => line.includes('/busy/v1/chat/completions'));
+    expect(entry).toHaveLength(1);
+    expect(entry[0]).toMatch(new RegExp(`^#${ids[0]}-#${ids[5]} POST https://localhost:\\d+/busy/v1/chat/completions → 429  \\(6 tries, \\d\\d:\\d\\d:\\d\\d-\\d\\d:\\d\\d:\\d\\d\\)$`));
+    expect(text.stdout.split('\n').filter((line) => line.includes('429: rate limited'))).toHaveLength(1);
+    // The newest group comes first.
+    expect(text.stdout.indexOf('/busy/v1/chat/completions')).toBeLessThan(text.stdout.indexOf('/v1/chat/completions/responses'));
+    const json = JSON.parse((await runCli(['doctor', '--last', '200', '--json', '--data-dir', h.dataDir])).stdout) as { ids: number[]; diagnoses: { rule: string }[] }[];
+    const busy = json.find((g) => g.ids.includes(ids[0]))!;
+    expect(busy.ids).toEqual(ids);
+    expect(busy.diagnoses.map((d) => d.rule)).toEqual(['rate-limited']);
+  });
+});

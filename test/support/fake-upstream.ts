@@ -259,6 +259,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       res.write('data: {"part":1}\n\n');
       return; // and then nothing, until the client goes away
     }
+    // Always busy, and says how long to wait in the header the openai SDKs read (they retry then).
+    if (url.pathname.startsWith('/busy/')) {
+      return json(429, { error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after-ms': '20' });
+    }
     // A redirect to another path of this same upstream, absolute or path-only.
     if (url.pathname === '/redirect') {
       const to = url.searchParams.get('to') ?? '/v1/models';
