@@ -105,13 +105,13 @@ export const unknownRoute: Rule = (ctx) => {
 export const missingKey: Rule = (ctx) => {
   const s = status(ctx);
   if (s !== 401 && s !== 403) return null;
-  if (sentKey(ctx.exchange)) return null;
+  if (sentKey(ctx.exchange) || outOfCredit(ctx)) return null;
   return {
     rule: 'missing-key',
     severity: 'error',
     summary: `${s}: the request carried no API key (no Authorization, x-api-key, api-key or key= parameter), so the provider refused it.`,
     fix:
-      'The client did not attach the key. For Codex: in [model_providers.NAME] set env_key = "YOUR_KEY_VARIABLE" and export that variable, or set http_headers / experimental_bearer_token; ' +
+      'The client did not attach the key. For Codex, in [model_providers.NAME]: env_key = "YOUR_KEY_VARIABLE" (and export that variable), or the line that always works: http_headers = { "Authorization" = "Bearer YOUR_KEY" }; ' +
       'since Codex 0.149 a provider with requires_openai_auth = false no longer sends the auth.json key.',
   };
 };
@@ -120,7 +120,7 @@ export const keyRejected: Rule = (ctx) => {
   const s = status(ctx);
   if (s !== 401 && s !== 403) return null;
   const key = sentKey(ctx.exchange);
-  if (!key) return null;
+  if (!key || outOfCredit(ctx)) return null;
   const message = providerError(ctx.responseText);
   if (s === 403 && message && /model/i.test(message)) return null; // a model permission, not the key
   return {
@@ -156,6 +156,24 @@ export const rateLimited: Rule = (ctx) => {
     severity: quota ? 'error' : 'warning',
     summary: quota ? `429: the account is out of quota or credit ("${message.slice(0, 120)}").` : `429: rate limited${retryAfter ? `, retry after ${retryAfter} s` : ''}${message ? ` ("${message.slice(0, 120)}")` : ''}.`,
     fix: quota ? 'Top up the account or use another key; retrying will not help.' : `Slow down or retry later${retryAfter ? ` (the provider asks for ${retryAfter} s)` : ''}.`,
+  };
+};
+
+/** Where the known relays let an account top up its credit. */
+const TOP_UP: Record<string, string> = { 'openrouter.ai': 'https://openrouter.ai/settings/credits' };
+
+/** 402, or a refusal that says the credit is gone: no retry will help. */
+export const outOfCredit: Rule = (ctx) => {
+  const s = status(ctx);
+  const message = providerError(ctx.responseText) ?? '';
+  if (s !== 402 && !(s !== null && s >= 400 && s !== 429 && /insufficient (credits|balance|funds)|out of credits?|余额不足|额度不足/i.test(message))) return null;
+  const host = ctx.exchange.request.host.replace(/^www\./, '');
+  const topUp = Object.entries(TOP_UP).find(([h]) => host === h || host.endsWith(`.${h}`))?.[1];
+  return {
+    rule: 'out-of-credit',
+    severity: 'error',
+    summary: `${s}: ${host} refused the call because the account has no credit left${message ? ` ("${message.slice(0, 160)}")` : ''}.`,
+    fix: `Top up the account${topUp ? ` (${topUp})` : " on the provider's billing page"} or use a key with credit; retrying will not help.`,
   };
 };
 
@@ -254,6 +272,7 @@ export const RULES: Record<string, Rule> = {
   'key-rejected': keyRejected,
   'model-unavailable': modelUnavailable,
   'rate-limited': rateLimited,
+  'out-of-credit': outOfCredit,
   'server-error': serverError,
   'stream-error': streamError,
   'websocket-fallback': websocketFallback,
