@@ -12,8 +12,8 @@ let dataDir: string;
 beforeAll(() => {
   dataDir = tempDir('wirelog-pipes-');
   const db = openDatabase(dataDir);
-  // One in five is Codex's 404 on a repeated path, so that the doctor has much to say.
-  const events = Array.from({ length: COUNT }, (_, i) => (i % 5 === 0 ? finishedExchange(i, { path: '/v1/chat/completions/responses' }, 404) : finishedExchange(i)));
+  // One in five is Codex's 404 on a repeated path, each to its own URL (not one group of retries), so that the doctor has much to say.
+  const events = Array.from({ length: COUNT }, (_, i) => (i % 5 === 0 ? finishedExchange(i, { path: `/v1/chat/completions/responses?n=${i}` }, 404) : finishedExchange(i)));
   new CaptureStore(db).apply(events.flat());
   db.close();
 });
