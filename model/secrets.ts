@@ -47,9 +47,9 @@ function wordsOf(name: string): string[] {
 }
 
 /** Whether a header, query parameter or JSON member of this name holds a credential. */
-export function isSecretName(name: string, known: Set<string> = SECRET_PARAMS): boolean {
+export function isSecretName(name: string): boolean {
   const lower = name.toLowerCase().replace(/\[\]$/, '');
-  if (known.has(lower) || SECRET_HEADERS.has(lower)) return true;
+  if (SECRET_PARAMS.has(lower) || SECRET_HEADERS.has(lower)) return true;
   if (NOT_SECRET.some((rule) => rule.test(lower))) return false;
   return wordsOf(name).some((word) => SECRET_WORDS.has(word));
 }
@@ -93,7 +93,7 @@ function maskHeaderValue(name: string, value: string): string {
 }
 
 export function maskHeaders(headers: Header[]): Header[] {
-  return headers.map(([name, value]) => (isSecretName(name, SECRET_HEADERS) ? [name, maskHeaderValue(name.toLowerCase(), value)] : [name, value]));
+  return headers.map(([name, value]) => (isSecretName(name) ? [name, maskHeaderValue(name.toLowerCase(), value)] : [name, value]));
 }
 
 function decoded(text: string): string {
