@@ -46,12 +46,15 @@ function usageOf(value: unknown): Usage {
   });
 }
 
+/** Between two thinking blocks of one message (interleaved thinking sends several). */
+const THINKING_SEPARATOR = '\n\n';
+
 function answerOfContent(content: unknown[], stopReason: string | null): Answer {
   const answer = emptyAnswer();
   for (const b of content) {
     const block = obj(b);
     if (block.type === 'text') answer.text += str(block.text) ?? '';
-    else if (block.type === 'thinking') answer.reasoning += str(block.thinking) ?? '';
+    else if (block.type === 'thinking') answer.reasoning += `${answer.reasoning ? THINKING_SEPARATOR : ''}${str(block.thinking) ?? ''}`;
     else if (block.type === 'tool_use' || block.type === 'server_tool_use') {
       answer.toolCalls.push({ id: str(block.id), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
     }
@@ -96,6 +99,8 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
         answer.toolCalls.push(call);
         blocks.set(index, { kind, call });
       } else {
+        // Each thinking block is a thought of its own: kept apart, not glued to the one before.
+        if (kind === 'thinking' && answer.reasoning) answer.reasoning += THINKING_SEPARATOR;
         blocks.set(index, { kind });
       }
     } else if (type === 'content_block_delta') {
