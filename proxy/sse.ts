@@ -28,9 +28,13 @@ export class SseTap {
     this.parser.feed(this.decoder.decode(chunk, { stream: true }));
   }
 
-  /** As in browsers, an event the stream ended without its blank line is dropped; the stored body still has it. */
+  /**
+   * A stream that ended cleanly with its last event unterminated (no blank line after it):
+   * browsers drop that event, but its bytes arrived, and it is often the terminal one
+   * (`data: [DONE]`), so it is recorded as if the blank line had come. A stream cut off by the
+   * upstream never gets here.
+   */
   end(): void {
-    const rest = this.decoder.decode();
-    if (rest) this.parser.feed(rest);
+    this.parser.feed(`${this.decoder.decode()}\n\n`);
   }
 }

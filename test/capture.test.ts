@@ -168,6 +168,18 @@ describe('capture through real clients', () => {
     expect(JSON.parse(api.responseBody.text).message).toBe('compressed hello');
   });
 
+  it('records a final SSE event that arrived without its blank line, and the stream reads as complete', async () => {
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions?unterminated`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json', 'x-test-unterminated': '1' }, body: JSON.stringify({ model: 'unterminated-model', stream: true, messages: [] }) });
+    expect(await res.body.text()).toMatch(/data: \[DONE\]$/);
+    await h.stored();
+    const e = latest((x) => x.request.path === '/v1/chat/completions?unterminated');
+    const events = h.wirelog.reader.sseEvents(e.id);
+    expect(events[events.length - 1].data).toBe('[DONE]');
+    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${e.id}`)).json()) as { modelCall: { ending: string }; diagnoses: unknown[] };
+    expect(detail.modelCall.ending).toBe('complete');
+    expect(detail.diagnoses).toEqual([]);
+  });
+
   it('stores a JSON response without Content-Length as it comes, so it can be watched growing', async () => {
     const res = await request(`${h.upstream.httpsUrl}/json-stream?n=20&every=50`, { dispatcher: h.agent() });
     const chunks = res.body[Symbol.asyncIterator]();

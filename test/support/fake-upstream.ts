@@ -137,6 +137,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       url = new URL(url.pathname.slice('/keyed'.length) + url.search, 'http://x');
     }
     const delay = Number(req.headers['x-test-delay-ms'] ?? 3);
+    // A whole chat stream whose last event, data: [DONE], comes without the blank line after it.
+    if (req.headers['x-test-unterminated']) {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      const events = chatStreamEvents('unterminated-model');
+      return void res.end(events.map((data, i) => (i === events.length - 1 ? `data: ${data}` : `data: ${data}\n\n`)).join(''));
+    }
     // A stream that starts well and then fails with the provider's own error event (x-test-stream-error).
     if (req.headers['x-test-stream-error']) {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
