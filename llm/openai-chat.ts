@@ -36,15 +36,31 @@ export function usageOf(value: unknown): Usage {
 }
 
 /** Reasoning text under the names relays use for it (DeepSeek, OpenRouter, vLLM). */
+/**
+ * Reasoning as the OpenAI-compatible providers send it: `reasoning_content` (DeepSeek),
+ * `reasoning` (OpenRouter, Groq), or Mistral's `thinking` parts inside a `content` array
+ * (`{"type": "thinking", "thinking": [{"type": "text", "text": "…"}]}`).
+ */
 function reasoningOf(message: JsonObject): string {
-  return str(message.reasoning_content) ?? str(message.reasoning) ?? '';
+  const named = str(message.reasoning_content) ?? str(message.reasoning);
+  if (named !== null) return named;
+  return arr(message.content)
+    .map((part) => obj(part))
+    .filter((part) => part.type === 'thinking')
+    .map((part) => (typeof part.thinking === 'string' ? part.thinking : textOf(part.thinking)))
+    .join('');
+}
+
+/** The answer's text: a string, or the text parts of a content array (thinking parts are reasoning). */
+function contentText(content: unknown): string {
+  return Array.isArray(content) ? textOf(content.filter((part) => obj(part).type !== 'thinking')) : textOf(content);
 }
 
 export function rebuildResponse(response: JsonObject): Rebuilt {
   const choice = obj(arr(response.choices)[0]);
   const message = obj(choice.message);
   const answer: Answer = {
-    text: textOf(message.content),
+    text: contentText(message.content),
     reasoning: reasoningOf(message),
     toolCalls: arr(message.tool_calls).map((c) => {
       const call = obj(c);
@@ -77,7 +93,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
       const choice = obj(c);
       const delta = obj(choice.delta);
       const before = answer.text.length + answer.reasoning.length + answer.refusal.length;
-      answer.text += textOf(delta.content);
+      answer.text += contentText(delta.content);
       answer.reasoning += reasoningOf(delta);
       answer.refusal += str(delta.refusal) ?? '';
       let toolDelta = false;
