@@ -177,15 +177,30 @@ export const outOfCredit: Rule = (ctx) => {
   };
 };
 
+/** Hosts of model providers themselves, as opposed to relays in front of them. */
+const PROVIDER_HOSTS = /(^|\.)(api\.anthropic\.com|api\.openai\.com|generativelanguage\.googleapis\.com|aiplatform\.googleapis\.com|api\.mistral\.ai|api\.deepseek\.com|api\.groq\.com|api\.x\.ai|openai\.azure\.com|api\.githubcopilot\.com|chatgpt\.com)$/i;
+
 export const serverError: Rule = (ctx) => {
   const s = status(ctx);
   if (s === null || s < 500 || (s === 503 && modelUnavailable(ctx))) return null;
   const message = providerError(ctx.responseText) ?? '';
+  const quoted = message ? ` ("${message.slice(0, 120)}")` : '';
+  const host = ctx.exchange.request.host;
+  // Worded by who answered: the provider itself, or a relay (and then whether the failure is behind it).
+  if (PROVIDER_HOSTS.test(host)) {
+    const overloaded = s === 529 || s === 503 || /overload|capacity|unavailable/i.test(message);
+    return {
+      rule: 'server-error',
+      severity: 'error',
+      summary: `${s}: ${host}, the provider itself, ${overloaded ? 'is overloaded' : 'failed'}${quoted}.`,
+      fix: overloaded ? 'Retry with backoff, or use another model for now; nothing in your configuration causes this.' : "Retry later; if it persists, check the provider's status page.",
+    };
+  }
   const upstream = /upstream|上游|provider returned|bad gateway from/i.test(message) || s === 502 || s === 504;
   return {
     rule: 'server-error',
     severity: 'error',
-    summary: upstream ? `${s} from behind the relay: the model provider it forwards to failed${message ? ` ("${message.slice(0, 120)}")` : ''}.` : `${s}: the relay itself failed${message ? ` ("${message.slice(0, 120)}")` : ''}.`,
+    summary: upstream ? `${s} from behind the relay: the model provider it forwards to failed${quoted}.` : `${s}: the relay itself failed${quoted}.`,
     fix: upstream ? 'Retry, or pick another provider/model on the relay; nothing in your configuration causes this.' : 'Retry later; if it persists, report it to the relay with the time of this call.',
   };
 };
