@@ -44,7 +44,7 @@ export function callFacts(call: ModelCall): CallFacts {
 /** Worth running the rules on: failures, cut streams, streams that failed after 200, and Responses POSTs (WebSocket fallback). */
 function mayNeedDiagnosis(exchange: Exchange, call: ModelCall | null): boolean {
   const status = exchange.response?.status ?? 0;
-  return status >= 400 || exchange.state !== 'complete' || call?.ending === 'truncated' || call?.ending === 'error' || (exchange.request.method === 'POST' && /\/responses$/.test(exchange.request.path.split('?')[0]));
+  return status >= 400 || exchange.state !== 'complete' || call?.ending === 'truncated' || call?.ending === 'error' || (call?.answer.refusal ?? '') !== '' || (exchange.request.method === 'POST' && /\/responses$/.test(exchange.request.path.split('?')[0]));
 }
 
 export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: ModelCall | null, responseText?: string | null): Diagnosis[] {

@@ -231,6 +231,21 @@ export const streamError: Rule = (ctx) => {
   };
 };
 
+/** Gemini refused the prompt itself (promptFeedback.blockReason): the prompt or the safety settings decide, not a retry. */
+export const promptBlocked: Rule = (ctx) => {
+  const reason = /^prompt blocked: (.+)$/.exec(ctx.call?.answer.refusal ?? '')?.[1];
+  if (!reason) return null;
+  return {
+    rule: 'prompt-blocked',
+    severity: 'error',
+    summary: `The provider refused the prompt itself (blockReason ${reason}): no answer was generated.`,
+    fix:
+      reason === 'SAFETY'
+        ? 'Rephrase the prompt, or relax the request\'s safetySettings for the category that fired (threshold BLOCK_ONLY_HIGH or BLOCK_NONE); the same prompt gets the same refusal.'
+        : 'Change the prompt (the block reason says what in it was refused); the same prompt gets the same refusal.',
+  };
+};
+
 export const websocketFallback: Rule = (ctx) => {
   const ex = ctx.exchange;
   if (ex.request.method !== 'POST' || !pathname(ex).endsWith('/responses')) return null;
@@ -290,6 +305,7 @@ export const RULES: Record<string, Rule> = {
   'out-of-credit': outOfCredit,
   'server-error': serverError,
   'stream-error': streamError,
+  'prompt-blocked': promptBlocked,
   'websocket-fallback': websocketFallback,
   'untrusted-ca': untrustedCa,
   'truncated-stream': truncatedStream,

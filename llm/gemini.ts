@@ -62,8 +62,12 @@ function addChunk(answer: Answer, chunk: JsonObject): boolean {
     }
   }
   answer.finishReason = str(candidate.finishReason) ?? answer.finishReason;
+  // A blocked prompt is the provider's answer, not a cut stream: it ends the call.
   const blocked = str(obj(chunk.promptFeedback).blockReason);
-  if (blocked) answer.refusal = `prompt blocked: ${blocked}`;
+  if (blocked) {
+    answer.refusal = `prompt blocked: ${blocked}`;
+    answer.finishReason ??= `prompt blocked (${blocked})`;
+  }
   return content;
 }
 
