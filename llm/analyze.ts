@@ -2,7 +2,7 @@ import type { Exchange, SseEvent } from '../model/exchange.ts';
 import * as anthropic from './anthropic.ts';
 import { detectDialect } from './dialect.ts';
 import * as gemini from './gemini.ts';
-import { arr, obj, parseJson, str, textOf, type JsonObject } from './json.ts';
+import { arr, obj, parseJson, partialJsonArray, str, textOf, type JsonObject } from './json.ts';
 import { emptyAnswer, type Dialect, type ModelCall, type StreamItem } from './model-call.ts';
 import * as chat from './openai-chat.ts';
 import * as responses from './openai-responses.ts';
@@ -63,7 +63,7 @@ function rebuildCompletions(chunks: JsonObject[], items: StreamItem[] | null): R
   return { respondedModel: str(chunks[0]?.model), answer, usage, firstContentMs, ending: done ? 'complete' : 'truncated', endingReason: done ? null : 'the stream ended without data: [DONE]' };
 }
 
-function rebuild(dialect: Dialect, response: unknown, items: StreamItem[] | null): Rebuilt & { modelsListed?: string[] } {
+function rebuild(dialect: Dialect, response: unknown, items: StreamItem[] | null, responseText: string | null): Rebuilt & { modelsListed?: string[] } {
   if (items) {
     switch (dialect) {
       case 'openai-chat':
@@ -88,8 +88,11 @@ function rebuild(dialect: Dialect, response: unknown, items: StreamItem[] | null
       return responses.rebuildResponse(body);
     case 'anthropic-messages':
       return anthropic.rebuildResponse(body);
-    case 'gemini':
-      return gemini.rebuildResponse(response);
+    case 'gemini': {
+      // A streamed JSON array that stopped partway does not parse: keep what arrived whole.
+      const partial = response === undefined && responseText ? partialJsonArray(responseText) : null;
+      return partial ? gemini.rebuildResponse(partial, true) : gemini.rebuildResponse(response);
+    }
     case 'openai-completions':
       return rebuildCompletions([body], null);
     case 'embeddings':
@@ -141,7 +144,7 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
   if (status !== null && status >= 400) {
     return { ...base, respondedModel: null, answer: emptyAnswer(), usage: {}, ttftMs: null, totalMs: exchange.timings.end ?? null, outputTokensPerSecond: null, ending: 'error', endingReason: providerError(input.responseText) };
   }
-  const rebuilt = rebuild(dialect, parseJson(input.responseText), items);
+  const rebuilt = rebuild(dialect, parseJson(input.responseText), items, input.responseText);
   const open = !FINAL_STATES.has(exchange.state);
   let ending = rebuilt.ending;
   let endingReason = rebuilt.endingReason;

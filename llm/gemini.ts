@@ -71,7 +71,8 @@ function addChunk(answer: Answer, chunk: JsonObject): boolean {
   return content;
 }
 
-export function rebuildResponse(response: unknown): Rebuilt {
+/** `cutOff`: the body was a JSON array that stopped partway; `response` holds its complete elements. */
+export function rebuildResponse(response: unknown, cutOff = false): Rebuilt {
   // A JSON-array stream (no alt=sse) is read whole, once it is stored.
   const chunks = Array.isArray(response) ? response.map(obj) : [obj(response)];
   const answer = emptyAnswer();
@@ -82,8 +83,9 @@ export function rebuildResponse(response: unknown): Rebuilt {
     if (chunk.usageMetadata) usage = usageOf(chunk.usageMetadata);
     model = str(chunk.modelVersion) ?? model;
   }
-  const complete = answer.finishReason !== null || !Array.isArray(response);
-  return { respondedModel: model, answer, usage, firstContentMs: null, ending: complete ? 'complete' : 'truncated', endingReason: complete ? null : 'the stream ended without a finishReason' };
+  const complete = !cutOff && (answer.finishReason !== null || !Array.isArray(response));
+  const reason = cutOff ? 'the JSON array stream was cut off partway' : 'the stream ended without a finishReason';
+  return { respondedModel: model, answer, usage, firstContentMs: null, ending: complete ? 'complete' : 'truncated', endingReason: complete ? null : reason };
 }
 
 export function rebuildStream(items: StreamItem[]): Rebuilt {

@@ -53,3 +53,39 @@ export function errorLine(error: unknown, fallback: string): string {
   const kind = [...new Set(kinds)].join(', ');
   return message ? (kind ? `${message} (${kind})` : message) : kind || fallback;
 }
+
+/**
+ * The complete elements of a JSON array cut off partway (`[{...},{...},{"can`), as a
+ * streamed JSON array is when its stream stops early; null when the text is not such an array.
+ */
+export function partialJsonArray(text: string): unknown[] | null {
+  const start = text.indexOf('[');
+  if (start < 0 || text.slice(0, start).trim() !== '') return null;
+  const elements: unknown[] = [];
+  let depth = 0;
+  let inString = false;
+  let elementStart = -1;
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (depth === 0) elementStart = i;
+      depth++;
+    } else if (c === '}' || c === ']') {
+      if (depth === 0) break; // the array's own end
+      depth--;
+      if (depth === 0 && elementStart >= 0) {
+        const element = parseJson(text.slice(elementStart, i + 1));
+        if (element === undefined) return elements;
+        elements.push(element);
+        elementStart = -1;
+      }
+    }
+  }
+  return elements;
+}

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeExchange, type WsText } from '../llm/analyze.ts';
+import { partialJsonArray } from '../llm/json.ts';
 import type { Exchange, ExchangeState, Timings } from '../model/exchange.ts';
 
 // Hand-written from the providers' public API references: one file per situation.
@@ -53,6 +54,12 @@ describe('model calls rebuilt from fixtures', () => {
       if (fixture.expect.usage) expect(Object.keys(call!.usage).sort()).toEqual(Object.keys(fixture.expect.usage as object).sort());
     });
   }
+
+  it('reads the complete elements of a JSON array cut partway, brackets and escapes inside strings included', () => {
+    expect(partialJsonArray('[{"a":"x]}\\"y"},\r\n{"b":[1,{"c":"}"}]},{"d":')).toEqual([{ a: 'x]}"y' }, { b: [1, { c: '}' }] }]);
+    expect(partialJsonArray('[]')).toEqual([]);
+    expect(partialJsonArray('{"not":"an array"}')).toBeNull();
+  });
 
   it('is not a model call when the path is not an API wirelog knows', () => {
     const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'models.json'), 'utf8')) as Fixture;
