@@ -2,6 +2,7 @@
 // Each rule is a small function over one exchange (and the ones around it).
 import { clientOrigin, headerValue, inClientForm, type Exchange } from '../model/exchange.ts';
 import { providerError } from './analyze.ts';
+import { obj, parseJson, str } from './json.ts';
 import type { ModelCall } from './model-call.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -146,15 +147,26 @@ export const modelUnavailable: Rule = (ctx) => {
   };
 };
 
+/**
+ * OpenRouter relays a provider's refusal inside its own: `error.metadata.raw` holds what the
+ * provider said, `error.metadata.provider_name` who it was. That is the real reason.
+ */
+function relayedProviderError(text: string | null): { provider: string | null; raw: string } | null {
+  const metadata = obj(obj(obj(parseJson(text)).error).metadata);
+  const raw = typeof metadata.raw === 'string' ? metadata.raw : metadata.raw === undefined ? null : JSON.stringify(metadata.raw);
+  return raw ? { provider: str(metadata.provider_name), raw } : null;
+}
+
 export const rateLimited: Rule = (ctx) => {
   if (status(ctx) !== 429) return null;
   const retryAfter = headerValue(ctx.exchange.response?.headers ?? [], 'retry-after');
-  const message = providerError(ctx.responseText) ?? '';
+  const relayed = relayedProviderError(ctx.responseText);
+  const message = relayed ? `${relayed.provider ?? 'the provider'} says: ${relayed.raw}` : (providerError(ctx.responseText) ?? '');
   const quota = /quota|insufficient|balance|credit|余额|额度/i.test(message);
   return {
     rule: 'rate-limited',
     severity: quota ? 'error' : 'warning',
-    summary: quota ? `429: the account is out of quota or credit ("${message.slice(0, 120)}").` : `429: rate limited${retryAfter ? `, retry after ${retryAfter} s` : ''}${message ? ` ("${message.slice(0, 120)}")` : ''}.`,
+    summary: quota ? `429: the account is out of quota or credit ("${message.slice(0, 200)}").` : `429: rate limited${retryAfter ? `, retry after ${retryAfter} s` : ''}${message ? ` ("${message.slice(0, 200)}")` : ''}.`,
     fix: quota ? 'Top up the account or use another key; retrying will not help.' : `Slow down or retry later${retryAfter ? ` (the provider asks for ${retryAfter} s)` : ''}.`,
   };
 };
