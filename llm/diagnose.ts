@@ -87,8 +87,33 @@ export const repeatedEndpoint: Rule = (ctx) => {
 };
 
 /** new-api's "Invalid URL (POST /x)" and other relays' unknown-route 404s. */
+/** The answer is a web page: by its Content-Type, or by how its body starts. */
+function isHtml(ctx: DiagnosisContext): boolean {
+  const type = headerValue(ctx.exchange.response?.headers ?? [], 'content-type') ?? '';
+  return /text\/html/i.test(type) || /^\s*<(!doctype html|html)/i.test(ctx.responseText ?? '');
+}
+
+/**
+ * A model call answered with an HTML page: the base URL points at the provider's website
+ * (OpenRouter's site answers a wrong path with its HTML 404), not at its API.
+ */
+export const htmlAnswer: Rule = (ctx) => {
+  const s = status(ctx);
+  if (!ctx.call || s === null || s < 400 || !isHtml(ctx)) return null;
+  const host = ctx.exchange.request.host.replace(/^www\./, '');
+  const known = Object.entries(KNOWN_RELAYS).find(([h]) => host === h || host.endsWith(`.${h}`));
+  return {
+    rule: 'html-answer',
+    severity: 'error',
+    summary: `${s} with an HTML page from ${host}: the base_url points at its website, not at its API (${pathname(ctx.exchange)} is not an API route there).`,
+    fix: known
+      ? `Set base_url to ${inClientForm(known[1].split(' ')[0], ctx.exchange.request)} (the documented API base URL), and let the client add the endpoint.`
+      : "Set base_url to the provider's documented API base URL (usually ending in /v1, often under /api), not its website's address.",
+  };
+};
+
 export const unknownRoute: Rule = (ctx) => {
-  if (status(ctx) !== 404 || repeatedEndpoint(ctx)) return null;
+  if (status(ctx) !== 404 || repeatedEndpoint(ctx) || isHtml(ctx)) return null;
   const message = providerError(ctx.responseText) ?? '';
   if (!/invalid url|no route|not found|unknown (url|route|path)|路由/i.test(message)) return null;
   const host = ctx.exchange.request.host.replace(/^www\./, '');
@@ -310,6 +335,7 @@ export const truncatedStream: Rule = (ctx) => {
 export const RULES: Record<string, Rule> = {
   'repeated-endpoint': repeatedEndpoint,
   'unknown-route': unknownRoute,
+  'html-answer': htmlAnswer,
   'missing-key': missingKey,
   'key-rejected': keyRejected,
   'model-unavailable': modelUnavailable,
