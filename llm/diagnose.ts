@@ -87,6 +87,11 @@ export const repeatedEndpoint: Rule = (ctx) => {
 };
 
 /** new-api's "Invalid URL (POST /x)" and other relays' unknown-route 404s. */
+/** The URL of a KNOWN_RELAYS entry, without the note after it. */
+function documentedBase(entry: string): string {
+  return entry.split(' ')[0];
+}
+
 /** The answer is a web page: by its Content-Type, or by how its body starts. */
 function isHtml(ctx: DiagnosisContext): boolean {
   const type = headerValue(ctx.exchange.response?.headers ?? [], 'content-type') ?? '';
@@ -107,7 +112,7 @@ export const htmlAnswer: Rule = (ctx) => {
     severity: 'error',
     summary: `${s} with an HTML page from ${host}: the base_url points at its website, not at its API (${pathname(ctx.exchange)} is not an API route there).`,
     fix: known
-      ? `Set base_url to ${inClientForm(known[1].split(' ')[0], ctx.exchange.request)} (the documented API base URL), and let the client add the endpoint.`
+      ? `Set base_url to ${inClientForm(documentedBase(known[1]), ctx.exchange.request)} (the documented API base URL), and let the client add the endpoint.`
       : "Set base_url to the provider's documented API base URL (usually ending in /v1, often under /api), not its website's address.",
   };
 };
@@ -123,7 +128,7 @@ export const unknownRoute: Rule = (ctx) => {
     severity: 'error',
     summary: `${host} has no route ${ctx.exchange.request.method} ${pathname(ctx.exchange)} ("${message.slice(0, 120)}").`,
     fix: known
-      ? `This relay's documented base URL is ${known[1]}: set base_url to ${inClientForm(known[1], ctx.exchange.request)}, and let the client add the endpoint.`
+      ? `This relay's documented base URL is ${known[1]}: set base_url to ${inClientForm(documentedBase(known[1]), ctx.exchange.request)}, and let the client add the endpoint.`
       : `Check the relay's documented base URL (usually ending in /v1) and set base_url to it, without the endpoint path.`,
   };
 };
