@@ -50,17 +50,17 @@ function describe(dialect: Dialect, request: JsonObject, path: string): RequestF
 function rebuildCompletions(chunks: JsonObject[], items: StreamItem[] | null): Rebuilt {
   const answer = emptyAnswer();
   let firstContentMs: number | null = null;
-  let usage = {};
+  let usageAsSent: unknown;
   chunks.forEach((chunk, i) => {
     const choice = obj(arr(chunk.choices)[0]);
     const text = str(choice.text) ?? '';
     answer.text += text;
     if (text && firstContentMs === null && items) firstContentMs = items[i].offsetMs;
     answer.finishReason = str(choice.finish_reason) ?? answer.finishReason;
-    if (chunk.usage) usage = chat.usageOf(chunk.usage);
+    if (chunk.usage) usageAsSent = chunk.usage;
   });
   const done = !items || items.some((i) => i.data.trim() === '[DONE]');
-  return { respondedModel: str(chunks[0]?.model), answer, usage, firstContentMs, ending: done ? 'complete' : 'truncated', endingReason: done ? null : 'the stream ended without data: [DONE]' };
+  return { respondedModel: str(chunks[0]?.model), answer, usage: chat.usageOf(usageAsSent), usageAsSent, firstContentMs, ending: done ? 'complete' : 'truncated', endingReason: done ? null : 'the stream ended without data: [DONE]' };
 }
 
 function rebuild(dialect: Dialect, response: unknown, items: StreamItem[] | null, responseText: string | null): Rebuilt & { modelsListed?: string[] } {
@@ -96,7 +96,7 @@ function rebuild(dialect: Dialect, response: unknown, items: StreamItem[] | null
     case 'openai-completions':
       return rebuildCompletions([body], null);
     case 'embeddings':
-      return { respondedModel: str(body.model), answer: emptyAnswer(), usage: chat.usageOf(body.usage), firstContentMs: null, ending: 'complete', endingReason: null };
+      return { respondedModel: str(body.model), answer: emptyAnswer(), usage: chat.usageOf(body.usage), usageAsSent: body.usage, firstContentMs: null, ending: 'complete', endingReason: null };
     case 'models': {
       const listed = [...arr(body.data).map((m) => str(obj(m).id)), ...arr(body.models).map((m) => str(obj(m).name))].filter((id): id is string => id !== null);
       return { respondedModel: null, answer: emptyAnswer(), usage: {}, firstContentMs: null, ending: 'complete', endingReason: null, modelsListed: listed };
@@ -170,7 +170,9 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     ...base,
     respondedModel: rebuilt.respondedModel,
     answer: rebuilt.answer,
+    ...(rebuilt.choices ? { choices: rebuilt.choices } : {}),
     usage: rebuilt.usage,
+    ...(rebuilt.usageAsSent !== undefined && rebuilt.usageAsSent !== null ? { usageAsSent: rebuilt.usageAsSent } : {}),
     ttftMs,
     totalMs,
     outputTokensPerSecond: items && output !== undefined && generating > 0 ? Math.round((output / generating) * 10) / 10 : null,

@@ -1,5 +1,5 @@
 // Anthropic Messages: POST /v1/messages, streamed as message_start ... message_stop.
-import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
+import { arr, costOf, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
 import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
@@ -34,15 +34,15 @@ function turnsOf(message: JsonObject): Turn[] {
   return turns;
 }
 
+/** Anthropic reports no total, and its input excludes cache reads and writes: each is kept as its own figure. */
 function usageOf(value: unknown): Usage {
   const u = obj(value);
-  const input = num(u.input_tokens);
-  const output = num(u.output_tokens);
   return defined({
-    input,
-    output,
-    cached: num(u.cache_read_input_tokens),
-    total: input !== undefined && output !== undefined ? input + output : undefined,
+    input: num(u.input_tokens),
+    output: num(u.output_tokens),
+    cacheRead: num(u.cache_read_input_tokens),
+    cacheCreation: num(u.cache_creation_input_tokens),
+    cost: costOf(u),
   });
 }
 
@@ -69,6 +69,7 @@ export function rebuildResponse(response: JsonObject): Rebuilt {
     respondedModel: str(response.model),
     answer: answerOfContent(arr(response.content), str(response.stop_reason)),
     usage: usageOf(response.usage),
+    usageAsSent: response.usage,
     firstContentMs: null,
     ending: 'complete',
     endingReason: null,
@@ -123,5 +124,5 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   for (const call of answer.toolCalls) if (call.arguments === '') call.arguments = '{}';
   if (answer.finishReason === 'refusal') answer.refusal = answer.text;
   const ending = error ? 'error' : stopped ? 'complete' : 'truncated';
-  return { respondedModel: model, answer, usage: usageOf(usage), firstContentMs, ending, endingReason: error ?? (stopped ? null : 'the stream ended without message_stop') };
+  return { respondedModel: model, answer, usage: usageOf(usage), ...(Object.keys(usage).length ? { usageAsSent: usage } : {}), firstContentMs, ending, endingReason: error ?? (stopped ? null : 'the stream ended without message_stop') };
 }

@@ -1,7 +1,8 @@
 // Gemini: POST .../models/{model}:generateContent, or :streamGenerateContent as SSE (alt=sse)
 // or as one JSON array that grows while it streams.
-import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
-import { emptyAnswer, type Answer, type StreamItem, type Turn, type Usage } from './model-call.ts';
+import { arr, costOf, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
+import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
+import { StreamedArguments } from './partial-args.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
 export function modelFromPath(path: string): string | null {
@@ -37,71 +38,117 @@ function usageOf(value: unknown): Usage {
   return defined({
     input: num(u.promptTokenCount),
     output: num(u.candidatesTokenCount),
-    cached: num(u.cachedContentTokenCount),
+    cacheRead: num(u.cachedContentTokenCount),
     reasoning: num(u.thoughtsTokenCount),
     total: num(u.totalTokenCount),
+    cost: costOf(u),
   });
 }
 
-/** Adds one GenerateContentResponse (a whole answer, or one streamed chunk) to the answer. */
-function addChunk(answer: Answer, chunk: JsonObject): boolean {
-  let content = false;
-  const candidate = obj(arr(chunk.candidates)[0]);
-  for (const p of arr(obj(candidate.content).parts)) {
-    const part = obj(p);
-    const text = str(part.text);
-    if (text !== null) {
-      if (part.thought === true) answer.reasoning += text;
-      else answer.text += text;
-      content ||= text.length > 0;
-    }
-    if (part.functionCall) {
-      const call = obj(part.functionCall);
-      answer.toolCalls.push({ id: str(call.id), name: str(call.name) ?? '', arguments: JSON.stringify(call.args ?? {}) });
-      content = true;
-    }
+/** One candidate being rebuilt, and the function call whose arguments are still arriving (Vertex). */
+interface CandidateState {
+  answer: Answer;
+  open: { call: ToolCall; args: StreamedArguments } | null;
+}
+
+/** Rebuilds every candidate from whole responses or streamed chunks, in the order they come. */
+class Candidates {
+  private readonly byIndex = new Map<number, CandidateState>();
+  usageAsSent: unknown;
+  model: string | null = null;
+  error: string | null = null;
+  blocked: string | null = null;
+
+  /** Adds one GenerateContentResponse; true when it carried content (text or a function call). */
+  add(chunk: JsonObject): boolean {
+    if (chunk.error) this.error = errorLine(chunk.error, 'error');
+    if (chunk.usageMetadata) this.usageAsSent = chunk.usageMetadata;
+    this.model = str(chunk.modelVersion) ?? this.model;
+    // A blocked prompt is the provider's answer, not a cut stream: it ends the call.
+    this.blocked = str(obj(chunk.promptFeedback).blockReason) ?? this.blocked;
+    let content = false;
+    arr(chunk.candidates).forEach((c, position) => {
+      const candidate = obj(c);
+      const index = num(candidate.index) ?? position;
+      const state = this.byIndex.get(index) ?? { answer: emptyAnswer(), open: null };
+      this.byIndex.set(index, state);
+      for (const p of arr(obj(candidate.content).parts)) content = addPart(state, obj(p)) || content;
+      state.answer.finishReason = str(candidate.finishReason) ?? state.answer.finishReason;
+    });
+    return content;
   }
-  answer.finishReason = str(candidate.finishReason) ?? answer.finishReason;
-  // A blocked prompt is the provider's answer, not a cut stream: it ends the call.
-  const blocked = str(obj(chunk.promptFeedback).blockReason);
-  if (blocked) {
-    answer.refusal = `prompt blocked: ${blocked}`;
-    answer.finishReason ??= `prompt blocked (${blocked})`;
+
+  answers(): Pick<Rebuilt, 'answer' | 'choices'> {
+    const ordered = [...this.byIndex.entries()].sort(([a], [b]) => a - b).map(([, state]) => state.answer);
+    const first = ordered[0] ?? emptyAnswer();
+    if (ordered.length === 0) ordered.push(first);
+    if (this.blocked) {
+      first.refusal = `prompt blocked: ${this.blocked}`;
+      first.finishReason ??= `prompt blocked (${this.blocked})`;
+    }
+    return { answer: first, ...(ordered.length > 1 ? { choices: ordered } : {}) };
   }
-  return content;
+}
+
+function addPart(state: CandidateState, part: JsonObject): boolean {
+  const { answer } = state;
+  const text = str(part.text);
+  if (text !== null) {
+    if (part.thought === true) answer.reasoning += text;
+    else answer.text += text;
+  }
+  if (!part.functionCall) return (text ?? '').length > 0;
+  const fc = obj(part.functionCall);
+  const name = str(fc.name);
+  // A nameless piece (or one repeating the name) continues the call its predecessor left open.
+  if (!state.open || (name !== null && name !== state.open.call.name)) {
+    state.open = { call: { id: str(fc.id), name: name ?? '', arguments: '{}' }, args: new StreamedArguments() };
+    answer.toolCalls.push(state.open.call);
+  }
+  const { call, args } = state.open;
+  call.id ??= str(fc.id);
+  args.add(fc);
+  call.arguments = args.text();
+  if (fc.willContinue !== true) state.open = null;
+  return true;
 }
 
 /** `cutOff`: the body was a JSON array that stopped partway; `response` holds its complete elements. */
 export function rebuildResponse(response: unknown, cutOff = false): Rebuilt {
   // A JSON-array stream (no alt=sse) is read whole, once it is stored.
-  const chunks = Array.isArray(response) ? response.map(obj) : [obj(response)];
-  const answer = emptyAnswer();
-  let usage: Usage = {};
-  let model: string | null = null;
-  for (const chunk of chunks) {
-    addChunk(answer, chunk);
-    if (chunk.usageMetadata) usage = usageOf(chunk.usageMetadata);
-    model = str(chunk.modelVersion) ?? model;
-  }
+  const candidates = new Candidates();
+  for (const chunk of Array.isArray(response) ? response.map(obj) : [obj(response)]) candidates.add(chunk);
+  const { answer, choices } = candidates.answers();
   const complete = !cutOff && (answer.finishReason !== null || !Array.isArray(response));
   const reason = cutOff ? 'the JSON array stream was cut off partway' : 'the stream ended without a finishReason';
-  return { respondedModel: model, answer, usage, firstContentMs: null, ending: complete ? 'complete' : 'truncated', endingReason: complete ? null : reason };
+  return {
+    respondedModel: candidates.model,
+    answer,
+    ...(choices ? { choices } : {}),
+    usage: usageOf(candidates.usageAsSent),
+    usageAsSent: candidates.usageAsSent,
+    firstContentMs: null,
+    ending: candidates.error ? 'error' : complete ? 'complete' : 'truncated',
+    endingReason: candidates.error ?? (complete ? null : reason),
+  };
 }
 
 export function rebuildStream(items: StreamItem[]): Rebuilt {
-  const answer = emptyAnswer();
-  let usage: Usage = {};
-  let model: string | null = null;
+  const candidates = new Candidates();
   let firstContentMs: number | null = null;
-  let error: string | null = null;
   for (const item of items) {
-    const chunk = obj(parseJson(item.data));
-    if (chunk.error) error = errorLine(chunk.error, 'error');
-    if (addChunk(answer, chunk) && firstContentMs === null) firstContentMs = item.offsetMs;
-    if (chunk.usageMetadata) usage = usageOf(chunk.usageMetadata);
-    model = str(chunk.modelVersion) ?? model;
+    if (candidates.add(obj(parseJson(item.data))) && firstContentMs === null) firstContentMs = item.offsetMs;
   }
+  const { answer, choices } = candidates.answers();
   const finished = answer.finishReason !== null;
-  const ending = error ? 'error' : finished ? 'complete' : 'truncated';
-  return { respondedModel: model, answer, usage, firstContentMs, ending, endingReason: error ?? (finished ? null : 'the stream ended without a finishReason') };
+  return {
+    respondedModel: candidates.model,
+    answer,
+    ...(choices ? { choices } : {}),
+    usage: usageOf(candidates.usageAsSent),
+    usageAsSent: candidates.usageAsSent,
+    firstContentMs,
+    ending: candidates.error ? 'error' : finished ? 'complete' : 'truncated',
+    endingReason: candidates.error ?? (finished ? null : 'the stream ended without a finishReason'),
+  };
 }

@@ -41,6 +41,11 @@ export function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** The charge a provider or relay reports in its usage: OpenRouter's `cost`, Perplexity's `cost.total_cost`. */
+export function costOf(usage: JsonObject): number | undefined {
+  return num(usage.cost) ?? num(obj(usage.cost).total_cost) ?? num(usage.total_cost);
+}
+
 /**
  * A provider's error object as one line: its message, then its type or code in brackets
  * (`Overloaded (overloaded_error)`), which is what tells a quota from an overload.

@@ -1,5 +1,6 @@
 // A captured exchange understood as a model call: what was asked, what came back, how much
 // and how fast. Derived from stored exchanges only; nothing here runs while forwarding.
+import type { Usage } from '../model/usage.ts';
 
 export type Dialect =
   | 'openai-chat'
@@ -35,14 +36,7 @@ export interface Answer {
   finishReason: string | null;
 }
 
-/** Token counts exactly as the provider reported them; a count it did not report is absent. */
-export interface Usage {
-  input?: number;
-  output?: number;
-  cached?: number;
-  reasoning?: number;
-  total?: number;
-}
+export type { Usage } from '../model/usage.ts';
 
 export interface ModelCall {
   dialect: Dialect;
@@ -57,7 +51,11 @@ export interface ModelCall {
   /** The input as turns, in order, system first. */
   conversation: Turn[];
   answer: Answer;
+  /** Every choice, in order, when the provider returned more than one (`n`, `candidateCount`); `answer` is the first. */
+  choices?: Answer[];
   usage: Usage;
+  /** The usage object exactly as the provider sent it (the last one, for streams; Anthropic's two merged). */
+  usageAsSent?: unknown;
   /** Milliseconds from the request to the first content (text, reasoning or tool arguments). */
   ttftMs: number | null;
   totalMs: number | null;

@@ -1,5 +1,5 @@
 // OpenAI Chat Completions (and the many relays that speak it): POST .../chat/completions.
-import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
+import { arr, costOf, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
 import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
@@ -26,16 +26,19 @@ export function describeRequest(request: JsonObject): RequestFacts {
 
 export function usageOf(value: unknown): Usage {
   const u = obj(value);
+  const prompt = obj(u.prompt_tokens_details);
   return defined({
     input: num(u.prompt_tokens),
     output: num(u.completion_tokens),
-    cached: num(obj(u.prompt_tokens_details).cached_tokens),
+    // DeepSeek reports its cache hits beside the prompt, not inside its details.
+    cacheRead: num(prompt.cached_tokens) ?? num(u.prompt_cache_hit_tokens),
+    cacheCreation: num(prompt.cache_write_tokens) ?? num(prompt.cache_creation_tokens),
     reasoning: num(obj(u.completion_tokens_details).reasoning_tokens),
     total: num(u.total_tokens),
+    cost: costOf(u),
   });
 }
 
-/** Reasoning text under the names relays use for it (DeepSeek, OpenRouter, vLLM). */
 /**
  * Reasoning as the OpenAI-compatible providers send it: `reasoning_content` (DeepSeek),
  * `reasoning` (OpenRouter, Groq), or Mistral's `thinking` parts inside a `content` array
@@ -56,10 +59,9 @@ function contentText(content: unknown): string {
   return Array.isArray(content) ? textOf(content.filter((part) => obj(part).type !== 'thinking')) : textOf(content);
 }
 
-export function rebuildResponse(response: JsonObject): Rebuilt {
-  const choice = obj(arr(response.choices)[0]);
+function messageAnswer(choice: JsonObject): Answer {
   const message = obj(choice.message);
-  const answer: Answer = {
+  return {
     text: contentText(message.content),
     reasoning: reasoningOf(message),
     toolCalls: arr(message.tool_calls).map((c) => {
@@ -69,13 +71,51 @@ export function rebuildResponse(response: JsonObject): Rebuilt {
     refusal: str(message.refusal) ?? '',
     finishReason: str(choice.finish_reason),
   };
-  return { respondedModel: str(response.model), answer, usage: usageOf(response.usage), firstContentMs: null, ending: 'complete', endingReason: null };
+}
+
+/** Choices in their own order (`index`), the first as the answer; all of them when `n` asked for more than one. */
+function byIndex(answers: Map<number, Answer>): Pick<Rebuilt, 'answer' | 'choices'> {
+  const ordered = [...answers.entries()].sort(([a], [b]) => a - b).map(([, answer]) => answer);
+  return { answer: ordered[0] ?? emptyAnswer(), ...(ordered.length > 1 ? { choices: ordered } : {}) };
+}
+
+export function rebuildResponse(response: JsonObject): Rebuilt {
+  const answers = new Map(arr(response.choices).map((c, i) => [num(obj(c).index) ?? i, messageAnswer(obj(c))] as const));
+  return { respondedModel: str(response.model), ...byIndex(answers), usage: usageOf(response.usage), usageAsSent: response.usage, firstContentMs: null, ending: 'complete', endingReason: null };
+}
+
+/** One choice being streamed: its answer so far and its tool calls by their index. */
+interface StreamedChoice {
+  answer: Answer;
+  calls: Map<number, ToolCall>;
+}
+
+/** Adds one choice's delta; true when it carried content (text, reasoning, refusal or tool arguments). */
+function addDelta(target: StreamedChoice, choice: JsonObject): boolean {
+  const { answer, calls } = target;
+  const delta = obj(choice.delta);
+  const before = answer.text.length + answer.reasoning.length + answer.refusal.length;
+  answer.text += contentText(delta.content);
+  answer.reasoning += reasoningOf(delta);
+  answer.refusal += str(delta.refusal) ?? '';
+  let toolDelta = false;
+  for (const t of arr(delta.tool_calls)) {
+    const part = obj(t);
+    const index = num(part.index) ?? calls.size;
+    const call = calls.get(index) ?? { id: null, name: '', arguments: '' };
+    call.id = str(part.id) ?? call.id;
+    call.name += str(obj(part.function).name) ?? '';
+    call.arguments += str(obj(part.function).arguments) ?? '';
+    calls.set(index, call);
+    toolDelta = true;
+  }
+  answer.finishReason = str(choice.finish_reason) ?? answer.finishReason;
+  return toolDelta || answer.text.length + answer.reasoning.length + answer.refusal.length > before;
 }
 
 export function rebuildStream(items: StreamItem[]): Rebuilt {
-  const answer = emptyAnswer();
-  const calls = new Map<number, ToolCall>();
-  let usage: Usage = {};
+  const choices = new Map<number, StreamedChoice>();
+  let usageAsSent: unknown;
   let model: string | null = null;
   let firstContentMs: number | null = null;
   let done = false;
@@ -88,30 +128,25 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     const chunk = obj(parseJson(item.data));
     if (chunk.error) error = errorLine(chunk.error, JSON.stringify(chunk.error));
     model = str(chunk.model) ?? model;
-    if (chunk.usage) usage = usageOf(chunk.usage);
-    for (const c of arr(chunk.choices)) {
+    if (chunk.usage) usageAsSent = chunk.usage;
+    arr(chunk.choices).forEach((c, position) => {
       const choice = obj(c);
-      const delta = obj(choice.delta);
-      const before = answer.text.length + answer.reasoning.length + answer.refusal.length;
-      answer.text += contentText(delta.content);
-      answer.reasoning += reasoningOf(delta);
-      answer.refusal += str(delta.refusal) ?? '';
-      let toolDelta = false;
-      for (const t of arr(delta.tool_calls)) {
-        const part = obj(t);
-        const index = num(part.index) ?? calls.size;
-        const call = calls.get(index) ?? { id: null, name: '', arguments: '' };
-        call.id = str(part.id) ?? call.id;
-        call.name += str(obj(part.function).name) ?? '';
-        call.arguments += str(obj(part.function).arguments) ?? '';
-        calls.set(index, call);
-        toolDelta = true;
-      }
-      if (firstContentMs === null && (toolDelta || answer.text.length + answer.reasoning.length + answer.refusal.length > before)) firstContentMs = item.offsetMs;
-      answer.finishReason = str(choice.finish_reason) ?? answer.finishReason;
-    }
+      const index = num(choice.index) ?? position;
+      const target = choices.get(index) ?? { answer: emptyAnswer(), calls: new Map() };
+      choices.set(index, target);
+      if (addDelta(target, choice) && firstContentMs === null) firstContentMs = item.offsetMs;
+    });
   }
-  answer.toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+  for (const { answer, calls } of choices.values()) answer.toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+  const answers = new Map([...choices.entries()].map(([index, c]) => [index, c.answer] as const));
   const ending = error ? 'error' : done ? 'complete' : 'truncated';
-  return { respondedModel: model, answer, usage, firstContentMs, ending, endingReason: error ?? (done ? null : 'the stream ended without data: [DONE]') };
+  return {
+    respondedModel: model,
+    ...byIndex(answers),
+    usage: usageOf(usageAsSent),
+    usageAsSent,
+    firstContentMs,
+    ending,
+    endingReason: error ?? (done ? null : 'the stream ended without data: [DONE]'),
+  };
 }

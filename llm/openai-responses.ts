@@ -1,5 +1,5 @@
 // OpenAI Responses: POST .../responses over SSE, or response.create over a WebSocket (Codex).
-import { arr, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
+import { arr, costOf, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
 import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
@@ -38,9 +38,10 @@ function usageOf(value: unknown): Usage {
   return defined({
     input: num(u.input_tokens),
     output: num(u.output_tokens),
-    cached: num(obj(u.input_tokens_details).cached_tokens),
+    cacheRead: num(obj(u.input_tokens_details).cached_tokens),
     reasoning: num(obj(u.output_tokens_details).reasoning_tokens),
     total: num(u.total_tokens),
+    cost: costOf(u),
   });
 }
 
@@ -67,7 +68,7 @@ function answerOfOutput(output: unknown[], status: string | null, incompleteReas
 
 export function rebuildResponse(response: JsonObject): Rebuilt {
   const answer = answerOfOutput(arr(response.output), str(response.status), str(obj(response.incomplete_details).reason));
-  return { respondedModel: str(response.model), responseId: str(response.id) ?? undefined, answer, usage: usageOf(response.usage), firstContentMs: null, ending: 'complete', endingReason: null };
+  return { respondedModel: str(response.model), responseId: str(response.id) ?? undefined, answer, usage: usageOf(response.usage), usageAsSent: response.usage, firstContentMs: null, ending: 'complete', endingReason: null };
 }
 
 const CONTENT_DELTAS = new Set([
@@ -134,6 +135,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     responseId,
     answer,
     usage: final ? usageOf(final.usage) : {},
+    usageAsSent: final?.usage,
     firstContentMs,
     ending,
     endingReason: error ?? (terminal ? null : 'the stream ended without response.completed'),

@@ -16,7 +16,10 @@ export interface Rebuilt {
   /** The provider's id for this response, where the dialect has one that later calls refer to. */
   responseId?: string;
   answer: Answer;
+  /** Present when there was more than one choice (candidate); `answer` is the first. */
+  choices?: Answer[];
   usage: Usage;
+  usageAsSent?: unknown;
   /** Offset of the first content in the stream; null when not streamed. */
   firstContentMs: number | null;
   ending: ModelCall['ending'];

@@ -2,21 +2,37 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeExchange, type WsText } from '../llm/analyze.ts';
+import { diagnose } from '../llm/diagnose.ts';
+import type { ExchangeRecorder } from '../proxy/recorder.ts';
+import { SseTap } from '../proxy/sse.ts';
 import { partialJsonArray } from '../llm/json.ts';
 import type { Exchange, ExchangeState, Timings } from '../model/exchange.ts';
 
 // Hand-written from the providers' public API references: one file per situation.
 const FIXTURES = path.resolve('test/fixtures/llm');
 
-interface Fixture {
+export interface Fixture {
   description: string;
-  exchange: { method: string; path: string; scheme?: Exchange['request']['scheme']; status: number | null; streamKind: Exchange['streamKind']; state: ExchangeState; error?: string; timings: Timings };
+  exchange: { method: string; host?: string; path: string; scheme?: Exchange['request']['scheme']; status: number | null; streamKind: Exchange['streamKind']; state: ExchangeState; error?: string; timings: Timings };
   request?: unknown;
   response?: unknown;
   responseText?: string;
   events?: { offsetMs: number; event?: string; data: string }[];
+  /** The response body's bytes, for streams whose framing is the point (an unterminated last event). */
+  raw?: string;
   ws?: WsText[];
   expect: Record<string, unknown>;
+  /** The diagnosis the call gets, where it is a failure: its rule and words its summary and fix contain. */
+  diagnosis?: { rule: string; summary: string; fix: string };
+}
+
+/** The SSE events of a raw body, split as the proxy splits them while they pass. */
+function eventsOfRaw(raw: string): { offsetMs: number; event?: string; data: string }[] {
+  const events: { offsetMs: number; event?: string; data: string }[] = [];
+  const tap = new SseTap({ sseEvent: (e: { event: string | null; data: string }) => events.push({ offsetMs: 0, data: e.data, ...(e.event ? { event: e.event } : {}) }) } as unknown as ExchangeRecorder);
+  tap.write(Buffer.from(raw));
+  tap.end();
+  return events;
 }
 
 function exchangeOf(f: Fixture): Exchange {
@@ -24,7 +40,7 @@ function exchangeOf(f: Fixture): Exchange {
   return {
     id: 1,
     uid: 'fixture',
-    request: { startedAt: 0, clientAddress: '127.0.0.1:1', method: e.method, scheme: e.scheme ?? 'https', host: 'api.example', port: 443, path: e.path, httpVersion: '1.1', headers: [] },
+    request: { startedAt: 0, clientAddress: '127.0.0.1:1', method: e.method, scheme: e.scheme ?? 'https', host: e.host ?? 'api.example', port: 443, path: e.path, httpVersion: '1.1', headers: [] },
     response: e.status === null ? null : { status: e.status, statusText: '', httpVersion: '1.1', headers: [] },
     state: e.state,
     error: e.error ?? null,
@@ -32,7 +48,7 @@ function exchangeOf(f: Fixture): Exchange {
     requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
     responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
     streamKind: e.streamKind,
-    eventCount: f.events?.length ?? f.ws?.length ?? 0,
+    eventCount: f.events?.length ?? f.ws?.length ?? (f.raw ? 1 : 0),
     call: null,
     diagnosis: null,
   };
@@ -42,16 +58,25 @@ describe('model calls rebuilt from fixtures', () => {
   for (const file of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
     const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as Fixture;
     it(`${file}: ${fixture.description}`, () => {
+      const exchange = exchangeOf(fixture);
+      const responseText = fixture.responseText ?? (fixture.response === undefined ? null : JSON.stringify(fixture.response));
       const call = analyzeExchange({
-        exchange: exchangeOf(fixture),
+        exchange,
         requestText: fixture.request === undefined ? null : JSON.stringify(fixture.request),
-        responseText: fixture.responseText ?? (fixture.response === undefined ? null : JSON.stringify(fixture.response)),
-        sseEvents: (fixture.events ?? []).map((e, seq) => ({ seq, offsetMs: e.offsetMs, event: e.event ?? null, id: null, data: e.data })),
+        responseText,
+        sseEvents: (fixture.raw !== undefined ? eventsOfRaw(fixture.raw) : (fixture.events ?? [])).map((e, seq) => ({ seq, offsetMs: e.offsetMs, event: e.event ?? null, id: null, data: e.data })),
         wsMessages: fixture.ws ?? [],
       });
       expect(call).toMatchObject(fixture.expect);
       // Absent stays absent: a count the provider did not report is not in the usage at all.
       if (fixture.expect.usage) expect(Object.keys(call!.usage).sort()).toEqual(Object.keys(fixture.expect.usage as object).sort());
+      if (!fixture.expect.choices) expect(call!.choices).toBeUndefined();
+      const diagnoses = diagnose({ exchange, call, responseText, earlier: [], modelsListed: null });
+      if (fixture.diagnosis) {
+        expect(diagnoses[0]).toMatchObject({ rule: fixture.diagnosis.rule });
+        expect(diagnoses[0].summary).toContain(fixture.diagnosis.summary);
+        expect(diagnoses[0].fix).toContain(fixture.diagnosis.fix);
+      }
     });
   }
 

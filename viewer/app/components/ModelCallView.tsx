@@ -48,7 +48,7 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
   const { answer, usage } = call;
   const figures: [string, string | number | undefined | null][] = [
     ['input tokens', usage.input],
-    ['cached', usage.cached],
+    ['cache read', usage.cacheRead],
     ['output tokens', usage.output],
     ['reasoning', usage.reasoning],
     ['time to first token', call.ttftMs === null ? null : formatDuration(call.ttftMs)],
