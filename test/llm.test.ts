@@ -1,30 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeExchange, type WsText } from '../llm/analyze.ts';
+import { analyzeExchange } from '../llm/analyze.ts';
 import { diagnose } from '../llm/diagnose.ts';
 import type { ExchangeRecorder } from '../proxy/recorder.ts';
 import { SseTap } from '../proxy/sse.ts';
 import { partialJsonArray } from '../llm/json.ts';
-import type { Exchange, ExchangeState, Timings } from '../model/exchange.ts';
+import type { Exchange } from '../model/exchange.ts';
+import type { Fixture } from './support/llm-fixture.ts';
 
 // Hand-written from the providers' public API references: one file per situation.
 const FIXTURES = path.resolve('test/fixtures/llm');
 
-export interface Fixture {
-  description: string;
-  exchange: { method: string; host?: string; path: string; scheme?: Exchange['request']['scheme']; status: number | null; streamKind: Exchange['streamKind']; state: ExchangeState; error?: string; timings: Timings };
-  request?: unknown;
-  response?: unknown;
-  responseText?: string;
-  events?: { offsetMs: number; event?: string; data: string }[];
-  /** The response body's bytes, for streams whose framing is the point (an unterminated last event). */
-  raw?: string;
-  ws?: WsText[];
-  expect: Record<string, unknown>;
-  /** The diagnosis the call gets, where it is a failure: its rule and words its summary and fix contain. */
-  diagnosis?: { rule: string; summary: string; fix: string };
-}
 
 /** The SSE events of a raw body, split as the proxy splits them while they pass. */
 function eventsOfRaw(raw: string): { offsetMs: number; event?: string; data: string }[] {
