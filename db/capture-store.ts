@@ -59,7 +59,7 @@ export class CaptureStore {
         request_size = @reqSize, request_stored = @reqStored, request_truncated = @reqTruncated, request_encoding = @reqEncoding,
         response_size = @resSize, response_stored = @resStored, response_truncated = @resTruncated, response_encoding = @resEncoding
         WHERE id = @id`),
-      call: db.prepare('UPDATE exchanges SET dialect = @dialect, model = @model, input_tokens = @inputTokens, output_tokens = @outputTokens, ttft_ms = @ttftMs WHERE id = @id'),
+      call: db.prepare('UPDATE exchanges SET dialect = @dialect, model = @model, input_tokens = @inputTokens, output_tokens = @outputTokens, usage = @usage, ttft_ms = @ttftMs WHERE id = @id'),
       dialectOnly: db.prepare('UPDATE exchanges SET dialect = ? WHERE id = ?'),
       thread: db.prepare('UPDATE exchanges SET thread_key = ?, response_id = ? WHERE id = ?'),
       threadOfResponse: db.prepare('SELECT thread_key FROM exchanges WHERE response_id = ? ORDER BY id DESC LIMIT 1'),
@@ -284,7 +284,8 @@ export class CaptureStore {
     }
     const call = modelCallOf(this.reader, exchange);
     if (call) {
-      this.stmts.call.run({ id, ...callFacts(call) });
+      const facts = callFacts(call);
+      this.stmts.call.run({ id, ...facts, usage: JSON.stringify(facts.usage) });
       const continued = call.previousResponseId ? ((this.stmts.threadOfResponse.get(call.previousResponseId) as { thread_key: string | null } | undefined)?.thread_key ?? null) : null;
       this.stmts.thread.run(threadKeyOf(exchange, call, continued), call.responseId ?? null, id);
     }

@@ -36,6 +36,7 @@ export function callFacts(call: ModelCall): CallFacts {
     model: call.respondedModel ?? call.requestedModel,
     inputTokens: call.usage.input ?? null,
     outputTokens: call.usage.output ?? null,
+    usage: call.usage,
     ttftMs: call.ttftMs,
     threadKey: null,
   };

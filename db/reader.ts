@@ -1,4 +1,5 @@
 import type { BodySide, Exchange, ExchangeState, Header, SseEvent, WsMessage } from '../model/exchange.ts';
+import type { Usage } from '../model/usage.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from './schema.ts';
 
@@ -77,6 +78,7 @@ interface ExchangeRow {
   model: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
+  usage: string | null;
   ttft_ms: number | null;
   diagnosis_severity: 'error' | 'warning' | 'info' | null;
   diagnosis: string | null;
@@ -110,7 +112,7 @@ function toExchange(row: ExchangeRow): Exchange {
     responseBody: { size: row.response_size, storedSize: row.response_stored, truncated: row.response_truncated === 1, encoding: row.response_encoding },
     streamKind: row.stream_kind as Exchange['streamKind'],
     eventCount: row.event_count,
-    call: row.dialect === null ? null : { dialect: row.dialect, model: row.model, inputTokens: row.input_tokens, outputTokens: row.output_tokens, ttftMs: row.ttft_ms, threadKey: row.thread_key },
+    call: row.dialect === null ? null : { dialect: row.dialect, model: row.model, inputTokens: row.input_tokens, outputTokens: row.output_tokens, usage: row.usage ? (JSON.parse(row.usage) as Usage) : {}, ttftMs: row.ttft_ms, threadKey: row.thread_key },
     diagnosis: row.diagnosis_severity === null ? null : { severity: row.diagnosis_severity, summary: row.diagnosis ?? '' },
   };
 }

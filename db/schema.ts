@@ -85,6 +85,10 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE exchanges ADD COLUMN via TEXT;
   `,
+  // Every figure of the provider's usage (cache reads, cost…), for the list; the sortable two stay columns.
+  `
+  ALTER TABLE exchanges ADD COLUMN usage TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,6 +2,8 @@
 // database stores them and returns Exchange records, and the viewer and the
 // HAR export read those records. Nothing else defines what an exchange is.
 
+import type { Usage } from './usage.ts';
+
 /** A header as it was on the wire: name case and order are kept. */
 export type Header = [name: string, value: string];
 
@@ -125,6 +127,8 @@ export interface CallFacts {
   model: string | null;
   inputTokens: number | null;
   outputTokens: number | null;
+  /** Every figure the provider reported (model/usage.ts); input and output are the two above. */
+  usage: Usage;
   ttftMs: number | null;
   /** The agent session it belongs to (llm/thread.ts): same key, same thread. */
   threadKey: string | null;

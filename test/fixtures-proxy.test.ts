@@ -1,144 +1,20 @@
 // Every model-call fixture served as real bytes by a server on 127.0.0.1 and fetched through
 // wirelog: what it stores, rebuilds and diagnoses must be what the fixture expects, framing
 // (chunk boundaries, an unterminated last event, a reset, a client abort) included.
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
-import type { Fixture } from './support/llm-fixture.ts';
+import { fixtures, sendThrough, startFixtureServer, talkThrough, type FixtureServer } from './support/fixture-server.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
 
-const FIXTURES = path.resolve('test/fixtures/llm');
-const fixtures = new Map(
-  fs
-    .readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => [f, JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as Fixture] as const),
-);
-
-/** The body as it went over the wire: SSE events framed one by one, or the body as stored. */
-function bodyChunks(f: Fixture): Buffer[] {
-  if (f.raw !== undefined) return [Buffer.from(f.raw)];
-  if (f.events) {
-    return f.events.map((e) => Buffer.from(`${e.event ? `event: ${e.event}\n` : ''}${e.data.split('\n').map((line) => `data: ${line}\n`).join('')}\n`));
-  }
-  return [Buffer.from(f.responseText ?? JSON.stringify(f.response ?? null))];
-}
-
-function fixtureOf(req: http.IncomingMessage): Fixture {
-  const f = fixtures.get(String(req.headers['x-fixture']));
-  if (!f) throw new Error(`no fixture ${String(req.headers['x-fixture'])}`);
-  return f;
-}
-
-/** Serves each fixture's response, chunk by chunk, ending it the way the fixture's exchange ended. */
-function serve(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const f = fixtureOf(req);
-  req.resume();
-  req.on('end', () => {
-    const sse = f.exchange.streamKind === 'sse' || f.raw !== undefined;
-    res.writeHead(f.exchange.status ?? 500, { 'content-type': sse ? 'text/event-stream' : 'application/json' });
-    const chunks = bodyChunks(f);
-    let i = 0;
-    const next = (): void => {
-      if (i < chunks.length) {
-        res.write(chunks[i++], () => setImmediate(next));
-        return;
-      }
-      // upstream_error: the upstream dropped the connection; aborted: the client leaves (below).
-      if (f.exchange.state === 'upstream_error') res.socket?.destroy();
-      else if (f.exchange.state !== 'aborted') res.end();
-    };
-    next();
-  });
-}
-
 let h: Harness;
-let server: http.Server;
-let origin: string;
-const sockets = new Set<import('node:net').Socket>();
-
+let server: FixtureServer;
 beforeAll(async () => {
   h = await startHarness();
-  server = http.createServer(serve);
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req, socket, head) => {
-    const f = fixtureOf(req);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const sends = (f.ws ?? []).filter((m) => m.direction === 'send').length;
-      let heard = 0;
-      ws.on('message', () => {
-        if (++heard < sends) return;
-        for (const m of (f.ws ?? []).filter((x) => x.direction === 'receive')) ws.send(m.text);
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startFixtureServer();
 });
-
 afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => server?.close(r));
+  await server?.close();
   await h?.close();
 });
-
-/** Sends the fixture's request through wirelog as an HTTP client would; resolves once the client has every byte the server sent. */
-async function sendThrough(file: string, f: Fixture): Promise<void> {
-  const expected = Buffer.concat(bodyChunks(f)).length;
-  const controller = new AbortController();
-  const res = await request(`http://${origin}${f.exchange.path}`, {
-    method: f.exchange.method,
-    dispatcher: h.agent(),
-    signal: controller.signal,
-    headers: { 'content-type': 'application/json', 'x-fixture': file },
-    body: f.request === undefined || f.exchange.method === 'GET' ? undefined : JSON.stringify(f.request),
-  });
-  expect(res.statusCode).toBe(f.exchange.status);
-  let received = 0;
-  try {
-    for await (const chunk of res.body) {
-      received += (chunk as Buffer).length;
-      if (f.exchange.state === 'aborted' && received >= expected) controller.abort();
-    }
-  } catch (err) {
-    // The body ends in an error exactly when the fixture's exchange did not complete.
-    expect(f.exchange.state).not.toBe('complete');
-    expect(String(err)).toMatch(/abort|terminated|socket|other side closed/i);
-  }
-  expect(received).toBe(expected);
-}
-
-async function talkThrough(file: string, f: Fixture): Promise<void> {
-  const ws = new WebSocket(`ws://${origin}${f.exchange.path}`, { agent: new HttpsProxyAgent(h.proxyUrl), headers: { 'x-fixture': file } });
-  const receives = (f.ws ?? []).filter((m) => m.direction === 'receive').map((m) => m.text);
-  const got: string[] = [];
-  const all = new Promise<void>((resolve, reject) => {
-    ws.on('message', (data) => {
-      got.push(data.toString());
-      if (got.length === receives.length) resolve();
-    });
-    ws.once('error', reject);
-  });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  for (const m of f.ws ?? []) if (m.direction === 'send') ws.send(m.text);
-  await all;
-  ws.close(1000);
-  await new Promise((r) => ws.once('close', r));
-  expect(got).toEqual(receives);
-}
 
 /** What does not depend on when the bytes arrived: timings are the fixture's own, not the replay's. */
 function timeless(expected: Record<string, unknown>): Record<string, unknown> {
@@ -150,8 +26,8 @@ describe('every model-call fixture, served as bytes and captured through the pro
   for (const [file, f] of fixtures) {
     it(`${file}`, async () => {
       const before = h.wirelog.reader.list({ limit: 1 })[0]?.id ?? 0;
-      if (f.exchange.streamKind === 'websocket') await talkThrough(file, f);
-      else await sendThrough(file, f);
+      if (f.exchange.streamKind === 'websocket') await talkThrough(h, server.origin, file);
+      else await sendThrough(h, server.origin, file);
       await h.stored();
       const stored = await eventually(() => h.wirelog.reader.list({ limit: 5 }).find((e) => e.id > before && e.request.path === f.exchange.path.split('#')[0]), `${file} stored`);
       expect(stored.state).toBe(f.exchange.state);

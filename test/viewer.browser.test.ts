@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databasePath } from '../db/schema.ts';
 import { chatStreamEvents, responsesStreamEvents } from './support/fake-upstream.ts';
 import { ARTIFACTS, launchBrowser } from './support/browser.ts';
+import { sendThrough, startFixtureServer, type FixtureServer } from './support/fixture-server.ts';
 import { curl, eventually, startHarness, type Harness } from './support/harness.ts';
 
 const harValidator = createRequire(import.meta.url)('har-validator') as { har(data: unknown): Promise<unknown> };
@@ -17,14 +18,17 @@ const harValidator = createRequire(import.meta.url)('har-validator') as { har(da
 let h: Harness;
 let browser: Browser;
 let page: Page;
+let fixtureServer: FixtureServer;
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   h = await startHarness();
+  fixtureServer = await startFixtureServer();
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
+  await fixtureServer?.close();
   await h?.close();
 });
 beforeEach(async () => {
@@ -241,6 +245,46 @@ describe('the viewer in Chromium', () => {
     const ttfts = await page.locator('[role="row"][data-id]').evaluateAll((rows) => rows.map((r) => r.children[8]?.textContent ?? ''));
     const values = ttfts.filter(Boolean).map((t) => (t.endsWith(' s') ? parseFloat(t) * 1000 : parseFloat(t)));
     expect(values).toEqual([...values].sort((a, b) => b - a));
+  });
+
+  it('shows each choice of an n=2 call in its own tab', async () => {
+    await sendThrough(h, fixtureServer.origin, 'chat-n2-stream.json');
+    await h.stored();
+    await page.goto(`${h.wirelog.viewer!.url}/exchanges/${latestId()}`);
+    await page.getByRole('tab', { name: 'Model call' }).click();
+    const answer = page.getByTestId('answer-text');
+    await expect.poll(() => answer.textContent()).toBe('Roses are red.');
+    await page.getByRole('tab', { name: 'choice 1' }).click();
+    await expect.poll(() => answer.textContent()).toBe('Violets are blue.');
+    await shot('model-call-choices');
+  });
+
+  it('shows usage exactly as the provider reported it: cache figures apart, no invented total, the cost when sent', async () => {
+    await sendThrough(h, fixtureServer.origin, 'anthropic-cache-usage.json');
+    await h.stored();
+    const anthropic = latestId();
+    await sendThrough(h, fixtureServer.origin, 'openrouter-cost.json');
+    await h.stored();
+    const openrouter = latestId();
+    await page.goto(`${h.wirelog.viewer!.url}/exchanges/${anthropic}`);
+    await page.getByRole('tab', { name: 'Model call' }).click();
+    const figures = page.locator('.figures');
+    await expect.poll(() => figures.textContent()).toContain('cache read13993');
+    expect(await figures.textContent()).toContain('cache creation512');
+    expect(await figures.textContent()).toContain('input tokens74');
+    expect(await figures.textContent()).not.toContain('total tokens');
+    expect(await figures.textContent()).not.toContain('cost');
+    await page.getByTestId('usage-as-sent').locator('summary').click();
+    expect(await page.getByTestId('usage-as-sent').textContent()).toContain('ephemeral_5m_input_tokens');
+    await page.getByRole('button', { name: 'Close detail' }).click();
+    const tokens = row(anthropic).getByTestId('tokens');
+    await expect.poll(() => tokens.textContent()).toBe('74/120 +14k');
+    expect(await tokens.getAttribute('title')).toBe('input tokens 74 · cache read 13,993 · cache creation 512 · output tokens 120 (as the provider reported them)');
+    await shot('usage-list');
+    await row(openrouter).click();
+    await page.getByRole('tab', { name: 'Model call' }).click();
+    await expect.poll(() => figures.textContent()).toContain('cost0.000096');
+    expect(await figures.textContent()).toContain('total tokens16');
   });
 
   it('marks a failed call in the list and explains it, with the fix, at the top of the overview', async () => {

@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { ExchangeSummary, ListFilter } from '../api.ts';
+import { usageLine } from '../../../model/usage.ts';
 import { formatCount, formatDuration, formatSize, formatTime, statusClass } from '../format.ts';
 
 interface Props {
@@ -50,6 +51,19 @@ function StateCell({ row }: { row: ExchangeSummary }) {
 }
 
 /** Newest first, virtualised: only the rows on screen exist in the DOM. */
+/** Input/output as the provider counted them; cache figures and cost, when it sent them, in the title and as a mark. */
+function TokensCell({ call }: { call: ExchangeSummary['call'] }) {
+  if (!call || (call.inputTokens === null && call.outputTokens === null)) return <span className="num mono" />;
+  const usage = call.usage ?? {};
+  const cached = usage.cacheRead ?? 0;
+  return (
+    <span className="num mono" title={`${usageLine(usage)} (as the provider reported them)`} data-testid="tokens">
+      {formatCount(call.inputTokens)}/{formatCount(call.outputTokens)}
+      {cached > 0 && <span className="muted" title="cache read"> +{formatCount(cached)}</span>}
+    </span>
+  );
+}
+
 export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, hasMore, sort, onSort }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [cursor, setCursor] = useState(0);
@@ -90,7 +104,7 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
         <span>status</span>
         <span>state</span>
         <span>model</span>
-        <SortHeader label="tokens" title="output tokens" sortKey="tokens_out" sort={sort} onSort={onSort} />
+        <SortHeader label="tokens" title="input/output tokens as the provider reported them (sorted by output)" sortKey="tokens_out" sort={sort} onSort={onSort} />
         <SortHeader label="TTFT" title="time to first token" sortKey="ttft" sort={sort} onSort={onSort} />
         <SortHeader label="duration" title="duration" sortKey="duration" sort={sort} onSort={onSort} />
         <span className="num">size</span>
@@ -131,7 +145,7 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
               <span className="ellipsis mono" title={row.call?.model ?? ''}>
                 {row.call?.model ?? ''}
               </span>
-              <span className="num mono">{row.call && (row.call.inputTokens !== null || row.call.outputTokens !== null) ? `${formatCount(row.call.inputTokens)}/${formatCount(row.call.outputTokens)}` : ''}</span>
+              <TokensCell call={row.call} />
               <span className="num">{formatDuration(row.call?.ttftMs)}</span>
               <span className="num">{formatDuration(row.durationMs)}</span>
               <span className="num">{formatSize(row.responseSize)}</span>

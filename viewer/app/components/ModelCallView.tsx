@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import type { ModelCall, ToolCall, Turn } from '../../../llm/model-call.ts';
+import { USAGE_FIELDS } from '../../../model/usage.ts';
 import { formatDuration, tryJson } from '../format.ts';
 import { JsonTree } from './JsonTree.tsx';
 
@@ -28,6 +30,19 @@ function Bubble({ turn }: { turn: Turn }) {
   );
 }
 
+/** One tab per choice when the request asked for several (`n`, `candidateCount`). */
+function ChoiceTabs({ count, selected, onSelect }: { count: number; selected: number; onSelect: (i: number) => void }) {
+  return (
+    <div className="tabs choices" role="tablist" aria-label="choices">
+      {Array.from({ length: count }, (_, i) => (
+        <button key={i} type="button" role="tab" aria-selected={i === selected} className={i === selected ? 'tab active' : 'tab'} onClick={() => onSelect(i)}>
+          choice {i}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 const ENDINGS: Record<ModelCall['ending'], string> = {
   complete: 'complete',
   open: 'streaming…',
@@ -45,15 +60,14 @@ interface Props {
 }
 
 export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: Props) {
-  const { answer, usage } = call;
+  const { usage } = call;
+  const [choice, setChoice] = useState(0);
+  const answer = call.choices?.[choice] ?? call.answer;
   const figures: [string, string | number | undefined | null][] = [
-    ['input tokens', usage.input],
-    ['cache read', usage.cacheRead],
-    ['output tokens', usage.output],
-    ['reasoning', usage.reasoning],
+    ...USAGE_FIELDS.map(([key, label]): [string, number | undefined] => [label, usage[key]]),
     ['time to first token', call.ttftMs === null ? null : formatDuration(call.ttftMs)],
-    ['total', call.totalMs === null ? null : formatDuration(call.totalMs)],
-    ['output tokens/s', call.outputTokensPerSecond],
+    ['duration', call.totalMs === null ? null : formatDuration(call.totalMs)],
+    ['output tokens/s (computed)', call.outputTokensPerSecond],
   ];
   return (
     <div className="model-call" data-testid="model-call">
@@ -84,6 +98,12 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
             </div>
           ))}
       </dl>
+      {call.usageAsSent !== undefined && (
+        <details className="usage-as-sent" data-testid="usage-as-sent">
+          <summary>usage as the provider sent it</summary>
+          <JsonTree value={call.usageAsSent} openDepth={2} />
+        </details>
+      )}
       {call.toolsOffered.length > 0 && <p className="muted">Tools offered: {call.toolsOffered.join(', ')}</p>}
       {call.modelsListed && <p>Models listed: {call.modelsListed.join(', ')}</p>}
       <div className="conversation">
@@ -92,6 +112,7 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
         ))}
         {(call.dialect !== 'models' && call.dialect !== 'embeddings') && (
           <div className="bubble assistant answer" data-role="answer">
+            {call.choices && <ChoiceTabs count={call.choices.length} selected={choice} onSelect={setChoice} />}
             <div className="bubble-role">
               answer{answer.finishReason ? <span className="muted"> · {answer.finishReason}</span> : null}
             </div>
