@@ -1,10 +1,6 @@
 import { UsageError } from './usage-error.ts';
 
-/** Where gateway URLs start for a proxy on host:port: http://127.0.0.1:8899, with /t/TOKEN beyond loopback. */
-export function gatewayBase(host: string, port: number, token: string | null): string {
-  const name = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return `http://${name}:${port}${token ? `/t/${token}` : ''}`;
-}
+export { gatewayBase } from '../proxy/gateway.ts';
 
 /** A client's base URL in the gateway form: https://openrouter.ai/api/v1 -> BASE/https/openrouter.ai/api/v1. */
 export function gatewayUrl(baseUrl: string, base: string): string {

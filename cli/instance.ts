@@ -11,7 +11,10 @@ import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { CaptureWriter } from '../db/writer.ts';
 import { DEFAULT_HANDSHAKE_MS, DEFAULT_REQUEST_HEAD_MS, defaultMaxConnections } from '../proxy/connections.ts';
+import { newReplayToken } from '../proxy/replay-mark.ts';
+import { fingerprinter, SecretMemory } from '../proxy/secret-memory.ts';
 import { startProxy, type RunningProxy } from '../proxy/server.ts';
+import { Replayer } from '../replay/replayer.ts';
 import { LiveFeed } from '../viewer/live.ts';
 import { startViewer, type RunningViewer } from '../viewer/server.ts';
 import { gatewayBase } from './gateway-url.ts';
@@ -58,6 +61,8 @@ export interface Wirelog {
   viewer: RunningViewer | null;
   writer: CaptureWriter;
   reader: ExchangeReader;
+  /** Sends replays of stored exchanges through this instance's own gateway. */
+  replayer: Replayer;
   stop(): Promise<void>;
 }
 
@@ -156,6 +161,9 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
   // Gateway clients cannot send Proxy-Authorization: beyond loopback their URLs carry this instead.
   const gatewayToken = loopback ? null : randomBytes(18).toString('base64url');
+  const secretMemory = new SecretMemory();
+  const replayToken = newReplayToken();
+  let replayer: Replayer | null = null;
   try {
     proxy = await startProxy({
       host: config.host,
@@ -164,6 +172,9 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       sink: writer,
       maxBodyBytes: Math.round(config.maxBodyMb * 1024 * 1024),
       keepSecrets: config.keepSecrets,
+      secretMemory,
+      fingerprint: fingerprinter(config.dataDir),
+      replayToken,
       onSinkError: (err) => log(`wirelog: capture failed: ${err.message}`),
       upstream: { extraCaPem, insecure: config.insecureUpstream, systemRootsPem: systemRootsPem(), lookup: config.lookup },
       timeouts: { connectMs: config.connectTimeoutS * 1000, idleMs: config.idleTimeoutS * 1000 },
@@ -183,6 +194,8 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       throw listenError(err, 'proxy', config.proxyPort, '--proxy-port');
     });
     const runningProxy = proxy;
+    const replays = new Replayer({ reader, secrets: secretMemory, gatewayBase: gatewayBase(runningProxy.host, runningProxy.port, gatewayToken), replayToken, flush: () => writer.flush() });
+    replayer = replays;
     if (config.uiPort !== null) {
       viewer = await startViewer(
         {
@@ -202,6 +215,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
             gatewayBase: gatewayBase(runningProxy.host, runningProxy.port, gatewayToken ? 'TOKEN' : null),
           }),
           clear: () => writer.clear(),
+          replayer: replays,
         },
         config.host,
         config.uiPort,
@@ -212,6 +226,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       });
     }
   } catch (err) {
+    await replayer?.close();
     await proxy?.close();
     await writer.close();
     db.close();
@@ -229,9 +244,11 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     viewer: runningViewer,
     writer,
     reader,
+    replayer: replayer!,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await replayer?.close();
       await runningProxy.close();
       await writer.close();
       await runningViewer?.close();

@@ -1,4 +1,4 @@
-import type { BodySide, Exchange, ExchangeState, Header, SseEvent, WsMessage } from '../model/exchange.ts';
+import type { BodySide, Exchange, ExchangeState, Header, SecretFingerprint, SseEvent, WsMessage } from '../model/exchange.ts';
 import type { Usage } from '../model/usage.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from './schema.ts';
@@ -79,6 +79,8 @@ interface ExchangeRow {
   input_tokens: number | null;
   output_tokens: number | null;
   usage: string | null;
+  replay_of: number | null;
+  secrets: string | null;
   ttft_ms: number | null;
   diagnosis_severity: 'error' | 'warning' | 'info' | null;
   diagnosis: string | null;
@@ -100,6 +102,8 @@ function toExchange(row: ExchangeRow): Exchange {
       httpVersion: row.http_version,
       headers: JSON.parse(row.request_headers) as Header[],
       ...(row.via === 'gateway' ? { via: 'gateway' as const } : {}),
+      ...(row.replay_of !== null ? { replayOf: row.replay_of } : {}),
+      ...(row.secrets ? { secrets: JSON.parse(row.secrets) as SecretFingerprint[] } : {}),
     },
     response:
       row.status === null
@@ -186,6 +190,17 @@ export class ExchangeReader {
       params.query = query;
     }
     return { where, params };
+  }
+
+  /** The exchange the proxy recorded under this uid (a replay knows its uid before it is sent). */
+  byUid(uid: string): Exchange | null {
+    const row = this.statement('SELECT * FROM exchanges WHERE uid = ?').get(uid) as ExchangeRow | undefined;
+    return row ? toExchange(row) : null;
+  }
+
+  /** Ids of the replays of an exchange, oldest first. */
+  replaysOf(id: number): number[] {
+    return (this.statement('SELECT id FROM exchanges WHERE replay_of = ? ORDER BY id').all(id) as { id: number }[]).map((r) => r.id);
   }
 
   get(id: number): Exchange | null {

@@ -89,6 +89,12 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE exchanges ADD COLUMN usage TEXT;
   `,
+  // Replays (linked to the exchange replayed) and the fingerprints of masked secrets.
+  `
+  ALTER TABLE exchanges ADD COLUMN replay_of INTEGER;
+  ALTER TABLE exchanges ADD COLUMN secrets TEXT;
+  CREATE INDEX exchanges_replay_of ON exchanges (replay_of) WHERE replay_of IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -42,6 +42,16 @@ export interface RequestHead {
   headers: Header[];
   /** Set when it came to wirelog's gateway URL form (/https/HOST/...), not as a proxy request. */
   via?: 'gateway';
+  /** Sent by wirelog itself, replaying the exchange with this id (edited or not). */
+  replayOf?: number;
+  /** Keyed fingerprints (HMAC) of the secrets masked in it: same fingerprint, same key. */
+  secrets?: SecretFingerprint[];
+}
+
+/** `name` is the header's name as sent, or `?name` for a query parameter. */
+export interface SecretFingerprint {
+  name: string;
+  fingerprint: string;
 }
 
 export interface ResponseHead {

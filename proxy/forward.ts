@@ -3,6 +3,7 @@ import type { RequestHead } from '../model/exchange.ts';
 import { gatewayResponseHeaders } from './gateway.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
+import { takeReplayMark } from './replay-mark.ts';
 import { SseTap } from './sse.ts';
 import { describeUpstreamError, type UpstreamAgents } from './upstream.ts';
 import { sendUpstream, upstreamRequestOptions, type UpstreamCall } from './upstream-request.ts';
@@ -46,8 +47,8 @@ export function requestHead(req: http.IncomingMessage, target: Target, scheme: R
 
 /** Relays one HTTP request upstream and its response back, recording every stage. */
 export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse, target: Target, path: string, settings: ForwardSettings): void {
-  const head = requestHead(req, target, target.scheme, path);
-  const recorder = new ExchangeRecorder(settings, head);
+  const { head, uid } = takeReplayMark(requestHead(req, target, target.scheme, path), settings.replayToken);
+  const recorder = new ExchangeRecorder(settings, head, undefined, uid);
   let upstreamResponse: http.IncomingMessage | null = null;
   let upstream: UpstreamCall;
   try {

@@ -13,6 +13,12 @@ export interface GatewayRoute {
   path: string;
 }
 
+/** Where gateway URLs start for a proxy on host:port: http://127.0.0.1:8899, with /t/TOKEN beyond loopback. */
+export function gatewayBase(host: string, port: number, token: string | null): string {
+  const name = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}${token ? `/t/${token}` : ''}`;
+}
+
 export type GatewayRefusal = { status: number; reason: string };
 
 const GATEWAY_PATH = /^\/(?:t\/([^/]+)\/)?(https?)\/(\[[^\]/]+\]|[^/?#:[\]]+)(?::(\d{1,5}))?(\/[^#]*|\?[^#]*)?$/i;

@@ -14,6 +14,7 @@ import type {
 } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { maskHeaders, maskJsonText, maskPath, mayHoldJsonSecret } from '../model/secrets.ts';
+import type { Fingerprint, RememberedSecrets, SecretMemory } from './secret-memory.ts';
 
 export interface CaptureSettings {
   sink: ExchangeSink;
@@ -22,6 +23,12 @@ export interface CaptureSettings {
   keepSecrets: boolean;
   /** Reports a failure of the sink; forwarding carries on regardless. */
   onSinkError: (err: Error) => void;
+  /** Where the real values of masked secrets are kept for replays (memory only). */
+  secretMemory?: SecretMemory;
+  /** Fingerprints each masked secret, so two requests can be compared without storing keys. */
+  fingerprint?: Fingerprint;
+  /** The secret that marks wirelog's own replays (proxy/replay-mark.ts). */
+  replayToken?: string;
 }
 
 type EndState = Extract<ExchangeEvent, { type: 'end' }>['state'];
@@ -75,6 +82,7 @@ class BodyRecorder {
     if (whole.length === 0) return;
     const text = mask ? whole.toString('utf8') : '';
     const masked = mask && Buffer.byteLength(text) === whole.length ? maskJsonText(text) : null;
+    if (masked !== null && this.side === 'request') this.exchange.rememberSecrets({ headers: [], body: whole });
     this.emit(masked === null ? whole : Buffer.from(masked));
   }
 
@@ -93,7 +101,7 @@ class BodyRecorder {
  * masking secrets first, and guarantees exactly one 'end'.
  */
 export class ExchangeRecorder {
-  readonly uid = randomUUID();
+  readonly uid: string;
   readonly requestBody: BodyRecorder;
   readonly responseBody: BodyRecorder;
   private readonly t0: number;
@@ -108,14 +116,40 @@ export class ExchangeRecorder {
     head: RequestHead,
     /** performance.now() at head.startedAt, when the exchange began before it is recorded (a CONNECT). */
     startedAtPerf = performance.now(),
+    /** A replay names its exchange's uid before it is sent, to find it once stored. */
+    uid: string = randomUUID(),
   ) {
+    this.uid = uid;
     this.t0 = startedAtPerf;
     this.requestBody = new BodyRecorder(this, 'request', settings.maxBodyBytes);
     this.responseBody = new BodyRecorder(this, 'response', settings.maxBodyBytes);
     this.requestBody.encoding = headerValue(head.headers, 'content-encoding') ?? '';
     this.requestBody.holdIfJson(head.headers, settings.keepSecrets);
-    const stored = settings.keepSecrets ? head : { ...head, path: maskPath(head.path), headers: maskHeaders(head.headers) };
-    this.send({ type: 'request', uid: this.uid, head: stored });
+    this.send({ type: 'request', uid: this.uid, head: settings.keepSecrets ? head : this.masked(head) });
+  }
+
+  /** The head as stored: secrets masked, each fingerprinted, and their real values remembered in memory. */
+  private masked(head: RequestHead): RequestHead {
+    const headers = maskHeaders(head.headers);
+    const path = maskPath(head.path);
+    const real: Header[] = head.headers.filter((h, i) => headers[i][1] !== h[1]);
+    const fingerprint = this.settings.fingerprint;
+    const secrets = fingerprint ? real.map(([name, value]) => ({ name, fingerprint: fingerprint(value) })) : [];
+    if (fingerprint && path !== head.path) {
+      const query = new URLSearchParams(head.path.split('?')[1] ?? '');
+      const maskedQuery = new URLSearchParams(path.split('?')[1] ?? '');
+      for (const [name, value] of query) if (maskedQuery.get(name) !== value) secrets.push({ name: `?${name}`, fingerprint: fingerprint(value) });
+    }
+    if (real.length || path !== head.path) this.rememberSecrets({ headers: real, ...(path !== head.path ? { path: head.path } : {}) });
+    return { ...head, path, headers, ...(secrets.length ? { secrets } : {}) };
+  }
+
+  rememberSecrets(secrets: RememberedSecrets): void {
+    try {
+      this.settings.secretMemory?.remember(this.uid, secrets);
+    } catch (err) {
+      this.settings.onSinkError(err as Error);
+    }
   }
 
   get isEnded(): boolean {

@@ -8,6 +8,7 @@ import { endRaw } from './connections.ts';
 import { gatewayResponseHeaders } from './gateway.ts';
 import { requestHead, type ForwardSettings, type Target } from './forward.ts';
 import { ExchangeRecorder } from './recorder.ts';
+import { takeReplayMark } from './replay-mark.ts';
 import { describeUpstreamError } from './upstream.ts';
 import { sendUpstream, upstreamRequestOptions, type UpstreamCall } from './upstream-request.ts';
 
@@ -21,8 +22,8 @@ const MAX_REFUSAL_BODY = 1024 * 1024;
  */
 export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Buffer, target: Target, path: string, settings: ForwardSettings): void {
   const wsScheme = target.scheme === 'https' ? 'wss' : 'ws';
-  const requested = requestHead(req, target, wsScheme, path);
-  const recorder = new ExchangeRecorder(settings, requested);
+  const { head: requested, uid } = takeReplayMark(requestHead(req, target, wsScheme, path), settings.replayToken);
+  const recorder = new ExchangeRecorder(settings, requested, undefined, uid);
   let upstream: UpstreamCall;
   try {
     upstream = sendUpstream(upstreamRequestOptions(requested, target, settings, true), target, settings, recorder, null, {

@@ -10,6 +10,8 @@ import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, type ExchangeState } from '../model/exchange.ts';
 import { summarize } from '../model/summary.ts';
 import type { LiveFeed } from './live.ts';
+import { ReplayRefused } from '../replay/request.ts';
+import type { Replayer } from '../replay/replayer.ts';
 
 export interface ViewerStatus {
   version: string;
@@ -35,6 +37,8 @@ export interface ApiOptions {
   status: () => ViewerStatus;
   /** Deletes every capture (done by the storage worker, off the forwarding thread). */
   clear: () => Promise<void>;
+  /** Replays stored exchanges through the proxy; absent where nothing may be sent (tests of the API alone). */
+  replayer?: Replayer;
 }
 
 const filterFields = {
@@ -66,6 +70,20 @@ const exportQuery = z.object({
 });
 
 const idParam = z.object({ id: z.coerce.number().int().positive() });
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const replayBody = z
+  .object({
+    url: z.string().min(1).max(16_384).optional(),
+    method: z.string().regex(/^[A-Za-z]+$/, 'method must be letters, e.g. POST').optional(),
+    headers: z
+      .array(z.tuple([z.string().regex(HEADER_NAME, 'a header name is a token, such as Authorization'), z.string().max(65_536).regex(/^[^\r\n\0]*$/, 'a header value cannot hold a line break or NUL')]))
+      .max(2000)
+      .optional(),
+    body: z.string().max(128 * 1024 * 1024).optional(),
+    bodyEncoding: z.enum(['utf8', 'base64']).optional(),
+  })
+  .strict();
 const eventsQuery = z.object({ after: z.coerce.number().int().min(-1).default(-1) });
 
 function badRequest(result: { success: boolean; error?: z.ZodError }, c: Context) {
@@ -105,6 +123,19 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     return c.json({ cleared: true });
   });
 
+  api.post('/exchanges/:id/replay', zValidator('param', idParam, badRequest), zValidator('json', replayBody, badRequest), async (c) => {
+    if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: 'replaying is only allowed from the wirelog viewer itself (or `wirelog replay`)' }, 403);
+    const exchange = reader.get(c.req.valid('param').id);
+    if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    if (!options.replayer) return c.json({ error: 'this wirelog sends no replays' }, 501);
+    try {
+      return c.json({ id: await options.replayer.replay(exchange, c.req.valid('json')) });
+    } catch (err) {
+      if (err instanceof ReplayRefused) return c.json({ error: err.message, missingSecrets: err.missingSecrets }, 409);
+      throw err;
+    }
+  });
+
   api.get('/exchanges/:id', zValidator('param', idParam, badRequest), (c) => {
     const exchange = reader.get(c.req.valid('param').id);
     if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
@@ -119,6 +150,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       modelCall,
       diagnoses: diagnosesOf(reader, exchange, modelCall, responseBody.text),
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
+      replays: reader.replaysOf(exchange.id),
     });
   });
 

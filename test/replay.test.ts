@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { request } from 'undici';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWirelog, type Wirelog } from '../cli/instance.ts';
+import type { Exchange } from '../model/exchange.ts';
+import { responsesStreamEvents } from './support/fake-upstream.ts';
+import { eventually, startHarness, type Harness } from './support/harness.ts';
+
+const GOOD_KEY = 'sk-good-key-000000000001';
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h?.close());
+
+/** A POST to the API as the viewer's own page sends it. */
+async function api(w: Wirelog, route: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${w.viewer!.url}/api${route}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: w.viewer!.url, 'sec-fetch-site': 'same-origin' }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+async function ended(w: Wirelog, id: number): Promise<Exchange> {
+  return eventually(async () => {
+    await w.writer.flush();
+    const e = w.reader.get(id);
+    return e && e.state !== 'pending' && e.state !== 'streaming' ? e : null;
+  }, `exchange ${id} to end`, 15_000);
+}
+
+function receivedKeys(): string[] {
+  return h.upstream.received.map((r) => {
+    const i = r.rawHeaders.findIndex((v, k) => k % 2 === 0 && v.toLowerCase() === 'authorization');
+    return i < 0 ? '' : r.rawHeaders[i + 1];
+  });
+}
+
+async function sendKeyedChat(body: object): Promise<number> {
+  const res = await request(`${h.upstream.httpsUrl}/keyed/v1/chat/completions`, {
+    method: 'POST',
+    dispatcher: h.agent(),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${GOOD_KEY}` },
+    body: JSON.stringify(body),
+  });
+  expect(res.statusCode).toBe(200);
+  await res.body.text();
+  await h.stored();
+  return h.wirelog.reader.list({ limit: 1 })[0].id;
+}
+
+describe('replay through wirelog itself', () => {
+  it('resends an exchange unchanged: the masked key comes back from memory, the new exchange is linked both ways', async () => {
+    const original = await sendKeyedChat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    expect(h.wirelog.reader.get(original)!.request.headers.find(([n]) => n === 'authorization')![1]).toBe('Bearer ****0001');
+    const before = h.upstream.received.length;
+    const { status, json } = await api(h.wirelog, `/exchanges/${original}/replay`, {});
+    expect(status).toBe(200);
+    const replay = await ended(h.wirelog, json.id as number);
+    expect(replay.response?.status).toBe(200);
+    expect(replay.request).toMatchObject({ method: 'POST', host: 'localhost', path: '/keyed/v1/chat/completions', replayOf: original });
+    expect(replay.request.via).toBeUndefined();
+    // What the upstream got: the real key, the same body, and no trace of the replay mark.
+    const got = h.upstream.received[before];
+    expect(receivedKeys()[before]).toBe(`Bearer ${GOOD_KEY}`);
+    expect(JSON.parse(got.body.toString())).toEqual({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    expect(got.rawHeaders.map((v) => v.toLowerCase())).not.toContain('x-wirelog-replay');
+    expect(replay.request.headers.map(([n]) => n.toLowerCase())).not.toContain('x-wirelog-replay');
+    // The same key, so the same fingerprint; stored masked like any capture.
+    expect(replay.request.secrets).toEqual(h.wirelog.reader.get(original)!.request.secrets);
+    expect(replay.request.headers.find(([n]) => n === 'authorization')![1]).toBe('Bearer ****0001');
+    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${original}`)).json()) as { replays: number[] };
+    expect(detail.replays).toEqual([replay.id]);
+  });
+
+  it('resends with edits: method, URL, headers added and removed, and a new body', async () => {
+    const original = await sendKeyedChat({ model: 'gpt-4o', messages: [] });
+    const stored = h.wirelog.reader.get(original)!;
+    const headers = [...stored.request.headers.filter(([n]) => n.toLowerCase() !== 'content-type'), ['content-type', 'application/json'], ['x-added', 'yes']];
+    const before = h.upstream.received.length;
+    const { status, json } = await api(h.wirelog, `/exchanges/${original}/replay`, {
+      url: `${h.upstream.httpsUrl}/keyed/v1/chat/completions?edited=1`,
+      headers,
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'edited' }] }),
+    });
+    expect(status).toBe(200);
+    const replay = await ended(h.wirelog, json.id as number);
+    expect(replay.request.path).toBe('/keyed/v1/chat/completions?edited=1');
+    const got = h.upstream.received[before];
+    expect(got.url).toBe('/keyed/v1/chat/completions?edited=1');
+    expect(JSON.parse(got.body.toString()).model).toBe('gpt-4o-mini');
+    expect(got.rawHeaders).toContain('x-added');
+    expect(receivedKeys()[before]).toBe(`Bearer ${GOOD_KEY}`);
+  });
+
+  it('refuses what cannot be sent, naming the cause: a bad URL, a header with a line break, a foreign origin', async () => {
+    const original = h.wirelog.reader.list({ limit: 1 })[0].id;
+    expect((await api(h.wirelog, `/exchanges/${original}/replay`, { url: 'not a url' })).json.error).toContain('is not a URL');
+    expect((await api(h.wirelog, `/exchanges/${original}/replay`, { headers: [['x-a', 'b\r\nx-c: d']] })).status).toBe(400);
+    expect((await api(h.wirelog, `/exchanges/999999/replay`, {})).status).toBe(404);
+    const foreign = await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${original}/replay`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: '{}' });
+    expect(foreign.status).toBe(403);
+  });
+
+  it('replays a stream: the new exchange streams and is understood like any other', async () => {
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'replayed-stream', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await res.body.text();
+    await h.stored();
+    const original = h.wirelog.reader.list({ limit: 1 })[0];
+    const { json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, {});
+    const replay = await ended(h.wirelog, json.id as number);
+    expect(replay.streamKind).toBe('sse');
+    expect(replay.eventCount).toBe(original.eventCount);
+    expect(replay.call).toMatchObject({ dialect: 'openai-chat', model: 'replayed-stream', outputTokens: 6 });
+  });
+
+  it('replays a WebSocket: the messages the client sent go out again on a new connection', async () => {
+    const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, { agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }), ca: h.caPem });
+    const expected = responsesStreamEvents('ws-replay').length;
+    let got = 0;
+    const all = new Promise<void>((resolve) => ws.on('message', () => ++got === expected && resolve()));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const turn = JSON.stringify({ type: 'response.create', model: 'ws-replay', input: [{ role: 'user', content: 'hi' }] });
+    ws.send(turn);
+    await all;
+    ws.close(1000);
+    await new Promise((r) => ws.once('close', r));
+    const original = await eventually(() => h.wirelog.reader.list({ limit: 5 }).find((e) => e.streamKind === 'websocket' && e.state === 'complete'), 'the WebSocket to be stored');
+    const upstreamBefore = h.upstream.wsReceived.length;
+    const { status, json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, {});
+    expect(status).toBe(200);
+    const replay = await ended(h.wirelog, json.id as number);
+    expect(replay.response?.status).toBe(101);
+    expect(h.upstream.wsReceived.slice(upstreamBefore)).toEqual([turn]);
+    const received = h.wirelog.reader.wsMessages(replay.id).filter((m) => m.direction === 'receive' && m.opcode === 1);
+    expect(received.length).toBe(expected);
+    expect(replay.call).toMatchObject({ dialect: 'openai-responses', model: 'ws-replay' });
+  });
+});
+
+describe('secrets for a replay never touch the disk', () => {
+  it('after a restart the key is not in memory: the replay is refused naming the header, then sent with the key given by hand; no key reaches the database, its WAL or a HAR', async () => {
+    const original = await sendKeyedChat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'restart' }] });
+    const { dataDir, upstreamCaFile } = { dataDir: h.dataDir, upstreamCaFile: path.join(h.dataDir, 'upstream-ca.pem') };
+    const config = { ...h.wirelog.config };
+    // A second wirelog on the same data dir, after the first stops: its memory is empty.
+    await h.wirelog.stop();
+    const second = await startWirelog({ ...config, dataDir, upstreamCaFile, proxyPort: 0, uiPort: 0 });
+    try {
+      const refused = await api(second, `/exchanges/${original}/replay`, {});
+      expect(refused.status).toBe(409);
+      expect(refused.json.missingSecrets).toEqual(['authorization']);
+      expect(refused.json.error).toContain('not in memory');
+      const stored = second.reader.get(original)!;
+      const before = h.upstream.received.length;
+      const headers = stored.request.headers.map(([n, v]) => (n.toLowerCase() === 'authorization' ? [n, `Bearer ${GOOD_KEY}`] : [n, v]));
+      const sent = await api(second, `/exchanges/${original}/replay`, { headers });
+      expect(sent.status).toBe(200);
+      const replay = await ended(second, sent.json.id as number);
+      expect(replay.response?.status).toBe(200);
+      expect(receivedKeys()[before]).toBe(`Bearer ${GOOD_KEY}`);
+      const har = await (await fetch(`${second.viewer!.url}/api/export.har`)).text();
+      expect(har).toContain("Bearer ****0001");
+      expect(har).not.toContain(GOOD_KEY);
+      await second.writer.flush();
+      for (const file of fs.readdirSync(dataDir).filter((f) => f.startsWith('wirelog.sqlite'))) {
+        expect(fs.readFileSync(path.join(dataDir, file)).includes(GOOD_KEY), file).toBe(false);
+      }
+      // The fingerprint matches the original's: the same key, compared without storing it.
+      expect(replay.request.secrets).toEqual(stored.request.secrets);
+      expect(fs.statSync(path.join(dataDir, 'fingerprint.key')).mode & 0o777).toBe(0o600);
+    } finally {
+      await second.stop();
+    }
+  });
+});
