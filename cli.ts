@@ -9,6 +9,7 @@ import { CA_HELP, ENV_HELP, EXPORT_HELP, LIST_HELP, URL_HELP, caCommand, envComm
 import { VERSION } from './cli/version.ts';
 import { DOCTOR_HELP, doctorCommand } from './cli/doctor.ts';
 import { CODEX_CONFIG_HELP, codexConfigCommand } from './cli/codex-config.ts';
+import { REPLAY_HELP, replayCommand } from './cli/replay.ts';
 
 const COMMANDS: Record<string, { help: string; run: (args: string[]) => number | Promise<number> }> = {
   start: { help: START_HELP, run: startCommand },
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => number |
   list: { help: LIST_HELP, run: listCommand },
   export: { help: EXPORT_HELP, run: exportCommand },
   doctor: { help: DOCTOR_HELP, run: doctorCommand },
+  replay: { help: REPLAY_HELP, run: replayCommand },
   'codex-config': { help: CODEX_CONFIG_HELP, run: codexConfigCommand },
 };
 
@@ -32,6 +34,7 @@ const USAGE = `wirelog ${VERSION}: see what your AI tools send to model provider
   wirelog list             recent exchanges
   wirelog export --har F   write captures as HAR
   wirelog doctor           what went wrong in recent calls, and the fix
+  wirelog replay ID        send a captured call again (edited, or with the fix applied)
   wirelog codex-config ID  a Codex provider block from a call that worked
 
 wirelog COMMAND --help for its flags.`;

@@ -264,6 +264,8 @@ export interface InstanceRecord {
   proxyUrl: string;
   proxyPort: number;
   viewerUrl: string | null;
+  /** The viewer's token beyond loopback, for `wirelog replay` (this file is owner-only, like the CA key beside it). */
+  viewerToken?: string | null;
   startedAt: string;
 }
 

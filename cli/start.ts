@@ -30,6 +30,7 @@ export async function startCommand(args: string[]): Promise<number> {
     proxyUrl: wirelog.proxy.url,
     proxyPort: wirelog.proxy.port,
     viewerUrl: wirelog.viewer?.url ?? null,
+    viewerToken: wirelog.viewer?.token ?? null,
     startedAt: new Date().toISOString(),
   });
   const { ca, proxy, viewer } = wirelog;

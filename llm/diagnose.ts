@@ -1,6 +1,6 @@
 // Why a model call failed, in one sentence, and the configuration line that fixes it.
 // Each rule is a small function over one exchange (and the ones around it).
-import { clientOrigin, headerValue, inClientForm, type Exchange } from '../model/exchange.ts';
+import { clientOrigin, exchangeUrl, headerValue, inClientForm, type Exchange } from '../model/exchange.ts';
 import { providerError } from './analyze.ts';
 import { obj, parseJson, str } from './json.ts';
 import type { ModelCall } from './model-call.ts';
@@ -12,7 +12,16 @@ export interface Diagnosis {
   severity: Severity;
   summary: string;
   fix: string;
+  /** The fix as data, where it is concrete enough to try: a replay with it applied shows whether it works. */
+  action?: FixAction;
 }
+
+/**
+ * url: send the same call to this URL (the corrected base path, the same endpoint);
+ * header: add this header (value null: the key, from a working call or from the user);
+ * model: use this model id in the body (one the provider listed).
+ */
+export type FixAction = { kind: 'url'; url: string } | { kind: 'header'; name: string; value: string | null; scheme?: 'Bearer' } | { kind: 'model'; model: string };
 
 export interface DiagnosisContext {
   exchange: Exchange;
@@ -46,6 +55,18 @@ function pathname(ex: Exchange): string {
   return ex.request.path.split('?')[0];
 }
 
+/** The exchange's upstream URL with another path (its query kept). */
+function withPath(ex: Exchange, path: string): string {
+  const query = ex.request.path.includes('?') ? ex.request.path.slice(ex.request.path.indexOf('?')) : '';
+  return exchangeUrl({ ...ex.request, scheme: ex.request.scheme === 'wss' ? 'https' : ex.request.scheme === 'ws' ? 'http' : ex.request.scheme, path: `${path}${query}` });
+}
+
+/** A known relay's documented base with the endpoint this call asked for (`/chat/completions`), as a URL to try. */
+function onDocumentedBase(ex: Exchange, entry: string): FixAction | undefined {
+  const endpoint = ENDPOINTS.find((e) => pathname(ex).endsWith(e));
+  return endpoint ? { kind: 'url', url: `${documentedBase(entry)}${endpoint}` } : undefined;
+}
+
 const SENT_KEY_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
 
 function sentKey(ex: Exchange): string | null {
@@ -74,6 +95,7 @@ export const repeatedEndpoint: Rule = (ctx) => {
       severity: 'error',
       summary: `The URL ends in ${doubled}: the client's base_url already ends in ${first}, and the client appended ${appended} to it.`,
       fix: `Set base_url = "${origin(ctx.exchange)}${base}" (without ${first}).${appended === '/responses' ? ' Codex always appends /responses: it speaks only the Responses API since early 2026 (wire_api = "chat" was removed).' : ''}`,
+      action: { kind: 'url', url: withPath(ctx.exchange, path.replace(doubled, appended)) },
     };
   }
   const version = doubledVersion![1];
@@ -83,6 +105,7 @@ export const repeatedEndpoint: Rule = (ctx) => {
     severity: 'error',
     summary: `The URL says /${version}/${version}/: the base_url ends in /${version} and the client added /${version} again.`,
     fix: `Set base_url = "${origin(ctx.exchange)}${base}".`,
+    action: { kind: 'url', url: withPath(ctx.exchange, path.replace(`/${version}/${version}/`, `/${version}/`)) },
   };
 };
 
@@ -114,6 +137,7 @@ export const htmlAnswer: Rule = (ctx) => {
     fix: known
       ? `Set base_url to ${inClientForm(documentedBase(known[1]), ctx.exchange.request)} (the documented API base URL), and let the client add the endpoint.`
       : "Set base_url to the provider's documented API base URL (usually ending in /v1, often under /api), not its website's address.",
+    ...(known ? { action: onDocumentedBase(ctx.exchange, known[1]) } : {}),
   };
 };
 
@@ -130,8 +154,28 @@ export const unknownRoute: Rule = (ctx) => {
     fix: known
       ? `This relay's documented base URL is ${known[1]}: set base_url to ${inClientForm(documentedBase(known[1]), ctx.exchange.request)}, and let the client add the endpoint.`
       : `Check the relay's documented base URL (usually ending in /v1) and set base_url to it, without the endpoint path.`,
+    ...(known ? { action: onDocumentedBase(ctx.exchange, known[1]) } : {}),
   };
 };
+
+/** Where each dialect sends its key. */
+function keyHeaderFor(call: ModelCall | null): FixAction {
+  if (call?.dialect === 'anthropic-messages') return { kind: 'header', name: 'x-api-key', value: null };
+  if (call?.dialect === 'gemini') return { kind: 'header', name: 'x-goog-api-key', value: null };
+  return { kind: 'header', name: 'Authorization', value: null, scheme: 'Bearer' };
+}
+
+/** The listed model most like the one asked for: the longest shared prefix, then the shortest id. */
+export function closestModel(requested: string, listed: string[]): string {
+  const want = requested.toLowerCase().replace(/^.*\//, '');
+  const shared = (id: string) => {
+    const have = id.toLowerCase().replace(/^.*\//, '');
+    let n = 0;
+    while (n < want.length && n < have.length && want[n] === have[n]) n++;
+    return n;
+  };
+  return [...listed].sort((a, b) => shared(b) - shared(a) || a.length - b.length)[0];
+}
 
 export const missingKey: Rule = (ctx) => {
   const s = status(ctx);
@@ -144,6 +188,7 @@ export const missingKey: Rule = (ctx) => {
     fix:
       'The client did not attach the key. For Codex, in [model_providers.NAME]: env_key = "YOUR_KEY_VARIABLE" (and export that variable), or the line that always works: http_headers = { "Authorization" = "Bearer YOUR_KEY" }; ' +
       'since Codex 0.149 a provider with requires_openai_auth = false no longer sends the auth.json key.',
+    action: keyHeaderFor(ctx.call),
   };
 };
 
@@ -174,6 +219,7 @@ export const modelUnavailable: Rule = (ctx) => {
     severity: 'error',
     summary: `The provider does not offer ${requested ? `model "${requested}"` : 'the requested model'} to this key or group ("${message.slice(0, 160)}").`,
     fix: `Use a model id exactly as the provider lists it (GET ${origin(ctx.exchange)}/v1/models).${listed}`,
+    ...(ctx.modelsListed?.length ? { action: { kind: 'model' as const, model: closestModel(requested ?? '', ctx.modelsListed) } } : {}),
   };
 };
 

@@ -43,6 +43,14 @@ export class Replayer {
 
   constructor(private readonly options: ReplayerOptions) {}
 
+  /** The real value of a header a recent working (2xx) call to the same host and port sent, if memory still has it. */
+  workingKey(target: { host: string; port: number }, headerName: string): string | null {
+    const working = this.options.reader
+      .list({ host: target.host, limit: 100 })
+      .filter((e) => e.request.port === target.port && (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300 && e.request.secrets?.some((s) => s.name.toLowerCase() === headerName.toLowerCase()));
+    return this.options.secrets.newestHeader(working.map((e) => e.uid), headerName);
+  }
+
   /** The request a replay of `exchange` would send (secrets restored), or why it cannot be sent. */
   prepare(exchange: Exchange, edits: ReplayEdits): ReplayRequest {
     const stored = this.options.reader.body(exchange.id, 'request');

@@ -4,7 +4,8 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWirelog, type Wirelog } from '../cli/instance.ts';
+import { registerInstance, startWirelog, type Wirelog } from '../cli/instance.ts';
+import { runCli } from './support/cli.ts';
 import type { Exchange } from '../model/exchange.ts';
 import { responsesStreamEvents } from './support/fake-upstream.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
@@ -141,6 +142,88 @@ describe('replay through wirelog itself', () => {
     const received = h.wirelog.reader.wsMessages(replay.id).filter((m) => m.direction === 'receive' && m.opcode === 1);
     expect(received.length).toBe(expected);
     expect(replay.call).toMatchObject({ dialect: 'openai-responses', model: 'ws-replay' });
+  });
+});
+
+describe('try this fix', () => {
+  it("the seed's 404 (base_url ending in /chat/completions): the fix replays to /v1/responses, and it answers 200", async () => {
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions/responses`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-codex-key-00000000042' },
+      body: JSON.stringify({ model: 'gpt-5-codex', stream: true, input: 'hi' }),
+    });
+    expect(res.statusCode).toBe(404);
+    await res.body.text();
+    await h.stored();
+    const failed = h.wirelog.reader.list({ limit: 1 })[0];
+    const before = h.upstream.received.length;
+    const { status, json } = await api(h.wirelog, `/exchanges/${failed.id}/replay`, { fix: true });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ rule: 'repeated-endpoint', action: { kind: 'url', url: `https://localhost:${h.upstream.httpsPort}/v1/responses` } });
+    const fixed = await ended(h.wirelog, json.id as number);
+    expect(fixed.response?.status).toBe(200);
+    expect(h.upstream.received[before].url).toBe('/v1/responses');
+    expect(receivedKeys()[before]).toBe('Bearer sk-codex-key-00000000042');
+    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${fixed.id}`)).json()) as { clientConfig: { codex: { toml: string } } | null };
+    expect(detail.clientConfig?.codex.toml).toContain(`base_url = "https://localhost:${h.upstream.httpsPort}/v1"`);
+  });
+
+  it('a 401 with no key: the fix adds the key a working call to the same host sent, or asks for it', async () => {
+    const noKey = async () => {
+      const res = await request(`${h.upstream.httpsUrl}/keyed/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"gpt-4o","messages":[]}' });
+      expect(res.statusCode).toBe(401);
+      await res.body.text();
+      await h.stored();
+      return h.wirelog.reader.list({ limit: 1 })[0].id;
+    };
+    await sendKeyedChat({ model: 'gpt-4o', messages: [] });
+    const failed = await noKey();
+    const before = h.upstream.received.length;
+    const { status, json } = await api(h.wirelog, `/exchanges/${failed}/replay`, { fix: true });
+    expect(status).toBe(200);
+    expect(json.action).toEqual({ kind: 'header', name: 'Authorization', value: null, scheme: 'Bearer' });
+    expect((await ended(h.wirelog, json.id as number)).response?.status).toBe(200);
+    expect(receivedKeys()[before]).toBe(`Bearer ${GOOD_KEY}`);
+    // Where no working call left a key in memory (the plain-HTTP port), the user is asked for it, by header name.
+    const plain = await request(`${h.upstream.httpUrl}/keyed/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"gpt-4o","messages":[]}' });
+    expect(plain.statusCode).toBe(401);
+    await plain.body.text();
+    await h.stored();
+    const asks = await api(h.wirelog, `/exchanges/${h.wirelog.reader.list({ limit: 1 })[0].id}/replay`, { fix: true });
+    expect(asks.status).toBe(409);
+    expect(asks.json.missingSecrets).toEqual(['Authorization']);
+    expect(asks.json.error).toContain('paste the key');
+    const stored = h.wirelog.reader.get(failed)!;
+    const pasted = await api(h.wirelog, `/exchanges/${failed}/replay`, { fix: true, headers: [...stored.request.headers, ['Authorization', `Bearer ${GOOD_KEY}`]] });
+    expect((await ended(h.wirelog, pasted.json.id as number)).response?.status).toBe(200);
+  });
+
+  it('wirelog replay ID [--fix] from the terminal: prints the new id, status and first line, exit 0 on 2xx', async () => {
+    const unregister = registerInstance(h.dataDir, { pid: process.pid, proxyUrl: h.proxyUrl, proxyPort: h.wirelog.proxy.port, viewerUrl: h.wirelog.viewer!.url, startedAt: new Date().toISOString() });
+    try {
+      const ok = await sendKeyedChat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'cli' }] });
+      const plain = await runCli(['replay', String(ok), '--data-dir', h.dataDir]);
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toMatch(new RegExp(`^#\\d+ 200 OK  \\(replay of #${ok}\\)`));
+      const removed = await runCli(['replay', String(ok), '--remove-header', 'authorization', '--json', '--data-dir', h.dataDir]);
+      expect(removed.code).toBe(1);
+      const result = JSON.parse(removed.stdout) as { status: number; replayOf: number; diagnoses: { rule: string }[] };
+      expect(result).toMatchObject({ status: 401, replayOf: ok });
+      expect(result.diagnoses[0].rule).toBe('missing-key');
+      const body = path.join(h.dataDir, 'body.json');
+      fs.writeFileSync(body, JSON.stringify({ model: 'from-file', messages: [] }));
+      const before = h.upstream.received.length;
+      const edited = await runCli(['replay', String(ok), '--body-file', body, '--header', 'X-Extra: 1', '--data-dir', h.dataDir]);
+      expect(edited.code).toBe(0);
+      expect(JSON.parse(h.upstream.received[before].body.toString()).model).toBe('from-file');
+      expect(h.upstream.received[before].rawHeaders).toContain('X-Extra');
+      const fixed = await runCli(['replay', String(result.replayOf === ok ? JSON.parse(removed.stdout).id : 0), '--fix', '--data-dir', h.dataDir]);
+      expect(fixed.stdout).toContain('200 OK');
+      expect(fixed.code).toBe(0);
+    } finally {
+      unregister();
+    }
   });
 });
 

@@ -9,7 +9,9 @@ import type { StorageLosses } from '../db/writer.ts';
 import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, type ExchangeState } from '../model/exchange.ts';
 import { summarize } from '../model/summary.ts';
+import { clientConfigOf } from '../llm/client-config.ts';
 import type { LiveFeed } from './live.ts';
+import { fixEdits } from '../replay/fix.ts';
 import { ReplayRefused } from '../replay/request.ts';
 import type { Replayer } from '../replay/replayer.ts';
 
@@ -82,6 +84,8 @@ const replayBody = z
       .optional(),
     body: z.string().max(128 * 1024 * 1024).optional(),
     bodyEncoding: z.enum(['utf8', 'base64']).optional(),
+    /** Apply the fix the exchange's diagnosis proposes (its `action`). */
+    fix: z.boolean().optional(),
   })
   .strict();
 const eventsQuery = z.object({ after: z.coerce.number().int().min(-1).default(-1) });
@@ -128,8 +132,15 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     const exchange = reader.get(c.req.valid('param').id);
     if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
     if (!options.replayer) return c.json({ error: 'this wirelog sends no replays' }, 501);
+    const { fix, ...edits } = c.req.valid('json');
     try {
-      return c.json({ id: await options.replayer.replay(exchange, c.req.valid('json')) });
+      if (!fix) return c.json({ id: await options.replayer.replay(exchange, edits) });
+      const body = bodyView(reader, exchange, 'request');
+      const diagnosis = diagnosesOf(reader, exchange, modelCallOf(reader, exchange), bodyView(reader, exchange, 'response').text).find((d) => d.action);
+      if (!diagnosis?.action) return c.json({ error: `no diagnosis of #${exchange.id} proposes a fix that can be tried: edit the call and resend it` }, 409);
+      const replayer = options.replayer;
+      const fixed = fixEdits(exchange, diagnosis.action, edits, { bodyText: body.text, workingKey: (name) => replayer.workingKey(exchange.request, name) });
+      return c.json({ id: await replayer.replay(exchange, fixed), rule: diagnosis.rule, action: diagnosis.action });
     } catch (err) {
       if (err instanceof ReplayRefused) return c.json({ error: err.message, missingSecrets: err.missingSecrets }, 409);
       throw err;
@@ -151,6 +162,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       diagnoses: diagnosesOf(reader, exchange, modelCall, responseBody.text),
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
       replays: reader.replaysOf(exchange.id),
+      clientConfig: clientConfigOf(exchange, modelCall),
     });
   });
 

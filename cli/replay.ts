@@ -1,0 +1,132 @@
+// `wirelog replay`: asks the running wirelog to resend an exchange (through its own proxy,
+// where the secrets of recent requests are in memory), then waits for the answer.
+import fs from 'node:fs';
+import type { Header } from '../model/exchange.ts';
+import { UsageError, dataDirFrom, parseFlags } from './args.ts';
+import { findInstance, prepareDataDir, type InstanceRecord } from './instance.ts';
+
+export const REPLAY_HELP = `wirelog replay ID [--url URL] [--method M] [--header "Name: value"]... [--remove-header NAME]...
+               [--body-file FILE] [--fix] [--json] [--timeout S] [--data-dir DIR]
+Sends exchange ID again through the running wirelog (recorded as a new exchange, linked to ID), and
+prints the new exchange's id, status and the first line of its answer. Exit code 0 on a 2xx, 1 otherwise.
+  --header "Name: value"   set a header (replacing one of that name); also how to give a key wirelog no longer has in memory
+  --remove-header NAME     send without that header
+  --body-file FILE         send this file as the body (its bytes as they are)
+  --fix                    apply the fix the diagnosis of ID proposes (a corrected URL, a missing key, a listed model)
+  --timeout S              how long to wait for the answer (default 300)`;
+
+interface Detail {
+  exchange: { id: number; state: string; error: string | null; request: { headers: Header[]; replayOf?: number }; response: { status: number; statusText: string } | null };
+  modelCall: { answer: { text: string; refusal: string } } | null;
+  responseBody: { text: string | null };
+  diagnoses: { severity: string; summary: string; fix: string }[];
+}
+
+function parseHeader(text: string): Header {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new UsageError(`--header needs "Name: value", not "${text}"`);
+  return [text.slice(0, colon).trim(), text.slice(colon + 1).trim()];
+}
+
+/** The stored headers with --remove-header and --header applied, in order. */
+export function editedHeaders(stored: Header[], set: Header[], remove: string[]): Header[] {
+  const drop = new Set([...remove, ...set.map(([n]) => n)].map((n) => n.toLowerCase()));
+  return [...stored.filter(([n]) => !drop.has(n.toLowerCase())), ...set];
+}
+
+class Api {
+  constructor(private readonly instance: InstanceRecord) {}
+
+  private headers(): Record<string, string> {
+    const origin = new URL(this.instance.viewerUrl!).origin;
+    return { origin, 'content-type': 'application/json', ...(this.instance.viewerToken ? { authorization: `Bearer ${this.instance.viewerToken}` } : {}) };
+  }
+
+  async get<T>(route: string): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.instance.viewerUrl}/api${route}`, { headers: this.headers(), signal: AbortSignal.timeout(30_000) });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  async post<T>(route: string, body: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.instance.viewerUrl}/api${route}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+}
+
+function firstLine(detail: Detail): string {
+  const text = detail.modelCall?.answer.text || detail.modelCall?.answer.refusal || detail.responseBody.text || detail.exchange.error || '';
+  return text.trim().split('\n')[0].slice(0, 200);
+}
+
+export async function replayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    'replay',
+    args,
+    {
+      'data-dir': { type: 'string' },
+      url: { type: 'string' },
+      method: { type: 'string' },
+      header: { type: 'string', multiple: true },
+      'remove-header': { type: 'string', multiple: true },
+      'body-file': { type: 'string' },
+      fix: { type: 'boolean' },
+      json: { type: 'boolean' },
+      timeout: { type: 'string' },
+    },
+    true,
+  );
+  if (positionals.length !== 1 || !/^\d+$/.test(positionals[0])) throw new UsageError('wirelog replay takes one exchange id (a number; see `wirelog list`)');
+  const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
+  if (!(timeoutS > 0)) throw new UsageError(`--timeout must be a number of seconds, not "${values.timeout}"`);
+  const dataDir = dataDirFrom(values);
+  prepareDataDir(dataDir);
+  const instance = await findInstance(dataDir);
+  if (!instance) throw new UsageError(`no wirelog is running on ${dataDir}: a replay goes out through a running wirelog (it holds the keys of recent requests in memory); start it with \`wirelog start\``);
+  if (!instance.viewerUrl) throw new UsageError(`the wirelog running on ${dataDir} has no viewer (a private \`wirelog run\` capture): replay from a \`wirelog start\` instance`);
+  const api = new Api(instance);
+  const id = Number(positionals[0]);
+  const original = await api.get<Detail & { error?: string }>(`/exchanges/${id}`);
+  if (original.status === 404) throw new UsageError(`no exchange ${id} in ${dataDir} (see \`wirelog list\`)`);
+  const set = (values.header ?? []).map(parseHeader);
+  const remove = values['remove-header'] ?? [];
+  const edits: Record<string, unknown> = {
+    ...(values.url ? { url: values.url } : {}),
+    ...(values.method ? { method: values.method } : {}),
+    ...(set.length || remove.length ? { headers: editedHeaders(original.body.exchange.request.headers, set, remove) } : {}),
+    ...(values['body-file'] ? { body: readBody(values['body-file']), bodyEncoding: 'base64' } : {}),
+    ...(values.fix ? { fix: true } : {}),
+  };
+  const sent = await api.post<{ id?: number; error?: string }>(`/exchanges/${id}/replay`, edits);
+  if (sent.body.id === undefined) {
+    console.error(`wirelog: cannot replay #${id}: ${sent.body.error ?? `HTTP ${sent.status}`}`);
+    return 1;
+  }
+  const detail = await waitForEnd(api, sent.body.id, timeoutS);
+  const status = detail.exchange.response?.status ?? null;
+  if (values.json) {
+    console.log(JSON.stringify({ id: detail.exchange.id, replayOf: id, status, state: detail.exchange.state, answer: firstLine(detail), diagnoses: detail.diagnoses }, null, 2));
+  } else {
+    const reason = detail.exchange.response ? `${status} ${detail.exchange.response.statusText}`.trim() : detail.exchange.state.replace('_', ' ');
+    console.log(`#${detail.exchange.id} ${reason}  (replay of #${id})  ${firstLine(detail)}`);
+    for (const d of detail.diagnoses) console.log(`  [${d.severity}] ${d.summary}\n  fix: ${d.fix}`);
+  }
+  return status !== null && status >= 200 && status < 300 && detail.exchange.state === 'complete' ? 0 : 1;
+}
+
+function readBody(file: string): string {
+  try {
+    return fs.readFileSync(file).toString('base64');
+  } catch (err) {
+    throw new UsageError(`cannot read --body-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+async function waitForEnd(api: Api, id: number, timeoutS: number): Promise<Detail> {
+  const deadline = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const { body } = await api.get<Detail>(`/exchanges/${id}`);
+    if (body.exchange.state !== 'pending' && body.exchange.state !== 'streaming') return body;
+    if (Date.now() > deadline) throw new UsageError(`exchange #${id} is still ${body.exchange.state} after ${timeoutS} s: see it in the viewer, or wait longer with --timeout`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

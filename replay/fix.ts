@@ -1,0 +1,51 @@
+// "Try this fix": a diagnosis's fix, as data (llm/diagnose.ts FixAction), turned into the edits
+// of a replay. Pure: the caller says where a key may come from.
+import type { FixAction } from '../llm/diagnose.ts';
+import type { Exchange, Header } from '../model/exchange.ts';
+import { ReplayRefused, type ReplayEdits } from './request.ts';
+
+export interface FixSources {
+  /** The request body as text, decoded from its Content-Encoding. */
+  bodyText: string | null;
+  /** A key for this header that a working call to the same host sent, if one is in memory. */
+  workingKey: (headerName: string) => string | null;
+}
+
+function withHeader(headers: Header[], name: string, value: string): Header[] {
+  return [...headers.filter(([n]) => n.toLowerCase() !== name.toLowerCase()), [name, value]];
+}
+
+export function fixEdits(exchange: Exchange, action: FixAction, edits: ReplayEdits, sources: FixSources): ReplayEdits {
+  switch (action.kind) {
+    case 'url':
+      return { ...edits, url: action.url };
+    case 'model': {
+      // Gemini names the model in the path; the others in the body.
+      if (/\/models\/[^/:]+:/.test(exchange.request.path)) {
+        const url = new URL(edits.url ?? `${exchange.request.scheme}://${exchange.request.host}:${exchange.request.port}${exchange.request.path}`);
+        url.pathname = url.pathname.replace(/\/models\/[^/:]+:/, `/models/${encodeURIComponent(action.model)}:`);
+        return { ...edits, url: url.toString() };
+      }
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(edits.body ?? sources.bodyText ?? '') as Record<string, unknown>;
+      } catch {
+        throw new ReplayRefused('the request body is not JSON, so its model cannot be changed: edit it and resend');
+      }
+      return { ...edits, body: JSON.stringify({ ...body, model: action.model }), bodyEncoding: 'utf8' };
+    }
+    case 'header': {
+      const headers = edits.headers ?? exchange.request.headers;
+      const given = headers.find(([n]) => n.toLowerCase() === action.name.toLowerCase());
+      if (given && !/\*{4}/.test(given[1])) return { ...edits, headers };
+      const known = action.value ?? sources.workingKey(action.name);
+      if (!known) {
+        throw new ReplayRefused(
+          `the fix adds the key in ${action.name}, and no working call to ${exchange.request.host} left one in memory: paste the key (in the viewer), or give it with --header "${action.name}: ${action.scheme ? `${action.scheme} ` : ''}YOUR_KEY"`,
+          [action.name],
+        );
+      }
+      return { ...edits, headers: withHeader(headers, action.name, known) };
+    }
+  }
+}
