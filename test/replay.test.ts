@@ -104,6 +104,17 @@ describe('replay through wirelog itself', () => {
     expect(foreign.status).toBe(403);
   });
 
+  it('a client cannot pass itself off as a replay: a foreign mark is taken off, not forwarded, not linked', async () => {
+    const before = h.upstream.received.length;
+    const res = await request(`${h.upstream.httpsUrl}/echo`, { method: 'POST', dispatcher: h.agent(), headers: { 'x-wirelog-replay': `guessed 1 ${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}` }, body: 'x' });
+    await res.body.text();
+    await h.stored();
+    expect(h.upstream.received[before].rawHeaders.map((v) => v.toLowerCase())).not.toContain('x-wirelog-replay');
+    const stored = h.wirelog.reader.list({ limit: 1 })[0];
+    expect(stored.request.replayOf).toBeUndefined();
+    expect(stored.request.headers.map(([n]) => n)).not.toContain('x-wirelog-replay');
+  });
+
   it('replays a stream: the new exchange streams and is understood like any other', async () => {
     const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, {
       method: 'POST',
