@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { diagnosesOf, modelCallOf } from '../db/model-calls.ts';
+import { comparisonOf, lastWorkingCall } from '../db/compare.ts';
 import { ExchangeReader } from '../db/reader.ts';
+import { differenceLine } from '../model/compare.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { groupDiagnoses, idRange } from '../llm/doctor-groups.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
@@ -21,7 +23,7 @@ export function doctorCommand(args: string[]): number {
   const reader = new ExchangeReader(openDatabase(dataDir));
   const exchanges = positionals[0] ? [reader.get(Number(positionals[0]))].filter((e) => e !== null) : reader.list({ limit: last });
   if (positionals[0] && exchanges.length === 0) throw new UsageError(`no exchange ${positionals[0]} in ${dataDir} (see \`wirelog list\`)`);
-  const groups = groupDiagnoses(exchanges.map((exchange) => ({ exchange, diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange)) })));
+  const groups = groupDiagnoses(exchanges.map((exchange) => ({ exchange, diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange)) }))).map((g) => ({ ...g, difference: differenceFromWorking(reader, g.ids[g.ids.length - 1]) }));
   const errors = groups.filter((g) => g.diagnoses.some((d) => d.severity === 'error')).length;
   if (values.json) {
     console.log(JSON.stringify(groups.map((g) => ({ ...g, first: new Date(g.first).toISOString(), last: new Date(g.last).toISOString() })), null, 2));
@@ -34,9 +36,18 @@ export function doctorCommand(args: string[]): number {
       console.log(`  [${d.severity}] ${d.summary}`);
       console.log(`  fix: ${d.fix}`);
     }
+    if (g.difference) console.log(`  compared: ${g.difference}`);
   }
   if (groups.length === 0) console.log(`No problems found in ${positionals[0] ? `exchange ${positionals[0]}` : `the last ${exchanges.length} exchange(s)`}.`);
   return errors > 0 ? 1 : 0;
+}
+
+/** For a failed call: how the last call that worked to the same host differs from it. */
+function differenceFromWorking(reader: ExchangeReader, id: number): string | null {
+  const failed = reader.get(id);
+  if (!failed || (failed.response?.status ?? 0) < 400) return null;
+  const working = lastWorkingCall(reader, failed);
+  return working ? differenceLine(failed, working, comparisonOf(reader, failed, working)) : null;
 }
 
 function clock(epochMs: number): string {

@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { stream, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { bodyView } from '../db/body-view.ts';
+import { comparisonOf, lastWorkingCall } from '../db/compare.ts';
 import { diagnosesOf, modelCallOf } from '../db/model-calls.ts';
 import { SORT_COLUMNS, type ExchangeReader, type SortKey } from '../db/reader.ts';
 import type { StorageLosses } from '../db/writer.ts';
@@ -72,6 +73,11 @@ const exportQuery = z.object({
 });
 
 const idParam = z.object({ id: z.coerce.number().int().positive() });
+const compareQuery = z.object({
+  a: z.coerce.number().int().positive(),
+  /** An id, or "working": the newest model call to a's host that worked. */
+  b: z.union([z.literal('working'), z.coerce.number().int().positive()]),
+});
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const replayBody = z
@@ -145,6 +151,15 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       if (err instanceof ReplayRefused) return c.json({ error: err.message, missingSecrets: err.missingSecrets }, 409);
       throw err;
     }
+  });
+
+  api.get('/compare', zValidator('query', compareQuery, badRequest), (c) => {
+    const q = c.req.valid('query');
+    const a = reader.get(q.a);
+    if (!a) return c.json({ error: `no exchange ${q.a}` }, 404);
+    const b = q.b === 'working' ? lastWorkingCall(reader, a) : reader.get(q.b);
+    if (!b) return c.json({ error: q.b === 'working' ? `no model call to ${a.request.host} has worked yet: make one (from any client) and compare again` : `no exchange ${q.b}` }, 404);
+    return c.json(comparisonOf(reader, a, b));
   });
 
   api.get('/exchanges/:id', zValidator('param', idParam, badRequest), (c) => {

@@ -1,0 +1,192 @@
+// Two exchanges side by side: what differs in the request line, the headers (secrets compared
+// by fingerprint, never by value), the JSON bodies (as paths), and the responses. Pure.
+import { exchangeUrl, type Exchange, type Header } from './exchange.ts';
+
+export type Change = 'added' | 'removed' | 'changed';
+
+export interface HeaderDifference {
+  name: string;
+  a: string | null;
+  b: string | null;
+  change: Change;
+}
+
+/** For a header that carried a secret in either exchange: whether the same key was sent. */
+export interface SecretComparison {
+  name: string;
+  verdict: 'same key' | 'different key' | 'no key in a' | 'no key in b';
+}
+
+export interface JsonDifference {
+  /** `$.messages[0].content` */
+  path: string;
+  change: Change;
+  a?: unknown;
+  b?: unknown;
+}
+
+export type BodyComparison =
+  | { kind: 'json'; same: boolean; differences: JsonDifference[]; truncated: boolean }
+  | { kind: 'text'; same: boolean; aSize: number; bSize: number }
+  | { kind: 'none' };
+
+export interface Comparison {
+  a: number;
+  b: number;
+  request: { a: string; b: string; same: boolean };
+  requestHeaders: HeaderDifference[];
+  secrets: SecretComparison[];
+  requestBody: BodyComparison;
+  response: { a: number | null; b: number | null; same: boolean };
+  responseHeaders: HeaderDifference[];
+  responseBody: BodyComparison;
+}
+
+export interface Compared {
+  exchange: Exchange;
+  requestText: string | null;
+  responseText: string | null;
+}
+
+// Differences that every two exchanges have: they would drown the ones that matter.
+const ALWAYS_DIFFERENT = new Set(['date', 'content-length', 'x-request-id', 'request-id', 'cf-ray', 'x-client-request-id', 'session-id', 'thread-id', 'x-codex-turn-metadata', 'traceparent', 'set-cookie', 'age', 'etag', 'x-amzn-requestid', 'x-amzn-trace-id', 'openai-processing-ms', 'x-envoy-upstream-service-time']);
+const MAX_JSON_DIFFERENCES = 300;
+
+function byName(headers: Header[]): Map<string, { name: string; value: string }> {
+  const map = new Map<string, { name: string; value: string }>();
+  for (const [name, value] of headers) {
+    const key = name.toLowerCase();
+    const before = map.get(key);
+    map.set(key, { name: before?.name ?? name, value: before ? `${before.value}, ${value}` : value });
+  }
+  return map;
+}
+
+export function headerDifferences(a: Header[], b: Header[], skip: ReadonlySet<string> = new Set()): HeaderDifference[] {
+  const left = byName(a);
+  const right = byName(b);
+  const out: HeaderDifference[] = [];
+  for (const key of new Set([...left.keys(), ...right.keys()])) {
+    if (ALWAYS_DIFFERENT.has(key) || skip.has(key)) continue;
+    const x = left.get(key);
+    const y = right.get(key);
+    if (x && y && x.value === y.value) continue;
+    out.push({ name: (x ?? y)!.name, a: x?.value ?? null, b: y?.value ?? null, change: !x ? 'added' : !y ? 'removed' : 'changed' });
+  }
+  return out;
+}
+
+export function compareSecrets(a: Exchange, b: Exchange): SecretComparison[] {
+  const left = new Map((a.request.secrets ?? []).map((s) => [s.name.toLowerCase(), s.fingerprint]));
+  const right = new Map((b.request.secrets ?? []).map((s) => [s.name.toLowerCase(), s.fingerprint]));
+  return [...new Set([...left.keys(), ...right.keys()])].map((name) => {
+    const x = left.get(name);
+    const y = right.get(name);
+    return { name, verdict: !x ? 'no key in a' : !y ? 'no key in b' : x === y ? 'same key' : 'different key' };
+  });
+}
+
+function step(path: string, key: string | number): string {
+  return typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+/** Paths where two JSON values differ, depth first, at most `limit` of them. */
+export function jsonDifferences(a: unknown, b: unknown, limit = MAX_JSON_DIFFERENCES): { differences: JsonDifference[]; truncated: boolean } {
+  const differences: JsonDifference[] = [];
+  let truncated = false;
+  const push = (d: JsonDifference): void => {
+    if (differences.length < limit) differences.push(d);
+    else truncated = true;
+  };
+  const walk = (x: unknown, y: unknown, path: string): void => {
+    if (differences.length >= limit) {
+      truncated = true;
+      return;
+    }
+    const bothObjects = x !== null && y !== null && typeof x === 'object' && typeof y === 'object' && Array.isArray(x) === Array.isArray(y);
+    if (!bothObjects) {
+      if (JSON.stringify(x) !== JSON.stringify(y)) push({ path, change: 'changed', a: x, b: y });
+      return;
+    }
+    if (Array.isArray(x) && Array.isArray(y)) {
+      for (let i = 0; i < Math.max(x.length, y.length); i++) {
+        if (i >= x.length) push({ path: step(path, i), change: 'added', b: y[i] });
+        else if (i >= y.length) push({ path: step(path, i), change: 'removed', a: x[i] });
+        else walk(x[i], y[i], step(path, i));
+      }
+      return;
+    }
+    const left = x as Record<string, unknown>;
+    const right = y as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) {
+      if (!(key in right)) push({ path: step(path, key), change: 'removed', a: left[key] });
+      else if (!(key in left)) push({ path: step(path, key), change: 'added', b: right[key] });
+      else walk(left[key], right[key], step(path, key));
+    }
+  };
+  walk(a, b, '$');
+  return { differences, truncated };
+}
+
+function parsed(text: string | null): { ok: true; value: unknown } | { ok: false } {
+  if (text === null) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export function compareBodies(a: string | null, b: string | null): BodyComparison {
+  if (!a && !b) return { kind: 'none' };
+  const x = parsed(a);
+  const y = parsed(b);
+  if (x.ok && y.ok) {
+    const { differences, truncated } = jsonDifferences(x.value, y.value);
+    return { kind: 'json', same: differences.length === 0, differences, truncated };
+  }
+  return { kind: 'text', same: a === b, aSize: a?.length ?? 0, bSize: b?.length ?? 0 };
+}
+
+function requestLine(e: Exchange): string {
+  return `${e.request.method} ${exchangeUrl(e.request)}`;
+}
+
+export function compareExchanges(a: Compared, b: Compared): Comparison {
+  const secretNames = new Set([...(a.exchange.request.secrets ?? []), ...(b.exchange.request.secrets ?? [])].map((s) => s.name.toLowerCase()));
+  return {
+    a: a.exchange.id,
+    b: b.exchange.id,
+    request: { a: requestLine(a.exchange), b: requestLine(b.exchange), same: requestLine(a.exchange) === requestLine(b.exchange) },
+    requestHeaders: headerDifferences(a.exchange.request.headers, b.exchange.request.headers, secretNames),
+    secrets: compareSecrets(a.exchange, b.exchange),
+    requestBody: compareBodies(a.requestText, b.requestText),
+    response: { a: a.exchange.response?.status ?? null, b: b.exchange.response?.status ?? null, same: a.exchange.response?.status === b.exchange.response?.status },
+    responseHeaders: headerDifferences(a.exchange.response?.headers ?? [], b.exchange.response?.headers ?? []),
+    responseBody: compareBodies(a.responseText, b.responseText),
+  };
+}
+
+function client(e: Exchange): string {
+  const agent = e.request.headers.find(([n]) => n.toLowerCase() === 'user-agent')?.[1];
+  return agent ? agent.split(' ')[0] : 'an unnamed client';
+}
+
+const KEY_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', '?key'];
+
+function keyState(e: Exchange): string {
+  return (e.request.secrets ?? []).some((s) => KEY_HEADERS.includes(s.name.toLowerCase())) ? 'with a key' : 'with no key';
+}
+
+/**
+ * One sentence for a failed call: how the working one (b) differs from it (a). "The working call
+ * #5 from CherryStudio/1.5 went to /v1/chat/completions with a key; this one went to
+ * /v1/chat/completions/responses with no key."
+ */
+export function differenceLine(failed: Exchange, working: Exchange, comparison: Comparison): string {
+  const keyVerdict = comparison.secrets.find((s) => KEY_HEADERS.includes(s.name))?.verdict;
+  const same = keyVerdict === 'same key' ? ' (the same key)' : keyVerdict === 'different key' ? ' (a different key)' : '';
+  const model = comparison.requestBody.kind === 'json' ? comparison.requestBody.differences.find((d) => d.path === '$.model') : undefined;
+  const models = model ? ` and model ${JSON.stringify(model.b)}` : '';
+  return `The working call #${working.id} from ${client(working)} went to ${working.request.path.split('?')[0]} ${keyState(working)}${models}; this one (from ${client(failed)}) went to ${failed.request.path.split('?')[0]} ${keyState(failed)}${same}${model ? ` and model ${JSON.stringify(model.a)}` : ''}.`;
+}
