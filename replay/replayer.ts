@@ -51,6 +51,14 @@ export class Replayer {
     return this.options.secrets.newestHeader(working.map((e) => e.uid), headerName);
   }
 
+  /** Secrets of `exchange` (header names, `?param`s) whose real values memory no longer has: the user must give them. */
+  missingSecrets(exchange: Exchange): string[] {
+    const remembered = this.options.secrets.recall(exchange.uid);
+    return (exchange.request.secrets ?? [])
+      .filter((s) => (s.name.startsWith('?') ? !remembered?.path : !remembered?.headers.some(([n]) => n.toLowerCase() === s.name.toLowerCase())))
+      .map((s) => s.name);
+  }
+
   /** The request a replay of `exchange` would send (secrets restored), or why it cannot be sent. */
   prepare(exchange: Exchange, edits: ReplayEdits): ReplayRequest {
     const stored = this.options.reader.body(exchange.id, 'request');

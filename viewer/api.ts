@@ -178,6 +178,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
       replays: reader.replaysOf(exchange.id),
       clientConfig: clientConfigOf(exchange, modelCall),
+      missingSecrets: options.replayer?.missingSecrets(exchange) ?? [],
     });
   });
 

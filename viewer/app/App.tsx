@@ -221,6 +221,7 @@ export function App() {
               keepSecrets={status?.keepSecrets ?? false}
               onClose={() => select(null)}
               onShowThread={(thread) => setFilter({ thread })}
+              onOpen={select}
             />
           </section>
         )}

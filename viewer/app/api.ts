@@ -6,8 +6,11 @@ import type { ExchangeSummary } from '../../model/summary.ts';
 import type { Diagnosis } from '../../llm/diagnose.ts';
 import type { ModelCall } from '../../llm/model-call.ts';
 import type { ViewerStatus } from '../api.ts';
+import type { ClientConfig } from '../../llm/client-config.ts';
+import type { Comparison } from '../../model/compare.ts';
+import type { Header } from '../../model/exchange.ts';
 
-export type { BodyView, Diagnosis, Exchange, ExchangeState, ExchangeSummary, ModelCall, SseEvent, ViewerStatus };
+export type { BodyView, ClientConfig, Comparison, Diagnosis, Exchange, ExchangeState, ExchangeSummary, Header, ModelCall, SseEvent, ViewerStatus };
 
 /** The list's filters and sort, as the API takes them (`q` is the full-text search). */
 export type ListFilter = Pick<ExchangeFilter, 'host' | 'method' | 'status' | 'state' | 'model' | 'dialect' | 'thread' | 'sort'> & { q?: string };
@@ -29,6 +32,40 @@ export interface ExchangeDetail {
   diagnoses: Diagnosis[];
   /** How many calls share this one's thread (0 when it has none). */
   threadSize: number;
+  /** Ids of the replays of this exchange, oldest first. */
+  replays: number[];
+  /** For a model call that worked: what to type into Codex and Cherry Studio. */
+  clientConfig: ClientConfig | null;
+  /** Secrets whose real values wirelog no longer holds in memory: a replay needs them typed in. */
+  missingSecrets: string[];
+}
+
+export interface ReplayBody {
+  url?: string;
+  method?: string;
+  headers?: Header[];
+  body?: string;
+  fix?: boolean;
+}
+
+export type ReplayResult = { id: number; error?: undefined; missingSecrets?: undefined } | { id?: undefined; error: string; missingSecrets: string[] };
+
+/** Never throws: a failure comes back as its error, with the secrets the user must type in. */
+export async function replayExchange(id: number, body: ReplayBody): Promise<ReplayResult> {
+  let res: Response;
+  let answer: { id?: number; error?: string; missingSecrets?: string[] };
+  try {
+    res = await fetch(`/api/exchanges/${id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    answer = (await res.json()) as typeof answer;
+  } catch (err) {
+    return { error: `the replay could not be asked for: ${(err as Error).message}`, missingSecrets: [] };
+  }
+  if (answer.id !== undefined) return { id: answer.id };
+  return { error: answer.error ?? `${res.status} ${res.statusText}`, missingSecrets: answer.missingSecrets ?? [] };
+}
+
+export function fetchComparison(a: number, b: number | 'working'): Promise<Comparison> {
+  return getJson(`/api/compare${query({ a, b })}`);
 }
 
 export interface StreamEvents {

@@ -1,6 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { exchangeUrl } from '../../../model/exchange.ts';
-import { fetchExchange, harUrl, type ExchangeDetail } from '../api.ts';
+import { fetchExchange, harUrl, replayExchange, type ExchangeDetail } from '../api.ts';
+import { CompareView } from './CompareView.tsx';
+import { ReplayEditor } from './ReplayEditor.tsx';
+import { TryFix } from './TryFix.tsx';
 import { curlCommand } from '../curl.ts';
 import { formatDuration, formatSize, statusClass } from '../format.ts';
 import { BodyPanel } from './BodyPanel.tsx';
@@ -9,7 +12,7 @@ import { ModelCallView } from './ModelCallView.tsx';
 import { StreamView } from './StreamView.tsx';
 import { Waterfall } from './Waterfall.tsx';
 
-type Tab = 'overview' | 'call' | 'request' | 'response' | 'stream';
+type Tab = 'overview' | 'call' | 'request' | 'response' | 'stream' | 'compare';
 
 const REFRESH_MS = 500;
 
@@ -20,6 +23,36 @@ interface Props {
   keepSecrets: boolean;
   onClose: () => void;
   onShowThread: (threadKey: string) => void;
+  /** Opens another exchange (a replay, the one compared with). */
+  onOpen: (id: number) => void;
+}
+
+function Links({ detail, onOpen }: { detail: ExchangeDetail; onOpen: (id: number) => void }) {
+  const replayOf = detail.exchange.request.replayOf;
+  if (replayOf === undefined && detail.replays.length === 0) return null;
+  return (
+    <div className="replay-links" data-testid="replay-links">
+      {replayOf !== undefined && (
+        <span>
+          sent by wirelog: replay of{' '}
+          <button type="button" className="link" onClick={() => onOpen(replayOf)}>
+            #{replayOf}
+          </button>
+        </span>
+      )}
+      {detail.replays.length > 0 && (
+        <span>
+          {' '}
+          replayed as{' '}
+          {detail.replays.map((id) => (
+            <button key={id} type="button" className="link" onClick={() => onOpen(id)}>
+              #{id}
+            </button>
+          ))}
+        </span>
+      )}
+    </div>
+  );
 }
 
 function CopyButton({ text, label }: { text: string; label: string }) {
@@ -40,14 +73,19 @@ function CopyButton({ text, label }: { text: string; label: string }) {
   );
 }
 
-export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowThread }: Props) {
+export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowThread, onOpen }: Props) {
   const [detail, setDetail] = useState<ExchangeDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('overview');
+  const [editing, setEditing] = useState(false);
+  const [compareWith, setCompareWith] = useState<number | 'working' | null>(null);
+  const [otherId, setOtherId] = useState('');
 
   useEffect(() => {
     setDetail(null);
     setError(null);
+    setEditing(false);
+    setCompareWith(null);
   }, [id]);
 
   const lastFetch = useRef({ id: -1, at: 0 });
@@ -76,7 +114,19 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowTh
   if (!detail) return <div className="detail-loading">loading…</div>;
   const { exchange: ex } = detail;
   const url = exchangeUrl(ex.request);
-  const tabs: Tab[] = ['overview', ...(detail.modelCall ? (['call'] as const) : []), 'request', 'response', ...(ex.streamKind ? (['stream'] as const) : [])];
+  const tabs: Tab[] = ['overview', ...(detail.modelCall ? (['call'] as const) : []), 'request', 'response', ...(ex.streamKind ? (['stream'] as const) : []), ...(compareWith !== null ? (['compare'] as const) : [])];
+  const compare = (b: number | 'working') => {
+    setCompareWith(b);
+    setTab('compare');
+  };
+  const resend = async () => {
+    const result = await replayExchange(ex.id, {});
+    if (result.id !== undefined) onOpen(result.id);
+    else {
+      setEditing(true);
+      setTab('overview');
+    }
+  };
   const shownTab = tabs.includes(tab) ? tab : 'overview';
 
   return (
@@ -100,19 +150,24 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowTh
                 : `WebSocket (${ex.eventCount} messages)`
               : t === 'call'
                 ? 'Model call'
-                : t[0].toUpperCase() + t.slice(1)}
+                : t === 'compare'
+                  ? `Compare${compareWith === 'working' ? ' (last working)' : ` with #${compareWith}`}`
+                  : t[0].toUpperCase() + t.slice(1)}
           </button>
         ))}
       </nav>
       <div className="tab-body">
-        {shownTab === 'overview' && (
+        {shownTab === 'overview' && editing && <ReplayEditor detail={detail} onSent={onOpen} onCancel={() => setEditing(false)} />}
+        {shownTab === 'overview' && !editing && (
           <div className="overview">
+            <Links detail={detail} onOpen={onOpen} />
             {detail.diagnoses.map((d) => (
               <div key={d.rule} className={`diagnosis ${d.severity}`} data-testid="diagnosis">
                 <div className="diagnosis-summary">{d.summary}</div>
                 <div className="diagnosis-fix">
                   <strong>Fix:</strong> {d.fix}
                 </div>
+                {d.action && <TryFix detail={detail} diagnosis={d} onOpen={onOpen} />}
               </div>
             ))}
             {ex.error && (
@@ -156,6 +211,35 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowTh
               <a className="button small" href={harUrl({ id: ex.id })} download>
                 Download HAR
               </a>
+              {ex.request.method !== 'CONNECT' && (
+                <>
+                  <button type="button" className="button small" onClick={() => void resend()} title={detail.missingSecrets.length ? `needs ${detail.missingSecrets.join(', ')} typed in: wirelog no longer holds it` : 'send it again, unchanged'}>
+                    Resend
+                  </button>
+                  <button type="button" className="button small" onClick={() => setEditing(true)}>
+                    Edit and resend
+                  </button>
+                </>
+              )}
+            </div>
+            <div className="actions">
+              {ex.call && (
+                <button type="button" className="button small" onClick={() => compare('working')}>
+                  Compare with the last call that worked to this host
+                </button>
+              )}
+              <form
+                className="compare-with"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  if (/^\d+$/.test(otherId.trim())) compare(Number(otherId.trim()));
+                }}
+              >
+                <input aria-label="compare with exchange" placeholder="#id" value={otherId} onChange={(e) => setOtherId(e.target.value.replace('#', ''))} size={6} />
+                <button type="submit" className="button small">
+                  Compare
+                </button>
+              </form>
             </div>
           </div>
         )}
@@ -180,6 +264,7 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowTh
           </>
         )}
         {shownTab === 'stream' && <StreamView exchange={ex} version={version} />}
+        {shownTab === 'compare' && compareWith !== null && <CompareView a={ex.id} b={compareWith} onOpen={onOpen} />}
       </div>
     </div>
   );

@@ -1,0 +1,105 @@
+import { useState } from 'react';
+import { exchangeUrl } from '../../../model/exchange.ts';
+import { replayExchange, type ExchangeDetail, type Header } from '../api.ts';
+
+interface Props {
+  detail: ExchangeDetail;
+  onSent: (id: number) => void;
+  onCancel: () => void;
+}
+
+/** Why a body typed as JSON does not parse, or null when it does (or is not JSON). */
+export function jsonProblem(text: string, contentType: string): string | null {
+  if (!/json/i.test(contentType) || text.trim() === '') return null;
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (err) {
+    return `The body is not valid JSON: ${(err as Error).message}`;
+  }
+}
+
+/** Edit and resend: method, URL, headers as rows, body as text; a secret no longer in memory is marked and asked for. */
+export function ReplayEditor({ detail, onSent, onCancel }: Props) {
+  const ex = detail.exchange;
+  const [method, setMethod] = useState(ex.request.method);
+  const [url, setUrl] = useState(exchangeUrl(ex.request));
+  const [headers, setHeaders] = useState<Header[]>(ex.request.headers.filter(([n]) => !/^(host|content-length|connection|transfer-encoding)$/i.test(n)));
+  const originalBody = detail.requestBody.text;
+  const [body, setBody] = useState(originalBody ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [missing, setMissing] = useState<string[]>(detail.missingSecrets);
+  const [sending, setSending] = useState(false);
+  const contentType = headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+  const problem = jsonProblem(body, contentType);
+  const stillMasked = (name: string, value: string) => missing.some((m) => m.toLowerCase() === name.toLowerCase()) && value.includes('****');
+
+  const setRow = (i: number, row: Header) => setHeaders(headers.map((h, j) => (j === i ? row : h)));
+  const send = async () => {
+    setSending(true);
+    setError(null);
+    const bodyChanged = originalBody === null ? body !== '' : body !== originalBody;
+    const result = await replayExchange(ex.id, { method, url, headers, ...(bodyChanged ? { body } : {}) });
+    setSending(false);
+    if (result.id !== undefined) return onSent(result.id);
+    setError(result.error);
+    if (result.missingSecrets.length) setMissing(result.missingSecrets);
+  };
+
+  return (
+    <form
+      className="replay-editor"
+      data-testid="replay-editor"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      <div className="replay-line">
+        <input aria-label="method" className="mono method-input" value={method} onChange={(e) => setMethod(e.target.value.toUpperCase())} />
+        <input aria-label="URL" className="mono url-input" value={url} onChange={(e) => setUrl(e.target.value)} />
+      </div>
+      <table className="header-editor">
+        <tbody>
+          {headers.map(([name, value], i) => (
+            <tr key={i} className={stillMasked(name, value) ? 'needs-value' : ''}>
+              <td>
+                <input aria-label={`header ${i + 1} name`} className="mono" value={name} onChange={(e) => setRow(i, [e.target.value, value])} />
+              </td>
+              <td>
+                <input
+                  aria-label={`header ${i + 1} value`}
+                  className="mono"
+                  value={value}
+                  placeholder={stillMasked(name, value) ? 'paste the real value: wirelog no longer holds it' : ''}
+                  onChange={(e) => setRow(i, [name, e.target.value])}
+                  onFocus={(e) => stillMasked(name, value) && e.target.select()}
+                />
+                {stillMasked(name, value) && <div className="hint">not in memory (wirelog restarted since): paste the real value</div>}
+              </td>
+              <td>
+                <button type="button" className="button small" aria-label={`remove header ${name}`} onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
+                  ✕
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" className="button small" onClick={() => setHeaders([...headers, ['', '']])}>
+        Add header
+      </button>
+      <textarea aria-label="body" className="mono body-editor" value={body} onChange={(e) => setBody(e.target.value)} rows={12} spellCheck={false} />
+      {problem && <div className="banner warn" data-testid="json-problem">{problem}</div>}
+      {error && <div className="banner error" data-testid="replay-error">{error}</div>}
+      <div className="actions">
+        <button type="submit" className="button" disabled={sending || problem !== null}>
+          {sending ? 'Sending…' : 'Send'}
+        </button>
+        <button type="button" className="button small" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

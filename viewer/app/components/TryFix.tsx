@@ -1,0 +1,106 @@
+import { useEffect, useState } from 'react';
+import { fetchExchange, replayExchange, type Diagnosis, type ExchangeDetail } from '../api.ts';
+
+const POLL_MS = 250;
+const GIVE_UP_MS = 300_000;
+
+interface Props {
+  detail: ExchangeDetail;
+  diagnosis: Diagnosis;
+  onOpen: (id: number) => void;
+}
+
+function firstWords(d: ExchangeDetail): string {
+  const text = d.modelCall?.answer.text || d.modelCall?.answer.refusal || d.responseBody.text || d.exchange.error || '';
+  return text.trim().split('\n')[0].slice(0, 160);
+}
+
+/** Waits for a replay to end (every wait has a bound), reading it as it goes. */
+function useEnded(id: number | null): ExchangeDetail | null {
+  const [detail, setDetail] = useState<ExchangeDetail | null>(null);
+  useEffect(() => {
+    if (id === null) return;
+    let stop = false;
+    const started = Date.now();
+    const poll = async () => {
+      while (!stop && Date.now() - started < GIVE_UP_MS) {
+        const d = await fetchExchange(id).catch(() => null);
+        if (d && d.exchange.state !== 'pending' && d.exchange.state !== 'streaming') return !stop && setDetail(d);
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+    };
+    void poll();
+    return () => {
+      stop = true;
+    };
+  }, [id]);
+  return detail;
+}
+
+/** "Try this fix": replays the call with the diagnosis's fix applied and says, in place, whether it worked. */
+export function TryFix({ detail, diagnosis, onOpen }: Props) {
+  const [replayId, setReplayId] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [needs, setNeeds] = useState<string | null>(null);
+  const [pasted, setPasted] = useState('');
+  const [busy, setBusy] = useState(false);
+  const result = useEnded(replayId);
+
+  const attempt = async () => {
+    setBusy(true);
+    setError(null);
+    const headers = needs ? [...detail.exchange.request.headers.filter(([n]) => n.toLowerCase() !== needs.toLowerCase()), [needs, pasted] as [string, string]] : undefined;
+    const answer = await replayExchange(detail.exchange.id, { fix: true, ...(headers ? { headers } : {}) });
+    setBusy(false);
+    if (answer.id !== undefined) return setReplayId(answer.id);
+    setError(answer.error);
+    if (answer.missingSecrets.length) setNeeds(answer.missingSecrets[0]);
+  };
+
+  const status = result?.exchange.response?.status ?? null;
+  const worked = status !== null && status >= 200 && status < 300 && result?.exchange.state === 'complete';
+  return (
+    <div className="try-fix" data-testid="try-fix">
+      {needs && replayId === null && (
+        <label className="paste-key">
+          {needs}:{' '}
+          <input aria-label={`value for ${needs}`} className="mono" value={pasted} placeholder={needs.toLowerCase() === 'authorization' ? 'Bearer sk-…' : 'the key'} onChange={(e) => setPasted(e.target.value)} />
+        </label>
+      )}
+      {replayId === null && (
+        <button type="button" className="button small" disabled={busy || (needs !== null && pasted.trim() === '')} onClick={() => void attempt()}>
+          {busy ? 'Trying…' : 'Try this fix'}
+        </button>
+      )}
+      {error && <div className="banner warn">{error}</div>}
+      {replayId !== null && !result && <div className="muted">Sent as #{replayId}, waiting for the answer…</div>}
+      {result && (
+        <div className={`verdict ${worked ? 'worked' : 'failed'}`} data-testid="fix-verdict">
+          <div>
+            <button type="button" className="link" onClick={() => onOpen(result.exchange.id)}>
+              #{result.exchange.id}
+            </button>{' '}
+            {worked ? 'The fix works' : 'Still failing'}: {status ?? result.exchange.state} {firstWords(result) && `· ${firstWords(result)}`}
+          </div>
+          {!worked && result.diagnoses[0] && <div>{result.diagnoses[0].summary}</div>}
+          {worked && result.clientConfig?.codex && (
+            <>
+              <div>For Codex (~/.codex/config.toml), exactly what worked:</div>
+              <pre className="mono" data-testid="codex-block">{result.clientConfig.codex.toml}</pre>
+              {result.clientConfig.codex.notes.map((n) => (
+                <div key={n} className="muted">
+                  {n}
+                </div>
+              ))}
+            </>
+          )}
+          {worked && result.clientConfig?.cherryStudio && (
+            <div data-testid="cherry-settings">
+              Cherry Studio: provider type {result.clientConfig.cherryStudio.providerType}, API address <code>{result.clientConfig.cherryStudio.apiAddress}</code>
+            </div>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
