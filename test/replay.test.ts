@@ -210,6 +210,22 @@ describe('try this fix', () => {
     expect((await ended(h.wirelog, pasted.json.id as number)).response?.status).toBe(200);
   });
 
+  it('a model the provider does not offer: the fix uses the listed model most like it, and it answers 200', async () => {
+    const listing = await request(`${h.upstream.httpsUrl}/v1/models`, { dispatcher: h.agent() });
+    await listing.body.text();
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"missing-test-model","messages":[{"role":"user","content":"hi"}]}' });
+    expect(res.statusCode).toBe(404);
+    await res.body.text();
+    await h.stored();
+    const failed = h.wirelog.reader.list({ limit: 1 })[0].id;
+    const before = h.upstream.received.length;
+    const { status, json } = await api(h.wirelog, `/exchanges/${failed}/replay`, { fix: true });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ rule: 'model-unavailable', action: { kind: 'model', model: 'test-model' } });
+    expect((await ended(h.wirelog, json.id as number)).response?.status).toBe(200);
+    expect(JSON.parse(h.upstream.received[before].body.toString())).toEqual({ model: 'test-model', messages: [{ role: 'user', content: 'hi' }] });
+  });
+
   it('wirelog replay ID [--fix] from the terminal: prints the new id, status and first line, exit 0 on 2xx', async () => {
     const unregister = registerInstance(h.dataDir, { pid: process.pid, proxyUrl: h.proxyUrl, proxyPort: h.wirelog.proxy.port, viewerUrl: h.wirelog.viewer!.url, startedAt: new Date().toISOString() });
     try {

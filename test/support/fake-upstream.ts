@@ -157,6 +157,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (url.pathname === '/v1/chat/completions' && req.method === 'POST') {
       const request = JSON.parse(body.toString('utf8') || '{}') as { model?: string; stream?: boolean };
       const model = request.model ?? 'test-model';
+      // A model this provider does not offer (it lists only test-model at /v1/models).
+      if (model.startsWith('missing-')) return json(404, { error: { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', code: 'model_not_found' } });
       if (!request.stream) {
         return json(200, {
           id: 'chatcmpl-test1',
