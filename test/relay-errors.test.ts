@@ -163,7 +163,7 @@ describe('wirelog doctor on a client that retries', () => {
     expect(tries).toHaveLength(6);
     const text = await runCli(['doctor', '--last', '200', '--data-dir', h.dataDir]);
     const ids = tries.map((e) => e.id).sort((a, b) => a - b);
-    const entry = text.stdout.split('\n').filter((line) => line.includes('/busy/v1/chat/completions'));
+    const entry = text.stdout.split('\n').filter((line) => line.startsWith('#') && line.includes('/busy/v1/chat/completions'));
     expect(entry).toHaveLength(1);
     expect(entry[0]).toMatch(new RegExp(`^#${ids[0]}-#${ids[5]} POST https://localhost:\\d+/busy/v1/chat/completions → 429  \\(6 tries, \\d\\d:\\d\\d:\\d\\d-\\d\\d:\\d\\d:\\d\\d\\)$`));
     expect(text.stdout.split('\n').filter((line) => line.includes('429: rate limited'))).toHaveLength(1);
