@@ -42,15 +42,18 @@ export function writeTrustBundle(ca: CertificateAuthority): string {
   return bundlePath;
 }
 
-export function trustInstructions(certPath: string): string {
+/** `asRoot`: root needs no sudo, and minimal systems (containers) often have none. */
+export function trustInstructions(certPath: string, asRoot = process.getuid?.() === 0): string {
+  const sudo = asRoot ? '' : 'sudo ';
+  const asUser = asRoot ? '' : '   (as root: the same without sudo)';
   return [
     'How to trust it system-wide (only needed for apps that wirelog run / wirelog env cannot configure):',
     '  macOS:',
     `    sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain "${certPath}"`,
-    '  Debian / Ubuntu:',
-    `    sudo cp "${certPath}" /usr/local/share/ca-certificates/wirelog.crt && sudo update-ca-certificates`,
-    '  Fedora / RHEL:',
-    `    sudo cp "${certPath}" /etc/pki/ca-trust/source/anchors/wirelog.pem && sudo update-ca-trust`,
+    `  Debian / Ubuntu:${asUser}`,
+    `    ${sudo}cp "${certPath}" /usr/local/share/ca-certificates/wirelog.crt && ${sudo}update-ca-certificates`,
+    `  Fedora / RHEL:${asUser}`,
+    `    ${sudo}cp "${certPath}" /etc/pki/ca-trust/source/anchors/wirelog.pem && ${sudo}update-ca-trust`,
     '  Windows (PowerShell as administrator):',
     `    Import-Certificate -FilePath "${certPath}" -CertStoreLocation Cert:\\LocalMachine\\Root`,
     'Node apps: NODE_EXTRA_CA_CERTS; Codex: CODEX_CA_CERTIFICATE; Python requests: REQUESTS_CA_BUNDLE (see `wirelog env`).',

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ClientFiles } from './client-files.ts';
 
 export interface LaunchEnv {
   /** Variables to set. */
@@ -13,10 +15,12 @@ function quoteForNodeOptions(file: string): string {
   return /[\s"]/.test(file) ? `"${file.replace(/(["\\])/g, '\\$1')}"` : file;
 }
 
-/** Every variable that makes common clients use the proxy and trust the wirelog CA (table in FACTS.md). */
-export function launchEnv(proxyUrl: string, caPath: string, bundlePath: string, inheritedNodeOptions = process.env.NODE_OPTIONS ?? ''): LaunchEnv {
+/** Every variable that makes common clients use the proxy and trust the wirelog CA (table in the README). */
+export function launchEnv(proxyUrl: string, caPath: string, bundlePath: string, files: ClientFiles, inherited: NodeJS.ProcessEnv = process.env): LaunchEnv {
+  const inheritedNodeOptions = inherited.NODE_OPTIONS ?? '';
   const require = `--require ${quoteForNodeOptions(BOOTSTRAP)}`;
   const nodeOptions = inheritedNodeOptions.includes(BOOTSTRAP) ? inheritedNodeOptions : `${inheritedNodeOptions} ${require}`.trim();
+  const pythonPath = [files.pythonDir, ...(inherited.PYTHONPATH ?? '').split(path.delimiter).filter((p) => p && p !== files.pythonDir)].join(path.delimiter);
   return {
     set: {
       HTTP_PROXY: proxyUrl,
@@ -37,6 +41,12 @@ export function launchEnv(proxyUrl: string, caPath: string, bundlePath: string, 
       AWS_CA_BUNDLE: bundlePath,
       NODE_USE_ENV_PROXY: '1',
       NODE_OPTIONS: nodeOptions,
+      // A global npmrc's cafile would otherwise win over NODE_EXTRA_CA_CERTS.
+      npm_config_cafile: bundlePath,
+      // wget (GnuTLS) ignores SSL_CERT_FILE; its wgetrc chains the user's own.
+      WGETRC: files.wgetrc,
+      // aiohttp reads the proxy variables only with trust_env=True: wirelog's sitecustomize makes that the default.
+      PYTHONPATH: pythonPath,
     },
     unset: ['NO_PROXY', 'no_proxy'],
   };
@@ -57,5 +67,6 @@ export function renderEnv(env: LaunchEnv, shell: Shell): string {
     else if (shell === 'powershell') lines.push(`$env:${name} = '${value.replace(/'/g, "''")}'`);
     else lines.push(`export ${name}=${single(value)}`);
   }
-  return lines.join('\n');
+  // fish's `eval (cmd)` makes one argument per output line: one line works with `| source` too.
+  return lines.join(shell === 'fish' ? '; ' : '\n');
 }

@@ -4,19 +4,24 @@ import { loadOrCreateCa } from '../certs/ca.ts';
 import { writeTrustBundle } from '../certs/trust.ts';
 import { CAPTURE_FLAGS, CAPTURE_HELP, UsageError, captureConfig, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir, startWirelog, type Wirelog } from './instance.ts';
+import { writeClientFiles } from './client-files.ts';
 import { launchEnv } from './launch-env.ts';
+import { chromiumFlags, isChromiumLike } from './chromium.ts';
+import { leafSpkiHash } from '../certs/leaf.ts';
 
 export const RUN_HELP = `wirelog run [flags] -- <command> [args...]: run a command with its traffic captured
 Uses the wirelog already serving the data dir if there is one; otherwise runs a private
 proxy on a free port for the command's lifetime (captures go to the same database).
 The command's exit code is wirelog's exit code.
+  --chromium        the command is a Chromium or Electron app (Cherry Studio...): add the proxy, loopback and
+                    certificate flags (done without asking for chromium, google-chrome, msedge, brave, electron)
 ${CAPTURE_HELP}`;
 
 export async function runCommand(args: string[]): Promise<number> {
   const split = args.indexOf('--');
   const flagArgs = split < 0 ? args : args.slice(0, split);
-  const { values, positionals } = parseFlags('run', flagArgs, CAPTURE_FLAGS, true);
-  const command = split < 0 ? positionals : [...positionals, ...args.slice(split + 1)];
+  const { values, positionals } = parseFlags('run', flagArgs, { ...CAPTURE_FLAGS, chromium: { type: 'boolean' } }, true);
+  let command = split < 0 ? positionals : [...positionals, ...args.slice(split + 1)];
   if (command.length === 0) throw new UsageError('wirelog run needs a command to start: wirelog run -- <command> [args...]');
   const config = captureConfig(values, { proxyPort: 0, uiPort: null });
   prepareDataDir(config.dataDir);
@@ -31,8 +36,10 @@ export async function runCommand(args: string[]): Promise<number> {
     proxyUrl = own.proxy.url;
   }
   const ca = own?.ca ?? loadOrCreateCa(config.dataDir);
-  const env = launchEnv(proxyUrl, ca.files.certPath, writeTrustBundle(ca));
+  const bundle = writeTrustBundle(ca);
+  const env = launchEnv(proxyUrl, ca.files.certPath, bundle, writeClientFiles(config.dataDir, bundle));
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env.set };
+  if (command.length > 0 && (values.chromium || isChromiumLike(command[0]))) command = [command[0], ...chromiumFlags(proxyUrl, leafSpkiHash(ca)), ...command.slice(1)];
   for (const name of env.unset) delete childEnv[name];
 
   const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: childEnv });

@@ -3,6 +3,7 @@ import { CAPTURE_FLAGS, CAPTURE_HELP, captureConfig, parseFlags } from './args.t
 import { interruptLeftovers } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
 import { findInstance, prepareDataDir, registerInstance, startWirelog, StartError } from './instance.ts';
+import { chromiumFlags } from './chromium.ts';
 import { gatewayBase } from './gateway-url.ts';
 
 export const START_HELP = `wirelog start [flags]: run the proxy and the viewer until Ctrl-C
@@ -47,7 +48,8 @@ Send traffic through it:
   wirelog run -- codex exec "hello"          start a program with the proxy and CA set
   eval "$(wirelog env)"                      set them in this shell (--shell fish|powershell)
   or point an app's proxy setting at ${proxy.url} and trust the CA (wirelog ca)
-  Chromium/Electron: --proxy-server=${proxy.url} --ignore-certificate-errors-spki-list=${leafSpkiHash(ca)}
+  Chromium/Electron: ${chromiumFlags(proxy.url, leafSpkiHash(ca)).join(' ')}
+                     (wirelog run -- chromium ... adds them itself; --chromium for an Electron app)
 Press Ctrl-C to stop.`);
   if (!wirelog.loopback) {
     console.error(

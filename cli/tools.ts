@@ -10,6 +10,7 @@ import { writeHar } from '../export/har.ts';
 import { summarize } from '../model/summary.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir } from './instance.ts';
+import { writeClientFiles } from './client-files.ts';
 import { launchEnv, renderEnv, type Shell } from './launch-env.ts';
 import { gatewayBase, gatewayUrl } from './gateway-url.ts';
 import { VERSION } from './version.ts';
@@ -28,7 +29,8 @@ export async function envCommand(args: string[]): Promise<number> {
   const running = await findInstance(dataDir);
   const port = values['proxy-port'] ?? String(running?.proxyPort ?? 8899);
   const ca = loadOrCreateCa(dataDir);
-  console.log(renderEnv(launchEnv(running && !values['proxy-port'] ? running.proxyUrl : `http://127.0.0.1:${port}`, ca.files.certPath, writeTrustBundle(ca)), shell));
+  const bundle = writeTrustBundle(ca);
+  console.log(renderEnv(launchEnv(running && !values['proxy-port'] ? running.proxyUrl : `http://127.0.0.1:${port}`, ca.files.certPath, bundle, writeClientFiles(dataDir, bundle)), shell));
   if (!running) console.error(`wirelog: no wirelog is running on ${dataDir} yet: start it with \`npm start\` or \`wirelog start\``);
   return 0;
 }

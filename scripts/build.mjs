@@ -21,6 +21,8 @@ await build({
   logLevel: 'warning',
 });
 fs.copyFileSync('cli/node-proxy-bootstrap.cjs', 'dist/node-proxy-bootstrap.cjs');
+fs.mkdirSync('dist/python', { recursive: true });
+fs.copyFileSync('cli/python/sitecustomize.py', 'dist/python/sitecustomize.py');
 
 function newestMtime(entry) {
   const stat = fs.statSync(entry);

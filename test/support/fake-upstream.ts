@@ -236,6 +236,20 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
       return void res.end(png);
     }
+    if (url.pathname === '/chat.html') {
+      // A web app that streams a chat completion from its own origin and shows the answer.
+      const html = `<!doctype html><pre id="out">waiting</pre><script>
+        (async () => {
+          const res = await fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'browser-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+          const body = await res.text();
+          let text = '';
+          for (const line of body.split('\\n')) if (line.startsWith('data: {')) text += JSON.parse(line.slice(6)).choices[0]?.delta?.content ?? '';
+          document.getElementById('out').textContent = 'answer: ' + text;
+        })().catch((e) => { document.getElementById('out').textContent = 'failed: ' + e; });
+      </script>`;
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html) });
+      return void res.end(html);
+    }
     if (url.pathname === '/hostile.html') {
       // A body that would run script if a viewer ever rendered it as HTML.
       const html = '<h1>hostile</h1><script>window.__xss = "script"</script><img src="x" onerror="window.__xss = \'img\'">';
