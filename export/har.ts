@@ -2,7 +2,7 @@
 // with SSE events and WebSocket messages as custom fields in Chrome DevTools' shape.
 import { bodyView, type BodyView } from '../db/body-view.ts';
 import type { ExchangeFilter, ExchangeReader } from '../db/reader.ts';
-import type { Exchange, Header } from '../model/exchange.ts';
+import type { Exchange, Header, SseEvent, WsMessage } from '../model/exchange.ts';
 import { exchangeUrl } from '../model/exchange.ts';
 
 const PAGE_SIZE = 200;
@@ -10,6 +10,17 @@ const PAGE_SIZE = 200;
 interface HarNameValue {
   name: string;
   value: string;
+}
+
+interface HarCookie {
+  name: string;
+  value: string;
+  path?: string;
+  domain?: string;
+  expires?: string;
+  httpOnly?: boolean;
+  secure?: boolean;
+  sameSite?: string;
 }
 
 function harHeaders(headers: Header[]): HarNameValue[] {
@@ -51,11 +62,115 @@ function wirelogNote(view: BodyView): string | undefined {
   return notes.length ? notes.join('; ') : undefined;
 }
 
-export function harEntry(reader: ExchangeReader, exchange: Exchange): Record<string, unknown> {
+/** Everything one HAR entry is made of: an exchange with its bodies decoded and its stream. A pure input. */
+export interface HarSource {
+  exchange: Exchange;
+  requestBody: BodyView;
+  responseBody: BodyView;
+  sseEvents: SseEvent[];
+  wsMessages: WsMessage[];
+}
+
+export function harSource(reader: ExchangeReader, exchange: Exchange): HarSource {
+  return {
+    exchange,
+    requestBody: bodyView(reader, exchange, 'request'),
+    responseBody: bodyView(reader, exchange, 'response'),
+    sseEvents: exchange.streamKind === 'sse' ? reader.sseEvents(exchange.id) : [],
+    wsMessages: exchange.streamKind === 'websocket' ? reader.wsMessages(exchange.id) : [],
+  };
+}
+
+/** The page an entry belongs to: one per day of capture (pagexray and others need pages). */
+export function pageId(startedAt: number): string {
+  return `wirelog_${new Date(startedAt).toISOString().slice(0, 10)}`;
+}
+
+/** `a=1; b=2` as HAR cookies. */
+function requestCookies(headers: Header[]): HarCookie[] {
+  return headers
+    .filter(([n]) => n.toLowerCase() === 'cookie')
+    .flatMap(([, v]) => v.split(';'))
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq < 0 ? { name: pair, value: '' } : { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim() };
+    });
+}
+
+/** Each Set-Cookie header as a HAR cookie with its attributes. */
+function responseCookies(headers: Header[]): HarCookie[] {
+  return headers
+    .filter(([n]) => n.toLowerCase() === 'set-cookie')
+    .map(([, v]) => {
+      const [pair, ...attributes] = v.split(';').map((p) => p.trim());
+      const eq = pair.indexOf('=');
+      const cookie: HarCookie = eq < 0 ? { name: pair, value: '' } : { name: pair.slice(0, eq), value: pair.slice(eq + 1) };
+      for (const attribute of attributes) {
+        const [key, ...rest] = attribute.split('=');
+        const value = rest.join('=');
+        switch (key.toLowerCase()) {
+          case 'path':
+            cookie.path = value;
+            break;
+          case 'domain':
+            cookie.domain = value;
+            break;
+          case 'expires': {
+            const when = Date.parse(value);
+            if (!Number.isNaN(when)) cookie.expires = new Date(when).toISOString();
+            break;
+          }
+          case 'httponly':
+            cookie.httpOnly = true;
+            break;
+          case 'secure':
+            cookie.secure = true;
+            break;
+          case 'samesite':
+            cookie.sameSite = value;
+            break;
+        }
+      }
+      return cookie;
+    });
+}
+
+/**
+ * The request body as readers replay it: text when it is text (with `params` for a form, as
+ * httpsnippet and har-to-k6 send those); otherwise base64 with `encoding: "base64"`, the
+ * field HAR gives response content, which Playwright's routeFromHAR also reads on postData.
+ */
+function postData(view: BodyView, size: number): Record<string, unknown> | undefined {
+  if (size === 0) return undefined;
+  const data: Record<string, unknown> = { mimeType: view.mimeType, text: view.text ?? view.base64 ?? '' };
+  if (view.text === null && view.base64 !== null) data.encoding = 'base64';
+  if (/^application\/x-www-form-urlencoded\b/i.test(view.mimeType) && view.text !== null) {
+    data.params = [...new URLSearchParams(view.text)].map(([name, value]) => ({ name, value }));
+  }
+  const comment = wirelogNote(view);
+  if (comment) data.comment = comment;
+  return data;
+}
+
+/** Where a redirect points, absolute, as browsers write it. */
+function redirectUrl(headers: Header[], status: number, base: string): string {
+  const location = headers.find(([n]) => n.toLowerCase() === 'location')?.[1];
+  if (!location || status < 300 || status >= 400) return '';
+  try {
+    return new URL(location, base).toString();
+  } catch {
+    return location;
+  }
+}
+
+/** One HAR entry: a pure function of its source, so it is tested from factories, without sockets or a database. */
+export function harEntry(source: HarSource): Record<string, unknown> {
+  const { exchange, requestBody, responseBody } = source;
   const req = exchange.request;
   const t = exchange.timings;
-  const requestBody = bodyView(reader, exchange, 'request');
-  const responseBody = bodyView(reader, exchange, 'response');
+  const url = exchangeUrl(req);
   // HAR counts the TLS handshake inside connect, and send from when the connection was ready.
   const connect = t.secured ?? t.connected;
   const ready = connect ?? 0;
@@ -65,27 +180,21 @@ export function harEntry(reader: ExchangeReader, exchange: Exchange): Record<str
 
   const request: Record<string, unknown> = {
     method: req.method || 'GET',
-    url: exchangeUrl(req),
+    url,
     httpVersion: httpVersion(req.httpVersion),
-    cookies: [],
+    cookies: requestCookies(req.headers),
     headers: harHeaders(req.headers),
     queryString: queryString(req.path),
     headersSize: -1,
     bodySize: exchange.requestBody.size,
   };
-  if (exchange.requestBody.size > 0) {
-    const postData: Record<string, unknown> = { mimeType: requestBody.mimeType, text: requestBody.text ?? requestBody.base64 ?? '' };
-    // HAR 1.2 has no encoding field for postData; tools that read one (Chrome) use this name.
-    if (requestBody.base64 !== null) postData._encoding = 'base64';
-    const comment = wirelogNote(requestBody);
-    if (comment) postData.comment = comment;
-    request.postData = postData;
-  }
+  const body = postData(requestBody, exchange.requestBody.size);
+  if (body) request.postData = body;
 
   const res = exchange.response;
   const content: Record<string, unknown> = {
     size: responseBody.decodedSize,
-    mimeType: responseBody.mimeType,
+    mimeType: responseBody.mimeType || (res ? '' : 'x-unknown'),
     text: responseBody.text ?? responseBody.base64 ?? '',
   };
   if (responseBody.base64 !== null) content.encoding = 'base64';
@@ -93,21 +202,29 @@ export function harEntry(reader: ExchangeReader, exchange: Exchange): Record<str
   const contentNote = wirelogNote(responseBody);
   if (contentNote) content.comment = contentNote;
 
+  // No response at all (refused, reset, timed out): status -1, which Playwright's routeFromHAR
+  // replays as a request that never completes (not as an empty 200), with the error as Chrome
+  // (`_error`) and Playwright (`_failureText`) name it.
+  const response: Record<string, unknown> = res
+    ? {
+        status: res.status,
+        statusText: res.statusText,
+        httpVersion: httpVersion(res.httpVersion),
+        cookies: responseCookies(res.headers),
+        headers: harHeaders(res.headers),
+        content,
+        redirectURL: redirectUrl(res.headers, res.status, url),
+        headersSize: -1,
+        bodySize: exchange.responseBody.size,
+      }
+    : { status: -1, statusText: '', httpVersion: '', cookies: [], headers: [], content, redirectURL: '', headersSize: -1, bodySize: -1, _error: exchange.error ?? exchange.state, _failureText: exchange.error ?? exchange.state };
+
   const entry: Record<string, unknown> = {
+    pageref: pageId(req.startedAt),
     startedDateTime: new Date(req.startedAt).toISOString(),
     time: (connect ?? 0) + send + wait + receive,
     request,
-    response: {
-      status: res?.status ?? 0,
-      statusText: res?.statusText ?? '',
-      httpVersion: httpVersion(res?.httpVersion ?? ''),
-      cookies: [],
-      headers: harHeaders(res?.headers ?? []),
-      content,
-      redirectURL: '',
-      headersSize: -1,
-      bodySize: exchange.responseBody.size,
-    },
+    response,
     cache: {},
     timings: {
       blocked: -1,
@@ -118,15 +235,15 @@ export function harEntry(reader: ExchangeReader, exchange: Exchange): Record<str
       wait,
       receive,
     },
-    _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress, via: req.via ?? 'proxy' },
+    _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress, via: req.via ?? 'proxy', ...(req.replayOf !== undefined ? { replayOf: req.replayOf } : {}), ...(t.retried !== undefined ? { retried: t.retried } : {}) },
   };
   if (exchange.error) entry.comment = `${exchange.state}: ${exchange.error}`;
   if (exchange.streamKind === 'sse') {
-    entry._sseEvents = reader.sseEvents(exchange.id).map((e) => ({ time: epochSeconds(req.startedAt, e.offsetMs), event: e.event ?? 'message', id: e.id ?? '', data: e.data }));
+    entry._sseEvents = source.sseEvents.map((e) => ({ time: epochSeconds(req.startedAt, e.offsetMs), event: e.event ?? 'message', id: e.id ?? '', data: e.data }));
   }
   if (exchange.streamKind === 'websocket') {
     entry._resourceType = 'websocket';
-    entry._webSocketMessages = reader.wsMessages(exchange.id).map((m) => {
+    entry._webSocketMessages = source.wsMessages.map((m) => {
       const payload = Buffer.from(m.payload);
       return {
         type: m.direction,
@@ -154,14 +271,19 @@ export async function writeHar(reader: ExchangeReader, filter: Omit<ExchangeFilt
     before = page[page.length - 1].id;
   }
   ids.reverse();
-  await write(`{"log":{"version":"1.2","creator":{"name":"wirelog","version":${JSON.stringify(version)}},"pages":[],"entries":[`);
+  await write(`{"log":{"version":"1.2","creator":{"name":"wirelog","version":${JSON.stringify(version)}},"entries":[`);
   let count = 0;
+  // Pages (one per day) are known once every entry is out: JSON readers take them after the entries.
+  const pages = new Map<string, number>();
   for (const id of ids) {
     const exchange = reader.get(id);
     if (!exchange) continue;
-    await write(`${count ? ',' : ''}\n${JSON.stringify(harEntry(reader, exchange))}`);
+    const page = pageId(exchange.request.startedAt);
+    if (!pages.has(page)) pages.set(page, exchange.request.startedAt);
+    await write(`${count ? ',' : ''}\n${JSON.stringify(harEntry(harSource(reader, exchange)))}`);
     count++;
   }
-  await write('\n]}}\n');
+  const pageList = [...pages].map(([id, startedAt]) => ({ id, startedDateTime: new Date(startedAt).toISOString(), title: `wirelog capture, ${id.slice('wirelog_'.length)}`, pageTimings: { onContentLoad: -1, onLoad: -1 } }));
+  await write(`\n],"pages":${JSON.stringify(pageList)}}}\n`);
   return count;
 }
