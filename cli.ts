@@ -10,6 +10,7 @@ import { VERSION } from './cli/version.ts';
 import { DOCTOR_HELP, doctorCommand } from './cli/doctor.ts';
 import { CODEX_CONFIG_HELP, codexConfigCommand } from './cli/codex-config.ts';
 import { REPLAY_HELP, replayCommand } from './cli/replay.ts';
+import { IMPORT_HELP, importCommand } from './cli/import.ts';
 
 const COMMANDS: Record<string, { help: string; run: (args: string[]) => number | Promise<number> }> = {
   start: { help: START_HELP, run: startCommand },
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => number |
   export: { help: EXPORT_HELP, run: exportCommand },
   doctor: { help: DOCTOR_HELP, run: doctorCommand },
   replay: { help: REPLAY_HELP, run: replayCommand },
+  import: { help: IMPORT_HELP, run: importCommand },
   'codex-config': { help: CODEX_CONFIG_HELP, run: codexConfigCommand },
 };
 
@@ -33,6 +35,7 @@ const USAGE = `wirelog ${VERSION}: see what your AI tools send to model provider
   wirelog ca               show the CA and how to trust it
   wirelog list             recent exchanges
   wirelog export --har F   write captures as HAR
+  wirelog import F.har     read a HAR (Chrome, Playwright, mitmproxy) as exchanges
   wirelog doctor           what went wrong in recent calls, and the fix
   wirelog replay ID        send a captured call again (edited, or with the fix applied)
   wirelog codex-config ID  a Codex provider block from a call that worked

@@ -216,6 +216,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
           }),
           clear: () => writer.clear(),
           replayer: replays,
+          importEvents: (events) => writer.importEvents(events),
         },
         config.host,
         config.uiPort,

@@ -47,8 +47,8 @@ export class CaptureStore {
   constructor(private readonly db: Db) {
     this.reader = new ExchangeReader(db);
     this.stmts = {
-      insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, state)
-        VALUES (@uid, @startedAt, @clientAddress, @method, @scheme, @host, @port, @path, @httpVersion, @headers, @via, @replayOf, @secrets, 'pending')`),
+      insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, state)
+        VALUES (@uid, @startedAt, @clientAddress, @method, @scheme, @host, @port, @path, @httpVersion, @headers, @via, @replayOf, @secrets, @imported, 'pending')`),
       response: db.prepare(`UPDATE exchanges SET status = @status, status_text = @statusText, response_http_version = @httpVersion,
         response_headers = @headers, state = 'streaming', stream_kind = @streamKind, timings = @timings WHERE id = @id`),
       chunk: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, ?, ?, ?)'),
@@ -181,7 +181,7 @@ export class CaptureStore {
   private applyOne(event: ExchangeEvent, ended: number[]): number | null {
     if (event.type === 'request') {
       const h = event.head;
-      const result = this.stmts.insert.run({ ...h, uid: event.uid, headers: JSON.stringify(h.headers), via: h.via ?? null, replayOf: h.replayOf ?? null, secrets: h.secrets ? JSON.stringify(h.secrets) : null });
+      const result = this.stmts.insert.run({ ...h, uid: event.uid, headers: JSON.stringify(h.headers), via: h.via ?? null, replayOf: h.replayOf ?? null, secrets: h.secrets ? JSON.stringify(h.secrets) : null, imported: h.imported ?? null });
       const id = Number(result.lastInsertRowid);
       this.open.set(event.uid, { id, timings: {}, pending: { request: [], response: [] }, nextSeq: { request: 0, response: 0 }, eventCount: 0, eventCountDirty: false });
       return id;

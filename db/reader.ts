@@ -81,6 +81,7 @@ interface ExchangeRow {
   usage: string | null;
   replay_of: number | null;
   secrets: string | null;
+  imported: string | null;
   ttft_ms: number | null;
   diagnosis_severity: 'error' | 'warning' | 'info' | null;
   diagnosis: string | null;
@@ -104,6 +105,7 @@ function toExchange(row: ExchangeRow): Exchange {
       ...(row.via === 'gateway' ? { via: 'gateway' as const } : {}),
       ...(row.replay_of !== null ? { replayOf: row.replay_of } : {}),
       ...(row.secrets ? { secrets: JSON.parse(row.secrets) as SecretFingerprint[] } : {}),
+      ...(row.imported !== null ? { imported: row.imported } : {}),
     },
     response:
       row.status === null

@@ -95,6 +95,9 @@ const MIGRATIONS: string[] = [
   ALTER TABLE exchanges ADD COLUMN secrets TEXT;
   CREATE INDEX exchanges_replay_of ON exchanges (replay_of) WHERE replay_of IS NOT NULL;
   `,
+  `
+  ALTER TABLE exchanges ADD COLUMN imported TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -132,6 +132,16 @@ port.on('message', (message: ToWorker) => {
       post({ kind: 'warning', message: `could not clear the captures: ${(err as Error).message}` });
     }
     post({ kind: 'flushed', token: message.token });
+  } else if (message.kind === 'import') {
+    flush();
+    try {
+      // One transaction: a HAR is stored whole or not at all.
+      const ids = connect().apply(message.events);
+      post({ kind: 'committed', ids });
+      post({ kind: 'imported', token: message.token, ids, error: null });
+    } catch (err) {
+      post({ kind: 'imported', token: message.token, ids: [], error: (err as Error).message });
+    }
   } else if (message.kind === 'close') {
     flush();
     if (backlog.length) post({ kind: 'warning', message: `${backlog.waitingExchanges()} exchange(s) could not be stored before stopping: storage is still failing` });

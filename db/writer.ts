@@ -6,10 +6,11 @@ import type { ShedReport } from './backlog.ts';
 import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
 
-export type ToWorker = { kind: 'events'; events: ExchangeEvent[] } | { kind: 'flush' | 'clear' | 'close'; token: number };
+export type ToWorker = { kind: 'events'; events: ExchangeEvent[] } | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
+  | { kind: 'imported'; token: number; ids: number[]; error: string | null }
   | { kind: 'error'; message: string; waiting: number; lost: number }
   | ({ kind: 'shed' } & ShedReport)
   | { kind: 'recovered' }
@@ -51,6 +52,7 @@ export class CaptureWriter implements ExchangeSink {
   private scheduled = false;
   private nextToken = 0;
   private readonly waiting = new Map<number, () => void>();
+  private readonly imports = new Map<number, { resolve: (ids: number[]) => void; reject: (err: Error) => void }>();
   private closed = false;
   /** The current storage failure, or null while captures are being stored. */
   lastError: string | null = null;
@@ -71,6 +73,8 @@ export class CaptureWriter implements ExchangeSink {
       this.fail(`the storage worker crashed: ${err.message}`);
       for (const resolve of this.waiting.values()) resolve();
       this.waiting.clear();
+      for (const pending of this.imports.values()) pending.reject(new Error(`the storage worker crashed: ${err.message}`));
+      this.imports.clear();
     });
   }
 
@@ -98,6 +102,16 @@ export class CaptureWriter implements ExchangeSink {
   /** Deletes every capture, after storing what is pending (so nothing stored later refers to them). */
   clear(): Promise<void> {
     return this.request('clear');
+  }
+
+  /** Stores whole exchanges (a HAR import) in one transaction: all of them, or none and the reason. */
+  importEvents(events: ExchangeEvent[]): Promise<number[]> {
+    this.post();
+    const token = this.nextToken++;
+    return new Promise((resolve, reject) => {
+      this.imports.set(token, { resolve, reject });
+      this.worker.postMessage({ kind: 'import', token, events } satisfies ToWorker);
+    });
   }
 
   /** Stores what is pending, marks exchanges still open as interrupted, and stops the worker. */
@@ -147,6 +161,13 @@ export class CaptureWriter implements ExchangeSink {
         this.waiting.get(message.token)?.();
         this.waiting.delete(message.token);
         break;
+      case 'imported': {
+        const pending = this.imports.get(message.token);
+        this.imports.delete(message.token);
+        if (message.error === null) pending?.resolve(message.ids);
+        else pending?.reject(new Error(message.error));
+        break;
+      }
       case 'error':
         this.losses.exchanges += message.lost;
         this.fail(

@@ -46,6 +46,8 @@ export interface RequestHead {
   replayOf?: number;
   /** Keyed fingerprints (HMAC) of the secrets masked in it: same fingerprint, same key. */
   secrets?: SecretFingerprint[];
+  /** Read from a HAR file (its name), not captured by this wirelog. */
+  imported?: string;
 }
 
 /** `name` is the header's name as sent, or `?name` for a query parameter. */

@@ -60,6 +60,8 @@ const MIN_LENGTH_TO_SHOW_TAIL = 12;
 
 /** Hides a secret, keeping its last 4 characters so two keys can be told apart. */
 export function maskSecret(secret: string): string {
+  // Already masked (a HAR exported by wirelog, imported again): kept, tail and all.
+  if (/^\*{4}[^*]{0,4}$/.test(secret)) return secret;
   if (secret.length < MIN_LENGTH_TO_SHOW_TAIL) return '****';
   return `****${secret.slice(-KEPT_TAIL)}`;
 }

@@ -8,12 +8,14 @@ import { diagnosesOf, modelCallOf } from '../db/model-calls.ts';
 import { SORT_COLUMNS, type ExchangeReader, type SortKey } from '../db/reader.ts';
 import type { StorageLosses } from '../db/writer.ts';
 import { writeHar } from '../export/har.ts';
-import { EXCHANGE_STATES, type ExchangeState } from '../model/exchange.ts';
+import { EXCHANGE_STATES, type ExchangeEvent, type ExchangeState } from '../model/exchange.ts';
 import { summarize } from '../model/summary.ts';
 import { clientConfigOf } from '../llm/client-config.ts';
 import type { LiveFeed } from './live.ts';
 import { fixEdits } from '../replay/fix.ts';
 import { ReplayRefused } from '../replay/request.ts';
+import { bodyLimit } from 'hono/body-limit';
+import { HarImportError, MAX_HAR_BYTES, harToEvents } from '../export/har-import.ts';
 import type { Replayer } from '../replay/replayer.ts';
 
 export interface ViewerStatus {
@@ -42,6 +44,8 @@ export interface ApiOptions {
   clear: () => Promise<void>;
   /** Replays stored exchanges through the proxy; absent where nothing may be sent (tests of the API alone). */
   replayer?: Replayer;
+  /** Stores the exchanges of a HAR file in one transaction (the storage worker does it). */
+  importEvents?: (events: ExchangeEvent[]) => Promise<number[]>;
 }
 
 const filterFields = {
@@ -150,6 +154,25 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     } catch (err) {
       if (err instanceof ReplayRefused) return c.json({ error: err.message, missingSecrets: err.missingSecrets }, 409);
       throw err;
+    }
+  });
+
+  api.post('/import', bodyLimit({ maxSize: MAX_HAR_BYTES, onError: (c) => c.json({ error: `the file is over ${MAX_HAR_BYTES / 1024 ** 2} MB, the most wirelog imports (it reads a HAR whole): export fewer entries, or split it` }, 413) }), async (c) => {
+    if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: 'importing is only allowed from the wirelog viewer itself (or `wirelog import`)' }, 403);
+    if (!options.importEvents) return c.json({ error: 'this wirelog imports nothing' }, 501);
+    const name = (c.req.query('name') ?? 'upload.har').replace(/[^\w.@ -]/g, '_').slice(0, 200) || 'upload.har';
+    let imported;
+    try {
+      imported = harToEvents(await c.req.text(), { source: name, keepSecrets: options.status().keepSecrets });
+    } catch (err) {
+      if (err instanceof HarImportError) return c.json({ error: err.message }, 400);
+      throw err;
+    }
+    try {
+      const ids = await options.importEvents(imported.events);
+      return c.json({ imported: ids.length, ids: ids.sort((a, b) => a - b), name });
+    } catch (err) {
+      return c.json({ error: `nothing was imported: storing failed (${(err as Error).message})` }, 503);
     }
   });
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { clearAll, fetchExchanges, fetchStatus, harUrl, type ExchangeSummary, type ListFilter, type ViewerStatus } from './api.ts';
+import { clearAll, fetchExchanges, fetchStatus, harUrl, importHar, type ExchangeSummary, type ListFilter, type ViewerStatus } from './api.ts';
 import { EmptyState } from './components/EmptyState.tsx';
 import { ExchangeDetailPane } from './components/ExchangeDetail.tsx';
 import { ExchangeList } from './components/ExchangeList.tsx';
@@ -52,6 +52,7 @@ export function App() {
   const [nextCursor, setNextCursor] = useState<number | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<number | null>(idFromLocation);
   /** Bumped per exchange when the live feed says it changed, so an open detail refreshes. */
   const [versions, setVersions] = useState<Record<number, number>>({});
@@ -174,8 +175,28 @@ export function App() {
   const filtered = Object.values(filter).some(Boolean);
   const showEmpty = !loading && rows.length === 0 && !filtered;
 
+  const onImport = async (file: File) => {
+    setNotice(null);
+    try {
+      const result = await importHar(file);
+      setNotice(`Imported ${result.imported} exchange(s) from ${result.name}`);
+      if (result.ids.length) select(result.ids[result.ids.length - 1]);
+    } catch (err) {
+      setError(`Import of ${file.name}: ${(err as Error).message}`);
+    }
+  };
+
   return (
-    <div className="app">
+    <div
+      className="app"
+      onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()}
+      onDrop={(e) => {
+        const file = e.dataTransfer.files[0];
+        if (!file) return;
+        e.preventDefault();
+        void onImport(file);
+      }}
+    >
       <header className="topbar">
         <span className="brand" title={status ? `keeps up to ${status.retention.maxDbMb} MB${status.retention.maxAgeDays !== null ? ` and ${status.retention.maxAgeDays} days` : ''}; the oldest go first` : undefined}>
           wirelog
@@ -184,6 +205,10 @@ export function App() {
         <a className="button" href={harUrl(filter)} download>
           Export HAR
         </a>
+        <label className="button" title="Chrome DevTools, Playwright, mitmproxy or wirelog HAR; or drop it on the page">
+          Import HAR
+          <input type="file" accept=".har,application/json" hidden data-testid="import-har" onChange={(e) => e.target.files?.[0] && void onImport(e.target.files[0])} />
+        </label>
         <button type="button" className="button danger" onClick={onClear}>
           Clear all
         </button>
@@ -196,6 +221,11 @@ export function App() {
         </div>
       )}
       {error && <div className="banner error">{error}</div>}
+      {notice && (
+        <div className="banner" data-testid="notice">
+          {notice}
+        </div>
+      )}
       <main className={selectedId === null ? 'panes' : 'panes with-detail'}>
         <section className="list-pane" aria-label="Exchanges">
           {showEmpty ? (

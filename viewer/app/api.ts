@@ -64,6 +64,13 @@ export async function replayExchange(id: number, body: ReplayBody): Promise<Repl
   return { error: answer.error ?? `${res.status} ${res.statusText}`, missingSecrets: answer.missingSecrets ?? [] };
 }
 
+export async function importHar(file: File): Promise<{ imported: number; ids: number[]; name: string }> {
+  const res = await fetch(`/api/import${query({ name: file.name })}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: file });
+  const answer = (await res.json()) as { imported?: number; ids?: number[]; name?: string; error?: string };
+  if (!res.ok || answer.imported === undefined) throw new Error(answer.error ?? `${res.status} ${res.statusText}`);
+  return { imported: answer.imported, ids: answer.ids ?? [], name: answer.name ?? file.name };
+}
+
 export function fetchComparison(a: number, b: number | 'working'): Promise<Comparison> {
   return getJson(`/api/compare${query({ a, b })}`);
 }

@@ -203,6 +203,7 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowTh
               <dd className="mono">
                 {ex.request.clientAddress}
                 {ex.request.via === 'gateway' && <span className="badge" title="sent to wirelog's gateway URL form (/https/HOST/…), not through a proxy setting"> · through the gateway</span>}
+                {ex.request.imported && <span className="badge" data-testid="imported"> · imported from {ex.request.imported}</span>}
               </dd>
             </dl>
             <Waterfall timings={ex.timings} />
