@@ -7,7 +7,6 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databasePath } from '../db/schema.ts';
 import type { ExchangeDetail } from '../viewer/app/api.ts';
-import { curlCommand } from '../viewer/app/curl.ts';
 import { runCli } from './support/cli.ts';
 import { sendRaw, startHarness, tempDir, type Harness } from './support/harness.ts';
 
@@ -118,7 +117,7 @@ describe('no secret from any place AI stacks put them reaches the disk or leaves
     for (const e of h.wirelog.reader.list({ limit: 1000 })) {
       const detail = (await (await fetch(`${viewer}/api/exchanges/${e.id}`)).json()) as ExchangeDetail;
       api.push(JSON.stringify(detail), await (await fetch(`${viewer}/api/exchanges/${e.id}/events`)).text());
-      copied.push(curlCommand(detail));
+      for (const target of ['curl', 'fetch', 'python']) copied.push(await (await fetch(`${viewer}/api/exchanges/${e.id}/snippet?target=${target}`)).text());
     }
     const db = databasePath(h.dataDir);
     const places: [string, string][] = [
@@ -126,7 +125,7 @@ describe('no secret from any place AI stacks put them reaches the disk or leaves
       ['HAR export', fs.readFileSync(har, 'latin1')],
       ['list --json', listed.stdout],
       ['the API', api.join('\n')],
-      ['copy as cURL', copied.join('\n')],
+      ['the code snippets', copied.join('\n')],
     ];
     const leaks: string[] = [];
     for (const [place, text] of places) for (const s of ALL) if (text.includes(s) || text.includes(s.slice(0, -4))) leaks.push(`${s} in ${place}`);

@@ -176,7 +176,7 @@ describe('the viewer in Chromium', () => {
     await expect.poll(() => page.locator('.body-hex').textContent()).toContain('00000000  61 61 61 61');
   });
 
-  it('copies an exchange as a cURL command, secrets still masked', async () => {
+  it('copies an exchange as code (cURL, then Python), a masked key as a variable to set', async () => {
     const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'], viewport: { width: 1280, height: 720 } });
     const clip = await context.newPage();
     const res = await request(`${h.upstream.httpsUrl}/echo`, {
@@ -188,12 +188,16 @@ describe('the viewer in Chromium', () => {
     await res.body.text();
     await h.stored();
     await clip.goto(`${h.wirelog.viewer!.url}/exchanges/${latestId()}`);
-    await clip.getByRole('button', { name: /Copy as cURL/ }).click();
+    await clip.getByRole('button', { name: 'Copy as cURL' }).click();
     await clip.getByRole('button', { name: 'Copied' }).waitFor();
     const command = await clip.evaluate(() => navigator.clipboard.readText());
     expect(command).toBe(
-      `curl -X POST 'https://localhost:${h.upstream.httpsPort}/echo' -H 'content-type: application/json' -H 'authorization: Bearer ****5150' --data-raw '{"copy":"me"}'`,
+      `curl --request POST \\\n  --url https://localhost:${h.upstream.httpsPort}/echo \\\n  --header 'authorization: Bearer '"$LOCALHOST_API_KEY"'' \\\n  --header 'content-type: application/json' \\\n  --data-raw '{"copy":"me"}'`,
     );
+    await clip.getByLabel('copy as').selectOption('python');
+    await clip.getByRole('button', { name: 'Copy as Python requests' }).click();
+    await clip.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await clip.evaluate(() => navigator.clipboard.readText())).toContain('"authorization": "Bearer " + os.environ["LOCALHOST_API_KEY"]');
     await context.close();
   });
 

@@ -16,6 +16,8 @@ import { fixEdits } from '../replay/fix.ts';
 import { ReplayRefused } from '../replay/request.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { HarImportError, MAX_HAR_BYTES, harToEvents } from '../export/har-import.ts';
+import { SNIPPET_TARGETS, SnippetError } from '../export/snippets.ts';
+import { snippetOf } from '../export/snippet-of.ts';
 import type { Replayer } from '../replay/replayer.ts';
 
 export interface ViewerStatus {
@@ -77,6 +79,7 @@ const exportQuery = z.object({
 });
 
 const idParam = z.object({ id: z.coerce.number().int().positive() });
+const snippetQuery = z.object({ target: z.enum(SNIPPET_TARGETS).default('curl') });
 const compareQuery = z.object({
   a: z.coerce.number().int().positive(),
   /** An id, or "working": the newest model call to a's host that worked. */
@@ -203,6 +206,17 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       clientConfig: clientConfigOf(exchange, modelCall),
       missingSecrets: options.replayer?.missingSecrets(exchange) ?? [],
     });
+  });
+
+  api.get('/exchanges/:id/snippet', zValidator('param', idParam, badRequest), zValidator('query', snippetQuery, badRequest), (c) => {
+    const exchange = reader.get(c.req.valid('param').id);
+    if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    try {
+      return c.text(snippetOf(reader, exchange, c.req.valid('query').target));
+    } catch (err) {
+      if (err instanceof SnippetError) return c.json({ error: err.message }, 422);
+      throw err;
+    }
   });
 
   api.get('/exchanges/:id/events', zValidator('param', idParam, badRequest), zValidator('query', eventsQuery, badRequest), (c) => {

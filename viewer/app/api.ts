@@ -71,6 +71,14 @@ export async function importHar(file: File): Promise<{ imported: number; ids: nu
   return { imported: answer.imported, ids: answer.ids ?? [], name: answer.name ?? file.name };
 }
 
+export type SnippetTarget = 'curl' | 'fetch' | 'python' | 'openai';
+
+export async function fetchSnippet(id: number, target: SnippetTarget): Promise<string> {
+  const res = await fetch(`/api/exchanges/${id}/snippet${query({ target })}`);
+  if (!res.ok) throw new Error(((await res.json()) as { error?: string }).error ?? `${res.status} ${res.statusText}`);
+  return res.text();
+}
+
 export function fetchComparison(a: number, b: number | 'working'): Promise<Comparison> {
   return getJson(`/api/compare${query({ a, b })}`);
 }

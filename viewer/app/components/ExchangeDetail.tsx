@@ -4,7 +4,7 @@ import { fetchExchange, harUrl, replayExchange, type ExchangeDetail } from '../a
 import { CompareView } from './CompareView.tsx';
 import { ReplayEditor } from './ReplayEditor.tsx';
 import { TryFix } from './TryFix.tsx';
-import { curlCommand } from '../curl.ts';
+import { CopySnippet } from './CopySnippet.tsx';
 import { formatDuration, formatSize, statusClass } from '../format.ts';
 import { BodyPanel } from './BodyPanel.tsx';
 import { HeadersTable } from './HeadersTable.tsx';
@@ -208,7 +208,7 @@ export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowTh
             </dl>
             <Waterfall timings={ex.timings} />
             <div className="actions">
-              <CopyButton text={curlCommand(detail)} label={keepSecrets ? 'Copy as cURL' : 'Copy as cURL (secrets masked)'} />
+              <CopySnippet id={ex.id} version={version} modelCall={detail.modelCall !== null} keepSecrets={keepSecrets} />
               <a className="button small" href={harUrl({ id: ex.id })} download>
                 Download HAR
               </a>

@@ -1,0 +1,56 @@
+import { useEffect, useState } from 'react';
+import { fetchSnippet, type SnippetTarget } from '../api.ts';
+
+const LABELS: Record<SnippetTarget, string> = { curl: 'cURL', fetch: 'JavaScript fetch', python: 'Python requests', openai: 'openai SDK (Python)' };
+
+interface Props {
+  id: number;
+  version: number;
+  modelCall: boolean;
+  keepSecrets: boolean;
+}
+
+/** Copies the request as code (written by httpsnippet on the server); masked keys become variables to set. */
+export function CopySnippet({ id, version, modelCall, keepSecrets }: Props) {
+  const [target, setTarget] = useState<SnippetTarget>('curl');
+  const [code, setCode] = useState<{ text: string } | { error: string } | null>(null);
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    let cancelled = false;
+    // Fetched ahead of the click: the clipboard wants the text while the click still counts.
+    fetchSnippet(id, target).then(
+      (text) => !cancelled && setCode({ text }),
+      (err: Error) => !cancelled && setCode({ error: err.message }),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [id, target, version]);
+  const targets = (Object.keys(LABELS) as SnippetTarget[]).filter((t) => t !== 'openai' || modelCall);
+  return (
+    <span className="copy-snippet">
+      <select aria-label="copy as" value={target} onChange={(e) => setTarget(e.target.value as SnippetTarget)}>
+        {targets.map((t) => (
+          <option key={t} value={t}>
+            {LABELS[t]}
+          </option>
+        ))}
+      </select>
+      <button
+        type="button"
+        className="button small"
+        disabled={!code || 'error' in code}
+        title={code && 'error' in code ? code.error : keepSecrets ? '' : 'masked keys become variables to set (OPENAI_API_KEY…)'}
+        onClick={() => {
+          if (!code || !('text' in code)) return;
+          void navigator.clipboard?.writeText(code.text).then(() => {
+            setCopied(true);
+            setTimeout(() => setCopied(false), 1200);
+          });
+        }}
+      >
+        {copied ? 'Copied' : `Copy as ${LABELS[target]}`}
+      </button>
+    </span>
+  );
+}
