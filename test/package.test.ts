@@ -1,0 +1,62 @@
+// `npm pack`, installed into an empty prefix as `npm install -g` would, with runtime
+// dependencies only: the prebuilt CLI and viewer start, capture a request and export a HAR.
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
+import { eventually, tempDir } from './support/harness.ts';
+
+const run = promisify(execFile);
+let upstream: FakeUpstream;
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+});
+afterAll(() => upstream?.close());
+
+describe('wirelog as an npm package', () => {
+  it('packs prebuilt, installs with runtime dependencies only, starts, captures and exports', async () => {
+    const work = tempDir('wirelog-pack-');
+    const { stdout: packed } = await run('npm', ['pack', '--pack-destination', work, '--json'], { maxBuffer: 16 * 1024 * 1024 });
+    const [{ filename, files }] = JSON.parse(packed) as { filename: string; files: { path: string }[] }[];
+    const paths = files.map((f) => f.path).sort();
+    for (const needed of ['bin/wirelog.js', 'dist/cli.js', 'dist/writer-worker.js', 'dist/node-proxy-bootstrap.cjs', 'dist/python/sitecustomize.py', 'dist/viewer/index.html', 'README.md', 'package.json']) expect(paths).toContain(needed);
+    expect(paths.filter((p) => p.endsWith('.ts') || p.startsWith('test/') || p.startsWith('node_modules/'))).toEqual([]);
+
+    const prefix = path.join(work, 'prefix');
+    // From the registry (the npm cache answers what it can): a fresh machine's `npm install -g`.
+    await run('npm', ['install', '--global', '--prefix', prefix, path.join(work, filename), '--prefer-offline', '--no-audit', '--no-fund'], { maxBuffer: 16 * 1024 * 1024, timeout: 240_000 });
+    const installed = path.join(prefix, 'lib', 'node_modules', 'wirelog');
+    const modules = fs.readdirSync(path.join(installed, 'node_modules'));
+    for (const devOnly of ['vite', 'esbuild', 'tsx', 'react', 'react-dom', 'vitest', 'typescript', 'playwright-core']) expect(modules).not.toContain(devOnly);
+    const bin = path.join(prefix, 'bin', 'wirelog');
+    expect((await run(bin, ['--version'])).stdout.trim()).toBe(JSON.parse(fs.readFileSync('package.json', 'utf8')).version);
+
+    const dataDir = path.join(work, 'data');
+    const upstreamCa = path.join(work, 'upstream-ca.pem');
+    fs.writeFileSync(upstreamCa, upstream.cert.certPem);
+    const child = spawn(bin, ['start', '--proxy-port', '0', '--ui-port', '0', '--data-dir', dataDir, '--upstream-ca', upstreamCa], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    try {
+      await eventually(() => output.includes('wirelog is capturing'), `wirelog start (${output})`, 30_000);
+      const proxy = /proxy: +(http:\/\/\S+)/.exec(output)![1];
+      const viewer = /viewer: +(http:\/\/\S+)/.exec(output)![1];
+      const ca = /CA: +(\S+)/.exec(output)![1];
+      const { stdout: models } = await run('curl', ['-s', '--proxy', proxy, '--cacert', ca, `${upstream.httpsUrl}/v1/models`]);
+      expect(models).toContain('test-model');
+      const page = await fetch(viewer);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root">');
+      await eventually(async () => ((await (await fetch(`${viewer}/api/exchanges`)).json()) as { exchanges: unknown[] }).exchanges.length === 1, 'the capture to be stored');
+      const { stdout: har } = await run(bin, ['export', '--har', '-', '--data-dir', dataDir]);
+      const entries = (JSON.parse(har) as { log: { entries: { request: { url: string } }[] } }).log.entries;
+      expect(entries.map((e) => e.request.url)).toEqual([`${upstream.httpsUrl}/v1/models`]);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 300_000);
+});
