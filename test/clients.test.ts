@@ -81,6 +81,15 @@ describe('clients that read no proxy variable, launched by wirelog run', () => {
     expect(exchange.request.headers.find(([n]) => n.toLowerCase() === 'user-agent')?.[1]).toBe('chained-wgetrc/1.0');
   });
 
+  it.skipIf(!hasCommand('wget'))('a wget that does not trust wirelog is recorded, with the untrusted-CA diagnosis', async () => {
+    const dataDir = tempDir();
+    // Its own CA file (not wirelog's) wins over the WGETRC: the handshake with wirelog fails.
+    const result = await runThrough(dataDir, ['wget', '-q', '-O', '-', `--ca-certificate=${upstreamCa}`, `${upstream.httpsUrl}/v1/models`]);
+    expect(result.code).not.toBe(0);
+    const connect = stored(dataDir).find((e) => e.request.method === 'CONNECT');
+    expect(connect?.diagnosis?.summary, JSON.stringify(stored(dataDir).map((e) => [e.request.method, e.state, e.error]))).toMatch(/trust|CA/i);
+  });
+
   it.skipIf(!hasCommand('npm'))("npm trusts wirelog even with a cafile in the global npmrc (npm_config_cafile wins)", async () => {
     const dataDir = tempDir();
     const npmrc = path.join(tempDir(), 'npmrc');
