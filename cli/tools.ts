@@ -13,6 +13,7 @@ import { findInstance, prepareDataDir } from './instance.ts';
 import { writeClientFiles } from './client-files.ts';
 import { launchEnv, renderEnv, type Shell } from './launch-env.ts';
 import { gatewayBase, gatewayUrl } from './gateway-url.ts';
+import { chromiumFlags } from './chromium.ts';
 import { VERSION } from './version.ts';
 
 const DATA_DIR = { 'data-dir': { type: 'string' } } as const;
@@ -71,10 +72,13 @@ export async function caCommand(args: string[]): Promise<number> {
     process.stdout.write(ca.certPem);
     return 0;
   }
+  const running = await findInstance(dataDir);
   console.log(`wirelog CA certificate: ${ca.files.certPath}
 SHA-256 fingerprint:    ${ca.fingerprint}
 Valid until:            ${ca.notAfter.toISOString()}
 Leaf key SPKI (for --ignore-certificate-errors-spki-list): ${leafSpkiHash(ca)}
+Chromium/Electron apps take flags, not the CA: ${chromiumFlags(running?.proxyUrl ?? 'http://127.0.0.1:8899', leafSpkiHash(ca)).join(' ')}
+  (wirelog run -- chromium ... adds them itself; --chromium for an Electron app)
 The private key stays in ${ca.files.dir} (owner-only) and never leaves it.
 
 ${trustInstructions(ca.files.certPath)}`);

@@ -165,6 +165,11 @@ describe('wirelog env for every shell', () => {
     for (const name of ['npm_config_cafile', 'WGETRC', 'PYTHONPATH']) expect(stdout).toContain(`export ${name}=`);
   });
 
+  it('wirelog ca prints the three Chromium flags, the loopback one included', async () => {
+    const { stdout } = await runCli(['ca', '--data-dir', tempDir()]);
+    expect(stdout).toMatch(/--proxy-server=http:\/\/127\.0\.0\.1:8899 --proxy-bypass-list=<-loopback> --ignore-certificate-errors-spki-list=\S{44}/);
+  });
+
   it("wirelog ca's system-trust lines work as root (no sudo) and as a user (sudo)", () => {
     expect(trustInstructions('/ca.pem', true)).toContain('    cp "/ca.pem" /usr/local/share/ca-certificates/wirelog.crt && update-ca-certificates');
     expect(trustInstructions('/ca.pem', false)).toContain('    sudo cp "/ca.pem" /usr/local/share/ca-certificates/wirelog.crt && sudo update-ca-certificates');
