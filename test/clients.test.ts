@@ -42,7 +42,7 @@ function runThrough(dataDir: string, command: string[], env: NodeJS.ProcessEnv =
 }
 
 describe('clients that read no proxy variable, launched by wirelog run', () => {
-  it("Node's https.get and ws with no agent go through wirelog (the bootstrap installs global-agent)", async () => {
+  it("Node's https.get, got and ws with no agent go through wirelog (the bootstrap installs global-agent)", async () => {
     const dataDir = tempDir();
     const script = `
       const https = require('https');
@@ -55,17 +55,24 @@ describe('clients that read no proxy variable, launched by wirelog run', () => {
           const ws = new WebSocket('wss://localhost:${upstream.httpsPort}/v1/responses');
           let n = 0;
           ws.on('open', () => ws.send(JSON.stringify({ type: 'response.create', model: 'ws-no-agent', input: [] })));
-          ws.on('message', (m) => { if (JSON.parse(m.toString()).type === 'response.completed') { console.log('ws done'); ws.close(); } });
+          ws.on('message', (m) => {
+            if (JSON.parse(m.toString()).type !== 'response.completed') return;
+            console.log('ws done');
+            ws.close();
+            import('got').then(({ default: got }) => got('${upstream.httpsUrl}/v1/models?client=got').text()).then((t) => console.log('got ' + t.length), (e) => { console.log('got error ' + e.message); process.exit(4); });
+          });
           ws.on('error', (e) => { console.log('ws error ' + e.message); process.exit(3); });
         });
       }).on('error', (e) => { console.log('https.get error ' + e.message); process.exit(2); });`;
     const result = await runThrough(dataDir, [process.execPath, '-e', script]);
     expect(result.stdout).toContain('https.get 200');
     expect(result.stdout).toContain('ws done');
+    expect(result.stdout).toMatch(/got \d+/);
     expect(result.code).toBe(0);
     const exchanges = stored(dataDir);
     expect(exchanges.find((e) => e.request.path === '/v1/models')).toMatchObject({ state: 'complete', response: { status: 200 } });
     expect(exchanges.find((e) => e.streamKind === 'websocket')).toMatchObject({ request: { scheme: 'wss', path: '/v1/responses' }, response: { status: 101 } });
+    expect(exchanges.find((e) => e.request.path === '/v1/models?client=got')).toMatchObject({ response: { status: 200 } });
   });
 
   it.skipIf(!hasCommand('wget'))("wget (GnuTLS) trusts wirelog through a generated WGETRC that keeps the user's own settings", async () => {
