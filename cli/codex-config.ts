@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { CodexConfigError, codexConfig } from '../llm/codex-config.ts';
-import { modelCallOf } from '../db/model-calls.ts';
+import { modelCallOf } from '../llm/stored-calls.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';

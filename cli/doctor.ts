@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { diagnosesOf, modelCallOf } from '../db/model-calls.ts';
+import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
 import { comparisonOf, lastWorkingCall } from '../db/compare.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { differenceLine } from '../model/compare.ts';

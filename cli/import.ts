@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CaptureStore } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
 import { HarImportError, MAX_HAR_BYTES, harToEvents } from '../export/har-import.ts';
+import { understandEnded } from '../llm/stored-calls.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { prepareDataDir } from './instance.ts';
 
@@ -43,7 +44,7 @@ export function importCommand(args: string[]): number {
   }
   const db = openDatabase(dataDir);
   try {
-    const ids = new CaptureStore(db).apply(imported.events).sort((a, b) => a - b);
+    const ids = new CaptureStore(db, understandEnded).apply(imported.events).sort((a, b) => a - b);
     console.log(ids.length ? `imported ${ids.length} exchange(s) from ${path.basename(file)}: #${ids[0]}-#${ids[ids.length - 1]} (see \`wirelog list\`, \`wirelog doctor\` or the viewer)` : `${path.basename(file)} has no entries: nothing imported`);
   } finally {
     db.close();

@@ -152,6 +152,8 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       onPruned: () => live.publish({ type: 'pruned' }),
     },
     {
+      // Beside this module: storage-worker.ts in the sources, storage-worker.js in the dist/ bundle.
+      worker: new URL(import.meta.url.endsWith('.ts') ? './storage-worker.ts' : './storage-worker.js', import.meta.url),
       retention: { maxDbBytes: config.maxDbMb * 1024 * 1024, maxAgeMs: config.maxAgeDays === undefined ? undefined : config.maxAgeDays * 86_400_000 },
       pruneIntervalMs: config.pruneIntervalMs,
     },

@@ -1,4 +1,4 @@
-import type { BodySide, Exchange } from '../model/exchange.ts';
+import type { BodyInfo, BodySide, Exchange, Header } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { decodeBody, isTextBody } from './decode.ts';
 import type { ExchangeReader } from './reader.ts';
@@ -20,11 +20,9 @@ export interface BodyView {
   decodedSize: number;
 }
 
-export function bodyView(reader: ExchangeReader, exchange: Exchange, side: BodySide): BodyView {
-  const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
-  const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
+/** A body as people read it, from its stored bytes: a pure function, tested without a database. */
+export function bodyViewOf(raw: Buffer, info: BodyInfo, headers: Header[]): BodyView {
   const mimeType = headerValue(headers, 'content-type') ?? '';
-  const raw = reader.body(exchange.id, side);
   // A truncated compressed body cannot be decoded whole; show what decodes.
   const decoded = decodeBody(raw, info.encoding);
   const text = isTextBody(mimeType, decoded.data);
@@ -39,4 +37,11 @@ export function bodyView(reader: ExchangeReader, exchange: Exchange, side: BodyS
     base64: text ? null : decoded.data.toString('base64'),
     decodedSize: decoded.data.length,
   };
+}
+
+/** One side of a stored exchange, read from the database and decoded. */
+export function bodyView(reader: ExchangeReader, exchange: Exchange, side: BodySide): BodyView {
+  const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
+  const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
+  return bodyViewOf(reader.body(exchange.id, side), info, headers);
 }

@@ -1,16 +1,39 @@
 import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
 import { exchangeUrl, headerValue, isEventStream } from '../model/exchange.ts';
-import { decodeBody, isBinaryContentType, isTextBody } from './decode.ts';
-import { detectDialect } from '../llm/dialect.ts';
-import { worst } from '../llm/diagnose.ts';
-import { threadKeyOf } from '../llm/thread.ts';
-import { callFacts, diagnosesOf, modelCallOf } from './model-calls.ts';
+import { isBinaryContentType, isTextBody } from './decode.ts';
+import type { CallFacts, Exchange } from '../model/exchange.ts';
+import { bodyView } from './body-view.ts';
 import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 
 // Text indexed per body for search: enough for prompts and answers, bounded for huge bodies.
 const FTS_TEXT_LIMIT = 1024 * 1024;
 export const INTERRUPTED = 'wirelog stopped before this exchange ended';
+
+/** A finished exchange's bodies as text, each decoded at most once, on first use (null: not text). */
+export interface EndedBodies {
+  request(): string | null;
+  response(): string | null;
+}
+
+/** What is learnt about a finished exchange outside db/ (llm/, wired in by the CLI), for the list's columns. */
+export interface EndedFacts {
+  dialect: string;
+  /** Null for a model list: its dialect only. */
+  call: CallFacts | null;
+  threadKey: string | null;
+  responseId: string | null;
+  diagnosis: { severity: 'error' | 'warning' | 'info'; summary: string } | null;
+}
+
+export interface EndedContext {
+  reader: ExchangeReader;
+  /** The thread of the call that sent this response id, for a call that continues it. */
+  threadOfResponse(responseId: string): string | null;
+}
+
+/** Understands a finished exchange; null when it is not a model call and has no diagnosis. */
+export type UnderstandEnded = (exchange: Exchange, bodies: EndedBodies, context: EndedContext) => EndedFacts | null;
 
 /** Marks exchanges a previous wirelog left open (it crashed or was killed) as interrupted. */
 export function interruptLeftovers(db: Db): number {
@@ -44,7 +67,11 @@ export class CaptureStore {
   /** Exchanges stored whose index transaction failed: indexed with the next batch. */
   private unindexed: number[] = [];
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** Absent: stored and indexed, with no model-call columns (a database tool, a test). */
+    private readonly understandEnded?: UnderstandEnded,
+  ) {
     this.reader = new ExchangeReader(db);
     this.stmts = {
       insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, state)
@@ -66,8 +93,6 @@ export class CaptureStore {
       diagnosis: db.prepare('UPDATE exchanges SET diagnosis_severity = ?, diagnosis = ? WHERE id = ?'),
       interrupt: db.prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE id = ?"),
       body: db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq'),
-      forIndex: db.prepare(`SELECT scheme, host, port, path, request_headers, response_headers, request_encoding, response_encoding,
-        request_stored, response_stored FROM exchanges WHERE id = ?`),
       fts: db.prepare('INSERT INTO exchanges_fts (rowid, url, request_body, response_body) VALUES (?, ?, ?, ?)'),
     };
   }
@@ -110,8 +135,7 @@ export class CaptureStore {
       this.db.transaction(() => {
         for (const id of ids) {
           try {
-            this.index(id);
-            this.understand(id);
+            this.ended(id);
           } catch (err) {
             // The exchange is stored; only its search entry or model-call columns are missing.
             this.indexError = `indexing exchange ${id}: ${(err as Error).message}`;
@@ -273,66 +297,81 @@ export class CaptureStore {
     }
   }
 
-  /** Stores what the exchange was as a model call (model, tokens, TTFT), for the list. */
-  private understand(id: number): void {
+  /** Understands a finished exchange, then indexes it: each body is read and decoded once for both. */
+  private ended(id: number): void {
     const exchange = this.reader.get(id);
     if (!exchange) return;
-    // A model list is read when someone asks (a diagnosis, the detail); it has no figures to list.
-    if (detectDialect(exchange.request.method, exchange.request.path) === 'models' && (exchange.response?.status ?? 0) < 400) {
-      this.stmts.dialectOnly.run('models', id);
-      return;
-    }
-    const call = modelCallOf(this.reader, exchange);
-    if (call) {
-      const facts = callFacts(call);
-      this.stmts.call.run({ id, ...facts, usage: JSON.stringify(facts.usage) });
-      const continued = call.previousResponseId ? ((this.stmts.threadOfResponse.get(call.previousResponseId) as { thread_key: string | null } | undefined)?.thread_key ?? null) : null;
-      this.stmts.thread.run(threadKeyOf(exchange, call, continued), call.responseId ?? null, id);
-    }
-    const first = worst(diagnosesOf(this.reader, exchange, call));
-    if (first) this.stmts.diagnosis.run(first.severity, first.summary, id);
+    const bodies = new OnceDecoded(this.reader, exchange);
+    this.understand(exchange, bodies);
+    this.stmts.fts.run(id, exchangeUrl(exchange.request), this.indexText(exchange, 'request', bodies), this.indexText(exchange, 'response', bodies));
   }
 
-  private index(id: number): void {
-    const row = this.stmts.forIndex.get(id) as
-      | {
-          scheme: string;
-          host: string;
-          port: number;
-          path: string;
-          request_headers: string;
-          response_headers: string | null;
-          request_encoding: string;
-          response_encoding: string;
-          request_stored: number;
-          response_stored: number;
-        }
-      | undefined;
-    if (!row) return;
-    const text = (side: BodySide, headersJson: string | null, encoding: string, stored: number): string => {
-      const contentType = headersJson ? headerValue(JSON.parse(headersJson), 'content-type') : undefined;
-      if (stored === 0 || (contentType && isBinaryContentType(contentType))) return '';
-      if (encoding && stored > FTS_MAX_ENCODED) return '';
-      // Identity bodies are read only as far as the index goes; encoded ones must be decoded whole.
-      const parts: Buffer[] = [];
-      let size = 0;
-      for (const r of this.stmts.body.iterate(id, side) as Iterable<{ data: Buffer }>) {
-        parts.push(r.data);
-        size += r.data.length;
-        if (!encoding && size >= FTS_TEXT_LIMIT) break;
-      }
-      const decoded = decodeBody(Buffer.concat(parts), encoding);
-      const head = utf8Prefix(decoded.data, FTS_TEXT_LIMIT);
-      if (decoded.error || !isTextBody(contentType, head)) return '';
-      return head.toString('utf8');
-    };
-    const url = exchangeUrl({ scheme: row.scheme as 'http', host: row.host, port: row.port, path: row.path });
-    this.stmts.fts.run(
-      id,
-      url,
-      text('request', row.request_headers, row.request_encoding, row.request_stored),
-      text('response', row.response_headers, row.response_encoding, row.response_stored),
-    );
+  /** Stores what the exchange was as a model call (model, tokens, TTFT, thread, diagnosis), for the list. */
+  private understand(exchange: Exchange, bodies: OnceDecoded): void {
+    const facts = this.understandEnded?.(exchange, bodies, {
+      reader: this.reader,
+      threadOfResponse: (responseId) => (this.stmts.threadOfResponse.get(responseId) as { thread_key: string | null } | undefined)?.thread_key ?? null,
+    });
+    if (!facts) return;
+    const id = exchange.id;
+    if (facts.call) {
+      this.stmts.call.run({ id, ...facts.call, usage: JSON.stringify(facts.call.usage) });
+      this.stmts.thread.run(facts.threadKey, facts.responseId, id);
+    } else {
+      this.stmts.dialectOnly.run(facts.dialect, id);
+    }
+    if (facts.diagnosis) this.stmts.diagnosis.run(facts.diagnosis.severity, facts.diagnosis.summary, id);
+  }
+
+  /** The text searched: at most FTS_TEXT_LIMIT of a text body; an identity body is read only that far unless it was decoded already. */
+  private indexText(exchange: Exchange, side: BodySide, bodies: OnceDecoded): string {
+    const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
+    const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
+    const contentType = headerValue(headers, 'content-type');
+    if (info.storedSize === 0 || (contentType && isBinaryContentType(contentType))) return '';
+    const whole = bodies.decoded(side);
+    if (whole !== undefined) return whole === null ? '' : utf8Prefix(Buffer.from(whole), FTS_TEXT_LIMIT).toString('utf8');
+    if (info.encoding) {
+      if (info.storedSize > FTS_MAX_ENCODED) return '';
+      return utf8Prefix(Buffer.from(bodies.text(side) ?? ''), FTS_TEXT_LIMIT).toString('utf8');
+    }
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (const r of this.stmts.body.iterate(exchange.id, side) as Iterable<{ data: Buffer }>) {
+      parts.push(r.data);
+      size += r.data.length;
+      if (size >= FTS_TEXT_LIMIT) break;
+    }
+    const head = utf8Prefix(Buffer.concat(parts), FTS_TEXT_LIMIT);
+    return isTextBody(contentType, head) ? head.toString('utf8') : '';
+  }
+}
+
+/** Each body of one exchange decoded at most once, when first asked for. */
+class OnceDecoded implements EndedBodies {
+  private readonly texts: Partial<Record<BodySide, string | null>> = {};
+
+  constructor(
+    private readonly reader: ExchangeReader,
+    private readonly exchange: Exchange,
+  ) {}
+
+  /** The decoded text if it was decoded already (null: not text); undefined if not yet. */
+  decoded(side: BodySide): string | null | undefined {
+    return this.texts[side];
+  }
+
+  text(side: BodySide): string | null {
+    if (!(side in this.texts)) this.texts[side] = bodyView(this.reader, this.exchange, side).text;
+    return this.texts[side]!;
+  }
+
+  request(): string | null {
+    return this.text('request');
+  }
+
+  response(): string | null {
+    return this.text('response');
   }
 }
 

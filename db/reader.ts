@@ -23,6 +23,8 @@ export interface ExchangeFilter {
   since?: number;
   /** Only exchanges with an id below this (the previous page's last id). */
   before?: number;
+  /** Oldest first, from the id after this one (an export reads forwards, each row once). */
+  after?: number;
   limit?: number;
   /** Largest first by this figure (model calls without it last), instead of newest first. */
   sort?: SortKey;
@@ -146,14 +148,14 @@ export class ExchangeReader {
 
   list(filter: ExchangeFilter = {}): Exchange[] {
     const { where, params } = this.conditions(filter);
-    const order = filter.sort ? `${SORT_COLUMNS[filter.sort]} IS NULL, ${SORT_COLUMNS[filter.sort]} DESC, id DESC` : 'id DESC';
+    const order = filter.sort ? `${SORT_COLUMNS[filter.sort]} IS NULL, ${SORT_COLUMNS[filter.sort]} DESC, id DESC` : filter.after !== undefined ? 'id ASC' : 'id DESC';
     const sql = `SELECT * FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
     params.limit = filter.limit ?? 100;
     params.offset = filter.sort ? (filter.offset ?? 0) : 0;
     return (this.statement(sql).all(params) as ExchangeRow[]).map(toExchange);
   }
 
-  count(filter: Omit<ExchangeFilter, 'limit' | 'before'> = {}): number {
+  count(filter: Omit<ExchangeFilter, 'limit' | 'before' | 'after'> = {}): number {
     const { where, params } = this.conditions(filter);
     return (this.statement(`SELECT count(*) AS n FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(params) as { n: number }).n;
   }
@@ -185,6 +187,10 @@ export class ExchangeReader {
     if (filter.before !== undefined) {
       where.push('id < @before');
       params.before = filter.before;
+    }
+    if (filter.after !== undefined) {
+      where.push('id > @after');
+      params.after = filter.after;
     }
     const query = filter.text ? ftsQuery(filter.text) : '';
     if (query) {

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Backlog, type ShedReport } from './backlog.ts';
-import { CaptureStore } from './capture-store.ts';
+import { CaptureStore, type UnderstandEnded } from './capture-store.ts';
 import { prune, type RetentionLimits } from './retention.ts';
 import type { ToWorker, FromWorker } from './writer.ts';
 
@@ -35,6 +35,15 @@ let failures = 0;
 /** A failure was reported and storage has not worked since. */
 let reported = false;
 let db: Database.Database | null = null;
+let understanding: UnderstandEnded | null = null;
+
+/**
+ * What finished exchanges are understood with (llm/, through the worker entry the CLI starts):
+ * set by that entry as it loads, before any message arrives.
+ */
+export function setUnderstanding(understand: UnderstandEnded): void {
+  understanding = understand;
+}
 
 function connect(): CaptureStore {
   if (store) return store;
@@ -46,7 +55,7 @@ function connect(): CaptureStore {
   // FTS5's own option removes a deleted row's words from the index at once, not at a later merge.
   db.pragma('secure_delete = ON');
   db.prepare(`INSERT INTO exchanges_fts (exchanges_fts, rank) VALUES ('secure-delete', 1)`).run();
-  store = new CaptureStore(db);
+  store = new CaptureStore(db, (exchange, bodies, context) => understanding?.(exchange, bodies, context) ?? null);
   return store;
 }
 

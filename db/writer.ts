@@ -29,6 +29,8 @@ export interface WriterCallbacks {
 }
 
 export interface WriterOptions {
+  /** The worker's entry module: db/writer-worker.ts, or one that imports it and sets its understanding (the CLI's). */
+  worker: URL;
   retention: RetentionLimits;
   /** How often retention runs (and pending captures are flushed regardless). */
   pruneIntervalMs?: number;
@@ -58,10 +60,8 @@ export class CaptureWriter implements ExchangeSink {
   lastError: string | null = null;
   readonly losses: StorageLosses = { exchanges: 0, bytes: 0 };
 
-  constructor(dataDir: string, private readonly callbacks: WriterCallbacks = {}, options: WriterOptions = { retention: { maxDbBytes: Number.MAX_SAFE_INTEGER } }) {
-    // Next to this module: writer-worker.ts in the sources, writer-worker.js in the dist/ bundle.
-    const workerFile = new URL(import.meta.url.endsWith('.ts') ? './writer-worker.ts' : './writer-worker.js', import.meta.url);
-    this.worker = startTsWorker(workerFile, {
+  constructor(dataDir: string, private readonly callbacks: WriterCallbacks, options: WriterOptions) {
+    this.worker = startTsWorker(options.worker, {
       file: databasePath(dataDir),
       flushIntervalMs: options.flushIntervalMs ?? 20,
       retention: options.retention,

@@ -261,27 +261,22 @@ export function harEntry(source: HarSource): Record<string, unknown> {
  * time: memory stays flat however many exchanges match. `write` may return a promise to
  * apply backpressure.
  */
-export async function writeHar(reader: ExchangeReader, filter: Omit<ExchangeFilter, 'before' | 'limit'>, write: (text: string) => unknown, version: string): Promise<number> {
-  // Newest-first pages, collected as ids only, so the document can run oldest first.
-  const ids: number[] = [];
-  for (let before: number | undefined; ; ) {
-    const page = reader.list({ ...filter, before, limit: PAGE_SIZE });
-    for (const ex of page) ids.push(ex.id);
-    if (page.length < PAGE_SIZE) break;
-    before = page[page.length - 1].id;
-  }
-  ids.reverse();
+export async function writeHar(reader: ExchangeReader, filter: Omit<ExchangeFilter, 'before' | 'after' | 'limit' | 'sort'>, write: (text: string) => unknown, version: string): Promise<number> {
   await write(`{"log":{"version":"1.2","creator":{"name":"wirelog","version":${JSON.stringify(version)}},"entries":[`);
   let count = 0;
   // Pages (one per day) are known once every entry is out: JSON readers take them after the entries.
   const pages = new Map<string, number>();
-  for (const id of ids) {
-    const exchange = reader.get(id);
-    if (!exchange) continue;
-    const page = pageId(exchange.request.startedAt);
-    if (!pages.has(page)) pages.set(page, exchange.request.startedAt);
-    await write(`${count ? ',' : ''}\n${JSON.stringify(harEntry(harSource(reader, exchange)))}`);
-    count++;
+  // Oldest first, a page of rows at a time: each row read once, memory flat however many match.
+  for (let after = 0; ; ) {
+    const rows = reader.list({ ...filter, after, limit: PAGE_SIZE });
+    for (const exchange of rows) {
+      const page = pageId(exchange.request.startedAt);
+      if (!pages.has(page)) pages.set(page, exchange.request.startedAt);
+      await write(`${count ? ',' : ''}\n${JSON.stringify(harEntry(harSource(reader, exchange)))}`);
+      count++;
+    }
+    if (rows.length < PAGE_SIZE) break;
+    after = rows[rows.length - 1].id;
   }
   const pageList = [...pages].map(([id, startedAt]) => ({ id, startedDateTime: new Date(startedAt).toISOString(), title: `wirelog capture, ${id.slice('wirelog_'.length)}`, pageTimings: { onContentLoad: -1, onLoad: -1 } }));
   await write(`\n],"pages":${JSON.stringify(pageList)}}}\n`);

@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 
 await build({
-  entryPoints: { cli: 'cli.ts', 'writer-worker': 'db/writer-worker.ts' },
+  entryPoints: { cli: 'cli.ts', 'storage-worker': 'cli/storage-worker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

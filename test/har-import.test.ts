@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase } from '../db/schema.ts';
-import { modelCallOf } from '../db/model-calls.ts';
+import { modelCallOf } from '../llm/stored-calls.ts';
 import type { Exchange } from '../model/exchange.ts';
 import { launchBrowser } from './support/browser.ts';
 import { CHAT_DELTAS, responsesStreamEvents } from './support/fake-upstream.ts';

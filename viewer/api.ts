@@ -4,7 +4,7 @@ import { stream, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { bodyView } from '../db/body-view.ts';
 import { comparisonOf, lastWorkingCall } from '../db/compare.ts';
-import { diagnosesOf, modelCallOf } from '../db/model-calls.ts';
+import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
 import { SORT_COLUMNS, type ExchangeReader, type SortKey } from '../db/reader.ts';
 import type { StorageLosses } from '../db/writer.ts';
 import { writeHar } from '../export/har.ts';

@@ -1,14 +1,12 @@
 // Exchanges and their HAR sources made in memory, as mitmproxy's tflow does for flows: for
 // testing the pure conversions without sockets or a database.
-import type { BodyView } from '../../db/body-view.ts';
+import { bodyViewOf, type BodyView } from '../../db/body-view.ts';
 import type { HarSource } from '../../export/har.ts';
 import type { Exchange, Header, RequestHead, ResponseHead } from '../../model/exchange.ts';
 
 export function bodyOf(bytes: Buffer | string, mimeType: string): BodyView {
   const data = Buffer.from(bytes);
-  const text = data.toString('utf8');
-  const isText = Buffer.from(text).equals(data) && !/octet-stream|image\//.test(mimeType);
-  return { mimeType, encoding: '', size: data.length, storedSize: data.length, truncated: false, decodeError: null, text: isText ? text : null, base64: isText ? null : data.toString('base64'), decodedSize: data.length };
+  return bodyViewOf(data, { size: data.length, storedSize: data.length, truncated: false, encoding: '' }, mimeType ? [['Content-Type', mimeType]] : []);
 }
 
 export interface FlowParts {

@@ -1,11 +1,14 @@
-// Feeds stored exchanges to llm/: decoded bodies and stream events in, a ModelCall out.
-import { analyzeExchange } from '../llm/analyze.ts';
-import { diagnose, type Diagnosis } from '../llm/diagnose.ts';
-import { detectDialect } from '../llm/dialect.ts';
-import type { ModelCall } from '../llm/model-call.ts';
+// Stored exchanges understood: decoded bodies and stream events in, a ModelCall and its
+// diagnoses out, and the columns storage keeps for the list (wired into storage by the CLI).
+import { bodyView } from '../db/body-view.ts';
+import type { EndedBodies, EndedContext, EndedFacts } from '../db/capture-store.ts';
+import type { ExchangeReader } from '../db/reader.ts';
 import type { CallFacts, Exchange } from '../model/exchange.ts';
-import { bodyView } from './body-view.ts';
-import type { ExchangeReader } from './reader.ts';
+import { analyzeExchange } from './analyze.ts';
+import { diagnose, worst, type Diagnosis } from './diagnose.ts';
+import { detectDialect } from './dialect.ts';
+import type { ModelCall } from './model-call.ts';
+import { threadKeyOf } from './thread.ts';
 
 /** Bodies already decoded by the caller, so one read decodes each body once. */
 export interface BodyTexts {
@@ -54,4 +57,23 @@ export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: Mo
   const listing = reader.list({ host: exchange.request.host, dialect: 'models', limit: 1 })[0];
   const modelsListed = listing ? (modelCallOf(reader, listing)?.modelsListed ?? null) : null;
   return diagnose({ exchange, call, responseText: responseText === undefined ? bodyView(reader, exchange, 'response').text : responseText, earlier, modelsListed });
+}
+
+/** The storage hook: what a finished exchange was as a model call, and its worst diagnosis. */
+export function understandEnded(exchange: Exchange, bodies: EndedBodies, context: EndedContext): EndedFacts | null {
+  const dialect = detectDialect(exchange.request.method, exchange.request.path);
+  // A model list is read when someone asks (a diagnosis, the detail); it has no figures to list.
+  if (dialect === 'models' && (exchange.response?.status ?? 0) < 400) return { dialect, call: null, threadKey: null, responseId: null, diagnosis: null };
+  const { reader } = context;
+  const call = dialect ? modelCallOf(reader, exchange, { request: bodies.request(), response: bodies.response() }) : null;
+  const first = worst(diagnosesOf(reader, exchange, call, call || mayNeedDiagnosis(exchange, null) ? bodies.response() : null));
+  if (!call && !first) return null;
+  const continued = call?.previousResponseId ? context.threadOfResponse(call.previousResponseId) : null;
+  return {
+    dialect: call?.dialect ?? dialect ?? '',
+    call: call ? callFacts(call) : null,
+    threadKey: call ? threadKeyOf(exchange, call, continued) : null,
+    responseId: call?.responseId ?? null,
+    diagnosis: first ? { severity: first.severity, summary: first.summary } : null,
+  };
 }
