@@ -67,6 +67,12 @@ export async function runCommand(args: string[]): Promise<number> {
     });
   });
   for (const [signal, handler] of handlers) process.off(signal, handler);
-  await own?.stop();
+  if (own) {
+    // The command's sockets closed as it exited; their last stage (a refused handshake is
+    // recorded when its tunnel closes) lands before the private proxy stops, within a bound.
+    const until = Date.now() + 2000;
+    while (own.proxy.openConnections() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await own.stop();
+  }
   return code;
 }

@@ -113,24 +113,29 @@ function addPart(state: CandidateState, part: JsonObject): boolean {
   return true;
 }
 
-/** `cutOff`: the body was a JSON array that stopped partway; `response` holds its complete elements. */
-export function rebuildResponse(response: unknown, cutOff = false): Rebuilt {
-  // A JSON-array stream (no alt=sse) is read whole, once it is stored.
-  const candidates = new Candidates();
-  for (const chunk of Array.isArray(response) ? response.map(obj) : [obj(response)]) candidates.add(chunk);
+/** The call as rebuilt from every chunk: complete when `complete`, else truncated for `reason`, unless the provider sent an error. */
+function rebuilt(candidates: Candidates, firstContentMs: number | null, complete: (answer: Answer) => boolean, reason: string): Rebuilt {
   const { answer, choices } = candidates.answers();
-  const complete = !cutOff && (answer.finishReason !== null || !Array.isArray(response));
-  const reason = cutOff ? 'the JSON array stream was cut off partway' : 'the stream ended without a finishReason';
+  const done = complete(answer);
   return {
     respondedModel: candidates.model,
     answer,
     ...(choices ? { choices } : {}),
     usage: usageOf(candidates.usageAsSent),
     usageAsSent: candidates.usageAsSent,
-    firstContentMs: null,
-    ending: candidates.error ? 'error' : complete ? 'complete' : 'truncated',
-    endingReason: candidates.error ?? (complete ? null : reason),
+    firstContentMs,
+    ending: candidates.error ? 'error' : done ? 'complete' : 'truncated',
+    endingReason: candidates.error ?? (done ? null : reason),
   };
+}
+
+/** `cutOff`: the body was a JSON array that stopped partway; `response` holds its complete elements. */
+export function rebuildResponse(response: unknown, cutOff = false): Rebuilt {
+  // A JSON-array stream (no alt=sse) is read whole, once it is stored.
+  const candidates = new Candidates();
+  for (const chunk of Array.isArray(response) ? response.map(obj) : [obj(response)]) candidates.add(chunk);
+  const reason = cutOff ? 'the JSON array stream was cut off partway' : 'the stream ended without a finishReason';
+  return rebuilt(candidates, null, (answer) => !cutOff && (answer.finishReason !== null || !Array.isArray(response)), reason);
 }
 
 export function rebuildStream(items: StreamItem[]): Rebuilt {
@@ -139,16 +144,5 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   for (const item of items) {
     if (candidates.add(obj(parseJson(item.data))) && firstContentMs === null) firstContentMs = item.offsetMs;
   }
-  const { answer, choices } = candidates.answers();
-  const finished = answer.finishReason !== null;
-  return {
-    respondedModel: candidates.model,
-    answer,
-    ...(choices ? { choices } : {}),
-    usage: usageOf(candidates.usageAsSent),
-    usageAsSent: candidates.usageAsSent,
-    firstContentMs,
-    ending: candidates.error ? 'error' : finished ? 'complete' : 'truncated',
-    endingReason: candidates.error ?? (finished ? null : 'the stream ended without a finishReason'),
-  };
+  return rebuilt(candidates, firstContentMs, (answer) => answer.finishReason !== null, 'the stream ended without a finishReason');
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caFiles, loadOrCreateCa } from '../certs/ca.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { databasePath, openDatabase } from '../db/schema.ts';
-import { CHAT_DELTAS, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
+import { CHAT_DELTAS, startFakeUpstreamWithCaFile, type FakeUpstream } from './support/fake-upstream.ts';
 import { runCli, startWirelogProcess } from './support/cli.ts';
 import { ProxyAgent, request } from 'undici';
 import { eventually, tempDir } from './support/harness.ts';
@@ -15,9 +15,7 @@ import { eventually, tempDir } from './support/harness.ts';
 let upstream: FakeUpstream;
 let upstreamCa: string;
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  upstreamCa = path.join(tempDir(), 'upstream-ca.pem');
-  fs.writeFileSync(upstreamCa, upstream.cert.certPem);
+  ({ upstream, caFile: upstreamCa } = await startFakeUpstreamWithCaFile(tempDir()));
 });
 afterAll(() => upstream?.close());
 

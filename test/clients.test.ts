@@ -9,7 +9,7 @@ import { trustInstructions } from '../certs/trust.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase } from '../db/schema.ts';
 import type { Exchange } from '../model/exchange.ts';
-import { CHAT_DELTAS, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
+import { CHAT_DELTAS, startFakeUpstreamWithCaFile, type FakeUpstream } from './support/fake-upstream.ts';
 import { runCli, WIRELOG_BIN } from './support/cli.ts';
 import { tempDir } from './support/harness.ts';
 
@@ -17,9 +17,7 @@ const run = promisify(execFile);
 let upstream: FakeUpstream;
 let upstreamCa: string;
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  upstreamCa = path.join(tempDir(), 'upstream-ca.pem');
-  fs.writeFileSync(upstreamCa, upstream.cert.certPem);
+  ({ upstream, caFile: upstreamCa } = await startFakeUpstreamWithCaFile(tempDir()));
 });
 afterAll(() => upstream?.close());
 

@@ -1,5 +1,6 @@
 // A fake OpenAI-compatible provider on 127.0.0.1, over HTTP and HTTPS (self-signed,
 // made at test time), with the misbehaviours the proxy must survive.
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -351,4 +352,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       }
     },
   };
+}
+
+/** A fake upstream and a file holding its certificate, for a wirelog started with --upstream-ca. */
+export async function startFakeUpstreamWithCaFile(dir: string): Promise<{ upstream: FakeUpstream; caFile: string }> {
+  const upstream = await startFakeUpstream();
+  const caFile = `${dir}/upstream-ca.pem`;
+  fs.writeFileSync(caFile, upstream.cert.certPem);
+  return { upstream, caFile };
 }
