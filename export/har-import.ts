@@ -2,11 +2,11 @@
 // events a capture produces, so imported calls are stored, understood and diagnosed the same
 // way. Pure: every entry is checked before anything is made, and a bad one is named.
 import { randomUUID } from 'node:crypto';
-import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
 import type { BodyInfo, ExchangeEvent, Header, RequestHead, ResponseHead, Timings } from '../model/exchange.ts';
 import { isEventStream } from '../model/exchange.ts';
 import { maskHeaders, maskJsonText, maskPath } from '../model/secrets.ts';
+import { sseEventsOf } from '../model/sse.ts';
 
 export class HarImportError extends Error {}
 
@@ -89,14 +89,6 @@ function bodyInfo(size: number): BodyInfo {
   return { size, storedSize: size, truncated: false, encoding: '' };
 }
 
-/** SSE events of a stream whose HAR has no _sseEvents (Chrome keeps only the body): split as the proxy splits them. */
-function sseOfBody(body: Buffer): { event: string | null; id: string | null; data: string }[] {
-  const events: { event: string | null; id: string | null; data: string }[] = [];
-  const parser = createParser({ onEvent: (m) => events.push({ event: m.event ?? null, id: m.id ?? null, data: m.data }) });
-  parser.feed(`${body.toString('utf8')}\n\n`);
-  return events;
-}
-
 function entryEvents(entry: HarEntry, options: HarImportOptions): ExchangeEvent[] {
   const uid = randomUUID();
   const url = new URL(entry.request.url);
@@ -152,7 +144,7 @@ function entryEvents(entry: HarEntry, options: HarImportOptions): ExchangeEvent[
     const sse = entry._sseEvents
       ? entry._sseEvents.map((e) => ({ event: e.event && e.event !== 'message' ? e.event : null, id: e.id || null, data: e.data, at: e.time }))
       : isEventStream(responseHeaders)
-        ? sseOfBody(body).map((e) => ({ ...e, at: undefined }))
+        ? sseEventsOf(body).map((e) => ({ ...e, at: undefined }))
         : [];
     sse.forEach((e, seq) => events.push({ type: 'sse-event', uid, event: { seq, offsetMs: e.at !== undefined ? Math.max(0, e.at * 1000 - startedAt) : (timings.firstByte ?? 0), event: e.event, id: e.id, data: e.data } }));
     (entry._webSocketMessages ?? []).forEach((m, seq) => {

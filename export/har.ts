@@ -235,7 +235,7 @@ export function harEntry(source: HarSource): Record<string, unknown> {
       wait,
       receive,
     },
-    _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress, via: req.via ?? 'proxy', ...(req.replayOf !== undefined ? { replayOf: req.replayOf } : {}), ...(t.retried !== undefined ? { retried: t.retried } : {}) },
+    _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress, via: req.via ?? 'proxy', ...(req.replayOf !== undefined ? { replayOf: req.replayOf } : {}), ...(t.retried !== undefined ? { retried: t.retried } : {}), ...(req.imported !== undefined ? { imported: req.imported } : {}) },
   };
   if (exchange.error) entry.comment = `${exchange.state}: ${exchange.error}`;
   if (exchange.streamKind === 'sse') {

@@ -1,6 +1,6 @@
-import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { Header } from '../model/exchange.ts';
 import { headerValue, isEventStream } from '../model/exchange.ts';
+import { SseSplitter } from '../model/sse.ts';
 import type { ExchangeRecorder } from './recorder.ts';
 
 /**
@@ -9,13 +9,10 @@ import type { ExchangeRecorder } from './recorder.ts';
  * stored as a body and decoded when read.
  */
 export class SseTap {
-  private readonly decoder = new TextDecoder('utf-8');
-  private readonly parser: EventSourceParser;
+  private readonly splitter: SseSplitter;
 
   constructor(recorder: ExchangeRecorder) {
-    this.parser = createParser({
-      onEvent: (message) => recorder.sseEvent({ event: message.event ?? null, id: message.id ?? null, data: message.data }),
-    });
+    this.splitter = new SseSplitter((event) => recorder.sseEvent(event));
   }
 
   static forResponse(headers: Header[], recorder: ExchangeRecorder): SseTap | null {
@@ -25,16 +22,11 @@ export class SseTap {
   }
 
   write(chunk: Buffer): void {
-    this.parser.feed(this.decoder.decode(chunk, { stream: true }));
+    this.splitter.write(chunk);
   }
 
-  /**
-   * A stream that ended cleanly with its last event unterminated (no blank line after it):
-   * browsers drop that event, but its bytes arrived, and it is often the terminal one
-   * (`data: [DONE]`), so it is recorded as if the blank line had come. A stream cut off by the
-   * upstream never gets here.
-   */
+  /** A stream that ended cleanly (a stream cut off by the upstream never gets here): its unterminated last event counts. */
   end(): void {
-    this.parser.feed(`${this.decoder.decode()}\n\n`);
+    this.splitter.end();
   }
 }

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeExchange } from '../llm/analyze.ts';
 import { diagnose } from '../llm/diagnose.ts';
-import type { ExchangeRecorder } from '../proxy/recorder.ts';
-import { SseTap } from '../proxy/sse.ts';
+import { sseEventsOf } from '../model/sse.ts';
 import { partialJsonArray } from '../llm/json.ts';
 import type { Exchange } from '../model/exchange.ts';
 import type { Fixture } from './support/llm-fixture.ts';
@@ -15,11 +14,7 @@ const FIXTURES = path.resolve('test/fixtures/llm');
 
 /** The SSE events of a raw body, split as the proxy splits them while they pass. */
 function eventsOfRaw(raw: string): { offsetMs: number; event?: string; data: string }[] {
-  const events: { offsetMs: number; event?: string; data: string }[] = [];
-  const tap = new SseTap({ sseEvent: (e: { event: string | null; data: string }) => events.push({ offsetMs: 0, data: e.data, ...(e.event ? { event: e.event } : {}) }) } as unknown as ExchangeRecorder);
-  tap.write(Buffer.from(raw));
-  tap.end();
-  return events;
+  return sseEventsOf(Buffer.from(raw)).map((e) => ({ offsetMs: 0, data: e.data, ...(e.event ? { event: e.event } : {}) }));
 }
 
 function exchangeOf(f: Fixture): Exchange {
