@@ -1,4 +1,4 @@
-import type { BodySide, Exchange, ExchangeState, Header, SecretFingerprint, SseEvent, WsMessage } from '../model/exchange.ts';
+import { statusRange, type BodySide, type Exchange, type ExchangeState, type Header, type SecretFingerprint, type SseEvent, type WsMessage } from '../model/exchange.ts';
 import type { Usage } from '../model/usage.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from './schema.ts';
@@ -169,16 +169,10 @@ export class ExchangeReader {
       where.push(`${column} = @${key}`);
       params[key] = key === 'method' ? String(value).toUpperCase() : value;
     }
-    if (filter.status) {
-      const cls = /^([1-5])xx$/i.exec(filter.status);
-      if (cls) {
-        where.push('status >= @statusLow AND status < @statusHigh');
-        params.statusLow = Number(cls[1]) * 100;
-        params.statusHigh = Number(cls[1]) * 100 + 100;
-      } else {
-        where.push('status = @status');
-        params.status = Number(filter.status);
-      }
+    const range = filter.status ? statusRange(filter.status) : null;
+    if (range) {
+      where.push('status >= @statusLow AND status < @statusHigh');
+      [params.statusLow, params.statusHigh] = range;
     }
     if (filter.since !== undefined) {
       where.push('started_at >= @since');

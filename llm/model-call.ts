@@ -2,14 +2,8 @@
 // and how fast. Derived from stored exchanges only; nothing here runs while forwarding.
 import type { Usage } from '../model/usage.ts';
 
-export type Dialect =
-  | 'openai-chat'
-  | 'openai-responses'
-  | 'anthropic-messages'
-  | 'gemini'
-  | 'openai-completions'
-  | 'embeddings'
-  | 'models';
+export const DIALECTS = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini', 'openai-completions', 'embeddings', 'models'] as const;
+export type Dialect = (typeof DIALECTS)[number];
 
 export interface ToolCall {
   id: string | null;

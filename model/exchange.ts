@@ -28,6 +28,13 @@ export const EXCHANGE_STATES: readonly ExchangeState[] = [
 
 export type BodySide = 'request' | 'response';
 
+/** A status filter ("404", or a class such as "4xx") as the statuses it takes, [low, high). */
+export function statusRange(filter: string): [number, number] | null {
+  const cls = /^([1-5])xx$/i.exec(filter);
+  if (cls) return [Number(cls[1]) * 100, Number(cls[1]) * 100 + 100];
+  return /^\d{3}$/.test(filter) ? [Number(filter), Number(filter) + 1] : null;
+}
+
 export interface RequestHead {
   /** Epoch milliseconds when the request line arrived. */
   startedAt: number;

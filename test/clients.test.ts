@@ -21,6 +21,13 @@ beforeAll(async () => {
 });
 afterAll(() => upstream?.close());
 
+const ciPython = path.resolve('.ci-python');
+// Importable, not merely present: an install cut short by its timeout leaves a partial tree.
+const realAiohttp = await run('python3', ['-c', 'import aiohttp'], { env: { ...process.env, PYTHONPATH: ciPython } }).then(
+() => true,
+() => false,
+);
+
 function stored(dataDir: string): Exchange[] {
   const db = openDatabase(dataDir);
   try {
@@ -119,8 +126,6 @@ describe('clients that read no proxy variable, launched by wirelog run', () => {
     expect(result.stdout.trim()).toBe('True False ran');
   });
 
-  const ciPython = path.resolve('.ci-python');
-  const realAiohttp = fs.existsSync(path.join(ciPython, 'aiohttp'));
   it.skipIf(!realAiohttp)('Python aiohttp itself (installed by .ci/run when pip reaches it) streams a chat completion through wirelog', async () => {
     const dataDir = tempDir();
     const code = `

@@ -8,9 +8,10 @@ import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
 import { SORT_COLUMNS, type ExchangeReader, type SortKey } from '../db/reader.ts';
 import type { StorageLosses } from '../db/writer.ts';
 import { writeHar } from '../export/har.ts';
-import { EXCHANGE_STATES, type ExchangeEvent, type ExchangeState } from '../model/exchange.ts';
+import { EXCHANGE_STATES, statusRange, type ExchangeEvent, type ExchangeState } from '../model/exchange.ts';
 import { summarize } from '../model/summary.ts';
 import { clientConfigOf } from '../llm/client-config.ts';
+import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, ReplayAnswer, ReplayRefusedAnswer, StreamEvents } from './contract.ts';
 import type { LiveFeed } from './live.ts';
 import { fixEdits } from '../replay/fix.ts';
 import { ReplayRefused } from '../replay/request.ts';
@@ -53,7 +54,7 @@ export interface ApiOptions {
 const filterFields = {
   host: z.string().min(1).optional(),
   method: z.string().regex(/^[A-Za-z]+$/, 'method must be letters, e.g. POST').optional(),
-  status: z.string().regex(/^([1-5]xx|\d{3})$/i, 'status must be a code like 404 or a class like 4xx').optional(),
+  status: z.string().refine((s) => statusRange(s) !== null, 'status must be a code like 404 or a class like 4xx').optional(),
   state: z.enum(EXCHANGE_STATES as [ExchangeState, ...ExchangeState[]]).optional(),
   q: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
@@ -130,7 +131,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     const exchanges = q.sort ? reader.list({ ...filter, sort: q.sort, offset: q.cursor ?? 0 }) : reader.list({ ...filter, before: q.cursor || undefined });
     const full = exchanges.length === q.limit;
     const nextCursor = !full ? null : q.sort ? (q.cursor ?? 0) + exchanges.length : exchanges[exchanges.length - 1].id;
-    return c.json({ exchanges: exchanges.map(summarize), nextCursor });
+    return c.json({ exchanges: exchanges.map(summarize), nextCursor } satisfies ExchangeListAnswer);
   });
 
   api.delete('/exchanges', async (c) => {
@@ -147,15 +148,15 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     if (!options.replayer) return c.json({ error: 'this wirelog sends no replays' }, 501);
     const { fix, ...edits } = c.req.valid('json');
     try {
-      if (!fix) return c.json({ id: await options.replayer.replay(exchange, edits) });
+      if (!fix) return c.json({ id: await options.replayer.replay(exchange, edits) } satisfies ReplayAnswer);
       const body = bodyView(reader, exchange, 'request');
       const diagnosis = diagnosesOf(reader, exchange, modelCallOf(reader, exchange), bodyView(reader, exchange, 'response').text).find((d) => d.action);
       if (!diagnosis?.action) return c.json({ error: `no diagnosis of #${exchange.id} proposes a fix that can be tried: edit the call and resend it` }, 409);
       const replayer = options.replayer;
       const fixed = fixEdits(exchange, diagnosis.action, edits, { bodyText: body.text, workingKey: (name) => replayer.workingKey(exchange.request, name) });
-      return c.json({ id: await replayer.replay(exchange, fixed), rule: diagnosis.rule, action: diagnosis.action });
+      return c.json({ id: await replayer.replay(exchange, fixed), rule: diagnosis.rule, action: diagnosis.action } satisfies ReplayAnswer);
     } catch (err) {
-      if (err instanceof ReplayRefused) return c.json({ error: err.message, missingSecrets: err.missingSecrets }, 409);
+      if (err instanceof ReplayRefused) return c.json({ error: err.message, missingSecrets: err.missingSecrets } satisfies ReplayRefusedAnswer, 409);
       throw err;
     }
   });
@@ -173,7 +174,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     }
     try {
       const ids = await options.importEvents(imported.events);
-      return c.json({ imported: ids.length, ids: ids.sort((a, b) => a - b), name });
+      return c.json({ imported: ids.length, ids: ids.sort((a, b) => a - b), name } satisfies ImportAnswer);
     } catch (err) {
       return c.json({ error: `nothing was imported: storing failed (${(err as Error).message})` }, 503);
     }
@@ -205,7 +206,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       replays: reader.replaysOf(exchange.id),
       clientConfig: clientConfigOf(exchange, modelCall),
       missingSecrets: options.replayer?.missingSecrets(exchange) ?? [],
-    });
+    } satisfies ExchangeDetail);
   });
 
   api.get('/exchanges/:id/snippet', zValidator('param', idParam, badRequest), zValidator('query', snippetQuery, badRequest), (c) => {
@@ -232,7 +233,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
         const text = m.opcode === 1;
         return { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, text: text ? payload.toString('utf8') : null, base64: text ? null : payload.toString('base64') };
       });
-    return c.json({ kind: exchange.streamKind, state: exchange.state, sseEvents: sse, wsMessages: ws });
+    return c.json({ kind: exchange.streamKind, state: exchange.state, sseEvents: sse, wsMessages: ws } satisfies StreamEvents);
   });
 
   api.get('/export.har', zValidator('query', exportQuery, badRequest), (c) => {

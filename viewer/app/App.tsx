@@ -5,6 +5,7 @@ import { ExchangeDetailPane } from './components/ExchangeDetail.tsx';
 import { ExchangeList } from './components/ExchangeList.tsx';
 import { FilterBar } from './components/FilterBar.tsx';
 import { useLiveFeed } from './live.ts';
+import { statusRange } from '../../model/exchange.ts';
 
 /** The selection lives in the path (/exchanges/42) so a link or a reload opens the same exchange. */
 function idFromLocation(): number | null {
@@ -23,11 +24,8 @@ function matchesFilter(s: ExchangeSummary, f: ListFilter): boolean {
   if (f.thread && s.call?.threadKey !== f.thread) return false;
   if (f.method && s.method !== f.method.toUpperCase()) return false;
   if (f.state && s.state !== f.state) return false;
-  if (f.status) {
-    if (s.status === null) return false;
-    const cls = /^([1-5])xx$/i.exec(f.status);
-    if (cls ? Math.floor(s.status / 100) !== Number(cls[1]) : s.status !== Number(f.status)) return false;
-  }
+  const range = f.status ? statusRange(f.status) : null;
+  if (range && (s.status === null || s.status < range[0] || s.status >= range[1])) return false;
   return true;
 }
 

@@ -6,39 +6,16 @@ import type { ExchangeSummary } from '../../model/summary.ts';
 import type { Diagnosis } from '../../llm/diagnose.ts';
 import type { ModelCall } from '../../llm/model-call.ts';
 import type { ViewerStatus } from '../api.ts';
+import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, StreamEvents, WsMessageView } from '../contract.ts';
 import type { ClientConfig } from '../../llm/client-config.ts';
 import type { Comparison } from '../../model/compare.ts';
 import type { Header } from '../../model/exchange.ts';
 
+export type { ExchangeDetail, StreamEvents, WsMessageView };
 export type { BodyView, ClientConfig, Comparison, Diagnosis, Exchange, ExchangeState, ExchangeSummary, Header, ModelCall, SseEvent, ViewerStatus };
 
 /** The list's filters and sort, as the API takes them (`q` is the full-text search). */
 export type ListFilter = Pick<ExchangeFilter, 'host' | 'method' | 'status' | 'state' | 'model' | 'dialect' | 'thread' | 'sort'> & { q?: string };
-
-export interface WsMessageView {
-  seq: number;
-  offsetMs: number;
-  direction: 'send' | 'receive';
-  opcode: number;
-  text: string | null;
-  base64: string | null;
-}
-
-export interface ExchangeDetail {
-  exchange: Exchange;
-  requestBody: BodyView;
-  responseBody: BodyView;
-  modelCall: ModelCall | null;
-  diagnoses: Diagnosis[];
-  /** How many calls share this one's thread (0 when it has none). */
-  threadSize: number;
-  /** Ids of the replays of this exchange, oldest first. */
-  replays: number[];
-  /** For a model call that worked: what to type into Codex and Cherry Studio. */
-  clientConfig: ClientConfig | null;
-  /** Secrets whose real values wirelog no longer holds in memory: a replay needs them typed in. */
-  missingSecrets: string[];
-}
 
 export interface ReplayBody {
   url?: string;
@@ -64,7 +41,7 @@ export async function replayExchange(id: number, body: ReplayBody): Promise<Repl
   return { error: answer.error ?? `${res.status} ${res.statusText}`, missingSecrets: answer.missingSecrets ?? [] };
 }
 
-export async function importHar(file: File): Promise<{ imported: number; ids: number[]; name: string }> {
+export async function importHar(file: File): Promise<ImportAnswer> {
   const res = await fetch(`/api/import${query({ name: file.name })}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: file });
   const answer = (await res.json()) as { imported?: number; ids?: number[]; name?: string; error?: string };
   if (!res.ok || answer.imported === undefined) throw new Error(answer.error ?? `${res.status} ${res.statusText}`);
@@ -83,12 +60,6 @@ export function fetchComparison(a: number, b: number | 'working'): Promise<Compa
   return getJson(`/api/compare${query({ a, b })}`);
 }
 
-export interface StreamEvents {
-  kind: Exchange['streamKind'];
-  state: ExchangeState;
-  sseEvents: SseEvent[];
-  wsMessages: WsMessageView[];
-}
 
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
@@ -108,7 +79,7 @@ async function getJson<T>(url: string): Promise<T> {
 const FIRST_PAGE = 200;
 const NEXT_PAGES = 1000;
 
-export function fetchExchanges(filter: ListFilter, cursor?: number): Promise<{ exchanges: ExchangeSummary[]; nextCursor: number | null }> {
+export function fetchExchanges(filter: ListFilter, cursor?: number): Promise<ExchangeListAnswer> {
   return getJson(`/api/exchanges${query({ ...filter, limit: cursor === undefined ? FIRST_PAGE : NEXT_PAGES, cursor })}`);
 }
 

@@ -1,10 +1,11 @@
 import { useEffect, useState, type RefObject } from 'react';
-import type { ExchangeState, ListFilter } from '../api.ts';
+import type { ListFilter } from '../api.ts';
+import { EXCHANGE_STATES } from '../../../model/exchange.ts';
+import { DIALECTS } from '../../../llm/model-call.ts';
 
-const STATES: ExchangeState[] = ['pending', 'streaming', 'complete', 'aborted', 'upstream_error', 'proxy_error', 'interrupted'];
+const STATES = EXCHANGE_STATES;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 
-const DIALECTS = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini', 'openai-completions', 'embeddings', 'models'];
 
 interface Props {
   filter: ListFilter;

@@ -1,0 +1,66 @@
+// What the API answers, typed once: the server checks each answer against these (`satisfies`),
+// and the viewer app reads them, so neither side can drift from the other.
+import type { BodyView } from '../db/body-view.ts';
+import type { ClientConfig } from '../llm/client-config.ts';
+import type { Diagnosis, FixAction } from '../llm/diagnose.ts';
+import type { ModelCall } from '../llm/model-call.ts';
+import type { Exchange, ExchangeState, SseEvent } from '../model/exchange.ts';
+import type { ExchangeSummary } from '../model/summary.ts';
+
+export interface ErrorAnswer {
+  error: string;
+}
+
+export interface ExchangeListAnswer {
+  exchanges: ExchangeSummary[];
+  nextCursor: number | null;
+}
+
+export interface ExchangeDetail {
+  exchange: Exchange;
+  requestBody: BodyView;
+  responseBody: BodyView;
+  modelCall: ModelCall | null;
+  diagnoses: Diagnosis[];
+  /** How many calls share this one's thread (0 when it has none). */
+  threadSize: number;
+  /** Ids of the replays of this exchange, oldest first. */
+  replays: number[];
+  /** For a model call that worked: what to type into Codex and Cherry Studio. */
+  clientConfig: ClientConfig | null;
+  /** Secrets whose real values wirelog no longer holds in memory: a replay needs them typed in. */
+  missingSecrets: string[];
+}
+
+export interface WsMessageView {
+  seq: number;
+  offsetMs: number;
+  direction: 'send' | 'receive';
+  opcode: number;
+  text: string | null;
+  base64: string | null;
+}
+
+export interface StreamEvents {
+  kind: Exchange['streamKind'];
+  state: ExchangeState;
+  sseEvents: SseEvent[];
+  wsMessages: WsMessageView[];
+}
+
+export interface ReplayAnswer {
+  id: number;
+  /** With fix: the diagnosis whose fix was applied. */
+  rule?: string;
+  action?: FixAction;
+}
+
+export interface ReplayRefusedAnswer extends ErrorAnswer {
+  missingSecrets: string[];
+}
+
+export interface ImportAnswer {
+  imported: number;
+  ids: number[];
+  name: string;
+}
