@@ -73,42 +73,45 @@ function CopyButton({ text, label }: { text: string; label: string }) {
   );
 }
 
-export function ExchangeDetailPane({ id, version, keepSecrets, onClose, onShowThread, onOpen }: Props) {
+/** The open tab outlives the exchange shown (moving through the list keeps the Model call tab open). */
+export function ExchangeDetailPane(props: Props) {
+  const [tab, setTab] = useState<Tab>('overview');
+  return <OneExchange key={props.id} {...props} tab={tab} setTab={setTab} />;
+}
+
+/** An exchange's detail, read again (at most every REFRESH_MS) whenever the live feed says it changed. */
+function useExchangeDetail(id: number, version: number): { detail: ExchangeDetail | null; error: string | null } {
   const [detail, setDetail] = useState<ExchangeDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [tab, setTab] = useState<Tab>('overview');
-  const [editing, setEditing] = useState(false);
-  const [compareWith, setCompareWith] = useState<number | 'working' | null>(null);
-  const [otherId, setOtherId] = useState('');
-
-  useEffect(() => {
-    setDetail(null);
-    setError(null);
-    setEditing(false);
-    setCompareWith(null);
-  }, [id]);
-
-  const lastFetch = useRef({ id: -1, at: 0 });
+  const lastFetch = useRef(0);
   useEffect(() => {
     let cancelled = false;
     // While a stream is open its summary changes many times a second; its bodies are
     // re-read at most once a second (the Stream tab follows events on its own).
-    const since = lastFetch.current.id === id ? Date.now() - lastFetch.current.at : Infinity;
     const timer = setTimeout(
       () => {
-        lastFetch.current = { id, at: Date.now() };
+        lastFetch.current = Date.now();
         fetchExchange(id).then(
           (d) => !cancelled && setDetail(d),
           (err: Error) => !cancelled && setError(err.message),
         );
       },
-      Math.max(0, REFRESH_MS - since),
+      Math.max(0, REFRESH_MS - (Date.now() - lastFetch.current)),
     );
     return () => {
       cancelled = true;
       clearTimeout(timer);
     };
   }, [id, version]);
+  return { detail, error };
+}
+
+/** One exchange's pane: keyed by its id, so what belongs to it (the editor, a comparison) starts afresh with the next. */
+function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, tab, setTab }: Props & { tab: Tab; setTab: (tab: Tab) => void }) {
+  const { detail, error } = useExchangeDetail(id, version);
+  const [editing, setEditing] = useState(false);
+  const [compareWith, setCompareWith] = useState<number | 'working' | null>(null);
+  const [otherId, setOtherId] = useState('');
 
   if (error) return <div className="detail-error">Exchange {id}: {error}</div>;
   if (!detail) return <div className="detail-loading">loading…</div>;

@@ -58,25 +58,27 @@ function EventBody({ item }: { item: Item }) {
 
 /** SSE events or WebSocket messages, growing live while the stream is open and following its tail. */
 export function StreamView({ exchange, version }: { exchange: Exchange; version: number }) {
+  // A new exchange gets a new StreamView (the detail pane is keyed by id): no reset needed here.
   const [items, setItems] = useState<Item[]>([]);
+  const [failure, setFailure] = useState<string | null>(null);
   const lastSeq = useRef(-1);
   const listRef = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
 
   useEffect(() => {
-    setItems([]);
-    lastSeq.current = -1;
-  }, [exchange.id]);
-
-  useEffect(() => {
     let cancelled = false;
-    fetchEvents(exchange.id, lastSeq.current).then((res) => {
-      if (cancelled) return;
-      const fresh = [...res.sseEvents.map(fromSse), ...res.wsMessages.map(fromWs)].filter((i) => i.seq > lastSeq.current);
-      if (fresh.length === 0) return;
-      lastSeq.current = fresh[fresh.length - 1].seq;
-      setItems((current) => [...current, ...fresh]);
-    });
+    fetchEvents(exchange.id, lastSeq.current).then(
+      (res) => {
+        if (cancelled) return;
+        setFailure(null);
+        const fresh = [...res.sseEvents.map(fromSse), ...res.wsMessages.map(fromWs)].filter((i) => i.seq > lastSeq.current);
+        if (fresh.length === 0) return;
+        lastSeq.current = fresh[fresh.length - 1].seq;
+        setItems((current) => [...current, ...fresh]);
+      },
+      // The next change the live feed reports asks again.
+      (err: Error) => !cancelled && setFailure(`could not read the events: ${err.message}`),
+    );
     return () => {
       cancelled = true;
     };
@@ -95,6 +97,7 @@ export function StreamView({ exchange, version }: { exchange: Exchange; version:
         {items.length} {exchange.streamKind === 'sse' ? 'events' : 'messages'}
         {open ? ' · open, new ones appear as they arrive' : ` · ${exchange.state}`}
       </div>
+      {failure && <div className="banner warn">{failure}</div>}
       <div
         className="event-list"
         ref={listRef}
