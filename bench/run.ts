@@ -1,64 +1,45 @@
-// npm run bench: the same upstream measured directly and through wirelog, side by side in
-// one run. wirelog runs as its own process (as users run it); figures are printed, not asserted.
+// npm run bench: the same measures, side by side in one run, for each way of reaching the
+// upstream: direct, a floor proxy that records nothing (bench/floor-proxy.ts), Debian's
+// mitmproxy with stream_large_bodies, wirelog as a proxy, wirelog's gateway. The upstream and
+// every proxy are processes of their own; this process is the client. Figures and ratios are
+// printed, never asserted.
 import fs from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
-import { startFakeUpstream, type FakeUpstream } from '../test/support/fake-upstream.ts';
-import { startWirelogProcess as startCaptureProcess, type WirelogProcess } from '../test/support/cli.ts';
-import { selfSignedCertificate } from '../test/support/upstream-cert.ts';
+import { startWirelogProcess as startCaptureProcess } from '../test/support/cli.ts';
+import { startMitmproxy, startTsProcess, type BenchProcess } from './processes.ts';
 
 const MB = 1024 * 1024;
-const quick = (process.argv.includes('--quick') || process.env.BENCH_QUICK === '1');
+const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => performance.timeOrigin + performance.now();
 
-interface BenchWirelog extends WirelogProcess {
-  dataDir: string;
+interface Upstream {
+  httpsUrl: string;
   caPem: string;
+  newHosts: { host: string; port: number }[];
 }
 
-async function startWirelogProcess(upstreamCaFile: string): Promise<BenchWirelog> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-'));
-  const wirelog = await startCaptureProcess(dataDir, ['--upstream-ca', upstreamCaFile]);
-  return { ...wirelog, dataDir, caPem: fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8') };
-}
-
-function storedCount(dataDir: string): number {
-  const db = new Database(path.join(dataDir, 'wirelog.sqlite'), { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
-/** Waits until everything sent is stored and understood (its dialect recorded); returns how long that took. */
-async function drained(dataDir: string, expected: number): Promise<number> {
-  const started = performance.now();
-  const deadline = Date.now() + 60_000;
-  const pending = () => {
-    const db = new Database(path.join(dataDir, 'wirelog.sqlite'), { readonly: true });
-    try {
-      const row = db.prepare("SELECT count(*) AS total, sum(dialect IS NULL AND path LIKE '/v1/models%') AS raw FROM exchanges").get() as { total: number; raw: number | null };
-      return row.total < expected || (row.raw ?? 0) > 0;
-    } finally {
-      db.close();
-    }
-  };
-  while (pending() && Date.now() < deadline) await sleep(50);
-  return performance.now() - started;
+/** How the client reaches the upstream in one row. */
+interface Route {
+  name: string;
+  /** The client's dispatcher for `connections` connections, trusting what it must. */
+  dispatcher(connections: number): Dispatcher;
+  /** The URL the client asks for a given upstream URL (the gateway rewrites it). */
+  url(upstreamUrl: string): string;
+  peakRssMb(): number | null;
+  stop(): Promise<void>;
+  /** wirelog only: where it stores, to count what it stored. */
+  dataDir?: string;
 }
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
-
-const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
 async function sequential(url: string, dispatcher: Dispatcher, count: number): Promise<number[]> {
   const times: number[] = [];
@@ -86,39 +67,7 @@ async function throughput(url: string, dispatcher: Dispatcher, concurrency: numb
   return { rps: done / (durationMs / 1000), count: done };
 }
 
-/** Opens `count` connections at once (one request each); resolves with the time until all answered. */
-async function openConnections(url: string, dispatcher: Dispatcher, count: number): Promise<number> {
-  const t = performance.now();
-  await Promise.all(
-    Array.from({ length: count }, async () => {
-      const res = await request(url, { dispatcher });
-      await res.body.arrayBuffer();
-    }),
-  );
-  return performance.now() - t;
-}
-
-/** 500 clients in request loops beside 200 open SSE streams: 700 connections at once. */
-async function manyConnections(small: string, ticks: (n: number) => string, dispatcher: Dispatcher, durationMs: number): Promise<{ rps: number; count: number; p50: number; p99: number }> {
-  const latencies: number[] = [];
-  const end = performance.now() + durationMs;
-  const loops = Array.from({ length: 500 }, async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      const res = await request(small, { dispatcher });
-      await res.body.arrayBuffer();
-      latencies.push(performance.now() - t);
-    }
-  });
-  const streams = Array.from({ length: 200 }, async () => {
-    const res = await request(ticks(Math.floor(durationMs / 100)), { dispatcher });
-    await res.body.arrayBuffer();
-  });
-  await Promise.all([...loops, ...streams]);
-  latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / (durationMs / 1000), count: latencies.length + 200, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
-}
-
+/** Delay from the upstream writing each event (its clock, epoch ms) to this client reading it. */
 async function sseDelays(url: string, dispatcher: Dispatcher, streams: number): Promise<number[]> {
   const delays: number[] = [];
   await Promise.all(
@@ -126,13 +75,13 @@ async function sseDelays(url: string, dispatcher: Dispatcher, streams: number): 
       const res = await request(url, { dispatcher });
       let buffer = '';
       for await (const chunk of res.body) {
-        const now = performance.now();
+        const at = now();
         buffer += chunk.toString();
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const line = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          delays.push(now - (JSON.parse(line.slice(6)) as { sentAt: number }).sentAt);
+          delays.push(at - (JSON.parse(line.slice(6)) as { sentAt: number }).sentAt);
         }
       }
     }),
@@ -140,7 +89,7 @@ async function sseDelays(url: string, dispatcher: Dispatcher, streams: number): 
   return delays;
 }
 
-async function download(url: string, dispatcher: Dispatcher, readDelayMsPerMb = 0): Promise<{ mbPerS: number; bytes: number }> {
+async function download(url: string, dispatcher: Dispatcher, readDelayMsPerMb = 0): Promise<number> {
   const t = performance.now();
   const res = await request(url, { dispatcher });
   let bytes = 0;
@@ -153,159 +102,213 @@ async function download(url: string, dispatcher: Dispatcher, readDelayMsPerMb = 
       await sleep(readDelayMsPerMb);
     }
   }
-  return { mbPerS: bytes / MB / ((performance.now() - t) / 1000), bytes };
+  return bytes / MB / ((performance.now() - t) / 1000);
 }
 
-/** One HTTPS server per loopback address 127.0.0.2.., so each is a host wirelog has not seen. */
-async function newHostServers(count: number) {
-  const hosts = Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
-  const cert = selfSignedCertificate(hosts);
-  const servers = await Promise.all(
-    hosts.map(
-      (host) =>
-        new Promise<{ host: string; port: number; server: https.Server }>((resolve) => {
-          const server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (_req, res) => res.end('{"ok":true}'));
-          server.listen(0, host, () => resolve({ host, port: (server.address() as AddressInfo).port, server }));
-        }),
-    ),
-  );
-  return { cert, servers };
-}
-
-async function firstRequestTimes(servers: { host: string; port: number }[], dispatcherFor: () => Dispatcher): Promise<number[]> {
-  const times: number[] = [];
-  for (const { host, port } of servers) {
-    const dispatcher = dispatcherFor();
-    const t = performance.now();
-    const res = await request(`https://${host}:${port}/`, { dispatcher });
-    await res.body.arrayBuffer();
-    times.push(performance.now() - t);
-    await dispatcher.close();
+function stored(dataDir: string): { total: number; understood: number } {
+  const db = new Database(path.join(dataDir, 'wirelog.sqlite'), { readonly: true });
+  try {
+    return db.prepare("SELECT count(*) AS total, sum(dialect IS NOT NULL OR path NOT LIKE '/v1/models%') AS understood FROM exchanges").get() as { total: number; understood: number };
+  } finally {
+    db.close();
   }
-  return times;
+}
+
+/** Milliseconds until storage holds (and has understood) `expected` exchanges, from now. */
+async function caughtUp(dataDir: string, expected: number): Promise<number> {
+  const started = performance.now();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const s = stored(dataDir);
+    if ((s.total >= expected && s.understood >= s.total) || Date.now() > deadline) return performance.now() - started;
+    await sleep(20);
+  }
+}
+
+interface RowFigures {
+  seqP50: number;
+  rps: number;
+  sseP99: number;
+  newHostP50: number;
+  slowMbPerS: number;
+  bigMbPerS: number;
+  peakRssMb: number | null;
+  /** wirelog: storage after the load phase, and what it holds against what was sent. */
+  caughtUpMs?: number;
+  lost?: number;
+}
+
+async function measure(route: Route, upstream: Upstream): Promise<RowFigures> {
+  const small = route.url(`${upstream.httpsUrl}/v1/models`);
+  const ticks = route.url(`${upstream.httpsUrl}/v1/ticks?n=${quick ? 20 : 50}&interval=10`);
+  const n = quick ? 300 : 2000;
+  const dispatcher = route.dispatcher(32);
+  let sent = 0;
+  await sequential(small, dispatcher, 50);
+  const seq = await sequential(small, dispatcher, n);
+  const run = await throughput(small, dispatcher, 16, quick ? 1500 : 4000);
+  sent += 50 + n + run.count;
+  const caughtUpMs = route.dataDir ? await caughtUp(route.dataDir, sent) : undefined;
+  const sse = await sseDelays(ticks, dispatcher, 20);
+  sent += 20;
+  const firsts: number[] = [];
+  for (const { host, port } of upstream.newHosts) {
+    const fresh = route.dispatcher(1);
+    const t = performance.now();
+    const res = await request(route.url(`https://${host}:${port}/`), { dispatcher: fresh });
+    await res.body.arrayBuffer();
+    firsts.push(performance.now() - t);
+    await fresh.close();
+    sent++;
+  }
+  const slowMbPerS = await download(route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 40 : 100) * MB}`), dispatcher, 40);
+  const bigMbPerS = await download(route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 100 : 300) * MB}`), dispatcher);
+  sent += 2;
+  await dispatcher.close();
+  const figures: RowFigures = { seqP50: percentile(seq, 50), rps: run.rps, sseP99: percentile(sse, 99), newHostP50: percentile(firsts, 50), slowMbPerS, bigMbPerS, peakRssMb: route.peakRssMb() };
+  if (route.dataDir) {
+    await caughtUp(route.dataDir, sent);
+    figures.caughtUpMs = caughtUpMs;
+    figures.lost = sent - stored(route.dataDir).total;
+  }
+  return figures;
+}
+
+/** 500 clients in request loops beside 200 open SSE streams: 700 connections at once, in a fresh process so its peak memory is this phase's. */
+async function manyConnections(route: Route, upstream: Upstream, durationMs: number): Promise<{ rps: number; p99: number; peakRssMb: number | null; lost?: number }> {
+  const dispatcher = route.dispatcher(700);
+  const small = route.url(`${upstream.httpsUrl}/v1/models`);
+  const latencies: number[] = [];
+  const end = performance.now() + durationMs;
+  const loops = Array.from({ length: 500 }, async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      const res = await request(small, { dispatcher });
+      await res.body.arrayBuffer();
+      latencies.push(performance.now() - t);
+    }
+  });
+  const streams = Array.from({ length: 200 }, async () => {
+    const res = await request(route.url(`${upstream.httpsUrl}/v1/ticks?n=${Math.floor(durationMs / 100)}&interval=100`), { dispatcher });
+    await res.body.arrayBuffer();
+  });
+  await Promise.all([...loops, ...streams]);
+  await dispatcher.close();
+  const sent = latencies.length + 200;
+  const result = { rps: latencies.length / (durationMs / 1000), p99: percentile(latencies, 99), peakRssMb: route.peakRssMb() };
+  if (!route.dataDir) return result;
+  await caughtUp(route.dataDir, sent);
+  return { ...result, lost: sent - stored(route.dataDir).total };
+}
+
+function directRoute(upstream: Upstream): Route {
+  return { name: 'direct', dispatcher: (c) => new Agent({ connect: { ca: upstream.caPem }, connections: c }), url: (u) => u, peakRssMb: () => null, stop: async () => undefined };
+}
+
+function proxyRoute(name: string, proc: BenchProcess<{ proxyUrl: string; caPem: string }>, dataDir?: string): Route {
+  return {
+    name,
+    dispatcher: (c) => new ProxyAgent({ uri: proc.ready.proxyUrl, requestTls: { ca: proc.ready.caPem }, connections: c }),
+    url: (u) => u,
+    peakRssMb: () => proc.peakRssMb(),
+    stop: () => proc.stop(),
+    dataDir,
+  };
+}
+
+async function startWirelog(upstream: Upstream): Promise<{ proc: BenchProcess<{ proxyUrl: string; caPem: string }>; dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-'));
+  const caFile = path.join(dataDir, 'upstream-ca.pem');
+  fs.writeFileSync(caFile, upstream.caPem);
+  const w = await startCaptureProcess(dataDir, ['--upstream-ca', caFile]);
+  const caPem = fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8');
+  return {
+    proc: { child: w.child, ready: { proxyUrl: w.proxyUrl, caPem }, peakRssMb: () => w.peakRssMb(), stop: async () => void (await w.stop()) },
+    dataDir,
+  };
 }
 
 async function main(): Promise<void> {
-  const upstream: FakeUpstream = await startFakeUpstream();
-  const hostCount = 10;
-  const extra = await newHostServers(hostCount);
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-ca-')), 'upstream-ca.pem');
-  fs.writeFileSync(caFile, upstream.cert.certPem + extra.cert.certPem);
-  const rows: string[][] = [];
-  const add = (what: string, direct: string, through: string, note: string) => rows.push([what, direct, through, note]);
-  let sent = 0;
+  const up = await startTsProcess<Upstream>('./upstream-process.ts');
+  const upstream = up.ready;
+  const rows: [string, RowFigures | string][] = [];
+  const upstreamCaFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-ca-')), 'upstream-ca.pem');
+  fs.writeFileSync(upstreamCaFile, upstream.caPem);
 
-  // --- latency, throughput, SSE, new hosts ---
-  const w1 = await startWirelogProcess(caFile);
-  const direct = new Agent({ connect: { ca: upstream.cert.certPem }, connections: 32 });
-  const proxied = new ProxyAgent({ uri: w1.proxyUrl, requestTls: { ca: w1.caPem }, connections: 32 });
-  const small = `${upstream.httpsUrl}/v1/models`;
-  const n = quick ? 300 : 2000;
-  await sequential(small, direct, 50);
-  await sequential(small, proxied, 50);
-  sent += 50;
-  const seqDirect = await sequential(small, direct, n);
-  const seqProxied = await sequential(small, proxied, n);
-  sent += n;
-  const addedP50 = percentile(seqProxied, 50) - percentile(seqDirect, 50);
-  add('sequential small JSON, keep-alive: p50 ms', fmt(percentile(seqDirect, 50)), fmt(percentile(seqProxied, 50)), `added ${fmt(addedP50)} ms (target < 1)`);
-  add('sequential small JSON, keep-alive: p99 ms', fmt(percentile(seqDirect, 99)), fmt(percentile(seqProxied, 99)), '');
+  rows.push(['direct', await measure(directRoute(upstream), upstream)]);
 
-  const seconds = quick ? 1500 : 4000;
-  const rpsDirect = (await throughput(small, direct, 16, seconds)).rps;
-  const proxiedRun = await throughput(small, proxied, 16, seconds);
-  const rpsProxied = proxiedRun.rps;
-  sent += proxiedRun.count;
-  add('requests/s at concurrency 16', fmt(rpsDirect, 0), fmt(rpsProxied, 0), `${fmt((rpsProxied / rpsDirect) * 100, 0)}% of direct (target >= 50%)`);
+  const floor = await startTsProcess<{ proxyUrl: string; caPem: string }>('./floor-proxy.ts', [upstreamCaFile]);
+  rows.push(['floor (records nothing)', await measure(proxyRoute('floor', floor), upstream)]);
+  await floor.stop();
 
-  // Let storage catch up with the burst above, so each measure sees wirelog at rest.
-  const backlogMs = await drained(w1.dataDir, sent);
-  add('storage catching up after that burst', '', `${fmt(backlogMs, 0)} ms`, 'storage runs at nice 10 and yields to forwarding');
-  const ticks = `${upstream.httpsUrl}/v1/ticks?n=${quick ? 20 : 50}&interval=10`;
-  const sseDirect = await sseDelays(ticks, direct, 20);
-  const sseProxied = await sseDelays(ticks, proxied, 20);
-  sent += 20;
-  add('SSE per-event delay, 20 streams: p50 ms', fmt(percentile(sseDirect, 50)), fmt(percentile(sseProxied, 50)), `added ${fmt(percentile(sseProxied, 50) - percentile(sseDirect, 50))} ms`);
-  add('SSE per-event delay, 20 streams: p99 ms', fmt(percentile(sseDirect, 99)), fmt(percentile(sseProxied, 99)), `added ${fmt(percentile(sseProxied, 99) - percentile(sseDirect, 99))} ms (target < 5)`);
+  const mitm = await startMitmproxy(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-mitm-')));
+  if (mitm) {
+    rows.push(['mitmproxy (mitmdump, stream_large_bodies)', await measure(proxyRoute('mitmproxy', mitm), upstream)]);
+    await mitm.stop();
+  } else rows.push(['mitmproxy', 'skipped: /usr/bin/mitmdump is not installed (apt install mitmproxy)']);
 
-  // The same measures through the gateway URL form: plain HTTP from the client to wirelog, no CONNECT, one TLS leg.
-  const gatewayOrigin = `${new URL(w1.proxyUrl).origin}/https/localhost:${new URL(upstream.httpsUrl).port}`;
-  const viaGateway = new Agent({ connections: 32 });
-  await sequential(`${gatewayOrigin}/v1/models`, viaGateway, 50);
-  const seqGateway = await sequential(`${gatewayOrigin}/v1/models`, viaGateway, n);
-  const gatewayRun = await throughput(`${gatewayOrigin}/v1/models`, viaGateway, 16, seconds);
-  sent += 50 + n + gatewayRun.count;
-  await drained(w1.dataDir, sent);
-  const sseGateway = await sseDelays(ticks.replace(upstream.httpsUrl, gatewayOrigin), viaGateway, 20);
-  sent += 20;
-  add('gateway: sequential small JSON p50 ms (proxy row above)', fmt(percentile(seqDirect, 50)), fmt(percentile(seqGateway, 50)), `added ${fmt(percentile(seqGateway, 50) - percentile(seqDirect, 50))} ms; through the proxy ${fmt(percentile(seqProxied, 50))}`);
-  add('gateway: requests/s at concurrency 16', fmt(rpsDirect, 0), fmt(gatewayRun.rps, 0), `${fmt((gatewayRun.rps / rpsDirect) * 100, 0)}% of direct; through the proxy ${fmt(rpsProxied, 0)}`);
-  add('gateway: SSE per-event delay, 20 streams: p99 ms', fmt(percentile(sseDirect, 99)), fmt(percentile(sseGateway, 99)), `added ${fmt(percentile(sseGateway, 99) - percentile(sseDirect, 99))} ms; through the proxy ${fmt(percentile(sseProxied, 99))}`);
-  await viaGateway.close();
+  const viaProxy = await startWirelog(upstream);
+  rows.push(['wirelog (proxy)', await measure(proxyRoute('wirelog', viaProxy.proc, viaProxy.dataDir), upstream)]);
+  await viaProxy.proc.stop();
 
-  const firstDirect = await firstRequestTimes(extra.servers, () => new Agent({ connect: { ca: extra.cert.certPem } }));
-  const firstProxied = await firstRequestTimes(extra.servers, () => new ProxyAgent({ uri: w1.proxyUrl, requestTls: { ca: w1.caPem } }));
-  sent += hostCount;
-  add(
-    `first request to a new host (${hostCount} hosts): p50 ms`,
-    fmt(percentile(firstDirect, 50)),
-    fmt(percentile(firstProxied, 50)),
-    `added ${fmt(percentile(firstProxied, 50) - percentile(firstDirect, 50))} ms, worst ${fmt(Math.max(...firstProxied))} ms (target < 50)`,
-  );
-  await direct.close();
-  await proxied.close();
+  const viaGateway = await startWirelog(upstream);
+  const gatewayOrigin = new URL(viaGateway.proc.ready.proxyUrl).origin;
+  rows.push([
+    'wirelog (gateway)',
+    await measure(
+      {
+        name: 'gateway',
+        dispatcher: (c) => new Agent({ connections: c }),
+        url: (u) => {
+          const url = new URL(u);
+          return `${gatewayOrigin}/https/${url.host}${url.pathname}${url.search}`;
+        },
+        peakRssMb: () => viaGateway.proc.peakRssMb(),
+        stop: () => viaGateway.proc.stop(),
+        dataDir: viaGateway.dataDir,
+      },
+      upstream,
+    ),
+  ]);
+  await viaGateway.proc.stop();
 
+  // 700 connections at once, each row in a fresh process.
   const loadMs = quick ? 5000 : 20_000;
-  const ticksOf = (n: number) => `${upstream.httpsUrl}/v1/ticks?n=${n}&interval=100`;
-  const wideDirect = new Agent({ connect: { ca: upstream.cert.certPem }, connections: 700 });
-  const wideProxied = new ProxyAgent({ uri: w1.proxyUrl, requestTls: { ca: w1.caPem }, connections: 700 });
-  // Opening them (TLS handshakes, CONNECT, a leaf per host) is measured apart from using them.
-  // Each load right after its own opening: idle connections close after 5 s (Node's keep-alive).
-  const openDirect = await openConnections(small, wideDirect, 700);
-  const loadDirect = await manyConnections(small, ticksOf, wideDirect, loadMs);
-  const openProxied = await openConnections(small, wideProxied, 700);
-  const loadProxied = await manyConnections(small, ticksOf, wideProxied, loadMs);
-  sent += loadProxied.count + 700;
-  await wideDirect.close();
-  await wideProxied.close();
-  add('opening 700 connections at once: ms until all answered', fmt(openDirect, 0), fmt(openProxied, 0), 'two TLS handshakes and a CONNECT each through wirelog');
-  add('500 request loops + 200 SSE streams (700 connections): req/s', fmt(loadDirect.rps, 0), fmt(loadProxied.rps, 0), `${fmt((loadProxied.rps / loadDirect.rps) * 100, 0)}% of direct, ${loadMs / 1000} s each`);
-  add('500 loops + 200 streams: request p50 ms', fmt(loadDirect.p50), fmt(loadProxied.p50), `added ${fmt(loadProxied.p50 - loadDirect.p50)} ms`);
-  add('500 loops + 200 streams: request p99 ms', fmt(loadDirect.p99), fmt(loadProxied.p99), `added ${fmt(loadProxied.p99 - loadDirect.p99)} ms`);
-  await w1.stop();
-  const stored1 = storedCount(w1.dataDir);
+  const wide: [string, Awaited<ReturnType<typeof manyConnections>>][] = [];
+  wide.push(['direct', await manyConnections(directRoute(upstream), upstream, loadMs)]);
+  const floor2 = await startTsProcess<{ proxyUrl: string; caPem: string }>('./floor-proxy.ts', [upstreamCaFile]);
+  wide.push(['floor', await manyConnections(proxyRoute('floor', floor2), upstream, loadMs)]);
+  await floor2.stop();
+  const wide3 = await startWirelog(upstream);
+  wide.push(['wirelog (proxy)', await manyConnections(proxyRoute('wirelog', wide3.proc, wide3.dataDir), upstream, loadMs)]);
+  await wide3.proc.stop();
+  await up.stop();
 
-  // --- a 1 GB body, then a slow reader, each in a fresh wirelog so peak memory is its own ---
-  const bigSize = quick ? 256 * MB : 1024 * MB;
-  const w2 = await startWirelogProcess(caFile);
-  const bigDirect = await download(`${upstream.httpsUrl}/bytes?size=${bigSize}`, new Agent({ connect: { ca: upstream.cert.certPem } }));
-  const bigProxied = await download(`${upstream.httpsUrl}/bytes?size=${bigSize}`, new ProxyAgent({ uri: w2.proxyUrl, requestTls: { ca: w2.caPem } }));
-  const bigRss = w2.peakRssMb();
-  await w2.stop();
-  add(`${bigSize / MB} MB body download: MB/s`, fmt(bigDirect.mbPerS, 0), fmt(bigProxied.mbPerS, 0), `wirelog peak RSS ${fmt(bigRss, 0)} MB (target < 200)`);
-  const stored2 = storedCount(w2.dataDir);
-
-  const slowSize = quick ? 40 * MB : 100 * MB;
-  const w3 = await startWirelogProcess(caFile);
-  const slow = await download(`${upstream.httpsUrl}/bytes?size=${slowSize}`, new ProxyAgent({ uri: w3.proxyUrl, requestTls: { ca: w3.caPem } }), 40);
-  const slowRss = w3.peakRssMb();
-  await w3.stop();
-  add(`slow reader (${slowSize / MB} MB at ~25 MB/s)`, '', `${fmt(slow.mbPerS, 0)} MB/s`, `wirelog peak RSS ${fmt(slowRss, 0)} MB (target < 200)`);
-  const stored3 = storedCount(w3.dataDir);
-
-  const stored = stored1 + stored2 + stored3;
-  const expected = sent + 2;
-  add('exchanges stored / sent', '', `${stored} / ${expected}`, `lost ${expected - stored} (target 0)`);
-
-  for (const s of extra.servers) s.server.close();
-  await upstream.close();
-
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...[['measure', 'direct', 'through wirelog', 'note'], ...rows].map((r) => r[i].length)));
+  const direct = rows[0][1] as RowFigures;
+  const floorRow = rows[1][1] as RowFigures;
+  const fmt = (n: number | null | undefined, d = 2) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
+  const header = ['row', 'seq p50 ms', 'req/s @16', 'SSE added p99 ms', 'new host p50 ms', 'slow reader MB/s', 'big body MB/s', 'peak RSS MB', 'storage caught up ms', 'lost'];
+  const table = rows.map(([name, f]) =>
+    typeof f === 'string'
+      ? [name, f, '', '', '', '', '', '', '', '']
+      : [name, fmt(f.seqP50), fmt(f.rps, 0), fmt(f.sseP99 - direct.sseP99), fmt(f.newHostP50, 1), fmt(f.slowMbPerS, 0), fmt(f.bigMbPerS, 0), fmt(f.peakRssMb, 0), fmt(f.caughtUpMs, 0), f.lost === undefined ? '' : String(f.lost)],
+  );
+  const widths = header.map((_, i) => Math.max(...[header, ...table].map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`\nwirelog benchmark (${quick ? 'quick' : 'full'}), Node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString()}`);
-  console.log(line(['measure', 'direct', 'through wirelog', 'note']));
+  console.log(`client, upstream and each proxy in processes of their own; bodies: slow reader ${quick ? 40 : 100} MB at ~25 MB/s, then ${quick ? 100 : 300} MB; peak RSS after every phase`);
+  console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
+  for (const r of table) console.log(line(r));
+  console.log(`\n500 request loops + 200 SSE streams (700 connections), ${loadMs / 1000} s:`);
+  for (const [name, f] of wide) console.log(`  ${name}: ${fmt(f.rps, 0)} req/s, p99 ${fmt(f.p99)} ms, peak RSS ${fmt(f.peakRssMb, 0)} MB${f.lost !== undefined ? `, lost ${f.lost}` : ''} (target for wirelog: under 300 MB)`);
+  console.log('\nAgainst the floor (targets in issue 15: req/s >= 0.85, seq p50 within 0.2 ms, SSE p99 within 1 ms, new host < 10 ms, peak RSS < 130 MB, 0 lost, caught up within 1 s):');
+  for (const [name, f] of rows.slice(2)) {
+    if (typeof f === 'string') continue;
+    console.log(
+      `  ${name}: req/s ${fmt(f.rps / floorRow.rps)} of the floor; seq p50 ${fmt(f.seqP50 - floorRow.seqP50)} ms more; SSE p99 ${fmt(f.sseP99 - floorRow.sseP99)} ms more; new host ${fmt(f.newHostP50, 1)} ms; peak RSS ${fmt(f.peakRssMb, 0)} MB (${fmt((f.peakRssMb ?? 0) / (floorRow.peakRssMb ?? 1))}x the floor)${f.lost !== undefined ? `; lost ${f.lost}, caught up in ${fmt(f.caughtUpMs, 0)} ms` : ''}`,
+    );
+  }
 }
 
 main().catch((err) => {

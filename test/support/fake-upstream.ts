@@ -258,12 +258,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       return void res.end(html);
     }
     if (url.pathname === '/v1/ticks') {
-      // Each event carries when it was written, for measuring delivery delay in the same process.
+      // Each event carries when it was written (epoch ms, sub-millisecond): comparable across processes on one machine.
       const count = Number(url.searchParams.get('n') ?? 20);
       const interval = Number(url.searchParams.get('interval') ?? 10);
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       for (let i = 0; i < count; i++) {
-        res.write(`data: {"i":${i},"sentAt":${performance.now()}}\n\n`);
+        res.write(`data: {"i":${i},"sentAt":${performance.timeOrigin + performance.now()}}\n\n`);
         await sleep(interval);
       }
       return void res.end();
