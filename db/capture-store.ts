@@ -1,8 +1,8 @@
 import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
 import { exchangeUrl, headerValue, isEventStream } from '../model/exchange.ts';
 import { isBinaryContentType, isTextBody } from './decode.ts';
-import type { CallFacts, Exchange } from '../model/exchange.ts';
-import { bodyView } from './body-view.ts';
+import type { CallFacts, Exchange, RequestHead, ResponseHead } from '../model/exchange.ts';
+import { bodyView, bodyViewOf } from './body-view.ts';
 import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 
@@ -45,8 +45,27 @@ const MERGE_BELOW = 16 * 1024;
 // A compressed body is decoded whole to be indexed; past this size it is not indexed.
 const FTS_MAX_ENCODED = 16 * 1024 * 1024;
 
+// A body up to this size is kept in memory until its exchange ends, for the analysis and the
+// index, within a budget for all open exchanges (700 open streams must not hold 700 MB).
+const KEEP_BODY_BYTES = 1024 * 1024;
+const KEEP_BUDGET_BYTES = 32 * 1024 * 1024;
+
+/** A finished exchange as its events described it, with its bodies when they were kept. */
+interface Ended {
+  exchange: Exchange;
+  kept: Record<BodySide, Buffer[] | null>;
+}
+
 interface OpenExchange {
   id: number;
+  uid: string;
+  /** What is known of it from its events: a finished exchange is understood without reading it back. */
+  request: RequestHead;
+  response: ResponseHead | null;
+  streamKind: Exchange['streamKind'];
+  /** Its bodies as stored, while small enough to keep (null once over KEEP_BODY_BYTES: read back). */
+  kept: Record<BodySide, Buffer[] | null>;
+  keptSize: Record<BodySide, number>;
   timings: Timings;
   pending: Record<BodySide, Buffer[]>;
   nextSeq: Record<BodySide, number>;
@@ -65,7 +84,10 @@ export class CaptureStore {
   /** The last failure to index an exchange for search, for the writer to report. */
   indexError: string | null = null;
   /** Exchanges stored whose index transaction failed: indexed with the next batch. */
-  private unindexed: number[] = [];
+  /** Bytes of bodies kept in memory for open exchanges. */
+  private keptTotal = 0;
+  /** Finished exchanges not yet understood and indexed (the transaction that does it failed). */
+  private unindexed: Ended[] = [];
 
   constructor(
     private readonly db: Db,
@@ -104,7 +126,7 @@ export class CaptureStore {
    */
   apply(events: ExchangeEvent[]): number[] {
     const changed = new Set<number>();
-    const ended: number[] = [];
+    const ended: Ended[] = [];
     const before = this.snapshot();
     try {
       this.db.transaction(() => {
@@ -116,6 +138,7 @@ export class CaptureStore {
       })();
     } catch (err) {
       this.open = before;
+      this.keptTotal = [...before.values()].reduce((n, ex) => n + (ex.kept.request ? ex.keptSize.request : 0) + (ex.kept.response ? ex.keptSize.response : 0), 0);
       throw err;
     }
     this.indexEnded(ended);
@@ -128,17 +151,17 @@ export class CaptureStore {
    * work. If that transaction fails (a full disk), the exchanges are stored all the same and
    * are indexed with the next batch that commits.
    */
-  private indexEnded(ended: number[]): void {
+  private indexEnded(ended: Ended[]): void {
     const ids = [...this.unindexed, ...ended];
     if (ids.length === 0) return;
     try {
       this.db.transaction(() => {
-        for (const id of ids) {
+        for (const one of ids) {
           try {
-            this.ended(id);
+            this.ended(one);
           } catch (err) {
             // The exchange is stored; only its search entry or model-call columns are missing.
-            this.indexError = `indexing exchange ${id}: ${(err as Error).message}`;
+            this.indexError = `indexing exchange ${one.exchange.id}: ${(err as Error).message}`;
           }
         }
       })();
@@ -172,6 +195,7 @@ export class CaptureStore {
       this.db.pragma(`secure_delete = ${zeroing ? 'ON' : 'OFF'}`);
     }
     this.open.clear();
+    this.keptTotal = 0;
   }
 
   /** Ends every exchange still open as interrupted: wirelog is stopping before they ended. */
@@ -185,6 +209,7 @@ export class CaptureStore {
       }
     })();
     this.open.clear();
+    this.keptTotal = 0;
     return ids;
   }
 
@@ -196,18 +221,33 @@ export class CaptureStore {
         ...ex,
         timings: { ...ex.timings },
         pending: { request: [...ex.pending.request], response: [...ex.pending.response] },
+        kept: { request: ex.kept.request && [...ex.kept.request], response: ex.kept.response && [...ex.kept.response] },
+        keptSize: { ...ex.keptSize },
         nextSeq: { ...ex.nextSeq },
       });
     }
     return copy;
   }
 
-  private applyOne(event: ExchangeEvent, ended: number[]): number | null {
+  private applyOne(event: ExchangeEvent, ended: Ended[]): number | null {
     if (event.type === 'request') {
       const h = event.head;
       const result = this.stmts.insert.run({ ...h, uid: event.uid, headers: JSON.stringify(h.headers), via: h.via ?? null, replayOf: h.replayOf ?? null, secrets: h.secrets ? JSON.stringify(h.secrets) : null, imported: h.imported ?? null });
       const id = Number(result.lastInsertRowid);
-      this.open.set(event.uid, { id, timings: {}, pending: { request: [], response: [] }, nextSeq: { request: 0, response: 0 }, eventCount: 0, eventCountDirty: false });
+      this.open.set(event.uid, {
+        id,
+        uid: event.uid,
+        request: h,
+        response: null,
+        streamKind: null,
+        kept: { request: [], response: [] },
+        keptSize: { request: 0, response: 0 },
+        timings: {},
+        pending: { request: [], response: [] },
+        nextSeq: { request: 0, response: 0 },
+        eventCount: 0,
+        eventCountDirty: false,
+      });
       return id;
     }
     const ex = this.open.get(event.uid);
@@ -220,12 +260,27 @@ export class CaptureStore {
       case 'response-head': {
         ex.timings.responseHeaders = event.atMs;
         const streamKind = event.head.status === 101 ? 'websocket' : isEventStream(event.head.headers) ? 'sse' : null;
+        ex.response = event.head;
+        ex.streamKind = streamKind;
         this.stmts.response.run({ ...event.head, id: ex.id, headers: JSON.stringify(event.head.headers), streamKind, timings: JSON.stringify(ex.timings) });
         break;
       }
-      case 'body-chunk':
-        ex.pending[event.side].push(Buffer.from(event.chunk.buffer, event.chunk.byteOffset, event.chunk.byteLength));
+      case 'body-chunk': {
+        const chunk = Buffer.from(event.chunk.buffer, event.chunk.byteOffset, event.chunk.byteLength);
+        ex.pending[event.side].push(chunk);
+        const kept = ex.kept[event.side];
+        if (kept) {
+          if (ex.keptSize[event.side] + chunk.length > KEEP_BODY_BYTES || this.keptTotal + chunk.length > KEEP_BUDGET_BYTES) {
+            this.keptTotal -= ex.keptSize[event.side];
+            ex.kept[event.side] = null;
+          } else {
+            kept.push(chunk);
+            ex.keptSize[event.side] += chunk.length;
+            this.keptTotal += chunk.length;
+          }
+        }
         break;
+      }
       case 'sse-event': {
         const e = event.event;
         this.stmts.sse.run(ex.id, e.seq, e.offsetMs, e.event, e.id, e.data);
@@ -257,7 +312,23 @@ export class CaptureStore {
           resEncoding: event.responseBody.encoding,
         });
         this.open.delete(event.uid);
-        ended.push(ex.id);
+        for (const side of ['request', 'response'] as const) if (ex.kept[side]) this.keptTotal -= ex.keptSize[side];
+        const exchange: Exchange = {
+          id: ex.id,
+          uid: ex.uid,
+          request: ex.request,
+          response: ex.response,
+          state: event.state,
+          error: event.error,
+          timings: { ...ex.timings, ...event.timings },
+          requestBody: event.requestBody,
+          responseBody: event.responseBody,
+          streamKind: ex.streamKind,
+          eventCount: ex.eventCount,
+          call: null,
+          diagnosis: null,
+        };
+        ended.push({ exchange, kept: ex.kept });
         break;
       }
     }
@@ -297,13 +368,14 @@ export class CaptureStore {
     }
   }
 
-  /** Understands a finished exchange, then indexes it: each body is read and decoded once for both. */
-  private ended(id: number): void {
-    const exchange = this.reader.get(id);
-    if (!exchange) return;
-    const bodies = new OnceDecoded(this.reader, exchange);
+  /**
+   * Understands a finished exchange, then indexes it, from what its events said (nothing is
+   * read back but a body too large to keep): each body is decoded once for both.
+   */
+  private ended({ exchange, kept }: Ended): void {
+    const bodies = new OnceDecoded(this.reader, exchange, kept);
     this.understand(exchange, bodies);
-    this.stmts.fts.run(id, exchangeUrl(exchange.request), this.indexText(exchange, 'request', bodies), this.indexText(exchange, 'response', bodies));
+    this.stmts.fts.run(exchange.id, exchangeUrl(exchange.request), this.indexText(exchange, 'request', bodies), this.indexText(exchange, 'response', bodies));
   }
 
   /** Stores what the exchange was as a model call (model, tokens, TTFT, thread, diagnosis), for the list. */
@@ -331,7 +403,7 @@ export class CaptureStore {
     if (info.storedSize === 0 || (contentType && isBinaryContentType(contentType))) return '';
     const whole = bodies.decoded(side);
     if (whole !== undefined) return whole === null ? '' : utf8Prefix(Buffer.from(whole), FTS_TEXT_LIMIT).toString('utf8');
-    if (info.encoding) {
+    if (info.encoding || bodies.inMemory(side)) {
       if (info.storedSize > FTS_MAX_ENCODED) return '';
       return utf8Prefix(Buffer.from(bodies.text(side) ?? ''), FTS_TEXT_LIMIT).toString('utf8');
     }
@@ -347,14 +419,19 @@ export class CaptureStore {
   }
 }
 
-/** Each body of one exchange decoded at most once, when first asked for. */
+/** Each body of one exchange decoded at most once, when first asked for: from memory when it was kept, else read back. */
 class OnceDecoded implements EndedBodies {
   private readonly texts: Partial<Record<BodySide, string | null>> = {};
 
   constructor(
     private readonly reader: ExchangeReader,
     private readonly exchange: Exchange,
+    private readonly kept: Record<BodySide, Buffer[] | null>,
   ) {}
+
+  inMemory(side: BodySide): boolean {
+    return this.kept[side] !== null;
+  }
 
   /** The decoded text if it was decoded already (null: not text); undefined if not yet. */
   decoded(side: BodySide): string | null | undefined {
@@ -362,7 +439,12 @@ class OnceDecoded implements EndedBodies {
   }
 
   text(side: BodySide): string | null {
-    if (!(side in this.texts)) this.texts[side] = bodyView(this.reader, this.exchange, side).text;
+    if (!(side in this.texts)) {
+      const kept = this.kept[side];
+      const info = side === 'request' ? this.exchange.requestBody : this.exchange.responseBody;
+      const headers = side === 'request' ? this.exchange.request.headers : (this.exchange.response?.headers ?? []);
+      this.texts[side] = kept ? bodyViewOf(Buffer.concat(kept), info, headers).text : bodyView(this.reader, this.exchange, side).text;
+    }
     return this.texts[side]!;
   }
 

@@ -77,10 +77,12 @@ function timingsOf(entry: HarEntry): Timings {
   const connectedAt = phase('blocked') + phase('dns') + phase('connect');
   const sent = connectedAt + phase('send');
   const headers = sent + phase('wait');
-  const timings: Timings = { requestSent: sent, responseHeaders: headers, firstByte: headers, end: headers + phase('receive') };
+  // Microseconds, as wirelog measures them, so a round trip gives back the same figures.
+  const micro = (ms: number) => Math.round(ms * 1000) / 1000;
+  const timings: Timings = { requestSent: micro(sent), responseHeaders: micro(headers), firstByte: micro(headers), end: micro(headers + phase('receive')) };
   if ((t.connect ?? -1) > 0) {
-    timings.connected = connectedAt - ssl;
-    if (ssl > 0) timings.secured = connectedAt;
+    timings.connected = micro(connectedAt - ssl);
+    if (ssl > 0) timings.secured = micro(connectedAt);
   }
   return timings;
 }

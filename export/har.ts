@@ -165,6 +165,10 @@ function redirectUrl(headers: Header[], status: number, base: string): string {
   }
 }
 
+function micro(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 /** One HAR entry: a pure function of its source, so it is tested from factories, without sockets or a database. */
 export function harEntry(source: HarSource): Record<string, unknown> {
   const { exchange, requestBody, responseBody } = source;
@@ -174,9 +178,10 @@ export function harEntry(source: HarSource): Record<string, unknown> {
   // HAR counts the TLS handshake inside connect, and send from when the connection was ready.
   const connect = t.secured ?? t.connected;
   const ready = connect ?? 0;
-  const send = Math.max(0, (t.requestSent ?? ready) - ready);
-  const wait = t.responseHeaders !== undefined ? Math.max(0, t.responseHeaders - (t.requestSent ?? ready)) : 0;
-  const receive = t.end !== undefined && t.responseHeaders !== undefined ? Math.max(0, t.end - t.responseHeaders) : 0;
+  // Microseconds, as they were measured: differences of floats would print 0.31500000000000017.
+  const send = micro(Math.max(0, (t.requestSent ?? ready) - ready));
+  const wait = t.responseHeaders !== undefined ? micro(Math.max(0, t.responseHeaders - (t.requestSent ?? ready))) : 0;
+  const receive = t.end !== undefined && t.responseHeaders !== undefined ? micro(Math.max(0, t.end - t.responseHeaders)) : 0;
 
   const request: Record<string, unknown> = {
     method: req.method || 'GET',
@@ -222,7 +227,7 @@ export function harEntry(source: HarSource): Record<string, unknown> {
   const entry: Record<string, unknown> = {
     pageref: pageId(req.startedAt),
     startedDateTime: new Date(req.startedAt).toISOString(),
-    time: (connect ?? 0) + send + wait + receive,
+    time: micro((connect ?? 0) + send + wait + receive),
     request,
     response,
     cache: {},
@@ -230,7 +235,7 @@ export function harEntry(source: HarSource): Record<string, unknown> {
       blocked: -1,
       dns: -1,
       connect: connect ?? -1,
-      ssl: t.secured !== undefined && t.connected !== undefined ? t.secured - t.connected : -1,
+      ssl: t.secured !== undefined && t.connected !== undefined ? micro(t.secured - t.connected) : -1,
       send,
       wait,
       receive,

@@ -46,12 +46,26 @@ function wordsOf(name: string): string[] {
     .filter(Boolean);
 }
 
-/** Whether a header, query parameter or JSON member of this name holds a credential. */
-export function isSecretName(name: string): boolean {
+function decideSecretName(name: string): boolean {
   const lower = name.toLowerCase().replace(/\[\]$/, '');
   if (SECRET_PARAMS.has(lower) || SECRET_HEADERS.has(lower)) return true;
   if (NOT_SECRET.some((rule) => rule.test(lower))) return false;
   return wordsOf(name).some((word) => SECRET_WORDS.has(word));
+}
+
+// Every header of every request is asked about: the same few names, decided once each (bounded).
+const decided = new Map<string, boolean>();
+const MAX_DECIDED = 4096;
+
+/** Whether a header, query parameter or JSON member of this name holds a credential. */
+export function isSecretName(name: string): boolean {
+  let secret = decided.get(name);
+  if (secret === undefined) {
+    secret = decideSecretName(name);
+    if (decided.size >= MAX_DECIDED) decided.clear();
+    decided.set(name, secret);
+  }
+  return secret;
 }
 
 const KEPT_TAIL = 4;
