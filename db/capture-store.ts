@@ -71,6 +71,8 @@ interface OpenExchange {
   nextSeq: Record<BodySide, number>;
   eventCount: number;
   eventCountDirty: boolean;
+  /** The response head arrived in this batch and is not written yet: the end writes it too, or the batch's close. */
+  responseDirty: boolean;
 }
 
 /**
@@ -104,6 +106,11 @@ export class CaptureStore {
       sse: db.prepare('INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data) VALUES (?, ?, ?, ?, ?, ?)'),
       ws: db.prepare('INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload) VALUES (?, ?, ?, ?, ?, ?)'),
       eventCount: db.prepare('UPDATE exchanges SET event_count = ? WHERE id = ?'),
+      responseAndEnd: db.prepare(`UPDATE exchanges SET status = @status, status_text = @statusText, response_http_version = @httpVersion,
+        response_headers = @headers, stream_kind = @streamKind, state = @state, error = @error, timings = @timings,
+        request_size = @reqSize, request_stored = @reqStored, request_truncated = @reqTruncated, request_encoding = @reqEncoding,
+        response_size = @resSize, response_stored = @resStored, response_truncated = @resTruncated, response_encoding = @resEncoding
+        WHERE id = @id`),
       end: db.prepare(`UPDATE exchanges SET state = @state, error = @error, timings = @timings,
         request_size = @reqSize, request_stored = @reqStored, request_truncated = @reqTruncated, request_encoding = @reqEncoding,
         response_size = @resSize, response_stored = @resStored, response_truncated = @resTruncated, response_encoding = @resEncoding
@@ -247,6 +254,7 @@ export class CaptureStore {
         nextSeq: { request: 0, response: 0 },
         eventCount: 0,
         eventCountDirty: false,
+        responseDirty: false,
       });
       return id;
     }
@@ -262,7 +270,8 @@ export class CaptureStore {
         const streamKind = event.head.status === 101 ? 'websocket' : isEventStream(event.head.headers) ? 'sse' : null;
         ex.response = event.head;
         ex.streamKind = streamKind;
-        this.stmts.response.run({ ...event.head, id: ex.id, headers: JSON.stringify(event.head.headers), streamKind, timings: JSON.stringify(ex.timings) });
+        // Written with the end when it is in the same batch (a short exchange: one UPDATE, not two).
+        ex.responseDirty = true;
         break;
       }
       case 'body-chunk': {
@@ -296,8 +305,11 @@ export class CaptureStore {
         break;
       }
       case 'end': {
-        this.flushPending(ex);
-        this.stmts.end.run({
+        this.flushPending(ex, true);
+        const head = ex.responseDirty && ex.response ? { status: ex.response.status, statusText: ex.response.statusText, httpVersion: ex.response.httpVersion, headers: JSON.stringify(ex.response.headers), streamKind: ex.streamKind } : null;
+        ex.responseDirty = false;
+        (head ? this.stmts.responseAndEnd : this.stmts.end).run({
+          ...head,
           id: ex.id,
           state: event.state,
           error: event.error,
@@ -339,7 +351,12 @@ export class CaptureStore {
    * Small chunks (SSE deltas) are merged into one row per batch; a chunk already large is
    * written as it is, without another copy of it in memory.
    */
-  private flushPending(ex: OpenExchange): void {
+  /** Writes what waits of an open exchange (its response head, body chunks, event count); `ending`: the end writes the head. */
+  private flushPending(ex: OpenExchange, ending = false): void {
+    if (ex.responseDirty && ex.response && !ending) {
+      this.stmts.response.run({ ...ex.response, id: ex.id, headers: JSON.stringify(ex.response.headers), streamKind: ex.streamKind, timings: JSON.stringify(ex.timings) });
+      ex.responseDirty = false;
+    }
     for (const side of ['request', 'response'] as const) {
       let small: Buffer[] = [];
       let smallSize = 0;
