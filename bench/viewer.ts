@@ -1,6 +1,7 @@
 // npm run bench (second part): the viewer and its API with 100,000 stored exchanges.
 // The exchanges go through the real storage path (CaptureStore), then a real wirelog
 // process serves them to HTTP requests and to Chromium.
+import { understandEnded } from '../llm/stored-calls.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,7 @@ function percentile(values: number[], p: number): number {
 
 function fill(dataDir: string): number {
   const db = openDatabase(dataDir);
-  const store = new CaptureStore(db);
+  const store = new CaptureStore(db, understandEnded);
   const t = performance.now();
   const batch: ExchangeEvent[] = [];
   for (let i = 0; i < COUNT; i++) {
