@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_HANDSHAKE_MS, DEFAULT_REQUEST_HEAD_MS, defaultMaxConnections } from '../proxy/connections.ts';
 import { defaultDataDir, type WirelogConfig } from './instance.ts';
 
+import { otlpConfig } from './otlp-config.ts';
 import { UsageError } from './usage-error.ts';
 
 export { UsageError };
@@ -24,6 +25,8 @@ export const CAPTURE_FLAGS = {
   'handshake-timeout': { type: 'string' },
   'request-head-timeout': { type: 'string' },
   'max-connections': { type: 'string' },
+  'otlp-endpoint': { type: 'string' },
+  'otlp-content': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T, allowPositionals = false) {
@@ -84,6 +87,7 @@ export function captureConfig(values: CaptureValues, defaults: { proxyPort: numb
     upstreamCaFile: values['upstream-ca'],
     insecureUpstream: values['insecure-upstream'] ?? false,
     maxBodyMb,
+    otlp: otlpConfig(values['otlp-endpoint'], values['otlp-content'] ?? false),
   };
 }
 
@@ -102,4 +106,7 @@ export const CAPTURE_HELP = `  --proxy-port N         proxy port (default 8899)
   --idle-timeout S       give up on an upstream silent for S seconds (default 600; reasoning can be slow)
   --handshake-timeout S  close a CONNECT tunnel whose TLS handshake is not done after S seconds (default 10)
   --request-head-timeout S  close a client connection that sends no complete request head for S seconds (default 30)
-  --max-connections N    client connections at once; more are refused with 503 (default from the open-file limit, at most 4096)`;
+  --max-connections N    client connections at once; more are refused with 503 (default from the open-file limit, at most 4096)
+  --otlp-endpoint URL    also send every exchange as an OpenTelemetry span (OTLP over HTTP) to this collector
+                         (or OTEL_EXPORTER_OTLP_ENDPOINT; OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or http/json)
+  --otlp-content         put prompts and answers in the spans too (masked like everything else)`;

@@ -15,6 +15,8 @@ import { newReplayToken } from '../proxy/replay-mark.ts';
 import { fingerprinter, SecretMemory } from '../proxy/secret-memory.ts';
 import { startProxy, type RunningProxy } from '../proxy/server.ts';
 import { Replayer } from '../replay/replayer.ts';
+import { startOtlpExport } from './otlp-export.ts';
+import type { OtlpConfig } from './otlp-config.ts';
 import { LiveFeed } from '../viewer/live.ts';
 import { startViewer, type RunningViewer } from '../viewer/server.ts';
 import { gatewayBase } from './gateway-url.ts';
@@ -48,6 +50,8 @@ export interface WirelogConfig {
   maxConnections?: number;
   /** Upstream name resolution (tests resolve names without a DNS server); the system's when absent. */
   lookup?: import('node:net').LookupFunction;
+  /** Spans to an OpenTelemetry collector; off when absent or null. */
+  otlp?: OtlpConfig | null;
 }
 
 export interface Wirelog {
@@ -142,6 +146,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     log(`wirelog: ${message}`);
     live.publish({ type: 'status' });
   };
+  const otlp = config.otlp ? startOtlpExport(config.otlp, storageNews) : null;
   const writer = new CaptureWriter(
     config.dataDir,
     {
@@ -154,6 +159,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     {
       // Beside this module: storage-worker.ts in the sources, storage-worker.js in the dist/ bundle.
       worker: new URL(import.meta.url.endsWith('.ts') ? './storage-worker.ts' : './storage-worker.js', import.meta.url),
+      ...(otlp ? { spans: { port: otlp.storagePort, content: config.otlp!.content } } : {}),
       retention: { maxDbBytes: config.maxDbMb * 1024 * 1024, maxAgeMs: config.maxAgeDays === undefined ? undefined : config.maxAgeDays * 86_400_000 },
       pruneIntervalMs: config.pruneIntervalMs,
     },
@@ -215,6 +221,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
             storageLosses: { ...writer.losses },
             connections: { open: runningProxy.openConnections(), max: maxConnections },
             gatewayBase: gatewayBase(runningProxy.host, runningProxy.port, gatewayToken ? 'TOKEN' : null),
+            otlp: otlp ? { url: config.otlp!.url, error: otlp.state.error, dropped: otlp.state.dropped } : null,
           }),
           clear: () => writer.clear(),
           replayer: replays,
@@ -232,6 +239,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     await replayer?.close();
     await proxy?.close();
     await writer.close();
+    await otlp?.close();
     db.close();
     throw err;
   }
@@ -254,6 +262,8 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       await replayer?.close();
       await runningProxy.close();
       await writer.close();
+      // After storage: the last exchanges' spans are on their way.
+      await otlp?.close();
       await runningViewer?.close();
       db.close();
     },

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
 import type { ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
 import type { ShedReport } from './backlog.ts';
 import type { RetentionLimits } from './retention.ts';
@@ -31,6 +31,8 @@ export interface WriterCallbacks {
 export interface WriterOptions {
   /** The worker's entry module: db/writer-worker.ts, or one that imports it and sets its understanding (the CLI's). */
   worker: URL;
+  /** Where the worker's entry posts a span for each finished exchange (OTLP export), and whether with content. */
+  spans?: { port: MessagePort; content: boolean };
   retention: RetentionLimits;
   /** How often retention runs (and pending captures are flushed regardless). */
   pruneIntervalMs?: number;
@@ -67,7 +69,8 @@ export class CaptureWriter implements ExchangeSink {
       retention: options.retention,
       pruneIntervalMs: options.pruneIntervalMs ?? 60_000,
       maxBacklogBytes: options.maxBacklogBytes ?? 128 * 1024 * 1024,
-    });
+      ...(options.spans ? { spans: options.spans.port, spanContent: options.spans.content } : {}),
+    }, options.spans ? [options.spans.port] : []);
     this.worker.on('message', (message: FromWorker) => this.onMessage(message));
     this.worker.on('error', (err) => {
       this.fail(`the storage worker crashed: ${err.message}`);
@@ -198,10 +201,11 @@ export class CaptureWriter implements ExchangeSink {
 }
 
 /** Starts a worker from a .ts file under tsx (which registers itself per thread), or a .js file directly. */
-function startTsWorker(file: URL, workerData: unknown): Worker {
-  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData });
+/** A worker thread from a module: the built .js as it is, a .ts source through tsx. */
+export function startTsWorker(file: URL, workerData: unknown, transferList: Transferable[] = []): Worker {
+  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, transferList });
   // The ESM build of tsx's API: its CommonJS build cannot register the loader from a worker.
   const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, transferList });
 }

@@ -59,21 +59,33 @@ export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: Mo
   return diagnose({ exchange, call, responseText: responseText === undefined ? bodyView(reader, exchange, 'response').text : responseText, earlier, modelsListed });
 }
 
-/** The storage hook: what a finished exchange was as a model call, and its worst diagnosis. */
-export function understandEnded(exchange: Exchange, bodies: EndedBodies, context: EndedContext): EndedFacts | null {
+/** A finished exchange understood: its model call, its worst diagnosis, and the columns storage keeps. */
+export interface EndedAnalysis {
+  facts: EndedFacts | null;
+  call: ModelCall | null;
+  worst: Diagnosis | null;
+}
+
+export function analyzeEnded(exchange: Exchange, bodies: EndedBodies, context: EndedContext): EndedAnalysis {
   const dialect = detectDialect(exchange.request.method, exchange.request.path);
   // A model list is read when someone asks (a diagnosis, the detail); it has no figures to list.
-  if (dialect === 'models' && (exchange.response?.status ?? 0) < 400) return { dialect, call: null, threadKey: null, responseId: null, diagnosis: null };
+  if (dialect === 'models' && (exchange.response?.status ?? 0) < 400) return { facts: { dialect, call: null, threadKey: null, responseId: null, diagnosis: null }, call: null, worst: null };
   const { reader } = context;
   const call = dialect ? modelCallOf(reader, exchange, { request: bodies.request(), response: bodies.response() }) : null;
   const first = worst(diagnosesOf(reader, exchange, call, call || mayNeedDiagnosis(exchange, null) ? bodies.response() : null));
-  if (!call && !first) return null;
+  if (!call && !first) return { facts: null, call: null, worst: null };
   const continued = call?.previousResponseId ? context.threadOfResponse(call.previousResponseId) : null;
-  return {
+  const facts: EndedFacts = {
     dialect: call?.dialect ?? dialect ?? '',
     call: call ? callFacts(call) : null,
     threadKey: call ? threadKeyOf(exchange, call, continued) : null,
     responseId: call?.responseId ?? null,
     diagnosis: first ? { severity: first.severity, summary: first.summary } : null,
   };
+  return { facts, call, worst: first };
+}
+
+/** The storage hook: what a finished exchange was as a model call, and its worst diagnosis. */
+export function understandEnded(exchange: Exchange, bodies: EndedBodies, context: EndedContext): EndedFacts | null {
+  return analyzeEnded(exchange, bodies, context).facts;
 }

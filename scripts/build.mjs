@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 
 await build({
-  entryPoints: { cli: 'cli.ts', 'storage-worker': 'cli/storage-worker.ts' },
+  entryPoints: { cli: 'cli.ts', 'storage-worker': 'cli/storage-worker.ts', 'otlp-worker': 'cli/otlp-worker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

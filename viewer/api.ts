@@ -37,6 +37,8 @@ export interface ViewerStatus {
   gatewayBase: string;
   /** Client connections open now, and the cap past which new ones are refused (--max-connections). */
   connections: { open: number; max: number };
+  /** OTLP export: where spans go, the current failure, spans left out; null when off. */
+  otlp: { url: string; error: string | null; dropped: number } | null;
 }
 
 export interface ApiOptions {
