@@ -42,7 +42,8 @@ export async function startCommand(args: string[]): Promise<number> {
   data:    ${config.dataDir}
   CA:      ${ca.files.certPath}
            SHA-256 ${ca.fingerprint}
-  secrets: ${config.keepSecrets ? 'KEPT as sent (--keep-secrets)' : 'masked before storage'}
+  secrets: ${config.keepSecrets ? 'KEPT as sent (--keep-secrets)' : 'masked before storage'}${config.otlp ? `
+  otlp:    spans to ${config.otlp.url} (${config.otlp.protocol}${config.otlp.content ? ', with prompts and answers' : ''})` : ''}
 
 Send traffic through it:
   wirelog run -- codex exec "hello"          start a program with the proxy and CA set

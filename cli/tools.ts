@@ -11,6 +11,8 @@ import { summarize } from '../model/summary.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir } from './instance.ts';
 import { writeClientFiles } from './client-files.ts';
+import { exportOtlp } from './export-otlp.ts';
+import { otlpConfig } from './otlp-config.ts';
 import { launchEnv, renderEnv, type Shell } from './launch-env.ts';
 import { gatewayBase, gatewayUrl } from './gateway-url.ts';
 import { chromiumFlags } from './chromium.ts';
@@ -119,14 +121,32 @@ function formatSize(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)}MB`;
 }
 
-export const EXPORT_HELP = `wirelog export --har FILE [--since ISO] [--host H] [--data-dir DIR]: write captures as HAR 1.2 ("-" for stdout)`;
+export const EXPORT_HELP = `wirelog export --har FILE [--since ISO] [--host H] [--data-dir DIR]: write captures as HAR 1.2 ("-" for stdout)
+wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--host H]: send them as OpenTelemetry spans
+  (to --otlp-endpoint, else OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)`;
 
 export async function exportCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags('export', args, { ...DATA_DIR, har: { type: 'string' }, since: { type: 'string' }, host: { type: 'string' } });
-  if (!values.har) throw new UsageError('wirelog export needs --har FILE (or --har - for standard output)');
+  const { values } = parseFlags('export', args, {
+    ...DATA_DIR,
+    har: { type: 'string' },
+    otlp: { type: 'boolean' },
+    'otlp-endpoint': { type: 'string' },
+    'otlp-content': { type: 'boolean' },
+    since: { type: 'string' },
+    host: { type: 'string' },
+  });
+  if (!values.har && !values.otlp) throw new UsageError('wirelog export needs --har FILE (or --har - for standard output), or --otlp');
   const since = values.since === undefined ? undefined : Date.parse(values.since);
   if (since !== undefined && Number.isNaN(since)) throw new UsageError(`--since must be an ISO date such as 2026-11-24T10:00:00Z, not "${values.since}"`);
   const reader = openReader(dataDirFrom(values));
+  if (values.otlp) {
+    const config = otlpConfig(values['otlp-endpoint'], values['otlp-content'] ?? false);
+    if (!config) throw new UsageError('wirelog export --otlp needs --otlp-endpoint URL (or OTEL_EXPORTER_OTLP_ENDPOINT)');
+    const { sent, failed } = await exportOtlp(reader, config, since, values.host, (line) => console.error(line));
+    console.error(failed ? `wirelog: ${failed} of ${sent} span(s) were refused by the collector` : `wirelog: sent ${sent} exchange(s) as spans`);
+    return failed ? 1 : 0;
+  }
+  if (!values.har) return 0;
   const out = values.har === '-' ? process.stdout : fs.createWriteStream(values.har, { mode: 0o600 });
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otlpConfig } from '../cli/otlp-config.ts';
+import { runCli } from './support/cli.ts';
 import { readBody } from './support/fake-upstream.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
 
@@ -155,6 +156,29 @@ describe('OTLP export of exchanges and model calls', () => {
     expect(status.error).toContain('exporting spans to');
     receiver.mode = 'ok';
   });
+});
+
+describe('wirelog export --otlp', () => {
+  it('sends what is stored, one span per exchange, with progress', async () => {
+    await h.stored();
+    receiver.mode = 'ok';
+    receiver.spans.length = 0;
+    const total = h.wirelog.reader.count({});
+    const result = await runCli(['export', '--otlp', '--otlp-endpoint', receiver.url, '--data-dir', h.dataDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`${total} of ${total} exchange(s) sent to ${receiver.url}/v1/traces`);
+    expect(receiver.spans.length).toBe(total);
+    expect(receiver.spans.filter((s) => attrs(s)['gen_ai.request.model'] === 'thread-model')).toHaveLength(2);
+    const refused = await startReceiver();
+    refused.mode = 'unavailable';
+    try {
+      const down = await runCli(['export', '--otlp', '--otlp-endpoint', refused.url, '--data-dir', h.dataDir]);
+      expect(down.code).toBe(1);
+      expect(down.stderr, down.stderr).toContain('were refused by the collector');
+    } finally {
+      await refused.close();
+    }
+  }, 60_000);
 });
 
 describe('OTLP export is off unless asked', () => {

@@ -118,6 +118,11 @@ export function App() {
         </button>
       </header>
       {status?.storageError && <div className="banner error">Capture is failing: {status.storageError}</div>}
+      {status?.otlp?.error && (
+        <div className="banner warn" data-testid="otlp-banner">
+          OpenTelemetry export: {status.otlp.error}
+        </div>
+      )}
       {status && (status.storageLosses.exchanges > 0 || status.storageLosses.bytes > 0) && (
         <div className="banner warn">
           While storage was failing, {status.storageLosses.exchanges} exchange(s) and {status.storageLosses.bytes} body byte(s) were left out of
