@@ -4,6 +4,8 @@
 // every proxy are processes of their own; this process is the client. Figures and ratios are
 // printed, never asserted.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -216,11 +218,11 @@ function proxyRoute(name: string, proc: BenchProcess<{ proxyUrl: string; caPem: 
   };
 }
 
-async function startWirelog(upstream: Upstream): Promise<{ proc: BenchProcess<{ proxyUrl: string; caPem: string }>; dataDir: string }> {
+async function startWirelog(upstream: Upstream, extraArgs: string[] = []): Promise<{ proc: BenchProcess<{ proxyUrl: string; caPem: string }>; dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-'));
   const caFile = path.join(dataDir, 'upstream-ca.pem');
   fs.writeFileSync(caFile, upstream.caPem);
-  const w = await startCaptureProcess(dataDir, ['--upstream-ca', caFile]);
+  const w = await startCaptureProcess(dataDir, ['--upstream-ca', caFile, ...extraArgs]);
   const caPem = fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8');
   return {
     proc: { child: w.child, ready: { proxyUrl: w.proxyUrl, caPem }, peakRssMb: () => w.peakRssMb(), stop: async () => void (await w.stop()) },
@@ -250,6 +252,18 @@ async function main(): Promise<void> {
   const viaProxy = await startWirelog(upstream);
   rows.push(['wirelog (proxy)', await measure(proxyRoute('wirelog', viaProxy.proc, viaProxy.dataDir), upstream)]);
   await viaProxy.proc.stop();
+
+  // The same, exporting every exchange over OTLP to a collector that refuses them all (503).
+  const collector = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(503).end());
+  });
+  await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+  const exporting = await startWirelog(upstream, ['--otlp-endpoint', `http://127.0.0.1:${(collector.address() as AddressInfo).port}`]);
+  rows.push(['wirelog (proxy, OTLP to a collector answering 503)', await measure(proxyRoute('wirelog', exporting.proc, exporting.dataDir), upstream)]);
+  await exporting.proc.stop();
+  collector.closeAllConnections();
+  await new Promise((r) => collector.close(r));
 
   const viaGateway = await startWirelog(upstream);
   const gatewayOrigin = new URL(viaGateway.proc.ready.proxyUrl).origin;
