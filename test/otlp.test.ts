@@ -7,7 +7,9 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otlpConfig } from '../cli/otlp-config.ts';
 import { runCli } from './support/cli.ts';
-import { readBody } from './support/fake-upstream.ts';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import WebSocket from 'ws';
+import { readBody, responsesStreamEvents } from './support/fake-upstream.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
 
 type AnyValue = { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values: AnyValue[] } };
@@ -106,6 +108,34 @@ describe('OTLP export of exchanges and model calls', () => {
     expect(everything).not.toContain('sk-otlp-secret');
     expect(everything).not.toContain('AIzaSy-secret');
     expect(receiver.serviceNames).toContain('wirelog-test');
+  });
+
+  it('a Responses call over WebSocket and an Anthropic stream that fails after 200: each its span, the failure as error status', async () => {
+    const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, { agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }), ca: h.caPem });
+    const events = responsesStreamEvents('ws-otlp').length;
+    let got = 0;
+    const all = new Promise<void>((resolve) => ws.on('message', () => ++got === events && resolve()));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ type: 'response.create', model: 'ws-otlp', input: [{ role: 'user', content: 'hi' }] }));
+    await all;
+    ws.close(1000);
+    await new Promise((r) => ws.once('close', r));
+    const anthropic = await request(`${h.upstream.httpsUrl}/v1/messages`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', 'x-test-stream-error': '1', 'x-api-key': 'sk-ant-otlp-secret-00000077' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await anthropic.body.text();
+    await h.stored();
+    const responses = await eventually(() => receiver.spans.find((s) => attrs(s)['gen_ai.request.model'] === 'ws-otlp'), 'the WebSocket call', 10_000);
+    expect(attrs(responses)).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'http.response.status_code': 101, 'gen_ai.usage.input_tokens': 12, 'gen_ai.usage.output_tokens': 6 });
+    expect(String(attrs(responses)['url.full'])).toMatch(/^wss:\/\/localhost:\d+\/v1\/responses$/);
+    expect(attrs(responses)['gen_ai.response.id']).toBeTruthy();
+    const claude = await eventually(() => receiver.spans.find((s) => attrs(s)['gen_ai.request.model'] === 'claude-sonnet-4-5'), 'the Anthropic call', 10_000);
+    expect(attrs(claude)).toMatchObject({ 'gen_ai.provider.name': 'anthropic', 'gen_ai.response.model': 'claude-test', 'gen_ai.usage.input_tokens': 10, 'wirelog.call.ending': 'error', 'wirelog.diagnosis.rule': 'stream-error' });
+    expect(claude.status).toMatchObject({ code: 2 });
+    expect(JSON.stringify(receiver.spans)).not.toContain('sk-ant-otlp-secret');
   });
 
   it('the calls of one thread share a trace; a diagnosis becomes an error status with its rule', async () => {
