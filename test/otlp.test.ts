@@ -7,9 +7,8 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otlpConfig } from '../cli/otlp-config.ts';
 import { runCli } from './support/cli.ts';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-import WebSocket from 'ws';
-import { readBody, responsesStreamEvents } from './support/fake-upstream.ts';
+import { readBody } from './support/fake-upstream.ts';
+import { responsesTurn } from './support/ws-turn.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
 
 type AnyValue = { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values: AnyValue[] } };
@@ -111,15 +110,7 @@ describe('OTLP export of exchanges and model calls', () => {
   });
 
   it('a Responses call over WebSocket and an Anthropic stream that fails after 200: each its span, the failure as error status', async () => {
-    const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, { agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }), ca: h.caPem });
-    const events = responsesStreamEvents('ws-otlp').length;
-    let got = 0;
-    const all = new Promise<void>((resolve) => ws.on('message', () => ++got === events && resolve()));
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    ws.send(JSON.stringify({ type: 'response.create', model: 'ws-otlp', input: [{ role: 'user', content: 'hi' }] }));
-    await all;
-    ws.close(1000);
-    await new Promise((r) => ws.once('close', r));
+    await responsesTurn(h, 'ws-otlp');
     const anthropic = await request(`${h.upstream.httpsUrl}/v1/messages`, {
       method: 'POST',
       dispatcher: h.agent(),

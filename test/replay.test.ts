@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import { request } from 'undici';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerInstance, startWirelog, type Wirelog } from '../cli/instance.ts';
 import { runCli } from './support/cli.ts';
 import type { Exchange } from '../model/exchange.ts';
 import { responsesStreamEvents } from './support/fake-upstream.ts';
+import { responsesTurn } from './support/ws-turn.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
 
 const GOOD_KEY = 'sk-good-key-000000000001';
@@ -133,16 +132,8 @@ describe('replay through wirelog itself', () => {
   });
 
   it('replays a WebSocket: the messages the client sent go out again on a new connection', async () => {
-    const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, { agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }), ca: h.caPem });
     const expected = responsesStreamEvents('ws-replay').length;
-    let got = 0;
-    const all = new Promise<void>((resolve) => ws.on('message', () => ++got === expected && resolve()));
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    const turn = JSON.stringify({ type: 'response.create', model: 'ws-replay', input: [{ role: 'user', content: 'hi' }] });
-    ws.send(turn);
-    await all;
-    ws.close(1000);
-    await new Promise((r) => ws.once('close', r));
+    const turn = await responsesTurn(h, 'ws-replay');
     const original = await eventually(() => h.wirelog.reader.list({ limit: 5 }).find((e) => e.streamKind === 'websocket' && e.state === 'complete'), 'the WebSocket to be stored');
     const upstreamBefore = h.upstream.wsReceived.length;
     const { status, json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, {});
