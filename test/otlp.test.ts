@@ -202,6 +202,33 @@ describe('wirelog export --otlp', () => {
   }, 60_000);
 });
 
+describe('OTLP over http/json', () => {
+  it('sends the same spans as JSON when OTEL_EXPORTER_OTLP_PROTOCOL is http/json', async () => {
+    const bodies: { resourceSpans: { scopeSpans: { spans: { name: string; attributes: { key: string; value: AnyValue }[] }[] }[] }[] }[] = [];
+    const types: string[] = [];
+    const server = http.createServer(async (req, res) => {
+      types.push(String(req.headers['content-type']));
+      bodies.push(JSON.parse((await readBody(req)).toString('utf8')));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const json = await startHarness({ otlp: otlpConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, false, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }) });
+    try {
+      const r = await request(`${json.upstream.httpsUrl}/v1/chat/completions`, { method: 'POST', dispatcher: json.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"json-model","messages":[]}' });
+      await r.body.text();
+      await json.stored();
+      const span = await eventually(() => bodies.flatMap((b) => b.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)))[0], 'a JSON span', 10_000);
+      expect(types[0]).toContain('application/json');
+      expect(span.name).toBe('chat json-model');
+      expect(Object.fromEntries(span.attributes.map((a) => [a.key, value(a.value)]))).toMatchObject({ 'gen_ai.request.model': 'json-model', 'http.response.status_code': 200 });
+    } finally {
+      await json.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
 describe('OTLP export is off unless asked', () => {
   it('reads --otlp-endpoint, or the OpenTelemetry variables, and is off without both', () => {
     expect(otlpConfig(undefined, false, {})).toBeNull();
