@@ -9,6 +9,8 @@ export interface OtlpConfig {
   serviceName: string;
   /** Prompts and answers in the spans (`--otlp-content`). */
   content: boolean;
+  /** Spans waiting to be exported at most (OTEL_BSP_MAX_QUEUE_SIZE); more are left out and counted. */
+  maxQueue: number;
 }
 
 /** `k1=v1,k2=v2`, values percent-decoded, as the OTLP exporter specification writes them. */
@@ -33,9 +35,12 @@ export function otlpConfig(flag: string | undefined, content: boolean, env: Node
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`the OTLP endpoint "${url}" is not an http(s) URL, such as http://127.0.0.1:4318`);
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
   if (protocol !== 'http/protobuf' && protocol !== 'http/json') throw new UsageError(`OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json, not "${protocol}" (grpc is not supported)`);
+  const maxQueue = env.OTEL_BSP_MAX_QUEUE_SIZE === undefined ? 8192 : Number(env.OTEL_BSP_MAX_QUEUE_SIZE);
+  if (!Number.isInteger(maxQueue) || maxQueue < 1) throw new UsageError(`OTEL_BSP_MAX_QUEUE_SIZE must be a whole number of spans (1 or more), not "${env.OTEL_BSP_MAX_QUEUE_SIZE}"`);
   return {
     url,
     protocol,
+    maxQueue,
     headers: { ...headersOf(env.OTEL_EXPORTER_OTLP_HEADERS), ...headersOf(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) },
     serviceName: env.OTEL_SERVICE_NAME ?? 'wirelog',
     content,

@@ -11,6 +11,7 @@ export interface OtlpWorkerData {
   headers: Record<string, string>;
   serviceName: string;
   version: string;
+  maxQueue: number;
   spans: MessagePort;
 }
 
@@ -18,29 +19,31 @@ export type FromOtlpWorker = { kind: 'failed'; message: string; spans: number } 
 
 const data = workerData as OtlpWorkerData;
 const post = (message: FromOtlpWorker) => parentPort!.postMessage(message);
-// Spans admitted per second: beyond that (a collector far behind), they are left out and counted.
-const MAX_PER_SECOND = 4096;
+// The SDK's queue, counted here: spans handed to it and not yet exported (or refused). When it
+// is full, as when a collector is down for long, a span is left out here, counted and said,
+// rather than silently by the SDK.
+const MAX_QUEUE = data.maxQueue;
 
 let failing = false;
-const sink = createSpanSink({ ...data, maxQueueSize: MAX_PER_SECOND * 2 }, (ok, spans, error) => {
+let queued = 0;
+let dropped = 0;
+const sink = createSpanSink({ ...data, maxQueueSize: MAX_QUEUE }, (ok, spans, error) => {
+  queued = Math.max(0, queued - spans);
   if (ok && failing) post({ kind: 'recovered' });
   if (!ok && !failing) post({ kind: 'failed', message: error ?? 'the backend refused the spans', spans });
   failing = !ok;
 });
 
-let admitted = 0;
-let dropped = 0;
 data.spans.on('message', (record: SpanRecord) => {
-  if (admitted >= MAX_PER_SECOND) {
+  if (queued >= MAX_QUEUE) {
     dropped++;
     return;
   }
-  admitted++;
+  queued++;
   sink.emit(record);
 });
 
 setInterval(() => {
-  admitted = 0;
   if (dropped) post({ kind: 'dropped', spans: dropped });
   dropped = 0;
 }, 1000).unref();

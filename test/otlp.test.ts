@@ -63,7 +63,7 @@ let receiver: Receiver;
 let h: Harness;
 beforeAll(async () => {
   receiver = await startReceiver();
-  h = await startHarness({ otlp: { url: `${receiver.url}/v1/traces`, protocol: 'http/protobuf', headers: { 'x-tenant': 't1' }, serviceName: 'wirelog-test', content: false } });
+  h = await startHarness({ otlp: { url: `${receiver.url}/v1/traces`, protocol: 'http/protobuf', headers: { 'x-tenant': 't1' }, serviceName: 'wirelog-test', content: false, maxQueue: 8192 } });
 });
 afterAll(async () => {
   await h?.close();
@@ -202,6 +202,31 @@ describe('wirelog export --otlp', () => {
   }, 60_000);
 });
 
+describe('a collector that never answers, with a small queue', () => {
+  it('leaves out what does not fit, counts it in /api/status, and stores every exchange', async () => {
+    const stuck = await startReceiver();
+    stuck.mode = 'hang';
+    const small = await startHarness({ otlp: otlpConfig(stuck.url, false, { OTEL_BSP_MAX_QUEUE_SIZE: '4' }) });
+    try {
+      for (let i = 0; i < 30; i++) {
+        const r = await request(`${small.upstream.httpsUrl}/v1/models?n=${i}`, { dispatcher: small.agent() });
+        await r.body.text();
+      }
+      await small.stored();
+      expect(small.wirelog.reader.count({})).toBe(30);
+      const otlp = await eventually(async () => {
+        const s = (await (await fetch(`${small.wirelog.viewer!.url}/api/status`)).json()) as { otlp: { dropped: number } };
+        return s.otlp.dropped > 0 ? s.otlp : null;
+      }, 'the dropped spans to be counted', 10_000);
+      // At most the queue (4) and one batch in flight were taken; the rest were counted.
+      expect(otlp.dropped).toBeGreaterThanOrEqual(30 - 4 - 4);
+    } finally {
+      await small.close();
+      await stuck.close();
+    }
+  }, 60_000);
+});
+
 describe('OTLP over http/json', () => {
   it('sends the same spans as JSON when OTEL_EXPORTER_OTLP_PROTOCOL is http/json', async () => {
     const bodies: { resourceSpans: { scopeSpans: { spans: { name: string; attributes: { key: string; value: AnyValue }[] }[] }[] }[] }[] = [];
@@ -240,6 +265,7 @@ describe('OTLP export is off unless asked', () => {
       headers: { authorization: 'Basic abc', 'x-scope': 'a' },
       serviceName: 'gw',
       content: false,
+      maxQueue: 8192,
     });
     expect(otlpConfig(undefined, false, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://tempo:4318/otlp/v1/traces' })?.url).toBe('http://tempo:4318/otlp/v1/traces');
     expect(() => otlpConfig(undefined, false, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/grpc is not supported/);
