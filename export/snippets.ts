@@ -3,7 +3,7 @@
 // has no such target). A masked secret becomes a variable reference, so the snippet runs once
 // the user sets the variable, and curl always sends exactly the captured bytes.
 import { createRequire } from 'node:module';
-import type { Exchange } from '../model/exchange.ts';
+import { CONNECTION_HEADERS, type Exchange } from '../model/exchange.ts';
 
 const { HTTPSnippet } = createRequire(import.meta.url)('httpsnippet') as {
   HTTPSnippet: new (request: unknown) => { convert(target: string, client?: string): string | string[] | false };
@@ -31,8 +31,8 @@ export interface SnippetInput {
 
 export class SnippetError extends Error {}
 
-// Headers the client computes itself, or that describe the stored (encoded) body, not the one sent.
-const SKIPPED = new Set(['host', 'content-length', 'content-encoding', 'connection', 'transfer-encoding', 'accept-encoding', 'keep-alive', 'proxy-connection']);
+// The client's own, and those that describe the stored (encoded) body, not the decoded one the snippet sends.
+const SKIPPED = new Set([...CONNECTION_HEADERS, 'content-encoding', 'accept-encoding']);
 
 /** The variable a key for this host is read from: OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENROUTER_API_KEY... */
 export function keyVariable(host: string, header: string): string {

@@ -28,6 +28,12 @@ export const EXCHANGE_STATES: readonly ExchangeState[] = [
 
 export type BodySide = 'request' | 'response';
 
+/**
+ * Headers that belong to one connection or one sending of a body, which whatever sends the
+ * request again (a replay, a code snippet) computes itself: copying them would break it.
+ */
+export const CONNECTION_HEADERS: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect']);
+
 /** A status filter ("404", or a class such as "4xx") as the statuses it takes, [low, high). */
 export function statusRange(filter: string): [number, number] | null {
   const cls = /^([1-5])xx$/i.exec(filter);

@@ -1,7 +1,7 @@
 // What a replay sends: the stored request, edited, with the real values of its masked secrets
 // put back from memory (or given by the user). Pure: no sockets, no database.
 import type { Exchange, Header } from '../model/exchange.ts';
-import { exchangeUrl } from '../model/exchange.ts';
+import { CONNECTION_HEADERS, exchangeUrl } from '../model/exchange.ts';
 import type { RememberedSecrets } from '../proxy/secret-memory.ts';
 
 export interface ReplayEdits {
@@ -31,8 +31,8 @@ export class ReplayRefused extends Error {
   }
 }
 
-// Framing and connection headers belong to the new connection; the client computes them.
-const NOT_REPLAYED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-accept']);
+// The new connection's own, and a new WebSocket handshake's.
+const NOT_REPLAYED = new Set([...CONNECTION_HEADERS, 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-accept']);
 
 function targetUrl(exchange: Exchange, url: string | undefined): URL {
   const text = url ?? exchangeUrl(exchange.request);
