@@ -135,6 +135,8 @@ interface RowFigures {
   slowMbPerS: number;
   bigMbPerS: number;
   peakRssMb: number | null;
+  /** Peak RSS once a body of over three times the size has passed too: flat in body size when no higher. */
+  peakAfterHugeMb: number | null;
   /** wirelog: storage after the load phase, and what it holds against what was sent. */
   caughtUpMs?: number;
   lost?: number;
@@ -165,9 +167,11 @@ async function measure(route: Route, upstream: Upstream): Promise<RowFigures> {
   }
   const slowMbPerS = await download(route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 40 : 100) * MB}`), dispatcher, 40);
   const bigMbPerS = await download(route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 100 : 300) * MB}`), dispatcher);
-  sent += 2;
+  const peakRssMb = route.peakRssMb();
+  await download(route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 320 : 1024) * MB}`), dispatcher);
+  sent += 3;
   await dispatcher.close();
-  const figures: RowFigures = { seqP50: percentile(seq, 50), rps: run.rps, sseP99: percentile(sse, 99), newHostP50: percentile(firsts, 50), slowMbPerS, bigMbPerS, peakRssMb: route.peakRssMb() };
+  const figures: RowFigures = { seqP50: percentile(seq, 50), rps: run.rps, sseP99: percentile(sse, 99), newHostP50: percentile(firsts, 50), slowMbPerS, bigMbPerS, peakRssMb, peakAfterHugeMb: route.peakRssMb() };
   if (route.dataDir) {
     await caughtUp(route.dataDir, sent);
     figures.caughtUpMs = caughtUpMs;
@@ -301,16 +305,16 @@ async function main(): Promise<void> {
   const direct = rows[0][1] as RowFigures;
   const floorRow = rows[1][1] as RowFigures;
   const fmt = (n: number | null | undefined, d = 2) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
-  const header = ['row', 'seq p50 ms', 'req/s @16', 'SSE added p99 ms', 'new host p50 ms', 'slow reader MB/s', 'big body MB/s', 'peak RSS MB', 'storage caught up ms', 'lost'];
+  const header = ['row', 'seq p50 ms', 'req/s @16', 'SSE added p99 ms', 'new host p50 ms', 'slow reader MB/s', 'big body MB/s', 'peak RSS MB', `peak after ${quick ? '320 MB' : '1 GB'}`, 'storage caught up ms', 'lost'];
   const table = rows.map(([name, f]) =>
     typeof f === 'string'
-      ? [name, f, '', '', '', '', '', '', '', '']
-      : [name, fmt(f.seqP50), fmt(f.rps, 0), fmt(f.sseP99 - direct.sseP99), fmt(f.newHostP50, 1), fmt(f.slowMbPerS, 0), fmt(f.bigMbPerS, 0), fmt(f.peakRssMb, 0), fmt(f.caughtUpMs, 0), f.lost === undefined ? '' : String(f.lost)],
+      ? [name, f, '', '', '', '', '', '', '', '', '']
+      : [name, fmt(f.seqP50), fmt(f.rps, 0), fmt(f.sseP99 - direct.sseP99), fmt(f.newHostP50, 1), fmt(f.slowMbPerS, 0), fmt(f.bigMbPerS, 0), fmt(f.peakRssMb, 0), fmt(f.peakAfterHugeMb, 0), fmt(f.caughtUpMs, 0), f.lost === undefined ? '' : String(f.lost)],
   );
   const widths = header.map((_, i) => Math.max(...[header, ...table].map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`\nwirelog benchmark (${quick ? 'quick' : 'full'}), Node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString()}`);
-  console.log(`client, upstream and each proxy in processes of their own; bodies: slow reader ${quick ? 40 : 100} MB at ~25 MB/s, then ${quick ? 100 : 300} MB; peak RSS after every phase`);
+  console.log(`client, upstream and each proxy in processes of their own; bodies: slow reader ${quick ? 40 : 100} MB at ~25 MB/s, then ${quick ? 100 : 300} MB (peak RSS after every phase so far), then ${quick ? '320 MB' : '1 GB'} (the peak again: no higher when memory is flat in body size)`);
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of table) console.log(line(r));
@@ -320,7 +324,7 @@ async function main(): Promise<void> {
   for (const [name, f] of rows.slice(2)) {
     if (typeof f === 'string') continue;
     console.log(
-      `  ${name}: req/s ${fmt(f.rps / floorRow.rps)} of the floor; seq p50 ${fmt(f.seqP50 - floorRow.seqP50)} ms more; SSE p99 ${fmt(f.sseP99 - floorRow.sseP99)} ms more; new host ${fmt(f.newHostP50, 1)} ms; peak RSS ${fmt(f.peakRssMb, 0)} MB (${fmt((f.peakRssMb ?? 0) / (floorRow.peakRssMb ?? 1))}x the floor)${f.lost !== undefined ? `; lost ${f.lost}, caught up in ${fmt(f.caughtUpMs, 0)} ms` : ''}`,
+      `  ${name}: req/s ${fmt(f.rps / floorRow.rps)} of the floor; seq p50 ${fmt(f.seqP50 - floorRow.seqP50)} ms more; SSE p99 ${fmt(f.sseP99 - floorRow.sseP99)} ms more; new host ${fmt(f.newHostP50, 1)} ms; peak RSS ${fmt(f.peakRssMb, 0)} MB (${fmt((f.peakRssMb ?? 0) / (floorRow.peakRssMb ?? 1))}x the floor), ${fmt((f.peakAfterHugeMb ?? 0) - (f.peakRssMb ?? 0), 0)} MB more after the ${quick ? '320 MB' : '1 GB'} body${f.lost !== undefined ? `; lost ${f.lost}, caught up in ${fmt(f.caughtUpMs, 0)} ms` : ''}`,
     );
   }
 }

@@ -38,6 +38,8 @@ export interface WirelogConfig {
   maxAgeDays?: number;
   /** How often retention runs (tests shorten it). */
   pruneIntervalMs?: number;
+  /** Body bytes in flight to storage at most (tests make it small to make storage the slower side). */
+  storageRingBytes?: number;
   /** "user:pass" required from every client; mandatory when listening beyond loopback. */
   proxyAuth?: string;
   /** Seconds to connect to an upstream (TLS included), and of upstream silence before giving up. */
@@ -162,6 +164,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       ...(otlp ? { spans: { port: otlp.storagePort, content: config.otlp!.content } } : {}),
       retention: { maxDbBytes: config.maxDbMb * 1024 * 1024, maxAgeMs: config.maxAgeDays === undefined ? undefined : config.maxAgeDays * 86_400_000 },
       pruneIntervalMs: config.pruneIntervalMs,
+      ringBytes: config.storageRingBytes,
     },
   );
   let proxy: RunningProxy | null = null;

@@ -11,7 +11,6 @@ import { summarize } from '../model/summary.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir } from './instance.ts';
 import { writeClientFiles } from './client-files.ts';
-import { exportOtlp } from './export-otlp.ts';
 import { otlpConfig } from './otlp-config.ts';
 import { launchEnv, renderEnv, type Shell } from './launch-env.ts';
 import { gatewayBase, gatewayUrl } from './gateway-url.ts';
@@ -142,6 +141,8 @@ export async function exportCommand(args: string[]): Promise<number> {
   if (values.otlp) {
     const config = otlpConfig(values['otlp-endpoint'], values['otlp-content'] ?? false);
     if (!config) throw new UsageError('wirelog export --otlp needs --otlp-endpoint URL (or OTEL_EXPORTER_OTLP_ENDPOINT)');
+    // The OpenTelemetry SDK (about 10 MB) is loaded only by the command that sends with it.
+    const { exportOtlp } = await import('./export-otlp.ts');
     const { sent, failed } = await exportOtlp(reader, config, since, values.host, (line) => console.error(line));
     console.error(failed ? `wirelog: ${failed} of ${sent} span(s) were refused by the collector` : `wirelog: sent ${sent} exchange(s) as spans`);
     return failed ? 1 : 0;

@@ -283,7 +283,8 @@ export class CaptureStore {
             this.keptTotal -= ex.keptSize[event.side];
             ex.kept[event.side] = null;
           } else {
-            kept.push(chunk);
+            // A copy: the chunk's bytes may be the shared ring's, reused once this batch is stored.
+            kept.push(Buffer.from(chunk));
             ex.keptSize[event.side] += chunk.length;
             this.keptTotal += chunk.length;
           }

@@ -1,12 +1,18 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
-import type { ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
+import { performance } from 'node:perf_hooks';
+import type { BodyRoom, ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
 import type { ShedReport } from './backlog.ts';
+import { RingWriter, createRing, type RingSpan } from './body-ring.ts';
 import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
 
-export type ToWorker = { kind: 'events'; events: ExchangeEvent[] } | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
+/** A body chunk whose bytes wait in the shared ring (db/body-ring.ts), not in the message. */
+export type RingChunk = Omit<Extract<ExchangeEvent, { type: 'body-chunk' }>, 'chunk'> & { ring: RingSpan };
+export type PostedEvent = ExchangeEvent | RingChunk;
+
+export type ToWorker = { kind: 'events'; events: PostedEvent[] } | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
@@ -14,6 +20,8 @@ export type FromWorker =
   | { kind: 'error'; message: string; waiting: number; lost: number }
   | ({ kind: 'shed' } & ShedReport)
   | { kind: 'recovered' }
+  /** The worker released ring bytes the writer was waiting for. */
+  | { kind: 'room' }
   | { kind: 'warning'; message: string }
   | { kind: 'pruned'; deleted: number };
 
@@ -39,6 +47,18 @@ export interface WriterOptions {
   flushIntervalMs?: number;
   /** Bytes of captures held while storage fails, before the oldest payloads are left out. */
   maxBacklogBytes?: number;
+  /** Body bytes on their way to the worker at most (the shared ring's size). */
+  ringBytes?: number;
+}
+
+// A body waits this long at most for storage to make room before its remaining bytes are left out.
+export const STORAGE_WAIT_MS = 1000;
+const RING_BYTES = 8 * 1024 * 1024;
+
+interface RoomWaiter {
+  bytes: number;
+  ready: (ok: boolean) => void;
+  deadline: number;
 }
 
 /** What storage left out since wirelog started, because it was failing for too long. */
@@ -51,7 +71,12 @@ export type StorageLosses = ShedReport;
  */
 export class CaptureWriter implements ExchangeSink {
   private readonly worker: Worker;
-  private batch: ExchangeEvent[] = [];
+  private batch: PostedEvent[] = [];
+  private readonly ring: RingWriter;
+  private waiters: RoomWaiter[] = [];
+  private waitTimer: NodeJS.Timeout | null = null;
+  /** A wait for room ran out: until the ring is half empty again, bodies that do not fit are left out at once. */
+  private behind = false;
   private transfer: ArrayBuffer[] = [];
   private scheduled = false;
   private nextToken = 0;
@@ -61,9 +86,14 @@ export class CaptureWriter implements ExchangeSink {
   /** The current storage failure, or null while captures are being stored. */
   lastError: string | null = null;
   readonly losses: StorageLosses = { exchanges: 0, bytes: 0 };
+  /** Body bytes handed over as copies of their own because the ring had no room (callers that could not wait). */
+  copiedBodyBytes = 0;
 
   constructor(dataDir: string, private readonly callbacks: WriterCallbacks, options: WriterOptions) {
+    const ring = createRing(options.ringBytes ?? RING_BYTES);
+    this.ring = new RingWriter(ring);
     this.worker = startTsWorker(options.worker, {
+      ring,
       file: databasePath(dataDir),
       flushIntervalMs: options.flushIntervalMs ?? 20,
       retention: options.retention,
@@ -74,6 +104,8 @@ export class CaptureWriter implements ExchangeSink {
     this.worker.on('message', (message: FromWorker) => this.onMessage(message));
     this.worker.on('error', (err) => {
       this.fail(`the storage worker crashed: ${err.message}`);
+      this.stopWaitTimer();
+      for (const w of this.waiters.splice(0)) w.ready(false);
       for (const resolve of this.waiting.values()) resolve();
       this.waiting.clear();
       for (const pending of this.imports.values()) pending.reject(new Error(`the storage worker crashed: ${err.message}`));
@@ -83,18 +115,68 @@ export class CaptureWriter implements ExchangeSink {
 
   emit(event: ExchangeEvent): void {
     if (this.closed) return;
-    if (event.type === 'body-chunk') {
-      // Exactly these bytes in a buffer of their own, handed over without another copy:
-      // cloning a Buffer copies its whole backing pool, often several times its size.
-      const chunk = new Uint8Array(event.chunk);
-      this.transfer.push(chunk.buffer);
-      event = { ...event, chunk };
-    }
-    this.batch.push(event);
+    this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.post());
     }
+  }
+
+  room(bytes: number, ready: (ok: boolean) => void): BodyRoom {
+    if (this.closed || bytes > this.ring.size / 2 || this.ring.fits(bytes)) {
+      if (this.behind && this.ring.used() <= this.ring.size / 2) this.behind = false;
+      return 'now';
+    }
+    // A worker that is failing or gone may never release: nothing waits for it.
+    if (this.behind || this.lastError !== null) return 'skip';
+    this.ring.askForRoom();
+    // The worker may have released everything just before it was asked.
+    if (this.ring.fits(bytes)) return 'now';
+    this.waiters.push({ bytes, ready, deadline: performance.now() + STORAGE_WAIT_MS });
+    this.waitTimer ??= setTimeout(() => this.expireWaits(), STORAGE_WAIT_MS).unref();
+    // What fills the ring must reach the worker for it to be released.
+    this.post();
+    return 'wait';
+  }
+
+  /** Body bytes into the shared ring; a chunk that does not fit (a caller that could not wait) as a copy of its own. */
+  private handOver(event: Extract<ExchangeEvent, { type: 'body-chunk' }>): PostedEvent {
+    const span = this.ring.put(event.chunk);
+    if (span) {
+      const { chunk: _bytes, ...rest } = event;
+      return { ...rest, ring: span };
+    }
+    // Exactly these bytes in a buffer of their own, handed over without another copy:
+    // cloning a Buffer copies its whole backing pool, often several times its size.
+    const chunk = new Uint8Array(event.chunk);
+    this.transfer.push(chunk.buffer);
+    this.copiedBodyBytes += chunk.length;
+    return { ...event, chunk };
+  }
+
+  /** The worker released ring bytes: the oldest waiters go first, as long as there is room. */
+  private wake(): void {
+    while (this.waiters.length > 0 && this.ring.fits(this.waiters[0].bytes)) this.waiters.shift()!.ready(true);
+    if (this.waiters.length > 0) this.ring.askForRoom();
+    else this.stopWaitTimer();
+  }
+
+  private expireWaits(): void {
+    this.waitTimer = null;
+    const now = performance.now();
+    const expired = this.waiters.filter((w) => w.deadline <= now);
+    this.waiters = this.waiters.filter((w) => w.deadline > now);
+    if (expired.length > 0 && !this.behind) {
+      this.behind = true;
+      this.callbacks.onWarning?.(`storage fell behind: it had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s, so the rest of ${expired.length} body(ies) is left out (marked truncated); traffic is not held back for storage until it catches up`);
+    }
+    for (const w of expired) w.ready(false);
+    if (this.waiters.length > 0) this.waitTimer = setTimeout(() => this.expireWaits(), Math.max(1, this.waiters[0].deadline - now)).unref();
+  }
+
+  private stopWaitTimer(): void {
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
   }
 
   /** Resolves once every event emitted so far is committed (or has failed). */
@@ -122,6 +204,8 @@ export class CaptureWriter implements ExchangeSink {
     if (this.closed) return;
     await this.request('close');
     this.closed = true;
+    this.stopWaitTimer();
+    for (const w of this.waiters.splice(0)) w.ready(false);
     await this.worker.terminate();
   }
 
@@ -185,6 +269,9 @@ export class CaptureWriter implements ExchangeSink {
         this.callbacks.onWarning?.(
           `storage has been failing for too long: left out ${message.exchanges} exchange(s) and ${message.bytes} body byte(s) to bound memory (their bodies are marked truncated)`,
         );
+        break;
+      case 'room':
+        this.wake();
         break;
       case 'recovered':
         this.lastError = null;

@@ -5,9 +5,14 @@
 import { createRequire } from 'node:module';
 import { CONNECTION_HEADERS, type Exchange } from '../model/exchange.ts';
 
-const { HTTPSnippet } = createRequire(import.meta.url)('httpsnippet') as {
-  HTTPSnippet: new (request: unknown) => { convert(target: string, client?: string): string | string[] | false };
-};
+type Snippet = { convert(target: string, client?: string): string | string[] | false };
+let snippetClass: (new (request: unknown) => Snippet) | null = null;
+
+// Loaded with the first snippet asked for: about 5 MB a capturing process need not hold.
+function httpSnippet(request: unknown): Snippet {
+  snippetClass ??= (createRequire(import.meta.url)('httpsnippet') as { HTTPSnippet: new (request: unknown) => Snippet }).HTTPSnippet;
+  return new snippetClass(request);
+}
 
 export const SNIPPET_TARGETS = ['curl', 'fetch', 'python', 'openai'] as const;
 export type SnippetTarget = (typeof SNIPPET_TARGETS)[number];
@@ -80,7 +85,7 @@ function curl(input: SnippetInput, request: HarRequest): string {
   const body = input.body;
   const text = body.toString('utf8');
   const printable = body.length > 0 && Buffer.from(text).equals(body) && !text.includes('\0');
-  const bodyless = new HTTPSnippet({ ...request, postData: undefined }).convert('shell', 'curl') as string;
+  const bodyless = httpSnippet({ ...request, postData: undefined }).convert('shell', 'curl') as string;
   const lines = bodyless.split(' \\\n');
   if (body.length === 0) return lines.join(' \\\n');
   const method = lines.some((l) => l.includes('--request')) ? lines : [lines[0], `  --request ${input.exchange.request.method}`, ...lines.slice(1)];
@@ -171,11 +176,11 @@ export function snippet(input: SnippetInput, target: SnippetTarget): string {
     case 'curl':
       return fillShell(curl(input, request), placeholders);
     case 'fetch': {
-      const code = new HTTPSnippet(withBodyToken(request, input.body)).convert('javascript', 'fetch') as string;
+      const code = httpSnippet(withBodyToken(request, input.body)).convert('javascript', 'fetch') as string;
       return fillJavaScript(code.replace(`'${BODY_TOKEN}'`, jsBody(input.body)), placeholders);
     }
     case 'python': {
-      const code = new HTTPSnippet(withBodyToken(request, input.body)).convert('python', 'requests') as string;
+      const code = httpSnippet(withBodyToken(request, input.body)).convert('python', 'requests') as string;
       const filled = fillPython(code.replace(`"${BODY_TOKEN}"`, pythonBody(input.body)), placeholders);
       return isUtf8Text(input.body) || input.body.length === 0 ? filled : `import base64\n${filled}`;
     }

@@ -140,9 +140,18 @@ export type ExchangeEvent =
       responseBody: BodyInfo;
     };
 
+/** What storage can take of a body chunk now: see ExchangeSink.room. */
+export type BodyRoom = 'now' | 'wait' | 'skip';
+
 /** Where the proxy sends what it sees. Implementations must never throw into the forwarding path. */
 export interface ExchangeSink {
   emit(event: ExchangeEvent): void;
+  /**
+   * Whether `bytes` of body can be stored now. 'wait': not yet, and `ready` is called once they
+   * can (true) or once storage has been behind for too long (false); 'skip': storage is too far
+   * behind to wait for, the bytes are left out. A sink that takes everything at once has none.
+   */
+  room?(bytes: number, ready: (ok: boolean) => void): BodyRoom;
 }
 
 /** What the exchange was as a model call, once it ended (see llm/); null when it is not one. */

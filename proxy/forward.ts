@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { RequestHead } from '../model/exchange.ts';
 import { gatewayResponseHeaders } from './gateway.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
+import { FlowGate } from './flow-gate.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { takeReplayMark } from './replay-mark.ts';
 import { SseTap } from './sse.ts';
@@ -81,12 +82,17 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     // A stream's headers go out at once (the client may wait long for the first event); a
     // sized body's headers ride with its first bytes, one write instead of two.
     if (sse || upRes.headers['content-length'] === undefined) res.flushHeaders();
-    upRes.pipe(res);
+    // Not pipe: the upstream is held back by the client's socket and, within a bound, by storage.
+    const gate = new FlowGate(upRes);
     upRes.on('data', (chunk: Buffer) => {
-      recorder.responseChunk(chunk);
+      gate.writeTo(res, chunk);
+      recorder.responseChunk(chunk, gate);
       sse?.write(chunk);
     });
-    upRes.on('end', () => sse?.end());
+    upRes.on('end', () => {
+      res.end();
+      sse?.end();
+    });
     upRes.on('aborted', () => failMidResponse('the upstream closed the connection before the response ended'));
     upRes.on('error', (err: NodeJS.ErrnoException) => failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`));
   }

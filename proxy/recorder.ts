@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type {
   Header,
   BodyInfo,
+  BodyRoom,
   BodySide,
   ExchangeEvent,
   ExchangeSink,
@@ -14,6 +15,7 @@ import type {
 } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { maskHeaders, maskJsonText, maskPath, mayHoldJsonSecret } from '../model/secrets.ts';
+import type { FlowGate } from './flow-gate.ts';
 import type { Fingerprint, RememberedSecrets, SecretMemory } from './secret-memory.ts';
 
 export interface CaptureSettings {
@@ -35,6 +37,8 @@ type EndState = Extract<ExchangeEvent, { type: 'end' }>['state'];
 
 // JSON bodies up to this size are held until they end, to mask the secrets in them before storage.
 const MAX_MASKED_BODY = 1024 * 1024;
+// Chunks that arrive while one waits for storage (a source resumed by someone else) are kept up to this.
+const MAX_WAITING_BYTES = 1024 * 1024;
 
 class BodyRecorder {
   size = 0;
@@ -43,6 +47,13 @@ class BodyRecorder {
   private emitted = 0;
   private held: Buffer[] | null = null;
   private heldSize = 0;
+  /** Chunks waiting for storage to have room, oldest first; the source is held meanwhile. */
+  private waiting: Buffer[] = [];
+  private waitingSize = 0;
+  /** The source is held until storage has room (which it says within STORAGE_WAIT_MS, or gives up). */
+  private holding = false;
+  /** Storage fell behind: the rest of this body is not stored. */
+  private leftOut = false;
 
   constructor(
     private readonly exchange: ExchangeRecorder,
@@ -61,13 +72,14 @@ class BodyRecorder {
     this.held = [];
   }
 
-  add(chunk: Buffer): void {
+  /** A chunk as it passed; `gate` holds its source back while storage has no room for it (without one, it is handed over regardless). */
+  add(chunk: Buffer, gate?: FlowGate): void {
     this.size += chunk.length;
     const room = this.maxBytes - this.capped;
-    if (room <= 0) return;
+    if (room <= 0 || this.leftOut) return;
     const stored = chunk.length <= room ? chunk : chunk.subarray(0, room);
     this.capped += stored.length;
-    if (!this.held) return this.emit(stored);
+    if (!this.held) return this.store(stored, gate);
     this.held.push(stored);
     this.heldSize += stored.length;
     // Too large to hold: stored as it comes, unmasked (the README says so).
@@ -86,13 +98,62 @@ class BodyRecorder {
     this.emit(masked === null ? whole : Buffer.from(masked));
   }
 
+  private store(chunk: Buffer, gate: FlowGate | undefined): void {
+    this.waiting.push(chunk);
+    this.waitingSize += chunk.length;
+    if (this.waitingSize > MAX_WAITING_BYTES) return this.leaveOut(gate);
+    if (this.waiting.length === 1) this.offer(gate);
+  }
+
+  /** Hands over waiting chunks while storage has room; holds the source when it has not. */
+  private offer(gate: FlowGate | undefined): void {
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0];
+      const answer: BodyRoom = gate ? this.exchange.room(next.length, (ok) => (ok ? this.offer(gate) : this.leaveOut(gate))) : 'now';
+      if (answer === 'skip') return this.leaveOut(gate);
+      if (answer === 'wait') {
+        if (!this.holding) gate!.hold('storage');
+        this.holding = true;
+        return;
+      }
+      this.waiting.shift();
+      this.waitingSize -= next.length;
+      this.emit(next);
+    }
+    this.stopWaiting(gate);
+  }
+
+  private stopWaiting(gate: FlowGate | undefined): void {
+    if (!this.holding) return;
+    this.holding = false;
+    gate?.release('storage');
+  }
+
+  /** Storage is too far behind: what waits and the rest of the body are not stored (the body shows as truncated). */
+  private leaveOut(gate: FlowGate | undefined): void {
+    if (this.leftOut) return;
+    this.leftOut = true;
+    this.waiting = [];
+    this.waitingSize = 0;
+    this.stopWaiting(gate);
+  }
+
+  /** The body ended: what still waits is handed over as it is (one chunk or so, its source was held). */
+  finish(): void {
+    this.release();
+    for (const chunk of this.waiting) this.emit(chunk);
+    this.waiting = [];
+    this.waitingSize = 0;
+    this.holding = false;
+  }
+
   private emit(chunk: Buffer): void {
     this.emitted += chunk.length;
     this.exchange.send({ type: 'body-chunk', uid: this.exchange.uid, side: this.side, chunk, atMs: this.exchange.elapsed() });
   }
 
   info(): BodyInfo {
-    return { size: this.size, storedSize: this.emitted, truncated: this.capped < this.size, encoding: this.encoding };
+    return { size: this.size, storedSize: this.emitted, truncated: this.capped < this.size || this.leftOut, encoding: this.encoding };
   }
 }
 
@@ -160,6 +221,17 @@ export class ExchangeRecorder {
     return Math.round((performance.now() - this.t0) * 1000) / 1000;
   }
 
+  /** Whether storage has room for `bytes` of body now (see ExchangeSink.room); a sink that fails says 'now'. */
+  room(bytes: number, ready: (ok: boolean) => void): BodyRoom {
+    if (this.ended || !this.settings.sink.room) return 'now';
+    try {
+      return this.settings.sink.room(bytes, ready);
+    } catch (err) {
+      this.settings.onSinkError(err as Error);
+      return 'now';
+    }
+  }
+
   send(event: ExchangeEvent): void {
     try {
       this.settings.sink.emit(event);
@@ -204,9 +276,9 @@ export class ExchangeRecorder {
     this.send({ type: 'response-head', uid: this.uid, head: stored, atMs });
   }
 
-  responseChunk(chunk: Buffer): void {
+  responseChunk(chunk: Buffer, gate?: FlowGate): void {
     this.timings.firstByte ??= this.elapsed();
-    this.responseBody.add(chunk);
+    this.responseBody.add(chunk, gate);
   }
 
   sseEvent(event: Omit<SseEvent, 'seq' | 'offsetMs'>): void {
@@ -226,8 +298,8 @@ export class ExchangeRecorder {
   end(state: EndState, error: string | null = null): void {
     if (this.ended) return;
     this.ended = true;
-    this.requestBody.release();
-    this.responseBody.release();
+    this.requestBody.finish();
+    this.responseBody.finish();
     this.timings.end = this.elapsed();
     this.send({
       type: 'end',

@@ -3,6 +3,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import { headerValue, type RequestHead } from '../model/exchange.ts';
+import { FlowGate } from './flow-gate.ts';
 import type { ForwardSettings, Target, UpstreamTimeouts } from './forward.ts';
 import { forwardableHeaders } from './headers.ts';
 import type { ExchangeRecorder } from './recorder.ts';
@@ -61,6 +62,8 @@ export function sendUpstream(options: https.RequestOptions, target: Target, sett
   let bodyEnded = body === null;
   let answered = false;
   let retried = false;
+  // The body is held back by the upstream's socket and, within a bound, by storage.
+  const gate = body ? new FlowGate(body) : null;
 
   const attempt = (): http.ClientRequest => {
     const upstream = transport.request(options);
@@ -68,7 +71,7 @@ export function sendUpstream(options: https.RequestOptions, target: Target, sett
     upstream.maxHeadersCount = 0;
     upstream.once('socket', (socket) => recorder.upstreamSocket(socket));
     upstream.on('finish', () => recorder.requestSent());
-    upstream.on('drain', () => upstream === current && body?.resume());
+    upstream.on('drain', () => upstream === current && gate?.release('destination'));
     watchUpstream(upstream, settings.timeouts, target);
     upstream.on('response', (res) => {
       if (upstream !== current) return void res.destroy();
@@ -104,20 +107,20 @@ export function sendUpstream(options: https.RequestOptions, target: Target, sett
     }
     for (const chunk of kept ?? []) current.write(chunk);
     if (bodyEnded) current.end();
-    else body?.resume();
+    else gate?.release('destination');
   };
 
   let current = attempt();
   if (body) {
     body.on('data', (chunk: Buffer) => {
       // Forwarding first: each chunk is on its way before it is kept or recorded.
-      if (!current.destroyed && !current.write(chunk)) body.pause();
+      if (!current.destroyed && !current.write(chunk)) gate!.hold('destination');
       if (kept) {
         keptBytes += chunk.length;
         if (keptBytes > MAX_REPLAY_BYTES) kept = null;
         else kept.push(chunk);
       }
-      recorder.requestBody.add(chunk);
+      recorder.requestBody.add(chunk, gate!);
     });
     body.on('end', () => {
       bodyEnded = true;

@@ -2,7 +2,7 @@
 // (upstream agents, timeouts, recording, masking) every captured request takes, marked as
 // wirelog's own. Each replay is recorded under a uid chosen here, to answer with its id.
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import WebSocket from 'ws';
 import type { ExchangeReader } from '../db/reader.ts';
 import type { Exchange, Header } from '../model/exchange.ts';
@@ -37,7 +37,8 @@ function flat(headers: Header[]): string[] {
 }
 
 export class Replayer {
-  private readonly agent = new Agent({ keepAliveTimeout: 1000, headersTimeout: 0, bodyTimeout: 0 });
+  // undici is loaded with the first replay: about 5 MB a capturing process need not hold.
+  private agent: Agent | null = null;
   private readonly inFlight = new Set<AbortController>();
   private readonly sockets = new Set<WebSocket>();
 
@@ -92,6 +93,8 @@ export class Replayer {
     const controller = new AbortController();
     this.inFlight.add(controller);
     try {
+      const { Agent, request } = await import('undici');
+      this.agent ??= new Agent({ keepAliveTimeout: 1000, headersTimeout: 0, bodyTimeout: 0 });
       const res = await request(gatewayUrl(this.options.gatewayBase, prepared.url), {
         method: prepared.method as never,
         headers: flat([...prepared.headers, mark]),
@@ -151,6 +154,6 @@ export class Replayer {
   async close(): Promise<void> {
     for (const controller of this.inFlight) controller.abort();
     for (const ws of this.sockets) ws.terminate();
-    await this.agent.close();
+    await this.agent?.close();
   }
 }

@@ -9,6 +9,10 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 
+// Chunk names change with their content: last build's must not linger beside this one's.
+fs.mkdirSync('dist', { recursive: true });
+for (const name of fs.readdirSync('dist')) if (/\.js(\.map)?$/.test(name)) fs.rmSync(path.join('dist', name));
+
 await build({
   entryPoints: { cli: 'cli.ts', 'storage-worker': 'cli/storage-worker.ts', 'otlp-worker': 'cli/otlp-worker.ts' },
   outdir: 'dist',
@@ -16,6 +20,10 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // Shared code and what is imported on demand (the OpenTelemetry SDK for `export --otlp`) go in
+  // chunks beside the entries, so a module's relative URLs (the viewer's files, the workers) hold.
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',

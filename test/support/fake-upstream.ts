@@ -219,14 +219,17 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     }
     if (url.pathname === '/bytes') {
       const size = Number(url.searchParams.get('size') ?? 1024);
+      // varied=1: every byte depends on its position, so bytes stored out of place show.
+      const varied = url.searchParams.get('varied') === '1';
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size });
       const chunk = Buffer.alloc(64 * 1024, 0x61);
       let sent = 0;
       const pump = () => {
         while (sent < size) {
           const n = Math.min(chunk.length, size - sent);
+          const piece = varied ? variedBytes(sent, n) : chunk.subarray(0, n);
           sent += n;
-          if (!res.write(chunk.subarray(0, n))) return void res.once('drain', pump);
+          if (!res.write(piece)) return void res.once('drain', pump);
         }
         res.end();
       };
@@ -360,4 +363,11 @@ export async function startFakeUpstreamWithCaFile(dir: string): Promise<{ upstre
   const caFile = `${dir}/upstream-ca.pem`;
   fs.writeFileSync(caFile, upstream.cert.certPem);
   return { upstream, caFile };
+}
+
+/** `length` bytes of a sequence where each byte depends on its position (`from` onwards). */
+export function variedBytes(from: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) out[i] = (from + i) % 251;
+  return out;
 }

@@ -11,6 +11,8 @@ export interface Harness {
   wirelog: Wirelog;
   upstream: FakeUpstream;
   dataDir: string;
+  /** What wirelog said on its console. */
+  logs: string[];
   proxyUrl: string;
   caPem: string;
   /** Resolves once every exchange so far has ended and is committed (forwarding and storage are asynchronous). */
@@ -39,6 +41,7 @@ export async function startHarness(overrides: Partial<WirelogConfig> = {}): Prom
     wirelog,
     upstream,
     dataDir,
+    logs,
     proxyUrl: wirelog.proxy.url,
     caPem: wirelog.ca.certPem,
     async stored() {

@@ -1,0 +1,130 @@
+// Body bytes on their way to storage are bounded (db/body-ring.ts): a body faster than storage
+// is held back until storage has room, and stored whole; storage that stops taking bytes holds
+// traffic back for a bounded time only, then the rest of the body is left out and said so.
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RingReader, RingWriter, createRing } from '../db/body-ring.ts';
+import { databasePath } from '../db/schema.ts';
+import type { Exchange } from '../model/exchange.ts';
+import { variedBytes } from './support/fake-upstream.ts';
+import { startHarness, type Harness } from './support/harness.ts';
+
+const MB = 1024 * 1024;
+const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('the body ring', () => {
+  it('holds chunks in place, starts one again at the beginning rather than split it, and has room again once released', () => {
+    const shared = createRing(1000);
+    const writer = new RingWriter(shared);
+    const reader = new RingReader(shared);
+    const a = writer.put(Buffer.alloc(400, 1))!;
+    const b = writer.put(Buffer.alloc(400, 2))!;
+    expect(writer.fits(300)).toBe(false);
+    expect(writer.put(Buffer.alloc(300))).toBeNull();
+    expect(Buffer.from(reader.view(a)).equals(Buffer.alloc(400, 1))).toBe(true);
+    reader.release(a);
+    // 600 free, but only 200 before the end: the chunk starts at the beginning.
+    const c = writer.put(Buffer.alloc(300, 3))!;
+    expect(c.at % 1000).toBe(0);
+    expect(writer.used()).toBe(400 + 200 + 300);
+    expect(Buffer.from(reader.view(b)).equals(Buffer.alloc(400, 2))).toBe(true);
+    expect(Buffer.from(reader.view(c)).equals(Buffer.alloc(300, 3))).toBe(true);
+    reader.release(c);
+    expect(writer.used()).toBe(0);
+    // Never more than half the ring in one chunk: it would leave the ring to one body.
+    expect(writer.fits(501)).toBe(false);
+    expect(writer.fits(500)).toBe(true);
+  });
+
+  it('tells the reader whether the writer asked to hear of a release, once', () => {
+    const shared = createRing(100);
+    const writer = new RingWriter(shared);
+    const reader = new RingReader(shared);
+    const a = writer.put(Buffer.alloc(10))!;
+    expect(reader.release(a)).toBe(false);
+    const b = writer.put(Buffer.alloc(10))!;
+    writer.askForRoom();
+    expect(reader.release(b)).toBe(true);
+    expect(reader.release(b)).toBe(false);
+  });
+});
+
+describe('storage slower than the wire', () => {
+  let h: Harness;
+  // A small ring that the worker releases once per 20 ms batch: storage is the slower side for sure.
+  beforeAll(async () => {
+    h = await startHarness({ storageRingBytes: 256 * 1024 });
+  });
+  afterAll(() => h?.close());
+
+  function stored(tag: string): Exchange {
+    const found = h.wirelog.reader.list({ limit: 100 }).find((e) => e.request.path.includes(tag));
+    if (!found) throw new Error(`no exchange for ${tag}`);
+    return h.wirelog.reader.get(found.id)!;
+  }
+
+  async function download(size: number, tag: string): Promise<Buffer> {
+    const res = await request(`${h.upstream.httpsUrl}/bytes?size=${size}&varied=1&tag=${tag}`, { dispatcher: h.agent() });
+    return Buffer.from(await res.body.arrayBuffer());
+  }
+
+  it('stores a fast 24 MB download whole, every byte in its place, through the ring alone', async () => {
+    const copiedBefore = h.wirelog.writer.copiedBodyBytes;
+    const got = await download(24 * MB, 'down');
+    expect(got.length).toBe(24 * MB);
+    expect(sha(got)).toBe(sha(variedBytes(0, 24 * MB)));
+    await h.stored();
+    const ex = stored('tag=down');
+    expect(ex.responseBody).toMatchObject({ size: 24 * MB, storedSize: 24 * MB, truncated: false });
+    expect(sha(h.wirelog.reader.body(ex.id, 'response'))).toBe(sha(got));
+    // Every byte went through the 256 KB ring: the download waited for storage, nothing piled up beside it.
+    expect(h.wirelog.writer.copiedBodyBytes - copiedBefore).toBe(0);
+  }, 60_000);
+
+  it('stores a fast 24 MB upload whole, and the upstream gets all of it', async () => {
+    const body = variedBytes(7, 24 * MB);
+    const res = await request(`${h.upstream.httpsUrl}/bytes?size=2&tag=up`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, dispatcher: h.agent() });
+    await res.body.arrayBuffer();
+    expect(res.statusCode).toBe(200);
+    const received = h.upstream.received.find((r) => r.url.includes('tag=up'))!;
+    expect(sha(received.body)).toBe(sha(body));
+    await h.stored();
+    const ex = stored('tag=up');
+    expect(ex.requestBody).toMatchObject({ size: 24 * MB, storedSize: 24 * MB, truncated: false });
+    expect(sha(h.wirelog.reader.body(ex.id, 'request'))).toBe(sha(body));
+  }, 60_000);
+
+  it('does not hold traffic back for storage that stopped: the client gets everything, the body is stored truncated, and it is said', async () => {
+    const locker = new Database(databasePath(h.dataDir));
+    locker.pragma('busy_timeout = 0');
+    locker.exec('BEGIN EXCLUSIVE');
+    let got: Buffer;
+    try {
+      got = await download(24 * MB, 'stuck');
+    } finally {
+      locker.exec('COMMIT');
+      locker.close();
+    }
+    expect(got.length).toBe(24 * MB);
+    expect(sha(got)).toBe(sha(variedBytes(0, 24 * MB)));
+    await h.stored();
+    const ex = stored('tag=stuck');
+    expect(ex.state).toBe('complete');
+    expect(ex.responseBody.size).toBe(24 * MB);
+    expect(ex.responseBody.truncated).toBe(true);
+    expect(ex.responseBody.storedSize).toBeLessThan(24 * MB);
+    // What was stored is the body's beginning, exactly.
+    const kept = h.wirelog.reader.body(ex.id, 'response');
+    expect(kept.length).toBe(ex.responseBody.storedSize);
+    expect(sha(kept)).toBe(sha(variedBytes(0, kept.length)));
+    expect(h.logs.join('\n')).toMatch(/storage fell behind: it had no room for more body bytes for 1 s/);
+
+    // Storage caught up: the next body is stored whole again.
+    const again = await download(4 * MB, 'after');
+    await h.stored();
+    expect(stored('tag=after').responseBody).toMatchObject({ storedSize: 4 * MB, truncated: false });
+    expect(again.length).toBe(4 * MB);
+  }, 60_000);
+});
