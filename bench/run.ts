@@ -33,9 +33,43 @@ interface Route {
   /** The URL the client asks for a given upstream URL (the gateway rewrites it). */
   url(upstreamUrl: string): string;
   peakRssMb(): number | null;
+  /** The proxy's process, to count its CPU time (none when direct). */
+  pid?: number;
   stop(): Promise<void>;
   /** wirelog only: where it stores, to count what it stored. */
   dataDir?: string;
+}
+
+// CPU time of a process, or of one of its threads, in ms: utime + stime from /proc (clock ticks of 10 ms).
+function cpuMs(pid: number, tid?: number): number {
+  const stat = fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU µs per request during the throughput phase: the client (this process), the upstream, the proxy (its main thread, and the rest: the storage worker). */
+interface CpuShare {
+  client: number;
+  upstream: number;
+  proxy?: number;
+  proxyMain?: number;
+}
+
+let upstreamPid = 0;
+
+async function measureCpu<T extends { count: number }>(route: Route, run: () => Promise<T>): Promise<{ result: T; cpu: CpuShare }> {
+  const c0 = process.cpuUsage();
+  const u0 = cpuMs(upstreamPid);
+  const p0 = route.pid ? [cpuMs(route.pid), cpuMs(route.pid, route.pid)] : null;
+  const result = await run();
+  const c = process.cpuUsage(c0);
+  const per = (ms: number) => (ms * 1000) / result.count;
+  const cpu: CpuShare = { client: (c.user + c.system) / result.count, upstream: per(cpuMs(upstreamPid) - u0) };
+  if (route.pid && p0) {
+    cpu.proxy = per(cpuMs(route.pid) - p0[0]);
+    cpu.proxyMain = per(cpuMs(route.pid, route.pid) - p0[1]);
+  }
+  return { result, cpu };
 }
 
 function percentile(values: number[], p: number): number {
@@ -130,6 +164,7 @@ async function caughtUp(dataDir: string, expected: number): Promise<number> {
 interface RowFigures {
   seqP50: number;
   rps: number;
+  cpu: CpuShare;
   sseP99: number;
   newHostP50: number;
   slowMbPerS: number;
@@ -150,7 +185,7 @@ async function measure(route: Route, upstream: Upstream): Promise<RowFigures> {
   let sent = 0;
   await sequential(small, dispatcher, 50);
   const seq = await sequential(small, dispatcher, n);
-  const run = await throughput(small, dispatcher, 16, quick ? 1500 : 4000);
+  const { result: run, cpu } = await measureCpu(route, () => throughput(small, dispatcher, 16, quick ? 1500 : 4000));
   sent += 50 + n + run.count;
   const caughtUpMs = route.dataDir ? await caughtUp(route.dataDir, sent) : undefined;
   const sse = await sseDelays(ticks, dispatcher, 20);
@@ -171,7 +206,7 @@ async function measure(route: Route, upstream: Upstream): Promise<RowFigures> {
   await download(route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 320 : 1024) * MB}`), dispatcher);
   sent += 3;
   await dispatcher.close();
-  const figures: RowFigures = { seqP50: percentile(seq, 50), rps: run.rps, sseP99: percentile(sse, 99), newHostP50: percentile(firsts, 50), slowMbPerS, bigMbPerS, peakRssMb, peakAfterHugeMb: route.peakRssMb() };
+  const figures: RowFigures = { seqP50: percentile(seq, 50), rps: run.rps, cpu, sseP99: percentile(sse, 99), newHostP50: percentile(firsts, 50), slowMbPerS, bigMbPerS, peakRssMb, peakAfterHugeMb: route.peakRssMb() };
   if (route.dataDir) {
     await caughtUp(route.dataDir, sent);
     figures.caughtUpMs = caughtUpMs;
@@ -217,6 +252,7 @@ function proxyRoute(name: string, proc: BenchProcess<{ proxyUrl: string; caPem: 
     dispatcher: (c) => new ProxyAgent({ uri: proc.ready.proxyUrl, requestTls: { ca: proc.ready.caPem }, connections: c }),
     url: (u) => u,
     peakRssMb: () => proc.peakRssMb(),
+    pid: proc.child.pid,
     stop: () => proc.stop(),
     dataDir,
   };
@@ -236,6 +272,7 @@ async function startWirelog(upstream: Upstream, extraArgs: string[] = []): Promi
 
 async function main(): Promise<void> {
   const up = await startTsProcess<Upstream>('./upstream-process.ts');
+  upstreamPid = up.child.pid!;
   const upstream = up.ready;
   const rows: [string, RowFigures | string][] = [];
   const upstreamCaFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-ca-')), 'upstream-ca.pem');
@@ -282,6 +319,7 @@ async function main(): Promise<void> {
           return `${gatewayOrigin}/https/${url.host}${url.pathname}${url.search}`;
         },
         peakRssMb: () => viaGateway.proc.peakRssMb(),
+        pid: viaGateway.proc.child.pid,
         stop: () => viaGateway.proc.stop(),
         dataDir: viaGateway.dataDir,
       },
@@ -318,6 +356,12 @@ async function main(): Promise<void> {
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of table) console.log(line(r));
+  console.log('\nCPU per request at concurrency 16, µs (2 cores shared by all of them; the proxy: all its threads, its main thread, the rest: the storage worker, GC and libuv threads):');
+  for (const [name, f] of rows) {
+    if (typeof f === 'string') continue;
+    const { client, upstream: up2, proxy, proxyMain } = f.cpu;
+    console.log(`  ${name}: client ${fmt(client, 0)}, upstream ${fmt(up2, 0)}${proxy === undefined ? '' : `, proxy ${fmt(proxy, 0)} (main thread ${fmt(proxyMain, 0)}, other threads ${fmt(proxy - (proxyMain ?? 0), 0)})`}; all ${fmt(client + up2 + (proxy ?? 0), 0)}`);
+  }
   console.log(`\n500 request loops + 200 SSE streams (700 connections), ${loadMs / 1000} s:`);
   for (const [name, f] of wide) console.log(`  ${name}: ${fmt(f.rps, 0)} req/s, p99 ${fmt(f.p99)} ms, peak RSS ${fmt(f.peakRssMb, 0)} MB${f.lost !== undefined ? `, lost ${f.lost}` : ''} (target for wirelog: under 300 MB)`);
   console.log('\nAgainst the floor (targets in issue 15: req/s >= 0.85, seq p50 within 0.2 ms, SSE p99 within 1 ms, new host < 10 ms, peak RSS < 130 MB, 0 lost, caught up within 1 s):');

@@ -420,10 +420,10 @@ export class CaptureStore {
     const contentType = headerValue(headers, 'content-type');
     if (info.storedSize === 0 || (contentType && isBinaryContentType(contentType))) return '';
     const whole = bodies.decoded(side);
-    if (whole !== undefined) return whole === null ? '' : utf8Prefix(Buffer.from(whole), FTS_TEXT_LIMIT).toString('utf8');
+    if (whole !== undefined) return whole === null ? '' : textPrefix(whole, FTS_TEXT_LIMIT);
     if (info.encoding || bodies.inMemory(side)) {
       if (info.storedSize > FTS_MAX_ENCODED) return '';
-      return utf8Prefix(Buffer.from(bodies.text(side) ?? ''), FTS_TEXT_LIMIT).toString('utf8');
+      return textPrefix(bodies.text(side) ?? '', FTS_TEXT_LIMIT);
     }
     const parts: Buffer[] = [];
     let size = 0;
@@ -473,6 +473,12 @@ class OnceDecoded implements EndedBodies {
   response(): string | null {
     return this.text('response');
   }
+}
+
+/** At most `max` bytes of the text's UTF-8, whole characters only; a text short enough is not encoded to find out. */
+function textPrefix(text: string, max: number): string {
+  if (text.length * 3 <= max) return text;
+  return utf8Prefix(Buffer.from(text), max).toString('utf8');
 }
 
 /** At most `max` bytes, never ending inside a UTF-8 sequence. */

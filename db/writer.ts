@@ -53,7 +53,7 @@ export interface WriterOptions {
 
 // A body waits this long at most for storage to make room before its remaining bytes are left out.
 export const STORAGE_WAIT_MS = 1000;
-const RING_BYTES = 8 * 1024 * 1024;
+const RING_BYTES = 4 * 1024 * 1024;
 
 interface RoomWaiter {
   bytes: number;

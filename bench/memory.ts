@@ -1,0 +1,106 @@
+// npm run bench, third part: where wirelog's memory goes, phase by phase. Runs the benchmark's
+// phases against one `wirelog start` and samples /proc/PID/smaps every 100 ms, summing resident
+// memory by region: the node binary and libraries (file-backed, shared with every Node process),
+// V8's heap pages (every thread's), the main thread's malloc heap (socket buffers, OpenSSL,
+// Buffers of the forwarding thread), the other threads' malloc arenas (the storage worker's
+// SQLite and messages, libuv's pool), and large blocks malloc maps on their own (the 4 MB body
+// ring). Linux x64 only.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ProxyAgent, request, type Dispatcher } from 'undici';
+import { startWirelogProcess } from '../test/support/cli.ts';
+import { startTsProcess } from './processes.ts';
+
+const MB = 1024 * 1024;
+const REGIONS = ['binary and libraries', 'V8 heaps', 'main malloc heap', 'thread malloc arenas', 'large malloc blocks', 'other'] as const;
+type Region = (typeof REGIONS)[number];
+
+/**
+ * Resident MB by region. glibc maps each thread arena 64 MB-aligned, and large blocks on their
+ * own, high in the address space; V8 maps its pages at random addresses below.
+ */
+function residentByRegion(pid: number): Record<Region, number> {
+  const out = Object.fromEntries(REGIONS.map((r) => [r, 0])) as Record<Region, number>;
+  let region: Region = 'other';
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const map = /^([0-9a-f]+)-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (map) {
+      const start = BigInt(`0x${map[1]}`);
+      const name = map[3].trim();
+      if (name === '[heap]') region = 'main malloc heap';
+      else if (name.startsWith('/')) region = 'binary and libraries';
+      else if (name !== '') region = 'other';
+      else if (start >= 0x7e0000000000n && start % 0x4000000n === 0n) region = 'thread malloc arenas';
+      else region = start < 0x7e0000000000n ? 'V8 heaps' : 'large malloc blocks';
+    } else if (line.startsWith('Rss:')) out[region] += Number(line.split(/\s+/)[1]) / 1024;
+  }
+  return out;
+}
+
+async function get(url: string, dispatcher: Dispatcher, readDelayMsPerMb = 0): Promise<void> {
+  const res = await request(url, { dispatcher });
+  let sinceDelay = 0;
+  for await (const chunk of res.body) {
+    sinceDelay += chunk.length;
+    if (readDelayMsPerMb && sinceDelay >= MB) {
+      sinceDelay = 0;
+      await new Promise((r) => setTimeout(r, readDelayMsPerMb));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const up = await startTsProcess<{ httpsUrl: string; caPem: string }>('./upstream-process.ts');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-memory-'));
+  const caFile = path.join(dataDir, 'upstream-ca.pem');
+  fs.writeFileSync(caFile, up.ready.caPem);
+  const w = await startWirelogProcess(dataDir, ['--upstream-ca', caFile]);
+  const pid = w.child.pid!;
+  const dispatcher = new ProxyAgent({ uri: w.proxyUrl, requestTls: { ca: fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8') }, connections: 32 });
+  const small = `${up.ready.httpsUrl}/v1/models`;
+
+  let peaks = residentByRegion(pid);
+  const sampler = setInterval(() => {
+    const now = residentByRegion(pid);
+    for (const r of REGIONS) peaks[r] = Math.max(peaks[r], now[r]);
+  }, 100);
+  const rows: [string, Record<Region, number>, number][] = [];
+  const phase = async (name: string, run: () => Promise<unknown>) => {
+    peaks = residentByRegion(pid);
+    await run();
+    const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+    rows.push([name, { ...peaks }, hwm]);
+  };
+
+  await phase('started, idle 1 s', () => new Promise((r) => setTimeout(r, 1000)));
+  await phase('2,000 sequential requests', async () => {
+    for (let i = 0; i < 2000; i++) await get(small, dispatcher);
+  });
+  await phase('4 s at concurrency 16', async () => {
+    const end = performance.now() + 4000;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (performance.now() < end) await get(small, dispatcher);
+    }));
+  });
+  await phase('20 SSE streams', () => Promise.all(Array.from({ length: 20 }, () => get(`${up.ready.httpsUrl}/v1/ticks?n=50&interval=10`, dispatcher))));
+  await phase('100 MB read at ~25 MB/s', () => get(`${up.ready.httpsUrl}/bytes?size=${100 * MB}`, dispatcher, 40));
+  await phase('300 MB body', () => get(`${up.ready.httpsUrl}/bytes?size=${300 * MB}`, dispatcher));
+  await phase('1 GB body', () => get(`${up.ready.httpsUrl}/bytes?size=${1024 * MB}`, dispatcher));
+  clearInterval(sampler);
+  await dispatcher.close();
+  await w.stop();
+  await up.stop();
+
+  console.log(`\nwirelog memory by region, resident MB at the peak of each phase (sampled every 100 ms), Node ${process.version}, ${new Date().toISOString()}`);
+  const header = ['phase', ...REGIONS, 'VmHWM so far'];
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const [name, p, hwm] of rows) console.log(`| ${name} | ${REGIONS.map((r) => p[r].toFixed(0)).join(' | ')} | ${hwm.toFixed(0)} |`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
