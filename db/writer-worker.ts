@@ -78,13 +78,20 @@ function reportShed(report: ShedReport): void {
 
 /** Body chunks whose bytes wait in the ring get a view of them, or a copy when they must outlive this turn (storage is failing). */
 function received(events: PostedEvent[], copy: boolean): ExchangeEvent[] {
-  return events.map((event) => {
-    if (!('ring' in event)) return event;
+  let copies = 0;
+  const taken = events.map((event) => {
+    if (!('ring' in event)) {
+      if (event.type === 'body-chunk') copies += event.chunk.byteLength;
+      return event;
+    }
     unreleased = event.ring;
     const { ring: span, ...rest } = event;
     const view = ring.view(span);
     return { ...rest, chunk: copy ? new Uint8Array(view) : view };
   });
+  // Held by the worker from here on (its backlog is bounded on its own): the writer may hand over more.
+  if (copies > 0) post({ kind: 'took-copies', bytes: copies });
+  return taken;
 }
 
 /** Ring bytes are stored or copied: the writer may reuse them (and hears of it when it waits). */

@@ -22,6 +22,8 @@ export type FromWorker =
   | { kind: 'recovered' }
   /** The worker released ring bytes the writer was waiting for. */
   | { kind: 'room' }
+  /** The worker took in this many body bytes that came as copies of their own. */
+  | { kind: 'took-copies'; bytes: number }
   | { kind: 'warning'; message: string }
   | { kind: 'pruned'; deleted: number };
 
@@ -54,6 +56,11 @@ export interface WriterOptions {
 // A body waits this long at most for storage to make room before its remaining bytes are left out.
 export const STORAGE_WAIT_MS = 1000;
 const RING_BYTES = 4 * 1024 * 1024;
+// While the ring is full, the first MB of each body goes as a copy of its own and never waits:
+// many small exchanges at once (a storage thread short of CPU) flow at full speed, within this
+// bound for all such copies in flight. Bodies past their first MB wait for the ring.
+const SMALL_BODY_BYTES = 1024 * 1024;
+const MAX_COPIED_BYTES = 64 * 1024 * 1024;
 
 interface RoomWaiter {
   bytes: number;
@@ -86,8 +93,10 @@ export class CaptureWriter implements ExchangeSink {
   /** The current storage failure, or null while captures are being stored. */
   lastError: string | null = null;
   readonly losses: StorageLosses = { exchanges: 0, bytes: 0 };
-  /** Body bytes handed over as copies of their own because the ring had no room (callers that could not wait). */
+  /** Body bytes handed over as copies of their own because the ring had no room (small bodies, callers that could not wait). */
   copiedBodyBytes = 0;
+  /** Of those, the bytes the worker has not taken in yet. */
+  private copiedInFlight = 0;
 
   constructor(dataDir: string, private readonly callbacks: WriterCallbacks, options: WriterOptions) {
     const ring = createRing(options.ringBytes ?? RING_BYTES);
@@ -122,11 +131,12 @@ export class CaptureWriter implements ExchangeSink {
     }
   }
 
-  room(bytes: number, ready: (ok: boolean) => void): BodyRoom {
+  room(bytes: number, stored: number, ready: (ok: boolean) => void): BodyRoom {
     if (this.closed || bytes > this.ring.size / 2 || this.ring.fits(bytes)) {
       if (this.behind && this.ring.used() <= this.ring.size / 2) this.behind = false;
       return 'now';
     }
+    if (stored + bytes <= SMALL_BODY_BYTES && this.copiedInFlight + bytes <= MAX_COPIED_BYTES) return 'now';
     // A worker that is failing or gone may never release: nothing waits for it.
     if (this.behind || this.lastError !== null) return 'skip';
     this.ring.askForRoom();
@@ -151,6 +161,7 @@ export class CaptureWriter implements ExchangeSink {
     const chunk = new Uint8Array(event.chunk);
     this.transfer.push(chunk.buffer);
     this.copiedBodyBytes += chunk.length;
+    this.copiedInFlight += chunk.length;
     return { ...event, chunk };
   }
 
@@ -272,6 +283,9 @@ export class CaptureWriter implements ExchangeSink {
         break;
       case 'room':
         this.wake();
+        break;
+      case 'took-copies':
+        this.copiedInFlight -= message.bytes;
         break;
       case 'recovered':
         this.lastError = null;

@@ -147,11 +147,12 @@ export type BodyRoom = 'now' | 'wait' | 'skip';
 export interface ExchangeSink {
   emit(event: ExchangeEvent): void;
   /**
-   * Whether `bytes` of body can be stored now. 'wait': not yet, and `ready` is called once they
-   * can (true) or once storage has been behind for too long (false); 'skip': storage is too far
-   * behind to wait for, the bytes are left out. A sink that takes everything at once has none.
+   * Whether `bytes` more of a body that has `stored` bytes so far can be stored now. 'wait': not
+   * yet, and `ready` is called once they can (true) or once storage has been behind for too long
+   * (false); 'skip': storage is too far behind to wait for, the bytes are left out. A sink that
+   * takes everything at once has none.
    */
-  room?(bytes: number, ready: (ok: boolean) => void): BodyRoom;
+  room?(bytes: number, stored: number, ready: (ok: boolean) => void): BodyRoom;
 }
 
 /** What the exchange was as a model call, once it ended (see llm/); null when it is not one. */

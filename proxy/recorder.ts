@@ -109,7 +109,7 @@ class BodyRecorder {
   private offer(gate: FlowGate | undefined): void {
     while (this.waiting.length > 0) {
       const next = this.waiting[0];
-      const answer: BodyRoom = gate ? this.exchange.room(next.length, (ok) => (ok ? this.offer(gate) : this.leaveOut(gate))) : 'now';
+      const answer: BodyRoom = gate ? this.exchange.room(next.length, this.emitted, (ok) => (ok ? this.offer(gate) : this.leaveOut(gate))) : 'now';
       if (answer === 'skip') return this.leaveOut(gate);
       if (answer === 'wait') {
         if (!this.holding) gate!.hold('storage');
@@ -221,11 +221,11 @@ export class ExchangeRecorder {
     return Math.round((performance.now() - this.t0) * 1000) / 1000;
   }
 
-  /** Whether storage has room for `bytes` of body now (see ExchangeSink.room); a sink that fails says 'now'. */
-  room(bytes: number, ready: (ok: boolean) => void): BodyRoom {
+  /** Whether storage has room for `bytes` more of a body now (see ExchangeSink.room); a sink that fails says 'now'. */
+  room(bytes: number, stored: number, ready: (ok: boolean) => void): BodyRoom {
     if (this.ended || !this.settings.sink.room) return 'now';
     try {
-      return this.settings.sink.room(bytes, ready);
+      return this.settings.sink.room(bytes, stored, ready);
     } catch (err) {
       this.settings.onSinkError(err as Error);
       return 'now';
