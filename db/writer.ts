@@ -68,8 +68,11 @@ interface RoomWaiter {
   deadline: number;
 }
 
-/** What storage left out since wirelog started, because it was failing for too long. */
-export type StorageLosses = ShedReport;
+/** What storage left out since wirelog started: while it was failing for too long, and while it was too far behind. */
+export type StorageLosses = ShedReport & {
+  /** Bodies whose rest was left out because storage had no room for them for STORAGE_WAIT_MS. */
+  bodies: number;
+};
 
 /**
  * The ExchangeSink that stores captures. Events are handed to a worker thread in batches
@@ -92,7 +95,7 @@ export class CaptureWriter implements ExchangeSink {
   private closed = false;
   /** The current storage failure, or null while captures are being stored. */
   lastError: string | null = null;
-  readonly losses: StorageLosses = { exchanges: 0, bytes: 0 };
+  readonly losses: StorageLosses = { exchanges: 0, bytes: 0, bodies: 0 };
   /** Body bytes handed over as copies of their own because the ring had no room (small bodies, callers that could not wait). */
   copiedBodyBytes = 0;
   /** Of those, the bytes the worker has not taken in yet. */
@@ -138,7 +141,10 @@ export class CaptureWriter implements ExchangeSink {
     }
     if (stored + bytes <= SMALL_BODY_BYTES && this.copiedInFlight + bytes <= MAX_COPIED_BYTES) return 'now';
     // A worker that is failing or gone may never release: nothing waits for it.
-    if (this.behind || this.lastError !== null) return 'skip';
+    if (this.behind || this.lastError !== null) {
+      this.losses.bodies++;
+      return 'skip';
+    }
     this.ring.askForRoom();
     // The worker may have released everything just before it was asked.
     if (this.ring.fits(bytes)) return 'now';
@@ -181,6 +187,7 @@ export class CaptureWriter implements ExchangeSink {
       this.behind = true;
       this.callbacks.onWarning?.(`storage fell behind: it had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s, so the rest of ${expired.length} body(ies) is left out (marked truncated); traffic is not held back for storage until it catches up`);
     }
+    this.losses.bodies += expired.length;
     for (const w of expired) w.ready(false);
     if (this.waiters.length > 0) this.waitTimer = setTimeout(() => this.expireWaits(), Math.max(1, this.waiters[0].deadline - now)).unref();
   }

@@ -129,6 +129,12 @@ export function App() {
           the capture to bound memory; the traffic itself was forwarded whole.
         </div>
       )}
+      {status && status.storageLosses.bodies > 0 && (
+        <div className="banner warn" data-testid="behind-banner">
+          Storage fell behind: the rest of {status.storageLosses.bodies} body(ies) was not stored (they show as truncated) rather than hold the
+          traffic back; the traffic itself was forwarded whole.
+        </div>
+      )}
       {error && <div className="banner error">{error}</div>}
       {notice && (
         <div className="banner" data-testid="notice">
