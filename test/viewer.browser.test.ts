@@ -328,6 +328,27 @@ describe('the viewer in Chromium', () => {
     await eventually(() => h.wirelog.reader.list().some((e) => e.request.path === '/v1/models?banner'), 'what waited to be stored', 10_000);
   }, 45_000);
 
+  it('says when storage fell behind and the rest of a body was not stored, while the download went through whole', async () => {
+    await page.goto(h.wirelog.viewer!.url);
+    await page.getByRole('button', { name: 'Clear all' }).waitFor();
+    const locker = new Database(databasePath(h.dataDir));
+    locker.pragma('busy_timeout = 0');
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      // More than the 4 MB ring at full speed, with storage taking nothing: it waits 1 s, then stops waiting.
+      const res = await request(`${h.upstream.httpsUrl}/bytes?size=${16 * 1024 * 1024}&tag=behind`, { dispatcher: h.agent() });
+      expect((await res.body.arrayBuffer()).byteLength).toBe(16 * 1024 * 1024);
+      const banner = page.getByTestId('behind-banner');
+      await banner.waitFor({ timeout: 15_000 });
+      expect(await banner.textContent()).toMatch(/Storage fell behind: the rest of \d+ body\(ies\) was not stored/);
+      await shot('storage-behind');
+    } finally {
+      locker.exec('COMMIT');
+      locker.close();
+    }
+    await h.stored();
+  }, 45_000);
+
   it('refuses a cross-site clear, and clears everything after the user confirms', async () => {
     const crossSite = await fetch(`${h.wirelog.viewer!.url}/api/exchanges`, { method: 'DELETE', headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
     expect(crossSite.status).toBe(403);
