@@ -134,18 +134,28 @@ export class CaptureStore {
   apply(events: ExchangeEvent[]): number[] {
     const changed = new Set<number>();
     const ended: Ended[] = [];
-    const before = this.snapshot();
+    // Each exchange the batch touches, as it was before (null: not open), to roll back to. Only
+    // those: copying every open exchange per batch cost most with the most open (700 streams).
+    const before = new Map<string, OpenExchange | null>();
     try {
       this.db.transaction(() => {
         for (const event of events) {
+          if (!before.has(event.uid)) before.set(event.uid, copyOf(this.open.get(event.uid)));
           const id = this.applyOne(event, ended);
           if (id !== null) changed.add(id);
         }
-        for (const ex of this.open.values()) this.flushPending(ex);
+        // Only what the batch touched has anything waiting to be written.
+        for (const uid of before.keys()) {
+          const ex = this.open.get(uid);
+          if (ex) this.flushPending(ex);
+        }
       })();
     } catch (err) {
-      this.open = before;
-      this.keptTotal = [...before.values()].reduce((n, ex) => n + (ex.kept.request ? ex.keptSize.request : 0) + (ex.kept.response ? ex.keptSize.response : 0), 0);
+      for (const [uid, ex] of before) {
+        if (ex) this.open.set(uid, ex);
+        else this.open.delete(uid);
+      }
+      this.keptTotal = [...this.open.values()].reduce((n, ex) => n + (ex.kept.request ? ex.keptSize.request : 0) + (ex.kept.response ? ex.keptSize.response : 0), 0);
       throw err;
     }
     this.indexEnded(ended);
@@ -218,22 +228,6 @@ export class CaptureStore {
     this.open.clear();
     this.keptTotal = 0;
     return ids;
-  }
-
-  /** Open exchanges as they were, for apply to roll back to when its transaction does. */
-  private snapshot(): Map<string, OpenExchange> {
-    const copy = new Map<string, OpenExchange>();
-    for (const [uid, ex] of this.open) {
-      copy.set(uid, {
-        ...ex,
-        timings: { ...ex.timings },
-        pending: { request: [...ex.pending.request], response: [...ex.pending.response] },
-        kept: { request: ex.kept.request && [...ex.kept.request], response: ex.kept.response && [...ex.kept.response] },
-        keptSize: { ...ex.keptSize },
-        nextSeq: { ...ex.nextSeq },
-      });
-    }
-    return copy;
   }
 
   private applyOne(event: ExchangeEvent, ended: Ended[]): number | null {
@@ -473,6 +467,19 @@ class OnceDecoded implements EndedBodies {
   response(): string | null {
     return this.text('response');
   }
+}
+
+/** An open exchange as it is now, for apply to roll back to when its transaction does. */
+function copyOf(ex: OpenExchange | undefined): OpenExchange | null {
+  if (!ex) return null;
+  return {
+    ...ex,
+    timings: { ...ex.timings },
+    pending: { request: [...ex.pending.request], response: [...ex.pending.response] },
+    kept: { request: ex.kept.request && [...ex.kept.request], response: ex.kept.response && [...ex.kept.response] },
+    keptSize: { ...ex.keptSize },
+    nextSeq: { ...ex.nextSeq },
+  };
 }
 
 /** At most `max` bytes of the text's UTF-8, whole characters only; a text short enough is not encoded to find out. */

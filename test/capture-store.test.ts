@@ -1,0 +1,55 @@
+// CaptureStore applies a batch in one transaction, or not at all: a batch the database refuses
+// leaves no trace, in the database or in what the store holds of open exchanges, so the writer
+// can apply it again once storage works (db/writer-worker.ts retries it).
+import Database from 'better-sqlite3';
+import { expect, it } from 'vitest';
+import { CaptureStore } from '../db/capture-store.ts';
+import { ExchangeReader } from '../db/reader.ts';
+import { databasePath, openDatabase } from '../db/schema.ts';
+import type { ExchangeEvent } from '../model/exchange.ts';
+import { tempDir } from './support/harness.ts';
+
+const request = (uid: string): ExchangeEvent => ({
+  type: 'request',
+  uid,
+  head: { startedAt: Date.now(), clientAddress: '127.0.0.1:1', method: 'GET', scheme: 'https', host: 'relay.example', port: 443, path: `/${uid}`, httpVersion: '1.1', headers: [['Host', 'relay.example']] },
+});
+const responseHead = (uid: string): ExchangeEvent => ({ type: 'response-head', uid, atMs: 1, head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/plain']] } });
+const chunk = (uid: string, text: string): ExchangeEvent => ({ type: 'body-chunk', uid, side: 'response', chunk: Buffer.from(text), atMs: 2 });
+const end = (uid: string, size: number): ExchangeEvent => ({
+  type: 'end',
+  uid,
+  state: 'complete',
+  error: null,
+  timings: { end: 3 },
+  requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+  responseBody: { size, storedSize: size, truncated: false, encoding: '' },
+});
+
+it('a batch the database refuses leaves no trace: applied again, each exchange is stored once and whole, and one the batch did not touch is intact', () => {
+  const dir = tempDir();
+  const db = openDatabase(dir);
+  db.pragma('busy_timeout = 0');
+  const store = new CaptureStore(db);
+  store.apply([request('a'), responseHead('a'), chunk('a', 'one '), request('b'), responseHead('b'), chunk('b', 'uno ')]);
+
+  // Ends a, opens c; b waits untouched. Another program holds the write lock meanwhile.
+  const refused = [chunk('a', 'two'), end('a', 7), request('c'), responseHead('c'), chunk('c', 'new')];
+  const locker = new Database(databasePath(dir));
+  locker.pragma('busy_timeout = 0');
+  locker.exec('BEGIN EXCLUSIVE');
+  expect(() => store.apply(refused)).toThrow(/locked|busy/i);
+  locker.exec('COMMIT');
+  locker.close();
+
+  store.apply(refused);
+  store.apply([chunk('b', 'dos'), end('b', 7), end('c', 3)]);
+
+  const reader = new ExchangeReader(db);
+  const stored = reader.list({ limit: 10 });
+  expect(stored.map((e) => e.request.path).sort()).toEqual(['/a', '/b', '/c']);
+  const body = (path: string) => reader.body(stored.find((e) => e.request.path === path)!.id, 'response').toString();
+  expect([body('/a'), body('/b'), body('/c')]).toEqual(['one two', 'uno dos', 'new']);
+  expect(stored.every((e) => e.state === 'complete' && e.response?.status === 200)).toBe(true);
+  db.close();
+});
