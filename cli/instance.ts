@@ -40,6 +40,8 @@ export interface WirelogConfig {
   pruneIntervalMs?: number;
   /** Body bytes in flight to storage at most (tests make it small to make storage the slower side). */
   storageRingBytes?: number;
+  /** Captures handed to storage and not taken in yet, at most (tests make it small). */
+  storageInFlightBytes?: number;
   /** "user:pass" required from every client; mandatory when listening beyond loopback. */
   proxyAuth?: string;
   /** Seconds to connect to an upstream (TLS included), and of upstream silence before giving up. */
@@ -165,6 +167,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       retention: { maxDbBytes: config.maxDbMb * 1024 * 1024, maxAgeMs: config.maxAgeDays === undefined ? undefined : config.maxAgeDays * 86_400_000 },
       pruneIntervalMs: config.pruneIntervalMs,
       ringBytes: config.storageRingBytes,
+      maxInFlightBytes: config.storageInFlightBytes,
     },
   );
   let proxy: RunningProxy | null = null;

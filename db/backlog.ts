@@ -1,7 +1,7 @@
 import type { BodySide, ExchangeEvent } from '../model/exchange.ts';
 
 // What a head or an end costs besides its payload: a rough figure, only used for the bound.
-const EVENT_OVERHEAD = 256;
+export const EVENT_OVERHEAD = 256;
 
 /** Content left out of storage because the backlog was full, per exchange. */
 interface Shed {
@@ -27,6 +27,8 @@ export class Backlog {
   private readonly shed = new Map<string, Shed>();
   /** Exchanges whose request head was shed: the rest of their events are dropped on arrival. */
   private readonly dropped = new Set<string>();
+  /** Bodies (uid and side) cut short: what is kept of one is its beginning, so its later chunks are shed on arrival. */
+  private readonly cut = new Set<string>();
 
   constructor(private readonly maxBytes: number) {}
 
@@ -38,21 +40,33 @@ export class Backlog {
     return this.events.length;
   }
 
+  /** Some exchange had content shed and has not ended: its later events must pass through here to be marked or dropped. */
+  get adjusting(): boolean {
+    return this.shed.size > 0 || this.dropped.size > 0;
+  }
+
   /** How many exchanges (request heads) are waiting. */
   waitingExchanges(): number {
     return this.events.reduce((n, e) => n + (e.type === 'request' ? 1 : 0), 0);
   }
 
   add(events: ExchangeEvent[]): ShedReport {
+    const report = { exchanges: 0, bytes: 0 };
     for (const event of events) {
       if (this.dropped.has(event.uid)) {
-        if (event.type === 'end') this.dropped.delete(event.uid);
+        if (event.type === 'end') this.forget(event.uid);
+        continue;
+      }
+      if (event.type === 'body-chunk' && this.cut.has(bodyKey(event.uid, event.side))) {
+        report.bytes += this.leaveOut(event);
         continue;
       }
       this.events.push(this.adjustEnd(event));
       this.size += costOf(event);
     }
-    return this.size > this.maxBytes ? this.shrink() : { exchanges: 0, bytes: 0 };
+    if (this.size <= this.maxBytes) return report;
+    const shrunk = this.shrink();
+    return { exchanges: report.exchanges + shrunk.exchanges, bytes: report.bytes + shrunk.bytes };
   }
 
   /** Takes every waiting event, in order. */
@@ -74,19 +88,17 @@ export class Backlog {
   private shrink(): ShedReport {
     const report = { exchanges: 0, bytes: 0 };
     const target = this.maxBytes / 2;
-    // Payloads first: the exchanges stay, with what is known about them.
-    let kept: ExchangeEvent[] = [];
-    for (const event of this.events) {
-      const payload = payloadBytes(event);
-      if (this.size > target && payload > 0) {
-        this.size -= costOf(event);
-        report.bytes += payload;
-        const shed = this.shedOf(event.uid);
-        if (event.type === 'body-chunk') shed.bodyBytes[event.side] += payload;
-        continue;
-      }
-      kept.push(event);
+    // Payloads first, newest first: the exchanges stay, with what is known about them, and what
+    // is kept of a body is its beginning.
+    const keep = this.events.map(() => true);
+    for (let i = this.events.length - 1; i >= 0 && this.size > target; i--) {
+      const event = this.events[i];
+      if (payloadBytes(event) === 0) continue;
+      keep[i] = false;
+      this.size -= costOf(event);
+      report.bytes += this.leaveOut(event);
     }
+    let kept = this.events.filter((_, i) => keep[i]);
     // Then whole exchanges, oldest first.
     if (this.size > target) {
       const remaining: ExchangeEvent[] = [];
@@ -97,7 +109,7 @@ export class Backlog {
         }
         if (this.dropped.has(event.uid)) {
           this.size -= costOf(event);
-          if (event.type === 'end') this.dropped.delete(event.uid);
+          if (event.type === 'end') this.forget(event.uid);
           continue;
         }
         remaining.push(event);
@@ -106,6 +118,14 @@ export class Backlog {
     }
     this.events = kept.map((e) => this.adjustEnd(e));
     return report;
+  }
+
+  /** A dropped exchange ended: nothing more is kept about it. */
+  private forget(uid: string): void {
+    this.dropped.delete(uid);
+    this.shed.delete(uid);
+    this.cut.delete(bodyKey(uid, 'request'));
+    this.cut.delete(bodyKey(uid, 'response'));
   }
 
   private shedOf(uid: string): Shed {
@@ -117,9 +137,22 @@ export class Backlog {
     return shed;
   }
 
+  /** Records a payload left out; a body chunk cuts its body there. Returns the bytes left out. */
+  private leaveOut(event: ExchangeEvent): number {
+    const payload = payloadBytes(event);
+    const shed = this.shedOf(event.uid);
+    if (event.type === 'body-chunk') {
+      shed.bodyBytes[event.side] += payload;
+      this.cut.add(bodyKey(event.uid, event.side));
+    }
+    return payload;
+  }
+
   /** An end says what was stored: less, and truncated, when part of its body was shed. */
   private adjustEnd(event: ExchangeEvent): ExchangeEvent {
     if (event.type !== 'end') return event;
+    this.cut.delete(bodyKey(event.uid, 'request'));
+    this.cut.delete(bodyKey(event.uid, 'response'));
     const shed = this.shed.get(event.uid);
     if (!shed) return event;
     this.shed.delete(event.uid);
@@ -127,6 +160,10 @@ export class Backlog {
       bytes === 0 ? info : { ...info, storedSize: Math.max(0, info.storedSize - bytes), truncated: true };
     return { ...event, requestBody: side(event.requestBody, shed.bodyBytes.request), responseBody: side(event.responseBody, shed.bodyBytes.response) };
   }
+}
+
+function bodyKey(uid: string, side: BodySide): string {
+  return `${uid} ${side}`;
 }
 
 function payloadBytes(event: ExchangeEvent): number {
@@ -142,6 +179,13 @@ function payloadBytes(event: ExchangeEvent): number {
   }
 }
 
-function costOf(event: ExchangeEvent): number {
-  return EVENT_OVERHEAD + payloadBytes(event);
+/** What an event is counted as against a bound: its payload, a head's header text, and a rough figure for the rest. */
+export function costOf(event: ExchangeEvent): number {
+  return EVENT_OVERHEAD + payloadBytes(event) + (event.type === 'request' || event.type === 'response-head' ? headerBytes(event.head.headers) : 0);
+}
+
+function headerBytes(headers: [string, string][]): number {
+  let n = 0;
+  for (const [name, value] of headers) n += name.length + value.length;
+  return n;
 }

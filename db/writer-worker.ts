@@ -77,7 +77,7 @@ function reportShed(report: ShedReport): void {
 }
 
 /** Body chunks whose bytes wait in the ring get a view of them, or a copy when they must outlive this turn (storage is failing). */
-function received(events: PostedEvent[], copy: boolean): ExchangeEvent[] {
+function received(events: PostedEvent[], cost: number, copy: boolean): ExchangeEvent[] {
   let copies = 0;
   const taken = events.map((event) => {
     if (!('ring' in event)) {
@@ -90,7 +90,7 @@ function received(events: PostedEvent[], copy: boolean): ExchangeEvent[] {
     return { ...rest, chunk: copy ? new Uint8Array(view) : view };
   });
   // Held by the worker from here on (its backlog is bounded on its own): the writer may hand over more.
-  if (copies > 0) post({ kind: 'took-copies', bytes: copies });
+  post({ kind: 'took', cost, copies });
   return taken;
 }
 
@@ -168,7 +168,7 @@ setInterval(() => {
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'events') {
     // While storage fails, what arrives waits in the backlog, not in the ring the writer needs.
-    reportShed(backlog.add(received(message.events, failures > 0)));
+    reportShed(backlog.add(received(message.events, message.cost, failures > 0)));
     if (failures > 0) releaseRing();
     // While storage fails, the retry timer decides when to try again.
     if (failures === 0 && ring.writerWaits()) flush();

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { BodyRoom, ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
-import type { ShedReport } from './backlog.ts';
+import { Backlog, EVENT_OVERHEAD, costOf, type ShedReport } from './backlog.ts';
 import { RingWriter, createRing, type RingSpan } from './body-ring.ts';
 import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
@@ -12,7 +12,7 @@ import { databasePath } from './schema.ts';
 export type RingChunk = Omit<Extract<ExchangeEvent, { type: 'body-chunk' }>, 'chunk'> & { ring: RingSpan };
 export type PostedEvent = ExchangeEvent | RingChunk;
 
-export type ToWorker = { kind: 'events'; events: PostedEvent[] } | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
+export type ToWorker = { kind: 'events'; events: PostedEvent[]; cost: number } | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
@@ -22,8 +22,8 @@ export type FromWorker =
   | { kind: 'recovered' }
   /** The worker released ring bytes the writer was waiting for. */
   | { kind: 'room' }
-  /** The worker took in this many body bytes that came as copies of their own. */
-  | { kind: 'took-copies'; bytes: number }
+  /** The worker took in a message of events: their cost, and the body bytes among them that came as copies. */
+  | { kind: 'took'; cost: number; copies: number }
   | { kind: 'warning'; message: string }
   | { kind: 'pruned'; deleted: number };
 
@@ -51,6 +51,8 @@ export interface WriterOptions {
   maxBacklogBytes?: number;
   /** Body bytes on their way to the worker at most (the shared ring's size). */
   ringBytes?: number;
+  /** Events (as backlogs count them) handed to the worker and not taken in yet, at most; as much again waits here. */
+  maxInFlightBytes?: number;
 }
 
 // A body waits this long at most for storage to make room before its remaining bytes are left out.
@@ -61,6 +63,10 @@ const RING_BYTES = 4 * 1024 * 1024;
 // bound for all such copies in flight. Bodies past their first MB wait for the ring.
 const SMALL_BODY_BYTES = 1024 * 1024;
 const MAX_COPIED_BYTES = 64 * 1024 * 1024;
+// Events handed to the worker and not taken in yet (a storage thread short of CPU for long) count
+// up to this; past it, new ones wait on this side in a backlog of the same bound, which sheds
+// payloads first, then whole exchanges, as the worker's does while storage fails.
+const MAX_IN_FLIGHT = 64 * 1024 * 1024;
 
 interface RoomWaiter {
   bytes: number;
@@ -100,10 +106,17 @@ export class CaptureWriter implements ExchangeSink {
   copiedBodyBytes = 0;
   /** Of those, the bytes the worker has not taken in yet. */
   private copiedInFlight = 0;
+  /** What the worker has not taken in yet, counted as backlogs count (db/backlog.ts). */
+  private inFlight = 0;
+  private readonly maxInFlight: number;
+  /** Events waiting on this side while too much is in flight. */
+  private readonly held: Backlog;
 
   constructor(dataDir: string, private readonly callbacks: WriterCallbacks, options: WriterOptions) {
     const ring = createRing(options.ringBytes ?? RING_BYTES);
     this.ring = new RingWriter(ring);
+    this.maxInFlight = options.maxInFlightBytes ?? MAX_IN_FLIGHT;
+    this.held = new Backlog(this.maxInFlight);
     this.worker = startTsWorker(options.worker, {
       ring,
       file: databasePath(dataDir),
@@ -127,6 +140,12 @@ export class CaptureWriter implements ExchangeSink {
 
   emit(event: ExchangeEvent): void {
     if (this.closed) return;
+    // Past the bound, or while an exchange has content shed here, events go through the held backlog.
+    if (this.inFlight > this.maxInFlight || this.held.length > 0 || this.held.adjusting) {
+      this.reportShed(this.held.add([event]));
+      if (this.inFlight <= this.maxInFlight) this.release();
+      return;
+    }
     this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -209,6 +228,7 @@ export class CaptureWriter implements ExchangeSink {
 
   /** Stores whole exchanges (a HAR import) in one transaction: all of them, or none and the reason. */
   importEvents(events: ExchangeEvent[]): Promise<number[]> {
+    this.release();
     this.post();
     const token = this.nextToken++;
     return new Promise((resolve, reject) => {
@@ -228,6 +248,8 @@ export class CaptureWriter implements ExchangeSink {
   }
 
   private request(kind: 'flush' | 'clear' | 'close'): Promise<void> {
+    // Asked to store everything so far: what waits here goes too, whatever is in flight.
+    this.release();
     this.post();
     const token = this.nextToken++;
     return new Promise((resolve) => {
@@ -243,11 +265,32 @@ export class CaptureWriter implements ExchangeSink {
     const transfer = this.transfer;
     this.batch = [];
     this.transfer = [];
+    const cost = events.reduce((n, e) => n + ('ring' in e ? EVENT_OVERHEAD + e.ring.length : costOf(e)), 0);
+    this.inFlight += cost;
     try {
-      this.worker.postMessage({ kind: 'events', events } satisfies ToWorker, transfer);
+      this.worker.postMessage({ kind: 'events', events, cost } satisfies ToWorker, transfer);
     } catch (err) {
       this.fail(`could not hand captures to the storage worker: ${(err as Error).message}`);
     }
+  }
+
+  /** What waits here joins the next batch. */
+  private release(): void {
+    if (this.held.length === 0) return;
+    for (const event of this.held.take()) this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.post());
+    }
+  }
+
+  private reportShed(report: ShedReport): void {
+    if (report.exchanges === 0 && report.bytes === 0) return;
+    this.losses.exchanges += report.exchanges;
+    this.losses.bytes += report.bytes;
+    this.callbacks.onWarning?.(
+      `storage fell behind by more than ${sizeText(this.maxInFlight)} of captures: left out ${report.exchanges} exchange(s) and ${report.bytes} body byte(s) to bound memory (their bodies are marked truncated)`,
+    );
   }
 
   private fail(message: string): void {
@@ -291,8 +334,10 @@ export class CaptureWriter implements ExchangeSink {
       case 'room':
         this.wake();
         break;
-      case 'took-copies':
-        this.copiedInFlight -= message.bytes;
+      case 'took':
+        this.inFlight -= message.cost;
+        this.copiedInFlight -= message.copies;
+        if (this.inFlight <= this.maxInFlight / 2) this.release();
         break;
       case 'recovered':
         this.lastError = null;
@@ -306,6 +351,10 @@ export class CaptureWriter implements ExchangeSink {
         break;
     }
   }
+}
+
+function sizeText(bytes: number): string {
+  return bytes >= 1048576 ? `${Math.round(bytes / 1048576)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
 /** Starts a worker from a .ts file under tsx (which registers itself per thread), or a .js file directly. */

@@ -35,6 +35,21 @@ describe('the storage backlog while the database fails', () => {
     expect(events[0].type).toBe('request');
   });
 
+  it('keeps the beginning of a body it cuts: the newest payloads go first, and later chunks of that body are left out as they arrive', () => {
+    const backlog = new Backlog(64 * 1024);
+    const chunks = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i): ExchangeEvent => ({ type: 'body-chunk', uid: 'a', side: 'response', chunk: new Uint8Array(10_000).fill(from + i), atMs: 0 }));
+    backlog.add([{ type: 'request', uid: 'a', head }, ...chunks(0, 10)]);
+    expect(backlog.add(chunks(10, 2)).bytes).toBe(20_000);
+    backlog.add([{ type: 'end', uid: 'a', state: 'complete', error: null, timings: {}, requestBody: body(0), responseBody: body(120_000) }]);
+    const events = backlog.take();
+    const kept = events.flatMap((e) => (e.type === 'body-chunk' ? [e.chunk[0]] : []));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => i));
+    const end = events.find((e) => e.type === 'end')!;
+    expect(end.type === 'end' && end.responseBody).toEqual({ size: 120_000, storedSize: kept.length * 10_000, truncated: true, encoding: '' });
+  });
+
   it('then whole exchanges, oldest first, and drops what arrives later for them', () => {
     const backlog = new Backlog(4 * 1024);
     const report = backlog.add(Array.from({ length: 40 }, (_, i) => ({ type: 'request', uid: `x${i}`, head }) as ExchangeEvent));

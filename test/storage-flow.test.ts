@@ -147,3 +147,49 @@ describe('storage slower than the wire', () => {
     expect(again.length).toBe(4 * MB);
   }, 60_000);
 });
+
+describe('storage that takes nothing in for long', () => {
+  let h: Harness;
+  // 256 KB of captures in flight to the worker at most, as much again waiting on the forwarding side.
+  beforeAll(async () => {
+    h = await startHarness({ storageRingBytes: 256 * 1024, storageInFlightBytes: 256 * 1024 });
+  });
+  afterAll(() => h?.close());
+
+  it('bounds what waits for it: bodies are shed past the bound and said, every exchange is stored, and every request reached the upstream whole', async () => {
+    const bodies = Array.from({ length: 30 }, (_, i) => variedBytes(i, 64 * 1024));
+    const locker = new Database(databasePath(h.dataDir));
+    locker.pragma('busy_timeout = 0');
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      await Promise.all(
+        bodies.map(async (body, i) => {
+          const res = await request(`${h.upstream.httpsUrl}/bytes?size=2&tag=held${i}`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, dispatcher: h.agent() });
+          await res.body.arrayBuffer();
+          expect(res.statusCode).toBe(200);
+        }),
+      );
+    } finally {
+      locker.exec('COMMIT');
+      locker.close();
+    }
+    for (const [i, body] of bodies.entries()) expect(h.upstream.received.find((r) => r.url.includes(`tag=held${i}&`) || r.url.endsWith(`tag=held${i}`))!.body.equals(body)).toBe(true);
+    await h.stored();
+    const stored = h.wirelog.reader.list({ limit: 100 }).filter((e) => /tag=held\d+$/.test(e.request.path));
+    expect(stored).toHaveLength(30);
+    let cut = 0;
+    for (const e of stored) {
+      const i = Number(/held(\d+)$/.exec(e.request.path)![1]);
+      const kept = h.wirelog.reader.body(e.id, 'request');
+      expect(e.requestBody.size).toBe(64 * 1024);
+      expect(kept.length).toBe(e.requestBody.storedSize);
+      // What is kept is the body's beginning, and a body with less kept says it is truncated.
+      expect(kept.equals(bodies[i].subarray(0, kept.length))).toBe(true);
+      expect(e.requestBody.truncated).toBe(kept.length < 64 * 1024);
+      if (kept.length < 64 * 1024) cut++;
+    }
+    expect(cut).toBeGreaterThan(0);
+    expect(h.wirelog.writer.losses.bytes).toBeGreaterThan(0);
+    expect(h.logs.join('\n')).toMatch(/storage fell behind by more than 256 KB of captures: left out \d+ exchange\(s\) and \d+ body byte\(s\)/);
+  }, 60_000);
+});
