@@ -147,10 +147,7 @@ export class CaptureWriter implements ExchangeSink {
       return;
     }
     this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.post());
-    }
+    this.schedulePost();
   }
 
   room(bytes: number, stored: number, ready: (ok: boolean) => void): BodyRoom {
@@ -278,19 +275,26 @@ export class CaptureWriter implements ExchangeSink {
   private release(): void {
     if (this.held.length === 0) return;
     for (const event of this.held.take()) this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.post());
-    }
+    this.schedulePost();
+  }
+
+  /** One post per event-loop turn, with everything emitted in it. */
+  private schedulePost(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.post());
   }
 
   private reportShed(report: ShedReport): void {
+    this.countShed(report, `storage fell behind by more than ${sizeText(this.maxInFlight)} of captures`);
+  }
+
+  /** Content a backlog left out (here, or the worker's while storage failed): counted, and said with why. */
+  private countShed(report: ShedReport, why: string): void {
     if (report.exchanges === 0 && report.bytes === 0) return;
     this.losses.exchanges += report.exchanges;
     this.losses.bytes += report.bytes;
-    this.callbacks.onWarning?.(
-      `storage fell behind by more than ${sizeText(this.maxInFlight)} of captures: left out ${report.exchanges} exchange(s) and ${report.bytes} body byte(s) to bound memory (their bodies are marked truncated)`,
-    );
+    this.callbacks.onWarning?.(`${why}: left out ${report.exchanges} exchange(s) and ${report.bytes} body byte(s) to bound memory (their bodies are marked truncated)`);
   }
 
   private fail(message: string): void {
@@ -325,11 +329,7 @@ export class CaptureWriter implements ExchangeSink {
         );
         break;
       case 'shed':
-        this.losses.exchanges += message.exchanges;
-        this.losses.bytes += message.bytes;
-        this.callbacks.onWarning?.(
-          `storage has been failing for too long: left out ${message.exchanges} exchange(s) and ${message.bytes} body byte(s) to bound memory (their bodies are marked truncated)`,
-        );
+        this.countShed(message, 'storage has been failing for too long');
         break;
       case 'room':
         this.wake();

@@ -1,13 +1,12 @@
 // CaptureStore applies a batch in one transaction, or not at all: a batch the database refuses
 // leaves no trace, in the database or in what the store holds of open exchanges, so the writer
 // can apply it again once storage works (db/writer-worker.ts retries it).
-import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
-import { databasePath, openDatabase } from '../db/schema.ts';
+import { openDatabase } from '../db/schema.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
-import { tempDir } from './support/harness.ts';
+import { lockDatabase, tempDir } from './support/harness.ts';
 
 const request = (uid: string): ExchangeEvent => ({
   type: 'request',
@@ -35,12 +34,9 @@ it('a batch the database refuses leaves no trace: applied again, each exchange i
 
   // Ends a, opens c; b waits untouched. Another program holds the write lock meanwhile.
   const refused = [chunk('a', 'two'), end('a', 7), request('c'), responseHead('c'), chunk('c', 'new')];
-  const locker = new Database(databasePath(dir));
-  locker.pragma('busy_timeout = 0');
-  locker.exec('BEGIN EXCLUSIVE');
+  const unlock = lockDatabase(dir);
   expect(() => store.apply(refused)).toThrow(/locked|busy/i);
-  locker.exec('COMMIT');
-  locker.close();
+  unlock();
 
   store.apply(refused);
   store.apply([chunk('b', 'dos'), end('b', 7), end('c', 3)]);

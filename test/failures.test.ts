@@ -1,11 +1,9 @@
 import dns from 'node:dns';
 import net from 'node:net';
-import Database from 'better-sqlite3';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databasePath } from '../db/schema.ts';
 import type { Exchange } from '../model/exchange.ts';
-import { curl, eventually, sendRaw, startHarness, type Harness } from './support/harness.ts';
+import { curl, eventually, lockDatabase, sendRaw, startHarness, type Harness } from './support/harness.ts';
 
 // Names under .invalid fail to resolve here without asking any DNS server.
 const lookup: net.LookupFunction = (hostname, options, callback) => {
@@ -175,9 +173,7 @@ describe('malformed requests are refused with a clear status and recorded', () =
 
 describe('storage failures never break traffic', () => {
   it('keeps forwarding while the database is locked, reports it once, and stores what waited once it can', async () => {
-    const locker = new Database(databasePath(h.dataDir));
-    locker.pragma('busy_timeout = 0');
-    locker.exec('BEGIN EXCLUSIVE');
+    const unlock = lockDatabase(h.dataDir);
     try {
       const during = await curl(h, [`${h.upstream.httpsUrl}/v1/models?during-lock`]);
       expect(JSON.parse(during.stdout.toString()).object).toBe('list');
@@ -185,8 +181,7 @@ describe('storage failures never break traffic', () => {
       const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as { storageError: string | null };
       expect(status.storageError).toMatch(/storing captures failed: database is locked/);
     } finally {
-      locker.exec('COMMIT');
-      locker.close();
+      unlock();
     }
     const after = await curl(h, [`${h.upstream.httpsUrl}/v1/models?after-lock`]);
     expect(after.code).toBe(0);

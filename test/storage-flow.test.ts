@@ -2,14 +2,12 @@
 // is held back until storage has room, and stored whole; storage that stops taking bytes holds
 // traffic back for a bounded time only, then the rest of the body is left out and said so.
 import { createHash } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RingReader, RingWriter, createRing } from '../db/body-ring.ts';
-import { databasePath } from '../db/schema.ts';
 import type { Exchange } from '../model/exchange.ts';
 import { variedBytes } from './support/fake-upstream.ts';
-import { eventually, startHarness, type Harness } from './support/harness.ts';
+import { eventually, lockDatabase, startHarness, type Harness } from './support/harness.ts';
 
 const MB = 1024 * 1024;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -98,9 +96,7 @@ describe('storage slower than the wire', () => {
   }, 60_000);
 
   it('does not hold traffic back for storage that stopped: the client gets everything, the body is stored truncated, and it is said', async () => {
-    const locker = new Database(databasePath(h.dataDir));
-    locker.pragma('busy_timeout = 0');
-    locker.exec('BEGIN EXCLUSIVE');
+    const unlock = lockDatabase(h.dataDir);
     let got: Buffer;
     // Bodies under 1 MB, sent once storage has given up on the download (the ring full, the database locked): not held back, not left out.
     const small = Array.from({ length: 10 }, (_, i) => variedBytes(i, 512 * 1024));
@@ -115,8 +111,7 @@ describe('storage slower than the wire', () => {
       );
       got = await downloading;
     } finally {
-      locker.exec('COMMIT');
-      locker.close();
+      unlock();
     }
     expect(got.length).toBe(24 * MB);
     expect(sha(got)).toBe(sha(variedBytes(0, 24 * MB)));
@@ -158,9 +153,7 @@ describe('storage that takes nothing in for long', () => {
 
   it('bounds what waits for it: bodies are shed past the bound and said, every exchange is stored, and every request reached the upstream whole', async () => {
     const bodies = Array.from({ length: 30 }, (_, i) => variedBytes(i, 64 * 1024));
-    const locker = new Database(databasePath(h.dataDir));
-    locker.pragma('busy_timeout = 0');
-    locker.exec('BEGIN EXCLUSIVE');
+    const unlock = lockDatabase(h.dataDir);
     try {
       await Promise.all(
         bodies.map(async (body, i) => {
@@ -170,8 +163,7 @@ describe('storage that takes nothing in for long', () => {
         }),
       );
     } finally {
-      locker.exec('COMMIT');
-      locker.close();
+      unlock();
     }
     for (const [i, body] of bodies.entries()) expect(h.upstream.received.find((r) => r.url.includes(`tag=held${i}&`) || r.url.endsWith(`tag=held${i}`))!.body.equals(body)).toBe(true);
     await h.stored();

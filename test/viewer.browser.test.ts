@@ -3,15 +3,13 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Browser, Page } from 'playwright-core';
-import Database from 'better-sqlite3';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { databasePath } from '../db/schema.ts';
 import { chatStreamEvents, responsesStreamEvents } from './support/fake-upstream.ts';
 import { ARTIFACTS, launchBrowser } from './support/browser.ts';
 import { sendThrough, startFixtureServer, type FixtureServer } from './support/fixture-server.ts';
-import { curl, eventually, startHarness, type Harness } from './support/harness.ts';
+import { curl, eventually, lockDatabase, startHarness, type Harness } from './support/harness.ts';
 
 const harValidator = createRequire(import.meta.url)('har-validator') as { har(data: unknown): Promise<unknown> };
 
@@ -311,9 +309,7 @@ describe('the viewer in Chromium', () => {
     await page.goto(h.wirelog.viewer!.url);
     await page.getByRole('button', { name: 'Clear all' }).waitFor();
     const banner = page.locator('.banner.error', { hasText: 'Capture is failing' });
-    const locker = new Database(databasePath(h.dataDir));
-    locker.pragma('busy_timeout = 0');
-    locker.exec('BEGIN EXCLUSIVE');
+    const unlock = lockDatabase(h.dataDir);
     try {
       const during = await curl(h, [`${h.upstream.httpsUrl}/v1/models?banner`]);
       expect(JSON.parse(during.stdout.toString()).object).toBe('list');
@@ -321,8 +317,7 @@ describe('the viewer in Chromium', () => {
       expect(await banner.textContent()).toMatch(/database is locked .*retrying; traffic still flows/);
       await shot('capture-failing');
     } finally {
-      locker.exec('COMMIT');
-      locker.close();
+      unlock();
     }
     await banner.waitFor({ state: 'detached', timeout: 15_000 });
     await eventually(() => h.wirelog.reader.list().some((e) => e.request.path === '/v1/models?banner'), 'what waited to be stored', 10_000);
@@ -331,9 +326,7 @@ describe('the viewer in Chromium', () => {
   it('says when storage fell behind and the rest of a body was not stored, while the download went through whole', async () => {
     await page.goto(h.wirelog.viewer!.url);
     await page.getByRole('button', { name: 'Clear all' }).waitFor();
-    const locker = new Database(databasePath(h.dataDir));
-    locker.pragma('busy_timeout = 0');
-    locker.exec('BEGIN EXCLUSIVE');
+    const unlock = lockDatabase(h.dataDir);
     try {
       // More than the 4 MB ring at full speed, with storage taking nothing: it waits 1 s, then stops waiting.
       const res = await request(`${h.upstream.httpsUrl}/bytes?size=${16 * 1024 * 1024}&tag=behind`, { dispatcher: h.agent() });
@@ -343,8 +336,7 @@ describe('the viewer in Chromium', () => {
       expect(await banner.textContent()).toMatch(/Storage fell behind: the rest of \d+ body\(ies\) was not stored/);
       await shot('storage-behind');
     } finally {
-      locker.exec('COMMIT');
-      locker.close();
+      unlock();
     }
     await h.stored();
   }, 45_000);

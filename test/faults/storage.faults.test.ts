@@ -2,10 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databasePath } from '../../db/schema.ts';
-import { eventually, tempDir } from '../support/harness.ts';
+import { eventually, lockDatabase, tempDir } from '../support/harness.ts';
 import { loadReply, postLoad, startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
 import { recordFault, storedOnceEach } from './ledger.ts';
 import { startSubject, type Subject } from './subject.ts';
@@ -113,15 +111,12 @@ describe.skipIf(!mountPoint)('the database becomes unwritable: traffic flows, th
   });
 
   it('a database another program holds locked', async () => {
-    const locker = new Database(databasePath(subject.dataDir));
-    locker.pragma('busy_timeout = 0');
-    locker.exec('BEGIN EXCLUSIVE');
+    const unlock = lockDatabase(subject.dataDir);
     let sent: Sent[];
     try {
       sent = await sendThroughFailure('locked');
     } finally {
-      locker.exec('COMMIT');
-      locker.close();
+      unlock();
     }
     const stored = await storedOf(sent, 'locked');
     recordFault({ scenario: 'storage: database locked, then released', sent: sent.length, stored, crashes: await subject.crashes(up.httpsUrl) });

@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { ProxyAgent } from 'undici';
 import { startWirelog, type Wirelog, type WirelogConfig } from '../../cli/instance.ts';
+import { databasePath } from '../../db/schema.ts';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts';
 
 export interface Harness {
@@ -20,6 +22,17 @@ export interface Harness {
   /** A ProxyAgent that trusts the wirelog CA, as a client configured for wirelog would. */
   agent(): ProxyAgent;
   close(): Promise<void>;
+}
+
+/** Another program holding the database's write lock, as a backup tool or a second writer would; call the result to let go. */
+export function lockDatabase(dataDir: string): () => void {
+  const locker = new Database(databasePath(dataDir));
+  locker.pragma('busy_timeout = 0');
+  locker.exec('BEGIN EXCLUSIVE');
+  return () => {
+    locker.exec('COMMIT');
+    locker.close();
+  };
 }
 
 export function tempDir(prefix = 'wirelog-test-'): string {
