@@ -79,15 +79,14 @@ function reportShed(report: ShedReport): void {
 /** Body chunks whose bytes wait in the ring get a view of them, or a copy when they must outlive this turn (storage is failing). */
 function received(events: PostedEvent[], cost: number, copy: boolean): ExchangeEvent[] {
   let copies = 0;
-  const taken = events.map((event) => {
+  const taken = events.map((event): ExchangeEvent => {
     if (!('ring' in event)) {
       if (event.type === 'body-chunk') copies += event.chunk.byteLength;
       return event;
     }
     unreleased = event.ring;
-    const { ring: span, ...rest } = event;
-    const view = ring.view(span);
-    return { ...rest, chunk: copy ? new Uint8Array(view) : view };
+    const view = ring.view(event.ring);
+    return { type: 'body-chunk', uid: event.uid, side: event.side, atMs: event.atMs, chunk: copy ? new Uint8Array(view) : view };
   });
   // Held by the worker from here on (its backlog is bounded on its own): the writer may hand over more.
   post({ kind: 'took', cost, copies });
@@ -104,7 +103,7 @@ function releaseRing(): void {
 
 /** Events that go back to wait in the backlog keep their own bytes, not the ring's. */
 function owned(events: ExchangeEvent[]): ExchangeEvent[] {
-  return events.map((e) => (e.type === 'body-chunk' && e.chunk.buffer instanceof SharedArrayBuffer ? { ...e, chunk: new Uint8Array(e.chunk) } : e));
+  return events.map((e) => (e.type === 'body-chunk' && e.chunk.buffer instanceof SharedArrayBuffer ? { type: 'body-chunk', uid: e.uid, side: e.side, atMs: e.atMs, chunk: new Uint8Array(e.chunk) } : e));
 }
 
 function flush(): void {
