@@ -32,7 +32,7 @@ export interface UpstreamTimeouts {
 }
 
 export function requestHead(req: http.IncomingMessage, target: Target, scheme: RequestHead['scheme'], path: string): RequestHead {
-  return {
+  const head: RequestHead = {
     startedAt: Date.now(),
     clientAddress: target.clientAddress,
     method: req.method ?? 'GET',
@@ -42,8 +42,10 @@ export function requestHead(req: http.IncomingMessage, target: Target, scheme: R
     path,
     httpVersion: req.httpVersion,
     headers: headerPairs(req.rawHeaders),
-    ...(target.gateway ? { via: 'gateway' as const } : {}),
   };
+  // Added, not spread in: a spread in a literal makes a slow object, for every request.
+  if (target.gateway) head.via = 'gateway';
+  return head;
 }
 
 /** Relays one HTTP request upstream and its response back, recording every stage. */
