@@ -6,7 +6,8 @@ import { Backlog, type ShedReport } from './backlog.ts';
 import { RingReader, type RingSpan, type SharedRing } from './body-ring.ts';
 import { CaptureStore, type UnderstandEnded } from './capture-store.ts';
 import { prune, type RetentionLimits } from './retention.ts';
-import type { ToWorker, FromWorker, PostedEvent } from './writer.ts';
+import { decodeEvents, type PostedEvent } from './event-transport.ts';
+import type { ToWorker, FromWorker } from './writer.ts';
 
 const { file, flushIntervalMs, retention, pruneIntervalMs, maxBacklogBytes, ring: sharedRing } = workerData as {
   file: string;
@@ -167,7 +168,7 @@ setInterval(() => {
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'events') {
     // While storage fails, what arrives waits in the backlog, not in the ring the writer needs.
-    reportShed(backlog.add(received(message.events, message.cost, failures > 0)));
+    reportShed(backlog.add(received(decodeEvents(message), message.cost, failures > 0)));
     if (failures > 0) releaseRing();
     // While storage fails, the retry timer decides when to try again.
     if (failures === 0 && ring.writerWaits()) flush();

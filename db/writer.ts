@@ -4,15 +4,12 @@ import { Worker, type MessagePort, type Transferable } from 'node:worker_threads
 import { performance } from 'node:perf_hooks';
 import type { BodyRoom, ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
 import { Backlog, EVENT_OVERHEAD, costOf, type ShedReport } from './backlog.ts';
-import { RingWriter, createRing, type RingSpan } from './body-ring.ts';
+import { RingWriter, createRing } from './body-ring.ts';
+import { encodeEvents, type EncodedEvents, type PostedEvent } from './event-transport.ts';
 import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
 
-/** A body chunk whose bytes wait in the shared ring (db/body-ring.ts), not in the message. */
-export type RingChunk = Omit<Extract<ExchangeEvent, { type: 'body-chunk' }>, 'chunk'> & { ring: RingSpan };
-export type PostedEvent = ExchangeEvent | RingChunk;
-
-export type ToWorker = { kind: 'events'; events: PostedEvent[]; cost: number } | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
+export type ToWorker = ({ kind: 'events'; cost: number } & EncodedEvents) | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
@@ -93,7 +90,6 @@ export class CaptureWriter implements ExchangeSink {
   private waitTimer: NodeJS.Timeout | null = null;
   /** A wait for room ran out: until the ring is half empty again, bodies that do not fit are left out at once. */
   private behind = false;
-  private transfer: ArrayBuffer[] = [];
   private scheduled = false;
   private nextToken = 0;
   private readonly waiting = new Map<number, () => void>();
@@ -178,13 +174,10 @@ export class CaptureWriter implements ExchangeSink {
       // Built key by key: a rest-and-spread copy is a slow object, costly to build and to send.
       return { type: 'body-chunk', uid: event.uid, side: event.side, atMs: event.atMs, ring: span };
     }
-    // Exactly these bytes in a buffer of their own, handed over without another copy:
-    // cloning a Buffer copies its whole backing pool, often several times its size.
-    const chunk = new Uint8Array(event.chunk);
-    this.transfer.push(chunk.buffer);
-    this.copiedBodyBytes += chunk.length;
-    this.copiedInFlight += chunk.length;
-    return { type: 'body-chunk', uid: event.uid, side: event.side, atMs: event.atMs, chunk };
+    // Copied into a buffer of its own as the batch is posted (encodeEvents).
+    this.copiedBodyBytes += event.chunk.length;
+    this.copiedInFlight += event.chunk.length;
+    return event;
   }
 
   /** The worker released ring bytes: the oldest waiters go first, as long as there is room. */
@@ -259,13 +252,13 @@ export class CaptureWriter implements ExchangeSink {
     this.scheduled = false;
     if (this.batch.length === 0) return;
     const events = this.batch;
-    const transfer = this.transfer;
     this.batch = [];
-    this.transfer = [];
     const cost = events.reduce((n, e) => n + ('ring' in e ? EVENT_OVERHEAD + e.ring.length : costOf(e)), 0);
     this.inFlight += cost;
     try {
-      this.worker.postMessage({ kind: 'events', events, cost } satisfies ToWorker, transfer);
+      const { json, buffers } = encodeEvents(events);
+      // The payloads are copies of their own: handed over, not copied again.
+      this.worker.postMessage({ kind: 'events', json, buffers, cost } satisfies ToWorker, buffers.map((b) => b.buffer as ArrayBuffer));
     } catch (err) {
       this.fail(`could not hand captures to the storage worker: ${(err as Error).message}`);
     }
