@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WIRELOG_NODE_FLAGS } from './support/cli.ts';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
 import { eventually, tempDir } from './support/harness.ts';
 
@@ -59,4 +60,10 @@ describe('wirelog as an npm package', () => {
       await new Promise((r) => child.once('exit', r));
     }
   }, 300_000);
+
+  it('npm start runs node with the flags the tests and the benchmark run wirelog with', () => {
+    const { scripts } = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.start).toMatch(/&& node (.*?) ?bin\/wirelog\.js start$/);
+    expect(/&& node (.*?) ?bin\/wirelog\.js start$/.exec(scripts.start)![1].split(' ').filter(Boolean)).toEqual(WIRELOG_NODE_FLAGS);
+  });
 });

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const WIRELOG_BIN = fileURLToPath(new URL('../../bin/wirelog.js', import.meta.url));
+/** Node's own flags for wirelog, as `npm start` runs it (package.json; test/package.test.ts keeps the two the same). */
+export const WIRELOG_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 export interface CliResult {
   code: number | null;
@@ -14,7 +16,7 @@ export interface CliResult {
 /** Runs the real `wirelog` command line as a child process. */
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WIRELOG_BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -37,8 +39,8 @@ export function startCli(args: string[], ready: string, options: StartOptions = 
     const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
     const child =
       options.openFileLimit === undefined
-        ? spawn(process.execPath, [WIRELOG_BIN, ...args], { env, stdio })
-        : spawn('/bin/sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, WIRELOG_BIN, ...args], { env, stdio });
+        ? spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], { env, stdio })
+        : spawn('/bin/sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, ...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], { env, stdio });
     let output = '';
     const onData = (d: Buffer) => {
       output += d.toString();
