@@ -12,6 +12,18 @@ type WsEvent = Extract<ExchangeEvent, { type: 'ws-message' }>;
 export type RingChunk = Omit<BodyChunk, 'chunk'> & { ring: RingSpan };
 export type PostedEvent = ExchangeEvent | RingChunk;
 
+/**
+ * The same body chunk with these bytes (a view of the ring, a copy) or its ring span in place of
+ * its own, built key by key: a rest-and-spread copy is a slow object, costly to build and to send.
+ */
+export function chunkWith(event: Pick<BodyChunk, 'uid' | 'side' | 'atMs'>, chunk: Uint8Array): BodyChunk {
+  return { type: 'body-chunk', uid: event.uid, side: event.side, atMs: event.atMs, chunk };
+}
+
+export function chunkInRing(event: Pick<BodyChunk, 'uid' | 'side' | 'atMs'>, ring: RingSpan): RingChunk {
+  return { type: 'body-chunk', uid: event.uid, side: event.side, atMs: event.atMs, ring };
+}
+
 /** A batch as sent: `buffers` hold the bytes of copied body chunks and WebSocket payloads, each exactly its bytes. */
 export interface EncodedEvents {
   json: string;
@@ -41,7 +53,7 @@ export function encodeEvents(events: PostedEvent[]): EncodedEvents {
 export function decodeEvents({ json, buffers }: EncodedEvents): PostedEvent[] {
   const events = JSON.parse(json) as (PostedEvent | BodyChunkRef | WsEventRef)[];
   return events.map((e): PostedEvent => {
-    if (e.type === 'body-chunk' && 'buffer' in e) return { type: 'body-chunk', uid: e.uid, side: e.side, atMs: e.atMs, chunk: bytesAt(buffers, e.buffer) };
+    if (e.type === 'body-chunk' && 'buffer' in e) return chunkWith(e, bytesAt(buffers, e.buffer));
     if (e.type === 'ws-message' && 'buffer' in e.message) {
       const m = e.message;
       return { type: 'ws-message', uid: e.uid, message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, payload: bytesAt(buffers, m.buffer) } };

@@ -6,7 +6,7 @@ import { Backlog, type ShedReport } from './backlog.ts';
 import { RingReader, type RingSpan, type SharedRing } from './body-ring.ts';
 import { CaptureStore, type UnderstandEnded } from './capture-store.ts';
 import { prune, type RetentionLimits } from './retention.ts';
-import { decodeEvents, type PostedEvent } from './event-transport.ts';
+import { chunkWith, decodeEvents, type PostedEvent } from './event-transport.ts';
 import type { ToWorker, FromWorker } from './writer.ts';
 
 const { file, flushIntervalMs, retention, pruneIntervalMs, maxBacklogBytes, ring: sharedRing } = workerData as {
@@ -87,7 +87,7 @@ function received(events: PostedEvent[], cost: number, copy: boolean): ExchangeE
     }
     unreleased = event.ring;
     const view = ring.view(event.ring);
-    return { type: 'body-chunk', uid: event.uid, side: event.side, atMs: event.atMs, chunk: copy ? new Uint8Array(view) : view };
+    return chunkWith(event, copy ? new Uint8Array(view) : view);
   });
   // Held by the worker from here on (its backlog is bounded on its own): the writer may hand over more.
   post({ kind: 'took', cost, copies });
@@ -104,7 +104,7 @@ function releaseRing(): void {
 
 /** Events that go back to wait in the backlog keep their own bytes, not the ring's. */
 function owned(events: ExchangeEvent[]): ExchangeEvent[] {
-  return events.map((e) => (e.type === 'body-chunk' && e.chunk.buffer instanceof SharedArrayBuffer ? { type: 'body-chunk', uid: e.uid, side: e.side, atMs: e.atMs, chunk: new Uint8Array(e.chunk) } : e));
+  return events.map((e) => (e.type === 'body-chunk' && e.chunk.buffer instanceof SharedArrayBuffer ? chunkWith(e, new Uint8Array(e.chunk)) : e));
 }
 
 function flush(): void {

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { BodyRoom, ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
 import { Backlog, EVENT_OVERHEAD, costOf, type ShedReport } from './backlog.ts';
 import { RingWriter, createRing } from './body-ring.ts';
-import { encodeEvents, type EncodedEvents, type PostedEvent } from './event-transport.ts';
+import { chunkInRing, encodeEvents, type EncodedEvents, type PostedEvent } from './event-transport.ts';
 import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
 
@@ -170,10 +170,7 @@ export class CaptureWriter implements ExchangeSink {
   /** Body bytes into the shared ring; a chunk that does not fit (a caller that could not wait) as a copy of its own. */
   private handOver(event: Extract<ExchangeEvent, { type: 'body-chunk' }>): PostedEvent {
     const span = this.ring.put(event.chunk);
-    if (span) {
-      // Built key by key: a rest-and-spread copy is a slow object, costly to build and to send.
-      return { type: 'body-chunk', uid: event.uid, side: event.side, atMs: event.atMs, ring: span };
-    }
+    if (span) return chunkInRing(event, span);
     // Copied into a buffer of its own as the batch is posted (encodeEvents).
     this.copiedBodyBytes += event.chunk.length;
     this.copiedInFlight += event.chunk.length;
