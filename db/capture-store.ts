@@ -85,7 +85,6 @@ export class CaptureStore {
   private readonly reader: ExchangeReader;
   /** The last failure to index an exchange for search, for the writer to report. */
   indexError: string | null = null;
-  /** Exchanges stored whose index transaction failed: indexed with the next batch. */
   /** Bytes of bodies kept in memory for open exchanges. */
   private keptTotal = 0;
   /** Finished exchanges not yet understood and indexed (the transaction that does it failed). */
@@ -333,10 +332,10 @@ export class CaptureStore {
   }
 
   /**
-   * Small chunks (SSE deltas) are merged into one row per batch; a chunk already large is
-   * written as it is, without another copy of it in memory.
+   * Writes what waits of an open exchange (its response head, body chunks, event count);
+   * `ending`: the end writes the head. Small chunks (SSE deltas) are merged into one row per
+   * batch; a chunk already large is written as it is, without another copy of it in memory.
    */
-  /** Writes what waits of an open exchange (its response head, body chunks, event count); `ending`: the end writes the head. */
   private flushPending(ex: OpenExchange, ending = false): void {
     if (ex.responseDirty && ex.response && !ending) {
       const r = ex.response;

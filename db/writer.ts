@@ -347,7 +347,6 @@ function sizeText(bytes: number): string {
   return bytes >= 1048576 ? `${Math.round(bytes / 1048576)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
-/** Starts a worker from a .ts file under tsx (which registers itself per thread), or a .js file directly. */
 /** A worker thread from a module: the built .js as it is, a .ts source through tsx. */
 export function startTsWorker(file: URL, workerData: unknown, transferList: Transferable[] = []): Worker {
   if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, transferList });
