@@ -131,6 +131,8 @@ describe('the viewer in Chromium', () => {
     await page.reload();
     await expect.poll(() => page.locator('.detail-head .url').textContent()).toContain('keyboard=1');
 
+    // The list's cursor starts on the selected row once the list has loaded: keys pressed before that race it.
+    await expect.poll(() => page.locator(`.row.selected.cursor[data-id="${newest}"]`).count()).toBe(1);
     await page.getByTestId('exchange-list').focus();
     await page.keyboard.press('j');
     await page.keyboard.press('Enter');
