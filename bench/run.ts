@@ -1,5 +1,6 @@
 // npm run bench: the same measures, side by side in one run, for each way of reaching the
-// upstream: direct, a floor proxy that records nothing (bench/floor-proxy.ts), Debian's
+// upstream: direct, a floor proxy that records nothing (bench/floor-proxy.ts), the same floor
+// storing each exchange in SQLite in the least way (bench/floor-recorder.ts), Debian's
 // mitmproxy with stream_large_bodies, wirelog as a proxy, wirelog's gateway. The upstream and
 // every proxy are processes of their own; this process is the client. Figures and ratios are
 // printed, never asserted.
@@ -36,8 +37,13 @@ interface Route {
   /** The proxy's process, to count its CPU time (none when direct). */
   pid?: number;
   stop(): Promise<void>;
-  /** wirelog only: where it stores, to count what it stored. */
-  dataDir?: string;
+  /** A recording proxy: what it has stored so far (and understood, for wirelog). */
+  stored?: () => StoredCount;
+}
+
+interface StoredCount {
+  total: number;
+  understood: number;
 }
 
 // CPU time of a process, or of one of its threads, in ms: utime + stime from /proc (clock ticks of 10 ms).
@@ -141,21 +147,27 @@ async function download(url: string, dispatcher: Dispatcher, readDelayMsPerMb = 
   return bytes / MB / ((performance.now() - t) / 1000);
 }
 
-function stored(dataDir: string): { total: number; understood: number } {
-  const db = new Database(path.join(dataDir, 'wirelog.sqlite'), { readonly: true });
-  try {
-    return db.prepare("SELECT count(*) AS total, sum(dialect IS NOT NULL OR path NOT LIKE '/v1/models%') AS understood FROM exchanges").get() as { total: number; understood: number };
-  } finally {
-    db.close();
-  }
+function countIn(file: string, sql: string): () => StoredCount {
+  return () => {
+    if (!fs.existsSync(file)) return { total: 0, understood: 0 };
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare(sql).get() as StoredCount;
+    } finally {
+      db.close();
+    }
+  };
 }
 
+const wirelogStored = (dataDir: string) =>
+  countIn(path.join(dataDir, 'wirelog.sqlite'), "SELECT count(*) AS total, sum(dialect IS NOT NULL OR path NOT LIKE '/v1/models%') AS understood FROM exchanges");
+
 /** Milliseconds until storage holds (and has understood) `expected` exchanges, from now. */
-async function caughtUp(dataDir: string, expected: number): Promise<number> {
+async function caughtUp(stored: () => StoredCount, expected: number): Promise<number> {
   const started = performance.now();
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const s = stored(dataDir);
+    const s = stored();
     if ((s.total >= expected && s.understood >= s.total) || Date.now() > deadline) return performance.now() - started;
     await sleep(20);
   }
@@ -172,7 +184,7 @@ interface RowFigures {
   peakRssMb: number | null;
   /** Peak RSS once a body of over three times the size has passed too: flat in body size when no higher. */
   peakAfterHugeMb: number | null;
-  /** wirelog: storage after the load phase, and what it holds against what was sent. */
+  /** A recording proxy: storage after the load phase, and what it holds against what was sent. */
   caughtUpMs?: number;
   lost?: number;
 }
@@ -187,7 +199,7 @@ async function measure(route: Route, upstream: Upstream): Promise<RowFigures> {
   const seq = await sequential(small, dispatcher, n);
   const { result: run, cpu } = await measureCpu(route, () => throughput(small, dispatcher, 16, quick ? 1500 : 4000));
   sent += 50 + n + run.count;
-  const caughtUpMs = route.dataDir ? await caughtUp(route.dataDir, sent) : undefined;
+  const caughtUpMs = route.stored ? await caughtUp(route.stored, sent) : undefined;
   const sse = await sseDelays(ticks, dispatcher, 20);
   sent += 20;
   const firsts: number[] = [];
@@ -207,10 +219,10 @@ async function measure(route: Route, upstream: Upstream): Promise<RowFigures> {
   sent += 3;
   await dispatcher.close();
   const figures: RowFigures = { seqP50: percentile(seq, 50), rps: run.rps, cpu, sseP99: percentile(sse, 99), newHostP50: percentile(firsts, 50), slowMbPerS, bigMbPerS, peakRssMb, peakAfterHugeMb: route.peakRssMb() };
-  if (route.dataDir) {
-    await caughtUp(route.dataDir, sent);
+  if (route.stored) {
+    await caughtUp(route.stored, sent);
     figures.caughtUpMs = caughtUpMs;
-    figures.lost = sent - stored(route.dataDir).total;
+    figures.lost = sent - route.stored().total;
   }
   return figures;
 }
@@ -237,16 +249,16 @@ async function manyConnections(route: Route, upstream: Upstream, durationMs: num
   await dispatcher.close();
   const sent = latencies.length + 200;
   const result = { rps: latencies.length / (durationMs / 1000), p99: percentile(latencies, 99), peakRssMb: route.peakRssMb() };
-  if (!route.dataDir) return result;
-  await caughtUp(route.dataDir, sent);
-  return { ...result, lost: sent - stored(route.dataDir).total };
+  if (!route.stored) return result;
+  await caughtUp(route.stored, sent);
+  return { ...result, lost: sent - route.stored().total };
 }
 
 function directRoute(upstream: Upstream): Route {
   return { name: 'direct', dispatcher: (c) => new Agent({ connect: { ca: upstream.caPem }, connections: c }), url: (u) => u, peakRssMb: () => null, stop: async () => undefined };
 }
 
-function proxyRoute(name: string, proc: BenchProcess<{ proxyUrl: string; caPem: string }>, dataDir?: string): Route {
+function proxyRoute(name: string, proc: BenchProcess<{ proxyUrl: string; caPem: string }>, stored?: () => StoredCount): Route {
   return {
     name,
     dispatcher: (c) => new ProxyAgent({ uri: proc.ready.proxyUrl, requestTls: { ca: proc.ready.caPem }, connections: c }),
@@ -254,7 +266,7 @@ function proxyRoute(name: string, proc: BenchProcess<{ proxyUrl: string; caPem: 
     peakRssMb: () => proc.peakRssMb(),
     pid: proc.child.pid,
     stop: () => proc.stop(),
-    dataDir,
+    stored,
   };
 }
 
@@ -284,6 +296,13 @@ async function main(): Promise<void> {
   rows.push(['floor (records nothing)', await measure(proxyRoute('floor', floor), upstream)]);
   await floor.stop();
 
+  // The floor again, storing each exchange in SQLite in the least way: what recording alone costs.
+  const floorDb = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-floor-')), 'floor.sqlite');
+  const recordingFloor = await startTsProcess<{ proxyUrl: string; caPem: string }>('./floor-proxy.ts', [upstreamCaFile, '--record', floorDb]);
+  const floorStored = countIn(floorDb, 'SELECT count(*) AS total, count(*) AS understood FROM exchanges');
+  rows.push(['floor + the least SQLite record', await measure(proxyRoute('floor + record', recordingFloor, floorStored), upstream)]);
+  await recordingFloor.stop();
+
   const mitm = await startMitmproxy(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-mitm-')));
   if (mitm) {
     rows.push(['mitmproxy (mitmdump, stream_large_bodies)', await measure(proxyRoute('mitmproxy', mitm), upstream)]);
@@ -291,7 +310,7 @@ async function main(): Promise<void> {
   } else rows.push(['mitmproxy', 'skipped: /usr/bin/mitmdump is not installed (apt install mitmproxy)']);
 
   const viaProxy = await startWirelog(upstream);
-  rows.push(['wirelog (proxy)', await measure(proxyRoute('wirelog', viaProxy.proc, viaProxy.dataDir), upstream)]);
+  rows.push(['wirelog (proxy)', await measure(proxyRoute('wirelog', viaProxy.proc, wirelogStored(viaProxy.dataDir)), upstream)]);
   await viaProxy.proc.stop();
 
   // The same, exporting every exchange over OTLP to a collector that refuses them all (503).
@@ -301,7 +320,7 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
   const exporting = await startWirelog(upstream, ['--otlp-endpoint', `http://127.0.0.1:${(collector.address() as AddressInfo).port}`]);
-  rows.push(['wirelog (proxy, OTLP to a collector answering 503)', await measure(proxyRoute('wirelog', exporting.proc, exporting.dataDir), upstream)]);
+  rows.push(['wirelog (proxy, OTLP to a collector answering 503)', await measure(proxyRoute('wirelog', exporting.proc, wirelogStored(exporting.dataDir)), upstream)]);
   await exporting.proc.stop();
   collector.closeAllConnections();
   await new Promise((r) => collector.close(r));
@@ -321,7 +340,7 @@ async function main(): Promise<void> {
         peakRssMb: () => viaGateway.proc.peakRssMb(),
         pid: viaGateway.proc.child.pid,
         stop: () => viaGateway.proc.stop(),
-        dataDir: viaGateway.dataDir,
+        stored: wirelogStored(viaGateway.dataDir),
       },
       upstream,
     ),
@@ -336,12 +355,13 @@ async function main(): Promise<void> {
   wide.push(['floor', await manyConnections(proxyRoute('floor', floor2), upstream, loadMs)]);
   await floor2.stop();
   const wide3 = await startWirelog(upstream);
-  wide.push(['wirelog (proxy)', await manyConnections(proxyRoute('wirelog', wide3.proc, wide3.dataDir), upstream, loadMs)]);
+  wide.push(['wirelog (proxy)', await manyConnections(proxyRoute('wirelog', wide3.proc, wirelogStored(wide3.dataDir)), upstream, loadMs)]);
   await wide3.proc.stop();
   await up.stop();
 
   const direct = rows[0][1] as RowFigures;
   const floorRow = rows[1][1] as RowFigures;
+  const recordingRow = rows[2][1] as RowFigures;
   const fmt = (n: number | null | undefined, d = 2) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
   const header = ['row', 'seq p50 ms', 'req/s @16', 'SSE added p99 ms', 'new host p50 ms', 'slow reader MB/s', 'big body MB/s', 'peak RSS MB', `peak after ${quick ? '320 MB' : '1 GB'}`, 'storage caught up ms', 'lost'];
   const table = rows.map(([name, f]) =>
@@ -368,7 +388,7 @@ async function main(): Promise<void> {
   for (const [name, f] of rows.slice(2)) {
     if (typeof f === 'string') continue;
     console.log(
-      `  ${name}: req/s ${fmt(f.rps / floorRow.rps)} of the floor; seq p50 ${fmt(f.seqP50 - floorRow.seqP50)} ms more; SSE p99 ${fmt(f.sseP99 - floorRow.sseP99)} ms more; new host ${fmt(f.newHostP50, 1)} ms; peak RSS ${fmt(f.peakRssMb, 0)} MB (${fmt((f.peakRssMb ?? 0) / (floorRow.peakRssMb ?? 1))}x the floor), ${fmt((f.peakAfterHugeMb ?? 0) - (f.peakRssMb ?? 0), 0)} MB more after the ${quick ? '320 MB' : '1 GB'} body${f.lost !== undefined ? `; lost ${f.lost}, caught up in ${fmt(f.caughtUpMs, 0)} ms` : ''}`,
+      `  ${name}: req/s ${fmt(f.rps / floorRow.rps)} of the floor${f === recordingRow ? '' : ` (${fmt(f.rps / recordingRow.rps)} of the floor that records)`}; seq p50 ${fmt(f.seqP50 - floorRow.seqP50)} ms more; SSE p99 ${fmt(f.sseP99 - floorRow.sseP99)} ms more; new host ${fmt(f.newHostP50, 1)} ms; peak RSS ${fmt(f.peakRssMb, 0)} MB (${fmt((f.peakRssMb ?? 0) / (floorRow.peakRssMb ?? 1))}x the floor), ${fmt((f.peakAfterHugeMb ?? 0) - (f.peakRssMb ?? 0), 0)} MB more after the ${quick ? '320 MB' : '1 GB'} body${f.lost !== undefined ? `; lost ${f.lost}, caught up in ${fmt(f.caughtUpMs, 0)} ms` : ''}`,
     );
   }
 }
