@@ -29,15 +29,17 @@ const insert = db.prepare('INSERT INTO exchanges (method, url, status, request_h
 const store = db.transaction((rows) => {
   for (const r of rows) insert.run(r.method, r.url, r.status, r.requestHeaders, r.responseHeaders, r.requestBody, r.responseBody, r.startedAt, r.endedAt);
 });
-parentPort.on('message', (rows) => {
-  if (rows === 'close') { db.close(); process.exit(0); }
-  store(rows);
-});
+parentPort.on('message', store);
 `;
 
 export function startFloorRecorder(file: string, betterSqlite3: string): { record(r: FloorRecord): void } {
   const worker = new Worker(WORKER, { eval: true, workerData: { file, betterSqlite3 } });
   worker.unref();
+  // A floor that stops storing would measure nothing: end the process, saying why.
+  worker.on('error', (err) => {
+    console.error(`floor recorder: ${err.message}`);
+    process.exit(1);
+  });
   let pending: FloorRecord[] = [];
   let timer: NodeJS.Timeout | null = null;
   const flush = () => {
