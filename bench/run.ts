@@ -362,7 +362,8 @@ async function main(): Promise<void> {
   const direct = rows[0][1] as RowFigures;
   const floorRow = rows[1][1] as RowFigures;
   const recordingRow = rows[2][1] as RowFigures;
-  const fmt = (n: number | null | undefined, d = 2) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
+  // `|| 0` turns a rounded -0 into 0: "-0 MB more" read as a fall.
+  const fmt = (n: number | null | undefined, d = 2) => (n === null || n === undefined || Number.isNaN(n) ? '-' : (Number(n.toFixed(d)) || 0).toFixed(d));
   const header = ['row', 'seq p50 ms', 'req/s @16', 'SSE added p99 ms', 'new host p50 ms', 'slow reader MB/s', 'big body MB/s', 'peak RSS MB', `peak after ${quick ? '320 MB' : '1 GB'}`, 'storage caught up ms', 'lost'];
   const table = rows.map(([name, f]) =>
     typeof f === 'string'
@@ -391,6 +392,19 @@ async function main(): Promise<void> {
       `  ${name}: req/s ${fmt(f.rps / floorRow.rps)} of the floor${f === recordingRow ? '' : ` (${fmt(f.rps / recordingRow.rps)} of the floor that records)`}; seq p50 ${fmt(f.seqP50 - floorRow.seqP50)} ms more; SSE p99 ${fmt(f.sseP99 - floorRow.sseP99)} ms more; new host ${fmt(f.newHostP50, 1)} ms; peak RSS ${fmt(f.peakRssMb, 0)} MB (${fmt((f.peakRssMb ?? 0) / (floorRow.peakRssMb ?? 1))}x the floor), ${fmt((f.peakAfterHugeMb ?? 0) - (f.peakRssMb ?? 0), 0)} MB more after the ${quick ? '320 MB' : '1 GB'} body${f.lost !== undefined ? `; lost ${f.lost}, caught up in ${fmt(f.caughtUpMs, 0)} ms` : ''}`,
     );
   }
+  printRecordingBudget(rows, floorRow, fmt);
+}
+
+/**
+ * What 0.85 of the floor's requests/s leaves a proxy for recording, from this run's CPU per
+ * request (two cores shared by every process: requests/s follows the CPU all of them spend),
+ * beside what recording cost each row that records: its proxy's CPU over the floor's.
+ */
+function printRecordingBudget(rows: [string, RowFigures | string][], floorRow: RowFigures, fmt: (n: number | null | undefined, d?: number) => string): void {
+  const all = (c: CpuShare) => c.client + c.upstream + (c.proxy ?? 0);
+  const floorAll = all(floorRow.cpu);
+  const costs = rows.flatMap(([name, f]) => (typeof f === 'string' || f.cpu.proxy === undefined || f.lost === undefined ? [] : [`${name} ${fmt(f.cpu.proxy - (floorRow.cpu.proxy ?? 0), 0)} µs`]));
+  console.log(`\nRecording at 0.85 of the floor: every process together may spend ${fmt(floorAll / 0.85, 0)} µs per request (the floor's ${fmt(floorAll, 0)} / 0.85), which leaves ${fmt(floorAll / 0.85 - floorAll, 0)} µs for recording. What recording cost over the floor's proxy: ${costs.join('; ')}.`);
 }
 
 main().catch((err) => {
