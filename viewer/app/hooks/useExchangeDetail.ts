@@ -1,0 +1,31 @@
+import { useEffect, useRef, useState } from 'react';
+import { fetchExchange, type ExchangeDetail } from '../api.ts';
+
+const REFRESH_MS = 500;
+
+/** An exchange's detail, read again (at most every REFRESH_MS) whenever the live feed says it changed. */
+export function useExchangeDetail(id: number, version: number): { detail: ExchangeDetail | null; error: string | null } {
+  const [detail, setDetail] = useState<ExchangeDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const lastFetch = useRef(0);
+  useEffect(() => {
+    let cancelled = false;
+    // While a stream is open its summary changes many times a second; its bodies are
+    // re-read at most every REFRESH_MS (the Stream tab follows events on its own).
+    const timer = setTimeout(
+      () => {
+        lastFetch.current = Date.now();
+        fetchExchange(id).then(
+          (d) => !cancelled && setDetail(d),
+          (err: Error) => !cancelled && setError(err.message),
+        );
+      },
+      Math.max(0, REFRESH_MS - (Date.now() - lastFetch.current)),
+    );
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [id, version]);
+  return { detail, error };
+}
