@@ -34,10 +34,13 @@ export type BodySide = 'request' | 'response';
  */
 export const CONNECTION_HEADERS: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect']);
 
+/** The classes a status filter takes besides an exact status (1xx: a WebSocket's 101). */
+export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
 /** A status filter ("404", or a class such as "4xx") as the statuses it takes, [low, high). */
 export function statusRange(filter: string): [number, number] | null {
-  const cls = /^([1-5])xx$/i.exec(filter);
-  if (cls) return [Number(cls[1]) * 100, Number(cls[1]) * 100 + 100];
+  const cls = STATUS_CLASSES.indexOf(filter.toLowerCase() as (typeof STATUS_CLASSES)[number]);
+  if (cls >= 0) return [(cls + 1) * 100, (cls + 2) * 100];
   return /^\d{3}$/.test(filter) ? [Number(filter), Number(filter) + 1] : null;
 }
 

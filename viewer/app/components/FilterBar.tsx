@@ -1,11 +1,9 @@
 import { useEffect, useState, type RefObject } from 'react';
 import type { ListFilter } from '../api.ts';
-import { EXCHANGE_STATES } from '../../../model/exchange.ts';
+import { EXCHANGE_STATES, STATUS_CLASSES } from '../../../model/exchange.ts';
 import { DIALECTS } from '../../../llm/model-call.ts';
 
-const STATES = EXCHANGE_STATES;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
-
 
 interface Props {
   filter: ListFilter;
@@ -68,13 +66,13 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
       </select>
       <select aria-label="Status" value={filter.status ?? ''} onChange={set('status')}>
         <option value="">any status</option>
-        {['2xx', '3xx', '4xx', '5xx'].map((s) => (
+        {STATUS_CLASSES.map((s) => (
           <option key={s}>{s}</option>
         ))}
       </select>
       <select aria-label="State" value={filter.state ?? ''} onChange={set('state')}>
         <option value="">any state</option>
-        {STATES.map((s) => (
+        {EXCHANGE_STATES.map((s) => (
           <option key={s}>{s}</option>
         ))}
       </select>
