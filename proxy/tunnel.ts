@@ -84,7 +84,8 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
     } catch (err) {
       return settle(`wirelog could not make a certificate for ${tunnel.host}: ${(err as Error).message}`, t);
     }
-    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
+    // HTTP/1.0 too: a client that offers only it (curl -0) is refused with a TLS alert otherwise.
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1', 'http/1.0'] });
     secure.on('error', (err: NodeJS.ErrnoException) => {
       settle(`the client ended the TLS handshake with wirelog (${err.code ?? err.message}): it probably does not trust the wirelog CA; ${TRUST_HINT}`, t);
       secure.destroy();

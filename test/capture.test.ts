@@ -1,9 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerValue, type Exchange } from '../model/exchange.ts';
 import { CHAT_DELTAS, chatStreamEvents, responsesStreamEvents, zstdFrame } from './support/fake-upstream.ts';
-import { curl, sendRaw, startHarness, type Harness } from './support/harness.ts';
+import { curl, sendRaw, startHarness, tempDir, type Harness } from './support/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -48,6 +50,32 @@ describe('capture through real clients', () => {
     const ex = latest((e) => e.request.path === '/v1/models?again');
     expect(ex.timings.connected).toBeUndefined();
     expect(ex.timings.secured).toBeUndefined();
+  });
+
+  it('an HTTP/1.0 client over HTTPS (curl -0: ALPN offers only http/1.0) is answered and captured as 1.0', async () => {
+    const result = await curl(h, ['-0', `${h.upstream.httpsUrl}/v1/models?http10`]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.toString()).object).toBe('list');
+    await h.stored();
+    const ex = latest((e) => e.request.path === '/v1/models?http10');
+    expect(ex.request.httpVersion).toBe('1.0');
+    expect(ex.state).toBe('complete');
+  });
+
+  it('a 3 MB upload with Expect: 100-continue (curl sends it past 1 MB) reaches the upstream whole and is stored', async () => {
+    const body = Buffer.alloc(3 * 1024 * 1024, 'a');
+    const file = path.join(tempDir(), 'upload.bin');
+    fs.writeFileSync(file, body);
+    // curl waits up to 10 s for the 100 before it sends anyway: the 100 must come from wirelog.
+    const result = await curl(h, ['-v', '--expect100-timeout', '10', '-H', 'Expect: 100-continue', '--data-binary', `@${file}`, `${h.upstream.httpsUrl}/echo?continue`]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/< HTTP\/1\.1 100 Continue/);
+    expect(result.stderr).not.toMatch(/Done waiting for 100-continue/);
+    expect(Buffer.from((JSON.parse(result.stdout.toString()) as { body: string }).body, 'base64').equals(body)).toBe(true);
+    await h.stored();
+    const ex = latest((e) => e.request.path === '/echo?continue');
+    expect(ex.requestBody.size).toBe(body.length);
+    expect(h.wirelog.reader.body(ex.id, 'request').equals(body)).toBe(true);
   });
 
   it('plain HTTP absolute-form requests are captured too', async () => {
