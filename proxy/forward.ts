@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { RequestHead } from '../model/exchange.ts';
 import { gatewayResponseHeaders } from './gateway.ts';
-import { forwardableHeaders, headerPairs } from './headers.ts';
+import { addTrailers, headerPairs, responseHeadersFor, trailersOf } from './headers.ts';
 import { FlowGate } from './flow-gate.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { takeReplayMark } from './replay-mark.ts';
@@ -73,7 +73,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     recorder.responseHead({ status: upRes.statusCode ?? 0, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
     const sse = SseTap.forResponse(headers, recorder);
     try {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, gatewayResponseHeaders(forwardableHeaders(headers), target));
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, gatewayResponseHeaders(responseHeadersFor(headers), target));
     } catch (err) {
       // Headers Node refuses to send (invalid characters) mean the client cannot get this response.
       upRes.destroy();
@@ -92,6 +92,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
       sse?.write(chunk);
     });
     upRes.on('end', () => {
+      addTrailers(res, trailersOf(upRes));
       res.end();
       sse?.end();
     });

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { headerValue, type RequestHead } from '../model/exchange.ts';
 import { FlowGate } from './flow-gate.ts';
 import type { ForwardSettings, Target, UpstreamTimeouts } from './forward.ts';
-import { forwardableHeaders } from './headers.ts';
+import { addTrailers, forwardableHeaders, trailersOf } from './headers.ts';
 import type { ExchangeRecorder } from './recorder.ts';
 
 // What a reused connection fails with when the server closed it as it was being reused.
@@ -106,8 +106,14 @@ export function sendUpstream(options: https.RequestOptions, target: Target, sett
       return handlers.error(thrown as NodeJS.ErrnoException);
     }
     for (const chunk of kept ?? []) current.write(chunk);
-    if (bodyEnded) current.end();
+    if (bodyEnded) endBody();
     else gate?.release('destination');
+  };
+
+  // A chunked request's trailer fields go on after its body, as they came.
+  const endBody = () => {
+    if (body) addTrailers(current, trailersOf(body as { rawTrailers?: string[] }));
+    current.end();
   };
 
   let current = attempt();
@@ -124,7 +130,7 @@ export function sendUpstream(options: https.RequestOptions, target: Target, sett
     });
     body.on('end', () => {
       bodyEnded = true;
-      current.end();
+      endBody();
     });
   } else {
     current.end();

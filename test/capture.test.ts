@@ -62,6 +62,32 @@ describe('capture through real clients', () => {
     expect(ex.state).toBe('complete');
   });
 
+  it("trailer fields after a chunked body reach the client, and a chunked request's reach the upstream", async () => {
+    const res = await request(`${h.upstream.httpsUrl}/trailers`, { dispatcher: h.agent() });
+    expect(await res.body.text()).toBe('first second');
+    expect(res.trailers).toMatchObject({ 'x-checksum': 'sha256=abc123', 'x-status': 'done' });
+    // A chunked request with trailers, sent raw through the proxy in absolute form.
+    const raw = (
+      await sendRaw(
+        h.wirelog.proxy.port,
+        `POST ${h.upstream.httpUrl}/echo?request-trailers HTTP/1.1\r\nHost: 127.0.0.1:${h.upstream.httpPort}\r\nTransfer-Encoding: chunked\r\nTrailer: X-Digest\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\nX-Digest: md5=xyz\r\n\r\n`,
+      )
+    ).toString('latin1');
+    const echoed = JSON.parse(raw.slice(raw.indexOf('{'), raw.lastIndexOf('}') + 1)) as { rawTrailers: string[]; body: string };
+    expect(echoed.rawTrailers).toEqual(['X-Digest', 'md5=xyz']);
+    expect(Buffer.from(echoed.body, 'base64').toString()).toBe('hello');
+  });
+
+  it('an HTTP/1.0 client gets a chunked upstream answer as a plain body ended by the close, not Transfer-Encoding it cannot read', async () => {
+    for (const path of ['/json-stream?n=2&every=5', '/trailers']) {
+      const raw = (await sendRaw(h.wirelog.proxy.port, `GET ${h.upstream.httpUrl}${path} HTTP/1.0\r\n\r\n`)).toString('latin1');
+      const [head, body] = [raw.slice(0, raw.indexOf('\r\n\r\n')), raw.slice(raw.indexOf('\r\n\r\n') + 4)];
+      expect(head).toMatch(/^HTTP\/1\.1 200 /);
+      expect(head).not.toMatch(/transfer-encoding/i);
+      expect(body).toBe(path === '/trailers' ? 'first second' : '[{"text": "part 0"},{"text": "part 1"}]');
+    }
+  });
+
   it('a 3 MB upload with Expect: 100-continue (curl sends it past 1 MB) reaches the upstream whole and is stored', async () => {
     const body = Buffer.alloc(3 * 1024 * 1024, 'a');
     const file = path.join(tempDir(), 'upload.bin');

@@ -202,7 +202,18 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (url.pathname.startsWith('/v1/keys')) return json(200, { data: [{ name: 'made', key: req.headers['x-return-key'] ?? '' }] });
     if (url.pathname === '/v1/models') return json(200, { object: 'list', data: [{ id: 'test-model', object: 'model', owned_by: 'fake' }] });
     if (url.pathname === '/echo') {
-      return json(200, { method: req.method, url: req.url, rawHeaders: req.rawHeaders, body: body.toString('base64') }, { 'Set-Cookie': 'session=abcdefghijklmnop1234; Path=/' });
+      return json(200, { method: req.method, url: req.url, rawHeaders: req.rawHeaders, rawTrailers: req.rawTrailers, body: body.toString('base64') }, { 'Set-Cookie': 'session=abcdefghijklmnop1234; Path=/' });
+    }
+    // A chunked body with trailer fields after it (as gRPC-web and checksumming servers send).
+    if (url.pathname === '/trailers') {
+      res.writeHead(200, { 'Content-Type': 'text/plain', Trailer: 'X-Checksum, X-Status' });
+      res.write('first ');
+      res.write('second');
+      res.addTrailers([
+        ['X-Checksum', 'sha256=abc123'],
+        ['X-Status', 'done'],
+      ]);
+      return void res.end();
     }
     if (url.pathname === '/many-headers') {
       const n = Number(url.searchParams.get('n') ?? 1500);
