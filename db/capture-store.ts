@@ -1,4 +1,4 @@
-import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
+import type { BodySide, ExchangeEvent, Header, Timings } from '../model/exchange.ts';
 import { exchangeUrl, headerValue, isEventStream } from '../model/exchange.ts';
 import { isBinaryContentType, isTextBody } from './decode.ts';
 import type { CallFacts, Exchange, RequestHead, ResponseHead } from '../model/exchange.ts';
@@ -110,9 +110,9 @@ export class CaptureStore {
       eventCount: db.prepare('UPDATE exchanges SET event_count = ? WHERE id = ?'),
       responseAndEnd: db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?, response_headers = ?, stream_kind = ?,
         state = ?, error = ?, timings = ?, request_size = ?, request_stored = ?, request_truncated = ?, request_encoding = ?,
-        response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ? WHERE id = ?`),
+        response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ? WHERE id = ?`),
       end: db.prepare(`UPDATE exchanges SET state = ?, error = ?, timings = ?, request_size = ?, request_stored = ?, request_truncated = ?, request_encoding = ?,
-        response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ? WHERE id = ?`),
+        response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ? WHERE id = ?`),
       call: db.prepare('UPDATE exchanges SET dialect = ?, model = ?, input_tokens = ?, output_tokens = ?, usage = ?, ttft_ms = ? WHERE id = ?'),
       dialectOnly: db.prepare('UPDATE exchanges SET dialect = ? WHERE id = ?'),
       thread: db.prepare('UPDATE exchanges SET thread_key = ?, response_id = ? WHERE id = ?'),
@@ -302,7 +302,8 @@ export class CaptureStore {
         const timings = mergedTimings(ex.timings, event.timings);
         const req = event.requestBody;
         const res = event.responseBody;
-        const ending = [event.state, event.error, JSON.stringify(timings), req.size, req.storedSize, req.truncated ? 1 : 0, req.encoding, res.size, res.storedSize, res.truncated ? 1 : 0, res.encoding, ex.id];
+        const trailers = event.responseTrailers ?? null;
+        const ending = [event.state, event.error, JSON.stringify(timings), req.size, req.storedSize, req.truncated ? 1 : 0, req.encoding, res.size, res.storedSize, res.truncated ? 1 : 0, res.encoding, trailers && JSON.stringify(trailers), ex.id];
         const head = ex.responseDirty ? ex.response : null;
         ex.responseDirty = false;
         if (head) this.stmts.responseAndEnd.run(head.status, head.statusText, head.httpVersion, JSON.stringify(head.headers), ex.streamKind, ...ending);
@@ -313,7 +314,7 @@ export class CaptureStore {
           id: ex.id,
           uid: ex.uid,
           request: ex.request,
-          response: ex.response,
+          response: ex.response && trailers ? withTrailers(ex.response, trailers) : ex.response,
           state: event.state,
           error: event.error,
           timings,
@@ -458,6 +459,11 @@ class OnceDecoded implements EndedBodies {
   response(): string | null {
     return this.text('response');
   }
+}
+
+/** The response head with the trailer fields its end brought, built key by key. */
+function withTrailers(head: ResponseHead, trailers: Header[]): ResponseHead {
+  return { status: head.status, statusText: head.statusText, httpVersion: head.httpVersion, headers: head.headers, trailers };
 }
 
 /** The proxy's timings, then the end's: one object built key by key (two spreads make a slow object). */

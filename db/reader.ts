@@ -63,6 +63,7 @@ interface ExchangeRow {
   status_text: string | null;
   response_http_version: string | null;
   response_headers: string | null;
+  response_trailers: string | null;
   state: string;
   error: string | null;
   timings: string;
@@ -112,7 +113,13 @@ function toExchange(row: ExchangeRow): Exchange {
     response:
       row.status === null
         ? null
-        : { status: row.status, statusText: row.status_text ?? '', httpVersion: row.response_http_version ?? '', headers: JSON.parse(row.response_headers ?? '[]') as Header[] },
+        : {
+            status: row.status,
+            statusText: row.status_text ?? '',
+            httpVersion: row.response_http_version ?? '',
+            headers: JSON.parse(row.response_headers ?? '[]') as Header[],
+            ...(row.response_trailers ? { trailers: JSON.parse(row.response_trailers) as Header[] } : {}),
+          },
     state: row.state as ExchangeState,
     error: row.error,
     timings: JSON.parse(row.timings),

@@ -98,6 +98,10 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE exchanges ADD COLUMN imported TEXT;
   `,
+  // Trailer fields after a chunked response body (JSON pairs, as the headers).
+  `
+  ALTER TABLE exchanges ADD COLUMN response_trailers TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

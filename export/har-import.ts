@@ -26,7 +26,7 @@ const entrySchema = z
       })
       .passthrough(),
     response: z
-      .object({ status: z.number().int(), statusText: z.string().optional(), httpVersion: z.string().optional(), headers: z.array(nameValue), content: content.optional() })
+      .object({ status: z.number().int(), statusText: z.string().optional(), httpVersion: z.string().optional(), headers: z.array(nameValue), content: content.optional(), _trailers: z.array(nameValue).optional() })
       .passthrough(),
     timings: z.record(z.string(), z.number().nullable().optional()).optional(),
     _sseEvents: z.array(z.object({ time: z.number().optional(), event: z.string().optional(), id: z.string().optional(), data: z.string() }).passthrough()).optional(),
@@ -159,7 +159,10 @@ function entryEvents(entry: HarEntry, options: HarImportOptions): ExchangeEvent[
     });
   }
   const error = answered ? null : (entry._error ?? (entry.response as { _failureText?: string })._failureText ?? 'no response in the HAR');
-  events.push({ type: 'end', uid, state: answered ? 'complete' : 'upstream_error', error, timings, requestBody: bodyInfo(requestBody.length), responseBody: bodyInfo(responseSize) });
+  const end: Extract<ExchangeEvent, { type: 'end' }> = { type: 'end', uid, state: answered ? 'complete' : 'upstream_error', error, timings, requestBody: bodyInfo(requestBody.length), responseBody: bodyInfo(responseSize) };
+  const trailers = answered && entry.response._trailers ? headersOf(entry.response._trailers) : [];
+  if (trailers.length) end.responseTrailers = mask ? maskHeaders(trailers) : trailers;
+  events.push(end);
   return events;
 }
 

@@ -223,6 +223,8 @@ export function harEntry(source: HarSource): Record<string, unknown> {
         bodySize: exchange.responseBody.size,
       }
     : { status: -1, statusText: '', httpVersion: '', cookies: [], headers: [], content, redirectURL: '', headersSize: -1, bodySize: -1, _error: exchange.error ?? exchange.state, _failureText: exchange.error ?? exchange.state };
+  // HAR has no place for trailer fields: a custom one, as the headers are written.
+  if (res?.trailers) response._trailers = harHeaders(res.trailers);
 
   const entry: Record<string, unknown> = {
     pageref: pageId(req.startedAt),

@@ -77,6 +77,8 @@ export interface ResponseHead {
   statusText: string;
   httpVersion: string;
   headers: Header[];
+  /** Trailer fields that came after a chunked body, known once it ended (absent: none). */
+  trailers?: Header[];
 }
 
 /** Milliseconds after RequestHead.startedAt; absent when the stage never happened. */
@@ -141,6 +143,8 @@ export type ExchangeEvent =
       timings: Timings;
       requestBody: BodyInfo;
       responseBody: BodyInfo;
+      /** The response's trailer fields, when it had any. */
+      responseTrailers?: Header[];
     };
 
 /** What storage can take of a body chunk now: see ExchangeSink.room. */

@@ -92,7 +92,9 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
       sse?.write(chunk);
     });
     upRes.on('end', () => {
-      addTrailers(res, trailersOf(upRes));
+      const trailers = trailersOf(upRes);
+      if (trailers) recorder.responseTrailers(trailers);
+      addTrailers(res, trailers);
       res.end();
       sse?.end();
     });

@@ -172,6 +172,7 @@ export class ExchangeRecorder {
   private ended = false;
   private wsSeq = 0;
   private sseSeq = 0;
+  private trailers: Header[] | null = null;
 
   constructor(
     private readonly settings: CaptureSettings,
@@ -297,13 +298,18 @@ export class ExchangeRecorder {
     this.send({ type: 'ws-message', uid: this.uid, message: { seq: this.wsSeq++, offsetMs: this.elapsed(), direction: message.direction, opcode: message.opcode, payload: message.payload } });
   }
 
+  /** Trailer fields after the response body, masked as its headers are. */
+  responseTrailers(trailers: Header[]): void {
+    this.trailers = this.settings.keepSecrets ? trailers : maskHeaders(trailers);
+  }
+
   end(state: EndState, error: string | null = null): void {
     if (this.ended) return;
     this.ended = true;
     this.requestBody.finish();
     this.responseBody.finish();
     this.timings.end = this.elapsed();
-    this.send({
+    const event: Extract<ExchangeEvent, { type: 'end' }> = {
       type: 'end',
       uid: this.uid,
       state,
@@ -311,7 +317,9 @@ export class ExchangeRecorder {
       timings: { ...this.timings },
       requestBody: this.requestBody.info(),
       responseBody: this.responseBody.info(),
-    });
+    };
+    if (this.trailers) event.responseTrailers = this.trailers;
+    this.send(event);
   }
 }
 

@@ -65,7 +65,16 @@ describe('capture through real clients', () => {
   it("trailer fields after a chunked body reach the client, and a chunked request's reach the upstream", async () => {
     const res = await request(`${h.upstream.httpsUrl}/trailers`, { dispatcher: h.agent() });
     expect(await res.body.text()).toBe('first second');
-    expect(res.trailers).toMatchObject({ 'x-checksum': 'sha256=abc123', 'x-status': 'done' });
+    expect(res.trailers).toMatchObject({ 'x-checksum': 'sha256=abc123', 'x-status': 'done', 'x-session-token': 'tok-TRAILERSECRET-5678' });
+    await h.stored();
+    const stored = latest((e) => e.request.path === '/trailers');
+    expect(stored.response?.trailers?.slice(0, 2)).toEqual([
+      ['X-Checksum', 'sha256=abc123'],
+      ['X-Status', 'done'],
+    ]);
+    // Masked as a header of that name would be.
+    expect(stored.response?.trailers?.[2][0]).toBe('X-Session-Token');
+    expect(JSON.stringify(stored)).not.toContain('TRAILERSECRET');
     // A chunked request with trailers, sent raw through the proxy in absolute form.
     const raw = (
       await sendRaw(

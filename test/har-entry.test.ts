@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { harEntry, pageId } from '../export/har.ts';
+import { harToEvents } from '../export/har-import.ts';
 import { harFlow } from './support/exchange-factory.ts';
 
 type Entry = { pageref: string; request: Record<string, any>; response: Record<string, any> };
@@ -33,6 +34,19 @@ describe('a HAR entry, as a pure function of an exchange', () => {
       { name: 'session', value: '****1234', path: '/', domain: 'example.com', expires: '2027-12-01T10:00:00.000Z', httpOnly: true, secure: true, sameSite: 'Lax' },
       { name: 'b', value: '2' },
     ]);
+  });
+
+  it("keeps a response's trailer fields in response._trailers, which wirelog's import reads back (masked unless secrets are kept)", () => {
+    const trailers: [string, string][] = [['X-Checksum', 'sha256=abc'], ['X-Session-Token', 'tok-live-0123456789abcdef']];
+    const e = entryOf({ response: { trailers } });
+    expect(e.response._trailers).toEqual([{ name: 'X-Checksum', value: 'sha256=abc' }, { name: 'X-Session-Token', value: 'tok-live-0123456789abcdef' }]);
+    expect(entryOf().response._trailers).toBeUndefined();
+    const har = JSON.stringify({ log: { version: '1.2', creator: { name: 't', version: '1' }, entries: [e] } });
+    const endOf = (keepSecrets: boolean) => harToEvents(har, { source: 't.har', keepSecrets }).events.find((x) => x.type === 'end') as { responseTrailers?: [string, string][] };
+    expect(endOf(true).responseTrailers).toEqual(trailers);
+    const masked = endOf(false).responseTrailers!;
+    expect(masked[0]).toEqual(['X-Checksum', 'sha256=abc']);
+    expect(masked[1][1]).not.toContain('0123456789');
   });
 
   it('writes an exchange that got no response with status -1 and the error, not as an empty 200', () => {

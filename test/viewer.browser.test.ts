@@ -176,6 +176,17 @@ describe('the viewer in Chromium', () => {
     await expect.poll(() => page.locator('.body-hex').textContent()).toContain('00000000  61 61 61 61');
   });
 
+  it("shows a response's trailer fields under its body, masked like headers", async () => {
+    await curl(h, [`${h.upstream.httpsUrl}/trailers`]);
+    await h.stored();
+    await page.goto(`${h.wirelog.viewer!.url}/exchanges/${latestId()}`);
+    await page.getByRole('tab', { name: 'Response' }).click();
+    const trailers = page.getByRole('region', { name: 'Response trailers' });
+    await expect.poll(() => trailers.textContent()).toContain('X-Checksumsha256=abc123');
+    expect(await trailers.textContent()).toContain('X-Session-Token');
+    expect(await trailers.textContent()).not.toContain('TRAILERSECRET');
+  });
+
   it('copies an exchange as code (cURL, then Python), a masked key as a variable to set', async () => {
     const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'], viewport: { width: 1280, height: 720 } });
     const clip = await context.newPage();

@@ -206,12 +206,13 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     }
     // A chunked body with trailer fields after it (as gRPC-web and checksumming servers send).
     if (url.pathname === '/trailers') {
-      res.writeHead(200, { 'Content-Type': 'text/plain', Trailer: 'X-Checksum, X-Status' });
+      res.writeHead(200, { 'Content-Type': 'text/plain', Trailer: 'X-Checksum, X-Status, X-Session-Token' });
       res.write('first ');
       res.write('second');
       res.addTrailers([
         ['X-Checksum', 'sha256=abc123'],
         ['X-Status', 'done'],
+        ['X-Session-Token', 'tok-TRAILERSECRET-5678'],
       ]);
       return void res.end();
     }

@@ -91,6 +91,12 @@ function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, 
           <>
             {ex.response ? <HeadersTable headers={ex.response.headers} /> : <p className="muted">No response{ex.error ? `: ${ex.error}` : ''}.</p>}
             <BodyPanel body={detail.responseBody} label="Response body" />
+            {ex.response?.trailers && (
+              <section aria-label="Response trailers">
+                <h4>Trailers</h4>
+                <HeadersTable headers={ex.response.trailers} />
+              </section>
+            )}
           </>
         )}
         {shownTab === 'stream' && <StreamView exchange={ex} version={version} />}
