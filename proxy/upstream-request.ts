@@ -7,6 +7,7 @@ import { FlowGate } from './flow-gate.ts';
 import type { ForwardSettings, Target, UpstreamTimeouts } from './forward.ts';
 import { addTrailers, forwardableHeaders, trailersOf } from './headers.ts';
 import type { ExchangeRecorder } from './recorder.ts';
+import { MAX_RESPONSE_HEAD_BYTES } from './upstream.ts';
 
 // What a reused connection fails with when the server closed it as it was being reused.
 const STALE_CONNECTION_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
@@ -40,6 +41,7 @@ export function upstreamRequestOptions(head: RequestHead, target: Target, settin
     headers: headers as unknown as http.OutgoingHttpHeaders,
     agent: target.scheme === 'https' ? settings.agents.https : settings.agents.http,
     servername: target.scheme === 'https' && !net.isIP(target.host) ? target.host : undefined,
+    maxHeaderSize: MAX_RESPONSE_HEAD_BYTES,
   };
 }
 

@@ -51,6 +51,13 @@ export function createUpstreamAgents(options: UpstreamOptions, maxClients = 4096
   };
 }
 
+/**
+ * The largest response head taken from an upstream: Chrome's limit. Node's default, 16 KB, is
+ * less than clients accept (curl takes 300 KB): a large Set-Cookie or policy header made a
+ * response that reaches its client directly fail through wirelog.
+ */
+export const MAX_RESPONSE_HEAD_BYTES = 256 * 1024;
+
 /** One short sentence naming why the upstream could not be used, for the client and the store. */
 export function describeUpstreamError(err: NodeJS.ErrnoException, host: string, port: number, inHandshake = false): string {
   const where = `${host}:${port}`;
@@ -72,6 +79,8 @@ export function describeUpstreamError(err: NodeJS.ErrnoException, host: string, 
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return `${where} is unreachable (${err.code})`;
+    case 'HPE_HEADER_OVERFLOW':
+      return `${where} sent a response head over ${MAX_RESPONSE_HEAD_BYTES / 1024} KB, more than wirelog (and Chrome) take`;
     default:
       if (err.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME/.test(err.code)) {
         return `TLS handshake with ${where} failed: ${err.message} (${err.code}); pass --upstream-ca FILE to trust its CA, or --insecure-upstream for a local test server`;

@@ -341,6 +341,16 @@ describe('odd bytes', () => {
     expect(ex.response!.headers.filter(([name]) => /^r\d+$/.test(name))).toHaveLength(1500);
   });
 
+  it('relays a 60 KB response head (Node alone takes 16 KB), and names the cause past 256 KB', async () => {
+    const result = await curl(h, ['-D', '-', `${h.upstream.httpsUrl}/big-head?kb=60`]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.toString()).toMatch(new RegExp(`\\r\\nX-Big: v{${60 * 1024}}\\r\\n`));
+    await h.stored();
+    expect(headerValue(latest((e) => e.request.path === '/big-head?kb=60').response!.headers, 'x-big')).toHaveLength(60 * 1024);
+    const tooBig = await curl(h, ['-i', `${h.upstream.httpsUrl}/big-head?kb=300`]);
+    expect(tooBig.stdout.toString()).toMatch(/HTTP\/1\.1 502 [\s\S]*sent a response head over 256 KB/);
+  });
+
   it('gives an HTTP/1.0 request without Host the Host of its absolute URL or its tunnel', async () => {
     const absolute = await raw(Buffer.from(`GET ${h.upstream.httpUrl}/echo?http10 HTTP/1.0\r\n\r\n`));
     expect(absolute.toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);

@@ -216,6 +216,11 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       ]);
       return void res.end();
     }
+    // A response head of `kb` KB: one long header, as a big Set-Cookie or policy header makes.
+    if (url.pathname === '/big-head') {
+      res.writeHead(200, { 'X-Big': 'v'.repeat(Number(url.searchParams.get('kb') ?? 100) * 1024), 'Content-Type': 'text/plain', 'Content-Length': '2' });
+      return void res.end('ok');
+    }
     if (url.pathname === '/many-headers') {
       const n = Number(url.searchParams.get('n') ?? 1500);
       const flat = Array.from({ length: n }, (_, i) => [`r${i}`, String(i)]).flat();
