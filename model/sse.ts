@@ -8,15 +8,39 @@ export interface SseFields {
   data: string;
 }
 
+/**
+ * The most text held for one event not yet complete. The parser keeps an unfinished line and an
+ * event's data until its blank line: a stream that never sends one would grow that without end.
+ * Past it the stream is no longer split (its bytes still pass and are stored).
+ */
+export const MAX_PENDING_EVENT_BYTES = 32 * 1024 * 1024;
+
 export class SseSplitter {
   private readonly decoder = new TextDecoder('utf-8');
   private readonly parser: EventSourceParser;
+  /** Bytes fed since the last event or comment ended. */
+  private pending = 0;
+  private stopped = false;
 
   constructor(onEvent: (event: SseFields) => void) {
-    this.parser = createParser({ onEvent: (m) => onEvent({ event: m.event ?? null, id: m.id ?? null, data: m.data }) });
+    this.parser = createParser({
+      onEvent: (m) => {
+        this.pending = 0;
+        onEvent({ event: m.event ?? null, id: m.id ?? null, data: m.data });
+      },
+      onComment: () => {
+        this.pending = 0;
+      },
+    });
   }
 
   write(chunk: Uint8Array): void {
+    if (this.stopped) return;
+    this.pending += chunk.length;
+    if (this.pending > MAX_PENDING_EVENT_BYTES) {
+      this.stopped = true;
+      return;
+    }
     this.parser.feed(this.decoder.decode(chunk, { stream: true }));
   }
 
@@ -26,7 +50,7 @@ export class SseSplitter {
    * (`data: [DONE]`), so it counts as if the blank line had come.
    */
   end(): void {
-    this.parser.feed(`${this.decoder.decode()}\n\n`);
+    if (!this.stopped) this.parser.feed(`${this.decoder.decode()}\n\n`);
   }
 }
 

@@ -2,31 +2,42 @@ import type { Header } from '../model/exchange.ts';
 import { headerValue, isEventStream } from '../model/exchange.ts';
 import { SseSplitter } from '../model/sse.ts';
 import type { ExchangeRecorder } from './recorder.ts';
+import { canDecodeStream, streamDecoder, type StreamDecoder } from './stream-decoder.ts';
 
 /**
  * Splits a response stream into SSE events as its chunks pass by, each stamped when it
- * became complete. Only identity-encoded streams are split live; a compressed stream is
- * stored as a body and decoded when read.
+ * became complete. A compressed stream (a relay that gzips or brotli-encodes its events for a
+ * client that accepts it, as httpx does) is decoded for the split as it passes; its bytes go
+ * on to the client, and to storage, as they came.
  */
 export class SseTap {
   private readonly splitter: SseSplitter;
+  /** Null for an identity stream. */
+  private readonly decoder: StreamDecoder | null;
 
-  constructor(recorder: ExchangeRecorder) {
+  /** `encoding`: the stream's Content-Encoding, one streamDecoder takes ('' for identity). */
+  constructor(recorder: ExchangeRecorder, encoding = '') {
     this.splitter = new SseSplitter((event) => recorder.sseEvent(event));
+    this.decoder = encoding ? streamDecoder(encoding, (bytes) => this.splitter.write(bytes), () => this.splitter.end()) : null;
   }
 
+  /** A tap for an event stream in an encoding it can decode; null for anything else. */
   static forResponse(headers: Header[], recorder: ExchangeRecorder): SseTap | null {
+    if (!isEventStream(headers)) return null;
     const encoding = (headerValue(headers, 'content-encoding') ?? '').trim().toLowerCase();
-    if (!isEventStream(headers) || (encoding !== '' && encoding !== 'identity')) return null;
-    return new SseTap(recorder);
+    const coded = encoding !== '' && encoding !== 'identity';
+    if (coded && !canDecodeStream(encoding)) return null;
+    return new SseTap(recorder, coded ? encoding : '');
   }
 
   write(chunk: Buffer): void {
-    this.splitter.write(chunk);
+    if (this.decoder) this.decoder.write(chunk);
+    else this.splitter.write(chunk);
   }
 
   /** A stream that ended cleanly (a stream cut off by the upstream never gets here): its unterminated last event counts. */
   end(): void {
-    this.splitter.end();
+    if (this.decoder) this.decoder.end();
+    else this.splitter.end();
   }
 }

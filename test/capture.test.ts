@@ -3,6 +3,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
 import { headerValue, type Exchange } from '../model/exchange.ts';
 import { CHAT_DELTAS, chatStreamEvents, responsesStreamEvents, zstdFrame } from './support/fake-upstream.ts';
 import { curl, sendRaw, startHarness, tempDir, type Harness } from './support/harness.ts';
@@ -95,6 +96,29 @@ describe('capture through real clients', () => {
       expect(head).not.toMatch(/transfer-encoding/i);
       expect(body).toBe(path === '/trailers' ? 'first second' : '[{"text": "part 0"},{"text": "part 1"}]');
     }
+  });
+
+  it.each(['gzip', 'deflate', 'deflate-raw', 'br', 'zstd'])('splits a %s-compressed SSE stream into its events as they arrive, and rebuilds the call from them', async (encoding) => {
+    const body = JSON.stringify({ model: `compressed-${encoding}`, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions?sse-encoding=${encoding}`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', 'x-test-sse-encoding': encoding, 'x-test-delay-ms': '10' },
+      body,
+    });
+    // The client gets the bytes as the upstream sent them, still encoded.
+    expect(res.headers['content-encoding']).toBe(encoding === 'deflate-raw' ? 'deflate' : encoding);
+    await res.body.arrayBuffer();
+    await h.stored();
+    const ex = latest((e) => e.request.path === `/v1/chat/completions?sse-encoding=${encoding}`);
+    const events = h.wirelog.reader.sseEvents(ex.id);
+    expect(events.map((e) => e.data)).toEqual(chatStreamEvents(`compressed-${encoding}`));
+    // Each stamped as it arrived (the upstream waits 10 ms between events), not all at the end.
+    expect(events[events.length - 1].offsetMs - events[0].offsetMs).toBeGreaterThan(30);
+    expect(ex.call?.dialect).toBe('openai-chat');
+    const call = modelCallOf(h.wirelog.reader, ex);
+    expect(call?.answer.text).toBe(CHAT_DELTAS.join(''));
+    expect(diagnosesOf(h.wirelog.reader, ex, call).map((d) => d.rule)).not.toContain('truncated-stream');
   });
 
   it('a 3 MB upload with Expect: 100-continue (curl sends it past 1 MB) reaches the upstream whole and is stored', async () => {

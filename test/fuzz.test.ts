@@ -95,6 +95,15 @@ describe('hostile input in SSE streams', () => {
       { seed: SEED, numRuns: 500 },
     );
   });
+
+  it('stops splitting a stream that holds more than 32 MB back without ending an event, instead of holding it all', () => {
+    const line = Buffer.alloc(1024 * 1024, 'a');
+    const events = eventsOf([Buffer.from('data: before\n\n'), ...Array.from({ length: 33 }, () => line), Buffer.from('\n\ndata: after\n\n')]);
+    // Had the 33 MB been held, the blank line would have ended it and "after" would be an event.
+    expect(events).toEqual([JSON.stringify([null, null, 'before'])]);
+    // Below the bound the same shape splits whole.
+    expect(eventsOf([Buffer.from('data: before\n\n'), line, Buffer.from('\n\ndata: after\n\n')])).toHaveLength(2);
+  });
 });
 
 describe('hostile input in WebSocket frames', () => {

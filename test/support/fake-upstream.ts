@@ -170,12 +170,21 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
           usage: { prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 },
         });
       }
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      // x-test-sse-encoding: the stream compressed, flushed after each event, as a relay with
+      // gzip or brotli on for text/event-stream sends it (zstd: one frame per event).
+      const encoding = req.headers['x-test-sse-encoding'] as 'gzip' | 'deflate' | 'deflate-raw' | 'br' | 'zstd' | undefined;
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', ...(encoding ? { 'Content-Encoding': encoding === 'deflate-raw' ? 'deflate' : encoding } : {}) });
+      const coder = encoding && encoding !== 'zstd' ? { gzip: zlib.createGzip, deflate: zlib.createDeflate, 'deflate-raw': zlib.createDeflateRaw, br: zlib.createBrotliCompress }[encoding]() : null;
+      coder?.pipe(res);
       for (const data of chatStreamEvents(model)) {
-        res.write(`data: ${data}\n\n`);
+        const text = `data: ${data}\n\n`;
+        if (coder) {
+          coder.write(text);
+          coder.flush();
+        } else res.write(encoding === 'zstd' ? zstdFrame(Buffer.from(text)) : text);
         await sleep(delay);
       }
-      return void res.end();
+      return void (coder ? coder.end() : res.end());
     }
     if (url.pathname === '/v1/responses' && req.method === 'POST') {
       const request = JSON.parse(body.toString('utf8') || '{}') as { model?: string; stream?: boolean };

@@ -1,0 +1,99 @@
+import zlib from 'node:zlib';
+import { Decompress } from 'fzstd';
+
+/** Undoes a Content-Encoding chunk by chunk, as the bytes pass, for what reads a stream's text live. */
+export interface StreamDecoder {
+  write(chunk: Buffer): void;
+  /** The encoded stream ended: the rest is decoded, then `onEnd` runs. */
+  end(): void;
+}
+
+/** The most a stream is inflated to: past it decoding stops (a small bomb must not spin a thread for long). */
+export const MAX_STREAM_DECODED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A decoder for one Content-Encoding (gzip, deflate, br, zstd), or null for any other value
+ * (several codings, one unknown). zlib's decoders run on libuv's thread pool, off the thread
+ * that forwards; fzstd's in place. A stream that fails to decode stops quietly: its bytes are
+ * forwarded and stored as they came whatever happens here.
+ */
+export function streamDecoder(contentEncoding: string, onBytes: (bytes: Uint8Array) => void, onEnd: () => void): StreamDecoder | null {
+  const encoding = contentEncoding.trim().toLowerCase();
+  let decoded = 0;
+  let stopped = false;
+  let stream: zlib.Gunzip | zlib.Inflate | zlib.InflateRaw | zlib.BrotliDecompress | null = null;
+  const stop = () => {
+    stopped = true;
+    stream?.destroy();
+  };
+  const emit = (bytes: Uint8Array) => {
+    if (stopped) return;
+    decoded += bytes.length;
+    if (decoded > MAX_STREAM_DECODED_BYTES) stop();
+    else onBytes(bytes);
+  };
+  if (encoding === 'zstd') {
+    const zstd = new Decompress((bytes) => emit(bytes));
+    const push = (chunk: Uint8Array, final: boolean) => {
+      if (stopped) return;
+      try {
+        zstd.push(chunk, final);
+      } catch {
+        stop();
+      }
+    };
+    return {
+      write: (chunk) => push(chunk, false),
+      end: () => {
+        push(new Uint8Array(0), true);
+        if (!stopped) onEnd();
+      },
+    };
+  }
+  const make = zlibDecoder(encoding);
+  if (!make) return null;
+  const open = (first: Buffer) => {
+    stream = make(first);
+    stream.on('data', (bytes: Buffer) => emit(bytes));
+    stream.on('end', () => !stopped && onEnd());
+    stream.on('error', stop);
+  };
+  return {
+    write(chunk) {
+      if (stopped) return;
+      if (!stream) open(chunk);
+      stream!.write(chunk);
+    },
+    end() {
+      if (!stream) return void onEnd();
+      stream.end();
+    },
+  };
+}
+
+/** Whether streamDecoder takes this Content-Encoding. */
+export function canDecodeStream(contentEncoding: string): boolean {
+  const encoding = contentEncoding.trim().toLowerCase();
+  return encoding === 'zstd' || zlibDecoder(encoding) !== null;
+}
+
+const SYNC = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+
+function zlibDecoder(encoding: string): ((first: Buffer) => zlib.Gunzip | zlib.Inflate | zlib.InflateRaw | zlib.BrotliDecompress) | null {
+  switch (encoding) {
+    case 'gzip':
+    case 'x-gzip':
+      return () => zlib.createGunzip(SYNC);
+    // Servers send both zlib-wrapped and raw deflate under this name: the first two bytes tell.
+    case 'deflate':
+      return (first) => (isZlibHeader(first) ? zlib.createInflate(SYNC) : zlib.createInflateRaw(SYNC));
+    case 'br':
+      return () => zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
+    default:
+      return null;
+  }
+}
+
+function isZlibHeader(bytes: Buffer): boolean {
+  return bytes.length >= 2 && (bytes[0] & 0x0f) === 8 && ((bytes[0] << 8) | bytes[1]) % 31 === 0;
+}
