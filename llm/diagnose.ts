@@ -361,6 +361,19 @@ export const untrustedCa: Rule = (ctx) => {
   };
 };
 
+/** A client set up for another kind of proxy: wirelog recorded what it spoke (proxy/server.ts). */
+export const wrongProtocol: Rule = (ctx) => {
+  const ex = ctx.exchange;
+  const said = ex.state === 'proxy_error' ? /^the client spoke ([^:]+): (.*)$/.exec(ex.error ?? '') : null;
+  if (!said) return null;
+  return {
+    rule: 'wrong-protocol',
+    severity: 'error',
+    summary: `A client spoke ${said[1]} to wirelog's port, which takes plain HTTP/1.1: the client is set up for another kind of proxy or server.`,
+    fix: said[2][0].toUpperCase() + said[2].slice(1) + '.',
+  };
+};
+
 export const truncatedStream: Rule = (ctx) => {
   if (ctx.call?.ending !== 'truncated') return null;
   const ex = ctx.exchange;
@@ -397,6 +410,7 @@ export const RULES: Record<string, Rule> = {
   'prompt-blocked': promptBlocked,
   'websocket-fallback': websocketFallback,
   'untrusted-ca': untrustedCa,
+  'wrong-protocol': wrongProtocol,
   'truncated-stream': truncatedStream,
 };
 

@@ -244,8 +244,11 @@ class InterceptingProxy extends Proxy {
     }
     const oversize = err.code === 'HPE_HEADER_OVERFLOW';
     const status = oversize ? 431 : 400;
-    const reason = oversize ? 'request headers are larger than 16 KB' : `malformed request (${err.code ?? 'parse error'}: ${err.message})`;
-    this.recordRefused(tunnel, scheme, { ...requestLineOf((err as { rawPacket?: Buffer }).rawPacket), clientAddress: formatAddress(socket as net.Socket) }, status, reason);
+    const raw = (err as { rawPacket?: Buffer }).rawPacket;
+    const reason = oversize
+      ? 'request headers are larger than 16 KB'
+      : (misdirectedProtocol(raw, `${this.httpHost}:${this.httpPort}`) ?? `malformed request (${err.code ?? 'parse error'}: ${err.message})`);
+    this.recordRefused(tunnel, scheme, { ...requestLineOf(raw), clientAddress: formatAddress(socket as net.Socket) }, status, reason);
     sendRawError(socket, status, reason);
   }
 
@@ -300,6 +303,24 @@ class InterceptingProxy extends Proxy {
 export function requestLineOf(raw: Buffer | undefined): { method: string; path: string } {
   const line = /^([A-Z][A-Z0-9_-]{0,31}) (\/[\x21-\x7e]{0,2047}|https?:\/\/[\x21-\x7e]{1,2040}|[\w.:[\]-]{1,300}) HTTP\/\d\.\d\r\n/.exec(raw?.subarray(0, 2200).toString('latin1') ?? '');
   return line ? { method: line[1], path: line[2] } : { method: '', path: '' };
+}
+
+/**
+ * What a client spoke instead of HTTP/1.x, from its first bytes, as the cause and its fix; null
+ * when it looks like HTTP. Each is a client set up for another kind of proxy or server.
+ */
+export function misdirectedProtocol(raw: Buffer | undefined, address: string): string | null {
+  if (!raw || raw.length === 0) return null;
+  if (raw[0] === 0x16 && raw[1] === 0x03) {
+    return `the client spoke TLS: a proxy URL for wirelog is http://${address}, not https:// (HTTPS_PROXY=http://${address} still carries HTTPS traffic), and a gateway URL is http://${address}/https/HOST/...`;
+  }
+  if (raw.subarray(0, 14).toString('latin1') === 'PRI * HTTP/2.0') {
+    return `the client spoke HTTP/2 without TLS (prior knowledge, h2c): wirelog takes HTTP/1.1; turn that option off (curl --http2-prior-knowledge, a gRPC client's plaintext mode)`;
+  }
+  if (raw[0] === 0x05 || raw[0] === 0x04) {
+    return `the client spoke SOCKS${raw[0]}: wirelog is an HTTP proxy; give the client http://${address} as its proxy (HTTPS_PROXY, not ALL_PROXY=socks5://...)`;
+  }
+  return null;
 }
 
 /** Settings both HTTP servers share: no idle timeout of their own, and no header count limit. */

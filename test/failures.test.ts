@@ -162,6 +162,20 @@ describe('malformed requests are refused with a clear status and recorded', () =
     expect(ex.response?.status).toBe(400);
   });
 
+  it.each([
+    ['TLS (https:// given as the proxy URL)', ['-x', 'https://127.0.0.1:PORT', '--proxy-insecure', 'https://127.0.0.1:1/v1/models'], 'the client spoke TLS: a proxy URL for wirelog is http://127.0.0.1:PORT, not https://', "spoke TLS to wirelog's port"],
+    ['HTTP/2 prior knowledge', ['--noproxy', '*', '--http2-prior-knowledge', 'http://127.0.0.1:PORT/http/127.0.0.1:1/v1/models'], 'the client spoke HTTP/2 without TLS', 'HTTP/2 without TLS'],
+    ['SOCKS5', ['-x', 'socks5://127.0.0.1:PORT', 'http://127.0.0.1:1/v1/models'], 'the client spoke SOCKS5: wirelog is an HTTP proxy; give the client http://127.0.0.1:PORT as its proxy', 'spoke SOCKS5'],
+  ])('a client speaking %s to the proxy port is recorded with the cause and the fix', async (_, args, error, summary) => {
+    const port = String(h.wirelog.proxy.port);
+    const before = h.wirelog.reader.list({ limit: 1 })[0]?.id ?? 0;
+    const result = await curl(h, args.map((a) => a.replace('PORT', port)));
+    expect(result.code).not.toBe(0);
+    const ex = await storedWhere((e) => e.id > before && e.state === 'proxy_error');
+    expect(ex.error).toContain(error.replace('PORT', port));
+    expect(ex.diagnosis?.summary).toContain(summary);
+  });
+
   it('oversize headers get 431', async () => {
     const answer = await rawExchange(`GET http://127.0.0.1:1/ HTTP/1.1\r\nHost: 127.0.0.1:1\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 431/);
