@@ -212,6 +212,9 @@ export const modelUnavailable: Rule = (ctx) => {
   if (s !== 400 && s !== 403 && s !== 404 && s !== 503) return null;
   const message = providerError(ctx.responseText) ?? '';
   if (!/model|模型/i.test(message) || !/not (found|exist|allowed|available|supported)|does not exist|no available|无可用渠道|不存在|invalid model|unknown model/i.test(message)) return null;
+  // "Unsupported parameter: 'temperature' is not supported with this model" names a parameter, not the model.
+  const param = str(obj(obj(parseJson(ctx.responseText)).error).param);
+  if ((param && param !== 'model') || /unsupported (parameter|value)/i.test(message)) return null;
   const requested = ctx.call?.requestedModel;
   const listed = ctx.modelsListed?.length ? ` This provider listed: ${ctx.modelsListed.slice(0, 30).join(', ')}${ctx.modelsListed.length > 30 ? ', ...' : ''}.` : '';
   return {
@@ -334,6 +337,74 @@ export const promptBlocked: Rule = (ctx) => {
   };
 };
 
+/** How providers end an answer their content filter stopped: OpenAI and Azure, Gemini, Anthropic. */
+const FILTERED_FINISH = /^(content_filter|SAFETY|PROHIBITED_CONTENT|BLOCKLIST|SPII|IMAGE_SAFETY|refusal)$/;
+
+/**
+ * The provider's content filter refused the prompt (Azure OpenAI's 400 `content_filter`) or
+ * stopped the answer (finish_reason `content_filter`, Gemini's `SAFETY`, Anthropic's `refusal`).
+ */
+export const contentFiltered: Rule = (ctx) => {
+  const s = status(ctx);
+  const error = obj(obj(parseJson(ctx.responseText)).error);
+  const message = providerError(ctx.responseText) ?? '';
+  const promptRefused = s !== null && s >= 400 && s < 500 && (str(error.code) === 'content_filter' || /content management policy|ResponsibleAIPolicyViolation|content_policy_violation/i.test(`${message} ${JSON.stringify(error.innererror ?? '')}`));
+  const finish = ctx.call?.answer?.finishReason ?? null;
+  if (promptRefused) {
+    return {
+      rule: 'content-filtered',
+      severity: 'error',
+      summary: `${s}: the provider's content filter refused the prompt ("${message.slice(0, 200)}").`,
+      fix: "Rephrase the prompt (or the conversation before it); on Azure OpenAI the filter is the deployment's (Azure AI Foundry, Guardrails + controls, Content filters). The same prompt gets the same refusal.",
+    };
+  }
+  if (finish === null || !FILTERED_FINISH.test(finish) || (s !== null && s >= 400)) return null;
+  return {
+    rule: 'content-filtered',
+    severity: 'warning',
+    summary: `The provider stopped the answer with finish reason ${finish}: its ${finish === 'refusal' ? 'model declined to go on' : 'content filter fired'}, and what arrived is partial.`,
+    fix:
+      finish === 'content_filter'
+        ? "Rephrase the prompt; on Azure OpenAI the filter is the deployment's (Azure AI Foundry, Content filters)."
+        : finish === 'refusal'
+          ? 'Rephrase the request; the same conversation is likely to be declined again.'
+          : "Rephrase the prompt, or relax the request's safetySettings for the category that fired.",
+  };
+};
+
+/** What a provider's 400 says about the request's length or its parameters. */
+const TOO_LONG = /context.length|context window|maximum context|prompt is too long|input is too long|too many (input )?tokens|reduce the length|context_length_exceeded|exceeds the (maximum|limit)|超出.*(长度|上下文)|上下文.*(过长|超)/i;
+const UNSUPPORTED = /unsupported (parameter|value)|is not supported|not supported with|unrecognized request argument|unknown (parameter|field|name)|extra inputs are not permitted|additional properties|unexpected (field|parameter|keyword)/i;
+
+/**
+ * A 400, 413 or 422 to a model call that no more specific rule explains: the provider's own
+ * message, and what it usually means (the context window, a parameter the model does not take).
+ */
+export const requestRefused: Rule = (ctx) => {
+  const s = status(ctx);
+  if ((s !== 400 && s !== 413 && s !== 422) || !ctx.call) return null;
+  if ([modelUnavailable, outOfCredit, contentFiltered, htmlAnswer, missingKey, keyRejected, unknownRoute, repeatedEndpoint].some((rule) => rule(ctx))) return null;
+  const message = providerError(ctx.responseText);
+  if (!message) return null;
+  const quoted = `"${message.slice(0, 240)}"`;
+  if (s === 413 || TOO_LONG.test(message)) {
+    return {
+      rule: 'request-refused',
+      severity: 'error',
+      summary: `${s}: the request is longer than the model takes (${quoted}).`,
+      fix: 'Start a new session or shorten this one (Codex: /compact; Cherry Studio: fewer context messages), or use a model with a longer context window; the same request gets the same answer.',
+    };
+  }
+  return {
+    rule: 'request-refused',
+    severity: 'error',
+    summary: UNSUPPORTED.test(message) ? `${s}: the provider does not take something this client sent (${quoted}).` : `${s}: the provider refused the request as it was sent (${quoted}).`,
+    fix: UNSUPPORTED.test(message)
+      ? 'Turn off the client setting that sends what the message names (a reasoning effort, temperature on a reasoning model, a tool type), or pick a model that takes it.'
+      : 'Change what the message names; the same request gets the same answer.',
+  };
+};
+
 export const websocketFallback: Rule = (ctx) => {
   const ex = ctx.exchange;
   if (ex.request.method !== 'POST' || !pathname(ex).endsWith('/responses')) return null;
@@ -408,6 +479,8 @@ export const RULES: Record<string, Rule> = {
   'server-error': serverError,
   'stream-error': streamError,
   'prompt-blocked': promptBlocked,
+  'content-filtered': contentFiltered,
+  'request-refused': requestRefused,
   'websocket-fallback': websocketFallback,
   'untrusted-ca': untrustedCa,
   'wrong-protocol': wrongProtocol,

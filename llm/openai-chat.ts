@@ -128,7 +128,9 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     const chunk = obj(parseJson(item.data));
     if (chunk.error) error = errorLine(chunk.error, JSON.stringify(chunk.error));
     model = str(chunk.model) ?? model;
+    // Groq reports a stream's usage in its last chunk's x_groq (top-level usage only with stream_options).
     if (chunk.usage) usageAsSent = chunk.usage;
+    else if (obj(chunk.x_groq).usage) usageAsSent = obj(chunk.x_groq).usage;
     arr(chunk.choices).forEach((c, position) => {
       const choice = obj(c);
       const index = num(choice.index) ?? position;
