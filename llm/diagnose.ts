@@ -405,6 +405,37 @@ export const requestRefused: Rule = (ctx) => {
   };
 };
 
+/** How each dialect says an answer stopped at the output limit: Chat Completions, Anthropic, the Responses API, Gemini. */
+const OUTPUT_LIMIT = /^(length|max_tokens|max_output_tokens|MAX_TOKENS)$/;
+
+/**
+ * An answer cut at the output token limit (or, Anthropic's `model_context_window_exceeded`,
+ * at the end of the context window): complete as far as the provider goes, but not the whole
+ * answer; the fix is a setting in the client.
+ */
+export const outputLimit: Rule = (ctx) => {
+  const finish = ctx.call?.answer?.finishReason ?? null;
+  const s = status(ctx);
+  if (finish === null || (s !== null && s >= 400)) return null;
+  const output = ctx.call?.usage?.output;
+  const after = output !== undefined ? ` after ${output} output tokens` : '';
+  if (finish === 'model_context_window_exceeded') {
+    return {
+      rule: 'output-limit',
+      severity: 'warning',
+      summary: `The answer stopped${after} because the conversation filled the model's context window (stop reason ${finish}).`,
+      fix: 'Start a new session or shorten this one (Codex: /compact), or use a model with a longer context window.',
+    };
+  }
+  if (!OUTPUT_LIMIT.test(finish)) return null;
+  return {
+    rule: 'output-limit',
+    severity: 'warning',
+    summary: `The answer stopped at the output token limit${after} (finish reason ${finish}): it is cut, not finished.`,
+    fix: "Raise the client's output limit (max_tokens or max_completion_tokens for Chat Completions, max_output_tokens for the Responses API, max_tokens for Anthropic, generationConfig.maxOutputTokens for Gemini), or ask for less; a reasoning model spends part of it thinking.",
+  };
+};
+
 export const websocketFallback: Rule = (ctx) => {
   const ex = ctx.exchange;
   if (ex.request.method !== 'POST' || !pathname(ex).endsWith('/responses')) return null;
@@ -481,6 +512,7 @@ export const RULES: Record<string, Rule> = {
   'prompt-blocked': promptBlocked,
   'content-filtered': contentFiltered,
   'request-refused': requestRefused,
+  'output-limit': outputLimit,
   'websocket-fallback': websocketFallback,
   'untrusted-ca': untrustedCa,
   'wrong-protocol': wrongProtocol,
