@@ -8,8 +8,11 @@ export interface StreamDecoder {
   end(): void;
 }
 
-/** The most a stream is inflated to: past it decoding stops (a small bomb must not spin a thread for long). */
-export const MAX_STREAM_DECODED_BYTES = 256 * 1024 * 1024;
+/**
+ * The most a stream is inflated to, as for a stored body read back: past it decoding stops (a
+ * small bomb must not spin a thread for long; zstd's is the forwarding thread).
+ */
+export const MAX_STREAM_DECODED_BYTES = 64 * 1024 * 1024;
 
 /**
  * A decoder for one Content-Encoding (gzip, deflate, br, zstd), or null for any other value
@@ -33,7 +36,11 @@ export function streamDecoder(contentEncoding: string, onBytes: (bytes: Uint8Arr
     else onBytes(bytes);
   };
   if (encoding === 'zstd') {
-    const zstd = new Decompress((bytes) => emit(bytes));
+    const zstd = new Decompress((bytes) => {
+      emit(bytes);
+      // Thrown out of fzstd, so that the push under way stops at the bound too.
+      if (stopped) throw new RangeError('decoded past the bound');
+    });
     const push = (chunk: Uint8Array, final: boolean) => {
       if (stopped) return;
       try {
