@@ -14,6 +14,8 @@ export interface Target {
   scheme: 'http' | 'https';
   host: string;
   port: number;
+  /** Where to connect when it is not `host`: the CONNECT's address, for a client that named `host` in its TLS hello. */
+  connectHost?: string;
   clientAddress: string;
   /** A gateway request's own URL form: the client's base, to rewrite redirects into. */
   gateway?: { base: string; prefix: string };

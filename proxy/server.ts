@@ -106,7 +106,9 @@ class InterceptingProxy extends Proxy {
   }
 
   private targetOf(tunnel: Tunnel, socket: Duplex): Target {
-    return { scheme: tunnel.tls ? 'https' : 'http', host: tunnel.host, port: tunnel.port, clientAddress: formatAddress(socket as net.Socket) };
+    const target: Target = { scheme: tunnel.tls ? 'https' : 'http', host: tunnel.sni ?? tunnel.host, port: tunnel.port, clientAddress: formatAddress(socket as net.Socket) };
+    if (tunnel.sni) target.connectHost = tunnel.host;
+    return target;
   }
 
   /** With --proxy-auth, every request and CONNECT must carry the credentials (compared in constant time). */

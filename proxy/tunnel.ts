@@ -13,6 +13,12 @@ export interface Tunnel {
   startedAtPerf: number;
   /** Requests (and upgrades) that came through it so far. */
   requests: number;
+  /**
+   * The server the client named in its TLS hello, when it is not the CONNECT's host: a client
+   * that resolved the name itself and asked for a tunnel to the address. Its certificate, the
+   * upstream's server name and the recorded host are this name; the connection goes to `host`.
+   */
+  sni?: string;
 }
 
 export interface TunnelEnds {
@@ -85,7 +91,23 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
       return settle(`wirelog could not make a certificate for ${tunnel.host}: ${(err as Error).message}`, t);
     }
     // HTTP/1.0 too: a client that offers only it (curl -0) is refused with a TLS alert otherwise.
-    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1', 'http/1.0'] });
+    const secure = new tls.TLSSocket(socket, {
+      isServer: true,
+      secureContext: context,
+      ALPNProtocols: ['http/1.1', 'http/1.0'],
+      // The certificate is for the name the client asked for, which a CONNECT to an address does not carry.
+      SNICallback: (servername, done) => {
+        const name = servername.toLowerCase().replace(/\.$/, '');
+        if (!name || name === tunnel.host.toLowerCase()) return done(null, context);
+        try {
+          const named = ends.secureContext(name);
+          t.sni = name;
+          done(null, named);
+        } catch (err) {
+          done(err as Error);
+        }
+      },
+    });
     secure.on('error', (err: NodeJS.ErrnoException) => {
       settle(`the client ended the TLS handshake with wirelog (${err.code ?? err.message}): it probably does not trust the wirelog CA; ${TRUST_HINT}`, t);
       secure.destroy();

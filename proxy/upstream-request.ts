@@ -35,7 +35,7 @@ export function upstreamRequestOptions(head: RequestHead, target: Target, settin
   if (target.gateway || headerValue(head.headers, 'host') === undefined) headers.unshift('Host', hostHeader(target));
   return {
     method: head.method,
-    host: target.host,
+    host: target.connectHost ?? target.host,
     port: target.port,
     path: head.path,
     headers: headers as unknown as http.OutgoingHttpHeaders,

@@ -45,6 +45,18 @@ describe('capture through real clients', () => {
     expect(ex.responseBody).toEqual({ size: result.stdout.length, storedSize: result.stdout.length, truncated: false, encoding: '' });
   });
 
+  it('a CONNECT to an address with a server name in the TLS hello gets a certificate for that name, and is recorded by it', async () => {
+    const port = h.upstream.httpsPort;
+    // curl resolves localhost itself and asks for a tunnel to 127.0.0.1, naming localhost in its hello.
+    const result = await curl(h, ['-v', '--connect-to', `localhost:${port}:127.0.0.1:${port}`, `${h.upstream.httpsUrl}/v1/models?sni`]);
+    expect(result.stderr).toContain(`CONNECT 127.0.0.1:${port}`);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.toString()).object).toBe('list');
+    await h.stored();
+    const ex = latest((e) => e.request.path === '/v1/models?sni');
+    expect(ex.request).toMatchObject({ scheme: 'https', host: 'localhost', port });
+  });
+
   it('a request on a kept-alive upstream connection has no connect or TLS time', async () => {
     await curl(h, [`${h.upstream.httpsUrl}/v1/models?again`]);
     await h.stored();
