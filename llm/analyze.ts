@@ -33,8 +33,11 @@ function describe(dialect: Dialect, request: JsonObject, path: string): RequestF
       return { ...chat.describeRequest(request), inputCount: null, conversation: [{ role: 'user', text: textOf(request.prompt) }] };
     case 'openai-responses':
       return responses.describeRequest(request);
-    case 'anthropic-messages':
-      return anthropic.describeRequest(request);
+    case 'anthropic-messages': {
+      const facts = anthropic.describeRequest(request);
+      // On Vertex AI the model is named by the path (…/models/claude-sonnet-4@20250514:streamRawPredict), not the body.
+      return facts.model === null ? { ...facts, model: gemini.modelFromPath(path) } : facts;
+    }
     case 'gemini':
       return gemini.describeRequest(request, path);
     case 'embeddings': {

@@ -4,6 +4,8 @@ import type { Dialect } from './model-call.ts';
 export function detectDialect(method: string, path: string): Dialect | null {
   const pathname = path.split('?')[0];
   if (/:(stream)?generateContent$/i.test(pathname)) return 'gemini';
+  // Claude on Vertex AI: the Messages API under publishers/anthropic, the model in the path.
+  if (/\/publishers\/anthropic\/models\/[^/]+:(stream)?rawPredict$/i.test(pathname)) return 'anthropic-messages';
   if (/:(batchE|e)mbedContents?$/i.test(pathname) || /\/embeddings$/.test(pathname)) return 'embeddings';
   if (/\/chat\/completions$/.test(pathname)) return 'openai-chat';
   if (/\/responses$/.test(pathname)) return 'openai-responses';
