@@ -107,6 +107,13 @@ function rebuild(dialect: Dialect, response: unknown, items: StreamItem[] | null
   }
 }
 
+/** A JSON answer that is an error (`{"error": {...}}`, Anthropic's `{"type": "error"}`, a failed Responses object), whatever its status. */
+function errorInBody(body: unknown): boolean {
+  const first = Array.isArray(body) && body.length === 1 ? obj(body[0]) : obj(body);
+  const error = first.error;
+  return (error !== undefined && error !== null && error !== false && error !== '') || first.type === 'error';
+}
+
 /** The provider's own error message from an error body, whatever its dialect. */
 export function providerError(text: string | null): string | null {
   const body = parseJson(text);
@@ -147,11 +154,16 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
   if (status !== null && status >= 400) {
     return { ...base, respondedModel: null, answer: emptyAnswer(), usage: {}, ttftMs: null, totalMs: exchange.timings.end ?? null, outputTokensPerSecond: null, ending: 'error', endingReason: providerError(input.responseText) };
   }
-  const rebuilt = rebuild(dialect, parseJson(input.responseText), items, input.responseText);
+  const response = parseJson(input.responseText);
+  const rebuilt = rebuild(dialect, response, items, input.responseText);
   const open = !FINAL_STATES.has(exchange.state);
   let ending = rebuilt.ending;
   let endingReason = rebuilt.endingReason;
-  if (status === null) {
+  if (items === null && status !== null && rebuilt.ending !== 'error' && errorInBody(response)) {
+    // A relay (one-api, new-api) or a gateway that answers 200 with an error body: the call failed.
+    ending = 'error';
+    endingReason = providerError(input.responseText);
+  } else if (status === null) {
     ending = open ? 'open' : 'error';
     endingReason = open ? null : (exchange.error ?? 'no response');
   } else if (ending === 'truncated') {

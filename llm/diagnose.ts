@@ -314,11 +314,12 @@ export const streamError: Rule = (ctx) => {
   };
   const same = equivalent === 429 ? rateLimited(asStatus) : serverError(asStatus);
   const summary = same ? same.summary.replace(/^\d{3}(: | from behind the relay: )/, '') : reason;
+  const streamed = ctx.exchange.streamKind !== null || ctx.call.stream;
   return {
     rule: 'stream-error',
     severity: same?.severity ?? 'error',
-    summary: `The stream began with ${s} and then failed: ${summary}`,
-    fix: same?.fix ?? 'Retry; the provider reported this error in the middle of the stream.',
+    summary: streamed ? `The stream began with ${s} and then failed: ${summary}` : `The answer came with status ${s} but is an error: ${summary}`,
+    fix: same?.fix ?? (streamed ? 'Retry; the provider reported this error in the middle of the stream.' : 'Retry; the provider (or the relay in front of it) reported this error with a success status, so clients may not see it as one.'),
   };
 };
 
