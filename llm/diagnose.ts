@@ -211,7 +211,7 @@ export const modelUnavailable: Rule = (ctx) => {
   const s = status(ctx);
   if (s !== 400 && s !== 403 && s !== 404 && s !== 503) return null;
   const message = providerError(ctx.responseText) ?? '';
-  if (!/model|模型/i.test(message) || !/not (found|exist|allowed|available|supported)|does not exist|no available|无可用渠道|不存在|invalid model|unknown model/i.test(message)) return null;
+  if (!/model|模型/i.test(message) || !/not (found|exist|allowed|available|supported)|does not exist|no available|无可用渠道|不存在|invalid model|unknown model|unsupported model/i.test(message)) return null;
   // "Unsupported parameter: 'temperature' is not supported with this model" names a parameter, not the model.
   const param = str(obj(obj(parseJson(ctx.responseText)).error).param);
   if ((param && param !== 'model') || /unsupported (parameter|value)/i.test(message)) return null;
