@@ -100,6 +100,8 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
       res.end();
       sse?.end();
     });
+    // Not on a clean end: a compressed stream's decoder still has its last events to give then.
+    if (sse) upRes.once('close', () => !upRes.complete && sse.abort());
     upRes.on('aborted', () => failMidResponse('the upstream closed the connection before the response ended'));
     upRes.on('error', (err: NodeJS.ErrnoException) => failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`));
   }

@@ -35,6 +35,11 @@ export class SseTap {
     else this.splitter.write(chunk);
   }
 
+  /** The response broke off (the upstream or the client went away): a decoder is released at once. */
+  abort(): void {
+    this.decoder?.destroy();
+  }
+
   /** A stream that ended cleanly (a stream cut off by the upstream never gets here): its unterminated last event counts. */
   end(): void {
     if (this.decoder) this.decoder.end();

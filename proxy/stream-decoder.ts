@@ -6,6 +6,8 @@ export interface StreamDecoder {
   write(chunk: Buffer): void;
   /** The encoded stream ended: the rest is decoded, then `onEnd` runs. */
   end(): void;
+  /** The encoded stream broke off: decoding stops and its buffers go now, not at a collection. */
+  destroy(): void;
 }
 
 /**
@@ -55,6 +57,7 @@ export function streamDecoder(contentEncoding: string, onBytes: (bytes: Uint8Arr
         push(new Uint8Array(0), true);
         if (!stopped) onEnd();
       },
+      destroy: stop,
     };
   }
   const make = zlibDecoder(encoding);
@@ -72,9 +75,11 @@ export function streamDecoder(contentEncoding: string, onBytes: (bytes: Uint8Arr
       stream!.write(chunk);
     },
     end() {
+      if (stopped) return;
       if (!stream) return void onEnd();
       stream.end();
     },
+    destroy: stop,
   };
 }
 

@@ -73,6 +73,20 @@ describe('a stream decoder', () => {
     expect(out.length).toBeLessThanOrEqual(MAX_STREAM_DECODED_BYTES);
   });
 
+  it('gives nothing more once destroyed (the response broke off), and does not end', async () => {
+    for (const encoding of ['gzip', 'zstd']) {
+      const parts: Uint8Array[] = [];
+      let ended = false;
+      const decoder = streamDecoder(encoding, (bytes) => parts.push(bytes), () => (ended = true))!;
+      decoder.destroy();
+      decoder.write(ENCODED[encoding]);
+      decoder.end();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(parts, encoding).toHaveLength(0);
+      expect(ended, encoding).toBe(false);
+    }
+  });
+
   it('stops quietly on bytes that are not what they claim', async () => {
     const { out, ended } = await decodeInPieces('gzip', Buffer.from('this is not gzip at all'), 4, 0);
     expect(out.length).toBe(0);
