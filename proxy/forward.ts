@@ -146,6 +146,7 @@ export function sendProxyError(res: http.ServerResponse, status: number, text: s
     return;
   }
   const body = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, 'x-wirelog-error': '1' });
+  // Our own answers are text and stay text: never sniffed as HTML, never a document with this origin.
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, 'x-wirelog-error': '1', 'x-content-type-options': 'nosniff', 'content-security-policy': 'sandbox' });
   res.end(body);
 }

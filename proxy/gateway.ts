@@ -56,6 +56,8 @@ export function gatewayRoute(req: http.IncomingMessage, proxyPort: number, token
   } else if (!sameToken(sentToken, token)) {
     return { status: 403, reason: 'this wirelog listens beyond loopback: gateway URLs need the token printed at start (http://HOST:PORT/t/TOKEN/https/...)' };
   }
+  const fromBrowser = browserRefusal(req.headers);
+  if (fromBrowser) return { status: 403, reason: fromBrowser };
   const secure = scheme.toLowerCase() === 'https';
   const port = rawPort ? Number(rawPort) : secure ? 443 : 80;
   if (port < 1 || port > 65535) return { status: 400, reason: `port ${rawPort} in the gateway URL is not a port` };
@@ -66,8 +68,53 @@ export function gatewayRoute(req: http.IncomingMessage, proxyPort: number, token
 }
 
 /**
- * A response's Location (and Content-Location) pointing at the upstream, rewritten to the
- * gateway form so that a redirect the client follows is captured too.
+ * What the gateway adds to every answer it relays. The gateway's origin (http://127.0.0.1:PORT)
+ * is shared by every upstream it serves, so a document from one of them must never run with it:
+ * `sandbox` gives any document an opaque origin (no same-origin reads through the gateway, no
+ * cookies of 127.0.0.1), and nosniff keeps a JSON or text answer from being read as HTML.
+ * API clients (fetch, SDKs, curl) ignore both.
+ */
+export const GATEWAY_SAFETY_HEADERS: readonly string[] = ['Content-Security-Policy', 'sandbox', 'X-Content-Type-Options', 'nosniff'];
+
+/**
+ * Response fields that would act on the browser under 127.0.0.1 instead of the upstream's own
+ * name: a cookie set there is sent to, and readable by, every service on this machine (cookies
+ * are per host, not per port). Dropped; the stored response keeps them, masked.
+ */
+const BROWSER_STATE_FIELDS = /^(set-cookie2?|clear-site-data)$/i;
+
+/** Request fields the browser attaches for 127.0.0.1 itself, never meant for the upstream. */
+export const GATEWAY_DROPPED_REQUEST_FIELDS: ReadonlySet<string> = new Set(['cookie', 'cookie2']);
+
+// What a browser sends to fetch a page, a frame or a worker script: the gateway never serves one.
+const DOCUMENT_DESTINATIONS = new Set(['document', 'iframe', 'frame', 'fencedframe', 'embed', 'object', 'worker', 'sharedworker', 'serviceworker']);
+
+/**
+ * Why a browser request must not go through the gateway, or null for an API call. A navigation
+ * (a link, `location = ...`, a redirect, a form) would put the upstream's page at the gateway's
+ * origin; a request from a page already at that origin is one served by the gateway itself.
+ * Browser-based API clients send `fetch` requests (Sec-Fetch-Mode cors, Dest empty) from their
+ * own origin or `file://`, and pass.
+ */
+export function browserRefusal(headers: http.IncomingHttpHeaders): string | null {
+  const mode = String(headers['sec-fetch-mode'] ?? '').toLowerCase();
+  const dest = String(headers['sec-fetch-dest'] ?? '').toLowerCase();
+  // Browsers without Fetch Metadata (older Safari) still mark navigations this way.
+  const navigation = mode === 'navigate' || mode === 'nested-navigate' || DOCUMENT_DESTINATIONS.has(dest) || (headers['upgrade-insecure-requests'] === '1' && !mode);
+  if (navigation) {
+    return 'the gateway is for API clients (a base URL in Codex, Cherry Studio or an SDK), not for opening pages in a browser: open the upstream site directly, and the wirelog viewer to see what was sent';
+  }
+  if (String(headers['sec-fetch-site'] ?? '').toLowerCase() === 'same-origin') {
+    return 'a page served from the gateway\'s own address may not call it: send API calls from your app (its own origin or file://), not from a page opened through the gateway';
+  }
+  return null;
+}
+
+/**
+ * A response's head as the client gets it through the gateway: Location (and Content-Location)
+ * pointing at the upstream rewritten to the gateway form, so that a redirect the client follows
+ * is captured too; cookies and other browser state for 127.0.0.1 dropped; the safety fields
+ * added.
  */
 export function gatewayResponseHeaders(flat: string[], target: Target): string[] {
   const gateway = target.gateway;
@@ -75,13 +122,18 @@ export function gatewayResponseHeaders(flat: string[], target: Target): string[]
   const defaultPort = target.scheme === 'https' ? 443 : 80;
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
   const origins = [`${target.scheme}://${host}:${target.port}`, ...(target.port === defaultPort ? [`${target.scheme}://${host}`] : [])];
-  const out = [...flat];
-  for (let i = 0; i + 1 < out.length; i += 2) {
-    if (!/^(content-)?location$/i.test(out[i])) continue;
-    const value = out[i + 1];
-    const origin = origins.find((o) => value.toLowerCase() === o.toLowerCase() || value.toLowerCase().startsWith(`${o.toLowerCase()}/`) || value.toLowerCase().startsWith(`${o.toLowerCase()}?`));
-    if (origin) out[i + 1] = `${gateway.base}${value.slice(origin.length) || '/'}`;
-    else if (value.startsWith('/') && !value.startsWith('//')) out[i + 1] = `${gateway.prefix}${value}`;
+  const out: string[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i];
+    let value = flat[i + 1];
+    if (BROWSER_STATE_FIELDS.test(name)) continue;
+    if (/^(content-)?location$/i.test(name)) {
+      const origin = origins.find((o) => value.toLowerCase() === o.toLowerCase() || value.toLowerCase().startsWith(`${o.toLowerCase()}/`) || value.toLowerCase().startsWith(`${o.toLowerCase()}?`));
+      if (origin) value = `${gateway.base}${value.slice(origin.length) || '/'}`;
+      else if (value.startsWith('/') && !value.startsWith('//')) value = `${gateway.prefix}${value}`;
+    }
+    out.push(name, value);
   }
+  out.push(...GATEWAY_SAFETY_HEADERS);
   return out;
 }

@@ -14,6 +14,7 @@ import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { openTunnel, type Tunnel } from './tunnel.ts';
 import { createUpstreamAgents, type UpstreamOptions } from './upstream.ts';
 import { relayUpgrade } from './websocket.ts';
+import { checkSelf, resolverOf, type Resolve } from './self-address.ts';
 
 export interface ProxyOptions extends CaptureSettings {
   host: string;
@@ -53,6 +54,14 @@ function parseAuthority(authority: string | undefined): Authority | null {
 const PROXY_AUTH_REQUIRED =
   'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="wirelog"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 
+/** The Host a client sent, as host and port (80 when it names none); null when it is not one. */
+export function parseHostHeader(value: string | undefined): Authority | null {
+  const m = /^(?:\[([0-9a-fA-F:.]{2,45})\]|([\w.-]{1,253}))(?::(\d{1,5}))?$/.exec(value ?? '');
+  if (!m) return null;
+  const port = m[3] ? Number(m[3]) : 80;
+  return port > 0 && port < 65536 ? { host: m[1] ?? m[2] ?? '', port } : null;
+}
+
 function formatAddress(socket: { remoteAddress?: string; remotePort?: number }): string {
   const address = socket.remoteAddress ?? '';
   const host = address.startsWith('::ffff:') ? address.slice(7) : address;
@@ -78,9 +87,11 @@ class InterceptingProxy extends Proxy {
   onServerError: ((err: Error) => void) | null = null;
 
   private readonly expectedAuth: Buffer | null;
+  private readonly resolve: Resolve;
 
-  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'warn' | 'ca' | 'proxyAuth' | 'clients' | 'gatewayToken' | 'ownPorts'>) {
+  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'warn' | 'ca' | 'proxyAuth' | 'clients' | 'gatewayToken' | 'ownPorts'> & { lookup?: net.LookupFunction }) {
     super();
+    this.resolve = resolverOf(settings.lookup);
     this.leaves = new LeafIssuer(settings.ca);
     this.expectedAuth = settings.proxyAuth ? Buffer.from(`Basic ${Buffer.from(settings.proxyAuth).toString('base64')}`) : null;
     const server = this.interceptor;
@@ -107,7 +118,8 @@ class InterceptingProxy extends Proxy {
 
   private targetOf(tunnel: Tunnel, socket: Duplex): Target {
     const target: Target = { scheme: tunnel.tls ? 'https' : 'http', host: tunnel.sni ?? tunnel.host, port: tunnel.port, clientAddress: formatAddress(socket as net.Socket) };
-    if (tunnel.sni) target.connectHost = tunnel.host;
+    if (tunnel.address) target.connectHost = tunnel.address;
+    else if (tunnel.sni) target.connectHost = tunnel.host;
     return target;
   }
 
@@ -125,11 +137,23 @@ class InterceptingProxy extends Proxy {
       return endRaw(socket, PROXY_AUTH_REQUIRED);
     }
     const authority = parseAuthority(req.url);
-    if (!authority || this.isSelf(authority)) {
+    if (!authority) {
       socket.destroy();
       return;
     }
-    const tunnel = { ...authority, clientAddress: formatAddress(socket as net.Socket), startedAt: Date.now(), startedAtPerf: performance.now() };
+    this.unlessSelf(
+      { scheme: 'https', ...authority, clientAddress: formatAddress(socket as net.Socket) },
+      socket,
+      (why) => {
+        this.recordRefused(null, 'http', { method: 'CONNECT', path: '', clientAddress: formatAddress(socket as net.Socket) }, 508, `this CONNECT points at wirelog itself (${why}): a loop`, authority);
+        sendRawError(socket, 508, `this CONNECT points at wirelog itself (${why}): a loop`);
+      },
+      (target) => this.openTunnelTo(socket, head, authority, target.connectHost),
+    );
+  }
+
+  private openTunnelTo(socket: Duplex, head: Buffer, authority: Authority, address: string | undefined): void {
+    const tunnel = { ...authority, address, clientAddress: formatAddress(socket as net.Socket), startedAt: Date.now(), startedAtPerf: performance.now() };
     openTunnel(socket as net.Socket, head, tunnel, this.settings.clients.handshakeMs, {
       secureContext: (host) => this.secureContext(host),
       deliver: (connection, t, first) => {
@@ -164,31 +188,30 @@ class InterceptingProxy extends Proxy {
     server.removeAllListeners('upgrade');
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.listenerHeads?.handedOver(socket);
+      // Never 400 to an upgrade: Codex gives up on it, where it falls back to HTTP on others.
+      const refuse = (status: number, reason: string) => sendRawError(socket, status === 400 ? 404 : status, reason);
       if (isGatewayPath(req.url)) {
         const route = this.gatewayRouteOf(req);
-        if ('target' in route) return relayUpgrade(req, socket, head, route.target, route.path, this.settings);
-        // Never 400 to an upgrade: Codex gives up on it, where it falls back to HTTP on others.
-        const status = route.status === 400 ? 404 : route.status;
-        const body = `wirelog: ${route.reason}\n`;
-        return endRaw(socket, `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        if (!('target' in route)) return refuse(route.status, route.reason);
+        return this.unlessSelf(route.target, socket, (why) => this.refuseLoop(req, refuse, why), (target) => relayUpgrade(req, socket, head, target, route.path, this.settings));
       }
       if (!this.authorized(req)) return endRaw(socket, PROXY_AUTH_REQUIRED);
       const route = this.absoluteRoute(req);
-      if (!route || this.isSelf(route.target)) {
-        const body = 'wirelog: no upstream for this upgrade here\n';
-        return endRaw(socket, `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-      }
-      relayUpgrade(req, socket, head, route.target, route.path, this.settings);
+      if (!route) return refuse(502, 'no upstream for this upgrade here');
+      this.unlessSelf(route.target, socket, (why) => this.refuseLoop(req, refuse, why, route), (target) => relayUpgrade(req, socket, head, target, route.path, this.settings));
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.refuseMalformed(err, socket, 'http', null));
   }
 
   override _onHttpServerRequest(_isSSL: boolean, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const refuse = (status: number, reason: string) => {
+      req.resume();
+      sendProxyError(res, status, `wirelog: ${reason}`);
+    };
     if (isGatewayPath(req.url)) {
       const route = this.gatewayRouteOf(req);
-      if ('target' in route) return forwardHttp(req, res, route.target, route.path, this.settings);
-      req.resume();
-      return sendProxyError(res, route.status, `wirelog: ${route.reason}`);
+      if (!('target' in route)) return refuse(route.status, route.reason);
+      return this.unlessSelf(route.target, req.socket, (why) => this.refuseLoop(req, refuse, why), (target) => forwardHttp(req, res, target, route.path, this.settings));
     }
     if (!this.authorized(req)) {
       req.resume();
@@ -197,8 +220,7 @@ class InterceptingProxy extends Proxy {
     }
     const route = this.absoluteRoute(req);
     if (!route) return this.answerDirect(req, res);
-    if (this.isSelf(route.target)) return sendProxyError(res, 508, 'wirelog: this request points at the proxy itself (a loop)');
-    forwardHttp(req, res, route.target, route.path, this.settings);
+    this.unlessSelf(route.target, req.socket, (why) => this.refuseLoop(req, refuse, why, route), (target) => forwardHttp(req, res, target, route.path, this.settings));
   }
 
   /**
@@ -207,11 +229,44 @@ class InterceptingProxy extends Proxy {
    * refusal is recorded like any request wirelog refuses.
    */
   private gatewayRouteOf(req: http.IncomingMessage): GatewayRoute | GatewayRefusal {
-    const clientAddress = formatAddress(req.socket);
-    let route: GatewayRoute | GatewayRefusal = gatewayRoute(req, this.httpPort, this.settings.gatewayToken, clientAddress);
-    if ('target' in route && this.isSelf(route.target)) route = { status: 508, reason: 'this gateway URL points at wirelog itself (a loop)' };
-    if ('status' in route) this.recordRefused(null, 'http', { method: req.method ?? '', path: (req.url ?? '').replace(/^\/t\/[^/]+/, '/t/****'), clientAddress }, route.status, route.reason);
+    const route = gatewayRoute(req, this.httpPort, this.settings.gatewayToken, formatAddress(req.socket));
+    if ('status' in route) this.recordRefusedRequest(req, route.status, route.reason);
     return route;
+  }
+
+  /** A request wirelog answers itself, recorded by the address the client sent it to (`http://127.0.0.1:8899/https/...`). */
+  private recordRefusedRequest(req: http.IncomingMessage, status: number, reason: string): void {
+    const path = isGatewayPath(req.url) ? (req.url ?? '').replace(/^\/t\/[^/]+/, '/t/****') : (req.url ?? '');
+    const sentTo = parseHostHeader(req.headers.host) ?? { host: this.httpHost ?? '127.0.0.1', port: this.httpPort };
+    this.recordRefused(null, 'http', { method: req.method ?? '', path, clientAddress: formatAddress(req.socket) }, status, reason, sentTo);
+  }
+
+  /** Refuses a request for wirelog's own ports; an absolute-form one is recorded by the URL it named. */
+  private refuseLoop(req: http.IncomingMessage, refuse: (status: number, reason: string) => void, why: string, named?: { target: Target; path: string }): void {
+    const reason = `this request points at wirelog itself (${why}): a loop, or a page reaching wirelog's own ports through it; refused`;
+    if (named) this.recordRefused(null, named.target.scheme, { method: req.method ?? '', path: named.path, clientAddress: named.target.clientAddress }, 508, reason, named.target);
+    else this.recordRefusedRequest(req, 508, reason);
+    refuse(508, reason);
+  }
+
+  /**
+   * Goes on with `target` unless it is one of wirelog's own ports on this machine, however the
+   * host is spelled or resolves. Only a target on one of our ports waits for the resolver; it
+   * then connects to the address that was checked.
+   */
+  private unlessSelf(target: Target, client: Duplex, refuse: (why: string) => void, go: (target: Target) => void): void {
+    const ports = [this.httpPort, ...this.settings.ownPorts()];
+    if (!ports.includes(target.port)) return go(target);
+    void checkSelf(target.connectHost ?? target.host, target.port, ports, this.resolve).then(
+      (check) => {
+        if (check.self) return refuse(check.why);
+        // The client left while the name was being resolved: nothing to forward it to.
+        if (client.destroyed) return this.recordRefused(null, target.scheme, { method: '', path: '', clientAddress: target.clientAddress }, null, 'the client closed the connection before wirelog had checked where it pointed', target);
+        if (check.address) target.connectHost = check.address;
+        go(target);
+      },
+      (err: Error) => refuse(`the check failed: ${err.message}`),
+    );
   }
 
   private absoluteRoute(req: http.IncomingMessage): { target: Target; path: string } | null {
@@ -222,11 +277,6 @@ class InterceptingProxy extends Proxy {
     const port = absolute[3] ? Number(absolute[3]) : secure ? 443 : 80;
     const path = absolute[4].startsWith('/') ? absolute[4] : `/${absolute[4]}`;
     return { target: { scheme: secure ? 'https' : 'http', host, port, clientAddress: formatAddress(req.socket) }, path };
-  }
-
-  private isSelf(target: Authority): boolean {
-    const loopback = target.host === 'localhost' || target.host === this.httpHost || /^127\.|^::1$|^0\.0\.0\.0$/.test(target.host);
-    return loopback && (target.port === this.httpPort || this.settings.ownPorts().includes(target.port));
   }
 
   private answerDirect(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -266,7 +316,14 @@ class InterceptingProxy extends Proxy {
   }
 
   /** One exchange for a request wirelog refused or a connection that ended before one. */
-  private recordRefused(tunnel: Tunnel | null, scheme: 'http' | 'https', request: { method: string; path: string; clientAddress?: string }, status: number | null, reason: string): void {
+  private recordRefused(
+    tunnel: Tunnel | null,
+    scheme: 'http' | 'https',
+    request: { method: string; path: string; clientAddress?: string },
+    status: number | null,
+    reason: string,
+    sentTo?: Authority,
+  ): void {
     // A refused request is the tunnel's exchange: its close is not recorded again.
     if (tunnel) tunnel.requests++;
     const recorder = new ExchangeRecorder(
@@ -276,8 +333,8 @@ class InterceptingProxy extends Proxy {
         clientAddress: request.clientAddress ?? tunnel?.clientAddress ?? '',
         method: request.method,
         scheme,
-        host: tunnel?.host ?? '',
-        port: tunnel?.port ?? 0,
+        host: tunnel?.host ?? sentTo?.host ?? '',
+        port: tunnel?.port ?? sentTo?.port ?? 0,
         path: request.path,
         httpVersion: request.method === 'CONNECT' ? '1.1' : '',
         headers: [],
@@ -340,7 +397,7 @@ function sendRawError(socket: Duplex, status: number, reason: string): void {
 
 export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const agents = createUpstreamAgents(options.upstream, options.clients.maxConnections);
-  const proxy = new InterceptingProxy({ ...options, agents });
+  const proxy = new InterceptingProxy({ ...options, agents, lookup: options.upstream.lookup });
   return new Promise((resolve, reject) => {
     proxy.onServerError = reject;
     proxy.listen(

@@ -19,6 +19,8 @@ export interface Tunnel {
    * upstream's server name and the recorded host are this name; the connection goes to `host`.
    */
   sni?: string;
+  /** The address `host` was resolved to when it was checked for being wirelog itself: connected to instead of resolving again. */
+  address?: string;
 }
 
 export interface TunnelEnds {

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { headerValue, type RequestHead } from '../model/exchange.ts';
 import { FlowGate } from './flow-gate.ts';
 import type { ForwardSettings, Target, UpstreamTimeouts } from './forward.ts';
+import { GATEWAY_DROPPED_REQUEST_FIELDS } from './gateway.ts';
 import { addTrailers, forwardableHeaders, trailersOf } from './headers.ts';
 import type { ExchangeRecorder } from './recorder.ts';
 import { MAX_RESPONSE_HEAD_BYTES } from './upstream.ts';
@@ -29,8 +30,11 @@ export interface UpstreamCall {
 
 /** Options for the upstream request, from the request head as recorded (headers unmasked). */
 export function upstreamRequestOptions(head: RequestHead, target: Target, settings: ForwardSettings, keepUpgrade: boolean): https.RequestOptions {
-  // A gateway request's Host names wirelog: the upstream gets its own, and nothing else is added.
-  const headers = forwardableHeaders(target.gateway ? head.headers.filter(([name]) => name.toLowerCase() !== 'host') : head.headers, keepUpgrade);
+  // A gateway request's Host names wirelog: the upstream gets its own, and nothing else is
+  // added. A browser's cookies for 127.0.0.1 belong to this machine's services, not the upstream.
+  const headers = target.gateway
+    ? forwardableHeaders(head.headers.filter(([name]) => name.toLowerCase() !== 'host'), keepUpgrade, GATEWAY_DROPPED_REQUEST_FIELDS)
+    : forwardableHeaders(head.headers, keepUpgrade);
   // HTTP/1.0 clients may send no Host; HTTP/1.1 servers answer 400 without one.
   if (target.gateway || headerValue(head.headers, 'host') === undefined) headers.unshift('Host', hostHeader(target));
   return {
