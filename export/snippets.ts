@@ -1,18 +1,18 @@
-// Code that repeats a captured request: httpsnippet writes cURL, JavaScript fetch and Python
-// requests from the HAR entry wirelog already builds; the openai SDK call is ours (httpsnippet
-// has no such target). A masked secret becomes a variable reference, so the snippet runs once
-// the user sets the variable, and curl always sends exactly the captured bytes.
-import { createRequire } from 'node:module';
+// Code that repeats a captured request: cURL, JavaScript fetch, Python requests and the openai
+// SDK (Python). A masked secret becomes a variable the user sets, and the code sends the
+// captured bytes.
+//
+// Written here rather than by httpsnippet 3.0.10, which wirelog used before: it writes the
+// method unquoted in cURL and Python and Python's header names unquoted, puts the URL inside
+// '...' in fetch unescaped (a URL path keeps its `'`), percent-decodes inside cURL's quotes
+// with its globOff option, leaves a body's backslashes unescaped, and merges or reorders
+// repeated headers; each snippet would need our own post-check of generated code in three
+// languages, which is more than the few lines per target below. Here every captured field
+// reaches the code only through one quoting function per language, and fields no client can
+// send as captured (a method or header name that is not an HTTP token, a header value with
+// control characters) are refused by name: pasting a snippet runs only what it shows.
+import { isIP } from 'node:net';
 import { CONNECTION_HEADERS, type Exchange } from '../model/exchange.ts';
-
-type Snippet = { convert(target: string, client?: string): string | string[] | false };
-let snippetClass: (new (request: unknown) => Snippet) | null = null;
-
-// Loaded with the first snippet asked for: about 5 MB a capturing process need not hold.
-function httpSnippet(request: unknown): Snippet {
-  snippetClass ??= (createRequire(import.meta.url)('httpsnippet') as { HTTPSnippet: new (request: unknown) => Snippet }).HTTPSnippet;
-  return new snippetClass(request);
-}
 
 export const SNIPPET_TARGETS = ['curl', 'fetch', 'python', 'openai'] as const;
 export type SnippetTarget = (typeof SNIPPET_TARGETS)[number];
@@ -29,7 +29,7 @@ export interface HarRequest {
 export interface SnippetInput {
   exchange: Exchange;
   request: HarRequest;
-  /** The body as sent, for curl (a shell argument cannot hold NUL bytes or non-UTF-8 bytes). */
+  /** The body as sent (decoded from its Content-Encoding). */
   body: Buffer;
   dialect: string | null;
 }
@@ -39,130 +39,364 @@ export class SnippetError extends Error {}
 // The client's own, and those that describe the stored (encoded) body, not the decoded one the snippet sends.
 const SKIPPED = new Set([...CONNECTION_HEADERS, 'content-encoding', 'accept-encoding']);
 
-/** The variable a key for this host is read from: OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENROUTER_API_KEY... */
+const GENERIC_LABELS = new Set(['api', 'www', 'gateway', 'com', 'ai', 'io', 'net', 'org', 'dev']);
+
+/**
+ * The variable a key for this host is read from: OPENAI_API_KEY, ANTHROPIC_API_KEY,
+ * OPENROUTER_API_KEY; the plain API_KEY for an address or a name that does not make an
+ * identifier. Always a valid name in sh, fish, JavaScript and Python.
+ */
 export function keyVariable(host: string, header: string): string {
-  const labels = host.toLowerCase().split('.').filter((l) => !['api', 'www', 'gateway', 'com', 'ai', 'io', 'net', 'org', 'dev'].includes(l));
-  const name = (labels[0] ?? '').replace(/[^a-z0-9]/g, '_').toUpperCase();
-  // An address, or a name a shell variable cannot start with: the plain API_KEY.
-  const prefix = /^[A-Z_]/.test(name) && !/^[\d.:[\]]+$/.test(host) ? `${name}_` : '';
-  return /cookie/i.test(header) ? `${prefix}COOKIE` : `${prefix}API_KEY`;
+  const suffix = /cookie/i.test(header) ? 'COOKIE' : 'API_KEY';
+  if (isIP(host.replace(/^\[|\]$/g, ''))) return suffix;
+  const label = host.toLowerCase().split('.').find((l) => l && !GENERIC_LABELS.has(l)) ?? '';
+  const name = label.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').toUpperCase();
+  return /^[A-Z][A-Z0-9_]*$/.test(name) ? `${name}_${suffix}` : suffix;
 }
 
-interface Placeholder {
-  token: string;
-  variable: string;
+/** A piece of a value in a snippet: captured text, a variable holding a masked secret, or base64 of pieces (Basic credentials). */
+type Part = string | { variable: string } | { base64: Part[] };
+
+interface Field {
+  name: string;
+  value: Part[];
 }
 
-/** Masked values (`****1234`) replaced by tokens the snippet then turns into variable references. */
-function withPlaceholders(input: SnippetInput): { request: HarRequest; placeholders: Placeholder[] } {
-  const placeholders: Placeholder[] = [];
-  const mark = (value: string, header: string): string =>
-    value.replace(/\*{4}[^\s*;,]{0,4}/g, () => {
-      const variable = keyVariable(input.exchange.request.host, header);
-      const token = `WIRELOGSECRET${placeholders.length}X`;
-      placeholders.push({ token, variable });
-      return token;
-    });
-  const headers = input.request.headers.filter((h) => !SKIPPED.has(h.name.toLowerCase())).map((h) => ({ name: h.name, value: mark(h.value, h.name) }));
-  const queryString = input.request.queryString.map((q) => ({ name: q.name, value: mark(q.value, q.name) }));
-  const url = new URL(input.request.url);
-  url.search = '';
-  for (const q of queryString) url.searchParams.append(q.name, q.value);
-  const request: HarRequest = { ...input.request, url: url.toString(), headers, queryString, cookies: [] };
-  if (input.request.postData?.encoding === 'base64') request.postData = { mimeType: input.request.postData.mimeType, text: '' };
-  return { request, placeholders };
+/** The request as the snippets send it, every field checked. */
+interface Plan {
+  method: string;
+  /** Scheme, host and port: checked, needs no quoting beyond a string literal. */
+  origin: string;
+  /** Path and query, percent-encoded where a client would re-encode it. */
+  target: Part[];
+  headers: Field[];
+  body: Buffer;
 }
 
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+// RFC 9110 5.6.2: what a method and a field name are made of.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Control characters a field value cannot hold (HTAB aside), as a byte string.
+const FIELD_CONTROL = /[\0-\x08\x0a-\x1f\x7f]/;
+
+/** A captured value as an error message shows it: quoted, escaped and short. */
+function shown(text: string): string {
+  return escapeText(JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text), () => true);
+}
+
+function checkToken(what: string, value: string): void {
+  if (!TOKEN.test(value)) throw new SnippetError(`the ${what} ${shown(value)} is not an HTTP token (letters, digits and !#$%&'*+-.^_\`|~): no client sends it, so no snippet repeats it`);
 }
 
 /**
- * httpsnippet's curl, with the body as `--data-raw` (its `--data` would read a file for a body
- * that starts with `@`), or from standard input when a shell argument cannot hold it.
+ * A header value as the bytes it stands for, one character a byte: a capture stores them so;
+ * a value from an imported HAR with characters past U+00FF stands for its UTF-8.
  */
-function curl(input: SnippetInput, request: HarRequest): string {
-  const body = input.body;
-  const text = body.toString('utf8');
-  const printable = body.length > 0 && Buffer.from(text).equals(body) && !text.includes('\0');
-  const bodyless = httpSnippet({ ...request, postData: undefined }).convert('shell', 'curl') as string;
-  const lines = bodyless.split(' \\\n');
-  if (body.length === 0) return lines.join(' \\\n');
-  const method = lines.some((l) => l.includes('--request')) ? lines : [lines[0], `  --request ${input.exchange.request.method}`, ...lines.slice(1)];
-  if (printable) return [...method, `  --data-raw ${shellQuote(text)}`].join(' \\\n');
-  return `printf %s ${shellQuote(body.toString('base64'))} | base64 -d | ${[...method, '  --data-binary @-'].join(' \\\n')}`;
+function fieldBytes(name: string, value: string): string {
+  const bytes = /^[\0-\xff]*$/.test(value) ? value : Buffer.from(value, 'utf8').toString('latin1');
+  if (FIELD_CONTROL.test(bytes)) throw new SnippetError(`the header ${shown(name)} holds a control character (a line break, NUL...) that HTTP does not allow in a value: no snippet repeats it`);
+  if (/^[ \t]|[ \t]$/.test(bytes)) throw new SnippetError(`the value of the header ${shown(name)} starts or ends with white space, which HTTP clients strip: no snippet sends it as captured`);
+  return bytes;
 }
 
-// httpsnippet writes a body into a string literal without escaping its backslashes (a JSON body's
-// \" and \n come out changed): it gets a token, which is replaced by a literal made here.
-const BODY_TOKEN = 'WIRELOGBODYX';
+/** Every character a client would percent-encode itself (or takes for a delimiter), and a `%` that starts no escape. */
+const URL_UNSAFE = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]/g;
+
+function checkedOrigin(raw: string): { origin: string; pathAndQuery: string } {
+  if (!URL.canParse(raw)) throw new SnippetError('this exchange has no URL to send a request to (it was refused before one was read)');
+  const url = new URL(raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SnippetError(`this is a ${url.protocol.slice(0, -1)} exchange: copy as code repeats HTTP requests (http and https URLs)`);
+  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/.test(url.hostname)) throw new SnippetError(`the host ${shown(url.hostname)} is not a DNS name or an address: no snippet is written for it`);
+  // Never sent: a fragment. Percent-encoded the rest: the characters fetch, curl and requests all send as they are.
+  const pathAndQuery = `${url.pathname}${url.search}`.replace(URL_UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return { origin: url.origin, pathAndQuery };
+}
+
+/** Splits masked secrets (`****1234`) out of a text as variable references. */
+function withVariables(text: string, mask: RegExp, variable: string): Part[] {
+  const parts: Part[] = [];
+  let at = 0;
+  for (const match of text.matchAll(mask)) {
+    parts.push(text.slice(at, match.index), { variable });
+    at = match.index + match[0].length;
+  }
+  parts.push(text.slice(at));
+  return parts.filter((p) => p !== '');
+}
+
+const HEADER_MASK = /\*{4}[^\s*;,]{0,4}/g;
+const URL_MASK = /\*{4}(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9\-._~]){0,4}/g;
+// What model/secrets.ts leaves of Basic credentials: the user name, the password masked.
+const MASKED_BASIC = /^(basic) ([\x20-\x39\x3b-\x7e]+):\*{4}$/i;
+
+function headerValue(name: string, value: string, variable: string): Part[] {
+  const basic = MASKED_BASIC.exec(value);
+  // On the wire it was base64 of user:password: the snippet encodes the password it is given.
+  if (basic) return [`${basic[1]} `, { base64: [`${basic[2]}:`, { variable: variable.replace(/API_KEY$/, 'PASSWORD') }] }];
+  return withVariables(value, HEADER_MASK, variable);
+}
+
+function planOf(input: SnippetInput): Plan {
+  if (!input.exchange.request.host) throw new SnippetError('this exchange has no URL to send a request to (it was refused before one was read)');
+  const { origin, pathAndQuery } = checkedOrigin(input.request.url);
+  const method = input.request.method || 'GET';
+  checkToken('method', method);
+  const host = input.exchange.request.host;
+  const headers = input.request.headers
+    .filter((h) => !SKIPPED.has(h.name.toLowerCase()))
+    .map((h) => {
+      checkToken('header name', h.name);
+      return { name: h.name, value: headerValue(h.name, fieldBytes(h.name, h.value), keyVariable(host, h.name)) };
+    });
+  return { method, origin, target: withVariables(pathAndQuery, URL_MASK, keyVariable(host, 'key')), headers, body: input.body };
+}
+
+/** The whole URL: the origin joined to the target's leading text. */
+function urlOf(plan: Plan): Part[] {
+  return joined([plan.origin, ...plan.target]);
+}
+
+/** Repeated fields as one, as fetch and a Python dict hold them (RFC 9110 5.3; cookies with `; `). */
+function mergedHeaders(headers: Field[]): Field[] {
+  const byName = new Map<string, Field>();
+  for (const h of headers) {
+    const key = h.name.toLowerCase();
+    const seen = byName.get(key);
+    if (seen) seen.value = joined([...seen.value, key === 'cookie' ? '; ' : ', ', ...h.value]);
+    else byName.set(key, { name: h.name, value: [...h.value] });
+  }
+  return [...byName.values()];
+}
+
+function variablesOf(parts: Part[]): boolean {
+  return parts.some((p) => typeof p !== 'string' && ('variable' in p || variablesOf(p.base64)));
+}
+
+function base64Of(parts: Part[]): boolean {
+  return parts.some((p) => typeof p !== 'string' && 'base64' in p);
+}
+
+// Characters that would let pasted text act or read other than it shows: controls (a terminal
+// takes ESC and CR as keys), line and paragraph separators, bidirectional overrides (Trojan
+// Source) and the byte order mark. String literals spell them as escapes.
+const UNSHOWABLE = /[\0-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function escapeText(text: string, escape: (c: string) => boolean): string {
+  return text.replace(UNSHOWABLE, (c) => (escape(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c));
+}
 
 function isUtf8Text(body: Buffer): boolean {
-  return Buffer.from(body.toString('utf8')).equals(body) && !body.includes(0);
+  return Buffer.from(body.toString('utf8')).equals(body);
 }
 
-function withBodyToken(request: HarRequest, body: Buffer): HarRequest {
-  if (body.length === 0) return { ...request, postData: undefined };
-  return { ...request, postData: { mimeType: 'text/plain', text: BODY_TOKEN } };
+// ---- shell (sh, bash, zsh, fish) ----
+
+/**
+ * A shell word that is exactly `text`: single-quoted runs, `'` and `\` escaped outside them
+ * (fish reads `\\` and `\'` inside single quotes, POSIX shells do not; outside, all agree).
+ */
+export function shellString(text: string): string {
+  if (text === '') return "''";
+  return text
+    .split(/(['\\])/)
+    .filter((s) => s !== '')
+    .map((s) => (s === "'" || s === '\\' ? `\\${s}` : `'${s}'`))
+    .join('');
 }
 
-function jsBody(body: Buffer): string {
-  return isUtf8Text(body) ? JSON.stringify(body.toString('utf8')) : `Buffer.from(${JSON.stringify(body.toString('base64'))}, 'base64')`;
+/** Whether a shell argument can carry the text as pasted: no NUL, no character a terminal takes as a key or shows otherwise. */
+function shellShowable(text: string, newlines: boolean): boolean {
+  const rest = newlines ? text.replace(/\n/g, '') : text;
+  return !rest.includes('\t') && rest.replace(UNSHOWABLE, '') === rest;
 }
 
-function pythonBody(body: Buffer): string {
-  // A JSON string literal is a Python one too; encoded, so requests sends UTF-8, not Latin-1.
-  return isUtf8Text(body) ? `${JSON.stringify(body.toString('utf8'))}.encode("utf-8")` : `base64.b64decode(${JSON.stringify(body.toString('base64'))})`;
+function shellParts(parts: Part[], what: string): string {
+  if (parts.length === 1 && typeof parts[0] === 'string' && /^[A-Za-z0-9][A-Za-z0-9\-_/.:@%+,]*$/.test(parts[0])) return parts[0];
+  // Quoted text on both sides of a variable, as '...'"$VAR"'...'.
+  const padded: Part[] = typeof parts[0] === 'string' ? [...parts] : ['', ...parts];
+  if (typeof padded[padded.length - 1] !== 'string') padded.push('');
+  return padded
+    .map((p) => {
+      if (typeof p === 'string') return shellString(shellText(p, what));
+      if ('variable' in p) return `"$${p.variable}"`;
+      return `"$(printf %s ${shellParts(p.base64, what)} | base64 | tr -d '\\n')"`;
+    })
+    .join('');
 }
 
-function fillShell(code: string, placeholders: Placeholder[]): string {
-  // Inside single quotes: close them, expand the variable in double quotes, reopen.
-  return placeholders.reduce((text, p) => text.replaceAll(p.token, `'"$${p.variable}"'`), code);
+/** A header's bytes as the text a pasted shell command passes on: their UTF-8 reading, when it gives them back. */
+function shellText(bytes: string, what: string): string {
+  const text = Buffer.from(bytes, 'latin1').toString('utf8');
+  if (Buffer.from(text, 'utf8').toString('latin1') !== bytes || !shellShowable(text, false)) {
+    throw new SnippetError(`${what} holds bytes a pasted shell command cannot carry as they are (a tab, a control character or bytes that are not UTF-8): copy it as fetch or Python instead`);
+  }
+  return text;
 }
 
-function fillJavaScript(code: string, placeholders: Placeholder[]): string {
-  let out = code;
-  for (const p of placeholders) {
-    out = out.replace(new RegExp(`'((?:[^'\\\\]|\\\\.)*)${p.token}((?:[^'\\\\]|\\\\.)*)'`, 'g'), (_m, before: string, after: string) => `\`${before.replace(/`/g, '\\`')}\${process.env.${p.variable}}${after.replace(/`/g, '\\`')}\``);
+function curl(plan: Plan): string {
+  const url = urlOf(plan);
+  const args = [plan.method === 'HEAD' ? '--head' : `--request ${shellParts([plan.method], 'the method')}`, `--url ${shellParts(url, 'the URL')}`];
+  // curl reads [ ] { } in a URL as a glob; only an IPv6 address still has them.
+  if (plan.origin.includes('[')) args.push('--globoff');
+  for (const h of plan.headers) {
+    const [scheme, credentials] = h.value;
+    const what = `the header ${shown(h.name)}`;
+    if (h.name.toLowerCase() === 'authorization' && h.value.length === 2 && scheme === 'Basic ' && typeof credentials !== 'string' && 'base64' in credentials) {
+      args.push(`--user ${shellParts(credentials.base64, what)}`);
+    } else if (h.value.length === 0) {
+      // `Name:` would remove curl's own header of that name; `Name;` sends it empty.
+      args.push(`--header ${shellParts([`${h.name};`], what)}`);
+    } else {
+      args.push(`--header ${shellParts([`${h.name}: `, ...h.value], what)}`);
+    }
+  }
+  const body = plan.body;
+  if (body.length === 0) return `curl ${args.join(' \\\n  ')}`;
+  // --data-raw, as --data reads a file for a body that starts with @.
+  if (isUtf8Text(body) && shellShowable(body.toString('utf8'), true)) return `curl ${[...args, `--data-raw ${shellString(body.toString('utf8'))}`].join(' \\\n  ')}`;
+  return `printf %s ${shellString(body.toString('base64'))} | base64 -d | curl ${[...args, '--data-binary @-'].join(' \\\n  ')}`;
+}
+
+// ---- JavaScript (Node) ----
+
+function jsString(text: string): string {
+  const escaped = text.replace(/[\\'\n\r\t]/g, (c) => ({ '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!);
+  return `'${escapeText(escaped, () => true)}'`;
+}
+
+function jsParts(parts: Part[]): string {
+  if (parts.length === 0) return "''";
+  return parts.map((p) => (typeof p === 'string' ? jsString(p) : 'variable' in p ? `process.env.${p.variable}` : `Buffer.from(${jsParts(p.base64)}).toString('base64')`)).join(' + ');
+}
+
+function jsKey(name: string): string {
+  // In an object literal, a "__proto__" key sets the prototype instead of a property.
+  if (name === '__proto__') return `[${jsString(name)}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? name : jsString(name);
+}
+
+function fetchCall(plan: Plan): string {
+  const lines = [`const url = ${jsParts(urlOf(plan))};`, 'const options = {', `  method: ${jsString(plan.method)},`];
+  const headers = mergedHeaders(plan.headers);
+  if (headers.length) lines.push('  headers: {', ...headers.map((h) => `    ${jsKey(h.name)}: ${jsParts(h.value)},`), '  },');
+  if (plan.body.length) {
+    const text = isUtf8Text(plan.body) ? plan.body.toString('utf8') : null;
+    lines.push(`  body: ${text !== null ? jsString(text) : `Buffer.from(${jsString(plan.body.toString('base64'))}, 'base64')`},`);
+  }
+  lines.push('};', '', 'const response = await fetch(url, options);', 'console.log(await response.text());', '');
+  return lines.join('\n');
+}
+
+// ---- Python ----
+
+export function pyString(text: string): string {
+  const escaped = text.replace(/[\\"\n\r\t]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!);
+  return `"${escapeText(escaped, () => true)}"`;
+}
+
+function pyParts(parts: Part[]): string {
+  if (parts.length === 0) return '""';
+  return parts.map((p) => (typeof p === 'string' ? pyString(p) : 'variable' in p ? `os.environ[${pyString(p.variable)}]` : `base64.b64encode((${pyParts(p.base64)}).encode()).decode()`)).join(' + ');
+}
+
+function pythonCall(plan: Plan): string {
+  const headers = mergedHeaders(plan.headers);
+  const url = urlOf(plan);
+  const text = isUtf8Text(plan.body) ? plan.body.toString('utf8') : null;
+  const stdlib = [...(headers.some((h) => base64Of(h.value)) || text === null ? ['import base64'] : []), ...(variablesOf(url) || headers.some((h) => variablesOf(h.value)) ? ['import os'] : [])];
+  const lines = [...stdlib, ...(stdlib.length ? [''] : []), 'import requests', '', `url = ${pyParts(url)}`];
+  let call = `response = requests.request(${pyString(plan.method)}, url`;
+  if (headers.length) {
+    lines.push('headers = {', ...headers.map((h) => `    ${pyString(h.name)}: ${pyParts(h.value)},`), '}');
+    call += ', headers=headers';
+  }
+  if (plan.body.length) {
+    // Bytes, so requests sends UTF-8 rather than Latin-1.
+    lines.push(`payload = ${text !== null ? `${pyString(text)}.encode("utf-8")` : `base64.b64decode(${pyString(plan.body.toString('base64'))})`}`);
+    call += ', data=payload';
+  }
+  lines.push('', `${call})`, 'print(response.text)', '');
+  return lines.join('\n');
+}
+
+/** The query of a target as decoded names and values (a masked value a variable), for the SDK's default_query. */
+function queryPairs(target: Part[]): [string, Part[]][] {
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, ' '));
+    } catch {
+      throw new SnippetError(`the query holds ${shown(s)}, which is not percent-encoded text: use curl, fetch or python`);
+    }
+  };
+  // One unit a character, a variable staying whole.
+  const units = target.flatMap((p): Part[] => (typeof p === 'string' ? [...p] : [p]));
+  const q = units.indexOf('?');
+  if (q < 0) return [];
+  const pairs: [string, Part[]][] = [];
+  let pair: Part[] = [];
+  for (const unit of [...units.slice(q + 1), '&']) {
+    if (unit !== '&') {
+      pair.push(unit);
+      continue;
+    }
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    if (name.some((p) => typeof p !== 'string')) throw new SnippetError('a query parameter name holds a masked secret, which the openai SDK cannot send: use curl, fetch or python');
+    if (pair.length) pairs.push([decode(name.join('')), joined(eq < 0 ? [] : pair.slice(eq + 1)).map((p) => (typeof p === 'string' ? decode(p) : p))]);
+    pair = [];
+  }
+  const names = new Set(pairs.map(([n]) => n));
+  if (names.size !== pairs.length) throw new SnippetError('the query repeats a parameter, which the openai SDK cannot send: use curl, fetch or python');
+  return pairs;
+}
+
+/** Adjacent text parts as one. */
+function joined(parts: Part[]): Part[] {
+  const out: Part[] = [];
+  for (const p of parts) {
+    const last = out.length - 1;
+    if (typeof p === 'string' && typeof out[last] === 'string') out[last] += p;
+    else out.push(p);
   }
   return out;
 }
 
-function fillPython(code: string, placeholders: Placeholder[]): string {
-  let out = code;
-  for (const p of placeholders) {
-    out = out.replace(new RegExp(`"((?:[^"\\\\]|\\\\.)*)${p.token}((?:[^"\\\\]|\\\\.)*)"`, 'g'), (_m, before: string, after: string) => `"${before}" + os.environ["${p.variable}"] + "${after}"`);
-  }
-  return placeholders.length && !/^import os$/m.test(out) ? `import os\n${out}` : out;
-}
-
-/** The openai SDK (Python) call for a Chat Completions or Responses request, its base URL and key from the capture. */
-function openaiCall(input: SnippetInput, request: HarRequest, placeholders: Placeholder[]): string {
-  const { exchange } = input;
-  const path = exchange.request.path.split('?')[0];
+/** The openai SDK (Python) call for a Chat Completions or Responses request: base URL, key, headers and query from the capture. */
+function openaiCall(input: SnippetInput, plan: Plan): string {
   const endpoint = input.dialect === 'openai-responses' ? '/responses' : input.dialect === 'openai-chat' ? '/chat/completions' : null;
-  if (!endpoint || !path.endsWith(endpoint)) throw new SnippetError('the openai SDK snippet is for Chat Completions and Responses calls; use curl, fetch or python for this one');
-  const url = new URL(input.request.url);
-  const baseUrl = `${url.origin}${path.slice(0, path.length - endpoint.length)}`;
-  const auth = request.headers.find((h) => h.name.toLowerCase() === 'authorization')?.value ?? '';
-  const masked = placeholders.find((p) => auth.includes(p.token));
-  const key = masked ? `os.environ["${masked.variable}"]` : JSON.stringify(auth.replace(/^Bearer\s+/i, '') || 'YOUR_KEY');
-  let body: Record<string, unknown>;
+  const first = typeof plan.target[0] === 'string' ? plan.target[0] : '';
+  const path = first.split('?')[0];
+  // A path holding a masked secret (`/v1;key=****`) has no base URL to give.
+  const secretInPath = !first.includes('?') && plan.target.length > 1;
+  if (!endpoint || !path.endsWith(endpoint) || secretInPath) throw new SnippetError('the openai SDK snippet is for Chat Completions and Responses calls; use curl, fetch or python for this one');
+  const text = isUtf8Text(plan.body) ? plan.body.toString('utf8') : '';
+  let body: unknown;
   try {
-    body = JSON.parse(input.body.toString('utf8')) as Record<string, unknown>;
+    body = JSON.parse(text);
   } catch {
     throw new SnippetError('the request body is not JSON, so there is no SDK call to write: use curl, fetch or python');
   }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SnippetError('the request body is not a JSON object, so there is no SDK call to write: use curl, fetch or python');
+  const baseUrl = `${plan.origin}${path.slice(0, path.length - endpoint.length)}`;
+  const headers = mergedHeaders(plan.headers);
+  // The SDK sends its key as `Authorization: Bearer <key>`; other credentials go as they were, in default_headers (which win).
+  const auth = headers.find((h) => h.name.toLowerCase() === 'authorization' && typeof h.value[0] === 'string' && /^Bearer\s+/i.test(h.value[0]));
+  const key = auth ? joined(auth.value.map((p, i) => (i === 0 && typeof p === 'string' ? p.replace(/^Bearer\s+/i, '') : p))).filter((p) => p !== '') : [];
+  const extra = headers.filter((h) => h !== auth && h.name.toLowerCase() !== 'content-type');
+  const query = queryPairs(plan.target);
+  const options = [`base_url=${pyString(baseUrl)}`, `api_key=${key.length ? pyParts(key) : pyString('YOUR_KEY')}`];
+  if (extra.length) options.push(`default_headers={${extra.map((h) => `${pyString(h.name)}: ${pyParts(h.value)}`).join(', ')}}`);
+  if (query.length) options.push(`default_query={${query.map(([n, v]) => `${pyString(n)}: ${pyParts(v)}`).join(', ')}}`);
   const method = endpoint === '/responses' ? 'client.responses.create' : 'client.chat.completions.create';
-  const stream = body.stream === true;
+  const stream = (body as { stream?: unknown }).stream === true;
+  const imports = [...(headers.some((h) => base64Of(h.value)) ? ['import base64'] : []), 'import json', 'import os'];
   return [
-    'import json',
-    'import os',
+    ...imports,
     '',
     'from openai import OpenAI',
     '',
-    `client = OpenAI(base_url=${JSON.stringify(baseUrl)}, api_key=${key})`,
-    `request = json.loads(${JSON.stringify(JSON.stringify(body))})`,
+    `client = OpenAI(${options.join(', ')})`,
+    // The body's own text: a parse and a dump would change its numbers and repeated keys.
+    `request = json.loads(${pyString(text)})`,
     `response = ${method}(**request)`,
     stream ? 'for event in response:\n    print(event)' : 'print(response)',
     '',
@@ -170,21 +404,15 @@ function openaiCall(input: SnippetInput, request: HarRequest, placeholders: Plac
 }
 
 export function snippet(input: SnippetInput, target: SnippetTarget): string {
-  if (!URL.canParse(input.request.url) || !input.exchange.request.host) throw new SnippetError('this exchange has no URL to send a request to (it was refused before one was read)');
-  const { request, placeholders } = withPlaceholders(input);
+  const plan = planOf(input);
   switch (target) {
     case 'curl':
-      return fillShell(curl(input, request), placeholders);
-    case 'fetch': {
-      const code = httpSnippet(withBodyToken(request, input.body)).convert('javascript', 'fetch') as string;
-      return fillJavaScript(code.replace(`'${BODY_TOKEN}'`, jsBody(input.body)), placeholders);
-    }
-    case 'python': {
-      const code = httpSnippet(withBodyToken(request, input.body)).convert('python', 'requests') as string;
-      const filled = fillPython(code.replace(`"${BODY_TOKEN}"`, pythonBody(input.body)), placeholders);
-      return isUtf8Text(input.body) || input.body.length === 0 ? filled : `import base64\n${filled}`;
-    }
+      return curl(plan);
+    case 'fetch':
+      return fetchCall(plan);
+    case 'python':
+      return pythonCall(plan);
     case 'openai':
-      return openaiCall(input, request, placeholders);
+      return openaiCall(input, plan);
   }
 }

@@ -1,4 +1,4 @@
-// Code snippets (httpsnippet's cURL, fetch and Python requests, and our openai SDK call), run
+// Code snippets (cURL, fetch, Python requests and the openai SDK call), run
 // against the fake upstream: each sends exactly the captured bytes, runs nothing else, and reads
 // a masked key from the variable it names.
 import { execFile } from 'node:child_process';
@@ -51,7 +51,7 @@ const hasRequests = await run('python3', ['-c', 'import requests']).then(
   () => false,
 );
 
-describe('copy as cURL (httpsnippet) sends exactly the captured bytes, and runs nothing else', () => {
+describe('copy as cURL sends exactly the captured bytes, and runs nothing else', () => {
   const bodies: Record<string, Buffer> = {
     'a leading @ (curl --data would upload that file)': Buffer.from('@/etc/passwd'),
     'quotes of both kinds': Buffer.from(`{"a": "it's \\"quoted\\""}`),
@@ -95,9 +95,9 @@ describe('a masked key becomes a variable reference in every snippet', () => {
 
   it('JavaScript fetch: process.env, run by Node', async () => {
     const code = await snippetOf(id, 'fetch');
-    expect(code).toContain(`\${process.env.${variable()}}`);
+    expect(code).toContain(`process.env.${variable()}`);
     const file = path.join(cwd, 'snippet.mjs');
-    fs.writeFileSync(file, code.replace('const data = await response.json();\n  console.log(data);', 'console.log(await response.text());'));
+    fs.writeFileSync(file, code);
     const got = echoed(await run(process.execPath, [file], { [variable()]: KEY }));
     expect(got).toEqual({ body, authorization: `Bearer ${KEY}` });
   });
@@ -106,7 +106,7 @@ describe('a masked key becomes a variable reference in every snippet', () => {
     const code = await snippetOf(id, 'python');
     expect(code).toContain(`os.environ["${variable()}"]`);
     const file = path.join(cwd, 'snippet.py');
-    fs.writeFileSync(file, code.replace('print(response.json())', 'print(response.text)'));
+    fs.writeFileSync(file, code);
     const got = echoed(await run('python3', [file], { [variable()]: KEY }));
     expect(got).toEqual({ body, authorization: `Bearer ${KEY}` });
   });
