@@ -1,18 +1,31 @@
 // "Try this fix": a diagnosis's fix, as data (llm/diagnose.ts FixAction), turned into the edits
 // of a replay. Pure: the caller says where a key may come from.
 import type { FixAction } from '../llm/diagnose.ts';
-import type { Exchange, Header } from '../model/exchange.ts';
+import { exchangeUrl, type Exchange, type Header } from '../model/exchange.ts';
 import { ReplayRefused, type ReplayEdits } from './request.ts';
+import type { CapturedSecret } from './secret-guard.ts';
 
 export interface FixSources {
   /** The request body as text, decoded from its Content-Encoding. */
   bodyText: string | null;
-  /** A key for this header that a working call to the same host sent, if one is in memory. */
-  workingKey: (headerName: string) => string | null;
+  /**
+   * A key for this header that a working call to the target's host and port sent, if one is in
+   * memory, with the origin it was captured for: the replay's guard decides whether it may go.
+   */
+  workingKey: (headerName: string, target: URL) => CapturedSecret | null;
 }
 
 function withHeader(headers: Header[], name: string, value: string): Header[] {
   return [...headers.filter(([n]) => n.toLowerCase() !== name.toLowerCase()), [name, value]];
+}
+
+/** Where the fixed call goes: the URL the user gave, else the exchange's own. */
+function fixTarget(exchange: Exchange, edits: ReplayEdits): URL {
+  try {
+    return new URL(edits.url ?? exchangeUrl(exchange.request));
+  } catch {
+    return new URL(exchangeUrl(exchange.request));
+  }
 }
 
 export function fixEdits(exchange: Exchange, action: FixAction, edits: ReplayEdits, sources: FixSources): ReplayEdits {
@@ -38,14 +51,15 @@ export function fixEdits(exchange: Exchange, action: FixAction, edits: ReplayEdi
       const headers = edits.headers ?? exchange.request.headers;
       const given = headers.find(([n]) => n.toLowerCase() === action.name.toLowerCase());
       if (given && !/\*{4}/.test(given[1])) return { ...edits, headers };
-      const known = action.value ?? sources.workingKey(action.name);
+      if (action.value !== null) return { ...edits, headers: withHeader(headers, action.name, action.value) };
+      const known = sources.workingKey(action.name, fixTarget(exchange, edits));
       if (!known) {
         throw new ReplayRefused(
           `the fix adds the key in ${action.name}, and no working call to ${exchange.request.host} left one in memory: paste the key (in the viewer), or give it with --header "${action.name}: ${action.scheme ? `${action.scheme} ` : ''}YOUR_KEY"`,
           [action.name],
         );
       }
-      return { ...edits, headers: withHeader(headers, action.name, known) };
+      return { ...edits, headers: withHeader(headers, action.name, known.value), borrowedSecrets: [...(edits.borrowedSecrets ?? []), known] };
     }
   }
 }

@@ -9,6 +9,8 @@ import type { Exchange, Header } from '../model/exchange.ts';
 import { REPLAY_HEADER, replayMarkValue } from '../proxy/replay-mark.ts';
 import type { SecretMemory } from '../proxy/secret-memory.ts';
 import { buildReplay, ReplayRefused, type ReplayEdits, type ReplayRequest } from './request.ts';
+import type { CapturedSecret, WithheldSecret } from './secret-guard.ts';
+import { originOf, sameOrigin, urlOrigin } from './secret-origin.ts';
 
 export interface ReplayerOptions {
   reader: ExchangeReader;
@@ -44,12 +46,25 @@ export class Replayer {
 
   constructor(private readonly options: ReplayerOptions) {}
 
-  /** The real value of a header a recent working (2xx) call to the same host and port sent, if memory still has it. */
-  workingKey(target: { host: string; port: number }, headerName: string): string | null {
-    const working = this.options.reader
-      .list({ host: target.host, limit: 100 })
-      .filter((e) => e.request.port === target.port && (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300 && e.request.secrets?.some((s) => s.name.toLowerCase() === headerName.toLowerCase()));
-    return this.options.secrets.newestHeader(working.map((e) => e.uid), headerName);
+  /**
+   * The real value of a header a recent working (2xx) call to the target's host and port sent,
+   * if memory still has it, with the origin it was captured for (the same scheme first): whether
+   * it may go to the target is for the guard to say (replay/secret-guard.ts), not for this lookup.
+   */
+  workingKey(target: URL, headerName: string): CapturedSecret | null {
+    const to = urlOrigin(target);
+    const spellings = [...new Set([to.host, target.hostname.replace(/^\[|\]$/g, '')])];
+    const working = spellings
+      .flatMap((host) => this.options.reader.list({ host, limit: 100 }))
+      .sort((a, b) => b.id - a.id)
+      .map((e) => ({ e, origin: originOf(e.request.scheme, e.request.host, e.request.port) }))
+      .filter(({ e, origin }) => origin.host === to.host && origin.port === to.port && (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300 && e.request.secrets?.some((s) => s.name.toLowerCase() === headerName.toLowerCase()))
+      .sort((a, b) => Number(sameOrigin(b.origin, to)) - Number(sameOrigin(a.origin, to)));
+    for (const { e, origin } of working) {
+      const value = this.options.secrets.newestHeader([e.uid], headerName);
+      if (value !== null) return { where: 'header', name: headerName, value, origin };
+    }
+    return null;
   }
 
   /** Secrets of `exchange` (header names, `?param`s) whose real values memory no longer has: the user must give them. */
@@ -60,19 +75,29 @@ export class Replayer {
       .map((s) => s.name);
   }
 
-  /** The request a replay of `exchange` would send (secrets restored), or why it cannot be sent. */
+  /** The request a replay of `exchange` would send (secrets restored where they may go), or why it cannot be sent. */
   prepare(exchange: Exchange, edits: ReplayEdits): ReplayRequest {
     const stored = this.options.reader.body(exchange.id, 'request');
-    return buildReplay(exchange, stored, this.options.secrets.recall(exchange.uid), edits);
+    const messages = this.clientMessages(exchange).map((m) => Buffer.from(m.payload));
+    return buildReplay(exchange, stored, this.options.secrets.recall(exchange.uid), edits, messages);
   }
 
-  /** Sends the replay and resolves with the new exchange's id once it is recorded; the answer streams on. */
-  async replay(exchange: Exchange, edits: ReplayEdits = {}): Promise<number> {
+  /**
+   * Sends the replay and resolves with the new exchange's id once it is recorded (the answer
+   * streams on), and the captured secrets left out because its target may not receive them.
+   */
+  async replay(exchange: Exchange, edits: ReplayEdits = {}): Promise<{ id: number; withheld: WithheldSecret[] }> {
     const prepared = this.prepare(exchange, edits);
     const uid = randomUUID();
     const mark: Header = [REPLAY_HEADER, replayMarkValue(this.options.replayToken, exchange.id, uid)];
     const sent = exchange.streamKind === 'websocket' ? this.talk(exchange, prepared, mark) : this.send(prepared, mark);
-    return this.recorded(uid, sent);
+    return { id: await this.recorded(uid, sent), withheld: prepared.withheld };
+  }
+
+  /** The text and binary messages the client of a WebSocket sent, in order (none for other exchanges). */
+  private clientMessages(exchange: Exchange) {
+    if (exchange.streamKind !== 'websocket') return [];
+    return this.options.reader.wsMessages(exchange.id).filter((m) => m.direction === 'send' && (m.opcode === 1 || m.opcode === 2));
   }
 
   private async recorded(uid: string, sent: Promise<void>): Promise<number> {
@@ -102,6 +127,8 @@ export class Replayer {
         dispatcher: this.agent,
         signal: controller.signal,
       });
+      // undici follows no redirect (it has no redirect interceptor here): a 3xx is the replay's
+      // answer, so a key never follows a Location to another origin.
       // Read to the end so the stream flows as it would to a client; the proxy records it.
       for await (const _chunk of res.body) void _chunk;
     } finally {
@@ -109,12 +136,12 @@ export class Replayer {
     }
   }
 
-  /** Opens a new WebSocket and sends the messages the client sent, in order, spaced as they were (at most 1 s apart). */
+  /** Opens a new WebSocket and sends the messages the client sent (as prepared), in order, spaced as they were (at most 1 s apart). */
   private talk(exchange: Exchange, prepared: ReplayRequest, mark: Header): Promise<void> {
-    const sends = this.options.reader.wsMessages(exchange.id).filter((m) => m.direction === 'send' && (m.opcode === 1 || m.opcode === 2));
+    const sends = this.clientMessages(exchange).map((m, i) => ({ ...m, payload: prepared.messages[i] }));
     const url = gatewayUrl(this.options.gatewayBase, prepared.url).replace(/^http/, 'ws');
     const headers = Object.fromEntries([...prepared.headers, mark]);
-    const ws = new WebSocket(url, { headers, perMessageDeflate: /permessage-deflate/i.test(exchange.request.headers.find(([n]) => n.toLowerCase() === 'sec-websocket-extensions')?.[1] ?? '') });
+    const ws = new WebSocket(url, { headers, followRedirects: false, perMessageDeflate: /permessage-deflate/i.test(exchange.request.headers.find(([n]) => n.toLowerCase() === 'sec-websocket-extensions')?.[1] ?? '') });
     this.sockets.add(ws);
     return new Promise<void>((resolve, reject) => {
       let quiet: NodeJS.Timeout | null = null;

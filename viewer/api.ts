@@ -11,12 +11,13 @@ import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, statusRange, type ExchangeEvent, type ExchangeState } from '../model/exchange.ts';
 import { summarize } from '../model/summary.ts';
 import { clientConfigOf } from '../llm/client-config.ts';
-import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, ReplayAnswer, ReplayRefusedAnswer, StreamEvents } from './contract.ts';
+import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, ImportLine, ReplayAnswer, ReplayRefusedAnswer, StreamEvents } from './contract.ts';
 import type { LiveFeed } from './live.ts';
 import { fixEdits } from '../replay/fix.ts';
 import { ReplayRefused } from '../replay/request.ts';
-import { bodyLimit } from 'hono/body-limit';
-import { HarImportError, MAX_HAR_BYTES, harToEvents } from '../export/har-import.ts';
+import { HarImportError } from '../export/har-import.ts';
+import { HarStorageError, type ImportResult } from '../export/har-stream.ts';
+import type { HarUploadImport } from '../cli/viewer-import.ts';
 import { SNIPPET_TARGETS, SnippetError } from '../export/snippets.ts';
 import { snippetOf } from '../export/snippet-of.ts';
 import type { Replayer } from '../replay/replayer.ts';
@@ -49,8 +50,8 @@ export interface ApiOptions {
   clear: () => Promise<void>;
   /** Replays stored exchanges through the proxy; absent where nothing may be sent (tests of the API alone). */
   replayer?: Replayer;
-  /** Stores the exchanges of a HAR file in one transaction (the storage worker does it). */
-  importEvents?: (events: ExchangeEvent[]) => Promise<number[]>;
+  /** Imports an uploaded HAR off the forwarding thread (cli/viewer-import.ts), reporting progress. */
+  importHar?: HarUploadImport;
 }
 
 const filterFields = {
@@ -102,6 +103,8 @@ const replayBody = z
     bodyEncoding: z.enum(['utf8', 'base64']).optional(),
     /** Apply the fix the exchange's diagnosis proposes (its `action`). */
     fix: z.boolean().optional(),
+    /** HOST[:PORT]: consent to send secrets captured for another origin to this replay's target, which it must name. */
+    sendSecretsTo: z.string().min(1).max(300).optional(),
   })
   .strict();
 const eventsQuery = z.object({ after: z.coerce.number().int().min(-1).default(-1) });
@@ -150,36 +153,51 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     if (!options.replayer) return c.json({ error: 'this wirelog sends no replays' }, 501);
     const { fix, ...edits } = c.req.valid('json');
     try {
-      if (!fix) return c.json({ id: await options.replayer.replay(exchange, edits) } satisfies ReplayAnswer);
+      if (!fix) return c.json((await options.replayer.replay(exchange, edits)) satisfies ReplayAnswer);
       const body = bodyView(reader, exchange, 'request');
       const diagnosis = diagnosesOf(reader, exchange, modelCallOf(reader, exchange), bodyView(reader, exchange, 'response').text).find((d) => d.action);
       if (!diagnosis?.action) return c.json({ error: `no diagnosis of #${exchange.id} proposes a fix that can be tried: edit the call and resend it` }, 409);
       const replayer = options.replayer;
-      const fixed = fixEdits(exchange, diagnosis.action, edits, { bodyText: body.text, workingKey: (name) => replayer.workingKey(exchange.request, name) });
-      return c.json({ id: await replayer.replay(exchange, fixed), rule: diagnosis.rule, action: diagnosis.action } satisfies ReplayAnswer);
+      const fixed = fixEdits(exchange, diagnosis.action, edits, { bodyText: body.text, workingKey: (name, target) => replayer.workingKey(target, name) });
+      return c.json({ ...(await replayer.replay(exchange, fixed)), rule: diagnosis.rule, action: diagnosis.action } satisfies ReplayAnswer);
     } catch (err) {
       if (err instanceof ReplayRefused) return c.json({ error: err.message, missingSecrets: err.missingSecrets } satisfies ReplayRefusedAnswer, 409);
       throw err;
     }
   });
 
-  api.post('/import', bodyLimit({ maxSize: MAX_HAR_BYTES, onError: (c) => c.json({ error: `the file is over ${MAX_HAR_BYTES / 1024 ** 2} MB, the most wirelog imports (it reads a HAR whole): export fewer entries, or split it` }, 413) }), async (c) => {
+  // The body is the HAR file, of any size. Asked for application/x-ndjson, the answer is a line of
+  // progress at a time (ImportLine), then the outcome; else one JSON answer at the end.
+  api.post('/import', async (c) => {
     if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: 'importing is only allowed from the wirelog viewer itself (or `wirelog import`)' }, 403);
-    if (!options.importEvents) return c.json({ error: 'this wirelog imports nothing' }, 501);
+    const importHar = options.importHar;
+    if (!importHar) return c.json({ error: 'this wirelog imports nothing' }, 501);
+    const upload = c.req.raw.body;
+    if (!upload) return c.json({ error: 'the request has no body: send the HAR file as the body of POST /api/import?name=FILE.har' }, 400);
     const name = (c.req.query('name') ?? 'upload.har').replace(/[^\w.@ -]/g, '_').slice(0, 200) || 'upload.har';
-    let imported;
-    try {
-      imported = harToEvents(await c.req.text(), { source: name, keepSecrets: options.status().keepSecrets });
-    } catch (err) {
-      if (err instanceof HarImportError) return c.json({ error: err.message }, 400);
+    const answer = (result: ImportResult): ImportAnswer => ({ imported: result.ids.length, ids: result.ids, name, notes: result.notes });
+    const failure = (err: unknown): { error: string; status: 400 | 503 } => {
+      if (err instanceof HarImportError) return { error: err.message, status: 400 };
+      if (err instanceof HarStorageError) return { error: err.message, status: 503 };
       throw err;
+    };
+    if (!/application\/x-ndjson/.test(c.req.header('accept') ?? '')) {
+      try {
+        return c.json(answer(await importHar(upload as ReadableStream<Uint8Array>, name, () => undefined)) satisfies ImportAnswer);
+      } catch (err) {
+        const { error, status } = failure(err);
+        return c.json({ error }, status);
+      }
     }
-    try {
-      const ids = await options.importEvents(imported.events);
-      return c.json({ imported: ids.length, ids: ids.sort((a, b) => a - b), name } satisfies ImportAnswer);
-    } catch (err) {
-      return c.json({ error: `nothing was imported: storing failed (${(err as Error).message})` }, 503);
-    }
+    c.header('content-type', 'application/x-ndjson; charset=utf-8');
+    return stream(c, async (out) => {
+      const line = (message: ImportLine) => void out.write(`${JSON.stringify(message)}\n`);
+      try {
+        line({ done: answer(await importHar(upload as ReadableStream<Uint8Array>, name, (progress) => line({ progress }))) });
+      } catch (err) {
+        line({ error: err instanceof HarImportError || err instanceof HarStorageError ? err.message : `importing ${name} failed: ${(err as Error).message}` });
+      }
+    });
   });
 
   api.get('/compare', zValidator('query', compareQuery, badRequest), (c) => {

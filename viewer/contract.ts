@@ -6,6 +6,8 @@ import type { Diagnosis, FixAction } from '../llm/diagnose.ts';
 import type { ModelCall } from '../llm/model-call.ts';
 import type { Exchange, ExchangeState, SseEvent } from '../model/exchange.ts';
 import type { ExchangeSummary } from '../model/summary.ts';
+import type { ImportProgress } from '../export/har-stream.ts';
+import type { WithheldSecret } from '../replay/secret-guard.ts';
 
 export interface ErrorAnswer {
   error: string;
@@ -53,6 +55,8 @@ export interface ReplayAnswer {
   /** With fix: the diagnosis whose fix was applied. */
   rule?: string;
   action?: FixAction;
+  /** Captured secrets left out because the replay's target may not receive them (replay/secret-origin.ts). */
+  withheld: WithheldSecret[];
 }
 
 export interface ReplayRefusedAnswer extends ErrorAnswer {
@@ -63,4 +67,9 @@ export interface ImportAnswer {
   imported: number;
   ids: number[];
   name: string;
+  /** What was stored otherwise than it was in the file (a body cut, JSON too deep to read), each naming its entry. */
+  notes: string[];
 }
+
+/** One line of POST /api/import's answer as application/x-ndjson: progress, then the outcome. */
+export type ImportLine = { progress: ImportProgress } | { done: ImportAnswer } | { error: string };
