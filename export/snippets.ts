@@ -246,7 +246,7 @@ function curl(plan: Plan): string {
       // `Name:` would remove curl's own header of that name; `Name;` sends it empty.
       args.push(`--header ${shellParts([`${h.name};`], what)}`);
     } else {
-      args.push(`--header ${shellParts([`${h.name}: `, ...h.value], what)}`);
+      args.push(`--header ${shellParts(joined([`${h.name}: `, ...h.value]), what)}`);
     }
   }
   const body = plan.body;
