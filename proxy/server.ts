@@ -15,6 +15,7 @@ import { openTunnel, type Tunnel } from './tunnel.ts';
 import { createUpstreamAgents, type UpstreamOptions } from './upstream.ts';
 import { relayUpgrade } from './websocket.ts';
 import { checkSelf, resolverOf, type Resolve } from './self-address.ts';
+import { headWithoutUpgradeOffer, offersWebSocket } from './upgrade-offer.ts';
 
 export interface ProxyOptions extends CaptureSettings {
   host: string;
@@ -107,6 +108,7 @@ class InterceptingProxy extends Proxy {
       this.interceptorHeads.handedOver(socket);
       const tunnel = this.tunnelOf.get(socket);
       if (!tunnel) return void socket.destroy();
+      if (!offersWebSocket(req)) return declineUpgrade(server, req, socket, head);
       tunnel.requests++;
       relayUpgrade(req, socket, head, this.targetOf(tunnel, socket), req.url ?? '/', this.settings);
     });
@@ -188,6 +190,7 @@ class InterceptingProxy extends Proxy {
     server.removeAllListeners('upgrade');
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.listenerHeads?.handedOver(socket);
+      if (!offersWebSocket(req)) return declineUpgrade(server, req, socket, head);
       // Never 400 to an upgrade: Codex gives up on it, where it falls back to HTTP on others.
       const refuse = (status: number, reason: string) => sendRawError(socket, status === 400 ? 404 : status, reason);
       if (isGatewayPath(req.url)) {
@@ -387,6 +390,16 @@ function prepareHttpServer(server: http.Server): void {
   server.timeout = 0;
   // Node drops headers past 2000 entries without a word; the 16 KB head limit (431) still holds.
   server.maxHeadersCount = 0;
+}
+
+/**
+ * Answers an upgrade offer that is not a WebSocket (h2c) as the plain HTTP/1.1 request it also
+ * is: the connection goes back to the server's parser, fed the same head without the offer and
+ * the bytes that followed it.
+ */
+function declineUpgrade(server: http.Server, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  server.emit('connection', socket);
+  socket.emit('data', Buffer.concat([headWithoutUpgradeOffer(req), head]));
 }
 
 function sendRawError(socket: Duplex, status: number, reason: string): void {
