@@ -1,5 +1,6 @@
 // wirelog's command line: one line per mistake, the command's own exit code for `run`.
 import { CaError } from './certs/ca.ts';
+import { DataDirError } from './certs/safe-files.ts';
 import { DatabaseOpenError } from './db/schema.ts';
 import { UsageError } from './cli/args.ts';
 import { StartError } from './cli/instance.ts';
@@ -89,7 +90,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 main(process.argv.slice(2)).then(exitWhenFlushed, (err: Error) => {
-  const known = err instanceof UsageError || err instanceof StartError || err instanceof DatabaseOpenError || err instanceof CaError;
+  const known = err instanceof UsageError || err instanceof StartError || err instanceof DatabaseOpenError || err instanceof CaError || err instanceof DataDirError;
   console.error(`wirelog: ${known ? err.message : (err.stack ?? err.message)}`);
   exitWhenFlushed(err instanceof UsageError ? 2 : 1);
 });

@@ -2,9 +2,9 @@
 // (certs/ca.pem, keys/ca.private.key, keys/ca.public.key), so the proxy reads
 // our CA instead of generating its own world-readable one.
 import { createHash, generateKeyPairSync, X509Certificate, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
+import { createPrivateFile, ensureDataDir, ensurePrivateDir, readOrCreatePrivateFile, readPrivateFile, removePrivateFile, replacePrivateFile, type FileRole } from './safe-files.ts';
 
 export interface CaFiles {
   dir: string;
@@ -41,15 +41,53 @@ export function caFiles(dataDir: string): CaFiles {
 
 export class CaError extends Error {}
 
+// A CA key or certificate anyone else could have written would let them intercept every client
+// that trusts it: only regular files of the user's own, in folders of theirs, are used.
+const REGENERATE = 'run `wirelog ca --regenerate` and trust the new CA';
+const CA_FOLDER: FileRole = { what: 'the CA folder', fix: (dir) => `move it away (mv ${dir} ${dir}.untrusted), then ${REGENERATE}` };
+const CA_CERT: FileRole = { what: 'the CA certificate', fix: REGENERATE };
+const CA_KEY: FileRole = { what: 'the CA key', fix: REGENERATE, secret: true };
+const CA_PUBLIC_KEY: FileRole = { what: 'the CA public key', fix: REGENERATE };
+const LEAF_KEY: FileRole = { what: 'the leaf key', fix: REGENERATE, secret: true };
+export const TRUST_BUNDLE: FileRole = { what: 'the trust bundle', fix: (file) => `remove it (rm ${file}): wirelog writes it again` };
+
+export function bundlePath(files: CaFiles): string {
+  return path.join(files.dir, 'bundle.pem');
+}
+
+/** The CA's folders, made owner-only; a link, or another user's folder, is refused. */
+function prepareFolders(dataDir: string, files: CaFiles): void {
+  ensureDataDir(dataDir);
+  for (const dir of [files.dir, path.dirname(files.certPath), path.dirname(files.keyPath)]) ensurePrivateDir(dir, CA_FOLDER);
+}
+
+function readText(file: string, role: FileRole): string | null {
+  return readPrivateFile(file, role)?.toString('utf8') ?? null;
+}
+
 /** Loads the CA of a data dir, creating it on first use. */
 export function loadOrCreateCa(dataDir: string, now = new Date()): CertificateAuthority {
   const files = caFiles(dataDir);
-  if (!fs.existsSync(files.certPath)) createCa(files, now);
-  const certPem = fs.readFileSync(files.certPath, 'utf8');
-  const keyPem = readKey(files.keyPath);
-  if (!fs.existsSync(files.leafKeyPath)) writePrivate(files.leafKeyPath, newRsaKeyPem());
-  const leafKeyPem = readKey(files.leafKeyPath);
-  const x509 = new X509Certificate(certPem);
+  prepareFolders(dataDir, files);
+  let certPem = readText(files.certPath, CA_CERT);
+  if (certPem === null) {
+    createCa(files, now);
+    certPem = readText(files.certPath, CA_CERT);
+    if (certPem === null) throw new CaError(`the CA certificate ${files.certPath} vanished while wirelog created it: ${REGENERATE}`);
+  }
+  const keyPem = readText(files.keyPath, CA_KEY);
+  if (keyPem === null) throw new CaError(`the CA key ${files.keyPath} is missing while its certificate is there: ${REGENERATE}`);
+  // http-mitm-proxy reads the public key too when it starts: a missing one is made again from the key.
+  if (readText(files.publicKeyPath, CA_PUBLIC_KEY) === null) createPrivateFile(files.publicKeyPath, publicKeyPem(keyPem), CA_PUBLIC_KEY, 0o644);
+  const leafKeyPem = readOrCreatePrivateFile(files.leafKeyPath, newRsaKeyPem, LEAF_KEY).toString('utf8');
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(certPem);
+    forge.pki.privateKeyFromPem(keyPem);
+    forge.pki.privateKeyFromPem(leafKeyPem);
+  } catch (err) {
+    throw new CaError(`the CA in ${files.dir} cannot be read (${(err as Error).message}): ${REGENERATE}`);
+  }
   const notAfter = new Date(x509.validTo);
   if (notAfter.getTime() <= now.getTime()) {
     throw new CaError(
@@ -62,31 +100,24 @@ export function loadOrCreateCa(dataDir: string, now = new Date()): CertificateAu
 /** Replaces the CA of a data dir (and the shared leaf key) with new ones. */
 export function regenerateCa(dataDir: string, now = new Date()): CertificateAuthority {
   const files = caFiles(dataDir);
-  for (const file of [files.certPath, files.keyPath, files.publicKeyPath, files.leafKeyPath, path.join(files.dir, 'bundle.pem')]) fs.rmSync(file, { force: true });
+  // Checked first: removing through a linked folder would delete files outside the data dir.
+  prepareFolders(dataDir, files);
+  const roles: [string, FileRole][] = [[files.certPath, CA_CERT], [files.keyPath, CA_KEY], [files.publicKeyPath, CA_PUBLIC_KEY], [files.leafKeyPath, LEAF_KEY], [bundlePath(files), TRUST_BUNDLE]];
+  // A link, a foreign file or a FIFO in their place is removed (not followed): this is the fix the refusals name.
+  for (const [file, role] of roles) removePrivateFile(file, role);
   return loadOrCreateCa(dataDir, now);
-}
-
-function readKey(keyPath: string): string {
-  try {
-    return fs.readFileSync(keyPath, 'utf8');
-  } catch (err) {
-    throw new CaError(`cannot read the CA key ${keyPath} (${(err as Error).message}): fix its permissions or delete the ca folder to create a new CA`);
-  }
 }
 
 function newRsaKeyPem(): string {
   return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 }
 
-function writePrivate(file: string, contents: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, contents, { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
+function publicKeyPem(keyPem: string): string {
+  const privateKey = forge.pki.privateKeyFromPem(keyPem);
+  return forge.pki.publicKeyToPem(forge.pki.setRsaPublicKey(privateKey.n, privateKey.e));
 }
 
 function createCa(files: CaFiles, now: Date): void {
-  fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(files.dir, 0o700);
   const keyPem = newRsaKeyPem();
   const privateKey = forge.pki.privateKeyFromPem(keyPem);
   const publicKey = forge.pki.setRsaPublicKey(privateKey.n, privateKey.e);
@@ -109,8 +140,9 @@ function createCa(files: CaFiles, now: Date): void {
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(privateKey, forge.md.sha256.create());
-  writePrivate(files.keyPath, keyPem);
-  fs.mkdirSync(path.dirname(files.certPath), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(files.publicKeyPath, forge.pki.publicKeyToPem(publicKey));
-  fs.writeFileSync(files.certPath, forge.pki.certificateToPem(cert));
+  // Each written whole under a new name and renamed into place; the certificate last, as its
+  // presence is what says the CA exists.
+  replacePrivateFile(files.keyPath, keyPem, CA_KEY);
+  replacePrivateFile(files.publicKeyPath, forge.pki.publicKeyToPem(publicKey), CA_PUBLIC_KEY, 0o644);
+  replacePrivateFile(files.certPath, forge.pki.certificateToPem(cert), CA_CERT, 0o644);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import tls from 'node:tls';
-import type { CertificateAuthority } from './ca.ts';
+import { bundlePath, TRUST_BUNDLE, type CertificateAuthority } from './ca.ts';
+import { readPrivateFile, replacePrivateFile } from './safe-files.ts';
 
 // Where distributions keep the system trust store as one PEM file (the list Go uses).
 const SYSTEM_BUNDLES = [
@@ -30,16 +30,12 @@ export function systemRootsPem(): string {
  * replaces the default roots (OpenSSL's SSL_CERT_FILE, requests, curl, git).
  */
 export function writeTrustBundle(ca: CertificateAuthority): string {
-  const bundlePath = path.join(ca.files.dir, 'bundle.pem');
+  const file = bundlePath(ca.files);
   const contents = `${systemRootsPem().trimEnd()}\n${ca.certPem.trimEnd()}\n`;
-  let current = '';
-  try {
-    current = fs.readFileSync(bundlePath, 'utf8');
-  } catch {
-    // not written yet
-  }
-  if (current !== contents) fs.writeFileSync(bundlePath, contents, { mode: 0o644 });
-  return bundlePath;
+  // Read and written in the data dir's own way: a link planted in its place is refused, never written through.
+  const current = readPrivateFile(file, TRUST_BUNDLE)?.toString('utf8');
+  if (current !== contents) replacePrivateFile(file, contents, TRUST_BUNDLE, 0o644);
+  return file;
 }
 
 /** `asRoot`: root needs no sudo, and minimal systems (containers) often have none. */

@@ -6,6 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadOrCreateCa, type CertificateAuthority } from '../certs/ca.ts';
+import { ensureDataDir, readPrivateFile, removePrivateFile, replacePrivateFile, type FileRole } from '../certs/safe-files.ts';
 import { systemRootsPem } from '../certs/trust.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
@@ -16,6 +17,7 @@ import { fingerprinter, SecretMemory } from '../proxy/secret-memory.ts';
 import { startProxy, type RunningProxy } from '../proxy/server.ts';
 import { Replayer } from '../replay/replayer.ts';
 import { startOtlpExport } from './otlp-export.ts';
+import { viewerImporter } from './viewer-import.ts';
 import type { OtlpConfig } from './otlp-config.ts';
 import { LiveFeed } from '../viewer/live.ts';
 import { startViewer, type RunningViewer } from '../viewer/server.ts';
@@ -100,23 +102,13 @@ export function defaultDataDir(): string {
 
 /**
  * Makes the data dir owner-only (it holds every capture and the CA key) and checks it can be
- * used, with one line naming the fix. A dir that others could read is tightened, and said so.
+ * used, with one line naming the fix. A dir of the user's that others could enter is tightened,
+ * and said so; another user's dir, or anything but a directory, is refused (certs/safe-files.ts).
  */
 export function prepareDataDir(dataDir: string): void {
-  try {
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    fs.accessSync(dataDir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
-  } catch (err) {
-    throw new StartError(`the data dir ${dataDir} cannot be used (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): fix its permissions, or choose another with --data-dir or WIRELOG_HOME`);
-  }
-  const mode = fs.statSync(dataDir).mode & 0o777;
-  if (process.platform === 'win32' || (mode & 0o077) === 0) return;
-  try {
-    fs.chmodSync(dataDir, 0o700);
-  } catch (err) {
-    throw new StartError(`the data dir ${dataDir} can be read by other users (mode ${mode.toString(8)}) and cannot be made owner-only (${(err as NodeJS.ErrnoException).code}): run \`chmod 700 ${dataDir}\` as its owner, or choose another with --data-dir`);
-  }
-  console.error(`wirelog: the data dir ${dataDir} could be read by other users (mode ${mode.toString(8)}); it holds captures and the CA key, so it is now owner-only (700)`);
+  ensureDataDir(dataDir, (mode) =>
+    console.error(`wirelog: the data dir ${dataDir} could be read by other users (mode ${mode.toString(8)}); it holds captures and the CA key, so it is now owner-only (700)`),
+  );
 }
 
 function listenError(err: NodeJS.ErrnoException, what: string, port: number, flag: string): StartError {
@@ -231,7 +223,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
           }),
           clear: () => writer.clear(),
           replayer: replays,
-          importEvents: (events) => writer.importEvents(events),
+          importHar: viewerImporter({ dataDir: config.dataDir, keepSecrets: config.keepSecrets, importEvents: (events) => writer.importEvents(events) }),
         },
         config.host,
         config.uiPort,
@@ -292,23 +284,32 @@ function instanceFile(dataDir: string): string {
   return path.join(dataDir, 'instance.json');
 }
 
+// Whoever can write it decides where `wirelog run` sends a program's traffic: only the user's own file counts.
+const INSTANCE: FileRole = { what: 'the instance record', fix: (file) => `remove it (rm ${file}) while no wirelog runs on this data dir` };
+
 export function registerInstance(dataDir: string, record: InstanceRecord): () => void {
   const file = instanceFile(dataDir);
-  fs.writeFileSync(file, JSON.stringify(record, null, 2), { mode: 0o600 });
+  replacePrivateFile(file, JSON.stringify(record, null, 2), INSTANCE);
   return () => {
     try {
-      if ((JSON.parse(fs.readFileSync(file, 'utf8')) as InstanceRecord).pid === record.pid) fs.unlinkSync(file);
+      const current = readPrivateFile(file, INSTANCE);
+      if (current && (JSON.parse(current.toString('utf8')) as InstanceRecord).pid === record.pid) removePrivateFile(file, INSTANCE);
     } catch {
-      // already gone
+      // already gone, or no longer ours to remove
     }
   };
 }
 
-/** The wirelog serving this data dir, if its process is alive and its proxy port answers. */
+/**
+ * The wirelog serving this data dir, if its process is alive and its proxy port answers. A record
+ * that is a link, or not the user's own, is refused (one line), never followed.
+ */
 export async function findInstance(dataDir: string): Promise<InstanceRecord | null> {
+  const text = readPrivateFile(instanceFile(dataDir), INSTANCE);
+  if (!text) return null;
   let record: InstanceRecord;
   try {
-    record = JSON.parse(fs.readFileSync(instanceFile(dataDir), 'utf8')) as InstanceRecord;
+    record = JSON.parse(text.toString('utf8')) as InstanceRecord;
     process.kill(record.pid, 0);
   } catch {
     return null;

@@ -12,12 +12,13 @@ ${CAPTURE_HELP}`;
 export async function startCommand(args: string[]): Promise<number> {
   const { values } = parseFlags('start', args, CAPTURE_FLAGS);
   const config = captureConfig(values, { proxyPort: 8899, uiPort: 8900 });
+  // The data dir first: the record of a running wirelog is read from it only once it is known to be the user's.
+  prepareDataDir(config.dataDir);
   const running = await findInstance(config.dataDir);
   if (running) {
     throw new StartError(`wirelog is already running on ${config.dataDir} (pid ${running.pid}, proxy ${running.proxyUrl}): use that one, stop it, or pass another --data-dir`);
   }
   const log = (message: string) => console.error(message);
-  prepareDataDir(config.dataDir);
   // No other wirelog serves this data dir, so whatever is still open was left by one that died.
   const db = openDatabase(config.dataDir);
   const leftovers = interruptLeftovers(db);

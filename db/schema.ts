@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { checkPrivateEntry, createPrivateFile, ensureDataDir, type FileRole } from '../certs/safe-files.ts';
 
 export type Db = Database.Database;
 
@@ -108,6 +108,11 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class DatabaseOpenError extends Error {}
 
+const DATABASE_FILE: FileRole = {
+  what: 'the database file',
+  fix: 'move it away (mv) while no wirelog runs, or point --data-dir at the directory that really holds the database',
+};
+
 export function databasePath(dataDir: string): string {
   return path.join(dataDir, 'wirelog.sqlite');
 }
@@ -116,10 +121,12 @@ export function databasePath(dataDir: string): string {
 export function openDatabase(dataDir: string): Db {
   const file = databasePath(dataDir);
   let db: Db;
+  // The dir, the file and SQLite's own -wal/-shm checked before SQLite opens them (it follows
+  // links): no link, only the user's regular files. Created owner-only: captures hold prompts and source code.
+  ensureDataDir(dataDir);
+  if (!checkPrivateEntry(file, DATABASE_FILE)) createPrivateFile(file, '', DATABASE_FILE);
+  for (const suffix of ['-wal', '-shm', '-journal']) checkPrivateEntry(`${file}${suffix}`, DATABASE_FILE);
   try {
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    // Created owner-only before SQLite touches it: captures hold prompts and source code.
-    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
     db = new Database(file);
   } catch (err) {
     throw new DatabaseOpenError(`cannot open the database ${file}: ${(err as Error).message}; check that the data dir is readable and writable by you, or pick another with --data-dir`);
