@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePrivateDir, replacePrivateFile } from '../certs/safe-files.ts';
 
 export interface ClientFiles {
   /** A wgetrc: the user's own (WGETRC, else ~/.wgetrc), then the wirelog bundle as ca_certificate. */
@@ -27,9 +28,10 @@ function usersWgetrc(env: NodeJS.ProcessEnv, generated: string): string {
 
 export function writeClientFiles(dataDir: string, bundlePath: string, env: NodeJS.ProcessEnv = process.env): ClientFiles {
   const dir = path.join(dataDir, 'clients');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // In the data dir's own way (certs/safe-files.ts): a link planted there is refused, never written through.
+  ensurePrivateDir(dir, { what: 'the client files folder', fix: (d) => `move it away (mv ${d} ${d}.untrusted) and run again` });
   const wgetrc = path.join(dir, 'wgetrc');
   const own = usersWgetrc(env, wgetrc);
-  fs.writeFileSync(wgetrc, `${own}${own && !own.endsWith('\n') ? '\n' : ''}# added by wirelog: trust its CA (and the system roots)\nca_certificate = ${bundlePath}\n`, { mode: 0o600 });
+  replacePrivateFile(wgetrc, `${own}${own && !own.endsWith('\n') ? '\n' : ''}# added by wirelog: trust its CA (and the system roots)\nca_certificate = ${bundlePath}\n`, { what: 'the wget settings', fix: (f) => `remove it (rm ${f}): wirelog writes it again` });
   return { wgetrc, pythonDir: PYTHON_DIR.replace(/\/$/, '') };
 }

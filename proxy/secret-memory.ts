@@ -5,6 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Header } from '../model/exchange.ts';
+import { DataDirError, readOrCreatePrivateFile, type FileRole } from '../certs/safe-files.ts';
 
 /** What masking replaced in one request: the values as they were sent. */
 export interface RememberedSecrets {
@@ -93,20 +94,16 @@ export class SecretMemory {
  */
 export type Fingerprint = (secret: string) => string;
 
+const FINGERPRINT_KEY: FileRole = {
+  what: 'the fingerprint key',
+  fix: (file) => `remove it (rm ${file}) and start again: wirelog makes a new one (fingerprints stored so far will then differ from new ones)`,
+  secret: true,
+};
+
 export function fingerprinter(dataDir: string): Fingerprint {
   const file = path.join(dataDir, 'fingerprint.key');
-  let key: Buffer;
-  try {
-    key = fs.readFileSync(file);
-  } catch {
-    key = randomBytes(32);
-    try {
-      fs.writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      key = fs.readFileSync(file); // another wirelog made it first
-    }
-  }
-  if (key.length < 16) throw new Error(`${file} is too short to be a fingerprint key: delete it and restart wirelog (fingerprints stored so far will no longer match new ones)`);
+  // Made when missing; a link, a FIFO or another user's file in its place is refused in one line.
+  const key = readOrCreatePrivateFile(file, () => randomBytes(32), FINGERPRINT_KEY);
+  if (key.length < 16) throw new DataDirError(`${file} is too short to be a fingerprint key: delete it and restart wirelog (fingerprints stored so far will no longer match new ones)`);
   return (secret) => createHmac('sha256', key).update(secret).digest('hex').slice(0, 16);
 }
