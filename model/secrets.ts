@@ -20,9 +20,11 @@ const SECRET_PARAMS = new Set(['key', 'api_key', 'api-key', 'apikey', 'access_to
 
 /**
  * Names not seen before are secret when one of their words (split at `-`, `_`, `.`, spaces and
- * camelCase) is one of these: `X-Relay-Token`, `accessKey`, `sessionToken`, `db_password`.
+ * camelCase) is one of these: `X-Relay-Token`, `accessKey`, `sessionToken`, `db_password`, and
+ * the plurals that hold lists of them (`"keys": [...]`, `api_keys`). Not `tokens`: that is a
+ * count or a tokenizer's output far more often than a list of credentials.
  */
-const SECRET_WORDS = new Set(['key', 'apikey', 'token', 'secret', 'auth', 'authorization', 'password', 'passwd', 'signature', 'credential', 'credentials', 'session', 'bearer']);
+const SECRET_WORDS = new Set(['key', 'keys', 'apikey', 'apikeys', 'token', 'secret', 'secrets', 'auth', 'authorization', 'password', 'passwords', 'passwd', 'signature', 'credential', 'credentials', 'session', 'bearer']);
 
 /**
  * Names the rule above must not touch: usage and rate-limit figures, WebSocket handshake nonces,
@@ -120,19 +122,34 @@ function decoded(text: string): string {
   }
 }
 
-/** One `name=value` of a query or path parameter list, its value masked when the name is secret. */
-function maskParam(part: string): string {
+/** A secret parameter found in a URL: its name and value, decoded. */
+export type SecretParam = [name: string, value: string];
+
+/** One `name=value` of a parameter list, its value masked when the name is secret (and then noted in `found`). */
+function maskParam(part: string, found: SecretParam[]): string {
   const eq = part.indexOf('=');
-  if (eq < 0 || !isSecretName(decoded(part.slice(0, eq)))) return part;
-  return `${part.slice(0, eq + 1)}${encodeURIComponent(maskSecret(decoded(part.slice(eq + 1))))}`;
+  if (eq < 0) return part;
+  const name = decoded(part.slice(0, eq));
+  if (!isSecretName(name)) return part;
+  const value = decoded(part.slice(eq + 1));
+  const masked = maskSecret(value);
+  if (masked !== value) found.push([name, value]);
+  return `${part.slice(0, eq + 1)}${encodeURIComponent(masked)}`;
 }
 
 /**
- * Masks secrets in a path: query parameters (`?key=AIza...`, `&token[]=...`), matrix
- * parameters (`/v1;key=...`) and user info of an absolute URL (`https://user:pass@host/`),
- * leaving the rest byte for byte.
+ * Every pair of a query or fragment, split at `&` and `;` (both separate pairs, and an HTML
+ * `&amp;` is then `&`, `amp`, `;`), and at a `?` or `#` inside it: over-splitting a value only
+ * means a `name=value` inside it is masked too.
  */
-export function maskPath(pathAndQuery: string): string {
+function maskParamList(text: string, found: SecretParam[]): string {
+  return text
+    .split(/([?#&;])/)
+    .map((part, i) => (i % 2 === 1 ? part : maskParam(part, found)))
+    .join('');
+}
+
+function maskUrl(pathAndQuery: string, found: SecretParam[]): string {
   const userInfo = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#@]*)@/i.exec(pathAndQuery);
   let text = pathAndQuery;
   if (userInfo) {
@@ -140,15 +157,35 @@ export function maskPath(pathAndQuery: string): string {
     const user = colon < 0 ? '****' : `${userInfo[2].slice(0, colon)}:****`;
     text = `${userInfo[1]}${user}@${text.slice(userInfo[0].length)}`;
   }
-  const q = text.indexOf('?');
-  const path = q < 0 ? text : text.slice(0, q);
-  const maskedPath = path.includes(';') ? path.split('/').map((segment) => segment.split(';').map((p, i) => (i === 0 ? p : maskParam(p))).join(';')).join('/') : path;
-  if (q < 0) return maskedPath;
-  return `${maskedPath}?${text.slice(q + 1).split('&').map(maskParam).join('&')}`;
+  const rest = text.search(/[?#]/);
+  const path = rest < 0 ? text : text.slice(0, rest);
+  const maskedPath = path.includes(';') ? path.split('/').map((segment) => segment.split(';').map((p, i) => (i === 0 ? p : maskParam(p, found))).join(';')).join('/') : path;
+  return rest < 0 ? maskedPath : `${maskedPath}${maskParamList(text.slice(rest), found)}`;
 }
 
-// A cheap look before a parse: a member whose name has a secret word, holding a string, object or array.
-const JSON_SECRET_HINT = /"[\w.-]*(key|token|secret|auth|password|passwd|signature|credential|session|sig)[\w.-]*"\s*:\s*["{[]/i;
+/**
+ * Masks secrets in a path: query parameters (`?key=AIza...`, `&token[]=...`, `;key=...`,
+ * `%6Bey=...`, any case), the fragment's (`#access_token=...`), matrix parameters
+ * (`/v1;key=...`) and user info of an absolute URL (`https://user:pass@host/`), leaving the
+ * rest byte for byte.
+ */
+export function maskPath(pathAndQuery: string): string {
+  return maskUrl(pathAndQuery, []);
+}
+
+/** The parameters maskPath masks in this path, with their real values (to fingerprint them). */
+export function secretParams(pathAndQuery: string): SecretParam[] {
+  const found: SecretParam[] = [];
+  maskUrl(pathAndQuery, found);
+  return found;
+}
+
+/**
+ * A cheap look before a scan: a member name holding one of the words every secret name has
+ * (see isSecretName), or written with escapes (which hide its words), with a string, object or
+ * array as its value. It must match wherever maskJsonText would mask something.
+ */
+const JSON_SECRET_HINT = /"[^"]*(key|token|secret|auth|pass|sig|credential|session|cookie|bearer|\\)[^"]*"\s*:\s*["{[]/i;
 
 /** Whether JSON text may hold a member maskJsonText would mask (false: it certainly does not). */
 export function mayHoldJsonSecret(text: string): boolean {
@@ -157,42 +194,97 @@ export function mayHoldJsonSecret(text: string): boolean {
 
 /**
  * Masks the string values of JSON members with secret names (`"api_key": "..."`, and every
- * string inside `"client_secret": {...}`), keeping the rest of the text byte for byte.
- * Returns null when the text is not JSON or holds no secret.
+ * string inside one, as in `"client_secret": {"value": "..."}` or `"keys": ["..."]`), keeping
+ * the rest of the text byte for byte. The text is scanned, not parsed: escapes, several
+ * documents in a row (NDJSON, JSON text sequences) and a document cut short are masked too.
+ * Returns null when the text does not start as JSON (an object or array) or has nothing to mask.
  */
 export function maskJsonText(text: string): string | null {
-  const first = text.trimStart()[0];
-  if ((first !== '{' && first !== '[') || !mayHoldJsonSecret(text)) return null;
-  let value: unknown;
+  if (!/^[\s\x1e]*[{[]/.test(text) || !mayHoldJsonSecret(text)) return null;
+  const masked = maskJsonStrings(text);
+  return masked === text ? null : masked;
+}
+
+/** Where a string literal starting at `start` ends (after its closing quote), or -1 when the text is cut inside it. */
+function stringEnd(text: string, start: number): number {
+  for (let from = start + 1; ; ) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) return -1;
+    let backslashes = 0;
+    while (text[quote - 1 - backslashes] === '\\') backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+/** A string literal's value; its raw text when its escapes are invalid. */
+function literalValue(literal: string): string {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(literal) as string;
   } catch {
-    return null;
+    return literal.slice(1, -1);
   }
-  const found = secretStrings(value);
-  if (found.size === 0) return null;
-  let masked = text;
-  for (const secret of found) masked = masked.split(JSON.stringify(secret)).join(JSON.stringify(maskSecret(secret)));
-  // A secret written with escapes of its own is not found as text: then the whole document is rewritten.
-  const left = secretStrings(JSON.parse(masked));
-  if ([...left].some((s) => found.has(s))) return JSON.stringify(maskedValue(value, false));
-  return masked;
 }
 
-function secretStrings(node: unknown, secret = false, found = new Set<string>()): Set<string> {
-  if (typeof node === 'string') {
-    if (secret && node.length > 0) found.add(node);
-  } else if (Array.isArray(node)) {
-    for (const item of node) secretStrings(item, secret, found);
-  } else if (node && typeof node === 'object') {
-    for (const [name, child] of Object.entries(node)) secretStrings(child, secret || isSecretName(name), found);
+/**
+ * One pass over the text's structure, with a stack of the open objects and arrays (not
+ * recursion: a relay can nest JSON deeper than the call stack goes).
+ */
+function maskJsonStrings(text: string): string {
+  const structure = /["{}[\]:,]/g;
+  const pieces: string[] = [];
+  let copied = 0;
+  // Per open object or array: whether every string in it is secret (it is inside a secret member), and whether it is an object.
+  const secretInside: boolean[] = [];
+  const isObject: boolean[] = [];
+  let expectingName = false;
+  let nameIsSecret = false;
+  for (let match = structure.exec(text); match; match = structure.exec(text)) {
+    const at = match.index;
+    const top = secretInside.length - 1;
+    const inObject = top >= 0 && isObject[top];
+    const valueIsSecret = top >= 0 && (secretInside[top] || (inObject && nameIsSecret));
+    switch (match[0]) {
+      case '"': {
+        const end = stringEnd(text, at);
+        const close = end < 0 ? text.length : end;
+        structure.lastIndex = close;
+        if (inObject && expectingName) {
+          nameIsSecret = isSecretName(literalValue(text.slice(at, close)));
+          expectingName = false;
+          break;
+        }
+        if (!valueIsSecret) break;
+        // Cut inside the secret: its last characters are not its tail, so none are shown.
+        pieces.push(text.slice(copied, at), end < 0 ? '"****' : maskedLiteral(text.slice(at, end)));
+        copied = close;
+        break;
+      }
+      case '{':
+      case '[':
+        secretInside.push(valueIsSecret);
+        isObject.push(match[0] === '{');
+        expectingName = match[0] === '{';
+        break;
+      case '}':
+      case ']':
+        secretInside.pop();
+        isObject.pop();
+        break;
+      case ',':
+        expectingName = inObject;
+        break;
+      default: // ':'
+        expectingName = false;
+    }
   }
-  return found;
+  if (copied === 0) return text;
+  pieces.push(text.slice(copied));
+  return pieces.join('');
 }
 
-function maskedValue(node: unknown, secret: boolean): unknown {
-  if (typeof node === 'string') return secret ? maskSecret(node) : node;
-  if (Array.isArray(node)) return node.map((item) => maskedValue(item, secret));
-  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([name, child]) => [name, maskedValue(child, secret || isSecretName(name))]));
-  return node;
+/** A secret string literal, masked; an empty one is left as it is. */
+function maskedLiteral(literal: string): string {
+  const value = literalValue(literal);
+  return value === '' ? literal : JSON.stringify(maskSecret(value));
 }

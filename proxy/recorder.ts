@@ -15,7 +15,7 @@ import type {
   SecretFingerprint,
 } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
-import { maskHeaders, maskJsonText, maskPath, mayHoldJsonSecret } from '../model/secrets.ts';
+import { maskHeaders, maskJsonText, maskPath, mayHoldJsonSecret, secretParams } from '../model/secrets.ts';
 import type { FlowGate } from './flow-gate.ts';
 import type { Fingerprint, RememberedSecrets, SecretMemory } from './secret-memory.ts';
 
@@ -40,14 +40,44 @@ type EndState = Extract<ExchangeEvent, { type: 'end' }>['state'];
 const MAX_MASKED_BODY = 1024 * 1024;
 // Chunks that arrive while one waits for storage (a source resumed by someone else) are kept up to this.
 const MAX_WAITING_BYTES = 1024 * 1024;
+// Bytes of the previous chunk looked at again with the next, for a secret member split between them.
+const HINT_OVERLAP = 1024;
+
+/** Newline-delimited JSON (Ollama's streams, JSON Lines, JSON text sequences): one document per line. */
+const JSON_LINES_TYPE = /\b(x-)?nd-?json\b|\bjson-?l(ines)?\b|\bjson-seq\b/i;
+
+/**
+ * Google's streaming methods (`:streamGenerateContent`, Vertex's `:streamRawPredict`,
+ * `:serverStreamingPredict`) answer a JSON array that grows as the model writes, unless the
+ * request asks for SSE (`alt=sse`).
+ */
+function streamsJsonArray(path: string): boolean {
+  const query = path.search(/[?#]/);
+  const method = /:(\w+)$/.exec(query < 0 ? path : path.slice(0, query));
+  return method !== null && /stream/i.test(method[1]) && !/[?&]alt=sse(&|#|$)/i.test(path);
+}
+
+/**
+ * How a body's secrets are masked before it is stored: 'whole', held until it ends (up to
+ * MAX_MASKED_BODY); 'lines', each line masked once it is complete, so a stream is still stored
+ * as it comes; 'none'.
+ */
+type Masking = 'none' | 'whole' | 'lines';
 
 class BodyRecorder {
   size = 0;
   encoding = '';
   private capped = 0;
   private emitted = 0;
-  private held: Buffer[] | null = null;
+  private masking: Masking = 'none';
+  /** What is held for masking: the whole body so far, or the line not yet complete. */
+  private held: Buffer[] = [];
   private heldSize = 0;
+  /** Set once what is held passed MAX_MASKED_BODY: the rest is stored as it comes, watched for secrets. */
+  private overBound = false;
+  private lastBytes = '';
+  /** Why part of the body was stored unmasked though it looks like it holds a secret (said on the exchange). */
+  private unmasked: string | null = null;
   /** Chunks waiting for storage to have room, oldest first; the source is held meanwhile. */
   private waiting: Buffer[] = [];
   private waitingSize = 0;
@@ -63,14 +93,23 @@ class BodyRecorder {
   ) {}
 
   /**
-   * An uncompressed JSON body is stored once it is whole, its secrets masked (model/secrets.ts).
-   * A response without Content-Length may be a stream of JSON (Gemini's JSON-array streaming):
-   * it is stored as it comes, so the viewer can show it growing.
+   * An uncompressed JSON body is stored once it is whole, its secrets masked (model/secrets.ts),
+   * a chunked JSON answer too (a key list sent without Content-Length): only what is stored
+   * waits, the client gets every chunk as it comes. Google's JSON-array streams are stored as
+   * they come, so the viewer shows them growing; newline-delimited JSON line by line.
    */
-  holdIfJson(headers: Header[], keepSecrets: boolean): void {
-    if (keepSecrets || this.encoding !== '' || !/\bjson\b/i.test(headerValue(headers, 'content-type') ?? '')) return;
-    if (this.side === 'response' && headerValue(headers, 'content-length') === undefined) return;
-    this.held = [];
+  chooseMasking(headers: Header[], keepSecrets: boolean, requestPath: string): void {
+    if (keepSecrets || this.encoding !== '') return;
+    const type = headerValue(headers, 'content-type') ?? '';
+    if (JSON_LINES_TYPE.test(type)) this.masking = 'lines';
+    else if (!/\bjson\b/i.test(type)) return;
+    else if (this.side === 'response' && headerValue(headers, 'content-length') === undefined && streamsJsonArray(requestPath)) return;
+    else this.masking = 'whole';
+  }
+
+  /** Why this body was stored unmasked though it looks like it holds secrets; null when it was not. */
+  get unmaskedNote(): string | null {
+    return this.unmasked === null ? null : `${this.side} body stored unmasked (${this.unmasked}), and members named like secrets are in it`;
   }
 
   /** A chunk as it passed; `gate` holds its source back while storage has no room for it (without one, it is handed over regardless). */
@@ -80,23 +119,70 @@ class BodyRecorder {
     if (room <= 0 || this.leftOut) return;
     const stored = chunk.length <= room ? chunk : chunk.subarray(0, room);
     this.capped += stored.length;
-    if (!this.held) return this.store(stored, gate);
+    if (this.masking === 'none') {
+      if (this.overBound) this.watch(stored, 'its JSON exceeded the 1 MB held for masking');
+      return this.store(stored, gate);
+    }
     this.held.push(stored);
     this.heldSize += stored.length;
-    // Too large to hold: stored as it comes, unmasked (the README says so).
-    if (this.heldSize > MAX_MASKED_BODY) this.release(false);
+    if (this.masking === 'lines') {
+      const newline = stored.lastIndexOf(0x0a);
+      if (newline >= 0) this.storeLines(stored.length - newline - 1, gate);
+    }
+    if (this.heldSize > MAX_MASKED_BODY) this.passBound(gate);
   }
 
-  /** Stores what was held, masked when asked and when it is UTF-8 JSON holding secrets. */
-  release(mask = true): void {
-    if (!this.held) return;
-    const whole = Buffer.concat(this.held);
-    this.held = null;
-    if (whole.length === 0) return;
-    const text = mask ? whole.toString('utf8') : '';
-    const masked = mask && Buffer.byteLength(text) === whole.length ? maskJsonText(text) : null;
-    if (masked !== null && this.side === 'request') this.exchange.rememberSecrets({ headers: [], body: whole });
-    this.emit(masked === null ? whole : Buffer.from(masked));
+  /** Stores the complete lines held, masked; keeps the `partial` bytes after the last newline. */
+  private storeLines(partial: number, gate: FlowGate | undefined): void {
+    const all = Buffer.concat(this.held);
+    this.held = partial > 0 ? [all.subarray(all.length - partial)] : [];
+    this.heldSize = partial;
+    this.store(this.masked(all.subarray(0, all.length - partial)), gate);
+  }
+
+  /** Too large to hold: what is held and the rest are stored as they come, unmasked, and watched for secrets. */
+  private passBound(gate: FlowGate | undefined): void {
+    const why = this.masking === 'lines' ? 'a line of its JSON exceeded the 1 MB held for masking' : 'its JSON exceeded the 1 MB held for masking';
+    const held = this.held;
+    this.held = [];
+    this.heldSize = 0;
+    this.masking = 'none';
+    this.overBound = true;
+    for (const piece of held) this.watch(piece, why);
+    // A whole body held so far has nothing stored before it; a line's stream has earlier lines waiting for storage.
+    if (this.waiting.length === 0) this.emit(Buffer.concat(held));
+    else for (const piece of held) this.store(piece, gate);
+  }
+
+  /** Notes why a part stored unmasked looks like it holds a secret (a member split across two parts is seen too). */
+  private watch(part: Buffer, why: string): void {
+    if (this.unmasked !== null) return;
+    const text = this.lastBytes + part.toString('latin1');
+    if (mayHoldJsonSecret(text)) this.unmasked = why;
+    this.lastBytes = text.slice(-HINT_OVERLAP);
+  }
+
+  /** JSON text with its secrets masked; bytes that are not UTF-8 are masked as Latin-1, which keeps them byte for byte. */
+  private masked(bytes: Buffer): Buffer {
+    const utf8 = bytes.toString('utf8');
+    const valid = Buffer.byteLength(utf8) === bytes.length;
+    const masked = maskJsonText(valid ? utf8 : bytes.toString('latin1'));
+    if (masked === null) return bytes;
+    if (this.side === 'request' && this.masking === 'whole') this.exchange.rememberSecrets({ headers: [], body: bytes });
+    return Buffer.from(masked, valid ? 'utf8' : 'latin1');
+  }
+
+  /** The body ended (or, for a request, was sent): what is held is stored, masked. */
+  release(): void {
+    if (this.heldSize === 0) return;
+    const held = Buffer.concat(this.held);
+    this.held = [];
+    this.heldSize = 0;
+    const masked = this.masked(held);
+    // A line's stream may have earlier lines still waiting for storage: this comes after them.
+    if (this.waiting.length === 0) return this.emit(masked);
+    this.waiting.push(masked);
+    this.waitingSize += masked.length;
   }
 
   private store(chunk: Buffer, gate: FlowGate | undefined): void {
@@ -173,6 +259,8 @@ export class ExchangeRecorder {
   private wsSeq = 0;
   private sseSeq = 0;
   private trailers: Header[] | null = null;
+  /** The request's path as sent: whether an answer is a stream can depend on it. */
+  private readonly requestPath: string;
 
   constructor(
     private readonly settings: CaptureSettings,
@@ -184,10 +272,11 @@ export class ExchangeRecorder {
   ) {
     this.uid = uid;
     this.t0 = startedAtPerf;
+    this.requestPath = head.path;
     this.requestBody = new BodyRecorder(this, 'request', settings.maxBodyBytes);
     this.responseBody = new BodyRecorder(this, 'response', settings.maxBodyBytes);
     this.requestBody.encoding = headerValue(head.headers, 'content-encoding') ?? '';
-    this.requestBody.holdIfJson(head.headers, settings.keepSecrets);
+    this.requestBody.chooseMasking(head.headers, settings.keepSecrets, head.path);
     this.send({ type: 'request', uid: this.uid, head: settings.keepSecrets ? head : this.masked(head) });
   }
 
@@ -198,11 +287,7 @@ export class ExchangeRecorder {
     const real: Header[] = head.headers.filter((h, i) => headers[i][1] !== h[1]);
     const fingerprint = this.settings.fingerprint;
     const secrets = fingerprint ? real.map(([name, value]) => ({ name, fingerprint: fingerprint(value) })) : [];
-    if (fingerprint && path !== head.path) {
-      const query = new URLSearchParams(head.path.split('?')[1] ?? '');
-      const maskedQuery = new URLSearchParams(path.split('?')[1] ?? '');
-      for (const [name, value] of query) if (maskedQuery.get(name) !== value) secrets.push({ name: `?${name}`, fingerprint: fingerprint(value) });
-    }
+    if (fingerprint && path !== head.path) for (const [name, value] of secretParams(head.path)) secrets.push({ name: `?${name}`, fingerprint: fingerprint(value) });
     if (real.length || path !== head.path) this.rememberSecrets({ headers: real, ...(path !== head.path ? { path: head.path } : {}) });
     return maskedHead(head, path, headers, secrets);
   }
@@ -273,7 +358,7 @@ export class ExchangeRecorder {
     const atMs = this.elapsed();
     this.timings.responseHeaders = atMs;
     this.responseBody.encoding = headerValue(head.headers, 'content-encoding') ?? '';
-    this.responseBody.holdIfJson(head.headers, this.settings.keepSecrets);
+    this.responseBody.chooseMasking(head.headers, this.settings.keepSecrets, this.requestPath);
     const stored = this.settings.keepSecrets ? head : { ...head, headers: maskHeaders(head.headers) };
     this.send({ type: 'response-head', uid: this.uid, head: stored, atMs });
   }
@@ -309,11 +394,13 @@ export class ExchangeRecorder {
     this.requestBody.finish();
     this.responseBody.finish();
     this.timings.end = this.elapsed();
+    // Nothing is stored unmasked unsaid: a body too large to mask is noted beside any error.
+    const notes = [error, this.requestBody.unmaskedNote, this.responseBody.unmaskedNote].filter((note) => note !== null);
     const event: Extract<ExchangeEvent, { type: 'end' }> = {
       type: 'end',
       uid: this.uid,
       state,
-      error,
+      error: notes.length ? notes.join('; ') : null,
       timings: { ...this.timings },
       requestBody: this.requestBody.info(),
       responseBody: this.responseBody.info(),

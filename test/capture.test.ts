@@ -280,12 +280,12 @@ describe('capture through real clients', () => {
   });
 
   it('stores a JSON response without Content-Length as it comes, so it can be watched growing', async () => {
-    const res = await request(`${h.upstream.httpsUrl}/json-stream?n=20&every=50`, { dispatcher: h.agent() });
+    const res = await request(`${h.upstream.httpsUrl}/v1beta/models/m:streamGenerateContent?n=20&every=50`, { dispatcher: h.agent() });
     const chunks = res.body[Symbol.asyncIterator]();
     let seen = '';
     while (!seen.includes('part 2')) seen += ((await chunks.next()).value as Buffer).toString();
     await h.wirelog.writer.flush();
-    const open = latest((e) => e.request.path.startsWith('/json-stream'));
+    const open = latest((e) => e.request.path.includes(':streamGenerateContent'));
     expect(open.state).toBe('streaming');
     expect(h.wirelog.reader.body(open.id, 'response').toString()).toContain('"part 1"');
     while (!(await chunks.next()).done);

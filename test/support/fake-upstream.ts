@@ -198,7 +198,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       return void res.end();
     }
     // JSON streamed as an array without Content-Length, as Gemini's :streamGenerateContent does.
-    if (url.pathname === '/json-stream') {
+    if (url.pathname === '/json-stream' || url.pathname.endsWith(':streamGenerateContent')) {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       for (let i = 0; i < Number(url.searchParams.get('n') ?? 3); i++) {
         res.write(`${i === 0 ? '[' : ','}{"text": "part ${i}"}`);

@@ -1,0 +1,156 @@
+// Secrets in JSON answers sent without Content-Length (chunked), live through the proxy: a
+// provider's key list is held until it ends and stored masked, while the client gets every
+// chunk as it comes; newline-delimited JSON (Ollama's streams) is masked line by line and still
+// stored as it comes; a body past the 1 MB held for masking is stored as it came, and said.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databasePath } from '../db/schema.ts';
+import type { Exchange } from '../model/exchange.ts';
+import { eventually, startHarness, type Harness } from './support/harness.ts';
+
+let n = 0;
+// Distinctive values: a match anywhere can only be a leak. The masked form may show the last 4.
+const secret = (what: string) => `LEAK${what}${'q'.repeat(10)}${String(n++).padStart(4, '0')}`;
+
+let h: Harness;
+let upstream: http.Server;
+let upstreamUrl = '';
+/** The parts the upstream sends for each path, one write each; it sends the next once the test says so. */
+const scripts = new Map<string, { type: string; parts: string[]; next: Array<() => void> }>();
+
+beforeAll(async () => {
+  h = await startHarness();
+  upstream = http.createServer(async (req, res) => {
+    const script = scripts.get(req.url ?? '');
+    if (!script) return void res.writeHead(404).end();
+    // No Content-Length: Node sends the body chunked, each write its own chunk.
+    res.writeHead(200, { 'Content-Type': script.type });
+    for (const part of script.parts) {
+      res.write(part);
+      await new Promise<void>((go) => script.next.push(go));
+    }
+    res.end();
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => upstream?.close(r));
+  await h?.close();
+});
+
+/**
+ * Requests `url` through wirelog and reads the answer chunk by chunk: the upstream sends its next
+ * part only once the client has the previous one, so a client that got nothing until the end
+ * would never finish (and time out). `beforeNext` is awaited before each next part is asked for.
+ * Returns what the client got, part by part.
+ */
+async function fetchPartByPart(urlPath: string, type: string, parts: string[], beforeNext: (got: number) => Promise<void> = async () => undefined): Promise<string[]> {
+  const script = { type, parts, next: [] as Array<() => void> };
+  scripts.set(urlPath, script);
+  const got: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: h.wirelog.proxy.port, path: `${upstreamUrl}${urlPath}`, headers: { host: new URL(upstreamUrl).host } }, (res) => {
+      let pending = '';
+      res.setEncoding('latin1');
+      res.on('data', (text: string) => {
+        pending += text;
+        // A part may arrive in more than one read: the next is asked for once this one is whole.
+        while (got.length < parts.length && pending.startsWith(parts[got.length])) {
+          pending = pending.slice(parts[got.length].length);
+          got.push(parts[got.length]);
+          void beforeNext(got.length).then(() => script.next.shift()?.(), reject);
+        }
+      });
+      res.on('end', () => (pending === '' ? resolve() : reject(new Error(`unexpected bytes: ${pending.slice(0, 80)}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return got;
+}
+
+/** Everything wirelog keeps or hands out about its exchanges: the database and its WAL, the API, a HAR export. */
+async function everywhere(): Promise<[string, string][]> {
+  await h.stored();
+  const viewer = h.wirelog.viewer!.url;
+  const api: string[] = [await (await fetch(`${viewer}/api/exchanges?limit=1000`)).text()];
+  for (const e of h.wirelog.reader.list({ limit: 1000 })) api.push(await (await fetch(`${viewer}/api/exchanges/${e.id}`)).text());
+  const har = await (await fetch(`${viewer}/api/export.har`)).text();
+  const db = databasePath(h.dataDir);
+  return [
+    ...[db, `${db}-wal`].filter((f) => fs.existsSync(f)).map((f): [string, string] => [path.basename(f), fs.readFileSync(f).toString('latin1')]),
+    ['the API', api.join('\n')],
+    ['a HAR export', har],
+  ];
+}
+
+function leaksOf(places: [string, string][], secrets: string[]): string[] {
+  const leaks: string[] = [];
+  // The secret whole, or all of it but the last 4 characters the masked form may show.
+  for (const [place, text] of places) for (const s of secrets) if (text.includes(s) || text.includes(s.slice(0, -4))) leaks.push(`${s} in ${place}`);
+  return leaks;
+}
+
+const byPath = (prefix: string) => h.wirelog.reader.list({ limit: 1000 }).find((e) => e.request.path.startsWith(prefix))!;
+
+describe('a JSON answer sent chunked', () => {
+  it('is stored with its keys masked (a provider key list split mid-key over chunks), and the client gets every chunk as it came', async () => {
+    const apiKey = secret('apikey');
+    const clientSecret = secret('secret');
+    const listed = secret('listed');
+    const whole = JSON.stringify({ data: [{ name: 'ci', key: listed, created: 1 }], api_key: apiKey, client: { secret: clientSecret }, note: 'key list' });
+    // Cut inside a member name, inside each secret, and between a name and its value.
+    const cuts = [whole.indexOf('"ke') + 3, whole.indexOf(listed) + 7, whole.indexOf(apiKey) + 12, whole.indexOf('"secret"') + 8, whole.indexOf(clientSecret) + 20];
+    const parts = [0, ...cuts].map((at, i, all) => whole.slice(at, all[i + 1]));
+    expect(parts.join('')).toBe(whole);
+
+    const got = await fetchPartByPart('/v1/keys', 'application/json; charset=utf-8', parts);
+    expect(got).toEqual(parts);
+
+    const leaks = leaksOf(await everywhere(), [apiKey, clientSecret, listed]);
+    expect(leaks).toEqual([]);
+    const stored = h.wirelog.reader.body(byPath('/v1/keys').id, 'response').toString();
+    expect(JSON.parse(stored)).toEqual({ data: [{ name: 'ci', key: `****${listed.slice(-4)}`, created: 1 }], api_key: `****${apiKey.slice(-4)}`, client: { secret: `****${clientSecret.slice(-4)}` }, note: 'key list' });
+    expect(byPath('/v1/keys').error).toBeNull();
+  });
+
+  it('is masked line by line when it is newline-delimited (Ollama), each line stored before the stream ends', async () => {
+    const lineKey = secret('ndjson');
+    const lines = [`{"model":"llama3","message":{"content":"Hi"},"done":false}\n`, `{"model":"llama3","session":{"token":"${lineKey}"},"done":false}\n`, `{"model":"llama3","done":true}\n`];
+    const parts = [lines[0], lines[1].slice(0, 40), lines[1].slice(40) + lines[2]];
+    // Once the client has the first line and part of the second, the stream waits: the first line is stored by then (the viewer shows it growing), the cut one is not.
+    let open: Exchange | null = null;
+    const got = await fetchPartByPart('/api/chat', 'application/x-ndjson', parts, async (count) => {
+      if (count !== 2) return;
+      open = await eventually(async () => {
+        await h.wirelog.writer.flush();
+        const e = h.wirelog.reader.list({ limit: 1000 }).find((x) => x.request.path === '/api/chat');
+        return e && h.wirelog.reader.body(e.id, 'response').length > 0 ? e : null;
+      }, 'the first line stored while streaming');
+    });
+    expect(open!.state).toBe('streaming');
+    expect(h.wirelog.reader.body(open!.id, 'response').toString()).toBe(lines[0]);
+    expect(got).toEqual(parts);
+
+    expect(leaksOf(await everywhere(), [lineKey])).toEqual([]);
+    expect(h.wirelog.reader.body(byPath('/api/chat').id, 'response').toString()).toBe(lines.join('').replace(lineKey, `****${lineKey.slice(-4)}`));
+  });
+
+  it('past the 1 MB held for masking, is stored as it came and the exchange says it was not masked', async () => {
+    const bigKey = secret('big');
+    const filler = JSON.stringify({ text: 'x'.repeat(64 * 1024) });
+    const parts = ['{"items":[', ...Array.from({ length: 20 }, (_, i) => `${i ? ',' : ''}${filler}`), `],"api_key":"${bigKey}"}`];
+    const got = await fetchPartByPart('/v1/big', 'application/json', parts);
+    expect(got.length).toBe(parts.length);
+    await h.stored();
+    const big = byPath('/v1/big');
+    expect(big.state).toBe('complete');
+    expect(big.error).toMatch(/response body stored unmasked \(its JSON exceeded the 1 MB held for masking\)/);
+    expect(h.wirelog.reader.body(big.id, 'response').toString()).toBe(parts.join(''));
+  });
+});
