@@ -6,14 +6,22 @@ import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir, type InstanceRecord } from './instance.ts';
 
 export const REPLAY_HELP = `wirelog replay ID [--url URL] [--method M] [--header "Name: value"]... [--remove-header NAME]...
-               [--body-file FILE] [--fix] [--json] [--timeout S] [--data-dir DIR]
+               [--body-file FILE] [--fix] [--send-secrets-to HOST[:PORT]] [--json] [--timeout S] [--data-dir DIR]
 Sends exchange ID again through the running wirelog (recorded as a new exchange, linked to ID), and
 prints the new exchange's id, status and the first line of its answer. Exit code 0 on a 2xx, 1 otherwise.
   --header "Name: value"   set a header (replacing one of that name); also how to give a key wirelog no longer has in memory
   --remove-header NAME     send without that header
   --body-file FILE         send this file as the body (its bytes as they are)
   --fix                    apply the fix the diagnosis of ID proposes (a corrected URL, a missing key, a listed model)
+  --send-secrets-to HOST[:PORT]
+                           a key wirelog remembers goes only back to the scheme, host and port it was captured for: to
+                           send it to the replay's other host, name exactly that host (and port, unless the default).
+                           A key captured over HTTPS is never sent over plain HTTP, even then
   --timeout S              how long to wait for the answer (default 300)`;
+
+interface Withheld {
+  message: string;
+}
 
 interface Detail {
   exchange: { id: number; state: string; error: string | null; request: { headers: Header[]; replayOf?: number }; response: { status: number; statusText: string } | null };
@@ -70,6 +78,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       'remove-header': { type: 'string', multiple: true },
       'body-file': { type: 'string' },
       fix: { type: 'boolean' },
+      'send-secrets-to': { type: 'string' },
       json: { type: 'boolean' },
       timeout: { type: 'string' },
     },
@@ -95,19 +104,23 @@ export async function replayCommand(args: string[]): Promise<number> {
     ...(set.length || remove.length ? { headers: editedHeaders(original.body.exchange.request.headers, set, remove) } : {}),
     ...(values['body-file'] ? { body: readBody(values['body-file']), bodyEncoding: 'base64' } : {}),
     ...(values.fix ? { fix: true } : {}),
+    ...(values['send-secrets-to'] !== undefined ? { sendSecretsTo: values['send-secrets-to'] } : {}),
   };
-  const sent = await api.post<{ id?: number; error?: string }>(`/exchanges/${id}/replay`, edits);
+  const sent = await api.post<{ id?: number; error?: string; withheld?: Withheld[] }>(`/exchanges/${id}/replay`, edits);
   if (sent.body.id === undefined) {
     console.error(`wirelog: cannot replay #${id}: ${sent.body.error ?? `HTTP ${sent.status}`}`);
     return 1;
   }
   const detail = await waitForEnd(api, sent.body.id, timeoutS);
   const status = detail.exchange.response?.status ?? null;
+  const withheld = sent.body.withheld ?? [];
   if (values.json) {
-    console.log(JSON.stringify({ id: detail.exchange.id, replayOf: id, status, state: detail.exchange.state, answer: firstLine(detail), diagnoses: detail.diagnoses }, null, 2));
+    console.log(JSON.stringify({ id: detail.exchange.id, replayOf: id, status, state: detail.exchange.state, answer: firstLine(detail), diagnoses: detail.diagnoses, withheld }, null, 2));
   } else {
     const reason = detail.exchange.response ? `${status} ${detail.exchange.response.statusText}`.trim() : detail.exchange.state.replace('_', ' ');
     console.log(`#${detail.exchange.id} ${reason}  (replay of #${id})  ${firstLine(detail)}`);
+    // Said before the diagnoses: a 401 from the other host is explained by what was left out.
+    for (const w of withheld) console.log(`  [withheld] ${w.message}`);
     for (const d of detail.diagnoses) console.log(`  [${d.severity}] ${d.summary}\n  fix: ${d.fix}`);
   }
   return status !== null && status >= 200 && status < 300 && detail.exchange.state === 'complete' ? 0 : 1;

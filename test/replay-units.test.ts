@@ -94,8 +94,11 @@ describe('what a replay sends', () => {
     expect(JSON.parse(fixEdits(stored, { kind: 'model', model: 'gpt-4o' }, {}, { bodyText: '{"model":"gpt-5","n":1}', workingKey: () => null }).body!)).toEqual({ model: 'gpt-4o', n: 1 });
     const gemini = exchange(head([], { path: '/v1beta/models/gemini-pro:generateContent?alt=sse' }));
     expect(fixEdits(gemini, { kind: 'model', model: 'gemini-2.5-pro' }, {}, { bodyText: '{}', workingKey: () => null }).url).toBe('https://relay.example/v1beta/models/gemini-2.5-pro:generateContent?alt=sse');
-    const keyed = fixEdits(stored, { kind: 'header', name: 'Authorization', value: null }, {}, { bodyText: null, workingKey: () => 'Bearer from-memory' });
+    const working = { where: 'header' as const, name: 'Authorization', value: 'Bearer from-memory', origin: { scheme: 'https' as const, host: 'relay.example', port: 443 } };
+    const keyed = fixEdits(stored, { kind: 'header', name: 'Authorization', value: null }, {}, { bodyText: null, workingKey: () => working });
     expect(keyed.headers?.filter(([n]) => n.toLowerCase() === 'authorization')).toEqual([['Authorization', 'Bearer from-memory']]);
+    // The borrowed key travels with the origin it was captured for: the replay's guard decides where it may go.
+    expect(keyed.borrowedSecrets).toEqual([working]);
     expect(() => fixEdits(stored, { kind: 'header', name: 'Authorization', value: null, scheme: 'Bearer' }, {}, { bodyText: null, workingKey: () => null })).toThrow(/Authorization: Bearer YOUR_KEY/);
   });
 
