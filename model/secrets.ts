@@ -1,22 +1,14 @@
 import type { Header } from '../model/exchange.ts';
 
-// Credentials by name: the ones AI providers, gateways and clouds are known to use.
-const SECRET_HEADERS = new Set([
-  'authorization',
-  'proxy-authorization',
-  'x-api-key',
-  'api-key',
-  'x-goog-api-key',
-  'cookie',
-  'set-cookie',
-  'x-auth-token',
-  'helicone-auth',
-  'cf-aig-authorization',
-  'x-portkey-api-key',
-  'ocp-apim-subscription-key',
-  'x-amz-security-token',
-]);
-const SECRET_PARAMS = new Set(['key', 'api_key', 'api-key', 'apikey', 'access_token', 'token', 'x-api-key', 'auth', 'sig', 'client_secret']);
+/**
+ * Credentials whose names have none of the words below. Every other name providers, gateways and
+ * clouds document is caught by its words: `Authorization`, `Proxy-Authorization`, `x-api-key`,
+ * `api-key` (Azure OpenAI), `x-goog-api-key` and `?key=` (Gemini), `x-auth-token`,
+ * `Helicone-Auth`, `cf-aig-authorization`, `x-portkey-api-key`, `Ocp-Apim-Subscription-Key`,
+ * `X-Amz-Security-Token`, `X-Amz-Signature`, `X-Goog-Credential`, `access_token`,
+ * `client_secret`, `api_key`, `apikey`, `token`, `auth`. `sig` is an Azure SAS signature.
+ */
+const SECRET_NAMES = new Set(['cookie', 'set-cookie', 'sig']);
 
 /**
  * Names not seen before are secret when one of their words (split at `-`, `_`, `.`, spaces and
@@ -27,15 +19,15 @@ const SECRET_PARAMS = new Set(['key', 'api_key', 'api-key', 'apikey', 'access_to
 const SECRET_WORDS = new Set(['key', 'keys', 'apikey', 'apikeys', 'token', 'secret', 'secrets', 'auth', 'authorization', 'password', 'passwords', 'passwd', 'signature', 'credential', 'credentials', 'session', 'bearer']);
 
 /**
- * Names the rule above must not touch: usage and rate-limit figures, WebSocket handshake nonces,
- * CORS lists and session identifiers that group an agent's turns are not credentials.
+ * Names the rule above must not touch: rate-limit and usage figures, WebSocket handshake nonces,
+ * CORS lists, session identifiers that group an agent's turns and OAuth's token type are not
+ * credentials. (`www-authenticate` needs no rule: `authenticate` is not one of the words.)
  */
 const NOT_SECRET = [
   /ratelimit/i, // x-ratelimit-remaining-tokens, anthropic-ratelimit-input-tokens-limit
   /^(max|prompt|completion|total|input|output|cached|reasoning)[-_](completion[-_]|output[-_])?tokens?$/i, // max_tokens, max_output_tokens
   /^sec-websocket-(key|accept)$/i,
   /^access-control-/i,
-  /^(www|proxy)-authenticate$/i,
   /(^|[-_])session[-_]?id$/i, // session-id, x-session-id, x-claude-code-session-id
   /^token[-_]?(count|type|usage|limit)s?$/i,
 ];
@@ -50,7 +42,7 @@ function wordsOf(name: string): string[] {
 
 function decideSecretName(name: string): boolean {
   const lower = name.toLowerCase().replace(/\[\]$/, '');
-  if (SECRET_PARAMS.has(lower) || SECRET_HEADERS.has(lower)) return true;
+  if (SECRET_NAMES.has(lower)) return true;
   if (NOT_SECRET.some((rule) => rule.test(lower))) return false;
   return wordsOf(name).some((word) => SECRET_WORDS.has(word));
 }
@@ -159,7 +151,8 @@ function maskUrl(pathAndQuery: string, found: SecretParam[]): string {
   }
   const rest = text.search(/[?#]/);
   const path = rest < 0 ? text : text.slice(0, rest);
-  const maskedPath = path.includes(';') ? path.split('/').map((segment) => segment.split(';').map((p, i) => (i === 0 ? p : maskParam(p, found))).join(';')).join('/') : path;
+  // Matrix parameters: each `;name=value` of a segment, up to the next `;` or `/`.
+  const maskedPath = path.replace(/;([^;/]*)/g, (_, param: string) => `;${maskParam(param, found)}`);
   return rest < 0 ? maskedPath : `${maskedPath}${maskParamList(text.slice(rest), found)}`;
 }
 
@@ -231,7 +224,7 @@ function literalValue(literal: string): string {
  * recursion: a relay can nest JSON deeper than the call stack goes).
  */
 function maskJsonStrings(text: string): string {
-  const structure = /["{}[\]:,]/g;
+  const structure = /["{}[\],]/g;
   const pieces: string[] = [];
   let copied = 0;
   // Per open object or array: whether every string in it is secret (it is inside a secret member), and whether it is an object.
@@ -271,11 +264,8 @@ function maskJsonStrings(text: string): string {
         secretInside.pop();
         isObject.pop();
         break;
-      case ',':
+      default: // ','
         expectingName = inObject;
-        break;
-      default: // ':'
-        expectingName = false;
     }
   }
   if (copied === 0) return text;

@@ -23,6 +23,8 @@ const S = {
   basicPassword: secret('basicpassword'),
   params: Object.fromEntries(['key', 'api_key', 'token', 'x-api-key', 'auth', 'sig', 'client_secret', 'access_token', 'key[]'].map((p) => [p, secret(p.replace(/\W/g, ''))])),
   matrix: secret('matrix'),
+  semicolonPair: secret('semicolonpair'),
+  encodedName: secret('encodedname'),
   userinfo: secret('userinfo'),
   bodyKey: secret('bodykey'),
   answerKey: secret('answerkey'),
@@ -34,7 +36,7 @@ const S = {
   http10: secret('httpten'),
   viewerToken: secret('viewertoken'),
 };
-const ALL: string[] = [S.bearer, ...Object.values(S.headers), S.cookieNamed, S.cookieBare, S.setCookieBare, S.basicPassword, ...Object.values(S.params), S.matrix, S.userinfo, S.bodyKey, S.answerKey, S.wsHeader, S.wsMessage, S.splitBearer, S.splitOversize, S.bareLf, S.http10, S.viewerToken];
+const ALL: string[] = [S.bearer, ...Object.values(S.headers), S.cookieNamed, S.cookieBare, S.setCookieBare, S.basicPassword, ...Object.values(S.params), S.matrix, S.semicolonPair, S.encodedName, S.userinfo, S.bodyKey, S.answerKey, S.wsHeader, S.wsMessage, S.splitBearer, S.splitOversize, S.bareLf, S.http10, S.viewerToken];
 
 let h: Harness;
 beforeAll(async () => {
@@ -64,7 +66,7 @@ function sendInSegments(pieces: string[]): Promise<string> {
 describe('no secret from any place AI stacks put them reaches the disk or leaves through wirelog', () => {
   it('headers, cookies, Basic credentials, query and matrix parameters, user info, JSON bodies, WebSocket, refused and split requests, HTTP/1.0', async () => {
     // https through a tunnel: headers, cookies, Basic, every query form, and a JSON body with a key; the answer holds one too.
-    const res = await request(`${h.upstream.httpsUrl}/v1/keys;key=${S.matrix}?${query()}`, {
+    const res = await request(`${h.upstream.httpsUrl}/v1/keys;key=${S.matrix}?${query()}&a=1;key=${S.semicolonPair}&%41PI-KEY=${S.encodedName}`, {
       method: 'POST',
       dispatcher: h.agent(),
       headers: {
