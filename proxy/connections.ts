@@ -16,6 +16,14 @@ export const DEFAULT_HANDSHAKE_MS = 10_000;
 export const DEFAULT_REQUEST_HEAD_MS = 30_000;
 
 /**
+ * How long an idle client connection stays open for its next request. Node's 5 s default closed
+ * connections clients were about to reuse, which a direct connection to the upstream would have
+ * kept (nginx keeps them 75 s, the soak's upstream over 100 s): a client then fails on reuse.
+ * Announced to clients as `Keep-Alive: timeout=120`.
+ */
+export const CLIENT_KEEP_ALIVE_MS = 120_000;
+
+/**
  * This process's limit on open files. Node raises the soft limit to the hard one at start,
  * so what is read here is already as high as it goes; null where it cannot be read.
  */
@@ -141,9 +149,10 @@ export class RequestHeadWatch {
     watch.timer = setTimeout(() => {
       watch.timer = null;
       const partial = (socket.bytesRead ?? 0) > bytesAtStart;
-      // An idle kept-alive connection is Node's to close (keepAliveTimeout), and not an exchange.
-      if (partial || watch.requests === 0) this.onTimeout(socket, partial ? 'partial-head' : 'no-request');
-      else socket.destroy();
+      if (partial || watch.requests === 0) return this.onTimeout(socket, partial ? 'partial-head' : 'no-request');
+      // An idle kept-alive connection is Node's to close (keepAliveTimeout), and not an exchange:
+      // the watch goes on, for a head that starts later and never ends.
+      this.arm(socket);
     }, this.ms);
     watch.timer.unref();
   }

@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { Proxy } from 'http-mitm-proxy';
 import type { CertificateAuthority } from '../certs/ca.ts';
 import { LeafIssuer } from '../certs/leaf.ts';
-import { capConnections, endRaw, RequestHeadWatch, type ClientLimits, type HeadTimeoutKind } from './connections.ts';
+import { CLIENT_KEEP_ALIVE_MS, capConnections, endRaw, RequestHeadWatch, type ClientLimits, type HeadTimeoutKind } from './connections.ts';
 import { forwardHttp, sendProxyError, type ForwardSettings, type Target, type UpstreamTimeouts } from './forward.ts';
 import { gatewayRoute, isGatewayPath, type GatewayRefusal, type GatewayRoute } from './gateway.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
@@ -388,6 +388,7 @@ export function misdirectedProtocol(raw: Buffer | undefined, address: string): s
 /** Settings both HTTP servers share: no idle timeout of their own, and no header count limit. */
 function prepareHttpServer(server: http.Server): void {
   server.timeout = 0;
+  server.keepAliveTimeout = CLIENT_KEEP_ALIVE_MS;
   // Node drops headers past 2000 entries without a word; the 16 KB head limit (431) still holds.
   server.maxHeadersCount = 0;
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { headerValue, type RequestHead } from '../model/exchange.ts';
 import { FlowGate } from './flow-gate.ts';
@@ -144,14 +145,45 @@ export function sendUpstream(options: https.RequestOptions, target: Target, sett
   return { destroy: () => current.destroy() };
 }
 
-/** Gives up on an upstream that does not connect, or goes silent, within the configured times. */
-function watchUpstream(upstream: http.ClientRequest, timeouts: UpstreamTimeouts, target: Target): void {
+/**
+ * Gives up on an upstream that does not connect, or goes silent, within the configured times.
+ * Silence is measured here, from the last byte heard (or the request's end), not taken from the
+ * socket's 'timeout' event alone: a reused connection can still carry the pool's shorter idle
+ * timeout, which fired after seconds and was reported as the full --idle-timeout.
+ */
+export function watchUpstream(upstream: http.ClientRequest, timeouts: UpstreamTimeouts, target: Target, now: () => number = performance.now.bind(performance)): void {
   const fail = (message: string) => upstream.destroy(Object.assign(new Error(message), { code: 'WIRELOG_TIMEOUT' }));
+  let lastHeard = now();
+  const heard = () => (lastHeard = now());
   upstream.once('socket', (socket) => {
+    socket.on('data', heard);
+    // A kept-alive socket outlives this request: its listener goes with the request.
+    upstream.once('close', () => socket.off('data', heard));
     if (!socket.connecting) return;
     const timer = setTimeout(() => fail(`connecting to ${target.host}:${target.port} took longer than ${timeouts.connectMs / 1000} s`), timeouts.connectMs);
-    socket.once(target.scheme === 'https' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    socket.once(target.scheme === 'https' ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      heard();
+    });
     socket.once('close', () => clearTimeout(timer));
   });
-  upstream.setTimeout(timeouts.idleMs, () => fail(`no data from ${target.host}:${target.port} for ${timeouts.idleMs / 1000} s`));
+  upstream.once('finish', heard);
+  // The socket tells the request of its first timeout only; a silence not yet long enough is
+  // waited out with a timer of ours, checked again each time it fires.
+  let recheck: NodeJS.Timeout | null = null;
+  const check = () => {
+    if (recheck) clearTimeout(recheck);
+    recheck = null;
+    const silent = now() - lastHeard;
+    if (silent >= timeouts.idleMs) return fail(`no data from ${target.host}:${target.port} for ${formatSeconds(silent)} (--idle-timeout ${timeouts.idleMs / 1000} s)`);
+    recheck = setTimeout(check, Math.ceil(timeouts.idleMs - silent));
+    recheck.unref();
+  };
+  upstream.on('timeout', check);
+  upstream.once('close', () => recheck && clearTimeout(recheck));
+  upstream.setTimeout(timeouts.idleMs);
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }

@@ -128,7 +128,8 @@ describe('upstream timeouts fire, tell the client and are stored', () => {
   it('an upstream that never answers gets a 504 naming the wait', async () => {
     const result = await curl(impatient, ['-i', `${impatient.upstream.httpsUrl}/v1/stall`]);
     expect(result.stdout.toString()).toMatch(/\r\n\r\nHTTP\/1\.1 504 /);
-    expect(result.stdout.toString()).toContain(`no data from localhost:${impatient.upstream.httpsPort} for 0.5 s`);
+    // The silence as it was measured (a loaded machine fires timers late), and the setting.
+    expect(result.stdout.toString()).toMatch(new RegExp(`no data from localhost:${impatient.upstream.httpsPort} for \\d+(\\.\\d)? s \\(--idle-timeout 0\\.5 s\\)`));
     await impatient.stored();
     const ex = impatient.wirelog.reader.list().find((e) => e.request.path === '/v1/stall')!;
     expect(ex.state).toBe('upstream_error');
