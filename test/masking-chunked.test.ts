@@ -141,6 +141,29 @@ describe('a JSON answer sent chunked', () => {
     expect(h.wirelog.reader.body(byPath('/api/chat').id, 'response').toString()).toBe(lines.join('').replace(lineKey, `****${lineKey.slice(-4)}`));
   });
 
+  it("is still stored as it comes when it is Google's JSON-array stream (:streamGenerateContent without alt=sse)", async () => {
+    const queryKey = secret('geminiquery');
+    const parts = ['[{"candidates":[{"content":{"parts":[{"text":"Hel"}]}}]}', ',{"candidates":[{"content":{"parts":[{"text":"lo"}]}}]}', ']'];
+    let open: Exchange | null = null;
+    const got = await fetchPartByPart(`/v1beta/models/gemini-2.5-flash:streamGenerateContent?key=${queryKey}`, 'application/json; charset=UTF-8', parts, async (count) => {
+      if (count !== 1) return;
+      open = await eventually(async () => {
+        await h.wirelog.writer.flush();
+        const e = h.wirelog.reader.list({ limit: 1000 }).find((x) => x.request.path.includes(':streamGenerateContent'));
+        return e && h.wirelog.reader.body(e.id, 'response').length > 0 ? e : null;
+      }, 'the first part stored while streaming');
+    });
+    expect(got).toEqual(parts);
+    expect(open!.state).toBe('streaming');
+    expect(h.wirelog.reader.body(open!.id, 'response').toString()).toBe(parts[0]);
+    expect(leaksOf(await everywhere(), [queryKey])).toEqual([]);
+    // The same answer to the call that is not a stream is held and masked like any other.
+    const heldKey = secret('generate');
+    const whole = [`{"candidates":[],"session":{"token":"${heldKey.slice(0, 9)}`, `${heldKey.slice(9)}"}}`];
+    expect(await fetchPartByPart('/v1beta/models/gemini-2.5-flash:generateContent', 'application/json', whole)).toEqual(whole);
+    expect(leaksOf(await everywhere(), [heldKey])).toEqual([]);
+  });
+
   it('past the 1 MB held for masking, is stored as it came and the exchange says it was not masked', async () => {
     const bigKey = secret('big');
     const filler = JSON.stringify({ text: 'x'.repeat(64 * 1024) });
