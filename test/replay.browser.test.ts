@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchBrowser } from './support/browser.ts';
+import { startDualUpstream } from './support/dual-upstream.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 
 const GOOD_KEY = 'sk-good-key-000000000001';
@@ -62,6 +63,42 @@ describe('replay, fix and compare in Chromium', () => {
     expect(got.rawHeaders).toContain(`Bearer ${GOOD_KEY}`);
     await page.getByTestId('replay-links').getByRole('button', { name: `#${original}` }).click();
     await expect.poll(() => page.getByTestId('replay-links').textContent()).toContain(`replayed as #${replay}`);
+  });
+
+  it('edit and resend to another host: the key goes there only once a box naming that host and port is ticked; over plain HTTP never', async () => {
+    // Another origin (its own port) with the same certificate, which wirelog trusts.
+    const other = await startDualUpstream(GOOD_KEY, h.upstream.cert);
+    try {
+      expect(await post(`${h.upstream.httpsUrl}/keyed/v1/chat/completions`, { authorization: `Bearer ${GOOD_KEY}` }, '{"model":"gpt-4o","messages":[]}')).toBe(200);
+      const original = latestId();
+      await page.goto(`${h.wirelog.viewer!.url}/exchanges/${original}`);
+      await page.getByRole('button', { name: 'Edit and resend' }).click();
+      const url = page.getByLabel('URL');
+      await url.fill(`http://localhost:${other.port}/keyed/v1/chat/completions`);
+      await expect.poll(() => page.getByTestId('secrets-downgrade').textContent({ timeout: 10_000 })).toContain('never sent over plain HTTP');
+      expect(await page.getByTestId('secrets-consent').count()).toBe(0);
+      await url.fill(`https://localhost:${other.port}/keyed/v1/chat/completions`);
+      const consent = page.getByTestId('secrets-consent');
+      await expect.poll(() => consent.textContent({ timeout: 10_000 })).toContain(`to localhost:${other.port}`);
+      expect(await consent.textContent()).toContain(`captured for https://localhost:${h.upstream.httpsPort}`);
+      await shot('replay-secrets-consent');
+      // Not ticked: it goes without the key, and the editor says so, naming the host.
+      const mark = other.mark();
+      const count = other.received.length;
+      await page.getByRole('button', { name: 'Send' }).click();
+      await expect.poll(() => page.getByTestId('secrets-withheld').textContent({ timeout: 10_000 })).toContain(`confirm localhost:${other.port}`);
+      await expect.poll(() => other.received.length).toBe(count + 1);
+      expect(other.since(mark)).not.toContain(GOOD_KEY);
+      expect(other.since(mark)).not.toContain(GOOD_KEY.slice(-4));
+      // Ticked: the key goes there.
+      await consent.getByRole('checkbox').check();
+      await page.getByRole('button', { name: 'Send' }).click();
+      await expect.poll(() => page.url()).not.toContain(`/exchanges/${original}`);
+      await expect.poll(() => other.received.length).toBe(count + 2);
+      expect(other.received[count + 1].rawHeaders).toContain(`Bearer ${GOOD_KEY}`);
+    } finally {
+      await other.close();
+    }
   });
 
   it("try this fix on the seed's 404: the verdict says it works, with the Codex block for what worked", async () => {

@@ -10,8 +10,9 @@ import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, StreamEvents, Ws
 import type { ClientConfig } from '../../llm/client-config.ts';
 import type { Comparison } from '../../model/compare.ts';
 import type { Header } from '../../model/exchange.ts';
+import type { WithheldSecret } from '../../replay/secret-guard.ts';
 
-export type { ExchangeDetail, StreamEvents, WsMessageView };
+export type { ExchangeDetail, StreamEvents, WithheldSecret, WsMessageView };
 export type { BodyView, ClientConfig, Comparison, Diagnosis, Exchange, ExchangeState, ExchangeSummary, Header, ModelCall, SseEvent, ViewerStatus };
 
 /** The list's filters and sort, as the API takes them (`q` is the full-text search). */
@@ -23,21 +24,23 @@ export interface ReplayBody {
   headers?: Header[];
   body?: string;
   fix?: boolean;
+  /** HOST:PORT the user confirmed: the keys captured for another origin may go there (never from HTTPS to HTTP). */
+  sendSecretsTo?: string;
 }
 
-export type ReplayResult = { id: number; error?: undefined; missingSecrets?: undefined } | { id?: undefined; error: string; missingSecrets: string[] };
+export type ReplayResult = { id: number; withheld: WithheldSecret[]; error?: undefined; missingSecrets?: undefined } | { id?: undefined; error: string; missingSecrets: string[] };
 
 /** Never throws: a failure comes back as its error, with the secrets the user must type in. */
 export async function replayExchange(id: number, body: ReplayBody): Promise<ReplayResult> {
   let res: Response;
-  let answer: { id?: number; error?: string; missingSecrets?: string[] };
+  let answer: { id?: number; error?: string; missingSecrets?: string[]; withheld?: WithheldSecret[] };
   try {
     res = await fetch(`/api/exchanges/${id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     answer = (await res.json()) as typeof answer;
   } catch (err) {
     return { error: `the replay could not be asked for: ${(err as Error).message}`, missingSecrets: [] };
   }
-  if (answer.id !== undefined) return { id: answer.id };
+  if (answer.id !== undefined) return { id: answer.id, withheld: answer.withheld ?? [] };
   return { error: answer.error ?? `${res.status} ${res.statusText}`, missingSecrets: answer.missingSecrets ?? [] };
 }
 

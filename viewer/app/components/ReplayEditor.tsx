@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { exchangeUrl } from '../../../model/exchange.ts';
-import { replayExchange, type ExchangeDetail, type Header } from '../api.ts';
+import { hostPort, originOf, originText, sameOrigin, secretMayGo, urlOrigin, type Origin } from '../../../replay/secret-origin.ts';
+import { replayExchange, type ExchangeDetail, type Header, type WithheldSecret } from '../api.ts';
 
 interface Props {
   detail: ExchangeDetail;
@@ -19,6 +20,36 @@ export function jsonProblem(text: string, contentType: string): string | null {
   }
 }
 
+/** Where the typed URL goes, when it is a URL of another origin than the exchange's (null otherwise). */
+function otherOrigin(captured: Origin, url: string): Origin | null {
+  try {
+    const target = urlOrigin(new URL(url));
+    return sameOrigin(captured, target) ? null : target;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The keys captured for the exchange's origin go elsewhere only once the user ticks a box that
+ * names the host and port they would go to; from HTTPS to plain HTTP they never go, said as such.
+ * The server applies the same rule (replay/secret-origin.ts): this only asks.
+ */
+function SecretsConsent({ captured, target, confirmed, onConfirm }: { captured: Origin; target: Origin; confirmed: boolean; onConfirm: (yes: boolean) => void }) {
+  if (!secretMayGo(captured, target, { host: target.host, port: target.port }).send) {
+    return (
+      <div className="banner warn" data-testid="secrets-downgrade">
+        Keys captured over HTTPS ({originText(captured)}) are never sent over plain HTTP: this call goes to {originText(target)} without them.
+      </div>
+    );
+  }
+  return (
+    <label className="banner warn" data-testid="secrets-consent">
+      <input type="checkbox" checked={confirmed} onChange={(e) => onConfirm(e.target.checked)} /> Send the keys captured for {originText(captured)} to <strong>{hostPort(target)}</strong> (unticked, this call goes there without them)
+    </label>
+  );
+}
+
 /** Edit and resend: method, URL, headers as rows, body as text; a secret no longer in memory is marked and asked for. */
 export function ReplayEditor({ detail, onSent, onCancel }: Props) {
   const ex = detail.exchange;
@@ -30,6 +61,12 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [missing, setMissing] = useState<string[]>(detail.missingSecrets);
   const [sending, setSending] = useState(false);
+  // The host:port the user confirmed; typing another URL takes the confirmation back.
+  const [confirmedFor, setConfirmedFor] = useState<string | null>(null);
+  const [sent, setSent] = useState<{ id: number; withheld: WithheldSecret[] } | null>(null);
+  const captured = originOf(ex.request.scheme, ex.request.host, ex.request.port);
+  const target = otherOrigin(captured, url);
+  const confirmed = target !== null && confirmedFor === hostPort(target);
   const contentType = headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
   const problem = jsonProblem(body, contentType);
   const stillMasked = (name: string, value: string) => missing.some((m) => m.toLowerCase() === name.toLowerCase()) && value.includes('****');
@@ -39,8 +76,10 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
     setSending(true);
     setError(null);
     const bodyChanged = originalBody === null ? body !== '' : body !== originalBody;
-    const result = await replayExchange(ex.id, { method, url, headers, ...(bodyChanged ? { body } : {}) });
+    const result = await replayExchange(ex.id, { method, url, headers, ...(bodyChanged ? { body } : {}), ...(confirmed && target ? { sendSecretsTo: hostPort(target) } : {}) });
     setSending(false);
+    // Sent without some keys: say which and why before moving on, so that the answer is understood.
+    if (result.id !== undefined && result.withheld.length) return setSent(result);
     if (result.id !== undefined) return onSent(result.id);
     setError(result.error);
     if (result.missingSecrets.length) setMissing(result.missingSecrets);
@@ -90,6 +129,21 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
         Add header
       </button>
       <textarea aria-label="body" className="mono body-editor" value={body} onChange={(e) => setBody(e.target.value)} rows={12} spellCheck={false} />
+      {target && <SecretsConsent captured={captured} target={target} confirmed={confirmed} onConfirm={(yes) => setConfirmedFor(yes ? hostPort(target) : null)} />}
+      {sent && (
+        <div className="banner warn" data-testid="secrets-withheld">
+          Sent as{' '}
+          <button type="button" className="link" onClick={() => onSent(sent.id)}>
+            #{sent.id}
+          </button>{' '}
+          without:
+          <ul>
+            {sent.withheld.map((w) => (
+              <li key={`${w.name} ${w.capturedFor}`}>{w.message}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       {problem && <div className="banner warn" data-testid="json-problem">{problem}</div>}
       {error && <div className="banner error" data-testid="replay-error">{error}</div>}
       <div className="actions">

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { fetchExchange, replayExchange, type Diagnosis, type ExchangeDetail } from '../api.ts';
+import { fetchExchange, replayExchange, type Diagnosis, type ExchangeDetail, type WithheldSecret } from '../api.ts';
 
 const POLL_MS = 250;
 const GIVE_UP_MS = 300_000;
@@ -19,6 +19,7 @@ function firstWords(d: ExchangeDetail): string {
 function useEnded(id: number | null): ExchangeDetail | null {
   const [detail, setDetail] = useState<ExchangeDetail | null>(null);
   useEffect(() => {
+    setDetail(null);
     if (id === null) return;
     let stop = false;
     const started = Date.now();
@@ -44,15 +45,22 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
   const [needs, setNeeds] = useState<string | null>(null);
   const [pasted, setPasted] = useState('');
   const [busy, setBusy] = useState(false);
+  const [withheld, setWithheld] = useState<WithheldSecret[]>([]);
   const result = useEnded(replayId);
+  // A key left out that the user may send there: the host:port a button names (a downgrade has none).
+  const allowWith = withheld.find((w) => w.allowWith !== null)?.allowWith ?? null;
 
-  const attempt = async () => {
+  const attempt = async (sendSecretsTo?: string) => {
     setBusy(true);
     setError(null);
+    setReplayId(null);
     const headers = needs ? [...detail.exchange.request.headers.filter(([n]) => n.toLowerCase() !== needs.toLowerCase()), [needs, pasted] as [string, string]] : undefined;
-    const answer = await replayExchange(detail.exchange.id, { fix: true, ...(headers ? { headers } : {}) });
+    const answer = await replayExchange(detail.exchange.id, { fix: true, ...(headers ? { headers } : {}), ...(sendSecretsTo ? { sendSecretsTo } : {}) });
     setBusy(false);
-    if (answer.id !== undefined) return setReplayId(answer.id);
+    if (answer.id !== undefined) {
+      setWithheld(answer.withheld);
+      return setReplayId(answer.id);
+    }
     setError(answer.error);
     if (answer.missingSecrets.length) setNeeds(answer.missingSecrets[0]);
   };
@@ -73,6 +81,21 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
         </button>
       )}
       {error && <div className="banner warn">{error}</div>}
+      {replayId !== null && withheld.length > 0 && (
+        <div className="banner warn" data-testid="fix-withheld">
+          Sent without:
+          <ul>
+            {withheld.map((w) => (
+              <li key={`${w.name} ${w.capturedFor}`}>{w.message}</li>
+            ))}
+          </ul>
+          {allowWith && (
+            <button type="button" className="button small" disabled={busy} onClick={() => void attempt(allowWith)}>
+              Send the keys to {allowWith} and try again
+            </button>
+          )}
+        </div>
+      )}
       {replayId !== null && !result && <div className="muted">Sent as #{replayId}, waiting for the answer…</div>}
       {result && (
         <div className={`verdict ${worked ? 'worked' : 'failed'}`} data-testid="fix-verdict">
