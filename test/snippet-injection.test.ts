@@ -307,7 +307,7 @@ describe('a hostile HAR: every field a canary', () => {
     it(`curl gives way to fetch and Python for a header of bytes ${JSON.stringify(bytes)}; they send them`, async () => {
       const dir = storedDirectly({ headers: [['X-Bytes', bytes]] }, Buffer.from('x'));
       expect(refusal(dir, 'curl')).toMatch(/header "X-Bytes".*fetch or Python/);
-      for (const target of ['fetch', ...(hasRequests ? ['python'] : [])] as const) {
+      for (const target of ['fetch', ...(hasRequests ? ['python' as const] : [])] as const) {
         const got = await runSnippet(target, snippetsOf(dir, target)[0].code, {});
         expect(got!.headers.find(([n]) => n.toLowerCase() === 'x-bytes')?.[1]).toBe(bytes);
       }

@@ -197,7 +197,64 @@ describe('refusals name the field', () => {
 
 const latin1 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 
+describe('edges each target must get right', () => {
+  it('a "__proto__" header stays a header in fetch (an object literal key would set the prototype)', () => {
+    expect(snip('fetch', { headers: [['__proto__', 'v']] })).toContain("    ['__proto__']: 'v',");
+  });
+
+  it('no headers, no body: nothing empty written', () => {
+    expect(snip('fetch', { method: 'GET' })).toBe("const url = 'http://127.0.0.1:8080/v1/thing';\nconst options = {\n  method: 'GET',\n};\n\nconst response = await fetch(url, options);\nconsole.log(await response.text());\n");
+    expect(snip('python', { method: 'GET' })).toBe('import requests\n\nurl = "http://127.0.0.1:8080/v1/thing"\n\nresponse = requests.request("GET", url)\nprint(response.text)\n');
+  });
+
+  it('a binary body: base64 in every target', () => {
+    const bytes = '\xff\xfe\x00';
+    const source = harFlow({ request: { host: '127.0.0.1', port: 8080, scheme: 'http', headers: [['Host', 'h']] }, requestBody: [Buffer.from(bytes, 'latin1'), 'application/octet-stream'] });
+    const input = { exchange: source.exchange, request: harEntry(source).request as HarRequest, body: Buffer.from(bytes, 'latin1'), dialect: null };
+    expect(snippet(input, 'fetch')).toContain("  body: Buffer.from('//4A', 'base64'),");
+    expect(snippet(input, 'python')).toMatch(/^import base64\n\nimport requests\n[^]*payload = base64\.b64decode\("\/\/4A"\)\n/);
+    expect(snippet(input, 'curl')).toMatch(/^printf %s '\/\/4A' \| base64 -d \| curl /);
+  });
+
+  it('repeated cookies join with "; ", other fields with ", "', () => {
+    expect(snip('python', { headers: [['Cookie', 'a=1'], ['cookie', 'b=2'], ['X-A', '1'], ['x-a', '2']] })).toContain('    "Cookie": "a=1; b=2",\n    "X-A": "1, 2",\n');
+  });
+
+  it('what the snippet computes itself is left out: framing, encodings, the host', () => {
+    const code = snip('python', { headers: [['Content-Encoding', 'gzip'], ['Accept-Encoding', 'br'], ['Content-Length', '3'], ['Transfer-Encoding', 'chunked'], ['Connection', 'close'], ['X-Kept', '1']] });
+    expect(code).toContain('headers = {\n    "X-Kept": "1",\n}');
+  });
+
+  it('Basic credentials only when the whole value is masked Basic: a short user name still quoted with its variable', () => {
+    expect(snip('curl', { headers: [['Authorization', 'Basic u:****']] })).toContain(`--user 'u:'"$PASSWORD"''`);
+    expect(snip('python', { headers: [['Authorization', 'Basic u:****abcd']] })).toContain('"Authorization": "Basic u:" + os.environ["API_KEY"],');
+    expect(snip('python', { headers: [['Authorization', 'xBasic u:****']] })).toContain('"Authorization": "xBasic u:" + os.environ["API_KEY"],');
+    expect(snip('python', { headers: [['authorization', 'Basic u:****']] })).toContain('"authorization": "Basic " + base64.b64encode(("u:" + os.environ["PASSWORD"]).encode()).decode(),');
+    expect(snip('curl', { headers: [['authorization', 'Basic u:****']] })).toContain(`--user 'u:'"$PASSWORD"''`);
+  });
+
+  it('a % that starts no escape is encoded; a masked tail with an escape stays in the variable', () => {
+    expect(snip('fetch', { path: '/a%4z%%41' })).toContain("const url = 'http://127.0.0.1:8080/a%254z%25%41';");
+    expect(snip('fetch', { path: '/a?key=****%2Fab&x=1' })).toContain("const url = 'http://127.0.0.1:8080/a?key=' + process.env.API_KEY + '&x=1';");
+  });
+
+  it('openai: a query parameter with an empty name, a key with extra spaces', () => {
+    expect(snip('openai', { path: '/v1/chat/completions?=v' }, '{}', 'openai-chat')).toContain('default_query={"": "v"}');
+    expect(snip('openai', { path: '/v1/chat/completions', headers: [['Authorization', 'Bearer   ****abcd']] }, '{}', 'openai-chat')).toContain('api_key=os.environ["API_KEY"])');
+    expect(snip('openai', { path: '/v1/chat/completions', headers: [['Authorization', 'xBearer k']] }, '{}', 'openai-chat')).toContain('api_key="YOUR_KEY", default_headers={"Authorization": "xBearer k"}');
+  });
+});
+
 describe('keyVariable', () => {
+  it.each(['api.x.com', 'www.x.io', 'gateway.x.net', 'x.ai', 'x.org', 'x.dev'])('%s: generic labels skipped', (host) => {
+    expect(keyVariable(host, 'authorization')).toBe('X_API_KEY');
+  });
+
+  it('addresses, bracketed or not, give the plain name', () => {
+    for (const host of ['127.0.0.1', '[::1]', '::1', '[fe80::1]', 'fe80::1']) expect(keyVariable(host, 'authorization')).toBe('API_KEY');
+    expect(keyVariable('-a-.example', 'authorization')).toBe('A_API_KEY');
+  });
+
   it('names a cookie variable apart, and makes an identifier of any host', () => {
     expect(keyVariable('api.anthropic.com', 'x-api-key')).toBe('ANTHROPIC_API_KEY');
     expect(keyVariable('www.example.com', 'Cookie')).toBe('EXAMPLE_COOKIE');
