@@ -3,6 +3,7 @@ import { exchangeUrl, headerValue, isEventStream } from '../model/exchange.ts';
 import { isBinaryContentType, isTextBody } from './decode.ts';
 import type { CallFacts, Exchange, RequestHead, ResponseHead } from '../model/exchange.ts';
 import { bodyView, bodyViewOf } from './body-view.ts';
+import { HEAD_LIMITS, boundEvent, boundNotes, boundText } from '../model/head-bounds.ts';
 import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 
@@ -73,6 +74,8 @@ interface OpenExchange {
   eventCountDirty: boolean;
   /** The response head arrived in this batch and is not written yet: the end writes it too, or the batch's close. */
   responseDirty: boolean;
+  /** What was cut of its fields to store them (model/head-bounds.ts), written with each head and the end. */
+  notes: string[];
 }
 
 /**
@@ -100,19 +103,20 @@ export class CaptureStore {
       // Positional parameters, and no object spread to build them: spreading a head into a new
       // object with more keys makes a slow (dictionary) object, several hundred bytes and
       // microseconds per exchange on this thread (npm run bench, CPU per request).
-      insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, state)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`),
+      insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, notes, state)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`),
       response: db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?,
-        response_headers = ?, stream_kind = ?, state = 'streaming', timings = ? WHERE id = ?`),
+        response_headers = ?, stream_kind = ?, state = 'streaming', timings = ?, notes = ? WHERE id = ?`),
       chunk: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, ?, ?, ?)'),
       sse: db.prepare('INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data) VALUES (?, ?, ?, ?, ?, ?)'),
       ws: db.prepare('INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload) VALUES (?, ?, ?, ?, ?, ?)'),
       eventCount: db.prepare('UPDATE exchanges SET event_count = ? WHERE id = ?'),
       responseAndEnd: db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?, response_headers = ?, stream_kind = ?,
         state = ?, error = ?, timings = ?, request_size = ?, request_stored = ?, request_truncated = ?, request_encoding = ?,
-        response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ? WHERE id = ?`),
+        response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ?, notes = ? WHERE id = ?`),
       end: db.prepare(`UPDATE exchanges SET state = ?, error = ?, timings = ?, request_size = ?, request_stored = ?, request_truncated = ?, request_encoding = ?,
-        response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ? WHERE id = ?`),
+        response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ?, notes = ? WHERE id = ?`),
+      notes: db.prepare('UPDATE exchanges SET notes = ? WHERE id = ?'),
       call: db.prepare('UPDATE exchanges SET dialect = ?, model = ?, input_tokens = ?, output_tokens = ?, usage = ?, ttft_ms = ? WHERE id = ?'),
       dialectOnly: db.prepare('UPDATE exchanges SET dialect = ? WHERE id = ?'),
       thread: db.prepare('UPDATE exchanges SET thread_key = ?, response_id = ? WHERE id = ?'),
@@ -228,10 +232,14 @@ export class CaptureStore {
     return ids;
   }
 
-  private applyOne(event: ExchangeEvent, ended: Ended[]): number | null {
+  private applyOne(unbounded: ExchangeEvent, ended: Ended[]): number | null {
+    // Whatever the source (the proxy bounds its heads already, an import or a test may not): no
+    // field is stored past its bound, and each cut is noted (one pass over lengths when none is).
+    const event = boundEvent(unbounded);
     if (event.type === 'request') {
       const h = event.head;
-      const result = this.stmts.insert.run(event.uid, h.startedAt, h.clientAddress, h.method, h.scheme, h.host, h.port, h.path, h.httpVersion, JSON.stringify(h.headers), h.via ?? null, h.replayOf ?? null, h.secrets ? JSON.stringify(h.secrets) : null, h.imported ?? null);
+      const notes = h.notes ?? [];
+      const result = this.stmts.insert.run(event.uid, h.startedAt, h.clientAddress, h.method, h.scheme, h.host, h.port, h.path, h.httpVersion, JSON.stringify(h.headers), h.via ?? null, h.replayOf ?? null, h.secrets ? JSON.stringify(h.secrets) : null, h.imported ?? null, notesText(notes));
       const id = Number(result.lastInsertRowid);
       this.open.set(event.uid, {
         id,
@@ -247,6 +255,7 @@ export class CaptureStore {
         eventCount: 0,
         eventCountDirty: false,
         responseDirty: false,
+        notes,
       });
       return id;
     }
@@ -262,6 +271,7 @@ export class CaptureStore {
         const streamKind = event.head.status === 101 ? 'websocket' : isEventStream(event.head.headers) ? 'sse' : null;
         ex.response = event.head;
         ex.streamKind = streamKind;
+        if (event.head.notes) ex.notes = boundNotes([...ex.notes, ...event.head.notes]);
         // Written with the end when it is in the same batch (a short exchange: one UPDATE, not two).
         ex.responseDirty = true;
         break;
@@ -303,7 +313,8 @@ export class CaptureStore {
         const req = event.requestBody;
         const res = event.responseBody;
         const trailers = event.responseTrailers ?? null;
-        const ending = [event.state, event.error, JSON.stringify(timings), req.size, req.storedSize, req.truncated ? 1 : 0, req.encoding, res.size, res.storedSize, res.truncated ? 1 : 0, res.encoding, trailers && JSON.stringify(trailers), ex.id];
+        if (event.notes) ex.notes = boundNotes([...ex.notes, ...event.notes]);
+        const ending = [event.state, event.error, JSON.stringify(timings), req.size, req.storedSize, req.truncated ? 1 : 0, req.encoding, res.size, res.storedSize, res.truncated ? 1 : 0, res.encoding, trailers && JSON.stringify(trailers), notesText(ex.notes), ex.id];
         const head = ex.responseDirty ? ex.response : null;
         ex.responseDirty = false;
         if (head) this.stmts.responseAndEnd.run(head.status, head.statusText, head.httpVersion, JSON.stringify(head.headers), ex.streamKind, ...ending);
@@ -325,6 +336,7 @@ export class CaptureStore {
           call: null,
           diagnosis: null,
         };
+        if (ex.notes.length) exchange.notes = ex.notes;
         ended.push({ exchange, kept: ex.kept });
         break;
       }
@@ -340,7 +352,7 @@ export class CaptureStore {
   private flushPending(ex: OpenExchange, ending = false): void {
     if (ex.responseDirty && ex.response && !ending) {
       const r = ex.response;
-      this.stmts.response.run(r.status, r.statusText, r.httpVersion, JSON.stringify(r.headers), ex.streamKind, JSON.stringify(ex.timings), ex.id);
+      this.stmts.response.run(r.status, r.statusText, r.httpVersion, JSON.stringify(r.headers), ex.streamKind, JSON.stringify(ex.timings), notesText(ex.notes), ex.id);
       ex.responseDirty = false;
     }
     for (const side of ['request', 'response'] as const) {
@@ -389,14 +401,19 @@ export class CaptureStore {
     });
     if (!facts) return;
     const id = exchange.id;
+    // What the bodies said is as large as they are (a model name, a relay's error): bounded as head fields are.
+    const notes: string[] = [];
+    const bounded = (text: string | null, max: number, what: string) => (text === null ? null : boundText(text, max, what, notes));
+    const dialect = boundText(facts.dialect, HEAD_LIMITS.short, 'dialect', notes);
     if (facts.call) {
       const c = facts.call;
-      this.stmts.call.run(c.dialect, c.model, c.inputTokens, c.outputTokens, JSON.stringify(c.usage), c.ttftMs, id);
-      this.stmts.thread.run(facts.threadKey, facts.responseId, id);
+      this.stmts.call.run(dialect, bounded(c.model, HEAD_LIMITS.short, 'model name'), c.inputTokens, c.outputTokens, JSON.stringify(c.usage), c.ttftMs, id);
+      this.stmts.thread.run(bounded(facts.threadKey, HEAD_LIMITS.short, 'thread key'), bounded(facts.responseId, HEAD_LIMITS.short, 'response id'), id);
     } else {
-      this.stmts.dialectOnly.run(facts.dialect, id);
+      this.stmts.dialectOnly.run(dialect, id);
     }
-    if (facts.diagnosis) this.stmts.diagnosis.run(facts.diagnosis.severity, facts.diagnosis.summary, id);
+    if (facts.diagnosis) this.stmts.diagnosis.run(facts.diagnosis.severity, bounded(facts.diagnosis.summary, HEAD_LIMITS.error, 'diagnosis summary'), id);
+    if (notes.length) this.stmts.notes.run(notesText(boundNotes([...(exchange.notes ?? []), ...notes])), id);
   }
 
   /** The text searched: at most FTS_TEXT_LIMIT of a text body; an identity body is read only that far unless it was decoded already. */
@@ -461,6 +478,11 @@ class OnceDecoded implements EndedBodies {
   }
 }
 
+/** Notes as stored: one per line (null: none). A note is one line: names in it are shown without control characters. */
+function notesText(notes: string[]): string | null {
+  return notes.length ? notes.map((note) => note.replace(/[\r\n]+/g, ' ')).join('\n') : null;
+}
+
 /** The response head with the trailer fields its end brought, built key by key. */
 function withTrailers(head: ResponseHead, trailers: Header[]): ResponseHead {
   return { status: head.status, statusText: head.statusText, httpVersion: head.httpVersion, headers: head.headers, trailers };
@@ -479,6 +501,7 @@ function copyOf(ex: OpenExchange | undefined): OpenExchange | null {
   if (!ex) return null;
   return {
     ...ex,
+    notes: [...ex.notes],
     timings: { ...ex.timings },
     pending: { request: [...ex.pending.request], response: [...ex.pending.response] },
     kept: { request: ex.kept.request && [...ex.kept.request], response: ex.kept.response && [...ex.kept.response] },

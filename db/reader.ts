@@ -1,11 +1,15 @@
 import { statusRange, type BodySide, type Exchange, type ExchangeState, type Header, type SecretFingerprint, type SseEvent, type WsMessage } from '../model/exchange.ts';
 import type { Usage } from '../model/usage.ts';
+import { LIST_TEXT_LIMITS, clipped, type ExchangeSummary } from '../model/summary.ts';
+import { exchangeUrl } from '../model/exchange.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from './schema.ts';
 
 export interface ExchangeFilter {
   /** Just this exchange. */
   id?: number;
+  /** Just these exchanges (a live update's). */
+  ids?: number[];
   host?: string;
   method?: string;
   /** An exact status ("404") or a class ("4xx"). */
@@ -89,6 +93,7 @@ interface ExchangeRow {
   diagnosis_severity: 'error' | 'warning' | 'info' | null;
   diagnosis: string | null;
   thread_key: string | null;
+  notes: string | null;
 }
 
 function toExchange(row: ExchangeRow): Exchange {
@@ -129,6 +134,95 @@ function toExchange(row: ExchangeRow): Exchange {
     eventCount: row.event_count,
     call: row.dialect === null ? null : { dialect: row.dialect, model: row.model, inputTokens: row.input_tokens, outputTokens: row.output_tokens, usage: row.usage ? (JSON.parse(row.usage) as Usage) : {}, ttftMs: row.ttft_ms, threadKey: row.thread_key },
     diagnosis: row.diagnosis_severity === null ? null : { severity: row.diagnosis_severity, summary: row.diagnosis ?? '' },
+    ...(row.notes ? { notes: row.notes.split('\n') } : {}),
+  };
+}
+
+// Usage is a few figures; a value longer than this is not one wirelog wrote, and is not listed.
+const LIST_USAGE_BYTES = 2048;
+const L = LIST_TEXT_LIMITS;
+
+/**
+ * What a list row reads: no head, no body, and each text column at most one character past its
+ * display length (substr in SQL: the rest never leaves SQLite), so a row costs the same whatever
+ * its fields hold. One character more tells that a text was longer: it is then clipped with '…'.
+ */
+const SUMMARY_COLUMNS = `id, started_at, substr(method, 1, ${L.method + 1}) AS method, scheme, substr(host, 1, ${L.host + 1}) AS host, port,
+  substr(path, 1, ${L.url + 1}) AS path, status, state, substr(error, 1, ${L.error + 1}) AS error, json_extract(timings, '$.end') AS duration,
+  request_size, response_size, stream_kind, event_count, substr(dialect, 1, ${L.model + 1}) AS dialect, substr(model, 1, ${L.model + 1}) AS model,
+  input_tokens, output_tokens, CASE WHEN octet_length(usage) <= ${LIST_USAGE_BYTES} THEN usage END AS usage, ttft_ms,
+  substr(thread_key, 1, ${L.threadKey + 1}) AS thread_key, diagnosis_severity, substr(diagnosis, 1, ${L.diagnosis + 1}) AS diagnosis,
+  substr(notes, 1, ${L.notes + 1}) AS notes`;
+
+interface SummaryRow {
+  id: number;
+  started_at: number;
+  method: string;
+  scheme: string;
+  host: string;
+  port: number;
+  path: string;
+  status: number | null;
+  state: string;
+  error: string | null;
+  duration: number | null;
+  request_size: number;
+  response_size: number;
+  stream_kind: string | null;
+  event_count: number;
+  dialect: string | null;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  usage: string | null;
+  ttft_ms: number | null;
+  thread_key: string | null;
+  diagnosis_severity: 'error' | 'warning' | 'info' | null;
+  diagnosis: string | null;
+  notes: string | null;
+}
+
+const clippedOrNull = (text: string | null, max: number) => (text === null ? null : clipped(text, max));
+
+function usageOf(text: string | null): Usage {
+  try {
+    return text ? (JSON.parse(text) as Usage) : {};
+  } catch {
+    return {};
+  }
+}
+
+function toSummary(row: SummaryRow): ExchangeSummary {
+  const url = exchangeUrl({ scheme: row.scheme as Exchange['request']['scheme'], host: row.host, port: row.port, path: row.path });
+  return {
+    id: row.id,
+    startedAt: row.started_at,
+    method: clipped(row.method, L.method),
+    // The path read is one character past the URL's length: a longer one still ends in '…'.
+    url: clipped(url, L.url),
+    host: clipped(row.host, L.host),
+    status: row.status,
+    state: row.state as ExchangeState,
+    error: clippedOrNull(row.error, L.error),
+    durationMs: row.duration,
+    requestSize: row.request_size,
+    responseSize: row.response_size,
+    streamKind: row.stream_kind as Exchange['streamKind'],
+    eventCount: row.event_count,
+    call:
+      row.dialect === null
+        ? null
+        : {
+            dialect: clipped(row.dialect, L.model),
+            model: clippedOrNull(row.model, L.model),
+            inputTokens: row.input_tokens,
+            outputTokens: row.output_tokens,
+            usage: usageOf(row.usage),
+            ttftMs: row.ttft_ms,
+            threadKey: clippedOrNull(row.thread_key, L.threadKey),
+          },
+    diagnosis: row.diagnosis_severity === null ? null : { severity: row.diagnosis_severity, summary: clipped(row.diagnosis ?? '', L.diagnosis) },
+    notes: clippedOrNull(row.notes, L.notes),
   };
 }
 
@@ -154,12 +248,21 @@ export class ExchangeReader {
   }
 
   list(filter: ExchangeFilter = {}): Exchange[] {
+    return (this.rows('*', filter) as ExchangeRow[]).map(toExchange);
+  }
+
+  /** List rows (what the viewer's list and its live updates show): bounded in size whatever the exchanges hold. */
+  summaries(filter: ExchangeFilter = {}): ExchangeSummary[] {
+    return (this.rows(SUMMARY_COLUMNS, filter) as SummaryRow[]).map(toSummary);
+  }
+
+  private rows(columns: string, filter: ExchangeFilter): unknown[] {
     const { where, params } = this.conditions(filter);
     const order = filter.sort ? `${SORT_COLUMNS[filter.sort]} IS NULL, ${SORT_COLUMNS[filter.sort]} DESC, id DESC` : filter.after !== undefined ? 'id ASC' : 'id DESC';
-    const sql = `SELECT * FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
+    const sql = `SELECT ${columns} FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
     params.limit = filter.limit ?? 100;
     params.offset = filter.sort ? (filter.offset ?? 0) : 0;
-    return (this.statement(sql).all(params) as ExchangeRow[]).map(toExchange);
+    return this.statement(sql).all(params);
   }
 
   count(filter: Omit<ExchangeFilter, 'limit' | 'before' | 'after'> = {}): number {
@@ -175,6 +278,10 @@ export class ExchangeReader {
       if (value === undefined || value === '') continue;
       where.push(`${column} = @${key}`);
       params[key] = key === 'method' ? String(value).toUpperCase() : value;
+    }
+    if (filter.ids !== undefined) {
+      where.push('id IN (SELECT value FROM json_each(@ids))');
+      params.ids = JSON.stringify(filter.ids);
     }
     const range = filter.status ? statusRange(filter.status) : null;
     if (range) {

@@ -102,6 +102,10 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE exchanges ADD COLUMN response_trailers TEXT;
   `,
+  // What was cut of an exchange's fields to store them, and how big they were: one note per line.
+  `
+  ALTER TABLE exchanges ADD COLUMN notes TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,6 +6,7 @@ import type { BodyRoom, ExchangeEvent, ExchangeSink } from '../model/exchange.ts
 import { Backlog, EVENT_OVERHEAD, costOf, type ShedReport } from './backlog.ts';
 import { RingWriter, createRing } from './body-ring.ts';
 import { chunkInRing, encodeEvents, type EncodedEvents, type PostedEvent } from './event-transport.ts';
+import { boundEvent } from '../model/head-bounds.ts';
 import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
 
@@ -220,7 +221,8 @@ export class CaptureWriter implements ExchangeSink {
     const token = this.nextToken++;
     return new Promise((resolve, reject) => {
       this.imports.set(token, { resolve, reject });
-      this.worker.postMessage({ kind: 'import', token, events } satisfies ToWorker);
+      // Heads bounded before they are copied to the worker: a 20 MB header is not cloned to be cut there.
+      this.worker.postMessage({ kind: 'import', token, events: events.map(boundEvent) } satisfies ToWorker);
     });
   }
 

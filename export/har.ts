@@ -245,6 +245,11 @@ export function harEntry(source: HarSource): Record<string, unknown> {
     _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress, via: req.via ?? 'proxy', ...(req.replayOf !== undefined ? { replayOf: req.replayOf } : {}), ...(t.retried !== undefined ? { retried: t.retried } : {}), ...(req.imported !== undefined ? { imported: req.imported } : {}) },
   };
   if (exchange.error) entry.comment = `${exchange.state}: ${exchange.error}`;
+  // What was cut to store it (a field past its bound): readers that know no `_wirelogNotes` still show the comment.
+  if (exchange.notes?.length) {
+    entry._wirelogNotes = exchange.notes;
+    entry.comment = [entry.comment, `cut to store: ${exchange.notes.join('; ')}`].filter(Boolean).join('; ');
+  }
   if (exchange.streamKind === 'sse') {
     entry._sseEvents = source.sseEvents.map((e) => ({ time: epochSeconds(req.startedAt, e.offsetMs), event: e.event ?? 'message', id: e.id ?? '', data: e.data }));
   }

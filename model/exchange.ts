@@ -64,6 +64,8 @@ export interface RequestHead {
   secrets?: SecretFingerprint[];
   /** Read from a HAR file (its name), not captured by this wirelog. */
   imported?: string;
+  /** What was cut of this head to store it, and how big it was (model/head-bounds.ts). */
+  notes?: string[];
 }
 
 /** `name` is the header's name as sent, or `?name` for a query parameter. */
@@ -79,6 +81,8 @@ export interface ResponseHead {
   headers: Header[];
   /** Trailer fields that came after a chunked body, known once it ended (absent: none). */
   trailers?: Header[];
+  /** What was cut of this head to store it, and how big it was (model/head-bounds.ts). */
+  notes?: string[];
 }
 
 /** Milliseconds after RequestHead.startedAt; absent when the stage never happened. */
@@ -145,6 +149,8 @@ export type ExchangeEvent =
       responseBody: BodyInfo;
       /** The response's trailer fields, when it had any. */
       responseTrailers?: Header[];
+      /** What was cut of the fields this event carries (error, trailers), and how big they were. */
+      notes?: string[];
     };
 
 /** What storage can take of a body chunk now: see ExchangeSink.room. */
@@ -193,6 +199,8 @@ export interface Exchange {
   call: CallFacts | null;
   /** The most severe diagnosis (llm/diagnose.ts) found when it ended, for a badge in lists. */
   diagnosis: { severity: 'error' | 'warning' | 'info'; summary: string } | null;
+  /** What was cut to store it (a field past its bound: model/head-bounds.ts), and how big it was; absent: nothing. */
+  notes?: string[];
 }
 
 export function exchangeUrl(request: Pick<RequestHead, 'scheme' | 'host' | 'port' | 'path'>): string {

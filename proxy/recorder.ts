@@ -16,6 +16,7 @@ import type {
 } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { maskHeaders, maskJsonText, maskPath, mayHoldJsonSecret, secretParams } from '../model/secrets.ts';
+import { boundHeaders, boundRequestHead, boundResponseHead } from '../model/head-bounds.ts';
 import type { FlowGate } from './flow-gate.ts';
 import type { Fingerprint, RememberedSecrets, SecretMemory } from './secret-memory.ts';
 
@@ -259,6 +260,8 @@ export class ExchangeRecorder {
   private wsSeq = 0;
   private sseSeq = 0;
   private trailers: Header[] | null = null;
+  /** What was cut of the trailers to store them. */
+  private readonly trailerNotes: string[] = [];
   /** The request's path as sent: whether an answer is a stream can depend on it. */
   private readonly requestPath: string;
 
@@ -277,7 +280,9 @@ export class ExchangeRecorder {
     this.responseBody = new BodyRecorder(this, 'response', settings.maxBodyBytes);
     this.requestBody.encoding = headerValue(head.headers, 'content-encoding') ?? '';
     this.requestBody.chooseMasking(head.headers, settings.keepSecrets, head.path);
-    this.send({ type: 'request', uid: this.uid, head: settings.keepSecrets ? head : this.masked(head) });
+    // Bounded before masking: the work per head stays bounded whatever its fields hold (model/head-bounds.ts).
+    const bounded = boundRequestHead(head);
+    this.send({ type: 'request', uid: this.uid, head: settings.keepSecrets ? bounded : this.masked(bounded) });
   }
 
   /** The head as stored: secrets masked, each fingerprinted, and their real values remembered in memory. */
@@ -359,7 +364,8 @@ export class ExchangeRecorder {
     this.timings.responseHeaders = atMs;
     this.responseBody.encoding = headerValue(head.headers, 'content-encoding') ?? '';
     this.responseBody.chooseMasking(head.headers, this.settings.keepSecrets, this.requestPath);
-    const stored = this.settings.keepSecrets ? head : { ...head, headers: maskHeaders(head.headers) };
+    const bounded = boundResponseHead(head);
+    const stored = this.settings.keepSecrets ? bounded : { ...bounded, headers: maskHeaders(bounded.headers) };
     this.send({ type: 'response-head', uid: this.uid, head: stored, atMs });
   }
 
@@ -385,7 +391,8 @@ export class ExchangeRecorder {
 
   /** Trailer fields after the response body, masked as its headers are. */
   responseTrailers(trailers: Header[]): void {
-    this.trailers = this.settings.keepSecrets ? trailers : maskHeaders(trailers);
+    const bounded = boundHeaders(trailers, 'response trailer', this.trailerNotes);
+    this.trailers = this.settings.keepSecrets ? bounded : maskHeaders(bounded);
   }
 
   end(state: EndState, error: string | null = null): void {
@@ -406,6 +413,7 @@ export class ExchangeRecorder {
       responseBody: this.responseBody.info(),
     };
     if (this.trailers) event.responseTrailers = this.trailers;
+    if (this.trailerNotes.length) event.notes = this.trailerNotes;
     this.send(event);
   }
 }
@@ -419,6 +427,7 @@ function maskedHead(head: RequestHead, path: string, headers: Header[], secrets:
   if (head.via !== undefined) out.via = head.via;
   if (head.replayOf !== undefined) out.replayOf = head.replayOf;
   if (head.imported !== undefined) out.imported = head.imported;
+  if (head.notes !== undefined) out.notes = head.notes;
   if (secrets.length) out.secrets = secrets;
   else if (head.secrets !== undefined) out.secrets = head.secrets;
   return out;

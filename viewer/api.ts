@@ -9,7 +9,6 @@ import { SORT_COLUMNS, type ExchangeReader, type SortKey } from '../db/reader.ts
 import type { StorageLosses } from '../db/writer.ts';
 import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, statusRange, type ExchangeEvent, type ExchangeState } from '../model/exchange.ts';
-import { summarize } from '../model/summary.ts';
 import { clientConfigOf } from '../llm/client-config.ts';
 import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, ImportLine, ReplayAnswer, ReplayRefusedAnswer, StreamEvents } from './contract.ts';
 import type { LiveFeed } from './live.ts';
@@ -107,6 +106,8 @@ const replayBody = z
     sendSecretsTo: z.string().min(1).max(300).optional(),
   })
   .strict();
+// Rows a live update reads per query.
+const LIVE_READ = 500;
 const eventsQuery = z.object({ after: z.coerce.number().int().min(-1).default(-1) });
 
 function badRequest(result: { success: boolean; error?: z.ZodError }, c: Context) {
@@ -133,10 +134,11 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
   api.get('/exchanges', zValidator('query', listQuery, badRequest), (c) => {
     const q = c.req.valid('query');
     const filter = { host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, thread: q.thread, text: q.q, limit: q.limit };
-    const exchanges = q.sort ? reader.list({ ...filter, sort: q.sort, offset: q.cursor ?? 0 }) : reader.list({ ...filter, before: q.cursor || undefined });
+    // List rows only (db/reader.ts summaries): no head or body is read, each text is clipped in SQL.
+    const exchanges = q.sort ? reader.summaries({ ...filter, sort: q.sort, offset: q.cursor ?? 0 }) : reader.summaries({ ...filter, before: q.cursor || undefined });
     const full = exchanges.length === q.limit;
     const nextCursor = !full ? null : q.sort ? (q.cursor ?? 0) + exchanges.length : exchanges[exchanges.length - 1].id;
-    return c.json({ exchanges: exchanges.map(summarize), nextCursor } satisfies ExchangeListAnswer);
+    return c.json({ exchanges, nextCursor } satisfies ExchangeListAnswer);
   });
 
   api.delete('/exchanges', async (c) => {
@@ -277,9 +279,10 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
         if (closed) return;
         if (message.type === 'status') return void out.writeSSE({ event: 'status', data: JSON.stringify(options.status()) });
         if (message.type === 'cleared' || message.type === 'pruned') return void out.writeSSE({ event: message.type, data: '{}' });
-        for (const id of message.ids) {
-          const exchange = reader.get(id);
-          if (exchange) void out.writeSSE({ event: 'exchange', id: String(id), data: JSON.stringify(summarize(exchange)) });
+        // List rows, as the list reads them: a whole exchange (its heads) is never read for a live update.
+        for (let i = 0; i < message.ids.length; i += LIVE_READ) {
+          const ids = message.ids.slice(i, i + LIVE_READ);
+          for (const summary of reader.summaries({ ids, limit: ids.length })) void out.writeSSE({ event: 'exchange', id: String(summary.id), data: JSON.stringify(summary) });
         }
       });
       await out.writeSSE({ event: 'hello', data: JSON.stringify(options.status()) });

@@ -135,6 +135,11 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
               </span>
               <span className={`status ${statusClass(row.status)}`}>
                 {row.status ?? '—'}
+                {row.notes && (
+                  <span className="badge warning" title={`stored cut: ${row.notes}`} data-testid="cut-badge">
+                    ✂
+                  </span>
+                )}
                 {row.diagnosis && (
                   <span className={`badge ${row.diagnosis.severity}`} title={row.diagnosis.summary} data-testid="diagnosis-badge">
                     {row.diagnosis.severity === 'info' ? 'i' : '!'}

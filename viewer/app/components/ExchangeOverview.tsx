@@ -39,6 +39,16 @@ export function ExchangeOverview({ detail, version, keepSecrets, onOpen, onResen
           <strong>{ex.state.replace('_', ' ')}</strong>: {ex.error}
         </div>
       )}
+      {ex.notes && ex.notes.length > 0 && (
+        <div className="banner warn" data-testid="cut-notes">
+          <strong>Stored cut</strong>: larger than wirelog stores of a field (what was sent was not changed):
+          <ul>
+            {ex.notes.map((note, i) => (
+              <li key={i}>{note}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       <Facts detail={detail} />
       <Waterfall timings={ex.timings} />
       <div className="actions">
