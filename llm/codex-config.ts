@@ -1,5 +1,6 @@
 // A working Codex provider block, derived from a successful captured call.
 import { clientOrigin, headerValue, type Exchange } from '../model/exchange.ts';
+import { hostVariableWord, keyVariableName } from '../model/env-name.ts';
 import type { ModelCall } from './model-call.ts';
 
 export interface CodexConfig {
@@ -9,9 +10,31 @@ export interface CodexConfig {
   notes: string[];
 }
 
+/** The provider's table name: the word its key variable is named by, in lower case (openrouter, wirelog_127_0_0_1). */
 function providerName(host: string): string {
-  const labels = host.toLowerCase().split('.').filter((l) => !['api', 'www', 'gateway'].includes(l));
-  return (labels[0] ?? 'relay').replace(/[^a-z0-9_-]/g, '_') || 'relay';
+  return hostVariableWord(host).toLowerCase();
+}
+
+/**
+ * A TOML basic string: every captured text (a model name, a path) is quoted so that a `"`, a
+ * backslash or a line break in it stays inside the string instead of adding TOML of its own.
+ */
+export function tomlString(text: string): string {
+  const escaped = text.replace(/["\\\u0000-\u001f\u007f]/g, (c) => {
+    const named: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r' };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+  return `"${escaped}"`;
+}
+
+/** A TOML key: bare when TOML allows it, else quoted. */
+function tomlKey(key: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(key) ? key : tomlString(key);
+}
+
+/** A note is printed as one `# ` comment line: a captured line break must not end it. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export class CodexConfigError extends Error {}
@@ -30,24 +53,24 @@ export function codexConfig(exchange: Exchange, call: ModelCall | null, gateway?
   const endpoint = call.dialect === 'openai-responses' ? '/responses' : '/chat/completions';
   const origin = clientOrigin(exchange.request, gateway);
   const baseUrl = `${origin}${path.slice(0, path.length - endpoint.length)}`;
-  const envKey = `${name.toUpperCase().replace(/-/g, '_')}_API_KEY`;
+  const envKey = keyVariableName(exchange.request.host);
   const authorization = headerValue(exchange.request.headers, 'authorization');
   const otherKeyHeader = ['x-api-key', 'api-key'].find((h) => headerValue(exchange.request.headers, h));
   const lines = [
-    `model = "${call.requestedModel ?? call.respondedModel ?? 'MODEL'}"`,
-    `model_provider = "${name}"`,
+    `model = ${tomlString(call.requestedModel ?? call.respondedModel ?? 'MODEL')}`,
+    `model_provider = ${tomlString(name)}`,
     '',
-    `[model_providers.${name}]`,
-    `name = "${name}"`,
-    `base_url = "${baseUrl}"`,
+    `[model_providers.${tomlKey(name)}]`,
+    `name = ${tomlString(name)}`,
+    `base_url = ${tomlString(baseUrl)}`,
     'wire_api = "responses"',
   ];
   const notes: string[] = [];
   if (otherKeyHeader && !authorization) {
-    lines.push(`http_headers = { "${otherKeyHeader}" = "YOUR_KEY" }`);
+    lines.push(`http_headers = { ${tomlString(otherKeyHeader)} = "YOUR_KEY" }`);
     notes.push(`The call sent its key in ${otherKeyHeader}, not Authorization: put the key in http_headers (env_http_headers reads it from a variable).`);
   } else {
-    lines.push(`env_key = "${envKey}"`);
+    lines.push(`env_key = ${tomlString(envKey)}`);
     const tail = authorization ? /(\*{4}.{4}|.{4})$/.exec(authorization.replace(/^Bearer\s+/i, ''))?.[0] : null;
     notes.push(`export ${envKey}=<the key${tail ? ` ending in ${tail.replace(/^\*+/, '')}` : ''}> before starting Codex.`);
   }
@@ -57,5 +80,5 @@ export function codexConfig(exchange: Exchange, call: ModelCall | null, gateway?
       `This was a Chat Completions call (another client). Codex speaks only the Responses API since early 2026, so it will POST ${baseUrl}/responses: check that this provider serves /responses; if it does not, Codex cannot use it directly.`,
     );
   }
-  return { toml: lines.join('\n'), notes };
+  return { toml: lines.join('\n'), notes: notes.map(oneLine) };
 }
