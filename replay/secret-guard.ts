@@ -179,8 +179,9 @@ function scrubbed(data: Buffer, needle: Needle): Buffer | null {
   for (const value of needle.anywhere) {
     for (const spelling of spellings(value)) out = replaceAll(out ?? data, spelling, WITHHELD_TEXT) ?? out;
   }
-  // A short value only as a whole JSON string: "api_key": "abc".
-  for (const value of needle.pieces.filter((p) => p.length < FOUND_ANYWHERE)) out = replaceAll(out ?? data, JSON.stringify(value), JSON.stringify(WITHHELD_TEXT)) ?? out;
+  // A short value only as a whole JSON string: "api_key": "abc". A secret masked whole ("****")
+  // carries nothing of the key, and is what replaces one: not hunted in text.
+  for (const value of needle.pieces.filter((p) => p.length < FOUND_ANYWHERE && /[^*]/.test(p))) out = replaceAll(out ?? data, JSON.stringify(value), JSON.stringify(WITHHELD_TEXT)) ?? out;
   return out;
 }
 

@@ -195,6 +195,15 @@ describe('a replay built for another origin', () => {
     expect(() => buildReplay(broken, Buffer.from('not brotli'), null, { url: 'https://other.example/v1/x' })).toThrow(/cannot take out the secrets captured for https:\/\/relay\.example:443/);
   });
 
+  it('a secret masked whole ("****") holds nothing of the key: its header is still dropped, but a body holding it is sent as it is', () => {
+    const body = zlib.gzipSync(Buffer.from('{"model":"m","api_key":"****"}'));
+    const short = exchange(head([['x-api-key', '****'], ['content-type', 'application/json'], ['content-encoding', 'gzip']], { secrets: [{ name: 'x-api-key', fingerprint: 'f' }] }), 'gzip');
+    const sent = buildReplay(short, body, null, { url: 'https://other.example/v1/chat/completions' });
+    expect(sent.headers).toEqual([['content-type', 'application/json'], ['content-encoding', 'gzip']]);
+    expect(sent.body).toEqual(body);
+    expect(sent.withheld.map((w) => w.name)).toEqual(['x-api-key']);
+  });
+
   it("a WebSocket's client messages are cleaned like a body", () => {
     const ws = { ...exchange(head([['authorization', `Bearer ${KEY}`]], { scheme: 'wss', method: 'GET', path: '/v1/responses' })), streamKind: 'websocket' as const };
     const messages = [Buffer.from(`{"type":"session.update","api_key":"${BKEY}"}`), Buffer.from(`{"type":"response.create","note":"${KEY}"}`)];
