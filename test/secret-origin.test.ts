@@ -213,6 +213,18 @@ describe('a replay built for another origin', () => {
     expect(buildReplay(ws, Buffer.alloc(0), null, { url: 'WSS://relay.example/v1/responses' }, messages).messages).toEqual(messages);
   });
 
+  it('a fix that changes the URL: another path of the same origin keeps the key, another host or scheme does not get it', () => {
+    const fix = (url: string) => buildReplay(masked, storedBody, remembered, fixEdits(masked, { kind: 'url', url }, {}, { bodyText: null, workingKey: () => null }));
+    const samePath = fix('https://relay.example/v1/responses');
+    expect(samePath.withheld).toEqual([]);
+    expect(samePath.headers).toContainEqual(['authorization', `Bearer ${KEY}`]);
+    for (const url of ['https://relay.example.evil.example/v1/responses', 'https://relay.example:8443/v1/responses', 'http://relay.example/v1/responses']) {
+      const moved = fix(url);
+      expect(leaks(moved), url).toEqual([]);
+      expect(moved.withheld.map((w) => w.name), url).toContain('authorization');
+    }
+  });
+
   it("a fix's borrowed key is judged by the origin it was captured for, not the exchange's", () => {
     const plain = exchange(head([['content-type', 'application/json']], { scheme: 'http', port: 443 }));
     const working = { where: 'header' as const, name: 'Authorization', value: `Bearer ${KEY}`, origin: origin('https://relay.example') };
