@@ -2,7 +2,6 @@
 // capture can be replayed: never written to the database, a log, a HAR or an API answer, and
 // gone when wirelog stops. Bounded by count, age and bytes.
 import { createHmac, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Header } from '../model/exchange.ts';
 import { DataDirError, readOrCreatePrivateFile, type FileRole } from '../certs/safe-files.ts';
