@@ -44,6 +44,9 @@ const MAX_WAITING_BYTES = 1024 * 1024;
 // Bytes of the previous chunk looked at again with the next, for a secret member split between them.
 const HINT_OVERLAP = 1024;
 
+const BODY_TOO_LARGE = 'its JSON exceeded the 1 MB held for masking';
+const LINE_TOO_LONG = 'a line of its JSON exceeded the 1 MB held for masking';
+
 /** Newline-delimited JSON (Ollama's streams, JSON Lines, JSON text sequences): one document per line. */
 const JSON_LINES_TYPE = /\b(x-)?nd-?json\b|\bjson-?l(ines)?\b|\bjson-seq\b/i;
 
@@ -74,8 +77,10 @@ class BodyRecorder {
   /** What is held for masking: the whole body so far, or the line not yet complete. */
   private held: Buffer[] = [];
   private heldSize = 0;
-  /** Set once what is held passed MAX_MASKED_BODY: the rest is stored as it comes, watched for secrets. */
+  /** Set once a whole body held passed MAX_MASKED_BODY: the rest is stored as it comes, watched for secrets. */
   private overBound = false;
+  /** Within a line longer than MAX_MASKED_BODY: stored as it comes, watched, until its newline. */
+  private inLongLine = false;
   private lastBytes = '';
   /** Why part of the body was stored unmasked though it looks like it holds a secret (said on the exchange). */
   private unmasked: string | null = null;
@@ -118,11 +123,20 @@ class BodyRecorder {
     this.size += chunk.length;
     const room = this.maxBytes - this.capped;
     if (room <= 0 || this.leftOut) return;
-    const stored = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    let stored = chunk.length <= room ? chunk : chunk.subarray(0, room);
     this.capped += stored.length;
     if (this.masking === 'none') {
-      if (this.overBound) this.watch(stored, 'its JSON exceeded the 1 MB held for masking');
+      if (this.overBound) this.watch(stored, BODY_TOO_LARGE);
       return this.store(stored, gate);
+    }
+    if (this.inLongLine) {
+      const newline = stored.indexOf(0x0a);
+      const rest = newline < 0 ? stored.length : newline + 1;
+      this.watch(stored.subarray(0, rest), LINE_TOO_LONG);
+      this.store(stored.subarray(0, rest), gate);
+      if (newline < 0) return;
+      this.inLongLine = false;
+      stored = stored.subarray(rest);
     }
     this.held.push(stored);
     this.heldSize += stored.length;
@@ -141,18 +155,27 @@ class BodyRecorder {
     this.store(this.masked(all.subarray(0, all.length - partial)), gate);
   }
 
-  /** Too large to hold: what is held and the rest are stored as they come, unmasked, and watched for secrets. */
+  /**
+   * Too large to hold: a whole body held so far is stored as it is, and the rest as it comes; a
+   * line held is, up to its newline (later lines are masked again). Either is watched for secrets.
+   */
   private passBound(gate: FlowGate | undefined): void {
-    const why = this.masking === 'lines' ? 'a line of its JSON exceeded the 1 MB held for masking' : 'its JSON exceeded the 1 MB held for masking';
     const held = this.held;
     this.held = [];
     this.heldSize = 0;
+    if (this.masking === 'lines') {
+      this.inLongLine = true;
+      for (const piece of held) this.watch(piece, LINE_TOO_LONG);
+      // After earlier lines still waiting for storage; else at once, as a body held whole is.
+      if (this.waiting.length === 0) this.emit(Buffer.concat(held));
+      else for (const piece of held) this.store(piece, gate);
+      return;
+    }
     this.masking = 'none';
     this.overBound = true;
-    for (const piece of held) this.watch(piece, why);
-    // A whole body held so far has nothing stored before it; a line's stream has earlier lines waiting for storage.
-    if (this.waiting.length === 0) this.emit(Buffer.concat(held));
-    else for (const piece of held) this.store(piece, gate);
+    for (const piece of held) this.watch(piece, BODY_TOO_LARGE);
+    // Nothing of a body held whole was stored before it.
+    this.emit(Buffer.concat(held));
   }
 
   /** Notes why a part stored unmasked looks like it holds a secret (a member split across two parts is seen too). */

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databasePath } from '../db/schema.ts';
-import type { Exchange } from '../model/exchange.ts';
+import type { Exchange, ExchangeEvent, Header } from '../model/exchange.ts';
+import { ExchangeRecorder } from '../proxy/recorder.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
 
 let n = 0;
@@ -175,5 +176,76 @@ describe('a JSON answer sent chunked', () => {
     expect(big.state).toBe('complete');
     expect(big.error).toMatch(/response body stored unmasked \(its JSON exceeded the 1 MB held for masking\)/);
     expect(h.wirelog.reader.body(big.id, 'response').toString()).toBe(parts.join(''));
+  });
+});
+
+/** One exchange through the recorder alone (no sockets): its body chunks as stored, and its end. */
+function record(request: { headers: Header[]; chunks: string[] }, response: { headers: Header[]; chunks: (string | Buffer)[] } | null, path = '/v1/x') {
+  const events: ExchangeEvent[] = [];
+  const head = { startedAt: 0, clientAddress: '', method: 'POST', scheme: 'https' as const, host: 'h', port: 443, path, httpVersion: '1.1', headers: request.headers };
+  const recorder = new ExchangeRecorder({ sink: { emit: (e) => events.push(e) }, maxBodyBytes: 50 << 20, keepSecrets: false, onSinkError: (err) => { throw err; } }, head);
+  for (const chunk of request.chunks) recorder.requestBody.add(Buffer.from(chunk));
+  recorder.requestSent();
+  if (response) {
+    recorder.responseHead({ status: 200, statusText: 'OK', httpVersion: '1.1', headers: response.headers });
+    for (const chunk of response.chunks) recorder.responseChunk(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  }
+  recorder.end('complete');
+  const stored = (side: 'request' | 'response') => Buffer.concat(events.flatMap((e) => (e.type === 'body-chunk' && e.side === side ? [Buffer.from(e.chunk)] : [])));
+  const end = events.find((e) => e.type === 'end') as Extract<ExchangeEvent, { type: 'end' }>;
+  return { request: stored('request'), response: stored('response'), error: end.error };
+}
+
+describe('what is held, masked and said (the recorder alone)', () => {
+  const json: Header[] = [['Content-Type', 'application/json']];
+  const big = JSON.stringify({ text: 'x'.repeat(1100 * 1024) });
+
+  it('says nothing of a body past 1 MB with no member named like a secret, and says which body it was when it has one', () => {
+    expect(record({ headers: json, chunks: [big] }, { headers: json, chunks: [big] }).error).toBeNull();
+    const key = secret('request');
+    const withKey = record({ headers: json, chunks: [big.slice(0, -1), `,"api_key":"${key}"}`] }, null);
+    expect(withKey.error).toBe('request body stored unmasked (its JSON exceeded the 1 MB held for masking), and members named like secrets are in it');
+    expect(withKey.request.toString()).toContain(key);
+  });
+
+  it('sees a secret member split between two chunks past the bound', () => {
+    const key = secret('split');
+    const r = record({ headers: json, chunks: [] }, { headers: json, chunks: [big.slice(0, -1), ',"api_', `key":"${key}"}`] });
+    expect(r.error).toMatch(/^response body stored unmasked/);
+  });
+
+  it('keeps an error and adds the note after it', () => {
+    const events: ExchangeEvent[] = [];
+    const head = { startedAt: 0, clientAddress: '', method: 'POST', scheme: 'https' as const, host: 'h', port: 443, path: '/x', httpVersion: '1.1', headers: json };
+    const recorder = new ExchangeRecorder({ sink: { emit: (e) => events.push(e) }, maxBodyBytes: 50 << 20, keepSecrets: false, onSinkError: () => undefined }, head);
+    recorder.requestBody.add(Buffer.from(`${big.slice(0, -1)},"token":"${secret('witherror')}"}`));
+    recorder.end('aborted', 'the client closed the connection');
+    expect((events.at(-1) as Extract<ExchangeEvent, { type: 'end' }>).error).toBe('the client closed the connection; request body stored unmasked (its JSON exceeded the 1 MB held for masking), and members named like secrets are in it');
+  });
+
+  it('masks newline-delimited JSON line by line, a line past 1 MB stored as it came and said', () => {
+    const key = secret('line');
+    const ndjson: Header[] = [['Content-Type', 'application/jsonl']];
+    const lines = record({ headers: ndjson, chunks: [`{"a":1}\n{"tok`, `en":"${key}"}\n{"b":`, '2}'] }, null);
+    expect(lines.request.toString()).toBe(`{"a":1}\n{"token":"****${key.slice(-4)}"}\n{"b":2}`);
+    expect(lines.error).toBeNull();
+    const long = record({ headers: [['Content-Type', 'application/x-ndjson']], chunks: [] }, { headers: [['Content-Type', 'application/x-ndjson']], chunks: ['{"a":1}\n', big.slice(0, -1), `,"secret":"${key}"}\n`, `{"secret":"${key}"}\n`] });
+    expect(long.error).toBe('response body stored unmasked (a line of its JSON exceeded the 1 MB held for masking), and members named like secrets are in it');
+    // Stored as it came up to its newline; the lines after it are masked again.
+    expect(long.response.toString()).toBe(`{"a":1}\n${big.slice(0, -1)},"secret":"${key}"}\n{"secret":"****${key.slice(-4)}"}\n`);
+  });
+
+  it('masks JSON that is not valid UTF-8 byte for byte around the secret', () => {
+    const key = secret('latin');
+    const body = Buffer.concat([Buffer.from('{"t":"'), Buffer.from([0xff, 0xfe]), Buffer.from(`","api_key":"${key}"}`)]);
+    const r = record({ headers: json, chunks: [] }, { headers: [['Content-Type', 'application/problem+json'], ['Content-Length', String(body.length)]], chunks: [body] });
+    expect(r.response).toEqual(Buffer.concat([Buffer.from('{"t":"'), Buffer.from([0xff, 0xfe]), Buffer.from(`","api_key":"****${key.slice(-4)}"}`)]));
+  });
+
+  it('leaves compressed bodies, bodies that are not JSON, and --keep-secrets alone', () => {
+    const key = secret('alone');
+    const body = `{"api_key":"${key}"}`;
+    expect(record({ headers: [['Content-Type', 'application/json'], ['Content-Encoding', 'gzip']], chunks: [body] }, null).request.toString()).toBe(body);
+    expect(record({ headers: [['Content-Type', 'text/plain']], chunks: [body] }, null).request.toString()).toBe(body);
   });
 });
