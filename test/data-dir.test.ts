@@ -15,6 +15,8 @@ import { tempDir } from './support/harness.ts';
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 const NOT_ROOT = 'needs root to give files to user nobody (uid 65534); run the tests as root to see it';
+/** A root-only case's title, saying why it is skipped when it is. */
+const asRootOnly = (title: string) => (asRoot ? title : `${title} (skipped: ${NOT_ROOT})`);
 
 /** The real CLI, killed (by its pid) if it has not ended within `ms`: a FIFO must never hang it. */
 function runBounded(args: string[], ms = 20_000): Promise<CliResult & { timedOut: boolean }> {
@@ -229,7 +231,7 @@ describe('the data dir itself', () => {
 });
 
 describe('files and dirs of another user, or keys others can read', () => {
-  it.skipIf(!asRoot)(`the data dir belongs to user nobody: refused, nothing created in it (${asRoot ? 'as root' : NOT_ROOT})`, async () => {
+  it.skipIf(!asRoot)(asRootOnly('the data dir belongs to user nobody: refused, nothing created in it'), async () => {
     const dataDir = tempDir();
     fs.chownSync(dataDir, NOBODY, NOBODY);
     const line = expectOneLineRefusal(await start(dataDir));
@@ -239,7 +241,7 @@ describe('files and dirs of another user, or keys others can read', () => {
     expect(fs.readdirSync(dataDir)).toEqual([]);
   });
 
-  it.skipIf(!asRoot)('the data dir given as a link made by user nobody: refused', async () => {
+  it.skipIf(!asRoot)(asRootOnly('the data dir given as a link made by user nobody: refused'), async () => {
     const real = seededDir();
     const link = path.join(tempDir(), 'planted-home');
     fs.symlinkSync(real, link);
@@ -247,7 +249,7 @@ describe('files and dirs of another user, or keys others can read', () => {
     expect(expectOneLineRefusal(await start(link))).toContain(`the data dir ${link} cannot be used: it is a symbolic link (to ${real}) made by user nobody (uid ${NOBODY}), who can point it elsewhere at any time`);
   });
 
-  it.skipIf(!asRoot)('a CA made and still owned by user nobody, key mode 0644: refused; `wirelog ca --regenerate` replaces it with one of ours', async () => {
+  it.skipIf(!asRoot)(asRootOnly('a CA made and still owned by user nobody, key mode 0644: refused; `wirelog ca --regenerate` replaces it with one of ours'), async () => {
     const dataDir = seededDir();
     const files = caFiles(dataDir);
     fs.chmodSync(files.keyPath, 0o644);
@@ -263,7 +265,7 @@ describe('files and dirs of another user, or keys others can read', () => {
     expect(fs.statSync(files.certPath).uid).toBe(0);
   });
 
-  it.skipIf(!asRoot)('the CA key alone owned by nobody, and the fingerprint key and the database owned by nobody', async () => {
+  it.skipIf(!asRoot)(asRootOnly('the CA key alone owned by nobody, and the fingerprint key and the database owned by nobody'), async () => {
     for (const file of [caFiles, (dir: string) => ({ keyPath: path.join(dir, 'fingerprint.key') }), (dir: string) => ({ keyPath: databasePath(dir) })]) {
       const dataDir = seededDir();
       const target = file(dataDir).keyPath;
@@ -272,7 +274,7 @@ describe('files and dirs of another user, or keys others can read', () => {
     }
   });
 
-  it.skipIf(!asRoot)("an instance.json of user nobody's naming their proxy: `wirelog env` and `wirelog run` refuse it instead of sending traffic there", async () => {
+  it.skipIf(!asRoot)(asRootOnly("an instance.json of user nobody's naming their proxy: `wirelog env` and `wirelog run` refuse it instead of sending traffic there"), async () => {
     const dataDir = seededDir();
     const theirs = net.createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => theirs.listen(0, '127.0.0.1', resolve));
