@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { RequestHead } from '../model/exchange.ts';
+import type { ExchangeEvent, RequestHead } from '../model/exchange.ts';
 import { gatewayResponseHeaders } from './gateway.ts';
 import { addTrailers, headerPairs, responseHeadersFor, trailersOf } from './headers.ts';
 import { FlowGate } from './flow-gate.ts';
@@ -55,7 +55,24 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
   const { head, uid } = takeReplayMark(requestHead(req, target, target.scheme, path), settings.replayToken);
   const recorder = new ExchangeRecorder(settings, head, undefined, uid);
   let upstreamResponse: http.IncomingMessage | null = null;
+  let sse: SseTap | null = null;
+  let ending = false;
   let upstream: UpstreamCall;
+
+  /**
+   * Ends the record once: for an event stream, after its last events have been split (a
+   * compressed stream's are decoded behind its bytes), with a note when some could not be.
+   */
+  function finish(state: Extract<ExchangeEvent, { type: 'end' }>['state'], reason: string | null = null): void {
+    if (ending || recorder.isEnded) return;
+    ending = true;
+    if (!sse) return recorder.end(state, reason);
+    const tap = sse;
+    tap.whenSettled(() => {
+      const note = tap.stopped && `events after a point were not split out of the stream: ${tap.stopped}`;
+      recorder.end(state, [reason, note].filter(Boolean).join('; ') || null);
+    });
+  }
   try {
     upstream = sendUpstream(upstreamRequestOptions(head, target, settings, false), target, settings, recorder, req, {
       response: (upRes) => relayResponse(upRes),
@@ -65,7 +82,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     // Node refuses some requests outright (an invalid header, a bad host name).
     req.resume();
     sendProxyError(res, 502, `wirelog: cannot forward this request: ${(err as Error).message}`);
-    recorder.end('proxy_error', `cannot forward this request: ${(err as Error).message}`);
+    finish('proxy_error', `cannot forward this request: ${(err as Error).message}`);
     return;
   }
 
@@ -73,14 +90,14 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     upstreamResponse = upRes;
     const headers = headerPairs(upRes.rawHeaders);
     recorder.responseHead({ status: upRes.statusCode ?? 0, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
-    const sse = SseTap.forResponse(headers, recorder);
+    sse = SseTap.forResponse(headers, recorder);
     try {
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, gatewayResponseHeaders(responseHeadersFor(headers), target));
     } catch (err) {
       // Headers Node refuses to send (invalid characters) mean the client cannot get this response.
       upRes.destroy();
       sendProxyError(res, 502, `wirelog: the upstream response has headers that cannot be relayed: ${(err as Error).message}`);
-      recorder.end('upstream_error', `invalid response headers from upstream: ${(err as Error).message}`);
+      finish('upstream_error', `invalid response headers from upstream: ${(err as Error).message}`);
       return;
     }
     // A stream's headers go out at once (the client may wait long for the first event); a
@@ -100,43 +117,43 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
       res.end();
       sse?.end();
     });
-    // Not on a clean end: a compressed stream's decoder still has its last events to give then.
-    if (sse) upRes.once('close', () => !upRes.complete && sse.abort());
+    // A stream that breaks off keeps what was decoded of it (finish() waits for that).
+    if (sse) upRes.once('close', () => !upRes.complete && sse?.abort());
     upRes.on('aborted', () => failMidResponse('the upstream closed the connection before the response ended'));
     upRes.on('error', (err: NodeJS.ErrnoException) => failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`));
   }
 
   function upstreamFailed(err: NodeJS.ErrnoException): void {
-    if (recorder.isEnded) return;
+    if (ending || recorder.isEnded) return;
     if (upstreamResponse) return failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`);
     const cause = describeUpstreamError(err, target.host, target.port, recorder.inTlsHandshake);
     // The rest of the request body goes nowhere; reading it lets the client see the answer.
     req.resume();
     // A gateway that gave up waiting answers 504; one that could not reach the upstream, 502.
     sendProxyError(res, err.code === 'WIRELOG_TIMEOUT' ? 504 : 502, `wirelog: ${cause}\n`);
-    recorder.end('upstream_error', cause);
+    finish('upstream_error', cause);
   }
 
   // Mid-body the only honest signal is a broken connection: appending an error text would
   // hand the client a body that looks complete.
   function failMidResponse(reason: string): void {
-    if (recorder.isEnded) return;
-    recorder.end('upstream_error', reason);
+    if (ending || recorder.isEnded) return;
+    finish('upstream_error', reason);
     res.destroy();
   }
 
   res.on('close', () => {
     if (res.writableFinished) {
-      if (upstreamResponse?.complete) recorder.end('complete');
+      if (upstreamResponse?.complete) finish('complete');
       return;
     }
-    if (recorder.isEnded) return;
+    if (ending || recorder.isEnded) return;
     // The client left: stop the upstream too, so the provider stops generating (and billing).
     upstream.destroy();
-    recorder.end('aborted', upstreamResponse ? 'the client closed the connection before the response ended' : 'the client closed the connection before a response arrived');
+    finish('aborted', upstreamResponse ? 'the client closed the connection before the response ended' : 'the client closed the connection before a response arrived');
   });
   res.on('finish', () => {
-    if (upstreamResponse?.complete) recorder.end('complete');
+    if (upstreamResponse?.complete) finish('complete');
   });
 }
 

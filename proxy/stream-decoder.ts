@@ -22,19 +22,27 @@ export const MAX_STREAM_DECODED_BYTES = 64 * 1024 * 1024;
  * that forwards; fzstd's in place. A stream that fails to decode stops quietly: its bytes are
  * forwarded and stored as they came whatever happens here.
  */
-export function streamDecoder(contentEncoding: string, onBytes: (bytes: Uint8Array) => void, onEnd: () => void): StreamDecoder | null {
+export function streamDecoder(
+  contentEncoding: string,
+  onBytes: (bytes: Uint8Array) => void,
+  onEnd: () => void,
+  /** Decoding stopped for good before the end: past the bound, bytes that do not decode, or destroyed. Once, and never with onEnd. */
+  onStop: (why: string) => void = () => undefined,
+): StreamDecoder | null {
   const encoding = contentEncoding.trim().toLowerCase();
   let decoded = 0;
   let stopped = false;
   let stream: zlib.Gunzip | zlib.Inflate | zlib.InflateRaw | zlib.BrotliDecompress | null = null;
-  const stop = () => {
+  const stop = (why: string) => {
+    if (stopped) return;
     stopped = true;
     stream?.destroy();
+    onStop(why);
   };
   const emit = (bytes: Uint8Array) => {
     if (stopped) return;
     decoded += bytes.length;
-    if (decoded > MAX_STREAM_DECODED_BYTES) stop();
+    if (decoded > MAX_STREAM_DECODED_BYTES) stop(`decoded past ${MAX_STREAM_DECODED_BYTES / 1024 ** 2} MB`);
     else onBytes(bytes);
   };
   if (encoding === 'zstd') {
@@ -47,8 +55,8 @@ export function streamDecoder(contentEncoding: string, onBytes: (bytes: Uint8Arr
       if (stopped) return;
       try {
         zstd.push(chunk, final);
-      } catch {
-        stop();
+      } catch (err) {
+        stop(stopped ? '' : `the ${encoding} stream does not decode: ${(err as Error).message}`);
       }
     };
     return {
@@ -57,7 +65,7 @@ export function streamDecoder(contentEncoding: string, onBytes: (bytes: Uint8Arr
         push(new Uint8Array(0), true);
         if (!stopped) onEnd();
       },
-      destroy: stop,
+      destroy: () => stop('the stream broke off'),
     };
   }
   const make = zlibDecoder(encoding);
@@ -66,7 +74,7 @@ export function streamDecoder(contentEncoding: string, onBytes: (bytes: Uint8Arr
     stream = make(first);
     stream.on('data', (bytes: Buffer) => emit(bytes));
     stream.on('end', () => !stopped && onEnd());
-    stream.on('error', stop);
+    stream.on('error', (err) => stop(`the ${encoding} stream does not decode: ${err.message}`));
   };
   return {
     write(chunk) {
@@ -79,7 +87,7 @@ export function streamDecoder(contentEncoding: string, onBytes: (bytes: Uint8Arr
       if (!stream) return void onEnd();
       stream.end();
     },
-    destroy: stop,
+    destroy: () => stop('the stream broke off'),
   };
 }
 
