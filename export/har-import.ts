@@ -1,14 +1,50 @@
-// Reads a HAR document (Chrome DevTools, Playwright, mitmproxy, wirelog) into the exchange
-// events a capture produces, so imported calls are stored, understood and diagnosed the same
-// way. Pure: every entry is checked before anything is made, and a bad one is named.
+// Reads HAR entries (Chrome DevTools, Playwright, mitmproxy, wirelog) into the exchange events a
+// capture produces, so imported calls are stored, understood and diagnosed the same way. Pure:
+// an entry is checked before anything is made of it, and a bad one is named with its field.
+// export/har-stream.ts reads a file entry by entry and calls these.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { BodyInfo, ExchangeEvent, Header, RequestHead, ResponseHead, Timings } from '../model/exchange.ts';
 import { isEventStream } from '../model/exchange.ts';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../model/json-depth.ts';
 import { maskHeaders, maskJsonText, maskPath } from '../model/secrets.ts';
 import { sseEventsOf } from '../model/sse.ts';
 
 export class HarImportError extends Error {}
+
+// What one imported entry may hold. A file's size is not limited (it is read as a stream, one
+// entry at a time); these bound what one entry costs to hold, check and store, and what a
+// stored head costs every later reader (the list, replays, snippets). Storage bounds live
+// captures' fields by its own limits; an entry past one of these is refused, naming the field.
+/** Longest method: the longest registered is 17 characters (UPDATEREDIRECTREF). */
+export const MAX_METHOD_BYTES = 64;
+/** Longest URL (path and query included). */
+export const MAX_URL_BYTES = 64 * 1024;
+export const MAX_HEADER_NAME_BYTES = 1024;
+export const MAX_HEADER_VALUE_BYTES = 64 * 1024;
+/** Headers in one list (request, response or trailers). */
+export const MAX_HEADERS = 1000;
+/** URL plus every header name and value of one head: Chrome's limit for a response head. */
+export const MAX_HEAD_BYTES = 256 * 1024;
+/** Other short fields: dates, versions, status text, MIME types, SSE event names. */
+export const MAX_SHORT_FIELD_BYTES = 8 * 1024;
+/** A body is stored up to this many bytes, as live captures are by default (--max-body-mb 50); the rest is cut, marked truncated. */
+export const MAX_BODY_BYTES = 50 * 1024 * 1024;
+/** A body's text (base64 takes 4 characters for 3 bytes) is read up to this many characters; past it, left unread. */
+export const MAX_BODY_CHARS = Math.ceil(MAX_BODY_BYTES / 3) * 4;
+/** An SSE event's data or a WebSocket message, up to this many characters. */
+export const MAX_FIELD_CHARS = 16 * 1024 * 1024;
+/** Any other string of an entry (URL, method, header, date): read up to this many characters, more refuses the entry. */
+export const MAX_HEAD_FIELD_CHARS = 1024 * 1024;
+/** All strings of one entry together (bodies counted as read): what holding one entry may cost. */
+export const MAX_ENTRY_CHARS = 2 * MAX_BODY_CHARS + 64 * 1024 * 1024;
+/** Objects and arrays inside one another in an entry (its own fields need 4; vendors' extras more). */
+export const MAX_ENTRY_DEPTH = 64;
+
+/** RFC 9110 token: what a method and a header name are made of. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 field value: no CR, LF or NUL (they would start another header wherever it is sent again). */
+const FIELD_VALUE = /^[^\r\n\0]*$/;
 
 const nameValue = z.object({ name: z.string(), value: z.union([z.string(), z.number(), z.boolean()]).transform(String) });
 const content = z.object({ text: z.string().optional(), encoding: z.string().optional(), mimeType: z.string().optional(), size: z.number().optional() }).passthrough();
@@ -36,7 +72,7 @@ const entrySchema = z
   })
   .passthrough();
 
-type HarEntry = z.infer<typeof entrySchema>;
+export type HarEntry = z.infer<typeof entrySchema>;
 
 export interface HarImportOptions {
   /** The file's name, kept with each exchange. */
@@ -44,20 +80,109 @@ export interface HarImportOptions {
   keepSecrets: boolean;
 }
 
-/** Every problem of a document, each naming its entry; none when it can be imported whole. */
-function check(document: unknown): { entries: HarEntry[]; problems: string[] } {
-  const log = (document as { log?: { entries?: unknown } } | null)?.log;
-  if (!log || typeof log !== 'object' || !Array.isArray(log.entries)) return { entries: [], problems: ['it is not a HAR document: there is no log.entries array (HAR 1.2 files start {"log": {"entries": [...]}})'] };
-  const entries: HarEntry[] = [];
+/** A body text read only in part (the reader stopped at MAX_BODY_CHARS): how long it was. */
+export interface CutBody {
+  side: 'request' | 'response';
+  /** Characters of the whole text. */
+  chars: number;
+  /** UTF-8 bytes of the part left unread. */
+  unreadBytes: number;
+}
+
+/** An entry as read: its number in the file (from 1), its value, and which body texts were cut while reading. */
+export interface ReadEntry {
+  number: number;
+  value: unknown;
+  cut: CutBody[];
+  /** Why the reader could not read it whole (too deep, too large), naming where; null when it could. */
+  problem: string | null;
+}
+
+/** `entry 3 (POST https://…)`: how messages name an entry. */
+export function entryName(number: number, raw: unknown): string {
+  const request = (raw as { request?: { method?: unknown; url?: unknown } } | null)?.request;
+  if (typeof request?.url !== 'string') return `entry ${number}`;
+  const method = typeof request.method === 'string' ? printable(request.method, 20) : '?';
+  return `entry ${number} (${method} ${printable(request.url, 120)})`;
+}
+
+/** At most `max` characters of untrusted text, control characters shown as `?`, so a message stays one line. */
+function printable(text: string, max: number): string {
+  const shown = text.slice(0, max).replace(/[\x00-\x1f\x7f]/g, '?');
+  return text.length > max ? `${shown}…` : shown;
+}
+
+/** 20.0 MB, 64 KB, 17 bytes. */
+export function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 ** 2).toFixed(1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;
+}
+
+/** The limits a head (method, URL, header lists) must keep; each problem names its field. */
+function headProblems(raw: unknown): string[] {
   const problems: string[] = [];
-  log.entries.forEach((raw: unknown, i: number) => {
-    const parsed = entrySchema.safeParse(raw);
-    if (parsed.success) return void entries.push(parsed.data);
-    const request = (raw as { request?: { method?: unknown; url?: unknown } } | null)?.request;
-    const what = typeof request?.url === 'string' ? ` (${String(request.method ?? '?')} ${request.url.slice(0, 120)})` : '';
-    for (const issue of parsed.error.issues.slice(0, 3)) problems.push(`entry ${i + 1}${what}: ${issue.path.join('.') || 'entry'} ${issue.message === 'Required' ? 'is missing' : issue.message}`);
-  });
-  return { entries, problems };
+  const entry = raw as { request?: Record<string, unknown>; response?: Record<string, unknown> } | null;
+  const request = entry?.request;
+  const method = request?.method;
+  if (typeof method === 'string') {
+    if (method.length > MAX_METHOD_BYTES) problems.push(`request.method is ${sizeText(Buffer.byteLength(method))}, over the ${MAX_METHOD_BYTES} bytes a method may have`);
+    else if (method && !TOKEN.test(method)) problems.push(`request.method ${JSON.stringify(printable(method, 40))} is not an HTTP method (a token of letters, digits and !#$%&'*+-.^_\`|~)`);
+  }
+  const url = request?.url;
+  let headBytes = typeof url === 'string' ? Buffer.byteLength(url) : 0;
+  if (headBytes > MAX_URL_BYTES) problems.push(`request.url is ${sizeText(headBytes)}, over the ${sizeText(MAX_URL_BYTES)} wirelog imports`);
+  const lists: [string, unknown][] = [
+    ['request.headers', request?.headers],
+    ['response.headers', entry?.response?.headers],
+    ['response._trailers', entry?.response?._trailers],
+  ];
+  for (const [field, list] of lists) {
+    if (!Array.isArray(list)) continue;
+    if (list.length > MAX_HEADERS) {
+      problems.push(`${field} has ${list.length} headers, over the ${MAX_HEADERS} wirelog imports`);
+      continue;
+    }
+    list.forEach((header: unknown, i: number) => {
+      const { name, value } = (header ?? {}) as { name?: unknown; value?: unknown };
+      if (typeof name === 'string') {
+        // HTTP/2 pseudo-headers (:authority, from Chrome) are dropped on import; their names are tokens too.
+        const bare = name.startsWith(':') ? name.slice(1) : name;
+        headBytes += Buffer.byteLength(name);
+        if (name.length > MAX_HEADER_NAME_BYTES) problems.push(`${field}.${i}.name is ${sizeText(Buffer.byteLength(name))}, over the ${sizeText(MAX_HEADER_NAME_BYTES)} a header name may have`);
+        else if (!TOKEN.test(bare)) problems.push(`${field}.${i}.name ${JSON.stringify(printable(name, 40))} is not a header name (a token of letters, digits and !#$%&'*+-.^_\`|~)`);
+      }
+      if (typeof value === 'string') {
+        const bytes = Buffer.byteLength(value);
+        headBytes += bytes;
+        if (bytes > MAX_HEADER_VALUE_BYTES) problems.push(`${field}.${i}.value is ${sizeText(bytes)}, over the ${sizeText(MAX_HEADER_VALUE_BYTES)} a header value may have`);
+        else if (!FIELD_VALUE.test(value)) problems.push(`${field}.${i}.value holds a line break or NUL, which no header value may`);
+      }
+    });
+  }
+  if (headBytes > MAX_HEAD_BYTES) problems.push(`its URL and headers are ${sizeText(headBytes)}, over the ${sizeText(MAX_HEAD_BYTES)} wirelog imports for one entry`);
+  const short: [string, unknown][] = [
+    ['startedDateTime', (entry as Record<string, unknown> | null)?.startedDateTime],
+    ['request.httpVersion', request?.httpVersion],
+    ['response.httpVersion', entry?.response?.httpVersion],
+    ['response.statusText', entry?.response?.statusText],
+  ];
+  for (const [field, value] of short) {
+    if (typeof value !== 'string') continue;
+    if (value.length > MAX_SHORT_FIELD_BYTES) problems.push(`${field} is ${sizeText(Buffer.byteLength(value))}, over the ${sizeText(MAX_SHORT_FIELD_BYTES)} wirelog imports`);
+    else if (!FIELD_VALUE.test(value)) problems.push(`${field} holds a line break or NUL`);
+  }
+  return problems;
+}
+
+/** An entry checked: the entry when it can be imported, else every problem, each naming the entry and its field. */
+export function checkEntry(read: ReadEntry): { entry: HarEntry | null; problems: string[] } {
+  const name = entryName(read.number, read.value);
+  if (read.problem) return { entry: null, problems: [`${name}: ${read.problem}`] };
+  // The limits first: a 100,000-header entry is refused without a schema object per header.
+  const limits = headProblems(read.value);
+  if (limits.length) return { entry: null, problems: limits.slice(0, 3).map((p) => `${name}: ${p}`) };
+  const parsed = entrySchema.safeParse(read.value);
+  if (parsed.success) return { entry: parsed.data, problems: [] };
+  return { entry: null, problems: parsed.error.issues.slice(0, 3).map((issue) => `${name}: ${issue.path.join('.') || 'entry'} ${issue.message === 'Required' ? 'is missing' : issue.message}`) };
 }
 
 function bytesOf(text: string | undefined, encoding: string | undefined): Buffer {
@@ -87,12 +212,37 @@ function timingsOf(entry: HarEntry): Timings {
   return timings;
 }
 
-function bodyInfo(size: number): BodyInfo {
-  return { size, storedSize: size, truncated: false, encoding: '' };
+/** A body's bytes as stored (cut at MAX_BODY_BYTES), and what it was. */
+function storedBody(text: string | undefined, encoding: string | undefined, cut: CutBody | undefined): { bytes: Buffer; info: BodyInfo } {
+  const whole = bytesOf(text, encoding);
+  // What the reader left unread counts in the size: base64 by the bytes its characters stand for.
+  const unread = !cut ? 0 : encoding === 'base64' ? Math.floor(((cut.chars - (text?.length ?? 0)) * 3) / 4) : cut.unreadBytes;
+  const bytes = whole.length > MAX_BODY_BYTES ? whole.subarray(0, MAX_BODY_BYTES) : whole;
+  const size = whole.length + unread;
+  return { bytes, info: { size, storedSize: bytes.length, truncated: bytes.length < size, encoding: '' } };
 }
 
-function entryEvents(entry: HarEntry, options: HarImportOptions): ExchangeEvent[] {
+/** JSON masked when asked; a body that was cut is not whole JSON and is stored as it is, as live captures' large bodies are. */
+function masked(body: Buffer, mask: boolean, truncated: boolean): Buffer {
+  if (!mask || truncated || body.length === 0) return body;
+  const text = maskJsonText(body.toString('utf8'));
+  return text === null ? body : Buffer.from(text);
+}
+
+/** What an import says about an entry besides storing it: a cut body, JSON too deep to read as JSON. */
+function notesOf(name: string, side: 'request' | 'response', body: Buffer, info: BodyInfo): string[] {
+  const notes: string[] = [];
+  if (info.truncated) notes.push(`${name}: its ${side} body is ${sizeText(info.size)}: the first ${sizeText(info.storedSize)} are stored, marked truncated`);
+  else if (body.length > MAX_JSON_DEPTH && (body[0] === 0x7b || body[0] === 0x5b) && nestedDeeperThan(body.toString('utf8'))) {
+    notes.push(`${name}: its ${side} body is JSON nested more than ${MAX_JSON_DEPTH} levels deep: stored, and read as text (not as a model call)`);
+  }
+  return notes;
+}
+
+/** The events of one checked entry, and the notes to report about it. */
+export function entryEvents(entry: HarEntry, options: HarImportOptions, read: Pick<ReadEntry, 'number' | 'cut'> = { number: 0, cut: [] }): { events: ExchangeEvent[]; notes: string[] } {
   const uid = randomUUID();
+  const name = entryName(read.number, entry);
   const url = new URL(entry.request.url);
   const startedAt = Date.parse(entry.startedDateTime);
   const websocket = entry._resourceType === 'websocket' || entry._webSocketMessages !== undefined || url.protocol === 'ws:' || url.protocol === 'wss:';
@@ -116,17 +266,15 @@ function entryEvents(entry: HarEntry, options: HarImportOptions): ExchangeEvent[
   };
   const timings = timingsOf(entry);
   const events: ExchangeEvent[] = [{ type: 'request', uid, head }];
-  let requestBody = bytesOf(entry.request.postData?.text, entry.request.postData?.encoding);
-  if (mask && requestBody.length) {
-    const masked = maskJsonText(requestBody.toString('utf8'));
-    if (masked !== null) requestBody = Buffer.from(masked);
-  }
+  const request = storedBody(entry.request.postData?.text, entry.request.postData?.encoding, read.cut.find((c) => c.side === 'request'));
+  const requestBody = masked(request.bytes, mask, request.info.truncated);
+  const notes = notesOf(name, 'request', requestBody, request.info);
   if (requestBody.length) events.push({ type: 'body-chunk', uid, side: 'request', chunk: requestBody, atMs: 0 });
   events.push({ type: 'request-sent', uid, atMs: timings.requestSent ?? 0 });
 
   // status 0 (Chrome) or -1 (Playwright): the request got no response.
   const answered = entry.response.status > 0;
-  let responseSize = 0;
+  let responseInfo: BodyInfo = { size: 0, storedSize: 0, truncated: false, encoding: '' };
   if (answered) {
     const responseHeaders = headersOf(entry.response.headers);
     const response: ResponseHead = {
@@ -136,12 +284,11 @@ function entryEvents(entry: HarEntry, options: HarImportOptions): ExchangeEvent[
       headers: mask ? maskHeaders(responseHeaders) : responseHeaders,
     };
     events.push({ type: 'response-head', uid, head: response, atMs: timings.responseHeaders ?? 0 });
-    let body = bytesOf(entry.response.content?.text, entry.response.content?.encoding);
-    if (mask && /\bjson\b/i.test(response.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '')) {
-      const masked = maskJsonText(body.toString('utf8'));
-      if (masked !== null) body = Buffer.from(masked);
-    }
-    responseSize = body.length;
+    const stored = storedBody(entry.response.content?.text, entry.response.content?.encoding, read.cut.find((c) => c.side === 'response'));
+    const isJson = /\bjson\b/i.test(response.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '');
+    const body = masked(stored.bytes, mask && isJson, stored.info.truncated);
+    responseInfo = { ...stored.info, storedSize: body.length, size: stored.info.size - stored.bytes.length + body.length };
+    notes.push(...notesOf(name, 'response', body, responseInfo));
     if (body.length) events.push({ type: 'body-chunk', uid, side: 'response', chunk: body, atMs: timings.firstByte ?? 0 });
     const sse = entry._sseEvents
       ? entry._sseEvents.map((e) => ({ event: e.event && e.event !== 'message' ? e.event : null, id: e.id || null, data: e.data, at: e.time }))
@@ -150,23 +297,30 @@ function entryEvents(entry: HarEntry, options: HarImportOptions): ExchangeEvent[
         : [];
     sse.forEach((e, seq) => events.push({ type: 'sse-event', uid, event: { seq, offsetMs: e.at !== undefined ? Math.max(0, e.at * 1000 - startedAt) : (timings.firstByte ?? 0), event: e.event, id: e.id, data: e.data } }));
     (entry._webSocketMessages ?? []).forEach((m, seq) => {
-      let payload = m.opcode === 1 ? Buffer.from(m.data, 'utf8') : Buffer.from(m.data, 'base64');
-      if (mask && m.opcode === 1) {
-        const masked = maskJsonText(payload.toString('utf8'));
-        if (masked !== null) payload = Buffer.from(masked);
-      }
+      const payload = m.opcode === 1 ? masked(Buffer.from(m.data, 'utf8'), mask, false) : Buffer.from(m.data, 'base64');
       events.push({ type: 'ws-message', uid, message: { seq, offsetMs: Math.max(0, m.time * 1000 - startedAt), direction: m.type, opcode: m.opcode, payload } });
     });
   }
   const error = answered ? null : (entry._error ?? (entry.response as { _failureText?: string })._failureText ?? 'no response in the HAR');
-  const end: Extract<ExchangeEvent, { type: 'end' }> = { type: 'end', uid, state: answered ? 'complete' : 'upstream_error', error, timings, requestBody: bodyInfo(requestBody.length), responseBody: bodyInfo(responseSize) };
+  const requestInfo = { ...request.info, storedSize: requestBody.length, size: request.info.size - request.bytes.length + requestBody.length };
+  const end: Extract<ExchangeEvent, { type: 'end' }> = { type: 'end', uid, state: answered ? 'complete' : 'upstream_error', error, timings, requestBody: requestInfo, responseBody: responseInfo };
   const trailers = answered && entry.response._trailers ? headersOf(entry.response._trailers) : [];
   if (trailers.length) end.responseTrailers = mask ? maskHeaders(trailers) : trailers;
   events.push(end);
-  return events;
+  return { events, notes };
 }
 
-/** The events of every entry, oldest first; throws HarImportError naming each bad entry, before making any. */
+/** The sentence for a file that cannot be imported: each problem (at most 10) on its own line. */
+export function refusal(source: string, problems: string[], total = problems.length): string {
+  const more = total > 10 ? `\n  ... and ${total - 10} more` : '';
+  return `${source} cannot be imported, nothing was:\n  ${problems.slice(0, 10).join('\n  ')}${more}`;
+}
+
+/**
+ * The events of every entry of a HAR document held in memory (tests, small documents), oldest
+ * first; throws HarImportError naming each bad entry, before making any. Files go through
+ * export/har-stream.ts, which never holds more than a few entries.
+ */
 export function harToEvents(text: string, options: HarImportOptions): { events: ExchangeEvent[]; entries: number } {
   let document: unknown;
   try {
@@ -174,14 +328,13 @@ export function harToEvents(text: string, options: HarImportOptions): { events: 
   } catch (err) {
     throw new HarImportError(`${options.source} is not JSON (${(err as Error).message}): a HAR file is a JSON document`);
   }
-  const { entries, problems } = check(document);
-  if (problems.length) {
-    const more = problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : '';
-    throw new HarImportError(`${options.source} cannot be imported, nothing was:\n  ${problems.slice(0, 10).join('\n  ')}${more}`);
-  }
-  const sorted = [...entries].sort((a, b) => Date.parse(a.startedDateTime) - Date.parse(b.startedDateTime));
-  return { events: sorted.flatMap((entry) => entryEvents(entry, options)), entries: sorted.length };
+  const log = (document as { log?: { entries?: unknown } } | null)?.log;
+  if (!log || typeof log !== 'object' || !Array.isArray(log.entries)) throw new HarImportError(`${options.source}: ${NOT_HAR}`);
+  const checked = (log.entries as unknown[]).map((value, i) => checkEntry({ number: i + 1, value, cut: [], problem: null }));
+  const problems = checked.flatMap((c) => c.problems);
+  if (problems.length) throw new HarImportError(refusal(options.source, problems));
+  const sorted = checked.map((c, i) => ({ entry: c.entry!, number: i + 1 })).sort((a, b) => Date.parse(a.entry.startedDateTime) - Date.parse(b.entry.startedDateTime));
+  return { events: sorted.flatMap(({ entry, number }) => entryEvents(entry, options, { number, cut: [] }).events), entries: sorted.length };
 }
 
-/** The largest file imported: it is read whole (V8 strings end near 512 MB). */
-export const MAX_HAR_BYTES = 500 * 1024 * 1024;
+export const NOT_HAR = 'it is not a HAR document: there is no log.entries array (HAR 1.2 files start {"log": {"entries": [...]}})';

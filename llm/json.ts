@@ -1,4 +1,5 @@
 // Reading provider JSON without trusting its shape: every accessor tolerates anything.
+import { nestedDeeperThan } from '../model/json-depth.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -19,7 +20,8 @@ export function num(value: unknown): number | undefined {
 }
 
 export function parseJson(text: string | null | undefined): unknown {
-  if (!text) return undefined;
+  // Deeper than any walk here can go (and than any provider writes): read as text, not JSON.
+  if (!text || nestedDeeperThan(text)) return undefined;
   try {
     return JSON.parse(text);
   } catch {

@@ -2,6 +2,7 @@
 // on: `functionCall` parts carry `partialArgs` ({jsonPath, stringValue | numberValue |
 // boolValue | nullValue, willContinue}), and `willContinue` on the call says more parts follow.
 // This puts the pieces back into the one arguments object they are.
+import { MAX_JSON_DEPTH } from '../model/json-depth.ts';
 import { obj, str, type JsonObject } from './json.ts';
 
 type PathStep = string | number;
@@ -15,6 +16,8 @@ export function parsePath(path: string): PathStep[] | null {
   while (step.lastIndex < path.length) {
     const m = step.exec(path);
     if (!m) return null;
+    // Deeper than the arguments can be written back as JSON (JSON.stringify recurses).
+    if (steps.length >= MAX_JSON_DEPTH) return null;
     if (m[1] !== undefined) steps.push(m[1]);
     else if (m[2] !== undefined) steps.push(Number(m[2]));
     else steps.push((m[3] ?? m[4]).replace(/\\(.)/g, '$1'));

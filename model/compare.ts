@@ -1,6 +1,7 @@
 // Two exchanges side by side: what differs in the request line, the headers (secrets compared
 // by fingerprint, never by value), the JSON bodies (as paths), and the responses. Pure.
 import { exchangeUrl, type Exchange, type Header } from './exchange.ts';
+import { nestedDeeperThan } from './json-depth.ts';
 
 export type Change = 'added' | 'removed' | 'changed';
 
@@ -129,7 +130,8 @@ export function jsonDifferences(a: unknown, b: unknown, limit = MAX_JSON_DIFFERE
 }
 
 function parsed(text: string | null): { ok: true; value: unknown } | { ok: false } {
-  if (text === null) return { ok: false };
+  // Too deep for the recursive walk below: compared as text.
+  if (text === null || nestedDeeperThan(text)) return { ok: false };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {

@@ -185,7 +185,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     };
     if (!/application\/x-ndjson/.test(c.req.header('accept') ?? '')) {
       try {
-        return c.json(answer(await importHar(upload as ReadableStream<Uint8Array>, name, () => undefined)) satisfies ImportAnswer);
+        return c.json(answer(await importHar(upload, name, () => undefined)) satisfies ImportAnswer);
       } catch (err) {
         const { error, status } = failure(err);
         return c.json({ error }, status);
@@ -195,7 +195,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     return stream(c, async (out) => {
       const line = (message: ImportLine) => void out.write(`${JSON.stringify(message)}\n`);
       try {
-        line({ done: answer(await importHar(upload as ReadableStream<Uint8Array>, name, (progress) => line({ progress }))) });
+        line({ done: answer(await importHar(upload, name, (progress) => line({ progress }))) });
       } catch (err) {
         line({ error: err instanceof HarImportError || err instanceof HarStorageError ? err.message : `importing ${name} failed: ${(err as Error).message}` });
       }

@@ -6,7 +6,8 @@ import type { ExchangeSummary } from '../../model/summary.ts';
 import type { Diagnosis } from '../../llm/diagnose.ts';
 import type { ModelCall } from '../../llm/model-call.ts';
 import type { ViewerStatus } from '../api.ts';
-import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, StreamEvents, WsMessageView } from '../contract.ts';
+import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, ImportLine, StreamEvents, WsMessageView } from '../contract.ts';
+import type { ImportProgress } from '../../export/har-stream.ts';
 import type { ClientConfig } from '../../llm/client-config.ts';
 import type { Comparison } from '../../model/compare.ts';
 import type { Header } from '../../model/exchange.ts';
@@ -44,11 +45,29 @@ export async function replayExchange(id: number, body: ReplayBody): Promise<Repl
   return { error: answer.error ?? `${res.status} ${res.statusText}`, missingSecrets: answer.missingSecrets ?? [] };
 }
 
-export async function importHar(file: File): Promise<ImportAnswer> {
-  const res = await fetch(`/api/import${query({ name: file.name })}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: file });
-  const answer = (await res.json()) as { imported?: number; ids?: number[]; name?: string; error?: string };
-  if (!res.ok || answer.imported === undefined) throw new Error(answer.error ?? `${res.status} ${res.statusText}`);
-  return { imported: answer.imported, ids: answer.ids ?? [], name: answer.name ?? file.name };
+export type { ImportProgress };
+
+/** Uploads a HAR and follows the import line by line (progress, then the outcome); throws its error. */
+export async function importHar(file: File, onProgress: (progress: ImportProgress) => void): Promise<ImportAnswer> {
+  const res = await fetch(`/api/import${query({ name: file.name })}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: file });
+  if (!res.ok || !res.body) throw new Error(((await res.json().catch(() => ({}))) as { error?: string }).error ?? `${res.status} ${res.statusText}`);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffered += value;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const text of lines) {
+      if (!text) continue;
+      const line = JSON.parse(text) as ImportLine;
+      if ('progress' in line) onProgress(line.progress);
+      else if ('error' in line) throw new Error(line.error);
+      else return line.done;
+    }
+  }
+  throw new Error('the import ended without saying how it went (was wirelog stopped?)');
 }
 
 export type SnippetTarget = 'curl' | 'fetch' | 'python' | 'openai';
