@@ -153,6 +153,9 @@ const wsInternals = createRequire(import.meta.url)('ws') as {
   Receiver: new (options: object) => ReceiverLike;
 };
 
+/** The longest a closed WebSocket's end waits for its last frames to be decoded. */
+export const FRAMES_SETTLE_MS = 10_000;
+
 /** Decodes frames in both directions from copies of the relayed bytes, with ws's own parser. */
 export class FrameTap {
   closeSeen = false;
@@ -169,8 +172,10 @@ export class FrameTap {
   }
 
   /**
-   * Resolves once every byte written so far is decoded (inflating permessage-deflate is
-   * asynchronous: the last messages may come after the sockets closed), or after a second.
+   * Resolves once every byte written so far is decoded: inflating permessage-deflate happens on
+   * the thread pool, behind the bytes, and on a busy machine a session's last messages (Codex's
+   * response.completed among them) come seconds after its sockets closed. Past
+   * FRAMES_SETTLE_MS the exchange ends anyway and says what was not decoded.
    */
   finish(): Promise<void> {
     const pending = Object.values(this.receivers).map(
@@ -182,7 +187,15 @@ export class FrameTap {
           receiver.end();
         }),
     );
-    return Promise.race([Promise.all(pending).then(() => undefined), new Promise<void>((done) => setTimeout(done, 1000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((done) => {
+      timer = setTimeout(() => {
+        this.decodeError ??= `WebSocket messages were still being decoded ${FRAMES_SETTLE_MS / 1000} s after the connection closed; later ones are not stored`;
+        done();
+      }, FRAMES_SETTLE_MS);
+      timer.unref();
+    });
+    return Promise.race([Promise.all(pending).then(() => clearTimeout(timer)), late]);
   }
 
   write(direction: WsDirection, chunk: Buffer): void {
