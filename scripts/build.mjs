@@ -1,6 +1,7 @@
 // Builds what wirelog runs: the CLI and storage worker bundled by esbuild into dist/ (running
 // through tsx costs about 40 MB per thread), and the viewer app built by Vite into
-// dist/viewer when its sources are newer than the last build.
+// dist/viewer when any of its possible sources changed since the last build.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,16 +33,27 @@ fs.copyFileSync('cli/node-proxy-bootstrap.cjs', 'dist/node-proxy-bootstrap.cjs')
 fs.mkdirSync('dist/python', { recursive: true });
 fs.copyFileSync('cli/python/sitecustomize.py', 'dist/python/sitecustomize.py');
 
-function newestMtime(entry) {
-  const stat = fs.statSync(entry);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...fs.readdirSync(entry).map((name) => newestMtime(path.join(entry, name))));
+// The viewer is rebuilt whenever any source it could import changed, by content: a list of
+// folders to watch went stale as soon as the app imported from one more (llm/ was missed).
+const SKIPPED = new Set(['node_modules', 'dist', 'test', 'bench', 'reports', 'test-artifacts', 'coverage']);
+function sourceFiles(dir) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || SKIPPED.has(entry.name)) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...sourceFiles(full));
+    else if (/\.(ts|tsx|mts|js|mjs|cjs|jsx|css|html|json|svg)$/.test(entry.name)) out.push(full);
+  }
+  return out;
 }
 
-const builtIndex = 'dist/viewer/index.html';
-const builtAt = fs.existsSync(builtIndex) ? fs.statSync(builtIndex).mtimeMs : 0;
-const sourcesAt = Math.max(...['viewer/app', 'model', 'vite.config.ts', 'package-lock.json'].map(newestMtime));
-if (process.argv.includes('--force') || sourcesAt > builtAt) {
+const hash = createHash('sha256');
+for (const file of sourceFiles('.').sort()) hash.update(`${file}\0`).update(fs.readFileSync(file)).update('\0');
+const sourcesHash = hash.digest('hex');
+const stamp = 'dist/viewer/.sources-sha256';
+const builtHash = fs.existsSync('dist/viewer/index.html') && fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : '';
+if (process.argv.includes('--force') || sourcesHash !== builtHash) {
   const { build: viteBuild } = await import('vite');
   await viteBuild({ configFile: 'vite.config.ts', logLevel: 'warn' });
+  fs.writeFileSync(stamp, sourcesHash);
 }
