@@ -36,8 +36,7 @@ function wordsOf(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
-    .split(/[-_.\s[\]]+/)
-    .filter(Boolean);
+    .split(/[-_.\s[\]]+/);
 }
 
 function decideSecretName(name: string): boolean {
@@ -85,7 +84,7 @@ function maskCookiePair(pair: string): string {
 function maskBasic(encoded: string): string {
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon > 0 && /^[\x20-\x7e]+$/.test(decoded.slice(0, colon)) ? `${decoded.slice(0, colon)}:****` : '****';
+  return colon > 0 && /^[\x20-\x7e]*$/.test(decoded.slice(0, colon)) ? `${decoded.slice(0, colon)}:****` : '****';
 }
 
 function maskHeaderValue(name: string, value: string): string {
@@ -95,7 +94,7 @@ function maskHeaderValue(name: string, value: string): string {
     return `${maskCookiePair(semi < 0 ? value : value.slice(0, semi))}${semi < 0 ? '' : value.slice(semi)}`;
   }
   // Keep the scheme ("Bearer", "Basic") visible: it tells which kind of credential was sent.
-  const scheme = /^([A-Za-z][\w-]*) +(\S.*)$/.exec(value);
+  const scheme = /^([A-Za-z][\w-]*) +(\S[\s\S]*)/.exec(value);
   if (scheme && (/authorization/.test(name) || /^(bearer|basic|token)$/i.test(scheme[1]))) {
     return `${scheme[1]} ${scheme[1].toLowerCase() === 'basic' ? maskBasic(scheme[2]) : maskSecret(scheme[2])}`;
   }
@@ -118,14 +117,14 @@ function decoded(text: string): string {
 export type SecretParam = [name: string, value: string];
 
 /** One `name=value` of a parameter list, its value masked when the name is secret (and then noted in `found`). */
-function maskParam(part: string, found: SecretParam[]): string {
+function maskParam(part: string, found: SecretParam[] | null): string {
   const eq = part.indexOf('=');
   if (eq < 0) return part;
   const name = decoded(part.slice(0, eq));
   if (!isSecretName(name)) return part;
   const value = decoded(part.slice(eq + 1));
   const masked = maskSecret(value);
-  if (masked !== value) found.push([name, value]);
+  if (masked !== value) found?.push([name, value]);
   return `${part.slice(0, eq + 1)}${encodeURIComponent(masked)}`;
 }
 
@@ -134,14 +133,15 @@ function maskParam(part: string, found: SecretParam[]): string {
  * `&amp;` is then `&`, `amp`, `;`), and at a `?` or `#` inside it: over-splitting a value only
  * means a `name=value` inside it is masked too.
  */
-function maskParamList(text: string, found: SecretParam[]): string {
+function maskParamList(text: string, found: SecretParam[] | null): string {
+  // The separators are kept as parts of their own (they have no `=`, so they stay as they are).
   return text
     .split(/([?#&;])/)
-    .map((part, i) => (i % 2 === 1 ? part : maskParam(part, found)))
+    .map((part) => maskParam(part, found))
     .join('');
 }
 
-function maskUrl(pathAndQuery: string, found: SecretParam[]): string {
+function maskUrl(pathAndQuery: string, found: SecretParam[] | null): string {
   const userInfo = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#@]*)@/i.exec(pathAndQuery);
   let text = pathAndQuery;
   if (userInfo) {
@@ -163,7 +163,7 @@ function maskUrl(pathAndQuery: string, found: SecretParam[]): string {
  * rest byte for byte.
  */
 export function maskPath(pathAndQuery: string): string {
-  return maskUrl(pathAndQuery, []);
+  return maskUrl(pathAndQuery, null);
 }
 
 /** The parameters maskPath masks in this path, with their real values (to fingerprint them). */
@@ -202,7 +202,7 @@ export function maskJsonText(text: string): string | null {
 function stringEnd(text: string, start: number): number {
   for (let from = start + 1; ; ) {
     const quote = text.indexOf('"', from);
-    if (quote < 0) return -1;
+    if (quote === -1) return -1;
     let backslashes = 0;
     while (text[quote - 1 - backslashes] === '\\') backslashes++;
     if (backslashes % 2 === 0) return quote + 1;
@@ -234,13 +234,12 @@ function maskJsonStrings(text: string): string {
   let nameIsSecret = false;
   for (let match = structure.exec(text); match; match = structure.exec(text)) {
     const at = match.index;
-    const top = secretInside.length - 1;
-    const inObject = top >= 0 && isObject[top];
-    const valueIsSecret = top >= 0 && (secretInside[top] || (inObject && nameIsSecret));
+    const inObject = isObject.at(-1) ?? false;
+    const valueIsSecret = (secretInside.at(-1) ?? false) || (inObject && nameIsSecret);
     switch (match[0]) {
       case '"': {
         const end = stringEnd(text, at);
-        const close = end < 0 ? text.length : end;
+        const close = end === -1 ? text.length : end;
         structure.lastIndex = close;
         if (inObject && expectingName) {
           nameIsSecret = isSecretName(literalValue(text.slice(at, close)));
@@ -249,7 +248,7 @@ function maskJsonStrings(text: string): string {
         }
         if (!valueIsSecret) break;
         // Cut inside the secret: its last characters are not its tail, so none are shown.
-        pieces.push(text.slice(copied, at), end < 0 ? '"****' : maskedLiteral(text.slice(at, end)));
+        pieces.push(text.slice(copied, at), end === -1 ? '"****' : maskedLiteral(text.slice(at, end)));
         copied = close;
         break;
       }
@@ -268,7 +267,6 @@ function maskJsonStrings(text: string): string {
         expectingName = inObject;
     }
   }
-  if (copied === 0) return text;
   pieces.push(text.slice(copied));
   return pieces.join('');
 }

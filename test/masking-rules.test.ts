@@ -29,7 +29,7 @@ describe('how a secret is hidden', () => {
 describe('which names hold a secret', () => {
   it('the names whose words do not say so: cookies and Azure SAS sig, in any case and array form', () => {
     for (const name of ['Cookie', 'set-cookie', 'SIG', 'sig[]']) expect(isSecretName(name), name).toBe(true);
-    for (const name of ['cookies', 'cookie-policy', 'signal', 'sig-alg']) expect(isSecretName(name), name).toBe(false);
+    for (const name of ['cookies', 'cookie-policy', 'signal', 'sig-alg', 'si[]g', 'sig[]x']) expect(isSecretName(name), name).toBe(false);
   });
 
   it('any name with a credential word, split at - _ . spaces brackets and camelCase (after a digit too)', () => {
@@ -55,6 +55,8 @@ describe('which names hold a secret', () => {
       'session_id',
       'sessionid',
       'x-claude-code-session-id',
+      'sessionId',
+      'x-sessionId',
       'token_type',
       'token-count',
       'tokenLimits',
@@ -84,6 +86,11 @@ describe('headers', () => {
     expect(header('Authorization', KEY)).toBe('****6789');
     expect(header('Authorization', `1Bearer ${KEY}`)).toBe('****6789');
     expect(header('Authorization', `Bearer ${KEY} tail-part`)).toBe('Bearer ****part');
+    // Only these three words, whole: a scheme that merely contains one is part of the secret.
+    expect(header('x-api-key', `MyBearer ${KEY}`)).toBe('****6789');
+    expect(header('x-api-key', `Bearerish ${KEY}`)).toBe('****6789');
+    // A value with a line separator in it (a HAR can hold one) keeps its scheme all the same.
+    expect(header('Authorization', `Bearer abc\u2028${KEY}`)).toBe('Bearer ****6789');
   });
 
   it('shows only the user name of Basic credentials, and nothing of a value without a user', () => {
@@ -94,6 +101,8 @@ describe('headers', () => {
     expect(header('Authorization', `Basic ${base64('al\u0001ce:password-0123456789')}`)).toBe('Basic ****');
     expect(header('Authorization', `Basic ${base64('\u00e9l\u00e8ve:password-0123456789')}`)).toBe('Basic ****');
     expect(header('Authorization', `Basic ${base64('a:b:c-0123456789')}`)).toBe('Basic a:****');
+    // Only the user name must be printable: the password may be anything.
+    expect(header('Authorization', `Basic ${base64('alice:p\u00e4ss\u0001word')}`)).toBe('Basic alice:****');
   });
 
   it('masks each cookie, named or bare, keeping the spaces and attributes around them', () => {
@@ -102,6 +111,11 @@ describe('headers', () => {
     expect(header('Set-Cookie', `sid=${KEY}; Path=/; HttpOnly`)).toBe('sid=****6789; Path=/; HttpOnly');
     expect(header('Set-Cookie', `${KEY}`)).toBe('****6789');
     expect(header('Set-Cookie', `Bearer ${KEY}`)).toBe('****6789');
+    expect(header('Set-Cookie', ';Path=/')).toBe('****;Path=/');
+    // A cookie whose name is empty, and values measured without the spaces around them (11 characters: nothing shown).
+    expect(header('Cookie', `=${KEY}`)).toBe('=****6789');
+    expect(header('Cookie', 'a=1; abcdefghijk ;b= abcdefghijk;c=abcdefghij')).toBe('a=****; ****;b=****;c=****');
+    expect(header('Cookie', `x=${KEY}  `)).toBe('x=****6789');
   });
 
   it('leaves other headers as they are, names and order kept', () => {
@@ -137,6 +151,10 @@ describe('URLs', () => {
 
   it('leaves names without a value, and everything else, byte for byte', () => {
     expect(maskPath('/v1/x?key&alt=sse&max_tokens=5&a=%20b+c')).toBe('/v1/x?key&alt=sse&max_tokens=5&a=%20b+c');
+    expect(maskPath('/v1/x?keys&tokenx')).toBe('/v1/x?keys&tokenx');
+    // Nothing before the query: a relative reference that is only a query or a fragment.
+    expect(maskPath(`?key=${KEY}`)).toBe('?key=****6789');
+    expect(maskPath(`#key=${KEY}`)).toBe('#key=****6789');
     expect(maskPath('/v1/models/gemini:streamGenerateContent')).toBe('/v1/models/gemini:streamGenerateContent');
     expect(maskPath('')).toBe('');
   });
@@ -153,6 +171,9 @@ describe('URLs', () => {
     expect(maskPath(`HTTP+X://u:p@h/`)).toBe('HTTP+X://u:****@h/');
     expect(maskPath('/v1/x@y?z=1')).toBe('/v1/x@y?z=1');
     expect(maskPath('https://host.example/a@b')).toBe('https://host.example/a@b');
+    expect(maskPath(`http://:${KEY}@h/`)).toBe('http://:****@h/');
+    // Only the URL's own user info: one inside a parameter is that parameter's value.
+    expect(maskPath('/r?to=http://u:p@h/')).toBe('/r?to=http://u:p@h/');
     expect(maskPath(`https://host.example/?token=${KEY}`)).toBe('https://host.example/?token=****6789');
   });
 
@@ -179,6 +200,8 @@ describe('JSON', () => {
     expect(maskJsonText(`[{"key":"${KEY}"},"${KEY}",{"a":"${KEY}"}]`)).toBe(`[{"key":"****6789"},"${KEY}",{"a":"${KEY}"}]`);
     expect(maskJsonText(`{"key":["${KEY}"],"a":"${KEY}","b":{"token":{"x":"${KEY}"}},"c":"${KEY}"}`)).toBe(`{"key":["****6789"],"a":"${KEY}","b":{"token":{"x":"****6789"}},"c":"${KEY}"}`);
     expect(maskJsonText(`{"a":["x","${KEY}"],"token":"${KEY}"}`)).toBe(`{"a":["x","${KEY}"],"token":"****6789"}`);
+    // A value with no member name before it (not JSON, but scanned all the same) is not secret.
+    expect(maskJsonText(`{{"x":"${KEY}"},"keyword":"v"}`)).toBeNull();
     expect(maskJsonText(`{"secret":{"key":"v"}, "a":"${KEY}"}`)).toBe(`{"secret":{"key":"****"}, "a":"${KEY}"}`);
   });
 
