@@ -203,7 +203,7 @@ describe('the viewer in Chromium', () => {
     await clip.getByRole('button', { name: 'Copied' }).waitFor();
     const command = await clip.evaluate(() => navigator.clipboard.readText());
     expect(command).toBe(
-      `curl --request POST \\\n  --url https://localhost:${h.upstream.httpsPort}/echo \\\n  --header 'authorization: Bearer '"$LOCALHOST_API_KEY"'' \\\n  --header 'content-type: application/json' \\\n  --data-raw '{"copy":"me"}'`,
+      `curl --request POST \\\n  --url https://localhost:${h.upstream.httpsPort}/echo \\\n  --header 'content-type: application/json' \\\n  --header 'authorization: Bearer '"$LOCALHOST_API_KEY"'' \\\n  --data-raw '{"copy":"me"}'`,
     );
     await clip.getByLabel('copy as').selectOption('python');
     await clip.getByRole('button', { name: 'Copy as Python requests' }).click();
