@@ -4,6 +4,7 @@ import { clientOrigin, exchangeUrl, headerValue, inClientForm, type Exchange } f
 import { providerError } from './analyze.ts';
 import { obj, parseJson, str } from './json.ts';
 import type { ModelCall } from './model-call.ts';
+import { percentDecoded } from '../model/percent.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -75,7 +76,7 @@ function sentKey(ex: Exchange): string | null {
     if (value) return value;
   }
   const key = /[?&](key|api_key|api-key)=([^&]+)/.exec(ex.request.path);
-  return key ? decodeURIComponent(key[2]) : null;
+  return key ? percentDecoded(key[2]) : null;
 }
 
 /** 404 on a path that says an endpoint or the version twice: the base_url already had it. */

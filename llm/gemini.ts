@@ -4,10 +4,11 @@ import { arr, costOf, defined, num, obj, parseJson, str, textOf, type JsonObject
 import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import { StreamedArguments } from './partial-args.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
+import { percentDecoded } from '../model/percent.ts';
 
 export function modelFromPath(path: string): string | null {
   const m = /\/models\/([^/:?]+):/.exec(path);
-  return m ? decodeURIComponent(m[1]) : null;
+  return m ? percentDecoded(m[1]) : null;
 }
 
 export function describeRequest(request: JsonObject, path: string): RequestFacts {

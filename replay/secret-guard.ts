@@ -10,6 +10,7 @@ import { headerValue } from '../model/exchange.ts';
 import { isSecretName } from '../model/secrets.ts';
 import { ReplayRefused } from './refused.ts';
 import { hostPort, originText, secretMayGo, type Consent, type Origin } from './secret-origin.ts';
+import { percentDecoded } from '../model/percent.ts';
 
 /** A secret as captured: its real value (or what storage kept of it) and the origin it was sent to. */
 export interface CapturedSecret {
@@ -49,11 +50,7 @@ const FOUND_ANYWHERE = 8;
 const WITHHELD_TEXT = '****';
 
 function decoded(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
+  return percentDecoded(text, true);
 }
 
 /** The secret parts of a header value: the whole value, the credential after its scheme word, each cookie's value. */

@@ -6,6 +6,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { accessGuard, ownOrigins, type AccessOptions } from './access.ts';
 import { createApi, type ApiOptions } from './api.ts';
+import { apiErrorHandler } from './errors.ts';
 
 export type { ViewerStatus } from './api.ts';
 export type ViewerOptions = ApiOptions;
@@ -36,6 +37,7 @@ export function createViewerApp(options: ViewerOptions, access: AccessOptions): 
     c.header('content-security-policy', CONTENT_SECURITY_POLICY);
   });
 
+  app.onError(apiErrorHandler());
   app.use('*', accessGuard(access));
   app.route('/api', createApi(options, (c) => ownOrigins(c, access)));
 
