@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { BodyInfo, ExchangeEvent, Header, RequestHead, ResponseHead, Timings } from '../model/exchange.ts';
 import { isEventStream } from '../model/exchange.ts';
+import { HEAD_LIMITS } from '../model/head-bounds.ts';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../model/json-depth.ts';
 import { maskHeaders, maskJsonText, maskPath } from '../model/secrets.ts';
 import { sseEventsOf } from '../model/sse.ts';
@@ -14,20 +15,21 @@ export class HarImportError extends Error {}
 
 // What one imported entry may hold. A file's size is not limited (it is read as a stream, one
 // entry at a time); these bound what one entry costs to hold, check and store, and what a
-// stored head costs every later reader (the list, replays, snippets). Storage bounds live
-// captures' fields by its own limits; an entry past one of these is refused, naming the field.
-/** Longest method: the longest registered is 17 characters (UPDATEREDIRECTREF). */
-export const MAX_METHOD_BYTES = 64;
-/** Longest URL (path and query included). */
-export const MAX_URL_BYTES = 64 * 1024;
-export const MAX_HEADER_NAME_BYTES = 1024;
-export const MAX_HEADER_VALUE_BYTES = 64 * 1024;
+// stored head costs every later reader (the list, replays, snippets). The head's are storage's
+// own bounds (model/head-bounds.ts, which cuts a live capture's fields there): an imported
+// entry past one is refused, naming the field, rather than stored cut.
+export const MAX_METHOD_BYTES = HEAD_LIMITS.method;
+/** Longest URL: storage's bound for a path and query. */
+export const MAX_URL_BYTES = HEAD_LIMITS.path;
+export const MAX_HOST_BYTES = HEAD_LIMITS.host;
+export const MAX_HEADER_NAME_BYTES = HEAD_LIMITS.headerName;
+export const MAX_HEADER_VALUE_BYTES = HEAD_LIMITS.headerValue;
 /** Headers in one list (request, response or trailers). */
-export const MAX_HEADERS = 1000;
-/** URL plus every header name and value of one head: Chrome's limit for a response head. */
-export const MAX_HEAD_BYTES = 256 * 1024;
-/** Other short fields: dates, versions, status text, MIME types, SSE event names. */
-export const MAX_SHORT_FIELD_BYTES = 8 * 1024;
+export const MAX_HEADERS = HEAD_LIMITS.headerCount;
+/** URL plus every header name and value of one head. */
+export const MAX_HEAD_BYTES = HEAD_LIMITS.headBytes;
+/** Other short fields: versions, status text, the start date. */
+export const MAX_SHORT_FIELD_BYTES = HEAD_LIMITS.short;
 /** A body is stored up to this many bytes, as live captures are by default (--max-body-mb 50); the rest is cut, marked truncated. */
 export const MAX_BODY_BYTES = 50 * 1024 * 1024;
 /** A body's text (base64 takes 4 characters for 3 bytes) is read up to this many characters; past it, left unread. */
@@ -130,6 +132,7 @@ function headProblems(raw: unknown): string[] {
   const url = request?.url;
   let headBytes = typeof url === 'string' ? Buffer.byteLength(url) : 0;
   if (headBytes > MAX_URL_BYTES) problems.push(`request.url is ${sizeText(headBytes)}, over the ${sizeText(MAX_URL_BYTES)} wirelog imports`);
+  else if (typeof url === 'string' && URL.canParse(url) && Buffer.byteLength(new URL(url).hostname) > MAX_HOST_BYTES) problems.push(`request.url's host name is over the ${sizeText(MAX_HOST_BYTES)} wirelog imports`);
   const lists: [string, unknown][] = [
     ['request.headers', request?.headers],
     ['response.headers', entry?.response?.headers],

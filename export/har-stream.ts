@@ -356,18 +356,30 @@ export interface ImportHarOptions extends HarImportOptions {
   progress?(progress: ImportProgress): void;
   /** Progress is reported at most this often, and at the end of each phase. */
   progressEveryMs?: number;
+  /** And whenever the import has gone this much further (see importFraction), however soon. */
+  progressStep?: number;
   /** Entries and body bytes per batch handed to `store`, at most (one entry larger than that goes alone). */
   batch?: { entries: number; bytes: number };
 }
 
-/** Reports progress at most every `everyMs`, and whenever forced. */
-function throttled(report: ((p: ImportProgress) => void) | undefined, everyMs: number): (p: ImportProgress, force?: boolean) => void {
+/** How far an import is, 0 to 1: checking is the first half, storing the second. */
+export function importFraction(p: ImportProgress): number {
+  if (p.phase === 'upload') return 0;
+  if (p.phase === 'check') return p.totalBytes ? (0.5 * p.bytes) / p.totalBytes : 0;
+  return 0.5 + (p.entries ? (0.5 * p.stored) / p.entries : 0.5);
+}
+
+/** Reports progress every `everyMs` at most, and whenever forced or (`step`) once the import has gone that much further. */
+function throttled(report: ((p: ImportProgress) => void) | undefined, everyMs: number, step: number): (p: ImportProgress, force?: boolean) => void {
   let last = 0;
+  let reached = 0;
   return (p, force = false) => {
     if (!report) return;
     const now = Date.now();
-    if (!force && now - last < everyMs) return;
+    const fraction = importFraction(p);
+    if (!force && now - last < everyMs && fraction - reached < step) return;
     last = now;
+    reached = fraction;
     report(p);
   };
 }
@@ -384,7 +396,7 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   } catch (err) {
     throw new HarImportError(`cannot read ${options.source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const report = throttled(options.progress, options.progressEveryMs ?? 250);
+  const report = throttled(options.progress, options.progressEveryMs ?? 250, options.progressStep ?? 1);
   const batchLimit = options.batch ?? BATCH;
 
   // First reading: every entry checked, and when it started (to store the oldest first).
