@@ -99,6 +99,9 @@ function requestCookies(headers: Header[]): HarCookie[] {
     });
 }
 
+const EARLIEST_ISO_YEAR_MS = Date.parse('0000-01-01T00:00:00Z');
+const LATEST_ISO_YEAR_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** Each Set-Cookie header as a HAR cookie with its attributes. */
 function responseCookies(headers: Header[]): HarCookie[] {
   return headers
@@ -118,8 +121,9 @@ function responseCookies(headers: Header[]): HarCookie[] {
             cookie.domain = value;
             break;
           case 'expires': {
+            // Only a date HAR readers take (ISO 8601, years 0000-9999); anything else stays in the header.
             const when = Date.parse(value);
-            if (!Number.isNaN(when)) cookie.expires = new Date(when).toISOString();
+            if (when >= EARLIEST_ISO_YEAR_MS && when <= LATEST_ISO_YEAR_MS) cookie.expires = new Date(when).toISOString();
             break;
           }
           case 'httponly':
