@@ -119,9 +119,13 @@ describe('a body nested 500,000 levels deep', () => {
   it('imports through the viewer: stored as text with a note, read and compared without a 500, its secret masked', async () => {
     const entry = chatEntry(1, body);
     (entry.response as Entry).content = { text: `{"choices":${deep}}` };
-    const lines = await importThroughViewer(writeHar('deep.har', [entry]));
+    // A relay's error whose details nest that deep: diagnosis quotes such details (Azure's innererror, OpenRouter's metadata.raw).
+    const failed = chatEntry(2);
+    (failed.response as Entry).status = 429;
+    (failed.response as Entry).content = { text: `{"error":{"message":"slow down","innererror":${deep},"metadata":{"raw":${deep}}}}` };
+    const lines = await importThroughViewer(writeHar('deep.har', [entry, failed]));
     const done = (outcome(lines) as { done: ImportAnswer }).done;
-    expect(done.imported).toBe(1);
+    expect(done.imported).toBe(2);
     expect(done.notes.join('\n')).toContain('entry 1 (POST https://api.example/v1/chat/completions?n=1): its request body is JSON nested more than 1000 levels deep');
     expect(done.notes.join('\n')).toContain('its response body is JSON nested more than 1000 levels deep');
     const id = done.ids[0];
@@ -134,6 +138,9 @@ describe('a body nested 500,000 levels deep', () => {
     const compared = await request(`${h.wirelog.viewer!.url}/api/compare?a=${id}&b=${id}`);
     expect(compared.statusCode).toBe(200);
     await compared.body.text();
+    const error = await request(`${h.wirelog.viewer!.url}/api/exchanges/${done.ids[1]}`);
+    expect(error.statusCode).toBe(200);
+    expect(((await error.body.json()) as { responseBody: { text: string } }).responseBody.text).toContain('"innererror":[[[[');
   }, 60_000);
 
   it('imports with `wirelog import` too', async () => {
