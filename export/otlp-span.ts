@@ -100,6 +100,8 @@ export function spanOf(exchange: Exchange, call: ModelCall | null, diagnosis: Di
     'url.full': exchangeUrl(req),
     'server.address': req.host,
     'server.port': req.port,
+    // The exchange in the viewer (/exchanges/ID); a backend can also tell a retried export by it.
+    'wirelog.exchange.id': exchange.id,
   };
   if (exchange.response) attributes['http.response.status_code'] = exchange.response.status;
   const error = errorType(exchange);
