@@ -11,7 +11,7 @@
 // reaches the code only through one quoting function per language, and fields no client can
 // send as captured (a method or header name that is not an HTTP token, a header value with
 // control characters) are refused by name: pasting a snippet runs only what it shows.
-import { isIP } from 'node:net';
+import { keyVariableName } from '../model/env-name.ts';
 import { CONNECTION_HEADERS, type Exchange } from '../model/exchange.ts';
 
 export const SNIPPET_TARGETS = ['curl', 'fetch', 'python', 'openai'] as const;
@@ -39,19 +39,13 @@ export class SnippetError extends Error {}
 // The client's own, and those that describe the stored (encoded) body, not the decoded one the snippet sends.
 const SKIPPED = new Set([...CONNECTION_HEADERS, 'content-encoding', 'accept-encoding']);
 
-const GENERIC_LABELS = new Set(['api', 'www', 'gateway', 'com', 'ai', 'io', 'net', 'org', 'dev']);
-
 /**
- * The variable a key for this host is read from: OPENAI_API_KEY, ANTHROPIC_API_KEY,
- * OPENROUTER_API_KEY; the plain API_KEY for an address or a name that does not make an
- * identifier. Always a valid name in sh, fish, JavaScript and Python.
+ * The variable a key for this host is read from, the one `wirelog codex-config` names for the
+ * same call (model/env-name.ts): OPENAI_API_KEY, OPENROUTER_API_KEY, WIRELOG_127_0_0_1_API_KEY,
+ * and ..._COOKIE for a cookie. One name per host, so a user who copies both exports one variable.
  */
 export function keyVariable(host: string, header: string): string {
-  const suffix = /cookie/i.test(header) ? 'COOKIE' : 'API_KEY';
-  if (isIP(host.replace(/^\[|\]$/g, ''))) return suffix;
-  const label = host.toLowerCase().split('.').find((l) => l && !GENERIC_LABELS.has(l)) ?? '';
-  const name = label.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').toUpperCase();
-  return /^[A-Z][A-Z0-9_]*$/.test(name) ? `${name}_${suffix}` : suffix;
+  return keyVariableName(host, /cookie/i.test(header) ? 'COOKIE' : 'API_KEY');
 }
 
 /** A piece of a value in a snippet: captured text, a variable holding a masked secret, or base64 of pieces (Basic credentials). */

@@ -33,10 +33,13 @@ function asciiHost(host: string): string {
  * Unicode name is spelled in punycode (XN_80AK6AA92E).
  */
 export function hostVariableWord(host: string): string {
-  const bare = host.trim().replace(/^\[|\]$/g, '');
-  if (IPV4.test(bare)) return `WIRELOG_${words(bare)}`;
+  // A zone id as a URL spells it (fe80::1%25eth0) names the same address as fe80::1%eth0.
+  const bare = host.trim().replace(/^\[|\]$/g, '').replace(/%25/, '%');
   if (bare.includes(':')) return `WIRELOG_IPV6_${words(bare)}`.replace(/_$/, '');
-  const labels = asciiHost(bare)
+  // As a URL reads it: 127.1 and 0x7f.0.0.1 are 127.0.0.1, a Unicode name its punycode.
+  const ascii = asciiHost(bare);
+  if (IPV4.test(ascii)) return `WIRELOG_${words(ascii)}`;
+  const labels = ascii
     .toLowerCase()
     .split('.')
     .filter((label) => label && !GENERIC_LABELS.has(label));

@@ -121,6 +121,13 @@ describe('wirelog codex-config: an env_key every shell can export', () => {
       expect(keyVariableName(host)).toMatch(SHELL_VARIABLE_NAME);
     }
   });
+
+  it('one name for an address however it is written: brackets, a zone id as a URL spells it, IPv4 shorthand', () => {
+    expect(keyVariableName('[::1]')).toBe(keyVariableName('::1'));
+    expect(keyVariableName('[fe80::1%25eth0]')).toBe(keyVariableName('fe80::1%eth0'));
+    expect(keyVariableName('127.1')).toBe('WIRELOG_127_0_0_1_API_KEY');
+    expect(keyVariableName('0x7f.0.0.1')).toBe('WIRELOG_127_0_0_1_API_KEY');
+  });
 });
 
 describe('wirelog codex-config: captured text stays inside its TOML string', () => {

@@ -279,7 +279,7 @@ describe('a hostile HAR: every field a canary', () => {
     importedTarget = withDb(harDir, (r) => r.list({ limit: 1 })[0].request.path);
   });
 
-  const env = { OPENAI_API_KEY: '', API_KEY: secret, PASSWORD: password };
+  const env = { OPENAI_API_KEY: '', WIRELOG_127_0_0_1_API_KEY: secret, WIRELOG_127_0_0_1_PASSWORD: password };
   const expected = () => ({
     method,
     // Masked in storage: the variable fills in what was masked.
@@ -324,7 +324,7 @@ describe('a hostile HAR: every field a canary', () => {
       expect(e.call?.dialect ?? 'openai-chat').toBe('openai-chat');
     });
     const code = withDb(dir, (reader) => snippetOf(reader, { ...reader.list({ limit: 1 })[0], call: { dialect: 'openai-chat' } as Exchange['call'] }, 'openai'));
-    const got = await runSnippet('openai', code, { API_KEY: secret });
+    const got = await runSnippet('openai', code, { WIRELOG_127_0_0_1_API_KEY: secret });
     noCanary();
     expect(got!.headers.find(([n]) => n === 'Authorization')?.[1]).toBe(`Bearer ${secret}`);
     expect(got!.headers.find(([n]) => n === headerName)?.[1]).toBe(latin1(canary('oh')));
@@ -391,7 +391,7 @@ describe('a live capture through the proxy: every field a canary', () => {
     id = h.wirelog.reader.list({ limit: 1 })[0].id;
   });
 
-  const env = () => ({ API_KEY: key, PASSWORD: password });
+  const env = () => ({ WIRELOG_127_0_0_1_API_KEY: key, WIRELOG_127_0_0_1_PASSWORD: password });
 
   for (const target of TARGETS) {
     it(`${target}: runs no canary and sends the captured bytes`, async () => {
@@ -411,15 +411,17 @@ describe('keyVariable: always an identifier in sh, fish, JavaScript and Python',
   it.each([
     ['api.openai.com', 'OPENAI_API_KEY'],
     ['openrouter.ai', 'OPENROUTER_API_KEY'],
-    ['127.0.0.1', 'API_KEY'],
-    ['::1', 'API_KEY'],
-    ['[::1]', 'API_KEY'],
-    ['fe80::1', 'API_KEY'],
-    ['1relay.example', 'API_KEY'],
+    ['127.0.0.1', 'WIRELOG_127_0_0_1_API_KEY'],
+    ['::1', 'WIRELOG_IPV6_1_API_KEY'],
+    ['[::1]', 'WIRELOG_IPV6_1_API_KEY'],
+    ['fe80::1', 'WIRELOG_IPV6_FE80_1_API_KEY'],
+    ['fe80::1%eth0', 'WIRELOG_IPV6_FE80_1_ETH0_API_KEY'],
+    ['1relay.example', 'WIRELOG_1RELAY_API_KEY'],
     ['my-relay.example', 'MY_RELAY_API_KEY'],
     ['_x.example', 'X_API_KEY'],
-    ['api.com', 'API_KEY'],
-    ['', 'API_KEY'],
+    ['a..b.example', 'A_API_KEY'],
+    ['api.com', 'WIRELOG_API_KEY'],
+    ['', 'WIRELOG_API_KEY'],
     ['xn--fiq228c.example', 'XN_FIQ228C_API_KEY'],
   ])('%s -> %s', (host, name) => {
     expect(keyVariable(host, 'authorization')).toBe(name);

@@ -4,6 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { harEntry } from '../export/har.ts';
 import { SnippetError, keyVariable, pyString, shellString, snippet, type HarRequest, type SnippetTarget } from '../export/snippets.ts';
+import { analyzeExchange } from '../llm/analyze.ts';
+import { codexConfig } from '../llm/codex-config.ts';
+import { SHELL_VARIABLE_NAME } from '../model/env-name.ts';
 import type { Header, RequestHead } from '../model/exchange.ts';
 import { harFlow } from './support/exchange-factory.ts';
 
@@ -61,10 +64,10 @@ describe('what each target writes', () => {
     expect(snip('curl', head, body.replace('\u2028', ''))).toBe(
       [
         'curl --request POST',
-        `  --url 'http://127.0.0.1:8080/v1/chat/completions?a=1&key='"$API_KEY"''`,
-        `  --header 'Authorization: Bearer '"$API_KEY"''`,
+        `  --url 'http://127.0.0.1:8080/v1/chat/completions?a=1&key='"$WIRELOG_127_0_0_1_API_KEY"''`,
+        `  --header 'Authorization: Bearer '"$WIRELOG_127_0_0_1_API_KEY"''`,
         `  --header 'X-Q: it'\\''s "q" '\\\\' \${x}'`,
-        `  --header 'Cookie: a='"$COOKIE"''`,
+        `  --header 'Cookie: a='"$WIRELOG_127_0_0_1_COOKIE"''`,
         `  --header 'x-a: 1'`,
         `  --header 'X-A: 2'`,
         `  --header 'X-Empty;'`,
@@ -76,13 +79,13 @@ describe('what each target writes', () => {
   it('fetch', () => {
     expect(snip('fetch', head, body)).toBe(
       [
-        "const url = 'http://127.0.0.1:8080/v1/chat/completions?a=1&key=' + process.env.API_KEY;",
+        "const url = 'http://127.0.0.1:8080/v1/chat/completions?a=1&key=' + process.env.WIRELOG_127_0_0_1_API_KEY;",
         'const options = {',
         "  method: 'POST',",
         '  headers: {',
-        "    Authorization: 'Bearer ' + process.env.API_KEY,",
+        "    Authorization: 'Bearer ' + process.env.WIRELOG_127_0_0_1_API_KEY,",
         "    'X-Q': 'it\\'s \"q\" \\\\ ${x}',",
-        "    Cookie: 'a=' + process.env.COOKIE,",
+        "    Cookie: 'a=' + process.env.WIRELOG_127_0_0_1_COOKIE,",
         "    'x-a': '1, 2',",
         "    'X-Empty': '',",
         '  },',
@@ -103,11 +106,11 @@ describe('what each target writes', () => {
         '',
         'import requests',
         '',
-        'url = "http://127.0.0.1:8080/v1/chat/completions?a=1&key=" + os.environ["API_KEY"]',
+        'url = "http://127.0.0.1:8080/v1/chat/completions?a=1&key=" + os.environ["WIRELOG_127_0_0_1_API_KEY"]',
         'headers = {',
-        '    "Authorization": "Bearer " + os.environ["API_KEY"],',
+        '    "Authorization": "Bearer " + os.environ["WIRELOG_127_0_0_1_API_KEY"],',
         '    "X-Q": "it\'s \\"q\\" \\\\ ${x}",',
-        '    "Cookie": "a=" + os.environ["COOKIE"],',
+        '    "Cookie": "a=" + os.environ["WIRELOG_127_0_0_1_COOKIE"],',
         '    "x-a": "1, 2",',
         '    "X-Empty": "",',
         '}',
@@ -122,7 +125,7 @@ describe('what each target writes', () => {
 
   it('openai: base URL, key variable, other headers and the query as defaults, the body as sent', () => {
     const code = snip('openai', head, body, 'openai-chat');
-    expect(code).toContain(`client = OpenAI(base_url="http://127.0.0.1:8080/v1", api_key=os.environ["API_KEY"], default_headers={"X-Q": "it's \\"q\\" \\\\ \${x}", "Cookie": "a=" + os.environ["COOKIE"], "x-a": "1, 2", "X-Empty": ""}, default_query={"a": "1", "key": os.environ["API_KEY"]})`);
+    expect(code).toContain(`client = OpenAI(base_url="http://127.0.0.1:8080/v1", api_key=os.environ["WIRELOG_127_0_0_1_API_KEY"], default_headers={"X-Q": "it's \\"q\\" \\\\ \${x}", "Cookie": "a=" + os.environ["WIRELOG_127_0_0_1_COOKIE"], "x-a": "1, 2", "X-Empty": ""}, default_query={"a": "1", "key": os.environ["WIRELOG_127_0_0_1_API_KEY"]})`);
     expect(code).toContain(`request = json.loads(${pyString(body)})`);
     expect(code).toContain('response = client.chat.completions.create(**request)\nprint(response)');
     expect(snip('openai', { path: '/v1/responses' }, '{"model":"m","stream":true}', 'openai-responses')).toContain('client.responses.create(**request)\nfor event in response:\n    print(event)');
@@ -135,7 +138,7 @@ describe('what each target writes', () => {
     expect(snip('python', basic)).toContain(`"Authorization": "Basic " + base64.b64encode(("o'k\`$(x):" + os.environ["OPENAI_PASSWORD"]).encode()).decode(),`);
     expect(snip('python', basic)).toMatch(/^import base64\nimport os\n/);
     // In another header, curl has no --user: base64 in the shell.
-    expect(snip('curl', { headers: [['X-Auth', 'Basic u:****']] })).toContain(`--header 'X-Auth: Basic '"$(printf %s 'u:'"$PASSWORD"'' | base64 | tr -d '\\n')"''`);
+    expect(snip('curl', { headers: [['X-Auth', 'Basic u:****']] })).toContain(`--header 'X-Auth: Basic '"$(printf %s 'u:'"$WIRELOG_127_0_0_1_PASSWORD"'' | base64 | tr -d '\\n')"''`);
   });
 
   it('HEAD, an IPv6 host, a binary body, a body a terminal would misread', () => {
@@ -190,7 +193,7 @@ describe('refusals name the field', () => {
     expect(refused('openai', { path: '/v1/chat/completions?a=%E9' }, '{}', 'openai-chat')).toMatch(/not percent-encoded text/);
     expect(refused('openai', { path: '/v1/chat/completions?****1234=1' }, '{}', 'openai-chat')).toMatch(/parameter name holds a masked secret/);
     expect(snip('openai', { path: '/v1/chat/completions?flag&b=x+y%20z' }, '{}', 'openai-chat')).toContain('default_query={"flag": "", "b": "x y z"}');
-    expect(snip('openai', { path: '/v1/chat/completions', headers: [['Authorization', 'Basic u:****']] }, '{}', 'openai-chat')).toContain('api_key="YOUR_KEY", default_headers={"Authorization": "Basic " + base64.b64encode(("u:" + os.environ["PASSWORD"]).encode()).decode()}');
+    expect(snip('openai', { path: '/v1/chat/completions', headers: [['Authorization', 'Basic u:****']] }, '{}', 'openai-chat')).toContain('api_key="YOUR_KEY", default_headers={"Authorization": "Basic " + base64.b64encode(("u:" + os.environ["WIRELOG_127_0_0_1_PASSWORD"]).encode()).decode()}');
     expect(snip('openai', { path: '/v1/chat/completions', headers: [['Authorization', 'Bearer sk-plain']] }, '{}', 'openai-chat')).toContain('api_key="sk-plain")');
   });
 });
@@ -226,21 +229,21 @@ describe('edges each target must get right', () => {
   });
 
   it('Basic credentials only when the whole value is masked Basic: a short user name still quoted with its variable', () => {
-    expect(snip('curl', { headers: [['Authorization', 'Basic u:****']] })).toContain(`--user 'u:'"$PASSWORD"''`);
-    expect(snip('python', { headers: [['Authorization', 'Basic u:****abcd']] })).toContain('"Authorization": "Basic u:" + os.environ["API_KEY"],');
-    expect(snip('python', { headers: [['Authorization', 'xBasic u:****']] })).toContain('"Authorization": "xBasic u:" + os.environ["API_KEY"],');
-    expect(snip('python', { headers: [['authorization', 'Basic u:****']] })).toContain('"authorization": "Basic " + base64.b64encode(("u:" + os.environ["PASSWORD"]).encode()).decode(),');
-    expect(snip('curl', { headers: [['authorization', 'Basic u:****']] })).toContain(`--user 'u:'"$PASSWORD"''`);
+    expect(snip('curl', { headers: [['Authorization', 'Basic u:****']] })).toContain(`--user 'u:'"$WIRELOG_127_0_0_1_PASSWORD"''`);
+    expect(snip('python', { headers: [['Authorization', 'Basic u:****abcd']] })).toContain('"Authorization": "Basic u:" + os.environ["WIRELOG_127_0_0_1_API_KEY"],');
+    expect(snip('python', { headers: [['Authorization', 'xBasic u:****']] })).toContain('"Authorization": "xBasic u:" + os.environ["WIRELOG_127_0_0_1_API_KEY"],');
+    expect(snip('python', { headers: [['authorization', 'Basic u:****']] })).toContain('"authorization": "Basic " + base64.b64encode(("u:" + os.environ["WIRELOG_127_0_0_1_PASSWORD"]).encode()).decode(),');
+    expect(snip('curl', { headers: [['authorization', 'Basic u:****']] })).toContain(`--user 'u:'"$WIRELOG_127_0_0_1_PASSWORD"''`);
   });
 
   it('a % that starts no escape is encoded; a masked tail with an escape stays in the variable', () => {
     expect(snip('fetch', { path: '/a%4z%%41' })).toContain("const url = 'http://127.0.0.1:8080/a%254z%25%41';");
-    expect(snip('fetch', { path: '/a?key=****%2Fab&x=1' })).toContain("const url = 'http://127.0.0.1:8080/a?key=' + process.env.API_KEY + '&x=1';");
+    expect(snip('fetch', { path: '/a?key=****%2Fab&x=1' })).toContain("const url = 'http://127.0.0.1:8080/a?key=' + process.env.WIRELOG_127_0_0_1_API_KEY + '&x=1';");
   });
 
   it('openai: a query parameter with an empty name, a key with extra spaces', () => {
     expect(snip('openai', { path: '/v1/chat/completions?=v' }, '{}', 'openai-chat')).toContain('default_query={"": "v"}');
-    expect(snip('openai', { path: '/v1/chat/completions', headers: [['Authorization', 'Bearer   ****abcd']] }, '{}', 'openai-chat')).toContain('api_key=os.environ["API_KEY"])');
+    expect(snip('openai', { path: '/v1/chat/completions', headers: [['Authorization', 'Bearer   ****abcd']] }, '{}', 'openai-chat')).toContain('api_key=os.environ["WIRELOG_127_0_0_1_API_KEY"])');
     expect(snip('openai', { path: '/v1/chat/completions', headers: [['Authorization', 'xBearer k']] }, '{}', 'openai-chat')).toContain('api_key="YOUR_KEY", default_headers={"Authorization": "xBearer k"}');
   });
 });
@@ -250,8 +253,14 @@ describe('keyVariable', () => {
     expect(keyVariable(host, 'authorization')).toBe('X_API_KEY');
   });
 
-  it('addresses, bracketed or not, give the plain name', () => {
-    for (const host of ['127.0.0.1', '[::1]', '::1', '[fe80::1]', 'fe80::1']) expect(keyVariable(host, 'authorization')).toBe('API_KEY');
+  it('addresses, bracketed or not, are named after the address with WIRELOG_ in front', () => {
+    for (const [host, name] of [
+      ['127.0.0.1', 'WIRELOG_127_0_0_1_API_KEY'],
+      ['[::1]', 'WIRELOG_IPV6_1_API_KEY'],
+      ['::1', 'WIRELOG_IPV6_1_API_KEY'],
+      ['[fe80::1]', 'WIRELOG_IPV6_FE80_1_API_KEY'],
+      ['fe80::1', 'WIRELOG_IPV6_FE80_1_API_KEY'],
+    ]) expect(keyVariable(host, 'authorization')).toBe(name);
     expect(keyVariable('-a-.example', 'authorization')).toBe('A_API_KEY');
   });
 
@@ -259,8 +268,26 @@ describe('keyVariable', () => {
     expect(keyVariable('api.anthropic.com', 'x-api-key')).toBe('ANTHROPIC_API_KEY');
     expect(keyVariable('www.example.com', 'Cookie')).toBe('EXAMPLE_COOKIE');
     expect(keyVariable('a--b.example', 'authorization')).toBe('A_B_API_KEY');
-    expect(keyVariable('10.0.0.1', 'authorization')).toBe('API_KEY');
-    expect(keyVariable('中文.example', 'authorization')).toBe('API_KEY');
+    expect(keyVariable('10.0.0.1', 'authorization')).toBe('WIRELOG_10_0_0_1_API_KEY');
+    expect(keyVariable('中文.example', 'authorization')).toBe('XN_FIQ228C_API_KEY');
+  });
+});
+
+describe('one variable per host: the snippet reads the key from the env_key codex-config names', () => {
+  const body = '{"model":"m","input":"hi"}';
+  it.each(['127.0.0.1', '::1', '1password.example', 'api.openrouter.ai', 'localhost', 'xn--80ak6aa92e.com'])('%s', (host) => {
+    const authority = host.includes(':') ? `[${host}]` : host;
+    const source = harFlow({
+      request: { host, port: 8080, scheme: 'http', path: '/v1/responses', headers: [['Host', `${authority}:8080`], ['Authorization', 'Bearer ****abcd']] },
+      requestBody: [body, 'application/json'],
+      responseBody: ['{"id":"resp_1","object":"response","status":"completed","model":"m","output":[]}', 'application/json'],
+    });
+    const call = analyzeExchange({ exchange: source.exchange, requestText: body, responseText: '{}', sseEvents: [], wsMessages: [] });
+    const envKey = /^env_key = "([^"]*)"$/m.exec(codexConfig(source.exchange, call).toml)?.[1];
+    const curl = snippet({ exchange: source.exchange, request: harEntry(source).request as HarRequest, body: Buffer.from(body), dialect: 'openai-responses' }, 'curl');
+    const variables = [...curl.matchAll(/"\$([A-Za-z0-9_]+)"/g)].map((m) => m[1]);
+    expect(envKey).toMatch(SHELL_VARIABLE_NAME);
+    expect(variables).toEqual([envKey]);
   });
 });
 

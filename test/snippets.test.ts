@@ -82,10 +82,10 @@ describe('a masked key becomes a variable reference in every snippet', () => {
   const variable = () => keyVariable('127.0.0.1', 'authorization');
 
   it('names the variable by host: OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENROUTER_API_KEY', () => {
-    expect([keyVariable('api.openai.com', 'Authorization'), keyVariable('api.anthropic.com', 'x-api-key'), keyVariable('openrouter.ai', 'Authorization'), keyVariable('localhost', 'Authorization'), keyVariable('127.0.0.1', 'Authorization'), keyVariable('1relay.example', 'Authorization')]).toEqual(['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'OPENROUTER_API_KEY', 'LOCALHOST_API_KEY', 'API_KEY', 'API_KEY']);
+    expect([keyVariable('api.openai.com', 'Authorization'), keyVariable('api.anthropic.com', 'x-api-key'), keyVariable('openrouter.ai', 'Authorization'), keyVariable('localhost', 'Authorization'), keyVariable('127.0.0.1', 'Authorization'), keyVariable('1relay.example', 'Authorization')]).toEqual(['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'OPENROUTER_API_KEY', 'LOCALHOST_API_KEY', 'WIRELOG_127_0_0_1_API_KEY', 'WIRELOG_1RELAY_API_KEY']);
   });
 
-  it('cURL: "$API_KEY" (the host is an address), the masked value nowhere', async () => {
+  it('cURL: "$WIRELOG_127_0_0_1_API_KEY" (the host is an address), the masked value nowhere', async () => {
     const code = await snippetOf(id, 'curl');
     expect(code).toContain(`'"$${variable()}"'`);
     expect(code).not.toContain('****');
