@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeExchange } from '../llm/analyze.ts';
 import { diagnose } from '../llm/diagnose.ts';
+import { callFacts } from '../llm/stored-calls.ts';
 import type { Exchange, Header } from '../model/exchange.ts';
 import { percentDecoded } from '../model/percent.ts';
 import { apiErrorHandler } from '../viewer/errors.ts';
@@ -75,7 +76,7 @@ describe('the analysis and the diagnoses never throw on captured input', () => {
             sseEvents: events.map((data, seq) => ({ seq, offsetMs: seq, event: null, id: null, data })),
             wsMessages: events.map((text, i) => ({ direction: i % 2 ? 'receive' : 'send', offsetMs: i, text })),
           } as Parameters<typeof analyzeExchange>[0]);
-          diagnose({ exchange: { ...exchange, call }, call, responseText, earlier: [exchange], modelsListed: ['gemini-2.5-pro'] });
+          diagnose({ exchange: { ...exchange, call: call && callFacts(call) }, call, responseText, earlier: [exchange], modelsListed: ['gemini-2.5-pro'] });
         },
       ),
       { numRuns: 600 },
