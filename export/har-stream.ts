@@ -16,6 +16,7 @@ import {
   MAX_HEAD_FIELD_CHARS,
   NOT_HAR,
   checkEntry,
+  checkedBefore,
   entryEvents,
   refusal,
   sizeText,
@@ -397,6 +398,7 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
     throw new HarImportError(`cannot read ${options.source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const report = throttled(options.progress, options.progressEveryMs ?? 250, options.progressStep ?? 1);
+  const checkedIdentity = identity(file);
   const batchLimit = options.batch ?? BATCH;
 
   // First reading: every entry checked, and when it started (to store the oldest first).
@@ -425,6 +427,11 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   report({ phase: 'check', bytes: checkedBytes, totalBytes, entries, stored: 0 }, true);
   if (problemCount) throw new HarImportError(refusal(options.source, problems, problemCount));
   const rank = ranksOf(startedAt.subarray(0, entries));
+  // The second reading trusts the first's checks: the file must be the one that was checked.
+  const unchanged = (): void => {
+    if (identity(file) !== checkedIdentity) throw new HarStorageError(`${options.source} changed while it was imported: ${stored} of ${entries} entries were stored, the others were not; import a copy that nothing writes to`);
+  };
+  unchanged();
 
   // Second reading: converted, put in time order, handed to storage in batches.
   const ids: number[] = [];
@@ -492,12 +499,11 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   for await (const reads of entriesOf(file, options.source, true, (r) => report({ phase: 'store', bytes: (checkedBytes = r.bytes), totalBytes, entries, stored }))) {
     for (const read of reads) {
       seen = read.number;
-      const checked = read.number <= entries ? checkEntry(read) : { entry: null, problems: [`entry ${read.number} was not there when the file was checked`] };
-      if (!checked.entry) {
+      if (read.number > entries || read.problem) {
         await storing;
-        throw new HarStorageError(`${options.source} changed while it was imported (${checked.problems[0]}): ${stored} of ${entries} entries were stored, the others were not`);
+        throw new HarStorageError(`${options.source} changed while it was imported (entry ${read.number} is not as it was): ${stored} of ${entries} entries were stored, the others were not`);
       }
-      const made = entryEvents(checked.entry, options, read);
+      const made = entryEvents(checkedBefore(read), options, read);
       for (const note of made.notes) if (noted++ < MAX_NOTES) notes.push(note);
       const bytes = made.events.reduce((n, e) => n + (e.type === 'body-chunk' ? e.chunk.byteLength : e.type === 'ws-message' ? e.message.payload.byteLength : e.type === 'sse-event' ? e.event.data.length : 0) + 200, 0);
       pending.set(rank[read.number - 1], { events: made.events, bytes });
@@ -505,6 +511,8 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
       await drain(false);
     }
   }
+  await storing;
+  unchanged();
   if (seen !== entries) throw new HarStorageError(`${options.source} changed while it was imported (it had ${entries} entries, now ${seen}): ${stored} of ${entries} entries were stored, the others were not`);
   await drain(true);
   await handOver();
@@ -513,6 +521,16 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   if (outOfOrder) notes.push(`${options.source} is far out of time order: some entries were stored in the file's order, not oldest first`);
   report({ phase: 'store', bytes: checkedBytes, totalBytes, entries, stored }, true);
   return { entries, ids: ids.sort((a, b) => a - b), notes };
+}
+
+/** What tells a file from another, or from itself rewritten. */
+function identity(file: string): string {
+  try {
+    const s = fs.statSync(file, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch {
+    return 'gone';
+  }
 }
 
 /** Each entry's place when sorted by start time (ties in file order); the identity for a file in time order. */

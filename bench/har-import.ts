@@ -1,0 +1,128 @@
+// HAR import, measured: a HAR of 50,000 chat calls (about 250 MB; --quick: 10,000) imported
+// (1) by `wirelog import` under /usr/bin/time -v: wall time and peak RSS, and (2) through the
+// viewer of a running wirelog while a client sends requests through its proxy one after
+// another: how long the longest of them took, against the same requests with no import.
+// WIRELOG_BIN=path/to/bin/wirelog.js measures another checkout (an older wirelog, for before
+// and after). Figures only: nothing here is asserted.
+//   npx tsx bench/har-import.ts [--quick]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { ProxyAgent, request } from 'undici';
+import { startTsProcess } from './processes.ts';
+
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const COUNT = QUICK ? 10_000 : 50_000;
+const BIN = process.env.WIRELOG_BIN ?? fileURLToPath(new URL('../bin/wirelog.js', import.meta.url));
+const NODE_FLAGS = ['--max-semi-space-size=2'];
+
+async function writeHar(file: string, count: number): Promise<void> {
+  const out = fs.createWriteStream(file);
+  const write = (text: string) => new Promise<void>((resolve) => (out.write(text) ? resolve() : out.once('drain', () => resolve())));
+  await write('{"log":{"version":"1.2","creator":{"name":"bench","version":"1"},"entries":[');
+  for (let i = 0; i < count; i++) {
+    const body = JSON.stringify({ model: 'gpt-bench', stream: false, messages: [{ role: 'system', content: 'You are helpful. '.repeat(100) }, { role: 'user', content: `question ${i} ${'lorem ipsum '.repeat(150)}` }] });
+    const answer = JSON.stringify({ id: `chatcmpl-${i}`, object: 'chat.completion', model: 'gpt-bench', choices: [{ index: 0, message: { role: 'assistant', content: 'answer '.repeat(80) }, finish_reason: 'stop' }], usage: { prompt_tokens: 500, completion_tokens: 80, total_tokens: 580 } });
+    const entry = {
+      startedDateTime: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+      time: 100,
+      request: { method: 'POST', url: 'https://api.openai.com/v1/chat/completions', httpVersion: 'HTTP/1.1', headers: [{ name: 'content-type', value: 'application/json' }, { name: 'authorization', value: `Bearer sk-bench-000000000000${i}` }], queryString: [], cookies: [], headersSize: -1, bodySize: body.length, postData: { mimeType: 'application/json', text: body } },
+      response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [{ name: 'content-type', value: 'application/json' }], cookies: [], content: { size: answer.length, mimeType: 'application/json', text: answer }, redirectURL: '', headersSize: -1, bodySize: answer.length },
+      cache: {},
+      timings: { send: 1, wait: 90, receive: 9 },
+    };
+    await write(`${i ? ',' : ''}${JSON.stringify(entry)}`);
+  }
+  await write(']}}');
+  await new Promise<void>((resolve) => out.end(resolve));
+}
+
+function cliImport(file: string, dataDir: string): { seconds: number; peakMb: number; code: number | null } {
+  const time = fs.existsSync('/usr/bin/time');
+  const args = [...NODE_FLAGS, BIN, 'import', file, '--data-dir', dataDir];
+  const started = performance.now();
+  const run = time ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }) : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = (performance.now() - started) / 1000;
+  const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr ?? '');
+  return { seconds, peakMb: peak ? Number(peak[1]) / 1024 : NaN, code: run.status };
+}
+
+interface Running {
+  child: ChildProcess;
+  proxyUrl: string;
+  viewerUrl: string;
+  caPath: string;
+}
+
+function startWirelog(dataDir: string, upstreamCa: string): Promise<Running> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    const timer = setTimeout(() => reject(new Error(`wirelog did not start: ${printed}`)), 30_000);
+    const read = (chunk: Buffer) => {
+      printed += chunk;
+      if (!printed.includes('Press Ctrl-C')) return;
+      clearTimeout(timer);
+      resolve({ child, proxyUrl: /proxy: +(http:\/\/\S+)/.exec(printed)![1], viewerUrl: /viewer: +(http:\/\/\S+)/.exec(printed)![1], caPath: /CA: +(\S+)/.exec(printed)![1] });
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+  });
+}
+
+/** Sends requests through the proxy one after another until `until` settles (or `count` of them); each one's milliseconds. */
+async function traffic(agent: ProxyAgent, url: string, until: Promise<unknown> | null, count: number): Promise<number[]> {
+  let done = until === null;
+  void until?.finally(() => (done = true));
+  const times: number[] = [];
+  for (let i = 0; i < (until ? 1_000_000 : count) && !(until && done); i++) {
+    const t = performance.now();
+    const res = await request(`${url}/echo?n=${i}`, { method: 'POST', body: 'x', dispatcher: agent });
+    await res.body.text();
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+function summary(times: number[]): string {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  return `${times.length} requests, p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, longest ${sorted[sorted.length - 1].toFixed(0)} ms`;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-har-'));
+try {
+  const file = path.join(dir, 'bench.har');
+  await writeHar(file, COUNT);
+  console.log(`HAR import bench: ${COUNT} entries, ${(fs.statSync(file).size / 1024 ** 2).toFixed(0)} MB, wirelog ${BIN}`);
+
+  const cli = cliImport(file, path.join(dir, 'cli'));
+  console.log(`wirelog import: ${cli.seconds.toFixed(1)} s, peak RSS ${cli.peakMb.toFixed(0)} MB${cli.code === 0 ? '' : ` (exit ${cli.code})`}`);
+
+  const upstream = await startTsProcess<{ httpsUrl: string; caPem: string }>('./upstream-process.ts');
+  const upstreamCa = path.join(dir, 'upstream-ca.pem');
+  fs.writeFileSync(upstreamCa, upstream.ready.caPem);
+  const wirelog = await startWirelog(path.join(dir, 'viewer'), upstreamCa);
+  const agent = new ProxyAgent({ uri: wirelog.proxyUrl, requestTls: { ca: fs.readFileSync(wirelog.caPath, 'utf8') } });
+  try {
+    await traffic(agent, upstream.ready.httpsUrl, null, 200); // warm-up
+    console.log(`proxied requests, no import: ${summary(await traffic(agent, upstream.ready.httpsUrl, null, 2000))}`);
+    const started = performance.now();
+    const imported = request(`${wirelog.viewerUrl}/api/import?name=bench.har`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, body: fs.createReadStream(file), headersTimeout: 0, bodyTimeout: 0 }).then(async (res) => ({ status: res.statusCode, text: (await res.body.text()).slice(0, 200) }));
+    const during = await traffic(agent, upstream.ready.httpsUrl, imported, 0);
+    const answer = await imported;
+    console.log(`viewer import: ${((performance.now() - started) / 1000).toFixed(1)} s (${answer.status} ${answer.text.slice(0, 60)}…)`);
+    console.log(`proxied requests during it: ${summary(during)}`);
+  } finally {
+    await agent.close();
+    const exited = new Promise((resolve) => wirelog.child.once('exit', resolve));
+    wirelog.child.kill('SIGINT');
+    await exited;
+    await upstream.stop();
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
