@@ -202,6 +202,8 @@ describe('JSON', () => {
     expect(maskJsonText(`{"a":["x","${KEY}"],"token":"${KEY}"}`)).toBe(`{"a":["x","${KEY}"],"token":"****6789"}`);
     // A value with no member name before it (not JSON, but scanned all the same) is not secret.
     expect(maskJsonText(`{{"x":"${KEY}"},"keyword":"v"}`)).toBeNull();
+    // A document that is a bare string (valid NDJSON) is never a member name, nor secret.
+    expect(maskJsonText(`{"keyword":"v"}\n{}\n"token"\n"${KEY}"\n`)).toBeNull();
     expect(maskJsonText(`{"secret":{"key":"v"}, "a":"${KEY}"}`)).toBe(`{"secret":{"key":"****"}, "a":"${KEY}"}`);
   });
 
