@@ -1,5 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { HEAD_LIMITS as LIMIT } from '../model/head-bounds.ts';
 import { checkPrivateEntry, createPrivateFile, ensureDataDir, type FileRole } from '../certs/safe-files.ts';
 
 export type Db = Database.Database;
@@ -106,7 +107,64 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE exchanges ADD COLUMN notes TEXT;
   `,
+  boundEarlierRows(),
 ];
+
+/**
+ * Rows an earlier wirelog stored with fields past today's bounds (model/head-bounds.ts: a 20 MB
+ * header, URL or method, 100,000 headers) are cut to them once, each cut noted with the size it
+ * had, so that reading one never costs more than reading one stored today. Lengths are read from
+ * the record (octet_length loads no text); only the rows found are rewritten. Texts are cut by
+ * characters here (SQL has no cut by bytes on a character boundary).
+ */
+function boundEarlierRows(): string {
+  const text = (column: string, max: number, what: string) => `
+  UPDATE exchanges SET notes = coalesce(notes || char(10), '') || '${what}: ' || printf('%,d', octet_length(${column})) || ' bytes, stored the first ${max.toLocaleString('en-US')} characters (stored by an earlier wirelog, cut when it was upgraded)',
+    ${column} = substr(${column}, 1, ${max})
+  WHERE id IN (SELECT id FROM oversize) AND octet_length(${column}) > ${max};`;
+  // A head's pairs: at most so many, each name and value cut, and as many as fit in the head's bound.
+  const headers = (column: string, what: string) => `
+  UPDATE exchanges SET notes = coalesce(notes || char(10), '') || printf('%,d', json_array_length(${column})) || ' ${what}s, ' || printf('%,d', octet_length(${column})) || ' bytes: stored the first of them within ${LIMIT.headerCount.toLocaleString('en-US')} headers and ${LIMIT.headBytes / 1024} KB, each value within ${LIMIT.headerValue / 1024} KB (stored by an earlier wirelog, cut when it was upgraded)',
+    ${column} = (SELECT json_group_array(json(pair)) FROM (
+      SELECT pair, sum(octet_length(pair)) OVER (ORDER BY k) AS upto FROM (
+        SELECT key AS k, json_array(substr(value ->> 0, 1, ${LIMIT.headerName}), substr(value ->> 1, 1, ${LIMIT.headerValue})) AS pair
+        FROM json_each(exchanges.${column}) ORDER BY key LIMIT ${LIMIT.headerCount}))
+      WHERE upto <= ${LIMIT.headBytes + 8 * LIMIT.headerCount})
+  WHERE id IN (SELECT id FROM oversize) AND json_valid(${column}) AND (octet_length(${column}) > ${LIMIT.headBytes + 8 * LIMIT.headerCount} OR json_array_length(${column}) > ${LIMIT.headerCount});`;
+  const texts: [string, number, string][] = [
+    ['method', LIMIT.method, 'request method'],
+    ['path', LIMIT.path, 'request URL path'],
+    ['host', LIMIT.host, 'request host'],
+    ['client_address', LIMIT.host, 'client address'],
+    ['http_version', LIMIT.short, 'request HTTP version'],
+    ['status_text', LIMIT.short, 'response status text'],
+    ['response_http_version', LIMIT.short, 'response HTTP version'],
+    ['error', LIMIT.error, 'error'],
+    ['request_encoding', LIMIT.short, 'request Content-Encoding'],
+    ['response_encoding', LIMIT.short, 'response Content-Encoding'],
+    ['imported', LIMIT.short, 'HAR file name'],
+    ['dialect', LIMIT.short, 'dialect'],
+    ['model', LIMIT.short, 'model name'],
+    ['thread_key', LIMIT.short, 'thread key'],
+    ['response_id', LIMIT.short, 'response id'],
+    ['diagnosis', LIMIT.error, 'diagnosis summary'],
+  ];
+  const pairs: [string, string][] = [
+    ['request_headers', 'request header'],
+    ['response_headers', 'response header'],
+    ['response_trailers', 'response trailer'],
+  ];
+  const headBound = LIMIT.headBytes + 8 * LIMIT.headerCount;
+  const over = [...texts.map(([column, max]) => `octet_length(${column}) > ${max}`), ...pairs.map(([column]) => `octet_length(${column}) > ${headBound} OR json_array_length(CASE WHEN octet_length(${column}) > ${LIMIT.headerCount * 7} AND json_valid(${column}) THEN ${column} END) > ${LIMIT.headerCount}`)];
+  return `
+  CREATE TEMP TABLE oversize AS SELECT id FROM exchanges WHERE ${over.join('\n    OR ')} OR octet_length(secrets) > ${headBound};
+  ${texts.map(([column, max, what]) => text(column, max, what)).join('')}
+  ${pairs.map(([column, what]) => headers(column, what)).join('')}
+  UPDATE exchanges SET notes = coalesce(notes || char(10), '') || 'fingerprints of masked secrets: ' || printf('%,d', octet_length(secrets)) || ' bytes, left out (stored by an earlier wirelog, cut when it was upgraded)', secrets = NULL
+  WHERE id IN (SELECT id FROM oversize) AND octet_length(secrets) > ${headBound};
+  DROP TABLE oversize;
+  `;
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

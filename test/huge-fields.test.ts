@@ -6,12 +6,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databasePath } from '../db/schema.ts';
+import { ExchangeReader } from '../db/reader.ts';
+import { databasePath, openDatabase } from '../db/schema.ts';
 import { HEAD_LIMITS } from '../model/head-bounds.ts';
 import { headerValue, type Exchange, type ExchangeEvent, type Header } from '../model/exchange.ts';
 import { ExchangeRecorder } from '../proxy/recorder.ts';
 import { finishedExchange } from './support/exchange-events.ts';
-import { eventually, startHarness, type Harness } from './support/harness.ts';
+import { eventually, startHarness, tempDir, type Harness } from './support/harness.ts';
 
 const MB = 1024 * 1024;
 const HUGE = 20 * MB;
@@ -302,4 +303,44 @@ describe('the list', () => {
       abort.abort();
     }
   }, 60_000);
+});
+
+describe('rows an earlier wirelog stored whole', () => {
+  it('are cut to the bounds once, when the database is upgraded, each cut noted; other rows are left as they were', () => {
+    const dir = tempDir();
+    // A database as the version before the bounds left it (schema 8), with a row of each kind.
+    let db = openDatabase(dir);
+    db.pragma('user_version = 8');
+    const insert = db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, response_headers, status, status_text, state, error)
+      VALUES (?, 1, '127.0.0.1:1', ?, 'https', 'relay.example', 443, ?, '1.1', ?, ?, 200, 'OK', 'complete', ?)`);
+    const pairs = (headers: Header[]) => JSON.stringify(headers);
+    insert.run('method', huge('M'), '/fine', pairs([['Host', 'relay.example']]), '[]', null);
+    insert.run('many', 'GET', `/${huge('p')}`, pairs([['Host', 'relay.example'], ['x-foo', huge('v')]]), pairs(manyHeaders(100_000)), huge('e'));
+    insert.run('fine', 'GET', '/fine', pairs([['Host', 'relay.example']]), pairs([['Content-Type', 'text/plain']]), 'refused');
+    db.close();
+
+    db = openDatabase(dir);
+    try {
+      const reader = new ExchangeReader(db);
+      const method = reader.byUid('method')!;
+      expect(method.request.method).toBe('M'.repeat(HEAD_LIMITS.method));
+      expect(method.notes).toEqual(['request method: 20,971,520 bytes, stored the first 64 characters (stored by an earlier wirelog, cut when it was upgraded)']);
+      const many = reader.byUid('many')!;
+      expect(many.request.path).toHaveLength(HEAD_LIMITS.path);
+      expect(headerValue(many.request.headers, 'x-foo')).toHaveLength(HEAD_LIMITS.headerValue);
+      expect(many.response!.headers).toHaveLength(HEAD_LIMITS.headerCount);
+      expect(many.error).toHaveLength(HEAD_LIMITS.error);
+      expect(many.notes).toEqual([
+        expect.stringMatching(/^request URL path: 20,971,521 bytes, stored the first 65,536 characters/),
+        expect.stringMatching(/^error: 20,971,520 bytes, stored the first 16,384 characters/),
+        expect.stringMatching(/^2 request headers, 20,971,5\d\d bytes: stored the first of them within 2,000 headers and 512 KB, each value within 256 KB/),
+        expect.stringMatching(/^100,000 response headers, [\d,]+ bytes: stored the first of them within 2,000 headers/),
+      ]);
+      expect(JSON.stringify(many).length).toBeLessThan(1.5 * MB);
+      const fine = reader.byUid('fine')!;
+      expect([fine.request.path, fine.error, fine.notes, fine.response!.headers]).toEqual(['/fine', 'refused', undefined, [['Content-Type', 'text/plain']]]);
+    } finally {
+      db.close();
+    }
+  });
 });
