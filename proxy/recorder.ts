@@ -424,19 +424,20 @@ export class ExchangeRecorder {
     this.requestBody.finish();
     this.responseBody.finish();
     this.timings.end = this.elapsed();
-    // Nothing is stored unmasked unsaid: a body too large to mask is noted beside any error.
-    const notes = [error, this.requestBody.unmaskedNote, this.responseBody.unmaskedNote].filter((note) => note !== null);
+    // Nothing is stored unmasked unsaid: a body too large to mask is noted on the exchange.
+    const notes = [...this.trailerNotes];
+    for (const note of [this.requestBody.unmaskedNote, this.responseBody.unmaskedNote]) if (note !== null) notes.push(note);
     const event: Extract<ExchangeEvent, { type: 'end' }> = {
       type: 'end',
       uid: this.uid,
       state,
-      error: notes.length ? notes.join('; ') : null,
+      error,
       timings: { ...this.timings },
       requestBody: this.requestBody.info(),
       responseBody: this.responseBody.info(),
     };
     if (this.trailers) event.responseTrailers = this.trailers;
-    if (this.trailerNotes.length) event.notes = this.trailerNotes;
+    if (notes.length) event.notes = notes;
     this.send(event);
   }
 }

@@ -1,7 +1,8 @@
 // Secrets in JSON answers sent without Content-Length (chunked), live through the proxy: a
 // provider's key list is held until it ends and stored masked, while the client gets every
 // chunk as it comes; newline-delimited JSON (Ollama's streams) is masked line by line and still
-// stored as it comes; a body past the 1 MB held for masking is stored as it came, and said.
+// stored as it comes; a body past the 1 MB held for masking is stored as it came, and a note on
+// the exchange says so.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -118,6 +119,7 @@ describe('a JSON answer sent chunked', () => {
     const stored = h.wirelog.reader.body(byPath('/v1/keys').id, 'response').toString();
     expect(JSON.parse(stored)).toEqual({ data: [{ name: 'ci', key: `****${listed.slice(-4)}`, created: 1 }], api_key: `****${apiKey.slice(-4)}`, client: { secret: `****${clientSecret.slice(-4)}` }, note: 'key list' });
     expect(byPath('/v1/keys').error).toBeNull();
+    expect(byPath('/v1/keys').notes).toBeUndefined();
   });
 
   it('is masked line by line when it is newline-delimited (Ollama), each line stored before the stream ends', async () => {
@@ -174,7 +176,11 @@ describe('a JSON answer sent chunked', () => {
     await h.stored();
     const big = byPath('/v1/big');
     expect(big.state).toBe('complete');
-    expect(big.error).toMatch(/response body stored unmasked \(its JSON exceeded the 1 MB held for masking\)/);
+    expect(big.error).toBeNull();
+    expect(big.notes).toEqual(['response body stored unmasked (its JSON exceeded the 1 MB held for masking), and members named like secrets are in it']);
+    // Said wherever the exchange goes: its detail and a HAR export.
+    expect(JSON.stringify(await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${big.id}`)).json())).toContain('response body stored unmasked');
+    expect(await (await fetch(`${h.wirelog.viewer!.url}/api/export.har`)).text()).toContain('response body stored unmasked');
     expect(h.wirelog.reader.body(big.id, 'response').toString()).toBe(parts.join(''));
   });
 });
@@ -193,7 +199,7 @@ function record(request: { headers: Header[]; chunks: string[] }, response: { he
   recorder.end('complete');
   const stored = (side: 'request' | 'response') => Buffer.concat(events.flatMap((e) => (e.type === 'body-chunk' && e.side === side ? [Buffer.from(e.chunk)] : [])));
   const end = events.find((e) => e.type === 'end') as Extract<ExchangeEvent, { type: 'end' }>;
-  return { request: stored('request'), response: stored('response'), error: end.error };
+  return { request: stored('request'), response: stored('response'), error: end.error, notes: end.notes };
 }
 
 describe('what is held, masked and said (the recorder alone)', () => {
@@ -201,26 +207,29 @@ describe('what is held, masked and said (the recorder alone)', () => {
   const big = JSON.stringify({ text: 'x'.repeat(1100 * 1024) });
 
   it('says nothing of a body past 1 MB with no member named like a secret, and says which body it was when it has one', () => {
-    expect(record({ headers: json, chunks: [big] }, { headers: json, chunks: [big] }).error).toBeNull();
+    expect(record({ headers: json, chunks: [big] }, { headers: json, chunks: [big] }).notes).toBeUndefined();
     const key = secret('request');
     const withKey = record({ headers: json, chunks: [big.slice(0, -1), `,"api_key":"${key}"}`] }, null);
-    expect(withKey.error).toBe('request body stored unmasked (its JSON exceeded the 1 MB held for masking), and members named like secrets are in it');
+    expect(withKey.notes).toEqual(['request body stored unmasked (its JSON exceeded the 1 MB held for masking), and members named like secrets are in it']);
+    expect(withKey.error).toBeNull();
     expect(withKey.request.toString()).toContain(key);
   });
 
   it('sees a secret member split between two chunks past the bound', () => {
     const key = secret('split');
     const r = record({ headers: json, chunks: [] }, { headers: json, chunks: [big.slice(0, -1), ',"api_', `key":"${key}"}`] });
-    expect(r.error).toMatch(/^response body stored unmasked/);
+    expect(r.notes).toEqual([expect.stringMatching(/^response body stored unmasked/)]);
   });
 
-  it('keeps an error and adds the note after it', () => {
+  it('keeps an error as it was, the note beside it', () => {
     const events: ExchangeEvent[] = [];
     const head = { startedAt: 0, clientAddress: '', method: 'POST', scheme: 'https' as const, host: 'h', port: 443, path: '/x', httpVersion: '1.1', headers: json };
     const recorder = new ExchangeRecorder({ sink: { emit: (e) => events.push(e) }, maxBodyBytes: 50 << 20, keepSecrets: false, onSinkError: () => undefined }, head);
     recorder.requestBody.add(Buffer.from(`${big.slice(0, -1)},"token":"${secret('witherror')}"}`));
     recorder.end('aborted', 'the client closed the connection');
-    expect((events.at(-1) as Extract<ExchangeEvent, { type: 'end' }>).error).toBe('the client closed the connection; request body stored unmasked (its JSON exceeded the 1 MB held for masking), and members named like secrets are in it');
+    const end = events.at(-1) as Extract<ExchangeEvent, { type: 'end' }>;
+    expect(end.error).toBe('the client closed the connection');
+    expect(end.notes).toEqual(['request body stored unmasked (its JSON exceeded the 1 MB held for masking), and members named like secrets are in it']);
   });
 
   it('masks newline-delimited JSON line by line, a line past 1 MB stored as it came and said', () => {
@@ -228,9 +237,9 @@ describe('what is held, masked and said (the recorder alone)', () => {
     const ndjson: Header[] = [['Content-Type', 'application/jsonl']];
     const lines = record({ headers: ndjson, chunks: [`{"a":1}\n{"tok`, `en":"${key}"}\n{"b":`, '2}'] }, null);
     expect(lines.request.toString()).toBe(`{"a":1}\n{"token":"****${key.slice(-4)}"}\n{"b":2}`);
-    expect(lines.error).toBeNull();
+    expect(lines.notes).toBeUndefined();
     const long = record({ headers: [['Content-Type', 'application/x-ndjson']], chunks: [] }, { headers: [['Content-Type', 'application/x-ndjson']], chunks: ['{"a":1}\n', big.slice(0, -1), `,"secret":"${key}"}\n`, `{"secret":"${key}"}\n`] });
-    expect(long.error).toBe('response body stored unmasked (a line of its JSON exceeded the 1 MB held for masking), and members named like secrets are in it');
+    expect(long.notes).toEqual(['response body stored unmasked (a line of its JSON exceeded the 1 MB held for masking), and members named like secrets are in it']);
     // Stored as it came up to its newline; the lines after it are masked again.
     expect(long.response.toString()).toBe(`{"a":1}\n${big.slice(0, -1)},"secret":"${key}"}\n{"secret":"****${key.slice(-4)}"}\n`);
   });
