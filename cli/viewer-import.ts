@@ -12,6 +12,7 @@ import { startTsWorker } from '../db/writer.ts';
 import { HarImportError } from '../export/har-import.ts';
 import { HarStorageError, type ImportProgress, type ImportResult } from '../export/har-stream.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
+import type { ApiOptions } from '../viewer/api.ts';
 
 export interface ImportWorkerData {
   file: string;
@@ -28,8 +29,8 @@ export type FromImportWorker =
 
 export type ToImportWorker = { kind: 'stored'; token: number; ids: number[] } | { kind: 'store-failed'; token: number; message: string };
 
-/** Imports one uploaded HAR: its progress as it goes, then what was stored. Throws HarImportError (a bad file) or HarStorageError. */
-export type HarUploadImport = (upload: ReadableStream<Uint8Array>, name: string, progress: (p: ImportProgress) => void) => Promise<ImportResult>;
+/** What the viewer's import route calls (see ApiOptions.importHar). */
+export type HarUploadImport = NonNullable<ApiOptions['importHar']>;
 
 export interface ViewerImportOptions {
   dataDir: string;

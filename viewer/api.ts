@@ -15,8 +15,7 @@ import type { LiveFeed } from './live.ts';
 import { fixEdits } from '../replay/fix.ts';
 import { ReplayRefused } from '../replay/request.ts';
 import { HarImportError } from '../export/har-import.ts';
-import { HarStorageError, type ImportResult } from '../export/har-stream.ts';
-import type { HarUploadImport } from '../cli/viewer-import.ts';
+import { HarStorageError, type ImportProgress, type ImportResult } from '../export/har-stream.ts';
 import { SNIPPET_TARGETS, SnippetError } from '../export/snippets.ts';
 import { snippetOf } from '../export/snippet-of.ts';
 import type { Replayer } from '../replay/replayer.ts';
@@ -49,8 +48,11 @@ export interface ApiOptions {
   clear: () => Promise<void>;
   /** Replays stored exchanges through the proxy; absent where nothing may be sent (tests of the API alone). */
   replayer?: Replayer;
-  /** Imports an uploaded HAR off the forwarding thread (cli/viewer-import.ts), reporting progress. */
-  importHar?: HarUploadImport;
+  /**
+   * Imports an uploaded HAR off the forwarding thread (cli/viewer-import.ts), reporting progress;
+   * throws HarImportError for a bad file, HarStorageError when storing failed.
+   */
+  importHar?: (upload: ReadableStream<Uint8Array>, name: string, progress: (p: ImportProgress) => void) => Promise<ImportResult>;
 }
 
 const filterFields = {
