@@ -10,7 +10,7 @@ interface Props {
   keepSecrets: boolean;
 }
 
-/** Copies the request as code (written by httpsnippet on the server); masked keys become variables to set. */
+/** Copies the request as code (written and quoted by wirelog on the server); masked keys become variables to set. */
 export function CopySnippet({ id, version, modelCall, keepSecrets }: Props) {
   const [target, setTarget] = useState<SnippetTarget>('curl');
   const [code, setCode] = useState<{ text: string } | { error: string } | null>(null);
