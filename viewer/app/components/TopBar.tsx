@@ -1,5 +1,8 @@
 import type { RefObject } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LANGUAGES, isLanguage } from '../../../i18n/languages.ts';
 import { harUrl, type ListFilter, type ViewerStatus } from '../api.ts';
+import { chooseLanguage } from '../i18n.ts';
 import { FilterBar } from './FilterBar.tsx';
 
 interface Props {
@@ -15,7 +18,12 @@ interface Props {
 
 /** The brand, the filters, and what applies to the whole capture: export, import, clear. */
 export function TopBar({ status, filter, hosts, models, onFilter, searchRef, onImport, onClear }: Props) {
-  const retention = status ? `keeps up to ${status.retention.maxDbMb} MB${status.retention.maxAgeDays !== null ? ` and ${status.retention.maxAgeDays} days` : ''}; the oldest go first` : undefined;
+  const { t, i18n } = useTranslation();
+  const retention = status
+    ? status.retention.maxAgeDays !== null
+      ? t('topbar.retentionDays', { mb: status.retention.maxDbMb, days: status.retention.maxAgeDays })
+      : t('topbar.retention', { mb: status.retention.maxDbMb })
+    : undefined;
   return (
     <header className="topbar">
       <span className="brand" title={retention}>
@@ -23,15 +31,22 @@ export function TopBar({ status, filter, hosts, models, onFilter, searchRef, onI
       </span>
       <FilterBar filter={filter} hosts={hosts} models={models} onChange={onFilter} searchRef={searchRef} />
       <a className="button" href={harUrl(filter)} download>
-        Export HAR
+        {t('topbar.exportHar')}
       </a>
-      <label className="button" title="Chrome DevTools, Playwright, mitmproxy or wirelog HAR; or drop it on the page">
-        Import HAR
+      <label className="button" title={t('topbar.importHint')}>
+        {t('topbar.importHar')}
         <input type="file" accept=".har,application/json" hidden data-testid="import-har" onChange={(e) => e.target.files?.[0] && onImport(e.target.files[0])} />
       </label>
       <button type="button" className="button danger" onClick={onClear}>
-        Clear all
+        {t('topbar.clearAll')}
       </button>
+      <select className="language" aria-label={t('language.switch')} title={t('language.switch')} value={i18n.language} data-testid="language" onChange={(e) => isLanguage(e.target.value) && chooseLanguage(e.target.value)}>
+        {LANGUAGES.map((language) => (
+          <option key={language} value={language} lang={language}>
+            {i18n.getFixedT(language)('language.name')}
+          </option>
+        ))}
+      </select>
     </header>
   );
 }

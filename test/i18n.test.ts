@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { createI18n, RESOURCES } from '../i18n/index.ts';
+import { cliLanguage, languageOf, pickLanguage } from '../i18n/languages.ts';
+
+describe('which language', () => {
+  it.each([
+    ['zh-CN', 'zh-CN'],
+    ['zh', 'zh-CN'],
+    ['zh-Hans-SG', 'zh-CN'],
+    ['zh-TW', 'zh-CN'],
+    ['zh_CN.UTF-8', 'zh-CN'],
+    ['zh_CN.GB18030@stroke', 'zh-CN'],
+    ['en_US.UTF-8', 'en'],
+    ['en', 'en'],
+    ['C.UTF-8', null],
+    ['POSIX', null],
+    ['fr_FR.UTF-8', null],
+    ['', null],
+  ])('%s is %s', (tag, language) => {
+    expect(languageOf(tag)).toBe(language);
+  });
+
+  it('the browser: the first language of ours in the list, English when none', () => {
+    expect(pickLanguage(['fr-FR', 'zh-CN', 'en'])).toBe('zh-CN');
+    expect(pickLanguage(['en-GB', 'zh-CN'])).toBe('en');
+    expect(pickLanguage(['fr', 'de'])).toBe('en');
+    expect(pickLanguage([])).toBe('en');
+  });
+
+  it('the shell: --lang, WIRELOG_LANG, then LC_ALL over LC_MESSAGES over LANG, LANGUAGE first when a locale is set', () => {
+    expect(cliLanguage({ LANG: 'zh_CN.UTF-8' })).toBe('zh-CN');
+    expect(cliLanguage({ LANG: 'zh_CN.UTF-8', LC_ALL: 'en_US.UTF-8' })).toBe('en');
+    expect(cliLanguage({ LANG: 'en_US.UTF-8', LC_MESSAGES: 'zh_CN.UTF-8' })).toBe('zh-CN');
+    expect(cliLanguage({ LANG: 'zh_CN.UTF-8' }, 'en')).toBe('en');
+    expect(cliLanguage({ LANG: 'en_US.UTF-8', WIRELOG_LANG: 'zh-CN' })).toBe('zh-CN');
+    expect(cliLanguage({ LANG: 'en_US.UTF-8', LANGUAGE: 'zh_CN:en' })).toBe('zh-CN');
+    // GNU ignores LANGUAGE under the C locale.
+    expect(cliLanguage({ LANG: 'C', LANGUAGE: 'zh_CN' })).toBe('en');
+    expect(cliLanguage({})).toBe('en');
+  });
+});
+
+type Tree = { [key: string]: string | Tree };
+function leaves(tree: Tree, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, value] of Object.entries(tree)) {
+    if (typeof value === 'string') out.set(`${prefix}${key}`, value);
+    else for (const [k, v] of leaves(value, `${prefix}${key}.`)) out.set(k, v);
+  }
+  return out;
+}
+const placeholders = (text: string) => [...text.matchAll(/\{\{\s*([\w.]+)/g)].map((m) => m[1]).sort();
+
+describe('the catalogue', () => {
+  const en = leaves(RESOURCES.en.translation as unknown as Tree);
+  const zh = leaves(RESOURCES['zh-CN'].translation as unknown as Tree);
+
+  it('has every key in both languages, and nothing empty', () => {
+    expect([...zh.keys()].sort()).toEqual([...en.keys()].sort());
+    for (const [key, text] of [...en, ...zh]) expect(text.trim(), key).not.toBe('');
+  });
+
+  it('fills the same {{placeholders}} in both languages', () => {
+    for (const [key, text] of en) expect(placeholders(zh.get(key)!), key).toEqual(placeholders(text));
+  });
+
+  it('a Chinese string says it in Chinese, not in untranslated English', () => {
+    for (const [key, text] of zh) {
+      const withoutTerms = text.replace(/\{\{[^}]+\}\}/g, '').replace(/\b(HAR|HTTP|HTTPS|JSON|SSE|URL|API|CA|MB|KB|wirelog|Chrome|Playwright|mitmproxy|Codex|Cherry Studio|base_url)\b/g, '');
+      if (/[A-Za-z]{3,}/.test(withoutTerms) && !/[\u4e00-\u9fff]/.test(text)) throw new Error(`${key} is English in zh-CN: ${text}`);
+    }
+  });
+
+  it('speaks each language it is made for', () => {
+    expect(createI18n('zh-CN').t('topbar.retention', { mb: 2048 })).toBe('最多保留 2048 MB，超出时先删最早的');
+    expect(createI18n('en').t('topbar.retention', { mb: 2048 })).toBe('keeps up to 2048 MB; the oldest go first');
+  });
+});
