@@ -3,7 +3,7 @@ import net from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exchange } from '../model/exchange.ts';
-import { curl, eventually, lockDatabase, sendRaw, startHarness, type Harness } from './support/harness.ts';
+import { curl, eventually, lockDatabase, sendRaw, startHarness, within, type Harness } from './support/harness.ts';
 
 // Names under .invalid fail to resolve here without asking any DNS server.
 const lookup: net.LookupFunction = (hostname, options, callback) => {
@@ -98,10 +98,9 @@ describe('upstream failures reach the client as 502 naming the cause, and are st
       }
     })();
     await reading.catch(() => undefined);
-    const abortedAt = Date.now();
     controller.abort();
-    const upstreamClosedAt = await h.upstream.endlessClosed;
-    expect(upstreamClosedAt - abortedAt).toBeLessThan(2000);
+    // /v1/endless never ends and the idle timeout is 600 s: only the abort, passed on, closes it.
+    await within(h.upstream.endlessClosed, 'the upstream stream to be cancelled');
     const ex = await eventually(() => {
       const found = h.wirelog.reader.list().find((e) => e.request.path === '/v1/endless');
       return found && found.state !== 'streaming' ? found : null;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerValue, type Exchange } from '../model/exchange.ts';
 import { runCli } from './support/cli.ts';
 import { CHAT_DELTAS, responsesStreamEvents } from './support/fake-upstream.ts';
-import { eventually, sendRaw, startHarness, type Harness } from './support/harness.ts';
+import { eventually, sendRaw, startHarness, within, type Harness } from './support/harness.ts';
 import { execFile } from 'node:child_process';
 
 let h: Harness;
@@ -82,9 +82,9 @@ describe('gateway mode: a base URL with the upstream in its path, no proxy setti
     const controller = new AbortController();
     const res = await request(`${gateway()}/v1/endless`, { signal: controller.signal });
     for await (const chunk of res.body) if (chunk.length) break;
-    const abortedAt = Date.now();
     controller.abort();
-    expect((await h.upstream.endlessClosed) - abortedAt).toBeLessThan(100);
+    // /v1/endless never ends and the idle timeout is 600 s: only the abort, passed on, closes it.
+    await within(h.upstream.endlessClosed, 'the upstream stream to be cancelled');
     await h.stored();
     expect(latest((e) => e.request.path === '/v1/models?plain').request).toMatchObject({ scheme: 'http', via: 'gateway' });
     expect(latest((e) => e.request.path === '/v1/models?followed').request.via).toBe('gateway');

@@ -82,7 +82,7 @@ describe('OTLP export of exchanges and model calls', () => {
     });
     await res.body.text();
     await h.stored();
-    const span = await eventually(() => spanNamed('/v1/chat/completions')[0], 'the span to arrive', 10_000);
+    const span = await eventually(() => spanNamed('/v1/chat/completions')[0], 'the span to arrive');
     expect(span.kind).toBe(3); // SPAN_KIND_CLIENT
     expect(span.name).toBe('chat otlp-model');
     expect(attrs(span)).toMatchObject({
@@ -119,11 +119,11 @@ describe('OTLP export of exchanges and model calls', () => {
     });
     await anthropic.body.text();
     await h.stored();
-    const responses = await eventually(() => receiver.spans.find((s) => attrs(s)['gen_ai.request.model'] === 'ws-otlp'), 'the WebSocket call', 10_000);
+    const responses = await eventually(() => receiver.spans.find((s) => attrs(s)['gen_ai.request.model'] === 'ws-otlp'), 'the WebSocket call');
     expect(attrs(responses)).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'http.response.status_code': 101, 'gen_ai.usage.input_tokens': 12, 'gen_ai.usage.output_tokens': 6 });
     expect(String(attrs(responses)['url.full'])).toMatch(/^wss:\/\/localhost:\d+\/v1\/responses$/);
     expect(attrs(responses)['gen_ai.response.id']).toBeTruthy();
-    const claude = await eventually(() => receiver.spans.find((s) => attrs(s)['gen_ai.request.model'] === 'claude-sonnet-4-5'), 'the Anthropic call', 10_000);
+    const claude = await eventually(() => receiver.spans.find((s) => attrs(s)['gen_ai.request.model'] === 'claude-sonnet-4-5'), 'the Anthropic call');
     expect(attrs(claude)).toMatchObject({ 'gen_ai.provider.name': 'anthropic', 'gen_ai.response.model': 'claude-test', 'gen_ai.usage.input_tokens': 10, 'wirelog.call.ending': 'error', 'wirelog.diagnosis.rule': 'stream-error' });
     expect(claude.status).toMatchObject({ code: 2 });
     expect(JSON.stringify(receiver.spans)).not.toContain('sk-ant-otlp-secret');
@@ -143,9 +143,9 @@ describe('OTLP export of exchanges and model calls', () => {
     const thread = await eventually(() => {
       const spans = receiver.spans.filter((s) => attrs(s)['gen_ai.request.model'] === 'thread-model');
       return spans.length === 2 ? spans : null;
-    }, 'both turns', 10_000);
+    }, 'both turns');
     expect(thread[0].traceId).toBe(thread[1].traceId);
-    const wrong = await eventually(() => spanNamed('/v1/chat/completions/responses')[0], 'the failed call', 10_000);
+    const wrong = await eventually(() => spanNamed('/v1/chat/completions/responses')[0], 'the failed call');
     expect(wrong.traceId).not.toBe(thread[0].traceId);
     expect(wrong.status).toMatchObject({ code: 2 }); // STATUS_CODE_ERROR
     expect(attrs(wrong)).toMatchObject({ 'wirelog.diagnosis.rule': 'repeated-endpoint', 'error.type': '404', 'http.response.status_code': 404 });
@@ -155,7 +155,8 @@ describe('OTLP export of exchanges and model calls', () => {
     receiver.mode = 'unavailable';
     const sent = 40;
     const before = h.wirelog.reader.count({});
-    const t = performance.now();
+    // No clock: forwarding that waited on the receiver would wait on the hanging one for good,
+    // and the loop would never end (the test's timeout says so); its ending is the proof.
     for (let i = 0; i < sent / 2; i++) {
       const r = await request(`${h.upstream.httpsUrl}/v1/models?down=${i}`, { dispatcher: h.agent() });
       await r.body.text();
@@ -165,15 +166,13 @@ describe('OTLP export of exchanges and model calls', () => {
       const r = await request(`${h.upstream.httpsUrl}/v1/models?down=${i}`, { dispatcher: h.agent() });
       await r.body.text();
     }
-    const elapsed = performance.now() - t;
     await h.stored();
     // Every exchange stored, whatever the collector did.
     expect(h.wirelog.reader.count({}) - before).toBe(sent);
-    expect(elapsed).toBeLessThan(30_000);
     const status = await eventually(async () => {
       const s = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as { otlp: { error: string | null } };
       return s.otlp.error ? s.otlp : null;
-    }, 'the export failure in /api/status', 15_000);
+    }, 'the export failure in /api/status');
     expect(status.error).toContain('exporting spans to');
     receiver.mode = 'ok';
   });
@@ -224,7 +223,7 @@ describe('a collector that never answers, with a small queue', () => {
       const otlp = await eventually(async () => {
         const s = (await (await fetch(`${small.wirelog.viewer!.url}/api/status`)).json()) as { otlp: { dropped: number } };
         return s.otlp.dropped > 0 ? s.otlp : null;
-      }, 'the dropped spans to be counted', 10_000);
+      }, 'the dropped spans to be counted');
       // At most the queue (4) and one batch in flight were taken; the rest were counted.
       expect(otlp.dropped).toBeGreaterThanOrEqual(30 - 4 - 4);
     } finally {
@@ -249,7 +248,7 @@ describe('OTLP over http/json', () => {
       const r = await request(`${json.upstream.httpsUrl}/v1/chat/completions`, { method: 'POST', dispatcher: json.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"json-model","messages":[]}' });
       await r.body.text();
       await json.stored();
-      const span = await eventually(() => bodies.flatMap((b) => b.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)))[0], 'a JSON span', 10_000);
+      const span = await eventually(() => bodies.flatMap((b) => b.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)))[0], 'a JSON span');
       expect(types[0]).toContain('application/json');
       expect(span.name).toBe('chat json-model');
       expect(Object.fromEntries(span.attributes.map((a) => [a.key, value(a.value)]))).toMatchObject({ 'gen_ai.request.model': 'json-model', 'http.response.status_code': 200 });

@@ -68,7 +68,9 @@ describe('Responses over WebSocket, as Codex uses it', () => {
       ws.once('open', () => reject(new Error('upgrade should have been refused')));
     });
     expect(status).toBe(426);
-    const ex = await eventually(() => h.wirelog.reader.list().find((e) => e.request.path === '/v1/no-websocket-here'), 'the refused upgrade');
+    // The row is stored when the upgrade request arrives, before the answer: wait for the exchange to end, not for the row.
+    const ex = await eventually(() => h.wirelog.reader.list().find((e) => e.request.path === '/v1/no-websocket-here' && e.state !== 'pending' && e.state !== 'streaming'), 'the refused upgrade to end');
+    expect(ex.state).toBe('complete');
     expect(ex.response?.status).toBe(426);
     expect(h.wirelog.reader.body(ex.id, 'response').toString()).toBe('Upgrade Required: use POST /v1/responses');
   });

@@ -195,7 +195,7 @@ describe('a process limited to 256 open files, as on macOS', () => {
       for (const { socket } of flood) socket.destroy();
       const answers = await Promise.all(flood.map((f) => f.answer));
       const refused = answers.filter((a) => a.startsWith('HTTP/1.1 503')).length;
-      await eventually(async () => (await small.crashes(up.httpsUrl)) === 0, 'wirelog to serve again after the flood', 5000);
+      await eventually(async () => (await small.crashes(up.httpsUrl)) === 0, 'wirelog to serve again after the flood');
       recordFault({ scenario: 'client: 512 connections at a process limited to 256 files', sent: 1, stored: (await small.crashes(up.httpsUrl)) === 0 ? 1 : 0, crashes: small.process.child.exitCode === null ? 0 : 1, note: `${refused} refused with 503 (cap ${512 - refused} of 512 held), then served normally` });
       expect(refused).toBeGreaterThan(0);
       expect(small.process.output()).not.toMatch(/EMFILE/);
@@ -223,7 +223,7 @@ describe('--max-connections', () => {
       const status = (await (await fetch(`${capped.process.viewerUrl}/api/status`)).json()) as { connections: { open: number; max: number } };
       expect(status.connections).toEqual({ open: 20, max: 20 });
       for (const s of held) s.destroy();
-      await eventually(async () => (await capped.crashes(up.httpsUrl)) === 0, 'wirelog to serve again', 5000);
+      await eventually(async () => (await capped.crashes(up.httpsUrl)) === 0, 'wirelog to serve again');
       const warnings = capped.process.output().split('\n').filter((l) => l.includes('--max-connections'));
       recordFault({ scenario: 'client: connections past --max-connections', sent: 5, stored: refused.filter((a) => a.startsWith('HTTP/1.1 503')).length, crashes: await capped.crashes(up.httpsUrl), note: 'answered 503, said once on the console' });
       expect(warnings).toHaveLength(1);

@@ -114,13 +114,28 @@ export function sendRaw(port: number, bytes: string | Buffer): Promise<Buffer> {
   });
 }
 
-/** Polls until `check` returns a value (storage is asynchronous by design). */
-export async function eventually<T>(check: () => T | null | undefined | false | Promise<T | null | undefined | false>, what: string, timeoutMs = 5000): Promise<T> {
+/**
+ * Polls until `check` returns a value (storage is asynchronous by design). The timeout only
+ * bounds a wait that would otherwise hang: a busy machine (storage a few seconds behind) must
+ * not fail a test that waits for the right thing, so it is generous.
+ */
+export async function eventually<T>(check: () => T | null | undefined | false | Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The promise's value, or a failure naming `what` once `timeoutMs` has passed: a wait on an event, bounded. */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
