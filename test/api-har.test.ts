@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatStreamEvents, responsesStreamEvents } from './support/fake-upstream.ts';
 import { runCli } from './support/cli.ts';
-import { curl, startHarness, tempDir, type Harness } from './support/harness.ts';
+import { curl, startHarness, tempDir, within, type Harness } from './support/harness.ts';
 
 // Resolves with the document when it is valid HAR 1.2, rejects with the schema errors otherwise.
 const harValidator = createRequire(import.meta.url)('har-validator') as { har(data: unknown): Promise<unknown> };
@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   ws.close();
   await new Promise((r) => ws.once('close', r));
-  await new Promise((r) => setTimeout(r, 100));
+  // Waits until the WebSocket exchange has ended and is stored.
   await h.stored();
 });
 afterAll(() => h?.close());
@@ -123,16 +123,17 @@ describe('JSON API', () => {
     const res = await fetch(`${api}/api/live`, { signal: controller.signal });
     const reader = res.body!.getReader();
     let text = '';
-    const sawUrl = (async () => {
-      while (!text.includes('/v1/models?live=1')) {
+    const readUntil = async (wanted: string) => {
+      while (!text.includes(wanted)) {
         const { value, done } = await reader.read();
         if (done) break;
         text += new TextDecoder().decode(value);
       }
-    })();
-    await new Promise((r) => setTimeout(r, 100));
+    };
+    // The feed says hello once it is subscribed: an exchange stored after that is on it.
+    await within(readUntil('event: hello'), 'the live feed to say hello');
     await curl(h, [`${h.upstream.httpsUrl}/v1/models?live=1`]);
-    await sawUrl;
+    await within(readUntil('/v1/models?live=1'), 'the new exchange on the live feed');
     controller.abort();
     expect(text).toContain('event: hello');
     expect(text).toMatch(/event: exchange\ndata: \{[^\n]*\/v1\/models\?live=1/);

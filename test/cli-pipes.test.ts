@@ -39,6 +39,7 @@ function piped(args: string[], closeAfter?: number): Promise<Piped> {
       chunks.push(chunk);
       size += chunk.length;
       if (closeAfter !== undefined && size >= closeAfter) return void child.stdout.destroy();
+      // The slow reader is the scenario: a pause after every chunk.
       child.stdout.pause();
       setTimeout(() => child.stdout.resume(), 15);
     });

@@ -53,6 +53,8 @@ function sendInSegments(pieces: string[]): Promise<string> {
     const socket = net.connect(h.wirelog.proxy.port, '127.0.0.1', async () => {
       for (const piece of pieces) {
         socket.write(piece);
+        // The pause is the scenario (segments apart, as a slow network sends them); a busy
+        // machine that joins them only tests the unsplit case, which must not leak either.
         await sleep(60);
       }
     });

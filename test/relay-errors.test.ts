@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.ts';
-import { curl, startHarness, type Harness } from './support/harness.ts';
+import { curl, eventually, startHarness, type Harness } from './support/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -75,15 +75,11 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
     const { code } = await curl(h, [`https://localhost:${h.upstream.httpsPort}/v1/models`], { trustCa: false });
     expect(code).not.toBe(0);
     await h.stored();
-    const ex = await (async () => {
-      for (let i = 0; i < 50; i++) {
-        const found = h.wirelog.reader.list().find((e) => e.request.method === 'CONNECT');
-        if (found?.diagnosis) return found;
-        await new Promise((r) => setTimeout(r, 50));
-        await h.stored();
-      }
-      return null;
-    })();
+    const ex = await eventually(async () => {
+      await h.stored();
+      const found = h.wirelog.reader.list().find((e) => e.request.method === 'CONNECT');
+      return found?.diagnosis ? found : null;
+    }, 'the dropped handshake to be stored with its diagnosis');
     expect(ex).not.toBeNull();
     expect(ex!.state).toBe('proxy_error');
     expect(ex!.error).toContain('TLS handshake');

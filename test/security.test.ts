@@ -47,12 +47,12 @@ describe('--proxy-auth', () => {
         let output = '';
         const onData = (d: Buffer) => {
           output += d;
-          // The warning follows the banner at once, on the other stream.
-          if (output.includes('Press Ctrl-C')) setTimeout(() => child.kill('SIGINT'), 500);
+          // The warning follows the banner, on the other stream: stopped once both are in (or by the timer below, and the test says what is missing).
+          if (output.includes('Press Ctrl-C') && output.includes('WARNING: listening on')) child.kill('SIGINT');
         };
         child.stdout.on('data', onData);
         child.stderr.on('data', onData);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
         child.on('error', () => resolve({ code: -1, output }));
         child.on('close', (code) => {
           clearTimeout(timer);
