@@ -37,7 +37,7 @@ function record(r: ClientRecord): void {
 
 /** A Codex request: ~40 KB of JSON with instructions, history and tools, as Codex sends it. */
 function codexBody(id: string): string {
-  const words = randomBytes(MIX.requestKb * 384).toString('base64').replace(/[+/=]/g, ' ');
+  const words = randomBytes(MIX.requestKb * 768).toString('base64').replace(/[+/=]/g, ' ');
   return JSON.stringify({
     model: 'gpt-5-codex',
     instructions: `You are Codex, a coding agent. ${words.slice(0, 8000)}`,
@@ -52,7 +52,7 @@ function codexBody(id: string): string {
     store: false,
     stream: true,
     include: ['reasoning.encrypted_content'],
-    prompt_cache_key: id,
+    prompt_cache_key: `${id}-${randomBytes(12).toString('hex')}`,
   });
 }
 

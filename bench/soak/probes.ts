@@ -91,6 +91,7 @@ export class Probes {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     await Promise.race([Promise.all(this.loops), sleep(35_000)]);
     await Promise.race([this.dispatcher.close(), sleep(5000)]);

@@ -123,7 +123,12 @@ async function download(res: http.ServerResponse, record: UpstreamRecord, size: 
     const piece = chunk.subarray(0, Math.min(chunk.length, size - sent));
     sent += piece.length;
     record.bytes += piece.length;
-    if (!res.write(piece)) await new Promise((r) => res.once('drain', r).once('close', r));
+    if (!res.write(piece)) {
+      await new Promise<void>((resolve) => {
+        const done = () => (res.off('drain', done).off('close', done), resolve());
+        res.on('drain', done).on('close', done);
+      });
+    }
   }
   record.clientGone = gone;
   res.end();
