@@ -148,8 +148,9 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     {
       onCommitted: (ids) => live.publish({ type: 'changed', ids }),
       onError: storageNews,
-      onRecovered: () => storageNews('storing captures works again; what waited is stored'),
+      onRecovered: storageNews,
       onWarning: storageNews,
+      onState: () => live.publish({ type: 'status' }),
       onPruned: () => live.publish({ type: 'pruned' }),
     },
     {
@@ -217,6 +218,8 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
             retention: { maxDbMb: config.maxDbMb, maxAgeDays: config.maxAgeDays ?? null },
             storageError: writer.lastError,
             storageLosses: { ...writer.losses },
+            storageBehind: writer.behindBy,
+            storageWaiting: writer.waitingExchanges,
             connections: { open: runningProxy.openConnections(), max: maxConnections },
             gatewayBase: gatewayBase(runningProxy.host, runningProxy.port, gatewayToken ? 'TOKEN' : null),
             otlp: otlp ? { url: config.otlp!.url, error: otlp.state.error, dropped: otlp.state.dropped } : null,

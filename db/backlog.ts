@@ -1,11 +1,15 @@
 import type { BodySide, ExchangeEvent } from '../model/exchange.ts';
+import { shedNote } from '../model/shed-note.ts';
 
 // What a head or an end costs besides its payload: a rough figure, only used for the bound.
 export const EVENT_OVERHEAD = 256;
 
-/** Content left out of storage because the backlog was full, per exchange. */
+/** Content left out of storage because the backlog was full, per exchange: said in its notes when it ends. */
 interface Shed {
   bodyBytes: Record<BodySide, number>;
+  sseEvents: number;
+  wsMessages: number;
+  eventBytes: number;
 }
 
 export interface ShedReport {
@@ -13,6 +17,8 @@ export interface ShedReport {
   exchanges: number;
   /** Body, SSE and WebSocket bytes left out of exchanges that are still stored. */
   bytes: number;
+  /** SSE events and WebSocket messages left out of exchanges that are still stored. */
+  events: number;
 }
 
 /**
@@ -30,7 +36,11 @@ export class Backlog {
   /** Bodies (uid and side) cut short: what is kept of one is its beginning, so its later chunks are shed on arrival. */
   private readonly cut = new Set<string>();
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    /** Why content is left out here, for the notes of the exchanges it is left out of ("storage was failing"). */
+    private readonly cause = 'storage was too far behind',
+  ) {}
 
   get bytes(): number {
     return this.size;
@@ -45,13 +55,20 @@ export class Backlog {
     return this.shed.size > 0 || this.dropped.size > 0;
   }
 
-  /** How many exchanges (request heads) are waiting. */
+  /** How many exchanges ended among the events waiting here. */
+  waitingEnds(): number {
+    let n = 0;
+    for (const e of this.events) if (e.type === 'end') n++;
+    return n;
+  }
+
+  /** How many exchanges have something waiting here (a head, a chunk, an end): the count falls as they are stored. */
   waitingExchanges(): number {
-    return this.events.reduce((n, e) => n + (e.type === 'request' ? 1 : 0), 0);
+    return new Set(this.events.map((e) => e.uid)).size;
   }
 
   add(events: ExchangeEvent[]): ShedReport {
-    const report = { exchanges: 0, bytes: 0 };
+    const report = { exchanges: 0, bytes: 0, events: 0 };
     for (const event of events) {
       if (this.dropped.has(event.uid)) {
         if (event.type === 'end') this.forget(event.uid);
@@ -66,7 +83,7 @@ export class Backlog {
     }
     if (this.size <= this.maxBytes) return report;
     const shrunk = this.shrink();
-    return { exchanges: report.exchanges + shrunk.exchanges, bytes: report.bytes + shrunk.bytes };
+    return { exchanges: report.exchanges + shrunk.exchanges, bytes: report.bytes + shrunk.bytes, events: report.events + shrunk.events };
   }
 
   /** Takes every waiting event, in order. */
@@ -75,6 +92,20 @@ export class Backlog {
     this.events = [];
     this.size = 0;
     return events;
+  }
+
+  /**
+   * The oldest waiting events, at most `maxEvents` of them and about `maxBytes` (one at least):
+   * a batch small enough to fit where storage has little room again (a disk that was full).
+   */
+  takeFirst(maxEvents: number, maxBytes: number): ExchangeEvent[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.events.length && n < maxEvents && (n === 0 || bytes + costOf(this.events[n]) <= maxBytes)) bytes += costOf(this.events[n++]);
+    const first = this.events.slice(0, n);
+    this.events = this.events.slice(n);
+    this.size -= bytes;
+    return first;
   }
 
   /** Puts back a batch that could not be stored, ahead of what arrived since. */
@@ -86,7 +117,7 @@ export class Backlog {
   }
 
   private shrink(): ShedReport {
-    const report = { exchanges: 0, bytes: 0 };
+    const report = { exchanges: 0, bytes: 0, events: 0 };
     const target = this.maxBytes / 2;
     // Payloads first, newest first: the exchanges stay, with what is known about them, and what
     // is kept of a body is its beginning.
@@ -97,6 +128,7 @@ export class Backlog {
       keep[i] = false;
       this.size -= costOf(event);
       report.bytes += this.leaveOut(event);
+      if (event.type !== 'body-chunk') report.events++;
     }
     let kept = this.events.filter((_, i) => keep[i]);
     // Then whole exchanges, oldest first.
@@ -131,7 +163,7 @@ export class Backlog {
   private shedOf(uid: string): Shed {
     let shed = this.shed.get(uid);
     if (!shed) {
-      shed = { bodyBytes: { request: 0, response: 0 } };
+      shed = { bodyBytes: { request: 0, response: 0 }, sseEvents: 0, wsMessages: 0, eventBytes: 0 };
       this.shed.set(uid, shed);
     }
     return shed;
@@ -144,11 +176,15 @@ export class Backlog {
     if (event.type === 'body-chunk') {
       shed.bodyBytes[event.side] += payload;
       this.cut.add(bodyKey(event.uid, event.side));
+    } else {
+      if (event.type === 'sse-event') shed.sseEvents++;
+      else shed.wsMessages++;
+      shed.eventBytes += payload;
     }
     return payload;
   }
 
-  /** An end says what was stored: less, and truncated, when part of its body was shed. */
+  /** An end says what was stored: less, and truncated, when part of its body was shed; its notes count what was left out. */
   private adjustEnd(event: ExchangeEvent): ExchangeEvent {
     if (event.type !== 'end') return event;
     this.cut.delete(bodyKey(event.uid, 'request'));
@@ -158,7 +194,13 @@ export class Backlog {
     this.shed.delete(event.uid);
     const side = (info: typeof event.requestBody, bytes: number) =>
       bytes === 0 ? info : { ...info, storedSize: Math.max(0, info.storedSize - bytes), truncated: true };
-    return { ...event, requestBody: side(event.requestBody, shed.bodyBytes.request), responseBody: side(event.responseBody, shed.bodyBytes.response) };
+    const note = shedNote({ sseEvents: shed.sseEvents, wsMessages: shed.wsMessages, eventBytes: shed.eventBytes, bodyBytes: shed.bodyBytes.request + shed.bodyBytes.response }, this.cause);
+    return {
+      ...event,
+      requestBody: side(event.requestBody, shed.bodyBytes.request),
+      responseBody: side(event.responseBody, shed.bodyBytes.response),
+      notes: [...(event.notes ?? []), note],
+    };
   }
 }
 

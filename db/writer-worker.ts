@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { ExchangeEvent } from '../model/exchange.ts';
@@ -20,24 +19,37 @@ const { file, flushIntervalMs, retention, pruneIntervalMs, maxBacklogBytes, ring
 
 // Waits between attempts while storage fails: soon at first, then every few seconds.
 const RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
+// What waited while storage failed is stored in batches that fit where little room came back (a
+// disk that was full): the first of this many events and bytes, twice as many after each batch
+// that commits, half after one that fails. Retrying the whole backlog in one transaction refilled
+// the disk with its WAL each time, and stored nothing of it.
+const FIRST_RETRY_EVENTS = 16;
+const FIRST_RETRY_BYTES = 64 * 1024;
 
-// On Linux a thread has its own nice value and pid 0 means "this thread": storage yields the
-// CPU to the thread that forwards traffic whenever both want it.
-try {
-  os.setPriority(0, 10);
-} catch {
-  // not permitted or not supported here: storage runs at normal priority
-}
+// This thread runs at the process's own priority. It used to lower itself to nice 10 so as to
+// yield to forwarding; on a machine busy with builds and tests it then starved (bench/storage-lag.ts,
+// two CPU burners on the 2 cores: a row seen a median 8.3 s after its exchange ended, 31 of 144
+// probes never in 30 s, RSS 82 -> 236 MB; at nice 0: 0.08-0.25 s, none missing, 130 MB). Behind
+// storage costs memory and, at a crash, everything it held.
 const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 
 let store: CaptureStore | null = null;
-const backlog = new Backlog(maxBacklogBytes);
+const backlog = new Backlog(maxBacklogBytes, 'storage was failing');
 let timer: NodeJS.Timeout | null = null;
 /** Consecutive failed attempts at a batch that will be retried; 0 while storage works. */
 let failures = 0;
 /** A failure was reported and storage has not worked since. */
 let reported = false;
+/** While recovering from a failure: how many events (and bytes) the next batch takes at most. */
+let retryEvents = FIRST_RETRY_EVENTS;
+let retryBytes = FIRST_RETRY_BYTES;
+/** What became of what waited since storage started failing: exchanges stored, left out whole, discarded by a clear. */
+let episode = { stored: 0, lost: 0, discarded: 0 };
+/** The last message of events taken in: once the backlog is stored, everything up to it is. */
+let receivedSeq = 0;
+/** An indexing failure was said and indexing has not worked since. */
+let indexWarned = false;
 let db: Database.Database | null = null;
 let understanding: UnderstandEnded | null = null;
 const ring = new RingReader(sharedRing);
@@ -74,7 +86,8 @@ function schedule(ms: number): void {
 }
 
 function reportShed(report: ShedReport): void {
-  if (report.exchanges || report.bytes) post({ kind: 'shed', ...report });
+  if (report.exchanges || report.bytes || report.events) post({ kind: 'shed', ...report });
+  episode.lost += report.exchanges;
 }
 
 /** Body chunks whose bytes wait in the ring get a view of them, or a copy when they must outlive this turn (storage is failing). */
@@ -107,38 +120,82 @@ function owned(events: ExchangeEvent[]): ExchangeEvent[] {
   return events.map((e) => (e.type === 'body-chunk' && e.chunk.buffer instanceof SharedArrayBuffer ? chunkWith(e, new Uint8Array(e.chunk)) : e));
 }
 
-function flush(): void {
+/**
+ * Stores what waits: all of it while storage works; while it is recovering from a failure, a
+ * batch that fits, then the next, growing. Returns false when a batch failed (it waits again).
+ */
+function flush(): boolean {
   if (timer) clearTimeout(timer);
   timer = null;
-  if (backlog.length === 0) return releaseRing();
-  const batch = backlog.take();
+  if (backlog.length === 0) {
+    releaseRing();
+    return true;
+  }
+  const recovering = failures > 0;
+  const batch = recovering ? backlog.takeFirst(retryEvents, retryBytes) : backlog.take();
   try {
     const s = connect();
     const changed = s.apply(batch);
     releaseRing();
-    if (reported) post({ kind: 'recovered' });
-    reported = false;
-    failures = 0;
     if (s.indexError) {
-      post({ kind: 'warning', message: s.indexError });
+      // Once per failure of indexing, not once per batch: a full disk fails every batch's index.
+      if (!indexWarned) post({ kind: 'warning', message: s.indexError });
+      indexWarned = true;
       s.indexError = null;
-    }
+    } else indexWarned = false;
     if (changed.length) post({ kind: 'committed', ids: changed });
+    if (recovering) episode.stored += batch.reduce((n, e) => n + (e.type === 'end' ? 1 : 0), 0);
+    if (backlog.length > 0) {
+      // More of what waited: the next batch at once, twice as large.
+      retryEvents *= 2;
+      retryBytes *= 2;
+      post({ kind: 'waiting', exchanges: backlog.waitingExchanges() });
+      schedule(0);
+      return true;
+    }
+    post({ kind: 'stored', seq: receivedSeq });
+    if (reported) recovered();
+    return true;
   } catch (err) {
     if (!isPassing(err)) {
       // Not a state of the disk that can pass: retrying would fail the same way and hold up
       // every later capture, so this batch is dropped and said so.
-      post({ kind: 'error', message: (err as Error).message, waiting: 0, lost: batch.filter((e) => e.type === 'request').length });
+      const lost = batch.filter((e) => e.type === 'request').length;
+      episode.lost += lost;
+      post({ kind: 'error', message: (err as Error).message, waiting: backlog.waitingExchanges(), lost });
       reported = true;
-      return releaseRing();
+      releaseRing();
+      if (backlog.length > 0) schedule(RETRY_MS[0]);
+      return false;
     }
+    if (failures === 0) episode = { stored: 0, lost: 0, discarded: 0 };
     reportShed(backlog.putBack(owned(batch)));
     releaseRing();
-    if (failures === 0) post({ kind: 'error', message: (err as Error).message, waiting: backlog.waitingExchanges(), lost: 0 });
+    if (failures === 0) {
+      post({ kind: 'error', message: (err as Error).message, waiting: backlog.waitingExchanges(), lost: 0 });
+    } else post({ kind: 'waiting', exchanges: backlog.waitingExchanges() });
+    retryEvents = failures === 0 ? FIRST_RETRY_EVENTS : Math.max(1, Math.floor(retryEvents / 2));
+    retryBytes = failures === 0 ? FIRST_RETRY_BYTES : Math.max(4096, Math.floor(retryBytes / 2));
     reported = true;
     schedule(RETRY_MS[Math.min(failures, RETRY_MS.length - 1)]);
     failures++;
+    return false;
   }
+}
+
+/** Storage works again and nothing waits: what became of what waited is said, in counts. */
+function recovered(): void {
+  post({ kind: 'recovered', ...episode });
+  reported = false;
+  failures = 0;
+  retryEvents = FIRST_RETRY_EVENTS;
+  retryBytes = FIRST_RETRY_BYTES;
+  episode = { stored: 0, lost: 0, discarded: 0 };
+}
+
+/** Stores everything that waits, batch after batch, until it is stored or a batch fails. */
+function drain(): void {
+  while (flush() && backlog.length > 0);
 }
 
 /** Locked, busy, full, read-only or failing I/O: conditions that end, after which the same batch stores. */
@@ -161,12 +218,14 @@ function pruneNow(): void {
 }
 pruneNow();
 setInterval(() => {
-  flush();
+  // While storage fails, the retry timer decides when to try again.
+  if (failures === 0) flush();
   pruneNow();
 }, pruneIntervalMs).unref();
 
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'events') {
+    receivedSeq = message.seq;
     // While storage fails, what arrives waits in the backlog, not in the ring the writer needs.
     reportShed(backlog.add(received(decodeEvents(message), message.cost, failures > 0)));
     if (failures > 0) releaseRing();
@@ -174,20 +233,28 @@ port.on('message', (message: ToWorker) => {
     if (failures === 0 && ring.writerWaits()) flush();
     else if (failures === 0) schedule(flushIntervalMs);
   } else if (message.kind === 'flush') {
-    flush();
+    drain();
     post({ kind: 'flushed', token: message.token });
   } else if (message.kind === 'clear') {
-    flush();
+    drain();
     try {
       connect().clear();
-      // Whatever still waits (storage was failing) was captured before the clear: it goes too.
+      // Whatever still waits (storage was failing) was captured before the clear: it goes too,
+      // and is said to have gone, not to have been stored.
+      const discarded = backlog.waitingExchanges();
       backlog.take();
+      if (discarded) {
+        episode.discarded += discarded;
+        post({ kind: 'discarded', exchanges: discarded });
+      }
+      post({ kind: 'stored', seq: receivedSeq });
+      if (reported) recovered();
     } catch (err) {
       post({ kind: 'warning', message: `could not clear the captures: ${(err as Error).message}` });
     }
     post({ kind: 'flushed', token: message.token });
   } else if (message.kind === 'import') {
-    flush();
+    drain();
     try {
       // One transaction: a HAR is stored whole or not at all.
       const ids = connect().apply(message.events);
@@ -197,7 +264,7 @@ port.on('message', (message: ToWorker) => {
       post({ kind: 'imported', token: message.token, ids: [], error: (err as Error).message });
     }
   } else if (message.kind === 'close') {
-    flush();
+    drain();
     if (backlog.length) post({ kind: 'warning', message: `${backlog.waitingExchanges()} exchange(s) could not be stored before stopping: storage is still failing` });
     try {
       const ids = store?.interruptOpen() ?? [];

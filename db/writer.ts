@@ -9,15 +9,23 @@ import { chunkInRing, encodeEvents, type EncodedEvents, type PostedEvent } from 
 import { boundEvent } from '../model/head-bounds.ts';
 import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
+import { StorageNews, type BehindFigures } from './storage-news.ts';
 
-export type ToWorker = ({ kind: 'events'; cost: number } & EncodedEvents) | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
+export type ToWorker = ({ kind: 'events'; cost: number; seq: number } & EncodedEvents) | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
   | { kind: 'imported'; token: number; ids: number[]; error: string | null }
   | { kind: 'error'; message: string; waiting: number; lost: number }
   | ({ kind: 'shed' } & ShedReport)
-  | { kind: 'recovered' }
+  /** Storage works again and nothing waits: of what waited, exchanges stored, left out whole, discarded by a clear. */
+  | { kind: 'recovered'; stored: number; lost: number; discarded: number }
+  /** Everything up to the message of events `seq` is stored. */
+  | { kind: 'stored'; seq: number }
+  /** While recovering: exchanges with something still waiting. */
+  | { kind: 'waiting'; exchanges: number }
+  /** A clear discarded these exchanges, which waited to be stored. */
+  | { kind: 'discarded'; exchanges: number }
   /** The worker released ring bytes the writer was waiting for. */
   | { kind: 'room' }
   /** The worker took in a message of events: their cost, and the body bytes among them that came as copies. */
@@ -30,8 +38,12 @@ export interface WriterCallbacks {
   onCommitted?: (ids: number[]) => void;
   /** Storage failed; called once until it works again. */
   onError?: (message: string) => void;
-  onRecovered?: () => void;
+  /** Storage works again: the line says what became of what waited. */
+  onRecovered?: (message: string) => void;
+  /** A line for the console: storage's condition changed (behind, caught up, leaving out...), or a warning. */
   onWarning?: (message: string) => void;
+  /** Figures of the status changed without a line (how far behind, how many wait): viewers may fetch it again. */
+  onState?: () => void;
   /** Retention deleted this many old exchanges. */
   onPruned?: (deleted: number) => void;
 }
@@ -65,6 +77,9 @@ const MAX_COPIED_BYTES = 64 * 1024 * 1024;
 // up to this; past it, new ones wait on this side in a backlog of the same bound, which sheds
 // payloads first, then whole exchanges, as the worker's does while storage fails.
 const MAX_IN_FLIGHT = 64 * 1024 * 1024;
+// Storage is behind once an ended exchange handed to it has waited this long to be stored.
+export const BEHIND_AFTER_MS = 1000;
+const TICK_MS = 250;
 
 interface RoomWaiter {
   bytes: number;
@@ -74,6 +89,8 @@ interface RoomWaiter {
 
 /** What storage left out since wirelog started: while it was failing for too long, and while it was too far behind. */
 export type StorageLosses = ShedReport & {
+  /** Exchanges that waited while storage failed and were discarded by a clear before they could be stored. */
+  discarded: number;
   /** Bodies whose rest was left out because storage had no room for them for STORAGE_WAIT_MS. */
   bodies: number;
 };
@@ -98,7 +115,17 @@ export class CaptureWriter implements ExchangeSink {
   private closed = false;
   /** The current storage failure, or null while captures are being stored. */
   lastError: string | null = null;
-  readonly losses: StorageLosses = { exchanges: 0, bytes: 0, bodies: 0 };
+  readonly losses: StorageLosses = { exchanges: 0, bytes: 0, events: 0, bodies: 0, discarded: 0 };
+  /** While storage fails or recovers: exchanges with something waiting to be stored. */
+  waitingExchanges = 0;
+  private readonly news: StorageNews;
+  /** Messages of events posted and not known to be stored: when, and how many exchanges ended in them. */
+  private unstored: { seq: number; at: number; ends: number }[] = [];
+  private seq = 0;
+  /** When events started waiting on this side (the held backlog), or null. */
+  private heldSince: number | null = null;
+  private readonly tick: NodeJS.Timeout;
+  private lastState = '';
   /** Body bytes handed over as copies of their own because the ring had no room (small bodies, callers that could not wait). */
   copiedBodyBytes = 0;
   /** Of those, the bytes the worker has not taken in yet. */
@@ -113,7 +140,9 @@ export class CaptureWriter implements ExchangeSink {
     const ring = createRing(options.ringBytes ?? RING_BYTES);
     this.ring = new RingWriter(ring);
     this.maxInFlight = options.maxInFlightBytes ?? MAX_IN_FLIGHT;
-    this.held = new Backlog(this.maxInFlight);
+    this.held = new Backlog(this.maxInFlight, 'storage was too far behind');
+    this.news = new StorageNews((line) => this.callbacks.onWarning?.(line));
+    this.tick = setInterval(() => this.checkBehind(), TICK_MS).unref();
     this.worker = startTsWorker(options.worker, {
       ring,
       file: databasePath(dataDir),
@@ -139,6 +168,7 @@ export class CaptureWriter implements ExchangeSink {
     if (this.closed) return;
     // Past the bound, or while an exchange has content shed here, events go through the held backlog.
     if (this.inFlight > this.maxInFlight || this.held.length > 0 || this.held.adjusting) {
+      this.heldSince ??= performance.now();
       this.reportShed(this.held.add([event]));
       if (this.inFlight <= this.maxInFlight) this.release();
       return;
@@ -156,6 +186,7 @@ export class CaptureWriter implements ExchangeSink {
     // A worker that is failing or gone may never release: nothing waits for it.
     if (this.behind || this.lastError !== null) {
       this.losses.bodies++;
+      this.news.shed({ bodies: 1 }, this.lastError !== null ? 'storage is failing' : `storage had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s`);
       return 'skip';
     }
     this.ring.askForRoom();
@@ -190,10 +221,9 @@ export class CaptureWriter implements ExchangeSink {
     const now = performance.now();
     const expired = this.waiters.filter((w) => w.deadline <= now);
     this.waiters = this.waiters.filter((w) => w.deadline > now);
-    if (expired.length > 0 && !this.behind) {
-      this.behind = true;
-      this.callbacks.onWarning?.(`storage fell behind: it had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s, so the rest of ${expired.length} body(ies) is left out (marked truncated); traffic is not held back for storage until it catches up`);
-    }
+    // Traffic is not held back for storage until the ring is half empty again; the rest of these bodies is left out (marked truncated).
+    if (expired.length > 0) this.behind = true;
+    this.news.shed({ bodies: expired.length }, `storage had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s`);
     this.losses.bodies += expired.length;
     for (const w of expired) w.ready(false);
     if (this.waiters.length > 0) this.waitTimer = setTimeout(() => this.expireWaits(), Math.max(1, this.waiters[0].deadline - now)).unref();
@@ -231,6 +261,7 @@ export class CaptureWriter implements ExchangeSink {
     if (this.closed) return;
     await this.request('close');
     this.closed = true;
+    clearInterval(this.tick);
     this.stopWaitTimer();
     for (const w of this.waiters.splice(0)) w.ready(false);
     await this.worker.terminate();
@@ -252,12 +283,19 @@ export class CaptureWriter implements ExchangeSink {
     if (this.batch.length === 0) return;
     const events = this.batch;
     this.batch = [];
-    const cost = events.reduce((n, e) => n + ('ring' in e ? EVENT_OVERHEAD + e.ring.length : costOf(e)), 0);
+    let cost = 0;
+    let ends = 0;
+    for (const e of events) {
+      cost += 'ring' in e ? EVENT_OVERHEAD + e.ring.length : costOf(e);
+      if (e.type === 'end') ends++;
+    }
     this.inFlight += cost;
+    const seq = ++this.seq;
+    this.unstored.push({ seq, at: performance.now(), ends });
     try {
       const { json, buffers } = encodeEvents(events);
       // The payloads are copies of their own: handed over, not copied again.
-      this.worker.postMessage({ kind: 'events', json, buffers, cost } satisfies ToWorker, buffers.map((b) => b.buffer as ArrayBuffer));
+      this.worker.postMessage({ kind: 'events', json, buffers, cost, seq } satisfies ToWorker, buffers.map((b) => b.buffer as ArrayBuffer));
     } catch (err) {
       this.fail(`could not hand captures to the storage worker: ${(err as Error).message}`);
     }
@@ -267,7 +305,40 @@ export class CaptureWriter implements ExchangeSink {
   private release(): void {
     if (this.held.length === 0) return;
     for (const event of this.held.take()) this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
+    this.heldSince = null;
     this.schedulePost();
+  }
+
+  /**
+   * How far behind storage is: ended exchanges handed over (or waiting on this side) and not
+   * stored yet, and how long the oldest of them has waited; null under BEHIND_AFTER_MS.
+   */
+  behindNow(now = performance.now()): BehindFigures | null {
+    let exchanges = this.held.waitingEnds();
+    let oldest = exchanges > 0 && this.heldSince !== null ? this.heldSince : Infinity;
+    for (const posted of this.unstored) {
+      if (posted.ends === 0) continue;
+      exchanges += posted.ends;
+      oldest = Math.min(oldest, posted.at);
+    }
+    const waited = now - oldest;
+    return exchanges > 0 && waited >= BEHIND_AFTER_MS ? { exchanges, seconds: Math.round(waited / 100) / 10 } : null;
+  }
+
+  /** On a timer: the console hears when storage falls behind and catches up; viewers when its figures change. */
+  private checkBehind(): void {
+    // While storage fails, that is what is said (and how many wait), not how far behind it is.
+    if (this.lastError !== null) return;
+    const behind = this.behindNow();
+    this.news.update(behind);
+    const state = behind ? `${behind.exchanges} ${Math.round(behind.seconds)}` : '';
+    if (state !== this.lastState) this.callbacks.onState?.();
+    this.lastState = state;
+  }
+
+  /** How far behind storage is, as last checked (null: it keeps up, or it is failing). */
+  get behindBy(): BehindFigures | null {
+    return this.lastError === null ? this.news.behind : null;
   }
 
   /** One post per event-loop turn, with everything emitted in it. */
@@ -281,19 +352,23 @@ export class CaptureWriter implements ExchangeSink {
     this.countShed(report, `storage fell behind by more than ${sizeText(this.maxInFlight)} of captures`);
   }
 
-  /** Content a backlog left out (here, or the worker's while storage failed): counted, and said with why. */
+  /** Content a backlog left out (here, or the worker's while storage failed): counted, and said once as it starts. */
   private countShed(report: ShedReport, why: string): void {
-    if (report.exchanges === 0 && report.bytes === 0) return;
+    if (report.exchanges === 0 && report.bytes === 0 && report.events === 0) return;
     this.losses.exchanges += report.exchanges;
     this.losses.bytes += report.bytes;
-    this.callbacks.onWarning?.(`${why}: left out ${report.exchanges} exchange(s) and ${report.bytes} body byte(s) to bound memory (their bodies are marked truncated)`);
+    this.losses.events += report.events;
+    this.news.shed(report, why);
   }
 
   private fail(message: string): void {
     const first = this.lastError === null;
     // Set first: the callback reads the status.
     this.lastError = message;
-    if (first) this.callbacks.onError?.(message);
+    if (first) {
+      this.news.failed();
+      this.callbacks.onError?.(message);
+    }
   }
 
   private onMessage(message: FromWorker): void {
@@ -314,6 +389,7 @@ export class CaptureWriter implements ExchangeSink {
       }
       case 'error':
         this.losses.exchanges += message.lost;
+        this.waitingExchanges = message.waiting;
         this.fail(
           message.lost
             ? `storing captures failed: ${message.message} (${message.lost} exchange(s) not stored; traffic still flows)`
@@ -331,9 +407,28 @@ export class CaptureWriter implements ExchangeSink {
         this.copiedInFlight -= message.copies;
         if (this.inFlight <= this.maxInFlight / 2) this.release();
         break;
-      case 'recovered':
+      case 'recovered': {
         this.lastError = null;
-        this.callbacks.onRecovered?.();
+        this.waitingExchanges = 0;
+        const fates = [`${message.stored} exchange(s) that waited are stored`];
+        if (message.lost) fates.push(`${message.lost} were left out whole to bound memory`);
+        if (message.discarded) fates.push(`${message.discarded} were discarded by Clear all before they could be stored`);
+        this.news.recovered();
+        this.callbacks.onRecovered?.(`storing captures works again: ${fates.join(', ')}`);
+        break;
+      }
+      case 'stored':
+        this.unstored = this.unstored.filter((posted) => posted.seq > message.seq);
+        break;
+      case 'waiting':
+        if (message.exchanges !== this.waitingExchanges) {
+          this.waitingExchanges = message.exchanges;
+          this.callbacks.onState?.();
+        }
+        break;
+      case 'discarded':
+        this.losses.discarded += message.exchanges;
+        this.callbacks.onWarning?.(`Clear all discarded ${message.exchanges} exchange(s) that were waiting to be stored: they are not stored`);
         break;
       case 'warning':
         this.callbacks.onWarning?.(message.message);

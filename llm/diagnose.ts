@@ -5,6 +5,7 @@ import { providerError } from './analyze.ts';
 import { obj, parseJson, str } from './json.ts';
 import type { ModelCall } from './model-call.ts';
 import { percentDecoded } from '../model/percent.ts';
+import { eventsShed } from '../model/shed-note.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -481,6 +482,9 @@ export const wrongProtocol: Rule = (ctx) => {
 export const truncatedStream: Rule = (ctx) => {
   if (ctx.call?.ending !== 'truncated') return null;
   const ex = ctx.exchange;
+  // Events storage left out (it was behind or failing) reached the client: a missing final event
+  // in such a record is no evidence that the stream was cut. A diagnosis only from complete evidence.
+  if (eventsShed(ex.notes)) return null;
   const who =
     ex.state === 'aborted'
       ? 'the client closed the connection (it gave up or timed out)'

@@ -16,7 +16,7 @@ function exchange(uid: string, chunks: number, chunkSize: number): ExchangeEvent
 describe('the storage backlog while the database fails', () => {
   it('keeps everything under its bound, in order', () => {
     const backlog = new Backlog(1024 * 1024);
-    expect(backlog.add(exchange('a', 4, 1000))).toEqual({ exchanges: 0, bytes: 0 });
+    expect(backlog.add(exchange('a', 4, 1000))).toEqual({ exchanges: 0, bytes: 0, events: 0 });
     const events = backlog.take();
     expect(events.map((e) => e.type)).toEqual(['request', 'body-chunk', 'body-chunk', 'body-chunk', 'body-chunk', 'end']);
     expect(backlog.bytes).toBe(0);

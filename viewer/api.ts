@@ -7,6 +7,7 @@ import { comparisonOf, lastWorkingCall } from '../db/compare.ts';
 import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
 import { SORT_COLUMNS, type ExchangeReader, type SortKey } from '../db/reader.ts';
 import type { StorageLosses } from '../db/writer.ts';
+import type { BehindFigures } from '../db/storage-news.ts';
 import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, statusRange, type ExchangeEvent, type ExchangeState } from '../model/exchange.ts';
 import { clientConfigOf } from '../llm/client-config.ts';
@@ -30,8 +31,12 @@ export interface ViewerStatus {
   retention: { maxDbMb: number; maxAgeDays: number | null };
   /** The current storage failure, or null while captures are stored. */
   storageError: string | null;
-  /** Exchanges and body bytes left out because storage failed for too long. */
+  /** What storage left out to bound memory (while behind or failing), and what a clear discarded. */
   storageLosses: StorageLosses;
+  /** How far behind storage is (ended exchanges not stored yet, and the oldest one's wait); null while it keeps up. */
+  storageBehind: BehindFigures | null;
+  /** While storage fails or recovers: exchanges with something waiting to be stored. */
+  storageWaiting: number;
   /** Where gateway URLs start (http://127.0.0.1:8899; /t/TOKEN beyond loopback, the token not shown). */
   gatewayBase: string;
   /** Client connections open now, and the cap past which new ones are refused (--max-connections). */

@@ -1,0 +1,86 @@
+// What the console says about storage: one line when its condition changes (behind, caught up,
+// failing, recovered, leaving content out, no longer), each with its counts; never one per batch.
+// A busy day printed 3,918 lines of "storage fell behind ... left out 0 exchange(s)" in 25 minutes.
+
+/** How far storage is behind: ended exchanges handed to it and not stored yet, and how long the oldest has waited. */
+export interface BehindFigures {
+  exchanges: number;
+  seconds: number;
+}
+
+/** What was left out to bound memory, over one episode of leaving out. */
+interface Shedding {
+  exchanges: number;
+  events: number;
+  bytes: number;
+  bodies: number;
+  lastAt: number;
+}
+
+/** A shedding episode ends once nothing more was left out for this long and storage is neither behind nor failing. */
+const SHEDDING_QUIET_MS = 2000;
+
+export class StorageNews {
+  /** How far behind storage is now; null while it keeps up. */
+  behind: BehindFigures | null = null;
+  private worst: BehindFigures | null = null;
+  private shedding: Shedding | null = null;
+  private failing = false;
+
+  constructor(private readonly say: (line: string) => void) {}
+
+  /** How far behind storage is now (null: nothing has waited long), checked on a timer. */
+  update(now: BehindFigures | null, at = Date.now()): void {
+    if (now && !this.behind) {
+      this.say(`storage is behind: ${now.exchanges} ended exchange(s) not stored yet, the oldest ${seconds(now.seconds)} ago; rows show late (nothing is lost while it catches up)`);
+      this.worst = now;
+    } else if (now && this.worst) {
+      this.worst = { exchanges: Math.max(this.worst.exchanges, now.exchanges), seconds: Math.max(this.worst.seconds, now.seconds) };
+    } else if (!now && this.behind) {
+      const worst = this.worst ?? this.behind;
+      this.say(`storage caught up (it was behind by up to ${worst.exchanges} exchange(s) / ${seconds(worst.seconds)})`);
+      this.worst = null;
+    }
+    this.behind = now;
+    if (this.shedding && !now && !this.failing && at - this.shedding.lastAt >= SHEDDING_QUIET_MS) this.stopShedding();
+  }
+
+  /** Content left out to bound memory: said once as it starts, counted until it stops. */
+  shed(left: { exchanges?: number; events?: number; bytes?: number; bodies?: number }, why: string, at = Date.now()): void {
+    if (!left.exchanges && !left.events && !left.bytes && !left.bodies) return;
+    if (!this.shedding) {
+      this.shedding = { exchanges: 0, events: 0, bytes: 0, bodies: 0, lastAt: at };
+      this.say(`storage is leaving content out to bound memory because ${why}; each exchange affected says so in its notes, and the traffic itself is forwarded whole`);
+    }
+    const s = this.shedding;
+    s.exchanges += left.exchanges ?? 0;
+    s.events += left.events ?? 0;
+    s.bytes += left.bytes ?? 0;
+    s.bodies += left.bodies ?? 0;
+    s.lastAt = at;
+  }
+
+  /** Storage is failing (the writer says so with its message): it is not "behind" meanwhile. */
+  failed(): void {
+    this.failing = true;
+  }
+
+  /** Storage works again (said by the writer): what was left out meanwhile is summed up. */
+  recovered(): void {
+    this.failing = false;
+    this.stopShedding();
+  }
+
+  private stopShedding(): void {
+    const s = this.shedding;
+    if (!s) return;
+    this.shedding = null;
+    this.say(
+      `storage stopped leaving content out: in all ${s.exchanges} exchange(s) left out whole, ${s.events} SSE event(s) or WebSocket message(s), ${s.bytes} byte(s), and the rest of ${s.bodies} body(ies)`,
+    );
+  }
+}
+
+function seconds(s: number): string {
+  return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+}
