@@ -21,13 +21,17 @@ export function doctorCommand(args: string[]): number {
   prepareDataDir(dataDir);
   if (!fs.existsSync(databasePath(dataDir))) throw new DatabaseOpenError(`no captures in ${dataDir} yet: start wirelog and send traffic through it, or pass the right --data-dir`);
   const reader = new ExchangeReader(openDatabase(dataDir));
-  const exchanges = positionals[0] ? [reader.get(Number(positionals[0]))].filter((e) => e !== null) : reader.list({ limit: last });
-  if (positionals[0] && exchanges.length === 0) throw new UsageError(`no exchange ${positionals[0]} in ${dataDir} (see \`wirelog list\`)`);
+  const read = positionals[0] ? [reader.get(Number(positionals[0]))].filter((e) => e !== null) : reader.list({ limit: last });
+  if (positionals[0] && read.length === 0) throw new UsageError(`no exchange ${positionals[0]} in ${dataDir} (see \`wirelog list\`)`);
+  // A damaged row is named, not diagnosed: what was read in place of its damaged columns would give a wrong diagnosis.
+  const damaged = read.filter((e) => e.damaged);
+  const exchanges = read.filter((e) => !e.damaged);
+  for (const e of damaged) console.error(`wirelog: exchange #${e.id} is damaged in the database, not diagnosed: ${e.damaged!.join('; ')}`);
   const groups = groupDiagnoses(exchanges.map((exchange) => ({ exchange, diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange)) }))).map((g) => ({ ...g, difference: differenceFromWorking(reader, g.ids[g.ids.length - 1]) }));
   const errors = groups.filter((g) => g.diagnoses.some((d) => d.severity === 'error')).length;
   if (values.json) {
     console.log(JSON.stringify(groups.map((g) => ({ ...g, first: new Date(g.first).toISOString(), last: new Date(g.last).toISOString() })), null, 2));
-    return errors > 0 ? 1 : 0;
+    return errors > 0 || damaged.length > 0 ? 1 : 0;
   }
   for (const g of groups) {
     const when = g.ids.length === 1 ? clock(g.first) : `${g.ids.length} tries, ${clock(g.first)}-${clock(g.last)}`;
@@ -38,14 +42,15 @@ export function doctorCommand(args: string[]): number {
     }
     if (g.difference) console.log(`  compared: ${g.difference}`);
   }
-  if (groups.length === 0) console.log(`No problems found in ${positionals[0] ? `exchange ${positionals[0]}` : `the last ${exchanges.length} exchange(s)`}.`);
-  return errors > 0 ? 1 : 0;
+  for (const e of damaged) console.log(`#${e.id} damaged in the database: ${e.damaged!.join('; ')}\n  fix: the file was changed by something other than wirelog (a disk error, another program); what could be read is shown in the viewer, and export leaves it out`);
+  if (groups.length === 0 && damaged.length === 0) console.log(`No problems found in ${positionals[0] ? `exchange ${positionals[0]}` : `the last ${exchanges.length} exchange(s)`}.`);
+  return errors > 0 || damaged.length > 0 ? 1 : 0;
 }
 
 /** For a failed call: how the last call that worked to the same host differs from it. */
 function differenceFromWorking(reader: ExchangeReader, id: number): string | null {
   const failed = reader.get(id);
-  if (!failed || (failed.response?.status ?? 0) < 400) return null;
+  if (!failed || failed.damaged || (failed.response?.status ?? 0) < 400) return null;
   const working = lastWorkingCall(reader, failed);
   return working ? differenceLine(failed, working, comparisonOf(reader, failed, working)) : null;
 }

@@ -6,7 +6,7 @@ import { leafSpkiHash } from '../certs/leaf.ts';
 import { trustInstructions, writeTrustBundle } from '../certs/trust.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
-import { writeHar } from '../export/har.ts';
+import { skippedLine, writeHar } from '../export/har.ts';
 import { summarize } from '../model/summary.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir } from './instance.ts';
@@ -108,8 +108,11 @@ export function listCommand(args: string[]): number {
     const status = s.status === null ? '---' : String(s.status);
     const duration = s.durationMs === null ? '' : `${Math.round(s.durationMs)}ms`;
     const state = s.state === 'complete' ? '' : ` [${s.state}${s.error ? `: ${s.error}` : ''}]`;
-    console.log(`${String(s.id).padStart(6)} ${time} ${s.method.padEnd(7)} ${status} ${s.url} ${duration} ${formatSize(s.responseSize)}${state}`);
+    const damaged = s.damaged ? ` [damaged: ${s.damaged.join('; ')}]` : '';
+    console.log(`${String(s.id).padStart(6)} ${time} ${s.method.padEnd(7)} ${status} ${s.url} ${duration} ${formatSize(s.responseSize)}${state}${damaged}`);
   }
+  const damagedCount = summaries.filter((s) => s.damaged).length;
+  if (damagedCount) console.error(`wirelog: ${damagedCount} of these row(s) are damaged in the database: shown with what could be read`);
   if (summaries.length === 0) console.error('wirelog: no exchanges stored yet');
   return 0;
 }
@@ -152,11 +155,13 @@ export async function exportCommand(args: string[]): Promise<number> {
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
-  const count = await writeHar(reader, { since, host: values.host }, write, VERSION);
+  const written = await writeHar(reader, { since, host: values.host }, write, VERSION);
   if (out !== process.stdout) {
     out.end();
     await once(out, 'finish');
-    console.error(`wirelog: wrote ${count} exchange(s) to ${values.har}`);
+    console.error(`wirelog: wrote ${written.entries} exchange(s) to ${values.har}`);
   }
+  const skipped = skippedLine(written);
+  if (skipped) console.error(`wirelog: ${skipped}`);
   return 0;
 }

@@ -1,12 +1,60 @@
-// Feeds stored exchanges, bodies decoded, to model/compare.ts.
-import { compareExchanges, type Comparison } from '../model/compare.ts';
-import type { Exchange } from '../model/exchange.ts';
+// Feeds stored exchanges, bodies decoded, to model/compare.ts; the viewer's comparisons run on a
+// worker thread of their own (db/compare-worker.ts), never on the thread that forwards traffic:
+// two 49 MB JSON bodies compared there held every client's requests for 17 s.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { compareExchanges, type BodyComparison, type Comparison } from '../model/compare.ts';
+import type { BodySide, Exchange } from '../model/exchange.ts';
 import { bodyView } from './body-view.ts';
-import type { ExchangeReader } from './reader.ts';
+import { ExchangeReader } from './reader.ts';
+import { damagedRefusal } from './stored-values.ts';
 
+/**
+ * Bodies up to this many stored bytes are compared in full (decoded, JSON path by path); a larger
+ * one is compared by its stored bytes (the same or not) and the comparison says so. Parsing a
+ * JSON body takes about 5 times its size in memory.
+ */
+export const COMPARED_IN_FULL_BYTES = 8 * 1024 * 1024;
+
+// The comparison thread's heap at most: past it the thread stops and the viewer hears why.
+const COMPARE_HEAP_MB = 256;
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+/** SHA-256 of a body's stored bytes, read a chunk at a time (a large body is never held whole). */
+function storedHash(reader: ExchangeReader, exchange: Exchange, side: BodySide): string {
+  const hash = createHash('sha256');
+  for (const chunk of reader.bodyChunks(exchange.id, side)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** A body pair past COMPARED_IN_FULL_BYTES: the same stored bytes or not, and what was not compared. */
+function comparedAsBytes(reader: ExchangeReader, a: Exchange, b: Exchange, side: BodySide): BodyComparison {
+  const info = (e: Exchange) => (side === 'request' ? e.requestBody : e.responseBody);
+  const [x, y] = [info(a), info(b)];
+  const sameEncoding = x.encoding === y.encoding;
+  const same = sameEncoding && x.storedSize === y.storedSize && storedHash(reader, a, side) === storedHash(reader, b, side);
+  const why = `${side} bodies of ${megabytes(x.storedSize)} and ${megabytes(y.storedSize)} stored: past the ${megabytes(COMPARED_IN_FULL_BYTES)} compared in full, only their stored bytes were compared${sameEncoding ? '' : ` (stored with different encodings, ${x.encoding || 'identity'} and ${y.encoding || 'identity'})`}, not their JSON path by path`;
+  return { kind: 'bytes', same, aSize: x.storedSize, bSize: y.storedSize, why };
+}
+
+function tooLarge(e: Exchange, side: BodySide): boolean {
+  return (side === 'request' ? e.requestBody : e.responseBody).storedSize > COMPARED_IN_FULL_BYTES;
+}
+
+/** Two stored exchanges compared: bodies past COMPARED_IN_FULL_BYTES by their bytes only (said in the comparison). */
 export function comparisonOf(reader: ExchangeReader, a: Exchange, b: Exchange): Comparison {
-  const side = (e: Exchange) => ({ exchange: e, requestText: bodyView(reader, e, 'request').text, responseText: bodyView(reader, e, 'response').text });
-  return compareExchanges(side(a), side(b));
+  const large = { request: tooLarge(a, 'request') || tooLarge(b, 'request'), response: tooLarge(a, 'response') || tooLarge(b, 'response') };
+  const text = (e: Exchange, side: BodySide) => (large[side] ? null : bodyView(reader, e, side).text);
+  const side = (e: Exchange) => ({ exchange: e, requestText: text(e, 'request'), responseText: text(e, 'response') });
+  const comparison = compareExchanges(side(a), side(b));
+  if (large.request) comparison.requestBody = comparedAsBytes(reader, a, b, 'request');
+  if (large.response) comparison.responseBody = comparedAsBytes(reader, a, b, 'response');
+  return comparison;
 }
 
 /** The newest model call to the same host that worked (2xx), from any client: what a failing call is compared with. */
@@ -14,6 +62,78 @@ export function lastWorkingCall(reader: ExchangeReader, exchange: Exchange): Exc
   return (
     reader
       .list({ host: exchange.request.host, limit: 500 })
-      .find((e) => e.id !== exchange.id && e.call !== null && e.call.dialect !== 'models' && (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300 && e.state === 'complete') ?? null
+      .find((e) => e.id !== exchange.id && !e.damaged && e.call !== null && e.call.dialect !== 'models' && (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300 && e.state === 'complete') ?? null
   );
+}
+
+/** What GET /api/compare answers: a status and its JSON text (made where the comparison ran). */
+export interface ComparisonAnswer {
+  status: 200 | 404 | 422 | 500 | 503;
+  json: string;
+}
+
+const failure = (status: ComparisonAnswer['status'], error: string): ComparisonAnswer => ({ status, json: JSON.stringify({ error }) });
+
+/** Exchange `a` compared with `b` (an id, or "working": the newest call to a's host that worked), as the API answers it. */
+export function answerComparison(reader: ExchangeReader, aId: number, bId: number | 'working'): ComparisonAnswer {
+  const a = reader.get(aId);
+  if (!a) return failure(404, `no exchange ${aId}`);
+  const b = bId === 'working' ? lastWorkingCall(reader, a) : reader.get(bId);
+  if (!b) return failure(404, bId === 'working' ? `no model call to ${a.request.host} has worked yet: make one (from any client) and compare again` : `no exchange ${bId}`);
+  const refusal = damagedRefusal(a, 'compared') ?? damagedRefusal(b, 'compared');
+  if (refusal) return failure(422, refusal);
+  return { status: 200, json: JSON.stringify(comparisonOf(reader, a, b)) };
+}
+
+export interface CompareWorkerData {
+  file: string;
+  a: number;
+  b: number | 'working';
+}
+
+// One comparison at a time: each may hold two bodies of COMPARED_IN_FULL_BYTES parsed.
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Compares on a thread of its own, which opens the database read-only, reads both exchanges,
+ * decodes, parses and compares there and hands back the answer's text: the thread that forwards
+ * traffic only passes it on. A database in memory (tests of the API alone) is compared here.
+ */
+export function compareOffThread(reader: ExchangeReader, a: number, b: number | 'working'): Promise<ComparisonAnswer> {
+  const file = reader.file;
+  if (file === null) return Promise.resolve(answerComparison(reader, a, b));
+  const run = queue.then(() => inWorker({ file, a, b }));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+function inWorker(data: CompareWorkerData): Promise<ComparisonAnswer> {
+  // Beside this module: compare-worker.ts in the sources, compare-worker.js in the dist/ bundle.
+  const entry = new URL(import.meta.url.endsWith('.ts') ? './compare-worker.ts' : './compare-worker.js', import.meta.url);
+  return new Promise((resolve) => {
+    let answered = false;
+    const answer = (value: ComparisonAnswer) => {
+      if (answered) return;
+      answered = true;
+      resolve(value);
+    };
+    const worker = startWorker(entry, data, { maxOldGenerationSizeMb: COMPARE_HEAP_MB });
+    worker.once('message', (message: ComparisonAnswer) => answer(message));
+    worker.once('error', (err: NodeJS.ErrnoException) =>
+      answer(
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? failure(503, `comparing #${data.a} with #${data.b} needed more than the ${COMPARE_HEAP_MB} MB a comparison may take: compare smaller exchanges, or export both (HAR) and compare them with another tool`)
+          : failure(500, `comparing #${data.a} with #${data.b} failed: ${err.message}`),
+      ),
+    );
+    worker.once('exit', (code) => answer(failure(500, `comparing #${data.a} with #${data.b} stopped (exit code ${code}) before it answered`)));
+  });
+}
+
+/** A worker thread from a module with a bounded heap: the built .js as it is, a .ts source through tsx (as db/writer.ts startTsWorker). */
+function startWorker(file: URL, workerData: unknown, resourceLimits: ResourceLimits): Worker {
+  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
+  return new Worker(boot, { eval: true, workerData, resourceLimits });
 }

@@ -1,9 +1,11 @@
-import { statusRange, type BodySide, type Exchange, type ExchangeState, type Header, type SecretFingerprint, type SseEvent, type WsMessage } from '../model/exchange.ts';
-import type { Usage } from '../model/usage.ts';
+import { statusRange, type BodySide, type Exchange, type ExchangeState, type SseEvent, type WsMessage } from '../model/exchange.ts';
 import { LIST_TEXT_LIMITS, clipped, type ExchangeSummary } from '../model/summary.ts';
 import { exchangeUrl } from '../model/exchange.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from './schema.ts';
+import { RowReading, SCHEMES, SEVERITIES, STATES, STREAM_KINDS, damageNote, fingerprints, headerPairs, storedBytes, timingsShape, usageShape, type ColumnDamage } from './stored-values.ts';
+
+const WS_DIRECTIONS = ['send', 'receive'] as const;
 
 export interface ExchangeFilter {
   /** Just this exchange. */
@@ -47,7 +49,10 @@ const EQUALITY_FILTERS: [keyof ExchangeFilter, string][] = [
   ['thread', 'thread_key'],
 ];
 
-export const SORT_COLUMNS = { tokens_in: 'input_tokens', tokens_out: 'output_tokens', ttft: 'ttft_ms', duration: "json_extract(timings, '$.end')" } as const;
+/** The end of an exchange's timings, or NULL where they are not a JSON object (a damaged row sorts and lists, never fails the query). */
+const DURATION_SQL = `CASE WHEN typeof(timings) <> 'text' THEN NULL WHEN NOT json_valid(timings) THEN NULL WHEN json_type(timings) <> 'object' THEN NULL ELSE json_extract(timings, '$.end') END`;
+
+export const SORT_COLUMNS = { tokens_in: 'input_tokens', tokens_out: 'output_tokens', ttft: 'ttft_ms', duration: DURATION_SQL } as const;
 export type SortKey = keyof typeof SORT_COLUMNS;
 
 interface ExchangeRow {
@@ -96,51 +101,94 @@ interface ExchangeRow {
   notes: string | null;
 }
 
-function toExchange(row: ExchangeRow): Exchange {
-  return {
-    id: row.id,
-    uid: row.uid,
+function toExchange(row: ExchangeRow, damaged: DamageRecord): Exchange {
+  // Every column read as what wirelog writes, or a fallback and the damage said (db/stored-values.ts).
+  const r = new RowReading(row as unknown as Record<string, unknown>);
+  const id = r.number('id');
+  const status = row.status === null ? null : r.number('status');
+  const secrets = r.json('secrets', fingerprints, null, 'no fingerprints', true);
+  const trailers = r.json('response_trailers', headerPairs, null, 'no trailers', true);
+  const dialect = r.textOrNull('dialect');
+  const severity = r.oneOfOrNull('diagnosis_severity', SEVERITIES);
+  const notes = r.textOrNull('notes');
+  const exchange: Exchange = {
+    id,
+    uid: r.text('uid'),
     request: {
-      startedAt: row.started_at,
-      clientAddress: row.client_address,
-      method: row.method,
-      scheme: row.scheme as Exchange['request']['scheme'],
-      host: row.host,
-      port: row.port,
-      path: row.path,
-      httpVersion: row.http_version,
-      headers: JSON.parse(row.request_headers) as Header[],
+      startedAt: r.number('started_at'),
+      clientAddress: r.text('client_address'),
+      method: r.text('method'),
+      scheme: r.oneOf('scheme', SCHEMES, 'http'),
+      host: r.text('host'),
+      port: r.number('port'),
+      path: r.text('path'),
+      httpVersion: r.text('http_version'),
+      headers: r.json('request_headers', headerPairs, [], 'no headers'),
       ...(row.via === 'gateway' ? { via: 'gateway' as const } : {}),
-      ...(row.replay_of !== null ? { replayOf: row.replay_of } : {}),
-      ...(row.secrets ? { secrets: JSON.parse(row.secrets) as SecretFingerprint[] } : {}),
-      ...(row.imported !== null ? { imported: row.imported } : {}),
+      ...(row.replay_of !== null ? { replayOf: r.number('replay_of') } : {}),
+      ...(secrets ? { secrets } : {}),
+      ...(row.imported !== null ? { imported: r.text('imported') } : {}),
     },
     response:
-      row.status === null
+      status === null
         ? null
         : {
-            status: row.status,
-            statusText: row.status_text ?? '',
-            httpVersion: row.response_http_version ?? '',
-            headers: JSON.parse(row.response_headers ?? '[]') as Header[],
-            ...(row.response_trailers ? { trailers: JSON.parse(row.response_trailers) as Header[] } : {}),
+            status,
+            statusText: r.textOrNull('status_text') ?? '',
+            httpVersion: r.textOrNull('response_http_version') ?? '',
+            headers: r.json('response_headers', headerPairs, [], 'no headers', true),
+            ...(trailers ? { trailers } : {}),
           },
-    state: row.state as ExchangeState,
-    error: row.error,
-    timings: JSON.parse(row.timings),
-    requestBody: { size: row.request_size, storedSize: row.request_stored, truncated: row.request_truncated === 1, encoding: row.request_encoding },
-    responseBody: { size: row.response_size, storedSize: row.response_stored, truncated: row.response_truncated === 1, encoding: row.response_encoding },
-    streamKind: row.stream_kind as Exchange['streamKind'],
-    eventCount: row.event_count,
-    call: row.dialect === null ? null : { dialect: row.dialect, model: row.model, inputTokens: row.input_tokens, outputTokens: row.output_tokens, usage: row.usage ? (JSON.parse(row.usage) as Usage) : {}, ttftMs: row.ttft_ms, threadKey: row.thread_key },
-    diagnosis: row.diagnosis_severity === null ? null : { severity: row.diagnosis_severity, summary: row.diagnosis ?? '' },
-    ...(row.notes ? { notes: row.notes.split('\n') } : {}),
+    state: r.oneOf('state', STATES, 'interrupted'),
+    error: r.textOrNull('error'),
+    timings: r.json('timings', timingsShape, {}, 'no timings'),
+    requestBody: { size: r.number('request_size'), storedSize: r.number('request_stored'), truncated: row.request_truncated === 1, encoding: r.text('request_encoding') },
+    responseBody: { size: r.number('response_size'), storedSize: r.number('response_stored'), truncated: row.response_truncated === 1, encoding: r.text('response_encoding') },
+    streamKind: r.oneOfOrNull('stream_kind', STREAM_KINDS),
+    eventCount: r.number('event_count'),
+    call:
+      dialect === null
+        ? null
+        : {
+            dialect,
+            model: r.textOrNull('model'),
+            inputTokens: r.numberOrNull('input_tokens'),
+            outputTokens: r.numberOrNull('output_tokens'),
+            usage: r.json('usage', usageShape, {}, 'no usage', true),
+            ttftMs: r.numberOrNull('ttft_ms'),
+            threadKey: r.textOrNull('thread_key'),
+          },
+    diagnosis: severity === null ? null : { severity, summary: r.textOrNull('diagnosis') ?? '' },
+    ...(notes ? { notes: notes.split('\n') } : {}),
   };
+  if (r.damage.length) {
+    exchange.damaged = r.damage.map(damageNote);
+    damaged.record(id, exchange.damaged);
+  }
+  return exchange;
 }
 
 // Usage is a few figures; a value longer than this is not one wirelog wrote, and is not listed.
 const LIST_USAGE_BYTES = 2048;
+// JSON heads up to this size are checked by a list row (SQLite's json_valid, no text leaves
+// SQLite); a larger one is checked when the exchange is read whole.
+const LIST_CHECK_BYTES = 64 * 1024;
 const L = LIST_TEXT_LIMITS;
+
+/** SQL naming `column` when it does not hold JSON of this type: cases in order, so a blob or a bad text never reaches json_type. */
+function jsonDamageSql(column: string, type: 'array' | 'object', nullable: boolean): string {
+  return `CASE WHEN ${column} IS NULL THEN ${nullable ? 'NULL' : `'${column}'`} WHEN typeof(${column}) <> 'text' THEN '${column}'
+    WHEN octet_length(${column}) > ${LIST_CHECK_BYTES} THEN NULL WHEN NOT json_valid(${column}) THEN '${column}' WHEN json_type(${column}) <> '${type}' THEN '${column}' END`;
+}
+
+/** The JSON columns a list row does not read, checked for damage in SQL: the row is marked damaged without its heads leaving SQLite. */
+const LIST_DAMAGE_SQL = `concat_ws(' ', ${[
+  jsonDamageSql('request_headers', 'array', false),
+  jsonDamageSql('response_headers', 'array', true),
+  jsonDamageSql('response_trailers', 'array', true),
+  jsonDamageSql('timings', 'object', false),
+  jsonDamageSql('secrets', 'array', true),
+].join(',\n  ')})`;
 
 /**
  * What a list row reads: no head, no body, and each text column at most one character past its
@@ -148,11 +196,11 @@ const L = LIST_TEXT_LIMITS;
  * its fields hold. One character more tells that a text was longer: it is then clipped with '…'.
  */
 const SUMMARY_COLUMNS = `id, started_at, substr(method, 1, ${L.method + 1}) AS method, scheme, substr(host, 1, ${L.host + 1}) AS host, port,
-  substr(path, 1, ${L.url + 1}) AS path, status, state, substr(error, 1, ${L.error + 1}) AS error, json_extract(timings, '$.end') AS duration,
+  substr(path, 1, ${L.url + 1}) AS path, status, state, substr(error, 1, ${L.error + 1}) AS error, ${DURATION_SQL} AS duration,
   request_size, response_size, stream_kind, event_count, substr(dialect, 1, ${L.model + 1}) AS dialect, substr(model, 1, ${L.model + 1}) AS model,
   input_tokens, output_tokens, CASE WHEN octet_length(usage) <= ${LIST_USAGE_BYTES} THEN usage END AS usage, ttft_ms,
   substr(thread_key, 1, ${L.threadKey + 1}) AS thread_key, diagnosis_severity, substr(diagnosis, 1, ${L.diagnosis + 1}) AS diagnosis,
-  substr(notes, 1, ${L.notes + 1}) AS notes`;
+  substr(notes, 1, ${L.notes + 1}) AS notes, ${LIST_DAMAGE_SQL} AS damaged_columns`;
 
 interface SummaryRow {
   id: number;
@@ -180,50 +228,90 @@ interface SummaryRow {
   diagnosis_severity: 'error' | 'warning' | 'info' | null;
   diagnosis: string | null;
   notes: string | null;
+  damaged_columns: string;
+}
+
+function toSummary(row: SummaryRow, damaged: DamageRecord): ExchangeSummary {
+  const r = new RowReading(row as unknown as Record<string, unknown>);
+  const id = r.number('id');
+  const scheme = r.oneOf('scheme', SCHEMES, 'http');
+  const host = r.text('host');
+  const url = exchangeUrl({ scheme, host, port: r.number('port'), path: r.text('path') });
+  const dialect = r.textOrNull('dialect');
+  const model = r.textOrNull('model');
+  const error = r.textOrNull('error');
+  const threadKey = r.textOrNull('thread_key');
+  const severity = r.oneOfOrNull('diagnosis_severity', SEVERITIES);
+  const summary: ExchangeSummary = {
+    id,
+    startedAt: r.number('started_at'),
+    method: clipped(r.text('method'), L.method),
+    // The path read is one character past the URL's length: a longer one still ends in '…'.
+    url: clipped(url, L.url),
+    host: clipped(host, L.host),
+    status: r.numberOrNull('status'),
+    state: r.oneOf('state', STATES, 'interrupted'),
+    error: clippedOrNull(error, L.error),
+    durationMs: r.numberOrNull('duration'),
+    requestSize: r.number('request_size'),
+    responseSize: r.number('response_size'),
+    streamKind: r.oneOfOrNull('stream_kind', STREAM_KINDS),
+    eventCount: r.number('event_count'),
+    call:
+      dialect === null
+        ? null
+        : {
+            dialect: clipped(dialect, L.model),
+            model: clippedOrNull(model, L.model),
+            inputTokens: r.numberOrNull('input_tokens'),
+            outputTokens: r.numberOrNull('output_tokens'),
+            usage: r.json('usage', usageShape, {}, 'no usage', true),
+            ttftMs: r.numberOrNull('ttft_ms'),
+            threadKey: clippedOrNull(threadKey, L.threadKey),
+          },
+    diagnosis: severity === null ? null : { severity, summary: clipped(r.textOrNull('diagnosis') ?? '', L.diagnosis) },
+    notes: clippedOrNull(r.textOrNull('notes'), L.notes),
+  };
+  // Columns checked in SQL say only that they are damaged; reading the exchange whole says how.
+  for (const column of row.damaged_columns ? row.damaged_columns.split(' ') : []) r.damage.push({ column, why: 'not the JSON wirelog writes there (open the exchange for more)' });
+  if (r.damage.length) {
+    summary.damaged = r.damage.map(damageNote);
+    damaged.record(id, summary.damaged);
+  }
+  return summary;
 }
 
 const clippedOrNull = (text: string | null, max: number) => (text === null ? null : clipped(text, max));
 
-function usageOf(text: string | null): Usage {
-  try {
-    return text ? (JSON.parse(text) as Usage) : {};
-  } catch {
-    return {};
-  }
+/** Rows found damaged since this reader was made (what /api/status names): how many, and the first ids. */
+export interface DamagedRows {
+  count: number;
+  /** The lowest ids among them, at most DAMAGED_IDS_SHOWN. */
+  ids: number[];
+  /** What the first of them holds that could not be read. */
+  example: string | null;
 }
 
-function toSummary(row: SummaryRow): ExchangeSummary {
-  const url = exchangeUrl({ scheme: row.scheme as Exchange['request']['scheme'], host: row.host, port: row.port, path: row.path });
-  return {
-    id: row.id,
-    startedAt: row.started_at,
-    method: clipped(row.method, L.method),
-    // The path read is one character past the URL's length: a longer one still ends in '…'.
-    url: clipped(url, L.url),
-    host: clipped(row.host, L.host),
-    status: row.status,
-    state: row.state as ExchangeState,
-    error: clippedOrNull(row.error, L.error),
-    durationMs: row.duration,
-    requestSize: row.request_size,
-    responseSize: row.response_size,
-    streamKind: row.stream_kind as Exchange['streamKind'],
-    eventCount: row.event_count,
-    call:
-      row.dialect === null
-        ? null
-        : {
-            dialect: clipped(row.dialect, L.model),
-            model: clippedOrNull(row.model, L.model),
-            inputTokens: row.input_tokens,
-            outputTokens: row.output_tokens,
-            usage: usageOf(row.usage),
-            ttftMs: row.ttft_ms,
-            threadKey: clippedOrNull(row.thread_key, L.threadKey),
-          },
-    diagnosis: row.diagnosis_severity === null ? null : { severity: row.diagnosis_severity, summary: clipped(row.diagnosis ?? '', L.diagnosis) },
-    notes: clippedOrNull(row.notes, L.notes),
-  };
+// Ids remembered at most (the count stops there too: a file that is damaged throughout is said to be so).
+const DAMAGED_IDS_KEPT = 100_000;
+const DAMAGED_IDS_SHOWN = 10;
+
+class DamageRecord {
+  private readonly ids = new Map<number, string>();
+
+  record(id: number, notes: string[]): void {
+    if (this.ids.size < DAMAGED_IDS_KEPT && !this.ids.has(id)) this.ids.set(id, notes[0]);
+  }
+
+  /** Retention deletes the oldest rows first: those below the oldest stored are gone. */
+  forgetBelow(oldest: number): void {
+    for (const id of this.ids.keys()) if (id < oldest) this.ids.delete(id);
+  }
+
+  rows(): DamagedRows {
+    const ids = [...this.ids.keys()].sort((a, b) => a - b);
+    return { count: ids.length, ids: ids.slice(0, DAMAGED_IDS_SHOWN), example: ids.length ? `#${ids[0]}: ${this.ids.get(ids[0])}` : null };
+  }
 }
 
 /** Quotes each word so user input is searched as text, never parsed as FTS5 syntax. */
@@ -239,7 +327,17 @@ export class ExchangeReader {
   /** Prepared once per distinct SQL text: preparing costs more than running these queries. */
   private readonly statements = new Map<string, Database.Statement>();
 
+  /** Rows found damaged by any read so far (named by /api/status). */
+  private readonly damage = new DamageRecord();
+
   constructor(private readonly db: Db) {}
+
+  /** Rows found damaged since this reader was made that are still stored (retention deletes the oldest; a clear, all). */
+  damagedRows(): DamagedRows {
+    const oldest = (this.statement('SELECT min(id) AS id FROM exchanges').get() as { id: number | null }).id;
+    this.damage.forgetBelow(oldest ?? Number.POSITIVE_INFINITY);
+    return this.damage.rows();
+  }
 
   private statement(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -248,12 +346,12 @@ export class ExchangeReader {
   }
 
   list(filter: ExchangeFilter = {}): Exchange[] {
-    return (this.rows('*', filter) as ExchangeRow[]).map(toExchange);
+    return (this.rows('*', filter) as ExchangeRow[]).map((row) => toExchange(row, this.damage));
   }
 
   /** List rows (what the viewer's list and its live updates show): bounded in size whatever the exchanges hold. */
   summaries(filter: ExchangeFilter = {}): ExchangeSummary[] {
-    return (this.rows(SUMMARY_COLUMNS, filter) as SummaryRow[]).map(toSummary);
+    return (this.rows(SUMMARY_COLUMNS, filter) as SummaryRow[]).map((row) => toSummary(row, this.damage));
   }
 
   private rows(columns: string, filter: ExchangeFilter): unknown[] {
@@ -311,7 +409,7 @@ export class ExchangeReader {
   /** The exchange the proxy recorded under this uid (a replay knows its uid before it is sent). */
   byUid(uid: string): Exchange | null {
     const row = this.statement('SELECT * FROM exchanges WHERE uid = ?').get(uid) as ExchangeRow | undefined;
-    return row ? toExchange(row) : null;
+    return row ? toExchange(row, this.damage) : null;
   }
 
   /** Ids of the replays of an exchange, oldest first. */
@@ -321,34 +419,57 @@ export class ExchangeReader {
 
   get(id: number): Exchange | null {
     const row = this.statement('SELECT * FROM exchanges WHERE id = ?').get(id) as ExchangeRow | undefined;
-    return row ? toExchange(row) : null;
+    return row ? toExchange(row, this.damage) : null;
+  }
+
+  /** The database file this reader reads (a worker opens it again to compare off the forwarding thread), or null for one in memory. */
+  get file(): string | null {
+    return this.db.memory ? null : this.db.name;
+  }
+
+  /** The stored chunks of a body one at a time, as stored (a large body is hashed without being held whole). */
+  *bodyChunks(id: number, side: BodySide): Generator<Buffer> {
+    const damage: ColumnDamage[] = [];
+    for (const row of this.statement('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').iterate(id, side) as Iterable<{ data: unknown }>) yield storedBytes(row.data, `bodies.data (${side})`, damage);
+    this.noteDamage(id, damage);
   }
 
   /** The stored bytes of a body, still content-encoded as they crossed the wire. */
   body(id: number, side: BodySide): Buffer {
-    const rows = this.statement('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(id, side) as { data: Buffer }[];
-    return Buffer.concat(rows.map((r) => r.data));
+    const rows = this.statement('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(id, side) as { data: unknown }[];
+    const damage: ColumnDamage[] = [];
+    const body = Buffer.concat(rows.map((r) => storedBytes(r.data, `bodies.data (${side})`, damage)));
+    this.noteDamage(id, damage);
+    return body;
+  }
+
+  private noteDamage(id: number, damage: ColumnDamage[]): void {
+    if (damage.length) this.damage.record(id, [damageNote(damage[0])]);
   }
 
   sseEvents(id: number): SseEvent[] {
-    const rows = this.statement('SELECT seq, offset_ms, event, event_id, data FROM sse_events WHERE exchange_id = ? ORDER BY seq').all(id) as {
-      seq: number;
-      offset_ms: number;
-      event: string | null;
-      event_id: string | null;
-      data: string;
-    }[];
-    return rows.map((r) => ({ seq: r.seq, offsetMs: r.offset_ms, event: r.event, id: r.event_id, data: r.data }));
+    const rows = this.statement('SELECT seq, offset_ms, event, event_id, data FROM sse_events WHERE exchange_id = ? ORDER BY seq').all(id) as Record<string, unknown>[];
+    const damage: ColumnDamage[] = [];
+    const events = rows.map((row) => {
+      const r = new RowReading(row);
+      const event = { seq: r.number('seq'), offsetMs: r.number('offset_ms'), event: r.textOrNull('event'), id: r.textOrNull('event_id'), data: r.text('data') };
+      for (const d of r.damage) damage.push({ column: `sse_events.${d.column}`, why: d.why });
+      return event;
+    });
+    this.noteDamage(id, damage);
+    return events;
   }
 
   wsMessages(id: number): WsMessage[] {
-    const rows = this.statement('SELECT seq, offset_ms, direction, opcode, payload FROM ws_messages WHERE exchange_id = ? ORDER BY seq').all(id) as {
-      seq: number;
-      offset_ms: number;
-      direction: WsMessage['direction'];
-      opcode: number;
-      payload: Buffer;
-    }[];
-    return rows.map((r) => ({ seq: r.seq, offsetMs: r.offset_ms, direction: r.direction, opcode: r.opcode, payload: r.payload }));
+    const rows = this.statement('SELECT seq, offset_ms, direction, opcode, payload FROM ws_messages WHERE exchange_id = ? ORDER BY seq').all(id) as Record<string, unknown>[];
+    const damage: ColumnDamage[] = [];
+    const messages = rows.map((row) => {
+      const r = new RowReading(row);
+      const message = { seq: r.number('seq'), offsetMs: r.number('offset_ms'), direction: r.oneOf('direction', WS_DIRECTIONS, 'receive'), opcode: r.number('opcode', 2), payload: storedBytes(row.payload, 'payload', r.damage) };
+      for (const d of r.damage) damage.push({ column: `ws_messages.${d.column}`, why: d.why });
+      return message;
+    });
+    this.noteDamage(id, damage);
+    return messages;
   }
 }

@@ -272,29 +272,54 @@ export function harEntry(source: HarSource): Record<string, unknown> {
   return entry;
 }
 
+/** What writeHar wrote: entries, and the rows it left out because the database could not read them whole. */
+export interface HarWritten {
+  entries: number;
+  skipped: number;
+  /** The first skipped ids, at most SKIPPED_IDS_NAMED. */
+  skippedIds: number[];
+}
+
+const SKIPPED_IDS_NAMED = 20;
+
+/** The sentence a HAR file and `wirelog export` say about rows left out, or null when none were. */
+export function skippedLine(written: HarWritten): string | null {
+  if (written.skipped === 0) return null;
+  const more = written.skipped > written.skippedIds.length ? ', …' : '';
+  return `${written.skipped} exchange(s) left out: their rows in the database are damaged (${written.skippedIds.map((id) => `#${id}`).join(', ')}${more}); open them in the viewer to see which column could not be read`;
+}
+
 /**
  * Writes a HAR document entry by entry, oldest first, reading the database a page at a
  * time: memory stays flat however many exchanges match. `write` may return a promise to
- * apply backpressure.
+ * apply backpressure. A damaged row (db/stored-values.ts) is left out, counted, and named in
+ * the log's comment and `_wirelog`.
  */
-export async function writeHar(reader: ExchangeReader, filter: Omit<ExchangeFilter, 'before' | 'after' | 'limit' | 'sort'>, write: (text: string) => unknown, version: string): Promise<number> {
+export async function writeHar(reader: ExchangeReader, filter: Omit<ExchangeFilter, 'before' | 'after' | 'limit' | 'sort'>, write: (text: string) => unknown, version: string): Promise<HarWritten> {
   await write(`{"log":{"version":"1.2","creator":{"name":"wirelog","version":${JSON.stringify(version)}},"entries":[`);
-  let count = 0;
+  const written: HarWritten = { entries: 0, skipped: 0, skippedIds: [] };
   // Pages (one per day) are known once every entry is out: JSON readers take them after the entries.
   const pages = new Map<string, number>();
   // Oldest first, a page of rows at a time: each row read once, memory flat however many match.
   for (let after = 0; ; ) {
     const rows = reader.list({ ...filter, after, limit: PAGE_SIZE });
     for (const exchange of rows) {
+      if (exchange.damaged) {
+        written.skipped++;
+        if (written.skippedIds.length < SKIPPED_IDS_NAMED) written.skippedIds.push(exchange.id);
+        continue;
+      }
       const page = pageId(exchange.request.startedAt);
       if (!pages.has(page)) pages.set(page, exchange.request.startedAt);
-      await write(`${count ? ',' : ''}\n${JSON.stringify(harEntry(harSource(reader, exchange)))}`);
-      count++;
+      await write(`${written.entries ? ',' : ''}\n${JSON.stringify(harEntry(harSource(reader, exchange)))}`);
+      written.entries++;
     }
     if (rows.length < PAGE_SIZE) break;
     after = rows[rows.length - 1].id;
   }
   const pageList = [...pages].map(([id, startedAt]) => ({ id, startedDateTime: new Date(startedAt).toISOString(), title: `wirelog capture, ${id.slice('wirelog_'.length)}`, pageTimings: { onContentLoad: -1, onLoad: -1 } }));
-  await write(`\n],"pages":${JSON.stringify(pageList)}}}\n`);
-  return count;
+  const skipped = skippedLine(written);
+  const said = skipped === null ? '' : `,"comment":${JSON.stringify(skipped)},"_wirelog":${JSON.stringify({ skippedDamaged: written.skipped, skippedIds: written.skippedIds })}`;
+  await write(`\n],"pages":${JSON.stringify(pageList)}${said}}}\n`);
+  return written;
 }

@@ -24,11 +24,15 @@ export interface JsonDifference {
   change: Change;
   a?: unknown;
   b?: unknown;
+  /** A value whose JSON is longer than MAX_SHOWN_VALUE stands as the start of its JSON text (a string), not as itself. */
+  clipped?: true;
 }
 
 export type BodyComparison =
   | { kind: 'json'; same: boolean; differences: JsonDifference[]; truncated: boolean }
   | { kind: 'text'; same: boolean; aSize: number; bSize: number }
+  /** A body past the size compared in full: its stored bytes compared (same or not), sizes in bytes, and `why` says so. */
+  | { kind: 'bytes'; same: boolean; aSize: number; bSize: number; why: string }
   | { kind: 'none' };
 
 export interface Comparison {
@@ -52,6 +56,8 @@ export interface Compared {
 // Differences that every two exchanges have: they would drown the ones that matter.
 const ALWAYS_DIFFERENT = new Set(['date', 'content-length', 'x-request-id', 'request-id', 'cf-ray', 'x-client-request-id', 'session-id', 'thread-id', 'x-codex-turn-metadata', 'traceparent', 'set-cookie', 'age', 'etag', 'x-amzn-requestid', 'x-amzn-trace-id', 'openai-processing-ms', 'x-envoy-upstream-service-time']);
 const MAX_JSON_DIFFERENCES = 300;
+// Characters of a differing value's JSON given in a comparison: a changed 40 MB array is named, not sent.
+export const MAX_SHOWN_VALUE = 1024;
 
 function byName(headers: Header[]): Map<string, { name: string; value: string }> {
   const map = new Map<string, { name: string; value: string }>();
@@ -91,13 +97,66 @@ function step(path: string, key: string | number): string {
   return typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
+/** A differing value as a comparison carries it: itself, or the start of its JSON when that is long (walked iteratively, never whole). */
+function shown(value: unknown): { value: unknown; clipped: boolean } {
+  if (value === null || typeof value !== 'object') return typeof value === 'string' && value.length > MAX_SHOWN_VALUE ? { value: JSON.stringify(value.slice(0, MAX_SHOWN_VALUE)).slice(0, MAX_SHOWN_VALUE) + '…', clipped: true } : { value, clipped: false };
+  const preview = jsonPreview(value, MAX_SHOWN_VALUE);
+  return preview === null ? { value, clipped: false } : { value: preview, clipped: true };
+}
+
+/**
+ * The start of a value's JSON text when it is longer than `max` characters, else null: written
+ * with an explicit stack, stopping at `max`, so a 40 MB or deeply nested value costs `max`.
+ */
+export function jsonPreview(value: unknown, max: number): string | null {
+  let out = '';
+  // Per open array or object: the value, its keys (null for an array: indexes), the next entry.
+  const stack: { value: unknown[] | Record<string, unknown>; keys: string[] | null; at: number }[] = [];
+  const open = (v: unknown): void => {
+    if (v === null || typeof v !== 'object') {
+      out += v === undefined ? 'null' : JSON.stringify(v).slice(0, max + 1);
+      return;
+    }
+    const array = Array.isArray(v);
+    out += array ? '[' : '{';
+    stack.push({ value: v as unknown[] | Record<string, unknown>, keys: array ? null : Object.keys(v), at: 0 });
+  };
+  open(value);
+  while (stack.length && out.length <= max) {
+    const top = stack[stack.length - 1];
+    const length = top.keys === null ? (top.value as unknown[]).length : top.keys.length;
+    if (top.at >= length) {
+      out += top.keys === null ? ']' : '}';
+      stack.pop();
+      continue;
+    }
+    const key = top.keys === null ? null : top.keys[top.at];
+    out += `${top.at ? ',' : ''}${key === null ? '' : `${JSON.stringify(key)}:`}`;
+    open(key === null ? (top.value as unknown[])[top.at] : (top.value as Record<string, unknown>)[key]);
+    top.at++;
+  }
+  return out.length > max ? `${out.slice(0, max)}…` : null;
+}
+
 /** Paths where two JSON values differ, depth first, at most `limit` of them. */
 export function jsonDifferences(a: unknown, b: unknown, limit = MAX_JSON_DIFFERENCES): { differences: JsonDifference[]; truncated: boolean } {
   const differences: JsonDifference[] = [];
   let truncated = false;
   const push = (d: JsonDifference): void => {
-    if (differences.length < limit) differences.push(d);
-    else truncated = true;
+    if (differences.length >= limit) {
+      truncated = true;
+      return;
+    }
+    const out: JsonDifference = { path: d.path, change: d.change };
+    let clipped = false;
+    for (const side of ['a', 'b'] as const) {
+      if (!(side in d)) continue;
+      const s = shown(d[side]);
+      out[side] = s.value;
+      clipped ||= s.clipped;
+    }
+    if (clipped) out.clipped = true;
+    differences.push(out);
   };
   const walk = (x: unknown, y: unknown, path: string): void => {
     if (differences.length >= limit) {
@@ -106,7 +165,9 @@ export function jsonDifferences(a: unknown, b: unknown, limit = MAX_JSON_DIFFERE
     }
     const bothObjects = x !== null && y !== null && typeof x === 'object' && typeof y === 'object' && Array.isArray(x) === Array.isArray(y);
     if (!bothObjects) {
-      if (JSON.stringify(x) !== JSON.stringify(y)) push({ path, change: 'changed', a: x, b: y });
+      // Two plain values differ unless equal; a plain value and an object (or an array and an object) always do.
+      const plain = (v: unknown) => v === null || typeof v !== 'object';
+      if (!(plain(x) && plain(y) && x === y)) push({ path, change: 'changed', a: x, b: y });
       return;
     }
     if (Array.isArray(x) && Array.isArray(y)) {

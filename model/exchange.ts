@@ -201,6 +201,8 @@ export interface Exchange {
   diagnosis: { severity: 'error' | 'warning' | 'info'; summary: string } | null;
   /** What was cut to store it (a field past its bound: model/head-bounds.ts), and how big it was; absent: nothing. */
   notes?: string[];
+  /** Columns of its row that did not hold what wirelog writes (db/stored-values.ts), each with what was read instead; absent: none. */
+  damaged?: string[];
 }
 
 export function exchangeUrl(request: Pick<RequestHead, 'scheme' | 'host' | 'port' | 'path'>): string {

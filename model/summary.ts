@@ -21,6 +21,8 @@ export interface ExchangeSummary {
   diagnosis: Exchange['diagnosis'];
   /** What was cut of its fields to store them (one per line), clipped as the list's other texts are; null: nothing. */
   notes: string | null;
+  /** Columns of its row that could not be read (db/stored-values.ts); absent: none. */
+  damaged?: string[];
 }
 
 /**
@@ -54,5 +56,6 @@ export function summarize(exchange: Exchange): ExchangeSummary {
     call: exchange.call && { ...exchange.call, model: clippedOrNull(exchange.call.model, LIST_TEXT_LIMITS.model), threadKey: clippedOrNull(exchange.call.threadKey, LIST_TEXT_LIMITS.threadKey) },
     diagnosis: exchange.diagnosis && { severity: exchange.diagnosis.severity, summary: clipped(exchange.diagnosis.summary, LIST_TEXT_LIMITS.diagnosis) },
     notes: clippedOrNull(exchange.notes?.join('\n'), LIST_TEXT_LIMITS.notes),
+    ...(exchange.damaged ? { damaged: exchange.damaged } : {}),
   };
 }

@@ -3,13 +3,14 @@ import { Hono, type Context } from 'hono';
 import { stream, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { bodyView } from '../db/body-view.ts';
-import { comparisonOf, lastWorkingCall } from '../db/compare.ts';
+import { compareOffThread } from '../db/compare.ts';
 import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
-import { SORT_COLUMNS, type ExchangeReader, type SortKey } from '../db/reader.ts';
+import { SORT_COLUMNS, type DamagedRows, type ExchangeReader, type SortKey } from '../db/reader.ts';
+import { damagedRefusal } from '../db/stored-values.ts';
 import type { StorageLosses } from '../db/writer.ts';
 import type { BehindFigures } from '../db/storage-news.ts';
 import { writeHar } from '../export/har.ts';
-import { EXCHANGE_STATES, statusRange, type ExchangeEvent, type ExchangeState } from '../model/exchange.ts';
+import { EXCHANGE_STATES, statusRange, type Exchange, type ExchangeEvent, type ExchangeState } from '../model/exchange.ts';
 import { clientConfigOf } from '../llm/client-config.ts';
 import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, ImportLine, ReplayAnswer, ReplayRefusedAnswer, StreamEvents } from './contract.ts';
 import type { LiveFeed } from './live.ts';
@@ -43,6 +44,8 @@ export interface ViewerStatus {
   connections: { open: number; max: number };
   /** OTLP export: where spans go, the current failure, spans left out; null when off. */
   otlp: { url: string; error: string | null; dropped: number } | null;
+  /** Rows the reads so far found damaged (db/stored-values.ts): how many, the first ids; filled in by the API. */
+  damagedRows?: DamagedRows;
 }
 
 export interface ApiOptions {
@@ -117,6 +120,12 @@ const replayBody = z
 const LIVE_READ = 500;
 const eventsQuery = z.object({ after: z.coerce.number().int().min(-1).default(-1) });
 
+/** A damaged row opens (what could be read, and what not) but is not compared, copied as code or replayed: 422 naming the damage. */
+function refuseDamaged(c: Context, exchange: Exchange, what: string) {
+  const refusal = damagedRefusal(exchange, what);
+  return refusal === null ? null : c.json({ error: refusal }, 422);
+}
+
 function badRequest(result: { success: boolean; error?: z.ZodError }, c: Context) {
   if (!result.success) {
     const message = result.error!.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
@@ -135,8 +144,9 @@ function sameOrigin(c: Context, ownOrigins: ReadonlySet<string>): boolean {
 export function createApi(options: ApiOptions, ownOrigins: (c: Context) => ReadonlySet<string>): Hono {
   const { reader, live } = options;
   const api = new Hono();
+  const statusNow = (): ViewerStatus => ({ ...options.status(), damagedRows: reader.damagedRows() });
 
-  api.get('/status', (c) => c.json(options.status()));
+  api.get('/status', (c) => c.json(statusNow()));
 
   api.get('/exchanges', zValidator('query', listQuery, badRequest), (c) => {
     const q = c.req.valid('query');
@@ -159,6 +169,8 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: 'replaying is only allowed from the wirelog viewer itself (or `wirelog replay`)' }, 403);
     const exchange = reader.get(c.req.valid('param').id);
     if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    const damaged = refuseDamaged(c, exchange, 'replayed');
+    if (damaged) return damaged;
     if (!options.replayer) return c.json({ error: 'this wirelog sends no replays' }, 501);
     const { fix, ...edits } = c.req.valid('json');
     try {
@@ -209,13 +221,11 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     });
   });
 
-  api.get('/compare', zValidator('query', compareQuery, badRequest), (c) => {
+  // On a thread of its own (db/compare.ts): reading, decoding and parsing two large bodies here would hold every client's traffic.
+  api.get('/compare', zValidator('query', compareQuery, badRequest), async (c) => {
     const q = c.req.valid('query');
-    const a = reader.get(q.a);
-    if (!a) return c.json({ error: `no exchange ${q.a}` }, 404);
-    const b = q.b === 'working' ? lastWorkingCall(reader, a) : reader.get(q.b);
-    if (!b) return c.json({ error: q.b === 'working' ? `no model call to ${a.request.host} has worked yet: make one (from any client) and compare again` : `no exchange ${q.b}` }, 404);
-    return c.json(comparisonOf(reader, a, b));
+    const answer = await compareOffThread(reader, q.a, q.b);
+    return c.body(answer.json, answer.status, { 'content-type': 'application/json; charset=utf-8' });
   });
 
   api.get('/exchanges/:id', zValidator('param', idParam, badRequest), (c) => {
@@ -230,7 +240,8 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       requestBody,
       responseBody,
       modelCall,
-      diagnoses: diagnosesOf(reader, exchange, modelCall, responseBody.text),
+      // A damaged row is not diagnosed: what was read in place of its damaged columns would mislead.
+      diagnoses: exchange.damaged ? [] : diagnosesOf(reader, exchange, modelCall, responseBody.text),
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
       replays: reader.replaysOf(exchange.id),
       clientConfig: clientConfigOf(exchange, modelCall),
@@ -241,6 +252,8 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
   api.get('/exchanges/:id/snippet', zValidator('param', idParam, badRequest), zValidator('query', snippetQuery, badRequest), (c) => {
     const exchange = reader.get(c.req.valid('param').id);
     if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    const damaged = refuseDamaged(c, exchange, 'copied as code');
+    if (damaged) return damaged;
     try {
       return c.text(snippetOf(reader, exchange, c.req.valid('query').target));
     } catch (err) {
@@ -269,6 +282,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     const q = c.req.valid('query');
     c.header('content-type', 'application/json; charset=utf-8');
     c.header('content-disposition', `attachment; filename="${q.id ? `wirelog-${q.id}` : 'wirelog'}.har"`);
+    // Damaged rows are left out, and counted in the file's log.comment and log._wirelog (export/har.ts).
     return stream(c, async (out) => {
       await writeHar(
         reader,
@@ -284,7 +298,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       let closed = false;
       const unsubscribe = live.subscribe((message) => {
         if (closed) return;
-        if (message.type === 'status') return void out.writeSSE({ event: 'status', data: JSON.stringify(options.status()) });
+        if (message.type === 'status') return void out.writeSSE({ event: 'status', data: JSON.stringify(statusNow()) });
         if (message.type === 'cleared' || message.type === 'pruned') return void out.writeSSE({ event: message.type, data: '{}' });
         // List rows, as the list reads them: a whole exchange (its heads) is never read for a live update.
         for (let i = 0; i < message.ids.length; i += LIVE_READ) {
@@ -292,7 +306,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
           for (const summary of reader.summaries({ ids, limit: ids.length })) void out.writeSSE({ event: 'exchange', id: String(summary.id), data: JSON.stringify(summary) });
         }
       });
-      await out.writeSSE({ event: 'hello', data: JSON.stringify(options.status()) });
+      await out.writeSSE({ event: 'hello', data: JSON.stringify(statusNow()) });
       const heartbeat = setInterval(() => void out.write(': keep-alive\n\n'), 15000);
       await new Promise<void>((resolve) => out.onAbort(resolve));
       closed = true;

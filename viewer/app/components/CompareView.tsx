@@ -34,6 +34,12 @@ function show(value: unknown): string {
 function Body({ title, body }: { title: string; body: BodyComparison }) {
   if (body.kind === 'none') return <p className="muted">{title}: none on either side.</p>;
   if (body.kind === 'text') return <p>{title}: {body.same ? 'the same' : `different (${body.aSize} and ${body.bSize} characters)`}.</p>;
+  if (body.kind === 'bytes')
+    return (
+      <p data-testid="compared-as-bytes">
+        {title}: {body.same ? 'the same bytes' : 'different'} ({body.aSize} and {body.bSize} bytes). <span className="muted">{body.why}</span>
+      </p>
+    );
   if (body.same) return <p className="muted">{title}: the same JSON.</p>;
   return (
     <table className="compare-table" data-testid={`${title.toLowerCase().replace(/ /g, '-')}-diff`}>

@@ -135,6 +135,11 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
               </span>
               <span className={`status ${statusClass(row.status)}`}>
                 {row.status ?? '—'}
+                {row.damaged && (
+                  <span className="badge error" title={`damaged: ${row.damaged.join('; ')}`} data-testid="damage-badge">
+                    ⚠
+                  </span>
+                )}
                 {row.notes && (
                   <span className="badge warning" title={`stored cut: ${row.notes}`} data-testid="cut-badge">
                     ✂

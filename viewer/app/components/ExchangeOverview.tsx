@@ -39,6 +39,17 @@ export function ExchangeOverview({ detail, version, keepSecrets, onOpen, onResen
           <strong>{ex.state.replace('_', ' ')}</strong>: {ex.error}
         </div>
       )}
+      {ex.damaged && ex.damaged.length > 0 && (
+        <div className="banner error" data-testid="damage-notes">
+          <strong>Damaged</strong>: its row in the database does not hold what wirelog wrote (another program, a disk error); shown with what could be
+          read, not diagnosed, compared, replayed or exported:
+          <ul>
+            {ex.damaged.map((note, i) => (
+              <li key={i}>damaged: {note}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       {ex.notes && ex.notes.length > 0 && (
         <div className="banner warn" data-testid="cut-notes">
           <strong>Stored cut</strong>: larger than wirelog stores of a field (what was sent was not changed):

@@ -1,0 +1,30 @@
+// The thread a viewer's comparison runs on (db/compare.ts compareOffThread): it opens the database
+// read-only, reads both exchanges, decodes, parses and compares their bodies, and hands back the
+// answer's text. Nothing of it runs on the thread that forwards traffic.
+import os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { answerComparison, type ComparisonAnswer, type CompareWorkerData } from './compare.ts';
+import { ExchangeReader } from './reader.ts';
+
+// Below forwarding and storage: on a busy machine a comparison waits, captures do not.
+try {
+  os.setPriority(0, 15);
+} catch {
+  // not permitted here: the comparison runs at normal priority
+}
+
+const data = workerData as CompareWorkerData;
+let answer: ComparisonAnswer;
+try {
+  const db = new Database(data.file, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  try {
+    answer = answerComparison(new ExchangeReader(db), data.a, data.b);
+  } finally {
+    db.close();
+  }
+} catch (err) {
+  answer = { status: 500, json: JSON.stringify({ error: `comparing #${data.a} with #${data.b} failed: ${(err as Error).message}` }) };
+}
+parentPort!.postMessage(answer);
