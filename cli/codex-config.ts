@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { CodexConfigError, codexConfig } from '../llm/codex-config.ts';
+import { gatewayOfReplayed } from '../llm/client-config.ts';
 import { modelCallOf } from '../llm/stored-calls.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
@@ -22,7 +23,8 @@ export async function codexConfigCommand(args: string[]): Promise<number> {
   try {
     const running = values.gateway ? await findInstance(dataDir) : null;
     const gateway = values.gateway ? gatewayBase(running ? new URL(running.proxyUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1', running?.proxyPort ?? 8899, null) : undefined;
-    const config = codexConfig(exchange, modelCallOf(reader, exchange), gateway);
+    // A replay goes out through wirelog's gateway but is stored as a proxy call: it keeps the form of the call it replays.
+    const config = codexConfig(exchange, modelCallOf(reader, exchange), gateway ?? gatewayOfReplayed(exchange, (id) => reader.get(id)));
     console.log(`# in ~/.codex/config.toml\n${config.toml}\n`);
     for (const note of config.notes) console.log(`# ${note}`);
     return 0;

@@ -35,7 +35,7 @@ export function doctorCommand(args: string[]): number {
   }
   for (const g of groups) {
     const when = g.ids.length === 1 ? clock(g.first) : `${g.ids.length} tries, ${clock(g.first)}-${clock(g.last)}`;
-    console.log(`${idRange(g.ids)} ${g.method} ${g.url} → ${g.status}  (${when})`);
+    console.log(`${idRange(g.ids)} ${g.method} ${g.url} → ${g.status}  (${g.client ? `${g.client}, ` : ''}${when})`);
     for (const d of g.diagnoses) {
       console.log(`  [${d.severity}] ${d.summary}`);
       console.log(`  fix: ${d.fix}`);

@@ -1,6 +1,7 @@
 // `wirelog replay`: asks the running wirelog to resend an exchange (through its own proxy,
 // where the secrets of recent requests are in memory), then waits for the answer.
 import fs from 'node:fs';
+import type { ClientConfig } from '../llm/client-config.ts';
 import type { Header } from '../model/exchange.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir, type InstanceRecord } from './instance.ts';
@@ -12,7 +13,8 @@ prints the new exchange's id, status and the first line of its answer. Exit code
   --header "Name: value"   set a header (replacing one of that name); also how to give a key wirelog no longer has in memory
   --remove-header NAME     send without that header
   --body-file FILE         send this file as the body (its bytes as they are)
-  --fix                    apply the fix the diagnosis of ID proposes (a corrected URL, a missing key, a listed model)
+  --fix                    apply the fix the diagnosis of ID proposes (a corrected URL, a missing key, a listed model,
+                           a lower max_tokens); when it works, prints the client settings that did
   --send-secrets-to HOST[:PORT]
                            a key wirelog remembers goes only back to the scheme, host and port it was captured for: to
                            send it to the replay's other host, name exactly that host (and port, unless the default).
@@ -28,6 +30,19 @@ interface Detail {
   modelCall: { answer: { text: string; refusal: string } } | null;
   responseBody: { text: string | null };
   diagnoses: { severity: string; summary: string; fix: string }[];
+  /** What to type into each client, for a call that worked (llm/client-config.ts). */
+  clientConfig: ClientConfig | null;
+}
+
+/**
+ * The settings that just worked, for the client that sent the call first: Cherry Studio's API
+ * address for a Cherry Studio call, else Codex's provider block (its base_url in the form the
+ * original call came: the gateway form for a gateway call).
+ */
+export function workedBlock(config: ClientConfig): string[] {
+  const codex = config.codex ? ['  For Codex (~/.codex/config.toml), exactly what worked:', ...config.codex.toml.split('\n').map((l) => `    ${l}`), ...config.codex.notes.map((n) => `    # ${n}`)] : [];
+  const cherry = config.cherryStudio ? [`  For Cherry Studio: provider type ${config.cherryStudio.providerType}, API address ${config.cherryStudio.apiAddress}`] : [];
+  return config.client.kind === 'cherry-studio' ? [...cherry, ...codex] : [...codex, ...cherry];
 }
 
 function parseHeader(text: string): Header {
@@ -115,13 +130,14 @@ export async function replayCommand(args: string[]): Promise<number> {
   const status = detail.exchange.response?.status ?? null;
   const withheld = sent.body.withheld ?? [];
   if (values.json) {
-    console.log(JSON.stringify({ id: detail.exchange.id, replayOf: id, status, state: detail.exchange.state, answer: firstLine(detail), diagnoses: detail.diagnoses, withheld }, null, 2));
+    console.log(JSON.stringify({ id: detail.exchange.id, replayOf: id, status, state: detail.exchange.state, answer: firstLine(detail), diagnoses: detail.diagnoses, withheld, clientConfig: detail.clientConfig ?? null }, null, 2));
   } else {
     const reason = detail.exchange.response ? `${status} ${detail.exchange.response.statusText}`.trim() : detail.exchange.state.replace('_', ' ');
     console.log(`#${detail.exchange.id} ${reason}  (replay of #${id})  ${firstLine(detail)}`);
     // Said before the diagnoses: a 401 from the other host is explained by what was left out.
     for (const w of withheld) console.log(`  [withheld] ${w.message}`);
     for (const d of detail.diagnoses) console.log(`  [${d.severity}] ${d.summary}\n  fix: ${d.fix}`);
+    if (values.fix && detail.clientConfig) for (const line of workedBlock(detail.clientConfig)) console.log(line);
   }
   return status !== null && status >= 200 && status < 300 && detail.exchange.state === 'complete' ? 0 : 1;
 }

@@ -1,11 +1,19 @@
 // Why a model call failed, in one sentence, and the configuration line that fixes it.
-// Each rule is a small function over one exchange (and the ones around it).
+// Each rule is a small function over one exchange (and the ones around it) that decides what is
+// wrong; what it says is rule data (llm/diagnosis-text.ts, in English and Chinese), written for
+// the client that sent the call; and which rule wins when several fire is data too (PRECEDENCE),
+// never the order the rules run in nor one rule calling another.
 import { clientOrigin, exchangeUrl, headerValue, inClientForm, type Exchange } from '../model/exchange.ts';
 import { providerError } from './analyze.ts';
+import { cherryStudioAddress, sendingClient } from './client-config.ts';
+import { detectDialect } from './dialect.ts';
+import { TEXTS, type Lang, type MessageId, type Params } from './diagnosis-text.ts';
 import { obj, parseJson, str } from './json.ts';
 import type { ModelCall } from './model-call.ts';
 import { percentDecoded } from '../model/percent.ts';
 import { eventsShed } from '../model/shed-note.ts';
+
+export type { Lang } from './diagnosis-text.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -16,14 +24,21 @@ export interface Diagnosis {
   fix: string;
   /** The fix as data, where it is concrete enough to try: a replay with it applied shows whether it works. */
   action?: FixAction;
+  /** What was said, as data: the message id in llm/diagnosis-text.ts and its parameters (for a catalogue to render). */
+  message?: { id: string; params: Params };
 }
 
 /**
  * url: send the same call to this URL (the corrected base path, the same endpoint);
  * header: add this header (value null: the key, from a working call or from the user);
- * model: use this model id in the body (one the provider listed).
+ * model: use this model id in the body (one the provider listed);
+ * max-tokens: ask for at most this many output tokens (what the credit left can pay for).
  */
-export type FixAction = { kind: 'url'; url: string } | { kind: 'header'; name: string; value: string | null; scheme?: 'Bearer' } | { kind: 'model'; model: string };
+export type FixAction =
+  | { kind: 'url'; url: string }
+  | { kind: 'header'; name: string; value: string | null; scheme?: 'Bearer' }
+  | { kind: 'model'; model: string }
+  | { kind: 'max-tokens'; maxTokens: number };
 
 export interface DiagnosisContext {
   exchange: Exchange;
@@ -33,6 +48,33 @@ export interface DiagnosisContext {
   earlier: Exchange[];
   /** Model ids the same host listed in a captured /models response, if any. */
   modelsListed: string[] | null;
+  /** The language summaries and fixes are written in; English unless asked. */
+  lang?: Lang;
+}
+
+/** A diagnosis in the context's language, from its message in llm/diagnosis-text.ts. */
+function said(ctx: DiagnosisContext, rule: string, severity: Severity, id: MessageId, params: Params, action?: FixAction): Diagnosis {
+  const lang = ctx.lang ?? 'en';
+  const text = TEXTS[id];
+  return { rule, severity, summary: text.summary[lang](params), fix: text.fix[lang](params), message: { id, params }, ...(action ? { action } : {}) };
+}
+
+/**
+ * How the fix names things for the client that sent the call: its kind, and for a corrected
+ * endpoint URL the base URL, the whole URL and Cherry Studio's address, all in the form the
+ * client must write them (the gateway form for a call that came through the gateway).
+ */
+function clientParams(ex: Exchange, endpointUrl?: string, endpoint?: string): Params {
+  const kind = sendingClient(ex.request.headers).kind;
+  if (!endpointUrl) return { client: kind };
+  const written = inClientForm(endpointUrl, ex.request);
+  const base = endpoint && written.split('?')[0].endsWith(endpoint) ? written.split('?')[0].slice(0, -endpoint.length) : written;
+  return { client: kind, endpoint: written, base, cherry: cherryStudioAddress(written) };
+}
+
+/** A provider's message, clipped for a sentence. */
+function clip(message: string | null | undefined, length: number): string {
+  return (message ?? '').slice(0, length);
 }
 
 type Rule = (ctx: DiagnosisContext) => Diagnosis | null;
@@ -92,23 +134,15 @@ export const repeatedEndpoint: Rule = (ctx) => {
     const first = ENDPOINTS.find((e) => doubled.startsWith(e))!;
     base = path.slice(0, path.indexOf(doubled));
     const appended = doubled.slice(first.length);
-    return {
-      rule: 'repeated-endpoint',
-      severity: 'error',
-      summary: `The URL ends in ${doubled}: the client's base_url already ends in ${first}, and the client appended ${appended} to it.`,
-      fix: `Set base_url = "${origin(ctx.exchange)}${base}" (without ${first}).${appended === '/responses' ? ' Codex always appends /responses: it speaks only the Responses API since early 2026 (wire_api = "chat" was removed).' : ''}`,
-      action: { kind: 'url', url: withPath(ctx.exchange, path.replace(doubled, appended)) },
-    };
+    const url = withPath(ctx.exchange, path.replace(doubled, appended));
+    const params = { ...clientParams(ctx.exchange, url, appended), base: `${origin(ctx.exchange)}${base}`, doubled, first, appended };
+    return said(ctx, 'repeated-endpoint', 'error', 'repeated-endpoint.doubled', params, { kind: 'url', url });
   }
   const version = doubledVersion![1];
   base = path.slice(0, path.indexOf(`/${version}/${version}/`)) + `/${version}`;
-  return {
-    rule: 'repeated-endpoint',
-    severity: 'error',
-    summary: `The URL says /${version}/${version}/: the base_url ends in /${version} and the client added /${version} again.`,
-    fix: `Set base_url = "${origin(ctx.exchange)}${base}".`,
-    action: { kind: 'url', url: withPath(ctx.exchange, path.replace(`/${version}/${version}/`, `/${version}/`)) },
-  };
+  const url = withPath(ctx.exchange, path.replace(`/${version}/${version}/`, `/${version}/`));
+  const endpoint = ENDPOINTS.find((e) => path.endsWith(e));
+  return said(ctx, 'repeated-endpoint', 'error', 'repeated-endpoint.version', { ...clientParams(ctx.exchange, url, endpoint), base: `${origin(ctx.exchange)}${base}`, version }, { kind: 'url', url });
 };
 
 /** new-api's "Invalid URL (POST /x)" and other relays' unknown-route 404s. */
@@ -132,38 +166,41 @@ export const htmlAnswer: Rule = (ctx) => {
   if (!ctx.call || s === null || s < 400 || !isHtml(ctx)) return null;
   const host = ctx.exchange.request.host.replace(/^www\./, '');
   const known = Object.entries(KNOWN_RELAYS).find(([h]) => host === h || host.endsWith(`.${h}`));
-  return {
-    rule: 'html-answer',
-    severity: 'error',
-    summary: `${s} with an HTML page from ${host}: the base_url points at its website, not at its API (${pathname(ctx.exchange)} is not an API route there).`,
-    fix: known
-      ? `Set base_url to ${inClientForm(documentedBase(known[1]), ctx.exchange.request)} (the documented API base URL), and let the client add the endpoint.`
-      : "Set base_url to the provider's documented API base URL (usually ending in /v1, often under /api), not its website's address.",
-    ...(known ? { action: onDocumentedBase(ctx.exchange, known[1]) } : {}),
-  };
+  const action = known ? onDocumentedBase(ctx.exchange, known[1]) : undefined;
+  const onBase = known ? documentedParams(ctx.exchange, known[1], action) : clientParams(ctx.exchange);
+  return said(ctx, 'html-answer', 'error', 'html-answer', { ...onBase, status: String(s), host, path: pathname(ctx.exchange) }, action);
 };
+
+/** The fix's parameters for a known relay's documented base URL: the base in the client's form, and the endpoint on it. */
+function documentedParams(ex: Exchange, entry: string, action: FixAction | undefined): Params {
+  const base = inClientForm(documentedBase(entry), ex.request);
+  const url = action?.kind === 'url' ? action.url : documentedBase(entry);
+  return { ...clientParams(ex, url), base, documented: entry };
+}
 
 export const unknownRoute: Rule = (ctx) => {
-  if (status(ctx) !== 404 || repeatedEndpoint(ctx) || isHtml(ctx)) return null;
+  if (status(ctx) !== 404 || isHtml(ctx)) return null;
   const message = providerError(ctx.responseText) ?? '';
   if (!/invalid url|no route|not found|unknown (url|route|path)|路由/i.test(message)) return null;
+  // "model 'x' not found" (Ollama, OpenAI): the route exists, the model does not.
+  if (/model|模型/i.test(message) && !/invalid url|no route|unknown (url|route|path)|路由/i.test(message)) return null;
   const host = ctx.exchange.request.host.replace(/^www\./, '');
   const known = Object.entries(KNOWN_RELAYS).find(([h]) => host === h || host.endsWith(`.${h}`));
-  return {
-    rule: 'unknown-route',
-    severity: 'error',
-    summary: `${host} has no route ${ctx.exchange.request.method} ${pathname(ctx.exchange)} ("${message.slice(0, 120)}").`,
-    fix: known
-      ? `This relay's documented base URL is ${known[1]}: set base_url to ${inClientForm(documentedBase(known[1]), ctx.exchange.request)}, and let the client add the endpoint.`
-      : `Check the relay's documented base URL (usually ending in /v1) and set base_url to it, without the endpoint path.`,
-    ...(known ? { action: onDocumentedBase(ctx.exchange, known[1]) } : {}),
-  };
+  const action = known ? onDocumentedBase(ctx.exchange, known[1]) : undefined;
+  const onBase = known ? documentedParams(ctx.exchange, known[1], action) : clientParams(ctx.exchange);
+  return said(ctx, 'unknown-route', 'error', 'unknown-route', { ...onBase, host, method: ctx.exchange.request.method, path: pathname(ctx.exchange), message: clip(message, 120) }, action);
 };
 
-/** Where each dialect sends its key. */
-function keyHeaderFor(call: ModelCall | null): FixAction {
-  if (call?.dialect === 'anthropic-messages') return { kind: 'header', name: 'x-api-key', value: null };
-  if (call?.dialect === 'gemini') return { kind: 'header', name: 'x-goog-api-key', value: null };
+/**
+ * Where the API this call speaks takes its key: Anthropic's Messages API x-api-key, Gemini
+ * x-goog-api-key, the rest Authorization: Bearer. Read from the call, else from its path and
+ * host, so a call with no body to analyse still gets its own header.
+ */
+function keyHeaderFor(call: ModelCall | null, ex: Exchange): Extract<FixAction, { kind: 'header' }> {
+  const dialect = call?.dialect ?? detectDialect(ex.request.method, ex.request.path);
+  const host = ex.request.host.toLowerCase();
+  if (dialect === 'anthropic-messages' || (!dialect && /(^|\.)anthropic\.com$/.test(host))) return { kind: 'header', name: 'x-api-key', value: null };
+  if (dialect === 'gemini' || (!dialect && /(^|\.)generativelanguage\.googleapis\.com$/.test(host))) return { kind: 'header', name: 'x-goog-api-key', value: null };
   return { kind: 'header', name: 'Authorization', value: null, scheme: 'Bearer' };
 }
 
@@ -182,51 +219,46 @@ export function closestModel(requested: string, listed: string[]): string {
 export const missingKey: Rule = (ctx) => {
   const s = status(ctx);
   if (s !== 401 && s !== 403) return null;
-  if (sentKey(ctx.exchange) || outOfCredit(ctx)) return null;
-  return {
-    rule: 'missing-key',
-    severity: 'error',
-    summary: `${s}: the request carried no API key (no Authorization, x-api-key, api-key or key= parameter), so the provider refused it.`,
-    fix:
-      'The client did not attach the key. For Codex, in [model_providers.NAME]: env_key = "YOUR_KEY_VARIABLE" (and export that variable), or the line that always works: http_headers = { "Authorization" = "Bearer YOUR_KEY" }; ' +
-      'since Codex 0.149 a provider with requires_openai_auth = false no longer sends the auth.json key.',
-    action: keyHeaderFor(ctx.call),
-  };
+  if (sentKey(ctx.exchange)) return null;
+  const action = keyHeaderFor(ctx.call, ctx.exchange);
+  const headerValue = action.scheme ? `${action.scheme} YOUR_KEY` : 'YOUR_KEY';
+  return said(ctx, 'missing-key', 'error', 'missing-key', { ...clientParams(ctx.exchange), status: String(s), header: action.name, headerValue }, action);
 };
 
 export const keyRejected: Rule = (ctx) => {
   const s = status(ctx);
   if (s !== 401 && s !== 403) return null;
   const key = sentKey(ctx.exchange);
-  if (!key || outOfCredit(ctx)) return null;
+  if (!key) return null;
   const message = providerError(ctx.responseText);
-  if (s === 403 && message && /model/i.test(message)) return null; // a model permission, not the key
-  return {
-    rule: 'key-rejected',
-    severity: 'error',
-    summary: `${s}: the provider rejected the key ${key.replace(/^(Bearer|Basic)\s+/i, '')}${message ? ` ("${message.slice(0, 120)}")` : ''}.`,
-    fix: `Check that this key (the masked tail tells which) belongs to ${ctx.exchange.request.host}, is active and has credit; keys of one relay do not work on another.`,
-  };
+  if (s === 403 && message && /model|模型/i.test(message)) return null; // a model permission, not the key
+  return said(ctx, 'key-rejected', 'error', 'key-rejected', { ...clientParams(ctx.exchange), status: String(s), key: key.replace(/^(Bearer|Basic)\s+/i, ''), message: clip(message, 120), host: ctx.exchange.request.host });
 };
+
+/** Said of a model the key cannot use: missing, not in its group, not allowed to it. */
+const MODEL_REFUSED = /not (found|exist|allowed|available|supported|authorized|permitted)|does not exist|no available|no (access|permission)|permission denied|try pulling it first|无可用渠道|不存在|无权|没有权限|不允许|invalid model|unknown model|unsupported model/i;
 
 export const modelUnavailable: Rule = (ctx) => {
   const s = status(ctx);
   if (s !== 400 && s !== 403 && s !== 404 && s !== 503) return null;
   const message = providerError(ctx.responseText) ?? '';
-  if (!/model|模型/i.test(message) || !/not (found|exist|allowed|available|supported)|does not exist|no available|无可用渠道|不存在|invalid model|unknown model|unsupported model/i.test(message)) return null;
+  if (!/model|模型/i.test(message) || !MODEL_REFUSED.test(message)) return null;
   // "Unsupported parameter: 'temperature' is not supported with this model" names a parameter, not the model.
   const param = str(obj(obj(parseJson(ctx.responseText)).error).param);
   if ((param && param !== 'model') || /unsupported (parameter|value)/i.test(message)) return null;
-  const requested = ctx.call?.requestedModel;
-  const listed = ctx.modelsListed?.length ? ` This provider listed: ${ctx.modelsListed.slice(0, 30).join(', ')}${ctx.modelsListed.length > 30 ? ', ...' : ''}.` : '';
-  return {
-    rule: 'model-unavailable',
-    severity: 'error',
-    summary: `The provider does not offer ${requested ? `model "${requested}"` : 'the requested model'} to this key or group ("${message.slice(0, 160)}").`,
-    fix: `Use a model id exactly as the provider lists it (GET ${origin(ctx.exchange)}/v1/models).${listed}`,
-    ...(ctx.modelsListed?.length ? { action: { kind: 'model' as const, model: closestModel(requested ?? '', ctx.modelsListed) } } : {}),
-  };
+  const requested = ctx.call?.requestedModel ?? modelNamed(message);
+  const listed = ctx.modelsListed?.length ? `${ctx.modelsListed.slice(0, 30).join(', ')}${ctx.modelsListed.length > 30 ? ', ...' : ''}` : '';
+  // Ollama answers a model it has not pulled with 404 "model 'x' not found, try pulling it first".
+  const ollama = /try pulling it first/i.test(message) || ctx.exchange.request.port === 11434;
+  const action = ctx.modelsListed?.length ? { kind: 'model' as const, model: closestModel(requested ?? '', ctx.modelsListed) } : undefined;
+  const params = { model: requested ?? '', message: clip(message, 160), origin: origin(ctx.exchange), listed };
+  return said(ctx, 'model-unavailable', 'error', ollama ? 'model-unavailable.ollama' : 'model-unavailable', params, action);
 };
+
+/** The model a message names in quotes ("model 'llama3' not found", "模型 gpt-5 无可用渠道"), when the request did not say. */
+function modelNamed(message: string): string | null {
+  return /model[^'"`“]{0,12}['"`“]([^'"`”]{1,120})['"`”]/i.exec(message)?.[1] ?? /模型\s*([\w./:-]{2,120})/.exec(message)?.[1] ?? null;
+}
 
 /**
  * OpenRouter relays a provider's refusal inside its own: `error.metadata.raw` holds what the
@@ -243,31 +275,110 @@ export const rateLimited: Rule = (ctx) => {
   const retryAfter = headerValue(ctx.exchange.response?.headers ?? [], 'retry-after');
   const relayed = relayedProviderError(ctx.responseText);
   const message = relayed ? `${relayed.provider ?? 'the provider'} says: ${relayed.raw}` : (providerError(ctx.responseText) ?? '');
-  const quota = /quota|insufficient|balance|credit|余额|额度/i.test(message);
-  return {
-    rule: 'rate-limited',
-    severity: quota ? 'error' : 'warning',
-    summary: quota ? `429: the account is out of quota or credit ("${message.slice(0, 200)}").` : `429: rate limited${retryAfter ? `, retry after ${retryAfter} s` : ''}${message ? ` ("${message.slice(0, 200)}")` : ''}.`,
-    fix: quota ? 'Top up the account or use another key; retrying will not help.' : `Slow down or retry later${retryAfter ? ` (the provider asks for ${retryAfter} s)` : ''}.`,
-  };
+  const quota = /quota|insufficient|balance|credit|余额|额度|欠费/i.test(message);
+  const params = { message: clip(message, 200), retryAfter: retryAfter ?? '' };
+  return quota ? said(ctx, 'rate-limited', 'error', 'rate-limited.quota', params) : said(ctx, 'rate-limited', 'warning', 'rate-limited', params);
 };
 
-/** Where the known relays let an account top up its credit. */
-const TOP_UP: Record<string, string> = { 'openrouter.ai': 'https://openrouter.ai/settings/credits' };
+/** Where the known providers let an account top up its credit (a relay's own page is not known). */
+const TOP_UP: Record<string, string> = { 'openrouter.ai': 'https://openrouter.ai/settings/credits', 'api.deepseek.com': 'https://platform.deepseek.com/top_up' };
 
-/** 402, or a refusal that says the credit is gone: no retry will help. */
+/** Where a model is activated, by the provider's host. */
+const CONSOLES: Record<string, { en: string; zh: string }> = {
+  'volces.com': { en: 'the Volcengine Ark console (Activation management / 开通管理)', zh: '火山方舟控制台的「开通管理」' },
+  'aliyuncs.com': { en: 'the Alibaba Cloud Model Studio (百炼) console', zh: '阿里云百炼控制台' },
+};
+
+function byHost<T>(table: Record<string, T>, host: string): T | undefined {
+  return Object.entries(table).find(([h]) => host === h || host.endsWith(`.${h}`))?.[1];
+}
+
+/** What a refusal says about the account: its balance is gone, the account itself is not in good standing, or the model is not activated on it. */
+type Standing = 'balance' | 'account' | 'not-activated';
+
+/** Words that say the money is gone, whatever the status (one-api/new-api 403, DashScope 400, Zhipu 429, MiniMax 500, OpenRouter 402). */
+const NO_BALANCE = /insufficient[ _]?(credits?|balance|funds|quota|user[ _]quota|account balance)|out of credits?|quota (is )?not enough|credit limit is insufficient|(balance|credits?) (is )?(insufficient|not enough|too low|exhausted)|requires more credits|can only afford|overdue balance|balance is overdue|in arrears|arrearage|account is in good standing|余额不足|额度不足|额度已用尽|额度用尽|欠费/i;
+/** Words that say so only when the message is not about request rates (Gemini's free tier "exceeded your current quota ... retry in 20s" is a rate limit). */
+const PAY_UP = /exceeded your current (token )?quota|top.?up|recharge|purchase (more )?credits|充值/i;
+const RATE_WORDS = /rate.?limit|too many requests|requests per|tokens per|\b[RT]PM\b|concurren|retry in|请求过于频繁|频率|并发/i;
+const ACCOUNT_DOWN = /account[^.]{0,60}\b(is not active|is inactive|is currently inactive|suspended|locked|frozen|disabled|banned|deactivated)|account suspended|账户[^。]{0,12}(未激活|非活动|冻结|锁定|封禁|停用|暂停)|用户已被封禁/i;
+const NOT_ACTIVATED = /has not activated|not (been |yet )?activated|activate the (model|service)|未开通|尚未开通|暂未开通|请.{0,12}开通/i;
+/** Error codes and types providers document for these (compared in lower case). */
+const STANDING_CODES: Record<string, Standing> = {
+  insufficient_user_quota: 'balance', // one-api / new-api
+  pre_consume_token_quota_failed: 'balance', // new-api: the token's own quota
+  insufficient_quota: 'balance', // OpenAI
+  insufficient_balance: 'balance',
+  insufficient_balance_error: 'balance',
+  insufficient_credits: 'balance',
+  credit_balance_too_low: 'balance',
+  billing_hard_limit_reached: 'balance',
+  exceeded_current_quota_error: 'balance', // Moonshot
+  arrearage: 'balance', // DashScope
+  accountoverdueerror: 'balance', // Volcengine Ark
+  'operationdenied.serviceoverdue': 'balance',
+  modelnotopen: 'not-activated', // Volcengine Ark
+  'operationdenied.servicenotopen': 'not-activated',
+  'accessdenied.unpurchased': 'not-activated', // DashScope
+  account_deactivated: 'account',
+};
+/** Numeric codes mean something only from their own provider: SiliconFlow, Zhipu (BigModel / Z.ai), MiniMax. */
+const HOST_CODES: [RegExp, Record<string, Standing>][] = [
+  [/(^|\.)siliconflow\.(cn|com)$/i, { '30001': 'balance', '30011': 'balance' }],
+  [/(^|\.)(bigmodel\.cn|z\.ai)$/i, { '1113': 'balance', '1110': 'account', '1112': 'account', '1121': 'account' }],
+  [/(^|\.)minimaxi?\.(com|io|chat)$/i, { '1008': 'balance' }],
+];
+
+/** The provider's message (MiniMax's native base_resp too) and every code it gave, in lower case. */
+function errorFacts(text: string | null): { message: string; codes: string[] } {
+  const body = obj(parseJson(text));
+  const error = obj(body.error);
+  const baseResp = obj(body.base_resp);
+  const codes = [error.code, error.type, body.code, body.type, baseResp.status_code].filter((c) => typeof c === 'string' || typeof c === 'number').map((c) => String(c).toLowerCase());
+  return { message: providerError(text) ?? str(baseResp.status_msg) ?? '', codes };
+}
+
+function accountStanding(s: number, host: string, text: string | null): { standing: Standing | null; message: string } {
+  const { message, codes } = errorFacts(text);
+  const numeric = HOST_CODES.find(([h]) => h.test(host))?.[1] ?? {};
+  const coded = codes.map((c) => STANDING_CODES[c] ?? numeric[c]).find((c) => c !== undefined);
+  const standing: Standing | null = NOT_ACTIVATED.test(message) || coded === 'not-activated'
+    ? 'not-activated'
+    : ACCOUNT_DOWN.test(message) || coded === 'account'
+      ? 'account'
+      : coded === 'balance' || NO_BALANCE.test(message) || (PAY_UP.test(message) && !RATE_WORDS.test(message))
+        ? 'balance'
+        : null;
+  return { standing, message };
+}
+
+/**
+ * 402, or a refusal, at any status, that says the balance or quota is gone or the account is
+ * not in good standing: topping up (or the console) fixes it, the key and retries do not.
+ */
 export const outOfCredit: Rule = (ctx) => {
   const s = status(ctx);
-  const message = providerError(ctx.responseText) ?? '';
-  if (s !== 402 && !(s !== null && s >= 400 && s !== 429 && /insufficient (credits|balance|funds)|out of credits?|余额不足|额度不足/i.test(message))) return null;
+  if (s === null || s < 400) return null;
   const host = ctx.exchange.request.host.replace(/^www\./, '');
-  const topUp = Object.entries(TOP_UP).find(([h]) => host === h || host.endsWith(`.${h}`))?.[1];
-  return {
-    rule: 'out-of-credit',
-    severity: 'error',
-    summary: `${s}: ${host} refused the call because the account has no credit left${message ? ` ("${message.slice(0, 160)}")` : ''}.`,
-    fix: `Top up the account${topUp ? ` (${topUp})` : " on the provider's billing page"} or use a key with credit; retrying will not help.`,
-  };
+  const { standing, message } = accountStanding(s, host, ctx.responseText);
+  if (standing !== 'balance' && standing !== 'account' && s !== 402) return null;
+  // OpenRouter: "You requested up to 65536 tokens, but can only afford 1234": asking for fewer works now.
+  const afford = /can only afford (\d+)/i.exec(message)?.[1] ?? '';
+  const requested = /requested up to (\d+)/i.exec(message)?.[1] ?? '';
+  const params = { status: String(s), host, message: clip(message, 200), topUp: byHost(TOP_UP, host) ?? '', afford, requested };
+  return said(ctx, 'out-of-credit', 'error', standing === 'account' ? 'out-of-credit.account' : 'out-of-credit', params, afford ? { kind: 'max-tokens', maxTokens: Number(afford) } : undefined);
+};
+
+/** Volcengine Ark's 404 ModelNotOpen and its kin: the model exists, the account has not switched it on. */
+export const modelNotActivated: Rule = (ctx) => {
+  const s = status(ctx);
+  if (s === null || s < 400) return null;
+  const host = ctx.exchange.request.host.replace(/^www\./, '');
+  const { standing, message } = accountStanding(s, host, ctx.responseText);
+  if (standing !== 'not-activated') return null;
+  const model = ctx.call?.requestedModel ?? /the model ([^\s,]+?)\.?(\s|$)/i.exec(message)?.[1] ?? modelNamed(message) ?? '';
+  const where = byHost(CONSOLES, host);
+  return said(ctx, 'model-not-activated', 'error', 'model-not-activated', { status: String(s), host, model, message: clip(message, 200), console: where?.en ?? '', consoleZh: where?.zh ?? '' });
 };
 
 /** Hosts of model providers themselves, as opposed to relays in front of them. */
@@ -275,27 +386,17 @@ const PROVIDER_HOSTS = /(^|\.)(api\.anthropic\.com|api\.openai\.com|generativela
 
 export const serverError: Rule = (ctx) => {
   const s = status(ctx);
-  if (s === null || s < 500 || (s === 503 && modelUnavailable(ctx))) return null;
+  if (s === null || s < 500) return null;
   const message = providerError(ctx.responseText) ?? '';
-  const quoted = message ? ` ("${message.slice(0, 120)}")` : '';
   const host = ctx.exchange.request.host;
+  const params = { status: String(s), host, message: clip(message, 120) };
   // Worded by who answered: the provider itself, or a relay (and then whether the failure is behind it).
   if (PROVIDER_HOSTS.test(host)) {
     const overloaded = s === 529 || s === 503 || /overload|capacity|unavailable/i.test(message);
-    return {
-      rule: 'server-error',
-      severity: 'error',
-      summary: `${s}: ${host}, the provider itself, ${overloaded ? 'is overloaded' : 'failed'}${quoted}.`,
-      fix: overloaded ? 'Retry with backoff, or use another model for now; nothing in your configuration causes this.' : "Retry later; if it persists, check the provider's status page.",
-    };
+    return said(ctx, 'server-error', 'error', 'server-error.provider', { ...params, overloaded: overloaded ? 'yes' : '' });
   }
   const upstream = /upstream|上游|provider returned|bad gateway from/i.test(message) || s === 502 || s === 504;
-  return {
-    rule: 'server-error',
-    severity: 'error',
-    summary: upstream ? `${s} from behind the relay: the model provider it forwards to failed${quoted}.` : `${s}: the relay itself failed${quoted}.`,
-    fix: upstream ? 'Retry, or pick another provider/model on the relay; nothing in your configuration causes this.' : 'Retry later; if it persists, report it to the relay with the time of this call.',
-  };
+  return said(ctx, 'server-error', 'error', upstream ? 'server-error.upstream' : 'server-error.relay', params);
 };
 
 /**
@@ -311,6 +412,7 @@ export const streamError: Rule = (ctx) => {
   const equivalent = /quota|insufficient|credit|balance|billing|rate.?limit|too many|resource.?exhausted|\b429\b|余额|额度/i.test(reason) ? 429 : /overload|capacity|unavailable|\b529\b|\b503\b/i.test(reason) ? 503 : 500;
   const asStatus: DiagnosisContext = {
     ...ctx,
+    lang: 'en',
     exchange: { ...ctx.exchange, response: { ...(ctx.exchange.response ?? { statusText: '', httpVersion: '1.1', headers: [] }), status: equivalent, headers: [] } },
     responseText: JSON.stringify({ error: { message: reason } }),
   };
@@ -386,26 +488,11 @@ const UNSUPPORTED = /unsupported (parameter|value)|is not supported|not supporte
 export const requestRefused: Rule = (ctx) => {
   const s = status(ctx);
   if ((s !== 400 && s !== 413 && s !== 422) || !ctx.call) return null;
-  if ([modelUnavailable, outOfCredit, contentFiltered, htmlAnswer, missingKey, keyRejected, unknownRoute, repeatedEndpoint].some((rule) => rule(ctx))) return null;
   const message = providerError(ctx.responseText);
   if (!message) return null;
-  const quoted = `"${message.slice(0, 240)}"`;
-  if (s === 413 || TOO_LONG.test(message)) {
-    return {
-      rule: 'request-refused',
-      severity: 'error',
-      summary: `${s}: the request is longer than the model takes (${quoted}).`,
-      fix: 'Start a new session or shorten this one (Codex: /compact; Cherry Studio: fewer context messages), or use a model with a longer context window; the same request gets the same answer.',
-    };
-  }
-  return {
-    rule: 'request-refused',
-    severity: 'error',
-    summary: UNSUPPORTED.test(message) ? `${s}: the provider does not take something this client sent (${quoted}).` : `${s}: the provider refused the request as it was sent (${quoted}).`,
-    fix: UNSUPPORTED.test(message)
-      ? 'Turn off the client setting that sends what the message names (a reasoning effort, temperature on a reasoning model, a tool type), or pick a model that takes it.'
-      : 'Change what the message names; the same request gets the same answer.',
-  };
+  const params = { status: String(s), message: clip(message, 240) };
+  if (s === 413 || TOO_LONG.test(message)) return said(ctx, 'request-refused', 'error', 'request-refused.too-long', params);
+  return said(ctx, 'request-refused', 'error', UNSUPPORTED.test(message) ? 'request-refused.unsupported' : 'request-refused', params);
 };
 
 /** How each dialect says an answer stopped at the output limit: Chat Completions, Anthropic, the Responses API, Gemini. */
@@ -511,6 +598,7 @@ export const RULES: Record<string, Rule> = {
   'missing-key': missingKey,
   'key-rejected': keyRejected,
   'model-unavailable': modelUnavailable,
+  'model-not-activated': modelNotActivated,
   'rate-limited': rateLimited,
   'out-of-credit': outOfCredit,
   'server-error': serverError,
@@ -525,14 +613,52 @@ export const RULES: Record<string, Rule> = {
   'truncated-stream': truncatedStream,
 };
 
-export function diagnose(ctx: DiagnosisContext): Diagnosis[] {
-  return Object.values(RULES)
-    .map((rule) => rule(ctx))
-    .filter((d): d is Diagnosis => d !== null);
-}
+/**
+ * Which finding wins when several rules fire on one call, as data. `over`: the rules whose
+ * finding says nothing more once this one fired (a 403 that says the balance is gone is not a
+ * rejected key; a route that exists with a missing model is not an unknown route). `priority`:
+ * among what remains, the headline after severity (lower first): the list badge, `doctor`'s
+ * first line, OTLP's rule.
+ */
+export const PRECEDENCE: Record<string, { priority: number; over?: readonly string[] }> = {
+  'untrusted-ca': { priority: 0 },
+  'wrong-protocol': { priority: 1 },
+  'repeated-endpoint': { priority: 10, over: ['unknown-route', 'request-refused', 'html-answer'] },
+  'html-answer': { priority: 11, over: ['unknown-route', 'request-refused'] },
+  'out-of-credit': { priority: 20, over: ['missing-key', 'key-rejected', 'rate-limited', 'request-refused', 'server-error', 'model-unavailable', 'unknown-route'] },
+  'model-not-activated': { priority: 21, over: ['model-unavailable', 'key-rejected', 'unknown-route', 'request-refused', 'server-error', 'rate-limited'] },
+  'missing-key': { priority: 30, over: ['request-refused'] },
+  'model-unavailable': { priority: 31, over: ['key-rejected', 'unknown-route', 'request-refused', 'server-error'] },
+  'key-rejected': { priority: 32, over: ['request-refused'] },
+  'unknown-route': { priority: 33, over: ['request-refused'] },
+  'content-filtered': { priority: 40, over: ['request-refused'] },
+  'rate-limited': { priority: 41 },
+  'server-error': { priority: 42 },
+  'request-refused': { priority: 43 },
+  'stream-error': { priority: 50 },
+  'prompt-blocked': { priority: 51 },
+  'truncated-stream': { priority: 52 },
+  'output-limit': { priority: 60 },
+  'websocket-fallback': { priority: 70 },
+};
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
+/** Severity first, then the rule's priority (a rule not in the table after every listed one). */
+function byPrecedence(a: Diagnosis, b: Diagnosis): number {
+  return ORDER[a.severity] - ORDER[b.severity] || (PRECEDENCE[a.rule]?.priority ?? 1000) - (PRECEDENCE[b.rule]?.priority ?? 1000);
+}
+
+/** Every rule's finding on this call, those made moot by another's dropped, the headline first. */
+export function diagnose(ctx: DiagnosisContext, lang: Lang = ctx.lang ?? 'en'): Diagnosis[] {
+  const inLang = { ...ctx, lang };
+  const found = Object.values(RULES)
+    .map((rule) => rule(inLang))
+    .filter((d): d is Diagnosis => d !== null);
+  const moot = new Set(found.flatMap((d) => PRECEDENCE[d.rule]?.over ?? []));
+  return found.filter((d) => !moot.has(d.rule)).sort(byPrecedence);
+}
+
 export function worst(diagnoses: Diagnosis[]): Diagnosis | null {
-  return [...diagnoses].sort((a, b) => ORDER[a.severity] - ORDER[b.severity])[0] ?? null;
+  return [...diagnoses].sort(byPrecedence)[0] ?? null;
 }

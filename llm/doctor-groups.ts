@@ -1,5 +1,6 @@
 // What `wirelog doctor` prints: a client that retried the same failing call is one entry.
 import { exchangeUrl, headerValue, type Exchange } from '../model/exchange.ts';
+import { sendingClient } from './client-config.ts';
 import type { Diagnosis } from './diagnose.ts';
 
 export interface DiagnosisGroup {
@@ -12,7 +13,20 @@ export interface DiagnosisGroup {
   first: number;
   last: number;
   userAgent: string | null;
+  /** The app that sent the calls, by name ("Cherry Studio 1.5.7", "Codex 0.169.0"), not its raw User-Agent. */
+  client: string | null;
   diagnoses: Diagnosis[];
+}
+
+/**
+ * A summary without the ids a relay stamps on every answer (new-api's "(request id: 2025…)",
+ * Ark's "Request id: 0217…", a request_id field), so retries of one error compare equal.
+ */
+export function withoutRequestIds(text: string): string {
+  return text
+    .replace(/\s*[(（]?\b(x-)?request[ _-]?id\b["']?\s*[:=：]\s*["']?[\w.-]+["']?[)）]?/gi, '')
+    .replace(/\b(?=[0-9a-f-]*\d)[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b/gi, '…')
+    .replace(/\b(req|chatcmpl|resp|msg)[_-][\w-]{8,}\b/g, '$1-…');
 }
 
 /**
@@ -27,14 +41,15 @@ export function groupDiagnoses(items: { exchange: Exchange; diagnoses: Diagnosis
     const url = exchangeUrl(exchange.request);
     const userAgent = headerValue(exchange.request.headers, 'user-agent') ?? null;
     const status = exchange.response?.status ?? exchange.state;
-    const key = JSON.stringify([userAgent, exchange.request.method, url, status, diagnoses.map((d) => [d.rule, d.summary])]);
+    const key = JSON.stringify([userAgent, exchange.request.method, url, status, diagnoses.map((d) => [d.rule, withoutRequestIds(d.summary)])]);
     const group = groups.get(key);
     if (group) {
       group.ids.unshift(exchange.id);
       group.first = Math.min(group.first, exchange.request.startedAt);
       group.last = Math.max(group.last, exchange.request.startedAt);
     } else {
-      groups.set(key, { ids: [exchange.id], method: exchange.request.method, url, status, first: exchange.request.startedAt, last: exchange.request.startedAt, userAgent, diagnoses });
+      const client = sendingClient(exchange.request.headers).label;
+      groups.set(key, { ids: [exchange.id], method: exchange.request.method, url, status, first: exchange.request.startedAt, last: exchange.request.startedAt, userAgent, client, diagnoses });
     }
   }
   return [...groups.values()].sort((a, b) => b.last - a.last || b.ids[b.ids.length - 1] - a.ids[a.ids.length - 1]);

@@ -28,8 +28,29 @@ function fixTarget(exchange: Exchange, edits: ReplayEdits): URL {
   }
 }
 
+function jsonBody(edits: ReplayEdits, sources: FixSources, what: string): Record<string, unknown> {
+  try {
+    const body = JSON.parse(edits.body ?? sources.bodyText ?? '') as unknown;
+    if (body && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  } catch {
+    // said below
+  }
+  throw new ReplayRefused(`the request body is not a JSON object, so its ${what} cannot be changed: edit it and resend`);
+}
+
+/** The body's output limit set to `max`, in the field this call already uses (else its dialect's). */
+function withOutputLimit(exchange: Exchange, body: Record<string, unknown>, max: number): Record<string, unknown> {
+  const generation = body.generationConfig;
+  if (generation && typeof generation === 'object' && !Array.isArray(generation)) return { ...body, generationConfig: { ...generation, maxOutputTokens: max } };
+  const used = ['max_completion_tokens', 'max_output_tokens', 'max_tokens'].filter((field) => field in body);
+  if (used.length) return { ...body, ...Object.fromEntries(used.map((field) => [field, max])) };
+  return { ...body, [/\/responses$/.test(exchange.request.path.split('?')[0]) ? 'max_output_tokens' : 'max_tokens']: max };
+}
+
 export function fixEdits(exchange: Exchange, action: FixAction, edits: ReplayEdits, sources: FixSources): ReplayEdits {
   switch (action.kind) {
+    case 'max-tokens':
+      return { ...edits, body: JSON.stringify(withOutputLimit(exchange, jsonBody(edits, sources, 'output limit'), action.maxTokens)), bodyEncoding: 'utf8' };
     case 'url':
       return { ...edits, url: action.url };
     case 'model': {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../llm/diagnose.ts';
-import type { ModelCall } from '../llm/model-call.ts';
+import { diagnose, PRECEDENCE, RULES, worst, type Diagnosis, type FixAction, type Lang } from '../llm/diagnose.ts';
+import { emptyAnswer, type ModelCall } from '../llm/model-call.ts';
 import type { Exchange, ExchangeState, Header } from '../model/exchange.ts';
 
 // One file per rule, hand-written from the errors providers and relays really send.
@@ -13,6 +13,7 @@ interface CaseExchange {
   scheme?: Exchange['request']['scheme'];
   host: string;
   path: string;
+  port?: number;
   status: number | null;
   headers?: Header[];
   responseHeaders?: Header[];
@@ -20,6 +21,19 @@ interface CaseExchange {
   error?: string;
   startedAt?: number;
   streamKind?: Exchange['streamKind'];
+}
+
+interface Expected {
+  severity?: string;
+  summary?: string;
+  fix?: string;
+  /** The provider's own message, which the summary must quote. */
+  quoted?: string;
+  /** The fix "Try this fix" sends; null: none. Absent: not asserted (older cases). */
+  action?: FixAction | null;
+  /** False when another rule's finding is the headline of this call (the badge, doctor's first line). */
+  headline?: boolean;
+  'zh-CN'?: { summary?: string; fix?: string };
 }
 
 interface Case {
@@ -30,7 +44,7 @@ interface Case {
   call?: Partial<ModelCall>;
   responseText?: string;
   modelsListed?: string[];
-  expect: { severity?: string; summary?: string; fix?: string } | null;
+  expect: Expected | null;
 }
 
 let nextId = 1;
@@ -38,7 +52,7 @@ function exchangeOf(e: CaseExchange): Exchange {
   return {
     id: nextId++,
     uid: `case-${nextId}`,
-    request: { startedAt: e.startedAt ?? 0, clientAddress: '127.0.0.1:1', method: e.method, scheme: e.scheme ?? 'https', host: e.host, port: 443, path: e.path, httpVersion: '1.1', headers: e.headers ?? [] },
+    request: { startedAt: e.startedAt ?? 0, clientAddress: '127.0.0.1:1', method: e.method, scheme: e.scheme ?? 'https', host: e.host, port: e.port ?? 443, path: e.path, httpVersion: '1.1', headers: e.headers ?? [] },
     response: e.status === null ? null : { status: e.status, statusText: '', httpVersion: '1.1', headers: e.responseHeaders ?? [] },
     state: e.state ?? 'complete',
     error: e.error ?? null,
@@ -52,27 +66,44 @@ function exchangeOf(e: CaseExchange): Exchange {
   };
 }
 
+/** Every rule run on the case, as wirelog runs them (precedence applied), in one language. */
+function diagnosed(c: Case, lang: Lang): Diagnosis[] {
+  // A case names only what it is about; the rest of the call is what a call with no answer has.
+  const partial = c.call ?? (c.request ? { requestedModel: c.request.model ?? null } : null);
+  const call = partial ? ({ usage: {}, ...partial, answer: { ...emptyAnswer(), ...(partial.answer ?? {}) } } as ModelCall) : null;
+  return diagnose({ exchange: exchangeOf(c.exchange), call, responseText: c.responseText ?? null, earlier: (c.earlier ?? []).map(exchangeOf), modelsListed: c.modelsListed ?? null }, lang);
+}
+
 for (const file of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
   const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as { rule: string; cases: Case[] };
   describe(`diagnosis rule ${fixture.rule}`, () => {
     const rule = RULES[fixture.rule];
-    it('exists', () => expect(rule).toBeTypeOf('function'));
+    it('exists, with a place in the precedence', () => {
+      expect(rule).toBeTypeOf('function');
+      expect(PRECEDENCE[fixture.rule]).toBeDefined();
+    });
     for (const c of fixture.cases) {
       it(c.name, () => {
-        const call = (c.call ?? (c.request ? { requestedModel: c.request.model ?? null } : null)) as ModelCall | null;
-        const result = rule({
-          exchange: exchangeOf(c.exchange),
-          call,
-          responseText: c.responseText ?? null,
-          earlier: (c.earlier ?? []).map(exchangeOf),
-          modelsListed: c.modelsListed ?? null,
-        });
-        if (c.expect === null) return expect(result).toBeNull();
-        expect(result).not.toBeNull();
-        expect(result!.rule).toBe(fixture.rule);
-        if (c.expect.severity) expect(result!.severity).toBe(c.expect.severity);
-        if (c.expect.summary) expect(result!.summary).toContain(c.expect.summary);
-        if (c.expect.fix) expect(result!.fix).toContain(c.expect.fix);
+        const all = diagnosed(c, 'en');
+        const result = all.find((d) => d.rule === fixture.rule) ?? null;
+        const want = c.expect;
+        if (want === null) return expect(result, JSON.stringify(all)).toBeNull();
+        expect(result, `diagnosed instead: ${JSON.stringify(all)}`).not.toBeNull();
+        if (want.headline !== false) expect(worst(all)?.rule, 'the headline').toBe(fixture.rule);
+        if (want.severity) expect(result!.severity).toBe(want.severity);
+        if (want.summary) expect(result!.summary).toContain(want.summary);
+        if (want.fix) expect(result!.fix).toContain(want.fix);
+        if (want.quoted) expect(result!.summary).toContain(`"${want.quoted}"`);
+        if ('action' in want) expect(result!.action ?? null).toEqual(want.action);
+        const zh = want['zh-CN'];
+        if (zh) {
+          const inChinese = diagnosed(c, 'zh-CN').find((d) => d.rule === fixture.rule)!;
+          expect(inChinese.severity).toBe(result!.severity);
+          expect(inChinese.action ?? null).toEqual(result!.action ?? null);
+          if (zh.summary) expect(inChinese.summary).toContain(zh.summary);
+          if (zh.fix) expect(inChinese.fix).toContain(zh.fix);
+          if (want.quoted) expect(inChinese.summary).toContain(`"${want.quoted}"`);
+        }
       });
     }
   });

@@ -25,8 +25,9 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
     expect(ex.diagnosis!.summary).toContain("base_url already ends in /chat/completions");
     const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as Detail;
     expect(detail.diagnoses[0].rule).toBe('repeated-endpoint');
-    expect(detail.diagnoses[0].fix).toContain(`base_url = "https://localhost:${h.upstream.httpsPort}/v1"`);
-    expect(detail.diagnoses[0].fix).toContain('Codex always appends /responses');
+    // Written for the client that sent it: the openai SDK's baseURL, not Codex's [model_providers].
+    expect(detail.diagnoses[0].fix).toContain(`Set baseURL: "https://localhost:${h.upstream.httpsPort}/v1"`);
+    expect(detail.diagnoses[0].fix).not.toContain('model_providers');
   });
 
   it('no key sent to a new-api relay: 401 未提供令牌', async () => {
@@ -93,7 +94,7 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
     const order = ['****0777', 'no API key', "base_url already ends in /chat/completions"].map((text) => lines.findIndex((l) => l.includes(text)));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(all.stdout).toContain('fix: Set base_url');
+    expect(all.stdout).toContain('fix: Set baseURL');
     const healthy = h.wirelog.reader.list().find((e) => e.response?.status === 200)!.id;
     const one = await runCli(['doctor', String(healthy), '--data-dir', h.dataDir]);
     expect(one.code).toBe(0);
@@ -106,7 +107,7 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
     await h.stored();
     const id = h.wirelog.reader.list()[0].id;
     const result = await runCli(['codex-config', String(id), '--data-dir', h.dataDir]);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('model = "gpt-5-codex"');
     expect(result.stdout).toContain('[model_providers.localhost]');
     expect(result.stdout).toContain(`base_url = "https://localhost:${h.upstream.httpsPort}/keyed/v1"`);
@@ -161,7 +162,8 @@ describe('wirelog doctor on a client that retries', () => {
     const ids = tries.map((e) => e.id).sort((a, b) => a - b);
     const entry = text.stdout.split('\n').filter((line) => line.startsWith('#') && line.includes('/busy/v1/chat/completions'));
     expect(entry).toHaveLength(1);
-    expect(entry[0]).toMatch(new RegExp(`^#${ids[0]}-#${ids[5]} POST https://localhost:\\d+/busy/v1/chat/completions → 429  \\(6 tries, \\d\\d:\\d\\d:\\d\\d-\\d\\d:\\d\\d:\\d\\d\\)$`));
+    // Named as the app that sent it (the openai SDK's User-Agent is OpenAI/JS 6.x).
+    expect(entry[0]).toMatch(new RegExp(`^#${ids[0]}-#${ids[5]} POST https://localhost:\\d+/busy/v1/chat/completions → 429  \\(openai \\(Node\\) \\d+\\.\\d+\\.\\d+, 6 tries, \\d\\d:\\d\\d:\\d\\d-\\d\\d:\\d\\d:\\d\\d\\)$`));
     expect(text.stdout.split('\n').filter((line) => line.includes('429: rate limited'))).toHaveLength(1);
     // The newest group comes first.
     expect(text.stdout.indexOf('/busy/v1/chat/completions')).toBeLessThan(text.stdout.indexOf('/v1/chat/completions/responses'));

@@ -11,7 +11,7 @@ import type { StorageLosses } from '../db/writer.ts';
 import type { BehindFigures } from '../db/storage-news.ts';
 import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, statusRange, type Exchange, type ExchangeEvent, type ExchangeState } from '../model/exchange.ts';
-import { clientConfigOf } from '../llm/client-config.ts';
+import { clientConfigOf, gatewayOfReplayed } from '../llm/client-config.ts';
 import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, ImportLine, ReplayAnswer, ReplayRefusedAnswer, StreamEvents } from './contract.ts';
 import type { LiveFeed } from './live.ts';
 import { fixEdits } from '../replay/fix.ts';
@@ -244,7 +244,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       diagnoses: exchange.damaged ? [] : diagnosesOf(reader, exchange, modelCall, responseBody.text),
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
       replays: reader.replaysOf(exchange.id),
-      clientConfig: clientConfigOf(exchange, modelCall),
+      clientConfig: clientConfigOf(exchange, modelCall, gatewayOfReplayed(exchange, (id) => reader.get(id))),
       missingSecrets: options.replayer?.missingSecrets(exchange) ?? [],
     } satisfies ExchangeDetail);
   });

@@ -1,0 +1,258 @@
+// What each diagnosis rule says, in every language wirelog speaks: one entry per message, its
+// summary and its fix, filled from the rule's parameters (host, path, the provider's own
+// message, the config line). Rules (llm/diagnose.ts) decide *what* is wrong and pass
+// parameters; the words live here, so a message catalogue can take them over without touching
+// a rule. Config snippets (TOML, URLs, header lines) are parameters and never translated.
+import type { ClientKind } from './client-config.ts';
+
+export type Lang = 'en' | 'zh-CN';
+export const LANGS: readonly Lang[] = ['en', 'zh-CN'];
+
+/** A rule's parameters: every value a string ('' when absent), so a catalogue can take them as they are. */
+export type Params = Record<string, string>;
+type Words = Record<Lang, (p: Params) => string>;
+export interface RuleText {
+  summary: Words;
+  fix: Words;
+}
+
+/** The provider's own message, quoted in the sentence ('' when it sent none). */
+const quoted: Words = {
+  en: (p) => (p.message ? ` ("${p.message}")` : ''),
+  'zh-CN': (p) => (p.message ? `（"${p.message}"）` : ''),
+};
+
+/** How each client names its base URL setting. `base` is the base URL, `endpoint` the whole URL, `cherry` Cherry Studio's address for it. */
+const SET_BASE_URL: Record<ClientKind, Words> = {
+  codex: { en: (p) => `Set base_url = "${p.base}" in your [model_providers.NAME] table (~/.codex/config.toml)`, 'zh-CN': (p) => `在 ~/.codex/config.toml 的 [model_providers.NAME] 里设置 base_url = "${p.base}"` },
+  'cherry-studio': {
+    en: (p) => `In Cherry Studio (Settings → Model Provider → this provider), set API Address to ${p.cherry} (Cherry Studio appends /v1/chat/completions; an address ending in / drops the v1, one ending in # is used exactly as typed)`,
+    'zh-CN': (p) => `在 Cherry Studio（设置 → 模型服务 → 该服务商）把「API 地址」填成 ${p.cherry}（Cherry Studio 会自动补上 /v1/chat/completions；以 / 结尾时不补 v1，以 # 结尾时按原样使用）`,
+  },
+  'openai-node': { en: (p) => `Set baseURL: "${p.base}" in new OpenAI({ ... }) (or OPENAI_BASE_URL=${p.base})`, 'zh-CN': (p) => `在 new OpenAI({ ... }) 里设置 baseURL: "${p.base}"（或设置环境变量 OPENAI_BASE_URL=${p.base}）` },
+  'openai-python': { en: (p) => `Set base_url="${p.base}" in OpenAI(...) (or OPENAI_BASE_URL=${p.base})`, 'zh-CN': (p) => `在 OpenAI(...) 里设置 base_url="${p.base}"（或设置环境变量 OPENAI_BASE_URL=${p.base}）` },
+  curl: { en: (p) => `Send the request to ${p.endpoint}`, 'zh-CN': (p) => `把请求发到 ${p.endpoint}` },
+  other: { en: (p) => `Set base_url = "${p.base}"`, 'zh-CN': (p) => `把 base_url 设为 "${p.base}"` },
+};
+
+/** What each client calls the place its base URL goes, for a fix that cannot say the exact value. */
+const BASE_URL_SETTING: Record<ClientKind, Record<Lang, string>> = {
+  codex: { en: 'base_url in [model_providers.NAME] (~/.codex/config.toml)', 'zh-CN': '~/.codex/config.toml 里 [model_providers.NAME] 的 base_url' },
+  'cherry-studio': { en: "Cherry Studio's API Address for this provider (it appends /v1/chat/completions; end it in / to drop the v1, in # to use it as typed)", 'zh-CN': 'Cherry Studio 该服务商的「API 地址」（它会补上 /v1/chat/completions；以 / 结尾不补 v1，以 # 结尾按原样使用）' },
+  'openai-node': { en: 'baseURL in new OpenAI({ ... }) (or OPENAI_BASE_URL)', 'zh-CN': 'new OpenAI({ ... }) 的 baseURL（或 OPENAI_BASE_URL）' },
+  'openai-python': { en: 'base_url in OpenAI(...) (or OPENAI_BASE_URL)', 'zh-CN': 'OpenAI(...) 的 base_url（或 OPENAI_BASE_URL）' },
+  curl: { en: 'the URL of the curl command', 'zh-CN': 'curl 命令里的 URL' },
+  other: { en: 'base_url', 'zh-CN': 'base_url' },
+};
+
+/** Codex's way to send a key, kept whole: the line that always works is quoted TOML. */
+const CODEX_KEY: Words = {
+  en: (p) => `For Codex, in [model_providers.NAME]: env_key = "YOUR_KEY_VARIABLE" (and export that variable), or the line that always works: http_headers = { "${p.header}" = "${p.headerValue}" }; since Codex 0.149 a provider with requires_openai_auth = false no longer sends the auth.json key.`,
+  'zh-CN': (p) => `Codex：在 [model_providers.NAME] 里写 env_key = "YOUR_KEY_VARIABLE"（并 export 这个变量），或者一定有效的写法：http_headers = { "${p.header}" = "${p.headerValue}" }；Codex 0.149 起，requires_openai_auth = false 的服务商不再发送 auth.json 里的密钥。`,
+};
+
+/** How each client attaches a key, for a call that carried none. `header`/`headerValue`: where the dialect wants it. */
+const ATTACH_KEY: Record<ClientKind, Words> = {
+  codex: { en: (p) => `Codex did not attach the key. ${CODEX_KEY.en(p)}`, 'zh-CN': (p) => `Codex 没有带上密钥。${CODEX_KEY['zh-CN'](p)}` },
+  'cherry-studio': {
+    en: () => "Cherry Studio sent no key: paste it into this provider's API Key field (Settings → Model Provider → API Key), then press Check.",
+    'zh-CN': () => 'Cherry Studio 没有发送密钥：在「设置 → 模型服务 → 该服务商」的「API 密钥」里填入令牌，再点「检测」。',
+  },
+  'openai-node': { en: () => 'The openai SDK sent no key: pass new OpenAI({ apiKey }) or export OPENAI_API_KEY before starting.', 'zh-CN': () => 'openai SDK 没有发送密钥：传入 new OpenAI({ apiKey })，或在启动前 export OPENAI_API_KEY。' },
+  'openai-python': { en: () => 'The openai SDK sent no key: pass OpenAI(api_key=...) or export OPENAI_API_KEY before starting.', 'zh-CN': () => 'openai SDK 没有发送密钥：传入 OpenAI(api_key=...)，或在启动前 export OPENAI_API_KEY。' },
+  curl: { en: (p) => `Add the key to the command: -H "${p.header}: ${p.headerValue}".`, 'zh-CN': (p) => `在命令里加上密钥：-H "${p.header}: ${p.headerValue}"。` },
+  other: {
+    en: (p) => `The client did not attach the key (this API takes it as ${p.header}: ${p.headerValue}). ${CODEX_KEY.en(p)}`,
+    'zh-CN': (p) => `客户端没有带上密钥（这个接口要求 ${p.header}: ${p.headerValue}）。${CODEX_KEY['zh-CN'](p)}`,
+  },
+};
+
+/** Where each client keeps the key, for a key the provider rejected. */
+const KEY_SETTING: Record<ClientKind, Record<Lang, string>> = {
+  codex: { en: ' Codex sends the variable env_key names (or http_headers).', 'zh-CN': ' Codex 发送的是 env_key 指定的环境变量（或 http_headers）里的密钥。' },
+  'cherry-studio': { en: " In Cherry Studio it is this provider's API Key field (Settings → Model Provider).", 'zh-CN': ' 在 Cherry Studio 里是该服务商的「API 密钥」（设置 → 模型服务）。' },
+  'openai-node': { en: ' The SDK sends apiKey, or OPENAI_API_KEY when none is passed.', 'zh-CN': ' SDK 发送的是 apiKey，没传时用 OPENAI_API_KEY。' },
+  'openai-python': { en: ' The SDK sends api_key, or OPENAI_API_KEY when none is passed.', 'zh-CN': ' SDK 发送的是 api_key，没传时用 OPENAI_API_KEY。' },
+  curl: { en: ' curl sends the key in the -H header of the command.', 'zh-CN': ' curl 发送的是命令里 -H 头中的密钥。' },
+  other: { en: '', 'zh-CN': '' },
+};
+
+function client(p: Params): ClientKind {
+  return (p.client in SET_BASE_URL ? p.client : 'other') as ClientKind;
+}
+
+/** The base URL line for this client, with "(without /chat/completions)" where the client writes a base URL. */
+function setBaseUrl(lang: Lang, p: Params, without: string): string {
+  const kind = client(p);
+  const line = SET_BASE_URL[kind][lang](p);
+  if (!without || kind === 'curl' || kind === 'cherry-studio') return line;
+  return lang === 'en' ? `${line} (without ${without})` : `${line}（不要带 ${without}）`;
+}
+
+/** Where to top up: a known provider's page, else the provider's (or the relay's) own. */
+function topUp(lang: Lang, p: Params): string {
+  if (p.topUp) return lang === 'en' ? ` (${p.topUp})` : `（${p.topUp}）`;
+  return lang === 'en' ? " on the provider's billing page (a relay's key: the relay's own top-up page, or ask its admin for more quota)" : '（服务商的充值页面；中转站的令牌：到该站的钱包/充值页充值，或找站长加额度）';
+}
+
+export const TEXTS = {
+  'repeated-endpoint.doubled': {
+    summary: {
+      en: (p) => `The URL ends in ${p.doubled}: the client's base_url already ends in ${p.first}, and the client appended ${p.appended} to it.`,
+      'zh-CN': (p) => `URL 以 ${p.doubled} 结尾：客户端的 base_url 已经以 ${p.first} 结尾，客户端又在后面加了 ${p.appended}。`,
+    },
+    fix: {
+      en: (p) => `${setBaseUrl('en', p, p.first)}.${p.appended === '/responses' && (p.client === 'codex' || client(p) === 'other') ? ' Codex always appends /responses: it speaks only the Responses API since early 2026 (wire_api = "chat" was removed).' : ''}`,
+      'zh-CN': (p) => `${setBaseUrl('zh-CN', p, p.first)}。${p.appended === '/responses' && (p.client === 'codex' || client(p) === 'other') ? 'Codex 总会在后面加 /responses：自 2026 年初起它只支持 Responses API（wire_api = "chat" 已被移除）。' : ''}`,
+    },
+  },
+  'repeated-endpoint.version': {
+    summary: {
+      en: (p) => `The URL says /${p.version}/${p.version}/: the base_url ends in /${p.version} and the client added /${p.version} again.`,
+      'zh-CN': (p) => `URL 里出现了 /${p.version}/${p.version}/：base_url 已经以 /${p.version} 结尾，客户端又加了一次 /${p.version}。`,
+    },
+    fix: { en: (p) => `${setBaseUrl('en', p, '')}.`, 'zh-CN': (p) => `${setBaseUrl('zh-CN', p, '')}。` },
+  },
+  'html-answer': {
+    summary: {
+      en: (p) => `${p.status} with an HTML page from ${p.host}: the base_url points at its website, not at its API (${p.path} is not an API route there).`,
+      'zh-CN': (p) => `${p.status}，${p.host} 返回的是 HTML 网页：base_url 指向了它的网站而不是 API（${p.path} 在那里不是 API 路由）。`,
+    },
+    fix: {
+      en: (p) => (p.base ? `${setBaseUrl('en', p, '')} (the documented API base URL), and let the client add the endpoint.` : `Set ${BASE_URL_SETTING[client(p)].en} to the provider's documented API base URL (usually ending in /v1, often under /api), not its website's address.`),
+      'zh-CN': (p) => (p.base ? `${setBaseUrl('zh-CN', p, '')}（文档给出的 API 地址），接口路径交给客户端自己补。` : `把${BASE_URL_SETTING[client(p)]['zh-CN']}设成服务商文档给出的 API 地址（通常以 /v1 结尾，常在 /api 下），而不是网站地址。`),
+    },
+  },
+  'unknown-route': {
+    summary: {
+      en: (p) => `${p.host} has no route ${p.method} ${p.path} ("${p.message}").`,
+      'zh-CN': (p) => `${p.host} 上没有 ${p.method} ${p.path} 这个路由（"${p.message}"）。`,
+    },
+    fix: {
+      en: (p) => (p.base ? `This relay's documented base URL is ${p.documented}: ${setBaseUrl('en', p, '')}, and let the client add the endpoint.` : `Check the relay's documented base URL (usually ending in /v1) and set ${BASE_URL_SETTING[client(p)].en} to it, without the endpoint path.`),
+      'zh-CN': (p) => (p.base ? `这个中转站文档给出的地址是 ${p.documented}：${setBaseUrl('zh-CN', p, '')}，接口路径交给客户端自己补。` : `查一下中转站文档给出的 API 地址（通常以 /v1 结尾），把${BASE_URL_SETTING[client(p)]['zh-CN']}设成它，不要带接口路径。`),
+    },
+  },
+  'missing-key': {
+    summary: {
+      en: (p) => `${p.status}: the request carried no API key (no Authorization, x-api-key, api-key or key= parameter), so the provider refused it.`,
+      'zh-CN': (p) => `${p.status}：请求里没有 API 密钥（没有 Authorization、x-api-key、api-key 头，也没有 key= 参数），所以被服务商拒绝。`,
+    },
+    fix: { en: (p) => ATTACH_KEY[client(p)].en(p), 'zh-CN': (p) => ATTACH_KEY[client(p)]['zh-CN'](p) },
+  },
+  'key-rejected': {
+    summary: {
+      en: (p) => `${p.status}: the provider rejected the key ${p.key}${quoted.en(p)}.`,
+      'zh-CN': (p) => `${p.status}：服务商不认这个密钥 ${p.key}${quoted['zh-CN'](p)}。`,
+    },
+    fix: {
+      en: (p) => `Check that this key (the masked tail tells which) belongs to ${p.host}, is active and has credit; keys of one relay do not work on another.${KEY_SETTING[client(p)].en}`,
+      'zh-CN': (p) => `检查这个密钥（看末尾几位）是不是 ${p.host} 的、是否还有效、是否还有额度；一个中转站的令牌不能用在另一个站上。${KEY_SETTING[client(p)]['zh-CN']}`,
+    },
+  },
+  'model-unavailable': {
+    summary: {
+      en: (p) => `The provider does not offer ${p.model ? `model "${p.model}"` : 'the requested model'} to this key or group ("${p.message}").`,
+      'zh-CN': (p) => `服务商没有给这个令牌或分组提供${p.model ? `模型 "${p.model}"` : '所请求的模型'}（"${p.message}"）。`,
+    },
+    fix: {
+      en: (p) => `Use a model id exactly as the provider lists it (GET ${p.origin}/v1/models).${p.listed ? ` This provider listed: ${p.listed}.` : ''}`,
+      'zh-CN': (p) => `模型名要和服务商列出的完全一致（GET ${p.origin}/v1/models）。${p.listed ? `这个服务商列出的有：${p.listed}。` : ''}`,
+    },
+  },
+  'model-unavailable.ollama': {
+    summary: {
+      en: (p) => `Ollama has no model ${p.model ? `"${p.model}"` : 'by that name'} on this machine ("${p.message}"): the model is missing, not the route.`,
+      'zh-CN': (p) => `Ollama 本机没有模型 ${p.model ? `"${p.model}"` : ''}（"${p.message}"）：缺的是模型，不是地址。`,
+    },
+    fix: {
+      en: (p) => `Pull it first: ollama pull ${p.model || 'MODEL'} (or use a model that ollama list shows).${p.listed ? ` Installed: ${p.listed}.` : ''}`,
+      'zh-CN': (p) => `先拉取模型：ollama pull ${p.model || 'MODEL'}（或改用 ollama list 里已有的模型）。${p.listed ? `已安装：${p.listed}。` : ''}`,
+    },
+  },
+  'model-not-activated': {
+    summary: {
+      en: (p) => `${p.status}: the account has not activated ${p.model ? `model "${p.model}"` : 'this model'} on ${p.host}${quoted.en(p)}.`,
+      'zh-CN': (p) => `${p.status}：账户还没有在 ${p.host} 开通${p.model ? `模型 "${p.model}"` : '这个模型'}（模型未开通）${quoted['zh-CN'](p)}。`,
+    },
+    fix: {
+      en: (p) => `Activate the model in ${p.console || "the provider's console"}, then call it again; no client setting will change this.`,
+      'zh-CN': (p) => `到${p.consoleZh || '服务商控制台'}开通这个模型，开通后再调用；改客户端配置没有用。`,
+    },
+  },
+  'rate-limited': {
+    summary: {
+      en: (p) => `429: rate limited${p.retryAfter ? `, retry after ${p.retryAfter} s` : ''}${quoted.en(p)}.`,
+      'zh-CN': (p) => `429：请求太频繁，被限流了${p.retryAfter ? `，${p.retryAfter} 秒后再试` : ''}${quoted['zh-CN'](p)}。`,
+    },
+    fix: {
+      en: (p) => `Slow down or retry later${p.retryAfter ? ` (the provider asks for ${p.retryAfter} s)` : ''}.`,
+      'zh-CN': (p) => `降低请求频率或稍后重试${p.retryAfter ? `（服务商要求等 ${p.retryAfter} 秒）` : ''}。`,
+    },
+  },
+  'rate-limited.quota': {
+    summary: { en: (p) => `429: the account is out of quota or credit ("${p.message}").`, 'zh-CN': (p) => `429：账户额度或余额已用完（"${p.message}"）。` },
+    fix: { en: () => 'Top up the account or use another key; retrying will not help.', 'zh-CN': () => '充值或换一个令牌；重试没有用。' },
+  },
+  'out-of-credit': {
+    summary: {
+      en: (p) => `${p.status}: ${p.host} refused the call because the account has no credit left (balance or quota used up, or in arrears)${quoted.en(p)}.`,
+      'zh-CN': (p) => `${p.status}：${p.host} 拒绝了这次调用，账户余额不足或已欠费${quoted['zh-CN'](p)}。`,
+    },
+    fix: {
+      en: (p) => `Top up the account${topUp('en', p)} or use a key with credit; retrying will not help.${p.afford ? ` Or ask for less: lower max_tokens to at most ${p.afford}${p.requested ? ` (this call asked for ${p.requested})` : ''}.` : ''}`,
+      'zh-CN': (p) => `请充值${topUp('zh-CN', p)}，或换一个有余额的令牌；重试没有用。${p.afford ? `也可以少要一点：把 max_tokens 降到 ${p.afford} 以内${p.requested ? `（这次请求了 ${p.requested}）` : ''}。` : ''}`,
+    },
+  },
+  'out-of-credit.account': {
+    summary: {
+      en: (p) => `${p.status}: ${p.host} refused the call because the account is not in good standing (not active, suspended or in arrears)${quoted.en(p)}.`,
+      'zh-CN': (p) => `${p.status}：${p.host} 拒绝了这次调用，账户状态异常（未激活、被暂停或欠费）${quoted['zh-CN'](p)}。`,
+    },
+    fix: {
+      en: (p) => `Check the account in the provider's console: top up if the balance is at or below zero${topUp('en', p)}, finish real-name verification if asked, or contact the provider if it was suspended; the key itself is not the problem, and retrying will not help.`,
+      'zh-CN': (p) => `到服务商控制台查看账户状态：余额为零或欠费就充值${topUp('zh-CN', p)}，要求实名认证就先完成认证，被暂停就联系服务商；不是密钥的问题，重试也没有用。`,
+    },
+  },
+  'server-error.provider': {
+    summary: {
+      en: (p) => `${p.status}: ${p.host}, the provider itself, ${p.overloaded ? 'is overloaded' : 'failed'}${quoted.en(p)}.`,
+      'zh-CN': (p) => `${p.status}：服务商 ${p.host} 自己${p.overloaded ? '过载了' : '出错了'}${quoted['zh-CN'](p)}。`,
+    },
+    fix: {
+      en: (p) => (p.overloaded ? 'Retry with backoff, or use another model for now; nothing in your configuration causes this.' : "Retry later; if it persists, check the provider's status page."),
+      'zh-CN': (p) => (p.overloaded ? '稍等后重试（逐步拉长间隔），或先换个模型；这不是你的配置造成的。' : '稍后重试；一直失败就去看服务商的状态页。'),
+    },
+  },
+  'server-error.upstream': {
+    summary: {
+      en: (p) => `${p.status} from behind the relay: the model provider it forwards to failed${quoted.en(p)}.`,
+      'zh-CN': (p) => `${p.status}，来自中转站背后：它转发到的上游服务商出错了${quoted['zh-CN'](p)}。`,
+    },
+    fix: { en: () => 'Retry, or pick another provider/model on the relay; nothing in your configuration causes this.', 'zh-CN': () => '重试，或在中转站换个渠道/模型；这不是你的配置造成的。' },
+  },
+  'server-error.relay': {
+    summary: { en: (p) => `${p.status}: the relay itself failed${quoted.en(p)}.`, 'zh-CN': (p) => `${p.status}：中转站自己出错了${quoted['zh-CN'](p)}。` },
+    fix: { en: () => 'Retry later; if it persists, report it to the relay with the time of this call.', 'zh-CN': () => '稍后重试；一直失败就带上这次调用的时间去找中转站。' },
+  },
+  'request-refused.too-long': {
+    summary: { en: (p) => `${p.status}: the request is longer than the model takes ("${p.message}").`, 'zh-CN': (p) => `${p.status}：请求超出了模型能接受的长度（"${p.message}"）。` },
+    fix: {
+      en: () => 'Start a new session or shorten this one (Codex: /compact; Cherry Studio: fewer context messages), or use a model with a longer context window; the same request gets the same answer.',
+      'zh-CN': () => '开一个新会话或缩短当前会话（Codex：/compact；Cherry Studio：减少上下文消息数），或换一个上下文更长的模型；同样的请求会得到同样的结果。',
+    },
+  },
+  'request-refused.unsupported': {
+    summary: { en: (p) => `${p.status}: the provider does not take something this client sent ("${p.message}").`, 'zh-CN': (p) => `${p.status}：服务商不接受客户端发送的某个参数（"${p.message}"）。` },
+    fix: {
+      en: () => 'Turn off the client setting that sends what the message names (a reasoning effort, temperature on a reasoning model, a tool type), or pick a model that takes it.',
+      'zh-CN': () => '关掉客户端里发送该参数的设置（推理强度、推理模型的 temperature、某种工具类型），或换一个支持它的模型。',
+    },
+  },
+  'request-refused': {
+    summary: { en: (p) => `${p.status}: the provider refused the request as it was sent ("${p.message}").`, 'zh-CN': (p) => `${p.status}：服务商拒绝了这个请求（"${p.message}"）。` },
+    fix: { en: () => 'Change what the message names; the same request gets the same answer.', 'zh-CN': () => '按报错信息修改请求；同样的请求会得到同样的结果。' },
+  },
+} satisfies Record<string, RuleText>;
+
+export type MessageId = keyof typeof TEXTS;
