@@ -71,7 +71,7 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<title>page</title>');
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await context?.close();

@@ -15,7 +15,7 @@ beforeAll(async () => {
   // A web app of its own origin, as a browser-based client (Cherry Studio's renderer) is.
   page = http.createServer((_req, res) => res.end('<!doctype html><title>client</title>'));
   await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
-}, 60_000);
+});
 afterAll(async () => {
   await browser?.close();
   page?.close();

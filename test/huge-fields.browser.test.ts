@@ -50,4 +50,4 @@ it('marks a row stored cut, and its detail lists what was cut and how big it was
   await row(whole).click();
   await expect.poll(() => page.locator('.detail-head .url').textContent()).toContain('n=2');
   expect(await page.getByTestId('cut-notes').count()).toBe(0);
-}, 60_000);
+});

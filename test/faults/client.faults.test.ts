@@ -13,7 +13,7 @@ let subject: Subject;
 beforeAll(async () => {
   up = await startHostileUpstream();
   subject = await startSubject(['--insecure-upstream', '--max-body-mb', '1']);
-}, 60_000);
+});
 
 afterAll(async () => {
   await subject?.stop();
@@ -119,7 +119,7 @@ describe('a slow reader', () => {
         received += chunk.length;
         sinceNap += chunk.length;
         maxAhead = Math.max(maxAhead, (up.progress.get(key) ?? 0) - received);
-        // About 25 MB/s: a tenth of what the upstream could send.
+        // About 25 MB/s: a tenth of what the upstream could send. The pause is the scenario (a slow reader).
         if (sinceNap >= 1024 * 1024) {
           sinceNap = 0;
           await new Promise((r) => setTimeout(r, 40));

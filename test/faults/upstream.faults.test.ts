@@ -21,7 +21,7 @@ beforeAll(async () => {
     startSubject(['--upstream-ca', upstreamCa, '--connect-timeout', '1', '--idle-timeout', '1']),
     startSubject(['--insecure-upstream']),
   ]);
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.all([strict?.stop(), insecure?.stop()]);
