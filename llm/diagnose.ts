@@ -126,16 +126,19 @@ function sentKey(ex: Exchange): string | null {
 export const repeatedEndpoint: Rule = (ctx) => {
   if (status(ctx) !== 404) return null;
   const path = pathname(ctx.exchange);
-  const doubled = ENDPOINTS.flatMap((a) => ENDPOINTS.map((b) => `${a}${b}`)).find((twice) => path.includes(twice));
+  // An endpoint, then (a version and) an endpoint again: Codex's /chat/completions/responses, or
+  // Cherry Studio's /chat/completions/v1/chat/completions from an address that was a whole URL.
+  const twice = ENDPOINTS.flatMap((a) => ENDPOINTS.map((b) => ({ a, b, at: new RegExp(`${a}(/v\\d+(?:beta)?)?${b}`).exec(path) }))).find((t) => t.at);
   const doubledVersion = /\/(v\d+(?:beta)?)\/\1\//.exec(path);
-  if (!doubled && !doubledVersion) return null;
+  if (!twice && !doubledVersion) return null;
   let base: string;
-  if (doubled) {
-    const first = ENDPOINTS.find((e) => doubled.startsWith(e))!;
-    base = path.slice(0, path.indexOf(doubled));
+  if (twice) {
+    const doubled = twice.at![0];
+    const first = twice.a;
+    base = path.slice(0, twice.at!.index);
     const appended = doubled.slice(first.length);
-    const url = withPath(ctx.exchange, path.replace(doubled, appended));
-    const params = { ...clientParams(ctx.exchange, url, appended), base: `${origin(ctx.exchange)}${base}`, doubled, first, appended };
+    const url = withPath(ctx.exchange, `${base}${twice.b}${path.slice(twice.at!.index + doubled.length)}`);
+    const params = { ...clientParams(ctx.exchange, url, twice.b), base: `${origin(ctx.exchange)}${base}`, doubled, first, appended };
     return said(ctx, 'repeated-endpoint', 'error', 'repeated-endpoint.doubled', params, { kind: 'url', url });
   }
   const version = doubledVersion![1];
@@ -365,7 +368,7 @@ export const outOfCredit: Rule = (ctx) => {
   // OpenRouter: "You requested up to 65536 tokens, but can only afford 1234": asking for fewer works now.
   const afford = /can only afford (\d+)/i.exec(message)?.[1] ?? '';
   const requested = /requested up to (\d+)/i.exec(message)?.[1] ?? '';
-  const params = { status: String(s), host, message: clip(message, 200), topUp: byHost(TOP_UP, host) ?? '', afford, requested };
+  const params = { status: String(s), host, message: clip(message, 300), topUp: byHost(TOP_UP, host) ?? '', afford, requested };
   return said(ctx, 'out-of-credit', 'error', standing === 'account' ? 'out-of-credit.account' : 'out-of-credit', params, afford ? { kind: 'max-tokens', maxTokens: Number(afford) } : undefined);
 };
 

@@ -14,6 +14,8 @@ interface CaseExchange {
   host: string;
   path: string;
   port?: number;
+  /** 'gateway': the call came to wirelog's gateway URL form (its Host header is the gateway's address). */
+  via?: 'gateway';
   status: number | null;
   headers?: Header[];
   responseHeaders?: Header[];
@@ -52,7 +54,7 @@ function exchangeOf(e: CaseExchange): Exchange {
   return {
     id: nextId++,
     uid: `case-${nextId}`,
-    request: { startedAt: e.startedAt ?? 0, clientAddress: '127.0.0.1:1', method: e.method, scheme: e.scheme ?? 'https', host: e.host, port: e.port ?? 443, path: e.path, httpVersion: '1.1', headers: e.headers ?? [] },
+    request: { startedAt: e.startedAt ?? 0, clientAddress: '127.0.0.1:1', method: e.method, scheme: e.scheme ?? 'https', host: e.host, port: e.port ?? 443, path: e.path, httpVersion: '1.1', headers: e.headers ?? [], ...(e.via ? { via: e.via } : {}) },
     response: e.status === null ? null : { status: e.status, statusText: '', httpVersion: '1.1', headers: e.responseHeaders ?? [] },
     state: e.state ?? 'complete',
     error: e.error ?? null,
