@@ -56,7 +56,8 @@ describe('the viewer in Chromium', () => {
     const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, {
       method: 'POST',
       dispatcher: h.agent(),
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-browser-test-key-7777', 'x-test-delay-ms': '250' },
+      // The last event waits for the test: the stream is open, and short of it, while the screen is read.
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-browser-test-key-7777', 'x-test-delay-ms': '20', 'x-test-hold-last': 'live-stream' },
       body: JSON.stringify({ model: 'slow-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
     });
     const reading = res.body.text();
@@ -70,6 +71,7 @@ describe('the viewer in Chromium', () => {
     const seenWhileOpen = await events.count();
     const stillStreaming = h.wirelog.reader.get(id)!.state === 'streaming';
     await shot('stream-live');
+    h.upstream.release('live-stream');
     await reading;
     expect(stillStreaming).toBe(true);
     expect(seenWhileOpen).toBeLessThan(total);
@@ -116,7 +118,9 @@ describe('the viewer in Chromium', () => {
     await page.getByRole('tab', { name: 'Response' }).click();
     const body = page.locator('.body-text');
     await expect.poll(() => body.textContent()).toContain('<script>window.__xss = "script"</script>');
-    await page.waitForTimeout(300);
+    // Inert by construction, not by a pause: no element was made of it (an img would run its
+    // onerror whenever its load fails, a script element when inserted), so nothing can run later.
+    expect(await page.locator('img[src="x"], script:has-text("__xss")').count()).toBe(0);
     expect(await page.evaluate(() => (window as { __xss?: string }).__xss)).toBeUndefined();
     expect(await page.locator('h1', { hasText: 'hostile' }).count()).toBe(0);
     await shot('hostile-body');

@@ -27,6 +27,11 @@ export interface FakeUpstream {
   endlessClosed: Promise<number>;
   /** What the WebSocket endpoint received, decoded. */
   wsReceived: string[];
+  /**
+   * Lets a chat stream sent with `x-test-hold-last: key` send its last event: until then it is
+   * open and short of it, for as long as a test looks (no race with a timed stream).
+   */
+  release(key: string): void;
   close(): Promise<void>;
 }
 
@@ -117,6 +122,18 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const received: ReceivedRequest[] = [];
   const wsReceived: string[] = [];
   let resolveEndless: (ms: number) => void = () => undefined;
+  // x-test-hold-last gates, made by whichever side comes first.
+  const holds = new Map<string, { opened: Promise<void>; open: () => void }>();
+  const hold = (key: string) => {
+    let gate = holds.get(key);
+    if (!gate) {
+      let open = () => undefined as void;
+      const opened = new Promise<void>((r) => (open = r));
+      gate = { opened, open };
+      holds.set(key, gate);
+    }
+    return gate;
+  };
   const endlessClosed = new Promise<number>((r) => (resolveEndless = r));
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -176,7 +193,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', ...(encoding ? { 'Content-Encoding': encoding === 'deflate-raw' ? 'deflate' : encoding } : {}) });
       const coder = encoding && encoding !== 'zstd' ? { gzip: zlib.createGzip, deflate: zlib.createDeflate, 'deflate-raw': zlib.createDeflateRaw, br: zlib.createBrotliCompress }[encoding]() : null;
       coder?.pipe(res);
-      for (const data of chatStreamEvents(model)) {
+      const holdLast = req.headers['x-test-hold-last'] as string | undefined;
+      const events = chatStreamEvents(model);
+      for (const [i, data] of events.entries()) {
+        if (holdLast && i === events.length - 1) await hold(holdLast).opened;
         const text = `data: ${data}\n\n`;
         if (coder) {
           coder.write(text);
@@ -373,7 +393,9 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     received,
     endlessClosed,
     wsReceived,
+    release: (key) => hold(key).open(),
     async close() {
+      for (const gate of holds.values()) gate.open();
       for (const client of wss.clients) client.terminate();
       for (const s of [httpsServer, httpServer]) {
         s.closeAllConnections();
