@@ -53,7 +53,8 @@ export function sendingClient(headers: Header[]): SendingClient {
   if (curl) return { kind: 'curl', label: `curl ${curl[1]}` };
   // Another app: its first product token (python-requests/2.32.3), not a browser's Mozilla/5.0.
   const products = [...ua.matchAll(/([A-Za-z][\w.-]*)\/([\w.-]+)/g)].filter((m) => !/^(Mozilla|AppleWebKit|Chrome|Safari|Gecko|Electron|Version|Mobile)$/i.test(m[1]));
-  const first = products[0];
+  // A browser (or a webview that says nothing of its app): its browser by name.
+  const first = products[0] ?? [...ua.matchAll(/(Firefox|Edg|Chrome|Safari)\/([\w.-]+)/g)][0];
   return { kind: 'other', label: first ? `${first[1]} ${first[2]}` : ua ? ua.slice(0, 60) : null };
 }
 

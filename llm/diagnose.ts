@@ -239,7 +239,7 @@ export const keyRejected: Rule = (ctx) => {
 };
 
 /** Said of a model the key cannot use: missing, not in its group, not allowed to it. */
-const MODEL_REFUSED = /not (found|exist|allowed|available|supported|authorized|permitted)|does not exist|no available|no (access|permission)|permission denied|try pulling it first|无可用渠道|不存在|无权|没有权限|不允许|invalid model|unknown model|unsupported model/i;
+const MODEL_REFUSED = /not (found|exist|allowed|available|supported|authorized|permitted)|does not exist|no available|no (access|permission)|(do not|don't) have (access|permission)|permission denied|try pulling it first|无可用渠道|不存在|无权|没有权限|不允许|invalid model|unknown model|unsupported model/i;
 
 export const modelUnavailable: Rule = (ctx) => {
   const s = status(ctx);
