@@ -192,29 +192,17 @@ export class CaptureStore {
   }
 
   /**
-   * Deletes every capture, leaving none of its bytes in the database file or its WAL. Zeroing
-   * every deleted page (secure_delete, which retention uses) took 54 s for 869 MB; as nothing
-   * stays, the full-text index is rebuilt empty and VACUUM rewrites the file from what is left
-   * (1.7 s), then the WAL is checkpointed and truncated. Exchanges still in flight are
-   * forgotten: their later events are ignored.
+   * Begins Clear all: every exchange stored so far is marked to be deleted (db/retention.ts
+   * deletes them in steps, leaving none of their bytes in the files); exchanges that begin
+   * after this are kept. Exchanges still in flight are forgotten: their later events are
+   * ignored. One short statement: capture goes on while the clearing does.
    */
   clear(): void {
-    const zeroing = this.db.pragma('secure_delete', { simple: true });
-    this.db.pragma('secure_delete = OFF');
-    try {
-      this.db.transaction(() => {
-        this.db.prepare(`INSERT INTO exchanges_fts (exchanges_fts, rank) VALUES ('secure-delete', 0)`).run();
-        for (const table of ['bodies', 'sse_events', 'ws_messages', 'exchanges_fts', 'exchanges']) this.db.prepare(`DELETE FROM ${table}`).run();
-        this.db.prepare(`INSERT INTO exchanges_fts (exchanges_fts) VALUES ('rebuild')`).run();
-        this.db.prepare(`INSERT INTO exchanges_fts (exchanges_fts, rank) VALUES ('secure-delete', ${zeroing ? 1 : 0})`).run();
-      })();
-      this.db.exec('VACUUM');
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
-    } finally {
-      this.db.pragma(`secure_delete = ${zeroing ? 'ON' : 'OFF'}`);
-    }
+    this.db.prepare('UPDATE upkeep SET clear_up_to = (SELECT coalesce(max(id), 0) FROM exchanges)').run();
     this.open.clear();
     this.keptTotal = 0;
+    // Not indexed yet: they are being deleted, and no entry of theirs may reach the index.
+    this.unindexed = [];
   }
 
   /** Ends every exchange still open as interrupted: wirelog is stopping before they ended. */

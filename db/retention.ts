@@ -7,42 +7,208 @@ export interface RetentionLimits {
   maxAgeMs?: number;
 }
 
-const BATCH = 500;
+// One step is one short transaction, and capture's batches run between steps: capture waits
+// one step at most. A step deletes this many exchanges, or as many as hold this many body
+// bytes (at least one), or does this many pages of merge work in the search index (npm run
+// bench:delete: 50 Codex exchanges, 3.5 MB, well under 100 ms; 200 pages about as long).
+export const SLICE_EXCHANGES = 50;
+const SLICE_BYTES = 8 * 1024 * 1024;
+const MERGE_PAGES = 200;
+// The old search index (before schema 10) read into the new one, this many exchanges a step.
+const REBUILD_SLICE = 50;
+
+/**
+ * What one step did: deleted exchanges (`clear`: for Clear all), merged the search index so
+ * that no deleted word stays in it, or read exchanges of an old index into the new one.
+ */
+export type UpkeepStep = { kind: 'pruned' | 'cleared' | 'rebuilt'; exchanges: number } | { kind: 'purged' } | { kind: 'checkpoint' };
+
+export interface UpkeepHooks {
+  /** Runs the next step later, once capture had its turn (the storage thread: setImmediate). */
+  later(next: () => void): void;
+  /** Each step, after its transaction committed (tests count them). */
+  stepped?(step: UpkeepStep): void;
+  /** A pass ended with nothing left to do: how many exchanges retention and Clear all deleted in it. */
+  finished(deleted: { pruned: number; cleared: number }): void;
+  warn(message: string): void;
+}
 
 export function usedBytes(db: Db): number {
   const pages = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
   return pages * (db.pragma('page_size', { simple: true }) as number);
 }
 
-function deleteOldest(db: Db, where: string, params: unknown[], limit = BATCH): number {
-  const ids = (db.prepare(`SELECT id FROM exchanges WHERE ${where} ORDER BY id LIMIT ${limit}`).all(...params) as { id: number }[]).map((r) => r.id);
-  if (ids.length === 0) return 0;
-  const list = ids.join(',');
-  db.transaction(() => {
-    for (const table of ['bodies', 'sse_events', 'ws_messages']) db.prepare(`DELETE FROM ${table} WHERE exchange_id IN (${list})`).run();
-    db.prepare(`DELETE FROM exchanges_fts WHERE rowid IN (${list})`).run();
-    db.prepare(`DELETE FROM exchanges WHERE id IN (${list})`).run();
-  })();
-  return ids.length;
+interface UpkeepRow {
+  clear_up_to: number;
+  purge: number;
+  rebuild_below: number;
 }
 
 /**
- * Deletes the oldest exchanges past the age limit, then the oldest until the database uses
- * under 90% of its size limit. Returns how many were deleted. Open exchanges are never deleted.
+ * Retention, Clear all and the search index's upkeep, on the storage thread, in steps of one
+ * short transaction each with capture's batches in between: none of it holds capture for long,
+ * and a stop is heard between two steps. Deleting never leaves deleted text in the files: pages
+ * freed are zeroed (PRAGMA secure_delete), the search index keeps no copy of the texts
+ * (contentless) and only marks a deleted row (a tombstone, cheap: FTS5's own secure-delete
+ * rewrote every word's entry, 0.4 s an exchange), and after deleting, bounded merge steps
+ * rewrite the index until no deleted word is left in it; then the WAL is checkpointed and
+ * truncated. What is still to do is kept in the `upkeep` row, so that a restart goes on with it.
  */
-export function prune(db: Db, limits: RetentionLimits, now = Date.now()): number {
-  let deleted = 0;
-  const closed = "state NOT IN ('pending', 'streaming')";
-  if (limits.maxAgeMs !== undefined) {
-    for (let n; (n = deleteOldest(db, `${closed} AND started_at < ?`, [now - limits.maxAgeMs])) > 0; ) deleted += n;
+export class Upkeep {
+  private running = false;
+  private stopped = false;
+  /** A retention pass was asked for and has not found the database within its limits yet. */
+  private pruning = false;
+  private now = Date.now();
+  private deleted = { pruned: 0, cleared: 0 };
+
+  constructor(
+    private readonly db: () => Db,
+    private readonly limits: RetentionLimits,
+    private readonly hooks: UpkeepHooks,
+  ) {}
+
+  /** Starts a retention pass (and whatever else waits: a clear, a purge, a rebuild) unless one runs. */
+  prune(now = Date.now()): void {
+    this.now = now;
+    this.pruning = true;
+    this.run();
   }
-  for (let used = usedBytes(db); used > limits.maxDbBytes * 0.9; used = usedBytes(db)) {
-    // About as many of the oldest as the excess holds, at the average size of an exchange.
-    const rows = (db.prepare('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n;
-    const excess = used - limits.maxDbBytes * 0.9;
-    const n = deleteOldest(db, closed, [], Math.min(BATCH, Math.max(1, Math.ceil((excess / used) * rows))));
-    if (n === 0) break;
-    deleted += n;
+
+  /** Goes on with what waits in the `upkeep` row (Clear all was just asked for, or at start). */
+  resume(): void {
+    this.run();
   }
-  return deleted;
+
+  /** No further step: wirelog is stopping. What is left waits in the `upkeep` row for the next start. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private run(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.hooks.later(() => this.next());
+  }
+
+  private next(): void {
+    if (this.stopped) return void (this.running = false);
+    let step: UpkeepStep | null;
+    try {
+      step = this.step();
+    } catch (err) {
+      this.running = false;
+      this.pruning = false;
+      this.hooks.warn(`deleting old captures failed: ${(err as Error).message}`);
+      return;
+    }
+    if (step) {
+      this.hooks.stepped?.(step);
+      if (step.kind === 'pruned' || step.kind === 'cleared') this.deleted[step.kind] += step.exchanges;
+      return this.hooks.later(() => this.next());
+    }
+    this.running = false;
+    const deleted = this.deleted;
+    this.deleted = { pruned: 0, cleared: 0 };
+    this.hooks.finished(deleted);
+  }
+
+  /** One transaction's worth of work; null when nothing is left. */
+  private step(): UpkeepStep | null {
+    const db = this.db();
+    const state = db.prepare('SELECT clear_up_to, purge, rebuild_below FROM upkeep').get() as UpkeepRow;
+    if (state.clear_up_to > 0) {
+      // Every exchange up to the mark, open ones too (the store forgot them when the clear began).
+      const n = this.deleteOldest(db, 'id <= ?', [state.clear_up_to], () => db.prepare('UPDATE upkeep SET clear_up_to = 0').run());
+      return { kind: 'cleared', exchanges: n };
+    }
+    if (this.pruning) {
+      const closed = "state NOT IN ('pending', 'streaming')";
+      if (this.limits.maxAgeMs !== undefined) {
+        const n = this.deleteOldest(db, `${closed} AND started_at < ?`, [this.now - this.limits.maxAgeMs]);
+        if (n) return { kind: 'pruned', exchanges: n };
+      }
+      // Deleted down to 90% of the limit, so that a pass does not start again with every batch.
+      if (usedBytes(db) > this.limits.maxDbBytes * 0.9) {
+        const n = this.deleteOldest(db, closed, []);
+        if (n) return { kind: 'pruned', exchanges: n };
+      }
+      this.pruning = false;
+    }
+    if (state.rebuild_below > 0) return { kind: 'rebuilt', exchanges: this.rebuildSlice(db, state.rebuild_below) };
+    if (this.oldIndexLeft(db)) {
+      // Rebuilt: the old index (and its copy of every text) goes, its pages zeroed.
+      db.exec('DROP TABLE exchanges_fts_old');
+      return { kind: 'rebuilt', exchanges: 0 };
+    }
+    if (state.purge) {
+      if (this.mergeStep(db)) return { kind: 'purged' };
+      db.prepare('UPDATE upkeep SET purge = 0').run();
+      // The WAL holds older versions of the pages, deleted text included, until it is reset.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return { kind: 'checkpoint' };
+    }
+    return null;
+  }
+
+  /**
+   * Deletes the oldest exchanges matching, a slice of them in one transaction; returns how many.
+   * When none match, `none` runs instead (in a transaction too).
+   */
+  private deleteOldest(db: Db, where: string, params: unknown[], none?: () => void): number {
+    const rows = db.prepare(`SELECT id, request_stored + response_stored AS bytes FROM exchanges WHERE ${where} ORDER BY id LIMIT ${SLICE_EXCHANGES}`).all(...params) as { id: number; bytes: number }[];
+    const ids: number[] = [];
+    let bytes = 0;
+    for (const r of rows) {
+      if (ids.length > 0 && bytes + r.bytes > SLICE_BYTES) break;
+      ids.push(r.id);
+      bytes += r.bytes;
+    }
+    if (ids.length === 0) {
+      if (none) db.transaction(none)();
+      return 0;
+    }
+    const list = ids.join(',');
+    db.transaction(() => {
+      for (const table of ['bodies', 'sse_events', 'ws_messages']) db.prepare(`DELETE FROM ${table} WHERE exchange_id IN (${list})`).run();
+      // A tombstone per row: the words stay in the index until the merge steps that follow.
+      db.prepare(`DELETE FROM exchanges_fts WHERE rowid IN (${list})`).run();
+      db.prepare(`DELETE FROM exchanges WHERE id IN (${list})`).run();
+      db.prepare('UPDATE upkeep SET purge = 1').run();
+    })();
+    return ids.length;
+  }
+
+  /**
+   * One bounded merge step; false when it found nothing to do. A negative page count merges
+   * every segment, as 'optimize' would, MERGE_PAGES at a time: the index ends as one segment
+   * without tombstones, so without any deleted word.
+   */
+  private mergeStep(db: Db): boolean {
+    const before = this.totalChanges(db);
+    db.transaction(() => db.prepare(`INSERT INTO exchanges_fts (exchanges_fts, rank) VALUES ('merge', ?)`).run(-MERGE_PAGES))();
+    // FTS5 counts a merge that did nothing as one change: two or more, it did some work.
+    return this.totalChanges(db) - before >= 2;
+  }
+
+  private totalChanges(db: Db): number {
+    return (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+  }
+
+  /** The newest exchanges below `below` read from the old index's copy of their texts into the new index. */
+  private rebuildSlice(db: Db, below: number): number {
+    const ids = (db.prepare(`SELECT id FROM exchanges WHERE id < ? ORDER BY id DESC LIMIT ${REBUILD_SLICE}`).all(below) as { id: number }[]).map((r) => r.id);
+    db.transaction(() => {
+      if (ids.length && this.oldIndexLeft(db)) {
+        db.prepare(`INSERT INTO exchanges_fts (rowid, url, request_body, response_body)
+          SELECT rowid, url, request_body, response_body FROM exchanges_fts_old WHERE rowid IN (${ids.join(',')})`).run();
+      }
+      db.prepare('UPDATE upkeep SET rebuild_below = ?').run(ids.length ? ids[ids.length - 1] : 0);
+    })();
+    return ids.length;
+  }
+
+  private oldIndexLeft(db: Db): boolean {
+    return db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'exchanges_fts_old'`).get() !== undefined;
+  }
 }

@@ -108,6 +108,22 @@ const MIGRATIONS: string[] = [
   ALTER TABLE exchanges ADD COLUMN notes TEXT;
   `,
   boundEarlierRows(),
+  // The search index keeps no copy of the texts (the old one held a second copy of every body)
+  // and deletes with a tombstone, not by rewriting every word's entry (FTS5's secure-delete:
+  // 0.4 s an exchange). db/retention.ts deletes, merges deleted words out of it, and reads the
+  // old index into this one newest first, a slice at a time (rebuild_below), then drops it.
+  // upkeep: what retention and Clear all still have to do, kept across a restart.
+  `
+  ALTER TABLE exchanges_fts RENAME TO exchanges_fts_old;
+  CREATE VIRTUAL TABLE exchanges_fts USING fts5 (url, request_body, response_body, content='', contentless_delete=1);
+  CREATE TABLE upkeep (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    clear_up_to INTEGER NOT NULL DEFAULT 0,
+    purge INTEGER NOT NULL DEFAULT 0,
+    rebuild_below INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO upkeep (id, rebuild_below) VALUES (1, coalesce((SELECT max(id) + 1 FROM exchanges), 0));
+  `,
 ];
 
 /**

@@ -4,7 +4,7 @@ import type { ExchangeEvent } from '../model/exchange.ts';
 import { Backlog, type ShedReport } from './backlog.ts';
 import { RingReader, type RingSpan, type SharedRing } from './body-ring.ts';
 import { CaptureStore, type UnderstandEnded } from './capture-store.ts';
-import { prune, type RetentionLimits } from './retention.ts';
+import { Upkeep, type RetentionLimits } from './retention.ts';
 import { chunkWith, decodeEvents, type PostedEvent } from './event-transport.ts';
 import type { ToWorker, FromWorker } from './writer.ts';
 
@@ -73,10 +73,8 @@ function connect(): CaptureStore {
   db.pragma('cache_size = -2000');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  // What a clear or retention deletes is overwritten, not only unlinked (see CaptureStore.clear);
-  // FTS5's own option removes a deleted row's words from the index at once, not at a later merge.
+  // What a clear or retention deletes is overwritten, not only unlinked (db/retention.ts).
   db.pragma('secure_delete = ON');
-  db.prepare(`INSERT INTO exchanges_fts (exchanges_fts, rank) VALUES ('secure-delete', 1)`).run();
   store = new CaptureStore(db, (exchange, bodies, context) => understanding?.(exchange, bodies, context) ?? null);
   return store;
 }
@@ -204,17 +202,27 @@ function isPassing(err: unknown): boolean {
   return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|PROTOCOL)/.test(code);
 }
 
-/** Retention runs on this thread too, between batches: forwarding never waits for it. */
-function pruneNow(): void {
-  try {
+/**
+ * Retention and Clear all run on this thread too, in steps of one short transaction with
+ * capture's batches in between (setImmediate lets waiting messages in): forwarding never waits
+ * for them, capture waits one step at most, and a stop is heard between two steps.
+ */
+const upkeep = new Upkeep(
+  () => {
     connect();
-    const deleted = prune(db!, retention);
-    // The WAL still holds the deleted rows' older versions until it is checkpointed and reset.
-    if (deleted) db!.pragma('wal_checkpoint(TRUNCATE)');
-    if (deleted) post({ kind: 'pruned', deleted });
-  } catch (err) {
-    post({ kind: 'warning', message: `pruning old captures failed: ${(err as Error).message}` });
-  }
+    return db!;
+  },
+  retention,
+  {
+    later: (next) => setImmediate(next),
+    finished: ({ pruned, cleared }) => {
+      if (pruned + cleared) post({ kind: 'pruned', deleted: pruned + cleared });
+    },
+    warn: (message) => post({ kind: 'warning', message }),
+  },
+);
+function pruneNow(): void {
+  upkeep.prune();
 }
 pruneNow();
 setInterval(() => {
@@ -239,6 +247,7 @@ port.on('message', (message: ToWorker) => {
     drain();
     try {
       connect().clear();
+      upkeep.resume();
       // Whatever still waits (storage was failing) was captured before the clear: it goes too,
       // and is said to have gone, not to have been stored.
       const discarded = backlog.waitingExchanges();
@@ -264,6 +273,7 @@ port.on('message', (message: ToWorker) => {
       post({ kind: 'imported', token: message.token, ids: [], error: (err as Error).message });
     }
   } else if (message.kind === 'close') {
+    upkeep.stop();
     drain();
     if (backlog.length) post({ kind: 'warning', message: `${backlog.waitingExchanges()} exchange(s) could not be stored before stopping: storage is still failing` });
     try {
