@@ -31,7 +31,7 @@ interface Expected {
   fix?: string;
   /** The provider's own message, which the summary must quote. */
   quoted?: string;
-  /** The fix "Try this fix" sends; null: none. Absent: not asserted (older cases). */
+  /** The fix "Try this fix" sends; null: none. Every case that expects a finding names it. */
   action?: FixAction | null;
   /** False when another rule's finding is the headline of this call (the badge, doctor's first line). */
   headline?: boolean;
@@ -96,7 +96,9 @@ for (const file of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).s
         if (want.summary) expect(result!.summary).toContain(want.summary);
         if (want.fix) expect(result!.fix).toContain(want.fix);
         if (want.quoted) expect(result!.summary).toContain(`"${want.quoted}"`);
-        if ('action' in want) expect(result!.action ?? null).toEqual(want.action);
+        // Every finding says which fix "Try this fix" sends (null: none), not only its words.
+        expect('action' in want, 'the case names its action').toBe(true);
+        expect(result!.action ?? null).toEqual(want.action);
         const zh = want['zh-CN'];
         if (zh) {
           const inChinese = diagnosed(c, 'zh-CN').find((d) => d.rule === fixture.rule)!;
