@@ -434,15 +434,7 @@ export const streamError: Rule = (ctx) => {
 export const promptBlocked: Rule = (ctx) => {
   const reason = /^prompt blocked: (.+)$/.exec(ctx.call?.answer.refusal ?? '')?.[1];
   if (!reason) return null;
-  return {
-    rule: 'prompt-blocked',
-    severity: 'error',
-    summary: `The provider refused the prompt itself (blockReason ${reason}): no answer was generated.`,
-    fix:
-      reason === 'SAFETY'
-        ? 'Rephrase the prompt, or relax the request\'s safetySettings for the category that fired (threshold BLOCK_ONLY_HIGH or BLOCK_NONE); the same prompt gets the same refusal.'
-        : 'Change the prompt (the block reason says what in it was refused); the same prompt gets the same refusal.',
-  };
+  return said(ctx, 'prompt-blocked', 'error', 'prompt-blocked', { reason });
 };
 
 /** How providers end an answer their content filter stopped: OpenAI and Azure, Gemini, Anthropic. */
@@ -458,26 +450,9 @@ export const contentFiltered: Rule = (ctx) => {
   const message = providerError(ctx.responseText) ?? '';
   const promptRefused = s !== null && s >= 400 && s < 500 && (str(error.code) === 'content_filter' || /content management policy|ResponsibleAIPolicyViolation|content_policy_violation/i.test(`${message} ${JSON.stringify(error.innererror ?? '')}`));
   const finish = ctx.call?.answer?.finishReason ?? null;
-  if (promptRefused) {
-    return {
-      rule: 'content-filtered',
-      severity: 'error',
-      summary: `${s}: the provider's content filter refused the prompt ("${message.slice(0, 200)}").`,
-      fix: "Rephrase the prompt (or the conversation before it); on Azure OpenAI the filter is the deployment's (Azure AI Foundry, Guardrails + controls, Content filters). The same prompt gets the same refusal.",
-    };
-  }
+  if (promptRefused) return said(ctx, 'content-filtered', 'error', 'content-filtered.prompt', { status: String(s), message: clip(message, 200) });
   if (finish === null || !FILTERED_FINISH.test(finish) || (s !== null && s >= 400)) return null;
-  return {
-    rule: 'content-filtered',
-    severity: 'warning',
-    summary: `The provider stopped the answer with finish reason ${finish}: its ${finish === 'refusal' ? 'model declined to go on' : 'content filter fired'}, and what arrived is partial.`,
-    fix:
-      finish === 'content_filter'
-        ? "Rephrase the prompt; on Azure OpenAI the filter is the deployment's (Azure AI Foundry, Content filters)."
-        : finish === 'refusal'
-          ? 'Rephrase the request; the same conversation is likely to be declined again.'
-          : "Rephrase the prompt, or relax the request's safetySettings for the category that fired.",
-  };
+  return said(ctx, 'content-filtered', 'warning', 'content-filtered.answer', { finish });
 };
 
 /** What a provider's 400 says about the request's length or its parameters. */
@@ -511,22 +486,10 @@ export const outputLimit: Rule = (ctx) => {
   const s = status(ctx);
   if (finish === null || (s !== null && s >= 400)) return null;
   const output = ctx.call?.usage?.output;
-  const after = output !== undefined ? ` after ${output} output tokens` : '';
-  if (finish === 'model_context_window_exceeded') {
-    return {
-      rule: 'output-limit',
-      severity: 'warning',
-      summary: `The answer stopped${after} because the conversation filled the model's context window (stop reason ${finish}).`,
-      fix: 'Start a new session or shorten this one (Codex: /compact), or use a model with a longer context window.',
-    };
-  }
+  const params = { finish, output: output !== undefined ? String(output) : '' };
+  if (finish === 'model_context_window_exceeded') return said(ctx, 'output-limit', 'warning', 'output-limit.context', params);
   if (!OUTPUT_LIMIT.test(finish)) return null;
-  return {
-    rule: 'output-limit',
-    severity: 'warning',
-    summary: `The answer stopped at the output token limit${after} (finish reason ${finish}): it is cut, not finished.`,
-    fix: "Raise the client's output limit (max_tokens or max_completion_tokens for Chat Completions, max_output_tokens for the Responses API, max_tokens for Anthropic, generationConfig.maxOutputTokens for Gemini), or ask for less; a reasoning model spends part of it thinking.",
-  };
+  return said(ctx, 'output-limit', 'warning', 'output-limit', params);
 };
 
 export const websocketFallback: Rule = (ctx) => {
@@ -536,24 +499,14 @@ export const websocketFallback: Rule = (ctx) => {
     (e) => e.request.host === ex.request.host && pathname(e) === pathname(ex) && (e.request.scheme === 'wss' || e.request.scheme === 'ws') && [404, 405, 426].includes(e.response?.status ?? 0) && ex.request.startedAt - e.request.startedAt < 30_000,
   );
   if (!refused) return null;
-  return {
-    rule: 'websocket-fallback',
-    severity: 'info',
-    summary: `The WebSocket to ${pathname(ex)} was refused (${refused.response!.status}) and the client fell back to HTTP: harmless.`,
-    fix: 'Codex tries a WebSocket first when its provider sets supports_websockets = true; set it to false (or remove it) for this provider to skip the attempt.',
-  };
+  return said(ctx, 'websocket-fallback', 'info', 'websocket-fallback', { path: pathname(ex), status: String(refused.response!.status) });
 };
 
 export const untrustedCa: Rule = (ctx) => {
   const ex = ctx.exchange;
   // A handshake that only ran out of time is a slow or stuck client, not a verdict on the CA.
   if (ex.state !== 'proxy_error' || !/TLS handshake/.test(ex.error ?? '') || !/does not trust/.test(ex.error ?? '')) return null;
-  return {
-    rule: 'untrusted-ca',
-    severity: 'error',
-    summary: `A client closed its TLS handshake with wirelog for ${ex.request.host}: it does not trust the wirelog CA (Codex then prints "Reconnecting... waiting for network").`,
-    fix: 'Start the client with `wirelog run -- <command>`, or set its CA variable: Codex CODEX_CA_CERTIFICATE, Node NODE_EXTRA_CA_CERTS, Python REQUESTS_CA_BUNDLE / SSL_CERT_FILE, curl CURL_CA_BUNDLE (`wirelog env` prints them all).',
-  };
+  return said(ctx, 'untrusted-ca', 'error', 'untrusted-ca', { host: ex.request.host });
 };
 
 /** A client set up for another kind of proxy: wirelog recorded what it spoke (proxy/server.ts). */

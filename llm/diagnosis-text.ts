@@ -253,6 +253,70 @@ export const TEXTS = {
     summary: { en: (p) => `${p.status}: the provider refused the request as it was sent ("${p.message}").`, 'zh-CN': (p) => `${p.status}：服务商拒绝了这个请求（"${p.message}"）。` },
     fix: { en: () => 'Change what the message names; the same request gets the same answer.', 'zh-CN': () => '按报错信息修改请求；同样的请求会得到同样的结果。' },
   },
+  'prompt-blocked': {
+    summary: {
+      en: (p) => `The provider refused the prompt itself (blockReason ${p.reason}): no answer was generated.`,
+      'zh-CN': (p) => `服务商直接拒绝了这个提示词（blockReason ${p.reason}）：没有生成任何回答。`,
+    },
+    fix: {
+      en: (p) => (p.reason === 'SAFETY' ? "Rephrase the prompt, or relax the request's safetySettings for the category that fired (threshold BLOCK_ONLY_HIGH or BLOCK_NONE); the same prompt gets the same refusal." : 'Change the prompt (the block reason says what in it was refused); the same prompt gets the same refusal.'),
+      'zh-CN': (p) => (p.reason === 'SAFETY' ? '换个说法，或把请求里被触发类别的 safetySettings 放宽（threshold 设为 BLOCK_ONLY_HIGH 或 BLOCK_NONE）；同样的提示词会被同样拒绝。' : '修改提示词（blockReason 说明了哪部分被拒）；同样的提示词会被同样拒绝。'),
+    },
+  },
+  'content-filtered.prompt': {
+    summary: { en: (p) => `${p.status}: the provider's content filter refused the prompt ("${p.message}").`, 'zh-CN': (p) => `${p.status}：服务商的内容过滤拒绝了这个提示词（"${p.message}"）。` },
+    fix: {
+      en: () => "Rephrase the prompt (or the conversation before it); on Azure OpenAI the filter is the deployment's (Azure AI Foundry, Guardrails + controls, Content filters). The same prompt gets the same refusal.",
+      'zh-CN': () => '换个说法（或改前面的对话）；Azure OpenAI 的过滤规则在部署上（Azure AI Foundry → Guardrails + controls → Content filters）。同样的提示词会被同样拒绝。',
+    },
+  },
+  'content-filtered.answer': {
+    summary: {
+      en: (p) => `The provider stopped the answer with finish reason ${p.finish}: its ${p.finish === 'refusal' ? 'model declined to go on' : 'content filter fired'}, and what arrived is partial.`,
+      'zh-CN': (p) => `服务商以 finish reason ${p.finish} 结束了回答：${p.finish === 'refusal' ? '模型拒绝继续' : '触发了内容过滤'}，收到的只是一部分。`,
+    },
+    fix: {
+      en: (p) => (p.finish === 'content_filter' ? "Rephrase the prompt; on Azure OpenAI the filter is the deployment's (Azure AI Foundry, Content filters)." : p.finish === 'refusal' ? 'Rephrase the request; the same conversation is likely to be declined again.' : "Rephrase the prompt, or relax the request's safetySettings for the category that fired."),
+      'zh-CN': (p) => (p.finish === 'content_filter' ? '换个说法；Azure OpenAI 的过滤规则在部署上（Azure AI Foundry → Content filters）。' : p.finish === 'refusal' ? '换个说法；同样的对话很可能再次被拒绝。' : '换个说法，或放宽请求里被触发类别的 safetySettings。'),
+    },
+  },
+  'output-limit.context': {
+    summary: {
+      en: (p) => `The answer stopped${p.output ? ` after ${p.output} output tokens` : ''} because the conversation filled the model's context window (stop reason ${p.finish}).`,
+      'zh-CN': (p) => `回答${p.output ? `在输出 ${p.output} 个 token 后` : ''}停止了：对话占满了模型的上下文窗口（stop reason ${p.finish}）。`,
+    },
+    fix: { en: () => 'Start a new session or shorten this one (Codex: /compact), or use a model with a longer context window.', 'zh-CN': () => '开一个新会话或缩短当前会话（Codex：/compact），或换一个上下文更长的模型。' },
+  },
+  'output-limit': {
+    summary: {
+      en: (p) => `The answer stopped at the output token limit${p.output ? ` after ${p.output} output tokens` : ''} (finish reason ${p.finish}): it is cut, not finished.`,
+      'zh-CN': (p) => `回答${p.output ? `在输出 ${p.output} 个 token 后` : ''}达到了输出 token 上限（finish reason ${p.finish}）：是被截断的，不是说完了。`,
+    },
+    fix: {
+      en: () => "Raise the client's output limit (max_tokens or max_completion_tokens for Chat Completions, max_output_tokens for the Responses API, max_tokens for Anthropic, generationConfig.maxOutputTokens for Gemini), or ask for less; a reasoning model spends part of it thinking.",
+      'zh-CN': () => '调高客户端的输出上限（Chat Completions 用 max_tokens 或 max_completion_tokens，Responses API 用 max_output_tokens，Anthropic 用 max_tokens，Gemini 用 generationConfig.maxOutputTokens），或少要一点；推理模型会把一部分花在思考上。',
+    },
+  },
+  'websocket-fallback': {
+    summary: {
+      en: (p) => `The WebSocket to ${p.path} was refused (${p.status}) and the client fell back to HTTP: harmless.`,
+      'zh-CN': (p) => `到 ${p.path} 的 WebSocket 被拒绝（${p.status}），客户端改用了 HTTP：无害。`,
+    },
+    fix: {
+      en: () => 'Codex tries a WebSocket first when its provider sets supports_websockets = true; set it to false (or remove it) for this provider to skip the attempt.',
+      'zh-CN': () => '服务商设置了 supports_websockets = true 时 Codex 会先尝试 WebSocket；把它设为 false（或删掉）即可跳过这次尝试。',
+    },
+  },
+  'untrusted-ca': {
+    summary: {
+      en: (p) => `A client closed its TLS handshake with wirelog for ${p.host}: it does not trust the wirelog CA (Codex then prints "Reconnecting... waiting for network").`,
+      'zh-CN': (p) => `有客户端中断了与 wirelog 之间到 ${p.host} 的 TLS 握手：它不信任 wirelog 的 CA（Codex 此时会显示 "Reconnecting... waiting for network"）。`,
+    },
+    fix: {
+      en: () => 'Start the client with `wirelog run -- <command>`, or set its CA variable: Codex CODEX_CA_CERTIFICATE, Node NODE_EXTRA_CA_CERTS, Python REQUESTS_CA_BUNDLE / SSL_CERT_FILE, curl CURL_CA_BUNDLE (`wirelog env` prints them all).',
+      'zh-CN': () => '用 `wirelog run -- <command>` 启动客户端，或设置它的 CA 变量：Codex 用 CODEX_CA_CERTIFICATE，Node 用 NODE_EXTRA_CA_CERTS，Python 用 REQUESTS_CA_BUNDLE / SSL_CERT_FILE，curl 用 CURL_CA_BUNDLE（`wirelog env` 会全部打印出来）。',
+    },
+  },
 } satisfies Record<string, RuleText>;
 
 export type MessageId = keyof typeof TEXTS;
