@@ -390,6 +390,8 @@ const PROVIDER_HOSTS = /(^|\.)(api\.anthropic\.com|api\.openai\.com|generativela
 export const serverError: Rule = (ctx) => {
   const s = status(ctx);
   if (s === null || s < 500) return null;
+  // wirelog answered itself (a loop to its own ports, a request it could not forward): no relay failed.
+  if (ctx.exchange.state === 'proxy_error') return null;
   const message = providerError(ctx.responseText) ?? '';
   const host = ctx.exchange.request.host;
   const params = { status: String(s), host, message: clip(message, 120) };

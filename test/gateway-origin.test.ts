@@ -232,3 +232,18 @@ describe('the gateway never reaches wirelog itself, and never goes round', () =>
     expect(names).toContain('authorization');
   });
 });
+
+describe('what a refused loop is diagnosed as', () => {
+  it('not as a failing relay: wirelog answered it itself', async () => {
+    const { diagnose } = await import('../llm/diagnose.ts');
+    const { harFlow } = await import('./support/exchange-factory.ts');
+    const { exchange } = harFlow({
+      request: { method: 'GET', scheme: 'http', host: '127.0.0.1', port: 8899, path: '/http/127.1:8900/api/exchanges' },
+      response: { status: 508, statusText: 'Loop Detected', headers: [['Content-Type', 'text/plain; charset=utf-8']] },
+      responseBody: ['wirelog: this request points at wirelog itself (127.0.0.1:8900 is this machine): a loop\n', 'text/plain'],
+      exchange: { state: 'proxy_error', error: 'this request points at wirelog itself (127.0.0.1:8900 is this machine): a loop' },
+    });
+    const found = diagnose({ exchange, call: null, responseText: 'wirelog: this request points at wirelog itself: a loop\n', earlier: [], modelsListed: null });
+    expect(found.map((d) => d.rule)).not.toContain('server-error');
+  });
+});
