@@ -3,9 +3,11 @@
 // message, the config line). Rules (llm/diagnose.ts) decide *what* is wrong and pass
 // parameters; the words live here, so a message catalogue can take them over without touching
 // a rule. Config snippets (TOML, URLs, header lines) are parameters and never translated.
+import type { Language } from '../i18n/languages.ts';
 import type { ClientKind } from './client-config.ts';
 
-export type Lang = 'en' | 'zh-CN';
+/** The catalogue's languages: the diagnoses speak each of them. */
+export type Lang = Language;
 export const LANGS: readonly Lang[] = ['en', 'zh-CN'];
 
 /** A rule's parameters: every value a string ('' when absent), so a catalogue can take them as they are. */

@@ -6,6 +6,7 @@ import type { ExchangeReader } from '../db/reader.ts';
 import type { CallFacts, Exchange } from '../model/exchange.ts';
 import { analyzeExchange } from './analyze.ts';
 import { diagnose, worst, type Diagnosis } from './diagnose.ts';
+import type { Lang } from './diagnosis-text.ts';
 import { detectDialect } from './dialect.ts';
 import type { ModelCall } from './model-call.ts';
 import { threadKeyOf } from './thread.ts';
@@ -51,12 +52,12 @@ function mayNeedDiagnosis(exchange: Exchange, call: ModelCall | null): boolean {
   return status >= 400 || exchange.state !== 'complete' || call?.ending === 'truncated' || call?.ending === 'error' || (call?.answer.refusal ?? '') !== '' || (exchange.request.method === 'POST' && /\/responses$/.test(exchange.request.path.split('?')[0]));
 }
 
-export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: ModelCall | null, responseText?: string | null): Diagnosis[] {
+export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: ModelCall | null, responseText?: string | null, lang: Lang = 'en'): Diagnosis[] {
   if (!mayNeedDiagnosis(exchange, call)) return [];
   const earlier = reader.list({ before: exchange.id, host: exchange.request.host, limit: 20 });
   const listing = reader.list({ host: exchange.request.host, dialect: 'models', limit: 1 })[0];
   const modelsListed = listing ? (modelCallOf(reader, listing)?.modelsListed ?? null) : null;
-  return diagnose({ exchange, call, responseText: responseText === undefined ? bodyView(reader, exchange, 'response').text : responseText, earlier, modelsListed });
+  return diagnose({ exchange, call, responseText: responseText === undefined ? bodyView(reader, exchange, 'response').text : responseText, earlier, modelsListed }, lang);
 }
 
 /** A finished exchange understood: its model call, its worst diagnosis, and the columns storage keeps. */

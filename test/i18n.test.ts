@@ -76,3 +76,26 @@ describe('the catalogue', () => {
     expect(createI18n('en').t('topbar.retention', { mb: 2048 })).toBe('keeps up to 2048 MB; the oldest go first');
   });
 });
+
+describe('diagnoses in the language asked for', () => {
+  it('the detail API answers in ?lang=zh-CN, English otherwise', async () => {
+    const { startHarness } = await import('./support/harness.ts');
+    const h = await startHarness();
+    try {
+      const res = await fetch(`http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/keyed/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m","messages":[]}' });
+      expect(res.status).toBe(401);
+      await res.arrayBuffer();
+      await h.stored();
+      const id = h.wirelog.reader.list({ limit: 1 })[0].id;
+      const read = async (lang?: string) => ((await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${id}${lang ? `?lang=${lang}` : ''}`)).json()) as { diagnoses: { rule: string; summary: string }[] }).diagnoses;
+      const zh = await read('zh-CN');
+      const en = await read();
+      expect(zh[0].rule).toBe(en[0].rule);
+      expect(zh[0].summary).toMatch(/[\u4e00-\u9fff]/);
+      expect(zh[0].summary).not.toBe(en[0].summary);
+      expect((await read('xx'))[0].summary).toBe(en[0].summary);
+    } finally {
+      await h.close();
+    }
+  });
+});

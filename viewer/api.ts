@@ -21,6 +21,10 @@ import { HarStorageError, type ImportProgress, type ImportResult } from '../expo
 import { SNIPPET_TARGETS, SnippetError } from '../export/snippets.ts';
 import { snippetOf } from '../export/snippet-of.ts';
 import type { Replayer } from '../replay/replayer.ts';
+import { isLanguage, type Language } from '../i18n/languages.ts';
+
+/** The language a screen asked for (`?lang=zh-CN`): English for anything else. */
+const languageParam = (value: string | undefined): Language => (value && isLanguage(value) ? value : 'en');
 
 export interface ViewerStatus {
   version: string;
@@ -241,7 +245,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       responseBody,
       modelCall,
       // A damaged row is not diagnosed: what was read in place of its damaged columns would mislead.
-      diagnoses: exchange.damaged ? [] : diagnosesOf(reader, exchange, modelCall, responseBody.text),
+      diagnoses: exchange.damaged ? [] : diagnosesOf(reader, exchange, modelCall, responseBody.text, languageParam(c.req.query('lang'))),
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
       replays: reader.replaysOf(exchange.id),
       clientConfig: clientConfigOf(exchange, modelCall, gatewayOfReplayed(exchange, (id) => reader.get(id))),

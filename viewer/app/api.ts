@@ -105,8 +105,8 @@ export function fetchExchanges(filter: ListFilter, cursor?: number): Promise<Exc
   return getJson(`/api/exchanges${query({ ...filter, limit: cursor === undefined ? FIRST_PAGE : NEXT_PAGES, cursor })}`);
 }
 
-export function fetchExchange(id: number): Promise<ExchangeDetail> {
-  return getJson(`/api/exchanges/${id}`);
+export function fetchExchange(id: number, lang?: string): Promise<ExchangeDetail> {
+  return getJson(`/api/exchanges/${id}${query({ lang })}`);
 }
 
 export function fetchEvents(id: number, after: number): Promise<StreamEvents> {

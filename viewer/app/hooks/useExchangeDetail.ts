@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { fetchExchange, type ExchangeDetail } from '../api.ts';
 
 const REFRESH_MS = 500;
@@ -8,6 +9,9 @@ export function useExchangeDetail(id: number, version: number): { detail: Exchan
   const [detail, setDetail] = useState<ExchangeDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const lastFetch = useRef(0);
+  // Diagnoses come in the viewer's language: read again when it changes.
+  const { i18n } = useTranslation();
+  const language = i18n.language;
   useEffect(() => {
     let cancelled = false;
     // While a stream is open its summary changes many times a second; its bodies are
@@ -15,7 +19,7 @@ export function useExchangeDetail(id: number, version: number): { detail: Exchan
     const timer = setTimeout(
       () => {
         lastFetch.current = Date.now();
-        fetchExchange(id).then(
+        fetchExchange(id, language).then(
           (d) => !cancelled && setDetail(d),
           (err: Error) => !cancelled && setError(err.message),
         );
@@ -26,6 +30,6 @@ export function useExchangeDetail(id: number, version: number): { detail: Exchan
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [id, version]);
+  }, [id, version, language]);
   return { detail, error };
 }
