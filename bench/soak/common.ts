@@ -37,6 +37,8 @@ export interface ClientRecord {
   /** Null when the exchange went as planned (a planned abort or reset included). */
   cause: string | null;
   planned?: Planned;
+  /** A planned fault: what the client saw of it (a socket error, a 502…). */
+  plannedOutcome?: string;
   /** SSE events (a WebSocket: messages received) the client got, and how many the answer has. */
   events: number;
   expectedEvents?: number;
@@ -145,6 +147,6 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export function causeOf(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e?.code ?? e?.cause?.code;
-  const message = (e?.message ?? String(err)).replace(/\d+/g, 'N').slice(0, 60);
+  const message = (e?.message ?? String(err)).replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim().slice(0, 60);
   return code ? `${code}${code.startsWith('UND_ERR') ? ` (${message})` : ''}` : message;
 }

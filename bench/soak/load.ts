@@ -90,7 +90,7 @@ async function streamed(d: Dispatcher, kind: 'codex' | 'chat', id: string, path:
     r.status = res.statusCode;
     if (res.statusCode !== 200) {
       const answer = await res.body.text();
-      r.cause = `HTTP ${res.statusCode}: ${answer.replace(/\d+/g, 'N').slice(0, 70)}`;
+      r.cause = `HTTP ${res.statusCode}: ${answer.replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim().slice(0, 70)}`;
     } else {
       let chunks = 0;
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -107,6 +107,11 @@ async function streamed(d: Dispatcher, kind: 'codex' | 'chat', id: string, path:
     }
   } catch (err) {
     if (!planned) r.cause = causeOf(err);
+    else r.plannedOutcome = causeOf(err);
+  }
+  if (planned && r.cause) {
+    r.plannedOutcome = r.cause;
+    r.cause = null;
   }
   if (gzip) {
     try {
@@ -230,7 +235,7 @@ async function smallCalls(d: Dispatcher): Promise<void> {
             r.status = res.statusCode;
             const body = Buffer.from(await res.body.arrayBuffer());
             r.bytes = body.length;
-            if (res.statusCode !== 200) r.cause = `HTTP ${res.statusCode}: ${body.toString().replace(/\d+/g, 'N').slice(0, 70)}`;
+            if (res.statusCode !== 200) r.cause = `HTTP ${res.statusCode}: ${body.toString().replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim().slice(0, 70)}`;
           } catch (err) {
             r.cause = causeOf(err);
           }

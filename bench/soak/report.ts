@@ -131,6 +131,11 @@ function clientErrors(records: ClientRecord[], window: [number, number] | null) 
   return {
     exchanges: records.length,
     planned: countBy(records.filter((r) => r.planned), (r) => r.planned!),
+    /** What the clients saw of the planned faults (direct: a socket error; a proxy may answer otherwise). */
+    plannedSeenAs: countBy(
+      records.filter((r) => r.planned && !inWindow(r)),
+      (r) => `${r.planned}: ${r.plannedOutcome ?? (r.planned === 'abort' ? 'aborted by the client' : 'no error seen')}`,
+    ),
     errors: failed.filter((r) => !inWindow(r)).length,
     errorsByCause: countBy(
       failed.filter((r) => !inWindow(r)),
@@ -199,6 +204,8 @@ export function figures(p: PhaseData) {
       bytesSent: p.upstream.reduce((s, u) => s + u.bytes, 0),
       gzipStreams: p.upstream.filter((u) => u.gzip).length,
       resetsOnPurpose: p.upstream.filter((u) => u.reset).length,
+      /** Requests the upstream got more than once under one id: sent again by something between (the client never retries). */
+      receivedTwice: Object.values(countBy(p.upstream, (u) => u.id)).filter((n) => n > 1).length,
     },
     clientErrors: clientErrors(p.clients, window),
     smallCallLatencyMs: { n: latencies.length, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.length ? Math.max(...latencies) : NaN) },
@@ -231,6 +238,10 @@ export function figures(p: PhaseData) {
       neverListedEnded: okProbes.filter((r) => r.endedInApiAt === undefined).length,
       tab: p.tabOpen ? { shownS: pcts(okProbes.flatMap((r) => (r.tabAt === undefined ? [] : [Math.max(0, r.tabAt - r.endedAt) / 1000]))), neverShown: okProbes.filter((r) => r.tabAt === undefined).length } : 'no viewer tab (no /usr/bin/chromium, or --no-browser)',
       settleAfterLoadS: round((p.settleMs ?? NaN) / 1000),
+      /** The probes missing from the API or the tab, each with when it ended against the kill (s, negative: before). */
+      missing: okProbes
+        .filter((r) => r.endedInApiAt === undefined || (p.tabOpen && r.tabAt === undefined))
+        .map((r) => ({ n: r.n, endedSecondsAfterKill: killAt === undefined ? null : round((r.endedAt - killAt) / 1000), inApi: r.endedInApiAt !== undefined, inTab: r.tabAt !== undefined })),
     },
     rss: p.rss && p.rss.length ? rssFigures(p.rss, killAt) : null,
     cpuCores: round((p.cpuSeconds ?? NaN) / ((p.endedAt - p.startedAt) / 1000), 2),
@@ -280,6 +291,7 @@ export function table(w: Figures | null, d: Figures | null): string {
     add('wirelog CPU (cores)', wl.cpuCores, '-');
     add('wirelog console lines', wl.console.lines, '-', 'one per state change');
   }
+  add('requests the upstream received twice', w?.upstream.receivedTwice, d?.upstream.receivedTwice, '0');
   add('client errors outside the kill window', w && `${f(w.clientErrors.errors)}`, d && `${f(d.clientErrors.errors)}`, 'as direct');
   add('client errors around the kill', w?.clientErrors.aroundTheKill, '-');
   add('small calls p50 / p99 / max ms', w && `${f(w.smallCallLatencyMs.p50)} / ${f(w.smallCallLatencyMs.p99)} / ${f(w.smallCallLatencyMs.max)}`, d && `${f(d.smallCallLatencyMs.p50)} / ${f(d.smallCallLatencyMs.p99)} / ${f(d.smallCallLatencyMs.max)}`);
@@ -295,7 +307,8 @@ export function table(w: Figures | null, d: Figures | null): string {
     if (!x) return [];
     const all = [...Object.entries(x.clientErrors.errorsByCause).map(([c, n]) => `  ${n}  ${c}`)];
     const kill = Object.entries(x.clientErrors.aroundTheKillByCause).map(([c, n]) => `  ${n}  ${c} (around the kill)`);
-    return [`\nClient errors by cause, ${title}:`, ...(all.length || kill.length ? [...all, ...kill] : ['  none'])];
+    const planned = Object.entries(x.clientErrors.plannedSeenAs).map(([c, n]) => `  ${n}  ${c}`);
+    return [`\nClient errors by cause, ${title}:`, ...(all.length || kill.length ? [...all, ...kill] : ['  none']), `Planned faults as the clients saw them, ${title} (outside the kill window):`, ...planned];
   };
   lines.push(...causes('through wirelog', w), ...causes('direct', d));
   if (wl) {

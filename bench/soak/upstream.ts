@@ -90,6 +90,8 @@ async function stream(req: http.IncomingMessage, res: http.ServerResponse, recor
     if (gone) break;
     if (i === resetAfter) {
       await flush();
+      // What was written reaches the client first: a reset mid-stream, not before the answer's head.
+      await new Promise<void>((r) => (res.socket && !res.socket.destroyed ? res.socket.write('', () => r()) : r()));
       record.reset = true;
       res.destroy();
       return;
