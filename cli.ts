@@ -12,6 +12,7 @@ import { DOCTOR_HELP, doctorCommand } from './cli/doctor.ts';
 import { CODEX_CONFIG_HELP, codexConfigCommand } from './cli/codex-config.ts';
 import { REPLAY_HELP, replayCommand } from './cli/replay.ts';
 import { IMPORT_HELP, importCommand } from './cli/import.ts';
+import { t, takeLanguageFlag } from './cli/language.ts';
 
 const COMMANDS: Record<string, { help: string; run: (args: string[]) => number | Promise<number> }> = {
   start: { help: START_HELP, run: startCommand },
@@ -27,29 +28,14 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => number |
   'codex-config': { help: CODEX_CONFIG_HELP, run: codexConfigCommand },
 };
 
-const USAGE = `wirelog ${VERSION}: see what your AI tools send to model providers, and what comes back
-
-  wirelog [start]          run the proxy (127.0.0.1:8899) and the viewer (http://127.0.0.1:8900)
-  wirelog run -- CMD ...   run a command with its traffic captured
-  wirelog env              print the proxy and CA variables for a shell
-  wirelog url BASE_URL     the gateway form of a client's base URL (no proxy setting, no CA)
-  wirelog ca               show the CA and how to trust it
-  wirelog list             recent exchanges
-  wirelog export --har F   write captures as HAR
-  wirelog import F.har     read a HAR (Chrome, Playwright, mitmproxy) as exchanges
-  wirelog doctor           what went wrong in recent calls, and the fix
-  wirelog replay ID        send a captured call again (edited, or with the fix applied)
-  wirelog codex-config ID  a Codex provider block from a call that worked
-
-wirelog COMMAND --help for its flags.`;
-
 // http-mitm-proxy prints its internals through console.debug; they are not for our users.
 if (!process.env.WIRELOG_DEBUG) console.debug = () => undefined;
 
-async function main(argv: string[]): Promise<number> {
+async function main(given: string[]): Promise<number> {
+  const argv = takeLanguageFlag(given);
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
-    console.log(USAGE);
+    console.log(t('cli.usage', { version: VERSION }));
     return 0;
   }
   if (first === '--version' || first === '-v') {
@@ -59,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   const named = first !== undefined && !first.startsWith('-');
   const name = named ? first : 'start';
   const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see wirelog --help)`);
+  if (!command) throw new UsageError(t('cli.unknownCommand', { name, commands: Object.keys(COMMANDS).join(', ') }));
   const args = named ? rest : argv;
   if (name !== 'run' && (args.includes('--help') || args.includes('-h'))) {
     console.log(command.help);

@@ -7,6 +7,7 @@ import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { groupDiagnoses, idRange } from '../llm/doctor-groups.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { prepareDataDir } from './instance.ts';
+import { cliLang } from './language.ts';
 
 export const DOCTOR_HELP = `wirelog doctor [--last N | ID] [--json] [--data-dir DIR]: what went wrong in recent exchanges, and the fix
 The same diagnosis of the same client and URL is one entry (a client that retried). --json: one object per entry.
@@ -27,7 +28,7 @@ export function doctorCommand(args: string[]): number {
   const damaged = read.filter((e) => e.damaged);
   const exchanges = read.filter((e) => !e.damaged);
   for (const e of damaged) console.error(`wirelog: exchange #${e.id} is damaged in the database, not diagnosed: ${e.damaged!.join('; ')}`);
-  const groups = groupDiagnoses(exchanges.map((exchange) => ({ exchange, diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange)) }))).map((g) => ({ ...g, difference: differenceFromWorking(reader, g.ids[g.ids.length - 1]) }));
+  const groups = groupDiagnoses(exchanges.map((exchange) => ({ exchange, diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange), undefined, cliLang()) }))).map((g) => ({ ...g, difference: differenceFromWorking(reader, g.ids[g.ids.length - 1]) }));
   const errors = groups.filter((g) => g.diagnoses.some((d) => d.severity === 'error')).length;
   if (values.json) {
     console.log(JSON.stringify(groups.map((g) => ({ ...g, first: new Date(g.first).toISOString(), last: new Date(g.last).toISOString() })), null, 2));

@@ -99,3 +99,18 @@ describe('diagnoses in the language asked for', () => {
     }
   });
 });
+
+describe('the CLI in the shell language', () => {
+  it('follows LANG, and --lang wins; an unknown --lang is a usage error naming the languages', async () => {
+    const { runCli } = await import('./support/cli.ts');
+    const zh = await runCli(['--help'], { env: { WIRELOG_LANG: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' } });
+    expect(zh.stdout).toMatch(/看清你的 AI 工具/);
+    const en = await runCli(['--lang', 'en', '--help'], { env: { WIRELOG_LANG: '', LANG: 'zh_CN.UTF-8' } });
+    expect(en.stdout).toMatch(/^wirelog [\d.]+: see what your AI tools send/);
+    const bad = await runCli(['--lang=fr', 'list'], { env: { WIRELOG_LANG: '' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('wirelog: --lang fr: wirelog speaks en and zh-CN\n');
+    const unknown = await runCli(['nope'], { env: { WIRELOG_LANG: 'zh-CN' } });
+    expect(unknown.stderr).toMatch(/^wirelog: 没有 "nope" 这个命令/);
+  });
+});

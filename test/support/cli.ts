@@ -6,6 +6,9 @@ export const WIRELOG_BIN = fileURLToPath(new URL('../../bin/wirelog.js', import.
 /** Node's own flags for wirelog, as `npm start` runs it (package.json; test/package.test.ts keeps the two the same). */
 export const WIRELOG_NODE_FLAGS = ['--max-semi-space-size=2'];
 
+/** Tests read the CLI's English whatever the machine's locale; a test of another language sets it. */
+const ENGLISH = { WIRELOG_LANG: 'en' };
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -16,7 +19,7 @@ export interface CliResult {
 /** Runs the real `wirelog` command line as a child process. */
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], { env: { ...process.env, ...ENGLISH, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -35,7 +38,7 @@ export interface StartOptions {
 /** Starts a long-running `wirelog` command and resolves once its output contains `ready`. */
 export function startCli(args: string[], ready: string, options: StartOptions = {}): Promise<{ child: ChildProcess; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, ...options.env };
+    const env = { ...process.env, ...ENGLISH, ...options.env };
     const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
     const child =
       options.openFileLimit === undefined
