@@ -30,6 +30,12 @@ const NOT_SECRET = [
   /^access-control-/i,
   /(^|[-_])session[-_]?id$/i, // session-id, x-session-id, x-claude-code-session-id
   /^token[-_]?(count|type|usage|limit)s?$/i,
+  // Chosen by the client to route a prompt cache or to make a retry safe, never a credential;
+  // Codex sends prompt_cache_key in every turn (masking it changed 917 bodies in a soak).
+  /^(prompt[-_]?)?cache[-_]?key$/i,
+  /^(x-)?idempotency[-_]?key$/i,
+  // Gemini's thought signatures go back in the next turn: masked, a replayed conversation fails.
+  /^thought[-_]?signature$/i,
 ];
 
 function wordsOf(name: string): string[] {

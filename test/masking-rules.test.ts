@@ -62,10 +62,17 @@ describe('which names hold a secret', () => {
       'tokenLimits',
       'token_usage',
       'www-authenticate',
+      'prompt_cache_key',
+      'promptCacheKey',
+      'cache_key',
+      'Idempotency-Key',
+      'x-idempotency-key',
+      'thoughtSignature',
+      'thought_signature',
     ];
     for (const name of notSecret) expect(isSecretName(name), name).toBe(false);
     // The rules are anchored: the same words around a credential leave it secret.
-    for (const name of ['x-max_token', 'max_tokens_key', 'x-sec-websocket-key', 'sec-websocket-key-2', 'x-access-control-token', 'session-idx', 'x-token_type', 'token_type_secret', 'my-max-session']) expect(isSecretName(name), name).toBe(true);
+    for (const name of ['x-max_token', 'max_tokens_key', 'x-sec-websocket-key', 'sec-websocket-key-2', 'x-access-control-token', 'session-idx', 'x-token_type', 'token_type_secret', 'my-max-session', 'prompt_cache_key_secret', 'x-cache-key-token', 'thoughtSignatureKey']) expect(isSecretName(name), name).toBe(true);
   });
 
   it('decides the same name the same way every time, beyond the names it remembers', () => {
