@@ -418,14 +418,15 @@ export class ExchangeRecorder {
     this.trailers = this.settings.keepSecrets ? bounded : maskHeaders(bounded);
   }
 
-  end(state: EndState, error: string | null = null): void {
+  /** `notes`: what else was not stored as it came (WebSocket messages left out of a flood: proxy/websocket.ts). */
+  end(state: EndState, error: string | null = null, notes: string[] = []): void {
     if (this.ended) return;
     this.ended = true;
     this.requestBody.finish();
     this.responseBody.finish();
     this.timings.end = this.elapsed();
     // Nothing is stored unmasked unsaid: a body too large to mask is noted on the exchange.
-    const notes = [...this.trailerNotes];
+    notes = [...this.trailerNotes, ...notes];
     for (const note of [this.requestBody.unmaskedNote, this.responseBody.unmaskedNote]) if (note !== null) notes.push(note);
     const event: Extract<ExchangeEvent, { type: 'end' }> = {
       type: 'end',

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import type { Header, WsDirection } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
@@ -76,11 +77,13 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     client.on('data', (chunk: Buffer) => frames.write('send', chunk));
     // The sockets close at once; the exchange ends once the frames relayed are all decoded.
     let failure: string | null = null;
+    // Messages a flood had left out of storage are counted in the exchange's notes (FrameTap.notes).
     const closed = (unclean: () => void) => {
       void frames.finish().then(() => {
-        if (failure !== null) recorder.end('upstream_error', failure);
-        else if (!frames.closeSeen) unclean();
-        else recorder.end('complete', frames.decodeError);
+        if (failure !== null) recorder.end('upstream_error', failure, frames.notes());
+        // Frames left undecoded may have held the close: no claim that there was none.
+        else if (!frames.closeSeen && !frames.overflowed) unclean();
+        else recorder.end('complete', frames.decodeError, frames.notes());
       });
     };
     upSocket.on('error', (err) => {
@@ -156,19 +159,64 @@ const wsInternals = createRequire(import.meta.url)('ws') as {
 /** The longest a closed WebSocket's end waits for its last frames to be decoded. */
 export const FRAMES_SETTLE_MS = 10_000;
 
-/** Decodes frames in both directions from copies of the relayed bytes, with ws's own parser. */
+/**
+ * What one connection's frames may cost the forwarding thread. Decoding happens as bytes arrive,
+ * up to so many bytes and messages decoded, and messages handed to storage, per event-loop turn;
+ * the rest waits for the next turns (a socket read loop can bring 2 MB, 30,000 small messages, at
+ * once: 200,000 of them held other clients' requests for seconds). Past maxUndecodedBytes
+ * waiting, the direction stops decoding and says so.
+ */
+export const FLOOD_LIMITS = {
+  decodeBytesPerTurn: 1024 * 1024,
+  decodedPerTurn: 2000,
+  storedPerTurn: 250,
+  maxUndecodedBytes: 16 * 1024 * 1024,
+  /** Messages handed to storage per connection: a burst of so many, then so many a second (a token bucket); past it they are counted, not stored. */
+  burstMessages: 20_000,
+  messagesPerSecond: 5_000,
+  burstBytes: 32 * 1024 * 1024,
+  bytesPerSecond: 16 * 1024 * 1024,
+};
+
+/** Messages of one direction decoded but not stored because the connection sent more than storage keeps up with. */
+interface LeftOut {
+  messages: number;
+  bytes: number;
+  /** Milliseconds into the exchange when the first was left out. */
+  firstAtMs: number;
+}
+
+/** Decodes frames in both directions from copies of the relayed bytes, with ws's own parser, a bounded slice at a time. */
 export class FrameTap {
   closeSeen = false;
+  /** A direction stopped decoding because too much waited to be decoded: whether a close frame came is not known. */
+  overflowed = false;
   /** Set when a direction stopped decoding: the bytes still flowed, the messages after it are not stored. */
   decodeError: string | null = null;
   private readonly receivers: Record<WsDirection, ReceiverLike | null>;
+  /** Bytes relayed and not decoded yet, oldest first, per direction. */
+  private readonly undecoded: Record<WsDirection, Buffer[]> = { send: [], receive: [] };
+  private undecodedBytes = 0;
+  /** What this turn has spent of its budget (reset by the next turn's drain). */
+  private turnBytes = 0;
+  private turnStored = 0;
+  private turnDecoded = 0;
+  private drainScheduled = false;
+  private drained: (() => void) | null = null;
+  /** The token bucket of messages and bytes handed to storage. */
+  private tokens = { messages: FLOOD_LIMITS.burstMessages, bytes: FLOOD_LIMITS.burstBytes, at: performance.now() };
+  private readonly leftOut: Record<WsDirection, LeftOut | null> = { send: null, receive: null };
+  /** Messages decoded past this turn's share, handed to storage in the next turn. */
+  private deferred: { direction: WsDirection; opcode: number; payload: Buffer }[] = [];
 
   constructor(
     private readonly recorder: ExchangeRecorder,
     responseHeaders: Header[],
+    private readonly limits = FLOOD_LIMITS,
   ) {
     const deflate = /permessage-deflate/i.test(headerValue(responseHeaders, 'sec-websocket-extensions') ?? '');
     this.receivers = { send: this.receiver('send', deflate), receive: this.receiver('receive', deflate) };
+    this.tokens = { messages: limits.burstMessages, bytes: limits.burstBytes, at: performance.now() };
   }
 
   /**
@@ -178,15 +226,23 @@ export class FrameTap {
    * FRAMES_SETTLE_MS the exchange ends anyway and says what was not decoded.
    */
   finish(): Promise<void> {
-    const pending = Object.values(this.receivers).map(
-      (receiver) =>
-        new Promise<void>((done) => {
-          if (!receiver || receiver.writableFinished) return done();
-          receiver.once('finish', done);
-          receiver.once('error', done);
-          receiver.end();
-        }),
-    );
+    const decoded = this.undecodedBytes === 0 && this.deferred.length === 0 ? Promise.resolve() : new Promise<void>((done) => (this.drained = done));
+    const pending = decoded
+      .then(() =>
+        Promise.all(
+          Object.values(this.receivers).map(
+            (receiver) =>
+              new Promise<void>((done) => {
+                if (!receiver || receiver.writableFinished) return done();
+                receiver.once('finish', done);
+                receiver.once('error', done);
+                receiver.end();
+              }),
+          ),
+        ),
+      )
+      // The connection is over: what its last turn decoded is handed over at once (a slice's worth at most).
+      .then(() => this.storeDeferred(Number.POSITIVE_INFINITY));
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((done) => {
       timer = setTimeout(() => {
@@ -195,12 +251,116 @@ export class FrameTap {
       }, FRAMES_SETTLE_MS);
       timer.unref();
     });
-    return Promise.race([Promise.all(pending).then(() => clearTimeout(timer)), late]);
+    return Promise.race([pending.then(() => clearTimeout(timer)), late]);
+  }
+
+  /** What was not stored of the messages, one note per direction (for the exchange's notes). */
+  notes(): string[] {
+    const l = this.limits;
+    return (['receive', 'send'] as const).flatMap((direction) => {
+      const left = this.leftOut[direction];
+      if (!left) return [];
+      const what = direction === 'receive' ? 'received from the upstream' : 'sent by the client';
+      return [
+        `${left.messages.toLocaleString('en-US')} WebSocket message(s) ${what}, ${left.bytes.toLocaleString('en-US')} bytes, not stored: the connection sent more than the storage keeps up with (past a burst of ${l.burstMessages.toLocaleString('en-US')} messages, ${l.messagesPerSecond.toLocaleString('en-US')} messages or ${l.bytesPerSecond / 1048576} MB a second are stored); the first was left out ${Math.round(left.firstAtMs)} ms in`,
+      ];
+    });
   }
 
   write(direction: WsDirection, chunk: Buffer): void {
+    if (!this.receivers[direction]) return;
+    if (this.undecodedBytes + chunk.length > this.limits.maxUndecodedBytes) {
+      this.overflowed = true;
+      this.stopDecoding(direction, `WebSocket frames (${direction}) were not decoded after this point: more than ${this.limits.maxUndecodedBytes / 1048576} MB of frames waited to be decoded (the connection sent faster than wirelog decodes); the bytes were relayed whole`);
+      return;
+    }
     // A copy: ws's parser unmasks payloads in place, and these bytes are still on their way.
-    this.receivers[direction]?.write(Buffer.from(chunk));
+    this.undecoded[direction].push(Buffer.from(chunk));
+    this.undecodedBytes += chunk.length;
+    this.decode();
+  }
+
+  /** Stores what waits, then decodes what waits, within this turn's budget; the rest in the next turns. */
+  private decode(): void {
+    this.storeDeferred(this.limits.storedPerTurn);
+    while (this.undecodedBytes > 0 && this.deferred.length === 0 && this.turnBytes < this.limits.decodeBytesPerTurn && this.turnDecoded < this.limits.decodedPerTurn && this.turnStored < this.limits.storedPerTurn) {
+      for (const direction of ['send', 'receive'] as const) {
+        const queue = this.undecoded[direction];
+        if (queue.length === 0) continue;
+        // A slice at most: the budget is checked between slices.
+        const slice = Math.min(queue[0].length, 16 * 1024);
+        const bytes = queue[0].subarray(0, slice);
+        if (slice === queue[0].length) queue.shift();
+        else queue[0] = queue[0].subarray(slice);
+        this.undecodedBytes -= slice;
+        this.turnBytes += slice;
+        this.receivers[direction]?.write(bytes);
+      }
+    }
+    if (this.undecodedBytes === 0 && this.deferred.length === 0) {
+      const drained = this.drained;
+      this.drained = null;
+      drained?.();
+    }
+    if (this.drainScheduled) return;
+    // The budget is a turn's: the next turn starts afresh, and goes on with what still waits.
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.turnBytes = 0;
+      this.turnStored = 0;
+      this.turnDecoded = 0;
+      if (this.undecodedBytes > 0 || this.deferred.length > 0) this.decode();
+    });
+  }
+
+  /** Hands over up to `limit` decoded messages that waited for a turn with budget left, in order. */
+  private storeDeferred(limit: number): void {
+    let i = 0;
+    for (; i < this.deferred.length && this.turnStored < limit; i++) {
+      this.turnStored++;
+      this.recorder.wsMessage(this.deferred[i]);
+    }
+    if (i > 0) this.deferred = this.deferred.slice(i);
+  }
+
+  /** A direction stops decoding (`why` is the exchange's error): what waits of it is dropped; the bytes were relayed whole. */
+  private stopDecoding(direction: WsDirection, why: string): void {
+    this.receivers[direction] = null;
+    this.undecodedBytes -= this.undecoded[direction].reduce((n, b) => n + b.length, 0);
+    this.undecoded[direction] = [];
+    this.decodeError ??= why;
+    if (this.undecodedBytes === 0) this.decode();
+  }
+
+  /** Hands a decoded message to storage while the connection's budget lasts; past it, counts it. Close frames are always stored. */
+  private message(direction: WsDirection, opcode: number, payload: Buffer): void {
+    this.turnDecoded++;
+    if (opcode !== 8 && !this.take(payload.length)) {
+      const left = (this.leftOut[direction] ??= { messages: 0, bytes: 0, firstAtMs: this.recorder.elapsed() });
+      left.messages++;
+      left.bytes += payload.length;
+      return;
+    }
+    // A slice can decode more than a turn's share: the rest waits for the next turn (one slice's worth at most).
+    if (this.deferred.length > 0 || this.turnStored >= this.limits.storedPerTurn) {
+      this.deferred.push({ direction, opcode, payload });
+      return;
+    }
+    this.turnStored++;
+    this.recorder.wsMessage({ direction, opcode, payload });
+  }
+
+  /** Takes one message of `bytes` from the token bucket, refilled at the limits' rates. */
+  private take(bytes: number): boolean {
+    const now = performance.now();
+    const seconds = (now - this.tokens.at) / 1000;
+    const l = this.limits;
+    this.tokens = { messages: Math.min(l.burstMessages, this.tokens.messages + seconds * l.messagesPerSecond), bytes: Math.min(l.burstBytes, this.tokens.bytes + seconds * l.bytesPerSecond), at: now };
+    if (this.tokens.messages < 1 || this.tokens.bytes < bytes) return false;
+    this.tokens.messages--;
+    this.tokens.bytes -= bytes;
+    return true;
   }
 
   private receiver(direction: WsDirection, deflate: boolean): ReceiverLike {
@@ -214,18 +374,15 @@ export class FrameTap {
     }
     // Frames from the client are masked: parse them as a server would.
     const receiver = new wsInternals.Receiver({ isServer: direction === 'send', extensions, binaryType: 'nodebuffer', skipUTF8Validation: true });
-    receiver.on('message', (data: Buffer, isBinary: boolean) => this.recorder.wsMessage({ direction, opcode: isBinary ? 2 : 1, payload: data }));
-    receiver.on('ping', (data: Buffer) => this.recorder.wsMessage({ direction, opcode: 9, payload: data }));
-    receiver.on('pong', (data: Buffer) => this.recorder.wsMessage({ direction, opcode: 10, payload: data }));
+    receiver.on('message', (data: Buffer, isBinary: boolean) => this.message(direction, isBinary ? 2 : 1, data));
+    receiver.on('ping', (data: Buffer) => this.message(direction, 9, data));
+    receiver.on('pong', (data: Buffer) => this.message(direction, 10, data));
     receiver.on('conclude', (code: number, reason: Buffer) => {
       this.closeSeen = true;
       const payload = code === 1005 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([code >> 8, code & 0xff]), reason]);
-      this.recorder.wsMessage({ direction, opcode: 8, payload });
+      this.message(direction, 8, payload);
     });
-    receiver.on('error', (err: Error) => {
-      this.receivers[direction] = null;
-      this.decodeError ??= `WebSocket frames (${direction}) could not be decoded after this point: ${err.message}`;
-    });
+    receiver.on('error', (err: Error) => this.stopDecoding(direction, `WebSocket frames (${direction}) could not be decoded after this point: ${err.message}`));
     return receiver;
   }
 }

@@ -1,0 +1,148 @@
+// A WebSocket flood, measured: one connection through a running wirelog's gateway on which the
+// upstream sends 200,000 small JSON messages (--quick: 50,000) as fast as the socket takes them,
+// while a client sends requests through the proxy one after another: how long the longest of
+// them took, against the same requests with no flood; how many messages the client got and how
+// many wirelog stored (or counted as not stored); wirelog's peak RSS. The flood's two ends run
+// in a process of their own (this file with --flood), so this one only measures.
+// WIRELOG_BIN=path/to/bin/wirelog.js measures another checkout. Figures only: nothing is asserted.
+//   npx tsx bench/websocket-flood.ts [--quick]
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { ProxyAgent, request } from 'undici';
+import WebSocket, { WebSocketServer } from 'ws';
+import { peakRssMb, startTsProcess } from './processes.ts';
+
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const MESSAGES = Number(process.env.FLOOD_MESSAGES ?? (QUICK ? 50_000 : 200_000));
+const BIN = process.env.WIRELOG_BIN ?? fileURLToPath(new URL('../bin/wirelog.js', import.meta.url));
+// BENCH_WIRELOG_FLAGS adds node flags to wirelog's (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+const NODE_FLAGS = ['--max-semi-space-size=2', ...(process.env.BENCH_WIRELOG_FLAGS?.split(' ').filter(Boolean) ?? [])];
+
+/** The flood's two ends: an upstream that sends `count` messages once asked, and a client through wirelog's gateway. Prints one JSON line. */
+async function flood(proxyPort: number, count: number): Promise<void> {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => {
+    ws.once('message', () => {
+      let i = 0;
+      // As fast as the socket takes them: a batch a turn, waiting while its buffer is full.
+      const send = () => {
+        while (i < count && ws.bufferedAmount < 4 * 1024 * 1024) {
+          ws.send(JSON.stringify({ type: 'response.output_text.delta', delta: `word ${i} `, sequence_number: i }));
+          i++;
+        }
+        if (i < count) setTimeout(send, 1);
+        else ws.close(1000);
+      };
+      send();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const started = performance.now();
+  const ws = new WebSocket(`ws://127.0.0.1:${proxyPort}/http/127.0.0.1:${port}/v1/flood`);
+  let received = 0;
+  ws.on('open', () => ws.send('{"type":"response.create"}'));
+  ws.on('message', () => received++);
+  await new Promise((r) => ws.once('close', r));
+  process.stdout.write(`${JSON.stringify({ sent: count, received, seconds: (performance.now() - started) / 1000 })}\n`);
+  wss.close();
+  server.close();
+}
+
+if (process.argv.includes('--flood')) {
+  await flood(Number(process.argv[process.argv.indexOf('--flood') + 1]), MESSAGES);
+  process.exit(0);
+}
+
+interface Running {
+  child: ChildProcess;
+  proxyUrl: string;
+  viewerUrl: string;
+  caPath: string;
+}
+
+function startWirelog(dataDir: string, upstreamCa: string): Promise<Running> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    const timer = setTimeout(() => reject(new Error(`wirelog did not start: ${printed}`)), 30_000);
+    const read = (chunk: Buffer) => {
+      printed += chunk;
+      if (!printed.includes('Press Ctrl-C')) return;
+      clearTimeout(timer);
+      resolve({ child, proxyUrl: /proxy: +(http:\/\/\S+)/.exec(printed)![1], viewerUrl: /viewer: +(http:\/\/\S+)/.exec(printed)![1], caPath: /CA: +(\S+)/.exec(printed)![1] });
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+  });
+}
+
+/** Sends requests through the proxy one after another until `until` settles (or `count` of them); each one's milliseconds. */
+async function traffic(agent: ProxyAgent, url: string, until: Promise<unknown> | null, count: number): Promise<number[]> {
+  let done = until === null;
+  void until?.finally(() => (done = true));
+  const times: number[] = [];
+  for (let i = 0; i < (until ? 1_000_000 : count) && !(until && done); i++) {
+    const t = performance.now();
+    const res = await request(`${url}/echo?n=${i}`, { method: 'POST', body: 'x', dispatcher: agent });
+    await res.body.text();
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+function summary(times: number[]): string {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  return `${times.length} requests, p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, longest ${sorted[sorted.length - 1].toFixed(0)} ms`;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-wsflood-'));
+try {
+  const upstream = await startTsProcess<{ httpsUrl: string; caPem: string }>('./upstream-process.ts');
+  const upstreamCa = path.join(dir, 'upstream-ca.pem');
+  fs.writeFileSync(upstreamCa, upstream.ready.caPem);
+  const wirelog = await startWirelog(path.join(dir, 'data'), upstreamCa);
+  const agent = new ProxyAgent({ uri: wirelog.proxyUrl, requestTls: { ca: fs.readFileSync(wirelog.caPath, 'utf8') } });
+  try {
+    await traffic(agent, upstream.ready.httpsUrl, null, 200); // warm-up
+    console.log(`WebSocket flood bench: ${MESSAGES} messages on one connection, wirelog ${BIN}`);
+    console.log(`proxied requests, no flood: ${summary(await traffic(agent, upstream.ready.httpsUrl, null, 1000))}`);
+    const proxyPort = Number(new URL(wirelog.proxyUrl).port);
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--flood', String(proxyPort), ...(QUICK ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOD_MESSAGES: String(MESSAGES) } });
+    const result = new Promise<{ sent: number; received: number; seconds: number }>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d));
+      child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`the flood exited with ${code}: ${out}`))));
+    });
+    const during = await traffic(agent, upstream.ready.httpsUrl, result, 0);
+    const ends = await result;
+    console.log(`flood: ${ends.sent} sent, ${ends.received} received by the client in ${ends.seconds.toFixed(1)} s`);
+    console.log(`proxied requests during it: ${summary(during)}`);
+    // What wirelog stored of it: the exchange's message count, and its notes.
+    let stored: { eventCount: number; state: string; notes: string | null; error: string | null } | undefined;
+    for (let tries = 0; tries < 600; tries++) {
+      const list = (await (await request(`${wirelog.viewerUrl}/api/exchanges?limit=1000`)).body.json()) as { exchanges: { url: string; eventCount: number; state: string; notes: string | null; error: string | null }[] };
+      stored = list.exchanges.find((e) => e.url.includes('/v1/flood'));
+      if (stored && stored.state !== 'streaming' && stored.state !== 'pending') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`stored: ${stored ? `${stored.eventCount} messages, ${stored.state}${stored.error ? ` (${stored.error})` : ''}${stored.notes ? `; notes: ${stored.notes}` : ''}` : 'nothing'}`);
+    console.log(`wirelog peak RSS: ${peakRssMb(wirelog.child.pid!).toFixed(0)} MB`);
+  } finally {
+    await agent.close();
+    const exited = new Promise((resolve) => wirelog.child.once('exit', resolve));
+    wirelog.child.kill('SIGINT');
+    await exited;
+    await upstream.stop();
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
