@@ -208,6 +208,7 @@ export class FrameTap {
   private readonly leftOut: Record<WsDirection, LeftOut | null> = { send: null, receive: null };
   /** Messages decoded past this turn's share, handed to storage in the next turn. */
   private deferred: { direction: WsDirection; opcode: number; payload: Buffer }[] = [];
+  private finishing: Promise<void> | null = null;
 
   constructor(
     private readonly recorder: ExchangeRecorder,
@@ -226,6 +227,12 @@ export class FrameTap {
    * FRAMES_SETTLE_MS the exchange ends anyway and says what was not decoded.
    */
   finish(): Promise<void> {
+    // Both sockets' closes ask: one wait, one answer.
+    this.finishing ??= this.settle();
+    return this.finishing;
+  }
+
+  private settle(): Promise<void> {
     const decoded = this.undecodedBytes === 0 && this.deferred.length === 0 ? Promise.resolve() : new Promise<void>((done) => (this.drained = done));
     const pending = decoded
       .then(() =>
