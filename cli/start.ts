@@ -1,7 +1,5 @@
 import { leafSpkiHash } from '../certs/leaf.ts';
 import { CAPTURE_FLAGS, CAPTURE_HELP, captureConfig, parseFlags } from './args.ts';
-import { interruptLeftovers } from '../db/capture-store.ts';
-import { openDatabase } from '../db/schema.ts';
 import { findInstance, prepareDataDir, registerInstance, startWirelog, StartError } from './instance.ts';
 import { chromiumFlags } from './chromium.ts';
 import { gatewayBase } from './gateway-url.ts';
@@ -19,11 +17,7 @@ export async function startCommand(args: string[]): Promise<number> {
     throw new StartError(`wirelog is already running on ${config.dataDir} (pid ${running.pid}, proxy ${running.proxyUrl}): use that one, stop it, or pass another --data-dir`);
   }
   const log = (message: string) => console.error(message);
-  // No other wirelog serves this data dir, so whatever is still open was left by one that died.
-  const db = openDatabase(config.dataDir);
-  const leftovers = interruptLeftovers(db);
-  db.close();
-  if (leftovers) log(`wirelog: ${leftovers} exchange(s) left open by an earlier run are now marked interrupted`);
+  // Exchanges an earlier run left open are marked interrupted by the storage worker once it listens (db/writer-worker.ts).
   const wirelog = await startWirelog(config, log);
   // One faulty exchange must not take every other connection down with the process.
   process.on('uncaughtException', (err) => log(`wirelog: internal error, still running (please report it): ${err.stack ?? err.message}`));

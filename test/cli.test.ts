@@ -125,7 +125,8 @@ describe('wirelog start', () => {
     expect(storedExchanges(dataDir)[0].state).toBe('streaming');
 
     const third = await startWirelogProcess(dataDir, args);
-    expect(third.output()).toContain('1 exchange(s) left open by an earlier run are now marked interrupted');
+    // Marked after it listens, between capture's batches (db/writer-worker.ts).
+    await eventually(() => third.output().includes('1 exchange(s) left open by an earlier run are now marked interrupted'), 'the leftover to be marked interrupted');
     await third.stop();
     expect(storedExchanges(dataDir)[0]).toMatchObject({ state: 'interrupted', error: 'wirelog stopped before this exchange ended' });
   });

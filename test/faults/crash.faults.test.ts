@@ -48,6 +48,8 @@ describe('wirelog killed with SIGKILL while streams are open', () => {
 
     const again = await startSubject(['--insecure-upstream'], dataDir);
     try {
+      // Marked after the restart listens (a slice of rows at a time, between capture's batches), and said.
+      await eventually(() => /(\d+) exchange\(s\) left open by an earlier run are now marked interrupted/.exec(again.process.output()), 'the leftovers to be marked interrupted', 30_000);
       const check = new Database(databasePath(dataDir), { readonly: true });
       expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
       check.close();
