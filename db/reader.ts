@@ -276,7 +276,7 @@ function toSummary(row: SummaryRow, damaged: DamageRecord): ExchangeSummary {
   for (const column of row.damaged_columns ? row.damaged_columns.split(' ') : []) r.damage.push({ column, why: 'not the JSON wirelog writes there (open the exchange for more)' });
   if (r.damage.length) {
     summary.damaged = r.damage.map(damageNote);
-    damaged.record(id, summary.damaged);
+    damaged.record(id, summary.damaged, false);
   }
   return summary;
 }
@@ -299,8 +299,9 @@ const DAMAGED_IDS_SHOWN = 10;
 class DamageRecord {
   private readonly ids = new Map<number, string>();
 
-  record(id: number, notes: string[]): void {
-    if (this.ids.size < DAMAGED_IDS_KEPT && !this.ids.has(id)) this.ids.set(id, notes[0]);
+  /** `full`: the notes of a whole read, which say why (a list row's only say which column): they replace a list row's. */
+  record(id: number, notes: string[], full = true): void {
+    if (this.ids.has(id) ? full : this.ids.size < DAMAGED_IDS_KEPT) this.ids.set(id, notes[0]);
   }
 
   /** Retention deletes the oldest rows first: those below the oldest stored are gone. */

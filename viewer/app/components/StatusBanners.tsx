@@ -42,7 +42,7 @@ export function StatusBanners({ status, error, notice }: { status: ViewerStatus 
       {status?.damagedRows && status.damagedRows.count > 0 && (
         <div className="banner error" data-testid="damaged-banner">
           {status.damagedRows.count} stored exchange(s) are damaged in the database ({status.damagedRows.ids.map((id) => `#${id}`).join(', ')}
-          {status.damagedRows.count > status.damagedRows.ids.length ? ', …' : ''}): {status.damagedRows.example}. They are shown with what could be read and left out of exports.
+          {status.damagedRows.count > status.damagedRows.ids.length ? ', …' : ''}). {status.damagedRows.example}. They are shown with what could be read and left out of exports.
         </div>
       )}
       {error && <div className="banner error">{error}</div>}
