@@ -7,7 +7,7 @@
 // restart takes to listen.
 //
 //   npx tsx bench/storage-lag.ts [--seconds 30] [--burners 2] [--lanes 12] [--small 60] [--kill]
-//   WIRELOG_STORAGE_NICE=10 npx tsx bench/storage-lag.ts   (the storage thread's nice level)
+//   BENCH_OUTPUT=1 npx tsx bench/storage-lag.ts   (wirelog's own output too)
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -154,7 +154,7 @@ const others = [smallLoad(), probes()];
 await sleep(SECONDS * 1000);
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN);
-const summary: Record<string, unknown> = { nice: process.env.WIRELOG_STORAGE_NICE ?? '(default)', seconds: SECONDS, burners: burners.length, lanes: LANES, smallPerS: SMALL_PER_S, startMs: Math.round(startMs) };
+const summary: Record<string, unknown> = { seconds: SECONDS, burners: burners.length, lanes: LANES, smallPerS: SMALL_PER_S, startMs: Math.round(startMs) };
 
 clearInterval(rssTimer);
 if (values.kill) {
@@ -197,7 +197,7 @@ Object.assign(summary, {
   probes: probeEnd.size,
   probesNeverSeen: values.kill ? undefined : probeEnd.size - lags.length,
   lagMs: { p50: Math.round(percentile(lags, 0.5)), p90: Math.round(percentile(lags, 0.9)), p99: Math.round(percentile(lags, 0.99)), max: Math.round(lags[lags.length - 1] ?? NaN) },
-  rssMb: { start: Math.round(rssStart), end: Math.round(rssSamples[rssSamples.length - 1] ?? NaN), peak: Math.round(Math.max(...rssSamples)) },
+  rssMb: { start: Math.round(rssStart), end: Math.round(rssSamples[rssSamples.length - 1] ?? NaN), peak: Math.round(Math.max(...rssSamples)), every10s: rssSamples.filter((_, i) => i % 10 === 9).map(Math.round) },
 });
 const consoleLines = wirelog.output().split('\n').filter((l) => l.startsWith('wirelog: '));
 summary.consoleLines = consoleLines.length;

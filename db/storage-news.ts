@@ -19,11 +19,19 @@ interface Shedding {
 
 /** A shedding episode ends once nothing more was left out for this long and storage is neither behind nor failing. */
 const SHEDDING_QUIET_MS = 2000;
+/**
+ * Storage has caught up once it has kept up this long: on a machine just short of CPU it falls
+ * behind and catches up every few seconds (bench/storage-lag.ts: 22 lines in 2 minutes), which is
+ * one episode, said as one.
+ */
+const CAUGHT_UP_AFTER_MS = 5000;
 
 export class StorageNews {
   /** How far behind storage is now; null while it keeps up. */
   behind: BehindFigures | null = null;
   private worst: BehindFigures | null = null;
+  /** When storage last was behind, while an episode is open (its caught-up line not said yet). */
+  private lastBehindAt: number | null = null;
   private shedding: Shedding | null = null;
   private failing = false;
 
@@ -31,18 +39,19 @@ export class StorageNews {
 
   /** How far behind storage is now (null: nothing has waited long), checked on a timer. */
   update(now: BehindFigures | null, at = Date.now()): void {
-    if (now && !this.behind) {
+    if (now && !this.worst) {
       this.say(`storage is behind: ${now.exchanges} ended exchange(s) not stored yet, the oldest ${seconds(now.seconds)} ago; rows show late (nothing is lost while it catches up)`);
       this.worst = now;
     } else if (now && this.worst) {
       this.worst = { exchanges: Math.max(this.worst.exchanges, now.exchanges), seconds: Math.max(this.worst.seconds, now.seconds) };
-    } else if (!now && this.behind) {
-      const worst = this.worst ?? this.behind;
-      this.say(`storage caught up (it was behind by up to ${worst.exchanges} exchange(s) / ${seconds(worst.seconds)})`);
+    } else if (!now && this.worst && this.lastBehindAt !== null && at - this.lastBehindAt >= CAUGHT_UP_AFTER_MS) {
+      this.say(`storage caught up (it was behind by up to ${this.worst.exchanges} exchange(s) / ${seconds(this.worst.seconds)})`);
       this.worst = null;
+      this.lastBehindAt = null;
     }
+    if (now) this.lastBehindAt = at;
     this.behind = now;
-    if (this.shedding && !now && !this.failing && at - this.shedding.lastAt >= SHEDDING_QUIET_MS) this.stopShedding();
+    if (this.shedding && !this.worst && !this.failing && at - this.shedding.lastAt >= SHEDDING_QUIET_MS) this.stopShedding();
   }
 
   /** Content left out to bound memory: said once as it starts, counted until it stops. */

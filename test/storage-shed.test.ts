@@ -105,14 +105,19 @@ describe('what the console says about storage', () => {
     expect(lines[1]).toBe('storage stopped leaving content out: in all 0 exchange(s) left out whole, 4000 SSE event(s) or WebSocket message(s), 400000 byte(s), and the rest of 0 body(ies)');
   });
 
-  it('behind, then caught up: one line each, the second with the worst figures', () => {
+  it('behind, then caught up: one line each, the second with the worst figures; falling behind again within 5 s is the same episode', () => {
     const lines: string[] = [];
     const news = new StorageNews((l) => lines.push(l));
-    news.update(null);
-    for (let i = 1; i <= 1000; i++) news.update({ exchanges: i, seconds: 1 + i / 100 });
-    news.update({ exchanges: 3, seconds: 1.2 });
-    news.update(null);
-    news.update(null);
+    news.update(null, 0);
+    for (let i = 1; i <= 1000; i++) news.update({ exchanges: i, seconds: 1 + i / 100 }, i);
+    // Kept up for a moment, behind again, kept up again: one episode on a machine just short of CPU.
+    news.update(null, 2000);
+    news.update({ exchanges: 3, seconds: 1.2 }, 4000);
+    news.update(null, 8999);
+    expect(news.behind).toBeNull();
+    expect(lines).toHaveLength(1);
+    news.update(null, 9000);
+    news.update(null, 20_000);
     expect(lines).toEqual([
       'storage is behind: 1 ended exchange(s) not stored yet, the oldest 1.0 s ago; rows show late (nothing is lost while it catches up)',
       'storage caught up (it was behind by up to 1000 exchange(s) / 11 s)',
