@@ -1,3 +1,9 @@
+import type { TFunction } from 'i18next';
+import type { ExchangeState } from '../../model/exchange.ts';
+import { USAGE_FIELDS, type Usage } from '../../model/usage.ts';
+
+// Sizes and durations keep their unit symbols (B, KB, MB, ms, s) in every language: developers
+// read them as they are, and Chinese developer tools write them the same way.
 export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
@@ -38,4 +44,21 @@ export function tryJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The usage figures the provider reported, each labelled in the viewer's language; none added. */
+export function usageFigures(usage: Usage, t: TFunction): [label: string, value: number][] {
+  return USAGE_FIELDS.filter(([key]) => usage[key] !== undefined).map(([key]) => [t(`format.usage.${key}`), usage[key]!]);
+}
+
+/** "input tokens 74 · cache read 13,993" in the viewer's language: every figure reported, none added. */
+export function usageText(usage: Usage, t: TFunction): string {
+  return USAGE_FIELDS.filter(([key]) => usage[key] !== undefined)
+    .map(([key]) => `${t(`format.usage.${key}`)} ${key === 'cost' ? String(usage[key]) : usage[key]!.toLocaleString('en-US')}`)
+    .join(' · ');
+}
+
+/** An exchange's state in a word or two ("upstream error", "上游出错"). */
+export function stateLabel(state: ExchangeState, t: TFunction): string {
+  return t(`format.state.${state}`);
 }

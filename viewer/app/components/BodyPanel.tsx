@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { BodyView } from '../api.ts';
 import { formatSize, tryJson } from '../format.ts';
 import { JsonTree } from './JsonTree.tsx';
@@ -24,46 +25,67 @@ function base64Bytes(base64: string, limit: number): Uint8Array {
 
 /** A body as text, a JSON tree, an image or a hex dump, with how it was encoded and whether it was cut. */
 export function BodyPanel({ body, label }: { body: BodyView; label: string }) {
+  const { t } = useTranslation();
   const [raw, setRaw] = useState(false);
   const [asBase64, setAsBase64] = useState(false);
   const json = useMemo(() => (body.text !== null && body.text.length <= TEXT_LIMIT ? tryJson(body.text) : undefined), [body.text]);
-  const notes: string[] = [formatSize(body.size)];
-  if (body.mimeType) notes.push(body.mimeType);
-  if (body.encoding) notes.push(body.decodeError ? `${body.encoding} (not decoded)` : `decoded from ${body.encoding}, ${formatSize(body.decodedSize)}`);
+  const encoding = body.encoding && (body.decodeError ? t('body.notDecoded', { encoding: body.encoding }) : t('body.decodedFrom', { encoding: body.encoding, size: formatSize(body.decodedSize) }));
   const isImage = body.base64 !== null && /^image\/(png|jpe?g|gif|webp|avif|bmp|x-icon)/i.test(body.mimeType);
 
   return (
     <section className="body-panel" aria-label={label}>
       <div className="body-head">
-        <strong>{label}</strong> <span className="muted">{notes.join(' · ')}</span>
+        <strong>{label}</strong>{' '}
+        <span className="muted">
+          {formatSize(body.size)}
+          {body.mimeType && (
+            <>
+              {' · '}
+              <span data-captured>{body.mimeType}</span>
+            </>
+          )}
+          {encoding && ` · ${encoding}`}
+        </span>
         {json !== undefined && (
           <button type="button" className="button small" onClick={() => setRaw(!raw)}>
-            {raw ? 'Tree' : 'Raw'}
+            {raw ? t('body.tree') : t('body.raw')}
           </button>
         )}
         {body.base64 !== null && body.size > 0 && (
           <button type="button" className="button small" onClick={() => setAsBase64(!asBase64)}>
-            {asBase64 ? 'Hex' : 'Base64'}
+            {asBase64 ? t('body.hex') : t('body.base64')}
           </button>
         )}
       </div>
       {body.truncated && (
         <div className="banner warn">
-          Truncated: {formatSize(body.storedSize)} of {formatSize(body.size)} stored (raise --max-body-mb to keep more). The client got all of it.
+          {t('body.truncated', { stored: formatSize(body.storedSize), size: formatSize(body.size) })}
         </div>
       )}
-      {body.decodeError && <div className="banner warn">{body.decodeError}</div>}
-      {body.size === 0 && <p className="muted">Empty.</p>}
+      {/* db/decode.ts writes it, with the decoder's own reason (zlib's, fzstd's): shown as it came. */}
+      {body.decodeError && (
+        <div className="banner warn" data-captured>
+          {body.decodeError}
+        </div>
+      )}
+      {body.size === 0 && <p className="muted">{t('body.empty')}</p>}
       {body.size > 0 && json !== undefined && !raw && <JsonTree value={json} />}
       {body.size > 0 && body.text !== null && (json === undefined || raw) && (
-        <pre className="body-text">{body.text.length > TEXT_LIMIT ? `${body.text.slice(0, TEXT_LIMIT)}\n… (${formatSize(body.text.length - TEXT_LIMIT)} more)` : body.text}</pre>
+        <pre className="body-text">
+          <span data-captured>{body.text.length > TEXT_LIMIT ? body.text.slice(0, TEXT_LIMIT) : body.text}</span>
+          {body.text.length > TEXT_LIMIT && `\n${t('body.moreText', { size: formatSize(body.text.length - TEXT_LIMIT) })}`}
+        </pre>
       )}
-      {isImage && !asBase64 && <img className="body-image" alt="response body" src={`data:${body.mimeType.split(';')[0]};base64,${body.base64}`} />}
-      {asBase64 && body.base64 !== null && <pre className="body-text">{body.base64}</pre>}
+      {isImage && !asBase64 && <img className="body-image" alt={t('body.image')} src={`data:${body.mimeType.split(';')[0]};base64,${body.base64}`} />}
+      {asBase64 && body.base64 !== null && (
+        <pre className="body-text" data-captured>
+          {body.base64}
+        </pre>
+      )}
       {body.base64 !== null && !isImage && !asBase64 && body.size > 0 && (
         <pre className="body-hex">
-          {hexDump(base64Bytes(body.base64, HEX_LIMIT))}
-          {body.decodedSize > HEX_LIMIT ? `\n… ${formatSize(body.decodedSize - HEX_LIMIT)} more` : ''}
+          <span data-captured>{hexDump(base64Bytes(body.base64, HEX_LIMIT))}</span>
+          {body.decodedSize > HEX_LIMIT ? `\n${t('body.moreBytes', { size: formatSize(body.decodedSize - HEX_LIMIT) })}` : ''}
         </pre>
       )}
     </section>

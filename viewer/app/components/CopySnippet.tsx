@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { fetchSnippet, type SnippetTarget } from '../api.ts';
 
+// The names of the languages and libraries: the same in every language.
 const LABELS: Record<SnippetTarget, string> = { curl: 'cURL', fetch: 'JavaScript fetch', python: 'Python requests', openai: 'openai SDK (Python)' };
 
 interface Props {
@@ -12,6 +14,7 @@ interface Props {
 
 /** Copies the request as code (written and quoted by wirelog on the server); masked keys become variables to set. */
 export function CopySnippet({ id, version, modelCall, keepSecrets }: Props) {
+  const { t } = useTranslation();
   const [target, setTarget] = useState<SnippetTarget>('curl');
   const [code, setCode] = useState<{ text: string } | { error: string } | null>(null);
   const [copied, setCopied] = useState(false);
@@ -26,13 +29,13 @@ export function CopySnippet({ id, version, modelCall, keepSecrets }: Props) {
       cancelled = true;
     };
   }, [id, target, version]);
-  const targets = (Object.keys(LABELS) as SnippetTarget[]).filter((t) => t !== 'openai' || modelCall);
+  const targets = (Object.keys(LABELS) as SnippetTarget[]).filter((target) => target !== 'openai' || modelCall);
   return (
     <span className="copy-snippet">
-      <select aria-label="copy as" value={target} onChange={(e) => setTarget(e.target.value as SnippetTarget)}>
-        {targets.map((t) => (
-          <option key={t} value={t}>
-            {LABELS[t]}
+      <select aria-label={t('snippet.copyAsLabel')} value={target} onChange={(e) => setTarget(e.target.value as SnippetTarget)}>
+        {targets.map((option) => (
+          <option key={option} value={option} translate="no">
+            {LABELS[option]}
           </option>
         ))}
       </select>
@@ -40,7 +43,7 @@ export function CopySnippet({ id, version, modelCall, keepSecrets }: Props) {
         type="button"
         className="button small"
         disabled={!code || 'error' in code}
-        title={code && 'error' in code ? code.error : keepSecrets ? '' : 'masked keys become variables to set (OPENAI_API_KEY…)'}
+        title={code && 'error' in code ? code.error : keepSecrets ? '' : t('snippet.maskedHint')}
         onClick={() => {
           if (!code || !('text' in code)) return;
           void navigator.clipboard?.writeText(code.text).then(() => {
@@ -49,7 +52,7 @@ export function CopySnippet({ id, version, modelCall, keepSecrets }: Props) {
           });
         }}
       >
-        {copied ? 'Copied' : `Copy as ${LABELS[target]}`}
+        {copied ? t('snippet.copied') : t('snippet.copyAs', { target: LABELS[target] })}
       </button>
     </span>
   );

@@ -1,8 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ExchangeSummary, ListFilter } from '../api.ts';
-import { usageLine } from '../../../model/usage.ts';
-import { formatCount, formatDuration, formatSize, formatTime, statusClass } from '../format.ts';
+import { formatCount, formatDuration, formatSize, formatTime, stateLabel, statusClass, usageText } from '../format.ts';
 
 interface Props {
   rows: ExchangeSummary[];
@@ -16,8 +16,9 @@ interface Props {
 }
 
 function SortHeader({ label, title, sortKey, sort, onSort }: { label: string; title: string; sortKey: NonNullable<ListFilter['sort']>; sort: ListFilter['sort']; onSort: Props['onSort'] }) {
+  const { t } = useTranslation();
   return (
-    <button type="button" className={`num sort ${sort === sortKey ? 'active' : ''}`} title={`${title}: click to sort, largest first`} onClick={() => onSort(sortKey)}>
+    <button type="button" className={`num sort ${sort === sortKey ? 'active' : ''}`} title={t('list.sortHint', { title })} onClick={() => onSort(sortKey)}>
       {label}
       {sort === sortKey ? ' ▾' : ''}
     </button>
@@ -32,20 +33,21 @@ function pathOf(url: string): string {
 }
 
 function StateCell({ row }: { row: ExchangeSummary }) {
-  const count = `${row.eventCount} ${row.streamKind === 'websocket' ? 'messages' : 'events'}`;
+  const { t } = useTranslation();
+  const count = t(row.streamKind === 'websocket' ? 'list.messages' : 'list.events', { count: row.eventCount });
   if (row.state === 'streaming' || row.state === 'pending') {
     const progress = row.eventCount > 0 ? count : formatSize(row.responseSize);
     return (
-      <span className="state live" title={row.state}>
+      <span className="state live" title={stateLabel(row.state, t)}>
         <span className="pulse" aria-hidden="true" />
-        {row.state === 'pending' ? 'pending' : progress}
+        {row.state === 'pending' ? stateLabel('pending', t) : progress}
       </span>
     );
   }
   if (row.state === 'complete') return <span className="state">{row.eventCount > 0 ? count : ''}</span>;
   return (
-    <span className={`state bad`} title={row.error ?? row.state}>
-      {row.state.replace('_', ' ')}
+    <span className={`state bad`} title={row.error ?? stateLabel(row.state, t)}>
+      {stateLabel(row.state, t)}
     </span>
   );
 }
@@ -53,18 +55,20 @@ function StateCell({ row }: { row: ExchangeSummary }) {
 /** Newest first, virtualised: only the rows on screen exist in the DOM. */
 /** Input/output as the provider counted them; cache figures and cost, when it sent them, in the title and as a mark. */
 function TokensCell({ call }: { call: ExchangeSummary['call'] }) {
+  const { t } = useTranslation();
   if (!call || (call.inputTokens === null && call.outputTokens === null)) return <span className="num mono" />;
   const usage = call.usage ?? {};
   const cached = usage.cacheRead ?? 0;
   return (
-    <span className="num mono" title={`${usageLine(usage)} (as the provider reported them)`} data-testid="tokens">
+    <span className="num mono" title={t('list.usageTitle', { usage: usageText(usage, t) })} data-testid="tokens">
       {formatCount(call.inputTokens)}/{formatCount(call.outputTokens)}
-      {cached > 0 && <span className="muted" title="cache read"> +{formatCount(cached)}</span>}
+      {cached > 0 && <span className="muted" title={t('format.usage.cacheRead')}> +{formatCount(cached)}</span>}
     </span>
   );
 }
 
 export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, hasMore, sort, onSort }: Props) {
+  const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
   const [cursor, setCursor] = useState(0);
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
@@ -97,17 +101,17 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
   return (
     <div className="list" role="grid" aria-rowcount={rows.length} tabIndex={0} onKeyDown={onKeyDown} ref={scrollRef} data-testid="exchange-list">
       <div className="row head" role="row">
-        <span>time</span>
-        <span>method</span>
-        <span>host</span>
-        <span>path</span>
-        <span>status</span>
-        <span>state</span>
-        <span>model</span>
-        <SortHeader label="tokens" title="input/output tokens as the provider reported them (sorted by output)" sortKey="tokens_out" sort={sort} onSort={onSort} />
-        <SortHeader label="TTFT" title="time to first token" sortKey="ttft" sort={sort} onSort={onSort} />
-        <SortHeader label="duration" title="duration" sortKey="duration" sort={sort} onSort={onSort} />
-        <span className="num">size</span>
+        <span>{t('list.time')}</span>
+        <span>{t('list.method')}</span>
+        <span>{t('list.host')}</span>
+        <span>{t('list.path')}</span>
+        <span>{t('list.status')}</span>
+        <span>{t('list.state')}</span>
+        <span>{t('list.model')}</span>
+        <SortHeader label={t('list.tokens')} title={t('list.tokensTitle')} sortKey="tokens_out" sort={sort} onSort={onSort} />
+        <SortHeader label={t('list.ttft')} title={t('list.ttftTitle')} sortKey="ttft" sort={sort} onSort={onSort} />
+        <SortHeader label={t('list.duration')} title={t('list.durationTitle')} sortKey="duration" sort={sort} onSort={onSort} />
+        <span className="num">{t('list.size')}</span>
       </div>
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {items.map((item) => {
@@ -126,22 +130,24 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
               }}
             >
               <span className="mono">{formatTime(row.startedAt)}</span>
-              <span className="method">{row.method}</span>
-              <span className="ellipsis" title={row.host}>
+              <span className="method" data-captured>
+                {row.method}
+              </span>
+              <span className="ellipsis" title={row.host} data-captured>
                 {row.host}
               </span>
-              <span className="ellipsis mono" title={row.url}>
+              <span className="ellipsis mono" title={row.url} data-captured>
                 {pathOf(row.url)}
               </span>
               <span className={`status ${statusClass(row.status)}`}>
                 {row.status ?? '—'}
                 {row.damaged && (
-                  <span className="badge error" title={`damaged: ${row.damaged.join('; ')}`} data-testid="damage-badge">
+                  <span className="badge error" title={t('list.damaged', { notes: row.damaged.join('; ') })} data-testid="damage-badge">
                     ⚠
                   </span>
                 )}
                 {row.notes && (
-                  <span className="badge warning" title={`stored cut: ${row.notes}`} data-testid="cut-badge">
+                  <span className="badge warning" title={t('list.cut', { notes: row.notes })} data-testid="cut-badge">
                     ✂
                   </span>
                 )}
@@ -152,7 +158,7 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
                 )}
               </span>
               <StateCell row={row} />
-              <span className="ellipsis mono" title={row.call?.model ?? ''}>
+              <span className="ellipsis mono" title={row.call?.model ?? ''} data-captured>
                 {row.call?.model ?? ''}
               </span>
               <TokensCell call={row.call} />
@@ -163,7 +169,7 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
           );
         })}
       </div>
-      {loading && <div className="list-note">loading…</div>}
+      {loading && <div className="list-note">{t('list.loading')}</div>}
     </div>
   );
 }

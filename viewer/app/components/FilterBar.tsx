@@ -1,7 +1,9 @@
 import { useEffect, useState, type RefObject } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ListFilter } from '../api.ts';
 import { EXCHANGE_STATES, STATUS_CLASSES } from '../../../model/exchange.ts';
 import { DIALECTS } from '../../../llm/model-call.ts';
+import { stateLabel } from '../format.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 
@@ -14,6 +16,7 @@ interface Props {
 }
 
 export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props) {
+  const { t } = useTranslation();
   const [text, setText] = useState(filter.q ?? '');
   // Search as the user types, once they pause.
   useEffect(() => {
@@ -29,51 +32,59 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
     <div className="filters" role="search">
       {filter.thread && (
         <button type="button" className="button small" title={filter.thread} onClick={() => onChange({ ...filter, thread: undefined })}>
-          one thread ✕
+          {t('filter.oneThread')}
         </button>
       )}
       <input
         ref={searchRef}
         type="search"
-        placeholder="Search URLs and bodies  ( / )"
-        aria-label="Full-text search"
+        placeholder={t('filter.search')}
+        aria-label={t('filter.searchLabel')}
         value={text}
         onChange={(e) => setText(e.target.value)}
       />
-      <input list="wirelog-hosts" placeholder="host" aria-label="Host" value={filter.host ?? ''} onChange={set('host')} />
+      <input list="wirelog-hosts" placeholder={t('filter.host')} aria-label={t('filter.hostLabel')} value={filter.host ?? ''} onChange={set('host')} />
       <datalist id="wirelog-hosts">
         {hosts.map((h) => (
           <option key={h} value={h} />
         ))}
       </datalist>
-      <input list="wirelog-models" placeholder="model" aria-label="Model" value={filter.model ?? ''} onChange={set('model')} />
+      <input list="wirelog-models" placeholder={t('filter.model')} aria-label={t('filter.modelLabel')} value={filter.model ?? ''} onChange={set('model')} />
       <datalist id="wirelog-models">
         {models.map((m) => (
           <option key={m} value={m} />
         ))}
       </datalist>
-      <select aria-label="Dialect" value={filter.dialect ?? ''} onChange={set('dialect')}>
-        <option value="">any API</option>
+      <select aria-label={t('filter.dialectLabel')} value={filter.dialect ?? ''} onChange={set('dialect')}>
+        <option value="">{t('filter.anyDialect')}</option>
         {DIALECTS.map((d) => (
-          <option key={d}>{d}</option>
+          <option key={d} translate="no">
+            {d}
+          </option>
         ))}
       </select>
-      <select aria-label="Method" value={filter.method ?? ''} onChange={set('method')}>
-        <option value="">any method</option>
+      <select aria-label={t('filter.methodLabel')} value={filter.method ?? ''} onChange={set('method')}>
+        <option value="">{t('filter.anyMethod')}</option>
         {METHODS.map((m) => (
-          <option key={m}>{m}</option>
+          <option key={m} translate="no">
+            {m}
+          </option>
         ))}
       </select>
-      <select aria-label="Status" value={filter.status ?? ''} onChange={set('status')}>
-        <option value="">any status</option>
+      <select aria-label={t('filter.statusLabel')} value={filter.status ?? ''} onChange={set('status')}>
+        <option value="">{t('filter.anyStatus')}</option>
         {STATUS_CLASSES.map((s) => (
-          <option key={s}>{s}</option>
+          <option key={s} translate="no">
+            {s}
+          </option>
         ))}
       </select>
-      <select aria-label="State" value={filter.state ?? ''} onChange={set('state')}>
-        <option value="">any state</option>
+      <select aria-label={t('filter.stateLabel')} value={filter.state ?? ''} onChange={set('state')}>
+        <option value="">{t('filter.anyState')}</option>
         {EXCHANGE_STATES.map((s) => (
-          <option key={s}>{s}</option>
+          <option key={s} value={s}>
+            {stateLabel(s, t)}
+          </option>
         ))}
       </select>
     </div>

@@ -1,19 +1,42 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 const PREVIEW_ITEMS = 100;
 
+/** A value as JSON writes it: captured data, never translated. */
 function Leaf({ value }: { value: unknown }) {
-  if (value === null) return <span className="j-null">null</span>;
-  if (typeof value === 'string') return <span className="j-string">{JSON.stringify(value)}</span>;
-  if (typeof value === 'number') return <span className="j-number">{String(value)}</span>;
-  if (typeof value === 'boolean') return <span className="j-bool">{String(value)}</span>;
-  return <span>{String(value)}</span>;
+  if (value === null)
+    return (
+      <span className="j-null" data-captured>
+        null
+      </span>
+    );
+  if (typeof value === 'string')
+    return (
+      <span className="j-string" data-captured>
+        {JSON.stringify(value)}
+      </span>
+    );
+  if (typeof value === 'number')
+    return (
+      <span className="j-number" data-captured>
+        {String(value)}
+      </span>
+    );
+  if (typeof value === 'boolean')
+    return (
+      <span className="j-bool" data-captured>
+        {String(value)}
+      </span>
+    );
+  return <span data-captured>{String(value)}</span>;
 }
 
 function Node({ name, value, depth, openDepth }: { name: string | null; value: unknown; depth: number; openDepth: number }) {
+  const { t } = useTranslation();
   const [open, setOpen] = useState(depth < openDepth);
   const [showAll, setShowAll] = useState(false);
-  const label = name === null ? null : <span className="j-key">{JSON.stringify(name)}: </span>;
+  const label = name === null ? null : <span className="j-key" data-captured>{JSON.stringify(name)}: </span>;
   if (value === null || typeof value !== 'object') {
     return (
       <div className="j-line">
@@ -35,7 +58,7 @@ function Node({ name, value, depth, openDepth }: { name: string | null; value: u
       {!open && (
         <span className="j-summary" onClick={() => setOpen(true)}>
           {' '}
-          {entries.length} {Array.isArray(value) ? 'items' : 'keys'} {closeMark}
+          {t(Array.isArray(value) ? 'json.items' : 'json.keys', { count: entries.length })} {closeMark}
         </span>
       )}
       {open && (
@@ -46,7 +69,7 @@ function Node({ name, value, depth, openDepth }: { name: string | null; value: u
             ))}
             {shown.length < entries.length && (
               <button type="button" className="button small" onClick={() => setShowAll(true)}>
-                show {entries.length - shown.length} more
+                {t('json.showMore', { count: entries.length - shown.length })}
               </button>
             )}
           </div>

@@ -1,30 +1,57 @@
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { ModelCall, ToolCall, Turn } from '../../../llm/model-call.ts';
-import { USAGE_FIELDS } from '../../../model/usage.ts';
-import { formatDuration, tryJson } from '../format.ts';
+import { formatDuration, tryJson, usageFigures } from '../format.ts';
 import { JsonTree } from './JsonTree.tsx';
 
 function ToolCallBox({ call }: { call: ToolCall }) {
+  const { t } = useTranslation();
   const args = tryJson(call.arguments);
   return (
     <div className="tool-call">
       <div className="tool-call-head">
-        <span className="tool-name mono">{call.name || '(unnamed tool)'}</span>
-        {call.id && <span className="muted mono">{call.id}</span>}
+        {call.name ? (
+          <span className="tool-name mono" data-captured>
+            {call.name}
+          </span>
+        ) : (
+          <span className="tool-name mono">{t('modelCall.unnamedTool')}</span>
+        )}
+        {call.id && (
+          <span className="muted mono" data-captured>
+            {call.id}
+          </span>
+        )}
       </div>
-      {args !== undefined && typeof args === 'object' && args !== null ? <JsonTree value={args} openDepth={3} /> : <pre className="mono">{call.arguments}</pre>}
+      {args !== undefined && typeof args === 'object' && args !== null ? (
+        <JsonTree value={args} openDepth={3} />
+      ) : (
+        <pre className="mono" data-captured>
+          {call.arguments}
+        </pre>
+      )}
     </div>
   );
 }
 
 function Bubble({ turn }: { turn: Turn }) {
+  const { t } = useTranslation();
   return (
     <div className={`bubble ${turn.role}`} data-role={turn.role}>
       <div className="bubble-role">
-        {turn.role}
-        {turn.toolCallId ? <span className="muted mono"> · {turn.toolCallId}</span> : null}
+        {t(`modelCall.role.${turn.role}`, { defaultValue: turn.role })}
+        {turn.toolCallId ? (
+          <span className="muted mono" data-captured>
+            {' '}
+            · {turn.toolCallId}
+          </span>
+        ) : null}
       </div>
-      {turn.text && <div className="bubble-text">{turn.text}</div>}
+      {turn.text && (
+        <div className="bubble-text" data-captured>
+          {turn.text}
+        </div>
+      )}
       {turn.toolCalls?.map((call, i) => <ToolCallBox key={i} call={call} />)}
     </div>
   );
@@ -32,23 +59,17 @@ function Bubble({ turn }: { turn: Turn }) {
 
 /** One tab per choice when the request asked for several (`n`, `candidateCount`). */
 function ChoiceTabs({ count, selected, onSelect }: { count: number; selected: number; onSelect: (i: number) => void }) {
+  const { t } = useTranslation();
   return (
-    <div className="tabs choices" role="tablist" aria-label="choices">
+    <div className="tabs choices" role="tablist" aria-label={t('modelCall.choices')}>
       {Array.from({ length: count }, (_, i) => (
         <button key={i} type="button" role="tab" aria-selected={i === selected} className={i === selected ? 'tab active' : 'tab'} onClick={() => onSelect(i)}>
-          choice {i}
+          {t('modelCall.choice', { index: i })}
         </button>
       ))}
     </div>
   );
 }
-
-const ENDINGS: Record<ModelCall['ending'], string> = {
-  complete: 'complete',
-  open: 'streaming…',
-  truncated: 'cut off',
-  error: 'error',
-};
 
 /** A captured exchange as a model call: the conversation sent, the answer rebuilt, the figures. */
 interface Props {
@@ -60,34 +81,51 @@ interface Props {
 }
 
 export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: Props) {
-  const { usage } = call;
+  const { t } = useTranslation();
   const [choice, setChoice] = useState(0);
   const answer = call.choices?.[choice] ?? call.answer;
   const figures: [string, string | number | undefined | null][] = [
-    ...USAGE_FIELDS.map(([key, label]): [string, number | undefined] => [label, usage[key]]),
-    ['time to first token', call.ttftMs === null ? null : formatDuration(call.ttftMs)],
-    ['duration', call.totalMs === null ? null : formatDuration(call.totalMs)],
-    ['output tokens/s (computed)', call.outputTokensPerSecond],
+    ...usageFigures(call.usage, t),
+    [t('modelCall.timeToFirstToken'), call.ttftMs === null ? null : formatDuration(call.ttftMs)],
+    [t('modelCall.duration'), call.totalMs === null ? null : formatDuration(call.totalMs)],
+    [t('modelCall.tokensPerSecond'), call.outputTokensPerSecond],
   ];
   return (
     <div className="model-call" data-testid="model-call">
       <div className="call-head">
-        <span className="dialect">{call.dialect}</span>
-        <span className="mono">{call.requestedModel ?? '(no model named)'}</span>
-        {call.respondedModel && call.respondedModel !== call.requestedModel && <span className="mono muted">→ answered by {call.respondedModel}</span>}
-        <span className={`ending ${call.ending}`}>{ENDINGS[call.ending]}</span>
+        <span className="dialect" translate="no">
+          {call.dialect}
+        </span>
+        {call.requestedModel ? (
+          <span className="mono" data-captured>
+            {call.requestedModel}
+          </span>
+        ) : (
+          <span className="mono">{t('modelCall.noModel')}</span>
+        )}
+        {call.respondedModel && call.respondedModel !== call.requestedModel && (
+          <span className="mono muted">
+            <Trans t={t} i18nKey="modelCall.answeredBy" components={{ model: <span data-captured>{call.respondedModel}</span> }} />
+          </span>
+        )}
+        <span className={`ending ${call.ending}`}>{t(`modelCall.ending.${call.ending}`)}</span>
         {onRawEvents && (
           <button type="button" className="button small" onClick={onRawEvents}>
-            Raw events
+            {t('modelCall.rawEvents')}
           </button>
         )}
         {onShowThread && threadSize > 1 && (
           <button type="button" className="button small" onClick={onShowThread}>
-            Thread: {threadSize} calls
+            {t('modelCall.thread', { count: threadSize })}
           </button>
         )}
       </div>
-      {call.endingReason && <div className={`banner ${call.ending === 'error' ? 'error' : 'warn'}`}>{call.endingReason}</div>}
+      {/* Written by llm/ from the provider's own error: shown as captured, not translated here. */}
+      {call.endingReason && (
+        <div className={`banner ${call.ending === 'error' ? 'error' : 'warn'}`} data-captured>
+          {call.endingReason}
+        </div>
+      )}
       <dl className="figures">
         {figures
           .filter(([, value]) => value !== undefined && value !== null)
@@ -100,12 +138,20 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
       </dl>
       {call.usageAsSent !== undefined && (
         <details className="usage-as-sent" data-testid="usage-as-sent">
-          <summary>usage as the provider sent it</summary>
+          <summary>{t('modelCall.usageAsSent')}</summary>
           <JsonTree value={call.usageAsSent} openDepth={2} />
         </details>
       )}
-      {call.toolsOffered.length > 0 && <p className="muted">Tools offered: {call.toolsOffered.join(', ')}</p>}
-      {call.modelsListed && <p>Models listed: {call.modelsListed.join(', ')}</p>}
+      {call.toolsOffered.length > 0 && (
+        <p className="muted">
+          {t('modelCall.toolsOffered')} <span data-captured>{call.toolsOffered.join(', ')}</span>
+        </p>
+      )}
+      {call.modelsListed && (
+        <p>
+          {t('modelCall.modelsListed')} <span data-captured>{call.modelsListed.join(', ')}</span>
+        </p>
+      )}
       <div className="conversation">
         {call.conversation.map((turn, i) => (
           <Bubble key={i} turn={turn} />
@@ -114,16 +160,28 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
           <div className="bubble assistant answer" data-role="answer">
             {call.choices && <ChoiceTabs count={call.choices.length} selected={choice} onSelect={setChoice} />}
             <div className="bubble-role">
-              answer{answer.finishReason ? <span className="muted"> · {answer.finishReason}</span> : null}
+              {t('modelCall.answer')}
+              {answer.finishReason ? (
+                <span className="muted" data-captured>
+                  {' '}
+                  · {answer.finishReason}
+                </span>
+              ) : null}
             </div>
             {answer.reasoning && (
               <details className="reasoning">
-                <summary>reasoning ({answer.reasoning.length} characters)</summary>
-                <div className="bubble-text">{answer.reasoning}</div>
+                <summary>{t('modelCall.reasoning', { count: answer.reasoning.length })}</summary>
+                <div className="bubble-text" data-captured>
+                  {answer.reasoning}
+                </div>
               </details>
             )}
-            {answer.refusal && <div className="banner warn">Refusal: {answer.refusal}</div>}
-            <div className="bubble-text" data-testid="answer-text">
+            {answer.refusal && (
+              <div className="banner warn">
+                {t('modelCall.refusal')} <span data-captured>{answer.refusal}</span>
+              </div>
+            )}
+            <div className="bubble-text" data-testid="answer-text" data-captured>
               {answer.text}
             </div>
             {answer.toolCalls.map((c, i) => (

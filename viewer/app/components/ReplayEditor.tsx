@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { exchangeUrl } from '../../../model/exchange.ts';
 import { hostPort, originOf, originText, sameOrigin, secretMayGo, urlOrigin, type Origin } from '../../../replay/secret-origin.ts';
 import { replayExchange, type ExchangeDetail, type Header, type WithheldSecret } from '../api.ts';
@@ -9,14 +10,14 @@ interface Props {
   onCancel: () => void;
 }
 
-/** Why a body typed as JSON does not parse, or null when it does (or is not JSON). */
+/** Why a body typed as JSON does not parse (the parser's words), or null when it does (or is not JSON). */
 export function jsonProblem(text: string, contentType: string): string | null {
   if (!/json/i.test(contentType) || text.trim() === '') return null;
   try {
     JSON.parse(text);
     return null;
   } catch (err) {
-    return `The body is not valid JSON: ${(err as Error).message}`;
+    return (err as Error).message;
   }
 }
 
@@ -36,22 +37,25 @@ function otherOrigin(captured: Origin, url: string): Origin | null {
  * The server applies the same rule (replay/secret-origin.ts): this only asks.
  */
 function SecretsConsent({ captured, target, confirmed, onConfirm }: { captured: Origin; target: Origin; confirmed: boolean; onConfirm: (yes: boolean) => void }) {
+  const { t } = useTranslation();
   if (!secretMayGo(captured, target, { host: target.host, port: target.port }).send) {
     return (
       <div className="banner warn" data-testid="secrets-downgrade">
-        Keys captured over HTTPS ({originText(captured)}) are never sent over plain HTTP: this call goes to {originText(target)} without them.
+        {t('replay.downgrade', { captured: originText(captured), target: originText(target) })}
       </div>
     );
   }
   return (
     <label className="banner warn" data-testid="secrets-consent">
-      <input type="checkbox" checked={confirmed} onChange={(e) => onConfirm(e.target.checked)} /> Send the keys captured for {originText(captured)} to <strong>{hostPort(target)}</strong> (unticked, this call goes there without them)
+      <input type="checkbox" checked={confirmed} onChange={(e) => onConfirm(e.target.checked)} />{' '}
+      <Trans t={t} i18nKey="replay.consent" values={{ captured: originText(captured) }} components={{ target: <strong>{hostPort(target)}</strong> }} />
     </label>
   );
 }
 
 /** Edit and resend: method, URL, headers as rows, body as text; a secret no longer in memory is marked and asked for. */
 export function ReplayEditor({ detail, onSent, onCancel }: Props) {
+  const { t } = useTranslation();
   const ex = detail.exchange;
   const [method, setMethod] = useState(ex.request.method);
   const [url, setUrl] = useState(exchangeUrl(ex.request));
@@ -95,29 +99,29 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
       }}
     >
       <div className="replay-line">
-        <input aria-label="method" className="mono method-input" value={method} onChange={(e) => setMethod(e.target.value.toUpperCase())} />
-        <input aria-label="URL" className="mono url-input" value={url} onChange={(e) => setUrl(e.target.value)} />
+        <input aria-label={t('replay.method')} className="mono method-input" value={method} onChange={(e) => setMethod(e.target.value.toUpperCase())} />
+        <input aria-label={t('replay.url')} className="mono url-input" value={url} onChange={(e) => setUrl(e.target.value)} />
       </div>
       <table className="header-editor">
         <tbody>
           {headers.map(([name, value], i) => (
             <tr key={i} className={stillMasked(name, value) ? 'needs-value' : ''}>
               <td>
-                <input aria-label={`header ${i + 1} name`} className="mono" value={name} onChange={(e) => setRow(i, [e.target.value, value])} />
+                <input aria-label={t('replay.headerName', { n: i + 1 })} className="mono" value={name} onChange={(e) => setRow(i, [e.target.value, value])} />
               </td>
               <td>
                 <input
-                  aria-label={`header ${i + 1} value`}
+                  aria-label={t('replay.headerValue', { n: i + 1 })}
                   className="mono"
                   value={value}
-                  placeholder={stillMasked(name, value) ? 'paste the real value: wirelog no longer holds it' : ''}
+                  placeholder={stillMasked(name, value) ? t('replay.pasteValue') : ''}
                   onChange={(e) => setRow(i, [name, e.target.value])}
                   onFocus={(e) => stillMasked(name, value) && e.target.select()}
                 />
-                {stillMasked(name, value) && <div className="hint">not in memory (wirelog restarted since): paste the real value</div>}
+                {stillMasked(name, value) && <div className="hint">{t('replay.notInMemory')}</div>}
               </td>
               <td>
-                <button type="button" className="button small" aria-label={`remove header ${name}`} onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
+                <button type="button" className="button small" aria-label={t('replay.removeHeader', { name })} onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
                   ✕
                 </button>
               </td>
@@ -126,32 +130,47 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
         </tbody>
       </table>
       <button type="button" className="button small" onClick={() => setHeaders([...headers, ['', '']])}>
-        Add header
+        {t('replay.addHeader')}
       </button>
-      <textarea aria-label="body" className="mono body-editor" value={body} onChange={(e) => setBody(e.target.value)} rows={12} spellCheck={false} />
+      <textarea aria-label={t('replay.body')} className="mono body-editor" value={body} onChange={(e) => setBody(e.target.value)} rows={12} spellCheck={false} />
       {target && <SecretsConsent captured={captured} target={target} confirmed={confirmed} onConfirm={(yes) => setConfirmedFor(yes ? hostPort(target) : null)} />}
       {sent && (
         <div className="banner warn" data-testid="secrets-withheld">
-          Sent as{' '}
-          <button type="button" className="link" onClick={() => onSent(sent.id)}>
-            #{sent.id}
-          </button>{' '}
-          without:
-          <ul>
+          <Trans
+            t={t}
+            i18nKey="replay.sentWithout"
+            components={{
+              link: (
+                <button type="button" className="link" onClick={() => onSent(sent.id)}>
+                  #{sent.id}
+                </button>
+              ),
+            }}
+          />
+          {/* replay/ writes why each key stayed behind (replay/secret-origin.ts): shown as it came. */}
+          <ul data-captured>
             {sent.withheld.map((w) => (
               <li key={`${w.name} ${w.capturedFor}`}>{w.message}</li>
             ))}
           </ul>
         </div>
       )}
-      {problem && <div className="banner warn" data-testid="json-problem">{problem}</div>}
-      {error && <div className="banner error" data-testid="replay-error">{error}</div>}
+      {problem && (
+        <div className="banner warn" data-testid="json-problem">
+          {t('replay.notJson', { error: problem })}
+        </div>
+      )}
+      {error && (
+        <div className="banner error" data-testid="replay-error" data-captured>
+          {error}
+        </div>
+      )}
       <div className="actions">
         <button type="submit" className="button" disabled={sending || problem !== null}>
-          {sending ? 'Sending…' : 'Send'}
+          {sending ? t('replay.sending') : t('replay.send')}
         </button>
         <button type="button" className="button small" onClick={onCancel}>
-          Cancel
+          {t('replay.cancel')}
         </button>
       </div>
     </form>

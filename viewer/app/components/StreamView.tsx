@@ -1,23 +1,39 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Exchange } from '../../../model/exchange.ts';
 import { fetchEvents, type SseEvent, type WsMessageView } from '../api.ts';
-import { tryJson } from '../format.ts';
+import { stateLabel, tryJson } from '../format.ts';
 import { JsonTree } from './JsonTree.tsx';
 
-type Item = { seq: number; offsetMs: number; title: string; direction?: 'send' | 'receive'; text: string | null; base64: string | null };
+/** An SSE event is titled by its event name (the stream's own word); a WebSocket message by its frame's opcode. */
+type Item = { seq: number; offsetMs: number; event?: string; opcode?: number; direction?: 'send' | 'receive'; text: string | null; base64: string | null };
 
 const OPCODES: Record<number, string> = { 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
 
 function fromSse(e: SseEvent): Item {
-  return { seq: e.seq, offsetMs: e.offsetMs, title: e.event ?? 'message', text: e.data, base64: null };
+  // "message" is what SSE calls an event that names none.
+  return { seq: e.seq, offsetMs: e.offsetMs, event: e.event ?? 'message', text: e.data, base64: null };
 }
 
 function fromWs(m: WsMessageView): Item {
-  return { seq: m.seq, offsetMs: m.offsetMs, title: OPCODES[m.opcode] ?? `opcode ${m.opcode}`, direction: m.direction, text: m.text, base64: m.base64 };
+  return { seq: m.seq, offsetMs: m.offsetMs, opcode: m.opcode, direction: m.direction, text: m.text, base64: m.base64 };
+}
+
+function ItemTitle({ item }: { item: Item }) {
+  const { t } = useTranslation();
+  if (item.event !== undefined)
+    return (
+      <span className="event-name" data-captured>
+        {item.event}
+      </span>
+    );
+  const opcode = OPCODES[item.opcode ?? -1];
+  return <span className="event-name">{opcode ? t(`stream.opcode.${opcode}`) : t('stream.opcode.other', { code: item.opcode })}</span>;
 }
 
 /** When data arrived: one tick per event on a time axis, so first byte, gaps and stalls show at a glance. */
 function EventChart({ items, endMs }: { items: Item[]; endMs: number }) {
+  const { t } = useTranslation();
   const span = Math.max(endMs, items[items.length - 1]?.offsetMs ?? 0, 1);
   let widestGap = { from: 0, to: 0 };
   for (let i = 1; i < items.length; i++) {
@@ -26,31 +42,42 @@ function EventChart({ items, endMs }: { items: Item[]; endMs: number }) {
   const x = (ms: number) => (ms / span) * 1000;
   return (
     <figure className="event-chart">
-      <svg viewBox="0 0 1000 40" preserveAspectRatio="none" role="img" aria-label={`${items.length} events over ${Math.round(span)} ms`}>
+      <svg viewBox="0 0 1000 40" preserveAspectRatio="none" role="img" aria-label={t('stream.chart', { count: items.length, ms: Math.round(span) })}>
         {widestGap.to > widestGap.from && <rect x={x(widestGap.from)} width={x(widestGap.to) - x(widestGap.from)} y="0" height="40" className="gap" />}
         {items.map((item) => (
           <line key={item.seq} x1={x(item.offsetMs)} x2={x(item.offsetMs)} y1={item.direction === 'send' ? 22 : 4} y2={item.direction === 'send' ? 36 : 20} className={item.direction ?? 'receive'} />
         ))}
       </svg>
       <figcaption className="muted">
-        first event +{Math.round(items[0]?.offsetMs ?? 0)} ms · last +{Math.round(items[items.length - 1]?.offsetMs ?? 0)} ms
-        {widestGap.to > widestGap.from && ` · longest gap ${Math.round(widestGap.to - widestGap.from)} ms (shaded)`}
+        {t('stream.timing', { first: Math.round(items[0]?.offsetMs ?? 0), last: Math.round(items[items.length - 1]?.offsetMs ?? 0) })}
+        {widestGap.to > widestGap.from && t('stream.longestGap', { gap: Math.round(widestGap.to - widestGap.from) })}
       </figcaption>
     </figure>
   );
 }
 
 function EventBody({ item }: { item: Item }) {
+  const { t } = useTranslation();
   const [open, setOpen] = useState(false);
-  if (item.text === null) return <pre className="event-data mono">{item.base64 ? `base64: ${item.base64.slice(0, 2000)}` : ''}</pre>;
+  if (item.text === null)
+    return (
+      <pre className="event-data mono" data-captured>
+        {item.base64 ? `base64: ${item.base64.slice(0, 2000)}` : ''}
+      </pre>
+    );
   const json = tryJson(item.text);
-  if (json === undefined || typeof json !== 'object' || json === null) return <pre className="event-data mono">{item.text}</pre>;
+  if (json === undefined || typeof json !== 'object' || json === null)
+    return (
+      <pre className="event-data mono" data-captured>
+        {item.text}
+      </pre>
+    );
   return open ? (
     <div className="event-data" onDoubleClick={() => setOpen(false)}>
       <JsonTree value={json} openDepth={2} />
     </div>
   ) : (
-    <pre className="event-data mono clickable" title="Click to expand" onClick={() => setOpen(true)}>
+    <pre className="event-data mono clickable" title={t('stream.expand')} onClick={() => setOpen(true)} data-captured>
       {item.text}
     </pre>
   );
@@ -59,6 +86,7 @@ function EventBody({ item }: { item: Item }) {
 /** SSE events or WebSocket messages, growing live while the stream is open and following its tail. */
 export function StreamView({ exchange, version }: { exchange: Exchange; version: number }) {
   // A new exchange gets a new StreamView (the detail pane is keyed by id): no reset needed here.
+  const { t } = useTranslation();
   const [items, setItems] = useState<Item[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
   const lastSeq = useRef(-1);
@@ -77,7 +105,7 @@ export function StreamView({ exchange, version }: { exchange: Exchange; version:
         setItems((current) => [...current, ...fresh]);
       },
       // The next change the live feed reports asks again.
-      (err: Error) => !cancelled && setFailure(`could not read the events: ${err.message}`),
+      (err: Error) => !cancelled && setFailure(err.message),
     );
     return () => {
       cancelled = true;
@@ -94,10 +122,10 @@ export function StreamView({ exchange, version }: { exchange: Exchange; version:
     <div className="stream">
       <EventChart items={items} endMs={exchange.timings.end ?? items[items.length - 1]?.offsetMs ?? 0} />
       <div className="stream-status muted">
-        {items.length} {exchange.streamKind === 'sse' ? 'events' : 'messages'}
-        {open ? ' · open, new ones appear as they arrive' : ` · ${exchange.state}`}
+        {t(exchange.streamKind === 'sse' ? 'stream.events' : 'stream.messages', { count: items.length })}
+        {open ? t('stream.open') : ` · ${stateLabel(exchange.state, t)}`}
       </div>
-      {failure && <div className="banner warn">{failure}</div>}
+      {failure && <div className="banner warn">{t('stream.failed', { error: failure })}</div>}
       <div
         className="event-list"
         ref={listRef}
@@ -112,8 +140,8 @@ export function StreamView({ exchange, version }: { exchange: Exchange; version:
           <div key={item.seq} className={`event ${item.direction ?? ''}`} data-seq={item.seq}>
             <div className="event-head">
               <span className="mono event-time">+{item.offsetMs.toFixed(1)} ms</span>
-              {item.direction && <span className={`direction ${item.direction}`}>{item.direction === 'send' ? '↑ sent' : '↓ received'}</span>}
-              <span className="event-name">{item.title}</span>
+              {item.direction && <span className={`direction ${item.direction}`}>{t(item.direction === 'send' ? 'stream.sent' : 'stream.received')}</span>}
+              <ItemTitle item={item} />
             </div>
             <EventBody item={item} />
           </div>

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { fetchExchange, replayExchange, type Diagnosis, type ExchangeDetail, type WithheldSecret } from '../api.ts';
+import { stateLabel } from '../format.ts';
 
 const POLL_MS = 250;
 const GIVE_UP_MS = 300_000;
@@ -40,6 +42,7 @@ function useEnded(id: number | null): ExchangeDetail | null {
 
 /** "Try this fix": replays the call with the diagnosis's fix applied and says, in place, whether it worked. */
 export function TryFix({ detail, diagnosis, onOpen }: Props) {
+  const { t } = useTranslation();
   const [replayId, setReplayId] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [needs, setNeeds] = useState<string | null>(null);
@@ -72,46 +75,57 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
       {needs && replayId === null && (
         <label className="paste-key">
           {needs}:{' '}
-          <input aria-label={`value for ${needs}`} className="mono" value={pasted} placeholder={needs.toLowerCase() === 'authorization' ? 'Bearer sk-…' : 'the key'} onChange={(e) => setPasted(e.target.value)} />
+          <input aria-label={t('tryFix.valueFor', { name: needs })} className="mono" value={pasted} placeholder={needs.toLowerCase() === 'authorization' ? 'Bearer sk-…' : t('tryFix.theKey')} onChange={(e) => setPasted(e.target.value)} />
         </label>
       )}
       {replayId === null && (
         <button type="button" className="button small" disabled={busy || (needs !== null && pasted.trim() === '')} onClick={() => void attempt()}>
-          {busy ? 'Trying…' : 'Try this fix'}
+          {busy ? t('tryFix.trying') : t('tryFix.try')}
         </button>
       )}
-      {error && <div className="banner warn">{error}</div>}
+      {/* The replay API's own answer (wirelog's words, English for now): shown as it came. */}
+      {error && (
+        <div className="banner warn" data-captured>
+          {error}
+        </div>
+      )}
       {replayId !== null && withheld.length > 0 && (
         <div className="banner warn" data-testid="fix-withheld">
-          Sent without:
-          <ul>
+          {t('tryFix.sentWithout')}
+          <ul data-captured>
             {withheld.map((w) => (
               <li key={`${w.name} ${w.capturedFor}`}>{w.message}</li>
             ))}
           </ul>
           {allowWith && (
             <button type="button" className="button small" disabled={busy} onClick={() => void attempt(allowWith)}>
-              Send the keys to {allowWith} and try again
+              {t('tryFix.sendKeys', { target: allowWith })}
             </button>
           )}
         </div>
       )}
-      {replayId !== null && !result && <div className="muted">Sent as #{replayId}, waiting for the answer…</div>}
+      {replayId !== null && !result && <div className="muted">{t('tryFix.waiting', { id: replayId })}</div>}
       {result && (
         <div className={`verdict ${worked ? 'worked' : 'failed'}`} data-testid="fix-verdict">
           <div>
             <button type="button" className="link" onClick={() => onOpen(result.exchange.id)}>
               #{result.exchange.id}
             </button>{' '}
-            {worked ? 'The fix works' : 'Still failing'}: {status ?? result.exchange.state} {firstWords(result) && `· ${firstWords(result)}`}
+            {worked ? t('tryFix.worked') : t('tryFix.failing')} {status ?? stateLabel(result.exchange.state, t)} {firstWords(result) && <span data-captured>· {firstWords(result)}</span>}
           </div>
+          {/* In the viewer's language: the detail API renders diagnoses in the language it is asked for. */}
           {!worked && result.diagnoses[0] && <div>{result.diagnoses[0].summary}</div>}
           {worked && result.clientConfig?.codex && (
             <>
-              <div>For Codex (~/.codex/config.toml), exactly what worked:</div>
-              <pre className="mono" data-testid="codex-block">{result.clientConfig.codex.toml}</pre>
+              <div>
+                <Trans t={t} i18nKey="tryFix.codexIntro" components={{ file: <code translate="no">~/.codex/config.toml</code> }} />
+              </div>
+              <pre className="mono" data-testid="codex-block" translate="no">
+                {result.clientConfig.codex.toml}
+              </pre>
+              {/* llm/codex-config.ts writes these notes (English for now). */}
               {result.clientConfig.codex.notes.map((n) => (
-                <div key={n} className="muted">
+                <div key={n} className="muted" data-captured>
                   {n}
                 </div>
               ))}
@@ -119,7 +133,12 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
           )}
           {worked && result.clientConfig?.cherryStudio && (
             <div data-testid="cherry-settings">
-              Cherry Studio: provider type {result.clientConfig.cherryStudio.providerType}, API address <code>{result.clientConfig.cherryStudio.apiAddress}</code>
+              <Trans
+                t={t}
+                i18nKey="tryFix.cherry"
+                values={{ type: result.clientConfig.cherryStudio.providerType }}
+                components={{ address: <code translate="no">{result.clientConfig.cherryStudio.apiAddress}</code> }}
+              />
             </div>
           )}
         </div>
