@@ -168,7 +168,7 @@ export const FRAMES_SETTLE_MS = 10_000;
  */
 export const FLOOD_LIMITS = {
   decodeBytesPerTurn: 1024 * 1024,
-  decodedPerTurn: 2000,
+  decodedPerTurn: 1000,
   storedPerTurn: 250,
   maxUndecodedBytes: 16 * 1024 * 1024,
   /** Messages handed to storage per connection: a burst of so many, then so many a second (a token bucket); past it they are counted, not stored. */
