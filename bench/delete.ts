@@ -160,7 +160,7 @@ function leftovers(db: Db, file: string, upTo: number): { inFiles: number; inInd
   const tails = Array.from({ length: upTo }, (_, i) => canaryOf(i + 1).slice(-10));
   for (const f of [file, `${file}-wal`, `${file}-shm`]) {
     if (!fs.existsSync(f)) continue;
-    const bytes = fs.readFileSync(f).toString('latin1');
+    const bytes = fs.readFileSync(f);
     inFiles += tails.filter((t) => bytes.includes(t)).length;
   }
   db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, 'fts', 'row')`);
@@ -185,7 +185,8 @@ function main(): void {
   const count = fs.existsSync(base) ? (new Database(base).prepare('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n : buildBase(base);
   console.log(`${count} exchanges, built in ${s(performance.now() - t)}`);
   const only = arg('kind');
-  for (const kind of only === undefined ? KINDS : [KINDS[Number(only)]]) {
+  // --kind none: only --clear and --rebuild.
+  for (const kind of only === undefined ? KINDS : KINDS.filter((_, i) => i === Number(only))) {
     const file = path.join(DIR, `kind${KINDS.indexOf(kind)}.sqlite`);
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
     fs.copyFileSync(base, file);

@@ -90,8 +90,14 @@ export class CaptureStore {
   indexError: string | null = null;
   /** Bytes of bodies kept in memory for open exchanges. */
   private keptTotal = 0;
-  /** Finished exchanges not yet understood and indexed (the transaction that does it failed). */
+  /** Finished exchanges not yet understood and indexed (the transaction that does it failed, or indexing is deferred). */
   private unindexed: Ended[] = [];
+  /**
+   * While set, finished exchanges wait to be indexed: db/retention.ts's merge steps rewrite the
+   * index, and each new segment a batch adds would start that work again. Their bodies are not
+   * held meanwhile: they are read back when indexed.
+   */
+  deferIndexing = false;
 
   constructor(
     private readonly db: Db,
@@ -164,6 +170,11 @@ export class CaptureStore {
     return [...changed];
   }
 
+  /** Indexes the finished exchanges that waited (deferIndexing was set, or the transaction failed). */
+  indexWaiting(): void {
+    this.indexEnded([]);
+  }
+
   /**
    * Indexing decodes bodies: done after the batch commits, so what was captured is stored
    * first; in one transaction of its own, because a commit per statement costs more than the
@@ -171,6 +182,10 @@ export class CaptureStore {
    * are indexed with the next batch that commits.
    */
   private indexEnded(ended: Ended[]): void {
+    if (this.deferIndexing) {
+      for (const one of ended) this.unindexed.push({ exchange: one.exchange, kept: { request: null, response: null } });
+      return;
+    }
     const ids = [...this.unindexed, ...ended];
     if (ids.length === 0) return;
     try {

@@ -28,6 +28,8 @@ export interface UpkeepHooks {
   later(next: () => void): void;
   /** Each step, after its transaction committed (tests count them). */
   stepped?(step: UpkeepStep): void;
+  /** Merge steps are under way (true) or over (false): new index segments would start them again, so indexing waits. */
+  purging?(on: boolean): void;
   /** A pass ended with nothing left to do: how many exchanges retention and Clear all deleted in it. */
   finished(deleted: { pruned: number; cleared: number }): void;
   warn(message: string): void;
@@ -99,6 +101,7 @@ export class Upkeep {
     } catch (err) {
       this.running = false;
       this.pruning = false;
+      this.hooks.purging?.(false);
       this.hooks.warn(`deleting old captures failed: ${(err as Error).message}`);
       return;
     }
@@ -129,8 +132,10 @@ export class Upkeep {
         if (n) return { kind: 'pruned', exchanges: n };
       }
       // Deleted down to 90% of the limit, so that a pass does not start again with every batch.
-      if (usedBytes(db) > this.limits.maxDbBytes * 0.9) {
-        const n = this.deleteOldest(db, closed, []);
+      const excess = usedBytes(db) - this.limits.maxDbBytes * 0.9;
+      if (excess > 0) {
+        // No more than the excess at a time: the oldest go, not more than is needed.
+        const n = this.deleteOldest(db, closed, [], undefined, Math.min(SLICE_BYTES, excess));
         if (n) return { kind: 'pruned', exchanges: n };
       }
       this.pruning = false;
@@ -142,8 +147,10 @@ export class Upkeep {
       return { kind: 'rebuilt', exchanges: 0 };
     }
     if (state.purge) {
+      this.hooks.purging?.(true);
       if (this.mergeStep(db)) return { kind: 'purged' };
       db.prepare('UPDATE upkeep SET purge = 0').run();
+      this.hooks.purging?.(false);
       // The WAL holds older versions of the pages, deleted text included, until it is reset.
       db.pragma('wal_checkpoint(TRUNCATE)');
       return { kind: 'checkpoint' };
@@ -155,12 +162,12 @@ export class Upkeep {
    * Deletes the oldest exchanges matching, a slice of them in one transaction; returns how many.
    * When none match, `none` runs instead (in a transaction too).
    */
-  private deleteOldest(db: Db, where: string, params: unknown[], none?: () => void): number {
+  private deleteOldest(db: Db, where: string, params: unknown[], none?: () => void, maxBytes = SLICE_BYTES): number {
     const rows = db.prepare(`SELECT id, request_stored + response_stored AS bytes FROM exchanges WHERE ${where} ORDER BY id LIMIT ${SLICE_EXCHANGES}`).all(...params) as { id: number; bytes: number }[];
     const ids: number[] = [];
     let bytes = 0;
     for (const r of rows) {
-      if (ids.length > 0 && bytes + r.bytes > SLICE_BYTES) break;
+      if (ids.length > 0 && bytes + r.bytes > maxBytes) break;
       ids.push(r.id);
       bytes += r.bytes;
     }

@@ -258,6 +258,11 @@ const upkeep = new Upkeep(
   retention,
   {
     later: (next) => setImmediate(next),
+    purging: (on) => {
+      if (!store) return;
+      store.deferIndexing = on;
+      if (!on) store.indexWaiting();
+    },
     finished: ({ pruned, cleared }) => {
       if (pruned + cleared) post({ kind: 'pruned', deleted: pruned + cleared });
     },
