@@ -47,8 +47,9 @@ async function proxiedWhile(until: Promise<unknown>): Promise<number> {
   let settled = false;
   void until.finally(() => (settled = true));
   let completed = 0;
+  const agent = h.agent();
   while (!settled) {
-    const res = await request(`${h.upstream.httpsUrl}/v1/models`, { dispatcher: h.agent() });
+    const res = await request(`${h.upstream.httpsUrl}/v1/models`, { dispatcher: agent });
     await res.body.text();
     if (res.statusCode === 200) completed++;
   }

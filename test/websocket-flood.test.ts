@@ -137,9 +137,10 @@ describe('200,000 messages on one connection through the proxy', () => {
     void closed.finally(() => (flooding = false));
     let sent = 0;
     let answered = 0;
+    const agent = h.agent();
     while (flooding || sent < 20) {
       sent++;
-      const res = await request(`${h.upstream.httpsUrl}/v1/models`, { dispatcher: h.agent() });
+      const res = await request(`${h.upstream.httpsUrl}/v1/models`, { dispatcher: agent });
       await res.body.text();
       if (res.statusCode === 200) answered++;
     }
