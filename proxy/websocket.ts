@@ -291,9 +291,11 @@ export class FrameTap {
   private decode(): void {
     this.storeDeferred(this.limits.storedPerTurn);
     while (this.undecodedBytes > 0 && this.deferred.length === 0 && this.turnBytes < this.limits.decodeBytesPerTurn && this.turnDecoded < this.limits.decodedPerTurn && this.turnStored < this.limits.storedPerTurn) {
+      let progressed = false;
       for (const direction of ['send', 'receive'] as const) {
         const queue = this.undecoded[direction];
         if (queue.length === 0) continue;
+        progressed = true;
         // A slice at most: the budget is checked between slices.
         const slice = Math.min(queue[0].length, 16 * 1024);
         const bytes = queue[0].subarray(0, slice);
@@ -302,6 +304,11 @@ export class FrameTap {
         this.undecodedBytes -= slice;
         this.turnBytes += slice;
         this.receivers[direction]?.write(bytes);
+      }
+      // Never spin: bytes counted as waiting are always in a queue, but a miscount must not hang the thread.
+      if (!progressed) {
+        this.undecodedBytes = 0;
+        break;
       }
     }
     if (this.undecodedBytes === 0 && this.deferred.length === 0) {
