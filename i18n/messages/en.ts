@@ -203,7 +203,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
     maskedHint: 'masked keys become variables to set (OPENAI_API_KEY…)',
   },
   replay: {
-    notJson: 'The body is not valid JSON: {{error}}',
+    notJson: 'The body is not valid JSON:',
     downgrade: 'Keys captured over HTTPS ({{captured}}) are never sent over plain HTTP: this call goes to {{target}} without them.',
     consent: 'Send the keys captured for {{captured}} to <target/> (unticked, this call goes there without them)',
     method: 'method',

@@ -206,7 +206,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
     maskedHint: '打码的密钥会换成环境变量（OPENAI_API_KEY…），运行前自己设置',
   },
   replay: {
-    notJson: '请求体不是合法的 JSON：{{error}}',
+    notJson: '请求体不是合法的 JSON：',
     downgrade: '通过 HTTPS 抓到的密钥（{{captured}}）绝不会经明文 HTTP 发出：这次请求发往 {{target}} 时不带它们。',
     consent: '把为 {{captured}} 抓到的密钥也发给 <target/>（不勾选的话，这次请求不带密钥）',
     method: '请求方法',

@@ -132,7 +132,7 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
       <button type="button" className="button small" onClick={() => setHeaders([...headers, ['', '']])}>
         {t('replay.addHeader')}
       </button>
-      <textarea aria-label={t('replay.body')} className="mono body-editor" value={body} onChange={(e) => setBody(e.target.value)} rows={12} spellCheck={false} />
+      <textarea aria-label={t('replay.body')} data-captured className="mono body-editor" value={body} onChange={(e) => setBody(e.target.value)} rows={12} spellCheck={false} />
       {target && <SecretsConsent captured={captured} target={target} confirmed={confirmed} onConfirm={(yes) => setConfirmedFor(yes ? hostPort(target) : null)} />}
       {sent && (
         <div className="banner warn" data-testid="secrets-withheld">
@@ -157,7 +157,7 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
       )}
       {problem && (
         <div className="banner warn" data-testid="json-problem">
-          {t('replay.notJson', { error: problem })}
+          {t('replay.notJson')} <span data-captured>{problem}</span>
         </div>
       )}
       {error && (
