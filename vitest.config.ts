@@ -30,6 +30,9 @@ function tier(name: Tier, order: number, options: TierOptions) {
       // Tests start real servers and child processes; two cores.
       maxWorkers: 2,
       teardownTimeout: 60_000,
+      // expect.poll waits for a screen or a record to change: 1 s (vitest's default) is a clock
+      // a busy machine misses; this bounds a wait that would otherwise hang.
+      expect: { poll: { timeout: 30_000 } },
       ...options,
     },
   };

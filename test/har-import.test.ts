@@ -137,7 +137,8 @@ describe('HAR from other tools', () => {
             socket.on('error', () => resolve(false));
           }),
         `mitmdump to listen (${output})`,
-        20_000,
+        // Python's start, which a busy machine stretches well past 20 s.
+        90_000,
       );
       const body = JSON.stringify({ model: 'mitm-model', stream: true, messages: [{ role: 'user', content: 'hi' }] });
       const sent = await curl(h, ['-sk', '--proxy', `http://127.0.0.1:${port}`, '-H', 'content-type: application/json', '-H', 'authorization: Bearer sk-mitm-secret-000000000042', '--data', body, `${h.upstream.httpsUrl}/v1/chat/completions`], { trustCa: false });
@@ -153,7 +154,7 @@ describe('HAR from other tools', () => {
     expect(chat).toMatchObject({ streamKind: 'sse', request: { imported: 'mitm.har' } });
     expect(chat.request.headers.find(([n]) => n.toLowerCase() === 'authorization')?.[1]).toBe('Bearer ****0042');
     expect(withDb(dataDir, (r) => modelCallOf(r, chat))?.answer.text).toBe(CHAT_DELTAS.join(''));
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('bad HAR input gets a clear error, and nothing is half-imported', () => {
