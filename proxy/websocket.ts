@@ -316,8 +316,12 @@ export class FrameTap {
       this.drained = null;
       drained?.();
     }
+    this.scheduleTurn();
+  }
+
+  /** The budget is a turn's: the next turn starts afresh, and goes on with what still waits. */
+  private scheduleTurn(): void {
     if (this.drainScheduled) return;
-    // The budget is a turn's: the next turn starts afresh, and goes on with what still waits.
     this.drainScheduled = true;
     setImmediate(() => {
       this.drainScheduled = false;
@@ -350,6 +354,8 @@ export class FrameTap {
   /** Hands a decoded message to storage while the connection's budget lasts; past it, counts it. Close frames are always stored. */
   private message(direction: WsDirection, opcode: number, payload: Buffer): void {
     this.turnDecoded++;
+    // Inflated messages come from the thread pool, outside decode(): their turn is counted, and what they defer is handed over, too.
+    this.scheduleTurn();
     if (opcode !== 8 && !this.take(payload.length)) {
       const left = (this.leftOut[direction] ??= { messages: 0, bytes: 0, firstAtMs: this.recorder.elapsed() });
       left.messages++;

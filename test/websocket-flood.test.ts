@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { request } from 'undici';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -33,6 +34,13 @@ function tapOf(limits = FLOOD_LIMITS): { tap: FrameTap; recorder: ExchangeRecord
   const head: RequestHead = { startedAt: 0, clientAddress: '', method: 'GET', scheme: 'ws', host: 'x', port: 80, path: '/', httpVersion: '1.1', headers: [] };
   const recorder = new ExchangeRecorder({ sink: { emit: (e) => events.push(e) }, maxBodyBytes: 1 << 20, keepSecrets: false, onSinkError: (err) => { throw err; } }, head);
   return { tap: new FrameTap(recorder, [], limits), recorder, events };
+}
+
+/** A server's text frame compressed on its own (permessage-deflate, RSV1 set). */
+function deflatedFrame(text: string): Buffer {
+  const compressed = zlib.deflateRawSync(Buffer.from(text), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, -4);
+  const head = compressed.length < 126 ? Buffer.from([0xc1, compressed.length]) : Buffer.from([0xc1, 126, compressed.length >> 8, compressed.length & 255]);
+  return Buffer.concat([head, compressed]);
 }
 
 const messagesIn = (events: ExchangeEvent[]) => events.filter((e) => e.type === 'ws-message' && e.message.opcode === 1).length;
@@ -72,6 +80,17 @@ describe('the frame tap under a flood', () => {
     recorder.end('complete', tap.decodeError, notes);
     const end = events.find((e) => e.type === 'end');
     expect(end?.type === 'end' && end.notes).toEqual(notes);
+  });
+
+  it('inflated messages past a turn’s share are handed over in the next turns while the connection stays open', async () => {
+    const events: ExchangeEvent[] = [];
+    const head: RequestHead = { startedAt: 0, clientAddress: '', method: 'GET', scheme: 'ws', host: 'x', port: 80, path: '/', httpVersion: '1.1', headers: [] };
+    const recorder = new ExchangeRecorder({ sink: { emit: (e) => events.push(e) }, maxBodyBytes: 1 << 20, keepSecrets: false, onSinkError: (err) => { throw err; } }, head);
+    const tap = new FrameTap(recorder, [['Sec-WebSocket-Extensions', 'permessage-deflate']]);
+    // Inflated on the thread pool, after the turn that wrote them: a Codex turn, then the connection stays idle.
+    tap.write('receive', Buffer.concat(Array.from({ length: 1000 }, (_, i) => deflatedFrame(JSON.stringify({ type: 'response.output_text.delta', i })))));
+    for (let waits = 0; messagesIn(events) < 1000 && waits < 500; waits++) await new Promise((r) => setTimeout(r, 10));
+    expect(messagesIn(events)).toBe(1000);
   });
 
   it('within the budget every message is stored and nothing is noted', async () => {
