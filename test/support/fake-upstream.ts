@@ -77,6 +77,8 @@ export function zstdFrame(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+// Paces what the upstream sends (x-test-delay-ms, every=, interval=): the pacing is the scenario
+// (a stream that arrives over time), never a wait for something to happen.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
