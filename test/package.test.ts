@@ -22,7 +22,7 @@ describe('wirelog as an npm package', () => {
     const { stdout: packed } = await run('npm', ['pack', '--pack-destination', work, '--json'], { maxBuffer: 16 * 1024 * 1024 });
     const [{ filename, files }] = JSON.parse(packed) as { filename: string; files: { path: string }[] }[];
     const paths = files.map((f) => f.path).sort();
-    for (const needed of ['bin/wirelog.js', 'dist/cli.js', 'dist/storage-worker.js', 'dist/node-proxy-bootstrap.cjs', 'dist/python/sitecustomize.py', 'dist/viewer/index.html', 'README.md', 'package.json']) expect(paths).toContain(needed);
+    for (const needed of ['bin/wirelog.js', 'dist/cli.js', 'dist/storage-worker.js', 'dist/compare-worker.js', 'dist/node-proxy-bootstrap.cjs', 'dist/python/sitecustomize.py', 'dist/viewer/index.html', 'README.md', 'package.json']) expect(paths).toContain(needed);
     expect(paths.filter((p) => p.endsWith('.ts') || p.startsWith('test/') || p.startsWith('node_modules/'))).toEqual([]);
 
     const prefix = path.join(work, 'prefix');
