@@ -3,6 +3,7 @@
 // names) is marked data-captured, commands and config lines translate="no": both are skipped;
 // what is left must be Chinese, or only terms developers write as they are (HTTP, JSON, SSE…).
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { request } from 'undici';
@@ -35,6 +36,10 @@ afterAll(async () => {
 /** The converted components, by the marks they already carry. */
 const SCREENS = [
   '[role="search"]', // FilterBar
+  'main.panes', // App: the list and the detail
+  '.detail', // ExchangeDetail: its head, tabs, Request and Response tabs
+  '.overview', // ExchangeOverview
+  '[data-testid="compare"]', // CompareView
   '[data-testid="empty-state"]',
   '[data-testid="exchange-list"]',
   '[data-testid="model-call"]',
@@ -51,11 +56,15 @@ const SCREENS = [
  * English that reaches these screens from others' code, each with who owns it; anything else
  * English fails. Titles: the list API's diagnosis summary (the detail API takes ?lang=, the list
  * not yet), a failed exchange's recorded error (proxy/), the snippet API's refusal (viewer/api.ts).
- * Texts: the body panels' labels, passed in by ExchangeDetail.tsx.
+ * Nodes: a failed exchange's recorded error (proxy/), shown in the overview and the Response tab;
+ * the notes db/ writes on a cut or damaged exchange and on bodies compared by their bytes; the
+ * cut stream's diagnosis (llm/diagnose.ts, not yet in llm/diagnosis-text.ts); the missing key's
+ * fix, Chinese with its config lines inline (llm/diagnosis-text.ts marks no code in it).
  */
 const NOT_YET = {
   titles: ['[data-testid="diagnosis-badge"]', '.state.bad', '.copy-snippet button[disabled]'],
-  texts: ['Request body', 'Response body'],
+  texts: [] as string[],
+  nodes: ['.recorded-error', '.record-note', '[data-rule="truncated-stream"]', '[data-rule="missing-key"] .diagnosis-fix'],
 };
 
 /**
@@ -73,9 +82,11 @@ function englishLeft({ screens, notYet }: { screens: string; notYet: typeof NOT_
     const words = text.replace(TERMS, ' ');
     return CJK.test(text) ? /[A-Za-z]{2,}\s+[A-Za-z]{2,}/.test(words) : /[A-Za-z]{2,}/.test(words);
   };
-  const skipped = (el: Element | null) => !!el?.closest('[data-captured], [translate="no"], code');
+  const skipped = (el: Element | null) => !!el?.closest(['[data-captured], [translate="no"], code', ...notYet.nodes].join(', '));
   const found: string[] = [];
-  for (const root of document.querySelectorAll(screens)) {
+  // Each screen once: a screen inside another (the overview inside the detail) is walked with it.
+  const roots = [...document.querySelectorAll(screens)].filter((root) => !root.parentElement?.closest(screens));
+  for (const root of roots) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (!skipped(node.parentElement) && english(node.textContent)) found.push(`${node.parentElement?.className || node.parentElement?.tagName}: "${node.textContent}"`);
@@ -97,7 +108,7 @@ const screensShown = () => page.locator(SCREENS).count();
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `zh-${name}.png`) });
 const row = (id: number) => page.locator(`[role="row"][data-id="${id}"]`);
 const latestId = () => h.wirelog.reader.list({ limit: 1 })[0]?.id ?? 0;
-/** The detail's tabs by position (their labels are ExchangeDetail's, converted by someone else). */
+/** The detail's tabs by position (their labels are in the viewer's language). */
 const tabs = () => page.locator('nav.tabs [role="tab"]');
 
 async function capture(file: string): Promise<number> {
@@ -129,7 +140,7 @@ describe('the viewer in zh-CN: no English left on the converted screens', () => 
     await page.goto(h.wirelog.viewer!.url);
     await page.getByTestId('empty-state').waitFor({ timeout: 10_000 });
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
-    expect(await screensShown()).toBe(2);
+    expect(await screensShown()).toBe(3);
     expect(await untranslated()).toEqual([]);
     // The recipes' commands are kept as they are.
     expect(await page.getByTestId('empty-state').textContent()).toContain('wirelog run -- codex exec');
@@ -175,9 +186,8 @@ describe('the viewer in zh-CN: no English left on the converted screens', () => 
     expect(await untranslated()).toEqual([]);
     await shot('try-fix');
 
-    // Edit and resend: the last button of the overview's first row of actions (ExchangeOverview's label).
     await page.goto(`${h.wirelog.viewer!.url}/exchanges/${id}`);
-    await page.locator('.overview > .actions').first().locator(':scope > button').last().click();
+    await page.getByRole('button', { name: '编辑后重发' }).click();
     const editor = page.getByTestId('replay-editor');
     await editor.waitFor({ timeout: 10_000 });
     expect(await untranslated()).toEqual([]);
@@ -193,5 +203,53 @@ describe('the viewer in zh-CN: no English left on the converted screens', () => 
     expect(await untranslated()).toEqual([]);
     expect(await page.getByTestId('json-problem').textContent()).toContain('请求体不是合法的 JSON');
     await shot('replay-editor');
+  });
+
+  it('a call that got no response: its overview and Response tab; then a comparison with the last call that worked, and with #id', async () => {
+    // A port that refuses: the exchange ends as an upstream error with no response.
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await request(`http://127.0.0.1:${port}/v1/models`, { dispatcher: h.agent() });
+    expect(refused.statusCode).toBe(502);
+    await refused.body.text();
+    await h.stored();
+    const unanswered = latestId();
+    expect(h.wirelog.reader.get(unanswered)?.response).toBeNull();
+    expect(await everyTab(unanswered)).toEqual({});
+    await page.getByRole('tab', { name: '响应', exact: true }).click();
+    await expect.poll(() => page.locator('.tab-body').textContent(), { timeout: 10_000 }).toContain('没有响应：connection refused');
+    await shot('no-response');
+
+    const post = async (url: string, headers: Record<string, string>, body: string) => {
+      const res = await request(url, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json', ...headers }, body });
+      await res.body.text();
+      return res.statusCode;
+    };
+    expect(await post(`${h.upstream.httpsUrl}/v1/chat/completions`, { authorization: 'Bearer sk-cherry-000000000007' }, '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}')).toBe(200);
+    await h.stored();
+    const working = latestId();
+    expect(await post(`${h.upstream.httpsUrl}/v1/chat/completions/responses`, {}, '{"model":"gpt-5-codex","input":"hi"}')).toBe(404);
+    await h.stored();
+    const failing = latestId();
+
+    await page.goto(`${h.wirelog.viewer!.url}/exchanges/${failing}`);
+    await page.getByRole('button', { name: '与这个主机上次成功的调用对比' }).click();
+    const compare = page.getByTestId('compare');
+    await expect.poll(() => compare.textContent(), { timeout: 10_000 }).toContain('左边没有密钥');
+    // Every section is there, found by its test id, whatever the language of its title.
+    for (const part of ['request-headers', 'request-body', 'response-headers', 'response-body']) expect(await compare.getByTestId(part).count(), part).toBe(1);
+    expect(await page.getByTestId('request-body-diff').locator('caption').textContent()).toBe('请求体');
+    expect(await tabs().last().textContent()).toBe('对比（上次成功）');
+    expect(await untranslated()).toEqual([]);
+    await shot('compare');
+
+    await tabs().first().click();
+    await page.getByRole('textbox', { name: '与哪条请求对比' }).fill(String(working));
+    await page.getByRole('button', { name: '对比', exact: true }).click();
+    await expect.poll(() => tabs().last().textContent(), { timeout: 10_000 }).toBe(`与 #${working} 对比`);
+    await expect.poll(() => compare.textContent(), { timeout: 10_000 }).toContain(`#${failing} 与 #${working} 对比`);
+    expect(await untranslated()).toEqual([]);
   });
 });

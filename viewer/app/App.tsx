@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { clearAll, fetchStatus, type ListFilter, type ViewerStatus } from './api.ts';
 import { useExchangeList } from './hooks/useExchangeList.ts';
 import { useHarImport } from './hooks/useHarImport.ts';
@@ -12,6 +13,7 @@ import { StatusBanners } from './components/StatusBanners.tsx';
 import { TopBar } from './components/TopBar.tsx';
 
 export function App() {
+  const { t } = useTranslation();
   const [status, setStatus] = useState<ViewerStatus | null>(null);
   const [filter, setFilter] = useState<ListFilter>({});
   const list = useExchangeList(filter);
@@ -28,13 +30,13 @@ export function App() {
   }, []);
 
   const onClear = useCallback(async () => {
-    if (!window.confirm('Delete every captured exchange? This cannot be undone.')) return;
+    if (!window.confirm(t('app.confirmClear'))) return;
     try {
       await clearAll();
     } catch (err) {
       setError((err as Error).message);
     }
-  }, []);
+  }, [t]);
 
   const hosts = useMemo(() => [...new Set(rows.map((r) => r.host))].sort(), [rows]);
   const models = useMemo(() => [...new Set(rows.flatMap((r) => (r.call?.model ? [r.call.model] : [])))].sort(), [rows]);
@@ -54,7 +56,7 @@ export function App() {
       <TopBar status={status} filter={filter} hosts={hosts} models={models} onFilter={setFilter} searchRef={searchRef} onImport={(file) => void importFile(file)} onClear={onClear} />
       <StatusBanners status={status} error={failure ?? list.error} notice={notice} />
       <main className={selectedId === null ? 'panes' : 'panes with-detail'}>
-        <section className="list-pane" aria-label="Exchanges">
+        <section className="list-pane" aria-label={t('app.exchanges')}>
           {showEmpty ? (
             <EmptyState status={status} />
           ) : (
@@ -71,7 +73,7 @@ export function App() {
           )}
         </section>
         {selectedId !== null && (
-          <section className="detail-pane" aria-label="Exchange detail">
+          <section className="detail-pane" aria-label={t('app.detail')}>
             <ExchangeDetailPane
               id={selectedId}
               version={versions[selectedId] ?? 0}

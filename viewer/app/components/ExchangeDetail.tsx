@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { exchangeUrl } from '../../../model/exchange.ts';
 import { replayExchange, type ExchangeDetail } from '../api.ts';
 import { statusClass } from '../format.ts';
@@ -33,13 +35,14 @@ export function ExchangeDetailPane(props: Props) {
 
 /** One exchange's pane: keyed by its id, so what belongs to it (the editor, a comparison) starts afresh with the next. */
 function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, tab, setTab }: Props & { tab: Tab; setTab: (tab: Tab) => void }) {
+  const { t } = useTranslation();
   const { detail, error } = useExchangeDetail(id, version);
   const [editing, setEditing] = useState(false);
   const [compareWith, setCompareWith] = useState<CompareWith | null>(null);
   const compareInput = useState('');
 
-  if (error) return <div className="detail-error">Exchange {id}: {error}</div>;
-  if (!detail) return <div className="detail-loading">loading…</div>;
+  if (error) return <div className="detail-error">{t('detail.error', { id, error })}</div>;
+  if (!detail) return <div className="detail-loading">{t('detail.loading')}</div>;
   const ex = detail.exchange;
   const tabs = tabsOf(detail, compareWith !== null);
   const shownTab = tabs.includes(tab) ? tab : 'overview';
@@ -60,9 +63,9 @@ function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, 
     <div className="detail">
       <DetailHead detail={detail} onClose={onClose} />
       <nav className="tabs" role="tablist">
-        {tabs.map((t) => (
-          <button key={t} type="button" role="tab" aria-selected={shownTab === t} className={shownTab === t ? 'tab active' : 'tab'} onClick={() => setTab(t)}>
-            {tabLabel(t, detail, compareWith)}
+        {tabs.map((each) => (
+          <button key={each} type="button" role="tab" aria-selected={shownTab === each} className={shownTab === each ? 'tab active' : 'tab'} onClick={() => setTab(each)}>
+            {tabLabel(each, detail, compareWith, t)}
           </button>
         ))}
       </nav>
@@ -84,16 +87,22 @@ function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, 
         {shownTab === 'request' && (
           <>
             <HeadersTable headers={ex.request.headers} />
-            <BodyPanel body={detail.requestBody} label="Request body" />
+            <BodyPanel body={detail.requestBody} label={t('detail.requestBody')} />
           </>
         )}
         {shownTab === 'response' && (
           <>
-            {ex.response ? <HeadersTable headers={ex.response.headers} /> : <p className="muted">No response{ex.error ? `: ${ex.error}` : ''}.</p>}
-            <BodyPanel body={detail.responseBody} label="Response body" />
+            {ex.response ? (
+              <HeadersTable headers={ex.response.headers} />
+            ) : (
+              <p className="muted">
+                {ex.error ? <Trans t={t} i18nKey="detail.noResponseError" components={{ error: <span className="recorded-error">{ex.error}</span> }} /> : t('detail.noResponse')}
+              </p>
+            )}
+            <BodyPanel body={detail.responseBody} label={t('detail.responseBody')} />
             {ex.response?.trailers && (
-              <section aria-label="Response trailers">
-                <h4>Trailers</h4>
+              <section aria-label={t('detail.trailersLabel')}>
+                <h4>{t('detail.trailers')}</h4>
                 <HeadersTable headers={ex.response.trailers} />
               </section>
             )}
@@ -107,16 +116,19 @@ function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, 
 }
 
 function DetailHead({ detail, onClose }: { detail: ExchangeDetail; onClose: () => void }) {
+  const { t } = useTranslation();
   const ex = detail.exchange;
   const url = exchangeUrl(ex.request);
   return (
     <div className="detail-head">
-      <span className="method">{ex.request.method}</span>
+      <span className="method" data-captured>
+        {ex.request.method}
+      </span>
       <span className={`status ${statusClass(ex.response?.status ?? null)}`}>{ex.response?.status ?? '—'}</span>
-      <span className="url mono" title={url}>
+      <span className="url mono" title={url} data-captured>
         {url}
       </span>
-      <button type="button" className="button small" onClick={onClose} aria-label="Close detail">
+      <button type="button" className="button small" onClick={onClose} aria-label={t('detail.close')}>
         ✕
       </button>
     </div>
@@ -133,16 +145,20 @@ function tabsOf(detail: ExchangeDetail, comparing: boolean): Tab[] {
   return tabs;
 }
 
-function tabLabel(tab: Tab, detail: ExchangeDetail, compareWith: CompareWith | null): string {
+function tabLabel(tab: Tab, detail: ExchangeDetail, compareWith: CompareWith | null, t: TFunction): string {
   const ex = detail.exchange;
   switch (tab) {
     case 'stream':
-      return ex.streamKind === 'sse' ? `Stream (${ex.eventCount} events)` : `WebSocket (${ex.eventCount} messages)`;
+      return ex.streamKind === 'sse' ? t('detail.tab.stream', { count: ex.eventCount }) : t('detail.tab.websocket', { count: ex.eventCount });
     case 'call':
-      return 'Model call';
+      return t('detail.tab.call');
     case 'compare':
-      return `Compare${compareWith === 'working' ? ' (last working)' : ` with #${compareWith}`}`;
-    default:
-      return tab[0].toUpperCase() + tab.slice(1);
+      return compareWith === 'working' ? t('detail.tab.compareWorking') : t('detail.tab.compareWith', { id: compareWith });
+    case 'overview':
+      return t('detail.tab.overview');
+    case 'request':
+      return t('detail.tab.request');
+    case 'response':
+      return t('detail.tab.response');
   }
 }

@@ -1,7 +1,8 @@
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { exchangeUrl } from '../../../model/exchange.ts';
 import { harUrl, type ExchangeDetail } from '../api.ts';
-import { formatDuration, formatSize } from '../format.ts';
+import { formatDuration, formatSize, stateLabel } from '../format.ts';
 import { CopySnippet } from './CopySnippet.tsx';
 import { TryFix } from './TryFix.tsx';
 import { Waterfall } from './Waterfall.tsx';
@@ -21,41 +22,47 @@ interface Props {
 
 /** The Overview tab: what went wrong and how to fix it, the facts, the timings, and what can be done with it. */
 export function ExchangeOverview({ detail, version, keepSecrets, onOpen, onResend, onEdit, onCompare, compareInput }: Props) {
+  const { t } = useTranslation();
   const ex = detail.exchange;
   return (
     <div className="overview">
       <Links detail={detail} onOpen={onOpen} />
       {detail.diagnoses.map((d) => (
-        <div key={d.rule} className={`diagnosis ${d.severity}`} data-testid="diagnosis">
+        <div key={d.rule} className={`diagnosis ${d.severity}`} data-testid="diagnosis" data-rule={d.rule}>
           <div className="diagnosis-summary">{d.summary}</div>
           <div className="diagnosis-fix">
-            <strong>Fix:</strong> {d.fix}
+            <strong>{t('overview.fix')}</strong> {d.fix}
           </div>
           {d.action && <TryFix detail={detail} diagnosis={d} onOpen={onOpen} />}
         </div>
       ))}
       {ex.error && (
         <div className={`banner ${ex.state === 'complete' ? 'warn' : 'error'}`}>
-          <strong>{ex.state.replace('_', ' ')}</strong>: {ex.error}
+          <strong>{stateLabel(ex.state, t)}</strong>
+          {t('overview.separator')}
+          <span className="recorded-error">{ex.error}</span>
         </div>
       )}
       {ex.damaged && ex.damaged.length > 0 && (
         <div className="banner error" data-testid="damage-notes">
-          <strong>Damaged</strong>: its row in the database does not hold what wirelog wrote (another program, a disk error); shown with what could be
-          read, not diagnosed, compared, replayed or exported:
+          <Trans t={t} i18nKey="overview.damaged" components={{ strong: <strong /> }} />
           <ul>
             {ex.damaged.map((note, i) => (
-              <li key={i}>damaged: {note}</li>
+              <li key={i}>
+                <Trans t={t} i18nKey="overview.damagedNote" components={{ note: <span className="record-note">{note}</span> }} />
+              </li>
             ))}
           </ul>
         </div>
       )}
       {ex.notes && ex.notes.length > 0 && (
         <div className="banner warn" data-testid="cut-notes">
-          <strong>Stored cut</strong>: larger than wirelog stores of a field (what was sent was not changed):
+          <Trans t={t} i18nKey="overview.storedCut" components={{ strong: <strong /> }} />
           <ul>
             {ex.notes.map((note, i) => (
-              <li key={i}>{note}</li>
+              <li key={i} className="record-note">
+                {note}
+              </li>
             ))}
           </ul>
         </div>
@@ -65,15 +72,20 @@ export function ExchangeOverview({ detail, version, keepSecrets, onOpen, onResen
       <div className="actions">
         <CopySnippet id={ex.id} version={version} modelCall={detail.modelCall !== null} keepSecrets={keepSecrets} />
         <a className="button small" href={harUrl({ id: ex.id })} download>
-          Download HAR
+          {t('overview.downloadHar')}
         </a>
         {ex.request.method !== 'CONNECT' && (
           <>
-            <button type="button" className="button small" onClick={onResend} title={detail.missingSecrets.length ? `needs ${detail.missingSecrets.join(', ')} typed in: wirelog no longer holds it` : 'send it again, unchanged'}>
-              Resend
+            <button
+              type="button"
+              className="button small"
+              onClick={onResend}
+              title={detail.missingSecrets.length ? t('overview.needs', { names: detail.missingSecrets.join(', ') }) : t('overview.resendTitle')}
+            >
+              {t('overview.resend')}
             </button>
             <button type="button" className="button small" onClick={onEdit}>
-              Edit and resend
+              {t('overview.editResend')}
             </button>
           </>
         )}
@@ -84,50 +96,67 @@ export function ExchangeOverview({ detail, version, keepSecrets, onOpen, onResen
 }
 
 function Facts({ detail }: { detail: ExchangeDetail }) {
+  const { t } = useTranslation();
   const ex = detail.exchange;
   const url = exchangeUrl(ex.request);
   return (
     <dl className="facts">
       <dt>URL</dt>
       <dd className="mono">
-        {url} <CopyButton text={url} label="Copy URL" />
+        <span data-captured>{url}</span> <CopyButton text={url} label={t('overview.copyUrl')} />
       </dd>
-      <dt>Status</dt>
+      <dt>{t('overview.facts.status')}</dt>
       <dd>
-        {ex.response ? `${ex.response.status} ${ex.response.statusText}` : 'no response'} · {ex.state}
+        {ex.response ? (
+          <>
+            {ex.response.status} <span data-captured>{ex.response.statusText}</span>
+          </>
+        ) : (
+          t('overview.noResponse')
+        )}{' '}
+        · {stateLabel(ex.state, t)}
       </dd>
-      <dt>Started</dt>
+      <dt>{t('overview.facts.started')}</dt>
       <dd>{new Date(ex.request.startedAt).toISOString()}</dd>
-      <dt>Duration</dt>
-      <dd>{formatDuration(ex.timings.end) || 'still open'}</dd>
-      <dt>Request</dt>
+      <dt>{t('overview.facts.duration')}</dt>
+      <dd>{formatDuration(ex.timings.end) || t('overview.stillOpen')}</dd>
+      <dt>{t('overview.facts.request')}</dt>
       <dd>
         HTTP/{ex.request.httpVersion || '?'} · {formatSize(ex.requestBody.size)}
-        {ex.requestBody.encoding && ` · ${ex.requestBody.encoding}`}
+        {ex.requestBody.encoding && <span data-captured> · {ex.requestBody.encoding}</span>}
       </dd>
-      <dt>Response</dt>
+      <dt>{t('overview.facts.response')}</dt>
       <dd>
         {formatSize(ex.responseBody.size)}
-        {ex.responseBody.encoding && ` · ${ex.responseBody.encoding}`}
-        {ex.responseBody.truncated && ` · stored ${formatSize(ex.responseBody.storedSize)} (truncated)`}
+        {ex.responseBody.encoding && <span data-captured> · {ex.responseBody.encoding}</span>}
+        {ex.responseBody.truncated && t('overview.storedTruncated', { size: formatSize(ex.responseBody.storedSize) })}
       </dd>
-      <dt>Client</dt>
+      <dt>{t('overview.facts.client')}</dt>
       <dd className="mono">
-        {ex.request.clientAddress}
-        {ex.request.via === 'gateway' && <span className="badge" title="sent to wirelog's gateway URL form (/https/HOST/…), not through a proxy setting"> · through the gateway</span>}
-        {ex.request.imported && <span className="badge" data-testid="imported"> · imported from {ex.request.imported}</span>}
+        <span data-captured>{ex.request.clientAddress}</span>
+        {ex.request.via === 'gateway' && (
+          <span className="badge" title={t('overview.gatewayTitle')}>
+            {t('overview.gateway')}
+          </span>
+        )}
+        {ex.request.imported && (
+          <span className="badge" data-testid="imported">
+            <Trans t={t} i18nKey="overview.imported" components={{ file: <span data-captured>{ex.request.imported}</span> }} />
+          </span>
+        )}
       </dd>
     </dl>
   );
 }
 
 function CompareActions({ canCompareWithWorking, onCompare, input }: { canCompareWithWorking: boolean; onCompare: (with_: number | 'working') => void; input: Props['compareInput'] }) {
+  const { t } = useTranslation();
   const [otherId, setOtherId] = input;
   return (
     <div className="actions">
       {canCompareWithWorking && (
         <button type="button" className="button small" onClick={() => onCompare('working')}>
-          Compare with the last call that worked to this host
+          {t('overview.compareWorking')}
         </button>
       )}
       <form
@@ -137,9 +166,9 @@ function CompareActions({ canCompareWithWorking, onCompare, input }: { canCompar
           if (/^\d+$/.test(otherId.trim())) onCompare(Number(otherId.trim()));
         }}
       >
-        <input aria-label="compare with exchange" placeholder="#id" value={otherId} onChange={(e) => setOtherId(e.target.value.replace('#', ''))} size={6} />
+        <input aria-label={t('overview.compareWithLabel')} placeholder={t('overview.idPlaceholder')} value={otherId} onChange={(e) => setOtherId(e.target.value.replace('#', ''))} size={6} />
         <button type="submit" className="button small">
-          Compare
+          {t('overview.compare')}
         </button>
       </form>
     </div>
@@ -147,22 +176,30 @@ function CompareActions({ canCompareWithWorking, onCompare, input }: { canCompar
 }
 
 function Links({ detail, onOpen }: { detail: ExchangeDetail; onOpen: (id: number) => void }) {
+  const { t } = useTranslation();
   const replayOf = detail.exchange.request.replayOf;
   if (replayOf === undefined && detail.replays.length === 0) return null;
   return (
     <div className="replay-links" data-testid="replay-links">
       {replayOf !== undefined && (
         <span>
-          sent by wirelog: replay of{' '}
-          <button type="button" className="link" onClick={() => onOpen(replayOf)}>
-            #{replayOf}
-          </button>
+          <Trans
+            t={t}
+            i18nKey="overview.replayOf"
+            components={{
+              link: (
+                <button type="button" className="link" onClick={() => onOpen(replayOf)}>
+                  #{replayOf}
+                </button>
+              ),
+            }}
+          />
         </span>
       )}
       {detail.replays.length > 0 && (
         <span>
           {' '}
-          replayed as{' '}
+          {t('overview.replayedAs')}{' '}
           {detail.replays.map((id) => (
             <button key={id} type="button" className="link" onClick={() => onOpen(id)}>
               #{id}
@@ -175,6 +212,7 @@ function Links({ detail, onOpen }: { detail: ExchangeDetail; onOpen: (id: number
 }
 
 function CopyButton({ text, label }: { text: string; label: string }) {
+  const { t } = useTranslation();
   const [copied, setCopied] = useState(false);
   return (
     <button
@@ -187,7 +225,7 @@ function CopyButton({ text, label }: { text: string; label: string }) {
         });
       }}
     >
-      {copied ? 'Copied' : label}
+      {copied ? t('overview.copied') : label}
     </button>
   );
 }
