@@ -103,16 +103,22 @@ describe('gateway mode: a base URL with the upstream in its path, no proxy setti
   });
 
   it('the doctor and codex-config print every base_url in the gateway form, so the fix keeps the capture', async () => {
-    const wrong = await curl(['-X', 'POST', '-H', 'authorization: Bearer sk-gw-doctor-000011112222', '-d', '{"model":"m","input":"hi"}', `${gateway()}/v1/chat/completions/responses`]);
+    // Sent as Codex sends them: the fix is then written for Codex (a base_url), not for curl.
+    const codex = ['-A', 'codex_exec/0.171.0 (Debian 12; x86_64) xterm-256color', '-H', 'originator: codex_exec'];
+    const wrong = await curl(['-X', 'POST', ...codex, '-H', 'authorization: Bearer sk-gw-doctor-000011112222', '-d', '{"model":"m","input":"hi"}', `${gateway()}/v1/chat/completions/responses`]);
     expect(wrong.code).toBe(0);
-    const keyless = await curl(['-X', 'POST', '-d', '{"model":"m","messages":[]}', `${gateway()}/keyed/v1/chat/completions`]);
+    const keyless = await curl(['-X', 'POST', ...codex, '-d', '{"model":"m","messages":[]}', `${gateway()}/keyed/v1/chat/completions`]);
     expect(keyless.stdout).toContain('未提供令牌');
     await h.stored();
     const doctor = await runCli(['doctor', '--last', '50', '--data-dir', h.dataDir]);
     expect(doctor.stdout).toContain(`base_url = "${gateway()}/v1"`);
     expect(doctor.stdout).not.toContain(`base_url = "https://localhost:${h.upstream.httpsPort}`);
     expect(doctor.stdout).toMatch(/\[error\] 401: the request carried no API key/);
-    const worked = latest((e) => e.request.path === '/v1/responses' && e.request.via === 'gateway');
+    // A call that worked, of this test's own (not one an earlier test left).
+    const ok = await curl(['-X', 'POST', ...codex, '-H', 'authorization: Bearer sk-gw-doctor-000011112222', '-H', 'content-type: application/json', '-d', '{"model":"gw-worked","input":"hi"}', `${gateway()}/v1/responses`]);
+    expect(ok.code).toBe(0);
+    await h.stored();
+    const worked = latest((e) => e.request.path === '/v1/responses' && e.request.via === 'gateway' && e.call?.model === 'gw-worked');
     expect((await runCli(['codex-config', String(worked.id), '--data-dir', h.dataDir])).stdout).toContain(`base_url = "${gateway()}/v1"`);
     // A call that came through the proxy, in the gateway form on request.
     const proxied = await request(`${h.upstream.httpsUrl}/v1/responses`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'via-proxy', input: 'hi', stream: true }) });
