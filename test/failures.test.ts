@@ -142,7 +142,10 @@ describe('upstream timeouts fire, tell the client and are stored', () => {
     await impatient.stored();
     const ex = impatient.wirelog.reader.list().find((e) => e.request.path === '/v1/stall-mid-stream')!;
     expect(ex.state).toBe('upstream_error');
-    expect(ex.error).toContain('for 0.5 s');
+    // The silence as it was measured, never less than the setting (a loaded machine fires timers late: 0.7 s was seen).
+    const silent = /for (\d+(?:\.\d)?) s \(--idle-timeout 0\.5 s\)/.exec(ex.error ?? '');
+    expect(silent, ex.error ?? '').not.toBeNull();
+    expect(Number(silent![1])).toBeGreaterThanOrEqual(0.5);
   });
 
   it('an upstream that never finishes its TLS handshake gets a 504 naming the connect time', async () => {
