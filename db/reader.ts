@@ -52,6 +52,9 @@ const EQUALITY_FILTERS: [keyof ExchangeFilter, string][] = [
 /** The end of an exchange's timings, or NULL where they are not a JSON object (a damaged row sorts and lists, never fails the query). */
 const DURATION_SQL = `CASE WHEN typeof(timings) <> 'text' THEN NULL WHEN NOT json_valid(timings) THEN NULL WHEN json_type(timings) <> 'object' THEN NULL ELSE json_extract(timings, '$.end') END`;
 
+/** Rows Clear all has marked (db/retention.ts deletes them a step at a time) are not read. */
+const NOT_CLEARED = 'id > (SELECT clear_up_to FROM upkeep)';
+
 export const SORT_COLUMNS = { tokens_in: 'input_tokens', tokens_out: 'output_tokens', ttft: 'ttft_ms', duration: DURATION_SQL } as const;
 export type SortKey = keyof typeof SORT_COLUMNS;
 
@@ -372,7 +375,8 @@ export class ExchangeReader {
   }
 
   private conditions(filter: ExchangeFilter): { where: string[]; params: Record<string, unknown> } {
-    const where: string[] = [];
+    // Clear all deletes in steps after it answers: what it has marked is gone from every read.
+    const where: string[] = [NOT_CLEARED];
     const params: Record<string, unknown> = {};
     for (const [key, column] of EQUALITY_FILTERS) {
       const value = filter[key];
@@ -411,7 +415,7 @@ export class ExchangeReader {
 
   /** The exchange the proxy recorded under this uid (a replay knows its uid before it is sent). */
   byUid(uid: string): Exchange | null {
-    const row = this.statement('SELECT * FROM exchanges WHERE uid = ?').get(uid) as ExchangeRow | undefined;
+    const row = this.statement(`SELECT * FROM exchanges WHERE uid = ? AND ${NOT_CLEARED}`).get(uid) as ExchangeRow | undefined;
     return row ? toExchange(row, this.damage) : null;
   }
 
@@ -421,7 +425,7 @@ export class ExchangeReader {
   }
 
   get(id: number): Exchange | null {
-    const row = this.statement('SELECT * FROM exchanges WHERE id = ?').get(id) as ExchangeRow | undefined;
+    const row = this.statement(`SELECT * FROM exchanges WHERE id = ? AND ${NOT_CLEARED}`).get(id) as ExchangeRow | undefined;
     return row ? toExchange(row, this.damage) : null;
   }
 
