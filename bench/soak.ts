@@ -146,6 +146,7 @@ async function wirelogPhase(port: number, upstreamCaFile: string, phaseMs: numbe
     tab = null;
     clearInterval(sampler);
     const stored = readStored(dataDir);
+    fs.writeFileSync(path.join(work, 'probes.json'), JSON.stringify({ kill, probes: probes.records }));
     cpu += cpuSeconds(wl.child.pid!) ?? 0;
     consoleLines.push(...wl.lines());
     await stop(wl.child, 'SIGINT', 30_000);
