@@ -6,21 +6,18 @@
 // WIRELOG_BIN=path/to/bin/wirelog.js measures another checkout (an older wirelog, for before
 // and after). Figures only: nothing here is asserted.
 //   npx tsx bench/compare-stall.ts [--quick]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { ProxyAgent, request } from 'undici';
 import { peakRssMb, startTsProcess } from './processes.ts';
+import { BIN, startWirelog, summary, traffic } from './stall-probe.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const BODY_MB = QUICK ? 20 : 49;
-const BIN = process.env.WIRELOG_BIN ?? fileURLToPath(new URL('../bin/wirelog.js', import.meta.url));
-const NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /** A chat request of about `mb` MB of JSON; `variant` changes the model and every 1000th message. */
 function bigChat(mb: number, variant: string): Buffer {
@@ -46,49 +43,6 @@ function storeCopy(file: string, templateId: number, body: Buffer): number {
   } finally {
     db.close();
   }
-}
-
-interface Running {
-  child: ChildProcess;
-  proxyUrl: string;
-  viewerUrl: string;
-  caPath: string;
-}
-
-function startWirelog(dataDir: string, upstreamCa: string): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let printed = '';
-    const timer = setTimeout(() => reject(new Error(`wirelog did not start: ${printed}`)), 30_000);
-    const read = (chunk: Buffer) => {
-      printed += chunk;
-      if (!printed.includes('Press Ctrl-C')) return;
-      clearTimeout(timer);
-      resolve({ child, proxyUrl: /proxy: +(http:\/\/\S+)/.exec(printed)![1], viewerUrl: /viewer: +(http:\/\/\S+)/.exec(printed)![1], caPath: /CA: +(\S+)/.exec(printed)![1] });
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-  });
-}
-
-/** Sends requests through the proxy one after another until `until` settles (or `count` of them); each one's milliseconds. */
-async function traffic(agent: ProxyAgent, url: string, until: Promise<unknown> | null, count: number): Promise<number[]> {
-  let done = until === null;
-  void until?.finally(() => (done = true));
-  const times: number[] = [];
-  for (let i = 0; i < (until ? 1_000_000 : count) && !(until && done); i++) {
-    const t = performance.now();
-    const res = await request(`${url}/echo?n=${i}`, { method: 'POST', body: 'x', dispatcher: agent });
-    await res.body.text();
-    times.push(performance.now() - t);
-  }
-  return times;
-}
-
-function summary(times: number[]): string {
-  const sorted = [...times].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-  return `${times.length} requests, p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, longest ${sorted[sorted.length - 1].toFixed(0)} ms`;
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-compare-'));

@@ -6,7 +6,7 @@
 // in a process of their own (this file with --flood), so this one only measures.
 // WIRELOG_BIN=path/to/bin/wirelog.js measures another checkout. Figures only: nothing is asserted.
 //   npx tsx bench/websocket-flood.ts [--quick]
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,12 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { ProxyAgent, request } from 'undici';
 import WebSocket, { WebSocketServer } from 'ws';
 import { peakRssMb, startTsProcess } from './processes.ts';
+import { BIN, startWirelog, summary, traffic } from './stall-probe.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const MESSAGES = Number(process.env.FLOOD_MESSAGES ?? (QUICK ? 50_000 : 200_000));
-const BIN = process.env.WIRELOG_BIN ?? fileURLToPath(new URL('../bin/wirelog.js', import.meta.url));
 // BENCH_WIRELOG_FLAGS adds node flags to wirelog's (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
-const NODE_FLAGS = ['--max-semi-space-size=2', ...(process.env.BENCH_WIRELOG_FLAGS?.split(' ').filter(Boolean) ?? [])];
 
 /** The flood's two ends: an upstream that sends `count` messages once asked, and a client through wirelog's gateway. Prints one JSON line. */
 async function flood(proxyPort: number, count: number): Promise<void> {
@@ -59,49 +58,6 @@ async function flood(proxyPort: number, count: number): Promise<void> {
 if (process.argv.includes('--flood')) {
   await flood(Number(process.argv[process.argv.indexOf('--flood') + 1]), MESSAGES);
   process.exit(0);
-}
-
-interface Running {
-  child: ChildProcess;
-  proxyUrl: string;
-  viewerUrl: string;
-  caPath: string;
-}
-
-function startWirelog(dataDir: string, upstreamCa: string): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let printed = '';
-    const timer = setTimeout(() => reject(new Error(`wirelog did not start: ${printed}`)), 30_000);
-    const read = (chunk: Buffer) => {
-      printed += chunk;
-      if (!printed.includes('Press Ctrl-C')) return;
-      clearTimeout(timer);
-      resolve({ child, proxyUrl: /proxy: +(http:\/\/\S+)/.exec(printed)![1], viewerUrl: /viewer: +(http:\/\/\S+)/.exec(printed)![1], caPath: /CA: +(\S+)/.exec(printed)![1] });
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-  });
-}
-
-/** Sends requests through the proxy one after another until `until` settles (or `count` of them); each one's milliseconds. */
-async function traffic(agent: ProxyAgent, url: string, until: Promise<unknown> | null, count: number): Promise<number[]> {
-  let done = until === null;
-  void until?.finally(() => (done = true));
-  const times: number[] = [];
-  for (let i = 0; i < (until ? 1_000_000 : count) && !(until && done); i++) {
-    const t = performance.now();
-    const res = await request(`${url}/echo?n=${i}`, { method: 'POST', body: 'x', dispatcher: agent });
-    await res.body.text();
-    times.push(performance.now() - t);
-  }
-  return times;
-}
-
-function summary(times: number[]): string {
-  const sorted = [...times].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-  return `${times.length} requests, p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, longest ${sorted[sorted.length - 1].toFixed(0)} ms`;
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-wsflood-'));
