@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { ProxyAgent, request } from 'undici';
 import { peakRssMb, startTsProcess } from './processes.ts';
-import { BIN, startWirelog, summary, traffic } from './stall-probe.ts';
+import { BIN, startWirelog, stopWirelog, summary, traffic } from './stall-probe.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const BODY_MB = QUICK ? 20 : 49;
@@ -82,9 +82,7 @@ try {
     console.log(`wirelog peak RSS: ${rssBefore.toFixed(0)} MB before the comparison, ${peakRssMb(wirelog.child.pid!).toFixed(0)} MB after`);
   } finally {
     await agent.close();
-    const exited = new Promise((resolve) => wirelog.child.once('exit', resolve));
-    wirelog.child.kill('SIGINT');
-    await exited;
+    await stopWirelog(wirelog);
     await upstream.stop();
   }
 } finally {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ProxyAgent, request } from 'undici';
 import { startTsProcess } from './processes.ts';
-import { BIN, NODE_FLAGS, startWirelog, summary, traffic } from './stall-probe.ts';
+import { BIN, NODE_FLAGS, startWirelog, stopWirelog, summary, traffic } from './stall-probe.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const COUNT = QUICK ? 10_000 : 50_000;
@@ -73,9 +73,7 @@ try {
     console.log(`proxied requests during it: ${summary(during)}`);
   } finally {
     await agent.close();
-    const exited = new Promise((resolve) => wirelog.child.once('exit', resolve));
-    wirelog.child.kill('SIGINT');
-    await exited;
+    await stopWirelog(wirelog);
     await upstream.stop();
   }
 } finally {

@@ -37,6 +37,13 @@ export function startWirelog(dataDir: string, upstreamCa: string): Promise<Runni
   });
 }
 
+/** Stops it as Ctrl-C would, and waits until it has exited. */
+export async function stopWirelog(running: Running): Promise<void> {
+  const exited = new Promise((resolve) => running.child.once('exit', resolve));
+  running.child.kill('SIGINT');
+  await exited;
+}
+
 /** Sends requests through the proxy one after another until `until` settles (or `count` of them); each one's milliseconds. */
 export async function traffic(agent: ProxyAgent, url: string, until: Promise<unknown> | null, count: number): Promise<number[]> {
   let done = until === null;

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { ProxyAgent, request } from 'undici';
 import WebSocket, { WebSocketServer } from 'ws';
 import { peakRssMb, startTsProcess } from './processes.ts';
-import { BIN, startWirelog, summary, traffic } from './stall-probe.ts';
+import { BIN, startWirelog, stopWirelog, summary, traffic } from './stall-probe.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const MESSAGES = Number(process.env.FLOOD_MESSAGES ?? (QUICK ? 50_000 : 200_000));
@@ -94,9 +94,7 @@ try {
     console.log(`wirelog peak RSS: ${peakRssMb(wirelog.child.pid!).toFixed(0)} MB`);
   } finally {
     await agent.close();
-    const exited = new Promise((resolve) => wirelog.child.once('exit', resolve));
-    wirelog.child.kill('SIGINT');
-    await exited;
+    await stopWirelog(wirelog);
     await upstream.stop();
   }
 } finally {

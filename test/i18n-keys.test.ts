@@ -4,17 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RESOURCES } from '../i18n/index.ts';
+import { catalogue } from './support/catalogue.ts';
 
-type Tree = { [key: string]: string | Tree };
-function leaves(tree: Tree, prefix = ''): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [key, value] of Object.entries(tree)) {
-    if (typeof value === 'string') out.set(`${prefix}${key}`, value);
-    else for (const [k, v] of leaves(value, `${prefix}${key}.`)) out.set(k, v);
-  }
-  return out;
-}
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -24,8 +15,8 @@ function sources(dir: string): string[] {
   });
 }
 
-const en = leaves(RESOURCES.en.translation as unknown as Tree);
-const zh = leaves(RESOURCES['zh-CN'].translation as unknown as Tree);
+const en = catalogue('en');
+const zh = catalogue('zh-CN');
 
 /** Every key a viewer source names literally: t('…'), i18nKey="…". */
 function keysUsed(): { file: string; key: string }[] {

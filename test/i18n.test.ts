@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createI18n, RESOURCES } from '../i18n/index.ts';
+import { createI18n } from '../i18n/index.ts';
 import { cliLanguage, languageOf, pickLanguage } from '../i18n/languages.ts';
+import { catalogue } from './support/catalogue.ts';
 
 describe('which language', () => {
   it.each([
@@ -40,20 +41,11 @@ describe('which language', () => {
   });
 });
 
-type Tree = { [key: string]: string | Tree };
-function leaves(tree: Tree, prefix = ''): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [key, value] of Object.entries(tree)) {
-    if (typeof value === 'string') out.set(`${prefix}${key}`, value);
-    else for (const [k, v] of leaves(value, `${prefix}${key}.`)) out.set(k, v);
-  }
-  return out;
-}
 const placeholders = (text: string) => [...text.matchAll(/\{\{\s*([\w.]+)/g)].map((m) => m[1]).sort();
 
 describe('the catalogue', () => {
-  const en = leaves(RESOURCES.en.translation as unknown as Tree);
-  const zh = leaves(RESOURCES['zh-CN'].translation as unknown as Tree);
+  const en = catalogue('en');
+  const zh = catalogue('zh-CN');
 
   it('has every key in both languages, and nothing empty', () => {
     expect([...zh.keys()].sort()).toEqual([...en.keys()].sort());
