@@ -151,6 +151,24 @@ describe('the viewer in Chromium', () => {
     await shot('search');
   });
 
+  it('keeps the keyboard cursor on its exchange while live rows arrive above it', async () => {
+    await curl(h, [`${h.upstream.httpsUrl}/v1/models?cursor=0`]);
+    await curl(h, [`${h.upstream.httpsUrl}/v1/models?cursor=1`]);
+    await h.stored();
+    const newest = latestId();
+    await page.goto(`${h.wirelog.viewer!.url}/exchanges/${newest}`);
+    await expect.poll(() => page.locator(`.row.selected.cursor[data-id="${newest}"]`).count()).toBe(1);
+    await page.getByTestId('exchange-list').focus();
+    await page.keyboard.press('j');
+    await expect.poll(() => page.locator(`.row.cursor[data-id="${newest - 1}"]`).count()).toBe(1);
+    // A new exchange arrives live, at the top of the list.
+    await curl(h, [`${h.upstream.httpsUrl}/v1/models?cursor=2`]);
+    await h.stored();
+    await expect.poll(() => page.locator(`.row[data-id="${latestId()}"]`).count()).toBe(1);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/exchanges/${newest - 1}`);
+  });
+
   it('downloads a valid HAR of the list and of one exchange', async () => {
     await page.goto(h.wirelog.viewer!.url);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export HAR' }).click()]);

@@ -70,7 +70,11 @@ function TokensCell({ call }: { call: ExchangeSummary['call'] }) {
 export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, hasMore, sort, onSort }: Props) {
   const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
-  const [cursor, setCursor] = useState(0);
+  // The cursor is an exchange, not a position: live updates insert rows above it, and a position
+  // would then point at another exchange between a key press and the next.
+  const [cursorId, setCursorId] = useState<number | null>(selectedId);
+  const found = cursorId === null ? -1 : rows.findIndex((r) => r.id === cursorId);
+  const cursor = found >= 0 ? found : 0;
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
   const items = virtualizer.getVirtualItems();
 
@@ -80,13 +84,13 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
   }, [items, rows.length, hasMore, loading, onEndReached]);
 
   useEffect(() => {
-    const index = rows.findIndex((r) => r.id === selectedId);
-    if (index >= 0) setCursor(index);
-  }, [selectedId, rows]);
+    if (selectedId !== null) setCursorId(selectedId);
+  }, [selectedId]);
 
   const move = (to: number) => {
     const index = Math.max(0, Math.min(rows.length - 1, to));
-    setCursor(index);
+    if (!rows[index]) return;
+    setCursorId(rows[index].id);
     virtualizer.scrollToIndex(index, { align: 'auto' });
   };
 
@@ -125,7 +129,7 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
               data-id={row.id}
               style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
               onClick={() => {
-                setCursor(item.index);
+                setCursorId(row.id);
                 onOpen(row.id);
               }}
             >
