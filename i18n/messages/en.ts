@@ -332,6 +332,16 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
       noKeyInB: 'no key in b',
     },
   },
+  banners: {
+    failing: 'Capture is failing: {{error}}',
+    waiting: ' Now {{count}} exchange(s) wait to be stored.',
+    behind: 'Storage is behind by {{exchanges}} exchange(s) / {{seconds}} s: new rows show late. Nothing is lost while it catches up.',
+    otlp: 'OpenTelemetry export: {{error}}',
+    shed: 'Storage, behind or failing, left out {{exchanges}} whole exchange(s), {{events}} SSE event(s) or WebSocket message(s) and {{bytes}} byte(s) to bound memory; each exchange affected says so in its notes, and the traffic itself was forwarded whole.',
+    discarded: 'Clear all discarded {{count}} exchange(s) that were waiting to be stored: they are not stored.',
+    bodies: 'Storage fell behind: the rest of {{count}} body(ies) was not stored (they show as truncated) rather than hold the traffic back; the traffic itself was forwarded whole.',
+    damaged: '{{count}} stored exchange(s) are damaged in the database ({{ids}}). {{example}}. They are shown with what could be read and left out of exports.',
+  },
 };
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };

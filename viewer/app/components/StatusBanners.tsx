@@ -1,48 +1,51 @@
+import { useTranslation } from 'react-i18next';
 import type { ViewerStatus } from '../api.ts';
 
 /** What the viewer must say above everything: capture failing or behind, export failing, what storage left out, errors, notices. */
 export function StatusBanners({ status, error, notice }: { status: ViewerStatus | null; error: string | null; notice: string | null }) {
+  const { t } = useTranslation();
+  const losses = status?.storageLosses;
+  const damaged = status?.damagedRows;
   return (
     <>
       {status?.storageError && (
         <div className="banner error" data-testid="failing-banner">
-          Capture is failing: {status.storageError}
-          {status.storageWaiting > 0 && <> Now {status.storageWaiting} exchange(s) wait to be stored.</>}
+          {t('banners.failing', { error: status.storageError })}
+          {status.storageWaiting > 0 && t('banners.waiting', { count: status.storageWaiting })}
         </div>
       )}
       {status?.storageBehind && (
         <div className="banner warn" data-testid="lag-banner">
-          Storage is behind by {status.storageBehind.exchanges} exchange(s) / {status.storageBehind.seconds} s: new rows show late. Nothing is
-          lost while it catches up.
+          {t('banners.behind', { exchanges: status.storageBehind.exchanges, seconds: status.storageBehind.seconds })}
         </div>
       )}
       {status?.otlp?.error && (
         <div className="banner warn" data-testid="otlp-banner">
-          OpenTelemetry export: {status.otlp.error}
+          {t('banners.otlp', { error: status.otlp.error })}
         </div>
       )}
-      {status && (status.storageLosses.exchanges > 0 || status.storageLosses.bytes > 0 || status.storageLosses.events > 0) && (
+      {losses && (losses.exchanges > 0 || losses.bytes > 0 || losses.events > 0) && (
         <div className="banner warn" data-testid="shed-banner">
-          Storage, behind or failing, left out {status.storageLosses.exchanges} whole exchange(s), {status.storageLosses.events} SSE event(s) or
-          WebSocket message(s) and {status.storageLosses.bytes} byte(s) to bound memory; each exchange affected says so in its notes, and the
-          traffic itself was forwarded whole.
+          {t('banners.shed', { exchanges: losses.exchanges, events: losses.events, bytes: losses.bytes })}
         </div>
       )}
-      {status && status.storageLosses.discarded > 0 && (
+      {losses && losses.discarded > 0 && (
         <div className="banner warn" data-testid="discarded-banner">
-          Clear all discarded {status.storageLosses.discarded} exchange(s) that were waiting to be stored: they are not stored.
+          {t('banners.discarded', { count: losses.discarded })}
         </div>
       )}
-      {status && status.storageLosses.bodies > 0 && (
+      {losses && losses.bodies > 0 && (
         <div className="banner warn" data-testid="behind-banner">
-          Storage fell behind: the rest of {status.storageLosses.bodies} body(ies) was not stored (they show as truncated) rather than hold the
-          traffic back; the traffic itself was forwarded whole.
+          {t('banners.bodies', { count: losses.bodies })}
         </div>
       )}
-      {status?.damagedRows && status.damagedRows.count > 0 && (
+      {damaged && damaged.count > 0 && (
         <div className="banner error" data-testid="damaged-banner">
-          {status.damagedRows.count} stored exchange(s) are damaged in the database ({status.damagedRows.ids.map((id) => `#${id}`).join(', ')}
-          {status.damagedRows.count > status.damagedRows.ids.length ? ', …' : ''}). {status.damagedRows.example}. They are shown with what could be read and left out of exports.
+          {t('banners.damaged', {
+            count: damaged.count,
+            ids: `${damaged.ids.map((id) => `#${id}`).join(', ')}${damaged.count > damaged.ids.length ? ', …' : ''}`,
+            example: damaged.example,
+          })}
         </div>
       )}
       {error && <div className="banner error">{error}</div>}
