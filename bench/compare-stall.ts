@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { ProxyAgent, request } from 'undici';
-import { peakRssMb, startTsProcess } from './processes.ts';
-import { BIN, startWirelog, stopWirelog, summary, traffic } from './stall-probe.ts';
+import { request } from 'undici';
+import { peakRssMb } from './processes.ts';
+import { BIN, startBench, stopWirelog, summary, traffic } from './stall-probe.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const BODY_MB = QUICK ? 20 : 49;
@@ -47,12 +47,8 @@ function storeCopy(file: string, templateId: number, body: Buffer): number {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-compare-'));
 try {
-  const upstream = await startTsProcess<{ httpsUrl: string; caPem: string }>('./upstream-process.ts');
-  const upstreamCa = path.join(dir, 'upstream-ca.pem');
-  fs.writeFileSync(upstreamCa, upstream.ready.caPem);
   const dataDir = path.join(dir, 'data');
-  const wirelog = await startWirelog(dataDir, upstreamCa);
-  const agent = new ProxyAgent({ uri: wirelog.proxyUrl, requestTls: { ca: fs.readFileSync(wirelog.caPath, 'utf8') } });
+  const { upstream, wirelog, agent } = await startBench(dir, dataDir);
   try {
     const first = await request(`${upstream.ready.httpsUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m","messages":[]}', dispatcher: agent });
     await first.body.text();

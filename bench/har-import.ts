@@ -10,9 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ProxyAgent, request } from 'undici';
-import { startTsProcess } from './processes.ts';
-import { BIN, NODE_FLAGS, startWirelog, stopWirelog, summary, traffic } from './stall-probe.ts';
+import { request } from 'undici';
+import { BIN, NODE_FLAGS, startBench, stopWirelog, summary, traffic } from './stall-probe.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const COUNT = QUICK ? 10_000 : 50_000;
@@ -57,11 +56,7 @@ try {
   const cli = cliImport(file, path.join(dir, 'cli'));
   console.log(`wirelog import: ${cli.seconds.toFixed(1)} s, peak RSS ${cli.peakMb.toFixed(0)} MB${cli.code === 0 ? '' : ` (exit ${cli.code})`}`);
 
-  const upstream = await startTsProcess<{ httpsUrl: string; caPem: string }>('./upstream-process.ts');
-  const upstreamCa = path.join(dir, 'upstream-ca.pem');
-  fs.writeFileSync(upstreamCa, upstream.ready.caPem);
-  const wirelog = await startWirelog(path.join(dir, 'viewer'), upstreamCa);
-  const agent = new ProxyAgent({ uri: wirelog.proxyUrl, requestTls: { ca: fs.readFileSync(wirelog.caPath, 'utf8') } });
+  const { upstream, wirelog, agent } = await startBench(dir, path.join(dir, 'viewer'));
   try {
     await traffic(agent, upstream.ready.httpsUrl, null, 200); // warm-up
     console.log(`proxied requests, no import: ${summary(await traffic(agent, upstream.ready.httpsUrl, null, 2000))}`);

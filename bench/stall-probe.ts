@@ -2,9 +2,12 @@
 // their own, and a line of proxied requests sent one after another while the work under test
 // runs, whose slowest is the stall the work caused.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { request, type ProxyAgent } from 'undici';
+import { ProxyAgent, request } from 'undici';
+import { startTsProcess, type BenchProcess } from './processes.ts';
 
 /** wirelog as `npm start` runs it, or another checkout's (WIRELOG_BIN), with BENCH_WIRELOG_FLAGS added. */
 export const BIN = process.env.WIRELOG_BIN ?? fileURLToPath(new URL('../bin/wirelog.js', import.meta.url));
@@ -35,6 +38,23 @@ export function startWirelog(dataDir: string, upstreamCa: string): Promise<Runni
     child.stdout!.on('data', read);
     child.stderr!.on('data', read);
   });
+}
+
+export interface Bench {
+  upstream: BenchProcess<{ httpsUrl: string; caPem: string }>;
+  wirelog: Running;
+  /** Through wirelog's proxy, trusting its CA. */
+  agent: ProxyAgent;
+}
+
+/** The scripted upstream in its own process, a wirelog on `dataDir` that trusts it, and an agent through that wirelog. */
+export async function startBench(dir: string, dataDir: string): Promise<Bench> {
+  const upstream = await startTsProcess<{ httpsUrl: string; caPem: string }>('./upstream-process.ts');
+  const upstreamCa = path.join(dir, 'upstream-ca.pem');
+  fs.writeFileSync(upstreamCa, upstream.ready.caPem);
+  const wirelog = await startWirelog(dataDir, upstreamCa);
+  const agent = new ProxyAgent({ uri: wirelog.proxyUrl, requestTls: { ca: fs.readFileSync(wirelog.caPath, 'utf8') } });
+  return { upstream, wirelog, agent };
 }
 
 /** Stops it as Ctrl-C would, and waits until it has exited. */

@@ -14,10 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ProxyAgent, request } from 'undici';
+import { request } from 'undici';
 import WebSocket, { WebSocketServer } from 'ws';
-import { peakRssMb, startTsProcess } from './processes.ts';
-import { BIN, startWirelog, stopWirelog, summary, traffic } from './stall-probe.ts';
+import { peakRssMb } from './processes.ts';
+import { BIN, startBench, stopWirelog, summary, traffic } from './stall-probe.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const MESSAGES = Number(process.env.FLOOD_MESSAGES ?? (QUICK ? 50_000 : 200_000));
@@ -62,11 +62,7 @@ if (process.argv.includes('--flood')) {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-wsflood-'));
 try {
-  const upstream = await startTsProcess<{ httpsUrl: string; caPem: string }>('./upstream-process.ts');
-  const upstreamCa = path.join(dir, 'upstream-ca.pem');
-  fs.writeFileSync(upstreamCa, upstream.ready.caPem);
-  const wirelog = await startWirelog(path.join(dir, 'data'), upstreamCa);
-  const agent = new ProxyAgent({ uri: wirelog.proxyUrl, requestTls: { ca: fs.readFileSync(wirelog.caPath, 'utf8') } });
+  const { upstream, wirelog, agent } = await startBench(dir, path.join(dir, 'data'));
   try {
     await traffic(agent, upstream.ready.httpsUrl, null, 200); // warm-up
     console.log(`WebSocket flood bench: ${MESSAGES} messages on one connection, wirelog ${BIN}`);

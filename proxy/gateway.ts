@@ -28,10 +28,18 @@ export function isGatewayPath(url: string | undefined): boolean {
   return /^\/(t\/[^/]+\/)?https?\//i.test(url ?? '');
 }
 
+/** The Host a client sent, as host and port (80 when it names none); null when it is not one. */
+export function parseHostHeader(value: string | undefined): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9a-fA-F:.]{2,45})\]|([\w.-]{1,253}))(?::(\d{1,5}))?$/.exec(value ?? '');
+  if (!m) return null;
+  const port = m[3] ? Number(m[3]) : 80;
+  return port > 0 && port < 65536 ? { host: m[1] ?? m[2] ?? '', port } : null;
+}
+
 function loopbackHostHeader(host: string | undefined, port: number): boolean {
-  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(host ?? '');
-  if (!m || Number(m[3] ?? 80) !== port) return false;
-  const name = (m[1] ?? m[2]).toLowerCase();
+  const sent = parseHostHeader(host);
+  if (!sent || sent.port !== port) return false;
+  const name = sent.host.toLowerCase();
   return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
 

@@ -9,7 +9,7 @@ import type { CertificateAuthority } from '../certs/ca.ts';
 import { LeafIssuer } from '../certs/leaf.ts';
 import { CLIENT_KEEP_ALIVE_MS, capConnections, endRaw, RequestHeadWatch, type ClientLimits, type HeadTimeoutKind } from './connections.ts';
 import { forwardHttp, sendProxyError, type ForwardSettings, type Target, type UpstreamTimeouts } from './forward.ts';
-import { gatewayRoute, isGatewayPath, type GatewayRefusal, type GatewayRoute } from './gateway.ts';
+import { gatewayRoute, isGatewayPath, parseHostHeader, type GatewayRefusal, type GatewayRoute } from './gateway.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
 import { openTunnel, type Tunnel } from './tunnel.ts';
 import { createUpstreamAgents, type UpstreamOptions } from './upstream.ts';
@@ -54,14 +54,6 @@ function parseAuthority(authority: string | undefined): Authority | null {
 
 const PROXY_AUTH_REQUIRED =
   'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="wirelog"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
-
-/** The Host a client sent, as host and port (80 when it names none); null when it is not one. */
-export function parseHostHeader(value: string | undefined): Authority | null {
-  const m = /^(?:\[([0-9a-fA-F:.]{2,45})\]|([\w.-]{1,253}))(?::(\d{1,5}))?$/.exec(value ?? '');
-  if (!m) return null;
-  const port = m[3] ? Number(m[3]) : 80;
-  return port > 0 && port < 65536 ? { host: m[1] ?? m[2] ?? '', port } : null;
-}
 
 function formatAddress(socket: { remoteAddress?: string; remotePort?: number }): string {
   const address = socket.remoteAddress ?? '';

@@ -3,9 +3,8 @@ import http from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerValue } from '../model/exchange.ts';
-import { browserRefusal, gatewayResponseHeaders } from '../proxy/gateway.ts';
+import { browserRefusal, gatewayResponseHeaders, parseHostHeader } from '../proxy/gateway.ts';
 import { checkSelf, isThisMachine, literalAddress } from '../proxy/self-address.ts';
-import { parseHostHeader } from '../proxy/server.ts';
 import { sendRaw, startHarness, type Harness } from './support/harness.ts';
 
 describe('whether an address is this machine, however it is written', () => {
