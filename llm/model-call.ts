@@ -1,6 +1,7 @@
 // A captured exchange understood as a model call: what was asked, what came back, how much
 // and how fast. Derived from stored exchanges only; nothing here runs while forwarding.
 import type { Usage } from '../model/usage.ts';
+import type { AgentStep, Citation } from './agent-steps.ts';
 
 export const DIALECTS = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini', 'openai-completions', 'embeddings', 'models'] as const;
 export type Dialect = (typeof DIALECTS)[number];
@@ -28,6 +29,14 @@ export interface Answer {
   refusal: string;
   /** The provider's own words: "stop", "tool_calls", "end_turn", "STOP", "length"... */
   finishReason: string | null;
+  /** Why it stopped, as the provider explained it (Anthropic's refusal `stop_details`). */
+  stopDetails?: string;
+  /** Tools the provider ran or waits to run in this answer (MCP, web search, code), in order (llm/agent-steps.ts). */
+  steps?: AgentStep[];
+  /** Sources the answer cites, with the text each supports. */
+  citations?: Citation[];
+  /** Thinking blocks the provider sent encrypted (Anthropic `redacted_thinking`, OpenRouter `reasoning.encrypted`). */
+  redactedThinking?: number;
 }
 
 export type { Usage } from '../model/usage.ts';
