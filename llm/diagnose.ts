@@ -422,14 +422,10 @@ export const streamError: Rule = (ctx) => {
     responseText: JSON.stringify({ error: { message: reason } }),
   };
   const same = equivalent === 429 ? rateLimited(asStatus) : serverError(asStatus);
-  const summary = same ? same.summary.replace(/^\d{3}(: | from behind the relay: )/, '') : reason;
   const streamed = ctx.exchange.streamKind !== null || ctx.call.stream;
-  return {
-    rule: 'stream-error',
-    severity: same?.severity ?? 'error',
-    summary: streamed ? `The stream began with ${s} and then failed: ${summary}` : `The answer came with status ${s} but is an error: ${summary}`,
-    fix: same?.fix ?? (streamed ? 'Retry; the provider reported this error in the middle of the stream.' : 'Retry; the provider (or the relay in front of it) reported this error with a success status, so clients may not see it as one.'),
-  };
+  // The same error's message and parameters, said of a stream (llm/diagnosis-text.ts 'stream-error').
+  const params = { ...(same?.message?.params ?? {}), inner: same?.message?.id ?? '', reason, began: String(s), streamed: streamed ? 'yes' : '' };
+  return said(ctx, 'stream-error', same?.severity ?? 'error', 'stream-error', params);
 };
 
 /** Gemini refused the prompt itself (promptFeedback.blockReason): the prompt or the safety settings decide, not a retry. */
@@ -514,14 +510,11 @@ export const untrustedCa: Rule = (ctx) => {
 /** A client set up for another kind of proxy: wirelog recorded what it spoke (proxy/server.ts). */
 export const wrongProtocol: Rule = (ctx) => {
   const ex = ctx.exchange;
-  const said = ex.state === 'proxy_error' ? /^the client spoke ([^:]+): (.*)$/.exec(ex.error ?? '') : null;
-  if (!said) return null;
-  return {
-    rule: 'wrong-protocol',
-    severity: 'error',
-    summary: `A client spoke ${said[1]} to wirelog's port, which takes plain HTTP/1.1: the client is set up for another kind of proxy or server.`,
-    fix: said[2][0].toUpperCase() + said[2].slice(1) + '.',
-  };
+  const spoke = ex.state === 'proxy_error' ? /^the client spoke ([^:]+): (.*)$/.exec(ex.error ?? '') : null;
+  if (!spoke) return null;
+  const protocol = spoke[1] === 'TLS' ? 'tls' : spoke[1].startsWith('SOCKS') ? 'socks' : 'h2c';
+  const address = /http:\/\/([^\s,/]+)/.exec(spoke[2])?.[1] ?? '';
+  return said(ctx, 'wrong-protocol', 'error', 'wrong-protocol', { protocol, version: spoke[1].replace(/^SOCKS/, ''), address });
 };
 
 export const truncatedStream: Rule = (ctx) => {
@@ -530,23 +523,7 @@ export const truncatedStream: Rule = (ctx) => {
   // Events storage left out (it was behind or failing) reached the client: a missing final event
   // in such a record is no evidence that the stream was cut. A diagnosis only from complete evidence.
   if (eventsShed(ex.notes)) return null;
-  const who =
-    ex.state === 'aborted'
-      ? 'the client closed the connection (it gave up or timed out)'
-      : ex.state === 'upstream_error'
-        ? 'the provider reset the connection'
-        : ex.state === 'interrupted'
-          ? 'wirelog stopped while it was open'
-          : 'the provider ended the stream without its final event';
-  return {
-    rule: 'truncated-stream',
-    severity: 'error',
-    summary: `The stream stopped before its terminal event: ${who}.`,
-    fix:
-      ex.state === 'aborted'
-        ? "Check the client's timeout (a long reasoning pause can exceed it) and its logs."
-        : 'Retry; if it happens often with this relay, the relay drops long streams (try another route or a shorter max output).',
-  };
+  return said(ctx, 'truncated-stream', 'error', 'truncated-stream', { state: ex.state });
 };
 
 export const RULES: Record<string, Rule> = {

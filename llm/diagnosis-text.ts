@@ -97,6 +97,60 @@ function topUp(lang: Lang, p: Params): string {
   return lang === 'en' ? " on the provider's billing page (a relay's key: the relay's own top-up page, or ask its admin for more quota)" : '（服务商的充值页面；中转站的令牌：到该站的钱包/充值页充值，或找站长加额度）';
 }
 
+/** A stream's error read as the status it stands for: that rule's words, without the status it starts with. */
+function innerSummary(lang: Lang, p: Params): string {
+  const inner = p.inner ? textOf(p.inner) : undefined;
+  if (!inner) return p.reason;
+  return inner.summary[lang](p).replace(lang === 'en' ? /^\d{3}(: | from behind the relay: )/ : /^\d{3}(：|，来自中转站背后：)/, '');
+}
+
+function innerFix(lang: Lang, p: Params): string | undefined {
+  const inner = p.inner ? textOf(p.inner) : undefined;
+  return inner?.fix[lang](p);
+}
+
+/** One message by id (declared with its type, so the rules' table can refer to itself). */
+function textOf(id: string): RuleText | undefined {
+  return (TEXTS as Record<string, RuleText>)[id];
+}
+
+/** What a client spoke to wirelog's port instead of HTTP/1.1 (proxy/server.ts records it): tls, h2c or socks. */
+type Protocol = 'tls' | 'h2c' | 'socks';
+function protocol(p: Params): Protocol {
+  return p.protocol === 'h2c' || p.protocol === 'socks' ? p.protocol : 'tls';
+}
+const PROTOCOL_NAME: Record<Protocol, Words> = {
+  tls: { en: () => 'TLS', 'zh-CN': () => 'TLS' },
+  h2c: { en: () => 'HTTP/2 without TLS (prior knowledge, h2c)', 'zh-CN': () => '不带 TLS 的 HTTP/2（prior knowledge，h2c）' },
+  socks: { en: (p) => `SOCKS${p.version}`, 'zh-CN': (p) => `SOCKS${p.version}` },
+};
+const PROTOCOL_FIX: Record<Protocol, Words> = {
+  tls: {
+    en: (p) => `A proxy URL for wirelog is http://${p.address}, not https:// (HTTPS_PROXY=http://${p.address} still carries HTTPS traffic), and a gateway URL is http://${p.address}/https/HOST/....`,
+    'zh-CN': (p) => `wirelog 的代理地址是 http://${p.address}，不是 https://（HTTPS_PROXY=http://${p.address} 照样能走 HTTPS 流量）；网关地址是 http://${p.address}/https/HOST/...。`,
+  },
+  h2c: {
+    en: () => "Wirelog takes HTTP/1.1; turn that option off (curl --http2-prior-knowledge, a gRPC client's plaintext mode).",
+    'zh-CN': () => 'wirelog 只接受 HTTP/1.1：关掉这个选项（curl 的 --http2-prior-knowledge、gRPC 客户端的明文模式）。',
+  },
+  socks: {
+    en: (p) => `Wirelog is an HTTP proxy; give the client http://${p.address} as its proxy (HTTPS_PROXY, not ALL_PROXY=socks5://...).`,
+    'zh-CN': (p) => `wirelog 是 HTTP 代理：把客户端的代理设成 http://${p.address}（用 HTTPS_PROXY，不要用 ALL_PROXY=socks5://...）。`,
+  },
+};
+
+/** Who cut a stream, by the state its exchange ended in. */
+type CutBy = 'client' | 'reset' | 'wirelog' | 'provider';
+function cutBy(p: Params): CutBy {
+  return p.state === 'aborted' ? 'client' : p.state === 'upstream_error' ? 'reset' : p.state === 'interrupted' ? 'wirelog' : 'provider';
+}
+const CUT_BY: Record<CutBy, Record<Lang, string>> = {
+  client: { en: 'the client closed the connection (it gave up or timed out)', 'zh-CN': '客户端关闭了连接（放弃了或超时了）' },
+  reset: { en: 'the provider reset the connection', 'zh-CN': '服务商重置了连接' },
+  wirelog: { en: 'wirelog stopped while it was open', 'zh-CN': '流还没结束时 wirelog 停止了' },
+  provider: { en: 'the provider ended the stream without its final event', 'zh-CN': '服务商没有发送最后的结束事件就结束了流' },
+};
+
 export const TEXTS = {
   'repeated-endpoint.doubled': {
     summary: {
@@ -319,6 +373,85 @@ export const TEXTS = {
       'zh-CN': () => '用 `wirelog run -- <command>` 启动客户端，或设置它的 CA 变量：Codex 用 CODEX_CA_CERTIFICATE，Node 用 NODE_EXTRA_CA_CERTS，Python 用 REQUESTS_CA_BUNDLE / SSL_CERT_FILE，curl 用 CURL_CA_BUNDLE（`wirelog env` 会全部打印出来）。',
     },
   },
+  'stream-error': {
+    summary: {
+      en: (p) => (p.streamed ? `The stream began with ${p.began} and then failed: ${innerSummary('en', p)}` : `The answer came with status ${p.began} but is an error: ${innerSummary('en', p)}`),
+      'zh-CN': (p) => (p.streamed ? `流以 ${p.began} 开始，随后出错：${innerSummary('zh-CN', p)}` : `响应状态是 ${p.began}，内容却是一个错误：${innerSummary('zh-CN', p)}`),
+    },
+    fix: {
+      en: (p) => innerFix('en', p) ?? (p.streamed ? 'Retry; the provider reported this error in the middle of the stream.' : 'Retry; the provider (or the relay in front of it) reported this error with a success status, so clients may not see it as one.'),
+      'zh-CN': (p) => innerFix('zh-CN', p) ?? (p.streamed ? '重试；服务商是在流的中途报的这个错。' : '重试；服务商（或它前面的中转站）用成功的状态码返回了这个错误，客户端可能不会把它当成错误。'),
+    },
+  },
+  'wrong-protocol': {
+    summary: {
+      en: (p) => `A client spoke ${PROTOCOL_NAME[protocol(p)].en(p)} to wirelog's port, which takes plain HTTP/1.1: the client is set up for another kind of proxy or server.`,
+      'zh-CN': (p) => `有客户端对 wirelog 的端口说了 ${PROTOCOL_NAME[protocol(p)]['zh-CN'](p)}，而这个端口只接受明文 HTTP/1.1：客户端被配置成了另一种代理或服务器。`,
+    },
+    fix: { en: (p) => PROTOCOL_FIX[protocol(p)].en(p), 'zh-CN': (p) => PROTOCOL_FIX[protocol(p)]['zh-CN'](p) },
+  },
+  'truncated-stream': {
+    summary: {
+      en: (p) => `The stream stopped before its terminal event: ${CUT_BY[cutBy(p)].en}.`,
+      'zh-CN': (p) => `流在结束事件之前就断了：${CUT_BY[cutBy(p)]['zh-CN']}。`,
+    },
+    fix: {
+      en: (p) => (p.state === 'aborted' ? "Check the client's timeout (a long reasoning pause can exceed it) and its logs." : 'Retry; if it happens often with this relay, the relay drops long streams (try another route or a shorter max output).'),
+      'zh-CN': (p) => (p.state === 'aborted' ? '检查客户端的超时设置（推理时长时间的停顿可能超过它）和它的日志。' : '重试；如果这个中转站经常这样，说明它会掐断长时间的流（换个渠道，或把最大输出调小）。'),
+    },
+  },
 } satisfies Record<string, RuleText>;
 
 export type MessageId = keyof typeof TEXTS;
+
+/** A diagnosis as data: its message id and parameters (what llm/diagnose.ts puts in `message`). */
+export interface DiagnosisMessage {
+  id: string;
+  params: Params;
+}
+
+/**
+ * A diagnosis's words in one language, from its message, or from what the list's column holds:
+ * the message as JSON (stored since the list speaks both languages), or the English summary an
+ * older wirelog stored, read as it is.
+ */
+export function renderDiagnosis(stored: DiagnosisMessage | string, lang: Lang): { summary: string; fix: string } {
+  const message = typeof stored === 'string' ? storedMessage(stored) : stored;
+  if (!message) return { summary: stored as string, fix: '' };
+  const text = textOf(message.id);
+  // A message id this wirelog does not know (written by a newer one): its parameters are all there is.
+  if (!text) return { summary: message.params.message || message.id, fix: '' };
+  return { summary: text.summary[lang](message.params), fix: text.fix[lang](message.params) };
+}
+
+/** The message a stored diagnosis holds; null for an older row's English text (or a JSON cut short). */
+export function storedMessage(stored: string): DiagnosisMessage | null {
+  if (!stored.startsWith('{"id":')) return null;
+  try {
+    const parsed = JSON.parse(stored) as { id?: unknown; params?: unknown };
+    if (typeof parsed.id !== 'string' || typeof parsed.params !== 'object' || parsed.params === null) return null;
+    const params: Params = {};
+    for (const [key, value] of Object.entries(parsed.params)) params[key] = typeof value === 'string' ? value : String(value);
+    return { id: parsed.id, params };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What the list's diagnosis column keeps: the message id and parameters as JSON, within `max`
+ * characters (the list reads that many), the longest parameters shortened to fit (a provider's
+ * message is the long one); the English summary for a diagnosis said without a message.
+ */
+export function storedDiagnosisText(diagnosis: { summary: string; message?: DiagnosisMessage }, max: number): string {
+  if (!diagnosis.message) return diagnosis.summary.slice(0, max);
+  const params = { ...diagnosis.message.params };
+  const json = () => JSON.stringify({ id: diagnosis.message!.id, params });
+  for (let text = json(); text.length > max; text = json()) {
+    const [key, value] = Object.entries(params).sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+    // Nothing left to shorten: the words, as the list shows them.
+    if (key === undefined || value.length <= 1) return renderDiagnosis(diagnosis.message, 'en').summary.slice(0, max);
+    params[key] = `${[...value].slice(0, Math.max(0, [...value].length - (text.length - max) - 1)).join('')}…`;
+  }
+  return json();
+}
