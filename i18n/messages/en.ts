@@ -1,5 +1,8 @@
 // English: the catalogue's shape. zh-CN.ts must have every key (the type checks it, and
 // test/i18n.test.ts checks that both use the same {{placeholders}}).
+import { bigBodyEn } from './bodies.en.ts';
+import { cliCommands } from './cli-commands.en.ts';
+
 export const en = {
   language: {
     name: 'English',
@@ -23,6 +26,7 @@ export const en = {
 wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the language.`,
     unknownCommand: 'unknown command "{{name}}" (commands: {{commands}}; see wirelog --help)',
   },
+  commands: cliCommands,
   topbar: {
     retention: 'keeps up to {{mb}} MB; the oldest go first',
     retentionDays: 'keeps up to {{mb}} MB and {{days}} days; the oldest go first',
@@ -189,6 +193,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
     moreBytes: '… {{size}} more',
     image: 'response body',
   },
+  bigBody: bigBodyEn,
   json: {
     items_one: '{{count}} item',
     items_other: '{{count}} items',

@@ -1,6 +1,8 @@
 // 简体中文：写给在中国用 Codex、Cherry Studio 接中转站的开发者，用他们自己的说法
 // （中转站、令牌、渠道、分组、额度、余额），不逐字直译。
 import type { Messages } from './en.ts';
+import { bigBodyZhCN } from './bodies.zh-CN.ts';
+import { cliCommandsZhCN } from './cli-commands.zh-CN.ts';
 
 export const zhCN: Messages = {
   language: {
@@ -25,6 +27,7 @@ export const zhCN: Messages = {
 wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换语言。`,
     unknownCommand: '没有 "{{name}}" 这个命令（可用命令：{{commands}}；见 wirelog --help）',
   },
+  commands: cliCommandsZhCN,
   topbar: {
     retention: '最多保留 {{mb}} MB，超出时先删最早的',
     retentionDays: '最多保留 {{mb}} MB、{{days}} 天，超出时先删最早的',
@@ -192,6 +195,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
     moreBytes: '… 后面还有 {{size}}',
     image: '响应体',
   },
+  bigBody: bigBodyZhCN,
   json: {
     items_one: '{{count}} 项',
     items_other: '{{count}} 项',
