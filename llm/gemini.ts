@@ -4,6 +4,7 @@ import { arr, costOf, defined, num, obj, parseJson, str, textOf, type JsonObject
 import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import { StreamedArguments } from './partial-args.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
+import { asText, step, withAgentParts, type AgentStep, type Citation } from './agent-steps.ts';
 import { percentDecoded } from '../model/percent.ts';
 
 export function modelFromPath(path: string): string | null {
@@ -50,6 +51,32 @@ function usageOf(value: unknown): Usage {
 interface CandidateState {
   answer: Answer;
   open: { call: ToolCall; args: StreamedArguments } | null;
+  /** Code the model ran (executableCode parts), each with its codeExecutionResult once it came. */
+  code: AgentStep[];
+  /** The candidate's last groundingMetadata: a stream repeats or completes it, never splits it. */
+  grounding: JsonObject | null;
+}
+
+/**
+ * Google Search grounding as a step (the queries the model searched, the pages it used) and as
+ * citations: each groundingSupport's segment of the answer with the chunks that support it.
+ */
+function groundingParts(grounding: JsonObject | null): { steps: AgentStep[]; citations: Citation[] } {
+  if (!grounding) return { steps: [], citations: [] };
+  const chunks = arr(grounding.groundingChunks).map((c) => obj(obj(c).web ?? obj(c).retrievedContext));
+  const queries = arr(grounding.webSearchQueries).map(str).filter((q): q is string => !!q);
+  const pages = chunks.map((c) => [str(c.title), str(c.uri)].filter(Boolean).join(' ')).filter(Boolean);
+  const steps = queries.length || pages.length ? [step('web-search', { name: 'google_search', input: queries.join('\n'), output: pages.length ? pages.join('\n') : null })] : [];
+  const citations = arr(grounding.groundingSupports).flatMap((s) => {
+    const support = obj(s);
+    const text = str(obj(support.segment).text) ?? '';
+    return arr(support.groundingChunkIndices).flatMap((i) => {
+      const chunk = typeof i === 'number' ? chunks[i] : undefined;
+      const source = chunk ? (str(chunk.uri) ?? str(chunk.title)) : null;
+      return source ? [{ text, source, title: str(chunk!.title) }] : [];
+    });
+  });
+  return { steps, citations };
 }
 
 /** Rebuilds every candidate from whole responses or streamed chunks, in the order they come. */
@@ -71,16 +98,22 @@ class Candidates {
     arr(chunk.candidates).forEach((c, position) => {
       const candidate = obj(c);
       const index = num(candidate.index) ?? position;
-      const state = this.byIndex.get(index) ?? { answer: emptyAnswer(), open: null };
+      const state = this.byIndex.get(index) ?? { answer: emptyAnswer(), open: null, code: [], grounding: null };
       this.byIndex.set(index, state);
       for (const p of arr(obj(candidate.content).parts)) content = addPart(state, obj(p)) || content;
       state.answer.finishReason = str(candidate.finishReason) ?? state.answer.finishReason;
+      if (candidate.groundingMetadata) state.grounding = obj(candidate.groundingMetadata);
     });
     return content;
   }
 
   answers(): Pick<Rebuilt, 'answer' | 'choices'> {
-    const ordered = [...this.byIndex.entries()].sort(([a], [b]) => a - b).map(([, state]) => state.answer);
+    const ordered = [...this.byIndex.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, state]) => {
+        const grounded = groundingParts(state.grounding);
+        return withAgentParts(state.answer, [...state.code, ...grounded.steps], grounded.citations);
+      });
     const first = ordered[0] ?? emptyAnswer();
     if (ordered.length === 0) ordered.push(first);
     if (this.blocked) {
@@ -93,6 +126,20 @@ class Candidates {
 
 function addPart(state: CandidateState, part: JsonObject): boolean {
   const { answer } = state;
+  if (part.executableCode) {
+    const code = obj(part.executableCode);
+    state.code.push(step('code', { id: str(code.id), name: str(code.language)?.toLowerCase() ?? 'code', input: str(code.code) ?? '' }));
+    return true;
+  }
+  if (part.codeExecutionResult) {
+    // The result follows the code it ran; one with no code before it is a step of its own.
+    const result = obj(part.codeExecutionResult);
+    const ran = state.code.findLast((c) => c.output === null) ?? state.code[state.code.push(step('code', { id: str(result.id) })) - 1];
+    ran.output = str(result.output) ?? asText(result.output);
+    ran.status = str(result.outcome);
+    if (ran.status && ran.status !== 'OUTCOME_OK') ran.error = ran.status;
+    return true;
+  }
   const text = str(part.text);
   if (text !== null) {
     if (part.thought === true) answer.reasoning += text;

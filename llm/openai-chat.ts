@@ -2,6 +2,7 @@
 import { arr, costOf, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
 import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
+import { annotationCitations, withAgentParts, type Citation } from './agent-steps.ts';
 
 export function describeRequest(request: JsonObject): RequestFacts {
   const messages = arr(request.messages);
@@ -33,7 +34,8 @@ export function usageOf(value: unknown): Usage {
     // DeepSeek reports its cache hits beside the prompt, not inside its details.
     cacheRead: num(prompt.cached_tokens) ?? num(u.prompt_cache_hit_tokens),
     cacheCreation: num(prompt.cache_write_tokens) ?? num(prompt.cache_creation_tokens),
-    reasoning: num(obj(u.completion_tokens_details).reasoning_tokens),
+    // Azure AI Foundry's model inference API reports them beside the counts, not in their details.
+    reasoning: num(obj(u.completion_tokens_details).reasoning_tokens) ?? num(u.reasoning_tokens),
     total: num(u.total_tokens),
     cost: costOf(u),
   });
@@ -45,8 +47,11 @@ export function usageOf(value: unknown): Usage {
  * (`{"type": "thinking", "thinking": [{"type": "text", "text": "…"}]}`).
  */
 function reasoningOf(message: JsonObject): string {
-  const named = str(message.reasoning_content) ?? str(message.reasoning);
+  const named = nonEmpty(message.reasoning_content) ?? nonEmpty(message.reasoning);
   if (named !== null) return named;
+  // OpenRouter (and Snowflake) may send it only as structured details: text and summaries are readable, encrypted ones are not.
+  const details = arr(message.reasoning_details).map(obj);
+  if (details.length) return details.map((d) => str(d.text) ?? str(d.summary) ?? '').join('');
   return arr(message.content)
     .map((part) => obj(part))
     .filter((part) => part.type === 'thinking')
@@ -59,10 +64,27 @@ function contentText(content: unknown): string {
   return Array.isArray(content) ? textOf(content.filter((part) => obj(part).type !== 'thinking')) : textOf(content);
 }
 
-function messageAnswer(choice: JsonObject): Answer {
+/** Reasoning a provider sent encrypted (OpenRouter's `reasoning.encrypted` details): there, but not readable. */
+function encryptedReasoning(message: JsonObject): number {
+  return arr(message.reasoning_details).filter((d) => obj(d).type === 'reasoning.encrypted').length;
+}
+
+/** Sources as Perplexity lists them beside the choices: `citations` (URLs) or `search_results` ({title, url}). */
+function responseCitations(body: JsonObject): Citation[] {
+  const results = arr(body.search_results).map(obj);
+  if (results.length) return results.flatMap((r) => (str(r.url) ? [{ text: '', source: str(r.url)!, title: str(r.title) }] : []));
+  return arr(body.citations).flatMap((c) => (str(c) ? [{ text: '', source: str(c)!, title: null }] : []));
+}
+
+function messageAnswer(choice: JsonObject, sources: Citation[] = []): Answer {
   const message = obj(choice.message);
+  const text = contentText(message.content);
+  return withAgentParts(messageFields(choice, message, text), [], [...annotationCitations(message.annotations, text), ...sources], encryptedReasoning(message));
+}
+
+function messageFields(choice: JsonObject, message: JsonObject, text: string): Answer {
   return {
-    text: contentText(message.content),
+    text,
     reasoning: reasoningOf(message),
     toolCalls: arr(message.tool_calls).map((c) => {
       const call = obj(c);
@@ -80,7 +102,8 @@ function byIndex(answers: Map<number, Answer>): Pick<Rebuilt, 'answer' | 'choice
 }
 
 export function rebuildResponse(response: JsonObject): Rebuilt {
-  const answers = new Map(arr(response.choices).map((c, i) => [num(obj(c).index) ?? i, messageAnswer(obj(c))] as const));
+  const sources = responseCitations(response);
+  const answers = new Map(arr(response.choices).map((c, i) => [num(obj(c).index) ?? i, messageAnswer(obj(c), sources)] as const));
   return { respondedModel: str(response.model), ...byIndex(answers), usage: usageOf(response.usage), usageAsSent: response.usage, firstContentMs: null, ending: 'complete', endingReason: null };
 }
 
@@ -88,6 +111,14 @@ export function rebuildResponse(response: JsonObject): Rebuilt {
 interface StreamedChoice {
   answer: Answer;
   calls: Map<number, ToolCall>;
+  /** OpenRouter's url_citation annotations, as deltas carry them. */
+  annotations: unknown[];
+  encrypted: number;
+}
+
+/** A later delta's empty field (DashScope repeats `"id": ""` on every piece of a call) says nothing: the value seen stays. */
+function nonEmpty(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 /** Adds one choice's delta; true when it carried content (text, reasoning, refusal or tool arguments). */
@@ -103,13 +134,15 @@ function addDelta(target: StreamedChoice, choice: JsonObject): boolean {
     const part = obj(t);
     const index = num(part.index) ?? calls.size;
     const call = calls.get(index) ?? { id: null, name: '', arguments: '' };
-    call.id = str(part.id) ?? call.id;
+    call.id = nonEmpty(part.id) ?? call.id;
     call.name += str(obj(part.function).name) ?? '';
     call.arguments += str(obj(part.function).arguments) ?? '';
     calls.set(index, call);
     toolDelta = true;
   }
-  answer.finishReason = str(choice.finish_reason) ?? answer.finishReason;
+  target.annotations.push(...arr(delta.annotations));
+  target.encrypted += encryptedReasoning(delta);
+  answer.finishReason = nonEmpty(choice.finish_reason) ?? answer.finishReason;
   return toolDelta || answer.text.length + answer.reasoning.length + answer.refusal.length > before;
 }
 
@@ -120,6 +153,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   let firstContentMs: number | null = null;
   let done = false;
   let error: string | null = null;
+  let sources: Citation[] = [];
   for (const item of items) {
     if (item.data.trim() === '[DONE]') {
       done = true;
@@ -128,18 +162,23 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     const chunk = obj(parseJson(item.data));
     if (chunk.error) error = errorLine(chunk.error, JSON.stringify(chunk.error));
     model = str(chunk.model) ?? model;
+    // Perplexity repeats the whole list on every chunk: the last one holds.
+    if (chunk.citations || chunk.search_results) sources = responseCitations(chunk);
     // Groq reports a stream's usage in its last chunk's x_groq (top-level usage only with stream_options).
     if (chunk.usage) usageAsSent = chunk.usage;
     else if (obj(chunk.x_groq).usage) usageAsSent = obj(chunk.x_groq).usage;
     arr(chunk.choices).forEach((c, position) => {
       const choice = obj(c);
       const index = num(choice.index) ?? position;
-      const target = choices.get(index) ?? { answer: emptyAnswer(), calls: new Map() };
+      const target = choices.get(index) ?? { answer: emptyAnswer(), calls: new Map(), annotations: [], encrypted: 0 };
       choices.set(index, target);
       if (addDelta(target, choice) && firstContentMs === null) firstContentMs = item.offsetMs;
     });
   }
-  for (const { answer, calls } of choices.values()) answer.toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+  for (const { answer, calls, annotations, encrypted } of choices.values()) {
+    answer.toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+    withAgentParts(answer, [], [...annotationCitations(annotations, answer.text), ...sources], encrypted);
+  }
   const answers = new Map([...choices.entries()].map(([index, c]) => [index, c.answer] as const));
   const ending = error ? 'error' : done ? 'complete' : 'truncated';
   return {

@@ -2,6 +2,7 @@
 import { arr, costOf, defined, num, obj, parseJson, str, textOf, type JsonObject, errorLine } from './json.ts';
 import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, type Usage } from './model-call.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
+import { annotationCitations, asText, step, withAgentParts, type AgentStep, type Citation } from './agent-steps.ts';
 
 export function describeRequest(request: JsonObject): RequestFacts {
   const input = request.input;
@@ -45,15 +46,55 @@ function usageOf(value: unknown): Usage {
   });
 }
 
+/** Output items the provider ran itself (MCP, web and file search, code) as steps; null for any other item. */
+export function stepOfItem(item: JsonObject): AgentStep | null {
+  const common = { id: str(item.id), status: str(item.status), error: item.error ? asText(obj(item.error).message ?? item.error) : null };
+  switch (item.type) {
+    case 'mcp_call':
+      return step('mcp-call', { ...common, name: str(item.name), server: str(item.server_label), input: str(item.arguments) ?? '', output: item.output === undefined || item.output === null ? null : asText(item.output) });
+    case 'mcp_list_tools':
+      return step('mcp-list-tools', { ...common, server: str(item.server_label), output: arr(item.tools).map((t) => str(obj(t).name) ?? '?').join(', ') });
+    case 'mcp_approval_request':
+      return step('mcp-approval', { ...common, name: str(item.name), server: str(item.server_label), input: str(item.arguments) ?? '' });
+    case 'web_search_call': {
+      const action = obj(item.action);
+      const sources = arr(action.sources).map((s) => str(obj(s).url)).filter((u): u is string => !!u);
+      // A search names its query (or queries); open_page and find_in_page name a URL.
+      const input = str(action.query) ?? (arr(action.queries).map(str).filter(Boolean).join('\n') || str(action.url) || '');
+      return step('web-search', { ...common, name: str(action.type), input: input || asText(item.action), output: sources.length ? sources.join('\n') : null });
+    }
+    case 'file_search_call': {
+      const results = item.results === null || item.results === undefined ? null : arr(item.results).map((r) => `${str(obj(r).filename) ?? str(obj(r).file_id) ?? '?'}: ${str(obj(r).text) ?? ''}`.trim()).join('\n');
+      return step('file-search', { ...common, input: arr(item.queries).map(str).filter(Boolean).join('\n'), output: results });
+    }
+    case 'code_interpreter_call': {
+      const outputs = arr(item.outputs).map(obj);
+      const logs = outputs.map((o) => (o.type === 'logs' ? (str(o.logs) ?? '') : o.type === 'image' ? `[image ${str(o.url)?.slice(0, 60) ?? ''}]` : '')).filter(Boolean);
+      return step('code', { ...common, name: 'code_interpreter', input: str(item.code) ?? '', output: outputs.length ? logs.join('\n') : null });
+    }
+    default:
+      return null;
+  }
+}
+
 /** The answer as a finished response object carries it in `output`. */
 function answerOfOutput(output: unknown[], status: string | null, incompleteReason: string | null): Answer {
   const answer = emptyAnswer();
+  const steps: AgentStep[] = [];
+  const citations: Citation[] = [];
   for (const entry of output) {
     const item = obj(entry);
-    if (item.type === 'message') {
+    const ran = stepOfItem(item);
+    if (ran) steps.push(ran);
+    else if (item.type === 'message') {
       for (const p of arr(item.content)) {
         const part = obj(p);
-        if (part.type === 'output_text') answer.text += str(part.text) ?? '';
+        if (part.type === 'output_text') {
+          // Annotation indices count within this part's own text.
+          const text = str(part.text) ?? '';
+          citations.push(...annotationCitations(part.annotations, text));
+          answer.text += text;
+        }
         if (part.type === 'refusal') answer.refusal += str(part.refusal) ?? '';
       }
     } else if (item.type === 'function_call' || item.type === 'custom_tool_call') {
@@ -63,7 +104,7 @@ function answerOfOutput(output: unknown[], status: string | null, incompleteReas
     }
   }
   answer.finishReason = incompleteReason ?? status;
-  return answer;
+  return withAgentParts(answer, steps, citations);
 }
 
 export function rebuildResponse(response: JsonObject): Rebuilt {
@@ -84,6 +125,7 @@ const CONTENT_DELTAS = new Set([
 export function rebuildStream(items: StreamItem[]): Rebuilt {
   const deltas = emptyAnswer();
   const calls = new Map<string, ToolCall>();
+  const steps = new Map<string, AgentStep>();
   let final: JsonObject | null = null;
   let model: string | null = null;
   let responseId: string | undefined;
@@ -104,6 +146,8 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     else if (type === 'response.reasoning_summary_text.delta' || type === 'response.reasoning_text.delta') deltas.reasoning += delta;
     else if (type === 'response.output_item.added' || type === 'response.output_item.done') {
       const added = obj(data.item);
+      const ran = stepOfItem(added);
+      if (ran) steps.set(str(added.id) ?? String(num(data.output_index)), ran);
       if (added.type === 'function_call' || added.type === 'custom_tool_call') {
         const key = str(added.id) ?? String(num(data.output_index));
         const call = calls.get(key) ?? { id: null, name: '', arguments: '' };
@@ -128,7 +172,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   }
   // The terminal event carries the whole response; the deltas are the fallback for a cut stream.
   const fromFinal = final && arr(final.output).length ? answerOfOutput(arr(final.output), str(final.status), str(obj(final.incomplete_details).reason)) : null;
-  const answer: Answer = fromFinal ?? { ...deltas, toolCalls: [...calls.values()], finishReason: final ? str(final.status) : null };
+  const answer: Answer = fromFinal ?? withAgentParts({ ...deltas, toolCalls: [...calls.values()], finishReason: final ? (str(obj(final.incomplete_details).reason) ?? str(final.status)) : null }, [...steps.values()], []);
   const ending = error ? 'error' : terminal ? 'complete' : 'truncated';
   return {
     respondedModel: model,
