@@ -4,28 +4,30 @@ import { DataDirError } from './certs/safe-files.ts';
 import { DatabaseOpenError } from './db/schema.ts';
 import { UsageError } from './cli/args.ts';
 import { StartError } from './cli/instance.ts';
-import { RUN_HELP, runCommand } from './cli/run.ts';
-import { START_HELP, startCommand } from './cli/start.ts';
-import { CA_HELP, ENV_HELP, EXPORT_HELP, LIST_HELP, URL_HELP, caCommand, envCommand, exportCommand, listCommand, urlCommand } from './cli/tools.ts';
 import { VERSION } from './cli/version.ts';
-import { DOCTOR_HELP, doctorCommand } from './cli/doctor.ts';
-import { CODEX_CONFIG_HELP, codexConfigCommand } from './cli/codex-config.ts';
-import { REPLAY_HELP, replayCommand } from './cli/replay.ts';
-import { IMPORT_HELP, importCommand } from './cli/import.ts';
 import { t, takeLanguageFlag } from './cli/language.ts';
 
-const COMMANDS: Record<string, { help: string; run: (args: string[]) => number | Promise<number> }> = {
-  start: { help: START_HELP, run: startCommand },
-  run: { help: RUN_HELP, run: runCommand },
-  env: { help: ENV_HELP, run: envCommand },
-  url: { help: URL_HELP, run: urlCommand },
-  ca: { help: CA_HELP, run: caCommand },
-  list: { help: LIST_HELP, run: listCommand },
-  export: { help: EXPORT_HELP, run: exportCommand },
-  doctor: { help: DOCTOR_HELP, run: doctorCommand },
-  replay: { help: REPLAY_HELP, run: replayCommand },
-  import: { help: IMPORT_HELP, run: importCommand },
-  'codex-config': { help: CODEX_CONFIG_HELP, run: codexConfigCommand },
+interface Command {
+  help: string;
+  run: (args: string[]) => number | Promise<number>;
+}
+
+// Each command's module is loaded when it runs: `start` then does not load what only the
+// other commands use (HAR export, doctor, replay, import) before it listens (issue 24: restart
+// to listening within 2 s on a busy machine, where loading modules is most of a start).
+const tools = () => import('./cli/tools.ts');
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: () => import('./cli/start.ts').then((m) => ({ help: m.START_HELP, run: m.startCommand })),
+  run: () => import('./cli/run.ts').then((m) => ({ help: m.RUN_HELP, run: m.runCommand })),
+  env: () => tools().then((m) => ({ help: m.ENV_HELP, run: m.envCommand })),
+  url: () => tools().then((m) => ({ help: m.URL_HELP, run: m.urlCommand })),
+  ca: () => tools().then((m) => ({ help: m.CA_HELP, run: m.caCommand })),
+  list: () => tools().then((m) => ({ help: m.LIST_HELP, run: m.listCommand })),
+  export: () => tools().then((m) => ({ help: m.EXPORT_HELP, run: m.exportCommand })),
+  doctor: () => import('./cli/doctor.ts').then((m) => ({ help: m.DOCTOR_HELP, run: m.doctorCommand })),
+  replay: () => import('./cli/replay.ts').then((m) => ({ help: m.REPLAY_HELP, run: m.replayCommand })),
+  import: () => import('./cli/import.ts').then((m) => ({ help: m.IMPORT_HELP, run: m.importCommand })),
+  'codex-config': () => import('./cli/codex-config.ts').then((m) => ({ help: m.CODEX_CONFIG_HELP, run: m.codexConfigCommand })),
 };
 
 // http-mitm-proxy prints its internals through console.debug; they are not for our users.
@@ -44,8 +46,9 @@ async function main(given: string[]): Promise<number> {
   }
   const named = first !== undefined && !first.startsWith('-');
   const name = named ? first : 'start';
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(t('cli.unknownCommand', { name, commands: Object.keys(COMMANDS).join(', ') }));
+  const load = COMMANDS[name];
+  if (!load) throw new UsageError(t('cli.unknownCommand', { name, commands: Object.keys(COMMANDS).join(', ') }));
+  const command = await load();
   const args = named ? rest : argv;
   if (name !== 'run' && (args.includes('--help') || args.includes('-h'))) {
     console.log(command.help);

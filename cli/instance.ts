@@ -17,10 +17,9 @@ import { fingerprinter, SecretMemory } from '../proxy/secret-memory.ts';
 import { startProxy, type RunningProxy } from '../proxy/server.ts';
 import { Replayer } from '../replay/replayer.ts';
 import { startOtlpExport } from './otlp-export.ts';
-import { viewerImporter } from './viewer-import.ts';
 import type { OtlpConfig } from './otlp-config.ts';
 import { LiveFeed } from '../viewer/live.ts';
-import { startViewer, type RunningViewer } from '../viewer/server.ts';
+import type { RunningViewer } from '../viewer/server.ts';
 import { gatewayBase } from './gateway-url.ts';
 import { UsageError } from './usage-error.ts';
 import { VERSION } from './version.ts';
@@ -204,6 +203,8 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     const replays = new Replayer({ reader, secrets: secretMemory, gatewayBase: gatewayBase(runningProxy.host, runningProxy.port, gatewayToken), replayToken, flush: () => writer.flush() });
     replayer = replays;
     if (config.uiPort !== null) {
+      // Loaded once the proxy listens (Hono, the API, HAR import): a restart accepts traffic sooner.
+      const [{ startViewer }, { viewerImporter }] = await Promise.all([import('../viewer/server.ts'), import('./viewer-import.ts')]);
       viewer = await startViewer(
         {
           reader,
