@@ -1,7 +1,68 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { base64Info, numberRun, rawRows } from '../body-rows.ts';
+import { Base64Run, download } from './Base64Run.tsx';
+import { RawLines } from './RawLines.tsx';
 
-const PREVIEW_ITEMS = 100;
+/** Children shown at first, and added per "show more" (doubling): a 100,000-item array opens in pages. */
+const PAGE = 100;
+/** Lines opened at first, all nodes together: the first screen of a 5 MB body, not all of it. */
+const OPEN_BUDGET = 400;
+/** Strings longer than this show their head until asked for the rest. */
+const STRING_HEAD = 2000;
+/** An opened string this long is shown in rows, virtualized, not as one text node to lay out. */
+const STRING_IN_ROWS = 64 * 1024;
+
+type Container = Record<string, unknown> | unknown[];
+
+const isContainer = (value: unknown): value is Container => value !== null && typeof value === 'object';
+const sizeOf = (value: Container) => (Array.isArray(value) ? value.length : Object.keys(value).length);
+
+/**
+ * The nodes opened at first: breadth first down to `openDepth` while the lines they show stay
+ * within OPEN_BUDGET. Runs of numbers (embeddings) stay closed. Nodes are the parsed values themselves.
+ */
+function initiallyOpen(root: unknown, openDepth: number): Set<object> {
+  const open = new Set<object>();
+  let lines = 1;
+  const queue: { value: unknown; depth: number }[] = [{ value: root, depth: 0 }];
+  for (let i = 0; i < queue.length; i++) {
+    const { value, depth } = queue[i];
+    if (!isContainer(value) || depth >= openDepth || numberRun(value) !== null) continue;
+    const children = Array.isArray(value) ? value.slice(0, PAGE) : Object.values(value).slice(0, PAGE);
+    if (lines + children.length > OPEN_BUDGET) continue;
+    lines += children.length;
+    open.add(value);
+    for (const child of children) queue.push({ value: child, depth: depth + 1 });
+  }
+  return open;
+}
+
+/** A string as JSON writes it; long ones by their head, base64 ones collapsed. */
+function StringLeaf({ value }: { value: string }) {
+  const { t } = useTranslation();
+  const [whole, setWhole] = useState(false);
+  const run = useMemo(() => base64Info(value), [value]);
+  const rows = useMemo(() => (whole && value.length > STRING_IN_ROWS ? rawRows(JSON.stringify(value)) : null), [whole, value]);
+  if (run) return <Base64Run text={value} info={run} />;
+  if (value.length <= STRING_HEAD || (whole && !rows))
+    return (
+      <span className="j-string" data-captured>
+        {JSON.stringify(value)}
+      </span>
+    );
+  if (rows) return <RawLines rows={rows} version={0} testId="opened-string" />;
+  return (
+    <>
+      <span className="j-string" data-captured>
+        {JSON.stringify(value.slice(0, STRING_HEAD)).slice(0, -1)}…
+      </span>
+      <button type="button" className="link-button" onClick={() => setWhole(true)}>
+        {t('bigBody.moreChars', { count: value.length - STRING_HEAD })}
+      </button>
+    </>
+  );
+}
 
 /** A value as JSON writes it: captured data, never translated. */
 function Leaf({ value }: { value: unknown }) {
@@ -11,12 +72,7 @@ function Leaf({ value }: { value: unknown }) {
         null
       </span>
     );
-  if (typeof value === 'string')
-    return (
-      <span className="j-string" data-captured>
-        {JSON.stringify(value)}
-      </span>
-    );
+  if (typeof value === 'string') return <StringLeaf value={value} />;
   if (typeof value === 'number')
     return (
       <span className="j-number" data-captured>
@@ -32,12 +88,12 @@ function Leaf({ value }: { value: unknown }) {
   return <span data-captured>{String(value)}</span>;
 }
 
-function Node({ name, value, depth, openDepth }: { name: string | null; value: unknown; depth: number; openDepth: number }) {
+function Node({ name, value, opened }: { name: string | null; value: unknown; opened: Set<object> }) {
   const { t } = useTranslation();
-  const [open, setOpen] = useState(depth < openDepth);
-  const [showAll, setShowAll] = useState(false);
+  const [open, setOpen] = useState(() => isContainer(value) && opened.has(value));
+  const [shown, setShown] = useState(PAGE);
   const label = name === null ? null : <span className="j-key" data-captured>{JSON.stringify(name)}: </span>;
-  if (value === null || typeof value !== 'object') {
+  if (!isContainer(value)) {
     return (
       <div className="j-line">
         {label}
@@ -45,9 +101,12 @@ function Node({ name, value, depth, openDepth }: { name: string | null; value: u
       </div>
     );
   }
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>);
-  const [openMark, closeMark] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
-  const shown = showAll ? entries : entries.slice(0, PREVIEW_ITEMS);
+  const isArray = Array.isArray(value);
+  const count = sizeOf(value);
+  const floats = numberRun(value);
+  const [openMark, closeMark] = isArray ? ['[', ']'] : ['{', '}'];
+  // Only the children shown are listed: Object.entries of 100,000 keys is not built to show 100.
+  const entries: [string, unknown][] = !open ? [] : isArray ? value.slice(0, shown).map((v, i) => [String(i), v]) : Object.entries(value).slice(0, shown);
   return (
     <div className="j-node">
       <button type="button" className="j-toggle" onClick={() => setOpen(!open)} aria-expanded={open}>
@@ -58,18 +117,23 @@ function Node({ name, value, depth, openDepth }: { name: string | null; value: u
       {!open && (
         <span className="j-summary" onClick={() => setOpen(true)}>
           {' '}
-          {t(Array.isArray(value) ? 'json.items' : 'json.keys', { count: entries.length })} {closeMark}
+          {floats !== null ? t('bigBody.floats', { count: floats }) : t(isArray ? 'json.items' : 'json.keys', { count })} {closeMark}
         </span>
+      )}
+      {!open && floats !== null && (
+        <button type="button" className="link-button" onClick={() => download(JSON.stringify(value), 'numbers.json', 'application/json')}>
+          {t('bigBody.download')}
+        </button>
       )}
       {open && (
         <>
           <div className="j-children">
-            {shown.map(([k, v]) => (
-              <Node key={k} name={Array.isArray(value) ? null : k} value={v} depth={depth + 1} openDepth={openDepth} />
+            {entries.map(([k, v]) => (
+              <Node key={k} name={isArray ? null : k} value={v} opened={opened} />
             ))}
-            {shown.length < entries.length && (
-              <button type="button" className="button small" onClick={() => setShowAll(true)}>
-                {t('json.showMore', { count: entries.length - shown.length })}
+            {shown < count && (
+              <button type="button" className="button small" onClick={() => setShown(shown * 2)}>
+                {t('json.showMore', { count: Math.min(shown, count - shown) })}
               </button>
             )}
           </div>
@@ -80,11 +144,16 @@ function Node({ name, value, depth, openDepth }: { name: string | null; value: u
   );
 }
 
-/** A collapsible JSON tree. Every value is rendered as text, never as markup. */
+/**
+ * A collapsible JSON tree. Every value is rendered as text, never as markup. Children are
+ * rendered only once their node is open, and in pages: what is in the DOM grows with what the
+ * reader opened, not with the body.
+ */
 export function JsonTree({ value, openDepth = 3 }: { value: unknown; openDepth?: number }) {
+  const opened = useMemo(() => initiallyOpen(value, openDepth), [value, openDepth]);
   return (
-    <div className="json-tree mono">
-      <Node name={null} value={value} depth={0} openDepth={openDepth} />
+    <div className="json-tree mono" data-testid="json-tree">
+      <Node name={null} value={value} opened={opened} />
     </div>
   );
 }

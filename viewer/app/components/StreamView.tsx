@@ -1,9 +1,22 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Exchange } from '../../../model/exchange.ts';
 import { fetchEvents, type SseEvent, type WsMessageView } from '../api.ts';
-import { stateLabel, tryJson } from '../format.ts';
+import { base64Info, numberRun, rawRows, RUN_MIN } from '../body-rows.ts';
+import { formatSize, stateLabel, tryJson } from '../format.ts';
 import { JsonTree } from './JsonTree.tsx';
+import { RawLines } from './RawLines.tsx';
+
+/** Up to this many events are all in the DOM; past it only those on screen (a stream of 10,000 events stays one screen's worth). */
+const ALL_IN_DOM = 200;
+/** Ticks on the time axis at most: past it, events are counted per pixel column. */
+const CHART_TICKS = 1000;
+/** Event text longer than this shows its head until asked for the rest. */
+const EVENT_HEAD = 20_000;
+/** Strings in an event's pretty-printed JSON longer than this show their head. */
+const STRING_HEAD = 500;
 
 /** An SSE event is titled by its event name (the stream's own word); a WebSocket message by its frame's opcode. */
 type Item = { seq: number; offsetMs: number; event?: string; opcode?: number; direction?: 'send' | 'receive'; text: string | null; base64: string | null };
@@ -40,12 +53,22 @@ function EventChart({ items, endMs }: { items: Item[]; endMs: number }) {
     if (items[i].offsetMs - items[i - 1].offsetMs > widestGap.to - widestGap.from) widestGap = { from: items[i - 1].offsetMs, to: items[i].offsetMs };
   }
   const x = (ms: number) => (ms / span) * 1000;
+  // One line per event while they are few; past CHART_TICKS one per column of the axis that has any (the DOM stays bounded).
+  const ticks = useMemo(() => {
+    if (items.length <= CHART_TICKS) return items.map((item) => ({ key: item.seq, at: item.offsetMs, direction: item.direction }));
+    const seen = new Map<string, { key: string; at: number; direction?: 'send' | 'receive' }>();
+    for (const item of items) {
+      const key = `${Math.floor((item.offsetMs / span) * CHART_TICKS)}:${item.direction ?? ''}`;
+      if (!seen.has(key)) seen.set(key, { key, at: item.offsetMs, direction: item.direction });
+    }
+    return [...seen.values()];
+  }, [items, span]);
   return (
     <figure className="event-chart">
       <svg viewBox="0 0 1000 40" preserveAspectRatio="none" role="img" aria-label={t('stream.chart', { count: items.length, ms: Math.round(span) })}>
         {widestGap.to > widestGap.from && <rect x={x(widestGap.from)} width={x(widestGap.to) - x(widestGap.from)} y="0" height="40" className="gap" />}
-        {items.map((item) => (
-          <line key={item.seq} x1={x(item.offsetMs)} x2={x(item.offsetMs)} y1={item.direction === 'send' ? 22 : 4} y2={item.direction === 'send' ? 36 : 20} className={item.direction ?? 'receive'} />
+        {ticks.map((tick) => (
+          <line key={tick.key} x1={x(tick.at)} x2={x(tick.at)} y1={tick.direction === 'send' ? 22 : 4} y2={tick.direction === 'send' ? 36 : 20} className={tick.direction ?? 'receive'} />
         ))}
       </svg>
       <figcaption className="muted">
@@ -56,30 +79,104 @@ function EventChart({ items, endMs }: { items: Item[]; endMs: number }) {
   );
 }
 
+/**
+ * An event's JSON indented, for reading: base64 runs and number runs said by what they are
+ * (`[image/png, 832 KB]`, `[1536 floats]`), long strings by their head. The tree (a click) has them whole.
+ */
+function prettyEvent(json: unknown, t: TFunction): string {
+  return JSON.stringify(
+    json,
+    (_key, value: unknown) => {
+      if (typeof value === 'string' && value.length >= RUN_MIN) {
+        const run = base64Info(value);
+        if (run) return `[${run.mime === 'base64' ? t('bigBody.base64Run', { size: formatSize(run.bytes) }) : t('bigBody.typedRun', { mime: run.mime, size: formatSize(run.bytes) })}]`;
+      }
+      if (typeof value === 'string' && value.length > STRING_HEAD) return `${value.slice(0, STRING_HEAD)}… (${t('bigBody.moreChars', { count: value.length - STRING_HEAD })})`;
+      const floats = numberRun(value);
+      if (floats !== null) return `[${t('bigBody.floats', { count: floats })}]`;
+      return value;
+    },
+    2,
+  );
+}
+
+/** Text too long to lay out at once: its head, and the rest in virtualized rows on request. */
+function LongText({ text }: { text: string }) {
+  const { t } = useTranslation();
+  const [whole, setWhole] = useState(false);
+  const rows = useMemo(() => (whole ? rawRows(text) : null), [whole, text]);
+  if (rows) return <RawLines rows={rows} version={0} />;
+  return (
+    <pre className="event-data mono" data-captured>
+      {text.slice(0, EVENT_HEAD)}…{' '}
+      <button type="button" className="link-button" onClick={() => setWhole(true)}>
+        {t('bigBody.moreChars', { count: text.length - EVENT_HEAD })}
+      </button>
+    </pre>
+  );
+}
+
 function EventBody({ item }: { item: Item }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
+  const json = useMemo(() => (item.text === null ? undefined : tryJson(item.text)), [item.text]);
+  const pretty = useMemo(() => (json !== undefined && typeof json === 'object' && json !== null ? prettyEvent(json, t) : null), [json, t]);
   if (item.text === null)
     return (
       <pre className="event-data mono" data-captured>
         {item.base64 ? `base64: ${item.base64.slice(0, 2000)}` : ''}
       </pre>
     );
-  const json = tryJson(item.text);
-  if (json === undefined || typeof json !== 'object' || json === null)
+  if (pretty === null) {
+    if (item.text.length > EVENT_HEAD) return <LongText text={item.text} />;
     return (
       <pre className="event-data mono" data-captured>
         {item.text}
       </pre>
     );
+  }
   return open ? (
     <div className="event-data" onDoubleClick={() => setOpen(false)}>
       <JsonTree value={json} openDepth={2} />
     </div>
   ) : (
     <pre className="event-data mono clickable" title={t('stream.expand')} onClick={() => setOpen(true)} data-captured>
-      {item.text}
+      {pretty}
     </pre>
+  );
+}
+
+function EventRow({ item }: { item: Item }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <div className="event-head">
+        <span className="mono event-time">+{item.offsetMs.toFixed(1)} ms</span>
+        {item.direction && <span className={`direction ${item.direction}`}>{t(item.direction === 'send' ? 'stream.sent' : 'stream.received')}</span>}
+        <ItemTitle item={item} />
+      </div>
+      <EventBody item={item} />
+    </>
+  );
+}
+
+/** Past ALL_IN_DOM events: only those on screen are rendered, each measured as it shows (their heights differ). */
+function VirtualEvents({ items, listRef, follow }: { items: Item[]; listRef: RefObject<HTMLDivElement | null>; follow: RefObject<boolean> }) {
+  const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => listRef.current, estimateSize: () => 120, overscan: 6, getItemKey: (i) => items[i].seq });
+  useLayoutEffect(() => {
+    if (follow.current && items.length > 0) virtualizer.scrollToIndex(items.length - 1, { align: 'end' });
+  }, [items.length, virtualizer, follow]);
+  return (
+    <div className="event-list-inner" style={{ height: virtualizer.getTotalSize() }}>
+      {virtualizer.getVirtualItems().map((v) => {
+        const item = items[v.index];
+        return (
+          <div key={v.key} ref={virtualizer.measureElement} data-index={v.index} className={`event virtual ${item.direction ?? ''}`} data-seq={item.seq} style={{ transform: `translateY(${v.start}px)` }}>
+            <EventRow item={item} />
+          </div>
+        );
+      })}
+    </div>
   );
 }
 
@@ -114,7 +211,8 @@ export function StreamView({ exchange, version }: { exchange: Exchange; version:
 
   useLayoutEffect(() => {
     const list = listRef.current;
-    if (list && follow.current) list.scrollTop = list.scrollHeight;
+    // Past ALL_IN_DOM the virtual list follows the tail itself (its height is only estimated until rows are measured).
+    if (list && follow.current && items.length <= ALL_IN_DOM) list.scrollTop = list.scrollHeight;
   }, [items]);
 
   const open = exchange.state === 'streaming' || exchange.state === 'pending';
@@ -136,16 +234,15 @@ export function StreamView({ exchange, version }: { exchange: Exchange; version:
           follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
         }}
       >
-        {items.map((item) => (
-          <div key={item.seq} className={`event ${item.direction ?? ''}`} data-seq={item.seq}>
-            <div className="event-head">
-              <span className="mono event-time">+{item.offsetMs.toFixed(1)} ms</span>
-              {item.direction && <span className={`direction ${item.direction}`}>{t(item.direction === 'send' ? 'stream.sent' : 'stream.received')}</span>}
-              <ItemTitle item={item} />
+        {items.length > ALL_IN_DOM ? (
+          <VirtualEvents items={items} listRef={listRef} follow={follow} />
+        ) : (
+          items.map((item) => (
+            <div key={item.seq} className={`event ${item.direction ?? ''}`} data-seq={item.seq}>
+              <EventRow item={item} />
             </div>
-            <EventBody item={item} />
-          </div>
-        ))}
+          ))
+        )}
       </div>
     </div>
   );
