@@ -1,5 +1,6 @@
 import type { BodySide, ExchangeEvent } from '../model/exchange.ts';
 import { shedNote } from '../model/shed-note.ts';
+import { ownPayload } from './event-transport.ts';
 
 // What a head or an end costs besides its payload: a rough figure, only used for the bound.
 export const EVENT_OVERHEAD = 256;
@@ -108,10 +109,14 @@ export class Backlog {
     return first;
   }
 
-  /** Puts back a batch that could not be stored, ahead of what arrived since. */
+  /**
+   * Puts back a batch that could not be stored, ahead of what arrived since. Storage is failing:
+   * they may wait long, so each payload gets bytes of its own instead of a view of the batch it
+   * came in (db/event-transport.ts), which would keep the whole batch in memory.
+   */
   putBack(events: ExchangeEvent[]): ShedReport {
-    const later = this.take();
-    this.events = events;
+    const later = this.take().map(ownPayload);
+    this.events = events.map(ownPayload);
     this.size = events.reduce((n, e) => n + costOf(e), 0);
     return this.add(later);
   }
@@ -148,7 +153,8 @@ export class Backlog {
       }
       kept = remaining;
     }
-    this.events = kept.map((e) => this.adjustEnd(e));
+    // What stays owns its bytes: a payload left out must not stay in memory through a view of its batch kept beside it.
+    this.events = kept.map((e) => ownPayload(this.adjustEnd(e)));
     return report;
   }
 

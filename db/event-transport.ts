@@ -24,46 +24,88 @@ export function chunkInRing(event: Pick<BodyChunk, 'uid' | 'side' | 'atMs'>, rin
   return { type: 'body-chunk', uid: event.uid, side: event.side, atMs: event.atMs, ring };
 }
 
-/** A batch as sent: `buffers` hold the bytes of copied body chunks and WebSocket payloads, each exactly its bytes. */
+/**
+ * A batch as sent: the payloads of copied body chunks and WebSocket messages packed one after
+ * another into one buffer (at most one entry in `buffers`, handed over, not copied). One buffer
+ * per batch, not one per payload: transferring 250 small ArrayBuffers a turn cost postMessage
+ * more than the rest of a WebSocket flood's forwarding (bench/websocket-flood.ts, --cpu-prof).
+ */
 export interface EncodedEvents {
   json: string;
   buffers: Uint8Array[];
 }
 
-/** In the JSON, a payload stands as the index of its bytes in `buffers`. */
-type BodyChunkRef = Omit<BodyChunk, 'chunk'> & { buffer: number };
-type WsEventRef = Omit<WsEvent, 'message'> & { message: Omit<WsEvent['message'], 'payload'> & { buffer: number } };
+/** In the JSON, a payload stands as where its bytes are in the packed buffer: offset and length. */
+type Packed = [at: number, length: number];
+type BodyChunkRef = Omit<BodyChunk, 'chunk'> & { packed: Packed };
+type WsEventRef = Omit<WsEvent, 'message'> & { message: Omit<WsEvent['message'], 'payload'> & { packed: Packed } };
 
-/** Copies of the payloads (exactly their bytes, ready to transfer) and the rest as JSON. */
+/** The payloads packed into one buffer of exactly their bytes, the rest as JSON. */
 export function encodeEvents(events: PostedEvent[]): EncodedEvents {
-  const buffers: Uint8Array[] = [];
-  const own = (bytes: Uint8Array) => buffers.push(new Uint8Array(bytes)) - 1;
+  let total = 0;
+  for (const e of events) {
+    if (e.type === 'body-chunk' && 'chunk' in e) total += e.chunk.byteLength;
+    else if (e.type === 'ws-message') total += e.message.payload.byteLength;
+  }
+  const packed = new Uint8Array(total);
+  let at = 0;
+  const pack = (bytes: Uint8Array): Packed => {
+    packed.set(bytes, at);
+    at += bytes.byteLength;
+    return [at - bytes.byteLength, bytes.byteLength];
+  };
   const plain = events.map((e): PostedEvent | BodyChunkRef | WsEventRef => {
-    if (e.type === 'body-chunk' && 'chunk' in e) return { type: 'body-chunk', uid: e.uid, side: e.side, atMs: e.atMs, buffer: own(e.chunk) };
+    if (e.type === 'body-chunk' && 'chunk' in e) return { type: 'body-chunk', uid: e.uid, side: e.side, atMs: e.atMs, packed: pack(e.chunk) };
     if (e.type === 'ws-message') {
       const m = e.message;
-      return { type: 'ws-message', uid: e.uid, message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, buffer: own(m.payload) } };
+      return { type: 'ws-message', uid: e.uid, message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, packed: pack(m.payload) } };
     }
     return e;
   });
-  return { json: JSON.stringify(plain), buffers };
+  return { json: JSON.stringify(plain), buffers: total > 0 ? [packed] : [] };
 }
 
-/** The events as they were encoded, payloads back in place. */
+/**
+ * The events as they were encoded, payloads back in place as views of the packed buffer (no
+ * copy: they are stored and dropped; what waits longer in a backlog gets bytes of its own there,
+ * db/backlog.ts).
+ */
 export function decodeEvents({ json, buffers }: EncodedEvents): PostedEvent[] {
   const events = JSON.parse(json) as (PostedEvent | BodyChunkRef | WsEventRef)[];
+  const packed = buffers[0];
   return events.map((e): PostedEvent => {
-    if (e.type === 'body-chunk' && 'buffer' in e) return chunkWith(e, bytesAt(buffers, e.buffer));
-    if (e.type === 'ws-message' && 'buffer' in e.message) {
+    if (e.type === 'body-chunk' && 'packed' in e) return chunkWith(e, bytesAt(packed, e.packed));
+    if (e.type === 'ws-message' && 'packed' in e.message) {
       const m = e.message;
-      return { type: 'ws-message', uid: e.uid, message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, payload: bytesAt(buffers, m.buffer) } };
+      return { type: 'ws-message', uid: e.uid, message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, payload: bytesAt(packed, m.packed) } };
     }
     return e as PostedEvent;
   });
 }
 
-function bytesAt(buffers: Uint8Array[], index: number): Uint8Array {
-  const bytes = buffers[index];
-  if (!bytes) throw new Error(`a batch of captures refers to payload ${index} of ${buffers.length}`);
-  return bytes;
+function bytesAt(packed: Uint8Array | undefined, [at, length]: Packed): Uint8Array {
+  if (!packed || at < 0 || length < 0 || at + length > packed.byteLength) {
+    throw new Error(`a batch of captures refers to payload bytes ${at}-${at + length} of ${packed?.byteLength ?? 0}`);
+  }
+  return new Uint8Array(packed.buffer, packed.byteOffset + at, length);
+}
+
+/**
+ * The same event with payload bytes of its own when its payload is a view of a larger buffer
+ * (a packed batch, the shared ring): an event that waits for long must not keep the rest of
+ * that buffer alive, nor bytes the ring will reuse.
+ */
+export function ownPayload<E extends ExchangeEvent>(event: E): E {
+  if (event.type === 'body-chunk') {
+    return (isView(event.chunk) ? chunkWith(event, new Uint8Array(event.chunk)) : event) as E;
+  }
+  if (event.type === 'ws-message' && isView(event.message.payload)) {
+    const m = event.message;
+    return { type: 'ws-message', uid: event.uid, message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, payload: new Uint8Array(m.payload) } } as E;
+  }
+  return event;
+}
+
+function isView(bytes: Uint8Array): boolean {
+  return bytes.buffer instanceof SharedArrayBuffer || bytes.byteLength !== bytes.buffer.byteLength;
 }

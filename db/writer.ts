@@ -203,7 +203,7 @@ export class CaptureWriter implements ExchangeSink {
   private handOver(event: Extract<ExchangeEvent, { type: 'body-chunk' }>): PostedEvent {
     const span = this.ring.put(event.chunk);
     if (span) return chunkInRing(event, span);
-    // Copied into a buffer of its own as the batch is posted (encodeEvents).
+    // Copied into the batch's packed buffer as the batch is posted (encodeEvents).
     this.copiedBodyBytes += event.chunk.length;
     this.copiedInFlight += event.chunk.length;
     return event;
@@ -294,7 +294,7 @@ export class CaptureWriter implements ExchangeSink {
     this.unstored.push({ seq, at: performance.now(), ends });
     try {
       const { json, buffers } = encodeEvents(events);
-      // The payloads are copies of their own: handed over, not copied again.
+      // The packed payloads are a copy of their own: handed over, not copied again.
       this.worker.postMessage({ kind: 'events', json, buffers, cost, seq } satisfies ToWorker, buffers.map((b) => b.buffer as ArrayBuffer));
     } catch (err) {
       this.fail(`could not hand captures to the storage worker: ${(err as Error).message}`);
