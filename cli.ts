@@ -17,17 +17,17 @@ interface Command {
 // to listening within 2 s on a busy machine, where loading modules is most of a start).
 const tools = () => import('./cli/tools.ts');
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  start: () => import('./cli/start.ts').then((m) => ({ help: m.START_HELP, run: m.startCommand })),
-  run: () => import('./cli/run.ts').then((m) => ({ help: m.RUN_HELP, run: m.runCommand })),
-  env: () => tools().then((m) => ({ help: m.ENV_HELP, run: m.envCommand })),
-  url: () => tools().then((m) => ({ help: m.URL_HELP, run: m.urlCommand })),
-  ca: () => tools().then((m) => ({ help: m.CA_HELP, run: m.caCommand })),
-  list: () => tools().then((m) => ({ help: m.LIST_HELP, run: m.listCommand })),
-  export: () => tools().then((m) => ({ help: m.EXPORT_HELP, run: m.exportCommand })),
-  doctor: () => import('./cli/doctor.ts').then((m) => ({ help: m.DOCTOR_HELP, run: m.doctorCommand })),
-  replay: () => import('./cli/replay.ts').then((m) => ({ help: m.REPLAY_HELP, run: m.replayCommand })),
-  import: () => import('./cli/import.ts').then((m) => ({ help: m.IMPORT_HELP, run: m.importCommand })),
-  'codex-config': () => import('./cli/codex-config.ts').then((m) => ({ help: m.CODEX_CONFIG_HELP, run: m.codexConfigCommand })),
+  start: () => import('./cli/start.ts').then((m) => ({ help: m.startHelp(), run: m.startCommand })),
+  run: () => import('./cli/run.ts').then((m) => ({ help: m.runHelp(), run: m.runCommand })),
+  env: () => tools().then((m) => ({ help: m.envHelp(), run: m.envCommand })),
+  url: () => tools().then((m) => ({ help: m.urlHelp(), run: m.urlCommand })),
+  ca: () => tools().then((m) => ({ help: m.caHelp(), run: m.caCommand })),
+  list: () => tools().then((m) => ({ help: m.listHelp(), run: m.listCommand })),
+  export: () => tools().then((m) => ({ help: m.exportHelp(), run: m.exportCommand })),
+  doctor: () => import('./cli/doctor.ts').then((m) => ({ help: m.doctorHelp(), run: m.doctorCommand })),
+  replay: () => import('./cli/replay.ts').then((m) => ({ help: m.replayHelp(), run: m.replayCommand })),
+  import: () => import('./cli/import.ts').then((m) => ({ help: m.importHelp(), run: m.importCommand })),
+  'codex-config': () => import('./cli/codex-config.ts').then((m) => ({ help: m.codexConfigHelp(), run: m.codexConfigCommand })),
 };
 
 // http-mitm-proxy prints its internals through console.debug; they are not for our users.

@@ -7,19 +7,19 @@ import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { gatewayBase } from './gateway-url.ts';
 import { findInstance, prepareDataDir } from './instance.ts';
+import { t } from './language.ts';
 
-export const CODEX_CONFIG_HELP = `wirelog codex-config ID [--gateway] [--data-dir DIR]: a Codex [model_providers] block that reproduces a call that worked
-  --gateway   its base_url in wirelog's gateway form, so Codex's calls are captured with no proxy setting`;
+export const codexConfigHelp = () => t('commands.codexConfig.help');
 
 export async function codexConfigCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags('codex-config', args, { 'data-dir': { type: 'string' }, gateway: { type: 'boolean' } }, true);
-  if (positionals.length !== 1 || !/^\d+$/.test(positionals[0])) throw new UsageError('wirelog codex-config needs the id of a captured call that worked (see `wirelog list`)');
+  if (positionals.length !== 1 || !/^\d+$/.test(positionals[0])) throw new UsageError(t('commands.codexConfig.needsId'));
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
-  if (!fs.existsSync(databasePath(dataDir))) throw new DatabaseOpenError(`no captures in ${dataDir} yet: start wirelog and send traffic through it, or pass the right --data-dir`);
+  if (!fs.existsSync(databasePath(dataDir))) throw new DatabaseOpenError(t('commands.dataDir.noCaptures', { dataDir }));
   const reader = new ExchangeReader(openDatabase(dataDir));
   const exchange = reader.get(Number(positionals[0]));
-  if (!exchange) throw new UsageError(`no exchange ${positionals[0]} in ${dataDir} (see \`wirelog list\`)`);
+  if (!exchange) throw new UsageError(t('commands.dataDir.noExchange', { id: positionals[0], dataDir }));
   try {
     const running = values.gateway ? await findInstance(dataDir) : null;
     const gateway = values.gateway ? gatewayBase(running ? new URL(running.proxyUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1', running?.proxyPort ?? 8899, null) : undefined;

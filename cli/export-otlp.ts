@@ -7,6 +7,7 @@ import { worst } from '../llm/diagnose.ts';
 import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
 import type { OtlpConfig } from './otlp-config.ts';
 import { VERSION } from './version.ts';
+import { t } from './language.ts';
 
 const PAGE = 500;
 
@@ -16,7 +17,7 @@ export async function exportOtlp(reader: ExchangeReader, config: OtlpConfig, sin
   const sink = createSpanSink({ ...config, version: VERSION, maxQueueSize: PAGE * 4 }, (ok, spans, error) => {
     if (ok) return;
     failed += spans;
-    if (error !== lastError) say(`wirelog: the collector refused ${spans} span(s): ${error ?? 'no reason given'}`);
+    if (error !== lastError) say(`wirelog: ${t('commands.export.collectorRefused', { spans, error: error ?? t('commands.export.noReason') })}`);
     lastError = error;
   });
   let sent = 0;
@@ -31,7 +32,7 @@ export async function exportOtlp(reader: ExchangeReader, config: OtlpConfig, sin
     // One page in flight at a time: the queue never overflows, and progress is real.
     // A failed export is counted by the report above; flushing only waits for it.
     await sink.flush().catch(() => undefined);
-    if (rows.length) say(`wirelog: ${sent} of ${total} exchange(s) sent to ${config.url}`);
+    if (rows.length) say(`wirelog: ${t('commands.export.progress', { sent, total, url: config.url })}`);
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1].id;
   }

@@ -1,4 +1,5 @@
 import { UsageError } from './usage-error.ts';
+import { t } from './language.ts';
 
 export { gatewayBase } from '../proxy/gateway.ts';
 
@@ -8,10 +9,10 @@ export function gatewayUrl(baseUrl: string, base: string): string {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new UsageError(`"${baseUrl}" is not a URL: give the base URL the client uses now, such as https://openrouter.ai/api/v1`);
+    throw new UsageError(t('commands.url.notAUrl', { value: baseUrl }));
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`the gateway forwards http and https, not ${url.protocol.replace(':', '')}`);
-  if (url.username || url.password) throw new UsageError('a base URL with user:password in it cannot go through the gateway: send the credentials as a header');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(t('commands.url.scheme', { scheme: url.protocol.replace(':', '') }));
+  if (url.username || url.password) throw new UsageError(t('commands.url.credentials'));
   const path = url.pathname === '/' && !baseUrl.endsWith('/') ? '' : url.pathname;
   return `${base}/${url.protocol.replace(':', '')}/${url.host}${path}${url.search}${url.hash}`;
 }

@@ -9,12 +9,10 @@ import { HarStorageError, importHarFile, type ImportProgress } from '../export/h
 import { understandEnded } from '../llm/stored-calls.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { prepareDataDir } from './instance.ts';
+import { t } from './language.ts';
+import { progressLine as progressOutput } from './progress.ts';
 
-export const IMPORT_HELP = `wirelog import FILE.har [--keep-secrets] [--data-dir DIR]
-Reads every entry of a HAR file (Chrome DevTools, Playwright, mitmproxy, wirelog) as exchanges, marked
-as imported with the file's name: SSE events and WebSocket messages restored, secrets masked as for
-live captures (unless --keep-secrets), model calls rebuilt and diagnosed. Every entry is checked
-before any is stored: a bad one anywhere and none is. Progress goes to stderr.`;
+export const importHelp = () => t('commands.import.help');
 
 // Progress lines at most this often: a few a second, whatever the file's size.
 const PROGRESS_EVERY_MS = 500;
@@ -25,19 +23,20 @@ function megabytes(bytes: number): string {
 
 /** One line of progress: `checking x.har: 12000 entries, 120.0 of 260.0 MB read`. */
 export function progressLine(name: string, p: ImportProgress): string {
-  if (p.phase === 'store') return `storing ${name}: ${p.stored} of ${p.entries} entries stored`;
-  const read = p.totalBytes ? `${megabytes(p.bytes)} of ${megabytes(p.totalBytes)} MB read` : `${megabytes(p.bytes)} MB read`;
-  return `${p.phase === 'upload' ? 'receiving' : 'checking'} ${name}: ${p.entries} entries, ${read}`;
+  if (p.phase === 'store') return t('commands.import.storing', { name, stored: p.stored, entries: p.entries });
+  const read = p.totalBytes ? t('commands.import.readOf', { read: megabytes(p.bytes), total: megabytes(p.totalBytes) }) : t('commands.import.read', { read: megabytes(p.bytes) });
+  return t(p.phase === 'upload' ? 'commands.import.receiving' : 'commands.import.checking', { name, entries: p.entries, read });
 }
 
 export async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags('import', args, { 'data-dir': { type: 'string' }, 'keep-secrets': { type: 'boolean' } }, true);
-  if (positionals.length !== 1) throw new UsageError('wirelog import takes one HAR file: wirelog import capture.har');
+  if (positionals.length !== 1) throw new UsageError(t('commands.import.oneFile'));
   const file = positionals[0];
   const name = path.basename(file);
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
   const db = openDatabase(dataDir);
+  const progress = progressOutput();
   try {
     const store = new CaptureStore(db, understandEnded);
     const result = await importHarFile(file, {
@@ -45,15 +44,17 @@ export async function importCommand(args: string[]): Promise<number> {
       keepSecrets: values['keep-secrets'] ?? false,
       // One transaction per batch, as the storage worker stores captures.
       store: (events) => store.apply(events),
-      progress: (p) => console.error(`wirelog: ${progressLine(name, p)}`),
+      progress: (p) => progress.update(`wirelog: ${progressLine(name, p)}`),
       progressEveryMs: PROGRESS_EVERY_MS,
       batch: { entries: 2000, bytes: 64 * 1024 * 1024 },
     });
-    for (const note of result.notes) console.error(`wirelog: note: ${note}`);
+    progress.done();
+    for (const note of result.notes) console.error(`wirelog: ${t('commands.import.note', { note })}`);
     const { ids } = result;
-    console.log(ids.length ? `imported ${ids.length} exchange(s) from ${name}: #${ids[0]}-#${ids[ids.length - 1]} (see \`wirelog list\`, \`wirelog doctor\` or the viewer)` : `${name} has no entries: nothing imported`);
+    console.log(ids.length ? t('commands.import.imported', { count: ids.length, name, first: ids[0], last: ids[ids.length - 1] }) : t('commands.import.empty', { name }));
     return 0;
   } catch (err) {
+    progress.done();
     if (!(err instanceof HarImportError) && !(err instanceof HarStorageError)) throw err;
     console.error(`wirelog: ${err.message}`);
     return 1;

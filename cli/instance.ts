@@ -22,6 +22,7 @@ import { LiveFeed } from '../viewer/live.ts';
 import type { RunningViewer } from '../viewer/server.ts';
 import { gatewayBase } from './gateway-url.ts';
 import { UsageError } from './usage-error.ts';
+import { t } from './language.ts';
 import { VERSION } from './version.ts';
 
 export interface WirelogConfig {
@@ -91,7 +92,7 @@ export async function isLoopback(host: string): Promise<boolean> {
     const addresses = await dns.lookup(host, { all: true, verbatim: true });
     return addresses.length > 0 && addresses.every((a) => isLoopbackAddress(a.address));
   } catch (err) {
-    throw new UsageError(`--host ${host} is not an address of this machine (${(err as NodeJS.ErrnoException).code}): use --host 127.0.0.1, or an address this machine has`);
+    throw new UsageError(t('commands.instance.notLocal', { host, code: (err as NodeJS.ErrnoException).code }));
   }
 }
 
@@ -106,21 +107,22 @@ export function defaultDataDir(): string {
  */
 export function prepareDataDir(dataDir: string): void {
   ensureDataDir(dataDir, (mode) =>
-    console.error(`wirelog: the data dir ${dataDir} could be read by other users (mode ${mode.toString(8)}); it holds captures and the CA key, so it is now owner-only (700)`),
+    console.error(`wirelog: ${t('commands.dataDir.widened', { dataDir, mode: mode.toString(8) })}`),
   );
 }
 
-function listenError(err: NodeJS.ErrnoException, what: string, port: number, flag: string): StartError {
-  if (err.code === 'EADDRINUSE') return new StartError(`the ${what} port ${port} is already in use (another wirelog?): stop that program, or pick another port with ${flag} N`);
-  if (err.code === 'EACCES') return new StartError(`not allowed to listen on the ${what} port ${port}: pick a port above 1024 with ${flag} N`);
-  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new StartError(`cannot listen on host ${what}: that address is not on this machine; use --host 127.0.0.1`);
-  return new StartError(`cannot start the ${what} on port ${port}: ${err.message}`);
+function listenError(err: NodeJS.ErrnoException, server: 'proxy' | 'viewer', port: number, flag: string): StartError {
+  const what = t(`commands.instance.what.${server}`);
+  if (err.code === 'EADDRINUSE') return new StartError(t('commands.instance.portInUse', { what, port, flag }));
+  if (err.code === 'EACCES') return new StartError(t('commands.instance.portDenied', { what, port, flag }));
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new StartError(t('commands.instance.hostNotHere', { what }));
+  return new StartError(t('commands.instance.cannotListen', { what, port, error: err.message }));
 }
 
 export async function startWirelog(config: WirelogConfig, log: (message: string) => void = () => undefined): Promise<Wirelog> {
   const loopback = await isLoopback(config.host);
   if (!loopback && config.proxyAuth === undefined) {
-    throw new UsageError(`listening on ${config.host} lets other machines use this proxy: add --proxy-auth user:password (clients then use http://user:password@host:port)`);
+    throw new UsageError(t('commands.instance.needsProxyAuth', { host: config.host }));
   }
   prepareDataDir(config.dataDir);
   const ca = loadOrCreateCa(config.dataDir);
@@ -129,9 +131,9 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     try {
       extraCaPem = fs.readFileSync(config.upstreamCaFile, 'utf8');
     } catch (err) {
-      throw new StartError(`cannot read --upstream-ca ${config.upstreamCaFile}: ${(err as Error).message}`);
+      throw new StartError(t('commands.instance.cannotReadCa', { file: config.upstreamCaFile, error: (err as Error).message }));
     }
-    if (!extraCaPem.includes('BEGIN CERTIFICATE')) throw new StartError(`--upstream-ca ${config.upstreamCaFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    if (!extraCaPem.includes('BEGIN CERTIFICATE')) throw new StartError(t('commands.instance.noPem', { file: config.upstreamCaFile }));
   }
   const db: Db = openDatabase(config.dataDir);
   const reader = new ExchangeReader(db);
@@ -181,7 +183,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       secretMemory,
       fingerprint: fingerprinter(config.dataDir),
       replayToken,
-      onSinkError: (err) => log(`wirelog: capture failed: ${err.message}`),
+      onSinkError: (err) => log(`wirelog: ${t('commands.instance.captureFailed', { error: err.message })}`),
       upstream: { extraCaPem, insecure: config.insecureUpstream, systemRootsPem: systemRootsPem(), lookup: config.lookup },
       timeouts: { connectMs: config.connectTimeoutS * 1000, idleMs: config.idleTimeoutS * 1000 },
       clients: {

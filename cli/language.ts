@@ -15,6 +15,11 @@ export function cliLang(): Language {
 /** A message of the catalogue in the CLI's language. */
 export const t: Translate = ((...args: Parameters<Translate>) => translate(...args)) as Translate;
 
+/** The languages wirelog speaks, as a list in the CLI's language ("en and zh-CN", "en 和 zh-CN"). */
+function listed(type: 'conjunction' | 'disjunction'): string {
+  return new Intl.ListFormat(language, { type }).format(LANGUAGES);
+}
+
 /**
  * The arguments without `--lang X` / `--lang=X` (only before a `--`: what follows belongs to the
  * command `wirelog run` starts), the language set from it.
@@ -29,12 +34,12 @@ export function takeLanguageFlag(argv: string[]): string[] {
     const arg = own[i];
     if (arg === '--lang') {
       flag = own[++i];
-      if (flag === undefined) throw new UsageError(`--lang needs a language: ${LANGUAGES.join(' or ')}`);
+      if (flag === undefined) throw new UsageError(t('commands.flags.langNeedsValue', { languages: listed('disjunction') }));
     } else if (arg.startsWith('--lang=')) flag = arg.slice('--lang='.length);
     else kept.push(arg);
   }
   if (flag !== undefined) {
-    if (!isLanguage(flag)) throw new UsageError(`--lang ${flag}: wirelog speaks ${LANGUAGES.join(' and ')}`);
+    if (!isLanguage(flag)) throw new UsageError(t('commands.flags.langUnknown', { value: flag, languages: listed('conjunction') }));
     language = cliLanguage(process.env, flag);
     translate = createI18n(language).t;
   }

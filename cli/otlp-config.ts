@@ -1,5 +1,6 @@
 // Where spans go, from --otlp-endpoint or OpenTelemetry's own variables; null: export is off.
 import { UsageError } from './usage-error.ts';
+import { t } from './language.ts';
 
 export interface OtlpConfig {
   /** The traces URL itself (…/v1/traces). */
@@ -29,14 +30,14 @@ export function otlpConfig(flag: string | undefined, content: boolean, env: Node
   const base = flag ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT && flag === undefined ? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT : base ? (/\/v1\/traces\/?$/.test(base) ? base : `${base.replace(/\/$/, '')}/v1/traces`) : null;
   if (!url) {
-    if (content) throw new UsageError('--otlp-content needs --otlp-endpoint URL (or OTEL_EXPORTER_OTLP_ENDPOINT): there is nowhere to send spans');
+    if (content) throw new UsageError(t('commands.otlp.contentNeedsEndpoint'));
     return null;
   }
-  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`the OTLP endpoint "${url}" is not an http(s) URL, such as http://127.0.0.1:4318`);
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(t('commands.otlp.notHttp', { url }));
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
-  if (protocol !== 'http/protobuf' && protocol !== 'http/json') throw new UsageError(`OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json, not "${protocol}" (grpc is not supported)`);
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') throw new UsageError(t('commands.otlp.protocol', { value: protocol }));
   const maxQueue = env.OTEL_BSP_MAX_QUEUE_SIZE === undefined ? 8192 : Number(env.OTEL_BSP_MAX_QUEUE_SIZE);
-  if (!Number.isInteger(maxQueue) || maxQueue < 1) throw new UsageError(`OTEL_BSP_MAX_QUEUE_SIZE must be a whole number of spans (1 or more), not "${env.OTEL_BSP_MAX_QUEUE_SIZE}"`);
+  if (!Number.isInteger(maxQueue) || maxQueue < 1) throw new UsageError(t('commands.otlp.queue', { value: env.OTEL_BSP_MAX_QUEUE_SIZE }));
   return {
     url,
     protocol,

@@ -5,6 +5,7 @@ import { startTsWorker } from '../db/writer.ts';
 import type { OtlpConfig } from './otlp-config.ts';
 import type { FromOtlpWorker, OtlpWorkerData } from './otlp-worker.ts';
 import { VERSION } from './version.ts';
+import { t } from './language.ts';
 
 export interface OtlpExport {
   /** The storage worker's end of the channel. */
@@ -22,18 +23,18 @@ export function startOtlpExport(config: OtlpConfig, say: (message: string) => vo
   let closed: (() => void) | null = null;
   worker.on('message', (message: FromOtlpWorker) => {
     if (message.kind === 'failed') {
-      state.error = `exporting spans to ${config.url} failed: ${message.message} (${message.spans} span(s)); retrying, traffic and storage are not held up`;
+      state.error = t('commands.otlp.failed', { url: config.url, error: message.message, spans: message.spans });
       say(state.error);
     } else if (message.kind === 'recovered') {
       state.error = null;
-      say(`exporting spans to ${config.url} works again`);
+      say(t('commands.otlp.recovered', { url: config.url }));
     } else if (message.kind === 'dropped') {
       state.dropped += message.spans;
-      say(`${message.spans} span(s) were left out: more arrived than the exporter could queue (${state.dropped} so far)`);
+      say(t('commands.otlp.dropped', { spans: message.spans, total: state.dropped }));
     } else if (message.kind === 'closed') closed?.();
   });
   worker.on('error', (err) => {
-    state.error = `the OTLP exporter stopped: ${err.message}`;
+    state.error = t('commands.otlp.stopped', { error: err.message });
     say(state.error);
   });
   return {

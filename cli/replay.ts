@@ -5,21 +5,9 @@ import type { ClientConfig } from '../llm/client-config.ts';
 import type { Header } from '../model/exchange.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir, type InstanceRecord } from './instance.ts';
+import { cliLang, t } from './language.ts';
 
-export const REPLAY_HELP = `wirelog replay ID [--url URL] [--method M] [--header "Name: value"]... [--remove-header NAME]...
-               [--body-file FILE] [--fix] [--send-secrets-to HOST[:PORT]] [--json] [--timeout S] [--data-dir DIR]
-Sends exchange ID again through the running wirelog (recorded as a new exchange, linked to ID), and
-prints the new exchange's id, status and the first line of its answer. Exit code 0 on a 2xx, 1 otherwise.
-  --header "Name: value"   set a header (replacing one of that name); also how to give a key wirelog no longer has in memory
-  --remove-header NAME     send without that header
-  --body-file FILE         send this file as the body (its bytes as they are)
-  --fix                    apply the fix the diagnosis of ID proposes (a corrected URL, a missing key, a listed model,
-                           a lower max_tokens); when it works, prints the client settings that did
-  --send-secrets-to HOST[:PORT]
-                           a key wirelog remembers goes only back to the scheme, host and port it was captured for: to
-                           send it to the replay's other host, name exactly that host (and port, unless the default).
-                           A key captured over HTTPS is never sent over plain HTTP, even then
-  --timeout S              how long to wait for the answer (default 300)`;
+export const replayHelp = () => t('commands.replay.help');
 
 interface Withheld {
   message: string;
@@ -40,14 +28,14 @@ interface Detail {
  * original call came: the gateway form for a gateway call).
  */
 export function workedBlock(config: ClientConfig): string[] {
-  const codex = config.codex ? ['  For Codex (~/.codex/config.toml), exactly what worked:', ...config.codex.toml.split('\n').map((l) => `    ${l}`), ...config.codex.notes.map((n) => `    # ${n}`)] : [];
-  const cherry = config.cherryStudio ? [`  For Cherry Studio: provider type ${config.cherryStudio.providerType}, API address ${config.cherryStudio.apiAddress}`] : [];
+  const codex = config.codex ? [t('commands.replay.forCodex'), ...config.codex.toml.split('\n').map((l) => `    ${l}`), ...config.codex.notes.map((n) => `    # ${n}`)] : [];
+  const cherry = config.cherryStudio ? [t('commands.replay.forCherry', { providerType: config.cherryStudio.providerType, address: config.cherryStudio.apiAddress })] : [];
   return config.client.kind === 'cherry-studio' ? [...cherry, ...codex] : [...codex, ...cherry];
 }
 
 function parseHeader(text: string): Header {
   const colon = text.indexOf(':');
-  if (colon <= 0) throw new UsageError(`--header needs "Name: value", not "${text}"`);
+  if (colon <= 0) throw new UsageError(t('commands.replay.header', { value: text }));
   return [text.slice(0, colon).trim(), text.slice(colon + 1).trim()];
 }
 
@@ -62,7 +50,8 @@ class Api {
 
   private headers(): Record<string, string> {
     const origin = new URL(this.instance.viewerUrl!).origin;
-    return { origin, 'content-type': 'application/json', ...(this.instance.viewerToken ? { authorization: `Bearer ${this.instance.viewerToken}` } : {}) };
+    // The API answers (its refusals, the diagnoses) in the CLI's language.
+    return { origin, 'content-type': 'application/json', 'accept-language': cliLang(), ...(this.instance.viewerToken ? { authorization: `Bearer ${this.instance.viewerToken}` } : {}) };
   }
 
   async get<T>(route: string): Promise<{ status: number; body: T }> {
@@ -99,18 +88,18 @@ export async function replayCommand(args: string[]): Promise<number> {
     },
     true,
   );
-  if (positionals.length !== 1 || !/^\d+$/.test(positionals[0])) throw new UsageError('wirelog replay takes one exchange id (a number; see `wirelog list`)');
+  if (positionals.length !== 1 || !/^\d+$/.test(positionals[0])) throw new UsageError(t('commands.replay.oneId'));
   const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
-  if (!(timeoutS > 0)) throw new UsageError(`--timeout must be a number of seconds, not "${values.timeout}"`);
+  if (!(timeoutS > 0)) throw new UsageError(t('commands.replay.timeout', { value: values.timeout }));
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
   const instance = await findInstance(dataDir);
-  if (!instance) throw new UsageError(`no wirelog is running on ${dataDir}: a replay goes out through a running wirelog (it holds the keys of recent requests in memory); start it with \`wirelog start\``);
-  if (!instance.viewerUrl) throw new UsageError(`the wirelog running on ${dataDir} has no viewer (a private \`wirelog run\` capture): replay from a \`wirelog start\` instance`);
+  if (!instance) throw new UsageError(t('commands.replay.notRunning', { dataDir }));
+  if (!instance.viewerUrl) throw new UsageError(t('commands.replay.noViewer', { dataDir }));
   const api = new Api(instance);
   const id = Number(positionals[0]);
   const original = await api.get<Detail & { error?: string }>(`/exchanges/${id}`);
-  if (original.status === 404) throw new UsageError(`no exchange ${id} in ${dataDir} (see \`wirelog list\`)`);
+  if (original.status === 404) throw new UsageError(t('commands.dataDir.noExchange', { id, dataDir }));
   const set = (values.header ?? []).map(parseHeader);
   const remove = values['remove-header'] ?? [];
   const edits: Record<string, unknown> = {
@@ -123,20 +112,21 @@ export async function replayCommand(args: string[]): Promise<number> {
   };
   const sent = await api.post<{ id?: number; error?: string; withheld?: Withheld[] }>(`/exchanges/${id}/replay`, edits);
   if (sent.body.id === undefined) {
-    console.error(`wirelog: cannot replay #${id}: ${sent.body.error ?? `HTTP ${sent.status}`}`);
+    console.error(`wirelog: ${t('commands.replay.cannot', { id, error: sent.body.error ?? `HTTP ${sent.status}` })}`);
     return 1;
   }
-  const detail = await waitForEnd(api, sent.body.id, timeoutS);
+  // --json keeps the diagnoses in English, for scripts.
+  const detail = await waitForEnd(api, sent.body.id, timeoutS, values.json ? 'en' : cliLang());
   const status = detail.exchange.response?.status ?? null;
   const withheld = sent.body.withheld ?? [];
   if (values.json) {
     console.log(JSON.stringify({ id: detail.exchange.id, replayOf: id, status, state: detail.exchange.state, answer: firstLine(detail), diagnoses: detail.diagnoses, withheld, clientConfig: detail.clientConfig ?? null }, null, 2));
   } else {
     const reason = detail.exchange.response ? `${status} ${detail.exchange.response.statusText}`.trim() : detail.exchange.state.replace('_', ' ');
-    console.log(`#${detail.exchange.id} ${reason}  (replay of #${id})  ${firstLine(detail)}`);
+    console.log(t('commands.replay.result', { id: detail.exchange.id, reason, original: id, answer: firstLine(detail) }).trimEnd());
     // Said before the diagnoses: a 401 from the other host is explained by what was left out.
-    for (const w of withheld) console.log(`  [withheld] ${w.message}`);
-    for (const d of detail.diagnoses) console.log(`  [${d.severity}] ${d.summary}\n  fix: ${d.fix}`);
+    for (const w of withheld) console.log(t('commands.replay.withheld', { message: w.message }));
+    for (const d of detail.diagnoses) console.log(`  [${t(`commands.doctor.severity.${d.severity}`)}] ${d.summary}\n${t('commands.doctor.fix', { fix: d.fix })}`);
     if (values.fix && detail.clientConfig) for (const line of workedBlock(detail.clientConfig)) console.log(line);
   }
   return status !== null && status >= 200 && status < 300 && detail.exchange.state === 'complete' ? 0 : 1;
@@ -146,16 +136,16 @@ function readBody(file: string): string {
   try {
     return fs.readFileSync(file).toString('base64');
   } catch (err) {
-    throw new UsageError(`cannot read --body-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(t('commands.replay.bodyFile', { file, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
   }
 }
 
-async function waitForEnd(api: Api, id: number, timeoutS: number): Promise<Detail> {
+async function waitForEnd(api: Api, id: number, timeoutS: number, lang: string): Promise<Detail> {
   const deadline = Date.now() + timeoutS * 1000;
   for (;;) {
-    const { body } = await api.get<Detail>(`/exchanges/${id}`);
+    const { body } = await api.get<Detail>(`/exchanges/${id}?lang=${lang}`);
     if (body.exchange.state !== 'pending' && body.exchange.state !== 'streaming') return body;
-    if (Date.now() > deadline) throw new UsageError(`exchange #${id} is still ${body.exchange.state} after ${timeoutS} s: see it in the viewer, or wait longer with --timeout`);
+    if (Date.now() > deadline) throw new UsageError(t('commands.replay.stillRunning', { id, state: t(`format.state.${body.exchange.state}`), seconds: timeoutS }));
     await new Promise((r) => setTimeout(r, 100));
   }
 }

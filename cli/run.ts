@@ -1,32 +1,42 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import { loadOrCreateCa } from '../certs/ca.ts';
 import { writeTrustBundle } from '../certs/trust.ts';
-import { CAPTURE_FLAGS, CAPTURE_HELP, UsageError, captureConfig, parseFlags } from './args.ts';
-import { findInstance, prepareDataDir, startWirelog, type Wirelog } from './instance.ts';
+import { CAPTURE_FLAGS, UsageError, captureConfig, captureHelp, parseFlags } from './args.ts';
+import { defaultDataDir, findInstance, prepareDataDir, startWirelog, type InstanceRecord, type Wirelog } from './instance.ts';
+import { t } from './language.ts';
+import { wirelogCommand } from './invocation.ts';
 import { writeClientFiles } from './client-files.ts';
 import { launchEnv } from './launch-env.ts';
 import { chromiumFlags, isChromiumLike } from './chromium.ts';
 import { leafSpkiHash } from '../certs/leaf.ts';
 
-export const RUN_HELP = `wirelog run [flags] -- <command> [args...]: run a command with its traffic captured
-Uses the wirelog already serving the data dir if there is one; otherwise runs a private
-proxy on a free port for the command's lifetime (captures go to the same database).
-The command's exit code is wirelog's exit code.
-  --chromium        the command is a Chromium or Electron app (Cherry Studio...): add the proxy, loopback and
-                    certificate flags (done without asking for chromium, google-chrome, msedge, brave, electron)
-${CAPTURE_HELP}`;
+export const runHelp = () => t('commands.run.help', { flags: captureHelp() });
+
+/**
+ * Said when the command ends (on stderr: its standard output stays its own): the running
+ * wirelog's viewer, or, after a private capture with no viewer, how to see what it stored.
+ */
+export function whereCapturesWent(instance: InstanceRecord | null, dataDir: string, captured: number): string {
+  if (instance?.viewerUrl) return t('commands.run.capturedRunning', { url: instance.viewerUrl });
+  const cli = wirelogCommand().command;
+  const quoted = /[\s'"$`\\]/.test(dataDir) ? `'${dataDir.replace(/'/g, `'\\''`)}'` : dataDir;
+  const dataDirFlag = dataDir === path.resolve(defaultDataDir()) ? '' : ` --data-dir ${quoted}`;
+  return t('commands.run.capturedPrivate', { count: captured, dataDir, list: `${cli} list${dataDirFlag}`, start: `${cli} start${dataDirFlag}` });
+}
 
 export async function runCommand(args: string[]): Promise<number> {
   const split = args.indexOf('--');
   const flagArgs = split < 0 ? args : args.slice(0, split);
   const { values, positionals } = parseFlags('run', flagArgs, { ...CAPTURE_FLAGS, chromium: { type: 'boolean' } }, true);
   let command = split < 0 ? positionals : [...positionals, ...args.slice(split + 1)];
-  if (command.length === 0) throw new UsageError('wirelog run needs a command to start: wirelog run -- <command> [args...]');
+  if (command.length === 0) throw new UsageError(t('commands.run.needsCommand'));
   const config = captureConfig(values, { proxyPort: 0, uiPort: null });
   prepareDataDir(config.dataDir);
 
   const instance = await findInstance(config.dataDir);
+  const startedAt = Date.now();
   let own: Wirelog | null = null;
   let proxyUrl: string;
   if (instance) {
@@ -57,8 +67,8 @@ export async function runCommand(args: string[]): Promise<number> {
     child.once('error', (err: NodeJS.ErrnoException) => {
       console.error(
         err.code === 'ENOENT'
-          ? `wirelog: command not found: ${command[0]} (check the name and your PATH)`
-          : `wirelog: could not start ${command[0]}: ${err.message}`,
+          ? `wirelog: ${t('commands.run.notFound', { command: command[0] })}`
+          : `wirelog: ${t('commands.run.cannotStart', { command: command[0], error: err.message })}`,
       );
       resolve(127);
     });
@@ -72,7 +82,12 @@ export async function runCommand(args: string[]): Promise<number> {
     // recorded when its tunnel closes) lands before the private proxy stops, within a bound.
     const until = Date.now() + 2000;
     while (own.proxy.openConnections() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await own.writer.flush();
+    const captured = own.reader.count({ since: startedAt });
     await own.stop();
+    console.error(`wirelog: ${whereCapturesWent(instance, config.dataDir, captured)}`);
+  } else if (instance?.viewerUrl) {
+    console.error(`wirelog: ${whereCapturesWent(instance, config.dataDir, 0)}`);
   }
   return code;
 }

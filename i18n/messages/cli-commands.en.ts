@@ -85,27 +85,26 @@ export const cliCommands = {
     what: { proxy: 'proxy', viewer: 'viewer' },
     portInUse: 'the {{what}} port {{port}} is already in use (another wirelog?): stop that program, or pick another port with {{flag}} N',
     portDenied: 'not allowed to listen on the {{what}} port {{port}}: pick a port above 1024 with {{flag}} N',
-    hostNotHere: 'cannot listen on host {{what}}: that address is not on this machine; use --host 127.0.0.1',
+    hostNotHere: 'cannot start the {{what}}: the --host address is not on this machine; use --host 127.0.0.1',
     cannotListen: 'cannot start the {{what}} on port {{port}}: {{error}}',
     cannotReadCa: 'cannot read --upstream-ca {{file}}: {{error}}',
     noPem: '--upstream-ca {{file}} holds no PEM certificate (-----BEGIN CERTIFICATE-----)',
     captureFailed: 'capture failed: {{error}}',
   },
   run: {
-    help: `wirelog run [flags] -- <command> [args...]: run a command with its traffic captured
+    help: `wirelog run [flags] -- COMMAND [ARGS...]: run a command with its traffic captured
 Uses the wirelog already serving the data dir if there is one; otherwise runs a private
 proxy on a free port for the command's lifetime (captures go to the same database).
 The command's exit code is wirelog's exit code.
   --chromium        the command is a Chromium or Electron app (Cherry Studio...): add the proxy, loopback and
                     certificate flags (done without asking for chromium, google-chrome, msedge, brave, electron)
 {{flags}}`,
-    needsCommand: 'wirelog run needs a command to start: wirelog run -- <command> [args...]',
+    needsCommand: 'wirelog run needs a command to start: wirelog run -- COMMAND [ARGS...]',
     notFound: 'command not found: {{command}} (check the name and your PATH)',
     cannotStart: 'could not start {{command}}: {{error}}',
-    capturedTo_one: 'captured {{count}} exchange: see it at {{url}}',
-    capturedTo_other: 'captured {{count}} exchanges: see them at {{url}}',
-    capturedPrivate_one: 'captured {{count}} exchange into {{dataDir}}: see it with `wirelog list`, or start `wirelog start --data-dir {{dataDir}}` and open the viewer',
-    capturedPrivate_other: 'captured {{count}} exchanges into {{dataDir}}: see them with `wirelog list`, or start `wirelog start --data-dir {{dataDir}}` and open the viewer',
+    capturedRunning: 'the captures are in the running wirelog: {{url}}',
+    capturedPrivate_one: 'captured {{count}} exchange into {{dataDir}}: see it with `{{list}}`, or run `{{start}}` and open the viewer',
+    capturedPrivate_other: 'captured {{count}} exchanges into {{dataDir}}: see them with `{{list}}`, or run `{{start}}` and open the viewer',
   },
   env: {
     help: `wirelog env [--shell bash|zsh|fish|powershell] [--proxy-port N] [--data-dir DIR]

@@ -60,7 +60,7 @@ export const cliCommandsZhCN: CliCommands = {
     viewerOff: '  查看器：  （未开启）',
     data: '  数据：    {{dataDir}}',
     ca: '  CA：      {{path}}',
-    fingerprint: '           SHA-256 {{fingerprint}}',
+    fingerprint: '           SHA-256 指纹 {{fingerprint}}',
     secretsKept: '  密钥：    按原样保存（--keep-secrets）',
     secretsMasked: '  密钥：    保存前已打码',
     otlp: '  OTLP：    span 发往 {{url}}（{{protocol}}）',
@@ -82,27 +82,26 @@ export const cliCommandsZhCN: CliCommands = {
     what: { proxy: '代理', viewer: '查看器' },
     portInUse: '{{what}}端口 {{port}} 已被占用（另一个 wirelog？）：停掉那个程序，或用 {{flag}} N 换个端口',
     portDenied: '没有权限监听{{what}}端口 {{port}}：用 {{flag}} N 换一个 1024 以上的端口',
-    hostNotHere: '无法监听{{what}}地址：这个地址不在本机上；用 --host 127.0.0.1',
+    hostNotHere: '无法启动{{what}}：--host 给的地址不在本机上；用 --host 127.0.0.1',
     cannotListen: '无法在端口 {{port}} 上启动{{what}}：{{error}}',
     cannotReadCa: '读不了 --upstream-ca {{file}}：{{error}}',
     noPem: '--upstream-ca {{file}} 里没有 PEM 证书（-----BEGIN CERTIFICATE-----）',
     captureFailed: '抓包失败：{{error}}',
   },
   run: {
-    help: `wirelog run [参数] -- <命令> [命令参数...]：运行一个命令，并抓下它的流量
+    help: `wirelog run [参数] -- 命令 [命令参数...]：运行一个命令，并抓下它的流量
 如果这个数据目录已经有 wirelog 在运行，就直接用它；否则在空闲端口上临时起一个私有代理，
 命令结束就停（抓到的请求写进同一个数据库）。
 wirelog 的退出码就是这个命令的退出码。
   --chromium        这个命令是 Chromium 或 Electron 应用（Cherry Studio 等）：加上代理、回环地址和证书参数
                     （chromium、google-chrome、msedge、brave、electron 不用加这个参数也会自动处理）
 {{flags}}`,
-    needsCommand: 'wirelog run 需要一个要启动的命令：wirelog run -- <命令> [命令参数...]',
+    needsCommand: 'wirelog run 需要一个要启动的命令：wirelog run -- 命令 [命令参数...]',
     notFound: '找不到命令：{{command}}（检查一下命令名和 PATH）',
     cannotStart: '启动不了 {{command}}：{{error}}',
-    capturedTo_one: '抓到 {{count}} 个请求：在 {{url}} 查看',
-    capturedTo_other: '抓到 {{count}} 个请求：在 {{url}} 查看',
-    capturedPrivate_one: '抓到 {{count}} 个请求，已存入 {{dataDir}}：用 `wirelog list` 查看，或运行 `wirelog start --data-dir {{dataDir}}` 后打开查看器',
-    capturedPrivate_other: '抓到 {{count}} 个请求，已存入 {{dataDir}}：用 `wirelog list` 查看，或运行 `wirelog start --data-dir {{dataDir}}` 后打开查看器',
+    capturedRunning: '抓到的请求在运行中的 wirelog 里：{{url}}',
+    capturedPrivate_one: '抓到 {{count}} 个请求，已存入 {{dataDir}}：用 `{{list}}` 查看，或运行 `{{start}}` 后打开查看器',
+    capturedPrivate_other: '抓到 {{count}} 个请求，已存入 {{dataDir}}：用 `{{list}}` 查看，或运行 `{{start}}` 后打开查看器',
   },
   env: {
     help: `wirelog env [--shell bash|zsh|fish|powershell] [--proxy-port N] [--data-dir DIR]
