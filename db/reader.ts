@@ -289,6 +289,14 @@ function toSummary(row: SummaryRow, damaged: DamageRecord): ExchangeSummary {
 const clippedOrNull = (text: string | null, max: number) => (text === null ? null : clipped(text, max));
 
 /** Rows found damaged since this reader was made (what /api/status names): how many, and the first ids. */
+/** Exchanges whose body storage cut (named by /api/status while it has cut any). */
+export interface CutBodies {
+  count: number;
+  /** The newest of them, at most CUT_IDS_SHOWN. */
+  ids: number[];
+}
+const CUT_IDS_SHOWN = 10;
+
 export interface DamagedRows {
   count: number;
   /** The lowest ids among them, at most DAMAGED_IDS_SHOWN. */
@@ -343,6 +351,12 @@ export class ExchangeReader {
     const oldest = (this.statement('SELECT min(id) AS id FROM exchanges').get() as { id: number | null }).id;
     this.damage.forgetBelow(oldest ?? Number.POSITIVE_INFINITY);
     return this.damage.rows();
+  }
+
+  /** Exchanges with a body storage left partly out, as their notes say (proxy/recorder.ts, db/backlog.ts): how many (up to 1,000), the newest ids. */
+  cutBodies(): CutBodies {
+    const rows = this.statement(`SELECT id FROM exchanges WHERE ${NOT_CLEARED} AND notes LIKE '%storage left out %body byte(s)%' ORDER BY id DESC LIMIT 1000`).all() as { id: number }[];
+    return { count: rows.length, ids: rows.slice(0, CUT_IDS_SHOWN).map((r) => r.id) };
   }
 
   private statement(sql: string): Database.Statement {

@@ -17,6 +17,7 @@ import type {
 import { headerValue } from '../model/exchange.ts';
 import { maskHeaders, maskJsonText, maskPath, mayHoldJsonSecret, secretParams } from '../model/secrets.ts';
 import { boundHeaders, boundRequestHead, boundResponseHead } from '../model/head-bounds.ts';
+import { shedNote } from '../model/shed-note.ts';
 import type { FlowGate } from './flow-gate.ts';
 import type { Fingerprint, RememberedSecrets, SecretMemory } from './secret-memory.ts';
 
@@ -116,6 +117,12 @@ class BodyRecorder {
   /** Why this body was stored unmasked though it looks like it holds secrets; null when it was not. */
   get unmaskedNote(): string | null {
     return this.unmasked === null ? null : `${this.side} body stored unmasked (${this.unmasked}), and members named like secrets are in it`;
+  }
+
+  /** Why the rest of this body is not stored (storage had no room for it), for the viewer to say; null when it all was. */
+  get leftOutNote(): string | null {
+    if (!this.leftOut) return null;
+    return shedNote({ sseEvents: 0, wsMessages: 0, bodyBytes: this.size - this.emitted, eventBytes: 0 }, `storage had no room for the rest of the ${this.side} body (it was behind or failing)`);
   }
 
   /** A chunk as it passed; `gate` holds its source back while storage has no room for it (without one, it is handed over regardless). */
@@ -427,7 +434,7 @@ export class ExchangeRecorder {
     this.timings.end = this.elapsed();
     // Nothing is stored unmasked unsaid: a body too large to mask is noted on the exchange.
     notes = [...this.trailerNotes, ...notes];
-    for (const note of [this.requestBody.unmaskedNote, this.responseBody.unmaskedNote]) if (note !== null) notes.push(note);
+    for (const note of [this.requestBody.unmaskedNote, this.responseBody.unmaskedNote, this.requestBody.leftOutNote, this.responseBody.leftOutNote]) if (note !== null) notes.push(note);
     const event: Extract<ExchangeEvent, { type: 'end' }> = {
       type: 'end',
       uid: this.uid,

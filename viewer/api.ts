@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { bodyView } from '../db/body-view.ts';
 import { compareOffThread } from '../db/compare.ts';
 import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
-import { SORT_COLUMNS, type DamagedRows, type ExchangeReader, type SortKey } from '../db/reader.ts';
+import { SORT_COLUMNS, type CutBodies, type DamagedRows, type ExchangeReader, type SortKey } from '../db/reader.ts';
 import { damagedRefusal } from '../db/stored-values.ts';
 import type { StorageLosses } from '../db/writer.ts';
 import type { BehindFigures } from '../db/storage-news.ts';
@@ -50,6 +50,8 @@ export interface ViewerStatus {
   otlp: { url: string; error: string | null; dropped: number } | null;
   /** Rows the reads so far found damaged (db/stored-values.ts): how many, the first ids; filled in by the API. */
   damagedRows?: DamagedRows;
+  /** While storage has cut bodies since start: the exchanges cut (filled in by the API). */
+  cutBodies?: CutBodies;
 }
 
 export interface ApiOptions {
@@ -148,7 +150,11 @@ function sameOrigin(c: Context, ownOrigins: ReadonlySet<string>): boolean {
 export function createApi(options: ApiOptions, ownOrigins: (c: Context) => ReadonlySet<string>): Hono {
   const { reader, live } = options;
   const api = new Hono();
-  const statusNow = (): ViewerStatus => ({ ...options.status(), damagedRows: reader.damagedRows() });
+  const statusNow = (): ViewerStatus => {
+    const status = options.status();
+    const cut = status.storageLosses.bodies > 0 || status.storageLosses.bytes > 0;
+    return { ...status, damagedRows: reader.damagedRows(), ...(cut ? { cutBodies: reader.cutBodies() } : {}) };
+  };
 
   api.get('/status', (c) => c.json(statusNow()));
 

@@ -87,7 +87,7 @@ function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, 
         {shownTab === 'request' && (
           <>
             <HeadersTable headers={ex.request.headers} />
-            <BodyPanel body={detail.requestBody} label={t('detail.requestBody')} />
+            <BodyPanel body={detail.requestBody} label={t('detail.requestBody')} notes={ex.notes} />
           </>
         )}
         {shownTab === 'response' && (
@@ -99,7 +99,7 @@ function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, 
                 {ex.error ? <Trans t={t} i18nKey="detail.noResponseError" components={{ error: <span className="recorded-error">{ex.error}</span> }} /> : t('detail.noResponse')}
               </p>
             )}
-            <BodyPanel body={detail.responseBody} label={t('detail.responseBody')} />
+            <BodyPanel body={detail.responseBody} label={t('detail.responseBody')} notes={ex.notes} />
             {ex.response?.trailers && (
               <section aria-label={t('detail.trailersLabel')}>
                 <h4>{t('detail.trailers')}</h4>

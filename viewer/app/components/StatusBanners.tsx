@@ -6,6 +6,8 @@ export function StatusBanners({ status, error, notice }: { status: ViewerStatus 
   const { t } = useTranslation();
   const losses = status?.storageLosses;
   const damaged = status?.damagedRows;
+  // The exchanges storage cut, newest first, each a link to its Response tab's account of what was kept.
+  const cut = status?.cutBodies;
   return (
     <>
       {status?.storageError && (
@@ -37,6 +39,18 @@ export function StatusBanners({ status, error, notice }: { status: ViewerStatus 
       {losses && losses.bodies > 0 && (
         <div className="banner warn" data-testid="behind-banner">
           {t('banners.bodies', { count: losses.bodies })}
+          {cut && cut.count > 0 && (
+            <span data-testid="cut-links">
+              {' '}
+              {t('bigBody.cutIds')}
+              {cut.ids.map((id) => (
+                <a key={id} className="cut-link" href={`/exchanges/${id}`}>
+                  #{id}
+                </a>
+              ))}
+              {cut.count > cut.ids.length && ' …'}
+            </span>
+          )}
         </div>
       )}
       {damaged && damaged.count > 0 && (
