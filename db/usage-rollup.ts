@@ -56,9 +56,9 @@ export interface Aggregate {
   input: number;
   output: number;
   cacheRead: number;
-  /** Calls that reported a cache read figure (0: none did). */
+  /** Calls that reported a cache figure, read or write (0: none did). */
   cacheReadCalls: number;
-  /** The prompt the hit rate divides by, over the calls that reported a cache read. */
+  /** The prompt the hit rate divides by, over the calls that reported a cache figure. */
   cachedPrompt: number;
   cacheWrite: number;
   reasoning: number;
@@ -74,8 +74,8 @@ export interface Aggregate {
 const AGGREGATE_SQL = (by: RollupKey) => `SELECT ${KEY_SQL[by]} AS key, host, model, dialect, strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS priceDay, kind,
   count(*) AS calls, min(started_at) AS firstAt, max(started_at) AS lastAt,
   total(input_tokens) AS input, total(output_tokens) AS output,
-  total(u_cache_read) AS cacheRead, count(u_cache_read) AS cacheReadCalls,
-  total(CASE WHEN u_cache_read IS NOT NULL THEN CASE WHEN dialect = 'anthropic-messages' THEN input_tokens + u_cache_read + coalesce(u_cache_write, 0) ELSE input_tokens END END) AS cachedPrompt,
+  total(u_cache_read) AS cacheRead, count(coalesce(u_cache_read, u_cache_write)) AS cacheReadCalls,
+  total(CASE WHEN coalesce(u_cache_read, u_cache_write) IS NOT NULL THEN CASE WHEN dialect = 'anthropic-messages' THEN input_tokens + coalesce(u_cache_read, 0) + coalesce(u_cache_write, 0) ELSE input_tokens END END) AS cachedPrompt,
   total(u_cache_write) AS cacheWrite, total(u_reasoning) AS reasoning, count(u_reasoning) AS reasoningCalls,
   total(u_cost) AS providerCost, total(ttft_ms) AS ttftSum, count(ttft_ms) AS ttftCalls,
   total(CASE WHEN stream_kind IS NOT NULL AND end_ms > ttft_ms THEN output_tokens END) AS streamedOutput,

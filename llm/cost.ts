@@ -70,12 +70,14 @@ export function priceUsage(dialect: string, usage: Usage): PriceUsage | null {
 
 /**
  * Share of the prompt served from the provider's cache (0 to 1), or null when the provider reported
- * no cache figure or no input. Same partition as priceUsage: Anthropic's input leaves the cache out.
+ * no cache figure (read or write) or no input. Same partition as priceUsage: Anthropic's input
+ * leaves the cache out. A call that only wrote the cache read none of it: 0.
  */
 export function cacheHitRate(dialect: string, usage: Usage): number | null {
-  if (usage.cacheRead === undefined || usage.input === undefined) return null;
-  const prompt = dialect === 'anthropic-messages' ? usage.input + usage.cacheRead + (usage.cacheCreation ?? 0) : usage.input;
-  return prompt > 0 ? usage.cacheRead / prompt : null;
+  if ((usage.cacheRead === undefined && usage.cacheCreation === undefined) || usage.input === undefined) return null;
+  const read = usage.cacheRead ?? 0;
+  const prompt = dialect === 'anthropic-messages' ? usage.input + read + (usage.cacheCreation ?? 0) : usage.input;
+  return prompt > 0 ? read / prompt : null;
 }
 
 const providers = new Map<string, string | null>();
@@ -184,7 +186,7 @@ export interface UsageGroup {
   unpricedCalls: number;
   /** Calls whose provider reported no usage at all (failed calls, cut streams): no tokens, no cost. */
   callsWithoutUsage: number;
-  /** Cache reads over the prompt, across the calls that reported a cache figure; null: none did. */
+  /** Cache reads over the prompt, across the calls that reported a cache figure (read or write); null: none did. */
   cacheHitRate: number | null;
   avgTtftMs: number | null;
   /** Output tokens per second after the first token, across the streamed calls. */

@@ -71,6 +71,7 @@ describe('the cost of one call', () => {
   it('cache hit rate: reads over the whole prompt', () => {
     expect(cacheHitRate('openai-chat', { input: 1000, cacheRead: 250 })).toBe(0.25);
     expect(cacheHitRate('anthropic-messages', { input: 100, cacheRead: 800, cacheCreation: 100 })).toBe(0.8);
+    expect(cacheHitRate('anthropic-messages', { input: 100, cacheCreation: 900 })).toBe(0);
     expect(cacheHitRate('openai-chat', { input: 1000 })).toBeNull();
   });
 

@@ -1,5 +1,6 @@
 // English: the catalogue's shape. zh-CN.ts must have every key (the type checks it, and
 // test/i18n.test.ts checks that both use the same {{placeholders}}).
+import { usageEn } from './usage.en.ts';
 import { bigBodyEn } from './bodies.en.ts';
 import { cliCommands } from './cli-commands.en.ts';
 
@@ -22,6 +23,7 @@ export const en = {
   wirelog doctor           what went wrong in recent calls, and the fix
   wirelog replay ID        send a captured call again (edited, or with the fix applied)
   wirelog codex-config ID  a Codex provider block from a call that worked
+  wirelog usage            tokens, cache and cost per session, model, host or day
 
 wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the language.`,
     unknownCommand: 'unknown command "{{name}}" (commands: {{commands}}; see wirelog --help)',
@@ -337,6 +339,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
       noKeyInB: 'no key in b',
     },
   },
+  usage: usageEn,
   banners: {
     failing: 'Capture is failing: {{error}}',
     waiting: ' Now {{count}} exchange(s) wait to be stored.',

@@ -1,6 +1,7 @@
 // 简体中文：写给在中国用 Codex、Cherry Studio 接中转站的开发者，用他们自己的说法
 // （中转站、令牌、渠道、分组、额度、余额），不逐字直译。
 import type { Messages } from './en.ts';
+import { usageZhCN } from './usage.zh-CN.ts';
 import { bigBodyZhCN } from './bodies.zh-CN.ts';
 import { cliCommandsZhCN } from './cli-commands.zh-CN.ts';
 
@@ -23,6 +24,7 @@ export const zhCN: Messages = {
   wirelog doctor           最近的调用哪里出了错，该怎么改
   wirelog replay ID        重放一次抓到的调用（可编辑，或套用修复）
   wirelog codex-config ID  用一次成功的调用生成 Codex 的 provider 配置
+  wirelog usage            按会话、模型、主机或日期统计 token、缓存和费用
 
 wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换语言。`,
     unknownCommand: '没有 "{{name}}" 这个命令（可用命令：{{commands}}；见 wirelog --help）',
@@ -338,6 +340,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
       noKeyInB: '右边没有密钥',
     },
   },
+  usage: usageZhCN,
   banners: {
     failing: '抓包存储出错：{{error}}',
     waiting: ' 还有 {{count}} 条请求等待写入。',
