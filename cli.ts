@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   replay: () => import('./cli/replay.ts').then((m) => ({ help: m.replayHelp(), run: m.replayCommand })),
   import: () => import('./cli/import.ts').then((m) => ({ help: m.importHelp(), run: m.importCommand })),
   'codex-config': () => import('./cli/codex-config.ts').then((m) => ({ help: m.codexConfigHelp(), run: m.codexConfigCommand })),
+  usage: () => import('./cli/usage.ts').then((m) => ({ help: m.usageHelp(), run: m.usageCommand })),
 };
 
 // http-mitm-proxy prints its internals through console.debug; they are not for our users.
