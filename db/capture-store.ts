@@ -6,6 +6,8 @@ import { bodyView, bodyViewOf } from './body-view.ts';
 import { HEAD_LIMITS, boundEvent, boundNotes, boundText } from '../model/head-bounds.ts';
 import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
+import { storedDiagnosisText, type DiagnosisMessage } from '../llm/diagnosis-text.ts';
+import { LIST_TEXT_LIMITS } from '../model/summary.ts';
 
 // Text indexed per body for search: enough for prompts and answers, bounded for huge bodies.
 const FTS_TEXT_LIMIT = 1024 * 1024;
@@ -24,7 +26,7 @@ export interface EndedFacts {
   call: CallFacts | null;
   threadKey: string | null;
   responseId: string | null;
-  diagnosis: { severity: 'error' | 'warning' | 'info'; summary: string } | null;
+  diagnosis: { severity: 'error' | 'warning' | 'info'; summary: string; message?: DiagnosisMessage } | null;
 }
 
 export interface EndedContext {
@@ -415,7 +417,8 @@ export class CaptureStore {
     } else {
       this.stmts.dialectOnly.run(dialect, id);
     }
-    if (facts.diagnosis) this.stmts.diagnosis.run(facts.diagnosis.severity, bounded(facts.diagnosis.summary, HEAD_LIMITS.error, 'diagnosis summary'), id);
+    // The message id and parameters (JSON), rendered when read in the reader's language (llm/diagnosis-text.ts).
+    if (facts.diagnosis) this.stmts.diagnosis.run(facts.diagnosis.severity, bounded(storedDiagnosisText(facts.diagnosis, LIST_TEXT_LIMITS.diagnosis), HEAD_LIMITS.error, 'diagnosis summary'), id);
     if (notes.length) this.stmts.notes.run(notesText(boundNotes([...(exchange.notes ?? []), ...notes])), id);
   }
 

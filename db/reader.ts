@@ -1,6 +1,7 @@
 import { statusRange, type BodySide, type Exchange, type ExchangeState, type SseEvent, type WsMessage } from '../model/exchange.ts';
 import { LIST_TEXT_LIMITS, clipped, type ExchangeSummary } from '../model/summary.ts';
 import { exchangeUrl } from '../model/exchange.ts';
+import { diagnosisOfColumn } from '../llm/diagnosis-text.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from './schema.ts';
 import { RowReading, SCHEMES, SEVERITIES, STATES, STREAM_KINDS, damageNote, fingerprints, headerPairs, storedBytes, timingsShape, usageShape, type ColumnDamage } from './stored-values.ts';
@@ -161,7 +162,7 @@ function toExchange(row: ExchangeRow, damaged: DamageRecord): Exchange {
             ttftMs: r.numberOrNull('ttft_ms'),
             threadKey: r.textOrNull('thread_key'),
           },
-    diagnosis: severity === null ? null : { severity, summary: r.textOrNull('diagnosis') ?? '' },
+    diagnosis: severity === null ? null : diagnosisOfColumn(severity, r.textOrNull('diagnosis') ?? ''),
     ...(notes ? { notes: notes.split('\n') } : {}),
   };
   if (r.damage.length) {
@@ -274,7 +275,7 @@ function toSummary(row: SummaryRow, damaged: DamageRecord): ExchangeSummary {
             ttftMs: r.numberOrNull('ttft_ms'),
             threadKey: clippedOrNull(threadKey, L.threadKey),
           },
-    diagnosis: severity === null ? null : { severity, summary: clipped(r.textOrNull('diagnosis') ?? '', L.diagnosis) },
+    diagnosis: severity === null ? null : diagnosisOfColumn(severity, r.textOrNull('diagnosis') ?? '', L.diagnosis),
     notes: clippedOrNull(r.textOrNull('notes'), L.notes),
   };
   // Columns checked in SQL say only that they are damaged; reading the exchange whole says how.

@@ -424,7 +424,8 @@ export const streamError: Rule = (ctx) => {
   const same = equivalent === 429 ? rateLimited(asStatus) : serverError(asStatus);
   const streamed = ctx.exchange.streamKind !== null || ctx.call.stream;
   // The same error's message and parameters, said of a stream (llm/diagnosis-text.ts 'stream-error').
-  const params = { ...(same?.message?.params ?? {}), inner: same?.message?.id ?? '', reason, began: String(s), streamed: streamed ? 'yes' : '' };
+  // The provider's words are in the inner message's parameters; `reason` only when there is none (the list's column holds them once).
+  const params = { ...(same?.message?.params ?? {}), inner: same?.message?.id ?? '', reason: same?.message ? '' : reason, began: String(s), streamed: streamed ? 'yes' : '' };
   return said(ctx, 'stream-error', same?.severity ?? 'error', 'stream-error', params);
 };
 

@@ -5,6 +5,7 @@
 // a rule. Config snippets (TOML, URLs, header lines) are parameters and never translated.
 import type { Language } from '../i18n/languages.ts';
 import type { ClientKind } from './client-config.ts';
+import { clipped } from '../model/summary.ts';
 
 /** The catalogue's languages: the diagnoses speak each of them. */
 export type Lang = Language;
@@ -28,8 +29,8 @@ const quoted: Words = {
 const SET_BASE_URL: Record<ClientKind, Words> = {
   codex: { en: (p) => `Set base_url = "${p.base}" in your [model_providers.NAME] table (~/.codex/config.toml)`, 'zh-CN': (p) => `在 ~/.codex/config.toml 的 [model_providers.NAME] 里设置 base_url = "${p.base}"` },
   'cherry-studio': {
-    en: (p) => `In Cherry Studio (Settings → Model Provider → this provider), set API Address to ${p.cherry} (Cherry Studio appends /v1/chat/completions; an address ending in / drops the v1, one ending in # is used exactly as typed)`,
-    'zh-CN': (p) => `在 Cherry Studio（设置 → 模型服务 → 该服务商）把「API 地址」填成 ${p.cherry}（Cherry Studio 会自动补上 /v1/chat/completions；以 / 结尾时不补 v1，以 # 结尾时按原样使用）`,
+    en: (p) => `In Cherry Studio (Settings → Model Provider → this provider), set API Address to ${p.cherry} (an address ending in # is used exactly as typed by every Cherry Studio version; without it, versions append /v1 and /chat/completions differently)`,
+    'zh-CN': (p) => `在 Cherry Studio（设置 → 模型服务 → 该服务商）把「API 地址」填成 ${p.cherry}（以 # 结尾的地址，各版本 Cherry Studio 都按原样使用；不带 # 时，各版本补 /v1、/chat/completions 的方式不一样）`,
   },
   'openai-node': { en: (p) => `Set baseURL: "${p.base}" in new OpenAI({ ... }) (or OPENAI_BASE_URL=${p.base})`, 'zh-CN': (p) => `在 new OpenAI({ ... }) 里设置 baseURL: "${p.base}"（或设置环境变量 OPENAI_BASE_URL=${p.base}）` },
   'openai-python': { en: (p) => `Set base_url="${p.base}" in OpenAI(...) (or OPENAI_BASE_URL=${p.base})`, 'zh-CN': (p) => `在 OpenAI(...) 里设置 base_url="${p.base}"（或设置环境变量 OPENAI_BASE_URL=${p.base}）` },
@@ -40,7 +41,7 @@ const SET_BASE_URL: Record<ClientKind, Words> = {
 /** What each client calls the place its base URL goes, for a fix that cannot say the exact value. */
 const BASE_URL_SETTING: Record<ClientKind, Record<Lang, string>> = {
   codex: { en: 'base_url in [model_providers.NAME] (~/.codex/config.toml)', 'zh-CN': '~/.codex/config.toml 里 [model_providers.NAME] 的 base_url' },
-  'cherry-studio': { en: "Cherry Studio's API Address for this provider (it appends /v1/chat/completions; end it in / to drop the v1, in # to use it as typed)", 'zh-CN': 'Cherry Studio 该服务商的「API 地址」（它会补上 /v1/chat/completions；以 / 结尾不补 v1，以 # 结尾按原样使用）' },
+  'cherry-studio': { en: "Cherry Studio's API Address for this provider (the whole endpoint URL ending in #, which every version uses as typed)", 'zh-CN': 'Cherry Studio 该服务商的「API 地址」（填完整接口地址并以 # 结尾，各版本都按原样使用）' },
   'openai-node': { en: 'baseURL in new OpenAI({ ... }) (or OPENAI_BASE_URL)', 'zh-CN': 'new OpenAI({ ... }) 的 baseURL（或 OPENAI_BASE_URL）' },
   'openai-python': { en: 'base_url in OpenAI(...) (or OPENAI_BASE_URL)', 'zh-CN': 'OpenAI(...) 的 base_url（或 OPENAI_BASE_URL）' },
   curl: { en: 'the URL of the curl command', 'zh-CN': 'curl 命令里的 URL' },
@@ -421,7 +422,9 @@ export function renderDiagnosis(stored: DiagnosisMessage | string, lang: Lang): 
   const text = textOf(message.id);
   // A message id this wirelog does not know (written by a newer one): its parameters are all there is.
   if (!text) return { summary: message.params.message || message.id, fix: '' };
-  return { summary: text.summary[lang](message.params), fix: text.fix[lang](message.params) };
+  // A parameter left out of the stored JSON (it was empty) reads as ''.
+  const params = new Proxy(message.params, { get: (target, key) => (typeof key === 'string' ? (target[key] ?? '') : undefined) });
+  return { summary: text.summary[lang](params), fix: text.fix[lang](params) };
 }
 
 /** The message a stored diagnosis holds; null for an older row's English text (or a JSON cut short). */
@@ -445,7 +448,8 @@ export function storedMessage(stored: string): DiagnosisMessage | null {
  */
 export function storedDiagnosisText(diagnosis: { summary: string; message?: DiagnosisMessage }, max: number): string {
   if (!diagnosis.message) return diagnosis.summary.slice(0, max);
-  const params = { ...diagnosis.message.params };
+  // Empty parameters read back as '' when absent: left out, the column holds more of the others.
+  const params = Object.fromEntries(Object.entries(diagnosis.message.params).filter(([, value]) => value !== '')) as Params;
   const json = () => JSON.stringify({ id: diagnosis.message!.id, params });
   for (let text = json(); text.length > max; text = json()) {
     const [key, value] = Object.entries(params).sort((a, b) => b[1].length - a[1].length)[0] ?? [];
@@ -454,4 +458,15 @@ export function storedDiagnosisText(diagnosis: { summary: string; message?: Diag
     params[key] = `${[...value].slice(0, Math.max(0, [...value].length - (text.length - max) - 1)).join('')}…`;
   }
   return json();
+}
+
+/**
+ * The list's diagnosis as read from its column: the English summary (what `wirelog list`, HAR
+ * and OTLP show), with the message when the column holds one so a screen renders it in its
+ * own language. `max`: the summary is clipped to this many characters (the list's bound).
+ */
+export function diagnosisOfColumn<S extends string>(severity: S, stored: string, max?: number): { severity: S; summary: string; message?: DiagnosisMessage } {
+  const message = storedMessage(stored);
+  const summary = message ? renderDiagnosis(message, 'en').summary : stored;
+  return { severity, summary: max === undefined ? summary : clipped(summary, max), ...(message ? { message } : {}) };
 }

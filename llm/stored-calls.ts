@@ -81,7 +81,7 @@ export function analyzeEnded(exchange: Exchange, bodies: EndedBodies, context: E
     call: call ? callFacts(call) : null,
     threadKey: call ? threadKeyOf(exchange, call, continued) : null,
     responseId: call?.responseId ?? null,
-    diagnosis: first ? { severity: first.severity, summary: first.summary } : null,
+    diagnosis: first ? { severity: first.severity, summary: first.summary, ...(first.message ? { message: first.message } : {}) } : null,
   };
   return { facts, call, worst: first };
 }

@@ -198,7 +198,7 @@ export interface Exchange {
   eventCount: number;
   call: CallFacts | null;
   /** The most severe diagnosis (llm/diagnose.ts) found when it ended, for a badge in lists. */
-  diagnosis: { severity: 'error' | 'warning' | 'info'; summary: string } | null;
+  diagnosis: { severity: 'error' | 'warning' | 'info'; summary: string; message?: { id: string; params: Record<string, string> } } | null;
   /** What was cut to store it (a field past its bound: model/head-bounds.ts), and how big it was; absent: nothing. */
   notes?: string[];
   /** Columns of its row that did not hold what wirelog writes (db/stored-values.ts), each with what was read instead; absent: none. */

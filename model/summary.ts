@@ -54,7 +54,7 @@ export function summarize(exchange: Exchange): ExchangeSummary {
     streamKind: exchange.streamKind,
     eventCount: exchange.eventCount,
     call: exchange.call && { ...exchange.call, model: clippedOrNull(exchange.call.model, LIST_TEXT_LIMITS.model), threadKey: clippedOrNull(exchange.call.threadKey, LIST_TEXT_LIMITS.threadKey) },
-    diagnosis: exchange.diagnosis && { severity: exchange.diagnosis.severity, summary: clipped(exchange.diagnosis.summary, LIST_TEXT_LIMITS.diagnosis) },
+    diagnosis: exchange.diagnosis && { severity: exchange.diagnosis.severity, summary: clipped(exchange.diagnosis.summary, LIST_TEXT_LIMITS.diagnosis), ...(exchange.diagnosis.message ? { message: exchange.diagnosis.message } : {}) },
     notes: clippedOrNull(exchange.notes?.join('\n'), LIST_TEXT_LIMITS.notes),
     ...(exchange.damaged ? { damaged: exchange.damaged } : {}),
   };

@@ -21,10 +21,63 @@ import { HarStorageError, type ImportProgress, type ImportResult } from '../expo
 import { SNIPPET_TARGETS, SnippetError } from '../export/snippets.ts';
 import { snippetOf } from '../export/snippet-of.ts';
 import type { Replayer } from '../replay/replayer.ts';
-import { isLanguage, type Language } from '../i18n/languages.ts';
+import { isLanguage, languageOf, type Language } from '../i18n/languages.ts';
+import { localized, localizedAll, serverText } from '../i18n/stored-text.ts';
+import { renderDiagnosis } from '../llm/diagnosis-text.ts';
+import type { ExchangeSummary } from '../model/summary.ts';
+import { LIST_TEXT_LIMITS, clipped } from '../model/summary.ts';
 
-/** The language a screen asked for (`?lang=zh-CN`): English for anything else. */
-const languageParam = (value: string | undefined): Language => (value && isLanguage(value) ? value : 'en');
+/**
+ * The language a request asked for: `?lang=zh-CN` (the viewer's own choice), else the first of
+ * Accept-Language's that wirelog speaks (a browser's, an EventSource's), else English.
+ */
+export function requestLanguage(c: Context): Language {
+  const param = c.req.query('lang');
+  if (param && isLanguage(param)) return param;
+  const tags = (c.req.header('accept-language') ?? '')
+    .split(',')
+    .map((part, i) => {
+      const [tag, ...options] = part.trim().split(';');
+      const q = Number(/q=([\d.]+)/.exec(options.join(';'))?.[1] ?? 1);
+      return { tag, q: Number.isNaN(q) ? 0 : q, i };
+    })
+    .filter((t) => t.tag && t.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const { tag } of tags) {
+    const language = languageOf(tag);
+    if (language) return language;
+  }
+  return 'en';
+}
+
+/** An API refusal in the request's language, from the catalogue (`server.api.*`). */
+function refusal(c: Context, key: string, params: Record<string, string | number> = {}): string {
+  return serverText(requestLanguage(c), `api.${key}`, params);
+}
+
+/** What wirelog stored on an exchange (its error, notes, damage) in the reader's language: rendered when read. */
+function exchangeIn(exchange: Exchange, lang: Language): Exchange {
+  if (lang === 'en') return exchange;
+  return {
+    ...exchange,
+    error: exchange.error === null ? null : localized(exchange.error, lang),
+    ...(exchange.notes ? { notes: localizedAll(exchange.notes, lang) } : {}),
+    ...(exchange.damaged ? { damaged: localizedAll(exchange.damaged, lang) } : {}),
+  };
+}
+
+/** A list row in the reader's language: its recorded error and notes, and its diagnosis rendered from its message. */
+export function summaryIn(summary: ExchangeSummary, lang: Language): ExchangeSummary {
+  if (lang === 'en') return summary;
+  const diagnosis = summary.diagnosis?.message ? { ...summary.diagnosis, summary: clipped(renderDiagnosis(summary.diagnosis.message, lang).summary, LIST_TEXT_LIMITS.diagnosis) } : summary.diagnosis;
+  return {
+    ...summary,
+    error: summary.error === null ? null : localized(summary.error, lang),
+    notes: summary.notes === null ? null : localizedAll(summary.notes.split('\n'), lang).join('\n'),
+    ...(summary.damaged ? { damaged: localizedAll(summary.damaged, lang) } : {}),
+    diagnosis,
+  };
+}
 
 export interface ViewerStatus {
   version: string;
@@ -128,8 +181,8 @@ const eventsQuery = z.object({ after: z.coerce.number().int().min(-1).default(-1
 
 /** A damaged row opens (what could be read, and what not) but is not compared, copied as code or replayed: 422 naming the damage. */
 function refuseDamaged(c: Context, exchange: Exchange, what: string) {
-  const refusal = damagedRefusal(exchange, what);
-  return refusal === null ? null : c.json({ error: refusal }, 422);
+  const refused = damagedRefusal(exchange, what);
+  return refused === null ? null : c.json({ error: localized(refused, requestLanguage(c)) }, 422);
 }
 
 function badRequest(result: { success: boolean; error?: z.ZodError }, c: Context) {
@@ -165,34 +218,35 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     const exchanges = q.sort ? reader.summaries({ ...filter, sort: q.sort, offset: q.cursor ?? 0 }) : reader.summaries({ ...filter, before: q.cursor || undefined });
     const full = exchanges.length === q.limit;
     const nextCursor = !full ? null : q.sort ? (q.cursor ?? 0) + exchanges.length : exchanges[exchanges.length - 1].id;
-    return c.json({ exchanges, nextCursor } satisfies ExchangeListAnswer);
+    const lang = requestLanguage(c);
+    return c.json({ exchanges: exchanges.map((summary) => summaryIn(summary, lang)), nextCursor } satisfies ExchangeListAnswer);
   });
 
   api.delete('/exchanges', async (c) => {
-    if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: 'clearing captures is only allowed from the wirelog viewer itself' }, 403);
+    if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: refusal(c, 'clearOwnOnly') }, 403);
     await options.clear();
     live.publish({ type: 'cleared' });
     return c.json({ cleared: true });
   });
 
   api.post('/exchanges/:id/replay', zValidator('param', idParam, badRequest), zValidator('json', replayBody, badRequest), async (c) => {
-    if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: 'replaying is only allowed from the wirelog viewer itself (or `wirelog replay`)' }, 403);
+    if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: refusal(c, 'replayOwnOnly') }, 403);
     const exchange = reader.get(c.req.valid('param').id);
-    if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    if (!exchange) return c.json({ error: refusal(c, 'noExchange') }, 404);
     const damaged = refuseDamaged(c, exchange, 'replayed');
     if (damaged) return damaged;
-    if (!options.replayer) return c.json({ error: 'this wirelog sends no replays' }, 501);
+    if (!options.replayer) return c.json({ error: refusal(c, 'noReplays') }, 501);
     const { fix, ...edits } = c.req.valid('json');
     try {
       if (!fix) return c.json((await options.replayer.replay(exchange, edits)) satisfies ReplayAnswer);
       const body = bodyView(reader, exchange, 'request');
       const diagnosis = diagnosesOf(reader, exchange, modelCallOf(reader, exchange), bodyView(reader, exchange, 'response').text).find((d) => d.action);
-      if (!diagnosis?.action) return c.json({ error: `no diagnosis of #${exchange.id} proposes a fix that can be tried: edit the call and resend it` }, 409);
+      if (!diagnosis?.action) return c.json({ error: refusal(c, 'noFix', { id: exchange.id }) }, 409);
       const replayer = options.replayer;
       const fixed = fixEdits(exchange, diagnosis.action, edits, { bodyText: body.text, workingKey: (name, target) => replayer.workingKey(target, name) });
       return c.json({ ...(await replayer.replay(exchange, fixed)), rule: diagnosis.rule, action: diagnosis.action } satisfies ReplayAnswer);
     } catch (err) {
-      if (err instanceof ReplayRefused) return c.json({ error: err.message, missingSecrets: err.missingSecrets } satisfies ReplayRefusedAnswer, 409);
+      if (err instanceof ReplayRefused) return c.json({ error: localized(err.message, requestLanguage(c)), missingSecrets: err.missingSecrets } satisfies ReplayRefusedAnswer, 409);
       throw err;
     }
   });
@@ -200,16 +254,17 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
   // The body is the HAR file, of any size. Asked for application/x-ndjson, the answer is a line of
   // progress at a time (ImportLine), then the outcome; else one JSON answer at the end.
   api.post('/import', async (c) => {
-    if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: 'importing is only allowed from the wirelog viewer itself (or `wirelog import`)' }, 403);
+    if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: refusal(c, 'importOwnOnly') }, 403);
     const importHar = options.importHar;
-    if (!importHar) return c.json({ error: 'this wirelog imports nothing' }, 501);
+    if (!importHar) return c.json({ error: refusal(c, 'noImports') }, 501);
     const upload = c.req.raw.body;
-    if (!upload) return c.json({ error: 'the request has no body: send the HAR file as the body of POST /api/import?name=FILE.har' }, 400);
+    if (!upload) return c.json({ error: refusal(c, 'noUpload') }, 400);
     const name = (c.req.query('name') ?? 'upload.har').replace(/[^\w.@ -]/g, '_').slice(0, 200) || 'upload.har';
+    const lang = requestLanguage(c);
     const answer = (result: ImportResult): ImportAnswer => ({ imported: result.ids.length, ids: result.ids, name, notes: result.notes });
     const failure = (err: unknown): { error: string; status: 400 | 503 } => {
-      if (err instanceof HarImportError) return { error: err.message, status: 400 };
-      if (err instanceof HarStorageError) return { error: err.message, status: 503 };
+      if (err instanceof HarImportError) return { error: localized(err.message, lang), status: 400 };
+      if (err instanceof HarStorageError) return { error: localized(err.message, lang), status: 503 };
       throw err;
     };
     if (!/application\/x-ndjson/.test(c.req.header('accept') ?? '')) {
@@ -226,7 +281,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       try {
         line({ done: answer(await importHar(upload, name, (progress) => line({ progress }))) });
       } catch (err) {
-        line({ error: err instanceof HarImportError || err instanceof HarStorageError ? err.message : `importing ${name} failed: ${(err as Error).message}` });
+        line({ error: err instanceof HarImportError || err instanceof HarStorageError ? localized(err.message, lang) : serverText(lang, 'api.importFailed', { name, error: (err as Error).message }) });
       }
     });
   });
@@ -240,18 +295,19 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
 
   api.get('/exchanges/:id', zValidator('param', idParam, badRequest), (c) => {
     const exchange = reader.get(c.req.valid('param').id);
-    if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    if (!exchange) return c.json({ error: refusal(c, 'noExchange') }, 404);
     const requestBody = bodyView(reader, exchange, 'request');
     const responseBody = bodyView(reader, exchange, 'response');
     // Rebuilt on every read, so an open stream's answer grows as it arrives.
     const modelCall = modelCallOf(reader, exchange, { request: requestBody.text, response: responseBody.text });
+    const lang = requestLanguage(c);
     return c.json({
-      exchange,
+      exchange: exchangeIn(exchange, lang),
       requestBody,
       responseBody,
       modelCall,
       // A damaged row is not diagnosed: what was read in place of its damaged columns would mislead.
-      diagnoses: exchange.damaged ? [] : diagnosesOf(reader, exchange, modelCall, responseBody.text, languageParam(c.req.query('lang'))),
+      diagnoses: exchange.damaged ? [] : diagnosesOf(reader, exchange, modelCall, responseBody.text, lang),
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
       replays: reader.replaysOf(exchange.id),
       clientConfig: clientConfigOf(exchange, modelCall, gatewayOfReplayed(exchange, (id) => reader.get(id))),
@@ -261,20 +317,20 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
 
   api.get('/exchanges/:id/snippet', zValidator('param', idParam, badRequest), zValidator('query', snippetQuery, badRequest), (c) => {
     const exchange = reader.get(c.req.valid('param').id);
-    if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    if (!exchange) return c.json({ error: refusal(c, 'noExchange') }, 404);
     const damaged = refuseDamaged(c, exchange, 'copied as code');
     if (damaged) return damaged;
     try {
       return c.text(snippetOf(reader, exchange, c.req.valid('query').target));
     } catch (err) {
-      if (err instanceof SnippetError) return c.json({ error: err.message }, 422);
+      if (err instanceof SnippetError) return c.json({ error: localized(err.message, requestLanguage(c)) }, 422);
       throw err;
     }
   });
 
   api.get('/exchanges/:id/events', zValidator('param', idParam, badRequest), zValidator('query', eventsQuery, badRequest), (c) => {
     const exchange = reader.get(c.req.valid('param').id);
-    if (!exchange) return c.json({ error: 'no exchange with this id' }, 404);
+    if (!exchange) return c.json({ error: refusal(c, 'noExchange') }, 404);
     const after = c.req.valid('query').after;
     const sse = reader.sseEvents(exchange.id).filter((e) => e.seq > after);
     const ws = reader
@@ -305,6 +361,8 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
 
   api.get('/live', (c) =>
     streamSSE(c, async (out) => {
+      // The browser's language (EventSource sends its Accept-Language), or ?lang=.
+      const lang = requestLanguage(c);
       let closed = false;
       const unsubscribe = live.subscribe((message) => {
         if (closed) return;
@@ -313,7 +371,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
         // List rows, as the list reads them: a whole exchange (its heads) is never read for a live update.
         for (let i = 0; i < message.ids.length; i += LIVE_READ) {
           const ids = message.ids.slice(i, i + LIVE_READ);
-          for (const summary of reader.summaries({ ids, limit: ids.length })) void out.writeSSE({ event: 'exchange', id: String(summary.id), data: JSON.stringify(summary) });
+          for (const summary of reader.summaries({ ids, limit: ids.length })) void out.writeSSE({ event: 'exchange', id: String(summary.id), data: JSON.stringify(summaryIn(summary, lang)) });
         }
       });
       await out.writeSSE({ event: 'hello', data: JSON.stringify(statusNow()) });
@@ -325,6 +383,6 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     }),
   );
 
-  api.all('*', (c) => c.json({ error: `no API route ${c.req.method} ${c.req.path}` }, 404));
+  api.all('*', (c) => c.json({ error: refusal(c, 'noRoute', { method: c.req.method, path: c.req.path }) }, 404));
   return api;
 }

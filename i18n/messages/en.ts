@@ -1,6 +1,7 @@
 // English: the catalogue's shape. zh-CN.ts must have every key (the type checks it, and
 // test/i18n.test.ts checks that both use the same {{placeholders}}).
 import { usageEn } from './usage.en.ts';
+import { server } from './server.en.ts';
 import { bigBodyEn } from './bodies.en.ts';
 import { cliCommands } from './cli-commands.en.ts';
 
@@ -340,6 +341,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
     },
   },
   usage: usageEn,
+  server,
   banners: {
     failing: 'Capture is failing: {{error}}',
     waiting: ' Now {{count}} exchange(s) wait to be stored.',

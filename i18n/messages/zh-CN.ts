@@ -2,6 +2,7 @@
 // （中转站、令牌、渠道、分组、额度、余额），不逐字直译。
 import type { Messages } from './en.ts';
 import { usageZhCN } from './usage.zh-CN.ts';
+import { server as serverZhCN } from './server.zh-CN.ts';
 import { bigBodyZhCN } from './bodies.zh-CN.ts';
 import { cliCommandsZhCN } from './cli-commands.zh-CN.ts';
 
@@ -341,6 +342,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
     },
   },
   usage: usageZhCN,
+  server: serverZhCN,
   banners: {
     failing: '抓包存储出错：{{error}}',
     waiting: ' 还有 {{count}} 条请求等待写入。',

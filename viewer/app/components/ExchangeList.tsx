@@ -2,6 +2,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ExchangeSummary, ListFilter } from '../api.ts';
+import { isLanguage } from '../../../i18n/languages.ts';
+import { renderDiagnosis } from '../../../llm/diagnosis-text.ts';
 import { formatCount, formatDuration, formatSize, formatTime, stateLabel, statusClass, usageText } from '../format.ts';
 
 interface Props {
@@ -63,6 +65,22 @@ function TokensCell({ call }: { call: ExchangeSummary['call'] }) {
     <span className="num mono" title={t('list.usageTitle', { usage: usageText(usage, t) })} data-testid="tokens">
       {formatCount(call.inputTokens)}/{formatCount(call.outputTokens)}
       {cached > 0 && <span className="muted" title={t('format.usage.cacheRead')}> +{formatCount(cached)}</span>}
+    </span>
+  );
+}
+
+/**
+ * The worst diagnosis's badge, its title in the viewer's language: rendered here from the
+ * message id and parameters the list carries (a language switch needs no new read); an older
+ * row's stored English summary is shown as it is.
+ */
+function DiagnosisBadge({ diagnosis }: { diagnosis: NonNullable<ExchangeSummary['diagnosis']> }) {
+  const { i18n } = useTranslation();
+  const language = isLanguage(i18n.language) ? i18n.language : 'en';
+  const title = diagnosis.message ? renderDiagnosis(diagnosis.message, language).summary : diagnosis.summary;
+  return (
+    <span className={`badge ${diagnosis.severity}`} title={title} data-testid="diagnosis-badge">
+      {diagnosis.severity === 'info' ? 'i' : '!'}
     </span>
   );
 }
@@ -155,11 +173,7 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
                     ✂
                   </span>
                 )}
-                {row.diagnosis && (
-                  <span className={`badge ${row.diagnosis.severity}`} title={row.diagnosis.summary} data-testid="diagnosis-badge">
-                    {row.diagnosis.severity === 'info' ? 'i' : '!'}
-                  </span>
-                )}
+                {row.diagnosis && <DiagnosisBadge diagnosis={row.diagnosis} />}
               </span>
               <StateCell row={row} />
               <span className="ellipsis mono" title={row.call?.model ?? ''} data-captured>

@@ -1,0 +1,118 @@
+// The errors and notes wirelog stores on an exchange, and the API's refusals, in the reader's
+// language. They are stored (and answered) as the English sentences of the catalogue's `server`
+// messages (i18n/messages/server.en.ts): each is one message with its parameters in a fixed
+// frame, so the text read back names the message and its parameters, and is rendered again in
+// the language asked for. Everything else reads as it was stored: rows of older wirelogs, and
+// what came from elsewhere (an operating system's error, a provider's message) stay as they are.
+import type { i18n } from 'i18next';
+import { createI18n } from './index.ts';
+import type { Language } from './languages.ts';
+import { server } from './messages/server.en.ts';
+
+interface Template {
+  key: string;
+  pattern: RegExp;
+  names: string[];
+  /** Characters of fixed text: a more specific frame is tried first. */
+  literal: number;
+}
+
+const PLACEHOLDER = /\{\{(\w+)\}\}/g;
+/** Parameters that are always a whole number: matched as digits only, so a list's items are not read as one. */
+const NUMBERS = new Set(['n', 'bytes', 'kb', 'id', 'more']);
+
+function templatesOf(group: 'stored' | 'api'): Template[] {
+  return Object.entries(server[group]).map(([name, english]) => {
+    const names = [...english.matchAll(PLACEHOLDER)].map((m) => m[1]);
+    const source = english
+      .split(PLACEHOLDER)
+      .map((part, i) => (i % 2 === 1 ? (NUMBERS.has(part) ? '(\\d[\\d,]*)' : '([\\s\\S]+?)') : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    return { key: `server.${group}.${name}`, pattern: new RegExp(`^${source}$`), names, literal: english.replace(PLACEHOLDER, '').length };
+  });
+}
+
+let templates: Template[] | null = null;
+const instances = new Map<Language, i18n>();
+
+function allTemplates(): Template[] {
+  templates ??= [...templatesOf('stored'), ...templatesOf('api')].sort((a, b) => b.literal - a.literal);
+  return templates;
+}
+
+function translator(lang: Language): i18n {
+  let instance = instances.get(lang);
+  if (!instance) instances.set(lang, (instance = createI18n(lang)));
+  return instance;
+}
+
+/** Lists inside a stored text, and how each language joins their items. */
+const JOINS: { en: string; 'zh-CN': string }[] = [
+  { en: '; ', 'zh-CN': '；' },
+  { en: ', ', 'zh-CN': '，' },
+];
+// Parameters are themselves messages at most this deep (an upstream failure inside "cannot forward").
+const DEPTH = 3;
+
+/** One stored text (an error, a note, an API refusal) in `lang`; as it is when it is not one of the catalogue's. */
+export function localized(text: string, lang: Language): string {
+  if (lang === 'en' || !text) return text;
+  return inLanguage(text, lang, 0) ?? text;
+}
+
+/** Each of several notes, in `lang`. */
+export function localizedAll(notes: readonly string[], lang: Language): string[] {
+  return notes.map((note) => localized(note, lang));
+}
+
+/** The text rendered in `lang` when it is a message of the catalogue (or a list of them); null when it is not. */
+function inLanguage(text: string, lang: Language, depth: number): string | null {
+  const whole = message(text, lang, depth);
+  if (whole !== null) return whole;
+  for (const join of JOINS) {
+    const parts = text.split(join.en);
+    if (parts.length < 2) continue;
+    const rendered = joined(parts, join.en, lang, depth);
+    if (rendered) return rendered.join(join[lang]);
+  }
+  return null;
+}
+
+/** The parts grouped greedily into messages (a message may hold the separator itself); null when none is one. */
+function joined(parts: string[], separator: string, lang: Language, depth: number): string[] | null {
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; ) {
+    let found = false;
+    for (let j = parts.length; j > i; j--) {
+      const rendered = message(parts.slice(i, j).join(separator), lang, depth);
+      if (rendered !== null) {
+        out.push(rendered);
+        i = j;
+        found = true;
+        break;
+      }
+    }
+    // Not a message (an operating system's words, a provider's): kept as it is, beside the parts that are.
+    if (!found) out.push(parts[i++]);
+  }
+  return out.length === parts.length && out.every((part, k) => part === parts[k]) ? null : out;
+}
+
+function message(text: string, lang: Language, depth: number): string | null {
+  for (const template of allTemplates()) {
+    const m = template.pattern.exec(text);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    template.names.forEach((name, i) => {
+      const value = m[i + 1];
+      params[name] = depth < DEPTH ? (inLanguage(value, lang, depth + 1) ?? value) : value;
+    });
+    return translator(lang).t(template.key, params);
+  }
+  return null;
+}
+
+/** One of the catalogue's server messages (`server.stored.*`, `server.api.*`) in `lang`: how the server side says a thing. */
+export function serverText(lang: Language, key: `${'stored' | 'api'}.${string}`, params: Record<string, string | number> = {}): string {
+  return translator(lang).t(`server.${key}`, params);
+}
