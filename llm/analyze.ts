@@ -2,6 +2,7 @@ import type { Exchange, SseEvent } from '../model/exchange.ts';
 import * as anthropic from './anthropic.ts';
 import { detectDialect } from './dialect.ts';
 import * as gemini from './gemini.ts';
+import { requestImages, responseImages, streamImages, withExchange } from './images.ts';
 import { arr, obj, parseJson, partialJsonArray, str, textOf, type JsonObject } from './json.ts';
 import { emptyAnswer, type Dialect, type ModelCall, type StreamItem } from './model-call.ts';
 import * as chat from './openai-chat.ts';
@@ -9,6 +10,8 @@ import * as responses from './openai-responses.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
 export interface WsText {
+  /** The stored message's seq, where known (images are located by it). */
+  seq?: number;
   direction: 'send' | 'receive';
   offsetMs: number;
   text: string;
@@ -131,16 +134,21 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
 
   let request = obj(parseJson(input.requestText));
   let items: StreamItem[] | null = null;
+  // Where the request is stored, for locating the images it sent: its body, or the WebSocket message.
+  let requestStored: { source: 'request-body' | 'ws-message'; seq?: number } = { source: 'request-body' };
   if (exchange.streamKind === 'websocket') {
     // Each turn is a response.create from the client; the last one is the call being answered.
-    const creates = input.wsMessages.filter((m) => m.direction === 'send').map((m) => obj(parseJson(m.text))).filter((m) => m.type === 'response.create');
-    request = creates[creates.length - 1] ?? {};
-    items = input.wsMessages.filter((m) => m.direction === 'receive').map((m) => ({ offsetMs: m.offsetMs, event: null, data: m.text }));
+    const creates = input.wsMessages.filter((m) => m.direction === 'send').map((m) => ({ seq: m.seq, create: obj(parseJson(m.text)) })).filter((m) => m.create.type === 'response.create');
+    const last = creates[creates.length - 1];
+    request = last?.create ?? {};
+    requestStored = { source: 'ws-message', seq: last?.seq };
+    items = input.wsMessages.filter((m) => m.direction === 'receive').map((m) => ({ seq: m.seq, offsetMs: m.offsetMs, event: null, data: m.text }));
   } else if (exchange.streamKind === 'sse') {
-    items = input.sseEvents.map((e) => ({ offsetMs: e.offsetMs, event: e.event, data: e.data }));
+    items = input.sseEvents.map((e) => ({ seq: e.seq, offsetMs: e.offsetMs, event: e.event, data: e.data }));
   }
   const facts = describe(dialect, request, exchange.request.path);
   const status = exchange.response?.status ?? null;
+  const sent = requestImages(dialect, request, requestStored.source, requestStored.seq);
   const base = {
     dialect,
     requestedModel: facts.model,
@@ -149,6 +157,7 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     system: facts.system,
     toolsOffered: facts.tools,
     conversation: facts.conversation,
+    ...(sent.length ? { images: withExchange(sent, exchange.id) } : {}),
   };
 
   if (status !== null && status >= 400) {
@@ -156,6 +165,7 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
   }
   const response = parseJson(input.responseText);
   const rebuilt = rebuild(dialect, response, items, input.responseText);
+  const returned = items ? streamImages(dialect, items, exchange.streamKind === 'websocket' ? 'ws-message' : 'sse-event') : responseImages(dialect, response);
   const open = !FINAL_STATES.has(exchange.state);
   let ending = rebuilt.ending;
   let endingReason = rebuilt.endingReason;
@@ -194,6 +204,7 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     ending,
     endingReason,
     ...(rebuilt.modelsListed ? { modelsListed: rebuilt.modelsListed } : {}),
+    ...(sent.length || returned.length ? { images: withExchange([...sent, ...returned], exchange.id) } : {}),
     ...(rebuilt.responseId ? { responseId: rebuilt.responseId } : {}),
     ...(typeof request.previous_response_id === 'string' ? { previousResponseId: request.previous_response_id } : {}),
   };

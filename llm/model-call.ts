@@ -1,6 +1,7 @@
 // A captured exchange understood as a model call: what was asked, what came back, how much
 // and how fast. Derived from stored exchanges only; nothing here runs while forwarding.
 import type { Usage } from '../model/usage.ts';
+import type { ModelImage } from './images.ts';
 import type { AgentStep, Citation } from './agent-steps.ts';
 
 export const DIALECTS = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini', 'openai-completions', 'embeddings', 'models'] as const;
@@ -40,6 +41,7 @@ export interface Answer {
 }
 
 export type { Usage } from '../model/usage.ts';
+export type { ImageLocator, ModelImage } from './images.ts';
 
 export interface ModelCall {
   dialect: Dialect;
@@ -72,6 +74,8 @@ export interface ModelCall {
   endingReason: string | null;
   /** Model ids a /models listing returned. */
   modelsListed?: string[];
+  /** Images sent in the request and returned in the answer (llm/images.ts), in that order; absent: none. */
+  images?: ModelImage[];
   /** Responses API: this response's id, and the one the request continued from. */
   responseId?: string;
   previousResponseId?: string;
@@ -79,6 +83,8 @@ export interface ModelCall {
 
 /** One event of a stream as the analysis sees it: SSE events and WebSocket messages alike. */
 export interface StreamItem {
+  /** The stored event's or message's seq, where the caller knows it (images are located by it). */
+  seq?: number;
   offsetMs: number;
   event: string | null;
   data: string;

@@ -8,6 +8,7 @@ import { analyzeExchange } from './analyze.ts';
 import { diagnose, worst, type Diagnosis } from './diagnose.ts';
 import type { Lang } from './diagnosis-text.ts';
 import { detectDialect } from './dialect.ts';
+import { returnedImageCount } from './images.ts';
 import type { ModelCall } from './model-call.ts';
 import { threadKeyOf } from './thread.ts';
 
@@ -29,12 +30,13 @@ export function modelCallOf(reader: ExchangeReader, exchange: Exchange, texts?: 
         ? reader
             .wsMessages(exchange.id)
             .filter((m) => m.opcode === 1)
-            .map((m) => ({ direction: m.direction, offsetMs: m.offsetMs, text: Buffer.from(m.payload).toString('utf8') }))
+            .map((m) => ({ seq: m.seq, direction: m.direction, offsetMs: m.offsetMs, text: Buffer.from(m.payload).toString('utf8') }))
         : [],
   });
 }
 
 export function callFacts(call: ModelCall): CallFacts {
+  const images = call.images ? returnedImageCount(call.images) : 0;
   return {
     dialect: call.dialect,
     model: call.respondedModel ?? call.requestedModel,
@@ -43,6 +45,7 @@ export function callFacts(call: ModelCall): CallFacts {
     usage: call.usage,
     ttftMs: call.ttftMs,
     threadKey: null,
+    ...(images ? { images } : {}),
   };
 }
 

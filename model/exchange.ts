@@ -180,6 +180,8 @@ export interface CallFacts {
   ttftMs: number | null;
   /** The agent session it belongs to (llm/thread.ts): same key, same thread. */
   threadKey: string | null;
+  /** Images the model returned (llm/images.ts), for the list's mark; absent or 0: none. */
+  images?: number;
 }
 
 /** A stored exchange, as the database returns it. */

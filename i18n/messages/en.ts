@@ -4,6 +4,7 @@ import { usageEn } from './usage.en.ts';
 import { server } from './server.en.ts';
 import { bigBodyEn } from './bodies.en.ts';
 import { cliCommands } from './cli-commands.en.ts';
+import { imagesEn } from './images.en.ts';
 
 export const en = {
   language: {
@@ -341,6 +342,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
     },
   },
   usage: usageEn,
+  images: imagesEn,
   server,
   banners: {
     failing: 'Capture is failing: {{error}}',

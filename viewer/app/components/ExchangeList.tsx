@@ -85,6 +85,17 @@ function DiagnosisBadge({ diagnosis }: { diagnosis: NonNullable<ExchangeSummary[
   );
 }
 
+/** A call that returned images: the count is stored with the call (llm/images.ts), no body is read. */
+function ImagesMark({ count }: { count: number }) {
+  const { t } = useTranslation();
+  return (
+    <span className="image-mark muted" title={t('images.listMark', { count })} aria-label={t('images.listMark', { count })} data-testid="image-mark" style={{ marginLeft: 4, fontSize: 10, border: '1px solid currentColor', borderRadius: 3, padding: '0 2px' }}>
+      {t('images.listLabel')}
+      {count > 1 ? `×${count}` : ''}
+    </span>
+  );
+}
+
 export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, hasMore, sort, onSort }: Props) {
   const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -174,6 +185,7 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
                   </span>
                 )}
                 {row.diagnosis && <DiagnosisBadge diagnosis={row.diagnosis} />}
+                {row.call?.images ? <ImagesMark count={row.call.images} /> : null}
               </span>
               <StateCell row={row} />
               <span className="ellipsis mono" title={row.call?.model ?? ''} data-captured>

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
-import type { ModelCall, ToolCall, Turn } from '../../../llm/model-call.ts';
+import type { ModelCall, ModelImage, ToolCall, Turn } from '../../../llm/model-call.ts';
 import { formatDuration, tryJson, usageFigures } from '../format.ts';
+import { ImageThumb } from './ImageThumb.tsx';
 import { JsonTree } from './JsonTree.tsx';
 
 function ToolCallBox({ call }: { call: ToolCall }) {
@@ -54,6 +55,20 @@ function Bubble({ turn }: { turn: Turn }) {
       )}
       {turn.toolCalls?.map((call, i) => <ToolCallBox key={i} call={call} />)}
     </div>
+  );
+}
+
+/** The images sent, or those the answer returned, each a thumbnail that opens full size. */
+function ImageStrip({ images, label, testId }: { images: ModelImage[]; label: 'images.sent' | 'images.returned'; testId: string }) {
+  const { t } = useTranslation();
+  if (images.length === 0) return null;
+  return (
+    <section className="images" data-testid={testId} aria-label={t(label, { count: images.length })}>
+      <div className="bubble-role">{t(label, { count: images.length })}</div>
+      {images.map((image, i) => (
+        <ImageThumb key={i} image={image} />
+      ))}
+    </section>
   );
 }
 
@@ -156,6 +171,7 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
         {call.conversation.map((turn, i) => (
           <Bubble key={i} turn={turn} />
         ))}
+        <ImageStrip images={call.images?.filter((image) => image.side === 'request') ?? []} label="images.sent" testId="images-sent" />
         {(call.dialect !== 'models' && call.dialect !== 'embeddings') && (
           <div className="bubble assistant answer" data-role="answer">
             {call.choices && <ChoiceTabs count={call.choices.length} selected={choice} onSelect={setChoice} />}
@@ -184,6 +200,7 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
             <div className="bubble-text" data-testid="answer-text" data-captured>
               {answer.text}
             </div>
+            <ImageStrip images={call.images?.filter((image) => image.side === 'response' && (!call.choices || image.index === choice)) ?? []} label="images.returned" testId="images-returned" />
             {answer.toolCalls.map((c, i) => (
               <ToolCallBox key={i} call={c} />
             ))}

@@ -1,0 +1,35 @@
+// 模型调用里的图片，以及列表里“返回了图片”的标记（英文版见 images.en.ts）。
+import type { imagesEn } from './images.en.ts';
+
+type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+
+export const imagesZhCN: Shape<typeof imagesEn> = {
+  sent_one: '发送了 {{count}} 张图片',
+  sent_other: '发送了 {{count}} 张图片',
+  returned_one: '返回了 {{count}} 张图片',
+  returned_other: '返回了 {{count}} 张图片',
+  listLabel: '图',
+  listMark_one: '返回了 {{count}} 张图片',
+  listMark_other: '返回了 {{count}} 张图片',
+  holder: {
+    message: '第 {{index}} 条消息',
+    input: '第 {{index}} 个 input 项',
+    content: '第 {{index}} 个 content',
+    choice: '第 {{index}} 个 choice',
+    candidate: '第 {{index}} 个 candidate',
+    output: '第 {{index}} 个 output 项',
+  },
+  part: '第 {{part}} 个 part',
+  event: '事件 #{{seq}}',
+  message: 'WebSocket 消息 #{{seq}}',
+  partial: '中间预览图 {{index}}',
+  thought: '草图（思考过程中画的）',
+  declared: '声明的类型是 <type/>',
+  unknownType: '查看器不直接显示这种图片格式（支持 PNG、JPEG、GIF、WebP、BMP、AVIF），下载后再看',
+  open: '查看原图：{{type}}，{{size}}',
+  alt: '{{type}} 图片，{{size}}',
+  close: '关闭',
+  download: '下载',
+  decoding: '解码中…',
+  missing: '没能从存下来的数据里读出这张图片（{{why}}）：存储时被截断的响应体里没有完整的图片。',
+};

@@ -1,0 +1,83 @@
+// An image of a model call, found in the stored body or event that holds it and decoded here in
+// the browser: the server describes images (llm/images.ts) but never sends their data twice, and
+// nothing is ever inlined as HTML. The bytes become a Blob shown through an object URL.
+import type { ImageLocator, JsonPath } from '../../llm/images.ts';
+import { fetchEvents, fetchExchange } from './api.ts';
+
+/** The value at `path` inside parsed JSON; undefined when the path leads nowhere. */
+export function valueAt(root: unknown, path: JsonPath): unknown {
+  let value = root;
+  for (const step of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[step];
+  }
+  return value;
+}
+
+/** The base64 an image's string holds: itself, or what follows a data URL's `;base64,`. */
+export function base64Of(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const comma = value.startsWith('data:') ? value.indexOf(',') : -1;
+  return comma >= 0 ? value.slice(comma + 1) : value;
+}
+
+/** The bytes of base64 text (standard or URL-safe alphabet, line breaks allowed); throws on other characters. */
+export function bytesOf(base64: string): Uint8Array {
+  const standard = base64.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  const binary = atob(standard);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The base64 at `path` in stored JSON text, or why it is not there. */
+export function base64In(jsonText: string | null, path: JsonPath): { base64: string } | { missing: string } {
+  if (jsonText === null) return { missing: 'not stored as text' };
+  let root: unknown;
+  try {
+    root = JSON.parse(jsonText);
+  } catch {
+    return { missing: 'not whole JSON' };
+  }
+  const base64 = base64Of(valueAt(root, path));
+  return base64 ? { base64 } : { missing: `nothing at ${path.join('.')}` };
+}
+
+// The stored texts read for images, by exchange and place: several images of one body parse it once.
+// A few only: a body can be megabytes, and the detail pane shows one exchange at a time.
+const KEPT = 4;
+const texts = new Map<string, Promise<string | null>>();
+
+function storedText(locator: ImageLocator): Promise<string | null> {
+  const key = `${locator.exchangeId}:${locator.source}:${locator.seq ?? ''}`;
+  let text = texts.get(key);
+  if (!text) {
+    text = readStored(locator);
+    texts.set(key, text);
+    if (texts.size > KEPT) texts.delete(texts.keys().next().value!);
+    // A failed read is tried again next time, not remembered.
+    text.catch(() => texts.delete(key));
+  }
+  return text;
+}
+
+async function readStored({ exchangeId, source, seq }: ImageLocator): Promise<string | null> {
+  if (source === 'request-body' || source === 'response-body') {
+    const detail = await fetchExchange(exchangeId);
+    return (source === 'request-body' ? detail.requestBody : detail.responseBody).text;
+  }
+  const events = await fetchEvents(exchangeId, (seq ?? 0) - 1);
+  if (source === 'sse-event') return events.sseEvents.find((e) => e.seq === seq)?.data ?? null;
+  return events.wsMessages.find((m) => m.seq === seq)?.text ?? null;
+}
+
+/** The image's bytes, read from where it is stored; `missing` says why they could not be. */
+export async function imageBytes(locator: ImageLocator): Promise<{ bytes: Uint8Array } | { missing: string }> {
+  const found = base64In(await storedText(locator), locator.path);
+  if ('missing' in found) return found;
+  try {
+    return { bytes: bytesOf(found.base64) };
+  } catch {
+    return { missing: 'not base64' };
+  }
+}
