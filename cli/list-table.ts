@@ -86,23 +86,24 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** Narrower terminals get the time of day with the month and day; wide ones and pipes the whole UTC time. */
-function formatTime(epochMs: number, full: boolean): string {
+/** Pipes and wide terminals get the whole UTC time; narrower ones the month, day and time of day; narrow ones the time of day. */
+function formatTime(epochMs: number, width: number | null): string {
   const iso = new Date(epochMs).toISOString();
-  return full ? iso.replace('T', ' ').slice(0, 23) : `${iso.slice(5, 10)} ${iso.slice(11, 19)}`;
+  if (width === null || width >= 130) return iso.replace('T', ' ').slice(0, 23);
+  return width >= 100 ? `${iso.slice(5, 10)} ${iso.slice(11, 19)}` : iso.slice(11, 19);
 }
 
 const GAP = '  ';
 /** The URL column keeps at least this much of a narrow terminal: it is what tells calls apart. */
 const MIN_URL = 24;
 const MAX_MODEL = 24;
+const MIN_MODEL = 12;
 
 /**
  * The table's lines, header first. `width`: the terminal's columns, or null for a pipe (full
  * width: nothing cut, so `grep` and scripts see every URL whole).
  */
 export function listTable(summaries: ExchangeSummary[], width: number | null, t: Translate): string[] {
-  const fullTime = width === null || width >= 130;
   const rows = summaries.map((s) => {
     const notes = [
       s.state === 'complete' ? '' : `[${t(`format.state.${s.state}`)}${s.error ? `: ${printable(s.error)}` : ''}]`,
@@ -110,7 +111,7 @@ export function listTable(summaries: ExchangeSummary[], width: number | null, t:
     ].filter(Boolean);
     return {
       id: String(s.id),
-      time: formatTime(s.startedAt, fullTime),
+      time: formatTime(s.startedAt, width),
       method: printable(s.method),
       status: `${failed(s) ? FAILED_MARK : ' '} ${s.status === null ? '---' : String(s.status)}`,
       duration: formatDuration(s.durationMs),
@@ -121,24 +122,37 @@ export function listTable(summaries: ExchangeSummary[], width: number | null, t:
     };
   });
   const label = (key: string) => t(`commands.list.header.${key}`);
-  const header = { id: label('id'), time: label('time'), method: label('method'), status: label('status'), duration: label('duration'), size: label('size'), model: label('model'), url: label('url') };
-  const widthOf = (key: keyof typeof header) => Math.max(displayWidth(header[key]), ...rows.map((r) => displayWidth(r[key])));
-  const w = { id: widthOf('id'), time: widthOf('time'), method: Math.min(widthOf('method'), 10), status: widthOf('status'), duration: widthOf('duration'), size: widthOf('size') };
-  const fixed = w.id + w.time + w.method + w.status + w.duration + w.size + GAP.length * 7;
+  const header = { id: label('id'), time: label('time'), method: label('method'), status: label('status'), duration: label('duration'), size: label('size'), model: label('model'), url: label('url'), notes: '' };
+  type Key = 'id' | 'time' | 'method' | 'status' | 'duration' | 'size' | 'model';
+  const widthOf = (key: Key) => Math.max(displayWidth(header[key]), ...rows.map((r) => displayWidth(r[key])));
   const anyModel = rows.some((r) => r.model);
-  const longestModel = anyModel ? widthOf('model') : 0;
-  const modelWidth = width === null ? longestModel : Math.min(longestModel, MAX_MODEL, Math.max(displayWidth(header.model), width - fixed - MIN_URL));
-  const urlWidth = width === null ? Infinity : Math.max(8, width - fixed - (anyModel ? modelWidth : -GAP.length));
-  const line = (r: typeof header & { notes?: string }, isHeader: boolean) => {
-    const cells = [
-      padStart(r.id, w.id),
-      padEnd(r.time, w.time),
-      padEnd(isHeader ? r.method : cutEnd(r.method, w.method), w.method),
-      padEnd(r.status, w.status),
-      padStart(r.duration, w.duration),
-      padStart(r.size, w.size),
-      ...(anyModel ? [padEnd(cutEnd(r.model, modelWidth), modelWidth)] : []),
-    ];
+  // The columns before the URL; a narrow terminal drops the size, then the model, then the time, before the URL goes under MIN_URL.
+  const columns: { key: Key; width: number; right?: boolean }[] = [
+    { key: 'id', width: widthOf('id'), right: true },
+    { key: 'time', width: widthOf('time') },
+    { key: 'method', width: Math.min(widthOf('method'), 10) },
+    { key: 'status', width: widthOf('status') },
+    { key: 'duration', width: widthOf('duration'), right: true },
+    { key: 'size', width: widthOf('size'), right: true },
+    ...(anyModel ? [{ key: 'model' as const, width: width === null ? widthOf('model') : Math.min(widthOf('model'), MAX_MODEL) }] : []),
+  ];
+  const used = () => columns.reduce((sum, c) => sum + c.width + GAP.length, 0);
+  if (width !== null) {
+    for (const drop of ['size', 'model', 'time'] as const) {
+      const model = columns.find((c) => c.key === 'model');
+      // The model gives up width before it gives up its column (a few letters of it say nothing).
+      if (model && drop === 'size') model.width = Math.max(Math.min(model.width, MIN_MODEL), Math.min(model.width, width - (used() - model.width) - MIN_URL));
+      if (width - used() >= MIN_URL) break;
+      const at = columns.findIndex((c) => c.key === drop);
+      if (at >= 0) columns.splice(at, 1);
+    }
+  }
+  const urlWidth = width === null ? Infinity : Math.max(8, width - used());
+  const line = (r: typeof header, isHeader: boolean) => {
+    const cells = columns.map((c) => {
+      const text = isHeader || c.key === 'id' || c.key === 'status' ? r[c.key] : cutEnd(r[c.key], c.width);
+      return c.right ? padStart(text, c.width) : padEnd(text, c.width);
+    });
     const tail = r.notes ? `${r.url} ${r.notes}` : r.url;
     // The URL's end differs between calls (…/chat/completions vs …/responses): cut its middle, and notes after it from their end.
     const fitted = urlWidth === Infinity ? tail : displayWidth(r.url) >= urlWidth ? cutMiddle(r.url, urlWidth) : cutEnd(tail, urlWidth);

@@ -63,6 +63,8 @@ export async function runCommand(args: string[]): Promise<number> {
   });
   if (process.stdin.isTTY) process.on('SIGINT', () => undefined);
 
+  let started = false;
+  child.once('spawn', () => (started = true));
   const code = await new Promise<number>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
       console.error(
@@ -85,8 +87,9 @@ export async function runCommand(args: string[]): Promise<number> {
     await own.writer.flush();
     const captured = own.reader.count({ since: startedAt });
     await own.stop();
-    console.error(`wirelog: ${whereCapturesWent(instance, config.dataDir, captured)}`);
-  } else if (instance?.viewerUrl) {
+    // A command that never started sent nothing: its one line said why.
+    if (started) console.error(`wirelog: ${whereCapturesWent(instance, config.dataDir, captured)}`);
+  } else if (instance?.viewerUrl && started) {
     console.error(`wirelog: ${whereCapturesWent(instance, config.dataDir, 0)}`);
   }
   return code;
