@@ -79,7 +79,7 @@ describe('stored errors and notes in Chinese', () => {
 
   it('a failure inside another (forward.ts joins a reason and a note) and a sentence from elsewhere', () => {
     const inner = describeUpstreamError(err('ECONNREFUSED'), '127.0.0.1', 9);
-    expect(localized(`cannot forward this request: ${inner}`, 'zh-CN')).toBe('无法转发这个请求：127.0.0.1:9 拒绝了连接（connection refused）');
+    expect(localized(`cannot forward this request: ${inner}`, 'zh-CN')).toBe('无法转发这个请求：127.0.0.1:9 拒绝了连接');
     expect(localized(`the upstream closed the connection before the response ended; the SSE decoder gave up`, 'zh-CN')).toBe('响应还没结束，上游就关闭了连接；the SSE decoder gave up');
     // Not one of wirelog's sentences (an older row, a provider's words): as it is.
     expect(localized('Service Unavailable: try again later', 'zh-CN')).toBe('Service Unavailable: try again later');

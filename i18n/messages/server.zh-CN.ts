@@ -8,7 +8,7 @@ export const server: Shape<typeof en> = {
     interrupted: '这次请求还没结束，wirelog 就停止了',
     tlsClosed: '与 {{where}} 的 TLS 握手失败：握手还没完成服务器就关闭了连接（{{code}}）；请确认这个端口提供的是 HTTPS',
     dns: '{{host}} 的 DNS 解析失败（{{code}}）',
-    refused: '{{where}} 拒绝了连接（connection refused）',
+    refused: '{{where}} 拒绝了连接',
     reset: '与 {{where}} 的连接被重置',
     slowHint: '{{error}}（如果只是慢，调大 --connect-timeout / --idle-timeout）',
     connectSlow: '连接 {{where}} 超过了 {{seconds}} 秒',
