@@ -6,7 +6,7 @@ import { codexConfig, CodexConfigError, type CodexConfig } from './codex-config.
 import type { ModelCall } from './model-call.ts';
 
 export interface CherryStudioSettings {
-  /** Cherry Studio appends /v1/chat/completions to its API address; "/" at the end drops the v1, "#" uses it as typed. */
+  /** The whole endpoint URL ending in "#": the one form every Cherry Studio version uses as typed. */
   apiAddress: string;
   providerType: 'OpenAI';
 }
@@ -58,13 +58,12 @@ export function sendingClient(headers: Header[]): SendingClient {
   return { kind: 'other', label: first ? `${first[1]} ${first[2]}` : ua ? ua.slice(0, 60) : null };
 }
 
-/** Cherry Studio's API address for a Chat Completions URL: what it appends, and its trailing "/" and "#" rules. */
+/** Cherry Studio's API address for a Chat Completions URL. */
 export function cherryStudioAddress(endpointUrl: string): string {
-  const [url, query] = endpointUrl.split('?');
-  if (query !== undefined) return `${endpointUrl}#`;
-  if (url.endsWith('/v1/chat/completions')) return url.slice(0, -'/v1/chat/completions'.length);
-  if (url.endsWith('/chat/completions')) return url.slice(0, -'chat/completions'.length);
-  return `${url}#`;
+  // What Cherry Studio appends to an address has changed between versions (1.5 adds
+  // /v1/chat/completions and drops the v1 after a trailing "/"; later versions strip the "/"
+  // first); an address ending in "#" is used as typed by all of them.
+  return `${endpointUrl}#`;
 }
 
 export function cherryStudioSettings(exchange: Exchange, call: ModelCall, gateway?: string): CherryStudioSettings | null {

@@ -1,6 +1,6 @@
 // README.zh-CN.md is read by the developer wirelog was made for; it must not drift from README.md
 // or from the CLI: the same two commands, the two errors it works through, only subcommands and
-// flags that exist, and links to sections of README.md that are there.
+// flags that exist, and links to README.md and docs/ files (and their sections) that are there.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -69,11 +69,22 @@ describe('README.zh-CN.md', () => {
     expect(chinese).toContain('http://127.0.0.1:8899/https/');
   });
 
-  it('links only to sections README.md has', () => {
-    const anchors = new Set([...english.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchor(m[1])));
-    const links = [...chinese.matchAll(/\]\(README\.md#([^)]+)\)/g)].map((m) => m[1]);
-    expect(links.length).toBeGreaterThan(0);
-    expect(links.filter((link) => !anchors.has(link))).toEqual([]);
+  it('links only to files and sections that are there (README.md, docs/)', () => {
+    const anchorsOf = (markdown: string) => new Set([...markdown.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchor(m[1])));
+    const links = [...chinese.matchAll(/\]\(((?:README\.md|docs\/[\w.-]+\.md))(?:#([^)]+))?\)/g)].map((m) => ({ file: m[1], anchor: m[2] }));
+    expect(links.filter((link) => link.file.startsWith('docs/')).length).toBeGreaterThan(3);
+    const broken = links.filter((link) => {
+      const file = fileURLToPath(new URL(`../${link.file}`, import.meta.url));
+      if (!fs.existsSync(file)) return true;
+      return link.anchor !== undefined && !anchorsOf(fs.readFileSync(file, 'utf8')).has(link.anchor);
+    });
+    expect(broken).toEqual([]);
+  });
+
+  it("README.md's own links to docs/ lead to files that are there", () => {
+    const files = [...english.matchAll(/\]\((docs\/[\w.-]+\.md)\)/g)].map((m) => m[1]);
+    expect(files.length).toBeGreaterThan(5);
+    expect(files.filter((file) => !fs.existsSync(fileURLToPath(new URL(`../${file}`, import.meta.url))))).toEqual([]);
   });
 
   describe('names only commands and flags the CLI has', () => {
