@@ -11,6 +11,8 @@ import { openDatabase } from '../db/schema.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import { startWirelogProcess } from '../test/support/cli.ts';
 import { launchBrowser } from '../test/support/browser.ts';
+import { BODY_SHOWN, bigBody, bigExchange, longStream, timeOpen, type BigKind, type OpenFigures } from '../test/support/big-bodies.ts';
+import { startHarness } from '../test/support/harness.ts';
 
 const COUNT = (process.argv.includes('--quick') || process.env.BENCH_QUICK === '1') ? 20_000 : 100_000;
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
@@ -81,7 +83,63 @@ async function timeGets(url: string, times: number): Promise<number[]> {
   return durations;
 }
 
+/**
+ * Large bodies (issue 26): the Response tab of 1, 5 and 20 MB bodies, then Raw, in Chromium:
+ * time until the content showed and until the page answered again, DOM elements and JS heap.
+ * BENCH_VIEWER_BEFORE=DIR serves the app from another build (e.g. /tmp/f1-old/dist/viewer, a
+ * worktree of an older commit) against the same API, for figures side by side.
+ */
+async function bigBodies(): Promise<void> {
+  const before = process.env.BENCH_VIEWER_BEFORE;
+  const sizes = (process.env.BENCH_BODY_MB ?? '1,5,20').split(',').map(Number);
+  const kinds = (process.env.BENCH_BODY_KINDS ?? 'json,text,base64').split(',') as BigKind[];
+  const limitMs = Number(process.env.BENCH_BODY_LIMIT_S ?? 180) * 1000;
+  const h = await startHarness();
+  const browser = await launchBrowser();
+  const rows: string[][] = [];
+  try {
+    const ids = new Map<string, number>();
+    let i = 0;
+    for (const kind of kinds) for (const mb of sizes) ids.set(`${kind}-${mb}`, (await h.wirelog.writer.importEvents(bigExchange(i++, bigBody(kind, mb * 1048576))))[0]);
+    ids.set('stream', (await h.wirelog.writer.importEvents(longStream(i++, 5000)))[0]);
+    const fmt = (f: OpenFigures | string) => (typeof f === 'string' ? f : `${Math.round(f.shownMs)} / ${Math.round(f.answeredMs)} ms, ${f.domNodes} elements, ${f.heapMb.toFixed(0)} MB heap`);
+    for (const [key, id] of ids) {
+      // A fresh page per body: one body's heap is not counted in the next.
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: false });
+      const page = await context.newPage();
+      if (before) {
+        await page.route('**/*', (route) => {
+          const { pathname } = new URL(route.request().url());
+          if (pathname.startsWith('/assets/')) return route.fulfill({ path: path.join(before, pathname) });
+          if (pathname === '/' || /^\/exchanges\/\d+$/.test(pathname)) return route.fulfill({ path: path.join(before, 'index.html') });
+          return route.continue();
+        });
+      }
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      await page.goto(`${h.wirelog.viewer!.url}/exchanges/${id}`);
+      await page.locator('.detail-head').waitFor();
+      const tab = key === 'stream' ? /Stream/ : 'Response';
+      const shown = key === 'stream' ? '[data-testid="stream-events"] .event' : BODY_SHOWN;
+      const open = await timeOpen(page, cdp, () => page.getByRole('tab', { name: tab }).click(), shown, limitMs).catch(() => `no answer within ${limitMs / 1000} s`);
+      let raw: OpenFigures | string = '';
+      if (typeof open !== 'string' && !key.startsWith('text') && key !== 'stream')
+        raw = await timeOpen(page, cdp, () => page.getByRole('button', { name: 'Raw', exact: true }).click(), '.body-panel .raw-lines, .body-panel pre.body-text', limitMs).catch(() => `no answer within ${limitMs / 1000} s`);
+      rows.push([key === 'stream' ? 'SSE stream, 5,000 events: Stream tab' : `${key.replace('-', ', ')} MB: Response tab`, fmt(open), raw ? fmt(raw) : '']);
+      console.error(`  ${rows[rows.length - 1].join(' | ')}`);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await h.close();
+  }
+  console.log(`\nwirelog viewer, large bodies${before ? ` (app from ${before})` : ''}, ${new Date().toISOString()}`);
+  console.log('| body | opened: shown / answering again, DOM, heap | Raw: shown / answering again, DOM, heap |\n|---|---|---|');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--bodies')) return bigBodies();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-viewer-'));
   const fillMs = fill(dataDir);
   const wirelog = await startWirelogProcess(dataDir);
@@ -145,6 +203,7 @@ async function main(): Promise<void> {
   console.log('| measure | figure | note |\n|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   fs.rmSync(dataDir, { recursive: true, force: true });
+  await bigBodies();
 }
 
 main().catch((err) => {
