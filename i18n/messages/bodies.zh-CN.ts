@@ -8,7 +8,7 @@ export const bigBodyZhCN: { [K in keyof typeof bigBodyEn]: string } = {
   collapse: '收起',
   close: '关闭',
   indenting: '正在格式化…已有 {{rows}} 行',
-  base64Run: 'base64，{{size}}',
+  base64Run: 'base64 数据，{{size}}',
   typedRun: '{{mime}}，{{size}}',
   floats_one: '{{count}} 个浮点数',
   floats_other: '{{count}} 个浮点数',
