@@ -1,16 +1,13 @@
 import type { BodySide, ExchangeEvent, Header, Timings } from '../model/exchange.ts';
-import { exchangeUrl, headerValue, isEventStream } from '../model/exchange.ts';
-import { isBinaryContentType, isTextBody } from './decode.ts';
+import { isEventStream } from '../model/exchange.ts';
 import type { CallFacts, Exchange, RequestHead, ResponseHead } from '../model/exchange.ts';
-import { bodyView, bodyViewOf } from './body-view.ts';
+import { Indexer, TO_INDEX, type Ended, type SliceDone } from './indexer.ts';
 import { HEAD_LIMITS, boundEvent, boundNotes, boundText } from '../model/head-bounds.ts';
 import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 import { storedDiagnosisText, type DiagnosisMessage } from '../llm/diagnosis-text.ts';
 import { LIST_TEXT_LIMITS } from '../model/summary.ts';
 
-// Text indexed per body for search: enough for prompts and answers, bounded for huge bodies.
-const FTS_TEXT_LIMIT = 1024 * 1024;
 export const INTERRUPTED = 'wirelog stopped before this exchange ended';
 
 /** A finished exchange's bodies as text, each decoded at most once, on first use (null: not text). */
@@ -45,19 +42,11 @@ export function interruptLeftovers(db: Db): number {
 
 // Chunks smaller than this are merged into rows of about this size.
 const MERGE_BELOW = 16 * 1024;
-// A compressed body is decoded whole to be indexed; past this size it is not indexed.
-const FTS_MAX_ENCODED = 16 * 1024 * 1024;
 
 // A body up to this size is kept in memory until its exchange ends, for the analysis and the
 // index, within a budget for all open exchanges (700 open streams must not hold 700 MB).
 const KEEP_BODY_BYTES = 1024 * 1024;
 const KEEP_BUDGET_BYTES = 32 * 1024 * 1024;
-
-/** A finished exchange as its events described it, with its bodies when they were kept. */
-interface Ended {
-  exchange: Exchange;
-  kept: Record<BodySide, Buffer[] | null>;
-}
 
 interface OpenExchange {
   id: number;
@@ -88,18 +77,16 @@ export class CaptureStore {
   private open = new Map<string, OpenExchange>();
   private readonly stmts;
   private readonly reader: ExchangeReader;
-  /** The last failure to index an exchange for search, for the writer to report. */
-  indexError: string | null = null;
   /** Bytes of bodies kept in memory for open exchanges. */
   private keptTotal = 0;
-  /** Finished exchanges not yet understood and indexed (the transaction that does it failed, or indexing is deferred). */
-  private unindexed: Ended[] = [];
+  /** Understands and indexes finished exchanges after their batch (db/indexer.ts). */
+  private readonly indexer: Indexer;
   /**
-   * While set, finished exchanges wait to be indexed: db/retention.ts's merge steps rewrite the
-   * index, and each new segment a batch adds would start that work again. Their bodies are not
-   * held meanwhile: they are read back when indexed.
+   * Set (the storage thread): a batch only stores; finished exchanges are understood and
+   * indexed by indexSlice, between batches. Unset (an import, a tool, a test): each batch is
+   * followed at once by the understanding and indexing of the exchanges it finished.
    */
-  deferIndexing = false;
+  indexInSlices = false;
 
   constructor(
     private readonly db: Db,
@@ -107,12 +94,13 @@ export class CaptureStore {
     private readonly understandEnded?: UnderstandEnded,
   ) {
     this.reader = new ExchangeReader(db);
+    this.indexer = new Indexer(db, this.reader, (exchange, bodies) => this.understand(exchange, bodies));
     this.stmts = {
       // Positional parameters, and no object spread to build them: spreading a head into a new
       // object with more keys makes a slow (dictionary) object, several hundred bytes and
       // microseconds per exchange on this thread (npm run bench, CPU per request).
-      insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, notes, state)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`),
+      insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, notes, state, to_index)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ${TO_INDEX.understand})`),
       response: db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?,
         response_headers = ?, stream_kind = ?, state = 'streaming', timings = ?, notes = ? WHERE id = ?`),
       chunk: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, ?, ?, ?)'),
@@ -125,14 +113,12 @@ export class CaptureStore {
       end: db.prepare(`UPDATE exchanges SET state = ?, error = ?, timings = ?, request_size = ?, request_stored = ?, request_truncated = ?, request_encoding = ?,
         response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ?, notes = ? WHERE id = ?`),
       notes: db.prepare('UPDATE exchanges SET notes = ? WHERE id = ?'),
-      call: db.prepare('UPDATE exchanges SET dialect = ?, model = ?, input_tokens = ?, output_tokens = ?, usage = ?, ttft_ms = ? WHERE id = ?'),
+      call: db.prepare('UPDATE exchanges SET dialect = ?, model = ?, input_tokens = ?, output_tokens = ?, usage = ?, ttft_ms = ?, images = ? WHERE id = ?'),
       dialectOnly: db.prepare('UPDATE exchanges SET dialect = ? WHERE id = ?'),
       thread: db.prepare('UPDATE exchanges SET thread_key = ?, response_id = ? WHERE id = ?'),
       threadOfResponse: db.prepare('SELECT thread_key FROM exchanges WHERE response_id = ? ORDER BY id DESC LIMIT 1'),
       diagnosis: db.prepare('UPDATE exchanges SET diagnosis_severity = ?, diagnosis = ? WHERE id = ?'),
       interrupt: db.prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE id = ?"),
-      body: db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq'),
-      fts: db.prepare('INSERT INTO exchanges_fts (rowid, url, request_body, response_body) VALUES (?, ?, ?, ?)'),
     };
   }
 
@@ -168,44 +154,46 @@ export class CaptureStore {
       this.keptTotal = [...this.open.values()].reduce((n, ex) => n + (ex.kept.request ? ex.keptSize.request : 0) + (ex.kept.response ? ex.keptSize.response : 0), 0);
       throw err;
     }
-    this.indexEnded(ended);
+    // Committed: the rows are visible. Understanding and indexing decode bodies: after, never in the batch.
+    for (const one of ended) this.indexer.ended(one, keptBytesOf(one));
+    if (!this.indexInSlices) this.indexer.drain('understand');
     return [...changed];
   }
 
-  /** Indexes the finished exchanges that waited (deferIndexing was set, or the transaction failed). */
-  indexWaiting(): void {
-    this.indexEnded([]);
+  /**
+   * One slice of understanding and indexing (the storage thread runs them between batches): this
+   * run's finished exchanges first, then what an earlier run left, then (`all`) an upgrade's rows.
+   */
+  indexSlice(work: 'understand' | 'all', maxMs: number, maxExchanges: number): SliceDone {
+    return this.indexer.slice(work, maxMs, maxExchanges);
+  }
+
+  /** Understands and indexes everything that waits (`understand`: all but an upgrade's rows), slice after slice; false if a slice failed. */
+  indexWaiting(work: 'understand' | 'all' = 'all', onSlice?: (done: SliceDone) => void, maxMs?: number): boolean {
+    return this.indexer.drain(work, onSlice, maxMs);
+  }
+
+  /** Finished exchanges not in the search index yet (stored by an earlier run, or waiting their turn). */
+  unindexedRows(): number {
+    return this.indexer.waitingRows();
+  }
+
+  /** The last failure to understand or index an exchange, for the writer to report (null: none since it was read). */
+  get indexError(): string | null {
+    return this.indexer.error;
+  }
+
+  set indexError(value: string | null) {
+    this.indexer.error = value;
   }
 
   /**
-   * Indexing decodes bodies: done after the batch commits, so what was captured is stored
-   * first; in one transaction of its own, because a commit per statement costs more than the
-   * work. If that transaction fails (a full disk), the exchanges are stored all the same and
-   * are indexed with the next batch that commits.
+   * While set, finished exchanges wait to be indexed: db/retention.ts's merge steps rewrite the
+   * index, and each new segment a batch adds would start that work again. Their bodies are not
+   * held meanwhile: they are read back when indexed.
    */
-  private indexEnded(ended: Ended[]): void {
-    if (this.deferIndexing) {
-      for (const one of ended) this.unindexed.push({ exchange: one.exchange, kept: { request: null, response: null } });
-      return;
-    }
-    const ids = [...this.unindexed, ...ended];
-    if (ids.length === 0) return;
-    try {
-      this.db.transaction(() => {
-        for (const one of ids) {
-          try {
-            this.ended(one);
-          } catch (err) {
-            // The exchange is stored; only its search entry or model-call columns are missing.
-            this.indexError = `indexing exchange ${one.exchange.id}: ${(err as Error).message}`;
-          }
-        }
-      })();
-      this.unindexed = [];
-    } catch (err) {
-      this.unindexed = ids;
-      this.indexError = `indexing ${ids.length} exchange(s) for search is waiting: ${(err as Error).message}`;
-    }
+  set deferIndexing(on: boolean) {
+    this.indexer.pause(on);
   }
 
   /**
@@ -219,7 +207,7 @@ export class CaptureStore {
     this.open.clear();
     this.keptTotal = 0;
     // Not indexed yet: they are being deleted, and no entry of theirs may reach the index.
-    this.unindexed = [];
+    this.indexer.forget();
   }
 
   /** Ends every exchange still open as interrupted: wirelog is stopping before they ended. */
@@ -286,7 +274,7 @@ export class CaptureStore {
         ex.pending[event.side].push(chunk);
         const kept = ex.kept[event.side];
         if (kept) {
-          if (ex.keptSize[event.side] + chunk.length > KEEP_BODY_BYTES || this.keptTotal + chunk.length > KEEP_BUDGET_BYTES) {
+          if (ex.keptSize[event.side] + chunk.length > KEEP_BODY_BYTES || this.keptTotal + this.indexer.heldBytes + chunk.length > KEEP_BUDGET_BYTES) {
             this.keptTotal -= ex.keptSize[event.side];
             ex.kept[event.side] = null;
           } else {
@@ -388,18 +376,8 @@ export class CaptureStore {
     }
   }
 
-  /**
-   * Understands a finished exchange, then indexes it, from what its events said (nothing is
-   * read back but a body too large to keep): each body is decoded once for both.
-   */
-  private ended({ exchange, kept }: Ended): void {
-    const bodies = new OnceDecoded(this.reader, exchange, kept);
-    this.understand(exchange, bodies);
-    this.stmts.fts.run(exchange.id, exchangeUrl(exchange.request), this.indexText(exchange, 'request', bodies), this.indexText(exchange, 'response', bodies));
-  }
-
   /** Stores what the exchange was as a model call (model, tokens, TTFT, thread, diagnosis), for the list. */
-  private understand(exchange: Exchange, bodies: OnceDecoded): void {
+  private understand(exchange: Exchange, bodies: EndedBodies): void {
     const facts = this.understandEnded?.(exchange, bodies, {
       reader: this.reader,
       threadOfResponse: (responseId) => (this.stmts.threadOfResponse.get(responseId) as { thread_key: string | null } | undefined)?.thread_key ?? null,
@@ -412,7 +390,7 @@ export class CaptureStore {
     const dialect = boundText(facts.dialect, HEAD_LIMITS.short, 'dialect', notes);
     if (facts.call) {
       const c = facts.call;
-      this.stmts.call.run(dialect, bounded(c.model, HEAD_LIMITS.short, 'model name'), c.inputTokens, c.outputTokens, JSON.stringify(c.usage), c.ttftMs, id);
+      this.stmts.call.run(dialect, bounded(c.model, HEAD_LIMITS.short, 'model name'), c.inputTokens, c.outputTokens, JSON.stringify(c.usage), c.ttftMs, null, id);
       this.stmts.thread.run(bounded(facts.threadKey, HEAD_LIMITS.short, 'thread key'), bounded(facts.responseId, HEAD_LIMITS.short, 'response id'), id);
     } else {
       this.stmts.dialectOnly.run(dialect, id);
@@ -420,67 +398,6 @@ export class CaptureStore {
     // The message id and parameters (JSON), rendered when read in the reader's language (llm/diagnosis-text.ts).
     if (facts.diagnosis) this.stmts.diagnosis.run(facts.diagnosis.severity, bounded(storedDiagnosisText(facts.diagnosis, LIST_TEXT_LIMITS.diagnosis), HEAD_LIMITS.error, 'diagnosis summary'), id);
     if (notes.length) this.stmts.notes.run(notesText(boundNotes([...(exchange.notes ?? []), ...notes])), id);
-  }
-
-  /** The text searched: at most FTS_TEXT_LIMIT of a text body; an identity body is read only that far unless it was decoded already. */
-  private indexText(exchange: Exchange, side: BodySide, bodies: OnceDecoded): string {
-    const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
-    const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
-    const contentType = headerValue(headers, 'content-type');
-    if (info.storedSize === 0 || (contentType && isBinaryContentType(contentType))) return '';
-    const whole = bodies.decoded(side);
-    if (whole !== undefined) return whole === null ? '' : textPrefix(whole, FTS_TEXT_LIMIT);
-    if (info.encoding || bodies.inMemory(side)) {
-      if (info.storedSize > FTS_MAX_ENCODED) return '';
-      return textPrefix(bodies.text(side) ?? '', FTS_TEXT_LIMIT);
-    }
-    const parts: Buffer[] = [];
-    let size = 0;
-    for (const r of this.stmts.body.iterate(exchange.id, side) as Iterable<{ data: Buffer }>) {
-      parts.push(r.data);
-      size += r.data.length;
-      if (size >= FTS_TEXT_LIMIT) break;
-    }
-    const head = utf8Prefix(Buffer.concat(parts), FTS_TEXT_LIMIT);
-    return isTextBody(contentType, head) ? head.toString('utf8') : '';
-  }
-}
-
-/** Each body of one exchange decoded at most once, when first asked for: from memory when it was kept, else read back. */
-class OnceDecoded implements EndedBodies {
-  private readonly texts: Partial<Record<BodySide, string | null>> = {};
-
-  constructor(
-    private readonly reader: ExchangeReader,
-    private readonly exchange: Exchange,
-    private readonly kept: Record<BodySide, Buffer[] | null>,
-  ) {}
-
-  inMemory(side: BodySide): boolean {
-    return this.kept[side] !== null;
-  }
-
-  /** The decoded text if it was decoded already (null: not text); undefined if not yet. */
-  decoded(side: BodySide): string | null | undefined {
-    return this.texts[side];
-  }
-
-  text(side: BodySide): string | null {
-    if (!(side in this.texts)) {
-      const kept = this.kept[side];
-      const info = side === 'request' ? this.exchange.requestBody : this.exchange.responseBody;
-      const headers = side === 'request' ? this.exchange.request.headers : (this.exchange.response?.headers ?? []);
-      this.texts[side] = kept ? bodyViewOf(Buffer.concat(kept), info, headers).text : bodyView(this.reader, this.exchange, side).text;
-    }
-    return this.texts[side]!;
-  }
-
-  request(): string | null {
-    return this.text('request');
-  }
-
-  response(): string | null {
-    return this.text('response');
   }
 }
 
@@ -516,16 +433,13 @@ function copyOf(ex: OpenExchange | undefined): OpenExchange | null {
   };
 }
 
-/** At most `max` bytes of the text's UTF-8, whole characters only; a text short enough is not encoded to find out. */
-function textPrefix(text: string, max: number): string {
-  if (text.length * 3 <= max) return text;
-  return utf8Prefix(Buffer.from(text), max).toString('utf8');
+/** Body bytes a finished exchange still holds in memory (what was kept of its bodies). */
+function keptBytesOf(one: Ended): number {
+  return (one.kept.request ? sum(one.kept.request) : 0) + (one.kept.response ? sum(one.kept.response) : 0);
 }
 
-/** At most `max` bytes, never ending inside a UTF-8 sequence. */
-function utf8Prefix(data: Buffer, max: number): Buffer {
-  if (data.length <= max) return data;
-  let end = max;
-  while (end > 0 && (data[end] & 0xc0) === 0x80) end--;
-  return data.subarray(0, end);
+function sum(chunks: Buffer[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  return n;
 }

@@ -4,6 +4,7 @@ import { exchangeUrl } from '../model/exchange.ts';
 import { diagnosisOfColumn } from '../llm/diagnosis-text.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from './schema.ts';
+import { searchQuery } from './search-text.ts';
 import { RowReading, SCHEMES, SEVERITIES, STATES, STREAM_KINDS, damageNote, fingerprints, headerPairs, storedBytes, timingsShape, usageShape, type ColumnDamage } from './stored-values.ts';
 
 const WS_DIRECTIONS = ['send', 'receive'] as const;
@@ -329,13 +330,11 @@ class DamageRecord {
   }
 }
 
-/** Quotes each word so user input is searched as text, never parsed as FTS5 syntax. */
-export function ftsQuery(text: string): string {
-  return text
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((word) => `"${word.replace(/"/g, '""')}"`)
-    .join(' ');
+/** How far the search index is (schema 11 builds it from stored exchanges after start): null when every finished exchange is in it. */
+export interface SearchProgress {
+  /** Finished exchanges in the index; search finds only these meanwhile. */
+  indexed: number;
+  total: number;
 }
 
 export class ExchangeReader {
@@ -420,12 +419,34 @@ export class ExchangeReader {
       where.push('id > @after');
       params.after = filter.after;
     }
-    const query = filter.text ? ftsQuery(filter.text) : '';
+    // Typed words searched as text, Chinese found inside unspaced runs (db/search-text.ts).
+    const query = filter.text ? searchQuery(filter.text) : '';
     if (query) {
-      where.push('id IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH @query)');
+      where.push('id IN (SELECT rowid FROM exchanges_search WHERE exchanges_search MATCH @query)');
       params.query = query;
+    } else if (filter.text?.trim()) {
+      // Typed, but nothing in it is a word (only punctuation): nothing matches, as no word does.
+      where.push('0');
     }
     return { where, params };
+  }
+
+  /**
+   * How many finished exchanges wait to be put in the search index (db/indexer.ts), of how many:
+   * null when none waits. Counted through the index of waiting rows: cheap when few wait.
+   */
+  searchProgress(): SearchProgress | null {
+    const waiting = (
+      this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND ${NOT_CLEARED})
+        + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND state NOT IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as { n: number }
+    ).n;
+    if (waiting === 0) return null;
+    // All rows less the open ones (few, found through the same index): no pass over every row's state.
+    const total = (
+      this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE ${NOT_CLEARED})
+        - (SELECT count(*) FROM exchanges WHERE to_index = 1 AND state IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as { n: number }
+    ).n;
+    return { indexed: Math.max(0, total - waiting), total };
   }
 
   /** The exchange the proxy recorded under this uid (a replay knows its uid before it is sent). */

@@ -14,14 +14,16 @@ export interface RetentionLimits {
 export const SLICE_EXCHANGES = 50;
 const SLICE_BYTES = 8 * 1024 * 1024;
 const MERGE_PAGES = 200;
-// The old search index (before schema 10) read into the new one, this many exchanges a step.
-const REBUILD_SLICE = 50;
+// Search indexes of earlier schemas, dropped after start (schema 11 builds exchanges_search from
+// the stored exchanges: db/indexer.ts): schema 10's, and the one before it if schema 10 had not
+// finished reading it.
+const OLD_INDEXES = ['exchanges_fts_old', 'exchanges_fts'];
 
 /**
  * What one step did: deleted exchanges (`clear`: for Clear all), merged the search index so
- * that no deleted word stays in it, or read exchanges of an old index into the new one.
+ * that no deleted word stays in it, or dropped an earlier schema's search index.
  */
-export type UpkeepStep = { kind: 'pruned' | 'cleared' | 'rebuilt'; exchanges: number } | { kind: 'purged' } | { kind: 'checkpoint' };
+export type UpkeepStep = { kind: 'pruned' | 'cleared'; exchanges: number } | { kind: 'purged' } | { kind: 'dropped'; index: string } | { kind: 'checkpoint' };
 
 export interface UpkeepHooks {
   /** Runs the next step later, once capture had its turn (the storage thread: setImmediate). */
@@ -43,7 +45,6 @@ export function usedBytes(db: Db): number {
 interface UpkeepRow {
   clear_up_to: number;
   purge: number;
-  rebuild_below: number;
 }
 
 /**
@@ -70,7 +71,7 @@ export class Upkeep {
     private readonly hooks: UpkeepHooks,
   ) {}
 
-  /** Starts a retention pass (and whatever else waits: a clear, a purge, a rebuild) unless one runs. */
+  /** Starts a retention pass (and whatever else waits: a clear, a purge, an old index to drop) unless one runs. */
   prune(now = Date.now()): void {
     this.now = now;
     this.pruning = true;
@@ -119,7 +120,7 @@ export class Upkeep {
   /** One transaction's worth of work; null when nothing is left. */
   private step(): UpkeepStep | null {
     const db = this.db();
-    const state = db.prepare('SELECT clear_up_to, purge, rebuild_below FROM upkeep').get() as UpkeepRow;
+    const state = db.prepare('SELECT clear_up_to, purge FROM upkeep').get() as UpkeepRow;
     if (state.clear_up_to > 0) {
       // Every exchange up to the mark, open ones too (the store forgot them when the clear began).
       const n = this.deleteOldest(db, 'id <= ?', [state.clear_up_to], () => db.prepare('UPDATE upkeep SET clear_up_to = 0').run());
@@ -140,11 +141,15 @@ export class Upkeep {
       }
       this.pruning = false;
     }
-    if (state.rebuild_below > 0) return { kind: 'rebuilt', exchanges: this.rebuildSlice(db, state.rebuild_below) };
-    if (this.oldIndexLeft(db)) {
-      // Rebuilt: the old index (and its copy of every text) goes, its pages zeroed.
-      db.exec('DROP TABLE exchanges_fts_old');
-      return { kind: 'rebuilt', exchanges: 0 };
+    const old = this.oldIndexLeft(db);
+    if (old) {
+      // Its words (and, before schema 10, its copy of every text) go, its pages zeroed.
+      db.transaction(() => {
+        db.exec(`DROP TABLE ${old}`);
+        // Then the WAL is truncated: it holds the pages as they were.
+        db.prepare('UPDATE upkeep SET purge = 1').run();
+      })();
+      return { kind: 'dropped', index: old };
     }
     if (state.purge) {
       this.hooks.purging?.(true);
@@ -179,7 +184,7 @@ export class Upkeep {
     db.transaction(() => {
       for (const table of ['bodies', 'sse_events', 'ws_messages']) db.prepare(`DELETE FROM ${table} WHERE exchange_id IN (${list})`).run();
       // A tombstone per row: the words stay in the index until the merge steps that follow.
-      db.prepare(`DELETE FROM exchanges_fts WHERE rowid IN (${list})`).run();
+      db.prepare(`DELETE FROM exchanges_search WHERE rowid IN (${list})`).run();
       db.prepare(`DELETE FROM exchanges WHERE id IN (${list})`).run();
       db.prepare('UPDATE upkeep SET purge = 1').run();
     })();
@@ -193,7 +198,7 @@ export class Upkeep {
    */
   private mergeStep(db: Db): boolean {
     const before = this.totalChanges(db);
-    db.transaction(() => db.prepare(`INSERT INTO exchanges_fts (exchanges_fts, rank) VALUES ('merge', ?)`).run(-MERGE_PAGES))();
+    db.transaction(() => db.prepare(`INSERT INTO exchanges_search (exchanges_search, rank) VALUES ('merge', ?)`).run(-MERGE_PAGES))();
     // FTS5 counts a merge that did nothing as one change: two or more, it did some work.
     return this.totalChanges(db) - before >= 2;
   }
@@ -202,20 +207,9 @@ export class Upkeep {
     return (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
   }
 
-  /** The newest exchanges below `below` read from the old index's copy of their texts into the new index. */
-  private rebuildSlice(db: Db, below: number): number {
-    const ids = (db.prepare(`SELECT id FROM exchanges WHERE id < ? ORDER BY id DESC LIMIT ${REBUILD_SLICE}`).all(below) as { id: number }[]).map((r) => r.id);
-    db.transaction(() => {
-      if (ids.length && this.oldIndexLeft(db)) {
-        db.prepare(`INSERT INTO exchanges_fts (rowid, url, request_body, response_body)
-          SELECT rowid, url, request_body, response_body FROM exchanges_fts_old WHERE rowid IN (${ids.join(',')})`).run();
-      }
-      db.prepare('UPDATE upkeep SET rebuild_below = ?').run(ids.length ? ids[ids.length - 1] : 0);
-    })();
-    return ids.length;
-  }
-
-  private oldIndexLeft(db: Db): boolean {
-    return db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'exchanges_fts_old'`).get() !== undefined;
+  /** An earlier schema's search index still in the file, if any. */
+  private oldIndexLeft(db: Db): string | null {
+    for (const name of OLD_INDEXES) if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name)) return name;
+    return null;
   }
 }

@@ -124,6 +124,20 @@ const MIGRATIONS: string[] = [
   );
   INSERT INTO upkeep (id, rebuild_below) VALUES (1, coalesce((SELECT max(id) + 1 FROM exchanges), 0));
   `,
+  // Search finds Chinese: the index holds CJK runs as overlapping pairs (db/search-text.ts), and
+  // headers, SSE events and WebSocket messages besides URL and bodies. It is built from the
+  // stored exchanges after start, a slice at a time (db/indexer.ts); db/retention.ts drops the
+  // earlier indexes (exchanges_fts, and exchanges_fts_old if schema 10 had not finished reading
+  // it) in steps after start, not here: dropping a large index takes time, and capture comes first.
+  // to_index: what a row still needs, kept across a crash. 1: understood (llm/) and indexed,
+  // as a new exchange is after its batch commits; 2: indexed only (understood by an earlier
+  // wirelog); 0: done. Rows stored before this version read 2 (the column's default).
+  `
+  CREATE VIRTUAL TABLE exchanges_search USING fts5 (url, request, response, content='', contentless_delete=1);
+  ALTER TABLE exchanges ADD COLUMN to_index INTEGER NOT NULL DEFAULT 2;
+  CREATE INDEX exchanges_to_index ON exchanges (to_index, id) WHERE to_index > 0;
+  UPDATE upkeep SET rebuild_below = 0;
+  `,
 ];
 
 /**
@@ -195,8 +209,8 @@ export function databasePath(dataDir: string): string {
   return path.join(dataDir, 'wirelog.sqlite');
 }
 
-/** Opens the data dir's database, bringing its schema up to date. */
-export function openDatabase(dataDir: string): Db {
+/** Opens the data dir's database, bringing its schema up to date (`upTo`: only that far, for tests of an upgrade). */
+export function openDatabase(dataDir: string, upTo = SCHEMA_VERSION): Db {
   const file = databasePath(dataDir);
   let db: Db;
   // The dir, the file and SQLite's own -wal/-shm checked before SQLite opens them (it follows
@@ -220,7 +234,7 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  for (let v = version; v < SCHEMA_VERSION; v++) {
+  for (let v = version; v < upTo; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${v + 1}`);

@@ -7,6 +7,8 @@ import { CaptureStore, INTERRUPTED, type UnderstandEnded } from './capture-store
 import { Upkeep, type RetentionLimits } from './retention.ts';
 import { chunkWith, decodeEvents, type PostedEvent } from './event-transport.ts';
 import type { ToWorker, FromWorker } from './writer.ts';
+import { createI18n } from '../i18n/index.ts';
+import { cliLanguage } from '../i18n/languages.ts';
 
 const { file, flushIntervalMs, retention, pruneIntervalMs, maxBacklogBytes, ring: sharedRing } = workerData as {
   file: string;
@@ -51,6 +53,23 @@ let receivedSeq = 0;
 /** An indexing failure was said and indexing has not worked since. */
 let indexWarned = false;
 
+// Understanding and search indexing run after the batch that finished an exchange, a slice at a
+// time between batches (db/indexer.ts): a slice takes this long or this many exchanges at most,
+// and what waits to be stored is stored before each slice. In the batch, they held the next
+// batch up (bench/storage-lag.ts, both cores busy: a row seen a p99 of 1.1-2.8 s late).
+const INDEX_SLICE_MS = 8;
+const INDEX_SLICE_EXCHANGES = 16;
+// After a slice that failed (a full disk), the next waits this long.
+const INDEX_RETRY_MS = 1000;
+// At a stop, this run's finished exchanges are understood for at most this long; the rest after the next start.
+const INDEX_AT_CLOSE_MS = 1000;
+let indexScheduled = false;
+let indexRetry: NodeJS.Timeout | null = null;
+/** Rows an earlier run or schema left out of the search index, while they are indexed: said at start and end. */
+let reindexing: { count: number; startedAt: number } | null = null;
+// The console's lines are in the user's language (WIRELOG_LANG, LC_ALL/LC_MESSAGES/LANG).
+const t = createI18n(cliLanguage(process.env)).t;
+
 // Exchanges an earlier wirelog left open (it was killed) are marked interrupted here, a slice of
 // ids at a time between capture's batches, after the proxy listens. Done before listening, one
 // UPDATE read every row of the table, and closing that connection checkpointed the WAL a kill
@@ -84,6 +103,7 @@ function connect(): CaptureStore {
   // What a clear or retention deletes is overwritten, not only unlinked (db/retention.ts).
   db.pragma('secure_delete = ON');
   store = new CaptureStore(db, (exchange, bodies, context) => understanding?.(exchange, bodies, context) ?? null);
+  store.indexInSlices = true;
   return store;
 }
 
@@ -143,13 +163,8 @@ function flush(): boolean {
     const s = connect();
     const changed = s.apply(batch);
     releaseRing();
-    if (s.indexError) {
-      // Once per failure of indexing, not once per batch: a full disk fails every batch's index.
-      if (!indexWarned) post({ kind: 'warning', message: s.indexError });
-      indexWarned = true;
-      s.indexError = null;
-    } else indexWarned = false;
     if (changed.length) post({ kind: 'committed', ids: changed });
+    indexLater();
     if (recovering) episode.stored += batch.reduce((n, e) => n + (e.type === 'end' ? 1 : 0), 0);
     if (backlog.length > 0) {
       // More of what waited: the next batch at once, twice as large.
@@ -186,6 +201,63 @@ function flush(): boolean {
     schedule(RETRY_MS[Math.min(failures, RETRY_MS.length - 1)]);
     failures++;
     return false;
+  }
+}
+
+/** A slice of understanding and indexing runs soon, unless one is due already or storage is failing (its retry comes first). */
+function indexLater(): void {
+  if (indexScheduled || indexRetry || !store) return;
+  indexScheduled = true;
+  setImmediate(indexStep);
+}
+
+/**
+ * One slice, after whatever waits to be stored (a new row is never held up by more than one
+ * slice); the next slice follows while work is left. The live feed hears of the exchanges understood.
+ */
+function indexStep(): void {
+  indexScheduled = false;
+  if (!store || failures > 0) return;
+  if (backlog.length > 0 && !flush()) return;
+  const done = store.indexSlice('all', INDEX_SLICE_MS, INDEX_SLICE_EXCHANGES);
+  afterIndexing(done.understood);
+  if (done.failed) {
+    indexRetry = setTimeout(() => {
+      indexRetry = null;
+      indexLater();
+    }, INDEX_RETRY_MS);
+    return;
+  }
+  if (done.more) return indexLater();
+  // Nothing more now; paused (the index is being merged) is not done.
+  if (reindexing && store.unindexedRows() === 0) {
+    post({ kind: 'warning', message: t('searchIndex.console.built', { count: reindexing.count, seconds: ((performance.now() - reindexing.startedAt) / 1000).toFixed(1) }) });
+    reindexing = null;
+  }
+}
+
+/** What a slice understood goes to the live feed; a failure to index is said once, not once per slice. */
+function afterIndexing(understood: number[]): void {
+  if (understood.length) post({ kind: 'committed', ids: understood });
+  const error = store?.indexError;
+  if (error) {
+    if (!indexWarned) post({ kind: 'warning', message: t('searchIndex.console.failing', { error }) });
+    indexWarned = true;
+    store!.indexError = null;
+  } else if (understood.length) indexWarned = false;
+}
+
+/** At start: rows an earlier run (killed) or an earlier schema left out of the search index are indexed in slices, said in one line. */
+function indexLeftoversLater(): void {
+  try {
+    const count = connect().unindexedRows();
+    if (count > 0) {
+      reindexing = { count, startedAt: performance.now() };
+      post({ kind: 'warning', message: t('searchIndex.console.building', { count }) });
+    }
+    indexLater();
+  } catch (err) {
+    post({ kind: 'warning', message: t('searchIndex.console.failing', { error: (err as Error).message }) });
   }
 }
 
@@ -261,7 +333,7 @@ const upkeep = new Upkeep(
     purging: (on) => {
       if (!store) return;
       store.deferIndexing = on;
-      if (!on) store.indexWaiting();
+      if (!on) indexLater();
     },
     finished: ({ pruned, cleared }) => {
       if (pruned + cleared) post({ kind: 'pruned', deleted: pruned + cleared });
@@ -273,6 +345,7 @@ function pruneNow(): void {
   upkeep.prune();
 }
 sweepLeftoversLater();
+indexLeftoversLater();
 pruneNow();
 setInterval(() => {
   // While storage fails, the retry timer decides when to try again.
@@ -291,6 +364,8 @@ port.on('message', (message: ToWorker) => {
     else if (failures === 0) schedule(flushIntervalMs);
   } else if (message.kind === 'flush') {
     drain();
+    // Flushed: what was stored is understood too (a replay reads its call; a test its diagnosis).
+    if (failures === 0) store?.indexWaiting('understand', (done) => afterIndexing(done.understood));
     post({ kind: 'flushed', token: message.token });
   } else if (message.kind === 'clear') {
     drain();
@@ -318,12 +393,15 @@ port.on('message', (message: ToWorker) => {
       const ids = connect().apply(message.events);
       post({ kind: 'committed', ids });
       post({ kind: 'imported', token: message.token, ids, error: null });
+      indexLater();
     } catch (err) {
       post({ kind: 'imported', token: message.token, ids: [], error: (err as Error).message });
     }
   } else if (message.kind === 'close') {
     upkeep.stop();
     drain();
+    // This run's finished exchanges understood for a short while; what is left is done after the next start.
+    if (failures === 0) store?.indexWaiting('understand', (done) => afterIndexing(done.understood), INDEX_AT_CLOSE_MS);
     if (backlog.length) post({ kind: 'warning', message: `${backlog.waitingExchanges()} exchange(s) could not be stored before stopping: storage is still failing` });
     try {
       const ids = store?.interruptOpen() ?? [];

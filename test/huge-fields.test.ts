@@ -309,10 +309,7 @@ describe('rows an earlier wirelog stored whole', () => {
   it('are cut to the bounds once, when the database is upgraded, each cut noted; other rows are left as they were', () => {
     const dir = tempDir();
     // A database as the version before the bounds left it (schema 8), with a row of each kind.
-    let db = openDatabase(dir);
-    // Back to schema 8: the search index as it was then (schema 10 renamed it and added upkeep).
-    db.exec('DROP TABLE exchanges_fts; ALTER TABLE exchanges_fts_old RENAME TO exchanges_fts; DROP TABLE upkeep;');
-    db.pragma('user_version = 8');
+    let db = openDatabase(dir, 8);
     const insert = db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, response_headers, status, status_text, state, error)
       VALUES (?, 1, '127.0.0.1:1', ?, 'https', 'relay.example', 443, ?, '1.1', ?, ?, 200, 'OK', 'complete', ?)`);
     const pairs = (headers: Header[]) => JSON.stringify(headers);

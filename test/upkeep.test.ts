@@ -69,10 +69,10 @@ describe('retention in steps', () => {
     for (let i = 1; i <= 300; i++) store.apply(exchange(i));
     // As an index that has run for a while: most of it in one large segment, so that deleting
     // the oldest leaves them marked in a segment that still holds others (a segment all deleted is dropped whole).
-    db.exec(`INSERT INTO exchanges_fts (exchanges_fts) VALUES ('optimize')`);
+    db.exec(`INSERT INTO exchanges_search (exchanges_search) VALUES ('optimize')`);
     // FTS5 rewrites a segment on its own once a tenth of it is deleted (as captures add to the
     // index): off here, so that only the merge steps can purge, as for a smaller share deleted.
-    db.exec(`INSERT INTO exchanges_fts (exchanges_fts, rank) VALUES ('deletemerge', 0)`);
+    db.exec(`INSERT INTO exchanges_search (exchanges_search, rank) VALUES ('deletemerge', 0)`);
     const limit = Math.floor(usedBytes(db) * 0.6);
     const { upkeep, queue, steps, finished } = driven(db, limit, store);
     upkeep.prune();
@@ -115,10 +115,10 @@ describe('retention in steps', () => {
   it('stops between two steps, and the next start goes on where it stopped', () => {
     const { dataDir, db, store } = fresh();
     for (let i = 1; i <= 200; i++) store.apply(exchange(i));
-    db.exec(`INSERT INTO exchanges_fts (exchanges_fts) VALUES ('optimize')`);
+    db.exec(`INSERT INTO exchanges_search (exchanges_search) VALUES ('optimize')`);
     // FTS5 rewrites a segment on its own once a tenth of it is deleted (as captures add to the
     // index): off here, so that only the merge steps can purge, as for a smaller share deleted.
-    db.exec(`INSERT INTO exchanges_fts (exchanges_fts, rank) VALUES ('deletemerge', 0)`);
+    db.exec(`INSERT INTO exchanges_search (exchanges_search, rank) VALUES ('deletemerge', 0)`);
     const limit = Math.floor(usedBytes(db) * 0.5);
     const first = driven(db, limit);
     first.upkeep.prune();
@@ -161,34 +161,6 @@ describe('Clear all in steps', () => {
     expect(inFiles(dataDir, Array.from({ length: 150 }, (_, k) => k + 1))).toEqual([]);
     expect(search(reader, 10)).toBe(0);
     expect(search(reader, captured)).toBe(1);
-    db.close();
-  });
-});
-
-describe('the search index from before schema 10', () => {
-  it('is read into the new index at upgrade, a slice at a time, and search finds what it found before', () => {
-    const dataDir = tempDir();
-    dirs.push(dataDir);
-    // A database as an earlier wirelog left it: the index with its own copy of the texts.
-    const old = openDatabase(dataDir);
-    old.exec(`DROP TABLE exchanges_fts; DROP TABLE upkeep; ALTER TABLE exchanges_fts_old RENAME TO exchanges_fts; PRAGMA user_version = 9;`);
-    const store = new CaptureStore(old);
-    for (let i = 1; i <= 120; i++) store.apply(exchange(i));
-    old.close();
-
-    const db = openDatabase(dataDir);
-    db.pragma('secure_delete = ON');
-    const reader = new ExchangeReader(db);
-    expect(db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'exchanges_fts'`).get()).toEqual({ sql: expect.stringContaining('contentless_delete=1') });
-    const { upkeep, queue, steps } = driven(db, 1024 ** 4);
-    upkeep.resume();
-    queue.shift()!();
-    // Newest first: the newest are found after the first slice.
-    expect(search(reader, 120)).toBe(1);
-    drain(queue);
-    expect(steps.filter((s) => s.kind === 'rebuilt').length).toBeGreaterThanOrEqual(3);
-    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'exchanges_fts_old%'`).all()).toEqual([]);
-    for (const i of [1, 60, 120]) expect(search(reader, i)).toBe(1);
     db.close();
   });
 });

@@ -4,6 +4,7 @@ import { usageEn } from './usage.en.ts';
 import { server } from './server.en.ts';
 import { bigBodyEn } from './bodies.en.ts';
 import { cliCommands } from './cli-commands.en.ts';
+import { searchIndexEn } from './search-index.en.ts';
 import { imagesEn } from './images.en.ts';
 
 export const en = {
@@ -344,6 +345,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   usage: usageEn,
   images: imagesEn,
   server,
+  searchIndex: searchIndexEn,
   banners: {
     failing: 'Capture is failing: {{error}}',
     waiting: ' Now {{count}} exchange(s) wait to be stored.',

@@ -5,6 +5,7 @@ import { usageZhCN } from './usage.zh-CN.ts';
 import { server as serverZhCN } from './server.zh-CN.ts';
 import { bigBodyZhCN } from './bodies.zh-CN.ts';
 import { cliCommandsZhCN } from './cli-commands.zh-CN.ts';
+import { searchIndexZhCN } from './search-index.zh-CN.ts';
 import { imagesZhCN } from './images.zh-CN.ts';
 
 export const zhCN: Messages = {
@@ -345,6 +346,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   usage: usageZhCN,
   server: serverZhCN,
   images: imagesZhCN,
+  searchIndex: searchIndexZhCN,
   banners: {
     failing: '抓包存储出错：{{error}}',
     waiting: ' 还有 {{count}} 条请求等待写入。',

@@ -1,0 +1,365 @@
+// Understanding and search indexing of finished exchanges, after their rows are stored: a
+// finished exchange's row (state, sizes) commits with its capture batch and is visible at once;
+// what llm/ makes of it (model-call columns, diagnosis, thread) and its search entry follow, a
+// slice at a time between capture batches (db/writer-worker.ts). Done in the batch, they held
+// up the next batch: a probe row was seen a p99 of 1.1-2.8 s late with both cores busy.
+//
+// What is still to do is kept in each row (exchanges.to_index, schema 11), so that what a crash
+// or a stop left undone, and every row of a database from before schema 11, is done after the
+// next start, in the same slices. In memory there is only a short queue of this run's
+// finished exchanges, with their bodies while they fit in a budget: past it they are read back.
+import type { BodySide, Exchange, Header } from '../model/exchange.ts';
+import { exchangeUrl, headerValue } from '../model/exchange.ts';
+import { bodyView, bodyViewOf } from './body-view.ts';
+import type { EndedBodies } from './capture-store.ts';
+import { isBinaryContentType, isTextBody } from './decode.ts';
+import type { ExchangeReader } from './reader.ts';
+import type { Db } from './schema.ts';
+import { indexedText } from './search-text.ts';
+
+/** What a row still needs (exchanges.to_index). */
+export const TO_INDEX = { done: 0, understand: 1, indexOnly: 2 } as const;
+
+// Text indexed per side: enough for prompts and answers, bounded for huge bodies, streams and floods.
+const INDEX_TEXT_LIMIT = 1024 * 1024;
+// A head's lines indexed: its values are bounded already (model/head-bounds.ts), a head of 2,000 is not worth more.
+const HEADERS_TEXT_LIMIT = 64 * 1024;
+// A compressed body is decoded whole to be indexed; past this size it is not indexed.
+const INDEX_MAX_ENCODED = 16 * 1024 * 1024;
+// This run's finished exchanges waiting in memory, and the body bytes they may hold; past
+// either, an exchange waits in its row only and is read back when its turn comes.
+const MAX_QUEUED = 512;
+const QUEUED_BODY_BUDGET = 16 * 1024 * 1024;
+
+/** A finished exchange as its events described it, with its bodies when they were kept. */
+export interface Ended {
+  exchange: Exchange;
+  kept: Record<BodySide, Buffer[] | null>;
+}
+
+interface Queued extends Ended {
+  keptBytes: number;
+}
+
+/** Which rows a pass takes: those to understand only (this run's, and what a crash left), or also those only to index (an upgrade's). */
+export type IndexWork = 'understand' | 'all';
+
+export interface SliceDone {
+  /** Exchanges understood: their list columns changed (the live feed sends them again). */
+  understood: number[];
+  /** Exchanges put in the search index. */
+  indexed: number;
+  /** Something more waits (the slice stopped at its bound, or failed). */
+  more: boolean;
+  /** The transaction failed (a full disk): nothing of it stays, it is tried again later. */
+  failed: boolean;
+}
+
+export class Indexer {
+  private queue: Queued[] = [];
+  private queuedBytes = 0;
+  /** Finished exchanges of this run were left to their rows (the queue was full, or indexing paused): read from there, in order, before queuing again. */
+  private overflowed = false;
+  /** Indexing waits (db/retention.ts merges the index: each new segment would start that work again). */
+  private paused = false;
+  /** The last failure to understand or index an exchange, for the writer to report once. */
+  error: string | null = null;
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Db,
+    private readonly reader: ExchangeReader,
+    /** Stores what llm/ makes of a finished exchange (capture-store.ts). */
+    private readonly understand: (exchange: Exchange, bodies: EndedBodies) => void,
+  ) {
+    const notCleared = 'id > (SELECT clear_up_to FROM upkeep)';
+    this.stmts = {
+      claim: db.prepare(`UPDATE exchanges SET to_index = 0 WHERE id = ? AND to_index > 0 AND ${notCleared}`),
+      rowsToUnderstand: db.prepare(`SELECT id FROM exchanges WHERE to_index = 1 AND state NOT IN ('pending', 'streaming') AND ${notCleared} ORDER BY to_index, id LIMIT ?`),
+      // Newest first: an upgrade's index is useful from its first slice on.
+      rowsToIndex: db.prepare(`SELECT id FROM exchanges WHERE to_index = 2 AND ${notCleared} ORDER BY to_index DESC, id DESC LIMIT ?`),
+      insert: db.prepare('INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, ?, ?)'),
+      body: db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq'),
+      sse: db.prepare('SELECT data FROM sse_events WHERE exchange_id = ? ORDER BY seq'),
+      ws: db.prepare('SELECT direction, opcode, payload FROM ws_messages WHERE exchange_id = ? ORDER BY seq'),
+    };
+  }
+
+  /** An exchange of this run ended (its row is committed): queued with what was kept of its bodies, or left to its row. */
+  ended(one: Ended, keptBytes: number): void {
+    if (this.paused || this.overflowed || this.queue.length >= MAX_QUEUED) {
+      this.overflowed = true;
+      return;
+    }
+    const keep = keptBytes > 0 && this.queuedBytes + keptBytes <= QUEUED_BODY_BUDGET;
+    this.queue.push({ exchange: one.exchange, kept: keep ? one.kept : { request: null, response: null }, keptBytes: keep ? keptBytes : 0 });
+    if (keep) this.queuedBytes += keptBytes;
+  }
+
+  /** Body bytes the queue holds (counted in the store's budget for kept bodies). */
+  get heldBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** While paused, nothing is indexed and the queue holds no bodies: they are read back when indexed. */
+  pause(on: boolean): void {
+    this.paused = on;
+    if (!on) return;
+    if (this.queue.length) this.overflowed = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+  }
+
+  /** Clear all: what this run queued is being deleted; no entry of theirs may reach the index. */
+  forget(): void {
+    this.queue = [];
+    this.queuedBytes = 0;
+  }
+
+  /**
+   * Understands and indexes finished exchanges in one transaction, this run's first (in the
+   * order they ended: a thread's turns in order), then what a crash left, then (`all`) rows of
+   * an upgrade, newest first; stops after `maxExchanges`, or once `maxMs` have passed after an
+   * exchange. If the transaction fails (a full disk), nothing of it stays and it is tried again.
+   */
+  slice(work: IndexWork, maxMs: number, maxExchanges: number): SliceDone {
+    const done: SliceDone = { understood: [], indexed: 0, more: false, failed: false };
+    if (this.paused) return done;
+    const started = performance.now();
+    const taken: Queued[] = [];
+    try {
+      this.db.transaction(() => {
+        done.understood = [];
+        done.indexed = 0;
+        taken.length = 0;
+        const over = () => done.indexed >= maxExchanges || performance.now() - started >= maxMs;
+        while (this.queue.length && !over()) {
+          const one = this.queue.shift()!;
+          taken.push(one);
+          this.queuedBytes -= one.keptBytes;
+          if (this.one(one, true)) done.understood.push(one.exchange.id);
+          done.indexed++;
+        }
+        for (const kind of work === 'all' ? [TO_INDEX.understand, TO_INDEX.indexOnly] : [TO_INDEX.understand]) {
+          if (this.queue.length || over()) break;
+          if (kind === TO_INDEX.indexOnly && this.overflowed) break;
+          const rows = (kind === TO_INDEX.understand ? this.stmts.rowsToUnderstand : this.stmts.rowsToIndex).all(maxExchanges - done.indexed) as { id: number }[];
+          if (kind === TO_INDEX.understand && rows.length === 0) this.overflowed = false;
+          for (const { id } of rows) {
+            if (over()) break;
+            const exchange = this.readBack(id);
+            if (!exchange) continue;
+            if (this.one({ exchange, kept: { request: null, response: null } }, kind === TO_INDEX.understand)) {
+              if (kind === TO_INDEX.understand) done.understood.push(id);
+            }
+            done.indexed++;
+          }
+        }
+      })();
+    } catch (err) {
+      // Rolled back: what was taken from the queue waits again, first, as it was.
+      this.queue.unshift(...taken);
+      this.queuedBytes += taken.reduce((n, one) => n + one.keptBytes, 0);
+      this.error = `indexing ${taken.length || 'stored'} exchange(s) for search is waiting: ${(err as Error).message}`;
+      return { understood: [], indexed: 0, more: true, failed: true };
+    }
+    done.more = this.queue.length > 0 || done.indexed >= maxExchanges || performance.now() - started >= maxMs;
+    return done;
+  }
+
+  /** Runs slices until nothing of `work` waits (a flush, a stop, a test); false if a slice failed. */
+  drain(work: IndexWork, onSlice: (done: SliceDone) => void = () => undefined, maxMs = Number.POSITIVE_INFINITY): boolean {
+    const started = performance.now();
+    for (;;) {
+      const done = this.slice(work, 50, 64);
+      if (done.understood.length) onSlice(done);
+      if (done.failed) return false;
+      if (!done.more || performance.now() - started >= maxMs) return true;
+    }
+  }
+
+  /** Rows not in the search index yet (finished ones: an open exchange is indexed when it ends). */
+  waitingRows(): number {
+    return (this.db.prepare(`SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2) + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND state NOT IN ('pending', 'streaming')) AS n`).get() as { n: number }).n;
+  }
+
+  /** A row to index as an exchange; null (and the row no longer asked for) if it cannot be read as one. */
+  private readBack(id: number): Exchange | null {
+    try {
+      const exchange = this.reader.get(id);
+      if (exchange) return exchange;
+    } catch (err) {
+      if (isSqliteError(err)) throw err;
+      this.error = `indexing exchange ${id}: ${(err as Error).message}`;
+    }
+    this.stmts.claim.run(id);
+    return null;
+  }
+
+  /** One exchange, if its row still wants it (not done already, deleted or cleared); true if it was understood. */
+  private one(one: Ended, understand: boolean): boolean {
+    const { exchange } = one;
+    if (this.stmts.claim.run(exchange.id).changes === 0) return false;
+    const bodies = new OnceDecoded(this.reader, exchange, one.kept);
+    // Each apart: an analysis that fails leaves the exchange searchable, and the other way round.
+    if (understand) this.guarded(exchange.id, () => this.understand(exchange, bodies));
+    this.guarded(exchange.id, () => {
+      const doc = this.document(exchange, bodies);
+      this.stmts.insert.run(exchange.id, doc.url, doc.request, doc.response);
+    });
+    return understand;
+  }
+
+  /** Runs one part of an exchange's work; a failure that is not the database's is noted, and the exchange stays stored. */
+  private guarded(id: number, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      // The database refused: the slice is rolled back and tried again.
+      if (isSqliteError(err)) throw err;
+      // The exchange is stored; only its search entry or model-call columns are missing.
+      this.error = `indexing exchange ${id}: ${(err as Error).message}`;
+    }
+  }
+
+  /** What search finds an exchange by: its URL; each side's head, body (or SSE events), and WebSocket messages. */
+  private document(exchange: Exchange, bodies: OnceDecoded): { url: string; request: string; response: string } {
+    const ws = exchange.streamKind === 'websocket' ? this.messages(exchange.id) : { send: '', receive: '' };
+    const sse = exchange.streamKind === 'sse' && exchange.eventCount > 0;
+    const side = (which: BodySide, headers: Header[], rest: string) => indexedText(`${headerLines(headers)}\n${rest}`);
+    return {
+      url: indexedText(readableUrl(exchangeUrl(exchange.request))),
+      request: side('request', exchange.request.headers, `${this.bodyText(exchange, 'request', bodies)}\n${ws.send}`),
+      response: side('response', exchange.response?.headers ?? [], `${sse ? this.events(exchange.id) : this.bodyText(exchange, 'response', bodies)}\n${ws.receive}`),
+    };
+  }
+
+  /** The SSE events' data, in order, up to the limit (decoded already, whatever the body's encoding). */
+  private events(id: number): string {
+    const parts: string[] = [];
+    let size = 0;
+    for (const row of this.stmts.sse.iterate(id) as Iterable<{ data: unknown }>) {
+      if (typeof row.data !== 'string') continue;
+      parts.push(row.data);
+      size += row.data.length;
+      if (size >= INDEX_TEXT_LIMIT) break;
+    }
+    return textPrefix(parts.join('\n'), INDEX_TEXT_LIMIT);
+  }
+
+  /** Text messages each way, in order, up to the limit for both together. */
+  private messages(id: number): { send: string; receive: string } {
+    const out = { send: [] as string[], receive: [] as string[] };
+    let size = 0;
+    for (const row of this.stmts.ws.iterate(id) as Iterable<{ direction: string; opcode: number; payload: unknown }>) {
+      if (!Buffer.isBuffer(row.payload) || row.opcode === 2 || !isTextBody(undefined, row.payload)) continue;
+      const text = utf8Prefix(row.payload, INDEX_TEXT_LIMIT - size).toString('utf8');
+      (row.direction === 'send' ? out.send : out.receive).push(text);
+      size += Buffer.byteLength(text);
+      if (size >= INDEX_TEXT_LIMIT) break;
+    }
+    return { send: out.send.join('\n'), receive: out.receive.join('\n') };
+  }
+
+  /** At most INDEX_TEXT_LIMIT of a text body; an identity body is read only that far unless it was decoded already. */
+  private bodyText(exchange: Exchange, side: BodySide, bodies: OnceDecoded): string {
+    const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
+    const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
+    const contentType = headerValue(headers, 'content-type');
+    if (info.storedSize === 0 || (contentType && isBinaryContentType(contentType))) return '';
+    const whole = bodies.decoded(side);
+    if (whole !== undefined) return whole === null ? '' : textPrefix(whole, INDEX_TEXT_LIMIT);
+    if (info.encoding || bodies.inMemory(side)) {
+      if (info.storedSize > INDEX_MAX_ENCODED) return '';
+      return textPrefix(bodies.text(side) ?? '', INDEX_TEXT_LIMIT);
+    }
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (const r of this.stmts.body.iterate(exchange.id, side) as Iterable<{ data: unknown }>) {
+      if (!Buffer.isBuffer(r.data)) continue;
+      parts.push(r.data);
+      size += r.data.length;
+      if (size >= INDEX_TEXT_LIMIT) break;
+    }
+    const head = utf8Prefix(Buffer.concat(parts), INDEX_TEXT_LIMIT);
+    return isTextBody(contentType, head) ? head.toString('utf8') : '';
+  }
+}
+
+/** Each body of one exchange decoded at most once, when first asked for: from memory when it was kept, else read back. */
+class OnceDecoded implements EndedBodies {
+  private readonly texts: Partial<Record<BodySide, string | null>> = {};
+
+  constructor(
+    private readonly reader: ExchangeReader,
+    private readonly exchange: Exchange,
+    private readonly kept: Record<BodySide, Buffer[] | null>,
+  ) {}
+
+  inMemory(side: BodySide): boolean {
+    return this.kept[side] !== null;
+  }
+
+  /** The decoded text if it was decoded already (null: not text); undefined if not yet. */
+  decoded(side: BodySide): string | null | undefined {
+    return this.texts[side];
+  }
+
+  text(side: BodySide): string | null {
+    if (!(side in this.texts)) {
+      const kept = this.kept[side];
+      const info = side === 'request' ? this.exchange.requestBody : this.exchange.responseBody;
+      const headers = side === 'request' ? this.exchange.request.headers : (this.exchange.response?.headers ?? []);
+      this.texts[side] = kept ? bodyViewOf(Buffer.concat(kept), info, headers).text : bodyView(this.reader, this.exchange, side).text;
+    }
+    return this.texts[side]!;
+  }
+
+  request(): string | null {
+    return this.text('request');
+  }
+
+  response(): string | null {
+    return this.text('response');
+  }
+}
+
+function isSqliteError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}
+
+/** A head as lines of `name: value` (values as stored: secrets masked), bounded. */
+function headerLines(headers: Header[]): string {
+  let out = '';
+  for (const [name, value] of headers) {
+    if (out.length >= HEADERS_TEXT_LIMIT) break;
+    out += `${name}: ${value}\n`;
+  }
+  return out.slice(0, HEADERS_TEXT_LIMIT);
+}
+
+/** The URL with its percent-escapes read where they decode (令牌 in a query string is found as 令牌); a malformed escape stays as it is. */
+function readableUrl(url: string): string {
+  return url.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/** At most `max` bytes of the text's UTF-8, whole characters only; a text short enough is not encoded to find out. */
+function textPrefix(text: string, max: number): string {
+  if (text.length * 3 <= max) return text;
+  return utf8Prefix(Buffer.from(text), max).toString('utf8');
+}
+
+/** At most `max` bytes, never ending inside a UTF-8 sequence. */
+function utf8Prefix(data: Buffer, max: number): Buffer {
+  if (data.length <= max) return data;
+  let end = Math.max(0, max);
+  while (end > 0 && (data[end] & 0xc0) === 0x80) end--;
+  return data.subarray(0, end);
+}

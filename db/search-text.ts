@@ -1,0 +1,87 @@
+// What the search index holds of a text, and what a typed search asks of it: one module for
+// both sides, so that a query is cut into the very tokens its text was cut into.
+//
+// FTS5's unicode61 tokenizer splits on spaces and punctuation; Chinese and Japanese are written
+// without spaces, so an unspaced run (检查令牌和渠道) was one token and 令牌 found nothing.
+// Here every such run is written as its overlapping pairs of characters (检查 查令 令牌 牌和 和渠
+// 渠道) plus its last character alone: any two or more characters of it are consecutive pairs,
+// found as a phrase; one character is found as the start of a pair (a prefix). Dictionary
+// segmentation (Intl.Segmenter) was the other way: it cuts 快速排序 as 快速|排序, so 速排 and
+// words it does not know are never found, and a query can be cut differently from its text.
+
+/** Characters written without spaces between words: Han, kana, Hangul, and the kana length mark. */
+const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc\uff70]+/gu;
+const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc\uff70]/u;
+/**
+ * Base64 (image data, audio, a file sent inline) runs thousands of characters without a space:
+ * not text anyone searches, and each run one junk token. Past this length a run of base64's
+ * characters is left out; hashes, ids and words are far shorter.
+ */
+const BASE64_RUN = /[A-Za-z0-9+/=_-]{200,}/g;
+/** JSON escapes in a body as sent: Python's json.dumps writes 令牌 as \u4ee4\u724c, and \n glues two words into one token. */
+const JSON_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|[nrtbf]|(["\\/]))/g;
+/** A token's characters for unicode61: anything else separates tokens, so a segment without any is no term. */
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/** A text as it is put into the index: JSON escapes read, base64 runs left out, CJK runs as their pairs. */
+export function indexedText(text: string): string {
+  return cjkPairs(text.replace(JSON_ESCAPE, unescapeJson).replace(BASE64_RUN, ' '));
+}
+
+function unescapeJson(_match: string, hex: string | undefined, literal: string | undefined): string {
+  if (hex !== undefined) return String.fromCharCode(parseInt(hex, 16));
+  return literal ?? ' ';
+}
+
+/** Each CJK run written as its overlapping pairs and its last character, spaced from what surrounds it. */
+function cjkPairs(text: string): string {
+  return text.replace(CJK_RUN, (run) => ` ${pairsOf([...run]).join(' ')} `);
+}
+
+/** 检查令牌 -> 检查 查令 令牌 牌; 令 -> 令. */
+function pairsOf(chars: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1]);
+  out.push(chars[chars.length - 1]);
+  return out;
+}
+
+/**
+ * The FTS5 MATCH expression for what a user typed; '' when it holds nothing to search for.
+ * Every word must be found (AND). A word is searched as text, never parsed as FTS5 syntax:
+ * each part of it is a quoted phrase. Its CJK parts are phrases of their pairs (found anywhere
+ * inside a longer run), a single CJK character is a prefix; `word*` is a prefix search.
+ */
+export function searchQuery(typed: string): string {
+  const terms: string[] = [];
+  for (const raw of typed.split(/\s+/)) {
+    if (!raw) continue;
+    const prefix = raw.length > 1 && raw.endsWith('*');
+    const word = prefix ? raw.replace(/\*+$/, '') : raw;
+    const parts = splitCjk(word).filter((part) => WORD_CHAR.test(part));
+    parts.forEach((part, k) => {
+      if (CJK_CHAR.test(part)) {
+        const chars = [...part];
+        terms.push(chars.length === 1 ? `${quoted(part)}*` : quoted(pairsOf(chars).slice(0, -1).join(' ')));
+      } else terms.push(prefix && k === parts.length - 1 ? `${quoted(part)}*` : quoted(part));
+    });
+  }
+  return terms.join(' ');
+}
+
+/** The word cut where CJK runs begin and end: 用gpt模型 -> 用, gpt, 模型. */
+function splitCjk(word: string): string[] {
+  const parts: string[] = [];
+  let at = 0;
+  for (const m of word.matchAll(CJK_RUN)) {
+    if (m.index > at) parts.push(word.slice(at, m.index));
+    parts.push(m[0]);
+    at = m.index + m[0].length;
+  }
+  if (at < word.length) parts.push(word.slice(at));
+  return parts;
+}
+
+function quoted(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
