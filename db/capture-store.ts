@@ -390,7 +390,7 @@ export class CaptureStore {
     const dialect = boundText(facts.dialect, HEAD_LIMITS.short, 'dialect', notes);
     if (facts.call) {
       const c = facts.call;
-      this.stmts.call.run(dialect, bounded(c.model, HEAD_LIMITS.short, 'model name'), c.inputTokens, c.outputTokens, JSON.stringify(c.usage), c.ttftMs, null, id);
+      this.stmts.call.run(dialect, bounded(c.model, HEAD_LIMITS.short, 'model name'), c.inputTokens, c.outputTokens, JSON.stringify(c.usage), c.ttftMs, c.images || null, id);
       this.stmts.thread.run(bounded(facts.threadKey, HEAD_LIMITS.short, 'thread key'), bounded(facts.responseId, HEAD_LIMITS.short, 'response id'), id);
     } else {
       this.stmts.dialectOnly.run(dialect, id);

@@ -100,6 +100,7 @@ interface ExchangeRow {
   secrets: string | null;
   imported: string | null;
   ttft_ms: number | null;
+  images: number | null;
   diagnosis_severity: 'error' | 'warning' | 'info' | null;
   diagnosis: string | null;
   thread_key: string | null;
@@ -162,6 +163,7 @@ function toExchange(row: ExchangeRow, damaged: DamageRecord): Exchange {
             usage: r.json('usage', usageShape, {}, 'no usage', true),
             ttftMs: r.numberOrNull('ttft_ms'),
             threadKey: r.textOrNull('thread_key'),
+            ...(row.images ? { images: r.number('images') } : {}),
           },
     diagnosis: severity === null ? null : diagnosisOfColumn(severity, r.textOrNull('diagnosis') ?? ''),
     ...(notes ? { notes: notes.split('\n') } : {}),
@@ -205,7 +207,7 @@ const LIST_DAMAGE_SQL = `concat_ws(' ', ${[
 const SUMMARY_COLUMNS = `id, started_at, substr(method, 1, ${L.method + 1}) AS method, scheme, substr(host, 1, ${L.host + 1}) AS host, port,
   substr(path, 1, ${L.url + 1}) AS path, status, state, substr(error, 1, ${L.error + 1}) AS error, ${DURATION_SQL} AS duration,
   request_size, response_size, stream_kind, event_count, substr(dialect, 1, ${L.model + 1}) AS dialect, substr(model, 1, ${L.model + 1}) AS model,
-  input_tokens, output_tokens, CASE WHEN octet_length(usage) <= ${LIST_USAGE_BYTES} THEN usage END AS usage, ttft_ms,
+  input_tokens, output_tokens, CASE WHEN octet_length(usage) <= ${LIST_USAGE_BYTES} THEN usage END AS usage, ttft_ms, images,
   substr(thread_key, 1, ${L.threadKey + 1}) AS thread_key, diagnosis_severity, substr(diagnosis, 1, ${L.diagnosis + 1}) AS diagnosis,
   substr(notes, 1, ${L.notes + 1}) AS notes, ${LIST_DAMAGE_SQL} AS damaged_columns`;
 
@@ -231,6 +233,7 @@ interface SummaryRow {
   output_tokens: number | null;
   usage: string | null;
   ttft_ms: number | null;
+  images: number | null;
   thread_key: string | null;
   diagnosis_severity: 'error' | 'warning' | 'info' | null;
   diagnosis: string | null;
@@ -275,6 +278,7 @@ function toSummary(row: SummaryRow, damaged: DamageRecord): ExchangeSummary {
             usage: r.json('usage', usageShape, {}, 'no usage', true),
             ttftMs: r.numberOrNull('ttft_ms'),
             threadKey: clippedOrNull(threadKey, L.threadKey),
+            ...(row.images ? { images: r.number('images') } : {}),
           },
     diagnosis: severity === null ? null : diagnosisOfColumn(severity, r.textOrNull('diagnosis') ?? '', L.diagnosis),
     notes: clippedOrNull(r.textOrNull('notes'), L.notes),

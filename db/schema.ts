@@ -138,6 +138,10 @@ const MIGRATIONS: string[] = [
   CREATE INDEX exchanges_to_index ON exchanges (to_index, id) WHERE to_index > 0;
   UPDATE upkeep SET rebuild_below = 0;
   `,
+  // 12: how many images the model returned (llm/images.ts), so the list marks such a call without reading its body.
+  `
+  ALTER TABLE exchanges ADD COLUMN images INTEGER;
+  `,
 ];
 
 /**

@@ -2,6 +2,7 @@
 // wirelog: what it stores, rebuilds and diagnoses must be what the fixture expects, framing
 // (chunk boundaries, an unterminated last event, a reset, a client abort) included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
 import { fixtures, sendThrough, startFixtureServer, talkThrough, type FixtureServer } from './support/fixture-server.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
 
@@ -41,6 +42,36 @@ describe('every model-call fixture, served as bytes and captured through the pro
         expect(detail.diagnoses[0].summary).toContain(f.diagnosis.summary);
         expect(detail.diagnoses[0].fix).toContain(f.diagnosis.fix);
       }
+    });
+  }
+});
+
+// Images (issue 26): each fixture with images sent again through the gateway (the client's base
+// URL rewritten, no proxy setting): the same images, located in what was stored, and the list's
+// count of images returned, which the list API reads from a column (no body is read for a row).
+describe('images: every fixture with images, through the gateway too, and counted in the list', () => {
+  const withImages = [...fixtures].filter(([, f]) => Array.isArray(f.expect.images));
+  it('has fixtures of every dialect that carries images', () => {
+    expect(new Set(withImages.map(([, f]) => f.expect.dialect))).toEqual(new Set(['gemini', 'openai-chat', 'openai-responses', 'anthropic-messages']));
+  });
+  for (const [file, f] of withImages) {
+    it(`${file} through the gateway`, async () => {
+      const before = h.wirelog.reader.list({ limit: 1 })[0]?.id ?? 0;
+      const res = await request(`${h.proxyUrl}/http/${server.origin}${f.exchange.path}`, {
+        method: f.exchange.method,
+        headers: { 'content-type': 'application/json', 'x-fixture': file },
+        body: JSON.stringify(f.request),
+      });
+      expect(res.statusCode).toBe(f.exchange.status);
+      await res.body.arrayBuffer();
+      await h.stored();
+      const stored = await eventually(() => h.wirelog.reader.list({ limit: 5 }).find((e) => e.id > before && e.request.via === 'gateway' && e.request.path === f.exchange.path), `${file} stored through the gateway`);
+      const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${stored.id}`)).json()) as { modelCall: { images: { locator: { exchangeId: number } }[] } };
+      expect(detail.modelCall).toMatchObject(timeless(f.expect));
+      for (const image of detail.modelCall.images) expect(image.locator.exchangeId).toBe(stored.id);
+      const list = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges?limit=20`)).json()) as { exchanges: { id: number; call: { images?: number } | null }[] };
+      const returned = (f as typeof f & { listImages: number }).listImages;
+      expect(list.exchanges.find((e) => e.id === stored.id)?.call?.images).toBe(returned || undefined);
     });
   }
 });

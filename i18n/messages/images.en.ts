@@ -6,8 +6,6 @@ export const imagesEn = {
   sent_other: '{{count}} images sent',
   returned_one: '{{count}} image returned',
   returned_other: '{{count}} images returned',
-  // The list's mark, short enough for the status column; its title says more.
-  listLabel: 'img',
   listMark_one: 'returned {{count}} image',
   listMark_other: 'returned {{count}} images',
   holder: {

@@ -8,7 +8,6 @@ export const imagesZhCN: Shape<typeof imagesEn> = {
   sent_other: '发送了 {{count}} 张图片',
   returned_one: '返回了 {{count}} 张图片',
   returned_other: '返回了 {{count}} 张图片',
-  listLabel: '图',
   listMark_one: '返回了 {{count}} 张图片',
   listMark_other: '返回了 {{count}} 张图片',
   holder: {

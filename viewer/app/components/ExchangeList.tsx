@@ -85,13 +85,16 @@ function DiagnosisBadge({ diagnosis }: { diagnosis: NonNullable<ExchangeSummary[
   );
 }
 
-/** A call that returned images: the count is stored with the call (llm/images.ts), no body is read. */
+/** A call that returned images, as a small picture (its title says how many): the count is stored with the call (llm/images.ts), no body is read. */
 function ImagesMark({ count }: { count: number }) {
   const { t } = useTranslation();
   return (
-    <span className="image-mark muted" title={t('images.listMark', { count })} aria-label={t('images.listMark', { count })} data-testid="image-mark" style={{ marginLeft: 4, fontSize: 10, border: '1px solid currentColor', borderRadius: 3, padding: '0 2px' }}>
-      {t('images.listLabel')}
-      {count > 1 ? `×${count}` : ''}
+    <span className="image-mark" role="img" title={t('images.listMark', { count })} aria-label={t('images.listMark', { count })} data-testid="image-mark" style={{ marginLeft: 4, display: 'inline-block', verticalAlign: 'middle', lineHeight: 0 }}>
+      <svg width="13" height="11" viewBox="0 0 13 11" aria-hidden="true" fill="none" stroke="currentColor">
+        <rect x="0.5" y="0.5" width="12" height="10" rx="1" />
+        <circle cx="4" cy="3.5" r="1.2" />
+        <path d="M1 10 L5 6 L7.5 8 L9.5 5.5 L12 8.5" />
+      </svg>
     </span>
   );
 }
@@ -200,6 +203,11 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
         })}
       </div>
       {loading && <div className="list-note">{t('list.loading')}</div>}
+      {!loading && rows.length === 0 && (
+        <div className="list-note" data-testid="no-matches">
+          {t('searchIndex.noMatches')}
+        </div>
+      )}
     </div>
   );
 }

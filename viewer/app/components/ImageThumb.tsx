@@ -86,7 +86,7 @@ export function ImageThumb({ image }: { image: ModelImage }) {
         )}
       </figcaption>
       {shown && (
-        <dialog ref={dialog} className="image-full" data-testid="image-full" aria-label={t('images.alt', { type, size })} onClick={(e) => e.target === dialog.current && dialog.current.close()} style={{ maxWidth: '95vw', maxHeight: '95vh', padding: 8 }}>
+        <dialog ref={dialog} className="image-full" data-testid="image-full" aria-label={t('images.alt', { type, size })} onClick={(e) => e.target === dialog.current && dialog.current.close()} style={{ position: 'fixed', inset: 0, margin: 'auto', maxWidth: '95vw', maxHeight: '95vh', padding: 8 }}>
           <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end', marginBottom: 8 }}>
             <a className="button small" href={decoded.url} download={fileName}>
               {t('images.download')}
