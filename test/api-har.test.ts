@@ -243,6 +243,6 @@ describe('HAR export', () => {
     const list = await runCli(['list', '--json', '--limit', '2', '--data-dir', h.dataDir]);
     expect(JSON.parse(list.stdout)).toHaveLength(2);
     const table = await runCli(['list', '--data-dir', h.dataDir]);
-    expect(table.stdout).toMatch(/GET +200 https:\/\/localhost:\d+\/v1\/models\?key=\*\*\*\*Y-q7 \d+ms/);
+    expect(table.stdout).toMatch(/GET +200 +\d+ms +\d+(\.\d)?[KM]?B +https:\/\/localhost:\d+\/v1\/models\?key=\*\*\*\*Y-q7$/m);
   });
 });

@@ -30,7 +30,7 @@ interface Piped {
  */
 function piped(args: string[], closeAfter?: number): Promise<Piped> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WIRELOG_BIN, ...args, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WIRELOG_BIN, ...args, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WIRELOG_LANG: 'en' } });
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
@@ -55,10 +55,17 @@ describe('every command that prints, into a slow pipe, with 5,000 exchanges stor
     expect(JSON.parse(r.stdout)).toHaveLength(COUNT);
   });
 
-  it('list: every line arrives', async () => {
+  it('list: every line arrives, after the header, newest first, each URL whole (a pipe gets full width)', async () => {
     const r = await piped(['list', '--limit', String(COUNT)]);
     expect(r.code).toBe(0);
-    expect(r.stdout.trimEnd().split('\n')).toHaveLength(COUNT);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(COUNT + 1);
+    expect(lines[0]).toMatch(/^\s*ID\s+TIME \(UTC\)\s+METHOD\s+STATUS/);
+    const ids = lines.slice(1).map((l) => Number(/^\s*(\d+)/.exec(l)![1]));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(lines[1]).toMatch(new RegExp(`  200 .* https://relay\\.example/v1/chat/completions\\?n=${COUNT - 1}$`));
+    // Every fifth is a 404: marked as failed.
+    expect(lines[5]).toMatch(new RegExp(`✗ 404 .* https://relay\\.example/v1/chat/completions/responses\\?n=${COUNT - 5}$`));
   });
 
   it('export --har -: the whole HAR arrives', async () => {

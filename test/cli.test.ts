@@ -50,6 +50,8 @@ describe('wirelog run', () => {
     expect(result.stdout).toContain(CHAT_DELTAS.join(''));
     expect(result.stdout).toContain('NO_PROXY=unset');
     expect(result.stdout).toMatch(/HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+/);
+    // Its last line says where the one capture went: no wirelog was running, so how to see it.
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^wirelog: captured 1 exchange into ${dataDir}: see it with \`node \\S*bin/wirelog\\.js list --data-dir ${dataDir}\``));
     const stored = storedExchanges(dataDir);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ state: 'complete', request: { method: 'POST', host: 'localhost', path: '/v1/chat/completions' }, response: { status: 200 } });
@@ -64,7 +66,7 @@ describe('wirelog run', () => {
   it('says clearly when the command is missing or cannot be found', async () => {
     const missing = await runCli(['run', '--data-dir', tempDir()]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('wirelog run needs a command to start: wirelog run -- <command> [args...]');
+    expect(missing.stderr).toBe('wirelog: wirelog run needs a command to start: wirelog run -- COMMAND [ARGS...]\n');
     const notFound = await runCli(['run', '--data-dir', tempDir(), '--', 'no-such-command-wirelog']);
     expect(notFound.code).toBe(127);
     expect(notFound.stderr).toContain('command not found: no-such-command-wirelog');
@@ -76,6 +78,7 @@ describe('wirelog run', () => {
     try {
       const result = await runCli(['run', '--data-dir', dataDir, '--', process.execPath, '-e', 'console.log(process.env.HTTPS_PROXY)']);
       expect(result.stdout.trim()).toBe(server.proxyUrl);
+      expect(result.stderr).toBe(`wirelog: the captures are in the running wirelog: ${server.viewerUrl}\n`);
       const second = await runCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0']);
       expect(second.code).toBe(1);
       expect(second.stderr).toContain(`wirelog is already running on ${dataDir}`);
@@ -93,8 +96,10 @@ describe('wirelog start', () => {
     expect(server.proxyUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(server.viewerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(out).toContain(caFiles(dataDir).certPath);
-    expect(out).toContain('wirelog run --');
-    expect(out).toContain('wirelog env');
+    // No wirelog on this PATH: the banner writes the command as it runs here, and says so once.
+    expect(out).toMatch(/^ {2}node \S*bin\/wirelog\.js run -- codex exec "hello"/m);
+    expect(out).toContain('eval "$(node bin/wirelog.js env)"');
+    expect(out.split('is not on your PATH')).toHaveLength(2);
     const run = await runCli(['run', '--data-dir', dataDir, '--', 'curl', '-s', `${upstream.httpsUrl}/v1/models`]);
     expect(JSON.parse(run.stdout).object).toBe('list');
     expect(await server.stop()).toBe(0);
@@ -190,7 +195,8 @@ describe('wirelog start', () => {
 describe('wirelog env and wirelog ca', () => {
   it('prints the variables for each shell', async () => {
     const dataDir = tempDir();
-    const bash = await runCli(['env', '--data-dir', dataDir]);
+    // No --shell: $SHELL decides (the test runner, its parent, is no shell).
+    const bash = await runCli(['env', '--data-dir', dataDir], { env: { SHELL: '/bin/bash' } });
     expect(bash.stdout).toContain("export HTTPS_PROXY='http://127.0.0.1:8899'");
     expect(bash.stdout).toContain(`export CODEX_CA_CERTIFICATE='${caFiles(dataDir).certPath}'`);
     expect(bash.stdout).toContain('unset NO_PROXY');
