@@ -55,6 +55,22 @@ async function flood(proxyPort: number, count: number): Promise<void> {
   server.close();
 }
 
+/** CPU seconds of a process's main thread (its id is the pid) and of its other threads, from /proc. */
+function threadCpu(pid: number): { main: number; others: number } {
+  const seconds = (tid: string) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return 0; // a thread that ended meanwhile
+    }
+  };
+  let others = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) if (tid !== String(pid)) others += seconds(tid);
+  return { main: seconds(String(pid)), others };
+}
+
 if (process.argv.includes('--flood')) {
   await flood(Number(process.argv[process.argv.indexOf('--flood') + 1]), MESSAGES);
   process.exit(0);
@@ -74,10 +90,14 @@ try {
       child.stdout!.on('data', (d: Buffer) => (out += d));
       child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`the flood exited with ${code}: ${out}`))));
     });
+    const cpuBefore = threadCpu(wirelog.child.pid!);
     const during = await traffic(agent, upstream.ready.httpsUrl, result, 0);
     const ends = await result;
+    const cpuAfter = threadCpu(wirelog.child.pid!);
     console.log(`flood: ${ends.sent} sent, ${ends.received} received by the client in ${ends.seconds.toFixed(1)} s`);
     console.log(`proxied requests during it: ${summary(during)}`);
+    // CPU time moves less than wall time on a busy machine: what the flood (and the requests beside it) cost each thread.
+    console.log(`wirelog CPU during it: forwarding thread ${(cpuAfter.main - cpuBefore.main).toFixed(2)} s, other threads ${(cpuAfter.others - cpuBefore.others).toFixed(2)} s`);
     // What wirelog stored of it: the exchange's message count, and its notes.
     let stored: { eventCount: number; state: string; notes: string | null; error: string | null } | undefined;
     for (let tries = 0; tries < 600; tries++) {
