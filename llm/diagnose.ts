@@ -32,13 +32,25 @@ export interface Diagnosis {
  * url: send the same call to this URL (the corrected base path, the same endpoint);
  * header: add this header (value null: the key, from a working call or from the user);
  * model: use this model id in the body (one the provider listed);
- * max-tokens: ask for at most this many output tokens (what the credit left can pay for).
+ * max-tokens: ask for at most this many output tokens (what the credit left can pay for, or
+ * more than an answer cut at its limit had), in `field` when the body does not name one already.
  */
 export type FixAction =
   | { kind: 'url'; url: string }
   | { kind: 'header'; name: string; value: string | null; scheme?: 'Bearer' }
   | { kind: 'model'; model: string }
-  | { kind: 'max-tokens'; maxTokens: number };
+  | { kind: 'max-tokens'; maxTokens: number; field?: OutputLimitField };
+
+/** Where each dialect takes its output limit. */
+export type OutputLimitField = 'max_tokens' | 'max_output_tokens' | 'generationConfig.maxOutputTokens';
+
+const OUTPUT_LIMIT_FIELD: Partial<Record<ModelCall['dialect'], OutputLimitField>> = {
+  'openai-chat': 'max_tokens',
+  'openai-completions': 'max_tokens',
+  'openai-responses': 'max_output_tokens',
+  'anthropic-messages': 'max_tokens',
+  gemini: 'generationConfig.maxOutputTokens',
+};
 
 export interface DiagnosisContext {
   exchange: Exchange;
@@ -437,7 +449,7 @@ export const promptBlocked: Rule = (ctx) => {
 };
 
 /** How providers end an answer their content filter stopped: OpenAI and Azure, Gemini, Anthropic. */
-const FILTERED_FINISH = /^(content_filter|SAFETY|PROHIBITED_CONTENT|BLOCKLIST|SPII|IMAGE_SAFETY|refusal)$/;
+const FILTERED_FINISH = /^(content_filter|SAFETY|PROHIBITED_CONTENT|BLOCKLIST|SPII|IMAGE_SAFETY|RECITATION|IMAGE_PROHIBITED_CONTENT|IMAGE_RECITATION|refusal)$/;
 
 /**
  * The provider's content filter refused the prompt (Azure OpenAI's 400 `content_filter`) or
@@ -445,13 +457,17 @@ const FILTERED_FINISH = /^(content_filter|SAFETY|PROHIBITED_CONTENT|BLOCKLIST|SP
  */
 export const contentFiltered: Rule = (ctx) => {
   const s = status(ctx);
-  const error = obj(obj(parseJson(ctx.responseText)).error);
-  const message = providerError(ctx.responseText) ?? '';
-  const promptRefused = s !== null && s >= 400 && s < 500 && (str(error.code) === 'content_filter' || /content management policy|ResponsibleAIPolicyViolation|content_policy_violation/i.test(`${message} ${JSON.stringify(error.innererror ?? '')}`));
+  // Only a refusal's body is read: every model call is diagnosed, and an answer's body can be megabytes.
+  if (s !== null && s >= 400 && s < 500) {
+    const error = obj(obj(parseJson(ctx.responseText)).error);
+    const message = providerError(ctx.responseText) ?? '';
+    const promptRefused = str(error.code) === 'content_filter' || /content management policy|ResponsibleAIPolicyViolation|content_policy_violation/i.test(`${message} ${JSON.stringify(error.innererror ?? '')}`);
+    if (promptRefused) return said(ctx, 'content-filtered', 'error', 'content-filtered.prompt', { status: String(s), message: clip(message, 200) });
+  }
   const finish = ctx.call?.answer?.finishReason ?? null;
-  if (promptRefused) return said(ctx, 'content-filtered', 'error', 'content-filtered.prompt', { status: String(s), message: clip(message, 200) });
   if (finish === null || !FILTERED_FINISH.test(finish) || (s !== null && s >= 400)) return null;
-  return said(ctx, 'content-filtered', 'warning', 'content-filtered.answer', { finish });
+  // Anthropic explains a refusal in stop_details: shown as the provider wrote it.
+  return said(ctx, 'content-filtered', 'warning', 'content-filtered.answer', { finish, details: ctx.call?.answer.stopDetails ?? '' });
 };
 
 /** What a provider's 400 says about the request's length or its parameters. */
@@ -488,8 +504,22 @@ export const outputLimit: Rule = (ctx) => {
   const params = { finish, output: output !== undefined ? String(output) : '' };
   if (finish === 'model_context_window_exceeded') return said(ctx, 'output-limit', 'warning', 'output-limit.context', params);
   if (!OUTPUT_LIMIT.test(finish)) return null;
-  return said(ctx, 'output-limit', 'warning', 'output-limit', params);
+  const action = raisedLimit(ctx.call!, ctx.exchange);
+  return said(ctx, 'output-limit', 'warning', 'output-limit', { ...params, raised: action ? String(action.maxTokens) : '' }, action);
 };
+
+/**
+ * Twice the limit the answer reached, in its dialect's field: the output count is the limit it hit
+ * (Gemini counts its thoughts apart, and they count against maxOutputTokens). None without a count.
+ */
+function raisedLimit(call: ModelCall, ex: Exchange): Extract<FixAction, { kind: 'max-tokens' }> | undefined {
+  const dialect = call.dialect ?? detectDialect(ex.request.method, ex.request.path);
+  const field = dialect ? OUTPUT_LIMIT_FIELD[dialect] : undefined;
+  const output = call.usage?.output;
+  if (!field || output === undefined || output <= 0) return undefined;
+  const reached = output + (dialect === 'gemini' ? (call.usage.reasoning ?? 0) : 0);
+  return { kind: 'max-tokens', maxTokens: reached * 2, field };
+}
 
 export const websocketFallback: Rule = (ctx) => {
   const ex = ctx.exchange;
@@ -587,7 +617,8 @@ function byPrecedence(a: Diagnosis, b: Diagnosis): number {
 
 /** Every rule's finding on this call, those made moot by another's dropped, the headline first. */
 export function diagnose(ctx: DiagnosisContext, lang: Lang = ctx.lang ?? 'en'): Diagnosis[] {
-  const inLang = { ...ctx, lang };
+  // Not copied when it is already in the language: a copy would read every lazy field of the context.
+  const inLang = ctx.lang === lang ? ctx : { ...ctx, lang };
   const found = Object.values(RULES)
     .map((rule) => rule(inLang))
     .filter((d): d is Diagnosis => d !== null);

@@ -329,12 +329,12 @@ export const TEXTS = {
   },
   'content-filtered.answer': {
     summary: {
-      en: (p) => `The provider stopped the answer with finish reason ${p.finish}: its ${p.finish === 'refusal' ? 'model declined to go on' : 'content filter fired'}, and what arrived is partial.`,
-      'zh-CN': (p) => `服务商以 finish reason ${p.finish} 结束了回答：${p.finish === 'refusal' ? '模型拒绝继续' : '触发了内容过滤'}，收到的只是一部分。`,
+      en: (p) => `The provider stopped the answer with finish reason ${p.finish}: its ${p.finish === 'refusal' ? 'model declined to go on' : /RECITATION/.test(p.finish) ? 'answer was reciting a source word for word' : 'content filter fired'}, and what arrived is partial.${p.details ? ` It says: "${p.details}".` : ''}`,
+      'zh-CN': (p) => `服务商以 finish reason ${p.finish} 结束了回答：${p.finish === 'refusal' ? '模型拒绝继续' : /RECITATION/.test(p.finish) ? '回答在逐字复述某个来源' : '触发了内容过滤'}，收到的只是一部分。${p.details ? `服务商的说明："${p.details}"。` : ''}`,
     },
     fix: {
-      en: (p) => (p.finish === 'content_filter' ? "Rephrase the prompt; on Azure OpenAI the filter is the deployment's (Azure AI Foundry, Content filters)." : p.finish === 'refusal' ? 'Rephrase the request; the same conversation is likely to be declined again.' : "Rephrase the prompt, or relax the request's safetySettings for the category that fired."),
-      'zh-CN': (p) => (p.finish === 'content_filter' ? '换个说法；Azure OpenAI 的过滤规则在部署上（Azure AI Foundry → Content filters）。' : p.finish === 'refusal' ? '换个说法；同样的对话很可能再次被拒绝。' : '换个说法，或放宽请求里被触发类别的 safetySettings。'),
+      en: (p) => (p.finish === 'content_filter' ? "Rephrase the prompt; on Azure OpenAI the filter is the deployment's (Azure AI Foundry, Content filters)." : p.finish === 'refusal' ? 'Rephrase the request; the same conversation is likely to be declined again.' : /RECITATION/.test(p.finish) ? 'Ask for the content in other words (a summary, not the text itself); no setting turns this check off.' : "Rephrase the prompt, or relax the request's safetySettings for the category that fired."),
+      'zh-CN': (p) => (p.finish === 'content_filter' ? '换个说法；Azure OpenAI 的过滤规则在部署上（Azure AI Foundry → Content filters）。' : p.finish === 'refusal' ? '换个说法；同样的对话很可能再次被拒绝。' : /RECITATION/.test(p.finish) ? '换个要法（让它概括，而不是原文照搬）；这项检查没有开关可关。' : '换个说法，或放宽请求里被触发类别的 safetySettings。'),
     },
   },
   'output-limit.context': {
@@ -350,8 +350,8 @@ export const TEXTS = {
       'zh-CN': (p) => `回答${p.output ? `在输出 ${p.output} 个 token 后` : ''}达到了输出 token 上限（finish reason ${p.finish}）：是被截断的，不是说完了。`,
     },
     fix: {
-      en: () => "Raise the client's output limit (max_tokens or max_completion_tokens for Chat Completions, max_output_tokens for the Responses API, max_tokens for Anthropic, generationConfig.maxOutputTokens for Gemini), or ask for less; a reasoning model spends part of it thinking.",
-      'zh-CN': () => '调高客户端的输出上限（Chat Completions 用 max_tokens 或 max_completion_tokens，Responses API 用 max_output_tokens，Anthropic 用 max_tokens，Gemini 用 generationConfig.maxOutputTokens），或少要一点；推理模型会把一部分花在思考上。',
+      en: (p) => `Raise the client's output limit (max_tokens or max_completion_tokens for Chat Completions, max_output_tokens for the Responses API, max_tokens for Anthropic, generationConfig.maxOutputTokens for Gemini)${p.raised ? `, to ${p.raised} for instance` : ''}, or ask for less; a reasoning model spends part of it thinking.`,
+      'zh-CN': (p) => `调高客户端的输出上限（Chat Completions 用 max_tokens 或 max_completion_tokens，Responses API 用 max_output_tokens，Anthropic 用 max_tokens，Gemini 用 generationConfig.maxOutputTokens）${p.raised ? `，比如调到 ${p.raised}` : ''}，或少要一点；推理模型会把一部分花在思考上。`,
     },
   },
   'websocket-fallback': {

@@ -49,18 +49,42 @@ export function callFacts(call: ModelCall): CallFacts {
   };
 }
 
-/** Worth running the rules on: failures, cut streams, streams that failed after 200, and Responses POSTs (WebSocket fallback). */
+/**
+ * Worth running the rules on: every model call (an answer cut at its output limit or stopped by a
+ * filter ends 200 and complete), and any other exchange that failed or did not complete.
+ */
 function mayNeedDiagnosis(exchange: Exchange, call: ModelCall | null): boolean {
-  const status = exchange.response?.status ?? 0;
-  return status >= 400 || exchange.state !== 'complete' || call?.ending === 'truncated' || call?.ending === 'error' || (call?.answer.refusal ?? '') !== '' || (exchange.request.method === 'POST' && /\/responses$/.test(exchange.request.path.split('?')[0]));
+  return call !== null || (exchange.response?.status ?? 0) >= 400 || exchange.state !== 'complete';
 }
 
 export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: ModelCall | null, responseText?: string | null, lang: Lang = 'en'): Diagnosis[] {
   if (!mayNeedDiagnosis(exchange, call)) return [];
-  const earlier = reader.list({ before: exchange.id, host: exchange.request.host, limit: 20 });
-  const listing = reader.list({ host: exchange.request.host, dialect: 'models', limit: 1 })[0];
-  const modelsListed = listing ? (modelCallOf(reader, listing)?.modelsListed ?? null) : null;
-  return diagnose({ exchange, call, responseText: responseText === undefined ? bodyView(reader, exchange, 'response').text : responseText, earlier, modelsListed }, lang);
+  let earlier: Exchange[] | undefined;
+  let modelsListed: string[] | null | undefined;
+  let body = responseText;
+  return diagnose(
+    {
+      exchange,
+      call,
+      // Read only by the rules that need them (a refusal's body, a Responses POST after a refused WebSocket,
+      // a refused model): every model call is diagnosed, and most never look.
+      get responseText() {
+        return body === undefined ? (body = bodyView(reader, exchange, 'response').text) : body;
+      },
+      get earlier() {
+        return (earlier ??= reader.list({ before: exchange.id, host: exchange.request.host, limit: 20 }));
+      },
+      get modelsListed() {
+        if (modelsListed === undefined) {
+          const listing = reader.list({ host: exchange.request.host, dialect: 'models', limit: 1 })[0];
+          modelsListed = listing ? (modelCallOf(reader, listing)?.modelsListed ?? null) : null;
+        }
+        return modelsListed;
+      },
+      lang,
+    },
+    lang,
+  );
 }
 
 /** A finished exchange understood: its model call, its worst diagnosis, and the columns storage keeps. */

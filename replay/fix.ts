@@ -38,19 +38,20 @@ function jsonBody(edits: ReplayEdits, sources: FixSources, what: string): Record
   throw new ReplayRefused(`the request body is not a JSON object, so its ${what} cannot be changed: edit it and resend`);
 }
 
-/** The body's output limit set to `max`, in the field this call already uses (else its dialect's). */
-function withOutputLimit(exchange: Exchange, body: Record<string, unknown>, max: number): Record<string, unknown> {
+/** The body's output limit set to `max`, in the field this call already uses (else the one the diagnosis names, else its dialect's). */
+function withOutputLimit(exchange: Exchange, body: Record<string, unknown>, max: number, field?: string): Record<string, unknown> {
   const generation = body.generationConfig;
   if (generation && typeof generation === 'object' && !Array.isArray(generation)) return { ...body, generationConfig: { ...generation, maxOutputTokens: max } };
   const used = ['max_completion_tokens', 'max_output_tokens', 'max_tokens'].filter((field) => field in body);
   if (used.length) return { ...body, ...Object.fromEntries(used.map((field) => [field, max])) };
-  return { ...body, [/\/responses$/.test(exchange.request.path.split('?')[0]) ? 'max_output_tokens' : 'max_tokens']: max };
+  if (field === 'generationConfig.maxOutputTokens') return { ...body, generationConfig: { maxOutputTokens: max } };
+  return { ...body, [field ?? (/\/responses$/.test(exchange.request.path.split('?')[0]) ? 'max_output_tokens' : 'max_tokens')]: max };
 }
 
 export function fixEdits(exchange: Exchange, action: FixAction, edits: ReplayEdits, sources: FixSources): ReplayEdits {
   switch (action.kind) {
     case 'max-tokens':
-      return { ...edits, body: JSON.stringify(withOutputLimit(exchange, jsonBody(edits, sources, 'output limit'), action.maxTokens)), bodyEncoding: 'utf8' };
+      return { ...edits, body: JSON.stringify(withOutputLimit(exchange, jsonBody(edits, sources, 'output limit'), action.maxTokens, action.field)), bodyEncoding: 'utf8' };
     case 'url':
       return { ...edits, url: action.url };
     case 'model': {
