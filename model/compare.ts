@@ -250,6 +250,12 @@ export function differenceLine(failed: Exchange, working: Exchange, comparison: 
   const keyVerdict = comparison.secrets.find((s) => KEY_HEADERS.includes(s.name))?.verdict;
   const same = keyVerdict === 'same key' ? ' (the same key)' : keyVerdict === 'different key' ? ' (a different key)' : '';
   const model = comparison.requestBody.kind === 'json' ? comparison.requestBody.differences.find((d) => d.path === '$.model') : undefined;
-  const models = model ? ` and model ${JSON.stringify(model.b)}` : '';
-  return `The working call #${working.id} from ${client(working)} went to ${working.request.path.split('?')[0]} ${keyState(working)}${models}; this one (from ${client(failed)}) went to ${failed.request.path.split('?')[0]} ${keyState(failed)}${same}${model ? ` and model ${JSON.stringify(model.a)}` : ''}.`;
+  const models = model ? ` and model ${modelNamed(model.b, working)}` : '';
+  return `The working call #${working.id} from ${client(working)} went to ${working.request.path.split('?')[0]} ${keyState(working)}${models}; this one (from ${client(failed)}) went to ${failed.request.path.split('?')[0]} ${keyState(failed)}${same}${model ? ` and model ${modelNamed(model.a, failed)}` : ''}.`;
+}
+
+/** The model a body names, else the one the call was understood to ask for (Gemini names it in the path). */
+function modelNamed(inBody: unknown, e: Exchange): string {
+  const model = inBody ?? e.call?.model;
+  return model === undefined || model === null ? 'none' : JSON.stringify(model);
 }
