@@ -77,7 +77,7 @@ function resultOf(block: JsonObject): { output: string; error: string | null } {
   if (c.type === 'web_fetch_result') return { output: [str(c.url), textOf(obj(obj(c.content).source).data) || str(obj(obj(c.content).source).data)].filter(Boolean).join('\n'), error };
   if (c.stdout !== undefined || c.stderr !== undefined) {
     const code = typeof c.return_code === 'number' ? `exit ${c.return_code}` : '';
-    return { output: [str(c.stdout), str(c.stderr), code].filter(Boolean).join('\n'), error };
+    return { output: [str(c.stdout)?.replace(/\n$/, ''), str(c.stderr)?.replace(/\n$/, ''), code].filter(Boolean).join('\n'), error };
   }
   return { output: typeof content === 'string' ? content : asText(content), error };
 }

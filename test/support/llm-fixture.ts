@@ -14,5 +14,15 @@ export interface Fixture {
   ws?: WsText[];
   expect: Record<string, unknown>;
   /** The diagnosis the call gets, where it is a failure: its rule and words its summary and fix contain. */
-  diagnosis?: { rule: string; summary: string; fix: string };
+  diagnosis?: {
+    rule: string;
+    summary: string;
+    fix: string;
+    /** The fix "Try this fix" sends (null: none), where the fixture says. */
+    action?: unknown;
+    /** Words the Chinese summary and fix contain. */
+    zh?: { summary: string; fix?: string };
+  };
+  /** Where the bytes come from: the provider's documentation, an SDK's types, a public issue thread. */
+  source?: string;
 }
