@@ -371,15 +371,18 @@ export class FrameTap {
     this.recorder.wsMessage({ direction, opcode, payload });
   }
 
-  /** Takes one message of `bytes` from the token bucket, refilled at the limits' rates. */
+  /** Takes one message of `bytes` from the token bucket, refilled at the limits' rates (updated in place: this runs for every message of a flood). */
   private take(bytes: number): boolean {
     const now = performance.now();
-    const seconds = (now - this.tokens.at) / 1000;
+    const tokens = this.tokens;
+    const seconds = (now - tokens.at) / 1000;
     const l = this.limits;
-    this.tokens = { messages: Math.min(l.burstMessages, this.tokens.messages + seconds * l.messagesPerSecond), bytes: Math.min(l.burstBytes, this.tokens.bytes + seconds * l.bytesPerSecond), at: now };
-    if (this.tokens.messages < 1 || this.tokens.bytes < bytes) return false;
-    this.tokens.messages--;
-    this.tokens.bytes -= bytes;
+    tokens.messages = Math.min(l.burstMessages, tokens.messages + seconds * l.messagesPerSecond);
+    tokens.bytes = Math.min(l.burstBytes, tokens.bytes + seconds * l.bytesPerSecond);
+    tokens.at = now;
+    if (tokens.messages < 1 || tokens.bytes < bytes) return false;
+    tokens.messages--;
+    tokens.bytes -= bytes;
     return true;
   }
 
