@@ -26,6 +26,7 @@ import { localized, localizedAll, serverText } from '../i18n/stored-text.ts';
 import { renderDiagnosis } from '../llm/diagnosis-text.ts';
 import type { ExchangeSummary } from '../model/summary.ts';
 import { LIST_TEXT_LIMITS, clipped } from '../model/summary.ts';
+import { createSessionsApi } from './sessions-api.ts';
 
 /**
  * The language a request asked for: `?lang=zh-CN` (the viewer's own choice), else the first of
@@ -382,6 +383,8 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       unsubscribe();
     }),
   );
+
+  api.route('/sessions', createSessionsApi(reader, requestLanguage, badRequest));
 
   api.all('*', (c) => c.json({ error: refusal(c, 'noRoute', { method: c.req.method, path: c.req.path }) }, 404));
   return api;

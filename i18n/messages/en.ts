@@ -6,6 +6,8 @@ import { bigBodyEn } from './bodies.en.ts';
 import { cliCommands } from './cli-commands.en.ts';
 import { searchIndexEn } from './search-index.en.ts';
 import { imagesEn } from './images.en.ts';
+import { agentEn } from './agent.en.ts';
+import { sessionsEn } from './sessions.en.ts';
 
 export const en = {
   language: {
@@ -344,6 +346,8 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   },
   usage: usageEn,
   images: imagesEn,
+  agent: agentEn,
+  sessions: sessionsEn,
   server,
   searchIndex: searchIndexEn,
   banners: {

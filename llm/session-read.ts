@@ -1,0 +1,141 @@
+// A session read from storage: its calls in order (list rows, no body read), a page of them read
+// whole as model calls, one turn's context, two turns' diff. The reading side of llm/session.ts,
+// through the same readers as the exchange detail (db/reader.ts, llm/stored-calls.ts).
+import { bodyView } from '../db/body-view.ts';
+import type { ExchangeReader } from '../db/reader.ts';
+import type { Exchange } from '../model/exchange.ts';
+import type { ExchangeSummary } from '../model/summary.ts';
+import { sendingClient } from './client-config.ts';
+import { detectDialect } from './dialect.ts';
+import { obj, parseJson } from './json.ts';
+import { sessionHeader, sessionTurns, type SessionHeader, type SessionTurn, type StoredTurn } from './session.ts';
+import { modelCallOf } from './stored-calls.ts';
+import { turnContextOf, type TurnContext } from './turn-context.ts';
+import { diffTurns, type TurnDiff } from './turn-diff.ts';
+
+/** Calls of one session read at most (a session past it is shown up to here, and says so). */
+export const SESSION_CALLS_READ = 20_000;
+/** List rows scanned for the recent sessions. */
+const RECENT_ROWS_SCANNED = 2_000;
+
+export interface SessionPage {
+  header: SessionHeader;
+  turns: SessionTurn[];
+  /** Index of the first turn of this page, and how many turns the session has. */
+  offset: number;
+  total: number;
+  /** The session had more calls than were read (SESSION_CALLS_READ). */
+  cut: boolean;
+}
+
+export interface TurnContextAnswer {
+  id: number;
+  index: number;
+  context: TurnContext | null;
+  usage: NonNullable<Exchange['call']>['usage'];
+}
+
+export interface TurnDiffAnswer {
+  a: { id: number; index: number; inputTokens: number | null };
+  b: { id: number; index: number; inputTokens: number | null };
+  diff: TurnDiff;
+}
+
+/** Why a session question has no answer: no such session, a turn not in it, or a turn without a context to compare. */
+export class SessionQuestionError extends Error {
+  constructor(
+    readonly reason: 'noSession' | 'notInSession' | 'noContext' | 'sameTurn',
+    readonly params: Record<string, string | number>,
+  ) {
+    super(reason);
+  }
+}
+
+/** Every call of a session as list rows, oldest first (bounded: SESSION_CALLS_READ). */
+export function sessionRows(reader: ExchangeReader, key: string): ExchangeSummary[] {
+  return reader.summaries({ thread: key, after: 0, limit: SESSION_CALLS_READ });
+}
+
+function headerOf(reader: ExchangeReader, key: string, rows: ExchangeSummary[]): SessionHeader | null {
+  if (rows.length === 0) return null;
+  const first = reader.get(rows[0].id);
+  return sessionHeader(key, rows, sendingClient(first?.request.headers ?? []));
+}
+
+/** The most recent sessions, newest first, each with its header. */
+export function recentSessions(reader: ExchangeReader, limit: number): SessionHeader[] {
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  for (const row of reader.summaries({ limit: RECENT_ROWS_SCANNED })) {
+    const key = row.call?.threadKey;
+    // A key the list row clipped is not the stored one: its session is named by a full read.
+    if (!key || seen.has(key) || key.endsWith('…')) continue;
+    seen.add(key);
+    keys.push(key);
+    if (keys.length === limit) break;
+  }
+  return keys.flatMap((key) => headerOf(reader, key, sessionRows(reader, key)) ?? []);
+}
+
+function storedTurn(reader: ExchangeReader, exchange: Exchange): StoredTurn {
+  return { exchange, call: exchange.damaged ? null : modelCallOf(reader, exchange) };
+}
+
+/** A page of a session's turns; the turn after the page is read too, to pair the last turn's tool calls with their results. */
+export function sessionPage(reader: ExchangeReader, key: string, offset: number, limit: number): SessionPage {
+  const rows = sessionRows(reader, key);
+  const header = headerOf(reader, key, rows);
+  if (!header) throw new SessionQuestionError('noSession', { key });
+  const ids = rows.slice(offset, offset + limit + 1).map((r) => r.id);
+  const exchanges = ids.length ? reader.list({ ids, after: 0, limit: ids.length }) : [];
+  const turns = sessionTurns(exchanges.map((e) => storedTurn(reader, e)), offset, Math.min(limit, Math.max(0, rows.length - offset)));
+  return { header, turns, offset, total: rows.length, cut: rows.length === SESSION_CALLS_READ };
+}
+
+/** The request a turn sent, parsed: its body, or for a Responses WebSocket turn its last response.create. */
+export function requestJson(reader: ExchangeReader, exchange: Exchange): unknown {
+  if (exchange.streamKind === 'websocket') {
+    const creates = reader
+      .wsMessages(exchange.id)
+      .filter((m) => m.direction === 'send' && m.opcode === 1)
+      .map((m) => obj(parseJson(Buffer.from(m.payload).toString('utf8'))))
+      .filter((m) => m.type === 'response.create');
+    return creates[creates.length - 1];
+  }
+  return parseJson(bodyView(reader, exchange, 'request').text);
+}
+
+function turnOf(reader: ExchangeReader, key: string, rows: ExchangeSummary[], id: number): { exchange: Exchange; index: number } {
+  const index = rows.findIndex((r) => r.id === id);
+  const exchange = index < 0 ? null : reader.get(id);
+  if (!exchange) throw new SessionQuestionError('notInSession', { id, key });
+  return { exchange, index };
+}
+
+function contextOf(reader: ExchangeReader, exchange: Exchange): TurnContext | null {
+  const dialect = detectDialect(exchange.request.method, exchange.request.path);
+  return dialect ? turnContextOf(dialect, requestJson(reader, exchange), exchange.request.path) : null;
+}
+
+export function turnContext(reader: ExchangeReader, key: string, id: number): TurnContextAnswer {
+  const rows = sessionRows(reader, key);
+  if (rows.length === 0) throw new SessionQuestionError('noSession', { key });
+  const { exchange, index } = turnOf(reader, key, rows, id);
+  return { id, index, context: contextOf(reader, exchange), usage: exchange.call?.usage ?? {} };
+}
+
+/** What turn `b` sent differently from turn `a` (default: the turn before b). Two bodies parsed, whatever the session's length. */
+export function turnDiff(reader: ExchangeReader, key: string, b: number, a?: number): TurnDiffAnswer {
+  const rows = sessionRows(reader, key);
+  if (rows.length === 0) throw new SessionQuestionError('noSession', { key });
+  const later = turnOf(reader, key, rows, b);
+  if (a === undefined && later.index === 0) throw new SessionQuestionError('noContext', { id: b });
+  const earlier = turnOf(reader, key, rows, a ?? rows[later.index - 1].id);
+  if (earlier.exchange.id === later.exchange.id) throw new SessionQuestionError('sameTurn', { id: b });
+  const ca = contextOf(reader, earlier.exchange);
+  const cb = contextOf(reader, later.exchange);
+  if (!ca) throw new SessionQuestionError('noContext', { id: earlier.exchange.id });
+  if (!cb) throw new SessionQuestionError('noContext', { id: later.exchange.id });
+  const side = (t: { exchange: Exchange; index: number }) => ({ id: t.exchange.id, index: t.index, inputTokens: t.exchange.call?.usage.input ?? null });
+  return { a: side(earlier), b: side(later), diff: diffTurns(ca, cb) };
+}
