@@ -160,6 +160,6 @@ describe('images in model calls', () => {
     const f = fixture('gemini-image-vertex-json.json');
     const image = analyzed(f).images!.find((i) => i.side === 'response')!;
     const cut = JSON.stringify(f.response).slice(0, 400);
-    expect(base64In(cut, image.locator.path)).toEqual({ missing: 'not whole JSON' });
+    expect(base64In(cut, image.locator.path)).toEqual({ missing: 'notJson' });
   });
 });

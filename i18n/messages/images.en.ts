@@ -29,4 +29,11 @@ export const imagesEn = {
   download: 'Download',
   decoding: 'decoding…',
   missing: 'The image data could not be read from what was stored ({{why}}): a body cut when it was stored holds no whole image.',
+  why: {
+    notText: 'not stored as text',
+    notJson: 'not whole JSON',
+    notThere: 'nothing where the call said it was',
+    notBase64: 'not base64',
+  },
+  readFailed: 'The image could not be read from wirelog: <error/>. Is wirelog still running?',
 };

@@ -31,4 +31,11 @@ export const imagesZhCN: Shape<typeof imagesEn> = {
   download: '下载',
   decoding: '解码中…',
   missing: '没能从存下来的数据里读出这张图片（{{why}}）：存储时被截断的响应体里没有完整的图片。',
+  why: {
+    notText: '存的不是文本',
+    notJson: '不是完整的 JSON',
+    notThere: '调用里说的位置上没有数据',
+    notBase64: '不是 base64',
+  },
+  readFailed: '没能从 wirelog 读到这张图片：<error/>。wirelog 还在运行吗？',
 };

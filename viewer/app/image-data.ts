@@ -2,7 +2,7 @@
 // the browser: the server describes images (llm/images.ts) but never sends their data twice, and
 // nothing is ever inlined as HTML. The bytes become a Blob shown through an object URL.
 import type { ImageLocator, JsonPath } from '../../llm/images.ts';
-import { fetchEvents, fetchExchange } from './api.ts';
+import { fetchEvents, fetchExchange, type StreamEvents } from './api.ts';
 
 /** The value at `path` inside parsed JSON; undefined when the path leads nowhere. */
 export function valueAt(root: unknown, path: JsonPath): unknown {
@@ -30,17 +30,20 @@ export function bytesOf(base64: string): Uint8Array {
   return bytes;
 }
 
+/** Why an image's data could not be read (the catalogue's images.why.*). */
+export type MissingImage = 'notText' | 'notJson' | 'notThere' | 'notBase64';
+
 /** The base64 at `path` in stored JSON text, or why it is not there. */
-export function base64In(jsonText: string | null, path: JsonPath): { base64: string } | { missing: string } {
-  if (jsonText === null) return { missing: 'not stored as text' };
+export function base64In(jsonText: string | null, path: JsonPath): { base64: string } | { missing: MissingImage } {
+  if (jsonText === null) return { missing: 'notText' };
   let root: unknown;
   try {
     root = JSON.parse(jsonText);
   } catch {
-    return { missing: 'not whole JSON' };
+    return { missing: 'notJson' };
   }
   const base64 = base64Of(valueAt(root, path));
-  return base64 ? { base64 } : { missing: `nothing at ${path.join('.')}` };
+  return base64 ? { base64 } : { missing: 'notThere' };
 }
 
 // The stored texts read for images, by exchange and place: several images of one body parse it once.
@@ -61,23 +64,39 @@ function storedText(locator: ImageLocator): Promise<string | null> {
   return text;
 }
 
-async function readStored({ exchangeId, source, seq }: ImageLocator): Promise<string | null> {
+// An exchange's events from the first one holding an image on, read once for all its images (a
+// Responses call's partial images and final image would otherwise each read the ones after them).
+let eventsRead: { exchangeId: number; after: number; events: Promise<StreamEvents> } | null = null;
+
+function eventsFrom(exchangeId: number, seq: number): Promise<StreamEvents> {
+  if (!eventsRead || eventsRead.exchangeId !== exchangeId || eventsRead.after >= seq) {
+    const events = fetchEvents(exchangeId, seq - 1);
+    eventsRead = { exchangeId, after: seq - 1, events };
+    events.catch(() => eventsRead?.events === events && (eventsRead = null));
+  }
+  return eventsRead.events;
+}
+
+async function readStored({ exchangeId, source, seq = 0 }: ImageLocator): Promise<string | null> {
   if (source === 'request-body' || source === 'response-body') {
     const detail = await fetchExchange(exchangeId);
     return (source === 'request-body' ? detail.requestBody : detail.responseBody).text;
   }
-  const events = await fetchEvents(exchangeId, (seq ?? 0) - 1);
-  if (source === 'sse-event') return events.sseEvents.find((e) => e.seq === seq)?.data ?? null;
-  return events.wsMessages.find((m) => m.seq === seq)?.text ?? null;
+  const find = (events: StreamEvents) => (source === 'sse-event' ? events.sseEvents.find((e) => e.seq === seq)?.data : events.wsMessages.find((m) => m.seq === seq)?.text);
+  const found = find(await eventsFrom(exchangeId, seq));
+  if (found !== undefined) return found;
+  // Stored after the events were read (a stream still open then): read again from it on.
+  eventsRead = null;
+  return find(await eventsFrom(exchangeId, seq)) ?? null;
 }
 
 /** The image's bytes, read from where it is stored; `missing` says why they could not be. */
-export async function imageBytes(locator: ImageLocator): Promise<{ bytes: Uint8Array } | { missing: string }> {
+export async function imageBytes(locator: ImageLocator): Promise<{ bytes: Uint8Array } | { missing: MissingImage }> {
   const found = base64In(await storedText(locator), locator.path);
   if ('missing' in found) return found;
   try {
     return { bytes: bytesOf(found.base64) };
   } catch {
-    return { missing: 'not base64' };
+    return { missing: 'notBase64' };
   }
 }

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type { ModelImage } from '../../../llm/model-call.ts';
 import { formatSize } from '../format.ts';
-import { imageBytes } from '../image-data.ts';
+import { imageBytes, type MissingImage } from '../image-data.ts';
 
 /** Where an image sits in the call, in words: its message, choice or output item, its part, its event. */
 function Where({ image }: { image: ModelImage }) {
@@ -17,7 +17,7 @@ function Where({ image }: { image: ModelImage }) {
   return <>{where.join(' · ')}</>;
 }
 
-type Decoded = { url: string } | { missing: string } | null;
+type Decoded = { url: string } | { missing: MissingImage } | { failed: string } | null;
 
 /**
  * One image of a model call: a thumbnail that opens full size in a dialog. Its bytes are read
@@ -42,7 +42,7 @@ export function ImageThumb({ image }: { image: ModelImage }) {
         url = URL.createObjectURL(new Blob([found.bytes as Uint8Array<ArrayBuffer>], { type: image.mediaType ?? 'application/octet-stream' }));
         setDecoded({ url });
       },
-      (err: Error) => !cancelled && setDecoded({ missing: err.message }),
+      (err: Error) => !cancelled && setDecoded({ failed: err.message }),
     );
     return () => {
       cancelled = true;
@@ -61,7 +61,11 @@ export function ImageThumb({ image }: { image: ModelImage }) {
         </button>
       ) : decoded && 'missing' in decoded ? (
         <div className="banner warn" data-testid="image-missing">
-          {t('images.missing', { why: decoded.missing })}
+          {t('images.missing', { why: t(`images.why.${decoded.missing}`) })}
+        </div>
+      ) : decoded && 'failed' in decoded ? (
+        <div className="banner error" data-testid="image-missing">
+          <Trans t={t} i18nKey="images.readFailed" components={{ error: <span className="recorded-error">{decoded.failed}</span> }} />
         </div>
       ) : decoded ? (
         <p className="muted">{t('images.unknownType')}</p>
