@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type { ModelCall, ModelImage, ToolCall, Turn } from '../../../llm/model-call.ts';
 import { formatDuration, tryJson, usageFigures } from '../format.ts';
+import { AgentSteps } from './AgentSteps.tsx';
 import { ImageThumb } from './ImageThumb.tsx';
 import { JsonTree } from './JsonTree.tsx';
 
@@ -197,6 +198,7 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
                 {t('modelCall.refusal')} <span data-captured>{answer.refusal}</span>
               </div>
             )}
+            <AgentSteps answer={answer} />
             <div className="bubble-text" data-testid="answer-text" data-captured>
               {answer.text}
             </div>
