@@ -38,20 +38,35 @@ export function writeTrustBundle(ca: CertificateAuthority): string {
   return file;
 }
 
+/** The sentences around the commands: English, unless the caller gives them in its own language. */
+export interface TrustWords {
+  intro: string;
+  asRoot: string;
+  windows: string;
+  clients: string;
+}
+
+const ENGLISH_TRUST_WORDS: TrustWords = {
+  intro: 'How to trust it system-wide (only needed for apps that wirelog run / wirelog env cannot configure):',
+  asRoot: '(as root: the same without sudo)',
+  windows: 'Windows (PowerShell as administrator):',
+  clients: 'Node apps: NODE_EXTRA_CA_CERTS; Codex: CODEX_CA_CERTIFICATE; Python requests: REQUESTS_CA_BUNDLE (see `wirelog env`).',
+};
+
 /** `asRoot`: root needs no sudo, and minimal systems (containers) often have none. */
-export function trustInstructions(certPath: string, asRoot = process.getuid?.() === 0): string {
+export function trustInstructions(certPath: string, asRoot = process.getuid?.() === 0, words: TrustWords = ENGLISH_TRUST_WORDS): string {
   const sudo = asRoot ? '' : 'sudo ';
-  const asUser = asRoot ? '' : '   (as root: the same without sudo)';
+  const asUser = asRoot ? '' : `   ${words.asRoot}`;
   return [
-    'How to trust it system-wide (only needed for apps that wirelog run / wirelog env cannot configure):',
+    words.intro,
     '  macOS:',
     `    sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain "${certPath}"`,
     `  Debian / Ubuntu:${asUser}`,
     `    ${sudo}cp "${certPath}" /usr/local/share/ca-certificates/wirelog.crt && ${sudo}update-ca-certificates`,
     `  Fedora / RHEL:${asUser}`,
     `    ${sudo}cp "${certPath}" /etc/pki/ca-trust/source/anchors/wirelog.pem && ${sudo}update-ca-trust`,
-    '  Windows (PowerShell as administrator):',
+    `  ${words.windows}`,
     `    Import-Certificate -FilePath "${certPath}" -CertStoreLocation Cert:\\LocalMachine\\Root`,
-    'Node apps: NODE_EXTRA_CA_CERTS; Codex: CODEX_CA_CERTIFICATE; Python requests: REQUESTS_CA_BUNDLE (see `wirelog env`).',
+    words.clients,
   ].join('\n');
 }

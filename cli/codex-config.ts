@@ -29,7 +29,10 @@ export async function codexConfigCommand(args: string[]): Promise<number> {
     for (const note of config.notes) console.log(`# ${note}`);
     return 0;
   } catch (err) {
-    if (err instanceof CodexConfigError) throw new UsageError(err.message);
+    if (err instanceof CodexConfigError) {
+      const { kind, id, status } = err.reason;
+      throw new UsageError(kind === 'failed' ? t('commands.codexConfig.failed', { id, status }) : t('commands.codexConfig.notAModelCall', { id }));
+    }
     throw err;
   }
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { loadOrCreateCa, regenerateCa } from '../certs/ca.ts';
 import { leafSpkiHash } from '../certs/leaf.ts';
-import { trustInstructions, writeTrustBundle } from '../certs/trust.ts';
+import { trustInstructions, writeTrustBundle, type TrustWords } from '../certs/trust.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { skippedLine, writeHar } from '../export/har.ts';
@@ -82,7 +82,8 @@ export async function caCommand(args: string[]): Promise<number> {
     chromiumFlags: chromiumFlags(running?.proxyUrl ?? 'http://127.0.0.1:8899', spki).join(' '),
     dir: ca.files.dir,
   });
-  console.log(`${info}\n\n${trustInstructions(ca.files.certPath)}`);
+  const trust = trustInstructions(ca.files.certPath, undefined, t('commands.ca.trust', { returnObjects: true }) as TrustWords);
+  console.log(`${info}\n\n${trust}`);
   return 0;
 }
 

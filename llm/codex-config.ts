@@ -37,16 +37,24 @@ function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-export class CodexConfigError extends Error {}
+/** Why no block can be made, as data too (`reason`), so a caller can say it in its own language. */
+export class CodexConfigError extends Error {
+  constructor(
+    message: string,
+    readonly reason: { kind: 'not-a-model-call' | 'failed'; id: number; status: string },
+  ) {
+    super(message);
+  }
+}
 
 /** `gateway`: the proxy's origin, to print the gateway form for a call that came through the proxy. */
 export function codexConfig(exchange: Exchange, call: ModelCall | null, gateway?: string): CodexConfig {
   const status = exchange.response?.status ?? null;
   if (!call || (call.dialect !== 'openai-responses' && call.dialect !== 'openai-chat')) {
-    throw new CodexConfigError(`exchange ${exchange.id} is not a Responses or Chat Completions call, so it says nothing about a Codex provider`);
+    throw new CodexConfigError(`exchange ${exchange.id} is not a Responses or Chat Completions call, so it says nothing about a Codex provider`, { kind: 'not-a-model-call', id: exchange.id, status: String(status ?? exchange.state) });
   }
   if (status === null || status >= 400) {
-    throw new CodexConfigError(`exchange ${exchange.id} failed (${status ?? exchange.state}): pick one that worked, or run \`wirelog doctor ${exchange.id}\` to see why it failed`);
+    throw new CodexConfigError(`exchange ${exchange.id} failed (${status ?? exchange.state}): pick one that worked, or run \`wirelog doctor ${exchange.id}\` to see why it failed`, { kind: 'failed', id: exchange.id, status: String(status ?? exchange.state) });
   }
   const name = providerName(exchange.request.host);
   const path = exchange.request.path.split('?')[0];

@@ -14,7 +14,7 @@ import { tempDir } from './support/harness.ts';
 const ZH = { WIRELOG_LANG: 'zh-CN' };
 
 /** Words a Chinese developer writes in English, in Chinese text too. */
-const TERMS = /\b(HTTPS?|HAR|CA|URL|JSON|SSE|API|PEM|SPKI|SHA-256|OTLP|OpenTelemetry|TLS|CONNECT|TOML|Codex|Cherry Studio|Chrome|Chromium|Electron|DevTools|Playwright|mitmproxy|WebSocket|wirelog|span|shell|bash|zsh|fish|powershell|grpc|pid|base_url|max_tokens|stdout|stderr|sudo|npm|node|Ctrl-C|UTC|MB|KB)\b/g;
+const TERMS = /\b(HTTPS?|HAR|CA|URL|JSON|SSE|API|PEM|SPKI|SHA-256|OTLP|OpenTelemetry|TLS|CONNECT|TOML|Codex|Cherry Studio|Chrome|Chromium|Electron|DevTools|Playwright|mitmproxy|WebSocket|wirelog|span|shell|bash|zsh|fish|powershell|grpc|pid|base_url|max_tokens|stdout|stderr|sudo|npm|node|Ctrl-C|UTC|MB|KB|macOS|Debian|Ubuntu|Fedora|RHEL|Windows|PowerShell|Node|Python|requests)\b/g;
 
 /** What is left of a line once what is never translated is taken out. */
 export function englishLeft(line: string): string {
@@ -98,6 +98,7 @@ describe('every one-line error in Chinese', () => {
     ['codex-config without an id', () => ['codex-config']],
     ['codex-config with nothing captured', () => ['codex-config', '5', '--data-dir', tempDir('wirelog-zh-none-')]],
     ['codex-config of an unknown id', () => ['codex-config', '99', '--data-dir', stored]],
+    ['codex-config of a call that failed', () => ['codex-config', '2', '--data-dir', stored]],
     ['--lang without a language', () => ['list', '--lang']],
     ['an unknown command', () => ['nope']],
   ];
@@ -146,6 +147,10 @@ describe('output in Chinese', () => {
       expect(r.stderr, args.join(' ')).toMatch(/[\u4e00-\u9fff]/);
       expect(englishLines(r.stderr)).toEqual([]);
     }
+    // ca: where the CA is and how to trust it; only the commands to paste stay as they are.
+    const ca = await runCli(['ca', '--data-dir', dataDir], { env: ZH });
+    expect(ca.stdout).toContain('在系统范围信任它');
+    expect(englishLines(ca.stdout.split('\n').filter((l) => !/^ {4}\S/.test(l)).join('\n'))).toEqual([]);
     fs.rmSync(dataDir, { recursive: true });
   });
 

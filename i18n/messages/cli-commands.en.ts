@@ -134,6 +134,13 @@ Leaf key SPKI (for --ignore-certificate-errors-spki-list): {{spki}}
 Chromium/Electron apps take flags, not the CA: {{chromiumFlags}}
   (wirelog run -- chromium ... adds them itself; --chromium for an Electron app)
 The private key stays in {{dir}} (owner-only) and never leaves it.`,
+    // Around the trust commands of certs/trust.ts (the commands themselves are the same in every language).
+    trust: {
+      intro: 'How to trust it system-wide (only needed for apps that wirelog run / wirelog env cannot configure):',
+      asRoot: '(as root: the same without sudo)',
+      windows: 'Windows (PowerShell as administrator):',
+      clients: 'Node apps: NODE_EXTRA_CA_CERTS; Codex: CODEX_CA_CERTIFICATE; Python requests: REQUESTS_CA_BUNDLE (see `wirelog env`).',
+    },
   },
   list: {
     help: 'wirelog list [--json] [--limit N] [--data-dir DIR]: recent exchanges, newest first (✗ marks a failed one)',
@@ -223,6 +230,8 @@ prints the new exchange's id, status and the first line of its answer. Exit code
     help: `wirelog codex-config ID [--gateway] [--data-dir DIR]: a Codex [model_providers] block that reproduces a call that worked
   --gateway   its base_url in wirelog's gateway form, so Codex's calls are captured with no proxy setting`,
     needsId: 'wirelog codex-config needs the id of a captured call that worked (see `wirelog list`)',
+    notAModelCall: 'exchange {{id}} is not a Responses or Chat Completions call, so it says nothing about a Codex provider',
+    failed: 'exchange {{id}} failed ({{status}}): pick one that worked, or run `wirelog doctor {{id}}` to see why it failed',
   },
   import: {
     help: `wirelog import FILE.har [--keep-secrets] [--data-dir DIR]

@@ -131,6 +131,12 @@ SHA-256 指纹：        {{fingerprint}}
 Chromium/Electron 应用不读 CA，要加参数：{{chromiumFlags}}
   （wirelog run -- chromium ... 会自动加上；Electron 应用加 --chromium）
 私钥留在 {{dir}} 里（仅本人可读），不会离开这个目录。`,
+    trust: {
+      intro: '在系统范围信任它（只有 wirelog run / wirelog env 配置不了的应用才需要）：',
+      asRoot: '（root 用户：去掉 sudo 即可）',
+      windows: 'Windows（以管理员身份运行 PowerShell）：',
+      clients: 'Node 应用：NODE_EXTRA_CA_CERTS；Codex：CODEX_CA_CERTIFICATE；Python requests：REQUESTS_CA_BUNDLE（见 `wirelog env`）。',
+    },
   },
   list: {
     help: 'wirelog list [--json] [--limit N] [--data-dir DIR]：最近的请求，最新的在前（✗ 表示失败）',
@@ -219,6 +225,8 @@ wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--ho
     help: `wirelog codex-config 编号 [--gateway] [--data-dir DIR]：根据一次成功的调用生成 Codex 的 [model_providers] 配置块
   --gateway   base_url 用 wirelog 的网关形式，这样不用设代理也能抓到 Codex 的请求`,
     needsId: 'wirelog codex-config 需要一次成功调用的编号（用 `wirelog list` 查看）',
+    notAModelCall: '请求 {{id}} 不是 Responses 或 Chat Completions 调用，没法据此生成 Codex 的提供商配置',
+    failed: '请求 {{id}} 失败了（{{status}}）：换一个成功的调用，或者运行 `wirelog doctor {{id}}` 看看为什么失败',
   },
   import: {
     help: `wirelog import FILE.har [--keep-secrets] [--data-dir DIR]
