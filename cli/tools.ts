@@ -111,7 +111,7 @@ export function listCommand(args: string[]): number {
   }
   // A terminal's width; a pipe gets every line whole.
   const width = process.stdout.isTTY ? process.stdout.columns || 80 : null;
-  for (const line of listTable(summaries, width, t)) console.log(line);
+  console.log(listTable(summaries, width, t).join('\n'));
   const damagedCount = summaries.filter((s) => s.damaged).length;
   if (damagedCount) console.error(`wirelog: ${t('commands.list.damagedRows', { count: damagedCount })}`);
   return 0;
