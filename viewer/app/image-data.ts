@@ -24,6 +24,9 @@ export function base64Of(value: unknown): string | null {
 /** The bytes of base64 text (standard or URL-safe alphabet, line breaks allowed); throws on other characters. */
 export function bytesOf(base64: string): Uint8Array {
   const standard = base64.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  // The browser's own decoder where it has one (Chromium 140+): no byte-by-byte loop over megabytes.
+  const native = (Uint8Array as { fromBase64?: (text: string) => Uint8Array }).fromBase64;
+  if (native) return native.call(Uint8Array, standard);
   const binary = atob(standard);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
