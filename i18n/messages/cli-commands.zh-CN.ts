@@ -60,7 +60,7 @@ export const cliCommandsZhCN: CliCommands = {
     viewerOff: '  查看器：  （未开启）',
     data: '  数据：    {{dataDir}}',
     ca: '  CA：      {{path}}',
-    fingerprint: '           SHA-256 指纹 {{fingerprint}}',
+    fingerprint: '            SHA-256 指纹 {{fingerprint}}',
     secretsKept: '  密钥：    按原样保存（--keep-secrets）',
     secretsMasked: '  密钥：    保存前已打码',
     otlp: '  OTLP：    span 发往 {{url}}（{{protocol}}）',
