@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { databasePath, openDatabase, type Db } from '../db/schema.ts';
-import { ROLLUP_KEYS, aggregateCalls, usageAggregates, type RollupKey } from '../db/usage-rollup.ts';
+import { ROLLUP_KEYS, usageCalls, type RollupKey } from '../db/usage-rollup.ts';
 import { PRICE_TABLE, rollUp, type UsageGroup } from '../llm/cost.ts';
 import { UsageError, dataDirFrom } from './args.ts';
 import { prepareDataDir } from './instance.ts';
@@ -57,7 +57,7 @@ export interface UsageOptions {
 
 /** The groups, in a reading order: days and sessions as they happened, models and hosts most used first. */
 export function usageGroups(db: Db, options: UsageOptions): UsageGroup[] {
-  const groups = rollUp(usageAggregates(db, options.by, options.since), (a) => aggregateCalls(db, options.by, options.since, a));
+  const groups = rollUp(usageCalls(db, options.by, options.since));
   const chronological = options.by === 'day' || options.by === 'session';
   return groups.sort((a, b) => (chronological ? a.firstAt.localeCompare(b.firstAt) : b.calls - a.calls) || String(a.key).localeCompare(String(b.key)));
 }

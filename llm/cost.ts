@@ -104,17 +104,6 @@ export function findPrice(providerId: string, model: string, at: number): PriceC
   return calcPrice({ input_tokens: 1, output_tokens: 1 }, model, { providerId, timestamp: new Date(at) });
 }
 
-/**
- * Whether the cost of many calls of this price is the price of their summed tokens: not when a rate
- * depends on the prompt's size (tiers), the time of day (off-peak rates) or charges per request.
- */
-export function isLinear(price: PriceCalculation): boolean {
-  const perRequest = price.model_price.requests_kcount !== undefined;
-  const tiered = Object.values(price.model_price).some((rate) => typeof rate === 'object');
-  const byTimeOfDay = Array.isArray(price.model.prices) && price.model.prices.some((p) => p.constraint?.type === 'time_of_date');
-  return !perRequest && !tiered && !byTimeOfDay;
-}
-
 const rate = (value: unknown): number | null => (typeof value === 'number' ? value : value && typeof value === 'object' && typeof (value as { base?: unknown }).base === 'number' ? (value as { base: number }).base : null);
 
 export function priceUsed(price: PriceCalculation): PriceUsed {
@@ -197,92 +186,196 @@ export interface UsageGroup {
   prices: PriceUsed[];
 }
 
-/** The sums of the calls of one group that one price applies to (db/usage-rollup.ts). */
-export interface PricedAggregate {
+/** One call's stored figures (db/usage-rollup.ts CallFigures). */
+export interface RolledCall {
   key: string | null;
   host: string;
   model: string | null;
   dialect: string;
-  priceDay: string;
-  kind: 'provider' | 'tokens' | 'partial' | 'none';
-  calls: number;
-  firstAt: number;
-  lastAt: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheReadCalls: number;
-  cachedPrompt: number;
-  cacheWrite: number;
-  reasoning: number;
-  reasoningCalls: number;
-  providerCost: number;
-  ttftSum: number;
+  startedAt: number;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  usage: string | null;
+  ttftMs: number | null;
+  streamed: boolean;
+  timings: string | null;
+}
+
+const FIGURES = ['input', 'output', 'cacheRead', 'cacheCreation', 'reasoning', 'total', 'cost'] as const;
+
+/** The usage as stored, its figures that are numbers; a damaged value reads as no usage. The columns win for input and output. */
+function usageOfRow(call: RolledCall): Usage {
+  let parsed: unknown = null;
+  try {
+    parsed = call.usage ? JSON.parse(call.usage) : null;
+  } catch {
+    parsed = null;
+  }
+  const usage: Usage = {};
+  if (parsed && typeof parsed === 'object') for (const name of FIGURES) if (typeof (parsed as Record<string, unknown>)[name] === 'number') usage[name] = (parsed as Record<string, number>)[name];
+  if (call.inputTokens !== null) usage.input = call.inputTokens;
+  if (call.outputTokens !== null) usage.output = call.outputTokens;
+  return usage;
+}
+
+function endOf(timings: string | null): number | null {
+  try {
+    const end = timings ? (JSON.parse(timings) as { end?: unknown }).end : undefined;
+    return typeof end === 'number' ? end : null;
+  } catch {
+    return null;
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+const secondsOf = (time: string) => {
+  const [h, m, sec] = time.replace(/Z$/, '').split(':').map(Number);
+  return h * 3600 + m * 60 + (sec || 0);
+};
+
+/** Whether a second of the UTC day is inside a time-of-day window (one that wraps midnight too), as the table reads its windows. */
+function withinTimes(second: number, start: string, end: string): boolean {
+  const from = secondsOf(start);
+  const to = secondsOf(end);
+  return to < from ? second >= from || second < to : second >= from && second < to;
+}
+
+/**
+ * Which calls one price applies to at the same rates, so that their summed tokens are priced at
+ * once (exactly what pricing each would give): the same provider, model and conditional price
+ * (the UTC day, and the minute for off-peak rates), and the same tier (a tier is chosen by the
+ * whole prompt's size). A price per request is priced call by call.
+ */
+class PriceBuckets {
+  private readonly found = new Map<string, PriceCalculation | null>();
+  readonly buckets = new Map<string, { providerId: string; model: string; at: number; tokens: PriceUsage; group: string | null }>();
+  private serial = 0;
+
+  private price(providerId: string, model: string, at: number): { price: PriceCalculation; slot: string } | null {
+    const day = Math.floor(at / DAY_MS);
+    const daily = `${providerId}\n${model}\n${day}`;
+    if (!this.found.has(daily)) this.found.set(daily, findPrice(providerId, model, day * DAY_MS + DAY_MS / 2));
+    const price = this.found.get(daily);
+    if (!price) return null;
+    if (!Array.isArray(price.model.prices) || !price.model.prices.some((p) => p.constraint?.type === 'time_of_date')) return { price, slot: daily };
+    // Off-peak rates: the calls inside the same time-of-day windows share a price.
+    const second = (at % DAY_MS) / 1000;
+    const inside = price.model.prices.map((p) => (p.constraint?.type === 'time_of_date' ? (withinTimes(second, p.constraint.start_time, p.constraint.end_time) ? 1 : 0) : '-'));
+    const slot = `${daily}\n${inside.join('')}`;
+    if (!this.found.has(slot)) this.found.set(slot, findPrice(providerId, model, at));
+    return { price: this.found.get(slot)!, slot };
+  }
+
+  /** Adds a call's tokens to its bucket; null when the table has no price for it. */
+  add(group: string | null, providerId: string, model: string, at: number, tokens: PriceUsage): PriceUsed | null {
+    const found = this.price(providerId, model, at);
+    if (!found) return null;
+    const rates = Object.values(found.price.model_price);
+    const starts = new Set(rates.flatMap((rate) => (rate && typeof rate === 'object' ? rate.tiers.map((tier) => tier.start) : [])));
+    const tier = [...starts].filter((start) => tokens.input_tokens > start).length;
+    const perRequest = found.price.model_price.requests_kcount !== undefined;
+    const id = `${JSON.stringify(group)}\n${found.slot}\n${tier}${perRequest ? `\n${this.serial++}` : ''}`;
+    const bucket = this.buckets.get(id);
+    if (!bucket) this.buckets.set(id, { providerId, model, at, tokens: { ...tokens, cache_read_tokens: tokens.cache_read_tokens ?? 0, cache_write_tokens: tokens.cache_write_tokens ?? 0 }, group });
+    else {
+      bucket.tokens.input_tokens += tokens.input_tokens;
+      bucket.tokens.output_tokens += tokens.output_tokens;
+      bucket.tokens.cache_read_tokens! += tokens.cache_read_tokens ?? 0;
+      bucket.tokens.cache_write_tokens! += tokens.cache_write_tokens ?? 0;
+    }
+    return priceUsed(found.price);
+  }
+}
+
+interface Tally {
+  group: UsageGroup;
+  sources: Set<CostSource>;
+  ttft: number;
   ttftCalls: number;
+  cachedPrompt: number;
+  cacheCalls: number;
   streamedOutput: number;
   streamedSeconds: number;
+  first: number;
+  last: number;
 }
 
-/** What the calls of one aggregate cost: provider's sum, an estimate (summed tokens when the price is linear, else call by call), or unknown. */
-function aggregateCost(a: PricedAggregate, callsOf: (a: PricedAggregate) => { startedAt: number; usage: Usage }[]): { source: CostSource | null; usd: number; price: PriceUsed | null } {
-  if (a.kind === 'none') return { source: null, usd: 0, price: null };
-  if (a.kind === 'provider') return { source: 'provider', usd: a.providerCost, price: null };
-  const providerId = providerOfHost(a.host);
-  if (a.kind === 'partial' || providerId === null || a.model === null) return { source: 'unknown', usd: 0, price: null };
-  const found = findPrice(providerId, a.model, Date.parse(`${a.priceDay}T12:00:00Z`));
-  if (!found) return { source: 'unknown', usd: 0, price: null };
-  if (isLinear(found)) {
-    const summed: Usage = { input: a.input, output: a.output, cacheRead: a.cacheRead, cacheCreation: a.cacheWrite, reasoning: a.reasoning };
-    const tokens = priceUsage(a.dialect, summed)!;
-    return { source: 'estimated', usd: estimate(providerId, a.model, tokens, a.firstAt)?.usd ?? 0, price: priceUsed(found) };
-  }
-  let usd = 0;
-  for (const call of callsOf(a)) usd += estimate(providerId, a.model, priceUsage(a.dialect, call.usage)!, call.startedAt)?.usd ?? 0;
-  return { source: 'estimated', usd, price: priceUsed(found) };
+function newTally(key: string | null, at: number): Tally {
+  const group: UsageGroup = { key, calls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: null, cost: null, costSource: 'unknown', pricedCost: 0, unpricedCalls: 0, callsWithoutUsage: 0, cacheHitRate: null, avgTtftMs: null, outputTokensPerSecond: null, firstAt: '', lastAt: '', prices: [] };
+  return { group, sources: new Set(), ttft: 0, ttftCalls: 0, cachedPrompt: 0, cacheCalls: 0, streamedOutput: 0, streamedSeconds: 0, first: at, last: at };
 }
 
-/** The groups, each with its figures summed and its cost priced; in the order the aggregates' keys first appear. */
-export function rollUp(aggregates: PricedAggregate[], callsOf: (a: PricedAggregate) => { startedAt: number; usage: Usage }[]): UsageGroup[] {
-  const groups = new Map<string | null, { group: UsageGroup; sources: CostSource[]; ttft: number; ttftCalls: number; cachedPrompt: number; cacheReadCalls: number; streamedOutput: number; streamedSeconds: number; reasoningCalls: number; first: number; last: number }>();
-  for (const a of aggregates) {
-    let g = groups.get(a.key);
-    if (!g) {
-      const group: UsageGroup = { key: a.key, calls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: null, cost: null, costSource: 'unknown', pricedCost: 0, unpricedCalls: 0, callsWithoutUsage: 0, cacheHitRate: null, avgTtftMs: null, outputTokensPerSecond: null, firstAt: '', lastAt: '', prices: [] };
-      g = { group, sources: [], ttft: 0, ttftCalls: 0, cachedPrompt: 0, cacheReadCalls: 0, streamedOutput: 0, streamedSeconds: 0, reasoningCalls: 0, first: a.firstAt, last: a.lastAt };
-      groups.set(a.key, g);
-    }
-    const group = g.group;
-    group.calls += a.calls;
-    group.inputTokens += a.input;
-    group.outputTokens += a.output;
-    group.cacheReadTokens += a.cacheRead;
-    group.cacheWriteTokens += a.cacheWrite;
-    if (a.reasoningCalls) group.reasoningTokens = (group.reasoningTokens ?? 0) + a.reasoning;
-    g.reasoningCalls += a.reasoningCalls;
-    g.ttft += a.ttftSum;
-    g.ttftCalls += a.ttftCalls;
-    g.cachedPrompt += a.cachedPrompt;
-    g.cacheReadCalls += a.cacheReadCalls;
-    g.streamedOutput += a.streamedOutput;
-    g.streamedSeconds += a.streamedSeconds;
-    g.first = Math.min(g.first, a.firstAt);
-    g.last = Math.max(g.last, a.lastAt);
-    const cost = aggregateCost(a, callsOf);
-    if (a.kind === 'none') group.callsWithoutUsage += a.calls;
-    if (cost.source === 'unknown') group.unpricedCalls += a.calls;
-    if (cost.source) g.sources.push(cost.source);
-    group.pricedCost += cost.usd;
-    if (cost.price && !group.prices.some((p) => p.provider === cost.price!.provider && p.model === cost.price!.model)) group.prices.push(cost.price);
+/** Adds one call's figures to its group's tally, and its cost to the provider's sum or a price bucket. */
+function tallyCall(t: Tally, call: RolledCall, buckets: PriceBuckets): void {
+  const g = t.group;
+  const usage = usageOfRow(call);
+  g.calls++;
+  g.inputTokens += usage.input ?? 0;
+  g.outputTokens += usage.output ?? 0;
+  g.cacheReadTokens += usage.cacheRead ?? 0;
+  g.cacheWriteTokens += usage.cacheCreation ?? 0;
+  if (usage.reasoning !== undefined) g.reasoningTokens = (g.reasoningTokens ?? 0) + usage.reasoning;
+  t.first = Math.min(t.first, call.startedAt);
+  t.last = Math.max(t.last, call.startedAt);
+  if (call.ttftMs !== null) {
+    t.ttft += call.ttftMs;
+    t.ttftCalls++;
   }
-  return [...groups.values()].map((g) => {
-    const group = g.group;
-    group.costSource = groupSource(g.sources);
-    group.cost = group.costSource === 'unknown' ? null : group.pricedCost;
-    group.cacheHitRate = g.cacheReadCalls && g.cachedPrompt > 0 ? group.cacheReadTokens / g.cachedPrompt : null;
-    group.avgTtftMs = g.ttftCalls ? g.ttft / g.ttftCalls : null;
-    group.outputTokensPerSecond = g.streamedSeconds > 0 ? g.streamedOutput / g.streamedSeconds : null;
-    group.firstAt = new Date(g.first).toISOString();
-    group.lastAt = new Date(g.last).toISOString();
-    return group;
+  const end = call.streamed ? endOf(call.timings) : null;
+  if (end !== null && call.ttftMs !== null && end > call.ttftMs && usage.output !== undefined) {
+    t.streamedOutput += usage.output;
+    t.streamedSeconds += (end - call.ttftMs) / 1000;
+  }
+  if ((usage.cacheRead !== undefined || usage.cacheCreation !== undefined) && usage.input !== undefined) {
+    const read = usage.cacheRead ?? 0;
+    t.cachedPrompt += call.dialect === 'anthropic-messages' ? usage.input + read + (usage.cacheCreation ?? 0) : usage.input;
+    t.cacheCalls++;
+  }
+  if (usage.cost !== undefined) {
+    g.pricedCost += usage.cost;
+    t.sources.add('provider');
+    return;
+  }
+  if (Object.keys(usage).length === 0) {
+    g.callsWithoutUsage++;
+    return;
+  }
+  const providerId = providerOfHost(call.host);
+  const tokens = priceUsage(call.dialect, usage);
+  const price = providerId && tokens && call.model ? buckets.add(g.key, providerId, call.model, call.startedAt, tokens) : null;
+  if (!price) {
+    g.unpricedCalls++;
+    t.sources.add('unknown');
+    return;
+  }
+  t.sources.add('estimated');
+  if (!g.prices.some((p) => p.provider === price.provider && p.model === price.model)) g.prices.push(price);
+}
+
+/**
+ * The calls summed per group, each group's cost the provider's figures plus the estimates (each
+ * bucket of calls at one rate priced once), or unknown: see groupSource. Groups in the order their
+ * first call appears.
+ */
+export function rollUp(calls: Iterable<RolledCall>): UsageGroup[] {
+  const tallies = new Map<string | null, Tally>();
+  const buckets = new PriceBuckets();
+  for (const call of calls) {
+    let t = tallies.get(call.key);
+    if (!t) tallies.set(call.key, (t = newTally(call.key, call.startedAt)));
+    tallyCall(t, call, buckets);
+  }
+  for (const bucket of buckets.buckets.values()) tallies.get(bucket.group)!.group.pricedCost += estimate(bucket.providerId, bucket.model, bucket.tokens, bucket.at)?.usd ?? 0;
+  return [...tallies.values()].map((t) => {
+    const g = t.group;
+    g.costSource = groupSource(t.sources);
+    g.cost = g.costSource === 'unknown' ? null : g.pricedCost;
+    g.cacheHitRate = t.cacheCalls && t.cachedPrompt > 0 ? g.cacheReadTokens / t.cachedPrompt : null;
+    g.avgTtftMs = t.ttftCalls ? t.ttft / t.ttftCalls : null;
+    g.outputTokensPerSecond = t.streamedSeconds > 0 ? t.streamedOutput / t.streamedSeconds : null;
+    g.firstAt = new Date(t.first).toISOString();
+    g.lastAt = new Date(t.last).toISOString();
+    return g;
   });
 }

@@ -161,7 +161,9 @@ describe('wirelog usage as text and CSV', () => {
       for (const line of lines) expect(columns(line), line).toBeLessThanOrEqual(80);
       if (by === 'session') expect(lines.join('')).toContain(LONG_SESSION);
     }
-    const zh = (await usage(['--by', 'model'], { WIRELOG_LANG: lang })).stdout;
+    const byModel = await usage(['--by', 'model'], { WIRELOG_LANG: lang });
+    expect(byModel.code, byModel.stderr).toBe(0);
+    const zh = byModel.stdout;
     expect(/[\u4e00-\u9fff]/.test(zh)).toBe(lang === 'zh-CN');
     // Estimated costs carry ~, the relay's unknown ones ?, OpenRouter's its own figure.
     expect(zh).toMatch(/~\$0\.\d{4}/);
