@@ -92,4 +92,23 @@ describe('images of a model call in the viewer', () => {
     expect(await page.getByTestId('images-sent').locator('figcaption').textContent()).toMatch(/^image\/jpeg · \d+ B · content 0 · part 1 · Download$/);
     expect(cspViolations).toEqual([]);
   });
+
+  it('says it in Chinese for a zh-CN browser: the list mark, the labels and where each image sits', async () => {
+    const id = await captured('openrouter-chat-images.json');
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
+    try {
+      const zh = await context.newPage();
+      await zh.goto(h.wirelog.viewer!.url);
+      await expect.poll(() => zh.locator(`[role="row"][data-id="${id}"]`).getByTestId('image-mark').getAttribute('title')).toBe('返回了 1 张图片');
+      await zh.goto(`${h.wirelog.viewer!.url}/exchanges/${id}`);
+      await zh.getByRole('tab', { name: '模型调用' }).click();
+      await expect.poll(() => zh.getByTestId('images-sent').locator('.bubble-role').textContent()).toBe('发送了 1 张图片');
+      await expect.poll(() => zh.getByTestId('images-returned').locator('figcaption').textContent()).toMatch(/^image\/png · [\d.]+ (B|KB) · 第 0 个 choice · 第 0 个 part · 下载$/);
+      expect(await zh.getByTestId('images-sent').locator('figcaption').textContent()).toMatch(/^image\/jpeg · [\d.]+ (B|KB) · 第 0 条消息 · 第 1 个 part · 下载$/);
+      await zh.getByTestId('images-returned').getByRole('button', { name: /^查看原图：image\/png/ }).click();
+      await expect.poll(() => zh.locator('dialog[open]').getByRole('button', { name: '关闭' }).count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
 });
