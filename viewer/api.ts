@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { bodyView } from '../db/body-view.ts';
 import { compareOffThread } from '../db/compare.ts';
 import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
-import { SORT_COLUMNS, type CutBodies, type DamagedRows, type ExchangeReader, type SortKey } from '../db/reader.ts';
+import { SORT_COLUMNS, type CutBodies, type DamagedRows, type ExchangeReader, type SearchProgress, type SortKey } from '../db/reader.ts';
 import { damagedRefusal } from '../db/stored-values.ts';
 import type { StorageLosses } from '../db/writer.ts';
 import type { BehindFigures } from '../db/storage-news.ts';
@@ -106,6 +106,8 @@ export interface ViewerStatus {
   damagedRows?: DamagedRows;
   /** While storage has cut bodies since start: the exchanges cut (filled in by the API). */
   cutBodies?: CutBodies;
+  /** While the search index is being built (an upgrade, a restart after a kill): how far; search finds only what is indexed. */
+  searchIndex?: SearchProgress | null;
 }
 
 export interface ApiOptions {
@@ -207,7 +209,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
   const statusNow = (): ViewerStatus => {
     const status = options.status();
     const cut = status.storageLosses.bodies > 0 || status.storageLosses.bytes > 0;
-    return { ...status, damagedRows: reader.damagedRows(), ...(cut ? { cutBodies: reader.cutBodies() } : {}) };
+    return { ...status, damagedRows: reader.damagedRows(), ...(cut ? { cutBodies: reader.cutBodies() } : {}), searchIndex: reader.searchProgress() };
   };
 
   api.get('/status', (c) => c.json(statusNow()));

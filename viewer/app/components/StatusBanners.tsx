@@ -21,6 +21,11 @@ export function StatusBanners({ status, error, notice }: { status: ViewerStatus 
           {t('banners.behind', { exchanges: status.storageBehind.exchanges, seconds: status.storageBehind.seconds })}
         </div>
       )}
+      {status?.searchIndex && (
+        <div className="banner warn" data-testid="search-index-banner">
+          {t('searchIndex.status', { indexed: status.searchIndex.indexed, total: status.searchIndex.total })}
+        </div>
+      )}
       {status?.otlp?.error && (
         <div className="banner warn" data-testid="otlp-banner">
           {t('banners.otlp', { error: status.otlp.error })}
