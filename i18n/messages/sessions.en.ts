@@ -91,6 +91,7 @@ export const sessionsEn = {
     tokensFewer: 'input tokens {{a}} → {{b}} (the provider reported {{delta}} fewer)',
     chained: 'Turn {{b}} continues a stored response (previous_response_id): the provider holds the earlier context, and every message it sends is new.',
     compaction: 'Earlier context changed: {{dropped}} message(s) dropped and {{rewritten}} rewritten since turn {{a}} (compaction or truncation): the model no longer sees what the earlier turn sent.',
+    more: 'Show {{count}} more',
   },
   loop: {
     title: 'Agent loop',

@@ -92,6 +92,7 @@ export const sessionsZhCN: Shape<typeof sessionsEn> = {
     tokensFewer: '输入令牌 {{a}} → {{b}}（服务商报告少了 {{delta}}）',
     chained: '第 {{b}} 轮接着一个已保存的响应（previous_response_id）：之前的上下文在服务商那边，这次发送的每条消息都是新的。',
     compaction: '之前的上下文变了：从第 {{a}} 轮以来丢掉了 {{dropped}} 条、改写了 {{rewritten}} 条消息（上下文压缩或截断），模型已经看不到上一轮发过的那些内容。',
+    more: '再显示 {{count}} 条',
   },
   loop: {
     title: '工具调用循环',

@@ -11,6 +11,7 @@ import { ExchangeDetailPane } from './components/ExchangeDetail.tsx';
 import { ExchangeList } from './components/ExchangeList.tsx';
 import { StatusBanners } from './components/StatusBanners.tsx';
 import { TopBar } from './components/TopBar.tsx';
+import { SessionRoute, useSessionRoute } from './components/SessionView.tsx';
 
 export function App() {
   const { t } = useTranslation();
@@ -41,6 +42,8 @@ export function App() {
   const hosts = useMemo(() => [...new Set(rows.map((r) => r.host))].sort(), [rows]);
   const models = useMemo(() => [...new Set(rows.flatMap((r) => (r.call?.model ? [r.call.model] : [])))].sort(), [rows]);
   const showEmpty = !loading && rows.length === 0 && !Object.values(filter).some(Boolean);
+  const sessionKey = useSessionRoute();
+  if (sessionKey !== undefined) return <SessionRoute sessionKey={sessionKey} />;
 
   return (
     <div

@@ -12,6 +12,7 @@ import { HeadersTable } from './HeadersTable.tsx';
 import { ModelCallView } from './ModelCallView.tsx';
 import { ReplayEditor } from './ReplayEditor.tsx';
 import { StreamView } from './StreamView.tsx';
+import { OpenSessionLink } from './SessionView.tsx';
 
 type Tab = 'overview' | 'call' | 'request' | 'response' | 'stream' | 'compare';
 type CompareWith = number | 'working';
@@ -68,6 +69,7 @@ function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, 
             {tabLabel(each, detail, compareWith, t)}
           </button>
         ))}
+        {ex.call?.threadKey && <OpenSessionLink threadKey={ex.call.threadKey} />}
       </nav>
       <div className="tab-body">
         {shownTab === 'overview' &&
