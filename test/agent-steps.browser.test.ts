@@ -67,6 +67,8 @@ describe('agent loops in the Model call tab', () => {
       expect(await page.getByTestId('agent-step').nth(2).getByTestId('step-input').textContent()).toContain('print(2**10)');
       expect(await page.getByTestId('cited-text').textContent()).toBe('a new park opened in Oslo.');
       expect(await page.getByTestId('citation').textContent()).toContain('Oslo opens a park · https://news.example/oslo-park');
+      // A source the provider named is shown as text: never a link the captured answer chose.
+      expect(await page.getByTestId('citations').locator('a, [href]').count()).toBe(0);
 
       await modelCall(page, refusal, 'Model call');
       await expect.poll(() => page.getByTestId('stop-details').textContent()).toContain('cyber: The request asks for working ransomware.');
