@@ -165,7 +165,9 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
   }
   const response = parseJson(input.responseText);
   const rebuilt = rebuild(dialect, response, items, input.responseText);
-  const returned = items ? streamImages(dialect, items, exchange.streamKind === 'websocket' ? 'ws-message' : 'sse-event') : responseImages(dialect, response);
+  // A Gemini JSON-array stream cut partway does not parse: the images of its whole elements were returned all the same.
+  const cutArray = response === undefined && dialect === 'gemini' && input.responseText ? partialJsonArray(input.responseText) : null;
+  const returned = items ? streamImages(dialect, items, exchange.streamKind === 'websocket' ? 'ws-message' : 'sse-event') : responseImages(dialect, cutArray ?? response);
   const open = !FINAL_STATES.has(exchange.state);
   let ending = rebuilt.ending;
   let endingReason = rebuilt.endingReason;

@@ -156,6 +156,17 @@ describe('images in model calls', () => {
     }
   });
 
+  it('finds the images of a Gemini JSON-array stream cut partway in its whole elements, where the viewer finds them too', () => {
+    const chunks = [{ candidates: [{ content: { parts: [{ inlineData: { mimeType: 'image/png', data: PNG } }] } }] }, { candidates: [{ content: { parts: [{ text: 'and more' }] } }] }];
+    const cut = JSON.stringify(chunks).slice(0, -30);
+    const f = { ...fixture('gemini-image-vertex-json.json'), response: undefined };
+    const call = analyzeExchange({ exchange: { ...exchangeOf(f), state: 'upstream_error', request: { ...exchangeOf(f).request, path: f.exchange.path.replace(':generateContent', ':streamGenerateContent') } }, requestText: JSON.stringify(f.request), responseText: cut, sseEvents: [], wsMessages: [] })!;
+    const returned = call.images!.filter((i) => i.side === 'response');
+    expect(returned).toEqual([expect.objectContaining({ mediaType: 'image/png', locator: { exchangeId: 7, source: 'response-body', path: [0, 'candidates', 0, 'content', 'parts', 0, 'inlineData', 'data'] } })]);
+    const found = base64In(cut, returned[0].locator.path);
+    expect('base64' in found && bytesOf(found.base64).length).toBe(returned[0].bytes);
+  });
+
   it('says why an image cannot be read from a body cut when it was stored', () => {
     const f = fixture('gemini-image-vertex-json.json');
     const image = analyzed(f).images!.find((i) => i.side === 'response')!;

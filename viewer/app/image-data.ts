@@ -2,6 +2,7 @@
 // the browser: the server describes images (llm/images.ts) but never sends their data twice, and
 // nothing is ever inlined as HTML. The bytes become a Blob shown through an object URL.
 import type { ImageLocator, JsonPath } from '../../llm/images.ts';
+import { partialJsonArray } from '../../llm/json.ts';
 import { fetchEvents, fetchExchange, type StreamEvents } from './api.ts';
 
 /** The value at `path` inside parsed JSON; undefined when the path leads nowhere. */
@@ -43,7 +44,9 @@ export function base64In(jsonText: string | null, path: JsonPath): { base64: str
   try {
     root = JSON.parse(jsonText);
   } catch {
-    return { missing: 'notJson' };
+    // A JSON-array stream (Gemini without alt=sse) cut partway: its whole elements, as llm/ read them.
+    root = typeof path[0] === 'number' ? partialJsonArray(jsonText) : null;
+    if (!root) return { missing: 'notJson' };
   }
   const base64 = base64Of(valueAt(root, path));
   return base64 ? { base64 } : { missing: 'notThere' };
