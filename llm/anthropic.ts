@@ -25,13 +25,18 @@ function turnsOf(message: JsonObject): Turn[] {
   const turns: Turn[] = [];
   const texts: string[] = [];
   const toolCalls = [];
+  const steps: AgentStep[] = [];
   for (const b of arr(message.content)) {
     const block = obj(b);
-    if (block.type === 'text') texts.push(str(block.text) ?? '');
-    else if (block.type === 'tool_use') toolCalls.push({ id: str(block.id), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
-    else if (block.type === 'tool_result') turns.push({ role: 'tool', text: textOf(block.content), toolCallId: str(block.tool_use_id) });
+    const type = str(block.type) ?? '';
+    if (type === 'text') texts.push(str(block.text) ?? '');
+    else if (type === 'tool_use') toolCalls.push({ id: str(block.id), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
+    else if (type === 'tool_result') turns.push({ role: 'tool', text: textOf(block.content), toolCallId: str(block.tool_use_id) });
+    // The provider's own tools in an earlier turn, sent back with their results: the loop as it happened.
+    else if (type === 'server_tool_use' || type === 'mcp_tool_use') steps.push(stepOfUse(block, JSON.stringify(block.input ?? {})));
+    else if (RESULT_BLOCK.test(type)) addResult(steps, block);
   }
-  if (texts.length || toolCalls.length) turns.unshift({ role, text: texts.join('\n'), ...(toolCalls.length ? { toolCalls } : {}) });
+  if (texts.length || toolCalls.length || steps.length) turns.unshift({ role, text: texts.join('\n'), ...(toolCalls.length ? { toolCalls } : {}), ...(steps.length ? { steps } : {}) });
   return turns;
 }
 

@@ -32,7 +32,11 @@ function turnsOf(content: JsonObject): Turn[] {
   const results = parts.filter((p) => p.functionResponse).map((p): Turn => ({ role: 'tool', text: JSON.stringify(obj(p.functionResponse).response ?? {}), toolCallId: str(obj(p.functionResponse).name) }));
   const toolCalls = parts.filter((p) => p.functionCall).map((p) => ({ id: str(obj(p.functionCall).id), name: str(obj(p.functionCall).name) ?? '', arguments: JSON.stringify(obj(p.functionCall).args ?? {}) }));
   const text = parts.map((p) => (p.thought === true ? '' : (str(p.text) ?? ''))).filter(Boolean).join('\n');
-  return [...(text || toolCalls.length ? [{ role, text, ...(toolCalls.length ? { toolCalls } : {}) } as Turn] : []), ...results];
+  // Code the model ran in an earlier turn, sent back with its result: the loop as it happened.
+  const ran: CandidateState = { answer: emptyAnswer(), open: null, code: [], grounding: null };
+  for (const p of parts) if (p.executableCode || p.codeExecutionResult) addPart(ran, p);
+  const steps = ran.code;
+  return [...(text || toolCalls.length || steps.length ? [{ role, text, ...(toolCalls.length ? { toolCalls } : {}), ...(steps.length ? { steps } : {}) } as Turn] : []), ...results];
 }
 
 function usageOf(value: unknown): Usage {

@@ -21,6 +21,8 @@ export interface Turn {
   toolCalls?: ToolCall[];
   /** For tool results: the call they answer, and its name when the dialect says. */
   toolCallId?: string | null;
+  /** Tools the provider ran in an earlier turn of the loop, sent back as history (MCP calls, searches, code). */
+  steps?: AgentStep[];
 }
 
 export interface Answer {

@@ -21,6 +21,11 @@ export function describeRequest(request: JsonObject): RequestFacts {
 
 function turnOf(item: JsonObject): Turn[] {
   const type = str(item.type) ?? (item.role ? 'message' : '');
+  // An earlier turn's provider-run tools, sent back: the loop as it happened.
+  const ran = stepOfItem(item);
+  if (ran) return [{ role: 'assistant', text: '', steps: [ran] }];
+  // The user's answer to an approval request, as sent ({approve, reason}), naming the request.
+  if (type === 'mcp_approval_response') return [{ role: 'user', text: JSON.stringify({ approve: item.approve, ...(item.reason ? { reason: item.reason } : {}) }), toolCallId: str(item.approval_request_id) }];
   if (type === 'message') {
     const role = item.role === 'assistant' ? 'assistant' : item.role === 'system' || item.role === 'developer' ? 'system' : 'user';
     return [{ role, text: textOf(item.content) }];

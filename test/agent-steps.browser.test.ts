@@ -46,6 +46,7 @@ describe('agent loops in the Model call tab', () => {
     const tools = await captured('responses-builtin-tools.json');
     const mcp = await captured('responses-mcp-call.json');
     const refusal = await captured('anthropic-refusal-stop-details.json');
+    const approved = await captured('responses-mcp-approved-followup.json');
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
       await modelCall(page, approval, 'Model call');
@@ -69,6 +70,12 @@ describe('agent loops in the Model call tab', () => {
       expect(await page.getByTestId('citation').textContent()).toContain('Oslo opens a park · https://news.example/oslo-park');
       // A source the provider named is shown as text: never a link the captured answer chose.
       expect(await page.getByTestId('citations').locator('a, [href]').count()).toBe(0);
+
+      // The follow-up: the request answered sits in the history, the call it allowed in the answer; nobody waits.
+      await modelCall(page, approved, 'Model call');
+      await expect.poll(() => page.locator('[data-role="assistant"]:not(.answer) [data-testid="agent-step"]').getAttribute('data-kind')).toBe('mcp-approval');
+      expect(await page.locator('[data-role="answer"] [data-testid="agent-step"]').getAttribute('data-kind')).toBe('mcp-call');
+      expect(await page.getByTestId('awaiting-approval').count()).toBe(0);
 
       await modelCall(page, refusal, 'Model call');
       await expect.poll(() => page.getByTestId('stop-details').textContent()).toContain('cyber: The request asks for working ransomware.');

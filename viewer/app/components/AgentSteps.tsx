@@ -99,12 +99,13 @@ function Citations({ citations }: { citations: Citation[] }) {
 /**
  * The agent loop inside one answer: the provider's own tool steps in order (an approval request
  * shown as the model waiting for the user), the sources cited, thinking sent encrypted, and why
- * it stopped when the provider explained. Nothing when the answer has none of these.
+ * it stopped when the provider explained. Nothing when the answer has none of these. `history`:
+ * a turn sent back in the conversation, whose approval requests were already answered.
  */
-export function AgentSteps({ answer }: { answer: Answer }) {
+export function AgentSteps({ answer, history = false }: { answer: Pick<Answer, 'steps' | 'citations' | 'redactedThinking' | 'stopDetails'>; history?: boolean }) {
   const { t } = useTranslation();
   const steps = answer.steps ?? [];
-  const waiting = steps.filter((s) => s.kind === 'mcp-approval').length;
+  const waiting = history ? 0 : steps.filter((s) => s.kind === 'mcp-approval').length;
   return (
     <>
       {answer.stopDetails && (

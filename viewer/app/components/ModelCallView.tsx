@@ -55,6 +55,7 @@ function Bubble({ turn }: { turn: Turn }) {
         </div>
       )}
       {turn.toolCalls?.map((call, i) => <ToolCallBox key={i} call={call} />)}
+      {turn.steps && <AgentSteps answer={turn} history />}
     </div>
   );
 }
