@@ -12,6 +12,7 @@ import { databasePath, openDatabase, type Db } from '../db/schema.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import { finishedExchange } from './support/exchange-events.ts';
 import { tempDir } from './support/harness.ts';
+import { schema10 } from './support/schema-10.ts';
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -131,26 +132,6 @@ describe('rows first, index later', () => {
     db.close();
   });
 });
-
-/** A database as schema 10 left it, rows written as that wirelog wrote them: understood, in its index (unicode61, no pairs). */
-function schema10(dir: string, count: number): void {
-  const db = openDatabase(dir, 10);
-  const insert = db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, status, status_text, state,
-    request_size, request_stored, diagnosis_severity, diagnosis) VALUES (?, 1, '127.0.0.1:1', 'POST', 'https', 'relay.example', 443, ?, '1.1', ?, 200, 'OK', 'complete', ?, ?, 'warning', 'understood then')`);
-  const body = db.prepare(`INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, 'request', 0, ?)`);
-  const oldIndex = db.prepare('INSERT INTO exchanges_fts (rowid, url, request_body, response_body) VALUES (?, ?, ?, ?)');
-  db.transaction(() => {
-    for (let i = 1; i <= count; i++) {
-      const text = Buffer.from(JSON.stringify({ model: 'gpt-made', messages: [{ role: 'user', content: `请检查第${i}号渠道的令牌 marker${i}` }] }));
-      const id = Number(insert.run(`old-${i}`, `/v1/chat/completions?n=${i}`, JSON.stringify([['Host', 'relay.example'], ['Content-Type', 'application/json']]), text.length, text.length).lastInsertRowid);
-      body.run(id, text);
-      oldIndex.run(id, `https://relay.example/v1/chat/completions?n=${i}`, text.toString(), '');
-    }
-  })();
-  // Schema 10 had read the index before it into its own and dropped it.
-  db.exec('DROP TABLE exchanges_fts_old');
-  db.close();
-}
 
 describe('a database from schema 10', () => {
   it('is indexed again after start, newest first, with its progress; the old index is dropped in steps; what it knew is kept', () => {
