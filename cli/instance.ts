@@ -22,7 +22,7 @@ import { LiveFeed } from '../viewer/live.ts';
 import type { RunningViewer } from '../viewer/server.ts';
 import { gatewayBase } from './gateway-url.ts';
 import { UsageError } from './usage-error.ts';
-import { t } from './language.ts';
+import { cliLang, t } from './language.ts';
 import { VERSION } from './version.ts';
 
 export interface WirelogConfig {
@@ -195,6 +195,8 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       gatewayToken,
       ownPorts: () => (viewer ? [viewer.port] : []),
       proxyAuth: config.proxyAuth,
+      // What wirelog answers clients itself (refusals, 502/504) is in the language it speaks.
+      language: cliLang(),
       debug: (message) => {
         if (process.env.WIRELOG_DEBUG) log(message);
       },

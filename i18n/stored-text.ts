@@ -60,6 +60,14 @@ export function localized(text: string, lang: Language): string {
   return inLanguage(text, lang, 0) ?? text;
 }
 
+/**
+ * What wirelog answers a client itself (a refusal, an upstream it could not reach): its name and
+ * the reason in `lang`, the process's language. The exchange keeps the English reason.
+ */
+export function answerText(reason: string, lang: Language = 'en'): string {
+  return `wirelog: ${localized(reason, lang)}\n`;
+}
+
 /** Each of several notes, in `lang`. */
 export function localizedAll(notes: readonly string[], lang: Language): string[] {
   return notes.map((note) => localized(note, lang));

@@ -1,4 +1,6 @@
 import type http from 'node:http';
+import type { Language } from '../i18n/languages.ts';
+import { answerText } from '../i18n/stored-text.ts';
 import type { ExchangeEvent, RequestHead } from '../model/exchange.ts';
 import { gatewayResponseHeaders } from './gateway.ts';
 import { addTrailers, headerPairs, responseHeadersFor, trailersOf } from './headers.ts';
@@ -24,6 +26,8 @@ export interface Target {
 export interface ForwardSettings extends CaptureSettings {
   agents: UpstreamAgents;
   timeouts: UpstreamTimeouts;
+  /** The language of wirelog's own answers to clients (502/504); the exchange stores English. */
+  language?: Language;
 }
 
 export interface UpstreamTimeouts {
@@ -81,7 +85,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
   } catch (err) {
     // Node refuses some requests outright (an invalid header, a bad host name).
     req.resume();
-    sendProxyError(res, 502, `wirelog: cannot forward this request: ${(err as Error).message}`);
+    sendProxyError(res, 502, answerText(`cannot forward this request: ${(err as Error).message}`, settings.language));
     finish('proxy_error', `cannot forward this request: ${(err as Error).message}`);
     return;
   }
@@ -96,7 +100,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     } catch (err) {
       // Headers Node refuses to send (invalid characters) mean the client cannot get this response.
       upRes.destroy();
-      sendProxyError(res, 502, `wirelog: the upstream response has headers that cannot be relayed: ${(err as Error).message}`);
+      sendProxyError(res, 502, answerText(`the upstream response has headers that cannot be relayed: ${(err as Error).message}`, settings.language));
       finish('upstream_error', `invalid response headers from upstream: ${(err as Error).message}`);
       return;
     }
@@ -130,7 +134,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     // The rest of the request body goes nowhere; reading it lets the client see the answer.
     req.resume();
     // A gateway that gave up waiting answers 504; one that could not reach the upstream, 502.
-    sendProxyError(res, err.code === 'WIRELOG_TIMEOUT' ? 504 : 502, `wirelog: ${cause}\n`);
+    sendProxyError(res, err.code === 'WIRELOG_TIMEOUT' ? 504 : 502, answerText(cause, settings.language));
     finish('upstream_error', cause);
   }
 

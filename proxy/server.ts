@@ -5,6 +5,8 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { Proxy } from 'http-mitm-proxy';
+import type { Language } from '../i18n/languages.ts';
+import { answerText, serverText } from '../i18n/stored-text.ts';
 import type { CertificateAuthority } from '../certs/ca.ts';
 import { LeafIssuer } from '../certs/leaf.ts';
 import { CLIENT_KEEP_ALIVE_MS, capConnections, endRaw, RequestHeadWatch, type ClientLimits, type HeadTimeoutKind } from './connections.ts';
@@ -34,6 +36,8 @@ export interface ProxyOptions extends CaptureSettings {
   gatewayToken: string | null;
   /** Ports of this wirelog besides the proxy's (the viewer): a request for them is a loop. */
   ownPorts: () => number[];
+  /** The language of what wirelog answers clients itself (refusals, 502/504): wirelog's own, English when absent. */
+  language?: Language;
 }
 
 export interface RunningProxy {
@@ -82,7 +86,7 @@ class InterceptingProxy extends Proxy {
   private readonly expectedAuth: Buffer | null;
   private readonly resolve: Resolve;
 
-  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'warn' | 'ca' | 'proxyAuth' | 'clients' | 'gatewayToken' | 'ownPorts'> & { lookup?: net.LookupFunction }) {
+  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'warn' | 'ca' | 'proxyAuth' | 'clients' | 'gatewayToken' | 'ownPorts' | 'language'> & { lookup?: net.LookupFunction }) {
     super();
     this.resolve = resolverOf(settings.lookup);
     this.leaves = new LeafIssuer(settings.ca);
@@ -140,7 +144,7 @@ class InterceptingProxy extends Proxy {
       socket,
       (why) => {
         this.recordRefused(null, 'http', { method: 'CONNECT', path: '', clientAddress: formatAddress(socket as net.Socket) }, 508, `this CONNECT points at wirelog itself (${why}): a loop`, authority);
-        sendRawError(socket, 508, `this CONNECT points at wirelog itself (${why}): a loop`);
+        sendRawError(socket, 508, this.answer(`this CONNECT points at wirelog itself (${why}): a loop`));
       },
       (target) => this.openTunnelTo(socket, head, authority, target.connectHost),
     );
@@ -184,7 +188,7 @@ class InterceptingProxy extends Proxy {
       this.listenerHeads?.handedOver(socket);
       if (!offersWebSocket(req)) return declineUpgrade(server, req, socket, head);
       // Never 400 to an upgrade: Codex gives up on it, where it falls back to HTTP on others.
-      const refuse = (status: number, reason: string) => sendRawError(socket, status === 400 ? 404 : status, reason);
+      const refuse = (status: number, reason: string) => sendRawError(socket, status === 400 ? 404 : status, this.answer(reason));
       if (isGatewayPath(req.url)) {
         const route = this.gatewayRouteOf(req);
         if (!('target' in route)) return refuse(route.status, route.reason);
@@ -201,7 +205,7 @@ class InterceptingProxy extends Proxy {
   override _onHttpServerRequest(_isSSL: boolean, req: http.IncomingMessage, res: http.ServerResponse): void {
     const refuse = (status: number, reason: string) => {
       req.resume();
-      sendProxyError(res, status, `wirelog: ${reason}`);
+      sendProxyError(res, status, this.answer(reason));
     };
     if (isGatewayPath(req.url)) {
       const route = this.gatewayRouteOf(req);
@@ -211,7 +215,7 @@ class InterceptingProxy extends Proxy {
     if (!this.authorized(req)) {
       req.resume();
       res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="wirelog"', 'Content-Type': 'text/plain; charset=utf-8' });
-      return void res.end('wirelog: this proxy needs the credentials given with --proxy-auth\n');
+      return void res.end(this.answer('this proxy needs the credentials given with --proxy-auth'));
     }
     const route = this.absoluteRoute(req);
     if (!route) return this.answerDirect(req, res);
@@ -276,11 +280,7 @@ class InterceptingProxy extends Proxy {
 
   private answerDirect(req: http.IncomingMessage, res: http.ServerResponse): void {
     req.resume();
-    sendProxyError(
-      res,
-      404,
-      `wirelog proxy: this port is an HTTP(S) proxy and a gateway, not a web server.\nUse it as HTTPS_PROXY=http://${this.httpHost}:${this.httpPort} (see \`wirelog env\`), start a program with \`wirelog run -- <command>\`, or put the upstream after this address in a base URL: http://${this.httpHost}:${this.httpPort}/https/api.openai.com/v1 (see \`wirelog url\`).`,
-    );
+    sendProxyError(res, 404, serverText(this.settings.language ?? 'en', 'stored.notAServer', { address: `${this.httpHost}:${this.httpPort}` }));
   }
 
   private refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex, scheme: 'http' | 'https', tunnel: Tunnel | null): void {
@@ -296,7 +296,7 @@ class InterceptingProxy extends Proxy {
       ? 'request headers are larger than 16 KB'
       : (misdirectedProtocol(raw, `${this.httpHost}:${this.httpPort}`) ?? `malformed request (${err.code ?? 'parse error'}: ${err.message})`);
     this.recordRefused(tunnel, scheme, { ...requestLineOf(raw), clientAddress: formatAddress(socket as net.Socket) }, status, reason);
-    sendRawError(socket, status, reason);
+    sendRawError(socket, status, this.answer(reason));
   }
 
   private headTimedOut(socket: Duplex, kind: HeadTimeoutKind, tunnel: Tunnel | null): void {
@@ -307,7 +307,7 @@ class InterceptingProxy extends Proxy {
         : `the client opened a connection but sent no request within ${seconds}; wirelog closed it`;
     const scheme = tunnel?.tls ? 'https' : 'http';
     this.recordRefused(tunnel, scheme, { method: '', path: '', clientAddress: formatAddress(socket as net.Socket) }, 408, reason);
-    sendRawError(socket, 408, reason);
+    sendRawError(socket, 408, this.answer(reason));
   }
 
   /** One exchange for a request wirelog refused or a connection that ended before one. */
@@ -338,9 +338,15 @@ class InterceptingProxy extends Proxy {
     );
     if (status !== null) {
       recorder.responseHead({ status, statusText: http.STATUS_CODES[status] ?? '', httpVersion: '1.1', headers: [['Content-Type', 'text/plain; charset=utf-8']] });
-      recorder.responseChunk(Buffer.from(`wirelog: ${reason}\n`));
+      // The body as the client got it; the reason stays English (rendered in the reader's language).
+      recorder.responseChunk(Buffer.from(this.answer(reason)));
     }
     recorder.end('proxy_error', reason);
+  }
+
+  /** What the client reads of a refusal: in wirelog's language (the exchange keeps the English reason). */
+  private answer(reason: string): string {
+    return answerText(reason, this.settings.language);
   }
 
   override _onError(kind: string, _ctx: unknown, err: Error): void {
@@ -395,8 +401,8 @@ function declineUpgrade(server: http.Server, req: http.IncomingMessage, socket: 
   socket.emit('data', Buffer.concat([headWithoutUpgradeOffer(req), head]));
 }
 
-function sendRawError(socket: Duplex, status: number, reason: string): void {
-  const body = `wirelog: ${reason}\n`;
+/** Answers a connection with `body` (already in the client's words) and closes it. */
+function sendRawError(socket: Duplex, status: number, body: string): void {
   endRaw(socket, `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 

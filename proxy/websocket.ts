@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+import { answerText } from '../i18n/stored-text.ts';
 import type { Header, WsDirection } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { forwardableHeaders, headerPairs } from './headers.ts';
@@ -33,7 +34,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
       error: (err) => upstreamFailed(err),
     });
   } catch (err) {
-    const body = Buffer.from(`wirelog: cannot forward this upgrade: ${(err as Error).message}\n`);
+    const body = Buffer.from(answerText(`cannot forward this upgrade: ${(err as Error).message}`, settings.language));
     endRaw(client, Buffer.concat([rawResponseHead(502, 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
     recorder.end('proxy_error', `cannot forward this upgrade: ${(err as Error).message}`);
     return;
@@ -129,7 +130,7 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     if (recorder.isEnded) return;
     const cause = describeUpstreamError(err, target.host, target.port, recorder.inTlsHandshake);
     // 502 or 504, never 400: Codex gives up on a 400 but falls back to SSE on other statuses.
-    const body = Buffer.from(`wirelog: ${cause}\n`);
+    const body = Buffer.from(answerText(cause, settings.language));
     const timedOut = err.code === 'WIRELOG_TIMEOUT';
     endRaw(client, Buffer.concat([rawResponseHead(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
     recorder.end('upstream_error', cause);

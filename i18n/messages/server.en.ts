@@ -49,6 +49,13 @@ export const server = {
     spokeTls: 'the client spoke TLS: a proxy URL for wirelog is http://{{address}}, not https:// (HTTPS_PROXY=http://{{address}} still carries HTTPS traffic), and a gateway URL is http://{{address}}/https/HOST/...',
     spokeH2c: "the client spoke HTTP/2 without TLS (prior knowledge, h2c): wirelog takes HTTP/1.1; turn that option off (curl --http2-prior-knowledge, a gRPC client's plaintext mode)",
     spokeSocks: 'the client spoke SOCKS{{version}}: wirelog is an HTTP proxy; give the client http://{{address}} as its proxy (HTTPS_PROXY, not ALL_PROXY=socks5://...)',
+    checkFailed: 'the check failed: {{error}}',
+    // Said to the client only (proxy/server.ts, proxy/forward.ts): the exchange stores its own reason.
+    needsProxyAuth: 'this proxy needs the credentials given with --proxy-auth',
+    noUpgradeUpstream: 'no upstream for this upgrade here',
+    unrelayableHeaders: 'the upstream response has headers that cannot be relayed: {{error}}',
+    notAServer:
+      'wirelog proxy: this port is an HTTP(S) proxy and a gateway, not a web server.\nUse it as HTTPS_PROXY=http://{{address}} (see `wirelog env`), start a program with `wirelog run -- <command>`, or put the upstream after this address in a base URL: http://{{address}}/https/api.openai.com/v1 (see `wirelog url`).',
     // proxy/self-address.ts
     isThisMachine: '{{address}} is this machine',
     unresolvable: '{{host}} could not be resolved to tell whether it is this machine ({{error}})',

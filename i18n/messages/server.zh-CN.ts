@@ -45,6 +45,12 @@ export const server: Shape<typeof en> = {
     spokeTls: '客户端发来的是 TLS：wirelog 的代理地址是 http://{{address}}，不是 https://（HTTPS_PROXY=http://{{address}} 照样能走 HTTPS 流量）；网关地址是 http://{{address}}/https/HOST/...',
     spokeH2c: '客户端发来的是不带 TLS 的 HTTP/2（prior knowledge，h2c）：wirelog 只接受 HTTP/1.1；关掉这个选项（curl 的 --http2-prior-knowledge、gRPC 客户端的明文模式）',
     spokeSocks: '客户端发来的是 SOCKS{{version}}：wirelog 是 HTTP 代理；把客户端的代理设成 http://{{address}}（用 HTTPS_PROXY，不要用 ALL_PROXY=socks5://...）',
+    checkFailed: '检查出错：{{error}}',
+    needsProxyAuth: '这个代理需要 --proxy-auth 指定的账号密码',
+    noUpgradeUpstream: '这里没有可以转发这次协议升级的上游',
+    unrelayableHeaders: '上游的响应头里有无法转发的字段：{{error}}',
+    notAServer:
+      'wirelog 代理：这个端口是 HTTP(S) 代理兼网关，不是网站。\n可以设置 HTTPS_PROXY=http://{{address}}（见 `wirelog env`），或用 `wirelog run -- <command>` 启动程序，或者把上游地址接在这个地址后面作为 base URL：http://{{address}}/https/api.openai.com/v1（见 `wirelog url`）。',
     isThisMachine: '{{address}} 就是本机',
     unresolvable: '无法解析 {{host}}，判断不了它是不是本机（{{error}}）',
     resolvesHere: '{{host}} 解析到 {{address}}，也就是本机',
