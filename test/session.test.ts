@@ -11,6 +11,7 @@ import { callCost } from '../llm/cost.ts';
 import { recentSessions, sessionPage, turnContext, turnDiff, SessionQuestionError } from '../llm/session-read.ts';
 import { turnContextOf, type TurnContext } from '../llm/turn-context.ts';
 import { diffTurns, onlyAppended } from '../llm/turn-diff.ts';
+import { readableJson, readableLine } from '../viewer/app/readable-json.ts';
 import { tempDir } from './support/harness.ts';
 import { CLIENT_MS, generatedSession, SHELL_TOOL, storeSession, TURN_MS } from './support/session-store.ts';
 
@@ -304,5 +305,15 @@ describe('a stored session read', () => {
     expect(bodyReads).toHaveLength(2);
     expect(far.diff.messages.changes).toHaveLength(2 * 499);
     expect(far.diff.earlierChanged).toBeNull();
+  });
+});
+
+describe('JSON in a context read as text', () => {
+  it('escaped strings unescaped, JSON inside a string read as JSON, one line for a row', () => {
+    const result = JSON.stringify({ output: 'line one\n"quoted" two', metadata: { exit_code: 0 }, args: JSON.stringify({ cmd: 'ls -la' }), empty: [] });
+    expect(readableJson(result)).toBe(['output:', '  line one', '  "quoted" two', 'metadata:', '  exit_code: 0', 'args:', '  cmd: ls -la', 'empty: []'].join('\n'));
+    expect(readableLine(result)).toBe('output: ⏎ line one ⏎ "quoted" two ⏎ metadata: ⏎ exit_code: 0 ⏎ args: ⏎ cmd: ls -la ⏎ empty: []');
+    expect(readableJson('plain text')).toBeNull();
+    expect(readableLine('plain\ntext')).toBe('plain ⏎ text');
   });
 });

@@ -3,9 +3,11 @@
 // turn (pages loaded as it nears the end), shows the last turn's diff (exactly the two items it
 // added) and its context (a thousand messages, virtualized), and the agent loop pairs calls with
 // results; "Open session" from an exchange opens its session. Counts, not times.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './support/browser.ts';
+import { ARTIFACTS, launchBrowser } from './support/browser.ts';
 import { eventually, startHarness, within, type Harness } from './support/harness.ts';
 import { generatedSession, sessionEvents } from './support/session-store.ts';
 
@@ -19,6 +21,7 @@ let page: Page;
 let smallIds: number[];
 
 beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
   h = await startHarness();
   await h.wirelog.writer.importEvents(sessionEvents('big', generatedSession(TURNS)));
   smallIds = await h.wirelog.writer.importEvents(sessionEvents('small', generatedSession(3)));
@@ -75,6 +78,7 @@ describe('a session of 500 turns opens without freezing', () => {
     expect(await diff.locator('[data-change="added"]').count()).toBe(2);
     expect(await diff.textContent()).toContain(`${1 + 2 * (TURNS - 2)} messages unchanged`);
     expect(await diff.getByTestId('compaction').count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'session-diff.png') });
     expect(await domCount()).toBeLessThan(DOM_BOUND);
   });
 
@@ -97,6 +101,7 @@ describe('a session of 500 turns opens without freezing', () => {
     const shown = await context.getByTestId('context-messages').locator('.ctx-message').count();
     expect(shown).toBeGreaterThan(0);
     expect(shown).toBeLessThan(40);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'session-context.png') });
     expect(await domCount()).toBeLessThan(DOM_BOUND);
   });
 
@@ -107,6 +112,7 @@ describe('a session of 500 turns opens without freezing', () => {
     expect(await first.getByTestId('loop-result').textContent()).toContain('line one of part 0');
     expect(await first.textContent()).toContain('client took 100 ms');
     expect(await page.getByTestId('loop-row').count()).toBeLessThan(40);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'session-loop.png') });
   });
 });
 

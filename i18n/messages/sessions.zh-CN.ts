@@ -64,7 +64,7 @@ export const sessionsZhCN: Shape<typeof sessionsEn> = {
     messages_other: '{{count}} 条消息',
     reasoning: '推理设置',
     settings: '其他参数',
-    previousResponse: 'previous_response_id',
+    previousResponse: '接续的响应（previous_response_id）',
     previousResponseHint: '之前的上下文保存在服务商那边：这次请求只发送新增的内容。',
     cacheBreakpoints: '缓存断点（cache_control）',
     cacheBreakpoint: '缓存断点',

@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { isLanguage } from '../../../i18n/languages.ts';
 import { renderDiagnosis } from '../../../llm/diagnosis-text.ts';
 import { formatCount, formatDuration, formatTime, statusClass } from '../format.ts';
+import { readableLine } from '../readable-json.ts';
 import { fetchSessionPage, fetchSessions, navigate, sessionPath, type SessionHeader, type SessionTurn, type ToolPair } from '../session-data.ts';
 import { TurnContextView } from './TurnContext.tsx';
 import { TurnDiffView } from './TurnDiff.tsx';
@@ -282,7 +283,7 @@ function TurnRow({ turn, active, onOpen }: { turn: SessionTurn; active: 'context
         <span className="muted">{t('sessions.turn.input')}</span>{' '}
         {last ? (
           <>
-            <span className="muted">{t(`sessions.turn.role.${last.role}`)}</span> <span data-captured>{last.text}</span>
+            <span className="muted">{t(`sessions.turn.role.${last.role}`)}</span> <span data-captured>{readableLine(last.text)}</span>
             {turn.inputCount > 1 && <span className="muted"> {t('sessions.turn.moreInputs', { count: turn.inputCount - 1 })}</span>}
           </>
         ) : null}
@@ -343,7 +344,7 @@ function AgentLoop({ turns, total, loading, onEndReached }: { turns: SessionTurn
                 <span className="muted">{t('sessions.loop.result')}</span>{' '}
                 {pair.result !== null ? (
                   <span className="mono" data-captured>
-                    {pair.result}
+                    {readableLine(pair.result)}
                   </span>
                 ) : (
                   <span className="muted">{t('sessions.loop.noResult')}</span>

@@ -3,9 +3,9 @@
 // reasoning settings, cache breakpoints and previous_response_id. The history is virtualized: a
 // late turn of a long session holds a thousand messages.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { tryJson } from '../format.ts';
+import { readableJson } from '../readable-json.ts';
 import { fetchTurnContext, type ContextBlock, type ContextMessage, type ContextTool, type TurnContextAnswer } from '../session-data.ts';
 import { JsonTree } from './JsonTree.tsx';
 
@@ -15,8 +15,9 @@ const FOLD_AT = 600;
 export function BlockView({ block }: { block: ContextBlock }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
-  const long = block.text.length > FOLD_AT;
-  const parsed = block.json && open ? tryJson(block.text) : undefined;
+  // JSON (a tool's result, a call's arguments) read as text: its escaped strings unescaped, JSON inside strings read too.
+  const text = useMemo(() => (block.json ? (readableJson(block.text) ?? block.text) : block.text), [block]);
+  const long = text.length > FOLD_AT;
   return (
     <div className={`ctx-block ${block.kind}`} data-kind={block.kind}>
       <div className="ctx-block-head muted">
@@ -33,16 +34,12 @@ export function BlockView({ block }: { block: ContextBlock }) {
         )}
         {block.cacheBreakpoint && <span className="badge info">{t('sessions.context.cacheBreakpoint')}</span>}
       </div>
-      {parsed !== undefined && typeof parsed === 'object' && parsed !== null ? (
-        <JsonTree value={parsed} openDepth={2} />
-      ) : (
-        <pre className="ctx-text" data-captured>
-          {long && !open ? `${block.text.slice(0, FOLD_AT)}…` : block.text}
-        </pre>
-      )}
-      {(long || block.json) && (
+      <pre className="ctx-text" data-captured>
+        {long && !open ? `${text.slice(0, FOLD_AT)}…` : text}
+      </pre>
+      {long && (
         <button type="button" className="link-button" onClick={() => setOpen(!open)}>
-          {open ? t('sessions.context.fold') : t('sessions.context.unfold', { count: block.text.length })}
+          {open ? t('sessions.context.fold') : t('sessions.context.unfold', { count: text.length })}
         </button>
       )}
     </div>
