@@ -334,7 +334,10 @@ class DamageRecord {
   }
 }
 
-/** How far the search index is (schema 11 builds it from stored exchanges after start): null when every finished exchange is in it. */
+/** From this many finished exchanges waiting for the search index, /api/status says how far it is (an upgrade, a restart after a kill, a long backlog). */
+const SEARCH_PROGRESS_FROM = 200;
+
+/** How far the search index is (schema 11 builds it from stored exchanges after start). */
 export interface SearchProgress {
   /** Finished exchanges in the index; search finds only these meanwhile. */
   indexed: number;
@@ -437,14 +440,15 @@ export class ExchangeReader {
 
   /**
    * How many finished exchanges wait to be put in the search index (db/indexer.ts), of how many:
-   * null when none waits. Counted through the index of waiting rows: cheap when few wait.
+   * null when fewer than `from` wait (a few always wait their slice while traffic flows: not
+   * worth a banner). Counted through the index of waiting rows: cheap when few wait.
    */
-  searchProgress(): SearchProgress | null {
+  searchProgress(from = SEARCH_PROGRESS_FROM): SearchProgress | null {
     const waiting = (
       this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND ${NOT_CLEARED})
         + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND state NOT IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as { n: number }
     ).n;
-    if (waiting === 0) return null;
+    if (waiting === 0 || waiting < from) return null;
     // All rows less the open ones (few, found through the same index): no pass over every row's state.
     const total = (
       this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE ${NOT_CLEARED})

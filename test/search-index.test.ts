@@ -68,7 +68,7 @@ describe('rows first, index later', () => {
     ]);
     expect(seen).toEqual([]);
     expect(found(reader, '令牌')).toEqual([]);
-    expect(reader.searchProgress()).toEqual({ indexed: 0, total: 2 });
+    expect(reader.searchProgress(1)).toEqual({ indexed: 0, total: 2 });
     // A later batch is stored without waiting for the understanding of the earlier one.
     store.apply(exchange(3));
     expect(reader.count()).toBe(3);
@@ -86,7 +86,7 @@ describe('rows first, index later', () => {
     expect(found(reader, '令牌').sort()).toEqual([1, 2]);
     expect(store.indexSlice('all', 1000, 2)).toMatchObject({ understood: [3], more: false });
     expect(found(reader, '令牌').sort()).toEqual([1, 2, 3]);
-    expect(reader.searchProgress()).toBeNull();
+    expect(reader.searchProgress(1)).toBeNull();
     // Done once: nothing is understood or indexed twice.
     expect(store.indexSlice('all', 1000, 2)).toMatchObject({ understood: [], indexed: 0, more: false });
     expect(seen.map((s) => s.id)).toEqual([1, 2, 3]);
@@ -110,7 +110,7 @@ describe('rows first, index later', () => {
     store.indexInSlices = true;
     const reader = new ExchangeReader(db);
     expect(store.unindexedRows()).toBe(50);
-    expect(reader.searchProgress()).toEqual({ indexed: 10, total: 60 });
+    expect(reader.searchProgress(1)).toEqual({ indexed: 10, total: 60 });
     let slices = 0;
     for (let more = true; more && slices < 100; slices++) more = store.indexSlice('all', 1000, 16).more;
     expect(slices).toBeGreaterThanOrEqual(4);
@@ -149,16 +149,16 @@ describe('a database from schema 10', () => {
     const again = recording(databasePath(dir));
     const store = new CaptureStore(db, again.understand);
     store.indexInSlices = true;
-    expect(reader.searchProgress()).toEqual({ indexed: 0, total: 100 });
+    expect(reader.searchProgress(1)).toEqual({ indexed: 0, total: 100 });
 
     // Newest first: after one slice the newest are found.
     store.indexSlice('all', 1000, 25);
     expect(found(reader, '令牌').sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, k) => 76 + k));
-    expect(reader.searchProgress()).toEqual({ indexed: 25, total: 100 });
+    expect(reader.searchProgress(1)).toEqual({ indexed: 25, total: 100 });
     const progress: number[] = [];
-    for (let n = 0; n < 20 && reader.searchProgress(); n++) {
+    for (let n = 0; n < 20 && reader.searchProgress(1); n++) {
       store.indexSlice('all', 1000, 25);
-      progress.push(reader.searchProgress()?.indexed ?? 100);
+      progress.push(reader.searchProgress(1)?.indexed ?? 100);
     }
     expect(progress).toEqual([50, 75, 100]);
     // Indexed only: understood by the wirelog that stored them, not again.
