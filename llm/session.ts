@@ -153,8 +153,8 @@ function trailingInputs(conversation: Turn[]): Turn[] {
 }
 
 /**
- * The tool calls of `turn`'s answer paired with the results `next` sent: by call id, or (Gemini
- * without ids) by name in order. Only the next turn is looked at: an agent sends a call's result in
+ * The tool calls of `turn`'s answer paired with the results `next` sent: by call id, or (Gemini)
+ * by the function's name in order. Only the next turn is looked at: an agent sends a call's result in
  * the very next request, and looking further would make one row cost the whole session.
  */
 export function pairTools(turn: StoredTurn, next: StoredTurn | null): ToolPair[] {
@@ -166,7 +166,8 @@ export function pairTools(turn: StoredTurn, next: StoredTurn | null): ToolPair[]
   const delay = next && end !== null ? Math.max(0, next.exchange.request.startedAt - end) : null;
   return calls.map((call) => {
     let found = call.id ? results.findIndex((r, i) => !used.has(i) && r.toolCallId === call.id) : -1;
-    if (found < 0 && !call.id) found = results.findIndex((r, i) => !used.has(i) && (r.toolCallId === undefined || r.toolCallId === null));
+    // Gemini's functionResponse names the function, not the call (read as the result's toolCallId): matched by name, in order.
+    if (found < 0) found = results.findIndex((r, i) => !used.has(i) && (r.toolCallId === call.name || !r.toolCallId));
     if (found >= 0) used.add(found);
     const result = found >= 0 ? results[found] : null;
     return { callId: call.id, name: call.name, arguments: clip(call.arguments), result: result ? clip(result.text) : null, resultTurnId: result ? next!.exchange.id : null, clientDelayMs: delay };

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { callCost } from '../llm/cost.ts';
+import { pairTools, type StoredTurn } from '../llm/session.ts';
+import type { ModelCall } from '../llm/model-call.ts';
+import type { Exchange } from '../model/exchange.ts';
 import { recentSessions, sessionPage, turnContext, turnDiff, SessionQuestionError } from '../llm/session-read.ts';
 import { turnContextOf, type TurnContext } from '../llm/turn-context.ts';
 import { diffTurns, onlyAppended } from '../llm/turn-diff.ts';
@@ -315,5 +318,37 @@ describe('JSON in a context read as text', () => {
     expect(readableLine(result)).toBe('output: ⏎ line one ⏎ "quoted" two ⏎ metadata: ⏎ exit_code: 0 ⏎ args: ⏎ cmd: ls -la ⏎ empty: []');
     expect(readableJson('plain text')).toBeNull();
     expect(readableLine('plain\ntext')).toBe('plain ⏎ text');
+  });
+});
+
+describe('tool calls paired with their results', () => {
+  /** A stored turn made in memory: an exchange started at `at` ending `endMs` later, its model call's conversation and answer's tool calls. */
+  const stored = (id: number, at: number, endMs: number, call: Pick<ModelCall, 'conversation'> & { toolCalls?: ModelCall['answer']['toolCalls'] }): StoredTurn => ({
+    exchange: { id, request: { startedAt: at }, timings: { end: endMs } } as Exchange,
+    call: { conversation: call.conversation, answer: { text: '', reasoning: '', toolCalls: call.toolCalls ?? [], refusal: '', finishReason: null } } as unknown as ModelCall,
+  });
+
+  it('Anthropic: tool_use ids answered by tool_result blocks of the next turn, two at once, in any order', () => {
+    const turn = stored(1, 1000, 300, { conversation: [{ role: 'user', text: 'go' }], toolCalls: [{ id: 'tu_a', name: 'Read', arguments: '{"path":"a"}' }, { id: 'tu_b', name: 'Read', arguments: '{"path":"b"}' }] });
+    const next = stored(2, 1500, 200, { conversation: [{ role: 'user', text: 'go' }, { role: 'assistant', text: '', toolCalls: [] }, { role: 'tool', text: 'B', toolCallId: 'tu_b' }, { role: 'tool', text: 'A', toolCallId: 'tu_a' }] });
+    expect(pairTools(turn, next).map((p) => [p.callId, p.result, p.resultTurnId, p.clientDelayMs])).toEqual([
+      ['tu_a', 'A', 2, 200],
+      ['tu_b', 'B', 2, 200],
+    ]);
+  });
+
+  it('Gemini: calls without ids matched by the function named in functionResponse', () => {
+    const turn = stored(1, 0, 100, { conversation: [], toolCalls: [{ id: null, name: 'ls', arguments: '{}' }, { id: null, name: 'cat', arguments: '{}' }] });
+    const next = stored(2, 150, 100, { conversation: [{ role: 'tool', text: '{"out":"cat"}', toolCallId: 'cat' }, { role: 'tool', text: '{"out":"ls"}', toolCallId: 'ls' }] });
+    expect(pairTools(turn, next).map((p) => [p.name, p.result])).toEqual([
+      ['ls', '{"out":"ls"}'],
+      ['cat', '{"out":"cat"}'],
+    ]);
+  });
+
+  it('no next turn, or a next turn without the result: said as such, nothing invented', () => {
+    const turn = stored(1, 0, 100, { conversation: [], toolCalls: [{ id: 'c1', name: 'ls', arguments: '{}' }] });
+    expect(pairTools(turn, null)).toEqual([{ callId: 'c1', name: 'ls', arguments: '{}', result: null, resultTurnId: null, clientDelayMs: null }]);
+    expect(pairTools(turn, stored(2, 400, 10, { conversation: [{ role: 'user', text: 'never mind' }] }))[0]).toMatchObject({ result: null, resultTurnId: null, clientDelayMs: 300 });
   });
 });
