@@ -4,6 +4,7 @@
 // in English and in a zh-CN browser. The calls are fixtures captured through the proxy.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodyView } from '../db/body-view.ts';
 import { launchBrowser } from './support/browser.ts';
 import { fixtures, sendThrough, startFixtureServer, type FixtureServer } from './support/fixture-server.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
@@ -94,6 +95,23 @@ describe('agent loops in the Model call tab', () => {
       await expect.poll(() => zh.getByTestId('citations').locator('summary').textContent()).toBe('引用了 1 个来源');
     } finally {
       await context.close();
+    }
+  });
+
+  it('Try this fix on a Gemini answer cut at MAX_TOKENS: sends twice the limit in generationConfig, and a replay cut again is not "the fix works"', async () => {
+    const cut = await captured('gemini-max-tokens.json');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await page.goto(`${h.wirelog.viewer!.url}/exchanges/${cut}`);
+      await page.getByRole('button', { name: 'Try this fix' }).click();
+      // The fixture answers MAX_TOKENS whatever it is asked: a 200 that is still cut.
+      await expect.poll(() => page.getByTestId('fix-verdict').textContent(), { timeout: 30_000 }).toContain('Still failing: 200');
+      expect(await page.getByTestId('fix-verdict').textContent()).toContain('output token limit');
+      await h.stored();
+      const replay = h.wirelog.reader.list({ limit: 5 }).find((e) => e.id > cut && e.request.path === fixtures.get('gemini-max-tokens.json')!.exchange.path)!;
+      expect(JSON.parse(bodyView(h.wirelog.reader, replay, 'request').text!).generationConfig).toEqual({ maxOutputTokens: 2000 });
+    } finally {
+      await page.close();
     }
   });
 });

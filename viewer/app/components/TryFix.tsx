@@ -69,7 +69,8 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
   };
 
   const status = result?.exchange.response?.status ?? null;
-  const worked = status !== null && status >= 200 && status < 300 && result?.exchange.state === 'complete';
+  // A 200 is not enough when the finding is about the answer (cut at its output limit again): the same rule must not fire.
+  const worked = status !== null && status >= 200 && status < 300 && result?.exchange.state === 'complete' && !result.diagnoses.some((d) => d.rule === diagnosis.rule);
   return (
     <div className="try-fix" data-testid="try-fix">
       {needs && replayId === null && (
