@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   import: () => import('./cli/import.ts').then((m) => ({ help: m.importHelp(), run: m.importCommand })),
   'codex-config': () => import('./cli/codex-config.ts').then((m) => ({ help: m.codexConfigHelp(), run: m.codexConfigCommand })),
   usage: () => import('./cli/usage.ts').then((m) => ({ help: m.usageHelp(), run: m.usageCommand })),
+  mcp: () => import('./cli/mcp.ts').then((m) => ({ help: m.mcpHelp(), run: m.mcpCommand })),
 };
 
 // http-mitm-proxy prints its internals through console.debug; they are not for our users.

@@ -56,7 +56,7 @@ export function doctorCommand(args: string[]): number {
 }
 
 /** For a failed call: how the last call that worked to the same host differs from it. */
-function differenceFromWorking(reader: ExchangeReader, id: number): string | null {
+export function differenceFromWorking(reader: ExchangeReader, id: number): string | null {
   const failed = reader.get(id);
   if (!failed || failed.damaged || (failed.response?.status ?? 0) < 400) return null;
   const working = lastWorkingCall(reader, failed);

@@ -9,6 +9,7 @@ import { imagesEn } from './images.en.ts';
 import { agentEn } from './agent.en.ts';
 import { agentEn } from './agent.en.ts';
 import { sessionsEn } from './sessions.en.ts';
+import { mcpEn } from './mcp.en.ts';
 
 export const en = {
   language: {
@@ -30,6 +31,7 @@ export const en = {
   wirelog replay ID        send a captured call again (edited, or with the fix applied)
   wirelog codex-config ID  a Codex provider block from a call that worked
   wirelog usage            tokens, cache and cost per session, model, host or day
+  wirelog mcp              an MCP server for agents to ask about their own calls
 
 wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the language.`,
     unknownCommand: 'unknown command "{{name}}" (commands: {{commands}}; see wirelog --help)',
@@ -350,6 +352,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   agent: agentEn,
   agent: agentEn,
   sessions: sessionsEn,
+  mcp: mcpEn,
   server,
   searchIndex: searchIndexEn,
   banners: {

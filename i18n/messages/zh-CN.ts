@@ -10,6 +10,7 @@ import { imagesZhCN } from './images.zh-CN.ts';
 import { agentZhCN } from './agent.zh-CN.ts';
 import { agentZhCN } from './agent.zh-CN.ts';
 import { sessionsZhCN } from './sessions.zh-CN.ts';
+import { mcpZhCN } from './mcp.zh-CN.ts';
 
 export const zhCN: Messages = {
   language: {
@@ -31,6 +32,7 @@ export const zhCN: Messages = {
   wirelog replay ID        重放一次抓到的调用（可编辑，或套用修复）
   wirelog codex-config ID  用一次成功的调用生成 Codex 的 provider 配置
   wirelog usage            按会话、模型、主机或日期统计 token、缓存和费用
+  wirelog mcp              MCP 服务器：让 Agent 查询自己发出的调用
 
 wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换语言。`,
     unknownCommand: '没有 "{{name}}" 这个命令（可用命令：{{commands}}；见 wirelog --help）',
@@ -352,6 +354,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   agent: agentZhCN,
   agent: agentZhCN,
   sessions: sessionsZhCN,
+  mcp: mcpZhCN,
   searchIndex: searchIndexZhCN,
   banners: {
     failing: '抓包存储出错：{{error}}',
