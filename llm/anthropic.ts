@@ -79,7 +79,11 @@ function resultOf(block: JsonObject): { output: string; error: string | null } {
     const lines = content.map((r) => obj(r)).map((r) => (r.type === 'text' ? (str(r.text) ?? '') : [str(r.title), str(r.url)].filter(Boolean).join(' ')));
     return { output: lines.join('\n'), error };
   }
-  if (c.type === 'web_fetch_result') return { output: [str(c.url), textOf(obj(obj(c.content).source).data) || str(obj(obj(c.content).source).data)].filter(Boolean).join('\n'), error };
+  if (c.type === 'web_fetch_result') {
+    // A fetched page's text is shown; a PDF comes as base64, which says nothing read as text.
+    const source = obj(obj(c.content).source);
+    return { output: [str(c.url), str(obj(c.content).title), source.type === 'text' ? str(source.data) : `[${str(source.media_type) ?? 'document'}]`].filter(Boolean).join('\n'), error };
+  }
   if (c.stdout !== undefined || c.stderr !== undefined) {
     const code = typeof c.return_code === 'number' ? `exit ${c.return_code}` : '';
     return { output: [str(c.stdout)?.replace(/\n$/, ''), str(c.stderr)?.replace(/\n$/, ''), code].filter(Boolean).join('\n'), error };

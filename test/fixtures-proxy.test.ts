@@ -85,7 +85,7 @@ describe('agent loops, quirks and endings: cited fixtures through the gateway, d
   const cited = [...fixtures].filter(([, f]) => typeof f.source === 'string' && !Array.isArray(f.expect.images));
   it('cover MCP, built-in tools, citations, the quirks and the cut or filtered endings of every dialect', () => {
     const answers = cited.map(([, f]) => f.expect.answer as { steps?: { kind: string }[]; citations?: unknown[] } | undefined);
-    expect(new Set(answers.flatMap((a) => a?.steps?.map((s) => s.kind) ?? []))).toEqual(new Set(['mcp-call', 'mcp-list-tools', 'mcp-approval', 'web-search', 'file-search', 'code']));
+    expect(new Set(answers.flatMap((a) => a?.steps?.map((s) => s.kind) ?? []))).toEqual(new Set(['mcp-call', 'mcp-list-tools', 'mcp-approval', 'web-search', 'web-fetch', 'file-search', 'code']));
     expect(answers.filter((a) => a?.citations?.length).length).toBeGreaterThanOrEqual(5);
     // An answer cut at its limit: the fix raises it in the field of its dialect.
     expect(new Set(cited.filter(([, f]) => f.diagnosis?.rule === 'output-limit').map(([, f]) => (f.diagnosis!.action as { field: string }).field))).toEqual(new Set(['max_tokens', 'max_output_tokens', 'generationConfig.maxOutputTokens']));
