@@ -74,7 +74,8 @@ export function stepOfItem(item: JsonObject): AgentStep | null {
     }
     case 'code_interpreter_call': {
       const outputs = arr(item.outputs).map(obj);
-      const logs = outputs.map((o) => (o.type === 'logs' ? (str(o.logs) ?? '') : o.type === 'image' ? `[image ${str(o.url)?.slice(0, 60) ?? ''}]` : '')).filter(Boolean);
+      // Images it drew are the call's images (llm/images.ts), shown as pictures: the step keeps the logs.
+      const logs = outputs.map((o) => (o.type === 'logs' ? (str(o.logs) ?? '') : '')).filter(Boolean);
       return step('code', { ...common, name: 'code_interpreter', input: str(item.code) ?? '', output: outputs.length ? logs.join('\n') : null });
     }
     default:
