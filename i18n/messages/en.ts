@@ -7,7 +7,6 @@ import { cliCommands } from './cli-commands.en.ts';
 import { searchIndexEn } from './search-index.en.ts';
 import { imagesEn } from './images.en.ts';
 import { agentEn } from './agent.en.ts';
-import { agentEn } from './agent.en.ts';
 import { sessionsEn } from './sessions.en.ts';
 import { mcpEn } from './mcp.en.ts';
 
@@ -349,7 +348,6 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   },
   usage: usageEn,
   images: imagesEn,
-  agent: agentEn,
   agent: agentEn,
   sessions: sessionsEn,
   mcp: mcpEn,
