@@ -12,6 +12,7 @@ import type { ClientConfig } from '../../llm/client-config.ts';
 import type { Comparison } from '../../model/compare.ts';
 import type { Header } from '../../model/exchange.ts';
 import type { WithheldSecret } from '../../replay/secret-guard.ts';
+import { i18n } from './i18n.ts';
 
 export type { ExchangeDetail, StreamEvents, WithheldSecret, WsMessageView };
 export type { BodyView, ClientConfig, Comparison, Diagnosis, Exchange, ExchangeState, ExchangeSummary, Header, ModelCall, SseEvent, ViewerStatus };
@@ -101,8 +102,9 @@ async function getJson<T>(url: string): Promise<T> {
 const FIRST_PAGE = 200;
 const NEXT_PAGES = 1000;
 
+/** A page of the list, its titles (diagnosis, recorded error, notes) in the viewer's language. */
 export function fetchExchanges(filter: ListFilter, cursor?: number): Promise<ExchangeListAnswer> {
-  return getJson(`/api/exchanges${query({ ...filter, limit: cursor === undefined ? FIRST_PAGE : NEXT_PAGES, cursor })}`);
+  return getJson(`/api/exchanges${query({ ...filter, limit: cursor === undefined ? FIRST_PAGE : NEXT_PAGES, cursor, lang: i18n.language })}`);
 }
 
 export function fetchExchange(id: number, lang?: string): Promise<ExchangeDetail> {

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { ExchangeSummary, ViewerStatus } from './api.ts';
+import { i18n } from './i18n.ts';
 
 export interface LiveHandlers {
   /** Every exchange that changed since the last call, newest version of each. */
@@ -40,7 +41,8 @@ export function useLiveFeed(handlers: LiveHandlers): void {
       if (batch.length) ref.current.onExchanges(batch);
     };
     const connect = () => {
-      const live = new EventSource('/api/live');
+      // Summaries come in the viewer's language (their titles are rendered by the server).
+      const live = new EventSource(`/api/live?lang=${encodeURIComponent(i18n.language)}`);
       source = live;
       live.addEventListener('exchange', (e) => {
         const summary = JSON.parse((e as MessageEvent<string>).data) as ExchangeSummary;
@@ -65,8 +67,16 @@ export function useLiveFeed(handlers: LiveHandlers): void {
         retry = setTimeout(connect, RECONNECT_MS[Math.min(failures++, RECONNECT_MS.length - 1)]);
       });
     };
+    // Another language: a new stream in it, whose hello fetches the list again in it too.
+    const relanguage = () => {
+      clearTimeout(retry);
+      source?.close();
+      connect();
+    };
     connect();
+    i18n.on('languageChanged', relanguage);
     return () => {
+      i18n.off('languageChanged', relanguage);
       clearTimeout(retry);
       source?.close();
       source = null;
