@@ -58,8 +58,15 @@ export interface SliceDone {
 export class Indexer {
   private queue: Queued[] = [];
   private queuedBytes = 0;
-  /** Finished exchanges of this run were left to their rows (the queue was full, or indexing paused): read from there, in order, before queuing again. */
-  private overflowed = false;
+  /**
+   * Rows may wait to be understood that the queue does not hold: left by an earlier run (so at
+   * start), or by this one (the queue was full, or indexing paused). They are read from the
+   * rows, in order, before queuing again; while unset, a slice reads no rows (700 open streams
+   * would be looked at with every batch).
+   */
+  private overflowed = true;
+  /** Rows of an upgrade may wait to be indexed (to_index 2): until a slice finds none. */
+  private olderLeft = true;
   /** Indexing waits (db/retention.ts merges the index: each new segment would start that work again). */
   private paused = false;
   /** The last failure to understand or index an exchange, for the writer to report once. */
@@ -127,6 +134,9 @@ export class Indexer {
     if (this.paused) return done;
     const started = performance.now();
     const taken: Queued[] = [];
+    // Set as they were found once the transaction commits: rolled back, the rows still wait.
+    let overflowed = this.overflowed;
+    let olderLeft = this.olderLeft;
     try {
       this.db.transaction(() => {
         done.understood = [];
@@ -142,17 +152,27 @@ export class Indexer {
         }
         for (const kind of work === 'all' ? [TO_INDEX.understand, TO_INDEX.indexOnly] : [TO_INDEX.understand]) {
           if (this.queue.length || over()) break;
-          if (kind === TO_INDEX.indexOnly && this.overflowed) break;
-          const rows = (kind === TO_INDEX.understand ? this.stmts.rowsToUnderstand : this.stmts.rowsToIndex).all(maxExchanges - done.indexed) as { id: number }[];
-          if (kind === TO_INDEX.understand && rows.length === 0) this.overflowed = false;
+          if (kind === TO_INDEX.understand && !this.overflowed) continue;
+          if (kind === TO_INDEX.indexOnly && (overflowed || !this.olderLeft)) break;
+          const limit = maxExchanges - done.indexed;
+          const rows = (kind === TO_INDEX.understand ? this.stmts.rowsToUnderstand : this.stmts.rowsToIndex).all(limit) as { id: number }[];
+          let all = true;
           for (const { id } of rows) {
-            if (over()) break;
+            if (over()) {
+              all = false;
+              break;
+            }
             const exchange = this.readBack(id);
             if (!exchange) continue;
             if (this.one({ exchange, kept: { request: null, response: null } }, kind === TO_INDEX.understand)) {
               if (kind === TO_INDEX.understand) done.understood.push(id);
             }
             done.indexed++;
+          }
+          // Every row that waited was done: none is left of this kind (new ones are queued).
+          if (all && rows.length < limit) {
+            if (kind === TO_INDEX.understand) overflowed = false;
+            else olderLeft = false;
           }
         }
       })();
@@ -163,6 +183,8 @@ export class Indexer {
       this.error = `indexing ${taken.length || 'stored'} exchange(s) for search is waiting: ${(err as Error).message}`;
       return { understood: [], indexed: 0, more: true, failed: true };
     }
+    this.overflowed = overflowed;
+    this.olderLeft = olderLeft;
     done.more = this.queue.length > 0 || done.indexed >= maxExchanges || performance.now() - started >= maxMs;
     return done;
   }

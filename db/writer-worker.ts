@@ -55,8 +55,10 @@ let indexWarned = false;
 
 // Understanding and search indexing run after the batch that finished an exchange, a slice at a
 // time between batches (db/indexer.ts): a slice takes this long or this many exchanges at most,
-// and what waits to be stored is stored before each slice. In the batch, they held the next
-// batch up (bench/storage-lag.ts, both cores busy: a row seen a p99 of 1.1-2.8 s late).
+// and what waits to be stored is stored before each slice. After each batch, they held the next
+// batch up: bench/storage-lag.ts with two CPU burners on a machine at load 11-16, the same build
+// either way, alternately: a probe row seen p50 157-465 ms / p99 1.4-2.5 s late; in slices,
+// p50 121-126 ms / p99 0.89-0.92 s.
 const INDEX_SLICE_MS = 8;
 const INDEX_SLICE_EXCHANGES = 16;
 // After a slice that failed (a full disk), the next waits this long.
