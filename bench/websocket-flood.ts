@@ -101,7 +101,8 @@ try {
     // What wirelog stored of it: the exchange's message count, and its notes.
     let stored: { eventCount: number; state: string; notes: string | null; error: string | null } | undefined;
     for (let tries = 0; tries < 600; tries++) {
-      const list = (await (await request(`${wirelog.viewerUrl}/api/exchanges?limit=1000`)).body.json()) as { exchanges: { url: string; eventCount: number; state: string; notes: string | null; error: string | null }[] };
+      // By its host (the gateway's 127.0.0.1): the proxied requests beside it may be more than a page.
+      const list = (await (await request(`${wirelog.viewerUrl}/api/exchanges?host=127.0.0.1&limit=100`)).body.json()) as { exchanges: { url: string; eventCount: number; state: string; notes: string | null; error: string | null }[] };
       stored = list.exchanges.find((e) => e.url.includes('/v1/flood'));
       if (stored && stored.state !== 'streaming' && stored.state !== 'pending') break;
       await new Promise((r) => setTimeout(r, 100));

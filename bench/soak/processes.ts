@@ -6,7 +6,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { WIRELOG_BIN, WIRELOG_NODE_FLAGS } from '../../test/support/cli.ts';
+import { WIRELOG_BIN as CHECKOUT_BIN, WIRELOG_NODE_FLAGS } from '../../test/support/cli.ts';
+
+/** This checkout's wirelog, or another build's (WIRELOG_BIN=path/to/bin/wirelog.js: a copy no `npm run build` replaces mid-run). */
+const WIRELOG_BIN = process.env.WIRELOG_BIN ?? CHECKOUT_BIN;
 
 const started = new Set<ChildProcess>();
 /** Processes started by a library (Chromium, by playwright): killed by PID too. */
