@@ -11,6 +11,7 @@
 // reaches the code only through one quoting function per language, and fields no client can
 // send as captured (a method or header name that is not an HTTP token, a header value with
 // control characters) are refused by name: pasting a snippet runs only what it shows.
+import { serverText } from '../i18n/stored-text.ts';
 import { keyVariableName } from '../model/env-name.ts';
 import { CONNECTION_HEADERS, type Exchange } from '../model/exchange.ts';
 
@@ -34,7 +35,20 @@ export interface SnippetInput {
   dialect: string | null;
 }
 
-export class SnippetError extends Error {}
+/**
+ * Why a request cannot be copied as code: one of the catalogue's `server.api.snippet*` messages,
+ * said in English (the API renders it in the reader's language, i18n/stored-text.ts).
+ */
+export class SnippetError extends Error {
+  constructor(key: `snippet${string}`, params: Record<string, string> = {}) {
+    super(serverText('en', `api.${key}`, params));
+  }
+}
+
+/** How a message names the method, the URL or a header (a parameter of snippetShellBytes). */
+const THE_METHOD = () => serverText('en', 'api.snippetTheMethod');
+const THE_URL = () => serverText('en', 'api.snippetTheUrl');
+const theHeader = (name: string) => serverText('en', 'api.snippetTheHeader', { name: shown(name) });
 
 // The client's own, and those that describe the stored (encoded) body, not the decoded one the snippet sends.
 const SKIPPED = new Set([...CONNECTION_HEADERS, 'content-encoding', 'accept-encoding']);
@@ -77,8 +91,8 @@ function shown(text: string): string {
   return escapeText(JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text), () => true);
 }
 
-function checkToken(what: string, value: string): void {
-  if (!TOKEN.test(value)) throw new SnippetError(`the ${what} ${shown(value)} is not an HTTP token (letters, digits and !#$%&'*+-.^_\`|~): no client sends it, so no snippet repeats it`);
+function checkToken(what: 'method' | 'header name', value: string): void {
+  if (!TOKEN.test(value)) throw new SnippetError(what === 'method' ? 'snippetMethodNotToken' : 'snippetHeaderNameNotToken', { value: shown(value) });
 }
 
 /**
@@ -87,8 +101,8 @@ function checkToken(what: string, value: string): void {
  */
 function fieldBytes(name: string, value: string): string {
   const bytes = /^[\0-\xff]*$/.test(value) ? value : Buffer.from(value, 'utf8').toString('latin1');
-  if (FIELD_CONTROL.test(bytes)) throw new SnippetError(`the header ${shown(name)} holds a control character (a line break, NUL...) that HTTP does not allow in a value: no snippet repeats it`);
-  if (/^[ \t]|[ \t]$/.test(bytes)) throw new SnippetError(`the value of the header ${shown(name)} starts or ends with white space, which HTTP clients strip: no snippet sends it as captured`);
+  if (FIELD_CONTROL.test(bytes)) throw new SnippetError('snippetHeaderControl', { name: shown(name) });
+  if (/^[ \t]|[ \t]$/.test(bytes)) throw new SnippetError('snippetHeaderSpace', { name: shown(name) });
   return bytes;
 }
 
@@ -96,10 +110,10 @@ function fieldBytes(name: string, value: string): string {
 const URL_UNSAFE = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]/g;
 
 function checkedOrigin(raw: string): { origin: string; pathAndQuery: string } {
-  if (!URL.canParse(raw)) throw new SnippetError('this exchange has no URL to send a request to (it was refused before one was read)');
+  if (!URL.canParse(raw)) throw new SnippetError('snippetNoUrl');
   const url = new URL(raw);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SnippetError(`this is a ${url.protocol.slice(0, -1)} exchange: copy as code repeats HTTP requests (http and https URLs)`);
-  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/.test(url.hostname)) throw new SnippetError(`the host ${shown(url.hostname)} is not a DNS name or an address: no snippet is written for it`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SnippetError('snippetNotHttp', { scheme: url.protocol.slice(0, -1) });
+  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/.test(url.hostname)) throw new SnippetError('snippetBadHost', { host: shown(url.hostname) });
   // Never sent: a fragment. Percent-encoded the rest: the characters fetch, curl and requests all send as they are.
   const pathAndQuery = `${url.pathname}${url.search}`.replace(URL_UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   return { origin: url.origin, pathAndQuery };
@@ -130,7 +144,7 @@ function headerValue(name: string, value: string, variable: string): Part[] {
 }
 
 function planOf(input: SnippetInput): Plan {
-  if (!input.exchange.request.host) throw new SnippetError('this exchange has no URL to send a request to (it was refused before one was read)');
+  if (!input.exchange.request.host) throw new SnippetError('snippetNoUrl');
   const { origin, pathAndQuery } = checkedOrigin(input.request.url);
   const method = input.request.method || 'GET';
   checkToken('method', method);
@@ -221,19 +235,19 @@ function shellParts(parts: Part[], what: string): string {
 function shellText(bytes: string, what: string): string {
   const text = Buffer.from(bytes, 'latin1').toString('utf8');
   if (Buffer.from(text, 'utf8').toString('latin1') !== bytes || !shellShowable(text, false)) {
-    throw new SnippetError(`${what} holds bytes a pasted shell command cannot carry as they are (a tab, a control character or bytes that are not UTF-8): copy it as fetch or Python instead`);
+    throw new SnippetError('snippetShellBytes', { what });
   }
   return text;
 }
 
 function curl(plan: Plan): string {
   const url = urlOf(plan);
-  const args = [plan.method === 'HEAD' ? '--head' : `--request ${shellParts([plan.method], 'the method')}`, `--url ${shellParts(url, 'the URL')}`];
+  const args = [plan.method === 'HEAD' ? '--head' : `--request ${shellParts([plan.method], THE_METHOD())}`, `--url ${shellParts(url, THE_URL())}`];
   // curl reads [ ] { } in a URL as a glob; only an IPv6 address still has them.
   if (plan.origin.includes('[')) args.push('--globoff');
   for (const h of plan.headers) {
     const [scheme, credentials] = h.value;
-    const what = `the header ${shown(h.name)}`;
+    const what = theHeader(h.name);
     if (h.name.toLowerCase() === 'authorization' && h.value.length === 2 && scheme === 'Basic ' && typeof credentials !== 'string' && 'base64' in credentials) {
       args.push(`--user ${shellParts(credentials.base64, what)}`);
     } else if (h.value.length === 0) {
@@ -318,7 +332,7 @@ function queryPairs(target: Part[]): [string, Part[]][] {
     try {
       return decodeURIComponent(s.replace(/\+/g, ' '));
     } catch {
-      throw new SnippetError(`the query holds ${shown(s)}, which is not percent-encoded text: use curl, fetch or python`);
+      throw new SnippetError('snippetQueryNotEncoded', { value: shown(s) });
     }
   };
   // One unit a character, a variable staying whole.
@@ -334,12 +348,12 @@ function queryPairs(target: Part[]): [string, Part[]][] {
     }
     const eq = pair.indexOf('=');
     const name = eq < 0 ? pair : pair.slice(0, eq);
-    if (name.some((p) => typeof p !== 'string')) throw new SnippetError('a query parameter name holds a masked secret, which the openai SDK cannot send: use curl, fetch or python');
+    if (name.some((p) => typeof p !== 'string')) throw new SnippetError('snippetQuerySecretName');
     if (pair.length) pairs.push([decode(name.join('')), joined(eq < 0 ? [] : pair.slice(eq + 1)).map((p) => (typeof p === 'string' ? decode(p) : p))]);
     pair = [];
   }
   const names = new Set(pairs.map(([n]) => n));
-  if (names.size !== pairs.length) throw new SnippetError('the query repeats a parameter, which the openai SDK cannot send: use curl, fetch or python');
+  if (names.size !== pairs.length) throw new SnippetError('snippetQueryRepeats');
   return pairs;
 }
 
@@ -361,15 +375,15 @@ function openaiCall(input: SnippetInput, plan: Plan): string {
   const path = first.split('?')[0];
   // A path holding a masked secret (`/v1;key=****`) has no base URL to give.
   const secretInPath = !first.includes('?') && plan.target.length > 1;
-  if (!endpoint || !path.endsWith(endpoint) || secretInPath) throw new SnippetError('the openai SDK snippet is for Chat Completions and Responses calls; use curl, fetch or python for this one');
+  if (!endpoint || !path.endsWith(endpoint) || secretInPath) throw new SnippetError('snippetSdkEndpoint');
   const text = isUtf8Text(plan.body) ? plan.body.toString('utf8') : '';
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new SnippetError('the request body is not JSON, so there is no SDK call to write: use curl, fetch or python');
+    throw new SnippetError('snippetBodyNotJson');
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SnippetError('the request body is not a JSON object, so there is no SDK call to write: use curl, fetch or python');
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SnippetError('snippetBodyNotObject');
   const baseUrl = `${plan.origin}${path.slice(0, path.length - endpoint.length)}`;
   const headers = mergedHeaders(plan.headers);
   // The SDK sends its key as `Authorization: Bearer <key>`; other credentials go as they were, in default_headers (which win).

@@ -12,6 +12,10 @@ import { browserRefusal } from '../proxy/gateway.ts';
 import { misdirectedProtocol } from '../proxy/server.ts';
 import { describeUpstreamError } from '../proxy/upstream.ts';
 import { HarImportError, harToEvents } from '../export/har-import.ts';
+import { harEntry } from '../export/har.ts';
+import { SnippetError, snippet, type HarRequest, type SnippetTarget } from '../export/snippets.ts';
+import type { RequestHead } from '../model/exchange.ts';
+import { harFlow } from './support/exchange-factory.ts';
 
 const CJK = /[\u3400-\u9fff]/;
 /** Terms a Chinese developer writes as they are (as test/i18n-screens.browser.test.ts allows them), and the parameters. */
@@ -96,5 +100,44 @@ describe('stored errors and notes in Chinese', () => {
     const zh = localized(message, 'zh-CN');
     expect(zh, message).toMatch(/^x\.har：这不是 HAR 文档/);
     expect(localized('x.har is not JSON (Unexpected token): a HAR file is a JSON document', 'zh-CN')).toBe('x.har 不是 JSON（Unexpected token）：HAR 文件是一个 JSON 文档');
+  });
+});
+
+/** Why `snippet` refuses to write `target` for a request like `head` (what the copy button's title says). */
+function snippetRefusal(target: SnippetTarget, head: Partial<RequestHead>, body = '', dialect: string | null = null): string {
+  const source = harFlow({ request: { host: '127.0.0.1', port: 8080, scheme: 'http', ...head, headers: [['Host', '127.0.0.1:8080'], ...(head.headers ?? [])] }, requestBody: [body, body ? 'application/json' : ''] });
+  try {
+    snippet({ exchange: source.exchange, request: harEntry(source).request as HarRequest, body: Buffer.from(body), dialect }, target);
+  } catch (e) {
+    expect(e).toBeInstanceOf(SnippetError);
+    return (e as Error).message;
+  }
+  throw new Error('a snippet was written');
+}
+
+describe("copy as code's refusals in Chinese (the disabled button's title)", () => {
+  /** [what, the refusal, its Chinese start, parameters that stay as they are]. */
+  const cases: [string, () => string, string, string[]][] = [
+    ['method', () => snippetRefusal('curl', { method: 'GET /x' }), '请求方法 "GET /x" 不是合法的 HTTP token', []],
+    ['header name', () => snippetRefusal('curl', { headers: [['a:b', 'v']] }), '请求头名 "a:b" 不是合法的 HTTP token', []],
+    ['control character', () => snippetRefusal('fetch', { headers: [['X-A', 'a\rb']] }), '请求头 "X-A" 的值里有', []],
+    ['white space', () => snippetRefusal('python', { headers: [['X-A', 'a\t']] }), '请求头 "X-A" 的值以空白开头或结尾', []],
+    ['wss', () => snippetRefusal('curl', { scheme: 'wss' }), '这是一条 wss 请求', []],
+    ['host', () => snippetRefusal('curl', { host: 'a$b' }), '主机 "a$b" 既不是域名', []],
+    ['no host', () => snippetRefusal('curl', { host: '' }), '这条请求没有可以发送的 URL', []],
+    ['shell bytes', () => snippetRefusal('curl', { headers: [['X-B', 'a\tb']] }), '请求头 "X-B" 里有粘贴到 shell 的命令', []],
+    ['SDK endpoint', () => snippetRefusal('openai', { path: '/v1/embeddings' }, '{}', 'openai-chat'), 'openai SDK 代码片段只适用于', []],
+    ['SDK body', () => snippetRefusal('openai', { path: '/v1/chat/completions' }, 'nope', 'openai-chat'), '请求体不是 JSON，', []],
+    ['SDK body object', () => snippetRefusal('openai', { path: '/v1/chat/completions' }, '[1]', 'openai-chat'), '请求体不是 JSON 对象', []],
+    ['SDK query', () => snippetRefusal('openai', { path: '/v1/chat/completions?a=1&a=2' }, '{}', 'openai-chat'), '查询参数有重复', []],
+    ['SDK query encoding', () => snippetRefusal('openai', { path: '/v1/chat/completions?a=%E9' }, '{}', 'openai-chat'), '查询参数里有 "%E9"', []],
+    ['SDK secret name', () => snippetRefusal('openai', { path: '/v1/chat/completions?****1234=1' }, '{}', 'openai-chat'), '某个查询参数名里有打了码的密钥', []],
+  ];
+  it.each(cases)('%s', (_what, refusal, start, params) => {
+    const text = refusal();
+    const zh = localized(text, 'zh-CN');
+    expect(zh.startsWith(start), `${text}\n${zh}`).toBe(true);
+    expect(englishLeft(zh, params), zh).toBeNull();
+    expect(localized(text, 'en')).toBe(text);
   });
 });

@@ -37,10 +37,10 @@ export async function replayExchange(id: number, body: ReplayBody): Promise<Repl
   let res: Response;
   let answer: { id?: number; error?: string; missingSecrets?: string[]; withheld?: WithheldSecret[] };
   try {
-    res = await fetch(`/api/exchanges/${id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    res = await fetch(`/api/exchanges/${id}/replay${query({ lang: i18n.language })}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     answer = (await res.json()) as typeof answer;
   } catch (err) {
-    return { error: `the replay could not be asked for: ${(err as Error).message}`, missingSecrets: [] };
+    return { error: i18n.t('server.api.replayNotAsked', { error: (err as Error).message }), missingSecrets: [] };
   }
   if (answer.id !== undefined) return { id: answer.id, withheld: answer.withheld ?? [] };
   return { error: answer.error ?? `${res.status} ${res.statusText}`, missingSecrets: answer.missingSecrets ?? [] };
@@ -50,7 +50,7 @@ export type { ImportProgress };
 
 /** Uploads a HAR and follows the import line by line (progress, then the outcome); throws its error. */
 export async function importHar(file: File, onProgress: (progress: ImportProgress) => void): Promise<ImportAnswer> {
-  const res = await fetch(`/api/import${query({ name: file.name })}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: file });
+  const res = await fetch(`/api/import${query({ name: file.name, lang: i18n.language })}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: file });
   if (!res.ok || !res.body) throw new Error(((await res.json().catch(() => ({}))) as { error?: string }).error ?? `${res.status} ${res.statusText}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
@@ -68,19 +68,20 @@ export async function importHar(file: File, onProgress: (progress: ImportProgres
       else return line.done;
     }
   }
-  throw new Error('the import ended without saying how it went (was wirelog stopped?)');
+  throw new Error(i18n.t('server.api.importNoEnd'));
 }
 
 export type SnippetTarget = 'curl' | 'fetch' | 'python' | 'openai';
 
 export async function fetchSnippet(id: number, target: SnippetTarget): Promise<string> {
-  const res = await fetch(`/api/exchanges/${id}/snippet${query({ target })}`);
+  // The reason a request cannot be copied (the button's title) comes in the viewer's language.
+  const res = await fetch(`/api/exchanges/${id}/snippet${query({ target, lang: i18n.language })}`);
   if (!res.ok) throw new Error(((await res.json()) as { error?: string }).error ?? `${res.status} ${res.statusText}`);
   return res.text();
 }
 
 export function fetchComparison(a: number, b: number | 'working'): Promise<Comparison> {
-  return getJson(`/api/compare${query({ a, b })}`);
+  return getJson(`/api/compare${query({ a, b, lang: i18n.language })}`);
 }
 
 
@@ -103,7 +104,7 @@ const FIRST_PAGE = 200;
 const NEXT_PAGES = 1000;
 
 /** A page of the list, its titles (diagnosis, recorded error, notes) in the viewer's language. */
-export function fetchExchanges(filter: ListFilter, cursor?: number): Promise<ExchangeListAnswer> {
+export function fetchExchanges(filter: ListFilter, cursor?: number | string): Promise<ExchangeListAnswer> {
   return getJson(`/api/exchanges${query({ ...filter, limit: cursor === undefined ? FIRST_PAGE : NEXT_PAGES, cursor, lang: i18n.language })}`);
 }
 

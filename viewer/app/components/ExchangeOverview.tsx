@@ -4,6 +4,7 @@ import { exchangeUrl } from '../../../model/exchange.ts';
 import { harUrl, type ExchangeDetail } from '../api.ts';
 import { formatDuration, formatSize, stateLabel } from '../format.ts';
 import { CopySnippet } from './CopySnippet.tsx';
+import { FixText } from './FixText.tsx';
 import { TryFix } from './TryFix.tsx';
 import { Waterfall } from './Waterfall.tsx';
 
@@ -31,7 +32,7 @@ export function ExchangeOverview({ detail, version, keepSecrets, onOpen, onResen
         <div key={d.rule} className={`diagnosis ${d.severity}`} data-testid="diagnosis" data-rule={d.rule}>
           <div className="diagnosis-summary">{d.summary}</div>
           <div className="diagnosis-fix">
-            <strong>{t('overview.fix')}</strong> {d.fix}
+            <strong>{t('overview.fix')}</strong> <FixText text={d.fix} />
           </div>
           {d.action && <TryFix detail={detail} diagnosis={d} onOpen={onOpen} />}
         </div>
