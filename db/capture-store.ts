@@ -7,6 +7,7 @@ import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 import { storedDiagnosisText, type DiagnosisMessage } from '../llm/diagnosis-text.ts';
 import { LIST_TEXT_LIMITS } from '../model/summary.ts';
+import { sendingClient } from '../llm/client-config.ts';
 
 export const INTERRUPTED = 'wirelog stopped before this exchange ended';
 
@@ -99,8 +100,8 @@ export class CaptureStore {
       // Positional parameters, and no object spread to build them: spreading a head into a new
       // object with more keys makes a slow (dictionary) object, several hundred bytes and
       // microseconds per exchange on this thread (npm run bench, CPU per request).
-      insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, notes, state, to_index)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ${TO_INDEX.understand})`),
+      insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, notes, client, state, to_index)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ${TO_INDEX.understand})`),
       response: db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?,
         response_headers = ?, stream_kind = ?, state = 'streaming', timings = ?, notes = ? WHERE id = ?`),
       chunk: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, ?, ?, ?)'),
@@ -232,7 +233,7 @@ export class CaptureStore {
     if (event.type === 'request') {
       const h = event.head;
       const notes = h.notes ?? [];
-      const result = this.stmts.insert.run(event.uid, h.startedAt, h.clientAddress, h.method, h.scheme, h.host, h.port, h.path, h.httpVersion, JSON.stringify(h.headers), h.via ?? null, h.replayOf ?? null, h.secrets ? JSON.stringify(h.secrets) : null, h.imported ?? null, notesText(notes));
+      const result = this.stmts.insert.run(event.uid, h.startedAt, h.clientAddress, h.method, h.scheme, h.host, h.port, h.path, h.httpVersion, JSON.stringify(h.headers), h.via ?? null, h.replayOf ?? null, h.secrets ? JSON.stringify(h.secrets) : null, h.imported ?? null, notesText(notes), clientOf(h.headers));
       const id = Number(result.lastInsertRowid);
       this.open.set(event.uid, {
         id,
@@ -400,6 +401,13 @@ export class CaptureStore {
     if (notes.length) this.stmts.notes.run(notesText(boundNotes([...(exchange.notes ?? []), ...notes])), id);
   }
 }
+
+/** The app that sent a request, for the list's client column (a label derived from its head, which is stored whole: a longer one is only shortened). */
+function clientOf(headers: Header[]): string | null {
+  const label = sendingClient(headers).label;
+  return label === null ? null : label.slice(0, CLIENT_LABEL_CHARS);
+}
+const CLIENT_LABEL_CHARS = 200;
 
 /** Notes as stored: one per line (null: none). A note is one line: names in it are shown without control characters. */
 function notesText(notes: string[]): string | null {

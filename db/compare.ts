@@ -10,6 +10,7 @@ import type { BodySide, Exchange } from '../model/exchange.ts';
 import { bodyView } from './body-view.ts';
 import { ExchangeReader } from './reader.ts';
 import { damagedRefusal } from './stored-values.ts';
+import { sendingClient } from '../llm/client-config.ts';
 
 /**
  * Bodies up to this many stored bytes are compared in full (decoded, JSON path by path); a larger
@@ -57,13 +58,39 @@ export function comparisonOf(reader: ExchangeReader, a: Exchange, b: Exchange): 
   return comparison;
 }
 
-/** The newest model call to the same host that worked (2xx), from any client: what a failing call is compared with. */
+/** Who sent a call, as compared: the client's kind, or for another app its name without the version. */
+function clientKey(exchange: Exchange): string {
+  const client = sendingClient(exchange.request.headers);
+  return client.kind !== 'other' ? client.kind : `other:${(client.label ?? '').split(' ')[0]}`;
+}
+
+/** The API a call spoke: its dialect (when understood) and its path without the query. */
+function apiKey(exchange: Exchange): string {
+  return `${exchange.call?.dialect ?? ''} ${exchange.request.path.split('?')[0]}`;
+}
+
+/**
+ * The model call that worked (2xx) a failing call is best compared with, among the newest to the
+ * same host: one from the same client and the same API (dialect and path) when there is one, else
+ * the same API from another client, else the same client on another API, else the newest from
+ * any client. Comparing a Cherry Studio chat call with a Codex Responses call says mostly that
+ * they are different calls.
+ */
 export function lastWorkingCall(reader: ExchangeReader, exchange: Exchange): Exchange | null {
-  return (
-    reader
-      .list({ host: exchange.request.host, limit: 500 })
-      .find((e) => e.id !== exchange.id && !e.damaged && e.call !== null && e.call.dialect !== 'models' && (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300 && e.state === 'complete') ?? null
-  );
+  const worked = reader
+    .list({ host: exchange.request.host, limit: 500 })
+    .filter((e) => e.id !== exchange.id && !e.damaged && e.call !== null && e.call.dialect !== 'models' && (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300 && e.state === 'complete');
+  const client = clientKey(exchange);
+  const api = apiKey(exchange);
+  let best: Exchange | null = null;
+  let bestRank = -1;
+  // Newest first: the first of each rank is kept.
+  for (const e of worked) {
+    const rank = (apiKey(e) === api ? 2 : 0) + (clientKey(e) === client ? 1 : 0);
+    if (rank > bestRank) [best, bestRank] = [e, rank];
+    if (rank === 3) break;
+  }
+  return best;
 }
 
 /** What GET /api/compare answers: a status and its JSON text (made where the comparison ran). */

@@ -36,8 +36,14 @@ export interface ExchangeFilter {
   limit?: number;
   /** Largest first by this figure (model calls without it last), instead of newest first. */
   sort?: SortKey;
-  /** With sort: rows to skip (the figures are not unique, so pages go by position). */
-  offset?: number;
+  /** With sort: the last row of the previous page (keyset: a row that arrives meanwhile never shifts the next page). */
+  sortAfter?: SortCursor;
+}
+
+/** Where a sorted page ends: the sort's value on its last row, and that row's id (ties go by id). */
+export interface SortCursor {
+  value: number;
+  id: number;
 }
 
 /** Filters that are one column equal to the value. */
@@ -57,8 +63,36 @@ const DURATION_SQL = `CASE WHEN typeof(timings) <> 'text' THEN NULL WHEN NOT jso
 /** Rows Clear all has marked (db/retention.ts deletes them a step at a time) are not read. */
 const NOT_CLEARED = 'id > (SELECT clear_up_to FROM upkeep)';
 
-export const SORT_COLUMNS = { tokens_in: 'input_tokens', tokens_out: 'output_tokens', ttft: 'ttft_ms', duration: DURATION_SQL } as const;
+/** A column's number, or -1 where it holds none (missing, or damaged: text): every row sorts, those last. */
+const numberOr = (column: string) => `CASE WHEN typeof(${column}) IN ('integer', 'real') THEN ${column} ELSE -1 END`;
+
+/**
+ * The list's sorts, largest first. Each expression is the one an index of schema 13 is built on,
+ * spelled the same (SQLite uses an expression index only for the same expression): ORDER BY it
+ * and the keyset condition walk the index, with no sort of the whole table.
+ */
+export const SORT_COLUMNS = {
+  time: numberOr('started_at'),
+  tokens_in: numberOr('input_tokens'),
+  tokens_out: numberOr('output_tokens'),
+  ttft: numberOr('ttft_ms'),
+  size: numberOr('response_size'),
+  duration: `CASE WHEN typeof(timings) <> 'text' THEN -1 WHEN NOT json_valid(timings) THEN -1 WHEN json_type(timings, '$.end') IN ('integer', 'real') THEN json_extract(timings, '$.end') ELSE -1 END`,
+} as const;
 export type SortKey = keyof typeof SORT_COLUMNS;
+
+/** A sorted page's cursor as the API passes it: "VALUE_ID" (both numbers), or null when it is not one. */
+export function parseSortCursor(text: string): SortCursor | null {
+  const m = /^(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)_(\d+)$/i.exec(text);
+  if (!m) return null;
+  const value = Number(m[1]);
+  const id = Number(m[2]);
+  return Number.isFinite(value) && Number.isSafeInteger(id) ? { value, id } : null;
+}
+
+export function sortCursorText(cursor: SortCursor): string {
+  return `${cursor.value}_${cursor.id}`;
+}
 
 interface ExchangeRow {
   id: number;
@@ -209,7 +243,7 @@ const SUMMARY_COLUMNS = `id, started_at, substr(method, 1, ${L.method + 1}) AS m
   request_size, response_size, stream_kind, event_count, substr(dialect, 1, ${L.model + 1}) AS dialect, substr(model, 1, ${L.model + 1}) AS model,
   input_tokens, output_tokens, CASE WHEN octet_length(usage) <= ${LIST_USAGE_BYTES} THEN usage END AS usage, ttft_ms, images,
   substr(thread_key, 1, ${L.threadKey + 1}) AS thread_key, diagnosis_severity, substr(diagnosis, 1, ${L.diagnosis + 1}) AS diagnosis,
-  substr(notes, 1, ${L.notes + 1}) AS notes, ${LIST_DAMAGE_SQL} AS damaged_columns`;
+  substr(notes, 1, ${L.notes + 1}) AS notes, ${LIST_DAMAGE_SQL} AS damaged_columns, substr(client, 1, ${L.client + 1}) AS client`;
 
 interface SummaryRow {
   id: number;
@@ -239,6 +273,9 @@ interface SummaryRow {
   diagnosis: string | null;
   notes: string | null;
   damaged_columns: string;
+  client: string | null;
+  /** With a sort: the row's value of it (SORT_COLUMNS), for the next page's cursor. */
+  sort_value?: number;
 }
 
 function toSummary(row: SummaryRow, damaged: DamageRecord): ExchangeSummary {
@@ -283,6 +320,8 @@ function toSummary(row: SummaryRow, damaged: DamageRecord): ExchangeSummary {
     diagnosis: severity === null ? null : diagnosisOfColumn(severity, r.textOrNull('diagnosis') ?? '', L.diagnosis),
     notes: clippedOrNull(r.textOrNull('notes'), L.notes),
   };
+  const client = typeof row.client === 'string' ? row.client : null;
+  if (client !== null) summary.client = clipped(client, L.client);
   // Columns checked in SQL say only that they are damaged; reading the exchange whole says how.
   for (const column of row.damaged_columns ? row.damaged_columns.split(' ') : []) r.damage.push({ column, why: 'not the JSON wirelog writes there (open the exchange for more)' });
   if (r.damage.length) {
@@ -381,17 +420,39 @@ export class ExchangeReader {
     return (this.rows(SUMMARY_COLUMNS, filter) as SummaryRow[]).map((row) => toSummary(row, this.damage));
   }
 
+  /**
+   * A page of list rows sorted by a figure, largest first, ties newest first, and the cursor of the
+   * next page (null: this was the last). Keyset paging: the next page starts after this one's last
+   * row, found through the sort's index, however deep the page.
+   */
+  sortedSummaries(filter: ExchangeFilter & { sort: SortKey }): { summaries: ExchangeSummary[]; next: SortCursor | null } {
+    const rows = this.rows(`${SUMMARY_COLUMNS}, ${SORT_COLUMNS[filter.sort]} AS sort_value`, filter) as SummaryRow[];
+    const last = rows[rows.length - 1];
+    const next = last && rows.length === (filter.limit ?? 100) ? { value: Number(last.sort_value), id: last.id } : null;
+    return { summaries: rows.map((row) => toSummary(row, this.damage)), next };
+  }
+
   private rows(columns: string, filter: ExchangeFilter): unknown[] {
     const { where, params } = this.conditions(filter);
-    const order = filter.sort ? `${SORT_COLUMNS[filter.sort]} IS NULL, ${SORT_COLUMNS[filter.sort]} DESC, id DESC` : filter.after !== undefined ? 'id ASC' : 'id DESC';
-    const sql = `SELECT ${columns} FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
+    const sort = filter.sort ? SORT_COLUMNS[filter.sort] : null;
+    if (sort && filter.sortAfter) {
+      // After the cursor in (value DESC, id DESC) order: the first term seeks into the sort's index
+      // (SQLite does not seek on a row value here), the second leaves out the ties already shown.
+      where.push(`${sort} <= @sortValue AND (${sort} < @sortValue OR id < @sortId)`);
+      params.sortValue = filter.sortAfter.value;
+      params.sortId = filter.sortAfter.id;
+    }
+    const order = sort ? `${sort} DESC, id DESC` : filter.after !== undefined ? 'id ASC' : 'id DESC';
+    const sql = `SELECT ${columns} FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT @limit`;
     params.limit = filter.limit ?? 100;
-    params.offset = filter.sort ? (filter.offset ?? 0) : 0;
     return this.statement(sql).all(params);
   }
 
-  count(filter: Omit<ExchangeFilter, 'limit' | 'before' | 'after'> = {}): number {
+  count(filter: Omit<ExchangeFilter, 'limit' | 'before' | 'after' | 'sortAfter'> = {}): number {
     const { where, params } = this.conditions(filter);
+    // `+id`: not the rowid's range over the table (every page of its rows read: 59 ms for 50,000
+    // calls) but the smallest index, each of whose entries holds its rowid (bench/list-sort.ts).
+    if (where[0] === NOT_CLEARED) where[0] = `+${NOT_CLEARED}`;
     return (this.statement(`SELECT count(*) AS n FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(params) as { n: number }).n;
   }
 

@@ -142,6 +142,21 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE exchanges ADD COLUMN images INTEGER;
   `,
+  // 13: the app that sent the request ("Codex 0.171.0", llm/client-config.ts sendingClient), read
+  // from its head when stored, so the list shows it without parsing headers per row. Rows stored
+  // before keep NULL (their detail still names the client). And the list's sorts: each by an
+  // expression that is a number for every row (-1 where the figure is missing or damaged: last,
+  // largest first), so one index serves both the order and the keyset page (db/reader.ts
+  // SORT_COLUMNS must spell each expression exactly so for SQLite to use its index).
+  `
+  ALTER TABLE exchanges ADD COLUMN client TEXT;
+  CREATE INDEX exchanges_sort_time ON exchanges (CASE WHEN typeof(started_at) IN ('integer', 'real') THEN started_at ELSE -1 END);
+  CREATE INDEX exchanges_sort_tokens_in ON exchanges (CASE WHEN typeof(input_tokens) IN ('integer', 'real') THEN input_tokens ELSE -1 END);
+  CREATE INDEX exchanges_sort_tokens_out ON exchanges (CASE WHEN typeof(output_tokens) IN ('integer', 'real') THEN output_tokens ELSE -1 END);
+  CREATE INDEX exchanges_sort_ttft ON exchanges (CASE WHEN typeof(ttft_ms) IN ('integer', 'real') THEN ttft_ms ELSE -1 END);
+  CREATE INDEX exchanges_sort_size ON exchanges (CASE WHEN typeof(response_size) IN ('integer', 'real') THEN response_size ELSE -1 END);
+  CREATE INDEX exchanges_sort_duration ON exchanges (CASE WHEN typeof(timings) <> 'text' THEN -1 WHEN NOT json_valid(timings) THEN -1 WHEN json_type(timings, '$.end') IN ('integer', 'real') THEN json_extract(timings, '$.end') ELSE -1 END);
+  `,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import type { Exchange, ExchangeState } from './exchange.ts';
+import type { CallCost } from '../llm/cost.ts';
 import { exchangeUrl } from './exchange.ts';
 
 /** One line of the exchange list: what the viewer's list, `wirelog list` and /api/live show. */
@@ -23,13 +24,17 @@ export interface ExchangeSummary {
   notes: string | null;
   /** Columns of its row that could not be read (db/stored-values.ts); absent: none. */
   damaged?: string[];
+  /** The app that sent it ("Codex 0.171.0"), named when it was stored; absent: stored before wirelog named it, or it said nothing. */
+  client?: string;
+  /** A model call's cost (the API adds it from the stored figures: llm/summary-cost.ts); absent: not a model call. */
+  cost?: CallCost;
 }
 
 /**
  * Characters of each text a list row shows at most: a page of rows stays small whatever they
  * hold (db/reader.ts reads no more than this from the database). Past it the text ends in '…'.
  */
-export const LIST_TEXT_LIMITS = { method: 32, url: 1024, host: 256, error: 300, model: 128, threadKey: 128, diagnosis: 300, notes: 300 } as const;
+export const LIST_TEXT_LIMITS = { method: 32, url: 1024, host: 256, error: 300, model: 128, threadKey: 128, diagnosis: 300, notes: 300, client: 80 } as const;
 
 /** The text as a list shows it: at most `max` characters, ending in '…' when it was longer. */
 export function clipped(text: string, max: number): string {

@@ -160,8 +160,8 @@ describe('model calls', () => {
     const binary = list.body.exchanges.find((e) => e.url.includes('/bytes'))!;
     expect(binary.call).toBeNull();
 
-    // Sorted by a figure, largest first, calls without it last; pages go by position.
-    type Sorted = { exchanges: (Summary & { call: { ttftMs: number | null } | null })[]; nextCursor: number | null };
+    // Sorted by a figure, largest first, calls without it last; pages go by the last row's value and id.
+    type Sorted = { exchanges: (Summary & { call: { ttftMs: number | null } | null })[]; nextCursor: string | null };
     const all = (await getJson<Sorted>(`${api}/api/exchanges?sort=ttft&limit=1000`)).body.exchanges;
     const ttfts = all.map((e) => e.call?.ttftMs ?? null);
     const known = ttfts.filter((t): t is number => t !== null);
@@ -170,7 +170,7 @@ describe('model calls', () => {
     const pageOne = (await getJson<Sorted>(`${api}/api/exchanges?sort=ttft&limit=3`)).body;
     const pageTwo = (await getJson<Sorted>(`${api}/api/exchanges?sort=ttft&limit=1000&cursor=${pageOne.nextCursor}`)).body;
     expect([...pageOne.exchanges, ...pageTwo.exchanges].map((e) => e.id)).toEqual(all.map((e) => e.id));
-    expect((await getJson(`${api}/api/exchanges?sort=size`)).status).toBe(400);
+    expect((await getJson(`${api}/api/exchanges?sort=cost`)).status).toBe(400);
 
     const byModel = await getJson<{ exchanges: Summary[] }>(`${api}/api/exchanges?model=har-model`);
     expect(byModel.body.exchanges.map((e) => e.id)).toEqual([sse.id]);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { bodyView } from '../db/body-view.ts';
 import { compareOffThread } from '../db/compare.ts';
 import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
-import { SORT_COLUMNS, type CutBodies, type DamagedRows, type ExchangeReader, type SearchProgress, type SortKey } from '../db/reader.ts';
+import { SORT_COLUMNS, parseSortCursor, sortCursorText, type CutBodies, type DamagedRows, type ExchangeReader, type SearchProgress, type SortKey } from '../db/reader.ts';
 import { damagedRefusal } from '../db/stored-values.ts';
 import type { StorageLosses } from '../db/writer.ts';
 import type { BehindFigures } from '../db/storage-news.ts';
@@ -25,7 +25,8 @@ import { isLanguage, languageOf, type Language } from '../i18n/languages.ts';
 import { localized, localizedAll, serverText } from '../i18n/stored-text.ts';
 import { renderDiagnosis } from '../llm/diagnosis-text.ts';
 import type { ExchangeSummary } from '../model/summary.ts';
-import { LIST_TEXT_LIMITS, clipped } from '../model/summary.ts';
+import { LIST_TEXT_LIMITS, clipped, summarize } from '../model/summary.ts';
+import { summaryCost, withCost } from '../llm/summary-cost.ts';
 import { createSessionsApi } from './sessions-api.ts';
 
 /**
@@ -139,10 +140,10 @@ const filterFields = {
 const listQuery = z.object({
   ...filterFields,
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  /** Newest first: the last id of the previous page. Sorted by a figure: how many rows came before. */
-  cursor: z.coerce.number().int().min(0).optional(),
+  /** Newest first: the last id of the previous page. Sorted by a figure: VALUE_ID of its last row (nextCursor). */
+  cursor: z.string().optional(),
   sort: z.enum(Object.keys(SORT_COLUMNS) as [SortKey, ...SortKey[]]).optional(),
-});
+}).refine((q) => q.cursor === undefined || (q.sort ? parseSortCursor(q.cursor) !== null : /^\d+$/.test(q.cursor)), { path: ['cursor'], message: 'cursor must be the nextCursor of the previous page: an id, or VALUE_ID with sort' });
 
 const exportQuery = z.object({
   ...filterFields,
@@ -218,11 +219,20 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     const q = c.req.valid('query');
     const filter = { host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, thread: q.thread, text: q.q, limit: q.limit };
     // List rows only (db/reader.ts summaries): no head or body is read, each text is clipped in SQL.
-    const exchanges = q.sort ? reader.summaries({ ...filter, sort: q.sort, offset: q.cursor ?? 0 }) : reader.summaries({ ...filter, before: q.cursor || undefined });
-    const full = exchanges.length === q.limit;
-    const nextCursor = !full ? null : q.sort ? (q.cursor ?? 0) + exchanges.length : exchanges[exchanges.length - 1].id;
+    let exchanges: ExchangeSummary[];
+    let nextCursor: number | string | null;
+    if (q.sort) {
+      const page = reader.sortedSummaries({ ...filter, sort: q.sort, sortAfter: q.cursor === undefined ? undefined : parseSortCursor(q.cursor)! });
+      exchanges = page.summaries;
+      nextCursor = page.next && sortCursorText(page.next);
+    } else {
+      exchanges = reader.summaries({ ...filter, before: Number(q.cursor) || undefined });
+      nextCursor = exchanges.length === q.limit ? exchanges[exchanges.length - 1].id : null;
+    }
     const lang = requestLanguage(c);
-    return c.json({ exchanges: exchanges.map((summary) => summaryIn(summary, lang)), nextCursor } satisfies ExchangeListAnswer);
+    // The first page says how many match (the count uses the same indexes as the filter: no row is read whole).
+    const total = q.cursor === undefined ? reader.count(filter) : undefined;
+    return c.json({ exchanges: exchanges.map((summary) => summaryIn(withCost(summary), lang)), nextCursor, ...(total === undefined ? {} : { total }) } satisfies ExchangeListAnswer);
   });
 
   api.delete('/exchanges', async (c) => {
@@ -304,11 +314,13 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     // Rebuilt on every read, so an open stream's answer grows as it arrives.
     const modelCall = modelCallOf(reader, exchange, { request: requestBody.text, response: responseBody.text });
     const lang = requestLanguage(c);
+    // Priced from the stored figures, as its list row is (the same cost in both places).
+    const cost = modelCall ? summaryCost(summarize(exchange)) : null;
     return c.json({
       exchange: exchangeIn(exchange, lang),
       requestBody,
       responseBody,
-      modelCall,
+      modelCall: modelCall && cost ? { ...modelCall, cost } : modelCall,
       // A damaged row is not diagnosed: what was read in place of its damaged columns would mislead.
       diagnoses: exchange.damaged ? [] : diagnosesOf(reader, exchange, modelCall, responseBody.text, lang),
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
@@ -374,7 +386,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
         // List rows, as the list reads them: a whole exchange (its heads) is never read for a live update.
         for (let i = 0; i < message.ids.length; i += LIVE_READ) {
           const ids = message.ids.slice(i, i + LIVE_READ);
-          for (const summary of reader.summaries({ ids, limit: ids.length })) void out.writeSSE({ event: 'exchange', id: String(summary.id), data: JSON.stringify(summaryIn(summary, lang)) });
+          for (const summary of reader.summaries({ ids, limit: ids.length })) void out.writeSSE({ event: 'exchange', id: String(summary.id), data: JSON.stringify(summaryIn(withCost(summary), lang)) });
         }
       });
       await out.writeSSE({ event: 'hello', data: JSON.stringify(statusNow()) });

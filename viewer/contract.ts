@@ -4,6 +4,7 @@ import type { BodyView } from '../db/body-view.ts';
 import type { ClientConfig } from '../llm/client-config.ts';
 import type { Diagnosis, FixAction } from '../llm/diagnose.ts';
 import type { ModelCall } from '../llm/model-call.ts';
+import type { CallCost } from '../llm/cost.ts';
 import type { Exchange, ExchangeState, SseEvent } from '../model/exchange.ts';
 import type { ExchangeSummary } from '../model/summary.ts';
 import type { ImportProgress } from '../export/har-stream.ts';
@@ -15,14 +16,18 @@ export interface ErrorAnswer {
 
 export interface ExchangeListAnswer {
   exchanges: ExchangeSummary[];
-  nextCursor: number | null;
+  /** Newest first: the last id; sorted by a figure: "VALUE_ID" of the last row; null: no more. */
+  nextCursor: number | string | null;
+  /** On the first page (no cursor): how many exchanges match the filter. */
+  total?: number;
 }
 
 export interface ExchangeDetail {
   exchange: Exchange;
   requestBody: BodyView;
   responseBody: BodyView;
-  modelCall: ModelCall | null;
+  /** With its cost (llm/cost.ts) when it is a call that reported usage. */
+  modelCall: (ModelCall & { cost?: CallCost }) | null;
   diagnoses: Diagnosis[];
   /** How many calls share this one's thread (0 when it has none). */
   threadSize: number;

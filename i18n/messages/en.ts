@@ -6,6 +6,7 @@ import { bigBodyEn } from './bodies.en.ts';
 import { cliCommands } from './cli-commands.en.ts';
 import { searchIndexEn } from './search-index.en.ts';
 import { imagesEn } from './images.en.ts';
+import { listViewEn } from './list-view.en.ts';
 import { agentEn } from './agent.en.ts';
 import { sessionsEn } from './sessions.en.ts';
 import { mcpEn } from './mcp.en.ts';
@@ -348,6 +349,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   },
   usage: usageEn,
   images: imagesEn,
+  listView: listViewEn,
   agent: agentEn,
   sessions: sessionsEn,
   mcp: mcpEn,

@@ -7,6 +7,7 @@ import { bigBodyZhCN } from './bodies.zh-CN.ts';
 import { cliCommandsZhCN } from './cli-commands.zh-CN.ts';
 import { searchIndexZhCN } from './search-index.zh-CN.ts';
 import { imagesZhCN } from './images.zh-CN.ts';
+import { listViewZhCN } from './list-view.zh-CN.ts';
 import { agentZhCN } from './agent.zh-CN.ts';
 import { sessionsZhCN } from './sessions.zh-CN.ts';
 import { mcpZhCN } from './mcp.zh-CN.ts';
@@ -350,6 +351,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   usage: usageZhCN,
   server: serverZhCN,
   images: imagesZhCN,
+  listView: listViewZhCN,
   agent: agentZhCN,
   sessions: sessionsZhCN,
   mcp: mcpZhCN,

@@ -6,6 +6,7 @@ import { useHarImport } from './hooks/useHarImport.ts';
 import { useLiveUpdates } from './hooks/useLiveUpdates.ts';
 import { useSearchKeys } from './hooks/useSearchKeys.ts';
 import { useSelectedId } from './hooks/useSelectedId.ts';
+import { useEscapeCloses } from './hooks/useEscapeCloses.ts';
 import { EmptyState } from './components/EmptyState.tsx';
 import { ExchangeDetailPane } from './components/ExchangeDetail.tsx';
 import { ExchangeList } from './components/ExchangeList.tsx';
@@ -25,6 +26,7 @@ export function App() {
   const { notice, importFile } = useHarImport(select, setError);
   const searchRef = useRef<HTMLInputElement>(null);
   useSearchKeys(searchRef);
+  useEscapeCloses(selectedId === null ? null : () => select(null));
 
   useEffect(() => {
     fetchStatus().then(setStatus, (err: Error) => setError(err.message));
@@ -72,6 +74,8 @@ export function App() {
               hasMore={list.hasMore}
               sort={filter.sort}
               onSort={(sort) => setFilter({ ...filter, sort: filter.sort === sort ? undefined : sort })}
+              total={list.total}
+              onThread={(thread) => setFilter({ ...filter, thread })}
             />
           )}
         </section>

@@ -5,6 +5,7 @@ import type { ExchangeSummary, ListFilter } from '../api.ts';
 import { isLanguage } from '../../../i18n/languages.ts';
 import { renderDiagnosis } from '../../../llm/diagnosis-text.ts';
 import { formatCount, formatDuration, formatSize, formatTime, stateLabel, statusClass, usageText } from '../format.ts';
+import { CostBadge } from './CostBadge.tsx';
 
 interface Props {
   rows: ExchangeSummary[];
@@ -15,14 +16,19 @@ interface Props {
   hasMore: boolean;
   sort: ListFilter['sort'];
   onSort: (sort: NonNullable<ListFilter['sort']>) => void;
+  /** How many exchanges match the filter (null: not known yet). */
+  total: number | null;
+  /** Lists only the calls of one session (its thread key). */
+  onThread: (threadKey: string) => void;
 }
 
-function SortHeader({ label, title, sortKey, sort, onSort }: { label: string; title: string; sortKey: NonNullable<ListFilter['sort']>; sort: ListFilter['sort']; onSort: Props['onSort'] }) {
+function SortHeader({ label, title, sortKey, sort, onSort, className = 'num' }: { label: string; title: string; sortKey: NonNullable<ListFilter['sort']>; sort: ListFilter['sort']; onSort: Props['onSort']; className?: string }) {
   const { t } = useTranslation();
+  const active = sort === sortKey;
   return (
-    <button type="button" className={`num sort ${sort === sortKey ? 'active' : ''}`} title={t('list.sortHint', { title })} onClick={() => onSort(sortKey)}>
+    <button type="button" className={`${className} sort ${active ? 'active' : ''}`} title={active ? t('listView.sortedBy', { what: title }) : t('list.sortHint', { title })} aria-pressed={active} data-sort={sortKey} onClick={() => onSort(sortKey)}>
       {label}
-      {sort === sortKey ? ' ▾' : ''}
+      {active ? ' ▾' : ''}
     </button>
   );
 }
@@ -35,7 +41,7 @@ function pathOf(url: string): string {
 }
 
 function StateCell({ row }: { row: ExchangeSummary }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const count = t(row.streamKind === 'websocket' ? 'list.messages' : 'list.events', { count: row.eventCount });
   if (row.state === 'streaming' || row.state === 'pending') {
     const progress = row.eventCount > 0 ? count : formatSize(row.responseSize);
@@ -46,10 +52,56 @@ function StateCell({ row }: { row: ExchangeSummary }) {
       </span>
     );
   }
-  if (row.state === 'complete') return <span className="state">{row.eventCount > 0 ? count : ''}</span>;
+  const reason = failureReason(row, i18n.language);
+  if (row.state === 'complete' && reason === null) return <span className="state">{row.eventCount > 0 ? count : ''}</span>;
+  // A failure says why in the row itself (the title holds the whole text when the column cuts it).
+  const label = row.state === 'complete' ? '' : stateLabel(row.state, t);
+  const title = [label, reason].filter(Boolean).join(': ');
   return (
-    <span className={`state bad`} title={row.error ?? stateLabel(row.state, t)}>
-      {stateLabel(row.state, t)}
+    <span className={`state bad${row.state === 'complete' ? ' by-diagnosis' : ''}`} title={title} data-testid="failure-reason">
+      {label}
+      {label && reason ? ': ' : ''}
+      {reason && (
+        <span className="reason" data-captured={row.state === 'complete' ? undefined : ''}>
+          {reason}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/**
+ * Why a call failed, as the row shows it: the error wirelog recorded when it ended badly (a
+ * refused connection, a cut stream), else the diagnosis of a call that ended but did not work (a
+ * 401, a 404 for the wrong path), in the viewer's language; null for one that worked.
+ */
+function failureReason(row: ExchangeSummary, language: string): string | null {
+  if (row.state !== 'complete') return row.error;
+  const d = row.diagnosis;
+  if (!d || d.severity === 'info' || (d.severity === 'warning' && (row.status ?? 0) < 400)) return null;
+  return d.message ? renderDiagnosis(d.message, isLanguage(language) ? language : 'en').summary : d.summary;
+}
+
+/** The session a call belongs to, shortened (its kind and the start of its key); a click lists only its calls. */
+function SessionCell({ threadKey, onThread }: { threadKey: string | null | undefined; onThread: Props['onThread'] }) {
+  const { t } = useTranslation();
+  if (!threadKey) return <span />;
+  const short = threadKey.replace(/^(session|response|prefix):/, '').slice(0, 10);
+  return (
+    <span className="session-cell">
+      <button
+        type="button"
+        className="link mono"
+        title={t('listView.sessionTitle', { key: threadKey })}
+        data-testid="session-cell"
+        data-captured
+        onClick={(e) => {
+          e.stopPropagation();
+          onThread(threadKey);
+        }}
+      >
+        {short}
+      </button>
     </span>
   );
 }
@@ -99,7 +151,7 @@ function ImagesMark({ count }: { count: number }) {
   );
 }
 
-export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, hasMore, sort, onSort }: Props) {
+export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, hasMore, sort, onSort, total, onThread }: Props) {
   const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
   // The cursor is an exchange, not a position: live updates insert rows above it, and a position
@@ -135,19 +187,32 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
   };
 
   return (
+    <div className="list-wrap">
+    <div className="list-count muted" data-testid="result-count" aria-live="polite">
+      {total !== null && (rows.length < total ? t('listView.countShown', { shown: formatNumber(rows.length), count: formatNumber(total) }) : t('listView.count', { count: total, formatted: formatNumber(total) }))}
+    </div>
     <div className="list" role="grid" aria-rowcount={rows.length} tabIndex={0} onKeyDown={onKeyDown} ref={scrollRef} data-testid="exchange-list">
       <div className="row head" role="row">
-        <span>{t('list.time')}</span>
+        <SortHeader label={t('list.time')} title={t('listView.timeTitle')} sortKey="time" sort={sort} onSort={onSort} className="" />
         <span>{t('list.method')}</span>
         <span>{t('list.host')}</span>
         <span>{t('list.path')}</span>
         <span>{t('list.status')}</span>
-        <span>{t('list.state')}</span>
+        <span>{t('listView.reason')}</span>
+        <span title={t('listView.clientTitle')}>{t('listView.client')}</span>
+        <span>{t('listView.session')}</span>
         <span>{t('list.model')}</span>
-        <SortHeader label={t('list.tokens')} title={t('list.tokensTitle')} sortKey="tokens_out" sort={sort} onSort={onSort} />
+        <span className="num sort-pair" title={t('list.tokensTitle')}>
+          <SortHeader label={t('listView.tokensIn')} title={t('listView.tokensInTitle')} sortKey="tokens_in" sort={sort} onSort={onSort} className="" />
+          {'/'}
+          <SortHeader label={t('listView.tokensOut')} title={t('listView.tokensOutTitle')} sortKey="tokens_out" sort={sort} onSort={onSort} className="" />
+        </span>
+        <span className="num" title={t('listView.costTitle')}>
+          {t('listView.cost')}
+        </span>
         <SortHeader label={t('list.ttft')} title={t('list.ttftTitle')} sortKey="ttft" sort={sort} onSort={onSort} />
         <SortHeader label={t('list.duration')} title={t('list.durationTitle')} sortKey="duration" sort={sort} onSort={onSort} />
-        <span className="num">{t('list.size')}</span>
+        <SortHeader label={t('list.size')} title={t('listView.sizeTitle')} sortKey="size" sort={sort} onSort={onSort} />
       </div>
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {items.map((item) => {
@@ -191,10 +256,15 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
                 {row.call?.images ? <ImagesMark count={row.call.images} /> : null}
               </span>
               <StateCell row={row} />
+              <span className="ellipsis" title={row.client ?? ''} data-testid="client" data-captured>
+                {row.client ?? ''}
+              </span>
+              <SessionCell threadKey={row.call?.threadKey} onThread={onThread} />
               <span className="ellipsis mono" title={row.call?.model ?? ''} data-captured>
                 {row.call?.model ?? ''}
               </span>
               <TokensCell call={row.call} />
+              <span className="num">{row.cost ? <CostBadge cost={row.cost} /> : null}</span>
               <span className="num">{formatDuration(row.call?.ttftMs)}</span>
               <span className="num">{formatDuration(row.durationMs)}</span>
               <span className="num">{formatSize(row.responseSize)}</span>
@@ -209,5 +279,9 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
         </div>
       )}
     </div>
+    </div>
   );
 }
+
+const numbers = new Intl.NumberFormat('en-US');
+const formatNumber = (n: number) => numbers.format(n);

@@ -3,6 +3,8 @@ import { Trans, useTranslation } from 'react-i18next';
 import type { ModelCall, ModelImage, ToolCall, Turn } from '../../../llm/model-call.ts';
 import { formatDuration, tryJson, usageFigures } from '../format.ts';
 import { AgentSteps } from './AgentSteps.tsx';
+import { CostBadge } from './CostBadge.tsx';
+import type { CallCost } from '../../../llm/cost.ts';
 import { ImageThumb } from './ImageThumb.tsx';
 import { JsonTree } from './JsonTree.tsx';
 
@@ -90,7 +92,8 @@ function ChoiceTabs({ count, selected, onSelect }: { count: number; selected: nu
 
 /** A captured exchange as a model call: the conversation sent, the answer rebuilt, the figures. */
 interface Props {
-  call: ModelCall;
+  /** With its cost when the API priced it (viewer/api.ts: the provider's figure, estimated, or unknown and why). */
+  call: ModelCall & { cost?: CallCost };
   onRawEvents: (() => void) | null;
   /** Calls in this one's agent session, and how to list just them. */
   threadSize: number;
@@ -126,6 +129,7 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
           </span>
         )}
         <span className={`ending ${call.ending}`}>{t(`modelCall.ending.${call.ending}`)}</span>
+        {call.cost && <CostBadge cost={call.cost} labelled />}
         {onRawEvents && (
           <button type="button" className="button small" onClick={onRawEvents}>
             {t('modelCall.rawEvents')}

@@ -4,6 +4,8 @@ import { mergeLive } from '../list-merge.ts';
 
 export interface ExchangeList {
   rows: ExchangeSummary[];
+  /** How many exchanges match the filter: the server's count with the first page, plus rows the live feed added since; null until known. */
+  total: number | null;
   hasMore: boolean;
   loading: boolean;
   error: string | null;
@@ -19,7 +21,10 @@ export interface ExchangeList {
 /** The list for a filter: its first page, later pages on demand, and live updates merged in. */
 export function useExchangeList(filter: ListFilter): ExchangeList {
   const [rows, setRows] = useState<ExchangeSummary[]>([]);
-  const [nextCursor, setNextCursor] = useState<number | null>(null);
+  // Newest first: an id; sorted: the server's keyset cursor ("VALUE_ID"), passed back as it came.
+  const [nextCursor, setNextCursor] = useState<number | string | null>(null);
+  // The server's count, and how many rows the pages brought (rows beyond them came live: new exchanges).
+  const [counted, setCounted] = useState<{ total: number; paged: number } | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
@@ -37,8 +42,11 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
       (page) => {
         if (cancelled) return;
         arrivedDuringFetch.current = null;
-        setRows(mergeLive(page.exchanges, [...arrived.values()], filter));
+        const merged = mergeLive(page.exchanges, [...arrived.values()], filter);
+        setRows(merged);
         setNextCursor(page.nextCursor);
+        // Rows that arrived during the fetch are in the count already, or will be on the next read: counted as paged.
+        setCounted(page.total === undefined ? null : { total: page.total, paged: merged.length });
         setLoading(false);
         setError(null);
       },
@@ -59,6 +67,7 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
     fetchExchanges(filterRef.current, nextCursor).then(
       (page) => {
         setRows((current) => [...current, ...page.exchanges]);
+        setCounted((c) => c && { ...c, paged: c.paged + page.exchanges.length });
         setNextCursor(page.nextCursor);
         setLoading(false);
       },
@@ -78,9 +87,11 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
   const clear = useCallback(() => {
     setRows([]);
     setNextCursor(null);
+    setCounted({ total: 0, paged: 0 });
   }, []);
 
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
 
-  return { rows, hasMore: nextCursor !== null, loading, error, loadMore, applyLive, clear, reload };
+  const total = counted === null ? null : counted.total + Math.max(0, rows.length - counted.paged);
+  return { rows, total, hasMore: nextCursor !== null, loading, error, loadMore, applyLive, clear, reload };
 }

@@ -1,0 +1,24 @@
+// The exchange list's columns added for agent work (ExchangeList.tsx): the client that sent a
+// call, its session, why it failed, its cost, sorting, how many match (FilterBar and list).
+
+export const listViewEn = {
+  client: 'client',
+  clientTitle: 'the app that sent it, from its User-Agent and client headers',
+  session: 'session',
+  sessionTitle: 'session {{key}}: click to list only its calls',
+  cost: 'cost',
+  costTitle: 'cost of the call: the provider’s own figure, ~ estimated from a price table, or why it is unknown',
+  reason: 'state / reason',
+  tokensIn: 'in',
+  tokensInTitle: 'input tokens',
+  tokensOut: 'out',
+  tokensOutTitle: 'output tokens',
+  timeTitle: 'start time, newest first',
+  sizeTitle: 'response size',
+  sortedBy: 'sorted by {{what}}, largest first: click again for newest first',
+  count_one: '{{formatted}} exchange',
+  count_other: '{{formatted}} exchanges',
+  countShown: '{{count}} exchanges, {{shown}} loaded so far',
+};
+
+export type ListViewMessages = typeof listViewEn;
