@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
 import { headerValue, type Exchange } from '../model/exchange.ts';
 import { CHAT_DELTAS, chatStreamEvents, responsesStreamEvents, zstdFrame } from './support/fake-upstream.ts';
-import { curl, sendRaw, startHarness, tempDir, type Harness } from './support/harness.ts';
+import { curl, eventually, sendRaw, startHarness, tempDir, type Harness } from './support/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -18,6 +18,44 @@ function latest(filter: (e: Exchange) => boolean): Exchange {
   const found = h.wirelog.reader.list({ limit: 1000 }).find(filter);
   if (!found) throw new Error('exchange not stored');
   return h.wirelog.reader.get(found.id)!;
+}
+
+/** Resolves once the exchange the filter picks has an SSE event stored (its stream still open). */
+function firstEventStored(filter: (e: Exchange) => boolean): Promise<unknown> {
+  return eventually(() => {
+    const found = h.wirelog.reader.list({ limit: 1000 }).find(filter);
+    return found && h.wirelog.reader.sseEvents(found.id).length > 0;
+  }, 'the first SSE event stored while the stream is open');
+}
+
+/**
+ * Reads a stream whose upstream holds its last event back (x-test-hold-last): once the first
+ * bytes are in and wirelog has stored the first event, waits a little, then lets the last
+ * event go. `held` is when the first event was seen stored, `released` when the last was let
+ * go: wirelog stamped the first event before `held` and the last after `released`, whatever
+ * the machine's load, so the stamps are at least that far apart.
+ */
+async function readHoldingLast(stream: AsyncIterable<unknown>, firstStored: () => Promise<unknown>, release: () => void): Promise<{ body: Buffer; held: number; released: number }> {
+  const chunks: Buffer[] = [];
+  let held = 0;
+  let released = 0;
+  for await (const chunk of stream) {
+    chunks.push(Buffer.from(chunk as Buffer));
+    if (!held) {
+      await firstStored();
+      held = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      released = performance.now();
+      release();
+    }
+  }
+  return { body: Buffer.concat(chunks), held, released };
+}
+
+/** The first and last events' stamps are at least the client's hold apart (1 ms for rounding). */
+function expectStampedApart(events: { offsetMs: number }[], heldMs: number): void {
+  expect(events.length).toBeGreaterThan(3);
+  expect(events[events.length - 1].offsetMs - events[0].offsetMs).toBeGreaterThanOrEqual(Math.floor(heldMs) - 1);
 }
 
 describe('capture through real clients', () => {
@@ -118,18 +156,20 @@ describe('capture through real clients', () => {
     const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions?sse-encoding=${encoding}`, {
       method: 'POST',
       dispatcher: h.agent(),
-      headers: { 'content-type': 'application/json', 'x-test-sse-encoding': encoding, 'x-test-delay-ms': '10' },
+      headers: { 'content-type': 'application/json', 'x-test-sse-encoding': encoding, 'x-test-hold-last': `compressed-${encoding}` },
       body,
     });
     // The client gets the bytes as the upstream sent them, still encoded.
     expect(res.headers['content-encoding']).toBe(encoding === 'deflate-raw' ? 'deflate' : encoding);
-    await res.body.arrayBuffer();
+    const path = `/v1/chat/completions?sse-encoding=${encoding}`;
+    const { held, released } = await readHoldingLast(res.body, () => firstEventStored((e) => e.request.path === path), () => h.upstream.release(`compressed-${encoding}`));
     await h.stored();
     const ex = latest((e) => e.request.path === `/v1/chat/completions?sse-encoding=${encoding}`);
     const events = h.wirelog.reader.sseEvents(ex.id);
     expect(events.map((e) => e.data)).toEqual(chatStreamEvents(`compressed-${encoding}`));
-    // Each stamped as it arrived (the upstream waits 10 ms between events), not all at the end.
-    expect(events[events.length - 1].offsetMs - events[0].offsetMs).toBeGreaterThan(30);
+    // Each stamped as it arrived, not all at the end: the first arrived before the client held
+    // the stream, the last was sent only after the client let it go.
+    expectStampedApart(events, released - held);
     expect(ex.call?.dialect).toBe('openai-chat');
     const call = modelCallOf(h.wirelog.reader, ex);
     expect(call?.answer.text).toBe(CHAT_DELTAS.join(''));
@@ -202,22 +242,18 @@ describe('capture through real clients', () => {
     const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, {
       method: 'POST',
       dispatcher: h.agent(),
-      headers: { 'content-type': 'application/json', 'x-test-delay-ms': '15' },
+      headers: { 'content-type': 'application/json', 'x-test-hold-last': 'sse-model' },
       body: JSON.stringify({ model: 'sse-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
     });
-    const arrivals: number[] = [];
-    const chunks: Buffer[] = [];
-    const t0 = Date.now();
-    for await (const chunk of res.body) {
-      arrivals.push(Date.now() - t0);
-      chunks.push(chunk as Buffer);
-    }
-    const body = Buffer.concat(chunks);
+    // Chunk by chunk, not buffered: the client reads the first events while the upstream
+    // still holds the last one back, which it sends only when the client says so.
+    const { body, held, released } = await readHoldingLast(
+      res.body,
+      () => firstEventStored((e) => e.streamKind === 'sse' && h.wirelog.reader.body(e.id, 'request').includes('sse-model')),
+      () => h.upstream.release('sse-model'),
+    );
     const expected = chatStreamEvents('sse-model');
     expect(body.toString()).toBe(expected.map((d) => `data: ${d}\n\n`).join(''));
-    // Chunk by chunk, not buffered: the first event reached the client long before the last.
-    expect(arrivals.length).toBeGreaterThan(3);
-    expect(arrivals[arrivals.length - 1] - arrivals[0]).toBeGreaterThan(60);
     await h.stored();
     const ex = latest((e) => e.streamKind === 'sse' && h.wirelog.reader.body(e.id, 'request').includes('sse-model'));
     expect(ex.state).toBe('complete');
@@ -225,7 +261,7 @@ describe('capture through real clients', () => {
     expect(events.map((e) => e.data)).toEqual(expected);
     expect(ex.eventCount).toBe(expected.length);
     for (let i = 1; i < events.length; i++) expect(events[i].offsetMs).toBeGreaterThanOrEqual(events[i - 1].offsetMs);
-    expect(events[events.length - 1].offsetMs - events[0].offsetMs).toBeGreaterThan(60);
+    expectStampedApart(events, released - held);
     expect(h.wirelog.reader.body(ex.id, 'response').equals(body)).toBe(true);
   });
 
