@@ -73,10 +73,13 @@ async function timedStart(bin: string, dataDir: string): Promise<{ listeningMs: 
 
 try {
   for (let i = 0; i < Number(values.busy); i++) startBusy();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-startup-'));
-  // The CA and the database exist before the first timed start, as at a restart.
-  spawnSync(process.execPath, [WIRELOG_BIN, 'ca', '--data-dir', dataDir], { stdio: 'ignore' });
-  await timedStart(bins[0], dataDir);
+  // A data dir per build (a newer build's schema is refused by an older one); its CA and database
+  // exist before the first timed start, as at a restart.
+  const dataDirs = bins.map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-startup-')));
+  for (const [b, bin] of bins.entries()) {
+    spawnSync(process.execPath, [bin, 'ca', '--data-dir', dataDirs[b]], { stdio: 'ignore' });
+    await timedStart(bin, dataDirs[b]);
+  }
   const bare: number[] = [];
   const rows = bins.map(() => ({ listening: [] as number[], ready: [] as number[], listeningCpu: [] as number[], cpu: [] as number[] }));
   for (let i = 0; i < runs; i++) {
@@ -84,7 +87,7 @@ try {
     spawnSync(process.execPath, [...WIRELOG_NODE_FLAGS, '-e', '0'], { stdio: 'ignore' });
     bare.push(performance.now() - t);
     for (const [b, bin] of bins.entries()) {
-      const { listeningMs, readyMs, listeningCpuMs, mainCpuMs } = await timedStart(bin, dataDir);
+      const { listeningMs, readyMs, listeningCpuMs, mainCpuMs } = await timedStart(bin, dataDirs[b]);
       rows[b].listeningCpu.push(listeningCpuMs);
       rows[b].listening.push(listeningMs);
       rows[b].ready.push(readyMs);
@@ -97,7 +100,7 @@ try {
     console.log(`${bin}\n  listening: ${summary(rows[b].listening)}  (target < 2000 ms)\n  ready:     ${summary(rows[b].ready)}\n  main thread CPU until listening: ${summary(rows[b].listeningCpu)}; until ready: ${summary(rows[b].cpu)}`);
   }
   console.log(JSON.stringify({ runs, busy: Number(values.busy), bareMs: bare.map(Math.round), rows: bins.map((bin, b) => ({ bin, listeningMs: rows[b].listening.map(Math.round), readyMs: rows[b].ready.map(Math.round), listeningCpuMs: rows[b].listeningCpu, mainCpuMs: rows[b].cpu })) }));
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 } finally {
   killAll();
 }
