@@ -120,7 +120,10 @@ function message(text: string, lang: Language, depth: number): string | null {
   return null;
 }
 
-/** One of the catalogue's server messages (`server.stored.*`, `server.api.*`) in `lang`: how the server side says a thing. */
-export function serverText(lang: Language, key: `${'stored' | 'api'}.${string}`, params: Record<string, string | number> = {}): string {
+/**
+ * One of the catalogue's server messages (`server.stored.*`, `server.api.*`, and `server.request.*`,
+ * which is said and never stored) in `lang`: how the server side says a thing.
+ */
+export function serverText(lang: Language, key: `${'stored' | 'api' | 'request'}.${string}`, params: Record<string, string | number> = {}): string {
   return translator(lang).t(`server.${key}`, params);
 }

@@ -128,12 +128,12 @@ export interface ApiOptions {
 
 const filterFields = {
   host: z.string().min(1).optional(),
-  method: z.string().regex(/^[A-Za-z]+$/, 'method must be letters, e.g. POST').optional(),
-  status: z.string().refine((s) => statusRange(s) !== null, 'status must be a code like 404 or a class like 4xx').optional(),
+  method: z.string().regex(/^[A-Za-z]+$/, 'fixMethod').optional(),
+  status: z.string().refine((s) => statusRange(s) !== null, 'fixStatus').optional(),
   state: z.enum(EXCHANGE_STATES as [ExchangeState, ...ExchangeState[]]).optional(),
   q: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
-  dialect: z.string().regex(/^[a-z-]+$/, 'dialect is a name like openai-chat').optional(),
+  dialect: z.string().regex(/^[a-z-]+$/, 'fixDialect').optional(),
   thread: z.string().min(1).max(200).optional(),
 };
 
@@ -143,14 +143,14 @@ const listQuery = z.object({
   /** Newest first: the last id of the previous page. Sorted by a figure: VALUE_ID of its last row (nextCursor). */
   cursor: z.string().optional(),
   sort: z.enum(Object.keys(SORT_COLUMNS) as [SortKey, ...SortKey[]]).optional(),
-}).refine((q) => q.cursor === undefined || (q.sort ? parseSortCursor(q.cursor) !== null : /^\d+$/.test(q.cursor)), { path: ['cursor'], message: 'cursor must be the nextCursor of the previous page: an id, or VALUE_ID with sort' });
+}).refine((q) => q.cursor === undefined || (q.sort ? parseSortCursor(q.cursor) !== null : /^\d+$/.test(q.cursor)), { path: ['cursor'], message: 'fixCursor' });
 
 const exportQuery = z.object({
   ...filterFields,
   id: z.coerce.number().int().positive().optional(),
   since: z
     .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), 'since must be an ISO date such as 2026-11-24T10:00:00Z')
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'fixSince')
     .optional(),
 });
 
@@ -166,9 +166,9 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const replayBody = z
   .object({
     url: z.string().min(1).max(16_384).optional(),
-    method: z.string().regex(/^[A-Za-z]+$/, 'method must be letters, e.g. POST').optional(),
+    method: z.string().regex(/^[A-Za-z]+$/, 'fixMethod').optional(),
     headers: z
-      .array(z.tuple([z.string().regex(HEADER_NAME, 'a header name is a token, such as Authorization'), z.string().max(65_536).regex(/^[^\r\n\0]*$/, 'a header value cannot hold a line break or NUL')]))
+      .array(z.tuple([z.string().regex(HEADER_NAME, 'fixHeaderName'), z.string().max(65_536).regex(/^[^\r\n\0]*$/, 'fixHeaderValue')]))
       .max(2000)
       .optional(),
     body: z.string().max(128 * 1024 * 1024).optional(),
@@ -189,9 +189,41 @@ function refuseDamaged(c: Context, exchange: Exchange, what: string) {
   return refused === null ? null : c.json({ error: localized(refused, requestLanguage(c)) }, 422);
 }
 
+// Schema messages above are keys of the catalogue's `server.request` (fixMethod...), said in the request's language.
+const FIX_KEY = /^fix[A-Z]\w*$/;
+
+/** How to write a field the API could not take, in `lang`: the schema's own fix, else one for zod's kind of problem. */
+function fixOf(issue: z.ZodIssue, lang: Language): string {
+  const say = (key: string, params: Record<string, string | number> = {}) => serverText(lang, `request.${key}`, params);
+  if (FIX_KEY.test(issue.message)) return say(issue.message);
+  switch (issue.code) {
+    case 'invalid_enum_value':
+      return say('fixOneOf', { values: issue.options.join(', ') });
+    case 'unrecognized_keys':
+      return say('fixUnknown');
+    case 'invalid_type':
+      return issue.expected === 'number' || issue.expected === 'integer' ? say('fixNumber') : say('fixType', { expected: issue.expected, received: issue.received });
+    case 'too_small':
+      return issue.type === 'string' ? say('fixNotEmpty') : say('fixAtLeast', { min: Number(issue.minimum) });
+    case 'too_big':
+      return issue.type === 'string' ? say('fixTextAtMost', { max: Number(issue.maximum) }) : say('fixAtMost', { max: Number(issue.maximum) });
+    case 'invalid_union':
+      return issue.path[0] === 'b' ? say('fixCompareWith') : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** A request the API cannot take: 400 naming each field and how to write it, in the request's language. */
 function badRequest(result: { success: boolean; error?: z.ZodError }, c: Context) {
   if (!result.success) {
-    const message = result.error!.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
+    const lang = requestLanguage(c);
+    const message = result
+      .error!.issues.map((issue) => {
+        const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.') || serverText(lang, 'request.query');
+        return serverText(lang, 'request.badField', { field, fix: fixOf(issue, lang) });
+      })
+      .join(lang === 'zh-CN' ? '；' : '; ');
     return c.json({ error: message }, 400);
   }
 }

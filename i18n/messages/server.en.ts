@@ -162,4 +162,26 @@ export const server = {
     importNoEnd: 'the import ended without saying how it went (was wirelog stopped?)',
     apiFault: 'wirelog could not answer {{where}}: {{cause}} (a fault in wirelog: the rest of the viewer still works; please report it with this line)',
   },
+  // viewer/api.ts badRequest: a request the API cannot take, field by field (said, never stored:
+  // not matched as stored text).
+  request: {
+    badField: '{{field}}: {{fix}}',
+    query: 'query',
+    fixMethod: 'method must be letters, e.g. POST',
+    fixStatus: 'status must be a code like 404 or a class like 4xx',
+    fixDialect: 'dialect is a name like openai-chat',
+    fixCursor: 'cursor must be the nextCursor of the previous page: an id, or VALUE_ID with sort',
+    fixSince: 'since must be an ISO date such as 2026-11-24T10:00:00Z',
+    fixHeaderName: 'a header name is a token, such as Authorization',
+    fixHeaderValue: 'a header value cannot hold a line break or NUL',
+    fixCompareWith: 'give the id of an exchange, or working (the last call to its host that worked)',
+    fixOneOf: 'give one of {{values}}',
+    fixNumber: 'give a whole number',
+    fixAtLeast: 'give a whole number of at least {{min}}',
+    fixAtMost: 'give a whole number of at most {{max}}',
+    fixNotEmpty: 'give a value, not an empty one',
+    fixTextAtMost: 'give at most {{max}} characters',
+    fixUnknown: 'wirelog takes no such field here: leave it out',
+    fixType: 'give a {{expected}}, not a {{received}}',
+  },
 };
