@@ -1,0 +1,218 @@
+// The list's agent columns (issue 27, "The list, too"), on a temporary database filled through the
+// real storage path (CaptureStore with llm/ understanding each call): the client named at capture,
+// sorting through each sort's index with keyset pages, the count, each row's cost from its stored
+// columns, and which working call a failed one is compared with.
+import { describe, expect, it } from 'vitest';
+import { CaptureStore } from '../db/capture-store.ts';
+import { lastWorkingCall } from '../db/compare.ts';
+import { ExchangeReader, SORT_COLUMNS, parseSortCursor, sortCursorText, type SortKey } from '../db/reader.ts';
+import { openDatabase } from '../db/schema.ts';
+import { understandEnded } from '../llm/stored-calls.ts';
+import { summaryCost } from '../llm/summary-cost.ts';
+import type { ExchangeEvent, Header } from '../model/exchange.ts';
+import type { ExchangeSummary } from '../model/summary.ts';
+import { tempDir } from './support/harness.ts';
+
+const CODEX: Header[] = [['User-Agent', 'codex_exec/0.171.0 (Debian 12; x86_64) xterm-256color'], ['originator', 'codex_exec']];
+const CHERRY: Header[] = [['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) CherryStudio/1.5.7 Chrome/138.0.0.0 Electron/37.2.3 Safari/537.36'], ['X-Title', 'Cherry Studio']];
+const CURL: Header[] = [['User-Agent', 'curl/8.14.1']];
+
+interface Call {
+  host?: string;
+  path?: string;
+  headers?: Header[];
+  status?: number;
+  /** Responses API instead of chat. */
+  responses?: boolean;
+  usage?: Record<string, unknown> | null;
+  model?: string;
+  endMs?: number;
+  startedAt?: number;
+  /** Extra bytes in the answer (the size sort). */
+  pad?: number;
+}
+
+let serial = 0;
+
+/** One finished model call as the proxy reports it. */
+function call(c: Call = {}): ExchangeEvent[] {
+  const uid = `list-${serial++}`;
+  const host = c.host ?? 'relay.example';
+  const status = c.status ?? 200;
+  const model = c.model ?? 'gpt-4o';
+  const path = c.path ?? (c.responses ? '/v1/responses' : '/v1/chat/completions');
+  const request = Buffer.from(JSON.stringify(c.responses ? { model, input: 'hi' } : { model, messages: [{ role: 'user', content: 'hi' }] }));
+  const usage = c.usage === undefined ? { prompt_tokens: 10, completion_tokens: 5 } : c.usage;
+  const answer =
+    status >= 400
+      ? { error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } }
+      : c.responses
+        ? { id: `resp_${uid}`, object: 'response', status: 'completed', model, output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'ok' }] }], ...(usage ? { usage } : {}) }
+        : { id: `chatcmpl-${uid}`, object: 'chat.completion', model, choices: [{ index: 0, message: { role: 'assistant', content: `ok${' '.repeat(c.pad ?? 0)}` }, finish_reason: 'stop' }], ...(usage ? { usage } : {}) };
+  const response = Buffer.from(JSON.stringify(answer));
+  const end = c.endMs ?? 30;
+  return [
+    { type: 'request', uid, head: { startedAt: c.startedAt ?? Date.UTC(2026, 10, 20, 12, 0, 0) + serial * 1000, clientAddress: '127.0.0.1:5000', method: 'POST', scheme: 'https', host, port: 443, path, httpVersion: '1.1', headers: [['Host', host], ['Content-Type', 'application/json'], ...(c.headers ?? CURL)] } },
+    { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
+    { type: 'response-head', uid, atMs: 10, head: { status, statusText: '', httpVersion: '1.1', headers: [['Content-Type', 'application/json']] } },
+    { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: end - 1 },
+    { type: 'end', uid, state: 'complete', error: null, timings: { requestSent: 1, responseHeaders: 10, end }, requestBody: { size: request.length, storedSize: request.length, truncated: false, encoding: '' }, responseBody: { size: response.length, storedSize: response.length, truncated: false, encoding: '' } },
+  ];
+}
+
+function newStore() {
+  const db = openDatabase(tempDir());
+  const store = new CaptureStore(db, understandEnded);
+  const reader = new ExchangeReader(db);
+  /** Stores the calls in one batch; their ids in order. */
+  const add = (...calls: Call[]): number[] => {
+    const before = (db.prepare('SELECT coalesce(max(id), 0) AS n FROM exchanges').get() as { n: number }).n;
+    store.apply(calls.flatMap((c) => call(c)));
+    return (db.prepare('SELECT id FROM exchanges WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map((r) => r.id);
+  };
+  return { db, reader, add };
+}
+
+/** Every page of a sort, each read from the previous page's cursor. */
+function allPages(reader: ExchangeReader, sort: SortKey, limit: number): ExchangeSummary[][] {
+  const pages: ExchangeSummary[][] = [];
+  let after: ReturnType<typeof parseSortCursor> | undefined;
+  for (let guard = 0; guard < 1000; guard++) {
+    const page = reader.sortedSummaries({ sort, limit, sortAfter: after ?? undefined });
+    pages.push(page.summaries);
+    if (!page.next) break;
+    // Through the API's text form and back, as the viewer passes it.
+    after = parseSortCursor(sortCursorText(page.next));
+  }
+  return pages;
+}
+
+describe('the client column', () => {
+  it('names the app that sent each request when it is stored, from its User-Agent and client headers', () => {
+    const { reader, add } = newStore();
+    const [codex, cherry, curl, none] = add({ headers: CODEX, responses: true }, { headers: CHERRY }, { headers: CURL }, { headers: [] });
+    const byId = new Map(reader.summaries({ limit: 10 }).map((s) => [s.id, s.client]));
+    expect(byId.get(codex)).toBe('Codex 0.171.0');
+    expect(byId.get(cherry)).toBe('Cherry Studio 1.5.7');
+    expect(byId.get(curl)).toBe('curl 8.14.1');
+    expect(byId.get(none)).toBeUndefined();
+  });
+});
+
+describe('sorting the list', () => {
+  // Durations and token counts with ties, and calls without figures (a failed call reports no usage).
+  const figures = [
+    { endMs: 500, usage: { prompt_tokens: 300, completion_tokens: 7 } },
+    { endMs: 40, usage: { prompt_tokens: 300, completion_tokens: 90 } },
+    { endMs: 500, usage: { prompt_tokens: 12, completion_tokens: 7 } },
+    { endMs: 9000, usage: null, status: 401 },
+    { endMs: 40, usage: { prompt_tokens: 5000, completion_tokens: 1 }, pad: 4000 },
+    { endMs: 75, usage: { prompt_tokens: 300, completion_tokens: 7 }, pad: 200 },
+    { endMs: 500, usage: null, status: 401 },
+  ];
+  const value: Record<SortKey, (s: ExchangeSummary) => number> = {
+    time: (s) => s.startedAt,
+    tokens_in: (s) => s.call?.inputTokens ?? -1,
+    tokens_out: (s) => s.call?.outputTokens ?? -1,
+    ttft: (s) => s.call?.ttftMs ?? -1,
+    size: (s) => s.responseSize,
+    duration: (s) => s.durationMs ?? -1,
+  };
+
+  it('each sort is largest first, ties newest first, rows without the figure last; keyset pages add up to the whole, each row once', () => {
+    const { reader, add } = newStore();
+    const ids = add(...figures, ...figures, ...figures);
+    for (const sort of Object.keys(SORT_COLUMNS) as SortKey[]) {
+      const whole = reader.sortedSummaries({ sort, limit: 1000 }).summaries;
+      expect(whole.map((s) => s.id).sort((a, b) => a - b)).toEqual(ids);
+      const expected = [...whole].sort((a, b) => value[sort](b) - value[sort](a) || b.id - a.id);
+      expect(whole.map((s) => s.id), sort).toEqual(expected.map((s) => s.id));
+      for (const limit of [1, 2, 4, 5]) expect(allPages(reader, sort, limit).flat().map((s) => s.id), `${sort} by ${limit}`).toEqual(whole.map((s) => s.id));
+    }
+    // A failed call without usage sorts after every call with tokens.
+    const byIn = reader.sortedSummaries({ sort: 'tokens_in', limit: 1000 }).summaries;
+    expect(byIn[0].call?.inputTokens).toBe(5000);
+    expect(byIn.slice(-6).every((s) => s.call?.inputTokens === null)).toBe(true);
+  });
+
+  it('a row stored between two pages does not shift the next page (keyset, not position)', () => {
+    const { reader, add } = newStore();
+    add(...figures);
+    const first = reader.sortedSummaries({ sort: 'duration', limit: 3 });
+    // Longer than every row shown: by position, the next page would repeat the third row.
+    add({ endMs: 60_000 });
+    const second = reader.sortedSummaries({ sort: 'duration', limit: 100, sortAfter: first.next! });
+    const seen = [...first.summaries, ...second.summaries].map((s) => s.id);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toHaveLength(figures.length);
+  });
+
+  it("each sort's first and later pages walk its index: no sort of the table", () => {
+    const { db } = newStore();
+    for (const sort of Object.keys(SORT_COLUMNS) as SortKey[]) {
+      const e = SORT_COLUMNS[sort];
+      for (const where of ['', `WHERE ${e} <= 5 AND (${e} < 5 OR id < 9)`]) {
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM exchanges ${where} ORDER BY ${e} DESC, id DESC LIMIT 200`).all() as { detail: string }[]).map((p) => p.detail).join(' | ');
+        expect(plan, sort).toContain(`INDEX exchanges_sort_${sort}`);
+        expect(plan, sort).not.toContain('TEMP B-TREE');
+      }
+    }
+  });
+
+  it('the count is of what the filter matches', () => {
+    const { reader, add } = newStore();
+    add({ host: 'a.example' }, { host: 'a.example', status: 401, usage: null }, { host: 'b.example' });
+    expect(reader.count({})).toBe(3);
+    expect(reader.count({ host: 'a.example' })).toBe(2);
+    expect(reader.count({ status: '4xx' })).toBe(1);
+  });
+});
+
+describe("a list row's cost, from its stored columns", () => {
+  it("the provider's own figure, an estimate with its price and date, or unknown and why; none for a call that reported no usage", () => {
+    const { reader, add } = newStore();
+    const [openrouter, openai, relay, failed, unlisted] = add(
+      { host: 'openrouter.ai', path: '/api/v1/chat/completions', model: 'openai/gpt-4o', usage: { prompt_tokens: 14, completion_tokens: 2, cost: 0.000096 } },
+      { host: 'api.openai.com', model: 'gpt-4o', usage: { prompt_tokens: 1_000_000, completion_tokens: 1_000_000 } },
+      { host: 'relay.example', usage: { prompt_tokens: 10, completion_tokens: 5 } },
+      { host: 'api.openai.com', status: 401, usage: null },
+      { host: 'api.openai.com', model: 'no-such-model-anywhere', usage: { prompt_tokens: 10, completion_tokens: 5 } },
+    );
+    const cost = new Map(reader.summaries({ limit: 10 }).map((s) => [s.id, summaryCost(s)]));
+    expect(cost.get(openrouter)).toEqual({ source: 'provider', usd: 0.000096 });
+    const estimated = cost.get(openai);
+    expect(estimated).toMatchObject({ source: 'estimated', price: { table: expect.stringContaining('@pydantic/genai-prices'), date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) } });
+    // A million tokens in and out: the table's two rates per million, summed.
+    expect(estimated!.usd).toBeCloseTo((estimated as { price: { inputPerMTok: number; outputPerMTok: number } }).price.inputPerMTok + (estimated as { price: { outputPerMTok: number } }).price.outputPerMTok, 6);
+    expect(cost.get(relay)).toEqual({ source: 'unknown', usd: null, why: 'relay' });
+    expect(cost.get(failed)).toBeNull();
+    expect(cost.get(unlisted)).toEqual({ source: 'unknown', usd: null, why: 'model' });
+  });
+});
+
+describe('compare with the last call that worked', () => {
+  it('picks one from the same client and the same API when there is one, even when another worked later', () => {
+    const { reader, add } = newStore();
+    // A Cherry Studio chat call worked, then a Codex Responses call worked, then Cherry Studio's chat call failed (a key), then Codex worked again.
+    const [cherryWorked, , cherryFailed, codexWorkedLater] = add({ headers: CHERRY }, { headers: CODEX, responses: true }, { headers: CHERRY, status: 401, usage: null }, { headers: CODEX, responses: true });
+    const failed = reader.get(cherryFailed)!;
+    expect(lastWorkingCall(reader, failed)?.id).toBe(cherryWorked);
+    // A Codex call that failed is compared with the newest Codex Responses call.
+    const [codexFailed] = add({ headers: CODEX, responses: true, status: 401, usage: null });
+    expect(lastWorkingCall(reader, reader.get(codexFailed)!)?.id).toBe(codexWorkedLater);
+  });
+
+  it('else the same API from another client, else the same client, else the newest that worked', () => {
+    const { reader, add } = newStore();
+    const [curlChat, codexResponses] = add({ headers: CURL }, { headers: CODEX, responses: true });
+    // Cherry Studio's chat call: no Cherry Studio call worked; curl's chat call is the same API.
+    const [cherryFailed] = add({ headers: CHERRY, status: 401, usage: null });
+    expect(lastWorkingCall(reader, reader.get(cherryFailed)!)?.id).toBe(curlChat);
+    // Codex on the chat path (a base_url mistake): Codex's own call, on another API, before curl's.
+    const [codexOnChat] = add({ headers: CODEX, path: '/v1/chat/completions/responses', responses: true, status: 404, usage: null });
+    expect(lastWorkingCall(reader, reader.get(codexOnChat)!)?.id).toBe(codexResponses);
+    // An app nothing else was sent from, on a path nothing else used: the newest call that worked.
+    const [other] = add({ headers: [['User-Agent', 'python-requests/2.32.3']], path: '/v2/chat', status: 401, usage: null });
+    expect(lastWorkingCall(reader, reader.get(other)!)?.id).toBe(codexResponses);
+  });
+});
