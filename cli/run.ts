@@ -11,8 +11,88 @@ import { writeClientFiles } from './client-files.ts';
 import { launchEnv } from './launch-env.ts';
 import { chromiumFlags, isChromiumLike } from './chromium.ts';
 import { leafSpkiHash } from '../certs/leaf.ts';
+import { AgentConfigError, realSources } from './agent-config.ts';
+import { CAPTURE_MODES, loopbackTargets, planLaunch, type CaptureMode, type LaunchPlan } from './agents.ts';
+import { gatewayBase } from './gateway-url.ts';
+import { detectShell } from './shell.ts';
+import { maskPath, maskSecret, isSecretName } from '../model/secrets.ts';
+import type { Shell } from './launch-env.ts';
 
-export const runHelp = () => t('commands.run.help', { flags: captureHelp() });
+export const runHelp = () => `${t('commands.run.help', { flags: captureHelp() })}\n${t('launch.help')}`;
+
+const RUN_FLAGS = { ...CAPTURE_FLAGS, chromium: { type: 'boolean' }, mode: { type: 'string' }, explain: { type: 'boolean' } } as const;
+
+/** wirelog's gateway address for a proxy URL; null when the proxy is not on loopback (its gateway then needs a token). */
+function gatewayBaseOf(proxyUrl: string): string | null {
+  const url = new URL(proxyUrl);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  return loopback ? gatewayBase(host, Number(url.port), null) : null;
+}
+
+/** The capture for the command: what the agent table says, or --mode; a config file the agent would read and wirelog cannot is one line. */
+function plan(command: string[], requested: CaptureMode | undefined, proxyUrl: string, proxyEnv: ReturnType<typeof launchEnv>): LaunchPlan {
+  try {
+    return planLaunch({ command, sources: realSources(), requested, proxyEnv, gatewayBase: gatewayBaseOf(proxyUrl) });
+  } catch (err) {
+    if (err instanceof AgentConfigError) throw new UsageError(t('launch.configUnreadable', { file: err.file, error: err.detail }));
+    throw err;
+  }
+}
+
+/** A value quoted for the shell it is pasted into (single quotes: nothing in it is expanded). */
+export function shellQuote(value: string, shell: Shell): string {
+  if (shell === 'fish') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (shell === 'powershell') return `'${value.replace(/'/g, "''")}'`;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A value as --explain shows it: a secret's last 4 characters, a URL's credentials and key parameters masked. */
+function shown(name: string, value: string): string {
+  if (isSecretName(name)) return maskSecret(value);
+  return value.replace(/https?:\/\/[^\s"']+/gi, (url) => maskPath(url));
+}
+
+/**
+ * --explain: one `NAME=value` line per variable, `unset NAME` for each removed, one line per
+ * config override (`-c key=value`, `--settings JSON`), then `# why`; all quoted for the shell.
+ */
+export function explainLines(p: LaunchPlan, shell: Shell): string[] {
+  const lines: string[] = [];
+  for (const name of p.env.unset) lines.push(shell === 'fish' ? `set -e ${name}` : shell === 'powershell' ? `Remove-Item Env:${name}` : `unset ${name}`);
+  for (const [name, value] of Object.entries(p.env.set)) lines.push(`${shell === 'powershell' ? '$env:' : ''}${name}=${shellQuote(shown(name, value), shell)}`);
+  for (const [flag, value] of p.added) lines.push(`${flag} ${shellQuote(shown(flag, value), shell)}`);
+  lines.push(`# ${p.why.replace(/[\r\n]+/g, ' ')}`);
+  return lines;
+}
+
+function requestedMode(value: string | undefined): CaptureMode | undefined {
+  if (value === undefined) return undefined;
+  if (!(CAPTURE_MODES as readonly string[]).includes(value)) throw new UsageError(t('launch.badMode', { value }));
+  return value as CaptureMode;
+}
+
+/** Said before a proxied command starts: a loopback target many clients reach past the proxy, and its gateway form. */
+function loopbackHints(p: LaunchPlan, proxyUrl: string): string[] {
+  if (p.mode !== 'proxy') return [];
+  return loopbackTargets(p.command, process.env, p.upstream, gatewayBaseOf(proxyUrl), proxyUrl).map(({ url, gateway }) =>
+    gateway ? t('launch.loopback', { url: maskPath(url), gateway: maskPath(gateway) }) : t('launch.loopbackNoGateway', { url: maskPath(url) }),
+  );
+}
+
+async function explain(command: string[], requested: CaptureMode | undefined, values: { 'data-dir'?: string; 'proxy-port'?: string }): Promise<number> {
+  const config = captureConfig(values, { proxyPort: 0, uiPort: null });
+  prepareDataDir(config.dataDir);
+  const instance = await findInstance(config.dataDir);
+  const proxyUrl = instance?.proxyUrl ?? `http://127.0.0.1:${values['proxy-port'] ?? 8899}`;
+  const ca = loadOrCreateCa(config.dataDir);
+  const bundle = writeTrustBundle(ca);
+  const p = plan(command, requested, proxyUrl, launchEnv(proxyUrl, ca.files.certPath, bundle, writeClientFiles(config.dataDir, bundle)));
+  console.log(explainLines(p, detectShell()).join('\n'));
+  for (const hint of loopbackHints(p, proxyUrl)) console.error(`wirelog: ${hint}`);
+  if (!instance) console.error(`wirelog: ${t('launch.explainPrivate', { dataDir: config.dataDir, proxyUrl })}`);
+  return 0;
+}
 
 /**
  * Said when the command ends (on stderr: its standard output stays its own): the running
@@ -29,9 +109,11 @@ export function whereCapturesWent(instance: InstanceRecord | null, dataDir: stri
 export async function runCommand(args: string[]): Promise<number> {
   const split = args.indexOf('--');
   const flagArgs = split < 0 ? args : args.slice(0, split);
-  const { values, positionals } = parseFlags('run', flagArgs, { ...CAPTURE_FLAGS, chromium: { type: 'boolean' } }, true);
+  const { values, positionals } = parseFlags('run', flagArgs, RUN_FLAGS, true);
   let command = split < 0 ? positionals : [...positionals, ...args.slice(split + 1)];
   if (command.length === 0) throw new UsageError(t('commands.run.needsCommand'));
+  const requested = requestedMode(values.mode);
+  if (values.explain) return explain(command, requested, values);
   const config = captureConfig(values, { proxyPort: 0, uiPort: null });
   prepareDataDir(config.dataDir);
 
@@ -47,10 +129,19 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const ca = own?.ca ?? loadOrCreateCa(config.dataDir);
   const bundle = writeTrustBundle(ca);
-  const env = launchEnv(proxyUrl, ca.files.certPath, bundle, writeClientFiles(config.dataDir, bundle));
+  let launch: LaunchPlan;
+  try {
+    launch = plan(command, requested, proxyUrl, launchEnv(proxyUrl, ca.files.certPath, bundle, writeClientFiles(config.dataDir, bundle)));
+  } catch (err) {
+    await own?.stop();
+    throw err;
+  }
+  const env = launch.env;
+  command = launch.command;
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env.set };
-  if (command.length > 0 && (values.chromium || isChromiumLike(command[0]))) command = [command[0], ...chromiumFlags(proxyUrl, leafSpkiHash(ca)), ...command.slice(1)];
+  if (launch.mode === 'proxy' && (values.chromium || isChromiumLike(command[0]))) command = [command[0], ...chromiumFlags(proxyUrl, leafSpkiHash(ca)), ...command.slice(1)];
   for (const name of env.unset) delete childEnv[name];
+  for (const hint of loopbackHints(launch, proxyUrl)) console.error(`wirelog: ${hint}`);
 
   const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: childEnv });
   // A terminal's Ctrl-C already reaches the child (same process group); forwarding it again

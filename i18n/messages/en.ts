@@ -10,6 +10,7 @@ import { listViewEn } from './list-view.en.ts';
 import { agentEn } from './agent.en.ts';
 import { sessionsEn } from './sessions.en.ts';
 import { mcpEn } from './mcp.en.ts';
+import { launchEn } from './launch.en.ts';
 
 export const en = {
   language: {
@@ -353,6 +354,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   agent: agentEn,
   sessions: sessionsEn,
   mcp: mcpEn,
+  launch: launchEn,
   server,
   searchIndex: searchIndexEn,
   banners: {

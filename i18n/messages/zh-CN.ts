@@ -11,6 +11,7 @@ import { listViewZhCN } from './list-view.zh-CN.ts';
 import { agentZhCN } from './agent.zh-CN.ts';
 import { sessionsZhCN } from './sessions.zh-CN.ts';
 import { mcpZhCN } from './mcp.zh-CN.ts';
+import { launchZhCN } from './launch.zh-CN.ts';
 
 export const zhCN: Messages = {
   language: {
@@ -355,6 +356,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   agent: agentZhCN,
   sessions: sessionsZhCN,
   mcp: mcpZhCN,
+  launch: launchZhCN,
   searchIndex: searchIndexZhCN,
   banners: {
     failing: '抓包存储出错：{{error}}',
