@@ -127,19 +127,26 @@ export class ViewerTab {
       // requests a second a probe's row scrolls off in well under the second between two looks
       // (22 of 102 probes were never seen that way). Every row the page renders is noted as it
       // is added, with the page's time (the same clock as this process's).
-      await page.addInitScript(() => {
-        const seen = new Map<number, number>();
-        (window as unknown as { probesSeen: Map<number, number> }).probesSeen = seen;
-        const note = (text: string | null) => {
-          for (const m of (text ?? '').matchAll(/probe=p(\d+)/g)) if (!seen.has(Number(m[1]))) seen.set(Number(m[1]), Date.now());
-        };
+      // A string, not a function: tsx compiles functions with helpers (__name) the page lacks.
+      await page.addInitScript(`
+        const seen = new Map();
+        window.probesSeen = seen;
+        // Text node by text node: a row's cells run together in its textContent ("probe=p7" then "200").
+        function note(text) {
+          for (const m of (text || '').matchAll(/probe=p(\\d+)/g)) if (!seen.has(Number(m[1]))) seen.set(Number(m[1]), Date.now());
+        }
+        function noteAll(node) {
+          if (node.nodeType === Node.TEXT_NODE) return note(node.data);
+          const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+          for (let t = walker.nextNode(); t; t = walker.nextNode()) note(t.data);
+        }
         new MutationObserver((records) => {
           for (const r of records) {
-            if (r.type === 'characterData') note(r.target.textContent);
-            for (const node of r.addedNodes) note(node.textContent);
+            if (r.type === 'characterData') note(r.target.data);
+            for (const node of r.addedNodes) noteAll(node);
           }
         }).observe(document, { childList: true, subtree: true, characterData: true });
-      });
+      `);
       await page.goto(viewerUrl, { timeout: 60_000 });
       return new ViewerTab(server, browser, page);
     } catch (err) {
