@@ -5,7 +5,8 @@ import { DatabaseOpenError } from './db/schema.ts';
 import { UsageError } from './cli/args.ts';
 import { StartError } from './cli/instance.ts';
 import { VERSION } from './cli/version.ts';
-import { t, takeLanguageFlag } from './cli/language.ts';
+import { cliLang, t, takeLanguageFlag } from './cli/language.ts';
+import { PhraseError, phraseText } from './i18n/stored-text.ts';
 
 interface Command {
   help: string;
@@ -82,6 +83,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 main(process.argv.slice(2)).then(exitWhenFlushed, (err: Error) => {
   const known = err instanceof UsageError || err instanceof StartError || err instanceof DatabaseOpenError || err instanceof CaError || err instanceof DataDirError;
-  console.error(`wirelog: ${known ? err.message : (err.stack ?? err.message)}`);
+  // A phrase (the data dir's files, the CA, the database) in the CLI's language; its message is the English.
+  console.error(`wirelog: ${err instanceof PhraseError ? phraseText(err.phrase, cliLang()) : known ? err.message : (err.stack ?? err.message)}`);
   exitWhenFlushed(err instanceof UsageError ? 2 : 1);
 });

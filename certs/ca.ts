@@ -4,6 +4,7 @@
 import { createHash, generateKeyPairSync, X509Certificate, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import forge from 'node-forge';
+import { PhraseError } from '../i18n/stored-text.ts';
 import { createPrivateFile, ensureDataDir, ensurePrivateDir, readOrCreatePrivateFile, readPrivateFile, removePrivateFile, replacePrivateFile, type FileRole } from './safe-files.ts';
 
 export interface CaFiles {
@@ -39,17 +40,17 @@ export function caFiles(dataDir: string): CaFiles {
   };
 }
 
-export class CaError extends Error {}
+export class CaError extends PhraseError {}
 
 // A CA key or certificate anyone else could have written would let them intercept every client
 // that trusts it: only regular files of the user's own, in folders of theirs, are used.
-const REGENERATE = 'run `wirelog ca --regenerate` and trust the new CA';
-const CA_FOLDER: FileRole = { what: 'the CA folder', fix: (dir) => `move it away (mv ${dir} ${dir}.untrusted), then ${REGENERATE}` };
-const CA_CERT: FileRole = { what: 'the CA certificate', fix: REGENERATE };
-const CA_KEY: FileRole = { what: 'the CA key', fix: REGENERATE, secret: true };
-const CA_PUBLIC_KEY: FileRole = { what: 'the CA public key', fix: REGENERATE };
-const LEAF_KEY: FileRole = { what: 'the leaf key', fix: REGENERATE, secret: true };
-export const TRUST_BUNDLE: FileRole = { what: 'the trust bundle', fix: (file) => `remove it (rm ${file}): wirelog writes it again` };
+const REGENERATE = { key: 'dataFiles.fix.regenerate' };
+const CA_FOLDER: FileRole = { what: { key: 'dataFiles.role.caFolder' }, fix: (dir) => ({ key: 'dataFiles.fix.moveCaFolder', params: { dir } }) };
+const CA_CERT: FileRole = { what: { key: 'dataFiles.role.caCert' }, fix: REGENERATE };
+const CA_KEY: FileRole = { what: { key: 'dataFiles.role.caKey' }, fix: REGENERATE, secret: true };
+const CA_PUBLIC_KEY: FileRole = { what: { key: 'dataFiles.role.caPublicKey' }, fix: REGENERATE };
+const LEAF_KEY: FileRole = { what: { key: 'dataFiles.role.leafKey' }, fix: REGENERATE, secret: true };
+export const TRUST_BUNDLE: FileRole = { what: { key: 'dataFiles.role.trustBundle' }, fix: (file) => ({ key: 'dataFiles.fix.removeRewritten', params: { file } }) };
 
 export function bundlePath(files: CaFiles): string {
   return path.join(files.dir, 'bundle.pem');
@@ -73,10 +74,10 @@ export function loadOrCreateCa(dataDir: string, now = new Date()): CertificateAu
   if (certPem === null) {
     createCa(files, now);
     certPem = readText(files.certPath, CA_CERT);
-    if (certPem === null) throw new CaError(`the CA certificate ${files.certPath} vanished while wirelog created it: ${REGENERATE}`);
+    if (certPem === null) throw new CaError({ key: 'dataFiles.ca.certVanished', params: { file: files.certPath } });
   }
   const keyPem = readText(files.keyPath, CA_KEY);
-  if (keyPem === null) throw new CaError(`the CA key ${files.keyPath} is missing while its certificate is there: ${REGENERATE}`);
+  if (keyPem === null) throw new CaError({ key: 'dataFiles.ca.keyMissing', params: { file: files.keyPath } });
   // http-mitm-proxy reads the public key too when it starts: a missing one is made again from the key.
   if (readText(files.publicKeyPath, CA_PUBLIC_KEY) === null) createPrivateFile(files.publicKeyPath, publicKeyPem(keyPem), CA_PUBLIC_KEY, 0o644);
   const leafKeyPem = readOrCreatePrivateFile(files.leafKeyPath, newRsaKeyPem, LEAF_KEY).toString('utf8');
@@ -86,13 +87,11 @@ export function loadOrCreateCa(dataDir: string, now = new Date()): CertificateAu
     forge.pki.privateKeyFromPem(keyPem);
     forge.pki.privateKeyFromPem(leafKeyPem);
   } catch (err) {
-    throw new CaError(`the CA in ${files.dir} cannot be read (${(err as Error).message}): ${REGENERATE}`);
+    throw new CaError({ key: 'dataFiles.ca.unreadable', params: { dir: files.dir, error: (err as Error).message } });
   }
   const notAfter = new Date(x509.validTo);
   if (notAfter.getTime() <= now.getTime()) {
-    throw new CaError(
-      `the wirelog CA in ${files.dir} expired on ${notAfter.toISOString()}: run \`wirelog ca --regenerate\` and trust the new one`,
-    );
+    throw new CaError({ key: 'dataFiles.ca.expired', params: { dir: files.dir, date: notAfter.toISOString() } });
   }
   return { files, certPem, keyPem, leafKeyPem, fingerprint: x509.fingerprint256, notAfter };
 }

@@ -7,15 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PhraseError, type Phrase } from '../i18n/stored-text.ts';
 
-export class DataDirError extends Error {}
+export class DataDirError extends PhraseError {}
 
 /** A file's part in the data dir, for the messages: what it is, and what the user does when it is not right. */
 export interface FileRole {
-  /** "the CA key", "the fingerprint key". */
-  what: string;
-  /** "run `wirelog ca --regenerate` and trust the new CA", or made from the file's path ("rm FILE"). */
-  fix: string | ((file: string) => string);
+  /** "the CA key", "the fingerprint key" (dataFiles.role.*). */
+  what: Phrase | string;
+  /** "run `wirelog ca --regenerate` and trust the new CA", or made from the file's path ("rm FILE") (dataFiles.fix.*). A plain string is said as it is, in every language. */
+  fix: Phrase | string | ((file: string) => Phrase | string);
   /** A key: refused when other users may read it too. */
   secret?: boolean;
 }
@@ -31,7 +32,7 @@ function ownUid(): number | null {
 }
 
 /** "user nobody (uid 65534)": the name from /etc/passwd when it has one. */
-export function describeOwner(uid: number): string {
+export function describeOwner(uid: number): Phrase {
   let name: string | undefined;
   try {
     name = fs
@@ -42,14 +43,14 @@ export function describeOwner(uid: number): string {
   } catch {
     // no passwd file: the number alone
   }
-  return name ? `user ${name} (uid ${uid})` : `uid ${uid}`;
+  return name ? { key: 'dataFiles.owner.named', params: { name, uid } } : { key: 'dataFiles.owner.uid', params: { uid } };
 }
 
 function octal(mode: number): string {
   return (mode & 0o777).toString(8);
 }
 
-function kindOf(stat: fs.Stats, file: string): string {
+function kindOf(stat: fs.Stats, file: string): Phrase {
   if (stat.isSymbolicLink()) {
     let target = '?';
     try {
@@ -57,13 +58,13 @@ function kindOf(stat: fs.Stats, file: string): string {
     } catch {
       // gone meanwhile: the kind is enough
     }
-    return `a symbolic link (to ${target})`;
+    return { key: 'dataFiles.kind.link', params: { target } };
   }
-  if (stat.isDirectory()) return 'a directory';
-  if (stat.isFIFO()) return 'a named pipe (FIFO)';
-  if (stat.isSocket()) return 'a socket';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
-  return 'not a regular file';
+  if (stat.isDirectory()) return { key: 'dataFiles.kind.directory' };
+  if (stat.isFIFO()) return { key: 'dataFiles.kind.fifo' };
+  if (stat.isSocket()) return { key: 'dataFiles.kind.socket' };
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return { key: 'dataFiles.kind.device' };
+  return { key: 'dataFiles.kind.notRegular' };
 }
 
 function lstatOrNull(file: string, role: FileRole): fs.Stats | null {
@@ -71,37 +72,39 @@ function lstatOrNull(file: string, role: FileRole): fs.Stats | null {
     return fs.lstatSync(file);
   } catch (err) {
     if (ABSENT.has((err as NodeJS.ErrnoException).code ?? '')) return null;
-    throw failed(file, role, 'looked at', err);
+    throw failed(file, role, 'lookedAt', err);
   }
 }
 
-function fixFor(file: string, role: FileRole): string {
+function fixFor(file: string, role: FileRole): Phrase | string {
   return typeof role.fix === 'function' ? role.fix(file) : role.fix;
 }
 
-function refuse(file: string, role: FileRole, problem: string): DataDirError {
-  return new DataDirError(`${role.what} ${file} ${problem}: ${fixFor(file, role)}`);
+/** `problem`: a dataFiles.file.* key and its parameters. */
+function refuse(file: string, role: FileRole, problem: string, params: Phrase['params'] = {}): DataDirError {
+  return new DataDirError({ key: 'dataFiles.file.refused', params: { what: role.what, file, problem: { key: `dataFiles.file.${problem}`, params }, fix: fixFor(file, role) } });
 }
 
-function notAFile(stat: fs.Stats, file: string): string {
-  return stat.isSymbolicLink() ? `is ${kindOf(stat, file)}, and wirelog follows no link in its data dir` : `is ${kindOf(stat, file)}, not a file wirelog wrote`;
+function notAFile(stat: fs.Stats, file: string): [string, Phrase['params']] {
+  return [stat.isSymbolicLink() ? 'isLink' : 'notAFile', { kind: kindOf(stat, file) }];
 }
 
 /** A regular file of the user's, and for a secret one that nobody else may read. */
 function checkFile(file: string, stat: fs.Stats, role: FileRole): void {
-  if (!stat.isFile()) throw refuse(file, role, notAFile(stat, file));
+  if (!stat.isFile()) throw refuse(file, role, ...notAFile(stat, file));
   const uid = ownUid();
   if (uid === null) return;
-  if (stat.uid !== uid) throw refuse(file, role, `belongs to ${describeOwner(stat.uid)}, mode ${octal(stat.mode)}, not to you (uid ${uid}): its owner could have written it`);
+  if (stat.uid !== uid) throw refuse(file, role, 'othersFile', { owner: describeOwner(stat.uid), mode: octal(stat.mode), uid });
   if (role.secret && (stat.mode & 0o077) !== 0) {
-    throw new DataDirError(`${role.what} ${file} can be read by other users (mode ${octal(stat.mode)}): run \`chmod 600 ${file}\` (or, if someone may have copied it: ${fixFor(file, role)})`);
+    throw new DataDirError({ key: 'dataFiles.file.readableByOthers', params: { what: role.what, file, mode: octal(stat.mode), fix: fixFor(file, role) } });
   }
 }
 
+/** `doing`: a dataFiles.doing.* key. */
 function failed(file: string, role: FileRole, doing: string, err: unknown): DataDirError {
   if (err instanceof DataDirError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-  return refuse(file, role, `cannot be ${doing} (${code})`);
+  return refuse(file, role, 'cannotBe', { doing: { key: `dataFiles.doing.${doing}` }, code });
 }
 
 /**
@@ -119,11 +122,11 @@ export function readPrivateFile(file: string, role: FileRole): Buffer | null {
   } catch (err) {
     if (ABSENT.has((err as NodeJS.ErrnoException).code ?? '')) return null;
     const now = lstatOrNull(file, role);
-    throw now && !now.isFile() ? refuse(file, role, notAFile(now, file)) : failed(file, role, 'read', err);
+    throw now && !now.isFile() ? refuse(file, role, ...notAFile(now, file)) : failed(file, role, 'read', err);
   }
   try {
     const opened = fs.fstatSync(fd);
-    if (opened.ino !== before.ino || opened.dev !== before.dev) throw refuse(file, role, 'was replaced while wirelog opened it');
+    if (opened.ino !== before.ino || opened.dev !== before.dev) throw refuse(file, role, 'replaced');
     checkFile(file, opened, role);
     return fs.readFileSync(fd);
   } finally {
@@ -187,7 +190,7 @@ export function readOrCreatePrivateFile(file: string, make: () => Buffer | strin
   if (createPrivateFile(file, made, role)) return Buffer.from(made);
   // Another wirelog made it first (or something appeared): read what is there, checked.
   const theirs = readPrivateFile(file, role);
-  if (!theirs) throw refuse(file, role, 'vanished while wirelog created it');
+  if (!theirs) throw refuse(file, role, 'vanished');
   return theirs;
 }
 
@@ -205,7 +208,7 @@ export function checkPrivateEntry(file: string, role: FileRole): boolean {
 export function removePrivateFile(file: string, role: FileRole): void {
   const stat = lstatOrNull(file, role);
   if (!stat) return;
-  if (stat.isDirectory()) throw refuse(file, role, 'is a directory, not a file wirelog wrote (remove it yourself: rm -r)');
+  if (stat.isDirectory()) throw refuse(file, role, 'isDirectory');
   try {
     fs.unlinkSync(file);
   } catch (err) {
@@ -223,8 +226,9 @@ export interface DirOptions {
   onTightened?: (mode: number) => void;
 }
 
-function refuseDir(dir: string, role: FileRole, problem: string): DataDirError {
-  return new DataDirError(`${role.what} ${dir} cannot be used: ${problem}; ${fixFor(dir, role)}`);
+/** `problem`: a dataFiles.dir.* key and its parameters. */
+function refuseDir(dir: string, role: FileRole, problem: string, params: Phrase['params'] = {}): DataDirError {
+  return new DataDirError({ key: 'dataFiles.dir.refused', params: { what: role.what, dir, problem: { key: `dataFiles.dir.${problem}`, params }, fix: fixFor(dir, role) } });
 }
 
 /**
@@ -237,40 +241,40 @@ export function ensurePrivateDir(dir: string, role: FileRole, options: DirOption
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     // Something is in its place (a file, a dangling link): described below.
-    if (!lstatOrNull(dir, role)) throw refuseDir(dir, role, `it cannot be created (${(err as NodeJS.ErrnoException).code})`);
+    if (!lstatOrNull(dir, role)) throw refuseDir(dir, role, 'cannotCreate', { code: String((err as NodeJS.ErrnoException).code) });
   }
   const uid = ownUid();
   let stat = lstatOrNull(dir, role);
-  if (!stat) throw refuseDir(dir, role, 'it vanished while wirelog made it');
+  if (!stat) throw refuseDir(dir, role, 'vanished');
   if (stat.isSymbolicLink()) {
-    if (!options.configured) throw refuseDir(dir, role, `it is ${kindOf(stat, dir)}, and wirelog follows no link inside its data dir`);
-    if (uid !== null && stat.uid !== uid && stat.uid !== 0) throw refuseDir(dir, role, `it is ${kindOf(stat, dir)} made by ${describeOwner(stat.uid)}, who can point it elsewhere at any time`);
+    if (!options.configured) throw refuseDir(dir, role, 'linkInside', { kind: kindOf(stat, dir) });
+    if (uid !== null && stat.uid !== uid && stat.uid !== 0) throw refuseDir(dir, role, 'othersLink', { kind: kindOf(stat, dir), owner: describeOwner(stat.uid) });
     try {
       stat = fs.statSync(dir);
     } catch (err) {
-      throw refuseDir(dir, role, `it is ${kindOf(stat, dir)} that leads nowhere (${(err as NodeJS.ErrnoException).code})`);
+      throw refuseDir(dir, role, 'leadsNowhere', { kind: kindOf(stat, dir), code: String((err as NodeJS.ErrnoException).code) });
     }
   }
-  if (!stat.isDirectory()) throw refuseDir(dir, role, `it is ${stat.isFile() ? 'a file' : kindOf(stat, dir)}, not a directory`);
+  if (!stat.isDirectory()) throw refuseDir(dir, role, 'notADirectory', { kind: stat.isFile() ? { key: 'dataFiles.kind.file' } : kindOf(stat, dir) });
   if (uid !== null && stat.uid !== uid) {
-    throw refuseDir(dir, role, `it belongs to ${describeOwner(stat.uid)}, mode ${octal(stat.mode)}, not to you (uid ${uid}), and its owner can read and plant anything in it`);
+    throw refuseDir(dir, role, 'othersDir', { owner: describeOwner(stat.uid), mode: octal(stat.mode), uid });
   }
   if (uid !== null && (stat.mode & 0o077) !== 0) {
     try {
       fs.chmodSync(dir, 0o700);
     } catch (err) {
-      throw refuseDir(dir, role, `others can enter it (mode ${octal(stat.mode)}) and it cannot be made owner-only (${(err as NodeJS.ErrnoException).code}): run \`chmod 700 ${dir}\``);
+      throw refuseDir(dir, role, 'othersEnter', { mode: octal(stat.mode), code: String((err as NodeJS.ErrnoException).code), dir });
     }
     options.onTightened?.(stat.mode & 0o777);
   }
   try {
     fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
   } catch (err) {
-    throw refuseDir(dir, role, `you cannot read and write it (${(err as NodeJS.ErrnoException).code}): run \`chmod 700 ${dir}\``);
+    throw refuseDir(dir, role, 'notUsable', { code: String((err as NodeJS.ErrnoException).code), dir });
   }
 }
 
-export const DATA_DIR: FileRole = { what: 'the data dir', fix: 'choose another with --data-dir or WIRELOG_HOME' };
+export const DATA_DIR: FileRole = { what: { key: 'dataFiles.role.dataDir' }, fix: { key: 'dataFiles.fix.otherDataDir' } };
 
 /** The data dir itself: see ensurePrivateDir; the user's configured path may be their own link. */
 export function ensureDataDir(dataDir: string, onTightened?: (mode: number) => void): void {

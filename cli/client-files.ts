@@ -29,9 +29,9 @@ function usersWgetrc(env: NodeJS.ProcessEnv, generated: string): string {
 export function writeClientFiles(dataDir: string, bundlePath: string, env: NodeJS.ProcessEnv = process.env): ClientFiles {
   const dir = path.join(dataDir, 'clients');
   // In the data dir's own way (certs/safe-files.ts): a link planted there is refused, never written through.
-  ensurePrivateDir(dir, { what: 'the client files folder', fix: (d) => `move it away (mv ${d} ${d}.untrusted) and run again` });
+  ensurePrivateDir(dir, { what: { key: 'dataFiles.role.clientFiles' }, fix: (d) => ({ key: 'dataFiles.fix.moveAndRunAgain', params: { dir: d } }) });
   const wgetrc = path.join(dir, 'wgetrc');
   const own = usersWgetrc(env, wgetrc);
-  replacePrivateFile(wgetrc, `${own}${own && !own.endsWith('\n') ? '\n' : ''}# added by wirelog: trust its CA (and the system roots)\nca_certificate = ${bundlePath}\n`, { what: 'the wget settings', fix: (f) => `remove it (rm ${f}): wirelog writes it again` });
+  replacePrivateFile(wgetrc, `${own}${own && !own.endsWith('\n') ? '\n' : ''}# added by wirelog: trust its CA (and the system roots)\nca_certificate = ${bundlePath}\n`, { what: { key: 'dataFiles.role.wgetSettings' }, fix: (f) => ({ key: 'dataFiles.fix.removeRewritten', params: { file: f } }) });
   return { wgetrc, pythonDir: PYTHON_DIR.replace(/\/$/, '') };
 }

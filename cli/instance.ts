@@ -293,7 +293,7 @@ function instanceFile(dataDir: string): string {
 }
 
 // Whoever can write it decides where `wirelog run` sends a program's traffic: only the user's own file counts.
-const INSTANCE: FileRole = { what: 'the instance record', fix: (file) => `remove it (rm ${file}) while no wirelog runs on this data dir` };
+const INSTANCE: FileRole = { what: { key: 'dataFiles.role.instance' }, fix: (file) => ({ key: 'dataFiles.fix.removeInstance', params: { file } }) };
 
 export function registerInstance(dataDir: string, record: InstanceRecord): () => void {
   const file = instanceFile(dataDir);

@@ -42,6 +42,8 @@ export function takeLanguageFlag(argv: string[]): string[] {
     if (!isLanguage(flag)) throw new UsageError(t('commands.flags.langUnknown', { value: flag, languages: listed('conjunction') }));
     language = cliLanguage(process.env, flag);
     translate = createI18n(language).t;
+    // Every thread (the storage worker's console lines) and child wirelog reads the language from here.
+    process.env.WIRELOG_LANG = language;
   }
   return [...kept, ...rest];
 }

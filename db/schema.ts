@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { HEAD_LIMITS as LIMIT } from '../model/head-bounds.ts';
 import { checkPrivateEntry, createPrivateFile, ensureDataDir, type FileRole } from '../certs/safe-files.ts';
+import { PhraseError } from '../i18n/stored-text.ts';
 
 export type Db = Database.Database;
 
@@ -217,11 +218,12 @@ function boundEarlierRows(): string {
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export class DatabaseOpenError extends Error {}
+/** A database wirelog cannot open: said as a phrase (dataFiles.database.*), or a text already in the CLI's language. */
+export class DatabaseOpenError extends PhraseError {}
 
 const DATABASE_FILE: FileRole = {
-  what: 'the database file',
-  fix: 'move it away (mv) while no wirelog runs, or point --data-dir at the directory that really holds the database',
+  what: { key: 'dataFiles.role.database' },
+  fix: { key: 'dataFiles.fix.moveDatabase' },
 };
 
 export function databasePath(dataDir: string): string {
@@ -240,15 +242,13 @@ export function openDatabase(dataDir: string, upTo = SCHEMA_VERSION): Db {
   try {
     db = new Database(file);
   } catch (err) {
-    throw new DatabaseOpenError(`cannot open the database ${file}: ${(err as Error).message}; check that the data dir is readable and writable by you, or pick another with --data-dir`);
+    throw new DatabaseOpenError({ key: 'dataFiles.database.cannotOpen', params: { file, error: (err as Error).message } });
   }
   db.pragma('busy_timeout = 5000');
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     db.close();
-    throw new DatabaseOpenError(
-      `the database ${file} has schema version ${version}, newer than this wirelog understands (${SCHEMA_VERSION}): upgrade wirelog, or use another --data-dir`,
-    );
+    throw new DatabaseOpenError({ key: 'dataFiles.database.newer', params: { file, version, known: SCHEMA_VERSION } });
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -127,3 +127,31 @@ function message(text: string, lang: Language, depth: number): string | null {
 export function serverText(lang: Language, key: `${'stored' | 'api' | 'request'}.${string}`, params: Record<string, string | number> = {}): string {
   return translator(lang).t(`server.${key}`, params);
 }
+
+/**
+ * A sentence as data: a catalogue key (from the root: `dataFiles.file.refused`) and its
+ * parameters, some of them phrases themselves (the file's part, the problem, the fix). An error
+ * made of one says it in English as its message, and in the reader's language where it is shown.
+ */
+export interface Phrase {
+  key: string;
+  params?: Record<string, string | number | Phrase>;
+}
+
+/** A phrase (or a plain text, as it is) in `lang`, its phrase parameters rendered first. */
+export function phraseText(phrase: Phrase | string, lang: Language): string {
+  if (typeof phrase === 'string') return phrase;
+  const params: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(phrase.params ?? {})) params[name] = typeof value === 'object' ? phraseText(value, lang) : value;
+  return translator(lang).t(phrase.key, params);
+}
+
+/**
+ * An error that says a phrase: its message in English (logs, scripts), its phrase for the
+ * reader's language (a text already in the reader's language stays as it is).
+ */
+export class PhraseError extends Error {
+  constructor(readonly phrase: Phrase | string) {
+    super(phraseText(phrase, 'en'));
+  }
+}

@@ -94,8 +94,8 @@ export class SecretMemory {
 export type Fingerprint = (secret: string) => string;
 
 const FINGERPRINT_KEY: FileRole = {
-  what: 'the fingerprint key',
-  fix: (file) => `remove it (rm ${file}) and start again: wirelog makes a new one (fingerprints stored so far will then differ from new ones)`,
+  what: { key: 'dataFiles.role.fingerprintKey' },
+  fix: (file) => ({ key: 'dataFiles.fix.removeFingerprintKey', params: { file } }),
   secret: true,
 };
 
@@ -103,6 +103,6 @@ export function fingerprinter(dataDir: string): Fingerprint {
   const file = path.join(dataDir, 'fingerprint.key');
   // Made when missing; a link, a FIFO or another user's file in its place is refused in one line.
   const key = readOrCreatePrivateFile(file, () => randomBytes(32), FINGERPRINT_KEY);
-  if (key.length < 16) throw new DataDirError(`${file} is too short to be a fingerprint key: delete it and restart wirelog (fingerprints stored so far will no longer match new ones)`);
+  if (key.length < 16) throw new DataDirError({ key: 'dataFiles.fingerprintTooShort', params: { file } });
   return (secret) => createHmac('sha256', key).update(secret).digest('hex').slice(0, 16);
 }

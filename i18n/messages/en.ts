@@ -11,6 +11,7 @@ import { agentEn } from './agent.en.ts';
 import { sessionsEn } from './sessions.en.ts';
 import { mcpEn } from './mcp.en.ts';
 import { launchEn } from './launch.en.ts';
+import { dataFilesEn } from './data-files.en.ts';
 
 export const en = {
   language: {
@@ -355,6 +356,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   sessions: sessionsEn,
   mcp: mcpEn,
   launch: launchEn,
+  dataFiles: dataFilesEn,
   server,
   searchIndex: searchIndexEn,
   banners: {

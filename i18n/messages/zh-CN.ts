@@ -12,6 +12,7 @@ import { agentZhCN } from './agent.zh-CN.ts';
 import { sessionsZhCN } from './sessions.zh-CN.ts';
 import { mcpZhCN } from './mcp.zh-CN.ts';
 import { launchZhCN } from './launch.zh-CN.ts';
+import { dataFilesZhCN } from './data-files.zh-CN.ts';
 
 export const zhCN: Messages = {
   language: {
@@ -357,6 +358,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   sessions: sessionsZhCN,
   mcp: mcpZhCN,
   launch: launchZhCN,
+  dataFiles: dataFilesZhCN,
   searchIndex: searchIndexZhCN,
   banners: {
     failing: '抓包存储出错：{{error}}',
