@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { loadOrCreateCa, regenerateCa } from '../certs/ca.ts';
 import { leafSpkiHash } from '../certs/leaf.ts';
-import { trustInstructions, writeTrustBundle, type TrustWords } from '../certs/trust.ts';
+import { storeInstructions, trustInstructions, writeTrustBundle, type StoreWords, type TrustWords } from '../certs/trust.ts';
+import { caInstall } from './ca-install.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { skippedLine, writeHar } from '../export/har.ts';
@@ -56,10 +57,20 @@ export async function urlCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-export const caHelp = () => t('commands.ca.help');
+export const caHelp = () => t('trust.help');
 
 export async function caCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags('ca', args, { ...DATA_DIR, pem: { type: 'boolean' }, regenerate: { type: 'boolean' } });
+  const { values } = parseFlags('ca', args, {
+    ...DATA_DIR,
+    pem: { type: 'boolean' },
+    regenerate: { type: 'boolean' },
+    install: { type: 'boolean' },
+    uninstall: { type: 'boolean' },
+    nss: { type: 'boolean' },
+    java: { type: 'boolean' },
+  });
+  if (values.install && values.uninstall) throw new UsageError(t('trust.conflict'));
+  if ((values.nss || values.java) && !values.install && !values.uninstall) throw new UsageError(t('trust.needsAction'));
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
   if (values.regenerate) {
@@ -72,6 +83,7 @@ export async function caCommand(args: string[]): Promise<number> {
     process.stdout.write(ca.certPem);
     return 0;
   }
+  if (values.install || values.uninstall) return caInstall(values.install ? 'install' : 'uninstall', ca.files.certPath, { nss: !!values.nss, java: !!values.java });
   const running = await findInstance(dataDir);
   const spki = leafSpkiHash(ca);
   const info = t('commands.ca.info', {
@@ -83,7 +95,8 @@ export async function caCommand(args: string[]): Promise<number> {
     dir: ca.files.dir,
   });
   const trust = trustInstructions(ca.files.certPath, undefined, t('commands.ca.trust', { returnObjects: true }) as TrustWords);
-  console.log(`${info}\n\n${trust}`);
+  const stores = storeInstructions(ca.files.certPath, t('trust.stores', { returnObjects: true }) as StoreWords);
+  console.log(`${info}\n\n${trust}\n\n${stores}`);
   return 0;
 }
 
@@ -117,7 +130,7 @@ export function listCommand(args: string[]): number {
   return 0;
 }
 
-export const exportHelp = () => t('commands.export.help');
+export const exportHelp = () => `${t('commands.export.help')}\n${t('sessionExport.cli.help')}`;
 
 export async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseFlags('export', args, {
@@ -128,11 +141,20 @@ export async function exportCommand(args: string[]): Promise<number> {
     'otlp-content': { type: 'boolean' },
     since: { type: 'string' },
     host: { type: 'string' },
+    html: { type: 'string' },
+    markdown: { type: 'string' },
+    session: { type: 'string' },
   });
-  if (!values.har && !values.otlp) throw new UsageError(t('commands.export.needsTarget'));
+  if (!values.har && !values.otlp && !values.html && !values.markdown) throw new UsageError(t('sessionExport.cli.needsTarget'));
+  // --session picks what --html, --markdown and --har write; --otlp sends everything.
+  if (values.session !== undefined && !values.har && !values.html && !values.markdown) throw new UsageError(t('sessionExport.cli.sessionAlone'));
   const since = values.since === undefined ? undefined : Date.parse(values.since);
   if (since !== undefined && Number.isNaN(since)) throw new UsageError(t('commands.export.since', { value: values.since }));
   const reader = openReader(dataDirFrom(values));
+  // One session as an HTML page or a Markdown transcript (issue 27); --session also narrows --har to it.
+  const { exportSessionCommand, sessionKeyOrRefuse } = await import('./export-session.ts');
+  if (values.html || values.markdown) await exportSessionCommand(reader, values);
+  const thread = values.session === undefined ? undefined : sessionKeyOrRefuse(reader, values.session);
   if (values.otlp) {
     const config = otlpConfig(values['otlp-endpoint'], values['otlp-content'] ?? false);
     if (!config) throw new UsageError(t('commands.export.otlpNeedsEndpoint'));
@@ -147,7 +169,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
-  const written = await writeHar(reader, { since, host: values.host }, write, VERSION);
+  const written = await writeHar(reader, { since, host: values.host, thread }, write, VERSION);
   if (out !== process.stdout) {
     out.end();
     await once(out, 'finish');

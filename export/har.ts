@@ -246,7 +246,7 @@ export function harEntry(source: HarSource): Record<string, unknown> {
       wait,
       receive,
     },
-    _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress, via: req.via ?? 'proxy', ...(req.replayOf !== undefined ? { replayOf: req.replayOf } : {}), ...(t.retried !== undefined ? { retried: t.retried } : {}), ...(req.imported !== undefined ? { imported: req.imported } : {}) },
+    _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress, via: req.via ?? 'proxy', ...(req.replayOf !== undefined ? { replayOf: req.replayOf } : {}), ...(t.retried !== undefined ? { retried: t.retried } : {}), ...(req.imported !== undefined ? { imported: req.imported } : {}), ...(exchange.call?.threadKey ? { session: exchange.call.threadKey } : {}) },
   };
   if (exchange.error) entry.comment = `${exchange.state}: ${exchange.error}`;
   // What was cut to store it (a field past its bound): readers that know no `_wirelogNotes` still show the comment.

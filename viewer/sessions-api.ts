@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ExchangeReader } from '../db/reader.ts';
 import type { Language } from '../i18n/languages.ts';
 import { answerOffThread, type SessionQuestion } from '../llm/session-answer.ts';
+import { createSessionExportApi } from './session-export-api.ts';
 
 const keyParam = z.object({ key: z.string().min(1).max(200) });
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(30) });
@@ -36,6 +37,9 @@ export function createSessionsApi(reader: ExchangeReader, languageOf: (c: Contex
     const { a, b } = c.req.valid('query');
     return answer(c, { kind: 'diff', key: c.req.valid('param').key, b, ...(a === undefined ? {} : { a }) });
   });
+
+  // A session as one HTML page or a Markdown transcript to download (issue 27).
+  api.route('/', createSessionExportApi(reader, languageOf, badRequest));
 
   return api;
 }

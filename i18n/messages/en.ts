@@ -9,6 +9,7 @@ import { imagesEn } from './images.en.ts';
 import { listViewEn } from './list-view.en.ts';
 import { agentEn } from './agent.en.ts';
 import { sessionsEn } from './sessions.en.ts';
+import { sessionExportEn } from './session-export.en.ts';
 import { mcpEn } from './mcp.en.ts';
 import { launchEn } from './launch.en.ts';
 import { dataFilesEn } from './data-files.en.ts';
@@ -354,6 +355,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   listView: listViewEn,
   agent: agentEn,
   sessions: sessionsEn,
+  sessionExport: sessionExportEn,
   mcp: mcpEn,
   launch: launchEn,
   dataFiles: dataFilesEn,

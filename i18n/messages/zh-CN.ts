@@ -10,6 +10,7 @@ import { imagesZhCN } from './images.zh-CN.ts';
 import { listViewZhCN } from './list-view.zh-CN.ts';
 import { agentZhCN } from './agent.zh-CN.ts';
 import { sessionsZhCN } from './sessions.zh-CN.ts';
+import { sessionExportZhCN } from './session-export.zh-CN.ts';
 import { mcpZhCN } from './mcp.zh-CN.ts';
 import { launchZhCN } from './launch.zh-CN.ts';
 import { dataFilesZhCN } from './data-files.zh-CN.ts';
@@ -356,6 +357,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   listView: listViewZhCN,
   agent: agentZhCN,
   sessions: sessionsZhCN,
+  sessionExport: sessionExportZhCN,
   mcp: mcpZhCN,
   launch: launchZhCN,
   dataFiles: dataFilesZhCN,
