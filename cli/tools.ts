@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { loadOrCreateCa, regenerateCa } from '../certs/ca.ts';
 import { leafSpkiHash } from '../certs/leaf.ts';
-import { storeInstructions, trustInstructions, writeTrustBundle, type StoreWords, type TrustWords } from '../certs/trust.ts';
-import { caInstall } from './ca-install.ts';
+import { trustInstructions, writeTrustBundle, type TrustWords } from '../certs/trust.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { skippedLine, writeHar } from '../export/har.ts';
@@ -57,20 +56,10 @@ export async function urlCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-export const caHelp = () => t('trust.help');
+export const caHelp = () => t('commands.ca.help');
 
 export async function caCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags('ca', args, {
-    ...DATA_DIR,
-    pem: { type: 'boolean' },
-    regenerate: { type: 'boolean' },
-    install: { type: 'boolean' },
-    uninstall: { type: 'boolean' },
-    nss: { type: 'boolean' },
-    java: { type: 'boolean' },
-  });
-  if (values.install && values.uninstall) throw new UsageError(t('trust.conflict'));
-  if ((values.nss || values.java) && !values.install && !values.uninstall) throw new UsageError(t('trust.needsAction'));
+  const { values } = parseFlags('ca', args, { ...DATA_DIR, pem: { type: 'boolean' }, regenerate: { type: 'boolean' } });
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
   if (values.regenerate) {
@@ -83,7 +72,6 @@ export async function caCommand(args: string[]): Promise<number> {
     process.stdout.write(ca.certPem);
     return 0;
   }
-  if (values.install || values.uninstall) return caInstall(values.install ? 'install' : 'uninstall', ca.files.certPath, { nss: !!values.nss, java: !!values.java });
   const running = await findInstance(dataDir);
   const spki = leafSpkiHash(ca);
   const info = t('commands.ca.info', {
@@ -95,8 +83,7 @@ export async function caCommand(args: string[]): Promise<number> {
     dir: ca.files.dir,
   });
   const trust = trustInstructions(ca.files.certPath, undefined, t('commands.ca.trust', { returnObjects: true }) as TrustWords);
-  const stores = storeInstructions(ca.files.certPath, t('trust.stores', { returnObjects: true }) as StoreWords);
-  console.log(`${info}\n\n${trust}\n\n${stores}`);
+  console.log(`${info}\n\n${trust}`);
   return 0;
 }
 
