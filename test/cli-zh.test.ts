@@ -5,11 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { caFiles, loadOrCreateCa } from '../certs/ca.ts';
 import { CaptureStore } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
-import { runCli } from './support/cli.ts';
+import { runCli, startCli } from './support/cli.ts';
 import { finishedExchange } from './support/exchange-events.ts';
 import { tempDir } from './support/harness.ts';
+import { schema10 } from './support/schema-10.ts';
 
 const ZH = { WIRELOG_LANG: 'zh-CN' };
 
@@ -37,6 +39,10 @@ function englishLines(output: string): string[] {
 
 let empty: string;
 let stored: string;
+/** A data dir whose CA key is gone (its certificate still there). */
+let keyless: string;
+/** A database a newer wirelog wrote (a schema version past this one's). */
+let newer: string;
 
 beforeAll(() => {
   empty = tempDir('wirelog-zh-empty-');
@@ -44,6 +50,13 @@ beforeAll(() => {
   const db = openDatabase(stored);
   new CaptureStore(db).apply([...finishedExchange(1), ...finishedExchange(2, { path: '/v1/chat/completions/responses' }, 404)]);
   db.close();
+  keyless = tempDir('wirelog-zh-keyless-');
+  loadOrCreateCa(keyless);
+  fs.rmSync(caFiles(keyless).keyPath);
+  newer = tempDir('wirelog-zh-newer-');
+  const later = openDatabase(newer);
+  later.pragma('user_version = 999');
+  later.close();
 });
 
 const COMMANDS = ['start', 'run', 'env', 'url', 'ca', 'list', 'export', 'doctor', 'replay', 'import', 'codex-config'];
@@ -100,6 +113,9 @@ describe('every one-line error in Chinese', () => {
     ['codex-config of an unknown id', () => ['codex-config', '99', '--data-dir', stored]],
     ['codex-config of a call that failed', () => ['codex-config', '2', '--data-dir', stored]],
     ['--lang without a language', () => ['list', '--lang']],
+    ['a CA whose key is gone', () => ['ca', '--data-dir', keyless]],
+    ['a data dir that is a file', () => ['list', '--data-dir', path.join(stored, 'wirelog.sqlite')]],
+    ['a database from a newer wirelog', () => ['list', '--data-dir', newer]],
     ['an unknown command', () => ['nope']],
   ];
   it.each(cases)('%s', async (_name, args, env) => {
@@ -160,4 +176,24 @@ describe('output in Chinese', () => {
     expect(englishLines(`  wirelog url https://openrouter.ai/api/v1   ->   http://127.0.0.1:8899/https/openrouter.ai/api/v1`)).toEqual([]);
     expect(englishLines(path.join('/tmp', 'x.har'))).toEqual([]);
   });
+});
+
+describe('--lang reaches every thread', () => {
+  it("the storage thread's console lines follow --lang zh-CN over WIRELOG_LANG=en", async () => {
+    const dir = tempDir('wirelog-zh-lang-');
+    // A database from before the search index: the storage thread says it indexes it, and when it is done.
+    schema10(dir, 20);
+    const { child, output } = await startCli(['start', '--lang', 'zh-CN', '--data-dir', dir, '--proxy-port', '0', '--ui-port', '0'], 'Ctrl-C', { env: { WIRELOG_LANG: 'en' } });
+    try {
+      const lines = () => output().split('\n').filter((l) => /search index|搜索索引/.test(l));
+      await expect.poll(() => lines().length, { timeout: 30_000 }).toBe(2);
+      for (const line of lines()) expect(line).toMatch(/^wirelog: 搜索索引：/);
+      expect(englishLines(output())).toEqual([]);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
