@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import tls from 'node:tls';
 import { bundlePath, TRUST_BUNDLE, type CertificateAuthority } from './ca.ts';
 import { readPrivateFile, replacePrivateFile } from './safe-files.ts';
+import { shellWord } from './install.ts';
 
 // Where distributions keep the system trust store as one PEM file (the list Go uses).
 const SYSTEM_BUNDLES = [
@@ -56,17 +57,46 @@ const ENGLISH_TRUST_WORDS: TrustWords = {
 /** `asRoot`: root needs no sudo, and minimal systems (containers) often have none. */
 export function trustInstructions(certPath: string, asRoot = process.getuid?.() === 0, words: TrustWords = ENGLISH_TRUST_WORDS): string {
   const sudo = asRoot ? '' : 'sudo ';
+  // In double quotes, with what would expand there escaped: $ ` " \ for POSIX shells, by a backquote for PowerShell.
+  const cert = `"${certPath.replace(/(["$`\\])/g, '\\$1')}"`;
+  const psCert = `"${certPath.replace(/(["$`])/g, '`$1')}"`;
   const asUser = asRoot ? '' : `   ${words.asRoot}`;
   return [
     words.intro,
     '  macOS:',
-    `    sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain "${certPath}"`,
+    `    sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${cert}`,
     `  Debian / Ubuntu:${asUser}`,
-    `    ${sudo}cp "${certPath}" /usr/local/share/ca-certificates/wirelog.crt && ${sudo}update-ca-certificates`,
+    `    ${sudo}cp ${cert} /usr/local/share/ca-certificates/wirelog.crt && ${sudo}update-ca-certificates`,
     `  Fedora / RHEL:${asUser}`,
-    `    ${sudo}cp "${certPath}" /etc/pki/ca-trust/source/anchors/wirelog.pem && ${sudo}update-ca-trust`,
+    `    ${sudo}cp ${cert} /etc/pki/ca-trust/source/anchors/wirelog.pem && ${sudo}update-ca-trust`,
     `  ${words.windows}`,
-    `    Import-Certificate -FilePath "${certPath}" -CertStoreLocation Cert:\\LocalMachine\\Root`,
+    `    Import-Certificate -FilePath ${psCert} -CertStoreLocation Cert:\\LocalMachine\\Root`,
     words.clients,
+  ].join('\n');
+}
+
+/** The sentences around the browser and Java commands (trust.stores in the catalogue). */
+export interface StoreWords {
+  intro: string;
+  nss: string;
+  java: string;
+  install: string;
+}
+
+/**
+ * The stores browsers and Java keep of their own: NSS (Chromium's ~/.pki/nssdb, each Firefox
+ * profile) with certutil, and the JDK's cacerts with keytool. The paths are quoted for the shell;
+ * $HOME stays a variable, so the line is the same for everyone.
+ */
+export function storeInstructions(certPath: string, words: StoreWords): string {
+  const cert = shellWord(certPath);
+  return [
+    words.intro,
+    words.nss,
+    `    certutil -d sql:"$HOME/.pki/nssdb" -A -t C,, -n wirelog -i ${cert}`,
+    `    certutil -d sql:"$HOME/.mozilla/firefox/PROFILE" -A -t C,, -n wirelog -i ${cert}`,
+    words.java,
+    `    keytool -importcert -noprompt -trustcacerts -cacerts -storepass changeit -alias wirelog -file ${cert}`,
+    words.install,
   ].join('\n');
 }

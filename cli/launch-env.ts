@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientFiles } from './client-files.ts';
+import { javaEnv } from './java-env.ts';
 
 export interface LaunchEnv {
   /** Variables to set. */
@@ -47,6 +48,8 @@ export function launchEnv(proxyUrl: string, caPath: string, bundlePath: string, 
       WGETRC: files.wgetrc,
       // aiohttp reads the proxy variables only with trust_env=True: wirelog's sitecustomize makes that the default.
       PYTHONPATH: pythonPath,
+      // Java reads neither the proxy nor the CA variables: system properties in JAVA_TOOL_OPTIONS.
+      ...javaEnv(proxyUrl, caPath, inherited),
     },
     unset: ['NO_PROXY', 'no_proxy'],
   };

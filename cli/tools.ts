@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { loadOrCreateCa, regenerateCa } from '../certs/ca.ts';
 import { leafSpkiHash } from '../certs/leaf.ts';
-import { trustInstructions, writeTrustBundle, type TrustWords } from '../certs/trust.ts';
+import { storeInstructions, trustInstructions, writeTrustBundle, type StoreWords, type TrustWords } from '../certs/trust.ts';
+import { caInstall } from './ca-install.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { skippedLine, writeHar } from '../export/har.ts';
@@ -56,10 +57,20 @@ export async function urlCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-export const caHelp = () => t('commands.ca.help');
+export const caHelp = () => t('trust.help');
 
 export async function caCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags('ca', args, { ...DATA_DIR, pem: { type: 'boolean' }, regenerate: { type: 'boolean' } });
+  const { values } = parseFlags('ca', args, {
+    ...DATA_DIR,
+    pem: { type: 'boolean' },
+    regenerate: { type: 'boolean' },
+    install: { type: 'boolean' },
+    uninstall: { type: 'boolean' },
+    nss: { type: 'boolean' },
+    java: { type: 'boolean' },
+  });
+  if (values.install && values.uninstall) throw new UsageError(t('trust.conflict'));
+  if ((values.nss || values.java) && !values.install && !values.uninstall) throw new UsageError(t('trust.needsAction'));
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
   if (values.regenerate) {
@@ -72,6 +83,7 @@ export async function caCommand(args: string[]): Promise<number> {
     process.stdout.write(ca.certPem);
     return 0;
   }
+  if (values.install || values.uninstall) return caInstall(values.install ? 'install' : 'uninstall', ca.files.certPath, { nss: !!values.nss, java: !!values.java });
   const running = await findInstance(dataDir);
   const spki = leafSpkiHash(ca);
   const info = t('commands.ca.info', {
@@ -83,7 +95,8 @@ export async function caCommand(args: string[]): Promise<number> {
     dir: ca.files.dir,
   });
   const trust = trustInstructions(ca.files.certPath, undefined, t('commands.ca.trust', { returnObjects: true }) as TrustWords);
-  console.log(`${info}\n\n${trust}`);
+  const stores = storeInstructions(ca.files.certPath, t('trust.stores', { returnObjects: true }) as StoreWords);
+  console.log(`${info}\n\n${trust}\n\n${stores}`);
   return 0;
 }
 
