@@ -16,37 +16,14 @@ import { createI18n } from '../i18n/index.ts';
 import type { Language } from '../i18n/languages.ts';
 import { sessionPage } from '../llm/session-read.ts';
 import { tempDir } from './support/harness.ts';
+import { BACKTICKS, HOSTILE, hostileSession } from './support/session-hostile.ts';
 import { generatedSession, storeSession, type GeneratedTurn } from './support/session-store.ts';
 
 const AT = Date.UTC(2026, 11, 3);
-const HOSTILE = [
-  '<script>window.__pwned = 1</script>',
-  '</style><script>window.__pwned = 2</script><style>',
-  '<a href="javascript:window.__pwned=3">click</a>',
-  '<img src=x onerror="window.__pwned=4">',
-  '</pre></details></article><iframe src="https://example.invalid/"></iframe>',
-  "' \" & &amp; -->",
-].join('\n');
-/** A body with backtick runs of 3 and 4: a 3-backtick fence would end early. */
-const BACKTICKS = 'before\n```\ninside a fence\n````\nstill inside\n```js\nafter';
 
 let dir: string;
 let db: Db;
 let reader: ExchangeReader;
-
-/** A session whose user text, tool result and answer are hostile; its last answer holds backtick fences. */
-function hostileSession(): GeneratedTurn[] {
-  const turns = generatedSession(3);
-  const first = turns[0].request.input as { content: { text: string }[] }[];
-  first[0].content[0].text = HOSTILE;
-  const last = turns[2].response.output as { content: { text: string }[] }[];
-  last[0].content[0].text = BACKTICKS;
-  // The first call's output comes back as the next turn's tool result.
-  for (const turn of turns.slice(1)) {
-    for (const item of turn.request.input as { type: string; output?: string; call_id?: string }[]) if (item.type === 'function_call_output' && item.call_id === 'call_gen_0') item.output = HOSTILE;
-  }
-  return turns;
-}
 
 /** A session whose request body is longer than the export shows. */
 function bigSession(): GeneratedTurn[] {

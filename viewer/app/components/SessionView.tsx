@@ -13,6 +13,7 @@ import { readableLine } from '../readable-json.ts';
 import { fetchSessionPage, fetchSessions, navigate, sessionPath, type SessionHeader, type SessionTurn, type ToolPair } from '../session-data.ts';
 import { TurnContextView } from './TurnContext.tsx';
 import { TurnDiffView } from './TurnDiff.tsx';
+import { SessionExportLinks } from './SessionExportLinks.tsx';
 
 /** Turns asked for per page; the next page is asked for when the list nears the end of what is loaded. */
 const PAGE = 100;
@@ -184,6 +185,7 @@ function SessionPageView({ sessionKey }: { sessionKey: string }) {
       <h2>
         {t('sessions.title')} <span className="mono muted" data-captured>{sessionKey}</span>
       </h2>
+      <SessionExportLinks sessionKey={sessionKey} />
       <HeaderFigures header={header} />
       {cut && <p className="session-note warning">{t('sessions.header.cut', { count: total })}</p>}
       <nav className="tabs" role="tablist">
