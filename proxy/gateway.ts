@@ -21,7 +21,22 @@ export function gatewayBase(host: string, port: number, token: string | null): s
 
 export type GatewayRefusal = { status: number; reason: string };
 
-const GATEWAY_PATH = /^\/(?:t\/([^/]+)\/)?(https?)\/(\[[^\]/]+\]|[^/?#:[\]]+)(?::(\d{1,5}))?(\/[^#]*|\?[^#]*)?$/i;
+const GATEWAY_PATH = /^\/(?:t\/([^/]+)\/)?(https?)\/([^/?#]+)(\/[^#]*|\?[^#]*)?$/i;
+// The upstream's host[:port] segment once percent-decoded: pip and other clients encode its `:`
+// (`/https/localhost%3A8443/...`), some its brackets too.
+const AUTHORITY = /^(\[[^\]/]+\]|[^/?#:[\]%@\s\\]+)(?::(\d{1,5}))?$/;
+
+/** The host and port a gateway path names, decoded; null when the segment is not host[:port]. */
+export function gatewayAuthority(segment: string): { host: string; rawPort: string | undefined } | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+  const m = AUTHORITY.exec(decoded);
+  return m ? { host: m[1], rawPort: m[2] } : null;
+}
 
 /** Whether the path is in the gateway form at all (then it is served or refused as a gateway request). */
 export function isGatewayPath(url: string | undefined): boolean {
@@ -58,7 +73,10 @@ function sameToken(sent: string | undefined, token: string): boolean {
 export function gatewayRoute(req: http.IncomingMessage, proxyPort: number, token: string | null, clientAddress: string): GatewayRoute | GatewayRefusal {
   const m = GATEWAY_PATH.exec(req.url ?? '');
   if (!m) return { status: 400, reason: 'a gateway URL is http://127.0.0.1:PORT/https/HOST[:PORT]/PATH (see `wirelog url`)' };
-  const [, sentToken, scheme, rawHost, rawPort, rest] = m;
+  const [, sentToken, scheme, segment, rest] = m;
+  const authority = gatewayAuthority(segment);
+  if (!authority) return { status: 400, reason: `"${segment}" in the gateway URL is not HOST or HOST:PORT (see \`wirelog url\`)` };
+  const { host: rawHost, rawPort } = authority;
   if (token === null) {
     if (!loopbackHostHeader(req.headers.host, proxyPort)) return { status: 403, reason: `gateway requests must be sent to this machine's loopback address (Host ${req.headers.host ?? 'missing'} refused)` };
   } else if (!sameToken(sentToken, token)) {
@@ -71,7 +89,8 @@ export function gatewayRoute(req: http.IncomingMessage, proxyPort: number, token
   if (port < 1 || port > 65535) return { status: 400, reason: `port ${rawPort} in the gateway URL is not a port` };
   const host = rawHost.replace(/^\[|\]$/g, '');
   const path = !rest ? '/' : rest.startsWith('?') ? `/${rest}` : rest;
-  const prefix = `/${sentToken ? `t/${sentToken}/` : ''}${secure ? 'https' : 'http'}/${rawHost}${rawPort ? `:${rawPort}` : ''}`;
+  // As the client wrote it (encoded or not): a redirect rewritten into the gateway keeps its form.
+  const prefix = `/${sentToken ? `t/${sentToken}/` : ''}${secure ? 'https' : 'http'}/${segment}`;
   return { target: { scheme: secure ? 'https' : 'http', host, port, clientAddress, gateway: { base: `http://${req.headers.host}${prefix}`, prefix } }, path };
 }
 
