@@ -7,7 +7,8 @@ import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { gatewayBase } from './gateway-url.ts';
 import { findInstance, prepareDataDir } from './instance.ts';
-import { t } from './language.ts';
+import { cliLang, t } from './language.ts';
+import { localized } from '../i18n/stored-text.ts';
 
 export const codexConfigHelp = () => t('commands.codexConfig.help');
 
@@ -26,7 +27,7 @@ export async function codexConfigCommand(args: string[]): Promise<number> {
     // A replay goes out through wirelog's gateway but is stored as a proxy call: it keeps the form of the call it replays.
     const config = codexConfig(exchange, modelCallOf(reader, exchange), gateway ?? gatewayOfReplayed(exchange, (id) => reader.get(id)));
     console.log(`# in ~/.codex/config.toml\n${config.toml}\n`);
-    for (const note of config.notes) console.log(`# ${note}`);
+    for (const note of config.notes) console.log(`# ${localized(note, cliLang())}`);
     return 0;
   } catch (err) {
     if (err instanceof CodexConfigError) {

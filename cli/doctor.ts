@@ -10,6 +10,7 @@ import { prepareDataDir } from './instance.ts';
 import { renderDiagnosis } from '../llm/diagnosis-text.ts';
 import type { Diagnosis } from '../llm/diagnose.ts';
 import { cliLang, t } from './language.ts';
+import { localized } from '../i18n/stored-text.ts';
 
 export const doctorHelp = () => t('commands.doctor.help');
 
@@ -48,7 +49,7 @@ export function doctorCommand(args: string[]): number {
       console.log(`  [${t(`commands.doctor.severity.${d.severity}`)}] ${text.summary}`);
       console.log(t('commands.doctor.fix', { fix: text.fix }));
     }
-    if (g.difference) console.log(t('commands.doctor.compared', { difference: g.difference }));
+    if (g.difference) console.log(t('commands.doctor.compared', { difference: localized(g.difference, cliLang()) }));
   }
   for (const e of damaged) console.log(t('commands.doctor.damagedEntry', { id: e.id, reasons: e.damaged!.join('; ') }));
   if (groups.length === 0 && damaged.length === 0) console.log(positionals[0] ? t('commands.doctor.noProblemsIn', { id: positionals[0] }) : t('commands.doctor.noProblemsLast', { count: exchanges.length }));

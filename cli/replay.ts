@@ -6,6 +6,7 @@ import type { Header } from '../model/exchange.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir, type InstanceRecord } from './instance.ts';
 import { cliLang, t } from './language.ts';
+import { localized } from '../i18n/stored-text.ts';
 
 export const replayHelp = () => t('commands.replay.help');
 
@@ -28,7 +29,7 @@ interface Detail {
  * original call came: the gateway form for a gateway call).
  */
 export function workedBlock(config: ClientConfig): string[] {
-  const codex = config.codex ? [t('commands.replay.forCodex'), ...config.codex.toml.split('\n').map((l) => `    ${l}`), ...config.codex.notes.map((n) => `    # ${n}`)] : [];
+  const codex = config.codex ? [t('commands.replay.forCodex'), ...config.codex.toml.split('\n').map((l) => `    ${l}`), ...config.codex.notes.map((n) => `    # ${localized(n, cliLang())}`)] : [];
   const cherry = config.cherryStudio ? [t('commands.replay.forCherry', { providerType: config.cherryStudio.providerType, address: config.cherryStudio.apiAddress })] : [];
   return config.client.kind === 'cherry-studio' ? [...cherry, ...codex] : [...codex, ...cherry];
 }

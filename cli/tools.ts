@@ -17,7 +17,8 @@ import { launchEnv, renderEnv, type Shell } from './launch-env.ts';
 import { gatewayBase, gatewayUrl } from './gateway-url.ts';
 import { chromiumFlags } from './chromium.ts';
 import { VERSION } from './version.ts';
-import { t } from './language.ts';
+import { cliLang, t } from './language.ts';
+import { localized } from '../i18n/stored-text.ts';
 import { listTable } from './list-table.ts';
 import { SHELLS, detectShell } from './shell.ts';
 
@@ -176,6 +177,6 @@ export async function exportCommand(args: string[]): Promise<number> {
     console.error(`wirelog: ${t('commands.export.wrote', { count: written.entries, file: values.har })}`);
   }
   const skipped = skippedLine(written);
-  if (skipped) console.error(`wirelog: ${skipped}`);
+  if (skipped) console.error(`wirelog: ${localized(skipped, cliLang())}`);
   return 0;
 }

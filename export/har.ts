@@ -4,6 +4,7 @@ import { bodyView, type BodyView } from '../db/body-view.ts';
 import type { ExchangeFilter, ExchangeReader } from '../db/reader.ts';
 import type { Exchange, Header, SseEvent, WsMessage } from '../model/exchange.ts';
 import { exchangeUrl } from '../model/exchange.ts';
+import { serverText } from '../i18n/stored-text.ts';
 
 const PAGE_SIZE = 200;
 
@@ -286,7 +287,8 @@ const SKIPPED_IDS_NAMED = 20;
 export function skippedLine(written: HarWritten): string | null {
   if (written.skipped === 0) return null;
   const more = written.skipped > written.skippedIds.length ? ', …' : '';
-  return `${written.skipped} exchange(s) left out: their rows in the database are damaged (${written.skippedIds.map((id) => `#${id}`).join(', ')}${more}); open them in the viewer to see which column could not be read`;
+  // English in the HAR file; `wirelog export` says it in the CLI's language (server.advice.harSkipped, rendered where shown).
+  return serverText('en', 'advice.harSkipped', { n: written.skipped, ids: `${written.skippedIds.map((id) => `#${id}`).join(', ')}${more}` });
 }
 
 /**

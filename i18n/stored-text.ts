@@ -21,7 +21,7 @@ const PLACEHOLDER = /\{\{(\w+)\}\}/g;
 /** Parameters that are always a whole number: matched as digits only, so a list's items are not read as one. */
 const NUMBERS = new Set(['n', 'bytes', 'kb', 'id', 'more']);
 
-function templatesOf(group: 'stored' | 'api'): Template[] {
+function templatesOf(group: 'stored' | 'advice' | 'api'): Template[] {
   return Object.entries(server[group]).map(([name, english]) => {
     const names = [...english.matchAll(PLACEHOLDER)].map((m) => m[1]);
     const source = english
@@ -36,7 +36,7 @@ let templates: Template[] | null = null;
 const instances = new Map<Language, i18n>();
 
 function allTemplates(): Template[] {
-  templates ??= [...templatesOf('stored'), ...templatesOf('api')].sort((a, b) => b.literal - a.literal);
+  templates ??= [...templatesOf('stored'), ...templatesOf('advice'), ...templatesOf('api')].sort((a, b) => b.literal - a.literal);
   return templates;
 }
 
@@ -124,7 +124,7 @@ function message(text: string, lang: Language, depth: number): string | null {
  * One of the catalogue's server messages (`server.stored.*`, `server.api.*`, and `server.request.*`,
  * which is said and never stored) in `lang`: how the server side says a thing.
  */
-export function serverText(lang: Language, key: `${'stored' | 'api' | 'request'}.${string}`, params: Record<string, string | number> = {}): string {
+export function serverText(lang: Language, key: `${'stored' | 'advice' | 'api' | 'request'}.${string}`, params: Record<string, string | number> = {}): string {
   return translator(lang).t(`server.${key}`, params);
 }
 

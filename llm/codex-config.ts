@@ -2,11 +2,12 @@
 import { clientOrigin, headerValue, type Exchange } from '../model/exchange.ts';
 import { hostVariableWord, keyVariableName } from '../model/env-name.ts';
 import type { ModelCall } from './model-call.ts';
+import { serverText } from '../i18n/stored-text.ts';
 
 export interface CodexConfig {
   /** The TOML to paste into ~/.codex/config.toml. */
   toml: string;
-  /** What else to do (export the key), or why this exchange needs more than a config block. */
+  /** What else to do (export the key), or why this exchange needs more than a config block: English (server.advice.codex*), rendered where shown. */
   notes: string[];
 }
 
@@ -76,17 +77,15 @@ export function codexConfig(exchange: Exchange, call: ModelCall | null, gateway?
   const notes: string[] = [];
   if (otherKeyHeader && !authorization) {
     lines.push(`http_headers = { ${tomlString(otherKeyHeader)} = "YOUR_KEY" }`);
-    notes.push(`The call sent its key in ${otherKeyHeader}, not Authorization: put the key in http_headers (env_http_headers reads it from a variable).`);
+    notes.push(serverText('en', 'advice.codexKeyHeader', { header: otherKeyHeader }));
   } else {
     lines.push(`env_key = ${tomlString(envKey)}`);
     const tail = authorization ? /(\*{4}.{4}|.{4})$/.exec(authorization.replace(/^Bearer\s+/i, ''))?.[0] : null;
-    notes.push(`export ${envKey}=<the key${tail ? ` ending in ${tail.replace(/^\*+/, '')}` : ''}> before starting Codex.`);
+    notes.push(tail ? serverText('en', 'advice.codexExportKeyEnding', { variable: envKey, tail: tail.replace(/^\*+/, '') }) : serverText('en', 'advice.codexExportKey', { variable: envKey }));
   }
   if (exchange.streamKind === 'websocket') lines.push('supports_websockets = true');
   if (call.dialect === 'openai-chat') {
-    notes.unshift(
-      `This was a Chat Completions call (another client). Codex speaks only the Responses API since early 2026, so it will POST ${baseUrl}/responses: check that this provider serves /responses; if it does not, Codex cannot use it directly.`,
-    );
+    notes.unshift(serverText('en', 'advice.codexChat', { baseUrl }));
   }
   return { toml: lines.join('\n'), notes: notes.map(oneLine) };
 }

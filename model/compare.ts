@@ -2,6 +2,7 @@
 // by fingerprint, never by value), the JSON bodies (as paths), and the responses. Pure.
 import { exchangeUrl, type Exchange, type Header } from './exchange.ts';
 import { nestedDeeperThan } from './json-depth.ts';
+import { serverText } from '../i18n/stored-text.ts';
 
 export type Change = 'added' | 'removed' | 'changed';
 
@@ -232,30 +233,31 @@ export function compareExchanges(a: Compared, b: Compared): Comparison {
 
 function client(e: Exchange): string {
   const agent = e.request.headers.find(([n]) => n.toLowerCase() === 'user-agent')?.[1];
-  return agent ? agent.split(' ')[0] : 'an unnamed client';
+  return agent ? agent.split(' ')[0] : serverText('en', 'advice.unnamedClient');
 }
 
 const KEY_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', '?key'];
 
 function keyState(e: Exchange): string {
-  return (e.request.secrets ?? []).some((s) => KEY_HEADERS.includes(s.name.toLowerCase())) ? 'with a key' : 'with no key';
+  return (e.request.secrets ?? []).some((s) => KEY_HEADERS.includes(s.name.toLowerCase())) ? serverText('en', 'advice.withKey') : serverText('en', 'advice.withNoKey');
 }
 
 /**
  * One sentence for a failed call: how the working one (b) differs from it (a). "The working call
  * #5 from CherryStudio/1.5 went to /v1/chat/completions with a key; this one went to
- * /v1/chat/completions/responses with no key."
+ * /v1/chat/completions/responses with no key." Said in English from the catalogue's
+ * server.advice (rendered in the reader's language where it is shown: i18n/stored-text.ts).
  */
 export function differenceLine(failed: Exchange, working: Exchange, comparison: Comparison): string {
   const keyVerdict = comparison.secrets.find((s) => KEY_HEADERS.includes(s.name))?.verdict;
-  const same = keyVerdict === 'same key' ? ' (the same key)' : keyVerdict === 'different key' ? ' (a different key)' : '';
+  const failedKey = keyVerdict === 'same key' ? serverText('en', 'advice.withSameKey') : keyVerdict === 'different key' ? serverText('en', 'advice.withDifferentKey') : keyState(failed);
   const model = comparison.requestBody.kind === 'json' ? comparison.requestBody.differences.find((d) => d.path === '$.model') : undefined;
-  const models = model ? ` and model ${modelNamed(model.b, working)}` : '';
-  return `The working call #${working.id} from ${client(working)} went to ${working.request.path.split('?')[0]} ${keyState(working)}${models}; this one (from ${client(failed)}) went to ${failed.request.path.split('?')[0]} ${keyState(failed)}${same}${model ? ` and model ${modelNamed(model.a, failed)}` : ''}.`;
+  const params = { id: working.id, client: client(working), path: working.request.path.split('?')[0], key: keyState(working), failedClient: client(failed), failedPath: failed.request.path.split('?')[0], failedKey };
+  return model ? serverText('en', 'advice.compareLineModels', { ...params, model: modelNamed(model.b, working), failedModel: modelNamed(model.a, failed) }) : serverText('en', 'advice.compareLine', params);
 }
 
 /** The model a body names, else the one the call was understood to ask for (Gemini names it in the path). */
 function modelNamed(inBody: unknown, e: Exchange): string {
   const model = inBody ?? e.call?.model;
-  return model === undefined || model === null ? 'none' : JSON.stringify(model);
+  return model === undefined || model === null ? serverText('en', 'stored.none') : JSON.stringify(model);
 }

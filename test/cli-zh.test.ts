@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { caFiles, loadOrCreateCa } from '../certs/ca.ts';
 import { CaptureStore } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
+import { understandEnded } from '../llm/stored-calls.ts';
 import { runCli, startCli } from './support/cli.ts';
 import { finishedExchange } from './support/exchange-events.ts';
 import { tempDir } from './support/harness.ts';
@@ -48,7 +49,8 @@ beforeAll(() => {
   empty = tempDir('wirelog-zh-empty-');
   stored = tempDir('wirelog-zh-');
   const db = openDatabase(stored);
-  new CaptureStore(db).apply([...finishedExchange(1), ...finishedExchange(2, { path: '/v1/chat/completions/responses' }, 404)]);
+  // Understood as the storage thread does (model-call columns): doctor compares #2 with the call that worked.
+  new CaptureStore(db, understandEnded).apply([...finishedExchange(1), ...finishedExchange(2, { path: '/v1/chat/completions/responses' }, 404)]);
   db.close();
   keyless = tempDir('wirelog-zh-keyless-');
   loadOrCreateCa(keyless);
@@ -140,11 +142,37 @@ describe('output in Chinese', () => {
     const r = await runCli(['doctor', '--data-dir', stored], { env: ZH });
     expect(r.stdout).toMatch(/\[错误\]/);
     expect(r.stdout).toMatch(/ {2}修复：/);
-    // The first line of each entry is captured data (method, URL, status): the rest is ours, but for
-    // the comparison with the last working call, which model/compare.ts still writes in English.
-    expect(englishLines(r.stdout.split('\n').filter((l) => !l.startsWith('#') && !l.startsWith('  对比：')).join('\n'))).toEqual([]);
+    // The first line of each entry is captured data (method, URL, status): the rest is ours, the
+    // comparison with the last working call too (its paths, client and model are data).
+    expect(r.stdout).toMatch(/ {2}对比：能用的那次调用 #1（来自 .+）发往 \/v1\/chat\/completions，没带密钥；这次（来自 .+）发往 \/v1\/chat\/completions\/responses，没带密钥。/);
+    expect(englishLines(r.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n'))).toEqual([]);
     const none = await runCli(['doctor', '1', '--data-dir', stored], { env: ZH });
     expect(none.stdout).toBe('请求 1 没有发现问题。\n');
+  });
+
+  it('export: the rows left out because they are damaged', async () => {
+    const dir = tempDir('wirelog-zh-damaged-');
+    const db = openDatabase(dir);
+    new CaptureStore(db).apply([...finishedExchange(1), ...finishedExchange(2)]);
+    db.prepare(`UPDATE exchanges SET request_headers = 'not json' WHERE id = 2`).run();
+    db.close();
+    const r = await runCli(['export', '--har', '-', '--data-dir', dir], { env: ZH });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('wirelog: 1 条请求没有导出：它们在数据库里的记录已损坏（#2）');
+    expect(englishLines(r.stderr)).toEqual([]);
+    // The HAR file keeps its comment in English, for any reader.
+    expect((JSON.parse(r.stdout) as { log: { comment: string } }).log.comment).toMatch(/^1 exchange\(s\) left out/);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('codex-config: the notes after the TOML (the TOML itself untranslated)', async () => {
+    const r = await runCli(['codex-config', '1', '--data-dir', stored], { env: ZH });
+    expect(r.code, r.stderr).toBe(0);
+    const notes = r.stdout.split('\n').filter((l) => l.startsWith('# ') && !l.startsWith('# in '));
+    expect(notes.length).toBe(2);
+    for (const note of notes) expect(note).toMatch(/[\u4e00-\u9fff]/);
+    expect(englishLines(notes.join('\n'))).toEqual([]);
+    expect(r.stdout).toContain('wire_api = "responses"');
   });
 
   it('doctor --json: rule ids and English fields for scripts, the text in Chinese beside them', async () => {

@@ -32,14 +32,14 @@ export const dataFilesZhCN: Shape<DataFilesMessages> = {
     link: '符号链接（指向 {{target}}）',
     directory: '目录',
     fifo: '命名管道（FIFO）',
-    socket: 'socket',
+    socket: '套接字（socket）',
     device: '设备文件',
     notRegular: '不是普通文件',
     file: '文件',
   },
   owner: {
     named: '用户 {{name}}（uid {{uid}}）',
-    uid: 'uid {{uid}}',
+    uid: 'uid 为 {{uid}} 的用户',
   },
   doing: {
     lookedAt: '查看',

@@ -115,6 +115,24 @@ export const server = {
     fieldTrailer: 'response trailer',
     headerNameOf: '{{what}} name {{name}}',
   },
+  // Advice computed from stored exchanges (model/compare.ts, export/har.ts, llm/codex-config.ts):
+  // said in English where it is kept (a HAR comment, --json, MCP) and rendered where it is shown.
+  advice: {
+    compareLine: 'The working call #{{id}} from {{client}} went to {{path}} {{key}}; this one (from {{failedClient}}) went to {{failedPath}} {{failedKey}}.',
+    compareLineModels:
+      'The working call #{{id}} from {{client}} went to {{path}} {{key}} and model {{model}}; this one (from {{failedClient}}) went to {{failedPath}} {{failedKey}} and model {{failedModel}}.',
+    withKey: 'with a key',
+    withNoKey: 'with no key',
+    withSameKey: 'with a key (the same key)',
+    withDifferentKey: 'with a key (a different key)',
+    unnamedClient: 'an unnamed client',
+    harSkipped: '{{n}} exchange(s) left out: their rows in the database are damaged ({{ids}}); open them in the viewer to see which column could not be read',
+    codexKeyHeader: 'The call sent its key in {{header}}, not Authorization: put the key in http_headers (env_http_headers reads it from a variable).',
+    codexExportKey: 'export {{variable}}=<the key> before starting Codex.',
+    codexExportKeyEnding: 'export {{variable}}=<the key ending in {{tail}}> before starting Codex.',
+    codexChat:
+      'This was a Chat Completions call (another client). Codex speaks only the Responses API since early 2026, so it will POST {{baseUrl}}/responses: check that this provider serves /responses; if it does not, Codex cannot use it directly.',
+  },
   api: {
     noExchange: 'no exchange with this id',
     noRoute: 'no API route {{method}} {{path}}',

@@ -104,6 +104,21 @@ export const server: Shape<typeof en> = {
     fieldTrailer: '响应 trailer',
     headerNameOf: '{{what}}名 {{name}}',
   },
+  advice: {
+    compareLine: '能用的那次调用 #{{id}}（来自 {{client}}）发往 {{path}}，{{key}}；这次（来自 {{failedClient}}）发往 {{failedPath}}，{{failedKey}}。',
+    compareLineModels: '能用的那次调用 #{{id}}（来自 {{client}}）发往 {{path}}，{{key}}，模型 {{model}}；这次（来自 {{failedClient}}）发往 {{failedPath}}，{{failedKey}}，模型 {{failedModel}}。',
+    withKey: '带了密钥',
+    withNoKey: '没带密钥',
+    withSameKey: '带了密钥（同一个密钥）',
+    withDifferentKey: '带了密钥（不是同一个密钥）',
+    unnamedClient: '未知客户端',
+    harSkipped: '{{n}} 条请求没有导出：它们在数据库里的记录已损坏（{{ids}}）；在查看器里打开它们，可以看到是哪一列读不出来',
+    codexKeyHeader: '这次调用把密钥放在 {{header}} 里，而不是 Authorization：把密钥写进 http_headers（env_http_headers 可以从环境变量读取）。',
+    codexExportKey: '启动 Codex 之前先 export {{variable}}=<你的密钥>。',
+    codexExportKeyEnding: '启动 Codex 之前先 export {{variable}}=<结尾是 {{tail}} 的那个密钥>。',
+    codexChat:
+      '这是一次 Chat Completions 调用（来自别的客户端）。Codex 从 2026 年初起只支持 Responses API，所以它会 POST {{baseUrl}}/responses：先确认这个服务商（中转站）支持 /responses；不支持的话，Codex 无法直接使用它。',
+  },
   api: {
     noExchange: '没有这个 id 的请求',
     noRoute: '没有 API 路由 {{method}} {{path}}',
