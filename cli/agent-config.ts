@@ -268,25 +268,54 @@ function vertexBase(region: string, suffix: string): string {
  * overrides a variable already set.
  */
 function geminiEnv(src: ConfigSources, dir: string): { env: Record<string, string | undefined>; origins: Map<string, Origin> } {
+  const trusted = geminiTrusted(src, dir);
   const candidates: string[] = [];
   for (let d = path.resolve(src.cwd); ; d = path.dirname(d)) {
-    candidates.push(path.join(d, dir, '.env'), path.join(d, '.env'));
+    candidates.push(...(trusted ? [path.join(d, dir, '.env')] : []), path.join(d, '.env'));
     if (path.dirname(d) === d) break;
   }
-  candidates.push(path.join(src.home, dir, '.env'), path.join(src.home, '.env'));
+  candidates.push(...(trusted ? [path.join(src.home, dir, '.env')] : []), path.join(src.home, '.env'));
   const env: Record<string, string | undefined> = { ...src.env };
   const origins = new Map<string, Origin>();
   for (const file of candidates) {
     const content = src.read(file);
     if (content === null) continue;
     for (const [name, value] of Object.entries(parseDotEnv(content))) {
-      if (env[name] !== undefined) continue;
+      // An untrusted folder's .env gives only the auth variables (never a base URL).
+      if (env[name] !== undefined || (!trusted && !GEMINI_UNTRUSTED_ENV.includes(name))) continue;
       env[name] = value;
       origins.set(name, { kind: 'file', file: homeRelative(src, file), key: name });
     }
     break;
   }
   return { env, origins };
+}
+
+const GEMINI_UNTRUSTED_ENV = ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_CLOUD_PROJECT', 'GOOGLE_CLOUD_LOCATION'];
+
+/**
+ * Whether Gemini CLI trusts the working directory (it then reads `.gemini/.env` files): folder
+ * trust off in settings.json, GEMINI_CLI_TRUST_WORKSPACE, or the longest matching rule of
+ * trustedFolders.json (TRUST_PARENT covers the folder's parent).
+ */
+function geminiTrusted(src: ConfigSources, dir: string): boolean {
+  if (src.env.GEMINI_CLI_TRUST_WORKSPACE === 'false' || src.env.GEMINI_RESTRICTED_MODE === 'true') return false;
+  if (src.env.GEMINI_CLI_TRUST_WORKSPACE === 'true') return true;
+  const settings = parseJsonFile(src, path.join(src.home, dir, 'settings.json'));
+  if (record(record(settings?.security).folderTrust).enabled === false) return true;
+  const rules = parseJsonFile(src, path.join(src.home, dir, 'trustedFolders.json')) ?? {};
+  const cwd = path.resolve(src.cwd);
+  let longest = -1;
+  let trusted = false;
+  for (const [rulePath, level] of Object.entries(rules)) {
+    const effective = path.resolve(level === 'TRUST_PARENT' ? path.dirname(rulePath) : rulePath);
+    const inside = cwd === effective || cwd.startsWith(effective.endsWith(path.sep) ? effective : effective + path.sep);
+    if (inside && effective.length > longest) {
+      longest = effective.length;
+      trusted = level === 'TRUST_FOLDER' || level === 'TRUST_PARENT';
+    }
+  }
+  return trusted;
 }
 
 /** The auth type chosen in settings.json (workspace over user), as `security.auth.selectedType` or the older `selectedAuthType`. */
