@@ -2,6 +2,7 @@
 // this server, every value quoted for the language it is pasted into (TOML basic strings, POSIX
 // shell words, JSON), so a path with a quote, a space or a `$` runs only what it shows.
 import { tomlString } from '../llm/codex-config.ts';
+import { t } from '../cli/language.ts';
 
 export const CLIENTS = ['codex', 'claude', 'cherry-studio'] as const;
 export type McpClient = (typeof CLIENTS)[number];
@@ -17,9 +18,14 @@ export function shellWord(text: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Codex's config.toml table (`[mcp_servers.wirelog]`, command and args). */
+/**
+ * Codex's config.toml table (`[mcp_servers.wirelog]`, command and args), then, commented out
+ * with why, the feature line a relay's model needs: Codex 0.171 defers MCP tools behind its
+ * tool_search tool, which it offers only to models it has metadata for.
+ */
 function codex(server: ServerCommand): string {
-  return ['[mcp_servers.wirelog]', `command = ${tomlString(server.command)}`, `args = [${server.args.map(tomlString).join(', ')}]`].join('\n');
+  const table = ['[mcp_servers.wirelog]', `command = ${tomlString(server.command)}`, `args = [${server.args.map(tomlString).join(', ')}]`];
+  return [...table, '', `# ${t('trust.codexDeferredTools')}`, '# [features]', '# tool_search_always_defer_mcp_tools = false'].join('\n');
 }
 
 /** Claude Code's `claude mcp add NAME -- COMMAND ARGS...`. */

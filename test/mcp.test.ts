@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseToml } from 'smol-toml';
 import { databasePath, openDatabase } from '../db/schema.ts';
 import { WIRELOG_BIN, WIRELOG_NODE_FLAGS, runCli, startWirelogProcess } from './support/cli.ts';
 import { eventually, lockDatabase, startHarness, tempDir, type Harness } from './support/harness.ts';
@@ -290,6 +291,11 @@ describe('wirelog mcp --print-config', () => {
     // TOML basic strings are JSON strings for these characters: read back, the array is the arguments.
     const args = JSON.parse(lines[2].replace(/^args = /, '')) as string[];
     expect(args.slice(-3)).toEqual(['mcp', '--data-dir', dir]);
+    // Then, commented with why, the line that offers MCP tools to a relay's model (Codex 0.171 defers them behind tool_search).
+    expect(lines.slice(3)).toEqual(['', expect.stringMatching(/^# Codex 0\.171 hides MCP tools behind tool_search.*uncomment/), '# [features]', '# tool_search_always_defer_mcp_tools = false']);
+    expect(parseToml(printed.stdout)).toEqual({ mcp_servers: { wirelog: { command: expect.any(String), args } } });
+    const uncommented = printed.stdout.replace(/^# (\[features\]|tool_search)/gm, '$1');
+    expect(parseToml(uncommented).features).toEqual({ tool_search_always_defer_mcp_tools: false });
   });
 
   it('claude: a shell line that passes every value as one word, running nothing else', async () => {

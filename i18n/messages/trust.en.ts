@@ -38,6 +38,8 @@ its fingerprint, and how to trust it
     absent: '{{store}}: the wirelog CA is not there, nothing to remove',
     noJava: 'Java\'s trust store: not changed, no JDK found (keytool and lib/security/cacerts under JAVA_HOME or the java on PATH): set JAVA_HOME and run again',
   },
+  codexDeferredTools:
+    'Codex 0.171 hides MCP tools behind tool_search, which it gives only to models it has metadata for (not a relay\'s): if the model never sees wirelog\'s tools, uncomment these two lines (or add the second to a [features] table you already have)',
   role: {
     javaStore: 'the Java trust store',
     javaPassword: 'the Java trust store password',
