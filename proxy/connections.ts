@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Language } from '../i18n/languages.ts';
+import { answerText, serverText } from '../i18n/stored-text.ts';
 
 export interface ClientLimits {
   /** Client connections open at once; past it new ones are answered 503 and closed. */
@@ -52,16 +54,16 @@ export function defaultMaxConnections(fileLimit = openFileLimit()): number {
  * Counts the listening server's client connections (a CONNECT tunnel is one of them) and
  * refuses those past the cap with a 503 before any parser sees them.
  */
-export function capConnections(server: net.Server, max: number, warn: (message: string) => void): { open(): number; closeAll(): void } {
+export function capConnections(server: net.Server, max: number, warn: (message: string) => void, language: Language = 'en'): { open(): number; closeAll(): void } {
   const open = new Set<net.Socket>();
   const handlers = server.listeners('connection') as ((socket: net.Socket) => void)[];
   server.removeAllListeners('connection');
   let warned = false;
   server.on('connection', (socket: net.Socket) => {
     if (open.size >= max) {
-      if (!warned) warn(`wirelog: ${max} client connections are open (--max-connections): refusing new ones with 503 until some close`);
+      if (!warned) warn(`wirelog: ${serverText(language, 'stored.connectionsFull', { n: max })}`);
       warned = true;
-      return refuse(socket, max);
+      return refuse(socket, max, language);
     }
     if (open.size < max * 0.9) warned = false;
     open.add(socket);
@@ -76,8 +78,9 @@ export function capConnections(server: net.Server, max: number, warn: (message: 
   };
 }
 
-function refuse(socket: net.Socket, max: number): void {
-  const body = `wirelog: too many client connections (${max}, --max-connections); try again shortly\n`;
+/** The 503 in wirelog's language (`language`: the proxy's, as its other answers to clients). */
+function refuse(socket: net.Socket, max: number, language: Language): void {
+  const body = answerText(serverText('en', 'stored.tooManyConnections', { n: max }), language);
   socket.on('error', () => socket.destroy());
   // Under a flood every descriptor counts: this one is given back as soon as the answer is out.
   socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { Language } from '../i18n/languages.ts';
-import { answerText } from '../i18n/stored-text.ts';
+import { answerText, serverText } from '../i18n/stored-text.ts';
 import type { ExchangeEvent, RequestHead } from '../model/exchange.ts';
 import { gatewayResponseHeaders } from './gateway.ts';
 import { addTrailers, headerPairs, responseHeadersFor, trailersOf } from './headers.ts';
@@ -73,7 +73,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     if (!sse) return recorder.end(state, reason);
     const tap = sse;
     tap.whenSettled(() => {
-      const note = tap.stopped && `events after a point were not split out of the stream: ${tap.stopped}`;
+      const note = tap.stopped && serverText('en', 'stored.eventsNotSplit', { why: tap.stopped });
       recorder.end(state, [reason, note].filter(Boolean).join('; ') || null);
     });
   }

@@ -419,7 +419,7 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         proxy.onServerError = null;
         const server = proxy.httpServer!;
         proxy.attachToListener(server);
-        const connections = capConnections(server, options.clients.maxConnections, options.warn);
+        const connections = capConnections(server, options.clients.maxConnections, options.warn, options.language);
         // Clients find the credentials in the proxy URL (HTTPS_PROXY=http://user:pass@host:port).
         const credentials = options.proxyAuth ? `${options.proxyAuth.split(':').map(encodeURIComponent).join(':')}@` : '';
         const url = `http://${credentials}${options.host.includes(':') ? `[${options.host}]` : options.host}:${proxy.httpPort}`;

@@ -54,6 +54,11 @@ export const server = {
     needsProxyAuth: 'this proxy needs the credentials given with --proxy-auth',
     noUpgradeUpstream: 'no upstream for this upgrade here',
     unrelayableHeaders: 'the upstream response has headers that cannot be relayed: {{error}}',
+    // proxy/connections.ts: the 503 past --max-connections, and the console's line about it.
+    tooManyConnections: 'too many client connections ({{n}}, --max-connections); try again shortly',
+    connectionsFull: '{{n}} client connections are open (--max-connections): refusing new ones with 503 until some close',
+    // proxy/forward.ts: a stream whose events stopped being split out (the reason follows).
+    eventsNotSplit: 'events after a point were not split out of the stream: {{why}}',
     notAServer:
       'wirelog proxy: this port is an HTTP(S) proxy and a gateway, not a web server.\nUse it as HTTPS_PROXY=http://{{address}} (see `wirelog env`), start a program with `wirelog run -- <command>`, or put the upstream after this address in a base URL: http://{{address}}/https/api.openai.com/v1 (see `wirelog url`).',
     // proxy/self-address.ts

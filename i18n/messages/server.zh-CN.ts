@@ -49,6 +49,9 @@ export const server: Shape<typeof en> = {
     needsProxyAuth: '这个代理需要 --proxy-auth 指定的账号密码',
     noUpgradeUpstream: '这里没有可以转发这次协议升级的上游',
     unrelayableHeaders: '上游的响应头里有无法转发的字段：{{error}}',
+    tooManyConnections: '客户端连接太多（{{n}} 个，--max-connections）；请稍后再试',
+    connectionsFull: '已经打开了 {{n}} 个客户端连接（--max-connections）：在有连接关闭之前，新的连接一律返回 503',
+    eventsNotSplit: '从某处起，后面的事件没有从流里拆分出来：{{why}}',
     notAServer:
       'wirelog 代理：这个端口是 HTTP(S) 代理兼网关，不是网站。\n可以设置 HTTPS_PROXY=http://{{address}}（见 `wirelog env`），或用 `wirelog run -- <command>` 启动程序，或者把上游地址接在这个地址后面作为 base URL：http://{{address}}/https/api.openai.com/v1（见 `wirelog url`）。',
     isThisMachine: '{{address}} 就是本机',
