@@ -102,7 +102,7 @@ wirelog export --markdown FILE [--session ID] [--data-dir DIR]：把同一个会
     download: '导出',
     html: 'HTML 页面',
     htmlHint: '把这个会话导出成单个 HTML 页面，任何浏览器离线都能打开（密钥按存储时的样子打码）',
-    markdown: 'Markdown',
+    markdown: 'Markdown 记录',
     markdownHint: '把这个会话导出成 Markdown 记录，方便贴进 issue',
   },
 };
