@@ -62,7 +62,7 @@ export function explainLines(p: LaunchPlan, shell: Shell): string[] {
   for (const name of p.env.unset) lines.push(shell === 'fish' ? `set -e ${name}` : shell === 'powershell' ? `Remove-Item Env:${name}` : `unset ${name}`);
   for (const [name, value] of Object.entries(p.env.set)) lines.push(`${shell === 'powershell' ? '$env:' : ''}${name}=${shellQuote(shown(name, value), shell)}`);
   for (const [flag, value] of p.added) lines.push(`${flag} ${shellQuote(shown(flag, value), shell)}`);
-  lines.push(`# ${p.why.replace(/[\r\n]+/g, ' ')}`);
+  lines.push(`# ${shown('', p.why).replace(/[\r\n]+/g, ' ')}`);
   return lines;
 }
 
