@@ -44,6 +44,8 @@ export interface WirelogConfig {
   storageRingBytes?: number;
   /** Captures handed to storage and not taken in yet, at most (tests make it small). */
   storageInFlightBytes?: number;
+  /** The storage thread's entry module (tests give one with hooks, or one that cannot load); cli/storage-worker when absent. */
+  storageWorker?: URL;
   /** "user:pass" required from every client; mandatory when listening beyond loopback. */
   proxyAuth?: string;
   /** Seconds to connect to an upstream (TLS included), and of upstream silence before giving up. */
@@ -156,7 +158,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     },
     {
       // Beside this module: storage-worker.ts in the sources, storage-worker.js in the dist/ bundle.
-      worker: new URL(import.meta.url.endsWith('.ts') ? './storage-worker.ts' : './storage-worker.js', import.meta.url),
+      worker: config.storageWorker ?? new URL(import.meta.url.endsWith('.ts') ? './storage-worker.ts' : './storage-worker.js', import.meta.url),
       ...(otlp ? { spans: { port: otlp.storagePort, content: config.otlp!.content } } : {}),
       retention: { maxDbBytes: config.maxDbMb * 1024 * 1024, maxAgeMs: config.maxAgeDays === undefined ? undefined : config.maxAgeDays * 86_400_000 },
       pruneIntervalMs: config.pruneIntervalMs,

@@ -214,7 +214,7 @@ function bodyKey(uid: string, side: BodySide): string {
   return `${uid} ${side}`;
 }
 
-function payloadBytes(event: ExchangeEvent): number {
+export function payloadBytes(event: ExchangeEvent): number {
   switch (event.type) {
     case 'body-chunk':
       return event.chunk.byteLength;

@@ -10,8 +10,10 @@ import type { ToWorker, FromWorker } from './writer.ts';
 import { createI18n } from '../i18n/index.ts';
 import { cliLanguage } from '../i18n/languages.ts';
 
-const { file, flushIntervalMs, retention, pruneIntervalMs, maxBacklogBytes, ring: sharedRing } = workerData as {
+const { file, flushIntervalMs, retention, pruneIntervalMs, maxBacklogBytes, ring: sharedRing, restartedAfter } = workerData as {
   file: string;
+  /** Set when this thread replaces one that stopped (db/writer.ts): why that one stopped. */
+  restartedAfter?: string;
   ring: SharedRing;
   flushIntervalMs: number;
   retention: RetentionLimits;
@@ -253,7 +255,8 @@ function afterIndexing(understood: number[]): void {
 function indexLeftoversLater(): void {
   try {
     const count = connect().unindexedRows();
-    if (count > 0) {
+    // After a thread that stopped, its last rows are indexed without a word: nothing was upgraded.
+    if (count > 0 && restartedAfter === undefined) {
       reindexing = { count, startedAt: performance.now() };
       post({ kind: 'warning', message: t('searchIndex.console.building', { count }) });
     }
@@ -316,7 +319,8 @@ function sweepLeftovers(): void {
   }
   if (sweep.next <= sweep.last) return void setImmediate(sweepLeftovers);
   leftovers = null;
-  if (sweep.marked) post({ kind: 'warning', message: `${sweep.marked} exchange(s) left open by an earlier run are now marked interrupted` });
+  if (sweep.marked && restartedAfter !== undefined) post({ kind: 'warning', message: t('storageThread.swept', { count: sweep.marked }) });
+  else if (sweep.marked) post({ kind: 'warning', message: `${sweep.marked} exchange(s) left open by an earlier run are now marked interrupted` });
 }
 
 /**
@@ -355,11 +359,31 @@ setInterval(() => {
   pruneNow();
 }, pruneIntervalMs).unref();
 
+/**
+ * Events the thread before this one had not said it stored, handed again: an exchange whose
+ * request is stored already (that thread committed it and stopped before saying so) is skipped,
+ * not stored twice (its uid is unique: the whole batch would fail). The writer has counted it as
+ * cut, and the sweep marks it interrupted if it was still open.
+ */
+function notStoredYet(events: ExchangeEvent[]): ExchangeEvent[] {
+  try {
+    connect();
+    const exists = db!.prepare('SELECT 1 FROM exchanges WHERE uid = ?').pluck();
+    const skip = new Set<string>();
+    for (const e of events) if (e.type === 'request' && exists.get(e.uid) !== undefined) skip.add(e.uid);
+    return skip.size === 0 ? events : events.filter((e) => !skip.has(e.uid));
+  } catch {
+    // Storage failing: the batch is tried as it is, and waits like any other.
+    return events;
+  }
+}
+
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'events') {
     receivedSeq = message.seq;
+    const events = received(decodeEvents(message), message.cost, failures > 0);
     // While storage fails, what arrives waits in the backlog, not in the ring the writer needs.
-    reportShed(backlog.add(received(decodeEvents(message), message.cost, failures > 0)));
+    reportShed(backlog.add(message.resent ? notStoredYet(events) : events));
     if (failures > 0) releaseRing();
     // While storage fails, the retry timer decides when to try again.
     if (failures === 0 && ring.writerWaits()) flush();

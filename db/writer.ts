@@ -3,15 +3,18 @@ import { pathToFileURL } from 'node:url';
 import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { BodyRoom, ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
-import { Backlog, EVENT_OVERHEAD, costOf, type ShedReport } from './backlog.ts';
-import { RingWriter, createRing } from './body-ring.ts';
+import { Backlog, EVENT_OVERHEAD, costOf, payloadBytes, type ShedReport } from './backlog.ts';
+import { RingWriter, createRing, type SharedRing } from './body-ring.ts';
 import { chunkInRing, encodeEvents, type EncodedEvents, type PostedEvent } from './event-transport.ts';
 import { boundEvent } from '../model/head-bounds.ts';
 import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
 import { StorageNews, type BehindFigures } from './storage-news.ts';
+import { createI18n } from '../i18n/index.ts';
+import { cliLanguage } from '../i18n/languages.ts';
 
-export type ToWorker = ({ kind: 'events'; cost: number; seq: number } & EncodedEvents) | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
+/** `resent`: events a thread that stopped had not stored, handed to its successor (which skips an exchange already stored). */
+export type ToWorker = ({ kind: 'events'; cost: number; seq: number; resent?: boolean } & EncodedEvents) | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
@@ -82,6 +85,15 @@ export const BEHIND_AFTER_MS = 1000;
 const TICK_MS = 250;
 // Batches go to the worker at most this often (see schedulePost).
 const POST_GAP_MS = 5;
+// A storage thread that stopped (an uncaught error, out of memory, a module that failed to load)
+// is started again after these waits, one per attempt in a row; an attempt in a row is one made
+// before the new thread stored anything. Past the last, it is not started again and says so.
+const RESTART_AFTER_MS = [100, 500, 2000, 5000];
+// Batches handed to the worker are kept here, their payloads by reference, until the worker says
+// they are stored, to be handed to a new thread if it stops first; at most this many bytes (as
+// backlogs count them). Past it (storage failing for long), the oldest are no longer kept and,
+// should the thread stop, their exchanges are counted as lost.
+const MAX_KEPT_BYTES = 32 * 1024 * 1024;
 
 interface RoomWaiter {
   bytes: number;
@@ -95,7 +107,18 @@ export type StorageLosses = ShedReport & {
   discarded: number;
   /** Bodies whose rest was left out because storage had no room for them for STORAGE_WAIT_MS. */
   bodies: number;
+  /** Exchanges open when the storage thread stopped: stored up to there and marked interrupted; the rest of their events left out (counted in bytes and events). */
+  cut: number;
+  /** Times the storage thread stopped and was started again. */
+  restarts: number;
 };
+
+/** A batch handed to the worker and not known to be stored: its events as they were emitted. */
+interface KeptBatch {
+  seq: number;
+  events: ExchangeEvent[];
+  cost: number;
+}
 
 /**
  * The ExchangeSink that stores captures. Events are handed to a worker thread in batches
@@ -103,9 +126,38 @@ export type StorageLosses = ShedReport & {
  * SQLite call ever runs on the thread that forwards traffic.
  */
 export class CaptureWriter implements ExchangeSink {
-  private readonly worker: Worker;
+  private worker: Worker;
   private batch: PostedEvent[] = [];
-  private readonly ring: RingWriter;
+  /** The batch's events as emitted (a body chunk with its own bytes, not its place in the ring): what a new thread is handed. */
+  private batchEmitted: ExchangeEvent[] = [];
+  private ring: RingWriter;
+  private readonly ringBytes: number;
+  private readonly workerFile: URL;
+  private readonly workerData: Record<string, unknown>;
+  private readonly spansPort: MessagePort | undefined;
+  /** Batches posted and not stored yet, oldest first, kept to be handed to a new thread. */
+  private kept: KeptBatch[] = [];
+  private keptBytes = 0;
+  /** Batches posted and not stored yet that are no longer kept: the exchanges they began. */
+  private unkept: { seq: number; uids: string[] }[] = [];
+  /** Exchanges whose request was posted and whose end was not. */
+  private readonly open = new Set<string>();
+  /** Exchanges cut by a thread that stopped: what comes of them until their end is left out, counted. */
+  private readonly cutOff = new Set<string>();
+  /** Why the thread stopped, while a new one is being started (events wait in the held backlog). */
+  private restarting: string | null = null;
+  /** The status's storage error while restarting: cleared once the new thread works, unless another took its place. */
+  private restartError: string | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  /** Attempts in a row: reset once a new thread stored what it was handed. */
+  private attempts = 0;
+  /** The thread stopped too often: nothing is stored any more, every exchange is counted as lost. */
+  private gaveUp = false;
+  /** After a restart, until the new thread stored what it was handed: the figures of its line. */
+  private restartNews: { resent: number; cut: number; lost: number; token: number } | null = null;
+  /** The thread is stopped on purpose (close): its exit is not a failure. */
+  private stopping = false;
+  private readonly t = createI18n(cliLanguage(process.env)).t;
   private waiters: RoomWaiter[] = [];
   private waitTimer: NodeJS.Timeout | null = null;
   /** A wait for room ran out: until the ring is half empty again, bodies that do not fit are left out at once. */
@@ -113,12 +165,12 @@ export class CaptureWriter implements ExchangeSink {
   private scheduled = false;
   private lastPostAt = -Infinity;
   private nextToken = 0;
-  private readonly waiting = new Map<number, () => void>();
+  private readonly waiting = new Map<number, { kind: 'flush' | 'clear' | 'close'; resolve: () => void }>();
   private readonly imports = new Map<number, { resolve: (ids: number[]) => void; reject: (err: Error) => void }>();
   private closed = false;
   /** The current storage failure, or null while captures are being stored. */
   lastError: string | null = null;
-  readonly losses: StorageLosses = { exchanges: 0, bytes: 0, events: 0, bodies: 0, discarded: 0 };
+  readonly losses: StorageLosses = { exchanges: 0, bytes: 0, events: 0, bodies: 0, discarded: 0, cut: 0, restarts: 0 };
   /** While storage fails or recovers: exchanges with something waiting to be stored. */
   waitingExchanges = 0;
   private readonly news: StorageNews;
@@ -140,48 +192,68 @@ export class CaptureWriter implements ExchangeSink {
   private readonly held: Backlog;
 
   constructor(dataDir: string, private readonly callbacks: WriterCallbacks, options: WriterOptions) {
-    const ring = createRing(options.ringBytes ?? RING_BYTES);
-    this.ring = new RingWriter(ring);
+    this.ringBytes = options.ringBytes ?? RING_BYTES;
     this.maxInFlight = options.maxInFlightBytes ?? MAX_IN_FLIGHT;
     this.held = new Backlog(this.maxInFlight, 'storage was too far behind');
     this.news = new StorageNews((line) => this.callbacks.onWarning?.(line));
     this.tick = setInterval(() => this.checkBehind(), TICK_MS).unref();
-    this.worker = startTsWorker(options.worker, {
-      ring,
+    this.workerFile = options.worker;
+    this.spansPort = options.spans?.port;
+    this.workerData = {
       file: databasePath(dataDir),
       flushIntervalMs: options.flushIntervalMs ?? 20,
       retention: options.retention,
       pruneIntervalMs: options.pruneIntervalMs ?? 60_000,
       maxBacklogBytes: options.maxBacklogBytes ?? 128 * 1024 * 1024,
       ...(options.spans ? { spans: options.spans.port, spanContent: options.spans.content } : {}),
-    }, options.spans ? [options.spans.port] : []);
-    this.worker.on('message', (message: FromWorker) => this.onMessage(message));
-    this.worker.on('error', (err) => {
-      this.fail(`the storage worker crashed: ${err.message}`);
-      this.stopWaitTimer();
-      for (const w of this.waiters.splice(0)) w.ready(false);
-      for (const resolve of this.waiting.values()) resolve();
-      this.waiting.clear();
-      for (const pending of this.imports.values()) pending.reject(new Error(`the storage worker crashed: ${err.message}`));
-      this.imports.clear();
+    };
+    const ring = createRing(this.ringBytes);
+    this.ring = new RingWriter(ring);
+    this.worker = this.startWorker(ring, null);
+  }
+
+  /**
+   * A storage thread on this ring. `restartedAfter`: the cause its predecessor stopped with (it
+   * marks what that one left open as interrupted, and says so in those words). The span port
+   * goes to the first thread only: a transferred port cannot be handed again, so after a restart
+   * finished exchanges are no longer exported as spans.
+   */
+  private startWorker(ring: SharedRing, restartedAfter: string | null): Worker {
+    const first = restartedAfter === null;
+    const data = first ? { ...this.workerData, ring } : { ...this.workerData, ring, spans: undefined, restartedAfter };
+    const worker = startTsWorker(this.workerFile, data, first && this.spansPort ? [this.spansPort] : []);
+    let cause: string | null = null;
+    worker.on('message', (message: FromWorker) => {
+      if (worker === this.worker) this.onMessage(message);
     });
+    worker.on('error', (err) => {
+      cause ??= err.message;
+    });
+    worker.on('exit', (code) => {
+      if (worker === this.worker && !this.stopping) this.stopped(cause ?? this.t('storageThread.exited', { code }));
+    });
+    return worker;
   }
 
   emit(event: ExchangeEvent): void {
     if (this.closed) return;
-    // Past the bound, or while an exchange has content shed here, events go through the held backlog.
-    if (this.inFlight > this.maxInFlight || this.held.length > 0 || this.held.adjusting) {
+    if (this.cutOff.size > 0 && this.cutOff.has(event.uid)) return this.leaveOutCut(event);
+    if (this.gaveUp) return this.loseAfterGivingUp(event);
+    // Past the bound, while an exchange has content shed here, or while a new thread is started, events go through the held backlog.
+    if (this.inFlight > this.maxInFlight || this.held.length > 0 || this.held.adjusting || this.restarting !== null) {
       this.heldSince ??= performance.now();
       this.reportShed(this.held.add([event]));
-      if (this.inFlight <= this.maxInFlight) this.release();
+      if (this.inFlight <= this.maxInFlight && this.restarting === null) this.release();
       return;
     }
     this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
+    this.batchEmitted.push(event);
     this.schedulePost();
   }
 
   room(bytes: number, stored: number, ready: (ok: boolean) => void): BodyRoom {
-    if (this.closed || bytes > this.ring.size / 2 || this.ring.fits(bytes)) {
+    // While a new thread is started (or none will be), chunks wait in the held backlog, bounded: nothing waits for room.
+    if (this.closed || this.restarting !== null || this.gaveUp || bytes > this.ring.size / 2 || this.ring.fits(bytes)) {
       if (this.behind && this.ring.used() <= this.ring.size / 2) this.behind = false;
       return 'now';
     }
@@ -249,6 +321,7 @@ export class CaptureWriter implements ExchangeSink {
 
   /** Stores whole exchanges (a HAR import) in one transaction: all of them, or none and the reason. */
   importEvents(events: ExchangeEvent[]): Promise<number[]> {
+    if (this.restarting !== null || this.gaveUp) return Promise.reject(new Error(this.lastError ?? this.t('storageThread.importRefused', { cause: this.restarting ?? '' })));
     this.release();
     this.post();
     const token = this.nextToken++;
@@ -262,44 +335,60 @@ export class CaptureWriter implements ExchangeSink {
   /** Stores what is pending, marks exchanges still open as interrupted, and stops the worker. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.request('close');
+    // A thread being started again stores what waits first; one that is not started again has nothing to store it with.
+    if (!this.gaveUp) await this.request('close');
     this.closed = true;
+    this.stopping = true;
     clearInterval(this.tick);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     this.stopWaitTimer();
     for (const w of this.waiters.splice(0)) w.ready(false);
     await this.worker.terminate();
   }
 
   private request(kind: 'flush' | 'clear' | 'close'): Promise<void> {
-    // Asked to store everything so far: what waits here goes too, whatever is in flight.
-    this.release();
-    this.post();
+    if (this.gaveUp) return Promise.resolve();
     const token = this.nextToken++;
     return new Promise((resolve) => {
-      this.waiting.set(token, resolve);
-      this.worker.postMessage({ kind, token } satisfies ToWorker);
+      this.waiting.set(token, { kind, resolve });
+      // While a new thread is started, the request is made of it once it has what waited.
+      if (this.restarting === null) this.ask(kind, token);
     });
   }
 
-  private post(): void {
+  private ask(kind: 'flush' | 'clear' | 'close', token: number): void {
+    // Asked to store everything so far: what waits here goes too, whatever is in flight.
+    this.release();
+    this.post();
+    this.worker.postMessage({ kind, token } satisfies ToWorker);
+  }
+
+  private post(resent = false): void {
     this.scheduled = false;
-    if (this.batch.length === 0) return;
+    if (this.batch.length === 0 || this.restarting !== null) return;
     this.lastPostAt = performance.now();
     const events = this.batch;
+    const emitted = this.batchEmitted;
     this.batch = [];
+    this.batchEmitted = [];
     let cost = 0;
     let ends = 0;
     for (const e of events) {
       cost += 'ring' in e ? EVENT_OVERHEAD + e.ring.length : costOf(e);
-      if (e.type === 'end') ends++;
+      if (e.type === 'request') this.open.add(e.uid);
+      else if (e.type === 'end') {
+        ends++;
+        this.open.delete(e.uid);
+      }
     }
     this.inFlight += cost;
     const seq = ++this.seq;
     this.unstored.push({ seq, at: performance.now(), ends });
+    this.keep(seq, emitted, cost);
     try {
       const { json, buffers } = encodeEvents(events);
       // The packed payloads are a copy of their own: handed over, not copied again.
-      this.worker.postMessage({ kind: 'events', json, buffers, cost, seq } satisfies ToWorker, buffers.map((b) => b.buffer as ArrayBuffer));
+      this.worker.postMessage({ kind: 'events', json, buffers, cost, seq, ...(resent ? { resent } : {}) } satisfies ToWorker, buffers.map((b) => b.buffer as ArrayBuffer));
     } catch (err) {
       this.fail(`could not hand captures to the storage worker: ${(err as Error).message}`);
     }
@@ -308,7 +397,15 @@ export class CaptureWriter implements ExchangeSink {
   /** What waits here joins the next batch. */
   private release(): void {
     if (this.held.length === 0) return;
-    for (const event of this.held.take()) this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
+    if (this.restarting !== null) return;
+    for (const event of this.held.take()) {
+      if (this.cutOff.size > 0 && this.cutOff.has(event.uid)) {
+        this.leaveOutCut(event);
+        continue;
+      }
+      this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
+      this.batchEmitted.push(event);
+    }
     this.heldSince = null;
     this.schedulePost();
   }
@@ -373,6 +470,146 @@ export class CaptureWriter implements ExchangeSink {
     this.news.shed(report, why);
   }
 
+  /** A batch posted: kept until stored, within MAX_KEPT_BYTES (the oldest are let go first). */
+  private keep(seq: number, events: ExchangeEvent[], cost: number): void {
+    this.kept.push({ seq, events, cost });
+    this.keptBytes += cost;
+    while (this.keptBytes > MAX_KEPT_BYTES && this.kept.length > 1) {
+      const old = this.kept.shift()!;
+      this.keptBytes -= old.cost;
+      const uids: string[] = [];
+      for (const e of old.events) if (e.type === 'request') uids.push(e.uid);
+      this.unkept.push({ seq: old.seq, uids });
+    }
+  }
+
+  /** Everything up to batch `seq` is stored: no need to keep it any more. */
+  private forgetKept(seq: number): void {
+    let n = 0;
+    while (n < this.kept.length && this.kept[n].seq <= seq) this.keptBytes -= this.kept[n++].cost;
+    if (n > 0) this.kept = this.kept.slice(n);
+    if (this.unkept.length > 0) this.unkept = this.unkept.filter((u) => u.seq > seq);
+  }
+
+  /** An event of an exchange a stopped thread cut: left out, counted. */
+  private leaveOutCut(event: ExchangeEvent): void {
+    if (event.type === 'end') this.cutOff.delete(event.uid);
+    const bytes = payloadBytes(event);
+    this.losses.bytes += bytes;
+    if (event.type === 'sse-event' || event.type === 'ws-message') this.losses.events++;
+  }
+
+  /** Nothing is stored any more: each exchange is counted as lost as it begins, its content as left out. */
+  private loseAfterGivingUp(event: ExchangeEvent): void {
+    if (event.type === 'request') this.losses.exchanges++;
+    this.losses.bytes += payloadBytes(event);
+    if (event.type === 'sse-event' || event.type === 'ws-message') this.losses.events++;
+  }
+
+  /**
+   * The storage thread stopped without being asked to: what it had not stored is kept here (the
+   * batches it was handed and the one not posted yet; what waits in the held backlog stays
+   * there), and a new thread is started after a wait, or, after too many attempts in a row,
+   * none: then everything is counted as lost, and the status says so.
+   */
+  private stopped(cause: string): void {
+    this.attempts++;
+    this.stopWaitTimer();
+    // What the thread held is gone with it: nothing is in flight any more.
+    this.inFlight = 0;
+    this.copiedInFlight = 0;
+    this.unstored = [];
+    const events: ExchangeEvent[] = [];
+    for (const b of this.kept) for (const e of b.events) events.push(e);
+    for (const e of this.batchEmitted) events.push(e);
+    const handover = handOverAfterStop({ events, lost: this.unkept.flatMap((u) => u.uids) }, this.open);
+    this.kept = [];
+    this.keptBytes = 0;
+    this.unkept = [];
+    this.batch = [];
+    this.batchEmitted = [];
+    this.open.clear();
+    for (const uid of handover.cut) this.cutOff.add(uid);
+    for (const uid of handover.lost) this.cutOff.add(uid);
+    this.losses.cut += handover.cut.size;
+    this.losses.exchanges += handover.lost.size;
+    // What came of cut and lost exchanges after the thread's last stored batch: left out, counted.
+    const resend = handover.resend;
+    for (const e of events) if (this.cutOff.has(e.uid)) this.leaveOutCut(e);
+    for (const pending of this.imports.values()) pending.reject(new Error(this.t('storageThread.importRefused', { cause })));
+    this.imports.clear();
+    const news = this.restartNews ?? { resent: 0, cut: 0, lost: 0, token: -1 };
+    news.cut += handover.cut.size;
+    news.lost += handover.lost.size;
+    news.resent = new Set(resend.filter((e) => e.type === 'request').map((e) => e.uid)).size;
+    this.restartNews = news;
+    const max = RESTART_AFTER_MS.length;
+    if (this.attempts > max) return this.giveUp(cause, resend);
+    const wait = RESTART_AFTER_MS[this.attempts - 1];
+    this.restarting = cause;
+    this.lastError = this.t('storageThread.restarting', { cause, attempt: this.attempts, max });
+    this.restartError = this.lastError;
+    this.news.failed();
+    this.callbacks.onWarning?.(this.t('storageThread.stopped', { cause, seconds: wait / 1000, attempt: this.attempts, max }));
+    this.callbacks.onState?.();
+    this.restartTimer = setTimeout(() => this.restart(cause, resend), wait);
+  }
+
+  /** A new thread on a new ring (the old one's may hold bytes never released); what the old one had not stored goes to it first, then what waited here. */
+  private restart(cause: string, resend: ExchangeEvent[]): void {
+    this.restartTimer = null;
+    const ring = createRing(this.ringBytes);
+    this.ring = new RingWriter(ring);
+    this.behind = false;
+    this.worker = this.startWorker(ring, cause);
+    this.restarting = null;
+    for (const e of resend) {
+      this.batch.push(e.type === 'body-chunk' ? this.handOver(e) : e);
+      this.batchEmitted.push(e);
+    }
+    this.post(true);
+    this.release();
+    this.post();
+    this.wake();
+    for (const [token, pending] of this.waiting) this.worker.postMessage({ kind: pending.kind, token } satisfies ToWorker);
+    // Once the new thread has stored all that, it works: said with its figures.
+    const token = this.nextToken++;
+    this.restartNews!.token = token;
+    this.waiting.set(token, { kind: 'flush', resolve: () => this.restarted(token) });
+    this.worker.postMessage({ kind: 'flush', token } satisfies ToWorker);
+  }
+
+  private restarted(token: number): void {
+    const news = this.restartNews;
+    if (!news || news.token !== token) return;
+    this.restartNews = null;
+    this.attempts = 0;
+    this.losses.restarts++;
+    // The new thread may be failing for a reason of its own (a full disk): that stays said.
+    if (this.lastError === this.restartError) this.lastError = null;
+    this.restartError = null;
+    this.news.recovered();
+    this.callbacks.onRecovered?.(this.t('storageThread.restarted', { resent: news.resent, cut: news.cut, lost: news.lost }));
+    this.callbacks.onState?.();
+  }
+
+  private giveUp(cause: string, resend: ExchangeEvent[]): void {
+    this.gaveUp = true;
+    this.restarting = null;
+    const lost = new Set<string>();
+    for (const e of resend) if (e.type === 'request') lost.add(e.uid);
+    for (const e of this.held.take()) if (e.type === 'request') lost.add(e.uid);
+    this.losses.exchanges += lost.size;
+    const message = this.t('storageThread.gaveUp', { attempts: this.attempts, cause, lost: this.losses.exchanges });
+    this.lastError = message;
+    this.news.failed();
+    this.callbacks.onError?.(message);
+    this.callbacks.onState?.();
+    for (const w of this.waiters.splice(0)) w.ready(false);
+    for (const pending of this.waiting.values()) pending.resolve();
+    this.waiting.clear();
+  }
+
   private fail(message: string): void {
     const first = this.lastError === null;
     // Set first: the callback reads the status.
@@ -389,7 +626,7 @@ export class CaptureWriter implements ExchangeSink {
         this.callbacks.onCommitted?.(message.ids);
         break;
       case 'flushed':
-        this.waiting.get(message.token)?.();
+        this.waiting.get(message.token)?.resolve();
         this.waiting.delete(message.token);
         break;
       case 'imported': {
@@ -431,6 +668,7 @@ export class CaptureWriter implements ExchangeSink {
       }
       case 'stored':
         this.unstored = this.unstored.filter((posted) => posted.seq > message.seq);
+        this.forgetKept(message.seq);
         break;
       case 'waiting':
         if (message.exchanges !== this.waitingExchanges) {
@@ -450,6 +688,29 @@ export class CaptureWriter implements ExchangeSink {
         break;
     }
   }
+}
+
+// What a stopped storage thread leaves: its successor gets what it had not stored.
+export interface Handover {
+  /** Events of batches it had not stored, then of the batch not posted yet, in order. */
+  events: ExchangeEvent[];
+  /** Exchanges begun in batches it had not stored and that were no longer kept here: lost whole. */
+  lost: string[];
+}
+
+/** Splits what a stopped thread leaves into what goes to its successor and the exchanges it cut (their head stored, their end not). */
+export function handOverAfterStop(handover: Handover, open: Iterable<string>): { resend: ExchangeEvent[]; cut: Set<string>; lost: Set<string> } {
+  const heads = new Set<string>();
+  for (const e of handover.events) if (e.type === 'request') heads.add(e.uid);
+  const lost = new Set(handover.lost);
+  const cut = new Set<string>();
+  for (const uid of open) if (!heads.has(uid) && !lost.has(uid)) cut.add(uid);
+  const resend: ExchangeEvent[] = [];
+  for (const e of handover.events) {
+    if (heads.has(e.uid)) resend.push(e);
+    else if (!lost.has(e.uid)) cut.add(e.uid);
+  }
+  return { resend, cut, lost };
 }
 
 function sizeText(bytes: number): string {

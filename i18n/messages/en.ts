@@ -5,6 +5,7 @@ import { server } from './server.en.ts';
 import { bigBodyEn } from './bodies.en.ts';
 import { cliCommands } from './cli-commands.en.ts';
 import { searchIndexEn } from './search-index.en.ts';
+import { storageThreadEn } from './storage-thread.en.ts';
 import { imagesEn } from './images.en.ts';
 import { listViewEn } from './list-view.en.ts';
 import { agentEn } from './agent.en.ts';
@@ -363,6 +364,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   dataFiles: dataFilesEn,
   server,
   searchIndex: searchIndexEn,
+  storageThread: storageThreadEn,
   banners: {
     failing: 'Capture is failing: {{error}}',
     waiting: ' Now {{count}} exchange(s) wait to be stored.',

@@ -6,6 +6,7 @@ import { server as serverZhCN } from './server.zh-CN.ts';
 import { bigBodyZhCN } from './bodies.zh-CN.ts';
 import { cliCommandsZhCN } from './cli-commands.zh-CN.ts';
 import { searchIndexZhCN } from './search-index.zh-CN.ts';
+import { storageThreadZhCN } from './storage-thread.zh-CN.ts';
 import { imagesZhCN } from './images.zh-CN.ts';
 import { listViewZhCN } from './list-view.zh-CN.ts';
 import { agentZhCN } from './agent.zh-CN.ts';
@@ -364,6 +365,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   launch: launchZhCN,
   dataFiles: dataFilesZhCN,
   searchIndex: searchIndexZhCN,
+  storageThread: storageThreadZhCN,
   banners: {
     failing: '抓包存储出错：{{error}}',
     waiting: ' 还有 {{count}} 条请求等待写入。',

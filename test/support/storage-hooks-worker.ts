@@ -3,7 +3,7 @@
 // - `<db>.hold`: while it exists, each message of events, once taken in, waits to be stored: storage
 //   genuinely behind (as a slow commit), whatever the machine. A minute at most, never a hang.
 // - `<db>.crash-at`: "N throw" or "N exit": the thread stops after taking in its Nth message of
-//   events (before that batch is stored), by an uncaught error or process.exit; the file is
+//   events that begins an exchange (before that batch is stored), by an uncaught error or process.exit; the file is
 //   removed first, so the thread started in its place works.
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -19,11 +19,12 @@ let batches = 0;
 
 // After the worker's own listener: it has taken the batch in, not stored it (that comes on a
 // timer, or at once when the ring is full, which this thread being held keeps from running).
-parentPort!.on('message', (message: { kind: string }) => {
+parentPort!.on('message', (message: { kind: string; json?: string }) => {
   if (message.kind !== 'events') return;
   const until = Date.now() + 60_000;
   while (fs.existsSync(hold) && Date.now() < until) Atomics.wait(sleeper, 0, 0, 5);
-  if (!fs.existsSync(crashAt)) return;
+  // Counted: messages that begin an exchange, so that the stop leaves exchanges handed over and not stored.
+  if (!fs.existsSync(crashAt) || !message.json?.includes('"type":"request"')) return;
   const [at, how] = fs.readFileSync(crashAt, 'utf8').trim().split(/\s+/);
   if (++batches < Number(at)) return;
   fs.rmSync(crashAt);
