@@ -277,9 +277,9 @@ describe('the viewer in Chromium', () => {
     await shot('model-call-list');
     // Sorting by time to first token puts the calls that have one first, largest first.
     await page.getByRole('button', { name: /TTFT/ }).click();
-    const firstTtft = () => page.locator('[role="row"][data-id]').first().evaluate((r) => r.children[8]?.textContent ?? '');
+    const firstTtft = () => page.locator('[role="row"][data-id]').first().evaluate((r) => r.children[11]?.textContent ?? '');
     await expect.poll(firstTtft).toMatch(/\d+ ms/);
-    const ttfts = await page.locator('[role="row"][data-id]').evaluateAll((rows) => rows.map((r) => r.children[8]?.textContent ?? ''));
+    const ttfts = await page.locator('[role="row"][data-id]').evaluateAll((rows) => rows.map((r) => r.children[11]?.textContent ?? ''));
     const values = ttfts.filter(Boolean).map((t) => (t.endsWith(' s') ? parseFloat(t) * 1000 : parseFloat(t)));
     expect(values).toEqual([...values].sort((a, b) => b - a));
   });

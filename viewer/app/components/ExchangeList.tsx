@@ -202,7 +202,7 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
         <span title={t('listView.clientTitle')}>{t('listView.client')}</span>
         <span>{t('listView.session')}</span>
         <span>{t('list.model')}</span>
-        <span className="num sort-pair" title={t('list.tokensTitle')}>
+        <span className="num sort-pair" title={t('listView.tokensTitle')}>
           <SortHeader label={t('listView.tokensIn')} title={t('listView.tokensInTitle')} sortKey="tokens_in" sort={sort} onSort={onSort} className="" />
           {'/'}
           <SortHeader label={t('listView.tokensOut')} title={t('listView.tokensOutTitle')} sortKey="tokens_out" sort={sort} onSort={onSort} className="" />

@@ -6,6 +6,8 @@ import { DIALECTS } from '../../../llm/model-call.ts';
 import { stateLabel } from '../format.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
+// The API's sorts (db/reader.ts SORT_COLUMNS), in the order a user looks for them.
+const SORT_KEYS: NonNullable<ListFilter['sort']>[] = ['time', 'duration', 'size', 'tokens_in', 'tokens_out', 'ttft'];
 
 interface Props {
   filter: ListFilter;
@@ -84,6 +86,15 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
         {EXCHANGE_STATES.map((s) => (
           <option key={s} value={s}>
             {stateLabel(s, t)}
+          </option>
+        ))}
+      </select>
+      {/* The list's headers sort too; beside the detail pane most of them give way, this does not. */}
+      <select aria-label={t('listView.sortLabel')} data-testid="sort-select" value={filter.sort ?? ''} onChange={set('sort')}>
+        <option value="">{t('listView.newestFirst')}</option>
+        {SORT_KEYS.map((key) => (
+          <option key={key} value={key}>
+            {t(`listView.sortBy.${key}`)}
           </option>
         ))}
       </select>
