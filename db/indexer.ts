@@ -16,6 +16,7 @@ import { isBinaryContentType, isTextBody } from './decode.ts';
 import type { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 import { indexedText } from './search-text.ts';
+import { unpacked } from './compression.ts';
 
 /** What a row still needs (exchanges.to_index). */
 export const TO_INDEX = { done: 0, understand: 1, indexOnly: 2 } as const;
@@ -86,9 +87,8 @@ export class Indexer {
       // Newest first: an upgrade's index is useful from its first slice on.
       rowsToIndex: db.prepare(`SELECT id FROM exchanges WHERE to_index = 2 AND ${notCleared} ORDER BY to_index DESC, id DESC LIMIT ?`),
       insert: db.prepare('INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, ?, ?)'),
-      body: db.prepare('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq'),
-      sse: db.prepare('SELECT data FROM sse_events WHERE exchange_id = ? ORDER BY seq'),
-      ws: db.prepare('SELECT direction, opcode, payload FROM ws_messages WHERE exchange_id = ? ORDER BY seq'),
+      sse: db.prepare('SELECT data, codec FROM sse_events WHERE exchange_id = ? ORDER BY seq'),
+      ws: db.prepare('SELECT direction, opcode, payload, codec FROM ws_messages WHERE exchange_id = ? ORDER BY seq'),
     };
   }
 
@@ -260,10 +260,12 @@ export class Indexer {
   private events(id: number): string {
     const parts: string[] = [];
     let size = 0;
-    for (const row of this.stmts.sse.iterate(id) as Iterable<{ data: unknown }>) {
-      if (typeof row.data !== 'string') continue;
-      parts.push(row.data);
-      size += row.data.length;
+    for (const row of this.stmts.sse.iterate(id) as Iterable<{ data: unknown; codec: number }>) {
+      // Packed (db/compression.ts): bytes of the text it was.
+      const data = row.codec && Buffer.isBuffer(row.data) ? unpackedText(row.codec, row.data) : row.data;
+      if (typeof data !== 'string') continue;
+      parts.push(data);
+      size += data.length;
       if (size >= INDEX_TEXT_LIMIT) break;
     }
     return textPrefix(parts.join('\n'), INDEX_TEXT_LIMIT);
@@ -273,9 +275,11 @@ export class Indexer {
   private messages(id: number): { send: string; receive: string } {
     const out = { send: [] as string[], receive: [] as string[] };
     let size = 0;
-    for (const row of this.stmts.ws.iterate(id) as Iterable<{ direction: string; opcode: number; payload: unknown }>) {
-      if (!Buffer.isBuffer(row.payload) || row.opcode === 2 || !isTextBody(undefined, row.payload)) continue;
-      const text = utf8Prefix(row.payload, INDEX_TEXT_LIMIT - size).toString('utf8');
+    for (const row of this.stmts.ws.iterate(id) as Iterable<{ direction: string; opcode: number; payload: unknown; codec: number }>) {
+      if (!Buffer.isBuffer(row.payload) || row.opcode === 2) continue;
+      const payload = row.codec ? unpackedBytes(row.codec, row.payload) : row.payload;
+      if (!payload || !isTextBody(undefined, payload)) continue;
+      const text = utf8Prefix(payload, INDEX_TEXT_LIMIT - size).toString('utf8');
       (row.direction === 'send' ? out.send : out.receive).push(text);
       size += Buffer.byteLength(text);
       if (size >= INDEX_TEXT_LIMIT) break;
@@ -297,10 +301,10 @@ export class Indexer {
     }
     const parts: Buffer[] = [];
     let size = 0;
-    for (const r of this.stmts.body.iterate(exchange.id, side) as Iterable<{ data: unknown }>) {
-      if (!Buffer.isBuffer(r.data)) continue;
-      parts.push(r.data);
-      size += r.data.length;
+    // Through the reader: rows are packed, and a split body is joined from its parts (db/blobs.ts).
+    for (const data of this.reader.bodyChunks(exchange.id, side)) {
+      parts.push(data);
+      size += data.length;
       if (size >= INDEX_TEXT_LIMIT) break;
     }
     const head = utf8Prefix(Buffer.concat(parts), INDEX_TEXT_LIMIT);
@@ -344,6 +348,19 @@ class OnceDecoded implements EndedBodies {
   response(): string | null {
     return this.text('response');
   }
+}
+
+/** A packed column's bytes (null: they cannot be unpacked; the reader notes such damage, the index leaves them out). */
+function unpackedBytes(codec: number, data: Buffer): Buffer | null {
+  try {
+    return unpacked(codec, data);
+  } catch {
+    return null;
+  }
+}
+
+function unpackedText(codec: number, data: Buffer): string | null {
+  return unpackedBytes(codec, data)?.toString('utf8') ?? null;
 }
 
 function isSqliteError(err: unknown): boolean {

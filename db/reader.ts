@@ -5,6 +5,8 @@ import { diagnosisOfColumn } from '../llm/diagnosis-text.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from './schema.ts';
 import { searchQuery } from './search-text.ts';
+import { readBlob, rowBytes } from './blobs.ts';
+import { unpacked } from './compression.ts';
 import { RowReading, SCHEMES, SEVERITIES, STATES, STREAM_KINDS, damageNote, fingerprints, headerPairs, storedBytes, timingsShape, usageShape, type ColumnDamage } from './stored-values.ts';
 
 const WS_DIRECTIONS = ['send', 'receive'] as const;
@@ -542,17 +544,36 @@ export class ExchangeReader {
   /** The stored chunks of a body one at a time, as stored (a large body is hashed without being held whole). */
   *bodyChunks(id: number, side: BodySide): Generator<Buffer> {
     const damage: ColumnDamage[] = [];
-    for (const row of this.statement('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').iterate(id, side) as Iterable<{ data: unknown }>) yield storedBytes(row.data, `bodies.data (${side})`, damage);
+    // All rows first: a split body's parts are read with another statement, not while this one iterates.
+    const rows = this.statement('SELECT rowid, codec FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(id, side) as { rowid: number; codec: unknown }[];
+    const data = this.statement('SELECT data FROM bodies WHERE rowid = ?');
+    for (const row of rows) yield this.bodyRow(row.codec, (data.get(row.rowid) as { data: unknown } | undefined)?.data, side, damage);
     this.noteDamage(id, damage);
   }
 
   /** The stored bytes of a body, still content-encoded as they crossed the wire. */
   body(id: number, side: BodySide): Buffer {
-    const rows = this.statement('SELECT data FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(id, side) as { data: unknown }[];
+    const rows = this.statement('SELECT data, codec FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(id, side) as { data: unknown; codec: unknown }[];
     const damage: ColumnDamage[] = [];
-    const body = Buffer.concat(rows.map((r) => storedBytes(r.data, `bodies.data (${side})`, damage)));
+    const body = Buffer.concat(rows.map((r) => this.bodyRow(r.codec, r.data, side, damage)));
     this.noteDamage(id, damage);
     return body;
+  }
+
+  /** A body row's bytes: unpacked (db/compression.ts), or a split body joined from its parts (db/blobs.ts); what cannot be is noted as damage and read as none. */
+  private bodyRow(codec: unknown, data: unknown, side: BodySide, damage: ColumnDamage[]): Buffer {
+    const bytes = storedBytes(data, `bodies.data (${side})`, damage);
+    return this.unpackedColumn(codec, bytes, `bodies.data (${side})`, damage, (c, b) => rowBytes({ codec: c, data: b }, (blob) => readBlob(this.statement('SELECT codec, data FROM blobs WHERE id = ?'), blob)));
+  }
+
+  private unpackedColumn(codec: unknown, bytes: Buffer, column: string, damage: ColumnDamage[], unpack: (codec: number, bytes: Buffer) => Buffer = unpacked): Buffer {
+    if (codec === 0 || codec === null || codec === undefined) return bytes;
+    try {
+      return unpack(Number(codec), bytes);
+    } catch (err) {
+      damage.push({ column, why: `cannot be read back (${(err as Error).message}); read as none` });
+      return Buffer.alloc(0);
+    }
   }
 
   private noteDamage(id: number, damage: ColumnDamage[]): void {
@@ -560,9 +581,11 @@ export class ExchangeReader {
   }
 
   sseEvents(id: number): SseEvent[] {
-    const rows = this.statement('SELECT seq, offset_ms, event, event_id, data FROM sse_events WHERE exchange_id = ? ORDER BY seq').all(id) as Record<string, unknown>[];
+    const rows = this.statement('SELECT seq, offset_ms, event, event_id, data, codec FROM sse_events WHERE exchange_id = ? ORDER BY seq').all(id) as Record<string, unknown>[];
     const damage: ColumnDamage[] = [];
     const events = rows.map((row) => {
+      // A packed event's data is bytes (db/compression.ts); read as the text it was.
+      if (row.codec && Buffer.isBuffer(row.data)) row.data = this.unpackedColumn(row.codec, row.data, 'sse_events.data', damage).toString('utf8');
       const r = new RowReading(row);
       const event = { seq: r.number('seq'), offsetMs: r.number('offset_ms'), event: r.textOrNull('event'), id: r.textOrNull('event_id'), data: r.text('data') };
       for (const d of r.damage) damage.push({ column: `sse_events.${d.column}`, why: d.why });
@@ -573,11 +596,11 @@ export class ExchangeReader {
   }
 
   wsMessages(id: number): WsMessage[] {
-    const rows = this.statement('SELECT seq, offset_ms, direction, opcode, payload FROM ws_messages WHERE exchange_id = ? ORDER BY seq').all(id) as Record<string, unknown>[];
+    const rows = this.statement('SELECT seq, offset_ms, direction, opcode, payload, codec FROM ws_messages WHERE exchange_id = ? ORDER BY seq').all(id) as Record<string, unknown>[];
     const damage: ColumnDamage[] = [];
     const messages = rows.map((row) => {
       const r = new RowReading(row);
-      const message = { seq: r.number('seq'), offsetMs: r.number('offset_ms'), direction: r.oneOf('direction', WS_DIRECTIONS, 'receive'), opcode: r.number('opcode', 2), payload: storedBytes(row.payload, 'payload', r.damage) };
+      const message = { seq: r.number('seq'), offsetMs: r.number('offset_ms'), direction: r.oneOf('direction', WS_DIRECTIONS, 'receive'), opcode: r.number('opcode', 2), payload: this.unpackedColumn(row.codec, storedBytes(row.payload, 'payload', r.damage), 'payload', r.damage) };
       for (const d of r.damage) damage.push({ column: `ws_messages.${d.column}`, why: d.why });
       return message;
     });

@@ -1,4 +1,5 @@
 import type { Db } from './schema.ts';
+import { Blobs, SPLIT, type StoredRow } from './blobs.ts';
 
 export interface RetentionLimits {
   /** Pages in use (not the file size: freed pages are reused, the file does not shrink). */
@@ -64,6 +65,8 @@ export class Upkeep {
   private pruning = false;
   private now = Date.now();
   private deleted = { pruned: 0, cleared: 0 };
+  /** Exchanges deleted to bring the size down since the search index was last merged. */
+  private deletedSinceMerge = 0;
 
   constructor(
     private readonly db: () => Db,
@@ -133,13 +136,29 @@ export class Upkeep {
         if (n) return { kind: 'pruned', exchanges: n };
       }
       // Deleted down to 90% of the limit, so that a pass does not start again with every batch.
-      const excess = usedBytes(db) - this.limits.maxDbBytes * 0.9;
+      const used = usedBytes(db);
+      const excess = used - this.limits.maxDbBytes * 0.9;
+      if (excess > 0 && state.purge && this.deletedSinceMerge * 10 >= this.exchangesLeft(db)) {
+        // A tenth deleted and still too large: the rest is in the search index, whose deleted
+        // words stay until it is merged (bodies are compressed, db/compression.ts: the index can
+        // be most of the file). Merged first, in steps, then deleting goes on if still needed;
+        // deleting on instead would delete every exchange without ever coming under the limit.
+        // As FTS5's own automerge: the index rewritten once per tenth deleted, at most.
+        this.hooks.purging?.(true);
+        if (this.mergeStep(db)) return { kind: 'purged' };
+        db.prepare('UPDATE upkeep SET purge = 0').run();
+        this.hooks.purging?.(false);
+        this.deletedSinceMerge = 0;
+        return { kind: 'purged' };
+      }
       if (excess > 0) {
         // No more than the excess at a time: the oldest go, not more than is needed.
         const n = this.deleteOldest(db, closed, [], undefined, Math.min(SLICE_BYTES, excess));
+        this.deletedSinceMerge += n;
         if (n) return { kind: 'pruned', exchanges: n };
       }
       this.pruning = false;
+      this.deletedSinceMerge = 0;
     }
     const old = this.oldIndexLeft(db);
     if (old) {
@@ -182,6 +201,8 @@ export class Upkeep {
     }
     const list = ids.join(',');
     db.transaction(() => {
+      // The parts their split bodies referred to, released; those no other body refers to deleted (db/blobs.ts).
+      new Blobs(db).release(db.prepare(`SELECT codec, data FROM bodies WHERE exchange_id IN (${list}) AND codec >= ${SPLIT}`).all() as StoredRow[]);
       for (const table of ['bodies', 'sse_events', 'ws_messages']) db.prepare(`DELETE FROM ${table} WHERE exchange_id IN (${list})`).run();
       // A tombstone per row: the words stay in the index until the merge steps that follow.
       db.prepare(`DELETE FROM exchanges_search WHERE rowid IN (${list})`).run();
@@ -201,6 +222,10 @@ export class Upkeep {
     db.transaction(() => db.prepare(`INSERT INTO exchanges_search (exchanges_search, rank) VALUES ('merge', ?)`).run(-MERGE_PAGES))();
     // FTS5 counts a merge that did nothing as one change: two or more, it did some work.
     return this.totalChanges(db) - before >= 2;
+  }
+
+  private exchangesLeft(db: Db): number {
+    return (db.prepare('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n;
   }
 
   private totalChanges(db: Db): number {

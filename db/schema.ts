@@ -158,6 +158,20 @@ const MIGRATIONS: string[] = [
   CREATE INDEX exchanges_sort_size ON exchanges (CASE WHEN typeof(response_size) IN ('integer', 'real') THEN response_size ELSE -1 END);
   CREATE INDEX exchanges_sort_duration ON exchanges (CASE WHEN typeof(timings) <> 'text' THEN -1 WHEN NOT json_valid(timings) THEN -1 WHEN json_type(timings, '$.end') IN ('integer', 'real') THEN json_extract(timings, '$.end') ELSE -1 END);
   `,
+  // 14: bodies stored once and compressed (issue 28). blobs: the parts of split request bodies
+  // (db/body-parts.ts, db/blobs.ts), each once by its SHA-256, with how many stored bodies refer
+  // to it. codec: how a row's bytes are packed (db/compression.ts; 0 as they are, as every
+  // earlier row is); a bodies row with codec >= 16 is a split body's record. upkeep.compact_below:
+  // rows of exchanges below this id were stored before and are packed after start, a slice at a
+  // time, newest first (db/retention.ts), never in this migration: capture comes first.
+  `
+  CREATE TABLE blobs (id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, size INTEGER NOT NULL, codec INTEGER NOT NULL, data BLOB NOT NULL, refs INTEGER NOT NULL);
+  ALTER TABLE bodies ADD COLUMN codec INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sse_events ADD COLUMN codec INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE ws_messages ADD COLUMN codec INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE upkeep ADD COLUMN compact_below INTEGER NOT NULL DEFAULT 0;
+  UPDATE upkeep SET compact_below = coalesce((SELECT max(id) + 1 FROM exchanges), 0);
+  `,
 ];
 
 /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureStore } from '../db/capture-store.ts';
@@ -14,7 +15,8 @@ describe('retention', () => {
 
   it('keeps the database under --max-db-mb by deleting the oldest exchanges', async () => {
     for (let i = 0; i < 12; i++) {
-      const res = await request(`${h.upstream.httpsUrl}/bytes?size=${400 * 1024}&n=${i}`, { dispatcher: h.agent() });
+      // Random bytes sent: bodies are stored compressed (db/compression.ts), and only what does not compress takes its size on disk.
+      const res = await request(`${h.upstream.httpsUrl}/bytes?size=16&n=${i}`, { method: 'POST', body: randomBytes(400 * 1024), headers: { 'content-type': 'application/octet-stream' }, dispatcher: h.agent() });
       await res.body.arrayBuffer();
     }
     await h.stored();

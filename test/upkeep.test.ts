@@ -5,6 +5,7 @@ import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { SLICE_EXCHANGES, Upkeep, usedBytes, type UpkeepStep } from '../db/retention.ts';
 import { databasePath, openDatabase, type Db } from '../db/schema.ts';
+import { SPLIT, referencedIds, type StoredRow } from '../db/blobs.ts';
 import { finishedExchange } from './support/exchange-events.ts';
 import { tempDir } from './support/harness.ts';
 
@@ -12,7 +13,12 @@ import { tempDir } from './support/harness.ts';
 // stores a term after the prefix it shares with the one before it: the tails are looked for.
 // Its letters differ from the first one on, so no two canaries share more than a few.
 const canary = (i: number) => `qzv${[...createHash('sha256').update(String(i)).digest()].slice(0, 13).map((b) => String.fromCharCode(97 + (b % 26))).join('')}${i}`;
-const filler = (i: number) => Array.from({ length: 4000 }, (_, k) => `w${(i * 7 + k) % 997}`).join(' ');
+// Words of a small vocabulary in an order of no pattern: bodies are stored compressed (db/compression.ts), and a
+// filler that repeats would shrink to nothing and leave retention nothing to free but the index.
+const filler = (i: number) => {
+  let x = i * 2654435761;
+  return Array.from({ length: 4000 }, () => `w${(x = (x * 1103515245 + 12345) % 2 ** 31) % 997}`).join(' ');
+};
 
 function exchange(i: number) {
   const events = finishedExchange(i);
@@ -25,6 +31,28 @@ function inFiles(dataDir: string, ids: number[]): number[] {
   const files = ['', '-wal', '-shm'].map((s) => `${databasePath(dataDir)}${s}`).filter((f) => fs.existsSync(f));
   const bytes = files.map((f) => fs.readFileSync(f));
   return ids.filter((i) => bytes.some((b) => b.includes(canary(i).slice(-10))));
+}
+
+/** Each exchange's request parts (db/blobs.ts) as they lie in the file's pages: compressed, so the words are not there to grep; their bytes are. */
+function storedParts(db: Db, ids: number[]): Map<number, Buffer[]> {
+  const records = db.prepare(`SELECT codec, data FROM bodies WHERE exchange_id = ? AND side = 'request' AND codec >= ${SPLIT}`);
+  const blob = db.prepare('SELECT data FROM blobs WHERE id = ?').pluck();
+  return new Map(ids.map((id) => [id, (records.all(id) as StoredRow[]).flatMap(referencedIds).map((part) => (blob.get(part) as Buffer).subarray(8, 40))]));
+}
+
+/** Which of these exchanges' parts are still in the database file, its WAL or its shared memory. */
+function partsInFiles(dataDir: string, parts: Map<number, Buffer[]>, ids: number[]): number[] {
+  const bytes = ['', '-wal', '-shm'].map((s) => `${databasePath(dataDir)}${s}`).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
+  return ids.filter((i) => parts.get(i)!.some((part) => bytes.some((b) => b.includes(part))));
+}
+
+/** No part is left that no stored body refers to, and every reference counted is one a body holds. */
+function noOrphanParts(db: Db): void {
+  const held = new Map<number, number>();
+  for (const row of db.prepare(`SELECT codec, data FROM bodies WHERE codec >= ${SPLIT}`).all() as StoredRow[]) for (const id of referencedIds(row)) held.set(id, (held.get(id) ?? 0) + 1);
+  const blobs = db.prepare('SELECT id, refs FROM blobs').all() as { id: number; refs: number }[];
+  expect(blobs.filter((b) => held.get(b.id) !== b.refs)).toEqual([]);
+  expect(blobs.length).toBe(held.size);
 }
 
 /** An Upkeep whose steps the test runs one by one, with capture batches between them. */
@@ -67,6 +95,8 @@ describe('retention in steps', () => {
   it('deletes the oldest down to the limit in several small transactions, capture between them, and leaves no deleted word in the files', () => {
     const { dataDir, db, store, reader } = fresh();
     for (let i = 1; i <= 300; i++) store.apply(exchange(i));
+    const parts = storedParts(db, Array.from({ length: 300 }, (_, k) => k + 1));
+    expect([...parts.values()].every((p) => p.length === 1)).toBe(true);
     // As an index that has run for a while: most of it in one large segment, so that deleting
     // the oldest leaves them marked in a segment that still holds others (a segment all deleted is dropped whole).
     db.exec(`INSERT INTO exchanges_search (exchanges_search) VALUES ('optimize')`);
@@ -102,6 +132,10 @@ describe('retention in steps', () => {
     expect(deleted.length).toBeGreaterThan(50);
     expect(inFiles(dataDir, deleted)).toEqual([]);
     expect(inFiles(dataDir, [ids[0], captured]).length).toBe(2); // what is kept is there to be found
+    // And the parts of their request bodies: gone from the files, none left unreferenced.
+    expect(partsInFiles(dataDir, parts, deleted)).toEqual([]);
+    expect(partsInFiles(dataDir, parts, [ids[0], 300])).toEqual([ids[0], 300]);
+    noOrphanParts(db);
     expect(search(reader, deleted[0])).toBe(0);
     expect(search(reader, ids[0])).toBe(1);
     expect(search(reader, captured)).toBe(1);
@@ -146,6 +180,7 @@ describe('Clear all in steps', () => {
   it('deletes what was stored before it, keeps what arrives during it, and leaves none of the deleted text in the files', () => {
     const { dataDir, db, store, reader } = fresh();
     for (let i = 1; i <= 150; i++) store.apply(exchange(i));
+    const parts = storedParts(db, Array.from({ length: 150 }, (_, k) => k + 1));
     const { upkeep, queue, steps, finished } = driven(db, 1024 ** 4, store);
     store.clear();
     upkeep.resume();
@@ -159,6 +194,9 @@ describe('Clear all in steps', () => {
     const paths = reader.list({ limit: 1000 }).map((e) => Number(/n=(\d+)/.exec(e.request.path)![1]));
     expect(paths.sort((a, b) => a - b)).toEqual(Array.from({ length: captured - 150 }, (_, k) => 151 + k));
     expect(inFiles(dataDir, Array.from({ length: 150 }, (_, k) => k + 1))).toEqual([]);
+    expect(partsInFiles(dataDir, parts, Array.from({ length: 150 }, (_, k) => k + 1))).toEqual([]);
+    noOrphanParts(db);
+    expect((db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n).toBe(captured - 150);
     expect(search(reader, 10)).toBe(0);
     expect(search(reader, captured)).toBe(1);
     db.close();
