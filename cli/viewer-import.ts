@@ -13,6 +13,7 @@ import { HarImportError } from '../export/har-import.ts';
 import { HarStorageError, type ImportProgress, type ImportResult } from '../export/har-stream.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import type { ApiOptions } from '../viewer/api.ts';
+import { serverText } from '../i18n/stored-text.ts';
 
 export interface ImportWorkerData {
   file: string;
@@ -80,7 +81,7 @@ async function receive(upload: ReadableStream<Uint8Array>, file: string, progres
   try {
     await pipeline(Readable.fromWeb(upload as NodeReadableStream<Uint8Array>), count, fs.createWriteStream(file, { mode: 0o600 }));
   } catch (err) {
-    throw new HarStorageError(`the upload could not be kept to import it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was imported`);
+    throw new HarStorageError(serverText('en', 'api.uploadNotKept', { error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
   }
 }
 
@@ -113,10 +114,10 @@ function inWorker(file: string, name: string, progress: (p: ImportProgress) => v
         case 'done':
           return settle(() => resolve(message.result));
         case 'failed':
-          return settle(() => reject(message.refused ? new HarImportError(message.message) : message.storage ? new HarStorageError(message.message) : new Error(`importing ${name} failed: ${message.message}`)));
+          return settle(() => reject(message.refused ? new HarImportError(message.message) : message.storage ? new HarStorageError(message.message) : new Error(serverText('en', 'api.importFailed', { name, error: message.message }))));
       }
     });
-    worker.on('error', (err) => settle(() => reject(new Error(`the import thread failed: ${err.message}`))));
-    worker.on('exit', (code) => settle(() => reject(new Error(`the import thread stopped (exit code ${code})`))));
+    worker.on('error', (err) => settle(() => reject(new Error(serverText('en', 'api.importThreadFailed', { error: err.message })))));
+    worker.on('exit', (code) => settle(() => reject(new Error(serverText('en', 'api.importThreadStopped', { code })))));
   });
 }

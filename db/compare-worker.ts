@@ -4,7 +4,8 @@
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { answerComparison, type ComparisonAnswer, type CompareWorkerData } from './compare.ts';
+import { answerComparison, failure, type ComparisonAnswer, type CompareWorkerData } from './compare.ts';
+import { serverText } from '../i18n/stored-text.ts';
 import { ExchangeReader } from './reader.ts';
 
 // Below forwarding and storage: on a busy machine a comparison waits, captures do not.
@@ -20,11 +21,11 @@ try {
   const db = new Database(data.file, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   try {
-    answer = answerComparison(new ExchangeReader(db), data.a, data.b);
+    answer = answerComparison(new ExchangeReader(db), data.a, data.b, data.lang);
   } finally {
     db.close();
   }
 } catch (err) {
-  answer = { status: 500, json: JSON.stringify({ error: `comparing #${data.a} with #${data.b} failed: ${(err as Error).message}` }) };
+  answer = failure(500, serverText('en', 'api.compareFailed', { a: data.a, b: data.b, error: (err as Error).message }), data.lang);
 }
 parentPort!.postMessage(answer);

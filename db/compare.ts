@@ -11,6 +11,8 @@ import { bodyView } from './body-view.ts';
 import { ExchangeReader } from './reader.ts';
 import { damagedRefusal } from './stored-values.ts';
 import { sendingClient } from '../llm/client-config.ts';
+import { localized, serverText } from '../i18n/stored-text.ts';
+import type { Language } from '../i18n/languages.ts';
 
 /**
  * Bodies up to this many stored bytes are compared in full (decoded, JSON path by path); a larger
@@ -39,7 +41,10 @@ function comparedAsBytes(reader: ExchangeReader, a: Exchange, b: Exchange, side:
   const [x, y] = [info(a), info(b)];
   const sameEncoding = x.encoding === y.encoding;
   const same = sameEncoding && x.storedSize === y.storedSize && storedHash(reader, a, side) === storedHash(reader, b, side);
-  const why = `${side} bodies of ${megabytes(x.storedSize)} and ${megabytes(y.storedSize)} stored: past the ${megabytes(COMPARED_IN_FULL_BYTES)} compared in full, only their stored bytes were compared${sameEncoding ? '' : ` (stored with different encodings, ${x.encoding || 'identity'} and ${y.encoding || 'identity'})`}, not their JSON path by path`;
+  const sizes = { a: megabytes(x.storedSize), b: megabytes(y.storedSize), max: megabytes(COMPARED_IN_FULL_BYTES) };
+  const why = sameEncoding
+    ? serverText('en', side === 'request' ? 'api.compareRequestBytes' : 'api.compareResponseBytes', sizes)
+    : serverText('en', side === 'request' ? 'api.compareRequestBytesEncodings' : 'api.compareResponseBytesEncodings', { ...sizes, x: x.encoding || 'identity', y: y.encoding || 'identity' });
   return { kind: 'bytes', same, aSize: x.storedSize, bSize: y.storedSize, why };
 }
 
@@ -99,23 +104,32 @@ export interface ComparisonAnswer {
   json: string;
 }
 
-const failure = (status: ComparisonAnswer['status'], error: string): ComparisonAnswer => ({ status, json: JSON.stringify({ error }) });
+/** A refusal or failure (the catalogue's English sentence) answered in `lang`. */
+export const failure = (status: ComparisonAnswer['status'], error: string, lang: Language = 'en'): ComparisonAnswer => ({ status, json: JSON.stringify({ error: localized(error, lang) }) });
 
-/** Exchange `a` compared with `b` (an id, or "working": the newest call to a's host that worked), as the API answers it. */
-export function answerComparison(reader: ExchangeReader, aId: number, bId: number | 'working'): ComparisonAnswer {
+/** The comparison in `lang`: its bodies' notes (compared by their bytes only) said in the reader's language. */
+function comparisonIn(comparison: Comparison, lang: Language): Comparison {
+  for (const body of [comparison.requestBody, comparison.responseBody]) if (body.kind === 'bytes') body.why = localized(body.why, lang);
+  return comparison;
+}
+
+/** Exchange `a` compared with `b` (an id, or "working": the newest call to a's host that worked), as the API answers it, in `lang`. */
+export function answerComparison(reader: ExchangeReader, aId: number, bId: number | 'working', lang: Language = 'en'): ComparisonAnswer {
   const a = reader.get(aId);
-  if (!a) return failure(404, `no exchange ${aId}`);
+  if (!a) return failure(404, serverText('en', 'api.compareNoExchange', { id: aId }), lang);
   const b = bId === 'working' ? lastWorkingCall(reader, a) : reader.get(bId);
-  if (!b) return failure(404, bId === 'working' ? `no model call to ${a.request.host} has worked yet: make one (from any client) and compare again` : `no exchange ${bId}`);
+  if (!b) return failure(404, bId === 'working' ? serverText('en', 'api.compareNoWorking', { host: a.request.host }) : serverText('en', 'api.compareNoExchange', { id: bId }), lang);
   const refusal = damagedRefusal(a, 'compared') ?? damagedRefusal(b, 'compared');
-  if (refusal) return failure(422, refusal);
-  return { status: 200, json: JSON.stringify(comparisonOf(reader, a, b)) };
+  if (refusal) return failure(422, refusal, lang);
+  return { status: 200, json: JSON.stringify(comparisonIn(comparisonOf(reader, a, b), lang)) };
 }
 
 export interface CompareWorkerData {
   file: string;
   a: number;
   b: number | 'working';
+  /** The language the answer's refusals and notes are said in (the viewer's request's). */
+  lang: Language;
 }
 
 // One comparison at a time: each may hold two bodies of COMPARED_IN_FULL_BYTES parsed.
@@ -126,10 +140,10 @@ let queue: Promise<unknown> = Promise.resolve();
  * decodes, parses and compares there and hands back the answer's text: the thread that forwards
  * traffic only passes it on. A database in memory (tests of the API alone) is compared here.
  */
-export function compareOffThread(reader: ExchangeReader, a: number, b: number | 'working'): Promise<ComparisonAnswer> {
+export function compareOffThread(reader: ExchangeReader, a: number, b: number | 'working', lang: Language = 'en'): Promise<ComparisonAnswer> {
   const file = reader.file;
-  if (file === null) return Promise.resolve(answerComparison(reader, a, b));
-  const run = queue.then(() => inWorker({ file, a, b }));
+  if (file === null) return Promise.resolve(answerComparison(reader, a, b, lang));
+  const run = queue.then(() => inWorker({ file, a, b, lang }));
   queue = run.catch(() => undefined);
   return run;
 }
@@ -149,11 +163,11 @@ function inWorker(data: CompareWorkerData): Promise<ComparisonAnswer> {
     worker.once('error', (err: NodeJS.ErrnoException) =>
       answer(
         err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? failure(503, `comparing #${data.a} with #${data.b} needed more than the ${COMPARE_HEAP_MB} MB a comparison may take: compare smaller exchanges, or export both (HAR) and compare them with another tool`)
-          : failure(500, `comparing #${data.a} with #${data.b} failed: ${err.message}`),
+          ? failure(503, serverText('en', 'api.compareOutOfMemory', { a: data.a, b: data.b, mb: COMPARE_HEAP_MB }), data.lang)
+          : failure(500, serverText('en', 'api.compareFailed', { a: data.a, b: data.b, error: err.message }), data.lang),
       ),
     );
-    worker.once('exit', (code) => answer(failure(500, `comparing #${data.a} with #${data.b} stopped (exit code ${code}) before it answered`)));
+    worker.once('exit', (code) => answer(failure(500, serverText('en', 'api.compareStopped', { a: data.a, b: data.b, code }), data.lang)));
   });
 }
 

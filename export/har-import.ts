@@ -10,6 +10,10 @@ import { HEAD_LIMITS } from '../model/head-bounds.ts';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../model/json-depth.ts';
 import { maskHeaders, maskJsonText, maskPath } from '../model/secrets.ts';
 import { sseEventsOf } from '../model/sse.ts';
+import { serverText } from '../i18n/stored-text.ts';
+
+/** An import's sentence in English, from the catalogue (said to the reader in their language: i18n/stored-text.ts). */
+const say = (key: string, params: Record<string, string | number> = {}) => serverText('en', `api.${key}`, params);
 
 export class HarImportError extends Error {}
 
@@ -102,10 +106,20 @@ export interface ReadEntry {
 
 /** `entry 3 (POST https://…)`: how messages name an entry. */
 export function entryName(number: number, raw: unknown): string {
+  const named = entryWords(number, raw);
+  return say(named.url === undefined ? 'harEntry' : 'harEntryOf', named);
+}
+
+/** `entry 3 (POST https://…): request.url is missing`: a problem of an entry, naming it. */
+function entryProblem(number: number, raw: unknown, problem: string): string {
+  const named = entryWords(number, raw);
+  return say(named.url === undefined ? 'harEntryProblem' : 'harEntryOfProblem', { ...named, problem });
+}
+
+function entryWords(number: number, raw: unknown): { n: number; method?: string; url?: string } {
   const request = (raw as { request?: { method?: unknown; url?: unknown } } | null)?.request;
-  if (typeof request?.url !== 'string') return `entry ${number}`;
-  const method = typeof request.method === 'string' ? printable(request.method, 20) : '?';
-  return `entry ${number} (${method} ${printable(request.url, 120)})`;
+  if (typeof request?.url !== 'string') return { n: number };
+  return { n: number, method: typeof request.method === 'string' ? printable(request.method, 20) : '?', url: printable(request.url, 120) };
 }
 
 /** At most `max` characters of untrusted text, control characters shown as `?`, so a message stays one line. */
@@ -126,13 +140,13 @@ function headProblems(raw: unknown): string[] {
   const request = entry?.request;
   const method = request?.method;
   if (typeof method === 'string') {
-    if (method.length > MAX_METHOD_BYTES) problems.push(`request.method is ${sizeText(Buffer.byteLength(method))}, over the ${MAX_METHOD_BYTES} bytes a method may have`);
-    else if (method && !TOKEN.test(method)) problems.push(`request.method ${JSON.stringify(printable(method, 40))} is not an HTTP method (a token of letters, digits and !#$%&'*+-.^_\`|~)`);
+    if (method.length > MAX_METHOD_BYTES) problems.push(say('harMethodLong', { size: sizeText(Buffer.byteLength(method)), max: MAX_METHOD_BYTES }));
+    else if (method && !TOKEN.test(method)) problems.push(say('harMethodToken', { value: JSON.stringify(printable(method, 40)) }));
   }
   const url = request?.url;
   let headBytes = typeof url === 'string' ? Buffer.byteLength(url) : 0;
-  if (headBytes > MAX_URL_BYTES) problems.push(`request.url is ${sizeText(headBytes)}, over the ${sizeText(MAX_URL_BYTES)} wirelog imports`);
-  else if (typeof url === 'string' && URL.canParse(url) && Buffer.byteLength(new URL(url).hostname) > MAX_HOST_BYTES) problems.push(`request.url's host name is over the ${sizeText(MAX_HOST_BYTES)} wirelog imports`);
+  if (headBytes > MAX_URL_BYTES) problems.push(say('harOverImported', { field: 'request.url', size: sizeText(headBytes), max: sizeText(MAX_URL_BYTES) }));
+  else if (typeof url === 'string' && URL.canParse(url) && Buffer.byteLength(new URL(url).hostname) > MAX_HOST_BYTES) problems.push(say('harHostLong', { max: sizeText(MAX_HOST_BYTES) }));
   const lists: [string, unknown][] = [
     ['request.headers', request?.headers],
     ['response.headers', entry?.response?.headers],
@@ -141,7 +155,7 @@ function headProblems(raw: unknown): string[] {
   for (const [field, list] of lists) {
     if (!Array.isArray(list)) continue;
     if (list.length > MAX_HEADERS) {
-      problems.push(`${field} has ${list.length} headers, over the ${MAX_HEADERS} wirelog imports`);
+      problems.push(say('harHeaderCount', { field, n: list.length, max: MAX_HEADERS }));
       continue;
     }
     list.forEach((header: unknown, i: number) => {
@@ -150,18 +164,18 @@ function headProblems(raw: unknown): string[] {
         // HTTP/2 pseudo-headers (:authority, from Chrome) are dropped on import; their names are tokens too.
         const bare = name.startsWith(':') ? name.slice(1) : name;
         headBytes += Buffer.byteLength(name);
-        if (name.length > MAX_HEADER_NAME_BYTES) problems.push(`${field}.${i}.name is ${sizeText(Buffer.byteLength(name))}, over the ${sizeText(MAX_HEADER_NAME_BYTES)} a header name may have`);
-        else if (!TOKEN.test(bare)) problems.push(`${field}.${i}.name ${JSON.stringify(printable(name, 40))} is not a header name (a token of letters, digits and !#$%&'*+-.^_\`|~)`);
+        if (name.length > MAX_HEADER_NAME_BYTES) problems.push(say('harHeaderNameLong', { field: `${field}.${i}.name`, size: sizeText(Buffer.byteLength(name)), max: sizeText(MAX_HEADER_NAME_BYTES) }));
+        else if (!TOKEN.test(bare)) problems.push(say('harHeaderNameToken', { field: `${field}.${i}.name`, value: JSON.stringify(printable(name, 40)) }));
       }
       if (typeof value === 'string') {
         const bytes = Buffer.byteLength(value);
         headBytes += bytes;
-        if (bytes > MAX_HEADER_VALUE_BYTES) problems.push(`${field}.${i}.value is ${sizeText(bytes)}, over the ${sizeText(MAX_HEADER_VALUE_BYTES)} a header value may have`);
-        else if (!FIELD_VALUE.test(value)) problems.push(`${field}.${i}.value holds a line break or NUL, which no header value may`);
+        if (bytes > MAX_HEADER_VALUE_BYTES) problems.push(say('harHeaderValueLong', { field: `${field}.${i}.value`, size: sizeText(bytes), max: sizeText(MAX_HEADER_VALUE_BYTES) }));
+        else if (!FIELD_VALUE.test(value)) problems.push(say('harHeaderValueBreak', { field: `${field}.${i}.value` }));
       }
     });
   }
-  if (headBytes > MAX_HEAD_BYTES) problems.push(`its URL and headers are ${sizeText(headBytes)}, over the ${sizeText(MAX_HEAD_BYTES)} wirelog imports for one entry`);
+  if (headBytes > MAX_HEAD_BYTES) problems.push(say('harHeadLong', { size: sizeText(headBytes), max: sizeText(MAX_HEAD_BYTES) }));
   const short: [string, unknown][] = [
     ['startedDateTime', (entry as Record<string, unknown> | null)?.startedDateTime],
     ['request.httpVersion', request?.httpVersion],
@@ -170,22 +184,24 @@ function headProblems(raw: unknown): string[] {
   ];
   for (const [field, value] of short) {
     if (typeof value !== 'string') continue;
-    if (value.length > MAX_SHORT_FIELD_BYTES) problems.push(`${field} is ${sizeText(Buffer.byteLength(value))}, over the ${sizeText(MAX_SHORT_FIELD_BYTES)} wirelog imports`);
-    else if (!FIELD_VALUE.test(value)) problems.push(`${field} holds a line break or NUL`);
+    if (value.length > MAX_SHORT_FIELD_BYTES) problems.push(say('harOverImported', { field, size: sizeText(Buffer.byteLength(value)), max: sizeText(MAX_SHORT_FIELD_BYTES) }));
+    else if (!FIELD_VALUE.test(value)) problems.push(say('harFieldBreak', { field }));
   }
   return problems;
 }
 
 /** An entry checked: the entry when it can be imported, else every problem, each naming the entry and its field. */
 export function checkEntry(read: ReadEntry): { entry: HarEntry | null; problems: string[] } {
-  const name = entryName(read.number, read.value);
-  if (read.problem) return { entry: null, problems: [`${name}: ${read.problem}`] };
+  const problem = (text: string) => entryProblem(read.number, read.value, text);
+  if (read.problem) return { entry: null, problems: [problem(read.problem)] };
   // The limits first: a 100,000-header entry is refused without a schema object per header.
   const limits = headProblems(read.value);
-  if (limits.length) return { entry: null, problems: limits.slice(0, 3).map((p) => `${name}: ${p}`) };
+  if (limits.length) return { entry: null, problems: limits.slice(0, 3).map(problem) };
   const parsed = entrySchema.safeParse(read.value);
   if (parsed.success) return { entry: parsed.data, problems: [] };
-  return { entry: null, problems: parsed.error.issues.slice(0, 3).map((issue) => `${name}: ${issue.path.join('.') || 'entry'} ${issue.message === 'Required' ? 'is missing' : issue.message}`) };
+  // zod's own words for other issues stay as zod says them.
+  const field = (issue: z.ZodIssue) => issue.path.join('.') || 'entry';
+  return { entry: null, problems: parsed.error.issues.slice(0, 3).map((issue) => problem(issue.message === 'Required' ? say('harMissing', { field: field(issue) }) : `${field(issue)} ${issue.message}`)) };
 }
 
 /**
@@ -246,9 +262,9 @@ function masked(body: Buffer, mask: boolean, truncated: boolean): Buffer {
 /** What an import says about an entry besides storing it: a cut body, JSON too deep to read as JSON. */
 function notesOf(name: string, side: 'request' | 'response', body: Buffer, info: BodyInfo): string[] {
   const notes: string[] = [];
-  if (info.truncated) notes.push(`${name}: its ${side} body is ${sizeText(info.size)}: the first ${sizeText(info.storedSize)} are stored, marked truncated`);
+  if (info.truncated) notes.push(say(side === 'request' ? 'harRequestBodyCut' : 'harResponseBodyCut', { name, size: sizeText(info.size), stored: sizeText(info.storedSize) }));
   else if (body.length > MAX_JSON_DEPTH && (body[0] === 0x7b || body[0] === 0x5b) && nestedDeeperThan(body.toString('utf8'))) {
-    notes.push(`${name}: its ${side} body is JSON nested more than ${MAX_JSON_DEPTH} levels deep: stored, and read as text (not as a model call)`);
+    notes.push(say(side === 'request' ? 'harRequestDeep' : 'harResponseDeep', { name, depth: MAX_JSON_DEPTH }));
   }
   return notes;
 }
@@ -326,8 +342,9 @@ export function entryEvents(entry: HarEntry, options: HarImportOptions, read: Pi
 
 /** The sentence for a file that cannot be imported: each problem (at most 10) on its own line. */
 export function refusal(source: string, problems: string[], total = problems.length): string {
-  const more = total > 10 ? `\n  ... and ${total - 10} more` : '';
-  return `${source} cannot be imported, nothing was:\n  ${problems.slice(0, 10).join('\n  ')}${more}`;
+  const listed = problems.slice(0, 10);
+  if (total > 10) listed.push(say('harMoreProblems', { n: total - 10 }));
+  return say('refusedEntries', { source, problems: listed.join('\n  ') });
 }
 
 /**
@@ -340,10 +357,10 @@ export function harToEvents(text: string, options: HarImportOptions): { events: 
   try {
     document = JSON.parse(text);
   } catch (err) {
-    throw new HarImportError(`${options.source} is not JSON (${(err as Error).message}): a HAR file is a JSON document`);
+    throw new HarImportError(say('notJsonHar', { source: options.source, error: (err as Error).message }));
   }
   const log = (document as { log?: { entries?: unknown } } | null)?.log;
-  if (!log || typeof log !== 'object' || !Array.isArray(log.entries)) throw new HarImportError(`${options.source}: ${NOT_HAR}`);
+  if (!log || typeof log !== 'object' || !Array.isArray(log.entries)) throw new HarImportError(notHar(options.source));
   const checked = (log.entries as unknown[]).map((value, i) => checkEntry({ number: i + 1, value, cut: [], problem: null }));
   const problems = checked.flatMap((c) => c.problems);
   if (problems.length) throw new HarImportError(refusal(options.source, problems));
@@ -351,4 +368,5 @@ export function harToEvents(text: string, options: HarImportOptions): { events: 
   return { events: sorted.flatMap(({ entry, number }) => entryEvents(entry, options, { number, cut: [] }).events), entries: sorted.length };
 }
 
-export const NOT_HAR = 'it is not a HAR document: there is no log.entries array (HAR 1.2 files start {"log": {"entries": [...]}})';
+/** The refusal of a JSON file that is not a HAR document. */
+export const notHar = (source: string): string => say('notHar', { source });

@@ -14,7 +14,7 @@ import {
   MAX_ENTRY_DEPTH,
   MAX_FIELD_CHARS,
   MAX_HEAD_FIELD_CHARS,
-  NOT_HAR,
+  notHar,
   checkEntry,
   checkedBefore,
   entryEvents,
@@ -24,6 +24,10 @@ import {
   type HarImportOptions,
   type ReadEntry,
 } from './har-import.ts';
+import { serverText } from '../i18n/stored-text.ts';
+
+/** An import's sentence in English, from the catalogue (said to the reader in their language: i18n/stored-text.ts). */
+const say = (key: string, params: Record<string, string | number> = {}) => serverText('en', `api.${key}`, params);
 
 /** Storage failed partway: what was stored stays, and the message says which. */
 export class HarStorageError extends Error {}
@@ -127,7 +131,7 @@ export class HarEntryReader {
     const rest = this.decoder.end();
     if (rest) this.tokens(() => this.parse(rest), false);
     this.tokens(() => this.parse(NONE), true);
-    if (!this.sawEntries || this.notHar) throw new HarImportError(`${this.source}: ${NOT_HAR}`);
+    if (!this.sawEntries || this.notHar) throw new HarImportError(notHar(this.source));
     return this.ready.splice(0);
   }
 
@@ -137,9 +141,9 @@ export class HarEntryReader {
       result = run();
     } catch (err) {
       // Tokens come a chunk at a time: the entry named is the last one whose start was read.
-      const where = this.count ? `in or after entry ${this.count}, ` : '';
-      const why = end ? 'the file ends before its JSON does (was it cut short?)' : (err as Error).message.replace(/^parser: /, '');
-      throw new HarImportError(`${this.source} is not JSON (${where}in its first ${this.bytes} bytes: ${why}): a HAR file is a JSON document`);
+      const why = end ? say('harCutShort') : (err as Error).message.replace(/^parser: /, '');
+      const said = { source: this.source, bytes: this.bytes, error: why };
+      throw new HarImportError(this.count ? say('notJsonHarStream', { ...said, where: say('harNotJsonAfter', { n: this.count }) }) : say('notJsonHarStreamStart', said));
     }
     const values = (result as { values?: Token[] } | null)?.values;
     if (values) for (const token of values) this.token(token);
@@ -232,7 +236,7 @@ export class HarEntryReader {
         s.kept += kept.length;
         s.chars += t.value.length;
         this.entryChars += kept.length;
-        if (this.entryChars > MAX_ENTRY_CHARS) this.broken(`it is over ${Math.round(MAX_ENTRY_CHARS / 1024 ** 2)} million characters of text (bodies counted up to ${Math.round(MAX_BODY_CHARS / 1024 ** 2)} million each)`, 0);
+        if (this.entryChars > MAX_ENTRY_CHARS) this.broken(say('harEntryTooLong', { chars: Math.round(MAX_ENTRY_CHARS / 1024 ** 2), body: Math.round(MAX_BODY_CHARS / 1024 ** 2) }), 0);
         return;
       }
       case 'endString': {
@@ -345,7 +349,7 @@ async function* entriesOf(file: string, source: string, payloads: boolean, onRea
     }
   } catch (err) {
     if (err instanceof HarImportError) throw err;
-    throw new HarImportError(`cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new HarImportError(say('cannotRead', { source, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
   }
   yield reader.finish();
   onRead(reader);
@@ -395,7 +399,7 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   try {
     totalBytes = fs.statSync(file).size;
   } catch (err) {
-    throw new HarImportError(`cannot read ${options.source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new HarImportError(say('cannotRead', { source: options.source, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
   }
   const report = throttled(options.progress, options.progressEveryMs ?? 250, options.progressStep ?? 1);
   const checkedIdentity = identity(file);
@@ -429,7 +433,7 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   const rank = ranksOf(startedAt.subarray(0, entries));
   // The second reading trusts the first's checks: the file must be the one that was checked.
   const unchanged = (): void => {
-    if (identity(file) !== checkedIdentity) throw new HarStorageError(`${options.source} changed while it was imported: ${stored} of ${entries} entries were stored, the others were not; import a copy that nothing writes to`);
+    if (identity(file) !== checkedIdentity) throw new HarStorageError(say('harChanged', { source: options.source, stored, entries }));
   };
   unchanged();
 
@@ -453,8 +457,8 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
       ids.push(...(await options.store(events)));
     } catch (err) {
       ids.sort((a, b) => a - b);
-      const which = ids.length ? ` (#${ids[0]}-#${ids[ids.length - 1]})` : '';
-      throw new HarStorageError(`${stored} of ${entries} entries of ${options.source} were stored${which} before storing failed (${(err as Error).message}); the others were not`);
+      const said = { stored, entries, source: options.source, error: (err as Error).message };
+      throw new HarStorageError(ids.length ? say('harStoreFailedIds', { ...said, first: ids[0], last: ids[ids.length - 1] }) : say('harStoreFailed', said));
     }
     stored += count;
     report({ phase: 'store', bytes: checkedBytes, totalBytes, entries, stored });
@@ -501,7 +505,7 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
       seen = read.number;
       if (read.number > entries || read.problem) {
         await storing;
-        throw new HarStorageError(`${options.source} changed while it was imported (entry ${read.number} is not as it was): ${stored} of ${entries} entries were stored, the others were not`);
+        throw new HarStorageError(say('harChangedEntry', { source: options.source, n: read.number, stored, entries }));
       }
       const made = entryEvents(checkedBefore(read), options, read);
       for (const note of made.notes) if (noted++ < MAX_NOTES) notes.push(note);
@@ -513,12 +517,12 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   }
   await storing;
   unchanged();
-  if (seen !== entries) throw new HarStorageError(`${options.source} changed while it was imported (it had ${entries} entries, now ${seen}): ${stored} of ${entries} entries were stored, the others were not`);
+  if (seen !== entries) throw new HarStorageError(say('harChangedCount', { source: options.source, entries, seen, stored }));
   await drain(true);
   await handOver();
   await storing;
-  if (noted > MAX_NOTES) notes.push(`... and ${noted - MAX_NOTES} more notes`);
-  if (outOfOrder) notes.push(`${options.source} is far out of time order: some entries were stored in the file's order, not oldest first`);
+  if (noted > MAX_NOTES) notes.push(say('harMoreNotes', { n: noted - MAX_NOTES }));
+  if (outOfOrder) notes.push(say('harOutOfOrder', { source: options.source }));
   report({ phase: 'store', bytes: checkedBytes, totalBytes, entries, stored }, true);
   return { entries, ids: ids.sort((a, b) => a - b), notes };
 }

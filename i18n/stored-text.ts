@@ -48,6 +48,8 @@ function translator(lang: Language): i18n {
 
 /** Lists inside a stored text, and how each language joins their items. */
 const JOINS: { en: string; 'zh-CN': string }[] = [
+  // An import's refusal: a problem per indented line.
+  { en: '\n  ', 'zh-CN': '\n  ' },
   { en: '; ', 'zh-CN': '；' },
   { en: ', ', 'zh-CN': '，' },
 ];

@@ -4,6 +4,18 @@
 // bound is above what real clients and servers send, so nothing real is cut; what is cut is
 // said in a note on the exchange, with the size it had.
 import type { ExchangeEvent, Header, RequestHead, ResponseHead } from './exchange.ts';
+import { serverText } from '../i18n/stored-text.ts';
+
+/** A stored note's English, from the catalogue (read back in the reader's language: i18n/stored-text.ts). */
+const say = (key: string, params: Record<string, string | number> = {}) => serverText('en', `stored.${key}`, params);
+
+/** The header lists of a head, and how their fields are named in notes. */
+type HeaderList = 'request header' | 'response header' | 'response trailer';
+const LIST_WORDS: Record<HeaderList, { list: string; value: string; name: string }> = {
+  'request header': { list: 'fieldRequestHeader', value: 'requestHeaderNamed', name: 'requestHeaderNameOf' },
+  'response header': { list: 'fieldResponseHeader', value: 'responseHeaderNamed', name: 'responseHeaderNameOf' },
+  'response trailer': { list: 'fieldTrailer', value: 'trailerNamed', name: 'trailerNameOf' },
+};
 
 export const HEAD_LIMITS = {
   /** Bytes of a method. The longest registered method (UPDATEREDIRECTREF, WebDAV) is 17. */
@@ -72,15 +84,15 @@ export function boundText(text: string, max: number, what: string, notes: string
   if (fits(text, max)) return text;
   const size = Buffer.byteLength(text);
   const kept = prefix(text, max);
-  notes.push(`${what}: ${sizeText(size)} (${count(size)} bytes), stored the first ${sizeText(Buffer.byteLength(kept))}`);
+  notes.push(say('cut', { what, size: sizeText(size), bytes: count(size), kept: sizeText(Buffer.byteLength(kept)) }));
   return kept;
 }
 
 /**
  * The headers within the count, per-field and whole-head bounds, in order; the same array when
- * nothing is over (the common case costs one pass over lengths). `what`: "request header".
+ * nothing is over (the common case costs one pass over lengths). `list`: "request header".
  */
-export function boundHeaders(headers: Header[], what: string, notes: string[]): Header[] {
+export function boundHeaders(headers: Header[], list: HeaderList, notes: string[]): Header[] {
   if (headers.length <= HEAD_LIMITS.headerCount) {
     let chars = 0;
     let longestName = 0;
@@ -90,6 +102,8 @@ export function boundHeaders(headers: Header[], what: string, notes: string[]): 
     }
     if (chars * 3 <= HEAD_LIMITS.headBytes && longestName * 3 <= HEAD_LIMITS.headerName) return headers;
   }
+  const words = LIST_WORDS[list];
+  const what = say(words.list);
   const out: Header[] = [];
   let bytes = 0;
   let cutFields = 0;
@@ -98,8 +112,8 @@ export function boundHeaders(headers: Header[], what: string, notes: string[]): 
   for (const [name, value] of headers) {
     if (out.length === HEAD_LIMITS.headerCount) break;
     const nameNotes: string[] = [];
-    const keptName = boundText(name, HEAD_LIMITS.headerName, `${what} name ${label(name)}`, nameNotes);
-    const keptValue = boundText(value, HEAD_LIMITS.headerValue, `${what} ${label(name)}`, nameNotes);
+    const keptName = boundText(name, HEAD_LIMITS.headerName, say(words.name, { name: label(name) }), nameNotes);
+    const keptValue = boundText(value, HEAD_LIMITS.headerValue, say(words.value, { name: label(name) }), nameNotes);
     const size = Buffer.byteLength(keptName) + Buffer.byteLength(keptValue);
     if (bytes + size > HEAD_LIMITS.headBytes) {
       full = true;
@@ -111,10 +125,12 @@ export function boundHeaders(headers: Header[], what: string, notes: string[]): 
     out.push([keptName, keptValue]);
   }
   notes.push(...fieldNotes);
-  if (cutFields > fieldNotes.length) notes.push(`${count(cutFields - fieldNotes.length)} more ${what} name(s) or value(s) over ${sizeText(HEAD_LIMITS.headerName)} or ${sizeText(HEAD_LIMITS.headerValue)}: stored cut to that`);
+  if (cutFields > fieldNotes.length) {
+    notes.push(say('cutMoreFields', { n: count(cutFields - fieldNotes.length), what, name: sizeText(HEAD_LIMITS.headerName), value: sizeText(HEAD_LIMITS.headerValue) }));
+  }
   if (out.length < headers.length) {
-    const why = full ? `at most ${sizeText(HEAD_LIMITS.headBytes)} of a head is stored` : `at most ${count(HEAD_LIMITS.headerCount)} headers of a head are stored`;
-    notes.push(`${count(headers.length)} ${what}s: the first ${count(out.length)} stored (${sizeText(bytes)}); ${why}`);
+    const why = full ? say('cutHeadBytes', { size: sizeText(HEAD_LIMITS.headBytes) }) : say('cutHeaderCount', { n: count(HEAD_LIMITS.headerCount) });
+    notes.push(say('cutHeaders', { n: count(headers.length), what, stored: count(out.length), size: sizeText(bytes), why }));
   }
   return out;
 }
@@ -122,19 +138,19 @@ export function boundHeaders(headers: Header[], what: string, notes: string[]): 
 /** At most MAX_NOTES notes, the last one counting those left out. */
 export function boundNotes(notes: string[]): string[] {
   if (notes.length <= MAX_NOTES) return notes;
-  return [...notes.slice(0, MAX_NOTES - 1), `${count(notes.length - MAX_NOTES + 1)} more field(s) cut`];
+  return [...notes.slice(0, MAX_NOTES - 1), say('cutMoreNotes', { n: count(notes.length - MAX_NOTES + 1) })];
 }
 
 /** The request head as stored: each field within its bound, cuts noted; the same object when nothing is over. */
 export function boundRequestHead(head: RequestHead): RequestHead {
   const notes: string[] = [];
-  const method = boundText(head.method, HEAD_LIMITS.method, 'request method', notes);
-  const path = boundText(head.path, HEAD_LIMITS.path, 'request URL path', notes);
-  const host = boundText(head.host, HEAD_LIMITS.host, 'request host', notes);
-  const clientAddress = boundText(head.clientAddress, HEAD_LIMITS.host, 'client address', notes);
-  const httpVersion = boundText(head.httpVersion, HEAD_LIMITS.short, 'request HTTP version', notes);
+  const method = boundText(head.method, HEAD_LIMITS.method, say('fieldMethod'), notes);
+  const path = boundText(head.path, HEAD_LIMITS.path, say('fieldPath'), notes);
+  const host = boundText(head.host, HEAD_LIMITS.host, say('fieldHost'), notes);
+  const clientAddress = boundText(head.clientAddress, HEAD_LIMITS.host, say('fieldClient'), notes);
+  const httpVersion = boundText(head.httpVersion, HEAD_LIMITS.short, say('fieldRequestVersion'), notes);
   const headers = boundHeaders(head.headers, 'request header', notes);
-  const imported = head.imported === undefined ? undefined : boundText(head.imported, HEAD_LIMITS.short, 'HAR file name', notes);
+  const imported = head.imported === undefined ? undefined : boundText(head.imported, HEAD_LIMITS.short, say('fieldHarName'), notes);
   const secrets = head.secrets && head.secrets.length > HEAD_LIMITS.headerCount ? head.secrets.slice(0, HEAD_LIMITS.headerCount) : head.secrets;
   if (notes.length === 0 && secrets === head.secrets) return head;
   // Built key by key: a spread with keys added makes a slow object, costly to send to storage.
@@ -150,8 +166,8 @@ export function boundRequestHead(head: RequestHead): RequestHead {
 /** The response head as stored (see boundRequestHead). */
 export function boundResponseHead(head: ResponseHead): ResponseHead {
   const notes: string[] = [];
-  const statusText = boundText(head.statusText, HEAD_LIMITS.short, 'response status text', notes);
-  const httpVersion = boundText(head.httpVersion, HEAD_LIMITS.short, 'response HTTP version', notes);
+  const statusText = boundText(head.statusText, HEAD_LIMITS.short, say('fieldStatusText'), notes);
+  const httpVersion = boundText(head.httpVersion, HEAD_LIMITS.short, say('fieldResponseVersion'), notes);
   const headers = boundHeaders(head.headers, 'response header', notes);
   const trailers = head.trailers && boundHeaders(head.trailers, 'response trailer', notes);
   if (notes.length === 0) return head;
@@ -166,10 +182,10 @@ type EndEvent = Extract<ExchangeEvent, { type: 'end' }>;
 /** The end as stored: its error, trailers and body encodings within their bounds (see boundRequestHead). */
 export function boundEnd(event: EndEvent): EndEvent {
   const notes: string[] = [];
-  const error = event.error === null ? null : boundText(event.error, HEAD_LIMITS.error, 'error', notes);
+  const error = event.error === null ? null : boundText(event.error, HEAD_LIMITS.error, say('fieldError'), notes);
   const trailers = event.responseTrailers && boundHeaders(event.responseTrailers, 'response trailer', notes);
-  const requestEncoding = boundText(event.requestBody.encoding, HEAD_LIMITS.short, 'request Content-Encoding', notes);
-  const responseEncoding = boundText(event.responseBody.encoding, HEAD_LIMITS.short, 'response Content-Encoding', notes);
+  const requestEncoding = boundText(event.requestBody.encoding, HEAD_LIMITS.short, say('fieldRequestEncoding'), notes);
+  const responseEncoding = boundText(event.responseBody.encoding, HEAD_LIMITS.short, say('fieldResponseEncoding'), notes);
   if (notes.length === 0) return event;
   const out: EndEvent = {
     type: 'end',

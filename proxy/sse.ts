@@ -3,6 +3,7 @@ import { headerValue, isEventStream } from '../model/exchange.ts';
 import { SseSplitter } from '../model/sse.ts';
 import type { ExchangeRecorder } from './recorder.ts';
 import { canDecodeStream, streamDecoder, type StreamDecoder } from './stream-decoder.ts';
+import { serverText } from '../i18n/stored-text.ts';
 
 /** The longest a finished stream's end waits for its decoder's last events before it is recorded anyway. */
 export const DECODER_SETTLE_MS = 10_000;
@@ -90,7 +91,7 @@ export class SseTap {
     if (this.waiting.length > 1) return;
     const timer = setTimeout(() => {
       this.decoder?.destroy();
-      this.stopped = `its events were still being decoded ${DECODER_SETTLE_MS / 1000} s after it ended; later ones are not stored`;
+      this.stopped = serverText('en', 'stored.stillDecoding', { seconds: DECODER_SETTLE_MS / 1000 });
       this.settle();
     }, DECODER_SETTLE_MS);
     timer.unref();

@@ -4,6 +4,7 @@ import type { FixAction } from '../llm/diagnose.ts';
 import { exchangeUrl, type Exchange, type Header } from '../model/exchange.ts';
 import { ReplayRefused, type ReplayEdits } from './request.ts';
 import type { CapturedSecret } from './secret-guard.ts';
+import { serverText } from '../i18n/stored-text.ts';
 
 export interface FixSources {
   /** The request body as text, decoded from its Content-Encoding. */
@@ -28,6 +29,7 @@ function fixTarget(exchange: Exchange, edits: ReplayEdits): URL {
   }
 }
 
+/** `what`: the English of the field the fix changes, as the catalogue has it (read back in the reader's language). */
 function jsonBody(edits: ReplayEdits, sources: FixSources, what: string): Record<string, unknown> {
   try {
     const body = JSON.parse(edits.body ?? sources.bodyText ?? '') as unknown;
@@ -35,7 +37,7 @@ function jsonBody(edits: ReplayEdits, sources: FixSources, what: string): Record
   } catch {
     // said below
   }
-  throw new ReplayRefused(`the request body is not a JSON object, so its ${what} cannot be changed: edit it and resend`);
+  throw new ReplayRefused(serverText('en', 'api.bodyNotObject', { what }));
 }
 
 /** The body's output limit set to `max`, in the field this call already uses (else the one the diagnosis names, else its dialect's). */
@@ -51,7 +53,7 @@ function withOutputLimit(exchange: Exchange, body: Record<string, unknown>, max:
 export function fixEdits(exchange: Exchange, action: FixAction, edits: ReplayEdits, sources: FixSources): ReplayEdits {
   switch (action.kind) {
     case 'max-tokens':
-      return { ...edits, body: JSON.stringify(withOutputLimit(exchange, jsonBody(edits, sources, 'output limit'), action.maxTokens, action.field)), bodyEncoding: 'utf8' };
+      return { ...edits, body: JSON.stringify(withOutputLimit(exchange, jsonBody(edits, sources, serverText('en', 'api.fixOutputLimit')), action.maxTokens, action.field)), bodyEncoding: 'utf8' };
     case 'url':
       return { ...edits, url: action.url };
     case 'model': {
@@ -65,7 +67,7 @@ export function fixEdits(exchange: Exchange, action: FixAction, edits: ReplayEdi
       try {
         body = JSON.parse(edits.body ?? sources.bodyText ?? '') as Record<string, unknown>;
       } catch {
-        throw new ReplayRefused('the request body is not JSON, so its model cannot be changed: edit it and resend');
+        throw new ReplayRefused(serverText('en', 'api.bodyNotJson'));
       }
       return { ...edits, body: JSON.stringify({ ...body, model: action.model }), bodyEncoding: 'utf8' };
     }
@@ -76,10 +78,8 @@ export function fixEdits(exchange: Exchange, action: FixAction, edits: ReplayEdi
       if (action.value !== null) return { ...edits, headers: withHeader(headers, action.name, action.value) };
       const known = sources.workingKey(action.name, fixTarget(exchange, edits));
       if (!known) {
-        throw new ReplayRefused(
-          `the fix adds the key in ${action.name}, and no working call to ${exchange.request.host} left one in memory: paste the key (in the viewer), or give it with --header "${action.name}: ${action.scheme ? `${action.scheme} ` : ''}YOUR_KEY"`,
-          [action.name],
-        );
+        const said = { header: action.name, host: exchange.request.host, scheme: action.scheme ?? '' };
+        throw new ReplayRefused(serverText('en', action.scheme ? 'api.fixNoKey' : 'api.fixNoKeyPlain', said), [action.name]);
       }
       return { ...edits, headers: withHeader(headers, action.name, known.value), borrowedSecrets: [...(edits.borrowedSecrets ?? []), known] };
     }

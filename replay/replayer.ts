@@ -11,6 +11,7 @@ import type { SecretMemory } from '../proxy/secret-memory.ts';
 import { buildReplay, ReplayRefused, type ReplayEdits, type ReplayRequest } from './request.ts';
 import type { CapturedSecret, WithheldSecret } from './secret-guard.ts';
 import { originOf, sameOrigin, urlOrigin } from './secret-origin.ts';
+import { serverText } from '../i18n/stored-text.ts';
 
 export interface ReplayerOptions {
   reader: ExchangeReader;
@@ -108,10 +109,10 @@ export class Replayer {
       await this.options.flush();
       const found = this.options.reader.byUid(uid);
       if (found) return found.id;
-      if (failure) throw new ReplayRefused(`the replay could not reach wirelog's own gateway: ${(failure as Error).message}`);
+      if (failure) throw new ReplayRefused(serverText('en', 'api.gatewayUnreachable', { error: (failure as Error).message }));
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new ReplayRefused(`the replay was not recorded within ${RECORDED_WITHIN_MS / 1000} s: is storage failing? (see /api/status)`);
+    throw new ReplayRefused(serverText('en', 'api.notRecorded', { seconds: RECORDED_WITHIN_MS / 1000 }));
   }
 
   private async send(prepared: ReplayRequest, mark: Header): Promise<void> {

@@ -7,6 +7,7 @@ import type { Exchange, Header } from '../model/exchange.ts';
 import { CONNECTION_HEADERS, exchangeUrl } from '../model/exchange.ts';
 import type { RememberedSecrets } from '../proxy/secret-memory.ts';
 import { ReplayRefused } from './refused.ts';
+import { serverText } from '../i18n/stored-text.ts';
 import { bodySecrets, requestSecrets, withholdSecrets, type CapturedSecret, type WithheldSecret } from './secret-guard.ts';
 import { hostPort, originOf, originText, parseConsent, secretMayGo, urlOrigin, type Consent, type Origin } from './secret-origin.ts';
 
@@ -49,11 +50,11 @@ function targetUrl(exchange: Exchange, url: string | undefined): URL {
   try {
     parsed = new URL(text);
   } catch {
-    throw new ReplayRefused(`"${text}" is not a URL: give an absolute one, such as https://api.example.com/v1/chat/completions`);
+    throw new ReplayRefused(serverText('en', 'api.notUrl', { text }));
   }
   const websocket = exchange.streamKind === 'websocket';
   const allowed = websocket ? ['ws:', 'wss:', 'http:', 'https:'] : ['http:', 'https:'];
-  if (!allowed.includes(parsed.protocol)) throw new ReplayRefused(`a replay goes to an ${allowed.join(' or ').replace(/:/g, '')} URL, not ${parsed.protocol.replace(':', '')}`);
+  if (!allowed.includes(parsed.protocol)) throw new ReplayRefused(serverText('en', 'api.replayScheme', { allowed: allowed.join(' or ').replace(/:/g, ''), scheme: parsed.protocol.replace(':', '') }));
   return parsed;
 }
 
@@ -78,10 +79,7 @@ function restoredHeaders(exchange: Exchange, headers: Header[], remembered: Reme
       return [name, real ? real[1] : value];
     });
   if (missing.length) {
-    throw new ReplayRefused(
-      `the real value of ${missing.join(', ')} is not in memory (wirelog keeps the secrets of recent requests only while it runs): give it for this replay, e.g. --header "${missing[0]}: Bearer YOUR_KEY", or type it in the editor`,
-      missing,
-    );
+    throw new ReplayRefused(serverText('en', 'api.replaySecretMissing', { names: missing.join(', '), first: missing[0] }), missing);
   }
   return out;
 }
@@ -91,7 +89,7 @@ function restoredPath(exchange: Exchange, url: URL, remembered: RememberedSecret
   if (secretParams.length === 0) return url;
   const same = `${url.pathname}${url.search}` === exchange.request.path;
   if (same && remembered?.path) return new URL(remembered.path, url);
-  if (same) throw new ReplayRefused(`the real value of ${secretParams.map((s) => s.name).join(', ')} in the URL is not in memory: give the URL with the key in it`, secretParams.map((s) => s.name));
+  if (same) throw new ReplayRefused(serverText('en', 'api.urlNotInMemory', { names: secretParams.map((s) => s.name).join(', ') }), secretParams.map((s) => s.name));
   return url;
 }
 
@@ -99,9 +97,9 @@ function restoredPath(exchange: Exchange, url: URL, remembered: RememberedSecret
 function consentFor(text: string | undefined, target: Origin): Consent | null {
   if (text === undefined || text.trim() === '') return null;
   const consent = parseConsent(text, target);
-  if (!consent) throw new ReplayRefused(`sendSecretsTo (--send-secrets-to) takes HOST[:PORT], such as api.example.com or 127.0.0.1:8443, not "${text}"`);
+  if (!consent) throw new ReplayRefused(serverText('en', 'api.badConsent', { text }));
   if (consent.host !== target.host || consent.port !== target.port) {
-    throw new ReplayRefused(`sendSecretsTo (--send-secrets-to) names ${hostPort(consent)}, but this replay goes to ${originText(target)}: name exactly ${hostPort(target)}`);
+    throw new ReplayRefused(serverText('en', 'api.replayConsentOther', { named: hostPort(consent), target: originText(target), hostPort: hostPort(target) }));
   }
   return consent;
 }
@@ -131,8 +129,8 @@ function capturedSecrets(exchange: Exchange, storedBody: Buffer, remembered: Rem
  */
 export function buildReplay(exchange: Exchange, storedBody: Buffer, remembered: RememberedSecrets | null, edits: ReplayEdits = {}, messages: Buffer[] = []): ReplayRequest {
   const method = (edits.method ?? exchange.request.method).toUpperCase();
-  if (!/^[A-Z]+$/.test(method)) throw new ReplayRefused(`"${edits.method}" is not an HTTP method: use letters only, such as POST`);
-  if (method === 'CONNECT') throw new ReplayRefused('a CONNECT tunnel carries no request of its own to replay: replay the requests that went through it');
+  if (!/^[A-Z]+$/.test(method)) throw new ReplayRefused(serverText('en', 'api.replayNotMethod', { method: String(edits.method) }));
+  if (method === 'CONNECT') throw new ReplayRefused(serverText('en', 'api.replayConnect'));
   const target = targetUrl(exchange, edits.url);
   const to = urlOrigin(target);
   const from = originOf(exchange.request.scheme, exchange.request.host, exchange.request.port);
@@ -148,7 +146,7 @@ export function buildReplay(exchange: Exchange, storedBody: Buffer, remembered: 
     headers = headers.filter(([name]) => name.toLowerCase() !== 'content-encoding');
   } else {
     if (exchange.requestBody.truncated) {
-      throw new ReplayRefused(`the request body was ${exchange.requestBody.size} bytes and only ${exchange.requestBody.storedSize} were stored (--max-body-mb): give the body to send, or raise --max-body-mb and capture it again`);
+      throw new ReplayRefused(serverText('en', 'api.replayBodyCut', { size: exchange.requestBody.size, stored: exchange.requestBody.storedSize }));
     }
     body = (restore ? remembered?.body : undefined) ?? storedBody;
   }

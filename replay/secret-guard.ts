@@ -9,6 +9,7 @@ import type { Header } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
 import { isSecretName } from '../model/secrets.ts';
 import { ReplayRefused } from './refused.ts';
+import { serverText } from '../i18n/stored-text.ts';
 import { hostPort, originText, secretMayGo, type Consent, type Origin } from './secret-origin.ts';
 import { percentDecoded } from '../model/percent.ts';
 
@@ -197,8 +198,8 @@ function inParam(needle: Needle, name: string, value: string): boolean {
 }
 
 function messageOf(name: string, w: Needle['withheld']): string {
-  if (w.reason === 'downgrade') return `${name} withheld: it was captured over HTTPS (${w.capturedFor}), and a secret captured over HTTPS is never sent over plain HTTP (${w.target})`;
-  return `${name} withheld: it was captured for ${w.capturedFor}, and this replay goes to ${w.target}; to send it there, confirm ${w.allowWith} (--send-secrets-to ${w.allowWith})`;
+  if (w.reason === 'downgrade') return serverText('en', 'api.withheldDowngrade', { name, capturedFor: w.capturedFor, target: w.target });
+  return serverText('en', 'api.withheldOrigin', { name, capturedFor: w.capturedFor, target: w.target, allowWith: w.allowWith ?? '' });
 }
 
 /**
@@ -258,14 +259,14 @@ export function withholdSecrets(request: OutgoingRequest, secrets: CapturedSecre
     const { data, error } = decodeBody(body, encoding);
     if (error) {
       const first = needles[0].withheld;
-      throw new ReplayRefused(`the request body is ${encoding}-encoded and cannot be decoded (${error}), so wirelog cannot take out the secrets captured for ${first.capturedFor} before sending it to ${first.target}: replay it to ${first.capturedFor}, or give the body to send (--body-file, or the editor)`);
+      throw new ReplayRefused(serverText('en', 'api.withheldEncodedBody', { encoding, error, capturedFor: first.capturedFor, target: first.target }));
     }
     let clean: Buffer | null = null;
     for (const needle of needles) {
       const next = scrubbed(clean ?? data, needle);
       if (next) {
         clean = next;
-        note(needle.secret.where === 'body' ? needle.secret.name : `body (${needle.secret.name})`, needle);
+        note(needle.secret.where === 'body' ? needle.secret.name : serverText('en', 'api.withheldBodyField', { name: needle.secret.name }), needle);
       }
     }
     if (clean) {

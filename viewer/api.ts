@@ -11,7 +11,8 @@ import type { StorageLosses } from '../db/writer.ts';
 import type { BehindFigures } from '../db/storage-news.ts';
 import { writeHar } from '../export/har.ts';
 import { EXCHANGE_STATES, statusRange, type Exchange, type ExchangeEvent, type ExchangeState } from '../model/exchange.ts';
-import { clientConfigOf, gatewayOfReplayed } from '../llm/client-config.ts';
+import { clientConfigOf, gatewayOfReplayed, type ClientConfig } from '../llm/client-config.ts';
+import type { WithheldSecret } from '../replay/secret-guard.ts';
 import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, ImportLine, ReplayAnswer, ReplayRefusedAnswer, StreamEvents } from './contract.ts';
 import type { LiveFeed } from './live.ts';
 import { fixEdits } from '../replay/fix.ts';
@@ -65,6 +66,21 @@ function exchangeIn(exchange: Exchange, lang: Language): Exchange {
     error: exchange.error === null ? null : localized(exchange.error, lang),
     ...(exchange.notes ? { notes: localizedAll(exchange.notes, lang) } : {}),
     ...(exchange.damaged ? { damaged: localizedAll(exchange.damaged, lang) } : {}),
+  };
+}
+
+/** A replay's answer in the reader's language: why each secret it withheld was left out. */
+function replayAnswerIn<T extends { withheld: WithheldSecret[] }>(answer: T, lang: Language): T {
+  return { ...answer, withheld: answer.withheld.map((w) => ({ ...w, message: localized(w.message, lang) })) };
+}
+
+/** What worked, as each client is configured, in the reader's language: the Codex block's notes (the TOML itself is never translated). */
+function clientConfigIn(config: ClientConfig | null, lang: Language): ClientConfig | null {
+  if (!config) return null;
+  return {
+    ...config,
+    codex: config.codex && { ...config.codex, notes: localizedAll(config.codex.notes, lang) },
+    codexNote: config.codexNote === null ? null : localized(config.codexNote, lang),
   };
 }
 
@@ -283,13 +299,14 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     if (!options.replayer) return c.json({ error: refusal(c, 'noReplays') }, 501);
     const { fix, ...edits } = c.req.valid('json');
     try {
-      if (!fix) return c.json((await options.replayer.replay(exchange, edits)) satisfies ReplayAnswer);
+      const lang = requestLanguage(c);
+      if (!fix) return c.json(replayAnswerIn(await options.replayer.replay(exchange, edits), lang) satisfies ReplayAnswer);
       const body = bodyView(reader, exchange, 'request');
       const diagnosis = diagnosesOf(reader, exchange, modelCallOf(reader, exchange), bodyView(reader, exchange, 'response').text).find((d) => d.action);
       if (!diagnosis?.action) return c.json({ error: refusal(c, 'noFix', { id: exchange.id }) }, 409);
       const replayer = options.replayer;
       const fixed = fixEdits(exchange, diagnosis.action, edits, { bodyText: body.text, workingKey: (name, target) => replayer.workingKey(target, name) });
-      return c.json({ ...(await replayer.replay(exchange, fixed)), rule: diagnosis.rule, action: diagnosis.action } satisfies ReplayAnswer);
+      return c.json({ ...replayAnswerIn(await replayer.replay(exchange, fixed), lang), rule: diagnosis.rule, action: diagnosis.action } satisfies ReplayAnswer);
     } catch (err) {
       if (err instanceof ReplayRefused) return c.json({ error: localized(err.message, requestLanguage(c)), missingSecrets: err.missingSecrets } satisfies ReplayRefusedAnswer, 409);
       throw err;
@@ -306,7 +323,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
     if (!upload) return c.json({ error: refusal(c, 'noUpload') }, 400);
     const name = (c.req.query('name') ?? 'upload.har').replace(/[^\w.@ -]/g, '_').slice(0, 200) || 'upload.har';
     const lang = requestLanguage(c);
-    const answer = (result: ImportResult): ImportAnswer => ({ imported: result.ids.length, ids: result.ids, name, notes: result.notes });
+    const answer = (result: ImportResult): ImportAnswer => ({ imported: result.ids.length, ids: result.ids, name, notes: localizedAll(result.notes, lang) });
     const failure = (err: unknown): { error: string; status: 400 | 503 } => {
       if (err instanceof HarImportError) return { error: localized(err.message, lang), status: 400 };
       if (err instanceof HarStorageError) return { error: localized(err.message, lang), status: 503 };
@@ -326,7 +343,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       try {
         line({ done: answer(await importHar(upload, name, (progress) => line({ progress }))) });
       } catch (err) {
-        line({ error: err instanceof HarImportError || err instanceof HarStorageError ? localized(err.message, lang) : serverText(lang, 'api.importFailed', { name, error: (err as Error).message }) });
+        line({ error: err instanceof HarImportError || err instanceof HarStorageError ? localized(err.message, lang) : serverText(lang, 'api.importFailed', { name, error: localized((err as Error).message, lang) }) });
       }
     });
   });
@@ -334,7 +351,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
   // On a thread of its own (db/compare.ts): reading, decoding and parsing two large bodies here would hold every client's traffic.
   api.get('/compare', zValidator('query', compareQuery, badRequest), async (c) => {
     const q = c.req.valid('query');
-    const answer = await compareOffThread(reader, q.a, q.b);
+    const answer = await compareOffThread(reader, q.a, q.b, requestLanguage(c));
     return c.body(answer.json, answer.status, { 'content-type': 'application/json; charset=utf-8' });
   });
 
@@ -357,7 +374,7 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
       diagnoses: exchange.damaged ? [] : diagnosesOf(reader, exchange, modelCall, responseBody.text, lang),
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
       replays: reader.replaysOf(exchange.id),
-      clientConfig: clientConfigOf(exchange, modelCall, gatewayOfReplayed(exchange, (id) => reader.get(id))),
+      clientConfig: clientConfigIn(clientConfigOf(exchange, modelCall, gatewayOfReplayed(exchange, (id) => reader.get(id))), lang),
       missingSecrets: options.replayer?.missingSecrets(exchange) ?? [],
     } satisfies ExchangeDetail);
   });
