@@ -141,7 +141,7 @@ function headProblems(raw: unknown): string[] {
   const method = request?.method;
   if (typeof method === 'string') {
     if (method.length > MAX_METHOD_BYTES) problems.push(say('harMethodLong', { size: sizeText(Buffer.byteLength(method)), max: MAX_METHOD_BYTES }));
-    else if (method && !TOKEN.test(method)) problems.push(say('harMethodToken', { value: JSON.stringify(printable(method, 40)) }));
+    else if (method && !TOKEN.test(method)) problems.push(say('harMethodToken', { quoted: JSON.stringify(printable(method, 40)) }));
   }
   const url = request?.url;
   let headBytes = typeof url === 'string' ? Buffer.byteLength(url) : 0;
@@ -165,7 +165,7 @@ function headProblems(raw: unknown): string[] {
         const bare = name.startsWith(':') ? name.slice(1) : name;
         headBytes += Buffer.byteLength(name);
         if (name.length > MAX_HEADER_NAME_BYTES) problems.push(say('harHeaderNameLong', { field: `${field}.${i}.name`, size: sizeText(Buffer.byteLength(name)), max: sizeText(MAX_HEADER_NAME_BYTES) }));
-        else if (!TOKEN.test(bare)) problems.push(say('harHeaderNameToken', { field: `${field}.${i}.name`, value: JSON.stringify(printable(name, 40)) }));
+        else if (!TOKEN.test(bare)) problems.push(say('harHeaderNameToken', { field: `${field}.${i}.name`, quoted: JSON.stringify(printable(name, 40)) }));
       }
       if (typeof value === 'string') {
         const bytes = Buffer.byteLength(value);

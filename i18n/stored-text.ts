@@ -20,13 +20,19 @@ interface Template {
 const PLACEHOLDER = /\{\{(\w+)\}\}/g;
 /** Parameters that are always a whole number: matched as digits only, so a list's items are not read as one. */
 const NUMBERS = new Set(['n', 'bytes', 'kb', 'id', 'more']);
+/** Parameters that are one word (a HAR field's path, such as request.headers.0.name): a sentence around them is not read as one. */
+const WORDS = new Set(['field']);
+/** Parameters that are a JSON string (a HAR entry's bad method or header name, quoted as JSON.stringify writes it). */
+const QUOTED = new Set(['quoted']);
 
 function templatesOf(group: 'stored' | 'advice' | 'api'): Template[] {
   return Object.entries(server[group]).map(([name, english]) => {
     const names = [...english.matchAll(PLACEHOLDER)].map((m) => m[1]);
+    // A one-line sentence's parameters are one line too: the lines of a list (an import's refusal) are each a sentence of their own.
+    const text = english.includes('\n') ? '([\\s\\S]+?)' : '([^\\n]+?)';
     const source = english
       .split(PLACEHOLDER)
-      .map((part, i) => (i % 2 === 1 ? (NUMBERS.has(part) ? '(\\d[\\d,]*)' : '([\\s\\S]+?)') : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .map((part, i) => (i % 2 === 1 ? (NUMBERS.has(part) ? '(\\d[\\d,]*)' : WORDS.has(part) ? '(\\S+?)' : QUOTED.has(part) ? '("(?:[^"\\\\\\n]|\\\\.)*")' : text) : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
       .join('');
     return { key: `server.${group}.${name}`, pattern: new RegExp(`^${source}$`), names, literal: english.replace(PLACEHOLDER, '').length };
   });
