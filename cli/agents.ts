@@ -209,13 +209,23 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   }
   const { entry, argsAt } = recognised;
   const agentArgs = command.slice(argsAt);
-  // --mode proxy needs nothing read: a config file the agent would reject does not stop it.
-  const setup: AgentSetup = requested === 'proxy' || !entry.read ? { route: Object.keys(entry.routes)[0], upstream: null, origin: { kind: 'default' } } : entry.read(sources, agentArgs);
+  const unread: AgentSetup = { route: Object.keys(entry.routes)[0], upstream: null, origin: { kind: 'default' } };
+  let setup = unread;
+  if (entry.read && requested !== 'proxy') setup = entry.read(sources, agentArgs);
+  else if (entry.read) {
+    // --mode proxy needs nothing read: a config file the agent would reject does not stop it
+    // (what is read only names a loopback upstream for the hint).
+    try {
+      setup = entry.read(sources, agentArgs);
+    } catch {
+      setup = unread;
+    }
+  }
   const route = entry.routes[setup.route];
   const upstream = setup.upstream ?? route.defaultUpstream ?? null;
   const params = { agent: entry.label, upstream: upstream ?? '', from: originText(setup.origin), provider: setup.provider ?? '', variables: (route.variables ?? []).join(', ') };
 
-  if (requested === 'proxy') return proxyPlan(entry, setup.route, null, t('launch.why.forced', { agent: entry.label, mode: 'proxy' }));
+  if (requested === 'proxy') return proxyPlan(entry, setup.route, upstream, t('launch.why.forced', { agent: entry.label, mode: 'proxy' }));
   const gatewayWay = route.variables !== undefined || route.override === 'codex-provider';
   if (requested === 'gateway' && !gatewayWay) throw new UsageError(t('launch.gatewayImpossible', { agent: entry.label, why: t(`launch.why.${entry.id}.${setup.route}`, params) }));
   if (route.mode === 'proxy' && requested !== 'gateway') return proxyPlan(entry, setup.route, upstream, t(`launch.why.${entry.id}.${setup.route}`, params));

@@ -72,12 +72,15 @@ function requestedMode(value: string | undefined): CaptureMode | undefined {
   return value as CaptureMode;
 }
 
-/** Said before a proxied command starts: a loopback target many clients reach past the proxy, and its gateway form. */
-function loopbackHints(p: LaunchPlan, proxyUrl: string): string[] {
+/**
+ * A loopback target many clients reach past the proxy (Go, Chromium), with its gateway form:
+ * said by --explain, and after a private capture that stored nothing for that host.
+ */
+function loopbackHints(p: LaunchPlan, proxyUrl: string, uncaptured: (url: string) => boolean = () => true): string[] {
   if (p.mode !== 'proxy') return [];
-  return loopbackTargets(p.command, process.env, p.upstream, gatewayBaseOf(proxyUrl), proxyUrl).map(({ url, gateway }) =>
-    gateway ? t('launch.loopback', { url: maskPath(url), gateway: maskPath(gateway) }) : t('launch.loopbackNoGateway', { url: maskPath(url) }),
-  );
+  return loopbackTargets(p.command, process.env, p.upstream, gatewayBaseOf(proxyUrl), proxyUrl)
+    .filter(({ url }) => uncaptured(url))
+    .map(({ url, gateway }) => (gateway ? t('launch.loopback', { url: maskPath(url), gateway: maskPath(gateway) }) : t('launch.loopbackNoGateway', { url: maskPath(url) })));
 }
 
 async function explain(command: string[], requested: CaptureMode | undefined, values: { 'data-dir'?: string; 'proxy-port'?: string }): Promise<number> {
@@ -141,7 +144,6 @@ export async function runCommand(args: string[]): Promise<number> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env.set };
   if (launch.mode === 'proxy' && (values.chromium || isChromiumLike(command[0]))) command = [command[0], ...chromiumFlags(proxyUrl, leafSpkiHash(ca)), ...command.slice(1)];
   for (const name of env.unset) delete childEnv[name];
-  for (const hint of loopbackHints(launch, proxyUrl)) console.error(`wirelog: ${hint}`);
 
   const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: childEnv });
   // A terminal's Ctrl-C already reaches the child (same process group); forwarding it again
@@ -177,7 +179,10 @@ export async function runCommand(args: string[]): Promise<number> {
     while (own.proxy.openConnections() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     await own.writer.flush();
     const captured = own.reader.count({ since: startedAt });
+    const ownReader = own.reader;
+    const hints = started ? loopbackHints(launch, proxyUrl, (url) => ownReader.count({ since: startedAt, host: new URL(url).hostname.replace(/^\[|\]$/g, '') }) === 0) : [];
     await own.stop();
+    for (const hint of hints) console.error(`wirelog: ${hint}`);
     // A command that never started sent nothing: its one line said why.
     if (started) console.error(`wirelog: ${whereCapturesWent(instance, config.dataDir, captured)}`);
   } else if (instance?.viewerUrl && started) {
