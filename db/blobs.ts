@@ -4,7 +4,7 @@
 // of its parts in order and its skeleton (codec + SPLIT says so). Deleting an exchange releases
 // its references; a part no body refers to any more is deleted with it (db/retention.ts), its
 // pages zeroed as every deleted row's are (PRAGMA secure_delete).
-import { joinBody, manifestBytes, readManifest, type SplitBody } from './body-parts.ts';
+import { joinBody, manifestBytes, readManifest, splitBody, type SplitBody } from './body-parts.ts';
 import { packed, unpacked } from './compression.ts';
 import type { Db } from './schema.ts';
 
@@ -88,4 +88,88 @@ export function readBlob(statement: { get(id: number): unknown }, id: number): B
   const row = statement.get(id) as { codec: number; data: Buffer } | undefined;
   if (!row || !Buffer.isBuffer(row.data)) throw new Error(`part ${id} of a stored body is missing from the database`);
   return unpacked(row.codec, row.data);
+}
+
+// Rows stored before schema 14 are packed after start (upkeep.compact_below), newest first, a
+// slice per step: one short transaction each, capture's batches in between (db/retention.ts).
+const COMPACT_EXCHANGES = 20;
+const COMPACT_BYTES = 8 * 1024 * 1024;
+
+/** How many exchanges stored before schema 14 are still to pack (0: none), found by their ids: no pass over rows. */
+export function compactionLeft(db: Db): number {
+  const below = (db.prepare('SELECT compact_below FROM upkeep').pluck().get() as number | undefined) ?? 0;
+  if (below <= 0) return 0;
+  return db.prepare('SELECT count(*) FROM exchanges WHERE id < ?').pluck().get(below) as number;
+}
+
+/**
+ * Packs the rows of the newest exchanges an earlier wirelog stored (ids below
+ * upkeep.compact_below), in one transaction: request bodies of model calls split into their
+ * parts, every other body row, SSE event and WebSocket message compressed. Each reads back as
+ * the same bytes. Returns how many exchanges it packed; 0 when none was left (the mark is then
+ * cleared, and the index merge and WAL checkpoint that follow leave no old page's text behind).
+ */
+export function compactSlice(db: Db): number {
+  const below = (db.prepare('SELECT compact_below FROM upkeep').pluck().get() as number | undefined) ?? 0;
+  if (below <= 0) return 0;
+  const blobs = new Blobs(db);
+  const stmts = {
+    rows: db.prepare('SELECT id, request_encoding, request_stored + response_stored AS bytes FROM exchanges WHERE id < ? ORDER BY id DESC LIMIT ?'),
+    body: db.prepare('SELECT rowid, side, codec, data FROM bodies WHERE exchange_id = ? AND codec = 0 ORDER BY side, seq'),
+    requestRows: db.prepare("SELECT count(*) FROM bodies WHERE exchange_id = ? AND side = 'request'").pluck(),
+    setBody: db.prepare('UPDATE bodies SET data = ?, codec = ? WHERE rowid = ?'),
+    dropRequest: db.prepare("DELETE FROM bodies WHERE exchange_id = ? AND side = 'request'"),
+    insertBody: db.prepare("INSERT INTO bodies (exchange_id, side, seq, data, codec) VALUES (?, 'request', 0, ?, ?)"),
+    sse: db.prepare('SELECT rowid, data FROM sse_events WHERE exchange_id = ? AND codec = 0'),
+    setSse: db.prepare('UPDATE sse_events SET data = ?, codec = ? WHERE rowid = ?'),
+    ws: db.prepare('SELECT rowid, payload FROM ws_messages WHERE exchange_id = ? AND codec = 0'),
+    setWs: db.prepare('UPDATE ws_messages SET payload = ?, codec = ? WHERE rowid = ?'),
+    mark: db.prepare('UPDATE upkeep SET compact_below = ?'),
+    purge: db.prepare('UPDATE upkeep SET purge = 1'),
+  };
+  let done = 0;
+  db.transaction(() => {
+    const rows = stmts.rows.all(below, COMPACT_EXCHANGES) as { id: number; request_encoding: string; bytes: number }[];
+    if (rows.length === 0) {
+      stmts.mark.run(0);
+      // The old rows' pages are zeroed as they are freed (secure_delete); the WAL still holds them until checkpointed.
+      stmts.purge.run();
+      return;
+    }
+    let bytes = 0;
+    let lowest = below;
+    for (const row of rows) {
+      if (done > 0 && bytes + row.bytes > COMPACT_BYTES) break;
+      bytes += row.bytes;
+      lowest = row.id;
+      done++;
+      const bodyRows = stmts.body.all(row.id) as { rowid: number; side: string; codec: number; data: unknown }[];
+      const request = bodyRows.filter((r) => r.side === 'request' && Buffer.isBuffer(r.data));
+      // A request body all in raw rows (none packed yet), identity-encoded: split if it is a model call's JSON.
+      const whole = request.length > 0 && request.length === stmts.requestRows.get(row.id) && row.request_encoding === '' ? Buffer.concat(request.map((r) => r.data as Buffer)) : null;
+      const split = whole ? splitBody(whole, '') : null;
+      if (split) {
+        const record = blobs.store(split);
+        stmts.dropRequest.run(row.id);
+        stmts.insertBody.run(row.id, record.data, record.codec);
+      }
+      for (const r of bodyRows) {
+        if (!Buffer.isBuffer(r.data) || (split && r.side === 'request')) continue;
+        const stored = packed(r.data);
+        if (stored.codec !== 0) stmts.setBody.run(stored.data, stored.codec, r.rowid);
+      }
+      for (const e of stmts.sse.all(row.id) as { rowid: number; data: unknown }[]) {
+        if (typeof e.data !== 'string') continue;
+        const stored = packed(Buffer.from(e.data));
+        if (stored.codec !== 0) stmts.setSse.run(stored.data, stored.codec, e.rowid);
+      }
+      for (const m of stmts.ws.all(row.id) as { rowid: number; payload: unknown }[]) {
+        if (!Buffer.isBuffer(m.payload)) continue;
+        const stored = packed(m.payload);
+        if (stored.codec !== 0) stmts.setWs.run(stored.data, stored.codec, m.rowid);
+      }
+    }
+    stmts.mark.run(lowest);
+  })();
+  return done;
 }

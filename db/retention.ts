@@ -1,5 +1,5 @@
 import type { Db } from './schema.ts';
-import { Blobs, SPLIT, type StoredRow } from './blobs.ts';
+import { Blobs, SPLIT, compactSlice, type StoredRow } from './blobs.ts';
 
 export interface RetentionLimits {
   /** Pages in use (not the file size: freed pages are reused, the file does not shrink). */
@@ -24,7 +24,7 @@ const OLD_INDEXES = ['exchanges_fts_old', 'exchanges_fts'];
  * What one step did: deleted exchanges (`clear`: for Clear all), merged the search index so
  * that no deleted word stays in it, or dropped an earlier schema's search index.
  */
-export type UpkeepStep = { kind: 'pruned' | 'cleared'; exchanges: number } | { kind: 'purged' } | { kind: 'dropped'; index: string } | { kind: 'checkpoint' };
+export type UpkeepStep = { kind: 'pruned' | 'cleared'; exchanges: number } | { kind: 'compacted'; exchanges: number } | { kind: 'purged' } | { kind: 'dropped'; index: string } | { kind: 'checkpoint' };
 
 export interface UpkeepHooks {
   /** Runs the next step later, once capture had its turn (the storage thread: setImmediate). */
@@ -160,6 +160,9 @@ export class Upkeep {
       this.pruning = false;
       this.deletedSinceMerge = 0;
     }
+    // Rows an earlier wirelog stored, packed as today's are (db/blobs.ts), newest first, a slice a step.
+    const compacted = compactSlice(db);
+    if (compacted) return { kind: 'compacted', exchanges: compacted };
     const old = this.oldIndexLeft(db);
     if (old) {
       // Its words (and, before schema 10, its copy of every text) go, its pages zeroed.
