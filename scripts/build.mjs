@@ -5,7 +5,17 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+
+// A fresh clone has no node_modules: `npm pack` (prepack) or `npm start` there would stop on
+// a module-resolution stack naming esbuild. Say the one thing to do instead, in one line.
+const build = await import('esbuild').then(
+  (esbuild) => esbuild.build,
+  (err) => {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    console.error('wirelog build: esbuild is not installed (a fresh clone): run npm install first');
+    process.exit(1);
+  },
+);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
