@@ -4,6 +4,12 @@
 // builds side by side (a copy of an earlier checkout's bin/wirelog.js with its dist/); --busy N
 // adds N CPU hogs at normal priority (the soak's busy machine).
 //
+// Main-thread CPU until listening, p50 of 10 alternate runs on a machine busy with other tests:
+// 250 ms -> 220 ms once the upstream roots are parsed on the first HTTPS upstream connection
+// (proxy/upstream.ts) and db/schema.ts no longer starts ICU's number formatting at load. What is
+// left before listening (--cpu-prof): loading modules, and http-mitm-proxy reading the CA with
+// node-forge (about 40 ms of certificateFromPem and privateKeyFromPem).
+//
 //   npx tsx bench/startup.ts [--runs 8] [--busy 0] [--bin other/bin/wirelog.js ...]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

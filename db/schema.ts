@@ -7,7 +7,10 @@ import { PhraseError } from '../i18n/stored-text.ts';
 export type Db = Database.Database;
 
 // Each entry moves the schema one version up; user_version records how far a file has come.
-const MIGRATIONS: string[] = [
+// A migration is its SQL, or a function building it when it runs: boundEarlierRows formats its
+// numbers with toLocaleString, whose first call starts ICU's number formatting (10-70 ms of the
+// main thread at every start, before the proxy listens; bench/startup.ts).
+const MIGRATIONS: (string | (() => string))[] = [
   `
   CREATE TABLE exchanges (
     id INTEGER PRIMARY KEY,
@@ -108,7 +111,7 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE exchanges ADD COLUMN notes TEXT;
   `,
-  boundEarlierRows(),
+  boundEarlierRows,
   // The search index keeps no copy of the texts (the old one held a second copy of every body)
   // and deletes with a tombstone, not by rewriting every word's entry (FTS5's secure-delete:
   // 0.4 s an exchange). db/retention.ts deletes, merges deleted words out of it, and reads the
@@ -269,7 +272,8 @@ export function openDatabase(dataDir: string, upTo = SCHEMA_VERSION): Db {
   db.pragma('foreign_keys = ON');
   for (let v = version; v < upTo; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
+      const migration = MIGRATIONS[v];
+      db.exec(typeof migration === 'string' ? migration : migration());
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

@@ -26,28 +26,53 @@ export interface UpstreamAgents {
  */
 export const UPSTREAM_IDLE_MS = 4000;
 
+/**
+ * An HTTPS agent whose trusted roots are parsed on its first connection, not when it is made:
+ * parsing the system's 140-odd roots (tls.createSecureContext) took 21-78 ms of the main thread
+ * before the proxy listened, at every start, whether or not anything went upstream over HTTPS.
+ * Built once: a `ca` option would be re-parsed per connection and copied into the agent's pool
+ * key on every request (measured: 15% of the proxy's CPU). The context is not part of the pool
+ * key (Node's https.Agent.getName), so connections are pooled as before.
+ */
+class TrustingAgent extends https.Agent {
+  private context: tls.SecureContext | null = null;
+
+  constructor(
+    private readonly ca: () => string[],
+    options: https.AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(...[options, callback]: Parameters<https.Agent['createConnection']>): ReturnType<https.Agent['createConnection']> {
+    this.context ??= tls.createSecureContext({ ca: this.ca() });
+    // What https.Agent hands tls.connect: the request's and the agent's options (the types know only the request's).
+    return super.createConnection({ ...options, secureContext: this.context } as typeof options, callback);
+  }
+}
+
 export function createUpstreamAgents(options: UpstreamOptions, maxClients = 4096): UpstreamAgents {
-  const ca = [options.systemRootsPem ?? tls.rootCertificates.join('\n')];
-  if (options.extraCaPem) ca.push(options.extraCaPem);
-  // Built once: a `ca` option would be re-parsed per connection and copied into the agent's
-  // pool key on every request (measured: 15% of the proxy's CPU).
-  const secureContext = options.insecure ? undefined : tls.createSecureContext({ ca });
+  const ca = () => {
+    const roots = [options.systemRootsPem ?? tls.rootCertificates.join('\n')];
+    if (options.extraCaPem) roots.push(options.extraCaPem);
+    return roots;
+  };
   // Node keeps at most 256 idle connections by default: past that, every request of a busy
   // proxy would close one upstream connection and open (and handshake) another.
   // Bounded by the client cap too: idle upstream connections hold descriptors as well.
   const maxFreeSockets = Math.min(1024, maxClients);
+  const httpsOptions: https.AgentOptions = {
+    keepAlive: true,
+    maxFreeSockets,
+    timeout: UPSTREAM_IDLE_MS,
+    lookup: options.lookup,
+    rejectUnauthorized: !options.insecure,
+    // Our client-facing side speaks HTTP/1.1, so the upstream side does too.
+    ALPNProtocols: ['http/1.1'],
+  };
   return {
     http: new http.Agent({ keepAlive: true, maxFreeSockets, timeout: UPSTREAM_IDLE_MS, lookup: options.lookup }),
-    https: new https.Agent({
-      keepAlive: true,
-      maxFreeSockets,
-      timeout: UPSTREAM_IDLE_MS,
-      lookup: options.lookup,
-      secureContext,
-      rejectUnauthorized: !options.insecure,
-      // Our client-facing side speaks HTTP/1.1, so the upstream side does too.
-      ALPNProtocols: ['http/1.1'],
-    }),
+    https: options.insecure ? new https.Agent(httpsOptions) : new TrustingAgent(ca, httpsOptions),
   };
 }
 
