@@ -15,6 +15,7 @@ import { mcpEn } from './mcp.en.ts';
 import { trustEn } from './trust.en.ts';
 import { launchEn } from './launch.en.ts';
 import { dataFilesEn } from './data-files.en.ts';
+import { viewerToolsEn } from './viewer-tools.en.ts';
 
 export const en = {
   language: {
@@ -362,6 +363,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   trust: trustEn,
   launch: launchEn,
   dataFiles: dataFilesEn,
+  viewerTools: viewerToolsEn,
   server,
   searchIndex: searchIndexEn,
   storageThread: storageThreadEn,

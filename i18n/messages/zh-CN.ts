@@ -16,6 +16,7 @@ import { mcpZhCN } from './mcp.zh-CN.ts';
 import { trustZhCN } from './trust.zh-CN.ts';
 import { launchZhCN } from './launch.zh-CN.ts';
 import { dataFilesZhCN } from './data-files.zh-CN.ts';
+import { viewerToolsZhCN } from './viewer-tools.zh-CN.ts';
 
 export const zhCN: Messages = {
   language: {
@@ -364,6 +365,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   trust: trustZhCN,
   launch: launchZhCN,
   dataFiles: dataFilesZhCN,
+  viewerTools: viewerToolsZhCN,
   searchIndex: searchIndexZhCN,
   storageThread: storageThreadZhCN,
   banners: {

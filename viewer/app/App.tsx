@@ -10,6 +10,7 @@ import { useEscapeCloses } from './hooks/useEscapeCloses.ts';
 import { EmptyState } from './components/EmptyState.tsx';
 import { ExchangeDetailPane } from './components/ExchangeDetail.tsx';
 import { ExchangeList } from './components/ExchangeList.tsx';
+import { SplitPane } from './components/SplitPane.tsx';
 import { StatusBanners } from './components/StatusBanners.tsx';
 import { TopBar } from './components/TopBar.tsx';
 import { SessionRoute, useSessionRoute } from './components/SessionView.tsx';
@@ -60,38 +61,42 @@ export function App() {
     >
       <TopBar status={status} filter={filter} hosts={hosts} models={models} onFilter={setFilter} searchRef={searchRef} onImport={(file) => void importFile(file)} onClear={onClear} />
       <StatusBanners status={status} error={failure ?? list.error} notice={notice} />
-      <main className={selectedId === null ? 'panes' : 'panes with-detail'}>
-        <section className="list-pane" aria-label={t('app.exchanges')}>
-          {showEmpty ? (
-            <EmptyState status={status} />
-          ) : (
-            <ExchangeList
-              rows={rows}
-              selectedId={selectedId}
-              onOpen={select}
-              onEndReached={list.loadMore}
-              loading={loading}
-              hasMore={list.hasMore}
-              sort={filter.sort}
-              onSort={(sort) => setFilter({ ...filter, sort: filter.sort === sort ? undefined : sort })}
-              total={list.total}
-              onThread={(thread) => setFilter({ ...filter, thread })}
-            />
-          )}
-        </section>
-        {selectedId !== null && (
-          <section className="detail-pane" aria-label={t('app.detail')}>
-            <ExchangeDetailPane
-              id={selectedId}
-              version={versions[selectedId] ?? 0}
-              keepSecrets={status?.keepSecrets ?? false}
-              onClose={() => select(null)}
-              onShowThread={(thread) => setFilter({ thread })}
-              onOpen={select}
-            />
+      <SplitPane
+        first={
+          <section className="list-pane" aria-label={t('app.exchanges')}>
+            {showEmpty ? (
+              <EmptyState status={status} />
+            ) : (
+              <ExchangeList
+                rows={rows}
+                selectedId={selectedId}
+                onOpen={select}
+                onEndReached={list.loadMore}
+                loading={loading}
+                hasMore={list.hasMore}
+                sort={filter.sort}
+                onSort={(sort) => setFilter({ ...filter, sort: filter.sort === sort ? undefined : sort })}
+                total={list.total}
+                onThread={(thread) => setFilter({ ...filter, thread })}
+              />
+            )}
           </section>
-        )}
-      </main>
+        }
+        second={
+          selectedId === null ? null : (
+            <section className="detail-pane" aria-label={t('app.detail')}>
+              <ExchangeDetailPane
+                id={selectedId}
+                version={versions[selectedId] ?? 0}
+                keepSecrets={status?.keepSecrets ?? false}
+                onClose={() => select(null)}
+                onShowThread={(thread) => setFilter({ thread })}
+                onOpen={select}
+              />
+            </section>
+          )
+        }
+      />
     </div>
   );
 }

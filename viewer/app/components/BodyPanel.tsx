@@ -4,6 +4,7 @@ import type { BodyView } from '../api.ts';
 import { prettyRows, rawRows, type Rows } from '../body-rows.ts';
 import { formatSize, tryJson } from '../format.ts';
 import { download } from './Base64Run.tsx';
+import { CopyButton } from './CopyButton.tsx';
 import { JsonTree } from './JsonTree.tsx';
 import { RawLines } from './RawLines.tsx';
 
@@ -106,6 +107,10 @@ export function BodyPanel({ body, label, notes }: { body: BodyView; label: strin
           <button type="button" className="button small" onClick={() => setAsBase64(!asBase64)}>
             {asBase64 ? t('body.hex') : t('body.base64')}
           </button>
+        )}
+        {/* What the Raw view shows (the head only, past SHOWN_WHOLE), or the Base64 shown instead. */}
+        {body.size > 0 && (asBase64 ? body.base64 !== null : text !== null) && (
+          <CopyButton text={asBase64 ? body.base64! : text!} label={asBase64 ? t('viewerTools.copyBase64') : t('viewerTools.copyBody')} title={asBase64 ? undefined : t('viewerTools.copyBodyTitle')} testId="copy-body" />
         )}
         {body.size > 0 && (
           <button type="button" className="button small" onClick={save} data-testid="body-download">

@@ -237,8 +237,9 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
               <span className="ellipsis" title={row.host} data-captured>
                 {row.host}
               </span>
-              <span className="ellipsis mono" title={row.url} data-captured>
-                {pathOf(row.url)}
+              {/* Cut at its start (styles.css .path-cell): paths differ at their end; the whole URL on hover. */}
+              <span className="path-cell mono" title={row.url} data-testid="path-cell" data-captured>
+                <bdi>{pathOf(row.url)}</bdi>
               </span>
               <span className={`status ${statusClass(row.status)}`}>
                 {row.status ?? '—'}

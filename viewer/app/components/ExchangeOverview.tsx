@@ -1,8 +1,8 @@
-import { useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { exchangeUrl } from '../../../model/exchange.ts';
 import { harUrl, type ExchangeDetail } from '../api.ts';
 import { formatDuration, formatSize, stateLabel } from '../format.ts';
+import { CopyButton } from './CopyButton.tsx';
 import { CopySnippet } from './CopySnippet.tsx';
 import { FixText } from './FixText.tsx';
 import { TryFix } from './TryFix.tsx';
@@ -135,13 +135,14 @@ function Facts({ detail }: { detail: ExchangeDetail }) {
       <dt>{t('overview.facts.client')}</dt>
       <dd className="mono">
         <span data-captured>{ex.request.clientAddress}</span>
+        {/* How the call came, as words after the address: not the list's round badge, which holds one sign. */}
         {ex.request.via === 'gateway' && (
-          <span className="badge" title={t('overview.gatewayTitle')}>
+          <span className="via-note" title={t('overview.gatewayTitle')} data-testid="via-gateway">
             {t('overview.gateway')}
           </span>
         )}
         {ex.request.imported && (
-          <span className="badge" data-testid="imported">
+          <span className="via-note" data-testid="imported">
             <Trans t={t} i18nKey="overview.imported" components={{ file: <span data-captured>{ex.request.imported}</span> }} />
           </span>
         )}
@@ -209,24 +210,5 @@ function Links({ detail, onOpen }: { detail: ExchangeDetail; onOpen: (id: number
         </span>
       )}
     </div>
-  );
-}
-
-function CopyButton({ text, label }: { text: string; label: string }) {
-  const { t } = useTranslation();
-  const [copied, setCopied] = useState(false);
-  return (
-    <button
-      type="button"
-      className="button small"
-      onClick={() => {
-        void navigator.clipboard?.writeText(text).then(() => {
-          setCopied(true);
-          setTimeout(() => setCopied(false), 1200);
-        });
-      }}
-    >
-      {copied ? t('overview.copied') : label}
-    </button>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { fetchExchange, replayExchange, type Diagnosis, type ExchangeDetail, type WithheldSecret } from '../api.ts';
 import { stateLabel } from '../format.ts';
+import { CopyButton } from './CopyButton.tsx';
 
 const POLL_MS = 250;
 const GIVE_UP_MS = 300_000;
@@ -121,9 +122,12 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
               <div>
                 <Trans t={t} i18nKey="tryFix.codexIntro" components={{ file: <code translate="no">~/.codex/config.toml</code> }} />
               </div>
-              <pre className="mono" data-testid="codex-block" translate="no">
-                {result.clientConfig.codex.toml}
-              </pre>
+              <div className="config-block">
+                <pre className="mono" data-testid="codex-block" translate="no">
+                  {result.clientConfig.codex.toml}
+                </pre>
+                <CopyButton text={result.clientConfig.codex.toml} label={t('viewerTools.copyToml')} className="button small config-copy" testId="copy-codex" />
+              </div>
               {/* llm/codex-config.ts writes these notes (English for now). */}
               {result.clientConfig.codex.notes.map((n) => (
                 <div key={n} className="muted" data-captured>
@@ -139,7 +143,8 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
                 i18nKey="tryFix.cherry"
                 values={{ type: result.clientConfig.cherryStudio.providerType }}
                 components={{ address: <code translate="no">{result.clientConfig.cherryStudio.apiAddress}</code> }}
-              />
+              />{' '}
+              <CopyButton text={result.clientConfig.cherryStudio.apiAddress} label={t('viewerTools.copyAddress')} testId="copy-cherry" />
             </div>
           )}
         </div>
