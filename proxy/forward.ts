@@ -1,41 +1,18 @@
 import type http from 'node:http';
-import type { Language } from '../i18n/languages.ts';
 import { answerText, serverText } from '../i18n/stored-text.ts';
 import type { ExchangeEvent, RequestHead } from '../model/exchange.ts';
 import { gatewayResponseHeaders } from './gateway.ts';
 import { addTrailers, headerPairs, responseHeadersFor, trailersOf } from './headers.ts';
 import { FlowGate } from './flow-gate.ts';
-import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
+import type { ForwardSettings, Target } from './forward-types.ts';
+import { ExchangeRecorder } from './recorder.ts';
 import { takeReplayMark } from './replay-mark.ts';
 import { SseTap } from './sse.ts';
-import { describeUpstreamError, type UpstreamAgents } from './upstream.ts';
+import { describeUpstreamError } from './upstream.ts';
 import { sendUpstream, upstreamRequestOptions, type UpstreamCall } from './upstream-request.ts';
 
-/** Where a request goes, as decided from the absolute URL or the CONNECT tunnel it came through. */
-export interface Target {
-  scheme: 'http' | 'https';
-  host: string;
-  port: number;
-  /** Where to connect when it is not `host`: the CONNECT's address, for a client that named `host` in its TLS hello. */
-  connectHost?: string;
-  clientAddress: string;
-  /** A gateway request's own URL form: the client's base, to rewrite redirects into. */
-  gateway?: { base: string; prefix: string };
-}
-
-export interface ForwardSettings extends CaptureSettings {
-  agents: UpstreamAgents;
-  timeouts: UpstreamTimeouts;
-  /** The language of wirelog's own answers to clients (502/504); the exchange stores English. */
-  language?: Language;
-}
-
-export interface UpstreamTimeouts {
-  /** Connecting to the upstream, TLS handshake included. */
-  connectMs: number;
-  /** Silence from the upstream: no response head, or no body bytes, for this long. */
-  idleMs: number;
-}
+// The shared shapes live below this module; named here too for the modules that import them from it.
+export type { ForwardSettings, Target, UpstreamTimeouts } from './forward-types.ts';
 
 export function requestHead(req: http.IncomingMessage, target: Target, scheme: RequestHead['scheme'], path: string): RequestHead {
   const head: RequestHead = {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-import type { Target } from './forward.ts';
+import type { Target } from './forward-types.ts';
 
 /**
  * Gateway requests name their upstream in the path, for clients configured only by a base URL:

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { headerValue, type RequestHead } from '../model/exchange.ts';
 import { FlowGate } from './flow-gate.ts';
-import type { ForwardSettings, Target, UpstreamTimeouts } from './forward.ts';
+import type { ForwardSettings, Target, UpstreamTimeouts } from './forward-types.ts';
 import { GATEWAY_DROPPED_REQUEST_FIELDS } from './gateway.ts';
 import { addTrailers, forwardableHeaders, trailersOf } from './headers.ts';
 import type { ExchangeRecorder } from './recorder.ts';
