@@ -18,16 +18,48 @@ export function matchesFilter(s: ExchangeSummary, f: ListFilter): boolean {
   return true;
 }
 
-/** Applies changed summaries to the list: updates in place, new ones (that match the filter) on top. */
+/**
+ * Applies changed summaries to the list: updates in place, new ones (that match the filter) on
+ * top. When none of them touches the list (rows another filter hides, rows not loaded), the same
+ * array comes back, so React keeps the list as it is: a busy proxy sends several updates per
+ * exchange, and each new array re-rendered the list and re-measured every row of the virtualiser.
+ */
 export function mergeLive(rows: ExchangeSummary[], summaries: ExchangeSummary[], filter: ListFilter): ExchangeSummary[] {
   const byId = new Map(summaries.map((summary) => [summary.id, summary]));
+  let updated = false;
   const next = rows.map((row) => {
     const update = byId.get(row.id);
-    if (update) byId.delete(row.id);
-    return update ?? row;
+    if (!update) return row;
+    byId.delete(row.id);
+    updated = true;
+    return update;
   });
   const fresh = [...byId.values()].filter((s) => matchesFilter(s, filter)).sort((a, b) => b.id - a.id);
-  if (fresh.length === 0) return next;
+  if (fresh.length === 0) return updated ? next : rows;
   const merged = [...fresh, ...next];
   return fresh[fresh.length - 1].id > (next[0]?.id ?? 0) ? merged : merged.sort((a, b) => b.id - a.id);
+}
+
+/** Versions kept at most: the open detail's exchange is among the last changed, or it is not changing. */
+export const VERSIONS_KEPT = 2000;
+
+/**
+ * Bumps the version of each exchange that changed (an open detail refreshes when its own does),
+ * keeping the VERSIONS_KEPT most recently changed: copying a record of every exchange ever
+ * changed, once per animation frame, grew with the time a tab stayed open (60 calls a second:
+ * 36,000 entries after ten minutes).
+ */
+export function bumpVersions(versions: ReadonlyMap<number, number>, ids: number[], keep = VERSIONS_KEPT): Map<number, number> {
+  const next = new Map(versions);
+  for (const id of ids) {
+    const version = (next.get(id) ?? 0) + 1;
+    // Re-inserted: the map's order is the order of the last change.
+    next.delete(id);
+    next.set(id, version);
+  }
+  for (const id of next.keys()) {
+    if (next.size <= keep) break;
+    next.delete(id);
+  }
+  return next;
 }

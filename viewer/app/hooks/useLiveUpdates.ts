@@ -1,5 +1,6 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { ViewerStatus } from '../api.ts';
+import { bumpVersions } from '../list-merge.ts';
 import { useLiveFeed } from '../live.ts';
 import type { ExchangeList } from './useExchangeList.ts';
 
@@ -8,15 +9,11 @@ import type { ExchangeList } from './useExchangeList.ts';
  * each time the feed says it changed, so an open detail refreshes.
  */
 export function useLiveUpdates(list: ExchangeList, select: (id: number | null) => void, setStatus: (status: ViewerStatus) => void): Record<number, number> {
-  const [versions, setVersions] = useState<Record<number, number>>({});
+  const [versions, setVersions] = useState<ReadonlyMap<number, number>>(() => new Map());
   useLiveFeed({
     onExchanges: (summaries) => {
       list.applyLive(summaries);
-      setVersions((v) => {
-        const bumped = { ...v };
-        for (const s of summaries) bumped[s.id] = (bumped[s.id] ?? 0) + 1;
-        return bumped;
-      });
+      setVersions((v) => bumpVersions(v, summaries.map((s) => s.id)));
     },
     onCleared: () => {
       list.clear();
@@ -30,5 +27,5 @@ export function useLiveUpdates(list: ExchangeList, select: (id: number | null) =
       list.reload();
     },
   });
-  return versions;
+  return useMemo(() => Object.fromEntries(versions), [versions]);
 }
