@@ -9,7 +9,7 @@ import { decodedSize, requestImages, responseImages, returnedImageCount, sniffIm
 import type { ModelCall, ModelImage } from '../llm/model-call.ts';
 import { callFacts } from '../llm/stored-calls.ts';
 import type { Exchange } from '../model/exchange.ts';
-import { base64In, bytesOf } from '../viewer/app/image-data.ts';
+import { base64In, bytesOf } from '../viewer/app/image-base64.ts';
 import type { Fixture } from './support/llm-fixture.ts';
 
 const FIXTURES = path.resolve('test/fixtures/llm');
