@@ -83,9 +83,10 @@ export class Indexer {
     const notCleared = 'id > (SELECT clear_up_to FROM upkeep)';
     this.stmts = {
       claim: db.prepare(`UPDATE exchanges SET to_index = 0 WHERE id = ? AND to_index > 0 AND ${notCleared}`),
-      rowsToUnderstand: db.prepare(`SELECT id FROM exchanges WHERE to_index = 1 AND state NOT IN ('pending', 'streaming') AND ${notCleared} ORDER BY to_index, id LIMIT ?`),
+      // `to_index > 0`: the partial index of waiting rows is then used, not the rowid range of every row (each slice runs these).
+      rowsToUnderstand: db.prepare(`SELECT id FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming') AND ${notCleared} ORDER BY to_index, id LIMIT ?`),
       // Newest first: an upgrade's index is useful from its first slice on.
-      rowsToIndex: db.prepare(`SELECT id FROM exchanges WHERE to_index = 2 AND ${notCleared} ORDER BY to_index DESC, id DESC LIMIT ?`),
+      rowsToIndex: db.prepare(`SELECT id FROM exchanges WHERE to_index = 2 AND to_index > 0 AND ${notCleared} ORDER BY to_index DESC, id DESC LIMIT ?`),
       insert: db.prepare('INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, ?, ?)'),
       sse: db.prepare('SELECT data, codec FROM sse_events WHERE exchange_id = ? ORDER BY seq'),
       ws: db.prepare('SELECT direction, opcode, payload, codec FROM ws_messages WHERE exchange_id = ? ORDER BY seq'),
@@ -202,7 +203,8 @@ export class Indexer {
 
   /** Rows not in the search index yet (finished ones: an open exchange is indexed when it ends). */
   waitingRows(): number {
-    return (this.db.prepare(`SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2) + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND state NOT IN ('pending', 'streaming')) AS n`).get() as { n: number }).n;
+    // `to_index > 0` lets SQLite count through the partial index of waiting rows, not read every row (run at start).
+    return (this.db.prepare(`SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND to_index > 0) + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming')) AS n`).get() as { n: number }).n;
   }
 
   /** A row to index as an exchange; null (and the row no longer asked for) if it cannot be read as one. */

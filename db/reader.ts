@@ -508,14 +508,15 @@ export class ExchangeReader {
    */
   searchProgress(from = SEARCH_PROGRESS_FROM): SearchProgress | null {
     const waiting = (
-      this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND ${NOT_CLEARED})
-        + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND state NOT IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as { n: number }
+      // `to_index > 0` names the partial index of waiting rows: without it SQLite walks every row's id (asked by each status poll).
+      this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND to_index > 0 AND ${NOT_CLEARED})
+        + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as { n: number }
     ).n;
     if (waiting === 0 || waiting < from) return null;
     // All rows less the open ones (few, found through the same index): no pass over every row's state.
     const total = (
       this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE ${NOT_CLEARED})
-        - (SELECT count(*) FROM exchanges WHERE to_index = 1 AND state IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as { n: number }
+        - (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as { n: number }
     ).n;
     return { indexed: Math.max(0, total - waiting), total };
   }

@@ -175,6 +175,13 @@ const MIGRATIONS: (string | (() => string))[] = [
   ALTER TABLE upkeep ADD COLUMN compact_below INTEGER NOT NULL DEFAULT 0;
   UPDATE upkeep SET compact_below = coalesce((SELECT max(id) + 1 FROM exchanges), 0);
   `,
+  // 15: found through an index, not by reading every row (issue 28, bench/scale.ts: a million
+  // exchanges): the rows an earlier run left open (swept at every start, db/writer-worker.ts),
+  // and the status (the list's status filter, and its count on the first page).
+  `
+  CREATE INDEX exchanges_open ON exchanges (id) WHERE state IN ('pending', 'streaming');
+  CREATE INDEX exchanges_status ON exchanges (status);
+  `,
 ];
 
 /**

@@ -295,7 +295,8 @@ function isPassing(err: unknown): boolean {
 function sweepLeftoversLater(): void {
   try {
     connect();
-    const ids = db!.prepare('SELECT min(id) AS first, max(id) AS last FROM exchanges').get() as { first: number | null; last: number | null };
+    // Two subqueries: each an end of the rowid (min and max together would read every row).
+    const ids = db!.prepare('SELECT (SELECT min(id) FROM exchanges) AS first, (SELECT max(id) FROM exchanges) AS last').get() as { first: number | null; last: number | null };
     if (ids.first === null || ids.last === null) return;
     leftovers = { next: ids.first, last: ids.last, marked: 0 };
     setImmediate(sweepLeftovers);
