@@ -24,8 +24,8 @@ describe('mergeLive', () => {
     expect(merged).not.toBe(rows);
     expect(merged.map((r) => r.id)).toEqual([7, 6, 5, 4, 3]);
     expect(merged[3].state).toBe('streaming');
-    const updatedOnly = mergeLive(rows, [row(3, 'api.example', 'error')], {});
-    expect(updatedOnly.map((r) => [r.id, r.state])).toEqual([[5, 'complete'], [4, 'complete'], [3, 'error']]);
+    const updatedOnly = mergeLive(rows, [row(3, 'api.example', 'interrupted')], {});
+    expect(updatedOnly.map((r) => [r.id, r.state])).toEqual([[5, 'complete'], [4, 'complete'], [3, 'interrupted']]);
   });
 });
 
