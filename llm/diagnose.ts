@@ -11,6 +11,7 @@ import { TEXTS, type Lang, type MessageId, type Params } from './diagnosis-text.
 import { obj, parseJson, str } from './json.ts';
 import type { ModelCall } from './model-call.ts';
 import { percentDecoded } from '../model/percent.ts';
+import { KEY_HEADERS, KEY_PARAMS } from '../model/secrets.ts';
 import { eventsShed } from '../model/shed-note.ts';
 
 export type { Lang } from './diagnosis-text.ts';
@@ -123,14 +124,14 @@ function onDocumentedBase(ex: Exchange, entry: string): FixAction | undefined {
   return endpoint ? { kind: 'url', url: `${documentedBase(entry)}${endpoint}` } : undefined;
 }
 
-const SENT_KEY_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
+const KEY_IN_QUERY = new RegExp(`[?&](${KEY_PARAMS.join('|')})=([^&]+)`);
 
 function sentKey(ex: Exchange): string | null {
-  for (const name of SENT_KEY_HEADERS) {
+  for (const name of KEY_HEADERS) {
     const value = headerValue(ex.request.headers, name);
     if (value) return value;
   }
-  const key = /[?&](key|api_key|api-key)=([^&]+)/.exec(ex.request.path);
+  const key = KEY_IN_QUERY.exec(ex.request.path);
   return key ? percentDecoded(key[2]) : null;
 }
 

@@ -2,6 +2,7 @@
 // by fingerprint, never by value), the JSON bodies (as paths), and the responses. Pure.
 import { exchangeUrl, type Exchange, type Header } from './exchange.ts';
 import { nestedDeeperThan } from './json-depth.ts';
+import { KEY_HEADERS, KEY_PARAMS } from './secrets.ts';
 import { serverText } from '../i18n/stored-text.ts';
 
 export type Change = 'added' | 'removed' | 'changed';
@@ -236,10 +237,11 @@ function client(e: Exchange): string {
   return agent ? agent.split(' ')[0] : serverText('en', 'advice.unnamedClient');
 }
 
-const KEY_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', '?key'];
+// Secrets are named by header, or `?name` for a query parameter (proxy/recorder.ts).
+const KEY_NAMES: readonly string[] = [...KEY_HEADERS, ...KEY_PARAMS.map((param) => `?${param}`)];
 
 function keyState(e: Exchange): string {
-  return (e.request.secrets ?? []).some((s) => KEY_HEADERS.includes(s.name.toLowerCase())) ? serverText('en', 'advice.withKey') : serverText('en', 'advice.withNoKey');
+  return (e.request.secrets ?? []).some((s) => KEY_NAMES.includes(s.name.toLowerCase())) ? serverText('en', 'advice.withKey') : serverText('en', 'advice.withNoKey');
 }
 
 /**
@@ -249,7 +251,7 @@ function keyState(e: Exchange): string {
  * server.advice (rendered in the reader's language where it is shown: i18n/stored-text.ts).
  */
 export function differenceLine(failed: Exchange, working: Exchange, comparison: Comparison): string {
-  const keyVerdict = comparison.secrets.find((s) => KEY_HEADERS.includes(s.name))?.verdict;
+  const keyVerdict = comparison.secrets.find((s) => KEY_NAMES.includes(s.name))?.verdict;
   const failedKey = keyVerdict === 'same key' ? serverText('en', 'advice.withSameKey') : keyVerdict === 'different key' ? serverText('en', 'advice.withDifferentKey') : keyState(failed);
   const model = comparison.requestBody.kind === 'json' ? comparison.requestBody.differences.find((d) => d.path === '$.model') : undefined;
   const params = { id: working.id, client: client(working), path: working.request.path.split('?')[0], key: keyState(working), failedClient: client(failed), failedPath: failed.request.path.split('?')[0], failedKey };

@@ -67,6 +67,18 @@ export function isSecretName(name: string): boolean {
   return secret;
 }
 
+/**
+ * The one list of headers a model provider reads its API key from, in the order a call is
+ * searched for its key: `Authorization` (OpenAI and the relays that copy it), `x-api-key`
+ * (Anthropic), `api-key` (Azure OpenAI), `x-goog-api-key` (Gemini). Masking needs no list (the
+ * rules above catch these and every other credential); the diagnosis ("no key was sent") and the
+ * comparison ("with the same key") do. Each is masked by isSecretName (test/secret-headers.test.ts).
+ */
+export const KEY_HEADERS: readonly string[] = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
+
+/** The query parameters that carry the same key: Gemini's `?key=`, and `api_key` / `api-key` of relays that copy it. */
+export const KEY_PARAMS: readonly string[] = ['key', 'api_key', 'api-key'];
+
 const KEPT_TAIL = 4;
 // Shorter secrets are hidden whole: four characters of an eight-character secret is half of it.
 const MIN_LENGTH_TO_SHOW_TAIL = 12;
