@@ -62,6 +62,9 @@ const EQUALITY_FILTERS: [keyof ExchangeFilter, string][] = [
 /** The end of an exchange's timings, or NULL where they are not a JSON object (a damaged row sorts and lists, never fails the query). */
 const DURATION_SQL = `CASE WHEN typeof(timings) <> 'text' THEN NULL WHEN NOT json_valid(timings) THEN NULL WHEN json_type(timings) <> 'object' THEN NULL ELSE json_extract(timings, '$.end') END`;
 
+/** A status class's column in a page's query: `+` keeps SQLite from choosing the status index there (see conditions). */
+const STATUS_CLASS_TERM = '+status';
+
 /** Rows Clear all has marked (db/retention.ts deletes them a step at a time) are not read. */
 const NOT_CLEARED = 'id > (SELECT clear_up_to FROM upkeep)';
 
@@ -455,6 +458,8 @@ export class ExchangeReader {
     // `+id`: not the rowid's range over the table (every page of its rows read: 59 ms for 50,000
     // calls) but the smallest index, each of whose entries holds its rowid (bench/list-sort.ts).
     if (where[0] === NOT_CLEARED) where[0] = `+${NOT_CLEARED}`;
+    // A status class counted through the status index (schema 15): the entries in its range, no row.
+    for (const [i, term] of where.entries()) where[i] = term.replaceAll(STATUS_CLASS_TERM, 'status');
     return (this.statement(`SELECT count(*) AS n FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(params) as { n: number }).n;
   }
 
@@ -473,8 +478,14 @@ export class ExchangeReader {
       params.ids = JSON.stringify(filter.ids);
     }
     const range = filter.status ? statusRange(filter.status) : null;
-    if (range) {
-      where.push('status >= @statusLow AND status < @statusHigh');
+    if (range && range[1] - range[0] === 1) {
+      // One status: its entries in the status index are in id order, so a page reads only its rows.
+      where.push('status = @status');
+      params.status = range[0];
+    } else if (range) {
+      // A class: the page walks ids newest first and stops at its limit (through the status
+      // index it would sort every match: 60% of a million rows for 2xx); count() counts through the index.
+      where.push(`${STATUS_CLASS_TERM} >= @statusLow AND ${STATUS_CLASS_TERM} < @statusHigh`);
       [params.statusLow, params.statusHigh] = range;
     }
     if (filter.since !== undefined) {
