@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { ExchangeReader } from '../db/reader.ts';
 import { SCHEMA_VERSION, databasePath, type Db } from '../db/schema.ts';
 import { t } from '../cli/language.ts';
-import { ToolError } from './tool.ts';
+import { ToolError } from './tool-error.ts';
 
 /** How long a read waits for a writer that holds the database exclusively. */
 export const BUSY_TIMEOUT_MS = 5000;

@@ -3,8 +3,7 @@
 import type { z } from 'zod';
 import type { CaptureDatabase } from './database.ts';
 
-/** A refusal or a failure the caller can act on: sent as an MCP tool error (isError) with this one line. */
-export class ToolError extends Error {}
+export { ToolError } from './tool-error.ts';
 
 export interface ToolContext {
   database: CaptureDatabase;

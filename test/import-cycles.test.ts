@@ -27,8 +27,6 @@ const KNOWN: Record<string, string> = {
   'llm/agent-steps.ts -> llm/model-call.ts -> llm/agent-steps.ts': 'Answer, AgentStep and Citation belong in one types module below both',
   // Types only: an Answer holds ModelImages, and the image finders take a Dialect and StreamItems.
   'llm/images.ts -> llm/model-call.ts -> llm/images.ts': 'Dialect and StreamItem belong in the same types module below both',
-  // A value one way (database.ts throws ToolError), a type the other (a tool's context holds the CaptureDatabase).
-  'mcp/database.ts -> mcp/tool.ts -> mcp/database.ts': 'ToolError belongs in a module of its own below both',
   // A real recursion of the screen: an opened base64 run is shown as raw lines, which may hold base64 runs.
   'viewer/app/components/Base64Run.tsx -> viewer/app/components/RawLines.tsx -> viewer/app/components/Base64Run.tsx': 'the recursion is the feature; one module for both, or RawLines passed in as a prop, would cut it',
 };
