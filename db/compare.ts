@@ -82,21 +82,30 @@ function apiKey(exchange: Exchange): string {
  * they are different calls.
  */
 export function lastWorkingCall(reader: ExchangeReader, exchange: Exchange): Exchange | null {
-  const worked = reader
-    .list({ host: exchange.request.host, limit: 500 })
-    .filter((e) => e.id !== exchange.id && !e.damaged && e.call !== null && e.call.dialect !== 'models' && (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300 && e.state === 'complete');
   const client = clientKey(exchange);
   const api = apiKey(exchange);
   let best: Exchange | null = null;
   let bestRank = -1;
-  // Newest first: the first of each rank is kept.
-  for (const e of worked) {
-    const rank = (apiKey(e) === api ? 2 : 0) + (clientKey(e) === client ? 1 : 0);
-    if (rank > bestRank) [best, bestRank] = [e, rank];
-    if (rank === 3) break;
+  // The host's completed 2xx exchanges, newest first, a page at a time (up to 500): the best
+  // rank is most often in the first page, and `wirelog doctor` asks once per failure it lists.
+  let before: number | undefined;
+  for (let seen = 0; seen < WORKING_LOOKED_AT; seen += WORKING_PAGE) {
+    const page = reader.list({ host: exchange.request.host, status: '2xx', state: 'complete', before, limit: WORKING_PAGE });
+    // Newest first: the first of each rank is kept.
+    for (const e of page) {
+      if (e.id === exchange.id || e.damaged || e.call === null || e.call.dialect === 'models') continue;
+      const rank = (apiKey(e) === api ? 2 : 0) + (clientKey(e) === client ? 1 : 0);
+      if (rank > bestRank) [best, bestRank] = [e, rank];
+      if (rank === 3) return best;
+    }
+    if (page.length < WORKING_PAGE) break;
+    before = page[page.length - 1].id;
   }
   return best;
 }
+
+const WORKING_PAGE = 25;
+const WORKING_LOOKED_AT = 500;
 
 /** What GET /api/compare answers: a status and its JSON text (made where the comparison ran). */
 export interface ComparisonAnswer {

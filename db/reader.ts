@@ -543,6 +543,17 @@ export class ExchangeReader {
     return (this.statement('SELECT id FROM exchanges WHERE replay_of = ? ORDER BY id').all(id) as { id: number }[]).map((r) => r.id);
   }
 
+  /**
+   * Whether a WebSocket exchange is among the `limit` exchanges to `host` before `before` (the
+   * window diagnoses look back over, llm/stored-calls.ts): read from the host's index and each
+   * row's scheme only, so a Codex session's calls are not each read whole to learn they are not one.
+   */
+  webSocketAmong(host: string, before: number, limit: number): boolean {
+    return (
+      this.statement(`SELECT 1 FROM (SELECT scheme FROM exchanges WHERE host = ? AND id < ? AND ${NOT_CLEARED} ORDER BY id DESC LIMIT ?) WHERE scheme IN ('ws', 'wss') LIMIT 1`).get(host, before, limit) !== undefined
+    );
+  }
+
   get(id: number): Exchange | null {
     const row = this.statement(`SELECT * FROM exchanges WHERE id = ? AND ${NOT_CLEARED}`).get(id) as ExchangeRow | undefined;
     return row ? toExchange(row, this.damage) : null;

@@ -72,7 +72,9 @@ export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: Mo
         return body === undefined ? (body = bodyView(reader, exchange, 'response').text) : body;
       },
       get earlier() {
-        return (earlier ??= reader.list({ before: exchange.id, host: exchange.request.host, limit: 20 }));
+        // The one rule that reads them (websocket-fallback) looks for a refused WebSocket: a window
+        // without any is not read whole (20 rows with their heads for every Codex call).
+        return (earlier ??= reader.webSocketAmong(exchange.request.host, exchange.id, 20) ? reader.list({ before: exchange.id, host: exchange.request.host, limit: 20 }) : []);
       },
       get modelsListed() {
         if (modelsListed === undefined) {
