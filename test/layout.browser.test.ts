@@ -91,7 +91,8 @@ async function checkExchange(page: Page, name: keyof typeof ids, shots: string |
     const loaded = LOADED.find(([tab]) => tab.test(label));
     expect(loaded, `a selector for the tab "${label}"`).toBeDefined();
     await page.locator(`.tab-body ${loaded![1]}`).first().waitFor();
-    problems.push(...(await problemsOf(page, `${name} / ${label}`, 'main.panes')));
+    // The top bar too: beside the detail pane it is where the filters get squeezed.
+    problems.push(...(await problemsOf(page, `${name} / ${label}`, 'header.topbar, main.panes')));
     if (shots) await page.screenshot({ path: path.join(ARTIFACTS, `layout-${shots}-${name}-${i}.png`) });
   }
   return problems;

@@ -30,6 +30,8 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
 
   const set = (key: keyof ListFilter) => (e: { target: { value: string } }) => onChange({ ...filter, [key]: e.target.value || undefined });
 
+  // Two groups: the search, which grows, and the facets, which keep their width and move to a
+  // row of their own when the top bar is too narrow for both (styles.css .topbar).
   return (
     <div className="filters" role="search">
       {filter.thread && (
@@ -45,59 +47,61 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
         value={text}
         onChange={(e) => setText(e.target.value)}
       />
-      <input list="wirelog-hosts" placeholder={t('filter.host')} aria-label={t('filter.hostLabel')} value={filter.host ?? ''} onChange={set('host')} />
-      <datalist id="wirelog-hosts">
-        {hosts.map((h) => (
-          <option key={h} value={h} />
-        ))}
-      </datalist>
-      <input list="wirelog-models" placeholder={t('filter.model')} aria-label={t('filter.modelLabel')} value={filter.model ?? ''} onChange={set('model')} />
-      <datalist id="wirelog-models">
-        {models.map((m) => (
-          <option key={m} value={m} />
-        ))}
-      </datalist>
-      <select aria-label={t('filter.dialectLabel')} value={filter.dialect ?? ''} onChange={set('dialect')}>
-        <option value="">{t('filter.anyDialect')}</option>
-        {DIALECTS.map((d) => (
-          <option key={d} translate="no">
-            {d}
-          </option>
-        ))}
-      </select>
-      <select aria-label={t('filter.methodLabel')} value={filter.method ?? ''} onChange={set('method')}>
-        <option value="">{t('filter.anyMethod')}</option>
-        {METHODS.map((m) => (
-          <option key={m} translate="no">
-            {m}
-          </option>
-        ))}
-      </select>
-      <select aria-label={t('filter.statusLabel')} value={filter.status ?? ''} onChange={set('status')}>
-        <option value="">{t('filter.anyStatus')}</option>
-        {STATUS_CLASSES.map((s) => (
-          <option key={s} translate="no">
-            {s}
-          </option>
-        ))}
-      </select>
-      <select aria-label={t('filter.stateLabel')} value={filter.state ?? ''} onChange={set('state')}>
-        <option value="">{t('filter.anyState')}</option>
-        {EXCHANGE_STATES.map((s) => (
-          <option key={s} value={s}>
-            {stateLabel(s, t)}
-          </option>
-        ))}
-      </select>
-      {/* The list's headers sort too; beside the detail pane most of them give way, this does not. */}
-      <select aria-label={t('listView.sortLabel')} data-testid="sort-select" value={filter.sort ?? ''} onChange={set('sort')}>
-        <option value="">{t('listView.newestFirst')}</option>
-        {SORT_KEYS.map((key) => (
-          <option key={key} value={key}>
-            {t(`listView.sortBy.${key}`)}
-          </option>
-        ))}
-      </select>
+      <div className="facets">
+        <input list="wirelog-hosts" placeholder={t('filter.host')} aria-label={t('filter.hostLabel')} value={filter.host ?? ''} onChange={set('host')} />
+        <datalist id="wirelog-hosts">
+          {hosts.map((h) => (
+            <option key={h} value={h} />
+          ))}
+        </datalist>
+        <input list="wirelog-models" placeholder={t('filter.model')} aria-label={t('filter.modelLabel')} value={filter.model ?? ''} onChange={set('model')} />
+        <datalist id="wirelog-models">
+          {models.map((m) => (
+            <option key={m} value={m} />
+          ))}
+        </datalist>
+        <select aria-label={t('filter.dialectLabel')} value={filter.dialect ?? ''} onChange={set('dialect')}>
+          <option value="">{t('filter.anyDialect')}</option>
+          {DIALECTS.map((d) => (
+            <option key={d} translate="no">
+              {d}
+            </option>
+          ))}
+        </select>
+        <select aria-label={t('filter.methodLabel')} value={filter.method ?? ''} onChange={set('method')}>
+          <option value="">{t('filter.anyMethod')}</option>
+          {METHODS.map((m) => (
+            <option key={m} translate="no">
+              {m}
+            </option>
+          ))}
+        </select>
+        <select aria-label={t('filter.statusLabel')} value={filter.status ?? ''} onChange={set('status')}>
+          <option value="">{t('filter.anyStatus')}</option>
+          {STATUS_CLASSES.map((s) => (
+            <option key={s} translate="no">
+              {s}
+            </option>
+          ))}
+        </select>
+        <select aria-label={t('filter.stateLabel')} value={filter.state ?? ''} onChange={set('state')}>
+          <option value="">{t('filter.anyState')}</option>
+          {EXCHANGE_STATES.map((s) => (
+            <option key={s} value={s}>
+              {stateLabel(s, t)}
+            </option>
+          ))}
+        </select>
+        {/* The list's headers sort too; beside the detail pane most of them give way, this does not. */}
+        <select aria-label={t('listView.sortLabel')} data-testid="sort-select" value={filter.sort ?? ''} onChange={set('sort')}>
+          <option value="">{t('listView.newestFirst')}</option>
+          {SORT_KEYS.map((key) => (
+            <option key={key} value={key}>
+              {t(`listView.sortBy.${key}`)}
+            </option>
+          ))}
+        </select>
+      </div>
     </div>
   );
 }
