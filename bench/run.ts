@@ -4,6 +4,7 @@
 // mitmproxy with stream_large_bodies, wirelog as a proxy, wirelog's gateway. The upstream and
 // every proxy are processes of their own; this process is the client. Figures and ratios are
 // printed, never asserted.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -393,6 +394,17 @@ async function main(): Promise<void> {
     );
   }
   printRecordingBudget(rows, floorRow, fmt);
+  runScaleBench();
+}
+
+/**
+ * Issue 28's figures at scale (bench/scale.ts), in a process of its own: N generated exchanges
+ * (BENCH_SCALE, default 100,000; BENCH_QUICK 20,000), `BENCH_SCALE=1000000 npm run bench` for the million.
+ */
+function runScaleBench(): void {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'scale.ts'), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', env: process.env });
+  if (run.status !== 0) console.log(`
+bench/scale.ts failed (exit ${run.status ?? run.signal})`);
 }
 
 /**
