@@ -103,27 +103,78 @@ export function compactionLeft(db: Db): number {
 }
 
 /**
+ * Packs one ended exchange's rows in place, inside the caller's transaction: its request body,
+ * when identity-encoded and a model call's JSON, split into its parts (each stored once), every
+ * other body row, SSE event's data and WebSocket payload compressed. Rows packed already are left
+ * as they are, so packing twice is harmless. Each row reads back as the same bytes. Capture
+ * stores rows as they come (codec 0); the storage thread packs them after the commit, a slice at
+ * a time (db/indexer.ts), and compactSlice those an earlier wirelog stored.
+ */
+export class Packer {
+  private readonly blobs: Blobs;
+  private readonly stmts;
+
+  constructor(db: Db) {
+    this.blobs = new Blobs(db);
+    this.stmts = {
+      body: db.prepare('SELECT rowid, side, codec, data FROM bodies WHERE exchange_id = ? AND codec = 0 ORDER BY side, seq'),
+      requestRows: db.prepare("SELECT count(*) FROM bodies WHERE exchange_id = ? AND side = 'request'").pluck(),
+      setBody: db.prepare('UPDATE bodies SET data = ?, codec = ? WHERE rowid = ?'),
+      dropRequest: db.prepare("DELETE FROM bodies WHERE exchange_id = ? AND side = 'request'"),
+      insertBody: db.prepare("INSERT INTO bodies (exchange_id, side, seq, data, codec) VALUES (?, 'request', 0, ?, ?)"),
+      sse: db.prepare('SELECT rowid, data FROM sse_events WHERE exchange_id = ? AND codec = 0'),
+      setSse: db.prepare('UPDATE sse_events SET data = ?, codec = ? WHERE rowid = ?'),
+      ws: db.prepare('SELECT rowid, payload FROM ws_messages WHERE exchange_id = ? AND codec = 0'),
+      setWs: db.prepare('UPDATE ws_messages SET payload = ?, codec = ? WHERE rowid = ?'),
+    };
+  }
+
+  /**
+   * `requestEncoding`: the request's Content-Encoding ('' for identity: only then is it split).
+   * `request`: its whole body when the caller has it in memory (what was stored, byte for byte),
+   * so that it is not read back to be split.
+   */
+  pack(id: number, requestEncoding: string, request: Buffer | null = null): void {
+    const bodyRows = this.stmts.body.all(id) as { rowid: number; side: string; codec: number; data: unknown }[];
+    const raw = bodyRows.filter((r) => r.side === 'request' && Buffer.isBuffer(r.data));
+    // A request body all in raw rows (none packed yet): split if it is a model call's JSON.
+    const whole = requestEncoding === '' && raw.length > 0 && raw.length === this.stmts.requestRows.get(id) ? (request ?? Buffer.concat(raw.map((r) => r.data as Buffer))) : null;
+    const split = whole ? splitBody(whole, '') : null;
+    if (split) {
+      const record = this.blobs.store(split);
+      this.stmts.dropRequest.run(id);
+      this.stmts.insertBody.run(id, record.data, record.codec);
+    }
+    for (const r of bodyRows) {
+      if (!Buffer.isBuffer(r.data) || (split && r.side === 'request')) continue;
+      const stored = packed(r.data);
+      if (stored.codec !== 0) this.stmts.setBody.run(stored.data, stored.codec, r.rowid);
+    }
+    for (const e of this.stmts.sse.all(id) as { rowid: number; data: unknown }[]) {
+      if (typeof e.data !== 'string') continue;
+      const stored = packed(Buffer.from(e.data));
+      if (stored.codec !== 0) this.stmts.setSse.run(stored.data, stored.codec, e.rowid);
+    }
+    for (const m of this.stmts.ws.all(id) as { rowid: number; payload: unknown }[]) {
+      if (!Buffer.isBuffer(m.payload)) continue;
+      const stored = packed(m.payload);
+      if (stored.codec !== 0) this.stmts.setWs.run(stored.data, stored.codec, m.rowid);
+    }
+  }
+}
+
+/**
  * Packs the rows of the newest exchanges an earlier wirelog stored (ids below
- * upkeep.compact_below), in one transaction: request bodies of model calls split into their
- * parts, every other body row, SSE event and WebSocket message compressed. Each reads back as
- * the same bytes. Returns how many exchanges it packed; 0 when none was left (the mark is then
- * cleared, and the index merge and WAL checkpoint that follow leave no old page's text behind).
+ * upkeep.compact_below), in one transaction (Packer.pack each). Returns how many exchanges it
+ * packed; 0 when none was left (the mark is then cleared, and the index merge and WAL checkpoint
+ * that follow leave no old page's text behind).
  */
 export function compactSlice(db: Db): number {
   const below = (db.prepare('SELECT compact_below FROM upkeep').pluck().get() as number | undefined) ?? 0;
   if (below <= 0) return 0;
-  const blobs = new Blobs(db);
+  const packer = new Packer(db);
   const stmts = {
     rows: db.prepare('SELECT id, request_encoding, request_stored + response_stored AS bytes FROM exchanges WHERE id < ? ORDER BY id DESC LIMIT ?'),
-    body: db.prepare('SELECT rowid, side, codec, data FROM bodies WHERE exchange_id = ? AND codec = 0 ORDER BY side, seq'),
-    requestRows: db.prepare("SELECT count(*) FROM bodies WHERE exchange_id = ? AND side = 'request'").pluck(),
-    setBody: db.prepare('UPDATE bodies SET data = ?, codec = ? WHERE rowid = ?'),
-    dropRequest: db.prepare("DELETE FROM bodies WHERE exchange_id = ? AND side = 'request'"),
-    insertBody: db.prepare("INSERT INTO bodies (exchange_id, side, seq, data, codec) VALUES (?, 'request', 0, ?, ?)"),
-    sse: db.prepare('SELECT rowid, data FROM sse_events WHERE exchange_id = ? AND codec = 0'),
-    setSse: db.prepare('UPDATE sse_events SET data = ?, codec = ? WHERE rowid = ?'),
-    ws: db.prepare('SELECT rowid, payload FROM ws_messages WHERE exchange_id = ? AND codec = 0'),
-    setWs: db.prepare('UPDATE ws_messages SET payload = ?, codec = ? WHERE rowid = ?'),
     mark: db.prepare('UPDATE upkeep SET compact_below = ?'),
     purge: db.prepare('UPDATE upkeep SET purge = 1'),
   };
@@ -143,31 +194,7 @@ export function compactSlice(db: Db): number {
       bytes += row.bytes;
       lowest = row.id;
       done++;
-      const bodyRows = stmts.body.all(row.id) as { rowid: number; side: string; codec: number; data: unknown }[];
-      const request = bodyRows.filter((r) => r.side === 'request' && Buffer.isBuffer(r.data));
-      // A request body all in raw rows (none packed yet), identity-encoded: split if it is a model call's JSON.
-      const whole = request.length > 0 && request.length === stmts.requestRows.get(row.id) && row.request_encoding === '' ? Buffer.concat(request.map((r) => r.data as Buffer)) : null;
-      const split = whole ? splitBody(whole, '') : null;
-      if (split) {
-        const record = blobs.store(split);
-        stmts.dropRequest.run(row.id);
-        stmts.insertBody.run(row.id, record.data, record.codec);
-      }
-      for (const r of bodyRows) {
-        if (!Buffer.isBuffer(r.data) || (split && r.side === 'request')) continue;
-        const stored = packed(r.data);
-        if (stored.codec !== 0) stmts.setBody.run(stored.data, stored.codec, r.rowid);
-      }
-      for (const e of stmts.sse.all(row.id) as { rowid: number; data: unknown }[]) {
-        if (typeof e.data !== 'string') continue;
-        const stored = packed(Buffer.from(e.data));
-        if (stored.codec !== 0) stmts.setSse.run(stored.data, stored.codec, e.rowid);
-      }
-      for (const m of stmts.ws.all(row.id) as { rowid: number; payload: unknown }[]) {
-        if (!Buffer.isBuffer(m.payload)) continue;
-        const stored = packed(m.payload);
-        if (stored.codec !== 0) stmts.setWs.run(stored.data, stored.codec, m.rowid);
-      }
+      packer.pack(row.id, row.request_encoding);
     }
     stmts.mark.run(lowest);
   })();

@@ -8,9 +8,6 @@ import type { Db } from './schema.ts';
 import { storedDiagnosisText, type DiagnosisMessage } from '../llm/diagnosis-text.ts';
 import { LIST_TEXT_LIMITS } from '../model/summary.ts';
 import { sendingClient } from '../llm/client-config.ts';
-import { Blobs, rowBytes, type StoredRow } from './blobs.ts';
-import { MAX_SPLIT_BYTES, MIN_PART_BYTES, splitBody } from './body-parts.ts';
-import { packed } from './compression.ts';
 
 export const INTERRUPTED = 'wirelog stopped before this exchange ended';
 
@@ -50,12 +47,12 @@ const MERGE_BELOW = 16 * 1024;
 // A body up to this size is kept in memory until its exchange ends, for the analysis and the
 // index, within a budget for all open exchanges (700 open streams must not hold 700 MB).
 const KEEP_BODY_BYTES = 1024 * 1024;
-// A request body up to this size is kept in memory until its exchange ends, within the same
-// budget, and stored then: split into its parts (db/body-parts.ts) when it is a model call's
-// JSON, each part once (db/blobs.ts). A coding agent's late turns send megabytes. Past it (or
-// the budget), its chunks are stored as they come and a split reads them back at the end.
-const KEEP_REQUEST_BYTES = 16 * 1024 * 1024;
-// A stored body is written in rows of at most this many bytes (each compressed on its own): a
+// Rows are written as they come, as they are (codec 0): splitting a request body into its parts
+// and compressing rows (db/blobs.ts Packer) costs about 4 times what storing does, so it is done
+// after the exchange ended, in the indexer's slices between capture batches (db/indexer.ts).
+// Done here, with request bodies held until sent whole to be split, a probe row was seen p99
+// 1.35 s late and the thread's memory peaked 35 MB higher (bench/storage-lag.ts).
+// A stored body is written in rows of at most this many bytes (each packed on its own later): a
 // reader streams a large body a row at a time.
 const ROW_BYTES = 256 * 1024;
 const KEEP_BUDGET_BYTES = 32 * 1024 * 1024;
@@ -67,8 +64,6 @@ interface OpenExchange {
   request: RequestHead;
   response: ResponseHead | null;
   streamKind: Exchange['streamKind'];
-  /** Its request body is only in `kept` so far: written once it was sent whole (request-sent) or the exchange ends. */
-  requestHeld: boolean;
   /** Its bodies as stored, while small enough to keep (null once over KEEP_BODY_BYTES: read back). */
   kept: Record<BodySide, Buffer[] | null>;
   keptSize: Record<BodySide, number>;
@@ -95,8 +90,6 @@ export class CaptureStore {
   private keptTotal = 0;
   /** Understands and indexes finished exchanges after their batch (db/indexer.ts). */
   private readonly indexer: Indexer;
-  /** The parts of split request bodies, each stored once. */
-  private readonly blobs: Blobs;
   /**
    * Set (the storage thread): a batch only stores; finished exchanges are understood and
    * indexed by indexSlice, between batches. Unset (an import, a tool, a test): each batch is
@@ -111,7 +104,6 @@ export class CaptureStore {
   ) {
     this.reader = new ExchangeReader(db);
     this.indexer = new Indexer(db, this.reader, (exchange, bodies) => this.understand(exchange, bodies));
-    this.blobs = new Blobs(db);
     this.stmts = {
       // Positional parameters, and no object spread to build them: spreading a head into a new
       // object with more keys makes a slow (dictionary) object, several hundred bytes and
@@ -120,11 +112,10 @@ export class CaptureStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ${TO_INDEX.understand})`),
       response: db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?,
         response_headers = ?, stream_kind = ?, state = 'streaming', timings = ?, notes = ? WHERE id = ?`),
-      chunk: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data, codec) VALUES (?, ?, ?, ?, ?)'),
-      requestRows: db.prepare("SELECT codec, data FROM bodies WHERE exchange_id = ? AND side = 'request' ORDER BY seq"),
-      dropRequestRows: db.prepare("DELETE FROM bodies WHERE exchange_id = ? AND side = 'request'"),
-      sse: db.prepare('INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data, codec) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      ws: db.prepare('INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload, codec) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      // Codec 0: as they are, packed once the exchange ended (db/indexer.ts).
+      chunk: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data, codec) VALUES (?, ?, ?, ?, 0)'),
+      sse: db.prepare('INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data, codec) VALUES (?, ?, ?, ?, ?, ?, 0)'),
+      ws: db.prepare('INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload, codec) VALUES (?, ?, ?, ?, ?, ?, 0)'),
       eventCount: db.prepare('UPDATE exchanges SET event_count = ? WHERE id = ?'),
       responseAndEnd: db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?, response_headers = ?, stream_kind = ?,
         state = ?, error = ?, timings = ?, request_size = ?, request_stored = ?, request_truncated = ?, request_encoding = ?,
@@ -234,7 +225,6 @@ export class CaptureStore {
     const ids: number[] = [];
     this.db.transaction(() => {
       for (const ex of this.open.values()) {
-        if (ex.requestHeld) this.writeHeldRequest(ex, false);
         this.flushPending(ex);
         this.stmts.interrupt.run(INTERRUPTED, ex.id);
         ids.push(ex.id);
@@ -260,7 +250,6 @@ export class CaptureStore {
         request: h,
         response: null,
         streamKind: null,
-        requestHeld: true,
         kept: { request: [], response: [] },
         keptSize: { request: 0, response: 0 },
         timings: {},
@@ -279,8 +268,6 @@ export class CaptureStore {
       case 'request-sent':
         // Written with the response head or the end, whichever comes first: one UPDATE less per exchange.
         ex.timings.requestSent = event.atMs;
-        // Sent whole: stored now, so that it can be read while the answer streams.
-        if (ex.requestHeld) this.writeHeldRequest(ex, requestEncoding(ex.request.headers) === '');
         break;
       case 'response-head': {
         ex.timings.responseHeaders = event.atMs;
@@ -297,15 +284,9 @@ export class CaptureStore {
         ex.pending[event.side].push(chunk);
         const kept = ex.kept[event.side];
         if (kept) {
-          const limit = event.side === 'request' ? KEEP_REQUEST_BYTES : KEEP_BODY_BYTES;
-          if (ex.keptSize[event.side] + chunk.length > limit || this.keptTotal + this.indexer.heldBytes + chunk.length > KEEP_BUDGET_BYTES) {
+          if (ex.keptSize[event.side] + chunk.length > KEEP_BODY_BYTES || this.keptTotal + this.indexer.heldBytes + chunk.length > KEEP_BUDGET_BYTES) {
             this.keptTotal -= ex.keptSize[event.side];
             ex.kept[event.side] = null;
-            // A held request was not written yet (flushPending): what came before this chunk is only in memory, written now, in order.
-            if (event.side === 'request' && ex.requestHeld) {
-              ex.pending.request = [...kept, chunk];
-              ex.requestHeld = false;
-            }
           } else {
             // A copy: the chunk's bytes may be the shared ring's, reused once this batch is stored.
             kept.push(Buffer.from(chunk));
@@ -317,26 +298,20 @@ export class CaptureStore {
       }
       case 'sse-event': {
         const e = event.event;
-        const data = packed(Buffer.from(e.data));
-        // Stored as text when it stays as it is: a row an earlier wirelog would read too.
-        this.stmts.sse.run(ex.id, e.seq, e.offsetMs, e.event, e.id, data.codec === 0 ? e.data : data.data, data.codec);
+        this.stmts.sse.run(ex.id, e.seq, e.offsetMs, e.event, e.id, e.data);
         ex.eventCount++;
         ex.eventCountDirty = true;
         break;
       }
       case 'ws-message': {
         const m = event.message;
-        const payload = packed(Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength));
-        this.stmts.ws.run(ex.id, m.seq, m.offsetMs, m.direction, m.opcode, payload.data, payload.codec);
+        this.stmts.ws.run(ex.id, m.seq, m.offsetMs, m.direction, m.opcode, Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength));
         ex.eventCount++;
         ex.eventCountDirty = true;
         break;
       }
       case 'end': {
         this.flushPending(ex, true);
-        if (ex.requestHeld) this.writeHeldRequest(ex, event.requestBody.encoding === '');
-        // Outgrew memory: written as it came, never split yet.
-        else if (!ex.kept.request && event.requestBody.encoding === '') this.splitStoredRequest(ex);
         const timings = mergedTimings(ex.timings, event.timings);
         const req = event.requestBody;
         const res = event.responseBody;
@@ -384,11 +359,6 @@ export class CaptureStore {
       ex.responseDirty = false;
     }
     for (const side of ['request', 'response'] as const) {
-      // A request held whole is written once sent (writeHeldRequest): its chunks are copies in `kept`.
-      if (side === 'request' && ex.requestHeld && ex.kept.request) {
-        ex.pending.request = [];
-        continue;
-      }
       let small: Buffer[] = [];
       let smallSize = 0;
       const writeSmall = () => {
@@ -416,44 +386,9 @@ export class CaptureStore {
     }
   }
 
-  /** One row of a body, compressed when that saves (db/compression.ts). */
+  /** One row of a body, as it is (packed after the exchange ended). */
   private writeRow(ex: OpenExchange, side: BodySide, bytes: Buffer): void {
-    const row = packed(bytes);
-    this.stmts.chunk.run(ex.id, side, ex.nextSeq[side]++, row.data, row.codec);
-  }
-
-  /**
-   * Stores a held request body once it was sent whole, or its exchange ends, or wirelog stops
-   * (`split`: it may be split, its encoding being identity): a model call's JSON as its parts,
-   * each once (db/blobs.ts), any other body in rows.
-   */
-  private writeHeldRequest(ex: OpenExchange, split: boolean): void {
-    ex.requestHeld = false;
-    const kept = ex.kept.request;
-    if (!kept) return;
-    // This batch's chunks are in `kept` too: written from there, once.
-    ex.pending.request = [];
-    const body = kept.length === 1 ? kept[0] : Buffer.concat(kept, ex.keptSize.request);
-    const parts = split ? splitBody(body, '') : null;
-    if (parts) this.writeRecord(ex, this.blobs.store(parts));
-    else for (let at = 0; at < body.length; at += ROW_BYTES) this.writeRow(ex, 'request', body.subarray(at, at + ROW_BYTES));
-  }
-
-  /** A request that outgrew what is held in memory was stored as it came: read back at its end, and split if it is a model call's JSON. */
-  private splitStoredRequest(ex: OpenExchange): void {
-    if (ex.nextSeq.request === 0) return;
-    const rows = this.stmts.requestRows.all(ex.id) as StoredRow[];
-    const body = Buffer.concat(rows.map((row) => rowBytes(row, this.blobs.read)));
-    if (body.length < MIN_PART_BYTES || body.length > MAX_SPLIT_BYTES) return;
-    const parts = splitBody(body, '');
-    if (!parts) return;
-    this.stmts.dropRequestRows.run(ex.id);
-    ex.nextSeq.request = 0;
-    this.writeRecord(ex, this.blobs.store(parts));
-  }
-
-  private writeRecord(ex: OpenExchange, row: StoredRow): void {
-    this.stmts.chunk.run(ex.id, 'request', ex.nextSeq.request++, row.data, row.codec);
+    this.stmts.chunk.run(ex.id, side, ex.nextSeq[side]++, bytes);
   }
 
   /** Stores what the exchange was as a model call (model, tokens, TTFT, thread, diagnosis), for the list. */
@@ -479,12 +414,6 @@ export class CaptureStore {
     if (facts.diagnosis) this.stmts.diagnosis.run(facts.diagnosis.severity, bounded(storedDiagnosisText(facts.diagnosis, LIST_TEXT_LIMITS.diagnosis), HEAD_LIMITS.error, 'diagnosis summary'), id);
     if (notes.length) this.stmts.notes.run(notesText(boundNotes([...(exchange.notes ?? []), ...notes])), id);
   }
-}
-
-/** The request's Content-Encoding as its head says ('' for none or identity). */
-function requestEncoding(headers: Header[]): string {
-  for (const [name, value] of headers) if (name.toLowerCase() === 'content-encoding') return value.trim().toLowerCase() === 'identity' ? '' : value.trim();
-  return '';
 }
 
 /** The app that sent a request, for the list's client column (a label derived from its head, which is stored whole: a longer one is only shortened). */

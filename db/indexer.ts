@@ -8,6 +8,12 @@
 // or a stop left undone, and every row of a database from before schema 11, is done after the
 // next start, in the same slices. In memory there is only a short queue of this run's
 // finished exchanges, with their bodies while they fit in a budget: past it they are read back.
+//
+// Packing (issue 28: a request body split into its stored-once parts, rows compressed; db/blobs.ts
+// Packer) is done here too, for the same reason: capture stores rows as they come, and a finished
+// exchange is packed in the slice that understands it, from the bodies the slice holds already,
+// in the same transaction as its to_index claim. So a crash leaves it waiting (to_index 1) and the
+// next start packs it; an exchange still open is never packed (its row is not waiting yet).
 import type { BodySide, Exchange, Header } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
 import { bodyView, bodyViewOf } from './body-view.ts';
@@ -17,6 +23,7 @@ import type { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 import { indexedText } from './search-text.ts';
 import { unpacked } from './compression.ts';
+import { Packer } from './blobs.ts';
 
 /** What a row still needs (exchanges.to_index). */
 export const TO_INDEX = { done: 0, understand: 1, indexOnly: 2 } as const;
@@ -73,6 +80,7 @@ export class Indexer {
   /** The last failure to understand or index an exchange, for the writer to report once. */
   error: string | null = null;
   private readonly stmts;
+  private readonly packer: Packer;
 
   constructor(
     private readonly db: Db,
@@ -80,6 +88,7 @@ export class Indexer {
     /** Stores what llm/ makes of a finished exchange (capture-store.ts). */
     private readonly understand: (exchange: Exchange, bodies: EndedBodies) => void,
   ) {
+    this.packer = new Packer(db);
     const notCleared = 'id > (SELECT clear_up_to FROM upkeep)';
     this.stmts = {
       claim: db.prepare(`UPDATE exchanges SET to_index = 0 WHERE id = ? AND to_index > 0 AND ${notCleared}`),
@@ -231,6 +240,9 @@ export class Indexer {
       const doc = this.document(exchange, bodies);
       this.stmts.insert.run(exchange.id, doc.url, doc.request, doc.response);
     });
+    // This run's exchanges (and those a crash left) are stored as they came: packed now, after
+    // being read as they are. An upgrade's rows (indexOnly) are packed by db/blobs.ts compactSlice.
+    if (understand) this.guarded(exchange.id, () => this.packer.pack(exchange.id, exchange.requestBody.encoding, bodies.keptWhole('request')));
     return understand;
   }
 
@@ -326,6 +338,13 @@ class OnceDecoded implements EndedBodies {
 
   inMemory(side: BodySide): boolean {
     return this.kept[side] !== null;
+  }
+
+  /** A body's bytes as stored, when it was kept whole in memory (null: read back). */
+  keptWhole(side: BodySide): Buffer | null {
+    const kept = this.kept[side];
+    if (!kept || kept.length === 0) return null;
+    return kept.length === 1 ? kept[0] : Buffer.concat(kept);
   }
 
   /** The decoded text if it was decoded already (null: not text); undefined if not yet. */
