@@ -78,7 +78,7 @@ const CLASSIFIED: Classified[] = [
   { first: /^npm test$/, files: ['README.md', 'README.zh-CN.md'], how: 'not run', why: 'the whole suite, this test included' },
   { first: /^https:\/\/\S+\s+->\s+http:\/\/127\.0\.0\.1:8899\//, files: ['README.md', 'README.zh-CN.md'], how: 'run', why: 'the gateway table: `wirelog url LEFT` prints RIGHT, line by line' },
   { first: /^model_provider = /, files: ['README.md', 'README.zh-CN.md'], how: 'run', why: 'the Codex config: the real Codex 0.171 runs with it, through the gateway to the fake relay' },
-  { first: /^wirelog run -- codex exec "hello"$/, files: ['README.md', 'README.zh-CN.md'], how: 'run', why: 'wirelog run, with a Node client in place of codex' },
+  { first: /^wirelog run -- codex exec "hello"(\s+#.*)?$/, files: ['README.md', 'README.zh-CN.md'], how: 'run', why: 'wirelog run, with a Node client in place of codex (the trailing # list of agents is a comment to bash)' },
   { first: /^wirelog doctor$/, files: ['README.md'], how: 'run', why: "after the seed's 404 from the real Codex; its output block is checked" },
   { first: /^#\d+-#\d+ POST \S+\/chat\/completions\/responses → (404|401)/, files: ['README.md', 'README.zh-CN.md'], how: 'checked', why: "wirelog doctor's output after the real Codex's 404 (and 401), word by word in order" },
   { first: /^ERROR: unexpected status (404|401) /, files: ['README.zh-CN.md'], how: 'checked', why: "the real Codex's error line for the 404 and the 401" },
@@ -279,7 +279,7 @@ describe('the README commands against a fake relay, with a wirelog of the test',
   it('wirelog run -- CLIENT: the client reaches the relay through the wirelog serving the data dir, and is captured', async () => {
     // The Node client in codex's place: HTTPS to the relay, trusting only what wirelog run sets.
     const client = `node -e "fetch('https://localhost:${upstream.httpsPort}/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'run-model', input: 'hello' }) }).then((r) => r.json()).then((j) => console.log(j.output[0].content[0].text))"`;
-    for (const block of blocksOf(/^wirelog run -- codex exec "hello"$/)) {
+    for (const block of blocksOf(/^wirelog run -- codex exec "hello"(\s+#.*)?$/)) {
       const command = localize(block.text).replace('codex exec "hello"', client);
       const ran = await bash(command);
       expect(ran.stdout + ran.stderr, `${block.file}:${block.line}`).toContain(ANSWER);
