@@ -536,8 +536,41 @@ export const untrustedCa: Rule = (ctx) => {
   const ex = ctx.exchange;
   // A handshake that only ran out of time is a slow or stuck client, not a verdict on the CA.
   if (ex.state !== 'proxy_error' || !/TLS handshake/.test(ex.error ?? '') || !/does not trust/.test(ex.error ?? '')) return null;
-  return said(ctx, 'untrusted-ca', 'error', 'untrusted-ca', { host: ex.request.host });
+  const host = ex.request.host;
+  const client = distrustingClient(ex);
+  if (client.kind === 'java') return said(ctx, 'untrusted-ca', 'error', 'untrusted-ca.java', { host, client: client.label });
+  if (client.kind === 'unknown') return said(ctx, 'untrusted-ca', 'error', 'untrusted-ca.either', { host, ua: client.ua, alert: client.alert });
+  return said(ctx, 'untrusted-ca', 'error', 'untrusted-ca', { host });
 };
+
+/** A JVM's HTTP client by its User-Agent: HttpURLConnection's Java/17.0.15, Apache's "Apache-HttpClient/5.x (Java/17)", OkHttp's okhttp/4.x, the JDK HttpClient's Java-http-client/17 (on requests; it sends none on CONNECT). */
+const JVM_CLIENT = /\bJava\/\d|Java-http-client\/|^okhttp\/|Apache-Http(?:Async)?Client\//i;
+/** Clients that name themselves and run no JVM (besides those sendingClient knows): Go, Python, wget, Node. */
+const NOT_JVM_CLIENT = /^(?:Go-http-client|python-requests|python-httpx|python-urllib3|Python-urllib|aiohttp|Wget|node|undici)\b/i;
+/**
+ * The alert the JDK's own TLS (SunJSSE, under every JVM client by default) sends when it does not
+ * trust the server's CA: certificate_unknown (46), as Node names it. Measured against wirelog
+ * with JDK 17: HttpURLConnection sends it; curl (OpenSSL) sends unknown_ca (48); the JDK's
+ * HttpClient closes without an alert.
+ */
+const JDK_DISTRUST_ALERT = 'CERTIFICATE_UNKNOWN';
+
+type DistrustingClient = { kind: 'java'; label: string } | { kind: 'other' } | { kind: 'unknown'; ua: string; alert: string };
+
+/**
+ * Which client distrusted the CA, from what the failed tunnel kept (proxy/tunnel.ts): its
+ * CONNECT's User-Agent first, then the TLS alert it sent (in the recorded error, as Node's
+ * ERR_SSL_..._ALERT_<NAME>). An alert the JDK does not send for an unknown CA rules Java out; its
+ * own alert, or none, does not name the client: then it is unknown, and the fix names both ways.
+ */
+function distrustingClient(ex: Exchange): DistrustingClient {
+  const ua = headerValue(ex.request.headers, 'user-agent') ?? '';
+  if (JVM_CLIENT.test(ua)) return { kind: 'java', label: sendingClient(ex.request.headers).label ?? ua.slice(0, 60) };
+  if (sendingClient(ex.request.headers).kind !== 'other' || NOT_JVM_CLIENT.test(ua)) return { kind: 'other' };
+  const alert = /ALERT_([A-Z_]+)/.exec(ex.error ?? '')?.[1] ?? '';
+  if (alert && alert !== JDK_DISTRUST_ALERT) return { kind: 'other' };
+  return { kind: 'unknown', ua: ua.slice(0, 60), alert: alert.toLowerCase() };
+}
 
 /** A client set up for another kind of proxy: wirelog recorded what it spoke (proxy/server.ts). */
 export const wrongProtocol: Rule = (ctx) => {

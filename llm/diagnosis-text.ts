@@ -152,6 +152,18 @@ const CUT_BY: Record<CutBy, Record<Lang, string>> = {
   provider: { en: 'the provider ended the stream without its final event', 'zh-CN': '服务商没有发送最后的结束事件就结束了流' },
 };
 
+/** How most clients come to trust the wirelog CA: `wirelog run`, or their own CA variable. */
+const TRUST_BY_VARIABLE: Words = {
+  en: () => 'Start the client with `wirelog run -- <command>`, or set its CA variable: Codex CODEX_CA_CERTIFICATE, Node NODE_EXTRA_CA_CERTS, Python REQUESTS_CA_BUNDLE / SSL_CERT_FILE, curl CURL_CA_BUNDLE (`wirelog env` prints them all).',
+  'zh-CN': () => '用 `wirelog run -- <command>` 启动客户端，或设置它的 CA 变量：Codex 用 CODEX_CA_CERTIFICATE，Node 用 NODE_EXTRA_CA_CERTS，Python 用 REQUESTS_CA_BUNDLE / SSL_CERT_FILE，curl 用 CURL_CA_BUNDLE（`wirelog env` 会全部打印出来）。',
+};
+
+/** How a JVM comes to trust it: JAVA_TOOL_OPTIONS (cli/java-env.ts), or the JDK's own trust store. */
+const TRUST_IN_JAVA: Words = {
+  en: () => 'Start it with `wirelog run -- <command>`, or run `eval "$(wirelog env)"` in its shell first: both set JAVA_TOOL_OPTIONS (the proxy properties and -Djavax.net.ssl.trustStore, a PKCS12 store of the system roots plus the wirelog CA), which every JVM reads at start. Or add the CA to the JDK\'s own trust store with keytool: `wirelog ca --install --java`.',
+  'zh-CN': () => '用 `wirelog run -- <command>` 启动它，或先在它所在的 shell 里执行 `eval "$(wirelog env)"`：两者都会设置 JAVA_TOOL_OPTIONS（代理参数，以及 -Djavax.net.ssl.trustStore：一个包含系统根证书和 wirelog CA 的 PKCS12 信任库），每个 JVM 启动时都会读取它。也可以用 keytool 把 CA 导入 JDK 自带的信任库：`wirelog ca --install --java`。',
+};
+
 export const TEXTS = {
   'repeated-endpoint.doubled': {
     summary: {
@@ -369,9 +381,23 @@ export const TEXTS = {
       en: (p) => `A client closed its TLS handshake with wirelog for ${p.host}: it does not trust the wirelog CA (Codex then prints "Reconnecting... waiting for network").`,
       'zh-CN': (p) => `有客户端中断了与 wirelog 之间到 ${p.host} 的 TLS 握手：它不信任 wirelog 的 CA（Codex 此时会显示 "Reconnecting... waiting for network"）。`,
     },
+    fix: TRUST_BY_VARIABLE,
+  },
+  'untrusted-ca.java': {
+    summary: {
+      en: (p) => `A Java client (${p.client}) closed its TLS handshake with wirelog for ${p.host}: the JVM does not trust the wirelog CA (Java reads neither HTTPS_PROXY nor the CA variables other clients read).`,
+      'zh-CN': (p) => `有 Java 客户端（${p.client}）中断了与 wirelog 之间到 ${p.host} 的 TLS 握手：JVM 不信任 wirelog 的 CA（Java 既不读 HTTPS_PROXY，也不读其他客户端用的 CA 变量）。`,
+    },
+    fix: TRUST_IN_JAVA,
+  },
+  'untrusted-ca.either': {
+    summary: {
+      en: (p) => `A client closed its TLS handshake with wirelog for ${p.host}: it does not trust the wirelog CA. What was captured does not tell which client it was: ${p.ua ? `its CONNECT's User-Agent "${p.ua}" is not one wirelog knows` : 'its CONNECT carried no User-Agent'}, and ${p.alert ? `the TLS alert it sent, ${p.alert}, is the one the JDK sends, but not only the JDK` : "it sent no TLS alert (the JDK's HttpClient, like Node clients, closes without one)"}.`,
+      'zh-CN': (p) => `有客户端中断了与 wirelog 之间到 ${p.host} 的 TLS 握手：它不信任 wirelog 的 CA。抓到的内容不足以判断是哪个客户端：${p.ua ? `它 CONNECT 请求里的 User-Agent "${p.ua}" 不是 wirelog 认识的` : '它的 CONNECT 请求没有带 User-Agent'}，而且${p.alert ? `它发出的 TLS 告警 ${p.alert} 虽然是 JDK 会发的那种，但不只 JDK 会发` : '它没有发 TLS 告警（JDK 的 HttpClient 和 Node 客户端一样，不发告警直接断开）'}。`,
+    },
     fix: {
-      en: () => 'Start the client with `wirelog run -- <command>`, or set its CA variable: Codex CODEX_CA_CERTIFICATE, Node NODE_EXTRA_CA_CERTS, Python REQUESTS_CA_BUNDLE / SSL_CERT_FILE, curl CURL_CA_BUNDLE (`wirelog env` prints them all).',
-      'zh-CN': () => '用 `wirelog run -- <command>` 启动客户端，或设置它的 CA 变量：Codex 用 CODEX_CA_CERTIFICATE，Node 用 NODE_EXTRA_CA_CERTS，Python 用 REQUESTS_CA_BUNDLE / SSL_CERT_FILE，curl 用 CURL_CA_BUNDLE（`wirelog env` 会全部打印出来）。',
+      en: (p) => `If it is a Java program: ${TRUST_IN_JAVA.en(p)} Otherwise: ${TRUST_BY_VARIABLE.en(p)}`,
+      'zh-CN': (p) => `如果是 Java 程序：${TRUST_IN_JAVA['zh-CN'](p)}否则：${TRUST_BY_VARIABLE['zh-CN'](p)}`,
     },
   },
   'stream-error': {

@@ -18,6 +18,8 @@ import { createUpstreamAgents, type UpstreamOptions } from './upstream.ts';
 import { relayUpgrade } from './websocket.ts';
 import { checkSelf, resolverOf, type Resolve } from './self-address.ts';
 import { headWithoutUpgradeOffer, offersWebSocket } from './upgrade-offer.ts';
+import { headerPairs } from './headers.ts';
+import type { Header } from '../model/exchange.ts';
 
 export interface ProxyOptions extends CaptureSettings {
   host: string;
@@ -146,12 +148,12 @@ class InterceptingProxy extends Proxy {
         this.recordRefused(null, 'http', { method: 'CONNECT', path: '', clientAddress: formatAddress(socket as net.Socket) }, 508, `this CONNECT points at wirelog itself (${why}): a loop`, authority);
         sendRawError(socket, 508, this.answer(`this CONNECT points at wirelog itself (${why}): a loop`));
       },
-      (target) => this.openTunnelTo(socket, head, authority, target.connectHost),
+      (target) => this.openTunnelTo(socket, head, authority, target.connectHost, headerPairs(req.rawHeaders)),
     );
   }
 
-  private openTunnelTo(socket: Duplex, head: Buffer, authority: Authority, address: string | undefined): void {
-    const tunnel = { ...authority, address, clientAddress: formatAddress(socket as net.Socket), startedAt: Date.now(), startedAtPerf: performance.now() };
+  private openTunnelTo(socket: Duplex, head: Buffer, authority: Authority, address: string | undefined, headers: Header[]): void {
+    const tunnel = { ...authority, address, headers, clientAddress: formatAddress(socket as net.Socket), startedAt: Date.now(), startedAtPerf: performance.now() };
     openTunnel(socket as net.Socket, head, tunnel, this.settings.clients.handshakeMs, {
       secureContext: (host) => this.secureContext(host),
       deliver: (connection, t, first) => {
@@ -332,7 +334,8 @@ class InterceptingProxy extends Proxy {
         port: tunnel?.port ?? sentTo?.port ?? 0,
         path: request.path,
         httpVersion: request.method === 'CONNECT' ? '1.1' : '',
-        headers: [],
+        // A failed tunnel's record keeps the CONNECT's headers: its User-Agent may name the client (llm/diagnose.ts).
+        headers: (request.method === 'CONNECT' && tunnel?.headers) || [],
       },
       tunnel && request.method === 'CONNECT' ? tunnel.startedAtPerf : undefined,
     );

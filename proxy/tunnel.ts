@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import type { Header } from '../model/exchange.ts';
 
 /** A CONNECT tunnel: where its requests go, and when and from whom it was asked for. */
 export interface Tunnel {
@@ -8,6 +9,11 @@ export interface Tunnel {
   port: number;
   tls: boolean;
   clientAddress: string;
+  /**
+   * The CONNECT request's own headers: kept for the record of a tunnel that carried no request,
+   * where its User-Agent (OkHttp, Apache HttpClient, curl send one) is all that names the client.
+   */
+  headers?: Header[];
   /** Epoch ms and performance.now() of the CONNECT request. */
   startedAt: number;
   startedAtPerf: number;
