@@ -45,7 +45,8 @@ async function failedCall(port: number): Promise<number> {
   return h.wirelog.reader.list({ limit: 1 })[0].id;
 }
 
-const errorTitle = (id: number) => page.locator(`[role="row"][data-id="${id}"] .state.bad`).getAttribute('title', { timeout: 10_000 });
+// The recorded error as the row writes it (its title adds the state's label before it).
+const errorTitle = (id: number) => page.locator(`[role="row"][data-id="${id}"] .state.bad .reason`).textContent({ timeout: 10_000 });
 
 describe('the list in the language chosen in the viewer', () => {
   it('switching to zh-CN renders the rows already shown, and the ones that arrive live, in Chinese', async () => {
