@@ -8,6 +8,7 @@ import type { Db } from './schema.ts';
 import { storedDiagnosisText, type DiagnosisMessage } from '../llm/diagnosis-text.ts';
 import { LIST_TEXT_LIMITS } from '../model/summary.ts';
 import { sendingClient } from '../llm/client-config.ts';
+import { serverText } from '../i18n/stored-text.ts';
 
 export const INTERRUPTED = 'wirelog stopped before this exchange ended';
 
@@ -25,6 +26,12 @@ export interface EndedFacts {
   threadKey: string | null;
   responseId: string | null;
   diagnosis: { severity: 'error' | 'warning' | 'info'; summary: string; message?: DiagnosisMessage } | null;
+  /**
+   * The client hung up after the answer's final event reached it ([DONE], response.completed,
+   * message_stop), before the upstream ended the response: Codex does so on every call. The
+   * answer is whole, so the exchange is stored as complete, with a note saying what happened.
+   */
+  closedAfterAnswer?: boolean;
 }
 
 export interface EndedContext {
@@ -123,6 +130,7 @@ export class CaptureStore {
       end: db.prepare(`UPDATE exchanges SET state = ?, error = ?, timings = ?, request_size = ?, request_stored = ?, request_truncated = ?, request_encoding = ?,
         response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ?, notes = ? WHERE id = ?`),
       notes: db.prepare('UPDATE exchanges SET notes = ? WHERE id = ?'),
+      answered: db.prepare("UPDATE exchanges SET state = 'complete', error = NULL WHERE id = ? AND state = 'aborted'"),
       call: db.prepare('UPDATE exchanges SET dialect = ?, model = ?, input_tokens = ?, output_tokens = ?, usage = ?, ttft_ms = ?, images = ? WHERE id = ?'),
       dialectOnly: db.prepare('UPDATE exchanges SET dialect = ? WHERE id = ?'),
       thread: db.prepare('UPDATE exchanges SET thread_key = ?, response_id = ? WHERE id = ?'),
@@ -412,6 +420,7 @@ export class CaptureStore {
     }
     // The message id and parameters (JSON), rendered when read in the reader's language (llm/diagnosis-text.ts).
     if (facts.diagnosis) this.stmts.diagnosis.run(facts.diagnosis.severity, bounded(storedDiagnosisText(facts.diagnosis, LIST_TEXT_LIMITS.diagnosis), HEAD_LIMITS.error, 'diagnosis summary'), id);
+    if (facts.closedAfterAnswer && exchange.state === 'aborted' && this.stmts.answered.run(id).changes > 0) notes.push(serverText('en', 'stored.clientClosedAfterAnswer'));
     if (notes.length) this.stmts.notes.run(notesText(boundNotes([...(exchange.notes ?? []), ...notes])), id);
   }
 }

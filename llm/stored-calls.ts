@@ -111,6 +111,7 @@ export function analyzeEnded(exchange: Exchange, bodies: EndedBodies, context: E
     threadKey: call ? threadKeyOf(exchange, call, continued) : null,
     responseId: call?.responseId ?? null,
     diagnosis: first ? { severity: first.severity, summary: first.summary, ...(first.message ? { message: first.message } : {}) } : null,
+    closedAfterAnswer: exchange.state === 'aborted' && call?.ending === 'complete' && (exchange.response?.status ?? 0) < 400,
   };
   return { facts, call, worst: first };
 }

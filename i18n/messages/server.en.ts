@@ -25,6 +25,8 @@ export const server = {
     upstreamClosed: 'the upstream closed the connection before the response ended',
     midBody: 'the upstream response failed mid-body: {{error}}',
     clientClosedResponse: 'the client closed the connection before the response ended',
+    // db/capture-store.ts: a stream whose final event reached the client, which then hung up (Codex does).
+    clientClosedAfterAnswer: "the client closed the connection after the answer's final event, before the upstream ended the response: the answer it got is whole",
     clientClosedWaiting: 'the client closed the connection before a response arrived',
     clientClosedUpgrade: 'the client closed the connection before the upgrade was answered',
     clientClosedUpgrading: 'the client closed the connection before the upgrade completed',

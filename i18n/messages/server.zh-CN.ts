@@ -23,6 +23,7 @@ export const server: Shape<typeof en> = {
     upstreamClosed: '响应还没结束，上游就关闭了连接',
     midBody: '上游的响应在传输响应体时出错：{{error}}',
     clientClosedResponse: '响应还没结束，客户端就关闭了连接',
+    clientClosedAfterAnswer: '客户端收到回答的最后一个事件后就关闭了连接（上游还没结束响应）：它拿到的回答是完整的',
     clientClosedWaiting: '还没收到响应，客户端就关闭了连接',
     clientClosedUpgrade: '协议升级还没得到答复，客户端就关闭了连接',
     clientClosedUpgrading: '协议升级还没完成，客户端就关闭了连接',
