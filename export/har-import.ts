@@ -65,6 +65,9 @@ const entrySchema = z
         httpVersion: z.string().optional(),
         headers: z.array(nameValue),
         postData: content.extend({ params: z.array(z.object({ name: z.string(), value: z.string().optional() }).passthrough()).optional() }).optional(),
+        // HTTP Toolkit's own fields for a request body that is not UTF-8 text (see requestBodyOf).
+        _content: content.optional(),
+        _requestBodyStatus: z.string().optional(),
       })
       .passthrough(),
     response: z
@@ -89,6 +92,8 @@ export interface HarImportOptions {
 /** A body text read only in part (the reader stopped at MAX_BODY_CHARS): how long it was. */
 export interface CutBody {
   side: 'request' | 'response';
+  /** The text was HTTP Toolkit's request._content.text, not request.postData.text. */
+  own?: true;
   /** Characters of the whole text. */
   chars: number;
   /** UTF-8 bytes of the part left unread. */
@@ -215,6 +220,28 @@ export function checkedBefore(read: ReadEntry): HarEntry {
   return entry;
 }
 
+/**
+ * Where an entry's request body is, and what of it the HAR does not hold. HTTP Toolkit
+ * (httptoolkit-ui, src/model/http/har.ts, generateHarRequest) writes a body that is not UTF-8
+ * as `request._content: { text, size, encoding: 'base64' }` with `_requestBodyStatus:
+ * 'discarded:not-representable'` and no postData, and marks a body it left out
+ * `discarded:too-large` or `discarded:not-decodable`; its own import reads `_content` first.
+ * A body given only as form `params` (no text) is not rebuilt: its bytes are not in the file.
+ */
+function requestBodyOf(request: HarEntry['request']): { text?: string; encoding?: string; own?: true; dropped: string | null } {
+  const own = request._content;
+  if (own?.text !== undefined) {
+    if (own.encoding === undefined || own.encoding === 'base64') return { text: own.text, encoding: own.encoding, own: true, dropped: null };
+    return { dropped: say('harRequestEncoding', { field: 'request._content.encoding', encoding: printable(own.encoding, 40) }) };
+  }
+  const post = request.postData;
+  if (post?.text !== undefined) return { text: post.text, encoding: post.encoding, dropped: null };
+  if (post?.params?.length) return { dropped: say('harRequestParamsOnly', { n: post.params.length }) };
+  const status = request._requestBodyStatus;
+  if (status?.startsWith('discarded')) return { dropped: say('harRequestDiscarded', { status: printable(status, 40) }) };
+  return { dropped: null };
+}
+
 function bytesOf(text: string | undefined, encoding: string | undefined): Buffer {
   return Buffer.from(text ?? '', encoding === 'base64' ? 'base64' : 'utf8');
 }
@@ -282,6 +309,8 @@ export function entryEvents(entry: HarEntry, options: HarImportOptions, read: Pi
   const rawHeaders = headersOf(entry.request.headers);
   const requestHeaders = rawHeaders.some(([n]) => n.toLowerCase() === 'host') ? rawHeaders : [['Host', url.host] as Header, ...rawHeaders];
   const path = `${url.pathname}${url.search}`;
+  const source = requestBodyOf(entry.request);
+  const dropped = source.dropped && say('harRequestBodyDropped', { name, why: source.dropped });
   const head: RequestHead = {
     startedAt,
     clientAddress: '',
@@ -293,12 +322,15 @@ export function entryEvents(entry: HarEntry, options: HarImportOptions, read: Pi
     httpVersion: (entry.request.httpVersion ?? '').replace(/^HTTP\//i, '') || '1.1',
     headers: mask ? maskHeaders(requestHeaders) : requestHeaders,
     imported: options.source,
+    // Kept on the exchange too, so its empty request body is not read as a request without one.
+    ...(dropped ? { notes: [dropped] } : {}),
   };
   const timings = timingsOf(entry);
   const events: ExchangeEvent[] = [{ type: 'request', uid, head }];
-  const request = storedBody(entry.request.postData?.text, entry.request.postData?.encoding, read.cut.find((c) => c.side === 'request'));
+  const request = storedBody(source.text, source.encoding, read.cut.find((c) => c.side === 'request' && c.own === source.own));
   const requestBody = masked(request.bytes, mask, request.info.truncated);
   const notes = notesOf(name, 'request', requestBody, request.info);
+  if (dropped) notes.push(dropped);
   if (requestBody.length) events.push({ type: 'body-chunk', uid, side: 'request', chunk: requestBody, atMs: 0 });
   events.push({ type: 'request-sent', uid, atMs: timings.requestSent ?? 0 });
 

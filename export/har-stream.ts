@@ -80,6 +80,8 @@ interface OpenString {
   cap: number;
   unreadBytes: number;
   body: 'request' | 'response' | null;
+  /** A request body from HTTP Toolkit's request._content.text. */
+  own: boolean;
   /** False: only measured (see HarEntryReader's `payloads`). */
   keep: boolean;
 }
@@ -224,8 +226,9 @@ export class HarEntryReader {
         return;
       case 'startString':
         const body = this.bodySide();
+        const own = body === 'request' && this.frames[2].at === '_content';
         const message = !body && this.isMessageData();
-        this.string = { parts: [], chars: 0, kept: 0, cap: body ? MAX_BODY_CHARS : message ? MAX_FIELD_CHARS : MAX_HEAD_FIELD_CHARS, unreadBytes: 0, body, keep: this.payloads || !(body || message) };
+        this.string = { parts: [], chars: 0, kept: 0, cap: body ? MAX_BODY_CHARS : message ? MAX_FIELD_CHARS : MAX_HEAD_FIELD_CHARS, unreadBytes: 0, body, own, keep: this.payloads || !(body || message) };
         return;
       case 'stringChunk': {
         const s = this.string!;
@@ -244,7 +247,7 @@ export class HarEntryReader {
         this.string = null;
         if (s.chars > s.cap) {
           // A body is stored cut; any other field that long refuses the entry (kept cut meanwhile, to name it).
-          if (s.body) this.cut.push({ side: s.body, chars: s.chars, unreadBytes: s.unreadBytes });
+          if (s.body) this.cut.push({ side: s.body, chars: s.chars, unreadBytes: s.unreadBytes, ...(s.own ? { own: true as const } : {}) });
           else this.tooLong ??= `${this.pathText()} is ${sizeText(s.chars)}, over the ${sizeText(s.cap)} wirelog imports for such a field`;
         }
         this.value(s.parts.length === 1 ? s.parts[0] : s.parts.join(''));
@@ -287,11 +290,11 @@ export class HarEntryReader {
     this.place(value);
   }
 
-  /** request.postData.text or response.content.text: the strings cut rather than refused. */
+  /** request.postData.text, request._content.text (HTTP Toolkit's binary body) or response.content.text: the strings cut rather than refused. */
   private bodySide(): 'request' | 'response' | null {
     if (this.frames.length !== 3 || this.frames[2].key !== 'text') return null;
     const [, outer, inner] = this.frames;
-    if (outer.at === 'request' && inner.at === 'postData') return 'request';
+    if (outer.at === 'request' && (inner.at === 'postData' || inner.at === '_content')) return 'request';
     if (outer.at === 'response' && inner.at === 'content') return 'response';
     return null;
   }

@@ -264,6 +264,11 @@ export const server = {
     replayNotAsked: 'the replay could not be asked for: {{error}}',
     importNoEnd: 'the import ended without saying how it went (was wirelog stopped?)',
     apiFault: 'wirelog could not answer {{where}}: {{cause}} (a fault in wirelog: the rest of the viewer still works; please report it with this line)',
+    // export/har-import.ts: a request body the HAR does not hold as bytes wirelog can read (the entry is stored without it)
+    harRequestBodyDropped: '{{name}}: its request body is not stored: {{why}}',
+    harRequestEncoding: '{{field}} is "{{encoding}}", an encoding wirelog does not read (base64 or none)',
+    harRequestParamsOnly: 'the HAR gives it only as {{n}} form fields (postData.params), not as its bytes',
+    harRequestDiscarded: 'the tool that wrote the HAR left it out (_requestBodyStatus "{{status}}")',
   },
   // viewer/api.ts badRequest: a request the API cannot take, field by field (said, never stored:
   // not matched as stored text).

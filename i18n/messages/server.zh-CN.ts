@@ -236,6 +236,10 @@ export const server: Shape<typeof en> = {
     replayNotAsked: '重放请求没能发给 wirelog：{{error}}',
     importNoEnd: '导入结束了，但没有说结果如何（wirelog 是不是停了？）',
     apiFault: 'wirelog 无法响应 {{where}}：{{cause}}（这是 wirelog 的故障：查看器的其他部分仍可使用；请带上这一行反馈）',
+    harRequestBodyDropped: '{{name}}：请求体没有保存：{{why}}',
+    harRequestEncoding: '{{field}} 是 "{{encoding}}"，wirelog 不认这种编码（只认 base64 或不写）',
+    harRequestParamsOnly: 'HAR 里只有 {{n}} 个表单字段（postData.params），没有原始字节',
+    harRequestDiscarded: '导出 HAR 的工具没有把它写进去（_requestBodyStatus 为 "{{status}}"）',
   },
   request: {
     badField: '{{field}}：{{fix}}',
