@@ -2,7 +2,8 @@
 // `wirelog start` while CPU burners keep both cores busy, and a probe request every 200 ms whose
 // row is looked for in the database (a read-only connection, as the viewer's API reads it) from
 // the moment the client has its whole answer. Prints the probes' lag percentiles, how many were
-// never seen, wirelog's RSS at start / end / peak; with --kill, a SIGKILL at the end, then how
+// never seen, wirelog's RSS at start / end / peak, how many exchanges still wait for the slices
+// after the commit (understood, indexed, packed) when the load stops; with --kill, a SIGKILL at the end, then how
 // many exchanges that had ended more than 1 s before the kill are missing, and how long the
 // restart takes to listen.
 //
@@ -202,6 +203,13 @@ Object.assign(summary, {
 const consoleLines = wirelog.output().split('\n').filter((l) => l.startsWith('wirelog: '));
 summary.consoleLines = consoleLines.length;
 if (process.env.BENCH_OUTPUT) process.stderr.write(wirelog.output());
+// What the slices after the commit (understanding, search index, packing: db/indexer.ts) have
+// left to do as the load stops: how far they fell behind, done after the next start if not before.
+{
+  const check = new Database(databasePath(dataDir), { readonly: true });
+  summary.afterCommitWaiting = check.prepare('SELECT count(*) FROM exchanges WHERE to_index > 0').pluck().get();
+  check.close();
+}
 if (!values.kill) await wirelog.stop();
 db?.close();
 await agent.close();

@@ -57,8 +57,9 @@ const KEEP_BODY_BYTES = 1024 * 1024;
 // Rows are written as they come, as they are (codec 0): splitting a request body into its parts
 // and compressing rows (db/blobs.ts Packer) costs about 4 times what storing does, so it is done
 // after the exchange ended, in the indexer's slices between capture batches (db/indexer.ts).
-// Done here, with request bodies held until sent whole to be split, a probe row was seen p99
-// 1.35 s late and the thread's memory peaked 35 MB higher (bench/storage-lag.ts).
+// Done here, with request bodies held until sent whole to be split, bench/storage-lag.ts (two
+// CPU burners, machine load 10-14, the two builds alternately) saw a probe row p99 2.3-5.0 s late
+// and wirelog's RSS peak at 216-236 MB; packed after the commit, p99 0.52-1.07 s and 159-163 MB.
 // A stored body is written in rows of at most this many bytes (each packed on its own later): a
 // reader streams a large body a row at a time.
 const ROW_BYTES = 256 * 1024;
