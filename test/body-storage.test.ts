@@ -62,6 +62,8 @@ describe('request bodies stored once, compressed', () => {
     expect(entries.map((e) => e.request.postData?.text === undefined ? 'none' : turns.findIndex((t) => t.request.toString('utf8') === e.request.postData!.text)).sort((a, b) => Number(a) - Number(b))).toEqual(turns.map((_, i) => i));
 
     // Stored: every request a record of parts; the parts fewer than the references to them (each once).
+    // Packed once ended, in the slices after the commit (db/indexer.ts): h.stored()'s flush runs
+    // them to the end, so no time is waited for (test/pack-after-commit.test.ts: rows as they came before).
     const db = new Database(databasePath(h.dataDir), { readonly: true });
     try {
       const ids = rows.map((r) => r.id).join(',');
