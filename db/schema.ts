@@ -277,6 +277,10 @@ export function openDatabase(dataDir: string, upTo = SCHEMA_VERSION): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // Every connection that writes overwrites what it frees: packing rewrites a row in place, and a
+  // connection without this (an import, a tool) left the row's earlier bytes in the page, where
+  // a later delete of the packed row could not reach them (test/clear.test.ts).
+  db.pragma('secure_delete = ON');
   for (let v = version; v < upTo; v++) {
     db.transaction(() => {
       const migration = MIGRATIONS[v];
