@@ -164,7 +164,11 @@ describe('capture through real clients', () => {
     const path = `/v1/chat/completions?sse-encoding=${encoding}`;
     const { held, released } = await readHoldingLast(res.body, () => firstEventStored((e) => e.request.path === path), () => h.upstream.release(`compressed-${encoding}`));
     await h.stored();
-    const ex = latest((e) => e.request.path === `/v1/chat/completions?sse-encoding=${encoding}`);
+    // The exchange ends once its decoder has caught up, and is understood in a slice after that.
+    const ex = await eventually(() => {
+      const found = latest((e) => e.request.path === `/v1/chat/completions?sse-encoding=${encoding}`);
+      return found.call && found;
+    }, 'the compressed stream ended and understood');
     const events = h.wirelog.reader.sseEvents(ex.id);
     expect(events.map((e) => e.data)).toEqual(chatStreamEvents(`compressed-${encoding}`));
     // Each stamped as it arrived, not all at the end: the first arrived before the client held
