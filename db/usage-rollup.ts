@@ -3,6 +3,7 @@
 // stream_kind, timings): no body is read. Summing and pricing happen in llm/cost.ts (rollUp):
 // parsing the small usage JSON in JavaScript costs less than SQLite's json functions per figure.
 import type { Db } from './schema.ts';
+import type { RolledCall } from '../llm/cost.ts';
 
 export const ROLLUP_KEYS = ['session', 'model', 'host', 'day'] as const;
 export type RollupKey = (typeof ROLLUP_KEYS)[number];
@@ -18,22 +19,8 @@ const KEY_SQL: Record<RollupKey, string> = {
   day: `strftime('%Y-%m-%d', started_at / 1000, 'unixepoch', 'localtime')`,
 };
 
-/** One model call as a rollup reads it. */
-export interface CallFigures {
-  key: string | null;
-  host: string;
-  model: string | null;
-  dialect: string;
-  startedAt: number;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  /** The usage JSON as stored (db/capture-store.ts writes it); anything else reads as no usage. */
-  usage: string | null;
-  ttftMs: number | null;
-  streamed: boolean;
-  /** The timings JSON as stored (its `end` is the call's duration). */
-  timings: string | null;
-}
+/** One model call as a rollup reads it: the shape llm/cost.ts prices (its stored columns, usage and timings as JSON text). */
+export type CallFigures = RolledCall;
 
 /** Model calls (a model list is not one) not cleared by Clear all, started at or after `since`. */
 export function usageCalls(db: Db, by: RollupKey, since = 0): CallFigures[] {
