@@ -1,7 +1,6 @@
 // 一次回答里的智能体循环（英文版见 agent.en.ts）：服务商自己调用的工具、等用户批准的调用、引用的来源、加密的思考。
 import type { agentEn } from './agent.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const agentZhCN: Shape<typeof agentEn> = {
   steps_one: '服务商执行了 {{count}} 个步骤',

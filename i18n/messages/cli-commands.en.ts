@@ -1,6 +1,7 @@
 // What the command line says besides its usage: each command's --help, its one-line errors and
 // its output (the start banner, list, doctor, import's progress...). Config snippets, URLs,
 // flags and shell lines inside these strings are the same in every language.
+import type { Shape } from './shape.ts';
 
 export const cliCommands = {
   // Node's own argument parser speaks English: its errors are said again here, one line each.
@@ -251,5 +252,4 @@ before any is stored: a bad one anywhere and none is. Progress goes to stderr.`,
   },
 };
 
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 export type CliCommands = Shape<typeof cliCommands>;

@@ -1,7 +1,6 @@
 // 数据目录里的文件出问题时 wirelog 说的话（i18n/messages/data-files.en.ts 的中文）。
 import type { DataFilesMessages } from './data-files.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const dataFilesZhCN: Shape<DataFilesMessages> = {
   role: {

@@ -16,6 +16,7 @@ import { trustEn } from './trust.en.ts';
 import { launchEn } from './launch.en.ts';
 import { dataFilesEn } from './data-files.en.ts';
 import { viewerToolsEn } from './viewer-tools.en.ts';
+import type { Shape } from './shape.ts';
 
 export const en = {
   language: {
@@ -379,5 +380,4 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   },
 };
 
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 export type Messages = Shape<typeof en>;

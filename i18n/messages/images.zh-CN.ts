@@ -1,7 +1,6 @@
 // 模型调用里的图片，以及列表里“返回了图片”的标记（英文版见 images.en.ts）。
 import type { imagesEn } from './images.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const imagesZhCN: Shape<typeof imagesEn> = {
   sent_one: '发送了 {{count}} 张图片',

@@ -1,8 +1,7 @@
 // `wirelog run -- <agent>`（issue 29）：为认识的 Agent 选哪种抓包方式，一行说明原因；--explain、--mode；
 // 目标在本机时的提示（英文版见 launch.en.ts）。变量名、配置键、参数、URL 和 Agent 名称原样保留。
 import type { LaunchMessages } from './launch.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const launchZhCN: Shape<LaunchMessages> = {
   help: `  --mode proxy|gateway  抓包方式；默认由 wirelog 按认识的 Agent（codex、claude、gemini、qwen、kimi、

@@ -1,7 +1,6 @@
 // 抓包列表里为调试 Agent 加的列（ExchangeList.tsx）：发请求的客户端、所属会话、失败原因、费用、排序、命中条数（英文版见 list-view.en.ts）。
 import type { ListViewMessages } from './list-view.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const listViewZhCN: Shape<ListViewMessages> = {
   client: '客户端',

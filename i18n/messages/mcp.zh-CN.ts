@@ -1,8 +1,7 @@
 // `wirelog mcp`（issue 29）：把 wirelog 作为 MCP 服务器给 Agent 用。工具回答不了时用户看到的报错，以及
 // --print-config 配置片段前后的说明（英文版见 mcp.en.ts）。工具名、参数、字段名原样保留。
 import type { McpMessages } from './mcp.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const mcpZhCN: Shape<McpMessages> = {
   help: `wirelog mcp [--data-dir DIR] [--allow-replay] [--print-config codex|claude|cherry-studio]

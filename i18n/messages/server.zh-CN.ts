@@ -1,7 +1,6 @@
 // 服务端说的话（i18n/messages/server.en.ts 的中文）：记在请求上的错误和备注，以及 API 的拒绝理由。
 import type { server as en } from './server.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const server: Shape<typeof en> = {
   stored: {

@@ -1,8 +1,7 @@
 // 分享会话（issue 27）：把一个会话导出成单个 HTML 页面或 Markdown 记录时的标题和标签、
 // `wirelog export --html/--markdown` 的提示，以及查看器里的下载按钮（英文版见 session-export.en.ts）。
 import type { sessionExportEn } from './session-export.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const sessionExportZhCN: Shape<typeof sessionExportEn> = {
   title: 'wirelog 会话 {{key}}',

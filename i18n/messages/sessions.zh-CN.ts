@@ -1,7 +1,6 @@
 // Agent 会话（issue 27）：会话视图、每一轮的上下文、两轮之间的差异、工具调用循环，以及会话 API 的报错（英文版见 sessions.en.ts）。
 import type { sessionsEn } from './sessions.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const sessionsZhCN: Shape<typeof sessionsEn> = {
   open: '打开会话',

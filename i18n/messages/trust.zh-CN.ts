@@ -2,8 +2,7 @@
 // 和 Java 信任库的说明、`wirelog ca --install/--uninstall`，以及 wirelog 在数据目录里维护的 Java 信任库
 // （英文版见 trust.en.ts）。命令、路径、参数和工具名原样保留。
 import type { TrustMessages } from './trust.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const trustZhCN: Shape<TrustMessages> = {
   help: `wirelog ca [--pem] [--regenerate] [--install|--uninstall [--nss] [--java]] [--data-dir DIR]：CA 在哪、

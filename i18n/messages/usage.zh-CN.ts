@@ -1,7 +1,6 @@
 // 令牌用量、缓存和费用：`wirelog usage` 以及查看器里单次调用的费用。参数、字段名、价格表名称和美元数值原样保留。
 import type { UsageMessages } from './usage.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const usageZhCN: Shape<UsageMessages> = {
   help: `wirelog usage [--by session|model|host|day] [--since ISO] [--json|--csv] [--data-dir DIR]

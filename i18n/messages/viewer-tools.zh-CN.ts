@@ -1,8 +1,7 @@
 // 查看器里的小工具（issue 30「查看器看起来要像成品」）：请求体/响应体、请求头和修复给出的配置块上的
 // 复制按钮，以及列表和详情之间的分隔条（英文版见 viewer-tools.en.ts）。
 import type { viewerToolsEn } from './viewer-tools.en.ts';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape.ts';
 
 export const viewerToolsZhCN: Shape<typeof viewerToolsEn> = {
   copy: '复制',
