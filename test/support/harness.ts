@@ -27,7 +27,10 @@ export interface Harness {
 /** Another program holding the database's write lock, as a backup tool or a second writer would; call the result to let go. */
 export function lockDatabase(dataDir: string): () => void {
   const locker = new Database(databasePath(dataDir));
-  locker.pragma('busy_timeout = 0');
+  // wirelog's storage thread writes in short transactions all the time (capture batches, then
+  // understanding, indexing and packing in slices): the lock is taken between two of them, as
+  // another program's would be, waiting a bounded time for the one under way.
+  locker.pragma('busy_timeout = 30000');
   locker.exec('BEGIN EXCLUSIVE');
   return () => {
     locker.exec('COMMIT');
