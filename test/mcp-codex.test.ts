@@ -4,23 +4,15 @@
 // --print-config codex` prints (in a CODEX_HOME of the test's own); a scripted upstream on
 // 127.0.0.1 has the model call wirelog's diagnose tool, and Codex's next request must carry the
 // tool's result: the repeated-endpoint diagnosis and its fix.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.ts';
-import { startHarness, tempDir, type Harness } from './support/harness.ts';
+import { startHarness, type Harness } from './support/harness.ts';
+import { answerWithItem, runCodex, scriptedCodexHome } from './support/scripted-codex.ts';
 
-const CODEX = path.resolve('node_modules/@openai/codex/bin/codex.js');
 const FINAL = 'Your base_url ends in /chat/completions; set it to end at /v1.';
-
-function runCodex(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [CODEX, ...args], { ...options, timeout: 150_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(Object.assign(err, { stdout, stderr })) : resolve({ stdout, stderr })));
-    child.stdin?.end();
-  });
-}
 
 interface Item {
   type?: string;
@@ -45,14 +37,7 @@ let toolNamespace: string | null = null;
 
 /** A Responses stream: one item (a function call or the final message), then response.completed. */
 function answer(res: http.ServerResponse, turn: number, item: Record<string, unknown>): void {
-  const id = `resp_mcp_${turn}`;
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const event = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  event('response.created', { response: { id, model: 'fake-codex-model', status: 'in_progress' } });
-  event('response.output_item.added', { output_index: 0, item });
-  event('response.output_item.done', { output_index: 0, item });
-  event('response.completed', { response: { id, model: 'fake-codex-model', status: 'completed', output: [item], usage: { input_tokens: 100, output_tokens: 10, total_tokens: 110 } } });
-  res.end();
+  answerWithItem(res, `resp_mcp_${turn}`, item, { input_tokens: 100, output_tokens: 10, total_tokens: 110 });
 }
 
 /**
@@ -115,37 +100,18 @@ beforeAll(async () => {
   // The MCP server's table exactly as `wirelog mcp --print-config codex` prints it (node and this checkout's CLI: PATH has no wirelog).
   const printed = await runCli(['mcp', '--print-config', 'codex', '--data-dir', h.dataDir], { env: { PATH: path.dirname(process.execPath) } });
   expect(printed.code, printed.stderr).toBe(0);
-  home = tempDir('wirelog-mcp-codex-');
-  const work = path.join(home, 'work');
-  fs.mkdirSync(work);
-  fs.writeFileSync(
-    path.join(home, 'config.toml'),
-    [
-      'model = "fake-codex-model"',
-      'model_provider = "scripted"',
-      'approval_policy = "never"',
-      'sandbox_mode = "danger-full-access"',
-      '[model_providers.scripted]',
-      'name = "scripted"',
-      `base_url = "http://127.0.0.1:${upstreamPort}/v1"`,
-      'env_key = "SCRIPTED_API_KEY"',
-      'wire_api = "responses"',
-      '[analytics]',
-      'enabled = false',
-      '[features]',
-      'plugins = false',
-      // Codex 0.171 defers MCP tools behind its tool_search tool, which a model it has no metadata for is not given: offer them directly.
-      'tool_search_always_defer_mcp_tools = false',
-      '',
-      printed.stdout.trim(),
-      // The server's start on a loaded 2-core machine (tsx or the bundle): more than Codex's default 10 s may pass.
-      'startup_timeout_sec = 60',
-      '',
-    ].join('\n'),
-  );
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, CODEX_HOME: home, SCRIPTED_API_KEY: 'sk-scripted-000011112222', TERM: 'dumb', WIRELOG_LANG: 'en' };
+  const codex = scriptedCodexHome(`http://127.0.0.1:${upstreamPort}/v1`, [
+    // Codex 0.171 defers MCP tools behind its tool_search tool, which a model it has no metadata for is not given: offer them directly.
+    'tool_search_always_defer_mcp_tools = false',
+    '',
+    printed.stdout.trim(),
+    // The server's start on a loaded 2-core machine (tsx or the bundle): more than Codex's default 10 s may pass.
+    'startup_timeout_sec = 60',
+  ]);
+  home = codex.home;
+  const env: NodeJS.ProcessEnv = { ...codex.env, WIRELOG_LANG: 'en' };
   try {
-    const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'Why did my last call fail? Ask wirelog.'], { cwd: work, env });
+    const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'Why did my last call fail? Ask wirelog.'], { cwd: codex.work, env });
     codexOutput = `${stdout}\n${stderr}`;
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string };

@@ -3,24 +3,13 @@
 // an answer), and the session API shows every turn, the diff between two turns is exactly the
 // items the second request added (checked against the bodies the upstream received), the tool
 // calls pair with the results Codex sent back, and the header's tokens are the sum of the calls'.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionHeader } from '../llm/session.ts';
 import type { SessionPage, TurnDiffAnswer } from '../llm/session-read.ts';
-import { eventually, startHarness, tempDir, type Harness } from './support/harness.ts';
-
-const CODEX = path.resolve('node_modules/@openai/codex/bin/codex.js');
-
-/** Runs Codex with its standard input closed (`codex exec` reads more of the prompt from a stdin left open). */
-function runCodex(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [CODEX, ...args], { ...options, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(Object.assign(err, { stdout, stderr })) : resolve({ stdout, stderr })));
-    child.stdin?.end();
-  });
-}
+import { eventually, startHarness, type Harness } from './support/harness.ts';
+import { answerWithItem, runCodex, scriptedCodexHome } from './support/scripted-codex.ts';
 
 /** What the scripted upstream answers, turn by turn: two commands, then the answer quoting their outputs. */
 const COMMANDS = [
@@ -46,20 +35,13 @@ let home: string;
 const received: Received[] = [];
 let codexOutput = '';
 
-/** A Responses stream as Codex needs it: the item done, then response.completed with the response's id and usage. */
+/** Turn by turn: a shell call while any is left, then the answer quoting their outputs. */
 function answer(res: http.ServerResponse, turn: number): void {
   const command = COMMANDS[turn];
   const item = command
     ? { type: 'function_call', id: `fc_${turn}`, status: 'completed', name: 'exec_command', arguments: JSON.stringify({ cmd: command.cmd }), call_id: command.callId }
     : { type: 'message', id: `msg_${turn}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: FINAL, annotations: [] }] };
-  const id = `resp_script_${turn}`;
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const event = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  event('response.created', { response: { id, model: 'fake-codex-model', status: 'in_progress' } });
-  event('response.output_item.added', { output_index: 0, item });
-  event('response.output_item.done', { output_index: 0, item });
-  event('response.completed', { response: { id, model: 'fake-codex-model', status: 'completed', output: [item], usage: { ...USAGE[Math.min(turn, USAGE.length - 1)], total_tokens: 0 } } });
-  res.end();
+  answerWithItem(res, `resp_script_${turn}`, item, { ...USAGE[Math.min(turn, USAGE.length - 1)], total_tokens: 0 });
 }
 
 beforeAll(async () => {
@@ -82,31 +64,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   upstreamPort = (upstream.address() as { port: number }).port;
 
-  home = tempDir('wirelog-codex-home-');
-  const work = path.join(home, 'work');
-  fs.mkdirSync(work);
-  fs.writeFileSync(
-    path.join(home, 'config.toml'),
-    [
-      'model = "fake-codex-model"',
-      'model_provider = "scripted"',
-      'approval_policy = "never"',
-      'sandbox_mode = "danger-full-access"',
-      '[model_providers.scripted]',
-      'name = "scripted"',
-      // The gateway: no proxy setting and no CA, Codex sends plain HTTP to wirelog, which forwards to the fake upstream.
-      `base_url = "http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${upstreamPort}/v1"`,
-      'env_key = "SCRIPTED_API_KEY"',
-      'wire_api = "responses"',
-      '[analytics]',
-      'enabled = false',
-      '[features]',
-      'plugins = false',
-      '',
-    ].join('\n'),
-  );
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, CODEX_HOME: home, SCRIPTED_API_KEY: 'sk-scripted-000011112222', TERM: 'dumb' };
-  const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'Run `echo alpha-42`, then `echo beta-7`, then report both outputs.'], { cwd: work, env });
+  // The gateway: no proxy setting and no CA, Codex sends plain HTTP to wirelog, which forwards to the fake upstream.
+  const codex = scriptedCodexHome(`http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${upstreamPort}/v1`);
+  home = codex.home;
+  const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'Run `echo alpha-42`, then `echo beta-7`, then report both outputs.'], { cwd: codex.work, env: codex.env }, 120_000);
   codexOutput = `${stdout}\n${stderr}`;
 }, 180_000);
 
