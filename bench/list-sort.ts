@@ -1,7 +1,7 @@
 // tsx bench/list-sort.ts [--rows N]: the list on a database of N (50,000) model calls stored
 // through the real storage path (CaptureStore, with llm/ understanding them): what each sort's
 // first and a deep page cost (keyset through the sort's index), the result count, pricing every
-// row (llm/summary-cost.ts), naming the client at capture (llm/client-config.ts sendingClient),
+// row (llm/summary-cost.ts), naming the client at capture (llm/working-config.ts sendingClient),
 // and what the sort indexes of schema 13 cost the storage of a batch.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader, SORT_COLUMNS, type SortKey } from '../db/reader.ts';
 import { openDatabase } from '../db/schema.ts';
-import { sendingClient } from '../llm/client-config.ts';
+import { sendingClient } from '../llm/working-config.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
 import { withCost } from '../llm/summary-cost.ts';
 import type { ExchangeEvent, Header } from '../model/exchange.ts';

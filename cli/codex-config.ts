@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { CodexConfigError, codexConfig } from '../llm/codex-config.ts';
-import { gatewayOfReplayed } from '../llm/client-config.ts';
+import { CodexConfigError, codexConfig } from '../llm/codex-provider-block.ts';
+import { gatewayOfReplayed } from '../llm/working-config.ts';
 import { modelCallOf } from '../llm/stored-calls.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';

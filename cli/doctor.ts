@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
-import { comparisonOf, lastWorkingCall } from '../db/compare.ts';
+import { comparisonOf, lastWorkingCall } from '../db/compare-reader.ts';
 import { ExchangeReader } from '../db/reader.ts';
-import { differenceLine } from '../model/compare.ts';
+import { differenceLine } from '../model/exchange-diff.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { groupDiagnoses, idRange } from '../llm/doctor-groups.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';

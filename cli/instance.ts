@@ -14,12 +14,12 @@ import { CaptureWriter } from '../db/writer.ts';
 import { DEFAULT_HANDSHAKE_MS, DEFAULT_REQUEST_HEAD_MS, defaultMaxConnections } from '../proxy/connections.ts';
 import { newReplayToken } from '../proxy/replay-mark.ts';
 import { fingerprinter, SecretMemory } from '../proxy/secret-memory.ts';
-import { startProxy, type RunningProxy } from '../proxy/server.ts';
+import { startProxy, type RunningProxy } from '../proxy/proxy-server.ts';
 import { Replayer } from '../replay/replayer.ts';
-import { startOtlpExport } from './otlp-export.ts';
+import { startOtlpExport } from './otlp-thread.ts';
 import type { OtlpConfig } from './otlp-config.ts';
-import { LiveFeed } from '../viewer/live.ts';
-import type { RunningViewer } from '../viewer/server.ts';
+import { LiveFeed } from '../viewer/live-fanout.ts';
+import type { RunningViewer } from '../viewer/viewer-server.ts';
 import { gatewayBase } from './gateway-url.ts';
 import { UsageError } from './usage-error.ts';
 import { cliLang, t } from './language.ts';
@@ -210,7 +210,7 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     replayer = replays;
     if (config.uiPort !== null) {
       // Loaded once the proxy listens (Hono, the API, HAR import): a restart accepts traffic sooner.
-      const [{ startViewer }, { viewerImporter }] = await Promise.all([import('../viewer/server.ts'), import('./viewer-import.ts')]);
+      const [{ startViewer }, { viewerImporter }] = await Promise.all([import('../viewer/viewer-server.ts'), import('./viewer-import.ts')]);
       viewer = await startViewer(
         {
           reader,

@@ -1,10 +1,10 @@
-// `wirelog mcp`: wirelog as an MCP server on standard input and output (mcp/server.ts), for an
+// `wirelog mcp`: wirelog as an MCP server on standard input and output (mcp/mcp-server.ts), for an
 // agent to ask about its own calls; `--print-config CLIENT` prints the snippet that makes a client
 // start it. Standard output carries the protocol only: nothing else is printed there while it runs.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CLIENTS, clientSnippet, type McpClient, type ServerCommand } from '../mcp/client-config.ts';
+import { CLIENTS, clientSnippet, type McpClient, type ServerCommand } from '../mcp/print-config.ts';
 import { CaptureDatabase } from '../mcp/database.ts';
-import { createServer } from '../mcp/server.ts';
+import { createServer } from '../mcp/mcp-server.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { wirelogCommand } from './invocation.ts';
 import { t } from './language.ts';

@@ -1,7 +1,7 @@
 // `wirelog replay`: asks the running wirelog to resend an exchange (through its own proxy,
 // where the secrets of recent requests are in memory), then waits for the answer.
 import fs from 'node:fs';
-import type { ClientConfig } from '../llm/client-config.ts';
+import type { ClientConfig } from '../llm/working-config.ts';
 import type { Header } from '../model/exchange.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir, type InstanceRecord } from './instance.ts';
@@ -19,7 +19,7 @@ interface Detail {
   modelCall: { answer: { text: string; refusal: string } } | null;
   responseBody: { text: string | null };
   diagnoses: { severity: string; summary: string; fix: string }[];
-  /** What to type into each client, for a call that worked (llm/client-config.ts). */
+  /** What to type into each client, for a call that worked (llm/working-config.ts). */
   clientConfig: ClientConfig | null;
 }
 

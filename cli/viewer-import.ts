@@ -12,7 +12,7 @@ import { startTsWorker } from '../db/writer.ts';
 import { HarImportError } from '../export/har-import.ts';
 import { HarStorageError, type ImportProgress, type ImportResult } from '../export/har-stream.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
-import type { ApiOptions } from '../viewer/api.ts';
+import type { ApiOptions } from '../viewer/api-app.ts';
 import { serverText } from '../i18n/stored-text.ts';
 
 export interface ImportWorkerData {

@@ -7,7 +7,7 @@ import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 import { storedDiagnosisText, type DiagnosisMessage } from '../llm/diagnosis-text.ts';
 import { LIST_TEXT_LIMITS } from '../model/summary.ts';
-import { sendingClient } from '../llm/client-config.ts';
+import { sendingClient } from '../llm/working-config.ts';
 import { serverText } from '../i18n/stored-text.ts';
 
 export const INTERRUPTED = 'wirelog stopped before this exchange ended';

@@ -1,10 +1,10 @@
-// The thread a viewer's comparison runs on (db/compare.ts compareOffThread): it opens the database
+// The thread a viewer's comparison runs on (db/compare-reader.ts compareOffThread): it opens the database
 // read-only, reads both exchanges, decodes, parses and compares their bodies, and hands back the
 // answer's text. Nothing of it runs on the thread that forwards traffic.
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { answerComparison, failure, type ComparisonAnswer, type CompareWorkerData } from './compare.ts';
+import { answerComparison, failure, type ComparisonAnswer, type CompareWorkerData } from './compare-reader.ts';
 import { serverText } from '../i18n/stored-text.ts';
 import { ExchangeReader } from './reader.ts';
 

@@ -146,7 +146,7 @@ const MIGRATIONS: (string | (() => string))[] = [
   `
   ALTER TABLE exchanges ADD COLUMN images INTEGER;
   `,
-  // 13: the app that sent the request ("Codex 0.171.0", llm/client-config.ts sendingClient), read
+  // 13: the app that sent the request ("Codex 0.171.0", llm/working-config.ts sendingClient), read
   // from its head when stored, so the list shows it without parsing headers per row. Rows stored
   // before keep NULL (their detail still names the client). And the list's sorts: each by an
   // expression that is a number for every row (-1 where the figure is missing or damaged: last,

@@ -2,7 +2,7 @@
 // said: a row from a damaged file, an older or newer writer or a disk error must never make a read
 // throw (one unreadable row used to answer 500 to the list, the detail and the export alike).
 import { EXCHANGE_STATES, type Exchange, type ExchangeState, type Header, type SecretFingerprint, type Timings } from '../model/exchange.ts';
-import type { Usage } from '../model/usage.ts';
+import type { Usage } from '../model/token-usage.ts';
 
 /** One column of one row that did not hold what wirelog writes there, and what was read instead. */
 export interface ColumnDamage {

@@ -9,7 +9,7 @@ import { isEventStream } from '../model/exchange.ts';
 import { HEAD_LIMITS } from '../model/head-bounds.ts';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../model/json-depth.ts';
 import { maskHeaders, maskJsonText, maskPath } from '../model/secrets.ts';
-import { sseEventsOf } from '../model/sse.ts';
+import { sseEventsOf } from '../model/sse-split.ts';
 import { serverText } from '../i18n/stored-text.ts';
 
 /** An import's sentence in English, from the catalogue (said to the reader in their language: i18n/stored-text.ts). */

@@ -5,7 +5,7 @@
 // an official price there would be a guess: it stays unknown. Nothing here fetches prices: the table is
 // the one bundled with the package (its updatePrices would reach the network, and is never called).
 import { calcPrice, findProvider, type PriceCalculation } from '@pydantic/genai-prices';
-import type { Usage } from '../model/usage.ts';
+import type { Usage } from '../model/token-usage.ts';
 
 /** The price table and the date its prices are from (the release date of this version on the registry). */
 export const PRICE_TABLE = { name: '@pydantic/genai-prices', version: '0.1.8', date: '2026-09-23' } as const;

@@ -5,7 +5,7 @@
 // never the order the rules run in nor one rule calling another.
 import { clientOrigin, exchangeUrl, headerValue, inClientForm, type Exchange } from '../model/exchange.ts';
 import { providerError } from './analyze.ts';
-import { cherryStudioAddress, sendingClient } from './client-config.ts';
+import { cherryStudioAddress, sendingClient } from './working-config.ts';
 import { detectDialect } from './dialect.ts';
 import { TEXTS, type Lang, type MessageId, type Params } from './diagnosis-text.ts';
 import { obj, parseJson, str } from './json.ts';
@@ -572,7 +572,7 @@ function distrustingClient(ex: Exchange): DistrustingClient {
   return { kind: 'unknown', ua: ua.slice(0, 60), alert: alert.toLowerCase() };
 }
 
-/** A client set up for another kind of proxy: wirelog recorded what it spoke (proxy/server.ts). */
+/** A client set up for another kind of proxy: wirelog recorded what it spoke (proxy/proxy-server.ts). */
 export const wrongProtocol: Rule = (ctx) => {
   const ex = ctx.exchange;
   const spoke = ex.state === 'proxy_error' ? /^the client spoke ([^:]+): (.*)$/.exec(ex.error ?? '') : null;

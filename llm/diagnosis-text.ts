@@ -4,7 +4,7 @@
 // parameters; the words live here, so a message catalogue can take them over without touching
 // a rule. Config snippets (TOML, URLs, header lines) are parameters and never translated.
 import type { Language } from '../i18n/languages.ts';
-import type { ClientKind } from './client-config.ts';
+import type { ClientKind } from './working-config.ts';
 import { clipped } from '../model/summary.ts';
 
 /** The catalogue's languages: the diagnoses speak each of them. */
@@ -115,7 +115,7 @@ function textOf(id: string): RuleText | undefined {
   return (TEXTS as Record<string, RuleText>)[id];
 }
 
-/** What a client spoke to wirelog's port instead of HTTP/1.1 (proxy/server.ts records it): tls, h2c or socks. */
+/** What a client spoke to wirelog's port instead of HTTP/1.1 (proxy/proxy-server.ts records it): tls, h2c or socks. */
 type Protocol = 'tls' | 'h2c' | 'socks';
 function protocol(p: Params): Protocol {
   return p.protocol === 'h2c' || p.protocol === 'socks' ? p.protocol : 'tls';

@@ -1,6 +1,6 @@
 // What `wirelog doctor` prints: a client that retried the same failing call is one entry.
 import { exchangeUrl, headerValue, type Exchange } from '../model/exchange.ts';
-import { sendingClient } from './client-config.ts';
+import { sendingClient } from './working-config.ts';
 import type { Diagnosis } from './diagnose.ts';
 
 export interface DiagnosisGroup {

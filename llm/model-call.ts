@@ -1,6 +1,6 @@
 // A captured exchange understood as a model call: what was asked, what came back, how much
 // and how fast. Derived from stored exchanges only; nothing here runs while forwarding.
-import type { Usage } from '../model/usage.ts';
+import type { Usage } from '../model/token-usage.ts';
 import type { ModelImage } from './images.ts';
 import type { AgentStep, Citation } from './agent-steps.ts';
 
@@ -42,7 +42,7 @@ export interface Answer {
   redactedThinking?: number;
 }
 
-export type { Usage } from '../model/usage.ts';
+export type { Usage } from '../model/token-usage.ts';
 export type { ImageLocator, ModelImage } from './images.ts';
 
 export interface ModelCall {

@@ -90,7 +90,7 @@ function inWorker(data: SessionWorkerData): Promise<SessionAnswer> {
   });
 }
 
-/** A worker thread with a bounded heap: the built .js as it is, a .ts source through tsx (as db/compare.ts does). */
+/** A worker thread with a bounded heap: the built .js as it is, a .ts source through tsx (as db/compare-reader.ts does). */
 function startWorker(file: URL, workerData: SessionWorkerData): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: SESSION_HEAP_MB };
   if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });

@@ -5,7 +5,7 @@ import { bodyView } from '../db/body-view.ts';
 import type { ExchangeReader } from '../db/reader.ts';
 import type { Exchange } from '../model/exchange.ts';
 import type { ExchangeSummary } from '../model/summary.ts';
-import { sendingClient } from './client-config.ts';
+import { sendingClient } from './working-config.ts';
 import { detectDialect } from './dialect.ts';
 import { obj, parseJson } from './json.ts';
 import { sessionHeader, sessionTurns, type SessionHeader, type SessionTurn, type StoredTurn } from './session.ts';

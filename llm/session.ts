@@ -5,9 +5,9 @@
 // done by the caller (viewer/sessions-api.ts through db/reader.ts and llm/stored-calls.ts).
 import type { Exchange } from '../model/exchange.ts';
 import type { ExchangeSummary } from '../model/summary.ts';
-import type { Usage } from '../model/usage.ts';
+import type { Usage } from '../model/token-usage.ts';
 import { callCost, groupSource, type CallCost, type CostSource } from './cost.ts';
-import type { SendingClient } from './client-config.ts';
+import type { SendingClient } from './working-config.ts';
 import type { ModelCall, Turn } from './model-call.ts';
 
 /** Characters of a text a turn row carries at most (the whole text is in the turn's context and the exchange). */

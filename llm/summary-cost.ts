@@ -2,7 +2,7 @@
 // the two token columns, the start): the list never reads a body or a head for it. The same rule
 // as every other cost (llm/cost.ts callCost): the provider's figure, else estimated, else unknown.
 import type { ExchangeSummary } from '../model/summary.ts';
-import type { Usage } from '../model/usage.ts';
+import type { Usage } from '../model/token-usage.ts';
 import { callCost, type CallCost } from './cost.ts';
 
 /** The call's figures as priced: the stored usage, the token columns winning for input and output (as `wirelog usage` reads them). */

@@ -8,7 +8,7 @@ import type { ModelCall, ToolCall } from '../llm/model-call.ts';
 import { exchangeUrl, type BodySide, type Exchange } from '../model/exchange.ts';
 import { t } from '../cli/language.ts';
 import { callId } from './arguments.ts';
-import { diagnosesIn } from './diagnose.ts';
+import { diagnosesIn } from './diagnose-tool.ts';
 import { ToolError, tool, trimmed } from './tool.ts';
 
 function body(reader: ExchangeReader, exchange: Exchange, side: BodySide, max: number) {

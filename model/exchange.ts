@@ -2,7 +2,7 @@
 // database stores them and returns Exchange records, and the viewer and the
 // HAR export read those records. Nothing else defines what an exchange is.
 
-import type { Usage } from './usage.ts';
+import type { Usage } from './token-usage.ts';
 
 /** A header as it was on the wire: name case and order are kept. */
 export type Header = [name: string, value: string];
@@ -175,7 +175,7 @@ export interface CallFacts {
   model: string | null;
   inputTokens: number | null;
   outputTokens: number | null;
-  /** Every figure the provider reported (model/usage.ts); input and output are the two above. */
+  /** Every figure the provider reported (model/token-usage.ts); input and output are the two above. */
   usage: Usage;
   ttftMs: number | null;
   /** The agent session it belongs to (llm/thread.ts): same key, same thread. */

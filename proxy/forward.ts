@@ -7,7 +7,7 @@ import { FlowGate } from './flow-gate.ts';
 import type { ForwardSettings, Target } from './forward-types.ts';
 import { ExchangeRecorder } from './recorder.ts';
 import { takeReplayMark } from './replay-mark.ts';
-import { SseTap } from './sse.ts';
+import { SseTap } from './sse-capture.ts';
 import { describeUpstreamError } from './upstream.ts';
 import { sendUpstream, upstreamRequestOptions, type UpstreamCall } from './upstream-request.ts';
 

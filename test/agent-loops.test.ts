@@ -3,7 +3,7 @@
 // diagnosis names for the dialect. What the readers make of recorded bytes is in the fixtures
 // (test/fixtures/llm, test/fixtures/diagnoses), served through wirelog by fixtures-proxy.test.ts.
 import { describe, expect, it } from 'vitest';
-import { compareExchanges, differenceLine } from '../model/compare.ts';
+import { compareExchanges, differenceLine } from '../model/exchange-diff.ts';
 import type { Exchange } from '../model/exchange.ts';
 import { fixEdits } from '../replay/fix.ts';
 import { harFlow } from './support/exchange-factory.ts';

@@ -1,7 +1,7 @@
 // The API's answers to a request it cannot take, in the request's language (?lang=, else
 // Accept-Language): each field named, with how to write it. In memory: Hono's own request().
 import { describe, expect, it } from 'vitest';
-import { createApi, type ApiOptions } from '../viewer/api.ts';
+import { createApi, type ApiOptions } from '../viewer/api-app.ts';
 
 // Validation answers before any handler reads: nothing behind the API is needed.
 const api = createApi({ reader: {}, live: {}, status: () => ({}), clear: async () => undefined } as unknown as ApiOptions, () => new Set());

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ViewerStatus } from '../viewer/api.ts';
+import type { ViewerStatus } from '../viewer/api-app.ts';
 import { ARTIFACTS, launchBrowser } from './support/browser.ts';
 import { eventually, lockDatabase, startHarness, type Harness } from './support/harness.ts';
 

@@ -1,13 +1,13 @@
 // Comparing two large bodies never holds the traffic: the comparison runs on a thread of its own
-// (db/compare.ts), so proxied requests keep completing while it is in flight (counted, not
+// (db/compare-reader.ts), so proxied requests keep completing while it is in flight (counted, not
 // timed), and a body past the size compared in full is compared by its bytes, which it says.
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPARED_IN_FULL_BYTES } from '../db/compare.ts';
+import { COMPARED_IN_FULL_BYTES } from '../db/compare-reader.ts';
 import { databasePath } from '../db/schema.ts';
-import type { Comparison } from '../model/compare.ts';
+import type { Comparison } from '../model/exchange-diff.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 
 let h: Harness;

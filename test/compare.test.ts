@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareBodies, headerDifferences, jsonDifferences } from '../model/compare.ts';
+import { compareBodies, headerDifferences, jsonDifferences } from '../model/exchange-diff.ts';
 import { runCli } from './support/cli.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 

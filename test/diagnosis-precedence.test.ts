@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayOfReplayed, sendingClient } from '../llm/client-config.ts';
+import { gatewayOfReplayed, sendingClient } from '../llm/working-config.ts';
 import { diagnose, PRECEDENCE, RULES, worst, type Diagnosis } from '../llm/diagnose.ts';
 import { groupDiagnoses, withoutRequestIds } from '../llm/doctor-groups.ts';
 import type { Exchange, Header } from '../model/exchange.ts';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CaptureStore } from '../db/capture-store.ts';
-import { lastWorkingCall } from '../db/compare.ts';
+import { lastWorkingCall } from '../db/compare-reader.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { diagnosesOf, modelCallOf, understandEnded } from '../llm/stored-calls.ts';

@@ -7,7 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeEvent, RequestHead } from '../model/exchange.ts';
 import { ExchangeRecorder } from '../proxy/recorder.ts';
-import { SseTap } from '../proxy/sse.ts';
+import { SseTap } from '../proxy/sse-capture.ts';
 import { FrameTap } from '../proxy/websocket.ts';
 import { curl, startHarness, type Harness } from './support/harness.ts';
 

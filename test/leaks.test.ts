@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databasePath } from '../db/schema.ts';
-import type { ExchangeDetail } from '../viewer/app/api.ts';
+import type { ExchangeDetail } from '../viewer/app/api-client.ts';
 import { runCli } from './support/cli.ts';
 import { sendRaw, startHarness, tempDir, type Harness } from './support/harness.ts';
 

@@ -4,7 +4,7 @@
 // columns, and which working call a failed one is compared with.
 import { describe, expect, it } from 'vitest';
 import { CaptureStore } from '../db/capture-store.ts';
-import { lastWorkingCall } from '../db/compare.ts';
+import { lastWorkingCall } from '../db/compare-reader.ts';
 import { ExchangeReader, SORT_COLUMNS, parseSortCursor, sortCursorText, type SortKey } from '../db/reader.ts';
 import { openDatabase } from '../db/schema.ts';
 import { understandEnded } from '../llm/stored-calls.ts';

@@ -3,7 +3,7 @@
 // hand React a new list (each new array re-rendered the list and re-measured the virtualiser's
 // rows), and what is kept per exchange for open details is bounded however long a tab stays open.
 import { describe, expect, it } from 'vitest';
-import type { ExchangeSummary } from '../viewer/app/api.ts';
+import type { ExchangeSummary } from '../viewer/app/api-client.ts';
 import { bumpVersions, capWindow, mergeLive, roomForPage, windowOf, withPage, type ListWindow } from '../viewer/app/list-merge.ts';
 
 function row(id: number, host = 'api.example', state: ExchangeSummary['state'] = 'complete', inputTokens: number | null = null): ExchangeSummary {

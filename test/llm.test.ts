@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeExchange } from '../llm/analyze.ts';
 import { diagnose } from '../llm/diagnose.ts';
-import { sseEventsOf } from '../model/sse.ts';
+import { sseEventsOf } from '../model/sse-split.ts';
 import { partialJsonArray } from '../llm/json.ts';
 import type { Exchange } from '../model/exchange.ts';
 import type { Fixture } from './support/llm-fixture.ts';

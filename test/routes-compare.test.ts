@@ -1,7 +1,7 @@
-// The compare app (viewer/routes/compare.ts) alone, through Hono's app.request(), on a store of
+// The compare app (viewer/routes/compare-api.ts) alone, through Hono's app.request(), on a store of
 // its own: two stored calls compared; a bad parameter is a 400 naming it.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCompareApi } from '../viewer/routes/compare.ts';
+import { createCompareApi } from '../viewer/routes/compare-api.ts';
 import { answer, chatEntry, routeStore } from './support/route-store.ts';
 
 const store = routeStore([chatEntry(1), chatEntry(2, 404)]);

@@ -1,9 +1,9 @@
-// The exchanges app (viewer/routes/exchanges.ts) and the export app (viewer/routes/export.ts)
+// The exchanges app (viewer/routes/exchanges-api.ts) and the export app (viewer/routes/export-api.ts)
 // alone, through Hono's app.request(), on a store of their own: a bad parameter is a 400 naming it.
 import { afterAll, describe, expect, it } from 'vitest';
-import { LiveFeed } from '../viewer/live.ts';
-import { createExchangesApi } from '../viewer/routes/exchanges.ts';
-import { createExportApi } from '../viewer/routes/export.ts';
+import { LiveFeed } from '../viewer/live-fanout.ts';
+import { createExchangesApi } from '../viewer/routes/exchanges-api.ts';
+import { createExportApi } from '../viewer/routes/export-api.ts';
 import { OWN, answer, chatEntry, ownOrigins, routeStore } from './support/route-store.ts';
 
 const store = routeStore([chatEntry(1), chatEntry(2, 404), chatEntry(3)]);

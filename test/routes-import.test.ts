@@ -1,10 +1,10 @@
-// The import app (viewer/routes/import.ts) alone, through Hono's app.request(), with an import
+// The import app (viewer/routes/import-api.ts) alone, through Hono's app.request(), with an import
 // function of its own: the answer at the end or line by line, a bad file a 400 naming it, a
 // storage failure a 503, another site or no importer refused.
 import { describe, expect, it } from 'vitest';
 import { HarImportError } from '../export/har-import.ts';
 import { HarStorageError, type ImportProgress } from '../export/har-stream.ts';
-import { createImportApi, type ImportHar } from '../viewer/routes/import.ts';
+import { createImportApi, type ImportHar } from '../viewer/routes/import-api.ts';
 import { OWN, answer, ownOrigins } from './support/route-store.ts';
 
 const PROGRESS: ImportProgress = { phase: 'check', bytes: 10, totalBytes: 20, entries: 1, stored: 0 };

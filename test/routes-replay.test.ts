@@ -1,9 +1,9 @@
-// The replay app (viewer/routes/replay.ts) alone, through Hono's app.request(), on a store of its
+// The replay app (viewer/routes/replay-api.ts) alone, through Hono's app.request(), on a store of its
 // own and a replayer that records what it was asked (nothing is sent): a bad parameter or field
 // is a 400 naming it.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Replayer } from '../replay/replayer.ts';
-import { createReplayApi } from '../viewer/routes/replay.ts';
+import { createReplayApi } from '../viewer/routes/replay-api.ts';
 import { OWN, answer, chatEntry, ownOrigins, routeStore } from './support/route-store.ts';
 
 const store = routeStore([chatEntry(1)]);

@@ -1,9 +1,9 @@
-// The status app (viewer/routes/status.ts) and the live feed (viewer/routes/live.ts) alone,
+// The status app (viewer/routes/status-api.ts) and the live feed (viewer/routes/live-api.ts) alone,
 // through Hono's app.request(), on a store of their own.
 import { afterAll, describe, expect, it } from 'vitest';
-import { LiveFeed } from '../viewer/live.ts';
-import { createLiveApi } from '../viewer/routes/live.ts';
-import { createStatusApi } from '../viewer/routes/status.ts';
+import { LiveFeed } from '../viewer/live-fanout.ts';
+import { createLiveApi } from '../viewer/routes/live-api.ts';
+import { createStatusApi } from '../viewer/routes/status-api.ts';
 import { STATUS, answer, chatEntry, routeStore } from './support/route-store.ts';
 
 const store = routeStore([chatEntry(1)]);

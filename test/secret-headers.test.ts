@@ -4,12 +4,12 @@
 // them had is still covered, and the diagnosis and the comparison read the one list.
 import { describe, expect, it } from 'vitest';
 import { missingKey, keyRejected, type DiagnosisContext } from '../llm/diagnose.ts';
-import { compareExchanges, differenceLine } from '../model/compare.ts';
+import { compareExchanges, differenceLine } from '../model/exchange-diff.ts';
 import type { Exchange, Header } from '../model/exchange.ts';
 import { KEY_HEADERS, KEY_PARAMS, isSecretName, maskHeaders, maskPath } from '../model/secrets.ts';
 import { harFlow } from './support/exchange-factory.ts';
 
-/** The old lists, as they were before they became one (git history of model/secrets.ts, llm/diagnose.ts, model/compare.ts). */
+/** The old lists, as they were before they became one (git history of model/secrets.ts, llm/diagnose.ts, model/exchange-diff.ts). */
 const OLD_SECRET_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie', 'set-cookie', 'x-auth-token', 'helicone-auth', 'cf-aig-authorization', 'x-portkey-api-key', 'ocp-apim-subscription-key', 'x-amz-security-token'];
 const OLD_SENT_KEY_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
 const OLD_SENT_KEY_PARAMS = ['key', 'api_key', 'api-key'];

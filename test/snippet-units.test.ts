@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { harEntry } from '../export/har.ts';
 import { SnippetError, keyVariable, pyString, shellString, snippet, type HarRequest, type SnippetTarget } from '../export/snippets.ts';
 import { analyzeExchange } from '../llm/analyze.ts';
-import { codexConfig } from '../llm/codex-config.ts';
+import { codexConfig } from '../llm/codex-provider-block.ts';
 import { SHELL_VARIABLE_NAME } from '../model/env-name.ts';
 import type { Header, RequestHead } from '../model/exchange.ts';
 import { harFlow } from './support/exchange-factory.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { databasePath } from '../db/schema.ts';
-import type { ViewerStatus } from '../viewer/app/api.ts';
+import type { ViewerStatus } from '../viewer/app/api-client.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
 
 const hooks = new URL('./support/storage-hooks-worker.ts', import.meta.url);

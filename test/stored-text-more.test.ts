@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answerComparison } from '../db/compare.ts';
+import { answerComparison } from '../db/compare-reader.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase } from '../db/schema.ts';
 import { checkEntry, entryEvents, harToEvents } from '../export/har-import.ts';
@@ -15,7 +15,7 @@ import { localized, serverText } from '../i18n/stored-text.ts';
 import type { FixAction } from '../llm/diagnose.ts';
 import type { Exchange, RequestHead } from '../model/exchange.ts';
 import { boundEnd, boundHeaders } from '../model/head-bounds.ts';
-import { SseTap } from '../proxy/sse.ts';
+import { SseTap } from '../proxy/sse-capture.ts';
 import type { ExchangeRecorder } from '../proxy/recorder.ts';
 import { fixEdits } from '../replay/fix.ts';
 import { buildReplay } from '../replay/request.ts';

@@ -9,7 +9,7 @@ import { boundHeaders, boundText } from '../model/head-bounds.ts';
 import type { Exchange } from '../model/exchange.ts';
 import { shedNote } from '../model/shed-note.ts';
 import { browserRefusal } from '../proxy/gateway.ts';
-import { misdirectedProtocol } from '../proxy/server.ts';
+import { misdirectedProtocol } from '../proxy/proxy-server.ts';
 import { describeUpstreamError } from '../proxy/upstream.ts';
 import { HarImportError, harToEvents } from '../export/har-import.ts';
 import { harEntry } from '../export/har.ts';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/schema.ts';
 import { callCost } from '../llm/cost.ts';
-import type { Usage } from '../model/usage.ts';
+import type { Usage } from '../model/token-usage.ts';
 import { runCli } from './support/cli.ts';
 
 interface Call {

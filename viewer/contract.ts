@@ -1,7 +1,7 @@
 // What the API answers, typed once: the server checks each answer against these (`satisfies`),
 // and the viewer app reads them, so neither side can drift from the other.
 import type { BodyView } from '../db/body-view.ts';
-import type { ClientConfig } from '../llm/client-config.ts';
+import type { ClientConfig } from '../llm/working-config.ts';
 import type { Diagnosis, FixAction } from '../llm/diagnose.ts';
 import type { ModelCall } from '../llm/model-call.ts';
 import type { CallCost } from '../llm/cost.ts';

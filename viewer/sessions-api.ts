@@ -1,5 +1,5 @@
 // The session API (issue 27): recent sessions with their headers, a session's turns by page, one
-// turn's context and the diff between two turns. Mounted by viewer/api.ts under /api/sessions.
+// turn's context and the diff between two turns. Mounted by viewer/api-app.ts under /api/sessions.
 // Each answer is made on a thread of its own (llm/session-answer.ts): a page of a long session
 // parses a hundred request bodies, which must not hold the traffic wirelog forwards.
 import { zValidator } from '@hono/zod-validator';
@@ -17,7 +17,7 @@ const turnQuery = z.object({ turn: z.coerce.number().int().positive() });
 const diffQuery = z.object({ a: z.coerce.number().int().positive().optional(), b: z.coerce.number().int().positive() });
 
 /**
- * @param languageOf the language a request asked for (viewer/api.ts's requestLanguage)
+ * @param languageOf the language a request asked for (viewer/api-app.ts's requestLanguage)
  * @param badRequest the API's answer to a query that does not validate
  */
 export function createSessionsApi(reader: ExchangeReader, languageOf: (c: Context) => Language, badRequest: (result: { success: boolean; error?: z.ZodError }, c: Context) => Response | undefined): Hono {

@@ -1,5 +1,5 @@
 // What wirelog's server side says: the errors and notes stored on an exchange (proxy/, db/,
-// model/), and the API's refusals (viewer/api.ts, replay/, export/har-import.ts). Each English
+// model/), and the API's refusals (viewer/api-app.ts, replay/, export/har-import.ts). Each English
 // text is the exact sentence the code stores or answers, so a stored one is read back as its
 // message and parameters (i18n/stored-text.ts) and shown in the reader's language; an English
 // text that matches none is shown as it is. Keys under `stored` and `api` are matched that way.
@@ -40,7 +40,7 @@ export const server = {
     distrustEnded: 'the client ended the TLS handshake with wirelog ({{code}}): it probably does not trust the wirelog CA; start it with `wirelog run` or set its CA variable (see `wirelog env`)',
     distrustClosed: 'the client closed the connection during the TLS handshake with wirelog: it probably does not trust the wirelog CA; start it with `wirelog run` or set its CA variable (see `wirelog env`)',
     distrustAfter: 'the client closed the connection right after the TLS handshake with wirelog, before any request: it probably does not trust the wirelog CA (GnuTLS clients such as wget check it after the handshake); start it with `wirelog run` or set its CA variable (see `wirelog env`)',
-    // proxy/server.ts
+    // proxy/proxy-server.ts
     loop: "this request points at wirelog itself ({{why}}): a loop, or a page reaching wirelog's own ports through it; refused",
     connectLoop: 'this CONNECT points at wirelog itself ({{why}}): a loop',
     closedBeforeChecked: 'the client closed the connection before wirelog had checked where it pointed',
@@ -52,7 +52,7 @@ export const server = {
     spokeH2c: "the client spoke HTTP/2 without TLS (prior knowledge, h2c): wirelog takes HTTP/1.1; turn that option off (curl --http2-prior-knowledge, a gRPC client's plaintext mode)",
     spokeSocks: 'the client spoke SOCKS{{version}}: wirelog is an HTTP proxy; give the client http://{{address}} as its proxy (HTTPS_PROXY, not ALL_PROXY=socks5://...)',
     checkFailed: 'the check failed: {{error}}',
-    // Said to the client only (proxy/server.ts, proxy/forward.ts): the exchange stores its own reason.
+    // Said to the client only (proxy/proxy-server.ts, proxy/forward.ts): the exchange stores its own reason.
     needsProxyAuth: 'this proxy needs the credentials given with --proxy-auth',
     noUpgradeUpstream: 'no upstream for this upgrade here',
     unrelayableHeaders: 'the upstream response has headers that cannot be relayed: {{error}}',
@@ -131,13 +131,13 @@ export const server = {
     fieldError: 'error',
     fieldRequestEncoding: 'request Content-Encoding',
     fieldResponseEncoding: 'response Content-Encoding',
-    // proxy/sse.ts, proxy/stream-decoder.ts: why a stream's events stopped being split out (inside eventsNotSplit).
+    // proxy/sse-capture.ts, proxy/stream-decoder.ts: why a stream's events stopped being split out (inside eventsNotSplit).
     decodedPast: 'decoded past {{n}} MB',
     streamNotDecoding: 'the {{encoding}} stream does not decode: {{error}}',
     streamBrokeOff: 'the stream broke off',
     stillDecoding: 'its events were still being decoded {{seconds}} s after it ended; later ones are not stored',
   },
-  // Advice computed from stored exchanges (model/compare.ts, export/har.ts, llm/codex-config.ts):
+  // Advice computed from stored exchanges (model/exchange-diff.ts, export/har.ts, llm/codex-provider-block.ts):
   // said in English where it is kept (a HAR comment, --json, MCP) and rendered where it is shown.
   advice: {
     compareLine: 'The working call #{{id}} from {{client}} went to {{path}} {{key}}; this one (from {{failedClient}}) went to {{failedPath}} {{failedKey}}.',
@@ -179,7 +179,7 @@ export const server = {
     notUrl: '"{{text}}" is not a URL: give an absolute one, such as https://api.example.com/v1/chat/completions',
     urlNotInMemory: 'the real value of {{names}} in the URL is not in memory: give the URL with the key in it',
     badConsent: 'sendSecretsTo (--send-secrets-to) takes HOST[:PORT], such as api.example.com or 127.0.0.1:8443, not "{{text}}"',
-    // db/compare.ts: a comparison that cannot be made, and bodies compared by their bytes only.
+    // db/compare-reader.ts: a comparison that cannot be made, and bodies compared by their bytes only.
     compareNoExchange: 'no exchange {{id}}',
     compareNoWorking: 'no model call to {{host}} has worked yet: make one (from any client) and compare again',
     compareOutOfMemory: 'comparing #{{a}} with #{{b}} needed more than the {{mb}} MB a comparison may take: compare smaller exchanges, or export both (HAR) and compare them with another tool',
@@ -260,7 +260,7 @@ export const server = {
     snippetSdkEndpoint: 'the openai SDK snippet is for Chat Completions and Responses calls; use curl, fetch or python for this one',
     snippetBodyNotJson: 'the request body is not JSON, so there is no SDK call to write: use curl, fetch or python',
     snippetBodyNotObject: 'the request body is not a JSON object, so there is no SDK call to write: use curl, fetch or python',
-    // viewer/app/api.ts: the viewer's own words when the API could not be asked or did not finish
+    // viewer/app/api-client.ts: the viewer's own words when the API could not be asked or did not finish
     replayNotAsked: 'the replay could not be asked for: {{error}}',
     importNoEnd: 'the import ended without saying how it went (was wirelog stopped?)',
     apiFault: 'wirelog could not answer {{where}}: {{cause}} (a fault in wirelog: the rest of the viewer still works; please report it with this line)',
@@ -270,7 +270,7 @@ export const server = {
     harRequestParamsOnly: 'the HAR gives it only as {{n}} form fields (postData.params), not as its bytes',
     harRequestDiscarded: 'the tool that wrote the HAR left it out (_requestBodyStatus "{{status}}")',
   },
-  // viewer/api.ts badRequest: a request the API cannot take, field by field (said, never stored:
+  // viewer/api-app.ts badRequest: a request the API cannot take, field by field (said, never stored:
   // not matched as stored text).
   request: {
     badField: '{{field}}: {{fix}}',

@@ -78,7 +78,7 @@ describe('a misbehaving client: the upstream is released at once and the exchang
     const oversize = await raw(`GET ${up.httpUrl}/load HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
     const answers = [...garbage, oversize];
     const refused = answers.filter((a, i) => a.startsWith(i < 3 ? 'HTTP/1.1 400 ' : 'HTTP/1.1 431 ')).length;
-    // The TLS record is refused naming what the client spoke (proxy/server.ts misdirectedProtocol).
+    // The TLS record is refused naming what the client spoke (proxy/proxy-server.ts misdirectedProtocol).
     const rows = await subject.settledWhere((e) => e.state === 'proxy_error' && /malformed|larger than|the client spoke/i.test(e.error ?? ''), 4);
     const all = subject.reader().list({ limit: 100_000 }).filter(others).length;
     recordFault({ scenario: 'client: malformed request, oversize headers', sent: refused, stored: Math.min(rows.length, all - before), crashes: await probe(), note: `${refused} of 4 answered 400/431; ${all - before} rows added` });

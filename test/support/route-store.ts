@@ -8,7 +8,7 @@ import { CaptureStore } from '../../db/capture-store.ts';
 import { ExchangeReader } from '../../db/reader.ts';
 import { openDatabase } from '../../db/schema.ts';
 import { harToEvents } from '../../export/har-import.ts';
-import type { ViewerStatus } from '../../viewer/routes/status.ts';
+import type { ViewerStatus } from '../../viewer/routes/status-api.ts';
 
 export interface RouteStore {
   reader: ExchangeReader;

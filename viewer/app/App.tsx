@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { clearAll, fetchStatus, type ListFilter, type ViewerStatus } from './api.ts';
+import { clearAll, fetchStatus, type ListFilter, type ViewerStatus } from './api-client.ts';
 import { useExchangeList } from './hooks/useExchangeList.ts';
 import { useHarImport } from './hooks/useHarImport.ts';
 import { useLiveUpdates } from './hooks/useLiveUpdates.ts';

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { ExchangeState } from '../../model/exchange.ts';
-import { USAGE_FIELDS, type Usage } from '../../model/usage.ts';
+import { USAGE_FIELDS, type Usage } from '../../model/token-usage.ts';
 
 // Sizes and durations keep their unit symbols (B, KB, MB, ms, s) in every language: developers
 // read them as they are, and Chinese developer tools write them the same way.

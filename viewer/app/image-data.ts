@@ -2,7 +2,7 @@
 // the browser: the server describes images (llm/images.ts) but never sends their data twice, and
 // nothing is ever inlined as HTML. The bytes become a Blob shown through an object URL.
 import type { ImageLocator } from '../../llm/images.ts';
-import { fetchEvents, fetchExchange, type StreamEvents } from './api.ts';
+import { fetchEvents, fetchExchange, type StreamEvents } from './api-client.ts';
 import { base64In, bytesOf, type MissingImage } from './image-base64.ts';
 
 export { base64In, base64Of, bytesOf, valueAt, type MissingImage } from './image-base64.ts';

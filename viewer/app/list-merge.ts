@@ -1,6 +1,6 @@
 // How live updates meet the list on screen: pure functions, so the rule is one place.
 import { statusRange } from '../../model/exchange.ts';
-import type { ExchangeSummary, ListFilter } from './api.ts';
+import type { ExchangeSummary, ListFilter } from './api-client.ts';
 
 export function matchesFilter(s: ExchangeSummary, f: ListFilter): boolean {
   // Full-text matches are the server's to decide: that list refreshes when its search changes.
@@ -58,7 +58,7 @@ function compareKeys(a: RowKey, b: RowKey): number {
 
 const rowOrder = (sort: Sort) => (a: ExchangeSummary, b: ExchangeSummary) => compareKeys(keyOf(a, sort), keyOf(b, sort));
 
-/** The server's keyset cursor for the page after `row` (viewer/api.ts): its id, or "VALUE_ID" when sorted. */
+/** The server's keyset cursor for the page after `row` (viewer/api-app.ts): its id, or "VALUE_ID" when sorted. */
 export function cursorAfter(row: ExchangeSummary, sort: Sort): number | string {
   return sort ? `${sortValue(row, sort)}_${row.id}` : row.id;
 }

@@ -2,7 +2,7 @@
 // damage, the secrets a replay withheld, a Codex block's notes) rendered again when read.
 import { localized, localizedAll } from '../../i18n/stored-text.ts';
 import type { Language } from '../../i18n/languages.ts';
-import type { ClientConfig } from '../../llm/client-config.ts';
+import type { ClientConfig } from '../../llm/working-config.ts';
 import { renderDiagnosis } from '../../llm/diagnosis-text.ts';
 import type { Exchange } from '../../model/exchange.ts';
 import { LIST_TEXT_LIMITS, clipped, type ExchangeSummary } from '../../model/summary.ts';

@@ -1,4 +1,4 @@
-// What every resource app of the API shares (viewer/api.ts mounts them): the language a request
+// What every resource app of the API shares (viewer/api-app.ts mounts them): the language a request
 // asked for, refusals in it from the catalogue (`server.api.*`), the 400 that names each field it
 // could not take (`server.request.*`), and the same-origin rule for state changes. A handler
 // that throws is answered by viewer/errors.ts, installed once on the viewer's app.

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BodyView } from '../api.ts';
+import type { BodyView } from '../api-client.ts';
 import { prettyRows, rawRows, type Rows } from '../body-rows.ts';
 import { formatSize, tryJson } from '../format.ts';
 import { download } from './Base64Run.tsx';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
-import type { BodyComparison, HeaderDifference, SecretComparison } from '../../../model/compare.ts';
-import { fetchComparison, type Comparison } from '../api.ts';
+import type { BodyComparison, HeaderDifference, SecretComparison } from '../../../model/exchange-diff.ts';
+import { fetchComparison, type Comparison } from '../api-client.ts';
 
 interface Props {
   a: number;
@@ -76,7 +76,7 @@ function Body({ part, title, body }: { part: 'request-body' | 'response-body'; t
   );
 }
 
-/** A key's verdict (model/compare.ts says it in English) in the viewer's language. */
+/** A key's verdict (model/exchange-diff.ts says it in English) in the viewer's language. */
 function verdictLabel(verdict: SecretComparison['verdict'], t: (key: string) => string): string {
   switch (verdict) {
     case 'same key':

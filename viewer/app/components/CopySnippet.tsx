@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { fetchSnippet, type SnippetTarget } from '../api.ts';
+import { fetchSnippet, type SnippetTarget } from '../api-client.ts';
 
 // The names of the languages and libraries: the same in every language.
 const LABELS: Record<SnippetTarget, string> = { curl: 'cURL', fetch: 'JavaScript fetch', python: 'Python requests', openai: 'openai SDK (Python)' };

@@ -1,5 +1,5 @@
 import { Trans, useTranslation } from 'react-i18next';
-import type { ViewerStatus } from '../api.ts';
+import type { ViewerStatus } from '../api-client.ts';
 
 /**
  * What a first run shows: how to send traffic through this very instance. Commands, config lines

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { exchangeUrl } from '../../../model/exchange.ts';
-import { replayExchange, type ExchangeDetail } from '../api.ts';
+import { replayExchange, type ExchangeDetail } from '../api-client.ts';
 import { statusClass } from '../format.ts';
 import { useExchangeDetail } from '../hooks/useExchangeDetail.ts';
 import { BodyPanel } from './BodyPanel.tsx';

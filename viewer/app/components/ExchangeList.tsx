@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ExchangeSummary, ListFilter } from '../api.ts';
+import type { ExchangeSummary, ListFilter } from '../api-client.ts';
 import { isLanguage } from '../../../i18n/languages.ts';
 import { renderDiagnosis } from '../../../llm/diagnosis-text.ts';
 import { formatCount, formatDuration, formatSize, formatTime, stateLabel, statusClass, usageText } from '../format.ts';

@@ -1,6 +1,6 @@
 import { Trans, useTranslation } from 'react-i18next';
 import { exchangeUrl } from '../../../model/exchange.ts';
-import { harUrl, type ExchangeDetail } from '../api.ts';
+import { harUrl, type ExchangeDetail } from '../api-client.ts';
 import { formatDuration, formatSize, stateLabel } from '../format.ts';
 import { CopyButton } from './CopyButton.tsx';
 import { CopySnippet } from './CopySnippet.tsx';

@@ -1,6 +1,6 @@
 import { useEffect, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ListFilter } from '../api.ts';
+import type { ListFilter } from '../api-client.ts';
 import { EXCHANGE_STATES, STATUS_CLASSES } from '../../../model/exchange.ts';
 import { DIALECTS } from '../../../llm/model-call.ts';
 import { stateLabel } from '../format.ts';

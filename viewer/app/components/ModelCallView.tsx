@@ -92,7 +92,7 @@ function ChoiceTabs({ count, selected, onSelect }: { count: number; selected: nu
 
 /** A captured exchange as a model call: the conversation sent, the answer rebuilt, the figures. */
 interface Props {
-  /** With its cost when the API priced it (viewer/api.ts: the provider's figure, estimated, or unknown and why). */
+  /** With its cost when the API priced it (viewer/api-app.ts: the provider's figure, estimated, or unknown and why). */
   call: ModelCall & { cost?: CallCost };
   onRawEvents: (() => void) | null;
   /** Calls in this one's agent session, and how to list just them. */

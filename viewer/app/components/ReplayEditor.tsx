@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { exchangeUrl } from '../../../model/exchange.ts';
 import { hostPort, originOf, originText, sameOrigin, secretMayGo, urlOrigin, type Origin } from '../../../replay/secret-origin.ts';
-import { replayExchange, type ExchangeDetail, type Header, type WithheldSecret } from '../api.ts';
+import { replayExchange, type ExchangeDetail, type Header, type WithheldSecret } from '../api-client.ts';
 
 interface Props {
   detail: ExchangeDetail;

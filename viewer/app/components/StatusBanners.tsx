@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { ViewerStatus } from '../api.ts';
+import type { ViewerStatus } from '../api-client.ts';
 
 /** What the viewer must say above everything: capture failing or behind, export failing, what storage left out, errors, notices. */
 export function StatusBanners({ status, error, notice }: { status: ViewerStatus | null; error: string | null; notice: string | null }) {

@@ -3,7 +3,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject }
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Exchange } from '../../../model/exchange.ts';
-import { fetchEvents, type SseEvent, type WsMessageView } from '../api.ts';
+import { fetchEvents, type SseEvent, type WsMessageView } from '../api-client.ts';
 import { base64Info, numberRun, rawRows, RUN_MIN } from '../body-rows.ts';
 import { formatSize, stateLabel, tryJson } from '../format.ts';
 import { JsonTree } from './JsonTree.tsx';

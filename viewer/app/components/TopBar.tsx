@@ -1,7 +1,7 @@
 import type { RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, isLanguage } from '../../../i18n/languages.ts';
-import { harUrl, type ListFilter, type ViewerStatus } from '../api.ts';
+import { harUrl, type ListFilter, type ViewerStatus } from '../api-client.ts';
 import { chooseLanguage } from '../i18n.ts';
 import { FilterBar } from './FilterBar.tsx';
 

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
-import { fetchExchange, replayExchange, type Diagnosis, type ExchangeDetail, type WithheldSecret } from '../api.ts';
+import { fetchExchange, replayExchange, type Diagnosis, type ExchangeDetail, type WithheldSecret } from '../api-client.ts';
 import { stateLabel } from '../format.ts';
 import { CopyButton } from './CopyButton.tsx';
 
@@ -128,7 +128,7 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
                 </pre>
                 <CopyButton text={result.clientConfig.codex.toml} label={t('viewerTools.copyToml')} className="button small config-copy" testId="copy-codex" />
               </div>
-              {/* llm/codex-config.ts writes these notes (English for now). */}
+              {/* llm/codex-provider-block.ts writes these notes (English for now). */}
               {result.clientConfig.codex.notes.map((n) => (
                 <div key={n} className="muted" data-captured>
                   {n}

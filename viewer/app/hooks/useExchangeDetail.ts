@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { fetchExchange, type ExchangeDetail } from '../api.ts';
+import { fetchExchange, type ExchangeDetail } from '../api-client.ts';
 
 const REFRESH_MS = 500;
 

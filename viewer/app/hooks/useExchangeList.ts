@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { fetchExchanges, type ExchangeSummary, type ListFilter } from '../api.ts';
+import { fetchExchanges, type ExchangeSummary, type ListFilter } from '../api-client.ts';
 import { mergeLive, roomForPage, windowOf, withPage, type ListWindow } from '../list-merge.ts';
 
 export interface ExchangeList {

@@ -1,7 +1,7 @@
 import type { TFunction } from 'i18next';
 import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { importHar, type ImportProgress } from '../api.ts';
+import { importHar, type ImportProgress } from '../api-client.ts';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1024 ** 2).toFixed(1)} MB`;

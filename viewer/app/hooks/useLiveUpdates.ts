@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
-import type { ViewerStatus } from '../api.ts';
+import type { ViewerStatus } from '../api-client.ts';
 import { bumpVersions } from '../list-merge.ts';
-import { useLiveFeed } from '../live.ts';
+import { useLiveFeed } from '../live-feed.ts';
 import type { ExchangeList } from './useExchangeList.ts';
 
 /**

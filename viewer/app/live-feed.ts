@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { ExchangeSummary, ViewerStatus } from './api.ts';
+import type { ExchangeSummary, ViewerStatus } from './api-client.ts';
 import { i18n } from './i18n.ts';
 
 export interface LiveHandlers {

@@ -1,16 +1,16 @@
-// Feeds stored exchanges, bodies decoded, to model/compare.ts; the viewer's comparisons run on a
+// Feeds stored exchanges, bodies decoded, to model/exchange-diff.ts; the viewer's comparisons run on a
 // worker thread of their own (db/compare-worker.ts), never on the thread that forwards traffic:
 // two 49 MB JSON bodies compared there held every client's requests for 17 s.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { compareExchanges, type BodyComparison, type Comparison } from '../model/compare.ts';
+import { compareExchanges, type BodyComparison, type Comparison } from '../model/exchange-diff.ts';
 import type { BodySide, Exchange } from '../model/exchange.ts';
 import { bodyView } from './body-view.ts';
 import { ExchangeReader } from './reader.ts';
 import { damagedRefusal } from './stored-values.ts';
-import { sendingClient } from '../llm/client-config.ts';
+import { sendingClient } from '../llm/working-config.ts';
 import { localized, serverText } from '../i18n/stored-text.ts';
 import type { Language } from '../i18n/languages.ts';
 

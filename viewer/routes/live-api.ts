@@ -5,10 +5,10 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { ExchangeReader } from '../../db/reader.ts';
 import { withCost } from '../../llm/summary-cost.ts';
-import type { LiveFeed } from '../live.ts';
+import type { LiveFeed } from '../live-fanout.ts';
 import { summaryIn } from './in-language.ts';
 import { requestLanguage } from './shared.ts';
-import { statusNow, type ViewerStatus } from './status.ts';
+import { statusNow, type ViewerStatus } from './status-api.ts';
 
 // Rows a live update reads per query.
 const LIVE_READ = 500;

@@ -1,7 +1,7 @@
 // `wirelog mcp --print-config codex|claude|cherry-studio`: the snippet that makes each client start
 // this server, every value quoted for the language it is pasted into (TOML basic strings, POSIX
 // shell words, JSON), so a path with a quote, a space or a `$` runs only what it shows.
-import { tomlString } from '../llm/codex-config.ts';
+import { tomlString } from '../llm/codex-provider-block.ts';
 import { t } from '../cli/language.ts';
 
 export const CLIENTS = ['codex', 'claude', 'cherry-studio'] as const;

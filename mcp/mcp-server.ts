@@ -8,11 +8,11 @@ import type { z } from 'zod';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { t } from '../cli/language.ts';
 import { VERSION } from '../cli/version.ts';
-import { compareWithWorking } from './compare.ts';
-import { diagnose } from './diagnose.ts';
+import { compareWithWorking } from './compare-tool.ts';
+import { diagnose } from './diagnose-tool.ts';
 import { listCalls } from './list-calls.ts';
 import { readCall } from './read-call.ts';
-import { replayCall } from './replay.ts';
+import { replayCall } from './replay-tool.ts';
 import { sessionUsage } from './session-usage.ts';
 import { ToolError, type Tool, type ToolContext } from './tool.ts';
 

@@ -1,10 +1,10 @@
 // compare_with_working: a call beside the last call to the same host that worked (or another
 // call), as the viewer's Compare shows it: request line, headers, keys (by fingerprint, never by
 // value), JSON bodies path by path. Compared on a thread of its own with a bounded heap
-// (db/compare.ts): two large bodies never stall or exhaust the MCP server.
+// (db/compare-reader.ts): two large bodies never stall or exhaust the MCP server.
 import { z } from 'zod';
-import { compareOffThread, lastWorkingCall } from '../db/compare.ts';
-import { differenceLine, type BodyComparison, type Comparison } from '../model/compare.ts';
+import { compareOffThread, lastWorkingCall } from '../db/compare-reader.ts';
+import { differenceLine, type BodyComparison, type Comparison } from '../model/exchange-diff.ts';
 import { t } from '../cli/language.ts';
 import { callId } from './arguments.ts';
 import { ToolError, tool } from './tool.ts';

@@ -5,10 +5,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { accessGuard, ownOrigins, type AccessOptions } from './access.ts';
-import { createApi, type ApiOptions } from './api.ts';
+import { createApi, type ApiOptions } from './api-app.ts';
 import { apiErrorHandler } from './errors.ts';
 
-export type { ViewerStatus } from './api.ts';
+export type { ViewerStatus } from './api-app.ts';
 export type ViewerOptions = ApiOptions;
 
 /** The built React app: dist/viewer, beside the bundle or under the sources' dist/. */

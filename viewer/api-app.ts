@@ -4,20 +4,20 @@
 import { Hono, type Context } from 'hono';
 import type { ExchangeReader } from '../db/reader.ts';
 import type { Replayer } from '../replay/replayer.ts';
-import type { LiveFeed } from './live.ts';
-import { createCompareApi } from './routes/compare.ts';
-import { createExchangesApi } from './routes/exchanges.ts';
-import { createExportApi } from './routes/export.ts';
-import { createImportApi, type ImportHar } from './routes/import.ts';
-import { createLiveApi } from './routes/live.ts';
-import { createReplayApi } from './routes/replay.ts';
+import type { LiveFeed } from './live-fanout.ts';
+import { createCompareApi } from './routes/compare-api.ts';
+import { createExchangesApi } from './routes/exchanges-api.ts';
+import { createExportApi } from './routes/export-api.ts';
+import { createImportApi, type ImportHar } from './routes/import-api.ts';
+import { createLiveApi } from './routes/live-api.ts';
+import { createReplayApi } from './routes/replay-api.ts';
 import { badRequest, refusal, requestLanguage } from './routes/shared.ts';
-import { createStatusApi, type ViewerStatus } from './routes/status.ts';
+import { createStatusApi, type ViewerStatus } from './routes/status-api.ts';
 import { createSessionsApi } from './sessions-api.ts';
 
 export { requestLanguage } from './routes/shared.ts';
 export { summaryIn } from './routes/in-language.ts';
-export type { ViewerStatus } from './routes/status.ts';
+export type { ViewerStatus } from './routes/status-api.ts';
 
 export interface ApiOptions {
   reader: ExchangeReader;

@@ -1,9 +1,9 @@
 // GET /api/compare?a=ID&b=ID|working: two exchanges side by side. Made on a thread of its own
-// (db/compare.ts): reading, decoding and parsing two large bodies here would hold every client's traffic.
+// (db/compare-reader.ts): reading, decoding and parsing two large bodies here would hold every client's traffic.
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { compareOffThread } from '../../db/compare.ts';
+import { compareOffThread } from '../../db/compare-reader.ts';
 import type { ExchangeReader } from '../../db/reader.ts';
 import { badRequest, requestLanguage } from './shared.ts';
 

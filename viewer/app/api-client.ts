@@ -1,15 +1,15 @@
-// The viewer's side of the JSON API (viewer/api.ts); types come from the shared model.
+// The viewer's side of the JSON API (viewer/api-app.ts); types come from the shared model.
 import type { BodyView } from '../../db/body-view.ts';
 import type { ExchangeFilter } from '../../db/reader.ts';
 import type { Exchange, ExchangeState, SseEvent } from '../../model/exchange.ts';
 import type { ExchangeSummary } from '../../model/summary.ts';
 import type { Diagnosis } from '../../llm/diagnose.ts';
 import type { ModelCall } from '../../llm/model-call.ts';
-import type { ViewerStatus } from '../api.ts';
+import type { ViewerStatus } from '../api-app.ts';
 import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, ImportLine, StreamEvents, WsMessageView } from '../contract.ts';
 import type { ImportProgress } from '../../export/har-stream.ts';
-import type { ClientConfig } from '../../llm/client-config.ts';
-import type { Comparison } from '../../model/compare.ts';
+import type { ClientConfig } from '../../llm/working-config.ts';
+import type { Comparison } from '../../model/exchange-diff.ts';
 import type { Header } from '../../model/exchange.ts';
 import type { WithheldSecret } from '../../replay/secret-guard.ts';
 import { i18n } from './i18n.ts';

@@ -2,7 +2,7 @@
 // Studio's API address, derived from the call exactly as it went out; and which client sent a
 // call, so that a fix is written in that client's own terms.
 import { clientOrigin, headerValue, type Exchange, type Header } from '../model/exchange.ts';
-import { codexConfig, CodexConfigError, type CodexConfig } from './codex-config.ts';
+import { codexConfig, CodexConfigError, type CodexConfig } from './codex-provider-block.ts';
 import type { ModelCall } from './model-call.ts';
 
 export interface CherryStudioSettings {

@@ -1,6 +1,6 @@
 import type { Header } from '../model/exchange.ts';
 import { headerValue, isEventStream } from '../model/exchange.ts';
-import { SseSplitter } from '../model/sse.ts';
+import { SseSplitter } from '../model/sse-split.ts';
 import type { ExchangeRecorder } from './recorder.ts';
 import { canDecodeStream, streamDecoder, type StreamDecoder } from './stream-decoder.ts';
 import { serverText } from '../i18n/stored-text.ts';

@@ -8,13 +8,13 @@ import { parseSortCursor, sortCursorText, type ExchangeReader } from '../../db/r
 import { snippetOf } from '../../export/snippet-of.ts';
 import { SNIPPET_TARGETS, SnippetError } from '../../export/snippets.ts';
 import { localized } from '../../i18n/stored-text.ts';
-import { clientConfigOf, gatewayOfReplayed } from '../../llm/client-config.ts';
+import { clientConfigOf, gatewayOfReplayed } from '../../llm/working-config.ts';
 import { diagnosesOf, modelCallOf } from '../../llm/stored-calls.ts';
 import { summaryCost, withCost } from '../../llm/summary-cost.ts';
 import { summarize, type ExchangeSummary } from '../../model/summary.ts';
 import type { Replayer } from '../../replay/replayer.ts';
 import type { ExchangeDetail, ExchangeListAnswer, StreamEvents } from '../contract.ts';
-import type { LiveFeed } from '../live.ts';
+import type { LiveFeed } from '../live-fanout.ts';
 import { filterOf, listQuery } from './filters.ts';
 import { clientConfigIn, exchangeIn, summaryIn } from './in-language.ts';
 import { badRequest, refusal, refuseDamaged, requestLanguage, sameOrigin, type OwnOrigins } from './shared.ts';
