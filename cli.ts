@@ -28,7 +28,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: () => import('./cli/doctor.ts').then((m) => ({ help: m.doctorHelp(), run: m.doctorCommand })),
   replay: () => import('./cli/replay.ts').then((m) => ({ help: m.replayHelp(), run: m.replayCommand })),
   import: () => import('./cli/import.ts').then((m) => ({ help: m.importHelp(), run: m.importCommand })),
-  'codex-config': () => import('./cli/codex-config.ts').then((m) => ({ help: m.codexConfigHelp(), run: m.codexConfigCommand })),
+  'codex-config': () =>
+    import('./cli/codex-config.ts').then((m) => ({ help: m.codexConfigHelp(), run: m.codexConfigCommand })),
   usage: () => import('./cli/usage.ts').then((m) => ({ help: m.usageHelp(), run: m.usageCommand })),
   mcp: () => import('./cli/mcp.ts').then((m) => ({ help: m.mcpHelp(), run: m.mcpCommand })),
 };
@@ -71,7 +72,9 @@ async function main(given: string[]): Promise<number> {
 function exitWhenFlushed(code: number): void {
   process.exitCode = code;
   const pending = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0);
-  Promise.all(pending.map((stream) => new Promise((flushed) => stream.write('', flushed)))).then(() => process.exit(code));
+  Promise.all(pending.map((stream) => new Promise((flushed) => stream.write('', flushed)))).then(() =>
+    process.exit(code),
+  );
 }
 
 for (const stream of [process.stdout, process.stderr]) {
@@ -82,8 +85,15 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 main(process.argv.slice(2)).then(exitWhenFlushed, (err: Error) => {
-  const known = err instanceof UsageError || err instanceof StartError || err instanceof DatabaseOpenError || err instanceof CaError || err instanceof DataDirError;
+  const known =
+    err instanceof UsageError ||
+    err instanceof StartError ||
+    err instanceof DatabaseOpenError ||
+    err instanceof CaError ||
+    err instanceof DataDirError;
   // A phrase (the data dir's files, the CA, the database) in the CLI's language; its message is the English.
-  console.error(`wirelog: ${err instanceof PhraseError ? phraseText(err.phrase, cliLang()) : known ? err.message : (err.stack ?? err.message)}`);
+  console.error(
+    `wirelog: ${err instanceof PhraseError ? phraseText(err.phrase, cliLang()) : known ? err.message : (err.stack ?? err.message)}`,
+  );
   exitWhenFlushed(err instanceof UsageError ? 2 : 1);
 });

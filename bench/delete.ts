@@ -28,25 +28,39 @@ const MERGE_PAGES = 200;
 
 // A deterministic generator: the same database for every kind of index.
 let seed = 42;
-const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-const letters = (n: number) => Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(random() * 26))).join('');
+const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+const letters = (n: number) =>
+  Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(random() * 26))).join('');
 // Zipf-like vocabulary: a few words everywhere, a long tail of identifiers (source code, ids).
 const VOCAB = Array.from({ length: 60_000 }, (_, i) => (i < 300 ? letters(2 + (i % 6)) : letters(4 + (i % 9))));
 const word = () => VOCAB[Math.floor(VOCAB.length * random() ** 3)];
 const text = (words: number) => Array.from({ length: words }, word).join(' ');
 // A canary depends on its number only (not on the generator's state): found again to look for it.
-const canaryOf = (i: number) => `qzv${[...createHash('sha256').update(String(i)).digest()].slice(0, 13).map((b) => String.fromCharCode(97 + (b % 26))).join('')}${i}`;
+const canaryOf = (i: number) =>
+  `qzv${[...createHash('sha256').update(String(i)).digest()]
+    .slice(0, 13)
+    .map((b) => String.fromCharCode(97 + (b % 26)))
+    .join('')}${i}`;
 
 function requestBody(i: number, canary: string | null): string {
   const input = [];
-  for (let m = 0; input.length < 12; m++) input.push({ role: m % 2 ? 'assistant' : 'user', content: [{ type: 'input_text', text: text(380) }] });
+  for (let m = 0; input.length < 12; m++)
+    input.push({ role: m % 2 ? 'assistant' : 'user', content: [{ type: 'input_text', text: text(380) }] });
   if (canary) input.push({ role: 'user', content: [{ type: 'input_text', text: `please look at ${canary} again` }] });
-  return JSON.stringify({ model: 'gpt-5-codex', instructions: text(600), input, tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }], stream: true, prompt_cache_key: `thread-${i % 40}` });
+  return JSON.stringify({
+    model: 'gpt-5-codex',
+    instructions: text(600),
+    input,
+    tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }],
+    stream: true,
+    prompt_cache_key: `thread-${i % 40}`,
+  });
 }
 
 function sseBody(i: number): string {
   let out = `event: response.created\ndata: {"type":"response.created","response":{"id":"resp_${i}"}}\n\n`;
-  for (let e = 0; e < 200; e++) out += `event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', delta: `${text(8)} `, sequence_number: e })}\n\n`;
+  for (let e = 0; e < 200; e++)
+    out += `event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', delta: `${text(8)} `, sequence_number: e })}\n\n`;
   return `${out}event: response.completed\ndata: {"type":"response.completed","response":{"id":"resp_${i}","status":"completed"}}\n\n`;
 }
 
@@ -60,10 +74,30 @@ interface Kind {
 }
 
 const KINDS: Kind[] = [
-  { name: 'content FTS5 + secure-delete (before)', create: 'CREATE VIRTUAL TABLE fts USING fts5 (url, request_body, response_body)', setup: [`INSERT INTO fts (fts, rank) VALUES ('secure-delete', 1)`], merge: false },
-  { name: 'content FTS5 + merge steps', create: 'CREATE VIRTUAL TABLE fts USING fts5 (url, request_body, response_body)', setup: [], merge: true },
-  { name: 'contentless_delete FTS5, no merge', create: `CREATE VIRTUAL TABLE fts USING fts5 (url, request_body, response_body, content='', contentless_delete=1)`, setup: [], merge: false },
-  { name: 'contentless_delete FTS5 + merge steps (chosen)', create: `CREATE VIRTUAL TABLE fts USING fts5 (url, request_body, response_body, content='', contentless_delete=1)`, setup: [], merge: true },
+  {
+    name: 'content FTS5 + secure-delete (before)',
+    create: 'CREATE VIRTUAL TABLE fts USING fts5 (url, request_body, response_body)',
+    setup: [`INSERT INTO fts (fts, rank) VALUES ('secure-delete', 1)`],
+    merge: false,
+  },
+  {
+    name: 'content FTS5 + merge steps',
+    create: 'CREATE VIRTUAL TABLE fts USING fts5 (url, request_body, response_body)',
+    setup: [],
+    merge: true,
+  },
+  {
+    name: 'contentless_delete FTS5, no merge',
+    create: `CREATE VIRTUAL TABLE fts USING fts5 (url, request_body, response_body, content='', contentless_delete=1)`,
+    setup: [],
+    merge: false,
+  },
+  {
+    name: 'contentless_delete FTS5 + merge steps (chosen)',
+    create: `CREATE VIRTUAL TABLE fts USING fts5 (url, request_body, response_body, content='', contentless_delete=1)`,
+    setup: [],
+    merge: true,
+  },
 ];
 
 function open(file: string): Db {
@@ -105,7 +139,9 @@ function index(db: Db, kind: Kind): number {
   db.exec(kind.create);
   for (const s of kind.setup) db.exec(s);
   const t = performance.now();
-  const read = db.prepare(`SELECT e.id, e.path, r.data AS req, s.data AS res FROM exchanges e JOIN bodies r ON r.exchange_id = e.id AND r.side = 'request' JOIN bodies s ON s.exchange_id = e.id AND s.side = 'response' WHERE e.id > ? ORDER BY e.id LIMIT 500`);
+  const read = db.prepare(
+    `SELECT e.id, e.path, r.data AS req, s.data AS res FROM exchanges e JOIN bodies r ON r.exchange_id = e.id AND r.side = 'request' JOIN bodies s ON s.exchange_id = e.id AND s.side = 'response' WHERE e.id > ? ORDER BY e.id LIMIT 500`,
+  );
   const insert = db.prepare('INSERT INTO fts (rowid, url, request_body, response_body) VALUES (?, ?, ?, ?)');
   for (let last = 0; ; ) {
     const rows = read.all(last) as { id: number; path: string; req: Buffer; res: Buffer }[];
@@ -164,13 +200,18 @@ function leftovers(db: Db, file: string, upTo: number): { inFiles: number; inInd
     inFiles += tails.filter((t) => bytes.includes(t)).length;
   }
   db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, 'fts', 'row')`);
-  const inIndex = (db.prepare(`SELECT count(*) AS n FROM temp.vocab WHERE term GLOB 'qzv*'`).get() as { n: number }).n - (CANARIES - upTo);
+  const inIndex =
+    (db.prepare(`SELECT count(*) AS n FROM temp.vocab WHERE term GLOB 'qzv*'`).get() as { n: number }).n -
+    (CANARIES - upTo);
   return { inFiles, inIndex };
 }
 
 function sizes(db: Db): string {
-  const total = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
-  const fts = (db.prepare(`SELECT coalesce(sum(pgsize), 0) AS n FROM dbstat WHERE name LIKE 'fts%'`).get() as { n: number }).n;
+  const total =
+    (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+  const fts = (
+    db.prepare(`SELECT coalesce(sum(pgsize), 0) AS n FROM dbstat WHERE name LIKE 'fts%'`).get() as { n: number }
+  ).n;
   return `file ${mb(total)}, of it the index ${mb(fts)}`;
 }
 
@@ -178,11 +219,15 @@ const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function main(): void {
-  console.log(`SQLite ${(new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v}, ${MB} MB of bodies, in ${DIR}`);
+  console.log(
+    `SQLite ${(new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v}, ${MB} MB of bodies, in ${DIR}`,
+  );
   const base = path.join(DIR, 'base.sqlite');
   let t = performance.now();
   // A base already built in --dir is used again: kinds can be measured one by one (--kind N).
-  const count = fs.existsSync(base) ? (new Database(base).prepare('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n : buildBase(base);
+  const count = fs.existsSync(base)
+    ? (new Database(base).prepare('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n
+    : buildBase(base);
   console.log(`${count} exchanges, built in ${s(performance.now() - t)}`);
   const only = arg('kind');
   // --kind none: only --clear and --rebuild.
@@ -207,7 +252,9 @@ function main(): void {
       const left = leftovers(db, file, to);
       console.log(
         `  delete ${to - from + 1}: ${s(del.ms)} (longest transaction of ${SLICE}: ${s(del.longestMs)})` +
-          (merged ? `; purge ${merged.steps} merge steps of ${MERGE_PAGES} pages, ${s(merged.totalMs)}, longest ${s(merged.longestMs)}` : '') +
+          (merged
+            ? `; purge ${merged.steps} merge steps of ${MERGE_PAGES} pages, ${s(merged.totalMs)}, longest ${s(merged.longestMs)}`
+            : '') +
           `; checkpoint ${s(checkpoint)}; deleted canaries still in files: ${left.inFiles}/${to}, in the index: ${left.inIndex}/${to}; ${sizes(db)}`,
       );
     }
@@ -244,7 +291,9 @@ function clearAll(base: string): void {
     }
     db.pragma('wal_checkpoint(TRUNCATE)');
     const left = leftovers(db, file, CANARIES);
-    console.log(`\nclear all (${way}) of ${before}: ${s(performance.now() - t)}, longest step ${s(longest)}; canaries in files ${left.inFiles}, in the index ${left.inIndex}; ${sizes(db)}`);
+    console.log(
+      `\nclear all (${way}) of ${before}: ${s(performance.now() - t)}, longest step ${s(longest)}; canaries in files ${left.inFiles}, in the index ${left.inIndex}; ${sizes(db)}`,
+    );
     db.close();
   }
 }
@@ -261,7 +310,9 @@ function rebuild(base: string): void {
   const rows = (db.prepare('SELECT count(*) AS n FROM old_fts').get() as { n: number }).n;
   const t = performance.now();
   let longest = 0;
-  const copy = db.prepare('INSERT INTO fts (rowid, url, request_body, response_body) SELECT rowid, url, request_body, response_body FROM old_fts WHERE rowid > ? AND rowid <= ?');
+  const copy = db.prepare(
+    'INSERT INTO fts (rowid, url, request_body, response_body) SELECT rowid, url, request_body, response_body FROM old_fts WHERE rowid > ? AND rowid <= ?',
+  );
   for (let a = 0; a < rows + CANARIES; a += 200) {
     const st = performance.now();
     db.transaction(() => copy.run(a, a + 200))();
@@ -271,7 +322,9 @@ function rebuild(base: string): void {
   const d = performance.now();
   db.exec('DROP TABLE old_fts');
   const dropped = performance.now() - d;
-  console.log(`\nrebuild at upgrade: ${rows} exchanges copied in ${s(copied)} (${Math.round(rows / (copied / 1000))}/s, longest slice of 200: ${s(longest)}; 100,000 exchanges: about ${s((copied * 100_000) / rows)}); dropping the old index (secure_delete): ${s(dropped)}`);
+  console.log(
+    `\nrebuild at upgrade: ${rows} exchanges copied in ${s(copied)} (${Math.round(rows / (copied / 1000))}/s, longest slice of 200: ${s(longest)}; 100,000 exchanges: about ${s((copied * 100_000) / rows)}); dropping the old index (secure_delete): ${s(dropped)}`,
+  );
   db.close();
 }
 

@@ -13,7 +13,9 @@ import { Worker } from 'node:worker_threads';
 import { encodeEvents, type EncodedEvents, type PostedEvent } from '../db/event-transport.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, batches: { type: 'string', default: '400' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '7' }, batches: { type: 'string', default: '400' } },
+});
 const ROUNDS = Number(values.rounds);
 const BATCHES = Number(values.batches);
 
@@ -22,10 +24,15 @@ function encodeEachOwn(events: PostedEvent[]): EncodedEvents {
   const buffers: Uint8Array[] = [];
   const own = (bytes: Uint8Array) => buffers.push(new Uint8Array(bytes)) - 1;
   const plain = events.map((e) => {
-    if (e.type === 'body-chunk' && 'chunk' in e) return { type: 'body-chunk', uid: e.uid, side: e.side, atMs: e.atMs, buffer: own(e.chunk) };
+    if (e.type === 'body-chunk' && 'chunk' in e)
+      return { type: 'body-chunk', uid: e.uid, side: e.side, atMs: e.atMs, buffer: own(e.chunk) };
     if (e.type === 'ws-message') {
       const m = e.message;
-      return { type: 'ws-message', uid: e.uid, message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, buffer: own(m.payload) } };
+      return {
+        type: 'ws-message',
+        uid: e.uid,
+        message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, buffer: own(m.payload) },
+      };
     }
     return e;
   });
@@ -52,19 +59,40 @@ function wsTurn(seq0: number): ExchangeEvent[] {
   return Array.from({ length: 250 }, (_, i) => ({
     type: 'ws-message',
     uid: 'flood',
-    message: { seq: seq0 + i, offsetMs: i / 10, direction: 'receive', opcode: 1, payload: Buffer.from(JSON.stringify({ type: 'response.output_text.delta', delta: `word ${seq0 + i} `, sequence_number: seq0 + i })) },
+    message: {
+      seq: seq0 + i,
+      offsetMs: i / 10,
+      direction: 'receive',
+      opcode: 1,
+      payload: Buffer.from(
+        JSON.stringify({ type: 'response.output_text.delta', delta: `word ${seq0 + i} `, sequence_number: seq0 + i }),
+      ),
+    },
   }));
 }
 
 function downloadTurn(): ExchangeEvent[] {
-  return Array.from({ length: 16 }, (_, i) => ({ type: 'body-chunk', uid: 'download', side: 'response', atMs: i, chunk: Buffer.alloc(64 * 1024, i) }));
+  return Array.from({ length: 16 }, (_, i) => ({
+    type: 'body-chunk',
+    uid: 'download',
+    side: 'response',
+    atMs: i,
+    chunk: Buffer.alloc(64 * 1024, i),
+  }));
 }
 
-async function round(worker: Worker, encode: (events: PostedEvent[]) => EncodedEvents, batches: ExchangeEvent[][]): Promise<number> {
+async function round(
+  worker: Worker,
+  encode: (events: PostedEvent[]) => EncodedEvents,
+  batches: ExchangeEvent[][],
+): Promise<number> {
   const t = performance.now();
   for (const events of batches) {
     const { json, buffers } = encode(events);
-    worker.postMessage({ json, buffers }, buffers.map((b) => b.buffer as ArrayBuffer));
+    worker.postMessage(
+      { json, buffers },
+      buffers.map((b) => b.buffer as ArrayBuffer),
+    );
   }
   const ms = performance.now() - t;
   // Every batch taken before the next round: rounds do not overlap.
@@ -83,8 +111,18 @@ let expected = 0;
 const worker = new Worker(WORKER, { eval: true });
 try {
   const kinds = [
-    { name: 'WebSocket flood turn: 250 messages of ~80 B', batches: Array.from({ length: BATCHES }, (_, b) => wsTurn(b * 250)), per: 250, unit: 'message' },
-    { name: 'download turn: 16 copied chunks of 64 KB', batches: Array.from({ length: Math.ceil(BATCHES / 8) }, downloadTurn), per: 16, unit: 'chunk' },
+    {
+      name: 'WebSocket flood turn: 250 messages of ~80 B',
+      batches: Array.from({ length: BATCHES }, (_, b) => wsTurn(b * 250)),
+      per: 250,
+      unit: 'message',
+    },
+    {
+      name: 'download turn: 16 copied chunks of 64 KB',
+      batches: Array.from({ length: Math.ceil(BATCHES / 8) }, downloadTurn),
+      per: 16,
+      unit: 'chunk',
+    },
   ];
   const ways = [
     { name: 'one buffer per payload (before)', encode: encodeEachOwn },
@@ -98,7 +136,9 @@ try {
     console.log(kind.name);
     for (const [w, way] of ways.entries()) {
       const perUnit = (best[w] * 1000) / (kind.batches.length * kind.per);
-      console.log(`  ${way.name.padEnd(36)} ${perUnit.toFixed(2)} µs per ${kind.unit} on the forwarding thread (best of ${ROUNDS} rounds of ${kind.batches.length} batches)`);
+      console.log(
+        `  ${way.name.padEnd(36)} ${perUnit.toFixed(2)} µs per ${kind.unit} on the forwarding thread (best of ${ROUNDS} rounds of ${kind.batches.length} batches)`,
+      );
     }
   }
 } finally {

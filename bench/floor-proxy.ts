@@ -14,8 +14,14 @@ import { bodyKeeper, startFloorRecorder } from './floor-recorder.ts';
 
 const upstreamCa = fs.readFileSync(process.argv[2], 'utf8');
 const recordTo = process.argv[3] === '--record' ? process.argv[4] : null;
-const recorder = recordTo ? startFloorRecorder(recordTo, createRequire(import.meta.url).resolve('better-sqlite3')) : null;
-const leaf = selfSignedCertificate(['localhost', '127.0.0.1', ...Array.from({ length: 10 }, (_, i) => `127.0.0.${i + 2}`)]);
+const recorder = recordTo
+  ? startFloorRecorder(recordTo, createRequire(import.meta.url).resolve('better-sqlite3'))
+  : null;
+const leaf = selfSignedCertificate([
+  'localhost',
+  '127.0.0.1',
+  ...Array.from({ length: 10 }, (_, i) => `127.0.0.${i + 2}`),
+]);
 const agent = new https.Agent({ keepAlive: true, ca: upstreamCa, maxSockets: 256 });
 const targets = new WeakMap<Socket, { host: string; port: number }>();
 
@@ -24,27 +30,38 @@ const inner = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
   const headers = { ...req.headers, host: `${target.host}:${target.port}` };
   const startedAt = Date.now();
   const requestBody = recorder ? bodyKeeper() : null;
-  const up = https.request({ host: target.host, port: target.port, servername: target.host === 'localhost' ? 'localhost' : undefined, method: req.method, path: req.url, headers, agent }, (ures) => {
-    res.writeHead(ures.statusCode ?? 502, ures.headers);
-    if (/event-stream/.test(String(ures.headers['content-type']))) res.flushHeaders();
-    ures.pipe(res);
-    if (!recorder || !requestBody) return;
-    const responseBody = bodyKeeper();
-    ures.on('data', (chunk: Buffer) => responseBody.add(chunk));
-    ures.on('end', () =>
-      recorder.record({
-        method: req.method ?? 'GET',
-        url: `https://${headers.host}${req.url}`,
-        status: ures.statusCode ?? 0,
-        requestHeaders: JSON.stringify(req.rawHeaders),
-        responseHeaders: JSON.stringify(ures.rawHeaders),
-        requestBody: requestBody.bytes(),
-        responseBody: responseBody.bytes(),
-        startedAt,
-        endedAt: Date.now(),
-      }),
-    );
-  });
+  const up = https.request(
+    {
+      host: target.host,
+      port: target.port,
+      servername: target.host === 'localhost' ? 'localhost' : undefined,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent,
+    },
+    (ures) => {
+      res.writeHead(ures.statusCode ?? 502, ures.headers);
+      if (/event-stream/.test(String(ures.headers['content-type']))) res.flushHeaders();
+      ures.pipe(res);
+      if (!recorder || !requestBody) return;
+      const responseBody = bodyKeeper();
+      ures.on('data', (chunk: Buffer) => responseBody.add(chunk));
+      ures.on('end', () =>
+        recorder.record({
+          method: req.method ?? 'GET',
+          url: `https://${headers.host}${req.url}`,
+          status: ures.statusCode ?? 0,
+          requestHeaders: JSON.stringify(req.rawHeaders),
+          responseHeaders: JSON.stringify(ures.rawHeaders),
+          requestBody: requestBody.bytes(),
+          responseBody: responseBody.bytes(),
+          startedAt,
+          endedAt: Date.now(),
+        }),
+      );
+    },
+  );
   up.on('error', () => res.destroy());
   if (requestBody) req.on('data', (chunk: Buffer) => requestBody.add(chunk));
   req.pipe(up);
@@ -60,7 +77,9 @@ outer.on('connect', (req, socket: Socket) => {
   inner.emit('connection', tls);
 });
 outer.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ proxyUrl: `http://127.0.0.1:${(outer.address() as AddressInfo).port}`, caPem: leaf.certPem })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ proxyUrl: `http://127.0.0.1:${(outer.address() as AddressInfo).port}`, caPem: leaf.certPem })}\n`,
+  );
 });
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));

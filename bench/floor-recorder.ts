@@ -41,16 +41,16 @@ export function startFloorRecorder(file: string, betterSqlite3: string): { recor
     process.exit(1);
   });
   let pending: FloorRecord[] = [];
-  let timer: NodeJS.Timeout | null = null;
+  let _timer: NodeJS.Timeout | null = null;
   const flush = () => {
-    timer = null;
+    _timer = null;
     worker.postMessage(pending);
     pending = [];
   };
   return {
     record(r) {
       pending.push(r);
-      timer ??= setTimeout(flush, 10);
+      _timer ??= setTimeout(flush, 10);
     },
   };
 }

@@ -18,16 +18,53 @@ const COUNT = QUICK ? 10_000 : 50_000;
 
 async function writeHar(file: string, count: number): Promise<void> {
   const out = fs.createWriteStream(file);
-  const write = (text: string) => new Promise<void>((resolve) => (out.write(text) ? resolve() : out.once('drain', () => resolve())));
+  const write = (text: string) =>
+    new Promise<void>((resolve) => (out.write(text) ? resolve() : out.once('drain', () => resolve())));
   await write('{"log":{"version":"1.2","creator":{"name":"bench","version":"1"},"entries":[');
   for (let i = 0; i < count; i++) {
-    const body = JSON.stringify({ model: 'gpt-bench', stream: false, messages: [{ role: 'system', content: 'You are helpful. '.repeat(100) }, { role: 'user', content: `question ${i} ${'lorem ipsum '.repeat(150)}` }] });
-    const answer = JSON.stringify({ id: `chatcmpl-${i}`, object: 'chat.completion', model: 'gpt-bench', choices: [{ index: 0, message: { role: 'assistant', content: 'answer '.repeat(80) }, finish_reason: 'stop' }], usage: { prompt_tokens: 500, completion_tokens: 80, total_tokens: 580 } });
+    const body = JSON.stringify({
+      model: 'gpt-bench',
+      stream: false,
+      messages: [
+        { role: 'system', content: 'You are helpful. '.repeat(100) },
+        { role: 'user', content: `question ${i} ${'lorem ipsum '.repeat(150)}` },
+      ],
+    });
+    const answer = JSON.stringify({
+      id: `chatcmpl-${i}`,
+      object: 'chat.completion',
+      model: 'gpt-bench',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'answer '.repeat(80) }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 500, completion_tokens: 80, total_tokens: 580 },
+    });
     const entry = {
       startedDateTime: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
       time: 100,
-      request: { method: 'POST', url: 'https://api.openai.com/v1/chat/completions', httpVersion: 'HTTP/1.1', headers: [{ name: 'content-type', value: 'application/json' }, { name: 'authorization', value: `Bearer sk-bench-000000000000${i}` }], queryString: [], cookies: [], headersSize: -1, bodySize: body.length, postData: { mimeType: 'application/json', text: body } },
-      response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [{ name: 'content-type', value: 'application/json' }], cookies: [], content: { size: answer.length, mimeType: 'application/json', text: answer }, redirectURL: '', headersSize: -1, bodySize: answer.length },
+      request: {
+        method: 'POST',
+        url: 'https://api.openai.com/v1/chat/completions',
+        httpVersion: 'HTTP/1.1',
+        headers: [
+          { name: 'content-type', value: 'application/json' },
+          { name: 'authorization', value: `Bearer sk-bench-000000000000${i}` },
+        ],
+        queryString: [],
+        cookies: [],
+        headersSize: -1,
+        bodySize: body.length,
+        postData: { mimeType: 'application/json', text: body },
+      },
+      response: {
+        status: 200,
+        statusText: 'OK',
+        httpVersion: 'HTTP/1.1',
+        headers: [{ name: 'content-type', value: 'application/json' }],
+        cookies: [],
+        content: { size: answer.length, mimeType: 'application/json', text: answer },
+        redirectURL: '',
+        headersSize: -1,
+        bodySize: answer.length,
+      },
       cache: {},
       timings: { send: 1, wait: 90, receive: 9 },
     };
@@ -41,7 +78,9 @@ function cliImport(file: string, dataDir: string): { seconds: number; peakMb: nu
   const time = fs.existsSync('/usr/bin/time');
   const args = [...NODE_FLAGS, BIN, 'import', file, '--data-dir', dataDir];
   const started = performance.now();
-  const run = time ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }) : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const run = time
+    ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - started) / 1000;
   const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr ?? '');
   return { seconds, peakMb: peak ? Number(peak[1]) / 1024 : NaN, code: run.status };
@@ -51,20 +90,32 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-har-'));
 try {
   const file = path.join(dir, 'bench.har');
   await writeHar(file, COUNT);
-  console.log(`HAR import bench: ${COUNT} entries, ${(fs.statSync(file).size / 1024 ** 2).toFixed(0)} MB, wirelog ${BIN}`);
+  console.log(
+    `HAR import bench: ${COUNT} entries, ${(fs.statSync(file).size / 1024 ** 2).toFixed(0)} MB, wirelog ${BIN}`,
+  );
 
   const cli = cliImport(file, path.join(dir, 'cli'));
-  console.log(`wirelog import: ${cli.seconds.toFixed(1)} s, peak RSS ${cli.peakMb.toFixed(0)} MB${cli.code === 0 ? '' : ` (exit ${cli.code})`}`);
+  console.log(
+    `wirelog import: ${cli.seconds.toFixed(1)} s, peak RSS ${cli.peakMb.toFixed(0)} MB${cli.code === 0 ? '' : ` (exit ${cli.code})`}`,
+  );
 
   const { upstream, wirelog, agent } = await startBench(dir, path.join(dir, 'viewer'));
   try {
     await traffic(agent, upstream.ready.httpsUrl, null, 200); // warm-up
     console.log(`proxied requests, no import: ${summary(await traffic(agent, upstream.ready.httpsUrl, null, 2000))}`);
     const started = performance.now();
-    const imported = request(`${wirelog.viewerUrl}/api/import?name=bench.har`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, body: fs.createReadStream(file), headersTimeout: 0, bodyTimeout: 0 }).then(async (res) => ({ status: res.statusCode, text: (await res.body.text()).slice(0, 200) }));
+    const imported = request(`${wirelog.viewerUrl}/api/import?name=bench.har`, {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
+      body: fs.createReadStream(file),
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    }).then(async (res) => ({ status: res.statusCode, text: (await res.body.text()).slice(0, 200) }));
     const during = await traffic(agent, upstream.ready.httpsUrl, imported, 0);
     const answer = await imported;
-    console.log(`viewer import: ${((performance.now() - started) / 1000).toFixed(1)} s (${answer.status} ${answer.text.slice(0, 60)}…)`);
+    console.log(
+      `viewer import: ${((performance.now() - started) / 1000).toFixed(1)} s (${answer.status} ${answer.text.slice(0, 60)}…)`,
+    );
     console.log(`proxied requests during it: ${summary(during)}`);
   } finally {
     await agent.close();

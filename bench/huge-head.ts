@@ -27,8 +27,10 @@ const shapes: Record<string, (events: ExchangeEvent[]) => void> = {
     (e[0] as Extract<ExchangeEvent, { type: 'request' }>).head.headers.push(...many(100_000));
     (e[2] as Extract<ExchangeEvent, { type: 'response-head' }>).head.headers.push(...many(100_000));
   },
-  'a 20 MB header value': (e) => void (e[0] as Extract<ExchangeEvent, { type: 'request' }>).head.headers.push(['x-foo', HUGE]),
-  'a 20 MB URL': (e) => void ((e[0] as Extract<ExchangeEvent, { type: 'request' }>).head.path = `/v1/chat/completions?q=${HUGE}`),
+  'a 20 MB header value': (e) =>
+    void (e[0] as Extract<ExchangeEvent, { type: 'request' }>).head.headers.push(['x-foo', HUGE]),
+  'a 20 MB URL': (e) =>
+    void ((e[0] as Extract<ExchangeEvent, { type: 'request' }>).head.path = `/v1/chat/completions?q=${HUGE}`),
 };
 
 /** The median time of runs 1..RUNS, after run 0 warmed up the code it runs. */
@@ -54,7 +56,9 @@ const listPage = (): ExchangeSummary[] => {
   return r.summaries ? r.summaries({ limit: 100 }) : reader.list({ limit: 100 }).map(summarize);
 };
 
-console.log('| exchange | forwarding thread: record + encode (ms) | storage thread: apply (ms) | viewer: list page of 100 (ms, bytes) | viewer: one exchange read (ms) |');
+console.log(
+  '| exchange | forwarding thread: record + encode (ms) | storage thread: apply (ms) | viewer: list page of 100 (ms, bytes) | viewer: one exchange read (ms) |',
+);
 console.log('|---|---|---|---|---|');
 for (const [name, shape] of Object.entries(shapes)) {
   const made = Array.from({ length: RUNS + 1 }, (_, i) => {
@@ -64,8 +68,20 @@ for (const [name, shape] of Object.entries(shapes)) {
   });
   const forwarding = median((i) => {
     const sent: ExchangeEvent[] = [];
-    const [request, , response] = made[i] as [Extract<ExchangeEvent, { type: 'request' }>, ExchangeEvent, Extract<ExchangeEvent, { type: 'response-head' }>];
-    const recorder = new ExchangeRecorder({ sink: { emit: (e) => sent.push(e) }, maxBodyBytes: 1024 * 1024, keepSecrets: false, onSinkError: () => undefined }, request.head);
+    const [request, , response] = made[i] as [
+      Extract<ExchangeEvent, { type: 'request' }>,
+      ExchangeEvent,
+      Extract<ExchangeEvent, { type: 'response-head' }>,
+    ];
+    const recorder = new ExchangeRecorder(
+      {
+        sink: { emit: (e) => sent.push(e) },
+        maxBodyBytes: 1024 * 1024,
+        keepSecrets: false,
+        onSinkError: () => undefined,
+      },
+      request.head,
+    );
     recorder.responseHead(response.head);
     recorder.end('complete');
     encodeEvents(sent);

@@ -19,9 +19,21 @@ const at = process.argv.indexOf('--rows');
 const ROWS = at > 0 ? Number(process.argv[at + 1]) : 50_000;
 const HOSTS = ['api.openai.com', 'api.anthropic.com', 'openrouter.ai', 'relay.example.cn'];
 const AGENTS: Header[][] = [
-  [['User-Agent', 'codex_exec/0.171.0 (Ubuntu 24.4.0; x86_64) xterm-256color'], ['originator', 'codex_exec']],
-  [['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) CherryStudio/1.5.7 Chrome/138.0.0.0 Electron/37.2.3 Safari/537.36'], ['X-Title', 'Cherry Studio']],
-  [['User-Agent', 'OpenAI/JS 6.9.1'], ['x-stainless-lang', 'js']],
+  [
+    ['User-Agent', 'codex_exec/0.171.0 (Ubuntu 24.4.0; x86_64) xterm-256color'],
+    ['originator', 'codex_exec'],
+  ],
+  [
+    [
+      'User-Agent',
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) CherryStudio/1.5.7 Chrome/138.0.0.0 Electron/37.2.3 Safari/537.36',
+    ],
+    ['X-Title', 'Cherry Studio'],
+  ],
+  [
+    ['User-Agent', 'OpenAI/JS 6.9.1'],
+    ['x-stainless-lang', 'js'],
+  ],
   [['User-Agent', 'curl/8.14.1']],
 ];
 
@@ -30,16 +42,67 @@ function call(i: number): ExchangeEvent[] {
   const uid = `sort-${i}`;
   const host = HOSTS[i % HOSTS.length];
   const failed = i % 10 === 0;
-  const request = Buffer.from(JSON.stringify({ model: i % 3 === 0 ? 'gpt-4o' : 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${i}` }] }));
-  const usage = { prompt_tokens: 100 + ((i * 7919) % 50_000), completion_tokens: (i * 104_729) % 4000, prompt_tokens_details: { cached_tokens: (i * 31) % 100 }, ...(host === 'openrouter.ai' ? { cost: 0.0001 * (i % 97) } : {}) };
-  const response = Buffer.from(failed ? '{"error":{"message":"rate limited"}}' : JSON.stringify({ id: `c-${i}`, model: 'gpt-4o', choices: [{ message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }], usage }));
+  const request = Buffer.from(
+    JSON.stringify({
+      model: i % 3 === 0 ? 'gpt-4o' : 'gpt-4o-mini',
+      messages: [{ role: 'user', content: `question ${i}` }],
+    }),
+  );
+  const usage = {
+    prompt_tokens: 100 + ((i * 7919) % 50_000),
+    completion_tokens: (i * 104_729) % 4000,
+    prompt_tokens_details: { cached_tokens: (i * 31) % 100 },
+    ...(host === 'openrouter.ai' ? { cost: 0.0001 * (i % 97) } : {}),
+  };
+  const response = Buffer.from(
+    failed
+      ? '{"error":{"message":"rate limited"}}'
+      : JSON.stringify({
+          id: `c-${i}`,
+          model: 'gpt-4o',
+          choices: [{ message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }],
+          usage,
+        }),
+  );
   const end = 50 + ((i * 6007) % 30_000);
   return [
-    { type: 'request', uid, head: { startedAt: Date.UTC(2026, 10, 1) + i * 1000, clientAddress: '127.0.0.1:5000', method: 'POST', scheme: 'https', host, port: 443, path: '/v1/chat/completions', httpVersion: '1.1', headers: [['Host', host], ['Content-Type', 'application/json'], ...AGENTS[i % AGENTS.length]] } },
+    {
+      type: 'request',
+      uid,
+      head: {
+        startedAt: Date.UTC(2026, 10, 1) + i * 1000,
+        clientAddress: '127.0.0.1:5000',
+        method: 'POST',
+        scheme: 'https',
+        host,
+        port: 443,
+        path: '/v1/chat/completions',
+        httpVersion: '1.1',
+        headers: [['Host', host], ['Content-Type', 'application/json'], ...AGENTS[i % AGENTS.length]],
+      },
+    },
     { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
-    { type: 'response-head', uid, atMs: 20, head: { status: failed ? 429 : 200, statusText: '', httpVersion: '1.1', headers: [['Content-Type', 'application/json']] } },
+    {
+      type: 'response-head',
+      uid,
+      atMs: 20,
+      head: {
+        status: failed ? 429 : 200,
+        statusText: '',
+        httpVersion: '1.1',
+        headers: [['Content-Type', 'application/json']],
+      },
+    },
     { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: end - 1 },
-    { type: 'end', uid, state: 'complete', error: null, timings: { requestSent: 1, responseHeaders: 20, end }, requestBody: { size: request.length, storedSize: request.length, truncated: false, encoding: '' }, responseBody: { size: response.length, storedSize: response.length, truncated: false, encoding: '' } },
+    {
+      type: 'end',
+      uid,
+      state: 'complete',
+      error: null,
+      timings: { requestSent: 1, responseHeaders: 20, end },
+      requestBody: { size: request.length, storedSize: request.length, truncated: false, encoding: '' },
+      responseBody: { size: response.length, storedSize: response.length, truncated: false, encoding: '' },
+    },
   ];
 }
 
@@ -57,7 +120,8 @@ function fill(dir: string, dropSortIndexes: boolean): number {
   if (dropSortIndexes) for (const key of Object.keys(SORT_COLUMNS)) db.exec(`DROP INDEX exchanges_sort_${key}`);
   const store = new CaptureStore(db, understandEnded);
   const t = performance.now();
-  for (let i = 0; i < ROWS; i += 2000) store.apply(Array.from({ length: Math.min(2000, ROWS - i) }, (_, k) => call(i + k)).flat());
+  for (let i = 0; i < ROWS; i += 2000)
+    store.apply(Array.from({ length: Math.min(2000, ROWS - i) }, (_, k) => call(i + k)).flat());
   const ms = performance.now() - t;
   db.close();
   return ms;
@@ -69,10 +133,14 @@ try {
   if (process.argv.includes('--index-cost')) {
     const runs = [true, false, true, false].map((drop, n) => ({ drop, ms: fill(path.join(base, `run-${n}`), drop) }));
     const mean = (drop: boolean) => runs.filter((r) => r.drop === drop).reduce((sum, r) => sum + r.ms, 0) / 2;
-    console.log(`storing ${ROWS.toLocaleString('en-US')} calls: ${mean(true).toFixed(0)} ms without the sort indexes, ${mean(false).toFixed(0)} ms with them (mean of 2; ${(((mean(false) - mean(true)) / ROWS) * 1000).toFixed(1)} µs a call)`);
+    console.log(
+      `storing ${ROWS.toLocaleString('en-US')} calls: ${mean(true).toFixed(0)} ms without the sort indexes, ${mean(false).toFixed(0)} ms with them (mean of 2; ${(((mean(false) - mean(true)) / ROWS) * 1000).toFixed(1)} µs a call)`,
+    );
   }
   const stored = fill(path.join(base, 'with'), false);
-  console.log(`storing ${ROWS.toLocaleString('en-US')} calls (understood by llm/, with the sort indexes): ${stored.toFixed(0)} ms`);
+  console.log(
+    `storing ${ROWS.toLocaleString('en-US')} calls (understood by llm/, with the sort indexes): ${stored.toFixed(0)} ms`,
+  );
 
   const db = openDatabase(path.join(base, 'with'));
   const reader = new ExchangeReader(db);
@@ -93,9 +161,15 @@ try {
       after = reader.sortedSummaries({ sort, limit: 1000, sortAfter: after }).next;
       pages++;
     }
-    console.log(`${`sort ${sort}: every page of 1,000 (${pages} pages), per page`.padEnd(58)} ${((performance.now() - t) / pages).toFixed(2).padStart(9)} ms`);
+    console.log(
+      `${`sort ${sort}: every page of 1,000 (${pages} pages), per page`.padEnd(58)} ${((performance.now() - t) / pages).toFixed(2).padStart(9)} ms`,
+    );
     const e = SORT_COLUMNS[sort];
-    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM exchanges WHERE ${e} <= 1 AND (${e} < 1 OR id < 1) ORDER BY ${e} DESC, id DESC LIMIT 10`).all() as { detail: string }[];
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT id FROM exchanges WHERE ${e} <= 1 AND (${e} < 1 OR id < 1) ORDER BY ${e} DESC, id DESC LIMIT 10`,
+      )
+      .all() as { detail: string }[];
     console.log(`  plan: ${plan.map((p) => p.detail).join(' | ')}`);
   }
   const rows = reader.summaries({ limit: ROWS });

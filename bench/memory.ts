@@ -14,7 +14,14 @@ import { startWirelogProcess } from '../test/support/cli.ts';
 import { startTsProcess } from './processes.ts';
 
 const MB = 1024 * 1024;
-const REGIONS = ['binary and libraries', 'V8 heaps', 'main malloc heap', 'thread malloc arenas', 'large malloc blocks', 'other'] as const;
+const REGIONS = [
+  'binary and libraries',
+  'V8 heaps',
+  'main malloc heap',
+  'thread malloc arenas',
+  'large malloc blocks',
+  'other',
+] as const;
 type Region = (typeof REGIONS)[number];
 
 /**
@@ -58,7 +65,11 @@ async function main(): Promise<void> {
   fs.writeFileSync(caFile, up.ready.caPem);
   const w = await startWirelogProcess(dataDir, ['--upstream-ca', caFile]);
   const pid = w.child.pid!;
-  const dispatcher = new ProxyAgent({ uri: w.proxyUrl, requestTls: { ca: fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8') }, connections: 32 });
+  const dispatcher = new ProxyAgent({
+    uri: w.proxyUrl,
+    requestTls: { ca: fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8') },
+    connections: 32,
+  });
   const small = `${up.ready.httpsUrl}/v1/models`;
 
   let peaks = residentByRegion(pid);
@@ -80,11 +91,15 @@ async function main(): Promise<void> {
   });
   await phase('4 s at concurrency 16', async () => {
     const end = performance.now() + 4000;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (performance.now() < end) await get(small, dispatcher);
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (performance.now() < end) await get(small, dispatcher);
+      }),
+    );
   });
-  await phase('20 SSE streams', () => Promise.all(Array.from({ length: 20 }, () => get(`${up.ready.httpsUrl}/v1/ticks?n=50&interval=10`, dispatcher))));
+  await phase('20 SSE streams', () =>
+    Promise.all(Array.from({ length: 20 }, () => get(`${up.ready.httpsUrl}/v1/ticks?n=50&interval=10`, dispatcher))),
+  );
   await phase('100 MB read at ~25 MB/s', () => get(`${up.ready.httpsUrl}/bytes?size=${100 * MB}`, dispatcher, 40));
   await phase('300 MB body', () => get(`${up.ready.httpsUrl}/bytes?size=${300 * MB}`, dispatcher));
   await phase('1 GB body', () => get(`${up.ready.httpsUrl}/bytes?size=${1024 * MB}`, dispatcher));
@@ -93,11 +108,14 @@ async function main(): Promise<void> {
   await w.stop();
   await up.stop();
 
-  console.log(`\nwirelog memory by region, resident MB at the peak of each phase (sampled every 100 ms), Node ${process.version}, ${new Date().toISOString()}`);
+  console.log(
+    `\nwirelog memory by region, resident MB at the peak of each phase (sampled every 100 ms), Node ${process.version}, ${new Date().toISOString()}`,
+  );
   const header = ['phase', ...REGIONS, 'VmHWM so far'];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
-  for (const [name, p, hwm] of rows) console.log(`| ${name} | ${REGIONS.map((r) => p[r].toFixed(0)).join(' | ')} | ${hwm.toFixed(0)} |`);
+  for (const [name, p, hwm] of rows)
+    console.log(`| ${name} | ${REGIONS.map((r) => p[r].toFixed(0)).join(' | ')} | ${hwm.toFixed(0)} |`);
 }
 
 main().catch((err) => {

@@ -20,7 +20,10 @@ export function peakRssMb(pid: number): number {
 /** A TypeScript module of bench/ as its own Node process, once it has printed its JSON line. */
 export function startTsProcess<T>(module: string, args: string[] = [], timeoutMs = 30_000): Promise<BenchProcess<T>> {
   const file = fileURLToPath(new URL(module, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['pipe', 'pipe', 'inherit'], cwd: path.dirname(path.dirname(file)) });
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    cwd: path.dirname(path.dirname(file)),
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${module} did not start within ${timeoutMs} ms`)), timeoutMs);
@@ -66,10 +69,27 @@ async function freePort(): Promise<number> {
 }
 
 /** Debian's mitmdump with stream_large_bodies (it keeps no streamed body); null where it is not installed. */
-export async function startMitmproxy(confdir: string): Promise<BenchProcess<{ proxyUrl: string; caPem: string }> | null> {
+export async function startMitmproxy(
+  confdir: string,
+): Promise<BenchProcess<{ proxyUrl: string; caPem: string }> | null> {
   if (!fs.existsSync('/usr/bin/mitmdump')) return null;
   const port = await freePort();
-  const child = spawn('/usr/bin/mitmdump', ['-q', '--listen-host', '127.0.0.1', '--listen-port', String(port), '--set', `confdir=${confdir}`, '--set', 'stream_large_bodies=1', '--ssl-insecure'], { stdio: 'ignore' });
+  const child = spawn(
+    '/usr/bin/mitmdump',
+    [
+      '-q',
+      '--listen-host',
+      '127.0.0.1',
+      '--listen-port',
+      String(port),
+      '--set',
+      `confdir=${confdir}`,
+      '--set',
+      'stream_large_bodies=1',
+      '--ssl-insecure',
+    ],
+    { stdio: 'ignore' },
+  );
   const deadline = Date.now() + 30_000;
   const caFile = path.join(confdir, 'mitmproxy-ca-cert.pem');
   while (!(fs.existsSync(caFile) && (await listening(port)))) {

@@ -36,30 +36,80 @@ function generate(): void {
   const open = Number(values.open);
   const walBytes = Number(values['wal-mb']) * 1024 * 1024;
   const words = 'the quick brown fox jumps over a lazy dog while codex reads files and writes patches '.split(' ');
-  const text = (n: number, seed: number) => Array.from({ length: n }, (_, i) => words[(i * 7 + seed) % words.length]).join(' ');
+  const text = (n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => words[(i * 7 + seed) % words.length]).join(' ');
   let batch: ExchangeEvent[] = [];
   let written = 0;
   for (let i = 0; i < total; i++) {
     const uid = `gen-${i}`;
-    const body = Buffer.from(JSON.stringify({ model: 'gpt-5', stream: true, input: [{ role: 'user', content: text(6000, i) }] }));
+    const body = Buffer.from(
+      JSON.stringify({ model: 'gpt-5', stream: true, input: [{ role: 'user', content: text(6000, i) }] }),
+    );
     batch.push(
-      { type: 'request', uid, head: { startedAt: Date.now() - (total - i) * 1000, clientAddress: '127.0.0.1:1', method: 'POST', scheme: 'https', host: 'api.example', port: 443, path: `/v1/responses?n=${i}`, httpVersion: '1.1', headers: [['content-type', 'application/json'], ['authorization', 'Bearer ****abcd'], ['x-codex-turn-metadata', text(100, i)]] } },
+      {
+        type: 'request',
+        uid,
+        head: {
+          startedAt: Date.now() - (total - i) * 1000,
+          clientAddress: '127.0.0.1:1',
+          method: 'POST',
+          scheme: 'https',
+          host: 'api.example',
+          port: 443,
+          path: `/v1/responses?n=${i}`,
+          httpVersion: '1.1',
+          headers: [
+            ['content-type', 'application/json'],
+            ['authorization', 'Bearer ****abcd'],
+            ['x-codex-turn-metadata', text(100, i)],
+          ],
+        },
+      },
       { type: 'body-chunk', uid, side: 'request', chunk: body, atMs: 1 },
-      { type: 'response-head', uid, atMs: 50, head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', 'text/event-stream']] } },
-      ...Array.from({ length: 200 }, (_, seq): ExchangeEvent => ({ type: 'sse-event', uid, event: { seq, offsetMs: 60 + seq, event: 'response.output_text.delta', id: null, data: `{"type":"response.output_text.delta","delta":"${words[seq % words.length]} "}` } })),
+      {
+        type: 'response-head',
+        uid,
+        atMs: 50,
+        head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', 'text/event-stream']] },
+      },
+      ...Array.from(
+        { length: 200 },
+        (_, seq): ExchangeEvent => ({
+          type: 'sse-event',
+          uid,
+          event: {
+            seq,
+            offsetMs: 60 + seq,
+            event: 'response.output_text.delta',
+            id: null,
+            data: `{"type":"response.output_text.delta","delta":"${words[seq % words.length]} "}`,
+          },
+        }),
+      ),
     );
     written += body.length + 200 * 70;
     // The last `open` exchanges never end: a kill came while they streamed.
-    if (i < total - open) batch.push({ type: 'end', uid, state: 'complete', error: null, timings: { end: 300 }, requestBody: { size: body.length, storedSize: body.length, truncated: false, encoding: '' }, responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' } });
+    if (i < total - open)
+      batch.push({
+        type: 'end',
+        uid,
+        state: 'complete',
+        error: null,
+        timings: { end: 300 },
+        requestBody: { size: body.length, storedSize: body.length, truncated: false, encoding: '' },
+        responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+      });
     if (batch.length > 5000) {
       store.apply(batch);
       batch = [];
     }
     // The last wal-mb only in the WAL, never checkpointed.
-    if (written > (total * (body.length + 14000)) - walBytes) db.pragma('wal_autocheckpoint = 0');
+    if (written > total * (body.length + 14000) - walBytes) db.pragma('wal_autocheckpoint = 0');
   }
   store.apply(batch);
-  process.stdout.write(`${JSON.stringify({ generated: total, open, dbMb: Math.round(fs.statSync(databasePath(dataDir)).size / 1048576), walMb: Math.round(fs.statSync(`${databasePath(dataDir)}-wal`).size / 1048576) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ generated: total, open, dbMb: Math.round(fs.statSync(databasePath(dataDir)).size / 1048576), walMb: Math.round(fs.statSync(`${databasePath(dataDir)}-wal`).size / 1048576) })}\n`,
+  );
   process.exit(0);
 }
 
@@ -68,8 +118,29 @@ else {
   // --data-dir: a database generated before, kept as it is; each measurement runs on a copy.
   if (!values['data-dir']) {
     // The CA first: a start that has to create one spends a second on its key.
-    spawnSync(process.execPath, [fileURLToPath(new URL('../bin/wirelog.js', import.meta.url)), 'ca', '--data-dir', dataDir], { stdio: 'ignore' });
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--generate', '--data-dir', dataDir, '--exchanges', values.exchanges!, '--open', values.open!, '--wal-mb', values['wal-mb']!], { stdio: ['ignore', 'pipe', 'inherit'] });
+    spawnSync(
+      process.execPath,
+      [fileURLToPath(new URL('../bin/wirelog.js', import.meta.url)), 'ca', '--data-dir', dataDir],
+      { stdio: 'ignore' },
+    );
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        '--generate',
+        '--data-dir',
+        dataDir,
+        '--exchanges',
+        values.exchanges!,
+        '--open',
+        values.open!,
+        '--wal-mb',
+        values['wal-mb']!,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     process.stdout.write(child.stdout);
   }
   const copy = () => {
@@ -93,9 +164,19 @@ else {
   const wirelog = await startWirelogProcess(dir, ['--insecure-upstream']);
   const startMs = performance.now() - t;
   // The leftovers are marked after it listens: how long until it says so.
-  while (!/left open by an earlier run/.test(wirelog.output()) && performance.now() - t < 120_000) await new Promise((r) => setTimeout(r, 20));
+  while (!/left open by an earlier run/.test(wirelog.output()) && performance.now() - t < 120_000)
+    await new Promise((r) => setTimeout(r, 20));
   const markedMs = performance.now() - t;
   await wirelog.stop();
   fs.rmSync(dir, { recursive: true });
-  console.log(JSON.stringify({ openMs: Math.round(openMs), interruptMs: Math.round(interruptMs), interrupted, wirelogStartToListeningMs: Math.round(startMs), leftoversMarkedAfterMs: Math.round(markedMs), said: /(\d+) exchange\(s\) left open/.exec(wirelog.output())?.[1] ?? null }));
+  console.log(
+    JSON.stringify({
+      openMs: Math.round(openMs),
+      interruptMs: Math.round(interruptMs),
+      interrupted,
+      wirelogStartToListeningMs: Math.round(startMs),
+      leftoversMarkedAfterMs: Math.round(markedMs),
+      said: /(\d+) exchange\(s\) left open/.exec(wirelog.output())?.[1] ?? null,
+    }),
+  );
 }

@@ -31,7 +31,12 @@ import { WIRELOG_BIN, WIRELOG_NODE_FLAGS } from '../test/support/cli.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const { values } = parseArgs({
-  options: { keep: { type: 'string' }, 'har-entries': { type: 'string' }, quick: { type: 'boolean' }, 'no-browser': { type: 'boolean' } },
+  options: {
+    keep: { type: 'string' },
+    'har-entries': { type: 'string' },
+    quick: { type: 'boolean' },
+    'no-browser': { type: 'boolean' },
+  },
 });
 const COUNT = Number(process.env.BENCH_SCALE ?? (QUICK ? 20_000 : 100_000));
 const HAR_ENTRIES = Number(values['har-entries'] ?? (QUICK ? 10_000 : 50_000));
@@ -55,8 +60,9 @@ function random(seed: number): () => number {
   };
 }
 
-const VOCABULARY = Array.from({ length: 4000 }, (_, i) => `w${(i * 2654435761 % 0xfffff).toString(36)}`);
-const words = (rnd: () => number, n: number) => Array.from({ length: n }, () => VOCABULARY[Math.floor(rnd() * VOCABULARY.length)]).join(' ');
+const VOCABULARY = Array.from({ length: 4000 }, (_, i) => `w${((i * 2654435761) % 0xfffff).toString(36)}`);
+const words = (rnd: () => number, n: number) =>
+  Array.from({ length: n }, () => VOCABULARY[Math.floor(rnd() * VOCABULARY.length)]).join(' ');
 const INSTRUCTIONS = `You are Codex, a coding agent running in the user's ${COMMON_WORD}. ${'Follow the repository conventions and run the tests. '.repeat(12)}`;
 
 type Kind = 'codex' | 'chat' | 'small' | 'failure' | 'refused' | 'unauthorized';
@@ -70,7 +76,11 @@ function kindOf(r: number): Kind {
   return 'unauthorized';
 }
 
-const HOSTS = { codex: 'relay.codeapi.example', chat: 'api.deepseek.example', small: ['api.openai.com', 'ab.chatgpt.com', 'chatgpt.com', 'github.com'] };
+const HOSTS = {
+  codex: 'relay.codeapi.example',
+  chat: 'api.deepseek.example',
+  small: ['api.openai.com', 'ab.chatgpt.com', 'chatgpt.com', 'github.com'],
+};
 const json = (v: unknown) => JSON.stringify(v);
 
 interface Generated {
@@ -83,14 +93,17 @@ interface Generated {
 function generate(dataDir: string, count: number): Generated {
   const db: Db = openDatabase(dataDir);
   const t0 = performance.now();
-  const insert = db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers,
+  const insert =
+    db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers,
     status, status_text, response_http_version, response_headers, state, error, timings, request_size, request_stored, response_size, response_stored,
     stream_kind, event_count, dialect, model, input_tokens, output_tokens, usage, ttft_ms, diagnosis_severity, diagnosis, thread_key, response_id, client, to_index)
     VALUES (@uid, @startedAt, '127.0.0.1', @method, 'https', @host, 443, @path, '1.1', @requestHeaders, @status, @statusText, @responseVersion, @responseHeaders,
     @state, @error, @timings, @requestSize, @requestSize, @responseSize, @responseSize, @streamKind, @eventCount, @dialect, @model, @inputTokens, @outputTokens,
     @usage, @ttft, @severity, @diagnosis, @thread, @responseId, @client, 0)`);
   const body = db.prepare('INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, ?, 0, ?)');
-  const event = db.prepare('INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data) VALUES (?, ?, ?, ?, NULL, ?)');
+  const event = db.prepare(
+    'INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data) VALUES (?, ?, ?, ?, NULL, ?)',
+  );
   const search = db.prepare('INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, ?, ?)');
   const rnd = random(28);
   const threads: string[] = [];
@@ -102,14 +115,42 @@ function generate(dataDir: string, count: number): Generated {
   const one = (i: number) => {
     const kind = kindOf(rnd());
     const startedAt = start + i * 600;
-    const base = { uid: `scale-${i}`, startedAt, method: 'POST', path: '/v1/responses', requestHeaders: '[]', status: 200 as number | null, statusText: 'OK', responseVersion: '1.1', responseHeaders: json([['content-type', 'application/json']]), state: 'complete', error: null as string | null, timings: json({ requestSent: 2, responseHeaders: 180, firstByte: 190, end: 900 + Math.floor(rnd() * 4000) }), streamKind: null as string | null, eventCount: 0, dialect: null as string | null, model: null as string | null, inputTokens: null as number | null, outputTokens: null as number | null, usage: null as string | null, ttft: null as number | null, severity: null as string | null, diagnosis: null as string | null, thread: null as string | null, responseId: null as string | null, client: null as string | null };
+    const base = {
+      uid: `scale-${i}`,
+      startedAt,
+      method: 'POST',
+      path: '/v1/responses',
+      requestHeaders: '[]',
+      status: 200 as number | null,
+      statusText: 'OK',
+      responseVersion: '1.1',
+      responseHeaders: json([['content-type', 'application/json']]),
+      state: 'complete',
+      error: null as string | null,
+      timings: json({ requestSent: 2, responseHeaders: 180, firstByte: 190, end: 900 + Math.floor(rnd() * 4000) }),
+      streamKind: null as string | null,
+      eventCount: 0,
+      dialect: null as string | null,
+      model: null as string | null,
+      inputTokens: null as number | null,
+      outputTokens: null as number | null,
+      usage: null as string | null,
+      ttft: null as number | null,
+      severity: null as string | null,
+      diagnosis: null as string | null,
+      thread: null as string | null,
+      responseId: null as string | null,
+      client: null as string | null,
+    };
     let requestBody = '';
     let responseBody = '';
     let events: [string, string][] = [];
     let host = HOSTS.codex;
     if (kind === 'codex' || kind === 'failure' || kind === 'unauthorized') {
       if (turn >= THREAD_TURNS) {
-        thread = `codex:019a${i.toString(16).padStart(8, '0')}-7c1e-7d2a-9b1f-${Math.floor(rnd() * 1e12).toString(16).padStart(12, '0')}`;
+        thread = `codex:019a${i.toString(16).padStart(8, '0')}-7c1e-7d2a-9b1f-${Math.floor(rnd() * 1e12)
+          .toString(16)
+          .padStart(12, '0')}`;
         threads.push(thread);
         turn = 0;
         history = [];
@@ -118,55 +159,189 @@ function generate(dataDir: string, count: number): Generated {
       // The history repeats its thread's earlier turns (a few kept: a million rows must fit one disk).
       history.push(`${words(rnd, 40)}${rnd() < 0.001 ? ` ${RARE_WORD}` : ''}`);
       if (history.length > 6) history.shift();
-      requestBody = json({ model: 'gpt-5-codex', instructions: INSTRUCTIONS, input: history.map((text, k) => ({ type: k % 2 ? 'function_call_output' : 'message', role: 'user', content: [{ type: 'input_text', text }] })), tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }], stream: true, store: false, prompt_cache_key: thread });
-      Object.assign(base, { requestHeaders: json([['host', host], ['content-type', 'application/json'], ['authorization', 'Bearer ****k9Qa'], ['originator', 'codex_exec'], ['session-id', thread.slice(6)]]), dialect: 'openai-responses', model: 'gpt-5-codex', thread, client: 'Codex 0.171.0' });
+      requestBody = json({
+        model: 'gpt-5-codex',
+        instructions: INSTRUCTIONS,
+        input: history.map((text, k) => ({
+          type: k % 2 ? 'function_call_output' : 'message',
+          role: 'user',
+          content: [{ type: 'input_text', text }],
+        })),
+        tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }],
+        stream: true,
+        store: false,
+        prompt_cache_key: thread,
+      });
+      Object.assign(base, {
+        requestHeaders: json([
+          ['host', host],
+          ['content-type', 'application/json'],
+          ['authorization', 'Bearer ****k9Qa'],
+          ['originator', 'codex_exec'],
+          ['session-id', thread.slice(6)],
+        ]),
+        dialect: 'openai-responses',
+        model: 'gpt-5-codex',
+        thread,
+        client: 'Codex 0.171.0',
+      });
       if (kind === 'codex') {
         const input = 8000 + turn * 900;
         const text = words(rnd, 30);
         const id = `resp_${i.toString(16)}`;
-        events = [['response.created', json({ type: 'response.created', response: { id } })], ...text.split(' ').slice(0, 9).map((w): [string, string] => ['response.output_text.delta', json({ type: 'response.output_text.delta', delta: `${w} ` })]), ['response.output_item.done', json({ type: 'response.output_item.done', item: { type: 'message', content: [{ type: 'output_text', text }] } })], ['response.completed', json({ type: 'response.completed', response: { id, usage: { input_tokens: input, output_tokens: 240, total_tokens: input + 240 } } })]];
-        Object.assign(base, { responseHeaders: json([['content-type', 'text/event-stream']]), streamKind: 'sse', eventCount: events.length, inputTokens: input, outputTokens: 240, usage: json({ input, output: 240, cacheRead: input - 2000, total: input + 240 }), ttft: 400 + rnd() * 900, responseId: id });
-        if (rnd() < 0.1) Object.assign(base, { severity: 'warning', diagnosis: 'The relay answered with a model other than the one asked for' });
+        events = [
+          ['response.created', json({ type: 'response.created', response: { id } })],
+          ...text
+            .split(' ')
+            .slice(0, 9)
+            .map((w): [string, string] => [
+              'response.output_text.delta',
+              json({ type: 'response.output_text.delta', delta: `${w} ` }),
+            ]),
+          [
+            'response.output_item.done',
+            json({
+              type: 'response.output_item.done',
+              item: { type: 'message', content: [{ type: 'output_text', text }] },
+            }),
+          ],
+          [
+            'response.completed',
+            json({
+              type: 'response.completed',
+              response: { id, usage: { input_tokens: input, output_tokens: 240, total_tokens: input + 240 } },
+            }),
+          ],
+        ];
+        Object.assign(base, {
+          responseHeaders: json([['content-type', 'text/event-stream']]),
+          streamKind: 'sse',
+          eventCount: events.length,
+          inputTokens: input,
+          outputTokens: 240,
+          usage: json({ input, output: 240, cacheRead: input - 2000, total: input + 240 }),
+          ttft: 400 + rnd() * 900,
+          responseId: id,
+        });
+        if (rnd() < 0.1)
+          Object.assign(base, {
+            severity: 'warning',
+            diagnosis: 'The relay answered with a model other than the one asked for',
+          });
       } else if (kind === 'failure') {
         const status = [429, 500, 502][Math.floor(rnd() * 3)];
-        responseBody = json({ error: { message: status === 429 ? 'Rate limit reached for requests' : 'upstream failed', type: 'server_error' } });
-        Object.assign(base, { status, statusText: status === 429 ? 'Too Many Requests' : 'Bad Gateway', severity: 'error', diagnosis: status === 429 ? 'The relay limited the rate of requests (429)' : `The relay failed (${status})` });
+        responseBody = json({
+          error: {
+            message: status === 429 ? 'Rate limit reached for requests' : 'upstream failed',
+            type: 'server_error',
+          },
+        });
+        Object.assign(base, {
+          status,
+          statusText: status === 429 ? 'Too Many Requests' : 'Bad Gateway',
+          severity: 'error',
+          diagnosis: status === 429 ? 'The relay limited the rate of requests (429)' : `The relay failed (${status})`,
+        });
       } else {
         responseBody = json({ error: { message: 'Invalid token', type: 'invalid_request_error' } });
-        Object.assign(base, { status: 401, statusText: 'Unauthorized', severity: 'error', diagnosis: 'The relay refused the token (401)' });
+        Object.assign(base, {
+          status: 401,
+          statusText: 'Unauthorized',
+          severity: 'error',
+          diagnosis: 'The relay refused the token (401)',
+        });
       }
     } else if (kind === 'chat') {
       host = HOSTS.chat;
-      requestBody = json({ model: 'deepseek-chat', stream: true, messages: [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: `explain ${words(rnd, 30)}` }] });
+      requestBody = json({
+        model: 'deepseek-chat',
+        stream: true,
+        messages: [
+          { role: 'system', content: 'You are helpful.' },
+          { role: 'user', content: `explain ${words(rnd, 30)}` },
+        ],
+      });
       const text = words(rnd, 8).split(' ');
-      events = [...text.slice(0, 7).map((w): [string, string] => ['', json({ choices: [{ delta: { content: `${w} ` } }] })]), ['', json({ choices: [], usage: { prompt_tokens: 60, completion_tokens: 7 } })]];
-      Object.assign(base, { path: '/v1/chat/completions', requestHeaders: json([['host', host], ['content-type', 'application/json'], ['authorization', 'Bearer ****x2Lm']]), responseHeaders: json([['content-type', 'text/event-stream']]), streamKind: 'sse', eventCount: events.length, dialect: 'openai-chat', model: 'deepseek-chat', inputTokens: 60, outputTokens: 7, usage: json({ input: 60, output: 7, total: 67 }), ttft: 200 + rnd() * 400, client: 'Cherry Studio' });
+      events = [
+        ...text.slice(0, 7).map((w): [string, string] => ['', json({ choices: [{ delta: { content: `${w} ` } }] })]),
+        ['', json({ choices: [], usage: { prompt_tokens: 60, completion_tokens: 7 } })],
+      ];
+      Object.assign(base, {
+        path: '/v1/chat/completions',
+        requestHeaders: json([
+          ['host', host],
+          ['content-type', 'application/json'],
+          ['authorization', 'Bearer ****x2Lm'],
+        ]),
+        responseHeaders: json([['content-type', 'text/event-stream']]),
+        streamKind: 'sse',
+        eventCount: events.length,
+        dialect: 'openai-chat',
+        model: 'deepseek-chat',
+        inputTokens: 60,
+        outputTokens: 7,
+        usage: json({ input: 60, output: 7, total: 67 }),
+        ttft: 200 + rnd() * 400,
+        client: 'Cherry Studio',
+      });
     } else {
       host = HOSTS.small[Math.floor(rnd() * HOSTS.small.length)];
-      if (kind === 'refused') Object.assign(base, { method: 'GET', path: '/v1/models', status: null, statusText: null, responseVersion: null, responseHeaders: null, state: 'upstream_error', error: 'connect ECONNREFUSED 10.0.0.7:443', severity: 'error', diagnosis: 'The relay could not be reached (connection refused)' });
+      if (kind === 'refused')
+        Object.assign(base, {
+          method: 'GET',
+          path: '/v1/models',
+          status: null,
+          statusText: null,
+          responseVersion: null,
+          responseHeaders: null,
+          state: 'upstream_error',
+          error: 'connect ECONNREFUSED 10.0.0.7:443',
+          severity: 'error',
+          diagnosis: 'The relay could not be reached (connection refused)',
+        });
       else {
-        responseBody = host === 'api.openai.com' ? json({ object: 'list', data: [{ id: 'gpt-5-codex', object: 'model' }] }) : json({ ok: true, n: i });
-        Object.assign(base, { method: host === 'ab.chatgpt.com' ? 'POST' : 'GET', path: host === 'api.openai.com' ? '/v1/models' : `/api/${words(rnd, 1)}`, requestHeaders: json([['host', host]]) });
+        responseBody =
+          host === 'api.openai.com'
+            ? json({ object: 'list', data: [{ id: 'gpt-5-codex', object: 'model' }] })
+            : json({ ok: true, n: i });
+        Object.assign(base, {
+          method: host === 'ab.chatgpt.com' ? 'POST' : 'GET',
+          path: host === 'api.openai.com' ? '/v1/models' : `/api/${words(rnd, 1)}`,
+          requestHeaders: json([['host', host]]),
+        });
         if (host === 'ab.chatgpt.com') requestBody = json({ events: words(rnd, 20) });
       }
     }
-    if (events.length) responseBody = events.map(([name, data]) => `${name ? `event: ${name}\n` : ''}data: ${data}\n\n`).join('');
+    if (events.length)
+      responseBody = events.map(([name, data]) => `${name ? `event: ${name}\n` : ''}data: ${data}\n\n`).join('');
     const requestBytes = Buffer.from(requestBody);
     const responseBytes = Buffer.from(responseBody);
     bytes += requestBytes.length + responseBytes.length;
-    const id = Number(insert.run({ ...base, host, requestSize: requestBytes.length, responseSize: responseBytes.length }).lastInsertRowid);
+    const id = Number(
+      insert.run({ ...base, host, requestSize: requestBytes.length, responseSize: responseBytes.length })
+        .lastInsertRowid,
+    );
     if (requestBytes.length) body.run(id, 'request', requestBytes);
     if (responseBytes.length) body.run(id, 'response', responseBytes);
     events.forEach(([name, data], seq) => event.run(id, seq, 190 + seq * 20, name || null, data));
-    const headers = (pairs: string | null) => (pairs ? (JSON.parse(pairs) as [string, string][]).map(([n, v]) => `${n}: ${v}`).join('\n') : '');
-    search.run(id, indexedText(`https://${host}${base.path}`), indexedText(`${headers(base.requestHeaders)}\n${requestBody}`), indexedText(`${headers(base.responseHeaders)}\n${events.length ? events.map(([, d]) => d).join('\n') : responseBody}`));
+    const headers = (pairs: string | null) =>
+      pairs ? (JSON.parse(pairs) as [string, string][]).map(([n, v]) => `${n}: ${v}`).join('\n') : '';
+    search.run(
+      id,
+      indexedText(`https://${host}${base.path}`),
+      indexedText(`${headers(base.requestHeaders)}\n${requestBody}`),
+      indexedText(
+        `${headers(base.responseHeaders)}\n${events.length ? events.map(([, d]) => d).join('\n') : responseBody}`,
+      ),
+    );
   };
   const step = 5000;
   for (let from = 0; from < count; from += step) {
     db.transaction(() => {
       for (let i = from; i < Math.min(count, from + step); i++) one(i);
     })();
-    if (from % 100_000 === 0 && from) process.stderr.write(`  generated ${from.toLocaleString('en')} of ${count.toLocaleString('en')}\n`);
+    if (from % 100_000 === 0 && from)
+      process.stderr.write(`  generated ${from.toLocaleString('en')} of ${count.toLocaleString('en')}\n`);
   }
   // As a store after a long run: the index's segments merged (as db/retention.ts leaves it), the planner's statistics taken.
   db.prepare(`INSERT INTO exchanges_search (exchanges_search, rank) VALUES ('merge', -2000)`).run();
@@ -177,7 +352,8 @@ function generate(dataDir: string, count: number): Generated {
 
 // ---- measuring ----------------------------------------------------------------------------
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 const median = (xs: number[]) => percentile(xs, 50);
 
 function freePort(): Promise<number> {
@@ -213,7 +389,23 @@ interface Running {
 async function start(dataDir: string): Promise<Running> {
   const [proxyPort, uiPort] = [await freePort(), await freePort()];
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, 'start', '--data-dir', dataDir, '--proxy-port', String(proxyPort), '--ui-port', String(uiPort), '--max-db-mb', String(KEEP_ALL_MB)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...WIRELOG_NODE_FLAGS,
+      WIRELOG_BIN,
+      'start',
+      '--data-dir',
+      dataDir,
+      '--proxy-port',
+      String(proxyPort),
+      '--ui-port',
+      String(uiPort),
+      '--max-db-mb',
+      String(KEEP_ALL_MB),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let printed = '';
   let readyAt: number | null = null;
   child.stdout!.on('data', (d: Buffer) => {
@@ -238,20 +430,32 @@ async function start(dataDir: string): Promise<Running> {
     if (listeningAt === null && (await accepts(proxyPort))) listeningAt = performance.now();
     else await new Promise((r) => setTimeout(r, 5));
   }
-  return { viewer: `http://127.0.0.1:${uiPort}`, listeningMs: listeningAt - t0, readyMs: (readyAt as number) - t0, stop };
+  return {
+    viewer: `http://127.0.0.1:${uiPort}`,
+    listeningMs: listeningAt - t0,
+    readyMs: (readyAt as number) - t0,
+    stop,
+  };
 }
 
 /** One GET of the viewer's API: its time (ms) and how many rows it listed. */
 async function timedGet(url: string): Promise<{ ms: number; rows: number; total?: number }> {
   const t = performance.now();
-  const res = await request(url, { headers: { 'sec-fetch-site': 'same-origin' }, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  const res = await request(url, {
+    headers: { 'sec-fetch-site': 'same-origin' },
+    headersTimeout: 120_000,
+    bodyTimeout: 120_000,
+  });
   const answer = (await res.body.json()) as { exchanges?: unknown[]; total?: number };
   if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${JSON.stringify(answer).slice(0, 200)}`);
   return { ms: performance.now() - t, rows: answer.exchanges?.length ?? 0, total: answer.total };
 }
 
 /** The first call (cold: nothing of it in SQLite's cache yet) and the median of five more. */
-async function timeApi(viewer: string, query: string): Promise<{ first: number; warm: number; rows: number; total?: number }> {
+async function timeApi(
+  viewer: string,
+  query: string,
+): Promise<{ first: number; warm: number; rows: number; total?: number }> {
   const url = `${viewer}/api/exchanges?limit=100${query}`;
   const first = await timedGet(url);
   const warm: number[] = [];
@@ -260,28 +464,76 @@ async function timeApi(viewer: string, query: string): Promise<{ first: number; 
 }
 
 /** A CLI command under /usr/bin/time -v: wall time, peak RSS, its output. */
-function timedCli(args: string[]): { seconds: number; peakMb: number; code: number | null; stdout: string; stderr: string } {
+function timedCli(args: string[]): {
+  seconds: number;
+  peakMb: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+} {
   const time = fs.existsSync('/usr/bin/time');
   const argv = [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args];
   const t = performance.now();
-  const run = time ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...argv], { encoding: 'utf8', maxBuffer: 256 * MB }) : spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 256 * MB });
+  const run = time
+    ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...argv], { encoding: 'utf8', maxBuffer: 256 * MB })
+    : spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 256 * MB });
   const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr ?? '');
-  return { seconds: (performance.now() - t) / 1000, peakMb: peak ? Number(peak[1]) / 1024 : NaN, code: run.status, stdout: run.stdout ?? '', stderr: run.stderr ?? '' };
+  return {
+    seconds: (performance.now() - t) / 1000,
+    peakMb: peak ? Number(peak[1]) / 1024 : NaN,
+    code: run.status,
+    stdout: run.stdout ?? '',
+    stderr: run.stderr ?? '',
+  };
 }
 
 /** The HAR of bench/har-import.ts: N chat calls of ~5 KB each. */
 async function writeHar(file: string, count: number): Promise<void> {
   const out = fs.createWriteStream(file);
-  const write = (text: string) => new Promise<void>((resolve) => (out.write(text) ? resolve() : out.once('drain', () => resolve())));
+  const write = (text: string) =>
+    new Promise<void>((resolve) => (out.write(text) ? resolve() : out.once('drain', () => resolve())));
   await write('{"log":{"version":"1.2","creator":{"name":"bench","version":"1"},"entries":[');
   for (let i = 0; i < count; i++) {
-    const body = json({ model: 'gpt-bench', stream: false, messages: [{ role: 'system', content: 'You are helpful. '.repeat(100) }, { role: 'user', content: `question ${i} ${'lorem ipsum '.repeat(150)}` }] });
-    const answer = json({ id: `chatcmpl-${i}`, object: 'chat.completion', model: 'gpt-bench', choices: [{ index: 0, message: { role: 'assistant', content: 'answer '.repeat(80) }, finish_reason: 'stop' }], usage: { prompt_tokens: 500, completion_tokens: 80, total_tokens: 580 } });
+    const body = json({
+      model: 'gpt-bench',
+      stream: false,
+      messages: [
+        { role: 'system', content: 'You are helpful. '.repeat(100) },
+        { role: 'user', content: `question ${i} ${'lorem ipsum '.repeat(150)}` },
+      ],
+    });
+    const answer = json({
+      id: `chatcmpl-${i}`,
+      object: 'chat.completion',
+      model: 'gpt-bench',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'answer '.repeat(80) }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 500, completion_tokens: 80, total_tokens: 580 },
+    });
     const entry = {
       startedDateTime: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
       time: 100,
-      request: { method: 'POST', url: 'https://api.openai.com/v1/chat/completions', httpVersion: 'HTTP/1.1', headers: [{ name: 'content-type', value: 'application/json' }], queryString: [], cookies: [], headersSize: -1, bodySize: body.length, postData: { mimeType: 'application/json', text: body } },
-      response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [{ name: 'content-type', value: 'application/json' }], cookies: [], content: { size: answer.length, mimeType: 'application/json', text: answer }, redirectURL: '', headersSize: -1, bodySize: answer.length },
+      request: {
+        method: 'POST',
+        url: 'https://api.openai.com/v1/chat/completions',
+        httpVersion: 'HTTP/1.1',
+        headers: [{ name: 'content-type', value: 'application/json' }],
+        queryString: [],
+        cookies: [],
+        headersSize: -1,
+        bodySize: body.length,
+        postData: { mimeType: 'application/json', text: body },
+      },
+      response: {
+        status: 200,
+        statusText: 'OK',
+        httpVersion: 'HTTP/1.1',
+        headers: [{ name: 'content-type', value: 'application/json' }],
+        cookies: [],
+        content: { size: answer.length, mimeType: 'application/json', text: answer },
+        redirectURL: '',
+        headersSize: -1,
+        bodySize: answer.length,
+      },
       cache: {},
       timings: { send: 1, wait: 90, receive: 9 },
     };
@@ -292,7 +544,9 @@ async function writeHar(file: string, count: number): Promise<void> {
 }
 
 /** In Chromium: page load to the list's first row, then a scripted scroll of 6 s, each frame's time (requestAnimationFrame deltas). */
-async function browserFigures(viewer: string): Promise<{ firstRowsMs: number[]; frames: number[]; rowsLoaded: number }> {
+async function browserFigures(
+  viewer: string,
+): Promise<{ firstRowsMs: number[]; frames: number[]; rowsLoaded: number }> {
   const browser = await launchBrowser();
   const firstRowsMs: number[] = [];
   let frames: number[] = [];
@@ -357,7 +611,11 @@ try {
     threads = made.threads;
     // The session the filter asks for, from the middle (the oldest would be the first retention deletes).
     fs.writeFileSync(marker, json({ ...made, threads: [threads[Math.floor(threads.length / 2)]] }));
-    row('generating the store (not wirelog: prepared statements)', `${fmt(made.ms / 1000, 1)} s, ${fmt(made.bytes / MB)} MB of bodies, ${fmt(fs.statSync(path.join(dataDir, 'wirelog.sqlite')).size / MB)} MB file`, '');
+    row(
+      'generating the store (not wirelog: prepared statements)',
+      `${fmt(made.ms / 1000, 1)} s, ${fmt(made.bytes / MB)} MB of bodies, ${fmt(fs.statSync(path.join(dataDir, 'wirelog.sqlite')).size / MB)} MB file`,
+      '',
+    );
   }
 
   // Start, three times: the first reads a cold file (as after a reboot, as near as the page cache allows).
@@ -374,46 +632,105 @@ try {
 
   const viewer = live!.viewer;
   const first = await timeApi(viewer, '');
-  row('list API first page (/api/exchanges?limit=100): first / warm ms', `${fmt(first.first)} / ${fmt(first.warm)} (${first.total?.toLocaleString('en')} total)`, '< 300');
+  row(
+    'list API first page (/api/exchanges?limit=100): first / warm ms',
+    `${fmt(first.first)} / ${fmt(first.warm)} (${first.total?.toLocaleString('en')} total)`,
+    '< 300',
+  );
   const rare = await timeApi(viewer, `&q=${RARE_WORD}`);
-  row(`full-text search, a rare word (${rare.total} hits): first / warm ms`, `${fmt(rare.first)} / ${fmt(rare.warm)}`, '< 500');
+  row(
+    `full-text search, a rare word (${rare.total} hits): first / warm ms`,
+    `${fmt(rare.first)} / ${fmt(rare.warm)}`,
+    '< 500',
+  );
   const common = await timeApi(viewer, `&q=${COMMON_WORD}`);
-  row(`full-text search, a word in every Codex call (${common.total?.toLocaleString('en')} hits): first / warm ms`, `${fmt(common.first)} / ${fmt(common.warm)}`, '< 500');
+  row(
+    `full-text search, a word in every Codex call (${common.total?.toLocaleString('en')} hits): first / warm ms`,
+    `${fmt(common.first)} / ${fmt(common.warm)}`,
+    '< 500',
+  );
   const host = await timeApi(viewer, `&host=${HOSTS.chat}`);
-  row(`filter by host (${host.total?.toLocaleString('en')} rows): first / warm ms`, `${fmt(host.first)} / ${fmt(host.warm)}`, '< 200');
+  row(
+    `filter by host (${host.total?.toLocaleString('en')} rows): first / warm ms`,
+    `${fmt(host.first)} / ${fmt(host.warm)}`,
+    '< 200',
+  );
   const status5 = await timeApi(viewer, '&status=5xx');
-  row(`filter by status 5xx (${status5.total?.toLocaleString('en')} rows): first / warm ms`, `${fmt(status5.first)} / ${fmt(status5.warm)}`, '< 200');
+  row(
+    `filter by status 5xx (${status5.total?.toLocaleString('en')} rows): first / warm ms`,
+    `${fmt(status5.first)} / ${fmt(status5.warm)}`,
+    '< 200',
+  );
   const status401 = await timeApi(viewer, '&status=401');
-  row(`filter by status 401 (${status401.total?.toLocaleString('en')} rows): first / warm ms`, `${fmt(status401.first)} / ${fmt(status401.warm)}`, '< 200');
+  row(
+    `filter by status 401 (${status401.total?.toLocaleString('en')} rows): first / warm ms`,
+    `${fmt(status401.first)} / ${fmt(status401.warm)}`,
+    '< 200',
+  );
   const session = await timeApi(viewer, `&thread=${encodeURIComponent(threads[Math.floor(threads.length / 2)] ?? '')}`);
-  row(`filter by session (${session.total} rows): first / warm ms`, `${fmt(session.first)} / ${fmt(session.warm)}`, '< 200');
+  row(
+    `filter by session (${session.total} rows): first / warm ms`,
+    `${fmt(session.first)} / ${fmt(session.warm)}`,
+    '< 200',
+  );
   const hostStatus = await timeApi(viewer, `&host=${HOSTS.codex}&status=4xx`);
-  row(`filter by host and status 4xx (${hostStatus.total?.toLocaleString('en')} rows): first / warm ms`, `${fmt(hostStatus.first)} / ${fmt(hostStatus.warm)}`, '< 200');
+  row(
+    `filter by host and status 4xx (${hostStatus.total?.toLocaleString('en')} rows): first / warm ms`,
+    `${fmt(hostStatus.first)} / ${fmt(hostStatus.warm)}`,
+    '< 200',
+  );
 
   if (!values['no-browser']) {
     const seen = await browserFigures(viewer);
-    row('Chromium: page load to the list\'s first rows, median of 3 ms', fmt(median(seen.firstRowsMs)), '< 300');
-    row(`Chromium: scrolling a screen a frame for 6 s (${seen.rowsLoaded.toLocaleString('en')} rows), frame p50 / p95 ms`, `${fmt(percentile(seen.frames, 50), 1)} / ${fmt(percentile(seen.frames, 95), 1)}`, 'p95 < 50');
+    row("Chromium: page load to the list's first rows, median of 3 ms", fmt(median(seen.firstRowsMs)), '< 300');
+    row(
+      `Chromium: scrolling a screen a frame for 6 s (${seen.rowsLoaded.toLocaleString('en')} rows), frame p50 / p95 ms`,
+      `${fmt(percentile(seen.frames, 50), 1)} / ${fmt(percentile(seen.frames, 95), 1)}`,
+      'p95 < 50',
+    );
   }
   await live!.stop();
   live = null;
 
   const doctor = timedCli(['doctor', '--last', '500', '--data-dir', dataDir]);
-  row('`doctor --last 500`: s, peak RSS MB', `${fmt(doctor.seconds, 2)}, ${fmt(doctor.peakMb)}${doctor.code === 0 || doctor.code === 1 ? '' : ` (exit ${doctor.code}: ${doctor.stderr.slice(0, 200)})`}`, '< 1 s');
+  row(
+    '`doctor --last 500`: s, peak RSS MB',
+    `${fmt(doctor.seconds, 2)}, ${fmt(doctor.peakMb)}${doctor.code === 0 || doctor.code === 1 ? '' : ` (exit ${doctor.code}: ${doctor.stderr.slice(0, 200)})`}`,
+    '< 1 s',
+  );
 
   const harFile = path.join(work, 'export.har');
   const exported = timedCli(['export', '--har', harFile, '--data-dir', dataDir]);
   const harMb = fs.existsSync(harFile) ? fs.statSync(harFile).size / MB : 0;
-  row('`export --har`: MB/s (MB in s), peak RSS MB', `${fmt(harMb / exported.seconds)} (${fmt(harMb)} MB in ${fmt(exported.seconds, 1)} s), ${fmt(exported.peakMb)}${exported.code === 0 ? '' : ` (exit ${exported.code}: ${exported.stderr.slice(0, 200)})`}`, '>= 50 MB/s, flat memory');
+  row(
+    '`export --har`: MB/s (MB in s), peak RSS MB',
+    `${fmt(harMb / exported.seconds)} (${fmt(harMb)} MB in ${fmt(exported.seconds, 1)} s), ${fmt(exported.peakMb)}${exported.code === 0 ? '' : ` (exit ${exported.code}: ${exported.stderr.slice(0, 200)})`}`,
+    '>= 50 MB/s, flat memory',
+  );
   fs.rmSync(harFile, { force: true });
 
   const importFile = path.join(work, 'import.har');
   await writeHar(importFile, HAR_ENTRIES);
   const imported = timedCli(['import', importFile, '--data-dir', path.join(work, 'import')]);
   const progressLines = imported.stderr.split('\n').filter((l) => l.startsWith('wirelog: ')).length;
-  row(`\`wirelog import\` of a ${HAR_ENTRIES.toLocaleString('en')}-entry HAR (${fmt(fs.statSync(importFile).size / MB)} MB): s, peak RSS MB, progress lines`, `${fmt(imported.seconds, 1)}, ${fmt(imported.peakMb)}, ${progressLines}${imported.code === 0 ? '' : ` (exit ${imported.code}: ${imported.stderr.trim().split('\n').filter((l) => !/^\s/.test(l)).slice(-1)[0]?.slice(0, 200)})`}`, '< 60 s, < 200 MB, with progress');
+  row(
+    `\`wirelog import\` of a ${HAR_ENTRIES.toLocaleString('en')}-entry HAR (${fmt(fs.statSync(importFile).size / MB)} MB): s, peak RSS MB, progress lines`,
+    `${fmt(imported.seconds, 1)}, ${fmt(imported.peakMb)}, ${progressLines}${
+      imported.code === 0
+        ? ''
+        : ` (exit ${imported.code}: ${imported.stderr
+            .trim()
+            .split('\n')
+            .filter((l) => !/^\s/.test(l))
+            .slice(-1)[0]
+            ?.slice(0, 200)})`
+    }`,
+    '< 60 s, < 200 MB, with progress',
+  );
 
-  console.log(`\nwirelog at scale: ${COUNT.toLocaleString('en')} generated exchanges, Node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString()}`);
+  console.log(
+    `\nwirelog at scale: ${COUNT.toLocaleString('en')} generated exchanges, Node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString()}`,
+  );
   console.log('| measure | figure | target (issue 28) |\n|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 } finally {

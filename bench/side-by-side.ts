@@ -64,7 +64,10 @@ interface CpuShare {
 
 let upstreamPid = 0;
 
-async function measureCpu<T extends { count: number }>(route: Route, run: () => Promise<T>): Promise<{ result: T; cpu: CpuShare }> {
+async function measureCpu<T extends { count: number }>(
+  route: Route,
+  run: () => Promise<T>,
+): Promise<{ result: T; cpu: CpuShare }> {
   const c0 = process.cpuUsage();
   const u0 = cpuMs(upstreamPid);
   const p0 = route.pid ? [cpuMs(route.pid), cpuMs(route.pid, route.pid)] : null;
@@ -95,7 +98,12 @@ async function sequential(url: string, dispatcher: Dispatcher, count: number): P
   return times;
 }
 
-async function throughput(url: string, dispatcher: Dispatcher, concurrency: number, durationMs: number): Promise<{ rps: number; count: number }> {
+async function throughput(
+  url: string,
+  dispatcher: Dispatcher,
+  concurrency: number,
+  durationMs: number,
+): Promise<{ rps: number; count: number }> {
   let done = 0;
   const end = performance.now() + durationMs;
   await Promise.all(
@@ -161,7 +169,10 @@ function countIn(file: string, sql: string): () => StoredCount {
 }
 
 const wirelogStored = (dataDir: string) =>
-  countIn(path.join(dataDir, 'wirelog.sqlite'), "SELECT count(*) AS total, sum(dialect IS NOT NULL OR path NOT LIKE '/v1/models%') AS understood FROM exchanges");
+  countIn(
+    path.join(dataDir, 'wirelog.sqlite'),
+    "SELECT count(*) AS total, sum(dialect IS NOT NULL OR path NOT LIKE '/v1/models%') AS understood FROM exchanges",
+  );
 
 /** Milliseconds until storage holds (and has understood) `expected` exchanges, from now. */
 async function caughtUp(stored: () => StoredCount, expected: number): Promise<number> {
@@ -213,13 +224,30 @@ async function measure(route: Route, upstream: Upstream): Promise<RowFigures> {
     await fresh.close();
     sent++;
   }
-  const slowMbPerS = await download(route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 40 : 100) * MB}`), dispatcher, 40);
-  const bigMbPerS = await download(route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 100 : 300) * MB}`), dispatcher);
+  const slowMbPerS = await download(
+    route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 40 : 100) * MB}`),
+    dispatcher,
+    40,
+  );
+  const bigMbPerS = await download(
+    route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 100 : 300) * MB}`),
+    dispatcher,
+  );
   const peakRssMb = route.peakRssMb();
   await download(route.url(`${upstream.httpsUrl}/bytes?size=${(quick ? 320 : 1024) * MB}`), dispatcher);
   sent += 3;
   await dispatcher.close();
-  const figures: RowFigures = { seqP50: percentile(seq, 50), rps: run.rps, cpu, sseP99: percentile(sse, 99), newHostP50: percentile(firsts, 50), slowMbPerS, bigMbPerS, peakRssMb, peakAfterHugeMb: route.peakRssMb() };
+  const figures: RowFigures = {
+    seqP50: percentile(seq, 50),
+    rps: run.rps,
+    cpu,
+    sseP99: percentile(sse, 99),
+    newHostP50: percentile(firsts, 50),
+    slowMbPerS,
+    bigMbPerS,
+    peakRssMb,
+    peakAfterHugeMb: route.peakRssMb(),
+  };
   if (route.stored) {
     await caughtUp(route.stored, sent);
     figures.caughtUpMs = caughtUpMs;
@@ -229,7 +257,11 @@ async function measure(route: Route, upstream: Upstream): Promise<RowFigures> {
 }
 
 /** 500 clients in request loops beside 200 open SSE streams: 700 connections at once, in a fresh process so its peak memory is this phase's. */
-async function manyConnections(route: Route, upstream: Upstream, durationMs: number): Promise<{ rps: number; p99: number; peakRssMb: number | null; lost?: number }> {
+async function manyConnections(
+  route: Route,
+  upstream: Upstream,
+  durationMs: number,
+): Promise<{ rps: number; p99: number; peakRssMb: number | null; lost?: number }> {
   const dispatcher = route.dispatcher(700);
   const small = route.url(`${upstream.httpsUrl}/v1/models`);
   const latencies: number[] = [];
@@ -243,26 +275,44 @@ async function manyConnections(route: Route, upstream: Upstream, durationMs: num
     }
   });
   const streams = Array.from({ length: 200 }, async () => {
-    const res = await request(route.url(`${upstream.httpsUrl}/v1/ticks?n=${Math.floor(durationMs / 100)}&interval=100`), { dispatcher });
+    const res = await request(
+      route.url(`${upstream.httpsUrl}/v1/ticks?n=${Math.floor(durationMs / 100)}&interval=100`),
+      { dispatcher },
+    );
     await res.body.arrayBuffer();
   });
   await Promise.all([...loops, ...streams]);
   await dispatcher.close();
   const sent = latencies.length + 200;
-  const result = { rps: latencies.length / (durationMs / 1000), p99: percentile(latencies, 99), peakRssMb: route.peakRssMb() };
+  const result = {
+    rps: latencies.length / (durationMs / 1000),
+    p99: percentile(latencies, 99),
+    peakRssMb: route.peakRssMb(),
+  };
   if (!route.stored) return result;
   await caughtUp(route.stored, sent);
   return { ...result, lost: sent - route.stored().total };
 }
 
 function directRoute(upstream: Upstream): Route {
-  return { name: 'direct', dispatcher: (c) => new Agent({ connect: { ca: upstream.caPem }, connections: c }), url: (u) => u, peakRssMb: () => null, stop: async () => undefined };
+  return {
+    name: 'direct',
+    dispatcher: (c) => new Agent({ connect: { ca: upstream.caPem }, connections: c }),
+    url: (u) => u,
+    peakRssMb: () => null,
+    stop: async () => undefined,
+  };
 }
 
-function proxyRoute(name: string, proc: BenchProcess<{ proxyUrl: string; caPem: string }>, stored?: () => StoredCount): Route {
+function proxyRoute(
+  name: string,
+  proc: BenchProcess<{ proxyUrl: string; caPem: string }>,
+  stored?: () => StoredCount,
+): Route {
   return {
     name,
-    dispatcher: (c) => new ProxyAgent({ uri: proc.ready.proxyUrl, requestTls: { ca: proc.ready.caPem }, connections: c }),
+    dispatcher: (c) =>
+      new ProxyAgent({ uri: proc.ready.proxyUrl, requestTls: { ca: proc.ready.caPem }, connections: c }),
     url: (u) => u,
     peakRssMb: () => proc.peakRssMb(),
     pid: proc.child.pid,
@@ -271,14 +321,22 @@ function proxyRoute(name: string, proc: BenchProcess<{ proxyUrl: string; caPem: 
   };
 }
 
-async function startWirelog(upstream: Upstream, extraArgs: string[] = []): Promise<{ proc: BenchProcess<{ proxyUrl: string; caPem: string }>; dataDir: string }> {
+async function startWirelog(
+  upstream: Upstream,
+  extraArgs: string[] = [],
+): Promise<{ proc: BenchProcess<{ proxyUrl: string; caPem: string }>; dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-'));
   const caFile = path.join(dataDir, 'upstream-ca.pem');
   fs.writeFileSync(caFile, upstream.caPem);
   const w = await startCaptureProcess(dataDir, ['--upstream-ca', caFile, ...extraArgs]);
   const caPem = fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8');
   return {
-    proc: { child: w.child, ready: { proxyUrl: w.proxyUrl, caPem }, peakRssMb: () => w.peakRssMb(), stop: async () => void (await w.stop()) },
+    proc: {
+      child: w.child,
+      ready: { proxyUrl: w.proxyUrl, caPem },
+      peakRssMb: () => w.peakRssMb(),
+      stop: async () => void (await w.stop()),
+    },
     dataDir,
   };
 }
@@ -299,9 +357,16 @@ async function main(): Promise<void> {
 
   // The floor again, storing each exchange in SQLite in the least way: what recording alone costs.
   const floorDb = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-floor-')), 'floor.sqlite');
-  const recordingFloor = await startTsProcess<{ proxyUrl: string; caPem: string }>('./floor-proxy.ts', [upstreamCaFile, '--record', floorDb]);
+  const recordingFloor = await startTsProcess<{ proxyUrl: string; caPem: string }>('./floor-proxy.ts', [
+    upstreamCaFile,
+    '--record',
+    floorDb,
+  ]);
   const floorStored = countIn(floorDb, 'SELECT count(*) AS total, count(*) AS understood FROM exchanges');
-  rows.push(['floor + the least SQLite record', await measure(proxyRoute('floor + record', recordingFloor, floorStored), upstream)]);
+  rows.push([
+    'floor + the least SQLite record',
+    await measure(proxyRoute('floor + record', recordingFloor, floorStored), upstream),
+  ]);
   await recordingFloor.stop();
 
   const mitm = await startMitmproxy(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-mitm-')));
@@ -311,7 +376,10 @@ async function main(): Promise<void> {
   } else rows.push(['mitmproxy', 'skipped: /usr/bin/mitmdump is not installed (apt install mitmproxy)']);
 
   const viaProxy = await startWirelog(upstream);
-  rows.push(['wirelog (proxy)', await measure(proxyRoute('wirelog', viaProxy.proc, wirelogStored(viaProxy.dataDir)), upstream)]);
+  rows.push([
+    'wirelog (proxy)',
+    await measure(proxyRoute('wirelog', viaProxy.proc, wirelogStored(viaProxy.dataDir)), upstream),
+  ]);
   await viaProxy.proc.stop();
 
   // The same, exporting every exchange over OTLP to a collector that refuses them all (503).
@@ -320,8 +388,14 @@ async function main(): Promise<void> {
     req.on('end', () => res.writeHead(503).end());
   });
   await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
-  const exporting = await startWirelog(upstream, ['--otlp-endpoint', `http://127.0.0.1:${(collector.address() as AddressInfo).port}`]);
-  rows.push(['wirelog (proxy, OTLP to a collector answering 503)', await measure(proxyRoute('wirelog', exporting.proc, wirelogStored(exporting.dataDir)), upstream)]);
+  const exporting = await startWirelog(upstream, [
+    '--otlp-endpoint',
+    `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+  ]);
+  rows.push([
+    'wirelog (proxy, OTLP to a collector answering 503)',
+    await measure(proxyRoute('wirelog', exporting.proc, wirelogStored(exporting.dataDir)), upstream),
+  ]);
   await exporting.proc.stop();
   collector.closeAllConnections();
   await new Promise((r) => collector.close(r));
@@ -356,7 +430,10 @@ async function main(): Promise<void> {
   wide.push(['floor', await manyConnections(proxyRoute('floor', floor2), upstream, loadMs)]);
   await floor2.stop();
   const wide3 = await startWirelog(upstream);
-  wide.push(['wirelog (proxy)', await manyConnections(proxyRoute('wirelog', wide3.proc, wirelogStored(wide3.dataDir)), upstream, loadMs)]);
+  wide.push([
+    'wirelog (proxy)',
+    await manyConnections(proxyRoute('wirelog', wide3.proc, wirelogStored(wide3.dataDir)), upstream, loadMs),
+  ]);
   await wide3.proc.stop();
   await up.stop();
 
@@ -364,29 +441,67 @@ async function main(): Promise<void> {
   const floorRow = rows[1][1] as RowFigures;
   const recordingRow = rows[2][1] as RowFigures;
   // `|| 0` turns a rounded -0 into 0: "-0 MB more" read as a fall.
-  const fmt = (n: number | null | undefined, d = 2) => (n === null || n === undefined || Number.isNaN(n) ? '-' : (Number(n.toFixed(d)) || 0).toFixed(d));
-  const header = ['row', 'seq p50 ms', 'req/s @16', 'SSE added p99 ms', 'new host p50 ms', 'slow reader MB/s', 'big body MB/s', 'peak RSS MB', `peak after ${quick ? '320 MB' : '1 GB'}`, 'storage caught up ms', 'lost'];
+  const fmt = (n: number | null | undefined, d = 2) =>
+    n === null || n === undefined || Number.isNaN(n) ? '-' : (Number(n.toFixed(d)) || 0).toFixed(d);
+  const header = [
+    'row',
+    'seq p50 ms',
+    'req/s @16',
+    'SSE added p99 ms',
+    'new host p50 ms',
+    'slow reader MB/s',
+    'big body MB/s',
+    'peak RSS MB',
+    `peak after ${quick ? '320 MB' : '1 GB'}`,
+    'storage caught up ms',
+    'lost',
+  ];
   const table = rows.map(([name, f]) =>
     typeof f === 'string'
       ? [name, f, '', '', '', '', '', '', '', '', '']
-      : [name, fmt(f.seqP50), fmt(f.rps, 0), fmt(f.sseP99 - direct.sseP99), fmt(f.newHostP50, 1), fmt(f.slowMbPerS, 0), fmt(f.bigMbPerS, 0), fmt(f.peakRssMb, 0), fmt(f.peakAfterHugeMb, 0), fmt(f.caughtUpMs, 0), f.lost === undefined ? '' : String(f.lost)],
+      : [
+          name,
+          fmt(f.seqP50),
+          fmt(f.rps, 0),
+          fmt(f.sseP99 - direct.sseP99),
+          fmt(f.newHostP50, 1),
+          fmt(f.slowMbPerS, 0),
+          fmt(f.bigMbPerS, 0),
+          fmt(f.peakRssMb, 0),
+          fmt(f.peakAfterHugeMb, 0),
+          fmt(f.caughtUpMs, 0),
+          f.lost === undefined ? '' : String(f.lost),
+        ],
   );
   const widths = header.map((_, i) => Math.max(...[header, ...table].map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  console.log(`\nwirelog benchmark (${quick ? 'quick' : 'full'}), Node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString()}`);
-  console.log(`client, upstream and each proxy in processes of their own; bodies: slow reader ${quick ? 40 : 100} MB at ~25 MB/s, then ${quick ? 100 : 300} MB (peak RSS after every phase so far), then ${quick ? '320 MB' : '1 GB'} (the peak again: no higher when memory is flat in body size)`);
+  console.log(
+    `\nwirelog benchmark (${quick ? 'quick' : 'full'}), Node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString()}`,
+  );
+  console.log(
+    `client, upstream and each proxy in processes of their own; bodies: slow reader ${quick ? 40 : 100} MB at ~25 MB/s, then ${quick ? 100 : 300} MB (peak RSS after every phase so far), then ${quick ? '320 MB' : '1 GB'} (the peak again: no higher when memory is flat in body size)`,
+  );
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of table) console.log(line(r));
-  console.log('\nCPU per request at concurrency 16, µs (2 cores shared by all of them; the proxy: all its threads, its main thread, the rest: the storage worker, GC and libuv threads):');
+  console.log(
+    '\nCPU per request at concurrency 16, µs (2 cores shared by all of them; the proxy: all its threads, its main thread, the rest: the storage worker, GC and libuv threads):',
+  );
   for (const [name, f] of rows) {
     if (typeof f === 'string') continue;
     const { client, upstream: up2, proxy, proxyMain } = f.cpu;
-    console.log(`  ${name}: client ${fmt(client, 0)}, upstream ${fmt(up2, 0)}${proxy === undefined ? '' : `, proxy ${fmt(proxy, 0)} (main thread ${fmt(proxyMain, 0)}, other threads ${fmt(proxy - (proxyMain ?? 0), 0)})`}; all ${fmt(client + up2 + (proxy ?? 0), 0)}`);
+    console.log(
+      `  ${name}: client ${fmt(client, 0)}, upstream ${fmt(up2, 0)}${proxy === undefined ? '' : `, proxy ${fmt(proxy, 0)} (main thread ${fmt(proxyMain, 0)}, other threads ${fmt(proxy - (proxyMain ?? 0), 0)})`}; all ${fmt(client + up2 + (proxy ?? 0), 0)}`,
+    );
   }
   console.log(`\n500 request loops + 200 SSE streams (700 connections), ${loadMs / 1000} s:`);
-  for (const [name, f] of wide) console.log(`  ${name}: ${fmt(f.rps, 0)} req/s, p99 ${fmt(f.p99)} ms, peak RSS ${fmt(f.peakRssMb, 0)} MB${f.lost !== undefined ? `, lost ${f.lost}` : ''} (target for wirelog: under 300 MB)`);
-  console.log('\nAgainst the floor (targets in issue 15: req/s >= 0.85, seq p50 within 0.2 ms, SSE p99 within 1 ms, new host < 10 ms, peak RSS < 130 MB, 0 lost, caught up within 1 s):');
+  for (const [name, f] of wide)
+    console.log(
+      `  ${name}: ${fmt(f.rps, 0)} req/s, p99 ${fmt(f.p99)} ms, peak RSS ${fmt(f.peakRssMb, 0)} MB${f.lost !== undefined ? `, lost ${f.lost}` : ''} (target for wirelog: under 300 MB)`,
+    );
+  console.log(
+    '\nAgainst the floor (targets in issue 15: req/s >= 0.85, seq p50 within 0.2 ms, SSE p99 within 1 ms, new host < 10 ms, peak RSS < 130 MB, 0 lost, caught up within 1 s):',
+  );
   for (const [name, f] of rows.slice(2)) {
     if (typeof f === 'string') continue;
     console.log(
@@ -402,8 +517,13 @@ async function main(): Promise<void> {
  * (BENCH_SCALE, default 100,000; BENCH_QUICK 20,000), `BENCH_SCALE=1000000 npm run bench` for the million.
  */
 function runScaleBench(): void {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'scale.ts'), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', env: process.env });
-  if (run.status !== 0) console.log(`
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'scale.ts'), ...(quick ? ['--quick'] : [])],
+    { stdio: 'inherit', env: process.env },
+  );
+  if (run.status !== 0)
+    console.log(`
 bench/scale.ts failed (exit ${run.status ?? run.signal})`);
 }
 
@@ -412,11 +532,21 @@ bench/scale.ts failed (exit ${run.status ?? run.signal})`);
  * request (two cores shared by every process: requests/s follows the CPU all of them spend),
  * beside what recording cost each row that records: its proxy's CPU over the floor's.
  */
-function printRecordingBudget(rows: [string, RowFigures | string][], floorRow: RowFigures, fmt: (n: number | null | undefined, d?: number) => string): void {
+function printRecordingBudget(
+  rows: [string, RowFigures | string][],
+  floorRow: RowFigures,
+  fmt: (n: number | null | undefined, d?: number) => string,
+): void {
   const all = (c: CpuShare) => c.client + c.upstream + (c.proxy ?? 0);
   const floorAll = all(floorRow.cpu);
-  const costs = rows.flatMap(([name, f]) => (typeof f === 'string' || f.cpu.proxy === undefined || f.lost === undefined ? [] : [`${name} ${fmt(f.cpu.proxy - (floorRow.cpu.proxy ?? 0), 0)} µs`]));
-  console.log(`\nRecording at 0.85 of the floor: every process together may spend ${fmt(floorAll / 0.85, 0)} µs per request (the floor's ${fmt(floorAll, 0)} / 0.85), which leaves ${fmt(floorAll / 0.85 - floorAll, 0)} µs for recording. What recording cost over the floor's proxy: ${costs.join('; ')}.`);
+  const costs = rows.flatMap(([name, f]) =>
+    typeof f === 'string' || f.cpu.proxy === undefined || f.lost === undefined
+      ? []
+      : [`${name} ${fmt(f.cpu.proxy - (floorRow.cpu.proxy ?? 0), 0)} µs`],
+  );
+  console.log(
+    `\nRecording at 0.85 of the floor: every process together may spend ${fmt(floorAll / 0.85, 0)} µs per request (the floor's ${fmt(floorAll, 0)} / 0.85), which leaves ${fmt(floorAll / 0.85 - floorAll, 0)} µs for recording. What recording cost over the floor's proxy: ${costs.join('; ')}.`,
+  );
 }
 
 main().catch((err) => {

@@ -19,7 +19,18 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readJsonLines, sleep, type ClientRecord, type LoadConfig, type UpstreamRecord } from './soak/common.ts';
 import { Probes, ViewerTab } from './soak/probes.ts';
-import { cpuSeconds, exited, freePort, killAll, rssMb, startBusy, startTs, startWirelog, stop, type WirelogRun } from './soak/processes.ts';
+import {
+  cpuSeconds,
+  exited,
+  freePort,
+  killAll,
+  rssMb,
+  startBusy,
+  startTs,
+  startWirelog,
+  stop,
+  type WirelogRun,
+} from './soak/processes.ts';
 import { figures, table, type Figures, type PhaseData } from './soak/report.ts';
 import { readStored, storedCounts } from './soak/stored.ts';
 
@@ -38,10 +49,20 @@ function options() {
   });
   const number = (name: 'minutes' | 'scale' | 'busy', min: number) => {
     const n = Number(values[name]);
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number of at least ${min}, not "${values[name]}"`);
+    if (!Number.isFinite(n) || n < min)
+      throw new Error(`--${name} must be a number of at least ${min}, not "${values[name]}"`);
     return n;
   };
-  return { minutes: number('minutes', 0.5), scale: number('scale', 0.05), busy: Math.floor(number('busy', 0)), out: values.out, direct: !values['no-direct'], browser: !values['no-browser'], wirelogArgs: values['wirelog-arg'], keep: values.keep };
+  return {
+    minutes: number('minutes', 0.5),
+    scale: number('scale', 0.05),
+    busy: Math.floor(number('busy', 0)),
+    out: values.out,
+    direct: !values['no-direct'],
+    browser: !values['no-browser'],
+    wirelogArgs: values['wirelog-arg'],
+    keep: values.keep,
+  };
 }
 
 const opts = options();
@@ -49,16 +70,26 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-soak-'));
 const upstreamLog = path.join(work, 'upstream.jsonl');
 const log = (text: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${text}`);
 
-async function runGenerators(base: Omit<LoadConfig, 'role' | 'out'>, onMidway?: () => Promise<void>): Promise<ClientRecord[]> {
+async function runGenerators(
+  base: Omit<LoadConfig, 'role' | 'out'>,
+  onMidway?: () => Promise<void>,
+): Promise<ClientRecord[]> {
   const roles: LoadConfig['role'][] = ['codex', 'ws', 'small'];
   const files = roles.map((role) => path.join(work, `${base.tag}-${role}.jsonl`));
-  const children = await Promise.all(roles.map((role, i) => startTs('./load.ts', [JSON.stringify({ ...base, role, out: files[i] } satisfies LoadConfig)]).then((s) => s.child)));
+  const children = await Promise.all(
+    roles.map((role, i) =>
+      startTs('./load.ts', [JSON.stringify({ ...base, role, out: files[i] } satisfies LoadConfig)]).then(
+        (s) => s.child,
+      ),
+    ),
+  );
   if (onMidway) {
     await sleep(Math.max(0, (base.endAt - Date.now()) / 2));
     await onMidway();
   }
   // They stop starting work at endAt and let what runs finish: two minutes at most.
-  for (const child of children) if (!(await exited(child, Math.max(0, base.endAt - Date.now()) + 120_000))) await stop(child, 'SIGTERM', 5000);
+  for (const child of children)
+    if (!(await exited(child, Math.max(0, base.endAt - Date.now()) + 120_000))) await stop(child, 'SIGTERM', 5000);
   return files.flatMap((f) => readJsonLines<ClientRecord>(f));
 }
 
@@ -66,25 +97,51 @@ function upstreamRecords(tag: string): UpstreamRecord[] {
   return readJsonLines<UpstreamRecord>(upstreamLog).filter((u) => u.id.startsWith(`${tag}-`));
 }
 
-async function directPhase(port: number, caFile: string, phaseMs: number, shape: Pick<LoadConfig, 'scale' | 'maxIdleMs' | 'downloadEverySec'>): Promise<Figures> {
+async function directPhase(
+  port: number,
+  caFile: string,
+  phaseMs: number,
+  shape: Pick<LoadConfig, 'scale' | 'maxIdleMs' | 'downloadEverySec'>,
+): Promise<Figures> {
   log(`direct: ${(phaseMs / 60_000).toFixed(1)} min of the mix straight to the upstream`);
   const startedAt = Date.now();
   const loads: number[] = [];
   const sampler = setInterval(() => loads.push(os.loadavg()[0]), 2000);
   try {
-    const clients = await runGenerators({ mode: 'direct', caFile, upstreamPort: port, endAt: startedAt + phaseMs, tag: 'd', ...shape });
-    return figures({ name: 'direct', startedAt, endedAt: Date.now(), clients, upstream: upstreamRecords('d'), loadAverages: loads });
+    const clients = await runGenerators({
+      mode: 'direct',
+      caFile,
+      upstreamPort: port,
+      endAt: startedAt + phaseMs,
+      tag: 'd',
+      ...shape,
+    });
+    return figures({
+      name: 'direct',
+      startedAt,
+      endedAt: Date.now(),
+      clients,
+      upstream: upstreamRecords('d'),
+      loadAverages: loads,
+    });
   } finally {
     clearInterval(sampler);
   }
 }
 
-async function wirelogPhase(port: number, upstreamCaFile: string, phaseMs: number, shape: Pick<LoadConfig, 'scale' | 'maxIdleMs' | 'downloadEverySec'>): Promise<Figures> {
+async function wirelogPhase(
+  port: number,
+  upstreamCaFile: string,
+  phaseMs: number,
+  shape: Pick<LoadConfig, 'scale' | 'maxIdleMs' | 'downloadEverySec'>,
+): Promise<Figures> {
   const dataDir = path.join(work, 'wirelog-data');
   const [proxyPort, uiPort] = [await freePort(), await freePort()];
   const args = ['--upstream-ca', upstreamCaFile, ...opts.wirelogArgs];
   let wl: WirelogRun = await startWirelog(dataDir, proxyPort, uiPort, args);
-  log(`wirelog: started (pid ${wl.child.pid}, listening after ${wl.listeningMs.toFixed(0)} ms), ${(phaseMs / 60_000).toFixed(1)} min of the mix through it, a SIGKILL midway`);
+  log(
+    `wirelog: started (pid ${wl.child.pid}, listening after ${wl.listeningMs.toFixed(0)} ms), ${(phaseMs / 60_000).toFixed(1)} min of the mix through it, a SIGKILL midway`,
+  );
   const caPem = fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8');
   const caFile = path.join(work, 'wirelog-ca.pem');
   fs.writeFileSync(caFile, caPem);
@@ -114,18 +171,31 @@ async function wirelogPhase(port: number, upstreamCaFile: string, phaseMs: numbe
     probes.start();
     tab?.watch(probes);
     let kill: PhaseData['kill'];
-    const clients = await runGenerators({ mode: 'proxy', proxyUrl: wl.proxyUrl, caFile, upstreamPort: port, endAt: startedAt + phaseMs, tag: 'w', ...shape }, async () => {
-      const pid = wl.child.pid!;
-      cpu += cpuSeconds(pid) ?? 0;
-      consoleLines.push(...wl.lines());
-      const at = Date.now();
-      process.kill(pid, 'SIGKILL');
-      await exited(wl.child, 10_000);
-      const spawnedAt = Date.now();
-      wl = await startWirelog(dataDir, proxyPort, uiPort, args);
-      kill = { at, listeningAt: spawnedAt + wl.listeningMs, listeningMs: wl.listeningMs, readyMs: wl.readyMs };
-      log(`wirelog: SIGKILLed pid ${pid}; the new one (pid ${wl.child.pid}) listened after ${wl.listeningMs.toFixed(0)} ms, ready after ${wl.readyMs.toFixed(0)} ms`);
-    });
+    const clients = await runGenerators(
+      {
+        mode: 'proxy',
+        proxyUrl: wl.proxyUrl,
+        caFile,
+        upstreamPort: port,
+        endAt: startedAt + phaseMs,
+        tag: 'w',
+        ...shape,
+      },
+      async () => {
+        const pid = wl.child.pid!;
+        cpu += cpuSeconds(pid) ?? 0;
+        consoleLines.push(...wl.lines());
+        const at = Date.now();
+        process.kill(pid, 'SIGKILL');
+        await exited(wl.child, 10_000);
+        const spawnedAt = Date.now();
+        wl = await startWirelog(dataDir, proxyPort, uiPort, args);
+        kill = { at, listeningAt: spawnedAt + wl.listeningMs, listeningMs: wl.listeningMs, readyMs: wl.readyMs };
+        log(
+          `wirelog: SIGKILLed pid ${pid}; the new one (pid ${wl.child.pid}) listened after ${wl.listeningMs.toFixed(0)} ms, ready after ${wl.readyMs.toFixed(0)} ms`,
+        );
+      },
+    );
     const endedAt = Date.now();
     log('load ended; waiting for storage to settle (at most 120 s)');
     const settleStart = Date.now();
@@ -174,7 +244,9 @@ async function wirelogPhase(port: number, upstreamCaFile: string, phaseMs: numbe
 }
 
 async function main(): Promise<void> {
-  log(`working directory ${work}; ${os.cpus().length} cores, Node ${process.version}, --minutes ${opts.minutes} --scale ${opts.scale} --busy ${opts.busy}`);
+  log(
+    `working directory ${work}; ${os.cpus().length} cores, Node ${process.version}, --minutes ${opts.minutes} --scale ${opts.scale} --busy ${opts.busy}`,
+  );
   const upstream = await startTs('./upstream.ts', [upstreamLog], { readyLine: true });
   const { port, certPem } = upstream.ready as { port: number; certPem: string };
   const upstreamCaFile = path.join(work, 'upstream-ca.pem');
@@ -191,11 +263,18 @@ async function main(): Promise<void> {
   const direct = opts.direct ? await directPhase(port, upstreamCaFile, phaseMs, shape) : null;
   const through = await wirelogPhase(port, upstreamCaFile, phaseMs, shape);
   await stop(upstream.child, 'stdin', 5000);
-  console.log(`\nwirelog soak, ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores, --minutes ${opts.minutes} --scale ${opts.scale} --busy ${opts.busy}${opts.wirelogArgs.length ? ` wirelog ${opts.wirelogArgs.join(' ')}` : ''}`);
-  console.log('Counts from the upstream\'s log and the clients\' logs, against wirelog\'s database read read-only; "kill" groups (ended within 1 s before the SIGKILL, in flight at it) counted apart.\n');
+  console.log(
+    `\nwirelog soak, ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores, --minutes ${opts.minutes} --scale ${opts.scale} --busy ${opts.busy}${opts.wirelogArgs.length ? ` wirelog ${opts.wirelogArgs.join(' ')}` : ''}`,
+  );
+  console.log(
+    "Counts from the upstream's log and the clients' logs, against wirelog's database read read-only; \"kill\" groups (ended within 1 s before the SIGKILL, in flight at it) counted apart.\n",
+  );
   console.log(table(through, direct));
   if (opts.out) {
-    fs.writeFileSync(opts.out, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: os.cpus().length, options: opts, through, direct }, null, 2)}\n`);
+    fs.writeFileSync(
+      opts.out,
+      `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: os.cpus().length, options: opts, through, direct }, null, 2)}\n`,
+    );
     console.log(`\nfigures written to ${opts.out}`);
   }
 }

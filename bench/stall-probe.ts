@@ -11,7 +11,10 @@ import { startTsProcess, type BenchProcess } from './processes.ts';
 
 /** wirelog as `npm start` runs it, or another checkout's (WIRELOG_BIN), with BENCH_WIRELOG_FLAGS added. */
 export const BIN = process.env.WIRELOG_BIN ?? fileURLToPath(new URL('../bin/wirelog.js', import.meta.url));
-export const NODE_FLAGS = ['--max-semi-space-size=2', ...(process.env.BENCH_WIRELOG_FLAGS?.split(' ').filter(Boolean) ?? [])];
+export const NODE_FLAGS = [
+  '--max-semi-space-size=2',
+  ...(process.env.BENCH_WIRELOG_FLAGS?.split(' ').filter(Boolean) ?? []),
+];
 
 export interface Running {
   child: ChildProcess;
@@ -23,7 +26,23 @@ export interface Running {
 /** Starts `wirelog start` on free ports; resolves with its addresses once it says it is capturing (30 s at most). */
 export function startWirelog(dataDir: string, upstreamCa: string): Promise<Running> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', upstreamCa], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        ...NODE_FLAGS,
+        BIN,
+        'start',
+        '--data-dir',
+        dataDir,
+        '--proxy-port',
+        '0',
+        '--ui-port',
+        '0',
+        '--upstream-ca',
+        upstreamCa,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let printed = '';
     const timer = setTimeout(() => {
       child.kill();
@@ -33,7 +52,12 @@ export function startWirelog(dataDir: string, upstreamCa: string): Promise<Runni
       printed += chunk;
       if (!printed.includes('Press Ctrl-C')) return;
       clearTimeout(timer);
-      resolve({ child, proxyUrl: /proxy: +(http:\/\/\S+)/.exec(printed)![1], viewerUrl: /viewer: +(http:\/\/\S+)/.exec(printed)![1], caPath: /CA: +(\S+)/.exec(printed)![1] });
+      resolve({
+        child,
+        proxyUrl: /proxy: +(http:\/\/\S+)/.exec(printed)![1],
+        viewerUrl: /viewer: +(http:\/\/\S+)/.exec(printed)![1],
+        caPath: /CA: +(\S+)/.exec(printed)![1],
+      });
     };
     child.stdout!.on('data', read);
     child.stderr!.on('data', read);
@@ -65,7 +89,12 @@ export async function stopWirelog(running: Running): Promise<void> {
 }
 
 /** Sends requests through the proxy one after another until `until` settles (or `count` of them); each one's milliseconds. */
-export async function traffic(agent: ProxyAgent, url: string, until: Promise<unknown> | null, count: number): Promise<number[]> {
+export async function traffic(
+  agent: ProxyAgent,
+  url: string,
+  until: Promise<unknown> | null,
+  count: number,
+): Promise<number[]> {
   let done = until === null;
   void until?.finally(() => (done = true));
   const times: number[] = [];

@@ -22,7 +22,11 @@ import { WIRELOG_BIN, WIRELOG_NODE_FLAGS } from '../test/support/cli.ts';
 import { freePort, killAll, startBusy, stop, trackPid } from './soak/processes.ts';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '8' }, busy: { type: 'string', default: '0' }, bin: { type: 'string', multiple: true } },
+  options: {
+    runs: { type: 'string', default: '8' },
+    busy: { type: 'string', default: '0' },
+    bin: { type: 'string', multiple: true },
+  },
 });
 const runs = Number(values.runs);
 const bins = values.bin?.length ? values.bin : [WIRELOG_BIN];
@@ -49,10 +53,27 @@ function threadCpuMs(pid: number, tid = pid): number {
 }
 
 /** One `wirelog start`: spawned to accepting on the proxy port, and to "Press Ctrl-C"; its main thread's CPU by then. */
-async function timedStart(bin: string, dataDir: string): Promise<{ listeningMs: number; readyMs: number; listeningCpuMs: number; mainCpuMs: number }> {
+async function timedStart(
+  bin: string,
+  dataDir: string,
+): Promise<{ listeningMs: number; readyMs: number; listeningCpuMs: number; mainCpuMs: number }> {
   const [proxyPort, uiPort] = [await freePort(), await freePort()];
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, bin, 'start', '--data-dir', dataDir, '--proxy-port', String(proxyPort), '--ui-port', String(uiPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...WIRELOG_NODE_FLAGS,
+      bin,
+      'start',
+      '--data-dir',
+      dataDir,
+      '--proxy-port',
+      String(proxyPort),
+      '--ui-port',
+      String(uiPort),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   trackPid(child.pid);
   let readyAt: number | null = null;
   let printed = '';
@@ -69,8 +90,7 @@ async function timedStart(bin: string, dataDir: string): Promise<{ listeningMs: 
     if (listeningAt === null && (await accepts(proxyPort))) {
       listeningAt = performance.now();
       listeningCpuMs = threadCpuMs(child.pid!);
-    }
-    else await new Promise((r) => setTimeout(r, 5));
+    } else await new Promise((r) => setTimeout(r, 5));
   }
   const mainCpuMs = threadCpuMs(child.pid!);
   await stop(child, 'SIGTERM', 10_000);
@@ -87,7 +107,12 @@ try {
     await timedStart(bin, dataDirs[b]);
   }
   const bare: number[] = [];
-  const rows = bins.map(() => ({ listening: [] as number[], ready: [] as number[], listeningCpu: [] as number[], cpu: [] as number[] }));
+  const rows = bins.map(() => ({
+    listening: [] as number[],
+    ready: [] as number[],
+    listeningCpu: [] as number[],
+    cpu: [] as number[],
+  }));
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
     spawnSync(process.execPath, [...WIRELOG_NODE_FLAGS, '-e', '0'], { stdio: 'ignore' });
@@ -103,9 +128,24 @@ try {
   console.log(`${runs} runs, ${values.busy} CPU hog(s) beside`);
   console.log(`node -e 0: ${summary(bare)}`);
   for (const [b, bin] of bins.entries()) {
-    console.log(`${bin}\n  listening: ${summary(rows[b].listening)}  (target < 2000 ms)\n  ready:     ${summary(rows[b].ready)}\n  main thread CPU until listening: ${summary(rows[b].listeningCpu)}; until ready: ${summary(rows[b].cpu)}`);
+    console.log(
+      `${bin}\n  listening: ${summary(rows[b].listening)}  (target < 2000 ms)\n  ready:     ${summary(rows[b].ready)}\n  main thread CPU until listening: ${summary(rows[b].listeningCpu)}; until ready: ${summary(rows[b].cpu)}`,
+    );
   }
-  console.log(JSON.stringify({ runs, busy: Number(values.busy), bareMs: bare.map(Math.round), rows: bins.map((bin, b) => ({ bin, listeningMs: rows[b].listening.map(Math.round), readyMs: rows[b].ready.map(Math.round), listeningCpuMs: rows[b].listeningCpu, mainCpuMs: rows[b].cpu })) }));
+  console.log(
+    JSON.stringify({
+      runs,
+      busy: Number(values.busy),
+      bareMs: bare.map(Math.round),
+      rows: bins.map((bin, b) => ({
+        bin,
+        listeningMs: rows[b].listening.map(Math.round),
+        readyMs: rows[b].ready.map(Math.round),
+        listeningCpuMs: rows[b].listeningCpu,
+        mainCpuMs: rows[b].cpu,
+      })),
+    }),
+  );
   for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 } finally {
   killAll();

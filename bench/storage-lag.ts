@@ -41,7 +41,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // --- the upstream: Responses streams of EVENTS events (15% gzip), small JSON answers ---
 const cert = selfSignedCertificate();
-const delta = (i: number) => `event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', sequence_number: i, item_id: 'msg_1', output_index: 0, content_index: 0, delta: `word${i} ` })}\n\n`;
+const delta = (i: number) =>
+  `event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', sequence_number: i, item_id: 'msg_1', output_index: 0, content_index: 0, delta: `word${i} ` })}\n\n`;
 const upstream = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
@@ -53,14 +54,26 @@ const upstream = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (r
       const coder = gzip ? zlib.createGzip() : null;
       coder?.pipe(res);
       const write = (text: string) => (coder ? (coder.write(text), coder.flush()) : res.write(text));
-      const item = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'done', annotations: [] }] };
-      write(`event: response.created\ndata: ${JSON.stringify({ type: 'response.created', sequence_number: 0, response: { id: 'resp_1', model: 'gpt-5', status: 'in_progress', output: [] } })}\n\n`);
+      const item = {
+        id: 'msg_1',
+        type: 'message',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'done', annotations: [] }],
+      };
+      write(
+        `event: response.created\ndata: ${JSON.stringify({ type: 'response.created', sequence_number: 0, response: { id: 'resp_1', model: 'gpt-5', status: 'in_progress', output: [] } })}\n\n`,
+      );
       for (let i = 1; i < EVENTS - 2; i++) {
         write(delta(i));
         if (i % 4 === 0) await sleep(5);
       }
-      write(`event: response.output_item.done\ndata: ${JSON.stringify({ type: 'response.output_item.done', sequence_number: EVENTS - 2, output_index: 0, item })}\n\n`);
-      write(`event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', sequence_number: EVENTS - 1, response: { id: 'resp_1', model: 'gpt-5', status: 'completed', output: [item], usage: { input_tokens: 9000, output_tokens: 200, total_tokens: 9200 } } })}\n\n`);
+      write(
+        `event: response.output_item.done\ndata: ${JSON.stringify({ type: 'response.output_item.done', sequence_number: EVENTS - 2, output_index: 0, item })}\n\n`,
+      );
+      write(
+        `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', sequence_number: EVENTS - 1, response: { id: 'resp_1', model: 'gpt-5', status: 'completed', output: [item], usage: { input_tokens: 9000, output_tokens: 200, total_tokens: 9200 } } })}\n\n`,
+      );
       return void (coder ? coder.end() : res.end());
     }
     const text = JSON.stringify({ ok: true, path: url.pathname });
@@ -78,9 +91,12 @@ let wirelog: WirelogProcess = await startWirelogProcess(dataDir, ['--insecure-up
 const startMs = performance.now() - started;
 const caPem = fs.readFileSync(`${dataDir}/ca/certs/ca.pem`, 'utf8');
 const agent = new ProxyAgent({ uri: wirelog.proxyUrl, requestTls: { ca: caPem }, connections: 64 });
-const burners: ChildProcess[] = Array.from({ length: Number(values.burners) }, () => spawn('sh', ['-c', 'exec yes > /dev/null'], { stdio: 'ignore' }));
+const burners: ChildProcess[] = Array.from({ length: Number(values.burners) }, () =>
+  spawn('sh', ['-c', 'exec yes > /dev/null'], { stdio: 'ignore' }),
+);
 
-const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${wirelog.child.pid}/status`, 'utf8'))![1]) / 1024;
+const rss = () =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${wirelog.child.pid}/status`, 'utf8'))![1]) / 1024;
 const rssStart = rss();
 const rssSamples: number[] = [];
 const rssTimer = setInterval(() => rssSamples.push(rss()), 1000);
@@ -89,13 +105,20 @@ const rssTimer = setInterval(() => rssSamples.push(rss()), 1000);
 const ended = new Map<string, number>();
 let failures = 0;
 let stopping = false;
-const body40k = Buffer.from(JSON.stringify({ model: 'gpt-5', stream: true, input: [{ role: 'user', content: 'x'.repeat(40_000) }] }));
+const body40k = Buffer.from(
+  JSON.stringify({ model: 'gpt-5', stream: true, input: [{ role: 'user', content: 'x'.repeat(40_000) }] }),
+);
 
 async function codexLane(lane: number): Promise<void> {
   for (let n = 0; !stopping; n++) {
     const path = `/v1/responses?lane=${lane}&n=${n}${Math.random() < 0.15 ? '&gzip=1' : ''}`;
     try {
-      const res = await request(`${base}${path}`, { method: 'POST', body: body40k, headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip' }, dispatcher: agent });
+      const res = await request(`${base}${path}`, {
+        method: 'POST',
+        body: body40k,
+        headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip' },
+        dispatcher: agent,
+      });
       await res.body.arrayBuffer();
       ended.set(path, performance.now());
     } catch {
@@ -140,7 +163,9 @@ let cursor = 0;
 function look(): void {
   db ??= fs.existsSync(databasePath(dataDir)) ? new Database(databasePath(dataDir), { readonly: true }) : null;
   if (!db) return;
-  const rows = db.prepare("SELECT id, path, state FROM exchanges WHERE id > ? AND path LIKE '/probe/%' ORDER BY id").all(cursor) as { id: number; path: string; state: string }[];
+  const rows = db
+    .prepare("SELECT id, path, state FROM exchanges WHERE id > ? AND path LIKE '/probe/%' ORDER BY id")
+    .all(cursor) as { id: number; path: string; state: string }[];
   let lowestOpen: number | null = null;
   for (const row of rows) {
     if (row.state === 'pending' || row.state === 'streaming') lowestOpen ??= row.id - 1;
@@ -154,8 +179,15 @@ const lanes = Array.from({ length: LANES }, (_, i) => codexLane(i));
 const others = [smallLoad(), probes()];
 await sleep(SECONDS * 1000);
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN);
-const summary: Record<string, unknown> = { seconds: SECONDS, burners: burners.length, lanes: LANES, smallPerS: SMALL_PER_S, startMs: Math.round(startMs) };
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
+const summary: Record<string, unknown> = {
+  seconds: SECONDS,
+  burners: burners.length,
+  lanes: LANES,
+  smallPerS: SMALL_PER_S,
+  startMs: Math.round(startMs),
+};
 
 clearInterval(rssTimer);
 if (values.kill) {
@@ -171,7 +203,11 @@ if (values.kill) {
   wirelog = await startWirelogProcess(dataDir, ['--insecure-upstream']);
   summary.restartMs = Math.round(performance.now() - again);
   const check = new Database(databasePath(dataDir), { readonly: true });
-  const stored = new Set((check.prepare("SELECT path FROM exchanges WHERE state = 'complete'").all() as { path: string }[]).map((r) => r.path));
+  const stored = new Set(
+    (check.prepare("SELECT path FROM exchanges WHERE state = 'complete'").all() as { path: string }[]).map(
+      (r) => r.path,
+    ),
+  );
   check.close();
   const missing = endedBefore.filter((p) => !stored.has(p));
   summary.endedOver1sBeforeKill = endedBefore.length;
@@ -191,16 +227,32 @@ if (!values.kill) {
 }
 clearInterval(lookTimer);
 for (const b of burners) b.kill();
-const lags = [...probeEnd].filter(([p]) => probeSeen.has(p)).map(([p, at]) => Math.max(0, probeSeen.get(p)! - at)).sort((a, b) => a - b);
+const lags = [...probeEnd]
+  .filter(([p]) => probeSeen.has(p))
+  .map(([p, at]) => Math.max(0, probeSeen.get(p)! - at))
+  .sort((a, b) => a - b);
 Object.assign(summary, {
   exchanges: ended.size,
   clientFailures: failures,
   probes: probeEnd.size,
   probesNeverSeen: values.kill ? undefined : probeEnd.size - lags.length,
-  lagMs: { p50: Math.round(percentile(lags, 0.5)), p90: Math.round(percentile(lags, 0.9)), p99: Math.round(percentile(lags, 0.99)), max: Math.round(lags[lags.length - 1] ?? NaN) },
-  rssMb: { start: Math.round(rssStart), end: Math.round(rssSamples[rssSamples.length - 1] ?? NaN), peak: Math.round(Math.max(...rssSamples)), every10s: rssSamples.filter((_, i) => i % 10 === 9).map(Math.round) },
+  lagMs: {
+    p50: Math.round(percentile(lags, 0.5)),
+    p90: Math.round(percentile(lags, 0.9)),
+    p99: Math.round(percentile(lags, 0.99)),
+    max: Math.round(lags[lags.length - 1] ?? NaN),
+  },
+  rssMb: {
+    start: Math.round(rssStart),
+    end: Math.round(rssSamples[rssSamples.length - 1] ?? NaN),
+    peak: Math.round(Math.max(...rssSamples)),
+    every10s: rssSamples.filter((_, i) => i % 10 === 9).map(Math.round),
+  },
 });
-const consoleLines = wirelog.output().split('\n').filter((l) => l.startsWith('wirelog: '));
+const consoleLines = wirelog
+  .output()
+  .split('\n')
+  .filter((l) => l.startsWith('wirelog: '));
 summary.consoleLines = consoleLines.length;
 if (process.env.BENCH_OUTPUT) process.stderr.write(wirelog.output());
 // What the slices after the commit (understanding, search index, packing: db/indexer.ts) have

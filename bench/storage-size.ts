@@ -29,27 +29,71 @@ interface Wire {
 }
 
 function* codexTurns(turns: number, seed: string): Generator<Wire> {
-  for (const turn of codexSession(turns, seed)) yield { path: '/v1/responses', request: turn.request, contentType: 'text/event-stream', events: turn.events, response: turn.responseBody };
+  for (const turn of codexSession(turns, seed))
+    yield {
+      path: '/v1/responses',
+      request: turn.request,
+      contentType: 'text/event-stream',
+      events: turn.events,
+      response: turn.responseBody,
+    };
 }
 
 /** A chat-completions app (Cherry Studio, a CLI): the conversation resent each turn, answers streamed as chunks. */
 function* chatTurns(turns: number, seed: string): Generator<Wire> {
-  const messages: unknown[] = [{ role: 'system', content: `You are a helpful assistant. ${'Answer briefly and precisely. '.repeat(20)}` }];
+  const messages: unknown[] = [
+    { role: 'system', content: `You are a helpful assistant. ${'Answer briefly and precisely. '.repeat(20)}` },
+  ];
   for (let turn = 0; turn < turns; turn++) {
-    messages.push({ role: 'user', content: `Question ${turn} of ${seed}: ${createHash('sha256').update(`${seed}${turn}`).digest('hex').repeat(8)}` });
+    messages.push({
+      role: 'user',
+      content: `Question ${turn} of ${seed}: ${createHash('sha256').update(`${seed}${turn}`).digest('hex').repeat(8)}`,
+    });
     const request = Buffer.from(JSON.stringify({ model: 'deepseek-chat', stream: true, messages }));
     const words = Array.from({ length: 120 }, (_, k) => ` word${(k * 7 + turn) % 50}`);
-    const events = words.map((w, k) => ({ event: null, data: JSON.stringify({ id: `chatcmpl-${seed}${turn}`, object: 'chat.completion.chunk', created: 1764000000 + turn, model: 'deepseek-chat', choices: [{ index: 0, delta: { content: w }, finish_reason: k === words.length - 1 ? 'stop' : null }] }) }));
+    const events = words.map((w, k) => ({
+      event: null,
+      data: JSON.stringify({
+        id: `chatcmpl-${seed}${turn}`,
+        object: 'chat.completion.chunk',
+        created: 1764000000 + turn,
+        model: 'deepseek-chat',
+        choices: [{ index: 0, delta: { content: w }, finish_reason: k === words.length - 1 ? 'stop' : null }],
+      }),
+    }));
     events.push({ event: null, data: '[DONE]' });
-    yield { path: '/v1/chat/completions', request, contentType: 'text/event-stream', events, response: Buffer.from(events.map((e) => `data: ${e.data}\n\n`).join('')) };
+    yield {
+      path: '/v1/chat/completions',
+      request,
+      contentType: 'text/event-stream',
+      events,
+      response: Buffer.from(events.map((e) => `data: ${e.data}\n\n`).join('')),
+    };
     messages.push({ role: 'assistant', content: words.join('') });
   }
 }
 
 /** Background calls: model lists and a telemetry POST (small, not model calls). */
 function* background(n: number): Generator<Wire> {
-  const models = Buffer.from(JSON.stringify({ object: 'list', data: Array.from({ length: 40 }, (_, k) => ({ id: `model-${k}`, object: 'model', owned_by: 'relay' })) }));
-  for (let i = 0; i < n; i++) yield { path: i % 2 ? '/v1/models' : '/metrics', request: i % 2 ? Buffer.alloc(0) : Buffer.from(JSON.stringify({ events: Array.from({ length: 20 }, (_, k) => ({ name: 'turn', at: i * 100 + k })) })), contentType: 'application/json', events: [], response: models };
+  const models = Buffer.from(
+    JSON.stringify({
+      object: 'list',
+      data: Array.from({ length: 40 }, (_, k) => ({ id: `model-${k}`, object: 'model', owned_by: 'relay' })),
+    }),
+  );
+  for (let i = 0; i < n; i++)
+    yield {
+      path: i % 2 ? '/v1/models' : '/metrics',
+      request:
+        i % 2
+          ? Buffer.alloc(0)
+          : Buffer.from(
+              JSON.stringify({ events: Array.from({ length: 20 }, (_, k) => ({ name: 'turn', at: i * 100 + k })) }),
+            ),
+      contentType: 'application/json',
+      events: [],
+      response: models,
+    };
 }
 
 /** A week of a heavy agent user's traffic, interleaved as it would arrive. */
@@ -84,8 +128,19 @@ interface Stored {
 /** Pages of every table and index but the search index's, in bytes. */
 function tableBytes(db: Db): { bytes: number; tables: string } {
   db.pragma('wal_checkpoint(TRUNCATE)');
-  const rows = (db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all() as { name: string; bytes: number }[]).filter((r) => !r.name.startsWith('exchanges_search') && !r.name.startsWith('exchanges_fts'));
-  return { bytes: rows.reduce((n, r) => n + r.bytes, 0), tables: rows.slice(0, 5).map((r) => `${r.name} ${(r.bytes / MB).toFixed(2)} MB`).join(', ') };
+  const rows = (
+    db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all() as {
+      name: string;
+      bytes: number;
+    }[]
+  ).filter((r) => !r.name.startsWith('exchanges_search') && !r.name.startsWith('exchanges_fts'));
+  return {
+    bytes: rows.reduce((n, r) => n + r.bytes, 0),
+    tables: rows
+      .slice(0, 5)
+      .map((r) => `${r.name} ${(r.bytes / MB).toFixed(2)} MB`)
+      .join(', '),
+  };
 }
 
 /**
@@ -104,20 +159,55 @@ function storeNew(dir: string, traffic: Iterable<Wire>): Stored {
   for (const w of traffic) {
     const uid = `x${n++}`;
     const events: ExchangeEvent[] = [
-      { type: 'request', uid, head: { startedAt: 1764000000000 + n, clientAddress: '127.0.0.1:1', method: 'POST', scheme: 'https', host: 'relay.example', port: 443, path: w.path, httpVersion: '1.1', headers: [['content-type', 'application/json']] } },
+      {
+        type: 'request',
+        uid,
+        head: {
+          startedAt: 1764000000000 + n,
+          clientAddress: '127.0.0.1:1',
+          method: 'POST',
+          scheme: 'https',
+          host: 'relay.example',
+          port: 443,
+          path: w.path,
+          httpVersion: '1.1',
+          headers: [['content-type', 'application/json']],
+        },
+      },
     ];
-    for (let at = 0; at < w.request.length; at += 64 * 1024) events.push({ type: 'body-chunk', uid, side: 'request', chunk: w.request.subarray(at, at + 64 * 1024), atMs: 1 });
-    events.push({ type: 'request-sent', uid, atMs: 1 }, { type: 'response-head', uid, atMs: 2, head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', w.contentType]] } });
+    for (let at = 0; at < w.request.length; at += 64 * 1024)
+      events.push({ type: 'body-chunk', uid, side: 'request', chunk: w.request.subarray(at, at + 64 * 1024), atMs: 1 });
+    events.push(
+      { type: 'request-sent', uid, atMs: 1 },
+      {
+        type: 'response-head',
+        uid,
+        atMs: 2,
+        head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', w.contentType]] },
+      },
+    );
     if (w.events.length) {
-      let offset = 0;
+      let _offset = 0;
       w.events.forEach((e, seq) => {
         const framed = Buffer.from(`${e.event ? `event: ${e.event}\n` : ''}data: ${e.data}\n\n`);
-        events.push({ type: 'body-chunk', uid, side: 'response', chunk: framed, atMs: 3 + seq }, { type: 'sse-event', uid, event: { seq, offsetMs: 3 + seq, event: e.event, id: null, data: e.data } });
-        offset += framed.length;
+        events.push(
+          { type: 'body-chunk', uid, side: 'response', chunk: framed, atMs: 3 + seq },
+          { type: 'sse-event', uid, event: { seq, offsetMs: 3 + seq, event: e.event, id: null, data: e.data } },
+        );
+        _offset += framed.length;
       });
-    } else if (w.response.length) events.push({ type: 'body-chunk', uid, side: 'response', chunk: w.response, atMs: 3 });
+    } else if (w.response.length)
+      events.push({ type: 'body-chunk', uid, side: 'response', chunk: w.response, atMs: 3 });
     const info = (size: number) => ({ size, storedSize: size, truncated: false, encoding: '' });
-    events.push({ type: 'end', uid, state: 'complete', error: null, timings: { end: 300 }, requestBody: info(w.request.length), responseBody: info(w.response.length) });
+    events.push({
+      type: 'end',
+      uid,
+      state: 'complete',
+      error: null,
+      timings: { end: 300 },
+      requestBody: info(w.request.length),
+      responseBody: info(w.response.length),
+    });
     wire += w.request.length + w.response.length;
     const started = process.cpuUsage();
     store.apply(events);
@@ -130,25 +220,51 @@ function storeNew(dir: string, traffic: Iterable<Wire>): Stored {
   }
   const stored = tableBytes(db);
   db.close();
-  return { name: 'today (parts + compressed)', exchanges: n, wireBytes: wire, storedBytes: stored.bytes, cpuMs: cpu, afterMs: after, tables: stored.tables };
+  return {
+    name: 'today (parts + compressed)',
+    exchanges: n,
+    wireBytes: wire,
+    storedBytes: stored.bytes,
+    cpuMs: cpu,
+    afterMs: after,
+    tables: stored.tables,
+  };
 }
 
 /** The store before schema 14: the same rows as it wrote them (bodies raw in rows of at least 16 KB, SSE data as text). */
 function storeOld(dir: string, traffic: Iterable<Wire>): Stored {
   const db = openDatabase(dir, 13);
-  const insert = db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, status, status_text, response_http_version, response_headers, state,
+  const insert =
+    db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, status, status_text, response_http_version, response_headers, state,
     request_size, request_stored, response_size, response_stored, stream_kind, event_count, timings) VALUES (?, ?, '127.0.0.1:1', 'POST', 'https', 'relay.example', 443, ?, '1.1', '[["content-type","application/json"]]', 200, 'OK', '1.1', ?, 'complete', ?, ?, ?, ?, ?, ?, '{"end":300}')`);
   const body = db.prepare('INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, ?, ?, ?)');
-  const sse = db.prepare('INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data) VALUES (?, ?, ?, ?, NULL, ?)');
+  const sse = db.prepare(
+    'INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data) VALUES (?, ?, ?, ?, NULL, ?)',
+  );
   let n = 0;
   let wire = 0;
   let cpu = 0;
   for (const w of traffic) {
     const started = process.cpuUsage();
     db.transaction(() => {
-      const id = Number(insert.run(`x${n}`, 1764000000000 + n, w.path, JSON.stringify([['content-type', w.contentType]]), w.request.length, w.request.length, w.response.length, w.response.length, w.events.length ? 'sse' : null, w.events.length).lastInsertRowid);
-      for (let at = 0, seq = 0; at < w.request.length; at += 64 * 1024) body.run(id, 'request', seq++, w.request.subarray(at, at + 64 * 1024));
-      for (let at = 0, seq = 0; at < w.response.length; at += 16 * 1024) body.run(id, 'response', seq++, w.response.subarray(at, at + 16 * 1024));
+      const id = Number(
+        insert.run(
+          `x${n}`,
+          1764000000000 + n,
+          w.path,
+          JSON.stringify([['content-type', w.contentType]]),
+          w.request.length,
+          w.request.length,
+          w.response.length,
+          w.response.length,
+          w.events.length ? 'sse' : null,
+          w.events.length,
+        ).lastInsertRowid,
+      );
+      for (let at = 0, seq = 0; at < w.request.length; at += 64 * 1024)
+        body.run(id, 'request', seq++, w.request.subarray(at, at + 64 * 1024));
+      for (let at = 0, seq = 0; at < w.response.length; at += 16 * 1024)
+        body.run(id, 'response', seq++, w.response.subarray(at, at + 16 * 1024));
       w.events.forEach((e, seq) => sse.run(id, seq, 3 + seq, e.event, e.data));
     })();
     const used = process.cpuUsage(started);
@@ -158,15 +274,32 @@ function storeOld(dir: string, traffic: Iterable<Wire>): Stored {
   }
   const stored = tableBytes(db);
   db.close();
-  return { name: 'before (schema 13 rows)', exchanges: n, wireBytes: wire, storedBytes: stored.bytes, cpuMs: cpu, afterMs: 0, tables: stored.tables };
+  return {
+    name: 'before (schema 13 rows)',
+    exchanges: n,
+    wireBytes: wire,
+    storedBytes: stored.bytes,
+    cpuMs: cpu,
+    afterMs: 0,
+    tables: stored.tables,
+  };
 }
 
 function row(s: Stored): string {
-  return `  ${s.name.padEnd(28)} ${String(s.exchanges).padStart(6)} exchanges  wire ${(s.wireBytes / MB).toFixed(1).padStart(8)} MB  stored ${(s.storedBytes / MB).toFixed(2).padStart(8)} MB (${((100 * s.storedBytes) / s.wireBytes).toFixed(2).padStart(6)}% of wire, ${Math.round(s.storedBytes / s.exchanges).toLocaleString('en-US').padStart(8)} B/exchange)  store CPU ${(s.cpuMs / s.exchanges).toFixed(2)} ms/exchange${s.afterMs ? `, after the commit (understand, index, pack) ${(s.afterMs / s.exchanges).toFixed(2)} ms/exchange` : ''}`;
+  return `  ${s.name.padEnd(28)} ${String(s.exchanges).padStart(6)} exchanges  wire ${(s.wireBytes / MB).toFixed(1).padStart(8)} MB  stored ${(s.storedBytes / MB).toFixed(2).padStart(8)} MB (${((100 * s.storedBytes) / s.wireBytes).toFixed(2).padStart(6)}% of wire, ${Math.round(
+    s.storedBytes / s.exchanges,
+  )
+    .toLocaleString('en-US')
+    .padStart(
+      8,
+    )} B/exchange)  store CPU ${(s.cpuMs / s.exchanges).toFixed(2)} ms/exchange${s.afterMs ? `, after the commit (understand, index, pack) ${(s.afterMs / s.exchanges).toFixed(2)} ms/exchange` : ''}`;
 }
 
 function measure(title: string, traffic: () => Iterable<Wire>): void {
-  const dirs = [fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-size-old-')), fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-size-new-'))];
+  const dirs = [
+    fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-size-old-')),
+    fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-size-new-')),
+  ];
   try {
     const old = storeOld(dirs[0], traffic());
     const now = storeNew(dirs[1], traffic());
@@ -181,5 +314,11 @@ function measure(title: string, traffic: () => Iterable<Wire>): void {
 }
 
 const turns = quick ? 100 : 300;
-measure(`Storage size: a ${turns}-turn Codex-shaped session (first request ${(codexSession(1).next().value!.request.length / 1024).toFixed(0)} KB, growing by tool outputs; 200-event SSE answers), search index left out`, () => codexTurns(turns, 'bench'));
-measure(`Storage size: a mixed week${quick ? ' (a fifth of it)' : ''} (Codex sessions of 120 turns, chat apps of 40 turns, model lists and telemetry), search index left out`, week);
+measure(
+  `Storage size: a ${turns}-turn Codex-shaped session (first request ${(codexSession(1).next().value!.request.length / 1024).toFixed(0)} KB, growing by tool outputs; 200-event SSE answers), search index left out`,
+  () => codexTurns(turns, 'bench'),
+);
+measure(
+  `Storage size: a mixed week${quick ? ' (a fifth of it)' : ''} (Codex sessions of 120 turns, chat apps of 40 turns, model lists and telemetry), search index left out`,
+  week,
+);

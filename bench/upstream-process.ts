@@ -13,12 +13,16 @@ const servers = await Promise.all(
   hosts.map(
     (host) =>
       new Promise<{ host: string; port: number; server: https.Server }>((resolve) => {
-        const server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (_req, res) => res.end('{"ok":true}'));
+        const server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (_req, res) =>
+          res.end('{"ok":true}'),
+        );
         server.listen(0, host, () => resolve({ host, port: (server.address() as AddressInfo).port, server }));
       }),
   ),
 );
-process.stdout.write(`${JSON.stringify({ httpsUrl: upstream.httpsUrl, caPem: upstream.cert.certPem + cert.certPem, newHosts: servers.map(({ host, port }) => ({ host, port })) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ httpsUrl: upstream.httpsUrl, caPem: upstream.cert.certPem + cert.certPem, newHosts: servers.map(({ host, port }) => ({ host, port })) })}\n`,
+);
 process.stdin.resume();
 process.stdin.on('end', async () => {
   for (const s of servers) s.server.close();

@@ -11,11 +11,32 @@ import { openDatabase } from '../db/schema.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import { startWirelogProcess } from '../test/support/cli.ts';
 import { launchBrowser } from '../test/support/browser.ts';
-import { BODY_SHOWN, bigBody, bigExchange, longStream, timeOpen, type BigKind, type OpenFigures } from '../test/support/big-bodies.ts';
+import {
+  BODY_SHOWN,
+  bigBody,
+  bigExchange,
+  longStream,
+  timeOpen,
+  type BigKind,
+  type OpenFigures,
+} from '../test/support/big-bodies.ts';
 import { startHarness } from '../test/support/harness.ts';
 
-const COUNT = (process.argv.includes('--quick') || process.env.BENCH_QUICK === '1') ? 20_000 : 100_000;
-const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
+const COUNT = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1' ? 20_000 : 100_000;
+const WORDS = [
+  'alpha',
+  'bravo',
+  'charlie',
+  'delta',
+  'echo',
+  'foxtrot',
+  'golf',
+  'hotel',
+  'india',
+  'juliet',
+  'kilo',
+  'lima',
+];
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -30,8 +51,15 @@ function fill(dataDir: string): number {
   for (let i = 0; i < COUNT; i++) {
     const uid = `bench-${i}`;
     const prompt = `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} request number ${i}${i % 1000 === 0 ? ' rarewordzebra' : ''}`;
-    const request = Buffer.from(JSON.stringify({ model: 'gpt-bench', stream: false, messages: [{ role: 'user', content: prompt }] }));
-    const response = Buffer.from(JSON.stringify({ id: `chatcmpl-${i}`, choices: [{ message: { role: 'assistant', content: `answer ${i} ${'lorem ipsum '.repeat(40)}` } }] }));
+    const request = Buffer.from(
+      JSON.stringify({ model: 'gpt-bench', stream: false, messages: [{ role: 'user', content: prompt }] }),
+    );
+    const response = Buffer.from(
+      JSON.stringify({
+        id: `chatcmpl-${i}`,
+        choices: [{ message: { role: 'assistant', content: `answer ${i} ${'lorem ipsum '.repeat(40)}` } }],
+      }),
+    );
     batch.push(
       {
         type: 'request',
@@ -53,7 +81,17 @@ function fill(dataDir: string): number {
         },
       },
       { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
-      { type: 'response-head', uid, atMs: 120, head: { status: i % 20 === 0 ? 404 : 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'application/json']] } },
+      {
+        type: 'response-head',
+        uid,
+        atMs: 120,
+        head: {
+          status: i % 20 === 0 ? 404 : 200,
+          statusText: 'OK',
+          httpVersion: '1.1',
+          headers: [['Content-Type', 'application/json']],
+        },
+      },
       { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 130 },
       {
         type: 'end',
@@ -100,9 +138,17 @@ async function bigBodies(): Promise<void> {
   try {
     const ids = new Map<string, number>();
     let i = 0;
-    for (const kind of kinds) for (const mb of sizes) ids.set(`${kind}-${mb}`, (await h.wirelog.writer.importEvents(bigExchange(i++, bigBody(kind, mb * 1048576))))[0]);
+    for (const kind of kinds)
+      for (const mb of sizes)
+        ids.set(
+          `${kind}-${mb}`,
+          (await h.wirelog.writer.importEvents(bigExchange(i++, bigBody(kind, mb * 1048576))))[0],
+        );
     ids.set('stream', (await h.wirelog.writer.importEvents(longStream(i++, 5000)))[0]);
-    const fmt = (f: OpenFigures | string) => (typeof f === 'string' ? f : `${Math.round(f.shownMs)} / ${Math.round(f.answeredMs)} ms, ${f.domNodes} elements, ${f.heapMb.toFixed(0)} MB heap`);
+    const fmt = (f: OpenFigures | string) =>
+      typeof f === 'string'
+        ? f
+        : `${Math.round(f.shownMs)} / ${Math.round(f.answeredMs)} ms, ${f.domNodes} elements, ${f.heapMb.toFixed(0)} MB heap`;
     for (const [key, id] of ids) {
       // A fresh page per body: one body's heap is not counted in the next.
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: false });
@@ -111,7 +157,8 @@ async function bigBodies(): Promise<void> {
         await page.route('**/*', (route) => {
           const { pathname } = new URL(route.request().url());
           if (pathname.startsWith('/assets/')) return route.fulfill({ path: path.join(before, pathname) });
-          if (pathname === '/' || /^\/exchanges\/\d+$/.test(pathname)) return route.fulfill({ path: path.join(before, 'index.html') });
+          if (pathname === '/' || /^\/exchanges\/\d+$/.test(pathname))
+            return route.fulfill({ path: path.join(before, 'index.html') });
           return route.continue();
         });
       }
@@ -121,11 +168,23 @@ async function bigBodies(): Promise<void> {
       await page.locator('.detail-head').waitFor();
       const tab = key === 'stream' ? /Stream/ : 'Response';
       const shown = key === 'stream' ? '[data-testid="stream-events"] .event' : BODY_SHOWN;
-      const open = await timeOpen(page, cdp, () => page.getByRole('tab', { name: tab }).click(), shown, limitMs).catch(() => `no answer within ${limitMs / 1000} s`);
+      const open = await timeOpen(page, cdp, () => page.getByRole('tab', { name: tab }).click(), shown, limitMs).catch(
+        () => `no answer within ${limitMs / 1000} s`,
+      );
       let raw: OpenFigures | string = '';
       if (typeof open !== 'string' && !key.startsWith('text') && key !== 'stream')
-        raw = await timeOpen(page, cdp, () => page.getByRole('button', { name: 'Raw', exact: true }).click(), '.body-panel .raw-lines, .body-panel pre.body-text', limitMs).catch(() => `no answer within ${limitMs / 1000} s`);
-      rows.push([key === 'stream' ? 'SSE stream, 5,000 events: Stream tab' : `${key.replace('-', ', ')} MB: Response tab`, fmt(open), raw ? fmt(raw) : '']);
+        raw = await timeOpen(
+          page,
+          cdp,
+          () => page.getByRole('button', { name: 'Raw', exact: true }).click(),
+          '.body-panel .raw-lines, .body-panel pre.body-text',
+          limitMs,
+        ).catch(() => `no answer within ${limitMs / 1000} s`);
+      rows.push([
+        key === 'stream' ? 'SSE stream, 5,000 events: Stream tab' : `${key.replace('-', ', ')} MB: Response tab`,
+        fmt(open),
+        raw ? fmt(raw) : '',
+      ]);
       console.error(`  ${rows[rows.length - 1].join(' | ')}`);
       await context.close();
     }
@@ -134,7 +193,9 @@ async function bigBodies(): Promise<void> {
     await h.close();
   }
   console.log(`\nwirelog viewer, large bodies${before ? ` (app from ${before})` : ''}, ${new Date().toISOString()}`);
-  console.log('| body | opened: shown / answering again, DOM, heap | Raw: shown / answering again, DOM, heap |\n|---|---|---|');
+  console.log(
+    '| body | opened: shown / answering again, DOM, heap | Raw: shown / answering again, DOM, heap |\n|---|---|---|',
+  );
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 }
 
@@ -190,16 +251,30 @@ async function main(): Promise<void> {
 
   const fmt = (n: number) => n.toFixed(1);
   const rows = [
-    ['filling the store (CaptureStore, batches of 1,000 exchanges)', `${fmt(fillMs / 1000)} s`, `${Math.round(COUNT / (fillMs / 1000))} exchanges/s`],
-    ['GET /api/exchanges, first page: p50 / p99 ms', `${fmt(percentile(firstPage, 50))} / ${fmt(percentile(firstPage, 99))}`, 'target p50 < 50'],
+    [
+      'filling the store (CaptureStore, batches of 1,000 exchanges)',
+      `${fmt(fillMs / 1000)} s`,
+      `${Math.round(COUNT / (fillMs / 1000))} exchanges/s`,
+    ],
+    [
+      'GET /api/exchanges, first page: p50 / p99 ms',
+      `${fmt(percentile(firstPage, 50))} / ${fmt(percentile(firstPage, 99))}`,
+      'target p50 < 50',
+    ],
     ['GET /api/exchanges?status=4xx&host=…: p50 ms', fmt(percentile(filtered, 50)), ''],
     ['full-text search, rare word (100 hits): p50 ms', fmt(percentile(rare, 50)), 'target p50 < 200'],
     ['full-text search, a word in 1 of 12 exchanges: p50 ms', fmt(percentile(oneIn12, 50)), 'target p50 < 200'],
     ['full-text search, a word in every exchange: p50 ms', fmt(percentile(everywhere, 50)), 'target p50 < 200'],
     ['page load to rendered list in Chromium: p50 ms', fmt(percentile(loads, 50)), 'target < 1500'],
-    [`scrolling to the end for 5 s (${rowsLoaded} rows loaded): frame p50 / p95 ms`, `${fmt(percentile(frames, 50))} / ${fmt(percentile(frames, 95))}`, '16.7 ms = 60 fps'],
+    [
+      `scrolling to the end for 5 s (${rowsLoaded} rows loaded): frame p50 / p95 ms`,
+      `${fmt(percentile(frames, 50))} / ${fmt(percentile(frames, 95))}`,
+      '16.7 ms = 60 fps',
+    ],
   ];
-  console.log(`\nwirelog viewer benchmark, ${COUNT.toLocaleString('en')} stored exchanges, ${new Date().toISOString()}`);
+  console.log(
+    `\nwirelog viewer benchmark, ${COUNT.toLocaleString('en')} stored exchanges, ${new Date().toISOString()}`,
+  );
   console.log('| measure | figure | note |\n|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   fs.rmSync(dataDir, { recursive: true, force: true });

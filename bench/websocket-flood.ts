@@ -84,11 +84,19 @@ try {
     console.log(`WebSocket flood bench: ${MESSAGES} messages on one connection, wirelog ${BIN}`);
     console.log(`proxied requests, no flood: ${summary(await traffic(agent, upstream.ready.httpsUrl, null, 1000))}`);
     const proxyPort = Number(new URL(wirelog.proxyUrl).port);
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--flood', String(proxyPort), ...(QUICK ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOD_MESSAGES: String(MESSAGES) } });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--flood', String(proxyPort), ...(QUICK ? ['--quick'] : [])],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOD_MESSAGES: String(MESSAGES) } },
+    );
     const result = new Promise<{ sent: number; received: number; seconds: number }>((resolve, reject) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d));
-      child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`the flood exited with ${code}: ${out}`))));
+      child.once('exit', (code) =>
+        code === 0
+          ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+          : reject(new Error(`the flood exited with ${code}: ${out}`)),
+      );
     });
     const cpuBefore = threadCpu(wirelog.child.pid!);
     const during = await traffic(agent, upstream.ready.httpsUrl, result, 0);
@@ -97,17 +105,25 @@ try {
     console.log(`flood: ${ends.sent} sent, ${ends.received} received by the client in ${ends.seconds.toFixed(1)} s`);
     console.log(`proxied requests during it: ${summary(during)}`);
     // CPU time moves less than wall time on a busy machine: what the flood (and the requests beside it) cost each thread.
-    console.log(`wirelog CPU during it: forwarding thread ${(cpuAfter.main - cpuBefore.main).toFixed(2)} s, other threads ${(cpuAfter.others - cpuBefore.others).toFixed(2)} s`);
+    console.log(
+      `wirelog CPU during it: forwarding thread ${(cpuAfter.main - cpuBefore.main).toFixed(2)} s, other threads ${(cpuAfter.others - cpuBefore.others).toFixed(2)} s`,
+    );
     // What wirelog stored of it: the exchange's message count, and its notes.
     let stored: { eventCount: number; state: string; notes: string | null; error: string | null } | undefined;
     for (let tries = 0; tries < 600; tries++) {
       // By its host (the gateway's 127.0.0.1): the proxied requests beside it may be more than a page.
-      const list = (await (await request(`${wirelog.viewerUrl}/api/exchanges?host=127.0.0.1&limit=100`)).body.json()) as { exchanges: { url: string; eventCount: number; state: string; notes: string | null; error: string | null }[] };
+      const list = (await (
+        await request(`${wirelog.viewerUrl}/api/exchanges?host=127.0.0.1&limit=100`)
+      ).body.json()) as {
+        exchanges: { url: string; eventCount: number; state: string; notes: string | null; error: string | null }[];
+      };
       stored = list.exchanges.find((e) => e.url.includes('/v1/flood'));
       if (stored && stored.state !== 'streaming' && stored.state !== 'pending') break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    console.log(`stored: ${stored ? `${stored.eventCount} messages, ${stored.state}${stored.error ? ` (${stored.error})` : ''}${stored.notes ? `; notes: ${stored.notes}` : ''}` : 'nothing'}`);
+    console.log(
+      `stored: ${stored ? `${stored.eventCount} messages, ${stored.state}${stored.error ? ` (${stored.error})` : ''}${stored.notes ? `; notes: ${stored.notes}` : ''}` : 'nothing'}`,
+    );
     console.log(`wirelog peak RSS: ${peakRssMb(wirelog.child.pid!).toFixed(0)} MB`);
   } finally {
     await agent.close();

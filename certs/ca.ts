@@ -5,7 +5,16 @@ import { createHash, generateKeyPairSync, X509Certificate, randomBytes } from 'n
 import path from 'node:path';
 import forge from 'node-forge';
 import { PhraseError } from '../i18n/stored-text.ts';
-import { createPrivateFile, ensureDataDir, ensurePrivateDir, readOrCreatePrivateFile, readPrivateFile, removePrivateFile, replacePrivateFile, type FileRole } from './safe-files.ts';
+import {
+  createPrivateFile,
+  ensureDataDir,
+  ensurePrivateDir,
+  readOrCreatePrivateFile,
+  readPrivateFile,
+  removePrivateFile,
+  replacePrivateFile,
+  type FileRole,
+} from './safe-files.ts';
 
 export interface CaFiles {
   dir: string;
@@ -45,12 +54,18 @@ export class CaError extends PhraseError {}
 // A CA key or certificate anyone else could have written would let them intercept every client
 // that trusts it: only regular files of the user's own, in folders of theirs, are used.
 const REGENERATE = { key: 'dataFiles.fix.regenerate' };
-const CA_FOLDER: FileRole = { what: { key: 'dataFiles.role.caFolder' }, fix: (dir) => ({ key: 'dataFiles.fix.moveCaFolder', params: { dir } }) };
+const CA_FOLDER: FileRole = {
+  what: { key: 'dataFiles.role.caFolder' },
+  fix: (dir) => ({ key: 'dataFiles.fix.moveCaFolder', params: { dir } }),
+};
 const CA_CERT: FileRole = { what: { key: 'dataFiles.role.caCert' }, fix: REGENERATE };
 const CA_KEY: FileRole = { what: { key: 'dataFiles.role.caKey' }, fix: REGENERATE, secret: true };
 const CA_PUBLIC_KEY: FileRole = { what: { key: 'dataFiles.role.caPublicKey' }, fix: REGENERATE };
 const LEAF_KEY: FileRole = { what: { key: 'dataFiles.role.leafKey' }, fix: REGENERATE, secret: true };
-export const TRUST_BUNDLE: FileRole = { what: { key: 'dataFiles.role.trustBundle' }, fix: (file) => ({ key: 'dataFiles.fix.removeRewritten', params: { file } }) };
+export const TRUST_BUNDLE: FileRole = {
+  what: { key: 'dataFiles.role.trustBundle' },
+  fix: (file) => ({ key: 'dataFiles.fix.removeRewritten', params: { file } }),
+};
 
 export function bundlePath(files: CaFiles): string {
   return path.join(files.dir, 'bundle.pem');
@@ -59,7 +74,8 @@ export function bundlePath(files: CaFiles): string {
 /** The CA's folders, made owner-only; a link, or another user's folder, is refused. */
 function prepareFolders(dataDir: string, files: CaFiles): void {
   ensureDataDir(dataDir);
-  for (const dir of [files.dir, path.dirname(files.certPath), path.dirname(files.keyPath)]) ensurePrivateDir(dir, CA_FOLDER);
+  for (const dir of [files.dir, path.dirname(files.certPath), path.dirname(files.keyPath)])
+    ensurePrivateDir(dir, CA_FOLDER);
 }
 
 function readText(file: string, role: FileRole): string | null {
@@ -79,7 +95,8 @@ export function loadOrCreateCa(dataDir: string, now = new Date()): CertificateAu
   const keyPem = readText(files.keyPath, CA_KEY);
   if (keyPem === null) throw new CaError({ key: 'dataFiles.ca.keyMissing', params: { file: files.keyPath } });
   // http-mitm-proxy reads the public key too when it starts: a missing one is made again from the key.
-  if (readText(files.publicKeyPath, CA_PUBLIC_KEY) === null) createPrivateFile(files.publicKeyPath, publicKeyPem(keyPem), CA_PUBLIC_KEY, 0o644);
+  if (readText(files.publicKeyPath, CA_PUBLIC_KEY) === null)
+    createPrivateFile(files.publicKeyPath, publicKeyPem(keyPem), CA_PUBLIC_KEY, 0o644);
   const leafKeyPem = readOrCreatePrivateFile(files.leafKeyPath, newRsaKeyPem, LEAF_KEY).toString('utf8');
   let x509: X509Certificate;
   try {
@@ -101,14 +118,22 @@ export function regenerateCa(dataDir: string, now = new Date()): CertificateAuth
   const files = caFiles(dataDir);
   // Checked first: removing through a linked folder would delete files outside the data dir.
   prepareFolders(dataDir, files);
-  const roles: [string, FileRole][] = [[files.certPath, CA_CERT], [files.keyPath, CA_KEY], [files.publicKeyPath, CA_PUBLIC_KEY], [files.leafKeyPath, LEAF_KEY], [bundlePath(files), TRUST_BUNDLE]];
+  const roles: [string, FileRole][] = [
+    [files.certPath, CA_CERT],
+    [files.keyPath, CA_KEY],
+    [files.publicKeyPath, CA_PUBLIC_KEY],
+    [files.leafKeyPath, LEAF_KEY],
+    [bundlePath(files), TRUST_BUNDLE],
+  ];
   // A link, a foreign file or a FIFO in their place is removed (not followed): this is the fix the refusals name.
   for (const [file, role] of roles) removePrivateFile(file, role);
   return loadOrCreateCa(dataDir, now);
 }
 
 function newRsaKeyPem(): string {
-  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  return generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs1', format: 'pem' })
+    .toString();
 }
 
 function publicKeyPem(keyPem: string): string {
@@ -122,7 +147,7 @@ function createCa(files: CaFiles, now: Date): void {
   const publicKey = forge.pki.setRsaPublicKey(privateKey.n, privateKey.e);
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
-  cert.serialNumber = '01' + randomBytes(15).toString('hex');
+  cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
   cert.validity.notBefore = new Date(now.getTime() - 24 * 3600 * 1000);
   cert.validity.notAfter = new Date(now.getTime());
   cert.validity.notAfter.setFullYear(now.getFullYear() + CA_VALIDITY_YEARS);

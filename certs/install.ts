@@ -68,15 +68,36 @@ function systemPlan(action: TrustAction, certPath: string, host: Host): StorePla
           ];
     return { store: 'system', place: keychain, commands };
   }
-  if (host.platform === 'win32') return { store: 'system', place: 'Cert:\\CurrentUser\\Root', commands: [], skipped: { reason: 'platform', params: { platform: host.platform } } };
+  if (host.platform === 'win32')
+    return {
+      store: 'system',
+      place: 'Cert:\\CurrentUser\\Root',
+      commands: [],
+      skipped: { reason: 'platform', params: { platform: host.platform } },
+    };
   // Debian and Ubuntu, then Fedora and RHEL: the CA file in the folder, then the tool that rebuilds the bundle.
   const debian = host.which('update-ca-certificates');
   const fedora = host.which('update-ca-trust');
-  if (!debian && !fedora) return { store: 'system', place: '', commands: [], skipped: { reason: 'noTool', params: { tool: 'update-ca-certificates / update-ca-trust', fix: 'ca-certificates' } } };
-  const file = debian ? `/usr/local/share/ca-certificates/${TRUST_NAME}.crt` : `/etc/pki/ca-trust/source/anchors/${TRUST_NAME}.pem`;
-  const update = debian ? ['update-ca-certificates', ...(action === 'uninstall' ? ['--fresh'] : [])] : ['update-ca-trust'];
-  const commands = action === 'install' ? [['install', '-m', '0644', certPath, file], update] : [['rm', '-f', file], update];
-  if (!host.isRoot) return { store: 'system', place: file, commands: sudo(commands), skipped: { reason: 'needsRoot', params: {} } };
+  if (!debian && !fedora)
+    return {
+      store: 'system',
+      place: '',
+      commands: [],
+      skipped: {
+        reason: 'noTool',
+        params: { tool: 'update-ca-certificates / update-ca-trust', fix: 'ca-certificates' },
+      },
+    };
+  const file = debian
+    ? `/usr/local/share/ca-certificates/${TRUST_NAME}.crt`
+    : `/etc/pki/ca-trust/source/anchors/${TRUST_NAME}.pem`;
+  const update = debian
+    ? ['update-ca-certificates', ...(action === 'uninstall' ? ['--fresh'] : [])]
+    : ['update-ca-trust'];
+  const commands =
+    action === 'install' ? [['install', '-m', '0644', certPath, file], update] : [['rm', '-f', file], update];
+  if (!host.isRoot)
+    return { store: 'system', place: file, commands: sudo(commands), skipped: { reason: 'needsRoot', params: {} } };
   return { store: 'system', place: file, commands };
 }
 
@@ -94,18 +115,42 @@ function nssPlans(action: TrustAction, certPath: string, host: Host): StorePlan[
   const databases = nssDatabases(host);
   // Windows' certutil is another program with the same name.
   if (host.platform === 'win32' || !host.which('certutil')) {
-    const fix = host.platform === 'darwin' ? 'brew install nss' : 'apt-get install libnss3-tools (Fedora: dnf install nss-tools)';
-    return [{ store: 'nss', place: databases[0], commands: [], skipped: { reason: 'noTool', params: { tool: 'certutil', fix } } }];
+    const fix =
+      host.platform === 'darwin' ? 'brew install nss' : 'apt-get install libnss3-tools (Fedora: dnf install nss-tools)';
+    return [
+      {
+        store: 'nss',
+        place: databases[0],
+        commands: [],
+        skipped: { reason: 'noTool', params: { tool: 'certutil', fix } },
+      },
+    ];
   }
   return databases.map((dir) => {
     const db = `sql:${dir}`;
     const held = host.exists(path.join(dir, 'cert9.db')) && host.holds('nss', db);
     const remove = ['certutil', '-d', db, '-D', '-n', TRUST_NAME];
-    if (action === 'uninstall') return held ? { store: 'nss', place: dir, commands: [remove] } : { store: 'nss', place: dir, commands: [], skipped: { reason: 'absent', params: {} } };
+    if (action === 'uninstall')
+      return held
+        ? { store: 'nss', place: dir, commands: [remove] }
+        : { store: 'nss', place: dir, commands: [], skipped: { reason: 'absent', params: {} } };
     // Chromium makes ~/.pki/nssdb only once it needs it: made the way it makes it (no password).
-    const create = host.exists(path.join(dir, 'cert9.db')) ? [] : [['mkdir', '-p', '-m', '0700', dir], ['certutil', '-d', db, '-N', '--empty-password']];
+    const create = host.exists(path.join(dir, 'cert9.db'))
+      ? []
+      : [
+          ['mkdir', '-p', '-m', '0700', dir],
+          ['certutil', '-d', db, '-N', '--empty-password'],
+        ];
     // A CA of an earlier install (before `wirelog ca --regenerate`) is replaced, not kept beside.
-    return { store: 'nss', place: dir, commands: [...create, ...(held ? [remove] : []), ['certutil', '-d', db, '-A', '-t', 'C,,', '-n', TRUST_NAME, '-i', certPath]] };
+    return {
+      store: 'nss',
+      place: dir,
+      commands: [
+        ...create,
+        ...(held ? [remove] : []),
+        ['certutil', '-d', db, '-A', '-t', 'C,,', '-n', TRUST_NAME, '-i', certPath],
+      ],
+    };
   });
 }
 
@@ -122,7 +167,10 @@ export function javaCacerts(host: Host, realpath: (file: string) => string = fs.
     }
   }
   for (const home of homes) {
-    for (const file of [path.join(home, 'lib', 'security', 'cacerts'), path.join(home, 'jre', 'lib', 'security', 'cacerts')]) {
+    for (const file of [
+      path.join(home, 'lib', 'security', 'cacerts'),
+      path.join(home, 'jre', 'lib', 'security', 'cacerts'),
+    ]) {
       if (host.exists(file)) return file;
     }
   }
@@ -132,19 +180,39 @@ export function javaCacerts(host: Host, realpath: (file: string) => string = fs.
 function javaPlan(action: TrustAction, certPath: string, host: Host): StorePlan {
   const keytool = host.which('keytool');
   const cacerts = javaCacerts(host);
-  if (!keytool || !cacerts) return { store: 'java', place: cacerts ?? '', commands: [], skipped: { reason: 'noJava', params: {} } };
+  if (!keytool || !cacerts)
+    return { store: 'java', place: cacerts ?? '', commands: [], skipped: { reason: 'noJava', params: {} } };
   const store = ['-keystore', cacerts, '-storepass', JAVA_STORE_PASSWORD];
   const held = host.holds('java', cacerts);
   const remove = ['keytool', '-delete', '-noprompt', '-alias', TRUST_NAME, ...store];
-  const commands = action === 'uninstall' ? (held ? [remove] : []) : [...(held ? [remove] : []), ['keytool', '-importcert', '-noprompt', '-trustcacerts', '-alias', TRUST_NAME, '-file', certPath, ...store]];
-  if (action === 'uninstall' && !held) return { store: 'java', place: cacerts, commands, skipped: { reason: 'absent', params: {} } };
-  if (!host.writable(cacerts)) return { store: 'java', place: cacerts, commands: sudo(commands), skipped: { reason: 'needsRoot', params: {} } };
+  const commands =
+    action === 'uninstall'
+      ? held
+        ? [remove]
+        : []
+      : [
+          ...(held ? [remove] : []),
+          ['keytool', '-importcert', '-noprompt', '-trustcacerts', '-alias', TRUST_NAME, '-file', certPath, ...store],
+        ];
+  if (action === 'uninstall' && !held)
+    return { store: 'java', place: cacerts, commands, skipped: { reason: 'absent', params: {} } };
+  if (!host.writable(cacerts))
+    return { store: 'java', place: cacerts, commands: sudo(commands), skipped: { reason: 'needsRoot', params: {} } };
   return { store: 'java', place: cacerts, commands };
 }
 
 /** What `wirelog ca --install/--uninstall` does for each store asked for: the system store always, NSS and Java when asked. */
-export function planTrust(action: TrustAction, certPath: string, stores: { nss: boolean; java: boolean }, host: Host): StorePlan[] {
-  return [systemPlan(action, certPath, host), ...(stores.nss ? nssPlans(action, certPath, host) : []), ...(stores.java ? [javaPlan(action, certPath, host)] : [])];
+export function planTrust(
+  action: TrustAction,
+  certPath: string,
+  stores: { nss: boolean; java: boolean },
+  host: Host,
+): StorePlan[] {
+  return [
+    systemPlan(action, certPath, host),
+    ...(stores.nss ? nssPlans(action, certPath, host) : []),
+    ...(stores.java ? [javaPlan(action, certPath, host)] : []),
+  ];
 }
 
 /** The machine this runs on, as a Host. */
@@ -162,7 +230,8 @@ export function thisHost(env: NodeJS.ProcessEnv = process.env): Host {
     }
     return null;
   };
-  const quiet = (argv: string[]) => spawnSync(argv[0], argv.slice(1), { stdio: 'ignore', env, timeout: 30_000 }).status === 0;
+  const quiet = (argv: string[]) =>
+    spawnSync(argv[0], argv.slice(1), { stdio: 'ignore', env, timeout: 30_000 }).status === 0;
   return {
     platform: process.platform,
     home: env.HOME ?? env.USERPROFILE ?? '',
@@ -179,32 +248,44 @@ export function thisHost(env: NodeJS.ProcessEnv = process.env): Host {
     },
     folders: (dir) => {
       try {
-        return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+        return fs
+          .readdirSync(dir, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => path.join(dir, e.name));
       } catch {
         return [];
       }
     },
     holds: (store, place) =>
-      store === 'nss' ? quiet(['certutil', '-L', '-d', place, '-n', TRUST_NAME]) : quiet(['keytool', '-list', '-alias', TRUST_NAME, '-keystore', place, '-storepass', JAVA_STORE_PASSWORD]),
+      store === 'nss'
+        ? quiet(['certutil', '-L', '-d', place, '-n', TRUST_NAME])
+        : quiet(['keytool', '-list', '-alias', TRUST_NAME, '-keystore', place, '-storepass', JAVA_STORE_PASSWORD]),
     env,
   };
 }
 
 /** What happened to one store: done, skipped (with why), or a command that failed (the ones after it not run). */
-export type StoreOutcome = { plan: StorePlan; done: true } | { plan: StorePlan; done: false; failed?: { command: string[]; status: number | null; error?: string } };
+export type StoreOutcome =
+  | { plan: StorePlan; done: true }
+  | { plan: StorePlan; done: false; failed?: { command: string[]; status: number | null; error?: string } };
 
 /**
  * Runs each plan's commands in order, each printed first (`$ command`, quoted for the shell);
  * a store's remaining commands stop at its first failure. Programs get the terminal (sudo,
  * macOS's keychain prompt).
  */
-export function runTrust(plans: StorePlan[], print: (line: string) => void, env: NodeJS.ProcessEnv = process.env): StoreOutcome[] {
+export function runTrust(
+  plans: StorePlan[],
+  print: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): StoreOutcome[] {
   return plans.map((plan) => {
     if (plan.skipped) return { plan, done: false };
     for (const command of plan.commands) {
       print(`$ ${commandLine(command)}`);
       const result = spawnSync(command[0], command.slice(1), { stdio: ['inherit', 'inherit', 'inherit'], env });
-      if (result.status !== 0) return { plan, done: false, failed: { command, status: result.status, error: result.error?.message } };
+      if (result.status !== 0)
+        return { plan, done: false, failed: { command, status: result.status, error: result.error?.message } };
     }
     return { plan, done: true };
   });

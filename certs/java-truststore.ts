@@ -17,7 +17,10 @@ export interface JavaTrustStore {
   password: string;
 }
 
-const STORE: FileRole = { what: { key: 'trust.role.javaStore' }, fix: (file) => ({ key: 'dataFiles.fix.removeRewritten', params: { file } }) };
+const STORE: FileRole = {
+  what: { key: 'trust.role.javaStore' },
+  fix: (file) => ({ key: 'dataFiles.fix.removeRewritten', params: { file } }),
+};
 const PASSWORD: FileRole = {
   what: { key: 'trust.role.javaPassword' },
   fix: (file) => ({ key: 'trust.fix.removeJavaStore', params: { file, store: file.replace(/\.password$/, '.p12') } }),
@@ -38,7 +41,10 @@ const OID = {
 const MAC_ITERATIONS = 10_000;
 
 export function javaTrustStorePaths(files: { dir: string }): { file: string; passwordFile: string } {
-  return { file: path.join(files.dir, 'java-truststore.p12'), passwordFile: path.join(files.dir, 'java-truststore.password') };
+  return {
+    file: path.join(files.dir, 'java-truststore.p12'),
+    passwordFile: path.join(files.dir, 'java-truststore.password'),
+  };
 }
 
 /** Each certificate of a PEM bundle as DER; ones Node cannot read as X.509 are left out (the JDK would refuse the whole file). */
@@ -71,7 +77,10 @@ const bmp = (text: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BMPSTR
 /** One trusted-certificate bag: the DER, its alias, and the attribute that makes the JDK trust it. */
 function trustedCertBag(der: Buffer, alias: string): forge.asn1.Asn1 {
   const certBag = seq([oid(OID.x509Certificate), explicit0(octets(der.toString('binary')))]);
-  const attributes = set([seq([oid(OID.friendlyName), set([bmp(alias)])]), seq([oid(OID.trustedKeyUsage), set([oid(OID.anyExtendedKeyUsage)])])]);
+  const attributes = set([
+    seq([oid(OID.friendlyName), set([bmp(alias)])]),
+    seq([oid(OID.trustedKeyUsage), set([oid(OID.anyExtendedKeyUsage)])]),
+  ]);
   return seq([oid(OID.certBag), explicit0(certBag), attributes]);
 }
 
@@ -86,13 +95,21 @@ export function trustStorePkcs12(certificates: Buffer[], password: string): Buff
   const safeContents = asn1.toDer(seq(bags)).getBytes();
   const authSafe = seq([seq([oid(OID.data), explicit0(octets(safeContents))])]);
   const authSafeDer = asn1.toDer(authSafe).getBytes();
-  const salt = createHash('sha256').update(password).update(Buffer.from(authSafeDer, 'binary')).digest().subarray(0, 20).toString('binary');
+  const salt = createHash('sha256')
+    .update(password)
+    .update(Buffer.from(authSafeDer, 'binary'))
+    .digest()
+    .subarray(0, 20)
+    .toString('binary');
   const key = forge.pkcs12.generateKey(password, forge.util.createBuffer(salt), 3, MAC_ITERATIONS, 20);
   const hmac = forge.hmac.create();
   hmac.start('sha1', key.getBytes());
   hmac.update(authSafeDer);
   const macData = seq([
-    seq([seq([oid(OID.sha1), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '')]), octets(hmac.digest().getBytes())]),
+    seq([
+      seq([oid(OID.sha1), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '')]),
+      octets(hmac.digest().getBytes()),
+    ]),
     octets(salt),
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(MAC_ITERATIONS).getBytes()),
   ]);
@@ -108,12 +125,17 @@ export function trustStorePkcs12(certificates: Buffer[], password: string): Buff
  * <ca dir>/java-truststore.p12 (system roots plus our CA) and its password, made once (owner-only)
  * and rewritten only when the CA or the system roots changed.
  */
-export function writeJavaTrustStore(ca: Pick<CertificateAuthority, 'certPem'> & { files: { dir: string } }, rootsPem: string = systemRootsPem()): JavaTrustStore {
+export function writeJavaTrustStore(
+  ca: Pick<CertificateAuthority, 'certPem'> & { files: { dir: string } },
+  rootsPem: string = systemRootsPem(),
+): JavaTrustStore {
   const { file, passwordFile } = javaTrustStorePaths(ca.files);
-  const password = readOrCreatePrivateFile(passwordFile, () => randomBytes(18).toString('base64url'), PASSWORD).toString('utf8').trim();
+  const password = readOrCreatePrivateFile(passwordFile, () => randomBytes(18).toString('base64url'), PASSWORD)
+    .toString('utf8')
+    .trim();
   const certificates = certificatesOf(`${ca.certPem}\n${rootsPem}`);
   const contents = trustStorePkcs12(certificates, password);
   const current = readPrivateFile(file, STORE);
-  if (!current || !current.equals(contents)) replacePrivateFile(file, contents, STORE, 0o600);
+  if (!current?.equals(contents)) replacePrivateFile(file, contents, STORE, 0o600);
   return { file, password };
 }

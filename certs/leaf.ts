@@ -28,7 +28,7 @@ export class LeafIssuer {
     if (cached) return cached;
     const cert = forge.pki.createCertificate();
     cert.publicKey = this.leafPublicKey;
-    cert.serialNumber = '01' + randomBytes(15).toString('hex');
+    cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
     const now = Date.now();
     cert.validity.notBefore = new Date(now - 24 * 3600 * 1000);
     cert.validity.notAfter = new Date(now + LEAF_VALIDITY_DAYS * 24 * 3600 * 1000);
@@ -71,7 +71,9 @@ function signNatively(cert: forge.pki.Certificate, caKeyPem: string): void {
   signed.signatureOid = oid;
   signed.siginfo.algorithmOid = oid;
   // Present in node-forge since 0.7, missing from @types/node-forge.
-  signed.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  signed.tbsCertificate = (
+    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
+  ).getTBSCertificate(cert);
   const tbs = Buffer.from(forge.asn1.toDer(signed.tbsCertificate).getBytes(), 'binary');
   signed.signature = sign('sha256', tbs, key).toString('binary');
 }

@@ -43,7 +43,9 @@ export function describeOwner(uid: number): Phrase {
   } catch {
     // no passwd file: the number alone
   }
-  return name ? { key: 'dataFiles.owner.named', params: { name, uid } } : { key: 'dataFiles.owner.uid', params: { uid } };
+  return name
+    ? { key: 'dataFiles.owner.named', params: { name, uid } }
+    : { key: 'dataFiles.owner.uid', params: { uid } };
 }
 
 function octal(mode: number): string {
@@ -82,7 +84,10 @@ function fixFor(file: string, role: FileRole): Phrase | string {
 
 /** `problem`: a dataFiles.file.* key and its parameters. */
 function refuse(file: string, role: FileRole, problem: string, params: Phrase['params'] = {}): DataDirError {
-  return new DataDirError({ key: 'dataFiles.file.refused', params: { what: role.what, file, problem: { key: `dataFiles.file.${problem}`, params }, fix: fixFor(file, role) } });
+  return new DataDirError({
+    key: 'dataFiles.file.refused',
+    params: { what: role.what, file, problem: { key: `dataFiles.file.${problem}`, params }, fix: fixFor(file, role) },
+  });
 }
 
 function notAFile(stat: fs.Stats, file: string): [string, Phrase['params']] {
@@ -94,9 +99,13 @@ function checkFile(file: string, stat: fs.Stats, role: FileRole): void {
   if (!stat.isFile()) throw refuse(file, role, ...notAFile(stat, file));
   const uid = ownUid();
   if (uid === null) return;
-  if (stat.uid !== uid) throw refuse(file, role, 'othersFile', { owner: describeOwner(stat.uid), mode: octal(stat.mode), uid });
+  if (stat.uid !== uid)
+    throw refuse(file, role, 'othersFile', { owner: describeOwner(stat.uid), mode: octal(stat.mode), uid });
   if (role.secret && (stat.mode & 0o077) !== 0) {
-    throw new DataDirError({ key: 'dataFiles.file.readableByOthers', params: { what: role.what, file, mode: octal(stat.mode), fix: fixFor(file, role) } });
+    throw new DataDirError({
+      key: 'dataFiles.file.readableByOthers',
+      params: { what: role.what, file, mode: octal(stat.mode), fix: fixFor(file, role) },
+    });
   }
 }
 
@@ -228,7 +237,10 @@ export interface DirOptions {
 
 /** `problem`: a dataFiles.dir.* key and its parameters. */
 function refuseDir(dir: string, role: FileRole, problem: string, params: Phrase['params'] = {}): DataDirError {
-  return new DataDirError({ key: 'dataFiles.dir.refused', params: { what: role.what, dir, problem: { key: `dataFiles.dir.${problem}`, params }, fix: fixFor(dir, role) } });
+  return new DataDirError({
+    key: 'dataFiles.dir.refused',
+    params: { what: role.what, dir, problem: { key: `dataFiles.dir.${problem}`, params }, fix: fixFor(dir, role) },
+  });
 }
 
 /**
@@ -241,21 +253,29 @@ export function ensurePrivateDir(dir: string, role: FileRole, options: DirOption
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     // Something is in its place (a file, a dangling link): described below.
-    if (!lstatOrNull(dir, role)) throw refuseDir(dir, role, 'cannotCreate', { code: String((err as NodeJS.ErrnoException).code) });
+    if (!lstatOrNull(dir, role))
+      throw refuseDir(dir, role, 'cannotCreate', { code: String((err as NodeJS.ErrnoException).code) });
   }
   const uid = ownUid();
   let stat = lstatOrNull(dir, role);
   if (!stat) throw refuseDir(dir, role, 'vanished');
   if (stat.isSymbolicLink()) {
     if (!options.configured) throw refuseDir(dir, role, 'linkInside', { kind: kindOf(stat, dir) });
-    if (uid !== null && stat.uid !== uid && stat.uid !== 0) throw refuseDir(dir, role, 'othersLink', { kind: kindOf(stat, dir), owner: describeOwner(stat.uid) });
+    if (uid !== null && stat.uid !== uid && stat.uid !== 0)
+      throw refuseDir(dir, role, 'othersLink', { kind: kindOf(stat, dir), owner: describeOwner(stat.uid) });
     try {
       stat = fs.statSync(dir);
     } catch (err) {
-      throw refuseDir(dir, role, 'leadsNowhere', { kind: kindOf(stat, dir), code: String((err as NodeJS.ErrnoException).code) });
+      throw refuseDir(dir, role, 'leadsNowhere', {
+        kind: kindOf(stat, dir),
+        code: String((err as NodeJS.ErrnoException).code),
+      });
     }
   }
-  if (!stat.isDirectory()) throw refuseDir(dir, role, 'notADirectory', { kind: stat.isFile() ? { key: 'dataFiles.kind.file' } : kindOf(stat, dir) });
+  if (!stat.isDirectory())
+    throw refuseDir(dir, role, 'notADirectory', {
+      kind: stat.isFile() ? { key: 'dataFiles.kind.file' } : kindOf(stat, dir),
+    });
   if (uid !== null && stat.uid !== uid) {
     throw refuseDir(dir, role, 'othersDir', { owner: describeOwner(stat.uid), mode: octal(stat.mode), uid });
   }
@@ -263,7 +283,11 @@ export function ensurePrivateDir(dir: string, role: FileRole, options: DirOption
     try {
       fs.chmodSync(dir, 0o700);
     } catch (err) {
-      throw refuseDir(dir, role, 'othersEnter', { mode: octal(stat.mode), code: String((err as NodeJS.ErrnoException).code), dir });
+      throw refuseDir(dir, role, 'othersEnter', {
+        mode: octal(stat.mode),
+        code: String((err as NodeJS.ErrnoException).code),
+        dir,
+      });
     }
     options.onTightened?.(stat.mode & 0o777);
   }
@@ -274,7 +298,10 @@ export function ensurePrivateDir(dir: string, role: FileRole, options: DirOption
   }
 }
 
-export const DATA_DIR: FileRole = { what: { key: 'dataFiles.role.dataDir' }, fix: { key: 'dataFiles.fix.otherDataDir' } };
+export const DATA_DIR: FileRole = {
+  what: { key: 'dataFiles.role.dataDir' },
+  fix: { key: 'dataFiles.fix.otherDataDir' },
+};
 
 /** The data dir itself: see ensurePrivateDir; the user's configured path may be their own link. */
 export function ensureDataDir(dataDir: string, onTightened?: (mode: number) => void): void {

@@ -51,11 +51,16 @@ const ENGLISH_TRUST_WORDS: TrustWords = {
   intro: 'How to trust it system-wide (only needed for apps that wirelog run / wirelog env cannot configure):',
   asRoot: '(as root: the same without sudo)',
   windows: 'Windows (PowerShell as administrator):',
-  clients: 'Node apps: NODE_EXTRA_CA_CERTS; Codex: CODEX_CA_CERTIFICATE; Python requests: REQUESTS_CA_BUNDLE (see `wirelog env`).',
+  clients:
+    'Node apps: NODE_EXTRA_CA_CERTS; Codex: CODEX_CA_CERTIFICATE; Python requests: REQUESTS_CA_BUNDLE (see `wirelog env`).',
 };
 
 /** `asRoot`: root needs no sudo, and minimal systems (containers) often have none. */
-export function trustInstructions(certPath: string, asRoot = process.getuid?.() === 0, words: TrustWords = ENGLISH_TRUST_WORDS): string {
+export function trustInstructions(
+  certPath: string,
+  asRoot = process.getuid?.() === 0,
+  words: TrustWords = ENGLISH_TRUST_WORDS,
+): string {
   const sudo = asRoot ? '' : 'sudo ';
   // In double quotes, with what would expand there escaped: $ ` " \ for POSIX shells, by a backquote for PowerShell.
   const cert = `"${certPath.replace(/(["$`\\])/g, '\\$1')}"`;

@@ -123,8 +123,10 @@ export function parseDotEnv(text: string): Record<string, string> {
   return vars;
 }
 
-const record = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+const record = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 const truthy = (value: string | undefined): boolean => /^(1|true|yes|on)$/i.test(value?.trim() ?? '');
 
 /** `~/...` for a file under the home directory: shorter, and the same on every machine. */
@@ -134,7 +136,11 @@ export function homeRelative(src: ConfigSources, file: string): string {
 }
 
 /** The value of the first of `names` set in `env`, with where it came from. */
-function fromEnv(env: Record<string, string | undefined>, names: readonly string[], origins: Map<string, Origin> = new Map()): { value: string; origin: Origin } | null {
+function fromEnv(
+  env: Record<string, string | undefined>,
+  names: readonly string[],
+  origins: Map<string, Origin> = new Map(),
+): { value: string; origin: Origin } | null {
   for (const name of names) {
     const value = text(env[name]);
     if (value) return { value, origin: origins.get(name) ?? { kind: 'env', name } };
@@ -161,7 +167,12 @@ function codexArgs(args: readonly string[]): { overrides: Map<string, unknown>; 
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--') break;
-    const pair = arg === '-c' || arg === '--config' ? args[++i] : arg.startsWith('--config=') ? arg.slice('--config='.length) : undefined;
+    const pair =
+      arg === '-c' || arg === '--config'
+        ? args[++i]
+        : arg.startsWith('--config=')
+          ? arg.slice('--config='.length)
+          : undefined;
     if (pair !== undefined) {
       const eq = pair.indexOf('=');
       if (eq > 0) overrides.set(pair.slice(0, eq).trim(), overrideValue(pair.slice(eq + 1)));
@@ -183,27 +194,49 @@ export function readCodex(src: ConfigSources, args: readonly string[]): AgentSet
   const shown = homeRelative(src, configFile);
   const profileName = cli.profile ?? text(config.profile);
   const profile = profileName ? record(record(config.profiles)[profileName]) : {};
-  const provider = cli.oss ? 'oss' : (text(cli.overrides.get('model_provider')) ?? text(profile.model_provider) ?? text(config.model_provider) ?? 'openai');
+  const provider = cli.oss
+    ? 'oss'
+    : (text(cli.overrides.get('model_provider')) ??
+      text(profile.model_provider) ??
+      text(config.model_provider) ??
+      'openai');
 
   if (provider === 'openai') {
     const authFile = path.join(home, 'auth.json');
     const auth = parseJsonFile(src, authFile) ?? {};
     // auth.json records how the user signed in; ChatGPT tokens without a key are the ChatGPT login.
-    const mode = text(auth.auth_mode)?.toLowerCase() ?? (record(auth.tokens).access_token && !text(auth.OPENAI_API_KEY) ? 'chatgpt' : 'apikey');
+    const mode =
+      text(auth.auth_mode)?.toLowerCase() ??
+      (record(auth.tokens).access_token && !text(auth.OPENAI_API_KEY) ? 'chatgpt' : 'apikey');
     const route = mode === 'chatgpt' ? 'chatgpt' : 'openai';
     const setting = text(cli.overrides.get('openai_base_url')) ?? text(config.openai_base_url);
-    if (route === 'openai' && setting) return { route, upstream: setting, origin: { kind: 'file', file: shown, key: 'openai_base_url' }, provider };
+    if (route === 'openai' && setting)
+      return { route, upstream: setting, origin: { kind: 'file', file: shown, key: 'openai_base_url' }, provider };
     const env = route === 'openai' ? fromEnv(src.env, ['OPENAI_BASE_URL']) : null;
-    return env ? { route, upstream: env.value, origin: env.origin, provider } : { route, upstream: null, origin: { kind: 'default' }, provider };
+    return env
+      ? { route, upstream: env.value, origin: env.origin, provider }
+      : { route, upstream: null, origin: { kind: 'default' }, provider };
   }
   if (CODEX_BUILT_IN.has(provider)) return { route: 'built-in', upstream: null, origin: { kind: 'default' }, provider };
 
   const fromArgs = text(cli.overrides.get(`model_providers.${provider}.base_url`));
-  if (fromArgs) return { route: 'custom', upstream: fromArgs, origin: { kind: 'env', name: `-c model_providers.${provider}.base_url` }, provider };
+  if (fromArgs)
+    return {
+      route: 'custom',
+      upstream: fromArgs,
+      origin: { kind: 'env', name: `-c model_providers.${provider}.base_url` },
+      provider,
+    };
   const table = record(record(config.model_providers)[provider]);
   const baseUrl = text(table.base_url);
-  if (!baseUrl) throw new AgentConfigError(shown, `model_provider "${provider}" has no [model_providers.${provider}] base_url`);
-  return { route: 'custom', upstream: baseUrl, origin: { kind: 'file', file: shown, key: `model_providers.${provider}.base_url` }, provider };
+  if (!baseUrl)
+    throw new AgentConfigError(shown, `model_provider "${provider}" has no [model_providers.${provider}] base_url`);
+  return {
+    route: 'custom',
+    upstream: baseUrl,
+    origin: { kind: 'file', file: shown, key: `model_providers.${provider}.base_url` },
+    provider,
+  };
 }
 
 // ---- Claude Code ----
@@ -257,7 +290,9 @@ export function readClaude(src: ConfigSources): AgentSetup {
 }
 
 function vertexBase(region: string, suffix: string): string {
-  return region === 'global' ? `https://aiplatform.googleapis.com${suffix}` : `https://${region}-aiplatform.googleapis.com${suffix}`;
+  return region === 'global'
+    ? `https://aiplatform.googleapis.com${suffix}`
+    : `https://${region}-aiplatform.googleapis.com${suffix}`;
 }
 
 // ---- Gemini CLI and Qwen Code (its fork) ----
@@ -267,7 +302,10 @@ function vertexBase(region: string, suffix: string): string {
  * directory up (`.gemini/.env` before `.env` in each), then in the home directory; a .env never
  * overrides a variable already set.
  */
-function geminiEnv(src: ConfigSources, dir: string): { env: Record<string, string | undefined>; origins: Map<string, Origin> } {
+function geminiEnv(
+  src: ConfigSources,
+  dir: string,
+): { env: Record<string, string | undefined>; origins: Map<string, Origin> } {
   const trusted = geminiTrusted(src, dir);
   const candidates: string[] = [];
   for (let d = path.resolve(src.cwd); ; d = path.dirname(d)) {
@@ -334,22 +372,33 @@ export function readGemini(src: ConfigSources): AgentSetup {
   // Gemini CLI's own order when settings.json chose nothing (getAuthTypeFromEnv).
   const selected =
     selectedAuthType(src, '.gemini') ??
-    (env.GOOGLE_GENAI_USE_GCA === 'true' ? 'oauth-personal' : env.GOOGLE_GENAI_USE_VERTEXAI === 'true' ? 'vertex-ai' : env.CLOUD_SHELL === 'true' ? 'compute-default-credentials' : 'gemini-api-key');
-  const route = selected === 'vertex-ai' ? 'vertex' : selected === 'gemini-api-key' || selected === 'gateway' ? 'api-key' : 'oauth';
+    (env.GOOGLE_GENAI_USE_GCA === 'true'
+      ? 'oauth-personal'
+      : env.GOOGLE_GENAI_USE_VERTEXAI === 'true'
+        ? 'vertex-ai'
+        : env.CLOUD_SHELL === 'true'
+          ? 'compute-default-credentials'
+          : 'gemini-api-key');
+  const route =
+    selected === 'vertex-ai' ? 'vertex' : selected === 'gemini-api-key' || selected === 'gateway' ? 'api-key' : 'oauth';
   if (route === 'oauth') return { route, upstream: null, origin: { kind: 'default' } };
   const names = route === 'vertex' ? ['GOOGLE_VERTEX_BASE_URL'] : ['GOOGLE_GEMINI_BASE_URL', 'GEMINI_API_BASE'];
   const set = fromEnv(env, names, origins);
   if (set) return { route, upstream: set.value, origin: set.origin };
-  const upstream = route === 'vertex' ? vertexBase(fromEnv(env, ['GOOGLE_CLOUD_LOCATION'])?.value ?? 'us-central1', '') : null;
+  const upstream =
+    route === 'vertex' ? vertexBase(fromEnv(env, ['GOOGLE_CLOUD_LOCATION'])?.value ?? 'us-central1', '') : null;
   return { route, upstream, origin: { kind: 'default' } };
 }
 
 export function readQwen(src: ConfigSources): AgentSetup {
   const { env, origins } = geminiEnv(src, '.qwen');
-  const selected = selectedAuthType(src, '.qwen') ?? (text(env.OPENAI_API_KEY) || text(env.OPENAI_BASE_URL) ? 'openai' : 'qwen-oauth');
+  const selected =
+    selectedAuthType(src, '.qwen') ?? (text(env.OPENAI_API_KEY) || text(env.OPENAI_BASE_URL) ? 'openai' : 'qwen-oauth');
   if (selected !== 'openai') return { route: 'oauth', upstream: null, origin: { kind: 'default' } };
   const set = fromEnv(env, ['OPENAI_BASE_URL'], origins);
-  return set ? { route: 'openai', upstream: set.value, origin: set.origin } : { route: 'openai', upstream: null, origin: { kind: 'default' } };
+  return set
+    ? { route: 'openai', upstream: set.value, origin: set.origin }
+    : { route: 'openai', upstream: null, origin: { kind: 'default' } };
 }
 
 // ---- Kimi CLI ----
@@ -372,6 +421,11 @@ export function readKimi(src: ConfigSources, args: readonly string[]): AgentSetu
   const set = fromEnv(src.env, [route === 'kimi' ? 'KIMI_BASE_URL' : 'OPENAI_BASE_URL']);
   if (set) return { route, upstream: set.value, origin: set.origin };
   const baseUrl = text(provider.base_url);
-  if (baseUrl) return { route, upstream: baseUrl, origin: { kind: 'file', file: homeRelative(src, configFile), key: `providers.${providerName}.base_url` } };
+  if (baseUrl)
+    return {
+      route,
+      upstream: baseUrl,
+      origin: { kind: 'file', file: homeRelative(src, configFile), key: `providers.${providerName}.base_url` },
+    };
   return { route, upstream: null, origin: { kind: 'default' } };
 }

@@ -4,7 +4,16 @@
 // user's own settings (cli/agent-config.ts). planLaunch turns an entry and what was read into
 // what to set; anything not in the table is started as today, with every proxy and CA variable.
 import path from 'node:path';
-import { readClaude, readCodex, readGemini, readKimi, readQwen, type AgentSetup, type ConfigSources, type Origin } from './agent-config.ts';
+import {
+  readClaude,
+  readCodex,
+  readGemini,
+  readKimi,
+  readQwen,
+  type AgentSetup,
+  type ConfigSources,
+  type Origin,
+} from './agent-config.ts';
 import { gatewayUrl } from './gateway-url.ts';
 import type { LaunchEnv } from './launch-env.ts';
 import { t } from './language.ts';
@@ -62,7 +71,12 @@ export const AGENTS: readonly AgentEntry[] = [
     label: 'Claude Code',
     executables: ['claude', '@anthropic-ai/claude-code'],
     routes: {
-      anthropic: { mode: 'gateway', variables: ['ANTHROPIC_BASE_URL'], override: 'claude-settings', defaultUpstream: 'https://api.anthropic.com' },
+      anthropic: {
+        mode: 'gateway',
+        variables: ['ANTHROPIC_BASE_URL'],
+        override: 'claude-settings',
+        defaultUpstream: 'https://api.anthropic.com',
+      },
       bedrock: { mode: 'gateway', variables: ['ANTHROPIC_BEDROCK_BASE_URL'], override: 'claude-settings' },
       // SigV4 signs the host the request goes to: a gateway address breaks the signature.
       'bedrock-sigv4': { mode: 'proxy' },
@@ -75,7 +89,11 @@ export const AGENTS: readonly AgentEntry[] = [
     label: 'Gemini CLI',
     executables: ['gemini', '@google/gemini-cli'],
     routes: {
-      'api-key': { mode: 'gateway', variables: ['GOOGLE_GEMINI_BASE_URL', 'GEMINI_API_BASE'], defaultUpstream: 'https://generativelanguage.googleapis.com' },
+      'api-key': {
+        mode: 'gateway',
+        variables: ['GOOGLE_GEMINI_BASE_URL', 'GEMINI_API_BASE'],
+        defaultUpstream: 'https://generativelanguage.googleapis.com',
+      },
       vertex: { mode: 'gateway', variables: ['GOOGLE_VERTEX_BASE_URL'] },
       // Signed in with Google: Code Assist's servers, which no base-URL setting reaches.
       oauth: { mode: 'proxy' },
@@ -120,13 +138,29 @@ export const AGENTS: readonly AgentEntry[] = [
 ];
 
 /** Launchers whose first non-flag argument is the program they start. */
-const LAUNCHERS = new Set(['node', 'nodejs', 'npx', 'bun', 'bunx', 'pnpx', 'deno', 'python', 'python3', 'uv', 'uvx', 'pipx']);
+const LAUNCHERS = new Set([
+  'node',
+  'nodejs',
+  'npx',
+  'bun',
+  'bunx',
+  'pnpx',
+  'deno',
+  'python',
+  'python3',
+  'uv',
+  'uvx',
+  'pipx',
+]);
 
 /** The program's name: its file's base name without the extension a launcher or Windows adds. */
 function programName(arg: string): string {
   const scoped = /^@[^/]+\/[^@/]+/.exec(arg);
   if (scoped) return scoped[0];
-  return path.basename(arg).replace(/@[^@]*$/, '').replace(/\.(js|mjs|cjs|exe|cmd|py)$/i, '');
+  return path
+    .basename(arg)
+    .replace(/@[^@]*$/, '')
+    .replace(/\.(js|mjs|cjs|exe|cmd|py)$/i, '');
 }
 
 export interface Recognised {
@@ -193,7 +227,10 @@ function originText(origin: Origin): string {
  */
 function gatewayNoProxy(env: NodeJS.ProcessEnv): Record<string, string> {
   if (!PROXY_VARIABLES.some((name) => env[name])) return {};
-  const kept = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const kept = (env.NO_PROXY ?? env.no_proxy ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const value = [...new Set([...kept, '127.0.0.1', 'localhost', '::1'])].join(',');
   return { NO_PROXY: value, no_proxy: value };
 }
@@ -201,7 +238,12 @@ function gatewayNoProxy(env: NodeJS.ProcessEnv): Record<string, string> {
 export function planLaunch(input: PlanInput): LaunchPlan {
   const { command, sources, requested, proxyEnv } = input;
   const recognised = recogniseAgent(command);
-  const proxyPlan = (agent: AgentEntry | null, route: string | null, upstream: string | null, why: string): LaunchPlan => ({ agent, route, mode: 'proxy', env: proxyEnv, command: [...command], added: [], upstream, why });
+  const proxyPlan = (
+    agent: AgentEntry | null,
+    route: string | null,
+    upstream: string | null,
+    why: string,
+  ): LaunchPlan => ({ agent, route, mode: 'proxy', env: proxyEnv, command: [...command], added: [], upstream, why });
 
   if (!recognised) {
     if (requested === 'gateway') throw new UsageError(t('launch.gatewayUnknown', { command: command[0] }));
@@ -223,14 +265,26 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   }
   const route = entry.routes[setup.route];
   const upstream = setup.upstream ?? route.defaultUpstream ?? null;
-  const params = { agent: entry.label, upstream: upstream ?? '', from: originText(setup.origin), provider: setup.provider ?? '', variables: (route.variables ?? []).join(', ') };
+  const params = {
+    agent: entry.label,
+    upstream: upstream ?? '',
+    from: originText(setup.origin),
+    provider: setup.provider ?? '',
+    variables: (route.variables ?? []).join(', '),
+  };
 
-  if (requested === 'proxy') return proxyPlan(entry, setup.route, upstream, t('launch.why.forced', { agent: entry.label, mode: 'proxy' }));
+  if (requested === 'proxy')
+    return proxyPlan(entry, setup.route, upstream, t('launch.why.forced', { agent: entry.label, mode: 'proxy' }));
   const gatewayWay = route.variables !== undefined || route.override === 'codex-provider';
-  if (requested === 'gateway' && !gatewayWay) throw new UsageError(t('launch.gatewayImpossible', { agent: entry.label, why: t(`launch.why.${entry.id}.${setup.route}`, params) }));
-  if (route.mode === 'proxy' && requested !== 'gateway') return proxyPlan(entry, setup.route, upstream, t(`launch.why.${entry.id}.${setup.route}`, params));
+  if (requested === 'gateway' && !gatewayWay)
+    throw new UsageError(
+      t('launch.gatewayImpossible', { agent: entry.label, why: t(`launch.why.${entry.id}.${setup.route}`, params) }),
+    );
+  if (route.mode === 'proxy' && requested !== 'gateway')
+    return proxyPlan(entry, setup.route, upstream, t(`launch.why.${entry.id}.${setup.route}`, params));
   if (!upstream) throw new UsageError(t('launch.noUpstream', { agent: entry.label }));
-  if (!input.gatewayBase) return proxyPlan(entry, setup.route, upstream, t('launch.why.gatewayNotLocal', { agent: entry.label }));
+  if (!input.gatewayBase)
+    return proxyPlan(entry, setup.route, upstream, t('launch.why.gatewayNotLocal', { agent: entry.label }));
 
   const gateway = gatewayUrl(upstream, input.gatewayBase);
   const set: Record<string, string> = { ...gatewayNoProxy(sources.env) };
@@ -240,10 +294,15 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     added.push(['-c', `model_providers.${tomlKey(setup.provider!)}.base_url=${JSON.stringify(gateway)}`]);
   } else if (route.override === 'claude-settings' && setup.fileVariables?.length) {
     // A settings file's env wins over the environment: only --settings wins over the file.
-    const env = Object.fromEntries(setup.fileVariables.filter((name) => route.variables?.includes(name)).map((name) => [name, gateway]));
+    const env = Object.fromEntries(
+      setup.fileVariables.filter((name) => route.variables?.includes(name)).map((name) => [name, gateway]),
+    );
     if (Object.keys(env).length > 0) added.push(['--settings', JSON.stringify({ env })]);
   }
-  const why = requested === 'gateway' && route.mode !== 'gateway' ? t('launch.why.forced', { agent: entry.label, mode: 'gateway' }) : t(`launch.why.${entry.id}.${setup.route}`, params);
+  const why =
+    requested === 'gateway' && route.mode !== 'gateway'
+      ? t('launch.why.forced', { agent: entry.label, mode: 'gateway' })
+      : t(`launch.why.${entry.id}.${setup.route}`, params);
   return {
     agent: entry,
     route: setup.route,
@@ -272,9 +331,19 @@ export function isLoopbackUrl(value: string): boolean {
  * The loopback URLs a proxied command will likely call: its arguments, and base-URL variables
  * of its environment (`*_BASE_URL`, `*_API_BASE`, `*_ENDPOINT`); each with its gateway form.
  */
-export function loopbackTargets(command: readonly string[], env: NodeJS.ProcessEnv, upstream: string | null, gatewayBase: string | null, proxyUrl: string): { url: string; gateway: string | null }[] {
-  const candidates = [...(upstream ? [upstream] : []), ...command.slice(1).flatMap((arg) => arg.match(/https?:\/\/[^\s'"<>]+/g) ?? [])];
-  for (const [name, value] of Object.entries(env)) if (value && /(_BASE_URL|_API_BASE|_BASE|_ENDPOINT|_URL)$/.test(name)) candidates.push(value);
+export function loopbackTargets(
+  command: readonly string[],
+  env: NodeJS.ProcessEnv,
+  upstream: string | null,
+  gatewayBase: string | null,
+  proxyUrl: string,
+): { url: string; gateway: string | null }[] {
+  const candidates = [
+    ...(upstream ? [upstream] : []),
+    ...command.slice(1).flatMap((arg) => arg.match(/https?:\/\/[^\s'"<>]+/g) ?? []),
+  ];
+  for (const [name, value] of Object.entries(env))
+    if (value && /(_BASE_URL|_API_BASE|_BASE|_ENDPOINT|_URL)$/.test(name)) candidates.push(value);
   const own = new URL(proxyUrl).host;
   const found = new Map<string, string | null>();
   for (const url of candidates) {

@@ -34,16 +34,25 @@ export const CAPTURE_FLAGS = {
 function flagError(command: string, err: NodeJS.ErrnoException): string {
   const flag = /'(--?[\w-]+)/.exec(err.message)?.[1] ?? '';
   if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return t('commands.flags.unknown', { flag, command });
-  if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return t('commands.flags.unexpected', { arg: /'([^']*)'/.exec(err.message)?.[1] ?? '', command });
+  if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return t('commands.flags.unexpected', { arg: /'([^']*)'/.exec(err.message)?.[1] ?? '', command });
   if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     if (/does not take an argument/.test(err.message)) return t('commands.flags.takesNoValue', { flag, command });
     // A value left out: `--har` at the end, or followed by the next flag (`--har --since ...`).
-    return t(command === 'export' && flag === '--har' ? 'commands.flags.needsHarFile' : 'commands.flags.needsValue', { flag, command });
+    return t(command === 'export' && flag === '--har' ? 'commands.flags.needsHarFile' : 'commands.flags.needsValue', {
+      flag,
+      command,
+    });
   }
   return t('commands.flags.invalid', { message: err.message.split('\n')[0], command });
 }
 
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T, allowPositionals = false) {
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  args: string[],
+  options: T,
+  allowPositionals = false,
+) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {
@@ -62,12 +71,21 @@ export function dataDirFrom(values: { 'data-dir'?: string }): string {
   return path.resolve(values['data-dir'] ?? defaultDataDir());
 }
 
-type CaptureValues = { [K in keyof typeof CAPTURE_FLAGS]?: (typeof CAPTURE_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+type CaptureValues = {
+  [K in keyof typeof CAPTURE_FLAGS]?: (typeof CAPTURE_FLAGS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
-export function captureConfig(values: CaptureValues, defaults: { proxyPort: number; uiPort: number | null }): WirelogConfig {
+export function captureConfig(
+  values: CaptureValues,
+  defaults: { proxyPort: number; uiPort: number | null },
+): WirelogConfig {
   const maxBodyMb = values['max-body-mb'] === undefined ? 50 : Number(values['max-body-mb']);
-  if (!Number.isFinite(maxBodyMb) || maxBodyMb < 0) throw new UsageError(t('commands.flags.maxBodyMb', { value: values['max-body-mb'] }));
-  const seconds = (flag: 'connect-timeout' | 'idle-timeout' | 'handshake-timeout' | 'request-head-timeout', fallback: number) => {
+  if (!Number.isFinite(maxBodyMb) || maxBodyMb < 0)
+    throw new UsageError(t('commands.flags.maxBodyMb', { value: values['max-body-mb'] }));
+  const seconds = (
+    flag: 'connect-timeout' | 'idle-timeout' | 'handshake-timeout' | 'request-head-timeout',
+    fallback: number,
+  ) => {
     const value = values[flag];
     if (value === undefined) return fallback;
     const n = Number(value);
@@ -78,11 +96,15 @@ export function captureConfig(values: CaptureValues, defaults: { proxyPort: numb
   const proxyAuth = values['proxy-auth'];
   if (proxyAuth !== undefined && !/^[^:]+:.+$/.test(proxyAuth)) throw new UsageError(t('commands.flags.proxyAuth'));
   const maxDbMb = values['max-db-mb'] === undefined ? 2048 : Number(values['max-db-mb']);
-  if (!Number.isFinite(maxDbMb) || maxDbMb < 1) throw new UsageError(t('commands.flags.maxDbMb', { value: values['max-db-mb'] }));
+  if (!Number.isFinite(maxDbMb) || maxDbMb < 1)
+    throw new UsageError(t('commands.flags.maxDbMb', { value: values['max-db-mb'] }));
   const maxAgeDays = values['max-age-days'] === undefined ? undefined : Number(values['max-age-days']);
-  if (maxAgeDays !== undefined && (!Number.isFinite(maxAgeDays) || maxAgeDays <= 0)) throw new UsageError(t('commands.flags.maxAgeDays', { value: values['max-age-days'] }));
-  const maxConnections = values['max-connections'] === undefined ? defaultMaxConnections() : Number(values['max-connections']);
-  if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new UsageError(t('commands.flags.maxConnections', { value: values['max-connections'] }));
+  if (maxAgeDays !== undefined && (!Number.isFinite(maxAgeDays) || maxAgeDays <= 0))
+    throw new UsageError(t('commands.flags.maxAgeDays', { value: values['max-age-days'] }));
+  const maxConnections =
+    values['max-connections'] === undefined ? defaultMaxConnections() : Number(values['max-connections']);
+  if (!Number.isInteger(maxConnections) || maxConnections < 1)
+    throw new UsageError(t('commands.flags.maxConnections', { value: values['max-connections'] }));
   return {
     maxDbMb,
     maxConnections,
@@ -94,7 +116,10 @@ export function captureConfig(values: CaptureValues, defaults: { proxyPort: numb
     idleTimeoutS: seconds('idle-timeout', 600),
     host,
     proxyPort: port(values['proxy-port'], defaults.proxyPort, '--proxy-port'),
-    uiPort: defaults.uiPort === null && values['ui-port'] === undefined ? null : port(values['ui-port'], defaults.uiPort ?? 0, '--ui-port'),
+    uiPort:
+      defaults.uiPort === null && values['ui-port'] === undefined
+        ? null
+        : port(values['ui-port'], defaults.uiPort ?? 0, '--ui-port'),
     dataDir: dataDirFrom(values),
     keepSecrets: values['keep-secrets'] ?? false,
     upstreamCaFile: values['upstream-ca'],

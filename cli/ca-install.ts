@@ -8,7 +8,12 @@ function storeName(plan: StorePlan): string {
 }
 
 /** 0 when every store asked for holds (or no longer holds) the CA; 1 when one could not be changed, each said why. */
-export function caInstall(action: TrustAction, certPath: string, stores: { nss: boolean; java: boolean }, env: NodeJS.ProcessEnv = process.env): number {
+export function caInstall(
+  action: TrustAction,
+  certPath: string,
+  stores: { nss: boolean; java: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const plans = planTrust(action, certPath, stores, thisHost(env));
   const outcomes = runTrust(plans, (line) => console.log(line), env);
   let failed = false;

@@ -18,7 +18,8 @@ export interface ClientFiles {
 export const PYTHON_DIR = fileURLToPath(new URL('./python/', import.meta.url));
 
 function usersWgetrc(env: NodeJS.ProcessEnv, generated: string): string {
-  const own = env.WGETRC && path.resolve(env.WGETRC) !== generated ? env.WGETRC : path.join(env.HOME ?? os.homedir(), '.wgetrc');
+  const own =
+    env.WGETRC && path.resolve(env.WGETRC) !== generated ? env.WGETRC : path.join(env.HOME ?? os.homedir(), '.wgetrc');
   try {
     return fs.readFileSync(own, 'utf8');
   } catch {
@@ -26,12 +27,26 @@ function usersWgetrc(env: NodeJS.ProcessEnv, generated: string): string {
   }
 }
 
-export function writeClientFiles(dataDir: string, bundlePath: string, env: NodeJS.ProcessEnv = process.env): ClientFiles {
+export function writeClientFiles(
+  dataDir: string,
+  bundlePath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ClientFiles {
   const dir = path.join(dataDir, 'clients');
   // In the data dir's own way (certs/safe-files.ts): a link planted there is refused, never written through.
-  ensurePrivateDir(dir, { what: { key: 'dataFiles.role.clientFiles' }, fix: (d) => ({ key: 'dataFiles.fix.moveAndRunAgain', params: { dir: d } }) });
+  ensurePrivateDir(dir, {
+    what: { key: 'dataFiles.role.clientFiles' },
+    fix: (d) => ({ key: 'dataFiles.fix.moveAndRunAgain', params: { dir: d } }),
+  });
   const wgetrc = path.join(dir, 'wgetrc');
   const own = usersWgetrc(env, wgetrc);
-  replacePrivateFile(wgetrc, `${own}${own && !own.endsWith('\n') ? '\n' : ''}# added by wirelog: trust its CA (and the system roots)\nca_certificate = ${bundlePath}\n`, { what: { key: 'dataFiles.role.wgetSettings' }, fix: (f) => ({ key: 'dataFiles.fix.removeRewritten', params: { file: f } }) });
+  replacePrivateFile(
+    wgetrc,
+    `${own}${own && !own.endsWith('\n') ? '\n' : ''}# added by wirelog: trust its CA (and the system roots)\nca_certificate = ${bundlePath}\n`,
+    {
+      what: { key: 'dataFiles.role.wgetSettings' },
+      fix: (f) => ({ key: 'dataFiles.fix.removeRewritten', params: { file: f } }),
+    },
+  );
   return { wgetrc, pythonDir: PYTHON_DIR.replace(/\/$/, '') };
 }

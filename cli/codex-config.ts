@@ -13,8 +13,14 @@ import { localized } from '../i18n/stored-text.ts';
 export const codexConfigHelp = () => t('commands.codexConfig.help');
 
 export async function codexConfigCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('codex-config', args, { 'data-dir': { type: 'string' }, gateway: { type: 'boolean' } }, true);
-  if (positionals.length !== 1 || !/^\d+$/.test(positionals[0])) throw new UsageError(t('commands.codexConfig.needsId'));
+  const { values, positionals } = parseFlags(
+    'codex-config',
+    args,
+    { 'data-dir': { type: 'string' }, gateway: { type: 'boolean' } },
+    true,
+  );
+  if (positionals.length !== 1 || !/^\d+$/.test(positionals[0]))
+    throw new UsageError(t('commands.codexConfig.needsId'));
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
   if (!fs.existsSync(databasePath(dataDir))) throw new DatabaseOpenError(t('commands.dataDir.noCaptures', { dataDir }));
@@ -23,16 +29,30 @@ export async function codexConfigCommand(args: string[]): Promise<number> {
   if (!exchange) throw new UsageError(t('commands.dataDir.noExchange', { id: positionals[0], dataDir }));
   try {
     const running = values.gateway ? await findInstance(dataDir) : null;
-    const gateway = values.gateway ? gatewayBase(running ? new URL(running.proxyUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1', running?.proxyPort ?? 8899, null) : undefined;
+    const gateway = values.gateway
+      ? gatewayBase(
+          running ? new URL(running.proxyUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1',
+          running?.proxyPort ?? 8899,
+          null,
+        )
+      : undefined;
     // A replay goes out through wirelog's gateway but is stored as a proxy call: it keeps the form of the call it replays.
-    const config = codexConfig(exchange, modelCallOf(reader, exchange), gateway ?? gatewayOfReplayed(exchange, (id) => reader.get(id)));
+    const config = codexConfig(
+      exchange,
+      modelCallOf(reader, exchange),
+      gateway ?? gatewayOfReplayed(exchange, (id) => reader.get(id)),
+    );
     console.log(`# in ~/.codex/config.toml\n${config.toml}\n`);
     for (const note of config.notes) console.log(`# ${localized(note, cliLang())}`);
     return 0;
   } catch (err) {
     if (err instanceof CodexConfigError) {
       const { kind, id, status } = err.reason;
-      throw new UsageError(kind === 'failed' ? t('commands.codexConfig.failed', { id, status }) : t('commands.codexConfig.notAModelCall', { id }));
+      throw new UsageError(
+        kind === 'failed'
+          ? t('commands.codexConfig.failed', { id, status })
+          : t('commands.codexConfig.notAModelCall', { id }),
+      );
     }
     throw err;
   }

@@ -20,29 +20,59 @@ function rendered(d: Diagnosis): { summary: string; fix: string } {
 }
 
 export function doctorCommand(args: string[]): number {
-  const { values, positionals } = parseFlags('doctor', args, { 'data-dir': { type: 'string' }, last: { type: 'string' }, json: { type: 'boolean' } }, true);
+  const { values, positionals } = parseFlags(
+    'doctor',
+    args,
+    { 'data-dir': { type: 'string' }, last: { type: 'string' }, json: { type: 'boolean' } },
+    true,
+  );
   const last = values.last === undefined ? 20 : Number(values.last);
-  if (!Number.isInteger(last) || last < 1) throw new UsageError(t('commands.flags.wholeNumber', { flag: '--last', value: values.last }));
-  if (positionals.length > 1 || (positionals[0] !== undefined && !/^\d+$/.test(positionals[0]))) throw new UsageError(t('commands.doctor.oneId'));
+  if (!Number.isInteger(last) || last < 1)
+    throw new UsageError(t('commands.flags.wholeNumber', { flag: '--last', value: values.last }));
+  if (positionals.length > 1 || (positionals[0] !== undefined && !/^\d+$/.test(positionals[0])))
+    throw new UsageError(t('commands.doctor.oneId'));
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
   if (!fs.existsSync(databasePath(dataDir))) throw new DatabaseOpenError(t('commands.dataDir.noCaptures', { dataDir }));
   const reader = new ExchangeReader(openDatabase(dataDir));
-  const read = positionals[0] ? [reader.get(Number(positionals[0]))].filter((e) => e !== null) : reader.list({ limit: last });
-  if (positionals[0] && read.length === 0) throw new UsageError(t('commands.dataDir.noExchange', { id: positionals[0], dataDir }));
+  const read = positionals[0]
+    ? [reader.get(Number(positionals[0]))].filter((e) => e !== null)
+    : reader.list({ limit: last });
+  if (positionals[0] && read.length === 0)
+    throw new UsageError(t('commands.dataDir.noExchange', { id: positionals[0], dataDir }));
   // Diagnosed in English: retries are grouped by the English text, and --json keeps English fields for scripts.
   // A damaged row is named, not diagnosed: what was read in place of its damaged columns would give a wrong diagnosis.
   const damaged = read.filter((e) => e.damaged);
   const exchanges = read.filter((e) => !e.damaged);
-  for (const e of damaged) console.error(`wirelog: ${t('commands.doctor.damagedNotDiagnosed', { id: e.id, reasons: e.damaged!.join('; ') })}`);
-  const groups = groupDiagnoses(exchanges.map((exchange) => ({ exchange, diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange)) }))).map((g) => ({ ...g, difference: differenceFromWorking(reader, g.ids[g.ids.length - 1]) }));
+  for (const e of damaged)
+    console.error(`wirelog: ${t('commands.doctor.damagedNotDiagnosed', { id: e.id, reasons: e.damaged!.join('; ') })}`);
+  const groups = groupDiagnoses(
+    exchanges.map((exchange) => ({
+      exchange,
+      diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange)),
+    })),
+  ).map((g) => ({ ...g, difference: differenceFromWorking(reader, g.ids[g.ids.length - 1]) }));
   const errors = groups.filter((g) => g.diagnoses.some((d) => d.severity === 'error')).length;
   if (values.json) {
-    console.log(JSON.stringify(groups.map((g) => ({ ...g, diagnoses: g.diagnoses.map((d) => ({ ...d, text: rendered(d) })), first: new Date(g.first).toISOString(), last: new Date(g.last).toISOString() })), null, 2));
+    console.log(
+      JSON.stringify(
+        groups.map((g) => ({
+          ...g,
+          diagnoses: g.diagnoses.map((d) => ({ ...d, text: rendered(d) })),
+          first: new Date(g.first).toISOString(),
+          last: new Date(g.last).toISOString(),
+        })),
+        null,
+        2,
+      ),
+    );
     return errors > 0 || damaged.length > 0 ? 1 : 0;
   }
   for (const g of groups) {
-    const when = g.ids.length === 1 ? clock(g.first) : t('commands.doctor.tries', { count: g.ids.length, first: clock(g.first), last: clock(g.last) });
+    const when =
+      g.ids.length === 1
+        ? clock(g.first)
+        : t('commands.doctor.tries', { count: g.ids.length, first: clock(g.first), last: clock(g.last) });
     console.log(`${idRange(g.ids)} ${g.method} ${g.url} → ${g.status}  (${g.client ? `${g.client}, ` : ''}${when})`);
     for (const d of g.diagnoses) {
       const text = rendered(d);
@@ -52,7 +82,12 @@ export function doctorCommand(args: string[]): number {
     if (g.difference) console.log(t('commands.doctor.compared', { difference: localized(g.difference, cliLang()) }));
   }
   for (const e of damaged) console.log(t('commands.doctor.damagedEntry', { id: e.id, reasons: e.damaged!.join('; ') }));
-  if (groups.length === 0 && damaged.length === 0) console.log(positionals[0] ? t('commands.doctor.noProblemsIn', { id: positionals[0] }) : t('commands.doctor.noProblemsLast', { count: exchanges.length }));
+  if (groups.length === 0 && damaged.length === 0)
+    console.log(
+      positionals[0]
+        ? t('commands.doctor.noProblemsIn', { id: positionals[0] })
+        : t('commands.doctor.noProblemsLast', { count: exchanges.length }),
+    );
   return errors > 0 || damaged.length > 0 ? 1 : 0;
 }
 

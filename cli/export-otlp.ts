@@ -11,13 +11,22 @@ import { t } from './language.ts';
 
 const PAGE = 500;
 
-export async function exportOtlp(reader: ExchangeReader, config: OtlpConfig, since: number | undefined, host: string | undefined, say: (line: string) => void): Promise<{ sent: number; failed: number }> {
+export async function exportOtlp(
+  reader: ExchangeReader,
+  config: OtlpConfig,
+  since: number | undefined,
+  host: string | undefined,
+  say: (line: string) => void,
+): Promise<{ sent: number; failed: number }> {
   let failed = 0;
   let lastError: string | null = null;
   const sink = createSpanSink({ ...config, version: VERSION, maxQueueSize: PAGE * 4 }, (ok, spans, error) => {
     if (ok) return;
     failed += spans;
-    if (error !== lastError) say(`wirelog: ${t('commands.export.collectorRefused', { spans, error: error ?? t('commands.export.noReason') })}`);
+    if (error !== lastError)
+      say(
+        `wirelog: ${t('commands.export.collectorRefused', { spans, error: error ?? t('commands.export.noReason') })}`,
+      );
     lastError = error;
   });
   let sent = 0;
@@ -26,7 +35,11 @@ export async function exportOtlp(reader: ExchangeReader, config: OtlpConfig, sin
     const rows = reader.list({ since, host, after, limit: PAGE });
     for (const exchange of rows) {
       const call = modelCallOf(reader, exchange);
-      sink.emit(spanOf(exchange, call, worst(diagnosesOf(reader, exchange, call)), exchange.call?.threadKey ?? null, { content: config.content }));
+      sink.emit(
+        spanOf(exchange, call, worst(diagnosesOf(reader, exchange, call)), exchange.call?.threadKey ?? null, {
+          content: config.content,
+        }),
+      );
     }
     sent += rows.length;
     // One page in flight at a time: the queue never overflows, and progress is real.

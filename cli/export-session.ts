@@ -34,7 +34,10 @@ async function writeTo(file: string, reader: ExchangeReader, key: string, render
   return turns;
 }
 
-export async function exportSessionCommand(reader: ExchangeReader, values: { html?: string; markdown?: string; session?: string }): Promise<number> {
+export async function exportSessionCommand(
+  reader: ExchangeReader,
+  values: { html?: string; markdown?: string; session?: string },
+): Promise<number> {
   const key = sessionKeyOrRefuse(reader, values.session);
   const at = Date.now();
   if (values.html) await writeTo(values.html, reader, key, new SessionHtml(t, cliLang(), VERSION, at));

@@ -11,7 +11,8 @@ export function gatewayUrl(baseUrl: string, base: string): string {
   } catch {
     throw new UsageError(t('commands.url.notAUrl', { value: baseUrl }));
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(t('commands.url.scheme', { scheme: url.protocol.replace(':', '') }));
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(t('commands.url.scheme', { scheme: url.protocol.replace(':', '') }));
   if (url.username || url.password) throw new UsageError(t('commands.url.credentials'));
   const path = url.pathname === '/' && !baseUrl.endsWith('/') ? '' : url.pathname;
   return `${base}/${url.protocol.replace(':', '')}/${url.host}${path}${url.search}${url.hash}`;

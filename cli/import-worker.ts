@@ -39,7 +39,20 @@ function store(events: ExchangeEvent[]): Promise<number[]> {
   });
 }
 
-importHarFile(data.file, { source: data.source, keepSecrets: data.keepSecrets, store, progress: (progress) => post({ kind: 'progress', progress }), progressEveryMs: data.progressEveryMs, progressStep: PROGRESS_STEP }).then(
+importHarFile(data.file, {
+  source: data.source,
+  keepSecrets: data.keepSecrets,
+  store,
+  progress: (progress) => post({ kind: 'progress', progress }),
+  progressEveryMs: data.progressEveryMs,
+  progressStep: PROGRESS_STEP,
+}).then(
   (result) => post({ kind: 'done', result }),
-  (err: Error) => post({ kind: 'failed', message: err.message, refused: err instanceof HarImportError, storage: err instanceof HarStorageError }),
+  (err: Error) =>
+    post({
+      kind: 'failed',
+      message: err.message,
+      refused: err instanceof HarImportError,
+      storage: err instanceof HarStorageError,
+    }),
 );

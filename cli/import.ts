@@ -24,12 +24,23 @@ function megabytes(bytes: number): string {
 /** One line of progress: `checking x.har: 12000 entries, 120.0 of 260.0 MB read`. */
 export function progressLine(name: string, p: ImportProgress): string {
   if (p.phase === 'store') return t('commands.import.storing', { name, stored: p.stored, entries: p.entries });
-  const read = p.totalBytes ? t('commands.import.readOf', { read: megabytes(p.bytes), total: megabytes(p.totalBytes) }) : t('commands.import.read', { read: megabytes(p.bytes) });
-  return t(p.phase === 'upload' ? 'commands.import.receiving' : 'commands.import.checking', { name, entries: p.entries, read });
+  const read = p.totalBytes
+    ? t('commands.import.readOf', { read: megabytes(p.bytes), total: megabytes(p.totalBytes) })
+    : t('commands.import.read', { read: megabytes(p.bytes) });
+  return t(p.phase === 'upload' ? 'commands.import.receiving' : 'commands.import.checking', {
+    name,
+    entries: p.entries,
+    read,
+  });
 }
 
 export async function importCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('import', args, { 'data-dir': { type: 'string' }, 'keep-secrets': { type: 'boolean' } }, true);
+  const { values, positionals } = parseFlags(
+    'import',
+    args,
+    { 'data-dir': { type: 'string' }, 'keep-secrets': { type: 'boolean' } },
+    true,
+  );
   if (positionals.length !== 1) throw new UsageError(t('commands.import.oneFile'));
   const file = positionals[0];
   const name = path.basename(file);
@@ -51,7 +62,11 @@ export async function importCommand(args: string[]): Promise<number> {
     progress.done();
     for (const note of result.notes) console.error(`wirelog: ${t('commands.import.note', { note })}`);
     const { ids } = result;
-    console.log(ids.length ? t('commands.import.imported', { count: ids.length, name, first: ids[0], last: ids[ids.length - 1] }) : t('commands.import.empty', { name }));
+    console.log(
+      ids.length
+        ? t('commands.import.imported', { count: ids.length, name, first: ids[0], last: ids[ids.length - 1] })
+        : t('commands.import.empty', { name }),
+    );
     return 0;
   } catch (err) {
     progress.done();

@@ -6,7 +6,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadOrCreateCa, type CertificateAuthority } from '../certs/ca.ts';
-import { ensureDataDir, readPrivateFile, removePrivateFile, replacePrivateFile, type FileRole } from '../certs/safe-files.ts';
+import {
+  ensureDataDir,
+  readPrivateFile,
+  removePrivateFile,
+  replacePrivateFile,
+  type FileRole,
+} from '../certs/safe-files.ts';
 import { systemRootsPem } from '../certs/trust.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
@@ -117,11 +123,15 @@ function listenError(err: NodeJS.ErrnoException, server: 'proxy' | 'viewer', por
   const what = t(`commands.instance.what.${server}`);
   if (err.code === 'EADDRINUSE') return new StartError(t('commands.instance.portInUse', { what, port, flag }));
   if (err.code === 'EACCES') return new StartError(t('commands.instance.portDenied', { what, port, flag }));
-  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new StartError(t('commands.instance.hostNotHere', { what }));
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+    return new StartError(t('commands.instance.hostNotHere', { what }));
   return new StartError(t('commands.instance.cannotListen', { what, port, error: err.message }));
 }
 
-export async function startWirelog(config: WirelogConfig, log: (message: string) => void = () => undefined): Promise<Wirelog> {
+export async function startWirelog(
+  config: WirelogConfig,
+  log: (message: string) => void = () => undefined,
+): Promise<Wirelog> {
   const loopback = await isLoopback(config.host);
   if (!loopback && config.proxyAuth === undefined) {
     throw new UsageError(t('commands.instance.needsProxyAuth', { host: config.host }));
@@ -133,9 +143,12 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     try {
       extraCaPem = fs.readFileSync(config.upstreamCaFile, 'utf8');
     } catch (err) {
-      throw new StartError(t('commands.instance.cannotReadCa', { file: config.upstreamCaFile, error: (err as Error).message }));
+      throw new StartError(
+        t('commands.instance.cannotReadCa', { file: config.upstreamCaFile, error: (err as Error).message }),
+      );
     }
-    if (!extraCaPem.includes('BEGIN CERTIFICATE')) throw new StartError(t('commands.instance.noPem', { file: config.upstreamCaFile }));
+    if (!extraCaPem.includes('BEGIN CERTIFICATE'))
+      throw new StartError(t('commands.instance.noPem', { file: config.upstreamCaFile }));
   }
   const db: Db = openDatabase(config.dataDir);
   const reader = new ExchangeReader(db);
@@ -158,9 +171,14 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
     },
     {
       // Beside this module: storage-worker.ts in the sources, storage-worker.js in the dist/ bundle.
-      worker: config.storageWorker ?? new URL(import.meta.url.endsWith('.ts') ? './storage-worker.ts' : './storage-worker.js', import.meta.url),
+      worker:
+        config.storageWorker ??
+        new URL(import.meta.url.endsWith('.ts') ? './storage-worker.ts' : './storage-worker.js', import.meta.url),
       ...(otlp ? { spans: { port: otlp.storagePort, content: config.otlp!.content } } : {}),
-      retention: { maxDbBytes: config.maxDbMb * 1024 * 1024, maxAgeMs: config.maxAgeDays === undefined ? undefined : config.maxAgeDays * 86_400_000 },
+      retention: {
+        maxDbBytes: config.maxDbMb * 1024 * 1024,
+        maxAgeMs: config.maxAgeDays === undefined ? undefined : config.maxAgeDays * 86_400_000,
+      },
       pruneIntervalMs: config.pruneIntervalMs,
       ringBytes: config.storageRingBytes,
       maxInFlightBytes: config.storageInFlightBytes,
@@ -186,7 +204,12 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       fingerprint: fingerprinter(config.dataDir),
       replayToken,
       onSinkError: (err) => log(`wirelog: ${t('commands.instance.captureFailed', { error: err.message })}`),
-      upstream: { extraCaPem, insecure: config.insecureUpstream, systemRootsPem: systemRootsPem(), lookup: config.lookup },
+      upstream: {
+        extraCaPem,
+        insecure: config.insecureUpstream,
+        systemRootsPem: systemRootsPem(),
+        lookup: config.lookup,
+      },
       timeouts: { connectMs: config.connectTimeoutS * 1000, idleMs: config.idleTimeoutS * 1000 },
       clients: {
         maxConnections,
@@ -206,11 +229,20 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
       throw listenError(err, 'proxy', config.proxyPort, '--proxy-port');
     });
     const runningProxy = proxy;
-    const replays = new Replayer({ reader, secrets: secretMemory, gatewayBase: gatewayBase(runningProxy.host, runningProxy.port, gatewayToken), replayToken, flush: () => writer.flush() });
+    const replays = new Replayer({
+      reader,
+      secrets: secretMemory,
+      gatewayBase: gatewayBase(runningProxy.host, runningProxy.port, gatewayToken),
+      replayToken,
+      flush: () => writer.flush(),
+    });
     replayer = replays;
     if (config.uiPort !== null) {
       // Loaded once the proxy listens (Hono, the API, HAR import): a restart accepts traffic sooner.
-      const [{ startViewer }, { viewerImporter }] = await Promise.all([import('../viewer/viewer-server.ts'), import('./viewer-import.ts')]);
+      const [{ startViewer }, { viewerImporter }] = await Promise.all([
+        import('../viewer/viewer-server.ts'),
+        import('./viewer-import.ts'),
+      ]);
       viewer = await startViewer(
         {
           reader,
@@ -233,7 +265,11 @@ export async function startWirelog(config: WirelogConfig, log: (message: string)
           }),
           clear: () => writer.clear(),
           replayer: replays,
-          importHar: viewerImporter({ dataDir: config.dataDir, keepSecrets: config.keepSecrets, importEvents: (events) => writer.importEvents(events) }),
+          importHar: viewerImporter({
+            dataDir: config.dataDir,
+            keepSecrets: config.keepSecrets,
+            importEvents: (events) => writer.importEvents(events),
+          }),
         },
         config.host,
         config.uiPort,
@@ -295,7 +331,10 @@ function instanceFile(dataDir: string): string {
 }
 
 // Whoever can write it decides where `wirelog run` sends a program's traffic: only the user's own file counts.
-const INSTANCE: FileRole = { what: { key: 'dataFiles.role.instance' }, fix: (file) => ({ key: 'dataFiles.fix.removeInstance', params: { file } }) };
+const INSTANCE: FileRole = {
+  what: { key: 'dataFiles.role.instance' },
+  fix: (file) => ({ key: 'dataFiles.fix.removeInstance', params: { file } }),
+};
 
 export function registerInstance(dataDir: string, record: InstanceRecord): () => void {
   const file = instanceFile(dataDir);
@@ -303,7 +342,8 @@ export function registerInstance(dataDir: string, record: InstanceRecord): () =>
   return () => {
     try {
       const current = readPrivateFile(file, INSTANCE);
-      if (current && (JSON.parse(current.toString('utf8')) as InstanceRecord).pid === record.pid) removePrivateFile(file, INSTANCE);
+      if (current && (JSON.parse(current.toString('utf8')) as InstanceRecord).pid === record.pid)
+        removePrivateFile(file, INSTANCE);
     } catch {
       // already gone, or no longer ours to remove
     }
@@ -325,7 +365,10 @@ export async function findInstance(dataDir: string): Promise<InstanceRecord | nu
     return null;
   }
   const answers = await new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: new URL(record.proxyUrl).hostname.replace(/^\[|\]$/g, '').replace(/^0\.0\.0\.0$/, '127.0.0.1'), port: record.proxyPort });
+    const socket = net.connect({
+      host: new URL(record.proxyUrl).hostname.replace(/^\[|\]$/g, '').replace(/^0\.0\.0\.0$/, '127.0.0.1'),
+      port: record.proxyPort,
+    });
     socket.setTimeout(1000);
     const done = (alive: boolean) => {
       socket.destroy();

@@ -21,7 +21,11 @@ function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
 }
 
 /** `wirelog`, or `node <path of the script that runs now>` (relative to the working folder when inside it). */
-export function wirelogCommand(env: NodeJS.ProcessEnv = process.env, script: string | undefined = process.argv[1], cwd = process.cwd()): { command: string; onPath: boolean } {
+export function wirelogCommand(
+  env: NodeJS.ProcessEnv = process.env,
+  script: string | undefined = process.argv[1],
+  cwd = process.cwd(),
+): { command: string; onPath: boolean } {
   if (onPath('wirelog', env) || !script) return { command: 'wirelog', onPath: true };
   const relative = path.relative(cwd, script);
   const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : script;

@@ -7,7 +7,16 @@ import { writeJavaTrustStore, type JavaTrustStore } from '../certs/java-truststo
 
 // The properties wirelog sets; the user's own values of these are replaced (a later -D wins anyway,
 // and leaving both would show two proxies in `Picked up JAVA_TOOL_OPTIONS`).
-const OURS = ['https.proxyHost', 'https.proxyPort', 'http.proxyHost', 'http.proxyPort', 'http.nonProxyHosts', 'javax.net.ssl.trustStore', 'javax.net.ssl.trustStoreType', 'javax.net.ssl.trustStorePassword'];
+const OURS = [
+  'https.proxyHost',
+  'https.proxyPort',
+  'http.proxyHost',
+  'http.proxyPort',
+  'http.nonProxyHosts',
+  'javax.net.ssl.trustStore',
+  'javax.net.ssl.trustStoreType',
+  'javax.net.ssl.trustStorePassword',
+];
 
 /** JAVA_TOOL_OPTIONS as the JVM splits it: on white space, with "..." or '...' keeping spaces in one option. */
 export function splitJavaOptions(text: string): string[] {
@@ -53,7 +62,11 @@ export function javaToolOptions(proxyUrl: string, store: JavaTrustStore, inherit
  */
 export function javaEnv(proxyUrl: string, caPath: string, inherited: NodeJS.ProcessEnv): { JAVA_TOOL_OPTIONS: string } {
   const caDir = path.dirname(path.dirname(caPath));
-  const certPem = readPrivateFile(caPath, { what: { key: 'dataFiles.role.caCert' }, fix: { key: 'dataFiles.fix.regenerate' } })?.toString('utf8') ?? '';
+  const certPem =
+    readPrivateFile(caPath, {
+      what: { key: 'dataFiles.role.caCert' },
+      fix: { key: 'dataFiles.fix.regenerate' },
+    })?.toString('utf8') ?? '';
   const store = writeJavaTrustStore({ files: { dir: caDir }, certPem });
   return { JAVA_TOOL_OPTIONS: javaToolOptions(proxyUrl, store, inherited.JAVA_TOOL_OPTIONS) };
 }

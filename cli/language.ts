@@ -34,12 +34,14 @@ export function takeLanguageFlag(argv: string[]): string[] {
     const arg = own[i];
     if (arg === '--lang') {
       flag = own[++i];
-      if (flag === undefined) throw new UsageError(t('commands.flags.langNeedsValue', { languages: listed('disjunction') }));
+      if (flag === undefined)
+        throw new UsageError(t('commands.flags.langNeedsValue', { languages: listed('disjunction') }));
     } else if (arg.startsWith('--lang=')) flag = arg.slice('--lang='.length);
     else kept.push(arg);
   }
   if (flag !== undefined) {
-    if (!isLanguage(flag)) throw new UsageError(t('commands.flags.langUnknown', { value: flag, languages: listed('conjunction') }));
+    if (!isLanguage(flag))
+      throw new UsageError(t('commands.flags.langUnknown', { value: flag, languages: listed('conjunction') }));
     language = cliLanguage(process.env, flag);
     translate = createI18n(language).t;
     // Every thread (the storage worker's console lines) and child wirelog reads the language from here.

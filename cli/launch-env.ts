@@ -17,11 +17,22 @@ function quoteForNodeOptions(file: string): string {
 }
 
 /** Every variable that makes common clients use the proxy and trust the wirelog CA (table in the README). */
-export function launchEnv(proxyUrl: string, caPath: string, bundlePath: string, files: ClientFiles, inherited: NodeJS.ProcessEnv = process.env): LaunchEnv {
+export function launchEnv(
+  proxyUrl: string,
+  caPath: string,
+  bundlePath: string,
+  files: ClientFiles,
+  inherited: NodeJS.ProcessEnv = process.env,
+): LaunchEnv {
   const inheritedNodeOptions = inherited.NODE_OPTIONS ?? '';
   const require = `--require ${quoteForNodeOptions(BOOTSTRAP)}`;
-  const nodeOptions = inheritedNodeOptions.includes(BOOTSTRAP) ? inheritedNodeOptions : `${inheritedNodeOptions} ${require}`.trim();
-  const pythonPath = [files.pythonDir, ...(inherited.PYTHONPATH ?? '').split(path.delimiter).filter((p) => p && p !== files.pythonDir)].join(path.delimiter);
+  const nodeOptions = inheritedNodeOptions.includes(BOOTSTRAP)
+    ? inheritedNodeOptions
+    : `${inheritedNodeOptions} ${require}`.trim();
+  const pythonPath = [
+    files.pythonDir,
+    ...(inherited.PYTHONPATH ?? '').split(path.delimiter).filter((p) => p && p !== files.pythonDir),
+  ].join(path.delimiter);
   return {
     set: {
       HTTP_PROXY: proxyUrl,

@@ -17,7 +17,7 @@ export function failed(s: ExchangeSummary): boolean {
 function columnsOf(codePoint: number): number {
   if (codePoint < 0x1100) return 1;
   const wide =
-    (codePoint <= 0x115f) ||
+    codePoint <= 0x115f ||
     (codePoint >= 0x2e80 && codePoint <= 0xa4cf && codePoint !== 0x303f) ||
     (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
     (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
@@ -122,7 +122,17 @@ export function listTable(summaries: ExchangeSummary[], width: number | null, t:
     };
   });
   const label = (key: string) => t(`commands.list.header.${key}`);
-  const header = { id: label('id'), time: label('time'), method: label('method'), status: label('status'), duration: label('duration'), size: label('size'), model: label('model'), url: label('url'), notes: '' };
+  const header = {
+    id: label('id'),
+    time: label('time'),
+    method: label('method'),
+    status: label('status'),
+    duration: label('duration'),
+    size: label('size'),
+    model: label('model'),
+    url: label('url'),
+    notes: '',
+  };
   type Key = 'id' | 'time' | 'method' | 'status' | 'duration' | 'size' | 'model';
   const widthOf = (key: Key) => Math.max(displayWidth(header[key]), ...rows.map((r) => displayWidth(r[key])));
   const anyModel = rows.some((r) => r.model);
@@ -134,14 +144,20 @@ export function listTable(summaries: ExchangeSummary[], width: number | null, t:
     { key: 'status', width: widthOf('status') },
     { key: 'duration', width: widthOf('duration'), right: true },
     { key: 'size', width: widthOf('size'), right: true },
-    ...(anyModel ? [{ key: 'model' as const, width: width === null ? widthOf('model') : Math.min(widthOf('model'), MAX_MODEL) }] : []),
+    ...(anyModel
+      ? [{ key: 'model' as const, width: width === null ? widthOf('model') : Math.min(widthOf('model'), MAX_MODEL) }]
+      : []),
   ];
   const used = () => columns.reduce((sum, c) => sum + c.width + GAP.length, 0);
   if (width !== null) {
     for (const drop of ['size', 'model', 'time'] as const) {
       const model = columns.find((c) => c.key === 'model');
       // The model gives up width before it gives up its column (a few letters of it say nothing).
-      if (model && drop === 'size') model.width = Math.max(Math.min(model.width, MIN_MODEL), Math.min(model.width, width - (used() - model.width) - MIN_URL));
+      if (model && drop === 'size')
+        model.width = Math.max(
+          Math.min(model.width, MIN_MODEL),
+          Math.min(model.width, width - (used() - model.width) - MIN_URL),
+        );
       if (width - used() >= MIN_URL) break;
       const at = columns.findIndex((c) => c.key === drop);
       if (at >= 0) columns.splice(at, 1);
@@ -155,7 +171,12 @@ export function listTable(summaries: ExchangeSummary[], width: number | null, t:
     });
     const tail = r.notes ? `${r.url} ${r.notes}` : r.url;
     // The URL's end differs between calls (…/chat/completions vs …/responses): cut its middle, and notes after it from their end.
-    const fitted = urlWidth === Infinity ? tail : displayWidth(r.url) >= urlWidth ? cutMiddle(r.url, urlWidth) : cutEnd(tail, urlWidth);
+    const fitted =
+      urlWidth === Infinity
+        ? tail
+        : displayWidth(r.url) >= urlWidth
+          ? cutMiddle(r.url, urlWidth)
+          : cutEnd(tail, urlWidth);
     return `${cells.join(GAP)}${GAP}${fitted}`.trimEnd();
   };
   return [line(header, true), ...rows.map((r) => line(r, false))];

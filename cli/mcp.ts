@@ -12,20 +12,36 @@ import { t } from './language.ts';
 export const mcpHelp = () => t('mcp.help');
 
 /** What a client runs to start this server with these flags: `wirelog` when it is on the PATH, else node and this script, by absolute paths. */
-export function serverCommand(dataDir: string, allowReplay: boolean, env: NodeJS.ProcessEnv = process.env, script = process.argv[1]): ServerCommand {
+export function serverCommand(
+  dataDir: string,
+  allowReplay: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+  script = process.argv[1],
+): ServerCommand {
   const args = ['mcp', '--data-dir', dataDir, ...(allowReplay ? ['--allow-replay'] : [])];
-  return wirelogCommand(env, script).onPath ? { command: 'wirelog', args } : { command: process.execPath, args: [script, ...args] };
+  return wirelogCommand(env, script).onPath
+    ? { command: 'wirelog', args }
+    : { command: process.execPath, args: [script, ...args] };
 }
 
-const NOTE_KEYS: Record<McpClient, string> = { codex: 'mcp.printConfig.codex', claude: 'mcp.printConfig.claude', 'cherry-studio': 'mcp.printConfig.cherryStudio' };
+const NOTE_KEYS: Record<McpClient, string> = {
+  codex: 'mcp.printConfig.codex',
+  claude: 'mcp.printConfig.claude',
+  'cherry-studio': 'mcp.printConfig.cherryStudio',
+};
 
 export async function mcpCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags('mcp', args, { 'data-dir': { type: 'string' }, 'allow-replay': { type: 'boolean' }, 'print-config': { type: 'string' } });
+  const { values } = parseFlags('mcp', args, {
+    'data-dir': { type: 'string' },
+    'allow-replay': { type: 'boolean' },
+    'print-config': { type: 'string' },
+  });
   const dataDir = dataDirFrom(values);
   const allowReplay = values['allow-replay'] ?? false;
   const client = values['print-config'];
   if (client !== undefined) {
-    if (!(CLIENTS as readonly string[]).includes(client)) throw new UsageError(t('mcp.errors.printConfig', { value: client }));
+    if (!(CLIENTS as readonly string[]).includes(client))
+      throw new UsageError(t('mcp.errors.printConfig', { value: client }));
     // The note goes to stderr: stdout is the snippet alone, to redirect into a file or pipe into a shell.
     console.error(t(NOTE_KEYS[client as McpClient]));
     console.log(clientSnippet(client as McpClient, serverCommand(dataDir, allowReplay)));

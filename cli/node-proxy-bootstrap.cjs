@@ -9,7 +9,8 @@ try {
   const [major, minor] = process.versions.node.split('.').map(Number);
   const nativeFetch = major >= 24 || (major === 22 && minor >= 21);
   const nativeHttp = major > 24 || (major === 24 && minor >= 5);
-  const httpsProxy = process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy;
+  const httpsProxy =
+    process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy;
   if (httpsProxy && !nativeFetch) {
     const { EnvHttpProxyAgent, setGlobalDispatcher } = require('undici');
     setGlobalDispatcher(new EnvHttpProxyAgent());
@@ -19,5 +20,5 @@ try {
     require('global-agent').bootstrap({ environmentVariableNamespace: '' });
   }
 } catch (err) {
-  process.emitWarning(`wirelog could not route this program's HTTP through its proxy: ${err && err.message}`);
+  process.emitWarning(`wirelog could not route this program's HTTP through its proxy: ${err?.message}`);
 }

@@ -25,19 +25,33 @@ function headersOf(text: string | undefined): Record<string, string> {
   return headers;
 }
 
-export function otlpConfig(flag: string | undefined, content: boolean, env: NodeJS.ProcessEnv = process.env): OtlpConfig | null {
+export function otlpConfig(
+  flag: string | undefined,
+  content: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): OtlpConfig | null {
   // A base endpoint gets the signal's path; a traces endpoint is used as it is.
   const base = flag ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT && flag === undefined ? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT : base ? (/\/v1\/traces\/?$/.test(base) ? base : `${base.replace(/\/$/, '')}/v1/traces`) : null;
+  const url =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT && flag === undefined
+      ? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+      : base
+        ? /\/v1\/traces\/?$/.test(base)
+          ? base
+          : `${base.replace(/\/$/, '')}/v1/traces`
+        : null;
   if (!url) {
     if (content) throw new UsageError(t('commands.otlp.contentNeedsEndpoint'));
     return null;
   }
-  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(t('commands.otlp.notHttp', { url }));
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+    throw new UsageError(t('commands.otlp.notHttp', { url }));
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
-  if (protocol !== 'http/protobuf' && protocol !== 'http/json') throw new UsageError(t('commands.otlp.protocol', { value: protocol }));
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json')
+    throw new UsageError(t('commands.otlp.protocol', { value: protocol }));
   const maxQueue = env.OTEL_BSP_MAX_QUEUE_SIZE === undefined ? 8192 : Number(env.OTEL_BSP_MAX_QUEUE_SIZE);
-  if (!Number.isInteger(maxQueue) || maxQueue < 1) throw new UsageError(t('commands.otlp.queue', { value: env.OTEL_BSP_MAX_QUEUE_SIZE }));
+  if (!Number.isInteger(maxQueue) || maxQueue < 1)
+    throw new UsageError(t('commands.otlp.queue', { value: env.OTEL_BSP_MAX_QUEUE_SIZE }));
   return {
     url,
     protocol,

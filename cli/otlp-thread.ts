@@ -17,7 +17,15 @@ export interface OtlpExport {
 export function startOtlpExport(config: OtlpConfig, say: (message: string) => void): OtlpExport {
   const { port1, port2 } = new MessageChannel();
   const file = new URL(import.meta.url.endsWith('.ts') ? './otlp-worker.ts' : './otlp-worker.js', import.meta.url);
-  const data: OtlpWorkerData = { url: config.url, protocol: config.protocol, headers: config.headers, serviceName: config.serviceName, version: VERSION, maxQueue: config.maxQueue, spans: port2 };
+  const data: OtlpWorkerData = {
+    url: config.url,
+    protocol: config.protocol,
+    headers: config.headers,
+    serviceName: config.serviceName,
+    version: VERSION,
+    maxQueue: config.maxQueue,
+    spans: port2,
+  };
   const worker = startTsWorker(file, data, [port2]);
   const state = { error: null as string | null, dropped: 0 };
   let closed: (() => void) | null = null;

@@ -15,7 +15,11 @@ export interface OtlpWorkerData {
   spans: MessagePort;
 }
 
-export type FromOtlpWorker = { kind: 'failed'; message: string; spans: number } | { kind: 'recovered' } | { kind: 'dropped'; spans: number } | { kind: 'closed' };
+export type FromOtlpWorker =
+  | { kind: 'failed'; message: string; spans: number }
+  | { kind: 'recovered' }
+  | { kind: 'dropped'; spans: number }
+  | { kind: 'closed' };
 
 const data = workerData as OtlpWorkerData;
 const post = (message: FromOtlpWorker) => parentPort!.postMessage(message);

@@ -15,7 +15,13 @@ interface Withheld {
 }
 
 interface Detail {
-  exchange: { id: number; state: string; error: string | null; request: { headers: Header[]; replayOf?: number }; response: { status: number; statusText: string } | null };
+  exchange: {
+    id: number;
+    state: string;
+    error: string | null;
+    request: { headers: Header[]; replayOf?: number };
+    response: { status: number; statusText: string } | null;
+  };
   modelCall: { answer: { text: string; refusal: string } } | null;
   responseBody: { text: string | null };
   diagnoses: { severity: string; summary: string; fix: string }[];
@@ -29,8 +35,21 @@ interface Detail {
  * original call came: the gateway form for a gateway call).
  */
 export function workedBlock(config: ClientConfig): string[] {
-  const codex = config.codex ? [t('commands.replay.forCodex'), ...config.codex.toml.split('\n').map((l) => `    ${l}`), ...config.codex.notes.map((n) => `    # ${localized(n, cliLang())}`)] : [];
-  const cherry = config.cherryStudio ? [t('commands.replay.forCherry', { providerType: config.cherryStudio.providerType, address: config.cherryStudio.apiAddress })] : [];
+  const codex = config.codex
+    ? [
+        t('commands.replay.forCodex'),
+        ...config.codex.toml.split('\n').map((l) => `    ${l}`),
+        ...config.codex.notes.map((n) => `    # ${localized(n, cliLang())}`),
+      ]
+    : [];
+  const cherry = config.cherryStudio
+    ? [
+        t('commands.replay.forCherry', {
+          providerType: config.cherryStudio.providerType,
+          address: config.cherryStudio.apiAddress,
+        }),
+      ]
+    : [];
   return config.client.kind === 'cherry-studio' ? [...cherry, ...codex] : [...codex, ...cherry];
 }
 
@@ -52,22 +71,40 @@ class Api {
   private headers(): Record<string, string> {
     const origin = new URL(this.instance.viewerUrl!).origin;
     // The API answers (its refusals, the diagnoses) in the CLI's language.
-    return { origin, 'content-type': 'application/json', 'accept-language': cliLang(), ...(this.instance.viewerToken ? { authorization: `Bearer ${this.instance.viewerToken}` } : {}) };
+    return {
+      origin,
+      'content-type': 'application/json',
+      'accept-language': cliLang(),
+      ...(this.instance.viewerToken ? { authorization: `Bearer ${this.instance.viewerToken}` } : {}),
+    };
   }
 
   async get<T>(route: string): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.instance.viewerUrl}/api${route}`, { headers: this.headers(), signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`${this.instance.viewerUrl}/api${route}`, {
+      headers: this.headers(),
+      signal: AbortSignal.timeout(30_000),
+    });
     return { status: res.status, body: (await res.json()) as T };
   }
 
   async post<T>(route: string, body: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.instance.viewerUrl}/api${route}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+    const res = await fetch(`${this.instance.viewerUrl}/api${route}`, {
+      method: 'POST',
+      headers: this.headers(),
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
     return { status: res.status, body: (await res.json()) as T };
   }
 }
 
 function firstLine(detail: Detail): string {
-  const text = detail.modelCall?.answer.text || detail.modelCall?.answer.refusal || detail.responseBody.text || detail.exchange.error || '';
+  const text =
+    detail.modelCall?.answer.text ||
+    detail.modelCall?.answer.refusal ||
+    detail.responseBody.text ||
+    detail.exchange.error ||
+    '';
   return text.trim().split('\n')[0].slice(0, 200);
 }
 
@@ -106,7 +143,9 @@ export async function replayCommand(args: string[]): Promise<number> {
   const edits: Record<string, unknown> = {
     ...(values.url ? { url: values.url } : {}),
     ...(values.method ? { method: values.method } : {}),
-    ...(set.length || remove.length ? { headers: editedHeaders(original.body.exchange.request.headers, set, remove) } : {}),
+    ...(set.length || remove.length
+      ? { headers: editedHeaders(original.body.exchange.request.headers, set, remove) }
+      : {}),
     ...(values['body-file'] ? { body: readBody(values['body-file']), bodyEncoding: 'base64' } : {}),
     ...(values.fix ? { fix: true } : {}),
     ...(values['send-secrets-to'] !== undefined ? { sendSecretsTo: values['send-secrets-to'] } : {}),
@@ -121,13 +160,40 @@ export async function replayCommand(args: string[]): Promise<number> {
   const status = detail.exchange.response?.status ?? null;
   const withheld = sent.body.withheld ?? [];
   if (values.json) {
-    console.log(JSON.stringify({ id: detail.exchange.id, replayOf: id, status, state: detail.exchange.state, answer: firstLine(detail), diagnoses: detail.diagnoses, withheld, clientConfig: detail.clientConfig ?? null }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          id: detail.exchange.id,
+          replayOf: id,
+          status,
+          state: detail.exchange.state,
+          answer: firstLine(detail),
+          diagnoses: detail.diagnoses,
+          withheld,
+          clientConfig: detail.clientConfig ?? null,
+        },
+        null,
+        2,
+      ),
+    );
   } else {
-    const reason = detail.exchange.response ? `${status} ${detail.exchange.response.statusText}`.trim() : detail.exchange.state.replace('_', ' ');
-    console.log(t('commands.replay.result', { id: detail.exchange.id, reason, original: id, answer: firstLine(detail) }).trimEnd());
+    const reason = detail.exchange.response
+      ? `${status} ${detail.exchange.response.statusText}`.trim()
+      : detail.exchange.state.replace('_', ' ');
+    console.log(
+      t('commands.replay.result', {
+        id: detail.exchange.id,
+        reason,
+        original: id,
+        answer: firstLine(detail),
+      }).trimEnd(),
+    );
     // Said before the diagnoses: a 401 from the other host is explained by what was left out.
     for (const w of withheld) console.log(t('commands.replay.withheld', { message: w.message }));
-    for (const d of detail.diagnoses) console.log(`  [${t(`commands.doctor.severity.${d.severity}`)}] ${d.summary}\n${t('commands.doctor.fix', { fix: d.fix })}`);
+    for (const d of detail.diagnoses)
+      console.log(
+        `  [${t(`commands.doctor.severity.${d.severity}`)}] ${d.summary}\n${t('commands.doctor.fix', { fix: d.fix })}`,
+      );
     if (values.fix && detail.clientConfig) for (const line of workedBlock(detail.clientConfig)) console.log(line);
   }
   return status !== null && status >= 200 && status < 300 && detail.exchange.state === 'complete' ? 0 : 1;
@@ -137,7 +203,9 @@ function readBody(file: string): string {
   try {
     return fs.readFileSync(file).toString('base64');
   } catch (err) {
-    throw new UsageError(t('commands.replay.bodyFile', { file, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
+    throw new UsageError(
+      t('commands.replay.bodyFile', { file, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }),
+    );
   }
 }
 
@@ -146,7 +214,10 @@ async function waitForEnd(api: Api, id: number, timeoutS: number, lang: string):
   for (;;) {
     const { body } = await api.get<Detail>(`/exchanges/${id}?lang=${lang}`);
     if (body.exchange.state !== 'pending' && body.exchange.state !== 'streaming') return body;
-    if (Date.now() > deadline) throw new UsageError(t('commands.replay.stillRunning', { id, state: t(`format.state.${body.exchange.state}`), seconds: timeoutS }));
+    if (Date.now() > deadline)
+      throw new UsageError(
+        t('commands.replay.stillRunning', { id, state: t(`format.state.${body.exchange.state}`), seconds: timeoutS }),
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

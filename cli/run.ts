@@ -4,7 +4,14 @@ import path from 'node:path';
 import { loadOrCreateCa } from '../certs/ca.ts';
 import { writeTrustBundle } from '../certs/trust.ts';
 import { CAPTURE_FLAGS, UsageError, captureConfig, captureHelp, parseFlags } from './args.ts';
-import { defaultDataDir, findInstance, prepareDataDir, startWirelog, type InstanceRecord, type Wirelog } from './instance.ts';
+import {
+  defaultDataDir,
+  findInstance,
+  prepareDataDir,
+  startWirelog,
+  type InstanceRecord,
+  type Wirelog,
+} from './instance.ts';
 import { t } from './language.ts';
 import { wirelogCommand } from './invocation.ts';
 import { writeClientFiles } from './client-files.ts';
@@ -20,7 +27,12 @@ import type { Shell } from './launch-env.ts';
 
 export const runHelp = () => `${t('commands.run.help', { flags: captureHelp() })}\n${t('launch.help')}`;
 
-const RUN_FLAGS = { ...CAPTURE_FLAGS, chromium: { type: 'boolean' }, mode: { type: 'string' }, explain: { type: 'boolean' } } as const;
+const RUN_FLAGS = {
+  ...CAPTURE_FLAGS,
+  chromium: { type: 'boolean' },
+  mode: { type: 'string' },
+  explain: { type: 'boolean' },
+} as const;
 
 /** wirelog's gateway address for a proxy URL; null when the proxy is not on loopback (its gateway then needs a token). */
 function gatewayBaseOf(proxyUrl: string): string | null {
@@ -31,11 +43,17 @@ function gatewayBaseOf(proxyUrl: string): string | null {
 }
 
 /** The capture for the command: what the agent table says, or --mode; a config file the agent would read and wirelog cannot is one line. */
-function plan(command: string[], requested: CaptureMode | undefined, proxyUrl: string, proxyEnv: ReturnType<typeof launchEnv>): LaunchPlan {
+function plan(
+  command: string[],
+  requested: CaptureMode | undefined,
+  proxyUrl: string,
+  proxyEnv: ReturnType<typeof launchEnv>,
+): LaunchPlan {
   try {
     return planLaunch({ command, sources: realSources(), requested, proxyEnv, gatewayBase: gatewayBaseOf(proxyUrl) });
   } catch (err) {
-    if (err instanceof AgentConfigError) throw new UsageError(t('launch.configUnreadable', { file: err.file, error: err.detail }));
+    if (err instanceof AgentConfigError)
+      throw new UsageError(t('launch.configUnreadable', { file: err.file, error: err.detail }));
     throw err;
   }
 }
@@ -59,8 +77,12 @@ function shown(name: string, value: string): string {
  */
 export function explainLines(p: LaunchPlan, shell: Shell): string[] {
   const lines: string[] = [];
-  for (const name of p.env.unset) lines.push(shell === 'fish' ? `set -e ${name}` : shell === 'powershell' ? `Remove-Item Env:${name}` : `unset ${name}`);
-  for (const [name, value] of Object.entries(p.env.set)) lines.push(`${shell === 'powershell' ? '$env:' : ''}${name}=${shellQuote(shown(name, value), shell)}`);
+  for (const name of p.env.unset)
+    lines.push(
+      shell === 'fish' ? `set -e ${name}` : shell === 'powershell' ? `Remove-Item Env:${name}` : `unset ${name}`,
+    );
+  for (const [name, value] of Object.entries(p.env.set))
+    lines.push(`${shell === 'powershell' ? '$env:' : ''}${name}=${shellQuote(shown(name, value), shell)}`);
   for (const [flag, value] of p.added) lines.push(`${flag} ${shellQuote(shown(flag, value), shell)}`);
   lines.push(`# ${shown('', p.why).replace(/[\r\n]+/g, ' ')}`);
   return lines;
@@ -80,17 +102,30 @@ function loopbackHints(p: LaunchPlan, proxyUrl: string, uncaptured: (url: string
   if (p.mode !== 'proxy') return [];
   return loopbackTargets(p.command, process.env, p.upstream, gatewayBaseOf(proxyUrl), proxyUrl)
     .filter(({ url }) => uncaptured(url))
-    .map(({ url, gateway }) => (gateway ? t('launch.loopback', { url: maskPath(url), gateway: maskPath(gateway) }) : t('launch.loopbackNoGateway', { url: maskPath(url) })));
+    .map(({ url, gateway }) =>
+      gateway
+        ? t('launch.loopback', { url: maskPath(url), gateway: maskPath(gateway) })
+        : t('launch.loopbackNoGateway', { url: maskPath(url) }),
+    );
 }
 
-async function explain(command: string[], requested: CaptureMode | undefined, values: { 'data-dir'?: string; 'proxy-port'?: string }): Promise<number> {
+async function explain(
+  command: string[],
+  requested: CaptureMode | undefined,
+  values: { 'data-dir'?: string; 'proxy-port'?: string },
+): Promise<number> {
   const config = captureConfig(values, { proxyPort: 0, uiPort: null });
   prepareDataDir(config.dataDir);
   const instance = await findInstance(config.dataDir);
   const proxyUrl = instance?.proxyUrl ?? `http://127.0.0.1:${values['proxy-port'] ?? 8899}`;
   const ca = loadOrCreateCa(config.dataDir);
   const bundle = writeTrustBundle(ca);
-  const p = plan(command, requested, proxyUrl, launchEnv(proxyUrl, ca.files.certPath, bundle, writeClientFiles(config.dataDir, bundle)));
+  const p = plan(
+    command,
+    requested,
+    proxyUrl,
+    launchEnv(proxyUrl, ca.files.certPath, bundle, writeClientFiles(config.dataDir, bundle)),
+  );
   console.log(explainLines(p, detectShell()).join('\n'));
   for (const hint of loopbackHints(p, proxyUrl)) console.error(`wirelog: ${hint}`);
   if (!instance) console.error(`wirelog: ${t('launch.explainPrivate', { dataDir: config.dataDir, proxyUrl })}`);
@@ -106,7 +141,12 @@ export function whereCapturesWent(instance: InstanceRecord | null, dataDir: stri
   const cli = wirelogCommand().command;
   const quoted = /[\s'"$`\\]/.test(dataDir) ? `'${dataDir.replace(/'/g, `'\\''`)}'` : dataDir;
   const dataDirFlag = dataDir === path.resolve(defaultDataDir()) ? '' : ` --data-dir ${quoted}`;
-  return t('commands.run.capturedPrivate', { count: captured, dataDir, list: `${cli} list${dataDirFlag}`, start: `${cli} start${dataDirFlag}` });
+  return t('commands.run.capturedPrivate', {
+    count: captured,
+    dataDir,
+    list: `${cli} list${dataDirFlag}`,
+    start: `${cli} start${dataDirFlag}`,
+  });
 }
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -134,7 +174,12 @@ export async function runCommand(args: string[]): Promise<number> {
   const bundle = writeTrustBundle(ca);
   let launch: LaunchPlan;
   try {
-    launch = plan(command, requested, proxyUrl, launchEnv(proxyUrl, ca.files.certPath, bundle, writeClientFiles(config.dataDir, bundle)));
+    launch = plan(
+      command,
+      requested,
+      proxyUrl,
+      launchEnv(proxyUrl, ca.files.certPath, bundle, writeClientFiles(config.dataDir, bundle)),
+    );
   } catch (err) {
     await own?.stop();
     throw err;
@@ -142,13 +187,16 @@ export async function runCommand(args: string[]): Promise<number> {
   const env = launch.env;
   command = launch.command;
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env.set };
-  if (launch.mode === 'proxy' && (values.chromium || isChromiumLike(command[0]))) command = [command[0], ...chromiumFlags(proxyUrl, leafSpkiHash(ca)), ...command.slice(1)];
+  if (launch.mode === 'proxy' && (values.chromium || isChromiumLike(command[0])))
+    command = [command[0], ...chromiumFlags(proxyUrl, leafSpkiHash(ca)), ...command.slice(1)];
   for (const name of env.unset) delete childEnv[name];
 
   const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: childEnv });
   // A terminal's Ctrl-C already reaches the child (same process group); forwarding it again
   // would count twice for programs that treat a second SIGINT as "force quit".
-  const forwarded: NodeJS.Signals[] = process.stdin.isTTY ? ['SIGTERM', 'SIGHUP', 'SIGQUIT'] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+  const forwarded: NodeJS.Signals[] = process.stdin.isTTY
+    ? ['SIGTERM', 'SIGHUP', 'SIGQUIT']
+    : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
   const handlers = forwarded.map((signal) => {
     const handler = () => child.kill(signal);
     process.on(signal, handler);
@@ -180,7 +228,13 @@ export async function runCommand(args: string[]): Promise<number> {
     await own.writer.flush();
     const captured = own.reader.count({ since: startedAt });
     const ownReader = own.reader;
-    const hints = started ? loopbackHints(launch, proxyUrl, (url) => ownReader.count({ since: startedAt, host: new URL(url).hostname.replace(/^\[|\]$/g, '') }) === 0) : [];
+    const hints = started
+      ? loopbackHints(
+          launch,
+          proxyUrl,
+          (url) => ownReader.count({ since: startedAt, host: new URL(url).hostname.replace(/^\[|\]$/g, '') }) === 0,
+        )
+      : [];
     await own.stop();
     for (const hint of hints) console.error(`wirelog: ${hint}`);
     // A command that never started sent nothing: its one line said why.

@@ -9,7 +9,11 @@ export const SHELLS: readonly Shell[] = ['bash', 'zsh', 'fish', 'powershell'];
 
 /** The syntax for a shell program's name or path (`/usr/bin/fish`, `-zsh`, `pwsh.exe`); null for a program that is no shell. */
 export function shellOf(program: string | undefined | null): Shell | null {
-  const name = path.basename((program ?? '').trim()).replace(/^-/, '').replace(/\.exe$/i, '').toLowerCase();
+  const name = path
+    .basename((program ?? '').trim())
+    .replace(/^-/, '')
+    .replace(/\.exe$/i, '')
+    .toLowerCase();
   if (name === 'fish') return 'fish';
   if (name === 'zsh') return 'zsh';
   if (name === 'pwsh' || name === 'powershell') return 'powershell';

@@ -15,13 +15,17 @@ export async function startCommand(args: string[]): Promise<number> {
   prepareDataDir(config.dataDir);
   const running = await findInstance(config.dataDir);
   if (running) {
-    throw new StartError(t('commands.start.alreadyRunning', { dataDir: config.dataDir, pid: running.pid, proxyUrl: running.proxyUrl }));
+    throw new StartError(
+      t('commands.start.alreadyRunning', { dataDir: config.dataDir, pid: running.pid, proxyUrl: running.proxyUrl }),
+    );
   }
   const log = (message: string) => console.error(message);
   // Exchanges an earlier run left open are marked interrupted by the storage worker once it listens (db/writer-worker.ts).
   const wirelog = await startWirelog(config, log);
   // One faulty exchange must not take every other connection down with the process.
-  process.on('uncaughtException', (err) => log(`wirelog: ${t('commands.start.internalError', { error: err.stack ?? err.message })}`));
+  process.on('uncaughtException', (err) =>
+    log(`wirelog: ${t('commands.start.internalError', { error: err.stack ?? err.message })}`),
+  );
   const unregister = registerInstance(config.dataDir, {
     pid: process.pid,
     proxyUrl: wirelog.proxy.url,
@@ -37,14 +41,29 @@ export async function startCommand(args: string[]): Promise<number> {
     t('commands.start.capturing'),
     t('commands.start.proxy', { url: proxy.url }),
     t('commands.start.gateway', { url: gateway }) + (wirelog.gatewayToken ? t('commands.start.tokenOnce') : ''),
-    viewer ? (viewer.token ? t('commands.start.viewer', { url: `${viewer.url}/?token=${viewer.token}` }) + t('commands.start.tokenOnce') : t('commands.start.viewer', { url: viewer.url })) : t('commands.start.viewerOff'),
+    viewer
+      ? viewer.token
+        ? t('commands.start.viewer', { url: `${viewer.url}/?token=${viewer.token}` }) + t('commands.start.tokenOnce')
+        : t('commands.start.viewer', { url: viewer.url })
+      : t('commands.start.viewerOff'),
     t('commands.start.data', { dataDir: config.dataDir }),
     t('commands.start.ca', { path: ca.files.certPath }),
     t('commands.start.fingerprint', { fingerprint: ca.fingerprint }),
     t(config.keepSecrets ? 'commands.start.secretsKept' : 'commands.start.secretsMasked'),
-    ...(config.otlp ? [t(config.otlp.content ? 'commands.start.otlpContent' : 'commands.start.otlp', { url: config.otlp.url, protocol: config.otlp.protocol })] : []),
+    ...(config.otlp
+      ? [
+          t(config.otlp.content ? 'commands.start.otlpContent' : 'commands.start.otlp', {
+            url: config.otlp.url,
+            protocol: config.otlp.protocol,
+          }),
+        ]
+      : []),
     '',
-    t('commands.start.howTo', { wirelog: wirelogCli.command, proxyUrl: proxy.url, chromiumFlags: chromiumFlags(proxy.url, leafSpkiHash(ca)).join(' ') }),
+    t('commands.start.howTo', {
+      wirelog: wirelogCli.command,
+      proxyUrl: proxy.url,
+      chromiumFlags: chromiumFlags(proxy.url, leafSpkiHash(ca)).join(' '),
+    }),
     // Said once: the commands above are written as they run here.
     ...(wirelogCli.onPath ? [] : [t('commands.start.notOnPath')]),
     t('commands.start.pressCtrlC'),

@@ -11,6 +11,11 @@ const { spans, spanContent } = workerData as { spans?: MessagePort; spanContent?
 setUnderstanding((exchange, bodies, context) => {
   const analysis = analyzeEnded(exchange, bodies, context);
   // Posting is all this thread does for export: encoding and sending are the exporter thread's.
-  if (spans) spans.postMessage(spanOf(exchange, analysis.call, analysis.worst, analysis.facts?.threadKey ?? null, { content: spanContent ?? false }));
+  if (spans)
+    spans.postMessage(
+      spanOf(exchange, analysis.call, analysis.worst, analysis.facts?.threadKey ?? null, {
+        content: spanContent ?? false,
+      }),
+    );
   return analysis.facts;
 });

@@ -3,7 +3,13 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { loadOrCreateCa, regenerateCa } from '../certs/ca.ts';
 import { leafSpkiHash } from '../certs/leaf.ts';
-import { storeInstructions, trustInstructions, writeTrustBundle, type StoreWords, type TrustWords } from '../certs/trust.ts';
+import {
+  storeInstructions,
+  trustInstructions,
+  writeTrustBundle,
+  type StoreWords,
+  type TrustWords,
+} from '../certs/trust.ts';
 import { caInstall } from './ca-install.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
@@ -27,7 +33,11 @@ const DATA_DIR = { 'data-dir': { type: 'string' } } as const;
 export const envHelp = () => t('commands.env.help');
 
 export async function envCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags('env', args, { ...DATA_DIR, shell: { type: 'string' }, 'proxy-port': { type: 'string' } });
+  const { values } = parseFlags('env', args, {
+    ...DATA_DIR,
+    shell: { type: 'string' },
+    'proxy-port': { type: 'string' },
+  });
   const shell = (values.shell ?? detectShell()) as Shell;
   if (!SHELLS.includes(shell)) throw new UsageError(t('commands.env.badShell', { value: values.shell }));
   const dataDir = dataDirFrom(values);
@@ -36,7 +46,17 @@ export async function envCommand(args: string[]): Promise<number> {
   const port = values['proxy-port'] ?? String(running?.proxyPort ?? 8899);
   const ca = loadOrCreateCa(dataDir);
   const bundle = writeTrustBundle(ca);
-  console.log(renderEnv(launchEnv(running && !values['proxy-port'] ? running.proxyUrl : `http://127.0.0.1:${port}`, ca.files.certPath, bundle, writeClientFiles(dataDir, bundle)), shell));
+  console.log(
+    renderEnv(
+      launchEnv(
+        running && !values['proxy-port'] ? running.proxyUrl : `http://127.0.0.1:${port}`,
+        ca.files.certPath,
+        bundle,
+        writeClientFiles(dataDir, bundle),
+      ),
+      shell,
+    ),
+  );
   if (!running) console.error(`wirelog: ${t('commands.dataDir.notRunning', { dataDir })}`);
   return 0;
 }
@@ -50,7 +70,8 @@ export async function urlCommand(args: string[]): Promise<number> {
   prepareDataDir(dataDir);
   const running = await findInstance(dataDir);
   const port = values['proxy-port'] ? Number(values['proxy-port']) : (running?.proxyPort ?? 8899);
-  const host = running && !values['proxy-port'] ? new URL(running.proxyUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1';
+  const host =
+    running && !values['proxy-port'] ? new URL(running.proxyUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1';
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
   console.log(gatewayUrl(positionals[0], gatewayBase(host, port, loopback ? null : 'TOKEN')));
   if (!loopback) console.error(`wirelog: ${t('commands.url.token')}`);
@@ -84,7 +105,11 @@ export async function caCommand(args: string[]): Promise<number> {
     process.stdout.write(ca.certPem);
     return 0;
   }
-  if (values.install || values.uninstall) return caInstall(values.install ? 'install' : 'uninstall', ca.files.certPath, { nss: !!values.nss, java: !!values.java });
+  if (values.install || values.uninstall)
+    return caInstall(values.install ? 'install' : 'uninstall', ca.files.certPath, {
+      nss: !!values.nss,
+      java: !!values.java,
+    });
   const running = await findInstance(dataDir);
   const spki = leafSpkiHash(ca);
   const info = t('commands.ca.info', {
@@ -95,7 +120,11 @@ export async function caCommand(args: string[]): Promise<number> {
     chromiumFlags: chromiumFlags(running?.proxyUrl ?? 'http://127.0.0.1:8899', spki).join(' '),
     dir: ca.files.dir,
   });
-  const trust = trustInstructions(ca.files.certPath, undefined, t('commands.ca.trust', { returnObjects: true }) as TrustWords);
+  const trust = trustInstructions(
+    ca.files.certPath,
+    undefined,
+    t('commands.ca.trust', { returnObjects: true }) as TrustWords,
+  );
   const stores = storeInstructions(ca.files.certPath, t('trust.stores', { returnObjects: true }) as StoreWords);
   console.log(`${info}\n\n${trust}\n\n${stores}`);
   return 0;
@@ -112,7 +141,8 @@ export const listHelp = () => t('commands.list.help');
 export function listCommand(args: string[]): number {
   const { values } = parseFlags('list', args, { ...DATA_DIR, json: { type: 'boolean' }, limit: { type: 'string' } });
   const limit = values.limit === undefined ? 50 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(t('commands.flags.wholeNumber', { flag: '--limit', value: values.limit }));
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(t('commands.flags.wholeNumber', { flag: '--limit', value: values.limit }));
   // Newest first, as the reader gives them.
   const summaries = openReader(dataDirFrom(values)).list({ limit }).map(summarize);
   if (values.json) {
@@ -146,11 +176,14 @@ export async function exportCommand(args: string[]): Promise<number> {
     markdown: { type: 'string' },
     session: { type: 'string' },
   });
-  if (!values.har && !values.otlp && !values.html && !values.markdown) throw new UsageError(t('sessionExport.cli.needsTarget'));
+  if (!values.har && !values.otlp && !values.html && !values.markdown)
+    throw new UsageError(t('sessionExport.cli.needsTarget'));
   // --session picks what --html, --markdown and --har write; --otlp sends everything.
-  if (values.session !== undefined && !values.har && !values.html && !values.markdown) throw new UsageError(t('sessionExport.cli.sessionAlone'));
+  if (values.session !== undefined && !values.har && !values.html && !values.markdown)
+    throw new UsageError(t('sessionExport.cli.sessionAlone'));
   const since = values.since === undefined ? undefined : Date.parse(values.since);
-  if (since !== undefined && Number.isNaN(since)) throw new UsageError(t('commands.export.since', { value: values.since }));
+  if (since !== undefined && Number.isNaN(since))
+    throw new UsageError(t('commands.export.since', { value: values.since }));
   const reader = openReader(dataDirFrom(values));
   // One session as an HTML page or a Markdown transcript (issue 27); --session also narrows --har to it.
   const { exportSessionCommand, sessionKeyOrRefuse } = await import('./export-session.ts');
@@ -162,7 +195,9 @@ export async function exportCommand(args: string[]): Promise<number> {
     // The OpenTelemetry SDK (about 10 MB) is loaded only by the command that sends with it.
     const { exportOtlp } = await import('./export-otlp.ts');
     const { sent, failed } = await exportOtlp(reader, config, since, values.host, (line) => console.error(line));
-    console.error(`wirelog: ${failed ? t('commands.export.spansRefused', { failed, sent }) : t('commands.export.spansSent', { sent })}`);
+    console.error(
+      `wirelog: ${failed ? t('commands.export.spansRefused', { failed, sent }) : t('commands.export.spansSent', { sent })}`,
+    );
     return failed ? 1 : 0;
   }
   if (!values.har) return 0;

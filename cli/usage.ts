@@ -33,8 +33,14 @@ function parseUsageFlags(args: string[]) {
     const { code, message } = err as { code?: string; message: string };
     const flag = /'(-[^'\s]*)/.exec(message)?.[1] ?? '';
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(t('usage.errors.unknownFlag', { flag }));
-    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(t('usage.errors.positional', { arg: /'([^']*)'/.exec(message)?.[1] ?? '' }));
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(t(/does not take an argument/.test(message) ? 'usage.errors.takesNoValue' : 'usage.errors.needsValue', { flag: flag.replace(/=.*$/, '') }));
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+      throw new UsageError(t('usage.errors.positional', { arg: /'([^']*)'/.exec(message)?.[1] ?? '' }));
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+      throw new UsageError(
+        t(/does not take an argument/.test(message) ? 'usage.errors.takesNoValue' : 'usage.errors.needsValue', {
+          flag: flag.replace(/=.*$/, ''),
+        }),
+      );
     throw err;
   }
 }
@@ -59,7 +65,11 @@ export interface UsageOptions {
 export function usageGroups(db: Db, options: UsageOptions): UsageGroup[] {
   const groups = rollUp(usageCalls(db, options.by, options.since));
   const chronological = options.by === 'day' || options.by === 'session';
-  return groups.sort((a, b) => (chronological ? a.firstAt.localeCompare(b.firstAt) : b.calls - a.calls) || String(a.key).localeCompare(String(b.key)));
+  return groups.sort(
+    (a, b) =>
+      (chronological ? a.firstAt.localeCompare(b.firstAt) : b.calls - a.calls) ||
+      String(a.key).localeCompare(String(b.key)),
+  );
 }
 
 export async function usageCommand(args: string[]): Promise<number> {
@@ -116,7 +126,10 @@ export function csvField(value: string | number | null): string {
 }
 
 function csv(groups: UsageGroup[]): string {
-  const lines = [CSV_FIELDS.join(','), ...groups.map((g) => CSV_FIELDS.map((field) => csvField(g[field] as string | number | null)).join(','))];
+  const lines = [
+    CSV_FIELDS.join(','),
+    ...groups.map((g) => CSV_FIELDS.map((field) => csvField(g[field] as string | number | null)).join(',')),
+  ];
   return `${lines.join('\r\n')}\r\n`;
 }
 
@@ -137,7 +150,13 @@ const KEY_WIDTH = WIDTH - COLUMNS.reduce((sum, [, w]) => sum + w, 0);
 /** Columns a text takes in a terminal: Chinese and other wide characters take two. */
 export function displayWidth(text: string): number {
   let width = 0;
-  for (const ch of text) width += /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/u.test(ch) ? 2 : 1;
+  for (const ch of text)
+    width +=
+      /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/u.test(
+        ch,
+      )
+        ? 2
+        : 1;
   return width;
 }
 
@@ -147,7 +166,12 @@ const padStart = (text: string, width: number) => ' '.repeat(Math.max(0, width -
 /** 12,345 up to 99,999; then 123.4k, 12.3M: at most 6 characters. */
 export function compact(n: number): string {
   if (n < 100_000) return Math.round(n).toLocaleString('en-US');
-  for (const [size, unit] of [[1e9, 'B'], [1e6, 'M'], [1e3, 'k']] as const) if (n >= size) return `${(n / size).toFixed(n / size >= 100 ? 0 : 1)}${unit}`;
+  for (const [size, unit] of [
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ] as const)
+    if (n >= size) return `${(n / size).toFixed(n / size >= 100 ? 0 : 1)}${unit}`;
   return String(n);
 }
 
@@ -198,7 +222,12 @@ function total(groups: UsageGroup[]): UsageGroup {
     costSource,
     pricedCost,
     cost: costSource === 'unknown' ? null : pricedCost,
-    cacheHitRate: prompt > 0 ? cached.reduce((s, g) => s + g.cacheReadTokens, 0) / prompt : groups.some((g) => g.cacheHitRate !== null) ? 0 : null,
+    cacheHitRate:
+      prompt > 0
+        ? cached.reduce((s, g) => s + g.cacheReadTokens, 0) / prompt
+        : groups.some((g) => g.cacheHitRate !== null)
+          ? 0
+          : null,
     unpricedCalls: sum((g) => g.unpricedCalls),
     callsWithoutUsage: sum((g) => g.callsWithoutUsage),
   };
@@ -208,7 +237,9 @@ function table(groups: UsageGroup[], by: RollupKey, since: string | undefined): 
   const sinceText = since === undefined ? '' : ` ${t('usage.table.since', { since })}`;
   if (groups.length === 0) return `${t('usage.table.none', { since: sinceText })}\n`;
   const lines = [`${t(`usage.table.title.${by}`)}${sinceText}`, ''];
-  const header = padEnd(t(`usage.table.key.${by}`), KEY_WIDTH) + COLUMNS.map(([name, width]) => padStart(t(`usage.table.${name}`), width)).join('');
+  const header =
+    padEnd(t(`usage.table.key.${by}`), KEY_WIDTH) +
+    COLUMNS.map(([name, width]) => padStart(t(`usage.table.${name}`), width)).join('');
   lines.push(header, '-'.repeat(WIDTH));
   for (const g of groups) {
     const key = g.key ?? t(`usage.table.noKey.${by}`);
@@ -219,10 +250,19 @@ function table(groups: UsageGroup[], by: RollupKey, since: string | undefined): 
   if (groups.length > 1) lines.push('-'.repeat(WIDTH), padEnd(t('usage.table.total'), KEY_WIDTH) + figures(all));
   lines.push('');
   if (groups.some((g) => g.prices.length)) {
-    lines.push(...wrap(t('usage.table.legendEstimated', { table: `${PRICE_TABLE.name} ${PRICE_TABLE.version}`, date: PRICE_TABLE.date }), WIDTH));
+    lines.push(
+      ...wrap(
+        t('usage.table.legendEstimated', {
+          table: `${PRICE_TABLE.name} ${PRICE_TABLE.version}`,
+          date: PRICE_TABLE.date,
+        }),
+        WIDTH,
+      ),
+    );
   }
   if (all.unpricedCalls) lines.push(...wrap(t('usage.table.legendUnknown', { count: all.unpricedCalls }), WIDTH));
-  if (all.callsWithoutUsage) lines.push(...wrap(t('usage.table.legendNoUsage', { count: all.callsWithoutUsage }), WIDTH));
+  if (all.callsWithoutUsage)
+    lines.push(...wrap(t('usage.table.legendNoUsage', { count: all.callsWithoutUsage }), WIDTH));
   lines.push(...wrap(t('usage.table.legendTokens'), WIDTH));
   return `${lines.join('\n')}\n`;
 }

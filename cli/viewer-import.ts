@@ -28,7 +28,9 @@ export type FromImportWorker =
   | { kind: 'done'; result: ImportResult }
   | { kind: 'failed'; message: string; refused: boolean; storage: boolean };
 
-export type ToImportWorker = { kind: 'stored'; token: number; ids: number[] } | { kind: 'store-failed'; token: number; message: string };
+export type ToImportWorker =
+  | { kind: 'stored'; token: number; ids: number[] }
+  | { kind: 'store-failed'; token: number; message: string };
 
 /** What the viewer's import route calls (see ApiOptions.importHar). */
 export type HarUploadImport = NonNullable<ApiOptions['importHar']>;
@@ -53,7 +55,12 @@ export function viewerImporter(options: ViewerImportOptions): HarUploadImport {
   };
 }
 
-async function importUpload(upload: ReadableStream<Uint8Array>, name: string, progress: (p: ImportProgress) => void, options: ViewerImportOptions): Promise<ImportResult> {
+async function importUpload(
+  upload: ReadableStream<Uint8Array>,
+  name: string,
+  progress: (p: ImportProgress) => void,
+  options: ViewerImportOptions,
+): Promise<ImportResult> {
   const file = path.join(options.dataDir, `import-${randomBytes(6).toString('hex')}.har`);
   try {
     await receive(upload, file, progress, options.progressEveryMs ?? PROGRESS_EVERY_MS);
@@ -64,7 +71,12 @@ async function importUpload(upload: ReadableStream<Uint8Array>, name: string, pr
 }
 
 /** Writes the upload to `file` as it arrives, saying how much came. */
-async function receive(upload: ReadableStream<Uint8Array>, file: string, progress: (p: ImportProgress) => void, everyMs: number): Promise<void> {
+async function receive(
+  upload: ReadableStream<Uint8Array>,
+  file: string,
+  progress: (p: ImportProgress) => void,
+  everyMs: number,
+): Promise<void> {
   let bytes = 0;
   let last = 0;
   const count = new Transform({
@@ -79,16 +91,32 @@ async function receive(upload: ReadableStream<Uint8Array>, file: string, progres
     },
   });
   try {
-    await pipeline(Readable.fromWeb(upload as NodeReadableStream<Uint8Array>), count, fs.createWriteStream(file, { mode: 0o600 }));
+    await pipeline(
+      Readable.fromWeb(upload as NodeReadableStream<Uint8Array>),
+      count,
+      fs.createWriteStream(file, { mode: 0o600 }),
+    );
   } catch (err) {
-    throw new HarStorageError(serverText('en', 'api.uploadNotKept', { error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
+    throw new HarStorageError(
+      serverText('en', 'api.uploadNotKept', { error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }),
+    );
   }
 }
 
-function inWorker(file: string, name: string, progress: (p: ImportProgress) => void, options: ViewerImportOptions): Promise<ImportResult> {
+function inWorker(
+  file: string,
+  name: string,
+  progress: (p: ImportProgress) => void,
+  options: ViewerImportOptions,
+): Promise<ImportResult> {
   // Beside this module: import-worker.ts in the sources, import-worker.js in the dist/ bundle.
   const entry = new URL(import.meta.url.endsWith('.ts') ? './import-worker.ts' : './import-worker.js', import.meta.url);
-  const data: ImportWorkerData = { file, source: name, keepSecrets: options.keepSecrets, progressEveryMs: options.progressEveryMs ?? PROGRESS_EVERY_MS };
+  const data: ImportWorkerData = {
+    file,
+    source: name,
+    keepSecrets: options.keepSecrets,
+    progressEveryMs: options.progressEveryMs ?? PROGRESS_EVERY_MS,
+  };
   const worker = startTsWorker(entry, data);
   // An import under way does not keep a stopping wirelog alive.
   worker.unref();
@@ -108,16 +136,31 @@ function inWorker(file: string, name: string, progress: (p: ImportProgress) => v
           // Handed on as it came: the storage worker stores it between live captures.
           options.importEvents(message.events).then(
             (ids) => worker.postMessage({ kind: 'stored', token: message.token, ids } satisfies ToImportWorker),
-            (err: Error) => worker.postMessage({ kind: 'store-failed', token: message.token, message: err.message } satisfies ToImportWorker),
+            (err: Error) =>
+              worker.postMessage({
+                kind: 'store-failed',
+                token: message.token,
+                message: err.message,
+              } satisfies ToImportWorker),
           );
           return;
         case 'done':
           return settle(() => resolve(message.result));
         case 'failed':
-          return settle(() => reject(message.refused ? new HarImportError(message.message) : message.storage ? new HarStorageError(message.message) : new Error(serverText('en', 'api.importFailed', { name, error: message.message }))));
+          return settle(() =>
+            reject(
+              message.refused
+                ? new HarImportError(message.message)
+                : message.storage
+                  ? new HarStorageError(message.message)
+                  : new Error(serverText('en', 'api.importFailed', { name, error: message.message })),
+            ),
+          );
       }
     });
-    worker.on('error', (err) => settle(() => reject(new Error(serverText('en', 'api.importThreadFailed', { error: err.message })))));
+    worker.on('error', (err) =>
+      settle(() => reject(new Error(serverText('en', 'api.importThreadFailed', { error: err.message })))),
+    );
     worker.on('exit', (code) => settle(() => reject(new Error(serverText('en', 'api.importThreadStopped', { code })))));
   });
 }

@@ -84,7 +84,11 @@ export class Backlog {
     }
     if (this.size <= this.maxBytes) return report;
     const shrunk = this.shrink();
-    return { exchanges: report.exchanges + shrunk.exchanges, bytes: report.bytes + shrunk.bytes, events: report.events + shrunk.events };
+    return {
+      exchanges: report.exchanges + shrunk.exchanges,
+      bytes: report.bytes + shrunk.bytes,
+      events: report.events + shrunk.events,
+    };
   }
 
   /** Takes every waiting event, in order. */
@@ -102,7 +106,8 @@ export class Backlog {
   takeFirst(maxEvents: number, maxBytes: number): ExchangeEvent[] {
     let n = 0;
     let bytes = 0;
-    while (n < this.events.length && n < maxEvents && (n === 0 || bytes + costOf(this.events[n]) <= maxBytes)) bytes += costOf(this.events[n++]);
+    while (n < this.events.length && n < maxEvents && (n === 0 || bytes + costOf(this.events[n]) <= maxBytes))
+      bytes += costOf(this.events[n++]);
     const first = this.events.slice(0, n);
     this.events = this.events.slice(n);
     this.size -= bytes;
@@ -200,7 +205,15 @@ export class Backlog {
     this.shed.delete(event.uid);
     const side = (info: typeof event.requestBody, bytes: number) =>
       bytes === 0 ? info : { ...info, storedSize: Math.max(0, info.storedSize - bytes), truncated: true };
-    const note = shedNote({ sseEvents: shed.sseEvents, wsMessages: shed.wsMessages, eventBytes: shed.eventBytes, bodyBytes: shed.bodyBytes.request + shed.bodyBytes.response }, this.cause);
+    const note = shedNote(
+      {
+        sseEvents: shed.sseEvents,
+        wsMessages: shed.wsMessages,
+        eventBytes: shed.eventBytes,
+        bodyBytes: shed.bodyBytes.request + shed.bodyBytes.response,
+      },
+      this.cause,
+    );
     return {
       ...event,
       requestBody: side(event.requestBody, shed.bodyBytes.request),
@@ -229,7 +242,11 @@ export function payloadBytes(event: ExchangeEvent): number {
 
 /** What an event is counted as against a bound: its payload, a head's header text, and a rough figure for the rest. */
 export function costOf(event: ExchangeEvent): number {
-  return EVENT_OVERHEAD + payloadBytes(event) + (event.type === 'request' || event.type === 'response-head' ? headerBytes(event.head.headers) : 0);
+  return (
+    EVENT_OVERHEAD +
+    payloadBytes(event) +
+    (event.type === 'request' || event.type === 'response-head' ? headerBytes(event.head.headers) : 0)
+  );
 }
 
 function headerBytes(headers: [string, string][]): number {

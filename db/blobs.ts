@@ -117,17 +117,27 @@ export class Packer {
   constructor(db: Db) {
     this.blobs = new Blobs(db);
     this.stmts = {
-      body: db.prepare('SELECT rowid, side, seq, codec, data FROM bodies WHERE exchange_id = ? AND codec = 0 ORDER BY side, seq'),
+      body: db.prepare(
+        'SELECT rowid, side, seq, codec, data FROM bodies WHERE exchange_id = ? AND codec = 0 ORDER BY side, seq',
+      ),
       requestRows: db.prepare("SELECT count(*) FROM bodies WHERE exchange_id = ? AND side = 'request'").pluck(),
       setBody: db.prepare('UPDATE bodies SET data = ?, codec = ? WHERE rowid = ?'),
       dropRequest: db.prepare("DELETE FROM bodies WHERE exchange_id = ? AND side = 'request'"),
       insertBody: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data, codec) VALUES (?, ?, ?, ?, ?)'),
-      sse: db.prepare('SELECT rowid, seq, offset_ms, event, event_id, data FROM sse_events WHERE exchange_id = ? AND codec = 0 ORDER BY seq'),
+      sse: db.prepare(
+        'SELECT rowid, seq, offset_ms, event, event_id, data FROM sse_events WHERE exchange_id = ? AND codec = 0 ORDER BY seq',
+      ),
       dropSse: db.prepare('DELETE FROM sse_events WHERE rowid = ?'),
-      insertSse: db.prepare('INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data, codec) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      ws: db.prepare('SELECT rowid, seq, offset_ms, direction, opcode, payload FROM ws_messages WHERE exchange_id = ? AND codec = 0 ORDER BY seq'),
+      insertSse: db.prepare(
+        'INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data, codec) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      ws: db.prepare(
+        'SELECT rowid, seq, offset_ms, direction, opcode, payload FROM ws_messages WHERE exchange_id = ? AND codec = 0 ORDER BY seq',
+      ),
       dropWs: db.prepare('DELETE FROM ws_messages WHERE rowid = ?'),
-      insertWs: db.prepare('INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload, codec) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertWs: db.prepare(
+        'INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload, codec) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
     };
   }
 
@@ -137,10 +147,19 @@ export class Packer {
    * so that it is not read back to be split.
    */
   pack(id: number, requestEncoding: string, request: Buffer | null = null): void {
-    const bodyRows = this.stmts.body.all(id) as { rowid: number; side: string; seq: number; codec: number; data: unknown }[];
+    const bodyRows = this.stmts.body.all(id) as {
+      rowid: number;
+      side: string;
+      seq: number;
+      codec: number;
+      data: unknown;
+    }[];
     const raw = bodyRows.filter((r) => r.side === 'request' && Buffer.isBuffer(r.data));
     // A request body all in raw rows (none packed yet): split if it is a model call's JSON.
-    const whole = requestEncoding === '' && raw.length > 0 && raw.length === this.stmts.requestRows.get(id) ? (request ?? Buffer.concat(raw.map((r) => r.data as Buffer))) : null;
+    const whole =
+      requestEncoding === '' && raw.length > 0 && raw.length === this.stmts.requestRows.get(id)
+        ? (request ?? Buffer.concat(raw.map((r) => r.data as Buffer)))
+        : null;
     const split = whole ? splitBody(whole, '') : null;
     if (split) {
       const record = this.blobs.store(split);
@@ -157,14 +176,28 @@ export class Packer {
       const stored = packed(r.data);
       if (stored.codec !== 0) this.stmts.setBody.run(stored.data, stored.codec, r.rowid);
     }
-    for (const e of this.stmts.sse.all(id) as { rowid: number; seq: number; offset_ms: number; event: string | null; event_id: string | null; data: unknown }[]) {
+    for (const e of this.stmts.sse.all(id) as {
+      rowid: number;
+      seq: number;
+      offset_ms: number;
+      event: string | null;
+      event_id: string | null;
+      data: unknown;
+    }[]) {
       if (typeof e.data !== 'string') continue;
       const stored = packed(Buffer.from(e.data));
       if (stored.codec === 0) continue;
       this.stmts.dropSse.run(e.rowid);
       this.stmts.insertSse.run(id, e.seq, e.offset_ms, e.event, e.event_id, stored.data, stored.codec);
     }
-    for (const m of this.stmts.ws.all(id) as { rowid: number; seq: number; offset_ms: number; direction: string; opcode: number; payload: unknown }[]) {
+    for (const m of this.stmts.ws.all(id) as {
+      rowid: number;
+      seq: number;
+      offset_ms: number;
+      direction: string;
+      opcode: number;
+      payload: unknown;
+    }[]) {
       if (!Buffer.isBuffer(m.payload)) continue;
       const stored = packed(m.payload);
       if (stored.codec === 0) continue;
@@ -185,7 +218,9 @@ export function compactSlice(db: Db): number {
   if (below <= 0) return 0;
   const packer = new Packer(db);
   const stmts = {
-    rows: db.prepare('SELECT id, request_encoding, request_stored + response_stored AS bytes FROM exchanges WHERE id < ? ORDER BY id DESC LIMIT ?'),
+    rows: db.prepare(
+      'SELECT id, request_encoding, request_stored + response_stored AS bytes FROM exchanges WHERE id < ? ORDER BY id DESC LIMIT ?',
+    ),
     mark: db.prepare('UPDATE upkeep SET compact_below = ?'),
     purge: db.prepare('UPDATE upkeep SET purge = 1'),
   };

@@ -26,7 +26,16 @@ export interface SplitBody {
 // Top-level members whose value is a conversation's repeated content, in the dialects wirelog
 // knows: Chat (messages, tools), Responses (input, instructions, tools), Anthropic (system,
 // messages, tools), Gemini (contents, systemInstruction / system_instruction, tools).
-const PART_KEYS = new Set(['messages', 'input', 'instructions', 'tools', 'system', 'contents', 'systemInstruction', 'system_instruction']);
+const PART_KEYS = new Set([
+  'messages',
+  'input',
+  'instructions',
+  'tools',
+  'system',
+  'contents',
+  'systemInstruction',
+  'system_instruction',
+]);
 
 // A part costs a row and a reference: an element smaller than this stays in the skeleton.
 export const MIN_PART_BYTES = 64;
@@ -71,7 +80,8 @@ export function joinBody(skeleton: Buffer, parts: { at: number; bytes: Buffer }[
   const pieces: Buffer[] = [];
   let from = 0;
   for (const part of parts) {
-    if (part.at < from || part.at > skeleton.length) throw new Error(`a stored body's part is out of place (offset ${part.at} of ${skeleton.length})`);
+    if (part.at < from || part.at > skeleton.length)
+      throw new Error(`a stored body's part is out of place (offset ${part.at} of ${skeleton.length})`);
     pieces.push(skeleton.subarray(from, part.at), part.bytes);
     from = part.at;
   }
@@ -135,7 +145,9 @@ function partRanges(body: Buffer): [number, number][] {
 /** A member's name: read as JSON only when it has an escape (rare), else its bytes. */
 function memberName(body: Buffer, start: number, end: number): string {
   const raw = body.subarray(start, end);
-  return raw.includes(BACKSLASH) ? (JSON.parse(raw.toString('utf8')) as string) : raw.toString('utf8', 1, raw.length - 1);
+  return raw.includes(BACKSLASH)
+    ? (JSON.parse(raw.toString('utf8')) as string)
+    : raw.toString('utf8', 1, raw.length - 1);
 }
 
 function isSpace(byte: number): boolean {
@@ -167,7 +179,14 @@ function valueEndAt(body: Buffer, pos: number): number {
   if (first === QUOTE) return stringEnd(body, pos);
   if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
     let at = pos;
-    while (at < body.length && body[at] !== COMMA && body[at] !== CLOSE_BRACE && body[at] !== CLOSE_BRACKET && !isSpace(body[at])) at++;
+    while (
+      at < body.length &&
+      body[at] !== COMMA &&
+      body[at] !== CLOSE_BRACE &&
+      body[at] !== CLOSE_BRACKET &&
+      !isSpace(body[at])
+    )
+      at++;
     return at;
   }
   let depth = 0;
@@ -239,7 +258,7 @@ function readVarint(record: Buffer, reader: { pos: number }): number {
   let value = 0;
   let scale = 1;
   for (;;) {
-    if (reader.pos >= record.length) throw new Error('a stored body\'s list of parts is cut short');
+    if (reader.pos >= record.length) throw new Error("a stored body's list of parts is cut short");
     const byte = record[reader.pos++];
     value += (byte & 0x7f) * scale;
     if (byte < 0x80) return value;

@@ -45,7 +45,9 @@ export type UnderstandEnded = (exchange: Exchange, bodies: EndedBodies, context:
 
 /** Marks exchanges a previous wirelog left open (it crashed or was killed) as interrupted. */
 export function interruptLeftovers(db: Db): number {
-  return db.prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE state IN ('pending', 'streaming')").run(INTERRUPTED).changes;
+  return db
+    .prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE state IN ('pending', 'streaming')")
+    .run(INTERRUPTED).changes;
 }
 
 // Chunks smaller than this are merged into rows of about this size.
@@ -116,23 +118,31 @@ export class CaptureStore {
       // Positional parameters, and no object spread to build them: spreading a head into a new
       // object with more keys makes a slow (dictionary) object, several hundred bytes and
       // microseconds per exchange on this thread (npm run bench, CPU per request).
-      insert: db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, notes, client, state, to_index)
+      insert:
+        db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, notes, client, state, to_index)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ${TO_INDEX.understand})`),
       response: db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?,
         response_headers = ?, stream_kind = ?, state = 'streaming', timings = ?, notes = ? WHERE id = ?`),
       // Codec 0: as they are, packed once the exchange ended (db/indexer.ts).
       chunk: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data, codec) VALUES (?, ?, ?, ?, 0)'),
-      sse: db.prepare('INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data, codec) VALUES (?, ?, ?, ?, ?, ?, 0)'),
-      ws: db.prepare('INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload, codec) VALUES (?, ?, ?, ?, ?, ?, 0)'),
+      sse: db.prepare(
+        'INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data, codec) VALUES (?, ?, ?, ?, ?, ?, 0)',
+      ),
+      ws: db.prepare(
+        'INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload, codec) VALUES (?, ?, ?, ?, ?, ?, 0)',
+      ),
       eventCount: db.prepare('UPDATE exchanges SET event_count = ? WHERE id = ?'),
-      responseAndEnd: db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?, response_headers = ?, stream_kind = ?,
+      responseAndEnd:
+        db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?, response_headers = ?, stream_kind = ?,
         state = ?, error = ?, timings = ?, request_size = ?, request_stored = ?, request_truncated = ?, request_encoding = ?,
         response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ?, notes = ? WHERE id = ?`),
       end: db.prepare(`UPDATE exchanges SET state = ?, error = ?, timings = ?, request_size = ?, request_stored = ?, request_truncated = ?, request_encoding = ?,
         response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ?, notes = ? WHERE id = ?`),
       notes: db.prepare('UPDATE exchanges SET notes = ? WHERE id = ?'),
       answered: db.prepare("UPDATE exchanges SET state = 'complete', error = NULL WHERE id = ? AND state = 'aborted'"),
-      call: db.prepare('UPDATE exchanges SET dialect = ?, model = ?, input_tokens = ?, output_tokens = ?, usage = ?, ttft_ms = ?, images = ? WHERE id = ?'),
+      call: db.prepare(
+        'UPDATE exchanges SET dialect = ?, model = ?, input_tokens = ?, output_tokens = ?, usage = ?, ttft_ms = ?, images = ? WHERE id = ?',
+      ),
       dialectOnly: db.prepare('UPDATE exchanges SET dialect = ? WHERE id = ?'),
       thread: db.prepare('UPDATE exchanges SET thread_key = ?, response_id = ? WHERE id = ?'),
       threadOfResponse: db.prepare('SELECT thread_key FROM exchanges WHERE response_id = ? ORDER BY id DESC LIMIT 1'),
@@ -170,7 +180,10 @@ export class CaptureStore {
         if (ex) this.open.set(uid, ex);
         else this.open.delete(uid);
       }
-      this.keptTotal = [...this.open.values()].reduce((n, ex) => n + (ex.kept.request ? ex.keptSize.request : 0) + (ex.kept.response ? ex.keptSize.response : 0), 0);
+      this.keptTotal = [...this.open.values()].reduce(
+        (n, ex) => n + (ex.kept.request ? ex.keptSize.request : 0) + (ex.kept.response ? ex.keptSize.response : 0),
+        0,
+      );
       throw err;
     }
     // Committed: the rows are visible. Understanding and indexing decode bodies: after, never in the batch.
@@ -251,7 +264,24 @@ export class CaptureStore {
     if (event.type === 'request') {
       const h = event.head;
       const notes = h.notes ?? [];
-      const result = this.stmts.insert.run(event.uid, h.startedAt, h.clientAddress, h.method, h.scheme, h.host, h.port, h.path, h.httpVersion, JSON.stringify(h.headers), h.via ?? null, h.replayOf ?? null, h.secrets ? JSON.stringify(h.secrets) : null, h.imported ?? null, notesText(notes), clientOf(h.headers));
+      const result = this.stmts.insert.run(
+        event.uid,
+        h.startedAt,
+        h.clientAddress,
+        h.method,
+        h.scheme,
+        h.host,
+        h.port,
+        h.path,
+        h.httpVersion,
+        JSON.stringify(h.headers),
+        h.via ?? null,
+        h.replayOf ?? null,
+        h.secrets ? JSON.stringify(h.secrets) : null,
+        h.imported ?? null,
+        notesText(notes),
+        clientOf(h.headers),
+      );
       const id = Number(result.lastInsertRowid);
       this.open.set(event.uid, {
         id,
@@ -293,7 +323,10 @@ export class CaptureStore {
         ex.pending[event.side].push(chunk);
         const kept = ex.kept[event.side];
         if (kept) {
-          if (ex.keptSize[event.side] + chunk.length > KEEP_BODY_BYTES || this.keptTotal + this.indexer.heldBytes + chunk.length > KEEP_BUDGET_BYTES) {
+          if (
+            ex.keptSize[event.side] + chunk.length > KEEP_BODY_BYTES ||
+            this.keptTotal + this.indexer.heldBytes + chunk.length > KEEP_BUDGET_BYTES
+          ) {
             this.keptTotal -= ex.keptSize[event.side];
             ex.kept[event.side] = null;
           } else {
@@ -314,7 +347,14 @@ export class CaptureStore {
       }
       case 'ws-message': {
         const m = event.message;
-        this.stmts.ws.run(ex.id, m.seq, m.offsetMs, m.direction, m.opcode, Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength));
+        this.stmts.ws.run(
+          ex.id,
+          m.seq,
+          m.offsetMs,
+          m.direction,
+          m.opcode,
+          Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
+        );
         ex.eventCount++;
         ex.eventCountDirty = true;
         break;
@@ -326,10 +366,33 @@ export class CaptureStore {
         const res = event.responseBody;
         const trailers = event.responseTrailers ?? null;
         if (event.notes) ex.notes = boundNotes([...ex.notes, ...event.notes]);
-        const ending = [event.state, event.error, JSON.stringify(timings), req.size, req.storedSize, req.truncated ? 1 : 0, req.encoding, res.size, res.storedSize, res.truncated ? 1 : 0, res.encoding, trailers && JSON.stringify(trailers), notesText(ex.notes), ex.id];
+        const ending = [
+          event.state,
+          event.error,
+          JSON.stringify(timings),
+          req.size,
+          req.storedSize,
+          req.truncated ? 1 : 0,
+          req.encoding,
+          res.size,
+          res.storedSize,
+          res.truncated ? 1 : 0,
+          res.encoding,
+          trailers && JSON.stringify(trailers),
+          notesText(ex.notes),
+          ex.id,
+        ];
         const head = ex.responseDirty ? ex.response : null;
         ex.responseDirty = false;
-        if (head) this.stmts.responseAndEnd.run(head.status, head.statusText, head.httpVersion, JSON.stringify(head.headers), ex.streamKind, ...ending);
+        if (head)
+          this.stmts.responseAndEnd.run(
+            head.status,
+            head.statusText,
+            head.httpVersion,
+            JSON.stringify(head.headers),
+            ex.streamKind,
+            ...ending,
+          );
         else this.stmts.end.run(...ending);
         this.open.delete(event.uid);
         for (const side of ['request', 'response'] as const) if (ex.kept[side]) this.keptTotal -= ex.keptSize[side];
@@ -364,7 +427,16 @@ export class CaptureStore {
   private flushPending(ex: OpenExchange, ending = false): void {
     if (ex.responseDirty && ex.response && !ending) {
       const r = ex.response;
-      this.stmts.response.run(r.status, r.statusText, r.httpVersion, JSON.stringify(r.headers), ex.streamKind, JSON.stringify(ex.timings), notesText(ex.notes), ex.id);
+      this.stmts.response.run(
+        r.status,
+        r.statusText,
+        r.httpVersion,
+        JSON.stringify(r.headers),
+        ex.streamKind,
+        JSON.stringify(ex.timings),
+        notesText(ex.notes),
+        ex.id,
+      );
       ex.responseDirty = false;
     }
     for (const side of ['request', 'response'] as const) {
@@ -379,7 +451,8 @@ export class CaptureStore {
       for (const chunk of ex.pending[side]) {
         if (chunk.length >= MERGE_BELOW) {
           writeSmall();
-          for (let at = 0; at < chunk.length; at += ROW_BYTES) this.writeRow(ex, side, chunk.subarray(at, at + ROW_BYTES));
+          for (let at = 0; at < chunk.length; at += ROW_BYTES)
+            this.writeRow(ex, side, chunk.subarray(at, at + ROW_BYTES));
         } else {
           small.push(chunk);
           smallSize += chunk.length;
@@ -404,24 +477,49 @@ export class CaptureStore {
   private understand(exchange: Exchange, bodies: EndedBodies): void {
     const facts = this.understandEnded?.(exchange, bodies, {
       reader: this.reader,
-      threadOfResponse: (responseId) => (this.stmts.threadOfResponse.get(responseId) as { thread_key: string | null } | undefined)?.thread_key ?? null,
+      threadOfResponse: (responseId) =>
+        (this.stmts.threadOfResponse.get(responseId) as { thread_key: string | null } | undefined)?.thread_key ?? null,
     });
     if (!facts) return;
     const id = exchange.id;
     // What the bodies said is as large as they are (a model name, a relay's error): bounded as head fields are.
     const notes: string[] = [];
-    const bounded = (text: string | null, max: number, what: string) => (text === null ? null : boundText(text, max, what, notes));
+    const bounded = (text: string | null, max: number, what: string) =>
+      text === null ? null : boundText(text, max, what, notes);
     const dialect = boundText(facts.dialect, HEAD_LIMITS.short, 'dialect', notes);
     if (facts.call) {
       const c = facts.call;
-      this.stmts.call.run(dialect, bounded(c.model, HEAD_LIMITS.short, 'model name'), c.inputTokens, c.outputTokens, JSON.stringify(c.usage), c.ttftMs, c.images || null, id);
-      this.stmts.thread.run(bounded(facts.threadKey, HEAD_LIMITS.short, 'thread key'), bounded(facts.responseId, HEAD_LIMITS.short, 'response id'), id);
+      this.stmts.call.run(
+        dialect,
+        bounded(c.model, HEAD_LIMITS.short, 'model name'),
+        c.inputTokens,
+        c.outputTokens,
+        JSON.stringify(c.usage),
+        c.ttftMs,
+        c.images || null,
+        id,
+      );
+      this.stmts.thread.run(
+        bounded(facts.threadKey, HEAD_LIMITS.short, 'thread key'),
+        bounded(facts.responseId, HEAD_LIMITS.short, 'response id'),
+        id,
+      );
     } else {
       this.stmts.dialectOnly.run(dialect, id);
     }
     // The message id and parameters (JSON), rendered when read in the reader's language (llm/diagnosis-text.ts).
-    if (facts.diagnosis) this.stmts.diagnosis.run(facts.diagnosis.severity, bounded(storedDiagnosisText(facts.diagnosis, LIST_TEXT_LIMITS.diagnosis), HEAD_LIMITS.error, 'diagnosis summary'), id);
-    if (facts.closedAfterAnswer && exchange.state === 'aborted' && this.stmts.answered.run(id).changes > 0) notes.push(serverText('en', 'stored.clientClosedAfterAnswer'));
+    if (facts.diagnosis)
+      this.stmts.diagnosis.run(
+        facts.diagnosis.severity,
+        bounded(
+          storedDiagnosisText(facts.diagnosis, LIST_TEXT_LIMITS.diagnosis),
+          HEAD_LIMITS.error,
+          'diagnosis summary',
+        ),
+        id,
+      );
+    if (facts.closedAfterAnswer && exchange.state === 'aborted' && this.stmts.answered.run(id).changes > 0)
+      notes.push(serverText('en', 'stored.clientClosedAfterAnswer'));
     if (notes.length) this.stmts.notes.run(notesText(boundNotes([...(exchange.notes ?? []), ...notes])), id);
   }
 }
@@ -440,7 +538,13 @@ function notesText(notes: string[]): string | null {
 
 /** The response head with the trailer fields its end brought, built key by key. */
 function withTrailers(head: ResponseHead, trailers: Header[]): ResponseHead {
-  return { status: head.status, statusText: head.statusText, httpVersion: head.httpVersion, headers: head.headers, trailers };
+  return {
+    status: head.status,
+    statusText: head.statusText,
+    httpVersion: head.httpVersion,
+    headers: head.headers,
+    trailers,
+  };
 }
 
 /** The proxy's timings, then the end's: one object built key by key (two spreads make a slow object). */

@@ -8,7 +8,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { compareExchanges, type BodyComparison, type Comparison } from '../model/exchange-diff.ts';
 import type { BodySide, Exchange } from '../model/exchange.ts';
 import { bodyView } from './body-view.ts';
-import { ExchangeReader } from './reader.ts';
+import type { ExchangeReader } from './reader.ts';
 import { damagedRefusal } from './stored-values.ts';
 import { sendingClient } from '../llm/working-config.ts';
 import { localized, serverText } from '../i18n/stored-text.ts';
@@ -40,11 +40,16 @@ function comparedAsBytes(reader: ExchangeReader, a: Exchange, b: Exchange, side:
   const info = (e: Exchange) => (side === 'request' ? e.requestBody : e.responseBody);
   const [x, y] = [info(a), info(b)];
   const sameEncoding = x.encoding === y.encoding;
-  const same = sameEncoding && x.storedSize === y.storedSize && storedHash(reader, a, side) === storedHash(reader, b, side);
+  const same =
+    sameEncoding && x.storedSize === y.storedSize && storedHash(reader, a, side) === storedHash(reader, b, side);
   const sizes = { a: megabytes(x.storedSize), b: megabytes(y.storedSize), max: megabytes(COMPARED_IN_FULL_BYTES) };
   const why = sameEncoding
     ? serverText('en', side === 'request' ? 'api.compareRequestBytes' : 'api.compareResponseBytes', sizes)
-    : serverText('en', side === 'request' ? 'api.compareRequestBytesEncodings' : 'api.compareResponseBytesEncodings', { ...sizes, x: x.encoding || 'identity', y: y.encoding || 'identity' });
+    : serverText('en', side === 'request' ? 'api.compareRequestBytesEncodings' : 'api.compareResponseBytesEncodings', {
+        ...sizes,
+        x: x.encoding || 'identity',
+        y: y.encoding || 'identity',
+      });
   return { kind: 'bytes', same, aSize: x.storedSize, bSize: y.storedSize, why };
 }
 
@@ -54,7 +59,10 @@ function tooLarge(e: Exchange, side: BodySide): boolean {
 
 /** Two stored exchanges compared: bodies past COMPARED_IN_FULL_BYTES by their bytes only (said in the comparison). */
 export function comparisonOf(reader: ExchangeReader, a: Exchange, b: Exchange): Comparison {
-  const large = { request: tooLarge(a, 'request') || tooLarge(b, 'request'), response: tooLarge(a, 'response') || tooLarge(b, 'response') };
+  const large = {
+    request: tooLarge(a, 'request') || tooLarge(b, 'request'),
+    response: tooLarge(a, 'response') || tooLarge(b, 'response'),
+  };
   const text = (e: Exchange, side: BodySide) => (large[side] ? null : bodyView(reader, e, side).text);
   const side = (e: Exchange) => ({ exchange: e, requestText: text(e, 'request'), responseText: text(e, 'response') });
   const comparison = compareExchanges(side(a), side(b));
@@ -90,7 +98,13 @@ export function lastWorkingCall(reader: ExchangeReader, exchange: Exchange): Exc
   // rank is most often in the first page, and `wirelog doctor` asks once per failure it lists.
   let before: number | undefined;
   for (let seen = 0; seen < WORKING_LOOKED_AT; seen += WORKING_PAGE) {
-    const page = reader.list({ host: exchange.request.host, status: '2xx', state: 'complete', before, limit: WORKING_PAGE });
+    const page = reader.list({
+      host: exchange.request.host,
+      status: '2xx',
+      state: 'complete',
+      before,
+      limit: WORKING_PAGE,
+    });
     // Newest first: the first of each rank is kept.
     for (const e of page) {
       if (e.id === exchange.id || e.damaged || e.call === null || e.call.dialect === 'models') continue;
@@ -114,20 +128,37 @@ export interface ComparisonAnswer {
 }
 
 /** A refusal or failure (the catalogue's English sentence) answered in `lang`. */
-export const failure = (status: ComparisonAnswer['status'], error: string, lang: Language = 'en'): ComparisonAnswer => ({ status, json: JSON.stringify({ error: localized(error, lang) }) });
+export const failure = (
+  status: ComparisonAnswer['status'],
+  error: string,
+  lang: Language = 'en',
+): ComparisonAnswer => ({ status, json: JSON.stringify({ error: localized(error, lang) }) });
 
 /** The comparison in `lang`: its bodies' notes (compared by their bytes only) said in the reader's language. */
 function comparisonIn(comparison: Comparison, lang: Language): Comparison {
-  for (const body of [comparison.requestBody, comparison.responseBody]) if (body.kind === 'bytes') body.why = localized(body.why, lang);
+  for (const body of [comparison.requestBody, comparison.responseBody])
+    if (body.kind === 'bytes') body.why = localized(body.why, lang);
   return comparison;
 }
 
 /** Exchange `a` compared with `b` (an id, or "working": the newest call to a's host that worked), as the API answers it, in `lang`. */
-export function answerComparison(reader: ExchangeReader, aId: number, bId: number | 'working', lang: Language = 'en'): ComparisonAnswer {
+export function answerComparison(
+  reader: ExchangeReader,
+  aId: number,
+  bId: number | 'working',
+  lang: Language = 'en',
+): ComparisonAnswer {
   const a = reader.get(aId);
   if (!a) return failure(404, serverText('en', 'api.compareNoExchange', { id: aId }), lang);
   const b = bId === 'working' ? lastWorkingCall(reader, a) : reader.get(bId);
-  if (!b) return failure(404, bId === 'working' ? serverText('en', 'api.compareNoWorking', { host: a.request.host }) : serverText('en', 'api.compareNoExchange', { id: bId }), lang);
+  if (!b)
+    return failure(
+      404,
+      bId === 'working'
+        ? serverText('en', 'api.compareNoWorking', { host: a.request.host })
+        : serverText('en', 'api.compareNoExchange', { id: bId }),
+      lang,
+    );
   const refusal = damagedRefusal(a, 'compared') ?? damagedRefusal(b, 'compared');
   if (refusal) return failure(422, refusal, lang);
   return { status: 200, json: JSON.stringify(comparisonIn(comparisonOf(reader, a, b), lang)) };
@@ -149,7 +180,12 @@ let queue: Promise<unknown> = Promise.resolve();
  * decodes, parses and compares there and hands back the answer's text: the thread that forwards
  * traffic only passes it on. A database in memory (tests of the API alone) is compared here.
  */
-export function compareOffThread(reader: ExchangeReader, a: number, b: number | 'working', lang: Language = 'en'): Promise<ComparisonAnswer> {
+export function compareOffThread(
+  reader: ExchangeReader,
+  a: number,
+  b: number | 'working',
+  lang: Language = 'en',
+): Promise<ComparisonAnswer> {
   const file = reader.file;
   if (file === null) return Promise.resolve(answerComparison(reader, a, b, lang));
   const run = queue.then(() => inWorker({ file, a, b, lang }));
@@ -159,7 +195,10 @@ export function compareOffThread(reader: ExchangeReader, a: number, b: number | 
 
 function inWorker(data: CompareWorkerData): Promise<ComparisonAnswer> {
   // Beside this module: compare-worker.ts in the sources, compare-worker.js in the dist/ bundle.
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './compare-worker.ts' : './compare-worker.js', import.meta.url);
+  const entry = new URL(
+    import.meta.url.endsWith('.ts') ? './compare-worker.ts' : './compare-worker.js',
+    import.meta.url,
+  );
   return new Promise((resolve) => {
     let answered = false;
     const answer = (value: ComparisonAnswer) => {
@@ -172,18 +211,32 @@ function inWorker(data: CompareWorkerData): Promise<ComparisonAnswer> {
     worker.once('error', (err: NodeJS.ErrnoException) =>
       answer(
         err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? failure(503, serverText('en', 'api.compareOutOfMemory', { a: data.a, b: data.b, mb: COMPARE_HEAP_MB }), data.lang)
-          : failure(500, serverText('en', 'api.compareFailed', { a: data.a, b: data.b, error: err.message }), data.lang),
+          ? failure(
+              503,
+              serverText('en', 'api.compareOutOfMemory', { a: data.a, b: data.b, mb: COMPARE_HEAP_MB }),
+              data.lang,
+            )
+          : failure(
+              500,
+              serverText('en', 'api.compareFailed', { a: data.a, b: data.b, error: err.message }),
+              data.lang,
+            ),
       ),
     );
-    worker.once('exit', (code) => answer(failure(500, serverText('en', 'api.compareStopped', { a: data.a, b: data.b, code }), data.lang)));
+    worker.once('exit', (code) =>
+      answer(failure(500, serverText('en', 'api.compareStopped', { a: data.a, b: data.b, code }), data.lang)),
+    );
   });
 }
 
 /** A worker thread from a module with a bounded heap: the built .js as it is, a .ts source through tsx (as db/writer.ts startTsWorker). */
 function startWorker(file: URL, workerData: unknown, resourceLimits: ResourceLimits): Worker {
   if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
   return new Worker(boot, { eval: true, workerData, resourceLimits });
 }

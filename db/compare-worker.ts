@@ -26,6 +26,10 @@ try {
     db.close();
   }
 } catch (err) {
-  answer = failure(500, serverText('en', 'api.compareFailed', { a: data.a, b: data.b, error: (err as Error).message }), data.lang);
+  answer = failure(
+    500,
+    serverText('en', 'api.compareFailed', { a: data.a, b: data.b, error: (err as Error).message }),
+    data.lang,
+  );
 }
 parentPort!.postMessage(answer);

@@ -89,7 +89,12 @@ export function packed(data: Buffer): { codec: Codec; data: Buffer } {
   const small = data.length < BROTLI_FROM;
   const out = small
     ? zlib.deflateRawSync(data, { dictionary: DICTIONARY_V1 })
-    : zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+    : zlib.brotliCompressSync(data, {
+        params: {
+          [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+        },
+      });
   // Not worth the work of decoding on every read: the bytes were compressed already (an image, gzip).
   if (out.length > data.length * 0.9) return { codec: CODEC.raw, data };
   return { codec: small ? CODEC.deflateDict1 : CODEC.brotli, data: out };
@@ -105,6 +110,8 @@ export function unpacked(codec: number, data: Buffer): Buffer {
     case CODEC.brotli:
       return zlib.brotliDecompressSync(data);
     default:
-      throw new Error(`stored with codec ${codec}, which this wirelog does not know (a newer wirelog wrote it): upgrade wirelog`);
+      throw new Error(
+        `stored with codec ${codec}, which this wirelog does not know (a newer wirelog wrote it): upgrade wirelog`,
+      );
   }
 }

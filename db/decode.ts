@@ -29,7 +29,10 @@ function decodeOne(data: Buffer, encoding: string, maxBytes: number): Buffer {
         return zlib.inflateRawSync(data, { maxOutputLength: maxBytes, finishFlush: zlib.constants.Z_SYNC_FLUSH });
       }
     case 'br':
-      return zlib.brotliDecompressSync(data, { maxOutputLength: maxBytes, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
+      return zlib.brotliDecompressSync(data, {
+        maxOutputLength: maxBytes,
+        finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+      });
     case 'zstd': {
       const parts: Uint8Array[] = [];
       let size = 0;
@@ -61,12 +64,15 @@ export function decodeBody(raw: Buffer, contentEncoding: string, maxBytes = MAX_
     for (const encoding of encodings.reverse()) data = decodeOne(data, encoding, maxBytes);
     return { data, error: null };
   } catch (err) {
-    const reason = tooLarge(err) ? `too large to decode (over ${Math.round(maxBytes / 1048576)} MB)` : (err as Error).message;
+    const reason = tooLarge(err)
+      ? `too large to decode (over ${Math.round(maxBytes / 1048576)} MB)`
+      : (err as Error).message;
     return { data: raw, error: `could not decode ${contentEncoding}: ${reason}` };
   }
 }
 
-const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|ndjson|jsonl|graphql|yaml|x-yaml|toml|sql)\b|image\/svg\+xml)/i;
+const TEXT_TYPES =
+  /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|ndjson|jsonl|graphql|yaml|x-yaml|toml|sql)\b|image\/svg\+xml)/i;
 
 /** Types that are never text, whatever their bytes look like. */
 export function isBinaryContentType(contentType: string): boolean {

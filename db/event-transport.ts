@@ -55,10 +55,21 @@ export function encodeEvents(events: PostedEvent[]): EncodedEvents {
     return [at - bytes.byteLength, bytes.byteLength];
   };
   const plain = events.map((e): PostedEvent | BodyChunkRef | WsEventRef => {
-    if (e.type === 'body-chunk' && 'chunk' in e) return { type: 'body-chunk', uid: e.uid, side: e.side, atMs: e.atMs, packed: pack(e.chunk) };
+    if (e.type === 'body-chunk' && 'chunk' in e)
+      return { type: 'body-chunk', uid: e.uid, side: e.side, atMs: e.atMs, packed: pack(e.chunk) };
     if (e.type === 'ws-message') {
       const m = e.message;
-      return { type: 'ws-message', uid: e.uid, message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, packed: pack(m.payload) } };
+      return {
+        type: 'ws-message',
+        uid: e.uid,
+        message: {
+          seq: m.seq,
+          offsetMs: m.offsetMs,
+          direction: m.direction,
+          opcode: m.opcode,
+          packed: pack(m.payload),
+        },
+      };
     }
     return e;
   });
@@ -77,7 +88,17 @@ export function decodeEvents({ json, buffers }: EncodedEvents): PostedEvent[] {
     if (e.type === 'body-chunk' && 'packed' in e) return chunkWith(e, bytesAt(packed, e.packed));
     if (e.type === 'ws-message' && 'packed' in e.message) {
       const m = e.message;
-      return { type: 'ws-message', uid: e.uid, message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, payload: bytesAt(packed, m.packed) } };
+      return {
+        type: 'ws-message',
+        uid: e.uid,
+        message: {
+          seq: m.seq,
+          offsetMs: m.offsetMs,
+          direction: m.direction,
+          opcode: m.opcode,
+          payload: bytesAt(packed, m.packed),
+        },
+      };
     }
     return e as PostedEvent;
   });
@@ -101,7 +122,17 @@ export function ownPayload<E extends ExchangeEvent>(event: E): E {
   }
   if (event.type === 'ws-message' && isView(event.message.payload)) {
     const m = event.message;
-    return { type: 'ws-message', uid: event.uid, message: { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, payload: new Uint8Array(m.payload) } } as E;
+    return {
+      type: 'ws-message',
+      uid: event.uid,
+      message: {
+        seq: m.seq,
+        offsetMs: m.offsetMs,
+        direction: m.direction,
+        opcode: m.opcode,
+        payload: new Uint8Array(m.payload),
+      },
+    } as E;
   }
   return event;
 }

@@ -93,9 +93,13 @@ export class Indexer {
     this.stmts = {
       claim: db.prepare(`UPDATE exchanges SET to_index = 0 WHERE id = ? AND to_index > 0 AND ${notCleared}`),
       // `to_index > 0`: the partial index of waiting rows is then used, not the rowid range of every row (each slice runs these).
-      rowsToUnderstand: db.prepare(`SELECT id FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming') AND ${notCleared} ORDER BY to_index, id LIMIT ?`),
+      rowsToUnderstand: db.prepare(
+        `SELECT id FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming') AND ${notCleared} ORDER BY to_index, id LIMIT ?`,
+      ),
       // Newest first: an upgrade's index is useful from its first slice on.
-      rowsToIndex: db.prepare(`SELECT id FROM exchanges WHERE to_index = 2 AND to_index > 0 AND ${notCleared} ORDER BY to_index DESC, id DESC LIMIT ?`),
+      rowsToIndex: db.prepare(
+        `SELECT id FROM exchanges WHERE to_index = 2 AND to_index > 0 AND ${notCleared} ORDER BY to_index DESC, id DESC LIMIT ?`,
+      ),
       insert: db.prepare('INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, ?, ?)'),
       sse: db.prepare('SELECT data, codec FROM sse_events WHERE exchange_id = ? ORDER BY seq'),
       ws: db.prepare('SELECT direction, opcode, payload, codec FROM ws_messages WHERE exchange_id = ? ORDER BY seq'),
@@ -109,7 +113,11 @@ export class Indexer {
       return;
     }
     const keep = keptBytes > 0 && this.queuedBytes + keptBytes <= QUEUED_BODY_BUDGET;
-    this.queue.push({ exchange: one.exchange, kept: keep ? one.kept : { request: null, response: null }, keptBytes: keep ? keptBytes : 0 });
+    this.queue.push({
+      exchange: one.exchange,
+      kept: keep ? one.kept : { request: null, response: null },
+      keptBytes: keep ? keptBytes : 0,
+    });
     if (keep) this.queuedBytes += keptBytes;
   }
 
@@ -165,7 +173,9 @@ export class Indexer {
           if (kind === TO_INDEX.understand && !this.overflowed) continue;
           if (kind === TO_INDEX.indexOnly && (overflowed || !this.olderLeft)) break;
           const limit = maxExchanges - done.indexed;
-          const rows = (kind === TO_INDEX.understand ? this.stmts.rowsToUnderstand : this.stmts.rowsToIndex).all(limit) as { id: number }[];
+          const rows = (kind === TO_INDEX.understand ? this.stmts.rowsToUnderstand : this.stmts.rowsToIndex).all(
+            limit,
+          ) as { id: number }[];
           let all = true;
           for (const { id } of rows) {
             if (over()) {
@@ -200,7 +210,11 @@ export class Indexer {
   }
 
   /** Runs slices until nothing of `work` waits (a flush, a stop, a test); false if a slice failed. */
-  drain(work: IndexWork, onSlice: (done: SliceDone) => void = () => undefined, maxMs = Number.POSITIVE_INFINITY): boolean {
+  drain(
+    work: IndexWork,
+    onSlice: (done: SliceDone) => void = () => undefined,
+    maxMs = Number.POSITIVE_INFINITY,
+  ): boolean {
     const started = performance.now();
     for (;;) {
       const done = this.slice(work, 50, 64);
@@ -213,7 +227,13 @@ export class Indexer {
   /** Rows not in the search index yet (finished ones: an open exchange is indexed when it ends). */
   waitingRows(): number {
     // `to_index > 0` lets SQLite count through the partial index of waiting rows, not read every row (run at start).
-    return (this.db.prepare(`SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND to_index > 0) + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming')) AS n`).get() as { n: number }).n;
+    return (
+      this.db
+        .prepare(
+          `SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND to_index > 0) + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming')) AS n`,
+        )
+        .get() as { n: number }
+    ).n;
   }
 
   /** A row to index as an exchange; null (and the row no longer asked for) if it cannot be read as one. */
@@ -242,7 +262,10 @@ export class Indexer {
     });
     // This run's exchanges (and those a crash left) are stored as they came: packed now, after
     // being read as they are. An upgrade's rows (indexOnly) are packed by db/blobs.ts compactSlice.
-    if (understand) this.guarded(exchange.id, () => this.packer.pack(exchange.id, exchange.requestBody.encoding, bodies.keptWhole('request')));
+    if (understand)
+      this.guarded(exchange.id, () =>
+        this.packer.pack(exchange.id, exchange.requestBody.encoding, bodies.keptWhole('request')),
+      );
     return understand;
   }
 
@@ -262,11 +285,15 @@ export class Indexer {
   private document(exchange: Exchange, bodies: OnceDecoded): { url: string; request: string; response: string } {
     const ws = exchange.streamKind === 'websocket' ? this.messages(exchange.id) : { send: '', receive: '' };
     const sse = exchange.streamKind === 'sse' && exchange.eventCount > 0;
-    const side = (which: BodySide, headers: Header[], rest: string) => indexedText(`${headerLines(headers)}\n${rest}`);
+    const side = (_which: BodySide, headers: Header[], rest: string) => indexedText(`${headerLines(headers)}\n${rest}`);
     return {
       url: indexedText(readableUrl(exchangeUrl(exchange.request))),
       request: side('request', exchange.request.headers, `${this.bodyText(exchange, 'request', bodies)}\n${ws.send}`),
-      response: side('response', exchange.response?.headers ?? [], `${sse ? this.events(exchange.id) : this.bodyText(exchange, 'response', bodies)}\n${ws.receive}`),
+      response: side(
+        'response',
+        exchange.response?.headers ?? [],
+        `${sse ? this.events(exchange.id) : this.bodyText(exchange, 'response', bodies)}\n${ws.receive}`,
+      ),
     };
   }
 
@@ -289,7 +316,12 @@ export class Indexer {
   private messages(id: number): { send: string; receive: string } {
     const out = { send: [] as string[], receive: [] as string[] };
     let size = 0;
-    for (const row of this.stmts.ws.iterate(id) as Iterable<{ direction: string; opcode: number; payload: unknown; codec: number }>) {
+    for (const row of this.stmts.ws.iterate(id) as Iterable<{
+      direction: string;
+      opcode: number;
+      payload: unknown;
+      codec: number;
+    }>) {
       if (!Buffer.isBuffer(row.payload) || row.opcode === 2) continue;
       const payload = row.codec ? unpackedBytes(row.codec, row.payload) : row.payload;
       if (!payload || !isTextBody(undefined, payload)) continue;
@@ -357,7 +389,9 @@ class OnceDecoded implements EndedBodies {
       const kept = this.kept[side];
       const info = side === 'request' ? this.exchange.requestBody : this.exchange.responseBody;
       const headers = side === 'request' ? this.exchange.request.headers : (this.exchange.response?.headers ?? []);
-      this.texts[side] = kept ? bodyViewOf(Buffer.concat(kept), info, headers).text : bodyView(this.reader, this.exchange, side).text;
+      this.texts[side] = kept
+        ? bodyViewOf(Buffer.concat(kept), info, headers).text
+        : bodyView(this.reader, this.exchange, side).text;
     }
     return this.texts[side]!;
   }

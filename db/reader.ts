@@ -1,4 +1,11 @@
-import { statusRange, type BodySide, type Exchange, type ExchangeState, type SseEvent, type WsMessage } from '../model/exchange.ts';
+import {
+  statusRange,
+  type BodySide,
+  type Exchange,
+  type ExchangeState,
+  type SseEvent,
+  type WsMessage,
+} from '../model/exchange.ts';
 import { LIST_TEXT_LIMITS, clipped, type ExchangeSummary } from '../model/summary.ts';
 import { exchangeUrl } from '../model/exchange.ts';
 import { diagnosisOfColumn } from '../llm/diagnosis-text.ts';
@@ -7,7 +14,20 @@ import type { Db } from './schema.ts';
 import { searchQuery } from './search-text.ts';
 import { readBlob, rowBytes } from './blobs.ts';
 import { unpacked } from './compression.ts';
-import { RowReading, SCHEMES, SEVERITIES, STATES, STREAM_KINDS, damageNote, fingerprints, headerPairs, storedBytes, timingsShape, usageShape, type ColumnDamage } from './stored-values.ts';
+import {
+  RowReading,
+  SCHEMES,
+  SEVERITIES,
+  STATES,
+  STREAM_KINDS,
+  damageNote,
+  fingerprints,
+  headerPairs,
+  storedBytes,
+  timingsShape,
+  usageShape,
+  type ColumnDamage,
+} from './stored-values.ts';
 
 const WS_DIRECTIONS = ['send', 'receive'] as const;
 
@@ -187,8 +207,18 @@ function toExchange(row: ExchangeRow, damaged: DamageRecord): Exchange {
     state: r.oneOf('state', STATES, 'interrupted'),
     error: r.textOrNull('error'),
     timings: r.json('timings', timingsShape, {}, 'no timings'),
-    requestBody: { size: r.number('request_size'), storedSize: r.number('request_stored'), truncated: row.request_truncated === 1, encoding: r.text('request_encoding') },
-    responseBody: { size: r.number('response_size'), storedSize: r.number('response_stored'), truncated: row.response_truncated === 1, encoding: r.text('response_encoding') },
+    requestBody: {
+      size: r.number('request_size'),
+      storedSize: r.number('request_stored'),
+      truncated: row.request_truncated === 1,
+      encoding: r.text('request_encoding'),
+    },
+    responseBody: {
+      size: r.number('response_size'),
+      storedSize: r.number('response_stored'),
+      truncated: row.response_truncated === 1,
+      encoding: r.text('response_encoding'),
+    },
     streamKind: r.oneOfOrNull('stream_kind', STREAM_KINDS),
     eventCount: r.number('event_count'),
     call:
@@ -328,7 +358,8 @@ function toSummary(row: SummaryRow, damaged: DamageRecord): ExchangeSummary {
   const client = typeof row.client === 'string' ? row.client : null;
   if (client !== null) summary.client = clipped(client, L.client);
   // Columns checked in SQL say only that they are damaged; reading the exchange whole says how.
-  for (const column of row.damaged_columns ? row.damaged_columns.split(' ') : []) r.damage.push({ column, why: 'not the JSON wirelog writes there (open the exchange for more)' });
+  for (const column of row.damaged_columns ? row.damaged_columns.split(' ') : [])
+    r.damage.push({ column, why: 'not the JSON wirelog writes there (open the exchange for more)' });
   if (r.damage.length) {
     summary.damaged = r.damage.map(damageNote);
     damaged.record(id, summary.damaged, false);
@@ -374,7 +405,11 @@ class DamageRecord {
 
   rows(): DamagedRows {
     const ids = [...this.ids.keys()].sort((a, b) => a - b);
-    return { count: ids.length, ids: ids.slice(0, DAMAGED_IDS_SHOWN), example: ids.length ? `#${ids[0]}: ${this.ids.get(ids[0])}` : null };
+    return {
+      count: ids.length,
+      ids: ids.slice(0, DAMAGED_IDS_SHOWN),
+      example: ids.length ? `#${ids[0]}: ${this.ids.get(ids[0])}` : null,
+    };
   }
 }
 
@@ -406,7 +441,9 @@ export class ExchangeReader {
 
   /** Exchanges with a body storage left partly out, as their notes say (proxy/recorder.ts, db/backlog.ts): how many (up to 1,000), the newest ids. */
   cutBodies(): CutBodies {
-    const rows = this.statement(`SELECT id FROM exchanges WHERE ${NOT_CLEARED} AND notes LIKE '%storage left out %body byte(s)%' ORDER BY id DESC LIMIT 1000`).all() as { id: number }[];
+    const rows = this.statement(
+      `SELECT id FROM exchanges WHERE ${NOT_CLEARED} AND notes LIKE '%storage left out %body byte(s)%' ORDER BY id DESC LIMIT 1000`,
+    ).all() as { id: number }[];
     return { count: rows.length, ids: rows.slice(0, CUT_IDS_SHOWN).map((r) => r.id) };
   }
 
@@ -430,7 +467,10 @@ export class ExchangeReader {
    * next page (null: this was the last). Keyset paging: the next page starts after this one's last
    * row, found through the sort's index, however deep the page.
    */
-  sortedSummaries(filter: ExchangeFilter & { sort: SortKey }): { summaries: ExchangeSummary[]; next: SortCursor | null } {
+  sortedSummaries(filter: ExchangeFilter & { sort: SortKey }): {
+    summaries: ExchangeSummary[];
+    next: SortCursor | null;
+  } {
     const rows = this.rows(`${SUMMARY_COLUMNS}, ${SORT_COLUMNS[filter.sort]} AS sort_value`, filter) as SummaryRow[];
     const last = rows[rows.length - 1];
     const next = last && rows.length === (filter.limit ?? 100) ? { value: Number(last.sort_value), id: last.id } : null;
@@ -460,7 +500,11 @@ export class ExchangeReader {
     if (where[0] === NOT_CLEARED) where[0] = `+${NOT_CLEARED}`;
     // A status class counted through the status index (schema 15): the entries in its range, no row.
     for (const [i, term] of where.entries()) where[i] = term.replaceAll(STATUS_CLASS_TERM, 'status');
-    return (this.statement(`SELECT count(*) AS n FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(params) as { n: number }).n;
+    return (
+      this.statement(`SELECT count(*) AS n FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(
+        params,
+      ) as { n: number }
+    ).n;
   }
 
   private conditions(filter: ExchangeFilter): { where: string[]; params: Record<string, unknown> } {
@@ -518,29 +562,38 @@ export class ExchangeReader {
    * worth a banner). Counted through the index of waiting rows: cheap when few wait.
    */
   searchProgress(from = SEARCH_PROGRESS_FROM): SearchProgress | null {
-    const waiting = (
+    const waiting =
       // `to_index > 0` names the partial index of waiting rows: without it SQLite walks every row's id (asked by each status poll).
-      this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND to_index > 0 AND ${NOT_CLEARED})
-        + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as { n: number }
-    ).n;
+      (
+        this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND to_index > 0 AND ${NOT_CLEARED})
+        + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as {
+          n: number;
+        }
+      ).n;
     if (waiting === 0 || waiting < from) return null;
     // All rows less the open ones (few, found through the same index): no pass over every row's state.
     const total = (
       this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE ${NOT_CLEARED})
-        - (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as { n: number }
+        - (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as {
+        n: number;
+      }
     ).n;
     return { indexed: Math.max(0, total - waiting), total };
   }
 
   /** The exchange the proxy recorded under this uid (a replay knows its uid before it is sent). */
   byUid(uid: string): Exchange | null {
-    const row = this.statement(`SELECT * FROM exchanges WHERE uid = ? AND ${NOT_CLEARED}`).get(uid) as ExchangeRow | undefined;
+    const row = this.statement(`SELECT * FROM exchanges WHERE uid = ? AND ${NOT_CLEARED}`).get(uid) as
+      | ExchangeRow
+      | undefined;
     return row ? toExchange(row, this.damage) : null;
   }
 
   /** Ids of the replays of an exchange, oldest first. */
   replaysOf(id: number): number[] {
-    return (this.statement('SELECT id FROM exchanges WHERE replay_of = ? ORDER BY id').all(id) as { id: number }[]).map((r) => r.id);
+    return (this.statement('SELECT id FROM exchanges WHERE replay_of = ? ORDER BY id').all(id) as { id: number }[]).map(
+      (r) => r.id,
+    );
   }
 
   /**
@@ -550,12 +603,16 @@ export class ExchangeReader {
    */
   webSocketAmong(host: string, before: number, limit: number): boolean {
     return (
-      this.statement(`SELECT 1 FROM (SELECT scheme FROM exchanges WHERE host = ? AND id < ? AND ${NOT_CLEARED} ORDER BY id DESC LIMIT ?) WHERE scheme IN ('ws', 'wss') LIMIT 1`).get(host, before, limit) !== undefined
+      this.statement(
+        `SELECT 1 FROM (SELECT scheme FROM exchanges WHERE host = ? AND id < ? AND ${NOT_CLEARED} ORDER BY id DESC LIMIT ?) WHERE scheme IN ('ws', 'wss') LIMIT 1`,
+      ).get(host, before, limit) !== undefined
     );
   }
 
   get(id: number): Exchange | null {
-    const row = this.statement(`SELECT * FROM exchanges WHERE id = ? AND ${NOT_CLEARED}`).get(id) as ExchangeRow | undefined;
+    const row = this.statement(`SELECT * FROM exchanges WHERE id = ? AND ${NOT_CLEARED}`).get(id) as
+      | ExchangeRow
+      | undefined;
     return row ? toExchange(row, this.damage) : null;
   }
 
@@ -568,15 +625,22 @@ export class ExchangeReader {
   *bodyChunks(id: number, side: BodySide): Generator<Buffer> {
     const damage: ColumnDamage[] = [];
     // All rows first: a split body's parts are read with another statement, not while this one iterates.
-    const rows = this.statement('SELECT rowid, codec FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(id, side) as { rowid: number; codec: unknown }[];
+    const rows = this.statement('SELECT rowid, codec FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(
+      id,
+      side,
+    ) as { rowid: number; codec: unknown }[];
     const data = this.statement('SELECT data FROM bodies WHERE rowid = ?');
-    for (const row of rows) yield this.bodyRow(row.codec, (data.get(row.rowid) as { data: unknown } | undefined)?.data, side, damage);
+    for (const row of rows)
+      yield this.bodyRow(row.codec, (data.get(row.rowid) as { data: unknown } | undefined)?.data, side, damage);
     this.noteDamage(id, damage);
   }
 
   /** The stored bytes of a body, still content-encoded as they crossed the wire. */
   body(id: number, side: BodySide): Buffer {
-    const rows = this.statement('SELECT data, codec FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(id, side) as { data: unknown; codec: unknown }[];
+    const rows = this.statement('SELECT data, codec FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(
+      id,
+      side,
+    ) as { data: unknown; codec: unknown }[];
     const damage: ColumnDamage[] = [];
     const body = Buffer.concat(rows.map((r) => this.bodyRow(r.codec, r.data, side, damage)));
     this.noteDamage(id, damage);
@@ -586,10 +650,20 @@ export class ExchangeReader {
   /** A body row's bytes: unpacked (db/compression.ts), or a split body joined from its parts (db/blobs.ts); what cannot be is noted as damage and read as none. */
   private bodyRow(codec: unknown, data: unknown, side: BodySide, damage: ColumnDamage[]): Buffer {
     const bytes = storedBytes(data, `bodies.data (${side})`, damage);
-    return this.unpackedColumn(codec, bytes, `bodies.data (${side})`, damage, (c, b) => rowBytes({ codec: c, data: b }, (blob) => readBlob(this.statement('SELECT codec, data FROM blobs WHERE id = ?'), blob)));
+    return this.unpackedColumn(codec, bytes, `bodies.data (${side})`, damage, (c, b) =>
+      rowBytes({ codec: c, data: b }, (blob) =>
+        readBlob(this.statement('SELECT codec, data FROM blobs WHERE id = ?'), blob),
+      ),
+    );
   }
 
-  private unpackedColumn(codec: unknown, bytes: Buffer, column: string, damage: ColumnDamage[], unpack: (codec: number, bytes: Buffer) => Buffer = unpacked): Buffer {
+  private unpackedColumn(
+    codec: unknown,
+    bytes: Buffer,
+    column: string,
+    damage: ColumnDamage[],
+    unpack: (codec: number, bytes: Buffer) => Buffer = unpacked,
+  ): Buffer {
     if (codec === 0 || codec === null || codec === undefined) return bytes;
     try {
       return unpack(Number(codec), bytes);
@@ -604,13 +678,22 @@ export class ExchangeReader {
   }
 
   sseEvents(id: number): SseEvent[] {
-    const rows = this.statement('SELECT seq, offset_ms, event, event_id, data, codec FROM sse_events WHERE exchange_id = ? ORDER BY seq').all(id) as Record<string, unknown>[];
+    const rows = this.statement(
+      'SELECT seq, offset_ms, event, event_id, data, codec FROM sse_events WHERE exchange_id = ? ORDER BY seq',
+    ).all(id) as Record<string, unknown>[];
     const damage: ColumnDamage[] = [];
     const events = rows.map((row) => {
       // A packed event's data is bytes (db/compression.ts); read as the text it was.
-      if (row.codec && Buffer.isBuffer(row.data)) row.data = this.unpackedColumn(row.codec, row.data, 'sse_events.data', damage).toString('utf8');
+      if (row.codec && Buffer.isBuffer(row.data))
+        row.data = this.unpackedColumn(row.codec, row.data, 'sse_events.data', damage).toString('utf8');
       const r = new RowReading(row);
-      const event = { seq: r.number('seq'), offsetMs: r.number('offset_ms'), event: r.textOrNull('event'), id: r.textOrNull('event_id'), data: r.text('data') };
+      const event = {
+        seq: r.number('seq'),
+        offsetMs: r.number('offset_ms'),
+        event: r.textOrNull('event'),
+        id: r.textOrNull('event_id'),
+        data: r.text('data'),
+      };
       for (const d of r.damage) damage.push({ column: `sse_events.${d.column}`, why: d.why });
       return event;
     });
@@ -619,11 +702,19 @@ export class ExchangeReader {
   }
 
   wsMessages(id: number): WsMessage[] {
-    const rows = this.statement('SELECT seq, offset_ms, direction, opcode, payload, codec FROM ws_messages WHERE exchange_id = ? ORDER BY seq').all(id) as Record<string, unknown>[];
+    const rows = this.statement(
+      'SELECT seq, offset_ms, direction, opcode, payload, codec FROM ws_messages WHERE exchange_id = ? ORDER BY seq',
+    ).all(id) as Record<string, unknown>[];
     const damage: ColumnDamage[] = [];
     const messages = rows.map((row) => {
       const r = new RowReading(row);
-      const message = { seq: r.number('seq'), offsetMs: r.number('offset_ms'), direction: r.oneOf('direction', WS_DIRECTIONS, 'receive'), opcode: r.number('opcode', 2), payload: this.unpackedColumn(row.codec, storedBytes(row.payload, 'payload', r.damage), 'payload', r.damage) };
+      const message = {
+        seq: r.number('seq'),
+        offsetMs: r.number('offset_ms'),
+        direction: r.oneOf('direction', WS_DIRECTIONS, 'receive'),
+        opcode: r.number('opcode', 2),
+        payload: this.unpackedColumn(row.codec, storedBytes(row.payload, 'payload', r.damage), 'payload', r.damage),
+      };
       for (const d of r.damage) damage.push({ column: `ws_messages.${d.column}`, why: d.why });
       return message;
     });

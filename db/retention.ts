@@ -24,7 +24,12 @@ const OLD_INDEXES = ['exchanges_fts_old', 'exchanges_fts'];
  * What one step did: deleted exchanges (`clear`: for Clear all), merged the search index so
  * that no deleted word stays in it, or dropped an earlier schema's search index.
  */
-export type UpkeepStep = { kind: 'pruned' | 'cleared'; exchanges: number } | { kind: 'compacted'; exchanges: number } | { kind: 'purged' } | { kind: 'dropped'; index: string } | { kind: 'checkpoint' };
+export type UpkeepStep =
+  | { kind: 'pruned' | 'cleared'; exchanges: number }
+  | { kind: 'compacted'; exchanges: number }
+  | { kind: 'purged' }
+  | { kind: 'dropped'; index: string }
+  | { kind: 'checkpoint' };
 
 export interface UpkeepHooks {
   /** Runs the next step later, once capture had its turn (the storage thread: setImmediate). */
@@ -39,7 +44,8 @@ export interface UpkeepHooks {
 }
 
 export function usedBytes(db: Db): number {
-  const pages = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+  const pages =
+    (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
   return pages * (db.pragma('page_size', { simple: true }) as number);
 }
 
@@ -126,7 +132,9 @@ export class Upkeep {
     const state = db.prepare('SELECT clear_up_to, purge FROM upkeep').get() as UpkeepRow;
     if (state.clear_up_to > 0) {
       // Every exchange up to the mark, open ones too (the store forgot them when the clear began).
-      const n = this.deleteOldest(db, 'id <= ?', [state.clear_up_to], () => db.prepare('UPDATE upkeep SET clear_up_to = 0').run());
+      const n = this.deleteOldest(db, 'id <= ?', [state.clear_up_to], () =>
+        db.prepare('UPDATE upkeep SET clear_up_to = 0').run(),
+      );
       return { kind: 'cleared', exchanges: n };
     }
     if (this.pruning) {
@@ -190,7 +198,11 @@ export class Upkeep {
    * When none match, `none` runs instead (in a transaction too).
    */
   private deleteOldest(db: Db, where: string, params: unknown[], none?: () => void, maxBytes = SLICE_BYTES): number {
-    const rows = db.prepare(`SELECT id, request_stored + response_stored AS bytes FROM exchanges WHERE ${where} ORDER BY id LIMIT ${SLICE_EXCHANGES}`).all(...params) as { id: number; bytes: number }[];
+    const rows = db
+      .prepare(
+        `SELECT id, request_stored + response_stored AS bytes FROM exchanges WHERE ${where} ORDER BY id LIMIT ${SLICE_EXCHANGES}`,
+      )
+      .all(...params) as { id: number; bytes: number }[];
     const ids: number[] = [];
     let bytes = 0;
     for (const r of rows) {
@@ -205,8 +217,13 @@ export class Upkeep {
     const list = ids.join(',');
     db.transaction(() => {
       // The parts their split bodies referred to, released; those no other body refers to deleted (db/blobs.ts).
-      new Blobs(db).release(db.prepare(`SELECT codec, data FROM bodies WHERE exchange_id IN (${list}) AND codec >= ${SPLIT}`).all() as StoredRow[]);
-      for (const table of ['bodies', 'sse_events', 'ws_messages']) db.prepare(`DELETE FROM ${table} WHERE exchange_id IN (${list})`).run();
+      new Blobs(db).release(
+        db
+          .prepare(`SELECT codec, data FROM bodies WHERE exchange_id IN (${list}) AND codec >= ${SPLIT}`)
+          .all() as StoredRow[],
+      );
+      for (const table of ['bodies', 'sse_events', 'ws_messages'])
+        db.prepare(`DELETE FROM ${table} WHERE exchange_id IN (${list})`).run();
       // A tombstone per row: the words stay in the index until the merge steps that follow.
       db.prepare(`DELETE FROM exchanges_search WHERE rowid IN (${list})`).run();
       db.prepare(`DELETE FROM exchanges WHERE id IN (${list})`).run();
@@ -222,7 +239,9 @@ export class Upkeep {
    */
   private mergeStep(db: Db): boolean {
     const before = this.totalChanges(db);
-    db.transaction(() => db.prepare(`INSERT INTO exchanges_search (exchanges_search, rank) VALUES ('merge', ?)`).run(-MERGE_PAGES))();
+    db.transaction(() =>
+      db.prepare(`INSERT INTO exchanges_search (exchanges_search, rank) VALUES ('merge', ?)`).run(-MERGE_PAGES),
+    )();
     // FTS5 counts a merge that did nothing as one change: two or more, it did some work.
     return this.totalChanges(db) - before >= 2;
   }
@@ -237,7 +256,8 @@ export class Upkeep {
 
   /** An earlier schema's search index still in the file, if any. */
   private oldIndexLeft(db: Db): string | null {
-    for (const name of OLD_INDEXES) if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name)) return name;
+    for (const name of OLD_INDEXES)
+      if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name)) return name;
     return null;
   }
 }

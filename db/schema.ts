@@ -229,7 +229,13 @@ function boundEarlierRows(): string {
     ['response_trailers', 'response trailer'],
   ];
   const headBound = LIMIT.headBytes + 8 * LIMIT.headerCount;
-  const over = [...texts.map(([column, max]) => `octet_length(${column}) > ${max}`), ...pairs.map(([column]) => `octet_length(${column}) > ${headBound} OR json_array_length(CASE WHEN octet_length(${column}) > ${LIMIT.headerCount * 7} AND json_valid(${column}) THEN ${column} END) > ${LIMIT.headerCount}`)];
+  const over = [
+    ...texts.map(([column, max]) => `octet_length(${column}) > ${max}`),
+    ...pairs.map(
+      ([column]) =>
+        `octet_length(${column}) > ${headBound} OR json_array_length(CASE WHEN octet_length(${column}) > ${LIMIT.headerCount * 7} AND json_valid(${column}) THEN ${column} END) > ${LIMIT.headerCount}`,
+    ),
+  ];
   return `
   CREATE TEMP TABLE oversize AS SELECT id FROM exchanges WHERE ${over.join('\n    OR ')} OR octet_length(secrets) > ${headBound};
   ${texts.map(([column, max, what]) => text(column, max, what)).join('')}
@@ -266,7 +272,10 @@ export function openDatabase(dataDir: string, upTo = SCHEMA_VERSION): Db {
   try {
     db = new Database(file);
   } catch (err) {
-    throw new DatabaseOpenError({ key: 'dataFiles.database.cannotOpen', params: { file, error: (err as Error).message } });
+    throw new DatabaseOpenError({
+      key: 'dataFiles.database.cannotOpen',
+      params: { file, error: (err as Error).message },
+    });
   }
   db.pragma('busy_timeout = 5000');
   const version = db.pragma('user_version', { simple: true }) as number;

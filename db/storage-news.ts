@@ -40,26 +40,40 @@ export class StorageNews {
   /** How far behind storage is now (null: nothing has waited long), checked on a timer. */
   update(now: BehindFigures | null, at = Date.now()): void {
     if (now && !this.worst) {
-      this.say(`storage is behind: ${now.exchanges} ended exchange(s) not stored yet, the oldest ${seconds(now.seconds)} ago; rows show late (nothing is lost while it catches up)`);
+      this.say(
+        `storage is behind: ${now.exchanges} ended exchange(s) not stored yet, the oldest ${seconds(now.seconds)} ago; rows show late (nothing is lost while it catches up)`,
+      );
       this.worst = now;
     } else if (now && this.worst) {
-      this.worst = { exchanges: Math.max(this.worst.exchanges, now.exchanges), seconds: Math.max(this.worst.seconds, now.seconds) };
+      this.worst = {
+        exchanges: Math.max(this.worst.exchanges, now.exchanges),
+        seconds: Math.max(this.worst.seconds, now.seconds),
+      };
     } else if (!now && this.worst && this.lastBehindAt !== null && at - this.lastBehindAt >= CAUGHT_UP_AFTER_MS) {
-      this.say(`storage caught up (it was behind by up to ${this.worst.exchanges} exchange(s) / ${seconds(this.worst.seconds)})`);
+      this.say(
+        `storage caught up (it was behind by up to ${this.worst.exchanges} exchange(s) / ${seconds(this.worst.seconds)})`,
+      );
       this.worst = null;
       this.lastBehindAt = null;
     }
     if (now) this.lastBehindAt = at;
     this.behind = now;
-    if (this.shedding && !this.worst && !this.failing && at - this.shedding.lastAt >= SHEDDING_QUIET_MS) this.stopShedding();
+    if (this.shedding && !this.worst && !this.failing && at - this.shedding.lastAt >= SHEDDING_QUIET_MS)
+      this.stopShedding();
   }
 
   /** Content left out to bound memory: said once as it starts, counted until it stops. */
-  shed(left: { exchanges?: number; events?: number; bytes?: number; bodies?: number }, why: string, at = Date.now()): void {
+  shed(
+    left: { exchanges?: number; events?: number; bytes?: number; bodies?: number },
+    why: string,
+    at = Date.now(),
+  ): void {
     if (!left.exchanges && !left.events && !left.bytes && !left.bodies) return;
     if (!this.shedding) {
       this.shedding = { exchanges: 0, events: 0, bytes: 0, bodies: 0, lastAt: at };
-      this.say(`storage is leaving content out to bound memory because ${why}; each exchange affected says so in its notes, and the traffic itself is forwarded whole`);
+      this.say(
+        `storage is leaving content out to bound memory because ${why}; each exchange affected says so in its notes, and the traffic itself is forwarded whole`,
+      );
     }
     const s = this.shedding;
     s.exchanges += left.exchanges ?? 0;

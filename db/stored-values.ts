@@ -1,7 +1,14 @@
 // Every value of a stored row, read as what wirelog wrote or else as a fallback, with the damage
 // said: a row from a damaged file, an older or newer writer or a disk error must never make a read
 // throw (one unreadable row used to answer 500 to the list, the detail and the export alike).
-import { EXCHANGE_STATES, type Exchange, type ExchangeState, type Header, type SecretFingerprint, type Timings } from '../model/exchange.ts';
+import {
+  EXCHANGE_STATES,
+  type Exchange,
+  type ExchangeState,
+  type Header,
+  type SecretFingerprint,
+  type Timings,
+} from '../model/exchange.ts';
 import type { Usage } from '../model/token-usage.ts';
 
 /** One column of one row that did not hold what wirelog writes there, and what was read instead. */
@@ -30,7 +37,8 @@ export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (Buffer.isBuffer(value)) return `a blob of ${value.length} byte(s)`;
   if (typeof value === 'number' || typeof value === 'bigint') return `the number ${String(value)}`;
-  if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return typeof value;
 }
 
@@ -44,7 +52,8 @@ function jsonKind(value: unknown): string {
 /** Reads a JSON value into its shape: the value as typed, or a reason it has none (it is then the fallback). */
 export type Shape<T> = (value: unknown, problems: string[]) => T | { wrong: string };
 
-const isWrong = (v: unknown): v is { wrong: string } => typeof v === 'object' && v !== null && 'wrong' in v && Object.keys(v).length === 1;
+const isWrong = (v: unknown): v is { wrong: string } =>
+  typeof v === 'object' && v !== null && 'wrong' in v && Object.keys(v).length === 1;
 
 /** The columns of one row, each read defensively; what was damaged is in `damage`. */
 export class RowReading {
@@ -59,7 +68,9 @@ export class RowReading {
 
   text(column: string, fallback = ''): string {
     const value = this.row[column];
-    return typeof value === 'string' ? value : this.damaged(column, `holds ${describeValue(value)}, not text; read as ${JSON.stringify(fallback)}`, fallback);
+    return typeof value === 'string'
+      ? value
+      : this.damaged(column, `holds ${describeValue(value)}, not text; read as ${JSON.stringify(fallback)}`, fallback);
   }
 
   textOrNull(column: string): string | null {
@@ -70,31 +81,44 @@ export class RowReading {
 
   number(column: string, fallback = 0): number {
     const value = this.row[column];
-    return typeof value === 'number' && Number.isFinite(value) ? value : this.damaged(column, `holds ${describeValue(value)}, not a number; read as ${fallback}`, fallback);
+    return typeof value === 'number' && Number.isFinite(value)
+      ? value
+      : this.damaged(column, `holds ${describeValue(value)}, not a number; read as ${fallback}`, fallback);
   }
 
   numberOrNull(column: string): number | null {
     const value = this.row[column];
     if (value === null || value === undefined) return null;
-    return typeof value === 'number' && Number.isFinite(value) ? value : this.damaged(column, `holds ${describeValue(value)}, not a number; read as none`, null);
+    return typeof value === 'number' && Number.isFinite(value)
+      ? value
+      : this.damaged(column, `holds ${describeValue(value)}, not a number; read as none`, null);
   }
 
   oneOf<T extends string>(column: string, values: readonly T[], fallback: T): T {
     const value = this.row[column];
-    return values.includes(value as T) ? (value as T) : this.damaged(column, `holds ${describeValue(value)}, not one of ${values.join(', ')}; read as ${fallback}`, fallback);
+    return values.includes(value as T)
+      ? (value as T)
+      : this.damaged(
+          column,
+          `holds ${describeValue(value)}, not one of ${values.join(', ')}; read as ${fallback}`,
+          fallback,
+        );
   }
 
   oneOfOrNull<T extends string>(column: string, values: readonly T[]): T | null {
     const value = this.row[column];
     if (value === null || value === undefined) return null;
-    return values.includes(value as T) ? (value as T) : this.damaged(column, `holds ${describeValue(value)}, not one of ${values.join(', ')}; read as none`, null);
+    return values.includes(value as T)
+      ? (value as T)
+      : this.damaged(column, `holds ${describeValue(value)}, not one of ${values.join(', ')}; read as none`, null);
   }
 
   /** A JSON column: NULL reads as `absent` where the column may be NULL, as damage where it may not. */
   json<T>(column: string, shape: Shape<T>, fallback: T, what: string, nullable = false): T {
     const value = this.row[column];
     if ((value === null || value === undefined) && nullable) return fallback;
-    if (typeof value !== 'string') return this.damaged(column, `holds ${describeValue(value)}, not JSON text; read as ${what}`, fallback);
+    if (typeof value !== 'string')
+      return this.damaged(column, `holds ${describeValue(value)}, not JSON text; read as ${what}`, fallback);
     let parsed: unknown;
     try {
       parsed = JSON.parse(value);
@@ -112,15 +136,21 @@ export class RowReading {
 /** `[[name, value], …]`: pairs that are not two texts are left out, and counted. */
 export const headerPairs: Shape<Header[]> = (value, problems) => {
   if (!Array.isArray(value)) return { wrong: `JSON ${jsonKind(value)}, not an array of [name, value] pairs` };
-  const pairs = value.filter((p): p is Header => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string');
-  if (pairs.length < value.length) problems.push(`${value.length - pairs.length} of ${value.length} entries are not [name, value] pairs of text, left out`);
+  const pairs = value.filter(
+    (p): p is Header => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string',
+  );
+  if (pairs.length < value.length)
+    problems.push(
+      `${value.length - pairs.length} of ${value.length} entries are not [name, value] pairs of text, left out`,
+    );
   return pairs;
 };
 
 /** An object of finite numbers under the names given: other members are left out, and counted. */
 function figures<T extends object>(names: readonly string[], what: string): Shape<T> {
   return (value, problems) => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { wrong: `JSON ${jsonKind(value)}, not an object of ${what}` };
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return { wrong: `JSON ${jsonKind(value)}, not an object of ${what}` };
     const out: Record<string, number> = {};
     let bad = 0;
     for (const [key, figure] of Object.entries(value)) {
@@ -132,8 +162,24 @@ function figures<T extends object>(names: readonly string[], what: string): Shap
   };
 }
 
-const TIMING_NAMES: readonly (keyof Timings)[] = ['connected', 'secured', 'requestSent', 'retried', 'responseHeaders', 'firstByte', 'end'];
-const USAGE_NAMES: readonly (keyof Usage)[] = ['input', 'output', 'cacheRead', 'cacheCreation', 'reasoning', 'total', 'cost'];
+const TIMING_NAMES: readonly (keyof Timings)[] = [
+  'connected',
+  'secured',
+  'requestSent',
+  'retried',
+  'responseHeaders',
+  'firstByte',
+  'end',
+];
+const USAGE_NAMES: readonly (keyof Usage)[] = [
+  'input',
+  'output',
+  'cacheRead',
+  'cacheCreation',
+  'reasoning',
+  'total',
+  'cost',
+];
 
 export const timingsShape = figures<Timings>(TIMING_NAMES, 'timings in milliseconds');
 export const usageShape = figures<Usage>(USAGE_NAMES, 'usage figures');
@@ -142,9 +188,15 @@ export const usageShape = figures<Usage>(USAGE_NAMES, 'usage figures');
 export const fingerprints: Shape<SecretFingerprint[]> = (value, problems) => {
   if (!Array.isArray(value)) return { wrong: `JSON ${jsonKind(value)}, not an array of fingerprints` };
   const kept = value
-    .filter((s): s is SecretFingerprint => s !== null && typeof s === 'object' && typeof s.name === 'string' && typeof s.fingerprint === 'string')
+    .filter(
+      (s): s is SecretFingerprint =>
+        s !== null && typeof s === 'object' && typeof s.name === 'string' && typeof s.fingerprint === 'string',
+    )
     .map((s) => ({ name: s.name, fingerprint: s.fingerprint }));
-  if (kept.length < value.length) problems.push(`${value.length - kept.length} of ${value.length} fingerprints are not {name, fingerprint} texts, left out`);
+  if (kept.length < value.length)
+    problems.push(
+      `${value.length - kept.length} of ${value.length} fingerprints are not {name, fingerprint} texts, left out`,
+    );
   return kept;
 };
 

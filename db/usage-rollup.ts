@@ -29,5 +29,8 @@ export function usageCalls(db: Db, by: RollupKey, since = 0): CallFigures[] {
       CASE WHEN typeof(timings) = 'text' AND octet_length(timings) <= 2048 THEN timings END AS timings
     FROM exchanges
     WHERE dialect IS NOT NULL AND dialect <> 'models' AND id > (SELECT clear_up_to FROM upkeep) AND started_at >= @since`;
-  return (db.prepare(sql).all({ since }) as (Omit<CallFigures, 'streamed'> & { streamed: number })[]).map((row) => ({ ...row, streamed: row.streamed === 1 }));
+  return (db.prepare(sql).all({ since }) as (Omit<CallFigures, 'streamed'> & { streamed: number })[]).map((row) => ({
+    ...row,
+    streamed: row.streamed === 1,
+  }));
 }

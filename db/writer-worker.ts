@@ -10,7 +10,15 @@ import type { ToWorker, FromWorker } from './writer.ts';
 import { createI18n } from '../i18n/index.ts';
 import { cliLanguage } from '../i18n/languages.ts';
 
-const { file, flushIntervalMs, retention, pruneIntervalMs, maxBacklogBytes, ring: sharedRing, restartedAfter } = workerData as {
+const {
+  file,
+  flushIntervalMs,
+  retention,
+  pruneIntervalMs,
+  maxBacklogBytes,
+  ring: sharedRing,
+  restartedAfter,
+} = workerData as {
   file: string;
   /** Set when this thread replaces one that stopped (db/writer.ts): why that one stopped. */
   restartedAfter?: string;
@@ -147,7 +155,9 @@ function releaseRing(): void {
 
 /** Events that go back to wait in the backlog keep their own bytes, not the ring's. */
 function owned(events: ExchangeEvent[]): ExchangeEvent[] {
-  return events.map((e) => (e.type === 'body-chunk' && e.chunk.buffer instanceof SharedArrayBuffer ? chunkWith(e, new Uint8Array(e.chunk)) : e));
+  return events.map((e) =>
+    e.type === 'body-chunk' && e.chunk.buffer instanceof SharedArrayBuffer ? chunkWith(e, new Uint8Array(e.chunk)) : e,
+  );
 }
 
 /**
@@ -235,7 +245,13 @@ function indexStep(): void {
   if (done.more) return indexLater();
   // Nothing more now; paused (the index is being merged) is not done.
   if (reindexing && store.unindexedRows() === 0) {
-    post({ kind: 'warning', message: t('searchIndex.console.built', { count: reindexing.count, seconds: ((performance.now() - reindexing.startedAt) / 1000).toFixed(1) }) });
+    post({
+      kind: 'warning',
+      message: t('searchIndex.console.built', {
+        count: reindexing.count,
+        seconds: ((performance.now() - reindexing.startedAt) / 1000).toFixed(1),
+      }),
+    });
     reindexing = null;
   }
 }
@@ -296,12 +312,17 @@ function sweepLeftoversLater(): void {
   try {
     connect();
     // Two subqueries: each an end of the rowid (min and max together would read every row).
-    const ids = db!.prepare('SELECT (SELECT min(id) FROM exchanges) AS first, (SELECT max(id) FROM exchanges) AS last').get() as { first: number | null; last: number | null };
+    const ids = db!
+      .prepare('SELECT (SELECT min(id) FROM exchanges) AS first, (SELECT max(id) FROM exchanges) AS last')
+      .get() as { first: number | null; last: number | null };
     if (ids.first === null || ids.last === null) return;
     leftovers = { next: ids.first, last: ids.last, marked: 0 };
     setImmediate(sweepLeftovers);
   } catch (err) {
-    post({ kind: 'warning', message: `could not look for exchanges an earlier run left open: ${(err as Error).message}` });
+    post({
+      kind: 'warning',
+      message: `could not look for exchanges an earlier run left open: ${(err as Error).message}`,
+    });
   }
 }
 
@@ -310,18 +331,30 @@ function sweepLeftovers(): void {
   if (!sweep) return;
   try {
     const to = Math.min(sweep.next + LEFTOVER_SLICE - 1, sweep.last);
-    sweep.marked += db!.prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE id BETWEEN ? AND ? AND state IN ('pending', 'streaming')").run(INTERRUPTED, sweep.next, to).changes;
+    sweep.marked += db!
+      .prepare(
+        "UPDATE exchanges SET state = 'interrupted', error = ? WHERE id BETWEEN ? AND ? AND state IN ('pending', 'streaming')",
+      )
+      .run(INTERRUPTED, sweep.next, to).changes;
     sweep.next = to + 1;
   } catch (err) {
     // A locked or full database: the sweep waits, as captures do.
     if (isPassing(err)) return void setTimeout(sweepLeftovers, RETRY_MS[RETRY_MS.length - 1]).unref();
     leftovers = null;
-    return post({ kind: 'warning', message: `could not mark the exchanges an earlier run left open as interrupted: ${(err as Error).message}` });
+    return post({
+      kind: 'warning',
+      message: `could not mark the exchanges an earlier run left open as interrupted: ${(err as Error).message}`,
+    });
   }
   if (sweep.next <= sweep.last) return void setImmediate(sweepLeftovers);
   leftovers = null;
-  if (sweep.marked && restartedAfter !== undefined) post({ kind: 'warning', message: t('storageThread.swept', { count: sweep.marked }) });
-  else if (sweep.marked) post({ kind: 'warning', message: `${sweep.marked} exchange(s) left open by an earlier run are now marked interrupted` });
+  if (sweep.marked && restartedAfter !== undefined)
+    post({ kind: 'warning', message: t('storageThread.swept', { count: sweep.marked }) });
+  else if (sweep.marked)
+    post({
+      kind: 'warning',
+      message: `${sweep.marked} exchange(s) left open by an earlier run are now marked interrupted`,
+    });
 }
 
 /**
@@ -429,7 +462,11 @@ port.on('message', (message: ToWorker) => {
     drain();
     // This run's finished exchanges understood for a short while; what is left is done after the next start.
     if (failures === 0) store?.indexWaiting('understand', (done) => afterIndexing(done.understood), INDEX_AT_CLOSE_MS);
-    if (backlog.length) post({ kind: 'warning', message: `${backlog.waitingExchanges()} exchange(s) could not be stored before stopping: storage is still failing` });
+    if (backlog.length)
+      post({
+        kind: 'warning',
+        message: `${backlog.waitingExchanges()} exchange(s) could not be stored before stopping: storage is still failing`,
+      });
     try {
       const ids = store?.interruptOpen() ?? [];
       if (ids.length) post({ kind: 'committed', ids });

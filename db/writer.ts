@@ -14,7 +14,10 @@ import { createI18n } from '../i18n/index.ts';
 import { cliLanguage } from '../i18n/languages.ts';
 
 /** `resent`: events a thread that stopped had not stored, handed to its successor (which skips an exchange already stored). */
-export type ToWorker = ({ kind: 'events'; cost: number; seq: number; resent?: boolean } & EncodedEvents) | { kind: 'flush' | 'clear' | 'close'; token: number } | { kind: 'import'; token: number; events: ExchangeEvent[] };
+export type ToWorker =
+  | ({ kind: 'events'; cost: number; seq: number; resent?: boolean } & EncodedEvents)
+  | { kind: 'flush' | 'clear' | 'close'; token: number }
+  | { kind: 'import'; token: number; events: ExchangeEvent[] };
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
@@ -191,7 +194,11 @@ export class CaptureWriter implements ExchangeSink {
   /** Events waiting on this side while too much is in flight. */
   private readonly held: Backlog;
 
-  constructor(dataDir: string, private readonly callbacks: WriterCallbacks, options: WriterOptions) {
+  constructor(
+    dataDir: string,
+    private readonly callbacks: WriterCallbacks,
+    options: WriterOptions,
+  ) {
     this.ringBytes = options.ringBytes ?? RING_BYTES;
     this.maxInFlight = options.maxInFlightBytes ?? MAX_IN_FLIGHT;
     this.held = new Backlog(this.maxInFlight, 'storage was too far behind');
@@ -261,7 +268,12 @@ export class CaptureWriter implements ExchangeSink {
     // A worker that is failing or gone may never release: nothing waits for it.
     if (this.behind || this.lastError !== null) {
       this.losses.bodies++;
-      this.news.shed({ bodies: 1 }, this.lastError !== null ? 'storage is failing' : `storage had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s`);
+      this.news.shed(
+        { bodies: 1 },
+        this.lastError !== null
+          ? 'storage is failing'
+          : `storage had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s`,
+      );
       return 'skip';
     }
     this.ring.askForRoom();
@@ -298,10 +310,14 @@ export class CaptureWriter implements ExchangeSink {
     this.waiters = this.waiters.filter((w) => w.deadline > now);
     // Traffic is not held back for storage until the ring is half empty again; the rest of these bodies is left out (marked truncated).
     if (expired.length > 0) this.behind = true;
-    this.news.shed({ bodies: expired.length }, `storage had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s`);
+    this.news.shed(
+      { bodies: expired.length },
+      `storage had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s`,
+    );
     this.losses.bodies += expired.length;
     for (const w of expired) w.ready(false);
-    if (this.waiters.length > 0) this.waitTimer = setTimeout(() => this.expireWaits(), Math.max(1, this.waiters[0].deadline - now)).unref();
+    if (this.waiters.length > 0)
+      this.waitTimer = setTimeout(() => this.expireWaits(), Math.max(1, this.waiters[0].deadline - now)).unref();
   }
 
   private stopWaitTimer(): void {
@@ -321,7 +337,10 @@ export class CaptureWriter implements ExchangeSink {
 
   /** Stores whole exchanges (a HAR import) in one transaction: all of them, or none and the reason. */
   importEvents(events: ExchangeEvent[]): Promise<number[]> {
-    if (this.restarting !== null || this.gaveUp) return Promise.reject(new Error(this.lastError ?? this.t('storageThread.importRefused', { cause: this.restarting ?? '' })));
+    if (this.restarting !== null || this.gaveUp)
+      return Promise.reject(
+        new Error(this.lastError ?? this.t('storageThread.importRefused', { cause: this.restarting ?? '' })),
+      );
     this.release();
     this.post();
     const token = this.nextToken++;
@@ -388,7 +407,10 @@ export class CaptureWriter implements ExchangeSink {
     try {
       const { json, buffers } = encodeEvents(events);
       // The packed payloads are a copy of their own: handed over, not copied again.
-      this.worker.postMessage({ kind: 'events', json, buffers, cost, seq, ...(resent ? { resent } : {}) } satisfies ToWorker, buffers.map((b) => b.buffer as ArrayBuffer));
+      this.worker.postMessage(
+        { kind: 'events', json, buffers, cost, seq, ...(resent ? { resent } : {}) } satisfies ToWorker,
+        buffers.map((b) => b.buffer as ArrayBuffer),
+      );
     } catch (err) {
       this.fail(`could not hand captures to the storage worker: ${(err as Error).message}`);
     }
@@ -536,7 +558,8 @@ export class CaptureWriter implements ExchangeSink {
     // What came of cut and lost exchanges after the thread's last stored batch: left out, counted.
     const resend = handover.resend;
     for (const e of events) if (this.cutOff.has(e.uid)) this.leaveOutCut(e);
-    for (const pending of this.imports.values()) pending.reject(new Error(this.t('storageThread.importRefused', { cause })));
+    for (const pending of this.imports.values())
+      pending.reject(new Error(this.t('storageThread.importRefused', { cause })));
     this.imports.clear();
     const news = this.restartNews ?? { resent: 0, cut: 0, lost: 0, token: -1 };
     news.cut += handover.cut.size;
@@ -550,7 +573,9 @@ export class CaptureWriter implements ExchangeSink {
     this.lastError = this.t('storageThread.restarting', { cause, attempt: this.attempts, max });
     this.restartError = this.lastError;
     this.news.failed();
-    this.callbacks.onWarning?.(this.t('storageThread.stopped', { cause, seconds: wait / 1000, attempt: this.attempts, max }));
+    this.callbacks.onWarning?.(
+      this.t('storageThread.stopped', { cause, seconds: wait / 1000, attempt: this.attempts, max }),
+    );
     this.callbacks.onState?.();
     this.restartTimer = setTimeout(() => this.restart(cause, resend), wait);
   }
@@ -571,7 +596,8 @@ export class CaptureWriter implements ExchangeSink {
     this.release();
     this.post();
     this.wake();
-    for (const [token, pending] of this.waiting) this.worker.postMessage({ kind: pending.kind, token } satisfies ToWorker);
+    for (const [token, pending] of this.waiting)
+      this.worker.postMessage({ kind: pending.kind, token } satisfies ToWorker);
     // Once the new thread has stored all that, it works: said with its figures.
     const token = this.nextToken++;
     this.restartNews!.token = token;
@@ -589,7 +615,9 @@ export class CaptureWriter implements ExchangeSink {
     if (this.lastError === this.restartError) this.lastError = null;
     this.restartError = null;
     this.news.recovered();
-    this.callbacks.onRecovered?.(this.t('storageThread.restarted', { resent: news.resent, cut: news.cut, lost: news.lost }));
+    this.callbacks.onRecovered?.(
+      this.t('storageThread.restarted', { resent: news.resent, cut: news.cut, lost: news.lost }),
+    );
     this.callbacks.onState?.();
   }
 
@@ -661,7 +689,8 @@ export class CaptureWriter implements ExchangeSink {
         this.waitingExchanges = 0;
         const fates = [`${message.stored} exchange(s) that waited are stored`];
         if (message.lost) fates.push(`${message.lost} were left out whole to bound memory`);
-        if (message.discarded) fates.push(`${message.discarded} were discarded by Clear all before they could be stored`);
+        if (message.discarded)
+          fates.push(`${message.discarded} were discarded by Clear all before they could be stored`);
         this.news.recovered();
         this.callbacks.onRecovered?.(`storing captures works again: ${fates.join(', ')}`);
         break;
@@ -678,7 +707,9 @@ export class CaptureWriter implements ExchangeSink {
         break;
       case 'discarded':
         this.losses.discarded += message.exchanges;
-        this.callbacks.onWarning?.(`Clear all discarded ${message.exchanges} exchange(s) that were waiting to be stored: they are not stored`);
+        this.callbacks.onWarning?.(
+          `Clear all discarded ${message.exchanges} exchange(s) that were waiting to be stored: they are not stored`,
+        );
         break;
       case 'warning':
         this.callbacks.onWarning?.(message.message);
@@ -699,7 +730,10 @@ export interface Handover {
 }
 
 /** Splits what a stopped thread leaves into what goes to its successor and the exchanges it cut (their head stored, their end not). */
-export function handOverAfterStop(handover: Handover, open: Iterable<string>): { resend: ExchangeEvent[]; cut: Set<string>; lost: Set<string> } {
+export function handOverAfterStop(
+  handover: Handover,
+  open: Iterable<string>,
+): { resend: ExchangeEvent[]; cut: Set<string>; lost: Set<string> } {
   const heads = new Set<string>();
   for (const e of handover.events) if (e.type === 'request') heads.add(e.uid);
   const lost = new Set(handover.lost);
@@ -721,7 +755,11 @@ function sizeText(bytes: number): string {
 export function startTsWorker(file: URL, workerData: unknown, transferList: Transferable[] = []): Worker {
   if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, transferList });
   // The ESM build of tsx's API: its CommonJS build cannot register the loader from a worker.
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
   return new Worker(boot, { eval: true, workerData, transferList });
 }

@@ -52,8 +52,18 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** RFC 9110 field value: no CR, LF or NUL (they would start another header wherever it is sent again). */
 const FIELD_VALUE = /^[^\r\n\0]*$/;
 
-const nameValue = z.object({ name: z.string(), value: z.union([z.string(), z.number(), z.boolean()]).transform(String) });
-const content = z.object({ text: z.string().optional(), encoding: z.string().optional(), mimeType: z.string().optional(), size: z.number().optional() }).passthrough();
+const nameValue = z.object({
+  name: z.string(),
+  value: z.union([z.string(), z.number(), z.boolean()]).transform(String),
+});
+const content = z
+  .object({
+    text: z.string().optional(),
+    encoding: z.string().optional(),
+    mimeType: z.string().optional(),
+    size: z.number().optional(),
+  })
+  .passthrough();
 const entrySchema = z
   .object({
     startedDateTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'is not a date'),
@@ -64,18 +74,46 @@ const entrySchema = z
         url: z.string().refine((u) => URL.canParse(u), 'is not an absolute URL'),
         httpVersion: z.string().optional(),
         headers: z.array(nameValue),
-        postData: content.extend({ params: z.array(z.object({ name: z.string(), value: z.string().optional() }).passthrough()).optional() }).optional(),
+        postData: content
+          .extend({
+            params: z.array(z.object({ name: z.string(), value: z.string().optional() }).passthrough()).optional(),
+          })
+          .optional(),
         // HTTP Toolkit's own fields for a request body that is not UTF-8 text (see requestBodyOf).
         _content: content.optional(),
         _requestBodyStatus: z.string().optional(),
       })
       .passthrough(),
     response: z
-      .object({ status: z.number().int(), statusText: z.string().optional(), httpVersion: z.string().optional(), headers: z.array(nameValue), content: content.optional(), _trailers: z.array(nameValue).optional() })
+      .object({
+        status: z.number().int(),
+        statusText: z.string().optional(),
+        httpVersion: z.string().optional(),
+        headers: z.array(nameValue),
+        content: content.optional(),
+        _trailers: z.array(nameValue).optional(),
+      })
       .passthrough(),
     timings: z.record(z.string(), z.number().nullable().optional()).optional(),
-    _sseEvents: z.array(z.object({ time: z.number().optional(), event: z.string().optional(), id: z.string().optional(), data: z.string() }).passthrough()).optional(),
-    _webSocketMessages: z.array(z.object({ type: z.enum(['send', 'receive']), time: z.number(), opcode: z.number().int(), data: z.string() }).passthrough()).optional(),
+    _sseEvents: z
+      .array(
+        z
+          .object({
+            time: z.number().optional(),
+            event: z.string().optional(),
+            id: z.string().optional(),
+            data: z.string(),
+          })
+          .passthrough(),
+      )
+      .optional(),
+    _webSocketMessages: z
+      .array(
+        z
+          .object({ type: z.enum(['send', 'receive']), time: z.number(), opcode: z.number().int(), data: z.string() })
+          .passthrough(),
+      )
+      .optional(),
     _resourceType: z.string().optional(),
     _error: z.string().optional(),
   })
@@ -124,7 +162,11 @@ function entryProblem(number: number, raw: unknown, problem: string): string {
 function entryWords(number: number, raw: unknown): { n: number; method?: string; url?: string } {
   const request = (raw as { request?: { method?: unknown; url?: unknown } } | null)?.request;
   if (typeof request?.url !== 'string') return { n: number };
-  return { n: number, method: typeof request.method === 'string' ? printable(request.method, 20) : '?', url: printable(request.url, 120) };
+  return {
+    n: number,
+    method: typeof request.method === 'string' ? printable(request.method, 20) : '?',
+    url: printable(request.url, 120),
+  };
 }
 
 /** At most `max` characters of untrusted text, control characters shown as `?`, so a message stays one line. */
@@ -135,7 +177,11 @@ function printable(text: string, max: number): string {
 
 /** 20.0 MB, 64 KB, 17 bytes. */
 export function sizeText(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 ** 2).toFixed(1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 ** 2).toFixed(1)} MB`
+    : bytes >= 1024
+      ? `${Math.round(bytes / 1024)} KB`
+      : `${bytes} bytes`;
 }
 
 /** The limits a head (method, URL, header lists) must keep; each problem names its field. */
@@ -145,13 +191,19 @@ function headProblems(raw: unknown): string[] {
   const request = entry?.request;
   const method = request?.method;
   if (typeof method === 'string') {
-    if (method.length > MAX_METHOD_BYTES) problems.push(say('harMethodLong', { size: sizeText(Buffer.byteLength(method)), max: MAX_METHOD_BYTES }));
-    else if (method && !TOKEN.test(method)) problems.push(say('harMethodToken', { quoted: JSON.stringify(printable(method, 40)) }));
+    if (method.length > MAX_METHOD_BYTES)
+      problems.push(say('harMethodLong', { size: sizeText(Buffer.byteLength(method)), max: MAX_METHOD_BYTES }));
+    else if (method && !TOKEN.test(method))
+      problems.push(say('harMethodToken', { quoted: JSON.stringify(printable(method, 40)) }));
   }
   const url = request?.url;
   let headBytes = typeof url === 'string' ? Buffer.byteLength(url) : 0;
-  if (headBytes > MAX_URL_BYTES) problems.push(say('harOverImported', { field: 'request.url', size: sizeText(headBytes), max: sizeText(MAX_URL_BYTES) }));
-  else if (typeof url === 'string' && URL.canParse(url) && Buffer.byteLength(new URL(url).hostname) > MAX_HOST_BYTES) problems.push(say('harHostLong', { max: sizeText(MAX_HOST_BYTES) }));
+  if (headBytes > MAX_URL_BYTES)
+    problems.push(
+      say('harOverImported', { field: 'request.url', size: sizeText(headBytes), max: sizeText(MAX_URL_BYTES) }),
+    );
+  else if (typeof url === 'string' && URL.canParse(url) && Buffer.byteLength(new URL(url).hostname) > MAX_HOST_BYTES)
+    problems.push(say('harHostLong', { max: sizeText(MAX_HOST_BYTES) }));
   const lists: [string, unknown][] = [
     ['request.headers', request?.headers],
     ['response.headers', entry?.response?.headers],
@@ -169,18 +221,36 @@ function headProblems(raw: unknown): string[] {
         // HTTP/2 pseudo-headers (:authority, from Chrome) are dropped on import; their names are tokens too.
         const bare = name.startsWith(':') ? name.slice(1) : name;
         headBytes += Buffer.byteLength(name);
-        if (name.length > MAX_HEADER_NAME_BYTES) problems.push(say('harHeaderNameLong', { field: `${field}.${i}.name`, size: sizeText(Buffer.byteLength(name)), max: sizeText(MAX_HEADER_NAME_BYTES) }));
-        else if (!TOKEN.test(bare)) problems.push(say('harHeaderNameToken', { field: `${field}.${i}.name`, quoted: JSON.stringify(printable(name, 40)) }));
+        if (name.length > MAX_HEADER_NAME_BYTES)
+          problems.push(
+            say('harHeaderNameLong', {
+              field: `${field}.${i}.name`,
+              size: sizeText(Buffer.byteLength(name)),
+              max: sizeText(MAX_HEADER_NAME_BYTES),
+            }),
+          );
+        else if (!TOKEN.test(bare))
+          problems.push(
+            say('harHeaderNameToken', { field: `${field}.${i}.name`, quoted: JSON.stringify(printable(name, 40)) }),
+          );
       }
       if (typeof value === 'string') {
         const bytes = Buffer.byteLength(value);
         headBytes += bytes;
-        if (bytes > MAX_HEADER_VALUE_BYTES) problems.push(say('harHeaderValueLong', { field: `${field}.${i}.value`, size: sizeText(bytes), max: sizeText(MAX_HEADER_VALUE_BYTES) }));
+        if (bytes > MAX_HEADER_VALUE_BYTES)
+          problems.push(
+            say('harHeaderValueLong', {
+              field: `${field}.${i}.value`,
+              size: sizeText(bytes),
+              max: sizeText(MAX_HEADER_VALUE_BYTES),
+            }),
+          );
         else if (!FIELD_VALUE.test(value)) problems.push(say('harHeaderValueBreak', { field: `${field}.${i}.value` }));
       }
     });
   }
-  if (headBytes > MAX_HEAD_BYTES) problems.push(say('harHeadLong', { size: sizeText(headBytes), max: sizeText(MAX_HEAD_BYTES) }));
+  if (headBytes > MAX_HEAD_BYTES)
+    problems.push(say('harHeadLong', { size: sizeText(headBytes), max: sizeText(MAX_HEAD_BYTES) }));
   const short: [string, unknown][] = [
     ['startedDateTime', (entry as Record<string, unknown> | null)?.startedDateTime],
     ['request.httpVersion', request?.httpVersion],
@@ -189,7 +259,14 @@ function headProblems(raw: unknown): string[] {
   ];
   for (const [field, value] of short) {
     if (typeof value !== 'string') continue;
-    if (value.length > MAX_SHORT_FIELD_BYTES) problems.push(say('harOverImported', { field, size: sizeText(Buffer.byteLength(value)), max: sizeText(MAX_SHORT_FIELD_BYTES) }));
+    if (value.length > MAX_SHORT_FIELD_BYTES)
+      problems.push(
+        say('harOverImported', {
+          field,
+          size: sizeText(Buffer.byteLength(value)),
+          max: sizeText(MAX_SHORT_FIELD_BYTES),
+        }),
+      );
     else if (!FIELD_VALUE.test(value)) problems.push(say('harFieldBreak', { field }));
   }
   return problems;
@@ -206,7 +283,18 @@ export function checkEntry(read: ReadEntry): { entry: HarEntry | null; problems:
   if (parsed.success) return { entry: parsed.data, problems: [] };
   // zod's own words for other issues stay as zod says them.
   const field = (issue: z.ZodIssue) => issue.path.join('.') || 'entry';
-  return { entry: null, problems: parsed.error.issues.slice(0, 3).map((issue) => problem(issue.message === 'Required' ? say('harMissing', { field: field(issue) }) : `${field(issue)} ${issue.message}`)) };
+  return {
+    entry: null,
+    problems: parsed.error.issues
+      .slice(0, 3)
+      .map((issue) =>
+        problem(
+          issue.message === 'Required'
+            ? say('harMissing', { field: field(issue) })
+            : `${field(issue)} ${issue.message}`,
+        ),
+      ),
+  };
 }
 
 /**
@@ -216,7 +304,8 @@ export function checkEntry(read: ReadEntry): { entry: HarEntry | null; problems:
  */
 export function checkedBefore(read: ReadEntry): HarEntry {
   const entry = read.value as HarEntry;
-  for (const list of [entry.request.headers, entry.response.headers, entry.response._trailers ?? []]) for (const header of list) header.value = String(header.value);
+  for (const list of [entry.request.headers, entry.response.headers, entry.response._trailers ?? []])
+    for (const header of list) header.value = String(header.value);
   return entry;
 }
 
@@ -228,17 +317,26 @@ export function checkedBefore(read: ReadEntry): HarEntry {
  * `discarded:too-large` or `discarded:not-decodable`; its own import reads `_content` first.
  * A body given only as form `params` (no text) is not rebuilt: its bytes are not in the file.
  */
-function requestBodyOf(request: HarEntry['request']): { text?: string; encoding?: string; own?: true; dropped: string | null } {
+function requestBodyOf(request: HarEntry['request']): {
+  text?: string;
+  encoding?: string;
+  own?: true;
+  dropped: string | null;
+} {
   const own = request._content;
   if (own?.text !== undefined) {
-    if (own.encoding === undefined || own.encoding === 'base64') return { text: own.text, encoding: own.encoding, own: true, dropped: null };
-    return { dropped: say('harRequestEncoding', { field: 'request._content.encoding', encoding: printable(own.encoding, 40) }) };
+    if (own.encoding === undefined || own.encoding === 'base64')
+      return { text: own.text, encoding: own.encoding, own: true, dropped: null };
+    return {
+      dropped: say('harRequestEncoding', { field: 'request._content.encoding', encoding: printable(own.encoding, 40) }),
+    };
   }
   const post = request.postData;
   if (post?.text !== undefined) return { text: post.text, encoding: post.encoding, dropped: null };
   if (post?.params?.length) return { dropped: say('harRequestParamsOnly', { n: post.params.length }) };
   const status = request._requestBodyStatus;
-  if (status?.startsWith('discarded')) return { dropped: say('harRequestDiscarded', { status: printable(status, 40) }) };
+  if (status?.startsWith('discarded'))
+    return { dropped: say('harRequestDiscarded', { status: printable(status, 40) }) };
   return { dropped: null };
 }
 
@@ -261,7 +359,12 @@ function timingsOf(entry: HarEntry): Timings {
   const headers = sent + phase('wait');
   // Microseconds, as wirelog measures them, so a round trip gives back the same figures.
   const micro = (ms: number) => Math.round(ms * 1000) / 1000;
-  const timings: Timings = { requestSent: micro(sent), responseHeaders: micro(headers), firstByte: micro(headers), end: micro(headers + phase('receive')) };
+  const timings: Timings = {
+    requestSent: micro(sent),
+    responseHeaders: micro(headers),
+    firstByte: micro(headers),
+    end: micro(headers + phase('receive')),
+  };
   if ((t.connect ?? -1) > 0) {
     timings.connected = micro(connectedAt - ssl);
     if (ssl > 0) timings.secured = micro(connectedAt);
@@ -270,10 +373,18 @@ function timingsOf(entry: HarEntry): Timings {
 }
 
 /** A body's bytes as stored (cut at MAX_BODY_BYTES), and what it was. */
-function storedBody(text: string | undefined, encoding: string | undefined, cut: CutBody | undefined): { bytes: Buffer; info: BodyInfo } {
+function storedBody(
+  text: string | undefined,
+  encoding: string | undefined,
+  cut: CutBody | undefined,
+): { bytes: Buffer; info: BodyInfo } {
   const whole = bytesOf(text, encoding);
   // What the reader left unread counts in the size: base64 by the bytes its characters stand for.
-  const unread = !cut ? 0 : encoding === 'base64' ? Math.floor(((cut.chars - (text?.length ?? 0)) * 3) / 4) : cut.unreadBytes;
+  const unread = !cut
+    ? 0
+    : encoding === 'base64'
+      ? Math.floor(((cut.chars - (text?.length ?? 0)) * 3) / 4)
+      : cut.unreadBytes;
   const bytes = whole.length > MAX_BODY_BYTES ? whole.subarray(0, MAX_BODY_BYTES) : whole;
   const size = whole.length + unread;
   return { bytes, info: { size, storedSize: bytes.length, truncated: bytes.length < size, encoding: '' } };
@@ -289,25 +400,46 @@ function masked(body: Buffer, mask: boolean, truncated: boolean): Buffer {
 /** What an import says about an entry besides storing it: a cut body, JSON too deep to read as JSON. */
 function notesOf(name: string, side: 'request' | 'response', body: Buffer, info: BodyInfo): string[] {
   const notes: string[] = [];
-  if (info.truncated) notes.push(say(side === 'request' ? 'harRequestBodyCut' : 'harResponseBodyCut', { name, size: sizeText(info.size), stored: sizeText(info.storedSize) }));
-  else if (body.length > MAX_JSON_DEPTH && (body[0] === 0x7b || body[0] === 0x5b) && nestedDeeperThan(body.toString('utf8'))) {
+  if (info.truncated)
+    notes.push(
+      say(side === 'request' ? 'harRequestBodyCut' : 'harResponseBodyCut', {
+        name,
+        size: sizeText(info.size),
+        stored: sizeText(info.storedSize),
+      }),
+    );
+  else if (
+    body.length > MAX_JSON_DEPTH &&
+    (body[0] === 0x7b || body[0] === 0x5b) &&
+    nestedDeeperThan(body.toString('utf8'))
+  ) {
     notes.push(say(side === 'request' ? 'harRequestDeep' : 'harResponseDeep', { name, depth: MAX_JSON_DEPTH }));
   }
   return notes;
 }
 
 /** The events of one checked entry, and the notes to report about it. */
-export function entryEvents(entry: HarEntry, options: HarImportOptions, read: Pick<ReadEntry, 'number' | 'cut'> = { number: 0, cut: [] }): { events: ExchangeEvent[]; notes: string[] } {
+export function entryEvents(
+  entry: HarEntry,
+  options: HarImportOptions,
+  read: Pick<ReadEntry, 'number' | 'cut'> = { number: 0, cut: [] },
+): { events: ExchangeEvent[]; notes: string[] } {
   const uid = randomUUID();
   const name = entryName(read.number, entry);
   const url = new URL(entry.request.url);
   const startedAt = Date.parse(entry.startedDateTime);
-  const websocket = entry._resourceType === 'websocket' || entry._webSocketMessages !== undefined || url.protocol === 'ws:' || url.protocol === 'wss:';
+  const websocket =
+    entry._resourceType === 'websocket' ||
+    entry._webSocketMessages !== undefined ||
+    url.protocol === 'ws:' ||
+    url.protocol === 'wss:';
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
   const scheme: RequestHead['scheme'] = websocket ? (secure ? 'wss' : 'ws') : secure ? 'https' : 'http';
   const mask = !options.keepSecrets;
   const rawHeaders = headersOf(entry.request.headers);
-  const requestHeaders = rawHeaders.some(([n]) => n.toLowerCase() === 'host') ? rawHeaders : [['Host', url.host] as Header, ...rawHeaders];
+  const requestHeaders = rawHeaders.some(([n]) => n.toLowerCase() === 'host')
+    ? rawHeaders
+    : [['Host', url.host] as Header, ...rawHeaders];
   const path = `${url.pathname}${url.search}`;
   const source = requestBodyOf(entry.request);
   const dropped = source.dropped && say('harRequestBodyDropped', { name, why: source.dropped });
@@ -327,7 +459,11 @@ export function entryEvents(entry: HarEntry, options: HarImportOptions, read: Pi
   };
   const timings = timingsOf(entry);
   const events: ExchangeEvent[] = [{ type: 'request', uid, head }];
-  const request = storedBody(source.text, source.encoding, read.cut.find((c) => c.side === 'request' && c.own === source.own));
+  const request = storedBody(
+    source.text,
+    source.encoding,
+    read.cut.find((c) => c.side === 'request' && c.own === source.own),
+  );
   const requestBody = masked(request.bytes, mask, request.info.truncated);
   const notes = notesOf(name, 'request', requestBody, request.info);
   if (dropped) notes.push(dropped);
@@ -346,26 +482,76 @@ export function entryEvents(entry: HarEntry, options: HarImportOptions, read: Pi
       headers: mask ? maskHeaders(responseHeaders) : responseHeaders,
     };
     events.push({ type: 'response-head', uid, head: response, atMs: timings.responseHeaders ?? 0 });
-    const stored = storedBody(entry.response.content?.text, entry.response.content?.encoding, read.cut.find((c) => c.side === 'response'));
+    const stored = storedBody(
+      entry.response.content?.text,
+      entry.response.content?.encoding,
+      read.cut.find((c) => c.side === 'response'),
+    );
     const isJson = /\bjson\b/i.test(response.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '');
     const body = masked(stored.bytes, mask && isJson, stored.info.truncated);
-    responseInfo = { ...stored.info, storedSize: body.length, size: stored.info.size - stored.bytes.length + body.length };
+    responseInfo = {
+      ...stored.info,
+      storedSize: body.length,
+      size: stored.info.size - stored.bytes.length + body.length,
+    };
     notes.push(...notesOf(name, 'response', body, responseInfo));
-    if (body.length) events.push({ type: 'body-chunk', uid, side: 'response', chunk: body, atMs: timings.firstByte ?? 0 });
+    if (body.length)
+      events.push({ type: 'body-chunk', uid, side: 'response', chunk: body, atMs: timings.firstByte ?? 0 });
     const sse = entry._sseEvents
-      ? entry._sseEvents.map((e) => ({ event: e.event && e.event !== 'message' ? e.event : null, id: e.id || null, data: e.data, at: e.time }))
+      ? entry._sseEvents.map((e) => ({
+          event: e.event && e.event !== 'message' ? e.event : null,
+          id: e.id || null,
+          data: e.data,
+          at: e.time,
+        }))
       : isEventStream(responseHeaders)
         ? sseEventsOf(body).map((e) => ({ ...e, at: undefined }))
         : [];
-    sse.forEach((e, seq) => events.push({ type: 'sse-event', uid, event: { seq, offsetMs: e.at !== undefined ? Math.max(0, e.at * 1000 - startedAt) : (timings.firstByte ?? 0), event: e.event, id: e.id, data: e.data } }));
+    sse.forEach((e, seq) =>
+      events.push({
+        type: 'sse-event',
+        uid,
+        event: {
+          seq,
+          offsetMs: e.at !== undefined ? Math.max(0, e.at * 1000 - startedAt) : (timings.firstByte ?? 0),
+          event: e.event,
+          id: e.id,
+          data: e.data,
+        },
+      }),
+    );
     (entry._webSocketMessages ?? []).forEach((m, seq) => {
       const payload = m.opcode === 1 ? masked(Buffer.from(m.data, 'utf8'), mask, false) : Buffer.from(m.data, 'base64');
-      events.push({ type: 'ws-message', uid, message: { seq, offsetMs: Math.max(0, m.time * 1000 - startedAt), direction: m.type, opcode: m.opcode, payload } });
+      events.push({
+        type: 'ws-message',
+        uid,
+        message: {
+          seq,
+          offsetMs: Math.max(0, m.time * 1000 - startedAt),
+          direction: m.type,
+          opcode: m.opcode,
+          payload,
+        },
+      });
     });
   }
-  const error = answered ? null : (entry._error ?? (entry.response as { _failureText?: string })._failureText ?? 'no response in the HAR');
-  const requestInfo = { ...request.info, storedSize: requestBody.length, size: request.info.size - request.bytes.length + requestBody.length };
-  const end: Extract<ExchangeEvent, { type: 'end' }> = { type: 'end', uid, state: answered ? 'complete' : 'upstream_error', error, timings, requestBody: requestInfo, responseBody: responseInfo };
+  const error = answered
+    ? null
+    : (entry._error ?? (entry.response as { _failureText?: string })._failureText ?? 'no response in the HAR');
+  const requestInfo = {
+    ...request.info,
+    storedSize: requestBody.length,
+    size: request.info.size - request.bytes.length + requestBody.length,
+  };
+  const end: Extract<ExchangeEvent, { type: 'end' }> = {
+    type: 'end',
+    uid,
+    state: answered ? 'complete' : 'upstream_error',
+    error,
+    timings,
+    requestBody: requestInfo,
+    responseBody: responseInfo,
+  };
   const trailers = answered && entry.response._trailers ? headersOf(entry.response._trailers) : [];
   if (trailers.length) end.responseTrailers = mask ? maskHeaders(trailers) : trailers;
   events.push(end);
@@ -393,11 +579,18 @@ export function harToEvents(text: string, options: HarImportOptions): { events: 
   }
   const log = (document as { log?: { entries?: unknown } } | null)?.log;
   if (!log || typeof log !== 'object' || !Array.isArray(log.entries)) throw new HarImportError(notHar(options.source));
-  const checked = (log.entries as unknown[]).map((value, i) => checkEntry({ number: i + 1, value, cut: [], problem: null }));
+  const checked = (log.entries as unknown[]).map((value, i) =>
+    checkEntry({ number: i + 1, value, cut: [], problem: null }),
+  );
   const problems = checked.flatMap((c) => c.problems);
   if (problems.length) throw new HarImportError(refusal(options.source, problems));
-  const sorted = checked.map((c, i) => ({ entry: c.entry!, number: i + 1 })).sort((a, b) => Date.parse(a.entry.startedDateTime) - Date.parse(b.entry.startedDateTime));
-  return { events: sorted.flatMap(({ entry, number }) => entryEvents(entry, options, { number, cut: [] }).events), entries: sorted.length };
+  const sorted = checked
+    .map((c, i) => ({ entry: c.entry!, number: i + 1 }))
+    .sort((a, b) => Date.parse(a.entry.startedDateTime) - Date.parse(b.entry.startedDateTime));
+  return {
+    events: sorted.flatMap(({ entry, number }) => entryEvents(entry, options, { number, cut: [] }).events),
+    entries: sorted.length,
+  };
 }
 
 /** The refusal of a JSON file that is not a HAR document. */

@@ -88,7 +88,16 @@ interface OpenString {
 
 /** Assembles the entries of log.entries from the file's bytes, one entry at a time; the rest of the document is skipped. */
 export class HarEntryReader {
-  private readonly parse = jsonParser({ packKeys: true, streamKeys: false, packStrings: false, streamStrings: true, packNumbers: true, streamNumbers: false, maxDepth: Infinity, maxPackedLength: MAX_PACKED_CHARS });
+  private readonly parse = jsonParser({
+    packKeys: true,
+    streamKeys: false,
+    packStrings: false,
+    streamStrings: true,
+    packNumbers: true,
+    streamNumbers: false,
+    maxDepth: Infinity,
+    maxPackedLength: MAX_PACKED_CHARS,
+  });
   private readonly decoder = new StringDecoder('utf8');
   private readonly ready: ReadEntry[] = [];
   /** Containers open above the entries: the root object, log, log.entries. */
@@ -145,7 +154,11 @@ export class HarEntryReader {
       // Tokens come a chunk at a time: the entry named is the last one whose start was read.
       const why = end ? say('harCutShort') : (err as Error).message.replace(/^parser: /, '');
       const said = { source: this.source, bytes: this.bytes, error: why };
-      throw new HarImportError(this.count ? say('notJsonHarStream', { ...said, where: say('harNotJsonAfter', { n: this.count }) }) : say('notJsonHarStreamStart', said));
+      throw new HarImportError(
+        this.count
+          ? say('notJsonHarStream', { ...said, where: say('harNotJsonAfter', { n: this.count }) })
+          : say('notJsonHarStreamStart', said),
+      );
     }
     const values = (result as { values?: Token[] } | null)?.values;
     if (values) for (const token of values) this.token(token);
@@ -169,7 +182,13 @@ export class HarEntryReader {
     }
     if (level === 'entries') return this.entryToken(t, true);
     const opens = t.name === 'startObject' || t.name === 'startArray';
-    const isValue = opens || t.name === 'startString' || t.name === 'numberValue' || t.name === 'nullValue' || t.name === 'trueValue' || t.name === 'falseValue';
+    const isValue =
+      opens ||
+      t.name === 'startString' ||
+      t.name === 'numberValue' ||
+      t.name === 'nullValue' ||
+      t.name === 'trueValue' ||
+      t.name === 'falseValue';
     if (!isValue) return;
     const key = this.outerKey;
     this.outerKey = null;
@@ -209,7 +228,8 @@ export class HarEntryReader {
     switch (t.name) {
       case 'startObject':
       case 'startArray': {
-        if (this.frames.length >= MAX_ENTRY_DEPTH) return this.broken(`${this.pathText()} is nested more than ${MAX_ENTRY_DEPTH} levels deep`, 1);
+        if (this.frames.length >= MAX_ENTRY_DEPTH)
+          return this.broken(`${this.pathText()} is nested more than ${MAX_ENTRY_DEPTH} levels deep`, 1);
         const value: Container = t.name === 'startObject' ? {} : [];
         const at = this.place(value);
         this.frames.push({ value, key: null, at });
@@ -224,12 +244,22 @@ export class HarEntryReader {
       case 'keyValue':
         this.top()!.key = t.value;
         return;
-      case 'startString':
+      case 'startString': {
         const body = this.bodySide();
         const own = body === 'request' && this.frames[2].at === '_content';
         const message = !body && this.isMessageData();
-        this.string = { parts: [], chars: 0, kept: 0, cap: body ? MAX_BODY_CHARS : message ? MAX_FIELD_CHARS : MAX_HEAD_FIELD_CHARS, unreadBytes: 0, body, own, keep: this.payloads || !(body || message) };
+        this.string = {
+          parts: [],
+          chars: 0,
+          kept: 0,
+          cap: body ? MAX_BODY_CHARS : message ? MAX_FIELD_CHARS : MAX_HEAD_FIELD_CHARS,
+          unreadBytes: 0,
+          body,
+          own,
+          keep: this.payloads || !(body || message),
+        };
         return;
+      }
       case 'stringChunk': {
         const s = this.string!;
         const room = s.cap - s.kept;
@@ -239,7 +269,14 @@ export class HarEntryReader {
         s.kept += kept.length;
         s.chars += t.value.length;
         this.entryChars += kept.length;
-        if (this.entryChars > MAX_ENTRY_CHARS) this.broken(say('harEntryTooLong', { chars: Math.round(MAX_ENTRY_CHARS / 1024 ** 2), body: Math.round(MAX_BODY_CHARS / 1024 ** 2) }), 0);
+        if (this.entryChars > MAX_ENTRY_CHARS)
+          this.broken(
+            say('harEntryTooLong', {
+              chars: Math.round(MAX_ENTRY_CHARS / 1024 ** 2),
+              body: Math.round(MAX_BODY_CHARS / 1024 ** 2),
+            }),
+            0,
+          );
         return;
       }
       case 'endString': {
@@ -247,8 +284,15 @@ export class HarEntryReader {
         this.string = null;
         if (s.chars > s.cap) {
           // A body is stored cut; any other field that long refuses the entry (kept cut meanwhile, to name it).
-          if (s.body) this.cut.push({ side: s.body, chars: s.chars, unreadBytes: s.unreadBytes, ...(s.own ? { own: true as const } : {}) });
-          else this.tooLong ??= `${this.pathText()} is ${sizeText(s.chars)}, over the ${sizeText(s.cap)} wirelog imports for such a field`;
+          if (s.body)
+            this.cut.push({
+              side: s.body,
+              chars: s.chars,
+              unreadBytes: s.unreadBytes,
+              ...(s.own ? { own: true as const } : {}),
+            });
+          else
+            this.tooLong ??= `${this.pathText()} is ${sizeText(s.chars)}, over the ${sizeText(s.cap)} wirelog imports for such a field`;
         }
         this.value(s.parts.length === 1 ? s.parts[0] : s.parts.join(''));
         return;
@@ -279,7 +323,8 @@ export class HarEntryReader {
     }
     const key = top.key ?? '';
     // As JSON.parse does: an own member, never the prototype's setter.
-    if (key === '__proto__') Object.defineProperty(top.value, key, { value, writable: true, enumerable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(top.value, key, { value, writable: true, enumerable: true, configurable: true });
     else top.value[key] = value;
     top.key = null;
     return key;
@@ -340,7 +385,12 @@ export class HarEntryReader {
 const NONE = Symbol.for('object-stream.none') as unknown as string;
 
 /** The file's entries, a chunk's worth at a time. */
-async function* entriesOf(file: string, source: string, payloads: boolean, onRead: (reader: HarEntryReader) => void): AsyncGenerator<ReadEntry[]> {
+async function* entriesOf(
+  file: string,
+  source: string,
+  payloads: boolean,
+  onRead: (reader: HarEntryReader) => void,
+): AsyncGenerator<ReadEntry[]> {
   const reader = new HarEntryReader(source, payloads);
   let stream: fs.ReadStream;
   try {
@@ -352,7 +402,9 @@ async function* entriesOf(file: string, source: string, payloads: boolean, onRea
     }
   } catch (err) {
     if (err instanceof HarImportError) throw err;
-    throw new HarImportError(say('cannotRead', { source, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
+    throw new HarImportError(
+      say('cannotRead', { source, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }),
+    );
   }
   yield reader.finish();
   onRead(reader);
@@ -378,7 +430,11 @@ export function importFraction(p: ImportProgress): number {
 }
 
 /** Reports progress every `everyMs` at most, and whenever forced or (`step`) once the import has gone that much further. */
-function throttled(report: ((p: ImportProgress) => void) | undefined, everyMs: number, step: number): (p: ImportProgress, force?: boolean) => void {
+function throttled(
+  report: ((p: ImportProgress) => void) | undefined,
+  everyMs: number,
+  step: number,
+): (p: ImportProgress, force?: boolean) => void {
   let last = 0;
   let reached = 0;
   return (p, force = false) => {
@@ -402,7 +458,12 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   try {
     totalBytes = fs.statSync(file).size;
   } catch (err) {
-    throw new HarImportError(say('cannotRead', { source: options.source, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
+    throw new HarImportError(
+      say('cannotRead', {
+        source: options.source,
+        error: (err as NodeJS.ErrnoException).code ?? (err as Error).message,
+      }),
+    );
   }
   const report = throttled(options.progress, options.progressEveryMs ?? 250, options.progressStep ?? 1);
   const checkedIdentity = identity(file);
@@ -414,7 +475,9 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   let startedAt = new Float64Array(1024);
   let entries = 0;
   let checkedBytes = 0;
-  for await (const batch of entriesOf(file, options.source, false, (r) => report({ phase: 'check', bytes: (checkedBytes = r.bytes), totalBytes, entries: r.count, stored: 0 }))) {
+  for await (const batch of entriesOf(file, options.source, false, (r) =>
+    report({ phase: 'check', bytes: (checkedBytes = r.bytes), totalBytes, entries: r.count, stored: 0 }),
+  )) {
     for (const read of batch) {
       entries = read.number;
       const checked = checkEntry(read);
@@ -436,7 +499,8 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   const rank = ranksOf(startedAt.subarray(0, entries));
   // The second reading trusts the first's checks: the file must be the one that was checked.
   const unchanged = (): void => {
-    if (identity(file) !== checkedIdentity) throw new HarStorageError(say('harChanged', { source: options.source, stored, entries }));
+    if (identity(file) !== checkedIdentity)
+      throw new HarStorageError(say('harChanged', { source: options.source, stored, entries }));
   };
   unchanged();
 
@@ -461,7 +525,11 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
     } catch (err) {
       ids.sort((a, b) => a - b);
       const said = { stored, entries, source: options.source, error: (err as Error).message };
-      throw new HarStorageError(ids.length ? say('harStoreFailedIds', { ...said, first: ids[0], last: ids[ids.length - 1] }) : say('harStoreFailed', said));
+      throw new HarStorageError(
+        ids.length
+          ? say('harStoreFailedIds', { ...said, first: ids[0], last: ids[ids.length - 1] })
+          : say('harStoreFailed', said),
+      );
     }
     stored += count;
     report({ phase: 'store', bytes: checkedBytes, totalBytes, entries, stored });
@@ -503,7 +571,9 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   };
 
   let seen = 0;
-  for await (const reads of entriesOf(file, options.source, true, (r) => report({ phase: 'store', bytes: (checkedBytes = r.bytes), totalBytes, entries, stored }))) {
+  for await (const reads of entriesOf(file, options.source, true, (r) =>
+    report({ phase: 'store', bytes: (checkedBytes = r.bytes), totalBytes, entries, stored }),
+  )) {
     for (const read of reads) {
       seen = read.number;
       if (read.number > entries || read.problem) {
@@ -512,7 +582,19 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
       }
       const made = entryEvents(checkedBefore(read), options, read);
       for (const note of made.notes) if (noted++ < MAX_NOTES) notes.push(note);
-      const bytes = made.events.reduce((n, e) => n + (e.type === 'body-chunk' ? e.chunk.byteLength : e.type === 'ws-message' ? e.message.payload.byteLength : e.type === 'sse-event' ? e.event.data.length : 0) + 200, 0);
+      const bytes = made.events.reduce(
+        (n, e) =>
+          n +
+          (e.type === 'body-chunk'
+            ? e.chunk.byteLength
+            : e.type === 'ws-message'
+              ? e.message.payload.byteLength
+              : e.type === 'sse-event'
+                ? e.event.data.length
+                : 0) +
+          200,
+        0,
+      );
       pending.set(rank[read.number - 1], { events: made.events, bytes });
       pendingBytes += bytes;
       await drain(false);
@@ -520,7 +602,8 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   }
   await storing;
   unchanged();
-  if (seen !== entries) throw new HarStorageError(say('harChangedCount', { source: options.source, entries, seen, stored }));
+  if (seen !== entries)
+    throw new HarStorageError(say('harChangedCount', { source: options.source, entries, seen, stored }));
   await drain(true);
   await handOver();
   await storing;

@@ -44,7 +44,9 @@ function queryString(path: string): HarNameValue[] {
           return s;
         }
       };
-      return eq < 0 ? { name: decode(part), value: '' } : { name: decode(part.slice(0, eq)), value: decode(part.slice(eq + 1)) };
+      return eq < 0
+        ? { name: decode(part), value: '' }
+        : { name: decode(part.slice(0, eq)), value: decode(part.slice(eq + 1)) };
     });
 }
 
@@ -110,7 +112,8 @@ function responseCookies(headers: Header[]): HarCookie[] {
     .map(([, v]) => {
       const [pair, ...attributes] = v.split(';').map((p) => p.trim());
       const eq = pair.indexOf('=');
-      const cookie: HarCookie = eq < 0 ? { name: pair, value: '' } : { name: pair.slice(0, eq), value: pair.slice(eq + 1) };
+      const cookie: HarCookie =
+        eq < 0 ? { name: pair, value: '' } : { name: pair.slice(0, eq), value: pair.slice(eq + 1) };
       for (const attribute of attributes) {
         const [key, ...rest] = attribute.split('=');
         const value = rest.join('=');
@@ -124,7 +127,8 @@ function responseCookies(headers: Header[]): HarCookie[] {
           case 'expires': {
             // Only a date HAR readers take (ISO 8601, years 0000-9999); anything else stays in the header.
             const when = Date.parse(value);
-            if (when >= EARLIEST_ISO_YEAR_MS && when <= LATEST_ISO_YEAR_MS) cookie.expires = new Date(when).toISOString();
+            if (when >= EARLIEST_ISO_YEAR_MS && when <= LATEST_ISO_YEAR_MS)
+              cookie.expires = new Date(when).toISOString();
             break;
           }
           case 'httponly':
@@ -186,7 +190,8 @@ export function harEntry(source: HarSource): Record<string, unknown> {
   // Microseconds, as they were measured: differences of floats would print 0.31500000000000017.
   const send = micro(Math.max(0, (t.requestSent ?? ready) - ready));
   const wait = t.responseHeaders !== undefined ? micro(Math.max(0, t.responseHeaders - (t.requestSent ?? ready))) : 0;
-  const receive = t.end !== undefined && t.responseHeaders !== undefined ? micro(Math.max(0, t.end - t.responseHeaders)) : 0;
+  const receive =
+    t.end !== undefined && t.responseHeaders !== undefined ? micro(Math.max(0, t.end - t.responseHeaders)) : 0;
 
   const request: Record<string, unknown> = {
     method: req.method || 'GET',
@@ -208,7 +213,8 @@ export function harEntry(source: HarSource): Record<string, unknown> {
     text: responseBody.text ?? responseBody.base64 ?? '',
   };
   if (responseBody.base64 !== null) content.encoding = 'base64';
-  if (responseBody.encoding && !responseBody.decodeError) content.compression = Math.max(0, responseBody.decodedSize - responseBody.storedSize);
+  if (responseBody.encoding && !responseBody.decodeError)
+    content.compression = Math.max(0, responseBody.decodedSize - responseBody.storedSize);
   const contentNote = wirelogNote(responseBody);
   if (contentNote) content.comment = contentNote;
 
@@ -227,7 +233,19 @@ export function harEntry(source: HarSource): Record<string, unknown> {
         headersSize: -1,
         bodySize: exchange.responseBody.size,
       }
-    : { status: -1, statusText: '', httpVersion: '', cookies: [], headers: [], content, redirectURL: '', headersSize: -1, bodySize: -1, _error: exchange.error ?? exchange.state, _failureText: exchange.error ?? exchange.state };
+    : {
+        status: -1,
+        statusText: '',
+        httpVersion: '',
+        cookies: [],
+        headers: [],
+        content,
+        redirectURL: '',
+        headersSize: -1,
+        bodySize: -1,
+        _error: exchange.error ?? exchange.state,
+        _failureText: exchange.error ?? exchange.state,
+      };
   // HAR has no place for trailer fields: a custom one, as the headers are written.
   if (res?.trailers) response._trailers = harHeaders(res.trailers);
 
@@ -247,7 +265,17 @@ export function harEntry(source: HarSource): Record<string, unknown> {
       wait,
       receive,
     },
-    _wirelog: { id: exchange.id, state: exchange.state, error: exchange.error, clientAddress: req.clientAddress, via: req.via ?? 'proxy', ...(req.replayOf !== undefined ? { replayOf: req.replayOf } : {}), ...(t.retried !== undefined ? { retried: t.retried } : {}), ...(req.imported !== undefined ? { imported: req.imported } : {}), ...(exchange.call?.threadKey ? { session: exchange.call.threadKey } : {}) },
+    _wirelog: {
+      id: exchange.id,
+      state: exchange.state,
+      error: exchange.error,
+      clientAddress: req.clientAddress,
+      via: req.via ?? 'proxy',
+      ...(req.replayOf !== undefined ? { replayOf: req.replayOf } : {}),
+      ...(t.retried !== undefined ? { retried: t.retried } : {}),
+      ...(req.imported !== undefined ? { imported: req.imported } : {}),
+      ...(exchange.call?.threadKey ? { session: exchange.call.threadKey } : {}),
+    },
   };
   if (exchange.error) entry.comment = `${exchange.state}: ${exchange.error}`;
   // What was cut to store it (a field past its bound): readers that know no `_wirelogNotes` still show the comment.
@@ -256,7 +284,12 @@ export function harEntry(source: HarSource): Record<string, unknown> {
     entry.comment = [entry.comment, `cut to store: ${exchange.notes.join('; ')}`].filter(Boolean).join('; ');
   }
   if (exchange.streamKind === 'sse') {
-    entry._sseEvents = source.sseEvents.map((e) => ({ time: epochSeconds(req.startedAt, e.offsetMs), event: e.event ?? 'message', id: e.id ?? '', data: e.data }));
+    entry._sseEvents = source.sseEvents.map((e) => ({
+      time: epochSeconds(req.startedAt, e.offsetMs),
+      event: e.event ?? 'message',
+      id: e.id ?? '',
+      data: e.data,
+    }));
   }
   if (exchange.streamKind === 'websocket') {
     entry._resourceType = 'websocket';
@@ -288,7 +321,10 @@ export function skippedLine(written: HarWritten): string | null {
   if (written.skipped === 0) return null;
   const more = written.skipped > written.skippedIds.length ? ', …' : '';
   // English in the HAR file; `wirelog export` says it in the CLI's language (server.advice.harSkipped, rendered where shown).
-  return serverText('en', 'advice.harSkipped', { n: written.skipped, ids: `${written.skippedIds.map((id) => `#${id}`).join(', ')}${more}` });
+  return serverText('en', 'advice.harSkipped', {
+    n: written.skipped,
+    ids: `${written.skippedIds.map((id) => `#${id}`).join(', ')}${more}`,
+  });
 }
 
 /**
@@ -297,7 +333,12 @@ export function skippedLine(written: HarWritten): string | null {
  * apply backpressure. A damaged row (db/stored-values.ts) is left out, counted, and named in
  * the log's comment and `_wirelog`.
  */
-export async function writeHar(reader: ExchangeReader, filter: Omit<ExchangeFilter, 'before' | 'after' | 'limit' | 'sort'>, write: (text: string) => unknown, version: string): Promise<HarWritten> {
+export async function writeHar(
+  reader: ExchangeReader,
+  filter: Omit<ExchangeFilter, 'before' | 'after' | 'limit' | 'sort'>,
+  write: (text: string) => unknown,
+  version: string,
+): Promise<HarWritten> {
   await write(`{"log":{"version":"1.2","creator":{"name":"wirelog","version":${JSON.stringify(version)}},"entries":[`);
   const written: HarWritten = { entries: 0, skipped: 0, skippedIds: [] };
   // Pages (one per day) are known once every entry is out: JSON readers take them after the entries.
@@ -319,9 +360,17 @@ export async function writeHar(reader: ExchangeReader, filter: Omit<ExchangeFilt
     if (rows.length < PAGE_SIZE) break;
     after = rows[rows.length - 1].id;
   }
-  const pageList = [...pages].map(([id, startedAt]) => ({ id, startedDateTime: new Date(startedAt).toISOString(), title: `wirelog capture, ${id.slice('wirelog_'.length)}`, pageTimings: { onContentLoad: -1, onLoad: -1 } }));
+  const pageList = [...pages].map(([id, startedAt]) => ({
+    id,
+    startedDateTime: new Date(startedAt).toISOString(),
+    title: `wirelog capture, ${id.slice('wirelog_'.length)}`,
+    pageTimings: { onContentLoad: -1, onLoad: -1 },
+  }));
   const skipped = skippedLine(written);
-  const said = skipped === null ? '' : `,"comment":${JSON.stringify(skipped)},"_wirelog":${JSON.stringify({ skippedDamaged: written.skipped, skippedIds: written.skippedIds })}`;
+  const said =
+    skipped === null
+      ? ''
+      : `,"comment":${JSON.stringify(skipped)},"_wirelog":${JSON.stringify({ skippedDamaged: written.skipped, skippedIds: written.skippedIds })}`;
   await write(`\n],"pages":${JSON.stringify(pageList)}${said}}}\n`);
   return written;
 }

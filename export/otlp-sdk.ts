@@ -5,7 +5,12 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import type { SpanRecord } from './otlp-span.ts';
 
 export interface SpanSinkConfig {
@@ -50,17 +55,41 @@ export interface SpanSink {
 
 export function createSpanSink(config: SpanSinkConfig, report: ExportReport): SpanSink {
   const options = { url: config.url, headers: config.headers, timeoutMillis: 10_000 };
-  const exporter = new ReportingExporter(config.protocol === 'http/json' ? new JsonExporter(options) : new ProtoExporter(options), report);
-  const processor = new BatchSpanProcessor(exporter, { maxQueueSize: config.maxQueueSize, maxExportBatchSize: 512, scheduledDelayMillis: 500, exportTimeoutMillis: 15_000 });
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': config.version }), spanProcessors: [processor] });
+  const exporter = new ReportingExporter(
+    config.protocol === 'http/json' ? new JsonExporter(options) : new ProtoExporter(options),
+    report,
+  );
+  const processor = new BatchSpanProcessor(exporter, {
+    maxQueueSize: config.maxQueueSize,
+    maxExportBatchSize: 512,
+    scheduledDelayMillis: 500,
+    exportTimeoutMillis: 15_000,
+  });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': config.version }),
+    spanProcessors: [processor],
+  });
   const tracer = provider.getTracer('wirelog', config.version);
   return {
     emit(record) {
       // The calls of a thread share one trace: a remote parent that carries its trace id.
-      const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: record.traceId, spanId: record.traceId.slice(0, 16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
-      const span = tracer.startSpan(record.name, { kind: SpanKind.CLIENT, startTime: record.startMs, attributes: record.attributes }, parent);
+      const parent = trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: record.traceId,
+        spanId: record.traceId.slice(0, 16),
+        traceFlags: TraceFlags.SAMPLED,
+        isRemote: true,
+      });
+      const span = tracer.startSpan(
+        record.name,
+        { kind: SpanKind.CLIENT, startTime: record.startMs, attributes: record.attributes },
+        parent,
+      );
       for (const event of record.events) span.addEvent(event.name, undefined, event.atMs);
-      span.setStatus(record.status.error ? { code: SpanStatusCode.ERROR, message: record.status.message } : { code: SpanStatusCode.UNSET });
+      span.setStatus(
+        record.status.error
+          ? { code: SpanStatusCode.ERROR, message: record.status.message }
+          : { code: SpanStatusCode.UNSET },
+      );
       span.end(record.endMs);
     },
     flush: () => provider.forceFlush(),

@@ -54,7 +54,10 @@ export function providerName(host: string, dialect: string): string {
 }
 
 export function traceIdOf(threadKey: string | null, uid: string): string {
-  return createHash('sha256').update(threadKey ? `thread:${threadKey}` : `exchange:${uid}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(threadKey ? `thread:${threadKey}` : `exchange:${uid}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function errorType(exchange: Exchange): string | null {
@@ -84,14 +87,28 @@ function modelAttributes(call: ModelCall, exchange: Exchange, options: SpanOptio
   set('wirelog.time_to_first_token_ms', call.ttftMs);
   set('wirelog.call.ending', call.ending);
   if (options.content) {
-    attributes['gen_ai.input.messages'] = JSON.stringify(call.conversation.map((t) => ({ role: t.role, content: t.text })));
-    attributes['gen_ai.output.messages'] = JSON.stringify((call.choices ?? [call.answer]).map((a) => ({ role: 'assistant', content: a.text, finish_reason: a.finishReason })));
+    attributes['gen_ai.input.messages'] = JSON.stringify(
+      call.conversation.map((t) => ({ role: t.role, content: t.text })),
+    );
+    attributes['gen_ai.output.messages'] = JSON.stringify(
+      (call.choices ?? [call.answer]).map((a) => ({
+        role: 'assistant',
+        content: a.text,
+        finish_reason: a.finishReason,
+      })),
+    );
   }
   return attributes;
 }
 
 /** The span for one finished exchange; its stored form is what is sent (secrets already masked). */
-export function spanOf(exchange: Exchange, call: ModelCall | null, diagnosis: Diagnosis | null, threadKey: string | null, options: SpanOptions): SpanRecord {
+export function spanOf(
+  exchange: Exchange,
+  call: ModelCall | null,
+  diagnosis: Diagnosis | null,
+  threadKey: string | null,
+  options: SpanOptions,
+): SpanRecord {
   const req = exchange.request;
   const startMs = req.startedAt;
   const endMs = startMs + (exchange.timings.end ?? 0);
@@ -110,11 +127,16 @@ export function spanOf(exchange: Exchange, call: ModelCall | null, diagnosis: Di
   if (threadKey) attributes['wirelog.thread'] = threadKey;
   if (req.replayOf !== undefined) attributes['wirelog.replay_of'] = req.replayOf;
   const events: SpanRecord['events'] = [];
-  if (exchange.timings.firstByte !== undefined) events.push({ name: 'first_byte', atMs: startMs + exchange.timings.firstByte });
-  if (call?.ttftMs !== null && call?.ttftMs !== undefined && call.stream) events.push({ name: 'gen_ai.first_token', atMs: startMs + call.ttftMs });
+  if (exchange.timings.firstByte !== undefined)
+    events.push({ name: 'first_byte', atMs: startMs + exchange.timings.firstByte });
+  if (call?.ttftMs !== null && call?.ttftMs !== undefined && call.stream)
+    events.push({ name: 'gen_ai.first_token', atMs: startMs + call.ttftMs });
   const model = call ? modelAttributes(call, exchange, options) : {};
   const path = req.path.split('?')[0];
-  const name = call && call.dialect !== 'models' ? `${model['gen_ai.operation.name']} ${call.requestedModel ?? call.respondedModel ?? ''}`.trim() : `${req.method} ${path}`;
+  const name =
+    call && call.dialect !== 'models'
+      ? `${model['gen_ai.operation.name']} ${call.requestedModel ?? call.respondedModel ?? ''}`.trim()
+      : `${req.method} ${path}`;
   return {
     name,
     startMs,
@@ -122,6 +144,9 @@ export function spanOf(exchange: Exchange, call: ModelCall | null, diagnosis: Di
     traceId: traceIdOf(threadKey, exchange.uid),
     attributes: { ...attributes, ...model },
     events,
-    status: diagnosis?.severity === 'error' || error ? { error: true, message: diagnosis?.summary ?? error ?? undefined } : { error: false },
+    status:
+      diagnosis?.severity === 'error' || error
+        ? { error: true, message: diagnosis?.summary ?? error ?? undefined }
+        : { error: false },
   };
 }

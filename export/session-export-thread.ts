@@ -28,7 +28,12 @@ export interface SessionExportWorkerData extends SessionExportJob {
 }
 
 /** What the export says as it goes: the session found (or refused), pieces of the page, its end. */
-export type SessionExportMessage = { type: 'start'; key: string } | { type: 'refused'; error: string } | { type: 'chunk'; text: string } | { type: 'end'; turns: number } | { type: 'failed'; error: string };
+export type SessionExportMessage =
+  | { type: 'start'; key: string }
+  | { type: 'refused'; error: string }
+  | { type: 'chunk'; text: string }
+  | { type: 'end'; turns: number }
+  | { type: 'failed'; error: string };
 
 // The worker's heap at most: a page of parsed turns and one body at a time fit well inside.
 const EXPORT_HEAP_MB = 512;
@@ -37,11 +42,17 @@ const CHUNK_CHARS = 256 * 1024;
 
 export function rendererFor(job: Pick<SessionExportJob, 'format' | 'lang' | 'exportedAt'>): SessionRenderer {
   const { t } = createI18n(job.lang);
-  return job.format === 'html' ? new SessionHtml(t, job.lang, VERSION, job.exportedAt) : new SessionMarkdown(t, job.lang, VERSION, job.exportedAt);
+  return job.format === 'html'
+    ? new SessionHtml(t, job.lang, VERSION, job.exportedAt)
+    : new SessionMarkdown(t, job.lang, VERSION, job.exportedAt);
 }
 
 /** The export run here, each message handed to `say` (the worker posts them; a database in memory calls this directly). */
-export async function runSessionExport(reader: ExchangeReader, job: SessionExportJob, say: (message: SessionExportMessage) => void): Promise<void> {
+export async function runSessionExport(
+  reader: ExchangeReader,
+  job: SessionExportJob,
+  say: (message: SessionExportMessage) => void,
+): Promise<void> {
   let key: string;
   try {
     key = resolveSessionKey(reader, job.key);
@@ -67,11 +78,19 @@ export async function runSessionExport(reader: ExchangeReader, job: SessionExpor
  * The export as a stream of messages: on a worker of its own for a database file, here for one
  * in memory. `say` is called with each message in order; the promise settles after the last.
  */
-export function exportOffThread(reader: ExchangeReader, job: SessionExportJob, say: (message: SessionExportMessage) => void): Promise<void> {
+export function exportOffThread(
+  reader: ExchangeReader,
+  job: SessionExportJob,
+  say: (message: SessionExportMessage) => void,
+): Promise<void> {
   const file = reader.file;
-  if (file === null) return runSessionExport(reader, job, say).catch((err: Error) => say({ type: 'failed', error: err.message }));
+  if (file === null)
+    return runSessionExport(reader, job, say).catch((err: Error) => say({ type: 'failed', error: err.message }));
   // Beside this module: session-export-worker.ts in the sources, session-export-worker.js in the dist/ bundle.
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './session-export-worker.ts' : './session-export-worker.js', import.meta.url);
+  const entry = new URL(
+    import.meta.url.endsWith('.ts') ? './session-export-worker.ts' : './session-export-worker.js',
+    import.meta.url,
+  );
   return new Promise((resolve) => {
     let done = false;
     const finish = (message?: SessionExportMessage) => {
@@ -87,9 +106,17 @@ export function exportOffThread(reader: ExchangeReader, job: SessionExportJob, s
       else say(message);
     });
     worker.once('error', (err: NodeJS.ErrnoException) =>
-      finish({ type: 'failed', error: err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `exporting session "${job.key}" needed more than the ${EXPORT_HEAP_MB} MB it may take` : `exporting session "${job.key}" failed: ${err.message}` }),
+      finish({
+        type: 'failed',
+        error:
+          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? `exporting session "${job.key}" needed more than the ${EXPORT_HEAP_MB} MB it may take`
+            : `exporting session "${job.key}" failed: ${err.message}`,
+      }),
     );
-    worker.once('exit', (code) => finish({ type: 'failed', error: `exporting session "${job.key}" stopped (exit code ${code}) before it ended` }));
+    worker.once('exit', (code) =>
+      finish({ type: 'failed', error: `exporting session "${job.key}" stopped (exit code ${code}) before it ended` }),
+    );
   });
 }
 
@@ -97,7 +124,11 @@ export function exportOffThread(reader: ExchangeReader, job: SessionExportJob, s
 function startWorker(file: URL, workerData: SessionExportWorkerData): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: EXPORT_HEAP_MB };
   if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
   return new Worker(boot, { eval: true, workerData, resourceLimits });
 }

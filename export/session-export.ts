@@ -99,7 +99,13 @@ export function rawExchange(reader: ExchangeReader, exchange: Exchange): RawExch
     error: exchange.error,
     notes: exchange.notes ?? [],
     request: rawSide(bodyView(reader, exchange, 'request'), exchange.request.headers),
-    response: res ? { ...rawSide(bodyView(reader, exchange, 'response'), res.headers), status: res.status, statusText: res.statusText } : null,
+    response: res
+      ? {
+          ...rawSide(bodyView(reader, exchange, 'response'), res.headers),
+          status: res.status,
+          statusText: res.statusText,
+        }
+      : null,
     webSocket: webSocketText(reader, exchange),
   };
 }
@@ -122,7 +128,12 @@ export function resolveSessionKey(reader: ExchangeReader, key: string | undefine
  * Writes a session through a renderer, a page of turns at a time, oldest first. `write` may
  * return a promise to apply backpressure. Returns how many turns were written.
  */
-export async function writeSession(reader: ExchangeReader, key: string, renderer: SessionRenderer, write: (text: string) => unknown): Promise<number> {
+export async function writeSession(
+  reader: ExchangeReader,
+  key: string,
+  renderer: SessionRenderer,
+  write: (text: string) => unknown,
+): Promise<number> {
   const total = sessionRows(reader, key).length;
   if (total === 0) throw new SessionExportError('noSession', { key });
   let written = 0;

@@ -24,10 +24,25 @@ export function utcTime(epochMs: number): string {
 export const usd = (value: number): string => `$${value.toFixed(4)}`;
 
 /** The token figures of a turn or a session: each one the provider reported, "not reported" for none. */
-export function tokenParts(t: Translate, lang: Language, tokens: { input?: number | null; output?: number | null; cacheRead?: number | null; cacheWrite?: number | null; reasoning?: number | null }): string[] {
+export function tokenParts(
+  t: Translate,
+  lang: Language,
+  tokens: {
+    input?: number | null;
+    output?: number | null;
+    cacheRead?: number | null;
+    cacheWrite?: number | null;
+    reasoning?: number | null;
+  },
+): string[] {
   const parts: string[] = [];
-  const add = (key: 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'reasoning', value: number | null | undefined, always: boolean) => {
-    if (value !== null && value !== undefined) parts.push(t(`sessionExport.figures.${key}`, { value: formatInt(value, lang) }));
+  const add = (
+    key: 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'reasoning',
+    value: number | null | undefined,
+    always: boolean,
+  ) => {
+    if (value !== null && value !== undefined)
+      parts.push(t(`sessionExport.figures.${key}`, { value: formatInt(value, lang) }));
     else if (always) parts.push(t(`sessionExport.figures.${key}`, { value: t('sessionExport.figures.notReported') }));
   };
   add('input', tokens.input, true);
@@ -40,25 +55,39 @@ export function tokenParts(t: Translate, lang: Language, tokens: { input?: numbe
 
 export function turnTokens(t: Translate, lang: Language, turn: SessionTurn): string[] {
   const u = turn.usage;
-  return tokenParts(t, lang, { input: u.input, output: u.output, cacheRead: u.cacheRead, cacheWrite: u.cacheCreation, reasoning: u.reasoning });
+  return tokenParts(t, lang, {
+    input: u.input,
+    output: u.output,
+    cacheRead: u.cacheRead,
+    cacheWrite: u.cacheCreation,
+    reasoning: u.reasoning,
+  });
 }
 
 /** Time to first token and duration of a turn. */
 export function turnTimes(t: Translate, turn: SessionTurn): string[] {
   const parts: string[] = [];
   if (turn.ttftMs !== null) parts.push(t('sessionExport.figures.ttft', { value: formatMs(turn.ttftMs) }));
-  parts.push(turn.durationMs === null ? t('sessionExport.figures.unfinished') : t('sessionExport.figures.duration', { value: formatMs(turn.durationMs) }));
+  parts.push(
+    turn.durationMs === null
+      ? t('sessionExport.figures.unfinished')
+      : t('sessionExport.figures.duration', { value: formatMs(turn.durationMs) }),
+  );
   return parts;
 }
 
 export function callCostText(t: Translate, cost: CallCost | null): string {
   if (!cost) return t('sessionExport.cost.none');
   if (cost.source === 'provider') return t('sessionExport.cost.provider', { usd: usd(cost.usd) });
-  if (cost.source === 'estimated') return t('sessionExport.cost.estimated', { usd: usd(cost.usd), table: cost.price.table, date: cost.price.date });
+  if (cost.source === 'estimated')
+    return t('sessionExport.cost.estimated', { usd: usd(cost.usd), table: cost.price.table, date: cost.price.date });
   return t('sessionExport.cost.unknown');
 }
 
 export function sessionCostText(t: Translate, cost: SessionHeader['cost']): string {
-  if (cost.source === 'unknown') return cost.pricedUsd > 0 ? t('sessionExport.cost.partial', { usd: usd(cost.pricedUsd) }) : t('sessionExport.cost.unknown');
+  if (cost.source === 'unknown')
+    return cost.pricedUsd > 0
+      ? t('sessionExport.cost.partial', { usd: usd(cost.pricedUsd) })
+      : t('sessionExport.cost.unknown');
   return `${usd(cost.usd ?? 0)}${cost.source === 'estimated' ? ` (${t('sessions.header.costEstimated')})` : ''}`;
 }

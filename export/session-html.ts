@@ -8,12 +8,28 @@ import type { Translate } from '../i18n/index.ts';
 import type { Language } from '../i18n/languages.ts';
 import { renderDiagnosis } from '../llm/diagnosis-text.ts';
 import type { SessionHeader, SessionTurn } from '../llm/session.ts';
-import { EXPORT_BODY_CHARS, type ExportTurn, type RawExchange, type RawSide, type SessionRenderer } from './session-export.ts';
-import { callCostText, formatInt, formatMs, sessionCostText, tokenParts, turnTimes, turnTokens, utcTime } from './session-figures.ts';
+import {
+  EXPORT_BODY_CHARS,
+  type ExportTurn,
+  type RawExchange,
+  type RawSide,
+  type SessionRenderer,
+} from './session-export.ts';
+import {
+  callCostText,
+  formatInt,
+  formatMs,
+  sessionCostText,
+  tokenParts,
+  turnTimes,
+  turnTokens,
+  utcTime,
+} from './session-figures.ts';
 import { TURN_TEXT_LIMIT } from '../llm/session.ts';
 
 /** Nothing loads: no script (none is needed), no image, font, frame or connection; styles only inline. */
-export const SESSION_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const SESSION_HTML_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -57,7 +73,9 @@ export class SessionHtml implements SessionRenderer {
   start(header: SessionHeader, total: number, cut: boolean): string {
     const { t, lang } = this;
     const row = (label: string, value: string) => `<dt>${e(label)}</dt><dd>${value}</dd>`;
-    const failed = header.failed ? ` · <span class="status bad">${e(t('sessionExport.header.failed', { count: header.failed }))}</span>` : '';
+    const failed = header.failed
+      ? ` · <span class="status bad">${e(t('sessionExport.header.failed', { count: header.failed }))}</span>`
+      : '';
     return [
       '<!doctype html>',
       `<html lang="${lang === 'zh-CN' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8">`,
@@ -73,9 +91,15 @@ export class SessionHtml implements SessionRenderer {
       row(t('sessionExport.header.models'), e(header.models.join(', '))),
       row(t('sessionExport.header.started'), e(utcTime(header.startedAt))),
       row(t('sessionExport.header.duration'), e(formatMs(header.durationMs))),
-      row(t('sessionExport.header.callsLabel'), `<span data-testid="session-calls">${e(t('sessionExport.header.calls', { count: total }))}</span>${failed}`),
+      row(
+        t('sessionExport.header.callsLabel'),
+        `<span data-testid="session-calls">${e(t('sessionExport.header.calls', { count: total }))}</span>${failed}`,
+      ),
       row(t('sessionExport.header.tokens'), e(tokenParts(t, lang, header.tokens).join(' · '))),
-      row(t('sessionExport.header.cost'), `<span data-testid="session-cost">${e(sessionCostText(t, header.cost))}</span>`),
+      row(
+        t('sessionExport.header.cost'),
+        `<span data-testid="session-cost">${e(sessionCostText(t, header.cost))}</span>`,
+      ),
       '</dl>',
       cut ? `<p class="diagnosis">${e(t('sessionExport.header.cut', { count: total }))}</p>` : '',
       `<p class="note">${e(t('sessionExport.turn.clipped', { limit: formatInt(TURN_TEXT_LIMIT, lang) }))}</p>`,
@@ -128,23 +152,40 @@ export class SessionHtml implements SessionRenderer {
     return [
       `<h3>${e(t('sessionExport.turn.said'))}</h3>`,
       more > 0 ? `<p class="note">${e(t('sessionExport.turn.moreInputs', { count: more }))}</p>` : '',
-      ...turn.inputs.map((input) => `<div class="input" data-testid="turn-input"><span class="muted">${e(t(`sessionExport.role.${input.role}`))}${input.toolCallId ? ` <code>${e(input.toolCallId)}</code>` : ''}</span>${pre(input.text)}</div>`),
+      ...turn.inputs.map(
+        (input) =>
+          `<div class="input" data-testid="turn-input"><span class="muted">${e(t(`sessionExport.role.${input.role}`))}${input.toolCallId ? ` <code>${e(input.toolCallId)}</code>` : ''}</span>${pre(input.text)}</div>`,
+      ),
     ].join('\n');
   }
 
   private answer(turn: SessionTurn): string {
     const { t } = this;
     const a = turn.answer;
-    if (turn.unread) return `<h3>${e(t('sessionExport.turn.answer'))}</h3><p class="muted">${e(t('sessionExport.turn.unread'))}</p>`;
+    if (turn.unread)
+      return `<h3>${e(t('sessionExport.turn.answer'))}</h3><p class="muted">${e(t('sessionExport.turn.unread'))}</p>`;
     const notes = [
       a.reasoningChars ? t('sessionExport.turn.reasoning', { count: a.reasoningChars }) : '',
       a.images ? t('sessionExport.turn.images', { count: a.images }) : '',
       a.finishReason ? t('sessionExport.turn.finish', { reason: a.finishReason }) : '',
     ].filter(Boolean);
-    const tools = turn.tools.length ? turn.tools : a.toolCalls.map((c) => ({ callId: c.id, name: c.name, arguments: c.arguments, result: null, resultTurnId: null, clientDelayMs: null }));
+    const tools = turn.tools.length
+      ? turn.tools
+      : a.toolCalls.map((c) => ({
+          callId: c.id,
+          name: c.name,
+          arguments: c.arguments,
+          result: null,
+          resultTurnId: null,
+          clientDelayMs: null,
+        }));
     return [
       `<h3>${e(t('sessionExport.turn.answer'))}</h3>`,
-      a.text ? pre(a.text, 'turn-answer') : !tools.length ? `<p class="muted">${e(t('sessionExport.turn.noAnswer'))}</p>` : '',
+      a.text
+        ? pre(a.text, 'turn-answer')
+        : !tools.length
+          ? `<p class="muted">${e(t('sessionExport.turn.noAnswer'))}</p>`
+          : '',
       notes.length ? `<p class="note">${e(notes.join(' · '))}</p>` : '',
       ...tools.map((pair) => {
         const resultTurn = pair.resultTurnId === null ? null : turn.index + 2;
@@ -163,15 +204,40 @@ export class SessionHtml implements SessionRenderer {
 
   private side(title: string, side: RawSide, first: string): string {
     const { t, lang } = this;
-    const headers = side.headers.length ? `<table class="headers">${side.headers.map(([n, v]) => `<tr><td>${e(n)}</td><td>${e(v)}</td></tr>`).join('')}</table>` : '';
+    const headers = side.headers.length
+      ? `<table class="headers">${side.headers.map(([n, v]) => `<tr><td>${e(n)}</td><td>${e(v)}</td></tr>`).join('')}</table>`
+      : '';
     const notes = [
-      side.notStored ? t('sessionExport.raw.notStored', { stored: formatInt(side.notStored.stored, lang), size: formatInt(side.notStored.size, lang) }) : '',
+      side.notStored
+        ? t('sessionExport.raw.notStored', {
+            stored: formatInt(side.notStored.stored, lang),
+            size: formatInt(side.notStored.size, lang),
+          })
+        : '',
       side.decodeError ? t('sessionExport.raw.decodeError', { error: side.decodeError }) : '',
-      side.binary ? t('sessionExport.raw.binary', { size: formatInt(side.binary.size, lang), mime: side.binary.mime || '?' }) : '',
-      side.text !== null && side.textChars > side.text.length ? t('sessionExport.raw.trimmed', { shown: formatInt(side.text.length, lang), total: formatInt(side.textChars, lang) }) : '',
+      side.binary
+        ? t('sessionExport.raw.binary', { size: formatInt(side.binary.size, lang), mime: side.binary.mime || '?' })
+        : '',
+      side.text !== null && side.textChars > side.text.length
+        ? t('sessionExport.raw.trimmed', {
+            shown: formatInt(side.text.length, lang),
+            total: formatInt(side.textChars, lang),
+          })
+        : '',
     ].filter(Boolean);
-    const body = side.text !== null ? pre(side.text, 'raw-body') : side.binary ? '' : `<p class="muted">${e(t('sessionExport.raw.noBody'))}</p>`;
-    return [`<h3>${e(title)}</h3>`, `<div><code>${e(first)}</code></div>`, headers, body, ...notes.map((n) => `<p class="note" data-testid="raw-note">${e(n)}</p>`)].join('\n');
+    const body =
+      side.text !== null
+        ? pre(side.text, 'raw-body')
+        : side.binary
+          ? ''
+          : `<p class="muted">${e(t('sessionExport.raw.noBody'))}</p>`;
+    return [
+      `<h3>${e(title)}</h3>`,
+      `<div><code>${e(first)}</code></div>`,
+      headers,
+      body,
+      ...notes.map((n) => `<p class="note" data-testid="raw-note">${e(n)}</p>`),
+    ].join('\n');
   }
 
   private raw(raw: RawExchange): string {
@@ -183,7 +249,9 @@ export class SessionHtml implements SessionRenderer {
       raw.error ? `<p class="diagnosis error">${e(t('sessionExport.raw.error', { error: raw.error }))}</p>` : '',
       raw.notes.length ? `<p class="note">${e(t('sessionExport.raw.notes', { notes: raw.notes.join('; ') }))}</p>` : '',
       this.side(t('sessionExport.raw.request'), raw.request, `${raw.method} ${raw.url}`),
-      res ? this.side(t('sessionExport.raw.response'), res, `${res.status} ${res.statusText}`) : `<h3>${e(t('sessionExport.raw.response'))}</h3><p class="muted">${e(t('sessionExport.raw.noResponse', { state: raw.state }))}</p>`,
+      res
+        ? this.side(t('sessionExport.raw.response'), res, `${res.status} ${res.statusText}`)
+        : `<h3>${e(t('sessionExport.raw.response'))}</h3><p class="muted">${e(t('sessionExport.raw.noResponse', { state: raw.state }))}</p>`,
       ws
         ? `<h3>${e(t('sessionExport.raw.webSocket', { count: ws.count }))}</h3>${pre(ws.text, 'raw-body')}${ws.textChars > ws.text.length ? `<p class="note" data-testid="raw-note">${e(t('sessionExport.raw.trimmed', { shown: formatInt(ws.text.length, lang), total: formatInt(ws.textChars, lang) }))}</p>` : ''}`
         : '',

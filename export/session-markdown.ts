@@ -9,11 +9,20 @@ import type { Language } from '../i18n/languages.ts';
 import { renderDiagnosis } from '../llm/diagnosis-text.ts';
 import type { SessionHeader, SessionTurn } from '../llm/session.ts';
 import type { ExportTurn, SessionRenderer } from './session-export.ts';
-import { callCostText, formatMs, sessionCostText, tokenParts, turnTimes, turnTokens, utcTime } from './session-figures.ts';
+import {
+  callCostText,
+  formatMs,
+  sessionCostText,
+  tokenParts,
+  turnTimes,
+  turnTokens,
+  utcTime,
+} from './session-figures.ts';
 
 const longestRun = (text: string, char: string): number => {
   let longest = 0;
-  for (const m of text.matchAll(new RegExp(`${char === '`' ? '`' : '~'}+`, 'g'))) longest = Math.max(longest, m[0].length);
+  for (const m of text.matchAll(new RegExp(`${char === '`' ? '`' : '~'}+`, 'g')))
+    longest = Math.max(longest, m[0].length);
   return longest;
 };
 
@@ -57,7 +66,10 @@ export class SessionMarkdown implements SessionRenderer {
       item('sessionExport.header.models', header.models.map(codeSpan).join(', ')),
       item('sessionExport.header.started', utcTime(header.startedAt)),
       item('sessionExport.header.duration', formatMs(header.durationMs)),
-      item('sessionExport.header.callsLabel', `${t('sessionExport.header.calls', { count: total })}${header.failed ? ` (${t('sessionExport.header.failed', { count: header.failed })})` : ''}`),
+      item(
+        'sessionExport.header.callsLabel',
+        `${t('sessionExport.header.calls', { count: total })}${header.failed ? ` (${t('sessionExport.header.failed', { count: header.failed })})` : ''}`,
+      ),
       item('sessionExport.header.tokens', tokenParts(t, lang, header.tokens).join(' · ')),
       item('sessionExport.header.cost', sessionCostText(t, header.cost)),
       cut ? `\n> ${t('sessionExport.header.cut', { count: total })}` : '',
@@ -80,7 +92,13 @@ export class SessionMarkdown implements SessionRenderer {
       lines.push(`**${t('sessionExport.turn.said')}**`, '');
       const more = turn.inputCount - turn.inputs.length;
       if (more > 0) lines.push(`_${t('sessionExport.turn.moreInputs', { count: more })}_`, '');
-      for (const input of turn.inputs) lines.push(`${t(`sessionExport.role.${input.role}`)}${input.toolCallId ? ` ${codeSpan(input.toolCallId)}` : ''}:`, '', fence(input.text), '');
+      for (const input of turn.inputs)
+        lines.push(
+          `${t(`sessionExport.role.${input.role}`)}${input.toolCallId ? ` ${codeSpan(input.toolCallId)}` : ''}:`,
+          '',
+          fence(input.text),
+          '',
+        );
     }
     lines.push(`**${t('sessionExport.turn.answer')}**`, '');
     if (turn.unread) lines.push(`_${t('sessionExport.turn.unread')}_`, '');
@@ -88,15 +106,43 @@ export class SessionMarkdown implements SessionRenderer {
       const a = turn.answer;
       if (a.text) lines.push(fence(a.text), '');
       else if (!a.toolCalls.length) lines.push(`_${t('sessionExport.turn.noAnswer')}_`, '');
-      const notes = [a.reasoningChars ? t('sessionExport.turn.reasoning', { count: a.reasoningChars }) : '', a.images ? t('sessionExport.turn.images', { count: a.images }) : '', a.finishReason ? t('sessionExport.turn.finish', { reason: a.finishReason }) : ''].filter(Boolean);
+      const notes = [
+        a.reasoningChars ? t('sessionExport.turn.reasoning', { count: a.reasoningChars }) : '',
+        a.images ? t('sessionExport.turn.images', { count: a.images }) : '',
+        a.finishReason ? t('sessionExport.turn.finish', { reason: a.finishReason }) : '',
+      ].filter(Boolean);
       if (notes.length) lines.push(`_${notes.join(' · ')}_`, '');
-      const tools = turn.tools.length ? turn.tools : a.toolCalls.map((c) => ({ callId: c.id, name: c.name, arguments: c.arguments, result: null, resultTurnId: null, clientDelayMs: null }));
+      const tools = turn.tools.length
+        ? turn.tools
+        : a.toolCalls.map((c) => ({
+            callId: c.id,
+            name: c.name,
+            arguments: c.arguments,
+            result: null,
+            resultTurnId: null,
+            clientDelayMs: null,
+          }));
       for (const pair of tools) {
-        lines.push(`- ${t('sessionExport.turn.toolCall', { name: codeSpan(pair.name) })}${pair.callId ? ` ${codeSpan(pair.callId)}` : ''}`, '', `  ${t('sessionExport.turn.arguments')}:`, '', indent(block(pair.arguments)), '');
+        lines.push(
+          `- ${t('sessionExport.turn.toolCall', { name: codeSpan(pair.name) })}${pair.callId ? ` ${codeSpan(pair.callId)}` : ''}`,
+          '',
+          `  ${t('sessionExport.turn.arguments')}:`,
+          '',
+          indent(block(pair.arguments)),
+          '',
+        );
         if (pair.result === null) lines.push(`  _${t('sessionExport.turn.noResult')}_`, '');
         else {
-          const delay = pair.clientDelayMs !== null ? ` · ${t('sessionExport.turn.clientTook', { value: formatMs(pair.clientDelayMs) })}` : '';
-          lines.push(`  ${t('sessionExport.turn.result', { n: turn.index + 2 })}${delay}:`, '', indent(block(pair.result)), '');
+          const delay =
+            pair.clientDelayMs !== null
+              ? ` · ${t('sessionExport.turn.clientTook', { value: formatMs(pair.clientDelayMs) })}`
+              : '';
+          lines.push(
+            `  ${t('sessionExport.turn.result', { n: turn.index + 2 })}${delay}:`,
+            '',
+            indent(block(pair.result)),
+            '',
+          );
         }
       }
     }
@@ -111,7 +157,14 @@ export class SessionMarkdown implements SessionRenderer {
     const d = turn.diagnosis;
     if (!d) return '';
     const text = d.message ? renderDiagnosis(d.message, this.lang) : { summary: d.summary, fix: '' };
-    return [`> **${this.t('sessionExport.turn.diagnosis')}** (${d.severity}):`, '>', quoteFence(text.summary), ...(text.fix ? ['>', `> ${this.t('sessionExport.turn.fix', { fix: '' }).trim()}`, '>', quoteFence(text.fix)] : [])].join('\n');
+    return [
+      `> **${this.t('sessionExport.turn.diagnosis')}** (${d.severity}):`,
+      '>',
+      quoteFence(text.summary),
+      ...(text.fix
+        ? ['>', `> ${this.t('sessionExport.turn.fix', { fix: '' }).trim()}`, '>', quoteFence(text.fix)]
+        : []),
+    ].join('\n');
   }
 }
 

@@ -92,7 +92,10 @@ function shown(text: string): string {
 }
 
 function checkToken(what: 'method' | 'header name', value: string): void {
-  if (!TOKEN.test(value)) throw new SnippetError(what === 'method' ? 'snippetMethodNotToken' : 'snippetHeaderNameNotToken', { value: shown(value) });
+  if (!TOKEN.test(value))
+    throw new SnippetError(what === 'method' ? 'snippetMethodNotToken' : 'snippetHeaderNameNotToken', {
+      value: shown(value),
+    });
 }
 
 /**
@@ -112,10 +115,15 @@ const URL_UNSAFE = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]/g;
 function checkedOrigin(raw: string): { origin: string; pathAndQuery: string } {
   if (!URL.canParse(raw)) throw new SnippetError('snippetNoUrl');
   const url = new URL(raw);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SnippetError('snippetNotHttp', { scheme: url.protocol.slice(0, -1) });
-  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/.test(url.hostname)) throw new SnippetError('snippetBadHost', { host: shown(url.hostname) });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new SnippetError('snippetNotHttp', { scheme: url.protocol.slice(0, -1) });
+  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/.test(url.hostname))
+    throw new SnippetError('snippetBadHost', { host: shown(url.hostname) });
   // Never sent: a fragment. Percent-encoded the rest: the characters fetch, curl and requests all send as they are.
-  const pathAndQuery = `${url.pathname}${url.search}`.replace(URL_UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  const pathAndQuery = `${url.pathname}${url.search}`.replace(
+    URL_UNSAFE,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
   return { origin: url.origin, pathAndQuery };
 }
 
@@ -136,10 +144,11 @@ const URL_MASK = /\*{4}(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9\-._~]){0,4}/g;
 // What model/secrets.ts leaves of Basic credentials: the user name, the password masked.
 const MASKED_BASIC = /^(basic) ([\x20-\x39\x3b-\x7e]+):\*{4}$/i;
 
-function headerValue(name: string, value: string, variable: string): Part[] {
+function headerValue(_name: string, value: string, variable: string): Part[] {
   const basic = MASKED_BASIC.exec(value);
   // On the wire it was base64 of user:password: the snippet encodes the password it is given.
-  if (basic) return [`${basic[1]} `, { base64: [`${basic[2]}:`, { variable: variable.replace(/API_KEY$/, 'PASSWORD') }] }];
+  if (basic)
+    return [`${basic[1]} `, { base64: [`${basic[2]}:`, { variable: variable.replace(/API_KEY$/, 'PASSWORD') }] }];
   return withVariables(value, HEADER_MASK, variable);
 }
 
@@ -155,7 +164,13 @@ function planOf(input: SnippetInput): Plan {
       checkToken('header name', h.name);
       return { name: h.name, value: headerValue(h.name, fieldBytes(h.name, h.value), keyVariable(host, h.name)) };
     });
-  return { method, origin, target: withVariables(pathAndQuery, URL_MASK, keyVariable(host, 'key')), headers, body: input.body };
+  return {
+    method,
+    origin,
+    target: withVariables(pathAndQuery, URL_MASK, keyVariable(host, 'key')),
+    headers,
+    body: input.body,
+  };
 }
 
 /** The whole URL: the origin joined to the target's leading text. */
@@ -186,10 +201,11 @@ function base64Of(parts: Part[]): boolean {
 // Characters that would let pasted text act or read other than it shows: controls (a terminal
 // takes ESC and CR as keys), line and paragraph separators, bidirectional overrides (Trojan
 // Source) and the byte order mark. String literals spell them as escapes.
-const UNSHOWABLE = /[\0-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSHOWABLE =
+  /[\0-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-function escapeText(text: string, escape: (c: string) => boolean): string {
-  return text.replace(UNSHOWABLE, (c) => (escape(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c));
+function escapeText(text: string, shouldEscape: (c: string) => boolean): string {
+  return text.replace(UNSHOWABLE, (c) => (shouldEscape(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c));
 }
 
 function isUtf8Text(body: Buffer): boolean {
@@ -218,7 +234,8 @@ function shellShowable(text: string, newlines: boolean): boolean {
 }
 
 function shellParts(parts: Part[], what: string): string {
-  if (parts.length === 1 && typeof parts[0] === 'string' && /^[A-Za-z0-9][A-Za-z0-9\-_/.:@%+,]*$/.test(parts[0])) return parts[0];
+  if (parts.length === 1 && typeof parts[0] === 'string' && /^[A-Za-z0-9][A-Za-z0-9\-_/.:@%+,]*$/.test(parts[0]))
+    return parts[0];
   // Quoted text on both sides of a variable, as '...'"$VAR"'...'.
   const padded: Part[] = typeof parts[0] === 'string' ? [...parts] : ['', ...parts];
   if (typeof padded[padded.length - 1] !== 'string') padded.push('');
@@ -242,13 +259,22 @@ function shellText(bytes: string, what: string): string {
 
 function curl(plan: Plan): string {
   const url = urlOf(plan);
-  const args = [plan.method === 'HEAD' ? '--head' : `--request ${shellParts([plan.method], THE_METHOD())}`, `--url ${shellParts(url, THE_URL())}`];
+  const args = [
+    plan.method === 'HEAD' ? '--head' : `--request ${shellParts([plan.method], THE_METHOD())}`,
+    `--url ${shellParts(url, THE_URL())}`,
+  ];
   // curl reads [ ] { } in a URL as a glob; only an IPv6 address still has them.
   if (plan.origin.includes('[')) args.push('--globoff');
   for (const h of plan.headers) {
     const [scheme, credentials] = h.value;
     const what = theHeader(h.name);
-    if (h.name.toLowerCase() === 'authorization' && h.value.length === 2 && scheme === 'Basic ' && typeof credentials !== 'string' && 'base64' in credentials) {
+    if (
+      h.name.toLowerCase() === 'authorization' &&
+      h.value.length === 2 &&
+      scheme === 'Basic ' &&
+      typeof credentials !== 'string' &&
+      'base64' in credentials
+    ) {
       args.push(`--user ${shellParts(credentials.base64, what)}`);
     } else if (h.value.length === 0) {
       // `Name:` would remove curl's own header of that name; `Name;` sends it empty.
@@ -260,20 +286,32 @@ function curl(plan: Plan): string {
   const body = plan.body;
   if (body.length === 0) return `curl ${args.join(' \\\n  ')}`;
   // --data-raw, as --data reads a file for a body that starts with @.
-  if (isUtf8Text(body) && shellShowable(body.toString('utf8'), true)) return `curl ${[...args, `--data-raw ${shellString(body.toString('utf8'))}`].join(' \\\n  ')}`;
+  if (isUtf8Text(body) && shellShowable(body.toString('utf8'), true))
+    return `curl ${[...args, `--data-raw ${shellString(body.toString('utf8'))}`].join(' \\\n  ')}`;
   return `printf %s ${shellString(body.toString('base64'))} | base64 -d | curl ${[...args, '--data-binary @-'].join(' \\\n  ')}`;
 }
 
 // ---- JavaScript (Node) ----
 
 function jsString(text: string): string {
-  const escaped = text.replace(/[\\'\n\r\t]/g, (c) => ({ '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!);
+  const escaped = text.replace(
+    /[\\'\n\r\t]/g,
+    (c) => ({ '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!,
+  );
   return `'${escapeText(escaped, () => true)}'`;
 }
 
 function jsParts(parts: Part[]): string {
   if (parts.length === 0) return "''";
-  return parts.map((p) => (typeof p === 'string' ? jsString(p) : 'variable' in p ? `process.env.${p.variable}` : `Buffer.from(${jsParts(p.base64)}).toString('base64')`)).join(' + ');
+  return parts
+    .map((p) =>
+      typeof p === 'string'
+        ? jsString(p)
+        : 'variable' in p
+          ? `process.env.${p.variable}`
+          : `Buffer.from(${jsParts(p.base64)}).toString('base64')`,
+    )
+    .join(' + ');
 }
 
 function jsKey(name: string): string {
@@ -285,10 +323,13 @@ function jsKey(name: string): string {
 function fetchCall(plan: Plan): string {
   const lines = [`const url = ${jsParts(urlOf(plan))};`, 'const options = {', `  method: ${jsString(plan.method)},`];
   const headers = mergedHeaders(plan.headers);
-  if (headers.length) lines.push('  headers: {', ...headers.map((h) => `    ${jsKey(h.name)}: ${jsParts(h.value)},`), '  },');
+  if (headers.length)
+    lines.push('  headers: {', ...headers.map((h) => `    ${jsKey(h.name)}: ${jsParts(h.value)},`), '  },');
   if (plan.body.length) {
     const text = isUtf8Text(plan.body) ? plan.body.toString('utf8') : null;
-    lines.push(`  body: ${text !== null ? jsString(text) : `Buffer.from(${jsString(plan.body.toString('base64'))}, 'base64')`},`);
+    lines.push(
+      `  body: ${text !== null ? jsString(text) : `Buffer.from(${jsString(plan.body.toString('base64'))}, 'base64')`},`,
+    );
   }
   lines.push('};', '', 'const response = await fetch(url, options);', 'console.log(await response.text());', '');
   return lines.join('\n');
@@ -297,20 +338,34 @@ function fetchCall(plan: Plan): string {
 // ---- Python ----
 
 export function pyString(text: string): string {
-  const escaped = text.replace(/[\\"\n\r\t]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!);
+  const escaped = text.replace(
+    /[\\"\n\r\t]/g,
+    (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!,
+  );
   return `"${escapeText(escaped, () => true)}"`;
 }
 
 function pyParts(parts: Part[]): string {
   if (parts.length === 0) return '""';
-  return parts.map((p) => (typeof p === 'string' ? pyString(p) : 'variable' in p ? `os.environ[${pyString(p.variable)}]` : `base64.b64encode((${pyParts(p.base64)}).encode()).decode()`)).join(' + ');
+  return parts
+    .map((p) =>
+      typeof p === 'string'
+        ? pyString(p)
+        : 'variable' in p
+          ? `os.environ[${pyString(p.variable)}]`
+          : `base64.b64encode((${pyParts(p.base64)}).encode()).decode()`,
+    )
+    .join(' + ');
 }
 
 function pythonCall(plan: Plan): string {
   const headers = mergedHeaders(plan.headers);
   const url = urlOf(plan);
   const text = isUtf8Text(plan.body) ? plan.body.toString('utf8') : null;
-  const stdlib = [...(headers.some((h) => base64Of(h.value)) || text === null ? ['import base64'] : []), ...(variablesOf(url) || headers.some((h) => variablesOf(h.value)) ? ['import os'] : [])];
+  const stdlib = [
+    ...(headers.some((h) => base64Of(h.value)) || text === null ? ['import base64'] : []),
+    ...(variablesOf(url) || headers.some((h) => variablesOf(h.value)) ? ['import os'] : []),
+  ];
   const lines = [...stdlib, ...(stdlib.length ? [''] : []), 'import requests', '', `url = ${pyParts(url)}`];
   let call = `response = requests.request(${pyString(plan.method)}, url`;
   if (headers.length) {
@@ -319,7 +374,9 @@ function pythonCall(plan: Plan): string {
   }
   if (plan.body.length) {
     // Bytes, so requests sends UTF-8 rather than Latin-1.
-    lines.push(`payload = ${text !== null ? `${pyString(text)}.encode("utf-8")` : `base64.b64decode(${pyString(plan.body.toString('base64'))})`}`);
+    lines.push(
+      `payload = ${text !== null ? `${pyString(text)}.encode("utf-8")` : `base64.b64decode(${pyString(plan.body.toString('base64'))})`}`,
+    );
     call += ', data=payload';
   }
   lines.push('', `${call})`, 'print(response.text)', '');
@@ -349,7 +406,11 @@ function queryPairs(target: Part[]): [string, Part[]][] {
     const eq = pair.indexOf('=');
     const name = eq < 0 ? pair : pair.slice(0, eq);
     if (name.some((p) => typeof p !== 'string')) throw new SnippetError('snippetQuerySecretName');
-    if (pair.length) pairs.push([decode(name.join('')), joined(eq < 0 ? [] : pair.slice(eq + 1)).map((p) => (typeof p === 'string' ? decode(p) : p))]);
+    if (pair.length)
+      pairs.push([
+        decode(name.join('')),
+        joined(eq < 0 ? [] : pair.slice(eq + 1)).map((p) => (typeof p === 'string' ? decode(p) : p)),
+      ]);
     pair = [];
   }
   const names = new Set(pairs.map(([n]) => n));
@@ -370,7 +431,8 @@ function joined(parts: Part[]): Part[] {
 
 /** The openai SDK (Python) call for a Chat Completions or Responses request: base URL, key, headers and query from the capture. */
 function openaiCall(input: SnippetInput, plan: Plan): string {
-  const endpoint = input.dialect === 'openai-responses' ? '/responses' : input.dialect === 'openai-chat' ? '/chat/completions' : null;
+  const endpoint =
+    input.dialect === 'openai-responses' ? '/responses' : input.dialect === 'openai-chat' ? '/chat/completions' : null;
   const first = typeof plan.target[0] === 'string' ? plan.target[0] : '';
   const path = first.split('?')[0];
   // A path holding a masked secret (`/v1;key=****`) has no base URL to give.
@@ -387,13 +449,21 @@ function openaiCall(input: SnippetInput, plan: Plan): string {
   const baseUrl = `${plan.origin}${path.slice(0, path.length - endpoint.length)}`;
   const headers = mergedHeaders(plan.headers);
   // The SDK sends its key as `Authorization: Bearer <key>`; other credentials go as they were, in default_headers (which win).
-  const auth = headers.find((h) => h.name.toLowerCase() === 'authorization' && typeof h.value[0] === 'string' && /^Bearer\s+/i.test(h.value[0]));
-  const key = auth ? joined(auth.value.map((p, i) => (i === 0 && typeof p === 'string' ? p.replace(/^Bearer\s+/i, '') : p))).filter((p) => p !== '') : [];
+  const auth = headers.find(
+    (h) => h.name.toLowerCase() === 'authorization' && typeof h.value[0] === 'string' && /^Bearer\s+/i.test(h.value[0]),
+  );
+  const key = auth
+    ? joined(auth.value.map((p, i) => (i === 0 && typeof p === 'string' ? p.replace(/^Bearer\s+/i, '') : p))).filter(
+        (p) => p !== '',
+      )
+    : [];
   const extra = headers.filter((h) => h !== auth && h.name.toLowerCase() !== 'content-type');
   const query = queryPairs(plan.target);
   const options = [`base_url=${pyString(baseUrl)}`, `api_key=${key.length ? pyParts(key) : pyString('YOUR_KEY')}`];
-  if (extra.length) options.push(`default_headers={${extra.map((h) => `${pyString(h.name)}: ${pyParts(h.value)}`).join(', ')}}`);
-  if (query.length) options.push(`default_query={${query.map(([n, v]) => `${pyString(n)}: ${pyParts(v)}`).join(', ')}}`);
+  if (extra.length)
+    options.push(`default_headers={${extra.map((h) => `${pyString(h.name)}: ${pyParts(h.value)}`).join(', ')}}`);
+  if (query.length)
+    options.push(`default_query={${query.map(([n, v]) => `${pyString(n)}: ${pyParts(v)}`).join(', ')}}`);
   const method = endpoint === '/responses' ? 'client.responses.create' : 'client.chat.completions.create';
   const stream = (body as { stream?: unknown }).stream === true;
   const imports = [...(headers.some((h) => base64Of(h.value)) ? ['import base64'] : []), 'import json', 'import os'];

@@ -11,7 +11,11 @@ export type Language = (typeof LANGUAGES)[number];
  * than English.
  */
 export function languageOf(tag: string | undefined | null): Language | null {
-  const base = (tag ?? '').trim().replace(/[.@].*$/, '').replace(/_/g, '-').toLowerCase();
+  const base = (tag ?? '')
+    .trim()
+    .replace(/[.@].*$/, '')
+    .replace(/_/g, '-')
+    .toLowerCase();
   if (!base || base === 'c' || base === 'posix') return null;
   if (base === 'zh' || base.startsWith('zh-')) return 'zh-CN';
   if (base === 'en' || base.startsWith('en-')) return 'en';

@@ -32,9 +32,24 @@ function templatesOf(group: 'stored' | 'advice' | 'api'): Template[] {
     const text = english.includes('\n') ? '([\\s\\S]+?)' : '([^\\n]+?)';
     const source = english
       .split(PLACEHOLDER)
-      .map((part, i) => (i % 2 === 1 ? (NUMBERS.has(part) ? '(\\d[\\d,]*)' : WORDS.has(part) ? '(\\S+?)' : QUOTED.has(part) ? '("(?:[^"\\\\\\n]|\\\\.)*")' : text) : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .map((part, i) =>
+        i % 2 === 1
+          ? NUMBERS.has(part)
+            ? '(\\d[\\d,]*)'
+            : WORDS.has(part)
+              ? '(\\S+?)'
+              : QUOTED.has(part)
+                ? '("(?:[^"\\\\\\n]|\\\\.)*")'
+                : text
+          : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
       .join('');
-    return { key: `server.${group}.${name}`, pattern: new RegExp(`^${source}$`), names, literal: english.replace(PLACEHOLDER, '').length };
+    return {
+      key: `server.${group}.${name}`,
+      pattern: new RegExp(`^${source}$`),
+      names,
+      literal: english.replace(PLACEHOLDER, '').length,
+    };
   });
 }
 
@@ -42,7 +57,9 @@ let templates: Template[] | null = null;
 const instances = new Map<Language, i18n>();
 
 function allTemplates(): Template[] {
-  templates ??= [...templatesOf('stored'), ...templatesOf('advice'), ...templatesOf('api')].sort((a, b) => b.literal - a.literal);
+  templates ??= [...templatesOf('stored'), ...templatesOf('advice'), ...templatesOf('api')].sort(
+    (a, b) => b.literal - a.literal,
+  );
   return templates;
 }
 
@@ -132,7 +149,11 @@ function message(text: string, lang: Language, depth: number): string | null {
  * One of the catalogue's server messages (`server.stored.*`, `server.api.*`, and `server.request.*`,
  * which is said and never stored) in `lang`: how the server side says a thing.
  */
-export function serverText(lang: Language, key: `${'stored' | 'advice' | 'api' | 'request'}.${string}`, params: Record<string, string | number> = {}): string {
+export function serverText(
+  lang: Language,
+  key: `${'stored' | 'advice' | 'api' | 'request'}.${string}`,
+  params: Record<string, string | number> = {},
+): string {
   return translator(lang).t(`server.${key}`, params);
 }
 
@@ -150,7 +171,8 @@ export interface Phrase {
 export function phraseText(phrase: Phrase | string, lang: Language): string {
   if (typeof phrase === 'string') return phrase;
   const params: Record<string, string | number> = {};
-  for (const [name, value] of Object.entries(phrase.params ?? {})) params[name] = typeof value === 'object' ? phraseText(value, lang) : value;
+  for (const [name, value] of Object.entries(phrase.params ?? {}))
+    params[name] = typeof value === 'object' ? phraseText(value, lang) : value;
   return translator(lang).t(phrase.key, params);
 }
 

@@ -11,7 +11,15 @@ import type { Answer } from './model-call.ts';
  * web-search, web-fetch, file-search, code: the provider's built-in tools; server-tool: one it
  * named that none of these are.
  */
-export type StepKind = 'mcp-call' | 'mcp-list-tools' | 'mcp-approval' | 'web-search' | 'web-fetch' | 'file-search' | 'code' | 'server-tool';
+export type StepKind =
+  | 'mcp-call'
+  | 'mcp-list-tools'
+  | 'mcp-approval'
+  | 'web-search'
+  | 'web-fetch'
+  | 'file-search'
+  | 'code'
+  | 'server-tool';
 
 export interface AgentStep {
   kind: StepKind;
@@ -50,7 +58,12 @@ export function asText(value: unknown): string {
 }
 
 /** The steps, citations and thinking an answer gained, set only when there are some (absent stays absent). */
-export function withAgentParts(answer: Answer, steps: AgentStep[], citations: Citation[], redactedThinking = 0): Answer {
+export function withAgentParts(
+  answer: Answer,
+  steps: AgentStep[],
+  citations: Citation[],
+  redactedThinking = 0,
+): Answer {
   if (steps.length) answer.steps = steps;
   if (citations.length) answer.citations = citations;
   if (redactedThinking > 0) answer.redactedThinking = redactedThinking;

@@ -33,7 +33,11 @@ function describe(dialect: Dialect, request: JsonObject, path: string): RequestF
     case 'openai-chat':
     case 'openai-completions':
       if (dialect === 'openai-chat') return chat.describeRequest(request);
-      return { ...chat.describeRequest(request), inputCount: null, conversation: [{ role: 'user', text: textOf(request.prompt) }] };
+      return {
+        ...chat.describeRequest(request),
+        inputCount: null,
+        conversation: [{ role: 'user', text: textOf(request.prompt) }],
+      };
     case 'openai-responses':
       return responses.describeRequest(request);
     case 'anthropic-messages': {
@@ -45,7 +49,14 @@ function describe(dialect: Dialect, request: JsonObject, path: string): RequestF
       return gemini.describeRequest(request, path);
     case 'embeddings': {
       const input = request.input ?? request.content ?? request.requests;
-      return { model: str(request.model) ?? gemini.modelFromPath(path), stream: false, inputCount: Array.isArray(input) ? input.length : input === undefined ? null : 1, system: null, tools: [], conversation: [] };
+      return {
+        model: str(request.model) ?? gemini.modelFromPath(path),
+        stream: false,
+        inputCount: Array.isArray(input) ? input.length : input === undefined ? null : 1,
+        system: null,
+        tools: [],
+        conversation: [],
+      };
     }
     case 'models':
       return { model: null, stream: false, inputCount: null, system: null, tools: [], conversation: [] };
@@ -66,10 +77,23 @@ function rebuildCompletions(chunks: JsonObject[], items: StreamItem[] | null): R
     if (chunk.usage) usageAsSent = chunk.usage;
   });
   const done = !items || items.some((i) => i.data.trim() === '[DONE]');
-  return { respondedModel: str(chunks[0]?.model), answer, usage: chat.usageOf(usageAsSent), usageAsSent, firstContentMs, ending: done ? 'complete' : 'truncated', endingReason: done ? null : 'the stream ended without data: [DONE]' };
+  return {
+    respondedModel: str(chunks[0]?.model),
+    answer,
+    usage: chat.usageOf(usageAsSent),
+    usageAsSent,
+    firstContentMs,
+    ending: done ? 'complete' : 'truncated',
+    endingReason: done ? null : 'the stream ended without data: [DONE]',
+  };
 }
 
-function rebuild(dialect: Dialect, response: unknown, items: StreamItem[] | null, responseText: string | null): Rebuilt & { modelsListed?: string[] } {
+function rebuild(
+  dialect: Dialect,
+  response: unknown,
+  items: StreamItem[] | null,
+  responseText: string | null,
+): Rebuilt & { modelsListed?: string[] } {
   if (items) {
     switch (dialect) {
       case 'openai-chat':
@@ -81,7 +105,10 @@ function rebuild(dialect: Dialect, response: unknown, items: StreamItem[] | null
       case 'gemini':
         return gemini.rebuildStream(items);
       case 'openai-completions':
-        return rebuildCompletions(items.filter((i) => i.data.trim() !== '[DONE]').map((i) => obj(parseJson(i.data))), items);
+        return rebuildCompletions(
+          items.filter((i) => i.data.trim() !== '[DONE]').map((i) => obj(parseJson(i.data))),
+          items,
+        );
       default:
         break;
     }
@@ -102,10 +129,29 @@ function rebuild(dialect: Dialect, response: unknown, items: StreamItem[] | null
     case 'openai-completions':
       return rebuildCompletions([body], null);
     case 'embeddings':
-      return { respondedModel: str(body.model), answer: emptyAnswer(), usage: chat.usageOf(body.usage), usageAsSent: body.usage, firstContentMs: null, ending: 'complete', endingReason: null };
+      return {
+        respondedModel: str(body.model),
+        answer: emptyAnswer(),
+        usage: chat.usageOf(body.usage),
+        usageAsSent: body.usage,
+        firstContentMs: null,
+        ending: 'complete',
+        endingReason: null,
+      };
     case 'models': {
-      const listed = [...arr(body.data).map((m) => str(obj(m).id)), ...arr(body.models).map((m) => str(obj(m).name))].filter((id): id is string => id !== null);
-      return { respondedModel: null, answer: emptyAnswer(), usage: {}, firstContentMs: null, ending: 'complete', endingReason: null, modelsListed: listed };
+      const listed = [
+        ...arr(body.data).map((m) => str(obj(m).id)),
+        ...arr(body.models).map((m) => str(obj(m).name)),
+      ].filter((id): id is string => id !== null);
+      return {
+        respondedModel: null,
+        answer: emptyAnswer(),
+        usage: {},
+        firstContentMs: null,
+        ending: 'complete',
+        endingReason: null,
+        modelsListed: listed,
+      };
     }
   }
 }
@@ -138,11 +184,16 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
   let requestStored: { source: 'request-body' | 'ws-message'; seq?: number } = { source: 'request-body' };
   if (exchange.streamKind === 'websocket') {
     // Each turn is a response.create from the client; the last one is the call being answered.
-    const creates = input.wsMessages.filter((m) => m.direction === 'send').map((m) => ({ seq: m.seq, create: obj(parseJson(m.text)) })).filter((m) => m.create.type === 'response.create');
+    const creates = input.wsMessages
+      .filter((m) => m.direction === 'send')
+      .map((m) => ({ seq: m.seq, create: obj(parseJson(m.text)) }))
+      .filter((m) => m.create.type === 'response.create');
     const last = creates[creates.length - 1];
     request = last?.create ?? {};
     requestStored = { source: 'ws-message', seq: last?.seq };
-    items = input.wsMessages.filter((m) => m.direction === 'receive').map((m) => ({ seq: m.seq, offsetMs: m.offsetMs, event: null, data: m.text }));
+    items = input.wsMessages
+      .filter((m) => m.direction === 'receive')
+      .map((m) => ({ seq: m.seq, offsetMs: m.offsetMs, event: null, data: m.text }));
   } else if (exchange.streamKind === 'sse') {
     items = input.sseEvents.map((e) => ({ seq: e.seq, offsetMs: e.offsetMs, event: e.event, data: e.data }));
   }
@@ -161,13 +212,26 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
   };
 
   if (status !== null && status >= 400) {
-    return { ...base, respondedModel: null, answer: emptyAnswer(), usage: {}, ttftMs: null, totalMs: exchange.timings.end ?? null, outputTokensPerSecond: null, ending: 'error', endingReason: providerError(input.responseText) };
+    return {
+      ...base,
+      respondedModel: null,
+      answer: emptyAnswer(),
+      usage: {},
+      ttftMs: null,
+      totalMs: exchange.timings.end ?? null,
+      outputTokensPerSecond: null,
+      ending: 'error',
+      endingReason: providerError(input.responseText),
+    };
   }
   const response = parseJson(input.responseText);
   const rebuilt = rebuild(dialect, response, items, input.responseText);
   // A Gemini JSON-array stream cut partway does not parse: the images of its whole elements were returned all the same.
-  const cutArray = response === undefined && dialect === 'gemini' && input.responseText ? partialJsonArray(input.responseText) : null;
-  const returned = items ? streamImages(dialect, items, exchange.streamKind === 'websocket' ? 'ws-message' : 'sse-event') : responseImages(dialect, cutArray ?? response);
+  const cutArray =
+    response === undefined && dialect === 'gemini' && input.responseText ? partialJsonArray(input.responseText) : null;
+  const returned = items
+    ? streamImages(dialect, items, exchange.streamKind === 'websocket' ? 'ws-message' : 'sse-event')
+    : responseImages(dialect, cutArray ?? response);
   const open = !FINAL_STATES.has(exchange.state);
   let ending = rebuilt.ending;
   let endingReason = rebuilt.endingReason;
@@ -202,7 +266,8 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     ...(rebuilt.usageAsSent !== undefined && rebuilt.usageAsSent !== null ? { usageAsSent: rebuilt.usageAsSent } : {}),
     ttftMs,
     totalMs,
-    outputTokensPerSecond: items && output !== undefined && generating > 0 ? Math.round((output / generating) * 10) / 10 : null,
+    outputTokensPerSecond:
+      items && output !== undefined && generating > 0 ? Math.round((output / generating) * 10) / 10 : null,
     ending,
     endingReason,
     ...(rebuilt.modelsListed ? { modelsListed: rebuilt.modelsListed } : {}),

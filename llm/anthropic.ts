@@ -30,13 +30,22 @@ function turnsOf(message: JsonObject): Turn[] {
     const block = obj(b);
     const type = str(block.type) ?? '';
     if (type === 'text') texts.push(str(block.text) ?? '');
-    else if (type === 'tool_use') toolCalls.push({ id: str(block.id), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
-    else if (type === 'tool_result') turns.push({ role: 'tool', text: textOf(block.content), toolCallId: str(block.tool_use_id) });
+    else if (type === 'tool_use')
+      toolCalls.push({ id: str(block.id), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
+    else if (type === 'tool_result')
+      turns.push({ role: 'tool', text: textOf(block.content), toolCallId: str(block.tool_use_id) });
     // The provider's own tools in an earlier turn, sent back with their results: the loop as it happened.
-    else if (type === 'server_tool_use' || type === 'mcp_tool_use') steps.push(stepOfUse(block, JSON.stringify(block.input ?? {})));
+    else if (type === 'server_tool_use' || type === 'mcp_tool_use')
+      steps.push(stepOfUse(block, JSON.stringify(block.input ?? {})));
     else if (RESULT_BLOCK.test(type)) addResult(steps, block);
   }
-  if (texts.length || toolCalls.length || steps.length) turns.unshift({ role, text: texts.join('\n'), ...(toolCalls.length ? { toolCalls } : {}), ...(steps.length ? { steps } : {}) });
+  if (texts.length || toolCalls.length || steps.length)
+    turns.unshift({
+      role,
+      text: texts.join('\n'),
+      ...(toolCalls.length ? { toolCalls } : {}),
+      ...(steps.length ? { steps } : {}),
+    });
   return turns;
 }
 
@@ -66,7 +75,12 @@ function serverToolKind(name: string | null): StepKind {
 function stepOfUse(block: JsonObject, input: string): AgentStep {
   const name = str(block.name);
   const mcp = block.type === 'mcp_tool_use';
-  return step(mcp ? 'mcp-call' : serverToolKind(name), { id: str(block.id), name, server: mcp ? str(block.server_name) : null, input });
+  return step(mcp ? 'mcp-call' : serverToolKind(name), {
+    id: str(block.id),
+    name,
+    server: mcp ? str(block.server_name) : null,
+    input,
+  });
 }
 
 /** What a result block says: search hits, a fetched page, code output, an MCP tool's text, or its error. */
@@ -76,17 +90,31 @@ function resultOf(block: JsonObject): { output: string; error: string | null } {
   const error = str(c.error_code) ?? (block.is_error === true ? 'is_error' : null);
   if (Array.isArray(content)) {
     // Search hits (url and title) or an MCP tool's text blocks.
-    const lines = content.map((r) => obj(r)).map((r) => (r.type === 'text' ? (str(r.text) ?? '') : [str(r.title), str(r.url)].filter(Boolean).join(' ')));
+    const lines = content
+      .map((r) => obj(r))
+      .map((r) => (r.type === 'text' ? (str(r.text) ?? '') : [str(r.title), str(r.url)].filter(Boolean).join(' ')));
     return { output: lines.join('\n'), error };
   }
   if (c.type === 'web_fetch_result') {
     // A fetched page's text is shown; a PDF comes as base64, which says nothing read as text.
     const source = obj(obj(c.content).source);
-    return { output: [str(c.url), str(obj(c.content).title), source.type === 'text' ? str(source.data) : `[${str(source.media_type) ?? 'document'}]`].filter(Boolean).join('\n'), error };
+    return {
+      output: [
+        str(c.url),
+        str(obj(c.content).title),
+        source.type === 'text' ? str(source.data) : `[${str(source.media_type) ?? 'document'}]`,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+      error,
+    };
   }
   if (c.stdout !== undefined || c.stderr !== undefined) {
     const code = typeof c.return_code === 'number' ? `exit ${c.return_code}` : '';
-    return { output: [str(c.stdout)?.replace(/\n$/, ''), str(c.stderr)?.replace(/\n$/, ''), code].filter(Boolean).join('\n'), error };
+    return {
+      output: [str(c.stdout)?.replace(/\n$/, ''), str(c.stderr)?.replace(/\n$/, ''), code].filter(Boolean).join('\n'),
+      error,
+    };
   }
   return { output: typeof content === 'string' ? content : asText(content), error };
 }
@@ -100,7 +128,11 @@ function citationsOf(block: JsonObject, text: string): Citation[] {
 }
 
 function citationOf(c: JsonObject, text: string): Citation[] {
-  const source = str(c.url) ?? str(c.source) ?? str(c.document_title) ?? (typeof c.document_index === 'number' ? `document ${c.document_index}` : null);
+  const source =
+    str(c.url) ??
+    str(c.source) ??
+    str(c.document_title) ??
+    (typeof c.document_index === 'number' ? `document ${c.document_index}` : null);
   if (!source) return [];
   return [{ text: text || (str(c.cited_text) ?? ''), source, title: str(c.title) ?? str(c.document_title) }];
 }
@@ -124,11 +156,17 @@ function answerOfContent(content: unknown[], stopReason: string | null, stopDeta
       const text = str(block.text) ?? '';
       answer.text += text;
       citations.push(...citationsOf(block, text));
-    } else if (type === 'thinking') answer.reasoning += `${answer.reasoning ? THINKING_SEPARATOR : ''}${str(block.thinking) ?? ''}`;
+    } else if (type === 'thinking')
+      answer.reasoning += `${answer.reasoning ? THINKING_SEPARATOR : ''}${str(block.thinking) ?? ''}`;
     else if (type === 'redacted_thinking') redacted++;
     else if (type === 'tool_use') {
-      answer.toolCalls.push({ id: str(block.id), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
-    } else if (type === 'server_tool_use' || type === 'mcp_tool_use') steps.push(stepOfUse(block, JSON.stringify(block.input ?? {})));
+      answer.toolCalls.push({
+        id: str(block.id),
+        name: str(block.name) ?? '',
+        arguments: JSON.stringify(block.input ?? {}),
+      });
+    } else if (type === 'server_tool_use' || type === 'mcp_tool_use')
+      steps.push(stepOfUse(block, JSON.stringify(block.input ?? {})));
     else if (RESULT_BLOCK.test(type)) addResult(steps, block);
   }
   answer.finishReason = stopReason;
@@ -149,7 +187,14 @@ function addResult(steps: AgentStep[], block: JsonObject): void {
     return;
   }
   const type = str(block.type) ?? '';
-  steps.push(step(type === 'mcp_tool_result' ? 'mcp-call' : serverToolKind(type.replace(/_tool_result$/, '').replace(/^(bash|text_editor)_/, '')), { id, output, error }));
+  steps.push(
+    step(
+      type === 'mcp_tool_result'
+        ? 'mcp-call'
+        : serverToolKind(type.replace(/_tool_result$/, '').replace(/^(bash|text_editor)_/, '')),
+      { id, output, error },
+    ),
+  );
 }
 
 export function rebuildResponse(response: JsonObject): Rebuilt {
@@ -166,7 +211,10 @@ export function rebuildResponse(response: JsonObject): Rebuilt {
 
 export function rebuildStream(items: StreamItem[]): Rebuilt {
   const answer = emptyAnswer();
-  const blocks = new Map<number, { kind: string; call?: ToolCall; step?: AgentStep; text?: string; citations?: JsonObject[] }>();
+  const blocks = new Map<
+    number,
+    { kind: string; call?: ToolCall; step?: AgentStep; text?: string; citations?: JsonObject[] }
+  >();
   const steps: AgentStep[] = [];
   let redacted = 0;
   let stopDetails: unknown;
@@ -236,8 +284,18 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   if (answer.finishReason === 'refusal') answer.refusal = answer.text;
   const details = stopDetailsOf(stopDetails);
   if (details) answer.stopDetails = details;
-  const citations = [...blocks.entries()].sort(([a], [b]) => a - b).flatMap(([, b]) => (b.citations ?? []).flatMap((c) => citationOf(c, b.text ?? '')));
+  const citations = [...blocks.entries()]
+    .sort(([a], [b]) => a - b)
+    .flatMap(([, b]) => (b.citations ?? []).flatMap((c) => citationOf(c, b.text ?? '')));
   withAgentParts(answer, steps, citations, redacted);
   const ending = error ? 'error' : stopped ? 'complete' : 'truncated';
-  return { respondedModel: model, answer, usage: usageOf(usage), ...(Object.keys(usage).length ? { usageAsSent: usage } : {}), firstContentMs, ending, endingReason: error ?? (stopped ? null : 'the stream ended without message_stop') };
+  return {
+    respondedModel: model,
+    answer,
+    usage: usageOf(usage),
+    ...(Object.keys(usage).length ? { usageAsSent: usage } : {}),
+    firstContentMs,
+    ending,
+    endingReason: error ?? (stopped ? null : 'the stream ended without message_stop'),
+  };
 }

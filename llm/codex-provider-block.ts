@@ -22,7 +22,15 @@ function providerName(host: string): string {
  */
 export function tomlString(text: string): string {
   const escaped = text.replace(/["\\\u0000-\u001f\u007f]/g, (c) => {
-    const named: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r' };
+    const named: Record<string, string> = {
+      '"': '\\"',
+      '\\': '\\\\',
+      '\b': '\\b',
+      '\t': '\\t',
+      '\n': '\\n',
+      '\f': '\\f',
+      '\r': '\\r',
+    };
     return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
   return `"${escaped}"`;
@@ -35,7 +43,10 @@ function tomlKey(key: string): string {
 
 /** A note is printed as one `# ` comment line: a captured line break must not end it. */
 function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u0000-\u001f\u007f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Why no block can be made, as data too (`reason`), so a caller can say it in its own language. */
@@ -52,10 +63,16 @@ export class CodexConfigError extends Error {
 export function codexConfig(exchange: Exchange, call: ModelCall | null, gateway?: string): CodexConfig {
   const status = exchange.response?.status ?? null;
   if (!call || (call.dialect !== 'openai-responses' && call.dialect !== 'openai-chat')) {
-    throw new CodexConfigError(`exchange ${exchange.id} is not a Responses or Chat Completions call, so it says nothing about a Codex provider`, { kind: 'not-a-model-call', id: exchange.id, status: String(status ?? exchange.state) });
+    throw new CodexConfigError(
+      `exchange ${exchange.id} is not a Responses or Chat Completions call, so it says nothing about a Codex provider`,
+      { kind: 'not-a-model-call', id: exchange.id, status: String(status ?? exchange.state) },
+    );
   }
   if (status === null || status >= 400) {
-    throw new CodexConfigError(`exchange ${exchange.id} failed (${status ?? exchange.state}): pick one that worked, or run \`wirelog doctor ${exchange.id}\` to see why it failed`, { kind: 'failed', id: exchange.id, status: String(status ?? exchange.state) });
+    throw new CodexConfigError(
+      `exchange ${exchange.id} failed (${status ?? exchange.state}): pick one that worked, or run \`wirelog doctor ${exchange.id}\` to see why it failed`,
+      { kind: 'failed', id: exchange.id, status: String(status ?? exchange.state) },
+    );
   }
   const name = providerName(exchange.request.host);
   const path = exchange.request.path.split('?')[0];
@@ -81,7 +98,11 @@ export function codexConfig(exchange: Exchange, call: ModelCall | null, gateway?
   } else {
     lines.push(`env_key = ${tomlString(envKey)}`);
     const tail = authorization ? /(\*{4}.{4}|.{4})$/.exec(authorization.replace(/^Bearer\s+/i, ''))?.[0] : null;
-    notes.push(tail ? serverText('en', 'advice.codexExportKeyEnding', { variable: envKey, tail: tail.replace(/^\*+/, '') }) : serverText('en', 'advice.codexExportKey', { variable: envKey }));
+    notes.push(
+      tail
+        ? serverText('en', 'advice.codexExportKeyEnding', { variable: envKey, tail: tail.replace(/^\*+/, '') })
+        : serverText('en', 'advice.codexExportKey', { variable: envKey }),
+    );
   }
   if (exchange.streamKind === 'websocket') lines.push('supports_websockets = true');
   if (call.dialect === 'openai-chat') {

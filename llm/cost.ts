@@ -65,7 +65,12 @@ export function priceUsage(dialect: string, usage: Usage): PriceUsage | null {
   const cacheWrite = usage.cacheCreation ?? 0;
   const input = dialect === 'anthropic-messages' ? usage.input + cacheRead + cacheWrite : usage.input;
   const output = (usage.output ?? 0) + (dialect === 'gemini' ? (usage.reasoning ?? 0) : 0);
-  return { input_tokens: input, output_tokens: output, ...(cacheRead ? { cache_read_tokens: cacheRead } : {}), ...(cacheWrite ? { cache_write_tokens: cacheWrite } : {}) };
+  return {
+    input_tokens: input,
+    output_tokens: output,
+    ...(cacheRead ? { cache_read_tokens: cacheRead } : {}),
+    ...(cacheWrite ? { cache_write_tokens: cacheWrite } : {}),
+  };
 }
 
 /**
@@ -104,7 +109,12 @@ export function findPrice(providerId: string, model: string, at: number): PriceC
   return calcPrice({ input_tokens: 1, output_tokens: 1 }, model, { providerId, timestamp: new Date(at) });
 }
 
-const rate = (value: unknown): number | null => (typeof value === 'number' ? value : value && typeof value === 'object' && typeof (value as { base?: unknown }).base === 'number' ? (value as { base: number }).base : null);
+const rate = (value: unknown): number | null =>
+  typeof value === 'number'
+    ? value
+    : value && typeof value === 'object' && typeof (value as { base?: unknown }).base === 'number'
+      ? (value as { base: number }).base
+      : null;
 
 export function priceUsed(price: PriceCalculation): PriceUsed {
   const p = price.model_price;
@@ -122,7 +132,12 @@ export function priceUsed(price: PriceCalculation): PriceUsed {
 }
 
 /** Dollars for these tokens at this provider's price for the model on that day; null when the table has no price. */
-export function estimate(providerId: string, model: string, tokens: PriceUsage, at: number): { usd: number; price: PriceCalculation } | null {
+export function estimate(
+  providerId: string,
+  model: string,
+  tokens: PriceUsage,
+  at: number,
+): { usd: number; price: PriceCalculation } | null {
   const price = calcPrice({ ...tokens }, model, { providerId, timestamp: new Date(at) });
   return price ? { usd: price.total_price, price } : null;
 }
@@ -212,7 +227,10 @@ function usageOfRow(call: RolledCall): Usage {
     parsed = null;
   }
   const usage: Usage = {};
-  if (parsed && typeof parsed === 'object') for (const name of FIGURES) if (typeof (parsed as Record<string, unknown>)[name] === 'number') usage[name] = (parsed as Record<string, number>)[name];
+  if (parsed && typeof parsed === 'object')
+    for (const name of FIGURES)
+      if (typeof (parsed as Record<string, unknown>)[name] === 'number')
+        usage[name] = (parsed as Record<string, number>)[name];
   if (call.inputTokens !== null) usage.input = call.inputTokens;
   if (call.outputTokens !== null) usage.output = call.outputTokens;
   return usage;
@@ -249,7 +267,10 @@ function withinTimes(second: number, start: string, end: string): boolean {
  */
 class PriceBuckets {
   private readonly found = new Map<string, PriceCalculation | null>();
-  readonly buckets = new Map<string, { providerId: string; model: string; at: number; tokens: PriceUsage; group: string | null }>();
+  readonly buckets = new Map<
+    string,
+    { providerId: string; model: string; at: number; tokens: PriceUsage; group: string | null }
+  >();
   private serial = 0;
 
   private price(providerId: string, model: string, at: number): { price: PriceCalculation; slot: string } | null {
@@ -258,10 +279,17 @@ class PriceBuckets {
     if (!this.found.has(daily)) this.found.set(daily, findPrice(providerId, model, day * DAY_MS + DAY_MS / 2));
     const price = this.found.get(daily);
     if (!price) return null;
-    if (!Array.isArray(price.model.prices) || !price.model.prices.some((p) => p.constraint?.type === 'time_of_date')) return { price, slot: daily };
+    if (!Array.isArray(price.model.prices) || !price.model.prices.some((p) => p.constraint?.type === 'time_of_date'))
+      return { price, slot: daily };
     // Off-peak rates: the calls inside the same time-of-day windows share a price.
     const second = (at % DAY_MS) / 1000;
-    const inside = price.model.prices.map((p) => (p.constraint?.type === 'time_of_date' ? (withinTimes(second, p.constraint.start_time, p.constraint.end_time) ? 1 : 0) : '-'));
+    const inside = price.model.prices.map((p) =>
+      p.constraint?.type === 'time_of_date'
+        ? withinTimes(second, p.constraint.start_time, p.constraint.end_time)
+          ? 1
+          : 0
+        : '-',
+    );
     const slot = `${daily}\n${inside.join('')}`;
     if (!this.found.has(slot)) this.found.set(slot, findPrice(providerId, model, at));
     return { price: this.found.get(slot)!, slot };
@@ -272,12 +300,25 @@ class PriceBuckets {
     const found = this.price(providerId, model, at);
     if (!found) return null;
     const rates = Object.values(found.price.model_price);
-    const starts = new Set(rates.flatMap((rate) => (rate && typeof rate === 'object' ? rate.tiers.map((tier) => tier.start) : [])));
+    const starts = new Set(
+      rates.flatMap((rate) => (rate && typeof rate === 'object' ? rate.tiers.map((tier) => tier.start) : [])),
+    );
     const tier = [...starts].filter((start) => tokens.input_tokens > start).length;
     const perRequest = found.price.model_price.requests_kcount !== undefined;
     const id = `${JSON.stringify(group)}\n${found.slot}\n${tier}${perRequest ? `\n${this.serial++}` : ''}`;
     const bucket = this.buckets.get(id);
-    if (!bucket) this.buckets.set(id, { providerId, model, at, tokens: { ...tokens, cache_read_tokens: tokens.cache_read_tokens ?? 0, cache_write_tokens: tokens.cache_write_tokens ?? 0 }, group });
+    if (!bucket)
+      this.buckets.set(id, {
+        providerId,
+        model,
+        at,
+        tokens: {
+          ...tokens,
+          cache_read_tokens: tokens.cache_read_tokens ?? 0,
+          cache_write_tokens: tokens.cache_write_tokens ?? 0,
+        },
+        group,
+      });
     else {
       bucket.tokens.input_tokens += tokens.input_tokens;
       bucket.tokens.output_tokens += tokens.output_tokens;
@@ -302,8 +343,38 @@ interface Tally {
 }
 
 function newTally(key: string | null, at: number): Tally {
-  const group: UsageGroup = { key, calls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: null, cost: null, costSource: 'unknown', pricedCost: 0, unpricedCalls: 0, callsWithoutUsage: 0, cacheHitRate: null, avgTtftMs: null, outputTokensPerSecond: null, firstAt: '', lastAt: '', prices: [] };
-  return { group, sources: new Set(), ttft: 0, ttftCalls: 0, cachedPrompt: 0, cacheCalls: 0, streamedOutput: 0, streamedSeconds: 0, first: at, last: at };
+  const group: UsageGroup = {
+    key,
+    calls: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: null,
+    cost: null,
+    costSource: 'unknown',
+    pricedCost: 0,
+    unpricedCalls: 0,
+    callsWithoutUsage: 0,
+    cacheHitRate: null,
+    avgTtftMs: null,
+    outputTokensPerSecond: null,
+    firstAt: '',
+    lastAt: '',
+    prices: [],
+  };
+  return {
+    group,
+    sources: new Set(),
+    ttft: 0,
+    ttftCalls: 0,
+    cachedPrompt: 0,
+    cacheCalls: 0,
+    streamedOutput: 0,
+    streamedSeconds: 0,
+    first: at,
+    last: at,
+  };
 }
 
 /** Adds one call's figures to its group's tally, and its cost to the provider's sum or a price bucket. */
@@ -329,7 +400,8 @@ function tallyCall(t: Tally, call: RolledCall, buckets: PriceBuckets): void {
   }
   if ((usage.cacheRead !== undefined || usage.cacheCreation !== undefined) && usage.input !== undefined) {
     const read = usage.cacheRead ?? 0;
-    t.cachedPrompt += call.dialect === 'anthropic-messages' ? usage.input + read + (usage.cacheCreation ?? 0) : usage.input;
+    t.cachedPrompt +=
+      call.dialect === 'anthropic-messages' ? usage.input + read + (usage.cacheCreation ?? 0) : usage.input;
     t.cacheCalls++;
   }
   if (usage.cost !== undefined) {
@@ -343,7 +415,8 @@ function tallyCall(t: Tally, call: RolledCall, buckets: PriceBuckets): void {
   }
   const providerId = providerOfHost(call.host);
   const tokens = priceUsage(call.dialect, usage);
-  const price = providerId && tokens && call.model ? buckets.add(g.key, providerId, call.model, call.startedAt, tokens) : null;
+  const price =
+    providerId && tokens && call.model ? buckets.add(g.key, providerId, call.model, call.startedAt, tokens) : null;
   if (!price) {
     g.unpricedCalls++;
     t.sources.add('unknown');
@@ -366,7 +439,9 @@ export function rollUp(calls: Iterable<RolledCall>): UsageGroup[] {
     if (!t) tallies.set(call.key, (t = newTally(call.key, call.startedAt)));
     tallyCall(t, call, buckets);
   }
-  for (const bucket of buckets.buckets.values()) tallies.get(bucket.group)!.group.pricedCost += estimate(bucket.providerId, bucket.model, bucket.tokens, bucket.at)?.usd ?? 0;
+  for (const bucket of buckets.buckets.values())
+    tallies.get(bucket.group)!.group.pricedCost +=
+      estimate(bucket.providerId, bucket.model, bucket.tokens, bucket.at)?.usd ?? 0;
   return [...tallies.values()].map((t) => {
     const g = t.group;
     g.costSource = groupSource(t.sources);

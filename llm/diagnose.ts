@@ -66,10 +66,24 @@ export interface DiagnosisContext {
 }
 
 /** A diagnosis in the context's language, from its message in llm/diagnosis-text.ts. */
-function said(ctx: DiagnosisContext, rule: string, severity: Severity, id: MessageId, params: Params, action?: FixAction): Diagnosis {
+function said(
+  ctx: DiagnosisContext,
+  rule: string,
+  severity: Severity,
+  id: MessageId,
+  params: Params,
+  action?: FixAction,
+): Diagnosis {
   const lang = ctx.lang ?? 'en';
   const text = TEXTS[id];
-  return { rule, severity, summary: text.summary[lang](params), fix: text.fix[lang](params), message: { id, params }, ...(action ? { action } : {}) };
+  return {
+    rule,
+    severity,
+    summary: text.summary[lang](params),
+    fix: text.fix[lang](params),
+    message: { id, params },
+    ...(action ? { action } : {}),
+  };
 }
 
 /**
@@ -81,7 +95,8 @@ function clientParams(ex: Exchange, endpointUrl?: string, endpoint?: string): Pa
   const kind = sendingClient(ex.request.headers).kind;
   if (!endpointUrl) return { client: kind };
   const written = inClientForm(endpointUrl, ex.request);
-  const base = endpoint && written.split('?')[0].endsWith(endpoint) ? written.split('?')[0].slice(0, -endpoint.length) : written;
+  const base =
+    endpoint && written.split('?')[0].endsWith(endpoint) ? written.split('?')[0].slice(0, -endpoint.length) : written;
   return { client: kind, endpoint: written, base, cherry: cherryStudioAddress(written) };
 }
 
@@ -115,7 +130,11 @@ function pathname(ex: Exchange): string {
 /** The exchange's upstream URL with another path (its query kept). */
 function withPath(ex: Exchange, path: string): string {
   const query = ex.request.path.includes('?') ? ex.request.path.slice(ex.request.path.indexOf('?')) : '';
-  return exchangeUrl({ ...ex.request, scheme: ex.request.scheme === 'wss' ? 'https' : ex.request.scheme === 'ws' ? 'http' : ex.request.scheme, path: `${path}${query}` });
+  return exchangeUrl({
+    ...ex.request,
+    scheme: ex.request.scheme === 'wss' ? 'https' : ex.request.scheme === 'ws' ? 'http' : ex.request.scheme,
+    path: `${path}${query}`,
+  });
 }
 
 /** A known relay's documented base with the endpoint this call asked for (`/chat/completions`), as a URL to try. */
@@ -141,7 +160,9 @@ export const repeatedEndpoint: Rule = (ctx) => {
   const path = pathname(ctx.exchange);
   // An endpoint, then (a version and) an endpoint again: Codex's /chat/completions/responses, or
   // Cherry Studio's /chat/completions/v1/chat/completions from an address that was a whole URL.
-  const twice = ENDPOINTS.flatMap((a) => ENDPOINTS.map((b) => ({ a, b, at: new RegExp(`${a}(/v\\d+(?:beta)?)?${b}`).exec(path) }))).find((t) => t.at);
+  const twice = ENDPOINTS.flatMap((a) =>
+    ENDPOINTS.map((b) => ({ a, b, at: new RegExp(`${a}(/v\\d+(?:beta)?)?${b}`).exec(path) })),
+  ).find((t) => t.at);
   const doubledVersion = /\/(v\d+(?:beta)?)\/\1\//.exec(path);
   if (!twice && !doubledVersion) return null;
   let base: string;
@@ -151,14 +172,27 @@ export const repeatedEndpoint: Rule = (ctx) => {
     base = path.slice(0, twice.at!.index);
     const appended = doubled.slice(first.length);
     const url = withPath(ctx.exchange, `${base}${twice.b}${path.slice(twice.at!.index + doubled.length)}`);
-    const params = { ...clientParams(ctx.exchange, url, twice.b), base: `${origin(ctx.exchange)}${base}`, doubled, first, appended };
+    const params = {
+      ...clientParams(ctx.exchange, url, twice.b),
+      base: `${origin(ctx.exchange)}${base}`,
+      doubled,
+      first,
+      appended,
+    };
     return said(ctx, 'repeated-endpoint', 'error', 'repeated-endpoint.doubled', params, { kind: 'url', url });
   }
   const version = doubledVersion![1];
-  base = path.slice(0, path.indexOf(`/${version}/${version}/`)) + `/${version}`;
+  base = `${path.slice(0, path.indexOf(`/${version}/${version}/`))}/${version}`;
   const url = withPath(ctx.exchange, path.replace(`/${version}/${version}/`, `/${version}/`));
   const endpoint = ENDPOINTS.find((e) => path.endsWith(e));
-  return said(ctx, 'repeated-endpoint', 'error', 'repeated-endpoint.version', { ...clientParams(ctx.exchange, url, endpoint), base: `${origin(ctx.exchange)}${base}`, version }, { kind: 'url', url });
+  return said(
+    ctx,
+    'repeated-endpoint',
+    'error',
+    'repeated-endpoint.version',
+    { ...clientParams(ctx.exchange, url, endpoint), base: `${origin(ctx.exchange)}${base}`, version },
+    { kind: 'url', url },
+  );
 };
 
 /** new-api's "Invalid URL (POST /x)" and other relays' unknown-route 404s. */
@@ -184,7 +218,14 @@ export const htmlAnswer: Rule = (ctx) => {
   const known = Object.entries(KNOWN_RELAYS).find(([h]) => host === h || host.endsWith(`.${h}`));
   const action = known ? onDocumentedBase(ctx.exchange, known[1]) : undefined;
   const onBase = known ? documentedParams(ctx.exchange, known[1], action) : clientParams(ctx.exchange);
-  return said(ctx, 'html-answer', 'error', 'html-answer', { ...onBase, status: String(s), host, path: pathname(ctx.exchange) }, action);
+  return said(
+    ctx,
+    'html-answer',
+    'error',
+    'html-answer',
+    { ...onBase, status: String(s), host, path: pathname(ctx.exchange) },
+    action,
+  );
 };
 
 /** The fix's parameters for a known relay's documented base URL: the base in the client's form, and the endpoint on it. */
@@ -204,7 +245,14 @@ export const unknownRoute: Rule = (ctx) => {
   const known = Object.entries(KNOWN_RELAYS).find(([h]) => host === h || host.endsWith(`.${h}`));
   const action = known ? onDocumentedBase(ctx.exchange, known[1]) : undefined;
   const onBase = known ? documentedParams(ctx.exchange, known[1], action) : clientParams(ctx.exchange);
-  return said(ctx, 'unknown-route', 'error', 'unknown-route', { ...onBase, host, method: ctx.exchange.request.method, path: pathname(ctx.exchange), message: clip(message, 120) }, action);
+  return said(
+    ctx,
+    'unknown-route',
+    'error',
+    'unknown-route',
+    { ...onBase, host, method: ctx.exchange.request.method, path: pathname(ctx.exchange), message: clip(message, 120) },
+    action,
+  );
 };
 
 /**
@@ -215,8 +263,10 @@ export const unknownRoute: Rule = (ctx) => {
 function keyHeaderFor(call: ModelCall | null, ex: Exchange): Extract<FixAction, { kind: 'header' }> {
   const dialect = call?.dialect ?? detectDialect(ex.request.method, ex.request.path);
   const host = ex.request.host.toLowerCase();
-  if (dialect === 'anthropic-messages' || (!dialect && /(^|\.)anthropic\.com$/.test(host))) return { kind: 'header', name: 'x-api-key', value: null };
-  if (dialect === 'gemini' || (!dialect && /(^|\.)generativelanguage\.googleapis\.com$/.test(host))) return { kind: 'header', name: 'x-goog-api-key', value: null };
+  if (dialect === 'anthropic-messages' || (!dialect && /(^|\.)anthropic\.com$/.test(host)))
+    return { kind: 'header', name: 'x-api-key', value: null };
+  if (dialect === 'gemini' || (!dialect && /(^|\.)generativelanguage\.googleapis\.com$/.test(host)))
+    return { kind: 'header', name: 'x-goog-api-key', value: null };
   return { kind: 'header', name: 'Authorization', value: null, scheme: 'Bearer' };
 }
 
@@ -238,7 +288,14 @@ export const missingKey: Rule = (ctx) => {
   if (sentKey(ctx.exchange)) return null;
   const action = keyHeaderFor(ctx.call, ctx.exchange);
   const headerValue = action.scheme ? `${action.scheme} YOUR_KEY` : 'YOUR_KEY';
-  return said(ctx, 'missing-key', 'error', 'missing-key', { ...clientParams(ctx.exchange), status: String(s), header: action.name, headerValue }, action);
+  return said(
+    ctx,
+    'missing-key',
+    'error',
+    'missing-key',
+    { ...clientParams(ctx.exchange), status: String(s), header: action.name, headerValue },
+    action,
+  );
 };
 
 export const keyRejected: Rule = (ctx) => {
@@ -248,11 +305,18 @@ export const keyRejected: Rule = (ctx) => {
   if (!key) return null;
   const message = providerError(ctx.responseText);
   if (s === 403 && message && /model|模型/i.test(message)) return null; // a model permission, not the key
-  return said(ctx, 'key-rejected', 'error', 'key-rejected', { ...clientParams(ctx.exchange), status: String(s), key: key.replace(/^(Bearer|Basic)\s+/i, ''), message: clip(message, 120), host: ctx.exchange.request.host });
+  return said(ctx, 'key-rejected', 'error', 'key-rejected', {
+    ...clientParams(ctx.exchange),
+    status: String(s),
+    key: key.replace(/^(Bearer|Basic)\s+/i, ''),
+    message: clip(message, 120),
+    host: ctx.exchange.request.host,
+  });
 };
 
 /** Said of a model the key cannot use: missing, not in its group, not allowed to it. */
-const MODEL_REFUSED = /not (found|exist|allowed|available|supported|authorized|permitted)|does not exist|no available|no (access|permission)|(do not|don't) have (access|permission)|permission denied|try pulling it first|无可用渠道|不存在|无权|没有权限|不允许|invalid model|unknown model|unsupported model/i;
+const MODEL_REFUSED =
+  /not (found|exist|allowed|available|supported|authorized|permitted)|does not exist|no available|no (access|permission)|(do not|don't) have (access|permission)|permission denied|try pulling it first|无可用渠道|不存在|无权|没有权限|不允许|invalid model|unknown model|unsupported model/i;
 
 export const modelUnavailable: Rule = (ctx) => {
   const s = status(ctx);
@@ -263,17 +327,32 @@ export const modelUnavailable: Rule = (ctx) => {
   const param = str(obj(obj(parseJson(ctx.responseText)).error).param);
   if ((param && param !== 'model') || /unsupported (parameter|value)/i.test(message)) return null;
   const requested = ctx.call?.requestedModel ?? modelNamed(message);
-  const listed = ctx.modelsListed?.length ? `${ctx.modelsListed.slice(0, 30).join(', ')}${ctx.modelsListed.length > 30 ? ', ...' : ''}` : '';
+  const listed = ctx.modelsListed?.length
+    ? `${ctx.modelsListed.slice(0, 30).join(', ')}${ctx.modelsListed.length > 30 ? ', ...' : ''}`
+    : '';
   // Ollama answers a model it has not pulled with 404 "model 'x' not found, try pulling it first".
   const ollama = /try pulling it first/i.test(message) || ctx.exchange.request.port === 11434;
-  const action = ctx.modelsListed?.length ? { kind: 'model' as const, model: closestModel(requested ?? '', ctx.modelsListed) } : undefined;
+  const action = ctx.modelsListed?.length
+    ? { kind: 'model' as const, model: closestModel(requested ?? '', ctx.modelsListed) }
+    : undefined;
   const params = { model: requested ?? '', message: clip(message, 160), origin: origin(ctx.exchange), listed };
-  return said(ctx, 'model-unavailable', 'error', ollama ? 'model-unavailable.ollama' : 'model-unavailable', params, action);
+  return said(
+    ctx,
+    'model-unavailable',
+    'error',
+    ollama ? 'model-unavailable.ollama' : 'model-unavailable',
+    params,
+    action,
+  );
 };
 
 /** The model a message names in quotes ("model 'llama3' not found", "模型 gpt-5 无可用渠道"), when the request did not say. */
 function modelNamed(message: string): string | null {
-  return /model[^'"`“]{0,12}['"`“]([^'"`”]{1,120})['"`”]/i.exec(message)?.[1] ?? /模型\s*([\w./:-]{2,120})/.exec(message)?.[1] ?? null;
+  return (
+    /model[^'"`“]{0,12}['"`“]([^'"`”]{1,120})['"`”]/i.exec(message)?.[1] ??
+    /模型\s*([\w./:-]{2,120})/.exec(message)?.[1] ??
+    null
+  );
 }
 
 /**
@@ -282,7 +361,8 @@ function modelNamed(message: string): string | null {
  */
 function relayedProviderError(text: string | null): { provider: string | null; raw: string } | null {
   const metadata = obj(obj(obj(parseJson(text)).error).metadata);
-  const raw = typeof metadata.raw === 'string' ? metadata.raw : metadata.raw === undefined ? null : JSON.stringify(metadata.raw);
+  const raw =
+    typeof metadata.raw === 'string' ? metadata.raw : metadata.raw === undefined ? null : JSON.stringify(metadata.raw);
   return raw ? { provider: str(metadata.provider_name), raw } : null;
 }
 
@@ -290,18 +370,28 @@ export const rateLimited: Rule = (ctx) => {
   if (status(ctx) !== 429) return null;
   const retryAfter = headerValue(ctx.exchange.response?.headers ?? [], 'retry-after');
   const relayed = relayedProviderError(ctx.responseText);
-  const message = relayed ? `${relayed.provider ?? 'the provider'} says: ${relayed.raw}` : (providerError(ctx.responseText) ?? '');
+  const message = relayed
+    ? `${relayed.provider ?? 'the provider'} says: ${relayed.raw}`
+    : (providerError(ctx.responseText) ?? '');
   const quota = /quota|insufficient|balance|credit|余额|额度|欠费/i.test(message);
   const params = { message: clip(message, 200), retryAfter: retryAfter ?? '' };
-  return quota ? said(ctx, 'rate-limited', 'error', 'rate-limited.quota', params) : said(ctx, 'rate-limited', 'warning', 'rate-limited', params);
+  return quota
+    ? said(ctx, 'rate-limited', 'error', 'rate-limited.quota', params)
+    : said(ctx, 'rate-limited', 'warning', 'rate-limited', params);
 };
 
 /** Where the known providers let an account top up its credit (a relay's own page is not known). */
-const TOP_UP: Record<string, string> = { 'openrouter.ai': 'https://openrouter.ai/settings/credits', 'api.deepseek.com': 'https://platform.deepseek.com/top_up' };
+const TOP_UP: Record<string, string> = {
+  'openrouter.ai': 'https://openrouter.ai/settings/credits',
+  'api.deepseek.com': 'https://platform.deepseek.com/top_up',
+};
 
 /** Where a model is activated, by the provider's host. */
 const CONSOLES: Record<string, { en: string; zh: string }> = {
-  'volces.com': { en: 'the Volcengine Ark console (Activation management / 开通管理)', zh: '火山方舟控制台的「开通管理」' },
+  'volces.com': {
+    en: 'the Volcengine Ark console (Activation management / 开通管理)',
+    zh: '火山方舟控制台的「开通管理」',
+  },
   'aliyuncs.com': { en: 'the Alibaba Cloud Model Studio (百炼) console', zh: '阿里云百炼控制台' },
 };
 
@@ -313,12 +403,16 @@ function byHost<T>(table: Record<string, T>, host: string): T | undefined {
 type Standing = 'balance' | 'account' | 'not-activated';
 
 /** Words that say the money is gone, whatever the status (one-api/new-api 403, DashScope 400, Zhipu 429, MiniMax 500, OpenRouter 402). */
-const NO_BALANCE = /insufficient[ _]?(credits?|balance|funds|quota|user[ _]quota|account balance)|out of credits?|quota (is )?not enough|credit limit is insufficient|(balance|credits?) (is )?(insufficient|not enough|too low|exhausted)|requires more credits|can only afford|overdue balance|balance is overdue|in arrears|arrearage|account is in good standing|余额不足|额度不足|额度已用尽|额度用尽|欠费/i;
+const NO_BALANCE =
+  /insufficient[ _]?(credits?|balance|funds|quota|user[ _]quota|account balance)|out of credits?|quota (is )?not enough|credit limit is insufficient|(balance|credits?) (is )?(insufficient|not enough|too low|exhausted)|requires more credits|can only afford|overdue balance|balance is overdue|in arrears|arrearage|account is in good standing|余额不足|额度不足|额度已用尽|额度用尽|欠费/i;
 /** Words that say so only when the message is not about request rates (Gemini's free tier "exceeded your current quota ... retry in 20s" is a rate limit). */
 const PAY_UP = /exceeded your current (token )?quota|top.?up|recharge|purchase (more )?credits|充值/i;
-const RATE_WORDS = /rate.?limit|too many requests|requests per|tokens per|\b[RT]PM\b|concurren|retry in|请求过于频繁|频率|并发/i;
-const ACCOUNT_DOWN = /account[^.]{0,60}\b(is not active|is inactive|is currently inactive|suspended|locked|frozen|disabled|banned|deactivated)|account suspended|账户[^。]{0,12}(未激活|非活动|冻结|锁定|封禁|停用|暂停)|用户已被封禁/i;
-const NOT_ACTIVATED = /has not activated|not (been |yet )?activated|activate the (model|service)|未开通|尚未开通|暂未开通|请.{0,12}开通/i;
+const RATE_WORDS =
+  /rate.?limit|too many requests|requests per|tokens per|\b[RT]PM\b|concurren|retry in|请求过于频繁|频率|并发/i;
+const ACCOUNT_DOWN =
+  /account[^.]{0,60}\b(is not active|is inactive|is currently inactive|suspended|locked|frozen|disabled|banned|deactivated)|account suspended|账户[^。]{0,12}(未激活|非活动|冻结|锁定|封禁|停用|暂停)|用户已被封禁/i;
+const NOT_ACTIVATED =
+  /has not activated|not (been |yet )?activated|activate the (model|service)|未开通|尚未开通|暂未开通|请.{0,12}开通/i;
 /** Error codes and types providers document for these (compared in lower case). */
 const STANDING_CODES: Record<string, Standing> = {
   insufficient_user_quota: 'balance', // one-api / new-api
@@ -350,21 +444,28 @@ function errorFacts(text: string | null): { message: string; codes: string[] } {
   const body = obj(parseJson(text));
   const error = obj(body.error);
   const baseResp = obj(body.base_resp);
-  const codes = [error.code, error.type, body.code, body.type, baseResp.status_code].filter((c) => typeof c === 'string' || typeof c === 'number').map((c) => String(c).toLowerCase());
+  const codes = [error.code, error.type, body.code, body.type, baseResp.status_code]
+    .filter((c) => typeof c === 'string' || typeof c === 'number')
+    .map((c) => String(c).toLowerCase());
   return { message: providerError(text) ?? str(baseResp.status_msg) ?? '', codes };
 }
 
-function accountStanding(s: number, host: string, text: string | null): { standing: Standing | null; message: string } {
+function accountStanding(
+  _s: number,
+  host: string,
+  text: string | null,
+): { standing: Standing | null; message: string } {
   const { message, codes } = errorFacts(text);
   const numeric = HOST_CODES.find(([h]) => h.test(host))?.[1] ?? {};
   const coded = codes.map((c) => STANDING_CODES[c] ?? numeric[c]).find((c) => c !== undefined);
-  const standing: Standing | null = NOT_ACTIVATED.test(message) || coded === 'not-activated'
-    ? 'not-activated'
-    : ACCOUNT_DOWN.test(message) || coded === 'account'
-      ? 'account'
-      : coded === 'balance' || NO_BALANCE.test(message) || (PAY_UP.test(message) && !RATE_WORDS.test(message))
-        ? 'balance'
-        : null;
+  const standing: Standing | null =
+    NOT_ACTIVATED.test(message) || coded === 'not-activated'
+      ? 'not-activated'
+      : ACCOUNT_DOWN.test(message) || coded === 'account'
+        ? 'account'
+        : coded === 'balance' || NO_BALANCE.test(message) || (PAY_UP.test(message) && !RATE_WORDS.test(message))
+          ? 'balance'
+          : null;
   return { standing, message };
 }
 
@@ -381,8 +482,22 @@ export const outOfCredit: Rule = (ctx) => {
   // OpenRouter: "You requested up to 65536 tokens, but can only afford 1234": asking for fewer works now.
   const afford = /can only afford (\d+)/i.exec(message)?.[1] ?? '';
   const requested = /requested up to (\d+)/i.exec(message)?.[1] ?? '';
-  const params = { status: String(s), host, message: clip(message, 300), topUp: byHost(TOP_UP, host) ?? '', afford, requested };
-  return said(ctx, 'out-of-credit', 'error', standing === 'account' ? 'out-of-credit.account' : 'out-of-credit', params, afford ? { kind: 'max-tokens', maxTokens: Number(afford) } : undefined);
+  const params = {
+    status: String(s),
+    host,
+    message: clip(message, 300),
+    topUp: byHost(TOP_UP, host) ?? '',
+    afford,
+    requested,
+  };
+  return said(
+    ctx,
+    'out-of-credit',
+    'error',
+    standing === 'account' ? 'out-of-credit.account' : 'out-of-credit',
+    params,
+    afford ? { kind: 'max-tokens', maxTokens: Number(afford) } : undefined,
+  );
 };
 
 /** Volcengine Ark's 404 ModelNotOpen and its kin: the model exists, the account has not switched it on. */
@@ -392,13 +507,22 @@ export const modelNotActivated: Rule = (ctx) => {
   const host = ctx.exchange.request.host.replace(/^www\./, '');
   const { standing, message } = accountStanding(s, host, ctx.responseText);
   if (standing !== 'not-activated') return null;
-  const model = ctx.call?.requestedModel ?? /the model ([^\s,]+?)\.?(\s|$)/i.exec(message)?.[1] ?? modelNamed(message) ?? '';
+  const model =
+    ctx.call?.requestedModel ?? /the model ([^\s,]+?)\.?(\s|$)/i.exec(message)?.[1] ?? modelNamed(message) ?? '';
   const where = byHost(CONSOLES, host);
-  return said(ctx, 'model-not-activated', 'error', 'model-not-activated', { status: String(s), host, model, message: clip(message, 200), console: where?.en ?? '', consoleZh: where?.zh ?? '' });
+  return said(ctx, 'model-not-activated', 'error', 'model-not-activated', {
+    status: String(s),
+    host,
+    model,
+    message: clip(message, 200),
+    console: where?.en ?? '',
+    consoleZh: where?.zh ?? '',
+  });
 };
 
 /** Hosts of model providers themselves, as opposed to relays in front of them. */
-const PROVIDER_HOSTS = /(^|\.)(api\.anthropic\.com|api\.openai\.com|generativelanguage\.googleapis\.com|aiplatform\.googleapis\.com|api\.mistral\.ai|api\.deepseek\.com|api\.groq\.com|api\.x\.ai|openai\.azure\.com|api\.githubcopilot\.com|chatgpt\.com)$/i;
+const PROVIDER_HOSTS =
+  /(^|\.)(api\.anthropic\.com|api\.openai\.com|generativelanguage\.googleapis\.com|aiplatform\.googleapis\.com|api\.mistral\.ai|api\.deepseek\.com|api\.groq\.com|api\.x\.ai|openai\.azure\.com|api\.githubcopilot\.com|chatgpt\.com)$/i;
 
 export const serverError: Rule = (ctx) => {
   const s = status(ctx);
@@ -411,7 +535,10 @@ export const serverError: Rule = (ctx) => {
   // Worded by who answered: the provider itself, or a relay (and then whether the failure is behind it).
   if (PROVIDER_HOSTS.test(host)) {
     const overloaded = s === 529 || s === 503 || /overload|capacity|unavailable/i.test(message);
-    return said(ctx, 'server-error', 'error', 'server-error.provider', { ...params, overloaded: overloaded ? 'yes' : '' });
+    return said(ctx, 'server-error', 'error', 'server-error.provider', {
+      ...params,
+      overloaded: overloaded ? 'yes' : '',
+    });
   }
   const upstream = /upstream|上游|provider returned|bad gateway from/i.test(message) || s === 502 || s === 504;
   return said(ctx, 'server-error', 'error', upstream ? 'server-error.upstream' : 'server-error.relay', params);
@@ -427,18 +554,36 @@ export const streamError: Rule = (ctx) => {
   const s = status(ctx);
   if (ctx.call?.ending !== 'error' || s === null || s >= 400) return null;
   const reason = ctx.call.endingReason ?? 'an error event';
-  const equivalent = /quota|insufficient|credit|balance|billing|rate.?limit|too many|resource.?exhausted|\b429\b|余额|额度/i.test(reason) ? 429 : /overload|capacity|unavailable|\b529\b|\b503\b/i.test(reason) ? 503 : 500;
+  const equivalent =
+    /quota|insufficient|credit|balance|billing|rate.?limit|too many|resource.?exhausted|\b429\b|余额|额度/i.test(reason)
+      ? 429
+      : /overload|capacity|unavailable|\b529\b|\b503\b/i.test(reason)
+        ? 503
+        : 500;
   const asStatus: DiagnosisContext = {
     ...ctx,
     lang: 'en',
-    exchange: { ...ctx.exchange, response: { ...(ctx.exchange.response ?? { statusText: '', httpVersion: '1.1', headers: [] }), status: equivalent, headers: [] } },
+    exchange: {
+      ...ctx.exchange,
+      response: {
+        ...(ctx.exchange.response ?? { statusText: '', httpVersion: '1.1', headers: [] }),
+        status: equivalent,
+        headers: [],
+      },
+    },
     responseText: JSON.stringify({ error: { message: reason } }),
   };
   const same = equivalent === 429 ? rateLimited(asStatus) : serverError(asStatus);
   const streamed = ctx.exchange.streamKind !== null || ctx.call.stream;
   // The same error's message and parameters, said of a stream (llm/diagnosis-text.ts 'stream-error').
   // The provider's words are in the inner message's parameters; `reason` only when there is none (the list's column holds them once).
-  const params = { ...(same?.message?.params ?? {}), inner: same?.message?.id ?? '', reason: same?.message ? '' : reason, began: String(s), streamed: streamed ? 'yes' : '' };
+  const params = {
+    ...(same?.message?.params ?? {}),
+    inner: same?.message?.id ?? '',
+    reason: same?.message ? '' : reason,
+    began: String(s),
+    streamed: streamed ? 'yes' : '',
+  };
   return said(ctx, 'stream-error', same?.severity ?? 'error', 'stream-error', params);
 };
 
@@ -450,7 +595,8 @@ export const promptBlocked: Rule = (ctx) => {
 };
 
 /** How providers end an answer their content filter stopped: OpenAI and Azure, Gemini, Anthropic. */
-const FILTERED_FINISH = /^(content_filter|SAFETY|PROHIBITED_CONTENT|BLOCKLIST|SPII|IMAGE_SAFETY|RECITATION|IMAGE_PROHIBITED_CONTENT|IMAGE_RECITATION|refusal)$/;
+const FILTERED_FINISH =
+  /^(content_filter|SAFETY|PROHIBITED_CONTENT|BLOCKLIST|SPII|IMAGE_SAFETY|RECITATION|IMAGE_PROHIBITED_CONTENT|IMAGE_RECITATION|refusal)$/;
 
 /**
  * The provider's content filter refused the prompt (Azure OpenAI's 400 `content_filter`) or
@@ -462,18 +608,31 @@ export const contentFiltered: Rule = (ctx) => {
   if (s !== null && s >= 400 && s < 500) {
     const error = obj(obj(parseJson(ctx.responseText)).error);
     const message = providerError(ctx.responseText) ?? '';
-    const promptRefused = str(error.code) === 'content_filter' || /content management policy|ResponsibleAIPolicyViolation|content_policy_violation/i.test(`${message} ${JSON.stringify(error.innererror ?? '')}`);
-    if (promptRefused) return said(ctx, 'content-filtered', 'error', 'content-filtered.prompt', { status: String(s), message: clip(message, 200) });
+    const promptRefused =
+      str(error.code) === 'content_filter' ||
+      /content management policy|ResponsibleAIPolicyViolation|content_policy_violation/i.test(
+        `${message} ${JSON.stringify(error.innererror ?? '')}`,
+      );
+    if (promptRefused)
+      return said(ctx, 'content-filtered', 'error', 'content-filtered.prompt', {
+        status: String(s),
+        message: clip(message, 200),
+      });
   }
   const finish = ctx.call?.answer?.finishReason ?? null;
   if (finish === null || !FILTERED_FINISH.test(finish) || (s !== null && s >= 400)) return null;
   // Anthropic explains a refusal in stop_details: shown as the provider wrote it.
-  return said(ctx, 'content-filtered', 'warning', 'content-filtered.answer', { finish, details: ctx.call?.answer.stopDetails ?? '' });
+  return said(ctx, 'content-filtered', 'warning', 'content-filtered.answer', {
+    finish,
+    details: ctx.call?.answer.stopDetails ?? '',
+  });
 };
 
 /** What a provider's 400 says about the request's length or its parameters. */
-const TOO_LONG = /context.length|context window|maximum context|prompt is too long|input is too long|too many (input )?tokens|reduce the length|context_length_exceeded|exceeds the (maximum|limit)|超出.*(长度|上下文)|上下文.*(过长|超)/i;
-const UNSUPPORTED = /unsupported (parameter|value)|is not supported|not supported with|unrecognized request argument|unknown (parameter|field|name)|extra inputs are not permitted|additional properties|unexpected (field|parameter|keyword)/i;
+const TOO_LONG =
+  /context.length|context window|maximum context|prompt is too long|input is too long|too many (input )?tokens|reduce the length|context_length_exceeded|exceeds the (maximum|limit)|超出.*(长度|上下文)|上下文.*(过长|超)/i;
+const UNSUPPORTED =
+  /unsupported (parameter|value)|is not supported|not supported with|unrecognized request argument|unknown (parameter|field|name)|extra inputs are not permitted|additional properties|unexpected (field|parameter|keyword)/i;
 
 /**
  * A 400, 413 or 422 to a model call that no more specific rule explains: the provider's own
@@ -485,8 +644,15 @@ export const requestRefused: Rule = (ctx) => {
   const message = providerError(ctx.responseText);
   if (!message) return null;
   const params = { status: String(s), message: clip(message, 240) };
-  if (s === 413 || TOO_LONG.test(message)) return said(ctx, 'request-refused', 'error', 'request-refused.too-long', params);
-  return said(ctx, 'request-refused', 'error', UNSUPPORTED.test(message) ? 'request-refused.unsupported' : 'request-refused', params);
+  if (s === 413 || TOO_LONG.test(message))
+    return said(ctx, 'request-refused', 'error', 'request-refused.too-long', params);
+  return said(
+    ctx,
+    'request-refused',
+    'error',
+    UNSUPPORTED.test(message) ? 'request-refused.unsupported' : 'request-refused',
+    params,
+  );
 };
 
 /** How each dialect says an answer stopped at the output limit: Chat Completions, Anthropic, the Responses API, Gemini. */
@@ -503,10 +669,18 @@ export const outputLimit: Rule = (ctx) => {
   if (finish === null || (s !== null && s >= 400)) return null;
   const output = ctx.call?.usage?.output;
   const params = { finish, output: output !== undefined ? String(output) : '' };
-  if (finish === 'model_context_window_exceeded') return said(ctx, 'output-limit', 'warning', 'output-limit.context', params);
+  if (finish === 'model_context_window_exceeded')
+    return said(ctx, 'output-limit', 'warning', 'output-limit.context', params);
   if (!OUTPUT_LIMIT.test(finish)) return null;
   const action = raisedLimit(ctx.call!, ctx.exchange);
-  return said(ctx, 'output-limit', 'warning', 'output-limit', { ...params, raised: action ? String(action.maxTokens) : '' }, action);
+  return said(
+    ctx,
+    'output-limit',
+    'warning',
+    'output-limit',
+    { ...params, raised: action ? String(action.maxTokens) : '' },
+    action,
+  );
 };
 
 /**
@@ -526,27 +700,39 @@ export const websocketFallback: Rule = (ctx) => {
   const ex = ctx.exchange;
   if (ex.request.method !== 'POST' || !pathname(ex).endsWith('/responses')) return null;
   const refused = ctx.earlier.find(
-    (e) => e.request.host === ex.request.host && pathname(e) === pathname(ex) && (e.request.scheme === 'wss' || e.request.scheme === 'ws') && [404, 405, 426].includes(e.response?.status ?? 0) && ex.request.startedAt - e.request.startedAt < 30_000,
+    (e) =>
+      e.request.host === ex.request.host &&
+      pathname(e) === pathname(ex) &&
+      (e.request.scheme === 'wss' || e.request.scheme === 'ws') &&
+      [404, 405, 426].includes(e.response?.status ?? 0) &&
+      ex.request.startedAt - e.request.startedAt < 30_000,
   );
   if (!refused) return null;
-  return said(ctx, 'websocket-fallback', 'info', 'websocket-fallback', { path: pathname(ex), status: String(refused.response!.status) });
+  return said(ctx, 'websocket-fallback', 'info', 'websocket-fallback', {
+    path: pathname(ex),
+    status: String(refused.response!.status),
+  });
 };
 
 export const untrustedCa: Rule = (ctx) => {
   const ex = ctx.exchange;
   // A handshake that only ran out of time is a slow or stuck client, not a verdict on the CA.
-  if (ex.state !== 'proxy_error' || !/TLS handshake/.test(ex.error ?? '') || !/does not trust/.test(ex.error ?? '')) return null;
+  if (ex.state !== 'proxy_error' || !/TLS handshake/.test(ex.error ?? '') || !/does not trust/.test(ex.error ?? ''))
+    return null;
   const host = ex.request.host;
   const client = distrustingClient(ex);
-  if (client.kind === 'java') return said(ctx, 'untrusted-ca', 'error', 'untrusted-ca.java', { host, client: client.label });
-  if (client.kind === 'unknown') return said(ctx, 'untrusted-ca', 'error', 'untrusted-ca.either', { host, ua: client.ua, alert: client.alert });
+  if (client.kind === 'java')
+    return said(ctx, 'untrusted-ca', 'error', 'untrusted-ca.java', { host, client: client.label });
+  if (client.kind === 'unknown')
+    return said(ctx, 'untrusted-ca', 'error', 'untrusted-ca.either', { host, ua: client.ua, alert: client.alert });
   return said(ctx, 'untrusted-ca', 'error', 'untrusted-ca', { host });
 };
 
 /** A JVM's HTTP client by its User-Agent: HttpURLConnection's Java/17.0.15, Apache's "Apache-HttpClient/5.x (Java/17)", OkHttp's okhttp/4.x, the JDK HttpClient's Java-http-client/17 (on requests; it sends none on CONNECT). */
 const JVM_CLIENT = /\bJava\/\d|Java-http-client\/|^okhttp\/|Apache-Http(?:Async)?Client\//i;
 /** Clients that name themselves and run no JVM (besides those sendingClient knows): Go, Python, wget, Node. */
-const NOT_JVM_CLIENT = /^(?:Go-http-client|python-requests|python-httpx|python-urllib3|Python-urllib|aiohttp|Wget|node|undici)\b/i;
+const NOT_JVM_CLIENT =
+  /^(?:Go-http-client|python-requests|python-httpx|python-urllib3|Python-urllib|aiohttp|Wget|node|undici)\b/i;
 /**
  * The alert the JDK's own TLS (SunJSSE, under every JVM client by default) sends when it does not
  * trust the server's CA: certificate_unknown (46), as Node names it. Measured against wirelog
@@ -555,7 +741,10 @@ const NOT_JVM_CLIENT = /^(?:Go-http-client|python-requests|python-httpx|python-u
  */
 const JDK_DISTRUST_ALERT = 'CERTIFICATE_UNKNOWN';
 
-type DistrustingClient = { kind: 'java'; label: string } | { kind: 'other' } | { kind: 'unknown'; ua: string; alert: string };
+type DistrustingClient =
+  | { kind: 'java'; label: string }
+  | { kind: 'other' }
+  | { kind: 'unknown'; ua: string; alert: string };
 
 /**
  * Which client distrusted the CA, from what the failed tunnel kept (proxy/tunnel.ts): its
@@ -579,7 +768,11 @@ export const wrongProtocol: Rule = (ctx) => {
   if (!spoke) return null;
   const protocol = spoke[1] === 'TLS' ? 'tls' : spoke[1].startsWith('SOCKS') ? 'socks' : 'h2c';
   const address = /http:\/\/([^\s,/]+)/.exec(spoke[2])?.[1] ?? '';
-  return said(ctx, 'wrong-protocol', 'error', 'wrong-protocol', { protocol, version: spoke[1].replace(/^SOCKS/, ''), address });
+  return said(ctx, 'wrong-protocol', 'error', 'wrong-protocol', {
+    protocol,
+    version: spoke[1].replace(/^SOCKS/, ''),
+    address,
+  });
 };
 
 export const truncatedStream: Rule = (ctx) => {
@@ -625,8 +818,22 @@ export const PRECEDENCE: Record<string, { priority: number; over?: readonly stri
   'wrong-protocol': { priority: 1 },
   'repeated-endpoint': { priority: 10, over: ['unknown-route', 'request-refused', 'html-answer'] },
   'html-answer': { priority: 11, over: ['unknown-route', 'request-refused'] },
-  'out-of-credit': { priority: 20, over: ['missing-key', 'key-rejected', 'rate-limited', 'request-refused', 'server-error', 'model-unavailable', 'unknown-route'] },
-  'model-not-activated': { priority: 21, over: ['model-unavailable', 'key-rejected', 'unknown-route', 'request-refused', 'server-error', 'rate-limited'] },
+  'out-of-credit': {
+    priority: 20,
+    over: [
+      'missing-key',
+      'key-rejected',
+      'rate-limited',
+      'request-refused',
+      'server-error',
+      'model-unavailable',
+      'unknown-route',
+    ],
+  },
+  'model-not-activated': {
+    priority: 21,
+    over: ['model-unavailable', 'key-rejected', 'unknown-route', 'request-refused', 'server-error', 'rate-limited'],
+  },
   'missing-key': { priority: 30, over: ['request-refused'] },
   'model-unavailable': { priority: 31, over: ['key-rejected', 'unknown-route', 'request-refused', 'server-error'] },
   'key-rejected': { priority: 32, over: ['request-refused'] },
@@ -646,7 +853,10 @@ const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /** Severity first, then the rule's priority (a rule not in the table after every listed one). */
 function byPrecedence(a: Diagnosis, b: Diagnosis): number {
-  return ORDER[a.severity] - ORDER[b.severity] || (PRECEDENCE[a.rule]?.priority ?? 1000) - (PRECEDENCE[b.rule]?.priority ?? 1000);
+  return (
+    ORDER[a.severity] - ORDER[b.severity] ||
+    (PRECEDENCE[a.rule]?.priority ?? 1000) - (PRECEDENCE[b.rule]?.priority ?? 1000)
+  );
 }
 
 /** Every rule's finding on this call, those made moot by another's dropped, the headline first. */

@@ -41,7 +41,13 @@ export function groupDiagnoses(items: { exchange: Exchange; diagnoses: Diagnosis
     const url = exchangeUrl(exchange.request);
     const userAgent = headerValue(exchange.request.headers, 'user-agent') ?? null;
     const status = exchange.response?.status ?? exchange.state;
-    const key = JSON.stringify([userAgent, exchange.request.method, url, status, diagnoses.map((d) => [d.rule, withoutRequestIds(d.summary)])]);
+    const key = JSON.stringify([
+      userAgent,
+      exchange.request.method,
+      url,
+      status,
+      diagnoses.map((d) => [d.rule, withoutRequestIds(d.summary)]),
+    ]);
     const group = groups.get(key);
     if (group) {
       group.ids.unshift(exchange.id);
@@ -49,7 +55,17 @@ export function groupDiagnoses(items: { exchange: Exchange; diagnoses: Diagnosis
       group.last = Math.max(group.last, exchange.request.startedAt);
     } else {
       const client = sendingClient(exchange.request.headers).label;
-      groups.set(key, { ids: [exchange.id], method: exchange.request.method, url, status, first: exchange.request.startedAt, last: exchange.request.startedAt, userAgent, client, diagnoses });
+      groups.set(key, {
+        ids: [exchange.id],
+        method: exchange.request.method,
+        url,
+        status,
+        first: exchange.request.startedAt,
+        last: exchange.request.startedAt,
+        userAgent,
+        client,
+        diagnoses,
+      });
     }
   }
   return [...groups.values()].sort((a, b) => b.last - a.last || b.ids[b.ids.length - 1] - a.ids[a.ids.length - 1]);

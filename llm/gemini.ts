@@ -18,9 +18,18 @@ export function describeRequest(request: JsonObject, path: string): RequestFacts
     stream: /:streamGenerateContent/i.test(path),
     inputCount: arr(request.contents).length,
     system: textOf(obj(request.systemInstruction ?? request.system_instruction).parts) || null,
-    tools: arr(request.tools).flatMap((t) => arr(obj(t).functionDeclarations ?? obj(t).function_declarations).map((f) => str(obj(f).name) ?? '?')),
+    tools: arr(request.tools).flatMap((t) =>
+      arr(obj(t).functionDeclarations ?? obj(t).function_declarations).map((f) => str(obj(f).name) ?? '?'),
+    ),
     conversation: [
-      ...(textOf(obj(request.systemInstruction ?? request.system_instruction).parts) ? [{ role: 'system' as const, text: textOf(obj(request.systemInstruction ?? request.system_instruction).parts) }] : []),
+      ...(textOf(obj(request.systemInstruction ?? request.system_instruction).parts)
+        ? [
+            {
+              role: 'system' as const,
+              text: textOf(obj(request.systemInstruction ?? request.system_instruction).parts),
+            },
+          ]
+        : []),
       ...arr(request.contents).flatMap((c) => turnsOf(obj(c))),
     ],
   };
@@ -29,14 +38,36 @@ export function describeRequest(request: JsonObject, path: string): RequestFacts
 function turnsOf(content: JsonObject): Turn[] {
   const role = content.role === 'model' ? 'assistant' : 'user';
   const parts = arr(content.parts).map(obj);
-  const results = parts.filter((p) => p.functionResponse).map((p): Turn => ({ role: 'tool', text: JSON.stringify(obj(p.functionResponse).response ?? {}), toolCallId: str(obj(p.functionResponse).name) }));
-  const toolCalls = parts.filter((p) => p.functionCall).map((p) => ({ id: str(obj(p.functionCall).id), name: str(obj(p.functionCall).name) ?? '', arguments: JSON.stringify(obj(p.functionCall).args ?? {}) }));
-  const text = parts.map((p) => (p.thought === true ? '' : (str(p.text) ?? ''))).filter(Boolean).join('\n');
+  const results = parts
+    .filter((p) => p.functionResponse)
+    .map(
+      (p): Turn => ({
+        role: 'tool',
+        text: JSON.stringify(obj(p.functionResponse).response ?? {}),
+        toolCallId: str(obj(p.functionResponse).name),
+      }),
+    );
+  const toolCalls = parts
+    .filter((p) => p.functionCall)
+    .map((p) => ({
+      id: str(obj(p.functionCall).id),
+      name: str(obj(p.functionCall).name) ?? '',
+      arguments: JSON.stringify(obj(p.functionCall).args ?? {}),
+    }));
+  const text = parts
+    .map((p) => (p.thought === true ? '' : (str(p.text) ?? '')))
+    .filter(Boolean)
+    .join('\n');
   // Code the model ran in an earlier turn, sent back with its result: the loop as it happened.
   const ran: CandidateState = { answer: emptyAnswer(), open: null, code: [], grounding: null };
   for (const p of parts) if (p.executableCode || p.codeExecutionResult) addPart(ran, p);
   const steps = ran.code;
-  return [...(text || toolCalls.length || steps.length ? [{ role, text, ...(toolCalls.length ? { toolCalls } : {}), ...(steps.length ? { steps } : {}) } as Turn] : []), ...results];
+  return [
+    ...(text || toolCalls.length || steps.length
+      ? [{ role, text, ...(toolCalls.length ? { toolCalls } : {}), ...(steps.length ? { steps } : {}) } as Turn]
+      : []),
+    ...results,
+  ];
 }
 
 function usageOf(value: unknown): Usage {
@@ -68,9 +99,20 @@ interface CandidateState {
 function groundingParts(grounding: JsonObject | null): { steps: AgentStep[]; citations: Citation[] } {
   if (!grounding) return { steps: [], citations: [] };
   const chunks = arr(grounding.groundingChunks).map((c) => obj(obj(c).web ?? obj(c).retrievedContext));
-  const queries = arr(grounding.webSearchQueries).map(str).filter((q): q is string => !!q);
+  const queries = arr(grounding.webSearchQueries)
+    .map(str)
+    .filter((q): q is string => !!q);
   const pages = chunks.map((c) => [str(c.title), str(c.uri)].filter(Boolean).join(' ')).filter(Boolean);
-  const steps = queries.length || pages.length ? [step('web-search', { name: 'google_search', input: queries.join('\n'), output: pages.length ? pages.join('\n') : null })] : [];
+  const steps =
+    queries.length || pages.length
+      ? [
+          step('web-search', {
+            name: 'google_search',
+            input: queries.join('\n'),
+            output: pages.length ? pages.join('\n') : null,
+          }),
+        ]
+      : [];
   const citations = arr(grounding.groundingSupports).flatMap((s) => {
     const support = obj(s);
     const text = str(obj(support.segment).text) ?? '';
@@ -132,13 +174,21 @@ function addPart(state: CandidateState, part: JsonObject): boolean {
   const { answer } = state;
   if (part.executableCode) {
     const code = obj(part.executableCode);
-    state.code.push(step('code', { id: str(code.id), name: str(code.language)?.toLowerCase() ?? 'code', input: str(code.code) ?? '' }));
+    state.code.push(
+      step('code', {
+        id: str(code.id),
+        name: str(code.language)?.toLowerCase() ?? 'code',
+        input: str(code.code) ?? '',
+      }),
+    );
     return true;
   }
   if (part.codeExecutionResult) {
     // The result follows the code it ran; one with no code before it is a step of its own.
     const result = obj(part.codeExecutionResult);
-    const ran = state.code.findLast((c) => c.output === null) ?? state.code[state.code.push(step('code', { id: str(result.id) })) - 1];
+    const ran =
+      state.code.findLast((c) => c.output === null) ??
+      state.code[state.code.push(step('code', { id: str(result.id) })) - 1];
     ran.output = str(result.output) ?? asText(result.output);
     ran.status = str(result.outcome);
     if (ran.status && ran.status !== 'OUTCOME_OK') ran.error = ran.status;
@@ -166,7 +216,12 @@ function addPart(state: CandidateState, part: JsonObject): boolean {
 }
 
 /** The call as rebuilt from every chunk: complete when `complete`, else truncated for `reason`, unless the provider sent an error. */
-function rebuilt(candidates: Candidates, firstContentMs: number | null, complete: (answer: Answer) => boolean, reason: string): Rebuilt {
+function rebuilt(
+  candidates: Candidates,
+  firstContentMs: number | null,
+  complete: (answer: Answer) => boolean,
+  reason: string,
+): Rebuilt {
   const { answer, choices } = candidates.answers();
   const done = complete(answer);
   return {
@@ -187,7 +242,12 @@ export function rebuildResponse(response: unknown, cutOff = false): Rebuilt {
   const candidates = new Candidates();
   for (const chunk of Array.isArray(response) ? response.map(obj) : [obj(response)]) candidates.add(chunk);
   const reason = cutOff ? 'the JSON array stream was cut off partway' : 'the stream ended without a finishReason';
-  return rebuilt(candidates, null, (answer) => !cutOff && (answer.finishReason !== null || !Array.isArray(response)), reason);
+  return rebuilt(
+    candidates,
+    null,
+    (answer) => !cutOff && (answer.finishReason !== null || !Array.isArray(response)),
+    reason,
+  );
 }
 
 export function rebuildStream(items: StreamItem[]): Rebuilt {
@@ -196,5 +256,10 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   for (const item of items) {
     if (candidates.add(obj(parseJson(item.data))) && firstContentMs === null) firstContentMs = item.offsetMs;
   }
-  return rebuilt(candidates, firstContentMs, (answer) => answer.finishReason !== null, 'the stream ended without a finishReason');
+  return rebuilt(
+    candidates,
+    firstContentMs,
+    (answer) => answer.finishReason !== null,
+    'the stream ended without a finishReason',
+  );
 }

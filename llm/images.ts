@@ -65,7 +65,8 @@ export function sniffImageType(base64: string): string | null {
 export function decodedSize(base64: string): number {
   let length = base64.length;
   // Searched for as plain characters (a regex over megabytes costs milliseconds), copied only when present (rare).
-  if (base64.includes('\n') || base64.includes('\r') || base64.includes(' ')) length = base64.replace(/\s+/g, '').length;
+  if (base64.includes('\n') || base64.includes('\r') || base64.includes(' '))
+    length = base64.replace(/\s+/g, '').length;
   let end = base64.trimEnd().length;
   let padding = 0;
   while (padding < 2 && end > 0 && base64[end - 1] === '=') {
@@ -83,7 +84,13 @@ export function dataUrlParts(url: string): { declared: string | null; base64: st
   return m ? { declared: m[1] || null, base64: url.slice(m[0].length) } : null;
 }
 
-const FORMATS: Record<string, string> = { png: 'image/png', jpeg: 'image/jpeg', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
+const FORMATS: Record<string, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  jpg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
 
 /** Collects the images of one call, each with where it sits and where its data is stored. */
 class Collector {
@@ -95,7 +102,12 @@ class Collector {
   ) {}
 
   /** Base64 data as a field holds it; kept when its bytes or its declared type say it is an image (not audio, not a PDF). */
-  base64(data: unknown, declaredType: string | null, where: Pick<ModelImage, 'holder' | 'index' | 'part' | 'partial' | 'thought'>, path: JsonPath): void {
+  base64(
+    data: unknown,
+    declaredType: string | null,
+    where: Pick<ModelImage, 'holder' | 'index' | 'part' | 'partial' | 'thought'>,
+    path: JsonPath,
+  ): void {
     if (typeof data !== 'string' || data.length === 0) return;
     const mediaType = sniffImageType(data);
     if (!mediaType && !(declaredType ?? '').toLowerCase().startsWith('image/')) return;
@@ -118,7 +130,8 @@ class Collector {
   /** `{type: 'image_url', image_url: {url} | url}` (chat), `{type: 'input_image', image_url}` (Responses). */
   imageUrlPart(part: JsonObject, where: Pick<ModelImage, 'holder' | 'index' | 'part'>, path: JsonPath): void {
     if (typeof part.image_url === 'string') this.dataUrl(part.image_url, where, [...path, 'image_url']);
-    else if (part.image_url && typeof obj(part.image_url).url === 'string') this.dataUrl(obj(part.image_url).url, where, [...path, 'image_url', 'url']);
+    else if (part.image_url && typeof obj(part.image_url).url === 'string')
+      this.dataUrl(obj(part.image_url).url, where, [...path, 'image_url', 'url']);
   }
 
   /** Gemini's `inlineData` (or `inline_data`) part. */
@@ -126,37 +139,70 @@ class Collector {
     const key = part.inlineData ? 'inlineData' : part.inline_data ? 'inline_data' : null;
     if (!key) return;
     const blob = obj(part[key]);
-    this.base64(blob.data, str(blob.mimeType) ?? str(blob.mime_type), { ...where, ...(part.thought === true ? { thought: true as const } : {}) }, [...path, key, 'data']);
+    this.base64(
+      blob.data,
+      str(blob.mimeType) ?? str(blob.mime_type),
+      { ...where, ...(part.thought === true ? { thought: true as const } : {}) },
+      [...path, key, 'data'],
+    );
   }
 }
 
 /** Chat messages' content arrays (and OpenRouter's `images` on an assistant message sent back). */
-function chatMessageImages(c: Collector, message: JsonObject, holder: ImageHolder, index: number, path: JsonPath): void {
+function chatMessageImages(
+  c: Collector,
+  message: JsonObject,
+  holder: ImageHolder,
+  index: number,
+  path: JsonPath,
+): void {
   arr(message.content).forEach((p, part) => {
     const each = obj(p);
-    if (each.type === 'image_url' || each.type === 'input_image' || each.image_url !== undefined) c.imageUrlPart(each, { holder, index, part }, [...path, 'content', part]);
+    if (each.type === 'image_url' || each.type === 'input_image' || each.image_url !== undefined)
+      c.imageUrlPart(each, { holder, index, part }, [...path, 'content', part]);
   });
   arr(message.images).forEach((p, part) => c.imageUrlPart(obj(p), { holder, index, part }, [...path, 'images', part]));
 }
 
 /** Anthropic `image` blocks with a base64 source, also inside a tool result's content. */
-function anthropicBlocks(c: Collector, blocks: unknown, index: number, path: JsonPath, part: number | null = null): void {
+function anthropicBlocks(
+  c: Collector,
+  blocks: unknown,
+  index: number,
+  path: JsonPath,
+  part: number | null = null,
+): void {
   arr(blocks).forEach((b, i) => {
     const block = obj(b);
     const source = obj(block.source);
-    if (block.type === 'image' && source.type === 'base64') c.base64(source.data, str(source.media_type), { holder: 'message', index, part: part ?? i }, [...path, i, 'source', 'data']);
+    if (block.type === 'image' && source.type === 'base64')
+      c.base64(source.data, str(source.media_type), { holder: 'message', index, part: part ?? i }, [
+        ...path,
+        i,
+        'source',
+        'data',
+      ]);
     else if (block.type === 'tool_result') anthropicBlocks(c, block.content, index, [...path, i, 'content'], i);
   });
 }
 
 /** A Responses output item (or an input item sent back): generated images and code-interpreter images. */
 function responsesItem(c: Collector, item: JsonObject, holder: ImageHolder, index: number, path: JsonPath): void {
-  if (item.type === 'image_generation_call') c.base64(item.result, FORMATS[str(item.output_format) ?? ''] ?? null, { holder, index, part: null }, [...path, 'result']);
-  else if (item.type === 'code_interpreter_call') arr(item.outputs).forEach((o, part) => obj(o).type === 'image' && c.dataUrl(obj(o).url, { holder, index, part }, [...path, 'outputs', part, 'url']));
+  if (item.type === 'image_generation_call')
+    c.base64(item.result, FORMATS[str(item.output_format) ?? ''] ?? null, { holder, index, part: null }, [
+      ...path,
+      'result',
+    ]);
+  else if (item.type === 'code_interpreter_call')
+    arr(item.outputs).forEach(
+      (o, part) =>
+        obj(o).type === 'image' && c.dataUrl(obj(o).url, { holder, index, part }, [...path, 'outputs', part, 'url']),
+    );
   else if (item.type === 'message' || item.role !== undefined) {
     arr(item.content).forEach((p, part) => {
       const each = obj(p);
-      if (each.type === 'input_image' || each.type === 'image_url') c.imageUrlPart(each, { holder, index, part }, [...path, 'content', part]);
+      if (each.type === 'input_image' || each.type === 'image_url')
+        c.imageUrlPart(each, { holder, index, part }, [...path, 'content', part]);
     });
   }
 }
@@ -173,11 +219,21 @@ function geminiParts(c: Collector, holders: unknown, holder: ImageHolder, path: 
 }
 
 /** The images a request sent. `source`/`seq`: where the request is stored (a body, or a WebSocket message). */
-export function requestImages(dialect: Dialect, request: JsonObject, source: ImageLocator['source'] = 'request-body', seq?: number): Found[] {
+export function requestImages(
+  dialect: Dialect,
+  request: JsonObject,
+  source: ImageLocator['source'] = 'request-body',
+  seq?: number,
+): Found[] {
   const c = new Collector('request', source, seq);
-  if (dialect === 'openai-chat') arr(request.messages).forEach((m, index) => chatMessageImages(c, obj(m), 'message', index, ['messages', index]));
-  else if (dialect === 'openai-responses') arr(request.input).forEach((item, index) => responsesItem(c, obj(item), 'input', index, ['input', index]));
-  else if (dialect === 'anthropic-messages') arr(request.messages).forEach((m, index) => anthropicBlocks(c, obj(m).content, index, ['messages', index, 'content']));
+  if (dialect === 'openai-chat')
+    arr(request.messages).forEach((m, index) => chatMessageImages(c, obj(m), 'message', index, ['messages', index]));
+  else if (dialect === 'openai-responses')
+    arr(request.input).forEach((item, index) => responsesItem(c, obj(item), 'input', index, ['input', index]));
+  else if (dialect === 'anthropic-messages')
+    arr(request.messages).forEach((m, index) =>
+      anthropicBlocks(c, obj(m).content, index, ['messages', index, 'content']),
+    );
   else if (dialect === 'gemini') geminiParts(c, request.contents, 'content', ['contents'], false);
   return c.found;
 }
@@ -189,10 +245,12 @@ function responseObjectImages(c: Collector, dialect: Dialect, body: JsonObject, 
     arr(body.choices).forEach((ch, i) => {
       const choice = obj(ch);
       const index = typeof choice.index === 'number' ? choice.index : i;
-      if (choice.message) chatMessageImages(c, obj(choice.message), 'choice', index, [...path, 'choices', i, 'message']);
+      if (choice.message)
+        chatMessageImages(c, obj(choice.message), 'choice', index, [...path, 'choices', i, 'message']);
       if (choice.delta) chatMessageImages(c, obj(choice.delta), 'choice', index, [...path, 'choices', i, 'delta']);
     });
-  } else if (dialect === 'openai-responses') arr(body.output).forEach((item, index) => responsesItem(c, obj(item), 'output', index, [...path, 'output', index]));
+  } else if (dialect === 'openai-responses')
+    arr(body.output).forEach((item, index) => responsesItem(c, obj(item), 'output', index, [...path, 'output', index]));
 }
 
 /** The images of a whole response body (a Gemini JSON-array stream is an array of responses). */
@@ -220,7 +278,12 @@ export function streamImages(dialect: Dialect, items: StreamItem[], source: 'sse
     else if (type === 'response.image_generation_call.partial_image') {
       const index = typeof data.output_index === 'number' ? data.output_index : 0;
       const partial = typeof data.partial_image_index === 'number' ? data.partial_image_index : 0;
-      c.base64(data.partial_image_b64, FORMATS[str(data.output_format) ?? ''] ?? null, { holder: 'output', index, part: null, partial }, ['partial_image_b64']);
+      c.base64(
+        data.partial_image_b64,
+        FORMATS[str(data.output_format) ?? ''] ?? null,
+        { holder: 'output', index, part: null, partial },
+        ['partial_image_b64'],
+      );
     } else if (type === 'response.output_item.done') {
       const index = typeof data.output_index === 'number' ? data.output_index : 0;
       responsesItem(c, obj(data.item), 'output', index, ['item']);
@@ -234,7 +297,10 @@ export function streamImages(dialect: Dialect, items: StreamItem[], source: 'sse
   });
   const last = completed as { c: Collector; output: unknown } | null;
   if (last) {
-    arr(last.output).forEach((item, index) => !finals.has(index) && responsesItem(last.c, obj(item), 'output', index, ['response', 'output', index]));
+    arr(last.output).forEach(
+      (item, index) =>
+        !finals.has(index) && responsesItem(last.c, obj(item), 'output', index, ['response', 'output', index]),
+    );
     found.push(...last.c.found);
   }
   return found;

@@ -56,7 +56,11 @@ export function errorLine(error: unknown, fallback: string): string {
   const e = obj(error);
   const message = str(e.message) ?? (typeof error === 'string' ? error : null);
   // `type: "error"` names the event, not the error.
-  const kinds = [str(e.type), str(e.code) ?? (typeof e.code === 'number' ? String(e.code) : null), str(e.status)].filter((k): k is string => !!k && k !== message && k !== 'error');
+  const kinds = [
+    str(e.type),
+    str(e.code) ?? (typeof e.code === 'number' ? String(e.code) : null),
+    str(e.status),
+  ].filter((k): k is string => !!k && k !== message && k !== 'error');
   const kind = [...new Set(kinds)].join(', ');
   return message ? (kind ? `${message} (${kind})` : message) : kind || fallback;
 }

@@ -4,7 +4,15 @@ import type { Usage } from '../model/token-usage.ts';
 import type { ModelImage } from './images.ts';
 import type { AgentStep, Citation } from './agent-steps.ts';
 
-export const DIALECTS = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini', 'openai-completions', 'embeddings', 'models'] as const;
+export const DIALECTS = [
+  'openai-chat',
+  'openai-responses',
+  'anthropic-messages',
+  'gemini',
+  'openai-completions',
+  'embeddings',
+  'models',
+] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
 export interface ToolCall {

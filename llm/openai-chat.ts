@@ -18,9 +18,25 @@ export function describeRequest(request: JsonObject): RequestFacts {
     system: system || null,
     tools: arr(request.tools).map((t) => str(obj(obj(t).function).name) ?? str(obj(t).name) ?? '?'),
     conversation: messages.map(obj).map((m): Turn => {
-      const role = m.role === 'system' || m.role === 'developer' ? 'system' : m.role === 'assistant' ? 'assistant' : m.role === 'tool' || m.role === 'function' ? 'tool' : 'user';
-      const toolCalls = arr(m.tool_calls).map((c) => ({ id: str(obj(c).id), name: str(obj(obj(c).function).name) ?? '', arguments: str(obj(obj(c).function).arguments) ?? '' }));
-      return { role, text: textOf(m.content), ...(toolCalls.length ? { toolCalls } : {}), ...(role === 'tool' ? { toolCallId: str(m.tool_call_id) } : {}) };
+      const role =
+        m.role === 'system' || m.role === 'developer'
+          ? 'system'
+          : m.role === 'assistant'
+            ? 'assistant'
+            : m.role === 'tool' || m.role === 'function'
+              ? 'tool'
+              : 'user';
+      const toolCalls = arr(m.tool_calls).map((c) => ({
+        id: str(obj(c).id),
+        name: str(obj(obj(c).function).name) ?? '',
+        arguments: str(obj(obj(c).function).arguments) ?? '',
+      }));
+      return {
+        role,
+        text: textOf(m.content),
+        ...(toolCalls.length ? { toolCalls } : {}),
+        ...(role === 'tool' ? { toolCallId: str(m.tool_call_id) } : {}),
+      };
     }),
   };
 }
@@ -72,14 +88,20 @@ function encryptedReasoning(message: JsonObject): number {
 /** Sources as Perplexity lists them beside the choices: `citations` (URLs) or `search_results` ({title, url}). */
 function responseCitations(body: JsonObject): Citation[] {
   const results = arr(body.search_results).map(obj);
-  if (results.length) return results.flatMap((r) => (str(r.url) ? [{ text: '', source: str(r.url)!, title: str(r.title) }] : []));
+  if (results.length)
+    return results.flatMap((r) => (str(r.url) ? [{ text: '', source: str(r.url)!, title: str(r.title) }] : []));
   return arr(body.citations).flatMap((c) => (str(c) ? [{ text: '', source: str(c)!, title: null }] : []));
 }
 
 function messageAnswer(choice: JsonObject, sources: Citation[] = []): Answer {
   const message = obj(choice.message);
   const text = contentText(message.content);
-  return withAgentParts(messageFields(choice, message, text), [], [...annotationCitations(message.annotations, text), ...sources], encryptedReasoning(message));
+  return withAgentParts(
+    messageFields(choice, message, text),
+    [],
+    [...annotationCitations(message.annotations, text), ...sources],
+    encryptedReasoning(message),
+  );
 }
 
 function messageFields(choice: JsonObject, message: JsonObject, text: string): Answer {
@@ -88,7 +110,11 @@ function messageFields(choice: JsonObject, message: JsonObject, text: string): A
     reasoning: reasoningOf(message),
     toolCalls: arr(message.tool_calls).map((c) => {
       const call = obj(c);
-      return { id: str(call.id), name: str(obj(call.function).name) ?? '', arguments: str(obj(call.function).arguments) ?? '' };
+      return {
+        id: str(call.id),
+        name: str(obj(call.function).name) ?? '',
+        arguments: str(obj(call.function).arguments) ?? '',
+      };
     }),
     refusal: str(message.refusal) ?? '',
     finishReason: str(choice.finish_reason),
@@ -103,8 +129,18 @@ function byIndex(answers: Map<number, Answer>): Pick<Rebuilt, 'answer' | 'choice
 
 export function rebuildResponse(response: JsonObject): Rebuilt {
   const sources = responseCitations(response);
-  const answers = new Map(arr(response.choices).map((c, i) => [num(obj(c).index) ?? i, messageAnswer(obj(c), sources)] as const));
-  return { respondedModel: str(response.model), ...byIndex(answers), usage: usageOf(response.usage), usageAsSent: response.usage, firstContentMs: null, ending: 'complete', endingReason: null };
+  const answers = new Map(
+    arr(response.choices).map((c, i) => [num(obj(c).index) ?? i, messageAnswer(obj(c), sources)] as const),
+  );
+  return {
+    respondedModel: str(response.model),
+    ...byIndex(answers),
+    usage: usageOf(response.usage),
+    usageAsSent: response.usage,
+    firstContentMs: null,
+    ending: 'complete',
+    endingReason: null,
+  };
 }
 
 /** One choice being streamed: its answer so far and its tool calls by their index. */

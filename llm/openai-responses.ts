@@ -14,7 +14,9 @@ export function describeRequest(request: JsonObject): RequestFacts {
     tools: arr(request.tools).map((t) => str(obj(t).name) ?? str(obj(t).type) ?? '?'),
     conversation: [
       ...(str(request.instructions) ? [{ role: 'system' as const, text: str(request.instructions)! }] : []),
-      ...(typeof input === 'string' ? [{ role: 'user' as const, text: input }] : arr(input).flatMap((i) => turnOf(obj(i)))),
+      ...(typeof input === 'string'
+        ? [{ role: 'user' as const, text: input }]
+        : arr(input).flatMap((i) => turnOf(obj(i)))),
     ],
   };
 }
@@ -25,16 +27,42 @@ function turnOf(item: JsonObject): Turn[] {
   const ran = stepOfItem(item);
   if (ran) return [{ role: 'assistant', text: '', steps: [ran] }];
   // The user's answer to an approval request, as sent ({approve, reason}), naming the request.
-  if (type === 'mcp_approval_response') return [{ role: 'user', text: JSON.stringify({ approve: item.approve, ...(item.reason ? { reason: item.reason } : {}) }), toolCallId: str(item.approval_request_id) }];
+  if (type === 'mcp_approval_response')
+    return [
+      {
+        role: 'user',
+        text: JSON.stringify({ approve: item.approve, ...(item.reason ? { reason: item.reason } : {}) }),
+        toolCallId: str(item.approval_request_id),
+      },
+    ];
   if (type === 'message') {
-    const role = item.role === 'assistant' ? 'assistant' : item.role === 'system' || item.role === 'developer' ? 'system' : 'user';
+    const role =
+      item.role === 'assistant' ? 'assistant' : item.role === 'system' || item.role === 'developer' ? 'system' : 'user';
     return [{ role, text: textOf(item.content) }];
   }
   if (type === 'function_call' || type === 'custom_tool_call') {
-    return [{ role: 'assistant', text: '', toolCalls: [{ id: str(item.call_id), name: str(item.name) ?? '', arguments: str(item.arguments) ?? str(item.input) ?? '' }] }];
+    return [
+      {
+        role: 'assistant',
+        text: '',
+        toolCalls: [
+          {
+            id: str(item.call_id),
+            name: str(item.name) ?? '',
+            arguments: str(item.arguments) ?? str(item.input) ?? '',
+          },
+        ],
+      },
+    ];
   }
   if (type === 'function_call_output' || type === 'custom_tool_call_output') {
-    return [{ role: 'tool', text: typeof item.output === 'string' ? item.output : JSON.stringify(item.output), toolCallId: str(item.call_id) }];
+    return [
+      {
+        role: 'tool',
+        text: typeof item.output === 'string' ? item.output : JSON.stringify(item.output),
+        toolCallId: str(item.call_id),
+      },
+    ];
   }
   return [];
 }
@@ -53,30 +81,73 @@ function usageOf(value: unknown): Usage {
 
 /** Output items the provider ran itself (MCP, web and file search, code) as steps; null for any other item. */
 export function stepOfItem(item: JsonObject): AgentStep | null {
-  const common = { id: str(item.id), status: str(item.status), error: item.error ? asText(obj(item.error).message ?? item.error) : null };
+  const common = {
+    id: str(item.id),
+    status: str(item.status),
+    error: item.error ? asText(obj(item.error).message ?? item.error) : null,
+  };
   switch (item.type) {
     case 'mcp_call':
-      return step('mcp-call', { ...common, name: str(item.name), server: str(item.server_label), input: str(item.arguments) ?? '', output: item.output === undefined || item.output === null ? null : asText(item.output) });
+      return step('mcp-call', {
+        ...common,
+        name: str(item.name),
+        server: str(item.server_label),
+        input: str(item.arguments) ?? '',
+        output: item.output === undefined || item.output === null ? null : asText(item.output),
+      });
     case 'mcp_list_tools':
-      return step('mcp-list-tools', { ...common, server: str(item.server_label), output: arr(item.tools).map((t) => str(obj(t).name) ?? '?').join(', ') });
+      return step('mcp-list-tools', {
+        ...common,
+        server: str(item.server_label),
+        output: arr(item.tools)
+          .map((t) => str(obj(t).name) ?? '?')
+          .join(', '),
+      });
     case 'mcp_approval_request':
-      return step('mcp-approval', { ...common, name: str(item.name), server: str(item.server_label), input: str(item.arguments) ?? '' });
+      return step('mcp-approval', {
+        ...common,
+        name: str(item.name),
+        server: str(item.server_label),
+        input: str(item.arguments) ?? '',
+      });
     case 'web_search_call': {
       const action = obj(item.action);
-      const sources = arr(action.sources).map((s) => str(obj(s).url)).filter((u): u is string => !!u);
+      const sources = arr(action.sources)
+        .map((s) => str(obj(s).url))
+        .filter((u): u is string => !!u);
       // A search names its query (or queries); open_page and find_in_page name a URL.
-      const input = str(action.query) ?? (arr(action.queries).map(str).filter(Boolean).join('\n') || str(action.url) || '');
-      return step('web-search', { ...common, name: str(action.type), input: input || asText(item.action), output: sources.length ? sources.join('\n') : null });
+      const input =
+        str(action.query) ?? (arr(action.queries).map(str).filter(Boolean).join('\n') || str(action.url) || '');
+      return step('web-search', {
+        ...common,
+        name: str(action.type),
+        input: input || asText(item.action),
+        output: sources.length ? sources.join('\n') : null,
+      });
     }
     case 'file_search_call': {
-      const results = item.results === null || item.results === undefined ? null : arr(item.results).map((r) => `${str(obj(r).filename) ?? str(obj(r).file_id) ?? '?'}: ${str(obj(r).text) ?? ''}`.trim()).join('\n');
-      return step('file-search', { ...common, input: arr(item.queries).map(str).filter(Boolean).join('\n'), output: results });
+      const results =
+        item.results === null || item.results === undefined
+          ? null
+          : arr(item.results)
+              .map((r) => `${str(obj(r).filename) ?? str(obj(r).file_id) ?? '?'}: ${str(obj(r).text) ?? ''}`.trim())
+              .join('\n');
+      return step('file-search', {
+        ...common,
+        input: arr(item.queries).map(str).filter(Boolean).join('\n'),
+        output: results,
+      });
     }
     case 'code_interpreter_call': {
       const outputs = arr(item.outputs).map(obj);
       // Images it drew are the call's images (llm/images.ts), shown as pictures: the step keeps the logs.
       const logs = outputs.map((o) => (o.type === 'logs' ? (str(o.logs) ?? '') : '')).filter(Boolean);
-      return step('code', { ...common, name: 'code_interpreter', input: str(item.code) ?? '', output: outputs.length ? logs.join('\n') : null });
+      return step('code', {
+        ...common,
+        name: 'code_interpreter',
+        input: str(item.code) ?? '',
+        output: outputs.length ? logs.join('\n') : null,
+      });
     }
     default:
       return null;
@@ -104,7 +175,11 @@ function answerOfOutput(output: unknown[], status: string | null, incompleteReas
         if (part.type === 'refusal') answer.refusal += str(part.refusal) ?? '';
       }
     } else if (item.type === 'function_call' || item.type === 'custom_tool_call') {
-      answer.toolCalls.push({ id: str(item.call_id) ?? str(item.id), name: str(item.name) ?? '', arguments: str(item.arguments) ?? str(item.input) ?? '' });
+      answer.toolCalls.push({
+        id: str(item.call_id) ?? str(item.id),
+        name: str(item.name) ?? '',
+        arguments: str(item.arguments) ?? str(item.input) ?? '',
+      });
     } else if (item.type === 'reasoning') {
       answer.reasoning += [textOf(item.summary), textOf(item.content)].filter(Boolean).join('\n');
     }
@@ -114,8 +189,21 @@ function answerOfOutput(output: unknown[], status: string | null, incompleteReas
 }
 
 export function rebuildResponse(response: JsonObject): Rebuilt {
-  const answer = answerOfOutput(arr(response.output), str(response.status), str(obj(response.incomplete_details).reason));
-  return { respondedModel: str(response.model), responseId: str(response.id) ?? undefined, answer, usage: usageOf(response.usage), usageAsSent: response.usage, firstContentMs: null, ending: 'complete', endingReason: null };
+  const answer = answerOfOutput(
+    arr(response.output),
+    str(response.status),
+    str(obj(response.incomplete_details).reason),
+  );
+  return {
+    respondedModel: str(response.model),
+    responseId: str(response.id) ?? undefined,
+    answer,
+    usage: usageOf(response.usage),
+    usageAsSent: response.usage,
+    firstContentMs: null,
+    ending: 'complete',
+    endingReason: null,
+  };
 }
 
 const CONTENT_DELTAS = new Set([
@@ -149,7 +237,8 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     const delta = str(data.delta) ?? '';
     if (type === 'response.output_text.delta') deltas.text += delta;
     else if (type === 'response.refusal.delta') deltas.refusal += delta;
-    else if (type === 'response.reasoning_summary_text.delta' || type === 'response.reasoning_text.delta') deltas.reasoning += delta;
+    else if (type === 'response.reasoning_summary_text.delta' || type === 'response.reasoning_text.delta')
+      deltas.reasoning += delta;
     else if (type === 'response.output_item.added' || type === 'response.output_item.done') {
       const added = obj(data.item);
       const ran = stepOfItem(added);
@@ -159,7 +248,8 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
         const call = calls.get(key) ?? { id: null, name: '', arguments: '' };
         call.id = str(added.call_id) ?? call.id;
         call.name = str(added.name) ?? call.name;
-        if (type === 'response.output_item.done') call.arguments = str(added.arguments) ?? str(added.input) ?? call.arguments;
+        if (type === 'response.output_item.done')
+          call.arguments = str(added.arguments) ?? str(added.input) ?? call.arguments;
         calls.set(key, call);
       }
     } else if (type === 'response.function_call_arguments.delta' || type === 'response.custom_tool_call_input.delta') {
@@ -177,8 +267,21 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     }
   }
   // The terminal event carries the whole response; the deltas are the fallback for a cut stream.
-  const fromFinal = final && arr(final.output).length ? answerOfOutput(arr(final.output), str(final.status), str(obj(final.incomplete_details).reason)) : null;
-  const answer: Answer = fromFinal ?? withAgentParts({ ...deltas, toolCalls: [...calls.values()], finishReason: final ? (str(obj(final.incomplete_details).reason) ?? str(final.status)) : null }, [...steps.values()], []);
+  const fromFinal =
+    final && arr(final.output).length
+      ? answerOfOutput(arr(final.output), str(final.status), str(obj(final.incomplete_details).reason))
+      : null;
+  const answer: Answer =
+    fromFinal ??
+    withAgentParts(
+      {
+        ...deltas,
+        toolCalls: [...calls.values()],
+        finishReason: final ? (str(obj(final.incomplete_details).reason) ?? str(final.status)) : null,
+      },
+      [...steps.values()],
+      [],
+    );
   const ending = error ? 'error' : terminal ? 'complete' : 'truncated';
   return {
     respondedModel: model,

@@ -25,7 +25,7 @@ export function parsePath(path: string): PathStep[] | null {
   return steps;
 }
 
-function valueOf(arg: JsonObject): { value: unknown } | null {
+function valueOfArg(arg: JsonObject): { value: unknown } | null {
   if (typeof arg.stringValue === 'string') return { value: arg.stringValue };
   if (typeof arg.numberValue === 'number') return { value: arg.numberValue };
   if (typeof arg.boolValue === 'boolean') return { value: arg.boolValue };
@@ -45,7 +45,7 @@ export class StreamedArguments {
     for (const entry of Array.isArray(functionCall.partialArgs) ? functionCall.partialArgs : []) {
       const arg = obj(entry);
       const path = str(arg.jsonPath) ?? '';
-      const piece = valueOf(arg);
+      const piece = valueOfArg(arg);
       if (piece) this.set(path, piece.value);
       if (arg.willContinue === true) this.continuing.add(path);
       else this.continuing.delete(path);
@@ -64,7 +64,8 @@ export class StreamedArguments {
     }
     const last = steps[steps.length - 1];
     const before = container[last];
-    container[last] = this.continuing.has(path) && typeof before === 'string' && typeof value === 'string' ? before + value : value;
+    container[last] =
+      this.continuing.has(path) && typeof before === 'string' && typeof value === 'string' ? before + value : value;
   }
 
   text(): string {

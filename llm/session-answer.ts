@@ -39,7 +39,11 @@ function sessionText(lang: Language, key: string, params: Record<string, string 
 }
 
 /** The question answered here, on the caller's thread (the worker calls this; so does a database in memory). */
-export function answerSessionQuestion(reader: ExchangeReader, question: SessionQuestion, lang: Language): SessionAnswer {
+export function answerSessionQuestion(
+  reader: ExchangeReader,
+  question: SessionQuestion,
+  lang: Language,
+): SessionAnswer {
   try {
     const body =
       question.kind === 'recent'
@@ -52,7 +56,10 @@ export function answerSessionQuestion(reader: ExchangeReader, question: SessionQ
     return { status: 200, json: JSON.stringify(body) };
   } catch (err) {
     if (!(err instanceof SessionQuestionError)) throw err;
-    return { status: err.reason === 'noSession' || err.reason === 'notInSession' ? 404 : 422, json: JSON.stringify({ error: sessionText(lang, err.reason, err.params) }) };
+    return {
+      status: err.reason === 'noSession' || err.reason === 'notInSession' ? 404 : 422,
+      json: JSON.stringify({ error: sessionText(lang, err.reason, err.params) }),
+    };
   }
 }
 
@@ -60,7 +67,11 @@ export function answerSessionQuestion(reader: ExchangeReader, question: SessionQ
 let queue: Promise<unknown> = Promise.resolve();
 
 /** The question answered on a thread of its own; a database in memory (tests of the API alone) is read here. */
-export function answerOffThread(reader: ExchangeReader, question: SessionQuestion, lang: Language): Promise<SessionAnswer> {
+export function answerOffThread(
+  reader: ExchangeReader,
+  question: SessionQuestion,
+  lang: Language,
+): Promise<SessionAnswer> {
   const file = reader.file;
   if (file === null) return Promise.resolve(answerSessionQuestion(reader, question, lang));
   const run = queue.then(() => inWorker({ file, question, lang }));
@@ -68,11 +79,17 @@ export function answerOffThread(reader: ExchangeReader, question: SessionQuestio
   return run;
 }
 
-const failed = (status: SessionAnswer['status'], error: string): SessionAnswer => ({ status, json: JSON.stringify({ error }) });
+const failed = (status: SessionAnswer['status'], error: string): SessionAnswer => ({
+  status,
+  json: JSON.stringify({ error }),
+});
 
 function inWorker(data: SessionWorkerData): Promise<SessionAnswer> {
   // Beside this module: session-worker.ts in the sources, session-worker.js in the dist/ bundle.
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './session-worker.ts' : './session-worker.js', import.meta.url);
+  const entry = new URL(
+    import.meta.url.endsWith('.ts') ? './session-worker.ts' : './session-worker.js',
+    import.meta.url,
+  );
   const what = data.question.kind === 'recent' ? 'the recent sessions' : `session "${data.question.key}"`;
   return new Promise((resolve) => {
     let answered = false;
@@ -84,9 +101,18 @@ function inWorker(data: SessionWorkerData): Promise<SessionAnswer> {
     const worker = startWorker(entry, data);
     worker.once('message', (message: SessionAnswer) => answer(message));
     worker.once('error', (err: NodeJS.ErrnoException) =>
-      answer(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? failed(503, `reading ${what} needed more than the ${SESSION_HEAP_MB} MB it may take: ask for a smaller page (limit=)`) : failed(500, `reading ${what} failed: ${err.message}`)),
+      answer(
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? failed(
+              503,
+              `reading ${what} needed more than the ${SESSION_HEAP_MB} MB it may take: ask for a smaller page (limit=)`,
+            )
+          : failed(500, `reading ${what} failed: ${err.message}`),
+      ),
     );
-    worker.once('exit', (code) => answer(failed(500, `reading ${what} stopped (exit code ${code}) before it answered`)));
+    worker.once('exit', (code) =>
+      answer(failed(500, `reading ${what} stopped (exit code ${code}) before it answered`)),
+    );
   });
 }
 
@@ -94,7 +120,11 @@ function inWorker(data: SessionWorkerData): Promise<SessionAnswer> {
 function startWorker(file: URL, workerData: SessionWorkerData): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: SESSION_HEAP_MB };
   if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
   return new Worker(boot, { eval: true, workerData, resourceLimits });
 }

@@ -88,7 +88,11 @@ export function sessionPage(reader: ExchangeReader, key: string, offset: number,
   if (!header) throw new SessionQuestionError('noSession', { key });
   const ids = rows.slice(offset, offset + limit + 1).map((r) => r.id);
   const exchanges = ids.length ? reader.list({ ids, after: 0, limit: ids.length }) : [];
-  const turns = sessionTurns(exchanges.map((e) => storedTurn(reader, e)), offset, Math.min(limit, Math.max(0, rows.length - offset)));
+  const turns = sessionTurns(
+    exchanges.map((e) => storedTurn(reader, e)),
+    offset,
+    Math.min(limit, Math.max(0, rows.length - offset)),
+  );
   return { header, turns, offset, total: rows.length, cut: rows.length === SESSION_CALLS_READ };
 }
 
@@ -105,7 +109,12 @@ export function requestJson(reader: ExchangeReader, exchange: Exchange): unknown
   return parseJson(bodyView(reader, exchange, 'request').text);
 }
 
-function turnOf(reader: ExchangeReader, key: string, rows: ExchangeSummary[], id: number): { exchange: Exchange; index: number } {
+function turnOf(
+  reader: ExchangeReader,
+  key: string,
+  rows: ExchangeSummary[],
+  id: number,
+): { exchange: Exchange; index: number } {
   const index = rows.findIndex((r) => r.id === id);
   const exchange = index < 0 ? null : reader.get(id);
   if (!exchange) throw new SessionQuestionError('notInSession', { id, key });
@@ -136,6 +145,10 @@ export function turnDiff(reader: ExchangeReader, key: string, b: number, a?: num
   const cb = contextOf(reader, later.exchange);
   if (!ca) throw new SessionQuestionError('noContext', { id: earlier.exchange.id });
   if (!cb) throw new SessionQuestionError('noContext', { id: later.exchange.id });
-  const side = (t: { exchange: Exchange; index: number }) => ({ id: t.exchange.id, index: t.index, inputTokens: t.exchange.call?.usage.input ?? null });
+  const side = (t: { exchange: Exchange; index: number }) => ({
+    id: t.exchange.id,
+    index: t.index,
+    inputTokens: t.exchange.call?.usage.input ?? null,
+  });
   return { a: side(earlier), b: side(later), diff: diffTurns(ca, cb) };
 }

@@ -31,7 +31,13 @@ export interface SessionHeader {
   /** Calls that failed (4xx/5xx, or did not complete). */
   failed: number;
   /** Sums of what the providers reported; null where no call reported the figure. */
-  tokens: { input: number | null; output: number | null; cacheRead: number | null; cacheWrite: number | null; reasoning: number | null };
+  tokens: {
+    input: number | null;
+    output: number | null;
+    cacheRead: number | null;
+    cacheWrite: number | null;
+    reasoning: number | null;
+  };
   /** The sum of the calls' costs; null when any call's cost is unknown (then `pricedUsd` sums the rest). */
   cost: { usd: number | null; pricedUsd: number; source: CostSource };
   /** Ids of the first and last call. */
@@ -72,7 +78,14 @@ export interface SessionTurn {
   inputs: TurnInput[];
   /** How many trailing inputs there were (more than shown past TURN_INPUTS_SHOWN). */
   inputCount: number;
-  answer: { text: string; reasoningChars: number; toolCalls: { id: string | null; name: string; arguments: string }[]; images: number; finishReason: string | null; ending: ModelCall['ending'] | null };
+  answer: {
+    text: string;
+    reasoningChars: number;
+    toolCalls: { id: string | null; name: string; arguments: string }[];
+    images: number;
+    finishReason: string | null;
+    ending: ModelCall['ending'] | null;
+  };
   usage: Usage;
   ttftMs: number | null;
   outputTokensPerSecond: number | null;
@@ -93,7 +106,8 @@ function endOf(exchange: Pick<Exchange, 'request' | 'timings'>): number | null {
   return exchange.timings.end === undefined ? null : exchange.request.startedAt + exchange.timings.end;
 }
 
-const failed = (s: Pick<ExchangeSummary, 'status' | 'state'>) => (s.status ?? 0) >= 400 || (s.state !== 'complete' && s.state !== 'streaming' && s.state !== 'pending');
+const failed = (s: Pick<ExchangeSummary, 'status' | 'state'>) =>
+  (s.status ?? 0) >= 400 || (s.state !== 'complete' && s.state !== 'streaming' && s.state !== 'pending');
 
 /**
  * The header of a session from its list rows (oldest first; db/reader.ts summaries, no body read)
@@ -104,7 +118,13 @@ export function sessionHeader(key: string, rows: ExchangeSummary[], client: Send
   const hosts = new Set<string>();
   const models = new Set<string>();
   const dialects = new Set<string>();
-  const sums: Record<keyof SessionHeader['tokens'], number | null> = { input: null, output: null, cacheRead: null, cacheWrite: null, reasoning: null };
+  const sums: Record<keyof SessionHeader['tokens'], number | null> = {
+    input: null,
+    output: null,
+    cacheRead: null,
+    cacheWrite: null,
+    reasoning: null,
+  };
   const add = (name: keyof SessionHeader['tokens'], value: number | undefined) => {
     if (value !== undefined) sums[name] = (sums[name] ?? 0) + value;
   };
@@ -123,7 +143,13 @@ export function sessionHeader(key: string, rows: ExchangeSummary[], client: Send
     add('cacheRead', usage.cacheRead);
     add('cacheWrite', usage.cacheCreation);
     add('reasoning', usage.reasoning);
-    const cost = callCost({ host: row.host, model: row.call.model, dialect: row.call.dialect, usage, startedAt: row.startedAt });
+    const cost = callCost({
+      host: row.host,
+      model: row.call.model,
+      dialect: row.call.dialect,
+      usage,
+      startedAt: row.startedAt,
+    });
     sources.push(cost.source);
     if (cost.usd !== null) priced += cost.usd;
   }
@@ -170,7 +196,14 @@ export function pairTools(turn: StoredTurn, next: StoredTurn | null): ToolPair[]
     if (found < 0) found = results.findIndex((r, i) => !used.has(i) && (r.toolCallId === call.name || !r.toolCallId));
     if (found >= 0) used.add(found);
     const result = found >= 0 ? results[found] : null;
-    return { callId: call.id, name: call.name, arguments: clip(call.arguments), result: result ? clip(result.text) : null, resultTurnId: result ? next!.exchange.id : null, clientDelayMs: delay };
+    return {
+      callId: call.id,
+      name: call.name,
+      arguments: clip(call.arguments),
+      result: result ? clip(result.text) : null,
+      resultTurnId: result ? next!.exchange.id : null,
+      clientDelayMs: delay,
+    };
   });
 }
 
@@ -185,7 +218,15 @@ export function sessionTurn(turn: StoredTurn, index: number, next: StoredTurn | 
   const { exchange, call } = turn;
   const inputs = call ? trailingInputs(call.conversation) : [];
   const facts = exchange.call;
-  const cost = facts ? callCost({ host: exchange.request.host, model: facts.model, dialect: facts.dialect, usage: facts.usage, startedAt: exchange.request.startedAt }) : null;
+  const cost = facts
+    ? callCost({
+        host: exchange.request.host,
+        model: facts.model,
+        dialect: facts.dialect,
+        usage: facts.usage,
+        startedAt: exchange.request.startedAt,
+      })
+    : null;
   return {
     id: exchange.id,
     index,
@@ -195,7 +236,9 @@ export function sessionTurn(turn: StoredTurn, index: number, next: StoredTurn | 
     state: exchange.state,
     dialect: call?.dialect ?? facts?.dialect ?? null,
     model: call?.respondedModel ?? call?.requestedModel ?? facts?.model ?? null,
-    inputs: inputs.slice(-TURN_INPUTS_SHOWN).map((t) => ({ role: t.role, text: clip(t.text), ...(t.toolCallId ? { toolCallId: t.toolCallId } : {}) })),
+    inputs: inputs
+      .slice(-TURN_INPUTS_SHOWN)
+      .map((t) => ({ role: t.role, text: clip(t.text), ...(t.toolCallId ? { toolCallId: t.toolCallId } : {}) })),
     inputCount: inputs.length,
     answer: {
       text: clip(call?.answer.text ?? ''),
@@ -218,6 +261,7 @@ export function sessionTurn(turn: StoredTurn, index: number, next: StoredTurn | 
 /** Rows for turns[from..to) of a session; `turns` holds them and the one after (for pairing), oldest first. */
 export function sessionTurns(turns: StoredTurn[], firstIndex: number, count: number): SessionTurn[] {
   const rows: SessionTurn[] = [];
-  for (let i = 0; i < Math.min(count, turns.length); i++) rows.push(sessionTurn(turns[i], firstIndex + i, turns[i + 1] ?? null));
+  for (let i = 0; i < Math.min(count, turns.length); i++)
+    rows.push(sessionTurn(turns[i], firstIndex + i, turns[i + 1] ?? null));
   return rows;
 }

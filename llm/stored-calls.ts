@@ -30,7 +30,12 @@ export function modelCallOf(reader: ExchangeReader, exchange: Exchange, texts?: 
         ? reader
             .wsMessages(exchange.id)
             .filter((m) => m.opcode === 1)
-            .map((m) => ({ seq: m.seq, direction: m.direction, offsetMs: m.offsetMs, text: Buffer.from(m.payload).toString('utf8') }))
+            .map((m) => ({
+              seq: m.seq,
+              direction: m.direction,
+              offsetMs: m.offsetMs,
+              text: Buffer.from(m.payload).toString('utf8'),
+            }))
         : [],
   });
 }
@@ -57,7 +62,13 @@ function mayNeedDiagnosis(exchange: Exchange, call: ModelCall | null): boolean {
   return call !== null || (exchange.response?.status ?? 0) >= 400 || exchange.state !== 'complete';
 }
 
-export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: ModelCall | null, responseText?: string | null, lang: Lang = 'en'): Diagnosis[] {
+export function diagnosesOf(
+  reader: ExchangeReader,
+  exchange: Exchange,
+  call: ModelCall | null,
+  responseText?: string | null,
+  lang: Lang = 'en',
+): Diagnosis[] {
   if (!mayNeedDiagnosis(exchange, call)) return [];
   let earlier: Exchange[] | undefined;
   let modelsListed: string[] | null | undefined;
@@ -74,7 +85,9 @@ export function diagnosesOf(reader: ExchangeReader, exchange: Exchange, call: Mo
       get earlier() {
         // The one rule that reads them (websocket-fallback) looks for a refused WebSocket: a window
         // without any is not read whole (20 rows with their heads for every Codex call).
-        return (earlier ??= reader.webSocketAmong(exchange.request.host, exchange.id, 20) ? reader.list({ before: exchange.id, host: exchange.request.host, limit: 20 }) : []);
+        return (earlier ??= reader.webSocketAmong(exchange.request.host, exchange.id, 20)
+          ? reader.list({ before: exchange.id, host: exchange.request.host, limit: 20 })
+          : []);
       },
       get modelsListed() {
         if (modelsListed === undefined) {
@@ -99,10 +112,19 @@ export interface EndedAnalysis {
 export function analyzeEnded(exchange: Exchange, bodies: EndedBodies, context: EndedContext): EndedAnalysis {
   const dialect = detectDialect(exchange.request.method, exchange.request.path);
   // A model list is read when someone asks (a diagnosis, the detail); it has no figures to list.
-  if (dialect === 'models' && (exchange.response?.status ?? 0) < 400) return { facts: { dialect, call: null, threadKey: null, responseId: null, diagnosis: null }, call: null, worst: null };
+  if (dialect === 'models' && (exchange.response?.status ?? 0) < 400)
+    return {
+      facts: { dialect, call: null, threadKey: null, responseId: null, diagnosis: null },
+      call: null,
+      worst: null,
+    };
   const { reader } = context;
-  const call = dialect ? modelCallOf(reader, exchange, { request: bodies.request(), response: bodies.response() }) : null;
-  const first = worst(diagnosesOf(reader, exchange, call, call || mayNeedDiagnosis(exchange, null) ? bodies.response() : null));
+  const call = dialect
+    ? modelCallOf(reader, exchange, { request: bodies.request(), response: bodies.response() })
+    : null;
+  const first = worst(
+    diagnosesOf(reader, exchange, call, call || mayNeedDiagnosis(exchange, null) ? bodies.response() : null),
+  );
   if (!call && !first) return { facts: null, call: null, worst: null };
   const continued = call?.previousResponseId ? context.threadOfResponse(call.previousResponseId) : null;
   const facts: EndedFacts = {
@@ -110,8 +132,11 @@ export function analyzeEnded(exchange: Exchange, bodies: EndedBodies, context: E
     call: call ? callFacts(call) : null,
     threadKey: call ? threadKeyOf(exchange, call, continued) : null,
     responseId: call?.responseId ?? null,
-    diagnosis: first ? { severity: first.severity, summary: first.summary, ...(first.message ? { message: first.message } : {}) } : null,
-    closedAfterAnswer: exchange.state === 'aborted' && call?.ending === 'complete' && (exchange.response?.status ?? 0) < 400,
+    diagnosis: first
+      ? { severity: first.severity, summary: first.summary, ...(first.message ? { message: first.message } : {}) }
+      : null,
+    closedAfterAnswer:
+      exchange.state === 'aborted' && call?.ending === 'complete' && (exchange.response?.status ?? 0) < 400,
   };
   return { facts, call, worst: first };
 }

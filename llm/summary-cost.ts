@@ -20,7 +20,13 @@ export function summaryCost(summary: ExchangeSummary): CallCost | null {
   const usage = pricedUsage(call);
   // No figure reported (a failed or cut call): nothing to price, and no reason to guess one.
   if (Object.keys(usage).length === 0) return null;
-  return callCost({ host: summary.host, model: call.model, dialect: call.dialect, usage, startedAt: summary.startedAt });
+  return callCost({
+    host: summary.host,
+    model: call.model,
+    dialect: call.dialect,
+    usage,
+    startedAt: summary.startedAt,
+  });
 }
 
 /** The row with its cost (unchanged when it is not a model call). */

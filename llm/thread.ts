@@ -17,9 +17,13 @@ export function threadKeyOf(exchange: Exchange, call: ModelCall, continuedThread
     if (value) return `session:${value}`;
   }
   if (continuedThread) return continuedThread;
-  if (call.dialect === 'openai-responses' && call.responseId && !call.previousResponseId) return `response:${call.responseId}`;
+  if (call.dialect === 'openai-responses' && call.responseId && !call.previousResponseId)
+    return `response:${call.responseId}`;
   const firstUser = call.conversation.find((t) => t.role === 'user');
   if (!firstUser) return null;
-  const digest = createHash('sha256').update(`${exchange.request.host}\n${call.system ?? ''}\n${firstUser.text}`).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(`${exchange.request.host}\n${call.system ?? ''}\n${firstUser.text}`)
+    .digest('hex')
+    .slice(0, 16);
   return `prefix:${digest}`;
 }

@@ -59,9 +59,29 @@ export interface TurnContext {
   cacheBreakpoints: string[];
 }
 
-const SETTINGS = ['temperature', 'top_p', 'top_k', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'tool_choice', 'parallel_tool_calls', 'stream', 'store', 'n', 'seed', 'stop', 'response_format', 'text', 'include', 'truncation', 'service_tier'];
+const SETTINGS = [
+  'temperature',
+  'top_p',
+  'top_k',
+  'max_tokens',
+  'max_completion_tokens',
+  'max_output_tokens',
+  'tool_choice',
+  'parallel_tool_calls',
+  'stream',
+  'store',
+  'n',
+  'seed',
+  'stop',
+  'response_format',
+  'text',
+  'include',
+  'truncation',
+  'service_tier',
+];
 
-const asText = (value: unknown): string => (typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value));
+const asText = (value: unknown): string =>
+  typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
 const looksJson = (text: string): boolean => /^\s*[[{]/.test(text);
 const hasCache = (part: JsonObject): boolean => part.cache_control !== undefined && part.cache_control !== null;
 
@@ -69,14 +89,42 @@ function textBlock(text: string, part: JsonObject = {}, type?: string): ContextB
   return { kind: 'text', text, ...(hasCache(part) ? { cacheBreakpoint: true } : {}), ...(type ? { type } : {}) };
 }
 
-function toolCallBlock(name: string, args: string, callId: string | null, type: string, part: JsonObject = {}): ContextBlock {
-  return { kind: 'tool-call', text: args, ...(looksJson(args) ? { json: true } : {}), name, ...(callId ? { callId } : {}), type, ...(hasCache(part) ? { cacheBreakpoint: true } : {}) };
+function toolCallBlock(
+  name: string,
+  args: string,
+  callId: string | null,
+  type: string,
+  part: JsonObject = {},
+): ContextBlock {
+  return {
+    kind: 'tool-call',
+    text: args,
+    ...(looksJson(args) ? { json: true } : {}),
+    name,
+    ...(callId ? { callId } : {}),
+    type,
+    ...(hasCache(part) ? { cacheBreakpoint: true } : {}),
+  };
 }
 
-function resultBlock(output: unknown, callId: string | null, type: string, part: JsonObject = {}, name?: string): ContextBlock {
+function resultBlock(
+  output: unknown,
+  callId: string | null,
+  type: string,
+  part: JsonObject = {},
+  name?: string,
+): ContextBlock {
   // A result may be a string holding JSON (escaped inside the request): shown as the text it is.
   const text = typeof output === 'string' ? output : Array.isArray(output) ? partsText(output) : asText(output);
-  return { kind: 'tool-result', text, ...(looksJson(text) ? { json: true } : {}), ...(callId ? { callId } : {}), ...(name ? { name } : {}), type, ...(hasCache(part) ? { cacheBreakpoint: true } : {}) };
+  return {
+    kind: 'tool-result',
+    text,
+    ...(looksJson(text) ? { json: true } : {}),
+    ...(callId ? { callId } : {}),
+    ...(name ? { name } : {}),
+    type,
+    ...(hasCache(part) ? { cacheBreakpoint: true } : {}),
+  };
 }
 
 /** Parts of a tool result's content (Anthropic, Responses): their texts joined, images named. */
@@ -93,8 +141,15 @@ function imageBlock(part: JsonObject, type: string): ContextBlock {
   const source = obj(part.source);
   const url = str(obj(part.image_url).url) ?? str(part.image_url) ?? str(source.url) ?? null;
   // A data: URL or base64 is the image itself: named by its type and size, not repeated.
-  const mime = (url ? /^data:([\w.+-]+\/[\w.+-]+)/.exec(url)?.[1] : null) ?? str(source.media_type) ?? str(obj(part.inlineData).mimeType) ?? 'image';
-  const described = url && !url.startsWith('data:') ? url : `${mime} (${(url ?? str(source.data) ?? str(obj(part.inlineData).data) ?? '').length} characters)`;
+  const mime =
+    (url ? /^data:([\w.+-]+\/[\w.+-]+)/.exec(url)?.[1] : null) ??
+    str(source.media_type) ??
+    str(obj(part.inlineData).mimeType) ??
+    'image';
+  const described =
+    url && !url.startsWith('data:')
+      ? url
+      : `${mime} (${(url ?? str(source.data) ?? str(obj(part.inlineData).data) ?? '').length} characters)`;
   return { kind: 'image', text: described, type, ...(hasCache(part) ? { cacheBreakpoint: true } : {}) };
 }
 
@@ -103,11 +158,20 @@ function partBlock(p: unknown): ContextBlock {
   if (typeof p === 'string') return textBlock(p);
   const part = obj(p);
   const type = str(part.type) ?? '';
-  if (type === 'text' || type === 'input_text' || type === 'output_text' || (type === '' && typeof part.text === 'string')) return textBlock(str(part.text) ?? '', part, type || undefined);
+  if (
+    type === 'text' ||
+    type === 'input_text' ||
+    type === 'output_text' ||
+    (type === '' && typeof part.text === 'string')
+  )
+    return textBlock(str(part.text) ?? '', part, type || undefined);
   if (type.includes('image')) return imageBlock(part, type);
-  if (type === 'tool_use' || type === 'server_tool_use' || type === 'mcp_tool_use') return toolCallBlock(str(part.name) ?? '', asText(part.input), str(part.id), type, part);
-  if (type === 'tool_result' || type.endsWith('_tool_result')) return resultBlock(part.content, str(part.tool_use_id), type, part);
-  if (type === 'thinking' || type === 'redacted_thinking' || type === 'reasoning') return { kind: 'reasoning', text: str(part.thinking) ?? str(part.text) ?? `[${type}]`, type };
+  if (type === 'tool_use' || type === 'server_tool_use' || type === 'mcp_tool_use')
+    return toolCallBlock(str(part.name) ?? '', asText(part.input), str(part.id), type, part);
+  if (type === 'tool_result' || type.endsWith('_tool_result'))
+    return resultBlock(part.content, str(part.tool_use_id), type, part);
+  if (type === 'thinking' || type === 'redacted_thinking' || type === 'reasoning')
+    return { kind: 'reasoning', text: str(part.thinking) ?? str(part.text) ?? `[${type}]`, type };
   if (type === 'refusal') return textBlock(str(part.refusal) ?? '', part, type);
   return { kind: 'other', text: asText(p), json: true, type, ...(hasCache(part) ? { cacheBreakpoint: true } : {}) };
 }
@@ -131,21 +195,38 @@ function chatContext(body: JsonObject): Pick<TurnContext, 'system' | 'messages' 
       continue;
     }
     if (role === 'tool') {
-      messages.push({ role, blocks: [resultBlock(message.content, str(message.tool_call_id), 'tool', {}, str(message.name) ?? undefined)] });
+      messages.push({
+        role,
+        blocks: [resultBlock(message.content, str(message.tool_call_id), 'tool', {}, str(message.name) ?? undefined)],
+      });
       continue;
     }
-    if (typeof message.reasoning_content === 'string' && message.reasoning_content) blocks.unshift({ kind: 'reasoning', text: message.reasoning_content, type: 'reasoning_content' });
+    if (typeof message.reasoning_content === 'string' && message.reasoning_content)
+      blocks.unshift({ kind: 'reasoning', text: message.reasoning_content, type: 'reasoning_content' });
     for (const c of arr(message.tool_calls)) {
       const call = obj(c);
       const fn = obj(call.function);
-      blocks.push(toolCallBlock(str(fn.name) ?? '', str(fn.arguments) ?? asText(fn.arguments), str(call.id), str(call.type) ?? 'function'));
+      blocks.push(
+        toolCallBlock(
+          str(fn.name) ?? '',
+          str(fn.arguments) ?? asText(fn.arguments),
+          str(call.id),
+          str(call.type) ?? 'function',
+        ),
+      );
     }
     messages.push({ role, blocks });
   }
   const tools = arr(body.tools).map((t): ContextTool => {
     const tool = obj(t);
     const fn = obj(tool.function);
-    return { name: str(fn.name) ?? str(tool.name) ?? str(tool.type) ?? '', type: str(tool.type) ?? 'function', description: str(fn.description) ?? str(tool.description), schema: fn.parameters ?? tool.parameters ?? null, ...(hasCache(tool) ? { cacheBreakpoint: true } : {}) };
+    return {
+      name: str(fn.name) ?? str(tool.name) ?? str(tool.type) ?? '',
+      type: str(tool.type) ?? 'function',
+      description: str(fn.description) ?? str(tool.description),
+      schema: fn.parameters ?? tool.parameters ?? null,
+      ...(hasCache(tool) ? { cacheBreakpoint: true } : {}),
+    };
   });
   return { system, messages, tools };
 }
@@ -157,59 +238,107 @@ function responsesItem(i: unknown): ContextMessage {
   const type = str(item.type) ?? (item.role ? 'message' : '');
   if (type === 'message') return { role: str(item.role) ?? 'user', blocks: contentBlocks(item.content) };
   if (type === 'function_call' || type === 'custom_tool_call' || type === 'local_shell_call' || type === 'mcp_call') {
-    return { role: 'assistant', blocks: [toolCallBlock(str(item.name) ?? type, str(item.arguments) ?? str(item.input) ?? asText(item.action), str(item.call_id) ?? str(item.id), type)] };
+    return {
+      role: 'assistant',
+      blocks: [
+        toolCallBlock(
+          str(item.name) ?? type,
+          str(item.arguments) ?? str(item.input) ?? asText(item.action),
+          str(item.call_id) ?? str(item.id),
+          type,
+        ),
+      ],
+    };
   }
-  if (type.endsWith('_call_output') || type === 'function_call_output') return { role: 'tool', blocks: [resultBlock(item.output, str(item.call_id), type)] };
+  if (type.endsWith('_call_output') || type === 'function_call_output')
+    return { role: 'tool', blocks: [resultBlock(item.output, str(item.call_id), type)] };
   if (type === 'reasoning') {
-    const summary = arr(item.summary).map((s) => str(obj(s).text) ?? '').join('\n');
-    return { role: 'assistant', blocks: [{ kind: 'reasoning', text: summary || (item.encrypted_content ? '[encrypted]' : ''), type }] };
+    const summary = arr(item.summary)
+      .map((s) => str(obj(s).text) ?? '')
+      .join('\n');
+    return {
+      role: 'assistant',
+      blocks: [{ kind: 'reasoning', text: summary || (item.encrypted_content ? '[encrypted]' : ''), type }],
+    };
   }
   return { role: str(item.role) ?? 'other', blocks: [{ kind: 'other', text: asText(item), json: true, type }] };
 }
 
 function responsesContext(body: JsonObject): Pick<TurnContext, 'system' | 'messages' | 'tools'> {
-  const system = typeof body.instructions === 'string' && body.instructions ? [textBlock(body.instructions, {}, 'instructions')] : [];
-  const messages = typeof body.input === 'string' ? [{ role: 'user', blocks: [textBlock(body.input)] }] : arr(body.input).map(responsesItem);
+  const system =
+    typeof body.instructions === 'string' && body.instructions
+      ? [textBlock(body.instructions, {}, 'instructions')]
+      : [];
+  const messages =
+    typeof body.input === 'string'
+      ? [{ role: 'user', blocks: [textBlock(body.input)] }]
+      : arr(body.input).map(responsesItem);
   const tools = arr(body.tools).map((t): ContextTool => {
     const tool = obj(t);
     const type = str(tool.type) ?? 'function';
-    return { name: str(tool.name) ?? str(tool.server_label) ?? type, type, description: str(tool.description), schema: tool.parameters ?? tool.format ?? null };
+    return {
+      name: str(tool.name) ?? str(tool.server_label) ?? type,
+      type,
+      description: str(tool.description),
+      schema: tool.parameters ?? tool.format ?? null,
+    };
   });
   return { system, messages, tools };
 }
 
 function anthropicContext(body: JsonObject): Pick<TurnContext, 'system' | 'messages' | 'tools'> {
   const system = typeof body.system === 'string' ? [textBlock(body.system)] : arr(body.system).map(partBlock);
-  const messages = arr(body.messages).map((m) => ({ role: str(obj(m).role) ?? 'user', blocks: contentBlocks(obj(m).content) }));
+  const messages = arr(body.messages).map((m) => ({
+    role: str(obj(m).role) ?? 'user',
+    blocks: contentBlocks(obj(m).content),
+  }));
   const tools = arr(body.tools).map((t): ContextTool => {
     const tool = obj(t);
-    return { name: str(tool.name) ?? '', type: str(tool.type) ?? 'custom', description: str(tool.description), schema: tool.input_schema ?? null, ...(hasCache(tool) ? { cacheBreakpoint: true } : {}) };
+    return {
+      name: str(tool.name) ?? '',
+      type: str(tool.type) ?? 'custom',
+      description: str(tool.description),
+      schema: tool.input_schema ?? null,
+      ...(hasCache(tool) ? { cacheBreakpoint: true } : {}),
+    };
   });
   return { system, messages, tools };
 }
 
 function geminiPart(p: unknown): ContextBlock {
   const part = obj(p);
-  if (typeof part.text === 'string') return part.thought ? { kind: 'reasoning', text: part.text, type: 'thought' } : textBlock(part.text);
+  if (typeof part.text === 'string')
+    return part.thought ? { kind: 'reasoning', text: part.text, type: 'thought' } : textBlock(part.text);
   const call = obj(part.functionCall);
-  if (part.functionCall) return toolCallBlock(str(call.name) ?? '', asText(call.args ?? {}), str(call.id), 'functionCall');
+  if (part.functionCall)
+    return toolCallBlock(str(call.name) ?? '', asText(call.args ?? {}), str(call.id), 'functionCall');
   const response = obj(part.functionResponse);
-  if (part.functionResponse) return resultBlock(response.response, str(response.id), 'functionResponse', {}, str(response.name) ?? undefined);
+  if (part.functionResponse)
+    return resultBlock(response.response, str(response.id), 'functionResponse', {}, str(response.name) ?? undefined);
   if (part.inlineData || part.fileData) return imageBlock(part, part.inlineData ? 'inlineData' : 'fileData');
   return { kind: 'other', text: asText(p), json: true };
 }
 
 function geminiContext(body: JsonObject): Pick<TurnContext, 'system' | 'messages' | 'tools'> {
   const instruction = body.systemInstruction ?? body.system_instruction;
-  const system = typeof instruction === 'string' ? [textBlock(instruction)] : arr(obj(instruction).parts).map(geminiPart);
-  const messages = arr(body.contents).map((c) => ({ role: str(obj(c).role) ?? 'user', blocks: arr(obj(c).parts).map(geminiPart) }));
+  const system =
+    typeof instruction === 'string' ? [textBlock(instruction)] : arr(obj(instruction).parts).map(geminiPart);
+  const messages = arr(body.contents).map((c) => ({
+    role: str(obj(c).role) ?? 'user',
+    blocks: arr(obj(c).parts).map(geminiPart),
+  }));
   const tools = arr(body.tools).flatMap((t): ContextTool[] => {
     const tool = obj(t);
     const declarations = arr(tool.functionDeclarations ?? tool.function_declarations);
     if (declarations.length) {
       return declarations.map((d) => {
         const fn = obj(d);
-        return { name: str(fn.name) ?? '', type: 'function', description: str(fn.description), schema: fn.parameters ?? fn.parametersJsonSchema ?? null };
+        return {
+          name: str(fn.name) ?? '',
+          type: 'function',
+          description: str(fn.description),
+          schema: fn.parameters ?? fn.parametersJsonSchema ?? null,
+        };
       });
     }
     // googleSearch, codeExecution, urlContext: built-in tools, named by their key.
@@ -221,7 +350,12 @@ function geminiContext(body: JsonObject): Pick<TurnContext, 'system' | 'messages
 function reasoningOf(dialect: Dialect, body: JsonObject): unknown {
   if (dialect === 'gemini') return obj(body.generationConfig).thinkingConfig ?? null;
   if (dialect === 'anthropic-messages') return body.thinking ?? null;
-  const found = defined({ reasoning: body.reasoning, reasoning_effort: body.reasoning_effort, thinking: body.thinking, enable_thinking: body.enable_thinking });
+  const found = defined({
+    reasoning: body.reasoning,
+    reasoning_effort: body.reasoning_effort,
+    thinking: body.thinking,
+    enable_thinking: body.enable_thinking,
+  });
   return Object.keys(found).length ? found : null;
 }
 
@@ -233,7 +367,9 @@ function breakpointsOf(context: Pick<TurnContext, 'system' | 'messages' | 'tools
   const found: string[] = [];
   context.system.forEach((b, i) => b.cacheBreakpoint && found.push(`system ${i + 1}`));
   context.tools.forEach((t) => t.cacheBreakpoint && found.push(`tool ${t.name}`));
-  context.messages.forEach((m, i) => m.blocks.forEach((b, j) => b.cacheBreakpoint && found.push(`message ${i + 1} block ${j + 1}`)));
+  context.messages.forEach((m, i) =>
+    m.blocks.forEach((b, j) => b.cacheBreakpoint && found.push(`message ${i + 1} block ${j + 1}`)),
+  );
   return found;
 }
 
@@ -251,7 +387,16 @@ export function turnContextOf(dialect: Dialect, request: unknown, path = ''): Tu
   else return null;
   const source = dialect === 'openai-responses' && body.response ? obj(body.response) : body;
   const settings = defined(Object.fromEntries(SETTINGS.map((key) => [key, source[key]])));
-  if (dialect === 'gemini') Object.assign(settings, defined({ ...obj(source.generationConfig), thinkingConfig: undefined }));
-  const model = str(source.model) ?? (/\/models\/([^/:]+)/.exec(path)?.[1] ?? null);
-  return { dialect, model, ...parts, reasoning: reasoningOf(dialect, source), settings, previousResponseId: str(source.previous_response_id), cacheBreakpoints: breakpointsOf(parts) };
+  if (dialect === 'gemini')
+    Object.assign(settings, defined({ ...obj(source.generationConfig), thinkingConfig: undefined }));
+  const model = str(source.model) ?? /\/models\/([^/:]+)/.exec(path)?.[1] ?? null;
+  return {
+    dialect,
+    model,
+    ...parts,
+    reasoning: reasoningOf(dialect, source),
+    settings,
+    previousResponseId: str(source.previous_response_id),
+    cacheBreakpoints: breakpointsOf(parts),
+  };
 }

@@ -59,7 +59,9 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
 function blockChanges(before: ContextBlock[], after: ContextBlock[]): BlockChange[] {
   const changes: BlockChange[] = [];
   const shared = Math.min(before.length, after.length);
-  for (let i = 0; i < shared; i++) if (blockKey(before[i]) !== blockKey(after[i])) changes.push({ kind: 'changed', index: i, before: before[i], after: after[i] });
+  for (let i = 0; i < shared; i++)
+    if (blockKey(before[i]) !== blockKey(after[i]))
+      changes.push({ kind: 'changed', index: i, before: before[i], after: after[i] });
   for (let i = shared; i < after.length; i++) changes.push({ kind: 'added', index: i, after: after[i] });
   for (let i = shared; i < before.length; i++) changes.push({ kind: 'removed', index: i, before: before[i] });
   return changes;
@@ -92,7 +94,12 @@ function messageChanges(a: ContextMessage[], b: ContextMessage[]): { unchanged: 
   let prefix = 0;
   while (prefix < a.length && prefix < b.length && ka[prefix] === kb[prefix]) prefix++;
   let suffix = 0;
-  while (suffix < a.length - prefix && suffix < b.length - prefix && ka[a.length - 1 - suffix] === kb[b.length - 1 - suffix]) suffix++;
+  while (
+    suffix < a.length - prefix &&
+    suffix < b.length - prefix &&
+    ka[a.length - 1 - suffix] === kb[b.length - 1 - suffix]
+  )
+    suffix++;
   const changes: MessageChange[] = [];
   const endA = a.length - suffix;
   const endB = b.length - suffix;
@@ -115,7 +122,13 @@ function messageChanges(a: ContextMessage[], b: ContextMessage[]): { unchanged: 
     const aLater = i < endA && (inB.get(ka[i]) ?? 0) > 0;
     const bLater = j < endB && (inA.get(kb[j]) ?? 0) > 0;
     if (i < endA && j < endB && !aLater && !bLater && a[i].role === b[j].role) {
-      changes.push({ kind: 'changed', index: j, indexBefore: i, role: b[j].role, blocks: blockChanges(a[i].blocks, b[j].blocks) });
+      changes.push({
+        kind: 'changed',
+        index: j,
+        indexBefore: i,
+        role: b[j].role,
+        blocks: blockChanges(a[i].blocks, b[j].blocks),
+      });
       inA.set(ka[i], inA.get(ka[i])! - 1);
       inB.set(kb[j], inB.get(kb[j])! - 1);
       i++;
@@ -145,7 +158,9 @@ function valueChange(key: string, before: unknown, after: unknown): ValueChange 
 export function diffTurns(a: TurnContext, b: TurnContext): TurnDiff {
   // A Responses turn continuing a stored response sends only what is new: nothing earlier was dropped.
   const chained = b.previousResponseId !== null && b.previousResponseId !== a.previousResponseId;
-  const messages = chained ? { unchanged: 0, changes: b.messages.map((message, index): MessageChange => ({ kind: 'added', index, message })) } : messageChanges(a.messages, b.messages);
+  const messages = chained
+    ? { unchanged: 0, changes: b.messages.map((message, index): MessageChange => ({ kind: 'added', index, message })) }
+    : messageChanges(a.messages, b.messages);
   const dropped = messages.changes.filter((c) => c.kind === 'removed').length;
   const rewritten = messages.changes.filter((c) => c.kind === 'changed').length;
   const keys = [...new Set([...Object.keys(a.settings), ...Object.keys(b.settings)])].sort();

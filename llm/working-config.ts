@@ -40,19 +40,27 @@ export function sendingClient(headers: Header[]): SendingClient {
   const ua = headerValue(headers, 'user-agent') ?? '';
   const cherry = /CherryStudio\/([\w.-]+)/i.exec(ua);
   if (cherry) return { kind: 'cherry-studio', label: `Cherry Studio ${cherry[1]}` };
-  if (/^cherry studio$/i.test(headerValue(headers, 'x-title') ?? '') || /cherry-ai\.com/i.test(headerValue(headers, 'http-referer') ?? '')) return { kind: 'cherry-studio', label: 'Cherry Studio' };
+  if (
+    /^cherry studio$/i.test(headerValue(headers, 'x-title') ?? '') ||
+    /cherry-ai\.com/i.test(headerValue(headers, 'http-referer') ?? '')
+  )
+    return { kind: 'cherry-studio', label: 'Cherry Studio' };
   const codex = /^codex[_-][\w-]+\/([\w.-]+)/i.exec(ua);
   if (codex) return { kind: 'codex', label: `Codex ${codex[1]}` };
   if (/^codex/i.test(headerValue(headers, 'originator') ?? '')) return { kind: 'codex', label: 'Codex' };
   const sdk = /^OpenAI\/(JS|Python) ([\w.-]+)/i.exec(ua);
   const stainless = (headerValue(headers, 'x-stainless-lang') ?? '').toLowerCase();
   const sdkVersion = sdk?.[2] ?? headerValue(headers, 'x-stainless-package-version') ?? '';
-  if (sdk?.[1].toLowerCase() === 'js' || (!sdk && stainless === 'js')) return { kind: 'openai-node', label: `openai (Node) ${sdkVersion}`.trim() };
-  if (sdk?.[1].toLowerCase() === 'python' || (!sdk && stainless === 'python')) return { kind: 'openai-python', label: `openai (Python) ${sdkVersion}`.trim() };
+  if (sdk?.[1].toLowerCase() === 'js' || (!sdk && stainless === 'js'))
+    return { kind: 'openai-node', label: `openai (Node) ${sdkVersion}`.trim() };
+  if (sdk?.[1].toLowerCase() === 'python' || (!sdk && stainless === 'python'))
+    return { kind: 'openai-python', label: `openai (Python) ${sdkVersion}`.trim() };
   const curl = /^curl\/([\w.-]+)/i.exec(ua);
   if (curl) return { kind: 'curl', label: `curl ${curl[1]}` };
   // Another app: its first product token (python-requests/2.32.3), not a browser's Mozilla/5.0.
-  const products = [...ua.matchAll(/([A-Za-z][\w.-]*)\/([\w.-]+)/g)].filter((m) => !/^(Mozilla|AppleWebKit|Chrome|Safari|Gecko|Electron|Version|Mobile)$/i.test(m[1]));
+  const products = [...ua.matchAll(/([A-Za-z][\w.-]*)\/([\w.-]+)/g)].filter(
+    (m) => !/^(Mozilla|AppleWebKit|Chrome|Safari|Gecko|Electron|Version|Mobile)$/i.test(m[1]),
+  );
   // A browser (or a webview that says nothing of its app): its browser by name.
   const first = products[0] ?? [...ua.matchAll(/(Firefox|Edg|Chrome|Safari)\/([\w.-]+)/g)][0];
   return { kind: 'other', label: first ? `${first[1]} ${first[2]}` : ua ? ua.slice(0, 60) : null };
@@ -66,9 +74,16 @@ export function cherryStudioAddress(endpointUrl: string): string {
   return `${endpointUrl}#`;
 }
 
-export function cherryStudioSettings(exchange: Exchange, call: ModelCall, gateway?: string): CherryStudioSettings | null {
+export function cherryStudioSettings(
+  exchange: Exchange,
+  call: ModelCall,
+  gateway?: string,
+): CherryStudioSettings | null {
   if (call.dialect !== 'openai-chat') return null;
-  return { apiAddress: cherryStudioAddress(`${clientOrigin(exchange.request, gateway)}${exchange.request.path.split('?')[0]}`), providerType: 'OpenAI' };
+  return {
+    apiAddress: cherryStudioAddress(`${clientOrigin(exchange.request, gateway)}${exchange.request.path.split('?')[0]}`),
+    providerType: 'OpenAI',
+  };
 }
 
 /**
@@ -87,7 +102,8 @@ export function gatewayOfReplayed(exchange: Exchange, get: (id: number) => Excha
 /** For a model call that worked (2xx, Chat Completions or Responses); null otherwise. `gateway`: see gatewayOfReplayed. */
 export function clientConfigOf(exchange: Exchange, call: ModelCall | null, gateway?: string): ClientConfig | null {
   const status = exchange.response?.status ?? 0;
-  if (!call || status < 200 || status >= 300 || (call.dialect !== 'openai-chat' && call.dialect !== 'openai-responses')) return null;
+  if (!call || status < 200 || status >= 300 || (call.dialect !== 'openai-chat' && call.dialect !== 'openai-responses'))
+    return null;
   let codex: CodexConfig | null = null;
   let codexNote: string | null = null;
   try {
@@ -96,5 +112,10 @@ export function clientConfigOf(exchange: Exchange, call: ModelCall | null, gatew
     if (!(err instanceof CodexConfigError)) throw err;
     codexNote = err.message;
   }
-  return { client: sendingClient(exchange.request.headers), codex, codexNote, cherryStudio: cherryStudioSettings(exchange, call, gateway) };
+  return {
+    client: sendingClient(exchange.request.headers),
+    codex,
+    codexNote,
+    cherryStudio: cherryStudioSettings(exchange, call, gateway),
+  };
 }

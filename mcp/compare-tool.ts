@@ -22,7 +22,13 @@ export const compareWithWorking = tool({
   input: z.object({
     id: callId,
     withId: callId.optional().describe('Compare with this call instead of the last that worked'),
-    maxDifferences: z.number().int().min(1).max(300).default(40).describe('Body differences to list at most, 1 to 300 (default 40)'),
+    maxDifferences: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .default(40)
+      .describe('Body differences to list at most, 1 to 300 (default 40)'),
   }),
   async run({ id, withId, maxDifferences }, { database }) {
     const { reader } = database.open();
@@ -30,16 +36,29 @@ export const compareWithWorking = tool({
       const failed = reader.get(id);
       if (!failed) throw new ToolError(t('mcp.errors.noExchange', { id }));
       const other = withId === undefined ? lastWorkingCall(reader, failed) : reader.get(withId);
-      if (!other) throw new ToolError(withId === undefined ? t('mcp.errors.noWorking', { id, host: failed.request.host }) : t('mcp.errors.noExchange', { id: withId }));
-      for (const e of [failed, other]) if (e.damaged) throw new ToolError(t('mcp.errors.damagedCompared', { id: e.id, reasons: e.damaged.join('; ') }));
+      if (!other)
+        throw new ToolError(
+          withId === undefined
+            ? t('mcp.errors.noWorking', { id, host: failed.request.host })
+            : t('mcp.errors.noExchange', { id: withId }),
+        );
+      for (const e of [failed, other])
+        if (e.damaged)
+          throw new ToolError(t('mcp.errors.damagedCompared', { id: e.id, reasons: e.damaged.join('; ') }));
       return [failed, other];
     });
     const answer = await compareOffThread(reader, a.id, b.id);
     const parsed = JSON.parse(answer.json) as Comparison & { error?: string };
-    if (answer.status !== 200) throw new ToolError(t('mcp.errors.compareFailed', { id, error: parsed.error ?? `status ${answer.status}` }));
+    if (answer.status !== 200)
+      throw new ToolError(t('mcp.errors.compareFailed', { id, error: parsed.error ?? `status ${answer.status}` }));
     return {
       a: { id: a.id, request: parsed.request.a, status: parsed.response.a },
-      b: { id: b.id, request: parsed.request.b, status: parsed.response.b, ...(withId === undefined ? { lastThatWorked: true } : {}) },
+      b: {
+        id: b.id,
+        request: parsed.request.b,
+        status: parsed.response.b,
+        ...(withId === undefined ? { lastThatWorked: true } : {}),
+      },
       summary: differenceLine(a, b, parsed),
       sameRequestLine: parsed.request.same,
       requestHeaders: parsed.requestHeaders,

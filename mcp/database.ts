@@ -64,7 +64,8 @@ export class CaptureDatabase {
     if (err instanceof ToolError) return err;
     const code = (err as { code?: string }).code ?? '';
     const error = (err as Error).message;
-    if (BUSY_CODES.has(code)) return new ToolError(t('mcp.errors.locked', { file: this.file, seconds: BUSY_TIMEOUT_MS / 1000, error }));
+    if (BUSY_CODES.has(code))
+      return new ToolError(t('mcp.errors.locked', { file: this.file, seconds: BUSY_TIMEOUT_MS / 1000, error }));
     if (code.startsWith('SQLITE_')) return new ToolError(t('mcp.errors.cannotOpen', { file: this.file, error }));
     return err as Error;
   }

@@ -17,7 +17,13 @@ import { ToolError, tool } from './tool.ts';
 /** A diagnosis as the agent passes it on: severity, what is wrong and the fix, in the CLI's language. */
 function said(d: Diagnosis) {
   const text = d.message ? renderDiagnosis(d.message, cliLang()) : { summary: d.summary, fix: d.fix };
-  return { rule: d.rule, severity: d.severity, summary: text.summary, fix: text.fix, ...(d.action ? { fixAction: d.action } : {}) };
+  return {
+    rule: d.rule,
+    severity: d.severity,
+    summary: text.summary,
+    fix: text.fix,
+    ...(d.action ? { fixAction: d.action } : {}),
+  };
 }
 
 /** An exchange's diagnoses, said. Diagnosed in English so that retries group by the same text. */
@@ -39,8 +45,11 @@ export const diagnose = tool({
       const read = id === undefined ? reader.list({ limit: last }) : [reader.get(id)].filter((e) => e !== null);
       if (id !== undefined && read.length === 0) throw new ToolError(t('mcp.errors.noExchange', { id }));
       const damaged = read.filter((e) => e.damaged);
-      if (id !== undefined && damaged.length) throw new ToolError(t('mcp.errors.damagedDiagnosed', { id, reasons: damaged[0].damaged!.join('; ') }));
-      const items = read.filter((e) => !e.damaged).map((exchange) => ({ exchange, diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange)) }));
+      if (id !== undefined && damaged.length)
+        throw new ToolError(t('mcp.errors.damagedDiagnosed', { id, reasons: damaged[0].damaged!.join('; ') }));
+      const items = read
+        .filter((e) => !e.damaged)
+        .map((exchange) => ({ exchange, diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange)) }));
       const groups = groupDiagnoses(items).map((g) => {
         const difference = differenceFromWorking(reader, g.ids[g.ids.length - 1]);
         return {

@@ -15,7 +15,9 @@ export function compactRow(s: ExchangeSummary) {
     ...(s.error ? { error: s.error } : {}),
     ...(s.durationMs !== null ? { ms: Math.round(s.durationMs) } : {}),
     ...(s.call?.model ? { model: s.call.model } : {}),
-    ...(s.call && (s.call.inputTokens !== null || s.call.outputTokens !== null) ? { tokens: { input: s.call.inputTokens, output: s.call.outputTokens } } : {}),
+    ...(s.call && (s.call.inputTokens !== null || s.call.outputTokens !== null)
+      ? { tokens: { input: s.call.inputTokens, output: s.call.outputTokens } }
+      : {}),
     ...(s.call?.threadKey ? { session: s.call.threadKey } : {}),
     ...(s.diagnosis ? { diagnosis: `${s.diagnosis.severity}: ${s.diagnosis.summary}` } : {}),
     ...(s.damaged ? { damaged: s.damaged } : {}),
@@ -31,8 +33,17 @@ export const listCalls = tool({
     status: z.string().min(1).optional().describe('An HTTP status (404) or a class (4xx, 5xx)'),
     session: z.string().min(1).optional().describe("Only the calls of this agent session (a row's session field)"),
     model: z.string().min(1).optional().describe('Only model calls to or from this model'),
-    since: z.string().min(1).optional().describe('Only calls started at or after this ISO date or time (2026-11-24 or 2026-11-24T10:00:00Z)'),
-    before: z.number().int().positive().optional().describe('Only calls with an id below this one (the next page: the last id seen)'),
+    since: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Only calls started at or after this ISO date or time (2026-11-24 or 2026-11-24T10:00:00Z)'),
+    before: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Only calls with an id below this one (the next page: the last id seen)'),
     limit: z.number().int().min(1).max(200).default(20).describe('How many rows, 1 to 200 (default 20)'),
   }),
   run(args, { database }) {

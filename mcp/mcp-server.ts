@@ -34,15 +34,19 @@ const failure = (message: string): CallToolResult => ({ isError: true, content: 
 export async function callTool(name: string, args: unknown, context: ToolContext): Promise<CallToolResult> {
   const tools = toolsOffered(context.allowReplay);
   const found = tools.find((tool) => tool.name === name) ?? (name === replayCall.name ? replayCall : undefined);
-  if (!found) return failure(t('mcp.errors.unknownTool', { tool: name, tools: tools.map((tool) => tool.name).join(', ') }));
+  if (!found)
+    return failure(t('mcp.errors.unknownTool', { tool: name, tools: tools.map((tool) => tool.name).join(', ') }));
   const parsed = found.input.strict().safeParse(args ?? {});
-  if (!parsed.success) return failure(t('mcp.errors.arguments', { tool: name, problems: argumentProblems(parsed.error) }));
+  if (!parsed.success)
+    return failure(t('mcp.errors.arguments', { tool: name, problems: argumentProblems(parsed.error) }));
   try {
     const result = await found.run(parsed.data, context);
     return { content: [{ type: 'text', text: JSON.stringify(result, null, 1) }] };
   } catch (err) {
     const said = context.database.readError(err);
-    return failure(said instanceof ToolError ? said.message : t('mcp.errors.failed', { tool: name, error: said.message }));
+    return failure(
+      said instanceof ToolError ? said.message : t('mcp.errors.failed', { tool: name, error: said.message }),
+    );
   }
 }
 
@@ -56,6 +60,8 @@ export function createServer(context: ToolContext): Server {
       annotations: { readOnlyHint: tool.name !== replayCall.name, openWorldHint: tool.name === replayCall.name },
     })),
   }));
-  server.setRequestHandler(CallToolRequestSchema, (request) => callTool(request.params.name, request.params.arguments, context));
+  server.setRequestHandler(CallToolRequestSchema, (request) =>
+    callTool(request.params.name, request.params.arguments, context),
+  );
   return server;
 }

@@ -24,8 +24,18 @@ export function shellWord(text: string): string {
  * tool_search tool, which it offers only to models it has metadata for.
  */
 function codex(server: ServerCommand): string {
-  const table = ['[mcp_servers.wirelog]', `command = ${tomlString(server.command)}`, `args = [${server.args.map(tomlString).join(', ')}]`];
-  return [...table, '', `# ${t('trust.codexDeferredTools')}`, '# [features]', '# tool_search_always_defer_mcp_tools = false'].join('\n');
+  const table = [
+    '[mcp_servers.wirelog]',
+    `command = ${tomlString(server.command)}`,
+    `args = [${server.args.map(tomlString).join(', ')}]`,
+  ];
+  return [
+    ...table,
+    '',
+    `# ${t('trust.codexDeferredTools')}`,
+    '# [features]',
+    '# tool_search_always_defer_mcp_tools = false',
+  ].join('\n');
 }
 
 /** Claude Code's `claude mcp add NAME -- COMMAND ARGS...`. */
@@ -35,7 +45,11 @@ function claude(server: ServerCommand): string {
 
 /** Cherry Studio's MCP settings JSON (its "import from JSON" takes an mcpServers object). */
 function cherryStudio(server: ServerCommand): string {
-  return JSON.stringify({ mcpServers: { wirelog: { name: 'wirelog', type: 'stdio', command: server.command, args: server.args } } }, null, 2);
+  return JSON.stringify(
+    { mcpServers: { wirelog: { name: 'wirelog', type: 'stdio', command: server.command, args: server.args } } },
+    null,
+    2,
+  );
 }
 
 /** The snippet alone (what is pasted), without the note that says where. */

@@ -19,11 +19,16 @@ function body(reader: ExchangeReader, exchange: Exchange, side: BodySide, max: n
     ...(view.mimeType ? { type: view.mimeType } : {}),
     ...(view.truncated ? { truncated: 'wirelog stored only the first part of this body' } : {}),
     ...(view.decodeError ? { decodeError: view.decodeError } : {}),
-    ...(view.text !== null ? { text: trimmed(view.text, max) } : view.base64 !== null ? { binary: `${view.decodedSize} bytes, not text` } : {}),
+    ...(view.text !== null
+      ? { text: trimmed(view.text, max) }
+      : view.base64 !== null
+        ? { binary: `${view.decodedSize} bytes, not text` }
+        : {}),
   };
 }
 
-const toolCalls = (calls: ToolCall[], max: number) => calls.map((c) => ({ id: c.id, name: c.name, arguments: trimmed(c.arguments, max) }));
+const toolCalls = (calls: ToolCall[], max: number) =>
+  calls.map((c) => ({ id: c.id, name: c.name, arguments: trimmed(c.arguments, max) }));
 
 /** The model call's parts an agent asks about, each text cut to `max`. */
 function modelCallPart(call: ModelCall, max: number) {
@@ -59,7 +64,13 @@ export const readCall = tool({
     'Read one captured call: the request (method, URL, headers with keys masked, body), the response (status, headers, body), the model call rebuilt from the stream (model, answer text, tool calls, usage, time to first token, how it ended) and what wirelog diagnosed. Bodies are cut to maxBodyChars characters.',
   input: z.object({
     id: callId,
-    maxBodyChars: z.number().int().min(0).max(1_000_000).default(2000).describe('Characters of each body and long text to include, 0 to 1,000,000 (default 2,000)'),
+    maxBodyChars: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(2000)
+      .describe('Characters of each body and long text to include, 0 to 1,000,000 (default 2,000)'),
   }),
   run({ id, maxBodyChars }, { database }) {
     const { reader } = database.open();
@@ -73,9 +84,19 @@ export const readCall = tool({
         state: exchange.state,
         ...(exchange.error ? { error: exchange.error } : {}),
         ...(exchange.request.replayOf ? { replayOf: exchange.request.replayOf } : {}),
-        request: { method: exchange.request.method, url: exchangeUrl(exchange.request), headers: exchange.request.headers, body: body(reader, exchange, 'request', maxBodyChars) },
+        request: {
+          method: exchange.request.method,
+          url: exchangeUrl(exchange.request),
+          headers: exchange.request.headers,
+          body: body(reader, exchange, 'request', maxBodyChars),
+        },
         response: exchange.response
-          ? { status: exchange.response.status, statusText: exchange.response.statusText, headers: exchange.response.headers, body: body(reader, exchange, 'response', maxBodyChars) }
+          ? {
+              status: exchange.response.status,
+              statusText: exchange.response.statusText,
+              headers: exchange.response.headers,
+              body: body(reader, exchange, 'response', maxBodyChars),
+            }
           : null,
         timings: exchange.timings,
         ...(exchange.streamKind ? { stream: { kind: exchange.streamKind, events: exchange.eventCount } } : {}),

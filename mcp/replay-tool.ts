@@ -10,7 +10,12 @@ import { callId } from './arguments.ts';
 import { ToolError, tool } from './tool.ts';
 
 interface Detail {
-  exchange: { id: number; state: string; error: string | null; response: { status: number; statusText: string } | null };
+  exchange: {
+    id: number;
+    state: string;
+    error: string | null;
+    response: { status: number; statusText: string } | null;
+  };
   modelCall: { answer: { text: string; refusal: string } } | null;
   responseBody: { text: string | null };
   diagnoses: { severity: string; summary: string; fix: string }[];
@@ -18,7 +23,12 @@ interface Detail {
 
 async function api<T>(instance: InstanceRecord, route: string, body?: unknown): Promise<{ status: number; body: T }> {
   const origin = new URL(instance.viewerUrl!).origin;
-  const headers = { origin, 'content-type': 'application/json', 'accept-language': cliLang(), ...(instance.viewerToken ? { authorization: `Bearer ${instance.viewerToken}` } : {}) };
+  const headers = {
+    origin,
+    'content-type': 'application/json',
+    'accept-language': cliLang(),
+    ...(instance.viewerToken ? { authorization: `Bearer ${instance.viewerToken}` } : {}),
+  };
   const res = await fetch(`${instance.viewerUrl}/api${route}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers,
@@ -36,7 +46,13 @@ export const replayCall = tool({
     id: callId,
     fix: z.boolean().default(false).describe("Apply the diagnosis's fix"),
     url: z.string().url().optional().describe('Send to this URL instead'),
-    timeoutSeconds: z.number().int().min(1).max(600).default(120).describe('How long to wait for the answer, 1 to 600 s (default 120)'),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(120)
+      .describe('How long to wait for the answer, 1 to 600 s (default 120)'),
   }),
   async run({ id, fix, url, timeoutSeconds }, { database, allowReplay }) {
     if (!allowReplay) throw new ToolError(t('mcp.errors.replayOff'));
@@ -44,18 +60,35 @@ export const replayCall = tool({
     const instance = await findInstance(dataDir);
     if (!instance) throw new ToolError(t('mcp.errors.notRunning', { dataDir }));
     if (!instance.viewerUrl) throw new ToolError(t('mcp.errors.noViewer', { dataDir }));
-    const sent = await api<{ id?: number; error?: string; withheld?: { message: string }[] }>(instance, `/exchanges/${id}/replay`, { ...(fix ? { fix: true } : {}), ...(url ? { url } : {}) });
+    const sent = await api<{ id?: number; error?: string; withheld?: { message: string }[] }>(
+      instance,
+      `/exchanges/${id}/replay`,
+      { ...(fix ? { fix: true } : {}), ...(url ? { url } : {}) },
+    );
     if (sent.status === 404) throw new ToolError(t('mcp.errors.noExchange', { id }));
-    if (sent.body.id === undefined) throw new ToolError(t('mcp.errors.replayFailed', { id, error: sent.body.error ?? `HTTP ${sent.status}` }));
+    if (sent.body.id === undefined)
+      throw new ToolError(t('mcp.errors.replayFailed', { id, error: sent.body.error ?? `HTTP ${sent.status}` }));
     const deadline = Date.now() + timeoutSeconds * 1000;
     let detail: Detail;
     for (;;) {
       detail = (await api<Detail>(instance, `/exchanges/${sent.body.id}?lang=${cliLang()}`)).body;
       if (detail.exchange.state !== 'pending' && detail.exchange.state !== 'streaming') break;
-      if (Date.now() > deadline) throw new ToolError(t('mcp.errors.replayTimeout', { id: sent.body.id, state: t(`format.state.${detail.exchange.state}`), seconds: timeoutSeconds }));
+      if (Date.now() > deadline)
+        throw new ToolError(
+          t('mcp.errors.replayTimeout', {
+            id: sent.body.id,
+            state: t(`format.state.${detail.exchange.state}`),
+            seconds: timeoutSeconds,
+          }),
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const answer = detail.modelCall?.answer.text || detail.modelCall?.answer.refusal || detail.responseBody.text || detail.exchange.error || '';
+    const answer =
+      detail.modelCall?.answer.text ||
+      detail.modelCall?.answer.refusal ||
+      detail.responseBody.text ||
+      detail.exchange.error ||
+      '';
     return {
       id: detail.exchange.id,
       replayOf: id,

@@ -27,17 +27,32 @@ export const sessionUsage = tool({
         if (!session) throw new ToolError(t('mcp.errors.noSessionOfCall', { id: args.id }));
       }
       if (session === undefined) {
-        const newest = db.prepare(`SELECT thread_key AS key FROM exchanges WHERE thread_key IS NOT NULL AND id > (SELECT clear_up_to FROM upkeep) ORDER BY id DESC LIMIT 1`).get() as { key: string } | undefined;
+        const newest = db
+          .prepare(
+            `SELECT thread_key AS key FROM exchanges WHERE thread_key IS NOT NULL AND id > (SELECT clear_up_to FROM upkeep) ORDER BY id DESC LIMIT 1`,
+          )
+          .get() as { key: string } | undefined;
         if (!newest) throw new ToolError(t('mcp.errors.noSessions'));
         session = newest.key;
       }
       // Read from the session's first call on (thread_key is indexed), not every call ever stored.
-      const first = (db.prepare('SELECT min(started_at) AS at FROM exchanges WHERE thread_key = ? AND id > (SELECT clear_up_to FROM upkeep)').get(session) as { at: number | null }).at;
+      const first = (
+        db
+          .prepare(
+            'SELECT min(started_at) AS at FROM exchanges WHERE thread_key = ? AND id > (SELECT clear_up_to FROM upkeep)',
+          )
+          .get(session) as { at: number | null }
+      ).at;
       if (first === null) throw new ToolError(t('mcp.errors.noSession', { session }));
       const group = rollUp(usageCalls(db, 'session', first).filter((c) => c.key === session))[0];
       if (!group) throw new ToolError(t('mcp.errors.noSession', { session }));
       const { key, prices, ...figures } = group;
-      return { session: key, ...figures, pricesUsed: prices, priceTable: `${PRICE_TABLE.name} ${PRICE_TABLE.version} (${PRICE_TABLE.date})` };
+      return {
+        session: key,
+        ...figures,
+        pricesUsed: prices,
+        priceTable: `${PRICE_TABLE.name} ${PRICE_TABLE.version} (${PRICE_TABLE.date})`,
+      };
     });
   },
 });

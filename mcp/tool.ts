@@ -26,5 +26,7 @@ export function tool<S extends z.AnyZodObject>(definition: Tool<S>): Tool {
 
 /** A text cut to `max` characters, saying how long it was: the caller sets how much of a body it can take. */
 export function trimmed(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}… [${(text.length - max).toLocaleString('en-US')} more characters; ask with a larger maxBodyChars]` : text;
+  return text.length > max
+    ? `${text.slice(0, max)}… [${(text.length - max).toLocaleString('en-US')} more characters; ask with a larger maxBodyChars]`
+    : text;
 }

@@ -34,7 +34,10 @@ function asciiHost(host: string): string {
  */
 export function hostVariableWord(host: string): string {
   // A zone id as a URL spells it (fe80::1%25eth0) names the same address as fe80::1%eth0.
-  const bare = host.trim().replace(/^\[|\]$/g, '').replace(/%25/, '%');
+  const bare = host
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%25/, '%');
   if (bare.includes(':')) return `WIRELOG_IPV6_${words(bare)}`.replace(/_$/, '');
   // As a URL reads it: 127.1 and 0x7f.0.0.1 are 127.0.0.1, a Unicode name its punycode.
   const ascii = asciiHost(bare);

@@ -56,7 +56,25 @@ export interface Compared {
 }
 
 // Differences that every two exchanges have: they would drown the ones that matter.
-const ALWAYS_DIFFERENT = new Set(['date', 'content-length', 'x-request-id', 'request-id', 'cf-ray', 'x-client-request-id', 'session-id', 'thread-id', 'x-codex-turn-metadata', 'traceparent', 'set-cookie', 'age', 'etag', 'x-amzn-requestid', 'x-amzn-trace-id', 'openai-processing-ms', 'x-envoy-upstream-service-time']);
+const ALWAYS_DIFFERENT = new Set([
+  'date',
+  'content-length',
+  'x-request-id',
+  'request-id',
+  'cf-ray',
+  'x-client-request-id',
+  'session-id',
+  'thread-id',
+  'x-codex-turn-metadata',
+  'traceparent',
+  'set-cookie',
+  'age',
+  'etag',
+  'x-amzn-requestid',
+  'x-amzn-trace-id',
+  'openai-processing-ms',
+  'x-envoy-upstream-service-time',
+]);
 const MAX_JSON_DIFFERENCES = 300;
 // Characters of a differing value's JSON given in a comparison: a changed 40 MB array is named, not sent.
 export const MAX_SHOWN_VALUE = 1024;
@@ -80,7 +98,12 @@ export function headerDifferences(a: Header[], b: Header[], skip: ReadonlySet<st
     const x = left.get(key);
     const y = right.get(key);
     if (x && y && x.value === y.value) continue;
-    out.push({ name: (x ?? y)!.name, a: x?.value ?? null, b: y?.value ?? null, change: !x ? 'added' : !y ? 'removed' : 'changed' });
+    out.push({
+      name: (x ?? y)!.name,
+      a: x?.value ?? null,
+      b: y?.value ?? null,
+      change: !x ? 'added' : !y ? 'removed' : 'changed',
+    });
   }
   return out;
 }
@@ -96,12 +119,19 @@ export function compareSecrets(a: Exchange, b: Exchange): SecretComparison[] {
 }
 
 function step(path: string, key: string | number): string {
-  return typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+  return typeof key === 'number'
+    ? `${path}[${key}]`
+    : /^[A-Za-z_$][\w$]*$/.test(key)
+      ? `${path}.${key}`
+      : `${path}[${JSON.stringify(key)}]`;
 }
 
 /** A differing value as a comparison carries it: itself, or the start of its JSON when that is long (walked iteratively, never whole). */
 function shown(value: unknown): { value: unknown; clipped: boolean } {
-  if (value === null || typeof value !== 'object') return typeof value === 'string' && value.length > MAX_SHOWN_VALUE ? { value: JSON.stringify(value.slice(0, MAX_SHOWN_VALUE)).slice(0, MAX_SHOWN_VALUE) + '…', clipped: true } : { value, clipped: false };
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'string' && value.length > MAX_SHOWN_VALUE
+      ? { value: `${JSON.stringify(value.slice(0, MAX_SHOWN_VALUE)).slice(0, MAX_SHOWN_VALUE)}…`, clipped: true }
+      : { value, clipped: false };
   const preview = jsonPreview(value, MAX_SHOWN_VALUE);
   return preview === null ? { value, clipped: false } : { value: preview, clipped: true };
 }
@@ -141,7 +171,11 @@ export function jsonPreview(value: unknown, max: number): string | null {
 }
 
 /** Paths where two JSON values differ, depth first, at most `limit` of them. */
-export function jsonDifferences(a: unknown, b: unknown, limit = MAX_JSON_DIFFERENCES): { differences: JsonDifference[]; truncated: boolean } {
+export function jsonDifferences(
+  a: unknown,
+  b: unknown,
+  limit = MAX_JSON_DIFFERENCES,
+): { differences: JsonDifference[]; truncated: boolean } {
   const differences: JsonDifference[] = [];
   let truncated = false;
   const push = (d: JsonDifference): void => {
@@ -165,7 +199,12 @@ export function jsonDifferences(a: unknown, b: unknown, limit = MAX_JSON_DIFFERE
       truncated = true;
       return;
     }
-    const bothObjects = x !== null && y !== null && typeof x === 'object' && typeof y === 'object' && Array.isArray(x) === Array.isArray(y);
+    const bothObjects =
+      x !== null &&
+      y !== null &&
+      typeof x === 'object' &&
+      typeof y === 'object' &&
+      Array.isArray(x) === Array.isArray(y);
     if (!bothObjects) {
       // Two plain values differ unless equal; a plain value and an object (or an array and an object) always do.
       const plain = (v: unknown) => v === null || typeof v !== 'object';
@@ -218,15 +257,25 @@ function requestLine(e: Exchange): string {
 }
 
 export function compareExchanges(a: Compared, b: Compared): Comparison {
-  const secretNames = new Set([...(a.exchange.request.secrets ?? []), ...(b.exchange.request.secrets ?? [])].map((s) => s.name.toLowerCase()));
+  const secretNames = new Set(
+    [...(a.exchange.request.secrets ?? []), ...(b.exchange.request.secrets ?? [])].map((s) => s.name.toLowerCase()),
+  );
   return {
     a: a.exchange.id,
     b: b.exchange.id,
-    request: { a: requestLine(a.exchange), b: requestLine(b.exchange), same: requestLine(a.exchange) === requestLine(b.exchange) },
+    request: {
+      a: requestLine(a.exchange),
+      b: requestLine(b.exchange),
+      same: requestLine(a.exchange) === requestLine(b.exchange),
+    },
     requestHeaders: headerDifferences(a.exchange.request.headers, b.exchange.request.headers, secretNames),
     secrets: compareSecrets(a.exchange, b.exchange),
     requestBody: compareBodies(a.requestText, b.requestText),
-    response: { a: a.exchange.response?.status ?? null, b: b.exchange.response?.status ?? null, same: a.exchange.response?.status === b.exchange.response?.status },
+    response: {
+      a: a.exchange.response?.status ?? null,
+      b: b.exchange.response?.status ?? null,
+      same: a.exchange.response?.status === b.exchange.response?.status,
+    },
     responseHeaders: headerDifferences(a.exchange.response?.headers ?? [], b.exchange.response?.headers ?? []),
     responseBody: compareBodies(a.responseText, b.responseText),
   };
@@ -241,7 +290,9 @@ function client(e: Exchange): string {
 const KEY_NAMES: readonly string[] = [...KEY_HEADERS, ...KEY_PARAMS.map((param) => `?${param}`)];
 
 function keyState(e: Exchange): string {
-  return (e.request.secrets ?? []).some((s) => KEY_NAMES.includes(s.name.toLowerCase())) ? serverText('en', 'advice.withKey') : serverText('en', 'advice.withNoKey');
+  return (e.request.secrets ?? []).some((s) => KEY_NAMES.includes(s.name.toLowerCase()))
+    ? serverText('en', 'advice.withKey')
+    : serverText('en', 'advice.withNoKey');
 }
 
 /**
@@ -252,10 +303,32 @@ function keyState(e: Exchange): string {
  */
 export function differenceLine(failed: Exchange, working: Exchange, comparison: Comparison): string {
   const keyVerdict = comparison.secrets.find((s) => KEY_NAMES.includes(s.name))?.verdict;
-  const failedKey = keyVerdict === 'same key' ? serverText('en', 'advice.withSameKey') : keyVerdict === 'different key' ? serverText('en', 'advice.withDifferentKey') : keyState(failed);
-  const model = comparison.requestBody.kind === 'json' ? comparison.requestBody.differences.find((d) => d.path === '$.model') : undefined;
-  const params = { id: working.id, client: client(working), path: working.request.path.split('?')[0], key: keyState(working), failedClient: client(failed), failedPath: failed.request.path.split('?')[0], failedKey };
-  return model ? serverText('en', 'advice.compareLineModels', { ...params, model: modelNamed(model.b, working), failedModel: modelNamed(model.a, failed) }) : serverText('en', 'advice.compareLine', params);
+  const failedKey =
+    keyVerdict === 'same key'
+      ? serverText('en', 'advice.withSameKey')
+      : keyVerdict === 'different key'
+        ? serverText('en', 'advice.withDifferentKey')
+        : keyState(failed);
+  const model =
+    comparison.requestBody.kind === 'json'
+      ? comparison.requestBody.differences.find((d) => d.path === '$.model')
+      : undefined;
+  const params = {
+    id: working.id,
+    client: client(working),
+    path: working.request.path.split('?')[0],
+    key: keyState(working),
+    failedClient: client(failed),
+    failedPath: failed.request.path.split('?')[0],
+    failedKey,
+  };
+  return model
+    ? serverText('en', 'advice.compareLineModels', {
+        ...params,
+        model: modelNamed(model.b, working),
+        failedModel: modelNamed(model.a, failed),
+      })
+    : serverText('en', 'advice.compareLine', params);
 }
 
 /** The model a body names, else the one the call was understood to ask for (Gemini names it in the path). */

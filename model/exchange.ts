@@ -32,7 +32,19 @@ export type BodySide = 'request' | 'response';
  * Headers that belong to one connection or one sending of a body, which whatever sends the
  * request again (a replay, a code snippet) computes itself: copying them would break it.
  */
-export const CONNECTION_HEADERS: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect']);
+export const CONNECTION_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+]);
 
 /** The classes a status filter takes besides an exact status (1xx: a WebSocket's 101). */
 export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
@@ -200,7 +212,11 @@ export interface Exchange {
   eventCount: number;
   call: CallFacts | null;
   /** The most severe diagnosis (llm/diagnose.ts) found when it ended, for a badge in lists. */
-  diagnosis: { severity: 'error' | 'warning' | 'info'; summary: string; message?: { id: string; params: Record<string, string> } } | null;
+  diagnosis: {
+    severity: 'error' | 'warning' | 'info';
+    summary: string;
+    message?: { id: string; params: Record<string, string> };
+  } | null;
   /** What was cut to store it (a field past its bound: model/head-bounds.ts), and how big it was; absent: nothing. */
   notes?: string[];
   /** Columns of its row that did not hold what wirelog writes (db/stored-values.ts), each with what was read instead; absent: none. */
@@ -226,7 +242,9 @@ export function clientOrigin(request: RequestHead, gateway?: string): string {
 
 /** An upstream URL as the client that sent `request` must write it (see clientOrigin). */
 export function inClientForm(upstreamUrl: string, request: RequestHead, gateway?: string): string {
-  const base = gateway ?? (request.via === 'gateway' ? `http://${headerValue(request.headers, 'host') ?? '127.0.0.1:8899'}` : null);
+  const base =
+    gateway ??
+    (request.via === 'gateway' ? `http://${headerValue(request.headers, 'host') ?? '127.0.0.1:8899'}` : null);
   return base === null ? upstreamUrl : `${base}/${upstreamUrl.replace('://', '/')}`;
 }
 

@@ -126,11 +126,22 @@ export function boundHeaders(headers: Header[], list: HeaderList, notes: string[
   }
   notes.push(...fieldNotes);
   if (cutFields > fieldNotes.length) {
-    notes.push(say('cutMoreFields', { n: count(cutFields - fieldNotes.length), what, name: sizeText(HEAD_LIMITS.headerName), value: sizeText(HEAD_LIMITS.headerValue) }));
+    notes.push(
+      say('cutMoreFields', {
+        n: count(cutFields - fieldNotes.length),
+        what,
+        name: sizeText(HEAD_LIMITS.headerName),
+        value: sizeText(HEAD_LIMITS.headerValue),
+      }),
+    );
   }
   if (out.length < headers.length) {
-    const why = full ? say('cutHeadBytes', { size: sizeText(HEAD_LIMITS.headBytes) }) : say('cutHeaderCount', { n: count(HEAD_LIMITS.headerCount) });
-    notes.push(say('cutHeaders', { n: count(headers.length), what, stored: count(out.length), size: sizeText(bytes), why }));
+    const why = full
+      ? say('cutHeadBytes', { size: sizeText(HEAD_LIMITS.headBytes) })
+      : say('cutHeaderCount', { n: count(HEAD_LIMITS.headerCount) });
+    notes.push(
+      say('cutHeaders', { n: count(headers.length), what, stored: count(out.length), size: sizeText(bytes), why }),
+    );
   }
   return out;
 }
@@ -150,11 +161,25 @@ export function boundRequestHead(head: RequestHead): RequestHead {
   const clientAddress = boundText(head.clientAddress, HEAD_LIMITS.host, say('fieldClient'), notes);
   const httpVersion = boundText(head.httpVersion, HEAD_LIMITS.short, say('fieldRequestVersion'), notes);
   const headers = boundHeaders(head.headers, 'request header', notes);
-  const imported = head.imported === undefined ? undefined : boundText(head.imported, HEAD_LIMITS.short, say('fieldHarName'), notes);
-  const secrets = head.secrets && head.secrets.length > HEAD_LIMITS.headerCount ? head.secrets.slice(0, HEAD_LIMITS.headerCount) : head.secrets;
+  const imported =
+    head.imported === undefined ? undefined : boundText(head.imported, HEAD_LIMITS.short, say('fieldHarName'), notes);
+  const secrets =
+    head.secrets && head.secrets.length > HEAD_LIMITS.headerCount
+      ? head.secrets.slice(0, HEAD_LIMITS.headerCount)
+      : head.secrets;
   if (notes.length === 0 && secrets === head.secrets) return head;
   // Built key by key: a spread with keys added makes a slow object, costly to send to storage.
-  const out: RequestHead = { startedAt: head.startedAt, clientAddress, method, scheme: head.scheme, host, port: head.port, path, httpVersion, headers };
+  const out: RequestHead = {
+    startedAt: head.startedAt,
+    clientAddress,
+    method,
+    scheme: head.scheme,
+    host,
+    port: head.port,
+    path,
+    httpVersion,
+    headers,
+  };
   if (head.via !== undefined) out.via = head.via;
   if (head.replayOf !== undefined) out.replayOf = head.replayOf;
   if (secrets !== undefined) out.secrets = secrets;
@@ -185,7 +210,12 @@ export function boundEnd(event: EndEvent): EndEvent {
   const error = event.error === null ? null : boundText(event.error, HEAD_LIMITS.error, say('fieldError'), notes);
   const trailers = event.responseTrailers && boundHeaders(event.responseTrailers, 'response trailer', notes);
   const requestEncoding = boundText(event.requestBody.encoding, HEAD_LIMITS.short, say('fieldRequestEncoding'), notes);
-  const responseEncoding = boundText(event.responseBody.encoding, HEAD_LIMITS.short, say('fieldResponseEncoding'), notes);
+  const responseEncoding = boundText(
+    event.responseBody.encoding,
+    HEAD_LIMITS.short,
+    say('fieldResponseEncoding'),
+    notes,
+  );
   if (notes.length === 0) return event;
   const out: EndEvent = {
     type: 'end',
@@ -193,8 +223,18 @@ export function boundEnd(event: EndEvent): EndEvent {
     state: event.state,
     error,
     timings: event.timings,
-    requestBody: { size: event.requestBody.size, storedSize: event.requestBody.storedSize, truncated: event.requestBody.truncated, encoding: requestEncoding },
-    responseBody: { size: event.responseBody.size, storedSize: event.responseBody.storedSize, truncated: event.responseBody.truncated, encoding: responseEncoding },
+    requestBody: {
+      size: event.requestBody.size,
+      storedSize: event.requestBody.storedSize,
+      truncated: event.requestBody.truncated,
+      encoding: requestEncoding,
+    },
+    responseBody: {
+      size: event.responseBody.size,
+      storedSize: event.responseBody.storedSize,
+      truncated: event.responseBody.truncated,
+      encoding: responseEncoding,
+    },
   };
   if (trailers !== undefined) out.responseTrailers = trailers;
   out.notes = boundNotes([...(event.notes ?? []), ...notes]);

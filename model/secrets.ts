@@ -16,7 +16,25 @@ const SECRET_NAMES = new Set(['cookie', 'set-cookie', 'sig']);
  * the plurals that hold lists of them (`"keys": [...]`, `api_keys`). Not `tokens`: that is a
  * count or a tokenizer's output far more often than a list of credentials.
  */
-const SECRET_WORDS = new Set(['key', 'keys', 'apikey', 'apikeys', 'token', 'secret', 'secrets', 'auth', 'authorization', 'password', 'passwords', 'passwd', 'signature', 'credential', 'credentials', 'session', 'bearer']);
+const SECRET_WORDS = new Set([
+  'key',
+  'keys',
+  'apikey',
+  'apikeys',
+  'token',
+  'secret',
+  'secrets',
+  'auth',
+  'authorization',
+  'password',
+  'passwords',
+  'passwd',
+  'signature',
+  'credential',
+  'credentials',
+  'session',
+  'bearer',
+]);
 
 /**
  * Names the rule above must not touch: rate-limit and usage figures, WebSocket handshake nonces,
@@ -95,7 +113,9 @@ export function maskSecret(secret: string): string {
 function maskCookiePair(pair: string): string {
   const eq = pair.indexOf('=');
   const lead = pair.match(/^\s*/)![0];
-  return eq < 0 ? `${lead}${maskSecret(pair.trim())}` : `${pair.slice(0, eq + 1)}${maskSecret(pair.slice(eq + 1).trim())}`;
+  return eq < 0
+    ? `${lead}${maskSecret(pair.trim())}`
+    : `${pair.slice(0, eq + 1)}${maskSecret(pair.slice(eq + 1).trim())}`;
 }
 
 /** Basic credentials show the user name only: any tail of the base64 would give away the password's end. */
@@ -120,7 +140,9 @@ function maskHeaderValue(name: string, value: string): string {
 }
 
 export function maskHeaders(headers: Header[]): Header[] {
-  return headers.map(([name, value]) => (isSecretName(name) ? [name, maskHeaderValue(name.toLowerCase(), value)] : [name, value]));
+  return headers.map(([name, value]) =>
+    isSecretName(name) ? [name, maskHeaderValue(name.toLowerCase(), value)] : [name, value],
+  );
 }
 
 function decoded(text: string): string {
@@ -196,7 +218,8 @@ export function secretParams(pathAndQuery: string): SecretParam[] {
  * (see isSecretName), or written with escapes (which hide its words), with a string, object or
  * array as its value. It must match wherever maskJsonText would mask something.
  */
-const JSON_SECRET_HINT = /"[^"]*(key|token|secret|auth|pass|sig|credential|session|cookie|bearer|\\)[^"]*"\s*:\s*["{[]/i;
+const JSON_SECRET_HINT =
+  /"[^"]*(key|token|secret|auth|pass|sig|credential|session|cookie|bearer|\\)[^"]*"\s*:\s*["{[]/i;
 
 /** Whether JSON text may hold a member maskJsonText would mask (false: it certainly does not). */
 export function mayHoldJsonSecret(text: string): boolean {

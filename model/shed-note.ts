@@ -26,5 +26,7 @@ export function shedNote(shed: ShedCounts, cause: string): string {
 
 /** Whether the notes say storage left out some of the exchange's SSE events or WebSocket messages. */
 export function eventsShed(notes: readonly string[] | undefined): boolean {
-  return !!notes?.some((note) => note.startsWith(MARK) && /^storage left out [^;]*\b(SSE event|WebSocket message)/.test(note));
+  return !!notes?.some(
+    (note) => note.startsWith(MARK) && /^storage left out [^;]*\b(SSE event|WebSocket message)/.test(note),
+  );
 }

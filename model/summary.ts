@@ -34,7 +34,17 @@ export interface ExchangeSummary {
  * Characters of each text a list row shows at most: a page of rows stays small whatever they
  * hold (db/reader.ts reads no more than this from the database). Past it the text ends in '…'.
  */
-export const LIST_TEXT_LIMITS = { method: 32, url: 1024, host: 256, error: 300, model: 128, threadKey: 128, diagnosis: 300, notes: 300, client: 80 } as const;
+export const LIST_TEXT_LIMITS = {
+  method: 32,
+  url: 1024,
+  host: 256,
+  error: 300,
+  model: 128,
+  threadKey: 128,
+  diagnosis: 300,
+  notes: 300,
+  client: 80,
+} as const;
 
 /** The text as a list shows it: at most `max` characters, ending in '…' when it was longer. */
 export function clipped(text: string, max: number): string {
@@ -58,8 +68,16 @@ export function summarize(exchange: Exchange): ExchangeSummary {
     responseSize: exchange.responseBody.size,
     streamKind: exchange.streamKind,
     eventCount: exchange.eventCount,
-    call: exchange.call && { ...exchange.call, model: clippedOrNull(exchange.call.model, LIST_TEXT_LIMITS.model), threadKey: clippedOrNull(exchange.call.threadKey, LIST_TEXT_LIMITS.threadKey) },
-    diagnosis: exchange.diagnosis && { severity: exchange.diagnosis.severity, summary: clipped(exchange.diagnosis.summary, LIST_TEXT_LIMITS.diagnosis), ...(exchange.diagnosis.message ? { message: exchange.diagnosis.message } : {}) },
+    call: exchange.call && {
+      ...exchange.call,
+      model: clippedOrNull(exchange.call.model, LIST_TEXT_LIMITS.model),
+      threadKey: clippedOrNull(exchange.call.threadKey, LIST_TEXT_LIMITS.threadKey),
+    },
+    diagnosis: exchange.diagnosis && {
+      severity: exchange.diagnosis.severity,
+      summary: clipped(exchange.diagnosis.summary, LIST_TEXT_LIMITS.diagnosis),
+      ...(exchange.diagnosis.message ? { message: exchange.diagnosis.message } : {}),
+    },
     notes: clippedOrNull(exchange.notes?.join('\n'), LIST_TEXT_LIMITS.notes),
     ...(exchange.damaged ? { damaged: exchange.damaged } : {}),
   };

@@ -31,7 +31,10 @@ export const CLIENT_KEEP_ALIVE_MS = 120_000;
  */
 export function openFileLimit(): number | null {
   try {
-    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = fs
+      .readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const soft = line?.split(/\s{2,}/)[1];
     if (soft === 'unlimited') return Number.POSITIVE_INFINITY;
     return soft ? Number(soft) : null;
@@ -54,7 +57,12 @@ export function defaultMaxConnections(fileLimit = openFileLimit()): number {
  * Counts the listening server's client connections (a CONNECT tunnel is one of them) and
  * refuses those past the cap with a 503 before any parser sees them.
  */
-export function capConnections(server: net.Server, max: number, warn: (message: string) => void, language: Language = 'en'): { open(): number; closeAll(): void } {
+export function capConnections(
+  server: net.Server,
+  max: number,
+  warn: (message: string) => void,
+  language: Language = 'en',
+): { open(): number; closeAll(): void } {
   const open = new Set<net.Socket>();
   const handlers = server.listeners('connection') as ((socket: net.Socket) => void)[];
   server.removeAllListeners('connection');
@@ -83,7 +91,10 @@ function refuse(socket: net.Socket, max: number, language: Language): void {
   const body = answerText(serverText('en', 'stored.tooManyConnections', { n: max }), language);
   socket.on('error', () => socket.destroy());
   // Under a flood every descriptor counts: this one is given back as soon as the answer is out.
-  socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
@@ -106,7 +117,10 @@ export type HeadTimeoutKind = 'no-request' | 'partial-head';
  * Attach it before capConnections, which passes accepted connections on to it.
  */
 export class RequestHeadWatch {
-  private readonly watches = new WeakMap<Duplex, { timer: NodeJS.Timeout | null; requests: number; inFlight: number }>();
+  private readonly watches = new WeakMap<
+    Duplex,
+    { timer: NodeJS.Timeout | null; requests: number; inFlight: number }
+  >();
 
   constructor(
     server: http.Server,

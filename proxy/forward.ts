@@ -14,7 +14,12 @@ import { sendUpstream, upstreamRequestOptions, type UpstreamCall } from './upstr
 // The shared shapes live below this module; named here too for the modules that import them from it.
 export type { ForwardSettings, Target, UpstreamTimeouts } from './forward-types.ts';
 
-export function requestHead(req: http.IncomingMessage, target: Target, scheme: RequestHead['scheme'], path: string): RequestHead {
+export function requestHead(
+  req: http.IncomingMessage,
+  target: Target,
+  scheme: RequestHead['scheme'],
+  path: string,
+): RequestHead {
   const head: RequestHead = {
     startedAt: Date.now(),
     clientAddress: target.clientAddress,
@@ -32,7 +37,13 @@ export function requestHead(req: http.IncomingMessage, target: Target, scheme: R
 }
 
 /** Relays one HTTP request upstream and its response back, recording every stage. */
-export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse, target: Target, path: string, settings: ForwardSettings): void {
+export function forwardHttp(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  target: Target,
+  path: string,
+  settings: ForwardSettings,
+): void {
   const { head, uid } = takeReplayMark(requestHead(req, target, target.scheme, path), settings.replayToken);
   const recorder = new ExchangeRecorder(settings, head, undefined, uid);
   let upstreamResponse: http.IncomingMessage | null = null;
@@ -70,14 +81,30 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
   function relayResponse(upRes: http.IncomingMessage): void {
     upstreamResponse = upRes;
     const headers = headerPairs(upRes.rawHeaders);
-    recorder.responseHead({ status: upRes.statusCode ?? 0, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
+    recorder.responseHead({
+      status: upRes.statusCode ?? 0,
+      statusText: upRes.statusMessage ?? '',
+      httpVersion: upRes.httpVersion,
+      headers,
+    });
     sse = SseTap.forResponse(headers, recorder);
     try {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, gatewayResponseHeaders(responseHeadersFor(headers), target));
+      res.writeHead(
+        upRes.statusCode ?? 502,
+        upRes.statusMessage,
+        gatewayResponseHeaders(responseHeadersFor(headers), target),
+      );
     } catch (err) {
       // Headers Node refuses to send (invalid characters) mean the client cannot get this response.
       upRes.destroy();
-      sendProxyError(res, 502, answerText(`the upstream response has headers that cannot be relayed: ${(err as Error).message}`, settings.language));
+      sendProxyError(
+        res,
+        502,
+        answerText(
+          `the upstream response has headers that cannot be relayed: ${(err as Error).message}`,
+          settings.language,
+        ),
+      );
       finish('upstream_error', `invalid response headers from upstream: ${(err as Error).message}`);
       return;
     }
@@ -101,12 +128,17 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     // A stream that breaks off keeps what was decoded of it (finish() waits for that).
     if (sse) upRes.once('close', () => !upRes.complete && sse?.abort());
     upRes.on('aborted', () => failMidResponse('the upstream closed the connection before the response ended'));
-    upRes.on('error', (err: NodeJS.ErrnoException) => failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`));
+    upRes.on('error', (err: NodeJS.ErrnoException) =>
+      failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`),
+    );
   }
 
   function upstreamFailed(err: NodeJS.ErrnoException): void {
     if (ending || recorder.isEnded) return;
-    if (upstreamResponse) return failMidResponse(`the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`);
+    if (upstreamResponse)
+      return failMidResponse(
+        `the upstream response failed mid-body: ${describeUpstreamError(err, target.host, target.port)}`,
+      );
     const cause = describeUpstreamError(err, target.host, target.port, recorder.inTlsHandshake);
     // The rest of the request body goes nowhere; reading it lets the client see the answer.
     req.resume();
@@ -131,7 +163,12 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
     if (ending || recorder.isEnded) return;
     // The client left: stop the upstream too, so the provider stops generating (and billing).
     upstream.destroy();
-    finish('aborted', upstreamResponse ? 'the client closed the connection before the response ended' : 'the client closed the connection before a response arrived');
+    finish(
+      'aborted',
+      upstreamResponse
+        ? 'the client closed the connection before the response ended'
+        : 'the client closed the connection before a response arrived',
+    );
   });
   res.on('finish', () => {
     if (upstreamResponse?.complete) finish('complete');
@@ -145,6 +182,12 @@ export function sendProxyError(res: http.ServerResponse, status: number, text: s
   }
   const body = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);
   // Our own answers are text and stay text: never sniffed as HTML, never a document with this origin.
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, 'x-wirelog-error': '1', 'x-content-type-options': 'nosniff', 'content-security-policy': 'sandbox' });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': body.length,
+    'x-wirelog-error': '1',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': 'sandbox',
+  });
   res.end(body);
 }

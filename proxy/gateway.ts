@@ -70,17 +70,32 @@ function sameToken(sent: string | undefined, token: string): boolean {
  * hosts); beyond loopback, where such clients cannot send Proxy-Authorization, the path carries
  * the token printed at start.
  */
-export function gatewayRoute(req: http.IncomingMessage, proxyPort: number, token: string | null, clientAddress: string): GatewayRoute | GatewayRefusal {
+export function gatewayRoute(
+  req: http.IncomingMessage,
+  proxyPort: number,
+  token: string | null,
+  clientAddress: string,
+): GatewayRoute | GatewayRefusal {
   const m = GATEWAY_PATH.exec(req.url ?? '');
-  if (!m) return { status: 400, reason: 'a gateway URL is http://127.0.0.1:PORT/https/HOST[:PORT]/PATH (see `wirelog url`)' };
+  if (!m)
+    return { status: 400, reason: 'a gateway URL is http://127.0.0.1:PORT/https/HOST[:PORT]/PATH (see `wirelog url`)' };
   const [, sentToken, scheme, segment, rest] = m;
   const authority = gatewayAuthority(segment);
-  if (!authority) return { status: 400, reason: `"${segment}" in the gateway URL is not HOST or HOST:PORT (see \`wirelog url\`)` };
+  if (!authority)
+    return { status: 400, reason: `"${segment}" in the gateway URL is not HOST or HOST:PORT (see \`wirelog url\`)` };
   const { host: rawHost, rawPort } = authority;
   if (token === null) {
-    if (!loopbackHostHeader(req.headers.host, proxyPort)) return { status: 403, reason: `gateway requests must be sent to this machine's loopback address (Host ${req.headers.host ?? 'missing'} refused)` };
+    if (!loopbackHostHeader(req.headers.host, proxyPort))
+      return {
+        status: 403,
+        reason: `gateway requests must be sent to this machine's loopback address (Host ${req.headers.host ?? 'missing'} refused)`,
+      };
   } else if (!sameToken(sentToken, token)) {
-    return { status: 403, reason: 'this wirelog listens beyond loopback: gateway URLs need the token printed at start (http://HOST:PORT/t/TOKEN/https/...)' };
+    return {
+      status: 403,
+      reason:
+        'this wirelog listens beyond loopback: gateway URLs need the token printed at start (http://HOST:PORT/t/TOKEN/https/...)',
+    };
   }
   const fromBrowser = browserRefusal(req.headers);
   if (fromBrowser) return { status: 403, reason: fromBrowser };
@@ -91,7 +106,16 @@ export function gatewayRoute(req: http.IncomingMessage, proxyPort: number, token
   const path = !rest ? '/' : rest.startsWith('?') ? `/${rest}` : rest;
   // As the client wrote it (encoded or not): a redirect rewritten into the gateway keeps its form.
   const prefix = `/${sentToken ? `t/${sentToken}/` : ''}${secure ? 'https' : 'http'}/${segment}`;
-  return { target: { scheme: secure ? 'https' : 'http', host, port, clientAddress, gateway: { base: `http://${req.headers.host}${prefix}`, prefix } }, path };
+  return {
+    target: {
+      scheme: secure ? 'https' : 'http',
+      host,
+      port,
+      clientAddress,
+      gateway: { base: `http://${req.headers.host}${prefix}`, prefix },
+    },
+    path,
+  };
 }
 
 /**
@@ -101,7 +125,12 @@ export function gatewayRoute(req: http.IncomingMessage, proxyPort: number, token
  * cookies of 127.0.0.1), and nosniff keeps a JSON or text answer from being read as HTML.
  * API clients (fetch, SDKs, curl) ignore both.
  */
-export const GATEWAY_SAFETY_HEADERS: readonly string[] = ['Content-Security-Policy', 'sandbox', 'X-Content-Type-Options', 'nosniff'];
+export const GATEWAY_SAFETY_HEADERS: readonly string[] = [
+  'Content-Security-Policy',
+  'sandbox',
+  'X-Content-Type-Options',
+  'nosniff',
+];
 
 /**
  * Response fields that would act on the browser under 127.0.0.1 instead of the upstream's own
@@ -114,7 +143,17 @@ const BROWSER_STATE_FIELDS = /^(set-cookie2?|clear-site-data)$/i;
 export const GATEWAY_DROPPED_REQUEST_FIELDS: ReadonlySet<string> = new Set(['cookie', 'cookie2']);
 
 // What a browser sends to fetch a page, a frame or a worker script: the gateway never serves one.
-const DOCUMENT_DESTINATIONS = new Set(['document', 'iframe', 'frame', 'fencedframe', 'embed', 'object', 'worker', 'sharedworker', 'serviceworker']);
+const DOCUMENT_DESTINATIONS = new Set([
+  'document',
+  'iframe',
+  'frame',
+  'fencedframe',
+  'embed',
+  'object',
+  'worker',
+  'sharedworker',
+  'serviceworker',
+]);
 
 /**
  * Why a browser request must not go through the gateway, or null for an API call. A navigation
@@ -127,12 +166,16 @@ export function browserRefusal(headers: http.IncomingHttpHeaders): string | null
   const mode = String(headers['sec-fetch-mode'] ?? '').toLowerCase();
   const dest = String(headers['sec-fetch-dest'] ?? '').toLowerCase();
   // Browsers without Fetch Metadata (older Safari) still mark navigations this way.
-  const navigation = mode === 'navigate' || mode === 'nested-navigate' || DOCUMENT_DESTINATIONS.has(dest) || (headers['upgrade-insecure-requests'] === '1' && !mode);
+  const navigation =
+    mode === 'navigate' ||
+    mode === 'nested-navigate' ||
+    DOCUMENT_DESTINATIONS.has(dest) ||
+    (headers['upgrade-insecure-requests'] === '1' && !mode);
   if (navigation) {
     return 'the gateway is for API clients (a base URL in Codex, Cherry Studio or an SDK), not for opening pages in a browser: open the upstream site directly, and the wirelog viewer to see what was sent';
   }
   if (String(headers['sec-fetch-site'] ?? '').toLowerCase() === 'same-origin') {
-    return 'a page served from the gateway\'s own address may not call it: send API calls from your app (its own origin or file://), not from a page opened through the gateway';
+    return "a page served from the gateway's own address may not call it: send API calls from your app (its own origin or file://), not from a page opened through the gateway";
   }
   return null;
 }
@@ -148,14 +191,22 @@ export function gatewayResponseHeaders(flat: string[], target: Target): string[]
   if (!gateway) return flat;
   const defaultPort = target.scheme === 'https' ? 443 : 80;
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-  const origins = [`${target.scheme}://${host}:${target.port}`, ...(target.port === defaultPort ? [`${target.scheme}://${host}`] : [])];
+  const origins = [
+    `${target.scheme}://${host}:${target.port}`,
+    ...(target.port === defaultPort ? [`${target.scheme}://${host}`] : []),
+  ];
   const out: string[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const name = flat[i];
     let value = flat[i + 1];
     if (BROWSER_STATE_FIELDS.test(name)) continue;
     if (/^(content-)?location$/i.test(name)) {
-      const origin = origins.find((o) => value.toLowerCase() === o.toLowerCase() || value.toLowerCase().startsWith(`${o.toLowerCase()}/`) || value.toLowerCase().startsWith(`${o.toLowerCase()}?`));
+      const origin = origins.find(
+        (o) =>
+          value.toLowerCase() === o.toLowerCase() ||
+          value.toLowerCase().startsWith(`${o.toLowerCase()}/`) ||
+          value.toLowerCase().startsWith(`${o.toLowerCase()}?`),
+      );
       if (origin) value = `${gateway.base}${value.slice(origin.length) || '/'}`;
       else if (value.startsWith('/') && !value.startsWith('//')) value = `${gateway.prefix}${value}`;
     }

@@ -10,7 +10,16 @@ export function headerPairs(rawHeaders: string[]): Header[] {
 // Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one connection and are not forwarded.
 // Trailer only announces the trailer fields (which are forwarded, when the next hop's framing
 // can carry them); Node refuses to send it on a message it does not chunk.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'upgrade',
+]);
 
 /**
  * Headers to forward to the next hop, flattened the way Node's http APIs accept raw headers.

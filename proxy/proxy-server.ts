@@ -4,12 +4,19 @@ import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { Proxy } from 'http-mitm-proxy';
+import { Proxy as MitmProxy } from 'http-mitm-proxy';
 import type { Language } from '../i18n/languages.ts';
 import { answerText, serverText } from '../i18n/stored-text.ts';
 import type { CertificateAuthority } from '../certs/ca.ts';
 import { LeafIssuer } from '../certs/leaf.ts';
-import { CLIENT_KEEP_ALIVE_MS, capConnections, endRaw, RequestHeadWatch, type ClientLimits, type HeadTimeoutKind } from './connections.ts';
+import {
+  CLIENT_KEEP_ALIVE_MS,
+  capConnections,
+  endRaw,
+  RequestHeadWatch,
+  type ClientLimits,
+  type HeadTimeoutKind,
+} from './connections.ts';
 import { forwardHttp, sendProxyError, type ForwardSettings, type Target, type UpstreamTimeouts } from './forward.ts';
 import { gatewayRoute, isGatewayPath, parseHostHeader, type GatewayRefusal, type GatewayRoute } from './gateway.ts';
 import { ExchangeRecorder, type CaptureSettings } from './recorder.ts';
@@ -74,7 +81,7 @@ function formatAddress(socket: { remoteAddress?: string; remotePort?: number }):
  * its per-host HTTPS servers on loopback ports. Forwarding is ours too: its own relays lose
  * backpressure, header case, client aborts and refused WebSocket upgrades (see FACTS.md).
  */
-class InterceptingProxy extends Proxy {
+class InterceptingProxy extends MitmProxy {
   private readonly leaves: LeafIssuer;
   private readonly contexts = new Map<string, tls.SecureContext>();
   /** Every connection out of a tunnel, plain or decrypted; the tunnel says where it goes. */
@@ -88,14 +95,24 @@ class InterceptingProxy extends Proxy {
   private readonly expectedAuth: Buffer | null;
   private readonly resolve: Resolve;
 
-  constructor(private readonly settings: ForwardSettings & Pick<ProxyOptions, 'debug' | 'warn' | 'ca' | 'proxyAuth' | 'clients' | 'gatewayToken' | 'ownPorts' | 'language'> & { lookup?: net.LookupFunction }) {
+  constructor(
+    private readonly settings: ForwardSettings &
+      Pick<
+        ProxyOptions,
+        'debug' | 'warn' | 'ca' | 'proxyAuth' | 'clients' | 'gatewayToken' | 'ownPorts' | 'language'
+      > & { lookup?: net.LookupFunction },
+  ) {
     super();
     this.resolve = resolverOf(settings.lookup);
     this.leaves = new LeafIssuer(settings.ca);
-    this.expectedAuth = settings.proxyAuth ? Buffer.from(`Basic ${Buffer.from(settings.proxyAuth).toString('base64')}`) : null;
+    this.expectedAuth = settings.proxyAuth
+      ? Buffer.from(`Basic ${Buffer.from(settings.proxyAuth).toString('base64')}`)
+      : null;
     const server = this.interceptor;
     prepareHttpServer(server);
-    this.interceptorHeads = new RequestHeadWatch(server, settings.clients.requestHeadMs, (socket, kind) => this.headTimedOut(socket, kind, this.tunnelOf.get(socket) ?? null));
+    this.interceptorHeads = new RequestHeadWatch(server, settings.clients.requestHeadMs, (socket, kind) =>
+      this.headTimedOut(socket, kind, this.tunnelOf.get(socket) ?? null),
+    );
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const tunnel = this.tunnelOf.get(req.socket);
       if (!tunnel) return void req.socket.destroy();
@@ -117,7 +134,12 @@ class InterceptingProxy extends Proxy {
   }
 
   private targetOf(tunnel: Tunnel, socket: Duplex): Target {
-    const target: Target = { scheme: tunnel.tls ? 'https' : 'http', host: tunnel.sni ?? tunnel.host, port: tunnel.port, clientAddress: formatAddress(socket as net.Socket) };
+    const target: Target = {
+      scheme: tunnel.tls ? 'https' : 'http',
+      host: tunnel.sni ?? tunnel.host,
+      port: tunnel.port,
+      clientAddress: formatAddress(socket as net.Socket),
+    };
     if (tunnel.address) target.connectHost = tunnel.address;
     else if (tunnel.sni) target.connectHost = tunnel.host;
     return target;
@@ -145,15 +167,35 @@ class InterceptingProxy extends Proxy {
       { scheme: 'https', ...authority, clientAddress: formatAddress(socket as net.Socket) },
       socket,
       (why) => {
-        this.recordRefused(null, 'http', { method: 'CONNECT', path: '', clientAddress: formatAddress(socket as net.Socket) }, 508, `this CONNECT points at wirelog itself (${why}): a loop`, authority);
+        this.recordRefused(
+          null,
+          'http',
+          { method: 'CONNECT', path: '', clientAddress: formatAddress(socket as net.Socket) },
+          508,
+          `this CONNECT points at wirelog itself (${why}): a loop`,
+          authority,
+        );
         sendRawError(socket, 508, this.answer(`this CONNECT points at wirelog itself (${why}): a loop`));
       },
       (target) => this.openTunnelTo(socket, head, authority, target.connectHost, headerPairs(req.rawHeaders)),
     );
   }
 
-  private openTunnelTo(socket: Duplex, head: Buffer, authority: Authority, address: string | undefined, headers: Header[]): void {
-    const tunnel = { ...authority, address, headers, clientAddress: formatAddress(socket as net.Socket), startedAt: Date.now(), startedAtPerf: performance.now() };
+  private openTunnelTo(
+    socket: Duplex,
+    head: Buffer,
+    authority: Authority,
+    address: string | undefined,
+    headers: Header[],
+  ): void {
+    const tunnel = {
+      ...authority,
+      address,
+      headers,
+      clientAddress: formatAddress(socket as net.Socket),
+      startedAt: Date.now(),
+      startedAtPerf: performance.now(),
+    };
     openTunnel(socket as net.Socket, head, tunnel, this.settings.clients.handshakeMs, {
       secureContext: (host) => this.secureContext(host),
       deliver: (connection, t, first) => {
@@ -162,7 +204,8 @@ class InterceptingProxy extends Proxy {
         // The HTTP parser reads a plain socket's handle directly; bytes already read are handed over as an event.
         if (first) connection.emit('data', first);
       },
-      failed: (t, reason) => this.recordRefused(t, t.tls ? 'https' : 'http', { method: 'CONNECT', path: '' }, null, reason),
+      failed: (t, reason) =>
+        this.recordRefused(t, t.tls ? 'https' : 'http', { method: 'CONNECT', path: '' }, null, reason),
     });
   }
 
@@ -184,24 +227,39 @@ class InterceptingProxy extends Proxy {
     // Node's own head timeout (checked every 30 s, answered without a record) gives way to ours.
     server.headersTimeout = 0;
     server.requestTimeout = 0;
-    this.listenerHeads = new RequestHeadWatch(server, this.settings.clients.requestHeadMs, (socket, kind) => this.headTimedOut(socket, kind, null));
+    this.listenerHeads = new RequestHeadWatch(server, this.settings.clients.requestHeadMs, (socket, kind) =>
+      this.headTimedOut(socket, kind, null),
+    );
     server.removeAllListeners('upgrade');
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.listenerHeads?.handedOver(socket);
       if (!offersWebSocket(req)) return declineUpgrade(server, req, socket, head);
       // Never 400 to an upgrade: Codex gives up on it, where it falls back to HTTP on others.
-      const refuse = (status: number, reason: string) => sendRawError(socket, status === 400 ? 404 : status, this.answer(reason));
+      const refuse = (status: number, reason: string) =>
+        sendRawError(socket, status === 400 ? 404 : status, this.answer(reason));
       if (isGatewayPath(req.url)) {
         const route = this.gatewayRouteOf(req);
         if (!('target' in route)) return refuse(route.status, route.reason);
-        return this.unlessSelf(route.target, socket, (why) => this.refuseLoop(req, refuse, why), (target) => relayUpgrade(req, socket, head, target, route.path, this.settings));
+        return this.unlessSelf(
+          route.target,
+          socket,
+          (why) => this.refuseLoop(req, refuse, why),
+          (target) => relayUpgrade(req, socket, head, target, route.path, this.settings),
+        );
       }
       if (!this.authorized(req)) return endRaw(socket, PROXY_AUTH_REQUIRED);
       const route = this.absoluteRoute(req);
       if (!route) return refuse(502, 'no upstream for this upgrade here');
-      this.unlessSelf(route.target, socket, (why) => this.refuseLoop(req, refuse, why, route), (target) => relayUpgrade(req, socket, head, target, route.path, this.settings));
+      this.unlessSelf(
+        route.target,
+        socket,
+        (why) => this.refuseLoop(req, refuse, why, route),
+        (target) => relayUpgrade(req, socket, head, target, route.path, this.settings),
+      );
     });
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.refuseMalformed(err, socket, 'http', null));
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+      this.refuseMalformed(err, socket, 'http', null),
+    );
   }
 
   override _onHttpServerRequest(_isSSL: boolean, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -212,16 +270,29 @@ class InterceptingProxy extends Proxy {
     if (isGatewayPath(req.url)) {
       const route = this.gatewayRouteOf(req);
       if (!('target' in route)) return refuse(route.status, route.reason);
-      return this.unlessSelf(route.target, req.socket, (why) => this.refuseLoop(req, refuse, why), (target) => forwardHttp(req, res, target, route.path, this.settings));
+      return this.unlessSelf(
+        route.target,
+        req.socket,
+        (why) => this.refuseLoop(req, refuse, why),
+        (target) => forwardHttp(req, res, target, route.path, this.settings),
+      );
     }
     if (!this.authorized(req)) {
       req.resume();
-      res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="wirelog"', 'Content-Type': 'text/plain; charset=utf-8' });
+      res.writeHead(407, {
+        'Proxy-Authenticate': 'Basic realm="wirelog"',
+        'Content-Type': 'text/plain; charset=utf-8',
+      });
       return void res.end(this.answer('this proxy needs the credentials given with --proxy-auth'));
     }
     const route = this.absoluteRoute(req);
     if (!route) return this.answerDirect(req, res);
-    this.unlessSelf(route.target, req.socket, (why) => this.refuseLoop(req, refuse, why, route), (target) => forwardHttp(req, res, target, route.path, this.settings));
+    this.unlessSelf(
+      route.target,
+      req.socket,
+      (why) => this.refuseLoop(req, refuse, why, route),
+      (target) => forwardHttp(req, res, target, route.path, this.settings),
+    );
   }
 
   /**
@@ -239,13 +310,33 @@ class InterceptingProxy extends Proxy {
   private recordRefusedRequest(req: http.IncomingMessage, status: number, reason: string): void {
     const path = isGatewayPath(req.url) ? (req.url ?? '').replace(/^\/t\/[^/]+/, '/t/****') : (req.url ?? '');
     const sentTo = parseHostHeader(req.headers.host) ?? { host: this.httpHost ?? '127.0.0.1', port: this.httpPort };
-    this.recordRefused(null, 'http', { method: req.method ?? '', path, clientAddress: formatAddress(req.socket) }, status, reason, sentTo);
+    this.recordRefused(
+      null,
+      'http',
+      { method: req.method ?? '', path, clientAddress: formatAddress(req.socket) },
+      status,
+      reason,
+      sentTo,
+    );
   }
 
   /** Refuses a request for wirelog's own ports; an absolute-form one is recorded by the URL it named. */
-  private refuseLoop(req: http.IncomingMessage, refuse: (status: number, reason: string) => void, why: string, named?: { target: Target; path: string }): void {
+  private refuseLoop(
+    req: http.IncomingMessage,
+    refuse: (status: number, reason: string) => void,
+    why: string,
+    named?: { target: Target; path: string },
+  ): void {
     const reason = `this request points at wirelog itself (${why}): a loop, or a page reaching wirelog's own ports through it; refused`;
-    if (named) this.recordRefused(null, named.target.scheme, { method: req.method ?? '', path: named.path, clientAddress: named.target.clientAddress }, 508, reason, named.target);
+    if (named)
+      this.recordRefused(
+        null,
+        named.target.scheme,
+        { method: req.method ?? '', path: named.path, clientAddress: named.target.clientAddress },
+        508,
+        reason,
+        named.target,
+      );
     else this.recordRefusedRequest(req, 508, reason);
     refuse(508, reason);
   }
@@ -255,14 +346,27 @@ class InterceptingProxy extends Proxy {
    * host is spelled or resolves. Only a target on one of our ports waits for the resolver; it
    * then connects to the address that was checked.
    */
-  private unlessSelf(target: Target, client: Duplex, refuse: (why: string) => void, go: (target: Target) => void): void {
+  private unlessSelf(
+    target: Target,
+    client: Duplex,
+    refuse: (why: string) => void,
+    go: (target: Target) => void,
+  ): void {
     const ports = [this.httpPort, ...this.settings.ownPorts()];
     if (!ports.includes(target.port)) return go(target);
     void checkSelf(target.connectHost ?? target.host, target.port, ports, this.resolve).then(
       (check) => {
         if (check.self) return refuse(check.why);
         // The client left while the name was being resolved: nothing to forward it to.
-        if (client.destroyed) return this.recordRefused(null, target.scheme, { method: '', path: '', clientAddress: target.clientAddress }, null, 'the client closed the connection before wirelog had checked where it pointed', target);
+        if (client.destroyed)
+          return this.recordRefused(
+            null,
+            target.scheme,
+            { method: '', path: '', clientAddress: target.clientAddress },
+            null,
+            'the client closed the connection before wirelog had checked where it pointed',
+            target,
+          );
         if (check.address) target.connectHost = check.address;
         go(target);
       },
@@ -277,15 +381,27 @@ class InterceptingProxy extends Proxy {
     const host = absolute[2].replace(/^\[|\]$/g, '');
     const port = absolute[3] ? Number(absolute[3]) : secure ? 443 : 80;
     const path = absolute[4].startsWith('/') ? absolute[4] : `/${absolute[4]}`;
-    return { target: { scheme: secure ? 'https' : 'http', host, port, clientAddress: formatAddress(req.socket) }, path };
+    return {
+      target: { scheme: secure ? 'https' : 'http', host, port, clientAddress: formatAddress(req.socket) },
+      path,
+    };
   }
 
   private answerDirect(req: http.IncomingMessage, res: http.ServerResponse): void {
     req.resume();
-    sendProxyError(res, 404, serverText(this.settings.language ?? 'en', 'stored.notAServer', { address: `${this.httpHost}:${this.httpPort}` }));
+    sendProxyError(
+      res,
+      404,
+      serverText(this.settings.language ?? 'en', 'stored.notAServer', { address: `${this.httpHost}:${this.httpPort}` }),
+    );
   }
 
-  private refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex, scheme: 'http' | 'https', tunnel: Tunnel | null): void {
+  private refuseMalformed(
+    err: NodeJS.ErrnoException,
+    socket: Duplex,
+    scheme: 'http' | 'https',
+    tunnel: Tunnel | null,
+  ): void {
     // A keep-alive connection closing between requests is not an error.
     if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
@@ -296,8 +412,15 @@ class InterceptingProxy extends Proxy {
     const raw = (err as { rawPacket?: Buffer }).rawPacket;
     const reason = oversize
       ? 'request headers are larger than 16 KB'
-      : (misdirectedProtocol(raw, `${this.httpHost}:${this.httpPort}`) ?? `malformed request (${err.code ?? 'parse error'}: ${err.message})`);
-    this.recordRefused(tunnel, scheme, { ...requestLineOf(raw), clientAddress: formatAddress(socket as net.Socket) }, status, reason);
+      : (misdirectedProtocol(raw, `${this.httpHost}:${this.httpPort}`) ??
+        `malformed request (${err.code ?? 'parse error'}: ${err.message})`);
+    this.recordRefused(
+      tunnel,
+      scheme,
+      { ...requestLineOf(raw), clientAddress: formatAddress(socket as net.Socket) },
+      status,
+      reason,
+    );
     sendRawError(socket, status, this.answer(reason));
   }
 
@@ -308,7 +431,13 @@ class InterceptingProxy extends Proxy {
         ? `the client sent part of a request head but not all of it within ${seconds}; wirelog closed the connection`
         : `the client opened a connection but sent no request within ${seconds}; wirelog closed it`;
     const scheme = tunnel?.tls ? 'https' : 'http';
-    this.recordRefused(tunnel, scheme, { method: '', path: '', clientAddress: formatAddress(socket as net.Socket) }, 408, reason);
+    this.recordRefused(
+      tunnel,
+      scheme,
+      { method: '', path: '', clientAddress: formatAddress(socket as net.Socket) },
+      408,
+      reason,
+    );
     sendRawError(socket, 408, this.answer(reason));
   }
 
@@ -340,7 +469,12 @@ class InterceptingProxy extends Proxy {
       tunnel && request.method === 'CONNECT' ? tunnel.startedAtPerf : undefined,
     );
     if (status !== null) {
-      recorder.responseHead({ status, statusText: http.STATUS_CODES[status] ?? '', httpVersion: '1.1', headers: [['Content-Type', 'text/plain; charset=utf-8']] });
+      recorder.responseHead({
+        status,
+        statusText: http.STATUS_CODES[status] ?? '',
+        httpVersion: '1.1',
+        headers: [['Content-Type', 'text/plain; charset=utf-8']],
+      });
       // The body as the client got it; the reason stays English (rendered in the reader's language).
       recorder.responseChunk(Buffer.from(this.answer(reason)));
     }
@@ -364,7 +498,10 @@ class InterceptingProxy extends Proxy {
  * across TCP segments with its key in it: nothing of it is kept.
  */
 export function requestLineOf(raw: Buffer | undefined): { method: string; path: string } {
-  const line = /^([A-Z][A-Z0-9_-]{0,31}) (\/[\x21-\x7e]{0,2047}|https?:\/\/[\x21-\x7e]{1,2040}|[\w.:[\]-]{1,300}) HTTP\/\d\.\d\r\n/.exec(raw?.subarray(0, 2200).toString('latin1') ?? '');
+  const line =
+    /^([A-Z][A-Z0-9_-]{0,31}) (\/[\x21-\x7e]{0,2047}|https?:\/\/[\x21-\x7e]{1,2040}|[\w.:[\]-]{1,300}) HTTP\/\d\.\d\r\n/.exec(
+      raw?.subarray(0, 2200).toString('latin1') ?? '',
+    );
   return line ? { method: line[1], path: line[2] } : { method: '', path: '' };
 }
 
@@ -406,9 +543,11 @@ function declineUpgrade(server: http.Server, req: http.IncomingMessage, socket: 
 
 /** Answers a connection with `body` (already in the client's words) and closes it. */
 function sendRawError(socket: Duplex, status: number, body: string): void {
-  endRaw(socket, `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  endRaw(
+    socket,
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
-
 
 export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const agents = createUpstreamAgents(options.upstream, options.clients.maxConnections);
@@ -416,7 +555,14 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   return new Promise((resolve, reject) => {
     proxy.onServerError = reject;
     proxy.listen(
-      { host: options.host, port: options.port, sslCaDir: options.ca.files.dir, keepAlive: true, httpAgent: agents.http, httpsAgent: agents.https },
+      {
+        host: options.host,
+        port: options.port,
+        sslCaDir: options.ca.files.dir,
+        keepAlive: true,
+        httpAgent: agents.http,
+        httpsAgent: agents.https,
+      },
       (err?: Error | null) => {
         if (err) return reject(err);
         proxy.onServerError = null;
@@ -424,7 +570,9 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         proxy.attachToListener(server);
         const connections = capConnections(server, options.clients.maxConnections, options.warn, options.language);
         // Clients find the credentials in the proxy URL (HTTPS_PROXY=http://user:pass@host:port).
-        const credentials = options.proxyAuth ? `${options.proxyAuth.split(':').map(encodeURIComponent).join(':')}@` : '';
+        const credentials = options.proxyAuth
+          ? `${options.proxyAuth.split(':').map(encodeURIComponent).join(':')}@`
+          : '';
         const url = `http://${credentials}${options.host.includes(':') ? `[${options.host}]` : options.host}:${proxy.httpPort}`;
         resolve({
           host: options.host,

@@ -110,19 +110,29 @@ class BodyRecorder {
     const type = headerValue(headers, 'content-type') ?? '';
     if (JSON_LINES_TYPE.test(type)) this.masking = 'lines';
     else if (!/\bjson\b/i.test(type)) return;
-    else if (this.side === 'response' && headerValue(headers, 'content-length') === undefined && streamsJsonArray(requestPath)) return;
+    else if (
+      this.side === 'response' &&
+      headerValue(headers, 'content-length') === undefined &&
+      streamsJsonArray(requestPath)
+    )
+      return;
     else this.masking = 'whole';
   }
 
   /** Why this body was stored unmasked though it looks like it holds secrets; null when it was not. */
   get unmaskedNote(): string | null {
-    return this.unmasked === null ? null : `${this.side} body stored unmasked (${this.unmasked}), and members named like secrets are in it`;
+    return this.unmasked === null
+      ? null
+      : `${this.side} body stored unmasked (${this.unmasked}), and members named like secrets are in it`;
   }
 
   /** Why the rest of this body is not stored (storage had no room for it), for the viewer to say; null when it all was. */
   get leftOutNote(): string | null {
     if (!this.leftOut) return null;
-    return shedNote({ sseEvents: 0, wsMessages: 0, bodyBytes: this.size - this.emitted, eventBytes: 0 }, `storage had no room for the rest of the ${this.side} body (it was behind or failing)`);
+    return shedNote(
+      { sseEvents: 0, wsMessages: 0, bodyBytes: this.size - this.emitted, eventBytes: 0 },
+      `storage had no room for the rest of the ${this.side} body (it was behind or failing)`,
+    );
   }
 
   /** A chunk as it passed; `gate` holds its source back while storage has no room for it (without one, it is handed over regardless). */
@@ -199,7 +209,8 @@ class BodyRecorder {
     const valid = Buffer.byteLength(utf8) === bytes.length;
     const masked = maskJsonText(valid ? utf8 : bytes.toString('latin1'));
     if (masked === null) return bytes;
-    if (this.side === 'request' && this.masking === 'whole') this.exchange.rememberSecrets({ headers: [], body: bytes });
+    if (this.side === 'request' && this.masking === 'whole')
+      this.exchange.rememberSecrets({ headers: [], body: bytes });
     return Buffer.from(masked, valid ? 'utf8' : 'latin1');
   }
 
@@ -227,7 +238,9 @@ class BodyRecorder {
   private offer(gate: FlowGate | undefined): void {
     while (this.waiting.length > 0) {
       const next = this.waiting[0];
-      const answer: BodyRoom = gate ? this.exchange.room(next.length, this.emitted, (ok) => (ok ? this.offer(gate) : this.leaveOut(gate))) : 'now';
+      const answer: BodyRoom = gate
+        ? this.exchange.room(next.length, this.emitted, (ok) => (ok ? this.offer(gate) : this.leaveOut(gate)))
+        : 'now';
       if (answer === 'skip') return this.leaveOut(gate);
       if (answer === 'wait') {
         if (!this.holding) gate!.hold('storage');
@@ -267,11 +280,22 @@ class BodyRecorder {
 
   private emit(chunk: Buffer): void {
     this.emitted += chunk.length;
-    this.exchange.send({ type: 'body-chunk', uid: this.exchange.uid, side: this.side, chunk, atMs: this.exchange.elapsed() });
+    this.exchange.send({
+      type: 'body-chunk',
+      uid: this.exchange.uid,
+      side: this.side,
+      chunk,
+      atMs: this.exchange.elapsed(),
+    });
   }
 
   info(): BodyInfo {
-    return { size: this.size, storedSize: this.emitted, truncated: this.capped < this.size || this.leftOut, encoding: this.encoding };
+    return {
+      size: this.size,
+      storedSize: this.emitted,
+      truncated: this.capped < this.size || this.leftOut,
+      encoding: this.encoding,
+    };
   }
 }
 
@@ -322,8 +346,11 @@ export class ExchangeRecorder {
     const real: Header[] = head.headers.filter((h, i) => headers[i][1] !== h[1]);
     const fingerprint = this.settings.fingerprint;
     const secrets = fingerprint ? real.map(([name, value]) => ({ name, fingerprint: fingerprint(value) })) : [];
-    if (fingerprint && path !== head.path) for (const [name, value] of secretParams(head.path)) secrets.push({ name: `?${name}`, fingerprint: fingerprint(value) });
-    if (real.length || path !== head.path) this.rememberSecrets({ headers: real, ...(path !== head.path ? { path: head.path } : {}) });
+    if (fingerprint && path !== head.path)
+      for (const [name, value] of secretParams(head.path))
+        secrets.push({ name: `?${name}`, fingerprint: fingerprint(value) });
+    if (real.length || path !== head.path)
+      this.rememberSecrets({ headers: real, ...(path !== head.path ? { path: head.path } : {}) });
     return maskedHead(head, path, headers, secrets);
   }
 
@@ -406,17 +433,32 @@ export class ExchangeRecorder {
 
   sseEvent(event: Omit<SseEvent, 'seq' | 'offsetMs'>): void {
     // Built key by key, here and below: a spread with keys added is a slow object, costly to send.
-    this.send({ type: 'sse-event', uid: this.uid, event: { seq: this.sseSeq++, offsetMs: this.elapsed(), event: event.event, id: event.id, data: event.data } });
+    this.send({
+      type: 'sse-event',
+      uid: this.uid,
+      event: { seq: this.sseSeq++, offsetMs: this.elapsed(), event: event.event, id: event.id, data: event.data },
+    });
   }
 
   wsMessage(message: Omit<WsMessage, 'seq' | 'offsetMs'>): void {
     this.timings.firstByte ??= this.elapsed();
     if (!this.settings.keepSecrets && message.opcode === 1) {
       const { buffer, byteOffset, byteLength } = message.payload;
-      const masked = maskJsonText(Buffer.from(buffer, byteOffset, byteLength).toString("utf8"));
-      if (masked !== null) message = { direction: message.direction, opcode: message.opcode, payload: Buffer.from(masked) };
+      const masked = maskJsonText(Buffer.from(buffer, byteOffset, byteLength).toString('utf8'));
+      if (masked !== null)
+        message = { direction: message.direction, opcode: message.opcode, payload: Buffer.from(masked) };
     }
-    this.send({ type: 'ws-message', uid: this.uid, message: { seq: this.wsSeq++, offsetMs: this.elapsed(), direction: message.direction, opcode: message.opcode, payload: message.payload } });
+    this.send({
+      type: 'ws-message',
+      uid: this.uid,
+      message: {
+        seq: this.wsSeq++,
+        offsetMs: this.elapsed(),
+        direction: message.direction,
+        opcode: message.opcode,
+        payload: message.payload,
+      },
+    });
   }
 
   /** Trailer fields after the response body, masked as its headers are. */
@@ -434,7 +476,13 @@ export class ExchangeRecorder {
     this.timings.end = this.elapsed();
     // Nothing is stored unmasked unsaid: a body too large to mask is noted on the exchange.
     notes = [...this.trailerNotes, ...notes];
-    for (const note of [this.requestBody.unmaskedNote, this.responseBody.unmaskedNote, this.requestBody.leftOutNote, this.responseBody.leftOutNote]) if (note !== null) notes.push(note);
+    for (const note of [
+      this.requestBody.unmaskedNote,
+      this.responseBody.unmaskedNote,
+      this.requestBody.leftOutNote,
+      this.responseBody.leftOutNote,
+    ])
+      if (note !== null) notes.push(note);
     const event: Extract<ExchangeEvent, { type: 'end' }> = {
       type: 'end',
       uid: this.uid,
@@ -455,7 +503,17 @@ export class ExchangeRecorder {
  * makes a slow object (about 0.6 KB and 1.4 µs more per request, and slower to send to storage).
  */
 function maskedHead(head: RequestHead, path: string, headers: Header[], secrets: SecretFingerprint[]): RequestHead {
-  const out: RequestHead = { startedAt: head.startedAt, clientAddress: head.clientAddress, method: head.method, scheme: head.scheme, host: head.host, port: head.port, path, httpVersion: head.httpVersion, headers };
+  const out: RequestHead = {
+    startedAt: head.startedAt,
+    clientAddress: head.clientAddress,
+    method: head.method,
+    scheme: head.scheme,
+    host: head.host,
+    port: head.port,
+    path,
+    httpVersion: head.httpVersion,
+    headers,
+  };
   if (head.via !== undefined) out.via = head.via;
   if (head.replayOf !== undefined) out.replayOf = head.replayOf;
   if (head.imported !== undefined) out.imported = head.imported;

@@ -27,7 +27,11 @@ export interface SecretMemoryLimits {
   maxBytes: number;
 }
 
-export const DEFAULT_SECRET_MEMORY: SecretMemoryLimits = { maxEntries: 1000, maxAgeMs: 60 * 60 * 1000, maxBytes: 32 * 1024 * 1024 };
+export const DEFAULT_SECRET_MEMORY: SecretMemoryLimits = {
+  maxEntries: 1000,
+  maxAgeMs: 60 * 60 * 1000,
+  maxBytes: 32 * 1024 * 1024,
+};
 
 export class SecretMemory {
   private readonly entries = new Map<string, Entry>();
@@ -41,9 +45,16 @@ export class SecretMemory {
   /** Remembers (or adds to) what the exchange `uid` sent; a body larger than the byte bound is not kept. */
   remember(uid: string, secrets: RememberedSecrets): void {
     const before = this.entries.get(uid);
-    const merged: RememberedSecrets = { headers: [...(before?.headers ?? []), ...secrets.headers], path: secrets.path ?? before?.path, body: secrets.body ?? before?.body };
+    const merged: RememberedSecrets = {
+      headers: [...(before?.headers ?? []), ...secrets.headers],
+      path: secrets.path ?? before?.path,
+      body: secrets.body ?? before?.body,
+    };
     if (merged.body && merged.body.length > this.limits.maxBytes / 4) delete merged.body;
-    const bytes = (merged.body?.length ?? 0) + (merged.path?.length ?? 0) + merged.headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const bytes =
+      (merged.body?.length ?? 0) +
+      (merged.path?.length ?? 0) +
+      merged.headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
     this.forget(uid);
     this.entries.set(uid, { ...merged, at: this.now(), bytes });
     this.bytes += bytes;
@@ -80,7 +91,8 @@ export class SecretMemory {
     const oldest = this.now() - this.limits.maxAgeMs;
     // A Map iterates in insertion order, and remember() re-inserts: the first entry is the oldest.
     for (const [uid, entry] of this.entries) {
-      if (entry.at >= oldest && this.entries.size <= this.limits.maxEntries && this.bytes <= this.limits.maxBytes) break;
+      if (entry.at >= oldest && this.entries.size <= this.limits.maxEntries && this.bytes <= this.limits.maxBytes)
+        break;
       this.forget(uid);
     }
   }

@@ -55,8 +55,12 @@ function canonicalIpv6(address: string): string {
   const [head, tail] = lower.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = (tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]).map((g) => parseInt(g, 16));
-  const v4Inside = groups.slice(0, 5).every((g) => g === 0) && (groups[5] === 0xffff || (groups[5] === 0 && (groups[6] !== 0 || groups[7] > 1)));
+  const groups = (
+    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+  ).map((g) => parseInt(g, 16));
+  const v4Inside =
+    groups.slice(0, 5).every((g) => g === 0) &&
+    (groups[5] === 0xffff || (groups[5] === 0 && (groups[6] !== 0 || groups[7] > 1)));
   if (v4Inside) return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join('.');
   return groups.map((g) => g.toString(16)).join(':');
 }
@@ -71,7 +75,8 @@ export function isLocalhostName(host: string): boolean {
 export function isThisMachine(address: string, interfaces: ReadonlySet<string> = interfaceAddresses()): boolean {
   const canonical = literalAddress(address);
   if (canonical === null) return false;
-  if (net.isIPv4(canonical)) return canonical.startsWith('127.') || canonical.startsWith('0.') || interfaces.has(canonical);
+  if (net.isIPv4(canonical))
+    return canonical.startsWith('127.') || canonical.startsWith('0.') || interfaces.has(canonical);
   return canonical === '0:0:0:0:0:0:0:1' || canonical === '0:0:0:0:0:0:0:0' || interfaces.has(canonical);
 }
 
@@ -104,26 +109,33 @@ export function resolverOf(lookup?: net.LookupFunction): Resolve {
 /** How long a name may take to resolve before the check gives up and refuses (it cannot tell). */
 const RESOLVE_TIMEOUT_MS = 10_000;
 
-export type SelfCheck =
-  | { self: false; address?: string }
-  | { self: true; why: string };
+export type SelfCheck = { self: false; address?: string } | { self: true; why: string };
 
 /**
  * Whether host:port is one of wirelog's own ports on this machine. Only a port of ours needs the
  * resolver; then the address it resolved to is returned so the connection goes there, and a
  * name that answers differently the second time (DNS rebinding) cannot slip past.
  */
-export async function checkSelf(host: string, port: number, ownPorts: readonly number[], resolve: Resolve): Promise<SelfCheck> {
+export async function checkSelf(
+  host: string,
+  port: number,
+  ownPorts: readonly number[],
+  resolve: Resolve,
+): Promise<SelfCheck> {
   if (!ownPorts.includes(port)) return { self: false };
   const literal = literalAddress(host);
-  if (literal !== null) return isThisMachine(literal) ? { self: true, why: `${literal}:${port} is this machine` } : { self: false };
+  if (literal !== null)
+    return isThisMachine(literal) ? { self: true, why: `${literal}:${port} is this machine` } : { self: false };
   if (isLocalhostName(host)) return { self: true, why: `${host} is this machine` };
   let addresses: string[];
   try {
     addresses = await withTimeout(resolve(host), RESOLVE_TIMEOUT_MS);
   } catch (err) {
     // Unresolvable now is no proof of elsewhere: the connection would resolve it again.
-    return { self: true, why: `${host} could not be resolved to tell whether it is this machine (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    return {
+      self: true,
+      why: `${host} could not be resolved to tell whether it is this machine (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    };
   }
   const local = addresses.find((a) => isThisMachine(a));
   if (local) return { self: true, why: `${host} resolves to ${local}, this machine` };
@@ -132,6 +144,8 @@ export async function checkSelf(host: string, port: number, ownPorts: readonly n
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('resolving took too long')), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error('resolving took too long')), ms)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

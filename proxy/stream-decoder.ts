@@ -99,7 +99,9 @@ export function canDecodeStream(contentEncoding: string): boolean {
 
 const SYNC = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
 
-function zlibDecoder(encoding: string): ((first: Buffer) => zlib.Gunzip | zlib.Inflate | zlib.InflateRaw | zlib.BrotliDecompress) | null {
+function zlibDecoder(
+  encoding: string,
+): ((first: Buffer) => zlib.Gunzip | zlib.Inflate | zlib.InflateRaw | zlib.BrotliDecompress) | null {
   switch (encoding) {
     case 'gzip':
     case 'x-gzip':

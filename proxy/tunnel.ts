@@ -49,7 +49,13 @@ const CLOSED_AT_ONCE_MS = 1000;
  * closes or fails before then has its socket closed at once (the listening server keeps
  * half-open sockets).
  */
-export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel, 'tls' | 'requests'>, handshakeMs: number, ends: TunnelEnds): void {
+export function openTunnel(
+  socket: net.Socket,
+  head: Buffer,
+  tunnel: Omit<Tunnel, 'tls' | 'requests'>,
+  handshakeMs: number,
+  ends: TunnelEnds,
+): void {
   let settled = false;
   const settle = (reason: string | null, t: Tunnel) => {
     if (settled) return;
@@ -62,7 +68,12 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
   };
   const seconds = `${handshakeMs / 1000} s (--handshake-timeout)`;
   // One deadline from the CONNECT; what it means depends on how far the client got.
-  let onDeadline = () => settle(`the client sent nothing through its tunnel within ${seconds}; wirelog closed it`, { ...tunnel, tls: false, requests: 0 });
+  let onDeadline = () =>
+    settle(`the client sent nothing through its tunnel within ${seconds}; wirelog closed it`, {
+      ...tunnel,
+      tls: false,
+      requests: 0,
+    });
   const timer = setTimeout(() => onDeadline(), handshakeMs);
   socket.on('error', () => socket.destroy());
   const closedEmpty = () => {
@@ -87,7 +98,10 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
       return ends.deliver(socket, t, first);
     }
     onDeadline = () => {
-      settle(`the client did not finish its TLS handshake with wirelog within ${seconds}; wirelog closed the tunnel`, t);
+      settle(
+        `the client did not finish its TLS handshake with wirelog within ${seconds}; wirelog closed the tunnel`,
+        t,
+      );
       secure.destroy();
     };
     // The TLS socket reads what is already buffered on the socket it wraps.
@@ -117,11 +131,17 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
       },
     });
     secure.on('error', (err: NodeJS.ErrnoException) => {
-      settle(`the client ended the TLS handshake with wirelog (${err.code ?? err.message}): it probably does not trust the wirelog CA; ${TRUST_HINT}`, t);
+      settle(
+        `the client ended the TLS handshake with wirelog (${err.code ?? err.message}): it probably does not trust the wirelog CA; ${TRUST_HINT}`,
+        t,
+      );
       secure.destroy();
     });
     const closed = () => {
-      settle(`the client closed the connection during the TLS handshake with wirelog: it probably does not trust the wirelog CA; ${TRUST_HINT}`, t);
+      settle(
+        `the client closed the connection during the TLS handshake with wirelog: it probably does not trust the wirelog CA; ${TRUST_HINT}`,
+        t,
+      );
       secure.destroy();
     };
     secure.once('end', closed);
@@ -133,7 +153,10 @@ export function openTunnel(socket: net.Socket, head: Buffer, tunnel: Omit<Tunnel
       const securedAt = Date.now();
       secure.once('close', () => {
         if (t.requests === 0 && Date.now() - securedAt < CLOSED_AT_ONCE_MS) {
-          ends.failed(t, `the client closed the connection right after the TLS handshake with wirelog, before any request: it probably does not trust the wirelog CA (GnuTLS clients such as wget check it after the handshake); ${TRUST_HINT}`);
+          ends.failed(
+            t,
+            `the client closed the connection right after the TLS handshake with wirelog, before any request: it probably does not trust the wirelog CA (GnuTLS clients such as wget check it after the handshake); ${TRUST_HINT}`,
+          );
         }
       });
       ends.deliver(secure, t, null);

@@ -30,11 +30,20 @@ export interface UpstreamCall {
 }
 
 /** Options for the upstream request, from the request head as recorded (headers unmasked). */
-export function upstreamRequestOptions(head: RequestHead, target: Target, settings: ForwardSettings, keepUpgrade: boolean): https.RequestOptions {
+export function upstreamRequestOptions(
+  head: RequestHead,
+  target: Target,
+  settings: ForwardSettings,
+  keepUpgrade: boolean,
+): https.RequestOptions {
   // A gateway request's Host names wirelog: the upstream gets its own, and nothing else is
   // added. A browser's cookies for 127.0.0.1 belong to this machine's services, not the upstream.
   const headers = target.gateway
-    ? forwardableHeaders(head.headers.filter(([name]) => name.toLowerCase() !== 'host'), keepUpgrade, GATEWAY_DROPPED_REQUEST_FIELDS)
+    ? forwardableHeaders(
+        head.headers.filter(([name]) => name.toLowerCase() !== 'host'),
+        keepUpgrade,
+        GATEWAY_DROPPED_REQUEST_FIELDS,
+      )
     : forwardableHeaders(head.headers, keepUpgrade);
   // HTTP/1.0 clients may send no Host; HTTP/1.1 servers answer 400 without one.
   if (target.gateway || headerValue(head.headers, 'host') === undefined) headers.unshift('Host', hostHeader(target));
@@ -62,7 +71,14 @@ function hostHeader(target: Target): string {
  * connection as it was reused) is sent once more on a new connection, with the body bytes
  * kept for that, and the client never sees the race. Throws as http.request does.
  */
-export function sendUpstream(options: https.RequestOptions, target: Target, settings: ForwardSettings, recorder: ExchangeRecorder, body: Readable | null, handlers: UpstreamHandlers): UpstreamCall {
+export function sendUpstream(
+  options: https.RequestOptions,
+  target: Target,
+  settings: ForwardSettings,
+  recorder: ExchangeRecorder,
+  body: Readable | null,
+  handlers: UpstreamHandlers,
+): UpstreamCall {
   const transport = target.scheme === 'https' ? https : http;
   let kept: Buffer[] | null = [];
   let keptBytes = 0;
@@ -94,7 +110,8 @@ export function sendUpstream(options: https.RequestOptions, target: Target, sett
     });
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       if (upstream !== current) return;
-      if (!answered && !retried && kept && upstream.reusedSocket && STALE_CONNECTION_ERRORS.has(err.code ?? '')) return retry();
+      if (!answered && !retried && kept && upstream.reusedSocket && STALE_CONNECTION_ERRORS.has(err.code ?? ''))
+        return retry();
       handlers.error(err);
     });
     return upstream;
@@ -151,7 +168,12 @@ export function sendUpstream(options: https.RequestOptions, target: Target, sett
  * socket's 'timeout' event alone: a reused connection can still carry the pool's shorter idle
  * timeout, which fired after seconds and was reported as the full --idle-timeout.
  */
-export function watchUpstream(upstream: http.ClientRequest, timeouts: UpstreamTimeouts, target: Target, now: () => number = performance.now.bind(performance)): void {
+export function watchUpstream(
+  upstream: http.ClientRequest,
+  timeouts: UpstreamTimeouts,
+  target: Target,
+  now: () => number = performance.now.bind(performance),
+): void {
   const fail = (message: string) => upstream.destroy(Object.assign(new Error(message), { code: 'WIRELOG_TIMEOUT' }));
   let lastHeard = now();
   const heard = () => (lastHeard = now());
@@ -160,7 +182,10 @@ export function watchUpstream(upstream: http.ClientRequest, timeouts: UpstreamTi
     // A kept-alive socket outlives this request: its listener goes with the request.
     upstream.once('close', () => socket.off('data', heard));
     if (!socket.connecting) return;
-    const timer = setTimeout(() => fail(`connecting to ${target.host}:${target.port} took longer than ${timeouts.connectMs / 1000} s`), timeouts.connectMs);
+    const timer = setTimeout(
+      () => fail(`connecting to ${target.host}:${target.port} took longer than ${timeouts.connectMs / 1000} s`),
+      timeouts.connectMs,
+    );
     socket.once(target.scheme === 'https' ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       heard();
@@ -175,7 +200,10 @@ export function watchUpstream(upstream: http.ClientRequest, timeouts: UpstreamTi
     if (recheck) clearTimeout(recheck);
     recheck = null;
     const silent = now() - lastHeard;
-    if (silent >= timeouts.idleMs) return fail(`no data from ${target.host}:${target.port} for ${formatSeconds(silent)} (--idle-timeout ${timeouts.idleMs / 1000} s)`);
+    if (silent >= timeouts.idleMs)
+      return fail(
+        `no data from ${target.host}:${target.port} for ${formatSeconds(silent)} (--idle-timeout ${timeouts.idleMs / 1000} s)`,
+      );
     recheck = setTimeout(check, Math.ceil(timeouts.idleMs - silent));
     recheck.unref();
   };

@@ -44,7 +44,9 @@ class TrustingAgent extends https.Agent {
     super(options);
   }
 
-  override createConnection(...[options, callback]: Parameters<https.Agent['createConnection']>): ReturnType<https.Agent['createConnection']> {
+  override createConnection(
+    ...[options, callback]: Parameters<https.Agent['createConnection']>
+  ): ReturnType<https.Agent['createConnection']> {
     this.context ??= tls.createSecureContext({ ca: this.ca() });
     // What https.Agent hands tls.connect: the request's and the agent's options (the types know only the request's).
     return super.createConnection({ ...options, secureContext: this.context } as typeof options, callback);
@@ -84,7 +86,12 @@ export function createUpstreamAgents(options: UpstreamOptions, maxClients = 4096
 export const MAX_RESPONSE_HEAD_BYTES = 256 * 1024;
 
 /** One short sentence naming why the upstream could not be used, for the client and the store. */
-export function describeUpstreamError(err: NodeJS.ErrnoException, host: string, port: number, inHandshake = false): string {
+export function describeUpstreamError(
+  err: NodeJS.ErrnoException,
+  host: string,
+  port: number,
+  inHandshake = false,
+): string {
   const where = `${host}:${port}`;
   if (inHandshake && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
     return `TLS handshake with ${where} failed: the server closed the connection before the handshake ended (${err.code}); check that this port serves HTTPS`;

@@ -22,20 +22,47 @@ const MAX_REFUSAL_BODY = 1024 * 1024;
  * passed to the client, so a refusal (404, 426...) reaches the client as it was sent and
  * clients like Codex can fall back to SSE. Frames are decoded from a copy of the bytes.
  */
-export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Buffer, target: Target, path: string, settings: ForwardSettings): void {
+export function relayUpgrade(
+  req: http.IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  target: Target,
+  path: string,
+  settings: ForwardSettings,
+): void {
   const wsScheme = target.scheme === 'https' ? 'wss' : 'ws';
   const { head: requested, uid } = takeReplayMark(requestHead(req, target, wsScheme, path), settings.replayToken);
   const recorder = new ExchangeRecorder(settings, requested, undefined, uid);
   let upstream: UpstreamCall;
   try {
-    upstream = sendUpstream(upstreamRequestOptions(requested, target, settings, true), target, settings, recorder, null, {
-      upgrade: (upRes, upSocket, upHead) => relayFrames(upRes, upSocket, upHead),
-      response: (upRes) => relayRefusal(upRes),
-      error: (err) => upstreamFailed(err),
-    });
+    upstream = sendUpstream(
+      upstreamRequestOptions(requested, target, settings, true),
+      target,
+      settings,
+      recorder,
+      null,
+      {
+        upgrade: (upRes, upSocket, upHead) => relayFrames(upRes, upSocket, upHead),
+        response: (upRes) => relayRefusal(upRes),
+        error: (err) => upstreamFailed(err),
+      },
+    );
   } catch (err) {
     const body = Buffer.from(answerText(`cannot forward this upgrade: ${(err as Error).message}`, settings.language));
-    endRaw(client, Buffer.concat([rawResponseHead(502, 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
+    endRaw(
+      client,
+      Buffer.concat([
+        rawResponseHead(502, 'Bad Gateway', [
+          'Content-Type',
+          'text/plain; charset=utf-8',
+          'Content-Length',
+          String(body.length),
+          'Connection',
+          'close',
+        ]),
+        body,
+      ]),
+    );
     recorder.end('proxy_error', `cannot forward this upgrade: ${(err as Error).message}`);
     return;
   }
@@ -50,18 +77,33 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     recorder.end('aborted', 'the client closed the connection before the upgrade was answered');
   });
 
-  function relayFrames(upRes: http.IncomingMessage, upSocket: Duplex & { setTimeout(ms: number): void }, upHead: Buffer): void {
+  function relayFrames(
+    upRes: http.IncomingMessage,
+    upSocket: Duplex & { setTimeout(ms: number): void },
+    upHead: Buffer,
+  ): void {
     answered = true;
     // A WebSocket may stay quiet for as long as its two ends like.
     upSocket.setTimeout(0);
     const headers = headerPairs(upRes.rawHeaders);
-    recorder.responseHead({ status: upRes.statusCode ?? 101, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
+    recorder.responseHead({
+      status: upRes.statusCode ?? 101,
+      statusText: upRes.statusMessage ?? '',
+      httpVersion: upRes.httpVersion,
+      headers,
+    });
     if (clientGone) {
       upSocket.destroy();
       recorder.end('aborted', 'the client closed the connection before the upgrade completed');
       return;
     }
-    client.write(rawResponseHead(upRes.statusCode ?? 101, upRes.statusMessage ?? 'Switching Protocols', forwardableHeaders(headers, true)));
+    client.write(
+      rawResponseHead(
+        upRes.statusCode ?? 101,
+        upRes.statusMessage ?? 'Switching Protocols',
+        forwardableHeaders(headers, true),
+      ),
+    );
     const frames = new FrameTap(recorder, headers);
     if (upHead.length) {
       client.write(upHead);
@@ -105,7 +147,12 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
   function relayRefusal(upRes: http.IncomingMessage): void {
     answered = true;
     const headers = headerPairs(upRes.rawHeaders);
-    recorder.responseHead({ status: upRes.statusCode ?? 0, statusText: upRes.statusMessage ?? '', httpVersion: upRes.httpVersion, headers });
+    recorder.responseHead({
+      status: upRes.statusCode ?? 0,
+      statusText: upRes.statusMessage ?? '',
+      httpVersion: upRes.httpVersion,
+      headers,
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     upRes.on('data', (chunk: Buffer) => {
@@ -115,7 +162,10 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     });
     upRes.on('end', () => {
       const body = Buffer.concat(chunks).subarray(0, MAX_REFUSAL_BODY);
-      const flat = dropPairs(gatewayResponseHeaders(forwardableHeaders(headers), target), /^(content-length|transfer-encoding)$/i);
+      const flat = dropPairs(
+        gatewayResponseHeaders(forwardableHeaders(headers), target),
+        /^(content-length|transfer-encoding)$/i,
+      );
       flat.push('Content-Length', String(body.length), 'Connection', 'close');
       endRaw(client, Buffer.concat([rawResponseHead(upRes.statusCode ?? 502, upRes.statusMessage ?? '', flat), body]));
       recorder.end('complete');
@@ -132,7 +182,20 @@ export function relayUpgrade(req: http.IncomingMessage, client: Duplex, head: Bu
     // 502 or 504, never 400: Codex gives up on a 400 but falls back to SSE on other statuses.
     const body = Buffer.from(answerText(cause, settings.language));
     const timedOut = err.code === 'WIRELOG_TIMEOUT';
-    endRaw(client, Buffer.concat([rawResponseHead(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close']), body]));
+    endRaw(
+      client,
+      Buffer.concat([
+        rawResponseHead(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway', [
+          'Content-Type',
+          'text/plain; charset=utf-8',
+          'Content-Length',
+          String(body.length),
+          'Connection',
+          'close',
+        ]),
+        body,
+      ]),
+    );
     recorder.end('upstream_error', cause);
   }
 }
@@ -234,7 +297,10 @@ export class FrameTap {
   }
 
   private settle(): Promise<void> {
-    const decoded = this.undecodedBytes === 0 && this.deferred.length === 0 ? Promise.resolve() : new Promise<void>((done) => (this.drained = done));
+    const decoded =
+      this.undecodedBytes === 0 && this.deferred.length === 0
+        ? Promise.resolve()
+        : new Promise<void>((done) => (this.drained = done));
     const pending = decoded
       .then(() =>
         Promise.all(
@@ -279,7 +345,10 @@ export class FrameTap {
     if (!this.receivers[direction]) return;
     if (this.undecodedBytes + chunk.length > this.limits.maxUndecodedBytes) {
       this.overflowed = true;
-      this.stopDecoding(direction, `WebSocket frames (${direction}) were not decoded after this point: more than ${this.limits.maxUndecodedBytes / 1048576} MB of frames waited to be decoded (the connection sent faster than wirelog decodes); the bytes were relayed whole`);
+      this.stopDecoding(
+        direction,
+        `WebSocket frames (${direction}) were not decoded after this point: more than ${this.limits.maxUndecodedBytes / 1048576} MB of frames waited to be decoded (the connection sent faster than wirelog decodes); the bytes were relayed whole`,
+      );
       return;
     }
     // A copy: ws's parser unmasks payloads in place, and these bytes are still on their way.
@@ -291,7 +360,13 @@ export class FrameTap {
   /** Stores what waits, then decodes what waits, within this turn's budget; the rest in the next turns. */
   private decode(): void {
     this.storeDeferred(this.limits.storedPerTurn);
-    while (this.undecodedBytes > 0 && this.deferred.length === 0 && this.turnBytes < this.limits.decodeBytesPerTurn && this.turnDecoded < this.limits.decodedPerTurn && this.turnStored < this.limits.storedPerTurn) {
+    while (
+      this.undecodedBytes > 0 &&
+      this.deferred.length === 0 &&
+      this.turnBytes < this.limits.decodeBytesPerTurn &&
+      this.turnDecoded < this.limits.decodedPerTurn &&
+      this.turnStored < this.limits.storedPerTurn
+    ) {
       let progressed = false;
       for (const direction of ['send', 'receive'] as const) {
         const queue = this.undecoded[direction];
@@ -397,7 +472,12 @@ export class FrameTap {
       extensions['permessage-deflate'] = pmd;
     }
     // Frames from the client are masked: parse them as a server would.
-    const receiver = new wsInternals.Receiver({ isServer: direction === 'send', extensions, binaryType: 'nodebuffer', skipUTF8Validation: true });
+    const receiver = new wsInternals.Receiver({
+      isServer: direction === 'send',
+      extensions,
+      binaryType: 'nodebuffer',
+      skipUTF8Validation: true,
+    });
     receiver.on('message', (data: Buffer, isBinary: boolean) => this.message(direction, isBinary ? 2 : 1, data));
     receiver.on('ping', (data: Buffer) => this.message(direction, 9, data));
     receiver.on('pong', (data: Buffer) => this.message(direction, 10, data));
@@ -406,7 +486,12 @@ export class FrameTap {
       const payload = code === 1005 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([code >> 8, code & 0xff]), reason]);
       this.message(direction, 8, payload);
     });
-    receiver.on('error', (err: Error) => this.stopDecoding(direction, `WebSocket frames (${direction}) could not be decoded after this point: ${err.message}`));
+    receiver.on('error', (err: Error) =>
+      this.stopDecoding(
+        direction,
+        `WebSocket frames (${direction}) could not be decoded after this point: ${err.message}`,
+      ),
+    );
     return receiver;
   }
 }

@@ -41,25 +41,48 @@ function jsonBody(edits: ReplayEdits, sources: FixSources, what: string): Record
 }
 
 /** The body's output limit set to `max`, in the field this call already uses (else the one the diagnosis names, else its dialect's). */
-function withOutputLimit(exchange: Exchange, body: Record<string, unknown>, max: number, field?: string): Record<string, unknown> {
+function withOutputLimit(
+  exchange: Exchange,
+  body: Record<string, unknown>,
+  max: number,
+  field?: string,
+): Record<string, unknown> {
   const generation = body.generationConfig;
-  if (generation && typeof generation === 'object' && !Array.isArray(generation)) return { ...body, generationConfig: { ...generation, maxOutputTokens: max } };
+  if (generation && typeof generation === 'object' && !Array.isArray(generation))
+    return { ...body, generationConfig: { ...generation, maxOutputTokens: max } };
   const used = ['max_completion_tokens', 'max_output_tokens', 'max_tokens'].filter((field) => field in body);
   if (used.length) return { ...body, ...Object.fromEntries(used.map((field) => [field, max])) };
   if (field === 'generationConfig.maxOutputTokens') return { ...body, generationConfig: { maxOutputTokens: max } };
-  return { ...body, [field ?? (/\/responses$/.test(exchange.request.path.split('?')[0]) ? 'max_output_tokens' : 'max_tokens')]: max };
+  return {
+    ...body,
+    [field ?? (/\/responses$/.test(exchange.request.path.split('?')[0]) ? 'max_output_tokens' : 'max_tokens')]: max,
+  };
 }
 
 export function fixEdits(exchange: Exchange, action: FixAction, edits: ReplayEdits, sources: FixSources): ReplayEdits {
   switch (action.kind) {
     case 'max-tokens':
-      return { ...edits, body: JSON.stringify(withOutputLimit(exchange, jsonBody(edits, sources, serverText('en', 'api.fixOutputLimit')), action.maxTokens, action.field)), bodyEncoding: 'utf8' };
+      return {
+        ...edits,
+        body: JSON.stringify(
+          withOutputLimit(
+            exchange,
+            jsonBody(edits, sources, serverText('en', 'api.fixOutputLimit')),
+            action.maxTokens,
+            action.field,
+          ),
+        ),
+        bodyEncoding: 'utf8',
+      };
     case 'url':
       return { ...edits, url: action.url };
     case 'model': {
       // Gemini names the model in the path; the others in the body.
       if (/\/models\/[^/:]+:/.test(exchange.request.path)) {
-        const url = new URL(edits.url ?? `${exchange.request.scheme}://${exchange.request.host}:${exchange.request.port}${exchange.request.path}`);
+        const url = new URL(
+          edits.url ??
+            `${exchange.request.scheme}://${exchange.request.host}:${exchange.request.port}${exchange.request.path}`,
+        );
         url.pathname = url.pathname.replace(/\/models\/[^/:]+:/, `/models/${encodeURIComponent(action.model)}:`);
         return { ...edits, url: url.toString() };
       }
@@ -79,9 +102,15 @@ export function fixEdits(exchange: Exchange, action: FixAction, edits: ReplayEdi
       const known = sources.workingKey(action.name, fixTarget(exchange, edits));
       if (!known) {
         const said = { header: action.name, host: exchange.request.host, scheme: action.scheme ?? '' };
-        throw new ReplayRefused(serverText('en', action.scheme ? 'api.fixNoKey' : 'api.fixNoKeyPlain', said), [action.name]);
+        throw new ReplayRefused(serverText('en', action.scheme ? 'api.fixNoKey' : 'api.fixNoKeyPlain', said), [
+          action.name,
+        ]);
       }
-      return { ...edits, headers: withHeader(headers, action.name, known.value), borrowedSecrets: [...(edits.borrowedSecrets ?? []), known] };
+      return {
+        ...edits,
+        headers: withHeader(headers, action.name, known.value),
+        borrowedSecrets: [...(edits.borrowedSecrets ?? []), known],
+      };
     }
   }
 }

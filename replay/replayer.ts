@@ -36,7 +36,7 @@ function gatewayUrl(base: string, url: URL): string {
 }
 
 function flat(headers: Header[]): string[] {
-  return headers.flatMap(([name, value]) => [name, value]);
+  return headers.flat();
 }
 
 export class Replayer {
@@ -59,7 +59,14 @@ export class Replayer {
       .flatMap((host) => this.options.reader.list({ host, limit: 100 }))
       .sort((a, b) => b.id - a.id)
       .map((e) => ({ e, origin: originOf(e.request.scheme, e.request.host, e.request.port) }))
-      .filter(({ e, origin }) => origin.host === to.host && origin.port === to.port && (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300 && e.request.secrets?.some((s) => s.name.toLowerCase() === headerName.toLowerCase()))
+      .filter(
+        ({ e, origin }) =>
+          origin.host === to.host &&
+          origin.port === to.port &&
+          (e.response?.status ?? 0) >= 200 &&
+          (e.response?.status ?? 0) < 300 &&
+          e.request.secrets?.some((s) => s.name.toLowerCase() === headerName.toLowerCase()),
+      )
       .sort((a, b) => Number(sameOrigin(b.origin, to)) - Number(sameOrigin(a.origin, to)));
     for (const { e, origin } of working) {
       const value = this.options.secrets.newestHeader([e.uid], headerName);
@@ -72,7 +79,11 @@ export class Replayer {
   missingSecrets(exchange: Exchange): string[] {
     const remembered = this.options.secrets.recall(exchange.uid);
     return (exchange.request.secrets ?? [])
-      .filter((s) => (s.name.startsWith('?') ? !remembered?.path : !remembered?.headers.some(([n]) => n.toLowerCase() === s.name.toLowerCase())))
+      .filter((s) =>
+        s.name.startsWith('?')
+          ? !remembered?.path
+          : !remembered?.headers.some(([n]) => n.toLowerCase() === s.name.toLowerCase()),
+      )
       .map((s) => s.name);
   }
 
@@ -98,7 +109,9 @@ export class Replayer {
   /** The text and binary messages the client of a WebSocket sent, in order (none for other exchanges). */
   private clientMessages(exchange: Exchange) {
     if (exchange.streamKind !== 'websocket') return [];
-    return this.options.reader.wsMessages(exchange.id).filter((m) => m.direction === 'send' && (m.opcode === 1 || m.opcode === 2));
+    return this.options.reader
+      .wsMessages(exchange.id)
+      .filter((m) => m.direction === 'send' && (m.opcode === 1 || m.opcode === 2));
   }
 
   private async recorded(uid: string, sent: Promise<void>): Promise<number> {
@@ -109,7 +122,8 @@ export class Replayer {
       await this.options.flush();
       const found = this.options.reader.byUid(uid);
       if (found) return found.id;
-      if (failure) throw new ReplayRefused(serverText('en', 'api.gatewayUnreachable', { error: (failure as Error).message }));
+      if (failure)
+        throw new ReplayRefused(serverText('en', 'api.gatewayUnreachable', { error: (failure as Error).message }));
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new ReplayRefused(serverText('en', 'api.notRecorded', { seconds: RECORDED_WITHIN_MS / 1000 }));
@@ -142,7 +156,13 @@ export class Replayer {
     const sends = this.clientMessages(exchange).map((m, i) => ({ ...m, payload: prepared.messages[i] }));
     const url = gatewayUrl(this.options.gatewayBase, prepared.url).replace(/^http/, 'ws');
     const headers = Object.fromEntries([...prepared.headers, mark]);
-    const ws = new WebSocket(url, { headers, followRedirects: false, perMessageDeflate: /permessage-deflate/i.test(exchange.request.headers.find(([n]) => n.toLowerCase() === 'sec-websocket-extensions')?.[1] ?? '') });
+    const ws = new WebSocket(url, {
+      headers,
+      followRedirects: false,
+      perMessageDeflate: /permessage-deflate/i.test(
+        exchange.request.headers.find(([n]) => n.toLowerCase() === 'sec-websocket-extensions')?.[1] ?? '',
+      ),
+    });
     this.sockets.add(ws);
     return new Promise<void>((resolve, reject) => {
       let quiet: NodeJS.Timeout | null = null;

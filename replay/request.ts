@@ -8,8 +8,23 @@ import { CONNECTION_HEADERS, exchangeUrl } from '../model/exchange.ts';
 import type { RememberedSecrets } from '../proxy/secret-memory.ts';
 import { ReplayRefused } from './refused.ts';
 import { serverText } from '../i18n/stored-text.ts';
-import { bodySecrets, requestSecrets, withholdSecrets, type CapturedSecret, type WithheldSecret } from './secret-guard.ts';
-import { hostPort, originOf, originText, parseConsent, secretMayGo, urlOrigin, type Consent, type Origin } from './secret-origin.ts';
+import {
+  bodySecrets,
+  requestSecrets,
+  withholdSecrets,
+  type CapturedSecret,
+  type WithheldSecret,
+} from './secret-guard.ts';
+import {
+  hostPort,
+  originOf,
+  originText,
+  parseConsent,
+  secretMayGo,
+  urlOrigin,
+  type Consent,
+  type Origin,
+} from './secret-origin.ts';
 
 export { ReplayRefused };
 
@@ -42,7 +57,13 @@ export interface ReplayRequest {
 }
 
 // The new connection's own, and a new WebSocket handshake's.
-const NOT_REPLAYED = new Set([...CONNECTION_HEADERS, 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-accept']);
+const NOT_REPLAYED = new Set([
+  ...CONNECTION_HEADERS,
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  'sec-websocket-accept',
+]);
 
 function targetUrl(exchange: Exchange, url: string | undefined): URL {
   const text = url ?? exchangeUrl(exchange.request);
@@ -54,7 +75,13 @@ function targetUrl(exchange: Exchange, url: string | undefined): URL {
   }
   const websocket = exchange.streamKind === 'websocket';
   const allowed = websocket ? ['ws:', 'wss:', 'http:', 'https:'] : ['http:', 'https:'];
-  if (!allowed.includes(parsed.protocol)) throw new ReplayRefused(serverText('en', 'api.replayScheme', { allowed: allowed.join(' or ').replace(/:/g, ''), scheme: parsed.protocol.replace(':', '') }));
+  if (!allowed.includes(parsed.protocol))
+    throw new ReplayRefused(
+      serverText('en', 'api.replayScheme', {
+        allowed: allowed.join(' or ').replace(/:/g, ''),
+        scheme: parsed.protocol.replace(':', ''),
+      }),
+    );
   return parsed;
 }
 
@@ -64,7 +91,12 @@ function targetUrl(exchange: Exchange, url: string | undefined): URL {
  * Not restored (`restore` false: the target may not have them), the stored values stay, for the
  * guard to take out.
  */
-function restoredHeaders(exchange: Exchange, headers: Header[], remembered: RememberedSecrets | null, restore: boolean): Header[] {
+function restoredHeaders(
+  exchange: Exchange,
+  headers: Header[],
+  remembered: RememberedSecrets | null,
+  restore: boolean,
+): Header[] {
   const stored = exchange.request.headers;
   const secretNames = new Set((exchange.request.secrets ?? []).map((s) => s.name.toLowerCase()));
   const missing: string[] = [];
@@ -72,14 +104,18 @@ function restoredHeaders(exchange: Exchange, headers: Header[], remembered: Reme
     .filter(([name]) => !NOT_REPLAYED.has(name.toLowerCase()))
     .map(([name, value]): Header => {
       const lower = name.toLowerCase();
-      const masked = restore && secretNames.has(lower) && stored.some(([n, v]) => n.toLowerCase() === lower && v === value);
+      const masked =
+        restore && secretNames.has(lower) && stored.some(([n, v]) => n.toLowerCase() === lower && v === value);
       if (!masked) return [name, value];
       const real = remembered?.headers.find(([n]) => n.toLowerCase() === lower);
       if (!real) missing.push(name);
       return [name, real ? real[1] : value];
     });
   if (missing.length) {
-    throw new ReplayRefused(serverText('en', 'api.replaySecretMissing', { names: missing.join(', '), first: missing[0] }), missing);
+    throw new ReplayRefused(
+      serverText('en', 'api.replaySecretMissing', { names: missing.join(', '), first: missing[0] }),
+      missing,
+    );
   }
   return out;
 }
@@ -89,7 +125,11 @@ function restoredPath(exchange: Exchange, url: URL, remembered: RememberedSecret
   if (secretParams.length === 0) return url;
   const same = `${url.pathname}${url.search}` === exchange.request.path;
   if (same && remembered?.path) return new URL(remembered.path, url);
-  if (same) throw new ReplayRefused(serverText('en', 'api.urlNotInMemory', { names: secretParams.map((s) => s.name).join(', ') }), secretParams.map((s) => s.name));
+  if (same)
+    throw new ReplayRefused(
+      serverText('en', 'api.urlNotInMemory', { names: secretParams.map((s) => s.name).join(', ') }),
+      secretParams.map((s) => s.name),
+    );
   return url;
 }
 
@@ -99,7 +139,13 @@ function consentFor(text: string | undefined, target: Origin): Consent | null {
   const consent = parseConsent(text, target);
   if (!consent) throw new ReplayRefused(serverText('en', 'api.badConsent', { text }));
   if (consent.host !== target.host || consent.port !== target.port) {
-    throw new ReplayRefused(serverText('en', 'api.replayConsentOther', { named: hostPort(consent), target: originText(target), hostPort: hostPort(target) }));
+    throw new ReplayRefused(
+      serverText('en', 'api.replayConsentOther', {
+        named: hostPort(consent),
+        target: originText(target),
+        hostPort: hostPort(target),
+      }),
+    );
   }
   return consent;
 }
@@ -109,9 +155,18 @@ function consentFor(text: string | undefined, target: Origin): Consent | null {
  * with --keep-secrets or from a HAR, masked otherwise: a masked value still shows its last
  * characters), all captured for the exchange's own origin.
  */
-function capturedSecrets(exchange: Exchange, storedBody: Buffer, remembered: RememberedSecrets | null, messages: Buffer[], origin: Origin): CapturedSecret[] {
+function capturedSecrets(
+  exchange: Exchange,
+  storedBody: Buffer,
+  remembered: RememberedSecrets | null,
+  messages: Buffer[],
+  origin: Origin,
+): CapturedSecret[] {
   const { headers, path } = exchange.request;
-  const found = requestSecrets({ headers, path, body: storedBody, bodyEncoding: exchange.requestBody.encoding }, origin);
+  const found = requestSecrets(
+    { headers, path, body: storedBody, bodyEncoding: exchange.requestBody.encoding },
+    origin,
+  );
   if (remembered) {
     found.push(...remembered.headers.map(([name, value]) => ({ where: 'header' as const, name, value, origin })));
     found.push(...requestSecrets({ headers: [], path: remembered.path ?? null, body: null, bodyEncoding: '' }, origin));
@@ -127,9 +182,16 @@ function capturedSecrets(exchange: Exchange, storedBody: Buffer, remembered: Rem
  * (replay/secret-origin.ts); any captured secret the target may not receive is then taken out,
  * and named in `withheld`: the request still goes, without it.
  */
-export function buildReplay(exchange: Exchange, storedBody: Buffer, remembered: RememberedSecrets | null, edits: ReplayEdits = {}, messages: Buffer[] = []): ReplayRequest {
+export function buildReplay(
+  exchange: Exchange,
+  storedBody: Buffer,
+  remembered: RememberedSecrets | null,
+  edits: ReplayEdits = {},
+  messages: Buffer[] = [],
+): ReplayRequest {
   const method = (edits.method ?? exchange.request.method).toUpperCase();
-  if (!/^[A-Z]+$/.test(method)) throw new ReplayRefused(serverText('en', 'api.replayNotMethod', { method: String(edits.method) }));
+  if (!/^[A-Z]+$/.test(method))
+    throw new ReplayRefused(serverText('en', 'api.replayNotMethod', { method: String(edits.method) }));
   if (method === 'CONNECT') throw new ReplayRefused(serverText('en', 'api.replayConnect'));
   const target = targetUrl(exchange, edits.url);
   const to = urlOrigin(target);
@@ -146,12 +208,20 @@ export function buildReplay(exchange: Exchange, storedBody: Buffer, remembered: 
     headers = headers.filter(([name]) => name.toLowerCase() !== 'content-encoding');
   } else {
     if (exchange.requestBody.truncated) {
-      throw new ReplayRefused(serverText('en', 'api.replayBodyCut', { size: exchange.requestBody.size, stored: exchange.requestBody.storedSize }));
+      throw new ReplayRefused(
+        serverText('en', 'api.replayBodyCut', {
+          size: exchange.requestBody.size,
+          stored: exchange.requestBody.storedSize,
+        }),
+      );
     }
     body = (restore ? remembered?.body : undefined) ?? storedBody;
   }
   if (body.length === 0 && !['POST', 'PUT', 'PATCH'].includes(method)) body = null;
-  const captured = [...(restore ? [] : capturedSecrets(exchange, storedBody, remembered, messages, from)), ...(edits.borrowedSecrets ?? [])];
+  const captured = [
+    ...(restore ? [] : capturedSecrets(exchange, storedBody, remembered, messages, from)),
+    ...(edits.borrowedSecrets ?? []),
+  ];
   const guarded = withholdSecrets({ url, headers, body, messages }, captured, to, consent);
   return { method, ...guarded.request, withheld: guarded.withheld };
 }

@@ -76,7 +76,10 @@ function paramSecrets(pathAndQuery: string, origin: Origin): CapturedSecret[] {
   if (userInfo?.[1]) found.push({ where: 'url', name: 'URL password', value: decoded(userInfo[1]), origin });
   const q = pathAndQuery.indexOf('?');
   const path = q < 0 ? pathAndQuery : pathAndQuery.slice(0, q);
-  const parts = [...path.split('/').flatMap((segment) => segment.split(';').slice(1)), ...(q < 0 ? [] : pathAndQuery.slice(q + 1).split('&'))];
+  const parts = [
+    ...path.split('/').flatMap((segment) => segment.split(';').slice(1)),
+    ...(q < 0 ? [] : pathAndQuery.slice(q + 1).split('&')),
+  ];
   for (const part of parts) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
@@ -106,29 +109,46 @@ function jsonSecrets(text: string, prefix: string, origin: Origin): CapturedSecr
     } else if (Array.isArray(node)) {
       for (const item of node) stack.push({ node: item, secret });
     } else if (node && typeof node === 'object') {
-      for (const [name, child] of Object.entries(node)) stack.push({ node: child, secret: secret ?? (isSecretName(name) ? name : null) });
+      for (const [name, child] of Object.entries(node))
+        stack.push({ node: child, secret: secret ?? (isSecretName(name) ? name : null) });
     }
   }
   return found;
 }
 
 function formSecrets(text: string, prefix: string, origin: Origin): CapturedSecret[] {
-  return paramSecrets(`?${text}`, origin).map((s) => ({ ...s, where: 'body' as const, name: `${prefix}:${s.name.slice(1)}` }));
+  return paramSecrets(`?${text}`, origin).map((s) => ({
+    ...s,
+    where: 'body' as const,
+    name: `${prefix}:${s.name.slice(1)}`,
+  }));
 }
 
 /** The secrets of a body (JSON members, form fields), decoded from its Content-Encoding first. */
-export function bodySecrets(raw: Buffer, headers: Header[], encoding: string, prefix: string, origin: Origin): CapturedSecret[] {
+export function bodySecrets(
+  raw: Buffer,
+  headers: Header[],
+  encoding: string,
+  prefix: string,
+  origin: Origin,
+): CapturedSecret[] {
   if (raw.length === 0) return [];
   const { data, error } = decodeBody(raw, encoding);
   if (error) return [];
   const text = data.toString('utf8');
-  if (/x-www-form-urlencoded/i.test(headerValue(headers, 'content-type') ?? '')) return formSecrets(text, prefix, origin);
+  if (/x-www-form-urlencoded/i.test(headerValue(headers, 'content-type') ?? ''))
+    return formSecrets(text, prefix, origin);
   return jsonSecrets(text, prefix, origin);
 }
 
 /** The secrets of a request as it was captured or stored: secret-named headers, URL parameters, body members. */
-export function requestSecrets(request: { headers: Header[]; path: string | null; body: Buffer | null; bodyEncoding: string }, origin: Origin): CapturedSecret[] {
-  const found: CapturedSecret[] = request.headers.filter(([name]) => isSecretName(name)).map(([name, value]) => ({ where: 'header' as const, name, value, origin }));
+export function requestSecrets(
+  request: { headers: Header[]; path: string | null; body: Buffer | null; bodyEncoding: string },
+  origin: Origin,
+): CapturedSecret[] {
+  const found: CapturedSecret[] = request.headers
+    .filter(([name]) => isSecretName(name))
+    .map(([name, value]) => ({ where: 'header' as const, name, value, origin }));
   if (request.path) found.push(...paramSecrets(request.path, origin));
   if (request.body) found.push(...bodySecrets(request.body, request.headers, request.bodyEncoding, 'body', origin));
   return found;
@@ -179,7 +199,8 @@ function scrubbed(data: Buffer, needle: Needle): Buffer | null {
   }
   // A short value only as a whole JSON string: "api_key": "abc". A secret masked whole ("****")
   // carries nothing of the key, and is what replaces one: not hunted in text.
-  for (const value of needle.pieces.filter((p) => p.length < FOUND_ANYWHERE && /[^*]/.test(p))) out = replaceAll(out ?? data, JSON.stringify(value), JSON.stringify(WITHHELD_TEXT)) ?? out;
+  for (const value of needle.pieces.filter((p) => p.length < FOUND_ANYWHERE && /[^*]/.test(p)))
+    out = replaceAll(out ?? data, JSON.stringify(value), JSON.stringify(WITHHELD_TEXT)) ?? out;
   return out;
 }
 
@@ -198,8 +219,14 @@ function inParam(needle: Needle, name: string, value: string): boolean {
 }
 
 function messageOf(name: string, w: Needle['withheld']): string {
-  if (w.reason === 'downgrade') return serverText('en', 'api.withheldDowngrade', { name, capturedFor: w.capturedFor, target: w.target });
-  return serverText('en', 'api.withheldOrigin', { name, capturedFor: w.capturedFor, target: w.target, allowWith: w.allowWith ?? '' });
+  if (w.reason === 'downgrade')
+    return serverText('en', 'api.withheldDowngrade', { name, capturedFor: w.capturedFor, target: w.target });
+  return serverText('en', 'api.withheldOrigin', {
+    name,
+    capturedFor: w.capturedFor,
+    target: w.target,
+    allowWith: w.allowWith ?? '',
+  });
 }
 
 /**
@@ -208,13 +235,25 @@ function messageOf(name: string, w: Needle['withheld']): string {
  * masked stand-in that still carries the key's last characters); a URL parameter holding one is
  * dropped; in a path, a body or a message the value becomes `****` (their shape must stay).
  */
-export function withholdSecrets(request: OutgoingRequest, secrets: CapturedSecret[], target: Origin, consent: Consent | null): { request: OutgoingRequest; withheld: WithheldSecret[] } {
+export function withholdSecrets(
+  request: OutgoingRequest,
+  secrets: CapturedSecret[],
+  target: Origin,
+  consent: Consent | null,
+): { request: OutgoingRequest; withheld: WithheldSecret[] } {
   const needles: Needle[] = [];
   for (const secret of secrets) {
     const verdict = secretMayGo(secret.origin, target, consent);
     if (verdict.send) continue;
     const capturedFor = originText(secret.origin);
-    needles.push(needleOf(secret, { capturedFor, target: originText(target), reason: verdict.reason, allowWith: verdict.reason === 'downgrade' ? null : hostPort(target) }));
+    needles.push(
+      needleOf(secret, {
+        capturedFor,
+        target: originText(target),
+        reason: verdict.reason,
+        allowWith: verdict.reason === 'downgrade' ? null : hostPort(target),
+      }),
+    );
   }
   if (needles.length === 0) return { request, withheld: [] };
   const withheld = new Map<string, WithheldSecret>();
@@ -254,19 +293,31 @@ export function withholdSecrets(request: OutgoingRequest, secrets: CapturedSecre
 
   let body = request.body;
   let outHeaders = headers;
-  if (body && body.length) {
+  if (body?.length) {
     const encoding = headerValue(headers, 'content-encoding') ?? '';
     const { data, error } = decodeBody(body, encoding);
     if (error) {
       const first = needles[0].withheld;
-      throw new ReplayRefused(serverText('en', 'api.withheldEncodedBody', { encoding, error, capturedFor: first.capturedFor, target: first.target }));
+      throw new ReplayRefused(
+        serverText('en', 'api.withheldEncodedBody', {
+          encoding,
+          error,
+          capturedFor: first.capturedFor,
+          target: first.target,
+        }),
+      );
     }
     let clean: Buffer | null = null;
     for (const needle of needles) {
       const next = scrubbed(clean ?? data, needle);
       if (next) {
         clean = next;
-        note(needle.secret.where === 'body' ? needle.secret.name : serverText('en', 'api.withheldBodyField', { name: needle.secret.name }), needle);
+        note(
+          needle.secret.where === 'body'
+            ? needle.secret.name
+            : serverText('en', 'api.withheldBodyField', { name: needle.secret.name }),
+          needle,
+        );
       }
     }
     if (clean) {

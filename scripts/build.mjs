@@ -25,7 +25,15 @@ fs.mkdirSync('dist', { recursive: true });
 for (const name of fs.readdirSync('dist')) if (/\.js(\.map)?$/.test(name)) fs.rmSync(path.join('dist', name));
 
 await build({
-  entryPoints: { cli: 'cli.ts', 'storage-worker': 'cli/storage-worker.ts', 'otlp-worker': 'cli/otlp-worker.ts', 'import-worker': 'cli/import-worker.ts', 'compare-worker': 'db/compare-worker.ts', 'session-worker': 'llm/session-worker.ts', 'session-export-worker': 'export/session-export-worker.ts' },
+  entryPoints: {
+    cli: 'cli.ts',
+    'storage-worker': 'cli/storage-worker.ts',
+    'otlp-worker': 'cli/otlp-worker.ts',
+    'import-worker': 'cli/import-worker.ts',
+    'compare-worker': 'db/compare-worker.ts',
+    'session-worker': 'llm/session-worker.ts',
+    'session-export-worker': 'export/session-export-worker.ts',
+  },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -14,7 +14,8 @@ const path = require('node:path');
 // Both languages here: this script cannot read wirelog's catalogue (it is bundled into dist/).
 const HINT = {
   en: 'wirelog: the SQLite binding (better-sqlite3) was compiled from source because its prebuilt binary could not be downloaded; to download it from a mirror next time, export npm_config_better_sqlite3_binary_host (see docs/install.md)',
-  'zh-CN': 'wirelog：SQLite 绑定（better-sqlite3）的预编译包没下载下来，已从源码编译；下次想从镜像下载，先设置 npm_config_better_sqlite3_binary_host（见 docs/install.md）',
+  'zh-CN':
+    'wirelog：SQLite 绑定（better-sqlite3）的预编译包没下载下来，已从源码编译；下次想从镜像下载，先设置 npm_config_better_sqlite3_binary_host（见 docs/install.md）',
 };
 
 /** The better-sqlite3 folder wirelog will load, found as Node would from wirelog's own folder; null: none. */
@@ -28,7 +29,10 @@ function bindingDir(from) {
 
 /** Whether the binding there was built by node-gyp on this machine rather than downloaded. */
 function compiledFromSource(dir) {
-  return fs.existsSync(path.join(dir, 'build', 'config.gypi')) && fs.existsSync(path.join(dir, 'build', 'Release', 'better_sqlite3.node'));
+  return (
+    fs.existsSync(path.join(dir, 'build', 'config.gypi')) &&
+    fs.existsSync(path.join(dir, 'build', 'Release', 'better_sqlite3.node'))
+  );
 }
 
 /** wirelog's language as the CLI picks it: WIRELOG_LANG, else the locale. */

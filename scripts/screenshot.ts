@@ -26,18 +26,46 @@ function codexExec(home: string, baseUrl: string): Promise<void> {
   fs.mkdirSync(cwd, { recursive: true });
   fs.writeFileSync(
     path.join(home, 'config.toml'),
-    ['model = "gpt-5-codex"', 'model_provider = "x666"', '', '[model_providers.x666]', 'name = "x666"', `base_url = "${baseUrl}"`, 'env_key = "X666_API_KEY"', 'wire_api = "responses"', '', '[analytics]', 'enabled = false', '', '[features]', 'plugins = false', ''].join('\n'),
+    [
+      'model = "gpt-5-codex"',
+      'model_provider = "x666"',
+      '',
+      '[model_providers.x666]',
+      'name = "x666"',
+      `base_url = "${baseUrl}"`,
+      'env_key = "X666_API_KEY"',
+      'wire_api = "responses"',
+      '',
+      '[analytics]',
+      'enabled = false',
+      '',
+      '[features]',
+      'plugins = false',
+      '',
+    ].join('\n'),
   );
-  const env = { PATH: process.env.PATH, HOME: home, CODEX_HOME: home, X666_API_KEY: 'sk-x666-demo-key-7f3a', TERM: 'dumb' };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    CODEX_HOME: home,
+    X666_API_KEY: 'sk-x666-demo-key-7f3a',
+    TERM: 'dumb',
+  };
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CODEX, 'exec', '--skip-git-repo-check', 'hello'], { cwd, env, timeout: 120_000 }, () => resolve());
+    const child = execFile(
+      process.execPath,
+      [CODEX, 'exec', '--skip-git-repo-check', 'hello'],
+      { cwd, env, timeout: 120_000 },
+      () => resolve(),
+    );
     child.stdin?.end();
   });
 }
 
 async function main(): Promise<void> {
   const out = outPath(process.argv.slice(2));
-  if (!fs.existsSync(CODEX)) throw new Error(`${CODEX} is missing: run npm install first (the screenshot drives the real Codex)`);
+  if (!fs.existsSync(CODEX))
+    throw new Error(`${CODEX} is missing: run npm install first (the screenshot drives the real Codex)`);
   const work = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'wirelog-screenshot-'));
   let upstream: FakeUpstream | undefined;
   let wirelog: WirelogProcess | undefined;
@@ -55,16 +83,29 @@ async function main(): Promise<void> {
     let failed: { id: number } | undefined;
     while (!failed) {
       if (Date.now() > deadline) throw new Error('the seed 404 was not stored within 60 s');
-      const { exchanges } = (await (await fetch(`${wirelog.viewerUrl}/api/exchanges?limit=50`)).json()) as { exchanges: { id: number; status: number | null; url: string; diagnosis: { severity: string } | null }[] };
-      failed = exchanges.find((e) => e.status === 404 && e.url.endsWith('/chat/completions/responses') && e.diagnosis?.severity === 'error');
+      const { exchanges } = (await (await fetch(`${wirelog.viewerUrl}/api/exchanges?limit=50`)).json()) as {
+        exchanges: { id: number; status: number | null; url: string; diagnosis: { severity: string } | null }[];
+      };
+      failed = exchanges.find(
+        (e) => e.status === 404 && e.url.endsWith('/chat/completions/responses') && e.diagnosis?.severity === 'error',
+      );
       if (!failed) await new Promise((r) => setTimeout(r, 100));
     }
 
-    const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, colorScheme: 'light', locale: 'en-US' });
+    const context = await browser.newContext({
+      viewport: VIEWPORT,
+      deviceScaleFactor: 1,
+      colorScheme: 'light',
+      locale: 'en-US',
+    });
     const page = await context.newPage();
     await page.goto(`${wirelog.viewerUrl}/exchanges/${failed.id}`);
     await page.getByTestId('diagnosis').first().waitFor({ timeout: 30_000 });
-    await page.waitForFunction(() => document.querySelector('[data-testid="diagnosis"]')?.textContent?.includes('Fix:'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="diagnosis"]')?.textContent?.includes('Fix:'),
+      undefined,
+      { timeout: 30_000 },
+    );
     fs.mkdirSync(path.dirname(out), { recursive: true });
     await page.screenshot({ path: out });
     await context.close();

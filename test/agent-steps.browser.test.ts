@@ -30,7 +30,12 @@ async function captured(file: string): Promise<number> {
   await sendThrough(h, server.origin, file);
   await h.stored();
   const path = fixtures.get(file)!.exchange.path;
-  return (await eventually(() => h.wirelog.reader.list({ limit: 5 }).find((e) => e.id > before && e.request.path === path), `${file} stored`)).id;
+  return (
+    await eventually(
+      () => h.wirelog.reader.list({ limit: 5 }).find((e) => e.id > before && e.request.path === path),
+      `${file} stored`,
+    )
+  ).id;
 }
 
 /** Opens an exchange's Model call tab in a page of the given locale. */
@@ -51,7 +56,9 @@ describe('agent loops in the Model call tab', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
       await modelCall(page, approval, 'Model call');
-      await expect.poll(() => page.getByTestId('awaiting-approval').textContent()).toContain('The model is waiting for the user: it asks to run 1 MCP tool call');
+      await expect
+        .poll(() => page.getByTestId('awaiting-approval').textContent())
+        .toContain('The model is waiting for the user: it asks to run 1 MCP tool call');
       const waiting = page.getByTestId('agent-step');
       expect(await waiting.getAttribute('data-kind')).toBe('mcp-approval');
       expect(await waiting.getByTestId('step-server').textContent()).toBe('dmcp');
@@ -65,21 +72,35 @@ describe('agent loops in the Model call tab', () => {
       expect(await page.getByTestId('awaiting-approval').count()).toBe(0);
 
       await modelCall(page, tools, 'Model call');
-      await expect.poll(() => page.getByTestId('agent-step').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(['web-search', 'file-search', 'code']);
-      expect(await page.getByTestId('agent-step').nth(2).getByTestId('step-input').textContent()).toContain('print(2**10)');
+      await expect
+        .poll(() => page.getByTestId('agent-step').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))))
+        .toEqual(['web-search', 'file-search', 'code']);
+      expect(await page.getByTestId('agent-step').nth(2).getByTestId('step-input').textContent()).toContain(
+        'print(2**10)',
+      );
       expect(await page.getByTestId('cited-text').textContent()).toBe('a new park opened in Oslo.');
-      expect(await page.getByTestId('citation').textContent()).toContain('Oslo opens a park · https://news.example/oslo-park');
+      expect(await page.getByTestId('citation').textContent()).toContain(
+        'Oslo opens a park · https://news.example/oslo-park',
+      );
       // A source the provider named is shown as text: never a link the captured answer chose.
       expect(await page.getByTestId('citations').locator('a, [href]').count()).toBe(0);
 
       // The follow-up: the request answered sits in the history, the call it allowed in the answer; nobody waits.
       await modelCall(page, approved, 'Model call');
-      await expect.poll(() => page.locator('[data-role="assistant"]:not(.answer) [data-testid="agent-step"]').getAttribute('data-kind')).toBe('mcp-approval');
-      expect(await page.locator('[data-role="answer"] [data-testid="agent-step"]').getAttribute('data-kind')).toBe('mcp-call');
+      await expect
+        .poll(() =>
+          page.locator('[data-role="assistant"]:not(.answer) [data-testid="agent-step"]').getAttribute('data-kind'),
+        )
+        .toBe('mcp-approval');
+      expect(await page.locator('[data-role="answer"] [data-testid="agent-step"]').getAttribute('data-kind')).toBe(
+        'mcp-call',
+      );
       expect(await page.getByTestId('awaiting-approval').count()).toBe(0);
 
       await modelCall(page, refusal, 'Model call');
-      await expect.poll(() => page.getByTestId('stop-details').textContent()).toContain('cyber: The request asks for working ransomware.');
+      await expect
+        .poll(() => page.getByTestId('stop-details').textContent())
+        .toContain('cyber: The request asks for working ransomware.');
     } finally {
       await page.close();
     }
@@ -105,11 +126,17 @@ describe('agent loops in the Model call tab', () => {
       await page.goto(`${h.wirelog.viewer!.url}/exchanges/${cut}`);
       await page.getByRole('button', { name: 'Try this fix' }).click();
       // The fixture answers MAX_TOKENS whatever it is asked: a 200 that is still cut.
-      await expect.poll(() => page.getByTestId('fix-verdict').textContent(), { timeout: 30_000 }).toContain('Still failing: 200');
+      await expect
+        .poll(() => page.getByTestId('fix-verdict').textContent(), { timeout: 30_000 })
+        .toContain('Still failing: 200');
       expect(await page.getByTestId('fix-verdict').textContent()).toContain('output token limit');
       await h.stored();
-      const replay = h.wirelog.reader.list({ limit: 5 }).find((e) => e.id > cut && e.request.path === fixtures.get('gemini-max-tokens.json')!.exchange.path)!;
-      expect(JSON.parse(bodyView(h.wirelog.reader, replay, 'request').text!).generationConfig).toEqual({ maxOutputTokens: 2000 });
+      const replay = h.wirelog.reader
+        .list({ limit: 5 })
+        .find((e) => e.id > cut && e.request.path === fixtures.get('gemini-max-tokens.json')!.exchange.path)!;
+      expect(JSON.parse(bodyView(h.wirelog.reader, replay, 'request').text!).generationConfig).toEqual({
+        maxOutputTokens: 2000,
+      });
     } finally {
       await page.close();
     }

@@ -14,7 +14,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionHeader } from '../llm/session.ts';
 import type { SessionPage } from '../llm/session-read.ts';
-import { WIRELOG_BIN, WIRELOG_NODE_FLAGS, startWirelogProcess, type CliResult, type WirelogProcess } from './support/cli.ts';
+import {
+  WIRELOG_BIN,
+  WIRELOG_NODE_FLAGS,
+  startWirelogProcess,
+  type CliResult,
+  type WirelogProcess,
+} from './support/cli.ts';
 import { eventually, tempDir } from './support/harness.ts';
 
 const BIN = path.resolve('node_modules/.bin');
@@ -34,15 +40,36 @@ function sse(res: http.ServerResponse, events: { event?: string; data: unknown }
 function answerResponses(res: http.ServerResponse, body: { input: { type?: string }[] }): void {
   const answered = body.input.some((i) => i.type === 'function_call_output');
   const item = answered
-    ? { type: 'message', id: 'msg_final', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: FINAL, annotations: [] }] }
-    : { type: 'function_call', id: 'fc_1', status: 'completed', name: 'exec_command', arguments: JSON.stringify({ cmd: COMMAND }), call_id: 'call_alpha' };
+    ? {
+        type: 'message',
+        id: 'msg_final',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: FINAL, annotations: [] }],
+      }
+    : {
+        type: 'function_call',
+        id: 'fc_1',
+        status: 'completed',
+        name: 'exec_command',
+        arguments: JSON.stringify({ cmd: COMMAND }),
+        call_id: 'call_alpha',
+      };
   const id = answered ? 'resp_2' : 'resp_1';
   const event = (type: string, data: Record<string, unknown>) => ({ event: type, data: { type, ...data } });
   sse(res, [
     event('response.created', { response: { id, model: 'fake-model', status: 'in_progress' } }),
     event('response.output_item.added', { output_index: 0, item }),
     event('response.output_item.done', { output_index: 0, item }),
-    event('response.completed', { response: { id, model: 'fake-model', status: 'completed', output: [item], usage: { input_tokens: 100, output_tokens: 10, total_tokens: 110 } } }),
+    event('response.completed', {
+      response: {
+        id,
+        model: 'fake-model',
+        status: 'completed',
+        output: [item],
+        usage: { input_tokens: 100, output_tokens: 10, total_tokens: 110 },
+      },
+    }),
   ]);
 }
 
@@ -55,22 +82,61 @@ interface AnthropicBody {
 
 /** Claude Code: a Bash tool_use while the conversation has no tool_result, then the answer; any side request gets a short text. */
 function answerAnthropic(res: http.ServerResponse, body: AnthropicBody): void {
-  const hasResult = body.messages.some((m) => Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_result'));
+  const hasResult = body.messages.some(
+    (m) => Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_result'),
+  );
   const wantsTool = !hasResult && (body.tools ?? []).some((t) => t.name === 'Bash');
   const text = hasResult ? FINAL : 'ok';
   const usage = { input_tokens: 100, output_tokens: 10 };
   if (!body.stream) {
     res.writeHead(200, { 'content-type': 'application/json' });
-    return void res.end(JSON.stringify({ id: 'msg_side', type: 'message', role: 'assistant', model: body.model, content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage }));
+    return void res.end(
+      JSON.stringify({
+        id: 'msg_side',
+        type: 'message',
+        role: 'assistant',
+        model: body.model,
+        content: [{ type: 'text', text }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage,
+      }),
+    );
   }
-  const block = wantsTool ? { type: 'tool_use', id: 'toolu_alpha', name: 'Bash', input: {} } : { type: 'text', text: '' };
-  const delta = wantsTool ? { type: 'input_json_delta', partial_json: JSON.stringify({ command: COMMAND, description: 'Print alpha-42' }) } : { type: 'text_delta', text };
+  const block = wantsTool
+    ? { type: 'tool_use', id: 'toolu_alpha', name: 'Bash', input: {} }
+    : { type: 'text', text: '' };
+  const delta = wantsTool
+    ? { type: 'input_json_delta', partial_json: JSON.stringify({ command: COMMAND, description: 'Print alpha-42' }) }
+    : { type: 'text_delta', text };
   sse(res, [
-    { event: 'message_start', data: { type: 'message_start', message: { id: wantsTool ? 'msg_1' : 'msg_2', type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 100, output_tokens: 1 } } } },
+    {
+      event: 'message_start',
+      data: {
+        type: 'message_start',
+        message: {
+          id: wantsTool ? 'msg_1' : 'msg_2',
+          type: 'message',
+          role: 'assistant',
+          model: body.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 100, output_tokens: 1 },
+        },
+      },
+    },
     { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: block } },
     { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta } },
     { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
-    { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: wantsTool ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: 10 } } },
+    {
+      event: 'message_delta',
+      data: {
+        type: 'message_delta',
+        delta: { stop_reason: wantsTool ? 'tool_use' : 'end_turn', stop_sequence: null },
+        usage: { output_tokens: 10 },
+      },
+    },
     { event: 'message_stop', data: { type: 'message_stop' } },
   ]);
 }
@@ -83,9 +149,17 @@ interface GeminiBody {
 /** Gemini CLI: a run_shell_command call until a functionResponse comes back, then the answer; side requests (JSON checks) get a plain answer. */
 function answerGemini(res: http.ServerResponse, url: string, body: GeminiBody): void {
   const hasResult = body.contents.some((c) => c.parts.some((p) => 'functionResponse' in p));
-  const wantsTool = !hasResult && (body.tools ?? []).some((t) => (t.functionDeclarations ?? []).some((f) => f.name === 'run_shell_command'));
-  const part = wantsTool ? { functionCall: { name: 'run_shell_command', args: { command: COMMAND, description: 'Print alpha-42' } } } : { text: hasResult ? FINAL : '{"reasoning":"the answer is complete","next_speaker":"user"}' };
-  const chunk = { candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 100, candidatesTokenCount: 10, totalTokenCount: 110 }, modelVersion: 'gemini-fake' };
+  const wantsTool =
+    !hasResult &&
+    (body.tools ?? []).some((t) => (t.functionDeclarations ?? []).some((f) => f.name === 'run_shell_command'));
+  const part = wantsTool
+    ? { functionCall: { name: 'run_shell_command', args: { command: COMMAND, description: 'Print alpha-42' } } }
+    : { text: hasResult ? FINAL : '{"reasoning":"the answer is complete","next_speaker":"user"}' };
+  const chunk = {
+    candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: { promptTokenCount: 100, candidatesTokenCount: 10, totalTokenCount: 110 },
+    modelVersion: 'gemini-fake',
+  };
   if (url.includes(':streamGenerateContent')) return sse(res, [{ data: chunk }]);
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(chunk));
@@ -94,7 +168,11 @@ function answerGemini(res: http.ServerResponse, url: string, body: GeminiBody): 
 /** `wirelog ARGS` in a working directory, its standard input closed (`codex exec` reads more of the prompt from one left open). */
 function wirelogIn(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], { cwd, env: { ...env, WIRELOG_LANG: 'en' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], {
+      cwd,
+      env: { ...env, WIRELOG_LANG: 'en' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 200_000);
@@ -219,12 +297,23 @@ const AGENTS: Agent[] = [
       // As cc-switch writes a relay into Claude Code's user settings.
       const dir = path.join(home, '.claude');
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ env: { ANTHROPIC_BASE_URL: upstreamUrl, ANTHROPIC_MODEL: 'claude-fake' } }, null, 2));
+      fs.writeFileSync(
+        path.join(dir, 'settings.json'),
+        JSON.stringify({ env: { ANTHROPIC_BASE_URL: upstreamUrl, ANTHROPIC_MODEL: 'claude-fake' } }, null, 2),
+      );
       return [path.join(dir, 'settings.json')];
     },
     // Nothing else leaves for the internet: the test stays on 127.0.0.1.
     env: () => ({ ANTHROPIC_API_KEY: 'sk-ant-fake-000011112222', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' }),
-    args: ['claude', '-p', '--allowedTools', 'Bash', '--output-format', 'text', `Run \`${COMMAND}\` and report its output.`],
+    args: [
+      'claude',
+      '-p',
+      '--allowedTools',
+      'Bash',
+      '--output-format',
+      'text',
+      `Run \`${COMMAND}\` and report its output.`,
+    ],
   },
   {
     name: 'gemini',
@@ -234,8 +323,22 @@ const AGENTS: Agent[] = [
       // As cc-switch writes a relay for Gemini CLI: its ~/.gemini/.env.
       const dir = path.join(home, '.gemini');
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, '.env'), `GOOGLE_GEMINI_BASE_URL=${upstreamUrl}\nGEMINI_API_KEY=AIza-fake-000011112222\n`);
-      fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } }, privacy: { usageStatisticsEnabled: false }, general: { enableAutoUpdate: false } }, null, 2));
+      fs.writeFileSync(
+        path.join(dir, '.env'),
+        `GOOGLE_GEMINI_BASE_URL=${upstreamUrl}\nGEMINI_API_KEY=AIza-fake-000011112222\n`,
+      );
+      fs.writeFileSync(
+        path.join(dir, 'settings.json'),
+        JSON.stringify(
+          {
+            security: { auth: { selectedType: 'gemini-api-key' } },
+            privacy: { usageStatisticsEnabled: false },
+            general: { enableAutoUpdate: false },
+          },
+          null,
+          2,
+        ),
+      );
       // The user trusts the project folder (else Gemini CLI reads no ~/.gemini/.env and turns --yolo off).
       fs.writeFileSync(path.join(dir, 'trustedFolders.json'), JSON.stringify({ [work]: 'TRUST_FOLDER' }));
       return [path.join(dir, '.env'), path.join(dir, 'settings.json'), path.join(dir, 'trustedFolders.json')];
@@ -264,8 +367,17 @@ describe.each(AGENTS)('wirelog run -- $name, nothing else configured', (agent) =
     fs.mkdirSync(work);
     watched = agent.configure(home, work);
     before = watched.map(hashes);
-    const env: NodeJS.ProcessEnv = { PATH: `${BIN}${path.delimiter}${process.env.PATH}`, HOME: home, TERM: 'dumb', ...agent.env(home) };
-    explain = await wirelogIn(work, ['run', '--data-dir', dataDir, ...(agent.flags ?? []), '--explain', '--', ...agent.args], env);
+    const env: NodeJS.ProcessEnv = {
+      PATH: `${BIN}${path.delimiter}${process.env.PATH}`,
+      HOME: home,
+      TERM: 'dumb',
+      ...agent.env(home),
+    };
+    explain = await wirelogIn(
+      work,
+      ['run', '--data-dir', dataDir, ...(agent.flags ?? []), '--explain', '--', ...agent.args],
+      env,
+    );
     receivedBefore = received[agent.dialect].length;
     lastIdBefore = (await api<{ exchanges: { id: number }[] }>('/api/exchanges?limit=1')).exchanges[0]?.id ?? 0;
     result = await wirelogIn(work, ['run', '--data-dir', dataDir, ...(agent.flags ?? []), '--', ...agent.args], env);
@@ -283,7 +395,9 @@ describe.each(AGENTS)('wirelog run -- $name, nothing else configured', (agent) =
       expect(why).toBe('# Codex through the proxy, as --mode asked');
       // The relay is on loopback, which many clients reach past a proxy: its gateway form is said.
       expect(explain.stderr).toContain(`${upstreamUrl}/v1 is on this machine`);
-      expect(explain.stderr).toContain(`http://127.0.0.1:${new URL(wirelog.proxyUrl).port}/http/${new URL(upstreamUrl).host}/v1`);
+      expect(explain.stderr).toContain(
+        `http://127.0.0.1:${new URL(wirelog.proxyUrl).port}/http/${new URL(upstreamUrl).host}/v1`,
+      );
     } else {
       const base = `http://127.0.0.1:${new URL(wirelog.proxyUrl).port}/http/${new URL(upstreamUrl).host}`;
       expect(explain.stdout).toContain(base);
@@ -299,8 +413,16 @@ describe.each(AGENTS)('wirelog run -- $name, nothing else configured', (agent) =
   it('every model call was captured, each a stream with its events stored, the tool call then its result', async () => {
     const host = new URL(upstreamUrl).host;
     calls = await eventually(async () => {
-      const { exchanges } = await api<{ exchanges: { id: number; url: string; status: number | null; state: string }[] }>(`/api/exchanges?limit=200`);
-      const mine = exchanges.filter((e) => e.id > lastIdBefore && new URL(e.url).host === host && agent.path.test(new URL(e.url).pathname) && e.state !== 'open');
+      const { exchanges } = await api<{
+        exchanges: { id: number; url: string; status: number | null; state: string }[];
+      }>(`/api/exchanges?limit=200`);
+      const mine = exchanges.filter(
+        (e) =>
+          e.id > lastIdBefore &&
+          new URL(e.url).host === host &&
+          agent.path.test(new URL(e.url).pathname) &&
+          e.state !== 'open',
+      );
       return mine.length >= received[agent.dialect].length - receivedBefore && mine.length >= 2 ? mine : null;
     }, `${agent.name}'s calls in the running wirelog`);
     expect(calls.length).toBe(received[agent.dialect].length - receivedBefore);

@@ -25,7 +25,13 @@ function sources(files: Record<string, string>, env: NodeJS.ProcessEnv = {}): Co
 
 /** The proxy capture's variables (cli/launch-env.ts makes the whole set; a few of them stand for it here). */
 const proxyEnv = (): LaunchEnv => ({
-  set: { HTTPS_PROXY: PROXY, https_proxy: PROXY, CODEX_CA_CERTIFICATE: '/data/ca.pem', NODE_EXTRA_CA_CERTS: '/data/ca.pem', SSL_CERT_FILE: '/data/bundle.pem' },
+  set: {
+    HTTPS_PROXY: PROXY,
+    https_proxy: PROXY,
+    CODEX_CA_CERTIFICATE: '/data/ca.pem',
+    NODE_EXTRA_CA_CERTS: '/data/ca.pem',
+    SSL_CERT_FILE: '/data/bundle.pem',
+  },
   unset: ['NO_PROXY', 'no_proxy'],
 });
 
@@ -49,7 +55,18 @@ interface Case {
 }
 
 const CODEX_CONFIG = `${HOME}/.codex/config.toml`;
-const RELAY_TOML = ['model = "gpt-5"', 'model_provider = "relay"', '[model_providers.relay]', 'name = "relay"', 'base_url = "https://relay.example/v1"', 'env_key = "RELAY_KEY"', '[profiles.work]', 'model_provider = "office"', '[model_providers.office]', 'base_url = "https://office.example/openai/v1"'].join('\n');
+const RELAY_TOML = [
+  'model = "gpt-5"',
+  'model_provider = "relay"',
+  '[model_providers.relay]',
+  'name = "relay"',
+  'base_url = "https://relay.example/v1"',
+  'env_key = "RELAY_KEY"',
+  '[profiles.work]',
+  'model_provider = "office"',
+  '[model_providers.office]',
+  'base_url = "https://office.example/openai/v1"',
+].join('\n');
 
 const CASES: Case[] = [
   {
@@ -81,9 +98,19 @@ const CASES: Case[] = [
   {
     name: 'Codex signed in with ChatGPT: the proxy with CODEX_CA_CERTIFICATE (chatgpt.com/backend-api/codex takes no base URL)',
     command: ['codex', 'exec', 'hi'],
-    files: { [`${HOME}/.codex/auth.json`]: JSON.stringify({ OPENAI_API_KEY: null, tokens: { access_token: 'eyJ-secret-token-value-1234', refresh_token: 'r' } }) },
+    files: {
+      [`${HOME}/.codex/auth.json`]: JSON.stringify({
+        OPENAI_API_KEY: null,
+        tokens: { access_token: 'eyJ-secret-token-value-1234', refresh_token: 'r' },
+      }),
+    },
     expect: 'proxy',
-    has: ['unset NO_PROXY', `HTTPS_PROXY='${PROXY}'`, "CODEX_CA_CERTIFICATE='/data/ca.pem'", "SSL_CERT_FILE='/data/bundle.pem'"],
+    has: [
+      'unset NO_PROXY',
+      `HTTPS_PROXY='${PROXY}'`,
+      "CODEX_CA_CERTIFICATE='/data/ca.pem'",
+      "SSL_CERT_FILE='/data/bundle.pem'",
+    ],
     hides: ['eyJ-secret'],
     why: /^Codex signed in with ChatGPT calls https:\/\/chatgpt\.com\/backend-api\/codex/,
   },
@@ -107,10 +134,23 @@ const CASES: Case[] = [
   {
     name: "Claude Code with a relay in settings.json's env (cc-switch): --settings too, since the file wins over the environment; its token never printed",
     command: ['claude', '-p', 'hi'],
-    files: { [`${HOME}/.claude/settings.json`]: JSON.stringify({ env: { ANTHROPIC_BASE_URL: 'https://relay.example/api', ANTHROPIC_AUTH_TOKEN: 'sk-relay-secret-9999' } }) },
+    files: {
+      [`${HOME}/.claude/settings.json`]: JSON.stringify({
+        env: { ANTHROPIC_BASE_URL: 'https://relay.example/api', ANTHROPIC_AUTH_TOKEN: 'sk-relay-secret-9999' },
+      }),
+    },
     expect: 'gateway',
-    lines: [`ANTHROPIC_BASE_URL='${GATEWAY}/https/relay.example/api'`, `--settings '{"env":{"ANTHROPIC_BASE_URL":"${GATEWAY}/https/relay.example/api"}}'`],
-    started: ['claude', '--settings', `{"env":{"ANTHROPIC_BASE_URL":"${GATEWAY}/https/relay.example/api"}}`, '-p', 'hi'],
+    lines: [
+      `ANTHROPIC_BASE_URL='${GATEWAY}/https/relay.example/api'`,
+      `--settings '{"env":{"ANTHROPIC_BASE_URL":"${GATEWAY}/https/relay.example/api"}}'`,
+    ],
+    started: [
+      'claude',
+      '--settings',
+      `{"env":{"ANTHROPIC_BASE_URL":"${GATEWAY}/https/relay.example/api"}}`,
+      '-p',
+      'hi',
+    ],
     hides: ['sk-relay-secret'],
     why: /\(env\.ANTHROPIC_BASE_URL in ~\/\.claude\/settings\.json\)/,
   },
@@ -118,7 +158,10 @@ const CASES: Case[] = [
     name: 'Claude Code: the project settings.local.json wins over the user settings and the environment',
     command: ['claude'],
     env: { ANTHROPIC_BASE_URL: 'https://from-env.example' },
-    files: { [`${HOME}/.claude/settings.json`]: '{"env":{"ANTHROPIC_BASE_URL":"https://user.example"}}', [`${CWD}/.claude/settings.local.json`]: '// mine\n{"env":{"ANTHROPIC_BASE_URL":"https://local.example",},}' },
+    files: {
+      [`${HOME}/.claude/settings.json`]: '{"env":{"ANTHROPIC_BASE_URL":"https://user.example"}}',
+      [`${CWD}/.claude/settings.local.json`]: '// mine\n{"env":{"ANTHROPIC_BASE_URL":"https://local.example",},}',
+    },
     expect: 'gateway',
     has: [`ANTHROPIC_BASE_URL='${GATEWAY}/https/local.example'`],
     why: /project\/\.claude\/settings\.local\.json/,
@@ -126,7 +169,11 @@ const CASES: Case[] = [
   {
     name: 'Claude Code on Bedrock with an API key: ANTHROPIC_BEDROCK_BASE_URL, the region kept',
     command: ['claude', '-p', 'hi'],
-    env: { CLAUDE_CODE_USE_BEDROCK: '1', AWS_REGION: 'eu-west-1', AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key-abcdefgh' },
+    env: {
+      CLAUDE_CODE_USE_BEDROCK: '1',
+      AWS_REGION: 'eu-west-1',
+      AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key-abcdefgh',
+    },
     expect: 'gateway',
     lines: [`ANTHROPIC_BEDROCK_BASE_URL='${GATEWAY}/https/bedrock-runtime.eu-west-1.amazonaws.com'`],
     hides: ['bedrock-api-key'],
@@ -153,20 +200,26 @@ const CASES: Case[] = [
     command: ['gemini', '-p', 'hi'],
     env: { GEMINI_API_KEY: 'AIzaSyA-secret-key-0001' },
     expect: 'gateway',
-    lines: [`GOOGLE_GEMINI_BASE_URL='${GATEWAY}/https/generativelanguage.googleapis.com'`, `GEMINI_API_BASE='${GATEWAY}/https/generativelanguage.googleapis.com'`],
+    lines: [
+      `GOOGLE_GEMINI_BASE_URL='${GATEWAY}/https/generativelanguage.googleapis.com'`,
+      `GEMINI_API_BASE='${GATEWAY}/https/generativelanguage.googleapis.com'`,
+    ],
     hides: ['AIzaSyA-secret'],
     why: /^Gemini CLI with an API key calls https:\/\/generativelanguage\.googleapis\.com \(its default\)/,
   },
   {
-    name: "Gemini CLI, a relay in ~/.gemini/.env (cc-switch) read in a trusted folder",
+    name: 'Gemini CLI, a relay in ~/.gemini/.env (cc-switch) read in a trusted folder',
     command: ['gemini', '-p', 'hi'],
-    files: { [`${HOME}/.gemini/.env`]: 'GOOGLE_GEMINI_BASE_URL="https://relay.example/gemini"\nGEMINI_API_KEY=AIza-x\n', [`${HOME}/.gemini/trustedFolders.json`]: JSON.stringify({ [HOME]: 'TRUST_FOLDER' }) },
+    files: {
+      [`${HOME}/.gemini/.env`]: 'GOOGLE_GEMINI_BASE_URL="https://relay.example/gemini"\nGEMINI_API_KEY=AIza-x\n',
+      [`${HOME}/.gemini/trustedFolders.json`]: JSON.stringify({ [HOME]: 'TRUST_FOLDER' }),
+    },
     expect: 'gateway',
     has: [`GOOGLE_GEMINI_BASE_URL='${GATEWAY}/https/relay.example/gemini'`],
     why: /\(GOOGLE_GEMINI_BASE_URL in ~\/\.gemini\/\.env\)/,
   },
   {
-    name: "Gemini CLI in an untrusted folder: ~/.gemini/.env is not read (Gemini CLI would not read it either)",
+    name: 'Gemini CLI in an untrusted folder: ~/.gemini/.env is not read (Gemini CLI would not read it either)',
     command: ['gemini', '-p', 'hi'],
     files: { [`${HOME}/.gemini/.env`]: 'GOOGLE_GEMINI_BASE_URL=https://relay.example/gemini\n' },
     expect: 'gateway',
@@ -176,7 +229,10 @@ const CASES: Case[] = [
   {
     name: 'Gemini CLI signed in with Google: the proxy (Code Assist takes no base URL)',
     command: ['gemini'],
-    files: { [`${HOME}/.gemini/settings.json`]: '{ // chosen at first start\n "security": { "auth": { "selectedType": "oauth-personal" } } }' },
+    files: {
+      [`${HOME}/.gemini/settings.json`]:
+        '{ // chosen at first start\n "security": { "auth": { "selectedType": "oauth-personal" } } }',
+    },
     expect: 'proxy',
     has: [`HTTPS_PROXY='${PROXY}'`, "NODE_EXTRA_CA_CERTS='/data/ca.pem'"],
     why: /signed in with Google/,
@@ -184,7 +240,10 @@ const CASES: Case[] = [
   {
     name: 'Qwen Code with an OpenAI-compatible key: OPENAI_BASE_URL',
     command: ['qwen', '-p', 'hi'],
-    env: { OPENAI_API_KEY: 'sk-qwen-0000000000001', OPENAI_BASE_URL: 'https://dashscope.aliyuncs.com/compatible-mode/v1' },
+    env: {
+      OPENAI_API_KEY: 'sk-qwen-0000000000001',
+      OPENAI_BASE_URL: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
+    },
     expect: 'gateway',
     lines: [`OPENAI_BASE_URL='${GATEWAY}/https/dashscope.aliyuncs.com/compatible-mode/v1'`],
     why: /^Qwen Code/,
@@ -198,21 +257,43 @@ const CASES: Case[] = [
   {
     name: "Kimi CLI: its default model's provider in ~/.kimi/config.toml, through KIMI_BASE_URL",
     command: ['kimi'],
-    files: { [`${HOME}/.kimi/config.toml`]: 'default_model = "k2"\n[models.k2]\nprovider = "moon"\nmodel = "kimi-k2"\n[providers.moon]\ntype = "kimi"\nbase_url = "https://api.moonshot.cn/v1"\napi_key = "sk-moon-secret-0001"\n' },
+    files: {
+      [`${HOME}/.kimi/config.toml`]:
+        'default_model = "k2"\n[models.k2]\nprovider = "moon"\nmodel = "kimi-k2"\n[providers.moon]\ntype = "kimi"\nbase_url = "https://api.moonshot.cn/v1"\napi_key = "sk-moon-secret-0001"\n',
+    },
     expect: 'gateway',
     lines: [`KIMI_BASE_URL='${GATEWAY}/https/api.moonshot.cn/v1'`],
     hides: ['sk-moon-secret'],
     why: /providers\.moon\.base_url in ~\/\.kimi\/config\.toml/,
   },
   { name: 'OpenCode: the proxy', command: ['opencode', 'run', 'hi'], expect: 'proxy', why: /^OpenCode/ },
-  { name: 'aider: the proxy, as any Python program', command: ['aider', '--message', 'hi'], expect: 'proxy', why: /^aider is a Python program/ },
-  { name: 'any other command: every proxy and CA variable, as before', command: ['/usr/bin/curl', 'https://example.com'], expect: 'proxy', has: [`HTTPS_PROXY='${PROXY}'`], why: /^curl is not an agent wirelog knows by name/ },
+  {
+    name: 'aider: the proxy, as any Python program',
+    command: ['aider', '--message', 'hi'],
+    expect: 'proxy',
+    why: /^aider is a Python program/,
+  },
+  {
+    name: 'any other command: every proxy and CA variable, as before',
+    command: ['/usr/bin/curl', 'https://example.com'],
+    expect: 'proxy',
+    has: [`HTTPS_PROXY='${PROXY}'`],
+    why: /^curl is not an agent wirelog knows by name/,
+  },
   {
     name: 'npx @openai/codex is Codex too, the override after the package',
     command: ['npx', '-y', '@openai/codex', 'exec', 'hi'],
     files: { [CODEX_CONFIG]: RELAY_TOML },
     expect: 'gateway',
-    started: ['npx', '-y', '@openai/codex', '-c', `model_providers.relay.base_url="${GATEWAY}/https/relay.example/v1"`, 'exec', 'hi'],
+    started: [
+      'npx',
+      '-y',
+      '@openai/codex',
+      '-c',
+      `model_providers.relay.base_url="${GATEWAY}/https/relay.example/v1"`,
+      'exec',
+      'hi',
+    ],
     why: /provider relay/,
   },
   {
@@ -244,7 +325,13 @@ const CASES: Case[] = [
 
 describe('wirelog run --explain, agent by agent', () => {
   it.each(CASES)('$name', (c) => {
-    const plan = planLaunch({ command: c.command, sources: sources(c.files ?? {}, c.env ?? {}), requested: c.mode, proxyEnv: proxyEnv(), gatewayBase: GATEWAY });
+    const plan = planLaunch({
+      command: c.command,
+      sources: sources(c.files ?? {}, c.env ?? {}),
+      requested: c.mode,
+      proxyEnv: proxyEnv(),
+      gatewayBase: GATEWAY,
+    });
     expect(plan.mode).toBe(c.expect);
     const lines = explainLines(plan, 'bash');
     const why = lines.at(-1)!;
@@ -252,24 +339,51 @@ describe('wirelog run --explain, agent by agent', () => {
     expect(why.slice(2)).toMatch(c.why);
     const body = lines.slice(0, -1);
     // Every line is an assignment, an unset or an argument line, quoted whole.
-    for (const line of body) expect(line).toMatch(/^(unset [A-Za-z_]+|[A-Za-z_][A-Za-z0-9_]*='[^']*'|-c '[^']*'|--settings '[^']*')$/);
+    for (const line of body)
+      expect(line).toMatch(/^(unset [A-Za-z_]+|[A-Za-z_][A-Za-z0-9_]*='[^']*'|-c '[^']*'|--settings '[^']*')$/);
     if (c.lines) expect(body).toEqual(c.lines);
     for (const line of c.has ?? []) expect(body).toContain(line);
     for (const secret of c.hides ?? []) expect(lines.join('\n')).not.toContain(secret);
     if (c.started) expect(plan.command).toEqual(c.started);
     // A gateway plan sets no proxy or CA variable: the agent calls wirelog in plain HTTP on loopback.
-    if (c.expect === 'gateway') expect(Object.keys(plan.env.set).filter((n) => /PROXY$|CA_CERT|CERT_FILE/i.test(n) && !/^no_proxy$/i.test(n))).toEqual([]);
+    if (c.expect === 'gateway')
+      expect(
+        Object.keys(plan.env.set).filter((n) => /PROXY$|CA_CERT|CERT_FILE/i.test(n) && !/^no_proxy$/i.test(n)),
+      ).toEqual([]);
   });
 
   it('--mode gateway where no setting reaches the agent: one line saying why, and what to do', () => {
-    const plan = () => planLaunch({ command: ['codex', 'exec', 'hi'], sources: sources({}, { OPENAI_API_KEY: 'sk-1' }), requested: 'gateway', proxyEnv: proxyEnv(), gatewayBase: GATEWAY });
+    const plan = () =>
+      planLaunch({
+        command: ['codex', 'exec', 'hi'],
+        sources: sources({}, { OPENAI_API_KEY: 'sk-1' }),
+        requested: 'gateway',
+        proxyEnv: proxyEnv(),
+        gatewayBase: GATEWAY,
+      });
     expect(plan).toThrow(UsageError);
-    expect(plan).toThrow(/^Codex cannot go through the gateway here \(Codex with an OpenAI API key calls https:\/\/api\.openai\.com\/v1 .*\): leave out --mode gateway$/);
-    expect(() => planLaunch({ command: ['curl', 'x'], sources: sources({}), requested: 'gateway', proxyEnv: proxyEnv(), gatewayBase: GATEWAY })).toThrow(/wirelog url BASE_URL/);
+    expect(plan).toThrow(
+      /^Codex cannot go through the gateway here \(Codex with an OpenAI API key calls https:\/\/api\.openai\.com\/v1 .*\): leave out --mode gateway$/,
+    );
+    expect(() =>
+      planLaunch({
+        command: ['curl', 'x'],
+        sources: sources({}),
+        requested: 'gateway',
+        proxyEnv: proxyEnv(),
+        gatewayBase: GATEWAY,
+      }),
+    ).toThrow(/wirelog url BASE_URL/);
   });
 
   it('a config file the agent would read that does not parse: an error naming the file', () => {
-    const bad = () => planLaunch({ command: ['codex', 'exec'], sources: sources({ [CODEX_CONFIG]: 'model_provider = "relay' }), proxyEnv: proxyEnv(), gatewayBase: GATEWAY });
+    const bad = () =>
+      planLaunch({
+        command: ['codex', 'exec'],
+        sources: sources({ [CODEX_CONFIG]: 'model_provider = "relay' }),
+        proxyEnv: proxyEnv(),
+        gatewayBase: GATEWAY,
+      });
     expect(bad).toThrow(AgentConfigError);
     try {
       bad();
@@ -277,7 +391,14 @@ describe('wirelog run --explain, agent by agent', () => {
       expect((err as AgentConfigError).file).toBe(CODEX_CONFIG);
     }
     // A provider named but not defined: Codex would stop too; said with the table it needs.
-    expect(() => planLaunch({ command: ['codex'], sources: sources({ [CODEX_CONFIG]: 'model_provider = "ghost"' }), proxyEnv: proxyEnv(), gatewayBase: GATEWAY })).toThrow(/model_provider "ghost" has no \[model_providers\.ghost\] base_url/);
+    expect(() =>
+      planLaunch({
+        command: ['codex'],
+        sources: sources({ [CODEX_CONFIG]: 'model_provider = "ghost"' }),
+        proxyEnv: proxyEnv(),
+        gatewayBase: GATEWAY,
+      }),
+    ).toThrow(/model_provider "ghost" has no \[model_providers\.ghost\] base_url/);
   });
 
   it('a proxy beyond loopback (its gateway needs a token): the proxy, said why', () => {
@@ -289,7 +410,17 @@ describe('wirelog run --explain, agent by agent', () => {
   it('every agent in the table has a why line for each route, in both languages', () => {
     for (const lang of ['en', 'zh-CN'] as const) {
       const t = createI18n(lang).t;
-      for (const agent of AGENTS) for (const route of Object.keys(agent.routes)) expect(t(`launch.why.${agent.id}.${route}`, { agent: 'x', upstream: 'u', from: 'f', provider: 'p', variables: 'v' })).not.toMatch(/^launch\./);
+      for (const agent of AGENTS)
+        for (const route of Object.keys(agent.routes))
+          expect(
+            t(`launch.why.${agent.id}.${route}`, {
+              agent: 'x',
+              upstream: 'u',
+              from: 'f',
+              provider: 'p',
+              variables: 'v',
+            }),
+          ).not.toMatch(/^launch\./);
     }
   });
 });
@@ -312,8 +443,10 @@ describe('recognising agents', () => {
 
 describe('quoting for the shell it is pasted into', () => {
   const value = `it's $HOME \`x\` \\n`;
-  it('bash and zsh: single quotes, a quote closed and escaped', () => expect(shellQuote(value, 'bash')).toBe(`'it'\\''s $HOME \`x\` \\n'`));
-  it('fish: backslash and quote escaped inside single quotes', () => expect(shellQuote(value, 'fish')).toBe(`'it\\'s $HOME \`x\` \\\\n'`));
+  it('bash and zsh: single quotes, a quote closed and escaped', () =>
+    expect(shellQuote(value, 'bash')).toBe(`'it'\\''s $HOME \`x\` \\n'`));
+  it('fish: backslash and quote escaped inside single quotes', () =>
+    expect(shellQuote(value, 'fish')).toBe(`'it\\'s $HOME \`x\` \\\\n'`));
   it('PowerShell: a quote doubled', () => expect(shellQuote(value, 'powershell')).toBe(`'it''s $HOME \`x\` \\n'`));
   it('PowerShell lines set $env:NAME', () => {
     const plan = planLaunch({ command: ['claude'], sources: sources({}), proxyEnv: proxyEnv(), gatewayBase: GATEWAY });
@@ -323,7 +456,13 @@ describe('quoting for the shell it is pasted into', () => {
 
 describe('a loopback target under the proxy', () => {
   it('its gateway form, from the arguments and base-URL variables; wirelog itself left out', () => {
-    const found = loopbackTargets(['./my-go-tool', '--api', 'http://localhost:11434/v1'], { OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', OTHER: 'http://127.0.0.1:9/', WIRELOG_URL: `${PROXY}/x` }, null, GATEWAY, PROXY);
+    const found = loopbackTargets(
+      ['./my-go-tool', '--api', 'http://localhost:11434/v1'],
+      { OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', OTHER: 'http://127.0.0.1:9/', WIRELOG_URL: `${PROXY}/x` },
+      null,
+      GATEWAY,
+      PROXY,
+    );
     expect(found).toEqual([
       { url: 'http://localhost:11434/v1', gateway: `${GATEWAY}/http/localhost:11434/v1` },
       { url: 'http://127.0.0.1:8000/v1', gateway: `${GATEWAY}/http/127.0.0.1:8000/v1` },
@@ -333,6 +472,15 @@ describe('a loopback target under the proxy', () => {
 });
 
 describe('config text as the agents read it', () => {
-  it('settings.json with comments and trailing commas', () => expect(JSON.parse(withoutJsonComments('{"a": "x // not a comment", /* c */ "b": [1,],}'))).toEqual({ a: 'x // not a comment', b: [1] }));
-  it('.env lines', () => expect(parseDotEnv('# c\nexport A=1\nB="two words"\nC=three # note\n')).toEqual({ A: '1', B: 'two words', C: 'three' }));
+  it('settings.json with comments and trailing commas', () =>
+    expect(JSON.parse(withoutJsonComments('{"a": "x // not a comment", /* c */ "b": [1,],}'))).toEqual({
+      a: 'x // not a comment',
+      b: [1],
+    }));
+  it('.env lines', () =>
+    expect(parseDotEnv('# c\nexport A=1\nB="two words"\nC=three # note\n')).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'three',
+    }));
 });

@@ -43,17 +43,43 @@ describe('percentDecoded', () => {
 
 // Paths of the dialects wirelog understands, with noise where a relay or a client put some.
 const paths = fc.oneof(
-  fc.constantFrom('/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse', '/v1/models', '/v1/embeddings'),
-  fc.tuple(fc.constantFrom('/v1beta/models/', '/v1/models/', '/api/v1/'), fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('gemini%E0%A4%A', '%', 'm%ZZ', '%C0%AF', 'a%2Fb')), fc.constantFrom(':generateContent', ':streamGenerateContent', '/chat/completions', ''), fc.constantFrom('', '?key=%E0%A4%A', '?alt=sse&key=', '?%', '?a=1;key=x'))
+  fc.constantFrom(
+    '/v1/chat/completions',
+    '/v1/responses',
+    '/v1/messages',
+    '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse',
+    '/v1/models',
+    '/v1/embeddings',
+  ),
+  fc
+    .tuple(
+      fc.constantFrom('/v1beta/models/', '/v1/models/', '/api/v1/'),
+      fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        fc.constantFrom('gemini%E0%A4%A', '%', 'm%ZZ', '%C0%AF', 'a%2Fb'),
+      ),
+      fc.constantFrom(':generateContent', ':streamGenerateContent', '/chat/completions', ''),
+      fc.constantFrom('', '?key=%E0%A4%A', '?alt=sse&key=', '?%', '?a=1;key=x'),
+    )
     .map(([a, b, c, d]) => `${a}${b}${c}${d}`),
 );
 const jsonish = fc.oneof(
   fc.json({ maxDepth: 6 }),
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.nat({ max: 300_000 }).map((n) => '['.repeat(n) + ']'.repeat(n % 3 === 0 ? n : 0)),
-  fc.constantFrom('{"error":{"message":"未提供令牌"}}', '{"choices":[{"delta":{"content":1}}]}', '{"type":"error"}', 'null', '[]', '{"candidates":"x"}', '{"output":[{"type":"message","content":null}]}'),
+  fc.constantFrom(
+    '{"error":{"message":"未提供令牌"}}',
+    '{"choices":[{"delta":{"content":1}}]}',
+    '{"type":"error"}',
+    'null',
+    '[]',
+    '{"candidates":"x"}',
+    '{"output":[{"type":"message","content":null}]}',
+  ),
 );
-const headers = fc.array(fc.tuple(fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 60 })), { maxLength: 6 }) as fc.Arbitrary<Header[]>;
+const headers = fc.array(fc.tuple(fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 60 })), {
+  maxLength: 6,
+}) as fc.Arbitrary<Header[]>;
 
 describe('the analysis and the diagnoses never throw on captured input', () => {
   it('random paths, heads, bodies, events and messages', () => {
@@ -68,7 +94,11 @@ describe('the analysis and the diagnoses never throw on captured input', () => {
         fc.constantFrom<Exchange['streamKind']>(null, 'sse', 'websocket'),
         fc.constantFrom<Exchange['state']>('complete', 'aborted', 'upstream_error', 'streaming'),
         (path, requestHeaders, status, requestText, responseText, events, streamKind, state) => {
-          const { exchange } = harFlow({ request: { path, headers: requestHeaders }, response: { status, headers: [['Content-Type', 'application/json'], ...requestHeaders] }, exchange: { streamKind, state } });
+          const { exchange } = harFlow({
+            request: { path, headers: requestHeaders },
+            response: { status, headers: [['Content-Type', 'application/json'], ...requestHeaders] },
+            exchange: { streamKind, state },
+          });
           const call = analyzeExchange({
             exchange,
             requestText,
@@ -76,7 +106,13 @@ describe('the analysis and the diagnoses never throw on captured input', () => {
             sseEvents: events.map((data, seq) => ({ seq, offsetMs: seq, event: null, id: null, data })),
             wsMessages: events.map((text, i) => ({ direction: i % 2 ? 'receive' : 'send', offsetMs: i, text })),
           } as Parameters<typeof analyzeExchange>[0]);
-          diagnose({ exchange: { ...exchange, call: call && callFacts(call) }, call, responseText, earlier: [exchange], modelsListed: ['gemini-2.5-pro'] });
+          diagnose({
+            exchange: { ...exchange, call: call && callFacts(call) },
+            call,
+            responseText,
+            earlier: [exchange],
+            modelsListed: ['gemini-2.5-pro'],
+          });
         },
       ),
       { numRuns: 600 },
@@ -97,7 +133,9 @@ describe('the API when a handler fails', () => {
     const res = await app.request('/api/exchanges/7');
     expect(res.status).toBe(500);
     expect(res.headers.get('content-type')).toMatch(/json/);
-    expect(((await res.json()) as { error: string }).error).toMatch(/^wirelog could not answer GET \/api\/exchanges\/7: URIError: URI malformed/);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /^wirelog could not answer GET \/api\/exchanges\/7: URIError: URI malformed/,
+    );
     expect(logged).toHaveLength(1);
   });
 });
@@ -111,7 +149,11 @@ afterAll(() => h?.close());
 describe('a captured URL with a malformed percent-escape', () => {
   it('its detail answers, its model reads as written, and search finds it', async () => {
     const path = `/http/127.0.0.1:${h.upstream.httpPort}/v1beta/models/gemini%E0%A4%A:generateContent?key=%E0%A4%A`;
-    const res = await fetch(`http://127.0.0.1:${h.wirelog.proxy.port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"contents":[{"parts":[{"text":"hi"}]}]}' });
+    const res = await fetch(`http://127.0.0.1:${h.wirelog.proxy.port}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"contents":[{"parts":[{"text":"hi"}]}]}',
+    });
     await res.arrayBuffer();
     await h.stored();
     const e = h.wirelog.reader.list({ limit: 10 }).find((x) => x.request.path.startsWith('/v1beta/models/gemini'))!;

@@ -19,19 +19,30 @@ beforeAll(async () => {
   h = await startHarness();
   api = h.wirelog.viewer!.url;
   // One of each kind of exchange.
-  await curl(h, ['-H', 'Authorization: Bearer sk-har-secret-key-zz99', `${h.upstream.httpsUrl}/v1/models?key=AIzaHARsecretKEY-q7`]);
+  await curl(h, [
+    '-H',
+    'Authorization: Bearer sk-har-secret-key-zz99',
+    `${h.upstream.httpsUrl}/v1/models?key=AIzaHARsecretKEY-q7`,
+  ]);
   const sse = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, {
     method: 'POST',
     dispatcher: h.agent(),
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'har-model', stream: true, messages: [{ role: 'user', content: 'unique-har-prompt' }] }),
+    body: JSON.stringify({
+      model: 'har-model',
+      stream: true,
+      messages: [{ role: 'user', content: 'unique-har-prompt' }],
+    }),
   });
   await sse.body.text();
   const bin = await request(`${h.upstream.httpsUrl}/bytes?size=300`, { dispatcher: h.agent() });
   await bin.body.arrayBuffer();
   await curl(h, [`${h.upstream.httpsUrl}/compressed?encoding=br`]);
   await curl(h, ['https://127.0.0.1:1/refused']);
-  const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, { agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }), ca: h.caPem });
+  const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, {
+    agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }),
+    ca: h.caPem,
+  });
   await new Promise((r) => ws.once('open', r));
   let count = 0;
   await new Promise<void>((resolve) => {
@@ -60,7 +71,9 @@ describe('JSON API', () => {
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
 
     const page1 = await getJson<{ exchanges: Summary[]; nextCursor: number }>(`${api}/api/exchanges?limit=4`);
-    const page2 = await getJson<{ exchanges: Summary[]; nextCursor: number | null }>(`${api}/api/exchanges?limit=4&cursor=${page1.body.nextCursor}`);
+    const page2 = await getJson<{ exchanges: Summary[]; nextCursor: number | null }>(
+      `${api}/api/exchanges?limit=4&cursor=${page1.body.nextCursor}`,
+    );
     expect([...page1.body.exchanges, ...page2.body.exchanges].map((e) => e.id)).toEqual(ids);
     expect(page2.body.nextCursor).toBeNull();
 
@@ -72,25 +85,40 @@ describe('JSON API', () => {
     expect(byHost.body.exchanges).toHaveLength(1);
     const found = await getJson<{ exchanges: Summary[] }>(`${api}/api/exchanges?q=unique-har-prompt`);
     expect(found.body.exchanges.map((e) => e.streamKind)).toEqual(['sse']);
-    const compressed = await getJson<{ exchanges: Summary[] }>(`${api}/api/exchanges?q=${encodeURIComponent('compressed hello')}`);
+    const compressed = await getJson<{ exchanges: Summary[] }>(
+      `${api}/api/exchanges?q=${encodeURIComponent('compressed hello')}`,
+    );
     expect(compressed.body.exchanges).toHaveLength(1);
   });
 
   it('returns one exchange whole, and its stream events', async () => {
     const list = await getJson<{ exchanges: Summary[] }>(`${api}/api/exchanges`);
     const sse = list.body.exchanges.find((e) => e.streamKind === 'sse')!;
-    const detail = await getJson<{ exchange: { request: { headers: [string, string][] } }; requestBody: { text: string }; responseBody: { text: string } }>(`${api}/api/exchanges/${sse.id}`);
+    const detail = await getJson<{
+      exchange: { request: { headers: [string, string][] } };
+      requestBody: { text: string };
+      responseBody: { text: string };
+    }>(`${api}/api/exchanges/${sse.id}`);
     expect(JSON.parse(detail.body.requestBody.text).model).toBe('har-model');
     expect(detail.body.responseBody.text).toContain('data: [DONE]');
-    const events = await getJson<{ kind: string; sseEvents: { data: string; offsetMs: number }[] }>(`${api}/api/exchanges/${sse.id}/events`);
+    const events = await getJson<{ kind: string; sseEvents: { data: string; offsetMs: number }[] }>(
+      `${api}/api/exchanges/${sse.id}/events`,
+    );
     expect(events.body.sseEvents.map((e) => e.data)).toEqual(chatStreamEvents('har-model'));
 
     const ws = list.body.exchanges.find((e) => e.streamKind === 'websocket')!;
-    const wsEvents = await getJson<{ wsMessages: { direction: string; text: string | null }[] }>(`${api}/api/exchanges/${ws.id}/events`);
-    expect(wsEvents.body.wsMessages[0]).toMatchObject({ direction: 'send', text: JSON.stringify({ type: 'response.create', model: 'ws-har' }) });
+    const wsEvents = await getJson<{ wsMessages: { direction: string; text: string | null }[] }>(
+      `${api}/api/exchanges/${ws.id}/events`,
+    );
+    expect(wsEvents.body.wsMessages[0]).toMatchObject({
+      direction: 'send',
+      text: JSON.stringify({ type: 'response.create', model: 'ws-har' }),
+    });
 
     const binary = list.body.exchanges.find((e) => e.url.includes('/bytes'))!;
-    const binaryDetail = await getJson<{ responseBody: { text: string | null; base64: string } }>(`${api}/api/exchanges/${binary.id}`);
+    const binaryDetail = await getJson<{ responseBody: { text: string | null; base64: string } }>(
+      `${api}/api/exchanges/${binary.id}`,
+    );
     expect(binaryDetail.body.responseBody.text).toBeNull();
     expect(Buffer.from(binaryDetail.body.responseBody.base64, 'base64').length).toBe(300);
   });
@@ -109,10 +137,13 @@ describe('JSON API', () => {
   it('refuses requests whose Host is not this machine (DNS rebinding)', async () => {
     const port = h.wirelog.viewer!.port;
     const status = await new Promise<number>((resolve) => {
-      http.get({ host: '127.0.0.1', port, path: '/api/exchanges', headers: { Host: `attacker.example:${port}` } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      http.get(
+        { host: '127.0.0.1', port, path: '/api/exchanges', headers: { Host: `attacker.example:${port}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
     });
     expect(status).toBe(403);
     expect((await fetch(`http://localhost:${port}/api/status`)).status).toBe(200);
@@ -143,12 +174,20 @@ describe('JSON API', () => {
 describe('model calls', () => {
   type Detail = { exchange: { call: Record<string, unknown> | null }; modelCall: Record<string, any> | null };
   it('are understood when they end: dialect, model, tokens and TTFT in the list, the rebuilt answer in the detail', async () => {
-    const list = await getJson<{ exchanges: (Summary & { call: Record<string, unknown> | null })[] }>(`${api}/api/exchanges`);
+    const list = await getJson<{ exchanges: (Summary & { call: Record<string, unknown> | null })[] }>(
+      `${api}/api/exchanges`,
+    );
     const sse = list.body.exchanges.find((e) => e.streamKind === 'sse')!;
     expect(sse.call).toMatchObject({ dialect: 'openai-chat', model: 'har-model', inputTokens: 12, outputTokens: 6 });
     expect(sse.call!.ttftMs).toBeGreaterThan(0);
     const detail = await getJson<Detail>(`${api}/api/exchanges/${sse.id}`);
-    expect(detail.body.modelCall).toMatchObject({ requestedModel: 'har-model', stream: true, inputCount: 1, answer: { text: 'Hello from the fake upstream', finishReason: 'stop' }, ending: 'complete' });
+    expect(detail.body.modelCall).toMatchObject({
+      requestedModel: 'har-model',
+      stream: true,
+      inputCount: 1,
+      answer: { text: 'Hello from the fake upstream', finishReason: 'stop' },
+      ending: 'complete',
+    });
 
     const ws = list.body.exchanges.find((e) => e.streamKind === 'websocket')!;
     expect(ws.call).toMatchObject({ dialect: 'openai-responses', model: 'ws-har', inputTokens: 12, outputTokens: 6 });
@@ -168,7 +207,8 @@ describe('model calls', () => {
     expect(ttfts.slice(0, known.length)).toEqual([...known].sort((a, b) => b - a));
     expect(ttfts.slice(known.length).every((t) => t === null)).toBe(true);
     const pageOne = (await getJson<Sorted>(`${api}/api/exchanges?sort=ttft&limit=3`)).body;
-    const pageTwo = (await getJson<Sorted>(`${api}/api/exchanges?sort=ttft&limit=1000&cursor=${pageOne.nextCursor}`)).body;
+    const pageTwo = (await getJson<Sorted>(`${api}/api/exchanges?sort=ttft&limit=1000&cursor=${pageOne.nextCursor}`))
+      .body;
     expect([...pageOne.exchanges, ...pageTwo.exchanges].map((e) => e.id)).toEqual(all.map((e) => e.id));
     expect((await getJson(`${api}/api/exchanges?sort=cost`)).status).toBe(400);
 
@@ -197,10 +237,20 @@ describe('HAR export', () => {
     expect(sse._sseEvents[0]).toMatchObject({ event: 'message', id: '' });
     expect(typeof sse._sseEvents[0].time).toBe('number');
     const ws = entries.find((e) => e._webSocketMessages)!;
-    expect(ws._webSocketMessages[0]).toMatchObject({ type: 'send', opcode: 1, data: JSON.stringify({ type: 'response.create', model: 'ws-har' }) });
-    expect(ws._webSocketMessages.filter((m: { type: string; opcode: number }) => m.type === 'receive' && m.opcode === 1)).toHaveLength(responsesStreamEvents('x').length);
+    expect(ws._webSocketMessages[0]).toMatchObject({
+      type: 'send',
+      opcode: 1,
+      data: JSON.stringify({ type: 'response.create', model: 'ws-har' }),
+    });
+    expect(
+      ws._webSocketMessages.filter((m: { type: string; opcode: number }) => m.type === 'receive' && m.opcode === 1),
+    ).toHaveLength(responsesStreamEvents('x').length);
     const binary = entries.find((e) => e.request.url.includes('/bytes'))!;
-    expect(binary.response.content).toMatchObject({ encoding: 'base64', mimeType: 'application/octet-stream', size: 300 });
+    expect(binary.response.content).toMatchObject({
+      encoding: 'base64',
+      mimeType: 'application/octet-stream',
+      size: 300,
+    });
     const br = entries.find((e) => e.request.url.includes('encoding=br'))!;
     expect(JSON.parse(br.response.content.text).message).toBe('compressed hello');
     const models = entries.find((e) => e.request.url.includes('/v1/models'))!;
@@ -211,7 +261,10 @@ describe('HAR export', () => {
     expect(first.timings.connect).toBeGreaterThan(0);
     expect(first.timings.ssl).toBeGreaterThanOrEqual(0);
     expect(first.timings.connect).toBeGreaterThanOrEqual(first.timings.ssl);
-    expect(first.time).toBeCloseTo(first.timings.connect + first.timings.send + first.timings.wait + first.timings.receive, 5);
+    expect(first.time).toBeCloseTo(
+      first.timings.connect + first.timings.send + first.timings.wait + first.timings.receive,
+      5,
+    );
     const refused = entries.find((e) => e.request.url.includes('/refused'))!;
     expect(refused.response).toMatchObject({ status: -1, _error: expect.stringContaining('connection refused') });
     expect(refused.comment).toContain('connection refused');
@@ -226,7 +279,9 @@ describe('HAR export', () => {
     const har = (await res.json()) as { log: { entries: Record<string, any>[] } };
     expect(har.log.entries.length).toBeGreaterThanOrEqual(6);
     await checkHar(har);
-    const filtered = (await (await fetch(`${api}/api/export.har?host=127.0.0.1`)).json()) as { log: { entries: unknown[] } };
+    const filtered = (await (await fetch(`${api}/api/export.har?host=127.0.0.1`)).json()) as {
+      log: { entries: unknown[] };
+    };
     expect(filtered.log.entries).toHaveLength(1);
   });
 
@@ -243,6 +298,8 @@ describe('HAR export', () => {
     const list = await runCli(['list', '--json', '--limit', '2', '--data-dir', h.dataDir]);
     expect(JSON.parse(list.stdout)).toHaveLength(2);
     const table = await runCli(['list', '--data-dir', h.dataDir]);
-    expect(table.stdout).toMatch(/GET +200 +\d+ms +\d+(\.\d)?[KM]?B +https:\/\/localhost:\d+\/v1\/models\?key=\*\*\*\*Y-q7$/m);
+    expect(table.stdout).toMatch(
+      /GET +200 +\d+ms +\d+(\.\d)?[KM]?B +https:\/\/localhost:\d+\/v1\/models\?key=\*\*\*\*Y-q7$/m,
+    );
   });
 });

@@ -8,7 +8,15 @@ import path from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchBrowser } from './support/browser.ts';
-import { BODY_SHOWN, bigBody, bigExchange, domNodes, longStream, timeOpen, type BigKind } from './support/big-bodies.ts';
+import {
+  BODY_SHOWN,
+  bigBody,
+  bigExchange,
+  domNodes,
+  longStream,
+  timeOpen,
+  type BigKind,
+} from './support/big-bodies.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 
 /** A page frozen for longer than this has failed; the bound is far from any timing race (the old viewer took 89-140 s at 5 MB). */
@@ -60,7 +68,13 @@ describe('a large body opens without freezing the page, its DOM bounded', () => 
         expect(opened.answeredMs).toBeLessThan(ANSWERS_WITHIN_MS);
         expect(opened.domNodes).toBeLessThan(DOM_BOUND);
         if (kind !== 'text') {
-          const raw = await timeOpen(page, cdp, () => page.getByRole('button', { name: 'Raw', exact: true }).click(), '.body-panel .raw-lines', ANSWERS_WITHIN_MS);
+          const raw = await timeOpen(
+            page,
+            cdp,
+            () => page.getByRole('button', { name: 'Raw', exact: true }).click(),
+            '.body-panel .raw-lines',
+            ANSWERS_WITHIN_MS,
+          );
           expect(raw.answeredMs).toBeLessThan(ANSWERS_WITHIN_MS);
           expect(raw.domNodes).toBeLessThan(DOM_BOUND);
         }
@@ -79,7 +93,11 @@ it('shows the first rows of a 20 MB text body, and only the rows on screen are i
   // Scrolled to the end, the last line is there (and still only a screen of rows).
   await lines.evaluate((el) => (el.scrollTop = el.scrollHeight));
   await expect.poll(() => page.locator('.raw-line').last().textContent()).toMatch(/^\d{7} /);
-  const last = (bigBody('text', 20 * 1024 * 1024).text.split('\n').pop() ?? '').slice(0, 7);
+  const last = (
+    bigBody('text', 20 * 1024 * 1024)
+      .text.split('\n')
+      .pop() ?? ''
+  ).slice(0, 7);
   await expect.poll(() => page.locator('.raw-line', { hasText: last }).count()).toBe(1);
   expect(await page.locator('.raw-line').count()).toBeLessThan(200);
 });
@@ -102,7 +120,9 @@ it('collapses base64 image data and embeddings, and opens or downloads them', as
   expect([...saved.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   // Expanded, its text shows in rows of its own.
   await page.locator('.raw-line [data-testid="base64-run"]').getByRole('button', { name: 'expand' }).click();
-  await expect.poll(() => page.getByTestId('opened-run').locator('.raw-line').first().textContent()).toMatch(/^iVBORw0KGgo/);
+  await expect
+    .poll(() => page.getByTestId('opened-run').locator('.raw-line').first().textContent())
+    .toMatch(/^iVBORw0KGgo/);
   expect(await domNodes(page)).toBeLessThan(DOM_BOUND);
   await page.screenshot({ path: path.join(ARTIFACTS, 'big-body-base64.png') });
 });
@@ -110,7 +130,13 @@ it('collapses base64 image data and embeddings, and opens or downloads them', as
 it('a stream of 5,000 events keeps only those on screen in the DOM, its JSON pretty-printed', async () => {
   await page.goto(`${h.wirelog.viewer!.url}/exchanges/${ids.get('stream')}`);
   await page.locator('.detail-head').waitFor();
-  const opened = await timeOpen(page, cdp, () => page.getByRole('tab', { name: /Stream/ }).click(), '[data-testid="stream-events"] .event', ANSWERS_WITHIN_MS);
+  const opened = await timeOpen(
+    page,
+    cdp,
+    () => page.getByRole('tab', { name: /Stream/ }).click(),
+    '[data-testid="stream-events"] .event',
+    ANSWERS_WITHIN_MS,
+  );
   expect(opened.answeredMs).toBeLessThan(ANSWERS_WITHIN_MS);
   await expect.poll(() => page.locator('.stream-status').textContent()).toContain('5000 events');
   expect(await page.locator('.event').count()).toBeLessThan(100);

@@ -28,7 +28,9 @@ afterAll(async () => {
 it('names the exchange storage cut: in its notes, in /api/status, as a link in the banner, and in its Response tab', async () => {
   const unlock = lockDatabase(h.dataDir);
   try {
-    const downloading = request(`${h.upstream.httpsUrl}/bytes?size=${24 * MB}&varied=1&tag=cut`, { dispatcher: h.agent() }).then(async (res) => Buffer.from(await res.body.arrayBuffer()));
+    const downloading = request(`${h.upstream.httpsUrl}/bytes?size=${24 * MB}&varied=1&tag=cut`, {
+      dispatcher: h.agent(),
+    }).then(async (res) => Buffer.from(await res.body.arrayBuffer()));
     await eventually(() => h.wirelog.writer.losses.bodies >= 1, 'storage to give up waiting for room', 10_000);
     expect((await downloading).length).toBe(24 * MB);
   } finally {
@@ -39,7 +41,9 @@ it('names the exchange storage cut: in its notes, in /api/status, as a link in t
   const cut = h.wirelog.reader.get(id)!;
   expect(cut.responseBody.truncated).toBe(true);
   const left = 24 * MB - cut.responseBody.storedSize;
-  expect(cut.notes).toContain(`storage left out ${left} body byte(s) of this exchange because storage had no room for the rest of the response body (it was behind or failing); the client got them all (the record is incomplete, not the traffic)`);
+  expect(cut.notes).toContain(
+    `storage left out ${left} body byte(s) of this exchange because storage had no room for the rest of the response body (it was behind or failing); the client got them all (the record is incomplete, not the traffic)`,
+  );
 
   const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as ViewerStatus;
   expect(status.cutBodies).toEqual({ count: 1, ids: [id] });
@@ -50,7 +54,11 @@ it('names the exchange storage cut: in its notes, in /api/status, as a link in t
   await link.click();
   await page.getByRole('tab', { name: 'Response' }).click();
   const said = page.getByTestId('body-cut');
-  await expect.poll(() => said.textContent()).toContain(`Cut by storage: ${(cut.responseBody.storedSize / MB).toFixed(1)} MB of 24.0 MB kept. The client got all of it. Why:`);
+  await expect
+    .poll(() => said.textContent())
+    .toContain(
+      `Cut by storage: ${(cut.responseBody.storedSize / MB).toFixed(1)} MB of 24.0 MB kept. The client got all of it. Why:`,
+    );
   expect(await said.textContent()).toContain(`storage left out ${left} body byte(s)`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'body-cut.png') });
   await page.close();

@@ -22,43 +22,72 @@ function roundTrip(body: Buffer, encoding = ''): ReturnType<typeof splitBody> {
   return split;
 }
 
-const DIALECT_KEYS = ['messages', 'input', 'instructions', 'tools', 'system', 'contents', 'systemInstruction', 'model', 'stream', 'other'];
+const DIALECT_KEYS = [
+  'messages',
+  'input',
+  'instructions',
+  'tools',
+  'system',
+  'contents',
+  'systemInstruction',
+  'model',
+  'stream',
+  'other',
+];
 
 /** JSON text of `value` with random spacing, and every `escapeEvery`th character of its strings (keys too) written as a \u escape. */
 function written(value: unknown, indent: number, escapeEvery: number): string {
   let n = 0;
   const space = ' '.repeat(indent);
-  const str = (s: string) => `"${[...JSON.stringify(s).slice(1, -1)].map((ch) => (escapeEvery && /[a-z\u00e9\u4e00-\u9fff]/.test(ch) && ++n % escapeEvery === 0 ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch)).join('')}"`;
+  const str = (s: string) =>
+    `"${[...JSON.stringify(s).slice(1, -1)].map((ch) => (escapeEvery && /[a-z\u00e9\u4e00-\u9fff]/.test(ch) && ++n % escapeEvery === 0 ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch)).join('')}"`;
   const write = (v: unknown): string => {
     if (typeof v === 'string') return str(v);
     if (Array.isArray(v)) return `[${space}${v.map(write).join(`,${space}`)}]`;
-    if (v && typeof v === 'object') return `{${space}${Object.entries(v).map(([k, x]) => `${str(k)}${space}:${write(x)}`).join(`,\n${space}`)}}`;
+    if (v && typeof v === 'object')
+      return `{${space}${Object.entries(v)
+        .map(([k, x]) => `${str(k)}${space}:${write(x)}`)
+        .join(`,\n${space}`)}}`;
     return JSON.stringify(v) ?? 'null';
   };
   return write(value);
 }
 
 describe('body parts', () => {
-  it('round-trips random JSON bodies in the dialects\' shapes byte for byte, with any spacing and escapes', () => {
+  it("round-trips random JSON bodies in the dialects' shapes byte for byte, with any spacing and escapes", () => {
     const body = fc.record(
-      Object.fromEntries(DIALECT_KEYS.map((key) => [key, fc.oneof(fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 8 }), fc.string({ unit: 'grapheme', maxLength: 200 }), fc.jsonValue({ maxDepth: 3 }))])),
+      Object.fromEntries(
+        DIALECT_KEYS.map((key) => [
+          key,
+          fc.oneof(
+            fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 8 }),
+            fc.string({ unit: 'grapheme', maxLength: 200 }),
+            fc.jsonValue({ maxDepth: 3 }),
+          ),
+        ]),
+      ),
       { requiredKeys: [] },
     );
     let parts = 0;
     fc.assert(
-      fc.property(body, fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 7 }), (value, indent, escapeEvery) => {
-        const text = written(value, indent, escapeEvery);
-        // The escapes are JSON: the body means what it meant.
-        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
-        parts += roundTrip(Buffer.from(text))?.parts.length ?? 0;
-      }),
+      fc.property(
+        body,
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 7 }),
+        (value, indent, escapeEvery) => {
+          const text = written(value, indent, escapeEvery);
+          // The escapes are JSON: the body means what it meant.
+          expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+          parts += roundTrip(Buffer.from(text))?.parts.length ?? 0;
+        },
+      ),
       { seed: SEED, numRuns: 400 },
     );
     // Most bodies were split, into many parts: the round trip was put to the test.
     expect(parts).toBeGreaterThan(400);
   });
 
-  it('round-trips any JSON value and any bytes, splitting only objects of a dialect\'s shape', () => {
+  it("round-trips any JSON value and any bytes, splitting only objects of a dialect's shape", () => {
     fc.assert(
       fc.property(fc.json({ maxDepth: 4 }), (text) => {
         roundTrip(Buffer.from(text));
@@ -95,7 +124,8 @@ describe('body parts', () => {
     for (const name of fs.readdirSync(dir)) {
       const fixture = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
       if (fixture.request === undefined) continue;
-      for (const text of [JSON.stringify(fixture.request), JSON.stringify(fixture.request, null, 2)]) if (roundTrip(Buffer.from(text))) split++;
+      for (const text of [JSON.stringify(fixture.request), JSON.stringify(fixture.request, null, 2)])
+        if (roundTrip(Buffer.from(text))) split++;
     }
     expect(split).toBeGreaterThan(20);
   });
@@ -114,7 +144,9 @@ describe('body parts', () => {
   });
 
   it('skips over JSON nested a million levels deep without a stack overflow', () => {
-    const deep = Buffer.from(`{"messages":[${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}, ${JSON.stringify({ role: 'user', content: 'q'.repeat(100) })}]}`);
+    const deep = Buffer.from(
+      `{"messages":[${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}, ${JSON.stringify({ role: 'user', content: 'q'.repeat(100) })}]}`,
+    );
     // JSON.parse refuses such depth or not: either way the bytes come back.
     const split = roundTrip(deep);
     if (split) expect(split.parts.length).toBe(2);
@@ -122,13 +154,17 @@ describe('body parts', () => {
 
   it('keeps the list of parts and the skeleton in one record, read back as written', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.tuple(fc.nat({ max: 100_000 }), fc.nat({ max: 2 ** 40 })), { maxLength: 50 }), (skeleton, pairs) => {
-        let at = 0;
-        const refs = pairs.map(([step, id]) => ({ at: (at += step), id }));
-        const back = readManifest(manifestBytes(Buffer.from(skeleton), refs));
-        expect(back.refs).toEqual(refs);
-        expect(back.skeleton.equals(Buffer.from(skeleton))).toBe(true);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.array(fc.tuple(fc.nat({ max: 100_000 }), fc.nat({ max: 2 ** 40 })), { maxLength: 50 }),
+        (skeleton, pairs) => {
+          let at = 0;
+          const refs = pairs.map(([step, id]) => ({ at: (at += step), id }));
+          const back = readManifest(manifestBytes(Buffer.from(skeleton), refs));
+          expect(back.refs).toEqual(refs);
+          expect(back.skeleton.equals(Buffer.from(skeleton))).toBe(true);
+        },
+      ),
       { seed: SEED, numRuns: 300 },
     );
   });

@@ -20,13 +20,21 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 async function post(path: string, body: Buffer, headers: Record<string, string> = {}): Promise<void> {
-  const res = await request(`${h.upstream.httpsUrl}${path}`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers }, body });
+  const res = await request(`${h.upstream.httpsUrl}${path}`, {
+    method: 'POST',
+    dispatcher: h.agent(),
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    body,
+  });
   await res.body.arrayBuffer();
 }
 
 /** Exchanges stored with this path, oldest first. */
 function stored(path: string) {
-  return h.wirelog.reader.list({ limit: 1000, host: 'localhost' }).filter((e) => e.request.path === path).sort((a, b) => a.id - b.id);
+  return h.wirelog.reader
+    .list({ limit: 1000, host: 'localhost' })
+    .filter((e) => e.request.path === path)
+    .sort((a, b) => a.id - b.id);
 }
 
 describe('request bodies stored once, compressed', () => {
@@ -39,8 +47,14 @@ describe('request bodies stored once, compressed', () => {
     const rows = stored('/v1/responses?run=storage');
     expect(rows.length).toBe(TURNS);
     for (let i = 0; i < TURNS; i++) {
-      expect(h.wirelog.reader.body(rows[i].id, 'request').equals(received[i].body), `turn ${i} through the reader`).toBe(true);
-      expect(Buffer.concat([...h.wirelog.reader.bodyChunks(rows[i].id, 'request')]).equals(received[i].body), `turn ${i} in chunks`).toBe(true);
+      expect(
+        h.wirelog.reader.body(rows[i].id, 'request').equals(received[i].body),
+        `turn ${i} through the reader`,
+      ).toBe(true);
+      expect(
+        Buffer.concat([...h.wirelog.reader.bodyChunks(rows[i].id, 'request')]).equals(received[i].body),
+        `turn ${i} in chunks`,
+      ).toBe(true);
     }
     // Each SSE answer, stored compressed: its events and its body as the upstream sent them.
     for (const row of [rows[0], rows[TURNS - 1]]) {
@@ -52,14 +66,26 @@ describe('request bodies stored once, compressed', () => {
     // The API's detail: the text as sent.
     const api = h.wirelog.viewer!.url;
     for (const i of [0, 14, TURNS - 1]) {
-      const detail = (await (await fetch(`${api}/api/exchanges/${rows[i].id}`)).json()) as { requestBody: { text: string } };
+      const detail = (await (await fetch(`${api}/api/exchanges/${rows[i].id}`)).json()) as {
+        requestBody: { text: string };
+      };
       expect(detail.requestBody.text === received[i].body.toString('utf8'), `turn ${i} through the API`).toBe(true);
     }
     // HAR export: each entry's postData is the body sent.
-    const har = (await (await fetch(`${api}/api/export.har`)).json()) as { log: { entries: { request: { url: string; postData?: { text: string } } }[] } };
+    const har = (await (await fetch(`${api}/api/export.har`)).json()) as {
+      log: { entries: { request: { url: string; postData?: { text: string } } }[] };
+    };
     const entries = har.log.entries.filter((e) => e.request.url.endsWith('/v1/responses?run=storage'));
     expect(entries.length).toBe(TURNS);
-    expect(entries.map((e) => e.request.postData?.text === undefined ? 'none' : turns.findIndex((t) => t.request.toString('utf8') === e.request.postData!.text)).sort((a, b) => Number(a) - Number(b))).toEqual(turns.map((_, i) => i));
+    expect(
+      entries
+        .map((e) =>
+          e.request.postData?.text === undefined
+            ? 'none'
+            : turns.findIndex((t) => t.request.toString('utf8') === e.request.postData!.text),
+        )
+        .sort((a, b) => Number(a) - Number(b)),
+    ).toEqual(turns.map((_, i) => i));
 
     // Stored: every request a record of parts; the parts fewer than the references to them (each once).
     // Packed once ended, in the slices after the commit (db/indexer.ts): h.stored()'s flush runs
@@ -67,14 +93,22 @@ describe('request bodies stored once, compressed', () => {
     const db = new Database(databasePath(h.dataDir), { readonly: true });
     try {
       const ids = rows.map((r) => r.id).join(',');
-      const records = db.prepare(`SELECT count(*) AS n FROM bodies WHERE side = 'request' AND exchange_id IN (${ids}) AND codec >= ${SPLIT}`).get() as { n: number };
+      const records = db
+        .prepare(
+          `SELECT count(*) AS n FROM bodies WHERE side = 'request' AND exchange_id IN (${ids}) AND codec >= ${SPLIT}`,
+        )
+        .get() as { n: number };
       expect(records.n).toBe(TURNS);
-      const blobs = db.prepare('SELECT count(*) AS n, sum(refs) AS refs, sum(size) AS size, sum(length(data)) AS stored FROM blobs').get() as { n: number; refs: number; size: number; stored: number };
+      const blobs = db
+        .prepare('SELECT count(*) AS n, sum(refs) AS refs, sum(size) AS size, sum(length(data)) AS stored FROM blobs')
+        .get() as { n: number; refs: number; size: number; stored: number };
       // Turn 1: ~40 parts; each later one adds 4 parts (reasoning, message, call, output) and refers to all before.
       expect(blobs.refs).toBeGreaterThan(blobs.n * 10);
       expect(blobs.stored).toBeLessThan(blobs.size);
       const wire = turns.reduce((n, t) => n + t.request.length, 0);
-      const onDisk = (db.prepare('SELECT sum(length(data)) AS n FROM bodies WHERE side = \'request\'').get() as { n: number }).n + blobs.stored;
+      const onDisk =
+        (db.prepare("SELECT sum(length(data)) AS n FROM bodies WHERE side = 'request'").get() as { n: number }).n +
+        blobs.stored;
       expect(onDisk).toBeLessThan(wire / 20);
     } finally {
       db.close();
@@ -82,9 +116,16 @@ describe('request bodies stored once, compressed', () => {
 
     // Replay of the last turn: the upstream receives the same bytes again.
     const last = rows[TURNS - 1].id;
-    const replay = await fetch(`${api}/api/exchanges/${last}/replay`, { method: 'POST', headers: { 'content-type': 'application/json', origin: api, 'sec-fetch-site': 'same-origin' }, body: '{}' });
+    const replay = await fetch(`${api}/api/exchanges/${last}/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: api, 'sec-fetch-site': 'same-origin' },
+      body: '{}',
+    });
     expect(replay.status).toBe(200);
-    const again = await eventually(() => h.upstream.received.filter((r) => r.url === '/v1/responses?run=storage')[TURNS], 'the replay to reach the upstream');
+    const again = await eventually(
+      () => h.upstream.received.filter((r) => r.url === '/v1/responses?run=storage')[TURNS],
+      'the replay to reach the upstream',
+    );
     expect(again.body.equals(turns[TURNS - 1].request)).toBe(true);
   });
 

@@ -8,13 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // dist/ is never rebuilt under other tests.
 let copy: string;
 const run = (cmd: string, args: string[], cwd: string) =>
-  new Promise<string>((resolve, reject) => execFile(cmd, args, { cwd, timeout: 120_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
+  new Promise<string>((resolve, reject) =>
+    execFile(cmd, args, { cwd, timeout: 120_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
 const builtAt = () => fs.statSync(path.join(copy, 'dist/viewer/index.html')).mtimeMs;
 
 beforeAll(async () => {
   copy = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-build-'));
   const skipped = /^(node_modules|dist|test|\.git|\.stryker.*|reports|test-artifacts|\.ci-python)$/;
-  fs.cpSync(process.cwd(), copy, { recursive: true, filter: (source) => !skipped.test(path.basename(source)) || source === process.cwd() });
+  fs.cpSync(process.cwd(), copy, {
+    recursive: true,
+    filter: (source) => !skipped.test(path.basename(source)) || source === process.cwd(),
+  });
   fs.symlinkSync(path.resolve('node_modules'), path.join(copy, 'node_modules'));
   await run(process.execPath, ['scripts/build.mjs'], copy);
 }, 180_000);

@@ -14,7 +14,9 @@ import { planTrust, type Host } from '../certs/install.ts';
 import { runCli } from './support/cli.ts';
 
 const have = (program: string) => spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
-const JDK_CACERTS = ['/usr/lib/jvm/default-java/lib/security/cacerts', '/etc/ssl/certs/java/cacerts'].find((f) => fs.existsSync(f));
+const JDK_CACERTS = ['/usr/lib/jvm/default-java/lib/security/cacerts', '/etc/ssl/certs/java/cacerts'].find((f) =>
+  fs.existsSync(f),
+);
 const tools = have('certutil') && have('keytool') && JDK_CACERTS !== undefined;
 
 let root: string;
@@ -28,11 +30,30 @@ let certPath: string;
 let fingerprint: string;
 
 function stub(name: string): void {
-  fs.writeFileSync(path.join(stubs, name), `#!/bin/sh\n{ printf '%s' ${name}; for a; do printf ' %s' "$a"; done; echo; } >> '${log}'\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(stubs, name),
+    `#!/bin/sh\n{ printf '%s' ${name}; for a; do printf ' %s' "$a"; done; echo; } >> '${log}'\n`,
+    { mode: 0o755 },
+  );
 }
 
-const nssHolds = (dir: string) => spawnSync('certutil', ['-L', '-d', `sql:${dir}`, '-n', 'wirelog'], { encoding: 'utf8' });
-const javaHolds = () => spawnSync('keytool', ['-list', '-v', '-alias', 'wirelog', '-keystore', path.join(javaHome, 'lib/security/cacerts'), '-storepass', 'changeit'], { encoding: 'utf8' });
+const nssHolds = (dir: string) =>
+  spawnSync('certutil', ['-L', '-d', `sql:${dir}`, '-n', 'wirelog'], { encoding: 'utf8' });
+const javaHolds = () =>
+  spawnSync(
+    'keytool',
+    [
+      '-list',
+      '-v',
+      '-alias',
+      'wirelog',
+      '-keystore',
+      path.join(javaHome, 'lib/security/cacerts'),
+      '-storepass',
+      'changeit',
+    ],
+    { encoding: 'utf8' },
+  );
 
 describe.skipIf(!tools)('wirelog ca --install / --uninstall with the real certutil and keytool', () => {
   beforeAll(async () => {
@@ -65,7 +86,9 @@ describe.skipIf(!tools)('wirelog ca --install / --uninstall with the real certut
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').map((l) => l.trim());
     const chromium = lines.find((l) => l.startsWith('certutil -d sql:"$HOME/.pki/nssdb"'))!;
-    expect(chromium).toBe(`certutil -d sql:"$HOME/.pki/nssdb" -A -t C,, -n wirelog -i '${certPath.replace(/'/g, `'\\''`)}'`);
+    expect(chromium).toBe(
+      `certutil -d sql:"$HOME/.pki/nssdb" -A -t C,, -n wirelog -i '${certPath.replace(/'/g, `'\\''`)}'`,
+    );
     expect(lines.some((l) => l.startsWith('keytool -importcert') && l.includes('-alias wirelog'))).toBe(true);
     expect(r.stdout).toContain('wirelog ca --install [--nss] [--java]');
     // Run as printed, in a HOME of its own with an empty database.
@@ -96,7 +119,11 @@ describe.skipIf(!tools)('wirelog ca --install / --uninstall with the real certut
       `$ keytool -importcert -noprompt -trustcacerts -alias wirelog -file ${quoted} -keystore ${path.join(javaHome, 'lib/security/cacerts')} -storepass changeit`,
     ]);
     // The system store's commands ran (the stubs), with the CA file.
-    expect(fs.readFileSync(log, 'utf8').split('\n')).toEqual([`install -m 0644 ${certPath} /usr/local/share/ca-certificates/wirelog.crt`, 'update-ca-certificates', '']);
+    expect(fs.readFileSync(log, 'utf8').split('\n')).toEqual([
+      `install -m 0644 ${certPath} /usr/local/share/ca-certificates/wirelog.crt`,
+      'update-ca-certificates',
+      '',
+    ]);
     for (const db of [nssdb, profile]) {
       const listed = nssHolds(db);
       expect(listed.status).toBe(0);
@@ -111,14 +138,20 @@ describe.skipIf(!tools)('wirelog ca --install / --uninstall with the real certut
     // The CA already there is removed first: one entry each, never two.
     expect(again.stdout).toContain(`$ certutil -d sql:${nssdb} -D -n wirelog`);
     expect(again.stdout).toContain('$ keytool -delete -noprompt -alias wirelog');
-    expect(spawnSync('certutil', ['-L', '-d', `sql:${nssdb}`], { encoding: 'utf8' }).stdout.match(/^wirelog /gm)).toHaveLength(1);
+    expect(
+      spawnSync('certutil', ['-L', '-d', `sql:${nssdb}`], { encoding: 'utf8' }).stdout.match(/^wirelog /gm),
+    ).toHaveLength(1);
   });
 
   it('--uninstall --nss --java takes it out of each store; a second one finds nothing to remove', async () => {
     fs.writeFileSync(log, '');
     const r = await runCli(['ca', '--uninstall', '--nss', '--java', '--data-dir', dataDir], { env });
     expect(r.code).toBe(0);
-    expect(fs.readFileSync(log, 'utf8').split('\n')).toEqual(['rm -f /usr/local/share/ca-certificates/wirelog.crt', 'update-ca-certificates --fresh', '']);
+    expect(fs.readFileSync(log, 'utf8').split('\n')).toEqual([
+      'rm -f /usr/local/share/ca-certificates/wirelog.crt',
+      'update-ca-certificates --fresh',
+      '',
+    ]);
     expect(nssHolds(path.join(home, '.pki/nssdb')).status).not.toBe(0);
     expect(nssHolds(path.join(home, '.mozilla/firefox/abcd1234.default-release')).status).not.toBe(0);
     expect(javaHolds().status).not.toBe(0);
@@ -128,12 +161,14 @@ describe.skipIf(!tools)('wirelog ca --install / --uninstall with the real certut
     expect(again.stdout).toContain('the wirelog CA is not there, nothing to remove');
   });
 
-  it('a command that fails is said in one line with its exit code, and the store\'s next commands are not run', async () => {
+  it("a command that fails is said in one line with its exit code, and the store's next commands are not run", async () => {
     fs.writeFileSync(path.join(stubs, 'update-ca-certificates'), '#!/bin/sh\nexit 3\n', { mode: 0o755 });
     try {
       const r = await runCli(['ca', '--install', '--data-dir', dataDir], { env });
       expect(r.code).toBe(1);
-      expect(r.stderr.trim()).toBe('wirelog: the system store /usr/local/share/ca-certificates/wirelog.crt: `update-ca-certificates` failed (exit 3); the commands after it were not run: fix the cause and run wirelog ca again');
+      expect(r.stderr.trim()).toBe(
+        'wirelog: the system store /usr/local/share/ca-certificates/wirelog.crt: `update-ca-certificates` failed (exit 3); the commands after it were not run: fix the cause and run wirelog ca again',
+      );
     } finally {
       stub('update-ca-certificates');
     }
@@ -153,7 +188,9 @@ describe('the plan on other machines (data, nothing run)', () => {
   const cert = path.join(os.tmpdir(), `wirelog-plan-${process.pid}.pem`);
   beforeAll(() => {
     // Any certificate will do for the SHA-1 macOS deletes by.
-    const pem = fs.readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/)![0];
+    const pem = fs
+      .readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8')
+      .match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/)![0];
     fs.writeFileSync(cert, pem);
   });
   afterAll(() => fs.rmSync(cert, { force: true }));
@@ -182,25 +219,40 @@ describe('the plan on other machines (data, nothing run)', () => {
     expect(java.commands[0].slice(0, 3)).toEqual(['sudo', 'keytool', '-importcert']);
   });
 
-  it('macOS: the login keychain, the user\'s own, no sudo; uninstall removes the trust and the certificate', () => {
+  it("macOS: the login keychain, the user's own, no sudo; uninstall removes the trust and the certificate", () => {
     const keychain = '/Users/u/Library/Keychains/login.keychain-db';
-    expect(planTrust('install', cert, { nss: false, java: false }, host({ platform: 'darwin', home: '/Users/u' }))[0]).toEqual({
+    expect(
+      planTrust('install', cert, { nss: false, java: false }, host({ platform: 'darwin', home: '/Users/u' }))[0],
+    ).toEqual({
       store: 'system',
       place: keychain,
       commands: [['security', 'add-trusted-cert', '-r', 'trustRoot', '-k', keychain, cert]],
     });
     const sha1 = new X509Certificate(fs.readFileSync(cert)).fingerprint.replace(/:/g, '');
-    expect(planTrust('uninstall', cert, { nss: false, java: false }, host({ platform: 'darwin', home: '/Users/u' }))[0].commands).toEqual([
+    expect(
+      planTrust('uninstall', cert, { nss: false, java: false }, host({ platform: 'darwin', home: '/Users/u' }))[0]
+        .commands,
+    ).toEqual([
       ['security', 'remove-trusted-cert', cert],
       ['security', 'delete-certificate', '-Z', sha1, keychain],
     ]);
   });
 
   it('Fedora uses its anchors folder; no certutil, no JDK, Windows: each said, nothing run', () => {
-    const fedora = planTrust('install', cert, { nss: true, java: true }, host({ isRoot: true, which: (p) => (p === 'update-ca-trust' ? '/usr/bin/update-ca-trust' : null), env: {} }));
-    expect(fedora[0].commands).toEqual([['install', '-m', '0644', cert, '/etc/pki/ca-trust/source/anchors/wirelog.pem'], ['update-ca-trust']]);
+    const fedora = planTrust(
+      'install',
+      cert,
+      { nss: true, java: true },
+      host({ isRoot: true, which: (p) => (p === 'update-ca-trust' ? '/usr/bin/update-ca-trust' : null), env: {} }),
+    );
+    expect(fedora[0].commands).toEqual([
+      ['install', '-m', '0644', cert, '/etc/pki/ca-trust/source/anchors/wirelog.pem'],
+      ['update-ca-trust'],
+    ]);
     expect(fedora[1].skipped).toMatchObject({ reason: 'noTool', params: { tool: 'certutil' } });
     expect(fedora[2].skipped?.reason).toBe('noJava');
-    expect(planTrust('install', cert, { nss: true, java: false }, host({ platform: 'win32' })).map((p) => p.skipped?.reason)).toEqual(['platform', 'noTool']);
+    expect(
+      planTrust('install', cert, { nss: true, java: false }, host({ platform: 'win32' })).map((p) => p.skipped?.reason),
+    ).toEqual(['platform', 'noTool']);
   });
 });

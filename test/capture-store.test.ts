@@ -11,10 +11,31 @@ import { lockDatabase, tempDir } from './support/harness.ts';
 const request = (uid: string): ExchangeEvent => ({
   type: 'request',
   uid,
-  head: { startedAt: Date.now(), clientAddress: '127.0.0.1:1', method: 'GET', scheme: 'https', host: 'relay.example', port: 443, path: `/${uid}`, httpVersion: '1.1', headers: [['Host', 'relay.example']] },
+  head: {
+    startedAt: Date.now(),
+    clientAddress: '127.0.0.1:1',
+    method: 'GET',
+    scheme: 'https',
+    host: 'relay.example',
+    port: 443,
+    path: `/${uid}`,
+    httpVersion: '1.1',
+    headers: [['Host', 'relay.example']],
+  },
 });
-const responseHead = (uid: string): ExchangeEvent => ({ type: 'response-head', uid, atMs: 1, head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/plain']] } });
-const chunk = (uid: string, text: string): ExchangeEvent => ({ type: 'body-chunk', uid, side: 'response', chunk: Buffer.from(text), atMs: 2 });
+const responseHead = (uid: string): ExchangeEvent => ({
+  type: 'response-head',
+  uid,
+  atMs: 1,
+  head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/plain']] },
+});
+const chunk = (uid: string, text: string): ExchangeEvent => ({
+  type: 'body-chunk',
+  uid,
+  side: 'response',
+  chunk: Buffer.from(text),
+  atMs: 2,
+});
 const end = (uid: string, size: number): ExchangeEvent => ({
   type: 'end',
   uid,
@@ -30,7 +51,14 @@ it('a batch the database refuses leaves no trace: applied again, each exchange i
   const db = openDatabase(dir);
   db.pragma('busy_timeout = 0');
   const store = new CaptureStore(db);
-  store.apply([request('a'), responseHead('a'), chunk('a', 'one '), request('b'), responseHead('b'), chunk('b', 'uno ')]);
+  store.apply([
+    request('a'),
+    responseHead('a'),
+    chunk('a', 'one '),
+    request('b'),
+    responseHead('b'),
+    chunk('b', 'uno '),
+  ]);
 
   // Ends a, opens c; b waits untouched. Another program holds the write lock meanwhile.
   const refused = [chunk('a', 'two'), end('a', 7), request('c'), responseHead('c'), chunk('c', 'new')];

@@ -35,7 +35,11 @@ function firstEventStored(filter: (e: Exchange) => boolean): Promise<unknown> {
  * go: wirelog stamped the first event before `held` and the last after `released`, whatever
  * the machine's load, so the stamps are at least that far apart.
  */
-async function readHoldingLast(stream: AsyncIterable<unknown>, firstStored: () => Promise<unknown>, release: () => void): Promise<{ body: Buffer; held: number; released: number }> {
+async function readHoldingLast(
+  stream: AsyncIterable<unknown>,
+  firstStored: () => Promise<unknown>,
+  release: () => void,
+): Promise<{ body: Buffer; held: number; released: number }> {
   const chunks: Buffer[] = [];
   let held = 0;
   let released = 0;
@@ -60,13 +64,25 @@ function expectStampedApart(events: { offsetMs: number }[], heldMs: number): voi
 
 describe('capture through real clients', () => {
   it('curl over HTTPS: what the client got and what was stored match the upstream byte for byte', async () => {
-    const result = await curl(h, ['-H', 'X-Custom-Case: Kept', '-H', 'x-trace: 1', `${h.upstream.httpsUrl}/v1/models?page=2`]);
+    const result = await curl(h, [
+      '-H',
+      'X-Custom-Case: Kept',
+      '-H',
+      'x-trace: 1',
+      `${h.upstream.httpsUrl}/v1/models?page=2`,
+    ]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout.toString()).data[0].id).toBe('test-model');
     await h.stored();
     const ex = latest((e) => e.request.path === '/v1/models?page=2');
     expect(ex.state).toBe('complete');
-    expect(ex.request).toMatchObject({ method: 'GET', scheme: 'https', host: 'localhost', port: h.upstream.httpsPort, httpVersion: '1.1' });
+    expect(ex.request).toMatchObject({
+      method: 'GET',
+      scheme: 'https',
+      host: 'localhost',
+      port: h.upstream.httpsPort,
+      httpVersion: '1.1',
+    });
     expect(ex.request.clientAddress).toMatch(/^127\.0\.0\.1:\d+$/);
     // Header names keep their case and order.
     const names = ex.request.headers.map(([n]) => n);
@@ -80,13 +96,23 @@ describe('capture through real clients', () => {
     expect(ex.timings.requestSent!).toBeGreaterThanOrEqual(ex.timings.secured!);
     expect(ex.timings.responseHeaders!).toBeGreaterThanOrEqual(ex.timings.requestSent!);
     expect(ex.timings.end!).toBeGreaterThanOrEqual(ex.timings.firstByte!);
-    expect(ex.responseBody).toEqual({ size: result.stdout.length, storedSize: result.stdout.length, truncated: false, encoding: '' });
+    expect(ex.responseBody).toEqual({
+      size: result.stdout.length,
+      storedSize: result.stdout.length,
+      truncated: false,
+      encoding: '',
+    });
   });
 
   it('a CONNECT to an address with a server name in the TLS hello gets a certificate for that name, and is recorded by it', async () => {
     const port = h.upstream.httpsPort;
     // curl resolves localhost itself and asks for a tunnel to 127.0.0.1, naming localhost in its hello.
-    const result = await curl(h, ['-v', '--connect-to', `localhost:${port}:127.0.0.1:${port}`, `${h.upstream.httpsUrl}/v1/models?sni`]);
+    const result = await curl(h, [
+      '-v',
+      '--connect-to',
+      `localhost:${port}:127.0.0.1:${port}`,
+      `${h.upstream.httpsUrl}/v1/models?sni`,
+    ]);
     expect(result.stderr).toContain(`CONNECT 127.0.0.1:${port}`);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout.toString()).object).toBe('list');
@@ -119,7 +145,11 @@ describe('capture through real clients', () => {
   it("trailer fields after a chunked body reach the client, and a chunked request's reach the upstream", async () => {
     const res = await request(`${h.upstream.httpsUrl}/trailers`, { dispatcher: h.agent() });
     expect(await res.body.text()).toBe('first second');
-    expect(res.trailers).toMatchObject({ 'x-checksum': 'sha256=abc123', 'x-status': 'done', 'x-session-token': 'tok-TRAILERSECRET-5678' });
+    expect(res.trailers).toMatchObject({
+      'x-checksum': 'sha256=abc123',
+      'x-status': 'done',
+      'x-session-token': 'tok-TRAILERSECRET-5678',
+    });
     await h.stored();
     const stored = latest((e) => e.request.path === '/trailers');
     expect(stored.response?.trailers?.slice(0, 2)).toEqual([
@@ -136,14 +166,19 @@ describe('capture through real clients', () => {
         `POST ${h.upstream.httpUrl}/echo?request-trailers HTTP/1.1\r\nHost: 127.0.0.1:${h.upstream.httpPort}\r\nTransfer-Encoding: chunked\r\nTrailer: X-Digest\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\nX-Digest: md5=xyz\r\n\r\n`,
       )
     ).toString('latin1');
-    const echoed = JSON.parse(raw.slice(raw.indexOf('{'), raw.lastIndexOf('}') + 1)) as { rawTrailers: string[]; body: string };
+    const echoed = JSON.parse(raw.slice(raw.indexOf('{'), raw.lastIndexOf('}') + 1)) as {
+      rawTrailers: string[];
+      body: string;
+    };
     expect(echoed.rawTrailers).toEqual(['X-Digest', 'md5=xyz']);
     expect(Buffer.from(echoed.body, 'base64').toString()).toBe('hello');
   });
 
   it('an HTTP/1.0 client gets a chunked upstream answer as a plain body ended by the close, not Transfer-Encoding it cannot read', async () => {
     for (const path of ['/json-stream?n=2&every=5', '/trailers']) {
-      const raw = (await sendRaw(h.wirelog.proxy.port, `GET ${h.upstream.httpUrl}${path} HTTP/1.0\r\n\r\n`)).toString('latin1');
+      const raw = (await sendRaw(h.wirelog.proxy.port, `GET ${h.upstream.httpUrl}${path} HTTP/1.0\r\n\r\n`)).toString(
+        'latin1',
+      );
       const [head, body] = [raw.slice(0, raw.indexOf('\r\n\r\n')), raw.slice(raw.indexOf('\r\n\r\n') + 4)];
       expect(head).toMatch(/^HTTP\/1\.1 200 /);
       expect(head).not.toMatch(/transfer-encoding/i);
@@ -151,45 +186,71 @@ describe('capture through real clients', () => {
     }
   });
 
-  it.each(['gzip', 'deflate', 'deflate-raw', 'br', 'zstd'])('splits a %s-compressed SSE stream into its events as they arrive, and rebuilds the call from them', async (encoding) => {
-    const body = JSON.stringify({ model: `compressed-${encoding}`, stream: true, messages: [{ role: 'user', content: 'hi' }] });
-    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions?sse-encoding=${encoding}`, {
-      method: 'POST',
-      dispatcher: h.agent(),
-      headers: { 'content-type': 'application/json', 'x-test-sse-encoding': encoding, 'x-test-hold-last': `compressed-${encoding}` },
-      body,
-    });
-    // The client gets the bytes as the upstream sent them, still encoded.
-    expect(res.headers['content-encoding']).toBe(encoding === 'deflate-raw' ? 'deflate' : encoding);
-    const path = `/v1/chat/completions?sse-encoding=${encoding}`;
-    const { held, released } = await readHoldingLast(res.body, () => firstEventStored((e) => e.request.path === path), () => h.upstream.release(`compressed-${encoding}`));
-    await h.stored();
-    // The exchange ends once its decoder has caught up, and is understood in a slice after that.
-    const ex = await eventually(() => {
-      const found = latest((e) => e.request.path === `/v1/chat/completions?sse-encoding=${encoding}`);
-      return found.call && found;
-    }, 'the compressed stream ended and understood');
-    const events = h.wirelog.reader.sseEvents(ex.id);
-    expect(events.map((e) => e.data)).toEqual(chatStreamEvents(`compressed-${encoding}`));
-    // Each stamped as it arrived, not all at the end: the first arrived before the client held
-    // the stream, the last was sent only after the client let it go.
-    expectStampedApart(events, released - held);
-    expect(ex.call?.dialect).toBe('openai-chat');
-    const call = modelCallOf(h.wirelog.reader, ex);
-    expect(call?.answer.text).toBe(CHAT_DELTAS.join(''));
-    expect(diagnosesOf(h.wirelog.reader, ex, call).map((d) => d.rule)).not.toContain('truncated-stream');
-  });
+  it.each(['gzip', 'deflate', 'deflate-raw', 'br', 'zstd'])(
+    'splits a %s-compressed SSE stream into its events as they arrive, and rebuilds the call from them',
+    async (encoding) => {
+      const body = JSON.stringify({
+        model: `compressed-${encoding}`,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions?sse-encoding=${encoding}`, {
+        method: 'POST',
+        dispatcher: h.agent(),
+        headers: {
+          'content-type': 'application/json',
+          'x-test-sse-encoding': encoding,
+          'x-test-hold-last': `compressed-${encoding}`,
+        },
+        body,
+      });
+      // The client gets the bytes as the upstream sent them, still encoded.
+      expect(res.headers['content-encoding']).toBe(encoding === 'deflate-raw' ? 'deflate' : encoding);
+      const path = `/v1/chat/completions?sse-encoding=${encoding}`;
+      const { held, released } = await readHoldingLast(
+        res.body,
+        () => firstEventStored((e) => e.request.path === path),
+        () => h.upstream.release(`compressed-${encoding}`),
+      );
+      await h.stored();
+      // The exchange ends once its decoder has caught up, and is understood in a slice after that.
+      const ex = await eventually(() => {
+        const found = latest((e) => e.request.path === `/v1/chat/completions?sse-encoding=${encoding}`);
+        return found.call && found;
+      }, 'the compressed stream ended and understood');
+      const events = h.wirelog.reader.sseEvents(ex.id);
+      expect(events.map((e) => e.data)).toEqual(chatStreamEvents(`compressed-${encoding}`));
+      // Each stamped as it arrived, not all at the end: the first arrived before the client held
+      // the stream, the last was sent only after the client let it go.
+      expectStampedApart(events, released - held);
+      expect(ex.call?.dialect).toBe('openai-chat');
+      const call = modelCallOf(h.wirelog.reader, ex);
+      expect(call?.answer.text).toBe(CHAT_DELTAS.join(''));
+      expect(diagnosesOf(h.wirelog.reader, ex, call).map((d) => d.rule)).not.toContain('truncated-stream');
+    },
+  );
 
   it('a 3 MB upload with Expect: 100-continue (curl sends it past 1 MB) reaches the upstream whole and is stored', async () => {
     const body = Buffer.alloc(3 * 1024 * 1024, 'a');
     const file = path.join(tempDir(), 'upload.bin');
     fs.writeFileSync(file, body);
     // curl waits up to 10 s for the 100 before it sends anyway: the 100 must come from wirelog.
-    const result = await curl(h, ['-v', '--expect100-timeout', '10', '-H', 'Expect: 100-continue', '--data-binary', `@${file}`, `${h.upstream.httpsUrl}/echo?continue`]);
+    const result = await curl(h, [
+      '-v',
+      '--expect100-timeout',
+      '10',
+      '-H',
+      'Expect: 100-continue',
+      '--data-binary',
+      `@${file}`,
+      `${h.upstream.httpsUrl}/echo?continue`,
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/< HTTP\/1\.1 100 Continue/);
     expect(result.stderr).not.toMatch(/Done waiting for 100-continue/);
-    expect(Buffer.from((JSON.parse(result.stdout.toString()) as { body: string }).body, 'base64').equals(body)).toBe(true);
+    expect(Buffer.from((JSON.parse(result.stdout.toString()) as { body: string }).body, 'base64').equals(body)).toBe(
+      true,
+    );
     await h.stored();
     const ex = latest((e) => e.request.path === '/echo?continue');
     expect(ex.requestBody.size).toBe(body.length);
@@ -197,7 +258,15 @@ describe('capture through real clients', () => {
   });
 
   it('plain HTTP absolute-form requests are captured too', async () => {
-    const result = await curl(h, ['-X', 'POST', '--data-binary', '{"model":"m1"}', '-H', 'content-type: application/json', `${h.upstream.httpUrl}/v1/chat/completions`]);
+    const result = await curl(h, [
+      '-X',
+      'POST',
+      '--data-binary',
+      '{"model":"m1"}',
+      '-H',
+      'content-type: application/json',
+      `${h.upstream.httpUrl}/v1/chat/completions`,
+    ]);
     expect(result.code).toBe(0);
     await h.stored();
     const ex = latest((e) => e.request.scheme === 'http' && e.request.path === '/v1/chat/completions');
@@ -253,7 +322,8 @@ describe('capture through real clients', () => {
     // still holds the last one back, which it sends only when the client says so.
     const { body, held, released } = await readHoldingLast(
       res.body,
-      () => firstEventStored((e) => e.streamKind === 'sse' && h.wirelog.reader.body(e.id, 'request').includes('sse-model')),
+      () =>
+        firstEventStored((e) => e.streamKind === 'sse' && h.wirelog.reader.body(e.id, 'request').includes('sse-model')),
       () => h.upstream.release('sse-model'),
     );
     const expected = chatStreamEvents('sse-model');
@@ -270,9 +340,17 @@ describe('capture through real clients', () => {
   });
 
   it('the openai SDK streams chat completions and responses through wirelog', async () => {
-    const client = new OpenAI({ apiKey: 'sk-openai-sdk-key-123456', baseURL: `${h.upstream.httpsUrl}/v1`, fetchOptions: { dispatcher: h.agent() } as never });
+    const client = new OpenAI({
+      apiKey: 'sk-openai-sdk-key-123456',
+      baseURL: `${h.upstream.httpsUrl}/v1`,
+      fetchOptions: { dispatcher: h.agent() } as never,
+    });
     let text = '';
-    const chat = await client.chat.completions.create({ model: 'sdk-chat', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+    const chat = await client.chat.completions.create({
+      model: 'sdk-chat',
+      stream: true,
+      messages: [{ role: 'user', content: 'hello' }],
+    });
     for await (const chunk of chat) text += chunk.choices[0]?.delta?.content ?? '';
     expect(text).toBe(CHAT_DELTAS.join(''));
 
@@ -293,7 +371,12 @@ describe('capture through real clients', () => {
     expect(JSON.parse(events[events.length - 1].data).response.id).toBe('resp_test1');
     expect(headerValue(responses.request.headers, 'authorization')).toBe('Bearer ****3456');
     // Understood as a model call once it ended: Responses over SSE.
-    expect(responses.call).toMatchObject({ dialect: 'openai-responses', model: 'sdk-responses', inputTokens: 12, outputTokens: 6 });
+    expect(responses.call).toMatchObject({
+      dialect: 'openai-responses',
+      model: 'sdk-responses',
+      inputTokens: 12,
+      outputTokens: 6,
+    });
     const chatCall = latest((e) => e.request.path === '/v1/chat/completions' && e.call?.model === 'sdk-chat');
     expect(chatCall.call).toMatchObject({ dialect: 'openai-chat', inputTokens: 12, outputTokens: 6 });
   });
@@ -306,24 +389,36 @@ describe('capture through real clients', () => {
     const ex = latest((e) => e.request.path === `/compressed?encoding=${encoding}`);
     expect(ex.responseBody.encoding).toBe(encoding);
     expect(h.wirelog.reader.body(ex.id, 'response').equals(raw)).toBe(true);
-    const api = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as { responseBody: { text: string; encoding: string } };
+    const api = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as {
+      responseBody: { text: string; encoding: string };
+    };
     expect(JSON.parse(api.responseBody.text).message).toBe('compressed hello');
   });
 
   it('records a final SSE event that arrived without its blank line, and the stream reads as complete', async () => {
-    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions?unterminated`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json', 'x-test-unterminated': '1' }, body: JSON.stringify({ model: 'unterminated-model', stream: true, messages: [] }) });
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions?unterminated`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', 'x-test-unterminated': '1' },
+      body: JSON.stringify({ model: 'unterminated-model', stream: true, messages: [] }),
+    });
     expect(await res.body.text()).toMatch(/data: \[DONE\]$/);
     await h.stored();
     const e = latest((x) => x.request.path === '/v1/chat/completions?unterminated');
     const events = h.wirelog.reader.sseEvents(e.id);
     expect(events[events.length - 1].data).toBe('[DONE]');
-    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${e.id}`)).json()) as { modelCall: { ending: string }; diagnoses: unknown[] };
+    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${e.id}`)).json()) as {
+      modelCall: { ending: string };
+      diagnoses: unknown[];
+    };
     expect(detail.modelCall.ending).toBe('complete');
     expect(detail.diagnoses).toEqual([]);
   });
 
   it('stores a JSON response without Content-Length as it comes, so it can be watched growing', async () => {
-    const res = await request(`${h.upstream.httpsUrl}/v1beta/models/m:streamGenerateContent?n=20&every=50`, { dispatcher: h.agent() });
+    const res = await request(`${h.upstream.httpsUrl}/v1beta/models/m:streamGenerateContent?n=20&every=50`, {
+      dispatcher: h.agent(),
+    });
     const chunks = res.body[Symbol.asyncIterator]();
     let seen = '';
     while (!seen.includes('part 2')) seen += ((await chunks.next()).value as Buffer).toString();
@@ -335,7 +430,11 @@ describe('capture through real clients', () => {
   });
 
   it('decodes a zstd request body, as Codex sends when logged in with ChatGPT', async () => {
-    const json = JSON.stringify({ model: 'gpt-5-codex', input: [{ role: 'user', content: 'zstd prompt words' }], stream: false });
+    const json = JSON.stringify({
+      model: 'gpt-5-codex',
+      input: [{ role: 'user', content: 'zstd prompt words' }],
+      stream: false,
+    });
     const compressed = zstdFrame(Buffer.from(json));
     const res = await request(`${h.upstream.httpsUrl}/echo`, {
       method: 'POST',
@@ -347,9 +446,13 @@ describe('capture through real clients', () => {
     expect(Buffer.from(echoed.body, 'base64').equals(compressed)).toBe(true);
     await h.stored();
     const ex = latest((e) => e.request.path === '/echo' && e.requestBody.encoding === 'zstd');
-    const api = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as { requestBody: { text: string } };
+    const api = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as {
+      requestBody: { text: string };
+    };
     expect(api.requestBody.text).toBe(json);
-    const found = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges?q=zstd%20prompt`)).json()) as { exchanges: { id: number }[] };
+    const found = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges?q=zstd%20prompt`)).json()) as {
+      exchanges: { id: number }[];
+    };
     expect(found.exchanges.map((e) => e.id)).toContain(ex.id);
   });
 
@@ -374,7 +477,10 @@ describe('odd bytes', () => {
   const raw = (bytes: Buffer) => sendRaw(h.wirelog.proxy.port, bytes);
 
   it('non-UTF-8 bodies, invalid JSON that claims to be JSON and odd header bytes are stored byte-exact and shown as binary', async () => {
-    const body = Buffer.concat([Buffer.from('{"broken": "'), Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x1b, 0x5b, 0x33, 0x31, 0x6d])]);
+    const body = Buffer.concat([
+      Buffer.from('{"broken": "'),
+      Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x1b, 0x5b, 0x33, 0x31, 0x6d]),
+    ]);
     // A tab and bytes beyond ASCII are legal in a header value (obs-text); they must not be rewritten.
     const odd = Buffer.from('a\tb\xe9\xff \x7e', 'latin1');
     const head = Buffer.from(
@@ -391,7 +497,9 @@ describe('odd bytes', () => {
     const ex = latest((e) => e.request.path === '/echo?odd');
     expect(h.wirelog.reader.body(ex.id, 'request').equals(body)).toBe(true);
     expect(Buffer.from(headerValue(ex.request.headers, 'x-odd')!, 'latin1').equals(odd)).toBe(true);
-    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as { requestBody: { text: string | null; base64: string | null } };
+    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as {
+      requestBody: { text: string | null; base64: string | null };
+    };
     // Not valid UTF-8, so not text, whatever its Content-Type says: the viewer shows hex.
     expect(detail.requestBody.text).toBeNull();
     expect(Buffer.from(detail.requestBody.base64!, 'base64').equals(body)).toBe(true);
@@ -399,11 +507,19 @@ describe('odd bytes', () => {
 
   it('forwards and stores every one of 1,500 request headers, plain and through a TLS tunnel', async () => {
     const many = Array.from({ length: 1500 }, (_, i) => [`a${i}`, String(i)] as const);
-    const sent = (rawHeaders: string[]) => many.filter(([name, value]) => rawHeaders[rawHeaders.indexOf(name) + 1] === value).length;
-    const plain = await raw(Buffer.from(`POST ${h.upstream.httpUrl}/echo?many-plain HTTP/1.1\r\nHost: x\r\n${many.map(([n, v]) => `${n}: ${v}\r\n`).join('')}Content-Length: 0\r\nConnection: close\r\n\r\n`));
+    const sent = (rawHeaders: string[]) =>
+      many.filter(([name, value]) => rawHeaders[rawHeaders.indexOf(name) + 1] === value).length;
+    const plain = await raw(
+      Buffer.from(
+        `POST ${h.upstream.httpUrl}/echo?many-plain HTTP/1.1\r\nHost: x\r\n${many.map(([n, v]) => `${n}: ${v}\r\n`).join('')}Content-Length: 0\r\nConnection: close\r\n\r\n`,
+      ),
+    );
     expect(plain.toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
     expect(sent((JSON.parse(plain.toString().split('\r\n\r\n')[1]) as { rawHeaders: string[] }).rawHeaders)).toBe(1500);
-    const tunneled = await curl(h, [...many.flatMap(([n, v]) => ['-H', `${n}: ${v}`]), `${h.upstream.httpsUrl}/echo?many-tls`]);
+    const tunneled = await curl(h, [
+      ...many.flatMap(([n, v]) => ['-H', `${n}: ${v}`]),
+      `${h.upstream.httpsUrl}/echo?many-tls`,
+    ]);
     expect(sent((JSON.parse(tunneled.stdout.toString()) as { rawHeaders: string[] }).rawHeaders)).toBe(1500);
     await h.stored();
     for (const path of ['/echo?many-plain', '/echo?many-tls']) {
@@ -425,7 +541,9 @@ describe('odd bytes', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.toString()).toMatch(new RegExp(`\\r\\nX-Big: v{${60 * 1024}}\\r\\n`));
     await h.stored();
-    expect(headerValue(latest((e) => e.request.path === '/big-head?kb=60').response!.headers, 'x-big')).toHaveLength(60 * 1024);
+    expect(headerValue(latest((e) => e.request.path === '/big-head?kb=60').response!.headers, 'x-big')).toHaveLength(
+      60 * 1024,
+    );
     const tooBig = await curl(h, ['-i', `${h.upstream.httpsUrl}/big-head?kb=300`]);
     expect(tooBig.stdout.toString()).toMatch(/HTTP\/1\.1 502 [\s\S]*sent a response head over 256 KB/);
   });
@@ -436,17 +554,26 @@ describe('odd bytes', () => {
     const echoed = JSON.parse(absolute.toString().split('\r\n\r\n')[1]) as { rawHeaders: string[] };
     expect(echoed.rawHeaders.slice(0, 2)).toEqual(['Host', `127.0.0.1:${h.upstream.httpPort}`]);
     // Inside a plain CONNECT tunnel: the host is the tunnel's target.
-    const tunnel = await raw(Buffer.from(`CONNECT 127.0.0.1:${h.upstream.httpPort} HTTP/1.1\r\nHost: 127.0.0.1:${h.upstream.httpPort}\r\n\r\nGET /echo?http10-tunnel HTTP/1.0\r\n\r\n`));
+    const tunnel = await raw(
+      Buffer.from(
+        `CONNECT 127.0.0.1:${h.upstream.httpPort} HTTP/1.1\r\nHost: 127.0.0.1:${h.upstream.httpPort}\r\n\r\nGET /echo?http10-tunnel HTTP/1.0\r\n\r\n`,
+      ),
+    );
     const inner = tunnel.toString().split('\r\n\r\n');
     expect(inner[1]).toMatch(/^HTTP\/1\.1 200 /);
-    expect((JSON.parse(inner[2]) as { rawHeaders: string[] }).rawHeaders.slice(0, 2)).toEqual(['Host', `127.0.0.1:${h.upstream.httpPort}`]);
+    expect((JSON.parse(inner[2]) as { rawHeaders: string[] }).rawHeaders.slice(0, 2)).toEqual([
+      'Host',
+      `127.0.0.1:${h.upstream.httpPort}`,
+    ]);
     await h.stored();
     // Stored as the client sent it: without a Host.
     expect(latest((e) => e.request.path === '/echo?http10').request.headers).toEqual([]);
   });
 
   it('refuses control characters in a header value with 400, and records why', async () => {
-    const answer = await raw(Buffer.from(`GET ${h.upstream.httpUrl}/echo?ctl HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n`, 'latin1'));
+    const answer = await raw(
+      Buffer.from(`GET ${h.upstream.httpUrl}/echo?ctl HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n`, 'latin1'),
+    );
     expect(answer.toString('latin1')).toMatch(/^HTTP\/1\.1 400 /);
     await h.stored();
     const ex = h.wirelog.reader.list({ limit: 1000, state: 'proxy_error' })[0];

@@ -18,7 +18,12 @@ function leftovers(dataDir: string): string[] {
   for (const file of [databasePath(dataDir), `${databasePath(dataDir)}-wal`, `${databasePath(dataDir)}-shm`]) {
     if (!fs.existsSync(file)) continue;
     const bytes = fs.readFileSync(file).toString('latin1').toLowerCase();
-    for (const word of WORDS) if (bytes.includes(word.toLowerCase()) || bytes.includes(Buffer.from(word).toString('base64').slice(0, 12).toLowerCase())) found.push(`${word} in ${file}`);
+    for (const word of WORDS)
+      if (
+        bytes.includes(word.toLowerCase()) ||
+        bytes.includes(Buffer.from(word).toString('base64').slice(0, 12).toLowerCase())
+      )
+        found.push(`${word} in ${file}`);
   }
   return found;
 }
@@ -39,10 +44,18 @@ describe('clear all', () => {
     const h = await startHarness();
     try {
       for (let i = 0; i < 50; i++) {
-        const res = await request(`${h.upstream.httpsUrl}/echo?${WORDS[3]}=${i}`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `${WORDS[0]} ${'filler '.repeat(200)}`, answer: WORDS[1] }) });
+        const res = await request(`${h.upstream.httpsUrl}/echo?${WORDS[3]}=${i}`, {
+          method: 'POST',
+          dispatcher: h.agent(),
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: `${WORDS[0]} ${'filler '.repeat(200)}`, answer: WORDS[1] }),
+        });
         await res.body.text();
       }
-      const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, { agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }), ca: h.caPem });
+      const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, {
+        agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }),
+        ca: h.caPem,
+      });
       await new Promise((r) => ws.once('open', r));
       ws.send(JSON.stringify({ type: 'response.create', model: 'm', input: WORDS[2] }));
       await new Promise((r) => ws.once('message', r));
@@ -52,7 +65,10 @@ describe('clear all', () => {
       expect(leftovers(h.dataDir).length).toBeGreaterThan(0); // the words are there to be found
 
       const viewer = h.wirelog.viewer!.url;
-      const cleared = await fetch(`${viewer}/api/exchanges`, { method: 'DELETE', headers: { origin: viewer, 'sec-fetch-site': 'same-origin' } });
+      const cleared = await fetch(`${viewer}/api/exchanges`, {
+        method: 'DELETE',
+        headers: { origin: viewer, 'sec-fetch-site': 'same-origin' },
+      });
       expect(cleared.status).toBeLessThan(300);
       // The call answers at once; the storage thread deletes in steps, then purges the index.
       await eventually(() => h.wirelog.reader.list().length === 0 && clearingDone(h.dataDir), 'the clear to finish');
@@ -69,12 +85,20 @@ describe('retention', () => {
     const h = await startHarness({ maxAgeDays: 1, pruneIntervalMs: 200 });
     try {
       const db = openDatabase(h.dataDir);
-      const events = finishedExchange(1, { startedAt: Date.now() - 3 * 86_400_000, path: `/v1/chat/completions?${WORDS[3]}=1` });
-      for (const e of events) if (e.type === 'body-chunk') e.chunk = Buffer.from(JSON.stringify({ prompt: `${WORDS[0]} ${WORDS[1]} ${'filler '.repeat(300)}` }));
+      const events = finishedExchange(1, {
+        startedAt: Date.now() - 3 * 86_400_000,
+        path: `/v1/chat/completions?${WORDS[3]}=1`,
+      });
+      for (const e of events)
+        if (e.type === 'body-chunk')
+          e.chunk = Buffer.from(JSON.stringify({ prompt: `${WORDS[0]} ${WORDS[1]} ${'filler '.repeat(300)}` }));
       new CaptureStore(db).apply(events);
       db.close();
       expect(leftovers(h.dataDir).length).toBeGreaterThan(0);
-      await eventually(() => h.wirelog.reader.list().length === 0 && clearingDone(h.dataDir), 'the expired exchange to be pruned');
+      await eventually(
+        () => h.wirelog.reader.list().length === 0 && clearingDone(h.dataDir),
+        'the expired exchange to be pruned',
+      );
       await h.wirelog.stop();
       expect(leftovers(h.dataDir)).toEqual([]);
     } finally {

@@ -13,7 +13,9 @@ beforeAll(() => {
   dataDir = tempDir('wirelog-pipes-');
   const db = openDatabase(dataDir);
   // One in five is Codex's 404 on a repeated path, each to its own URL (not one group of retries), so that the doctor has much to say.
-  const events = Array.from({ length: COUNT }, (_, i) => (i % 5 === 0 ? finishedExchange(i, { path: `/v1/chat/completions/responses?n=${i}` }, 404) : finishedExchange(i)));
+  const events = Array.from({ length: COUNT }, (_, i) =>
+    i % 5 === 0 ? finishedExchange(i, { path: `/v1/chat/completions/responses?n=${i}` }, 404) : finishedExchange(i),
+  );
   new CaptureStore(db).apply(events.flat());
   db.close();
 });
@@ -30,7 +32,10 @@ interface Piped {
  */
 function piped(args: string[], closeAfter?: number): Promise<Piped> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WIRELOG_BIN, ...args, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WIRELOG_LANG: 'en' } });
+    const child = spawn(process.execPath, [WIRELOG_BIN, ...args, '--data-dir', dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WIRELOG_LANG: 'en' },
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
@@ -65,7 +70,9 @@ describe('every command that prints, into a slow pipe, with 5,000 exchanges stor
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(lines[1]).toMatch(new RegExp(`  200 .* https://relay\\.example/v1/chat/completions\\?n=${COUNT - 1}$`));
     // Every fifth is a 404: marked as failed.
-    expect(lines[5]).toMatch(new RegExp(`✗ 404 .* https://relay\\.example/v1/chat/completions/responses\\?n=${COUNT - 5}$`));
+    expect(lines[5]).toMatch(
+      new RegExp(`✗ 404 .* https://relay\\.example/v1/chat/completions/responses\\?n=${COUNT - 5}$`),
+    );
   });
 
   it('export --har -: the whole HAR arrives', async () => {
@@ -83,7 +90,11 @@ describe('every command that prints, into a slow pipe, with 5,000 exchanges stor
   });
 
   it('a reader that goes away ends the command quietly: no stack trace, exit 0', async () => {
-    for (const args of [['export', '--har', '-'], ['list', '--json', '--limit', String(COUNT)], ['list', '--limit', String(COUNT)]]) {
+    for (const args of [
+      ['export', '--har', '-'],
+      ['list', '--json', '--limit', String(COUNT)],
+      ['list', '--limit', String(COUNT)],
+    ]) {
       const r = await piped(args, 200);
       expect(r.stderr, args.join(' ')).toBe('');
       expect(r.code, args.join(' ')).toBe(0);

@@ -37,7 +37,10 @@ function summary(id: number, over: Partial<ExchangeSummary> = {}): ExchangeSumma
 }
 
 const rows = [
-  summary(12, { status: 404, call: { dialect: 'openai-responses', model: 'anthropic/claude-sonnet-4.5' } as ExchangeSummary['call'] }),
+  summary(12, {
+    status: 404,
+    call: { dialect: 'openai-responses', model: 'anthropic/claude-sonnet-4.5' } as ExchangeSummary['call'],
+  }),
   summary(11, { status: null, state: 'aborted', error: 'client closed the connection' }),
   summary(10),
 ];
@@ -61,13 +64,16 @@ describe('wirelog list as a table', () => {
     expect(line).toContain(long.url);
   });
 
-  it.each([60, 80, 100, 132, 200])('in a %i-column terminal no line is wider, and each URL keeps its host and its end', (width) => {
-    for (const t of [en, zh]) {
-      const lines = listTable(rows, width, t);
-      for (const line of lines) expect(displayWidth(line), line).toBeLessThanOrEqual(width);
-      for (const line of lines.slice(1)) expect(line).toMatch(/https:\/\/o.*n=1\d/);
-    }
-  });
+  it.each([60, 80, 100, 132, 200])(
+    'in a %i-column terminal no line is wider, and each URL keeps its host and its end',
+    (width) => {
+      for (const t of [en, zh]) {
+        const lines = listTable(rows, width, t);
+        for (const line of lines) expect(displayWidth(line), line).toBeLessThanOrEqual(width);
+        for (const line of lines.slice(1)) expect(line).toMatch(/https:\/\/o.*n=1\d/);
+      }
+    },
+  );
 
   it('the columns line up under the header in Chinese too (a Chinese character is two columns)', () => {
     const lines = listTable(rows, 120, zh);
@@ -108,9 +114,18 @@ describe('the wirelog command as the banner writes it', () => {
   it('`wirelog` when it is on PATH, else `node <script>` as it runs here', () => {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-path-'));
     fs.writeFileSync(path.join(bin, 'wirelog'), '#!/bin/sh\n', { mode: 0o755 });
-    expect(wirelogCommand({ PATH: bin }, '/src/wirelog/bin/wirelog.js', '/src/wirelog')).toEqual({ command: 'wirelog', onPath: true });
-    expect(wirelogCommand({ PATH: '/nowhere' }, '/src/wirelog/bin/wirelog.js', '/src/wirelog')).toEqual({ command: 'node bin/wirelog.js', onPath: false });
-    expect(wirelogCommand({ PATH: '/nowhere' }, '/src/my tools/bin/wirelog.js', '/home')).toEqual({ command: 'node "/src/my tools/bin/wirelog.js"', onPath: false });
+    expect(wirelogCommand({ PATH: bin }, '/src/wirelog/bin/wirelog.js', '/src/wirelog')).toEqual({
+      command: 'wirelog',
+      onPath: true,
+    });
+    expect(wirelogCommand({ PATH: '/nowhere' }, '/src/wirelog/bin/wirelog.js', '/src/wirelog')).toEqual({
+      command: 'node bin/wirelog.js',
+      onPath: false,
+    });
+    expect(wirelogCommand({ PATH: '/nowhere' }, '/src/my tools/bin/wirelog.js', '/home')).toEqual({
+      command: 'node "/src/my tools/bin/wirelog.js"',
+      onPath: false,
+    });
     fs.rmSync(bin, { recursive: true });
   });
 });

@@ -17,10 +17,11 @@ import { schema10 } from './support/schema-10.ts';
 const ZH = { WIRELOG_LANG: 'zh-CN' };
 
 /** Words a Chinese developer writes in English, in Chinese text too. */
-const TERMS = /\b(HTTPS?|HAR|CA|URL|JSON|SSE|API|PEM|SPKI|SHA-256|OTLP|OpenTelemetry|TLS|CONNECT|TOML|Codex|Cherry Studio|Chrome|Chromium|Electron|DevTools|Playwright|mitmproxy|WebSocket|wirelog|span|shell|bash|zsh|fish|powershell|grpc|pid|base_url|max_tokens|stdout|stderr|sudo|npm|node|Ctrl-C|UTC|MB|KB|macOS|Debian|Ubuntu|Fedora|RHEL|Windows|PowerShell|Node|Python|requests)\b/g;
+const TERMS =
+  /\b(HTTPS?|HAR|CA|URL|JSON|SSE|API|PEM|SPKI|SHA-256|OTLP|OpenTelemetry|TLS|CONNECT|TOML|Codex|Cherry Studio|Chrome|Chromium|Electron|DevTools|Playwright|mitmproxy|WebSocket|wirelog|span|shell|bash|zsh|fish|powershell|grpc|pid|base_url|max_tokens|stdout|stderr|sudo|npm|node|Ctrl-C|UTC|MB|KB|macOS|Debian|Ubuntu|Fedora|RHEL|Windows|PowerShell|Node|Python|requests)\b/g;
 
 /** What is left of a line once what is never translated is taken out. */
-export function englishLeft(line: string): string {
+function englishLeft(line: string): string {
   return line
     .replace(/\bwirelog [\w-]+/g, ' ')
     .replace(/`[^`]*`/g, ' ')
@@ -50,7 +51,10 @@ beforeAll(() => {
   stored = tempDir('wirelog-zh-');
   const db = openDatabase(stored);
   // Understood as the storage thread does (model-call columns): doctor compares #2 with the call that worked.
-  new CaptureStore(db, understandEnded).apply([...finishedExchange(1), ...finishedExchange(2, { path: '/v1/chat/completions/responses' }, 404)]);
+  new CaptureStore(db, understandEnded).apply([
+    ...finishedExchange(1),
+    ...finishedExchange(2, { path: '/v1/chat/completions/responses' }, 404),
+  ]);
   db.close();
   keyless = tempDir('wirelog-zh-keyless-');
   loadOrCreateCa(keyless);
@@ -85,7 +89,11 @@ describe('every one-line error in Chinese', () => {
     ['beyond loopback without auth', () => ['start', '--host', '192.0.2.1', '--data-dir', empty]],
     ['otlp content without endpoint', () => ['start', '--otlp-content']],
     ['otlp endpoint not http', () => ['start', '--otlp-endpoint', 'ftp://collector']],
-    ['otlp protocol', () => ['start', '--otlp-endpoint', 'http://127.0.0.1:4318'], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }],
+    [
+      'otlp protocol',
+      () => ['start', '--otlp-endpoint', 'http://127.0.0.1:4318'],
+      { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+    ],
     ['run without a command', () => ['run']],
     ['run of a missing command', () => ['run', '--data-dir', empty, '--', 'no-such-command-wirelog']],
     ['env shell', () => ['env', '--shell', 'tcsh']],
@@ -144,8 +152,17 @@ describe('output in Chinese', () => {
     expect(r.stdout).toMatch(/ {2}修复：/);
     // The first line of each entry is captured data (method, URL, status): the rest is ours, the
     // comparison with the last working call too (its paths, client and model are data).
-    expect(r.stdout).toMatch(/ {2}对比：能用的那次调用 #1（来自 .+）发往 \/v1\/chat\/completions，没带密钥；这次（来自 .+）发往 \/v1\/chat\/completions\/responses，没带密钥。/);
-    expect(englishLines(r.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n'))).toEqual([]);
+    expect(r.stdout).toMatch(
+      / {2}对比：能用的那次调用 #1（来自 .+）发往 \/v1\/chat\/completions，没带密钥；这次（来自 .+）发往 \/v1\/chat\/completions\/responses，没带密钥。/,
+    );
+    expect(
+      englishLines(
+        r.stdout
+          .split('\n')
+          .filter((l) => !l.startsWith('#'))
+          .join('\n'),
+      ),
+    ).toEqual([]);
     const none = await runCli(['doctor', '1', '--data-dir', stored], { env: ZH });
     expect(none.stdout).toBe('请求 1 没有发现问题。\n');
   });
@@ -177,7 +194,9 @@ describe('output in Chinese', () => {
 
   it('doctor --json: rule ids and English fields for scripts, the text in Chinese beside them', async () => {
     const r = await runCli(['doctor', '--json', '--data-dir', stored], { env: ZH });
-    const [entry] = JSON.parse(r.stdout) as { diagnoses: { rule: string; summary: string; text: { summary: string; fix: string } }[] }[];
+    const [entry] = JSON.parse(r.stdout) as {
+      diagnoses: { rule: string; summary: string; text: { summary: string; fix: string } }[];
+    }[];
     expect(entry.diagnoses[0].rule).toMatch(/^[a-z-.]+$/);
     expect(entry.diagnoses[0].summary).not.toMatch(/[\u4e00-\u9fff]/);
     expect(entry.diagnoses[0].text.summary).toMatch(/[\u4e00-\u9fff]/);
@@ -194,14 +213,25 @@ describe('output in Chinese', () => {
     // ca: where the CA is and how to trust it; only the commands to paste stay as they are.
     const ca = await runCli(['ca', '--data-dir', dataDir], { env: ZH });
     expect(ca.stdout).toContain('在系统范围信任它');
-    expect(englishLines(ca.stdout.split('\n').filter((l) => !/^ {4}\S/.test(l)).join('\n'))).toEqual([]);
+    expect(
+      englishLines(
+        ca.stdout
+          .split('\n')
+          .filter((l) => !/^ {4}\S/.test(l))
+          .join('\n'),
+      ),
+    ).toEqual([]);
     fs.rmSync(dataDir, { recursive: true });
   });
 
   it('the check itself catches English', () => {
     expect(englishLines('wirelog: no exchanges stored yet')).toHaveLength(1);
     expect(englishLines('  --proxy-port N         proxy port (default 8899)')).toHaveLength(1);
-    expect(englishLines(`  wirelog url https://openrouter.ai/api/v1   ->   http://127.0.0.1:8899/https/openrouter.ai/api/v1`)).toEqual([]);
+    expect(
+      englishLines(
+        `  wirelog url https://openrouter.ai/api/v1   ->   http://127.0.0.1:8899/https/openrouter.ai/api/v1`,
+      ),
+    ).toEqual([]);
     expect(englishLines(path.join('/tmp', 'x.har'))).toEqual([]);
   });
 });
@@ -211,9 +241,16 @@ describe('--lang reaches every thread', () => {
     const dir = tempDir('wirelog-zh-lang-');
     // A database from before the search index: the storage thread says it indexes it, and when it is done.
     schema10(dir, 20);
-    const { child, output } = await startCli(['start', '--lang', 'zh-CN', '--data-dir', dir, '--proxy-port', '0', '--ui-port', '0'], 'Ctrl-C', { env: { WIRELOG_LANG: 'en' } });
+    const { child, output } = await startCli(
+      ['start', '--lang', 'zh-CN', '--data-dir', dir, '--proxy-port', '0', '--ui-port', '0'],
+      'Ctrl-C',
+      { env: { WIRELOG_LANG: 'en' } },
+    );
     try {
-      const lines = () => output().split('\n').filter((l) => /search index|搜索索引/.test(l));
+      const lines = () =>
+        output()
+          .split('\n')
+          .filter((l) => /search index|搜索索引/.test(l));
       await expect.poll(() => lines().length, { timeout: 30_000 }).toBe(2);
       for (const line of lines()) expect(line).toMatch(/^wirelog: 搜索索引：/);
       expect(englishLines(output())).toEqual([]);

@@ -42,19 +42,41 @@ describe('wirelog run', () => {
       console.log('NO_PROXY=' + (process.env.NO_PROXY ?? 'unset'));
       console.log('HTTPS_PROXY=' + process.env.HTTPS_PROXY);
       process.exit(7);`;
-    const result = await runCli(['run', '--data-dir', dataDir, '--upstream-ca', upstreamCa, '--', process.execPath, '--input-type=module', '-e', script], {
-      env: { NO_PROXY: 'localhost,127.0.0.1' },
-    });
+    const result = await runCli(
+      [
+        'run',
+        '--data-dir',
+        dataDir,
+        '--upstream-ca',
+        upstreamCa,
+        '--',
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      {
+        env: { NO_PROXY: 'localhost,127.0.0.1' },
+      },
+    );
     expect(result.stderr).not.toContain('Error');
     expect(result.code).toBe(7);
     expect(result.stdout).toContain(CHAT_DELTAS.join(''));
     expect(result.stdout).toContain('NO_PROXY=unset');
     expect(result.stdout).toMatch(/HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+/);
     // Its last line says where the one capture went: no wirelog was running, so how to see it.
-    expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^wirelog: captured 1 exchange into ${dataDir}: see it with \`node \\S*bin/wirelog\\.js list --data-dir ${dataDir}\``));
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^wirelog: captured 1 exchange into ${dataDir}: see it with \`node \\S*bin/wirelog\\.js list --data-dir ${dataDir}\``,
+      ),
+    );
     const stored = storedExchanges(dataDir);
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ state: 'complete', request: { method: 'POST', host: 'localhost', path: '/v1/chat/completions' }, response: { status: 200 } });
+    expect(stored[0]).toMatchObject({
+      state: 'complete',
+      request: { method: 'POST', host: 'localhost', path: '/v1/chat/completions' },
+      response: { status: 200 },
+    });
   });
 
   it('passes standard input and output through', async () => {
@@ -76,7 +98,15 @@ describe('wirelog run', () => {
     const dataDir = tempDir();
     const server = await startWirelogProcess(dataDir, ['--upstream-ca', upstreamCa]);
     try {
-      const result = await runCli(['run', '--data-dir', dataDir, '--', process.execPath, '-e', 'console.log(process.env.HTTPS_PROXY)']);
+      const result = await runCli([
+        'run',
+        '--data-dir',
+        dataDir,
+        '--',
+        process.execPath,
+        '-e',
+        'console.log(process.env.HTTPS_PROXY)',
+      ]);
       expect(result.stdout.trim()).toBe(server.proxyUrl);
       expect(result.stderr).toBe(`wirelog: the captures are in the running wirelog: ${server.viewerUrl}\n`);
       const second = await runCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0']);
@@ -111,10 +141,15 @@ describe('wirelog start', () => {
     const dataDir = tempDir();
     const openStream = async (proxyUrl: string) => {
       const ca = fs.readFileSync(caFiles(dataDir).certPath, 'utf8');
-      const res = await request(`${upstream.httpsUrl}/v1/endless`, { dispatcher: new ProxyAgent({ uri: proxyUrl, requestTls: { ca } }) });
+      const res = await request(`${upstream.httpsUrl}/v1/endless`, {
+        dispatcher: new ProxyAgent({ uri: proxyUrl, requestTls: { ca } }),
+      });
       res.body.on('error', () => undefined);
       res.body.resume();
-      await eventually(() => storedExchanges(dataDir).some((e) => e.state === 'streaming'), 'a stored streaming exchange');
+      await eventually(
+        () => storedExchanges(dataDir).some((e) => e.state === 'streaming'),
+        'a stored streaming exchange',
+      );
     };
     const args = ['--upstream-ca', upstreamCa];
 
@@ -131,9 +166,15 @@ describe('wirelog start', () => {
 
     const third = await startWirelogProcess(dataDir, args);
     // Marked after it listens, between capture's batches (db/writer-worker.ts).
-    await eventually(() => third.output().includes('1 exchange(s) left open by an earlier run are now marked interrupted'), 'the leftover to be marked interrupted');
+    await eventually(
+      () => third.output().includes('1 exchange(s) left open by an earlier run are now marked interrupted'),
+      'the leftover to be marked interrupted',
+    );
     await third.stop();
-    expect(storedExchanges(dataDir)[0]).toMatchObject({ state: 'interrupted', error: 'wirelog stopped before this exchange ended' });
+    expect(storedExchanges(dataDir)[0]).toMatchObject({
+      state: 'interrupted',
+      error: 'wirelog stopped before this exchange ended',
+    });
   });
 
   it('refuses a port in use with one line naming the fix', async () => {
@@ -143,7 +184,9 @@ describe('wirelog start', () => {
     try {
       const result = await runCli(['start', '--data-dir', tempDir(), '--proxy-port', String(port), '--ui-port', '0']);
       expect(result.code).toBe(1);
-      expect(result.stderr.trim()).toBe(`wirelog: the proxy port ${port} is already in use (another wirelog?): stop that program, or pick another port with --proxy-port N`);
+      expect(result.stderr.trim()).toBe(
+        `wirelog: the proxy port ${port} is already in use (another wirelog?): stop that program, or pick another port with --proxy-port N`,
+      );
     } finally {
       blocker.close();
     }
@@ -200,15 +243,32 @@ describe('wirelog env and wirelog ca', () => {
     expect(bash.stdout).toContain("export HTTPS_PROXY='http://127.0.0.1:8899'");
     expect(bash.stdout).toContain(`export CODEX_CA_CERTIFICATE='${caFiles(dataDir).certPath}'`);
     expect(bash.stdout).toContain('unset NO_PROXY');
-    for (const name of ['HTTP_PROXY', 'ALL_PROXY', 'https_proxy', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO', 'CARGO_HTTP_CAINFO', 'AWS_CA_BUNDLE', 'NODE_OPTIONS', 'NODE_USE_ENV_PROXY']) {
+    for (const name of [
+      'HTTP_PROXY',
+      'ALL_PROXY',
+      'https_proxy',
+      'NODE_EXTRA_CA_CERTS',
+      'SSL_CERT_FILE',
+      'REQUESTS_CA_BUNDLE',
+      'CURL_CA_BUNDLE',
+      'GIT_SSL_CAINFO',
+      'CARGO_HTTP_CAINFO',
+      'AWS_CA_BUNDLE',
+      'NODE_OPTIONS',
+      'NODE_USE_ENV_PROXY',
+    ]) {
       expect(bash.stdout).toContain(`export ${name}=`);
     }
     const bundle = /SSL_CERT_FILE='([^']+)'/.exec(bash.stdout)![1];
     const bundlePem = fs.readFileSync(bundle, 'utf8');
     expect(bundlePem).toContain(fs.readFileSync(caFiles(dataDir).certPath, 'utf8').trim());
     expect(bundlePem.split('BEGIN CERTIFICATE').length).toBeGreaterThan(20);
-    expect((await runCli(['env', '--data-dir', dataDir, '--shell', 'fish'])).stdout).toContain("set -gx HTTPS_PROXY 'http://127.0.0.1:8899'");
-    expect((await runCli(['env', '--data-dir', dataDir, '--shell', 'powershell'])).stdout).toContain("$env:HTTPS_PROXY = 'http://127.0.0.1:8899'");
+    expect((await runCli(['env', '--data-dir', dataDir, '--shell', 'fish'])).stdout).toContain(
+      "set -gx HTTPS_PROXY 'http://127.0.0.1:8899'",
+    );
+    expect((await runCli(['env', '--data-dir', dataDir, '--shell', 'powershell'])).stdout).toContain(
+      "$env:HTTPS_PROXY = 'http://127.0.0.1:8899'",
+    );
     const bad = await runCli(['env', '--shell', 'tcsh']);
     expect(bad.code).toBe(2);
   });
@@ -259,6 +319,8 @@ describe('wirelog env and wirelog ca', () => {
     loadOrCreateCa(dataDir, new Date(Date.now() - 11 * 365 * 86400_000));
     const result = await runCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/the wirelog CA in \S+ expired on \S+: run `wirelog ca --regenerate` and trust the new one/);
+    expect(result.stderr).toMatch(
+      /the wirelog CA in \S+ expired on \S+: run `wirelog ca --regenerate` and trust the new one/,
+    );
   });
 });

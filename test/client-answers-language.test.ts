@@ -26,15 +26,31 @@ interface Running {
  */
 function startIn(language: string): Promise<Running> {
   const dataDir = tempDir();
-  const args = [...WIRELOG_NODE_FLAGS, '--import', 'tsx', CLI, 'start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0'];
-  const child = spawn(process.execPath, args, { env: { ...process.env, WIRELOG_LANG: language }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    ...WIRELOG_NODE_FLAGS,
+    '--import',
+    'tsx',
+    CLI,
+    'start',
+    '--data-dir',
+    dataDir,
+    '--proxy-port',
+    '0',
+    '--ui-port',
+    '0',
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, WIRELOG_LANG: language },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (d: Buffer) => {
       output += d.toString();
       const proxy = /(?:proxy:|代理：)\s+(http:\/\/\S+)/.exec(output);
       const viewer = /(?:viewer:|查看器：)\s+(http:\/\/\S+)/.exec(output);
-      if (output.includes('Ctrl-C') && proxy && viewer) resolve({ child, proxyPort: Number(new URL(proxy[1]).port), viewerUrl: viewer[1], dataDir });
+      if (output.includes('Ctrl-C') && proxy && viewer)
+        resolve({ child, proxyPort: Number(new URL(proxy[1]).port), viewerUrl: viewer[1], dataDir });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
@@ -63,7 +79,11 @@ function closedPort(): Promise<number> {
   });
 }
 
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path, headers, agent: false, timeout: 30_000 }, (res) => {
       let body = '';
@@ -98,7 +118,8 @@ const CASES = [
   },
   {
     language: 'en',
-    refusal: (host: string) => `wirelog: gateway requests must be sent to this machine's loopback address (Host ${host} refused)\n`,
+    refusal: (host: string) =>
+      `wirelog: gateway requests must be sent to this machine's loopback address (Host ${host} refused)\n`,
     refused: (port: number) => `wirelog: connection refused by 127.0.0.1:${port}\n`,
   },
 ];
@@ -123,6 +144,9 @@ describe.each(CASES)('wirelog started with WIRELOG_LANG=$language', ({ language,
     expect(upstream.body).toBe(refused(port));
 
     // Stored as the English template whatever the client read (newest first).
-    expect(await storedErrors(w, 2)).toEqual([`connection refused by 127.0.0.1:${port}`, `gateway requests must be sent to this machine's loopback address (Host ${host} refused)`]);
+    expect(await storedErrors(w, 2)).toEqual([
+      `connection refused by 127.0.0.1:${port}`,
+      `gateway requests must be sent to this machine's loopback address (Host ${host} refused)`,
+    ]);
   });
 });

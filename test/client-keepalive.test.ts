@@ -79,7 +79,11 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 /** Sends requests one after another on one connection, waiting `idleMs` between them; the answers' heads. */
-async function onOneConnection(port: number, requests: string[], idleMs: number): Promise<{ heads: string[]; closedEarly: boolean }> {
+async function onOneConnection(
+  port: number,
+  requests: string[],
+  idleMs: number,
+): Promise<{ heads: string[]; closedEarly: boolean }> {
   const socket = net.connect(port, '127.0.0.1');
   const heads: string[] = [];
   let buffered = '';
@@ -92,10 +96,12 @@ async function onOneConnection(port: number, requests: string[], idleMs: number)
       if (closed) return { heads, closedEarly: true };
       socket.write(request);
       const deadline = Date.now() + 15_000;
-      while (!/\r\n\r\n/.test(buffered) && !closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      while (!/\r\n\r\n/.test(buffered) && !closed && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
       const head = buffered.split('\r\n\r\n')[0];
       const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
-      while (buffered.length < head.length + 4 + length && !closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      while (buffered.length < head.length + 4 + length && !closed && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
       heads.push(head);
       buffered = buffered.slice(head.length + 4 + length);
       // The idle period is the scenario: longer than the request-head timeout.
@@ -129,7 +135,10 @@ describe('idle client connections stay open for their next request', () => {
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     socket.write(`GET /http/127.0.0.1:${h.upstream.httpPort}/v1/models HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
     // The first answer in whole, then a head that never ends.
-    await eventually(() => /^HTTP\/1\.1 200 [\s\S]*\r\n\r\n[\s\S]*"object":"list"[\s\S]*\}$/.test(answer), 'the first answer');
+    await eventually(
+      () => /^HTTP\/1\.1 200 [\s\S]*\r\n\r\n[\s\S]*"object":"list"[\s\S]*\}$/.test(answer),
+      'the first answer',
+    );
     socket.write('GET /v1/models HTTP/1.1\r\nHost: x\r\n');
     await within(closed, 'the connection to be closed');
     expect(answer).toMatch(/HTTP\/1\.1 408 /);

@@ -15,7 +15,10 @@ let relayUrl: string;
 // Responses the relay holds open after its last event, ended when the test is done.
 const held = new Set<http.ServerResponse>();
 
-const EVENTS = ['{"choices":[{"index":0,"delta":{"content":"whole"}}]}', '{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}'];
+const EVENTS = [
+  '{"choices":[{"index":0,"delta":{"content":"whole"}}]}',
+  '{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}',
+];
 
 beforeAll(async () => {
   h = await startHarness();
@@ -59,7 +62,9 @@ async function hangUpAfter(path: string, until: string): Promise<void> {
 
 async function storedFor(path: string) {
   return eventually(() => {
-    const row = h.wirelog.reader.list({ limit: 50 }).find((e) => e.request.path === path && e.state !== 'pending' && e.state !== 'streaming' && e.call);
+    const row = h.wirelog.reader
+      .list({ limit: 50 })
+      .find((e) => e.request.path === path && e.state !== 'pending' && e.state !== 'streaming' && e.call);
     return row && h.wirelog.reader.get(row.id);
   }, `the exchange for ${path}, ended and understood`);
 }

@@ -12,17 +12,51 @@ import { runCli } from './support/cli.ts';
 import { tempDir } from './support/harness.ts';
 
 /** The events of one Responses call that worked, as the proxy emits them. */
-function responsesCall(uid: string, host: string, port: number, path: string, model: string, headers: Header[] = [['Authorization', 'Bearer ****abcd']]): ExchangeEvent[] {
+function responsesCall(
+  uid: string,
+  host: string,
+  port: number,
+  path: string,
+  model: string,
+  headers: Header[] = [['Authorization', 'Bearer ****abcd']],
+): ExchangeEvent[] {
   const request = Buffer.from(JSON.stringify({ model, input: 'hi' }));
-  const response = Buffer.from(JSON.stringify({ id: 'resp_1', object: 'response', status: 'completed', model, output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'hello' }] }] }));
+  const response = Buffer.from(
+    JSON.stringify({
+      id: 'resp_1',
+      object: 'response',
+      status: 'completed',
+      model,
+      output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'hello' }] }],
+    }),
+  );
   return [
     {
       type: 'request',
       uid,
-      head: { startedAt: Date.now() - 1000, clientAddress: '127.0.0.1:50000', method: 'POST', scheme: 'https', host, port, path, httpVersion: '1.1', headers: [['Host', `${host.includes(':') ? `[${host}]` : host}:${port}`], ['Content-Type', 'application/json'], ...headers] },
+      head: {
+        startedAt: Date.now() - 1000,
+        clientAddress: '127.0.0.1:50000',
+        method: 'POST',
+        scheme: 'https',
+        host,
+        port,
+        path,
+        httpVersion: '1.1',
+        headers: [
+          ['Host', `${host.includes(':') ? `[${host}]` : host}:${port}`],
+          ['Content-Type', 'application/json'],
+          ...headers,
+        ],
+      },
     },
     { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
-    { type: 'response-head', uid, atMs: 20, head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'application/json']] } },
+    {
+      type: 'response-head',
+      uid,
+      atMs: 20,
+      head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'application/json']] },
+    },
     { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 25 },
     {
       type: 'end',
@@ -58,11 +92,21 @@ beforeAll(() => {
   dataDir = tempDir('wirelog-codex-');
   const db = openDatabase(dataDir);
   const store = new CaptureStore(db);
-  HOSTS.forEach(([host], i) => store.apply(responsesCall(`host-${i}`, host, 40000 + i, '/v1/responses', 'gpt-5-codex')));
+  HOSTS.forEach(([host], i) =>
+    store.apply(responsesCall(`host-${i}`, host, 40000 + i, '/v1/responses', 'gpt-5-codex')),
+  );
   store.apply(responsesCall('hostile-model', 'relay.example', 443, '/v1/responses', HOSTILE_MODEL));
   store.apply(responsesCall('hostile-path', 'relay.example', 443, HOSTILE_PATH, 'm'));
   // A Chat Completions call: its base_url is repeated in a note, printed as a comment line.
-  store.apply(responsesCall('hostile-chat', 'relay.example', 443, `${HOSTILE_PATH.slice(0, -'/responses'.length)}/chat/completions`, 'm'));
+  store.apply(
+    responsesCall(
+      'hostile-chat',
+      'relay.example',
+      443,
+      `${HOSTILE_PATH.slice(0, -'/responses'.length)}/chat/completions`,
+      'm',
+    ),
+  );
   store.apply(responsesCall('x-api-key', 'relay.example', 443, '/v1/responses', 'm', [['x-api-key', '****wxyz']]));
   const reader = new ExchangeReader(db);
   for (const e of reader.list()) ids.set(e.uid, e.id);
@@ -82,13 +126,20 @@ const tomlParser = (() => {
 })();
 
 function parseToml(text: string): Record<string, unknown> {
-  return JSON.parse(execFileSync('python3', ['-c', 'import json, sys, tomllib; print(json.dumps(tomllib.loads(sys.stdin.read())))'], { input: text, encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync('python3', ['-c', 'import json, sys, tomllib; print(json.dumps(tomllib.loads(sys.stdin.read())))'], {
+      input: text,
+      encoding: 'utf8',
+    }),
+  );
 }
 
 // Every line a block may have: a comment, a table of model_providers, or `key = value` with a
 // basic string (only TOML's escapes inside) or the inline http_headers table.
 const TOML_STRING = String.raw`"(?:[^"\\\u0000-\u001f\u007f]|\\["\\btnfr]|\\u[0-9a-fA-F]{4})*"`;
-const BLOCK_LINE = new RegExp(String.raw`^(?:|# [^\u0000-\u001f\u007f]*|\[model_providers\.[A-Za-z0-9_-]+\]|[a-z_]+ = ${TOML_STRING}|http_headers = \{ ${TOML_STRING} = ${TOML_STRING} \})$`);
+const BLOCK_LINE = new RegExp(
+  String.raw`^(?:|# [^\u0000-\u001f\u007f]*|\[model_providers\.[A-Za-z0-9_-]+\]|[a-z_]+ = ${TOML_STRING}|http_headers = \{ ${TOML_STRING} = ${TOML_STRING} \})$`,
+);
 
 function expectStrictLines(stdout: string): void {
   for (const line of stdout.replace(/\n$/, '').split('\n')) expect(line).toMatch(BLOCK_LINE);
@@ -111,13 +162,30 @@ describe('wirelog codex-config: an env_key every shell can export', () => {
       expectStrictLines(stdout);
       expect(stdout).toMatch(/^\[model_providers\.[a-z0-9_-]+\]$/m);
       const origin = new URL(/^base_url = "([^"]*)"$/m.exec(stdout)![1]);
-      expect([origin.hostname, origin.port]).toEqual([host.includes(':') ? `[${host}]` : host, String(40000 + HOSTS.findIndex(([h]) => h === host))]);
+      expect([origin.hostname, origin.port]).toEqual([
+        host.includes(':') ? `[${host}]` : host,
+        String(40000 + HOSTS.findIndex(([h]) => h === host)),
+      ]);
     });
   }
 
   it('the same names for a Unicode host and its punycode, and no name a shell refuses for any host', () => {
     expect(keyVariableName('пример.com')).toBe(keyVariableName('xn--e1afmkfd.com'));
-    for (const host of ['', '.', '-', '_x', '0', '[::1]', 'fe80::1%eth0', '10.0.0.1', 'ünï-cödé.example', 'a..b', '123.example', '   ', 'x'.repeat(300)]) {
+    for (const host of [
+      '',
+      '.',
+      '-',
+      '_x',
+      '0',
+      '[::1]',
+      'fe80::1%eth0',
+      '10.0.0.1',
+      'ünï-cödé.example',
+      'a..b',
+      '123.example',
+      '   ',
+      'x'.repeat(300),
+    ]) {
       expect(keyVariableName(host)).toMatch(SHELL_VARIABLE_NAME);
     }
   });
@@ -131,30 +199,38 @@ describe('wirelog codex-config: an env_key every shell can export', () => {
 });
 
 describe('wirelog codex-config: captured text stays inside its TOML string', () => {
-  it.skipIf(!tomlParser)('a model name and a path with quotes, backslashes and line breaks parse back as exactly what was captured (Python tomllib)', async () => {
-    const model = parseToml(await codexConfigOf('hostile-model'));
-    expect(Object.keys(model).sort()).toEqual(['model', 'model_provider', 'model_providers']);
-    expect(model.model).toBe(HOSTILE_MODEL);
-    expect(model.model_provider).toBe('relay');
-    expect(Object.keys(model.model_providers as object)).toEqual(['relay']);
+  it.skipIf(!tomlParser)(
+    'a model name and a path with quotes, backslashes and line breaks parse back as exactly what was captured (Python tomllib)',
+    async () => {
+      const model = parseToml(await codexConfigOf('hostile-model'));
+      expect(Object.keys(model).sort()).toEqual(['model', 'model_provider', 'model_providers']);
+      expect(model.model).toBe(HOSTILE_MODEL);
+      expect(model.model_provider).toBe('relay');
+      expect(Object.keys(model.model_providers as object)).toEqual(['relay']);
 
-    const pathStdout = await codexConfigOf('hostile-path');
-    const parsed = parseToml(pathStdout);
-    const providers = parsed.model_providers as Record<string, Record<string, unknown>>;
-    expect(Object.keys(providers)).toEqual(['relay']);
-    expect(providers.relay.base_url).toBe(`https://relay.example${HOSTILE_PATH.slice(0, -'/responses'.length)}`);
-    expect(providers.relay.env_key).toBe('RELAY_API_KEY');
-    expect(Object.keys(providers.relay).sort()).toEqual(['base_url', 'env_key', 'name', 'wire_api']);
+      const pathStdout = await codexConfigOf('hostile-path');
+      const parsed = parseToml(pathStdout);
+      const providers = parsed.model_providers as Record<string, Record<string, unknown>>;
+      expect(Object.keys(providers)).toEqual(['relay']);
+      expect(providers.relay.base_url).toBe(`https://relay.example${HOSTILE_PATH.slice(0, -'/responses'.length)}`);
+      expect(providers.relay.env_key).toBe('RELAY_API_KEY');
+      expect(Object.keys(providers.relay).sort()).toEqual(['base_url', 'env_key', 'name', 'wire_api']);
 
-    const chat = parseToml(await codexConfigOf('hostile-chat'));
-    expect(Object.keys(chat).sort()).toEqual(['model', 'model_provider', 'model_providers']);
-    expect((chat.model_providers as Record<string, Record<string, unknown>>).relay.base_url).toBe(providers.relay.base_url);
+      const chat = parseToml(await codexConfigOf('hostile-chat'));
+      expect(Object.keys(chat).sort()).toEqual(['model', 'model_provider', 'model_providers']);
+      expect((chat.model_providers as Record<string, Record<string, unknown>>).relay.base_url).toBe(
+        providers.relay.base_url,
+      );
 
-    const header = parseToml(await codexConfigOf('x-api-key'));
-    expect((header.model_providers as Record<string, Record<string, unknown>>).relay.http_headers).toEqual({ 'x-api-key': 'YOUR_KEY' });
-  });
+      const header = parseToml(await codexConfigOf('x-api-key'));
+      expect((header.model_providers as Record<string, Record<string, unknown>>).relay.http_headers).toEqual({
+        'x-api-key': 'YOUR_KEY',
+      });
+    },
+  );
 
   it('every line of every block is a comment, a table or one key with one quoted value (a strict check without a TOML parser)', async () => {
-    for (const uid of ['hostile-model', 'hostile-path', 'hostile-chat', 'x-api-key']) expectStrictLines(await codexConfigOf(uid));
+    for (const uid of ['hostile-model', 'hostile-path', 'hostile-chat', 'x-api-key'])
+      expectStrictLines(await codexConfigOf(uid));
   });
 });

@@ -36,14 +36,26 @@ it('marks a damaged row, names it in a banner, and its detail says which column 
   const row = (id: number) => page.locator(`[role="row"][data-id="${id}"]`);
   await expect.poll(() => row(damaged).getByTestId('damage-badge').count()).toBe(1);
   expect(await row(whole).getByTestId('damage-badge').count()).toBe(0);
-  expect(await row(damaged).getByTestId('damage-badge').getAttribute('title')).toContain('damaged: column request_headers could not be read');
+  expect(await row(damaged).getByTestId('damage-badge').getAttribute('title')).toContain(
+    'damaged: column request_headers could not be read',
+  );
 
   await row(damaged).click();
   const notes = page.getByTestId('damage-notes');
-  await expect.poll(() => notes.locator('li').allTextContents()).toEqual([expect.stringMatching(/^damaged: column request_headers could not be read: not JSON \(.*\); read as no headers$/)]);
+  await expect
+    .poll(() => notes.locator('li').allTextContents())
+    .toEqual([
+      expect.stringMatching(/^damaged: column request_headers could not be read: not JSON \(.*\); read as no headers$/),
+    ]);
   // The status (fetched again on the next live update) names the damaged row.
   await page.reload();
-  await expect.poll(() => page.getByTestId('damaged-banner').textContent()).toMatch(new RegExp(`^1 stored exchange\\(s\\) are damaged in the database \\(#${damaged}\\)\\. #${damaged}: column request_headers could not be read: not JSON`));
+  await expect
+    .poll(() => page.getByTestId('damaged-banner').textContent())
+    .toMatch(
+      new RegExp(
+        `^1 stored exchange\\(s\\) are damaged in the database \\(#${damaged}\\)\\. #${damaged}: column request_headers could not be read: not JSON`,
+      ),
+    );
   await page.screenshot({ path: path.join(ARTIFACTS, 'damaged-row.png') });
 
   await row(whole).click();

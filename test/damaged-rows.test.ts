@@ -46,13 +46,17 @@ beforeAll(async () => {
   // An older writer's schema, where request_headers could be NULL (today's says NOT NULL).
   db.unsafeMode(true);
   db.pragma('writable_schema = ON');
-  db.prepare(`UPDATE sqlite_schema SET sql = replace(sql, 'request_headers TEXT NOT NULL', 'request_headers TEXT') WHERE name = 'exchanges'`).run();
+  db.prepare(
+    `UPDATE sqlite_schema SET sql = replace(sql, 'request_headers TEXT NOT NULL', 'request_headers TEXT') WHERE name = 'exchanges'`,
+  ).run();
   db.pragma('writable_schema = OFF');
   db.close();
   const damager = new Database(databasePath(h.dataDir));
   for (const [name, sql] of DAMAGE) damager.prepare(sql).run(ids[name]);
   // A body chunk stored as text, not bytes.
-  damager.prepare(`UPDATE bodies SET data = 'text, not a blob' WHERE exchange_id = ? AND side = 'response'`).run(ids.headersNumber);
+  damager
+    .prepare(`UPDATE bodies SET data = 'text, not a blob' WHERE exchange_id = ? AND side = 'response'`)
+    .run(ids.headersNumber);
   damager.close();
 }, 60_000);
 afterAll(() => h?.close());
@@ -98,17 +102,25 @@ describe('damaged rows', () => {
       const detail = JSON.parse(text) as { exchange: { damaged?: string[] }; diagnoses: unknown[] };
       expect(detail.exchange.damaged?.join('\n'), name).toMatch(pattern);
     }
-    const wrong = JSON.parse((await get(`${api}/api/exchanges/${ids.wrongTypes}`)).text) as { exchange: { damaged: string[]; state: string } };
+    const wrong = JSON.parse((await get(`${api}/api/exchanges/${ids.wrongTypes}`)).text) as {
+      exchange: { damaged: string[]; state: string };
+    };
     expect(wrong.exchange.damaged.join('\n')).toMatch(/column port could not be read: holds a blob of 2 byte\(s\)/);
     expect(wrong.exchange.damaged.join('\n')).toMatch(/column state could not be read: holds the text "exploded"/);
-    const healthy = JSON.parse((await get(`${api}/api/exchanges/${ids.healthy}`)).text) as { exchange: { damaged?: string[] } };
+    const healthy = JSON.parse((await get(`${api}/api/exchanges/${ids.healthy}`)).text) as {
+      exchange: { damaged?: string[] };
+    };
     expect(healthy.exchange.damaged).toBeUndefined();
   });
 
   it('snippet, compare and replay refuse a damaged exchange by name, never 500', async () => {
     const snippet = await get(`${api}/api/exchanges/${ids.headersNotJson}/snippet?target=curl`);
     expect(snippet.status).toBe(422);
-    expect(JSON.parse(snippet.text).error).toMatch(new RegExp(`exchange #${ids.headersNotJson} is damaged in the database \\(column request_headers could not be read.*cannot be copied as code`));
+    expect(JSON.parse(snippet.text).error).toMatch(
+      new RegExp(
+        `exchange #${ids.headersNotJson} is damaged in the database \\(column request_headers could not be read.*cannot be copied as code`,
+      ),
+    );
     expect((await get(`${api}/api/exchanges/${ids.healthy}/snippet?target=curl`)).status).toBe(200);
     for (const [a, b] of [
       [ids.healthy, ids.timingsTruncated],
@@ -121,7 +133,11 @@ describe('damaged rows', () => {
     // "The last call that worked" never picks a damaged one.
     const working = await get(`${api}/api/compare?a=${ids.healthy}&b=working`);
     expect(working.status).toBe(404);
-    const replay = await request(`${api}/api/exchanges/${ids.usageArray}/replay`, { method: 'POST', headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' }, body: '{}' });
+    const replay = await request(`${api}/api/exchanges/${ids.usageArray}/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+      body: '{}',
+    });
     expect(replay.statusCode).toBe(422);
     expect(((await replay.body.json()) as { error: string }).error).toMatch(/cannot be replayed/);
   });
@@ -129,15 +145,25 @@ describe('damaged rows', () => {
   it('HAR export leaves damaged rows out and says how many, in the file', async () => {
     const { status, text } = await get(`${api}/api/export.har`);
     expect(status).toBe(200);
-    const har = JSON.parse(text) as { log: { entries: { _wirelog: { id: number } }[]; comment: string; _wirelog: { skippedDamaged: number; skippedIds: number[] } } };
+    const har = JSON.parse(text) as {
+      log: {
+        entries: { _wirelog: { id: number } }[];
+        comment: string;
+        _wirelog: { skippedDamaged: number; skippedIds: number[] };
+      };
+    };
     expect(har.log.entries.map((e) => e._wirelog.id)).toEqual([ids.healthy]);
     expect(har.log._wirelog.skippedDamaged).toBe(DAMAGE.length);
-    expect(har.log.comment).toMatch(new RegExp(`^${DAMAGE.length} exchange\\(s\\) left out: their rows in the database are damaged`));
+    expect(har.log.comment).toMatch(
+      new RegExp(`^${DAMAGE.length} exchange\\(s\\) left out: their rows in the database are damaged`),
+    );
   });
 
   it('/api/status names the damaged rows: how many and the first ids', async () => {
     await get(`${api}/api/exchanges`);
-    const status = JSON.parse((await get(`${api}/api/status`)).text) as { damagedRows: { count: number; ids: number[]; example: string } };
+    const status = JSON.parse((await get(`${api}/api/status`)).text) as {
+      damagedRows: { count: number; ids: number[]; example: string };
+    };
     expect(status.damagedRows.count).toBe(DAMAGE.length);
     expect(status.damagedRows.ids).toEqual(DAMAGE.map(([n]) => ids[n]).sort((a, b) => a - b));
     expect(status.damagedRows.example).toMatch(/^#\d+: column \w+ could not be read/);
@@ -152,7 +178,9 @@ describe('damaged rows', () => {
     await h.wirelog.writer.flush();
     const list = await runCli(['list', '--data-dir', h.dataDir]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`\\s${ids.headersNotJson} .*\\[damaged: column request_headers could not be read`));
+    expect(list.stdout).toMatch(
+      new RegExp(`\\s${ids.headersNotJson} .*\\[damaged: column request_headers could not be read`),
+    );
     expect(list.stderr).toContain(`${DAMAGE.length} of these row(s) are damaged in the database`);
     const json = await runCli(['list', '--json', '--data-dir', h.dataDir]);
     expect((JSON.parse(json.stdout) as { damaged?: string[] }[]).filter((s) => s.damaged)).toHaveLength(DAMAGE.length);
@@ -165,7 +193,9 @@ describe('damaged rows', () => {
     const doctor = await runCli(['doctor', '--data-dir', h.dataDir]);
     expect(doctor.stderr).not.toMatch(/TypeError|SyntaxError|at .*\.ts:/);
     expect(doctor.code).toBe(1);
-    expect(doctor.stdout).toMatch(new RegExp(`#${ids.timingsTruncated} damaged in the database: column timings could not be read`));
+    expect(doctor.stdout).toMatch(
+      new RegExp(`#${ids.timingsTruncated} damaged in the database: column timings could not be read`),
+    );
     const one = await runCli(['doctor', String(ids.headersNotJson), '--data-dir', h.dataDir]);
     expect(one.stdout).toMatch(/damaged in the database: column request_headers could not be read/);
   }, 60_000);

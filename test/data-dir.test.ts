@@ -21,7 +21,9 @@ const asRootOnly = (title: string) => (asRoot ? title : `${title} (skipped: ${NO
 /** The real CLI, killed (by its pid) if it has not ended within `ms`: a FIFO must never hang it. */
 function runBounded(args: string[], ms = 20_000): Promise<CliResult & { timedOut: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -79,7 +81,12 @@ function outsideFile(): { file: string; unchanged: () => void } {
     unchanged() {
       const after = fs.statSync(file);
       expect(fs.readFileSync(file, 'utf8')).toBe('ORIGINAL CONTENTS\n');
-      expect([after.size, after.mtimeMs, after.mode, after.uid]).toEqual([before.size, before.mtimeMs, before.mode, before.uid]);
+      expect([after.size, after.mtimeMs, after.mode, after.uid]).toEqual([
+        before.size,
+        before.mtimeMs,
+        before.mode,
+        before.uid,
+      ]);
     },
   };
 }
@@ -98,7 +105,10 @@ const FILES: Record<string, { at: (dir: string) => string; fix: RegExp }> = {
   'CA certificate': { at: (dir) => caFiles(dir).certPath, fix: /run `wirelog ca --regenerate` and trust the new CA/ },
   'CA public key': { at: (dir) => caFiles(dir).publicKeyPath, fix: /run `wirelog ca --regenerate`/ },
   'leaf key': { at: (dir) => caFiles(dir).leafKeyPath, fix: /run `wirelog ca --regenerate`/ },
-  'fingerprint.key': { at: (dir) => path.join(dir, 'fingerprint.key'), fix: /remove it \(rm \S+fingerprint\.key\) and start again/ },
+  'fingerprint.key': {
+    at: (dir) => path.join(dir, 'fingerprint.key'),
+    fix: /remove it \(rm \S+fingerprint\.key\) and start again/,
+  },
 };
 
 describe('wirelog start refuses what was planted in its data dir, in one line, touching nothing outside', () => {
@@ -110,7 +120,9 @@ describe('wirelog start refuses what was planted in its data dir, in one line, t
       fs.rmSync(file, { force: true });
       fs.symlinkSync(outside.file, file);
       const line = expectOneLineRefusal(await start(dataDir));
-      expect(line).toContain(`${file} is a symbolic link (to ${outside.file}), and wirelog follows no link in its data dir`);
+      expect(line).toContain(
+        `${file} is a symbolic link (to ${outside.file}), and wirelog follows no link in its data dir`,
+      );
       expect(line).toMatch(fix);
       outside.unchanged();
       // Refused, not replaced: the user sees what was planted, where it was.
@@ -163,7 +175,9 @@ describe('wirelog start refuses what was planted in its data dir, in one line, t
     fs.rmSync(keys, { recursive: true });
     fs.symlinkSync(elsewhere, keys);
     const line = expectOneLineRefusal(await start(dataDir));
-    expect(line).toContain(`the CA folder ${keys} cannot be used: it is a symbolic link (to ${elsewhere}), and wirelog follows no link inside its data dir; move it away (mv ${keys} ${keys}.untrusted)`);
+    expect(line).toContain(
+      `the CA folder ${keys} cannot be used: it is a symbolic link (to ${elsewhere}), and wirelog follows no link inside its data dir; move it away (mv ${keys} ${keys}.untrusted)`,
+    );
     expectOneLineRefusal(await runBounded(['ca', '--regenerate', '--data-dir', dataDir]));
     expect(fs.readdirSync(elsewhere).sort()).toEqual(before);
   });
@@ -171,7 +185,10 @@ describe('wirelog start refuses what was planted in its data dir, in one line, t
 
 describe('what wirelog writes in its data dir is never written through a link', () => {
   it('wirelog env: the trust bundle and the wget settings', async () => {
-    for (const planted of [(dir: string) => path.join(caFiles(dir).dir, 'bundle.pem'), (dir: string) => path.join(dir, 'clients', 'wgetrc')]) {
+    for (const planted of [
+      (dir: string) => path.join(caFiles(dir).dir, 'bundle.pem'),
+      (dir: string) => path.join(dir, 'clients', 'wgetrc'),
+    ]) {
       const dataDir = seededDir();
       fs.mkdirSync(path.join(dataDir, 'clients'), { recursive: true, mode: 0o700 });
       const outside = outsideFile();
@@ -223,10 +240,14 @@ describe('the data dir itself', () => {
     const parent = tempDir();
     const file = path.join(parent, 'a-file');
     fs.writeFileSync(file, '');
-    expect(expectOneLineRefusal(await start(file))).toContain(`the data dir ${file} cannot be used: it is a file, not a directory; choose another with --data-dir or WIRELOG_HOME`);
+    expect(expectOneLineRefusal(await start(file))).toContain(
+      `the data dir ${file} cannot be used: it is a file, not a directory; choose another with --data-dir or WIRELOG_HOME`,
+    );
     const dangling = path.join(parent, 'dangling');
     fs.symlinkSync(path.join(parent, 'nowhere'), dangling);
-    expect(expectOneLineRefusal(await start(dangling))).toContain(`the data dir ${dangling} cannot be used: it is a symbolic link (to ${path.join(parent, 'nowhere')}) that leads nowhere`);
+    expect(expectOneLineRefusal(await start(dangling))).toContain(
+      `the data dir ${dangling} cannot be used: it is a symbolic link (to ${path.join(parent, 'nowhere')}) that leads nowhere`,
+    );
   });
 });
 
@@ -246,59 +267,97 @@ describe('files and dirs of another user, or keys others can read', () => {
     const link = path.join(tempDir(), 'planted-home');
     fs.symlinkSync(real, link);
     fs.lchownSync(link, NOBODY, NOBODY);
-    expect(expectOneLineRefusal(await start(link))).toContain(`the data dir ${link} cannot be used: it is a symbolic link (to ${real}) made by user nobody (uid ${NOBODY}), who can point it elsewhere at any time`);
+    expect(expectOneLineRefusal(await start(link))).toContain(
+      `the data dir ${link} cannot be used: it is a symbolic link (to ${real}) made by user nobody (uid ${NOBODY}), who can point it elsewhere at any time`,
+    );
   });
 
-  it.skipIf(!asRoot)(asRootOnly('a CA made and still owned by user nobody, key mode 0644: refused; `wirelog ca --regenerate` replaces it with one of ours'), async () => {
-    const dataDir = seededDir();
-    const files = caFiles(dataDir);
-    fs.chmodSync(files.keyPath, 0o644);
-    for (const file of [files.certPath, files.keyPath, files.publicKeyPath, files.leafKeyPath]) fs.chownSync(file, NOBODY, NOBODY);
-    const line = expectOneLineRefusal(await start(dataDir));
-    expect(line).toMatch(/the CA (certificate|key) \S+ belongs to user nobody \(uid 65534\), mode 6[04]4, not to you \(uid 0\): its owner could have written it: run `wirelog ca --regenerate` and trust the new CA/);
-    const before = fs.readFileSync(files.keyPath, 'utf8');
-    const regenerated = await runBounded(['ca', '--regenerate', '--data-dir', dataDir]);
-    expect(regenerated.code, regenerated.stderr).toBe(0);
-    const key = fs.statSync(files.keyPath);
-    expect([key.uid, key.mode & 0o777]).toEqual([0, 0o600]);
-    expect(fs.readFileSync(files.keyPath, 'utf8')).not.toBe(before);
-    expect(fs.statSync(files.certPath).uid).toBe(0);
-  });
-
-  it.skipIf(!asRoot)(asRootOnly('the CA key alone owned by nobody, and the fingerprint key and the database owned by nobody'), async () => {
-    for (const file of [caFiles, (dir: string) => ({ keyPath: path.join(dir, 'fingerprint.key') }), (dir: string) => ({ keyPath: databasePath(dir) })]) {
+  it.skipIf(!asRoot)(
+    asRootOnly(
+      'a CA made and still owned by user nobody, key mode 0644: refused; `wirelog ca --regenerate` replaces it with one of ours',
+    ),
+    async () => {
       const dataDir = seededDir();
-      const target = file(dataDir).keyPath;
-      fs.chownSync(target, NOBODY, NOBODY);
-      expect(expectOneLineRefusal(await start(dataDir))).toContain(`${target} belongs to user nobody (uid ${NOBODY}), mode 600, not to you`);
-    }
-  });
+      const files = caFiles(dataDir);
+      fs.chmodSync(files.keyPath, 0o644);
+      for (const file of [files.certPath, files.keyPath, files.publicKeyPath, files.leafKeyPath])
+        fs.chownSync(file, NOBODY, NOBODY);
+      const line = expectOneLineRefusal(await start(dataDir));
+      expect(line).toMatch(
+        /the CA (certificate|key) \S+ belongs to user nobody \(uid 65534\), mode 6[04]4, not to you \(uid 0\): its owner could have written it: run `wirelog ca --regenerate` and trust the new CA/,
+      );
+      const before = fs.readFileSync(files.keyPath, 'utf8');
+      const regenerated = await runBounded(['ca', '--regenerate', '--data-dir', dataDir]);
+      expect(regenerated.code, regenerated.stderr).toBe(0);
+      const key = fs.statSync(files.keyPath);
+      expect([key.uid, key.mode & 0o777]).toEqual([0, 0o600]);
+      expect(fs.readFileSync(files.keyPath, 'utf8')).not.toBe(before);
+      expect(fs.statSync(files.certPath).uid).toBe(0);
+    },
+  );
 
-  it.skipIf(!asRoot)(asRootOnly("an instance.json of user nobody's naming their proxy: `wirelog env` and `wirelog run` refuse it instead of sending traffic there"), async () => {
-    const dataDir = seededDir();
-    const theirs = net.createServer((socket) => socket.destroy());
-    await new Promise<void>((resolve) => theirs.listen(0, '127.0.0.1', resolve));
-    try {
-      const port = (theirs.address() as net.AddressInfo).port;
-      const file = path.join(dataDir, 'instance.json');
-      fs.writeFileSync(file, JSON.stringify({ pid: process.pid, proxyUrl: `http://127.0.0.1:${port}`, proxyPort: port, viewerUrl: null, startedAt: new Date().toISOString() }), { mode: 0o600 });
-      fs.chownSync(file, NOBODY, NOBODY);
-      for (const args of [['env'], ['run', '--', 'true']]) {
-        const result = await runBounded([args[0], '--data-dir', dataDir, ...args.slice(1)]);
-        expect(expectOneLineRefusal(result)).toContain(`the instance record ${file} belongs to user nobody (uid ${NOBODY})`);
-        expect(result.stdout).not.toContain(String(port));
+  it.skipIf(!asRoot)(
+    asRootOnly('the CA key alone owned by nobody, and the fingerprint key and the database owned by nobody'),
+    async () => {
+      for (const file of [
+        caFiles,
+        (dir: string) => ({ keyPath: path.join(dir, 'fingerprint.key') }),
+        (dir: string) => ({ keyPath: databasePath(dir) }),
+      ]) {
+        const dataDir = seededDir();
+        const target = file(dataDir).keyPath;
+        fs.chownSync(target, NOBODY, NOBODY);
+        expect(expectOneLineRefusal(await start(dataDir))).toContain(
+          `${target} belongs to user nobody (uid ${NOBODY}), mode 600, not to you`,
+        );
       }
-    } finally {
-      await new Promise((resolve) => theirs.close(resolve));
-    }
-  });
+    },
+  );
+
+  it.skipIf(!asRoot)(
+    asRootOnly(
+      "an instance.json of user nobody's naming their proxy: `wirelog env` and `wirelog run` refuse it instead of sending traffic there",
+    ),
+    async () => {
+      const dataDir = seededDir();
+      const theirs = net.createServer((socket) => socket.destroy());
+      await new Promise<void>((resolve) => theirs.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (theirs.address() as net.AddressInfo).port;
+        const file = path.join(dataDir, 'instance.json');
+        fs.writeFileSync(
+          file,
+          JSON.stringify({
+            pid: process.pid,
+            proxyUrl: `http://127.0.0.1:${port}`,
+            proxyPort: port,
+            viewerUrl: null,
+            startedAt: new Date().toISOString(),
+          }),
+          { mode: 0o600 },
+        );
+        fs.chownSync(file, NOBODY, NOBODY);
+        for (const args of [['env'], ['run', '--', 'true']]) {
+          const result = await runBounded([args[0], '--data-dir', dataDir, ...args.slice(1)]);
+          expect(expectOneLineRefusal(result)).toContain(
+            `the instance record ${file} belongs to user nobody (uid ${NOBODY})`,
+          );
+          expect(result.stdout).not.toContain(String(port));
+        }
+      } finally {
+        await new Promise((resolve) => theirs.close(resolve));
+      }
+    },
+  );
 
   it('a CA key of ours that others can read (0644): refused, naming chmod 600; after it, wirelog ca works', async () => {
     const dataDir = seededDir();
     const key = caFiles(dataDir).keyPath;
     fs.chmodSync(key, 0o644);
     const line = expectOneLineRefusal(await runBounded(['ca', '--data-dir', dataDir]));
-    expect(line).toBe(`wirelog: the CA key ${key} can be read by other users (mode 644): run \`chmod 600 ${key}\` (or, if someone may have copied it: run \`wirelog ca --regenerate\` and trust the new CA)`);
+    expect(line).toBe(
+      `wirelog: the CA key ${key} can be read by other users (mode 644): run \`chmod 600 ${key}\` (or, if someone may have copied it: run \`wirelog ca --regenerate\` and trust the new CA)`,
+    );
     fs.chmodSync(key, 0o600);
     expect((await runBounded(['ca', '--data-dir', dataDir])).code).toBe(0);
   });

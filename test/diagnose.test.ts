@@ -54,8 +54,22 @@ function exchangeOf(e: CaseExchange): Exchange {
   return {
     id: nextId++,
     uid: `case-${nextId}`,
-    request: { startedAt: e.startedAt ?? 0, clientAddress: '127.0.0.1:1', method: e.method, scheme: e.scheme ?? 'https', host: e.host, port: e.port ?? 443, path: e.path, httpVersion: '1.1', headers: e.headers ?? [], ...(e.via ? { via: e.via } : {}) },
-    response: e.status === null ? null : { status: e.status, statusText: '', httpVersion: '1.1', headers: e.responseHeaders ?? [] },
+    request: {
+      startedAt: e.startedAt ?? 0,
+      clientAddress: '127.0.0.1:1',
+      method: e.method,
+      scheme: e.scheme ?? 'https',
+      host: e.host,
+      port: e.port ?? 443,
+      path: e.path,
+      httpVersion: '1.1',
+      headers: e.headers ?? [],
+      ...(e.via ? { via: e.via } : {}),
+    },
+    response:
+      e.status === null
+        ? null
+        : { status: e.status, statusText: '', httpVersion: '1.1', headers: e.responseHeaders ?? [] },
     state: e.state ?? 'complete',
     error: e.error ?? null,
     timings: {},
@@ -72,11 +86,25 @@ function exchangeOf(e: CaseExchange): Exchange {
 function diagnosed(c: Case, lang: Lang): Diagnosis[] {
   // A case names only what it is about; the rest of the call is what a call with no answer has.
   const partial = c.call ?? (c.request ? { requestedModel: c.request.model ?? null } : null);
-  const call = partial ? ({ usage: {}, ...partial, answer: { ...emptyAnswer(), ...(partial.answer ?? {}) } } as ModelCall) : null;
-  return diagnose({ exchange: exchangeOf(c.exchange), call, responseText: c.responseText ?? null, earlier: (c.earlier ?? []).map(exchangeOf), modelsListed: c.modelsListed ?? null }, lang);
+  const call = partial
+    ? ({ usage: {}, ...partial, answer: { ...emptyAnswer(), ...(partial.answer ?? {}) } } as ModelCall)
+    : null;
+  return diagnose(
+    {
+      exchange: exchangeOf(c.exchange),
+      call,
+      responseText: c.responseText ?? null,
+      earlier: (c.earlier ?? []).map(exchangeOf),
+      modelsListed: c.modelsListed ?? null,
+    },
+    lang,
+  );
 }
 
-for (const file of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
+for (const file of fs
+  .readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
   const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as { rule: string; cases: Case[] };
   describe(`diagnosis rule ${fixture.rule}`, () => {
     const rule = RULES[fixture.rule];

@@ -30,15 +30,68 @@ function store(): { db: Db; capture: CaptureStore } {
 
 /** One exchange's events: a Responses POST (status as given), or a WebSocket upgrade answered `status`. */
 function exchange(uid: string, startedAt: number, status: number, webSocket = false): ExchangeEvent[] {
-  const request = Buffer.from(JSON.stringify({ model: 'gpt-5-codex', input: [{ role: 'user', content: [{ type: 'input_text', text: uid }] }], stream: false }));
-  const response = Buffer.from(status === 200 ? JSON.stringify({ id: `resp_${uid}`, object: 'response', model: 'gpt-5-codex', output: [], usage: { input_tokens: 10, output_tokens: 2 } }) : JSON.stringify({ error: { message: 'no' } }));
-  const headers: [string, string][] = [['host', HOST], ['content-type', 'application/json'], ['user-agent', 'codex_exec/0.171.0'], ['authorization', 'Bearer sk-test-0000000000000000']];
+  const request = Buffer.from(
+    JSON.stringify({
+      model: 'gpt-5-codex',
+      input: [{ role: 'user', content: [{ type: 'input_text', text: uid }] }],
+      stream: false,
+    }),
+  );
+  const response = Buffer.from(
+    status === 200
+      ? JSON.stringify({
+          id: `resp_${uid}`,
+          object: 'response',
+          model: 'gpt-5-codex',
+          output: [],
+          usage: { input_tokens: 10, output_tokens: 2 },
+        })
+      : JSON.stringify({ error: { message: 'no' } }),
+  );
+  const headers: [string, string][] = [
+    ['host', HOST],
+    ['content-type', 'application/json'],
+    ['user-agent', 'codex_exec/0.171.0'],
+    ['authorization', 'Bearer sk-test-0000000000000000'],
+  ];
   return [
-    { type: 'request', uid, head: { startedAt, clientAddress: '127.0.0.1:5000', method: webSocket ? 'GET' : 'POST', scheme: webSocket ? 'wss' : 'https', host: HOST, port: 443, path: '/v1/responses', httpVersion: '1.1', headers } },
+    {
+      type: 'request',
+      uid,
+      head: {
+        startedAt,
+        clientAddress: '127.0.0.1:5000',
+        method: webSocket ? 'GET' : 'POST',
+        scheme: webSocket ? 'wss' : 'https',
+        host: HOST,
+        port: 443,
+        path: '/v1/responses',
+        httpVersion: '1.1',
+        headers,
+      },
+    },
     ...(webSocket ? [] : [{ type: 'body-chunk' as const, uid, side: 'request' as const, chunk: request, atMs: 1 }]),
-    { type: 'response-head', uid, atMs: 50, head: { status, statusText: '', httpVersion: '1.1', headers: [['content-type', 'application/json']] } },
+    {
+      type: 'response-head',
+      uid,
+      atMs: 50,
+      head: { status, statusText: '', httpVersion: '1.1', headers: [['content-type', 'application/json']] },
+    },
     { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 60 },
-    { type: 'end', uid, state: 'complete', error: null, timings: { requestSent: 1, responseHeaders: 50, firstByte: 60, end: 70 }, requestBody: { size: webSocket ? 0 : request.length, storedSize: webSocket ? 0 : request.length, truncated: false, encoding: '' }, responseBody: { size: response.length, storedSize: response.length, truncated: false, encoding: '' } },
+    {
+      type: 'end',
+      uid,
+      state: 'complete',
+      error: null,
+      timings: { requestSent: 1, responseHeaders: 50, firstByte: 60, end: 70 },
+      requestBody: {
+        size: webSocket ? 0 : request.length,
+        storedSize: webSocket ? 0 : request.length,
+        truncated: false,
+        encoding: '',
+      },
+      responseBody: { size: response.length, storedSize: response.length, truncated: false, encoding: '' },
+    },
   ];
 }
 
@@ -70,7 +123,11 @@ describe('doctor reads few rows whole', () => {
   it('still says a Responses POST came after a refused WebSocket', () => {
     const { db, capture } = store();
     const t0 = 1_700_000_000_000;
-    capture.apply([...Array.from({ length: 10 }, (_, i) => exchange(`c${i}`, t0 + i * 1000, 200)).flat(), ...exchange('ws', t0 + 20_000, 426, true), ...exchange('after', t0 + 21_000, 200)]);
+    capture.apply([
+      ...Array.from({ length: 10 }, (_, i) => exchange(`c${i}`, t0 + i * 1000, 200)).flat(),
+      ...exchange('ws', t0 + 20_000, 426, true),
+      ...exchange('after', t0 + 21_000, 200),
+    ]);
     const reader = new ExchangeReader(db);
     const after = reader.list({ limit: 1 })[0];
     expect(after.request.method).toBe('POST');
@@ -82,7 +139,9 @@ describe('doctor reads few rows whole', () => {
     const { db, capture } = store();
     const t0 = 1_700_000_000_000;
     // 600 calls to one host, one in five refused; then a refusal to compare.
-    capture.apply(Array.from({ length: 600 }, (_, i) => exchange(`c${i}`, t0 + i * 1000, i % 5 === 4 ? 429 : 200)).flat());
+    capture.apply(
+      Array.from({ length: 600 }, (_, i) => exchange(`c${i}`, t0 + i * 1000, i % 5 === 4 ? 429 : 200)).flat(),
+    );
     capture.apply(exchange('failed', t0 + 700_000, 429));
     const reader = new ExchangeReader(db);
     const failed = reader.list({ limit: 1 })[0];

@@ -89,7 +89,10 @@ describe('upstream failures reach the client as 502 naming the cause, and are st
 
   it('a client that disconnects mid-stream cancels the upstream request', async () => {
     const controller = new AbortController();
-    const res = await request(`${h.upstream.httpsUrl}/v1/endless`, { dispatcher: h.agent(), signal: controller.signal });
+    const res = await request(`${h.upstream.httpsUrl}/v1/endless`, {
+      dispatcher: h.agent(),
+      signal: controller.signal,
+    });
     let received = 0;
     const reading = (async () => {
       for await (const chunk of res.body) {
@@ -128,7 +131,11 @@ describe('upstream timeouts fire, tell the client and are stored', () => {
     const result = await curl(impatient, ['-i', `${impatient.upstream.httpsUrl}/v1/stall`]);
     expect(result.stdout.toString()).toMatch(/\r\n\r\nHTTP\/1\.1 504 /);
     // The silence as it was measured (a loaded machine fires timers late), and the setting.
-    expect(result.stdout.toString()).toMatch(new RegExp(`no data from localhost:${impatient.upstream.httpsPort} for \\d+(\\.\\d)? s \\(--idle-timeout 0\\.5 s\\)`));
+    expect(result.stdout.toString()).toMatch(
+      new RegExp(
+        `no data from localhost:${impatient.upstream.httpsPort} for \\d+(\\.\\d)? s \\(--idle-timeout 0\\.5 s\\)`,
+      ),
+    );
     await impatient.stored();
     const ex = impatient.wirelog.reader.list().find((e) => e.request.path === '/v1/stall')!;
     expect(ex.state).toBe('upstream_error');
@@ -166,21 +173,44 @@ describe('malformed requests are refused with a clear status and recorded', () =
   });
 
   it.each([
-    ['TLS (https:// given as the proxy URL)', ['-x', 'https://127.0.0.1:PORT', '--proxy-insecure', 'https://127.0.0.1:1/v1/models'], 'the client spoke TLS: a proxy URL for wirelog is http://127.0.0.1:PORT, not https://', "spoke TLS to wirelog's port"],
-    ['HTTP/2 prior knowledge', ['--noproxy', '*', '--http2-prior-knowledge', 'http://127.0.0.1:PORT/http/127.0.0.1:1/v1/models'], 'the client spoke HTTP/2 without TLS', 'HTTP/2 without TLS'],
-    ['SOCKS5', ['-x', 'socks5://127.0.0.1:PORT', 'http://127.0.0.1:1/v1/models'], 'the client spoke SOCKS5: wirelog is an HTTP proxy; give the client http://127.0.0.1:PORT as its proxy', 'spoke SOCKS5'],
-  ])('a client speaking %s to the proxy port is recorded with the cause and the fix', async (_, args, error, summary) => {
-    const port = String(h.wirelog.proxy.port);
-    const before = h.wirelog.reader.list({ limit: 1 })[0]?.id ?? 0;
-    const result = await curl(h, args.map((a) => a.replace('PORT', port)));
-    expect(result.code).not.toBe(0);
-    const ex = await storedWhere((e) => e.id > before && e.state === 'proxy_error');
-    expect(ex.error).toContain(error.replace('PORT', port));
-    expect(ex.diagnosis?.summary).toContain(summary);
-  });
+    [
+      'TLS (https:// given as the proxy URL)',
+      ['-x', 'https://127.0.0.1:PORT', '--proxy-insecure', 'https://127.0.0.1:1/v1/models'],
+      'the client spoke TLS: a proxy URL for wirelog is http://127.0.0.1:PORT, not https://',
+      "spoke TLS to wirelog's port",
+    ],
+    [
+      'HTTP/2 prior knowledge',
+      ['--noproxy', '*', '--http2-prior-knowledge', 'http://127.0.0.1:PORT/http/127.0.0.1:1/v1/models'],
+      'the client spoke HTTP/2 without TLS',
+      'HTTP/2 without TLS',
+    ],
+    [
+      'SOCKS5',
+      ['-x', 'socks5://127.0.0.1:PORT', 'http://127.0.0.1:1/v1/models'],
+      'the client spoke SOCKS5: wirelog is an HTTP proxy; give the client http://127.0.0.1:PORT as its proxy',
+      'spoke SOCKS5',
+    ],
+  ])(
+    'a client speaking %s to the proxy port is recorded with the cause and the fix',
+    async (_, args, error, summary) => {
+      const port = String(h.wirelog.proxy.port);
+      const before = h.wirelog.reader.list({ limit: 1 })[0]?.id ?? 0;
+      const result = await curl(
+        h,
+        args.map((a) => a.replace('PORT', port)),
+      );
+      expect(result.code).not.toBe(0);
+      const ex = await storedWhere((e) => e.id > before && e.state === 'proxy_error');
+      expect(ex.error).toContain(error.replace('PORT', port));
+      expect(ex.diagnosis?.summary).toContain(summary);
+    },
+  );
 
   it('oversize headers get 431', async () => {
-    const answer = await rawExchange(`GET http://127.0.0.1:1/ HTTP/1.1\r\nHost: 127.0.0.1:1\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
+    const answer = await rawExchange(
+      `GET http://127.0.0.1:1/ HTTP/1.1\r\nHost: 127.0.0.1:1\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 431/);
     const ex = await storedWhere((e) => e.response?.status === 431);
     expect(ex.state).toBe('proxy_error');
@@ -195,7 +225,9 @@ describe('storage failures never break traffic', () => {
       const during = await curl(h, [`${h.upstream.httpsUrl}/v1/models?during-lock`]);
       expect(JSON.parse(during.stdout.toString()).object).toBe('list');
       await h.stored();
-      const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as { storageError: string | null };
+      const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as {
+        storageError: string | null;
+      };
       expect(status.storageError).toMatch(/storing captures failed: database is locked/);
     } finally {
       unlock();
@@ -206,7 +238,9 @@ describe('storage failures never break traffic', () => {
     expect(h.wirelog.reader.list().some((e) => e.request.path === '/v1/models?after-lock')).toBe(true);
     // What came while it was locked waited, and was stored once the lock went.
     expect(h.wirelog.reader.list().find((e) => e.request.path === '/v1/models?during-lock')?.state).toBe('complete');
-    const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as { storageError: string | null };
+    const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as {
+      storageError: string | null;
+    };
     expect(status.storageError).toBeNull();
   });
 });

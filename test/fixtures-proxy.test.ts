@@ -3,7 +3,13 @@
 // (chunk boundaries, an unterminated last event, a reset, a client abort) included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { fixtures, sendThrough, startFixtureServer, talkThrough, type FixtureServer } from './support/fixture-server.ts';
+import {
+  fixtures,
+  sendThrough,
+  startFixtureServer,
+  talkThrough,
+  type FixtureServer,
+} from './support/fixture-server.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
 
 let h: Harness;
@@ -30,9 +36,18 @@ describe('every model-call fixture, served as bytes and captured through the pro
       if (f.exchange.streamKind === 'websocket') await talkThrough(h, server.origin, file);
       else await sendThrough(h, server.origin, file);
       await h.stored();
-      const stored = await eventually(() => h.wirelog.reader.list({ limit: 5 }).find((e) => e.id > before && e.request.path === f.exchange.path.split('#')[0]), `${file} stored`);
+      const stored = await eventually(
+        () =>
+          h.wirelog.reader
+            .list({ limit: 5 })
+            .find((e) => e.id > before && e.request.path === f.exchange.path.split('#')[0]),
+        `${file} stored`,
+      );
       expect(stored.state).toBe(f.exchange.state);
-      const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${stored.id}`)).json()) as { modelCall: Record<string, unknown> | null; diagnoses: { rule: string; summary: string; fix: string }[] };
+      const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${stored.id}`)).json()) as {
+        modelCall: Record<string, unknown> | null;
+        diagnoses: { rule: string; summary: string; fix: string }[];
+      };
       const expected = timeless(f.expect);
       // The reason a cut stream gives names how it was cut, which the replay reproduces only in kind.
       if (f.exchange.state !== 'complete') delete expected.endingReason;
@@ -52,7 +67,9 @@ describe('every model-call fixture, served as bytes and captured through the pro
 describe('images: every fixture with images, through the gateway too, and counted in the list', () => {
   const withImages = [...fixtures].filter(([, f]) => Array.isArray(f.expect.images));
   it('has fixtures of every dialect that carries images', () => {
-    expect(new Set(withImages.map(([, f]) => f.expect.dialect))).toEqual(new Set(['gemini', 'openai-chat', 'openai-responses', 'anthropic-messages']));
+    expect(new Set(withImages.map(([, f]) => f.expect.dialect))).toEqual(
+      new Set(['gemini', 'openai-chat', 'openai-responses', 'anthropic-messages']),
+    );
   });
   for (const [file, f] of withImages) {
     it(`${file} through the gateway`, async () => {
@@ -65,11 +82,21 @@ describe('images: every fixture with images, through the gateway too, and counte
       expect(res.statusCode).toBe(f.exchange.status);
       await res.body.arrayBuffer();
       await h.stored();
-      const stored = await eventually(() => h.wirelog.reader.list({ limit: 5 }).find((e) => e.id > before && e.request.via === 'gateway' && e.request.path === f.exchange.path), `${file} stored through the gateway`);
-      const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${stored.id}`)).json()) as { modelCall: { images: { locator: { exchangeId: number } }[] } };
+      const stored = await eventually(
+        () =>
+          h.wirelog.reader
+            .list({ limit: 5 })
+            .find((e) => e.id > before && e.request.via === 'gateway' && e.request.path === f.exchange.path),
+        `${file} stored through the gateway`,
+      );
+      const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${stored.id}`)).json()) as {
+        modelCall: { images: { locator: { exchangeId: number } }[] };
+      };
       expect(detail.modelCall).toMatchObject(timeless(f.expect));
       for (const image of detail.modelCall.images) expect(image.locator.exchangeId).toBe(stored.id);
-      const list = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges?limit=20`)).json()) as { exchanges: { id: number; call: { images?: number } | null }[] };
+      const list = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges?limit=20`)).json()) as {
+        exchanges: { id: number; call: { images?: number } | null }[];
+      };
       const returned = (f as typeof f & { listImages: number }).listImages;
       expect(list.exchanges.find((e) => e.id === stored.id)?.call?.images).toBe(returned || undefined);
     });
@@ -84,11 +111,21 @@ describe('images: every fixture with images, through the gateway too, and counte
 describe('agent loops, quirks and endings: cited fixtures through the gateway, diagnosed in both languages', () => {
   const cited = [...fixtures].filter(([, f]) => typeof f.source === 'string' && !Array.isArray(f.expect.images));
   it('cover MCP, built-in tools, citations, the quirks and the cut or filtered endings of every dialect', () => {
-    const answers = cited.map(([, f]) => f.expect.answer as { steps?: { kind: string }[]; citations?: unknown[] } | undefined);
-    expect(new Set(answers.flatMap((a) => a?.steps?.map((s) => s.kind) ?? []))).toEqual(new Set(['mcp-call', 'mcp-list-tools', 'mcp-approval', 'web-search', 'web-fetch', 'file-search', 'code']));
+    const answers = cited.map(
+      ([, f]) => f.expect.answer as { steps?: { kind: string }[]; citations?: unknown[] } | undefined,
+    );
+    expect(new Set(answers.flatMap((a) => a?.steps?.map((s) => s.kind) ?? []))).toEqual(
+      new Set(['mcp-call', 'mcp-list-tools', 'mcp-approval', 'web-search', 'web-fetch', 'file-search', 'code']),
+    );
     expect(answers.filter((a) => a?.citations?.length).length).toBeGreaterThanOrEqual(5);
     // An answer cut at its limit: the fix raises it in the field of its dialect.
-    expect(new Set(cited.filter(([, f]) => f.diagnosis?.rule === 'output-limit').map(([, f]) => (f.diagnosis!.action as { field: string }).field))).toEqual(new Set(['max_tokens', 'max_output_tokens', 'generationConfig.maxOutputTokens']));
+    expect(
+      new Set(
+        cited
+          .filter(([, f]) => f.diagnosis?.rule === 'output-limit')
+          .map(([, f]) => (f.diagnosis!.action as { field: string }).field),
+      ),
+    ).toEqual(new Set(['max_tokens', 'max_output_tokens', 'generationConfig.maxOutputTokens']));
     expect(cited.some(([, f]) => f.diagnosis?.rule === 'content-filtered')).toBe(true);
   });
   for (const [file, f] of cited) {
@@ -102,12 +139,27 @@ describe('agent loops, quirks and endings: cited fixtures through the gateway, d
       expect(res.statusCode).toBe(f.exchange.status);
       await res.body.arrayBuffer();
       await h.stored();
-      const stored = await eventually(() => h.wirelog.reader.list({ limit: 5 }).find((e) => e.id > before && e.request.via === 'gateway' && e.request.path === f.exchange.path), `${file} stored through the gateway`);
-      type Detail = { modelCall: Record<string, unknown>; diagnoses: { rule: string; severity: string; summary: string; fix: string; action?: unknown }[] };
-      const detail = async (lang: string) => (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${stored.id}?lang=${lang}`)).json()) as Detail;
+      const stored = await eventually(
+        () =>
+          h.wirelog.reader
+            .list({ limit: 5 })
+            .find((e) => e.id > before && e.request.via === 'gateway' && e.request.path === f.exchange.path),
+        `${file} stored through the gateway`,
+      );
+      type Detail = {
+        modelCall: Record<string, unknown>;
+        diagnoses: { rule: string; severity: string; summary: string; fix: string; action?: unknown }[];
+      };
+      const detail = async (lang: string) =>
+        (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${stored.id}?lang=${lang}`)).json()) as Detail;
       const en = await detail('en');
       expect(en.modelCall).toMatchObject(timeless(f.expect));
-      const row = async (lang: string) => ((await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges?limit=20&lang=${lang}`)).json()) as { exchanges: { id: number; diagnosis: { severity: string; summary: string } | null }[] }).exchanges.find((e) => e.id === stored.id);
+      const row = async (lang: string) =>
+        (
+          (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges?limit=20&lang=${lang}`)).json()) as {
+            exchanges: { id: number; diagnosis: { severity: string; summary: string } | null }[];
+          }
+        ).exchanges.find((e) => e.id === stored.id);
       if (!f.diagnosis) {
         expect(en.diagnoses).toEqual([]);
         expect((await row('en'))?.diagnosis).toBeNull();

@@ -34,19 +34,31 @@ function send(bytes: Uint8Array): Promise<string> {
     });
     socket.on('data', (c) => chunks.push(c));
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? resolve('') : reject(err)));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'ECONNRESET' || err.code === 'EPIPE' ? resolve('') : reject(err),
+    );
   });
 }
 
-const VALID = Buffer.from(`GET http://127.0.0.1:1/v1/models HTTP/1.1\r\nHost: 127.0.0.1:1\r\nContent-Length: 0\r\n\r\n`);
+const VALID = Buffer.from(
+  `GET http://127.0.0.1:1/v1/models HTTP/1.1\r\nHost: 127.0.0.1:1\r\nContent-Length: 0\r\n\r\n`,
+);
 
 describe('hostile input at the request parser', () => {
   it('random and mutated requests never crash or hang the proxy, and it keeps serving', async () => {
     const mutated = fc
-      .tuple(fc.nat({ max: VALID.length - 1 }), fc.uint8Array({ minLength: 1, maxLength: 8 }), fc.nat({ max: VALID.length }))
-      .map(([at, insert, cut]) => Buffer.concat([VALID.subarray(0, at), insert, VALID.subarray(at + 1, Math.max(at + 1, cut))]));
+      .tuple(
+        fc.nat({ max: VALID.length - 1 }),
+        fc.uint8Array({ minLength: 1, maxLength: 8 }),
+        fc.nat({ max: VALID.length }),
+      )
+      .map(([at, insert, cut]) =>
+        Buffer.concat([VALID.subarray(0, at), insert, VALID.subarray(at + 1, Math.max(at + 1, cut))]),
+      );
     const garbage = fc.uint8Array({ minLength: 1, maxLength: 2048 });
-    const headerNoise = fc.string({ maxLength: 300 }).map((s) => Buffer.from(`POST http://127.0.0.1:1/ HTTP/1.1\r\nX-Noise: ${s}\r\nContent-Length: 3\r\n\r\nabc`));
+    const headerNoise = fc
+      .string({ maxLength: 300 })
+      .map((s) => Buffer.from(`POST http://127.0.0.1:1/ HTTP/1.1\r\nX-Noise: ${s}\r\nContent-Length: 3\r\n\r\nabc`));
     await fc.assert(
       fc.asyncProperty(fc.oneof(mutated, garbage, headerNoise), async (bytes) => {
         const answer = await send(bytes);
@@ -64,9 +76,32 @@ describe('hostile input at the request parser', () => {
 describe('hostile input in SSE streams', () => {
   function eventsOf(chunks: Uint8Array[]): string[] {
     const events: string[] = [];
-    const sink = { emit: (e: ExchangeEvent) => e.type === 'sse-event' && events.push(JSON.stringify([e.event.event, e.event.id, e.event.data])) };
-    const head: RequestHead = { startedAt: 0, clientAddress: '', method: 'GET', scheme: 'https', host: 'x', port: 443, path: '/', httpVersion: '1.1', headers: [] };
-    const recorder = new ExchangeRecorder({ sink, maxBodyBytes: 1 << 20, keepSecrets: false, onSinkError: (err) => { throw err; } }, head);
+    const sink = {
+      emit: (e: ExchangeEvent) =>
+        e.type === 'sse-event' && events.push(JSON.stringify([e.event.event, e.event.id, e.event.data])),
+    };
+    const head: RequestHead = {
+      startedAt: 0,
+      clientAddress: '',
+      method: 'GET',
+      scheme: 'https',
+      host: 'x',
+      port: 443,
+      path: '/',
+      httpVersion: '1.1',
+      headers: [],
+    };
+    const recorder = new ExchangeRecorder(
+      {
+        sink,
+        maxBodyBytes: 1 << 20,
+        keepSecrets: false,
+        onSinkError: (err) => {
+          throw err;
+        },
+      },
+      head,
+    );
     const tap = new SseTap(recorder);
     for (const chunk of chunks) tap.write(Buffer.from(chunk));
     tap.end();
@@ -74,7 +109,9 @@ describe('hostile input in SSE streams', () => {
   }
 
   it('splits a stream into the same events however its bytes are chunked', () => {
-    const stream = Buffer.from('event: a\ndata: {"x":1}\n\nid: 7\ndata: line one\ndata: line two\n\n: comment\ndata: héllo wörld ✓\n\nretry: 5\ndata: [DONE]\n\n');
+    const stream = Buffer.from(
+      'event: a\ndata: {"x":1}\n\nid: 7\ndata: line one\ndata: line two\n\n: comment\ndata: héllo wörld ✓\n\nretry: 5\ndata: [DONE]\n\n',
+    );
     const whole = eventsOf([stream]);
     expect(whole).toHaveLength(4);
     fc.assert(
@@ -98,7 +135,11 @@ describe('hostile input in SSE streams', () => {
 
   it('stops splitting a stream that holds more than 32 MB back without ending an event, instead of holding it all', () => {
     const line = Buffer.alloc(1024 * 1024, 'a');
-    const events = eventsOf([Buffer.from('data: before\n\n'), ...Array.from({ length: 33 }, () => line), Buffer.from('\n\ndata: after\n\n')]);
+    const events = eventsOf([
+      Buffer.from('data: before\n\n'),
+      ...Array.from({ length: 33 }, () => line),
+      Buffer.from('\n\ndata: after\n\n'),
+    ]);
     // Had the 33 MB been held, the blank line would have ended it and "after" would be an event.
     expect(events).toEqual([JSON.stringify([null, null, 'before'])]);
     // Below the bound the same shape splits whole.
@@ -108,7 +149,17 @@ describe('hostile input in SSE streams', () => {
 
 describe('hostile input in WebSocket frames', () => {
   const wsSender = createRequire(import.meta.url)('ws').Sender as {
-    frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean; generateMask?: (mask: Buffer) => void }): Buffer[];
+    frame(
+      data: Buffer,
+      options: {
+        fin: boolean;
+        opcode: number;
+        mask: boolean;
+        readOnly: boolean;
+        rsv1: boolean;
+        generateMask?: (mask: Buffer) => void;
+      },
+    ): Buffer[];
   };
   type Message = { opcode: 1 | 2 | 9 | 10; payload: Buffer };
 
@@ -118,43 +169,83 @@ describe('hostile input in WebSocket frames', () => {
     const sink = {
       emit: (e: ExchangeEvent) => {
         recorded.push(e);
-        if (e.type === 'ws-message') messages.push({ opcode: e.message.opcode as Message['opcode'], payload: Buffer.from(e.message.payload) });
+        if (e.type === 'ws-message')
+          messages.push({ opcode: e.message.opcode as Message['opcode'], payload: Buffer.from(e.message.payload) });
       },
     };
-    const head: RequestHead = { startedAt: 0, clientAddress: '', method: 'GET', scheme: 'wss', host: 'x', port: 443, path: '/', httpVersion: '1.1', headers: [] };
-    const recorder = new ExchangeRecorder({ sink, maxBodyBytes: 1 << 20, keepSecrets: false, onSinkError: (err) => { throw err; } }, head);
+    const head: RequestHead = {
+      startedAt: 0,
+      clientAddress: '',
+      method: 'GET',
+      scheme: 'wss',
+      host: 'x',
+      port: 443,
+      path: '/',
+      httpVersion: '1.1',
+      headers: [],
+    };
+    const recorder = new ExchangeRecorder(
+      {
+        sink,
+        maxBodyBytes: 1 << 20,
+        keepSecrets: false,
+        onSinkError: (err) => {
+          throw err;
+        },
+      },
+      head,
+    );
     const headers: [string, string][] = deflate ? [['Sec-WebSocket-Extensions', 'permessage-deflate']] : [];
     return { tap: new FrameTap(recorder, headers), messages, recorded };
   }
 
-  const message = fc.record({
-    opcode: fc.constantFrom(1 as const, 2 as const, 9 as const, 10 as const),
-    size: fc.oneof(fc.nat({ max: 125 }), fc.integer({ min: 126, max: 70_000 })),
-    fill: fc.nat({ max: 255 }),
-  }).map(({ opcode, size, fill }): Message => {
-    // Control frames carry at most 125 bytes; text frames here are ASCII.
-    const length = opcode >= 8 ? Math.min(size, 125) : size;
-    return { opcode, payload: Buffer.alloc(length, opcode === 1 ? 0x20 + (fill % 95) : fill) };
-  });
+  const message = fc
+    .record({
+      opcode: fc.constantFrom(1 as const, 2 as const, 9 as const, 10 as const),
+      size: fc.oneof(fc.nat({ max: 125 }), fc.integer({ min: 126, max: 70_000 })),
+      fill: fc.nat({ max: 255 }),
+    })
+    .map(({ opcode, size, fill }): Message => {
+      // Control frames carry at most 125 bytes; text frames here are ASCII.
+      const length = opcode >= 8 ? Math.min(size, 125) : size;
+      return { opcode, payload: Buffer.alloc(length, opcode === 1 ? 0x20 + (fill % 95) : fill) };
+    });
 
   function framesOf(messages: Message[], masked: boolean): Buffer {
     return Buffer.concat(
-      messages.flatMap((m) => wsSender.frame(m.payload, { fin: true, opcode: m.opcode, mask: masked, readOnly: true, rsv1: false, generateMask: (mask) => mask.set([0x5a, 0x13, 0xc7, 0x81]) })),
+      messages.flatMap((m) =>
+        wsSender.frame(m.payload, {
+          fin: true,
+          opcode: m.opcode,
+          mask: masked,
+          readOnly: true,
+          rsv1: false,
+          generateMask: (mask) => mask.set([0x5a, 0x13, 0xc7, 0x81]),
+        }),
+      ),
     );
   }
 
   it('decodes the same messages in both directions however the frames are chunked', () => {
     fc.assert(
-      fc.property(fc.array(message, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (sent, cuts, fromClient) => {
-        const bytes = framesOf(sent, fromClient);
-        const points = [...new Set([0, ...cuts.map((c) => c % (bytes.length + 1)), bytes.length])].sort((a, b) => a - b);
-        const { tap, messages } = tapOf(false);
-        for (let i = 1; i < points.length; i++) tap.write(fromClient ? 'send' : 'receive', bytes.subarray(points[i - 1], points[i]));
-        // Buffers compared as bytes: a deep equality walks every byte as a value.
-        expect(messages.map((m) => m.opcode)).toEqual(sent.map((m) => m.opcode));
-        expect(messages.every((m, i) => m.payload.equals(sent[i].payload))).toBe(true);
-        expect(tap.decodeError).toBeNull();
-      }),
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.boolean(),
+        (sent, cuts, fromClient) => {
+          const bytes = framesOf(sent, fromClient);
+          const points = [...new Set([0, ...cuts.map((c) => c % (bytes.length + 1)), bytes.length])].sort(
+            (a, b) => a - b,
+          );
+          const { tap, messages } = tapOf(false);
+          for (let i = 1; i < points.length; i++)
+            tap.write(fromClient ? 'send' : 'receive', bytes.subarray(points[i - 1], points[i]));
+          // Buffers compared as bytes: a deep equality walks every byte as a value.
+          expect(messages.map((m) => m.opcode)).toEqual(sent.map((m) => m.opcode));
+          expect(messages.every((m, i) => m.payload.equals(sent[i].payload))).toBe(true);
+          expect(tap.decodeError).toBeNull();
+        },
+      ),
       { seed: SEED, numRuns: 200 },
     );
   });
@@ -166,25 +257,36 @@ describe('hostile input in WebSocket frames', () => {
     // Mutated after the first frame, that frame is intact and must still decode as sent.
     const mutated = fc
       .tuple(fc.nat({ max: valid.length - 1 }), fc.uint8Array({ minLength: 1, maxLength: 6 }))
-      .map(([at, noise]) => ({ bytes: Buffer.concat([valid.subarray(0, at), noise, valid.subarray(at + noise.length)]), intactFirst: at >= firstFrame.length }));
+      .map(([at, noise]) => ({
+        bytes: Buffer.concat([valid.subarray(0, at), noise, valid.subarray(at + noise.length)]),
+        intactFirst: at >= firstFrame.length,
+      }));
     const random = fc.uint8Array({ maxLength: 4096 }).map((a) => ({ bytes: Buffer.from(a), intactFirst: false }));
     fc.assert(
-      fc.property(fc.array(fc.oneof(mutated, random), { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean(), (chunks, deflate, fromClient) => {
-        const { tap, messages } = tapOf(deflate);
-        for (const chunk of chunks) {
-          const failedBefore = tap.decodeError !== null;
-          const countBefore = messages.length;
-          tap.write(fromClient ? 'send' : 'receive', chunk.bytes);
-          // Once a direction stopped decoding, nothing more is recorded from it.
-          if (failedBefore) expect(messages.length).toBe(countBefore);
-        }
-        // Client frames are masked: from the client side, an intact first frame is its message.
-        if (fromClient && chunks[0].intactFirst) {
-          expect(messages[0]?.opcode).toBe(1);
-          expect(messages[0]?.payload.equals(first.payload)).toBe(true);
-        }
-        if (tap.decodeError !== null) expect(tap.decodeError).toMatch(/^WebSocket frames \((send|receive)\) could not be decoded after this point: /);
-      }),
+      fc.property(
+        fc.array(fc.oneof(mutated, random), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.boolean(),
+        (chunks, deflate, fromClient) => {
+          const { tap, messages } = tapOf(deflate);
+          for (const chunk of chunks) {
+            const failedBefore = tap.decodeError !== null;
+            const countBefore = messages.length;
+            tap.write(fromClient ? 'send' : 'receive', chunk.bytes);
+            // Once a direction stopped decoding, nothing more is recorded from it.
+            if (failedBefore) expect(messages.length).toBe(countBefore);
+          }
+          // Client frames are masked: from the client side, an intact first frame is its message.
+          if (fromClient && chunks[0].intactFirst) {
+            expect(messages[0]?.opcode).toBe(1);
+            expect(messages[0]?.payload.equals(first.payload)).toBe(true);
+          }
+          if (tap.decodeError !== null)
+            expect(tap.decodeError).toMatch(
+              /^WebSocket frames \((send|receive)\) could not be decoded after this point: /,
+            );
+        },
+      ),
       { seed: SEED, numRuns: 500 },
     );
   });
@@ -204,23 +306,26 @@ describe('hostile WebSocket frames relayed to a live server', () => {
     let upgraded = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 1024 }), { minLength: 1, maxLength: 4 }), async (chunks) => {
-          await new Promise<void>((resolve) => {
-            const socket = net.connect(h.wirelog.proxy.port, '127.0.0.1', () => socket.write(upgrade));
-            let head = '';
-            socket.on('data', (d) => {
-              if (head.includes('\r\n\r\n')) return;
-              head += d.toString('latin1');
-              if (!head.includes('\r\n\r\n')) return;
-              expect(head).toMatch(/^HTTP\/1\.1 101 /);
-              upgraded++;
-              for (const chunk of chunks) socket.write(chunk);
+        fc.asyncProperty(
+          fc.array(fc.uint8Array({ minLength: 1, maxLength: 1024 }), { minLength: 1, maxLength: 4 }),
+          async (chunks) => {
+            await new Promise<void>((resolve) => {
+              const socket = net.connect(h.wirelog.proxy.port, '127.0.0.1', () => socket.write(upgrade));
+              let head = '';
+              socket.on('data', (d) => {
+                if (head.includes('\r\n\r\n')) return;
+                head += d.toString('latin1');
+                if (!head.includes('\r\n\r\n')) return;
+                expect(head).toMatch(/^HTTP\/1\.1 101 /);
+                upgraded++;
+                for (const chunk of chunks) socket.write(chunk);
+              });
+              socket.setTimeout(300, () => socket.destroy());
+              socket.on('close', () => resolve());
+              socket.on('error', () => undefined);
             });
-            socket.setTimeout(300, () => socket.destroy());
-            socket.on('close', () => resolve());
-            socket.on('error', () => undefined);
-          });
-        }),
+          },
+        ),
         { seed: SEED, numRuns: 60 },
       );
       expect(upgraded).toBe(60);

@@ -34,7 +34,9 @@ describe('the gateway decodes a percent-encoded host segment', () => {
     ['example.com:444', { host: 'example.com', rawPort: '444' }],
   ])('%s', (segment, expected) => expect(gatewayAuthority(segment)).toEqual(expected));
 
-  it.each(['local%ZZhost', 'a%40b', 'a%2Fb', 'host%3A', 'a%20b', 'x%3A1%3A2'])('%s is not a host[:port]', (segment) => expect(gatewayAuthority(segment)).toBeNull());
+  it.each(['local%ZZhost', 'a%40b', 'a%2Fb', 'host%3A', 'a%20b', 'x%3A1%3A2'])('%s is not a host[:port]', (segment) =>
+    expect(gatewayAuthority(segment)).toBeNull(),
+  );
 });
 
 describe('pip download through the gateway, and raw encoded requests', () => {
@@ -67,7 +69,9 @@ z.close()`,
       if (req.url === '/simple/demo-pkg/') {
         res.writeHead(200, { 'content-type': 'text/html' });
         // A relative link: pip resolves it against the page's (gateway) URL, then cleans the path.
-        return void res.end(`<!DOCTYPE html><html><body><a href="../../files/${WHEEL}#sha256=${sha}">${WHEEL}</a></body></html>`);
+        return void res.end(
+          `<!DOCTYPE html><html><body><a href="../../files/${WHEEL}#sha256=${sha}">${WHEEL}</a></body></html>`,
+        );
       }
       if (req.url === `/files/${WHEEL}`) {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': wheelBytes.length });
@@ -79,7 +83,19 @@ z.close()`,
     indexPort = (index.address() as AddressInfo).port;
     fs.writeFileSync(path.join(dir, 'upstream-ca.pem'), cert.certPem);
     wirelog = await startWirelog(
-      { host: '127.0.0.1', proxyPort: 0, uiPort: 0, dataDir: path.join(dir, 'data'), keepSecrets: false, upstreamCaFile: path.join(dir, 'upstream-ca.pem'), insecureUpstream: false, maxBodyMb: 50, connectTimeoutS: 30, idleTimeoutS: 600, maxDbMb: 2048 },
+      {
+        host: '127.0.0.1',
+        proxyPort: 0,
+        uiPort: 0,
+        dataDir: path.join(dir, 'data'),
+        keepSecrets: false,
+        upstreamCaFile: path.join(dir, 'upstream-ca.pem'),
+        insecureUpstream: false,
+        maxBodyMb: 50,
+        connectTimeoutS: 30,
+        idleTimeoutS: 600,
+        maxDbMb: 2048,
+      },
       () => undefined,
     );
   });
@@ -90,34 +106,73 @@ z.close()`,
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it.skipIf(!pipWorks)('pip download with the gateway as its index: the wheel link comes back encoded and is fetched and captured', async () => {
-    const dest = path.join(dir, 'dest');
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, PIP_CONFIG_FILE: '/dev/null', PIP_NO_INPUT: '1' };
-    const base = `http://127.0.0.1:${wirelog.proxy.port}/https/localhost:${indexPort}/simple`;
-    const args = ['-m', 'pip', 'download', 'demo-pkg==1.0', '--no-deps', '--no-cache-dir', '--disable-pip-version-check', '--index-url', base, '--trusted-host', `127.0.0.1:${wirelog.proxy.port}`, '--dest', dest];
-    const child = spawn('python3', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const code = await within(new Promise<number | null>((resolve) => child.on('close', resolve)), 'pip download to finish', 120_000);
-    expect(output, output).toContain('Saved');
-    expect(code).toBe(0);
-    expect(fs.readdirSync(dest)).toEqual([WHEEL]);
-    expect(seen).toContain(`/files/${WHEEL}`);
-    // Stored under the upstream it reached: localhost and the index's port, not a host named "localhost%3A...".
-    const stored = await eventually(async () => {
-      await wirelog.writer.flush();
-      return wirelog.reader.list({ limit: 100 }).find((e) => e.request.path === `/files/${WHEEL}` && e.state !== 'pending' && e.state !== 'streaming');
-    }, 'the wheel download to be stored');
-    expect(stored.request).toMatchObject({ host: 'localhost', port: indexPort, via: 'gateway' });
-    expect(stored.response?.status).toBe(200);
-  });
+  it.skipIf(!pipWorks)(
+    'pip download with the gateway as its index: the wheel link comes back encoded and is fetched and captured',
+    async () => {
+      const dest = path.join(dir, 'dest');
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        HOME: dir,
+        PIP_CONFIG_FILE: '/dev/null',
+        PIP_NO_INPUT: '1',
+      };
+      const base = `http://127.0.0.1:${wirelog.proxy.port}/https/localhost:${indexPort}/simple`;
+      const args = [
+        '-m',
+        'pip',
+        'download',
+        'demo-pkg==1.0',
+        '--no-deps',
+        '--no-cache-dir',
+        '--disable-pip-version-check',
+        '--index-url',
+        base,
+        '--trusted-host',
+        `127.0.0.1:${wirelog.proxy.port}`,
+        '--dest',
+        dest,
+      ];
+      const child = spawn('python3', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const code = await within(
+        new Promise<number | null>((resolve) => child.on('close', resolve)),
+        'pip download to finish',
+        120_000,
+      );
+      expect(output, output).toContain('Saved');
+      expect(code).toBe(0);
+      expect(fs.readdirSync(dest)).toEqual([WHEEL]);
+      expect(seen).toContain(`/files/${WHEEL}`);
+      // Stored under the upstream it reached: localhost and the index's port, not a host named "localhost%3A...".
+      const stored = await eventually(async () => {
+        await wirelog.writer.flush();
+        return wirelog.reader
+          .list({ limit: 100 })
+          .find((e) => e.request.path === `/files/${WHEEL}` && e.state !== 'pending' && e.state !== 'streaming');
+      }, 'the wheel download to be stored');
+      expect(stored.request).toMatchObject({ host: 'localhost', port: indexPort, via: 'gateway' });
+      expect(stored.response?.status).toBe(200);
+    },
+  );
 
-  const get = async (target: string) => (await sendRaw(wirelog.proxy.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${wirelog.proxy.port}\r\nConnection: close\r\n\r\n`)).toString('latin1');
+  const get = async (target: string) =>
+    (
+      await sendRaw(
+        wirelog.proxy.port,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${wirelog.proxy.port}\r\nConnection: close\r\n\r\n`,
+      )
+    ).toString('latin1');
 
-  it('a raw request with %3A reaches the upstream; one for wirelog\'s own port, however encoded, is refused as a loop', async () => {
+  it("a raw request with %3A reaches the upstream; one for wirelog's own port, however encoded, is refused as a loop", async () => {
     expect(await get(`/https/localhost%3A${indexPort}/files/${WHEEL}`)).toMatch(/^HTTP\/1\.1 200/);
-    for (const self of [`127.0.0.1%3A${wirelog.proxy.port}`, `localhost%3a${wirelog.proxy.port}`, `%5B%3A%3A1%5D%3A${wirelog.proxy.port}`, `127.0.0.1%3A${wirelog.viewer!.port}`]) {
+    for (const self of [
+      `127.0.0.1%3A${wirelog.proxy.port}`,
+      `localhost%3a${wirelog.proxy.port}`,
+      `%5B%3A%3A1%5D%3A${wirelog.proxy.port}`,
+      `127.0.0.1%3A${wirelog.viewer!.port}`,
+    ]) {
       const answer = await get(`/http/${self}/api/exchanges`);
       expect(answer, self).toMatch(/^HTTP\/1\.1 508/);
       expect(answer).toContain('points at wirelog itself');

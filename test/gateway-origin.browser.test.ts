@@ -42,7 +42,9 @@ beforeAll(async () => {
   attacker = await site((req, res) => {
     if (req.url === '/start.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      return void res.end(`<script>location = ${JSON.stringify(`${gateway()}/http/127.0.0.1:${attacker.port}/evil.html`)}</script>`);
+      return void res.end(
+        `<script>location = ${JSON.stringify(`${gateway()}/http/127.0.0.1:${attacker.port}/evil.html`)}</script>`,
+      );
     }
     if (req.url === '/evil.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -61,11 +63,19 @@ beforeAll(async () => {
   // A local service with a session cookie, which every 127.0.0.1 page shares (cookies are per host, not port).
   service = await site((req, res) => {
     if (req.url === '/login') {
-      res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': 'service_session=s3cr3t-service-cookie; SameSite=Lax; Path=/' });
+      res.writeHead(200, {
+        'content-type': 'text/html',
+        'set-cookie': 'service_session=s3cr3t-service-cookie; SameSite=Lax; Path=/',
+      });
       return void res.end('<title>service</title>');
     }
     if (req.url === '/sets-cookie') {
-      res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': req.headers.origin ?? '*', 'access-control-allow-credentials': 'true', 'set-cookie': 'planted=by-upstream; SameSite=Lax; Path=/' });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'access-control-allow-origin': req.headers.origin ?? '*',
+        'access-control-allow-credentials': 'true',
+        'set-cookie': 'planted=by-upstream; SameSite=Lax; Path=/',
+      });
       return void res.end('{}');
     }
     res.writeHead(200, { 'content-type': 'text/html' });
@@ -92,13 +102,15 @@ describe('a hostile page and the gateway, in Chromium', () => {
     expect(await tab.textContent('body')).toContain('for API clients');
     // The refusal itself runs in an opaque origin: no cookies of 127.0.0.1, no same-origin reads.
     expect(await tab.evaluate(() => window.origin)).toBe('null');
-    expect(await tab.evaluate(() => {
-      try {
-        return document.cookie;
-      } catch (err) {
-        return (err as Error).name;
-      }
-    })).toBe('SecurityError');
+    expect(
+      await tab.evaluate(() => {
+        try {
+          return document.cookie;
+        } catch (err) {
+          return (err as Error).name;
+        }
+      }),
+    ).toBe('SecurityError');
     expect(attacker.hits.map((x) => x.path)).toEqual(['/start.html']);
     await h.stored();
     const refused = h.wirelog.reader.list({ limit: 100 }).filter((e) => /for API clients/.test(e.error ?? ''));
@@ -111,7 +123,10 @@ describe('a hostile page and the gateway, in Chromium', () => {
     await tab.goto(`http://127.0.0.1:${service.port}/login`);
     expect(await tab.evaluate(() => document.cookie)).toContain('service_session=');
     const before = service.hits.length;
-    const status = await tab.evaluate(async (url) => (await fetch(url, { credentials: 'include' })).status, `${gateway()}/http/127.0.0.1:${service.port}/sets-cookie`);
+    const status = await tab.evaluate(
+      async (url) => (await fetch(url, { credentials: 'include' })).status,
+      `${gateway()}/http/127.0.0.1:${service.port}/sets-cookie`,
+    );
     expect(status).toBe(200);
     const sent = service.hits.slice(before).find((x) => x.path === '/sets-cookie')!;
     expect(sent.headers.cookie).toBeUndefined();

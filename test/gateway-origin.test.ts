@@ -39,9 +39,12 @@ describe('whether an address is this machine, however it is written', () => {
     expect(isThisMachine('192.168.7.7', new Set(['192.168.7.7']))).toBe(true);
   });
 
-  it.each(['example.com', '256.0.0.1', '1.2.3.4.5', '4294967296', '127.0.0.1x', 'localhost'])('%s is not an address', (written) => {
-    expect(literalAddress(written)).toBeNull();
-  });
+  it.each(['example.com', '256.0.0.1', '1.2.3.4.5', '4294967296', '127.0.0.1x', 'localhost'])(
+    '%s is not an address',
+    (written) => {
+      expect(literalAddress(written)).toBeNull();
+    },
+  );
 });
 
 describe('checkSelf: wirelog own ports, decided by address and port', () => {
@@ -61,21 +64,30 @@ describe('checkSelf: wirelog own ports, decided by address and port', () => {
     expect(asked).toEqual([]);
   });
 
-  it.each(['LOCALHOST', 'localhost.', 'api.localhost', '127.1', '[::1]', '0x7f000001'])('%s on our port is us, without asking the resolver', async (host) => {
-    const { resolve, asked } = resolver({});
-    expect((await checkSelf(host, 8900, [8899, 8900], resolve)).self).toBe(true);
-    expect(asked).toEqual([]);
-  });
+  it.each(['LOCALHOST', 'localhost.', 'api.localhost', '127.1', '[::1]', '0x7f000001'])(
+    '%s on our port is us, without asking the resolver',
+    async (host) => {
+      const { resolve, asked } = resolver({});
+      expect((await checkSelf(host, 8900, [8899, 8900], resolve)).self).toBe(true);
+      expect(asked).toEqual([]);
+    },
+  );
 
   it('a name that resolves to this machine on our port is us; elsewhere, the checked address is the one to connect to', async () => {
     const { resolve } = resolver({ 'rebind.example': ['203.0.113.9', '127.0.0.1'], 'far.example': ['203.0.113.9'] });
-    expect(await checkSelf('rebind.example', 8899, [8899], resolve)).toMatchObject({ self: true, why: expect.stringContaining('127.0.0.1') });
+    expect(await checkSelf('rebind.example', 8899, [8899], resolve)).toMatchObject({
+      self: true,
+      why: expect.stringContaining('127.0.0.1'),
+    });
     expect(await checkSelf('far.example', 8899, [8899], resolve)).toEqual({ self: false, address: '203.0.113.9' });
   });
 
   it('a name that cannot be resolved on our port is refused: it could resolve to us on the next try', async () => {
     const { resolve } = resolver({});
-    expect(await checkSelf('nowhere.example', 8899, [8899], resolve)).toMatchObject({ self: true, why: expect.stringContaining('ENOTFOUND') });
+    expect(await checkSelf('nowhere.example', 8899, [8899], resolve)).toMatchObject({
+      self: true,
+      why: expect.stringContaining('ENOTFOUND'),
+    });
   });
 });
 
@@ -96,18 +108,57 @@ describe('what the gateway lets a browser do', () => {
   it.each([
     [{}],
     [{ 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', 'sec-fetch-site': 'cross-site', origin: 'null' }],
-    [{ 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1:3000' }],
+    [
+      {
+        'sec-fetch-mode': 'cors',
+        'sec-fetch-dest': 'empty',
+        'sec-fetch-site': 'same-site',
+        origin: 'http://127.0.0.1:3000',
+      },
+    ],
     [{ 'user-agent': 'codex_exec/0.171.0', accept: 'text/event-stream' }],
   ])('lets an API call through: %o', (headers) => {
     expect(browserRefusal(headers)).toBeNull();
   });
 
   it('drops cookies meant for 127.0.0.1, sandboxes every answer and keeps redirects in the gateway', () => {
-    const target = { scheme: 'https' as const, host: 'api.example', port: 443, clientAddress: '', gateway: { base: 'http://127.0.0.1:8899/https/api.example', prefix: '/https/api.example' } };
-    const out = gatewayResponseHeaders(['Set-Cookie', 'a=1', 'set-cookie2', 'b=2', 'Clear-Site-Data', '"cookies"', 'Location', 'https://api.example/next', 'Content-Type', 'text/html'], target);
-    expect(out).toEqual(['Location', 'http://127.0.0.1:8899/https/api.example/next', 'Content-Type', 'text/html', 'Content-Security-Policy', 'sandbox', 'X-Content-Type-Options', 'nosniff']);
+    const target = {
+      scheme: 'https' as const,
+      host: 'api.example',
+      port: 443,
+      clientAddress: '',
+      gateway: { base: 'http://127.0.0.1:8899/https/api.example', prefix: '/https/api.example' },
+    };
+    const out = gatewayResponseHeaders(
+      [
+        'Set-Cookie',
+        'a=1',
+        'set-cookie2',
+        'b=2',
+        'Clear-Site-Data',
+        '"cookies"',
+        'Location',
+        'https://api.example/next',
+        'Content-Type',
+        'text/html',
+      ],
+      target,
+    );
+    expect(out).toEqual([
+      'Location',
+      'http://127.0.0.1:8899/https/api.example/next',
+      'Content-Type',
+      'text/html',
+      'Content-Security-Policy',
+      'sandbox',
+      'X-Content-Type-Options',
+      'nosniff',
+    ]);
     // Not a gateway request: the upstream's head as it came.
-    expect(gatewayResponseHeaders(['Set-Cookie', 'a=1'], { ...target, gateway: undefined })).toEqual(['Set-Cookie', 'a=1']);
+    expect(gatewayResponseHeaders(['Set-Cookie', 'a=1'], { ...target, gateway: undefined })).toEqual([
+      'Set-Cookie',
+      'a=1',
+    ]);
   });
 
   it('reads the Host a client sent, or nothing usable', () => {
@@ -146,11 +197,28 @@ afterAll(async () => {
 
 const curl = (args: string[]) =>
   new Promise<{ code: number; stdout: string }>((resolve) =>
-    execFile('curl', ['-s', '--noproxy', '*', '--max-time', '20', ...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout })),
+    execFile(
+      'curl',
+      ['-s', '--noproxy', '*', '--max-time', '20', ...args],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
+    ),
   );
 
 describe('the gateway never reaches wirelog itself, and never goes round', () => {
-  const spellings = (port: number) => [`LOCALHOST:${port}`, `Localhost.:${port}`, `127.1:${port}`, `0x7f000001:${port}`, `2130706433:${port}`, `0177.0.0.1:${port}`, `[::ffff:127.0.0.1]:${port}`, `[::1]:${port}`, `127.9.9.9:${port}`, `rebound.example:${port}`, `wirelog.localhost:${port}`];
+  const spellings = (port: number) => [
+    `LOCALHOST:${port}`,
+    `Localhost.:${port}`,
+    `127.1:${port}`,
+    `0x7f000001:${port}`,
+    `2130706433:${port}`,
+    `0177.0.0.1:${port}`,
+    `[::ffff:127.0.0.1]:${port}`,
+    `[::1]:${port}`,
+    `127.9.9.9:${port}`,
+    `rebound.example:${port}`,
+    `wirelog.localhost:${port}`,
+  ];
 
   it('refuses each spelling of the viewer and the proxy at the first hop: one exchange each, 508, and the viewer API never answers', async () => {
     const proxyPort = h.wirelog.proxy.port;
@@ -169,18 +237,33 @@ describe('the gateway never reaches wirelog itself, and never goes round', () =>
     await h.stored();
     const added = h.wirelog.reader.list({ limit: 10_000 }).length - before;
     expect(added).toBe(sent);
-    const refused = h.wirelog.reader.list({ limit: 10_000 }).filter((e) => /points at wirelog itself/.test(e.error ?? ''));
+    const refused = h.wirelog.reader
+      .list({ limit: 10_000 })
+      .filter((e) => /points at wirelog itself/.test(e.error ?? ''));
     expect(refused).toHaveLength(sent);
     // Stored by the address the client used, which HAR readers can parse.
-    for (const e of refused) expect(`${e.request.scheme}://${e.request.host}:${e.request.port}${e.request.path}`).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${proxyPort}/http/`));
+    for (const e of refused)
+      expect(`${e.request.scheme}://${e.request.host}:${e.request.port}${e.request.path}`).toMatch(
+        new RegExp(`^http://127\\.0\\.0\\.1:${proxyPort}/http/`),
+      );
   });
 
   it('refuses the same through the proxy (absolute form, CONNECT) and a WebSocket upgrade through the gateway', async () => {
     const proxyPort = h.wirelog.proxy.port;
     const viewerPort = h.wirelog.viewer!.port;
-    const absolute = await curl(['-i', '--proxy', `http://127.0.0.1:${proxyPort}`, '--noproxy', '', `http://127.1:${viewerPort}/api/status`]);
+    const absolute = await curl([
+      '-i',
+      '--proxy',
+      `http://127.0.0.1:${proxyPort}`,
+      '--noproxy',
+      '',
+      `http://127.1:${viewerPort}/api/status`,
+    ]);
     expect(absolute.stdout).toMatch(/^HTTP\/1\.1 508 /);
-    const connect = await sendRaw(proxyPort, `CONNECT rebound.example:${viewerPort} HTTP/1.1\r\nHost: rebound.example:${viewerPort}\r\n\r\n`);
+    const connect = await sendRaw(
+      proxyPort,
+      `CONNECT rebound.example:${viewerPort} HTTP/1.1\r\nHost: rebound.example:${viewerPort}\r\n\r\n`,
+    );
     expect(connect.toString()).toMatch(/^HTTP\/1\.1 508 /);
     const upgrade = await sendRaw(
       proxyPort,
@@ -192,7 +275,12 @@ describe('the gateway never reaches wirelog itself, and never goes round', () =>
   it('still reaches another service on this machine, without its cookies either way, sandboxed', async () => {
     const port = (local.address() as AddressInfo).port;
     localHits = 0;
-    const res = await curl(['-i', '-H', 'Cookie: viewer_session=abc123; other=1', `http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${port}/page`]);
+    const res = await curl([
+      '-i',
+      '-H',
+      'Cookie: viewer_session=abc123; other=1',
+      `http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${port}/page`,
+    ]);
     expect(localHits).toBe(1);
     expect(res.stdout).toMatch(/^HTTP\/1\.1 200 /);
     const [head, body] = res.stdout.split('\r\n\r\n');
@@ -209,19 +297,39 @@ describe('the gateway never reaches wirelog itself, and never goes round', () =>
 
   it('answers a browser navigation with what the gateway is for, without asking the upstream', async () => {
     const before = h.upstream.received.length;
-    const res = await curl(['-i', '-H', 'Sec-Fetch-Mode: navigate', '-H', 'Sec-Fetch-Dest: document', '-H', 'Sec-Fetch-Site: cross-site', `http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/hostile.html`]);
+    const res = await curl([
+      '-i',
+      '-H',
+      'Sec-Fetch-Mode: navigate',
+      '-H',
+      'Sec-Fetch-Dest: document',
+      '-H',
+      'Sec-Fetch-Site: cross-site',
+      `http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/hostile.html`,
+    ]);
     expect(res.stdout).toMatch(/^HTTP\/1\.1 403 /);
     expect(res.stdout).toMatch(/content-security-policy: sandbox/i);
     expect(res.stdout).toMatch(/for API clients/);
     expect(h.upstream.received.length).toBe(before);
     await h.stored();
     const refused = h.wirelog.reader.list({ limit: 100 }).find((x) => /for API clients/.test(x.error ?? ''))!;
-    expect(refused.request).toMatchObject({ host: '127.0.0.1', port: h.wirelog.proxy.port, path: `/https/localhost:${h.upstream.httpsPort}/hostile.html` });
+    expect(refused.request).toMatchObject({
+      host: '127.0.0.1',
+      port: h.wirelog.proxy.port,
+      path: `/https/localhost:${h.upstream.httpsPort}/hostile.html`,
+    });
   });
 
   it('forwards no cookie to the upstream, and gives the client none of the upstream', async () => {
     const before = h.upstream.received.length;
-    const res = await curl(['-i', '-H', 'Cookie: local_session=s3cr3t-local', '-H', 'Authorization: Bearer sk-kept-key-000011112222', `http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/v1/models`]);
+    const res = await curl([
+      '-i',
+      '-H',
+      'Cookie: local_session=s3cr3t-local',
+      '-H',
+      'Authorization: Bearer sk-kept-key-000011112222',
+      `http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/v1/models`,
+    ]);
     expect(res.stdout).toMatch(/^HTTP\/1\.1 200 /);
     const received = h.upstream.received.slice(before);
     expect(received).toHaveLength(1);
@@ -239,10 +347,22 @@ describe('what a refused loop is diagnosed as', () => {
     const { exchange } = harFlow({
       request: { method: 'GET', scheme: 'http', host: '127.0.0.1', port: 8899, path: '/http/127.1:8900/api/exchanges' },
       response: { status: 508, statusText: 'Loop Detected', headers: [['Content-Type', 'text/plain; charset=utf-8']] },
-      responseBody: ['wirelog: this request points at wirelog itself (127.0.0.1:8900 is this machine): a loop\n', 'text/plain'],
-      exchange: { state: 'proxy_error', error: 'this request points at wirelog itself (127.0.0.1:8900 is this machine): a loop' },
+      responseBody: [
+        'wirelog: this request points at wirelog itself (127.0.0.1:8900 is this machine): a loop\n',
+        'text/plain',
+      ],
+      exchange: {
+        state: 'proxy_error',
+        error: 'this request points at wirelog itself (127.0.0.1:8900 is this machine): a loop',
+      },
     });
-    const found = diagnose({ exchange, call: null, responseText: 'wirelog: this request points at wirelog itself: a loop\n', earlier: [], modelsListed: null });
+    const found = diagnose({
+      exchange,
+      call: null,
+      responseText: 'wirelog: this request points at wirelog itself: a loop\n',
+      earlier: [],
+      modelsListed: null,
+    });
     expect(found.map((d) => d.rule)).not.toContain('server-error');
   });
 });

@@ -33,7 +33,11 @@ describe('gateway mode from a browser', () => {
       w.done = false;
       const res = await fetch(target, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-browser-key-000011112222', 'x-test-delay-ms': '250' },
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer sk-browser-key-000011112222',
+          'x-test-delay-ms': '250',
+        },
         body: JSON.stringify({ model: 'gw-browser', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
       });
       const reader = res.body!.getReader();
@@ -47,21 +51,34 @@ describe('gateway mode from a browser', () => {
       })();
     }, url);
     // Stored while the page is still reading the stream.
-    await eventually(async () => {
-      await h.wirelog.writer.flush();
-      const e = h.wirelog.reader.list({ limit: 100 }).find((x) => x.request.path === '/v1/chat/completions' && x.request.via === 'gateway' && x.request.method === 'POST');
-      return e && h.wirelog.reader.sseEvents(e.id).length > 0;
-    }, 'the first events to be stored', 10_000);
+    await eventually(
+      async () => {
+        await h.wirelog.writer.flush();
+        const e = h.wirelog.reader
+          .list({ limit: 100 })
+          .find(
+            (x) =>
+              x.request.path === '/v1/chat/completions' && x.request.via === 'gateway' && x.request.method === 'POST',
+          );
+        return e && h.wirelog.reader.sseEvents(e.id).length > 0;
+      },
+      'the first events to be stored',
+      10_000,
+    );
     expect(await tab.evaluate(() => (window as unknown as { done: boolean }).done)).toBe(false);
     await tab.waitForFunction(() => (window as unknown as { done: boolean }).done, null, { timeout: 15_000 });
     const text = await tab.evaluate(() => (window as unknown as { text: string }).text);
     for (const delta of CHAT_DELTAS) expect(text).toContain(JSON.stringify(delta).slice(1, -1));
     await h.stored();
-    const preflight = h.wirelog.reader.list({ limit: 100 }).find((x) => x.request.method === 'OPTIONS' && x.request.via === 'gateway');
+    const preflight = h.wirelog.reader
+      .list({ limit: 100 })
+      .find((x) => x.request.method === 'OPTIONS' && x.request.via === 'gateway');
     expect(preflight?.response?.status).toBe(204);
     expect(h.upstream.received.some((r) => r.method === 'OPTIONS' && r.url === '/v1/chat/completions')).toBe(true);
     // The viewer shows how it came.
-    const call = h.wirelog.reader.list({ limit: 100 }).find((x) => x.request.method === 'POST' && x.request.via === 'gateway')!;
+    const call = h.wirelog.reader
+      .list({ limit: 100 })
+      .find((x) => x.request.method === 'POST' && x.request.via === 'gateway')!;
     await tab.goto(`${h.wirelog.viewer!.url}/exchanges/${call.id}`);
     await expect.poll(() => tab.getByText('through the gateway').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await tab.close();

@@ -4,7 +4,8 @@ import { harFlow } from './support/exchange-factory.ts';
 
 type Cookie = { name: string; expires?: string };
 const cookiesOf = (setCookie: string) =>
-  (harEntry(harFlow({ response: { headers: [['Set-Cookie', setCookie]] } })) as { response: { cookies: Cookie[] } }).response.cookies;
+  (harEntry(harFlow({ response: { headers: [['Set-Cookie', setCookie]] } })) as { response: { cookies: Cookie[] } })
+    .response.cookies;
 
 describe('Set-Cookie in a HAR export', () => {
   it.each([

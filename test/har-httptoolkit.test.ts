@@ -23,7 +23,10 @@ function freshDir(): string {
 }
 
 // Every byte value, and sequences that are not UTF-8 (what makes HTTP Toolkit write _content).
-const BINARY = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0x00, 0x80])]);
+const BINARY = Buffer.concat([
+  Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+  Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0x00, 0x80]),
+]);
 
 const entry = (n: number, request: Record<string, unknown>) => ({
   pageref: 'curl',
@@ -59,7 +62,15 @@ const entry = (n: number, request: Record<string, unknown>) => ({
 });
 
 function httpToolkitHar(entries: unknown[]): string {
-  return JSON.stringify({ log: { version: '1.2', creator: { name: 'HTTP Toolkit', version: '1.19.0' }, pages: [{ id: 'curl', title: 'curl', startedDateTime: '2026-01-05T09:00:00.000Z', pageTimings: {} }], entries, _tlsErrors: [] } });
+  return JSON.stringify({
+    log: {
+      version: '1.2',
+      creator: { name: 'HTTP Toolkit', version: '1.19.0' },
+      pages: [{ id: 'curl', title: 'curl', startedDateTime: '2026-01-05T09:00:00.000Z', pageTimings: {} }],
+      entries,
+      _tlsErrors: [],
+    },
+  });
 }
 
 async function imported(entries: unknown[]) {
@@ -69,7 +80,11 @@ async function imported(entries: unknown[]) {
   const db = openDatabase(path.join(dir, 'data'));
   try {
     const store = new CaptureStore(db);
-    const result = await importHarFile(file, { source: 'httptoolkit.har', keepSecrets: false, store: (events) => store.apply(events) });
+    const result = await importHarFile(file, {
+      source: 'httptoolkit.har',
+      keepSecrets: false,
+      store: (events) => store.apply(events),
+    });
     const reader = new ExchangeReader(db);
     const exchanges = result.ids.map((id) => reader.get(id)!);
     const bodies = result.ids.map((id) => reader.body(id, 'request'));
@@ -80,22 +95,40 @@ async function imported(entries: unknown[]) {
 }
 
 describe('an HTTP Toolkit HAR', () => {
-  it("stores a binary request body from request._content byte for byte, with nothing to note", async () => {
+  it('stores a binary request body from request._content byte for byte, with nothing to note', async () => {
     const { result, exchanges, bodies } = await imported([
-      entry(1, { _requestBodyStatus: 'discarded:not-representable', _content: { text: BINARY.toString('base64'), size: BINARY.length, encoding: 'base64' } }),
+      entry(1, {
+        _requestBodyStatus: 'discarded:not-representable',
+        _content: { text: BINARY.toString('base64'), size: BINARY.length, encoding: 'base64' },
+      }),
     ]);
     expect(result.entries).toBe(1);
     expect(result.notes).toEqual([]);
     expect(bodies[0].equals(BINARY)).toBe(true);
-    expect(exchanges[0].requestBody).toMatchObject({ size: BINARY.length, storedSize: BINARY.length, truncated: false });
+    expect(exchanges[0].requestBody).toMatchObject({
+      size: BINARY.length,
+      storedSize: BINARY.length,
+      truncated: false,
+    });
     expect(exchanges[0].notes ?? []).toEqual([]);
   });
 
   it('names each request body the file does not hold, in the notes and on the exchange', async () => {
     const { result, exchanges, bodies } = await imported([
-      entry(1, { _requestBodyStatus: 'discarded:too-large', comment: 'Body discarded during HAR generation: longer than limit of 500000 bytes' }),
+      entry(1, {
+        _requestBodyStatus: 'discarded:too-large',
+        comment: 'Body discarded during HAR generation: longer than limit of 500000 bytes',
+      }),
       entry(2, { _content: { text: BINARY.toString('hex'), size: BINARY.length, encoding: 'hex' } }),
-      entry(3, { postData: { mimeType: 'application/x-www-form-urlencoded', params: [{ name: 'a', value: '1' }, { name: 'b', value: '2' }] } }),
+      entry(3, {
+        postData: {
+          mimeType: 'application/x-www-form-urlencoded',
+          params: [
+            { name: 'a', value: '1' },
+            { name: 'b', value: '2' },
+          ],
+        },
+      }),
     ]);
     expect(result.entries).toBe(3);
     expect(result.notes).toEqual([
@@ -106,7 +139,9 @@ describe('an HTTP Toolkit HAR', () => {
     exchanges.forEach((ex, i) => expect(ex.notes).toEqual([result.notes[i]]));
     expect(bodies.map((b) => b.length)).toEqual([0, 0, 0]);
     // Said in the reader's language, as every stored note is.
-    expect(localized(result.notes[0], 'zh-CN')).toBe('第 1 条（POST https://api.example/v1/upload?n=1）：请求体没有保存：导出 HAR 的工具没有把它写进去（_requestBodyStatus 为 "discarded:too-large"）');
+    expect(localized(result.notes[0], 'zh-CN')).toBe(
+      '第 1 条（POST https://api.example/v1/upload?n=1）：请求体没有保存：导出 HAR 的工具没有把它写进去（_requestBodyStatus 为 "discarded:too-large"）',
+    );
     expect(localized(result.notes[1], 'zh-CN')).toContain('request._content.encoding 是 "hex"');
     expect(localized(result.notes[2], 'zh-CN')).toContain('只有 2 个表单字段');
   });

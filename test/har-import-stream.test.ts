@@ -22,10 +22,28 @@ afterAll(() => h?.close());
 
 type Entry = Record<string, unknown>;
 
-const chatEntry = (i: number, body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `question ${i}` }] })): Entry => ({
+const chatEntry = (
+  i: number,
+  body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `question ${i}` }] }),
+): Entry => ({
   startedDateTime: new Date(Date.UTC(2026, 11, 1, 10) + i * 1000).toISOString(),
-  request: { method: 'POST', url: `https://api.example/v1/chat/completions?n=${i}`, headers: [{ name: 'content-type', value: 'application/json' }], postData: { mimeType: 'application/json', text: body } },
-  response: { status: 200, headers: [{ name: 'content-type', value: 'application/json' }], content: { text: JSON.stringify({ id: `c${i}`, model: 'm', choices: [{ message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }) } },
+  request: {
+    method: 'POST',
+    url: `https://api.example/v1/chat/completions?n=${i}`,
+    headers: [{ name: 'content-type', value: 'application/json' }],
+    postData: { mimeType: 'application/json', text: body },
+  },
+  response: {
+    status: 200,
+    headers: [{ name: 'content-type', value: 'application/json' }],
+    content: {
+      text: JSON.stringify({
+        id: `c${i}`,
+        model: 'm',
+        choices: [{ message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+      }),
+    },
+  },
 });
 
 function writeHar(name: string, entries: Entry[]): string {
@@ -35,7 +53,10 @@ function writeHar(name: string, entries: Entry[]): string {
 }
 
 /** POSTs a file to the viewer's import, following its progress lines; every line in order. */
-async function importThroughViewer(file: string, onLine: (line: ImportLine) => void = () => undefined): Promise<ImportLine[]> {
+async function importThroughViewer(
+  file: string,
+  onLine: (line: ImportLine) => void = () => undefined,
+): Promise<ImportLine[]> {
   const res = await request(`${h.wirelog.viewer!.url}/api/import?name=${encodeURIComponent(path.basename(file))}`, {
     method: 'POST',
     headers: { 'sec-fetch-site': 'same-origin', accept: 'application/x-ndjson', 'content-type': 'application/json' },
@@ -62,7 +83,10 @@ const outcome = (lines: ImportLine[]) => lines[lines.length - 1];
 describe('a large HAR imported in the running viewer', () => {
   it('proxied requests keep completing while the import advances, and it ends with every entry stored', async () => {
     const count = 5000;
-    const file = writeHar('big.har', Array.from({ length: count }, (_, i) => chatEntry(i)));
+    const file = writeHar(
+      'big.har',
+      Array.from({ length: count }, (_, i) => chatEntry(i)),
+    );
     const before = h.wirelog.reader.count({});
     // What happened, in order: a progress line (how far the import was, 0 to 1: checking is the
     // first half, storing the second), or 'R': a proxied request completed.
@@ -71,7 +95,11 @@ describe('a large HAR imported in the running viewer', () => {
     const agent = h.agent();
     const traffic = (async () => {
       for (let i = 0; i < 20_000 && !finished; i++) {
-        const res = await request(`${h.upstream.httpsUrl}/echo?during=${i}`, { method: 'POST', dispatcher: agent, body: 'x' });
+        const res = await request(`${h.upstream.httpsUrl}/echo?during=${i}`, {
+          method: 'POST',
+          dispatcher: agent,
+          body: 'x',
+        });
         await res.body.text();
         expect(res.statusCode).toBe(200);
         timeline.push('R');
@@ -122,11 +150,15 @@ describe('a body nested 500,000 levels deep', () => {
     // A relay's error whose details nest that deep: diagnosis quotes such details (Azure's innererror, OpenRouter's metadata.raw).
     const failed = chatEntry(2);
     (failed.response as Entry).status = 429;
-    (failed.response as Entry).content = { text: `{"error":{"message":"slow down","innererror":${deep},"metadata":{"raw":${deep}}}}` };
+    (failed.response as Entry).content = {
+      text: `{"error":{"message":"slow down","innererror":${deep},"metadata":{"raw":${deep}}}}`,
+    };
     const lines = await importThroughViewer(writeHar('deep.har', [entry, failed]));
     const done = (outcome(lines) as { done: ImportAnswer }).done;
     expect(done.imported).toBe(2);
-    expect(done.notes.join('\n')).toContain('entry 1 (POST https://api.example/v1/chat/completions?n=1): its request body is JSON nested more than 1000 levels deep');
+    expect(done.notes.join('\n')).toContain(
+      'entry 1 (POST https://api.example/v1/chat/completions?n=1): its request body is JSON nested more than 1000 levels deep',
+    );
     expect(done.notes.join('\n')).toContain('its response body is JSON nested more than 1000 levels deep');
     const id = done.ids[0];
     const detail = await request(`${h.wirelog.viewer!.url}/api/exchanges/${id}`);
@@ -140,14 +172,18 @@ describe('a body nested 500,000 levels deep', () => {
     await compared.body.text();
     const error = await request(`${h.wirelog.viewer!.url}/api/exchanges/${done.ids[1]}`);
     expect(error.statusCode).toBe(200);
-    expect(((await error.body.json()) as { responseBody: { text: string } }).responseBody.text).toContain('"innererror":[[[[');
+    expect(((await error.body.json()) as { responseBody: { text: string } }).responseBody.text).toContain(
+      '"innererror":[[[[',
+    );
   }, 60_000);
 
   it('imports with `wirelog import` too', async () => {
     const dataDir = tempDir();
     const result = await runCli(['import', writeHar('deep-cli.har', [chatEntry(1, body)]), '--data-dir', dataDir]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('its request body is JSON nested more than 1000 levels deep: stored, and read as text');
+    expect(result.stderr).toContain(
+      'its request body is JSON nested more than 1000 levels deep: stored, and read as text',
+    );
     const db = openDatabase(dataDir);
     try {
       expect(new ExchangeReader(db).list({}).length).toBe(1);
@@ -158,11 +194,16 @@ describe('a body nested 500,000 levels deep', () => {
 
   it('an entry whose own JSON is nested that deep is refused, naming it', async () => {
     const entry = { ...chatEntry(1), _extra: JSON.parse('[1]') as unknown };
-    const text = JSON.stringify({ log: { entries: [chatEntry(0), entry] } }).replace('"_extra":[1]', `"_extra":${deep}`);
+    const text = JSON.stringify({ log: { entries: [chatEntry(0), entry] } }).replace(
+      '"_extra":[1]',
+      `"_extra":${deep}`,
+    );
     const file = path.join(tempDir(), 'deep-entry.har');
     fs.writeFileSync(file, text);
     const lines = await importThroughViewer(file);
-    expect(outcome(lines)).toEqual({ error: expect.stringContaining(`entry 2 (POST https://api.example/v1/chat/completions?n=1): _extra`) });
+    expect(outcome(lines)).toEqual({
+      error: expect.stringContaining(`entry 2 (POST https://api.example/v1/chat/completions?n=1): _extra`),
+    });
     expect((outcome(lines) as { error: string }).error).toContain(`nested more than ${MAX_ENTRY_DEPTH} levels deep`);
     expect((outcome(lines) as { error: string }).error).toContain('nothing was');
   }, 60_000);
@@ -175,52 +216,127 @@ describe('bad fields are refused, naming the entry, its URL and the field', () =
     return e;
   };
   const cases: [string, Entry, string][] = [
-    ['a method with a space', bad((e) => (e.request.method = 'GET /admin')), 'request.method "GET /admin" is not an HTTP method'],
-    ['a method that is shell', bad((e) => (e.request.method = 'GET$(id)')), 'request.method "GET$(id)" is not an HTTP method'],
-    ['a header name with a colon', bad((e) => e.request.headers.push({ name: 'x-a:b', value: '1' })), 'request.headers.1.name "x-a:b" is not a header name'],
-    ['a header name with a line break', bad((e) => e.request.headers.push({ name: 'x-a\r\nInjected', value: '1' })), 'request.headers.1.name "x-a??Injected" is not a header name'],
-    ['a header value with a line break', bad((e) => e.request.headers.push({ name: 'x-a', value: '1\r\nInjected: yes' })), 'request.headers.1.value holds a line break or NUL'],
-    ['a response header name', bad((e) => ((e.response as { headers: unknown[] }).headers = [{ name: 'bad name', value: '1' }])), 'response.headers.0.name "bad name" is not a header name'],
-    ['a 20 MB method', bad((e) => (e.request.method = 'G'.repeat(20 * 1024 * 1024))), 'request.method is 20.0 MB, over the 1.0 MB wirelog imports for such a field'],
-    ['a 20 MB URL', bad((e) => (e.request.url = `https://api.example/${'a'.repeat(20 * 1024 * 1024)}`)), 'request.url is 20.0 MB, over the 1.0 MB wirelog imports for such a field'],
-    ['a 200 KB URL', bad((e) => (e.request.url = `https://api.example/${'a'.repeat(200 * 1024)}`)), `request.url is 200 KB, over the ${MAX_URL_BYTES / 1024} KB wirelog imports`],
-    ['a 300 KB header value', bad((e) => e.request.headers.push({ name: 'x-big', value: 'v'.repeat(300 * 1024) })), 'request.headers.1.value is 300 KB, over the 256 KB a header value may have'],
-    ['a 10 KB header name', bad((e) => e.request.headers.push({ name: 'x'.repeat(10 * 1024), value: '1' })), 'request.headers.1.name is 10 KB, over the 8 KB a header name may have'],
-    ['a 100-byte method', bad((e) => (e.request.method = 'G'.repeat(100))), 'request.method is 100 bytes, over the 64 bytes a method may have'],
-    ['a 20 MB header value', bad((e) => e.request.headers.push({ name: 'x-big', value: 'v'.repeat(20 * 1024 * 1024) })), 'request.headers.1.value is 20.0 MB, over the 1.0 MB wirelog imports for such a field'],
-    ['100,000 headers', bad((e) => (e.request.headers = Array.from({ length: 100_000 }, (_, i) => ({ name: `x-h${i}`, value: '1' })))), `request.headers has 100000 headers, over the ${MAX_HEADERS} wirelog imports`],
+    [
+      'a method with a space',
+      bad((e) => (e.request.method = 'GET /admin')),
+      'request.method "GET /admin" is not an HTTP method',
+    ],
+    [
+      'a method that is shell',
+      bad((e) => (e.request.method = 'GET$(id)')),
+      'request.method "GET$(id)" is not an HTTP method',
+    ],
+    [
+      'a header name with a colon',
+      bad((e) => e.request.headers.push({ name: 'x-a:b', value: '1' })),
+      'request.headers.1.name "x-a:b" is not a header name',
+    ],
+    [
+      'a header name with a line break',
+      bad((e) => e.request.headers.push({ name: 'x-a\r\nInjected', value: '1' })),
+      'request.headers.1.name "x-a??Injected" is not a header name',
+    ],
+    [
+      'a header value with a line break',
+      bad((e) => e.request.headers.push({ name: 'x-a', value: '1\r\nInjected: yes' })),
+      'request.headers.1.value holds a line break or NUL',
+    ],
+    [
+      'a response header name',
+      bad((e) => ((e.response as { headers: unknown[] }).headers = [{ name: 'bad name', value: '1' }])),
+      'response.headers.0.name "bad name" is not a header name',
+    ],
+    [
+      'a 20 MB method',
+      bad((e) => (e.request.method = 'G'.repeat(20 * 1024 * 1024))),
+      'request.method is 20.0 MB, over the 1.0 MB wirelog imports for such a field',
+    ],
+    [
+      'a 20 MB URL',
+      bad((e) => (e.request.url = `https://api.example/${'a'.repeat(20 * 1024 * 1024)}`)),
+      'request.url is 20.0 MB, over the 1.0 MB wirelog imports for such a field',
+    ],
+    [
+      'a 200 KB URL',
+      bad((e) => (e.request.url = `https://api.example/${'a'.repeat(200 * 1024)}`)),
+      `request.url is 200 KB, over the ${MAX_URL_BYTES / 1024} KB wirelog imports`,
+    ],
+    [
+      'a 300 KB header value',
+      bad((e) => e.request.headers.push({ name: 'x-big', value: 'v'.repeat(300 * 1024) })),
+      'request.headers.1.value is 300 KB, over the 256 KB a header value may have',
+    ],
+    [
+      'a 10 KB header name',
+      bad((e) => e.request.headers.push({ name: 'x'.repeat(10 * 1024), value: '1' })),
+      'request.headers.1.name is 10 KB, over the 8 KB a header name may have',
+    ],
+    [
+      'a 100-byte method',
+      bad((e) => (e.request.method = 'G'.repeat(100))),
+      'request.method is 100 bytes, over the 64 bytes a method may have',
+    ],
+    [
+      'a 20 MB header value',
+      bad((e) => e.request.headers.push({ name: 'x-big', value: 'v'.repeat(20 * 1024 * 1024) })),
+      'request.headers.1.value is 20.0 MB, over the 1.0 MB wirelog imports for such a field',
+    ],
+    [
+      '100,000 headers',
+      bad((e) => (e.request.headers = Array.from({ length: 100_000 }, (_, i) => ({ name: `x-h${i}`, value: '1' })))),
+      `request.headers has 100000 headers, over the ${MAX_HEADERS} wirelog imports`,
+    ],
   ];
 
-  it.each(cases)('%s: `wirelog import` refuses the file and stores nothing', async (_what, entry, field) => {
-    const dataDir = tempDir();
-    const result = await runCli(['import', writeHar('bad.har', [chatEntry(1), entry]), '--data-dir', dataDir]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('bad.har cannot be imported, nothing was:');
-    const url = (entry.request as { url: string }).url;
-    expect(result.stderr).toContain(`entry 2 (`);
-    expect(result.stderr).toContain(url.length > 120 ? `${url.slice(0, 120)}…): ${field}` : `${url}): ${field}`);
-    expect(fs.existsSync(path.join(dataDir, 'wirelog.sqlite')) ? new ExchangeReader(openDatabase(dataDir)).count({}) : 0).toBe(0);
-  }, 60_000);
+  it.each(cases)(
+    '%s: `wirelog import` refuses the file and stores nothing',
+    async (_what, entry, field) => {
+      const dataDir = tempDir();
+      const result = await runCli(['import', writeHar('bad.har', [chatEntry(1), entry]), '--data-dir', dataDir]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('bad.har cannot be imported, nothing was:');
+      const url = (entry.request as { url: string }).url;
+      expect(result.stderr).toContain(`entry 2 (`);
+      expect(result.stderr).toContain(url.length > 120 ? `${url.slice(0, 120)}…): ${field}` : `${url}): ${field}`);
+      expect(
+        fs.existsSync(path.join(dataDir, 'wirelog.sqlite')) ? new ExchangeReader(openDatabase(dataDir)).count({}) : 0,
+      ).toBe(0);
+    },
+    60_000,
+  );
 
   it('the viewer refuses them the same way: one error naming each, nothing stored', async () => {
     const count = h.wirelog.reader.count({});
     const lines = await importThroughViewer(writeHar('bad-viewer.har', [chatEntry(1), cases[0][1], cases[2][1]]));
     const error = (outcome(lines) as { error: string }).error;
     expect(error).toContain('bad-viewer.har cannot be imported, nothing was:');
-    expect(error).toContain('entry 2 (GET /admin https://api.example/v1/chat/completions?n=7): request.method "GET /admin" is not an HTTP method');
-    expect(error).toContain('entry 3 (POST https://api.example/v1/chat/completions?n=7): request.headers.1.name "x-a:b" is not a header name');
+    expect(error).toContain(
+      'entry 2 (GET /admin https://api.example/v1/chat/completions?n=7): request.method "GET /admin" is not an HTTP method',
+    );
+    expect(error).toContain(
+      'entry 3 (POST https://api.example/v1/chat/completions?n=7): request.headers.1.name "x-a:b" is not a header name',
+    );
     expect(h.wirelog.reader.count({})).toBe(count);
     // Without asking for progress lines: one JSON answer, 400.
-    const plain = await request(`${h.wirelog.viewer!.url}/api/import?name=bad.har`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' }, body: fs.readFileSync(writeHar('bad.har', [cases[0][1]])) });
+    const plain = await request(`${h.wirelog.viewer!.url}/api/import?name=bad.har`, {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin' },
+      body: fs.readFileSync(writeHar('bad.har', [cases[0][1]])),
+    });
     expect(plain.statusCode).toBe(400);
-    expect(((await plain.body.json()) as { error: string }).error).toContain('request.method "GET /admin" is not an HTTP method');
+    expect(((await plain.body.json()) as { error: string }).error).toContain(
+      'request.method "GET /admin" is not an HTTP method',
+    );
   }, 60_000);
 });
 
 describe('`wirelog import` of a large file', () => {
   it('prints progress lines on stderr and the final count on stdout', async () => {
     const count = 3000;
-    const file = writeHar('many.har', Array.from({ length: count }, (_, i) => chatEntry(i)));
+    const file = writeHar(
+      'many.har',
+      Array.from({ length: count }, (_, i) => chatEntry(i)),
+    );
     const dataDir = tempDir();
     const result = await runCli(['import', file, '--data-dir', dataDir]);
     expect(result.code, result.stderr).toBe(0);
@@ -228,8 +344,12 @@ describe('`wirelog import` of a large file', () => {
     const progress = result.stderr.split('\n').filter((l) => l.startsWith('wirelog: '));
     expect(progress).toContain(`wirelog: checking many.har: ${count} entries, ${megabytes} of ${megabytes} MB read`);
     expect(progress).toContain(`wirelog: storing many.har: ${count} of ${count} entries stored`);
-    expect(progress.findIndex((l) => l.includes('checking'))).toBeLessThan(progress.findIndex((l) => l.includes('storing')));
-    expect(result.stdout).toBe(`imported ${count} exchange(s) from many.har: #1-#${count} (see \`wirelog list\`, \`wirelog doctor\` or the viewer)\n`);
+    expect(progress.findIndex((l) => l.includes('checking'))).toBeLessThan(
+      progress.findIndex((l) => l.includes('storing')),
+    );
+    expect(result.stdout).toBe(
+      `imported ${count} exchange(s) from many.har: #1-#${count} (see \`wirelog list\`, \`wirelog doctor\` or the viewer)\n`,
+    );
   }, 60_000);
 
   it('stores the entries oldest first whatever their order in the file', async () => {
@@ -251,8 +371,18 @@ describe('`wirelog import` of a large file', () => {
 
 describe('the entry reader', () => {
   it('reads the same entries whatever the chunks the file arrives in, skipping everything else', () => {
-    const entries = [chatEntry(1), { ...chatEntry(2), _sseEvents: [{ data: 'ü€😀 "quoted" \\ back' }] }, 'not an object', 42, chatEntry(3)];
-    const text = JSON.stringify({ pages: [{ id: 'p', deep: [[[{ x: 1 }]]] }], log: { creator: { name: 'x' }, entries, pages: [] }, after: { y: [1, 2] } });
+    const entries = [
+      chatEntry(1),
+      { ...chatEntry(2), _sseEvents: [{ data: 'ü€😀 "quoted" \\ back' }] },
+      'not an object',
+      42,
+      chatEntry(3),
+    ];
+    const text = JSON.stringify({
+      pages: [{ id: 'p', deep: [[[{ x: 1 }]]] }],
+      log: { creator: { name: 'x' }, entries, pages: [] },
+      after: { y: [1, 2] },
+    });
     const bytes = Buffer.from(text);
     for (const size of [1, 2, 3, 7, 64, bytes.length]) {
       const reader = new HarEntryReader('t.har');
@@ -272,7 +402,9 @@ describe('the entry reader', () => {
     };
     expect(() => finish('[1,2]')).toThrow('there is no log.entries array');
     expect(() => finish('{"log":{"entries":{}}}')).toThrow('there is no log.entries array');
-    expect(() => finish('{"log":{"entries":[{"a":1},', '{"b" 2}]}}')).toThrow(/t\.har is not JSON \(in or after entry 1, in its first 37 bytes: Parser cannot parse input: expected ':'\)/);
+    expect(() => finish('{"log":{"entries":[{"a":1},', '{"b" 2}]}}')).toThrow(
+      /t\.har is not JSON \(in or after entry 1, in its first 37 bytes: Parser cannot parse input: expected ':'\)/,
+    );
     expect(() => finish('{"log":{"entries":[{"a":1}')).toThrow('the file ends before its JSON does');
   });
 });

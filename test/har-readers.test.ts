@@ -15,10 +15,20 @@ import { startHarness, tempDir, type Harness } from './support/harness.ts';
 const require = createRequire(import.meta.url);
 const pagexray = require('pagexray') as { convert(har: unknown): { url: string }[] };
 const { liHARToK6Script } = require('har-to-k6') as { liHARToK6Script(har: unknown): Promise<{ main: string }> };
-const { HTTPSnippet } = require('httpsnippet') as { HTTPSnippet: new (request: unknown) => { convert(target: string, client?: string): string } };
+const { HTTPSnippet } = require('httpsnippet') as {
+  HTTPSnippet: new (request: unknown) => { convert(target: string, client?: string): string };
+};
 const fetchHAR = require('fetch-har') as (har: unknown) => Promise<Response>;
 
-type HarEntry = { request: { url: string; method: string; headers: { name: string; value: string }[]; postData?: { text: string; params?: unknown[] } }; response: { status: number; redirectURL: string } };
+type HarEntry = {
+  request: {
+    url: string;
+    method: string;
+    headers: { name: string; value: string }[];
+    postData?: { text: string; params?: unknown[] };
+  };
+  response: { status: number; redirectURL: string };
+};
 type Har = { log: { entries: HarEntry[]; pages: { id: string }[] } };
 
 const BINARY = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -36,9 +46,19 @@ beforeAll(async () => {
     const res = await request(url, { method: method as 'POST', dispatcher: h.agent(), headers, body });
     await res.body.text();
   };
-  await send(`${h.upstream.httpsUrl}/echo?form=1`, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, 'model=gpt-4o&prompt=two+words&x=%C3%A9');
+  await send(
+    `${h.upstream.httpsUrl}/echo?form=1`,
+    'POST',
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    'model=gpt-4o&prompt=two+words&x=%C3%A9',
+  );
   await send(`${h.upstream.httpsUrl}/echo?binary=1`, 'POST', { 'content-type': 'application/octet-stream' }, BINARY);
-  await send(`${h.upstream.httpsUrl}/echo?multipart=1`, 'POST', { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, MULTIPART);
+  await send(
+    `${h.upstream.httpsUrl}/echo?multipart=1`,
+    'POST',
+    { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+    MULTIPART,
+  );
   await send(`${h.upstream.httpsUrl}/redirect`, 'GET', {});
   await h.stored();
   const text = await (await fetch(`${h.wirelog.viewer!.url}/api/export.har`)).text();
@@ -59,7 +79,11 @@ describe('readers of wirelog HAR', () => {
 
   it('httpsnippet and har-to-k6 send the form body from params', async () => {
     const form = entry('form=1');
-    expect(form.request.postData?.params).toEqual([{ name: 'model', value: 'gpt-4o' }, { name: 'prompt', value: 'two words' }, { name: 'x', value: 'é' }]);
+    expect(form.request.postData?.params).toEqual([
+      { name: 'model', value: 'gpt-4o' },
+      { name: 'prompt', value: 'two words' },
+      { name: 'x', value: 'é' },
+    ]);
     const curl = new HTTPSnippet(form.request).convert('shell', 'curl');
     expect(curl).toContain('model=gpt-4o');
     const { main } = await liHARToK6Script({ log: { entries: [form] } });
@@ -105,12 +129,18 @@ describe('readers of wirelog HAR', () => {
       await context.routeFromHAR(harFile, { url: /\/echo\?/, notFound: 'abort' });
       const page = await context.newPage();
       await page.goto(`${h.upstream.httpsUrl}/chat.html`);
-      await page.waitForFunction(() => document.getElementById('out')?.textContent?.startsWith('answer:'), undefined, { timeout: 10_000 });
+      await page.waitForFunction(() => document.getElementById('out')?.textContent?.startsWith('answer:'), undefined, {
+        timeout: 10_000,
+      });
       const post = (url: string, type: string, bytes: number[]) =>
         page.evaluate(
           async ([u, t, b]) => {
             try {
-              const res = await fetch(u as string, { method: 'POST', headers: { 'content-type': t as string }, body: new Uint8Array(b as number[]) });
+              const res = await fetch(u as string, {
+                method: 'POST',
+                headers: { 'content-type': t as string },
+                body: new Uint8Array(b as number[]),
+              });
               return `${res.status} ${JSON.parse(await res.text()).body}`;
             } catch (err) {
               return `failed: ${(err as Error).message}`;
@@ -119,8 +149,12 @@ describe('readers of wirelog HAR', () => {
           [url, type, bytes],
         );
       const before = h.upstream.received.length;
-      expect(await post('/echo?binary=1', 'application/octet-stream', [...BINARY])).toBe(`200 ${BINARY.toString('base64')}`);
-      expect(await post('/echo?multipart=1', `multipart/form-data; boundary=${BOUNDARY}`, [...MULTIPART])).toBe(`200 ${MULTIPART.toString('base64')}`);
+      expect(await post('/echo?binary=1', 'application/octet-stream', [...BINARY])).toBe(
+        `200 ${BINARY.toString('base64')}`,
+      );
+      expect(await post('/echo?multipart=1', `multipart/form-data; boundary=${BOUNDARY}`, [...MULTIPART])).toBe(
+        `200 ${MULTIPART.toString('base64')}`,
+      );
       // One byte off: not in the HAR, so aborted (and the upstream never asked).
       expect(await post('/echo?binary=1', 'application/octet-stream', [...BINARY.subarray(1)])).toMatch(/^failed/);
       expect(h.upstream.received.length).toBe(before);

@@ -36,7 +36,11 @@ beforeAll(async () => {
       return void res.end('ok');
     }
     if (url.pathname === '/long-header') {
-      res.writeHead(200, { 'X-Long': 'v'.repeat(Number(url.searchParams.get('kb')) * 1024), 'Content-Type': 'text/plain', 'Content-Length': '2' });
+      res.writeHead(200, {
+        'X-Long': 'v'.repeat(Number(url.searchParams.get('kb')) * 1024),
+        'Content-Type': 'text/plain',
+        'Content-Length': '2',
+      });
       return void res.end('ok');
     }
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '5' });
@@ -54,12 +58,21 @@ afterAll(async () => {
 function viaProxy(path: string): Promise<{ status: number; headers: Header[] }> {
   const proxy = new URL(h.proxyUrl);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: proxy.hostname, port: Number(proxy.port), path: `${upstreamUrl}${path}`, maxHeaderSize: 512 * 1024, agent: false }, (res) => {
-      const headers: Header[] = [];
-      for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers }));
-    });
+    const req = http.request(
+      {
+        host: proxy.hostname,
+        port: Number(proxy.port),
+        path: `${upstreamUrl}${path}`,
+        maxHeaderSize: 512 * 1024,
+        agent: false,
+      },
+      (res) => {
+        const headers: Header[] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers }));
+      },
+    );
     // Node's client drops headers past 2,000 unless told not to.
     req.maxHeadersCount = 0;
     req.setTimeout(30_000, () => req.destroy(new Error(`no answer to ${path} within 30 s`)));
@@ -123,7 +136,9 @@ describe('stored through the store (as an import, a replay or any source does)',
     expect(headerValue(value.request.headers, 'content-type')).toBe('application/json');
 
     expect(url.request.path.length).toBe(HEAD_LIMITS.path);
-    expect(url.notes).toEqual([expect.stringMatching(/^request URL path: 20 MB \(20,971,5\d\d bytes\), stored the first 64 KB$/)]);
+    expect(url.notes).toEqual([
+      expect.stringMatching(/^request URL path: 20 MB \(20,971,5\d\d bytes\), stored the first 64 KB$/),
+    ]);
 
     expect(method.request.method).toBe('M'.repeat(HEAD_LIMITS.method));
     expect(method.notes).toEqual(['request method: 20 MB (20,971,520 bytes), stored the first 64 B']);
@@ -132,8 +147,12 @@ describe('stored through the store (as an import, a replay or any source does)',
     expect(many.response!.headers.length).toBe(HEAD_LIMITS.headerCount);
     expect(many.request.headers.slice(0, 3).map(([name]) => name)).toEqual(['Host', 'Content-Type', 'x-many-0']);
     expect(many.notes).toEqual([
-      expect.stringMatching(/^100,002 request headers: the first 2,000 stored \(.+\); at most 2,000 headers of a head are stored$/),
-      expect.stringMatching(/^100,001 response headers: the first 2,000 stored \(.+\); at most 2,000 headers of a head are stored$/),
+      expect.stringMatching(
+        /^100,002 request headers: the first 2,000 stored \(.+\); at most 2,000 headers of a head are stored$/,
+      ),
+      expect.stringMatching(
+        /^100,001 response headers: the first 2,000 stored \(.+\); at most 2,000 headers of a head are stored$/,
+      ),
     ]);
 
     expect(rest.request.host.length).toBe(HEAD_LIMITS.host);
@@ -183,7 +202,8 @@ describe('stored through the store (as an import, a replay or any source does)',
   it('exports the notes to HAR, as _wirelogNotes and in the comment', async () => {
     const har = await bytesOf(`${api}/export.har?id=${stored.value.id}`);
     expect(har.bytes).toBeLessThan(1.5 * MB);
-    const entry = (JSON.parse(har.text) as { log: { entries: { _wirelogNotes: string[]; comment: string }[] } }).log.entries[0];
+    const entry = (JSON.parse(har.text) as { log: { entries: { _wirelogNotes: string[]; comment: string }[] } }).log
+      .entries[0];
     expect(entry._wirelogNotes).toEqual(stored.value.notes);
     expect(entry.comment).toContain('request header x-foo: 20 MB (20,971,520 bytes), stored the first 256 KB');
   });
@@ -193,14 +213,26 @@ describe('the forwarding thread', () => {
   it('hands storage heads already bounded: what it masks and encodes per exchange is bounded, whatever the heads hold', () => {
     const events: ExchangeEvent[] = [];
     const recorder = new ExchangeRecorder(
-      { sink: { emit: (e) => events.push(e) }, maxBodyBytes: MB, keepSecrets: false, onSinkError: (err) => { throw err; } },
-      { ...requestHead(finishedExchange(7)), headers: [['Authorization', `Bearer ${huge('k')}`], ...manyHeaders(100_000)] },
+      {
+        sink: { emit: (e) => events.push(e) },
+        maxBodyBytes: MB,
+        keepSecrets: false,
+        onSinkError: (err) => {
+          throw err;
+        },
+      },
+      {
+        ...requestHead(finishedExchange(7)),
+        headers: [['Authorization', `Bearer ${huge('k')}`], ...manyHeaders(100_000)],
+      },
     );
     recorder.responseHead({ status: 200, statusText: 'OK', httpVersion: '1.1', headers: manyHeaders(100_000) });
     recorder.responseTrailers(manyHeaders(100_000));
     recorder.end('complete');
     const request = events.find((e) => e.type === 'request')!.head;
-    const response = (events.find((e) => e.type === 'response-head') as Extract<ExchangeEvent, { type: 'response-head' }>).head;
+    const response = (
+      events.find((e) => e.type === 'response-head') as Extract<ExchangeEvent, { type: 'response-head' }>
+    ).head;
     const end = events.find((e) => e.type === 'end') as Extract<ExchangeEvent, { type: 'end' }>;
     expect([request.headers.length, response.headers.length, end.responseTrailers!.length]).toEqual([2000, 2000, 2000]);
     // Cut, then masked: the secret is neither stored nor noted.
@@ -229,7 +261,11 @@ describe('a live response with a head as large as wirelog relays', () => {
     expect(storedLong.notes).toBeUndefined();
     const storedMany = latest('/tiny-headers?n=20000');
     expect(storedMany.response!.headers.length).toBe(HEAD_LIMITS.headerCount);
-    expect(storedMany.notes).toEqual([expect.stringMatching(/^20,00\d response headers: the first 2,000 stored \(.+\); at most 2,000 headers of a head are stored$/)]);
+    expect(storedMany.notes).toEqual([
+      expect.stringMatching(
+        /^20,00\d response headers: the first 2,000 stored \(.+\); at most 2,000 headers of a head are stored$/,
+      ),
+    ]);
     const detail = await bytesOf(`${api}/exchanges/${storedMany.id}`);
     expect(detail.bytes).toBeLessThan(256 * 1024);
   }, 60_000);
@@ -244,7 +280,8 @@ describe('the list', () => {
     const db = new Database(databasePath(h.dataDir));
     try {
       const wide = (c: string) => `replace(hex(zeroblob(${WIDE / 2})), '0', '${c}')`;
-      const insert = db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, response_headers, status, state, error,
+      const insert =
+        db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, response_headers, status, state, error,
           dialect, model, thread_key, diagnosis_severity, diagnosis, usage, notes)
         VALUES (?, ?, ${wide('c')}, ${wide('M')}, 'https', ${wide('h')}, 443, '/' || ${wide('p')}, '1.1', '[["x-wide", "' || ${wide('v')} || '"]]', '[]', 200, 'complete', ${wide('e')},
           ${wide('d')}, ${wide('m')}, ${wide('t')}, 'error', ${wide('s')}, '{"input": 1, "x": "' || ${wide('u')} || '"}', ${wide('n')})`);
@@ -263,10 +300,22 @@ describe('the list', () => {
     expect(page.status).toBe(200);
     // 100 rows of at most about 3 KB: the list's display lengths (model/summary.ts), never the stored texts.
     expect(page.bytes).toBeLessThan(400 * 1024);
-    const rows = (JSON.parse(page.text) as { exchanges: { method: string; url: string; host: string; error: string; notes: string; call: { model: string } }[] }).exchanges;
+    const rows = (
+      JSON.parse(page.text) as {
+        exchanges: {
+          method: string;
+          url: string;
+          host: string;
+          error: string;
+          notes: string;
+          call: { model: string };
+        }[];
+      }
+    ).exchanges;
     expect(rows.length).toBe(ROWS);
     for (const row of rows) {
-      for (const text of [row.method, row.url, row.host, row.error, row.notes, row.call.model]) expect(text.endsWith('…')).toBe(true);
+      for (const text of [row.method, row.url, row.host, row.error, row.notes, row.call.model])
+        expect(text.endsWith('…')).toBe(true);
     }
   });
 
@@ -290,14 +339,28 @@ describe('the list', () => {
         endOf(e).error = huge('e');
       });
       const [id] = await h.wirelog.writer.importEvents(made.events);
-      const update = await eventually(async () => {
-        await more();
-        return text.split('\n\n').find((block) => block.startsWith('event: exchange') && block.split('\n').includes(`id: ${id}`));
-      }, 'the live update of the exchange', 30_000);
+      const update = await eventually(
+        async () => {
+          await more();
+          return text
+            .split('\n\n')
+            .find((block) => block.startsWith('event: exchange') && block.split('\n').includes(`id: ${id}`));
+        },
+        'the live update of the exchange',
+        30_000,
+      );
       expect(Buffer.byteLength(update)).toBeLessThan(4096);
-      const row = JSON.parse(update.split('\n').find((line) => line.startsWith('data: '))!.slice(6)) as { url: string; error: string; notes: string };
+      const row = JSON.parse(
+        update
+          .split('\n')
+          .find((line) => line.startsWith('data: '))!
+          .slice(6),
+      ) as { url: string; error: string; notes: string };
       expect([row.url, row.error].every((t) => t.endsWith('…'))).toBe(true);
-      expect(row.notes.split('\n')).toEqual([expect.stringMatching(/^request URL path: 20 MB/), expect.stringMatching(/^error: 20 MB/)]);
+      expect(row.notes.split('\n')).toEqual([
+        expect.stringMatching(/^request URL path: 20 MB/),
+        expect.stringMatching(/^error: 20 MB/),
+      ]);
     } finally {
       clearTimeout(timer);
       abort.abort();
@@ -310,12 +373,30 @@ describe('rows an earlier wirelog stored whole', () => {
     const dir = tempDir();
     // A database as the version before the bounds left it (schema 8), with a row of each kind.
     let db = openDatabase(dir, 8);
-    const insert = db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, response_headers, status, status_text, state, error)
+    const insert =
+      db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, response_headers, status, status_text, state, error)
       VALUES (?, 1, '127.0.0.1:1', ?, 'https', 'relay.example', 443, ?, '1.1', ?, ?, 200, 'OK', 'complete', ?)`);
     const pairs = (headers: Header[]) => JSON.stringify(headers);
     insert.run('method', huge('M'), '/fine', pairs([['Host', 'relay.example']]), '[]', null);
-    insert.run('many', 'GET', `/${huge('p')}`, pairs([['Host', 'relay.example'], ['x-foo', huge('v')]]), pairs(manyHeaders(100_000)), huge('e'));
-    insert.run('fine', 'GET', '/fine', pairs([['Host', 'relay.example']]), pairs([['Content-Type', 'text/plain']]), 'refused');
+    insert.run(
+      'many',
+      'GET',
+      `/${huge('p')}`,
+      pairs([
+        ['Host', 'relay.example'],
+        ['x-foo', huge('v')],
+      ]),
+      pairs(manyHeaders(100_000)),
+      huge('e'),
+    );
+    insert.run(
+      'fine',
+      'GET',
+      '/fine',
+      pairs([['Host', 'relay.example']]),
+      pairs([['Content-Type', 'text/plain']]),
+      'refused',
+    );
     db.close();
 
     db = openDatabase(dir);
@@ -323,7 +404,9 @@ describe('rows an earlier wirelog stored whole', () => {
       const reader = new ExchangeReader(db);
       const method = reader.byUid('method')!;
       expect(method.request.method).toBe('M'.repeat(HEAD_LIMITS.method));
-      expect(method.notes).toEqual(['request method: 20,971,520 bytes, stored the first 64 characters (stored by an earlier wirelog, cut when it was upgraded)']);
+      expect(method.notes).toEqual([
+        'request method: 20,971,520 bytes, stored the first 64 characters (stored by an earlier wirelog, cut when it was upgraded)',
+      ]);
       const many = reader.byUid('many')!;
       expect(many.request.path).toHaveLength(HEAD_LIMITS.path);
       expect(headerValue(many.request.headers, 'x-foo')).toHaveLength(HEAD_LIMITS.headerValue);
@@ -332,12 +415,19 @@ describe('rows an earlier wirelog stored whole', () => {
       expect(many.notes).toEqual([
         expect.stringMatching(/^request URL path: 20,971,521 bytes, stored the first 65,536 characters/),
         expect.stringMatching(/^error: 20,971,520 bytes, stored the first 16,384 characters/),
-        expect.stringMatching(/^2 request headers, 20,971,5\d\d bytes: stored the first of them within 2,000 headers and 512 KB, each value within 256 KB/),
+        expect.stringMatching(
+          /^2 request headers, 20,971,5\d\d bytes: stored the first of them within 2,000 headers and 512 KB, each value within 256 KB/,
+        ),
         expect.stringMatching(/^100,000 response headers, [\d,]+ bytes: stored the first of them within 2,000 headers/),
       ]);
       expect(JSON.stringify(many).length).toBeLessThan(1.5 * MB);
       const fine = reader.byUid('fine')!;
-      expect([fine.request.path, fine.error, fine.notes, fine.response!.headers]).toEqual(['/fine', 'refused', undefined, [['Content-Type', 'text/plain']]]);
+      expect([fine.request.path, fine.error, fine.notes, fine.response!.headers]).toEqual([
+        '/fine',
+        'refused',
+        undefined,
+        [['Content-Type', 'text/plain']],
+      ]);
     } finally {
       db.close();
     }

@@ -79,20 +79,23 @@ function englishLeft({ screens, notYet }: { screens: string; notYet: typeof NOT_
     const words = text.replace(TERMS, ' ');
     return CJK.test(text) ? /[A-Za-z]{2,}\s+[A-Za-z]{2,}/.test(words) : /[A-Za-z]{2,}/.test(words);
   };
-  const skipped = (el: Element | null) => !!el?.closest(['[data-captured], [translate="no"], code', ...notYet.nodes].join(', '));
+  const skipped = (el: Element | null) =>
+    !!el?.closest(['[data-captured], [translate="no"], code', ...notYet.nodes].join(', '));
   const found: string[] = [];
   // Each screen once: a screen inside another (the overview inside the detail) is walked with it.
   const roots = [...document.querySelectorAll(screens)].filter((root) => !root.parentElement?.closest(screens));
   for (const root of roots) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (!skipped(node.parentElement) && english(node.textContent)) found.push(`${node.parentElement?.className || node.parentElement?.tagName}: "${node.textContent}"`);
+      if (!skipped(node.parentElement) && english(node.textContent))
+        found.push(`${node.parentElement?.className || node.parentElement?.tagName}: "${node.textContent}"`);
     }
     for (const el of [root, ...root.querySelectorAll('*')]) {
       if (skipped(el)) continue;
       for (const attr of ['title', 'aria-label', 'placeholder', 'alt']) {
         if (attr === 'title' && notYet.titles.some((selector) => el.matches(selector))) continue;
-        if (english(el.getAttribute(attr))) found.push(`${el.tagName.toLowerCase()}[${attr}]: "${el.getAttribute(attr)}"`);
+        if (english(el.getAttribute(attr)))
+          found.push(`${el.tagName.toLowerCase()}[${attr}]: "${el.getAttribute(attr)}"`);
       }
     }
   }
@@ -125,7 +128,8 @@ async function everyTab(id: number): Promise<Record<string, string[]>> {
     await expect.poll(() => tabs().nth(i).getAttribute('aria-selected'), { timeout: 10_000 }).toBe('true');
     // The tab's own component has rendered (a stream's events arrive after the tab opens).
     await expect.poll(() => page.locator('.tab-body').locator(SCREENS).count(), { timeout: 10_000 }).toBeGreaterThan(0);
-    if ((await page.locator('.stream').count()) > 0) await expect.poll(() => page.locator('.stream .event').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    if ((await page.locator('.stream').count()) > 0)
+      await expect.poll(() => page.locator('.stream .event').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     const english = await untranslated();
     if (english.length) found[`#${id} tab ${i} (${await tabs().nth(i).textContent()})`] = english;
   }
@@ -147,7 +151,15 @@ describe('the viewer in zh-CN: no English left on the converted screens', () => 
 
   it('the list, then every tab of a streamed model call, its tools, reasoning, choices, usage, a cut stream and a WebSocket', async () => {
     const ids: number[] = [];
-    for (const file of ['chat-stream-tools-usage.json', 'chat-stream-reasoning.json', 'chat-n2-stream.json', 'anthropic-cache-usage.json', 'chat-stream-cut.json', 'chat-error-401.json']) ids.push(await capture(file));
+    for (const file of [
+      'chat-stream-tools-usage.json',
+      'chat-stream-reasoning.json',
+      'chat-n2-stream.json',
+      'anthropic-cache-usage.json',
+      'chat-stream-cut.json',
+      'chat-error-401.json',
+    ])
+      ids.push(await capture(file));
     await talkThrough(h, fixtureServer.origin, 'responses-websocket.json');
     await h.stored();
     ids.push(latestId());
@@ -220,14 +232,27 @@ describe('the viewer in zh-CN: no English left on the converted screens', () => 
     await shot('no-response');
 
     const post = async (url: string, headers: Record<string, string>, body: string) => {
-      const res = await request(url, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json', ...headers }, body });
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: h.agent(),
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
       await res.body.text();
       return res.statusCode;
     };
-    expect(await post(`${h.upstream.httpsUrl}/v1/chat/completions`, { authorization: 'Bearer sk-cherry-000000000007' }, '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}')).toBe(200);
+    expect(
+      await post(
+        `${h.upstream.httpsUrl}/v1/chat/completions`,
+        { authorization: 'Bearer sk-cherry-000000000007' },
+        '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}',
+      ),
+    ).toBe(200);
     await h.stored();
     const working = latestId();
-    expect(await post(`${h.upstream.httpsUrl}/v1/chat/completions/responses`, {}, '{"model":"gpt-5-codex","input":"hi"}')).toBe(404);
+    expect(
+      await post(`${h.upstream.httpsUrl}/v1/chat/completions/responses`, {}, '{"model":"gpt-5-codex","input":"hi"}'),
+    ).toBe(404);
     await h.stored();
     const failing = latestId();
 
@@ -236,7 +261,8 @@ describe('the viewer in zh-CN: no English left on the converted screens', () => 
     const compare = page.getByTestId('compare');
     await expect.poll(() => compare.textContent(), { timeout: 10_000 }).toContain('左边没有密钥');
     // Every section is there, found by its test id, whatever the language of its title.
-    for (const part of ['request-headers', 'request-body', 'response-headers', 'response-body']) expect(await compare.getByTestId(part).count(), part).toBe(1);
+    for (const part of ['request-headers', 'request-body', 'response-headers', 'response-body'])
+      expect(await compare.getByTestId(part).count(), part).toBe(1);
     expect(await page.getByTestId('request-body-diff').locator('caption').textContent()).toBe('请求体');
     expect(await tabs().last().textContent()).toBe('对比（上次成功）');
     expect(await untranslated()).toEqual([]);

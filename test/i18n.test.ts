@@ -58,8 +58,14 @@ describe('the catalogue', () => {
 
   it('a Chinese string says it in Chinese, not in untranslated English', () => {
     for (const [key, text] of zh) {
-      const withoutTerms = text.replace(/\{\{[^}]+\}\}/g, '').replace(/\b(HAR|HTTP|HTTPS|JSON|SSE|URL|API|CA|MB|KB|wirelog|Chrome|Playwright|mitmproxy|Codex|Cherry Studio|base_url)\b/g, '');
-      if (/[A-Za-z]{3,}/.test(withoutTerms) && !/[\u4e00-\u9fff]/.test(text)) throw new Error(`${key} is English in zh-CN: ${text}`);
+      const withoutTerms = text
+        .replace(/\{\{[^}]+\}\}/g, '')
+        .replace(
+          /\b(HAR|HTTP|HTTPS|JSON|SSE|URL|API|CA|MB|KB|wirelog|Chrome|Playwright|mitmproxy|Codex|Cherry Studio|base_url)\b/g,
+          '',
+        );
+      if (/[A-Za-z]{3,}/.test(withoutTerms) && !/[\u4e00-\u9fff]/.test(text))
+        throw new Error(`${key} is English in zh-CN: ${text}`);
     }
   });
 
@@ -74,12 +80,20 @@ describe('diagnoses in the language asked for', () => {
     const { startHarness } = await import('./support/harness.ts');
     const h = await startHarness();
     try {
-      const res = await fetch(`http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/keyed/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m","messages":[]}' });
+      const res = await fetch(
+        `http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/keyed/v1/chat/completions`,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m","messages":[]}' },
+      );
       expect(res.status).toBe(401);
       await res.arrayBuffer();
       await h.stored();
       const id = h.wirelog.reader.list({ limit: 1 })[0].id;
-      const read = async (lang?: string) => ((await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${id}${lang ? `?lang=${lang}` : ''}`)).json()) as { diagnoses: { rule: string; summary: string }[] }).diagnoses;
+      const read = async (lang?: string) =>
+        (
+          (await (
+            await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${id}${lang ? `?lang=${lang}` : ''}`)
+          ).json()) as { diagnoses: { rule: string; summary: string }[] }
+        ).diagnoses;
       const zh = await read('zh-CN');
       const en = await read();
       expect(zh[0].rule).toBe(en[0].rule);
@@ -95,7 +109,9 @@ describe('diagnoses in the language asked for', () => {
 describe('the CLI in the shell language', () => {
   it('follows LANG, and --lang wins; an unknown --lang is a usage error naming the languages', async () => {
     const { runCli } = await import('./support/cli.ts');
-    const zh = await runCli(['--help'], { env: { WIRELOG_LANG: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' } });
+    const zh = await runCli(['--help'], {
+      env: { WIRELOG_LANG: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' },
+    });
     expect(zh.stdout).toMatch(/看清你的 AI 工具/);
     const en = await runCli(['--lang', 'en', '--help'], { env: { WIRELOG_LANG: '', LANG: 'zh_CN.UTF-8' } });
     expect(en.stdout).toMatch(/^wirelog [\d.]+: see what your AI tools send/);

@@ -5,7 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeExchange, type WsText } from '../llm/analyze.ts';
-import { decodedSize, requestImages, responseImages, returnedImageCount, sniffImageType, streamImages } from '../llm/images.ts';
+import {
+  decodedSize,
+  requestImages,
+  responseImages,
+  returnedImageCount,
+  sniffImageType,
+  streamImages,
+} from '../llm/images.ts';
 import type { ModelCall, ModelImage } from '../llm/model-call.ts';
 import { callFacts } from '../llm/stored-calls.ts';
 import type { Exchange } from '../model/exchange.ts';
@@ -13,7 +20,15 @@ import { base64In, bytesOf } from '../viewer/app/image-base64.ts';
 import type { Fixture } from './support/llm-fixture.ts';
 
 const FIXTURES = path.resolve('test/fixtures/llm');
-const IMAGE_FIXTURES = ['gemini-image-vertex-sse.json', 'gemini-image-vertex-json.json', 'openrouter-chat-images.json', 'openrouter-chat-images-stream.json', 'responses-image-generation-stream.json', 'responses-image-outputs.json', 'anthropic-request-image.json'];
+const IMAGE_FIXTURES = [
+  'gemini-image-vertex-sse.json',
+  'gemini-image-vertex-json.json',
+  'openrouter-chat-images.json',
+  'openrouter-chat-images-stream.json',
+  'responses-image-generation-stream.json',
+  'responses-image-outputs.json',
+  'anthropic-request-image.json',
+];
 
 // Tiny real images: a 1x1 PNG, a JPEG's first bytes, a GIF, a WebP header; SVG is a document, not shown.
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==';
@@ -32,7 +47,17 @@ function exchangeOf(f: Fixture, id = 7): Exchange {
   return {
     id,
     uid: 'images',
-    request: { startedAt: 0, clientAddress: '127.0.0.1:1', method: e.method, scheme: 'https', host: 'zenmux.ai', port: 443, path: e.path, httpVersion: '1.1', headers: [] },
+    request: {
+      startedAt: 0,
+      clientAddress: '127.0.0.1:1',
+      method: e.method,
+      scheme: 'https',
+      host: 'zenmux.ai',
+      port: 443,
+      path: e.path,
+      httpVersion: '1.1',
+      headers: [],
+    },
     response: e.status === null ? null : { status: e.status, statusText: '', httpVersion: '1.1', headers: [] },
     state: e.state,
     error: null,
@@ -51,7 +76,13 @@ function analyzed(f: Fixture, ws: WsText[] = []): ModelCall {
     exchange: exchangeOf(f),
     requestText: f.request === undefined ? null : JSON.stringify(f.request),
     responseText: f.response === undefined ? null : JSON.stringify(f.response),
-    sseEvents: (f.events ?? []).map((e, seq) => ({ seq, offsetMs: e.offsetMs, event: e.event ?? null, id: null, data: e.data })),
+    sseEvents: (f.events ?? []).map((e, seq) => ({
+      seq,
+      offsetMs: e.offsetMs,
+      event: e.event ?? null,
+      id: null,
+      data: e.data,
+    })),
     wsMessages: ws,
   })!;
 }
@@ -104,28 +135,104 @@ describe('images in model calls', () => {
 
   it('keeps the declared type beside the real one when they differ, and leaves out audio, PDFs and remote URLs', () => {
     const gemini = requestImages('gemini', {
-      contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'image/png', data: JPEG } }, { inlineData: { mimeType: 'audio/wav', data: WAV } }, { inline_data: { mime_type: 'application/pdf', data: 'JVBERi0xLjQK' } }, { fileData: { fileUri: 'gs://b/x.png', mimeType: 'image/png' } }] }],
+      contents: [
+        {
+          role: 'user',
+          parts: [
+            { inlineData: { mimeType: 'image/png', data: JPEG } },
+            { inlineData: { mimeType: 'audio/wav', data: WAV } },
+            { inline_data: { mime_type: 'application/pdf', data: 'JVBERi0xLjQK' } },
+            { fileData: { fileUri: 'gs://b/x.png', mimeType: 'image/png' } },
+          ],
+        },
+      ],
     });
     expect(gemini).toEqual([expect.objectContaining({ mediaType: 'image/jpeg', declaredType: 'image/png', part: 0 })]);
-    const chat = requestImages('openai-chat', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }, { type: 'image_url', image_url: `data:image/png;base64,${PNG}` }] }] });
-    expect(chat).toEqual([expect.objectContaining({ mediaType: 'image/png', part: 1, locator: { source: 'request-body', path: ['messages', 0, 'content', 1, 'image_url'] } })]);
+    const chat = requestImages('openai-chat', {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+            { type: 'image_url', image_url: `data:image/png;base64,${PNG}` },
+          ],
+        },
+      ],
+    });
+    expect(chat).toEqual([
+      expect.objectContaining({
+        mediaType: 'image/png',
+        part: 1,
+        locator: { source: 'request-body', path: ['messages', 0, 'content', 1, 'image_url'] },
+      }),
+    ]);
   });
 
   it("finds Anthropic images inside a tool result's content", () => {
     const found = requestImages('anthropic-messages', {
-      messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'screenshot' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 't1',
+              content: [
+                { type: 'text', text: 'screenshot' },
+                { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+              ],
+            },
+          ],
+        },
+      ],
     });
-    expect(found).toEqual([expect.objectContaining({ holder: 'message', index: 0, part: 0, locator: { source: 'request-body', path: ['messages', 0, 'content', 0, 'content', 1, 'source', 'data'] } })]);
+    expect(found).toEqual([
+      expect.objectContaining({
+        holder: 'message',
+        index: 0,
+        part: 0,
+        locator: { source: 'request-body', path: ['messages', 0, 'content', 0, 'content', 1, 'source', 'data'] },
+      }),
+    ]);
   });
 
   it('reads a Gemini JSON-array stream (no alt=sse) as an array of responses', () => {
-    const found = responseImages('gemini', [{ candidates: [{ content: { parts: [{ text: 'a' }] } }] }, { candidates: [{ content: { parts: [{ inlineData: { mimeType: 'image/png', data: PNG } }] } }] }]);
-    expect(found).toEqual([expect.objectContaining({ side: 'response', holder: 'candidate', index: 0, part: 0, locator: { source: 'response-body', path: [1, 'candidates', 0, 'content', 'parts', 0, 'inlineData', 'data'] } })]);
+    const found = responseImages('gemini', [
+      { candidates: [{ content: { parts: [{ text: 'a' }] } }] },
+      { candidates: [{ content: { parts: [{ inlineData: { mimeType: 'image/png', data: PNG } }] } }] },
+    ]);
+    expect(found).toEqual([
+      expect.objectContaining({
+        side: 'response',
+        holder: 'candidate',
+        index: 0,
+        part: 0,
+        locator: { source: 'response-body', path: [1, 'candidates', 0, 'content', 'parts', 0, 'inlineData', 'data'] },
+      }),
+    ]);
   });
 
   it('takes a final Responses image from response.completed when no output_item.done carried it, and counts previews only without a final', () => {
-    const partial = { seq: 3, offsetMs: 1, event: null, data: JSON.stringify({ type: 'response.image_generation_call.partial_image', output_index: 0, partial_image_index: 0, partial_image_b64: PNG }) };
-    const completed = { seq: 9, offsetMs: 2, event: null, data: JSON.stringify({ type: 'response.completed', response: { output: [{ type: 'image_generation_call', result: PNG }] } }) };
+    const partial = {
+      seq: 3,
+      offsetMs: 1,
+      event: null,
+      data: JSON.stringify({
+        type: 'response.image_generation_call.partial_image',
+        output_index: 0,
+        partial_image_index: 0,
+        partial_image_b64: PNG,
+      }),
+    };
+    const completed = {
+      seq: 9,
+      offsetMs: 2,
+      event: null,
+      data: JSON.stringify({
+        type: 'response.completed',
+        response: { output: [{ type: 'image_generation_call', result: PNG }] },
+      }),
+    };
     const both = streamImages('openai-responses', [partial, completed], 'ws-message');
     expect(both.map((i) => [i.partial, i.locator])).toEqual([
       [0, { source: 'ws-message', seq: 3, path: ['partial_image_b64'] }],
@@ -157,12 +264,37 @@ describe('images in model calls', () => {
   });
 
   it('finds the images of a Gemini JSON-array stream cut partway in its whole elements, where the viewer finds them too', () => {
-    const chunks = [{ candidates: [{ content: { parts: [{ inlineData: { mimeType: 'image/png', data: PNG } }] } }] }, { candidates: [{ content: { parts: [{ text: 'and more' }] } }] }];
+    const chunks = [
+      { candidates: [{ content: { parts: [{ inlineData: { mimeType: 'image/png', data: PNG } }] } }] },
+      { candidates: [{ content: { parts: [{ text: 'and more' }] } }] },
+    ];
     const cut = JSON.stringify(chunks).slice(0, -30);
     const f = { ...fixture('gemini-image-vertex-json.json'), response: undefined };
-    const call = analyzeExchange({ exchange: { ...exchangeOf(f), state: 'upstream_error', request: { ...exchangeOf(f).request, path: f.exchange.path.replace(':generateContent', ':streamGenerateContent') } }, requestText: JSON.stringify(f.request), responseText: cut, sseEvents: [], wsMessages: [] })!;
+    const call = analyzeExchange({
+      exchange: {
+        ...exchangeOf(f),
+        state: 'upstream_error',
+        request: {
+          ...exchangeOf(f).request,
+          path: f.exchange.path.replace(':generateContent', ':streamGenerateContent'),
+        },
+      },
+      requestText: JSON.stringify(f.request),
+      responseText: cut,
+      sseEvents: [],
+      wsMessages: [],
+    })!;
     const returned = call.images!.filter((i) => i.side === 'response');
-    expect(returned).toEqual([expect.objectContaining({ mediaType: 'image/png', locator: { exchangeId: 7, source: 'response-body', path: [0, 'candidates', 0, 'content', 'parts', 0, 'inlineData', 'data'] } })]);
+    expect(returned).toEqual([
+      expect.objectContaining({
+        mediaType: 'image/png',
+        locator: {
+          exchangeId: 7,
+          source: 'response-body',
+          path: [0, 'candidates', 0, 'content', 'parts', 0, 'inlineData', 'data'],
+        },
+      }),
+    ]);
     const found = base64In(cut, returned[0].locator.path);
     expect('base64' in found && bytesOf(found.base64).length).toBe(returned[0].bytes);
   });

@@ -24,11 +24,14 @@ const KNOWN: Record<string, string> = {
   // Types only: the indexer's decoded bodies (EndedBodies) are declared by the store that hands them over; db/indexer.ts was being edited when this was written.
   'db/capture-store.ts -> db/indexer.ts -> db/capture-store.ts': 'EndedBodies belongs in a module below both',
   // Types only: an Answer holds AgentSteps, and withAgentParts adds them to an Answer.
-  'llm/agent-steps.ts -> llm/model-call.ts -> llm/agent-steps.ts': 'Answer, AgentStep and Citation belong in one types module below both',
+  'llm/agent-steps.ts -> llm/model-call.ts -> llm/agent-steps.ts':
+    'Answer, AgentStep and Citation belong in one types module below both',
   // Types only: an Answer holds ModelImages, and the image finders take a Dialect and StreamItems.
-  'llm/images.ts -> llm/model-call.ts -> llm/images.ts': 'Dialect and StreamItem belong in the same types module below both',
+  'llm/images.ts -> llm/model-call.ts -> llm/images.ts':
+    'Dialect and StreamItem belong in the same types module below both',
   // A real recursion of the screen: an opened base64 run is shown as raw lines, which may hold base64 runs.
-  'viewer/app/components/Base64Run.tsx -> viewer/app/components/RawLines.tsx -> viewer/app/components/Base64Run.tsx': 'the recursion is the feature; one module for both, or RawLines passed in as a prop, would cut it',
+  'viewer/app/components/Base64Run.tsx -> viewer/app/components/RawLines.tsx -> viewer/app/components/Base64Run.tsx':
+    'the recursion is the feature; one module for both, or RawLines passed in as a prop, would cut it',
 };
 
 function sourceFiles(dir: string): string[] {
@@ -65,7 +68,14 @@ describe('import circles in the source', () => {
     const found = await dependencyTree();
     const files = Object.keys(found).filter((id) => !id.includes('node_modules'));
     // The circle this test was written for must be among what is read.
-    expect(files).toEqual(expect.arrayContaining(['proxy/forward.ts', 'proxy/gateway.ts', 'proxy/upstream-request.ts', 'proxy/forward-types.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'proxy/forward.ts',
+        'proxy/gateway.ts',
+        'proxy/upstream-request.ts',
+        'proxy/forward-types.ts',
+      ]),
+    );
     const unresolved = Object.values(found)
       .flatMap((deps) => deps ?? [])
       .filter((dep) => dep.request.startsWith('.') && dep.id === null)
@@ -76,7 +86,9 @@ describe('import circles in the source', () => {
   });
 
   it('has none but the known ones, and every known one is still there', async () => {
-    const circles = parseCircular(await dependencyTree()).map(circleName).sort();
+    const circles = parseCircular(await dependencyTree())
+      .map(circleName)
+      .sort();
     const unknown = circles.filter((c) => !(c in KNOWN));
     expect(unknown, 'a new import circle: move what both modules need into a module below them').toEqual([]);
     const gone = Object.keys(KNOWN).filter((c) => !circles.includes(c));

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.ts';
 import { eventually, startHarness, tempDir, type Harness } from './support/harness.ts';
 
-const hasJava = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0 && spawnSync('keytool', ['-help'], { stdio: 'ignore' }).status === 0;
+const hasJava =
+  spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0 &&
+  spawnSync('keytool', ['-help'], { stdio: 'ignore' }).status === 0;
 
 const PROGRAM = `
 import java.net.URI;
@@ -45,13 +47,18 @@ describe.skipIf(!hasJava)('a Java HttpClient under eval "$(wirelog env)"', () =>
 
   const runJava = (script: string, env: NodeJS.ProcessEnv) =>
     new Promise<{ code: number | null; out: string }>((resolve) => {
-      execFile('sh', ['-c', script], { env, cwd: dir, timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }));
+      execFile('sh', ['-c', script], { env, cwd: dir, timeout: 120_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+      );
     });
 
-  it('goes through wirelog, trusts its CA through the PKCS12 store, keeps the user\'s own options, and is stored', async () => {
+  it("goes through wirelog, trusts its CA through the PKCS12 store, keeps the user's own options, and is stored", async () => {
     // The user's own JAVA_TOOL_OPTIONS, in the shell where they run wirelog env.
     const own = { JAVA_TOOL_OPTIONS: '-Dwirelog.test.own=yes' };
-    const printed = await runCli(['env', '--shell', 'bash', '--data-dir', h.dataDir, '--proxy-port', String(h.wirelog.proxy.port)], { env: own });
+    const printed = await runCli(
+      ['env', '--shell', 'bash', '--data-dir', h.dataDir, '--proxy-port', String(h.wirelog.proxy.port)],
+      { env: own },
+    );
     expect(printed.code, printed.stderr).toBe(0);
     fs.writeFileSync(path.join(dir, 'env.sh'), printed.stdout);
     const options = /^export JAVA_TOOL_OPTIONS='(.*)'$/m.exec(printed.stdout)?.[1] ?? '';
@@ -59,16 +66,24 @@ describe.skipIf(!hasJava)('a Java HttpClient under eval "$(wirelog env)"', () =>
     expect(options).toMatch(/^-Dwirelog\.test\.own=yes -Dhttps\.proxyHost=127\.0\.0\.1 /);
     expect(options).toContain('-Dhttp.nonProxyHosts= ');
     const store = path.join(h.dataDir, 'ca', 'java-truststore.p12');
-    expect(options).toContain(`-Djavax.net.ssl.trustStore=${store} -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=`);
+    expect(options).toContain(
+      `-Djavax.net.ssl.trustStore=${store} -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=`,
+    );
     expect(fs.statSync(store).mode & 0o777).toBe(0o600);
     // keytool reads the store with its password: the wirelog CA a trusted certificate entry, beside the system roots.
     const password = /trustStorePassword=(\S+)/.exec(options)![1];
-    const listed = spawnSync('keytool', ['-list', '-keystore', store, '-storetype', 'PKCS12', '-storepass', password], { encoding: 'utf8' });
+    const listed = spawnSync('keytool', ['-list', '-keystore', store, '-storetype', 'PKCS12', '-storepass', password], {
+      encoding: 'utf8',
+    });
     expect(listed.stdout).toMatch(/^wirelog-ca, .*trustedCertEntry/m);
     expect(Number(/contains (\d+) entries/.exec(listed.stdout)?.[1])).toBeGreaterThan(1);
 
     const url = `${h.upstream.httpsUrl}/v1/models?from=java`;
-    const run = await runJava(`eval "$(cat env.sh)" && java Probe.java '${url}'`, { PATH: process.env.PATH, HOME: dir, ...own });
+    const run = await runJava(`eval "$(cat env.sh)" && java Probe.java '${url}'`, {
+      PATH: process.env.PATH,
+      HOME: dir,
+      ...own,
+    });
     expect(run.out, run.out).toContain('status 200');
     expect(run.out).toContain('kept yes');
     expect(run.code).toBe(0);

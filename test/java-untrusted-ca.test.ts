@@ -59,7 +59,9 @@ describe('a client that does not trust the wirelog CA is told the way that clien
   async function failedTunnel(port: number): Promise<Exchange> {
     return eventually(async () => {
       await h.stored();
-      return h.wirelog.reader.list({ limit: 100 }).find((e) => e.request.method === 'CONNECT' && e.request.port === port && e.state === 'proxy_error');
+      return h.wirelog.reader
+        .list({ limit: 100 })
+        .find((e) => e.request.method === 'CONNECT' && e.request.port === port && e.state === 'proxy_error');
     }, `the failed tunnel to port ${port}`);
   }
 
@@ -78,46 +80,68 @@ describe('a client that does not trust the wirelog CA is told the way that clien
 
   const runJava = (client: string, url: string) =>
     new Promise<string>((resolve) => {
-      const args = ['-Dhttps.proxyHost=127.0.0.1', `-Dhttps.proxyPort=${h.wirelog.proxy.port}`, '-Dhttp.nonProxyHosts=', 'Distrust.java', url, client];
+      const args = [
+        '-Dhttps.proxyHost=127.0.0.1',
+        `-Dhttps.proxyPort=${h.wirelog.proxy.port}`,
+        '-Dhttp.nonProxyHosts=',
+        'Distrust.java',
+        url,
+        client,
+      ];
       // No JAVA_TOOL_OPTIONS: the JDK's own trust store, which does not hold the wirelog CA.
-      execFile('java', args, { cwd: dir, timeout: 120_000, env: { PATH: process.env.PATH, HOME: dir } }, (err, stdout, stderr) => resolve(`${stdout}${stderr}${err ? ` (${err.message})` : ''}`));
+      execFile(
+        'java',
+        args,
+        { cwd: dir, timeout: 120_000, env: { PATH: process.env.PATH, HOME: dir } },
+        (err, stdout, stderr) => resolve(`${stdout}${stderr}${err ? ` (${err.message})` : ''}`),
+      );
     });
 
-  it.skipIf(!hasJava)('JDK 17 HttpURLConnection (User-Agent Java/17 on CONNECT, alert certificate_unknown): the Java fix alone', async () => {
-    const target = await spare();
-    try {
-      const out = await runJava('urlconnection', `https://localhost:${target.port}/v1/models`);
-      expect(out).toContain('refused PKIX path building failed');
-      const ex = await failedTunnel(target.port);
-      expect(ex.request.headers).toContainEqual(['User-Agent', expect.stringMatching(/^Java\/\d/)]);
-      expect(ex.error).toContain('ALERT_CERTIFICATE_UNKNOWN');
-      expect(ex.diagnosis?.message?.id).toBe('untrusted-ca.java');
-      const said = await doctor(ex.id);
-      expect(said).toMatch(/A Java client \(Java [\d.]+\)/);
-      expect(said).toContain('JAVA_TOOL_OPTIONS');
-      expect(said).toContain('eval "$(wirelog env)"');
-      expect(said).toContain('wirelog ca --install --java');
-      expect(said).not.toContain('CODEX_CA_CERTIFICATE');
-    } finally {
-      target.close();
-    }
-  }, 180_000);
+  it.skipIf(!hasJava)(
+    'JDK 17 HttpURLConnection (User-Agent Java/17 on CONNECT, alert certificate_unknown): the Java fix alone',
+    async () => {
+      const target = await spare();
+      try {
+        const out = await runJava('urlconnection', `https://localhost:${target.port}/v1/models`);
+        expect(out).toContain('refused PKIX path building failed');
+        const ex = await failedTunnel(target.port);
+        expect(ex.request.headers).toContainEqual(['User-Agent', expect.stringMatching(/^Java\/\d/)]);
+        expect(ex.error).toContain('ALERT_CERTIFICATE_UNKNOWN');
+        expect(ex.diagnosis?.message?.id).toBe('untrusted-ca.java');
+        const said = await doctor(ex.id);
+        expect(said).toMatch(/A Java client \(Java [\d.]+\)/);
+        expect(said).toContain('JAVA_TOOL_OPTIONS');
+        expect(said).toContain('eval "$(wirelog env)"');
+        expect(said).toContain('wirelog ca --install --java');
+        expect(said).not.toContain('CODEX_CA_CERTIFICATE');
+      } finally {
+        target.close();
+      }
+    },
+    180_000,
+  );
 
-  it.skipIf(!hasJava)('JDK 17 HttpClient (no User-Agent on CONNECT, no alert): both fixes, Java\'s first', async () => {
-    const target = await spare();
-    try {
-      const out = await runJava('httpclient', `https://localhost:${target.port}/v1/models`);
-      expect(out).toContain('refused PKIX path building failed');
-      const ex = await failedTunnel(target.port);
-      expect(ex.request.headers.map(([name]) => name.toLowerCase())).toEqual(['host']);
-      expect(ex.diagnosis?.message?.id).toBe('untrusted-ca.either');
-      const said = await doctor(ex.id);
-      expect(said).toContain('does not tell which client it was');
-      expect(said).toMatch(/If it is a Java program: .*JAVA_TOOL_OPTIONS.*wirelog ca --install --java.* Otherwise: .*CODEX_CA_CERTIFICATE/);
-    } finally {
-      target.close();
-    }
-  }, 180_000);
+  it.skipIf(!hasJava)(
+    "JDK 17 HttpClient (no User-Agent on CONNECT, no alert): both fixes, Java's first",
+    async () => {
+      const target = await spare();
+      try {
+        const out = await runJava('httpclient', `https://localhost:${target.port}/v1/models`);
+        expect(out).toContain('refused PKIX path building failed');
+        const ex = await failedTunnel(target.port);
+        expect(ex.request.headers.map(([name]) => name.toLowerCase())).toEqual(['host']);
+        expect(ex.diagnosis?.message?.id).toBe('untrusted-ca.either');
+        const said = await doctor(ex.id);
+        expect(said).toContain('does not tell which client it was');
+        expect(said).toMatch(
+          /If it is a Java program: .*JAVA_TOOL_OPTIONS.*wirelog ca --install --java.* Otherwise: .*CODEX_CA_CERTIFICATE/,
+        );
+      } finally {
+        target.close();
+      }
+    },
+    180_000,
+  );
 
   it('curl (User-Agent curl on CONNECT, alert unknown_ca): the general fix alone', async () => {
     const target = await spare();
@@ -140,12 +164,25 @@ describe('a client that does not trust the wirelog CA is told the way that clien
   async function connectAndDistrust(port: number, headerLines: string[]): Promise<void> {
     const socket = net.connect(h.wirelog.proxy.port, '127.0.0.1');
     try {
-      await within(new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject)), 'the proxy connection');
+      await within(
+        new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject)),
+        'the proxy connection',
+      );
       socket.write(`CONNECT localhost:${port} HTTP/1.1\r\n${headerLines.map((l) => `${l}\r\n`).join('')}\r\n`);
-      const answer = await within(new Promise<string>((resolve) => socket.once('data', (d) => resolve(d.toString('latin1')))), 'the CONNECT answer');
+      const answer = await within(
+        new Promise<string>((resolve) => socket.once('data', (d) => resolve(d.toString('latin1')))),
+        'the CONNECT answer',
+      );
       expect(answer).toMatch(/^HTTP\/1\.1 200/);
       const secure = tls.connect({ socket, servername: 'localhost', ca: [] });
-      const refused = await within(new Promise<string>((resolve) => secure.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message)).once('secureConnect', () => resolve('trusted'))), 'the TLS refusal');
+      const refused = await within(
+        new Promise<string>((resolve) =>
+          secure
+            .once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message))
+            .once('secureConnect', () => resolve('trusted')),
+        ),
+        'the TLS refusal',
+      );
       expect(refused).not.toBe('trusted');
       secure.destroy();
     } finally {
@@ -154,8 +191,16 @@ describe('a client that does not trust the wirelog CA is told the way that clien
   }
 
   for (const client of [
-    { name: 'OkHttp 4', lines: ['Host: localhost', 'Proxy-Connection: Keep-Alive', 'User-Agent: okhttp/4.12.0'], label: 'okhttp 4.12.0' },
-    { name: 'Apache HttpClient 5', lines: ['Host: localhost', 'User-Agent: Apache-HttpClient/5.3.1 (Java/17.0.15)'], label: 'Apache-HttpClient 5.3.1' },
+    {
+      name: 'OkHttp 4',
+      lines: ['Host: localhost', 'Proxy-Connection: Keep-Alive', 'User-Agent: okhttp/4.12.0'],
+      label: 'okhttp 4.12.0',
+    },
+    {
+      name: 'Apache HttpClient 5',
+      lines: ['Host: localhost', 'User-Agent: Apache-HttpClient/5.3.1 (Java/17.0.15)'],
+      label: 'Apache-HttpClient 5.3.1',
+    },
   ]) {
     it(`${client.name}'s CONNECT head, its credential masked: the record keeps it and the Java fix is said`, async () => {
       const target = await spare();

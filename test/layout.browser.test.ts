@@ -16,7 +16,12 @@ import { responsesTurn } from './support/ws-turn.ts';
 
 let h: Harness;
 let browser: Browser;
-const ids: Record<'gateway' | 'imported' | 'websocket' | 'failed', number> = { gateway: 0, imported: 0, websocket: 0, failed: 0 };
+const ids: Record<'gateway' | 'imported' | 'websocket' | 'failed', number> = {
+  gateway: 0,
+  imported: 0,
+  websocket: 0,
+  failed: 0,
+};
 let sessionKey = '';
 /** The failed call's path: long enough to be cut beside the detail pane. */
 const FAILED_PATH = '/v1/chat/completions/responses';
@@ -29,19 +34,43 @@ beforeAll(async () => {
   h = await startHarness();
   const gateway = `http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}`;
   const post = async (url: string, headers: [string, string][], body: unknown) => {
-    const res = await fetch(url, { method: 'POST', headers: [['content-type', 'application/json'], ...headers], body: JSON.stringify(body) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: [['content-type', 'application/json'], ...headers],
+      body: JSON.stringify(body),
+    });
     await res.text();
     return res.status;
   };
   // Codex through the gateway, one turn of a session: streamed, with a model call and a session page.
-  expect(await post(`${gateway}/v1/responses`, [...CODEX, ['authorization', 'Bearer sk-layout-000011112222'], ['session-id', 'sess-layout-4d2e81'], ['accept', 'text/event-stream']], { model: 'gpt-5-codex', input: 'list the files', stream: true })).toBe(200);
+  expect(
+    await post(
+      `${gateway}/v1/responses`,
+      [
+        ...CODEX,
+        ['authorization', 'Bearer sk-layout-000011112222'],
+        ['session-id', 'sess-layout-4d2e81'],
+        ['accept', 'text/event-stream'],
+      ],
+      { model: 'gpt-5-codex', input: 'list the files', stream: true },
+    ),
+  ).toBe(200);
   await h.stored();
   ids.gateway = newest();
   // Cherry Studio through the gateway, exported as HAR and imported back under a long file name.
-  expect(await post(`${gateway}/v1/chat/completions`, [...CHERRY, ['authorization', 'Bearer sk-layout-333344445555']], { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hello' }] })).toBe(200);
+  expect(
+    await post(`${gateway}/v1/chat/completions`, [...CHERRY, ['authorization', 'Bearer sk-layout-333344445555']], {
+      model: 'gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'hello' }],
+    }),
+  ).toBe(200);
   await h.stored();
   const har = await (await fetch(`${viewer()}/api/export.har?id=${newest()}`)).text();
-  const imported = await fetch(`${viewer()}/api/import?name=${encodeURIComponent('http-toolkit-export-2026-11-20T10-42-07.har')}`, { method: 'POST', headers: { origin: viewer(), 'content-type': 'application/json' }, body: har });
+  const imported = await fetch(
+    `${viewer()}/api/import?name=${encodeURIComponent('http-toolkit-export-2026-11-20T10-42-07.har')}`,
+    { method: 'POST', headers: { origin: viewer(), 'content-type': 'application/json' }, body: har },
+  );
   expect(imported.status).toBe(200);
   ids.imported = ((await imported.json()) as { ids: number[] }).ids[0];
   // Codex's Responses turn over a WebSocket through the proxy.
@@ -49,13 +78,27 @@ beforeAll(async () => {
   await h.stored();
   ids.websocket = newest();
   // The seed's 404: Codex's base_url ending in /chat/completions, through the gateway; diagnosed, with a fix to try.
-  expect(await post(`${gateway}${FAILED_PATH}`, [...CODEX, ['authorization', 'Bearer sk-layout-666677778888']], { model: 'gpt-5-codex', input: 'hi', stream: true })).toBe(404);
+  expect(
+    await post(`${gateway}${FAILED_PATH}`, [...CODEX, ['authorization', 'Bearer sk-layout-666677778888']], {
+      model: 'gpt-5-codex',
+      input: 'hi',
+      stream: true,
+    }),
+  ).toBe(404);
   await h.stored();
   ids.failed = newest();
-  await eventually(() => h.wirelog.reader.get(ids.failed)?.diagnosis && h.wirelog.reader.get(ids.gateway)?.call?.threadKey, 'the calls understood', 60_000);
+  await eventually(
+    () => h.wirelog.reader.get(ids.failed)?.diagnosis && h.wirelog.reader.get(ids.gateway)?.call?.threadKey,
+    'the calls understood',
+    60_000,
+  );
   sessionKey = h.wirelog.reader.get(ids.gateway)!.call!.threadKey!;
   // The session page reads the session API: answered before the first page asks.
-  await eventually(async () => (await fetch(`${viewer()}/api/sessions/${encodeURIComponent(sessionKey)}?offset=0&limit=10`)).ok, 'the session to be listed', 60_000);
+  await eventually(
+    async () => (await fetch(`${viewer()}/api/sessions/${encodeURIComponent(sessionKey)}?offset=0&limit=10`)).ok,
+    'the session to be listed',
+    60_000,
+  );
   browser = await launchBrowser();
 }, 180_000);
 
@@ -114,30 +157,34 @@ describe.each(['en-US', 'zh-CN'])('the viewer in %s', (locale) => {
     await context?.close();
   });
 
-  describe.each(VIEWPORTS.flatMap((viewport) => (['light', 'dark'] as const).map((scheme) => ({ viewport, scheme }))))('at $viewport.width x $viewport.height, $scheme', ({ viewport, scheme }) => {
-    const shots = viewport.width === 1280 ? `${locale}-${scheme}` : null;
-    beforeAll(async () => {
-      await page.setViewportSize(viewport);
-      await page.emulateMedia({ colorScheme: scheme });
-    });
+  describe.each(VIEWPORTS.flatMap((viewport) => (['light', 'dark'] as const).map((scheme) => ({ viewport, scheme }))))(
+    'at $viewport.width x $viewport.height, $scheme',
+    ({ viewport, scheme }) => {
+      const shots = viewport.width === 1280 ? `${locale}-${scheme}` : null;
+      beforeAll(async () => {
+        await page.setViewportSize(viewport);
+        await page.emulateMedia({ colorScheme: scheme });
+      });
 
-    it('every tab of a gateway call, an imported call, a WebSocket and a failed call: no text out of its box, no label one character wide', async () => {
-      const problems: string[] = [];
-      for (const name of Object.keys(ids) as (keyof typeof ids)[]) problems.push(...(await checkExchange(page, name, shots)));
-      expect(problems).toEqual([]);
-    });
+      it('every tab of a gateway call, an imported call, a WebSocket and a failed call: no text out of its box, no label one character wide', async () => {
+        const problems: string[] = [];
+        for (const name of Object.keys(ids) as (keyof typeof ids)[])
+          problems.push(...(await checkExchange(page, name, shots)));
+        expect(problems).toEqual([]);
+      });
 
-    it('the session page and the list', async () => {
-      await page.goto(`${viewer()}/sessions/${encodeURIComponent(sessionKey)}`);
-      await page.getByTestId('session-header').waitFor();
-      const problems = await problemsOf(page, 'session', '#root');
-      if (shots) await page.screenshot({ path: path.join(ARTIFACTS, `layout-${shots}-session.png`) });
-      await page.goto(viewer());
-      await page.locator(`[role="row"][data-id="${ids.failed}"]`).waitFor();
-      problems.push(...(await problemsOf(page, 'list', '#root')));
-      expect(problems).toEqual([]);
-    });
-  });
+      it('the session page and the list', async () => {
+        await page.goto(`${viewer()}/sessions/${encodeURIComponent(sessionKey)}`);
+        await page.getByTestId('session-header').waitFor();
+        const problems = await problemsOf(page, 'session', '#root');
+        if (shots) await page.screenshot({ path: path.join(ARTIFACTS, `layout-${shots}-session.png`) });
+        await page.goto(viewer());
+        await page.locator(`[role="row"][data-id="${ids.failed}"]`).waitFor();
+        problems.push(...(await problemsOf(page, 'list', '#root')));
+        expect(problems).toEqual([]);
+      });
+    },
+  );
 });
 
 /** Cells cut at the end of their text: an ellipsis is fine for names (host, model, client), not for figures or headings. */
@@ -149,8 +196,14 @@ async function cutCells(page: Page): Promise<string[]> {
       for (const cell of row.children) {
         if (!(cell instanceof HTMLElement) || getComputedStyle(cell).display === 'none') continue;
         const isHead = row.classList.contains('head');
-        const isName = cell.classList.contains('ellipsis') || cell.classList.contains('path-cell') || cell.getAttribute('data-testid') === 'failure-reason';
-        if ((isHead || !isName) && cell.scrollWidth > cell.clientWidth + 1) cut.push(`${isHead ? 'heading' : `row ${row.getAttribute('data-id')}`}: "${cell.textContent}" (${cell.clientWidth} of ${cell.scrollWidth} px)`);
+        const isName =
+          cell.classList.contains('ellipsis') ||
+          cell.classList.contains('path-cell') ||
+          cell.getAttribute('data-testid') === 'failure-reason';
+        if ((isHead || !isName) && cell.scrollWidth > cell.clientWidth + 1)
+          cut.push(
+            `${isHead ? 'heading' : `row ${row.getAttribute('data-id')}`}: "${cell.textContent}" (${cell.clientWidth} of ${cell.scrollWidth} px)`,
+          );
       }
     }
     return cut;
@@ -158,7 +211,10 @@ async function cutCells(page: Page): Promise<string[]> {
 }
 
 /** Whether the last and the first character of the path cell are inside its box. */
-async function pathEnds(page: Page, id: number): Promise<{ last: boolean; first: boolean; title: string | null; text: string }> {
+async function pathEnds(
+  page: Page,
+  id: number,
+): Promise<{ last: boolean; first: boolean; title: string | null; text: string }> {
   const cell = page.locator(`[role="row"][data-id="${id}"] [data-testid="path-cell"]`);
   return cell.evaluate((el) => {
     const box = el.getBoundingClientRect();

@@ -23,21 +23,59 @@ beforeAll(async () => {
   h = await startHarness();
   const calls = {
     // Codex on OpenAI's own API, two turns of one session: estimated from the price table.
-    codex1: listCall({ host: 'api.openai.com', responses: true, headers: [...CODEX, SESSION], model: 'gpt-4o', usage: { input_tokens: 52_000, output_tokens: 900, input_tokens_details: { cached_tokens: 48_000 } }, endMs: 4200 }),
-    codex2: listCall({ host: 'api.openai.com', responses: true, headers: [...CODEX, SESSION], model: 'gpt-4o', usage: { input_tokens: 61_000, output_tokens: 300, input_tokens_details: { cached_tokens: 52_000 } }, endMs: 2100 }),
+    codex1: listCall({
+      host: 'api.openai.com',
+      responses: true,
+      headers: [...CODEX, SESSION],
+      model: 'gpt-4o',
+      usage: { input_tokens: 52_000, output_tokens: 900, input_tokens_details: { cached_tokens: 48_000 } },
+      endMs: 4200,
+    }),
+    codex2: listCall({
+      host: 'api.openai.com',
+      responses: true,
+      headers: [...CODEX, SESSION],
+      model: 'gpt-4o',
+      usage: { input_tokens: 61_000, output_tokens: 300, input_tokens_details: { cached_tokens: 52_000 } },
+      endMs: 2100,
+    }),
     // OpenRouter says what the call cost.
-    openrouter: listCall({ host: 'openrouter.ai', path: '/api/v1/chat/completions', headers: CHERRY, model: 'openai/gpt-4o', usage: { prompt_tokens: 14, completion_tokens: 2, cost: 0.000096 }, endMs: 800, pad: 3000 }),
+    openrouter: listCall({
+      host: 'openrouter.ai',
+      path: '/api/v1/chat/completions',
+      headers: CHERRY,
+      model: 'openai/gpt-4o',
+      usage: { prompt_tokens: 14, completion_tokens: 2, cost: 0.000096 },
+      endMs: 800,
+      pad: 3000,
+    }),
     // A relay sets its own prices.
-    relay: listCall({ host: 'relay.example.cn', headers: CHERRY, usage: { prompt_tokens: 1200, completion_tokens: 40 }, endMs: 1500 }),
+    relay: listCall({
+      host: 'relay.example.cn',
+      headers: CHERRY,
+      usage: { prompt_tokens: 1200, completion_tokens: 40 },
+      endMs: 1500,
+    }),
     // Cherry Studio's key refused: the diagnosis is the reason.
     refusedKey: listCall({ host: 'relay.example.cn', headers: CHERRY, status: 401, usage: null, endMs: 90 }),
     // The upstream refused the connection: the recorded error is the reason.
-    refusedConnection: listCall({ host: 'down.example', headers: CURL, refused: 'connect ECONNREFUSED 10.9.8.7:443 (the upstream refused the connection)', endMs: 12 }),
+    refusedConnection: listCall({
+      host: 'down.example',
+      headers: CURL,
+      refused: 'connect ECONNREFUSED 10.9.8.7:443 (the upstream refused the connection)',
+      endMs: 12,
+    }),
   };
   for (const [name, events] of Object.entries(calls)) [ids[name]] = await h.wirelog.writer.importEvents(events);
   total = Object.keys(calls).length;
   // Understanding (client, thread, tokens, diagnosis) follows storage in slices.
-  await eventually(() => h.wirelog.reader.count({ thread: 'session:sess-7f3a9c21e4' }) === 2 && h.wirelog.reader.get(ids.refusedKey)?.diagnosis !== null, 'the calls understood', 60_000);
+  await eventually(
+    () =>
+      h.wirelog.reader.count({ thread: 'session:sess-7f3a9c21e4' }) === 2 &&
+      h.wirelog.reader.get(ids.refusedKey)?.diagnosis !== null,
+    'the calls understood',
+    60_000,
+  );
   browser = await launchBrowser();
 }, 180_000);
 
@@ -54,8 +92,14 @@ async function openList(locale: string): Promise<Page> {
 }
 
 const row = (page: Page, name: string) => page.locator(`[role="row"][data-id="${ids[name]}"]`);
-const rowIds = (page: Page) => page.locator('[role="row"][data-id]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id'))));
-const apiOrder = async (sort: string) => ((await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges?sort=${sort}`)).json()) as { exchanges: { id: number }[] }).exchanges.map((e) => e.id);
+const rowIds = (page: Page) =>
+  page.locator('[role="row"][data-id]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id'))));
+const apiOrder = async (sort: string) =>
+  (
+    (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges?sort=${sort}`)).json()) as {
+      exchanges: { id: number }[];
+    }
+  ).exchanges.map((e) => e.id);
 
 /** Every header cell laid out inside the row (none pushed out of the 1280 px window), and no horizontal scrolling. */
 async function fits(page: Page): Promise<{ overflow: number; hidden: string[] }> {
@@ -65,13 +109,54 @@ async function fits(page: Page): Promise<{ overflow: number; hidden: string[] }>
       const r = c.getBoundingClientRect();
       return r.width < 20 || r.right > box.right + 1;
     });
-    return { overflow: document.querySelector('.list')!.scrollWidth - document.querySelector('.list')!.clientWidth, hidden: hidden.map((c) => c.textContent ?? '') };
+    return {
+      overflow: document.querySelector('.list')!.scrollWidth - document.querySelector('.list')!.clientWidth,
+      hidden: hidden.map((c) => c.textContent ?? ''),
+    };
   });
 }
 
 describe.each([
-  { locale: 'en-US', words: { client: 'client', session: 'session', cost: 'cost', count: `${6} exchanges`, unknown: 'price unknown', relayWhy: 'a relay or gateway sets its own prices', estimated: 'estimated from @pydantic/genai-prices', upstream: 'upstream error', duration: 'duration', size: 'size', tokensIn: 'in', time: 'time', threadCount: '2 exchanges', key: 'Incorrect API key', costLabel: 'cost' } },
-  { locale: 'zh-CN', words: { client: '客户端', session: '会话', cost: '费用', count: `共 ${6} 条`, unknown: '价格未知', relayWhy: '中转站', estimated: '@pydantic/genai-prices', upstream: '上游', duration: '耗时', size: '大小', tokensIn: '输入', time: '时间', threadCount: '共 2 条', key: 'key', costLabel: '费用' } },
+  {
+    locale: 'en-US',
+    words: {
+      client: 'client',
+      session: 'session',
+      cost: 'cost',
+      count: `${6} exchanges`,
+      unknown: 'price unknown',
+      relayWhy: 'a relay or gateway sets its own prices',
+      estimated: 'estimated from @pydantic/genai-prices',
+      upstream: 'upstream error',
+      duration: 'duration',
+      size: 'size',
+      tokensIn: 'in',
+      time: 'time',
+      threadCount: '2 exchanges',
+      key: 'Incorrect API key',
+      costLabel: 'cost',
+    },
+  },
+  {
+    locale: 'zh-CN',
+    words: {
+      client: '客户端',
+      session: '会话',
+      cost: '费用',
+      count: `共 ${6} 条`,
+      unknown: '价格未知',
+      relayWhy: '中转站',
+      estimated: '@pydantic/genai-prices',
+      upstream: '上游',
+      duration: '耗时',
+      size: '大小',
+      tokensIn: '输入',
+      time: '时间',
+      threadCount: '共 2 条',
+      key: 'key',
+      costLabel: '费用',
+    },
+  },
 ])('the list at 1280 px ($locale)', ({ locale, words }) => {
   let page: Page;
   beforeAll(async () => {
@@ -90,7 +175,9 @@ describe.each([
     expect(await row(page, 'codex1').getByTestId('client').textContent()).toBe('Codex 0.171.0');
     expect(await row(page, 'relay').getByTestId('client').textContent()).toBe('Cherry Studio 1.5.7');
     expect(await row(page, 'codex1').getByTestId('session-cell').textContent()).toBe('sess-7f3a9');
-    expect(await row(page, 'codex1').getByTestId('session-cell').getAttribute('title')).toContain('session:sess-7f3a9c21e4');
+    expect(await row(page, 'codex1').getByTestId('session-cell').getAttribute('title')).toContain(
+      'session:sess-7f3a9c21e4',
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, `list-columns-${locale}.png`) });
   });
 
@@ -183,7 +270,9 @@ describe.each([
 
   it("a session's cell lists only its calls, and the count says how many", async () => {
     await row(page, 'codex2').getByTestId('session-cell').click();
-    await expect.poll(() => page.getByTestId('result-count').textContent(), { timeout: 10_000 }).toBe(words.threadCount);
+    await expect
+      .poll(() => page.getByTestId('result-count').textContent(), { timeout: 10_000 })
+      .toBe(words.threadCount);
     expect((await rowIds(page)).sort()).toEqual([ids.codex1, ids.codex2].sort());
     // The detail did not open: the click was the session's.
     expect(await page.locator('.detail-pane').count()).toBe(0);

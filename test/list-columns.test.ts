@@ -21,7 +21,9 @@ function newStore() {
   const add = (...calls: Call[]): number[] => {
     const before = (db.prepare('SELECT coalesce(max(id), 0) AS n FROM exchanges').get() as { n: number }).n;
     store.apply(calls.flatMap((c) => call(c)));
-    return (db.prepare('SELECT id FROM exchanges WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map((r) => r.id);
+    return (db.prepare('SELECT id FROM exchanges WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map(
+      (r) => r.id,
+    );
   };
   return { db, reader, add };
 }
@@ -43,7 +45,12 @@ function allPages(reader: ExchangeReader, sort: SortKey, limit: number): Exchang
 describe('the client column', () => {
   it('names the app that sent each request when it is stored, from its User-Agent and client headers', () => {
     const { reader, add } = newStore();
-    const [codex, cherry, curl, none] = add({ headers: CODEX, responses: true }, { headers: CHERRY }, { headers: CURL }, { headers: [] });
+    const [codex, cherry, curl, none] = add(
+      { headers: CODEX, responses: true },
+      { headers: CHERRY },
+      { headers: CURL },
+      { headers: [] },
+    );
     const byId = new Map(reader.summaries({ limit: 10 }).map((s) => [s.id, s.client]));
     expect(byId.get(codex)).toBe('Codex 0.171.0');
     expect(byId.get(cherry)).toBe('Cherry Studio 1.5.7');
@@ -79,8 +86,17 @@ describe('sorting the list', () => {
       const whole = reader.sortedSummaries({ sort, limit: 1000 }).summaries;
       expect(whole.map((s) => s.id).sort((a, b) => a - b)).toEqual(ids);
       const expected = [...whole].sort((a, b) => value[sort](b) - value[sort](a) || b.id - a.id);
-      expect(whole.map((s) => s.id), sort).toEqual(expected.map((s) => s.id));
-      for (const limit of [1, 2, 4, 5]) expect(allPages(reader, sort, limit).flat().map((s) => s.id), `${sort} by ${limit}`).toEqual(whole.map((s) => s.id));
+      expect(
+        whole.map((s) => s.id),
+        sort,
+      ).toEqual(expected.map((s) => s.id));
+      for (const limit of [1, 2, 4, 5])
+        expect(
+          allPages(reader, sort, limit)
+            .flat()
+            .map((s) => s.id),
+          `${sort} by ${limit}`,
+        ).toEqual(whole.map((s) => s.id));
     }
     // A failed call without usage sorts after every call with tokens.
     const byIn = reader.sortedSummaries({ sort: 'tokens_in', limit: 1000 }).summaries;
@@ -105,7 +121,13 @@ describe('sorting the list', () => {
     for (const sort of Object.keys(SORT_COLUMNS) as SortKey[]) {
       const e = SORT_COLUMNS[sort];
       for (const where of ['', `WHERE ${e} <= 5 AND (${e} < 5 OR id < 9)`]) {
-        const plan = (db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM exchanges ${where} ORDER BY ${e} DESC, id DESC LIMIT 200`).all() as { detail: string }[]).map((p) => p.detail).join(' | ');
+        const plan = (
+          db
+            .prepare(`EXPLAIN QUERY PLAN SELECT id FROM exchanges ${where} ORDER BY ${e} DESC, id DESC LIMIT 200`)
+            .all() as { detail: string }[]
+        )
+          .map((p) => p.detail)
+          .join(' | ');
         expect(plan, sort).toContain(`INDEX exchanges_sort_${sort}`);
         expect(plan, sort).not.toContain('TEMP B-TREE');
       }
@@ -125,7 +147,12 @@ describe("a list row's cost, from its stored columns", () => {
   it("the provider's own figure, an estimate with its price and date, or unknown and why; none for a call that reported no usage", () => {
     const { reader, add } = newStore();
     const [openrouter, openai, relay, failed, unlisted] = add(
-      { host: 'openrouter.ai', path: '/api/v1/chat/completions', model: 'openai/gpt-4o', usage: { prompt_tokens: 14, completion_tokens: 2, cost: 0.000096 } },
+      {
+        host: 'openrouter.ai',
+        path: '/api/v1/chat/completions',
+        model: 'openai/gpt-4o',
+        usage: { prompt_tokens: 14, completion_tokens: 2, cost: 0.000096 },
+      },
       { host: 'api.openai.com', model: 'gpt-4o', usage: { prompt_tokens: 1_000_000, completion_tokens: 1_000_000 } },
       { host: 'relay.example', usage: { prompt_tokens: 10, completion_tokens: 5 } },
       { host: 'api.openai.com', status: 401, usage: null },
@@ -134,9 +161,19 @@ describe("a list row's cost, from its stored columns", () => {
     const cost = new Map(reader.summaries({ limit: 10 }).map((s) => [s.id, summaryCost(s)]));
     expect(cost.get(openrouter)).toEqual({ source: 'provider', usd: 0.000096 });
     const estimated = cost.get(openai);
-    expect(estimated).toMatchObject({ source: 'estimated', price: { table: expect.stringContaining('@pydantic/genai-prices'), date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) } });
+    expect(estimated).toMatchObject({
+      source: 'estimated',
+      price: {
+        table: expect.stringContaining('@pydantic/genai-prices'),
+        date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      },
+    });
     // A million tokens in and out: the table's two rates per million, summed.
-    expect(estimated!.usd).toBeCloseTo((estimated as { price: { inputPerMTok: number; outputPerMTok: number } }).price.inputPerMTok + (estimated as { price: { outputPerMTok: number } }).price.outputPerMTok, 6);
+    expect(estimated!.usd).toBeCloseTo(
+      (estimated as { price: { inputPerMTok: number; outputPerMTok: number } }).price.inputPerMTok +
+        (estimated as { price: { outputPerMTok: number } }).price.outputPerMTok,
+      6,
+    );
     expect(cost.get(relay)).toEqual({ source: 'unknown', usd: null, why: 'relay' });
     expect(cost.get(failed)).toBeNull();
     expect(cost.get(unlisted)).toEqual({ source: 'unknown', usd: null, why: 'model' });
@@ -147,7 +184,12 @@ describe('compare with the last call that worked', () => {
   it('picks one from the same client and the same API when there is one, even when another worked later', () => {
     const { reader, add } = newStore();
     // A Cherry Studio chat call worked, then a Codex Responses call worked, then Cherry Studio's chat call failed (a key), then Codex worked again.
-    const [cherryWorked, , cherryFailed, codexWorkedLater] = add({ headers: CHERRY }, { headers: CODEX, responses: true }, { headers: CHERRY, status: 401, usage: null }, { headers: CODEX, responses: true });
+    const [cherryWorked, , cherryFailed, codexWorkedLater] = add(
+      { headers: CHERRY },
+      { headers: CODEX, responses: true },
+      { headers: CHERRY, status: 401, usage: null },
+      { headers: CODEX, responses: true },
+    );
     const failed = reader.get(cherryFailed)!;
     expect(lastWorkingCall(reader, failed)?.id).toBe(cherryWorked);
     // A Codex call that failed is compared with the newest Codex Responses call.
@@ -162,10 +204,21 @@ describe('compare with the last call that worked', () => {
     const [cherryFailed] = add({ headers: CHERRY, status: 401, usage: null });
     expect(lastWorkingCall(reader, reader.get(cherryFailed)!)?.id).toBe(curlChat);
     // Codex on the chat path (a base_url mistake): Codex's own call, on another API, before curl's.
-    const [codexOnChat] = add({ headers: CODEX, path: '/v1/chat/completions/responses', responses: true, status: 404, usage: null });
+    const [codexOnChat] = add({
+      headers: CODEX,
+      path: '/v1/chat/completions/responses',
+      responses: true,
+      status: 404,
+      usage: null,
+    });
     expect(lastWorkingCall(reader, reader.get(codexOnChat)!)?.id).toBe(codexResponses);
     // An app nothing else was sent from, on a path nothing else used: the newest call that worked.
-    const [other] = add({ headers: [['User-Agent', 'python-requests/2.32.3']], path: '/v2/chat', status: 401, usage: null });
+    const [other] = add({
+      headers: [['User-Agent', 'python-requests/2.32.3']],
+      path: '/v2/chat',
+      status: 401,
+      usage: null,
+    });
     expect(lastWorkingCall(reader, reader.get(other)!)?.id).toBe(codexResponses);
   });
 });

@@ -38,7 +38,11 @@ function closedPort(): Promise<number> {
 
 /** A call through wirelog to a closed port; resolves with the new exchange's id. */
 async function failedCall(port: number): Promise<number> {
-  const answer = await request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', body: '{}', dispatcher: h.agent() });
+  const answer = await request(`http://127.0.0.1:${port}/v1/chat/completions`, {
+    method: 'POST',
+    body: '{}',
+    dispatcher: h.agent(),
+  });
   await answer.body.text();
   expect(answer.statusCode).toBe(502);
   await h.stored();
@@ -46,7 +50,8 @@ async function failedCall(port: number): Promise<number> {
 }
 
 // The recorded error as the row writes it (its title adds the state's label before it).
-const errorTitle = (id: number) => page.locator(`[role="row"][data-id="${id}"] .state.bad .reason`).textContent({ timeout: 10_000 });
+const errorTitle = (id: number) =>
+  page.locator(`[role="row"][data-id="${id}"] .state.bad .reason`).textContent({ timeout: 10_000 });
 
 describe('the list in the language chosen in the viewer', () => {
   it('switching to zh-CN renders the rows already shown, and the ones that arrive live, in Chinese', async () => {

@@ -40,7 +40,9 @@ describe('the live list over a long day', () => {
     let [newest] = await h.wirelog.writer.importEvents(listCall({ host: 'soak.example' }));
     await expect.poll(() => shown(newest)).toBe(1);
     for (let stored = 1; stored < ARRIVING; stored += BATCH) {
-      const ids = await h.wirelog.writer.importEvents(Array.from({ length: Math.min(BATCH, ARRIVING - stored) }, () => listCall({ host: 'soak.example' })).flat());
+      const ids = await h.wirelog.writer.importEvents(
+        Array.from({ length: Math.min(BATCH, ARRIVING - stored) }, () => listCall({ host: 'soak.example' })).flat(),
+      );
       newest = Math.max(newest, ...ids);
     }
     // The newest exchange reaches the tab by the feed, on top, counted with all the others.
@@ -54,12 +56,25 @@ describe('the live list over a long day', () => {
     const lastKept = newest - ROWS_KEPT + 1;
     await list().evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await expect.poll(held).toBeGreaterThan(ROWS_KEPT);
-    const rowHeight = await page.locator('[role="row"][data-id]').first().evaluate((el) => el.getBoundingClientRect().height);
+    const rowHeight = await page
+      .locator('[role="row"][data-id]')
+      .first()
+      .evaluate((el) => el.getBoundingClientRect().height);
     await list().evaluate((el, top) => el.scrollTo(0, top), (ROWS_KEPT - 5) * rowHeight);
     await expect.poll(() => shown(lastKept - 1)).toBe(1);
-    const seam = await page.locator('[role="row"][data-id]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id'))));
+    const seam = await page
+      .locator('[role="row"][data-id]')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id'))));
     // Consecutive ids across the seam, each once.
     const around = seam.filter((id) => id >= lastKept - 3 && id <= lastKept + 3).sort((a, b) => b - a);
-    expect(around).toEqual([lastKept + 3, lastKept + 2, lastKept + 1, lastKept, lastKept - 1, lastKept - 2, lastKept - 3]);
+    expect(around).toEqual([
+      lastKept + 3,
+      lastKept + 2,
+      lastKept + 1,
+      lastKept,
+      lastKept - 1,
+      lastKept - 2,
+      lastKept - 3,
+    ]);
   });
 });

@@ -16,7 +16,7 @@ let browser: Browser;
 let page: Page;
 /** The wirelog serving now: the harness's first, then the restarted ones (same data dir and ports). */
 let current: Wirelog;
-let agents: ProxyAgent[] = [];
+const agents: ProxyAgent[] = [];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

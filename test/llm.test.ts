@@ -11,10 +11,13 @@ import type { Fixture } from './support/llm-fixture.ts';
 // Hand-written from the providers' public API references: one file per situation.
 const FIXTURES = path.resolve('test/fixtures/llm');
 
-
 /** The SSE events of a raw body, split as the proxy splits them while they pass. */
 function eventsOfRaw(raw: string): { offsetMs: number; event?: string; data: string }[] {
-  return sseEventsOf(Buffer.from(raw)).map((e) => ({ offsetMs: 0, data: e.data, ...(e.event ? { event: e.event } : {}) }));
+  return sseEventsOf(Buffer.from(raw)).map((e) => ({
+    offsetMs: 0,
+    data: e.data,
+    ...(e.event ? { event: e.event } : {}),
+  }));
 }
 
 function exchangeOf(f: Fixture): Exchange {
@@ -22,7 +25,17 @@ function exchangeOf(f: Fixture): Exchange {
   return {
     id: 1,
     uid: 'fixture',
-    request: { startedAt: 0, clientAddress: '127.0.0.1:1', method: e.method, scheme: e.scheme ?? 'https', host: e.host ?? 'api.example', port: 443, path: e.path, httpVersion: '1.1', headers: [] },
+    request: {
+      startedAt: 0,
+      clientAddress: '127.0.0.1:1',
+      method: e.method,
+      scheme: e.scheme ?? 'https',
+      host: e.host ?? 'api.example',
+      port: 443,
+      path: e.path,
+      httpVersion: '1.1',
+      headers: [],
+    },
     response: e.status === null ? null : { status: e.status, statusText: '', httpVersion: '1.1', headers: [] },
     state: e.state,
     error: e.error ?? null,
@@ -37,21 +50,32 @@ function exchangeOf(f: Fixture): Exchange {
 }
 
 describe('model calls rebuilt from fixtures', () => {
-  for (const file of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of fs
+    .readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as Fixture;
     it(`${file}: ${fixture.description}`, () => {
       const exchange = exchangeOf(fixture);
-      const responseText = fixture.responseText ?? (fixture.response === undefined ? null : JSON.stringify(fixture.response));
+      const responseText =
+        fixture.responseText ?? (fixture.response === undefined ? null : JSON.stringify(fixture.response));
       const call = analyzeExchange({
         exchange,
         requestText: fixture.request === undefined ? null : JSON.stringify(fixture.request),
         responseText,
-        sseEvents: (fixture.raw !== undefined ? eventsOfRaw(fixture.raw) : (fixture.events ?? [])).map((e, seq) => ({ seq, offsetMs: e.offsetMs, event: e.event ?? null, id: null, data: e.data })),
+        sseEvents: (fixture.raw !== undefined ? eventsOfRaw(fixture.raw) : (fixture.events ?? [])).map((e, seq) => ({
+          seq,
+          offsetMs: e.offsetMs,
+          event: e.event ?? null,
+          id: null,
+          data: e.data,
+        })),
         wsMessages: fixture.ws ?? [],
       });
       expect(call).toMatchObject(fixture.expect);
       // Absent stays absent: a count the provider did not report is not in the usage at all.
-      if (fixture.expect.usage) expect(Object.keys(call!.usage).sort()).toEqual(Object.keys(fixture.expect.usage as object).sort());
+      if (fixture.expect.usage)
+        expect(Object.keys(call!.usage).sort()).toEqual(Object.keys(fixture.expect.usage as object).sort());
       if (!fixture.expect.choices) expect(call!.choices).toBeUndefined();
       const diagnoses = diagnose({ exchange, call, responseText, earlier: [], modelsListed: null });
       if (fixture.diagnosis) {
@@ -63,7 +87,10 @@ describe('model calls rebuilt from fixtures', () => {
   }
 
   it('reads the complete elements of a JSON array cut partway, brackets and escapes inside strings included', () => {
-    expect(partialJsonArray('[{"a":"x]}\\"y"},\r\n{"b":[1,{"c":"}"}]},{"d":')).toEqual([{ a: 'x]}"y' }, { b: [1, { c: '}' }] }]);
+    expect(partialJsonArray('[{"a":"x]}\\"y"},\r\n{"b":[1,{"c":"}"}]},{"d":')).toEqual([
+      { a: 'x]}"y' },
+      { b: [1, { c: '}' }] },
+    ]);
     expect(partialJsonArray('[]')).toEqual([]);
     expect(partialJsonArray('{"not":"an array"}')).toBeNull();
   });
@@ -71,7 +98,15 @@ describe('model calls rebuilt from fixtures', () => {
   it('is not a model call when the path is not an API wirelog knows', () => {
     const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'models.json'), 'utf8')) as Fixture;
     fixture.exchange.path = '/static/app.js';
-    expect(analyzeExchange({ exchange: exchangeOf(fixture), requestText: null, responseText: '{}', sseEvents: [], wsMessages: [] })).toBeNull();
+    expect(
+      analyzeExchange({
+        exchange: exchangeOf(fixture),
+        requestText: null,
+        responseText: '{}',
+        sseEvents: [],
+        wsMessages: [],
+      }),
+    ).toBeNull();
   });
 
   it('reports a stream still open as open, not as truncated', () => {

@@ -2,7 +2,15 @@
 // line of it (a mutant: npm run mutate) breaks a test here. Each value is distinctive and its
 // masked form is written out whole.
 import { describe, expect, it } from 'vitest';
-import { isSecretName, maskHeaders, maskJsonText, maskPath, maskSecret, mayHoldJsonSecret, secretParams } from '../model/secrets.ts';
+import {
+  isSecretName,
+  maskHeaders,
+  maskJsonText,
+  maskPath,
+  maskSecret,
+  mayHoldJsonSecret,
+  secretParams,
+} from '../model/secrets.ts';
 
 const KEY = 'sk-SECRETVALUE-0123456789';
 const header = (name: string, value: string) => maskHeaders([[name, value]])[0][1];
@@ -29,14 +37,60 @@ describe('how a secret is hidden', () => {
 describe('which names hold a secret', () => {
   it('the names whose words do not say so: cookies and Azure SAS sig, in any case and array form', () => {
     for (const name of ['Cookie', 'set-cookie', 'SIG', 'sig[]']) expect(isSecretName(name), name).toBe(true);
-    for (const name of ['cookies', 'cookie-policy', 'signal', 'sig-alg', 'si[]g', 'sig[]x']) expect(isSecretName(name), name).toBe(false);
+    for (const name of ['cookies', 'cookie-policy', 'signal', 'sig-alg', 'si[]g', 'sig[]x'])
+      expect(isSecretName(name), name).toBe(false);
   });
 
   it('any name with a credential word, split at - _ . spaces brackets and camelCase (after a digit too)', () => {
-    const words = ['key', 'keys', 'apikey', 'apikeys', 'token', 'secret', 'secrets', 'auth', 'authorization', 'password', 'passwords', 'passwd', 'signature', 'credential', 'credentials', 'session', 'bearer'];
+    const words = [
+      'key',
+      'keys',
+      'apikey',
+      'apikeys',
+      'token',
+      'secret',
+      'secrets',
+      'auth',
+      'authorization',
+      'password',
+      'passwords',
+      'passwd',
+      'signature',
+      'credential',
+      'credentials',
+      'session',
+      'bearer',
+    ];
     for (const word of words) expect(isSecretName(`x-${word}`), word).toBe(true);
-    for (const name of ['my_key', 'my.key', 'my key', 'data[key]', 'accessKey', 'v2Key', 'X-Relay-Token', 'API_KEY', 'api-keys', 'X-Amz-Signature', 'X-Goog-Credential', 'Ocp-Apim-Subscription-Key']) expect(isSecretName(name), name).toBe(true);
-    for (const name of ['monkey', 'keyboard', 'author', 'tokens', 'x-tokens', 'passport', 'tokenizer', 'keep-alive', 'signed', 'v2key', 'x-stainless-os']) expect(isSecretName(name), name).toBe(false);
+    for (const name of [
+      'my_key',
+      'my.key',
+      'my key',
+      'data[key]',
+      'accessKey',
+      'v2Key',
+      'X-Relay-Token',
+      'API_KEY',
+      'api-keys',
+      'X-Amz-Signature',
+      'X-Goog-Credential',
+      'Ocp-Apim-Subscription-Key',
+    ])
+      expect(isSecretName(name), name).toBe(true);
+    for (const name of [
+      'monkey',
+      'keyboard',
+      'author',
+      'tokens',
+      'x-tokens',
+      'passport',
+      'tokenizer',
+      'keep-alive',
+      'signed',
+      'v2key',
+      'x-stainless-os',
+    ])
+      expect(isSecretName(name), name).toBe(false);
   });
 
   it('not figures and identifiers that only look like credentials', () => {
@@ -72,7 +126,21 @@ describe('which names hold a secret', () => {
     ];
     for (const name of notSecret) expect(isSecretName(name), name).toBe(false);
     // The rules are anchored: the same words around a credential leave it secret.
-    for (const name of ['x-max_token', 'max_tokens_key', 'x-sec-websocket-key', 'sec-websocket-key-2', 'x-access-control-token', 'session-idx', 'x-token_type', 'token_type_secret', 'my-max-session', 'prompt_cache_key_secret', 'x-cache-key-token', 'thoughtSignatureKey']) expect(isSecretName(name), name).toBe(true);
+    for (const name of [
+      'x-max_token',
+      'max_tokens_key',
+      'x-sec-websocket-key',
+      'sec-websocket-key-2',
+      'x-access-control-token',
+      'session-idx',
+      'x-token_type',
+      'token_type_secret',
+      'my-max-session',
+      'prompt_cache_key_secret',
+      'x-cache-key-token',
+      'thoughtSignatureKey',
+    ])
+      expect(isSecretName(name), name).toBe(true);
   });
 
   it('decides the same name the same way every time, beyond the names it remembers', () => {
@@ -126,8 +194,16 @@ describe('headers', () => {
   });
 
   it('leaves other headers as they are, names and order kept', () => {
-    const headers: [string, string][] = [['Content-Type', 'application/json'], ['X-API-KEY', KEY], ['Accept', 'Bearer x']];
-    expect(maskHeaders(headers)).toEqual([['Content-Type', 'application/json'], ['X-API-KEY', '****6789'], ['Accept', 'Bearer x']]);
+    const headers: [string, string][] = [
+      ['Content-Type', 'application/json'],
+      ['X-API-KEY', KEY],
+      ['Accept', 'Bearer x'],
+    ];
+    expect(maskHeaders(headers)).toEqual([
+      ['Content-Type', 'application/json'],
+      ['X-API-KEY', '****6789'],
+      ['Accept', 'Bearer x'],
+    ]);
   });
 });
 
@@ -144,7 +220,9 @@ describe('URLs', () => {
   });
 
   it('masks the fragment too (an OAuth redirect), and a fragment alone', () => {
-    expect(maskPath(`/cb?state=1#access_token=${KEY}&token_type=Bearer`)).toBe('/cb?state=1#access_token=****6789&token_type=Bearer');
+    expect(maskPath(`/cb?state=1#access_token=${KEY}&token_type=Bearer`)).toBe(
+      '/cb?state=1#access_token=****6789&token_type=Bearer',
+    );
     expect(maskPath(`/cb#id_token=${KEY}`)).toBe('/cb#id_token=****6789');
   });
 
@@ -167,7 +245,9 @@ describe('URLs', () => {
   });
 
   it('masks matrix parameters in every segment, up to the next ; or /', () => {
-    expect(maskPath(`/v1;key=${KEY}/models;a=1;token=${KEY}/x?alt=sse`)).toBe('/v1;key=****6789/models;a=1;token=****6789/x?alt=sse');
+    expect(maskPath(`/v1;key=${KEY}/models;a=1;token=${KEY}/x?alt=sse`)).toBe(
+      '/v1;key=****6789/models;a=1;token=****6789/x?alt=sse',
+    );
     expect(maskPath(`/v1;key=${KEY}`)).toBe('/v1;key=****6789');
     expect(maskPath('/v1;flag/x')).toBe('/v1;flag/x');
   });
@@ -200,12 +280,18 @@ describe('JSON', () => {
 
   it('masks string values of secret members at any depth, every string inside one (arrays too), and nothing else', () => {
     const text = `{"model":"m","api_key":"${KEY}","n":{"deep":[{"token":"${KEY}"}]},"keys":["${KEY}","abc"],"key":{"list":["${KEY}",{"v":"${KEY}"}]},"after":"${KEY}","max_tokens":5,"secret":7}`;
-    expect(maskJsonText(text)).toBe(`{"model":"m","api_key":"****6789","n":{"deep":[{"token":"****6789"}]},"keys":["****6789","****"],"key":{"list":["****6789",{"v":"****6789"}]},"after":"${KEY}","max_tokens":5,"secret":7}`);
+    expect(maskJsonText(text)).toBe(
+      `{"model":"m","api_key":"****6789","n":{"deep":[{"token":"****6789"}]},"keys":["****6789","****"],"key":{"list":["****6789",{"v":"****6789"}]},"after":"${KEY}","max_tokens":5,"secret":7}`,
+    );
   });
 
   it('a secret member closes with its value: siblings and later items are not secret', () => {
-    expect(maskJsonText(`[{"key":"${KEY}"},"${KEY}",{"a":"${KEY}"}]`)).toBe(`[{"key":"****6789"},"${KEY}",{"a":"${KEY}"}]`);
-    expect(maskJsonText(`{"key":["${KEY}"],"a":"${KEY}","b":{"token":{"x":"${KEY}"}},"c":"${KEY}"}`)).toBe(`{"key":["****6789"],"a":"${KEY}","b":{"token":{"x":"****6789"}},"c":"${KEY}"}`);
+    expect(maskJsonText(`[{"key":"${KEY}"},"${KEY}",{"a":"${KEY}"}]`)).toBe(
+      `[{"key":"****6789"},"${KEY}",{"a":"${KEY}"}]`,
+    );
+    expect(maskJsonText(`{"key":["${KEY}"],"a":"${KEY}","b":{"token":{"x":"${KEY}"}},"c":"${KEY}"}`)).toBe(
+      `{"key":["****6789"],"a":"${KEY}","b":{"token":{"x":"****6789"}},"c":"${KEY}"}`,
+    );
     expect(maskJsonText(`{"a":["x","${KEY}"],"token":"${KEY}"}`)).toBe(`{"a":["x","${KEY}"],"token":"****6789"}`);
     // A value with no member name before it (not JSON, but scanned all the same) is not secret.
     expect(maskJsonText(`{{"x":"${KEY}"},"keyword":"v"}`)).toBeNull();
@@ -217,14 +303,18 @@ describe('JSON', () => {
   it('reads names and values written with escapes, and quotes and backslashes inside strings', () => {
     expect(maskJsonText(`{"api_key":"sk\\u002dESCAPED\\u002dSECRET\\u002d0123"}`)).toBe('{"api_key":"****0123"}');
     expect(maskJsonText(`{"\\u006bey":"${KEY}"}`)).toBe('{"\\u006bey":"****6789"}');
-    expect(maskJsonText(`{"note":"say \\"key\\": \\"x\\"","token":"${KEY}"}`)).toBe('{"note":"say \\"key\\": \\"x\\"","token":"****6789"}');
+    expect(maskJsonText(`{"note":"say \\"key\\": \\"x\\"","token":"${KEY}"}`)).toBe(
+      '{"note":"say \\"key\\": \\"x\\"","token":"****6789"}',
+    );
     expect(maskJsonText(`{"path":"C:\\\\","token":"${KEY}"}`)).toBe('{"path":"C:\\\\","token":"****6789"}');
     expect(maskJsonText(`{"token":"abcdefghi\\"jk"}`)).toBe('{"token":"****i\\"jk"}');
     expect(maskJsonText(`{"token":"abcdefgh\\qijkl"}`)).toBe('{"token":"****ijkl"}');
   });
 
   it('masks several documents in a row (NDJSON, JSON text sequences) and one cut short, showing nothing of a cut secret', () => {
-    expect(maskJsonText(`{"a":1}\n{"secret":"${KEY}"}\n[{"token":"${KEY}"}]\n`)).toBe('{"a":1}\n{"secret":"****6789"}\n[{"token":"****6789"}]\n');
+    expect(maskJsonText(`{"a":1}\n{"secret":"${KEY}"}\n[{"token":"${KEY}"}]\n`)).toBe(
+      '{"a":1}\n{"secret":"****6789"}\n[{"token":"****6789"}]\n',
+    );
     expect(maskJsonText(`\x1e{"secret":"${KEY}"}\n`)).toBe('\x1e{"secret":"****6789"}\n');
     expect(maskJsonText(`{"data":{"secret":"${KEY.slice(0, 16)}`)).toBe('{"data":{"secret":"****');
     expect(maskJsonText(`{"secret":"${KEY}","b":"unfinish`)).toBe('{"secret":"****6789","b":"unfinish');
@@ -254,7 +344,20 @@ describe('JSON', () => {
   });
 
   it('is looked at only when a member name may be secret: every word a secret name has, or an escape', () => {
-    for (const name of ['key', 'token', 'secret', 'auth', 'password', 'passwd', 'sig', 'credential', 'session', 'cookie', 'bearer', 'x\\u0041']) {
+    for (const name of [
+      'key',
+      'token',
+      'secret',
+      'auth',
+      'password',
+      'passwd',
+      'sig',
+      'credential',
+      'session',
+      'cookie',
+      'bearer',
+      'x\\u0041',
+    ]) {
       expect(mayHoldJsonSecret(`{"${name}":"v"}`), name).toBe(true);
       expect(mayHoldJsonSecret(`{"${name.toUpperCase()}" : {`), name).toBe(true);
       expect(mayHoldJsonSecret(`{"${name}":\t[`), name).toBe(true);

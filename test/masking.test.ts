@@ -5,7 +5,18 @@ const SECRET = 'sk-SECRETVALUE-0123456789';
 
 describe('secrets in headers', () => {
   it('masks the credentials AI gateways and clouds send, by name', () => {
-    const names = ['Authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'x-auth-token', 'Helicone-Auth', 'cf-aig-authorization', 'x-portkey-api-key', 'Ocp-Apim-Subscription-Key', 'X-Amz-Security-Token'];
+    const names = [
+      'Authorization',
+      'x-api-key',
+      'api-key',
+      'x-goog-api-key',
+      'x-auth-token',
+      'Helicone-Auth',
+      'cf-aig-authorization',
+      'x-portkey-api-key',
+      'Ocp-Apim-Subscription-Key',
+      'X-Amz-Security-Token',
+    ];
     for (const name of names) {
       const [[, value]] = maskHeaders([[name, SECRET]]);
       expect(value, name).not.toContain('SECRETVALUE');
@@ -14,9 +25,41 @@ describe('secrets in headers', () => {
   });
 
   it('masks names not seen before by their words, and leaves usage figures and identifiers alone', () => {
-    for (const name of ['X-Relay-Token', 'x-my-gateway-key', 'X-Client-Secret', 'db_password', 'X-Amz-Signature', 'accessKey', 'sessionToken', 'X-Session', 'x-credentials', 'x-api_key']) expect(isSecretName(name), name).toBe(true);
-    for (const name of ['x-ratelimit-remaining-tokens', 'x-ratelimit-limit-tokens', 'anthropic-ratelimit-input-tokens-remaining', 'max_tokens', 'max_output_tokens', 'openai-processing-ms', 'sec-websocket-key', 'access-control-allow-credentials', 'session-id', 'x-claude-code-session-id', 'author', 'keep-alive', 'monkey', 'x-stainless-os', 'content-type', 'www-authenticate']) expect(isSecretName(name), name).toBe(false);
-    expect(maskHeaders([['x-ratelimit-remaining-tokens', '149000']])).toEqual([['x-ratelimit-remaining-tokens', '149000']]);
+    for (const name of [
+      'X-Relay-Token',
+      'x-my-gateway-key',
+      'X-Client-Secret',
+      'db_password',
+      'X-Amz-Signature',
+      'accessKey',
+      'sessionToken',
+      'X-Session',
+      'x-credentials',
+      'x-api_key',
+    ])
+      expect(isSecretName(name), name).toBe(true);
+    for (const name of [
+      'x-ratelimit-remaining-tokens',
+      'x-ratelimit-limit-tokens',
+      'anthropic-ratelimit-input-tokens-remaining',
+      'max_tokens',
+      'max_output_tokens',
+      'openai-processing-ms',
+      'sec-websocket-key',
+      'access-control-allow-credentials',
+      'session-id',
+      'x-claude-code-session-id',
+      'author',
+      'keep-alive',
+      'monkey',
+      'x-stainless-os',
+      'content-type',
+      'www-authenticate',
+    ])
+      expect(isSecretName(name), name).toBe(false);
+    expect(maskHeaders([['x-ratelimit-remaining-tokens', '149000']])).toEqual([
+      ['x-ratelimit-remaining-tokens', '149000'],
+    ]);
   });
 
   it('keeps the scheme, and of Basic credentials only the user name', () => {
@@ -29,13 +72,27 @@ describe('secrets in headers', () => {
   it('masks cookie values with and without a name', () => {
     expect(maskHeaders([['Cookie', `a=${SECRET}; ${SECRET}`]])).toEqual([['Cookie', 'a=****6789; ****6789']]);
     expect(maskHeaders([['Set-Cookie', `${SECRET}; Path=/`]])).toEqual([['Set-Cookie', '****6789; Path=/']]);
-    expect(maskHeaders([['Set-Cookie', `sid=${SECRET}; HttpOnly`]])).toEqual([['Set-Cookie', 'sid=****6789; HttpOnly']]);
+    expect(maskHeaders([['Set-Cookie', `sid=${SECRET}; HttpOnly`]])).toEqual([
+      ['Set-Cookie', 'sid=****6789; HttpOnly'],
+    ]);
   });
 });
 
 describe('secrets in URLs', () => {
   it('masks query, array and matrix parameters and user info, the rest byte for byte', () => {
-    for (const name of ['key', 'api_key', 'token', 'x-api-key', 'auth', 'sig', 'client_secret', 'access_token', 'key%5B%5D', 'key[]', 'relay_token']) {
+    for (const name of [
+      'key',
+      'api_key',
+      'token',
+      'x-api-key',
+      'auth',
+      'sig',
+      'client_secret',
+      'access_token',
+      'key%5B%5D',
+      'key[]',
+      'relay_token',
+    ]) {
       expect(maskPath(`/v1/x?alt=sse&${name}=${SECRET}`), name).toBe(`/v1/x?alt=sse&${name}=****6789`);
     }
     expect(maskPath(`/v1/models;key=${SECRET}?alt=sse`)).toBe('/v1/models;key=****6789?alt=sse');

@@ -45,7 +45,11 @@ function answer(res: http.ServerResponse, turn: number, item: Record<string, unk
  * namespace of their own (`mcp__wirelog`, then `diagnose`), other versions as `mcp__wirelog__diagnose`.
  */
 function offered(body: Received): { namespace: string | null; name: string }[] {
-  return body.tools.flatMap((t) => (t.type === 'namespace' ? (t.tools ?? []).map((inner) => ({ namespace: t.name ?? null, name: inner.name ?? '' })) : [{ namespace: null, name: t.name ?? '' }]));
+  return body.tools.flatMap((t) =>
+    t.type === 'namespace'
+      ? (t.tools ?? []).map((inner) => ({ namespace: t.name ?? null, name: inner.name ?? '' }))
+      : [{ namespace: null, name: t.name ?? '' }],
+  );
 }
 
 /** wirelog's diagnose tool as Codex offers it. */
@@ -65,11 +69,18 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
   relayPort = (relay.address() as { port: number }).port;
-  const failed = await fetch(`http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${relayPort}/v1/chat/completions/responses`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-relay-000011112222', 'user-agent': 'codex_exec/0.171.0 (Debian 12; x86_64) dumb' },
-    body: '{"model":"gpt-5","input":"hello","stream":true}',
-  });
+  const failed = await fetch(
+    `http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${relayPort}/v1/chat/completions/responses`,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer sk-relay-000011112222',
+        'user-agent': 'codex_exec/0.171.0 (Debian 12; x86_64) dumb',
+      },
+      body: '{"model":"gpt-5","input":"hello","stream":true}',
+    },
+  );
   expect(failed.status).toBe(404);
   await failed.text();
   await h.stored();
@@ -88,17 +99,35 @@ beforeAll(async () => {
       const tool = diagnoseTool(body);
       if (!output && tool) {
         [toolName, toolNamespace] = [tool.name, tool.namespace];
-        const item = { type: 'function_call', id: 'fc_1', status: 'completed', name: tool.name, ...(tool.namespace ? { namespace: tool.namespace } : {}), arguments: '{"last":5}', call_id: 'call_wirelog_1' };
+        const item = {
+          type: 'function_call',
+          id: 'fc_1',
+          status: 'completed',
+          name: tool.name,
+          ...(tool.namespace ? { namespace: tool.namespace } : {}),
+          arguments: '{"last":5}',
+          call_id: 'call_wirelog_1',
+        };
         return answer(res, received.length, item);
       }
-      answer(res, received.length, { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: tool || output ? FINAL : 'no wirelog tool was offered', annotations: [] }] });
+      answer(res, received.length, {
+        type: 'message',
+        id: 'msg_1',
+        role: 'assistant',
+        status: 'completed',
+        content: [
+          { type: 'output_text', text: tool || output ? FINAL : 'no wirelog tool was offered', annotations: [] },
+        ],
+      });
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const upstreamPort = (upstream.address() as { port: number }).port;
 
   // The MCP server's table exactly as `wirelog mcp --print-config codex` prints it (node and this checkout's CLI: PATH has no wirelog).
-  const printed = await runCli(['mcp', '--print-config', 'codex', '--data-dir', h.dataDir], { env: { PATH: path.dirname(process.execPath) } });
+  const printed = await runCli(['mcp', '--print-config', 'codex', '--data-dir', h.dataDir], {
+    env: { PATH: path.dirname(process.execPath) },
+  });
   expect(printed.code, printed.stderr).toBe(0);
   const codex = scriptedCodexHome(`http://127.0.0.1:${upstreamPort}/v1`, [
     // Codex 0.171 defers MCP tools behind its tool_search tool, which a model it has no metadata for is not given: offer them directly.
@@ -111,7 +140,10 @@ beforeAll(async () => {
   home = codex.home;
   const env: NodeJS.ProcessEnv = { ...codex.env, WIRELOG_LANG: 'en' };
   try {
-    const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'Why did my last call fail? Ask wirelog.'], { cwd: codex.work, env });
+    const { stdout, stderr } = await runCodex(
+      ['exec', '--skip-git-repo-check', 'Why did my last call fail? Ask wirelog.'],
+      { cwd: codex.work, env },
+    );
     codexOutput = `${stdout}\n${stderr}`;
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string };
@@ -121,7 +153,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  for (const server of [relay, upstream]) await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  for (const server of [relay, upstream])
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   if (home) fs.rmSync(home, { recursive: true, force: true });
 });
 
@@ -131,20 +164,30 @@ describe('the real Codex CLI asks wirelog mcp why its last call failed', () => {
     const names = offered(received[0]).map((t) => `${t.namespace ? `${t.namespace}.` : ''}${t.name}`);
     expect(toolName, `tools offered: ${names.join(', ')}`).not.toBe('');
     expect(`${toolNamespace ?? ''}${toolName}`).toMatch(/wirelog.*diagnose/);
-    for (const name of ['list_calls', 'read_call', 'compare_with_working', 'session_usage']) expect(names.some((o) => /wirelog/.test(o) && o.endsWith(name)), name).toBe(true);
+    for (const name of ['list_calls', 'read_call', 'compare_with_working', 'session_usage'])
+      expect(
+        names.some((o) => /wirelog/.test(o) && o.endsWith(name)),
+        name,
+      ).toBe(true);
     expect(names.some((o) => o.includes('replay_call'))).toBe(false);
     const output = received[1].input.find((i) => i.type === 'function_call_output' && i.call_id === 'call_wirelog_1');
     expect(output, JSON.stringify(received[1].input).slice(0, 2000)).toBeDefined();
     // Codex passes the tool's text on as content items (its wall time first); the text is the tool's JSON answer.
-    const items = Array.isArray(output!.output) ? (output!.output as { text?: string }[]) : [{ text: String(output!.output) }];
+    const items = Array.isArray(output!.output)
+      ? (output!.output as { text?: string }[])
+      : [{ text: String(output!.output) }];
     const text = items.map((i) => i.text ?? '').join('\n');
-    const result = JSON.parse(text.slice(text.indexOf('{'))) as { problems: { status: number; diagnoses: { rule: string; summary: string; fix: string }[] }[] };
+    const result = JSON.parse(text.slice(text.indexOf('{'))) as {
+      problems: { status: number; diagnoses: { rule: string; summary: string; fix: string }[] }[];
+    };
     expect(result.problems).toHaveLength(1);
     const [diagnosis] = result.problems[0].diagnoses;
     expect(result.problems[0].status).toBe(404);
     expect(diagnosis.rule).toBe('repeated-endpoint');
     expect(diagnosis.summary).toContain('/chat/completions/responses');
-    expect(diagnosis.fix).toContain(`Set base_url = "http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${relayPort}/v1"`);
+    expect(diagnosis.fix).toContain(
+      `Set base_url = "http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${relayPort}/v1"`,
+    );
     expect(codexOutput).toContain(FINAL);
   });
 });

@@ -32,11 +32,27 @@ function startRelay(received: Received[]): Promise<http.Server> {
       received.push({ url: req.url ?? '', authorization: req.headers.authorization });
       if (req.url === '/v1/chat/completions') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the relay, a long answer to trim' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1000, completion_tokens: 20, total_tokens: 1020 } }));
+        res.end(
+          JSON.stringify({
+            id: 'chatcmpl-1',
+            object: 'chat.completion',
+            model: 'gpt-4o-mini',
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: 'Hello from the relay, a long answer to trim' },
+                finish_reason: 'stop',
+              },
+            ],
+            usage: { prompt_tokens: 1000, completion_tokens: 20, total_tokens: 1020 },
+          }),
+        );
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end('{"error":{"message":"Invalid URL (POST /v1/chat/completions/responses)","type":"invalid_request_error"}}');
+      res.end(
+        '{"error":{"message":"Invalid URL (POST /v1/chat/completions/responses)","type":"invalid_request_error"}}',
+      );
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -51,7 +67,12 @@ interface Session {
 
 /** The real CLI's `wirelog mcp` as a child process, driven by the SDK's client over its stdio. */
 async function connect(dataDir: string, extra: string[] = [], env: Record<string, string> = {}): Promise<Session> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, 'mcp', '--data-dir', dataDir, ...extra], env: { ...(process.env as Record<string, string>), WIRELOG_LANG: 'en', ...env }, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, 'mcp', '--data-dir', dataDir, ...extra],
+    env: { ...(process.env as Record<string, string>), WIRELOG_LANG: 'en', ...env },
+    stderr: 'pipe',
+  });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d));
   const client = new Client({ name: 'wirelog-test', version: '1.0.0' });
@@ -69,7 +90,11 @@ async function call(session: Session, name: string, args: Record<string, unknown
 }
 
 /** A tool's answer as JSON, failing the test with the error's text when it was one. */
-async function json<T = Record<string, any>>(session: Session, name: string, args: Record<string, unknown> = {}): Promise<T> {
+async function json<T = Record<string, any>>(
+  session: Session,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<T> {
   const answer = await call(session, name, args);
   expect(answer.isError ?? false, answer.content[0]?.text).toBe(false);
   return JSON.parse(answer.content[0].text) as T;
@@ -99,7 +124,11 @@ beforeAll(async () => {
   other = await startRelay(otherReceived);
   const gateway = `http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${portOf(relay)}`;
   const send = (path: string, headers: Record<string, string> = {}) =>
-    fetch(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...headers }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.text());
+    fetch(`${gateway}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...headers },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    }).then((r) => r.text());
   // Two calls that work, in one session; then a client that retries a base_url ending in /chat/completions.
   await send('/v1/chat/completions', { 'session-id': SESSION });
   await send('/v1/chat/completions', { 'session-id': SESSION });
@@ -117,13 +146,20 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of sessions) await s.client.close().catch(() => undefined);
   await h?.close();
-  for (const server of [relay, other]) await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  for (const server of [relay, other])
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 });
 
 describe('wirelog mcp, read-only, beside a running capture', () => {
   it('offers the five read tools, each with an input schema, and no replay without --allow-replay', async () => {
     const { tools } = await mcp.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['compare_with_working', 'diagnose', 'list_calls', 'read_call', 'session_usage']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'compare_with_working',
+      'diagnose',
+      'list_calls',
+      'read_call',
+      'session_usage',
+    ]);
     for (const t of tools) {
       expect(t.inputSchema.type).toBe('object');
       expect(t.description!.length).toBeGreaterThan(40);
@@ -136,7 +172,13 @@ describe('wirelog mcp, read-only, beside a running capture', () => {
     expect(all.calls.map((c: { id: number }) => c.id)).toEqual([...failed, ...working].sort((a, b) => b - a));
     expect(all.more).toBe(false);
     const row = all.calls.find((c: { id: number }) => c.id === working[0]);
-    expect(row).toMatchObject({ method: 'POST', status: 200, model: 'gpt-4o-mini', tokens: { input: 1000, output: 20 }, session: `session:${SESSION}` });
+    expect(row).toMatchObject({
+      method: 'POST',
+      status: 200,
+      model: 'gpt-4o-mini',
+      tokens: { input: 1000, output: 20 },
+      session: `session:${SESSION}`,
+    });
     expect(Object.keys(row)).not.toContain('request');
     const notFound = await json(mcp, 'list_calls', { status: '4xx' });
     expect(notFound.calls.map((c: { id: number }) => c.id)).toEqual([...failed].reverse());
@@ -157,7 +199,12 @@ describe('wirelog mcp, read-only, beside a running capture', () => {
     expect(JSON.stringify(read)).not.toContain(KEY);
     expect(read.request.body.text).toMatch(/^\{"model":"gp… \[\d+ more characters; ask with a larger maxBodyChars\]$/);
     expect(read.response.status).toBe(200);
-    expect(read.modelCall).toMatchObject({ dialect: 'openai-chat', requestedModel: 'gpt-4o-mini', answer: { text: 'Hello from t… [31 more characters; ask with a larger maxBodyChars]', finishReason: 'stop' }, usage: { input: 1000, output: 20 } });
+    expect(read.modelCall).toMatchObject({
+      dialect: 'openai-chat',
+      requestedModel: 'gpt-4o-mini',
+      answer: { text: 'Hello from t… [31 more characters; ask with a larger maxBodyChars]', finishReason: 'stop' },
+      usage: { input: 1000, output: 20 },
+    });
     const whole = await json(mcp, 'read_call', { id: failed[0], maxBodyChars: 100_000 });
     expect(whole.response.body.text).toContain('Invalid URL');
     expect(whole.diagnoses[0].rule).toBe('repeated-endpoint');
@@ -170,7 +217,9 @@ describe('wirelog mcp, read-only, beside a running capture', () => {
     expect(problem).toMatchObject({ ids: failed, status: 404, client: 'Codex 0.171.0' });
     expect(problem.diagnoses[0]).toMatchObject({ rule: 'repeated-endpoint', severity: 'error' });
     expect(problem.diagnoses[0].summary).toContain('/chat/completions/responses');
-    expect(problem.diagnoses[0].fix).toContain(`base_url = "http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${portOf(relay)}/v1"`);
+    expect(problem.diagnoses[0].fix).toContain(
+      `base_url = "http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${portOf(relay)}/v1"`,
+    );
     expect(problem.comparedWithLastWorking).toContain(`#${working[1]}`);
     expect((await json(mcp, 'diagnose', { id: working[0] })).problems).toEqual([]);
   });
@@ -190,19 +239,37 @@ describe('wirelog mcp, read-only, beside a running capture', () => {
     expect(usage).toMatchObject({ session: `session:${SESSION}`, calls: 2, inputTokens: 2000, outputTokens: 40 });
     expect(['provider', 'estimated', 'unknown']).toContain(usage.costSource);
     expect(await json(mcp, 'session_usage', { id: working[1] })).toEqual(usage);
-    expect(await refusal(mcp, 'session_usage', { session: 'session:none' })).toBe('no stored model call belongs to session "session:none" (list_calls shows each call\'s session)');
+    expect(await refusal(mcp, 'session_usage', { session: 'session:none' })).toBe(
+      'no stored model call belongs to session "session:none" (list_calls shows each call\'s session)',
+    );
   });
 
   it('bad arguments: one line naming the argument and the way to fix it, and the server answers the next call', async () => {
-    expect(await refusal(mcp, 'list_calls', { limit: 'ten' })).toBe("wrong arguments to list_calls: limit: Expected number, received string (the tool's input schema lists what it takes)");
-    expect(await refusal(mcp, 'list_calls', { limit: 5000 })).toMatch(/^wrong arguments to list_calls: limit: Number must be less than or equal to 200/);
-    expect(await refusal(mcp, 'list_calls', { hots: 'x' })).toMatch(/^wrong arguments to list_calls: arguments: Unrecognized key\(s\) in object: 'hots'/);
-    expect(await refusal(mcp, 'list_calls', { since: 'yesterday' })).toBe('since takes an ISO date or time such as 2026-11-24 or 2026-11-24T10:00:00Z, not "yesterday"');
-    expect(await refusal(mcp, 'list_calls', { status: 'bad' })).toBe('status takes a code such as 404 or a class such as 4xx, not "bad"');
+    expect(await refusal(mcp, 'list_calls', { limit: 'ten' })).toBe(
+      "wrong arguments to list_calls: limit: Expected number, received string (the tool's input schema lists what it takes)",
+    );
+    expect(await refusal(mcp, 'list_calls', { limit: 5000 })).toMatch(
+      /^wrong arguments to list_calls: limit: Number must be less than or equal to 200/,
+    );
+    expect(await refusal(mcp, 'list_calls', { hots: 'x' })).toMatch(
+      /^wrong arguments to list_calls: arguments: Unrecognized key\(s\) in object: 'hots'/,
+    );
+    expect(await refusal(mcp, 'list_calls', { since: 'yesterday' })).toBe(
+      'since takes an ISO date or time such as 2026-11-24 or 2026-11-24T10:00:00Z, not "yesterday"',
+    );
+    expect(await refusal(mcp, 'list_calls', { status: 'bad' })).toBe(
+      'status takes a code such as 404 or a class such as 4xx, not "bad"',
+    );
     expect(await refusal(mcp, 'read_call', {})).toMatch(/^wrong arguments to read_call: id: Required/);
-    expect(await refusal(mcp, 'read_call', { id: 999_999 })).toBe('no call #999999 is stored (list_calls gives the ids there are)');
-    expect(await refusal(mcp, 'compare_with_working', { id: 1.5 })).toMatch(/^wrong arguments to compare_with_working: id: Expected integer/);
-    expect(await refusal(mcp, 'no_such_tool')).toMatch(/^there is no tool "no_such_tool" \(tools: list_calls, read_call/);
+    expect(await refusal(mcp, 'read_call', { id: 999_999 })).toBe(
+      'no call #999999 is stored (list_calls gives the ids there are)',
+    );
+    expect(await refusal(mcp, 'compare_with_working', { id: 1.5 })).toMatch(
+      /^wrong arguments to compare_with_working: id: Expected integer/,
+    );
+    expect(await refusal(mcp, 'no_such_tool')).toMatch(
+      /^there is no tool "no_such_tool" \(tools: list_calls, read_call/,
+    );
     expect((await json(mcp, 'list_calls', { limit: 1 })).calls).toHaveLength(1);
   });
 
@@ -222,7 +289,9 @@ describe('wirelog mcp where the database cannot be read', () => {
     const empty = tempDir('wirelog-mcp-empty-');
     const session = await connect(empty);
     sessions.push(session);
-    expect(await refusal(session, 'list_calls')).toBe(`no captures in ${empty} yet (no wirelog.sqlite there): capture some calls first (\`wirelog start\`, or \`wirelog run -- CMD\`), or start this server with --data-dir pointing at the directory that holds them`);
+    expect(await refusal(session, 'list_calls')).toBe(
+      `no captures in ${empty} yet (no wirelog.sqlite there): capture some calls first (\`wirelog start\`, or \`wirelog run -- CMD\`), or start this server with --data-dir pointing at the directory that holds them`,
+    );
     // Nothing was created: the server only reads.
     expect(fs.readdirSync(empty)).toEqual([]);
     fs.rmSync(empty, { recursive: true, force: true });
@@ -238,7 +307,11 @@ describe('wirelog mcp where the database cannot be read', () => {
     holder.pragma('locking_mode = EXCLUSIVE');
     holder.exec('BEGIN EXCLUSIVE; UPDATE upkeep SET purge = purge; COMMIT');
     try {
-      expect(await refusal(session, 'list_calls')).toMatch(new RegExp(`^the database ${databasePath(dir).replace(/[.]/g, '\\.')} is locked by another program and could not be read within 5 s \\(.+\\): ask again once it lets go`));
+      expect(await refusal(session, 'list_calls')).toMatch(
+        new RegExp(
+          `^the database ${databasePath(dir).replace(/[.]/g, '\\.')} is locked by another program and could not be read within 5 s \\(.+\\): ask again once it lets go`,
+        ),
+      );
     } finally {
       holder.close();
     }
@@ -254,18 +327,28 @@ describe('wirelog mcp --allow-replay', () => {
     const running = await startWirelogProcess(dir);
     try {
       const proxyPort = new URL(running.proxyUrl).port;
-      const sent = await fetch(`http://127.0.0.1:${proxyPort}/http/127.0.0.1:${portOf(relay)}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"again"}]}' });
+      const sent = await fetch(`http://127.0.0.1:${proxyPort}/http/127.0.0.1:${portOf(relay)}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"again"}]}',
+      });
       expect(sent.status).toBe(200);
       await sent.text();
       const session = await connect(dir, ['--allow-replay']);
       sessions.push(session);
       expect((await session.client.listTools()).tools.map((t) => t.name)).toContain('replay_call');
-      const captured = await eventually(async () => (await json(session, 'list_calls', { status: '200' }).catch(() => ({ calls: [] }))).calls[0], 'the call stored');
+      const captured = await eventually(
+        async () => (await json(session, 'list_calls', { status: '200' }).catch(() => ({ calls: [] }))).calls[0],
+        'the call stored',
+      );
       const same = await json(session, 'replay_call', { id: captured.id });
       expect(same).toMatchObject({ replayOf: captured.id, status: 200, state: 'complete', withheld: [] });
       // The replay reached the relay with the key wirelog remembered from the capture.
       expect(relayReceived.at(-1)!.authorization).toBe(`Bearer ${KEY}`);
-      const moved = await json(session, 'replay_call', { id: captured.id, url: `http://127.0.0.1:${portOf(other)}/v1/chat/completions` });
+      const moved = await json(session, 'replay_call', {
+        id: captured.id,
+        url: `http://127.0.0.1:${portOf(other)}/v1/chat/completions`,
+      });
       expect(moved.status).toBe(200);
       expect(moved.withheld).toHaveLength(1);
       expect(moved.withheld[0]).toMatch(/authorization/i);
@@ -279,7 +362,7 @@ describe('wirelog mcp --allow-replay', () => {
 });
 
 describe('wirelog mcp --print-config', () => {
-  const dir = "/tmp/it's a \"dir\" $HOME `id`";
+  const dir = '/tmp/it\'s a "dir" $HOME `id`';
 
   it('codex: a [mcp_servers.wirelog] table whose strings hold the path as it is', async () => {
     const printed = await runCli(['mcp', '--print-config', 'codex', '--data-dir', dir]);
@@ -292,7 +375,12 @@ describe('wirelog mcp --print-config', () => {
     const args = JSON.parse(lines[2].replace(/^args = /, '')) as string[];
     expect(args.slice(-3)).toEqual(['mcp', '--data-dir', dir]);
     // Then, commented with why, the line that offers MCP tools to a relay's model (Codex 0.171 defers them behind tool_search).
-    expect(lines.slice(3)).toEqual(['', expect.stringMatching(/^# Codex 0\.171 hides MCP tools behind tool_search.*uncomment/), '# [features]', '# tool_search_always_defer_mcp_tools = false']);
+    expect(lines.slice(3)).toEqual([
+      '',
+      expect.stringMatching(/^# Codex 0\.171 hides MCP tools behind tool_search.*uncomment/),
+      '# [features]',
+      '# tool_search_always_defer_mcp_tools = false',
+    ]);
     expect(parseToml(printed.stdout)).toEqual({ mcp_servers: { wirelog: { command: expect.any(String), args } } });
     const uncommented = printed.stdout.replace(/^# (\[features\]|tool_search)/gm, '$1');
     expect(parseToml(uncommented).features).toEqual({ tool_search_always_defer_mcp_tools: false });
@@ -302,9 +390,18 @@ describe('wirelog mcp --print-config', () => {
     const printed = await runCli(['mcp', '--print-config', 'claude', '--data-dir', dir, '--allow-replay']);
     expect(printed.code).toBe(0);
     const bin = tempDir('wirelog-mcp-bin-');
-    fs.writeFileSync(path.join(bin, 'claude'), `#!${process.execPath}\nconsole.log(JSON.stringify(process.argv.slice(2)))\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'claude'),
+      `#!${process.execPath}\nconsole.log(JSON.stringify(process.argv.slice(2)))\n`,
+      { mode: 0o755 },
+    );
     const argv = await new Promise<string[]>((resolve, reject) =>
-      execFile('/bin/sh', ['-c', printed.stdout], { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: '/nonexistent' } }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as string[]))),
+      execFile(
+        '/bin/sh',
+        ['-c', printed.stdout],
+        { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: '/nonexistent' } },
+        (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as string[])),
+      ),
     );
     fs.rmSync(bin, { recursive: true, force: true });
     expect(argv.slice(0, 3)).toEqual(['mcp', 'add', 'wirelog']);
@@ -313,13 +410,18 @@ describe('wirelog mcp --print-config', () => {
 
   it('cherry-studio: its MCP settings JSON', async () => {
     const printed = await runCli(['mcp', '--print-config', 'cherry-studio', '--data-dir', dir]);
-    const settings = JSON.parse(printed.stdout) as { mcpServers: { wirelog: { type: string; command: string; args: string[] } } };
+    const settings = JSON.parse(printed.stdout) as {
+      mcpServers: { wirelog: { type: string; command: string; args: string[] } };
+    };
     expect(settings.mcpServers.wirelog.type).toBe('stdio');
     expect(settings.mcpServers.wirelog.args.slice(-3)).toEqual(['mcp', '--data-dir', dir]);
   });
 
   it('an unknown client: one line naming the three', async () => {
     const printed = await runCli(['mcp', '--print-config', 'vscode']);
-    expect([printed.code, printed.stderr.trim()]).toEqual([2, 'wirelog: --print-config takes codex, claude or cherry-studio, not "vscode"']);
+    expect([printed.code, printed.stderr.trim()]).toEqual([
+      2,
+      'wirelog: --print-config takes codex, claude or cherry-studio, not "vscode"',
+    ]);
   });
 });

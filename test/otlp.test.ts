@@ -11,10 +11,46 @@ import { readBody } from './support/fake-upstream.ts';
 import { responsesTurn } from './support/ws-turn.ts';
 import { eventually, startHarness, type Harness } from './support/harness.ts';
 
-type AnyValue = { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values: AnyValue[] } };
-type Span = { traceId: string; name: string; kind: number; startTimeUnixNano: string; endTimeUnixNano: string; attributes: { key: string; value: AnyValue }[]; events: { name: string }[]; status?: { code?: number; message?: string } };
+type AnyValue = {
+  stringValue?: string;
+  intValue?: number | string;
+  boolValue?: boolean;
+  doubleValue?: number;
+  arrayValue?: { values: AnyValue[] };
+};
+type Span = {
+  traceId: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: { key: string; value: AnyValue }[];
+  events: { name: string }[];
+  status?: { code?: number; message?: string };
+};
 const root = createRequire(import.meta.url)('@opentelemetry/otlp-transformer/build/src/generated/root') as {
-  opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: { decode(b: Uint8Array): unknown; toObject(m: unknown, o: object): { resourceSpans: { resource: { attributes: { key: string; value: AnyValue }[] }; scopeSpans: { spans: Span[] }[] }[] } } } } } } };
+  opentelemetry: {
+    proto: {
+      collector: {
+        trace: {
+          v1: {
+            ExportTraceServiceRequest: {
+              decode(b: Uint8Array): unknown;
+              toObject(
+                m: unknown,
+                o: object,
+              ): {
+                resourceSpans: {
+                  resource: { attributes: { key: string; value: AnyValue }[] };
+                  scopeSpans: { spans: Span[] }[];
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
 };
 const Request = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
@@ -36,7 +72,14 @@ interface Receiver {
 
 async function startReceiver(): Promise<Receiver> {
   const held: http.ServerResponse[] = [];
-  const receiver: Receiver = { url: '', spans: [], serviceNames: [], mode: 'ok', requests: 0, close: async () => undefined };
+  const receiver: Receiver = {
+    url: '',
+    spans: [],
+    serviceNames: [],
+    mode: 'ok',
+    requests: 0,
+    close: async () => undefined,
+  };
   const server = http.createServer(async (req, res) => {
     const body = await readBody(req);
     receiver.requests++;
@@ -63,7 +106,16 @@ let receiver: Receiver;
 let h: Harness;
 beforeAll(async () => {
   receiver = await startReceiver();
-  h = await startHarness({ otlp: { url: `${receiver.url}/v1/traces`, protocol: 'http/protobuf', headers: { 'x-tenant': 't1' }, serviceName: 'wirelog-test', content: false, maxQueue: 8192 } });
+  h = await startHarness({
+    otlp: {
+      url: `${receiver.url}/v1/traces`,
+      protocol: 'http/protobuf',
+      headers: { 'x-tenant': 't1' },
+      serviceName: 'wirelog-test',
+      content: false,
+      maxQueue: 8192,
+    },
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -78,7 +130,11 @@ describe('OTLP export of exchanges and model calls', () => {
       method: 'POST',
       dispatcher: h.agent(),
       headers: { 'content-type': 'application/json', authorization: 'Bearer sk-otlp-secret-0000000099' },
-      body: JSON.stringify({ model: 'otlp-model', stream: true, messages: [{ role: 'user', content: 'secret prompt text' }] }),
+      body: JSON.stringify({
+        model: 'otlp-model',
+        stream: true,
+        messages: [{ role: 'user', content: 'secret prompt text' }],
+      }),
     });
     await res.body.text();
     await h.stored();
@@ -114,30 +170,70 @@ describe('OTLP export of exchanges and model calls', () => {
     const anthropic = await request(`${h.upstream.httpsUrl}/v1/messages`, {
       method: 'POST',
       dispatcher: h.agent(),
-      headers: { 'content-type': 'application/json', 'x-test-stream-error': '1', 'x-api-key': 'sk-ant-otlp-secret-00000077' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      headers: {
+        'content-type': 'application/json',
+        'x-test-stream-error': '1',
+        'x-api-key': 'sk-ant-otlp-secret-00000077',
+      },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
     });
     await anthropic.body.text();
     await h.stored();
-    const responses = await eventually(() => receiver.spans.find((s) => attrs(s)['gen_ai.request.model'] === 'ws-otlp'), 'the WebSocket call');
-    expect(attrs(responses)).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'http.response.status_code': 101, 'gen_ai.usage.input_tokens': 12, 'gen_ai.usage.output_tokens': 6 });
+    const responses = await eventually(
+      () => receiver.spans.find((s) => attrs(s)['gen_ai.request.model'] === 'ws-otlp'),
+      'the WebSocket call',
+    );
+    expect(attrs(responses)).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'http.response.status_code': 101,
+      'gen_ai.usage.input_tokens': 12,
+      'gen_ai.usage.output_tokens': 6,
+    });
     expect(String(attrs(responses)['url.full'])).toMatch(/^wss:\/\/localhost:\d+\/v1\/responses$/);
     expect(attrs(responses)['gen_ai.response.id']).toBeTruthy();
-    const claude = await eventually(() => receiver.spans.find((s) => attrs(s)['gen_ai.request.model'] === 'claude-sonnet-4-5'), 'the Anthropic call');
-    expect(attrs(claude)).toMatchObject({ 'gen_ai.provider.name': 'anthropic', 'gen_ai.response.model': 'claude-test', 'gen_ai.usage.input_tokens': 10, 'wirelog.call.ending': 'error', 'wirelog.diagnosis.rule': 'stream-error' });
+    const claude = await eventually(
+      () => receiver.spans.find((s) => attrs(s)['gen_ai.request.model'] === 'claude-sonnet-4-5'),
+      'the Anthropic call',
+    );
+    expect(attrs(claude)).toMatchObject({
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.response.model': 'claude-test',
+      'gen_ai.usage.input_tokens': 10,
+      'wirelog.call.ending': 'error',
+      'wirelog.diagnosis.rule': 'stream-error',
+    });
     expect(claude.status).toMatchObject({ code: 2 });
     expect(JSON.stringify(receiver.spans)).not.toContain('sk-ant-otlp-secret');
   });
 
   it('the calls of one thread share a trace; a diagnosis becomes an error status with its rule', async () => {
     const turn = async (messages: unknown[]) => {
-      const r = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'thread-model', messages }) });
+      const r = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: h.agent(),
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'thread-model', messages }),
+      });
       await r.body.text();
     };
-    const first = [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Plan a trip.' }];
+    const first = [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: 'Plan a trip.' },
+    ];
     await turn(first);
     await turn([...first, { role: 'assistant', content: 'Where to?' }, { role: 'user', content: 'Oslo.' }]);
-    const failed = await request(`${h.upstream.httpsUrl}/v1/chat/completions/responses`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"gpt-5-codex","input":"hi"}' });
+    const failed = await request(`${h.upstream.httpsUrl}/v1/chat/completions/responses`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":"gpt-5-codex","input":"hi"}',
+    });
     await failed.body.text();
     await h.stored();
     const thread = await eventually(() => {
@@ -148,7 +244,11 @@ describe('OTLP export of exchanges and model calls', () => {
     const wrong = await eventually(() => spanNamed('/v1/chat/completions/responses')[0], 'the failed call');
     expect(wrong.traceId).not.toBe(thread[0].traceId);
     expect(wrong.status).toMatchObject({ code: 2 }); // STATUS_CODE_ERROR
-    expect(attrs(wrong)).toMatchObject({ 'wirelog.diagnosis.rule': 'repeated-endpoint', 'error.type': '404', 'http.response.status_code': 404 });
+    expect(attrs(wrong)).toMatchObject({
+      'wirelog.diagnosis.rule': 'repeated-endpoint',
+      'error.type': '404',
+      'http.response.status_code': 404,
+    });
   });
 
   it('a receiver that answers 503, then one that hangs, slows neither forwarding nor storage, and is said in /api/status', async () => {
@@ -170,7 +270,9 @@ describe('OTLP export of exchanges and model calls', () => {
     // Every exchange stored, whatever the collector did.
     expect(h.wirelog.reader.count({}) - before).toBe(sent);
     const status = await eventually(async () => {
-      const s = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as { otlp: { error: string | null } };
+      const s = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as {
+        otlp: { error: string | null };
+      };
       return s.otlp.error ? s.otlp : null;
     }, 'the export failure in /api/status');
     expect(status.error).toContain('exporting spans to');
@@ -221,7 +323,9 @@ describe('a collector that never answers, with a small queue', () => {
       await small.stored();
       expect(small.wirelog.reader.count({})).toBe(30);
       const otlp = await eventually(async () => {
-        const s = (await (await fetch(`${small.wirelog.viewer!.url}/api/status`)).json()) as { otlp: { dropped: number } };
+        const s = (await (await fetch(`${small.wirelog.viewer!.url}/api/status`)).json()) as {
+          otlp: { dropped: number };
+        };
         return s.otlp.dropped > 0 ? s.otlp : null;
       }, 'the dropped spans to be counted');
       // At most the queue (4) and one batch in flight were taken; the rest were counted.
@@ -235,7 +339,9 @@ describe('a collector that never answers, with a small queue', () => {
 
 describe('OTLP over http/json', () => {
   it('sends the same spans as JSON when OTEL_EXPORTER_OTLP_PROTOCOL is http/json', async () => {
-    const bodies: { resourceSpans: { scopeSpans: { spans: { name: string; attributes: { key: string; value: AnyValue }[] }[] }[] }[] }[] = [];
+    const bodies: {
+      resourceSpans: { scopeSpans: { spans: { name: string; attributes: { key: string; value: AnyValue }[] }[] }[] }[];
+    }[] = [];
     const types: string[] = [];
     const server = http.createServer(async (req, res) => {
       types.push(String(req.headers['content-type']));
@@ -243,15 +349,30 @@ describe('OTLP over http/json', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const json = await startHarness({ otlp: otlpConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, false, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }) });
+    const json = await startHarness({
+      otlp: otlpConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, false, {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      }),
+    });
     try {
-      const r = await request(`${json.upstream.httpsUrl}/v1/chat/completions`, { method: 'POST', dispatcher: json.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"json-model","messages":[]}' });
+      const r = await request(`${json.upstream.httpsUrl}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: json.agent(),
+        headers: { 'content-type': 'application/json' },
+        body: '{"model":"json-model","messages":[]}',
+      });
       await r.body.text();
       await json.stored();
-      const span = await eventually(() => bodies.flatMap((b) => b.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)))[0], 'a JSON span');
+      const span = await eventually(
+        () => bodies.flatMap((b) => b.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)))[0],
+        'a JSON span',
+      );
       expect(types[0]).toContain('application/json');
       expect(span.name).toBe('chat json-model');
-      expect(Object.fromEntries(span.attributes.map((a) => [a.key, value(a.value)]))).toMatchObject({ 'gen_ai.request.model': 'json-model', 'http.response.status_code': 200 });
+      expect(Object.fromEntries(span.attributes.map((a) => [a.key, value(a.value)]))).toMatchObject({
+        'gen_ai.request.model': 'json-model',
+        'http.response.status_code': 200,
+      });
     } finally {
       await json.close();
       server.closeAllConnections();
@@ -264,8 +385,19 @@ describe('OTLP export is off unless asked', () => {
   it('reads --otlp-endpoint, or the OpenTelemetry variables, and is off without both', () => {
     expect(otlpConfig(undefined, false, {})).toBeNull();
     expect(() => otlpConfig(undefined, true, {})).toThrow(/--otlp-content needs --otlp-endpoint/);
-    expect(otlpConfig('http://127.0.0.1:4318', false, {})).toMatchObject({ url: 'http://127.0.0.1:4318/v1/traces', protocol: 'http/protobuf', serviceName: 'wirelog' });
-    expect(otlpConfig(undefined, false, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Basic%20abc,x-scope=a', OTEL_SERVICE_NAME: 'gw' })).toEqual({
+    expect(otlpConfig('http://127.0.0.1:4318', false, {})).toMatchObject({
+      url: 'http://127.0.0.1:4318/v1/traces',
+      protocol: 'http/protobuf',
+      serviceName: 'wirelog',
+    });
+    expect(
+      otlpConfig(undefined, false, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Basic%20abc,x-scope=a',
+        OTEL_SERVICE_NAME: 'gw',
+      }),
+    ).toEqual({
       url: 'http://collector:4318/v1/traces',
       protocol: 'http/json',
       headers: { authorization: 'Basic abc', 'x-scope': 'a' },
@@ -273,7 +405,14 @@ describe('OTLP export is off unless asked', () => {
       content: false,
       maxQueue: 8192,
     });
-    expect(otlpConfig(undefined, false, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://tempo:4318/otlp/v1/traces' })?.url).toBe('http://tempo:4318/otlp/v1/traces');
-    expect(() => otlpConfig(undefined, false, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/grpc is not supported/);
+    expect(
+      otlpConfig(undefined, false, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://tempo:4318/otlp/v1/traces' })?.url,
+    ).toBe('http://tempo:4318/otlp/v1/traces');
+    expect(() =>
+      otlpConfig(undefined, false, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      }),
+    ).toThrow(/grpc is not supported/);
   });
 });

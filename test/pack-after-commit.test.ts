@@ -36,17 +36,63 @@ interface Sent {
 /** A Codex turn's events up to its end (`ended` false: the answer still streaming); its request body in 16 KB chunks. */
 function turnEvents(uid: string, turn: CodexTurn, ended: boolean): ExchangeEvent[] {
   const events: ExchangeEvent[] = [
-    { type: 'request', uid, head: { startedAt: 1764000000000, clientAddress: '127.0.0.1:1', method: 'POST', scheme: 'https', host: 'relay.example', port: 443, path: '/v1/responses', httpVersion: '1.1', headers: [['content-type', 'application/json']] } },
+    {
+      type: 'request',
+      uid,
+      head: {
+        startedAt: 1764000000000,
+        clientAddress: '127.0.0.1:1',
+        method: 'POST',
+        scheme: 'https',
+        host: 'relay.example',
+        port: 443,
+        path: '/v1/responses',
+        httpVersion: '1.1',
+        headers: [['content-type', 'application/json']],
+      },
+    },
   ];
-  for (let at = 0; at < turn.request.length; at += 16 * 1024) events.push({ type: 'body-chunk', uid, side: 'request', chunk: turn.request.subarray(at, at + 16 * 1024), atMs: 1 });
-  events.push({ type: 'request-sent', uid, atMs: 1 }, { type: 'response-head', uid, atMs: 2, head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', 'text/event-stream']] } });
+  for (let at = 0; at < turn.request.length; at += 16 * 1024)
+    events.push({
+      type: 'body-chunk',
+      uid,
+      side: 'request',
+      chunk: turn.request.subarray(at, at + 16 * 1024),
+      atMs: 1,
+    });
+  events.push(
+    { type: 'request-sent', uid, atMs: 1 },
+    {
+      type: 'response-head',
+      uid,
+      atMs: 2,
+      head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', 'text/event-stream']] },
+    },
+  );
   const shown = ended ? turn.events : turn.events.slice(0, 20);
   shown.forEach((e, seq) => {
-    events.push({ type: 'body-chunk', uid, side: 'response', chunk: Buffer.from(`event: ${e.event}\ndata: ${e.data}\n\n`), atMs: 3 + seq }, { type: 'sse-event', uid, event: { seq, offsetMs: 3 + seq, event: e.event, id: null, data: e.data } });
+    events.push(
+      {
+        type: 'body-chunk',
+        uid,
+        side: 'response',
+        chunk: Buffer.from(`event: ${e.event}\ndata: ${e.data}\n\n`),
+        atMs: 3 + seq,
+      },
+      { type: 'sse-event', uid, event: { seq, offsetMs: 3 + seq, event: e.event, id: null, data: e.data } },
+    );
   });
   if (ended) {
     const info = (size: number) => ({ size, storedSize: size, truncated: false, encoding: '' });
-    events.push({ type: 'end', uid, state: 'complete', error: null, timings: { end: 300 }, requestBody: info(turn.request.length), responseBody: info(turn.responseBody.length) });
+    events.push({
+      type: 'end',
+      uid,
+      state: 'complete',
+      error: null,
+      timings: { end: 300 },
+      requestBody: info(turn.request.length),
+      responseBody: info(turn.responseBody.length),
+    });
   }
   return events;
 }
@@ -54,12 +100,51 @@ function turnEvents(uid: string, turn: CodexTurn, ended: boolean): ExchangeEvent
 /** A WebSocket exchange (Codex's Responses over a socket): text and binary messages both ways, ended. */
 function webSocketEvents(uid: string, messages: Buffer[]): ExchangeEvent[] {
   const events: ExchangeEvent[] = [
-    { type: 'request', uid, head: { startedAt: 1764000000000, clientAddress: '127.0.0.1:1', method: 'GET', scheme: 'https', host: 'relay.example', port: 443, path: '/v1/responses?ws', httpVersion: '1.1', headers: [['upgrade', 'websocket']] } },
-    { type: 'response-head', uid, atMs: 2, head: { status: 101, statusText: 'Switching Protocols', httpVersion: '1.1', headers: [['upgrade', 'websocket']] } },
+    {
+      type: 'request',
+      uid,
+      head: {
+        startedAt: 1764000000000,
+        clientAddress: '127.0.0.1:1',
+        method: 'GET',
+        scheme: 'https',
+        host: 'relay.example',
+        port: 443,
+        path: '/v1/responses?ws',
+        httpVersion: '1.1',
+        headers: [['upgrade', 'websocket']],
+      },
+    },
+    {
+      type: 'response-head',
+      uid,
+      atMs: 2,
+      head: { status: 101, statusText: 'Switching Protocols', httpVersion: '1.1', headers: [['upgrade', 'websocket']] },
+    },
   ];
-  messages.forEach((payload, seq) => events.push({ type: 'ws-message', uid, message: { seq, offsetMs: 3 + seq, direction: seq % 2 ? 'receive' : 'send', opcode: payload[0] === 0 ? 2 : 1, payload } }));
+  messages.forEach((payload, seq) =>
+    events.push({
+      type: 'ws-message',
+      uid,
+      message: {
+        seq,
+        offsetMs: 3 + seq,
+        direction: seq % 2 ? 'receive' : 'send',
+        opcode: payload[0] === 0 ? 2 : 1,
+        payload,
+      },
+    }),
+  );
   const none = { size: 0, storedSize: 0, truncated: false, encoding: '' };
-  events.push({ type: 'end', uid, state: 'complete', error: null, timings: { end: 50 }, requestBody: none, responseBody: none });
+  events.push({
+    type: 'end',
+    uid,
+    state: 'complete',
+    error: null,
+    timings: { end: 50 },
+    requestBody: none,
+    responseBody: none,
+  });
   return events;
 }
 
@@ -67,7 +152,9 @@ function webSocketEvents(uid: string, messages: Buffer[]): ExchangeEvent[] {
 function storedAs(db: Db, reader: ExchangeReader, uid: string): 'raw' | 'packed' | 'mixed' {
   const id = reader.byUid(uid)!.id;
   const rows = db
-    .prepare('SELECT codec, length(data) AS size FROM bodies WHERE exchange_id = ? UNION ALL SELECT codec, length(data) FROM sse_events WHERE exchange_id = ? UNION ALL SELECT codec, length(payload) FROM ws_messages WHERE exchange_id = ?')
+    .prepare(
+      'SELECT codec, length(data) AS size FROM bodies WHERE exchange_id = ? UNION ALL SELECT codec, length(data) FROM sse_events WHERE exchange_id = ? UNION ALL SELECT codec, length(payload) FROM ws_messages WHERE exchange_id = ?',
+    )
     .all(id, id, id) as { codec: number; size: number }[];
   const packedRows = rows.filter((r) => r.codec !== 0).length;
   const largeRaw = rows.filter((r) => r.codec === 0 && r.size > 100).length;
@@ -80,8 +167,14 @@ function readsBack(reader: ExchangeReader, sent: Sent[]): void {
   for (const s of sent) {
     const id = reader.byUid(s.uid)!.id;
     expect(reader.body(id, 'request').equals(s.request), `request of ${s.uid}`).toBe(true);
-    expect(Buffer.concat([...reader.bodyChunks(id, 'request')]).equals(s.request), `request of ${s.uid} in chunks`).toBe(true);
-    expect(reader.sseEvents(id).map((e) => e.data), `events of ${s.uid}`).toEqual(s.events);
+    expect(
+      Buffer.concat([...reader.bodyChunks(id, 'request')]).equals(s.request),
+      `request of ${s.uid} in chunks`,
+    ).toBe(true);
+    expect(
+      reader.sseEvents(id).map((e) => e.data),
+      `events of ${s.uid}`,
+    ).toEqual(s.events);
     expect(
       reader.wsMessages(id).map((m) => Buffer.from(m.payload).equals(s.ws[m.seq])),
       `messages of ${s.uid}`,
@@ -101,8 +194,17 @@ describe('bodies packed after the commit', () => {
       sent.push({ uid: `turn-${i}`, request: turns[i].request, events: turns[i].events.map((e) => e.data), ws: [] });
     }
     store.apply(turnEvents('open', turns[5], false));
-    sent.push({ uid: 'open', request: turns[5].request, events: turns[5].events.slice(0, 20).map((e) => e.data), ws: [] });
-    const ws = [Buffer.from(JSON.stringify({ type: 'response.create', input: 'x'.repeat(3000) })), Buffer.from(JSON.stringify({ type: 'response.output_text.delta', delta: 'y'.repeat(400) })), Buffer.from([0, 1, 2, 255])];
+    sent.push({
+      uid: 'open',
+      request: turns[5].request,
+      events: turns[5].events.slice(0, 20).map((e) => e.data),
+      ws: [],
+    });
+    const ws = [
+      Buffer.from(JSON.stringify({ type: 'response.create', input: 'x'.repeat(3000) })),
+      Buffer.from(JSON.stringify({ type: 'response.output_text.delta', delta: 'y'.repeat(400) })),
+      Buffer.from([0, 1, 2, 255]),
+    ];
     store.apply(webSocketEvents('ws', ws));
     sent.push({ uid: 'ws', request: Buffer.alloc(0), events: [], ws });
 
@@ -113,8 +215,17 @@ describe('bodies packed after the commit', () => {
 
     // One slice of two exchanges: the first two to end are packed, the rest wait.
     expect(store.indexSlice('all', 60_000, 2)).toMatchObject({ indexed: 2, more: true });
-    expect(sent.map((s) => storedAs(db, reader, s.uid))).toEqual(['packed', 'packed', 'raw', 'raw', 'raw', 'raw', 'raw']);
-    const splitRequests = () => db.prepare(`SELECT count(*) FROM bodies WHERE side = 'request' AND codec >= ${SPLIT}`).pluck().get();
+    expect(sent.map((s) => storedAs(db, reader, s.uid))).toEqual([
+      'packed',
+      'packed',
+      'raw',
+      'raw',
+      'raw',
+      'raw',
+      'raw',
+    ]);
+    const splitRequests = () =>
+      db.prepare(`SELECT count(*) FROM bodies WHERE side = 'request' AND codec >= ${SPLIT}`).pluck().get();
     expect(splitRequests()).toBe(2);
     readsBack(reader, sent);
 
@@ -124,7 +235,15 @@ describe('bodies packed after the commit', () => {
     let slices = 0;
     while (store.indexSlice('all', 60_000, 2).more && slices < 50) slices++;
     expect(slices).toBeGreaterThanOrEqual(1);
-    expect(sent.map((s) => storedAs(db, reader, s.uid))).toEqual(['packed', 'packed', 'packed', 'packed', 'packed', 'raw', 'packed']);
+    expect(sent.map((s) => storedAs(db, reader, s.uid))).toEqual([
+      'packed',
+      'packed',
+      'packed',
+      'packed',
+      'packed',
+      'raw',
+      'packed',
+    ]);
     expect(splitRequests()).toBe(5);
     readsBack(reader, sent);
 
@@ -145,14 +264,23 @@ describe('bodies packed after the commit', () => {
     const dir = tempDir('wirelog-pack-large-');
     const { db, store, reader } = open(dir);
     // About 1.5 MB of conversation: past what a slice is handed in memory (1 MB a side).
-    const messages = Array.from({ length: 300 }, (_, k) => ({ role: k % 2 ? 'assistant' : 'user', content: `message ${k} ${'lorem ipsum dolor sit amet '.repeat(180)}` }));
+    const messages = Array.from({ length: 300 }, (_, k) => ({
+      role: k % 2 ? 'assistant' : 'user',
+      content: `message ${k} ${'lorem ipsum dolor sit amet '.repeat(180)}`,
+    }));
     const request = Buffer.from(JSON.stringify({ model: 'deepseek-chat', stream: true, messages }));
     expect(request.length).toBeGreaterThan(1024 * 1024);
-    const turn: CodexTurn = { request, events: [{ event: 'message', data: '{"choices":[{"delta":{"content":"ok"}}]}' }], responseBody: Buffer.alloc(0) };
+    const turn: CodexTurn = {
+      request,
+      events: [{ event: 'message', data: '{"choices":[{"delta":{"content":"ok"}}]}' }],
+      responseBody: Buffer.alloc(0),
+    };
     store.apply(turnEvents('large', turn, true));
     expect(storedAs(db, reader, 'large')).toBe('raw');
     store.indexWaiting('understand');
-    expect(db.prepare(`SELECT count(*) FROM bodies WHERE side = 'request' AND codec >= ${SPLIT}`).pluck().get()).toBe(1);
+    expect(db.prepare(`SELECT count(*) FROM bodies WHERE side = 'request' AND codec >= ${SPLIT}`).pluck().get()).toBe(
+      1,
+    );
     expect(reader.body(reader.byUid('large')!.id, 'request').equals(request)).toBe(true);
   });
 });

@@ -35,19 +35,26 @@ function englishCommands(): { start: string; test: string } {
   const lines = fencedLines(section(english, 'The two commands'));
   const start = lines.find((line) => /\bnpm start\b/.test(line));
   const test = lines.find((line) => /^npm test\b/.test(line));
-  if (!start || !test) throw new Error(`README.md's "The two commands" lost its start or test command: ${JSON.stringify(lines)}`);
+  if (!start || !test)
+    throw new Error(`README.md's "The two commands" lost its start or test command: ${JSON.stringify(lines)}`);
   return { start, test };
 }
 
 /** Each `wirelog SUBCOMMAND ...` the Chinese README shows in code (inline or fenced), as written. */
 function wirelogCommands(markdown: string): string[] {
   const code = [...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]).concat(fencedLines(markdown));
-  return code.flatMap((text) => [...text.matchAll(/(?:^|[\s(])(wirelog\s+[a-z][a-z-]*[^|;&)]*)/g)].map((m) => m[1].trim()));
+  return code.flatMap((text) =>
+    [...text.matchAll(/(?:^|[\s(])(wirelog\s+[a-z][a-z-]*[^|;&)]*)/g)].map((m) => m[1].trim()),
+  );
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
 function anchor(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 describe('README.zh-CN.md', () => {
@@ -71,7 +78,10 @@ describe('README.zh-CN.md', () => {
 
   it('links only to files and sections that are there (README.md, docs/)', () => {
     const anchorsOf = (markdown: string) => new Set([...markdown.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchor(m[1])));
-    const links = [...chinese.matchAll(/\]\(((?:README\.md|docs\/[\w.-]+\.md))(?:#([^)]+))?\)/g)].map((m) => ({ file: m[1], anchor: m[2] }));
+    const links = [...chinese.matchAll(/\]\(((?:README\.md|docs\/[\w.-]+\.md))(?:#([^)]+))?\)/g)].map((m) => ({
+      file: m[1],
+      anchor: m[2],
+    }));
     expect(links.filter((link) => link.file.startsWith('docs/')).length).toBeGreaterThan(3);
     const broken = links.filter((link) => {
       const file = fileURLToPath(new URL(`../${link.file}`, import.meta.url));

@@ -74,21 +74,78 @@ interface Classified {
 
 /** Every fenced block of the three files, and what this test does with it. */
 const CLASSIFIED: Classified[] = [
-  { first: /^npm install && npm start$/, files: ['README.md', 'README.zh-CN.md', 'docs/install.md'], how: 'not run', why: 'npm install needs the registry (and compiles SQLite here, minutes); npm start builds, then runs `wirelog start` on the fixed ports 8899/8900, which a developer\'s own wirelog may hold: this test starts the same `wirelog start` on free ports, and test/package.test.ts builds, packs and starts it' },
-  { first: /^npm test$/, files: ['README.md', 'README.zh-CN.md'], how: 'not run', why: 'the whole suite, this test included' },
-  { first: /^https:\/\/\S+\s+->\s+http:\/\/127\.0\.0\.1:8899\//, files: ['README.md', 'README.zh-CN.md'], how: 'run', why: 'the gateway table: `wirelog url LEFT` prints RIGHT, line by line' },
-  { first: /^model_provider = /, files: ['README.md', 'README.zh-CN.md'], how: 'run', why: 'the Codex config: the real Codex 0.171 runs with it, through the gateway to the fake relay' },
-  { first: /^wirelog run -- codex exec "hello"(\s+#.*)?$/, files: ['README.md', 'README.zh-CN.md'], how: 'run', why: 'wirelog run, with a Node client in place of codex (the trailing # list of agents is a comment to bash)' },
-  { first: /^wirelog doctor$/, files: ['README.md'], how: 'run', why: "after the seed's 404 from the real Codex; its output block is checked" },
-  { first: /^#\d+-#\d+ POST \S+\/chat\/completions\/responses → (404|401)/, files: ['README.md', 'README.zh-CN.md'], how: 'checked', why: "wirelog doctor's output after the real Codex's 404 (and 401), word by word in order" },
-  { first: /^ERROR: unexpected status (404|401) /, files: ['README.zh-CN.md'], how: 'checked', why: "the real Codex's error line for the 404 and the 401" },
-  { first: /^sudo security add-trusted-cert /, files: ['README.zh-CN.md'], how: 'checked', why: "not run (macOS's keychain, as root: not this Linux machine; certs/install.ts's macOS plan is tested in test/ca-install.test.ts), but `wirelog ca` must print it, for the data dir it was given" },
-  { first: /^npm install$/, files: ['docs/install.md'], how: 'not run', why: 'npm install, npm pack and npm install -g of the tarball: test/package.test.ts does them (packs, installs into an empty prefix, starts); it also checks the tarball name written here is the one npm pack makes' },
-  { first: /^export npm_config_better_sqlite3_binary_host=/, files: ['docs/install.md'], how: 'run', why: "the mirror setting: in bash, then npm runs an install script under it and prebuild-install's download URL starts with the mirror" },
+  {
+    first: /^npm install && npm start$/,
+    files: ['README.md', 'README.zh-CN.md', 'docs/install.md'],
+    how: 'not run',
+    why: "npm install needs the registry (and compiles SQLite here, minutes); npm start builds, then runs `wirelog start` on the fixed ports 8899/8900, which a developer's own wirelog may hold: this test starts the same `wirelog start` on free ports, and test/package.test.ts builds, packs and starts it",
+  },
+  {
+    first: /^npm test$/,
+    files: ['README.md', 'README.zh-CN.md'],
+    how: 'not run',
+    why: 'the whole suite, this test included',
+  },
+  {
+    first: /^https:\/\/\S+\s+->\s+http:\/\/127\.0\.0\.1:8899\//,
+    files: ['README.md', 'README.zh-CN.md'],
+    how: 'run',
+    why: 'the gateway table: `wirelog url LEFT` prints RIGHT, line by line',
+  },
+  {
+    first: /^model_provider = /,
+    files: ['README.md', 'README.zh-CN.md'],
+    how: 'run',
+    why: 'the Codex config: the real Codex 0.171 runs with it, through the gateway to the fake relay',
+  },
+  {
+    first: /^wirelog run -- codex exec "hello"(\s+#.*)?$/,
+    files: ['README.md', 'README.zh-CN.md'],
+    how: 'run',
+    why: 'wirelog run, with a Node client in place of codex (the trailing # list of agents is a comment to bash)',
+  },
+  {
+    first: /^wirelog doctor$/,
+    files: ['README.md'],
+    how: 'run',
+    why: "after the seed's 404 from the real Codex; its output block is checked",
+  },
+  {
+    first: /^#\d+-#\d+ POST \S+\/chat\/completions\/responses → (404|401)/,
+    files: ['README.md', 'README.zh-CN.md'],
+    how: 'checked',
+    why: "wirelog doctor's output after the real Codex's 404 (and 401), word by word in order",
+  },
+  {
+    first: /^ERROR: unexpected status (404|401) /,
+    files: ['README.zh-CN.md'],
+    how: 'checked',
+    why: "the real Codex's error line for the 404 and the 401",
+  },
+  {
+    first: /^sudo security add-trusted-cert /,
+    files: ['README.zh-CN.md'],
+    how: 'checked',
+    why: "not run (macOS's keychain, as root: not this Linux machine; certs/install.ts's macOS plan is tested in test/ca-install.test.ts), but `wirelog ca` must print it, for the data dir it was given",
+  },
+  {
+    first: /^npm install$/,
+    files: ['docs/install.md'],
+    how: 'not run',
+    why: 'npm install, npm pack and npm install -g of the tarball: test/package.test.ts does them (packs, installs into an empty prefix, starts); it also checks the tarball name written here is the one npm pack makes',
+  },
+  {
+    first: /^export npm_config_better_sqlite3_binary_host=/,
+    files: ['docs/install.md'],
+    how: 'run',
+    why: "the mirror setting: in bash, then npm runs an install script under it and prebuild-install's download URL starts with the mirror",
+  },
 ];
 
 function classify(block: Block): Classified[] {
-  return CLASSIFIED.filter((c) => c.files.includes(block.file) && c.first.test(block.lines.find((l) => l.trim())!.trim()));
+  return CLASSIFIED.filter(
+    (c) => c.files.includes(block.file) && c.first.test(block.lines.find((l) => l.trim())!.trim()),
+  );
 }
 
 /** The blocks one classification covers, in file order. */
@@ -100,7 +157,9 @@ function blocksOf(first: RegExp): Block[] {
 
 /** Inline code spans of a file that match. */
 function inlineCode(file: DocFile, pattern: RegExp): string[] {
-  return [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/`([^`\n]+)`/g)].map((m) => m[1]).filter((code) => pattern.test(code));
+  return [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/`([^`\n]+)`/g)]
+    .map((m) => m[1])
+    .filter((code) => pattern.test(code));
 }
 
 let upstream: FakeUpstream;
@@ -123,17 +182,35 @@ function localize(text: string): string {
 function wirelogOnPath(dir: string): string {
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin, { recursive: true });
-  fs.writeFileSync(path.join(bin, 'wirelog'), `#!/bin/sh\nexec "${process.execPath}" ${WIRELOG_NODE_FLAGS.join(' ')} "${WIRELOG_BIN}" "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(bin, 'wirelog'),
+    `#!/bin/sh\nexec "${process.execPath}" ${WIRELOG_NODE_FLAGS.join(' ')} "${WIRELOG_BIN}" "$@"\n`,
+    { mode: 0o755 },
+  );
   return bin;
 }
 
 /** The environment commands run in: a temporary HOME, wirelog on PATH, this test's data dir; no proxy or npm settings of the machine's. */
 function commandEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!/^(npm_|https?_proxy|all_proxy|no_proxy|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|CURL_CA_BUNDLE|WIRELOG_)/i.test(name)) env[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (
+      !/^(npm_|https?_proxy|all_proxy|no_proxy|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|CURL_CA_BUNDLE|WIRELOG_)/i.test(
+        name,
+      )
+    )
+      env[name] = value;
   const home = path.join(work, 'home');
   fs.mkdirSync(home, { recursive: true });
-  return { ...env, HOME: home, SHELL: '/bin/bash', WIRELOG_HOME: dataDir, WIRELOG_LANG: 'en', PATH: `${wirelogOnPath(work)}:${process.env.PATH}`, TERM: 'dumb' };
+  return {
+    ...env,
+    HOME: home,
+    SHELL: '/bin/bash',
+    WIRELOG_HOME: dataDir,
+    WIRELOG_LANG: 'en',
+    PATH: `${wirelogOnPath(work)}:${process.env.PATH}`,
+    TERM: 'dumb',
+  };
 }
 
 interface Ran {
@@ -145,7 +222,13 @@ interface Ran {
 /** One command line as a user types it, in bash. */
 function bash(command: string, env: NodeJS.ProcessEnv = commandEnv(), cwd = work): Promise<Ran> {
   return new Promise((resolve) => {
-    const child = execFile('/bin/bash', ['-c', command], { env, cwd, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    const child = execFile(
+      '/bin/bash',
+      ['-c', command],
+      { env, cwd, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
     child.stdin?.end();
   });
 }
@@ -156,10 +239,22 @@ function runCodex(name: string, configToml: string, env: NodeJS.ProcessEnv): Pro
   const cwd = path.join(home, 'work');
   fs.mkdirSync(cwd, { recursive: true });
   // Codex's background traffic (plugin sync, metrics) off: the captures are the README's call only.
-  fs.writeFileSync(path.join(home, 'config.toml'), `${configToml}\n\n[analytics]\nenabled = false\n\n[features]\nplugins = false\n`);
+  fs.writeFileSync(
+    path.join(home, 'config.toml'),
+    `${configToml}\n\n[analytics]\nenabled = false\n\n[features]\nplugins = false\n`,
+  );
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CODEX, 'exec', '--skip-git-repo-check', 'hello'], { cwd, env: { ...commandEnv(), HOME: home, CODEX_HOME: home, ...env }, timeout: 150_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [CODEX, 'exec', '--skip-git-repo-check', 'hello'],
+      {
+        cwd,
+        env: { ...commandEnv(), HOME: home, CODEX_HOME: home, ...env },
+        timeout: 150_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
     child.stdin?.end();
   });
@@ -172,7 +267,10 @@ async function exchanges(): Promise<ExchangeSummary[]> {
 
 /** Waits until an exchange for this URL is stored, and returns it. */
 function stored(url: string, status: number): Promise<ExchangeSummary> {
-  return eventually(async () => (await exchanges()).find((e) => e.url === url && e.status === status), `${url} stored with ${status}`);
+  return eventually(
+    async () => (await exchanges()).find((e) => e.url === url && e.status === status),
+    `${url} stored with ${status}`,
+  );
 }
 
 /**
@@ -183,7 +281,10 @@ function stored(url: string, status: number): Promise<ExchangeSummary> {
  * differ from the run the README was written from.
  */
 function saysAsQuoted(actual: string, quote: string): boolean {
-  const words = (text: string) => (text.match(/[^\s(),]+/g) ?? []).filter((w) => w !== '...' && w !== '…').map((w) => w.replace(/#\d+/g, '#N').replace(/\d\d:\d\d:\d\d/g, 'T'));
+  const words = (text: string) =>
+    (text.match(/[^\s(),]+/g) ?? [])
+      .filter((w) => w !== '...' && w !== '…')
+      .map((w) => w.replace(/#\d+/g, '#N').replace(/\d\d:\d\d:\d\d/g, 'T'));
   const wanted = words(quote);
   const entries = actual.split(/\n(?=\S)/);
   return entries.some((entry) => {
@@ -198,16 +299,27 @@ describe('the READMEs and docs/install.md: every fenced block classified', () =>
   it('each block is run, checked or not run for a reason named here (a new command fails until it is)', () => {
     const blocks = FILES.flatMap(fencedBlocks);
     expect(blocks.length).toBeGreaterThan(10);
-    const unclassified = blocks.filter((b) => classify(b).length !== 1).map((b) => `${b.file}:${b.line}: ${b.lines.find((l) => l.trim())}`);
+    const unclassified = blocks
+      .filter((b) => classify(b).length !== 1)
+      .map((b) => `${b.file}:${b.line}: ${b.lines.find((l) => l.trim())}`);
     expect(unclassified).toEqual([]);
     // And no classification is left over from a block that is gone.
-    expect(CLASSIFIED.filter((c) => !blocks.some((b) => classify(b).includes(c))).map((c) => String(c.first))).toEqual([]);
+    expect(CLASSIFIED.filter((c) => !blocks.some((b) => classify(b).includes(c))).map((c) => String(c.first))).toEqual(
+      [],
+    );
   });
 
   it('every inline `wirelog ...` or `eval ...` the README gives as a thing to type is run below', () => {
     // The inline commands this test runs; a new one in README.md fails here until it is added.
     // (`wirelog` alone is the command's name, not a thing to type.)
-    const RUN_INLINE = ['wirelog url https://x666.me/v1', 'eval "$(wirelog env)"', 'wirelog run', 'wirelog ca', 'wirelog doctor', 'wirelog usage'];
+    const RUN_INLINE = [
+      'wirelog url https://x666.me/v1',
+      'eval "$(wirelog env)"',
+      'wirelog run',
+      'wirelog ca',
+      'wirelog doctor',
+      'wirelog usage',
+    ];
     const inline = inlineCode('README.md', /^(wirelog |eval )/);
     expect(inline.filter((code) => !RUN_INLINE.includes(code))).toEqual([]);
   });
@@ -230,8 +342,10 @@ describe('the README commands against a fake relay, with a wirelog of the test',
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('the gateway table: `wirelog url LEFT` prints RIGHT, and the README\'s own example', async () => {
-    const lines = blocksOf(/^https:\/\/\S+\s+->\s+http:\/\/127\.0\.0\.1:8899\//).flatMap((b) => b.lines.filter((l) => l.includes('->')));
+  it("the gateway table: `wirelog url LEFT` prints RIGHT, and the README's own example", async () => {
+    const lines = blocksOf(/^https:\/\/\S+\s+->\s+http:\/\/127\.0\.0\.1:8899\//).flatMap((b) =>
+      b.lines.filter((l) => l.includes('->')),
+    );
     expect(lines.length).toBeGreaterThanOrEqual(4);
     for (const line of lines) {
       const [left, right] = line.split('->').map((s) => localize(s.trim()));
@@ -267,7 +381,11 @@ describe('the README commands against a fake relay, with a wirelog of the test',
       const url = localize(address).slice(0, -1);
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${GOOD_KEY}`, 'user-agent': 'CherryStudio/1.5.0' },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${GOOD_KEY}`,
+          'user-agent': 'CherryStudio/1.5.0',
+        },
         body: JSON.stringify({ model: 'test-model', stream: true, messages: [{ role: 'user', content: 'hello' }] }),
       });
       expect(res.status, url).toBe(200);
@@ -286,7 +404,9 @@ describe('the README commands against a fake relay, with a wirelog of the test',
       expect(ran.code).toBe(0);
     }
     const runs = (await eventually(async () => {
-      const found = (await exchanges()).filter((e) => e.url === `https://localhost:${upstream.httpsPort}/v1/responses` && e.call?.model === 'run-model');
+      const found = (await exchanges()).filter(
+        (e) => e.url === `https://localhost:${upstream.httpsPort}/v1/responses` && e.call?.model === 'run-model',
+      );
       return found.length === 2 && found;
     }, 'both wirelog run calls stored')) as ExchangeSummary[];
     expect(runs.map((e) => e.status)).toEqual([200, 200]);
@@ -314,7 +434,10 @@ describe('the README commands against a fake relay, with a wirelog of the test',
     const blocks = fencedBlocks('README.md');
     const quoted = localize(blocks[blocks.indexOf(blocks.find((b) => b.line === doctorBlock.line)!) + 1].text);
     expect(quoted).toContain('fix: Set base_url');
-    const fixLine = quoted.split('\n').find((l) => l.trim().startsWith('fix:'))!.trim();
+    const fixLine = quoted
+      .split('\n')
+      .find((l) => l.trim().startsWith('fix:'))!
+      .trim();
     expect(doctor.stdout).toContain(fixLine);
     expect(saysAsQuoted(doctor.stdout, quoted), `${doctor.stdout}\n---quoted:\n${quoted}`).toBe(true);
   }, 300_000);
@@ -322,7 +445,10 @@ describe('the README commands against a fake relay, with a wirelog of the test',
   it("README.zh-CN.md's two worked errors, reproduced as it says: the real Codex's error lines and wirelog doctor's", async () => {
     const zh = fs.readFileSync(path.join(ROOT, 'README.zh-CN.md'), 'utf8');
     const [block] = blocksOf(/^model_provider = /).filter((b) => b.file === 'README.zh-CN.md');
-    const keyed = localize(block.text).replace(/base_url = "[^"]+"/, localize('base_url = "http://127.0.0.1:8899/http/127.0.0.1:41257/keyed/v1/chat/completions"'));
+    const keyed = localize(block.text).replace(
+      /base_url = "[^"]+"/,
+      localize('base_url = "http://127.0.0.1:8899/http/127.0.0.1:41257/keyed/v1/chat/completions"'),
+    );
     expect(zh).toContain('base_url = "…/v1/chat/completions"');
     // 404: the key is there, the URL is not; 401: the provider has no env_key as well.
     const notFound = await runCodex('zh-404', keyed, { X666_API_KEY: GOOD_KEY });
@@ -333,12 +459,17 @@ describe('the README commands against a fake relay, with a wirelog of the test',
     expect(unauthorized.stderr).toContain(errors.find((e) => e.includes(' 401 '))!);
 
     const doctor = await bash('wirelog doctor');
-    for (const quoted of blocksOf(/^#\d+-#\d+ POST \S+\/chat\/completions\/responses → (404|401)/).filter((b) => b.file === 'README.zh-CN.md')) {
-      expect(saysAsQuoted(doctor.stdout, localize(quoted.text)), `${quoted.file}:${quoted.line}\n${doctor.stdout}`).toBe(true);
+    for (const quoted of blocksOf(/^#\d+-#\d+ POST \S+\/chat\/completions\/responses → (404|401)/).filter(
+      (b) => b.file === 'README.zh-CN.md',
+    )) {
+      expect(
+        saysAsQuoted(doctor.stdout, localize(quoted.text)),
+        `${quoted.file}:${quoted.line}\n${doctor.stdout}`,
+      ).toBe(true);
     }
   }, 400_000);
 
-  it('wirelog ca prints the CA\'s path and the command for macOS, Debian/Ubuntu, Fedora and Windows (README.zh-CN.md\'s macOS line among them)', async () => {
+  it("wirelog ca prints the CA's path and the command for macOS, Debian/Ubuntu, Fedora and Windows (README.zh-CN.md's macOS line among them)", async () => {
     const ran = await bash('wirelog ca');
     expect(ran.code).toBe(0);
     const ca = path.join(dataDir, 'ca/certs/ca.pem');
@@ -370,13 +501,23 @@ describe('the README commands against a fake relay, with a wirelog of the test',
     const bindingPackage = path.join(ROOT, 'node_modules/better-sqlite3/package.json');
     fs.writeFileSync(
       path.join(pkg, 'url.cjs'),
-      [`const pkg = require(${JSON.stringify(bindingPackage)});`, `const opts = require(${JSON.stringify(`${prebuild}/rc.js`)})(pkg);`, 'opts.pkg = pkg;', `console.log(require(${JSON.stringify(`${prebuild}/util.js`)}).getDownloadUrl(opts));`].join('\n'),
+      [
+        `const pkg = require(${JSON.stringify(bindingPackage)});`,
+        `const opts = require(${JSON.stringify(`${prebuild}/rc.js`)})(pkg);`,
+        'opts.pkg = pkg;',
+        `console.log(require(${JSON.stringify(`${prebuild}/util.js`)}).getDownloadUrl(opts));`,
+      ].join('\n'),
     );
-    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'mirror-check', version: '1.0.0', scripts: { url: 'node url.cjs' } }));
+    fs.writeFileSync(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({ name: 'mirror-check', version: '1.0.0', scripts: { url: 'node url.cjs' } }),
+    );
     const ran = await bash(`${block.text}\nnpm run --silent url`, commandEnv(), pkg);
     expect(ran.stderr).toBe('');
     const { version } = JSON.parse(fs.readFileSync(bindingPackage, 'utf8')) as { version: string };
-    expect(ran.stdout.trim().startsWith(`${mirror}/v${version}/better-sqlite3-v${version}-node-v`), ran.stdout).toBe(true);
+    expect(ran.stdout.trim().startsWith(`${mirror}/v${version}/better-sqlite3-v${version}-node-v`), ran.stdout).toBe(
+      true,
+    );
     expect(ran.stdout.trim()).toMatch(/-linux-x64\.tar\.gz$/);
   });
 });

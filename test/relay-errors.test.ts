@@ -14,7 +14,12 @@ type Detail = { diagnoses: { rule: string; severity: string; summary: string; fi
 
 describe('failed provider set-ups, reproduced against the fake relay, explained with the fix', () => {
   it('a Codex-style base_url ending in /chat/completions: 404 Invalid URL (POST /v1/chat/completions/responses)', async () => {
-    const client = new OpenAI({ apiKey: 'sk-good-key-000000000001', baseURL: `${h.upstream.httpsUrl}/v1/chat/completions`, fetchOptions: { dispatcher: h.agent() } as never, maxRetries: 0 });
+    const client = new OpenAI({
+      apiKey: 'sk-good-key-000000000001',
+      baseURL: `${h.upstream.httpsUrl}/v1/chat/completions`,
+      fetchOptions: { dispatcher: h.agent() } as never,
+      maxRetries: 0,
+    });
     const failure = await client.responses.create({ model: 'gpt-5-codex', input: 'hi' }).catch((err: Error) => err);
     expect(failure).toBeInstanceOf(OpenAI.NotFoundError);
     expect((failure as Error).message).toContain('Invalid URL (POST /v1/chat/completions/responses)');
@@ -22,7 +27,7 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
     const ex = h.wirelog.reader.list()[0];
     expect(ex.request.path).toBe('/v1/chat/completions/responses');
     expect(ex.diagnosis).toMatchObject({ severity: 'error' });
-    expect(ex.diagnosis!.summary).toContain("base_url already ends in /chat/completions");
+    expect(ex.diagnosis!.summary).toContain('base_url already ends in /chat/completions');
     const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${ex.id}`)).json()) as Detail;
     expect(detail.diagnoses[0].rule).toBe('repeated-endpoint');
     // Written for the client that sent it: the openai SDK's baseURL, not Codex's [model_providers].
@@ -91,7 +96,9 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
     const all = await runCli(['doctor', '--data-dir', h.dataDir]);
     expect(all.code).toBe(1);
     const lines = all.stdout.split('\n');
-    const order = ['****0777', 'no API key', "base_url already ends in /chat/completions"].map((text) => lines.findIndex((l) => l.includes(text)));
+    const order = ['****0777', 'no API key', 'base_url already ends in /chat/completions'].map((text) =>
+      lines.findIndex((l) => l.includes(text)),
+    );
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(all.stdout).toContain('fix: Set baseURL');
@@ -102,7 +109,12 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
   });
 
   it('wirelog codex-config turns a Responses call that worked into a Codex provider block', async () => {
-    const client = new OpenAI({ apiKey: 'sk-good-key-000000000001', baseURL: `${h.upstream.httpsUrl}/keyed/v1`, fetchOptions: { dispatcher: h.agent() } as never, maxRetries: 0 });
+    const client = new OpenAI({
+      apiKey: 'sk-good-key-000000000001',
+      baseURL: `${h.upstream.httpsUrl}/keyed/v1`,
+      fetchOptions: { dispatcher: h.agent() } as never,
+      maxRetries: 0,
+    });
     await client.responses.create({ model: 'gpt-5-codex', input: 'hi' });
     await h.stored();
     const id = h.wirelog.reader.list()[0].id;
@@ -132,13 +144,35 @@ describe('failed provider set-ups, reproduced against the fake relay, explained 
 
 describe('errors inside a stream that began with 200, through the proxy', () => {
   const cases: [string, string, RegExp][] = [
-    ['/v1/messages', JSON.stringify({ model: 'claude-test', stream: true, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }), /began with 200 and then failed: the relay itself failed \("Overloaded \(overloaded_error\)"\)/],
-    ['/v1/responses', JSON.stringify({ model: 'gpt-test', stream: true, input: 'hi' }), /began with 200 and then failed: the account is out of quota or credit \("You exceeded your current quota.*\(insufficient_quota\)"\)/],
-    ['/v1/chat/completions', JSON.stringify({ model: 'relay-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }), /began with 200 and then failed: rate limited \("Rate limit reached for requests \(rate_limit_exceeded\)"\)/],
+    [
+      '/v1/messages',
+      JSON.stringify({
+        model: 'claude-test',
+        stream: true,
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+      /began with 200 and then failed: the relay itself failed \("Overloaded \(overloaded_error\)"\)/,
+    ],
+    [
+      '/v1/responses',
+      JSON.stringify({ model: 'gpt-test', stream: true, input: 'hi' }),
+      /began with 200 and then failed: the account is out of quota or credit \("You exceeded your current quota.*\(insufficient_quota\)"\)/,
+    ],
+    [
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'relay-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      /began with 200 and then failed: rate limited \("Rate limit reached for requests \(rate_limit_exceeded\)"\)/,
+    ],
   ];
   for (const [path, body, expected] of cases) {
     it(`${path}: diagnosed like the same error sent as a status, with the provider's message`, async () => {
-      const res = await request(`${h.upstream.httpsUrl}${path}?stream-error`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json', 'x-test-stream-error': '1' }, body });
+      const res = await request(`${h.upstream.httpsUrl}${path}?stream-error`, {
+        method: 'POST',
+        dispatcher: h.agent(),
+        headers: { 'content-type': 'application/json', 'x-test-stream-error': '1' },
+        body,
+      });
       expect(res.statusCode).toBe(200);
       await res.body.text();
       await h.stored();
@@ -153,21 +187,39 @@ describe('errors inside a stream that began with 200, through the proxy', () => 
 describe('wirelog doctor on a client that retries', () => {
   it('groups the tries of the same failing call into one entry, newest group first, and --json gives one object per entry', async () => {
     // The real openai SDK retrying on 429 as it does by default, with the wait the upstream asks for.
-    const client = new OpenAI({ apiKey: 'sk-retry-key-000011112222', baseURL: `${h.upstream.httpsUrl}/busy/v1`, fetchOptions: { dispatcher: h.agent() } as never, maxRetries: 5 });
-    await expect(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).rejects.toThrow(/429/);
+    const client = new OpenAI({
+      apiKey: 'sk-retry-key-000011112222',
+      baseURL: `${h.upstream.httpsUrl}/busy/v1`,
+      fetchOptions: { dispatcher: h.agent() } as never,
+      maxRetries: 5,
+    });
+    await expect(
+      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toThrow(/429/);
     await h.stored();
     const tries = h.wirelog.reader.list({ limit: 1000 }).filter((e) => e.request.path === '/busy/v1/chat/completions');
     expect(tries).toHaveLength(6);
     const text = await runCli(['doctor', '--last', '200', '--data-dir', h.dataDir]);
     const ids = tries.map((e) => e.id).sort((a, b) => a - b);
-    const entry = text.stdout.split('\n').filter((line) => line.startsWith('#') && line.includes('/busy/v1/chat/completions'));
+    const entry = text.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('#') && line.includes('/busy/v1/chat/completions'));
     expect(entry).toHaveLength(1);
     // Named as the app that sent it (the openai SDK's User-Agent is OpenAI/JS 6.x).
-    expect(entry[0]).toMatch(new RegExp(`^#${ids[0]}-#${ids[5]} POST https://localhost:\\d+/busy/v1/chat/completions → 429  \\(openai \\(Node\\) \\d+\\.\\d+\\.\\d+, 6 tries, \\d\\d:\\d\\d:\\d\\d-\\d\\d:\\d\\d:\\d\\d\\)$`));
+    expect(entry[0]).toMatch(
+      new RegExp(
+        `^#${ids[0]}-#${ids[5]} POST https://localhost:\\d+/busy/v1/chat/completions → 429  \\(openai \\(Node\\) \\d+\\.\\d+\\.\\d+, 6 tries, \\d\\d:\\d\\d:\\d\\d-\\d\\d:\\d\\d:\\d\\d\\)$`,
+      ),
+    );
     expect(text.stdout.split('\n').filter((line) => line.includes('429: rate limited'))).toHaveLength(1);
     // The newest group comes first.
-    expect(text.stdout.indexOf('/busy/v1/chat/completions')).toBeLessThan(text.stdout.indexOf('/v1/chat/completions/responses'));
-    const json = JSON.parse((await runCli(['doctor', '--last', '200', '--json', '--data-dir', h.dataDir])).stdout) as { ids: number[]; diagnoses: { rule: string }[] }[];
+    expect(text.stdout.indexOf('/busy/v1/chat/completions')).toBeLessThan(
+      text.stdout.indexOf('/v1/chat/completions/responses'),
+    );
+    const json = JSON.parse((await runCli(['doctor', '--last', '200', '--json', '--data-dir', h.dataDir])).stdout) as {
+      ids: number[];
+      diagnoses: { rule: string }[];
+    }[];
     const busy = json.find((g) => g.ids.includes(ids[0]))!;
     expect(busy.ids).toEqual(ids);
     expect(busy.diagnoses.map((d) => d.rule)).toEqual(['rate-limited']);

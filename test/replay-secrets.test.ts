@@ -45,20 +45,35 @@ function keyBytesIn(text: string): string[] {
 interface ReplayJson {
   id?: number;
   error?: string;
-  withheld?: { name: string; capturedFor: string; target: string; reason: string; allowWith: string | null; message: string }[];
+  withheld?: {
+    name: string;
+    capturedFor: string;
+    target: string;
+    reason: string;
+    allowWith: string | null;
+    message: string;
+  }[];
 }
 
 async function api(w: Wirelog, route: string, body: unknown): Promise<{ status: number; json: ReplayJson }> {
-  const res = await fetch(`${w.viewer!.url}/api${route}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: w.viewer!.url, 'sec-fetch-site': 'same-origin' }, body: JSON.stringify(body) });
+  const res = await fetch(`${w.viewer!.url}/api${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: w.viewer!.url, 'sec-fetch-site': 'same-origin' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as ReplayJson };
 }
 
 async function ended(w: Wirelog, id: number): Promise<Exchange> {
-  return eventually(async () => {
-    await w.writer.flush();
-    const e = w.reader.get(id);
-    return e && e.state !== 'pending' && e.state !== 'streaming' ? e : null;
-  }, `exchange ${id} to end`, 15_000);
+  return eventually(
+    async () => {
+      await w.writer.flush();
+      const e = w.reader.get(id);
+      return e && e.state !== 'pending' && e.state !== 'streaming' ? e : null;
+    },
+    `exchange ${id} to end`,
+    15_000,
+  );
 }
 
 /** A call carrying a key three ways: the Authorization header, `?key=` and a JSON body member. */
@@ -81,7 +96,10 @@ describe('a replay to another origin', () => {
     const mark = b.mark();
     const count = b.received.length;
     // As the editor sends it: the stored (masked) path and headers, another host typed in.
-    const { status, json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, { url: `https://localhost:${b.port}${original.request.path}`, headers: original.request.headers });
+    const { status, json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, {
+      url: `https://localhost:${b.port}${original.request.path}`,
+      headers: original.request.headers,
+    });
     expect(status).toBe(200);
     const replay = await ended(h.wirelog, json.id!);
     expect(replay.response?.status).toBe(200);
@@ -92,7 +110,12 @@ describe('a replay to another origin', () => {
     const names = json.withheld!.map((w) => w.name).sort();
     expect(names).toEqual(['?key', 'authorization', 'body:api_key']);
     for (const w of json.withheld!) {
-      expect(w).toMatchObject({ capturedFor: `https://localhost:${a.port}`, target: `https://localhost:${b.port}`, reason: 'other-origin', allowWith: `localhost:${b.port}` });
+      expect(w).toMatchObject({
+        capturedFor: `https://localhost:${a.port}`,
+        target: `https://localhost:${b.port}`,
+        reason: 'other-origin',
+        allowWith: `localhost:${b.port}`,
+      });
       expect(w.message).toContain(`--send-secrets-to localhost:${b.port}`);
     }
   });
@@ -100,11 +123,17 @@ describe('a replay to another origin', () => {
   it('with consent naming exactly that host and port, the real keys go there; consent naming another spelling of it is refused, nothing sent', async () => {
     const original = await keyedCall(h, `https://localhost:${a.port}/echo?key=${QUERY_KEY}`);
     const count = b.received.length;
-    const wrong = await api(h.wirelog, `/exchanges/${original.id}/replay`, { url: `https://localhost:${b.port}${original.request.path}`, sendSecretsTo: `127.0.0.1:${b.port}` });
+    const wrong = await api(h.wirelog, `/exchanges/${original.id}/replay`, {
+      url: `https://localhost:${b.port}${original.request.path}`,
+      sendSecretsTo: `127.0.0.1:${b.port}`,
+    });
     expect(wrong.status).toBe(409);
     expect(wrong.json.error).toContain(`name exactly localhost:${b.port}`);
     expect(b.received.length).toBe(count);
-    const { status, json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, { url: `https://localhost:${b.port}${original.request.path}`, sendSecretsTo: `LOCALHOST:${b.port}` });
+    const { status, json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, {
+      url: `https://localhost:${b.port}${original.request.path}`,
+      sendSecretsTo: `LOCALHOST:${b.port}`,
+    });
     expect(status).toBe(200);
     expect(json.withheld).toEqual([]);
     await ended(h.wirelog, json.id!);
@@ -119,7 +148,10 @@ describe('a replay to another origin', () => {
     for (const consent of [undefined, `localhost:${a.port}`]) {
       const mark = a.mark();
       const count = a.received.length;
-      const { status, json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, { url: `http://localhost:${a.port}${original.request.path}`, ...(consent ? { sendSecretsTo: consent } : {}) });
+      const { status, json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, {
+        url: `http://localhost:${a.port}${original.request.path}`,
+        ...(consent ? { sendSecretsTo: consent } : {}),
+      });
       expect(status).toBe(200);
       await ended(h.wirelog, json.id!);
       expect(a.received.length).toBe(count + 1);
@@ -139,7 +171,9 @@ describe('a replay to another origin', () => {
   it('the same origin spelled otherwise (upper case, the default port written) is the same origin: the key goes, as before', async () => {
     const original = await keyedCall(h, `https://localhost:${a.port}/keyed/v1/chat/completions`);
     const count = a.received.length;
-    const { json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, { url: `HTTPS://LocalHost:${a.port}/keyed/v1/chat/completions` });
+    const { json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, {
+      url: `HTTPS://LocalHost:${a.port}/keyed/v1/chat/completions`,
+    });
     expect(json.withheld).toEqual([]);
     expect((await ended(h.wirelog, json.id!)).response?.status).toBe(200);
     expect(a.received[count].rawHeaders).toContain(`Bearer ${KEY}`);
@@ -150,7 +184,9 @@ describe('a replay to another origin', () => {
     const markB = b.mark();
     const countB = b.received.length;
     const countA = a.received.length;
-    const { json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, { url: `https://localhost:${a.port}/redirect?to=${encodeURIComponent(`https://localhost:${b.port}/echo`)}` });
+    const { json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, {
+      url: `https://localhost:${a.port}/redirect?to=${encodeURIComponent(`https://localhost:${b.port}/echo`)}`,
+    });
     expect(json.withheld).toEqual([]); // its own origin: the key goes there
     expect((await ended(h.wirelog, json.id!)).response?.status).toBe(302);
     expect(a.received[countA].rawHeaders).toContain(`Bearer ${KEY}`);
@@ -161,10 +197,20 @@ describe('a replay to another origin', () => {
 
 describe('try this fix', () => {
   it("a call over plain HTTP without a key: the working call's key, captured over HTTPS on the same host and port, is not sent in clear text", async () => {
-    const working = await request(`https://localhost:${a.port}/keyed/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"model":"gpt-4o","messages":[]}' });
+    const working = await request(`https://localhost:${a.port}/keyed/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: '{"model":"gpt-4o","messages":[]}',
+    });
     expect(working.statusCode).toBe(200);
     await working.body.text();
-    const plain = await request(`http://localhost:${a.port}/keyed/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"gpt-4o","messages":[]}' });
+    const plain = await request(`http://localhost:${a.port}/keyed/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":"gpt-4o","messages":[]}',
+    });
     expect(plain.statusCode).toBe(401);
     await plain.body.text();
     await h.stored();
@@ -177,33 +223,72 @@ describe('try this fix', () => {
     expect((await ended(h.wirelog, json.id!)).response?.status).toBe(401);
     expect(a.received[count].tls).toBe(false);
     expect(keyBytesIn(a.since(mark))).toEqual([]);
-    expect(json.withheld).toEqual([expect.objectContaining({ name: 'Authorization', capturedFor: `https://localhost:${a.port}`, target: `http://localhost:${a.port}`, reason: 'downgrade', allowWith: null })]);
+    expect(json.withheld).toEqual([
+      expect.objectContaining({
+        name: 'Authorization',
+        capturedFor: `https://localhost:${a.port}`,
+        target: `http://localhost:${a.port}`,
+        reason: 'downgrade',
+        allowWith: null,
+      }),
+    ]);
   });
 });
 
 describe('wirelog replay --url to another origin', () => {
   it('says what it withheld and how to send it; --send-secrets-to HOST:PORT sends it; a consent naming another host is refused', async () => {
-    const unregister = registerInstance(h.dataDir, { pid: process.pid, proxyUrl: h.proxyUrl, proxyPort: h.wirelog.proxy.port, viewerUrl: h.wirelog.viewer!.url, startedAt: new Date().toISOString() });
+    const unregister = registerInstance(h.dataDir, {
+      pid: process.pid,
+      proxyUrl: h.proxyUrl,
+      proxyPort: h.wirelog.proxy.port,
+      viewerUrl: h.wirelog.viewer!.url,
+      startedAt: new Date().toISOString(),
+    });
     try {
       const original = await keyedCall(h, `https://localhost:${a.port}/echo?key=${QUERY_KEY}`);
       const url = `https://localhost:${b.port}/echo`;
       let mark = b.mark();
       const withheld = await runCli(['replay', String(original.id), '--url', url, '--data-dir', h.dataDir]);
       expect(withheld.code).toBe(0);
-      expect(withheld.stdout).toContain(`[withheld] authorization withheld: it was captured for https://localhost:${a.port}, and this replay goes to https://localhost:${b.port}`);
+      expect(withheld.stdout).toContain(
+        `[withheld] authorization withheld: it was captured for https://localhost:${a.port}, and this replay goes to https://localhost:${b.port}`,
+      );
       expect(withheld.stdout).toContain(`--send-secrets-to localhost:${b.port}`);
       expect(keyBytesIn(b.since(mark))).toEqual([]);
 
       const json = await runCli(['replay', String(original.id), '--url', url, '--json', '--data-dir', h.dataDir]);
-      expect((JSON.parse(json.stdout) as { withheld: { name: string }[] }).withheld.map((w) => w.name).sort()).toEqual(['authorization', 'body:api_key']);
+      expect((JSON.parse(json.stdout) as { withheld: { name: string }[] }).withheld.map((w) => w.name).sort()).toEqual([
+        'authorization',
+        'body:api_key',
+      ]);
 
-      const wrong = await runCli(['replay', String(original.id), '--url', url, '--send-secrets-to', 'api.example.com', '--data-dir', h.dataDir]);
+      const wrong = await runCli([
+        'replay',
+        String(original.id),
+        '--url',
+        url,
+        '--send-secrets-to',
+        'api.example.com',
+        '--data-dir',
+        h.dataDir,
+      ]);
       expect(wrong.code).toBe(1);
-      expect(wrong.stderr).toContain(`names api.example.com:443, but this replay goes to https://localhost:${b.port}: name exactly localhost:${b.port}`);
+      expect(wrong.stderr).toContain(
+        `names api.example.com:443, but this replay goes to https://localhost:${b.port}: name exactly localhost:${b.port}`,
+      );
 
       mark = b.mark();
       const count = b.received.length;
-      const allowed = await runCli(['replay', String(original.id), '--url', url, '--send-secrets-to', `localhost:${b.port}`, '--data-dir', h.dataDir]);
+      const allowed = await runCli([
+        'replay',
+        String(original.id),
+        '--url',
+        url,
+        '--send-secrets-to',
+        `localhost:${b.port}`,
+        '--data-dir',
+        h.dataDir,
+      ]);
       expect(allowed.code).toBe(0);
       expect(allowed.stdout).not.toContain('[withheld]');
       expect(b.received[count].rawHeaders).toContain(`Bearer ${KEY}`);
@@ -223,7 +308,9 @@ describe('secrets kept in the database (--keep-secrets)', () => {
       expect(original.request.headers).toContainEqual(['authorization', `Bearer ${KEY}`]);
       const mark = b.mark();
       const count = b.received.length;
-      const other = await api(kept.wirelog, `/exchanges/${original.id}/replay`, { url: `https://localhost:${b.port}${original.request.path}` });
+      const other = await api(kept.wirelog, `/exchanges/${original.id}/replay`, {
+        url: `https://localhost:${b.port}${original.request.path}`,
+      });
       expect(other.status).toBe(200);
       await ended(kept.wirelog, other.json.id!);
       expect(b.received.length).toBe(count + 1);

@@ -17,17 +17,29 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 /** A POST to the API as the viewer's own page sends it. */
-async function api(w: Wirelog, route: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${w.viewer!.url}/api${route}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: w.viewer!.url, 'sec-fetch-site': 'same-origin' }, body: JSON.stringify(body) });
+async function api(
+  w: Wirelog,
+  route: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${w.viewer!.url}/api${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: w.viewer!.url, 'sec-fetch-site': 'same-origin' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 async function ended(w: Wirelog, id: number): Promise<Exchange> {
-  return eventually(async () => {
-    await w.writer.flush();
-    const e = w.reader.get(id);
-    return e && e.state !== 'pending' && e.state !== 'streaming' ? e : null;
-  }, `exchange ${id} to end`, 15_000);
+  return eventually(
+    async () => {
+      await w.writer.flush();
+      const e = w.reader.get(id);
+      return e && e.state !== 'pending' && e.state !== 'streaming' ? e : null;
+    },
+    `exchange ${id} to end`,
+    15_000,
+  );
 }
 
 function receivedKeys(): string[] {
@@ -53,13 +65,20 @@ async function sendKeyedChat(body: object): Promise<number> {
 describe('replay through wirelog itself', () => {
   it('resends an exchange unchanged: the masked key comes back from memory, the new exchange is linked both ways', async () => {
     const original = await sendKeyedChat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
-    expect(h.wirelog.reader.get(original)!.request.headers.find(([n]) => n === 'authorization')![1]).toBe('Bearer ****0001');
+    expect(h.wirelog.reader.get(original)!.request.headers.find(([n]) => n === 'authorization')![1]).toBe(
+      'Bearer ****0001',
+    );
     const before = h.upstream.received.length;
     const { status, json } = await api(h.wirelog, `/exchanges/${original}/replay`, {});
     expect(status).toBe(200);
     const replay = await ended(h.wirelog, json.id as number);
     expect(replay.response?.status).toBe(200);
-    expect(replay.request).toMatchObject({ method: 'POST', host: 'localhost', path: '/keyed/v1/chat/completions', replayOf: original });
+    expect(replay.request).toMatchObject({
+      method: 'POST',
+      host: 'localhost',
+      path: '/keyed/v1/chat/completions',
+      replayOf: original,
+    });
     expect(replay.request.via).toBeUndefined();
     // What the upstream got: the real key, the same body, and no trace of the replay mark.
     const got = h.upstream.received[before];
@@ -70,14 +89,20 @@ describe('replay through wirelog itself', () => {
     // The same key, so the same fingerprint; stored masked like any capture.
     expect(replay.request.secrets).toEqual(h.wirelog.reader.get(original)!.request.secrets);
     expect(replay.request.headers.find(([n]) => n === 'authorization')![1]).toBe('Bearer ****0001');
-    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${original}`)).json()) as { replays: number[] };
+    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${original}`)).json()) as {
+      replays: number[];
+    };
     expect(detail.replays).toEqual([replay.id]);
   });
 
   it('resends with edits: method, URL, headers added and removed, and a new body', async () => {
     const original = await sendKeyedChat({ model: 'gpt-4o', messages: [] });
     const stored = h.wirelog.reader.get(original)!;
-    const headers = [...stored.request.headers.filter(([n]) => n.toLowerCase() !== 'content-type'), ['content-type', 'application/json'], ['x-added', 'yes']];
+    const headers = [
+      ...stored.request.headers.filter(([n]) => n.toLowerCase() !== 'content-type'),
+      ['content-type', 'application/json'],
+      ['x-added', 'yes'],
+    ];
     const before = h.upstream.received.length;
     const { status, json } = await api(h.wirelog, `/exchanges/${original}/replay`, {
       url: `${h.upstream.httpsUrl}/keyed/v1/chat/completions?edited=1`,
@@ -96,16 +121,29 @@ describe('replay through wirelog itself', () => {
 
   it('refuses what cannot be sent, naming the cause: a bad URL, a header with a line break, a foreign origin', async () => {
     const original = h.wirelog.reader.list({ limit: 1 })[0].id;
-    expect((await api(h.wirelog, `/exchanges/${original}/replay`, { url: 'not a url' })).json.error).toContain('is not a URL');
-    expect((await api(h.wirelog, `/exchanges/${original}/replay`, { headers: [['x-a', 'b\r\nx-c: d']] })).status).toBe(400);
+    expect((await api(h.wirelog, `/exchanges/${original}/replay`, { url: 'not a url' })).json.error).toContain(
+      'is not a URL',
+    );
+    expect((await api(h.wirelog, `/exchanges/${original}/replay`, { headers: [['x-a', 'b\r\nx-c: d']] })).status).toBe(
+      400,
+    );
     expect((await api(h.wirelog, `/exchanges/999999/replay`, {})).status).toBe(404);
-    const foreign = await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${original}/replay`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: '{}' });
+    const foreign = await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${original}/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: '{}',
+    });
     expect(foreign.status).toBe(403);
   });
 
   it('a client cannot pass itself off as a replay: a foreign mark is taken off, not forwarded, not linked', async () => {
     const before = h.upstream.received.length;
-    const res = await request(`${h.upstream.httpsUrl}/echo`, { method: 'POST', dispatcher: h.agent(), headers: { 'x-wirelog-replay': `guessed 1 ${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}` }, body: 'x' });
+    const res = await request(`${h.upstream.httpsUrl}/echo`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'x-wirelog-replay': `guessed 1 ${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}` },
+      body: 'x',
+    });
     await res.body.text();
     await h.stored();
     expect(h.upstream.received[before].rawHeaders.map((v) => v.toLowerCase())).not.toContain('x-wirelog-replay');
@@ -134,7 +172,10 @@ describe('replay through wirelog itself', () => {
   it('replays a WebSocket: the messages the client sent go out again on a new connection', async () => {
     const expected = responsesStreamEvents('ws-replay').length;
     const turn = await responsesTurn(h, 'ws-replay');
-    const original = await eventually(() => h.wirelog.reader.list({ limit: 5 }).find((e) => e.streamKind === 'websocket' && e.state === 'complete'), 'the WebSocket to be stored');
+    const original = await eventually(
+      () => h.wirelog.reader.list({ limit: 5 }).find((e) => e.streamKind === 'websocket' && e.state === 'complete'),
+      'the WebSocket to be stored',
+    );
     const upstreamBefore = h.upstream.wsReceived.length;
     const { status, json } = await api(h.wirelog, `/exchanges/${original.id}/replay`, {});
     expect(status).toBe(200);
@@ -162,18 +203,28 @@ describe('try this fix', () => {
     const before = h.upstream.received.length;
     const { status, json } = await api(h.wirelog, `/exchanges/${failed.id}/replay`, { fix: true });
     expect(status).toBe(200);
-    expect(json).toMatchObject({ rule: 'repeated-endpoint', action: { kind: 'url', url: `https://localhost:${h.upstream.httpsPort}/v1/responses` } });
+    expect(json).toMatchObject({
+      rule: 'repeated-endpoint',
+      action: { kind: 'url', url: `https://localhost:${h.upstream.httpsPort}/v1/responses` },
+    });
     const fixed = await ended(h.wirelog, json.id as number);
     expect(fixed.response?.status).toBe(200);
     expect(h.upstream.received[before].url).toBe('/v1/responses');
     expect(receivedKeys()[before]).toBe('Bearer sk-codex-key-00000000042');
-    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${fixed.id}`)).json()) as { clientConfig: { codex: { toml: string } } | null };
+    const detail = (await (await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${fixed.id}`)).json()) as {
+      clientConfig: { codex: { toml: string } } | null;
+    };
     expect(detail.clientConfig?.codex.toml).toContain(`base_url = "https://localhost:${h.upstream.httpsPort}/v1"`);
   });
 
   it('a 401 with no key: the fix adds the key a working call to the same host sent, or asks for it', async () => {
     const noKey = async () => {
-      const res = await request(`${h.upstream.httpsUrl}/keyed/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"gpt-4o","messages":[]}' });
+      const res = await request(`${h.upstream.httpsUrl}/keyed/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: h.agent(),
+        headers: { 'content-type': 'application/json' },
+        body: '{"model":"gpt-4o","messages":[]}',
+      });
       expect(res.statusCode).toBe(401);
       await res.body.text();
       await h.stored();
@@ -188,7 +239,12 @@ describe('try this fix', () => {
     expect((await ended(h.wirelog, json.id as number)).response?.status).toBe(200);
     expect(receivedKeys()[before]).toBe(`Bearer ${GOOD_KEY}`);
     // Where no working call left a key in memory (the plain-HTTP port), the user is asked for it, by header name.
-    const plain = await request(`${h.upstream.httpUrl}/keyed/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"gpt-4o","messages":[]}' });
+    const plain = await request(`${h.upstream.httpUrl}/keyed/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":"gpt-4o","messages":[]}',
+    });
     expect(plain.statusCode).toBe(401);
     await plain.body.text();
     await h.stored();
@@ -197,14 +253,22 @@ describe('try this fix', () => {
     expect(asks.json.missingSecrets).toEqual(['Authorization']);
     expect(asks.json.error).toContain('paste the key');
     const stored = h.wirelog.reader.get(failed)!;
-    const pasted = await api(h.wirelog, `/exchanges/${failed}/replay`, { fix: true, headers: [...stored.request.headers, ['Authorization', `Bearer ${GOOD_KEY}`]] });
+    const pasted = await api(h.wirelog, `/exchanges/${failed}/replay`, {
+      fix: true,
+      headers: [...stored.request.headers, ['Authorization', `Bearer ${GOOD_KEY}`]],
+    });
     expect((await ended(h.wirelog, pasted.json.id as number)).response?.status).toBe(200);
   });
 
   it('a model the provider does not offer: the fix uses the listed model most like it, and it answers 200', async () => {
     const listing = await request(`${h.upstream.httpsUrl}/v1/models`, { dispatcher: h.agent() });
     await listing.body.text();
-    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"missing-test-model","messages":[{"role":"user","content":"hi"}]}' });
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":"missing-test-model","messages":[{"role":"user","content":"hi"}]}',
+    });
     expect(res.statusCode).toBe(404);
     await res.body.text();
     await h.stored();
@@ -214,17 +278,34 @@ describe('try this fix', () => {
     expect(status).toBe(200);
     expect(json).toMatchObject({ rule: 'model-unavailable', action: { kind: 'model', model: 'test-model' } });
     expect((await ended(h.wirelog, json.id as number)).response?.status).toBe(200);
-    expect(JSON.parse(h.upstream.received[before].body.toString())).toEqual({ model: 'test-model', messages: [{ role: 'user', content: 'hi' }] });
+    expect(JSON.parse(h.upstream.received[before].body.toString())).toEqual({
+      model: 'test-model',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
   });
 
   it('wirelog replay ID [--fix] from the terminal: prints the new id, status and first line, exit 0 on 2xx', async () => {
-    const unregister = registerInstance(h.dataDir, { pid: process.pid, proxyUrl: h.proxyUrl, proxyPort: h.wirelog.proxy.port, viewerUrl: h.wirelog.viewer!.url, startedAt: new Date().toISOString() });
+    const unregister = registerInstance(h.dataDir, {
+      pid: process.pid,
+      proxyUrl: h.proxyUrl,
+      proxyPort: h.wirelog.proxy.port,
+      viewerUrl: h.wirelog.viewer!.url,
+      startedAt: new Date().toISOString(),
+    });
     try {
       const ok = await sendKeyedChat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'cli' }] });
       const plain = await runCli(['replay', String(ok), '--data-dir', h.dataDir]);
       expect(plain.code).toBe(0);
       expect(plain.stdout).toMatch(new RegExp(`^#\\d+ 200 OK  \\(replay of #${ok}\\)`));
-      const removed = await runCli(['replay', String(ok), '--remove-header', 'authorization', '--json', '--data-dir', h.dataDir]);
+      const removed = await runCli([
+        'replay',
+        String(ok),
+        '--remove-header',
+        'authorization',
+        '--json',
+        '--data-dir',
+        h.dataDir,
+      ]);
       expect(removed.code).toBe(1);
       const result = JSON.parse(removed.stdout) as { status: number; replayOf: number; diagnoses: { rule: string }[] };
       expect(result).toMatchObject({ status: 401, replayOf: ok });
@@ -232,11 +313,26 @@ describe('try this fix', () => {
       const body = path.join(h.dataDir, 'body.json');
       fs.writeFileSync(body, JSON.stringify({ model: 'from-file', messages: [] }));
       const before = h.upstream.received.length;
-      const edited = await runCli(['replay', String(ok), '--body-file', body, '--header', 'X-Extra: 1', '--data-dir', h.dataDir]);
+      const edited = await runCli([
+        'replay',
+        String(ok),
+        '--body-file',
+        body,
+        '--header',
+        'X-Extra: 1',
+        '--data-dir',
+        h.dataDir,
+      ]);
       expect(edited.code).toBe(0);
       expect(JSON.parse(h.upstream.received[before].body.toString()).model).toBe('from-file');
       expect(h.upstream.received[before].rawHeaders).toContain('X-Extra');
-      const fixed = await runCli(['replay', String(result.replayOf === ok ? JSON.parse(removed.stdout).id : 0), '--fix', '--data-dir', h.dataDir]);
+      const fixed = await runCli([
+        'replay',
+        String(result.replayOf === ok ? JSON.parse(removed.stdout).id : 0),
+        '--fix',
+        '--data-dir',
+        h.dataDir,
+      ]);
       expect(fixed.stdout).toContain('200 OK');
       expect(fixed.code).toBe(0);
     } finally {
@@ -260,14 +356,16 @@ describe('secrets for a replay never touch the disk', () => {
       expect(refused.json.error).toContain('not in memory');
       const stored = second.reader.get(original)!;
       const before = h.upstream.received.length;
-      const headers = stored.request.headers.map(([n, v]) => (n.toLowerCase() === 'authorization' ? [n, `Bearer ${GOOD_KEY}`] : [n, v]));
+      const headers = stored.request.headers.map(([n, v]) =>
+        n.toLowerCase() === 'authorization' ? [n, `Bearer ${GOOD_KEY}`] : [n, v],
+      );
       const sent = await api(second, `/exchanges/${original}/replay`, { headers });
       expect(sent.status).toBe(200);
       const replay = await ended(second, sent.json.id as number);
       expect(replay.response?.status).toBe(200);
       expect(receivedKeys()[before]).toBe(`Bearer ${GOOD_KEY}`);
       const har = await (await fetch(`${second.viewer!.url}/api/export.har`)).text();
-      expect(har).toContain("Bearer ****0001");
+      expect(har).toContain('Bearer ****0001');
       expect(har).not.toContain(GOOD_KEY);
       await second.writer.flush();
       for (const file of fs.readdirSync(dataDir).filter((f) => f.startsWith('wirelog.sqlite'))) {

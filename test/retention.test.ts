@@ -16,7 +16,12 @@ describe('retention', () => {
   it('keeps the database under --max-db-mb by deleting the oldest exchanges', async () => {
     for (let i = 0; i < 12; i++) {
       // Random bytes sent: bodies are stored compressed (db/compression.ts), and only what does not compress takes its size on disk.
-      const res = await request(`${h.upstream.httpsUrl}/bytes?size=16&n=${i}`, { method: 'POST', body: randomBytes(400 * 1024), headers: { 'content-type': 'application/octet-stream' }, dispatcher: h.agent() });
+      const res = await request(`${h.upstream.httpsUrl}/bytes?size=16&n=${i}`, {
+        method: 'POST',
+        body: randomBytes(400 * 1024),
+        headers: { 'content-type': 'application/octet-stream' },
+        dispatcher: h.agent(),
+      });
       await res.body.arrayBuffer();
     }
     await h.stored();
@@ -37,7 +42,21 @@ describe('retention', () => {
   it('deletes exchanges older than --max-age-days', async () => {
     const db = openDatabase(h.dataDir);
     const old = (uid: string, startedAt: number): ExchangeEvent[] => [
-      { type: 'request', uid, head: { startedAt, clientAddress: '127.0.0.1:1', method: 'GET', scheme: 'https', host: 'old.example', port: 443, path: `/${uid}`, httpVersion: '1.1', headers: [] } },
+      {
+        type: 'request',
+        uid,
+        head: {
+          startedAt,
+          clientAddress: '127.0.0.1:1',
+          method: 'GET',
+          scheme: 'https',
+          host: 'old.example',
+          port: 443,
+          path: `/${uid}`,
+          httpVersion: '1.1',
+          headers: [],
+        },
+      },
       {
         type: 'end',
         uid,
@@ -48,9 +67,15 @@ describe('retention', () => {
         responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
       },
     ];
-    new CaptureStore(db).apply([...old('three-days-old', Date.now() - 3 * 86_400_000), ...old('an-hour-old', Date.now() - 3_600_000)]);
+    new CaptureStore(db).apply([
+      ...old('three-days-old', Date.now() - 3 * 86_400_000),
+      ...old('an-hour-old', Date.now() - 3_600_000),
+    ]);
     db.close();
-    await eventually(() => !h.wirelog.reader.list({ host: 'old.example' }).some((e) => e.request.path === '/three-days-old'), 'the old exchange to be pruned');
+    await eventually(
+      () => !h.wirelog.reader.list({ host: 'old.example' }).some((e) => e.request.path === '/three-days-old'),
+      'the old exchange to be pruned',
+    );
     expect(h.wirelog.reader.list({ host: 'old.example' }).map((e) => e.request.path)).toEqual(['/an-hour-old']);
   });
 });

@@ -14,7 +14,10 @@ describe('GET /api/compare', () => {
     const { status, json } = await answer(app.request(`/?a=${failed}&b=${worked}`));
     expect(status).toBe(200);
     expect(json).toMatchObject({ a: failed, b: worked, response: { a: 404, b: 200, same: false } });
-    expect(json.requestBody).toMatchObject({ kind: 'json', differences: [{ path: '$.messages[0].content', a: 'question 2', b: 'question 1' }] });
+    expect(json.requestBody).toMatchObject({
+      kind: 'json',
+      differences: [{ path: '$.messages[0].content', a: 'question 2', b: 'question 1' }],
+    });
   });
 
   it.each([

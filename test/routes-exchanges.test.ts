@@ -45,7 +45,10 @@ describe('/api/exchanges', () => {
     expect(detail.status).toBe(200);
     expect(detail.json.exchange).toMatchObject({ id: store.ids[0], state: 'complete' });
     expect(detail.json.modelCall).toMatchObject({ dialect: 'openai-chat' });
-    expect((await answer(app.request(`/${store.ids[0]}/events`))).json).toMatchObject({ sseEvents: [], wsMessages: [] });
+    expect((await answer(app.request(`/${store.ids[0]}/events`))).json).toMatchObject({
+      sseEvents: [],
+      wsMessages: [],
+    });
     const snippet = await app.request(`/${store.ids[0]}/snippet?target=curl`);
     expect(await snippet.text()).toContain('https://api.example/v1/chat/completions?n=1');
     const missing = await answer(app.request('/999999'));
@@ -55,12 +58,21 @@ describe('/api/exchanges', () => {
   it('clears only for its own page, and tells live viewers', async () => {
     const told: string[] = [];
     const unsubscribe = live.subscribe((m) => told.push(m.type));
-    const other = await answer(app.request('/', { method: 'DELETE', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } }));
+    const other = await answer(
+      app.request('/', {
+        method: 'DELETE',
+        headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      }),
+    );
     expect(other.status).toBe(403);
     // An older browser sends no Sec-Fetch-Site: the Origin alone decides.
-    expect((await answer(app.request('/', { method: 'DELETE', headers: { origin: 'https://evil.example' } }))).status).toBe(403);
+    expect(
+      (await answer(app.request('/', { method: 'DELETE', headers: { origin: 'https://evil.example' } }))).status,
+    ).toBe(403);
     expect(cleared).toBe(0);
-    const own = await answer(app.request('/', { method: 'DELETE', headers: { origin: OWN, 'sec-fetch-site': 'same-origin' } }));
+    const own = await answer(
+      app.request('/', { method: 'DELETE', headers: { origin: OWN, 'sec-fetch-site': 'same-origin' } }),
+    );
     expect(own).toEqual({ status: 200, json: { cleared: true } });
     expect(cleared).toBe(1);
     expect(told).toEqual(['cleared']);
@@ -73,7 +85,9 @@ describe('/api/export.har', () => {
   it('writes the selected exchanges as a HAR file', async () => {
     const res = await exporter.request(`/?id=${store.ids[2]}`);
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="wirelog-${store.ids[2]}.har"`);
-    const har = (await res.json()) as { log: { creator: { version: string }; entries: { request: { url: string } }[] } };
+    const har = (await res.json()) as {
+      log: { creator: { version: string }; entries: { request: { url: string } }[] };
+    };
     expect(har.log.creator.version).toBe('9.9.9-test');
     expect(har.log.entries.map((e) => e.request.url)).toEqual(['https://api.example/v1/chat/completions?n=3']);
   });

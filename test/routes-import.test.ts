@@ -14,13 +14,22 @@ function importer(outcome: 'ok' | 'bad' | 'storage'): { importHar: ImportHar; se
   const importHar: ImportHar = async (upload, name, progress) => {
     seen.push({ name, text: await new Response(upload).text() });
     progress(PROGRESS);
-    if (outcome === 'bad') throw new HarImportError('upload.har is not JSON (Unexpected token): a HAR file is a JSON document');
-    if (outcome === 'storage') throw new HarStorageError('0 of 1 entries of upload.har were stored before storing failed (disk full); the others were not');
+    if (outcome === 'bad')
+      throw new HarImportError('upload.har is not JSON (Unexpected token): a HAR file is a JSON document');
+    if (outcome === 'storage')
+      throw new HarStorageError(
+        '0 of 1 entries of upload.har were stored before storing failed (disk full); the others were not',
+      );
     return { entries: 2, ids: [7, 8], notes: ['a note'] };
   };
   return { importHar, seen };
 }
-const upload = (app: ReturnType<typeof createImportApi>, path: string, headers: Record<string, string> = {}) => app.request(path, { method: 'POST', headers: { origin: OWN, 'sec-fetch-site': 'same-origin', ...headers }, body: '{"log":{"entries":[]}}' });
+const upload = (app: ReturnType<typeof createImportApi>, path: string, headers: Record<string, string> = {}) =>
+  app.request(path, {
+    method: 'POST',
+    headers: { origin: OWN, 'sec-fetch-site': 'same-origin', ...headers },
+    body: '{"log":{"entries":[]}}',
+  });
 
 describe('POST /api/import', () => {
   it('imports the upload under a name a file can carry, and answers what was stored', async () => {
@@ -32,14 +41,25 @@ describe('POST /api/import', () => {
   });
 
   it('answers line by line when asked for ndjson: progress, then the outcome', async () => {
-    const res = await upload(createImportApi(importer('ok').importHar, ownOrigins), '/', { accept: 'application/x-ndjson' });
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines).toEqual([{ progress: PROGRESS }, { done: { imported: 2, ids: [7, 8], name: 'upload.har', notes: ['a note'] } }]);
+    const res = await upload(createImportApi(importer('ok').importHar, ownOrigins), '/', {
+      accept: 'application/x-ndjson',
+    });
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      { progress: PROGRESS },
+      { done: { imported: 2, ids: [7, 8], name: 'upload.har', notes: ['a note'] } },
+    ]);
   });
 
   it('a bad file is a 400 and a storage failure a 503, each saying why', async () => {
     const bad = await answer(upload(createImportApi(importer('bad').importHar, ownOrigins), '/'));
-    expect(bad).toEqual({ status: 400, json: { error: 'upload.har is not JSON (Unexpected token): a HAR file is a JSON document' } });
+    expect(bad).toEqual({
+      status: 400,
+      json: { error: 'upload.har is not JSON (Unexpected token): a HAR file is a JSON document' },
+    });
     const storage = await answer(upload(createImportApi(importer('storage').importHar, ownOrigins), '/'));
     expect(storage.status).toBe(503);
     expect(storage.json.error).toContain('disk full');
@@ -47,7 +67,16 @@ describe('POST /api/import', () => {
 
   it('refuses another site (403) and a wirelog that takes no imports (501), importing nothing', async () => {
     const { importHar, seen } = importer('ok');
-    expect((await answer(upload(createImportApi(importHar, ownOrigins), '/', { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }))).status).toBe(403);
+    expect(
+      (
+        await answer(
+          upload(createImportApi(importHar, ownOrigins), '/', {
+            origin: 'https://evil.example',
+            'sec-fetch-site': 'cross-site',
+          }),
+        )
+      ).status,
+    ).toBe(403);
     expect((await answer(upload(createImportApi(undefined, ownOrigins), '/'))).status).toBe(501);
     expect(seen).toEqual([]);
   });

@@ -16,12 +16,26 @@ const replayer = {
   },
 } as unknown as Replayer;
 const app = createReplayApi(store.reader, replayer, ownOrigins);
-const post = (path: string, body: unknown, origin = OWN) => answer(app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', origin, 'sec-fetch-site': origin === OWN ? 'same-origin' : 'cross-site' }, body: JSON.stringify(body) }));
+const post = (path: string, body: unknown, origin = OWN) =>
+  answer(
+    app.request(path, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        origin,
+        'sec-fetch-site': origin === OWN ? 'same-origin' : 'cross-site',
+      },
+      body: JSON.stringify(body),
+    }),
+  );
 
 describe('POST /api/exchanges/:id/replay', () => {
   it('replays a stored exchange with the edits asked for', async () => {
     const id = store.ids[0];
-    expect(await post(`/${id}/replay`, { method: 'PUT', headers: [['x-try', '2']] })).toEqual({ status: 200, json: { id: 1000 + id, withheld: [] } });
+    expect(await post(`/${id}/replay`, { method: 'PUT', headers: [['x-try', '2']] })).toEqual({
+      status: 200,
+      json: { id: 1000 + id, withheld: [] },
+    });
     expect(asked).toEqual([{ id, edits: { method: 'PUT', headers: [['x-try', '2']] } }]);
   });
 
@@ -41,7 +55,17 @@ describe('POST /api/exchanges/:id/replay', () => {
     const before = asked.length;
     expect((await post(`/${store.ids[0]}/replay`, {}, 'https://evil.example')).status).toBe(403);
     expect((await post('/999999/replay', {})).status).toBe(404);
-    expect((await answer(createReplayApi(store.reader, undefined, ownOrigins).request(`/${store.ids[0]}/replay`, { method: 'POST', headers: { 'content-type': 'application/json', origin: OWN }, body: '{}' }))).status).toBe(501);
+    expect(
+      (
+        await answer(
+          createReplayApi(store.reader, undefined, ownOrigins).request(`/${store.ids[0]}/replay`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', origin: OWN },
+            body: '{}',
+          }),
+        )
+      ).status,
+    ).toBe(501);
     expect(asked.length).toBe(before);
   });
 });

@@ -34,7 +34,12 @@ describe("the README's screenshot", () => {
   it('scripts/screenshot.ts takes it from a real run (into a temporary file here)', async () => {
     const out = path.join(tempDir('wirelog-screenshot-test-'), 'shot.png');
     const ran = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(path.join(ROOT, 'node_modules/.bin/tsx'), ['scripts/screenshot.ts', '--out', out], { cwd: ROOT, timeout: 240_000 }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+      execFile(
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        ['scripts/screenshot.ts', '--out', out],
+        { cwd: ROOT, timeout: 240_000 },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      );
     });
     expect(ran, ran.stderr).toMatchObject({ code: 0 });
     expect(ran.stdout).toContain('(1280x800)');

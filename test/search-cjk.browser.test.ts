@@ -19,7 +19,12 @@ afterAll(async () => {
 });
 
 async function send(text: string, path: string): Promise<void> {
-  const res = await request(`${h.upstream.httpsUrl}${path}`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: text }] }) });
+  const res = await request(`${h.upstream.httpsUrl}${path}`, {
+    method: 'POST',
+    dispatcher: h.agent(),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: text }] }),
+  });
   await res.body.text();
 }
 
@@ -41,9 +46,13 @@ describe('search in the viewer', () => {
         await tab.keyboard.type(text);
       };
       await search('令牌');
-      await expect.poll(() => tab.locator('[role="row"][data-id]').allTextContents()).toEqual([expect.stringContaining('cjk=token')]);
+      await expect
+        .poll(() => tab.locator('[role="row"][data-id]').allTextContents())
+        .toEqual([expect.stringContaining('cjk=token')]);
       await search('渠道');
-      await expect.poll(() => tab.locator('[role="row"][data-id]').allTextContents()).toEqual([expect.stringContaining('cjk=channel')]);
+      await expect
+        .poll(() => tab.locator('[role="row"][data-id]').allTextContents())
+        .toEqual([expect.stringContaining('cjk=channel')]);
       await search('余额不足');
       await expect.poll(() => tab.getByTestId('no-matches').textContent()).toBe('无结果');
       expect(await tab.locator('[role="row"][data-id]').count()).toBe(0);

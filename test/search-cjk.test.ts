@@ -10,7 +10,9 @@ import { indexedText, searchQuery } from '../db/search-text.ts';
 import type { ExchangeEvent, Header } from '../model/exchange.ts';
 import { tempDir } from './support/harness.ts';
 
-const BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg'.repeat(4);
+const BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg'.repeat(
+  4,
+);
 
 interface Made {
   path: string;
@@ -32,15 +34,43 @@ function made(m: Made): ExchangeEvent[] {
     {
       type: 'request',
       uid,
-      head: { startedAt: Date.now(), clientAddress: '127.0.0.1:1', method: 'POST', scheme: 'https', host: 'relay.example.cn', port: 443, path: m.path, httpVersion: '1.1', headers: [['Host', 'relay.example.cn'], ['Content-Type', 'application/json'], ...(m.requestHeaders ?? [])] },
+      head: {
+        startedAt: Date.now(),
+        clientAddress: '127.0.0.1:1',
+        method: 'POST',
+        scheme: 'https',
+        host: 'relay.example.cn',
+        port: 443,
+        path: m.path,
+        httpVersion: '1.1',
+        headers: [['Host', 'relay.example.cn'], ['Content-Type', 'application/json'], ...(m.requestHeaders ?? [])],
+      },
     },
   ];
   if (request.length) events.push({ type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 });
   const sse = m.sse !== undefined;
-  events.push({ type: 'response-head', uid, atMs: 2, head: { status: m.status ?? (m.ws ? 101 : 200), statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', sse ? 'text/event-stream' : 'application/json'], ...(m.responseHeaders ?? [])] } });
+  events.push({
+    type: 'response-head',
+    uid,
+    atMs: 2,
+    head: {
+      status: m.status ?? (m.ws ? 101 : 200),
+      statusText: 'OK',
+      httpVersion: '1.1',
+      headers: [['Content-Type', sse ? 'text/event-stream' : 'application/json'], ...(m.responseHeaders ?? [])],
+    },
+  });
   if (response.length) events.push({ type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 3 });
-  m.sse?.forEach((data, seq) => events.push({ type: 'sse-event', uid, event: { seq, offsetMs: 3 + seq, event: 'message', id: null, data } }));
-  m.ws?.forEach((w, seq) => events.push({ type: 'ws-message', uid, message: { seq, offsetMs: 3 + seq, direction: w.direction, opcode: 1, payload: Buffer.from(w.text) } }));
+  m.sse?.forEach((data, seq) =>
+    events.push({ type: 'sse-event', uid, event: { seq, offsetMs: 3 + seq, event: 'message', id: null, data } }),
+  );
+  m.ws?.forEach((w, seq) =>
+    events.push({
+      type: 'ws-message',
+      uid,
+      message: { seq, offsetMs: 3 + seq, direction: w.direction, opcode: 1, payload: Buffer.from(w.text) },
+    }),
+  );
   events.push({
     type: 'end',
     uid,
@@ -64,20 +94,48 @@ afterAll(() => {
 
 store.apply([
   // A request body: the user's words, unspaced, inside JSON.
-  ...made({ path: '/v1/chat/completions', requestBody: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: '请检查令牌是否过期，请用gpt-4o模型回答' }] }), responseBody: '{"ok":true}' }),
+  ...made({
+    path: '/v1/chat/completions',
+    requestBody: JSON.stringify({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: '请检查令牌是否过期，请用gpt-4o模型回答' }],
+    }),
+    responseBody: '{"ok":true}',
+  }),
   // An SSE stream: the relay's error inside an event (no body stored: only the event says it).
-  ...made({ path: '/v1/responses', sse: ['{"type":"response.created"}', '{"type":"error","message":"当前分组上游额度已用尽"}'] }),
+  ...made({
+    path: '/v1/responses',
+    sse: ['{"type":"response.created"}', '{"type":"error","message":"当前分组上游额度已用尽"}'],
+  }),
   // A WebSocket turn: the question in a message sent, the answer in one received.
-  ...made({ path: '/v1/responses/ws', ws: [{ direction: 'send', text: '{"type":"response.create","input":"帮我写一个快速排序"}' }, { direction: 'receive', text: '{"type":"response.completed","text":"好的，这是实现"}' }] }),
+  ...made({
+    path: '/v1/responses/ws',
+    ws: [
+      { direction: 'send', text: '{"type":"response.create","input":"帮我写一个快速排序"}' },
+      { direction: 'receive', text: '{"type":"response.completed","text":"好的，这是实现"}' },
+    ],
+  }),
   // A header: a relay's group header, as new-api relays send them.
   ...made({ path: '/v1/models', requestHeaders: [['X-Relay-Group', '默认渠道分组']], responseBody: '{"data":[]}' }),
   // A body as Python's json.dumps writes it (ensure_ascii): 余额不足 as \u escapes.
-  ...made({ path: '/v1/embeddings', status: 402, responseBody: '{"error":{"message":"\\u4f59\\u989d\\u4e0d\\u8db3"}}' }),
+  ...made({
+    path: '/v1/embeddings',
+    status: 402,
+    responseBody: '{"error":{"message":"\\u4f59\\u989d\\u4e0d\\u8db3"}}',
+  }),
   // English, and an image inline as base64.
-  ...made({ path: '/v1/images', requestBody: JSON.stringify({ prompt: 'draw a quicksort diagram', image: `data:image/png;base64,${BASE64}` }), responseBody: '{"ok":true}' }),
+  ...made({
+    path: '/v1/images',
+    requestBody: JSON.stringify({ prompt: 'draw a quicksort diagram', image: `data:image/png;base64,${BASE64}` }),
+    responseBody: '{"ok":true}',
+  }),
 ]);
 
-const found = (text: string) => reader.list({ text, limit: 50 }).map((e) => e.request.path).sort();
+const found = (text: string) =>
+  reader
+    .list({ text, limit: 50 })
+    .map((e) => e.request.path)
+    .sort();
 
 describe('Chinese words inside unspaced text', () => {
   it('are found in a request body, an SSE event, a WebSocket message, a header and an escaped JSON body', () => {

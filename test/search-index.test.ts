@@ -29,7 +29,14 @@ function dataDir(): string {
 /** A finished exchange whose request says a Chinese word of its own (unspaced) and its number. */
 function exchange(i: number): ExchangeEvent[] {
   const events = finishedExchange(i);
-  for (const e of events) if (e.type === 'body-chunk' && e.side === 'request') e.chunk = Buffer.from(JSON.stringify({ model: 'gpt-made', messages: [{ role: 'user', content: `请检查第${i}号渠道的令牌 marker${i}` }] }));
+  for (const e of events)
+    if (e.type === 'body-chunk' && e.side === 'request')
+      e.chunk = Buffer.from(
+        JSON.stringify({
+          model: 'gpt-made',
+          messages: [{ role: 'user', content: `请检查第${i}号渠道的令牌 marker${i}` }],
+        }),
+      );
   return events;
 }
 
@@ -44,7 +51,13 @@ function recording(file: string) {
     } finally {
       other.close();
     }
-    return { dialect: 'openai-chat', call: null, threadKey: null, responseId: null, diagnosis: { severity: 'warning', summary: `understood ${ex.id}` } };
+    return {
+      dialect: 'openai-chat',
+      call: null,
+      threadKey: null,
+      responseId: null,
+      diagnosis: { severity: 'warning', summary: `understood ${ex.id}` },
+    };
   };
   return { seen, understand };
 }
@@ -169,7 +182,16 @@ describe('a database from schema 10', () => {
     // The index of schema 10 goes in a step of its own (capture goes on between steps), then the WAL is truncated.
     const steps: UpkeepStep[] = [];
     const queue: (() => void)[] = [];
-    const upkeep = new Upkeep(() => db, { maxDbBytes: 1024 ** 4 }, { later: (next) => queue.push(next), stepped: (s) => steps.push(s), finished: () => undefined, warn: (m) => steps.push({ kind: 'warning', m } as never) });
+    const upkeep = new Upkeep(
+      () => db,
+      { maxDbBytes: 1024 ** 4 },
+      {
+        later: (next) => queue.push(next),
+        stepped: (s) => steps.push(s),
+        finished: () => undefined,
+        warn: (m) => steps.push({ kind: 'warning', m } as never),
+      },
+    );
     upkeep.resume();
     for (let k = 0; queue.length && k < 100; k++) queue.shift()!();
     expect(steps.filter((s) => s.kind === 'dropped')).toEqual([{ kind: 'dropped', index: 'exchanges_fts' }]);

@@ -18,8 +18,13 @@ afterAll(async () => {
 it('indexes an upgraded database after start, saying so once at the start and once at the end, with its progress in /api/status', async () => {
   schema10(dir, ROWS);
   wirelog = await startWirelogProcess(dir);
-  const api = (p: string) => fetch(`${wirelog!.viewerUrl}/api${p}`).then((r) => r.json() as Promise<Record<string, unknown>>);
-  const lines = () => wirelog!.output().split('\n').filter((l) => l.includes('search index:'));
+  const api = (p: string) =>
+    fetch(`${wirelog!.viewerUrl}/api${p}`).then((r) => r.json() as Promise<Record<string, unknown>>);
+  const lines = () =>
+    wirelog!
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('search index:'));
 
   // Progress, while it lasts: a count done of the total, never past it.
   const seen: ({ indexed: number; total: number } | null)[] = [];
@@ -33,7 +38,8 @@ it('indexes an upgraded database after start, saying so once at the start and on
       { timeout: 60_000, interval: 50 },
     )
     .toBeNull();
-  for (const s of seen.filter((x) => x !== null)) expect(s!.total === ROWS && s!.indexed >= 0 && s!.indexed < ROWS).toBe(true);
+  for (const s of seen.filter((x) => x !== null))
+    expect(s!.total === ROWS && s!.indexed >= 0 && s!.indexed < ROWS).toBe(true);
   await expect.poll(() => lines().length, { timeout: 30_000 }).toBe(2);
   expect(lines()[0]).toContain(`search index: ${ROWS} stored exchange(s) are not in it yet`);
   expect(lines()[1]).toMatch(new RegExp(`search index: ${ROWS} exchange\\(s\\) indexed in [0-9.]+ s`));

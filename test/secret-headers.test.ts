@@ -10,7 +10,21 @@ import { KEY_HEADERS, KEY_PARAMS, isSecretName, maskHeaders, maskPath } from '..
 import { harFlow } from './support/exchange-factory.ts';
 
 /** The old lists, as they were before they became one (git history of model/secrets.ts, llm/diagnose.ts, model/exchange-diff.ts). */
-const OLD_SECRET_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie', 'set-cookie', 'x-auth-token', 'helicone-auth', 'cf-aig-authorization', 'x-portkey-api-key', 'ocp-apim-subscription-key', 'x-amz-security-token'];
+const OLD_SECRET_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'api-key',
+  'x-goog-api-key',
+  'cookie',
+  'set-cookie',
+  'x-auth-token',
+  'helicone-auth',
+  'cf-aig-authorization',
+  'x-portkey-api-key',
+  'ocp-apim-subscription-key',
+  'x-amz-security-token',
+];
 const OLD_SENT_KEY_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
 const OLD_SENT_KEY_PARAMS = ['key', 'api_key', 'api-key'];
 const OLD_COMPARE_KEY_NAMES = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', '?key'];
@@ -45,16 +59,28 @@ describe('the one list covers every name the three lists had', () => {
 });
 
 function call(status: number, headers: Header[], path = '/v1/chat/completions'): Exchange {
-  const { exchange } = harFlow({ request: { path, headers: [['Host', 'relay.example'], ['User-Agent', 'CherryStudio/1.5.3'], ...headers] }, response: { status } });
+  const { exchange } = harFlow({
+    request: { path, headers: [['Host', 'relay.example'], ['User-Agent', 'CherryStudio/1.5.3'], ...headers] },
+    response: { status },
+  });
   return exchange;
 }
 
 function context(exchange: Exchange): DiagnosisContext {
-  return { exchange, call: null, responseText: '{"error":{"message":"invalid api key"}}', earlier: [], modelsListed: null };
+  return {
+    exchange,
+    call: null,
+    responseText: '{"error":{"message":"invalid api key"}}',
+    earlier: [],
+    modelsListed: null,
+  };
 }
 
 describe('the diagnosis reads the one list', () => {
-  const sent: [string, Exchange][] = [...KEY_HEADERS.map((name): [string, Exchange] => [name, call(401, [[name, KEY]])]), ...KEY_PARAMS.map((name): [string, Exchange] => [`?${name}`, call(401, [], `/v1/chat/completions?${name}=${KEY}`)])];
+  const sent: [string, Exchange][] = [
+    ...KEY_HEADERS.map((name): [string, Exchange] => [name, call(401, [[name, KEY]])]),
+    ...KEY_PARAMS.map((name): [string, Exchange] => [`?${name}`, call(401, [], `/v1/chat/completions?${name}=${KEY}`)]),
+  ];
 
   it('a 401 with the key in any of its headers or parameters is "key rejected", not "missing key"', () => {
     for (const [name, exchange] of sent) {
@@ -72,10 +98,21 @@ describe('the comparison reads the one list', () => {
   it('says "the same key" for a key in any of its headers or parameters', () => {
     const names = [...KEY_HEADERS, ...KEY_PARAMS.map((p) => `?${p}`)];
     for (const name of names) {
-      const withKey = (id: number, status: number): Exchange => ({ ...call(status, []), id, request: { ...call(status, []).request, secrets: [{ name, fingerprint: 'fp-same' }] } });
+      const withKey = (id: number, status: number): Exchange => ({
+        ...call(status, []),
+        id,
+        request: { ...call(status, []).request, secrets: [{ name, fingerprint: 'fp-same' }] },
+      });
       const failed = withKey(2, 404);
       const working = withKey(1, 200);
-      const line = differenceLine(failed, working, compareExchanges({ exchange: failed, requestText: null, responseText: null }, { exchange: working, requestText: null, responseText: null }));
+      const line = differenceLine(
+        failed,
+        working,
+        compareExchanges(
+          { exchange: failed, requestText: null, responseText: null },
+          { exchange: working, requestText: null, responseText: null },
+        ),
+      );
       expect(line, name).toContain('with a key (the same key)');
     }
   });

@@ -23,7 +23,14 @@ describe('--proxy-auth', () => {
     const plain = await curl(h, ['--proxy', bare, '-i', `${h.upstream.httpUrl}/v1/models`]);
     expect(plain.stdout.toString()).toMatch(/^HTTP\/1\.1 407/);
     expect(plain.stdout.toString()).toContain('Proxy-Authenticate: Basic realm="wirelog"');
-    const wrong = await curl(h, ['--proxy', bare, '--proxy-user', 'alice:nope', '-i', `${h.upstream.httpUrl}/v1/models`]);
+    const wrong = await curl(h, [
+      '--proxy',
+      bare,
+      '--proxy-user',
+      'alice:nope',
+      '-i',
+      `${h.upstream.httpUrl}/v1/models`,
+    ]);
     expect(wrong.stdout.toString()).toMatch(/^HTTP\/1\.1 407/);
   });
 
@@ -38,12 +45,16 @@ describe('--proxy-auth', () => {
   it('decides loopback by the addresses a --host name resolves to, not by the name', async (ctx) => {
     // A private /etc/hosts in a mount namespace of its own (needs root, as CI runs): 127.lan.example is a LAN address.
     const hosts = path.join(tempDir(), 'hosts');
-    const lan = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    const lan = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
     fs.writeFileSync(hosts, `127.0.0.1 localhost\n${lan ?? '192.0.2.1'} 127.lan.example\n`);
     const inNamespace = (args: string[]) =>
       new Promise<{ code: number | null; output: string }>((resolve) => {
         const quoted = [process.execPath, WIRELOG_BIN, ...args].map((a) => `'${a}'`).join(' ');
-        const child = spawn('unshare', ['-m', 'sh', '-c', `mount --bind '${hosts}' /etc/hosts && exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn('unshare', ['-m', 'sh', '-c', `mount --bind '${hosts}' /etc/hosts && exec ${quoted}`], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let output = '';
         const onData = (d: Buffer) => {
           output += d;
@@ -61,10 +72,34 @@ describe('--proxy-auth', () => {
       });
     const probe = await inNamespace(['--version']);
     if (probe.code !== 0 || !lan) return ctx.skip();
-    const refused = await inNamespace(['start', '--host', '127.lan.example', '--proxy-port', '0', '--ui-port', '0', '--data-dir', tempDir()]);
+    const refused = await inNamespace([
+      'start',
+      '--host',
+      '127.lan.example',
+      '--proxy-port',
+      '0',
+      '--ui-port',
+      '0',
+      '--data-dir',
+      tempDir(),
+    ]);
     expect(refused.code).toBe(2);
-    expect(refused.output).toContain('listening on 127.lan.example lets other machines use this proxy: add --proxy-auth');
-    const open = await inNamespace(['start', '--host', '127.lan.example', '--proxy-auth', 'a:b', '--proxy-port', '0', '--ui-port', '0', '--data-dir', tempDir()]);
+    expect(refused.output).toContain(
+      'listening on 127.lan.example lets other machines use this proxy: add --proxy-auth',
+    );
+    const open = await inNamespace([
+      'start',
+      '--host',
+      '127.lan.example',
+      '--proxy-auth',
+      'a:b',
+      '--proxy-port',
+      '0',
+      '--ui-port',
+      '0',
+      '--data-dir',
+      tempDir(),
+    ]);
     expect(open.output).toMatch(/viewer: +http:\/\/127\.lan\.example:\d+\/\?token=[\w-]+/);
     expect(open.output).toContain('WARNING: listening on 127.lan.example');
   });
@@ -72,7 +107,9 @@ describe('--proxy-auth', () => {
   it('is required to listen beyond loopback', async () => {
     const open = await runCli(['start', '--host', '0.0.0.0', '--proxy-port', '0', '--ui-port', '0']);
     expect(open.code).toBe(2);
-    expect(open.stderr).toContain('listening on 0.0.0.0 lets other machines use this proxy: add --proxy-auth user:password');
+    expect(open.stderr).toContain(
+      'listening on 0.0.0.0 lets other machines use this proxy: add --proxy-auth user:password',
+    );
     const malformed = await runCli(['start', '--proxy-auth', 'no-colon']);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('--proxy-auth must be user:password');
@@ -86,7 +123,8 @@ describe('the viewer', () => {
     const url = h.wirelog.viewer!.url;
     const port = h.wirelog.viewer!.port;
     expect(h.wirelog.viewer!.token).toBeNull();
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) expect((await get(`${url}/api/status`, { host })).statusCode).toBe(200);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`])
+      expect((await get(`${url}/api/status`, { host })).statusCode).toBe(200);
     for (const host of [`attacker.example:${port}`, `127.0.0.1.nip.io:${port}`, 'localhost', `localhost:${port + 1}`]) {
       const res = await get(`${url}/api/status`, { host });
       expect(res.statusCode).toBe(403);
@@ -96,7 +134,12 @@ describe('the viewer', () => {
 
   it('refuses API calls from other sites (Sec-Fetch-Site, Origin), and lets pages link to it', async () => {
     const url = h.wirelog.viewer!.url;
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' } as Record<string, string>, { 'sec-fetch-site': 'same-site' }, { origin: 'https://attacker.example' }, { origin: `http://localhost:${h.wirelog.viewer!.port + 1}` }]) {
+    for (const headers of [
+      { 'sec-fetch-site': 'cross-site' } as Record<string, string>,
+      { 'sec-fetch-site': 'same-site' },
+      { origin: 'https://attacker.example' },
+      { origin: `http://localhost:${h.wirelog.viewer!.port + 1}` },
+    ]) {
       const res = await get(`${url}/api/exchanges`, headers);
       expect(res.statusCode).toBe(403);
       expect(((await res.body.json()) as { error: string }).error).toMatch(/^cross-site request refused/);
@@ -113,7 +156,12 @@ describe('the viewer', () => {
       expect(token).toMatch(/^[\w-]{32}$/);
       const url = `http://127.0.0.1:${port}`;
       const host = `wirelog-box.lan:${port}`;
-      for (const headers of [{} as Record<string, string>, { host }, { authorization: 'Bearer wrong' }, { cookie: 'wirelog_token=wrong' }]) {
+      for (const headers of [
+        {} as Record<string, string>,
+        { host },
+        { authorization: 'Bearer wrong' },
+        { cookie: 'wirelog_token=wrong' },
+      ]) {
         const res = await get(`${url}/api/exchanges`, headers);
         expect(res.statusCode).toBe(401);
         expect(await res.body.text()).toContain('needs its token');
@@ -124,7 +172,12 @@ describe('the viewer', () => {
       expect(entry.headers.location).toBe('/exchanges/1');
       const cookie = String(entry.headers['set-cookie']);
       expect(cookie).toMatch(/^wirelog_token=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
-      const withCookie = await get(`${url}/api/exchanges`, { host, cookie: cookie.split(';')[0], 'sec-fetch-site': 'same-origin', origin: `http://${host}` });
+      const withCookie = await get(`${url}/api/exchanges`, {
+        host,
+        cookie: cookie.split(';')[0],
+        'sec-fetch-site': 'same-origin',
+        origin: `http://${host}`,
+      });
       expect(withCookie.statusCode).toBe(200);
       const status = await get(`${url}/api/status`, { authorization: `Bearer ${token}` });
       expect(status.statusCode).toBe(200);
@@ -137,17 +190,37 @@ describe('the viewer', () => {
         expect(moved.headers.location).toMatch(/^\/[^/\\]/);
       }
       // The token does not make other sites' pages welcome.
-      expect((await get(`${url}/api/exchanges`, { host, cookie: cookie.split(';')[0], origin: 'https://attacker.example' })).statusCode).toBe(403);
+      expect(
+        (await get(`${url}/api/exchanges`, { host, cookie: cookie.split(';')[0], origin: 'https://attacker.example' }))
+          .statusCode,
+      ).toBe(403);
     } finally {
       await open.close();
     }
   });
 
   it('prints the token once, with a warning, when started beyond loopback', async () => {
-    const { child, output } = await startCli(['start', '--host', '0.0.0.0', '--proxy-auth', 'a:b', '--proxy-port', '0', '--ui-port', '0', '--data-dir', tempDir()], 'WARNING');
+    const { child, output } = await startCli(
+      [
+        'start',
+        '--host',
+        '0.0.0.0',
+        '--proxy-auth',
+        'a:b',
+        '--proxy-port',
+        '0',
+        '--ui-port',
+        '0',
+        '--data-dir',
+        tempDir(),
+      ],
+      'WARNING',
+    );
     try {
       const printed = output();
-      const token = /viewer: +http:\/\/0\.0\.0\.0:\d+\/\?token=([\w-]+) +\(the token is shown only here\)/.exec(printed)?.[1];
+      const token = /viewer: +http:\/\/0\.0\.0\.0:\d+\/\?token=([\w-]+) +\(the token is shown only here\)/.exec(
+        printed,
+      )?.[1];
       expect(token).toBeDefined();
       expect(printed.split(token!).length - 1).toBe(1);
       expect(printed).toContain('WARNING: listening on 0.0.0.0');

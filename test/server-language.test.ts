@@ -40,7 +40,9 @@ describe('the 503 past --max-connections', () => {
     const zh = await refusedPast(1, 'zh-CN');
     expect(zh.answer).toMatch(/^HTTP\/1\.1 503 /);
     expect(zh.answer).toContain('wirelog: 客户端连接太多（1 个，--max-connections）；请稍后再试\n');
-    expect(zh.warned).toEqual(['wirelog: 已经打开了 1 个客户端连接（--max-connections）：在有连接关闭之前，新的连接一律返回 503']);
+    expect(zh.warned).toEqual([
+      'wirelog: 已经打开了 1 个客户端连接（--max-connections）：在有连接关闭之前，新的连接一律返回 503',
+    ]);
   });
 
   it('English when the proxy has no language given', async () => {
@@ -58,18 +60,28 @@ describe("the viewer API's fault answer", () => {
 
   it("in the request's language, the cause as it was", async () => {
     const zh = (await (await app.request('/api/broken?lang=zh-CN')).json()) as { error: string };
-    expect(zh.error).toBe('wirelog 无法响应 GET /api/broken：TypeError: x is undefined（这是 wirelog 的故障：查看器的其他部分仍可使用；请带上这一行反馈）');
-    const byHeader = (await (await app.request('/api/broken', { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } })).json()) as { error: string };
+    expect(zh.error).toBe(
+      'wirelog 无法响应 GET /api/broken：TypeError: x is undefined（这是 wirelog 的故障：查看器的其他部分仍可使用；请带上这一行反馈）',
+    );
+    const byHeader = (await (
+      await app.request('/api/broken', { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } })
+    ).json()) as { error: string };
     expect(byHeader.error).toMatch(CJK);
     const en = (await (await app.request('/api/broken')).json()) as { error: string };
-    expect(en.error).toBe('wirelog could not answer GET /api/broken: TypeError: x is undefined (a fault in wirelog: the rest of the viewer still works; please report it with this line)');
+    expect(en.error).toBe(
+      'wirelog could not answer GET /api/broken: TypeError: x is undefined (a fault in wirelog: the rest of the viewer still works; please report it with this line)',
+    );
   });
 });
 
 describe('stored notes of the proxy read in Chinese', () => {
   it("forward.ts's note on a stream whose events stopped being split out", () => {
     const stored = `the upstream closed the connection before the response ended; ${serverText('en', 'stored.eventsNotSplit', { why: 'boom' })}`;
-    expect(stored).toBe('the upstream closed the connection before the response ended; events after a point were not split out of the stream: boom');
-    expect(localized(stored, 'zh-CN')).toBe('响应还没结束，上游就关闭了连接；从某处起，后面的事件没有从流里拆分出来：boom');
+    expect(stored).toBe(
+      'the upstream closed the connection before the response ended; events after a point were not split out of the stream: boom',
+    );
+    expect(localized(stored, 'zh-CN')).toBe(
+      '响应还没结束，上游就关闭了连接；从某处起，后面的事件没有从流里拆分出来：boom',
+    );
   });
 });

@@ -39,8 +39,21 @@ let codexOutput = '';
 function answer(res: http.ServerResponse, turn: number): void {
   const command = COMMANDS[turn];
   const item = command
-    ? { type: 'function_call', id: `fc_${turn}`, status: 'completed', name: 'exec_command', arguments: JSON.stringify({ cmd: command.cmd }), call_id: command.callId }
-    : { type: 'message', id: `msg_${turn}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: FINAL, annotations: [] }] };
+    ? {
+        type: 'function_call',
+        id: `fc_${turn}`,
+        status: 'completed',
+        name: 'exec_command',
+        arguments: JSON.stringify({ cmd: command.cmd }),
+        call_id: command.callId,
+      }
+    : {
+        type: 'message',
+        id: `msg_${turn}`,
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: FINAL, annotations: [] }],
+      };
   answerWithItem(res, `resp_script_${turn}`, item, { ...USAGE[Math.min(turn, USAGE.length - 1)], total_tokens: 0 });
 }
 
@@ -67,7 +80,11 @@ beforeAll(async () => {
   // The gateway: no proxy setting and no CA, Codex sends plain HTTP to wirelog, which forwards to the fake upstream.
   const codex = scriptedCodexHome(`http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${upstreamPort}/v1`);
   home = codex.home;
-  const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'Run `echo alpha-42`, then `echo beta-7`, then report both outputs.'], { cwd: codex.work, env: codex.env }, 120_000);
+  const { stdout, stderr } = await runCodex(
+    ['exec', '--skip-git-repo-check', 'Run `echo alpha-42`, then `echo beta-7`, then report both outputs.'],
+    { cwd: codex.work, env: codex.env },
+    120_000,
+  );
   codexOutput = `${stdout}\n${stderr}`;
 }, 180_000);
 
@@ -91,7 +108,13 @@ describe('a real Codex session through the gateway, read as a session', () => {
     expect(codexOutput).toContain(FINAL);
     expect(received).toHaveLength(3);
     // Understanding (thread keys) follows storage in slices: wait until the session has its three calls.
-    header = await eventually(async () => (await api<{ sessions: SessionHeader[] }>('/api/sessions')).sessions.find((s) => s.calls === 3 && s.key.startsWith('session:')), 'the Codex session with its three calls');
+    header = await eventually(
+      async () =>
+        (await api<{ sessions: SessionHeader[] }>('/api/sessions')).sessions.find(
+          (s) => s.calls === 3 && s.key.startsWith('session:'),
+        ),
+      'the Codex session with its three calls',
+    );
     page = await api<SessionPage>(`/api/sessions/${encodeURIComponent(header.key)}`);
   }, 60_000);
 
@@ -110,8 +133,14 @@ describe('a real Codex session through the gateway, read as a session', () => {
     expect(page.total).toBe(3);
     const [first, second, third] = page.turns;
     expect(first.inputs.at(-1)).toMatchObject({ role: 'user', text: expect.stringContaining('echo alpha-42') });
-    expect(first.answer.toolCalls).toEqual([{ id: 'call_alpha', name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo alpha-42' }) }]);
-    expect(second.inputs.at(-1)).toMatchObject({ role: 'tool', toolCallId: 'call_alpha', text: expect.stringContaining('alpha-42') });
+    expect(first.answer.toolCalls).toEqual([
+      { id: 'call_alpha', name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo alpha-42' }) },
+    ]);
+    expect(second.inputs.at(-1)).toMatchObject({
+      role: 'tool',
+      toolCallId: 'call_alpha',
+      text: expect.stringContaining('alpha-42'),
+    });
     expect(second.answer.toolCalls.map((c) => c.id)).toEqual(['call_beta']);
     expect(third.answer.text).toBe(FINAL);
     expect(page.turns.map((t) => [t.status, t.usage.input])).toEqual(USAGE.map((u) => [200, u.input_tokens]));
@@ -119,8 +148,21 @@ describe('a real Codex session through the gateway, read as a session', () => {
 
   it('the tool calls pair with the results Codex sent back in the next turn, with the time Codex took', () => {
     const [first, second, third] = page.turns;
-    expect(first.tools).toEqual([expect.objectContaining({ callId: 'call_alpha', name: 'exec_command', result: expect.stringContaining('alpha-42'), resultTurnId: second.id })]);
-    expect(second.tools).toEqual([expect.objectContaining({ callId: 'call_beta', result: expect.stringContaining('beta-7'), resultTurnId: third.id })]);
+    expect(first.tools).toEqual([
+      expect.objectContaining({
+        callId: 'call_alpha',
+        name: 'exec_command',
+        result: expect.stringContaining('alpha-42'),
+        resultTurnId: second.id,
+      }),
+    ]);
+    expect(second.tools).toEqual([
+      expect.objectContaining({
+        callId: 'call_beta',
+        result: expect.stringContaining('beta-7'),
+        resultTurnId: third.id,
+      }),
+    ]);
     for (const pair of [first.tools[0], second.tools[0]]) expect(pair.clientDelayMs).toBeGreaterThanOrEqual(0);
     expect(third.tools).toEqual([]);
   });
@@ -136,23 +178,34 @@ describe('a real Codex session through the gateway, read as a session', () => {
       // What Codex sent: the earlier request's items again, then the new ones.
       expect(later.slice(0, earlier.length)).toEqual(earlier);
       const added = later.slice(earlier.length) as { type: string; call_id?: string }[];
-      const { diff } = await api<TurnDiffAnswer>(`/api/sessions/${encodeURIComponent(header.key)}/diff?a=${page.turns[a].id}&b=${page.turns[b].id}`);
+      const { diff } = await api<TurnDiffAnswer>(
+        `/api/sessions/${encodeURIComponent(header.key)}/diff?a=${page.turns[a].id}&b=${page.turns[b].id}`,
+      );
       expect(diff.messages.unchanged).toBe(earlier.length);
       expect(diff.earlierChanged).toBeNull();
       expect(diff.messages.changes.map((c) => c.kind)).toEqual(added.map(() => 'added'));
-      expect(diff.messages.changes.map((c) => (c.kind === 'added' ? c.message.blocks[0].callId ?? null : 'x'))).toEqual(added.map((i) => i.call_id ?? null));
+      expect(
+        diff.messages.changes.map((c) => (c.kind === 'added' ? (c.message.blocks[0].callId ?? null) : 'x')),
+      ).toEqual(added.map((i) => i.call_id ?? null));
       expect(diff.tools).toMatchObject({ added: [], removed: [], changed: [], unchanged: received[b].tools.length });
     }
     // The items added between turn 1 and 2 are Codex's call and its output (and whatever else it chose to add, counted above).
-    const { diff } = await api<TurnDiffAnswer>(`/api/sessions/${encodeURIComponent(header.key)}/diff?b=${page.turns[1].id}`);
+    const { diff } = await api<TurnDiffAnswer>(
+      `/api/sessions/${encodeURIComponent(header.key)}/diff?b=${page.turns[1].id}`,
+    );
     const blocks = diff.messages.changes.flatMap((c) => (c.kind === 'added' ? c.message.blocks : []));
     expect(blocks.filter((b) => b.callId === 'call_alpha').map((b) => b.kind)).toEqual(['tool-call', 'tool-result']);
   });
 
   it("a turn's context: Codex's developer messages, every tool with its schema, reasoning settings", async () => {
-    const answer = await api<{ context: { tools: { name: string; schema: unknown }[]; messages: { role: string }[]; reasoning: unknown } }>(`/api/sessions/${encodeURIComponent(header.key)}/context?turn=${page.turns[2].id}`);
+    const answer = await api<{
+      context: { tools: { name: string; schema: unknown }[]; messages: { role: string }[]; reasoning: unknown };
+    }>(`/api/sessions/${encodeURIComponent(header.key)}/context?turn=${page.turns[2].id}`);
     expect(answer.context.tools.map((t) => t.name)).toContain('exec_command');
-    expect(answer.context.tools.find((t) => t.name === 'exec_command')!.schema).toMatchObject({ type: 'object', properties: { cmd: { type: 'string' } } });
+    expect(answer.context.tools.find((t) => t.name === 'exec_command')!.schema).toMatchObject({
+      type: 'object',
+      properties: { cmd: { type: 'string' } },
+    });
     expect(answer.context.messages.length).toBe(received[2].input.length);
     expect(answer.context.messages.some((m) => m.role === 'developer')).toBe(true);
     expect(answer.context.reasoning).not.toBeNull();
@@ -164,8 +217,12 @@ describe('a real Codex session through the gateway, read as a session', () => {
     expect(((await missing.json()) as { error: string }).error).toContain('没有保存名为 "session:nope" 的会话');
     const bad = await fetch(`${h.wirelog.viewer!.url}/api/sessions/${encodeURIComponent(header.key)}/diff?b=abc`);
     expect(bad.status).toBe(400);
-    const first = await fetch(`${h.wirelog.viewer!.url}/api/sessions/${encodeURIComponent(header.key)}/diff?b=${page.turns[0].id}`);
+    const first = await fetch(
+      `${h.wirelog.viewer!.url}/api/sessions/${encodeURIComponent(header.key)}/diff?b=${page.turns[0].id}`,
+    );
     expect(first.status).toBe(422);
-    expect(((await first.json()) as { error: string }).error).toMatch(/^exchange \d+ has no request context to compare/);
+    expect(((await first.json()) as { error: string }).error).toMatch(
+      /^exchange \d+ has no request context to compare/,
+    );
   });
 });

@@ -26,7 +26,13 @@ beforeAll(async () => {
   h = await startHarness();
   await h.wirelog.writer.importEvents(sessionEvents('share', generatedSession(TURNS)));
   await h.wirelog.writer.importEvents(sessionEvents('hostile', hostileSession()));
-  await eventually(() => h.wirelog.reader.count({ thread: 'session:share' }) === TURNS && h.wirelog.reader.count({ thread: 'session:hostile' }) === 3, 'both sessions understood', 120_000);
+  await eventually(
+    () =>
+      h.wirelog.reader.count({ thread: 'session:share' }) === TURNS &&
+      h.wirelog.reader.count({ thread: 'session:hostile' }) === 3,
+    'both sessions understood',
+    120_000,
+  );
   browser = await launchBrowser();
   out = tempDir('wirelog-share-');
 }, 180_000);
@@ -69,7 +75,9 @@ describe('the HTML export opened offline in Chromium', () => {
     const result = await cliExport(['--html', file, '--session', 'share']);
     expect(result.stderr).toContain(`wrote session "session:share" (${TURNS} turn(s))`);
     expect(result.code).toBe(0);
-    const api = (await (await fetch(`${h.wirelog.viewer!.url}/api/sessions/${encodeURIComponent('session:share')}?limit=500`)).json()) as SessionPage;
+    const api = (await (
+      await fetch(`${h.wirelog.viewer!.url}/api/sessions/${encodeURIComponent('session:share')}?limit=500`)
+    ).json()) as SessionPage;
     expect(api.total).toBe(TURNS);
 
     const { context, page, attempted, dialogs } = await offlinePage();
@@ -94,10 +102,14 @@ describe('the HTML export opened offline in Chromium', () => {
     expect(await header.getAttribute('data-input-tokens')).toBe(String(api.header.tokens.input));
     expect(await header.getAttribute('data-cost-usd')).toBe(String(api.header.cost.usd));
     expect(await page.getByTestId('session-calls').innerText()).toBe(`${TURNS} calls`);
-    expect(await page.locator(`[data-turn="${TURNS}"]`).getByTestId('turn-answer').innerText()).toBe(`All ${TURNS - 1} parts read.`);
+    expect(await page.locator(`[data-turn="${TURNS}"]`).getByTestId('turn-answer').innerText()).toBe(
+      `All ${TURNS - 1} parts read.`,
+    );
     // The raw exchanges fold under their turns, open without script.
     await page.locator('[data-turn="1"] details summary').click();
-    expect(await page.locator('[data-turn="1"]').getByTestId('raw-body').first().innerText()).toContain('"model":"gpt-5-codex"');
+    expect(await page.locator('[data-turn="1"]').getByTestId('raw-body').first().innerText()).toContain(
+      '"model":"gpt-5-codex"',
+    );
     expect(attempted).toEqual([]);
     expect(dialogs).toEqual([]);
     await context.close();
@@ -133,7 +145,11 @@ describe("the viewer's Export link", () => {
     const fromViewer = fs.readFileSync(file, 'utf8');
     const fromCli = fs.readFileSync(path.join(out, 'share.html'), 'utf8');
     // The same page but for the moment it was exported.
-    const moment = (html: string) => html.replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC \S*导出|at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC/, 'AT');
+    const moment = (html: string) =>
+      html.replace(
+        /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC \S*导出|at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC/,
+        'AT',
+      );
     expect(moment(fromViewer)).toBe(moment(fromCli));
 
     const [md] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-markdown').click()]);

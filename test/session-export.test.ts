@@ -48,7 +48,8 @@ afterAll(() => {
 
 async function exported(key: string, format: 'html' | 'markdown', lang: Language = 'en'): Promise<string> {
   const { t } = createI18n(lang);
-  const renderer = format === 'html' ? new SessionHtml(t, lang, '1.2.3', AT) : new SessionMarkdown(t, lang, '1.2.3', AT);
+  const renderer =
+    format === 'html' ? new SessionHtml(t, lang, '1.2.3', AT) : new SessionMarkdown(t, lang, '1.2.3', AT);
   let out = '';
   await writeSession(reader, key, renderer, (text) => {
     out += text;
@@ -57,7 +58,34 @@ async function exported(key: string, format: 'html' | 'markdown', lang: Language
 }
 
 /** The elements the page itself is made of. */
-const PAGE_TAGS = new Set(['html', 'head', 'meta', 'title', 'style', 'body', 'header', 'h1', 'h2', 'h3', 'p', 'dl', 'dt', 'dd', 'span', 'main', 'article', 'div', 'code', 'pre', 'details', 'summary', 'table', 'tr', 'td', 'strong']);
+const PAGE_TAGS = new Set([
+  'html',
+  'head',
+  'meta',
+  'title',
+  'style',
+  'body',
+  'header',
+  'h1',
+  'h2',
+  'h3',
+  'p',
+  'dl',
+  'dt',
+  'dd',
+  'span',
+  'main',
+  'article',
+  'div',
+  'code',
+  'pre',
+  'details',
+  'summary',
+  'table',
+  'tr',
+  'td',
+  'strong',
+]);
 
 const attr = (tag: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(tag)?.[1];
 
@@ -102,7 +130,9 @@ describe('the HTML page of a session', () => {
     // Every tag in the page is the page's own, and none has a URL, a style or an event attribute.
     const tags = [...html.matchAll(/<([a-zA-Z][\w-]*)([^>]*)>/g)];
     expect(new Set(tags.map((m) => m[1].toLowerCase()))).toEqual(PAGE_TAGS);
-    expect(tags.filter((m) => /\s(on\w+|href|src|style|action|formaction)\s*=/i.test(m[2])).map((m) => m[0])).toEqual([]);
+    expect(tags.filter((m) => /\s(on\w+|href|src|style|action|formaction)\s*=/i.test(m[2])).map((m) => m[0])).toEqual(
+      [],
+    );
     expect(html).toContain(escapeHtml('<script>window.__pwned = 1</script>'));
     expect(html).toContain(escapeHtml('<a href="javascript:window.__pwned=3">click</a>'));
     // The page's own structure: one article per turn, whatever the bodies closed.
@@ -172,7 +202,8 @@ describe('the Markdown transcript of a session', () => {
     const md = await exported('session:plain', 'markdown');
     const page = sessionPage(reader, 'session:plain', 0, 100);
     expect(md.match(/^## Turn \d+/gm)).toEqual(['## Turn 1', '## Turn 2', '## Turn 3', '## Turn 4']);
-    for (const turn of page.turns) expect(md).toContain(`in ${turn.usage.input!.toLocaleString('en-US')} · out ${turn.usage.output}`);
+    for (const turn of page.turns)
+      expect(md).toContain(`in ${turn.usage.input!.toLocaleString('en-US')} · out ${turn.usage.output}`);
     expect(md.match(/^- Tool call `shell` `call_gen_\d`$/gm)).toHaveLength(3);
     expect(fencedBlocks(md)).toContain(page.turns[0].tools[0].result);
     expect(md).toContain('- client: `Codex 0.171.0`');
@@ -200,7 +231,12 @@ describe('HAR', () => {
   it('each entry carries the session it belongs to', async () => {
     let text = '';
     await writeHar(reader, {}, (t) => (text += t), '1.2.3');
-    const entries = (JSON.parse(text) as { log: { entries: { _wirelog: { id: number; session?: string } }[] } }).log.entries;
-    expect(entries.map((e) => e._wirelog.session)).toEqual([...Array(4).fill('session:plain'), ...Array(3).fill('session:hostile'), 'session:big']);
+    const entries = (JSON.parse(text) as { log: { entries: { _wirelog: { id: number; session?: string } }[] } }).log
+      .entries;
+    expect(entries.map((e) => e._wirelog.session)).toEqual([
+      ...Array(4).fill('session:plain'),
+      ...Array(3).fill('session:hostile'),
+      'session:big',
+    ]);
   });
 });

@@ -18,7 +18,8 @@ import { readableJson, readableLine } from '../viewer/app/readable-json.ts';
 import { tempDir } from './support/harness.ts';
 import { CLIENT_MS, generatedSession, SHELL_TOOL, storeSession, TURN_MS } from './support/session-store.ts';
 
-const ctx = (dialect: Parameters<typeof turnContextOf>[0], body: unknown, path = ''): TurnContext => turnContextOf(dialect, body, path)!;
+const ctx = (dialect: Parameters<typeof turnContextOf>[0], body: unknown, path = ''): TurnContext =>
+  turnContextOf(dialect, body, path)!;
 
 describe("a turn's context in structure, per dialect", () => {
   it('Chat Completions: system, tools with schemas, tool calls and results (escaped JSON read as text), reasoning', () => {
@@ -28,23 +29,57 @@ describe("a turn's context in structure, per dialect", () => {
       temperature: 0.2,
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'weather?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'weather?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }],
+        },
         { role: 'tool', tool_call_id: 'c1', content: JSON.stringify({ temp: '21°C', note: 'line1\nline2' }) },
       ],
-      tools: [{ type: 'function', function: { name: 'weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'weather',
+            description: 'Weather now',
+            parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          },
+        },
+      ],
     };
     // As it crossed the wire: the tool's JSON result is a string inside the JSON, its quotes and newline escaped twice.
     const wire = JSON.stringify(request);
     expect(wire).toContain('\\"note\\":\\"line1\\\\nline2\\"');
     const c = ctx('openai-chat', JSON.parse(wire));
     expect(c.system).toEqual([{ kind: 'text', text: 'Be brief.' }]);
-    expect(c.tools).toEqual([{ name: 'weather', type: 'function', description: 'Weather now', schema: { type: 'object', properties: { city: { type: 'string' } } } }]);
+    expect(c.tools).toEqual([
+      {
+        name: 'weather',
+        type: 'function',
+        description: 'Weather now',
+        schema: { type: 'object', properties: { city: { type: 'string' } } },
+      },
+    ]);
     expect(c.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
     expect(c.messages[0].blocks[1]).toMatchObject({ kind: 'image', text: 'image/png (26 characters)' });
-    expect(c.messages[1].blocks).toEqual([{ kind: 'tool-call', text: '{"city":"Paris"}', json: true, name: 'weather', callId: 'c1', type: 'function' }]);
+    expect(c.messages[1].blocks).toEqual([
+      { kind: 'tool-call', text: '{"city":"Paris"}', json: true, name: 'weather', callId: 'c1', type: 'function' },
+    ]);
     // Read as the text the tool returned (one level of escapes gone), marked as JSON for the viewer's tree, whose strings hold the real newline.
-    expect(c.messages[2].blocks[0]).toEqual({ kind: 'tool-result', text: '{"temp":"21°C","note":"line1\\nline2"}', json: true, callId: 'c1', type: 'tool' });
+    expect(c.messages[2].blocks[0]).toEqual({
+      kind: 'tool-result',
+      text: '{"temp":"21°C","note":"line1\\nline2"}',
+      json: true,
+      callId: 'c1',
+      type: 'tool',
+    });
     expect(JSON.parse(c.messages[2].blocks[0].text).note).toBe('line1\nline2');
     expect(c.reasoning).toEqual({ reasoning_effort: 'high' });
     expect(c.settings).toEqual({ temperature: 0.2 });
@@ -59,7 +94,11 @@ describe("a turn's context in structure, per dialect", () => {
       reasoning: { effort: 'high', summary: 'auto' },
       input: [
         { type: 'message', role: 'developer', content: [{ type: 'input_text', text: '<permissions>' }] },
-        { type: 'reasoning', summary: [{ type: 'summary_text', text: 'Thinking about ls' }], encrypted_content: 'gAAA' },
+        {
+          type: 'reasoning',
+          summary: [{ type: 'summary_text', text: 'Thinking about ls' }],
+          encrypted_content: 'gAAA',
+        },
         { type: 'function_call', name: 'shell', arguments: '{"command":["ls"]}', call_id: 'call_1' },
         { type: 'function_call_output', call_id: 'call_1', output: 'a.txt\nb.txt' },
       ],
@@ -72,7 +111,12 @@ describe("a turn's context in structure, per dialect", () => {
       ['assistant', 'tool-call'],
       ['tool', 'tool-result'],
     ]);
-    expect(c.messages[3].blocks[0]).toEqual({ kind: 'tool-result', text: 'a.txt\nb.txt', callId: 'call_1', type: 'function_call_output' });
+    expect(c.messages[3].blocks[0]).toEqual({
+      kind: 'tool-result',
+      text: 'a.txt\nb.txt',
+      callId: 'call_1',
+      type: 'function_call_output',
+    });
     expect(c.tools.map((t) => [t.name, t.schema !== null])).toEqual([
       ['shell', true],
       ['web_search', false],
@@ -82,7 +126,15 @@ describe("a turn's context in structure, per dialect", () => {
   });
 
   it('a Responses WebSocket turn: the response.create message read the same way', () => {
-    const c = ctx('openai-responses', { type: 'response.create', response: { model: 'gpt-5', instructions: 'I', input: [{ role: 'user', content: 'hi' }], previous_response_id: 'resp_9' } });
+    const c = ctx('openai-responses', {
+      type: 'response.create',
+      response: {
+        model: 'gpt-5',
+        instructions: 'I',
+        input: [{ role: 'user', content: 'hi' }],
+        previous_response_id: 'resp_9',
+      },
+    });
     expect(c.model).toBe('gpt-5');
     expect(c.previousResponseId).toBe('resp_9');
     expect(c.messages).toEqual([{ role: 'user', blocks: [{ kind: 'text', text: 'hi' }] }]);
@@ -92,12 +144,38 @@ describe("a turn's context in structure, per dialect", () => {
     const c = ctx('anthropic-messages', {
       model: 'claude-sonnet-4-5',
       thinking: { type: 'enabled', budget_tokens: 2048 },
-      system: [{ type: 'text', text: 'You are Claude Code.' }, { type: 'text', text: 'Project rules', cache_control: { type: 'ephemeral' } }],
-      tools: [{ name: 'Read', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } } }, cache_control: { type: 'ephemeral' } }],
+      system: [
+        { type: 'text', text: 'You are Claude Code.' },
+        { type: 'text', text: 'Project rules', cache_control: { type: 'ephemeral' } },
+      ],
+      tools: [
+        {
+          name: 'Read',
+          description: 'Read a file',
+          input_schema: { type: 'object', properties: { path: { type: 'string' } } },
+          cache_control: { type: 'ephemeral' },
+        },
+      ],
       messages: [
         { role: 'user', content: 'fix it' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm' }, { type: 'tool_use', id: 'tu_1', name: 'Read', input: { path: 'a.ts' } }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu_1', content: [{ type: 'text', text: 'export {}' }], cache_control: { type: 'ephemeral' } }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'hmm' },
+            { type: 'tool_use', id: 'tu_1', name: 'Read', input: { path: 'a.ts' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'tu_1',
+              content: [{ type: 'text', text: 'export {}' }],
+              cache_control: { type: 'ephemeral' },
+            },
+          ],
+        },
       ],
     });
     expect(c.system.map((b) => b.cacheBreakpoint ?? false)).toEqual([false, true]);
@@ -106,7 +184,12 @@ describe("a turn's context in structure, per dialect", () => {
       { kind: 'reasoning', text: 'hmm', type: 'thinking' },
       { kind: 'tool-call', text: '{"path":"a.ts"}', json: true, name: 'Read', callId: 'tu_1', type: 'tool_use' },
     ]);
-    expect(c.messages[2].blocks[0]).toMatchObject({ kind: 'tool-result', text: 'export {}', callId: 'tu_1', cacheBreakpoint: true });
+    expect(c.messages[2].blocks[0]).toMatchObject({
+      kind: 'tool-result',
+      text: 'export {}',
+      callId: 'tu_1',
+      cacheBreakpoint: true,
+    });
     expect(c.cacheBreakpoints).toEqual(['system 2', 'tool Read', 'message 3 block 1']);
     expect(c.reasoning).toEqual({ type: 'enabled', budget_tokens: 2048 });
   });
@@ -121,7 +204,10 @@ describe("a turn's context in structure, per dialect", () => {
           { role: 'model', parts: [{ functionCall: { name: 'ls', args: { dir: '.' } } }] },
           { role: 'user', parts: [{ functionResponse: { name: 'ls', response: { files: ['a'] } } }] },
         ],
-        tools: [{ functionDeclarations: [{ name: 'ls', description: 'List', parameters: { type: 'OBJECT' } }] }, { googleSearch: {} }],
+        tools: [
+          { functionDeclarations: [{ name: 'ls', description: 'List', parameters: { type: 'OBJECT' } }] },
+          { googleSearch: {} },
+        ],
         generationConfig: { temperature: 1, thinkingConfig: { thinkingBudget: 1024 } },
       },
       '/v1beta/models/gemini-2.5-pro:streamGenerateContent',
@@ -147,7 +233,9 @@ describe('the diff between two turns', () => {
     const diff = diffTurns(turns[1], turns[2]);
     expect(onlyAppended(diff)).toBe(true);
     expect(diff.messages.unchanged).toBe(turns[1].messages.length);
-    expect(diff.messages.changes.map((c) => c.kind === 'added' && [c.index, c.message.role, c.message.blocks[0].kind])).toEqual([
+    expect(
+      diff.messages.changes.map((c) => c.kind === 'added' && [c.index, c.message.role, c.message.blocks[0].kind]),
+    ).toEqual([
       [3, 'assistant', 'tool-call'],
       [4, 'tool', 'tool-result'],
     ]);
@@ -157,7 +245,12 @@ describe('the diff between two turns', () => {
   });
 
   it('two turns apart: the four messages between them', () => {
-    expect(diffTurns(turns[1], turns[3]).messages.changes.map((c) => c.kind)).toEqual(['added', 'added', 'added', 'added']);
+    expect(diffTurns(turns[1], turns[3]).messages.changes.map((c) => c.kind)).toEqual([
+      'added',
+      'added',
+      'added',
+      'added',
+    ]);
   });
 
   it('compaction: earlier messages dropped and one rewritten are called out', () => {
@@ -175,16 +268,37 @@ describe('the diff between two turns', () => {
 
   it('one block of an earlier message rewritten, a tool changed, one added, a setting and the reasoning changed', () => {
     const before = turns[2];
-    const messages = before.messages.map((m, i) => (i === 2 ? { ...m, blocks: [{ ...m.blocks[0], text: 'truncated output' }] } : m));
-    const tools = [{ ...before.tools[0], description: 'Runs a command' }, { name: 'apply_patch', type: 'custom', description: null, schema: null }];
-    const after: TurnContext = { ...before, messages, tools, settings: { ...before.settings, tool_choice: 'required' }, reasoning: { reasoning: { effort: 'low' } } };
+    const messages = before.messages.map((m, i) =>
+      i === 2 ? { ...m, blocks: [{ ...m.blocks[0], text: 'truncated output' }] } : m,
+    );
+    const tools = [
+      { ...before.tools[0], description: 'Runs a command' },
+      { name: 'apply_patch', type: 'custom', description: null, schema: null },
+    ];
+    const after: TurnContext = {
+      ...before,
+      messages,
+      tools,
+      settings: { ...before.settings, tool_choice: 'required' },
+      reasoning: { reasoning: { effort: 'low' } },
+    };
     const diff = diffTurns(before, after);
     expect(diff.earlierChanged).toEqual({ dropped: 0, rewritten: 1 });
-    expect(diff.messages.changes).toEqual([expect.objectContaining({ kind: 'changed', index: 2, blocks: [expect.objectContaining({ kind: 'changed', index: 0 })] })]);
+    expect(diff.messages.changes).toEqual([
+      expect.objectContaining({
+        kind: 'changed',
+        index: 2,
+        blocks: [expect.objectContaining({ kind: 'changed', index: 0 })],
+      }),
+    ]);
     expect(diff.tools.changed.map((t) => t.name)).toEqual(['shell']);
     expect(diff.tools.added.map((t) => t.name)).toEqual(['apply_patch']);
     expect(diff.settings).toEqual([{ key: 'tool_choice', before: 'auto', after: 'required' }]);
-    expect(diff.reasoning).toEqual({ key: 'reasoning', before: { reasoning: { effort: 'medium' } }, after: { reasoning: { effort: 'low' } } });
+    expect(diff.reasoning).toEqual({
+      key: 'reasoning',
+      before: { reasoning: { effort: 'medium' } },
+      after: { reasoning: { effort: 'low' } },
+    });
   });
 
   it('a Responses chain: the later turn continues a stored response, so its messages are new and nothing is dropped', () => {
@@ -221,13 +335,33 @@ describe('a stored session read', () => {
   it('the header: client from the User-Agent, host, model, start, duration, calls, tokens and cost summed from the calls', () => {
     const page = sessionPage(reader, 'session:small', 0, 10);
     const turns = generatedSession(4);
-    expect(page.header).toMatchObject({ key: 'session:small', client: { kind: 'codex', label: 'Codex 0.171.0' }, hosts: ['api.openai.com'], models: ['gpt-5-codex'], calls: 4, failed: 0, startedAt: turns[0].startedAt });
+    expect(page.header).toMatchObject({
+      key: 'session:small',
+      client: { kind: 'codex', label: 'Codex 0.171.0' },
+      hosts: ['api.openai.com'],
+      models: ['gpt-5-codex'],
+      calls: 4,
+      failed: 0,
+      startedAt: turns[0].startedAt,
+    });
     expect(page.header.durationMs).toBe(3 * (TURN_MS + CLIENT_MS) + TURN_MS);
     expect(page.header.tokens.input).toBe(turns.reduce((s, t) => s + t.usage.input, 0));
     expect(page.header.tokens.cacheRead).toBe(turns.reduce((s, t) => s + t.usage.cacheRead, 0));
-    const costs = turns.map((t) => callCost({ host: 'api.openai.com', model: 'gpt-5-codex', dialect: 'openai-responses', usage: t.usage, startedAt: t.startedAt }));
+    const costs = turns.map((t) =>
+      callCost({
+        host: 'api.openai.com',
+        model: 'gpt-5-codex',
+        dialect: 'openai-responses',
+        usage: t.usage,
+        startedAt: t.startedAt,
+      }),
+    );
     expect(page.header.cost.source).toBe(costs[0].source);
-    if (page.header.cost.usd !== null) expect(page.header.cost.usd).toBeCloseTo(costs.reduce((s, c) => s + (c.usd ?? 0), 0), 10);
+    if (page.header.cost.usd !== null)
+      expect(page.header.cost.usd).toBeCloseTo(
+        costs.reduce((s, c) => s + (c.usd ?? 0), 0),
+        10,
+      );
     expect(page.total).toBe(4);
   });
 
@@ -235,9 +369,26 @@ describe('a stored session read', () => {
     const { turns } = sessionPage(reader, 'session:small', 0, 10);
     expect(turns.map((t) => t.id)).toEqual(ids);
     expect(turns[0].inputs).toEqual([{ role: 'user', text: 'Read every part file and summarise them.' }]);
-    expect(turns[1].inputs).toEqual([{ role: 'tool', text: JSON.stringify({ output: 'line one of part 0\n"quoted" two', metadata: { exit_code: 0 } }), toolCallId: 'call_gen_0' }]);
-    expect(turns[0].answer.toolCalls).toEqual([{ id: 'call_gen_0', name: 'shell', arguments: '{"command":["bash","-lc","cat part-0.txt"]}' }]);
-    expect(turns[0].tools).toEqual([{ callId: 'call_gen_0', name: 'shell', arguments: '{"command":["bash","-lc","cat part-0.txt"]}', result: expect.stringContaining('line one of part 0'), resultTurnId: ids[1], clientDelayMs: CLIENT_MS }]);
+    expect(turns[1].inputs).toEqual([
+      {
+        role: 'tool',
+        text: JSON.stringify({ output: 'line one of part 0\n"quoted" two', metadata: { exit_code: 0 } }),
+        toolCallId: 'call_gen_0',
+      },
+    ]);
+    expect(turns[0].answer.toolCalls).toEqual([
+      { id: 'call_gen_0', name: 'shell', arguments: '{"command":["bash","-lc","cat part-0.txt"]}' },
+    ]);
+    expect(turns[0].tools).toEqual([
+      {
+        callId: 'call_gen_0',
+        name: 'shell',
+        arguments: '{"command":["bash","-lc","cat part-0.txt"]}',
+        result: expect.stringContaining('line one of part 0'),
+        resultTurnId: ids[1],
+        clientDelayMs: CLIENT_MS,
+      },
+    ]);
     expect(turns[3].answer.text).toBe('All 3 parts read.');
     expect(turns[3].tools).toEqual([]);
     expect(turns[2].usage).toMatchObject({ input: 1080, output: 20, cacheRead: 1040 });
@@ -284,7 +435,8 @@ describe('a stored session read', () => {
     const counting = new Proxy(reader, {
       get(target, name, receiver) {
         const value = Reflect.get(target, name, receiver);
-        if (name === 'body') return (id: number, side: 'request' | 'response') => (bodyReads.push(id), target.body(id, side));
+        if (name === 'body')
+          return (id: number, side: 'request' | 'response') => (bodyReads.push(id), target.body(id, side));
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
@@ -300,7 +452,10 @@ describe('a stored session read', () => {
     const diff = turnDiff(counting, 'session:big', bigIds[499]);
     expect(bodyReads).toEqual([bigIds[498], bigIds[499]]);
     expect(diff.diff.messages.unchanged).toBe(1 + 2 * 498);
-    expect(diff.diff.messages.changes.map((c) => c.kind === 'added' && c.message.blocks[0].callId)).toEqual(['call_gen_498', 'call_gen_498']);
+    expect(diff.diff.messages.changes.map((c) => c.kind === 'added' && c.message.blocks[0].callId)).toEqual([
+      'call_gen_498',
+      'call_gen_498',
+    ]);
 
     // Any two turns: the first against the last is every call and output between them, still two bodies.
     bodyReads.length = 0;
@@ -313,9 +468,27 @@ describe('a stored session read', () => {
 
 describe('JSON in a context read as text', () => {
   it('escaped strings unescaped, JSON inside a string read as JSON, one line for a row', () => {
-    const result = JSON.stringify({ output: 'line one\n"quoted" two', metadata: { exit_code: 0 }, args: JSON.stringify({ cmd: 'ls -la' }), empty: [] });
-    expect(readableJson(result)).toBe(['output:', '  line one', '  "quoted" two', 'metadata:', '  exit_code: 0', 'args:', '  cmd: ls -la', 'empty: []'].join('\n'));
-    expect(readableLine(result)).toBe('output: ⏎ line one ⏎ "quoted" two ⏎ metadata: ⏎ exit_code: 0 ⏎ args: ⏎ cmd: ls -la ⏎ empty: []');
+    const result = JSON.stringify({
+      output: 'line one\n"quoted" two',
+      metadata: { exit_code: 0 },
+      args: JSON.stringify({ cmd: 'ls -la' }),
+      empty: [],
+    });
+    expect(readableJson(result)).toBe(
+      [
+        'output:',
+        '  line one',
+        '  "quoted" two',
+        'metadata:',
+        '  exit_code: 0',
+        'args:',
+        '  cmd: ls -la',
+        'empty: []',
+      ].join('\n'),
+    );
+    expect(readableLine(result)).toBe(
+      'output: ⏎ line one ⏎ "quoted" two ⏎ metadata: ⏎ exit_code: 0 ⏎ args: ⏎ cmd: ls -la ⏎ empty: []',
+    );
     expect(readableJson('plain text')).toBeNull();
     expect(readableLine('plain\ntext')).toBe('plain ⏎ text');
   });
@@ -323,14 +496,35 @@ describe('JSON in a context read as text', () => {
 
 describe('tool calls paired with their results', () => {
   /** A stored turn made in memory: an exchange started at `at` ending `endMs` later, its model call's conversation and answer's tool calls. */
-  const stored = (id: number, at: number, endMs: number, call: Pick<ModelCall, 'conversation'> & { toolCalls?: ModelCall['answer']['toolCalls'] }): StoredTurn => ({
+  const stored = (
+    id: number,
+    at: number,
+    endMs: number,
+    call: Pick<ModelCall, 'conversation'> & { toolCalls?: ModelCall['answer']['toolCalls'] },
+  ): StoredTurn => ({
     exchange: { id, request: { startedAt: at }, timings: { end: endMs } } as Exchange,
-    call: { conversation: call.conversation, answer: { text: '', reasoning: '', toolCalls: call.toolCalls ?? [], refusal: '', finishReason: null } } as unknown as ModelCall,
+    call: {
+      conversation: call.conversation,
+      answer: { text: '', reasoning: '', toolCalls: call.toolCalls ?? [], refusal: '', finishReason: null },
+    } as unknown as ModelCall,
   });
 
   it('Anthropic: tool_use ids answered by tool_result blocks of the next turn, two at once, in any order', () => {
-    const turn = stored(1, 1000, 300, { conversation: [{ role: 'user', text: 'go' }], toolCalls: [{ id: 'tu_a', name: 'Read', arguments: '{"path":"a"}' }, { id: 'tu_b', name: 'Read', arguments: '{"path":"b"}' }] });
-    const next = stored(2, 1500, 200, { conversation: [{ role: 'user', text: 'go' }, { role: 'assistant', text: '', toolCalls: [] }, { role: 'tool', text: 'B', toolCallId: 'tu_b' }, { role: 'tool', text: 'A', toolCallId: 'tu_a' }] });
+    const turn = stored(1, 1000, 300, {
+      conversation: [{ role: 'user', text: 'go' }],
+      toolCalls: [
+        { id: 'tu_a', name: 'Read', arguments: '{"path":"a"}' },
+        { id: 'tu_b', name: 'Read', arguments: '{"path":"b"}' },
+      ],
+    });
+    const next = stored(2, 1500, 200, {
+      conversation: [
+        { role: 'user', text: 'go' },
+        { role: 'assistant', text: '', toolCalls: [] },
+        { role: 'tool', text: 'B', toolCallId: 'tu_b' },
+        { role: 'tool', text: 'A', toolCallId: 'tu_a' },
+      ],
+    });
     expect(pairTools(turn, next).map((p) => [p.callId, p.result, p.resultTurnId, p.clientDelayMs])).toEqual([
       ['tu_a', 'A', 2, 200],
       ['tu_b', 'B', 2, 200],
@@ -338,8 +532,19 @@ describe('tool calls paired with their results', () => {
   });
 
   it('Gemini: calls without ids matched by the function named in functionResponse', () => {
-    const turn = stored(1, 0, 100, { conversation: [], toolCalls: [{ id: null, name: 'ls', arguments: '{}' }, { id: null, name: 'cat', arguments: '{}' }] });
-    const next = stored(2, 150, 100, { conversation: [{ role: 'tool', text: '{"out":"cat"}', toolCallId: 'cat' }, { role: 'tool', text: '{"out":"ls"}', toolCallId: 'ls' }] });
+    const turn = stored(1, 0, 100, {
+      conversation: [],
+      toolCalls: [
+        { id: null, name: 'ls', arguments: '{}' },
+        { id: null, name: 'cat', arguments: '{}' },
+      ],
+    });
+    const next = stored(2, 150, 100, {
+      conversation: [
+        { role: 'tool', text: '{"out":"cat"}', toolCallId: 'cat' },
+        { role: 'tool', text: '{"out":"ls"}', toolCallId: 'ls' },
+      ],
+    });
     expect(pairTools(turn, next).map((p) => [p.name, p.result])).toEqual([
       ['ls', '{"out":"ls"}'],
       ['cat', '{"out":"cat"}'],
@@ -348,7 +553,11 @@ describe('tool calls paired with their results', () => {
 
   it('no next turn, or a next turn without the result: said as such, nothing invented', () => {
     const turn = stored(1, 0, 100, { conversation: [], toolCalls: [{ id: 'c1', name: 'ls', arguments: '{}' }] });
-    expect(pairTools(turn, null)).toEqual([{ callId: 'c1', name: 'ls', arguments: '{}', result: null, resultTurnId: null, clientDelayMs: null }]);
-    expect(pairTools(turn, stored(2, 400, 10, { conversation: [{ role: 'user', text: 'never mind' }] }))[0]).toMatchObject({ result: null, resultTurnId: null, clientDelayMs: 300 });
+    expect(pairTools(turn, null)).toEqual([
+      { callId: 'c1', name: 'ls', arguments: '{}', result: null, resultTurnId: null, clientDelayMs: null },
+    ]);
+    expect(
+      pairTools(turn, stored(2, 400, 10, { conversation: [{ role: 'user', text: 'never mind' }] }))[0],
+    ).toMatchObject({ result: null, resultTurnId: null, clientDelayMs: 300 });
   });
 });

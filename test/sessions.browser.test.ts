@@ -26,7 +26,13 @@ beforeAll(async () => {
   await h.wirelog.writer.importEvents(sessionEvents('big', generatedSession(TURNS)));
   smallIds = await h.wirelog.writer.importEvents(sessionEvents('small', generatedSession(3)));
   // Understanding (the thread key) follows storage in slices.
-  await eventually(() => h.wirelog.reader.count({ thread: 'session:big' }) === TURNS && h.wirelog.reader.count({ thread: 'session:small' }) === 3, 'both sessions understood', 120_000);
+  await eventually(
+    () =>
+      h.wirelog.reader.count({ thread: 'session:big' }) === TURNS &&
+      h.wirelog.reader.count({ thread: 'session:small' }) === 3,
+    'both sessions understood',
+    120_000,
+  );
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' })).newPage();
 }, 180_000);
@@ -38,7 +44,12 @@ afterAll(async () => {
 
 const domCount = () => page.evaluate(() => document.getElementsByTagName('*').length);
 /** The page runs script again: a frozen tab never answers, and the wait ends in a failure naming it. */
-const answers = () => within(page.evaluate(() => 1 + 1), 'the page to answer', 30_000);
+const answers = () =>
+  within(
+    page.evaluate(() => 1 + 1),
+    'the page to answer',
+    30_000,
+  );
 
 describe('a session of 500 turns opens without freezing', () => {
   it('the header and a screenful of rows, the DOM bounded', async () => {
@@ -117,7 +128,7 @@ describe('a session of 500 turns opens without freezing', () => {
 });
 
 describe('Open session from a call', () => {
-  it("opens the session the exchange belongs to, and Back to the list returns", async () => {
+  it('opens the session the exchange belongs to, and Back to the list returns', async () => {
     await page.goto(`${h.wirelog.viewer!.url}/exchanges/${smallIds[0]}`);
     await page.getByRole('link', { name: 'Open session' }).click();
     await expect.poll(() => page.getByTestId('session-calls').textContent()).toBe('3 calls');

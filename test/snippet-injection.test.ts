@@ -68,7 +68,9 @@ function startRawServer(): Promise<{ port: number; received: Received[]; close()
       const [method, target] = line.split(' ');
       received.push({ method, target, headers, body: data.subarray(end + 4, end + 4 + length) });
       const answer = '{"id":"c1","object":"chat.completion","model":"m","choices":[]}';
-      socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${answer.length}\r\nConnection: close\r\n\r\n${answer}`);
+      socket.end(
+        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${answer.length}\r\nConnection: close\r\n\r\n${answer}`,
+      );
     });
   });
   return new Promise((resolve) =>
@@ -97,9 +99,23 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(file, args, { cwd: work, timeout: 30_000, env: { PATH: process.env.PATH, HOME: work, LANG: 'C.UTF-8', ...shellCanaryEnv, ...env } }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+    execFile(
+      file,
+      args,
+      {
+        cwd: work,
+        timeout: 30_000,
+        env: { PATH: process.env.PATH, HOME: work, LANG: 'C.UTF-8', ...shellCanaryEnv, ...env },
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
   );
 }
 
@@ -138,9 +154,13 @@ class OpenAI:
 );
 
 /** Runs a snippet as its user would; returns what the raw server got from it (null: it sent nothing). */
-async function runSnippet(target: SnippetTarget | 'bash' | 'fish', code: string, env: NodeJS.ProcessEnv): Promise<Received | null> {
+async function runSnippet(
+  target: SnippetTarget | 'bash' | 'fish',
+  code: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Received | null> {
   const before = raw.received.length;
-  let result;
+  let result: Awaited<ReturnType<typeof run>>;
   if (target === 'curl') result = await run('sh', ['-c', code], env);
   else if (target === 'bash') result = await run('bash', ['-c', code], env);
   else if (target === 'fish') result = await run('fish', ['-c', code], env);
@@ -154,7 +174,8 @@ async function runSnippet(target: SnippetTarget | 'bash' | 'fish', code: string,
     result = await run('python3', [file], { ...env, PYTHONPATH: stubDir });
   }
   // curl prints its progress meter on standard error when a body comes from standard input.
-  if (target === 'fetch' || target === 'python' || target === 'openai') expect(result.stderr.trim(), `${target} failed:\n${code}`).toBe('');
+  if (target === 'fetch' || target === 'python' || target === 'openai')
+    expect(result.stderr.trim(), `${target} failed:\n${code}`).toBe('');
   expect(result.code, `${target} failed: ${result.stderr}\n${code}`).toBe(0);
   return raw.received.length > before ? raw.received[raw.received.length - 1] : null;
 }
@@ -164,20 +185,45 @@ function noCanary(): void {
 }
 
 /** Headers a client adds of its own (never one that was captured). */
-const CLIENT_DEFAULTS = new Set(['host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'sec-fetch-mode', 'connection', 'content-length', 'content-type']);
+const CLIENT_DEFAULTS = new Set([
+  'host',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'sec-fetch-mode',
+  'connection',
+  'content-length',
+  'content-type',
+]);
 
 /** The server got the method, target and body, and every sent header by its exact name and value; anything else only a client's own. */
-function expectSame(got: Received | null, sent: { method: string; target: string; headers: Header[]; body: Buffer }, target: string): void {
+function expectSame(
+  got: Received | null,
+  sent: { method: string; target: string; headers: Header[]; body: Buffer },
+  target: string,
+): void {
   expect(got, `${target} sent nothing`).not.toBeNull();
   expect(got!.method).toBe(sent.method);
   expect(got!.target).toBe(sent.target);
   expect(got!.body.equals(sent.body), `${target} body:\n${got!.body.toString('latin1')}`).toBe(true);
-  for (const [n, v] of sent.headers) expect(got!.headers.filter(([gn]) => gn === n).map(([, gv]) => gv), `${target}: header ${n}`).toEqual([v]);
+  for (const [n, v] of sent.headers)
+    expect(
+      got!.headers.filter(([gn]) => gn === n).map(([, gv]) => gv),
+      `${target}: header ${n}`,
+    ).toEqual([v]);
   const sentNames = new Set(sent.headers.map(([n]) => n.toLowerCase()));
-  for (const [n] of got!.headers) expect(sentNames.has(n.toLowerCase()) || CLIENT_DEFAULTS.has(n.toLowerCase()), `${target} added ${n}`).toBe(true);
+  for (const [n] of got!.headers)
+    expect(sentNames.has(n.toLowerCase()) || CLIENT_DEFAULTS.has(n.toLowerCase()), `${target} added ${n}`).toBe(true);
 }
 
-const TARGETS: ('curl' | 'bash' | 'fish' | 'fetch' | 'python')[] = ['curl', 'bash', ...(hasFish ? (['fish'] as const) : []), 'fetch', ...(hasRequests ? (['python'] as const) : [])];
+const TARGETS: ('curl' | 'bash' | 'fish' | 'fetch' | 'python')[] = [
+  'curl',
+  'bash',
+  ...(hasFish ? (['fish'] as const) : []),
+  'fetch',
+  ...(hasRequests ? (['python'] as const) : []),
+];
 
 function withDb<T>(dataDir: string, read: (reader: ExchangeReader) => T): T {
   const db = openDatabase(dataDir);
@@ -203,17 +249,38 @@ function store(events: ExchangeEvent[]): string {
 /** An exchange as a capture from before the import checked methods and names stores it: no check of ours in the way. */
 function storedDirectly(head: Partial<RequestHead>, body: Buffer): string {
   const uid = `direct-${Math.random()}`;
-  const full: RequestHead = { startedAt: Date.now(), clientAddress: '127.0.0.1:1', method: 'POST', scheme: 'http', host: '127.0.0.1', port: raw.port, path: '/x', httpVersion: '1.1', headers: [], ...head };
+  const full: RequestHead = {
+    startedAt: Date.now(),
+    clientAddress: '127.0.0.1:1',
+    method: 'POST',
+    scheme: 'http',
+    host: '127.0.0.1',
+    port: raw.port,
+    path: '/x',
+    httpVersion: '1.1',
+    headers: [],
+    ...head,
+  };
   return store([
     { type: 'request', uid, head: full },
     ...(body.length ? [{ type: 'body-chunk' as const, uid, side: 'request' as const, chunk: body, atMs: 0 }] : []),
     { type: 'request-sent', uid, atMs: 1 },
-    { type: 'end', uid, state: 'upstream_error', error: 'test', timings: { requestSent: 1 }, requestBody: { size: body.length, storedSize: body.length, truncated: false, encoding: '' }, responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' } },
+    {
+      type: 'end',
+      uid,
+      state: 'upstream_error',
+      error: 'test',
+      timings: { requestSent: 1 },
+      requestBody: { size: body.length, storedSize: body.length, truncated: false, encoding: '' },
+      responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+    },
   ]);
 }
 
 function snippetsOf(dataDir: string, target: SnippetTarget): { exchange: Exchange; code: string }[] {
-  return withDb(dataDir, (reader) => reader.list({ limit: 100 }).map((exchange) => ({ exchange, code: snippetOf(reader, exchange, target) })));
+  return withDb(dataDir, (reader) =>
+    reader.list({ limit: 100 }).map((exchange) => ({ exchange, code: snippetOf(reader, exchange, target) })),
+  );
 }
 
 function refusal(dataDir: string, target: SnippetTarget): string {
@@ -230,7 +297,12 @@ function refusal(dataDir: string, target: SnippetTarget): string {
 
 const latin1 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 // Every special character a body can have: the canaries, controls, NUL, CR, separators, bidi overrides, non-UTF-8.
-const HOSTILE_BODY = Buffer.concat([Buffer.from(`{"model":"m","messages":[{"role":"user","content":${JSON.stringify(canary('body'))}}],"x":"\u2028\u2029\u202e\u2066 \r\n\t\u001b[201~ \u0000 中文 😀"}`), Buffer.from([0x0a])]);
+const HOSTILE_BODY = Buffer.concat([
+  Buffer.from(
+    `{"model":"m","messages":[{"role":"user","content":${JSON.stringify(canary('body'))}}],"x":"\u2028\u2029\u202e\u2066 \r\n\t\u001b[201~ \u0000 中文 😀"}`,
+  ),
+  Buffer.from([0x0a]),
+]);
 
 describe('a hostile HAR: every field a canary', () => {
   const secret = 'sk-hostile-secret-key-99998888';
@@ -259,7 +331,16 @@ describe('a hostile HAR: every field a canary', () => {
         entries: [
           {
             startedDateTime: new Date().toISOString(),
-            request: { method, url: `http://127.0.0.1:${raw.port}${target}`, httpVersion: 'HTTP/1.1', headers: headers.map(([name, value]) => ({ name, value: name === 'Host' ? `127.0.0.1:${raw.port}` : value })), postData: { mimeType: 'application/json', text: HOSTILE_BODY.toString('base64'), encoding: 'base64' } },
+            request: {
+              method,
+              url: `http://127.0.0.1:${raw.port}${target}`,
+              httpVersion: 'HTTP/1.1',
+              headers: headers.map(([name, value]) => ({
+                name,
+                value: name === 'Host' ? `127.0.0.1:${raw.port}` : value,
+              })),
+              postData: { mimeType: 'application/json', text: HOSTILE_BODY.toString('base64'), encoding: 'base64' },
+            },
             response: { status: 200, headers: [], content: { text: '{}', mimeType: 'application/json' } },
           },
         ],
@@ -271,9 +352,33 @@ describe('a hostile HAR: every field a canary', () => {
     } catch (err) {
       // The import refuses such a method or name: then as a database from before holds it.
       expect((err as Error).message).toMatch(/entry 1/);
-      const imported = harToEvents(JSON.stringify({ log: { ...har.log, entries: [{ ...har.log.entries[0], request: { ...har.log.entries[0].request, method: 'POST', headers: har.log.entries[0].request.headers.filter((x) => x.name !== headerName) } }] } }), { source: 'hostile.har', keepSecrets: false }).events;
+      const imported = harToEvents(
+        JSON.stringify({
+          log: {
+            ...har.log,
+            entries: [
+              {
+                ...har.log.entries[0],
+                request: {
+                  ...har.log.entries[0].request,
+                  method: 'POST',
+                  headers: har.log.entries[0].request.headers.filter((x) => x.name !== headerName),
+                },
+              },
+            ],
+          },
+        }),
+        { source: 'hostile.har', keepSecrets: false },
+      ).events;
       const head = (imported[0] as { head: RequestHead }).head;
-      events = imported.map((e) => (e.type === 'request' ? { ...e, head: { ...head, method, headers: [...head.headers, [headerName, latin1(canary('header'))] as Header] } } : e));
+      events = imported.map((e) =>
+        e.type === 'request'
+          ? {
+              ...e,
+              head: { ...head, method, headers: [...head.headers, [headerName, latin1(canary('header'))] as Header] },
+            }
+          : e,
+      );
     }
     harDir = store(events);
     importedTarget = withDb(harDir, (r) => r.list({ limit: 1 })[0].request.path);
@@ -316,33 +421,58 @@ describe('a hostile HAR: every field a canary', () => {
 
   it('the openai SDK call (Python): no canary, the body, key, headers and query as captured', async () => {
     const dir = storedDirectly(
-      { method: 'POST', path: `/v1/chat/completions?q=${encodeURIComponent(canary('oq'))}&key=****9888`, headers: [['Authorization', 'Bearer ****9888'], [headerName, latin1(canary('oh'))], ['Content-Type', 'application/json']] },
+      {
+        method: 'POST',
+        path: `/v1/chat/completions?q=${encodeURIComponent(canary('oq'))}&key=****9888`,
+        headers: [
+          ['Authorization', 'Bearer ****9888'],
+          [headerName, latin1(canary('oh'))],
+          ['Content-Type', 'application/json'],
+        ],
+      },
       Buffer.from(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: canary('ob') }] })),
     );
     withDb(dir, (reader) => {
       const e = reader.list({ limit: 1 })[0];
       expect(e.call?.dialect ?? 'openai-chat').toBe('openai-chat');
     });
-    const code = withDb(dir, (reader) => snippetOf(reader, { ...reader.list({ limit: 1 })[0], call: { dialect: 'openai-chat' } as Exchange['call'] }, 'openai'));
+    const code = withDb(dir, (reader) =>
+      snippetOf(
+        reader,
+        { ...reader.list({ limit: 1 })[0], call: { dialect: 'openai-chat' } as Exchange['call'] },
+        'openai',
+      ),
+    );
     const got = await runSnippet('openai', code, { WIRELOG_127_0_0_1_API_KEY: secret });
     noCanary();
     expect(got!.headers.find(([n]) => n === 'Authorization')?.[1]).toBe(`Bearer ${secret}`);
     expect(got!.headers.find(([n]) => n === headerName)?.[1]).toBe(latin1(canary('oh')));
-    expect(JSON.parse(got!.body.toString())).toEqual({ model: 'm', messages: [{ role: 'user', content: canary('ob') }] });
+    expect(JSON.parse(got!.body.toString())).toEqual({
+      model: 'm',
+      messages: [{ role: 'user', content: canary('ob') }],
+    });
     expect(Object.fromEntries(new URL(got!.target, 'http://x').searchParams)).toEqual({ q: canary('oq'), key: secret });
   });
 });
 
 describe('fields no client can send as captured are refused by name, in every target', () => {
   const cases: [string, Partial<RequestHead>, RegExp][] = [
-    ['a method with a space and a substitution', { method: 'GET $(touch x)' }, /the method "GET \$\(touch x\)" is not an HTTP token/],
+    [
+      'a method with a space and a substitution',
+      { method: 'GET $(touch x)' },
+      /the method "GET \$\(touch x\)" is not an HTTP token/,
+    ],
     ['a method with a newline', { method: 'GET\nrm' }, /the method "GET\\nrm" is not an HTTP token/],
     ['a method with a quote', { method: 'GE"T' }, /the method/],
     ['a header name with a space', { headers: [['x a', 'v']] }, /the header name "x a" is not an HTTP token/],
     ['a header name with a double quote', { headers: [['x"a', 'v']] }, /the header name "x\\"a"/],
     ['a header name with a U+2028', { headers: [['x\u2028a', 'v']] }, /the header name "x\\u2028a"/],
     ['an empty header name', { headers: [['', 'v']] }, /the header name ""/],
-    ['a header value with CR LF', { headers: [['X-A', 'v\r\nX-Injected: 1']] }, /the header "X-A" holds a control character/],
+    [
+      'a header value with CR LF',
+      { headers: [['X-A', 'v\r\nX-Injected: 1']] },
+      /the header "X-A" holds a control character/,
+    ],
     ['a header value with NUL', { headers: [['X-A', 'v\0w']] }, /the header "X-A" holds a control character/],
     ['a header value with ESC', { headers: [['X-A', 'v\x1b[201~']] }, /the header "X-A" holds a control character/],
     ['a header value with leading white space', { headers: [['X-A', ' v']] }, /starts or ends with white space/],
@@ -357,7 +487,12 @@ describe('fields no client can send as captured are refused by name, in every ta
   }
 
   it('the viewer answers 422 with the reason', async () => {
-    const res = await request(`http://127.0.0.1:${raw.port}/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'text/plain' }, body: 'not json' });
+    const res = await request(`http://127.0.0.1:${raw.port}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'text/plain' },
+      body: 'not json',
+    });
     await res.body.text();
     await h.stored();
     const id = h.wirelog.reader.list({ limit: 1 })[0].id;
@@ -385,7 +520,12 @@ describe('a live capture through the proxy: every field a canary', () => {
   let id: number;
 
   beforeAll(async () => {
-    const res = await request(`http://127.0.0.1:${raw.port}${sentTarget}`, { method: 'PATCH', dispatcher: h.agent(), headers: headers.flat(), body: HOSTILE_BODY });
+    const res = await request(`http://127.0.0.1:${raw.port}${sentTarget}`, {
+      method: 'PATCH',
+      dispatcher: h.agent(),
+      headers: headers.flat(),
+      body: HOSTILE_BODY,
+    });
     await res.body.text();
     await h.stored();
     id = h.wirelog.reader.list({ limit: 1 })[0].id;
@@ -397,12 +537,18 @@ describe('a live capture through the proxy: every field a canary', () => {
     it(`${target}: runs no canary and sends the captured bytes`, async () => {
       const stored = h.wirelog.reader.get(id)!;
       expect(stored.request.path).not.toContain(key);
-      const res = await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${id}/snippet?target=${target === 'bash' || target === 'fish' ? 'curl' : target}`);
+      const res = await fetch(
+        `${h.wirelog.viewer!.url}/api/exchanges/${id}/snippet?target=${target === 'bash' || target === 'fish' ? 'curl' : target}`,
+      );
       expect(res.status).toBe(200);
       const got = await runSnippet(target, await res.text(), env());
       noCanary();
       const sentHeaders = headers;
-      expectSame(got, { method: 'PATCH', target: sentTarget, headers: sentHeaders, body: HOSTILE_BODY }, target === 'bash' || target === 'fish' ? 'curl' : target);
+      expectSame(
+        got,
+        { method: 'PATCH', target: sentTarget, headers: sentHeaders, body: HOSTILE_BODY },
+        target === 'bash' || target === 'fish' ? 'curl' : target,
+      );
     });
   }
 });

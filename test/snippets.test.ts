@@ -20,13 +20,35 @@ const marker = path.join(cwd, 'ran');
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(file, args, { cwd, env: { ...process.env, http_proxy: '', HTTP_PROXY: '', https_proxy: '', HTTPS_PROXY: '', NODE_OPTIONS: '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+    execFile(
+      file,
+      args,
+      {
+        cwd,
+        env: {
+          ...process.env,
+          http_proxy: '',
+          HTTP_PROXY: '',
+          https_proxy: '',
+          HTTPS_PROXY: '',
+          NODE_OPTIONS: '',
+          ...env,
+        },
+        timeout: 30_000,
+      },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+    ),
   );
 }
 
 /** Captures a POST to the fake upstream's /echo (plain HTTP, so the snippet can call it directly) and returns its id. */
 async function capture(body: Buffer, headers: Record<string, string>): Promise<number> {
-  const res = await request(`${h.upstream.httpUrl}/echo?snippet=1`, { method: 'POST', dispatcher: h.agent(), headers, body });
+  const res = await request(`${h.upstream.httpUrl}/echo?snippet=1`, {
+    method: 'POST',
+    dispatcher: h.agent(),
+    headers,
+    body,
+  });
   await res.body.text();
   await h.stored();
   return h.wirelog.reader.list({ limit: 1 })[0].id;
@@ -74,7 +96,9 @@ describe('copy as cURL sends exactly the captured bytes, and runs nothing else',
 
 describe('a masked key becomes a variable reference in every snippet', () => {
   const KEY = 'sk-snippet-real-key-00004242';
-  const body = Buffer.from(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: "it's \"fine\"\nreally" }] }));
+  const body = Buffer.from(
+    JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'it\'s "fine"\nreally' }] }),
+  );
   let id: number;
   beforeAll(async () => {
     id = await capture(body, { 'content-type': 'application/json', authorization: `Bearer ${KEY}` });
@@ -82,7 +106,21 @@ describe('a masked key becomes a variable reference in every snippet', () => {
   const variable = () => keyVariable('127.0.0.1', 'authorization');
 
   it('names the variable by host: OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENROUTER_API_KEY', () => {
-    expect([keyVariable('api.openai.com', 'Authorization'), keyVariable('api.anthropic.com', 'x-api-key'), keyVariable('openrouter.ai', 'Authorization'), keyVariable('localhost', 'Authorization'), keyVariable('127.0.0.1', 'Authorization'), keyVariable('1relay.example', 'Authorization')]).toEqual(['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'OPENROUTER_API_KEY', 'LOCALHOST_API_KEY', 'WIRELOG_127_0_0_1_API_KEY', 'WIRELOG_1RELAY_API_KEY']);
+    expect([
+      keyVariable('api.openai.com', 'Authorization'),
+      keyVariable('api.anthropic.com', 'x-api-key'),
+      keyVariable('openrouter.ai', 'Authorization'),
+      keyVariable('localhost', 'Authorization'),
+      keyVariable('127.0.0.1', 'Authorization'),
+      keyVariable('1relay.example', 'Authorization'),
+    ]).toEqual([
+      'OPENAI_API_KEY',
+      'ANTHROPIC_API_KEY',
+      'OPENROUTER_API_KEY',
+      'LOCALHOST_API_KEY',
+      'WIRELOG_127_0_0_1_API_KEY',
+      'WIRELOG_1RELAY_API_KEY',
+    ]);
   });
 
   it('cURL: "$WIRELOG_127_0_0_1_API_KEY" (the host is an address), the masked value nowhere', async () => {
@@ -112,7 +150,12 @@ describe('a masked key becomes a variable reference in every snippet', () => {
   });
 
   it('the openai SDK call, for a model call: base_url, the key from the variable, the request as sent', async () => {
-    const res = await request(`${h.upstream.httpUrl}/v1/chat/completions`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"model":"sdk-model","messages":[{"role":"user","content":"hi"}]}' });
+    const res = await request(`${h.upstream.httpUrl}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: '{"model":"sdk-model","messages":[{"role":"user","content":"hi"}]}',
+    });
     await res.body.text();
     await h.stored();
     const code = await snippetOf(h.wirelog.reader.list({ limit: 1 })[0].id, 'openai');

@@ -19,6 +19,7 @@ describe('the status filter', () => {
   });
 
   it('refuses what is neither', () => {
-    for (const bad of ['6xx', '0xx', 'xx', '4x', '44', '4040', 'abc', '', ' 404']) expect(statusRange(bad), bad).toBeNull();
+    for (const bad of ['6xx', '0xx', 'xx', '4x', '44', '4040', 'abc', '', ' 404'])
+      expect(statusRange(bad), bad).toBeNull();
   });
 });

@@ -18,7 +18,10 @@ let stateChanges = 0;
 const writer = new CaptureWriter(
   dataDir,
   { onWarning: (l) => lines.push(l), onError: (l) => lines.push(`error: ${l}`), onState: () => stateChanges++ },
-  { worker: new URL('./support/storage-hooks-worker.ts', import.meta.url), retention: { maxDbBytes: 1024 * 1024 * 1024 } },
+  {
+    worker: new URL('./support/storage-hooks-worker.ts', import.meta.url),
+    retention: { maxDbBytes: 1024 * 1024 * 1024 },
+  },
 );
 const hold = `${databasePath(dataDir)}.hold`;
 afterAll(async () => {
@@ -30,7 +33,21 @@ afterAll(async () => {
 function exchange(uid: string): ExchangeEvent[] {
   const body = { size: 0, storedSize: 0, truncated: false, encoding: '' };
   return [
-    { type: 'request', uid, head: { startedAt: Date.now(), clientAddress: '127.0.0.1:1', method: 'GET', scheme: 'https', host: 'relay.example', port: 443, path: `/${uid}`, httpVersion: '1.1', headers: [] } },
+    {
+      type: 'request',
+      uid,
+      head: {
+        startedAt: Date.now(),
+        clientAddress: '127.0.0.1:1',
+        method: 'GET',
+        scheme: 'https',
+        host: 'relay.example',
+        port: 443,
+        path: `/${uid}`,
+        httpVersion: '1.1',
+        headers: [],
+      },
+    },
     { type: 'end', uid, state: 'complete', error: null, timings: {}, requestBody: body, responseBody: body },
   ];
 }
@@ -46,13 +63,17 @@ it('is behind by the exchanges that ended and wait, says so once, and once more 
   fs.rmSync(hold);
   await writer.flush();
   const db = openDatabase(dataDir);
-  expect((db.prepare("SELECT count(*) AS n FROM exchanges WHERE state = 'complete'").get() as { n: number }).n).toBe(15);
+  expect((db.prepare("SELECT count(*) AS n FROM exchanges WHERE state = 'complete'").get() as { n: number }).n).toBe(
+    15,
+  );
   db.close();
   // Said once it has kept up for 5 s (db/storage-news.ts).
   await eventually(() => lines.length >= 2, 'the caught-up line', 20_000);
   expect(writer.behindBy).toBeNull();
   expect(lines).toHaveLength(2);
-  expect(lines[0]).toMatch(/^storage is behind: 15 ended exchange\(s\) not stored yet, the oldest \d+\.\d s ago; rows show late/);
+  expect(lines[0]).toMatch(
+    /^storage is behind: 15 ended exchange\(s\) not stored yet, the oldest \d+\.\d s ago; rows show late/,
+  );
   expect(lines[1]).toMatch(/^storage caught up \(it was behind by up to 15 exchange\(s\) \/ \d+(\.\d)? s\)$/);
   // Viewers heard the figures change (behind, then not), without a console line each time.
   expect(stateChanges).toBeGreaterThanOrEqual(2);

@@ -64,7 +64,9 @@ describe('storage slower than the wire', () => {
   }
 
   async function download(size: number, tag: string): Promise<Buffer> {
-    const res = await request(`${h.upstream.httpsUrl}/bytes?size=${size}&varied=1&tag=${tag}`, { dispatcher: h.agent() });
+    const res = await request(`${h.upstream.httpsUrl}/bytes?size=${size}&varied=1&tag=${tag}`, {
+      dispatcher: h.agent(),
+    });
     return Buffer.from(await res.body.arrayBuffer());
   }
 
@@ -84,7 +86,12 @@ describe('storage slower than the wire', () => {
 
   it('stores a fast 24 MB upload whole, and the upstream gets all of it', async () => {
     const body = variedBytes(7, 24 * MB);
-    const res = await request(`${h.upstream.httpsUrl}/bytes?size=2&tag=up`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, dispatcher: h.agent() });
+    const res = await request(`${h.upstream.httpsUrl}/bytes?size=2&tag=up`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/octet-stream' },
+      dispatcher: h.agent(),
+    });
     await res.body.arrayBuffer();
     expect(res.statusCode).toBe(200);
     const received = h.upstream.received.find((r) => r.url.includes('tag=up'))!;
@@ -105,7 +112,12 @@ describe('storage slower than the wire', () => {
       await eventually(() => h.wirelog.writer.losses.bodies >= 1, 'storage to give up waiting for room', 10_000);
       await Promise.all(
         small.map(async (body, i) => {
-          const res = await request(`${h.upstream.httpsUrl}/bytes?size=2&tag=small${i}`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, dispatcher: h.agent() });
+          const res = await request(`${h.upstream.httpsUrl}/bytes?size=2&tag=small${i}`, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'application/octet-stream' },
+            dispatcher: h.agent(),
+          });
           await res.body.arrayBuffer();
         }),
       );
@@ -126,14 +138,22 @@ describe('storage slower than the wire', () => {
     expect(kept.length).toBe(ex.responseBody.storedSize);
     expect(sha(kept)).toBe(sha(variedBytes(0, kept.length)));
     // Said once as it started, not once per body left out.
-    expect(h.logs.filter((l) => /storage is leaving content out to bound memory because storage had no room for more body bytes for 1 s/.test(l))).toHaveLength(1);
+    expect(
+      h.logs.filter((l) =>
+        /storage is leaving content out to bound memory because storage had no room for more body bytes for 1 s/.test(
+          l,
+        ),
+      ),
+    ).toHaveLength(1);
     for (const [i, body] of small.entries()) {
       const one = stored(`tag=small${i}`);
       expect(one.requestBody).toMatchObject({ size: 512 * 1024, storedSize: 512 * 1024, truncated: false });
       expect(h.wirelog.reader.body(one.id, 'request').equals(body)).toBe(true);
     }
     // The viewer's status says how many bodies were cut short.
-    const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as { storageLosses: { bodies: number } };
+    const status = (await (await fetch(`${h.wirelog.viewer!.url}/api/status`)).json()) as {
+      storageLosses: { bodies: number };
+    };
     expect(status.storageLosses.bodies).toBeGreaterThanOrEqual(1);
 
     // Storage caught up: the next body is stored whole again.
@@ -158,7 +178,12 @@ describe('storage that takes nothing in for long', () => {
     try {
       await Promise.all(
         bodies.map(async (body, i) => {
-          const res = await request(`${h.upstream.httpsUrl}/bytes?size=2&tag=held${i}`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, dispatcher: h.agent() });
+          const res = await request(`${h.upstream.httpsUrl}/bytes?size=2&tag=held${i}`, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'application/octet-stream' },
+            dispatcher: h.agent(),
+          });
           await res.body.arrayBuffer();
           expect(res.statusCode).toBe(200);
         }),
@@ -166,7 +191,12 @@ describe('storage that takes nothing in for long', () => {
     } finally {
       unlock();
     }
-    for (const [i, body] of bodies.entries()) expect(h.upstream.received.find((r) => r.url.includes(`tag=held${i}&`) || r.url.endsWith(`tag=held${i}`))!.body.equals(body)).toBe(true);
+    for (const [i, body] of bodies.entries())
+      expect(
+        h.upstream.received
+          .find((r) => r.url.includes(`tag=held${i}&`) || r.url.endsWith(`tag=held${i}`))!
+          .body.equals(body),
+      ).toBe(true);
     await h.stored();
     const stored = h.wirelog.reader.list({ limit: 100 }).filter((e) => /tag=held\d+$/.test(e.request.path));
     expect(stored).toHaveLength(30);
@@ -183,6 +213,12 @@ describe('storage that takes nothing in for long', () => {
     }
     expect(cut).toBeGreaterThan(0);
     expect(h.wirelog.writer.losses.bytes).toBeGreaterThan(0);
-    expect(h.logs.filter((l) => /storage is leaving content out to bound memory because storage fell behind by more than 256 KB of captures/.test(l))).toHaveLength(1);
+    expect(
+      h.logs.filter((l) =>
+        /storage is leaving content out to bound memory because storage fell behind by more than 256 KB of captures/.test(
+          l,
+        ),
+      ),
+    ).toHaveLength(1);
   }, 60_000);
 });

@@ -26,7 +26,11 @@ async function calls(h: Harness, tag: string, n: number): Promise<Map<string, nu
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const path = `/echo?${tag}=${i}`;
-      const res = await request(`${h.upstream.httpsUrl}${path}`, { method: 'POST', body: `call ${tag} ${i} `.repeat(50), dispatcher: h.agent() });
+      const res = await request(`${h.upstream.httpsUrl}${path}`, {
+        method: 'POST',
+        body: `call ${tag} ${i} `.repeat(50),
+        dispatcher: h.agent(),
+      });
       expect(res.statusCode).toBe(200);
       got.set(path, (await res.body.arrayBuffer()).byteLength);
     }),
@@ -55,7 +59,9 @@ describe('a storage thread that stops', () => {
     const heldBody = held.body.arrayBuffer();
     await eventually(async () => {
       await h.wirelog.writer.flush();
-      return h.wirelog.reader.list({ limit: 10 }).find((e) => e.request.path === '/v1/chat/completions' && e.state === 'streaming');
+      return h.wirelog.reader
+        .list({ limit: 10 })
+        .find((e) => e.request.path === '/v1/chat/completions' && e.state === 'streaming');
     }, 'the held stream stored as streaming');
 
     // Stopped by an uncaught error on the batch that carries the first of these calls.
@@ -63,7 +69,10 @@ describe('a storage thread that stops', () => {
     const first = await calls(h, 'a', 20);
     h.upstream.release('across');
     const heldBytes = (await heldBody).byteLength;
-    await eventually(() => threadLines(h).some((l) => /works again/.test(l)) && h.wirelog.writer.lastError === null, 'the first restart');
+    await eventually(
+      () => threadLines(h).some((l) => /works again/.test(l)) && h.wirelog.writer.lastError === null,
+      'the first restart',
+    );
     // Then by process.exit.
     stopNextBatch(h, 'exit');
     const second = await calls(h, 'b', 20);
@@ -110,11 +119,17 @@ describe('a storage thread that stops', () => {
     // While it is being started again, the status says so.
     const restarting = await eventually(async () => (await status(h)).storageError, 'a storage error in /api/status');
     expect(restarting).toMatch(/storage thread stopped/);
-    const given = await eventually(async () => {
-      const s = await status(h);
-      return s.storageError && /not started again/.test(s.storageError) ? s : null;
-    }, 'the status to say it is not started again', 60_000);
-    expect(given.storageError).toMatch(/stopped 5 time\(s\) in a row and is not started again \(.*no-such-storage-worker/);
+    const given = await eventually(
+      async () => {
+        const s = await status(h);
+        return s.storageError && /not started again/.test(s.storageError) ? s : null;
+      },
+      'the status to say it is not started again',
+      60_000,
+    );
+    expect(given.storageError).toMatch(
+      /stopped 5 time\(s\) in a row and is not started again \(.*no-such-storage-worker/,
+    );
     // Traffic is forwarded whole; each exchange is counted as lost, none silently.
     const got = await calls(h, 'lost', 3);
     expect([...got.values()].every((n) => n > 0)).toBe(true);

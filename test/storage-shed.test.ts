@@ -15,21 +15,68 @@ const body = (size: number) => ({ size, storedSize: size, truncated: false, enco
 
 /** A streamed chat completion: 20 deltas, then data: [DONE]. */
 function chatStream(uid: string, keepEvents = 21): ExchangeEvent[] {
-  const request = Buffer.from(JSON.stringify({ model: 'test-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }));
-  const data = [...Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: 'c1', model: 'test-model', choices: [{ index: 0, delta: { content: `word${i} `.padEnd(80, '.') } }] })), '[DONE]'];
-  const events = data.slice(0, keepEvents).map((d, seq): ExchangeEvent => ({ type: 'sse-event', uid, event: { seq, offsetMs: 10 + seq, event: null, id: null, data: d } }));
+  const request = Buffer.from(
+    JSON.stringify({ model: 'test-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  );
+  const data = [
+    ...Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({
+        id: 'c1',
+        model: 'test-model',
+        choices: [{ index: 0, delta: { content: `word${i} `.padEnd(80, '.') } }],
+      }),
+    ),
+    '[DONE]',
+  ];
+  const events = data.slice(0, keepEvents).map(
+    (d, seq): ExchangeEvent => ({
+      type: 'sse-event',
+      uid,
+      event: { seq, offsetMs: 10 + seq, event: null, id: null, data: d },
+    }),
+  );
   return [
-    { type: 'request', uid, head: { startedAt: Date.now(), clientAddress: '127.0.0.1:1', method: 'POST', scheme: 'https', host: 'relay.example', port: 443, path: '/v1/chat/completions', httpVersion: '1.1', headers: [['Content-Type', 'application/json']] } },
+    {
+      type: 'request',
+      uid,
+      head: {
+        startedAt: Date.now(),
+        clientAddress: '127.0.0.1:1',
+        method: 'POST',
+        scheme: 'https',
+        host: 'relay.example',
+        port: 443,
+        path: '/v1/chat/completions',
+        httpVersion: '1.1',
+        headers: [['Content-Type', 'application/json']],
+      },
+    },
     { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
-    { type: 'response-head', uid, atMs: 5, head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/event-stream']] } },
+    {
+      type: 'response-head',
+      uid,
+      atMs: 5,
+      head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/event-stream']] },
+    },
     ...events,
-    { type: 'end', uid, state: 'complete', error: null, timings: { end: 40 }, requestBody: body(request.length), responseBody: body(0) },
+    {
+      type: 'end',
+      uid,
+      state: 'complete',
+      error: null,
+      timings: { end: 40 },
+      requestBody: body(request.length),
+      responseBody: body(0),
+    },
   ];
 }
 
 function store(): { store: CaptureStore; reader: ExchangeReader } {
   const db = openDatabase(tempDir());
-  return { store: new CaptureStore(db, (exchange, bodies, context) => analyzeEnded(exchange, bodies, context).facts), reader: new ExchangeReader(db) };
+  return {
+    store: new CaptureStore(db, (exchange, bodies, context) => analyzeEnded(exchange, bodies, context).facts),
+    reader: new ExchangeReader(db),
+  };
 }
 
 describe('content storage leaves out', () => {
@@ -48,7 +95,13 @@ describe('content storage leaves out', () => {
     const ex = reader.get(id)!;
     expect(ex.state).toBe('complete');
     expect(ex.eventCount).toBe(kept);
-    expect(ex.notes).toEqual([expect.stringMatching(new RegExp(`^storage left out ${report.events} SSE event\\(s\\) \\(\\d+ bytes\\) of this exchange because storage was too far behind`))]);
+    expect(ex.notes).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^storage left out ${report.events} SSE event\\(s\\) \\(\\d+ bytes\\) of this exchange because storage was too far behind`,
+        ),
+      ),
+    ]);
     expect(ex.diagnosis).toBeNull();
   });
 
@@ -63,12 +116,27 @@ describe('content storage leaves out', () => {
   it('counts WebSocket messages too, and the whole exchanges it drops', () => {
     const backlog = new Backlog(2000, 'storage was failing');
     const uid = 'ws';
-    const messages = Array.from({ length: 10 }, (_, seq): ExchangeEvent => ({ type: 'ws-message', uid, message: { seq, offsetMs: seq, direction: 'receive', opcode: 1, payload: new Uint8Array(300) } }));
+    const messages = Array.from(
+      { length: 10 },
+      (_, seq): ExchangeEvent => ({
+        type: 'ws-message',
+        uid,
+        message: { seq, offsetMs: seq, direction: 'receive', opcode: 1, payload: new Uint8Array(300) },
+      }),
+    );
     const report = backlog.add([chatStream(uid)[0], ...messages]);
     expect(report.events).toBeGreaterThan(0);
-    backlog.add([{ type: 'end', uid, state: 'complete', error: null, timings: {}, requestBody: body(0), responseBody: body(0) }]);
+    backlog.add([
+      { type: 'end', uid, state: 'complete', error: null, timings: {}, requestBody: body(0), responseBody: body(0) },
+    ]);
     const end = backlog.take().find((e) => e.type === 'end')!;
-    expect(end.type === 'end' && end.notes).toEqual([expect.stringMatching(new RegExp(`^storage left out ${report.events} WebSocket message\\(s\\) \\(${report.events * 300} bytes\\) of this exchange because storage was failing`))]);
+    expect(end.type === 'end' && end.notes).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^storage left out ${report.events} WebSocket message\\(s\\) \\(${report.events * 300} bytes\\) of this exchange because storage was failing`,
+        ),
+      ),
+    ]);
   });
 });
 
@@ -95,14 +163,23 @@ describe('what the console says about storage', () => {
     const news = new StorageNews((l) => lines.push(l));
     let at = 0;
     // The soak's case: a shed report (of 0 exchanges) per batch, for minutes.
-    for (let i = 0; i < 4000; i++) news.shed({ exchanges: 0, events: 1, bytes: 100 }, 'storage fell behind by more than 64 MB of captures', (at += 50));
+    for (let i = 0; i < 4000; i++)
+      news.shed(
+        { exchanges: 0, events: 1, bytes: 100 },
+        'storage fell behind by more than 64 MB of captures',
+        (at += 50),
+      );
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^storage is leaving content out to bound memory because storage fell behind by more than 64 MB of captures/);
+    expect(lines[0]).toMatch(
+      /^storage is leaving content out to bound memory because storage fell behind by more than 64 MB of captures/,
+    );
     news.update(null, at + 100);
     expect(lines).toHaveLength(1);
     news.update(null, at + 2500);
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toBe('storage stopped leaving content out: in all 0 exchange(s) left out whole, 4000 SSE event(s) or WebSocket message(s), 400000 byte(s), and the rest of 0 body(ies)');
+    expect(lines[1]).toBe(
+      'storage stopped leaving content out: in all 0 exchange(s) left out whole, 4000 SSE event(s) or WebSocket message(s), 400000 byte(s), and the rest of 0 body(ies)',
+    );
   });
 
   it('behind, then caught up: one line each, the second with the worst figures; falling behind again within 5 s is the same episode', () => {

@@ -26,28 +26,63 @@ interface Original {
 /** Exchanges as schema 13 stored them: 3 Codex sessions of 12 turns with their SSE answers, a gzip request, a form, a WebSocket. */
 function schema13(dir: string): Original[] {
   const db = openDatabase(dir, 13);
-  const insert = db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, status, status_text, state,
+  const insert =
+    db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, status, status_text, state,
     request_size, request_stored, request_encoding, response_size, response_stored, stream_kind, event_count, to_index) VALUES (?, 1, '127.0.0.1:1', 'POST', 'https', 'relay.example', 443, ?, '1.1', '[]', 200, 'OK', 'complete', ?, ?, ?, ?, ?, ?, ?, 0)`);
   const body = db.prepare('INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, ?, ?, ?)');
-  const sse = db.prepare('INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data) VALUES (?, ?, ?, ?, NULL, ?)');
-  const ws = db.prepare("INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload) VALUES (?, ?, 1, 'send', 1, ?)");
+  const sse = db.prepare(
+    'INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data) VALUES (?, ?, ?, ?, NULL, ?)',
+  );
+  const ws = db.prepare(
+    "INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload) VALUES (?, ?, 1, 'send', 1, ?)",
+  );
   const out: Original[] = [];
-  const add = (path: string, request: Buffer, encoding: string, response: Buffer, events: { event: string; data: string }[], messages: Buffer[] = []) => {
+  const add = (
+    path: string,
+    request: Buffer,
+    encoding: string,
+    response: Buffer,
+    events: { event: string; data: string }[],
+    messages: Buffer[] = [],
+  ) => {
     const kind = events.length ? 'sse' : messages.length ? 'websocket' : null;
-    const id = Number(insert.run(`old-${out.length}`, path, request.length, request.length, encoding, response.length, response.length, kind, events.length + messages.length).lastInsertRowid);
+    const id = Number(
+      insert.run(
+        `old-${out.length}`,
+        path,
+        request.length,
+        request.length,
+        encoding,
+        response.length,
+        response.length,
+        kind,
+        events.length + messages.length,
+      ).lastInsertRowid,
+    );
     // As the old store wrote them: chunks as they came (here 16 KB rows).
-    for (let at = 0, seq = 0; at < request.length; at += 16 * 1024) body.run(id, 'request', seq++, request.subarray(at, at + 16 * 1024));
-    for (let at = 0, seq = 0; at < response.length; at += 16 * 1024) body.run(id, 'response', seq++, response.subarray(at, at + 16 * 1024));
+    for (let at = 0, seq = 0; at < request.length; at += 16 * 1024)
+      body.run(id, 'request', seq++, request.subarray(at, at + 16 * 1024));
+    for (let at = 0, seq = 0; at < response.length; at += 16 * 1024)
+      body.run(id, 'response', seq++, response.subarray(at, at + 16 * 1024));
     events.forEach((e, seq) => sse.run(id, seq, seq, e.event, e.data));
     messages.forEach((m, seq) => ws.run(id, seq, m));
     out.push({ id, request, response, events: events.map((e) => e.data), ws: messages });
   };
   db.transaction(() => {
-    for (const session of ['a', 'b', 'c']) for (const turn of codexSession(12, `old-${session}`)) add('/v1/responses', turn.request, '', turn.responseBody, turn.events);
+    for (const session of ['a', 'b', 'c'])
+      for (const turn of codexSession(12, `old-${session}`))
+        add('/v1/responses', turn.request, '', turn.responseBody, turn.events);
     const [first] = [...codexSession(1, 'gz')];
     add('/v1/responses?gz', zlib.gzipSync(first.request), 'gzip', Buffer.from('{"ok":true}'), []);
     add('/form', Buffer.from(`a=${'b'.repeat(3000)}`), '', Buffer.alloc(0), []);
-    add('/v1/responses?ws', Buffer.alloc(0), '', Buffer.alloc(0), [], [Buffer.from(JSON.stringify({ type: 'response.create', input: 'x'.repeat(500) })), Buffer.from([0, 1, 2, 255])]);
+    add(
+      '/v1/responses?ws',
+      Buffer.alloc(0),
+      '',
+      Buffer.alloc(0),
+      [],
+      [Buffer.from(JSON.stringify({ type: 'response.create', input: 'x'.repeat(500) })), Buffer.from([0, 1, 2, 255])],
+    );
   })();
   db.close();
   return out;
@@ -59,11 +94,20 @@ function readsBack(reader: ExchangeReader, originals: Original[]): void {
     expect(reader.body(o.id, 'request').equals(o.request), `request of ${o.id}`).toBe(true);
     expect(reader.body(o.id, 'response').equals(o.response), `response of ${o.id}`).toBe(true);
     expect(reader.sseEvents(o.id).map((e) => e.data)).toEqual(o.events);
-    expect(reader.wsMessages(o.id).map((m) => Buffer.from(m.payload).toString('base64'))).toEqual(o.ws.map((m) => m.toString('base64')));
+    expect(reader.wsMessages(o.id).map((m) => Buffer.from(m.payload).toString('base64'))).toEqual(
+      o.ws.map((m) => m.toString('base64')),
+    );
   }
 }
 
-const storedBytes = (db: Db) => (db.prepare("SELECT (SELECT coalesce(sum(length(data)), 0) FROM bodies) + (SELECT coalesce(sum(length(data)), 0) FROM sse_events) + (SELECT coalesce(sum(length(data)), 0) FROM blobs) AS n").get() as { n: number }).n;
+const storedBytes = (db: Db) =>
+  (
+    db
+      .prepare(
+        'SELECT (SELECT coalesce(sum(length(data)), 0) FROM bodies) + (SELECT coalesce(sum(length(data)), 0) FROM sse_events) + (SELECT coalesce(sum(length(data)), 0) FROM blobs) AS n',
+      )
+      .get() as { n: number }
+  ).n;
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -88,7 +132,17 @@ describe('storage upgrade to schema 14', () => {
     const store = new CaptureStore(db);
     const queue: (() => void)[] = [];
     const steps: UpkeepStep[] = [];
-    const upkeep = new Upkeep(() => db, { maxDbBytes: 1024 ** 4 }, { later: (next) => queue.push(next), purging: (on) => (store.deferIndexing = on), stepped: (s) => steps.push(s), finished: () => undefined, warn: (m) => steps.push({ kind: 'warning', m } as never) });
+    const upkeep = new Upkeep(
+      () => db,
+      { maxDbBytes: 1024 ** 4 },
+      {
+        later: (next) => queue.push(next),
+        purging: (on) => (store.deferIndexing = on),
+        stepped: (s) => steps.push(s),
+        finished: () => undefined,
+        warn: (m) => steps.push({ kind: 'warning', m } as never),
+      },
+    );
     upkeep.resume();
     const left: number[] = [];
     let captured = 0;
@@ -112,9 +166,21 @@ describe('storage upgrade to schema 14', () => {
 
     readsBack(reader, originals);
     // The Codex requests are parts now (the gzip one and the form stay whole); fewer stored bytes.
-    const split = db.prepare(`SELECT count(*) FROM bodies WHERE side = 'request' AND codec >= ${SPLIT}`).pluck().get() as number;
+    const split = db
+      .prepare(`SELECT count(*) FROM bodies WHERE side = 'request' AND codec >= ${SPLIT}`)
+      .pluck()
+      .get() as number;
     expect(split).toBe(36);
-    expect((db.prepare("SELECT codec FROM bodies b JOIN exchanges e ON e.id = b.exchange_id WHERE e.path = '/v1/responses?gz' AND side = 'request'").pluck().all() as number[]).every((c) => c < SPLIT)).toBe(true);
+    expect(
+      (
+        db
+          .prepare(
+            "SELECT codec FROM bodies b JOIN exchanges e ON e.id = b.exchange_id WHERE e.path = '/v1/responses?gz' AND side = 'request'",
+          )
+          .pluck()
+          .all() as number[]
+      ).every((c) => c < SPLIT),
+    ).toBe(true);
     const after = storedBytes(db);
     expect(after).toBeLessThan(before / 5);
     // What was captured during the upgrade is there too.

@@ -8,10 +8,17 @@ import { zstdFrame } from './support/fake-upstream.ts';
  * ended, or stopped for good (past the bound, bytes that do not decode): the decoder says which,
  * so nothing here waits on the clock. Fails after 20 s if it says neither.
  */
-function decodeInPieces(encoding: string, encoded: Buffer, piece: number): Promise<{ out: Buffer; ended: boolean; stopped: string | null }> {
+function decodeInPieces(
+  encoding: string,
+  encoded: Buffer,
+  piece: number,
+): Promise<{ out: Buffer; ended: boolean; stopped: string | null }> {
   return new Promise((resolve, reject) => {
     const parts: Uint8Array[] = [];
-    const deadline = setTimeout(() => reject(new Error(`the ${encoding} decoder neither ended nor stopped within 20 s`)), 20_000);
+    const deadline = setTimeout(
+      () => reject(new Error(`the ${encoding} decoder neither ended nor stopped within 20 s`)),
+      20_000,
+    );
     const finish = (ended: boolean, stopped: string | null) => {
       clearTimeout(deadline);
       resolve({ out: Buffer.concat(parts), ended, stopped });
@@ -46,7 +53,13 @@ describe('a stream decoder', () => {
   it('takes the encodings it can decode, in any case, and no other', () => {
     for (const e of ['gzip', 'X-GZIP', ' deflate ', 'br', 'zstd']) expect(canDecodeStream(e), e).toBe(true);
     for (const e of ['compress', 'gzip, br', 'identity', '']) expect(canDecodeStream(e), e).toBe(false);
-    expect(streamDecoder('compress', () => undefined, () => undefined)).toBeNull();
+    expect(
+      streamDecoder(
+        'compress',
+        () => undefined,
+        () => undefined,
+      ),
+    ).toBeNull();
   });
 
   it('stops at the bound for a small stream that inflates to more (a gzip bomb), without ending it', async () => {
@@ -71,7 +84,11 @@ describe('a stream decoder', () => {
     for (const encoding of ['gzip', 'zstd']) {
       const parts: Uint8Array[] = [];
       let ended = false;
-      const decoder = streamDecoder(encoding, (bytes) => parts.push(bytes), () => (ended = true))!;
+      const decoder = streamDecoder(
+        encoding,
+        (bytes) => parts.push(bytes),
+        () => (ended = true),
+      )!;
       decoder.destroy();
       decoder.write(ENCODED[encoding]);
       decoder.end();

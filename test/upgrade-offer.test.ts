@@ -20,8 +20,25 @@ describe('which upgrade offers are a WebSocket', () => {
   });
 
   it('the head without the offer keeps every other field, its case and order', () => {
-    const head = headWithoutUpgradeOffer(request(['Host', 'x', 'Connection', 'Upgrade, HTTP2-Settings, keep-alive', 'Upgrade', 'h2c', 'HTTP2-Settings', 'AAMA', 'X-Codex-Turn-Metadata', '{"a":"é"}', 'content-length', '2']));
-    expect(head.toString('latin1')).toBe('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nX-Codex-Turn-Metadata: {"a":"é"}\r\ncontent-length: 2\r\n\r\n');
+    const head = headWithoutUpgradeOffer(
+      request([
+        'Host',
+        'x',
+        'Connection',
+        'Upgrade, HTTP2-Settings, keep-alive',
+        'Upgrade',
+        'h2c',
+        'HTTP2-Settings',
+        'AAMA',
+        'X-Codex-Turn-Metadata',
+        '{"a":"é"}',
+        'content-length',
+        '2',
+      ]),
+    );
+    expect(head.toString('latin1')).toBe(
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nX-Codex-Turn-Metadata: {"a":"é"}\r\ncontent-length: 2\r\n\r\n',
+    );
   });
 });
 
@@ -33,7 +50,9 @@ afterAll(() => h?.close());
 
 const curl = (args: string[]) =>
   new Promise<{ code: number; stdout: string }>((resolve) =>
-    execFile('curl', ['-s', '-i', '--max-time', '20', ...args], (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout })),
+    execFile('curl', ['-s', '-i', '--max-time', '20', ...args], (err, stdout) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
+    ),
   );
 
 describe('an h2c upgrade offer is answered as HTTP/1.1 (Java HttpClient, curl --http2), never taken for a WebSocket', () => {
@@ -41,9 +60,31 @@ describe('an h2c upgrade offer is answered as HTTP/1.1 (Java HttpClient, curl --
   const post = ['--http2', '-H', 'content-type: application/json', '-d', body];
 
   it.each([
-    ['the gateway', () => ['--noproxy', '*', ...post, `http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${h.upstream.httpPort}/echo`]],
-    ['the proxy', () => ['--proxy', h.proxyUrl, '--noproxy', '', ...post, `http://127.0.0.1:${h.upstream.httpPort}/echo`]],
-    ['a CONNECT tunnel', () => ['--proxy', h.proxyUrl, '--noproxy', '', '--proxytunnel', ...post, `http://127.0.0.1:${h.upstream.httpPort}/echo`]],
+    [
+      'the gateway',
+      () => [
+        '--noproxy',
+        '*',
+        ...post,
+        `http://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${h.upstream.httpPort}/echo`,
+      ],
+    ],
+    [
+      'the proxy',
+      () => ['--proxy', h.proxyUrl, '--noproxy', '', ...post, `http://127.0.0.1:${h.upstream.httpPort}/echo`],
+    ],
+    [
+      'a CONNECT tunnel',
+      () => [
+        '--proxy',
+        h.proxyUrl,
+        '--noproxy',
+        '',
+        '--proxytunnel',
+        ...post,
+        `http://127.0.0.1:${h.upstream.httpPort}/echo`,
+      ],
+    ],
   ])('through %s', async (_, args) => {
     const before = h.upstream.received.length;
     const res = await curl(args());
@@ -55,7 +96,11 @@ describe('an h2c upgrade offer is answered as HTTP/1.1 (Java HttpClient, curl --
     expect(received[0].rawHeaders.map((x) => x.toLowerCase())).not.toContain('upgrade');
     await h.stored();
     const e = h.wirelog.reader.list({ limit: 10 })[0];
-    expect(e).toMatchObject({ state: 'complete', request: { scheme: 'http', method: 'POST', path: '/echo' }, response: { status: 200 } });
+    expect(e).toMatchObject({
+      state: 'complete',
+      request: { scheme: 'http', method: 'POST', path: '/echo' },
+      response: { status: 200 },
+    });
     // Recorded as the HTTP/1.1 request it was answered as: the declined offer is not part of it.
     expect(headerValue(e.request.headers, 'upgrade')).toBeUndefined();
   });

@@ -12,7 +12,11 @@ import { tempDir } from './support/harness.ts';
 // Words no other text holds: a match in the files' bytes can only be what was deleted. FTS5
 // stores a term after the prefix it shares with the one before it: the tails are looked for.
 // Its letters differ from the first one on, so no two canaries share more than a few.
-const canary = (i: number) => `qzv${[...createHash('sha256').update(String(i)).digest()].slice(0, 13).map((b) => String.fromCharCode(97 + (b % 26))).join('')}${i}`;
+const canary = (i: number) =>
+  `qzv${[...createHash('sha256').update(String(i)).digest()]
+    .slice(0, 13)
+    .map((b) => String.fromCharCode(97 + (b % 26)))
+    .join('')}${i}`;
 // Words of a small vocabulary in an order of no pattern: bodies are stored compressed (db/compression.ts), and a
 // filler that repeats would shrink to nothing and leave retention nothing to free but the index.
 const filler = (i: number) => {
@@ -22,7 +26,9 @@ const filler = (i: number) => {
 
 function exchange(i: number) {
   const events = finishedExchange(i);
-  for (const e of events) if (e.type === 'body-chunk' && e.side === 'request') e.chunk = Buffer.from(JSON.stringify({ model: 'm', input: `${canary(i)} ${filler(i)}` }));
+  for (const e of events)
+    if (e.type === 'body-chunk' && e.side === 'request')
+      e.chunk = Buffer.from(JSON.stringify({ model: 'm', input: `${canary(i)} ${filler(i)}` }));
   return events;
 }
 
@@ -35,21 +41,32 @@ function inFiles(dataDir: string, ids: number[]): number[] {
 
 /** Each exchange's request parts (db/blobs.ts) as they lie in the file's pages: compressed, so the words are not there to grep; their bytes are. */
 function storedParts(db: Db, ids: number[]): Map<number, Buffer[]> {
-  const records = db.prepare(`SELECT codec, data FROM bodies WHERE exchange_id = ? AND side = 'request' AND codec >= ${SPLIT}`);
+  const records = db.prepare(
+    `SELECT codec, data FROM bodies WHERE exchange_id = ? AND side = 'request' AND codec >= ${SPLIT}`,
+  );
   const blob = db.prepare('SELECT data FROM blobs WHERE id = ?').pluck();
-  return new Map(ids.map((id) => [id, (records.all(id) as StoredRow[]).flatMap(referencedIds).map((part) => (blob.get(part) as Buffer).subarray(8, 40))]));
+  return new Map(
+    ids.map((id) => [
+      id,
+      (records.all(id) as StoredRow[]).flatMap(referencedIds).map((part) => (blob.get(part) as Buffer).subarray(8, 40)),
+    ]),
+  );
 }
 
 /** Which of these exchanges' parts are still in the database file, its WAL or its shared memory. */
 function partsInFiles(dataDir: string, parts: Map<number, Buffer[]>, ids: number[]): number[] {
-  const bytes = ['', '-wal', '-shm'].map((s) => `${databasePath(dataDir)}${s}`).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
+  const bytes = ['', '-wal', '-shm']
+    .map((s) => `${databasePath(dataDir)}${s}`)
+    .filter((f) => fs.existsSync(f))
+    .map((f) => fs.readFileSync(f));
   return ids.filter((i) => parts.get(i)!.some((part) => bytes.some((b) => b.includes(part))));
 }
 
 /** No part is left that no stored body refers to, and every reference counted is one a body holds. */
 function noOrphanParts(db: Db): void {
   const held = new Map<number, number>();
-  for (const row of db.prepare(`SELECT codec, data FROM bodies WHERE codec >= ${SPLIT}`).all() as StoredRow[]) for (const id of referencedIds(row)) held.set(id, (held.get(id) ?? 0) + 1);
+  for (const row of db.prepare(`SELECT codec, data FROM bodies WHERE codec >= ${SPLIT}`).all() as StoredRow[])
+    for (const id of referencedIds(row)) held.set(id, (held.get(id) ?? 0) + 1);
   const blobs = db.prepare('SELECT id, refs FROM blobs').all() as { id: number; refs: number }[];
   expect(blobs.filter((b) => held.get(b.id) !== b.refs)).toEqual([]);
   expect(blobs.length).toBe(held.size);
@@ -60,9 +77,19 @@ function driven(db: Db, maxDbBytes: number, store?: CaptureStore) {
   const queue: (() => void)[] = [];
   const steps: UpkeepStep[] = [];
   const finished: { pruned: number; cleared: number }[] = [];
-  const upkeep = new Upkeep(() => db, { maxDbBytes }, { later: (next) => queue.push(next), purging: (on) => {
+  const upkeep = new Upkeep(
+    () => db,
+    { maxDbBytes },
+    {
+      later: (next) => queue.push(next),
+      purging: (on) => {
         if (store) store.deferIndexing = on;
-      }, stepped: (s) => steps.push(s), finished: (d) => finished.push(d), warn: (m) => steps.push({ kind: 'warning', m } as never) });
+      },
+      stepped: (s) => steps.push(s),
+      finished: (d) => finished.push(d),
+      warn: (m) => steps.push({ kind: 'warning', m } as never),
+    },
+  );
   return { upkeep, queue, steps, finished };
 }
 
@@ -95,7 +122,10 @@ describe('retention in steps', () => {
   it('deletes the oldest down to the limit in several small transactions, capture between them, and leaves no deleted word in the files', () => {
     const { dataDir, db, store, reader } = fresh();
     for (let i = 1; i <= 300; i++) store.apply(exchange(i));
-    const parts = storedParts(db, Array.from({ length: 300 }, (_, k) => k + 1));
+    const parts = storedParts(
+      db,
+      Array.from({ length: 300 }, (_, k) => k + 1),
+    );
     expect([...parts.values()].every((p) => p.length === 1)).toBe(true);
     // As an index that has run for a while: most of it in one large segment, so that deleting
     // the oldest leaves them marked in a segment that still holds others (a segment all deleted is dropped whole).
@@ -171,7 +201,12 @@ describe('retention in steps', () => {
     drain(second.queue);
     expect(second.steps.at(-1)!.kind).toBe('checkpoint');
     const oldest = (again.prepare('SELECT min(id) AS id FROM exchanges').get() as { id: number }).id;
-    expect(inFiles(dataDir, Array.from({ length: oldest - 1 }, (_, k) => k + 1))).toEqual([]);
+    expect(
+      inFiles(
+        dataDir,
+        Array.from({ length: oldest - 1 }, (_, k) => k + 1),
+      ),
+    ).toEqual([]);
     again.close();
   });
 });
@@ -180,7 +215,10 @@ describe('Clear all in steps', () => {
   it('deletes what was stored before it, keeps what arrives during it, and leaves none of the deleted text in the files', () => {
     const { dataDir, db, store, reader } = fresh();
     for (let i = 1; i <= 150; i++) store.apply(exchange(i));
-    const parts = storedParts(db, Array.from({ length: 150 }, (_, k) => k + 1));
+    const parts = storedParts(
+      db,
+      Array.from({ length: 150 }, (_, k) => k + 1),
+    );
     const { upkeep, queue, steps, finished } = driven(db, 1024 ** 4, store);
     store.clear();
     upkeep.resume();
@@ -193,8 +231,19 @@ describe('Clear all in steps', () => {
     expect(steps.at(-1)!.kind).toBe('checkpoint');
     const paths = reader.list({ limit: 1000 }).map((e) => Number(/n=(\d+)/.exec(e.request.path)![1]));
     expect(paths.sort((a, b) => a - b)).toEqual(Array.from({ length: captured - 150 }, (_, k) => 151 + k));
-    expect(inFiles(dataDir, Array.from({ length: 150 }, (_, k) => k + 1))).toEqual([]);
-    expect(partsInFiles(dataDir, parts, Array.from({ length: 150 }, (_, k) => k + 1))).toEqual([]);
+    expect(
+      inFiles(
+        dataDir,
+        Array.from({ length: 150 }, (_, k) => k + 1),
+      ),
+    ).toEqual([]);
+    expect(
+      partsInFiles(
+        dataDir,
+        parts,
+        Array.from({ length: 150 }, (_, k) => k + 1),
+      ),
+    ).toEqual([]);
     noOrphanParts(db);
     expect((db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n).toBe(captured - 150);
     expect(search(reader, 10)).toBe(0);

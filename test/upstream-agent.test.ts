@@ -37,7 +37,9 @@ it('builds its secure context on the first HTTPS connection, once, and still ref
     agents.https.destroy();
     expect(await get(`${trusted.httpsUrl}/v1/models`, agents.https)).toBe(200);
     expect(built.mock.calls.filter(([options]) => options?.ca !== undefined)).toHaveLength(1);
-    await expect(get(`${stranger.httpsUrl}/v1/models`, agents.https)).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    await expect(get(`${stranger.httpsUrl}/v1/models`, agents.https)).rejects.toThrow(
+      /self[- ]signed|unable to verify|certificate/i,
+    );
   } finally {
     built.mockRestore();
     agents.https.destroy();

@@ -26,35 +26,143 @@ const LONG_SESSION = 'codex-0199a8f2-7c1e-7d3a-9b4f-5e6d7c8b9a0f-a-session-id-lo
 
 const CALLS: Call[] = [
   // A Codex session on OpenAI: cache reads and reasoning; one call failed with no usage at all.
-  { host: 'api.openai.com', model: 'gpt-5', dialect: 'openai-responses', thread: LONG_SESSION, usage: { input: 12000, cacheRead: 9000, output: 800, reasoning: 512 }, startedAt: day(22), ttftMs: 900, endMs: 5000 },
-  { host: 'api.openai.com', model: 'gpt-5', dialect: 'openai-responses', thread: LONG_SESSION, usage: { input: 14000, cacheRead: 12000, output: 300, reasoning: 128 }, startedAt: day(22, 13), ttftMs: 700, endMs: 2700 },
-  { host: 'api.openai.com', model: 'gpt-5', dialect: 'openai-responses', thread: LONG_SESSION, usage: {}, startedAt: day(22, 14) },
+  {
+    host: 'api.openai.com',
+    model: 'gpt-5',
+    dialect: 'openai-responses',
+    thread: LONG_SESSION,
+    usage: { input: 12000, cacheRead: 9000, output: 800, reasoning: 512 },
+    startedAt: day(22),
+    ttftMs: 900,
+    endMs: 5000,
+  },
+  {
+    host: 'api.openai.com',
+    model: 'gpt-5',
+    dialect: 'openai-responses',
+    thread: LONG_SESSION,
+    usage: { input: 14000, cacheRead: 12000, output: 300, reasoning: 128 },
+    startedAt: day(22, 13),
+    ttftMs: 700,
+    endMs: 2700,
+  },
+  {
+    host: 'api.openai.com',
+    model: 'gpt-5',
+    dialect: 'openai-responses',
+    thread: LONG_SESSION,
+    usage: {},
+    startedAt: day(22, 14),
+  },
   // Claude with cache writes and reads (input leaves them out).
-  { host: 'api.anthropic.com', model: 'claude-sonnet-4-20250514', dialect: 'anthropic-messages', thread: 'claude-1', usage: { input: 40, cacheCreation: 5000, output: 200 }, startedAt: day(23) },
-  { host: 'api.anthropic.com', model: 'claude-sonnet-4-20250514', dialect: 'anthropic-messages', thread: 'claude-1', usage: { input: 60, cacheRead: 5000, output: 150 }, startedAt: day(23, 13) },
+  {
+    host: 'api.anthropic.com',
+    model: 'claude-sonnet-4-20250514',
+    dialect: 'anthropic-messages',
+    thread: 'claude-1',
+    usage: { input: 40, cacheCreation: 5000, output: 200 },
+    startedAt: day(23),
+  },
+  {
+    host: 'api.anthropic.com',
+    model: 'claude-sonnet-4-20250514',
+    dialect: 'anthropic-messages',
+    thread: 'claude-1',
+    usage: { input: 60, cacheRead: 5000, output: 150 },
+    startedAt: day(23, 13),
+  },
   // OpenRouter says what it charged.
-  { host: 'openrouter.ai', model: 'anthropic/claude-sonnet-4', dialect: 'openai-chat', thread: 'router-1', usage: { input: 1000, output: 100, cost: 0.01 }, startedAt: day(23, 14) },
-  { host: 'openrouter.ai', model: 'anthropic/claude-sonnet-4', dialect: 'openai-chat', thread: 'router-1', usage: { input: 2000, output: 100, cost: 0.02 }, startedAt: day(24) },
+  {
+    host: 'openrouter.ai',
+    model: 'anthropic/claude-sonnet-4',
+    dialect: 'openai-chat',
+    thread: 'router-1',
+    usage: { input: 1000, output: 100, cost: 0.01 },
+    startedAt: day(23, 14),
+  },
+  {
+    host: 'openrouter.ai',
+    model: 'anthropic/claude-sonnet-4',
+    dialect: 'openai-chat',
+    thread: 'router-1',
+    usage: { input: 2000, output: 100, cost: 0.02 },
+    startedAt: day(24),
+  },
   // Gemini: one prompt past the 200k tier, one under it (priced call by call, not summed).
-  { host: 'generativelanguage.googleapis.com', model: 'gemini-2.5-pro', dialect: 'gemini', thread: null, usage: { input: 250000, output: 1000, reasoning: 2000 }, startedAt: day(24, 10) },
-  { host: 'generativelanguage.googleapis.com', model: 'gemini-2.5-pro', dialect: 'gemini', thread: null, usage: { input: 10000, output: 500 }, startedAt: day(24, 11) },
+  {
+    host: 'generativelanguage.googleapis.com',
+    model: 'gemini-2.5-pro',
+    dialect: 'gemini',
+    thread: null,
+    usage: { input: 250000, output: 1000, reasoning: 2000 },
+    startedAt: day(24, 10),
+  },
+  {
+    host: 'generativelanguage.googleapis.com',
+    model: 'gemini-2.5-pro',
+    dialect: 'gemini',
+    thread: null,
+    usage: { input: 10000, output: 500 },
+    startedAt: day(24, 11),
+  },
   // A relay: its prices are its own. One answered with a model name a spreadsheet would run.
-  { host: 'relay.example.com', model: 'gpt-4o', dialect: 'openai-chat', thread: 'relay-1', usage: { input: 3000, output: 300 }, startedAt: day(24, 12) },
-  { host: 'relay.example.com', model: '=HYPERLINK("http://x"),"evil"', dialect: 'openai-chat', thread: 'relay-1', usage: { input: 10, output: 1 }, startedAt: day(24, 13) },
+  {
+    host: 'relay.example.com',
+    model: 'gpt-4o',
+    dialect: 'openai-chat',
+    thread: 'relay-1',
+    usage: { input: 3000, output: 300 },
+    startedAt: day(24, 12),
+  },
+  {
+    host: 'relay.example.com',
+    model: '=HYPERLINK("http://x"),"evil"',
+    dialect: 'openai-chat',
+    thread: 'relay-1',
+    usage: { input: 10, output: 1 },
+    startedAt: day(24, 13),
+  },
 ];
 
 let dataDir: string;
 
 function store(dir: string, calls: Call[]): void {
   const db = openDatabase(dir);
-  const insert = db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, state, status, timings, stream_kind, dialect, model, input_tokens, output_tokens, usage, ttft_ms, thread_key)
+  const insert =
+    db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, state, status, timings, stream_kind, dialect, model, input_tokens, output_tokens, usage, ttft_ms, thread_key)
     VALUES (@uid, @startedAt, '127.0.0.1:5000', 'POST', 'https', @host, 443, '/v1/x', '1.1', '[]', 'complete', 200, @timings, @streamKind, @dialect, @model, @input, @output, @usage, @ttft, @thread)`);
   db.transaction(() => {
     calls.forEach((c, i) =>
-      insert.run({ uid: `u${i}`, startedAt: c.startedAt, host: c.host, timings: JSON.stringify(c.endMs ? { end: c.endMs } : {}), streamKind: c.ttftMs ? 'sse' : null, dialect: c.dialect, model: c.model, input: c.usage.input ?? null, output: c.usage.output ?? null, usage: JSON.stringify(c.usage), ttft: c.ttftMs ?? null, thread: c.thread }),
+      insert.run({
+        uid: `u${i}`,
+        startedAt: c.startedAt,
+        host: c.host,
+        timings: JSON.stringify(c.endMs ? { end: c.endMs } : {}),
+        streamKind: c.ttftMs ? 'sse' : null,
+        dialect: c.dialect,
+        model: c.model,
+        input: c.usage.input ?? null,
+        output: c.usage.output ?? null,
+        usage: JSON.stringify(c.usage),
+        ttft: c.ttftMs ?? null,
+        thread: c.thread,
+      }),
     );
     // A model list is not a model call: never counted.
-    insert.run({ uid: 'models', startedAt: day(24), host: 'api.openai.com', timings: '{}', streamKind: null, dialect: 'models', model: null, input: null, output: null, usage: '{}', ttft: null, thread: null });
+    insert.run({
+      uid: 'models',
+      startedAt: day(24),
+      host: 'api.openai.com',
+      timings: '{}',
+      streamKind: null,
+      dialect: 'models',
+      model: null,
+      input: null,
+      output: null,
+      usage: '{}',
+      ttft: null,
+      thread: null,
+    });
   })();
   db.close();
 }
@@ -63,8 +171,16 @@ function store(dir: string, calls: Call[]): void {
 function expected(calls: Call[]) {
   const sum = (pick: (u: Usage) => number | undefined) => calls.reduce((s, c) => s + (pick(c.usage) ?? 0), 0);
   const reported = calls.filter((c) => Object.keys(c.usage).length > 0);
-  const costs = reported.map((c) => callCost({ host: c.host, model: c.model, dialect: c.dialect, usage: c.usage, startedAt: c.startedAt }));
-  const source = costs.some((c) => c.source === 'unknown') ? 'unknown' : costs.some((c) => c.source === 'estimated') ? 'estimated' : costs.length ? 'provider' : 'unknown';
+  const costs = reported.map((c) =>
+    callCost({ host: c.host, model: c.model, dialect: c.dialect, usage: c.usage, startedAt: c.startedAt }),
+  );
+  const source = costs.some((c) => c.source === 'unknown')
+    ? 'unknown'
+    : costs.some((c) => c.source === 'estimated')
+      ? 'estimated'
+      : costs.length
+        ? 'provider'
+        : 'unknown';
   const known = costs.reduce((s, c) => s + (c.usd ?? 0), 0);
   return {
     calls: calls.length,
@@ -87,10 +203,12 @@ const KEYS: Record<string, (c: Call) => string | null> = {
 };
 
 // Days are the calls' local days: the processes run in UTC so the test's days are the same everywhere.
-const usage = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['usage', '--data-dir', dataDir, ...args], { env: { TZ: 'UTC', ...env } });
+const usage = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runCli(['usage', '--data-dir', dataDir, ...args], { env: { TZ: 'UTC', ...env } });
 
 /** Terminal columns: CJK characters and full-width punctuation take two. */
-const columns = (line: string) => [...line].reduce((w, ch) => w + (/[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]/.test(ch) ? 2 : 1), 0);
+const columns = (line: string) =>
+  [...line].reduce((w, ch) => w + (/[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]/.test(ch) ? 2 : 1), 0);
 
 beforeAll(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-usage-'));
@@ -102,26 +220,38 @@ afterAll(() => {
 });
 
 describe('wirelog usage --json', () => {
-  it.each(Object.keys(KEYS))('--by %s: every group is the sum of its calls, and every call is in one group', async (by) => {
-    const result = await usage(['--by', by, '--json']);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const groups = JSON.parse(result.stdout) as (ReturnType<typeof expected> & { key: string | null })[];
-    const keys = [...new Set(CALLS.map(KEYS[by]))];
-    expect(groups.map((g) => g.key).sort()).toEqual([...keys].sort());
-    for (const key of keys) {
-      const want = expected(CALLS.filter((c) => KEYS[by](c) === key));
-      const got = groups.find((g) => g.key === key)!;
-      const { cost, pricedCost, ...figures } = want;
-      expect(got, `${by} ${key}`).toMatchObject(figures);
-      if (cost === null) expect(got.cost).toBeNull();
-      else expect(got.cost).toBeCloseTo(cost, 12);
-      expect(got.pricedCost).toBeCloseTo(pricedCost, 12);
-    }
-  });
+  it.each(Object.keys(KEYS))(
+    '--by %s: every group is the sum of its calls, and every call is in one group',
+    async (by) => {
+      const result = await usage(['--by', by, '--json']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const groups = JSON.parse(result.stdout) as (ReturnType<typeof expected> & { key: string | null })[];
+      const keys = [...new Set(CALLS.map(KEYS[by]))];
+      expect(groups.map((g) => g.key).sort()).toEqual([...keys].sort());
+      for (const key of keys) {
+        const want = expected(CALLS.filter((c) => KEYS[by](c) === key));
+        const got = groups.find((g) => g.key === key)!;
+        const { cost, pricedCost, ...figures } = want;
+        expect(got, `${by} ${key}`).toMatchObject(figures);
+        if (cost === null) expect(got.cost).toBeNull();
+        else expect(got.cost).toBeCloseTo(cost, 12);
+        expect(got.pricedCost).toBeCloseTo(pricedCost, 12);
+      }
+    },
+  );
 
   it('the figures that can be checked by hand: OpenRouter’s own charges, the relay unknown, Gemini priced call by call', async () => {
-    const groups = JSON.parse((await usage(['--by', 'session', '--json'])).stdout) as { key: string | null; cost: number | null; costSource: string; pricedCost: number; unpricedCalls: number; callsWithoutUsage: number; cacheHitRate: number | null; outputTokensPerSecond: number | null }[];
+    const groups = JSON.parse((await usage(['--by', 'session', '--json'])).stdout) as {
+      key: string | null;
+      cost: number | null;
+      costSource: string;
+      pricedCost: number;
+      unpricedCalls: number;
+      callsWithoutUsage: number;
+      cacheHitRate: number | null;
+      outputTokensPerSecond: number | null;
+    }[];
     const byKey = new Map(groups.map((g) => [g.key, g]));
     expect(byKey.get('router-1')).toMatchObject({ costSource: 'provider', unpricedCalls: 0 });
     expect(byKey.get('router-1')!.cost).toBeCloseTo(0.03, 12);
@@ -141,13 +271,21 @@ describe('wirelog usage --json', () => {
 
   it('--since keeps the calls started at or after it (a date alone is local midnight)', async () => {
     const since = day(24, 0);
-    const groups = JSON.parse((await usage(['--by', 'host', '--json', '--since', '2026-11-24'])).stdout) as { key: string; calls: number; inputTokens: number }[];
+    const groups = JSON.parse((await usage(['--by', 'host', '--json', '--since', '2026-11-24'])).stdout) as {
+      key: string;
+      calls: number;
+      inputTokens: number;
+    }[];
     const kept = CALLS.filter((c) => c.startedAt >= since);
     expect(groups.reduce((s, g) => s + g.calls, 0)).toBe(kept.length);
     expect(groups.map((g) => g.key).sort()).toEqual([...new Set(kept.map((c) => c.host))].sort());
     expect(groups.reduce((s, g) => s + g.inputTokens, 0)).toBe(kept.reduce((s, c) => s + (c.usage.input ?? 0), 0));
-    const later = JSON.parse((await usage(['--by', 'day', '--json', '--since', '2026-11-24T11:30:00Z'])).stdout) as { calls: number }[];
-    expect(later.reduce((s, g) => s + g.calls, 0)).toBe(CALLS.filter((c) => c.startedAt >= Date.parse('2026-11-24T11:30:00Z')).length);
+    const later = JSON.parse((await usage(['--by', 'day', '--json', '--since', '2026-11-24T11:30:00Z'])).stdout) as {
+      calls: number;
+    }[];
+    expect(later.reduce((s, g) => s + g.calls, 0)).toBe(
+      CALLS.filter((c) => c.startedAt >= Date.parse('2026-11-24T11:30:00Z')).length,
+    );
   });
 });
 
@@ -175,7 +313,9 @@ describe('wirelog usage as text and CSV', () => {
     const result = await usage(['--by', 'model', '--csv']);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\r\n');
-    expect(lines[0]).toBe('key,calls,inputTokens,outputTokens,cacheReadTokens,cacheWriteTokens,reasoningTokens,cost,costSource,pricedCost,unpricedCalls,callsWithoutUsage,cacheHitRate,avgTtftMs,outputTokensPerSecond,firstAt,lastAt');
+    expect(lines[0]).toBe(
+      'key,calls,inputTokens,outputTokens,cacheReadTokens,cacheWriteTokens,reasoningTokens,cost,costSource,pricedCost,unpricedCalls,callsWithoutUsage,cacheHitRate,avgTtftMs,outputTokensPerSecond,firstAt,lastAt',
+    );
     expect(lines.at(-1)).toBe('');
     const evil = lines.find((l) => l.includes('HYPERLINK'))!;
     expect(evil.startsWith(`"'=HYPERLINK(""http://x""),""evil""",1,10,1,0,0,,,unknown,0,1,0,`)).toBe(true);

@@ -22,20 +22,46 @@ beforeAll(async () => {
   h = await startHarness();
   const gateway = `http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}`;
   const post = async (path: string, headers: [string, string][], body: unknown) => {
-    const res = await fetch(`${gateway}${path}`, { method: 'POST', headers: [['content-type', 'application/json'], ...headers], body: JSON.stringify(body) });
+    const res = await fetch(`${gateway}${path}`, {
+      method: 'POST',
+      headers: [['content-type', 'application/json'], ...headers],
+      body: JSON.stringify(body),
+    });
     await res.text();
     await h.stored();
     return res.status;
   };
-  expect(await post('/v1/responses', [...CODEX, ['authorization', 'Bearer sk-tools-000011112222']], { model: 'gpt-5-codex', input: 'list the files', stream: true })).toBe(200);
+  expect(
+    await post('/v1/responses', [...CODEX, ['authorization', 'Bearer sk-tools-000011112222']], {
+      model: 'gpt-5-codex',
+      input: 'list the files',
+      stream: true,
+    }),
+  ).toBe(200);
   ids.codex = newest();
   // Codex with a base_url ending in /chat/completions: the fix gives a Codex block.
-  expect(await post('/v1/chat/completions/responses', [...CODEX, ['authorization', 'Bearer sk-tools-333344445555']], { model: 'gpt-5-codex', input: 'hi', stream: true })).toBe(404);
+  expect(
+    await post('/v1/chat/completions/responses', [...CODEX, ['authorization', 'Bearer sk-tools-333344445555']], {
+      model: 'gpt-5-codex',
+      input: 'hi',
+      stream: true,
+    }),
+  ).toBe(404);
   ids.codexFailed = newest();
   // Cherry Studio with /v1 typed into its address: the fix gives a Cherry Studio address.
-  expect(await post('/v1/v1/chat/completions', [...CHERRY, ['authorization', 'Bearer sk-tools-666677778888']], { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hello' }] })).toBe(404);
+  expect(
+    await post('/v1/v1/chat/completions', [...CHERRY, ['authorization', 'Bearer sk-tools-666677778888']], {
+      model: 'gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'hello' }],
+    }),
+  ).toBe(404);
   ids.cherryFailed = newest();
-  await eventually(() => h.wirelog.reader.get(ids.codexFailed)?.diagnosis && h.wirelog.reader.get(ids.cherryFailed)?.diagnosis, 'the failures diagnosed', 60_000);
+  await eventually(
+    () => h.wirelog.reader.get(ids.codexFailed)?.diagnosis && h.wirelog.reader.get(ids.cherryFailed)?.diagnosis,
+    'the failures diagnosed',
+    60_000,
+  );
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: viewer() });
@@ -61,7 +87,9 @@ describe('copy buttons', () => {
   it('a header line and the whole header table, as the table shows them', async () => {
     await openTab(ids.codex, 'Request');
     const rows = page.locator('table.headers tr');
-    const shown = await rows.evaluateAll((trs) => trs.map((tr) => `${tr.querySelector('th')!.textContent}: ${tr.querySelector('td')!.textContent}`));
+    const shown = await rows.evaluateAll((trs) =>
+      trs.map((tr) => `${tr.querySelector('th')!.textContent}: ${tr.querySelector('td')!.textContent}`),
+    );
     expect(shown.length).toBeGreaterThan(3);
     expect(shown).toContain('originator: codex_exec');
     // The key is shown masked, and copied masked.
@@ -108,10 +136,14 @@ describe('copy buttons', () => {
   it('the Codex block of a fix that worked, as shown', async () => {
     await openTab(ids.codexFailed, 'Overview');
     await page.getByRole('button', { name: 'Try this fix' }).click();
-    await expect.poll(() => page.getByTestId('fix-verdict').textContent(), { timeout: 30_000 }).toContain('The fix works: 200');
+    await expect
+      .poll(() => page.getByTestId('fix-verdict').textContent(), { timeout: 30_000 })
+      .toContain('The fix works: 200');
     const block = await page.getByTestId('codex-block').textContent();
     // Through the gateway, the gateway's form of the base URL.
-    expect(block).toContain(`base_url = "http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/v1"`);
+    expect(block).toContain(
+      `base_url = "http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/v1"`,
+    );
     await clearClipboard();
     await page.getByTestId('copy-codex').click();
     await expect.poll(clipboard).toBe(block);
@@ -120,7 +152,9 @@ describe('copy buttons', () => {
   it('the Cherry Studio address of a fix that worked, as shown', async () => {
     await openTab(ids.cherryFailed, 'Overview');
     await page.getByRole('button', { name: 'Try this fix' }).click();
-    await expect.poll(() => page.getByTestId('fix-verdict').textContent(), { timeout: 30_000 }).toContain('The fix works: 200');
+    await expect
+      .poll(() => page.getByTestId('fix-verdict').textContent(), { timeout: 30_000 })
+      .toContain('The fix works: 200');
     const address = await page.getByTestId('cherry-settings').locator('code').textContent();
     expect(address).toMatch(/\/v1\/chat\/completions#$/);
     expect(address).not.toContain('/v1/v1/');

@@ -57,11 +57,19 @@ describe('the viewer in Chromium', () => {
       method: 'POST',
       dispatcher: h.agent(),
       // The last event waits for the test: the stream is open, and short of it, while the screen is read.
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-browser-test-key-7777', 'x-test-delay-ms': '20', 'x-test-hold-last': 'live-stream' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer sk-browser-test-key-7777',
+        'x-test-delay-ms': '20',
+        'x-test-hold-last': 'live-stream',
+      },
       body: JSON.stringify({ model: 'slow-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
     });
     const reading = res.body.text();
-    const id = await eventually(() => h.wirelog.reader.list().find((e) => e.streamKind === 'sse')?.id, 'the stream to be stored');
+    const id = await eventually(
+      () => h.wirelog.reader.list().find((e) => e.streamKind === 'sse')?.id,
+      'the stream to be stored',
+    );
     // The list shows it while it is still streaming, with a running count.
     await row(id).waitFor();
     await row(id).click();
@@ -90,7 +98,11 @@ describe('the viewer in Chromium', () => {
 
   it('shows a Responses-over-WebSocket exchange with its messages in both directions', async () => {
     await page.goto(h.wirelog.viewer!.url);
-    const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, { agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }), ca: h.caPem, perMessageDeflate: true });
+    const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, {
+      agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }),
+      ca: h.caPem,
+      perMessageDeflate: true,
+    });
     await new Promise((r) => ws.once('open', r));
     const expected = responsesStreamEvents('ws-browser').length;
     let received = 0;
@@ -98,7 +110,10 @@ describe('the viewer in Chromium', () => {
       ws.on('message', () => ++received === expected && resolve());
       ws.send(JSON.stringify({ type: 'response.create', model: 'ws-browser', input: 'hi' }));
     });
-    const id = await eventually(() => h.wirelog.reader.list().find((e) => e.streamKind === 'websocket')?.id, 'the WebSocket exchange');
+    const id = await eventually(
+      () => h.wirelog.reader.list().find((e) => e.streamKind === 'websocket')?.id,
+      'the WebSocket exchange',
+    );
     await row(id).click();
     await page.getByRole('tab', { name: /WebSocket/ }).click();
     const messages = page.getByTestId('stream-events').locator('.event');
@@ -171,13 +186,19 @@ describe('the viewer in Chromium', () => {
 
   it('downloads a valid HAR of the list and of one exchange', async () => {
     await page.goto(h.wirelog.viewer!.url);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export HAR' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export HAR' }).click(),
+    ]);
     const har = JSON.parse(fs.readFileSync((await download.path())!, 'utf8')) as { log: { entries: unknown[] } };
     await expect(harValidator.har(har)).resolves.toBe(har);
     expect(har.log.entries.length).toBe(h.wirelog.reader.list().length);
 
     await row(latestId()).click();
-    const [one] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download HAR' }).click()]);
+    const [one] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download HAR' }).click(),
+    ]);
     const single = JSON.parse(fs.readFileSync((await one.path())!, 'utf8')) as { log: { entries: unknown[] } };
     await expect(harValidator.har(single)).resolves.toBe(single);
     expect(single.log.entries).toHaveLength(1);
@@ -210,7 +231,10 @@ describe('the viewer in Chromium', () => {
   });
 
   it('copies an exchange as code (cURL, then Python), a masked key as a variable to set', async () => {
-    const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'], viewport: { width: 1280, height: 720 } });
+    const context = await browser.newContext({
+      permissions: ['clipboard-read', 'clipboard-write'],
+      viewport: { width: 1280, height: 720 },
+    });
     const clip = await context.newPage();
     const res = await request(`${h.upstream.httpsUrl}/echo`, {
       method: 'POST',
@@ -230,7 +254,9 @@ describe('the viewer in Chromium', () => {
     await clip.getByLabel('copy as').selectOption('python');
     await clip.getByRole('button', { name: 'Copy as Python requests' }).click();
     await clip.getByRole('button', { name: 'Copied' }).waitFor();
-    expect(await clip.evaluate(() => navigator.clipboard.readText())).toContain('"authorization": "Bearer " + os.environ["LOCALHOST_API_KEY"]');
+    expect(await clip.evaluate(() => navigator.clipboard.readText())).toContain(
+      '"authorization": "Bearer " + os.environ["LOCALHOST_API_KEY"]',
+    );
     await context.close();
   });
 
@@ -250,10 +276,20 @@ describe('the viewer in Chromium', () => {
       method: 'POST',
       dispatcher: h.agent(),
       headers: { 'content-type': 'application/json', 'x-test-delay-ms': '300' },
-      body: JSON.stringify({ model: 'growing-model', stream: true, messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Say hello' }] }),
+      body: JSON.stringify({
+        model: 'growing-model',
+        stream: true,
+        messages: [
+          { role: 'system', content: 'Be kind.' },
+          { role: 'user', content: 'Say hello' },
+        ],
+      }),
     });
     const reading = res.body.text();
-    const id = await eventually(() => h.wirelog.reader.list().find((e) => e.state === 'streaming')?.id, 'the stream to start');
+    const id = await eventually(
+      () => h.wirelog.reader.list().find((e) => e.state === 'streaming')?.id,
+      'the stream to start',
+    );
     await page.goto(`${h.wirelog.viewer!.url}/exchanges/${id}`);
     await page.getByRole('tab', { name: 'Model call' }).click();
     const answer = page.getByTestId('answer-text');
@@ -277,9 +313,15 @@ describe('the viewer in Chromium', () => {
     await shot('model-call-list');
     // Sorting by time to first token puts the calls that have one first, largest first.
     await page.getByRole('button', { name: /TTFT/ }).click();
-    const firstTtft = () => page.locator('[role="row"][data-id]').first().evaluate((r) => r.children[11]?.textContent ?? '');
+    const firstTtft = () =>
+      page
+        .locator('[role="row"][data-id]')
+        .first()
+        .evaluate((r) => r.children[11]?.textContent ?? '');
     await expect.poll(firstTtft).toMatch(/\d+ ms/);
-    const ttfts = await page.locator('[role="row"][data-id]').evaluateAll((rows) => rows.map((r) => r.children[11]?.textContent ?? ''));
+    const ttfts = await page
+      .locator('[role="row"][data-id]')
+      .evaluateAll((rows) => rows.map((r) => r.children[11]?.textContent ?? ''));
     const values = ttfts.filter(Boolean).map((t) => (t.endsWith(' s') ? parseFloat(t) * 1000 : parseFloat(t)));
     expect(values).toEqual([...values].sort((a, b) => b - a));
   });
@@ -316,7 +358,9 @@ describe('the viewer in Chromium', () => {
     await page.getByRole('button', { name: 'Close detail' }).click();
     const tokens = row(anthropic).getByTestId('tokens');
     await expect.poll(() => tokens.textContent()).toBe('74/120 +14k');
-    expect(await tokens.getAttribute('title')).toBe('input tokens 74 · cache read 13,993 · cache creation 512 · output tokens 120 (as the provider reported them)');
+    expect(await tokens.getAttribute('title')).toBe(
+      'input tokens 74 · cache read 13,993 · cache creation 512 · output tokens 120 (as the provider reported them)',
+    );
     await shot('usage-list');
     await row(openrouter).click();
     await page.getByRole('tab', { name: 'Model call' }).click();
@@ -325,7 +369,12 @@ describe('the viewer in Chromium', () => {
   });
 
   it('marks a failed call in the list and explains it, with the fix, at the top of the overview', async () => {
-    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions/responses`, { method: 'POST', dispatcher: h.agent(), headers: { 'content-type': 'application/json' }, body: '{"model":"gpt-5-codex","input":"hi"}' });
+    const res = await request(`${h.upstream.httpsUrl}/v1/chat/completions/responses`, {
+      method: 'POST',
+      dispatcher: h.agent(),
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":"gpt-5-codex","input":"hi"}',
+    });
     expect(res.statusCode).toBe(404);
     await res.body.text();
     await h.stored();
@@ -336,7 +385,9 @@ describe('the viewer in Chromium', () => {
     expect(await badge.getAttribute('title')).toContain('base_url already ends in /chat/completions');
     await row(id).click();
     const diagnosis = page.getByTestId('diagnosis');
-    await expect.poll(() => diagnosis.textContent()).toContain(`Fix: Set base_url = "https://localhost:${h.upstream.httpsPort}/v1"`);
+    await expect
+      .poll(() => diagnosis.textContent())
+      .toContain(`Fix: Set base_url = "https://localhost:${h.upstream.httpsPort}/v1"`);
     await shot('diagnosis');
   });
 
@@ -355,7 +406,11 @@ describe('the viewer in Chromium', () => {
       unlock();
     }
     await banner.waitFor({ state: 'detached', timeout: 15_000 });
-    await eventually(() => h.wirelog.reader.list().some((e) => e.request.path === '/v1/models?banner'), 'what waited to be stored', 10_000);
+    await eventually(
+      () => h.wirelog.reader.list().some((e) => e.request.path === '/v1/models?banner'),
+      'what waited to be stored',
+      10_000,
+    );
   }, 45_000);
 
   it('says when storage fell behind and the rest of a body was not stored, while the download went through whole', async () => {
@@ -364,7 +419,9 @@ describe('the viewer in Chromium', () => {
     const unlock = lockDatabase(h.dataDir);
     try {
       // More than the 4 MB ring at full speed, with storage taking nothing: it waits 1 s, then stops waiting.
-      const res = await request(`${h.upstream.httpsUrl}/bytes?size=${16 * 1024 * 1024}&tag=behind`, { dispatcher: h.agent() });
+      const res = await request(`${h.upstream.httpsUrl}/bytes?size=${16 * 1024 * 1024}&tag=behind`, {
+        dispatcher: h.agent(),
+      });
       expect((await res.body.arrayBuffer()).byteLength).toBe(16 * 1024 * 1024);
       const banner = page.getByTestId('behind-banner');
       await banner.waitFor({ timeout: 15_000 });
@@ -378,9 +435,14 @@ describe('the viewer in Chromium', () => {
 
   it('refuses a cross-site clear, and clears everything after the user confirms', async () => {
     // An exchange of its own to clear, whatever ran before.
-    await (await fetch(`http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/v1/models`)).arrayBuffer();
+    await (
+      await fetch(`http://127.0.0.1:${h.wirelog.proxy.port}/https/localhost:${h.upstream.httpsPort}/v1/models`)
+    ).arrayBuffer();
     await h.stored();
-    const crossSite = await fetch(`${h.wirelog.viewer!.url}/api/exchanges`, { method: 'DELETE', headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
+    const crossSite = await fetch(`${h.wirelog.viewer!.url}/api/exchanges`, {
+      method: 'DELETE',
+      headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+    });
     expect(crossSite.status).toBe(403);
     expect(h.wirelog.reader.list().length).toBeGreaterThan(0);
 

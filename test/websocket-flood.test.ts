@@ -18,32 +18,72 @@ import { FLOOD_LIMITS, FrameTap } from '../proxy/websocket.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 
 const wsSender = createRequire(import.meta.url)('ws').Sender as {
-  frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[];
+  frame(
+    data: Buffer,
+    options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean },
+  ): Buffer[];
 };
 
 /** Server frames of `count` small JSON text messages, then a close. */
 function floodFrames(count: number): Buffer {
   const frames: Buffer[] = [];
-  for (let i = 0; i < count; i++) frames.push(...wsSender.frame(Buffer.from(JSON.stringify({ type: 'response.output_text.delta', delta: `word ${i} ` })), { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false }));
-  frames.push(...wsSender.frame(Buffer.from([0x03, 0xe8]), { fin: true, opcode: 8, mask: false, readOnly: true, rsv1: false }));
+  for (let i = 0; i < count; i++)
+    frames.push(
+      ...wsSender.frame(Buffer.from(JSON.stringify({ type: 'response.output_text.delta', delta: `word ${i} ` })), {
+        fin: true,
+        opcode: 1,
+        mask: false,
+        readOnly: true,
+        rsv1: false,
+      }),
+    );
+  frames.push(
+    ...wsSender.frame(Buffer.from([0x03, 0xe8]), { fin: true, opcode: 8, mask: false, readOnly: true, rsv1: false }),
+  );
   return Buffer.concat(frames);
 }
 
 function tapOf(limits = FLOOD_LIMITS): { tap: FrameTap; recorder: ExchangeRecorder; events: ExchangeEvent[] } {
   const events: ExchangeEvent[] = [];
-  const head: RequestHead = { startedAt: 0, clientAddress: '', method: 'GET', scheme: 'ws', host: 'x', port: 80, path: '/', httpVersion: '1.1', headers: [] };
-  const recorder = new ExchangeRecorder({ sink: { emit: (e) => events.push(e) }, maxBodyBytes: 1 << 20, keepSecrets: false, onSinkError: (err) => { throw err; } }, head);
+  const head: RequestHead = {
+    startedAt: 0,
+    clientAddress: '',
+    method: 'GET',
+    scheme: 'ws',
+    host: 'x',
+    port: 80,
+    path: '/',
+    httpVersion: '1.1',
+    headers: [],
+  };
+  const recorder = new ExchangeRecorder(
+    {
+      sink: { emit: (e) => events.push(e) },
+      maxBodyBytes: 1 << 20,
+      keepSecrets: false,
+      onSinkError: (err) => {
+        throw err;
+      },
+    },
+    head,
+  );
   return { tap: new FrameTap(recorder, [], limits), recorder, events };
 }
 
 /** A server's text frame compressed on its own (permessage-deflate, RSV1 set). */
 function deflatedFrame(text: string): Buffer {
-  const compressed = zlib.deflateRawSync(Buffer.from(text), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, -4);
-  const head = compressed.length < 126 ? Buffer.from([0xc1, compressed.length]) : Buffer.from([0xc1, 126, compressed.length >> 8, compressed.length & 255]);
+  const compressed = zlib
+    .deflateRawSync(Buffer.from(text), { finishFlush: zlib.constants.Z_SYNC_FLUSH })
+    .subarray(0, -4);
+  const head =
+    compressed.length < 126
+      ? Buffer.from([0xc1, compressed.length])
+      : Buffer.from([0xc1, 126, compressed.length >> 8, compressed.length & 255]);
   return Buffer.concat([head, compressed]);
 }
 
-const messagesIn = (events: ExchangeEvent[]) => events.filter((e) => e.type === 'ws-message' && e.message.opcode === 1).length;
+const messagesIn = (events: ExchangeEvent[]) =>
+  events.filter((e) => e.type === 'ws-message' && e.message.opcode === 1).length;
 const nextTurn = () => new Promise((r) => setImmediate(r));
 
 describe('the frame tap under a flood', () => {
@@ -76,7 +116,9 @@ describe('the frame tap under a flood', () => {
     expect(events.filter((e) => e.type === 'ws-message' && e.message.opcode === 8)).toHaveLength(1);
     const notes = tap.notes();
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatch(/^4,000 WebSocket message\(s\) received from the upstream, [\d,]+ bytes, not stored: the connection sent more than the storage keeps up with/);
+    expect(notes[0]).toMatch(
+      /^4,000 WebSocket message\(s\) received from the upstream, [\d,]+ bytes, not stored: the connection sent more than the storage keeps up with/,
+    );
     recorder.end('complete', tap.decodeError, notes);
     const end = events.find((e) => e.type === 'end');
     expect(end?.type === 'end' && end.notes).toEqual(notes);
@@ -84,11 +126,38 @@ describe('the frame tap under a flood', () => {
 
   it('inflated messages past a turn’s share are handed over in the next turns while the connection stays open', async () => {
     const events: ExchangeEvent[] = [];
-    const head: RequestHead = { startedAt: 0, clientAddress: '', method: 'GET', scheme: 'ws', host: 'x', port: 80, path: '/', httpVersion: '1.1', headers: [] };
-    const recorder = new ExchangeRecorder({ sink: { emit: (e) => events.push(e) }, maxBodyBytes: 1 << 20, keepSecrets: false, onSinkError: (err) => { throw err; } }, head);
+    const head: RequestHead = {
+      startedAt: 0,
+      clientAddress: '',
+      method: 'GET',
+      scheme: 'ws',
+      host: 'x',
+      port: 80,
+      path: '/',
+      httpVersion: '1.1',
+      headers: [],
+    };
+    const recorder = new ExchangeRecorder(
+      {
+        sink: { emit: (e) => events.push(e) },
+        maxBodyBytes: 1 << 20,
+        keepSecrets: false,
+        onSinkError: (err) => {
+          throw err;
+        },
+      },
+      head,
+    );
     const tap = new FrameTap(recorder, [['Sec-WebSocket-Extensions', 'permessage-deflate']]);
     // Inflated on the thread pool, after the turn that wrote them: a Codex turn, then the connection stays idle.
-    tap.write('receive', Buffer.concat(Array.from({ length: 1000 }, (_, i) => deflatedFrame(JSON.stringify({ type: 'response.output_text.delta', i })))));
+    tap.write(
+      'receive',
+      Buffer.concat(
+        Array.from({ length: 1000 }, (_, i) =>
+          deflatedFrame(JSON.stringify({ type: 'response.output_text.delta', i })),
+        ),
+      ),
+    );
     for (let waits = 0; messagesIn(events) < 1000 && waits < 500; waits++) await new Promise((r) => setTimeout(r, 10));
     expect(messagesIn(events)).toBe(1000);
   });
@@ -170,12 +239,17 @@ describe('200,000 messages on one connection through the proxy', () => {
     const flood = h.wirelog.reader.list({ limit: 1000 }).find((e) => e.request.path === '/v1/flood')!;
     expect(flood.state).toBe('complete');
     const db = new Database(databasePath(h.dataDir), { readonly: true });
-    const stored = (db.prepare(`SELECT count(*) AS n FROM ws_messages WHERE exchange_id = ? AND direction = 'receive' AND opcode = 1`).get(flood.id) as { n: number }).n;
+    const stored = (
+      db
+        .prepare(`SELECT count(*) AS n FROM ws_messages WHERE exchange_id = ? AND direction = 'receive' AND opcode = 1`)
+        .get(flood.id) as { n: number }
+    ).n;
     db.close();
     const note = (flood.notes ?? []).find((n) => /WebSocket message\(s\) received from the upstream/.test(n));
     const counted = note ? Number(/^([\d,]+) WebSocket/.exec(note)![1].replace(/,/g, '')) : 0;
     // Nothing silently lost: what the upstream sent is stored or counted.
     expect(stored + counted).toBe(upstreamSent);
-    if (stored < upstreamSent) expect(note).toMatch(/not stored: the connection sent more than the storage keeps up with/);
+    if (stored < upstreamSent)
+      expect(note).toMatch(/not stored: the connection sent more than the storage keeps up with/);
   }, 180_000);
 });

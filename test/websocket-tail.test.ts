@@ -12,7 +12,9 @@ import { startHarness, tempDir, type Harness } from './support/harness.ts';
 
 /** A server's text frame with its payload compressed on its own (permessage-deflate, RSV1 set). */
 function deflatedFrame(text: string): Buffer {
-  const compressed = zlib.deflateRawSync(Buffer.from(text), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, -4);
+  const compressed = zlib
+    .deflateRawSync(Buffer.from(text), { finishFlush: zlib.constants.Z_SYNC_FLUSH })
+    .subarray(0, -4);
   const length = compressed.length;
   const head = length < 126 ? Buffer.from([0xc1, length]) : Buffer.from([0xc1, 126, length >> 8, length & 255]);
   return Buffer.concat([head, compressed]);
@@ -25,11 +27,21 @@ describe('the frame tap on a machine whose thread pool is busy', () => {
     const fifos = Array.from({ length: size }, (_, i) => path.join(dir, `busy-${i}`));
     for (const fifo of fifos) execFileSync('mkfifo', [fifo]);
     const messages: string[] = [];
-    const recorder = { wsMessage: (m: { payload: Buffer; opcode: number }) => m.opcode === 1 && messages.push(Buffer.from(m.payload).toString()) } as unknown as ExchangeRecorder;
-    const tap = new FrameTap(recorder, [['Sec-WebSocket-Extensions', 'permessage-deflate; server_no_context_takeover; client_no_context_takeover']]);
-    const frames = Array.from({ length: 50 }, (_, i) => deflatedFrame(JSON.stringify({ type: i === 49 ? 'response.completed' : 'response.output_text.delta', i })));
+    const recorder = {
+      wsMessage: (m: { payload: Buffer; opcode: number }) =>
+        m.opcode === 1 && messages.push(Buffer.from(m.payload).toString()),
+    } as unknown as ExchangeRecorder;
+    const tap = new FrameTap(recorder, [
+      ['Sec-WebSocket-Extensions', 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'],
+    ]);
+    const frames = Array.from({ length: 50 }, (_, i) =>
+      deflatedFrame(JSON.stringify({ type: i === 49 ? 'response.completed' : 'response.output_text.delta', i })),
+    );
     // Every pool thread blocks opening a FIFO until the test opens its other end.
-    const opened = fifos.map((fifo) => new Promise<number>((resolve, reject) => fs.open(fifo, 'r', (err, fd) => (err ? reject(err) : resolve(fd)))));
+    const opened = fifos.map(
+      (fifo) =>
+        new Promise<number>((resolve, reject) => fs.open(fifo, 'r', (err, fd) => (err ? reject(err) : resolve(fd)))),
+    );
     try {
       for (const frame of frames) tap.write('receive', frame);
       tap.write('receive', Buffer.from([0x88, 0x02, 0x03, 0xe8]));
@@ -59,8 +71,11 @@ beforeAll(async () => {
   wss = new WebSocketServer({ server, perMessageDeflate: { threshold: 0 } });
   wss.on('connection', (ws) => {
     ws.once('message', () => {
-      for (let i = 0; i < MESSAGES - 1; i++) ws.send(JSON.stringify({ type: 'response.output_text.delta', delta: `word ${i} `, sequence_number: i }));
-      ws.send(JSON.stringify({ type: 'response.completed', response: { id: 'resp_1', status: 'completed' } }), () => ws.close(1000));
+      for (let i = 0; i < MESSAGES - 1; i++)
+        ws.send(JSON.stringify({ type: 'response.output_text.delta', delta: `word ${i} `, sequence_number: i }));
+      ws.send(JSON.stringify({ type: 'response.completed', response: { id: 'resp_1', status: 'completed' } }), () =>
+        ws.close(1000),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -72,7 +87,9 @@ afterAll(async () => {
 });
 
 async function session(port: number): Promise<number> {
-  const ws = new WebSocket(`ws://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${port}/v1/responses`, { perMessageDeflate: true });
+  const ws = new WebSocket(`ws://127.0.0.1:${h.wirelog.proxy.port}/http/127.0.0.1:${port}/v1/responses`, {
+    perMessageDeflate: true,
+  });
   let received = 0;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the session did not end within 60 s')), 60_000);
@@ -93,7 +110,9 @@ describe('WebSocket sessions with permessage-deflate', () => {
     const received = await Promise.all(Array.from({ length: 8 }, () => session(port)));
     expect(received).toEqual(Array(8).fill(MESSAGES));
     await h.stored();
-    const sessions = h.wirelog.reader.list({ limit: 100 }).filter((e) => e.request.path === '/v1/responses' && e.request.scheme === 'ws');
+    const sessions = h.wirelog.reader
+      .list({ limit: 100 })
+      .filter((e) => e.request.path === '/v1/responses' && e.request.scheme === 'ws');
     expect(sessions).toHaveLength(8);
     for (const e of sessions) {
       const messages = h.wirelog.reader.wsMessages(e.id).filter((m) => m.direction === 'receive' && m.opcode === 1);

@@ -28,7 +28,11 @@ describe('Responses over WebSocket, as Codex uses it', () => {
     });
     expect(ws.extensions).toContain('permessage-deflate');
     const warmup = JSON.stringify({ type: 'response.create', model: 'ws-model', generate: false, input: [] });
-    const turn = JSON.stringify({ type: 'response.create', model: 'ws-model', input: [{ role: 'user', content: 'hi' }] });
+    const turn = JSON.stringify({
+      type: 'response.create',
+      model: 'ws-model',
+      input: [{ role: 'user', content: 'hi' }],
+    });
     const expected = responsesStreamEvents('ws-model').map((e) => JSON.stringify(e.data));
     const received: string[] = [];
     const done = new Promise<void>((resolve) =>
@@ -54,22 +58,38 @@ describe('Responses over WebSocket, as Codex uses it', () => {
     expect(ex.request.headers.find(([n]) => n === 'Authorization')?.[1]).toBe('Bearer ****1234');
     const messages = h.wirelog.reader.wsMessages(ex.id);
     const data = messages.filter((m) => m.opcode === 1);
-    expect(data.filter((m) => m.direction === 'send').map((m) => Buffer.from(m.payload).toString())).toEqual([warmup, turn]);
-    expect(data.filter((m) => m.direction === 'receive').map((m) => Buffer.from(m.payload).toString())).toEqual([...expected, ...expected]);
+    expect(data.filter((m) => m.direction === 'send').map((m) => Buffer.from(m.payload).toString())).toEqual([
+      warmup,
+      turn,
+    ]);
+    expect(data.filter((m) => m.direction === 'receive').map((m) => Buffer.from(m.payload).toString())).toEqual([
+      ...expected,
+      ...expected,
+    ]);
     const close = messages.find((m) => m.opcode === 8 && m.direction === 'send')!;
     expect(Buffer.from(close.payload).readUInt16BE(0)).toBe(1000);
-    for (let i = 1; i < messages.length; i++) expect(messages[i].offsetMs).toBeGreaterThanOrEqual(messages[i - 1].offsetMs - 1);
+    for (let i = 1; i < messages.length; i++)
+      expect(messages[i].offsetMs).toBeGreaterThanOrEqual(messages[i - 1].offsetMs - 1);
   });
 
   it('passes a refused upgrade through as it was sent (426), never as 400, so Codex falls back to SSE', async () => {
-    const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/no-websocket-here`, { agent: proxyAgent(), ca: h.caPem });
+    const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/no-websocket-here`, {
+      agent: proxyAgent(),
+      ca: h.caPem,
+    });
     const status = await new Promise<number>((resolve, reject) => {
       ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       ws.once('open', () => reject(new Error('upgrade should have been refused')));
     });
     expect(status).toBe(426);
     // The row is stored when the upgrade request arrives, before the answer: wait for the exchange to end, not for the row.
-    const ex = await eventually(() => h.wirelog.reader.list().find((e) => e.request.path === '/v1/no-websocket-here' && e.state !== 'pending' && e.state !== 'streaming'), 'the refused upgrade to end');
+    const ex = await eventually(
+      () =>
+        h.wirelog.reader
+          .list()
+          .find((e) => e.request.path === '/v1/no-websocket-here' && e.state !== 'pending' && e.state !== 'streaming'),
+      'the refused upgrade to end',
+    );
     expect(ex.state).toBe('complete');
     expect(ex.response?.status).toBe(426);
     expect(h.wirelog.reader.body(ex.id, 'response').toString()).toBe('Upgrade Required: use POST /v1/responses');
@@ -77,7 +97,9 @@ describe('Responses over WebSocket, as Codex uses it', () => {
 
   it('answers 502 when the WebSocket upstream cannot be reached', async () => {
     const ws = new WebSocket('wss://localhost:1/v1/responses', { agent: proxyAgent(), ca: h.caPem });
-    const status = await new Promise<number>((resolve) => ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    const status = await new Promise<number>((resolve) =>
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     expect(status).toBe(502);
   });
 });

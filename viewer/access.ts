@@ -53,7 +53,10 @@ export function accessGuard(options: AccessOptions): MiddlewareHandler {
     const { token } = options;
     if (token === null) {
       if (!loopbackHosts(options.port()).has(host)) {
-        return c.text(`wirelog refuses requests for Host "${host}": open the viewer as http://127.0.0.1:${options.port()}\n`, 403);
+        return c.text(
+          `wirelog refuses requests for Host "${host}": open the viewer as http://127.0.0.1:${options.port()}\n`,
+          403,
+        );
       }
     } else {
       const bearer = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
@@ -66,12 +69,19 @@ export function accessGuard(options: AccessOptions): MiddlewareHandler {
           // Only ever to a path here: "//evil.example/" would be another site.
           return c.redirect(`/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`, 303);
         }
-        return c.text('This wirelog viewer listens beyond this machine and needs its token: open the viewer URL printed on the console when wirelog started (…/?token=…), or send Authorization: Bearer TOKEN.\n', 401);
+        return c.text(
+          'This wirelog viewer listens beyond this machine and needs its token: open the viewer URL printed on the console when wirelog started (…/?token=…), or send Authorization: Bearer TOKEN.\n',
+          401,
+        );
       }
     }
     if (c.req.path.startsWith('/api/')) {
       const refused = crossSite(c, options);
-      if (refused) return c.json({ error: `cross-site request refused (${refused}): only the wirelog viewer itself may call its API` }, 403);
+      if (refused)
+        return c.json(
+          { error: `cross-site request refused (${refused}): only the wirelog viewer itself may call its API` },
+          403,
+        );
     }
     await next();
   };

@@ -42,7 +42,10 @@ export function createApi(options: ApiOptions, ownOrigins: (c: Context) => Reado
   api.route('/exchanges', createReplayApi(reader, replayer, ownOrigins));
   api.route('/import', createImportApi(options.importHar, ownOrigins));
   api.route('/compare', createCompareApi(reader));
-  api.route('/export.har', createExportApi(reader, () => status().version));
+  api.route(
+    '/export.har',
+    createExportApi(reader, () => status().version),
+  );
   api.route('/live', createLiveApi(reader, live, status));
   api.route('/sessions', createSessionsApi(reader, requestLanguage, badRequest));
   api.all('*', (c) => c.json({ error: refusal(c, 'noRoute', { method: c.req.method, path: c.req.path }) }, 404));

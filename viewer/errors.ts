@@ -15,6 +15,9 @@ export function apiErrorHandler(log: (message: string) => void = () => undefined
     const where = `${c.req.method} ${new URL(c.req.url).pathname}`;
     const cause = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     log(`wirelog viewer: ${where} failed: ${cause}`);
-    return c.json({ error: serverText(requestLanguage(c), 'api.apiFault', { where, cause: cause.slice(0, 500) }) }, 500);
+    return c.json(
+      { error: serverText(requestLanguage(c), 'api.apiFault', { where, cause: cause.slice(0, 500) }) },
+      500,
+    );
   };
 }

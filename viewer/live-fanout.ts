@@ -1,4 +1,8 @@
-export type LiveMessage = { type: 'changed'; ids: number[] } | { type: 'cleared' } | { type: 'pruned' } | { type: 'status' };
+export type LiveMessage =
+  | { type: 'changed'; ids: number[] }
+  | { type: 'cleared' }
+  | { type: 'pruned' }
+  | { type: 'status' };
 
 /** Fans out "these exchanges changed" (and "all were cleared") to live viewers, coalescing bursts. */
 export class LiveFeed {

@@ -12,7 +12,9 @@ export type { ViewerStatus } from './api-app.ts';
 export type ViewerOptions = ApiOptions;
 
 /** The built React app: dist/viewer, beside the bundle or under the sources' dist/. */
-export const VIEWER_ASSETS = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../dist/viewer/' : './viewer/', import.meta.url));
+export const VIEWER_ASSETS = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? '../dist/viewer/' : './viewer/', import.meta.url),
+);
 
 // Captured bodies are shown as text by the app; this is the second wall if one ever is not.
 const CONTENT_SECURITY_POLICY = [
@@ -39,13 +41,19 @@ export function createViewerApp(options: ViewerOptions, access: AccessOptions): 
 
   app.onError(apiErrorHandler());
   app.use('*', accessGuard(access));
-  app.route('/api', createApi(options, (c) => ownOrigins(c, access)));
+  app.route(
+    '/api',
+    createApi(options, (c) => ownOrigins(c, access)),
+  );
 
   app.use('/assets/*', serveStatic({ root: VIEWER_ASSETS }));
   app.get('*', (c) => {
     const index = `${VIEWER_ASSETS}index.html`;
     if (!fs.existsSync(index)) {
-      return c.text(`The wirelog viewer is not built: run \`npm run build\` (npm start does it for you).\nThe API is at /api/exchanges.\n`, 503);
+      return c.text(
+        `The wirelog viewer is not built: run \`npm run build\` (npm start does it for you).\nThe API is at /api/exchanges.\n`,
+        503,
+      );
     }
     // Every app path (/exchanges/42) is the one page; the app reads the path.
     return c.html(fs.readFileSync(index, 'utf8'));
@@ -63,7 +71,12 @@ export interface RunningViewer {
 }
 
 /** token: required from every request (see access.ts); null when listening on loopback only. */
-export function startViewer(options: ViewerOptions, host: string, port: number, token: string | null = null): Promise<RunningViewer> {
+export function startViewer(
+  options: ViewerOptions,
+  host: string,
+  port: number,
+  token: string | null = null,
+): Promise<RunningViewer> {
   let boundPort = port;
   const app = createViewerApp(options, { port: () => boundPort, token });
   return new Promise((resolve, reject) => {

@@ -28,7 +28,9 @@ const TIMEOUTS = { headersTimeout: 60_000, bodyTimeout: 60_000 };
 function dispatcher(connections: number): Dispatcher {
   // Kept-alive connections stay as long as the server allows (undici's own default is 4 s).
   const keep = { keepAliveTimeout: 600_000, keepAliveMaxTimeout: 600_000, connections, ...TIMEOUTS };
-  return config.mode === 'proxy' ? new ProxyAgent({ uri: config.proxyUrl!, requestTls: { ca }, ...keep }) : new Agent({ connect: { ca }, ...keep });
+  return config.mode === 'proxy'
+    ? new ProxyAgent({ uri: config.proxyUrl!, requestTls: { ca }, ...keep })
+    : new Agent({ connect: { ca }, ...keep });
 }
 
 function record(r: ClientRecord): void {
@@ -37,15 +39,28 @@ function record(r: ClientRecord): void {
 
 /** A Codex request: ~40 KB of JSON with instructions, history and tools, as Codex sends it. */
 function codexBody(id: string): string {
-  const words = randomBytes(MIX.requestKb * 768).toString('base64').replace(/[+/=]/g, ' ');
+  const words = randomBytes(MIX.requestKb * 768)
+    .toString('base64')
+    .replace(/[+/=]/g, ' ');
   return JSON.stringify({
     model: 'gpt-5-codex',
     instructions: `You are Codex, a coding agent. ${words.slice(0, 8000)}`,
     input: [
-      { type: 'message', role: 'user', content: [{ type: 'input_text', text: `soak ${id} ${words.slice(8000, 20_000)}` }] },
+      {
+        type: 'message',
+        role: 'user',
+        content: [{ type: 'input_text', text: `soak ${id} ${words.slice(8000, 20_000)}` }],
+      },
       { type: 'function_call_output', call_id: `call_${id}`, output: words.slice(20_000, MIX.requestKb * 1024 - 2500) },
     ],
-    tools: [{ type: 'function', name: 'shell', description: 'Runs a shell command', parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } } }],
+    tools: [
+      {
+        type: 'function',
+        name: 'shell',
+        description: 'Runs a shell command',
+        parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } },
+      },
+    ],
     tool_choice: 'auto',
     parallel_tool_calls: false,
     reasoning: { effort: 'medium', summary: 'auto' },
@@ -57,13 +72,28 @@ function codexBody(id: string): string {
 }
 
 function chatBody(id: string): string {
-  return JSON.stringify({ model: 'soak-chat', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: `soak ${id} ${'explain this code '.repeat(100)}` }] });
+  return JSON.stringify({
+    model: 'soak-chat',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [
+      { role: 'system', content: 'You are helpful.' },
+      { role: 'user', content: `soak ${id} ${'explain this code '.repeat(100)}` },
+    ],
+  });
 }
 
 const countEvents = (text: string) => text.split('\n\n').length - 1;
 
 /** One streamed POST: events counted as the client decoded them, with the planned fault if any. */
-async function streamed(d: Dispatcher, kind: 'codex' | 'chat', id: string, path: string, body: string, expected: number): Promise<void> {
+async function streamed(
+  d: Dispatcher,
+  kind: 'codex' | 'chat',
+  id: string,
+  path: string,
+  body: string,
+  expected: number,
+): Promise<void> {
   const roll = random();
   const planned = roll < MIX.abortShare ? 'abort' : roll < MIX.abortShare + MIX.resetShare ? 'reset' : undefined;
   const gzip = random() < MIX.gzipShare;
@@ -81,12 +111,31 @@ async function streamed(d: Dispatcher, kind: 'codex' | 'chat', id: string, path:
   if (gzip) headers['accept-encoding'] = 'gzip';
   if (planned === 'reset') headers['x-soak-reset-after'] = String(cutAt);
   if (random() < 0.3) headers['x-soak-burst'] = '1';
-  const r: ClientRecord = { id, kind, startedAt: Date.now(), endedAt: 0, status: null, cause: null, events: 0, expectedEvents: expected, bytes: 0, requestBytes: Buffer.byteLength(body), gzip, planned };
+  const r: ClientRecord = {
+    id,
+    kind,
+    startedAt: Date.now(),
+    endedAt: 0,
+    status: null,
+    cause: null,
+    events: 0,
+    expectedEvents: expected,
+    bytes: 0,
+    requestBytes: Buffer.byteLength(body),
+    gzip,
+    planned,
+  };
   const abort = new AbortController();
   const raw: Buffer[] = [];
   let text = '';
   try {
-    const res = await request(`${origin}${path}?soak=${id}`, { method: 'POST', headers, body, dispatcher: d, signal: abort.signal });
+    const res = await request(`${origin}${path}?soak=${id}`, {
+      method: 'POST',
+      headers,
+      body,
+      dispatcher: d,
+      signal: abort.signal,
+    });
     r.status = res.statusCode;
     if (res.statusCode !== 200) {
       const answer = await res.body.text();
@@ -121,7 +170,8 @@ async function streamed(d: Dispatcher, kind: 'codex' | 'chat', id: string, path:
     }
   }
   r.events = countEvents(text);
-  if (!planned && !r.cause && r.events !== expected) r.cause = `stream incomplete (${r.events < expected ? 'fewer' : 'more'} events than sent)`;
+  if (!planned && !r.cause && r.events !== expected)
+    r.cause = `stream incomplete (${r.events < expected ? 'fewer' : 'more'} events than sent)`;
   r.endedAt = Date.now();
   record(r);
 }
@@ -144,12 +194,29 @@ async function wsSession(lane: number, n: number): Promise<void> {
   const expected = 2 + turns * MIX.wsEvents;
   const planned = random() < MIX.abortShare ? 'abort' : undefined;
   const cutAt = 10 + Math.floor(random() * (expected - 20));
-  const r: ClientRecord = { id, kind: 'ws', startedAt: Date.now(), endedAt: 0, status: null, cause: null, events: 0, expectedEvents: expected, wsSent: 0, bytes: 0, requestBytes: 0, planned };
+  const r: ClientRecord = {
+    id,
+    kind: 'ws',
+    startedAt: Date.now(),
+    endedAt: 0,
+    status: null,
+    cause: null,
+    events: 0,
+    expectedEvents: expected,
+    wsSent: 0,
+    bytes: 0,
+    requestBytes: 0,
+    planned,
+  };
   const ws = new WebSocket(`wss://localhost:${config.upstreamPort}/v1/responses?soak=${id}`, {
     ca,
     agent: config.mode === 'proxy' ? new HttpsProxyAgent(config.proxyUrl!, { ca }) : undefined,
     perMessageDeflate: true,
-    headers: { authorization: 'Bearer sk-soak-000000000000000000000001', originator: 'codex_exec', 'openai-beta': 'responses_websockets=2026-02-04' },
+    headers: {
+      authorization: 'Bearer sk-soak-000000000000000000000001',
+      originator: 'codex_exec',
+      'openai-beta': 'responses_websockets=2026-02-04',
+    },
     handshakeTimeout: 30_000,
   });
   let completed = 0;
@@ -166,7 +233,9 @@ async function wsSession(lane: number, n: number): Promise<void> {
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
   const failed = new Promise<never>((_, reject) => {
     ws.once('error', reject);
-    ws.once('close', (code) => reject(Object.assign(new Error(`closed (${code}) before the turn completed`), { code: `WS close ${code}` })));
+    ws.once('close', (code) =>
+      reject(Object.assign(new Error(`closed (${code}) before the turn completed`), { code: `WS close ${code}` })),
+    );
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade answered ${res.statusCode}`)));
   });
   failed.catch(() => undefined);
@@ -174,7 +243,10 @@ async function wsSession(lane: number, n: number): Promise<void> {
     Promise.race([
       failed,
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(Object.assign(new Error('turn timed out'), { code: 'turn timeout 60 s' })), ms);
+        const timer = setTimeout(
+          () => reject(Object.assign(new Error('turn timed out'), { code: 'turn timeout 60 s' })),
+          ms,
+        );
         waiter = () => completed >= count && (clearTimeout(timer), resolve());
         waiter();
       }),
@@ -191,7 +263,18 @@ async function wsSession(lane: number, n: number): Promise<void> {
     send({ type: 'response.create', model: 'gpt-5-codex', generate: false, input: [] });
     await until(1, 60_000);
     for (let t = 0; t < turns; t++) {
-      send({ type: 'response.create', model: 'gpt-5-codex', previous_response_id: `resp_${id}-${t}`, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: `soak ${id} turn ${t} ${'x'.repeat(20_000)}` }] }] });
+      send({
+        type: 'response.create',
+        model: 'gpt-5-codex',
+        previous_response_id: `resp_${id}-${t}`,
+        input: [
+          {
+            type: 'message',
+            role: 'user',
+            content: [{ type: 'input_text', text: `soak ${id} turn ${t} ${'x'.repeat(20_000)}` }],
+          },
+        ],
+      });
       await until(2 + t, 60_000);
     }
     ws.close(1000);
@@ -200,7 +283,8 @@ async function wsSession(lane: number, n: number): Promise<void> {
     if (!planned) r.cause = causeOf(err);
     ws.terminate();
   }
-  if (!planned && !r.cause && r.events !== expected) r.cause = `WebSocket incomplete (${r.events} of ${expected} messages)`;
+  if (!planned && !r.cause && r.events !== expected)
+    r.cause = `WebSocket incomplete (${r.events} of ${expected} messages)`;
   r.endedAt = Date.now();
   record(r);
 }
@@ -228,14 +312,28 @@ async function smallCalls(d: Dispatcher): Promise<void> {
       outstanding++;
       all.push(
         (async () => {
-          const r: ClientRecord = { id, kind: 'small', startedAt: Date.now(), endedAt: 0, status: null, cause: null, events: 0, bytes: 0, requestBytes: 0 };
+          const r: ClientRecord = {
+            id,
+            kind: 'small',
+            startedAt: Date.now(),
+            endedAt: 0,
+            status: null,
+            cause: null,
+            events: 0,
+            bytes: 0,
+            requestBytes: 0,
+          };
           const t = performance.now();
           try {
-            const res = await request(`${origin}/v1/models?soak=${id}`, { dispatcher: d, headers: { authorization: 'Bearer sk-soak-000000000000000000000001' } });
+            const res = await request(`${origin}/v1/models?soak=${id}`, {
+              dispatcher: d,
+              headers: { authorization: 'Bearer sk-soak-000000000000000000000001' },
+            });
             r.status = res.statusCode;
             const body = Buffer.from(await res.body.arrayBuffer());
             r.bytes = body.length;
-            if (res.statusCode !== 200) r.cause = `HTTP ${res.statusCode}: ${body.toString().replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim().slice(0, 70)}`;
+            if (res.statusCode !== 200)
+              r.cause = `HTTP ${res.statusCode}: ${body.toString().replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim().slice(0, 70)}`;
           } catch (err) {
             r.cause = causeOf(err);
           }
@@ -260,7 +358,10 @@ async function openConnection(): Promise<tls.TLSSocket> {
     socket.write(`CONNECT localhost:${config.upstreamPort} HTTP/1.1\r\nHost: localhost:${config.upstreamPort}\r\n\r\n`);
     const head = await new Promise<string>((resolve, reject) => {
       let got = '';
-      const timer = setTimeout(() => reject(Object.assign(new Error('CONNECT timed out'), { code: 'CONNECT timeout 30 s' })), 30_000);
+      const timer = setTimeout(
+        () => reject(Object.assign(new Error('CONNECT timed out'), { code: 'CONNECT timeout 30 s' })),
+        30_000,
+      );
       const onData = (d: Buffer) => {
         got += d.toString('latin1');
         if (got.includes('\r\n\r\n')) {
@@ -271,13 +372,30 @@ async function openConnection(): Promise<tls.TLSSocket> {
       };
       socket!.on('data', onData);
       socket!.once('error', (e) => (clearTimeout(timer), reject(e)));
-      socket!.once('close', () => (clearTimeout(timer), reject(Object.assign(new Error('closed during CONNECT'), { code: 'closed during CONNECT' }))));
+      socket!.once(
+        'close',
+        () => (
+          clearTimeout(timer),
+          reject(Object.assign(new Error('closed during CONNECT'), { code: 'closed during CONNECT' }))
+        ),
+      );
     });
-    if (!/^HTTP\/1\.[01] 200/.test(head)) throw Object.assign(new Error(`CONNECT answered ${head.split('\r\n')[0]}`), { code: `CONNECT ${head.split(' ')[1]}` });
+    if (!/^HTTP\/1\.[01] 200/.test(head))
+      throw Object.assign(new Error(`CONNECT answered ${head.split('\r\n')[0]}`), {
+        code: `CONNECT ${head.split(' ')[1]}`,
+      });
   }
-  const t = tls.connect({ ...(socket ? { socket } : { host: '127.0.0.1', port: config.upstreamPort }), servername: 'localhost', ca, ALPNProtocols: ['http/1.1'] });
+  const t = tls.connect({
+    ...(socket ? { socket } : { host: '127.0.0.1', port: config.upstreamPort }),
+    servername: 'localhost',
+    ca,
+    ALPNProtocols: ['http/1.1'],
+  });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error('TLS handshake timed out'), { code: 'TLS timeout 30 s' })), 30_000);
+    const timer = setTimeout(
+      () => reject(Object.assign(new Error('TLS handshake timed out'), { code: 'TLS timeout 30 s' })),
+      30_000,
+    );
     t.once('secureConnect', () => (clearTimeout(timer), resolve()));
     t.once('error', (e) => (clearTimeout(timer), reject(e)));
   });
@@ -294,7 +412,10 @@ function getOn(t: tls.TLSSocket, id: string): Promise<{ status: number; bytes: n
       if (err) reject(err);
       else resolve(value!);
     };
-    const timer = setTimeout(() => done(Object.assign(new Error('no answer'), { code: 'answer timeout 30 s' })), 30_000);
+    const timer = setTimeout(
+      () => done(Object.assign(new Error('no answer'), { code: 'answer timeout 30 s' })),
+      30_000,
+    );
     const onData = (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
       const end = buf.indexOf('\r\n\r\n');
@@ -304,12 +425,20 @@ function getOn(t: tls.TLSSocket, id: string): Promise<{ status: number; bytes: n
       const length = /\r\ncontent-length: *(\d+)/i.exec(head);
       const body = buf.subarray(end + 4);
       if (length && body.length >= Number(length[1])) done(null, { status, bytes: Number(length[1]) });
-      else if (!length && /\r\ntransfer-encoding: *chunked/i.test(head) && body.includes('\r\n0\r\n\r\n')) done(null, { status, bytes: body.length });
+      else if (!length && /\r\ntransfer-encoding: *chunked/i.test(head) && body.includes('\r\n0\r\n\r\n'))
+        done(null, { status, bytes: body.length });
     };
-    const onClose = () => done(Object.assign(new Error('closed before the answer'), { code: buf.length ? 'closed mid-answer' : 'closed before any answer byte' }));
+    const onClose = () =>
+      done(
+        Object.assign(new Error('closed before the answer'), {
+          code: buf.length ? 'closed mid-answer' : 'closed before any answer byte',
+        }),
+      );
     const onError = (e: Error) => done(e);
     t.on('data', onData).once('close', onClose).once('error', onError);
-    t.write(`GET /v1/models?soak=${id} HTTP/1.1\r\nHost: localhost:${config.upstreamPort}\r\nConnection: keep-alive\r\nUser-Agent: soak-idle\r\n\r\n`);
+    t.write(
+      `GET /v1/models?soak=${id} HTTP/1.1\r\nHost: localhost:${config.upstreamPort}\r\nConnection: keep-alive\r\nUser-Agent: soak-idle\r\n\r\n`,
+    );
   });
 }
 
@@ -319,7 +448,17 @@ async function idleLane(lane: number): Promise<void> {
   let lastAnswerAt = 0;
   for (let n = 0; running(); n++) {
     const id = `${config.tag}-idle${lane}-${n}`;
-    const r: ClientRecord = { id, kind: 'idle', startedAt: Date.now(), endedAt: 0, status: null, cause: null, events: 0, bytes: 0, requestBytes: 0 };
+    const r: ClientRecord = {
+      id,
+      kind: 'idle',
+      startedAt: Date.now(),
+      endedAt: 0,
+      status: null,
+      cause: null,
+      events: 0,
+      bytes: 0,
+      requestBytes: 0,
+    };
     const reused = t !== null && !t.destroyed;
     if (reused) r.idleMs = Date.now() - lastAnswerAt;
     try {
@@ -338,7 +477,10 @@ async function idleLane(lane: number): Promise<void> {
     if (t) {
       const conn = t;
       const closedAt = await new Promise<number | null>((resolve) => {
-        const timer = setTimeout(() => (conn.off('close', onClose), resolve(null)), Math.min(idle, Math.max(0, config.endAt - Date.now())));
+        const timer = setTimeout(
+          () => (conn.off('close', onClose), resolve(null)),
+          Math.min(idle, Math.max(0, config.endAt - Date.now())),
+        );
         const onClose = () => (clearTimeout(timer), resolve(Date.now()));
         conn.once('close', onClose);
       });
@@ -357,7 +499,17 @@ async function downloads(d: Dispatcher): Promise<void> {
   for (let n = 0; running(); n++) {
     const id = `${config.tag}-download-${n}`;
     const size = MIX.downloadMb * 1024 * 1024;
-    const r: ClientRecord = { id, kind: 'download', startedAt: Date.now(), endedAt: 0, status: null, cause: null, events: 0, bytes: 0, requestBytes: 0 };
+    const r: ClientRecord = {
+      id,
+      kind: 'download',
+      startedAt: Date.now(),
+      endedAt: 0,
+      status: null,
+      cause: null,
+      events: 0,
+      bytes: 0,
+      requestBytes: 0,
+    };
     try {
       const res = await request(`${origin}/download?soak=${id}&size=${size}`, { dispatcher: d });
       r.status = res.statusCode;
@@ -377,7 +529,10 @@ async function main(): Promise<void> {
   const lanes = (n: number) => Array.from({ length: Math.max(1, Math.round(n * config.scale)) }, (_, i) => i);
   if (config.role === 'codex') {
     const d = dispatcher(64);
-    await Promise.all([...lanes(MIX.codexLanes).map((i) => codexLane(d, i, 'codex')), ...lanes(MIX.chatLanes).map((i) => codexLane(d, i, 'chat'))]);
+    await Promise.all([
+      ...lanes(MIX.codexLanes).map((i) => codexLane(d, i, 'codex')),
+      ...lanes(MIX.chatLanes).map((i) => codexLane(d, i, 'chat')),
+    ]);
     await d.close();
   } else if (config.role === 'ws') {
     await Promise.all(lanes(MIX.wsLanes).map((i) => wsLane(i)));

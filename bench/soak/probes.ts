@@ -36,7 +36,12 @@ export class Probes {
     private viewerUrl: string,
     private everyMs: number,
   ) {
-    this.dispatcher = new ProxyAgent({ uri: proxyUrl, requestTls: { ca: caPem }, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    this.dispatcher = new ProxyAgent({
+      uri: proxyUrl,
+      requestTls: { ca: caPem },
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
   }
 
   start(): void {
@@ -47,7 +52,9 @@ export class Probes {
     for (let n = 0; !this.stopped; n++) {
       const r: ProbeRecord = { n, endedAt: 0, cause: null };
       try {
-        const res = await request(`https://127.0.0.1:${this.upstreamPort}/v1/models?probe=p${n}`, { dispatcher: this.dispatcher });
+        const res = await request(`https://127.0.0.1:${this.upstreamPort}/v1/models?probe=p${n}`, {
+          dispatcher: this.dispatcher,
+        });
         await res.body.arrayBuffer();
         if (res.statusCode !== 200) r.cause = `HTTP ${res.statusCode}`;
       } catch (err) {
@@ -62,7 +69,9 @@ export class Probes {
   private async poll(): Promise<void> {
     while (!this.stopped) {
       try {
-        const res = await fetch(`${this.viewerUrl}/api/exchanges?host=127.0.0.1&limit=50`, { signal: AbortSignal.timeout(5000) });
+        const res = await fetch(`${this.viewerUrl}/api/exchanges?host=127.0.0.1&limit=50`, {
+          signal: AbortSignal.timeout(5000),
+        });
         const now = Date.now();
         const { exchanges } = (await res.json()) as { exchanges: { url: string; state: string }[] };
         for (const e of exchanges) {
@@ -87,7 +96,8 @@ export class Probes {
   /** Keeps polling until every probe is listed ended, or `ms` passed. */
   async settle(ms: number): Promise<void> {
     const deadline = performance.now() + ms;
-    while (performance.now() < deadline && this.records.some((r) => !r.cause && r.endedInApiAt === undefined)) await sleep(200);
+    while (performance.now() < deadline && this.records.some((r) => !r.cause && r.endedInApiAt === undefined))
+      await sleep(200);
   }
 
   async stop(): Promise<void> {
@@ -116,7 +126,15 @@ export class ViewerTab {
     if (!fs.existsSync(CHROMIUM)) return null;
     const server = await chromium.launchServer({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       timeout: 60_000,
     });
     trackPid(server.process().pid);

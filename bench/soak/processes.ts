@@ -67,9 +67,15 @@ export async function stop(child: ChildProcess, how: 'stdin' | NodeJS.Signals, g
 }
 
 /** A TypeScript module of bench/soak/ as its own process; with `readyLine`, once it printed its JSON line. */
-export function startTs(module: string, args: string[], options: { readyLine?: boolean; timeoutMs?: number } = {}): Promise<{ child: ChildProcess; ready: unknown }> {
+export function startTs(
+  module: string,
+  args: string[],
+  options: { readyLine?: boolean; timeoutMs?: number } = {},
+): Promise<{ child: ChildProcess; ready: unknown }> {
   const file = fileURLToPath(new URL(module, import.meta.url));
-  const child = track(spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['pipe', 'pipe', 'inherit'], cwd: ROOT }));
+  const child = track(
+    spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['pipe', 'pipe', 'inherit'], cwd: ROOT }),
+  );
   if (!options.readyLine) {
     child.stdout!.resume();
     return Promise.resolve({ child, ready: null });
@@ -88,7 +94,10 @@ export function startTs(module: string, args: string[], options: { readyLine?: b
       resolve({ child, ready: JSON.parse(out.slice(0, nl)) });
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${module} exited with ${code} before it was ready`))));
+    child.once(
+      'exit',
+      (code) => (clearTimeout(timer), reject(new Error(`${module} exited with ${code} before it was ready`))),
+    );
   });
 }
 
@@ -130,13 +139,34 @@ export interface WirelogRun {
 }
 
 /** `wirelog start` as a user runs it (`npm start`'s node flags), on fixed ports so a restart keeps them. */
-export async function startWirelog(dataDir: string, proxyPort: number, uiPort: number, extraArgs: string[], timeoutMs = 60_000): Promise<WirelogRun> {
+export async function startWirelog(
+  dataDir: string,
+  proxyPort: number,
+  uiPort: number,
+  extraArgs: string[],
+  timeoutMs = 60_000,
+): Promise<WirelogRun> {
   const t0 = performance.now();
   const child = track(
-    spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, 'start', '--data-dir', dataDir, '--proxy-port', String(proxyPort), '--ui-port', String(uiPort), ...extraArgs], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: ROOT,
-    }),
+    spawn(
+      process.execPath,
+      [
+        ...WIRELOG_NODE_FLAGS,
+        WIRELOG_BIN,
+        'start',
+        '--data-dir',
+        dataDir,
+        '--proxy-port',
+        String(proxyPort),
+        '--ui-port',
+        String(uiPort),
+        ...extraArgs,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: ROOT,
+      },
+    ),
   );
   const lines: string[] = [];
   let partial = '';
@@ -156,7 +186,10 @@ export async function startWirelog(dataDir: string, proxyPort: number, uiPort: n
   let listeningAt: number | null = null;
   const deadline = performance.now() + timeoutMs;
   while (listeningAt === null || readyAt === null) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`wirelog exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${lines.join('\n')}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `wirelog exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${lines.join('\n')}`,
+      );
     if (performance.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`wirelog was not ready within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`);

@@ -56,7 +56,13 @@ export function readStored(dataDir: string): Map<string, StoredRow> {
     const reader = new ExchangeReader(db);
     for (const { id: rowId, path: p, ...row } of rows) {
       const id = /[?&]soak=([^&]+)/.exec(p)?.[1];
-      if (id) out.set(id, { id, ...row, requestBytes: bodyBytes(reader, rowId, 'request'), responseBytes: bodyBytes(reader, rowId, 'response') });
+      if (id)
+        out.set(id, {
+          id,
+          ...row,
+          requestBytes: bodyBytes(reader, rowId, 'request'),
+          responseBytes: bodyBytes(reader, rowId, 'response'),
+        });
     }
   } finally {
     db.close();
@@ -80,7 +86,11 @@ export function storedCounts(dataDir: string): { total: number; open: number } {
   const db = open(dataDir);
   if (!db) return { total: 0, open: 0 };
   try {
-    return db.prepare("SELECT count(*) AS total, coalesce(sum(state IN ('pending', 'streaming')), 0) AS open FROM exchanges WHERE path LIKE '%soak=%'").get() as { total: number; open: number };
+    return db
+      .prepare(
+        "SELECT count(*) AS total, coalesce(sum(state IN ('pending', 'streaming')), 0) AS open FROM exchanges WHERE path LIKE '%soak=%'",
+      )
+      .get() as { total: number; open: number };
   } finally {
     db.close();
   }

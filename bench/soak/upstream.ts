@@ -10,7 +10,7 @@
 //                              warm-up gets two events, a real turn `wsEvents`
 // Request headers: accept-encoding: gzip compresses a stream (flushed per event or burst),
 // x-soak-reset-after: N resets the connection after N events, x-soak-burst: 1 sends in bursts.
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
@@ -23,13 +23,36 @@ if (!logFile) throw new Error('usage: upstream.ts LOG_FILE');
 const log = new JsonLines(logFile);
 const cert = selfSignedCertificate(['localhost', '127.0.0.1']);
 
-const WORDS = ['the', 'function', 'returns', 'a', 'value', 'when', 'called', 'with', 'file', 'path', 'test', 'passes', 'now', 'patch', 'applied'];
+const WORDS = [
+  'the',
+  'function',
+  'returns',
+  'a',
+  'value',
+  'when',
+  'called',
+  'with',
+  'file',
+  'path',
+  'test',
+  'passes',
+  'now',
+  'patch',
+  'applied',
+];
 
 /** Codex's answer: created, in_progress, deltas, the item, completed: `count` events in all. */
 function codexEvents(id: string, count: number): string[] {
   const out: string[] = [];
-  const response = { id: `resp_${id}`, object: 'response', model: 'gpt-5-codex', status: 'in_progress', output: [] as unknown[] };
-  const ev = (type: string, data: Record<string, unknown>) => out.push(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: out.length, ...data })}\n\n`);
+  const response = {
+    id: `resp_${id}`,
+    object: 'response',
+    model: 'gpt-5-codex',
+    status: 'in_progress',
+    output: [] as unknown[],
+  };
+  const ev = (type: string, data: Record<string, unknown>) =>
+    out.push(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: out.length, ...data })}\n\n`);
   ev('response.created', { response });
   ev('response.in_progress', { response });
   let text = '';
@@ -38,18 +61,38 @@ function codexEvents(id: string, count: number): string[] {
     text += delta;
     ev('response.output_text.delta', { item_id: `msg_${id}`, output_index: 0, content_index: 0, delta });
   }
-  const item = { id: `msg_${id}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
+  const item = {
+    id: `msg_${id}`,
+    type: 'message',
+    status: 'completed',
+    role: 'assistant',
+    content: [{ type: 'output_text', text, annotations: [] }],
+  };
   ev('response.output_item.done', { output_index: 0, item });
-  ev('response.completed', { response: { ...response, status: 'completed', output: [item], usage: { input_tokens: 10_000, output_tokens: count, total_tokens: 10_000 + count } } });
+  ev('response.completed', {
+    response: {
+      ...response,
+      status: 'completed',
+      output: [item],
+      usage: { input_tokens: 10_000, output_tokens: count, total_tokens: 10_000 + count },
+    },
+  });
   return out;
 }
 
 function chatEvents(count: number): string[] {
   const base = { id: 'chatcmpl-soak', object: 'chat.completion.chunk', created: 1764000000, model: 'soak-chat' };
-  const out = [`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n`];
-  for (let i = 0; i < count - 4; i++) out.push(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: `${WORDS[i % WORDS.length]} ` }, finish_reason: null }] })}\n\n`);
+  const out = [
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n`,
+  ];
+  for (let i = 0; i < count - 4; i++)
+    out.push(
+      `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: `${WORDS[i % WORDS.length]} ` }, finish_reason: null }] })}\n\n`,
+    );
   out.push(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
-  out.push(`data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 100, completion_tokens: count, total_tokens: 100 + count } })}\n\n`);
+  out.push(
+    `data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 100, completion_tokens: count, total_tokens: 100 + count } })}\n\n`,
+  );
   out.push('data: [DONE]\n\n');
   return out;
 }
@@ -64,12 +107,23 @@ function readBody(req: http.IncomingMessage): Promise<number> {
 }
 
 /** Writes `events` as a stream, gzip-encoded or not, paced or in bursts; resets when asked. */
-async function stream(req: http.IncomingMessage, res: http.ServerResponse, record: UpstreamRecord, events: string[], intervalMs: number): Promise<void> {
+async function stream(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  record: UpstreamRecord,
+  events: string[],
+  intervalMs: number,
+): Promise<void> {
   const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
-  const resetAfter = req.headers['x-soak-reset-after'] === undefined ? Infinity : Number(req.headers['x-soak-reset-after']);
+  const resetAfter =
+    req.headers['x-soak-reset-after'] === undefined ? Infinity : Number(req.headers['x-soak-reset-after']);
   const burst = req.headers['x-soak-burst'] === '1';
   record.gzip = gzip;
-  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache',
+    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+  });
   let gone = false;
   res.on('close', () => (gone = !res.writableFinished));
   const coder = gzip ? zlib.createGzip() : null;
@@ -139,14 +193,30 @@ async function download(res: http.ServerResponse, record: UpstreamRecord, size: 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const id = url.searchParams.get('soak') ?? url.searchParams.get('probe') ?? 'unknown';
-  const record: UpstreamRecord = { id, kind: url.pathname, status: 200, requestBytes: 0, events: 0, bytes: 0, endedAt: 0 };
+  const record: UpstreamRecord = {
+    id,
+    kind: url.pathname,
+    status: 200,
+    requestBytes: 0,
+    events: 0,
+    bytes: 0,
+    endedAt: 0,
+  };
   try {
     record.requestBytes = await readBody(req);
-    if (url.pathname === '/v1/responses' && req.method === 'POST') await stream(req, res, record, codexEvents(id, MIX.codexEvents), 12);
-    else if (url.pathname === '/v1/chat/completions' && req.method === 'POST') await stream(req, res, record, chatEvents(MIX.chatEvents), 20);
+    if (url.pathname === '/v1/responses' && req.method === 'POST')
+      await stream(req, res, record, codexEvents(id, MIX.codexEvents), 12);
+    else if (url.pathname === '/v1/chat/completions' && req.method === 'POST')
+      await stream(req, res, record, chatEvents(MIX.chatEvents), 20);
     else if (url.pathname === '/download') await download(res, record, Number(url.searchParams.get('size')));
     else if (url.pathname === '/v1/models') {
-      const text = JSON.stringify({ object: 'list', data: [{ id: 'gpt-5-codex', object: 'model', owned_by: 'soak' }, { id: 'soak-chat', object: 'model', owned_by: 'soak' }] });
+      const text = JSON.stringify({
+        object: 'list',
+        data: [
+          { id: 'gpt-5-codex', object: 'model', owned_by: 'soak' },
+          { id: 'soak-chat', object: 'model', owned_by: 'soak' },
+        ],
+      });
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
       record.bytes = Buffer.byteLength(text);
       res.end(text);
@@ -161,7 +231,16 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
 }
 
 function webSocketTurns(socket: WebSocket, id: string): void {
-  const record: UpstreamRecord = { id, kind: 'ws', status: 101, requestBytes: 0, events: 0, bytes: 0, wsReceived: 0, endedAt: 0 };
+  const record: UpstreamRecord = {
+    id,
+    kind: 'ws',
+    status: 101,
+    requestBytes: 0,
+    events: 0,
+    bytes: 0,
+    wsReceived: 0,
+    endedAt: 0,
+  };
   let closed = false;
   const send = (data: string) => {
     if (closed) return;
@@ -174,7 +253,9 @@ function webSocketTurns(socket: WebSocket, id: string): void {
     record.requestBytes += data.length;
     const message = JSON.parse(data.toString()) as { type: string; generate?: boolean };
     if (message.type !== 'response.create') return;
-    const events = codexEvents(`${id}-${record.wsReceived}`, message.generate === false ? 4 : MIX.wsEvents).map((e) => e.slice(e.indexOf('data: ') + 6, -2));
+    const events = codexEvents(`${id}-${record.wsReceived}`, message.generate === false ? 4 : MIX.wsEvents).map((e) =>
+      e.slice(e.indexOf('data: ') + 6, -2),
+    );
     const chosen = message.generate === false ? [events[0], events[events.length - 1]] : events;
     for (const e of chosen) {
       send(e);

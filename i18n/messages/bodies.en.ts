@@ -12,7 +12,8 @@ export const bigBodyEn = {
   floats_one: '{{count}} float',
   floats_other: '{{count}} floats',
   moreChars: 'show {{count}} more characters',
-  tooLarge: 'This body is {{size}}: too large to show whole here. The first {{shown}} is shown; Download saves all of it.',
+  tooLarge:
+    'This body is {{size}}: too large to show whole here. The first {{shown}} is shown; Download saves all of it.',
   cutByStorage: 'Cut by storage: {{stored}} of {{size}} kept. The client got all of it. Why:',
   eventsCapped: 'Showing the last {{shown}} of {{count}} events.',
   cutIds: 'Cut:',

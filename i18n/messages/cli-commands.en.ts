@@ -10,7 +10,8 @@ export const cliCommands = {
     needsValue: '{{flag}} needs a value (see `wirelog {{command}} --help`)',
     needsHarFile: '{{flag}} needs a file name: wirelog export --har captures.har (or --har - for standard output)',
     takesNoValue: '{{flag}} takes no value (see `wirelog {{command}} --help`)',
-    unexpected: "unexpected argument '{{arg}}': wirelog {{command}} takes flags only (see `wirelog {{command}} --help`)",
+    unexpected:
+      "unexpected argument '{{arg}}': wirelog {{command}} takes flags only (see `wirelog {{command}} --help`)",
     invalid: '{{message}} (see `wirelog {{command}} --help`)',
     port: '{{flag}} must be a port number from 0 to 65535, not "{{value}}"',
     maxBodyMb: '--max-body-mb must be a number of megabytes (0 or more), not "{{value}}"',
@@ -45,15 +46,18 @@ export const cliCommands = {
   --otlp-content         put prompts and answers in the spans too (masked like everything else)`,
   },
   dataDir: {
-    noCaptures: 'no captures in {{dataDir}} yet: start wirelog (npm start) and send traffic through it, or pass the right --data-dir',
+    noCaptures:
+      'no captures in {{dataDir}} yet: start wirelog (npm start) and send traffic through it, or pass the right --data-dir',
     noExchange: 'no exchange {{id}} in {{dataDir}} (see `wirelog list`)',
     notRunning: 'no wirelog is running on {{dataDir}} yet: start it with `npm start` or `wirelog start`',
-    widened: 'the data dir {{dataDir}} could be read by other users (mode {{mode}}); it holds captures and the CA key, so it is now owner-only (700)',
+    widened:
+      'the data dir {{dataDir}} could be read by other users (mode {{mode}}); it holds captures and the CA key, so it is now owner-only (700)',
   },
   start: {
     help: `wirelog start [flags]: run the proxy and the viewer until Ctrl-C
 {{flags}}`,
-    alreadyRunning: 'wirelog is already running on {{dataDir}} (pid {{pid}}, proxy {{proxyUrl}}): use that one, stop it, or pass another --data-dir',
+    alreadyRunning:
+      'wirelog is already running on {{dataDir}} (pid {{pid}}, proxy {{proxyUrl}}): use that one, stop it, or pass another --data-dir',
     internalError: 'internal error, still running (please report it): {{error}}',
     capturing: 'wirelog is capturing.',
     proxy: '  proxy:   {{url}}',
@@ -81,10 +85,13 @@ export const cliCommands = {
     stopping: 'stopping, storing what is pending...',
   },
   instance: {
-    notLocal: '--host {{host}} is not an address of this machine ({{code}}): use --host 127.0.0.1, or an address this machine has',
-    needsProxyAuth: 'listening on {{host}} lets other machines use this proxy: add --proxy-auth user:password (clients then use http://user:password@host:port)',
+    notLocal:
+      '--host {{host}} is not an address of this machine ({{code}}): use --host 127.0.0.1, or an address this machine has',
+    needsProxyAuth:
+      'listening on {{host}} lets other machines use this proxy: add --proxy-auth user:password (clients then use http://user:password@host:port)',
     what: { proxy: 'proxy', viewer: 'viewer' },
-    portInUse: 'the {{what}} port {{port}} is already in use (another wirelog?): stop that program, or pick another port with {{flag}} N',
+    portInUse:
+      'the {{what}} port {{port}} is already in use (another wirelog?): stop that program, or pick another port with {{flag}} N',
     portDenied: 'not allowed to listen on the {{what}} port {{port}}: pick a port above 1024 with {{flag}} N',
     hostNotHere: 'cannot start the {{what}}: the --host address is not on this machine; use --host 127.0.0.1',
     cannotListen: 'cannot start the {{what}} on port {{port}}: {{error}}',
@@ -104,8 +111,10 @@ The command's exit code is wirelog's exit code.
     notFound: 'command not found: {{command}} (check the name and your PATH)',
     cannotStart: 'could not start {{command}}: {{error}}',
     capturedRunning: 'the captures are in the running wirelog: {{url}}',
-    capturedPrivate_one: 'captured {{count}} exchange into {{dataDir}}: see it with `{{list}}`, or run `{{start}}` and open the viewer',
-    capturedPrivate_other: 'captured {{count}} exchanges into {{dataDir}}: see them with `{{list}}`, or run `{{start}}` and open the viewer',
+    capturedPrivate_one:
+      'captured {{count}} exchange into {{dataDir}}: see it with `{{list}}`, or run `{{start}}` and open the viewer',
+    capturedPrivate_other:
+      'captured {{count}} exchanges into {{dataDir}}: see them with `{{list}}`, or run `{{start}}` and open the viewer',
   },
   env: {
     help: `wirelog env [--shell bash|zsh|fish|powershell] [--proxy-port N] [--data-dir DIR]
@@ -140,7 +149,8 @@ The private key stays in {{dir}} (owner-only) and never leaves it.`,
       intro: 'How to trust it system-wide (only needed for apps that wirelog run / wirelog env cannot configure):',
       asRoot: '(as root: the same without sudo)',
       windows: 'Windows (PowerShell as administrator):',
-      clients: 'Node apps: NODE_EXTRA_CA_CERTS; Codex: CODEX_CA_CERTIFICATE; Python requests: REQUESTS_CA_BUNDLE (see `wirelog env`).',
+      clients:
+        'Node apps: NODE_EXTRA_CA_CERTS; Codex: CODEX_CA_CERTIFICATE; Python requests: REQUESTS_CA_BUNDLE (see `wirelog env`).',
     },
   },
   list: {
@@ -174,11 +184,13 @@ wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--ho
     wrote: 'wrote {{count}} exchange(s) to {{file}}',
   },
   otlp: {
-    contentNeedsEndpoint: '--otlp-content needs --otlp-endpoint URL (or OTEL_EXPORTER_OTLP_ENDPOINT): there is nowhere to send spans',
+    contentNeedsEndpoint:
+      '--otlp-content needs --otlp-endpoint URL (or OTEL_EXPORTER_OTLP_ENDPOINT): there is nowhere to send spans',
     notHttp: 'the OTLP endpoint "{{url}}" is not an http(s) URL, such as http://127.0.0.1:4318',
     protocol: 'OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json, not "{{value}}" (grpc is not supported)',
     queue: 'OTEL_BSP_MAX_QUEUE_SIZE must be a whole number of spans (1 or more), not "{{value}}"',
-    failed: 'exporting spans to {{url}} failed: {{error}} ({{spans}} span(s)); retrying, traffic and storage are not held up',
+    failed:
+      'exporting spans to {{url}} failed: {{error}} ({{spans}} span(s)); retrying, traffic and storage are not held up',
     recovered: 'exporting spans to {{url}} works again',
     dropped: '{{spans}} span(s) were left out: more arrived than the exporter could queue ({{total}} so far)',
     stopped: 'the OTLP exporter stopped: {{error}}',
@@ -217,22 +229,27 @@ prints the new exchange's id, status and the first line of its answer. Exit code
     header: '--header needs "Name: value", not "{{value}}"',
     oneId: 'wirelog replay takes one exchange id (a number; see `wirelog list`)',
     timeout: '--timeout must be a number of seconds, not "{{value}}"',
-    notRunning: 'no wirelog is running on {{dataDir}}: a replay goes out through a running wirelog (it holds the keys of recent requests in memory); start it with `wirelog start`',
-    noViewer: 'the wirelog running on {{dataDir}} has no viewer (a private `wirelog run` capture): replay from a `wirelog start` instance',
+    notRunning:
+      'no wirelog is running on {{dataDir}}: a replay goes out through a running wirelog (it holds the keys of recent requests in memory); start it with `wirelog start`',
+    noViewer:
+      'the wirelog running on {{dataDir}} has no viewer (a private `wirelog run` capture): replay from a `wirelog start` instance',
     cannot: 'cannot replay #{{id}}: {{error}}',
     result: '#{{id}} {{reason}}  (replay of #{{original}})  {{answer}}',
     withheld: '  [withheld] {{message}}',
     forCodex: '  For Codex (~/.codex/config.toml), exactly what worked:',
     forCherry: '  For Cherry Studio: provider type {{providerType}}, API address {{address}}',
     bodyFile: 'cannot read --body-file {{file}}: {{error}}',
-    stillRunning: 'exchange #{{id}} is still {{state}} after {{seconds}} s: see it in the viewer, or wait longer with --timeout',
+    stillRunning:
+      'exchange #{{id}} is still {{state}} after {{seconds}} s: see it in the viewer, or wait longer with --timeout',
   },
   codexConfig: {
     help: `wirelog codex-config ID [--gateway] [--data-dir DIR]: a Codex [model_providers] block that reproduces a call that worked
   --gateway   its base_url in wirelog's gateway form, so Codex's calls are captured with no proxy setting`,
     needsId: 'wirelog codex-config needs the id of a captured call that worked (see `wirelog list`)',
-    notAModelCall: 'exchange {{id}} is not a Responses or Chat Completions call, so it says nothing about a Codex provider',
-    failed: 'exchange {{id}} failed ({{status}}): pick one that worked, or run `wirelog doctor {{id}}` to see why it failed',
+    notAModelCall:
+      'exchange {{id}} is not a Responses or Chat Completions call, so it says nothing about a Codex provider',
+    failed:
+      'exchange {{id}} failed ({{status}}): pick one that worked, or run `wirelog doctor {{id}}` to see why it failed',
   },
   import: {
     help: `wirelog import FILE.har [--keep-secrets] [--data-dir DIR]
@@ -247,7 +264,8 @@ before any is stored: a bad one anywhere and none is. Progress goes to stderr.`,
     readOf: '{{read}} of {{total}} MB read',
     read: '{{read}} MB read',
     note: 'note: {{note}}',
-    imported: 'imported {{count}} exchange(s) from {{name}}: #{{first}}-#{{last}} (see `wirelog list`, `wirelog doctor` or the viewer)',
+    imported:
+      'imported {{count}} exchange(s) from {{name}}: #{{first}}-#{{last}} (see `wirelog list`, `wirelog doctor` or the viewer)',
     empty: '{{name}} has no entries: nothing imported',
   },
 };

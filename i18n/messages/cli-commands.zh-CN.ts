@@ -42,15 +42,18 @@ export const cliCommandsZhCN: CliCommands = {
   --otlp-content         span 里也带上提示词和回答（和其他内容一样打码）`,
   },
   dataDir: {
-    noCaptures: '{{dataDir}} 里还没有抓到任何请求：先启动 wirelog（npm start）并让流量经过它，或者用 --data-dir 指定正确的目录',
+    noCaptures:
+      '{{dataDir}} 里还没有抓到任何请求：先启动 wirelog（npm start）并让流量经过它，或者用 --data-dir 指定正确的目录',
     noExchange: '{{dataDir}} 里没有编号 {{id}} 的请求（用 `wirelog list` 查看）',
     notRunning: '{{dataDir}} 上还没有运行中的 wirelog：用 `npm start` 或 `wirelog start` 启动',
-    widened: '数据目录 {{dataDir}} 其他用户也能读（权限 {{mode}}）；里面有抓到的请求和 CA 私钥，已改成仅本人可访问（700）',
+    widened:
+      '数据目录 {{dataDir}} 其他用户也能读（权限 {{mode}}）；里面有抓到的请求和 CA 私钥，已改成仅本人可访问（700）',
   },
   start: {
     help: `wirelog start [参数]：运行代理和查看器，按 Ctrl-C 停止
 {{flags}}`,
-    alreadyRunning: '{{dataDir}} 上已经有 wirelog 在运行（pid {{pid}}，代理 {{proxyUrl}}）：直接用它、先停掉它，或者换一个 --data-dir',
+    alreadyRunning:
+      '{{dataDir}} 上已经有 wirelog 在运行（pid {{pid}}，代理 {{proxyUrl}}）：直接用它、先停掉它，或者换一个 --data-dir',
     internalError: '内部错误，仍在运行（请反馈给我们）：{{error}}',
     capturing: 'wirelog 正在抓包。',
     proxy: '  代理：    {{url}}',
@@ -73,12 +76,14 @@ export const cliCommandsZhCN: CliCommands = {
                      （{{wirelog}} run -- chromium ... 会自动加上；Electron 应用加 --chromium）`,
     notOnPath: '（PATH 里没有 `wirelog` 命令：在 wirelog 目录里运行一次 `npm link` 就有了）',
     pressCtrlC: '按 Ctrl-C 停止。',
-    beyondLoopback: '警告：正在监听 {{host}}：其他机器可以连上这个代理（需要 --proxy-auth 的用户名密码），也能打开查看器（需要上面 URL 里的令牌，拿到它就能看所有抓到的内容）',
+    beyondLoopback:
+      '警告：正在监听 {{host}}：其他机器可以连上这个代理（需要 --proxy-auth 的用户名密码），也能打开查看器（需要上面 URL 里的令牌，拿到它就能看所有抓到的内容）',
     stopping: '正在停止，先把还没写完的保存下来……',
   },
   instance: {
     notLocal: '--host {{host}} 不是本机的地址（{{code}}）：用 --host 127.0.0.1，或者本机实际有的地址',
-    needsProxyAuth: '监听 {{host}} 会让其他机器也能用这个代理：加上 --proxy-auth 用户名:密码（客户端再用 http://user:password@host:port 连接）',
+    needsProxyAuth:
+      '监听 {{host}} 会让其他机器也能用这个代理：加上 --proxy-auth 用户名:密码（客户端再用 http://user:password@host:port 连接）',
     what: { proxy: '代理', viewer: '查看器' },
     portInUse: '{{what}}端口 {{port}} 已被占用（另一个 wirelog？）：停掉那个程序，或用 {{flag}} N 换个端口',
     portDenied: '没有权限监听{{what}}端口 {{port}}：用 {{flag}} N 换一个 1024 以上的端口',
@@ -100,8 +105,10 @@ wirelog 的退出码就是这个命令的退出码。
     notFound: '找不到命令：{{command}}（检查一下命令名和 PATH）',
     cannotStart: '启动不了 {{command}}：{{error}}',
     capturedRunning: '抓到的请求在运行中的 wirelog 里：{{url}}',
-    capturedPrivate_one: '抓到 {{count}} 个请求，已存入 {{dataDir}}：用 `{{list}}` 查看，或运行 `{{start}}` 后打开查看器',
-    capturedPrivate_other: '抓到 {{count}} 个请求，已存入 {{dataDir}}：用 `{{list}}` 查看，或运行 `{{start}}` 后打开查看器',
+    capturedPrivate_one:
+      '抓到 {{count}} 个请求，已存入 {{dataDir}}：用 `{{list}}` 查看，或运行 `{{start}}` 后打开查看器',
+    capturedPrivate_other:
+      '抓到 {{count}} 个请求，已存入 {{dataDir}}：用 `{{list}}` 查看，或运行 `{{start}}` 后打开查看器',
   },
   env: {
     help: `wirelog env [--shell bash|zsh|fish|powershell] [--proxy-port N] [--data-dir DIR]
@@ -135,7 +142,8 @@ Chromium/Electron 应用不读 CA，要加参数：{{chromiumFlags}}
       intro: '在系统范围信任它（只有 wirelog run / wirelog env 配置不了的应用才需要）：',
       asRoot: '（root 用户：去掉 sudo 即可）',
       windows: 'Windows（以管理员身份运行 PowerShell）：',
-      clients: 'Node 应用：NODE_EXTRA_CA_CERTS；Codex：CODEX_CA_CERTIFICATE；Python requests：REQUESTS_CA_BUNDLE（见 `wirelog env`）。',
+      clients:
+        'Node 应用：NODE_EXTRA_CA_CERTS；Codex：CODEX_CA_CERTIFICATE；Python requests：REQUESTS_CA_BUNDLE（见 `wirelog env`）。',
     },
   },
   list: {
@@ -169,7 +177,8 @@ wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--ho
     wrote: '已把 {{count}} 个请求写入 {{file}}',
   },
   otlp: {
-    contentNeedsEndpoint: '--otlp-content 需要 --otlp-endpoint URL（或 OTEL_EXPORTER_OTLP_ENDPOINT）：不然 span 没地方发',
+    contentNeedsEndpoint:
+      '--otlp-content 需要 --otlp-endpoint URL（或 OTEL_EXPORTER_OTLP_ENDPOINT）：不然 span 没地方发',
     notHttp: 'OTLP 地址 "{{url}}" 不是 http(s) URL，应该像 http://127.0.0.1:4318 这样',
     protocol: 'OTEL_EXPORTER_OTLP_PROTOCOL 只能是 http/protobuf 或 http/json，"{{value}}" 不行（不支持 grpc）',
     queue: 'OTEL_BSP_MAX_QUEUE_SIZE 要填 span 个数（1 或以上的整数），"{{value}}" 不行',
@@ -189,7 +198,8 @@ wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--ho
     severity: { error: '错误', warning: '警告', info: '提示' },
     fix: '  修复：{{fix}}',
     compared: '  对比：{{difference}}',
-    damagedEntry: '#{{id}} 在数据库里已损坏：{{reasons}}\n  修复：数据库文件被 wirelog 以外的东西改过（磁盘错误或其他程序）；能读出来的部分在查看器里能看到，导出时会跳过它',
+    damagedEntry:
+      '#{{id}} 在数据库里已损坏：{{reasons}}\n  修复：数据库文件被 wirelog 以外的东西改过（磁盘错误或其他程序）；能读出来的部分在查看器里能看到，导出时会跳过它',
     noProblemsIn: '请求 {{id}} 没有发现问题。',
     noProblemsLast: '最近 {{count}} 个请求没有发现问题。',
   },
@@ -211,8 +221,10 @@ wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--ho
     header: '--header 的格式是 "Name: value"，"{{value}}" 不行',
     oneId: 'wirelog replay 只接受一个请求编号（数字；用 `wirelog list` 查看）',
     timeout: '--timeout 要填秒数，"{{value}}" 不行',
-    notRunning: '{{dataDir}} 上没有运行中的 wirelog：重放要经过运行中的 wirelog（最近请求的密钥只在它的内存里）；用 `wirelog start` 启动',
-    noViewer: '{{dataDir}} 上运行的 wirelog 没有查看器（是 `wirelog run` 临时起的私有代理）：请在 `wirelog start` 启动的实例上重放',
+    notRunning:
+      '{{dataDir}} 上没有运行中的 wirelog：重放要经过运行中的 wirelog（最近请求的密钥只在它的内存里）；用 `wirelog start` 启动',
+    noViewer:
+      '{{dataDir}} 上运行的 wirelog 没有查看器（是 `wirelog run` 临时起的私有代理）：请在 `wirelog start` 启动的实例上重放',
     cannot: '无法重放 #{{id}}：{{error}}',
     result: '#{{id}} {{reason}}  （重放自 #{{original}}）  {{answer}}',
     withheld: '  [未发送] {{message}}',
@@ -240,7 +252,8 @@ wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--ho
     readOf: '已读 {{read}} / {{total}} MB',
     read: '已读 {{read}} MB',
     note: '注意：{{note}}',
-    imported: '从 {{name}} 导入了 {{count}} 个请求：#{{first}}-#{{last}}（用 `wirelog list`、`wirelog doctor` 或查看器查看）',
+    imported:
+      '从 {{name}} 导入了 {{count}} 个请求：#{{first}}-#{{last}}（用 `wirelog list`、`wirelog doctor` 或查看器查看）',
     empty: '{{name}} 里没有任何条目：什么都没导入',
   },
 };

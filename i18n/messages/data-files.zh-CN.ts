@@ -49,7 +49,8 @@ export const dataFilesZhCN: Shape<DataFilesMessages> = {
   },
   file: {
     refused: '{{what}} {{file}} {{problem}}：{{fix}}',
-    readableByOthers: '{{what}} {{file}} 其他用户也能读取（权限 {{mode}}）：运行 `chmod 600 {{file}}`（如果可能已被别人拷走：{{fix}}）',
+    readableByOthers:
+      '{{what}} {{file}} 其他用户也能读取（权限 {{mode}}）：运行 `chmod 600 {{file}}`（如果可能已被别人拷走：{{fix}}）',
     isLink: '是{{kind}}，wirelog 不跟随数据目录里的任何链接',
     notAFile: '是{{kind}}，不是 wirelog 写的文件',
     othersFile: '属于{{owner}}，权限 {{mode}}，不属于你（uid {{uid}}）：它的所有者可能改写过它',
@@ -66,7 +67,8 @@ export const dataFilesZhCN: Shape<DataFilesMessages> = {
     othersLink: '它是{{owner}}创建的{{kind}}，对方随时可以把它指向别处',
     leadsNowhere: '它是指向不存在位置的{{kind}}（{{code}}）',
     notADirectory: '它是{{kind}}，不是目录',
-    othersDir: '它属于{{owner}}，权限 {{mode}}，不属于你（uid {{uid}}），所有者可以读取其中任何内容、也可以往里放任何东西',
+    othersDir:
+      '它属于{{owner}}，权限 {{mode}}，不属于你（uid {{uid}}），所有者可以读取其中任何内容、也可以往里放任何东西',
     othersEnter: '其他用户可以进入（权限 {{mode}}），而且无法改成仅所有者可用（{{code}}）：运行 `chmod 700 {{dir}}`',
     notUsable: '你没有读写权限（{{code}}）：运行 `chmod 700 {{dir}}`',
   },
@@ -78,7 +80,8 @@ export const dataFilesZhCN: Shape<DataFilesMessages> = {
   },
   database: {
     cannotOpen: '无法打开数据库 {{file}}：{{error}}；请确认你对数据目录有读写权限，或者用 --data-dir 换一个',
-    newer: '数据库 {{file}} 的表结构版本是 {{version}}，比这个 wirelog 能识别的（{{known}}）更新：请升级 wirelog，或者换一个 --data-dir',
+    newer:
+      '数据库 {{file}} 的表结构版本是 {{version}}，比这个 wirelog 能识别的（{{known}}）更新：请升级 wirelog，或者换一个 --data-dir',
   },
   fingerprintTooShort: '{{file}} 太短，不是有效的指纹密钥：删掉它后重启 wirelog（之前存下的指纹将和新的对不上）',
 };

@@ -102,7 +102,8 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
     trustCa: 'and trust the wirelog CA:',
     fingerprint: 'SHA-256',
     retention: 'Captures are kept up to {{mb}} MB (--max-db-mb, --max-age-days); the oldest go first.',
-    retentionDays: 'Captures are kept up to {{mb}} MB and {{days}} days (--max-db-mb, --max-age-days); the oldest go first.',
+    retentionDays:
+      'Captures are kept up to {{mb}} MB and {{days}} days (--max-db-mb, --max-age-days); the oldest go first.',
   },
   list: {
     time: 'time',
@@ -192,7 +193,8 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
     wait: 'wait',
     firstByte: 'first byte',
     transfer: 'transfer',
-    retried: 'Sent again at {{time}} on a new connection: the upstream closed its kept-alive one as the request went out.',
+    retried:
+      'Sent again at {{time}} on a new connection: the upstream closed its kept-alive one as the request went out.',
   },
   headers: {
     none: 'No headers.',
@@ -226,7 +228,8 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   },
   replay: {
     notJson: 'The body is not valid JSON:',
-    downgrade: 'Keys captured over HTTPS ({{captured}}) are never sent over plain HTTP: this call goes to {{target}} without them.',
+    downgrade:
+      'Keys captured over HTTPS ({{captured}}) are never sent over plain HTTP: this call goes to {{target}} without them.',
     consent: 'Send the keys captured for {{captured}} to <target/> (unticked, this call goes there without them)',
     method: 'method',
     url: 'URL',
@@ -371,12 +374,15 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   banners: {
     failing: 'Capture is failing: {{error}}',
     waiting: ' Now {{count}} exchange(s) wait to be stored.',
-    behind: 'Storage is behind by {{exchanges}} exchange(s) / {{seconds}} s: new rows show late. Nothing is lost while it catches up.',
+    behind:
+      'Storage is behind by {{exchanges}} exchange(s) / {{seconds}} s: new rows show late. Nothing is lost while it catches up.',
     otlp: 'OpenTelemetry export: {{error}}',
     shed: 'Storage, behind or failing, left out {{exchanges}} whole exchange(s), {{events}} SSE event(s) or WebSocket message(s) and {{bytes}} byte(s) to bound memory; each exchange affected says so in its notes, and the traffic itself was forwarded whole.',
     discarded: 'Clear all discarded {{count}} exchange(s) that were waiting to be stored: they are not stored.',
-    bodies: 'Storage fell behind: the rest of {{count}} body(ies) was not stored (they show as truncated) rather than hold the traffic back; the traffic itself was forwarded whole.',
-    damaged: '{{count}} stored exchange(s) are damaged in the database ({{ids}}). {{example}}. They are shown with what could be read and left out of exports.',
+    bodies:
+      'Storage fell behind: the rest of {{count}} body(ies) was not stored (they show as truncated) rather than hold the traffic back; the traffic itself was forwarded whole.',
+    damaged:
+      '{{count}} stored exchange(s) are damaged in the database ({{ids}}). {{example}}. They are shown with what could be read and left out of exports.',
   },
 };
 

@@ -28,7 +28,8 @@ export const imagesEn = {
   close: 'Close',
   download: 'Download',
   decoding: 'decoding…',
-  missing: 'The image data could not be read from what was stored ({{why}}): a body cut when it was stored holds no whole image.',
+  missing:
+    'The image data could not be read from what was stored ({{why}}): a body cut when it was stored holds no whole image.',
   why: {
     notText: 'not stored as text',
     notJson: 'not whole JSON',

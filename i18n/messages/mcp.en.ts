@@ -13,26 +13,38 @@ session_usage. It reads the database read-only, also while a capture runs.
   --print-config NAME   print the snippet that adds this server to codex (config.toml), claude (claude mcp add)
                         or cherry-studio (its MCP settings JSON), then exit`,
   errors: {
-    arguments: 'wrong arguments to {{tool}}: {{problems}} (the tool\'s input schema lists what it takes)',
+    arguments: "wrong arguments to {{tool}}: {{problems}} (the tool's input schema lists what it takes)",
     unknownTool: 'there is no tool "{{tool}}" (tools: {{tools}})',
-    noDatabase: 'no captures in {{dataDir}} yet (no wirelog.sqlite there): capture some calls first (`wirelog start`, or `wirelog run -- CMD`), or start this server with --data-dir pointing at the directory that holds them',
-    cannotOpen: 'cannot read the database {{file}}: {{error}}; check that it is readable by you, or start this server with another --data-dir',
-    locked: 'the database {{file}} is locked by another program and could not be read within {{seconds}} s ({{error}}): ask again once it lets go (a backup tool or a second writer that holds it exclusively)',
-    schemaOld: 'the database {{file}} has schema version {{version}}, older than this wirelog reads ({{expected}}): start wirelog once on it (`wirelog start --data-dir DIR`) to upgrade it, then ask again',
-    schemaNew: 'the database {{file}} has schema version {{version}}, newer than this wirelog reads ({{expected}}): upgrade the wirelog this MCP server runs',
+    noDatabase:
+      'no captures in {{dataDir}} yet (no wirelog.sqlite there): capture some calls first (`wirelog start`, or `wirelog run -- CMD`), or start this server with --data-dir pointing at the directory that holds them',
+    cannotOpen:
+      'cannot read the database {{file}}: {{error}}; check that it is readable by you, or start this server with another --data-dir',
+    locked:
+      'the database {{file}} is locked by another program and could not be read within {{seconds}} s ({{error}}): ask again once it lets go (a backup tool or a second writer that holds it exclusively)',
+    schemaOld:
+      'the database {{file}} has schema version {{version}}, older than this wirelog reads ({{expected}}): start wirelog once on it (`wirelog start --data-dir DIR`) to upgrade it, then ask again',
+    schemaNew:
+      'the database {{file}} has schema version {{version}}, newer than this wirelog reads ({{expected}}): upgrade the wirelog this MCP server runs',
     noExchange: 'no call #{{id}} is stored (list_calls gives the ids there are)',
-    damagedDiagnosed: 'call #{{id}} is damaged in the database ({{reasons}}): it cannot be diagnosed; read_call shows what could be read',
-    damagedCompared: 'call #{{id}} is damaged in the database ({{reasons}}): it cannot be compared; read_call shows what could be read',
+    damagedDiagnosed:
+      'call #{{id}} is damaged in the database ({{reasons}}): it cannot be diagnosed; read_call shows what could be read',
+    damagedCompared:
+      'call #{{id}} is damaged in the database ({{reasons}}): it cannot be compared; read_call shows what could be read',
     since: 'since takes an ISO date or time such as 2026-11-24 or 2026-11-24T10:00:00Z, not "{{value}}"',
     status: 'status takes a code such as 404 or a class such as 4xx, not "{{value}}"',
-    noWorking: 'no model call to {{host}} has worked yet, so there is nothing to compare #{{id}} with: make one call that works (from any client), then compare again',
+    noWorking:
+      'no model call to {{host}} has worked yet, so there is nothing to compare #{{id}} with: make one call that works (from any client), then compare again',
     compareFailed: 'comparing #{{id}} failed: {{error}}',
     noSession: 'no stored model call belongs to session "{{session}}" (list_calls shows each call\'s session)',
-    noSessionOfCall: 'call #{{id}} is not part of a session (it is no model call, or its session is not known yet): pass a session instead',
+    noSessionOfCall:
+      'call #{{id}} is not part of a session (it is no model call, or its session is not known yet): pass a session instead',
     noSessions: 'no model call is stored yet, so there is no session to sum',
-    replayOff: 'replay is off: this MCP server was started read-only; add --allow-replay to the `wirelog mcp` command in your client\'s MCP settings to allow it',
-    notRunning: 'no wirelog is running on {{dataDir}}: replay goes through a running wirelog (it holds the keys in memory); start one with `wirelog start --data-dir {{dataDir}}`',
-    noViewer: 'the wirelog running on {{dataDir}} has no API (started without a viewer): restart it with its viewer to replay',
+    replayOff:
+      "replay is off: this MCP server was started read-only; add --allow-replay to the `wirelog mcp` command in your client's MCP settings to allow it",
+    notRunning:
+      'no wirelog is running on {{dataDir}}: replay goes through a running wirelog (it holds the keys in memory); start one with `wirelog start --data-dir {{dataDir}}`',
+    noViewer:
+      'the wirelog running on {{dataDir}} has no API (started without a viewer): restart it with its viewer to replay',
     replayFailed: 'wirelog did not replay #{{id}}: {{error}}',
     replayTimeout: 'the replay #{{id}} was still {{state}} after {{seconds}} s: read it later with read_call',
     failed: '{{tool}} failed: {{error}}',

@@ -14,11 +14,15 @@ list_calls、read_call、diagnose、compare_with_working、session_usage。数�
   errors: {
     arguments: '{{tool}} 的参数不对：{{problems}}（可用参数见该工具的 input schema）',
     unknownTool: '没有名为 "{{tool}}" 的工具（可用的有：{{tools}}）',
-    noDatabase: '{{dataDir}} 里还没有抓到任何调用（没有 wirelog.sqlite）：先抓一些调用（`wirelog start` 或 `wirelog run -- 命令`），或者用 --data-dir 指向保存抓包的目录再启动这个服务器',
+    noDatabase:
+      '{{dataDir}} 里还没有抓到任何调用（没有 wirelog.sqlite）：先抓一些调用（`wirelog start` 或 `wirelog run -- 命令`），或者用 --data-dir 指向保存抓包的目录再启动这个服务器',
     cannotOpen: '读不了数据库 {{file}}：{{error}}；请确认你有读权限，或者换一个 --data-dir 启动这个服务器',
-    locked: '数据库 {{file}} 被别的程序锁住了，{{seconds}} 秒内没能读到（{{error}}）：等它释放后再问一次（通常是备份工具或另一个独占写入的程序）',
-    schemaOld: '数据库 {{file}} 的结构版本是 {{version}}，比这个 wirelog 能读的（{{expected}}）旧：先在它上面启动一次 wirelog（`wirelog start --data-dir 目录`）完成升级，再来问',
-    schemaNew: '数据库 {{file}} 的结构版本是 {{version}}，比这个 wirelog 能读的（{{expected}}）新：请升级 MCP 服务器所用的 wirelog',
+    locked:
+      '数据库 {{file}} 被别的程序锁住了，{{seconds}} 秒内没能读到（{{error}}）：等它释放后再问一次（通常是备份工具或另一个独占写入的程序）',
+    schemaOld:
+      '数据库 {{file}} 的结构版本是 {{version}}，比这个 wirelog 能读的（{{expected}}）旧：先在它上面启动一次 wirelog（`wirelog start --data-dir 目录`）完成升级，再来问',
+    schemaNew:
+      '数据库 {{file}} 的结构版本是 {{version}}，比这个 wirelog 能读的（{{expected}}）新：请升级 MCP 服务器所用的 wirelog',
     noExchange: '没有编号为 #{{id}} 的调用（list_calls 会列出现有的编号）',
     damagedDiagnosed: '调用 #{{id}} 在数据库里已损坏（{{reasons}}），无法诊断；read_call 会显示能读出的部分',
     damagedCompared: '调用 #{{id}} 在数据库里已损坏（{{reasons}}），无法对比；read_call 会显示能读出的部分',
@@ -29,8 +33,10 @@ list_calls、read_call、diagnose、compare_with_working、session_usage。数�
     noSession: '没有属于会话 "{{session}}" 的模型调用（list_calls 会显示每次调用所属的会话）',
     noSessionOfCall: '调用 #{{id}} 不属于任何会话（不是模型调用，或者还没归入会话）：请直接传 session',
     noSessions: '还没有抓到任何模型调用，没有会话可以统计',
-    replayOff: '重放已关闭：这个 MCP 服务器是只读启动的；要允许重放，在客户端的 MCP 设置里给 `wirelog mcp` 命令加上 --allow-replay',
-    notRunning: '{{dataDir}} 上没有正在运行的 wirelog：重放要经过正在运行的 wirelog（密钥只在它的内存里）；用 `wirelog start --data-dir {{dataDir}}` 启动一个',
+    replayOff:
+      '重放已关闭：这个 MCP 服务器是只读启动的；要允许重放，在客户端的 MCP 设置里给 `wirelog mcp` 命令加上 --allow-replay',
+    notRunning:
+      '{{dataDir}} 上没有正在运行的 wirelog：重放要经过正在运行的 wirelog（密钥只在它的内存里）；用 `wirelog start --data-dir {{dataDir}}` 启动一个',
     noViewer: '{{dataDir}} 上运行的 wirelog 没有开 API（启动时关掉了查看器）：带上查看器重启它才能重放',
     replayFailed: 'wirelog 没有重放 #{{id}}：{{error}}',
     replayTimeout: '重放 #{{id}} 过了 {{seconds}} 秒还在{{state}}：稍后用 read_call 查看',

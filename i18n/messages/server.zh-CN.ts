@@ -14,7 +14,8 @@ export const server: Shape<typeof en> = {
     timedOut: '连接 {{where}} 超时',
     unreachable: '{{where}} 不可达（{{code}}）',
     headOverflow: '{{where}} 返回的响应头超过 {{kb}} KB，超出了 wirelog（和 Chrome）能接受的大小',
-    tlsFailed: '与 {{where}} 的 TLS 握手失败：{{error}}（{{code}}）；用 --upstream-ca FILE 信任它的 CA，本地测试服务器可以用 --insecure-upstream',
+    tlsFailed:
+      '与 {{where}} 的 TLS 握手失败：{{error}}（{{code}}）；用 --upstream-ca FILE 信任它的 CA，本地测试服务器可以用 --insecure-upstream',
     upstreamFailed: '上游 {{where}} 出错：{{error}}',
     cannotForward: '无法转发这个请求：{{error}}',
     cannotForwardUpgrade: '无法转发这次协议升级：{{error}}',
@@ -32,9 +33,12 @@ export const server: Shape<typeof en> = {
     tunnelSilent: '客户端在 {{seconds}}（--handshake-timeout）内没有通过隧道发送任何数据；wirelog 已关闭隧道',
     handshakeSlow: '客户端没有在 {{seconds}}（--handshake-timeout）内完成与 wirelog 的 TLS 握手；wirelog 已关闭隧道',
     noCertificate: 'wirelog 无法为 {{host}} 生成证书：{{error}}',
-    distrustEnded: '客户端中断了与 wirelog 的 TLS 握手（{{code}}）：它多半不信任 wirelog 的 CA；用 `wirelog run` 启动它，或设置它的 CA 变量（见 `wirelog env`）',
-    distrustClosed: '客户端在与 wirelog 的 TLS 握手过程中关闭了连接：它多半不信任 wirelog 的 CA；用 `wirelog run` 启动它，或设置它的 CA 变量（见 `wirelog env`）',
-    distrustAfter: '客户端与 wirelog 完成 TLS 握手后、发请求之前就关闭了连接：它多半不信任 wirelog 的 CA（wget 这类 GnuTLS 客户端在握手后才校验证书）；用 `wirelog run` 启动它，或设置它的 CA 变量（见 `wirelog env`）',
+    distrustEnded:
+      '客户端中断了与 wirelog 的 TLS 握手（{{code}}）：它多半不信任 wirelog 的 CA；用 `wirelog run` 启动它，或设置它的 CA 变量（见 `wirelog env`）',
+    distrustClosed:
+      '客户端在与 wirelog 的 TLS 握手过程中关闭了连接：它多半不信任 wirelog 的 CA；用 `wirelog run` 启动它，或设置它的 CA 变量（见 `wirelog env`）',
+    distrustAfter:
+      '客户端与 wirelog 完成 TLS 握手后、发请求之前就关闭了连接：它多半不信任 wirelog 的 CA（wget 这类 GnuTLS 客户端在握手后才校验证书）；用 `wirelog run` 启动它，或设置它的 CA 变量（见 `wirelog env`）',
     loop: '这个请求指向 wirelog 自己（{{why}}）：形成了环路，或者有网页想借它访问 wirelog 自己的端口；已拒绝',
     connectLoop: '这个 CONNECT 指向 wirelog 自己（{{why}}）：形成了环路',
     closedBeforeChecked: 'wirelog 还没检查完请求指向哪里，客户端就关闭了连接',
@@ -42,9 +46,12 @@ export const server: Shape<typeof en> = {
     malformed: '请求格式错误（{{code}}：{{error}}）',
     partialHead: '客户端在 {{seconds}}（--request-head-timeout）内只发了部分请求头；wirelog 已关闭连接',
     noRequest: '客户端建立了连接，但在 {{seconds}}（--request-head-timeout）内没有发送任何请求；wirelog 已关闭连接',
-    spokeTls: '客户端发来的是 TLS：wirelog 的代理地址是 http://{{address}}，不是 https://（HTTPS_PROXY=http://{{address}} 照样能走 HTTPS 流量）；网关地址是 http://{{address}}/https/HOST/...',
-    spokeH2c: '客户端发来的是不带 TLS 的 HTTP/2（prior knowledge，h2c）：wirelog 只接受 HTTP/1.1；关掉这个选项（curl 的 --http2-prior-knowledge、gRPC 客户端的明文模式）',
-    spokeSocks: '客户端发来的是 SOCKS{{version}}：wirelog 是 HTTP 代理；把客户端的代理设成 http://{{address}}（用 HTTPS_PROXY，不要用 ALL_PROXY=socks5://...）',
+    spokeTls:
+      '客户端发来的是 TLS：wirelog 的代理地址是 http://{{address}}，不是 https://（HTTPS_PROXY=http://{{address}} 照样能走 HTTPS 流量）；网关地址是 http://{{address}}/https/HOST/...',
+    spokeH2c:
+      '客户端发来的是不带 TLS 的 HTTP/2（prior knowledge，h2c）：wirelog 只接受 HTTP/1.1；关掉这个选项（curl 的 --http2-prior-knowledge、gRPC 客户端的明文模式）',
+    spokeSocks:
+      '客户端发来的是 SOCKS{{version}}：wirelog 是 HTTP 代理；把客户端的代理设成 http://{{address}}（用 HTTPS_PROXY，不要用 ALL_PROXY=socks5://...）',
     checkFailed: '检查出错：{{error}}',
     needsProxyAuth: '这个代理需要 --proxy-auth 指定的账号密码',
     noUpgradeUpstream: '这里没有可以转发这次协议升级的上游',
@@ -59,10 +66,13 @@ export const server: Shape<typeof en> = {
     resolvesHere: '{{host}} 解析到 {{address}}，也就是本机',
     gatewayForm: '网关地址的格式是 http://127.0.0.1:PORT/https/HOST[:PORT]/PATH（见 `wirelog url`）',
     gatewayLoopback: '网关请求必须发到本机的回环地址（Host {{host}} 已拒绝）',
-    gatewayToken: '这个 wirelog 监听在回环地址以外：网关地址需要带上启动时打印的令牌（http://HOST:PORT/t/TOKEN/https/...）',
+    gatewayToken:
+      '这个 wirelog 监听在回环地址以外：网关地址需要带上启动时打印的令牌（http://HOST:PORT/t/TOKEN/https/...）',
     gatewayPort: '网关地址里的端口 {{port}} 不是合法端口',
-    gatewayPage: '网关是给 API 客户端用的（Codex、Cherry Studio 或 SDK 里的 base URL），不能在浏览器里打开网页：请直接打开上游网站，在 wirelog 查看器里看发了什么',
-    gatewayOwnPage: '从网关地址打开的网页不能调用网关：请从你的应用（它自己的源或 file://）发 API 请求，不要从经网关打开的网页发',
+    gatewayPage:
+      '网关是给 API 客户端用的（Codex、Cherry Studio 或 SDK 里的 base URL），不能在浏览器里打开网页：请直接打开上游网站，在 wirelog 查看器里看发了什么',
+    gatewayOwnPage:
+      '从网关地址打开的网页不能调用网关：请从你的应用（它自己的源或 file://）发 API 请求，不要从经网关打开的网页发',
     shed: '存储跳过了这次请求的 {{parts}}，原因是{{cause}}；客户端全部收到了（不完整的是记录，不是流量）',
     shedEvents: '{{n}} 个 SSE 事件',
     shedEventsBytes: '{{n}} 个 SSE 事件（{{bytes}} 字节）',
@@ -77,7 +87,8 @@ export const server: Shape<typeof en> = {
     cutMoreNotes: '还有 {{n}} 个字段被截断',
     damagedColumn: '{{column}} 列读不出来：{{why}}',
     damagedRefusal: '请求 #{{id}} 在数据库里已损坏（{{first}}）：无法{{what}}；打开它可以看到能读出的部分',
-    damagedRefusalMore: '请求 #{{id}} 在数据库里已损坏（{{first}}，另有 {{more}} 处）：无法{{what}}；打开它可以看到能读出的部分',
+    damagedRefusalMore:
+      '请求 #{{id}} 在数据库里已损坏（{{first}}，另有 {{more}} 处）：无法{{what}}；打开它可以看到能读出的部分',
     notJson: '不是 JSON（{{error}}）；按 {{fallback}} 读取',
     holdsNotText: '存的是 {{value}}，不是文本；按 {{fallback}} 读取',
     holdsNotNumber: '存的是 {{value}}，不是数字；按 {{fallback}} 读取',
@@ -121,15 +132,19 @@ export const server: Shape<typeof en> = {
     stillDecoding: '流结束 {{seconds}} 秒后事件仍在解码；后面的事件没有存下来',
   },
   advice: {
-    compareLine: '能用的那次调用 #{{id}}（来自 {{client}}）发往 {{path}}，{{key}}；这次（来自 {{failedClient}}）发往 {{failedPath}}，{{failedKey}}。',
-    compareLineModels: '能用的那次调用 #{{id}}（来自 {{client}}）发往 {{path}}，{{key}}，模型 {{model}}；这次（来自 {{failedClient}}）发往 {{failedPath}}，{{failedKey}}，模型 {{failedModel}}。',
+    compareLine:
+      '能用的那次调用 #{{id}}（来自 {{client}}）发往 {{path}}，{{key}}；这次（来自 {{failedClient}}）发往 {{failedPath}}，{{failedKey}}。',
+    compareLineModels:
+      '能用的那次调用 #{{id}}（来自 {{client}}）发往 {{path}}，{{key}}，模型 {{model}}；这次（来自 {{failedClient}}）发往 {{failedPath}}，{{failedKey}}，模型 {{failedModel}}。',
     withKey: '带了密钥',
     withNoKey: '没带密钥',
     withSameKey: '带了密钥（同一个密钥）',
     withDifferentKey: '带了密钥（不是同一个密钥）',
     unnamedClient: '未知客户端',
-    harSkipped: '{{n}} 条请求没有导出：它们在数据库里的记录已损坏（{{ids}}）；在查看器里打开它们，可以看到是哪一列读不出来',
-    codexKeyHeader: '这次调用把密钥放在 {{header}} 里，而不是 Authorization：把密钥写进 http_headers（env_http_headers 可以从环境变量读取）。',
+    harSkipped:
+      '{{n}} 条请求没有导出：它们在数据库里的记录已损坏（{{ids}}）；在查看器里打开它们，可以看到是哪一列读不出来',
+    codexKeyHeader:
+      '这次调用把密钥放在 {{header}} 里，而不是 Authorization：把密钥写进 http_headers（env_http_headers 可以从环境变量读取）。',
     codexExportKey: '启动 Codex 之前先 export {{variable}}=<你的密钥>。',
     codexExportKeyEnding: '启动 Codex 之前先 export {{variable}}=<结尾是 {{tail}} 的那个密钥>。',
     codexChat:
@@ -160,26 +175,39 @@ export const server: Shape<typeof en> = {
     urlNotInMemory: 'URL 里 {{names}} 的真实值已不在内存中：请给出带密钥的 URL',
     compareNoExchange: '没有 #{{id}} 这条请求',
     compareNoWorking: '发往 {{host}} 的模型调用还没有一次成功过：先（用任意客户端）成功调用一次，再来对比',
-    compareOutOfMemory: '对比 #{{a}} 和 #{{b}} 需要的内存超过了一次对比最多能用的 {{mb}} MB：换两条小一点的请求对比，或者把两条都导出成 HAR，用别的工具对比',
+    compareOutOfMemory:
+      '对比 #{{a}} 和 #{{b}} 需要的内存超过了一次对比最多能用的 {{mb}} MB：换两条小一点的请求对比，或者把两条都导出成 HAR，用别的工具对比',
     compareFailed: '对比 #{{a}} 和 #{{b}} 失败：{{error}}',
     compareStopped: '对比 #{{a}} 和 #{{b}} 的线程还没给出结果就退出了（退出码 {{code}}）',
-    compareRequestBytes: '两个请求体存了 {{a}} 和 {{b}}：超过了完整对比的上限 {{max}}，只比较了存下的字节是否相同，没有逐个 JSON 路径对比',
-    compareResponseBytes: '两个响应体存了 {{a}} 和 {{b}}：超过了完整对比的上限 {{max}}，只比较了存下的字节是否相同，没有逐个 JSON 路径对比',
-    compareRequestBytesEncodings: '两个请求体存了 {{a}} 和 {{b}}：超过了完整对比的上限 {{max}}，只比较了存下的字节是否相同（两边压缩编码不同，分别是 {{x}} 和 {{y}}），没有逐个 JSON 路径对比',
-    compareResponseBytesEncodings: '两个响应体存了 {{a}} 和 {{b}}：超过了完整对比的上限 {{max}}，只比较了存下的字节是否相同（两边压缩编码不同，分别是 {{x}} 和 {{y}}），没有逐个 JSON 路径对比',
+    compareRequestBytes:
+      '两个请求体存了 {{a}} 和 {{b}}：超过了完整对比的上限 {{max}}，只比较了存下的字节是否相同，没有逐个 JSON 路径对比',
+    compareResponseBytes:
+      '两个响应体存了 {{a}} 和 {{b}}：超过了完整对比的上限 {{max}}，只比较了存下的字节是否相同，没有逐个 JSON 路径对比',
+    compareRequestBytesEncodings:
+      '两个请求体存了 {{a}} 和 {{b}}：超过了完整对比的上限 {{max}}，只比较了存下的字节是否相同（两边压缩编码不同，分别是 {{x}} 和 {{y}}），没有逐个 JSON 路径对比',
+    compareResponseBytesEncodings:
+      '两个响应体存了 {{a}} 和 {{b}}：超过了完整对比的上限 {{max}}，只比较了存下的字节是否相同（两边压缩编码不同，分别是 {{x}} 和 {{y}}），没有逐个 JSON 路径对比',
     replayScheme: '重放只能发往 {{allowed}} 地址，不能发往 {{scheme}}',
-    replaySecretMissing: '{{names}} 的真实值已不在内存里（wirelog 只在运行期间记住最近请求的密钥）：这次重放请自己提供，比如 --header "{{first}}: Bearer YOUR_KEY"，或者在编辑器里填上',
-    replayConsentOther: 'sendSecretsTo（--send-secrets-to）写的是 {{named}}，但这次重放发往 {{target}}：请写成 {{hostPort}}',
+    replaySecretMissing:
+      '{{names}} 的真实值已不在内存里（wirelog 只在运行期间记住最近请求的密钥）：这次重放请自己提供，比如 --header "{{first}}: Bearer YOUR_KEY"，或者在编辑器里填上',
+    replayConsentOther:
+      'sendSecretsTo（--send-secrets-to）写的是 {{named}}，但这次重放发往 {{target}}：请写成 {{hostPort}}',
     replayNotMethod: '"{{method}}" 不是 HTTP 方法：只能用字母，比如 POST',
     replayConnect: 'CONNECT 隧道本身没有可重放的请求：请重放经过隧道的那些请求',
-    replayBodyCut: '请求体原本有 {{size}} 字节，只存了 {{stored}} 字节（--max-body-mb）：请提供要发送的请求体，或者调大 --max-body-mb 后重新抓一次',
-    fixNoKey: '这个修复要在 {{header}} 里带上密钥，但内存里没有发往 {{host}} 的成功调用留下的密钥：在查看器里粘贴密钥，或者用 --header "{{header}}: {{scheme}} YOUR_KEY" 提供',
-    fixNoKeyPlain: '这个修复要在 {{header}} 里带上密钥，但内存里没有发往 {{host}} 的成功调用留下的密钥：在查看器里粘贴密钥，或者用 --header "{{header}}: YOUR_KEY" 提供',
+    replayBodyCut:
+      '请求体原本有 {{size}} 字节，只存了 {{stored}} 字节（--max-body-mb）：请提供要发送的请求体，或者调大 --max-body-mb 后重新抓一次',
+    fixNoKey:
+      '这个修复要在 {{header}} 里带上密钥，但内存里没有发往 {{host}} 的成功调用留下的密钥：在查看器里粘贴密钥，或者用 --header "{{header}}: {{scheme}} YOUR_KEY" 提供',
+    fixNoKeyPlain:
+      '这个修复要在 {{header}} 里带上密钥，但内存里没有发往 {{host}} 的成功调用留下的密钥：在查看器里粘贴密钥，或者用 --header "{{header}}: YOUR_KEY" 提供',
     fixOutputLimit: '输出上限',
-    withheldDowngrade: '{{name}} 没有发送：它是通过 HTTPS（{{capturedFor}}）抓到的，通过 HTTPS 抓到的密钥绝不会走明文 HTTP 发出去（{{target}}）',
-    withheldOrigin: '{{name}} 没有发送：它是发往 {{capturedFor}} 时抓到的，而这次重放发往 {{target}}；确实要发过去的话，请确认 {{allowWith}}（--send-secrets-to {{allowWith}}）',
+    withheldDowngrade:
+      '{{name}} 没有发送：它是通过 HTTPS（{{capturedFor}}）抓到的，通过 HTTPS 抓到的密钥绝不会走明文 HTTP 发出去（{{target}}）',
+    withheldOrigin:
+      '{{name}} 没有发送：它是发往 {{capturedFor}} 时抓到的，而这次重放发往 {{target}}；确实要发过去的话，请确认 {{allowWith}}（--send-secrets-to {{allowWith}}）',
     withheldBodyField: '请求体（{{name}}）',
-    withheldEncodedBody: '请求体用 {{encoding}} 压缩且解不开（{{error}}），所以 wirelog 没法在发往 {{target}} 之前去掉发往 {{capturedFor}} 时抓到的密钥：请重放到 {{capturedFor}}，或者自己提供要发送的请求体（--body-file 或编辑器）',
+    withheldEncodedBody:
+      '请求体用 {{encoding}} 压缩且解不开（{{error}}），所以 wirelog 没法在发往 {{target}} 之前去掉发往 {{capturedFor}} 时抓到的密钥：请重放到 {{capturedFor}}，或者自己提供要发送的请求体（--body-file 或编辑器）',
     harEntry: '第 {{n}} 条',
     harEntryOf: '第 {{n}} 条（{{method}} {{url}}）',
     harEntryProblem: '第 {{n}} 条：{{problem}}',
@@ -205,36 +233,46 @@ export const server: Shape<typeof en> = {
     harNotJsonAfter: '第 {{n}} 条或之后，',
     notJsonHarStreamStart: '{{source}} 不是 JSON（在前 {{bytes}} 字节内：{{error}}）：HAR 文件是一个 JSON 文档',
     harCutShort: '文件在 JSON 结束之前就没了（是不是没下载完整？）',
-    harChanged: '{{source}} 在导入过程中被改动了：{{entries}} 条里存了 {{stored}} 条，其余的没有存；请导入一份没有程序在写的副本',
-    harChangedEntry: '{{source}} 在导入过程中被改动了（第 {{n}} 条和之前读到的不一样）：{{entries}} 条里存了 {{stored}} 条，其余的没有存',
-    harChangedCount: '{{source}} 在导入过程中被改动了（原来有 {{entries}} 条，现在是 {{seen}} 条）：{{entries}} 条里存了 {{stored}} 条，其余的没有存',
+    harChanged:
+      '{{source}} 在导入过程中被改动了：{{entries}} 条里存了 {{stored}} 条，其余的没有存；请导入一份没有程序在写的副本',
+    harChangedEntry:
+      '{{source}} 在导入过程中被改动了（第 {{n}} 条和之前读到的不一样）：{{entries}} 条里存了 {{stored}} 条，其余的没有存',
+    harChangedCount:
+      '{{source}} 在导入过程中被改动了（原来有 {{entries}} 条，现在是 {{seen}} 条）：{{entries}} 条里存了 {{stored}} 条，其余的没有存',
     harStoreFailed: '{{source}} 的 {{entries}} 条里存了 {{stored}} 条之后存储失败了（{{error}}）；其余的没有存',
-    harStoreFailedIds: '{{source}} 的 {{entries}} 条里存了 {{stored}} 条（#{{first}}-#{{last}}）之后存储失败了（{{error}}）；其余的没有存',
+    harStoreFailedIds:
+      '{{source}} 的 {{entries}} 条里存了 {{stored}} 条（#{{first}}-#{{last}}）之后存储失败了（{{error}}）；其余的没有存',
     harMoreNotes: '……还有 {{n}} 条备注',
     harOutOfOrder: '{{source}} 里的请求时间顺序很乱：有些条目是按文件里的顺序存的，不是按时间从早到晚',
     importThreadFailed: '导入线程出错：{{error}}',
     importThreadStopped: '导入线程退出了（退出码 {{code}}）',
-    badConsent: 'sendSecretsTo（--send-secrets-to）的格式是 HOST[:PORT]，比如 api.example.com 或 127.0.0.1:8443，不是 "{{text}}"',
-    snippetMethodNotToken: "请求方法 {{value}} 不是合法的 HTTP token（只能由字母、数字和 !#$%&'*+-.^_`|~ 组成）：没有客户端会这样发，代码片段也不会照抄",
-    snippetHeaderNameNotToken: "请求头名 {{value}} 不是合法的 HTTP token（只能由字母、数字和 !#$%&'*+-.^_`|~ 组成）：没有客户端会这样发，代码片段也不会照抄",
+    badConsent:
+      'sendSecretsTo（--send-secrets-to）的格式是 HOST[:PORT]，比如 api.example.com 或 127.0.0.1:8443，不是 "{{text}}"',
+    snippetMethodNotToken:
+      "请求方法 {{value}} 不是合法的 HTTP token（只能由字母、数字和 !#$%&'*+-.^_`|~ 组成）：没有客户端会这样发，代码片段也不会照抄",
+    snippetHeaderNameNotToken:
+      "请求头名 {{value}} 不是合法的 HTTP token（只能由字母、数字和 !#$%&'*+-.^_`|~ 组成）：没有客户端会这样发，代码片段也不会照抄",
     snippetHeaderControl: '请求头 {{name}} 的值里有 HTTP 不允许的控制字符（换行、NUL 等）：代码片段不会照抄',
     snippetHeaderSpace: '请求头 {{name}} 的值以空白开头或结尾，HTTP 客户端会把它去掉：代码片段没法按抓到的原样发送',
     snippetNoUrl: '这条请求没有可以发送的 URL（还没读到 URL 就被拒绝了）',
     snippetNotHttp: '这是一条 {{scheme}} 请求：复制为代码只能重现 HTTP 请求（http 和 https 地址）',
     snippetBadHost: '主机 {{host}} 既不是域名也不是 IP 地址：没法为它生成代码片段',
-    snippetShellBytes: '{{what}}里有粘贴到 shell 的命令没法原样带上的字节（制表符、控制字符或非 UTF-8 字节）：请改为复制成 fetch 或 Python',
+    snippetShellBytes:
+      '{{what}}里有粘贴到 shell 的命令没法原样带上的字节（制表符、控制字符或非 UTF-8 字节）：请改为复制成 fetch 或 Python',
     snippetTheMethod: '请求方法',
     snippetTheUrl: 'URL ',
     snippetTheHeader: '请求头 {{name}} ',
     snippetQueryNotEncoded: '查询参数里有 {{value}}，不是百分号编码的文本：请用 curl、fetch 或 python',
     snippetQuerySecretName: '某个查询参数名里有打了码的密钥，openai SDK 发不出去：请用 curl、fetch 或 python',
     snippetQueryRepeats: '查询参数有重复，openai SDK 发不出去：请用 curl、fetch 或 python',
-    snippetSdkEndpoint: 'openai SDK 代码片段只适用于 chat/completions 和 responses 接口；这条请用 curl、fetch 或 python',
+    snippetSdkEndpoint:
+      'openai SDK 代码片段只适用于 chat/completions 和 responses 接口；这条请用 curl、fetch 或 python',
     snippetBodyNotJson: '请求体不是 JSON，写不出 SDK 调用：请用 curl、fetch 或 python',
     snippetBodyNotObject: '请求体不是 JSON 对象，写不出 SDK 调用：请用 curl、fetch 或 python',
     replayNotAsked: '重放请求没能发给 wirelog：{{error}}',
     importNoEnd: '导入结束了，但没有说结果如何（wirelog 是不是停了？）',
-    apiFault: 'wirelog 无法响应 {{where}}：{{cause}}（这是 wirelog 的故障：查看器的其他部分仍可使用；请带上这一行反馈）',
+    apiFault:
+      'wirelog 无法响应 {{where}}：{{cause}}（这是 wirelog 的故障：查看器的其他部分仍可使用；请带上这一行反馈）',
     harRequestBodyDropped: '{{name}}：请求体没有保存：{{why}}',
     harRequestEncoding: '{{field}} 是 "{{encoding}}"，wirelog 不认这种编码（只认 base64 或不写）',
     harRequestParamsOnly: 'HAR 里只有 {{n}} 个表单字段（postData.params），没有原始字节',

@@ -4,8 +4,10 @@
 
 export const sessionExportEn = {
   title: 'wirelog session {{key}}',
-  exported: 'Exported by wirelog {{version}} at {{at}}. Secrets are masked as they were stored. Bodies longer than {{limit}} characters are trimmed, and say so.',
-  exportedMarkdown: 'Exported by wirelog {{version}} at {{at}}. Secrets are masked as they were stored; each turn names its exchange, whole in the HTML export and the HAR file.',
+  exported:
+    'Exported by wirelog {{version}} at {{at}}. Secrets are masked as they were stored. Bodies longer than {{limit}} characters are trimmed, and say so.',
+  exportedMarkdown:
+    'Exported by wirelog {{version}} at {{at}}. Secrets are masked as they were stored; each turn names its exchange, whole in the HTML export and the HAR file.',
   offline: 'This page loads nothing from anywhere: no script, no font, no image.',
   header: {
     key: 'session',
@@ -74,7 +76,8 @@ export const sessionExportEn = {
     headers: 'headers',
     body: 'body',
     noBody: 'no body',
-    trimmed: 'Trimmed here: the first {{shown}} of {{total}} characters. The whole body: wirelog export --har, or the viewer.',
+    trimmed:
+      'Trimmed here: the first {{shown}} of {{total}} characters. The whole body: wirelog export --har, or the viewer.',
     binary: 'A binary body of {{size}} bytes ({{mime}}): not shown here; wirelog export --har has it as base64.',
     notStored: 'Only {{stored}} of {{size}} bytes were stored at capture.',
     decodeError: 'It could not be decoded: {{error}}',
@@ -90,10 +93,13 @@ export const sessionExportEn = {
     help: `wirelog export --html FILE [--session ID] [--data-dir DIR]: one agent session as a single HTML page that opens offline
 wirelog export --markdown FILE [--session ID] [--data-dir DIR]: the same session as a Markdown transcript for an issue report
   (without --session: the most recent session; "-" for stdout; --har FILE --session ID: only that session's calls)`,
-    needsTarget: 'wirelog export needs --har FILE, --html FILE, --markdown FILE (or "-" for standard output), or --otlp',
+    needsTarget:
+      'wirelog export needs --har FILE, --html FILE, --markdown FILE (or "-" for standard output), or --otlp',
     sessionAlone: '--session ID says which session to export: add --html FILE, --markdown FILE or --har FILE',
-    noSession: 'no session "{{key}}" is stored (it may have been cleared or pruned): wirelog export --html FILE without --session exports the most recent one, and the viewer\'s Sessions page lists them',
-    noSessions: 'no agent session is stored yet: capture some calls first (wirelog run -- codex exec "..."), or export them all with --har FILE',
+    noSession:
+      'no session "{{key}}" is stored (it may have been cleared or pruned): wirelog export --html FILE without --session exports the most recent one, and the viewer\'s Sessions page lists them',
+    noSessions:
+      'no agent session is stored yet: capture some calls first (wirelog run -- codex exec "..."), or export them all with --har FILE',
     wrote: 'wrote session "{{key}}" ({{count}} turn(s)) to {{file}}',
   },
   viewer: {

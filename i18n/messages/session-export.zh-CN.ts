@@ -5,8 +5,10 @@ import type { Shape } from './shape.ts';
 
 export const sessionExportZhCN: Shape<typeof sessionExportEn> = {
   title: 'wirelog 会话 {{key}}',
-  exported: '由 wirelog {{version}} 于 {{at}} 导出。密钥按存储时的样子打码。超过 {{limit}} 个字符的请求体/响应体会被截断，并注明。',
-  exportedMarkdown: '由 wirelog {{version}} 于 {{at}} 导出。密钥按存储时的样子打码；每一轮都注明了对应的请求编号，完整内容见 HTML 导出和 HAR 文件。',
+  exported:
+    '由 wirelog {{version}} 于 {{at}} 导出。密钥按存储时的样子打码。超过 {{limit}} 个字符的请求体/响应体会被截断，并注明。',
+  exportedMarkdown:
+    '由 wirelog {{version}} 于 {{at}} 导出。密钥按存储时的样子打码；每一轮都注明了对应的请求编号，完整内容见 HTML 导出和 HAR 文件。',
   offline: '这个页面不从任何地方加载东西：没有脚本、字体或图片。',
   header: {
     key: '会话',
@@ -75,7 +77,8 @@ export const sessionExportZhCN: Shape<typeof sessionExportEn> = {
     headers: '请求头/响应头',
     body: '正文',
     noBody: '没有正文',
-    trimmed: '此处已截断：只显示前 {{shown}} 个字符，共 {{total}} 个。完整内容请用 wirelog export --har 或在查看器里看。',
+    trimmed:
+      '此处已截断：只显示前 {{shown}} 个字符，共 {{total}} 个。完整内容请用 wirelog export --har 或在查看器里看。',
     binary: '{{size}} 字节的二进制正文（{{mime}}）：这里不显示；wirelog export --har 里有它的 base64。',
     notStored: '抓取时只存了 {{size}} 字节中的 {{stored}} 字节。',
     decodeError: '无法解码：{{error}}',
@@ -93,8 +96,10 @@ wirelog export --markdown FILE [--session ID] [--data-dir DIR]：把同一个会
   （不加 --session 就导出最近的会话；"-" 表示标准输出；--har FILE --session ID：只导出这个会话的调用）`,
     needsTarget: 'wirelog export 需要 --har FILE、--html FILE、--markdown FILE（写到标准输出用 "-"），或者 --otlp',
     sessionAlone: '--session ID 指定要导出哪个会话：还要加上 --html FILE、--markdown FILE 或 --har FILE',
-    noSession: '没有存着会话 "{{key}}"（可能已被清空或按保留策略删掉了）：不加 --session 的 wirelog export --html FILE 会导出最近的会话，查看器的会话页面里能看到全部会话',
-    noSessions: '还没有存下任何 Agent 会话：先抓一些调用（wirelog run -- codex exec "..."），或者用 --har FILE 把全部请求导出',
+    noSession:
+      '没有存着会话 "{{key}}"（可能已被清空或按保留策略删掉了）：不加 --session 的 wirelog export --html FILE 会导出最近的会话，查看器的会话页面里能看到全部会话',
+    noSessions:
+      '还没有存下任何 Agent 会话：先抓一些调用（wirelog run -- codex exec "..."），或者用 --har FILE 把全部请求导出',
     wrote: '已把会话 "{{key}}"（{{count}} 轮）写到 {{file}}',
   },
   viewer: {

@@ -69,7 +69,8 @@ export const sessionsEn = {
     cacheBreakpoint: 'cache breakpoint',
     unfold: 'Show all {{count}} characters',
     fold: 'Fold',
-    notAModelCall: 'This call has no context to show (not a chat, Responses, Anthropic or Gemini request, or its body could not be read).',
+    notAModelCall:
+      'This call has no context to show (not a chat, Responses, Anthropic or Gemini request, or its body could not be read).',
   },
   diff: {
     title: 'Turn {{b}} against turn {{a}}',
@@ -89,8 +90,10 @@ export const sessionsEn = {
     settings: 'Settings',
     tokens: 'input tokens {{a}} → {{b}} (the provider reported {{delta}} more)',
     tokensFewer: 'input tokens {{a}} → {{b}} (the provider reported {{delta}} fewer)',
-    chained: 'Turn {{b}} continues a stored response (previous_response_id): the provider holds the earlier context, and every message it sends is new.',
-    compaction: 'Earlier context changed: {{dropped}} message(s) dropped and {{rewritten}} rewritten since turn {{a}} (compaction or truncation): the model no longer sees what the earlier turn sent.',
+    chained:
+      'Turn {{b}} continues a stored response (previous_response_id): the provider holds the earlier context, and every message it sends is new.',
+    compaction:
+      'Earlier context changed: {{dropped}} message(s) dropped and {{rewritten}} rewritten since turn {{a}} (compaction or truncation): the model no longer sees what the earlier turn sent.',
     more: 'Show {{count}} more',
   },
   loop: {
@@ -106,7 +109,8 @@ export const sessionsEn = {
   api: {
     noSession: 'no session "{{key}}" is stored (it may have been cleared): open GET /api/sessions for the recent ones',
     notInSession: 'exchange {{id}} is not a call of session "{{key}}": pick a turn id from GET /api/sessions/KEY',
-    noContext: 'exchange {{id}} has no request context to compare (the first turn, or not a chat, Responses, Anthropic or Gemini request): pass a= and b= as two turns of the session',
+    noContext:
+      'exchange {{id}} has no request context to compare (the first turn, or not a chat, Responses, Anthropic or Gemini request): pass a= and b= as two turns of the session',
     sameTurn: 'a and b are the same turn ({{id}}): pass two different turns',
   },
 };

@@ -89,8 +89,10 @@ export const sessionsZhCN: Shape<typeof sessionsEn> = {
     settings: '参数',
     tokens: '输入令牌 {{a}} → {{b}}（服务商报告多了 {{delta}}）',
     tokensFewer: '输入令牌 {{a}} → {{b}}（服务商报告少了 {{delta}}）',
-    chained: '第 {{b}} 轮接着一个已保存的响应（previous_response_id）：之前的上下文在服务商那边，这次发送的每条消息都是新的。',
-    compaction: '之前的上下文变了：从第 {{a}} 轮以来丢掉了 {{dropped}} 条、改写了 {{rewritten}} 条消息（上下文压缩或截断），模型已经看不到上一轮发过的那些内容。',
+    chained:
+      '第 {{b}} 轮接着一个已保存的响应（previous_response_id）：之前的上下文在服务商那边，这次发送的每条消息都是新的。',
+    compaction:
+      '之前的上下文变了：从第 {{a}} 轮以来丢掉了 {{dropped}} 条、改写了 {{rewritten}} 条消息（上下文压缩或截断），模型已经看不到上一轮发过的那些内容。',
     more: '再显示 {{count}} 条',
   },
   loop: {
@@ -106,7 +108,8 @@ export const sessionsZhCN: Shape<typeof sessionsEn> = {
   api: {
     noSession: '没有保存名为 "{{key}}" 的会话（可能已被清空）：用 GET /api/sessions 查看最近的会话',
     notInSession: '请求 {{id}} 不属于会话 "{{key}}"：请从 GET /api/sessions/KEY 里选一轮的 id',
-    noContext: '请求 {{id}} 没有可对比的请求上下文（它是第一轮，或者不是 Chat、Responses、Anthropic、Gemini 请求）：请用 a= 和 b= 指定会话里的两轮',
+    noContext:
+      '请求 {{id}} 没有可对比的请求上下文（它是第一轮，或者不是 Chat、Responses、Anthropic、Gemini 请求）：请用 a= 和 b= 指定会话里的两轮',
     sameTurn: 'a 和 b 是同一轮（{{id}}）：请指定两个不同的轮次',
   },
 };

@@ -5,9 +5,11 @@ export const storageThreadEn = {
   /** A cause: the worker's own error, or how it exited. */
   exited: 'it exited with code {{code}}',
   /** The status's storage error while it is being started again. */
-  restarting: 'the storage thread stopped ({{cause}}); starting it again (attempt {{attempt}} of {{max}}); captures wait meanwhile',
+  restarting:
+    'the storage thread stopped ({{cause}}); starting it again (attempt {{attempt}} of {{max}}); captures wait meanwhile',
   /** The console line as it stops. */
-  stopped: 'the storage thread stopped ({{cause}}); starting it again in {{seconds}} s (attempt {{attempt}} of {{max}}); captures wait meanwhile and the traffic still flows',
+  stopped:
+    'the storage thread stopped ({{cause}}); starting it again in {{seconds}} s (attempt {{attempt}} of {{max}}); captures wait meanwhile and the traffic still flows',
   /** The console line once the new thread stored what waited. */
   restarted:
     'the storage thread works again: {{resent}} exchange(s) it had not stored were handed to the new one and are stored; {{cut}} exchange(s) open as it stopped are kept up to there and marked interrupted; {{lost}} exchange(s) could not be handed over again',

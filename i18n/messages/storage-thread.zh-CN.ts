@@ -4,7 +4,8 @@ import type { StorageThreadMessages } from './storage-thread.en.ts';
 export const storageThreadZhCN: StorageThreadMessages = {
   exited: '退出码 {{code}}',
   restarting: '存储线程挂了（{{cause}}），正在重新拉起（第 {{attempt}} / {{max}} 次）；这期间抓到的请求先排队等待写入',
-  stopped: '存储线程挂了（{{cause}}），{{seconds}} 秒后重新拉起（第 {{attempt}} / {{max}} 次）；这期间抓到的请求先排队，流量照常转发',
+  stopped:
+    '存储线程挂了（{{cause}}），{{seconds}} 秒后重新拉起（第 {{attempt}} / {{max}} 次）；这期间抓到的请求先排队，流量照常转发',
   restarted:
     '存储线程已恢复：{{resent}} 条还没写入的请求交给了新线程并已写入；{{cut}} 条挂掉时还没结束的请求只保存到那一刻，标记为中断；{{lost}} 条没能重新交接',
   gaveUp:

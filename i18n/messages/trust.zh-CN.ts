@@ -37,9 +37,11 @@ export const trustZhCN: Shape<TrustMessages> = {
     noTool: '{{store}}：没有改动，因为没装 {{tool}}：先安装（{{fix}}）再运行一次',
     platform: '{{store}}：wirelog 不会改 {{platform}} 上的信任库：请手动运行 `wirelog ca` 打印的命令',
     absent: '{{store}}：里面没有 wirelog 的 CA，无需删除',
-    noJava: 'Java 信任库：没有改动，找不到 JDK（JAVA_HOME 或 PATH 上的 java 下面的 keytool 和 lib/security/cacerts）：设置好 JAVA_HOME 再运行一次',
+    noJava:
+      'Java 信任库：没有改动，找不到 JDK（JAVA_HOME 或 PATH 上的 java 下面的 keytool 和 lib/security/cacerts）：设置好 JAVA_HOME 再运行一次',
   },
-  codexDeferredTools: 'Codex 0.171 把 MCP 工具藏在 tool_search 后面，而 tool_search 只提供给它有元数据的模型（中转站的模型没有）：如果模型一直看不到 wirelog 的工具，把下面两行的注释去掉（已经有 [features] 表的，把第二行加进去即可）',
+  codexDeferredTools:
+    'Codex 0.171 把 MCP 工具藏在 tool_search 后面，而 tool_search 只提供给它有元数据的模型（中转站的模型没有）：如果模型一直看不到 wirelog 的工具，把下面两行的注释去掉（已经有 [features] 表的，把第二行加进去即可）',
   role: {
     javaStore: 'Java 信任库',
     javaPassword: 'Java 信任库的密码',

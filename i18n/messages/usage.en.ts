@@ -14,11 +14,12 @@ else unknown (a relay sets its own prices; a model the table lacks). A group wit
     by: '--by must be session, model, host or day, not "{{value}}"',
     since: '--since must be an ISO date such as 2026-11-24 or 2026-11-24T10:00:00Z, not "{{value}}"',
     format: '--json and --csv print different formats: give one of them',
-    unknownFlag: "{{flag}} is not a flag of wirelog usage (see `wirelog usage --help`)",
+    unknownFlag: '{{flag}} is not a flag of wirelog usage (see `wirelog usage --help`)',
     needsValue: '{{flag}} needs a value (see `wirelog usage --help`)',
     takesNoValue: '{{flag}} takes no value (see `wirelog usage --help`)',
     positional: 'wirelog usage takes flags only, not "{{arg}}" (see `wirelog usage --help`)',
-    noDatabase: 'no captures in {{dir}} yet: start wirelog (npm start) and send traffic through it, or pass the right --data-dir',
+    noDatabase:
+      'no captures in {{dir}} yet: start wirelog (npm start) and send traffic through it, or pass the right --data-dir',
   },
   table: {
     title: {
@@ -51,7 +52,8 @@ else unknown (a relay sets its own prices; a model the table lacks). A group wit
     total: 'total',
     none: 'no model calls stored{{since}}',
     legendEstimated: '~ estimated from {{table}} (prices of {{date}}); the rest is the provider’s own figure',
-    legendUnknown: '? price unknown for {{count}} call(s) (relay or model without a price): cost shown is the part known',
+    legendUnknown:
+      '? price unknown for {{count}} call(s) (relay or model without a price): cost shown is the part known',
     legendNoUsage: '{{count}} call(s) reported no usage (failed or cut): counted, with no tokens',
     legendTokens: 'input as the providers count it (Anthropic without cache reads); reasoning: where reported',
   },
@@ -61,7 +63,8 @@ else unknown (a relay sets its own prices; a model the table lacks). A group wit
     provider: '${{usd}}',
     providerTitle: 'the provider’s own figure for this call',
     estimated: '~${{usd}}',
-    estimatedTitle: 'estimated from {{table}} (prices of {{date}}): {{provider}} {{model}}, per million tokens: input ${{input}}, output ${{output}}, cache read ${{cacheRead}}, cache write ${{cacheWrite}}{{tiered}}',
+    estimatedTitle:
+      'estimated from {{table}} (prices of {{date}}): {{provider}} {{model}}, per million tokens: input ${{input}}, output ${{output}}, cache read ${{cacheRead}}, cache write ${{cacheWrite}}{{tiered}}',
     tiered: ' (base rate; a long prompt is priced at its tier)',
     noRate: '—',
     unknown: 'price unknown',

@@ -61,7 +61,8 @@ token 数都是服务商自己上报的；费用优先用服务商给的（如 O
     provider: '${{usd}}',
     providerTitle: '服务商自己给出的本次调用费用',
     estimated: '~${{usd}}',
-    estimatedTitle: '按 {{table}}（{{date}} 的价格）估算：{{provider}} {{model}}，每百万 token：输入 ${{input}}，输出 ${{output}}，缓存读 ${{cacheRead}}，缓存写 ${{cacheWrite}}{{tiered}}',
+    estimatedTitle:
+      '按 {{table}}（{{date}} 的价格）估算：{{provider}} {{model}}，每百万 token：输入 ${{input}}，输出 ${{output}}，缓存读 ${{cacheRead}}，缓存写 ${{cacheWrite}}{{tiered}}',
     tiered: '（基础价；长提示词按对应档位计价）',
     noRate: '—',
     unknown: '价格未知',

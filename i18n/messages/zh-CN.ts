@@ -375,7 +375,8 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
     otlp: 'OpenTelemetry 导出出错：{{error}}',
     shed: '为了控制内存，存储（落后或出错时）丢弃了 {{exchanges}} 条完整请求、{{events}} 个 SSE 事件或 WebSocket 消息、{{bytes}} 字节；受影响的请求都在备注里写明了，流量本身已完整转发。',
     discarded: '「全部清空」丢弃了 {{count}} 条还在等待写入的请求：它们不会被保存。',
-    bodies: '存储跟不上：为了不拖慢流量，{{count}} 个请求/响应体的剩余部分没有保存（显示为已截断）；流量本身已完整转发。',
+    bodies:
+      '存储跟不上：为了不拖慢流量，{{count}} 个请求/响应体的剩余部分没有保存（显示为已截断）；流量本身已完整转发。',
     damaged: '数据库里有 {{count}} 条请求记录已损坏（{{ids}}）。{{example}}。能读出的部分照常显示，导出时会跳过它们。',
   },
 };

@@ -22,7 +22,8 @@ afterAll(async () => {
 
 const probe = () => subject.crashes(up.httpsUrl);
 
-const raw = async (bytes: string) => (await sendRaw(Number(new URL(subject.process.proxyUrl).port), bytes)).toString('latin1');
+const raw = async (bytes: string) =>
+  (await sendRaw(Number(new URL(subject.process.proxyUrl).port), bytes)).toString('latin1');
 
 describe('a misbehaving client: the upstream is released at once and the exchange is marked', () => {
   it('aborts mid-request-body: the upstream request is cancelled, not left to its idle timeout', async () => {
@@ -33,8 +34,16 @@ describe('a misbehaving client: the upstream is released at once and the exchang
       const body = new Readable({ read() {} });
       body.push(randomBytes(256 * 1024));
       const controller = new AbortController();
-      const sent = request(`${up.httpsUrl}/upload?tag=${key}`, { dispatcher: subject.agent(), method: 'PUT', body, signal: controller.signal }).catch((e: Error) => e);
-      await eventually(() => (up.progress.get(key) ?? 0) >= 256 * 1024, 'the upstream to receive the first part of the body');
+      const sent = request(`${up.httpsUrl}/upload?tag=${key}`, {
+        dispatcher: subject.agent(),
+        method: 'PUT',
+        body,
+        signal: controller.signal,
+      }).catch((e: Error) => e);
+      await eventually(
+        () => (up.progress.get(key) ?? 0) >= 256 * 1024,
+        'the upstream to receive the first part of the body',
+      );
       const abortedAt = Date.now();
       controller.abort();
       // The body never ends and wirelog's idle timeout is 600 s: only the abort closes it. How soon is a figure for the table, not a limit a busy machine can miss.
@@ -43,8 +52,19 @@ describe('a misbehaving client: the upstream is released at once and the exchang
     }
     const rows = await subject.settledWhere((e) => e.request.path.includes('upload-abort-'), times);
     const keys = Array.from({ length: times }, (_, i) => `upload-abort-${i}`);
-    const good = storedOnceEach(rows, keys, (e) => new URL(e.request.path, 'http://x').searchParams.get('tag'), (e) => e.state === 'aborted' && /client closed the connection before a response arrived/.test(e.error ?? ''));
-    recordFault({ scenario: 'client: aborts mid-request-body', sent: up.closedKeys(keys), stored: good, crashes: await probe(), note: `upstream released after ${Math.max(...delays)} ms at most` });
+    const good = storedOnceEach(
+      rows,
+      keys,
+      (e) => new URL(e.request.path, 'http://x').searchParams.get('tag'),
+      (e) => e.state === 'aborted' && /client closed the connection before a response arrived/.test(e.error ?? ''),
+    );
+    recordFault({
+      scenario: 'client: aborts mid-request-body',
+      sent: up.closedKeys(keys),
+      stored: good,
+      crashes: await probe(),
+      note: `upstream released after ${Math.max(...delays)} ms at most`,
+    });
   });
 
   it('aborts mid-stream: the upstream stream is cancelled, not left to its idle timeout', async () => {
@@ -53,7 +73,10 @@ describe('a misbehaving client: the upstream is released at once and the exchang
     for (let i = 0; i < times; i++) {
       const key = `stream-abort-${i}`;
       const controller = new AbortController();
-      const res = await request(`${up.httpsUrl}/sse?tag=${key}&id=${key}&every=10`, { dispatcher: subject.agent(), signal: controller.signal });
+      const res = await request(`${up.httpsUrl}/sse?tag=${key}&id=${key}&every=10`, {
+        dispatcher: subject.agent(),
+        signal: controller.signal,
+      });
       let text = '';
       for await (const chunk of res.body) {
         text += chunk.toString();
@@ -66,22 +89,50 @@ describe('a misbehaving client: the upstream is released at once and the exchang
     }
     const rows = await subject.settledWhere((e) => e.request.path.includes('stream-abort-'), times);
     const keys = Array.from({ length: times }, (_, i) => `stream-abort-${i}`);
-    const good = storedOnceEach(rows, keys, (e) => new URL(e.request.path, 'http://x').searchParams.get('tag'), (e) => e.state === 'aborted' && /client closed the connection before the response ended/.test(e.error ?? '') && e.eventCount >= 3);
-    recordFault({ scenario: 'client: aborts mid-stream', sent: up.closedKeys(keys), stored: good, crashes: await probe(), note: `upstream released after ${Math.max(...delays)} ms at most` });
+    const good = storedOnceEach(
+      rows,
+      keys,
+      (e) => new URL(e.request.path, 'http://x').searchParams.get('tag'),
+      (e) =>
+        e.state === 'aborted' &&
+        /client closed the connection before the response ended/.test(e.error ?? '') &&
+        e.eventCount >= 3,
+    );
+    recordFault({
+      scenario: 'client: aborts mid-stream',
+      sent: up.closedKeys(keys),
+      stored: good,
+      crashes: await probe(),
+      note: `upstream released after ${Math.max(...delays)} ms at most`,
+    });
   });
 
   it('sends a malformed request (400) and oversize headers (431)', async () => {
     // Rows of the proxy port itself: not the probes, nor the tunnels of the tests before.
-    const others = (e: { request: { path: string; method: string } }) => e.request.path !== '/load?t=probe' && e.request.method !== 'CONNECT';
+    const others = (e: { request: { path: string; method: string } }) =>
+      e.request.path !== '/load?t=probe' && e.request.method !== 'CONNECT';
     const before = subject.reader().list({ limit: 100_000 }).filter(others).length;
-    const garbage = await Promise.all([raw('HELLO\r\n\r\n'), raw('GET http://127.0.0.1/ HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'), raw('\x16\x03\x01\x00\x05hello\r\n\r\n')]);
+    const garbage = await Promise.all([
+      raw('HELLO\r\n\r\n'),
+      raw('GET http://127.0.0.1/ HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'),
+      raw('\x16\x03\x01\x00\x05hello\r\n\r\n'),
+    ]);
     const oversize = await raw(`GET ${up.httpUrl}/load HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
     const answers = [...garbage, oversize];
     const refused = answers.filter((a, i) => a.startsWith(i < 3 ? 'HTTP/1.1 400 ' : 'HTTP/1.1 431 ')).length;
     // The TLS record is refused naming what the client spoke (proxy/proxy-server.ts misdirectedProtocol).
-    const rows = await subject.settledWhere((e) => e.state === 'proxy_error' && /malformed|larger than|the client spoke/i.test(e.error ?? ''), 4);
+    const rows = await subject.settledWhere(
+      (e) => e.state === 'proxy_error' && /malformed|larger than|the client spoke/i.test(e.error ?? ''),
+      4,
+    );
     const all = subject.reader().list({ limit: 100_000 }).filter(others).length;
-    recordFault({ scenario: 'client: malformed request, oversize headers', sent: refused, stored: Math.min(rows.length, all - before), crashes: await probe(), note: `${refused} of 4 answered 400/431; ${all - before} rows added` });
+    recordFault({
+      scenario: 'client: malformed request, oversize headers',
+      sent: refused,
+      stored: Math.min(rows.length, all - before),
+      crashes: await probe(),
+      note: `${refused} of 4 answered 400/431; ${all - before} rows added`,
+    });
     expect(refused).toBe(4);
     expect(all - before).toBe(4);
   });
@@ -92,13 +143,24 @@ describe('a misbehaving client: the upstream is released at once and the exchang
     let good = 0;
     for (let i = 0; i < times; i++) {
       const body = randomBytes(3 * 1024 * 1024 + i);
-      const res = await request(`${up.httpsUrl}/upload?big=${i}`, { dispatcher: subject.agent(), method: 'POST', body });
+      const res = await request(`${up.httpsUrl}/upload?big=${i}`, {
+        dispatcher: subject.agent(),
+        method: 'POST',
+        body,
+      });
       // The upstream's own account of what reached it: every byte.
       const echoed = (await res.body.json()) as { size: number; sha256: string };
       if (echoed.size === body.length && echoed.sha256 === createHash('sha256').update(body).digest('hex')) forwarded++;
       const [e] = await subject.settledWhere((x) => x.request.path === `/upload?big=${i}`, 1);
       const kept = e && subject.reader().body(e.id, 'request');
-      if (e?.state === 'complete' && e.requestBody.size === body.length && e.requestBody.storedSize === 1024 * 1024 && e.requestBody.truncated && kept?.equals(body.subarray(0, 1024 * 1024))) good++;
+      if (
+        e?.state === 'complete' &&
+        e.requestBody.size === body.length &&
+        e.requestBody.storedSize === 1024 * 1024 &&
+        e.requestBody.truncated &&
+        kept?.equals(body.subarray(0, 1024 * 1024))
+      )
+        good++;
     }
     recordFault({ scenario: 'client: body over --max-body-mb', sent: forwarded, stored: good, crashes: await probe() });
     expect(forwarded).toBe(times);
@@ -134,7 +196,12 @@ describe('a slow reader', () => {
       recordFault({
         scenario: 'client: slow reader (128 MB at 25 MB/s)',
         sent: received === total ? 1 : 0,
-        stored: storedOnceEach(rows, [key], (x) => new URL(x.request.path, 'http://x').searchParams.get('tag'), (x) => x.state === 'complete' && x.responseBody.size === total && x.responseBody.truncated),
+        stored: storedOnceEach(
+          rows,
+          [key],
+          (x) => new URL(x.request.path, 'http://x').searchParams.get('tag'),
+          (x) => x.state === 'complete' && x.responseBody.size === total && x.responseBody.truncated,
+        ),
         crashes: await slow.crashes(up.httpsUrl),
         note: `upstream at most ${(maxAhead / 1048576).toFixed(1)} MB ahead of the reader; wirelog peak RSS ${peak.toFixed(0)} MB`,
       });

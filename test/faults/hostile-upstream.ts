@@ -34,11 +34,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What /load answers for a request body: distinct per request, so a mix-up shows. */
 export function loadReply(token: string, body: Buffer): string {
-  return JSON.stringify({ tag: token, size: body.length, sha256: createHash('sha256').update(body).digest('hex'), pad: `reply-${token}-`.repeat(20) });
+  return JSON.stringify({
+    tag: token,
+    size: body.length,
+    sha256: createHash('sha256').update(body).digest('hex'),
+    pad: `reply-${token}-`.repeat(20),
+  });
 }
 
 /** POST /load?t=token through `dispatcher`: the status and the reply as text. */
-export async function postLoad(baseUrl: string, dispatcher: Dispatcher, token: string, body: Buffer | string): Promise<{ status: number; reply: string }> {
+export async function postLoad(
+  baseUrl: string,
+  dispatcher: Dispatcher,
+  token: string,
+  body: Buffer | string,
+): Promise<{ status: number; reply: string }> {
   const res = await request(`${baseUrl}/load?t=${token}`, { dispatcher, method: 'POST', body });
   return { status: res.statusCode, reply: await res.body.text() };
 }
@@ -104,7 +114,9 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
         await readBody(req);
         return void socket.end('HTTP/1.1 2x0 Not A Status\r\ncontent-length: 2\r\n\r\nok');
       case '/bad-chunked':
-        return void socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nnot a chunk\r\n');
+        return void socket.end(
+          'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nnot a chunk\r\n',
+        );
       case '/bytes': {
         const total = Number(url.searchParams.get('n') ?? 0);
         const chunk = Buffer.alloc(64 * 1024, 0x61);
@@ -126,14 +138,17 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
         if (key) req.on('data', (c: Buffer) => progress.set(key, (progress.get(key) ?? 0) + c.length));
         const body = await readBody(req);
         res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify({ size: body.length, sha256: createHash('sha256').update(body).digest('hex') }));
+        return void res.end(
+          JSON.stringify({ size: body.length, sha256: createHash('sha256').update(body).digest('hex') }),
+        );
       }
       default:
         res.writeHead(404, { 'content-type': 'text/plain' });
         res.end(`no route ${url.pathname}`);
     }
   }
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => void handle(req, res).catch(() => res.destroy());
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) =>
+    void handle(req, res).catch(() => res.destroy());
 
   const plain = http.createServer(onRequest);
   const tls = https.createServer({ cert: good.certPem, key: good.keyPem }, onRequest);
@@ -169,7 +184,9 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
 }
 
 function listen(server: net.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+  );
 }
 
 /**
@@ -191,9 +208,20 @@ export interface IdleClosingUpstream {
   close(): Promise<void>;
 }
 
-export async function startIdleClosingUpstream(idleMs: number, announce: boolean, secure = false): Promise<IdleClosingUpstream> {
+export async function startIdleClosingUpstream(
+  idleMs: number,
+  announce: boolean,
+  secure = false,
+): Promise<IdleClosingUpstream> {
   const idleSince = new WeakMap<net.Socket, number>();
-  const state: IdleClosingUpstream = { url: '', dropped: 0, answered: new Map(), firstOnConnection: new Set(), connections: 0, close: async () => undefined };
+  const state: IdleClosingUpstream = {
+    url: '',
+    dropped: 0,
+    answered: new Map(),
+    firstOnConnection: new Set(),
+    connections: 0,
+    close: async () => undefined,
+  };
   const used = new WeakSet<net.Socket>();
   const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const since = idleSince.get(req.socket);
@@ -214,7 +242,9 @@ export async function startIdleClosingUpstream(idleMs: number, announce: boolean
     res.on('finish', () => idleSince.set(req.socket, Date.now()));
   };
   const cert = secure ? selfSignedCertificate() : null;
-  const server = cert ? https.createServer({ cert: cert.certPem, key: cert.keyPem }, onRequest) : http.createServer(onRequest);
+  const server = cert
+    ? https.createServer({ cert: cert.certPem, key: cert.keyPem }, onRequest)
+    : http.createServer(onRequest);
   // No timer and no header of Node's own: the idle rule above is the only one.
   server.keepAliveTimeout = 0;
   server.on(secure ? 'secureConnection' : 'connection', () => state.connections++);

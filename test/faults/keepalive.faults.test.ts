@@ -32,7 +32,8 @@ async function pausingClients(baseUrl: string, scenario: string, clients: number
         const body = `request ${token}`;
         try {
           const { status, reply } = await postLoad(baseUrl, agent, token, body);
-          if (status !== 200 || reply !== loadReply(token, Buffer.from(body))) errors.push(`${token}: ${status} ${reply.slice(0, 120)}`);
+          if (status !== 200 || reply !== loadReply(token, Buffer.from(body)))
+            errors.push(`${token}: ${status} ${reply.slice(0, 120)}`);
           else tokens.push(token);
         } catch (err) {
           errors.push(`${token}: ${(err as Error).message}`);
@@ -57,7 +58,10 @@ describe('keep-alive races with the upstream', () => {
       recordFault({
         scenario: 'upstream: closes idle keep-alive connections after 1 s, unannounced',
         sent: clients * rounds,
-        stored: stored.filter((e) => e.state === 'complete' && up.answered.get(new URL(e.request.path, 'http://x').searchParams.get('t')!) === 1).length,
+        stored: stored.filter(
+          (e) =>
+            e.state === 'complete' && up.answered.get(new URL(e.request.path, 'http://x').searchParams.get('t')!) === 1,
+        ).length,
         crashes: await subject.crashes(up.url),
         note: `${up.dropped} requests hit a closing connection upstream, ${retried} retried by wirelog, ${errors.length} client errors`,
       });
@@ -65,7 +69,8 @@ describe('keep-alive races with the upstream', () => {
       expect(up.dropped).toBeGreaterThan(0);
       expect(retried).toBe(up.dropped);
       // Each retry went out on a new connection, not on another idle one.
-      for (const e of retriedRows) expect(up.firstOnConnection.has(new URL(e.request.path, 'http://x').searchParams.get('t')!)).toBe(true);
+      for (const e of retriedRows)
+        expect(up.firstOnConnection.has(new URL(e.request.path, 'http://x').searchParams.get('t')!)).toBe(true);
       expect(stored).toHaveLength(clients * rounds);
       for (const token of tokens) expect(up.answered.get(token)).toBe(1);
     } finally {
@@ -85,7 +90,13 @@ describe('keep-alive races with the upstream', () => {
       await sleep(1200);
       const { status, reply } = await postLoad(up.url, agents[0], 'after-idle', 'x');
       const [e] = await subject.settledWhere((x) => x.request.path === '/load?t=after-idle', 1);
-      recordFault({ scenario: 'upstream: every idle connection stale at once', sent: status === 200 && reply === loadReply('after-idle', Buffer.from('x')) ? 1 : 0, stored: e?.state === 'complete' && e.timings.retried !== undefined ? 1 : 0, crashes: await subject.crashes(up.url), note: `${up.dropped} dropped upstream; the retry was the first request on its connection: ${up.firstOnConnection.has('after-idle')}` });
+      recordFault({
+        scenario: 'upstream: every idle connection stale at once',
+        sent: status === 200 && reply === loadReply('after-idle', Buffer.from('x')) ? 1 : 0,
+        stored: e?.state === 'complete' && e.timings.retried !== undefined ? 1 : 0,
+        crashes: await subject.crashes(up.url),
+        note: `${up.dropped} dropped upstream; the retry was the first request on its connection: ${up.firstOnConnection.has('after-idle')}`,
+      });
       expect(up.dropped).toBe(1);
       expect(up.firstOnConnection.has('after-idle')).toBe(true);
     } finally {

@@ -29,7 +29,7 @@ export const LEDGER_FILE = fileURLToPath(new URL('../../test-artifacts/faults.js
 export function recordFault(row: Omit<FaultRow, 'lost'>): void {
   fs.mkdirSync(path.dirname(LEDGER_FILE), { recursive: true });
   const lost = row.sent - row.stored;
-  fs.appendFileSync(LEDGER_FILE, JSON.stringify({ ...row, lost }) + '\n');
+  fs.appendFileSync(LEDGER_FILE, `${JSON.stringify({ ...row, lost })}\n`);
   if (row.skipped) return;
   expect(row.sent, `${row.scenario}: nothing was sent`).toBeGreaterThan(0);
   expect(lost, `${row.scenario}: exchanges lost or stored wrong`).toBe(0);
@@ -51,13 +51,30 @@ export function faultTable(rows: FaultRow[]): string {
     if (r.skipped) lines.push(`| ${r.scenario} | - | - | - | - | skipped: ${r.note ?? ''} |`);
     else lines.push(`| ${r.scenario} | ${r.sent} | ${r.stored} | ${r.lost} | ${r.crashes} | ${r.note ?? ''} |`);
   }
-  const total = rows.filter((r) => !r.skipped).reduce((t, r) => ({ sent: t.sent + r.sent, stored: t.stored + r.stored, lost: t.lost + r.lost, crashes: t.crashes + r.crashes }), { sent: 0, stored: 0, lost: 0, crashes: 0 });
-  lines.push(`| **all ${rows.length} scenarios** | ${total.sent} | ${total.stored} | ${total.lost} | ${total.crashes} | |`);
+  const total = rows
+    .filter((r) => !r.skipped)
+    .reduce(
+      (t, r) => ({
+        sent: t.sent + r.sent,
+        stored: t.stored + r.stored,
+        lost: t.lost + r.lost,
+        crashes: t.crashes + r.crashes,
+      }),
+      { sent: 0, stored: 0, lost: 0, crashes: 0 },
+    );
+  lines.push(
+    `| **all ${rows.length} scenarios** | ${total.sent} | ${total.stored} | ${total.lost} | ${total.crashes} | |`,
+  );
   return lines.join('\n');
 }
 
 /** How many of `keys` have exactly one stored row, and that row as expected. */
-export function storedOnceEach<T>(rows: T[], keys: string[], keyOf: (row: T) => string | null, expected: (row: T) => boolean): number {
+export function storedOnceEach<T>(
+  rows: T[],
+  keys: string[],
+  keyOf: (row: T) => string | null,
+  expected: (row: T) => boolean,
+): number {
   return keys.filter((key) => {
     const mine = rows.filter((r) => keyOf(r) === key);
     return mine.length === 1 && expected(mine[0]);

@@ -10,6 +10,6 @@ export function teardown(): void {
   const rows = readLedger().sort((a, b) => a.scenario.localeCompare(b.scenario));
   if (rows.length === 0) return;
   const table = faultTable(rows);
-  fs.writeFileSync(LEDGER_FILE.replace(/\.jsonl$/, '.md'), table + '\n');
+  fs.writeFileSync(LEDGER_FILE.replace(/\.jsonl$/, '.md'), `${table}\n`);
   console.log(`\nFault scenarios (test-artifacts/faults.md):\n${table}\n`);
 }

@@ -36,7 +36,9 @@ const portOf = (s: Subject) => Number(new URL(s.process.proxyUrl).port);
 /** Opens a CONNECT tunnel to `authority` and resolves with the socket once the 200 is read. */
 function connectTunnelTo(authority: string, proxyPort: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(proxyPort, '127.0.0.1', () => socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`));
+    const socket = net.connect(proxyPort, '127.0.0.1', () =>
+      socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`),
+    );
     let answer = '';
     const onData = (chunk: Buffer) => {
       answer += chunk.toString('latin1');
@@ -60,7 +62,6 @@ function closedBy(socket: net.Socket | tls.TLSSocket, since: number): Promise<{ 
   });
 }
 
-
 describe('client sockets are closed on every path', () => {
   it('500 clients that CONNECT, read the 200 and close leave no descriptor behind', async () => {
     await subject.crashes(up.httpsUrl); // warm: the worker, the database and an upstream connection are open
@@ -68,7 +69,9 @@ describe('client sockets are closed on every path', () => {
     const clients = 500;
     let tunnels = 0;
     for (let batch = 0; batch < clients / 50; batch++) {
-      const sockets = await Promise.all(Array.from({ length: 50 }, () => connectTunnelTo('probe.test:443', portOf(subject))));
+      const sockets = await Promise.all(
+        Array.from({ length: 50 }, () => connectTunnelTo('probe.test:443', portOf(subject))),
+      );
       tunnels += sockets.length;
       for (const s of sockets) s.end();
     }
@@ -76,15 +79,41 @@ describe('client sockets are closed on every path', () => {
     // A few descriptors come and go on their own (the database's files, a pooled upstream connection).
     const SLACK = 3;
     // A leaked descriptor never comes back; one still being closed does, however busy the machine.
-    const settled = await eventually(() => openFds() <= baseline + SLACK, 'the descriptors to come back').catch(() => false);
+    const settled = await eventually(() => openFds() <= baseline + SLACK, 'the descriptors to come back').catch(
+      () => false,
+    );
     const left = Math.max(0, openFds() - baseline - SLACK);
-    if (!settled) console.log(fs.readdirSync(`/proc/${subject.process.child.pid}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${subject.process.child.pid}/fd/${fd}`); } catch { return '?'; } }).join(' '));
-    recordFault({ scenario: 'client: 500 CONNECT then close', sent: clients, stored: clients - left, crashes: await subject.crashes(up.httpsUrl), note: `descriptors left above the baseline: ${left} (beyond ${SLACK} that come and go)` });
+    if (!settled)
+      console.log(
+        fs
+          .readdirSync(`/proc/${subject.process.child.pid}/fd`)
+          .map((fd) => {
+            try {
+              return fs.readlinkSync(`/proc/${subject.process.child.pid}/fd/${fd}`);
+            } catch {
+              return '?';
+            }
+          })
+          .join(' '),
+      );
+    recordFault({
+      scenario: 'client: 500 CONNECT then close',
+      sent: clients,
+      stored: clients - left,
+      crashes: await subject.crashes(up.httpsUrl),
+      note: `descriptors left above the baseline: ${left} (beyond ${SLACK} that come and go)`,
+    });
     expect(settled, `${left} descriptors still open 30 s after the clients closed`).toBe(true);
   });
 
   it('slow clients are closed within their timeout and each is stored once', async () => {
-    const slow = await startSubject(['--insecure-upstream', '--handshake-timeout', String(HANDSHAKE_S), '--request-head-timeout', String(HEAD_S)]);
+    const slow = await startSubject([
+      '--insecure-upstream',
+      '--handshake-timeout',
+      String(HANDSHAKE_S),
+      '--request-head-timeout',
+      String(HEAD_S),
+    ]);
     try {
       await slowClients(slow);
     } finally {
@@ -96,7 +125,8 @@ describe('client sockets are closed on every path', () => {
 async function slowClients(slow: Subject): Promise<void> {
   const proxyPort = portOf(slow);
   const connectTunnel = (authority: string) => connectTunnelTo(authority, proxyPort);
-  const storedFor = (host: string, error: RegExp) => slow.storedWhere((e) => e.request.host === host && error.test(e.error ?? ''));
+  const storedFor = (host: string, error: RegExp) =>
+    slow.storedWhere((e) => e.request.host === host && error.test(e.error ?? ''));
   const started = Date.now();
   // Inside a tunnel: nothing at all, a partial TLS ClientHello, and a partial head after the handshake.
   const idle = await connectTunnel('idle.test:443');
@@ -114,11 +144,22 @@ async function slowClients(slow: Subject): Promise<void> {
   // Not slow at all: two pipelined streams, each longer than the head timeout, both answered whole.
   const pipelined = net.connect(proxyPort, '127.0.0.1');
   await new Promise((r) => pipelined.once('connect', r));
-  const streamOf = (id: string) => `GET ${up.httpUrl}/sse?id=${id}&n=${HEAD_S * 15}&every=100 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+  const streamOf = (id: string) =>
+    `GET ${up.httpUrl}/sse?id=${id}&n=${HEAD_S * 15}&every=100 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
   pipelined.write(streamOf('pipe-1') + streamOf('pipe-2').replace('HTTP/1.1\r\n', 'HTTP/1.1\r\nConnection: close\r\n'));
   // Nothing but these timeouts closes them (the idle timeout is 600 s): that they close at all,
   // with the reasons stored below, is the proof; how soon goes to the table, as a figure.
-  const [idleClosed, helloClosed, headClosed, plainClosed, pipelinedClosed] = await within(Promise.all([closedBy(idle, started), closedBy(hello, started), closedBy(headTls, headTlsAt), closedBy(plain, started), closedBy(pipelined, started)]), 'the slow clients to be closed', 60_000);
+  const [idleClosed, helloClosed, headClosed, plainClosed, pipelinedClosed] = await within(
+    Promise.all([
+      closedBy(idle, started),
+      closedBy(hello, started),
+      closedBy(headTls, headTlsAt),
+      closedBy(plain, started),
+      closedBy(pipelined, started),
+    ]),
+    'the slow clients to be closed',
+    60_000,
+  );
   expect(pipelinedClosed.received.match(/data: \[DONE\]/g)).toHaveLength(2);
 
   for (const closed of [headClosed, plainClosed]) {
@@ -135,22 +176,51 @@ async function slowClients(slow: Subject): Promise<void> {
   // Stored once each: a second record of the same connection would be stored before a request made after.
   await slow.settle(up.httpsUrl);
   const all = slow.reader().list({ limit: 100_000 });
-  recordFault({ scenario: 'client: idle tunnel, partial ClientHello, partial heads', sent: 4, stored: stored.length, crashes: await slow.crashes(up.httpsUrl), note: `closed after ${[idleClosed, helloClosed, headClosed, plainClosed].map((c) => (c.afterMs / 1000).toFixed(1)).join(', ')} s` });
+  recordFault({
+    scenario: 'client: idle tunnel, partial ClientHello, partial heads',
+    sent: 4,
+    stored: stored.length,
+    crashes: await slow.crashes(up.httpsUrl),
+    note: `closed after ${[idleClosed, helloClosed, headClosed, plainClosed].map((c) => (c.afterMs / 1000).toFixed(1)).join(', ')} s`,
+  });
   // The four, the two streams, and the probe request of crashes(): nothing recorded twice.
-  expect(all.filter((e) => e.request.path !== '/load?t=probe' && !e.request.path.startsWith('/load?t=settle-') && !e.request.path.startsWith('/sse'))).toHaveLength(4);
+  expect(
+    all.filter(
+      (e) =>
+        e.request.path !== '/load?t=probe' &&
+        !e.request.path.startsWith('/load?t=settle-') &&
+        !e.request.path.startsWith('/sse'),
+    ),
+  ).toHaveLength(4);
   expect(stored.every((e) => e.state === 'proxy_error')).toBe(true);
 }
 
 describe('a client that refuses the wirelog certificate is one exchange at once, with the fix', () => {
   const distrusting: Record<string, (host: string) => Promise<unknown>> = {
-    'OpenSSL (curl)': (host) => new Promise((r) => execFile('curl', ['-s', '--proxy', subject.process.proxyUrl, '--noproxy', '', `https://${host}/v1/models`], { env: { ...process.env, CURL_CA_BUNDLE: '', SSL_CERT_FILE: '/nonexistent' } }, r)),
-    'Node (undici fetch)': (host) => request(`https://${host}/v1/models`, { dispatcher: new ProxyAgent({ uri: subject.process.proxyUrl }) }).catch((e: Error) => e),
+    'OpenSSL (curl)': (host) =>
+      new Promise((r) =>
+        execFile(
+          'curl',
+          ['-s', '--proxy', subject.process.proxyUrl, '--noproxy', '', `https://${host}/v1/models`],
+          { env: { ...process.env, CURL_CA_BUNDLE: '', SSL_CERT_FILE: '/nonexistent' } },
+          r,
+        ),
+      ),
+    'Node (undici fetch)': (host) =>
+      request(`https://${host}/v1/models`, { dispatcher: new ProxyAgent({ uri: subject.process.proxyUrl }) }).catch(
+        (e: Error) => e,
+      ),
     'GnuTLS (wget)': (host) =>
       new Promise((r) => {
         // A wgetrc of its own: no user or system setting decides what it trusts.
         const wgetrc = path.join(subject.dataDir, 'empty.wgetrc');
         fs.writeFileSync(wgetrc, '');
-        execFile('wget', ['-q', '-O', '-', '--tries=1', `https://${host}/v1/models`], { env: { ...process.env, https_proxy: subject.process.proxyUrl, no_proxy: '', WGETRC: wgetrc } }, r);
+        execFile(
+          'wget',
+          ['-q', '-O', '-', '--tries=1', `https://${host}/v1/models`],
+          { env: { ...process.env, https_proxy: subject.process.proxyUrl, no_proxy: '', WGETRC: wgetrc } },
+          r,
+        );
       }),
   };
   for (const [client, run] of Object.entries(distrusting)) {
@@ -163,8 +233,17 @@ describe('a client that refuses the wirelog certificate is one exchange at once,
       // (a row that waited for the 10 s handshake timeout would not be there yet, and a second
       // row for the same connection would be).
       await subject.settle(up.httpsUrl);
-      const rows = subject.reader().list({ limit: 100_000 }).filter((x) => x.request.host === host);
-      recordFault({ scenario: `client distrusts the CA: ${client}`, sent: 1, stored: rows.length === 1 && rows[0].diagnosis !== null ? 1 : 0, crashes: await subject.crashes(up.httpsUrl), note: 'stored and diagnosed before a request sent after the client gave up' });
+      const rows = subject
+        .reader()
+        .list({ limit: 100_000 })
+        .filter((x) => x.request.host === host);
+      recordFault({
+        scenario: `client distrusts the CA: ${client}`,
+        sent: 1,
+        stored: rows.length === 1 && rows[0].diagnosis !== null ? 1 : 0,
+        crashes: await subject.crashes(up.httpsUrl),
+        note: 'stored and diagnosed before a request sent after the client gave up',
+      });
       expect(rows).toHaveLength(1);
       const [e] = rows;
       expect(e).toMatchObject({ state: 'proxy_error', request: { method: 'CONNECT' } });
@@ -183,22 +262,39 @@ describe('a process limited to 256 open files, as on macOS', () => {
       const port = portOf(small);
       const limits = fs.readFileSync(`/proc/${small.process.child.pid}/limits`, 'utf8');
       expect(limits).toMatch(/Max open files\s+256\s+256/);
-      const { max } = ((await (await fetch(`${small.process.viewerUrl}/api/status`)).json()) as { connections: { max: number } }).connections;
+      const { max } = (
+        (await (await fetch(`${small.process.viewerUrl}/api/status`)).json()) as { connections: { max: number } }
+      ).connections;
       // Twice the limit, all at once and held open: past the cap each is answered 503.
       let answered = 0;
       const flood = await Promise.all(
-        Array.from({ length: 512 }, () => new Promise<{ socket: net.Socket; answer: Promise<string> }>((resolve) => {
-          const socket = net.connect(port, '127.0.0.1', () => resolve({ socket, answer: closedBy(socket, Date.now()).then((c) => (answered++, c.received)) }));
-          socket.on('error', () => resolve({ socket, answer: Promise.resolve('error') }));
-        })),
+        Array.from(
+          { length: 512 },
+          () =>
+            new Promise<{ socket: net.Socket; answer: Promise<string> }>((resolve) => {
+              const socket = net.connect(port, '127.0.0.1', () =>
+                resolve({ socket, answer: closedBy(socket, Date.now()).then((c) => (answered++, c.received)) }),
+              );
+              socket.on('error', () => resolve({ socket, answer: Promise.resolve('error') }));
+            }),
+        ),
       );
       // The refused ones are answered and closed by wirelog (all past the cap); then the held ones are let go.
-      await eventually(() => answered >= 512 - max, `wirelog to answer the ${512 - max} connections past its cap of ${max}`).catch(() => undefined);
+      await eventually(
+        () => answered >= 512 - max,
+        `wirelog to answer the ${512 - max} connections past its cap of ${max}`,
+      ).catch(() => undefined);
       for (const { socket } of flood) socket.destroy();
       const answers = await Promise.all(flood.map((f) => f.answer));
       const refused = answers.filter((a) => a.startsWith('HTTP/1.1 503')).length;
       await eventually(async () => (await small.crashes(up.httpsUrl)) === 0, 'wirelog to serve again after the flood');
-      recordFault({ scenario: 'client: 512 connections at a process limited to 256 files', sent: 1, stored: (await small.crashes(up.httpsUrl)) === 0 ? 1 : 0, crashes: small.process.child.exitCode === null ? 0 : 1, note: `${refused} refused with 503 (cap ${512 - refused} of 512 held), then served normally` });
+      recordFault({
+        scenario: 'client: 512 connections at a process limited to 256 files',
+        sent: 1,
+        stored: (await small.crashes(up.httpsUrl)) === 0 ? 1 : 0,
+        crashes: small.process.child.exitCode === null ? 0 : 1,
+        note: `${refused} refused with 503 (cap ${512 - refused} of 512 held), then served normally`,
+      });
       expect(refused).toBeGreaterThan(0);
       expect(small.process.output()).not.toMatch(/EMFILE/);
     } finally {
@@ -212,23 +308,51 @@ describe('--max-connections', () => {
     const capped = await startSubject(['--insecure-upstream', '--max-connections', '20']);
     try {
       const port = Number(new URL(capped.process.proxyUrl).port);
-      const held = await Promise.all(Array.from({ length: 20 }, () => new Promise<net.Socket>((r) => { const s = net.connect(port, '127.0.0.1', () => r(s)); })));
+      const held = await Promise.all(
+        Array.from(
+          { length: 20 },
+          () =>
+            new Promise<net.Socket>((r) => {
+              const s = net.connect(port, '127.0.0.1', () => r(s));
+            }),
+        ),
+      );
       // Connected on our side is not yet accepted on wirelog's: wait until it counts all 20.
-      await eventually(async () => ((await (await fetch(`${capped.process.viewerUrl}/api/status`)).json()) as { connections: { open: number } }).connections.open === 20, 'wirelog to hold the 20 connections');
+      await eventually(
+        async () =>
+          ((await (await fetch(`${capped.process.viewerUrl}/api/status`)).json()) as { connections: { open: number } })
+            .connections.open === 20,
+        'wirelog to hold the 20 connections',
+      );
       const refused = await Promise.all(
-        Array.from({ length: 5 }, () => new Promise<string>((resolve) => {
-          const s = net.connect(port, '127.0.0.1');
-          s.on('error', () => undefined);
-          closedBy(s, Date.now()).then((c) => resolve(c.received));
-        })),
+        Array.from(
+          { length: 5 },
+          () =>
+            new Promise<string>((resolve) => {
+              const s = net.connect(port, '127.0.0.1');
+              s.on('error', () => undefined);
+              closedBy(s, Date.now()).then((c) => resolve(c.received));
+            }),
+        ),
       );
       for (const answer of refused) expect(answer).toMatch(/^HTTP\/1\.1 503 [\s\S]*--max-connections/);
-      const status = (await (await fetch(`${capped.process.viewerUrl}/api/status`)).json()) as { connections: { open: number; max: number } };
+      const status = (await (await fetch(`${capped.process.viewerUrl}/api/status`)).json()) as {
+        connections: { open: number; max: number };
+      };
       expect(status.connections).toEqual({ open: 20, max: 20 });
       for (const s of held) s.destroy();
       await eventually(async () => (await capped.crashes(up.httpsUrl)) === 0, 'wirelog to serve again');
-      const warnings = capped.process.output().split('\n').filter((l) => l.includes('--max-connections'));
-      recordFault({ scenario: 'client: connections past --max-connections', sent: 5, stored: refused.filter((a) => a.startsWith('HTTP/1.1 503')).length, crashes: await capped.crashes(up.httpsUrl), note: 'answered 503, said once on the console' });
+      const warnings = capped.process
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('--max-connections'));
+      recordFault({
+        scenario: 'client: connections past --max-connections',
+        sent: 5,
+        stored: refused.filter((a) => a.startsWith('HTTP/1.1 503')).length,
+        crashes: await capped.crashes(up.httpsUrl),
+        note: 'answered 503, said once on the console',
+      });
       expect(warnings).toHaveLength(1);
     } finally {
       await capped.stop();

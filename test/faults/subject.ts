@@ -44,7 +44,11 @@ export interface Subject {
 
 const ENDED = new Set(['complete', 'aborted', 'upstream_error', 'proxy_error', 'interrupted']);
 
-export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('wirelog-fault-'), options: StartOptions = {}): Promise<Subject> {
+export async function startSubject(
+  extraArgs: string[] = [],
+  dataDir = tempDir('wirelog-fault-'),
+  options: StartOptions = {},
+): Promise<Subject> {
   const proc = await startWirelogProcess(dataDir, extraArgs, options);
   const caFile = path.join(dataDir, 'ca', 'certs', 'ca.pem');
   const caPem = fs.readFileSync(caFile, 'utf8');
@@ -73,13 +77,17 @@ export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('
     curl: (args) => curlVia(proc.proxyUrl, caFile, args),
     async storedWhere(filter, count = 1) {
       let found: Exchange[] = [];
-      await eventually(() => {
-        found = openReader()
-          .list({ limit: 10_000_000 })
-          .filter((e) => ENDED.has(e.state) && filter(e));
-        return found.length >= count;
-        // After a burst, storage may still be catching up: it yields the CPU to forwarding.
-      }, `${count} stored exchange(s) to match`, 30_000);
+      await eventually(
+        () => {
+          found = openReader()
+            .list({ limit: 10_000_000 })
+            .filter((e) => ENDED.has(e.state) && filter(e));
+          return found.length >= count;
+          // After a burst, storage may still be catching up: it yields the CPU to forwarding.
+        },
+        `${count} stored exchange(s) to match`,
+        30_000,
+      );
       return found;
     },
     async settledWhere(filter, count, timeoutMs = 30_000) {
@@ -101,7 +109,13 @@ export async function startSubject(extraArgs: string[] = [], dataDir = tempDir('
       } finally {
         await probe.close();
       }
-      await eventually(() => openReader().list({ limit: 100 }).some((e) => ENDED.has(e.state) && e.request.path === `/load?t=${token}`), 'the settling request to be stored');
+      await eventually(
+        () =>
+          openReader()
+            .list({ limit: 100 })
+            .some((e) => ENDED.has(e.state) && e.request.path === `/load?t=${token}`),
+        'the settling request to be stored',
+      );
     },
     async crashes(baseUrl) {
       if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 1;

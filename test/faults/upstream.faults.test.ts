@@ -45,7 +45,11 @@ async function scenario(
   stored: (e: Exchange) => void,
 ): Promise<void> {
   const marker = `fault=${encodeURIComponent(name)}`;
-  const results = await Promise.all(Array.from({ length: times }, (_, i) => subject.curl(['-i', '-N', `${url(i)}${url(i).includes('?') ? '&' : '?'}${marker}&i=${i}`])));
+  const results = await Promise.all(
+    Array.from({ length: times }, (_, i) =>
+      subject.curl(['-i', '-N', `${url(i)}${url(i).includes('?') ? '&' : '?'}${marker}&i=${i}`]),
+    ),
+  );
   for (const r of results) client(r.stdout.toString('latin1'), r.code);
   const found = await subject.settledWhere((e) => e.request.path.includes(marker), times);
   // Each client's request stored once, and as expected: counted per request, not awaited.
@@ -64,7 +68,13 @@ async function scenario(
       failures.push(`request ${i}: ${(err as Error).message}`);
     }
   }
-  recordFault({ scenario: `upstream: ${name}`, sent: results.length, stored: good, crashes: await subject.crashes(up.httpsUrl), note: failures[0] });
+  recordFault({
+    scenario: `upstream: ${name}`,
+    sent: results.length,
+    stored: good,
+    crashes: await subject.crashes(up.httpsUrl),
+    note: failures[0],
+  });
 }
 
 describe('a misbehaving upstream: the client gets a clear answer, the exchange is stored and marked', () => {
@@ -97,7 +107,7 @@ describe('a misbehaving upstream: the client gets a clear answer, the exchange i
       (out) => {
         expect(out).toMatch(/\r\n\r\nHTTP\/1\.1 504 /);
         expect(out).toMatch(/after 1 s|for 1 s|1 s/);
-        expect(out).toContain("--idle-timeout");
+        expect(out).toContain('--idle-timeout');
       },
       (e) => {
         expect(e.state).toBe('upstream_error');

@@ -18,7 +18,22 @@ function random(seed: number): () => number {
   };
 }
 
-const WORDS = ['the', 'model', 'answered', 'relay', 'token', 'stream', 'tool', 'call', 'result', 'context', 'window', 'prompt', 'cache', 'usage'];
+const WORDS = [
+  'the',
+  'model',
+  'answered',
+  'relay',
+  'token',
+  'stream',
+  'tool',
+  'call',
+  'result',
+  'context',
+  'window',
+  'prompt',
+  'cache',
+  'usage',
+];
 
 function prose(next: () => number, words: number): string {
   return Array.from({ length: words }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' ');
@@ -58,19 +73,47 @@ export function bigBody(kind: BigKind, bytes: number): { text: string; type: str
     const items: unknown[] = [];
     let size = 0;
     for (let i = 0; size < bytes; i++) {
-      const item = i % 3 === 2 ? { type: 'function_call_output', call_id: `call_${i}`, output: prose(next, 60) } : { role: i % 3 ? 'assistant' : 'user', content: [{ type: 'input_text', text: prose(next, 40) }], id: `msg_${i}` };
+      const item =
+        i % 3 === 2
+          ? { type: 'function_call_output', call_id: `call_${i}`, output: prose(next, 60) }
+          : {
+              role: i % 3 ? 'assistant' : 'user',
+              content: [{ type: 'input_text', text: prose(next, 40) }],
+              id: `msg_${i}`,
+            };
       items.push(item);
       size += JSON.stringify(item).length + 1;
     }
-    return { text: JSON.stringify({ model: 'gpt-big', input: items, tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }] }), type: 'application/json' };
+    return {
+      text: JSON.stringify({
+        model: 'gpt-big',
+        input: items,
+        tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }],
+      }),
+      type: 'application/json',
+    };
   }
   // A Gemini image answer (inlineData) beside embeddings: most of the bytes are base64 and floats.
-  const embeddings = Array.from({ length: 8 }, (_, i) => ({ index: i, embedding: Array.from({ length: 1536 }, () => Math.round((next() * 2 - 1) * 1e6) / 1e6) }));
+  const embeddings = Array.from({ length: 8 }, (_, i) => ({
+    index: i,
+    embedding: Array.from({ length: 1536 }, () => Math.round((next() * 2 - 1) * 1e6) / 1e6),
+  }));
   const rest = JSON.stringify(embeddings).length + 400;
   const image = pngBase64(Math.max(1024, Math.floor(((bytes - rest) * 3) / 4)));
   return {
     text: JSON.stringify({
-      candidates: [{ content: { role: 'model', parts: [{ text: 'Here is the picture you asked for.' }, { inlineData: { mimeType: 'image/png', data: image } }] }, finishReason: 'STOP' }],
+      candidates: [
+        {
+          content: {
+            role: 'model',
+            parts: [
+              { text: 'Here is the picture you asked for.' },
+              { inlineData: { mimeType: 'image/png', data: image } },
+            ],
+          },
+          finishReason: 'STOP',
+        },
+      ],
       embeddings,
       usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 1290 },
     }),
@@ -82,7 +125,20 @@ function head(uid: string, i: number, path: string): Extract<ExchangeEvent, { ty
   return {
     type: 'request',
     uid,
-    head: { startedAt: Date.now() - 1000, clientAddress: '127.0.0.1:50000', method: 'POST', scheme: 'https', host: 'big.example', port: 443, path: `${path}?big=${i}`, httpVersion: '1.1', headers: [['Host', 'big.example'], ['Content-Type', 'application/json']] },
+    head: {
+      startedAt: Date.now() - 1000,
+      clientAddress: '127.0.0.1:50000',
+      method: 'POST',
+      scheme: 'https',
+      host: 'big.example',
+      port: 443,
+      path: `${path}?big=${i}`,
+      httpVersion: '1.1',
+      headers: [
+        ['Host', 'big.example'],
+        ['Content-Type', 'application/json'],
+      ],
+    },
   };
 }
 
@@ -94,7 +150,12 @@ export function bigExchange(i: number, body: { text: string; type: string }): Ex
   return [
     head(uid, i, '/v1/big'),
     { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
-    { type: 'response-head', uid, atMs: 20, head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', body.type]] } },
+    {
+      type: 'response-head',
+      uid,
+      atMs: 20,
+      head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', body.type]] },
+    },
     { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 25 },
     {
       type: 'end',
@@ -115,7 +176,14 @@ export function longStream(i: number, count: number): ExchangeEvent[] {
   const events: ExchangeEvent[] = [];
   const lines: string[] = [];
   for (let seq = 0; seq < count; seq++) {
-    const data = seq === count - 1 ? '[DONE]' : JSON.stringify({ id: 'chatcmpl-long', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `w${seq} ` } }] });
+    const data =
+      seq === count - 1
+        ? '[DONE]'
+        : JSON.stringify({
+            id: 'chatcmpl-long',
+            object: 'chat.completion.chunk',
+            choices: [{ index: 0, delta: { content: `w${seq} ` } }],
+          });
     events.push({ type: 'sse-event', uid, event: { seq, offsetMs: 25 + seq, event: null, id: null, data } });
     lines.push(`data: ${data}\n\n`);
   }
@@ -123,7 +191,12 @@ export function longStream(i: number, count: number): ExchangeEvent[] {
   return [
     head(uid, i, '/v1/chat/completions'),
     { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
-    { type: 'response-head', uid, atMs: 20, head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/event-stream']] } },
+    {
+      type: 'response-head',
+      uid,
+      atMs: 20,
+      head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/event-stream']] },
+    },
     ...events,
     { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 25 + count },
     {
@@ -160,7 +233,13 @@ export async function heapMb(cdp: CDPSession): Promise<number> {
  * Runs `act` (a click), waits for `shown` to be in the page, then for a round trip through the
  * page's main thread (the tab answering input again). `timeoutMs` bounds each wait.
  */
-export async function timeOpen(page: Page, cdp: CDPSession, act: () => Promise<void>, shown: string, timeoutMs: number): Promise<OpenFigures> {
+export async function timeOpen(
+  page: Page,
+  cdp: CDPSession,
+  act: () => Promise<void>,
+  shown: string,
+  timeoutMs: number,
+): Promise<OpenFigures> {
   const t0 = performance.now();
   await act();
   await page.locator(shown).first().waitFor({ state: 'attached', timeout: timeoutMs });

@@ -32,7 +32,11 @@ function giveCustomPromisify(fn: (...args: never[]) => ChildProcess): void {
     value: (...args: unknown[]) => {
       let child: ChildProcess | undefined;
       const done = new Promise((resolve, reject) => {
-        child = (fn as (...a: unknown[]) => ChildProcess)(...args, (err: Error | null, stdout: unknown, stderr: unknown) => (err ? reject(Object.assign(err, { stdout, stderr })) : resolve({ stdout, stderr })));
+        child = (fn as (...a: unknown[]) => ChildProcess)(
+          ...args,
+          (err: Error | null, stdout: unknown, stderr: unknown) =>
+            err ? reject(Object.assign(err, { stdout, stderr })) : resolve({ stdout, stderr }),
+        );
       });
       return Object.assign(done, { child });
     },
@@ -42,20 +46,37 @@ function giveCustomPromisify(fn: (...args: never[]) => ChildProcess): void {
 // execFile and exec call spawn from inside node:child_process, not through its exports, so
 // each entry point is wrapped. The ESM bindings (`import { spawn } from 'node:child_process'`)
 // follow once syncBuiltinESMExports runs; playwright and others reach the CommonJS exports.
-const original = { spawn: childProcess.spawn, execFile: childProcess.execFile, exec: childProcess.exec, fork: childProcess.fork };
+const original = {
+  spawn: childProcess.spawn,
+  execFile: childProcess.execFile,
+  exec: childProcess.exec,
+  fork: childProcess.fork,
+};
 childProcess.spawn = function (this: unknown, ...args: unknown[]) {
-  return remember((original.spawn as (...a: unknown[]) => ChildProcess).apply(this, args), describeCommand(args[0], args[1]));
+  return remember(
+    (original.spawn as (...a: unknown[]) => ChildProcess).apply(this, args),
+    describeCommand(args[0], args[1]),
+  );
 } as typeof childProcess.spawn;
 childProcess.execFile = function (this: unknown, ...args: unknown[]) {
-  return remember((original.execFile as (...a: unknown[]) => ChildProcess).apply(this, args), describeCommand(args[0], args[1]));
+  return remember(
+    (original.execFile as (...a: unknown[]) => ChildProcess).apply(this, args),
+    describeCommand(args[0], args[1]),
+  );
 } as typeof childProcess.execFile;
 giveCustomPromisify(childProcess.execFile);
 childProcess.exec = function (this: unknown, ...args: unknown[]) {
-  return remember((original.exec as (...a: unknown[]) => ChildProcess).apply(this, args), String(args[0]).slice(0, 200));
+  return remember(
+    (original.exec as (...a: unknown[]) => ChildProcess).apply(this, args),
+    String(args[0]).slice(0, 200),
+  );
 } as typeof childProcess.exec;
 giveCustomPromisify(childProcess.exec);
 childProcess.fork = function (this: unknown, ...args: unknown[]) {
-  return remember((original.fork as (...a: unknown[]) => ChildProcess).apply(this, args), describeCommand(args[0], args[1]));
+  return remember(
+    (original.fork as (...a: unknown[]) => ChildProcess).apply(this, args),
+    describeCommand(args[0], args[1]),
+  );
 } as typeof childProcess.fork;
 syncBuiltinESMExports();
 
@@ -118,7 +139,8 @@ afterAll(async () => {
   const file = expect.getState().testPath ?? 'this file';
   const killed = killLeftoverChildren();
   // A test that finished cleanly leaves nothing; this is the trail of one that timed out.
-  if (killed.length) console.warn(`[children] killed ${killed.length} process(es) ${file} left running:\n  ${killed.join('\n  ')}`);
+  if (killed.length)
+    console.warn(`[children] killed ${killed.length} process(es) ${file} left running:\n  ${killed.join('\n  ')}`);
 });
 
 // A worker that exits on its own (a crash, vitest ending it) takes its children with it.

@@ -19,7 +19,10 @@ export interface CliResult {
 /** Runs the real `wirelog` command line as a child process. */
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], { env: { ...process.env, ...ENGLISH, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], {
+      env: { ...process.env, ...ENGLISH, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -36,14 +39,29 @@ export interface StartOptions {
 }
 
 /** Starts a long-running `wirelog` command and resolves once its output contains `ready`. */
-export function startCli(args: string[], ready: string, options: StartOptions = {}): Promise<{ child: ChildProcess; output: () => string }> {
+export function startCli(
+  args: string[],
+  ready: string,
+  options: StartOptions = {},
+): Promise<{ child: ChildProcess; output: () => string }> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...ENGLISH, ...options.env };
     const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
     const child =
       options.openFileLimit === undefined
         ? spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], { env, stdio })
-        : spawn('/bin/sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, ...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], { env, stdio });
+        : spawn(
+            '/bin/sh',
+            [
+              '-c',
+              `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`,
+              process.execPath,
+              ...WIRELOG_NODE_FLAGS,
+              WIRELOG_BIN,
+              ...args,
+            ],
+            { env, stdio },
+          );
     let output = '';
     const onData = (d: Buffer) => {
       output += d.toString();
@@ -68,8 +86,16 @@ export interface WirelogProcess {
 }
 
 /** `wirelog start` on free ports as its own process, once it says it is capturing. */
-export async function startWirelogProcess(dataDir: string, extraArgs: string[] = [], options: StartOptions = {}): Promise<WirelogProcess> {
-  const { child, output } = await startCli(['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', ...extraArgs], 'Press Ctrl-C', options);
+export async function startWirelogProcess(
+  dataDir: string,
+  extraArgs: string[] = [],
+  options: StartOptions = {},
+): Promise<WirelogProcess> {
+  const { child, output } = await startCli(
+    ['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', ...extraArgs],
+    'Press Ctrl-C',
+    options,
+  );
   const printed = output();
   return {
     child,

@@ -24,7 +24,8 @@ function toolOutputs(): string[] {
   for (const dir of ['db', 'llm', 'proxy', 'viewer', 'cli', 'model', 'certs']) {
     const full = path.join(ROOT, dir);
     if (!fs.existsSync(full)) continue;
-    for (const name of fs.readdirSync(full).sort()) if (name.endsWith('.ts')) out.push(fs.readFileSync(path.join(full, name), 'utf8'));
+    for (const name of fs.readdirSync(full).sort())
+      if (name.endsWith('.ts')) out.push(fs.readFileSync(path.join(full, name), 'utf8'));
   }
   return out;
 }
@@ -37,8 +38,13 @@ function noise(seed: string, bytes: number): string {
 }
 
 function instructions(): string {
-  const lines: string[] = ['You are Codex, a coding agent based on GPT-5. You and the user share the same workspace and collaborate to achieve the user\'s goals.'];
-  for (let i = 0; lines.join('\n').length < 14_000; i++) lines.push(`- Rule ${i}: when you edit files, keep changes minimal and focused; prefer apply_patch; never revert changes you did not make; explain what you changed (${i}).`);
+  const lines: string[] = [
+    "You are Codex, a coding agent based on GPT-5. You and the user share the same workspace and collaborate to achieve the user's goals.",
+  ];
+  for (let i = 0; lines.join('\n').length < 14_000; i++)
+    lines.push(
+      `- Rule ${i}: when you edit files, keep changes minimal and focused; prefer apply_patch; never revert changes you did not make; explain what you changed (${i}).`,
+    );
   return lines.join('\n');
 }
 
@@ -50,7 +56,16 @@ function tools(): unknown[] {
       name: i === 0 ? 'shell' : `tool_${i}`,
       description: `Runs a command or edits the workspace (tool ${i}). Returns its output. Use it for reading files, searching with rg, running tests and applying patches.`,
       strict: false,
-      parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' }, description: 'The command and its arguments' }, workdir: { type: 'string', description: 'Working directory' }, timeout_ms: { type: 'number', description: 'How long it may run' } }, required: ['command'], additionalProperties: false },
+      parameters: {
+        type: 'object',
+        properties: {
+          command: { type: 'array', items: { type: 'string' }, description: 'The command and its arguments' },
+          workdir: { type: 'string', description: 'Working directory' },
+          timeout_ms: { type: 'number', description: 'How long it may run' },
+        },
+        required: ['command'],
+        additionalProperties: false,
+      },
     });
   }
   return list;
@@ -61,14 +76,72 @@ function answerEvents(turn: number, callId: string, command: string): { event: s
   const id = `resp_${createHash('sha256').update(`r${turn}`).digest('hex').slice(0, 24)}`;
   const events: { event: string; data: string }[] = [];
   let seq = 0;
-  const push = (data: Record<string, unknown>) => events.push({ event: data.type as string, data: JSON.stringify({ ...data, sequence_number: seq++ }) });
-  push({ type: 'response.created', response: { id, object: 'response', status: 'in_progress', model: 'gpt-5-codex', output: [] } });
-  push({ type: 'response.in_progress', response: { id, object: 'response', status: 'in_progress', model: 'gpt-5-codex', output: [] } });
-  const words = ['Let', ' me', ' look', ' at', ' the', ' store', ' and', ' the', ' reader', ' first', ';', ' then', ' run', ' the', ' tests', '.'];
-  for (let i = 0; i < 194; i++) push({ type: 'response.output_text.delta', item_id: `msg_${turn}`, output_index: 1, content_index: 0, delta: words[(i + turn) % words.length], obfuscation: noise(`o${turn}.${i}`, 6) });
-  push({ type: 'response.output_item.done', output_index: 2, item: { type: 'function_call', id: `fc_${turn}`, call_id: callId, name: 'shell', arguments: JSON.stringify({ command: ['bash', '-lc', command] }), status: 'completed' } });
-  push({ type: 'response.output_text.done', item_id: `msg_${turn}`, output_index: 1, content_index: 0, text: 'Let me look at the store.' });
-  push({ type: 'response.completed', response: { id, object: 'response', status: 'completed', model: 'gpt-5-codex', usage: { input_tokens: 10_000 + turn * 900, output_tokens: 200, total_tokens: 10_200 + turn * 900 } } });
+  const push = (data: Record<string, unknown>) =>
+    events.push({ event: data.type as string, data: JSON.stringify({ ...data, sequence_number: seq++ }) });
+  push({
+    type: 'response.created',
+    response: { id, object: 'response', status: 'in_progress', model: 'gpt-5-codex', output: [] },
+  });
+  push({
+    type: 'response.in_progress',
+    response: { id, object: 'response', status: 'in_progress', model: 'gpt-5-codex', output: [] },
+  });
+  const words = [
+    'Let',
+    ' me',
+    ' look',
+    ' at',
+    ' the',
+    ' store',
+    ' and',
+    ' the',
+    ' reader',
+    ' first',
+    ';',
+    ' then',
+    ' run',
+    ' the',
+    ' tests',
+    '.',
+  ];
+  for (let i = 0; i < 194; i++)
+    push({
+      type: 'response.output_text.delta',
+      item_id: `msg_${turn}`,
+      output_index: 1,
+      content_index: 0,
+      delta: words[(i + turn) % words.length],
+      obfuscation: noise(`o${turn}.${i}`, 6),
+    });
+  push({
+    type: 'response.output_item.done',
+    output_index: 2,
+    item: {
+      type: 'function_call',
+      id: `fc_${turn}`,
+      call_id: callId,
+      name: 'shell',
+      arguments: JSON.stringify({ command: ['bash', '-lc', command] }),
+      status: 'completed',
+    },
+  });
+  push({
+    type: 'response.output_text.done',
+    item_id: `msg_${turn}`,
+    output_index: 1,
+    content_index: 0,
+    text: 'Let me look at the store.',
+  });
+  push({
+    type: 'response.completed',
+    response: {
+      id,
+      object: 'response',
+      status: 'completed',
+      model: 'gpt-5-codex',
+      usage: { input_tokens: 10_000 + turn * 900, output_tokens: 200, total_tokens: 10_200 + turn * 900 },
+    },
+  });
   push({ type: 'response.done', response: { id } });
   return events;
 }
@@ -77,9 +150,36 @@ function answerEvents(turn: number, callId: string, command: string): { event: s
 export function* codexSession(turns: number, seed = 'session'): Generator<CodexTurn> {
   const outputs = toolOutputs();
   const input: unknown[] = [
-    { type: 'message', role: 'developer', content: [{ type: 'input_text', text: '<permissions instructions>\nFilesystem sandboxing: workspace-write. Network access is restricted.\n</permissions instructions>' }] },
-    { type: 'message', role: 'user', content: [{ type: 'input_text', text: `<environment_context>\n  <cwd>/work/${seed}</cwd>\n  <shell>bash</shell>\n</environment_context>` }] },
-    { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Make request bodies stored once: split them into parts and store each part once.' }] },
+    {
+      type: 'message',
+      role: 'developer',
+      content: [
+        {
+          type: 'input_text',
+          text: '<permissions instructions>\nFilesystem sandboxing: workspace-write. Network access is restricted.\n</permissions instructions>',
+        },
+      ],
+    },
+    {
+      type: 'message',
+      role: 'user',
+      content: [
+        {
+          type: 'input_text',
+          text: `<environment_context>\n  <cwd>/work/${seed}</cwd>\n  <shell>bash</shell>\n</environment_context>`,
+        },
+      ],
+    },
+    {
+      type: 'message',
+      role: 'user',
+      content: [
+        {
+          type: 'input_text',
+          text: 'Make request bodies stored once: split them into parts and store each part once.',
+        },
+      ],
+    },
   ];
   const fixed = { instructions: instructions(), tools: tools() };
   for (let turn = 0; turn < turns; turn++) {
@@ -106,10 +206,23 @@ export function* codexSession(turns: number, seed = 'session'): Generator<CodexT
     const responseBody = Buffer.from(events.map((e) => `event: ${e.event}\ndata: ${e.data}\n\n`).join(''));
     yield { request, events, responseBody };
     input.push(
-      { type: 'reasoning', summary: [{ type: 'summary_text', text: `**Reading file ${turn}**` }], encrypted_content: noise(`${seed}.${turn}`, 900) },
+      {
+        type: 'reasoning',
+        summary: [{ type: 'summary_text', text: `**Reading file ${turn}**` }],
+        encrypted_content: noise(`${seed}.${turn}`, 900),
+      },
       { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Let me look at the store.' }] },
-      { type: 'function_call', name: 'shell', arguments: JSON.stringify({ command: ['bash', '-lc', command] }), call_id: callId },
-      { type: 'function_call_output', call_id: callId, output: JSON.stringify({ output, metadata: { exit_code: 0, duration_seconds: 0.1 } }) },
+      {
+        type: 'function_call',
+        name: 'shell',
+        arguments: JSON.stringify({ command: ['bash', '-lc', command] }),
+        call_id: callId,
+      },
+      {
+        type: 'function_call_output',
+        call_id: callId,
+        output: JSON.stringify({ output, metadata: { exit_code: 0, duration_seconds: 0.1 } }),
+      },
     );
   }
 }

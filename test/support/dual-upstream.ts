@@ -30,7 +30,10 @@ const TLS_HANDSHAKE = 0x16;
  * Upstreams a wirelog must all trust share one `cert`: OpenSSL finds a trusted self-signed
  * certificate by its subject, and every test certificate is named localhost.
  */
-export async function startDualUpstream(key: string, cert: TestCertificate = selfSignedCertificate()): Promise<DualUpstream> {
+export async function startDualUpstream(
+  key: string,
+  cert: TestCertificate = selfSignedCertificate(),
+): Promise<DualUpstream> {
   const received: DualUpstream['received'] = [];
   // In arrival order: plain bytes as they came, TLS requests once parsed (their bytes are encrypted).
   const log: string[] = [];
@@ -52,8 +55,15 @@ export async function startDualUpstream(key: string, cert: TestCertificate = sel
     }
     if (url.pathname.startsWith('/keyed/')) {
       if (!req.headers.authorization) return json(401, { error: { message: '未提供令牌', type: 'new_api_error' } });
-      if (req.headers.authorization !== `Bearer ${key}`) return json(401, { error: { message: '无效的令牌', type: 'new_api_error' } });
-      return json(200, { id: 'chatcmpl-dual', object: 'chat.completion', model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
+      if (req.headers.authorization !== `Bearer ${key}`)
+        return json(401, { error: { message: '无效的令牌', type: 'new_api_error' } });
+      return json(200, {
+        id: 'chatcmpl-dual',
+        object: 'chat.completion',
+        model: 'gpt-4o',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+      });
     }
     json(200, { ok: true });
   };

@@ -6,8 +6,22 @@ import type { ExchangeEvent, RequestHead } from '../../model/exchange.ts';
  */
 export function finishedExchange(i: number, head: Partial<RequestHead> = {}, status = 200): ExchangeEvent[] {
   const uid = `made-${i}-${Math.random().toString(36).slice(2)}`;
-  const request = Buffer.from(JSON.stringify({ model: 'gpt-made', messages: [{ role: 'user', content: `question ${i}` }] }));
-  const answer = status === 200 ? { id: `chatcmpl-${i}`, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }] } : { error: { message: `Invalid URL (POST ${head.path ?? '/v1/chat/completions'})`, type: 'invalid_request_error' } };
+  const request = Buffer.from(
+    JSON.stringify({ model: 'gpt-made', messages: [{ role: 'user', content: `question ${i}` }] }),
+  );
+  const answer =
+    status === 200
+      ? {
+          id: `chatcmpl-${i}`,
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }],
+        }
+      : {
+          error: {
+            message: `Invalid URL (POST ${head.path ?? '/v1/chat/completions'})`,
+            type: 'invalid_request_error',
+          },
+        };
   const response = Buffer.from(JSON.stringify(answer));
   return [
     {
@@ -30,7 +44,17 @@ export function finishedExchange(i: number, head: Partial<RequestHead> = {}, sta
       },
     },
     { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
-    { type: 'response-head', uid, atMs: 20, head: { status, statusText: status === 200 ? 'OK' : 'Error', httpVersion: '1.1', headers: [['Content-Type', 'application/json']] } },
+    {
+      type: 'response-head',
+      uid,
+      atMs: 20,
+      head: {
+        status,
+        statusText: status === 200 ? 'OK' : 'Error',
+        httpVersion: '1.1',
+        headers: [['Content-Type', 'application/json']],
+      },
+    },
     { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 25 },
     {
       type: 'end',

@@ -6,7 +6,11 @@ import type { Exchange, Header, RequestHead, ResponseHead } from '../../model/ex
 
 export function bodyOf(bytes: Buffer | string, mimeType: string): BodyView {
   const data = Buffer.from(bytes);
-  return bodyViewOf(data, { size: data.length, storedSize: data.length, truncated: false, encoding: '' }, mimeType ? [['Content-Type', mimeType]] : []);
+  return bodyViewOf(
+    data,
+    { size: data.length, storedSize: data.length, truncated: false, encoding: '' },
+    mimeType ? [['Content-Type', mimeType]] : [],
+  );
 }
 
 export interface FlowParts {
@@ -20,9 +24,26 @@ export interface FlowParts {
 export function harFlow(parts: FlowParts = {}): HarSource {
   const [reqBytes, reqType] = parts.requestBody ?? ['', ''];
   const [resBytes, resType] = parts.responseBody ?? ['{}', 'application/json'];
-  const requestHeaders: Header[] = [['Host', 'api.example.com'], ...(reqType ? ([['Content-Type', reqType]] as Header[]) : [])];
-  const request: RequestHead = { startedAt: Date.UTC(2026, 11, 1, 10, 0, 0), clientAddress: '127.0.0.1:5000', method: 'POST', scheme: 'https', host: 'api.example.com', port: 443, path: '/v1/thing', httpVersion: '1.1', headers: requestHeaders, ...parts.request };
-  const response: ResponseHead | null = parts.response === null ? null : { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', resType]], ...parts.response };
+  const requestHeaders: Header[] = [
+    ['Host', 'api.example.com'],
+    ...(reqType ? ([['Content-Type', reqType]] as Header[]) : []),
+  ];
+  const request: RequestHead = {
+    startedAt: Date.UTC(2026, 11, 1, 10, 0, 0),
+    clientAddress: '127.0.0.1:5000',
+    method: 'POST',
+    scheme: 'https',
+    host: 'api.example.com',
+    port: 443,
+    path: '/v1/thing',
+    httpVersion: '1.1',
+    headers: requestHeaders,
+    ...parts.request,
+  };
+  const response: ResponseHead | null =
+    parts.response === null
+      ? null
+      : { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', resType]], ...parts.response };
   const requestBody = bodyOf(reqBytes, reqType);
   const responseBody = bodyOf(response ? resBytes : '', response ? resType : '');
   const exchange: Exchange = {

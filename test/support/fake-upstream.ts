@@ -39,26 +39,71 @@ export const CHAT_DELTAS = ['Hel', 'lo', ' from', ' the', ' fake', ' upstream'];
 
 export function chatStreamEvents(model: string): string[] {
   const base = { id: 'chatcmpl-test1', object: 'chat.completion.chunk', created: 1764000000, model };
-  const events = [JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })];
-  for (const piece of CHAT_DELTAS) events.push(JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] }));
+  const events = [
+    JSON.stringify({
+      ...base,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+    }),
+  ];
+  for (const piece of CHAT_DELTAS)
+    events.push(JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] }));
   events.push(JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }));
-  events.push(JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 } }));
+  events.push(
+    JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 } }),
+  );
   events.push('[DONE]');
   return events;
 }
 
 export function responsesStreamEvents(model: string): { event: string; data: Record<string, unknown> }[] {
   const text = CHAT_DELTAS.join('');
-  const item = { id: 'msg_test1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
-  const response = { id: 'resp_test1', object: 'response', created_at: 1764000000, model, status: 'in_progress', output: [] as unknown[] };
-  const events: { event: string; data: Record<string, unknown> }[] = [{ event: 'response.created', data: { type: 'response.created', sequence_number: 0, response } }];
+  const item = {
+    id: 'msg_test1',
+    type: 'message',
+    status: 'completed',
+    role: 'assistant',
+    content: [{ type: 'output_text', text, annotations: [] }],
+  };
+  const response = {
+    id: 'resp_test1',
+    object: 'response',
+    created_at: 1764000000,
+    model,
+    status: 'in_progress',
+    output: [] as unknown[],
+  };
+  const events: { event: string; data: Record<string, unknown> }[] = [
+    { event: 'response.created', data: { type: 'response.created', sequence_number: 0, response } },
+  ];
   for (const delta of CHAT_DELTAS) {
-    events.push({ event: 'response.output_text.delta', data: { type: 'response.output_text.delta', sequence_number: events.length, item_id: 'msg_test1', output_index: 0, content_index: 0, delta } });
+    events.push({
+      event: 'response.output_text.delta',
+      data: {
+        type: 'response.output_text.delta',
+        sequence_number: events.length,
+        item_id: 'msg_test1',
+        output_index: 0,
+        content_index: 0,
+        delta,
+      },
+    });
   }
-  events.push({ event: 'response.output_item.done', data: { type: 'response.output_item.done', sequence_number: events.length, output_index: 0, item } });
+  events.push({
+    event: 'response.output_item.done',
+    data: { type: 'response.output_item.done', sequence_number: events.length, output_index: 0, item },
+  });
   events.push({
     event: 'response.completed',
-    data: { type: 'response.completed', sequence_number: events.length + 1, response: { ...response, status: 'completed', output: [item], usage: { input_tokens: 12, output_tokens: 6, total_tokens: 18 } } },
+    data: {
+      type: 'response.completed',
+      sequence_number: events.length + 1,
+      response: {
+        ...response,
+        status: 'completed',
+        output: [item],
+        usage: { input_tokens: 12, output_tokens: 6, total_tokens: 18 },
+      },
+    },
   });
   return events;
 }
@@ -87,26 +132,91 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export const STREAM_ERRORS: Record<string, { event?: string; data: unknown }[]> = {
   '/v1/messages': [
-    { event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-test', content: [], usage: { input_tokens: 10, output_tokens: 1 } } } },
-    { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
-    { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } } },
+    {
+      event: 'message_start',
+      data: {
+        type: 'message_start',
+        message: {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-test',
+          content: [],
+          usage: { input_tokens: 10, output_tokens: 1 },
+        },
+      },
+    },
+    {
+      event: 'content_block_start',
+      data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    },
+    {
+      event: 'content_block_delta',
+      data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } },
+    },
     { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } },
   ],
   '/v1/responses': [
-    { event: 'response.created', data: { type: 'response.created', sequence_number: 0, response: { id: 'resp_fail', status: 'in_progress', model: 'gpt-test', output: [] } } },
-    { event: 'error', data: { type: 'error', sequence_number: 1, code: 'insufficient_quota', message: 'You exceeded your current quota, please check your plan and billing details.', param: null } },
-    { event: 'response.failed', data: { type: 'response.failed', sequence_number: 2, response: { id: 'resp_fail', status: 'failed', model: 'gpt-test', output: [], error: { code: 'insufficient_quota', message: 'You exceeded your current quota, please check your plan and billing details.' } } } },
+    {
+      event: 'response.created',
+      data: {
+        type: 'response.created',
+        sequence_number: 0,
+        response: { id: 'resp_fail', status: 'in_progress', model: 'gpt-test', output: [] },
+      },
+    },
+    {
+      event: 'error',
+      data: {
+        type: 'error',
+        sequence_number: 1,
+        code: 'insufficient_quota',
+        message: 'You exceeded your current quota, please check your plan and billing details.',
+        param: null,
+      },
+    },
+    {
+      event: 'response.failed',
+      data: {
+        type: 'response.failed',
+        sequence_number: 2,
+        response: {
+          id: 'resp_fail',
+          status: 'failed',
+          model: 'gpt-test',
+          output: [],
+          error: {
+            code: 'insufficient_quota',
+            message: 'You exceeded your current quota, please check your plan and billing details.',
+          },
+        },
+      },
+    },
   ],
   '/v1/chat/completions': [
-    { data: { id: 'chatcmpl-1', object: 'chat.completion.chunk', model: 'relay-model', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] } },
-    { data: { error: { message: 'Rate limit reached for requests', type: 'rate_limit_exceeded', code: 'rate_limit_exceeded' } } },
+    {
+      data: {
+        id: 'chatcmpl-1',
+        object: 'chat.completion.chunk',
+        model: 'relay-model',
+        choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }],
+      },
+    },
+    {
+      data: {
+        error: { message: 'Rate limit reached for requests', type: 'rate_limit_exceeded', code: 'rate_limit_exceeded' },
+      },
+    },
     { data: '[DONE]' },
   ],
 };
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -129,7 +239,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const hold = (key: string) => {
     let gate = holds.get(key);
     if (!gate) {
-      let open = () => undefined as void;
+      let open: () => void = () => undefined;
       const opened = new Promise<void>((r) => (open = r));
       gate = { opened, open };
       holds.set(key, gate);
@@ -142,7 +252,11 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     // Browsers may call it from pages of other origins, as model providers allow.
     if (req.headers.origin) res.setHeader('Access-Control-Allow-Origin', '*');
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
-      res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '*', 'Access-Control-Max-Age': '0' });
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+        'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '*',
+        'Access-Control-Max-Age': '0',
+      });
       received.push({ method: 'OPTIONS', url: req.url ?? '', rawHeaders: req.rawHeaders, body: Buffer.alloc(0) });
       return void res.end();
     }
@@ -153,7 +267,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (url.pathname.startsWith('/keyed/')) {
       const auth = req.headers.authorization;
       if (!auth) return void sendJson(res, 401, { error: { message: '未提供令牌', type: 'new_api_error' } });
-      if (auth !== 'Bearer sk-good-key-000000000001') return void sendJson(res, 401, { error: { message: '无效的令牌', type: 'new_api_error' } });
+      if (auth !== 'Bearer sk-good-key-000000000001')
+        return void sendJson(res, 401, { error: { message: '无效的令牌', type: 'new_api_error' } });
       url = new URL(url.pathname.slice('/keyed'.length) + url.search, 'http://x');
     }
     const delay = Number(req.headers['x-test-delay-ms'] ?? 3);
@@ -161,24 +276,40 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (req.headers['x-test-unterminated']) {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       const events = chatStreamEvents('unterminated-model');
-      return void res.end(events.map((data, i) => (i === events.length - 1 ? `data: ${data}` : `data: ${data}\n\n`)).join(''));
+      return void res.end(
+        events.map((data, i) => (i === events.length - 1 ? `data: ${data}` : `data: ${data}\n\n`)).join(''),
+      );
     }
     // A stream that starts well and then fails with the provider's own error event (x-test-stream-error).
     if (req.headers['x-test-stream-error']) {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-      for (const e of STREAM_ERRORS[url.pathname] ?? []) res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`);
+      for (const e of STREAM_ERRORS[url.pathname] ?? [])
+        res.write(
+          `${e.event ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`,
+        );
       return void res.end();
     }
     const json = (status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}) => {
       const text = JSON.stringify(value);
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+      res.writeHead(status, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(text),
+        ...headers,
+      });
       res.end(text);
     };
     if (url.pathname === '/v1/chat/completions' && req.method === 'POST') {
       const request = JSON.parse(body.toString('utf8') || '{}') as { model?: string; stream?: boolean };
       const model = request.model ?? 'test-model';
       // A model this provider does not offer (it lists only test-model at /v1/models).
-      if (model.startsWith('missing-')) return json(404, { error: { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', code: 'model_not_found' } });
+      if (model.startsWith('missing-'))
+        return json(404, {
+          error: {
+            message: `The model \`${model}\` does not exist or you do not have access to it.`,
+            type: 'invalid_request_error',
+            code: 'model_not_found',
+          },
+        });
       if (!request.stream) {
         return json(200, {
           id: 'chatcmpl-test1',
@@ -191,9 +322,27 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       }
       // x-test-sse-encoding: the stream compressed, flushed after each event, as a relay with
       // gzip or brotli on for text/event-stream sends it (zstd: one frame per event).
-      const encoding = req.headers['x-test-sse-encoding'] as 'gzip' | 'deflate' | 'deflate-raw' | 'br' | 'zstd' | undefined;
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', ...(encoding ? { 'Content-Encoding': encoding === 'deflate-raw' ? 'deflate' : encoding } : {}) });
-      const coder = encoding && encoding !== 'zstd' ? { gzip: zlib.createGzip, deflate: zlib.createDeflate, 'deflate-raw': zlib.createDeflateRaw, br: zlib.createBrotliCompress }[encoding]() : null;
+      const encoding = req.headers['x-test-sse-encoding'] as
+        | 'gzip'
+        | 'deflate'
+        | 'deflate-raw'
+        | 'br'
+        | 'zstd'
+        | undefined;
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-cache',
+        ...(encoding ? { 'Content-Encoding': encoding === 'deflate-raw' ? 'deflate' : encoding } : {}),
+      });
+      const coder =
+        encoding && encoding !== 'zstd'
+          ? {
+              gzip: zlib.createGzip,
+              deflate: zlib.createDeflate,
+              'deflate-raw': zlib.createDeflateRaw,
+              br: zlib.createBrotliCompress,
+            }[encoding]()
+          : null;
       coder?.pipe(res);
       const holdLast = req.headers['x-test-hold-last'] as string | undefined;
       const events = chatStreamEvents(model);
@@ -230,10 +379,22 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     }
     // A key-management API (OpenRouter's /v1/keys): the answer holds a key, here the one the
     // request names in x-return-key, so a test knows what must not be stored.
-    if (url.pathname.startsWith('/v1/keys')) return json(200, { data: [{ name: 'made', key: req.headers['x-return-key'] ?? '' }] });
-    if (url.pathname === '/v1/models') return json(200, { object: 'list', data: [{ id: 'test-model', object: 'model', owned_by: 'fake' }] });
+    if (url.pathname.startsWith('/v1/keys'))
+      return json(200, { data: [{ name: 'made', key: req.headers['x-return-key'] ?? '' }] });
+    if (url.pathname === '/v1/models')
+      return json(200, { object: 'list', data: [{ id: 'test-model', object: 'model', owned_by: 'fake' }] });
     if (url.pathname === '/echo') {
-      return json(200, { method: req.method, url: req.url, rawHeaders: req.rawHeaders, rawTrailers: req.rawTrailers, body: body.toString('base64') }, { 'Set-Cookie': 'session=abcdefghijklmnop1234; Path=/' });
+      return json(
+        200,
+        {
+          method: req.method,
+          url: req.url,
+          rawHeaders: req.rawHeaders,
+          rawTrailers: req.rawTrailers,
+          body: body.toString('base64'),
+        },
+        { 'Set-Cookie': 'session=abcdefghijklmnop1234; Path=/' },
+      );
     }
     // A chunked body with trailer fields after it (as gRPC-web and checksumming servers send).
     if (url.pathname === '/trailers') {
@@ -249,7 +410,11 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     }
     // A response head of `kb` KB: one long header, as a big Set-Cookie or policy header makes.
     if (url.pathname === '/big-head') {
-      res.writeHead(200, { 'X-Big': 'v'.repeat(Number(url.searchParams.get('kb') ?? 100) * 1024), 'Content-Type': 'text/plain', 'Content-Length': '2' });
+      res.writeHead(200, {
+        'X-Big': 'v'.repeat(Number(url.searchParams.get('kb') ?? 100) * 1024),
+        'Content-Type': 'text/plain',
+        'Content-Length': '2',
+      });
       return void res.end('ok');
     }
     if (url.pathname === '/many-headers') {
@@ -261,8 +426,19 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (url.pathname === '/compressed') {
       const text = Buffer.from(JSON.stringify({ message: 'compressed hello', filler: 'x'.repeat(2000) }));
       const encoding = url.searchParams.get('encoding') ?? 'gzip';
-      const encoded = encoding === 'gzip' ? zlib.gzipSync(text) : encoding === 'br' ? zlib.brotliCompressSync(text) : encoding === 'deflate' ? zlib.deflateSync(text) : zstdFrame(text);
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': encoding, 'Content-Length': encoded.length });
+      const encoded =
+        encoding === 'gzip'
+          ? zlib.gzipSync(text)
+          : encoding === 'br'
+            ? zlib.brotliCompressSync(text)
+            : encoding === 'deflate'
+              ? zlib.deflateSync(text)
+              : zstdFrame(text);
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Encoding': encoding,
+        'Content-Length': encoded.length,
+      });
       return void res.end(encoded);
     }
     if (url.pathname === '/bytes') {
@@ -284,7 +460,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       return pump();
     }
     if (url.pathname === '/pixel.png') {
-      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+      const png = Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+        'base64',
+      );
       res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
       return void res.end(png);
     }
@@ -304,7 +483,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     }
     if (url.pathname === '/hostile.html') {
       // A body that would run script if a viewer ever rendered it as HTML.
-      const html = '<h1>hostile</h1><script>window.__xss = "script"</script><img src="x" onerror="window.__xss = \'img\'">';
+      const html =
+        '<h1>hostile</h1><script>window.__xss = "script"</script><img src="x" onerror="window.__xss = \'img\'">';
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html) });
       return void res.end(html);
     }
@@ -335,12 +515,21 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     }
     // Always busy, and says how long to wait in the header the openai SDKs read (they retry then).
     if (url.pathname.startsWith('/busy/')) {
-      return json(429, { error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after-ms': '20' });
+      return json(
+        429,
+        { error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } },
+        { 'retry-after-ms': '20' },
+      );
     }
     // A redirect to another path of this same upstream, absolute or path-only.
     if (url.pathname === '/redirect') {
       const to = url.searchParams.get('to') ?? '/v1/models';
-      res.writeHead(302, { Location: url.searchParams.has('absolute') ? `${'encrypted' in req.socket ? 'https' : 'http'}://${req.headers.host}${to}` : to, 'Content-Length': '0' });
+      res.writeHead(302, {
+        Location: url.searchParams.has('absolute')
+          ? `${'encrypted' in req.socket ? 'https' : 'http'}://${req.headers.host}${to}`
+          : to,
+        'Content-Length': '0',
+      });
       return void res.end();
     }
     if (url.pathname === '/v1/endless') {
@@ -367,9 +556,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     });
   });
   const onUpgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
-    if (req.url === '/v1/responses') return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (req.url === '/v1/responses')
+      return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     const text = 'Upgrade Required: use POST /v1/responses';
-    socket.end(`HTTP/1.1 426 Upgrade Required\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`);
+    socket.end(
+      `HTTP/1.1 426 Upgrade Required\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`,
+    );
   };
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {

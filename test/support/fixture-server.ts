@@ -24,7 +24,14 @@ export const fixtures = new Map(
 function bodyChunks(f: Fixture): Buffer[] {
   if (f.raw !== undefined) return [Buffer.from(f.raw)];
   if (f.events) {
-    return f.events.map((e) => Buffer.from(`${e.event ? `event: ${e.event}\n` : ''}${e.data.split('\n').map((line) => `data: ${line}\n`).join('')}\n`));
+    return f.events.map((e) =>
+      Buffer.from(
+        `${e.event ? `event: ${e.event}\n` : ''}${e.data
+          .split('\n')
+          .map((line) => `data: ${line}\n`)
+          .join('')}\n`,
+      ),
+    );
   }
   return [Buffer.from(f.responseText ?? JSON.stringify(f.response ?? null))];
 }
@@ -121,7 +128,10 @@ export async function sendThrough(h: Harness, origin: string, file: string): Pro
 
 export async function talkThrough(h: Harness, origin: string, file: string): Promise<void> {
   const f = fixtures.get(file)!;
-  const ws = new WebSocket(`ws://${origin}${f.exchange.path}`, { agent: new HttpsProxyAgent(h.proxyUrl), headers: { 'x-fixture': file } });
+  const ws = new WebSocket(`ws://${origin}${f.exchange.path}`, {
+    agent: new HttpsProxyAgent(h.proxyUrl),
+    headers: { 'x-fixture': file },
+  });
   const receives = (f.ws ?? []).filter((m) => m.direction === 'receive').map((m) => m.text);
   const got: string[] = [];
   const all = new Promise<void>((resolve, reject) => {
@@ -141,4 +151,3 @@ export async function talkThrough(h: Harness, origin: string, file: string): Pro
   await new Promise((r) => ws.once('close', r));
   expect(got).toEqual(receives);
 }
-

@@ -49,7 +49,20 @@ export async function startHarness(overrides: Partial<WirelogConfig> = {}): Prom
   fs.writeFileSync(upstreamCaFile, upstream.cert.certPem);
   const logs: string[] = [];
   const wirelog = await startWirelog(
-    { host: '127.0.0.1', proxyPort: 0, uiPort: 0, dataDir, keepSecrets: false, upstreamCaFile, insecureUpstream: false, maxBodyMb: 50, connectTimeoutS: 30, idleTimeoutS: 600, maxDbMb: 2048, ...overrides },
+    {
+      host: '127.0.0.1',
+      proxyPort: 0,
+      uiPort: 0,
+      dataDir,
+      keepSecrets: false,
+      upstreamCaFile,
+      insecureUpstream: false,
+      maxBodyMb: 50,
+      connectTimeoutS: 30,
+      idleTimeoutS: 600,
+      maxDbMb: 2048,
+      ...overrides,
+    },
     (m) => logs.push(m),
   );
   const agents: ProxyAgent[] = [];
@@ -101,7 +114,8 @@ export function curlVia(proxyUrl: string, caFile: string | null, args: string[])
       'curl',
       ['--silent', '--show-error', '--proxy', proxyUrl, ...trust, '--noproxy', '', ...args],
       { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_PROXY: '', no_proxy: '', ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() }),
     );
   });
 }
@@ -109,7 +123,9 @@ export function curlVia(proxyUrl: string, caFile: string | null, args: string[])
 /** Sends raw bytes to a proxy port; resolves with everything it answers until it closes. */
 export function sendRaw(port: number, bytes: string | Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes));
+    const socket = net.connect(port, '127.0.0.1', () =>
+      socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes),
+    );
     const chunks: Buffer[] = [];
     socket.on('data', (c) => chunks.push(c));
     socket.on('close', () => resolve(Buffer.concat(chunks)));
@@ -122,7 +138,11 @@ export function sendRaw(port: number, bytes: string | Buffer): Promise<Buffer> {
  * bounds a wait that would otherwise hang: a busy machine (storage a few seconds behind) must
  * not fail a test that waits for the right thing, so it is generous.
  */
-export async function eventually<T>(check: () => T | null | undefined | false | Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  check: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -135,7 +155,10 @@ export async function eventually<T>(check: () => T | null | undefined | false | 
 /** The promise's value, or a failure naming `what` once `timeoutMs` has passed: a wait on an event, bounded. */
 export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)));
+  const timeout = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)),
+  );
   try {
     return await Promise.race([promise, timeout]);
   } finally {

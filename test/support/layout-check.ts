@@ -28,7 +28,9 @@ export function layoutProblems(selector: string): LayoutProblem[] {
     const parts: string[] = [];
     for (let e: Element | null = el; e && parts.length < 4 && e !== document.body; e = e.parentElement) {
       const testId = e.getAttribute('data-testid');
-      parts.unshift(`${e.tagName.toLowerCase()}${testId ? `[data-testid=${testId}]` : ''}${[...e.classList].map((c) => `.${c}`).join('')}`);
+      parts.unshift(
+        `${e.tagName.toLowerCase()}${testId ? `[data-testid=${testId}]` : ''}${[...e.classList].map((c) => `.${c}`).join('')}`,
+      );
     }
     return parts.join(' > ');
   };
@@ -49,14 +51,19 @@ export function layoutProblems(selector: string): LayoutProblem[] {
     const needed = Math.ceil(canvas.measureText(text).width) + (el.type === 'search' && el.value ? 16 : 0);
     const content = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     if (needed <= content + 1) return null;
-    return { kind: el.value ? 'value cut' : 'placeholder cut', where: where(el), text, box: `${Math.round(content)} px holding ${needed} px` };
+    return {
+      kind: el.value ? 'value cut' : 'placeholder cut',
+      where: where(el),
+      text,
+      box: `${Math.round(content)} px holding ${needed} px`,
+    };
   };
   // A select draws its arrow inside its padding, by the browser's theme: rather than guess its
   // width, a copy holding only the chosen option, sized to its content beside the original (the
   // same font and padding), is the width that shows it whole.
   const selectProblem = (el: HTMLSelectElement): LayoutProblem | null => {
     const chosen = el.selectedOptions[0];
-    if (!chosen || !chosen.text.trim()) return null;
+    if (!chosen?.text.trim()) return null;
     const copy = el.cloneNode(false) as HTMLSelectElement;
     copy.removeAttribute('id');
     copy.appendChild(chosen.cloneNode(true));
@@ -66,11 +73,20 @@ export function layoutProblems(selector: string): LayoutProblem[] {
     copy.remove();
     const width = el.getBoundingClientRect().width;
     if (needed <= width + 1) return null;
-    return { kind: 'option cut', where: where(el), text: chosen.text.trim(), box: `${Math.round(width)} px holding ${Math.round(needed)} px` };
+    return {
+      kind: 'option cut',
+      where: where(el),
+      text: chosen.text.trim(),
+      box: `${Math.round(width)} px holding ${Math.round(needed)} px`,
+    };
   };
   for (const root of document.querySelectorAll(selector)) {
     for (const el of [root, ...root.querySelectorAll('*')]) {
-      if ((el instanceof HTMLInputElement || el instanceof HTMLSelectElement) && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden') {
+      if (
+        (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) &&
+        el.getClientRects().length > 0 &&
+        getComputedStyle(el).visibility !== 'hidden'
+      ) {
         const problem = el instanceof HTMLInputElement ? inputProblem(el) : selectProblem(el);
         if (problem) problems.push(problem);
         continue;
@@ -87,8 +103,14 @@ export function layoutProblems(selector: string): LayoutProblem[] {
       // container holds (a virtual list's sizer, a wide table) may be larger than it: it scrolls.
       const parent = el.parentElement ? getComputedStyle(el.parentElement) : null;
       if (style.display !== 'inline') {
-        const wide = el.scrollWidth > el.clientWidth + 1 && !scrollsByDesign(style, 'x') && !(parent && scrollsByDesign(parent, 'x') && parent.overflowX !== 'hidden');
-        const tall = el.scrollHeight > el.clientHeight + 1 && !scrollsByDesign(style, 'y') && !(parent && scrollsByDesign(parent, 'y'));
+        const wide =
+          el.scrollWidth > el.clientWidth + 1 &&
+          !scrollsByDesign(style, 'x') &&
+          !(parent && scrollsByDesign(parent, 'x') && parent.overflowX !== 'hidden');
+        const tall =
+          el.scrollHeight > el.clientHeight + 1 &&
+          !scrollsByDesign(style, 'y') &&
+          !(parent && scrollsByDesign(parent, 'y'));
         if (wide || tall) problems.push({ kind: 'overflows', where: where(el), text: label, box });
       }
       const own = [...el.childNodes]
@@ -103,7 +125,13 @@ export function layoutProblems(selector: string): LayoutProblem[] {
       range.selectNodeContents(el);
       const lineTops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
       const width = el.getBoundingClientRect().width;
-      if (lineTops.size >= 3 && width < 3 * charWidth) problems.push({ kind: 'one character per line', where: where(el), text: label, box: `${Math.round(width)} px wide, ${lineTops.size} lines` });
+      if (lineTops.size >= 3 && width < 3 * charWidth)
+        problems.push({
+          kind: 'one character per line',
+          where: where(el),
+          text: label,
+          box: `${Math.round(width)} px wide, ${lineTops.size} lines`,
+        });
     }
   }
   return problems;

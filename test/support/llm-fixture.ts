@@ -4,7 +4,17 @@ import type { Exchange, ExchangeState, Timings } from '../../model/exchange.ts';
 /** One file of test/fixtures/llm: an exchange as the provider answered it, and what wirelog must make of it. */
 export interface Fixture {
   description: string;
-  exchange: { method: string; host?: string; path: string; scheme?: Exchange['request']['scheme']; status: number | null; streamKind: Exchange['streamKind']; state: ExchangeState; error?: string; timings: Timings };
+  exchange: {
+    method: string;
+    host?: string;
+    path: string;
+    scheme?: Exchange['request']['scheme'];
+    status: number | null;
+    streamKind: Exchange['streamKind'];
+    state: ExchangeState;
+    error?: string;
+    timings: Timings;
+  };
   request?: unknown;
   response?: unknown;
   responseText?: string;

@@ -25,12 +25,25 @@ export function chatEntry(n: number, status = 200): Record<string, unknown> {
       method: 'POST',
       url: `https://api.example/v1/chat/completions?n=${n}`,
       headers: [{ name: 'content-type', value: 'application/json' }],
-      postData: { mimeType: 'application/json', text: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: `question ${n}` }] }) },
+      postData: {
+        mimeType: 'application/json',
+        text: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: `question ${n}` }] }),
+      },
     },
     response: {
       status,
       headers: [{ name: 'content-type', value: 'application/json' }],
-      content: { text: JSON.stringify(status === 200 ? { id: `c${n}`, model: 'gpt-4o', choices: [{ message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] } : { error: { message: 'no such model' } }) },
+      content: {
+        text: JSON.stringify(
+          status === 200
+            ? {
+                id: `c${n}`,
+                model: 'gpt-4o',
+                choices: [{ message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+              }
+            : { error: { message: 'no such model' } },
+        ),
+      },
     },
   };
 }
@@ -71,7 +84,9 @@ export const OWN = 'http://127.0.0.1:8900';
 export const ownOrigins = () => new Set([OWN]);
 
 /** An answer's status and its JSON. */
-export async function answer(res: Response | Promise<Response>): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function answer(
+  res: Response | Promise<Response>,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const r = await res;
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }

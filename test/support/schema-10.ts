@@ -6,14 +6,33 @@ import { openDatabase } from '../../db/schema.ts';
 /** Exchange i's request asks, in unspaced Chinese, about channel i's token (渠道, 令牌), with an English marker: marker{i}. */
 export function schema10(dir: string, count: number): void {
   const db = openDatabase(dir, 10);
-  const insert = db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, status, status_text, state,
+  const insert =
+    db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, status, status_text, state,
     request_size, request_stored, diagnosis_severity, diagnosis) VALUES (?, 1, '127.0.0.1:1', 'POST', 'https', 'relay.example', 443, ?, '1.1', ?, 200, 'OK', 'complete', ?, ?, 'warning', 'understood then')`);
   const body = db.prepare(`INSERT INTO bodies (exchange_id, side, seq, data) VALUES (?, 'request', 0, ?)`);
-  const oldIndex = db.prepare('INSERT INTO exchanges_fts (rowid, url, request_body, response_body) VALUES (?, ?, ?, ?)');
+  const oldIndex = db.prepare(
+    'INSERT INTO exchanges_fts (rowid, url, request_body, response_body) VALUES (?, ?, ?, ?)',
+  );
   db.transaction(() => {
     for (let i = 1; i <= count; i++) {
-      const text = Buffer.from(JSON.stringify({ model: 'gpt-made', messages: [{ role: 'user', content: `请检查第${i}号渠道的令牌 marker${i}` }] }));
-      const id = Number(insert.run(`old-${i}`, `/v1/chat/completions?n=${i}`, JSON.stringify([['Host', 'relay.example'], ['Content-Type', 'application/json']]), text.length, text.length).lastInsertRowid);
+      const text = Buffer.from(
+        JSON.stringify({
+          model: 'gpt-made',
+          messages: [{ role: 'user', content: `请检查第${i}号渠道的令牌 marker${i}` }],
+        }),
+      );
+      const id = Number(
+        insert.run(
+          `old-${i}`,
+          `/v1/chat/completions?n=${i}`,
+          JSON.stringify([
+            ['Host', 'relay.example'],
+            ['Content-Type', 'application/json'],
+          ]),
+          text.length,
+          text.length,
+        ).lastInsertRowid,
+      );
       body.run(id, text);
       oldIndex.run(id, `https://relay.example/v1/chat/completions?n=${i}`, text.toString(), '');
     }
@@ -22,4 +41,3 @@ export function schema10(dir: string, count: number): void {
   db.exec('DROP TABLE exchanges_fts_old');
   db.close();
 }
-

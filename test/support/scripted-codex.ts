@@ -9,9 +9,18 @@ import { tempDir } from './harness.ts';
 export const CODEX_BIN = path.resolve('node_modules/@openai/codex/bin/codex.js');
 
 /** Runs Codex with its standard input closed (`codex exec` reads more of the prompt from a stdin left open). */
-export function runCodex(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, timeoutMs = 150_000): Promise<{ stdout: string; stderr: string }> {
+export function runCodex(
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+  timeoutMs = 150_000,
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [CODEX_BIN, ...args], { ...options, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(Object.assign(err, { stdout, stderr })) : resolve({ stdout, stderr })));
+    const child = execFile(
+      process.execPath,
+      [CODEX_BIN, ...args],
+      { ...options, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => (err ? reject(Object.assign(err, { stdout, stderr })) : resolve({ stdout, stderr })),
+    );
     child.stdin?.end();
   });
 }
@@ -21,7 +30,10 @@ export function runCodex(args: string[], options: { cwd: string; env: NodeJS.Pro
  * `scripted`, its key from SCRIPTED_API_KEY), with no approvals, analytics or plugins; `extra`
  * lines are appended. Returns the home, a work folder in it and the environment to run Codex in.
  */
-export function scriptedCodexHome(baseUrl: string, extra: string[] = []): { home: string; work: string; env: NodeJS.ProcessEnv } {
+export function scriptedCodexHome(
+  baseUrl: string,
+  extra: string[] = [],
+): { home: string; work: string; env: NodeJS.ProcessEnv } {
   const home = tempDir('wirelog-codex-home-');
   const work = path.join(home, 'work');
   fs.mkdirSync(work);
@@ -45,17 +57,31 @@ export function scriptedCodexHome(baseUrl: string, extra: string[] = []): { home
       '',
     ].join('\n'),
   );
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, CODEX_HOME: home, SCRIPTED_API_KEY: 'sk-scripted-000011112222', TERM: 'dumb' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    CODEX_HOME: home,
+    SCRIPTED_API_KEY: 'sk-scripted-000011112222',
+    TERM: 'dumb',
+  };
   return { home, work, env };
 }
 
 /** A Responses stream as Codex needs it: one item added and done, then response.completed with the response's id and usage. */
-export function answerWithItem(res: http.ServerResponse, id: string, item: Record<string, unknown>, usage: Record<string, unknown>): void {
+export function answerWithItem(
+  res: http.ServerResponse,
+  id: string,
+  item: Record<string, unknown>,
+  usage: Record<string, unknown>,
+): void {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const event = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  const event = (type: string, data: Record<string, unknown>) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   event('response.created', { response: { id, model: 'fake-codex-model', status: 'in_progress' } });
   event('response.output_item.added', { output_index: 0, item });
   event('response.output_item.done', { output_index: 0, item });
-  event('response.completed', { response: { id, model: 'fake-codex-model', status: 'completed', output: [item], usage } });
+  event('response.completed', {
+    response: { id, model: 'fake-codex-model', status: 'completed', output: [item], usage },
+  });
   res.end();
 }

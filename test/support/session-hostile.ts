@@ -9,7 +9,7 @@ export const HOSTILE = [
   '<a href="javascript:window.__pwned=3">click</a>',
   '<img src=x onerror="window.__pwned=4">',
   '</pre></details></article><iframe src="https://example.invalid/"></iframe>',
-  "' \" & &amp; -->",
+  '\' " & &amp; -->',
 ].join('\n');
 
 /** A body with backtick runs of 3 and 4: a 3-backtick fence would end early. */
@@ -23,7 +23,8 @@ export function hostileSession(): GeneratedTurn[] {
   const last = turns[2].response.output as { content: { text: string }[] }[];
   last[0].content[0].text = BACKTICKS;
   for (const turn of turns.slice(1)) {
-    for (const item of turn.request.input as { type: string; output?: string; call_id?: string }[]) if (item.type === 'function_call_output' && item.call_id === 'call_gen_0') item.output = HOSTILE;
+    for (const item of turn.request.input as { type: string; output?: string; call_id?: string }[])
+      if (item.type === 'function_call_output' && item.call_id === 'call_gen_0') item.output = HOSTILE;
   }
   return turns;
 }

@@ -20,7 +20,10 @@ if (file) {
     // Only a single statement has a plan (exec runs scripts: migrations, pragmas).
     if (how !== 'exec') {
       try {
-        plan = prepare.call(db, `EXPLAIN QUERY PLAN ${sql}`).all(...args).map((r) => r.detail);
+        plan = prepare
+          .call(db, `EXPLAIN QUERY PLAN ${sql}`)
+          .all(...args)
+          .map((r) => r.detail);
       } catch {
         plan = ['(no plan)'];
       }

@@ -20,7 +20,8 @@ export const TIERS = ['unit', 'integration', 'browser', 'faults', 'package'] as 
 export type Tier = (typeof TIERS)[number];
 
 /** Modules whose import alone says the file talks over sockets or starts processes. */
-const LIVE_MODULE = /^(?:node:)?(?:child_process|net|http|https|http2|tls|dgram|cluster)$|^(?:undici|ws|openai|https-proxy-agent|got|playwright-core)$/;
+const LIVE_MODULE =
+  /^(?:node:)?(?:child_process|net|http|https|http2|tls|dgram|cluster)$|^(?:undici|ws|openai|https-proxy-agent|got|playwright-core)$/;
 /** Imported names that start a server, a process, a browser or a connection. */
 const STARTER = /^(?:start|launch|run|curl|send|talk|spawn|exec|fork|listen|serve|connect|createServer)/;
 const DRIVES_BROWSER = /from\s+['"](?:playwright-core|[./]+support\/browser(?:\.ts)?)['"]/;
@@ -38,7 +39,11 @@ function importsOf(source: string): { from: string; names: string[] }[] {
       .map((n) => n.trim())
       .filter((n) => n && !n.startsWith('type '))
       .map((n) => n.split(/\s+as\s+/)[0]);
-    const outside = clause.replace(/\{[^}]*\}/, '').replace(/[,*]/g, ' ').replace(/\bas\b/g, ' ').trim();
+    const outside = clause
+      .replace(/\{[^}]*\}/, '')
+      .replace(/[,*]/g, ' ')
+      .replace(/\bas\b/g, ' ')
+      .trim();
     // A default or namespace import of a module of ours could be anything: counted as live.
     if (outside && m[3].startsWith('.')) names.push('start*');
     found.push({ from: m[3], names });
@@ -54,7 +59,9 @@ export function tierOf(file: string, source: string): Tier {
   if (/(^|\/)test\/faults\//.test(rel)) return 'faults';
   if (rel.endsWith('.browser.test.ts') || DRIVES_BROWSER.test(source)) return 'browser';
   if (PACKS_OR_BUILDS.test(source)) return 'package';
-  const live = importsOf(source).some(({ from, names }) => LIVE_MODULE.test(from) || (from.startsWith('.') && names.some((n) => STARTER.test(n))));
+  const live = importsOf(source).some(
+    ({ from, names }) => LIVE_MODULE.test(from) || (from.startsWith('.') && names.some((n) => STARTER.test(n))),
+  );
   return live ? 'integration' : 'unit';
 }
 

@@ -11,15 +11,17 @@ import { expect } from 'vitest';
  */
 function refuse(what: string): never {
   const file = expect.getState().testPath ?? 'a unit test';
-  throw new Error(`${file} ${what}, so it is not a unit test: import what starts it (startHarness, runCli, node:net, ...) where test/support/tiers.ts sees it, and it runs in the integration tier`);
+  throw new Error(
+    `${file} ${what}, so it is not a unit test: import what starts it (startHarness, runCli, node:net, ...) where test/support/tiers.ts sees it, and it runs in the integration tier`,
+  );
 }
 
-net.Server.prototype.listen = function () {
+net.Server.prototype.listen = (() => {
   refuse('opens a listening socket');
-} as typeof net.Server.prototype.listen;
-net.Socket.prototype.connect = function () {
+}) as typeof net.Server.prototype.listen;
+net.Socket.prototype.connect = (() => {
   refuse('opens a connection');
-} as typeof net.Socket.prototype.connect;
+}) as typeof net.Socket.prototype.connect;
 for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync', 'fork'] as const) {
   (childProcess as unknown as Record<string, unknown>)[name] = () => refuse(`starts a process (child_process.${name})`);
 }

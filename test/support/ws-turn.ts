@@ -6,7 +6,10 @@ import { responsesStreamEvents } from './fake-upstream.ts';
 import type { Harness } from './harness.ts';
 
 export async function responsesTurn(h: Harness, model: string): Promise<string> {
-  const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, { agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }), ca: h.caPem });
+  const ws = new WebSocket(`wss://localhost:${h.upstream.httpsPort}/v1/responses`, {
+    agent: new HttpsProxyAgent(h.proxyUrl, { ca: h.caPem }),
+    ca: h.caPem,
+  });
   const expected = responsesStreamEvents(model).length;
   let got = 0;
   const all = new Promise<void>((resolve) => ws.on('message', () => ++got === expected && resolve()));

@@ -59,7 +59,16 @@ export function App() {
         void importFile(file);
       }}
     >
-      <TopBar status={status} filter={filter} hosts={hosts} models={models} onFilter={setFilter} searchRef={searchRef} onImport={(file) => void importFile(file)} onClear={onClear} />
+      <TopBar
+        status={status}
+        filter={filter}
+        hosts={hosts}
+        models={models}
+        onFilter={setFilter}
+        searchRef={searchRef}
+        onImport={(file) => void importFile(file)}
+        onClear={onClear}
+      />
       <StatusBanners status={status} error={failure ?? list.error} notice={notice} />
       <SplitPane
         first={

@@ -6,7 +6,14 @@ import type { ExchangeSummary } from '../../model/summary.ts';
 import type { Diagnosis } from '../../llm/diagnose.ts';
 import type { ModelCall } from '../../llm/model-call.ts';
 import type { ViewerStatus } from '../api-app.ts';
-import type { ExchangeDetail, ExchangeListAnswer, ImportAnswer, ImportLine, StreamEvents, WsMessageView } from '../contract.ts';
+import type {
+  ExchangeDetail,
+  ExchangeListAnswer,
+  ImportAnswer,
+  ImportLine,
+  StreamEvents,
+  WsMessageView,
+} from '../contract.ts';
 import type { ImportProgress } from '../../export/har-stream.ts';
 import type { ClientConfig } from '../../llm/working-config.ts';
 import type { Comparison } from '../../model/exchange-diff.ts';
@@ -15,10 +22,25 @@ import type { WithheldSecret } from '../../replay/secret-guard.ts';
 import { i18n } from './i18n.ts';
 
 export type { ExchangeDetail, StreamEvents, WithheldSecret, WsMessageView };
-export type { BodyView, ClientConfig, Comparison, Diagnosis, Exchange, ExchangeState, ExchangeSummary, Header, ModelCall, SseEvent, ViewerStatus };
+export type {
+  BodyView,
+  ClientConfig,
+  Comparison,
+  Diagnosis,
+  Exchange,
+  ExchangeState,
+  ExchangeSummary,
+  Header,
+  ModelCall,
+  SseEvent,
+  ViewerStatus,
+};
 
 /** The list's filters and sort, as the API takes them (`q` is the full-text search). */
-export type ListFilter = Pick<ExchangeFilter, 'host' | 'method' | 'status' | 'state' | 'model' | 'dialect' | 'thread' | 'sort'> & { q?: string };
+export type ListFilter = Pick<
+  ExchangeFilter,
+  'host' | 'method' | 'status' | 'state' | 'model' | 'dialect' | 'thread' | 'sort'
+> & { q?: string };
 
 export interface ReplayBody {
   url?: string;
@@ -30,14 +52,20 @@ export interface ReplayBody {
   sendSecretsTo?: string;
 }
 
-export type ReplayResult = { id: number; withheld: WithheldSecret[]; error?: undefined; missingSecrets?: undefined } | { id?: undefined; error: string; missingSecrets: string[] };
+export type ReplayResult =
+  | { id: number; withheld: WithheldSecret[]; error?: undefined; missingSecrets?: undefined }
+  | { id?: undefined; error: string; missingSecrets: string[] };
 
 /** Never throws: a failure comes back as its error, with the secrets the user must type in. */
 export async function replayExchange(id: number, body: ReplayBody): Promise<ReplayResult> {
   let res: Response;
   let answer: { id?: number; error?: string; missingSecrets?: string[]; withheld?: WithheldSecret[] };
   try {
-    res = await fetch(`/api/exchanges/${id}/replay${query({ lang: i18n.language })}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    res = await fetch(`/api/exchanges/${id}/replay${query({ lang: i18n.language })}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     answer = (await res.json()) as typeof answer;
   } catch (err) {
     return { error: i18n.t('server.api.replayNotAsked', { error: (err as Error).message }), missingSecrets: [] };
@@ -50,8 +78,15 @@ export type { ImportProgress };
 
 /** Uploads a HAR and follows the import line by line (progress, then the outcome); throws its error. */
 export async function importHar(file: File, onProgress: (progress: ImportProgress) => void): Promise<ImportAnswer> {
-  const res = await fetch(`/api/import${query({ name: file.name, lang: i18n.language })}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: file });
-  if (!res.ok || !res.body) throw new Error(((await res.json().catch(() => ({}))) as { error?: string }).error ?? `${res.status} ${res.statusText}`);
+  const res = await fetch(`/api/import${query({ name: file.name, lang: i18n.language })}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: file,
+  });
+  if (!res.ok || !res.body)
+    throw new Error(
+      ((await res.json().catch(() => ({}))) as { error?: string }).error ?? `${res.status} ${res.statusText}`,
+    );
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
   for (;;) {
@@ -84,10 +119,10 @@ export function fetchComparison(a: number, b: number | 'working'): Promise<Compa
   return getJson(`/api/compare${query({ a, b, lang: i18n.language })}`);
 }
 
-
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
+  for (const [key, value] of Object.entries(params))
+    if (value !== undefined && value !== '') search.set(key, String(value));
   const text = search.toString();
   return text ? `?${text}` : '';
 }
@@ -105,7 +140,9 @@ const NEXT_PAGES = 1000;
 
 /** A page of the list, its titles (diagnosis, recorded error, notes) in the viewer's language. */
 export function fetchExchanges(filter: ListFilter, cursor?: number | string): Promise<ExchangeListAnswer> {
-  return getJson(`/api/exchanges${query({ ...filter, limit: cursor === undefined ? FIRST_PAGE : NEXT_PAGES, cursor, lang: i18n.language })}`);
+  return getJson(
+    `/api/exchanges${query({ ...filter, limit: cursor === undefined ? FIRST_PAGE : NEXT_PAGES, cursor, lang: i18n.language })}`,
+  );
 }
 
 export function fetchExchange(id: number, lang?: string): Promise<ExchangeDetail> {

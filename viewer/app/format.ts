@@ -38,7 +38,7 @@ export function statusClass(status: number | null): string {
 /** Parses text as JSON when it is JSON; undefined otherwise. */
 export function tryJson(text: string): unknown {
   const trimmed = text.trim();
-  if (!trimmed || !'{["'.includes(trimmed[0]) && !/^(-?\d|true|false|null)/.test(trimmed)) return undefined;
+  if (!trimmed || (!'{["'.includes(trimmed[0]) && !/^(-?\d|true|false|null)/.test(trimmed))) return undefined;
   try {
     return JSON.parse(trimmed);
   } catch {
@@ -48,13 +48,19 @@ export function tryJson(text: string): unknown {
 
 /** The usage figures the provider reported, each labelled in the viewer's language; none added. */
 export function usageFigures(usage: Usage, t: TFunction): [label: string, value: number][] {
-  return USAGE_FIELDS.filter(([key]) => usage[key] !== undefined).map(([key]) => [t(`format.usage.${key}`), usage[key]!]);
+  return USAGE_FIELDS.filter(([key]) => usage[key] !== undefined).map(([key]) => [
+    t(`format.usage.${key}`),
+    usage[key]!,
+  ]);
 }
 
 /** "input tokens 74 · cache read 13,993" in the viewer's language: every figure reported, none added. */
 export function usageText(usage: Usage, t: TFunction): string {
   return USAGE_FIELDS.filter(([key]) => usage[key] !== undefined)
-    .map(([key]) => `${t(`format.usage.${key}`)} ${key === 'cost' ? String(usage[key]) : usage[key]!.toLocaleString('en-US')}`)
+    .map(
+      ([key]) =>
+        `${t(`format.usage.${key}`)} ${key === 'cost' ? String(usage[key]) : usage[key]!.toLocaleString('en-US')}`,
+    )
     .join(' · ');
 }
 

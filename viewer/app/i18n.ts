@@ -16,7 +16,9 @@ function chosen(): Language | null {
   }
 }
 
-export const i18n = createI18n(chosen() ?? pickLanguage(navigator.languages ?? [navigator.language]), [initReactI18next]);
+export const i18n = createI18n(chosen() ?? pickLanguage(navigator.languages ?? [navigator.language]), [
+  initReactI18next,
+]);
 
 const followLang = (language: string) => {
   document.documentElement.lang = language;

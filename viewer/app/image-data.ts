@@ -7,7 +7,6 @@ import { base64In, bytesOf, type MissingImage } from './image-base64.ts';
 
 export { base64In, base64Of, bytesOf, valueAt, type MissingImage } from './image-base64.ts';
 
-
 // The stored texts read for images, by exchange and place: several images of one body parse it once.
 // A few only: a body can be megabytes, and the detail pane shows one exchange at a time.
 const KEPT = 4;
@@ -44,7 +43,10 @@ async function readStored({ exchangeId, source, seq = 0 }: ImageLocator): Promis
     const detail = await fetchExchange(exchangeId);
     return (source === 'request-body' ? detail.requestBody : detail.responseBody).text;
   }
-  const find = (events: StreamEvents) => (source === 'sse-event' ? events.sseEvents.find((e) => e.seq === seq)?.data : events.wsMessages.find((m) => m.seq === seq)?.text);
+  const find = (events: StreamEvents) =>
+    source === 'sse-event'
+      ? events.sseEvents.find((e) => e.seq === seq)?.data
+      : events.wsMessages.find((m) => m.seq === seq)?.text;
   const found = find(await eventsFrom(exchangeId, seq));
   if (found !== undefined) return found;
   // Stored after the events were read (a stream still open then): read again from it on.

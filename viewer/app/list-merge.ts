@@ -56,7 +56,8 @@ function compareKeys(a: RowKey, b: RowKey): number {
   return b.value - a.value || b.id - a.id;
 }
 
-const rowOrder = (sort: Sort) => (a: ExchangeSummary, b: ExchangeSummary) => compareKeys(keyOf(a, sort), keyOf(b, sort));
+const rowOrder = (sort: Sort) => (a: ExchangeSummary, b: ExchangeSummary) =>
+  compareKeys(keyOf(a, sort), keyOf(b, sort));
 
 /** The server's keyset cursor for the page after `row` (viewer/api-app.ts): its id, or "VALUE_ID" when sorted. */
 export function cursorAfter(row: ExchangeSummary, sort: Sort): number | string {
@@ -113,7 +114,11 @@ export function capWindow(list: ListWindow, sort: Sort): ListWindow {
  * cursor would leave a gap (the rows let go in between): it is not appended, and the list's end
  * asks again. Rows held already (a sorted row whose figure changed) are not doubled.
  */
-export function withPage(list: ListWindow, askedAfter: number | string, page: { exchanges: ExchangeSummary[]; nextCursor: number | string | null }): ListWindow {
+export function withPage(
+  list: ListWindow,
+  askedAfter: number | string,
+  page: { exchanges: ExchangeSummary[]; nextCursor: number | string | null },
+): ListWindow {
   if (list.cursor !== askedAfter) return list;
   const held = new Set(list.rows.map((r) => r.id));
   const rows = [...list.rows, ...page.exchanges.filter((s) => !held.has(s.id))];
@@ -137,7 +142,12 @@ export function roomForPage(list: ListWindow): ListWindow {
  * a busy proxy sends several updates per exchange, and each new array re-rendered the list and
  * re-measured every row of the virtualiser.
  */
-export function mergeLive(list: ListWindow, summaries: ExchangeSummary[], filter: ListFilter, newestSeen = Infinity): ListWindow {
+export function mergeLive(
+  list: ListWindow,
+  summaries: ExchangeSummary[],
+  filter: ListFilter,
+  newestSeen = Infinity,
+): ListWindow {
   const sort = filter.sort;
   const last = list.rows[list.rows.length - 1];
   // A cursor this cannot read (never one the server sends) ends the loaded pages at the last row held.
@@ -186,7 +196,11 @@ export const VERSIONS_KEPT = 2000;
  * changed, once per animation frame, grew with the time a tab stayed open (60 calls a second:
  * 36,000 entries after ten minutes).
  */
-export function bumpVersions(versions: ReadonlyMap<number, number>, ids: number[], keep = VERSIONS_KEPT): Map<number, number> {
+export function bumpVersions(
+  versions: ReadonlyMap<number, number>,
+  ids: number[],
+  keep = VERSIONS_KEPT,
+): Map<number, number> {
   const next = new Map(versions);
   for (const id of ids) {
     const version = (next.get(id) ?? 0) + 1;

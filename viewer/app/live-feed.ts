@@ -54,7 +54,9 @@ export function useLiveFeed(handlers: LiveHandlers): void {
         ref.current.onCleared();
       });
       live.addEventListener('pruned', () => ref.current.onPruned());
-      live.addEventListener('status', (e) => ref.current.onStatus(JSON.parse((e as MessageEvent<string>).data) as ViewerStatus));
+      live.addEventListener('status', (e) =>
+        ref.current.onStatus(JSON.parse((e as MessageEvent<string>).data) as ViewerStatus),
+      );
       live.addEventListener('hello', (e) => {
         failures = 0;
         ref.current.onHello(JSON.parse((e as MessageEvent<string>).data) as ViewerStatus);

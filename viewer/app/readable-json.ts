@@ -24,18 +24,30 @@ function write(value: unknown, indent: string, depth: number, out: string[], bud
   };
   if (typeof value === 'string') {
     const inner = depth < MAX_DEPTH ? parsedString(value) : undefined;
-    if (inner !== undefined && inner !== null && typeof inner === 'object') return write(inner, indent, depth + 1, out, budget);
+    if (inner !== undefined && inner !== null && typeof inner === 'object')
+      return write(inner, indent, depth + 1, out, budget);
     // A multi-line string continues on lines of its own, at the key's indentation.
-    return push(value.includes('\n') ? `\n${value.split('\n').map((line) => `${indent}${line}`).join('\n')}` : value);
+    return push(
+      value.includes('\n')
+        ? `\n${value
+            .split('\n')
+            .map((line) => `${indent}${line}`)
+            .join('\n')}`
+        : value,
+    );
   }
-  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return push(JSON.stringify(value) ?? String(value));
+  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH)
+    return push(JSON.stringify(value) ?? String(value));
   const entries: [string, unknown][] = Array.isArray(value) ? value.map((v) => ['-', v]) : Object.entries(value);
   if (entries.length === 0) return push(Array.isArray(value) ? '[]' : '{}');
   for (const [key, child] of entries) {
     if (budget.left <= 0) return;
     push(`\n${indent}${key === '-' ? '-' : `${key}:`}`);
     // What continues on lines of its own (an object, a multi-line text, a string holding JSON) starts there; the rest follows the key.
-    const ownLines = child !== null && typeof child === 'object' ? Object.keys(child).length > 0 : typeof child === 'string' && (child.includes('\n') || parsedString(child) !== undefined);
+    const ownLines =
+      child !== null && typeof child === 'object'
+        ? Object.keys(child).length > 0
+        : typeof child === 'string' && (child.includes('\n') || parsedString(child) !== undefined);
     if (!ownLines) push(' ');
     write(child, `${indent}  `, depth + 1, out, budget);
   }

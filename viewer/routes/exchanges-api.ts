@@ -43,7 +43,11 @@ export function createExchangesApi({ reader, live, clear, replayer, ownOrigins }
     let exchanges: ExchangeSummary[];
     let nextCursor: number | string | null;
     if (q.sort) {
-      const page = reader.sortedSummaries({ ...filter, sort: q.sort, sortAfter: q.cursor === undefined ? undefined : parseSortCursor(q.cursor)! });
+      const page = reader.sortedSummaries({
+        ...filter,
+        sort: q.sort,
+        sortAfter: q.cursor === undefined ? undefined : parseSortCursor(q.cursor)!,
+      });
       exchanges = page.summaries;
       nextCursor = page.next && sortCursorText(page.next);
     } else {
@@ -53,7 +57,11 @@ export function createExchangesApi({ reader, live, clear, replayer, ownOrigins }
     const lang = requestLanguage(c);
     // The first page says how many match (the count uses the same indexes as the filter: no row is read whole).
     const total = q.cursor === undefined ? reader.count(filter) : undefined;
-    return c.json({ exchanges: exchanges.map((summary) => summaryIn(withCost(summary), lang)), nextCursor, ...(total === undefined ? {} : { total }) } satisfies ExchangeListAnswer);
+    return c.json({
+      exchanges: exchanges.map((summary) => summaryIn(withCost(summary), lang)),
+      nextCursor,
+      ...(total === undefined ? {} : { total }),
+    } satisfies ExchangeListAnswer);
   });
 
   api.delete('/', async (c) => {
@@ -82,39 +90,68 @@ export function createExchangesApi({ reader, live, clear, replayer, ownOrigins }
       diagnoses: exchange.damaged ? [] : diagnosesOf(reader, exchange, modelCall, responseBody.text, lang),
       threadSize: exchange.call?.threadKey ? reader.count({ thread: exchange.call.threadKey }) : 0,
       replays: reader.replaysOf(exchange.id),
-      clientConfig: clientConfigIn(clientConfigOf(exchange, modelCall, gatewayOfReplayed(exchange, (id) => reader.get(id))), lang),
+      clientConfig: clientConfigIn(
+        clientConfigOf(
+          exchange,
+          modelCall,
+          gatewayOfReplayed(exchange, (id) => reader.get(id)),
+        ),
+        lang,
+      ),
       missingSecrets: replayer?.missingSecrets(exchange) ?? [],
     } satisfies ExchangeDetail);
   });
 
-  api.get('/:id/snippet', zValidator('param', idParam, badRequest), zValidator('query', snippetQuery, badRequest), (c) => {
-    const exchange = reader.get(c.req.valid('param').id);
-    if (!exchange) return c.json({ error: refusal(c, 'noExchange') }, 404);
-    const damaged = refuseDamaged(c, exchange, 'copied as code');
-    if (damaged) return damaged;
-    try {
-      return c.text(snippetOf(reader, exchange, c.req.valid('query').target));
-    } catch (err) {
-      if (err instanceof SnippetError) return c.json({ error: localized(err.message, requestLanguage(c)) }, 422);
-      throw err;
-    }
-  });
+  api.get(
+    '/:id/snippet',
+    zValidator('param', idParam, badRequest),
+    zValidator('query', snippetQuery, badRequest),
+    (c) => {
+      const exchange = reader.get(c.req.valid('param').id);
+      if (!exchange) return c.json({ error: refusal(c, 'noExchange') }, 404);
+      const damaged = refuseDamaged(c, exchange, 'copied as code');
+      if (damaged) return damaged;
+      try {
+        return c.text(snippetOf(reader, exchange, c.req.valid('query').target));
+      } catch (err) {
+        if (err instanceof SnippetError) return c.json({ error: localized(err.message, requestLanguage(c)) }, 422);
+        throw err;
+      }
+    },
+  );
 
-  api.get('/:id/events', zValidator('param', idParam, badRequest), zValidator('query', eventsQuery, badRequest), (c) => {
-    const exchange = reader.get(c.req.valid('param').id);
-    if (!exchange) return c.json({ error: refusal(c, 'noExchange') }, 404);
-    const after = c.req.valid('query').after;
-    const sse = reader.sseEvents(exchange.id).filter((e) => e.seq > after);
-    const ws = reader
-      .wsMessages(exchange.id)
-      .filter((m) => m.seq > after)
-      .map((m) => {
-        const payload = Buffer.from(m.payload);
-        const text = m.opcode === 1;
-        return { seq: m.seq, offsetMs: m.offsetMs, direction: m.direction, opcode: m.opcode, text: text ? payload.toString('utf8') : null, base64: text ? null : payload.toString('base64') };
-      });
-    return c.json({ kind: exchange.streamKind, state: exchange.state, sseEvents: sse, wsMessages: ws } satisfies StreamEvents);
-  });
+  api.get(
+    '/:id/events',
+    zValidator('param', idParam, badRequest),
+    zValidator('query', eventsQuery, badRequest),
+    (c) => {
+      const exchange = reader.get(c.req.valid('param').id);
+      if (!exchange) return c.json({ error: refusal(c, 'noExchange') }, 404);
+      const after = c.req.valid('query').after;
+      const sse = reader.sseEvents(exchange.id).filter((e) => e.seq > after);
+      const ws = reader
+        .wsMessages(exchange.id)
+        .filter((m) => m.seq > after)
+        .map((m) => {
+          const payload = Buffer.from(m.payload);
+          const text = m.opcode === 1;
+          return {
+            seq: m.seq,
+            offsetMs: m.offsetMs,
+            direction: m.direction,
+            opcode: m.opcode,
+            text: text ? payload.toString('utf8') : null,
+            base64: text ? null : payload.toString('base64'),
+          };
+        });
+      return c.json({
+        kind: exchange.streamKind,
+        state: exchange.state,
+        sseEvents: sse,
+        wsMessages: ws,
+      } satisfies StreamEvents);
+    },
+  );
 
   return api;
 }

@@ -16,7 +16,12 @@ export function createExportApi(reader: ExchangeReader, version: () => string): 
     c.header('content-type', 'application/json; charset=utf-8');
     c.header('content-disposition', `attachment; filename="${q.id ? `wirelog-${q.id}` : 'wirelog'}.har"`);
     return stream(c, async (out) => {
-      await writeHar(reader, { ...filterOf(q), id: q.id, since: q.since ? Date.parse(q.since) : undefined }, (text) => out.write(text), version());
+      await writeHar(
+        reader,
+        { ...filterOf(q), id: q.id, since: q.since ? Date.parse(q.since) : undefined },
+        (text) => out.write(text),
+        version(),
+      );
     });
   });
 }

@@ -6,12 +6,21 @@ import { EXCHANGE_STATES, statusRange, type ExchangeState } from '../../model/ex
 
 const filterFields = {
   host: z.string().min(1).optional(),
-  method: z.string().regex(/^[A-Za-z]+$/, 'fixMethod').optional(),
-  status: z.string().refine((s) => statusRange(s) !== null, 'fixStatus').optional(),
+  method: z
+    .string()
+    .regex(/^[A-Za-z]+$/, 'fixMethod')
+    .optional(),
+  status: z
+    .string()
+    .refine((s) => statusRange(s) !== null, 'fixStatus')
+    .optional(),
   state: z.enum(EXCHANGE_STATES as [ExchangeState, ...ExchangeState[]]).optional(),
   q: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
-  dialect: z.string().regex(/^[a-z-]+$/, 'fixDialect').optional(),
+  dialect: z
+    .string()
+    .regex(/^[a-z-]+$/, 'fixDialect')
+    .optional(),
   thread: z.string().min(1).max(200).optional(),
 };
 
@@ -23,7 +32,10 @@ export const listQuery = z
     cursor: z.string().optional(),
     sort: z.enum(Object.keys(SORT_COLUMNS) as [SortKey, ...SortKey[]]).optional(),
   })
-  .refine((q) => q.cursor === undefined || (q.sort ? parseSortCursor(q.cursor) !== null : /^\d+$/.test(q.cursor)), { path: ['cursor'], message: 'fixCursor' });
+  .refine((q) => q.cursor === undefined || (q.sort ? parseSortCursor(q.cursor) !== null : /^\d+$/.test(q.cursor)), {
+    path: ['cursor'],
+    message: 'fixCursor',
+  });
 
 export const exportQuery = z.object({
   ...filterFields,
@@ -38,5 +50,14 @@ type FilterFields = z.infer<z.ZodObject<typeof filterFields>>;
 
 /** The reader's filter for the fields asked (`q` is the text searched). */
 export function filterOf(q: FilterFields) {
-  return { host: q.host, method: q.method, status: q.status, state: q.state, model: q.model, dialect: q.dialect, thread: q.thread, text: q.q };
+  return {
+    host: q.host,
+    method: q.method,
+    status: q.status,
+    state: q.state,
+    model: q.model,
+    dialect: q.dialect,
+    thread: q.thread,
+    text: q.q,
+  };
 }

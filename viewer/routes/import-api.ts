@@ -10,10 +10,15 @@ import type { ImportAnswer, ImportLine } from '../contract.ts';
 import { refusal, requestLanguage, sameOrigin, type OwnOrigins } from './shared.ts';
 
 /** Imports an upload, reporting progress; throws HarImportError for a bad file, HarStorageError when storing failed. */
-export type ImportHar = (upload: ReadableStream<Uint8Array>, name: string, progress: (p: ImportProgress) => void) => Promise<ImportResult>;
+export type ImportHar = (
+  upload: ReadableStream<Uint8Array>,
+  name: string,
+  progress: (p: ImportProgress) => void,
+) => Promise<ImportResult>;
 
 /** The name an upload is stored under: its own (?name=), in characters a file name and a message can carry. */
-const uploadName = (asked: string | undefined) => (asked ?? 'upload.har').replace(/[^\w.@ -]/g, '_').slice(0, 200) || 'upload.har';
+const uploadName = (asked: string | undefined) =>
+  (asked ?? 'upload.har').replace(/[^\w.@ -]/g, '_').slice(0, 200) || 'upload.har';
 
 /** `importHar` absent: this wirelog takes no imports (501). */
 export function createImportApi(importHar: ImportHar | undefined, ownOrigins: OwnOrigins): Hono {
@@ -24,7 +29,12 @@ export function createImportApi(importHar: ImportHar | undefined, ownOrigins: Ow
     if (!upload) return c.json({ error: refusal(c, 'noUpload') }, 400);
     const name = uploadName(c.req.query('name'));
     const lang = requestLanguage(c);
-    const answer = (result: ImportResult): ImportAnswer => ({ imported: result.ids.length, ids: result.ids, name, notes: localizedAll(result.notes, lang) });
+    const answer = (result: ImportResult): ImportAnswer => ({
+      imported: result.ids.length,
+      ids: result.ids,
+      name,
+      notes: localizedAll(result.notes, lang),
+    });
     const failure = (err: unknown): { error: string; status: 400 | 503 } => {
       if (err instanceof HarImportError) return { error: localized(err.message, lang), status: 400 };
       if (err instanceof HarStorageError) return { error: localized(err.message, lang), status: 503 };
@@ -44,7 +54,12 @@ export function createImportApi(importHar: ImportHar | undefined, ownOrigins: Ow
       try {
         line({ done: answer(await importHar(upload, name, (progress) => line({ progress }))) });
       } catch (err) {
-        line({ error: err instanceof HarImportError || err instanceof HarStorageError ? localized(err.message, lang) : serverText(lang, 'api.importFailed', { name, error: localized((err as Error).message, lang) }) });
+        line({
+          error:
+            err instanceof HarImportError || err instanceof HarStorageError
+              ? localized(err.message, lang)
+              : serverText(lang, 'api.importFailed', { name, error: localized((err as Error).message, lang) }),
+        });
       }
     });
   });

@@ -37,7 +37,12 @@ export function clientConfigIn(config: ClientConfig | null, lang: Language): Cli
 /** A list row in the reader's language: its recorded error and notes, and its diagnosis rendered from its message. */
 export function summaryIn(summary: ExchangeSummary, lang: Language): ExchangeSummary {
   if (lang === 'en') return summary;
-  const diagnosis = summary.diagnosis?.message ? { ...summary.diagnosis, summary: clipped(renderDiagnosis(summary.diagnosis.message, lang).summary, LIST_TEXT_LIMITS.diagnosis) } : summary.diagnosis;
+  const diagnosis = summary.diagnosis?.message
+    ? {
+        ...summary.diagnosis,
+        summary: clipped(renderDiagnosis(summary.diagnosis.message, lang).summary, LIST_TEXT_LIMITS.diagnosis),
+      }
+    : summary.diagnosis;
   return {
     ...summary,
     error: summary.error === null ? null : localized(summary.error, lang),

@@ -21,12 +21,19 @@ export function createLiveApi(reader: ExchangeReader, live: LiveFeed, status: ()
       let closed = false;
       const unsubscribe = live.subscribe((message) => {
         if (closed) return;
-        if (message.type === 'status') return void out.writeSSE({ event: 'status', data: JSON.stringify(statusNow(reader, status)) });
-        if (message.type === 'cleared' || message.type === 'pruned') return void out.writeSSE({ event: message.type, data: '{}' });
+        if (message.type === 'status')
+          return void out.writeSSE({ event: 'status', data: JSON.stringify(statusNow(reader, status)) });
+        if (message.type === 'cleared' || message.type === 'pruned')
+          return void out.writeSSE({ event: message.type, data: '{}' });
         // List rows, as the list reads them: a whole exchange (its heads) is never read for a live update.
         for (let i = 0; i < message.ids.length; i += LIVE_READ) {
           const ids = message.ids.slice(i, i + LIVE_READ);
-          for (const summary of reader.summaries({ ids, limit: ids.length })) void out.writeSSE({ event: 'exchange', id: String(summary.id), data: JSON.stringify(summaryIn(withCost(summary), lang)) });
+          for (const summary of reader.summaries({ ids, limit: ids.length }))
+            void out.writeSSE({
+              event: 'exchange',
+              id: String(summary.id),
+              data: JSON.stringify(summaryIn(withCost(summary), lang)),
+            });
         }
       });
       await out.writeSSE({ event: 'hello', data: JSON.stringify(statusNow(reader, status)) });

@@ -20,12 +20,26 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const replayBody = z
   .object({
     url: z.string().min(1).max(16_384).optional(),
-    method: z.string().regex(/^[A-Za-z]+$/, 'fixMethod').optional(),
+    method: z
+      .string()
+      .regex(/^[A-Za-z]+$/, 'fixMethod')
+      .optional(),
     headers: z
-      .array(z.tuple([z.string().regex(HEADER_NAME, 'fixHeaderName'), z.string().max(65_536).regex(/^[^\r\n\0]*$/, 'fixHeaderValue')]))
+      .array(
+        z.tuple([
+          z.string().regex(HEADER_NAME, 'fixHeaderName'),
+          z
+            .string()
+            .max(65_536)
+            .regex(/^[^\r\n\0]*$/, 'fixHeaderValue'),
+        ]),
+      )
       .max(2000)
       .optional(),
-    body: z.string().max(128 * 1024 * 1024).optional(),
+    body: z
+      .string()
+      .max(128 * 1024 * 1024)
+      .optional(),
     bodyEncoding: z.enum(['utf8', 'base64']).optional(),
     /** Apply the fix the exchange's diagnosis proposes (its `action`). */
     fix: z.boolean().optional(),
@@ -36,25 +50,49 @@ const replayBody = z
 
 /** Mounted under /exchanges. `replayer` absent: nothing may be sent from here (501). */
 export function createReplayApi(reader: ExchangeReader, replayer: Replayer | undefined, ownOrigins: OwnOrigins): Hono {
-  return new Hono().post('/:id/replay', zValidator('param', idParam, badRequest), zValidator('json', replayBody, badRequest), async (c) => {
-    if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: refusal(c, 'replayOwnOnly') }, 403);
-    const exchange = reader.get(c.req.valid('param').id);
-    if (!exchange) return c.json({ error: refusal(c, 'noExchange') }, 404);
-    const damaged = refuseDamaged(c, exchange, 'replayed');
-    if (damaged) return damaged;
-    if (!replayer) return c.json({ error: refusal(c, 'noReplays') }, 501);
-    const { fix, ...edits } = c.req.valid('json');
-    try {
-      const lang = requestLanguage(c);
-      if (!fix) return c.json(replayAnswerIn(await replayer.replay(exchange, edits), lang) satisfies ReplayAnswer);
-      const body = bodyView(reader, exchange, 'request');
-      const diagnosis = diagnosesOf(reader, exchange, modelCallOf(reader, exchange), bodyView(reader, exchange, 'response').text).find((d) => d.action);
-      if (!diagnosis?.action) return c.json({ error: refusal(c, 'noFix', { id: exchange.id }) }, 409);
-      const fixed = fixEdits(exchange, diagnosis.action, edits, { bodyText: body.text, workingKey: (name, target) => replayer.workingKey(target, name) });
-      return c.json({ ...replayAnswerIn(await replayer.replay(exchange, fixed), lang), rule: diagnosis.rule, action: diagnosis.action } satisfies ReplayAnswer);
-    } catch (err) {
-      if (err instanceof ReplayRefused) return c.json({ error: localized(err.message, requestLanguage(c)), missingSecrets: err.missingSecrets } satisfies ReplayRefusedAnswer, 409);
-      throw err;
-    }
-  });
+  return new Hono().post(
+    '/:id/replay',
+    zValidator('param', idParam, badRequest),
+    zValidator('json', replayBody, badRequest),
+    async (c) => {
+      if (!sameOrigin(c, ownOrigins(c))) return c.json({ error: refusal(c, 'replayOwnOnly') }, 403);
+      const exchange = reader.get(c.req.valid('param').id);
+      if (!exchange) return c.json({ error: refusal(c, 'noExchange') }, 404);
+      const damaged = refuseDamaged(c, exchange, 'replayed');
+      if (damaged) return damaged;
+      if (!replayer) return c.json({ error: refusal(c, 'noReplays') }, 501);
+      const { fix, ...edits } = c.req.valid('json');
+      try {
+        const lang = requestLanguage(c);
+        if (!fix) return c.json(replayAnswerIn(await replayer.replay(exchange, edits), lang) satisfies ReplayAnswer);
+        const body = bodyView(reader, exchange, 'request');
+        const diagnosis = diagnosesOf(
+          reader,
+          exchange,
+          modelCallOf(reader, exchange),
+          bodyView(reader, exchange, 'response').text,
+        ).find((d) => d.action);
+        if (!diagnosis?.action) return c.json({ error: refusal(c, 'noFix', { id: exchange.id }) }, 409);
+        const fixed = fixEdits(exchange, diagnosis.action, edits, {
+          bodyText: body.text,
+          workingKey: (name, target) => replayer.workingKey(target, name),
+        });
+        return c.json({
+          ...replayAnswerIn(await replayer.replay(exchange, fixed), lang),
+          rule: diagnosis.rule,
+          action: diagnosis.action,
+        } satisfies ReplayAnswer);
+      } catch (err) {
+        if (err instanceof ReplayRefused)
+          return c.json(
+            {
+              error: localized(err.message, requestLanguage(c)),
+              missingSecrets: err.missingSecrets,
+            } satisfies ReplayRefusedAnswer,
+            409,
+          );
+        throw err;
+      }
+    },
+  );
 }

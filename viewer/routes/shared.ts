@@ -62,11 +62,15 @@ function fixOf(issue: z.ZodIssue, lang: Language): string {
     case 'unrecognized_keys':
       return say('fixUnknown');
     case 'invalid_type':
-      return issue.expected === 'number' || issue.expected === 'integer' ? say('fixNumber') : say('fixType', { expected: issue.expected, received: issue.received });
+      return issue.expected === 'number' || issue.expected === 'integer'
+        ? say('fixNumber')
+        : say('fixType', { expected: issue.expected, received: issue.received });
     case 'too_small':
       return issue.type === 'string' ? say('fixNotEmpty') : say('fixAtLeast', { min: Number(issue.minimum) });
     case 'too_big':
-      return issue.type === 'string' ? say('fixTextAtMost', { max: Number(issue.maximum) }) : say('fixAtMost', { max: Number(issue.maximum) });
+      return issue.type === 'string'
+        ? say('fixTextAtMost', { max: Number(issue.maximum) })
+        : say('fixAtMost', { max: Number(issue.maximum) });
     case 'invalid_union':
       return issue.path[0] === 'b' ? say('fixCompareWith') : issue.message;
     default:
@@ -80,7 +84,10 @@ export const badRequest: BadRequest = (result, c) => {
     const lang = requestLanguage(c);
     const message = result
       .error!.issues.map((issue) => {
-        const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.') || serverText(lang, 'request.query');
+        const field =
+          issue.code === 'unrecognized_keys'
+            ? issue.keys.join(', ')
+            : issue.path.join('.') || serverText(lang, 'request.query');
         return serverText(lang, 'request.badField', { field, fix: fixOf(issue, lang) });
       })
       .join(lang === 'zh-CN' ? '；' : '; ');

@@ -39,7 +39,12 @@ export interface ViewerStatus {
 export function statusNow(reader: ExchangeReader, status: () => ViewerStatus): ViewerStatus {
   const now = status();
   const cut = now.storageLosses.bodies > 0 || now.storageLosses.bytes > 0;
-  return { ...now, damagedRows: reader.damagedRows(), ...(cut ? { cutBodies: reader.cutBodies() } : {}), searchIndex: reader.searchProgress() };
+  return {
+    ...now,
+    damagedRows: reader.damagedRows(),
+    ...(cut ? { cutBodies: reader.cutBodies() } : {}),
+    searchIndex: reader.searchProgress(),
+  };
 }
 
 export function createStatusApi(reader: ExchangeReader, status: () => ViewerStatus): Hono {

@@ -102,7 +102,13 @@ function Citations({ citations }: { citations: Citation[] }) {
  * it stopped when the provider explained. Nothing when the answer has none of these. `history`:
  * a turn sent back in the conversation, whose approval requests were already answered.
  */
-export function AgentSteps({ answer, history = false }: { answer: Pick<Answer, 'steps' | 'citations' | 'redactedThinking' | 'stopDetails'>; history?: boolean }) {
+export function AgentSteps({
+  answer,
+  history = false,
+}: {
+  answer: Pick<Answer, 'steps' | 'citations' | 'redactedThinking' | 'stopDetails'>;
+  history?: boolean;
+}) {
   const { t } = useTranslation();
   const steps = answer.steps ?? [];
   const waiting = history ? 0 : steps.filter((s) => s.kind === 'mcp-approval').length;

@@ -4,7 +4,15 @@ import { base64Bytes, rawRows, type Base64Info } from '../body-rows.ts';
 import { formatSize } from '../format.ts';
 import { RawLines } from './RawLines.tsx';
 
-const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp', 'application/pdf': 'pdf', 'audio/mpeg': 'mp3', 'application/zip': 'zip' };
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'application/pdf': 'pdf',
+  'audio/mpeg': 'mp3',
+  'application/zip': 'zip',
+};
 
 /** Saves bytes or text as a file, from memory (nothing is asked of the server again). */
 export function download(data: BlobPart, name: string, type: string): void {
@@ -26,7 +34,10 @@ export function Base64Run({ text, info, onOpen }: { text: string; info: Base64In
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const rows = useMemo(() => (open ? rawRows(text) : null), [open, text]);
-  const label = info.mime === 'base64' ? t('bigBody.base64Run', { size: formatSize(info.bytes) }) : t('bigBody.typedRun', { mime: info.mime, size: formatSize(info.bytes) });
+  const label =
+    info.mime === 'base64'
+      ? t('bigBody.base64Run', { size: formatSize(info.bytes) })
+      : t('bigBody.typedRun', { mime: info.mime, size: formatSize(info.bytes) });
   return (
     <span className="base64-run" data-testid="base64-run">
       <span className="run-label" data-captured>
@@ -38,7 +49,13 @@ export function Base64Run({ text, info, onOpen }: { text: string; info: Base64In
       <button
         type="button"
         className="link-button"
-        onClick={() => download(base64Bytes(text.slice(info.offset)) as Uint8Array<ArrayBuffer>, `body-part.${EXTENSIONS[info.mime] ?? 'bin'}`, info.mime === 'base64' ? 'application/octet-stream' : info.mime)}
+        onClick={() =>
+          download(
+            base64Bytes(text.slice(info.offset)) as Uint8Array<ArrayBuffer>,
+            `body-part.${EXTENSIONS[info.mime] ?? 'bin'}`,
+            info.mime === 'base64' ? 'application/octet-stream' : info.mime,
+          )
+        }
       >
         {t('bigBody.download')}
       </button>

@@ -66,21 +66,36 @@ export function BodyPanel({ body, label, notes }: { body: BodyView; label: strin
   const { t } = useTranslation();
   const text = body.text !== null && body.text.length > SHOWN_WHOLE ? body.text.slice(0, HEAD_SHOWN) : body.text;
   const tooLarge = body.text !== null && body.text.length > SHOWN_WHOLE;
-  const looksJson = text !== null && !tooLarge && (/\bjson\b/i.test(body.mimeType) || /^\s*[[{]/.test(text.slice(0, 64)));
-  const [mode, setMode] = useState<Mode>(() => (looksJson && text!.length <= TREE_AUTO ? 'tree' : looksJson ? 'pretty' : 'raw'));
+  const looksJson =
+    text !== null && !tooLarge && (/\bjson\b/i.test(body.mimeType) || /^\s*[[{]/.test(text.slice(0, 64)));
+  const [mode, setMode] = useState<Mode>(() =>
+    looksJson && text!.length <= TREE_AUTO ? 'tree' : looksJson ? 'pretty' : 'raw',
+  );
   const [asBase64, setAsBase64] = useState(false);
   const json = useMemo(() => (mode === 'tree' && text !== null ? tryJson(text) : undefined), [text, mode]);
   // Not JSON after all (or not whole): shown as it came.
   const shownMode: Mode = mode === 'tree' && json === undefined ? 'raw' : mode;
   const pretty = usePrettyRows(text, shownMode === 'pretty');
   const raw = useMemo(() => (shownMode === 'raw' && text !== null ? rawRows(text) : null), [text, shownMode]);
-  const base64Rows = useMemo(() => (asBase64 && body.base64 !== null ? rawRows(body.base64) : null), [asBase64, body.base64]);
-  const encoding = body.encoding && (body.decodeError ? t('body.notDecoded', { encoding: body.encoding }) : t('body.decodedFrom', { encoding: body.encoding, size: formatSize(body.decodedSize) }));
+  const base64Rows = useMemo(
+    () => (asBase64 && body.base64 !== null ? rawRows(body.base64) : null),
+    [asBase64, body.base64],
+  );
+  const encoding =
+    body.encoding &&
+    (body.decodeError
+      ? t('body.notDecoded', { encoding: body.encoding })
+      : t('body.decodedFrom', { encoding: body.encoding, size: formatSize(body.decodedSize) }));
   const isImage = body.base64 !== null && /^image\/(png|jpe?g|gif|webp|avif|bmp|x-icon)/i.test(body.mimeType);
   const storageCut = body.truncated ? cutReason(notes) : null;
   const save = () => {
     if (body.text !== null) download(body.text, looksJson ? 'body.json' : 'body.txt', body.mimeType || 'text/plain');
-    else if (body.base64 !== null) download(Uint8Array.from(atob(body.base64), (c) => c.charCodeAt(0)), 'body.bin', body.mimeType || 'application/octet-stream');
+    else if (body.base64 !== null)
+      download(
+        Uint8Array.from(atob(body.base64), (c) => c.charCodeAt(0)),
+        'body.bin',
+        body.mimeType || 'application/octet-stream',
+      );
   };
 
   return (
@@ -99,7 +114,13 @@ export function BodyPanel({ body, label, notes }: { body: BodyView; label: strin
         </span>
         {looksJson &&
           (['tree', 'pretty', 'raw'] as const).map((each) => (
-            <button key={each} type="button" className={`button small${shownMode === each ? ' active' : ''}`} aria-pressed={shownMode === each} onClick={() => setMode(each)}>
+            <button
+              key={each}
+              type="button"
+              className={`button small${shownMode === each ? ' active' : ''}`}
+              aria-pressed={shownMode === each}
+              onClick={() => setMode(each)}
+            >
               {each === 'tree' ? t('body.tree') : each === 'pretty' ? t('bigBody.pretty') : t('body.raw')}
             </button>
           ))}
@@ -110,7 +131,12 @@ export function BodyPanel({ body, label, notes }: { body: BodyView; label: strin
         )}
         {/* What the Raw view shows (the head only, past SHOWN_WHOLE), or the Base64 shown instead. */}
         {body.size > 0 && (asBase64 ? body.base64 !== null : text !== null) && (
-          <CopyButton text={asBase64 ? body.base64! : text!} label={asBase64 ? t('viewerTools.copyBase64') : t('viewerTools.copyBody')} title={asBase64 ? undefined : t('viewerTools.copyBodyTitle')} testId="copy-body" />
+          <CopyButton
+            text={asBase64 ? body.base64! : text!}
+            label={asBase64 ? t('viewerTools.copyBase64') : t('viewerTools.copyBody')}
+            title={asBase64 ? undefined : t('viewerTools.copyBodyTitle')}
+            testId="copy-body"
+          />
         )}
         {body.size > 0 && (
           <button type="button" className="button small" onClick={save} data-testid="body-download">
@@ -121,7 +147,8 @@ export function BodyPanel({ body, label, notes }: { body: BodyView; label: strin
       {body.truncated &&
         (storageCut ? (
           <div className="banner warn" data-testid="body-cut">
-            {t('bigBody.cutByStorage', { stored: formatSize(body.storedSize), size: formatSize(body.size) })} <span data-captured>{storageCut}</span>
+            {t('bigBody.cutByStorage', { stored: formatSize(body.storedSize), size: formatSize(body.size) })}{' '}
+            <span data-captured>{storageCut}</span>
           </div>
         ) : (
           <div className="banner warn" data-testid="body-cut">
@@ -141,14 +168,24 @@ export function BodyPanel({ body, label, notes }: { body: BodyView; label: strin
       )}
       {body.size === 0 && <p className="muted">{t('body.empty')}</p>}
       {body.size > 0 && shownMode === 'tree' && json !== undefined && <JsonTree value={json} openDepth={TREE_DEPTH} />}
-      {body.size > 0 && shownMode === 'pretty' && pretty.rows && <RawLines rows={pretty.rows} version={pretty.version} />}
+      {body.size > 0 && shownMode === 'pretty' && pretty.rows && (
+        <RawLines rows={pretty.rows} version={pretty.version} />
+      )}
       {body.size > 0 && raw && <RawLines rows={raw} version={0} />}
-      {isImage && !asBase64 && <img className="body-image" alt={t('body.image')} src={`data:${body.mimeType.split(';')[0]};base64,${body.base64}`} />}
+      {isImage && !asBase64 && (
+        <img
+          className="body-image"
+          alt={t('body.image')}
+          src={`data:${body.mimeType.split(';')[0]};base64,${body.base64}`}
+        />
+      )}
       {base64Rows && <RawLines rows={base64Rows} version={0} />}
       {body.base64 !== null && !isImage && !asBase64 && body.size > 0 && (
         <pre className="body-hex">
           <span data-captured>{hexDump(base64Bytes(body.base64, HEX_LIMIT))}</span>
-          {body.decodedSize > HEX_LIMIT ? `\n${t('body.moreBytes', { size: formatSize(body.decodedSize - HEX_LIMIT) })}` : ''}
+          {body.decodedSize > HEX_LIMIT
+            ? `\n${t('body.moreBytes', { size: formatSize(body.decodedSize - HEX_LIMIT) })}`
+            : ''}
         </pre>
       )}
     </section>

@@ -43,11 +43,19 @@ function show(value: unknown): string {
 function Body({ part, title, body }: { part: 'request-body' | 'response-body'; title: string; body: BodyComparison }) {
   const { t } = useTranslation();
   if (body.kind === 'none') return <p className="muted">{t('compare.none', { title })}</p>;
-  if (body.kind === 'text') return <p>{body.same ? t('compare.same', { title }) : t('compare.textDifferent', { title, a: body.aSize, b: body.bSize })}</p>;
+  if (body.kind === 'text')
+    return (
+      <p>
+        {body.same ? t('compare.same', { title }) : t('compare.textDifferent', { title, a: body.aSize, b: body.bSize })}
+      </p>
+    );
   if (body.kind === 'bytes')
     return (
       <p data-testid="compared-as-bytes">
-        {body.same ? t('compare.bytesSame', { title, a: body.aSize, b: body.bSize }) : t('compare.bytesDifferent', { title, a: body.aSize, b: body.bSize })} <span className="muted record-note">{body.why}</span>
+        {body.same
+          ? t('compare.bytesSame', { title, a: body.aSize, b: body.bSize })
+          : t('compare.bytesDifferent', { title, a: body.aSize, b: body.bSize })}{' '}
+        <span className="muted record-note">{body.why}</span>
       </p>
     );
   if (body.same) return <p className="muted">{t('compare.sameJson', { title })}</p>;

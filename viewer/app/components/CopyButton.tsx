@@ -33,8 +33,18 @@ export function CopyButton({ text, label, title, className = 'button small', tes
     );
   };
   return (
-    <button type="button" className={className} title={state === 'refused' ? t('viewerTools.copyFailed') : title} data-testid={testId} onClick={copy}>
-      {state === 'copied' ? t('viewerTools.copied') : state === 'refused' ? t('viewerTools.copyFailed') : (label ?? t('viewerTools.copy'))}
+    <button
+      type="button"
+      className={className}
+      title={state === 'refused' ? t('viewerTools.copyFailed') : title}
+      data-testid={testId}
+      onClick={copy}
+    >
+      {state === 'copied'
+        ? t('viewerTools.copied')
+        : state === 'refused'
+          ? t('viewerTools.copyFailed')
+          : (label ?? t('viewerTools.copy'))}
     </button>
   );
 }

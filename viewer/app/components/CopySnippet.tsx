@@ -3,7 +3,12 @@ import { useTranslation } from 'react-i18next';
 import { fetchSnippet, type SnippetTarget } from '../api-client.ts';
 
 // The names of the languages and libraries: the same in every language.
-const LABELS: Record<SnippetTarget, string> = { curl: 'cURL', fetch: 'JavaScript fetch', python: 'Python requests', openai: 'openai SDK (Python)' };
+const LABELS: Record<SnippetTarget, string> = {
+  curl: 'cURL',
+  fetch: 'JavaScript fetch',
+  python: 'Python requests',
+  openai: 'openai SDK (Python)',
+};
 
 interface Props {
   id: number;
@@ -32,7 +37,11 @@ export function CopySnippet({ id, version, modelCall, keepSecrets }: Props) {
   const targets = (Object.keys(LABELS) as SnippetTarget[]).filter((target) => target !== 'openai' || modelCall);
   return (
     <span className="copy-snippet">
-      <select aria-label={t('snippet.copyAsLabel')} value={target} onChange={(e) => setTarget(e.target.value as SnippetTarget)}>
+      <select
+        aria-label={t('snippet.copyAsLabel')}
+        value={target}
+        onChange={(e) => setTarget(e.target.value as SnippetTarget)}
+      >
         {targets.map((option) => (
           <option key={option} value={option} translate="no">
             {LABELS[option]}

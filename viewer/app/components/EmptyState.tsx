@@ -40,11 +40,18 @@ export function EmptyState({ status }: { status: ViewerStatus | null }) {
         {status && (
           <>
             <br />
-            {t('empty.fingerprint')} <code className="fingerprint" translate="no">{status.caFingerprint}</code>
+            {t('empty.fingerprint')}{' '}
+            <code className="fingerprint" translate="no">
+              {status.caFingerprint}
+            </code>
           </>
         )}
       </p>
-      {retention && <p className="muted">{retention.days !== null ? t('empty.retentionDays', retention) : t('empty.retention', retention)}</p>}
+      {retention && (
+        <p className="muted">
+          {retention.days !== null ? t('empty.retentionDays', retention) : t('empty.retention', retention)}
+        </p>
+      )}
     </div>
   );
 }

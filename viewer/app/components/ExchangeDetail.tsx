@@ -35,7 +35,16 @@ export function ExchangeDetailPane(props: Props) {
 }
 
 /** One exchange's pane: keyed by its id, so what belongs to it (the editor, a comparison) starts afresh with the next. */
-function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, tab, setTab }: Props & { tab: Tab; setTab: (tab: Tab) => void }) {
+function OneExchange({
+  id,
+  version,
+  keepSecrets,
+  onClose,
+  onShowThread,
+  onOpen,
+  tab,
+  setTab,
+}: Props & { tab: Tab; setTab: (tab: Tab) => void }) {
   const { t } = useTranslation();
   const { detail, error } = useExchangeDetail(id, version);
   const [editing, setEditing] = useState(false);
@@ -65,7 +74,14 @@ function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, 
       <DetailHead detail={detail} onClose={onClose} />
       <nav className="tabs" role="tablist">
         {tabs.map((each) => (
-          <button key={each} type="button" role="tab" aria-selected={shownTab === each} className={shownTab === each ? 'tab active' : 'tab'} onClick={() => setTab(each)}>
+          <button
+            key={each}
+            type="button"
+            role="tab"
+            aria-selected={shownTab === each}
+            className={shownTab === each ? 'tab active' : 'tab'}
+            onClick={() => setTab(each)}
+          >
             {tabLabel(each, detail, compareWith, t)}
           </button>
         ))}
@@ -76,7 +92,16 @@ function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, 
           (editing ? (
             <ReplayEditor detail={detail} onSent={onOpen} onCancel={() => setEditing(false)} />
           ) : (
-            <ExchangeOverview detail={detail} version={version} keepSecrets={keepSecrets} onOpen={onOpen} onResend={() => void resend()} onEdit={() => setEditing(true)} onCompare={compare} compareInput={compareInput} />
+            <ExchangeOverview
+              detail={detail}
+              version={version}
+              keepSecrets={keepSecrets}
+              onOpen={onOpen}
+              onResend={() => void resend()}
+              onEdit={() => setEditing(true)}
+              onCompare={compare}
+              compareInput={compareInput}
+            />
           ))}
         {shownTab === 'call' && detail.modelCall && (
           <ModelCallView
@@ -98,7 +123,15 @@ function OneExchange({ id, version, keepSecrets, onClose, onShowThread, onOpen, 
               <HeadersTable headers={ex.response.headers} />
             ) : (
               <p className="muted">
-                {ex.error ? <Trans t={t} i18nKey="detail.noResponseError" components={{ error: <span className="recorded-error">{ex.error}</span> }} /> : t('detail.noResponse')}
+                {ex.error ? (
+                  <Trans
+                    t={t}
+                    i18nKey="detail.noResponseError"
+                    components={{ error: <span className="recorded-error">{ex.error}</span> }}
+                  />
+                ) : (
+                  t('detail.noResponse')
+                )}
               </p>
             )}
             <BodyPanel body={detail.responseBody} label={t('detail.responseBody')} notes={ex.notes} />
@@ -151,11 +184,15 @@ function tabLabel(tab: Tab, detail: ExchangeDetail, compareWith: CompareWith | n
   const ex = detail.exchange;
   switch (tab) {
     case 'stream':
-      return ex.streamKind === 'sse' ? t('detail.tab.stream', { count: ex.eventCount }) : t('detail.tab.websocket', { count: ex.eventCount });
+      return ex.streamKind === 'sse'
+        ? t('detail.tab.stream', { count: ex.eventCount })
+        : t('detail.tab.websocket', { count: ex.eventCount });
     case 'call':
       return t('detail.tab.call');
     case 'compare':
-      return compareWith === 'working' ? t('detail.tab.compareWorking') : t('detail.tab.compareWith', { id: compareWith });
+      return compareWith === 'working'
+        ? t('detail.tab.compareWorking')
+        : t('detail.tab.compareWith', { id: compareWith });
     case 'overview':
       return t('detail.tab.overview');
     case 'request':

@@ -22,11 +22,32 @@ interface Props {
   onThread: (threadKey: string) => void;
 }
 
-function SortHeader({ label, title, sortKey, sort, onSort, className = 'num' }: { label: string; title: string; sortKey: NonNullable<ListFilter['sort']>; sort: ListFilter['sort']; onSort: Props['onSort']; className?: string }) {
+function SortHeader({
+  label,
+  title,
+  sortKey,
+  sort,
+  onSort,
+  className = 'num',
+}: {
+  label: string;
+  title: string;
+  sortKey: NonNullable<ListFilter['sort']>;
+  sort: ListFilter['sort'];
+  onSort: Props['onSort'];
+  className?: string;
+}) {
   const { t } = useTranslation();
   const active = sort === sortKey;
   return (
-    <button type="button" className={`${className} sort ${active ? 'active' : ''}`} title={active ? t('listView.sortedBy', { what: title }) : t('list.sortHint', { title })} aria-pressed={active} data-sort={sortKey} onClick={() => onSort(sortKey)}>
+    <button
+      type="button"
+      className={`${className} sort ${active ? 'active' : ''}`}
+      title={active ? t('listView.sortedBy', { what: title }) : t('list.sortHint', { title })}
+      aria-pressed={active}
+      data-sort={sortKey}
+      onClick={() => onSort(sortKey)}
+    >
       {label}
       {active ? ' ▾' : ''}
     </button>
@@ -53,12 +74,17 @@ function StateCell({ row }: { row: ExchangeSummary }) {
     );
   }
   const reason = failureReason(row, i18n.language);
-  if (row.state === 'complete' && reason === null) return <span className="state">{row.eventCount > 0 ? count : ''}</span>;
+  if (row.state === 'complete' && reason === null)
+    return <span className="state">{row.eventCount > 0 ? count : ''}</span>;
   // A failure says why in the row itself (the title holds the whole text when the column cuts it).
   const label = row.state === 'complete' ? '' : stateLabel(row.state, t);
   const title = [label, reason].filter(Boolean).join(': ');
   return (
-    <span className={`state bad${row.state === 'complete' ? ' by-diagnosis' : ''}`} title={title} data-testid="failure-reason">
+    <span
+      className={`state bad${row.state === 'complete' ? ' by-diagnosis' : ''}`}
+      title={title}
+      data-testid="failure-reason"
+    >
       {label}
       {label && reason ? ': ' : ''}
       {reason && (
@@ -116,7 +142,12 @@ function TokensCell({ call }: { call: ExchangeSummary['call'] }) {
   return (
     <span className="num mono" title={t('list.usageTitle', { usage: usageText(usage, t) })} data-testid="tokens">
       {formatCount(call.inputTokens)}/{formatCount(call.outputTokens)}
-      {cached > 0 && <span className="muted" title={t('format.usage.cacheRead')}> +{formatCount(cached)}</span>}
+      {cached > 0 && (
+        <span className="muted" title={t('format.usage.cacheRead')}>
+          {' '}
+          +{formatCount(cached)}
+        </span>
+      )}
     </span>
   );
 }
@@ -141,7 +172,14 @@ function DiagnosisBadge({ diagnosis }: { diagnosis: NonNullable<ExchangeSummary[
 function ImagesMark({ count }: { count: number }) {
   const { t } = useTranslation();
   return (
-    <span className="image-mark" role="img" title={t('images.listMark', { count })} aria-label={t('images.listMark', { count })} data-testid="image-mark" style={{ marginLeft: 4, display: 'inline-block', verticalAlign: 'middle', lineHeight: 0 }}>
+    <span
+      className="image-mark"
+      role="img"
+      title={t('images.listMark', { count })}
+      aria-label={t('images.listMark', { count })}
+      data-testid="image-mark"
+      style={{ marginLeft: 4, display: 'inline-block', verticalAlign: 'middle', lineHeight: 0 }}
+    >
       <svg width="13" height="11" viewBox="0 0 13 11" aria-hidden="true" fill="none" stroke="currentColor">
         <rect x="0.5" y="0.5" width="12" height="10" rx="1" />
         <circle cx="4" cy="3.5" r="1.2" />
@@ -151,15 +189,31 @@ function ImagesMark({ count }: { count: number }) {
   );
 }
 
-export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, hasMore, sort, onSort, total, onThread }: Props) {
+export function ExchangeList({
+  rows,
+  selectedId,
+  onOpen,
+  onEndReached,
+  loading,
+  hasMore,
+  sort,
+  onSort,
+  total,
+  onThread,
+}: Props) {
   const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
   // The cursor is an exchange, not a position: live updates insert rows above it, and a position
   // would then point at another exchange between a key press and the next.
   const [cursorId, setCursorId] = useState<number | null>(selectedId);
   const found = cursorId === null ? -1 : rows.findIndex((r) => r.id === cursorId);
-  const cursor = found >= 0 ? found : 0;
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
+  const cursor = Math.max(found, 0);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  });
   const items = virtualizer.getVirtualItems();
 
   useEffect(() => {
@@ -188,98 +242,157 @@ export function ExchangeList({ rows, selectedId, onOpen, onEndReached, loading, 
 
   return (
     <div className="list-wrap">
-    <div className="list-count muted" data-testid="result-count" aria-live="polite">
-      {total !== null && (rows.length < total ? t('listView.countShown', { shown: formatNumber(rows.length), count: formatNumber(total) }) : t('listView.count', { count: total, formatted: formatNumber(total) }))}
-    </div>
-    <div className="list" role="grid" aria-rowcount={rows.length} tabIndex={0} onKeyDown={onKeyDown} ref={scrollRef} data-testid="exchange-list">
-      <div className="row head" role="row">
-        <SortHeader label={t('list.time')} title={t('listView.timeTitle')} sortKey="time" sort={sort} onSort={onSort} className="" />
-        <span>{t('list.method')}</span>
-        <span>{t('list.host')}</span>
-        <span>{t('list.path')}</span>
-        <span>{t('list.status')}</span>
-        <span>{t('listView.reason')}</span>
-        <span title={t('listView.clientTitle')}>{t('listView.client')}</span>
-        <span>{t('listView.session')}</span>
-        <span>{t('list.model')}</span>
-        <span className="num sort-pair" title={t('listView.tokensTitle')}>
-          <SortHeader label={t('listView.tokensIn')} title={t('listView.tokensInTitle')} sortKey="tokens_in" sort={sort} onSort={onSort} className="" />
-          {'/'}
-          <SortHeader label={t('listView.tokensOut')} title={t('listView.tokensOutTitle')} sortKey="tokens_out" sort={sort} onSort={onSort} className="" />
-        </span>
-        <span className="num" title={t('listView.costTitle')}>
-          {t('listView.cost')}
-        </span>
-        <SortHeader label={t('list.ttft')} title={t('list.ttftTitle')} sortKey="ttft" sort={sort} onSort={onSort} />
-        <SortHeader label={t('list.duration')} title={t('list.durationTitle')} sortKey="duration" sort={sort} onSort={onSort} />
-        <SortHeader label={t('list.size')} title={t('listView.sizeTitle')} sortKey="size" sort={sort} onSort={onSort} />
+      <div className="list-count muted" data-testid="result-count" aria-live="polite">
+        {total !== null &&
+          (rows.length < total
+            ? t('listView.countShown', { shown: formatNumber(rows.length), count: formatNumber(total) })
+            : t('listView.count', { count: total, formatted: formatNumber(total) }))}
       </div>
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {items.map((item) => {
-          const row = rows[item.index];
-          const classes = ['row', row.id === selectedId ? 'selected' : '', item.index === cursor ? 'cursor' : ''].join(' ');
-          return (
-            <div
-              key={row.id}
-              role="row"
-              className={classes}
-              data-id={row.id}
-              style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-              onClick={() => {
-                setCursorId(row.id);
-                onOpen(row.id);
-              }}
-            >
-              <span className="mono">{formatTime(row.startedAt)}</span>
-              <span className="method" data-captured>
-                {row.method}
-              </span>
-              <span className="ellipsis" title={row.host} data-captured>
-                {row.host}
-              </span>
-              {/* Cut at its start (styles.css .path-cell): paths differ at their end; the whole URL on hover. */}
-              <span className="path-cell mono" title={row.url} data-testid="path-cell" data-captured>
-                <bdi>{pathOf(row.url)}</bdi>
-              </span>
-              <span className={`status ${statusClass(row.status)}`}>
-                {row.status ?? '—'}
-                {row.damaged && (
-                  <span className="badge error" title={t('list.damaged', { notes: row.damaged.join('; ') })} data-testid="damage-badge">
-                    ⚠
-                  </span>
-                )}
-                {row.notes && (
-                  <span className="badge warning" title={t('list.cut', { notes: row.notes })} data-testid="cut-badge">
-                    ✂
-                  </span>
-                )}
-                {row.diagnosis && <DiagnosisBadge diagnosis={row.diagnosis} />}
-                {row.call?.images ? <ImagesMark count={row.call.images} /> : null}
-              </span>
-              <StateCell row={row} />
-              <span className="ellipsis" title={row.client ?? ''} data-testid="client" data-captured>
-                {row.client ?? ''}
-              </span>
-              <SessionCell threadKey={row.call?.threadKey} onThread={onThread} />
-              <span className="ellipsis mono" title={row.call?.model ?? ''} data-captured>
-                {row.call?.model ?? ''}
-              </span>
-              <TokensCell call={row.call} />
-              <span className="num">{row.cost ? <CostBadge cost={row.cost} /> : null}</span>
-              <span className="num">{formatDuration(row.call?.ttftMs)}</span>
-              <span className="num">{formatDuration(row.durationMs)}</span>
-              <span className="num">{formatSize(row.responseSize)}</span>
-            </div>
-          );
-        })}
-      </div>
-      {loading && <div className="list-note">{t('list.loading')}</div>}
-      {!loading && rows.length === 0 && (
-        <div className="list-note" data-testid="no-matches">
-          {t('searchIndex.noMatches')}
+      <div
+        className="list"
+        role="grid"
+        aria-rowcount={rows.length}
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        ref={scrollRef}
+        data-testid="exchange-list"
+      >
+        <div className="row head" role="row">
+          <SortHeader
+            label={t('list.time')}
+            title={t('listView.timeTitle')}
+            sortKey="time"
+            sort={sort}
+            onSort={onSort}
+            className=""
+          />
+          <span>{t('list.method')}</span>
+          <span>{t('list.host')}</span>
+          <span>{t('list.path')}</span>
+          <span>{t('list.status')}</span>
+          <span>{t('listView.reason')}</span>
+          <span title={t('listView.clientTitle')}>{t('listView.client')}</span>
+          <span>{t('listView.session')}</span>
+          <span>{t('list.model')}</span>
+          <span className="num sort-pair" title={t('listView.tokensTitle')}>
+            <SortHeader
+              label={t('listView.tokensIn')}
+              title={t('listView.tokensInTitle')}
+              sortKey="tokens_in"
+              sort={sort}
+              onSort={onSort}
+              className=""
+            />
+            {'/'}
+            <SortHeader
+              label={t('listView.tokensOut')}
+              title={t('listView.tokensOutTitle')}
+              sortKey="tokens_out"
+              sort={sort}
+              onSort={onSort}
+              className=""
+            />
+          </span>
+          <span className="num" title={t('listView.costTitle')}>
+            {t('listView.cost')}
+          </span>
+          <SortHeader label={t('list.ttft')} title={t('list.ttftTitle')} sortKey="ttft" sort={sort} onSort={onSort} />
+          <SortHeader
+            label={t('list.duration')}
+            title={t('list.durationTitle')}
+            sortKey="duration"
+            sort={sort}
+            onSort={onSort}
+          />
+          <SortHeader
+            label={t('list.size')}
+            title={t('listView.sizeTitle')}
+            sortKey="size"
+            sort={sort}
+            onSort={onSort}
+          />
         </div>
-      )}
-    </div>
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {items.map((item) => {
+            const row = rows[item.index];
+            const classes = [
+              'row',
+              row.id === selectedId ? 'selected' : '',
+              item.index === cursor ? 'cursor' : '',
+            ].join(' ');
+            return (
+              <div
+                key={row.id}
+                role="row"
+                className={classes}
+                data-id={row.id}
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  height: ROW_HEIGHT,
+                  transform: `translateY(${item.start}px)`,
+                }}
+                onClick={() => {
+                  setCursorId(row.id);
+                  onOpen(row.id);
+                }}
+              >
+                <span className="mono">{formatTime(row.startedAt)}</span>
+                <span className="method" data-captured>
+                  {row.method}
+                </span>
+                <span className="ellipsis" title={row.host} data-captured>
+                  {row.host}
+                </span>
+                {/* Cut at its start (styles.css .path-cell): paths differ at their end; the whole URL on hover. */}
+                <span className="path-cell mono" title={row.url} data-testid="path-cell" data-captured>
+                  <bdi>{pathOf(row.url)}</bdi>
+                </span>
+                <span className={`status ${statusClass(row.status)}`}>
+                  {row.status ?? '—'}
+                  {row.damaged && (
+                    <span
+                      className="badge error"
+                      title={t('list.damaged', { notes: row.damaged.join('; ') })}
+                      data-testid="damage-badge"
+                    >
+                      ⚠
+                    </span>
+                  )}
+                  {row.notes && (
+                    <span className="badge warning" title={t('list.cut', { notes: row.notes })} data-testid="cut-badge">
+                      ✂
+                    </span>
+                  )}
+                  {row.diagnosis && <DiagnosisBadge diagnosis={row.diagnosis} />}
+                  {row.call?.images ? <ImagesMark count={row.call.images} /> : null}
+                </span>
+                <StateCell row={row} />
+                <span className="ellipsis" title={row.client ?? ''} data-testid="client" data-captured>
+                  {row.client ?? ''}
+                </span>
+                <SessionCell threadKey={row.call?.threadKey} onThread={onThread} />
+                <span className="ellipsis mono" title={row.call?.model ?? ''} data-captured>
+                  {row.call?.model ?? ''}
+                </span>
+                <TokensCell call={row.call} />
+                <span className="num">{row.cost ? <CostBadge cost={row.cost} /> : null}</span>
+                <span className="num">{formatDuration(row.call?.ttftMs)}</span>
+                <span className="num">{formatDuration(row.durationMs)}</span>
+                <span className="num">{formatSize(row.responseSize)}</span>
+              </div>
+            );
+          })}
+        </div>
+        {loading && <div className="list-note">{t('list.loading')}</div>}
+        {!loading && rows.length === 0 && (
+          <div className="list-note" data-testid="no-matches">
+            {t('searchIndex.noMatches')}
+          </div>
+        )}
+      </div>
     </div>
   );
 }

@@ -22,7 +22,16 @@ interface Props {
 }
 
 /** The Overview tab: what went wrong and how to fix it, the facts, the timings, and what can be done with it. */
-export function ExchangeOverview({ detail, version, keepSecrets, onOpen, onResend, onEdit, onCompare, compareInput }: Props) {
+export function ExchangeOverview({
+  detail,
+  version,
+  keepSecrets,
+  onOpen,
+  onResend,
+  onEdit,
+  onCompare,
+  compareInput,
+}: Props) {
   const { t } = useTranslation();
   const ex = detail.exchange;
   return (
@@ -50,7 +59,11 @@ export function ExchangeOverview({ detail, version, keepSecrets, onOpen, onResen
           <ul>
             {ex.damaged.map((note, i) => (
               <li key={i}>
-                <Trans t={t} i18nKey="overview.damagedNote" components={{ note: <span className="record-note">{note}</span> }} />
+                <Trans
+                  t={t}
+                  i18nKey="overview.damagedNote"
+                  components={{ note: <span className="record-note">{note}</span> }}
+                />
               </li>
             ))}
           </ul>
@@ -81,7 +94,11 @@ export function ExchangeOverview({ detail, version, keepSecrets, onOpen, onResen
               type="button"
               className="button small"
               onClick={onResend}
-              title={detail.missingSecrets.length ? t('overview.needs', { names: detail.missingSecrets.join(', ') }) : t('overview.resendTitle')}
+              title={
+                detail.missingSecrets.length
+                  ? t('overview.needs', { names: detail.missingSecrets.join(', ') })
+                  : t('overview.resendTitle')
+              }
             >
               {t('overview.resend')}
             </button>
@@ -143,7 +160,11 @@ function Facts({ detail }: { detail: ExchangeDetail }) {
         )}
         {ex.request.imported && (
           <span className="via-note" data-testid="imported">
-            <Trans t={t} i18nKey="overview.imported" components={{ file: <span data-captured>{ex.request.imported}</span> }} />
+            <Trans
+              t={t}
+              i18nKey="overview.imported"
+              components={{ file: <span data-captured>{ex.request.imported}</span> }}
+            />
           </span>
         )}
       </dd>
@@ -151,7 +172,15 @@ function Facts({ detail }: { detail: ExchangeDetail }) {
   );
 }
 
-function CompareActions({ canCompareWithWorking, onCompare, input }: { canCompareWithWorking: boolean; onCompare: (with_: number | 'working') => void; input: Props['compareInput'] }) {
+function CompareActions({
+  canCompareWithWorking,
+  onCompare,
+  input,
+}: {
+  canCompareWithWorking: boolean;
+  onCompare: (with_: number | 'working') => void;
+  input: Props['compareInput'];
+}) {
   const { t } = useTranslation();
   const [otherId, setOtherId] = input;
   return (
@@ -168,7 +197,13 @@ function CompareActions({ canCompareWithWorking, onCompare, input }: { canCompar
           if (/^\d+$/.test(otherId.trim())) onCompare(Number(otherId.trim()));
         }}
       >
-        <input aria-label={t('overview.compareWithLabel')} placeholder={t('overview.idPlaceholder')} value={otherId} onChange={(e) => setOtherId(e.target.value.replace('#', ''))} size={6} />
+        <input
+          aria-label={t('overview.compareWithLabel')}
+          placeholder={t('overview.idPlaceholder')}
+          value={otherId}
+          onChange={(e) => setOtherId(e.target.value.replace('#', ''))}
+          size={6}
+        />
         <button type="submit" className="button small">
           {t('overview.compare')}
         </button>

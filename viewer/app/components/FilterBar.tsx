@@ -28,14 +28,20 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
     return () => clearTimeout(timer);
   }, [text, filter, onChange]);
 
-  const set = (key: keyof ListFilter) => (e: { target: { value: string } }) => onChange({ ...filter, [key]: e.target.value || undefined });
+  const set = (key: keyof ListFilter) => (e: { target: { value: string } }) =>
+    onChange({ ...filter, [key]: e.target.value || undefined });
 
   // Two groups: the search, which grows, and the facets, which keep their width and move to a
   // row of their own when the top bar is too narrow for both (styles.css .topbar).
   return (
     <div className="filters" role="search">
       {filter.thread && (
-        <button type="button" className="button small" title={filter.thread} onClick={() => onChange({ ...filter, thread: undefined })}>
+        <button
+          type="button"
+          className="button small"
+          title={filter.thread}
+          onClick={() => onChange({ ...filter, thread: undefined })}
+        >
           {t('filter.oneThread')}
         </button>
       )}
@@ -48,13 +54,25 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
         onChange={(e) => setText(e.target.value)}
       />
       <div className="facets">
-        <input list="wirelog-hosts" placeholder={t('filter.host')} aria-label={t('filter.hostLabel')} value={filter.host ?? ''} onChange={set('host')} />
+        <input
+          list="wirelog-hosts"
+          placeholder={t('filter.host')}
+          aria-label={t('filter.hostLabel')}
+          value={filter.host ?? ''}
+          onChange={set('host')}
+        />
         <datalist id="wirelog-hosts">
           {hosts.map((h) => (
             <option key={h} value={h} />
           ))}
         </datalist>
-        <input list="wirelog-models" placeholder={t('filter.model')} aria-label={t('filter.modelLabel')} value={filter.model ?? ''} onChange={set('model')} />
+        <input
+          list="wirelog-models"
+          placeholder={t('filter.model')}
+          aria-label={t('filter.modelLabel')}
+          value={filter.model ?? ''}
+          onChange={set('model')}
+        />
         <datalist id="wirelog-models">
           {models.map((m) => (
             <option key={m} value={m} />
@@ -93,7 +111,12 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
           ))}
         </select>
         {/* The list's headers sort too; beside the detail pane most of them give way, this does not. */}
-        <select aria-label={t('listView.sortLabel')} data-testid="sort-select" value={filter.sort ?? ''} onChange={set('sort')}>
+        <select
+          aria-label={t('listView.sortLabel')}
+          data-testid="sort-select"
+          value={filter.sort ?? ''}
+          onChange={set('sort')}
+        >
           <option value="">{t('listView.newestFirst')}</option>
           {SORT_KEYS.map((key) => (
             <option key={key} value={key}>

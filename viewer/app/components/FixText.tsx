@@ -12,7 +12,7 @@ const CONFIG = new RegExp(
     String.raw`[\w.-]+ = \{[^}]*\}`,
     String.raw`[\w.-]+ = (?:"[^"]*"|true|false|\d+)`,
     String.raw`\[[\w.-]+\]`,
-    String.raw`-H "[^"]*"`,
+    '-H "[^"]*"',
     String.raw`\b(?:Authorization|[Xx]-[\w-]+|api-key): (?:Bearer )?[\w$.*-]+`,
     String.raw`\bnew OpenAI\(\{[^}]*\}\)`,
     String.raw`\bOpenAI\([^)]*\)`,

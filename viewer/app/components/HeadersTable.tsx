@@ -8,7 +8,8 @@ const headerLine = ([name, value]: Header) => `${name}: ${value}`;
 /** Headers as they were on the wire: order and case kept; masked values arrive masked (and are copied masked). */
 export function HeadersTable({ headers }: { headers: Header[] }) {
   const { t } = useTranslation();
-  if (headers.length === 0) return (
+  if (headers.length === 0)
+    return (
       <p className="muted" data-testid="no-headers">
         {t('headers.none')}
       </p>
@@ -16,7 +17,12 @@ export function HeadersTable({ headers }: { headers: Header[] }) {
   return (
     <div className="headers-block">
       <div className="headers-tools">
-        <CopyButton text={headers.map(headerLine).join('\n')} label={t('viewerTools.copyHeaders')} title={t('viewerTools.copyHeadersTitle')} testId="copy-headers" />
+        <CopyButton
+          text={headers.map(headerLine).join('\n')}
+          label={t('viewerTools.copyHeaders')}
+          title={t('viewerTools.copyHeadersTitle')}
+          testId="copy-headers"
+        />
       </div>
       <table className="headers" data-captured>
         <tbody>
@@ -25,7 +31,12 @@ export function HeadersTable({ headers }: { headers: Header[] }) {
               <th>{header[0]}</th>
               <td className="mono">{header[1]}</td>
               <td className="copy-cell">
-                <CopyButton text={headerLine(header)} title={t('viewerTools.copyHeaderLine', { name: header[0] })} className="button small copy-line" testId="copy-header-line" />
+                <CopyButton
+                  text={headerLine(header)}
+                  title={t('viewerTools.copyHeaderLine', { name: header[0] })}
+                  className="button small copy-line"
+                  testId="copy-header-line"
+                />
               </td>
             </tr>
           ))}

@@ -39,7 +39,9 @@ export function ImageThumb({ image }: { image: ModelImage }) {
         if (cancelled) return;
         if ('missing' in found) return setDecoded(found);
         // Only a type its bytes were recognised as is shown; anything else is offered as a download.
-        url = URL.createObjectURL(new Blob([found.bytes as Uint8Array<ArrayBuffer>], { type: image.mediaType ?? 'application/octet-stream' }));
+        url = URL.createObjectURL(
+          new Blob([found.bytes as Uint8Array<ArrayBuffer>], { type: image.mediaType ?? 'application/octet-stream' }),
+        );
         setDecoded({ url });
       },
       (err: Error) => !cancelled && setDecoded({ failed: err.message }),
@@ -48,16 +50,39 @@ export function ImageThumb({ image }: { image: ModelImage }) {
       cancelled = true;
       if (url) URL.revokeObjectURL(url);
     };
-  }, [image.locator.exchangeId, image.locator.source, image.locator.seq, image.locator.path.join('\u0000'), image.mediaType]);
+  }, [
+    image.locator.exchangeId,
+    image.locator.source,
+    image.locator.seq,
+    image.locator.path.join('\u0000'),
+    image.mediaType,
+  ]);
 
   const extension = (image.mediaType ?? 'application/octet-stream').split('/')[1].replace('octet-stream', 'bin');
   const fileName = `wirelog-${image.locator.exchangeId}-${image.side}-${image.index}${image.part !== null ? `-${image.part}` : ''}.${extension}`;
   const shown = decoded && 'url' in decoded && image.mediaType;
   return (
-    <figure className="image-thumb" data-testid="image-thumb" data-side={image.side} data-media-type={image.mediaType ?? ''} style={{ display: 'inline-block', margin: '4px 8px 4px 0', verticalAlign: 'top', maxWidth: 200 }}>
+    <figure
+      className="image-thumb"
+      data-testid="image-thumb"
+      data-side={image.side}
+      data-media-type={image.mediaType ?? ''}
+      style={{ display: 'inline-block', margin: '4px 8px 4px 0', verticalAlign: 'top', maxWidth: 200 }}
+    >
       {shown ? (
-        <button type="button" className="image-open" aria-label={t('images.open', { type, size })} title={t('images.open', { type, size })} onClick={() => dialog.current?.showModal()} style={{ padding: 0, border: '1px solid #8884', background: 'none', cursor: 'zoom-in' }}>
-          <img src={decoded.url} alt={t('images.alt', { type, size })} style={{ display: 'block', maxWidth: 160, maxHeight: 160 }} />
+        <button
+          type="button"
+          className="image-open"
+          aria-label={t('images.open', { type, size })}
+          title={t('images.open', { type, size })}
+          onClick={() => dialog.current?.showModal()}
+          style={{ padding: 0, border: '1px solid #8884', background: 'none', cursor: 'zoom-in' }}
+        >
+          <img
+            src={decoded.url}
+            alt={t('images.alt', { type, size })}
+            style={{ display: 'block', maxWidth: 160, maxHeight: 160 }}
+          />
         </button>
       ) : decoded && 'missing' in decoded ? (
         <div className="banner warn" data-testid="image-missing">
@@ -65,7 +90,11 @@ export function ImageThumb({ image }: { image: ModelImage }) {
         </div>
       ) : decoded && 'failed' in decoded ? (
         <div className="banner error" data-testid="image-missing">
-          <Trans t={t} i18nKey="images.readFailed" components={{ error: <span className="recorded-error">{decoded.failed}</span> }} />
+          <Trans
+            t={t}
+            i18nKey="images.readFailed"
+            components={{ error: <span className="recorded-error">{decoded.failed}</span> }}
+          />
         </div>
       ) : decoded ? (
         <p className="muted">{t('images.unknownType')}</p>
@@ -77,7 +106,11 @@ export function ImageThumb({ image }: { image: ModelImage }) {
         {image.declaredType && image.mediaType && image.declaredType.toLowerCase() !== image.mediaType && (
           <>
             {' · '}
-            <Trans t={t} i18nKey="images.declared" components={{ type: <span data-captured>{image.declaredType}</span> }} />
+            <Trans
+              t={t}
+              i18nKey="images.declared"
+              components={{ type: <span data-captured>{image.declaredType}</span> }}
+            />
           </>
         )}
         {decoded && 'url' in decoded && (
@@ -90,7 +123,14 @@ export function ImageThumb({ image }: { image: ModelImage }) {
         )}
       </figcaption>
       {shown && (
-        <dialog ref={dialog} className="image-full" data-testid="image-full" aria-label={t('images.alt', { type, size })} onClick={(e) => e.target === dialog.current && dialog.current.close()} style={{ position: 'fixed', inset: 0, margin: 'auto', maxWidth: '95vw', maxHeight: '95vh', padding: 8 }}>
+        <dialog
+          ref={dialog}
+          className="image-full"
+          data-testid="image-full"
+          aria-label={t('images.alt', { type, size })}
+          onClick={(e) => e.target === dialog.current && dialog.current.close()}
+          style={{ position: 'fixed', inset: 0, margin: 'auto', maxWidth: '95vw', maxHeight: '95vh', padding: 8 }}
+        >
           <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end', marginBottom: 8 }}>
             <a className="button small" href={decoded.url} download={fileName}>
               {t('images.download')}
@@ -99,7 +139,11 @@ export function ImageThumb({ image }: { image: ModelImage }) {
               {t('images.close')}
             </button>
           </div>
-          <img src={decoded.url} alt={t('images.alt', { type, size })} style={{ display: 'block', maxWidth: '90vw', maxHeight: '85vh' }} />
+          <img
+            src={decoded.url}
+            alt={t('images.alt', { type, size })}
+            style={{ display: 'block', maxWidth: '90vw', maxHeight: '85vh' }}
+          />
         </dialog>
       )}
     </figure>

@@ -43,7 +43,10 @@ function StringLeaf({ value }: { value: string }) {
   const { t } = useTranslation();
   const [whole, setWhole] = useState(false);
   const run = useMemo(() => base64Info(value), [value]);
-  const rows = useMemo(() => (whole && value.length > STRING_IN_ROWS ? rawRows(JSON.stringify(value)) : null), [whole, value]);
+  const rows = useMemo(
+    () => (whole && value.length > STRING_IN_ROWS ? rawRows(JSON.stringify(value)) : null),
+    [whole, value],
+  );
   if (run) return <Base64Run text={value} info={run} />;
   if (value.length <= STRING_HEAD || (whole && !rows))
     return (
@@ -92,7 +95,12 @@ function Node({ name, value, opened }: { name: string | null; value: unknown; op
   const { t } = useTranslation();
   const [open, setOpen] = useState(() => isContainer(value) && opened.has(value));
   const [shown, setShown] = useState(PAGE);
-  const label = name === null ? null : <span className="j-key" data-captured>{JSON.stringify(name)}: </span>;
+  const label =
+    name === null ? null : (
+      <span className="j-key" data-captured>
+        {JSON.stringify(name)}:{' '}
+      </span>
+    );
   if (!isContainer(value)) {
     return (
       <div className="j-line">
@@ -106,7 +114,11 @@ function Node({ name, value, opened }: { name: string | null; value: unknown; op
   const floats = numberRun(value);
   const [openMark, closeMark] = isArray ? ['[', ']'] : ['{', '}'];
   // Only the children shown are listed: Object.entries of 100,000 keys is not built to show 100.
-  const entries: [string, unknown][] = !open ? [] : isArray ? value.slice(0, shown).map((v, i) => [String(i), v]) : Object.entries(value).slice(0, shown);
+  const entries: [string, unknown][] = !open
+    ? []
+    : isArray
+      ? value.slice(0, shown).map((v, i) => [String(i), v])
+      : Object.entries(value).slice(0, shown);
   return (
     <div className="j-node">
       <button type="button" className="j-toggle" onClick={() => setOpen(!open)} aria-expanded={open}>
@@ -117,11 +129,18 @@ function Node({ name, value, opened }: { name: string | null; value: unknown; op
       {!open && (
         <span className="j-summary" onClick={() => setOpen(true)}>
           {' '}
-          {floats !== null ? t('bigBody.floats', { count: floats }) : t(isArray ? 'json.items' : 'json.keys', { count })} {closeMark}
+          {floats !== null
+            ? t('bigBody.floats', { count: floats })
+            : t(isArray ? 'json.items' : 'json.keys', { count })}{' '}
+          {closeMark}
         </span>
       )}
       {!open && floats !== null && (
-        <button type="button" className="link-button" onClick={() => download(JSON.stringify(value), 'numbers.json', 'application/json')}>
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => download(JSON.stringify(value), 'numbers.json', 'application/json')}
+        >
           {t('bigBody.download')}
         </button>
       )}

@@ -56,14 +56,24 @@ function Bubble({ turn }: { turn: Turn }) {
           {turn.text}
         </div>
       )}
-      {turn.toolCalls?.map((call, i) => <ToolCallBox key={i} call={call} />)}
+      {turn.toolCalls?.map((call, i) => (
+        <ToolCallBox key={i} call={call} />
+      ))}
       {turn.steps && <AgentSteps answer={turn} history />}
     </div>
   );
 }
 
 /** The images sent, or those the answer returned, each a thumbnail that opens full size. */
-function ImageStrip({ images, label, testId }: { images: ModelImage[]; label: 'images.sent' | 'images.returned'; testId: string }) {
+function ImageStrip({
+  images,
+  label,
+  testId,
+}: {
+  images: ModelImage[];
+  label: 'images.sent' | 'images.returned';
+  testId: string;
+}) {
   const { t } = useTranslation();
   if (images.length === 0) return null;
   return (
@@ -82,7 +92,14 @@ function ChoiceTabs({ count, selected, onSelect }: { count: number; selected: nu
   return (
     <div className="tabs choices" role="tablist" aria-label={t('modelCall.choices')}>
       {Array.from({ length: count }, (_, i) => (
-        <button key={i} type="button" role="tab" aria-selected={i === selected} className={i === selected ? 'tab active' : 'tab'} onClick={() => onSelect(i)}>
+        <button
+          key={i}
+          type="button"
+          role="tab"
+          aria-selected={i === selected}
+          className={i === selected ? 'tab active' : 'tab'}
+          onClick={() => onSelect(i)}
+        >
           {t('modelCall.choice', { index: i })}
         </button>
       ))}
@@ -125,7 +142,11 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
         )}
         {call.respondedModel && call.respondedModel !== call.requestedModel && (
           <span className="mono muted">
-            <Trans t={t} i18nKey="modelCall.answeredBy" components={{ model: <span data-captured>{call.respondedModel}</span> }} />
+            <Trans
+              t={t}
+              i18nKey="modelCall.answeredBy"
+              components={{ model: <span data-captured>{call.respondedModel}</span> }}
+            />
           </span>
         )}
         <span className={`ending ${call.ending}`}>{t(`modelCall.ending.${call.ending}`)}</span>
@@ -177,8 +198,12 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
         {call.conversation.map((turn, i) => (
           <Bubble key={i} turn={turn} />
         ))}
-        <ImageStrip images={call.images?.filter((image) => image.side === 'request') ?? []} label="images.sent" testId="images-sent" />
-        {(call.dialect !== 'models' && call.dialect !== 'embeddings') && (
+        <ImageStrip
+          images={call.images?.filter((image) => image.side === 'request') ?? []}
+          label="images.sent"
+          testId="images-sent"
+        />
+        {call.dialect !== 'models' && call.dialect !== 'embeddings' && (
           <div className="bubble assistant answer" data-role="answer">
             {call.choices && <ChoiceTabs count={call.choices.length} selected={choice} onSelect={setChoice} />}
             <div className="bubble-role">
@@ -207,7 +232,15 @@ export function ModelCallView({ call, onRawEvents, threadSize, onShowThread }: P
             <div className="bubble-text" data-testid="answer-text" data-captured>
               {answer.text}
             </div>
-            <ImageStrip images={call.images?.filter((image) => image.side === 'response' && (!call.choices || image.index === choice)) ?? []} label="images.returned" testId="images-returned" />
+            <ImageStrip
+              images={
+                call.images?.filter(
+                  (image) => image.side === 'response' && (!call.choices || image.index === choice),
+                ) ?? []
+              }
+              label="images.returned"
+              testId="images-returned"
+            />
             {answer.toolCalls.map((c, i) => (
               <ToolCallBox key={i} call={c} />
             ))}

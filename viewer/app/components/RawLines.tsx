@@ -24,12 +24,25 @@ export function RawLines({ rows, version, testId }: { rows: Rows; version: numbe
   const scroller = useRef<HTMLDivElement>(null);
   // A collapsed run opened for reading: shown whole, itself virtualized, above the rows.
   const [opened, setOpened] = useState<{ text: string } | null>(null);
-  const virtualizer = useVirtualizer({ count: rows.count, getScrollElement: () => scroller.current, estimateSize: () => ROW_PX, overscan: 30 });
+  const virtualizer = useVirtualizer({
+    count: rows.count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_PX,
+    overscan: 30,
+  });
   const text = rows.text;
   return (
     <>
       {opened && <OpenedRun text={opened.text} onClose={() => setOpened(null)} />}
-      <div className="raw-lines body-text mono" style={{ height: `min(${rows.count * ROW_PX + 26}px, 70vh)` }} ref={scroller} data-testid={testId ?? 'raw-lines'} data-rows={rows.count} data-version={version} data-done={rows.done}>
+      <div
+        className="raw-lines body-text mono"
+        style={{ height: `min(${rows.count * ROW_PX + 26}px, 70vh)` }}
+        ref={scroller}
+        data-testid={testId ?? 'raw-lines'}
+        data-rows={rows.count}
+        data-version={version}
+        data-done={rows.done}
+      >
         <div className="raw-lines-inner" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((item) => {
             const i = item.index;
@@ -37,11 +50,22 @@ export function RawLines({ rows, version, testId }: { rows: Rows; version: numbe
             const end = rows.ends[i];
             const run = rows.runs.get(i);
             return (
-              <div key={i} className="raw-line" style={{ transform: `translateY(${item.start}px)`, paddingLeft: `${Math.min(rows.depths[i], MAX_INDENT) * 2}ch` }}>
+              <div
+                key={i}
+                className="raw-line"
+                style={{
+                  transform: `translateY(${item.start}px)`,
+                  paddingLeft: `${Math.min(rows.depths[i], MAX_INDENT) * 2}ch`,
+                }}
+              >
                 {run ? (
                   <>
                     <span data-captured>{rowText(text, start, run.start)}</span>
-                    <Base64Run text={text.slice(run.start, run.end)} info={run.info} onOpen={(whole) => setOpened({ text: whole })} />
+                    <Base64Run
+                      text={text.slice(run.start, run.end)}
+                      info={run.info}
+                      onOpen={(whole) => setOpened({ text: whole })}
+                    />
                     <span data-captured>{rowText(text, run.end, end)}</span>
                   </>
                 ) : (

@@ -1,7 +1,15 @@
 import { useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { exchangeUrl } from '../../../model/exchange.ts';
-import { hostPort, originOf, originText, sameOrigin, secretMayGo, urlOrigin, type Origin } from '../../../replay/secret-origin.ts';
+import {
+  hostPort,
+  originOf,
+  originText,
+  sameOrigin,
+  secretMayGo,
+  urlOrigin,
+  type Origin,
+} from '../../../replay/secret-origin.ts';
 import { replayExchange, type ExchangeDetail, type Header, type WithheldSecret } from '../api-client.ts';
 
 interface Props {
@@ -36,7 +44,17 @@ function otherOrigin(captured: Origin, url: string): Origin | null {
  * names the host and port they would go to; from HTTPS to plain HTTP they never go, said as such.
  * The server applies the same rule (replay/secret-origin.ts): this only asks.
  */
-function SecretsConsent({ captured, target, confirmed, onConfirm }: { captured: Origin; target: Origin; confirmed: boolean; onConfirm: (yes: boolean) => void }) {
+function SecretsConsent({
+  captured,
+  target,
+  confirmed,
+  onConfirm,
+}: {
+  captured: Origin;
+  target: Origin;
+  confirmed: boolean;
+  onConfirm: (yes: boolean) => void;
+}) {
   const { t } = useTranslation();
   if (!secretMayGo(captured, target, { host: target.host, port: target.port }).send) {
     return (
@@ -48,7 +66,12 @@ function SecretsConsent({ captured, target, confirmed, onConfirm }: { captured: 
   return (
     <label className="banner warn" data-testid="secrets-consent">
       <input type="checkbox" checked={confirmed} onChange={(e) => onConfirm(e.target.checked)} />{' '}
-      <Trans t={t} i18nKey="replay.consent" values={{ captured: originText(captured) }} components={{ target: <strong>{hostPort(target)}</strong> }} />
+      <Trans
+        t={t}
+        i18nKey="replay.consent"
+        values={{ captured: originText(captured) }}
+        components={{ target: <strong>{hostPort(target)}</strong> }}
+      />
     </label>
   );
 }
@@ -59,7 +82,9 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
   const ex = detail.exchange;
   const [method, setMethod] = useState(ex.request.method);
   const [url, setUrl] = useState(exchangeUrl(ex.request));
-  const [headers, setHeaders] = useState<Header[]>(ex.request.headers.filter(([n]) => !/^(host|content-length|connection|transfer-encoding)$/i.test(n)));
+  const [headers, setHeaders] = useState<Header[]>(
+    ex.request.headers.filter(([n]) => !/^(host|content-length|connection|transfer-encoding)$/i.test(n)),
+  );
   const originalBody = detail.requestBody.text;
   const [body, setBody] = useState(originalBody ?? '');
   const [error, setError] = useState<string | null>(null);
@@ -73,14 +98,21 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
   const confirmed = target !== null && confirmedFor === hostPort(target);
   const contentType = headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
   const problem = jsonProblem(body, contentType);
-  const stillMasked = (name: string, value: string) => missing.some((m) => m.toLowerCase() === name.toLowerCase()) && value.includes('****');
+  const stillMasked = (name: string, value: string) =>
+    missing.some((m) => m.toLowerCase() === name.toLowerCase()) && value.includes('****');
 
   const setRow = (i: number, row: Header) => setHeaders(headers.map((h, j) => (j === i ? row : h)));
   const send = async () => {
     setSending(true);
     setError(null);
     const bodyChanged = originalBody === null ? body !== '' : body !== originalBody;
-    const result = await replayExchange(ex.id, { method, url, headers, ...(bodyChanged ? { body } : {}), ...(confirmed && target ? { sendSecretsTo: hostPort(target) } : {}) });
+    const result = await replayExchange(ex.id, {
+      method,
+      url,
+      headers,
+      ...(bodyChanged ? { body } : {}),
+      ...(confirmed && target ? { sendSecretsTo: hostPort(target) } : {}),
+    });
     setSending(false);
     // Sent without some keys: say which and why before moving on, so that the answer is understood.
     if (result.id !== undefined && result.withheld.length) return setSent(result);
@@ -99,15 +131,30 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
       }}
     >
       <div className="replay-line">
-        <input aria-label={t('replay.method')} className="mono method-input" value={method} onChange={(e) => setMethod(e.target.value.toUpperCase())} />
-        <input aria-label={t('replay.url')} className="mono url-input" value={url} onChange={(e) => setUrl(e.target.value)} />
+        <input
+          aria-label={t('replay.method')}
+          className="mono method-input"
+          value={method}
+          onChange={(e) => setMethod(e.target.value.toUpperCase())}
+        />
+        <input
+          aria-label={t('replay.url')}
+          className="mono url-input"
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+        />
       </div>
       <table className="header-editor">
         <tbody>
           {headers.map(([name, value], i) => (
             <tr key={i} className={stillMasked(name, value) ? 'needs-value' : ''}>
               <td>
-                <input aria-label={t('replay.headerName', { n: i + 1 })} className="mono" value={name} onChange={(e) => setRow(i, [e.target.value, value])} />
+                <input
+                  aria-label={t('replay.headerName', { n: i + 1 })}
+                  className="mono"
+                  value={name}
+                  onChange={(e) => setRow(i, [e.target.value, value])}
+                />
               </td>
               <td>
                 <input
@@ -121,7 +168,12 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
                 {stillMasked(name, value) && <div className="hint">{t('replay.notInMemory')}</div>}
               </td>
               <td>
-                <button type="button" className="button small" aria-label={t('replay.removeHeader', { name })} onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
+                <button
+                  type="button"
+                  className="button small"
+                  aria-label={t('replay.removeHeader', { name })}
+                  onClick={() => setHeaders(headers.filter((_, j) => j !== i))}
+                >
                   ✕
                 </button>
               </td>
@@ -132,8 +184,23 @@ export function ReplayEditor({ detail, onSent, onCancel }: Props) {
       <button type="button" className="button small" onClick={() => setHeaders([...headers, ['', '']])}>
         {t('replay.addHeader')}
       </button>
-      <textarea aria-label={t('replay.body')} data-captured className="mono body-editor" value={body} onChange={(e) => setBody(e.target.value)} rows={12} spellCheck={false} />
-      {target && <SecretsConsent captured={captured} target={target} confirmed={confirmed} onConfirm={(yes) => setConfirmedFor(yes ? hostPort(target) : null)} />}
+      <textarea
+        aria-label={t('replay.body')}
+        data-captured
+        className="mono body-editor"
+        value={body}
+        onChange={(e) => setBody(e.target.value)}
+        rows={12}
+        spellCheck={false}
+      />
+      {target && (
+        <SecretsConsent
+          captured={captured}
+          target={target}
+          confirmed={confirmed}
+          onConfirm={(yes) => setConfirmedFor(yes ? hostPort(target) : null)}
+        />
+      )}
       {sent && (
         <div className="banner warn" data-testid="secrets-withheld">
           <Trans

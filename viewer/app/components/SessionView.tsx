@@ -10,7 +10,15 @@ import { isLanguage } from '../../../i18n/languages.ts';
 import { renderDiagnosis } from '../../../llm/diagnosis-text.ts';
 import { formatCount, formatDuration, formatTime, statusClass } from '../format.ts';
 import { readableLine } from '../readable-json.ts';
-import { fetchSessionPage, fetchSessions, navigate, sessionPath, type SessionHeader, type SessionTurn, type ToolPair } from '../session-data.ts';
+import {
+  fetchSessionPage,
+  fetchSessions,
+  navigate,
+  sessionPath,
+  type SessionHeader,
+  type SessionTurn,
+  type ToolPair,
+} from '../session-data.ts';
 import { TurnContextView } from './TurnContext.tsx';
 import { TurnDiffView } from './TurnDiff.tsx';
 import { SessionExportLinks } from './SessionExportLinks.tsx';
@@ -65,7 +73,10 @@ function RecentSessions() {
   const [sessions, setSessions] = useState<SessionHeader[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    fetchSessions().then((a) => setSessions(a.sessions), (err: Error) => setError(err.message));
+    fetchSessions().then(
+      (a) => setSessions(a.sessions),
+      (err: Error) => setError(err.message),
+    );
   }, []);
   if (error) return <div className="detail-error">{t('sessions.error', { error })}</div>;
   if (!sessions) return <div className="detail-loading">{t('sessions.loading')}</div>;
@@ -92,10 +103,18 @@ function RecentSessions() {
 
 function CostText({ cost }: { cost: SessionHeader['cost'] }) {
   const { t } = useTranslation();
-  if (cost.source === 'unknown') return <span className="muted">{cost.pricedUsd > 0 ? t('sessions.header.costPartial', { usd: `$${cost.pricedUsd.toFixed(4)}` }) : t('sessions.header.costUnknown')}</span>;
+  if (cost.source === 'unknown')
+    return (
+      <span className="muted">
+        {cost.pricedUsd > 0
+          ? t('sessions.header.costPartial', { usd: `$${cost.pricedUsd.toFixed(4)}` })
+          : t('sessions.header.costUnknown')}
+      </span>
+    );
   return (
     <span>
-      ${cost.usd!.toFixed(4)} {cost.source === 'estimated' && <span className="muted">({t('sessions.header.costEstimated')})</span>}
+      ${cost.usd!.toFixed(4)}{' '}
+      {cost.source === 'estimated' && <span className="muted">({t('sessions.header.costEstimated')})</span>}
     </span>
   );
 }
@@ -112,17 +131,26 @@ function HeaderFigures({ header }: { header: SessionHeader }) {
         <span className="muted">{t('sessions.header.hosts')}</span> <span data-captured>{header.hosts.join(', ')}</span>
       </span>
       <span>
-        <span className="muted">{t('sessions.header.models')}</span> <span data-captured>{header.models.join(', ')}</span>
+        <span className="muted">{t('sessions.header.models')}</span>{' '}
+        <span data-captured>{header.models.join(', ')}</span>
       </span>
       <span>
-        <span className="muted">{t('sessions.header.started')}</span> {new Date(header.startedAt).toLocaleDateString()} {formatTime(header.startedAt)}
+        <span className="muted">{t('sessions.header.started')}</span> {new Date(header.startedAt).toLocaleDateString()}{' '}
+        {formatTime(header.startedAt)}
       </span>
       <span>
         <span className="muted">{t('sessions.header.duration')}</span> {formatDuration(header.durationMs)}
       </span>
       <span data-testid="session-calls">{t('sessions.header.calls', { count: header.calls })}</span>
       {header.failed > 0 && <span className="status-5xx">{t('sessions.header.failed', { count: header.failed })}</span>}
-      <span className="muted">{t('sessions.header.tokens', { input: formatCount(tokens.input), output: formatCount(tokens.output), cacheRead: formatCount(tokens.cacheRead), cacheWrite: formatCount(tokens.cacheWrite) })}</span>
+      <span className="muted">
+        {t('sessions.header.tokens', {
+          input: formatCount(tokens.input),
+          output: formatCount(tokens.output),
+          cacheRead: formatCount(tokens.cacheRead),
+          cacheWrite: formatCount(tokens.cacheWrite),
+        })}
+      </span>
       <span>
         <span className="muted">{t('sessions.header.cost')}</span> <CostText cost={header.cost} />
       </span>
@@ -183,21 +211,40 @@ function SessionPageView({ sessionKey }: { sessionKey: string }) {
   return (
     <div className="session" data-testid="session-view">
       <h2>
-        {t('sessions.title')} <span className="mono muted" data-captured>{sessionKey}</span>
+        {t('sessions.title')}{' '}
+        <span className="mono muted" data-captured>
+          {sessionKey}
+        </span>
       </h2>
       <SessionExportLinks sessionKey={sessionKey} />
       <HeaderFigures header={header} />
       {cut && <p className="session-note warning">{t('sessions.header.cut', { count: total })}</p>}
       <nav className="tabs" role="tablist">
-        <button type="button" role="tab" aria-selected={tab === 'turns'} className={tab === 'turns' ? 'tab active' : 'tab'} onClick={() => setTab('turns')}>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'turns'}
+          className={tab === 'turns' ? 'tab active' : 'tab'}
+          onClick={() => setTab('turns')}
+        >
           {t('sessions.header.calls', { count: total })}
         </button>
-        <button type="button" role="tab" aria-selected={tab === 'loop'} className={tab === 'loop' ? 'tab active' : 'tab'} onClick={() => setTab('loop')}>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'loop'}
+          className={tab === 'loop' ? 'tab active' : 'tab'}
+          onClick={() => setTab('loop')}
+        >
           {t('sessions.loop.title')}
         </button>
       </nav>
       <div className={panel ? 'session-body with-panel' : 'session-body'}>
-        {tab === 'turns' ? <TurnList turns={turns} total={total} loading={loading} onEndReached={loadMore} panel={panel} onOpen={open} /> : <AgentLoop turns={turns} total={total} loading={loading} onEndReached={loadMore} />}
+        {tab === 'turns' ? (
+          <TurnList turns={turns} total={total} loading={loading} onEndReached={loadMore} panel={panel} onOpen={open} />
+        ) : (
+          <AgentLoop turns={turns} total={total} loading={loading} onEndReached={loadMore} />
+        )}
         {panel && (
           <aside className="session-panel" data-testid="session-panel">
             <button type="button" className="button small" onClick={() => setPanel(null)}>
@@ -206,7 +253,13 @@ function SessionPageView({ sessionKey }: { sessionKey: string }) {
             {panel.mode === 'context' ? (
               <TurnContextView sessionKey={sessionKey} turnId={panel.turn.id} turnNumber={panel.turn.index + 1} />
             ) : (
-              <TurnDiffView sessionKey={sessionKey} turnId={panel.turn.id} against={against} onAgainst={setAgainst} idOfTurn={idOfTurn} />
+              <TurnDiffView
+                sessionKey={sessionKey}
+                turnId={panel.turn.id}
+                against={against}
+                onAgainst={setAgainst}
+                idOfTurn={idOfTurn}
+              />
             )}
           </aside>
         )}
@@ -216,15 +269,40 @@ function SessionPageView({ sessionKey }: { sessionKey: string }) {
 }
 
 /** Calls a loader when the rows on screen near the end of what is loaded. */
-function useEndReached(lastShown: number | undefined, loaded: number, total: number, loading: boolean, onEndReached: () => void) {
+function useEndReached(
+  lastShown: number | undefined,
+  loaded: number,
+  total: number,
+  loading: boolean,
+  onEndReached: () => void,
+) {
   useEffect(() => {
     if (lastShown !== undefined && lastShown >= loaded - 20 && loaded < total && !loading) onEndReached();
   }, [lastShown, loaded, total, loading, onEndReached]);
 }
 
-function TurnList({ turns, total, loading, onEndReached, panel, onOpen }: { turns: SessionTurn[]; total: number; loading: boolean; onEndReached: () => void; panel: Panel; onOpen: (turn: SessionTurn, mode: 'context' | 'diff') => void }) {
+function TurnList({
+  turns,
+  total,
+  loading,
+  onEndReached,
+  panel,
+  onOpen,
+}: {
+  turns: SessionTurn[];
+  total: number;
+  loading: boolean;
+  onEndReached: () => void;
+  panel: Panel;
+  onOpen: (turn: SessionTurn, mode: 'context' | 'diff') => void;
+}) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: turns.length, getScrollElement: () => scrollRef.current, estimateSize: () => TURN_ROW_HEIGHT, overscan: 8 });
+  const virtualizer = useVirtualizer({
+    count: turns.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => TURN_ROW_HEIGHT,
+    overscan: 8,
+  });
   const items = virtualizer.getVirtualItems();
   useEndReached(items[items.length - 1]?.index, turns.length, total, loading, onEndReached);
   return (
@@ -233,7 +311,18 @@ function TurnList({ turns, total, loading, onEndReached, panel, onOpen }: { turn
         {items.map((item) => {
           const turn = turns[item.index];
           return (
-            <div key={turn.id} role="listitem" style={{ position: 'absolute', top: 0, left: 0, right: 0, height: TURN_ROW_HEIGHT, transform: `translateY(${item.start}px)` }}>
+            <div
+              key={turn.id}
+              role="listitem"
+              style={{
+                position: 'absolute',
+                top: 0,
+                left: 0,
+                right: 0,
+                height: TURN_ROW_HEIGHT,
+                transform: `translateY(${item.start}px)`,
+              }}
+            >
               <TurnRow turn={turn} active={panel?.turn.id === turn.id ? panel.mode : null} onOpen={onOpen} />
             </div>
           );
@@ -243,14 +332,31 @@ function TurnList({ turns, total, loading, onEndReached, panel, onOpen }: { turn
   );
 }
 
-function TurnRow({ turn, active, onOpen }: { turn: SessionTurn; active: 'context' | 'diff' | null; onOpen: (turn: SessionTurn, mode: 'context' | 'diff') => void }) {
+function TurnRow({
+  turn,
+  active,
+  onOpen,
+}: {
+  turn: SessionTurn;
+  active: 'context' | 'diff' | null;
+  onOpen: (turn: SessionTurn, mode: 'context' | 'diff') => void;
+}) {
   const { t, i18n } = useTranslation();
   const language = isLanguage(i18n.language) ? i18n.language : 'en';
   const last = turn.inputs[turn.inputs.length - 1];
   const usage = turn.usage;
-  const diagnosis = turn.diagnosis ? (turn.diagnosis.message ? renderDiagnosis(turn.diagnosis.message, language).summary : turn.diagnosis.summary) : null;
+  const diagnosis = turn.diagnosis
+    ? turn.diagnosis.message
+      ? renderDiagnosis(turn.diagnosis.message, language).summary
+      : turn.diagnosis.summary
+    : null;
   return (
-    <div className={`turn-row${active ? ' active' : ''}`} data-testid="turn-row" data-turn={turn.index + 1} data-id={turn.id}>
+    <div
+      className={`turn-row${active ? ' active' : ''}`}
+      data-testid="turn-row"
+      data-turn={turn.index + 1}
+      data-id={turn.id}
+    >
       <div className="turn-head">
         <strong>{t('sessions.turn.label', { n: turn.index + 1 })}</strong>
         <span className="mono muted">{formatTime(turn.startedAt)}</span>
@@ -258,16 +364,32 @@ function TurnRow({ turn, active, onOpen }: { turn: SessionTurn; active: 'context
         <span className="mono" data-captured>
           {turn.model ?? ''}
         </span>
-        <span className="muted">{t('sessions.turn.tokens', { input: formatCount(usage.input ?? null), output: formatCount(usage.output ?? null), cache: formatCount(usage.cacheRead ?? null) })}</span>
-        {turn.ttftMs !== null && <span className="muted">{t('sessions.turn.ttft', { ms: formatDuration(turn.ttftMs) })}</span>}
+        <span className="muted">
+          {t('sessions.turn.tokens', {
+            input: formatCount(usage.input ?? null),
+            output: formatCount(usage.output ?? null),
+            cache: formatCount(usage.cacheRead ?? null),
+          })}
+        </span>
+        {turn.ttftMs !== null && (
+          <span className="muted">{t('sessions.turn.ttft', { ms: formatDuration(turn.ttftMs) })}</span>
+        )}
         <span className="muted">{formatDuration(turn.durationMs)}</span>
         {turn.cost?.usd != null && <span className="muted">${turn.cost.usd.toFixed(4)}</span>}
         <span className="turn-actions">
-          <button type="button" className={active === 'context' ? 'button small active' : 'button small'} onClick={() => onOpen(turn, 'context')}>
+          <button
+            type="button"
+            className={active === 'context' ? 'button small active' : 'button small'}
+            onClick={() => onOpen(turn, 'context')}
+          >
             {t('sessions.turn.context')}
           </button>
           {turn.index > 0 && (
-            <button type="button" className={active === 'diff' ? 'button small active' : 'button small'} onClick={() => onOpen(turn, 'diff')}>
+            <button
+              type="button"
+              className={active === 'diff' ? 'button small active' : 'button small'}
+              onClick={() => onOpen(turn, 'diff')}
+            >
               {t('sessions.turn.diff')}
             </button>
           )}
@@ -285,8 +407,11 @@ function TurnRow({ turn, active, onOpen }: { turn: SessionTurn; active: 'context
         <span className="muted">{t('sessions.turn.input')}</span>{' '}
         {last ? (
           <>
-            <span className="muted">{t(`sessions.turn.role.${last.role}`)}</span> <span data-captured>{readableLine(last.text)}</span>
-            {turn.inputCount > 1 && <span className="muted"> {t('sessions.turn.moreInputs', { count: turn.inputCount - 1 })}</span>}
+            <span className="muted">{t(`sessions.turn.role.${last.role}`)}</span>{' '}
+            <span data-captured>{readableLine(last.text)}</span>
+            {turn.inputCount > 1 && (
+              <span className="muted"> {t('sessions.turn.moreInputs', { count: turn.inputCount - 1 })}</span>
+            )}
           </>
         ) : null}
       </div>
@@ -302,9 +427,15 @@ function TurnRow({ turn, active, onOpen }: { turn: SessionTurn; active: 'context
               </span>
             ))}
             <span data-captured>{turn.answer.text}</span>
-            {turn.answer.images > 0 && <span className="muted"> {t('sessions.turn.images', { count: turn.answer.images })}</span>}
-            {turn.answer.reasoningChars > 0 && <span className="muted"> {t('sessions.turn.reasoning', { count: turn.answer.reasoningChars })}</span>}
-            {!turn.answer.text && !turn.answer.toolCalls.length && <span className="muted">{t('sessions.turn.noAnswer')}</span>}
+            {turn.answer.images > 0 && (
+              <span className="muted"> {t('sessions.turn.images', { count: turn.answer.images })}</span>
+            )}
+            {turn.answer.reasoningChars > 0 && (
+              <span className="muted"> {t('sessions.turn.reasoning', { count: turn.answer.reasoningChars })}</span>
+            )}
+            {!turn.answer.text && !turn.answer.toolCalls.length && (
+              <span className="muted">{t('sessions.turn.noAnswer')}</span>
+            )}
           </>
         )}
       </div>
@@ -313,11 +444,28 @@ function TurnRow({ turn, active, onOpen }: { turn: SessionTurn; active: 'context
 }
 
 /** Every tool call of the loaded turns with its result, in order. */
-function AgentLoop({ turns, total, loading, onEndReached }: { turns: SessionTurn[]; total: number; loading: boolean; onEndReached: () => void }) {
+function AgentLoop({
+  turns,
+  total,
+  loading,
+  onEndReached,
+}: {
+  turns: SessionTurn[];
+  total: number;
+  loading: boolean;
+  onEndReached: () => void;
+}) {
   const { t } = useTranslation();
-  const pairs: { turn: SessionTurn; pair: ToolPair }[] = turns.flatMap((turn) => turn.tools.map((pair) => ({ turn, pair })));
+  const pairs: { turn: SessionTurn; pair: ToolPair }[] = turns.flatMap((turn) =>
+    turn.tools.map((pair) => ({ turn, pair })),
+  );
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: pairs.length, getScrollElement: () => scrollRef.current, estimateSize: () => LOOP_ROW_HEIGHT, overscan: 8 });
+  const virtualizer = useVirtualizer({
+    count: pairs.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => LOOP_ROW_HEIGHT,
+    overscan: 8,
+  });
   const items = virtualizer.getVirtualItems();
   const lastTurn = items.length ? pairs[items[items.length - 1].index].turn.index : undefined;
   useEndReached(pairs.length ? lastTurn : turns.length - 1, turns.length, total, loading, onEndReached);
@@ -328,7 +476,21 @@ function AgentLoop({ turns, total, loading, onEndReached }: { turns: SessionTurn
         {items.map((item) => {
           const { turn, pair } = pairs[item.index];
           return (
-            <div key={item.key} role="listitem" className="loop-row" data-testid="loop-row" data-call={pair.callId ?? ''} style={{ position: 'absolute', top: 0, left: 0, right: 0, height: LOOP_ROW_HEIGHT, transform: `translateY(${item.start}px)` }}>
+            <div
+              key={item.key}
+              role="listitem"
+              className="loop-row"
+              data-testid="loop-row"
+              data-call={pair.callId ?? ''}
+              style={{
+                position: 'absolute',
+                top: 0,
+                left: 0,
+                right: 0,
+                height: LOOP_ROW_HEIGHT,
+                transform: `translateY(${item.start}px)`,
+              }}
+            >
               <div className="turn-head">
                 <span className="muted">{t('sessions.loop.inTurn', { n: turn.index + 1 })}</span>
                 <span className="mono tool-chip" data-captured>
@@ -337,10 +499,15 @@ function AgentLoop({ turns, total, loading, onEndReached }: { turns: SessionTurn
                 <span className="mono muted" data-captured>
                   {pair.callId}
                 </span>
-                {pair.clientDelayMs !== null && pair.result !== null && <span className="muted">{t('sessions.loop.delay', { ms: formatDuration(pair.clientDelayMs) })}</span>}
+                {pair.clientDelayMs !== null && pair.result !== null && (
+                  <span className="muted">{t('sessions.loop.delay', { ms: formatDuration(pair.clientDelayMs) })}</span>
+                )}
               </div>
               <div className="turn-line" title={pair.arguments}>
-                <span className="muted">{t('sessions.loop.arguments')}</span> <span className="mono" data-captured>{pair.arguments}</span>
+                <span className="muted">{t('sessions.loop.arguments')}</span>{' '}
+                <span className="mono" data-captured>
+                  {pair.arguments}
+                </span>
               </div>
               <div className="turn-line" title={pair.result ?? ''} data-testid="loop-result">
                 <span className="muted">{t('sessions.loop.result')}</span>{' '}

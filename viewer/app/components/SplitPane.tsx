@@ -73,7 +73,13 @@ export function SplitPane({ first, second }: Props) {
   };
 
   return (
-    <main ref={mainRef} className={second === null ? 'panes' : 'panes with-detail'} style={second === null ? undefined : { gridTemplateColumns: `minmax(360px, ${percent}%) auto minmax(420px, 1fr)` }}>
+    <main
+      ref={mainRef}
+      className={second === null ? 'panes' : 'panes with-detail'}
+      style={
+        second === null ? undefined : { gridTemplateColumns: `minmax(360px, ${percent}%) auto minmax(420px, 1fr)` }
+      }
+    >
       {first}
       {second !== null && (
         <>

@@ -2,7 +2,15 @@ import { useTranslation } from 'react-i18next';
 import type { ViewerStatus } from '../api-client.ts';
 
 /** What the viewer must say above everything: capture failing or behind, export failing, what storage left out, errors, notices. */
-export function StatusBanners({ status, error, notice }: { status: ViewerStatus | null; error: string | null; notice: string | null }) {
+export function StatusBanners({
+  status,
+  error,
+  notice,
+}: {
+  status: ViewerStatus | null;
+  error: string | null;
+  notice: string | null;
+}) {
   const { t } = useTranslation();
   const losses = status?.storageLosses;
   const damaged = status?.damagedRows;

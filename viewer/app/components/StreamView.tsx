@@ -19,7 +19,15 @@ const EVENT_HEAD = 20_000;
 const STRING_HEAD = 500;
 
 /** An SSE event is titled by its event name (the stream's own word); a WebSocket message by its frame's opcode. */
-type Item = { seq: number; offsetMs: number; event?: string; opcode?: number; direction?: 'send' | 'receive'; text: string | null; base64: string | null };
+type Item = {
+  seq: number;
+  offsetMs: number;
+  event?: string;
+  opcode?: number;
+  direction?: 'send' | 'receive';
+  text: string | null;
+  base64: string | null;
+};
 
 const OPCODES: Record<number, string> = { 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
 
@@ -41,7 +49,11 @@ function ItemTitle({ item }: { item: Item }) {
       </span>
     );
   const opcode = OPCODES[item.opcode ?? -1];
-  return <span className="event-name">{opcode ? t(`stream.opcode.${opcode}`) : t('stream.opcode.other', { code: item.opcode })}</span>;
+  return (
+    <span className="event-name">
+      {opcode ? t(`stream.opcode.${opcode}`) : t('stream.opcode.other', { code: item.opcode })}
+    </span>
+  );
 }
 
 /** When data arrived: one tick per event on a time axis, so first byte, gaps and stalls show at a glance. */
@@ -50,12 +62,14 @@ function EventChart({ items, endMs }: { items: Item[]; endMs: number }) {
   const span = Math.max(endMs, items[items.length - 1]?.offsetMs ?? 0, 1);
   let widestGap = { from: 0, to: 0 };
   for (let i = 1; i < items.length; i++) {
-    if (items[i].offsetMs - items[i - 1].offsetMs > widestGap.to - widestGap.from) widestGap = { from: items[i - 1].offsetMs, to: items[i].offsetMs };
+    if (items[i].offsetMs - items[i - 1].offsetMs > widestGap.to - widestGap.from)
+      widestGap = { from: items[i - 1].offsetMs, to: items[i].offsetMs };
   }
   const x = (ms: number) => (ms / span) * 1000;
   // One line per event while they are few; past CHART_TICKS one per column of the axis that has any (the DOM stays bounded).
   const ticks = useMemo(() => {
-    if (items.length <= CHART_TICKS) return items.map((item) => ({ key: item.seq, at: item.offsetMs, direction: item.direction }));
+    if (items.length <= CHART_TICKS)
+      return items.map((item) => ({ key: item.seq, at: item.offsetMs, direction: item.direction }));
     const seen = new Map<string, { key: string; at: number; direction?: 'send' | 'receive' }>();
     for (const item of items) {
       const key = `${Math.floor((item.offsetMs / span) * CHART_TICKS)}:${item.direction ?? ''}`;
@@ -65,14 +79,31 @@ function EventChart({ items, endMs }: { items: Item[]; endMs: number }) {
   }, [items, span]);
   return (
     <figure className="event-chart">
-      <svg viewBox="0 0 1000 40" preserveAspectRatio="none" role="img" aria-label={t('stream.chart', { count: items.length, ms: Math.round(span) })}>
-        {widestGap.to > widestGap.from && <rect x={x(widestGap.from)} width={x(widestGap.to) - x(widestGap.from)} y="0" height="40" className="gap" />}
+      <svg
+        viewBox="0 0 1000 40"
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={t('stream.chart', { count: items.length, ms: Math.round(span) })}
+      >
+        {widestGap.to > widestGap.from && (
+          <rect x={x(widestGap.from)} width={x(widestGap.to) - x(widestGap.from)} y="0" height="40" className="gap" />
+        )}
         {ticks.map((tick) => (
-          <line key={tick.key} x1={x(tick.at)} x2={x(tick.at)} y1={tick.direction === 'send' ? 22 : 4} y2={tick.direction === 'send' ? 36 : 20} className={tick.direction ?? 'receive'} />
+          <line
+            key={tick.key}
+            x1={x(tick.at)}
+            x2={x(tick.at)}
+            y1={tick.direction === 'send' ? 22 : 4}
+            y2={tick.direction === 'send' ? 36 : 20}
+            className={tick.direction ?? 'receive'}
+          />
         ))}
       </svg>
       <figcaption className="muted">
-        {t('stream.timing', { first: Math.round(items[0]?.offsetMs ?? 0), last: Math.round(items[items.length - 1]?.offsetMs ?? 0) })}
+        {t('stream.timing', {
+          first: Math.round(items[0]?.offsetMs ?? 0),
+          last: Math.round(items[items.length - 1]?.offsetMs ?? 0),
+        })}
         {widestGap.to > widestGap.from && t('stream.longestGap', { gap: Math.round(widestGap.to - widestGap.from) })}
       </figcaption>
     </figure>
@@ -89,9 +120,11 @@ function prettyEvent(json: unknown, t: TFunction): string {
     (_key, value: unknown) => {
       if (typeof value === 'string' && value.length >= RUN_MIN) {
         const run = base64Info(value);
-        if (run) return `[${run.mime === 'base64' ? t('bigBody.base64Run', { size: formatSize(run.bytes) }) : t('bigBody.typedRun', { mime: run.mime, size: formatSize(run.bytes) })}]`;
+        if (run)
+          return `[${run.mime === 'base64' ? t('bigBody.base64Run', { size: formatSize(run.bytes) }) : t('bigBody.typedRun', { mime: run.mime, size: formatSize(run.bytes) })}]`;
       }
-      if (typeof value === 'string' && value.length > STRING_HEAD) return `${value.slice(0, STRING_HEAD)}… (${t('bigBody.moreChars', { count: value.length - STRING_HEAD })})`;
+      if (typeof value === 'string' && value.length > STRING_HEAD)
+        return `${value.slice(0, STRING_HEAD)}… (${t('bigBody.moreChars', { count: value.length - STRING_HEAD })})`;
       const floats = numberRun(value);
       if (floats !== null) return `[${t('bigBody.floats', { count: floats })}]`;
       return value;
@@ -120,7 +153,10 @@ function EventBody({ item }: { item: Item }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const json = useMemo(() => (item.text === null ? undefined : tryJson(item.text)), [item.text]);
-  const pretty = useMemo(() => (json !== undefined && typeof json === 'object' && json !== null ? prettyEvent(json, t) : null), [json, t]);
+  const pretty = useMemo(
+    () => (json !== undefined && typeof json === 'object' && json !== null ? prettyEvent(json, t) : null),
+    [json, t],
+  );
   if (item.text === null)
     return (
       <pre className="event-data mono" data-captured>
@@ -152,7 +188,11 @@ function EventRow({ item }: { item: Item }) {
     <>
       <div className="event-head">
         <span className="mono event-time">+{item.offsetMs.toFixed(1)} ms</span>
-        {item.direction && <span className={`direction ${item.direction}`}>{t(item.direction === 'send' ? 'stream.sent' : 'stream.received')}</span>}
+        {item.direction && (
+          <span className={`direction ${item.direction}`}>
+            {t(item.direction === 'send' ? 'stream.sent' : 'stream.received')}
+          </span>
+        )}
         <ItemTitle item={item} />
       </div>
       <EventBody item={item} />
@@ -161,8 +201,22 @@ function EventRow({ item }: { item: Item }) {
 }
 
 /** Past ALL_IN_DOM events: only those on screen are rendered, each measured as it shows (their heights differ). */
-function VirtualEvents({ items, listRef, follow }: { items: Item[]; listRef: RefObject<HTMLDivElement | null>; follow: RefObject<boolean> }) {
-  const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => listRef.current, estimateSize: () => 120, overscan: 6, getItemKey: (i) => items[i].seq });
+function VirtualEvents({
+  items,
+  listRef,
+  follow,
+}: {
+  items: Item[];
+  listRef: RefObject<HTMLDivElement | null>;
+  follow: RefObject<boolean>;
+}) {
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => listRef.current,
+    estimateSize: () => 120,
+    overscan: 6,
+    getItemKey: (i) => items[i].seq,
+  });
   useLayoutEffect(() => {
     if (follow.current && items.length > 0) virtualizer.scrollToIndex(items.length - 1, { align: 'end' });
   }, [items.length, virtualizer, follow]);
@@ -171,7 +225,14 @@ function VirtualEvents({ items, listRef, follow }: { items: Item[]; listRef: Ref
       {virtualizer.getVirtualItems().map((v) => {
         const item = items[v.index];
         return (
-          <div key={v.key} ref={virtualizer.measureElement} data-index={v.index} className={`event virtual ${item.direction ?? ''}`} data-seq={item.seq} style={{ transform: `translateY(${v.start}px)` }}>
+          <div
+            key={v.key}
+            ref={virtualizer.measureElement}
+            data-index={v.index}
+            className={`event virtual ${item.direction ?? ''}`}
+            data-seq={item.seq}
+            style={{ transform: `translateY(${v.start}px)` }}
+          >
             <EventRow item={item} />
           </div>
         );
@@ -196,7 +257,9 @@ export function StreamView({ exchange, version }: { exchange: Exchange; version:
       (res) => {
         if (cancelled) return;
         setFailure(null);
-        const fresh = [...res.sseEvents.map(fromSse), ...res.wsMessages.map(fromWs)].filter((i) => i.seq > lastSeq.current);
+        const fresh = [...res.sseEvents.map(fromSse), ...res.wsMessages.map(fromWs)].filter(
+          (i) => i.seq > lastSeq.current,
+        );
         if (fresh.length === 0) return;
         lastSeq.current = fresh[fresh.length - 1].seq;
         setItems((current) => [...current, ...fresh]);

@@ -35,12 +35,25 @@ export function TopBar({ status, filter, hosts, models, onFilter, searchRef, onI
       </a>
       <label className="button" title={t('topbar.importHint')}>
         {t('topbar.importHar')}
-        <input type="file" accept=".har,application/json" hidden data-testid="import-har" onChange={(e) => e.target.files?.[0] && onImport(e.target.files[0])} />
+        <input
+          type="file"
+          accept=".har,application/json"
+          hidden
+          data-testid="import-har"
+          onChange={(e) => e.target.files?.[0] && onImport(e.target.files[0])}
+        />
       </label>
       <button type="button" className="button danger" onClick={onClear}>
         {t('topbar.clearAll')}
       </button>
-      <select className="language" aria-label={t('language.switch')} title={t('language.switch')} value={i18n.language} data-testid="language" onChange={(e) => isLanguage(e.target.value) && chooseLanguage(e.target.value)}>
+      <select
+        className="language"
+        aria-label={t('language.switch')}
+        title={t('language.switch')}
+        value={i18n.language}
+        data-testid="language"
+        onChange={(e) => isLanguage(e.target.value) && chooseLanguage(e.target.value)}
+      >
         {LANGUAGES.map((language) => (
           <option key={language} value={language} lang={language}>
             {i18n.getFixedT(language)('language.name')}

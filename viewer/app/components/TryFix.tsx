@@ -1,6 +1,12 @@
 import { useEffect, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
-import { fetchExchange, replayExchange, type Diagnosis, type ExchangeDetail, type WithheldSecret } from '../api-client.ts';
+import {
+  fetchExchange,
+  replayExchange,
+  type Diagnosis,
+  type ExchangeDetail,
+  type WithheldSecret,
+} from '../api-client.ts';
 import { stateLabel } from '../format.ts';
 import { CopyButton } from './CopyButton.tsx';
 
@@ -58,8 +64,17 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
     setBusy(true);
     setError(null);
     setReplayId(null);
-    const headers = needs ? [...detail.exchange.request.headers.filter(([n]) => n.toLowerCase() !== needs.toLowerCase()), [needs, pasted] as [string, string]] : undefined;
-    const answer = await replayExchange(detail.exchange.id, { fix: true, ...(headers ? { headers } : {}), ...(sendSecretsTo ? { sendSecretsTo } : {}) });
+    const headers = needs
+      ? [
+          ...detail.exchange.request.headers.filter(([n]) => n.toLowerCase() !== needs.toLowerCase()),
+          [needs, pasted] as [string, string],
+        ]
+      : undefined;
+    const answer = await replayExchange(detail.exchange.id, {
+      fix: true,
+      ...(headers ? { headers } : {}),
+      ...(sendSecretsTo ? { sendSecretsTo } : {}),
+    });
     setBusy(false);
     if (answer.id !== undefined) {
       setWithheld(answer.withheld);
@@ -71,17 +86,33 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
 
   const status = result?.exchange.response?.status ?? null;
   // A 200 is not enough when the finding is about the answer (cut at its output limit again): the same rule must not fire.
-  const worked = status !== null && status >= 200 && status < 300 && result?.exchange.state === 'complete' && !result.diagnoses.some((d) => d.rule === diagnosis.rule);
+  const worked =
+    status !== null &&
+    status >= 200 &&
+    status < 300 &&
+    result?.exchange.state === 'complete' &&
+    !result.diagnoses.some((d) => d.rule === diagnosis.rule);
   return (
     <div className="try-fix" data-testid="try-fix">
       {needs && replayId === null && (
         <label className="paste-key">
           {needs}:{' '}
-          <input aria-label={t('tryFix.valueFor', { name: needs })} className="mono" value={pasted} placeholder={needs.toLowerCase() === 'authorization' ? 'Bearer sk-…' : t('tryFix.theKey')} onChange={(e) => setPasted(e.target.value)} />
+          <input
+            aria-label={t('tryFix.valueFor', { name: needs })}
+            className="mono"
+            value={pasted}
+            placeholder={needs.toLowerCase() === 'authorization' ? 'Bearer sk-…' : t('tryFix.theKey')}
+            onChange={(e) => setPasted(e.target.value)}
+          />
         </label>
       )}
       {replayId === null && (
-        <button type="button" className="button small" disabled={busy || (needs !== null && pasted.trim() === '')} onClick={() => void attempt()}>
+        <button
+          type="button"
+          className="button small"
+          disabled={busy || (needs !== null && pasted.trim() === '')}
+          onClick={() => void attempt()}
+        >
           {busy ? t('tryFix.trying') : t('tryFix.try')}
         </button>
       )}
@@ -113,20 +144,30 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
             <button type="button" className="link" onClick={() => onOpen(result.exchange.id)}>
               #{result.exchange.id}
             </button>{' '}
-            {worked ? t('tryFix.worked') : t('tryFix.failing')} {status ?? stateLabel(result.exchange.state, t)} {firstWords(result) && <span data-captured>· {firstWords(result)}</span>}
+            {worked ? t('tryFix.worked') : t('tryFix.failing')} {status ?? stateLabel(result.exchange.state, t)}{' '}
+            {firstWords(result) && <span data-captured>· {firstWords(result)}</span>}
           </div>
           {/* In the viewer's language: the detail API renders diagnoses in the language it is asked for. */}
           {!worked && result.diagnoses[0] && <div>{result.diagnoses[0].summary}</div>}
           {worked && result.clientConfig?.codex && (
             <>
               <div>
-                <Trans t={t} i18nKey="tryFix.codexIntro" components={{ file: <code translate="no">~/.codex/config.toml</code> }} />
+                <Trans
+                  t={t}
+                  i18nKey="tryFix.codexIntro"
+                  components={{ file: <code translate="no">~/.codex/config.toml</code> }}
+                />
               </div>
               <div className="config-block">
                 <pre className="mono" data-testid="codex-block" translate="no">
                   {result.clientConfig.codex.toml}
                 </pre>
-                <CopyButton text={result.clientConfig.codex.toml} label={t('viewerTools.copyToml')} className="button small config-copy" testId="copy-codex" />
+                <CopyButton
+                  text={result.clientConfig.codex.toml}
+                  label={t('viewerTools.copyToml')}
+                  className="button small config-copy"
+                  testId="copy-codex"
+                />
               </div>
               {/* llm/codex-provider-block.ts writes these notes (English for now). */}
               {result.clientConfig.codex.notes.map((n) => (
@@ -144,7 +185,11 @@ export function TryFix({ detail, diagnosis, onOpen }: Props) {
                 values={{ type: result.clientConfig.cherryStudio.providerType }}
                 components={{ address: <code translate="no">{result.clientConfig.cherryStudio.apiAddress}</code> }}
               />{' '}
-              <CopyButton text={result.clientConfig.cherryStudio.apiAddress} label={t('viewerTools.copyAddress')} testId="copy-cherry" />
+              <CopyButton
+                text={result.clientConfig.cherryStudio.apiAddress}
+                label={t('viewerTools.copyAddress')}
+                testId="copy-cherry"
+              />
             </div>
           )}
         </div>

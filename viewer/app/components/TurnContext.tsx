@@ -6,7 +6,13 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { readableJson } from '../readable-json.ts';
-import { fetchTurnContext, type ContextBlock, type ContextMessage, type ContextTool, type TurnContextAnswer } from '../session-data.ts';
+import {
+  fetchTurnContext,
+  type ContextBlock,
+  type ContextMessage,
+  type ContextTool,
+  type TurnContextAnswer,
+} from '../session-data.ts';
 import { JsonTree } from './JsonTree.tsx';
 
 /** Characters of a block shown before it is unfolded. */
@@ -82,7 +88,11 @@ export function ToolView({ tool }: { tool: ContextTool }) {
           {tool.description}
         </pre>
       )}
-      {tool.schema !== null && typeof tool.schema === 'object' ? <JsonTree value={tool.schema} openDepth={3} /> : <p className="muted">{t('sessions.context.noSchema')}</p>}
+      {tool.schema !== null && typeof tool.schema === 'object' ? (
+        <JsonTree value={tool.schema} openDepth={3} />
+      ) : (
+        <p className="muted">{t('sessions.context.noSchema')}</p>
+      )}
     </details>
   );
 }
@@ -90,7 +100,12 @@ export function ToolView({ tool }: { tool: ContextTool }) {
 /** The history in a scroll box of its own, only the messages on screen in the page. */
 function MessageList({ messages }: { messages: ContextMessage[] }) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: messages.length, getScrollElement: () => scrollRef.current, estimateSize: () => 90, overscan: 6 });
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 90,
+    overscan: 6,
+  });
   // Opened at the end: the newest messages are what a turn added.
   useEffect(() => {
     if (messages.length) virtualizer.scrollToIndex(messages.length - 1, { align: 'end' });
@@ -99,7 +114,12 @@ function MessageList({ messages }: { messages: ContextMessage[] }) {
     <div className="ctx-messages" ref={scrollRef} data-testid="context-messages">
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualizer.getVirtualItems().map((item) => (
-          <div key={item.key} data-index={item.index} ref={virtualizer.measureElement} style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}>
+          <div
+            key={item.key}
+            data-index={item.index}
+            ref={virtualizer.measureElement}
+            style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}
+          >
             <MessageView message={messages[item.index]} index={item.index} />
           </div>
         ))}
@@ -108,7 +128,15 @@ function MessageList({ messages }: { messages: ContextMessage[] }) {
   );
 }
 
-export function TurnContextView({ sessionKey, turnId, turnNumber }: { sessionKey: string; turnId: number; turnNumber: number }) {
+export function TurnContextView({
+  sessionKey,
+  turnId,
+  turnNumber,
+}: {
+  sessionKey: string;
+  turnId: number;
+  turnNumber: number;
+}) {
   const { t } = useTranslation();
   const [answer, setAnswer] = useState<TurnContextAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -122,15 +150,27 @@ export function TurnContextView({ sessionKey, turnId, turnNumber }: { sessionKey
   const context = answer.context;
   if (!context) return <p className="muted">{t('sessions.context.notAModelCall')}</p>;
   return (
-    <section className="turn-context" data-testid="turn-context" aria-label={t('sessions.context.title', { n: turnNumber })}>
+    <section
+      className="turn-context"
+      data-testid="turn-context"
+      aria-label={t('sessions.context.title', { n: turnNumber })}
+    >
       <h3>{t('sessions.context.title', { n: turnNumber })}</h3>
       {context.previousResponseId && (
         <p className="muted">
-          {t('sessions.context.previousResponse')}: <span className="mono" data-captured>{context.previousResponseId}</span> · {t('sessions.context.previousResponseHint')}
+          {t('sessions.context.previousResponse')}:{' '}
+          <span className="mono" data-captured>
+            {context.previousResponseId}
+          </span>{' '}
+          · {t('sessions.context.previousResponseHint')}
         </p>
       )}
       <h4>{t('sessions.context.system')}</h4>
-      {context.system.length ? context.system.map((block, i) => <BlockView key={i} block={block} />) : <p className="muted">{t('sessions.context.noSystem')}</p>}
+      {context.system.length ? (
+        context.system.map((block, i) => <BlockView key={i} block={block} />)
+      ) : (
+        <p className="muted">{t('sessions.context.noSystem')}</p>
+      )}
       <h4>{t('sessions.context.tools', { count: context.tools.length })}</h4>
       {context.tools.map((tool, i) => (
         <ToolView key={i} tool={tool} />

@@ -40,7 +40,8 @@ function MessageChangeView({ change }: { change: MessageChange }) {
   return (
     <div className="diff-item changed" data-change="changed" data-testid="diff-message">
       <div className="diff-label">
-        {t('sessions.diff.changed')} · {t('sessions.diff.messageAt', { n: change.index + 1 })} · <span data-captured>{change.role}</span>
+        {t('sessions.diff.changed')} · {t('sessions.diff.messageAt', { n: change.index + 1 })} ·{' '}
+        <span data-captured>{change.role}</span>
       </div>
       {change.blocks.map((block, i) => (
         <BlockChangeView key={i} change={block} />
@@ -55,10 +56,24 @@ function TokensLine({ answer }: { answer: TurnDiffAnswer }) {
   if (a.inputTokens === null || b.inputTokens === null) return null;
   const delta = b.inputTokens - a.inputTokens;
   const params = { a: formatCount(a.inputTokens), b: formatCount(b.inputTokens), delta: formatCount(Math.abs(delta)) };
-  return <p className="muted">{delta >= 0 ? t('sessions.diff.tokens', params) : t('sessions.diff.tokensFewer', params)}</p>;
+  return (
+    <p className="muted">{delta >= 0 ? t('sessions.diff.tokens', params) : t('sessions.diff.tokensFewer', params)}</p>
+  );
 }
 
-export function TurnDiffView({ sessionKey, turnId, against, onAgainst, idOfTurn }: { sessionKey: string; turnId: number; against: number | null; onAgainst: (turnNumber: number | null) => void; idOfTurn: (turnNumber: number) => number | null }) {
+export function TurnDiffView({
+  sessionKey,
+  turnId,
+  against,
+  onAgainst,
+  idOfTurn,
+}: {
+  sessionKey: string;
+  turnId: number;
+  against: number | null;
+  onAgainst: (turnNumber: number | null) => void;
+  idOfTurn: (turnNumber: number) => number | null;
+}) {
   const { t } = useTranslation();
   const [answer, setAnswer] = useState<TurnDiffAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -74,18 +89,33 @@ export function TurnDiffView({ sessionKey, turnId, against, onAgainst, idOfTurn 
   const picker = (
     <label className="diff-picker">
       {t('sessions.diff.compareWith')}{' '}
-      <input type="number" min={1} value={against ?? (answer ? answer.a.index + 1 : '')} onChange={(e) => onAgainst(e.target.value ? Number(e.target.value) : null)} data-testid="diff-against" />
+      <input
+        type="number"
+        min={1}
+        value={against ?? (answer ? answer.a.index + 1 : '')}
+        onChange={(e) => onAgainst(e.target.value ? Number(e.target.value) : null)}
+        data-testid="diff-against"
+      />
     </label>
   );
-  if (error) return (
-    <div>
-      {picker}
-      <div className="detail-error">{t('sessions.error', { error })}</div>
-    </div>
-  );
+  if (error)
+    return (
+      <div>
+        {picker}
+        <div className="detail-error">{t('sessions.error', { error })}</div>
+      </div>
+    );
   if (!answer) return <div className="detail-loading">{t('sessions.loading')}</div>;
   const { diff } = answer;
-  const nothing = !diff.system.length && !diff.tools.added.length && !diff.tools.removed.length && !diff.tools.changed.length && !diff.messages.changes.length && !diff.settings.length && !diff.reasoning && !diff.previousResponseId;
+  const nothing =
+    !diff.system.length &&
+    !diff.tools.added.length &&
+    !diff.tools.removed.length &&
+    !diff.tools.changed.length &&
+    !diff.messages.changes.length &&
+    !diff.settings.length &&
+    !diff.reasoning &&
+    !diff.previousResponseId;
   const turns = { a: answer.a.index + 1, b: answer.b.index + 1 };
   return (
     <section className="turn-diff" data-testid="turn-diff" aria-label={t('sessions.diff.title', turns)}>
@@ -110,7 +140,8 @@ export function TurnDiffView({ sessionKey, turnId, against, onAgainst, idOfTurn 
       {(diff.tools.added.length > 0 || diff.tools.removed.length > 0 || diff.tools.changed.length > 0) && (
         <>
           <h4>
-            {t('sessions.diff.tools')} <span className="muted">{t('sessions.diff.toolsUnchanged', { count: diff.tools.unchanged })}</span>
+            {t('sessions.diff.tools')}{' '}
+            <span className="muted">{t('sessions.diff.toolsUnchanged', { count: diff.tools.unchanged })}</span>
           </h4>
           {diff.tools.added.map((tool) => (
             <div key={`+${tool.name}`} className="diff-item added" data-change="added">
@@ -137,12 +168,19 @@ export function TurnDiffView({ sessionKey, turnId, against, onAgainst, idOfTurn 
         <>
           <h4>{t('sessions.diff.settings')}</h4>
           <pre className="ctx-text" data-captured>
-            {[...diff.settings, ...(diff.reasoning ? [diff.reasoning] : []), ...(diff.previousResponseId ? [diff.previousResponseId] : [])].map((c) => `${c.key}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`).join('\n')}
+            {[
+              ...diff.settings,
+              ...(diff.reasoning ? [diff.reasoning] : []),
+              ...(diff.previousResponseId ? [diff.previousResponseId] : []),
+            ]
+              .map((c) => `${c.key}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`)
+              .join('\n')}
           </pre>
         </>
       )}
       <h4>
-        {t('sessions.diff.messages')} <span className="muted">{t('sessions.diff.unchanged', { count: diff.messages.unchanged })}</span>
+        {t('sessions.diff.messages')}{' '}
+        <span className="muted">{t('sessions.diff.unchanged', { count: diff.messages.unchanged })}</span>
       </h4>
       {diff.messages.changes.slice(0, shown).map((change, i) => (
         <MessageChangeView key={i} change={change} />

@@ -20,14 +20,24 @@ export function Waterfall({ timings }: { timings: Timings }) {
     { name: 'first-byte', from: headers, to: first },
     { name: 'transfer', from: first, to: end },
   ];
-  const label = { connect: t('waterfall.connect'), tls: t('waterfall.tls'), send: t('waterfall.send'), wait: t('waterfall.wait'), 'first-byte': t('waterfall.firstByte'), transfer: t('waterfall.transfer') };
+  const label = {
+    connect: t('waterfall.connect'),
+    tls: t('waterfall.tls'),
+    send: t('waterfall.send'),
+    wait: t('waterfall.wait'),
+    'first-byte': t('waterfall.firstByte'),
+    transfer: t('waterfall.transfer'),
+  };
   return (
     <div className="waterfall" aria-label={t('waterfall.label')}>
       {phases.map((p) => (
         <div key={p.name} className="wf-row">
           <span className="wf-name">{label[p.name as keyof typeof label]}</span>
           <span className="wf-track">
-            <span className={`wf-bar wf-${p.name}`} style={{ left: `${(p.from / end) * 100}%`, width: `${Math.max(0.5, ((p.to - p.from) / end) * 100)}%` }} />
+            <span
+              className={`wf-bar wf-${p.name}`}
+              style={{ left: `${(p.from / end) * 100}%`, width: `${Math.max(0.5, ((p.to - p.from) / end) * 100)}%` }}
+            />
           </span>
           <span className="wf-time">{formatDuration(p.to - p.from)}</span>
         </div>

@@ -5,7 +5,10 @@ import { fetchExchange, type ExchangeDetail } from '../api-client.ts';
 const REFRESH_MS = 500;
 
 /** An exchange's detail, read again (at most every REFRESH_MS) whenever the live feed says it changed. */
-export function useExchangeDetail(id: number, version: number): { detail: ExchangeDetail | null; error: string | null } {
+export function useExchangeDetail(
+  id: number,
+  version: number,
+): { detail: ExchangeDetail | null; error: string | null } {
   const [detail, setDetail] = useState<ExchangeDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const lastFetch = useRef(0);

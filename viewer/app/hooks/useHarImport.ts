@@ -11,12 +11,22 @@ function megabytes(bytes: number): string {
 export function progressText(name: string, p: ImportProgress, t: TFunction): string {
   const number = (n: number) => n.toLocaleString('en');
   if (p.phase === 'upload') return t('harImport.upload', { name, sent: megabytes(p.bytes) });
-  if (p.phase === 'check') return t('harImport.check', { name, count: p.entries, entries: number(p.entries), read: megabytes(p.bytes), total: megabytes(p.totalBytes) });
+  if (p.phase === 'check')
+    return t('harImport.check', {
+      name,
+      count: p.entries,
+      entries: number(p.entries),
+      read: megabytes(p.bytes),
+      total: megabytes(p.totalBytes),
+    });
   return t('harImport.store', { name, count: p.entries, stored: number(p.stored), entries: number(p.entries) });
 }
 
 /** Imports a HAR file (picked or dropped), shows how far it is, says how many exchanges came in, and opens the last of them. */
-export function useHarImport(select: (id: number) => void, onError: (message: string) => void): { notice: string | null; importFile: (file: File) => Promise<void> } {
+export function useHarImport(
+  select: (id: number) => void,
+  onError: (message: string) => void,
+): { notice: string | null; importFile: (file: File) => Promise<void> } {
   const { t } = useTranslation();
   const [notice, setNotice] = useState<string | null>(null);
   const importFile = useCallback(

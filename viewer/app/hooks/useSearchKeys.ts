@@ -4,7 +4,10 @@ import { useEffect, type RefObject } from 'react';
 export function useSearchKeys(searchRef: RefObject<HTMLInputElement | null>): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement;
+      const typing =
+        e.target instanceof HTMLInputElement ||
+        e.target instanceof HTMLSelectElement ||
+        e.target instanceof HTMLTextAreaElement;
       if (e.key === '/' && !typing) {
         e.preventDefault();
         searchRef.current?.focus();
