@@ -22,7 +22,7 @@ import { newReplayToken } from '../proxy/replay-mark.ts';
 import { fingerprinter, SecretMemory } from '../proxy/secret-memory.ts';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.ts';
 import { Replayer } from '../replay/replayer.ts';
-import { startOtlpExport } from './otlp-thread.ts';
+import { startOtlpExport, type OtlpExport } from './otlp-thread.ts';
 import type { OtlpConfig } from './otlp-config.ts';
 import { LiveFeed } from '../viewer/live-fanout.ts';
 import type { RunningViewer } from '../viewer/viewer-server.ts';
@@ -128,44 +128,134 @@ function listenError(err: NodeJS.ErrnoException, server: 'proxy' | 'viewer', por
   return new StartError(t('commands.instance.cannotListen', { what, port, error: err.message }));
 }
 
+/**
+ * Starts one wirelog, step by step. The order is what each step needs from the ones before it:
+ *
+ * 1. Who can reach it, from the host's addresses: beyond loopback, --proxy-auth is required, and
+ *    that is refused before anything is written.
+ * 2. The data dir, the CA and the upstream CA file: checked and made on disk, where bad input is
+ *    refused in one line before any thread or port is opened.
+ * 3. The store (the database, its reader, the live feed viewers follow).
+ * 4. The OTLP thread, when asked for, before storage: the storage thread sends it spans.
+ * 5. The storage thread, before the proxy: the proxy hands it every capture.
+ * 6. The proxy listens: from here traffic is accepted, as soon as a restart can.
+ * 7. The replayer, which sends through the proxy's own address.
+ * 8. The viewer, last: its modules load once the proxy already accepts traffic.
+ *
+ * A failure from step 6 on closes what was started before it is thrown.
+ */
 export async function startWirelog(
   config: WirelogConfig,
   log: (message: string) => void = () => undefined,
 ): Promise<Wirelog> {
+  const loopback = await refuseOpenWithoutAuth(config);
+  prepareDataDir(config.dataDir);
+  const ca = loadOrCreateCa(config.dataDir);
+  const extraCaPem = readUpstreamCa(config.upstreamCaFile);
+  const { db, reader, live } = openStore(config.dataDir);
+  const news = storageNewsTo(log, live);
+  const otlp = config.otlp ? startOtlpExport(config.otlp, news) : null;
+  const writer = startStorageThread(config, live, news, otlp);
+  const parts: Parts = {
+    config,
+    log,
+    loopback,
+    ca,
+    db,
+    reader,
+    live,
+    otlp,
+    writer,
+    // Gateway clients cannot send Proxy-Authorization: beyond loopback their URLs carry this instead.
+    gatewayToken: loopback ? null : randomBytes(18).toString('base64url'),
+    secretMemory: new SecretMemory(),
+    replayToken: newReplayToken(),
+    maxConnections: config.maxConnections ?? defaultMaxConnections(),
+    proxy: null,
+    replayer: null,
+    viewer: null,
+  };
+  let proxy: RunningProxy;
+  let replayer: Replayer;
+  try {
+    proxy = parts.proxy = await listenForTraffic(parts, extraCaPem);
+    replayer = parts.replayer = makeReplayer(parts, proxy);
+    parts.viewer = config.uiPort === null ? null : await startViewerOf(parts, proxy, replayer, config.uiPort);
+  } catch (err) {
+    await closeStarted(parts);
+    throw err;
+  }
+  return running(parts, proxy, replayer);
+}
+
+/** What start-up has made so far; what it has not (yet) is null. */
+interface Parts {
+  config: WirelogConfig;
+  log: (message: string) => void;
+  loopback: boolean;
+  ca: CertificateAuthority;
+  db: Db;
+  reader: ExchangeReader;
+  live: LiveFeed;
+  otlp: OtlpExport | null;
+  writer: CaptureWriter;
+  gatewayToken: string | null;
+  secretMemory: SecretMemory;
+  replayToken: string;
+  maxConnections: number;
+  proxy: RunningProxy | null;
+  replayer: Replayer | null;
+  viewer: RunningViewer | null;
+}
+
+/** Whether every address the host resolves to is loopback; beyond loopback without --proxy-auth, refused. */
+async function refuseOpenWithoutAuth(config: WirelogConfig): Promise<boolean> {
   const loopback = await isLoopback(config.host);
   if (!loopback && config.proxyAuth === undefined) {
     throw new UsageError(t('commands.instance.needsProxyAuth', { host: config.host }));
   }
-  prepareDataDir(config.dataDir);
-  const ca = loadOrCreateCa(config.dataDir);
-  let extraCaPem: string | undefined;
-  if (config.upstreamCaFile) {
-    try {
-      extraCaPem = fs.readFileSync(config.upstreamCaFile, 'utf8');
-    } catch (err) {
-      throw new StartError(
-        t('commands.instance.cannotReadCa', { file: config.upstreamCaFile, error: (err as Error).message }),
-      );
-    }
-    if (!extraCaPem.includes('BEGIN CERTIFICATE'))
-      throw new StartError(t('commands.instance.noPem', { file: config.upstreamCaFile }));
+  return loopback;
+}
+
+/** The --upstream-ca file's PEM text, refused in one line when it cannot be read or holds no certificate. */
+function readUpstreamCa(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  let pem: string;
+  try {
+    pem = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new StartError(t('commands.instance.cannotReadCa', { file, error: (err as Error).message }));
   }
-  const db: Db = openDatabase(config.dataDir);
-  const reader = new ExchangeReader(db);
-  const live = new LiveFeed();
-  // Said on the console, and viewers fetch the status again.
-  const storageNews = (message: string) => {
+  if (!pem.includes('BEGIN CERTIFICATE')) throw new StartError(t('commands.instance.noPem', { file }));
+  return pem;
+}
+
+function openStore(dataDir: string): { db: Db; reader: ExchangeReader; live: LiveFeed } {
+  const db = openDatabase(dataDir);
+  return { db, reader: new ExchangeReader(db), live: new LiveFeed() };
+}
+
+/** What storage and the OTLP thread have to say: on the console, and viewers fetch the status again. */
+function storageNewsTo(log: (message: string) => void, live: LiveFeed): (message: string) => void {
+  return (message) => {
     log(`wirelog: ${message}`);
     live.publish({ type: 'status' });
   };
-  const otlp = config.otlp ? startOtlpExport(config.otlp, storageNews) : null;
-  const writer = new CaptureWriter(
+}
+
+function startStorageThread(
+  config: WirelogConfig,
+  live: LiveFeed,
+  news: (message: string) => void,
+  otlp: OtlpExport | null,
+): CaptureWriter {
+  return new CaptureWriter(
     config.dataDir,
     {
       onCommitted: (ids) => live.publish({ type: 'changed', ids }),
-      onError: storageNews,
-      onRecovered: storageNews,
-      onWarning: storageNews,
+      onError: news,
+      onRecovered: news,
+      onWarning: news,
       onState: () => live.publish({ type: 'status' }),
       onPruned: () => live.publish({ type: 'pruned' }),
     },
@@ -174,7 +264,7 @@ export async function startWirelog(
       worker:
         config.storageWorker ??
         new URL(import.meta.url.endsWith('.ts') ? './storage-worker.ts' : './storage-worker.js', import.meta.url),
-      ...(otlp ? { spans: { port: otlp.storagePort, content: config.otlp!.content } } : {}),
+      ...(otlp && config.otlp ? { spans: { port: otlp.storagePort, content: config.otlp.content } } : {}),
       retention: {
         maxDbBytes: config.maxDbMb * 1024 * 1024,
         maxAgeMs: config.maxAgeDays === undefined ? undefined : config.maxAgeDays * 86_400_000,
@@ -184,131 +274,139 @@ export async function startWirelog(
       maxInFlightBytes: config.storageInFlightBytes,
     },
   );
-  let proxy: RunningProxy | null = null;
-  let viewer: RunningViewer | null = null;
-  const maxConnections = config.maxConnections ?? defaultMaxConnections();
-  // Gateway clients cannot send Proxy-Authorization: beyond loopback their URLs carry this instead.
-  const gatewayToken = loopback ? null : randomBytes(18).toString('base64url');
-  const secretMemory = new SecretMemory();
-  const replayToken = newReplayToken();
-  let replayer: Replayer | null = null;
-  try {
-    proxy = await startProxy({
-      host: config.host,
-      port: config.proxyPort,
-      ca,
-      sink: writer,
-      maxBodyBytes: Math.round(config.maxBodyMb * 1024 * 1024),
-      keepSecrets: config.keepSecrets,
-      secretMemory,
-      fingerprint: fingerprinter(config.dataDir),
-      replayToken,
-      onSinkError: (err) => log(`wirelog: ${t('commands.instance.captureFailed', { error: err.message })}`),
-      upstream: {
-        extraCaPem,
-        insecure: config.insecureUpstream,
-        systemRootsPem: systemRootsPem(),
-        lookup: config.lookup,
-      },
-      timeouts: { connectMs: config.connectTimeoutS * 1000, idleMs: config.idleTimeoutS * 1000 },
-      clients: {
-        maxConnections,
-        handshakeMs: (config.handshakeTimeoutS ?? DEFAULT_HANDSHAKE_MS / 1000) * 1000,
-        requestHeadMs: (config.requestHeadTimeoutS ?? DEFAULT_REQUEST_HEAD_MS / 1000) * 1000,
-      },
-      warn: log,
-      gatewayToken,
-      ownPorts: () => (viewer ? [viewer.port] : []),
-      proxyAuth: config.proxyAuth,
-      // What wirelog answers clients itself (refusals, 502/504) is in the language it speaks.
-      language: cliLang(),
-      debug: (message) => {
-        if (process.env.WIRELOG_DEBUG) log(message);
-      },
-    }).catch((err: NodeJS.ErrnoException) => {
-      throw listenError(err, 'proxy', config.proxyPort, '--proxy-port');
-    });
-    const runningProxy = proxy;
-    const replays = new Replayer({
-      reader,
-      secrets: secretMemory,
-      gatewayBase: gatewayBase(runningProxy.host, runningProxy.port, gatewayToken),
-      replayToken,
-      flush: () => writer.flush(),
-    });
-    replayer = replays;
-    if (config.uiPort !== null) {
-      // Loaded once the proxy listens (Hono, the API, HAR import): a restart accepts traffic sooner.
-      const [{ startViewer }, { viewerImporter }] = await Promise.all([
-        import('../viewer/viewer-server.ts'),
-        import('./viewer-import.ts'),
-      ]);
-      viewer = await startViewer(
-        {
-          reader,
-          live,
-          status: () => ({
-            version: VERSION,
-            // The --proxy-auth password is the owner's to know, not the API's to repeat.
-            proxyUrl: runningProxy.url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:****@'),
-            caPath: ca.files.certPath,
-            caFingerprint: ca.fingerprint,
-            keepSecrets: config.keepSecrets,
-            retention: { maxDbMb: config.maxDbMb, maxAgeDays: config.maxAgeDays ?? null },
-            storageError: writer.lastError,
-            storageLosses: { ...writer.losses },
-            storageBehind: writer.behindBy,
-            storageWaiting: writer.waitingExchanges,
-            connections: { open: runningProxy.openConnections(), max: maxConnections },
-            gatewayBase: gatewayBase(runningProxy.host, runningProxy.port, gatewayToken ? 'TOKEN' : null),
-            otlp: otlp ? { url: config.otlp!.url, error: otlp.state.error, dropped: otlp.state.dropped } : null,
-          }),
-          clear: () => writer.clear(),
-          replayer: replays,
-          importHar: viewerImporter({
-            dataDir: config.dataDir,
-            keepSecrets: config.keepSecrets,
-            importEvents: (events) => writer.importEvents(events),
-          }),
-        },
-        config.host,
-        config.uiPort,
-        // Beyond loopback the Host check cannot tell this machine's pages from others': a token can.
-        loopback ? null : randomBytes(24).toString('base64url'),
-      ).catch((err: NodeJS.ErrnoException) => {
-        throw listenError(err, 'viewer', config.uiPort!, '--ui-port');
-      });
-    }
-  } catch (err) {
-    await replayer?.close();
-    await proxy?.close();
-    await writer.close();
-    await otlp?.close();
-    db.close();
-    throw err;
-  }
-  const runningProxy = proxy;
-  const runningViewer = viewer;
+}
+
+function listenForTraffic(parts: Parts, extraCaPem: string | undefined): Promise<RunningProxy> {
+  const { config, log } = parts;
+  return startProxy({
+    host: config.host,
+    port: config.proxyPort,
+    ca: parts.ca,
+    sink: parts.writer,
+    maxBodyBytes: Math.round(config.maxBodyMb * 1024 * 1024),
+    keepSecrets: config.keepSecrets,
+    secretMemory: parts.secretMemory,
+    fingerprint: fingerprinter(config.dataDir),
+    replayToken: parts.replayToken,
+    onSinkError: (err) => log(`wirelog: ${t('commands.instance.captureFailed', { error: err.message })}`),
+    upstream: {
+      extraCaPem,
+      insecure: config.insecureUpstream,
+      systemRootsPem: systemRootsPem(),
+      lookup: config.lookup,
+    },
+    timeouts: { connectMs: config.connectTimeoutS * 1000, idleMs: config.idleTimeoutS * 1000 },
+    clients: {
+      maxConnections: parts.maxConnections,
+      handshakeMs: (config.handshakeTimeoutS ?? DEFAULT_HANDSHAKE_MS / 1000) * 1000,
+      requestHeadMs: (config.requestHeadTimeoutS ?? DEFAULT_REQUEST_HEAD_MS / 1000) * 1000,
+    },
+    warn: log,
+    gatewayToken: parts.gatewayToken,
+    // The viewer starts after the proxy: its port is asked for at each request, not now.
+    ownPorts: () => (parts.viewer ? [parts.viewer.port] : []),
+    proxyAuth: config.proxyAuth,
+    // What wirelog answers clients itself (refusals, 502/504) is in the language it speaks.
+    language: cliLang(),
+    debug: (message) => {
+      if (process.env.WIRELOG_DEBUG) log(message);
+    },
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw listenError(err, 'proxy', config.proxyPort, '--proxy-port');
+  });
+}
+
+function makeReplayer(parts: Parts, proxy: RunningProxy): Replayer {
+  return new Replayer({
+    reader: parts.reader,
+    secrets: parts.secretMemory,
+    gatewayBase: gatewayBase(proxy.host, proxy.port, parts.gatewayToken),
+    replayToken: parts.replayToken,
+    flush: () => parts.writer.flush(),
+  });
+}
+
+async function startViewerOf(
+  parts: Parts,
+  proxy: RunningProxy,
+  replayer: Replayer,
+  uiPort: number,
+): Promise<RunningViewer> {
+  const { config, writer, otlp, ca } = parts;
+  // Loaded once the proxy listens (Hono, the API, HAR import): a restart accepts traffic sooner.
+  const [{ startViewer }, { viewerImporter }] = await Promise.all([
+    import('../viewer/viewer-server.ts'),
+    import('./viewer-import.ts'),
+  ]);
+  return startViewer(
+    {
+      reader: parts.reader,
+      live: parts.live,
+      status: () => ({
+        version: VERSION,
+        // The --proxy-auth password is the owner's to know, not the API's to repeat.
+        proxyUrl: proxy.url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:****@'),
+        caPath: ca.files.certPath,
+        caFingerprint: ca.fingerprint,
+        keepSecrets: config.keepSecrets,
+        retention: { maxDbMb: config.maxDbMb, maxAgeDays: config.maxAgeDays ?? null },
+        storageError: writer.lastError,
+        storageLosses: { ...writer.losses },
+        storageBehind: writer.behindBy,
+        storageWaiting: writer.waitingExchanges,
+        connections: { open: proxy.openConnections(), max: parts.maxConnections },
+        gatewayBase: gatewayBase(proxy.host, proxy.port, parts.gatewayToken ? 'TOKEN' : null),
+        otlp:
+          otlp && config.otlp ? { url: config.otlp.url, error: otlp.state.error, dropped: otlp.state.dropped } : null,
+      }),
+      clear: () => writer.clear(),
+      replayer,
+      importHar: viewerImporter({
+        dataDir: config.dataDir,
+        keepSecrets: config.keepSecrets,
+        importEvents: (events) => writer.importEvents(events),
+      }),
+    },
+    config.host,
+    uiPort,
+    // Beyond loopback the Host check cannot tell this machine's pages from others': a token can.
+    parts.loopback ? null : randomBytes(24).toString('base64url'),
+  ).catch((err: NodeJS.ErrnoException) => {
+    throw listenError(err, 'viewer', uiPort, '--ui-port');
+  });
+}
+
+/** A start that failed gives back what it had taken: threads, ports, the database. */
+async function closeStarted(parts: Parts): Promise<void> {
+  await parts.replayer?.close();
+  await parts.proxy?.close();
+  await parts.writer.close();
+  await parts.otlp?.close();
+  parts.db.close();
+}
+
+function running(parts: Parts, proxy: RunningProxy, replayer: Replayer): Wirelog {
+  const { config, loopback, gatewayToken, ca, writer, reader, otlp, viewer, db } = parts;
   let stopped = false;
   return {
     config,
     loopback,
     gatewayToken,
     ca,
-    proxy: runningProxy,
-    viewer: runningViewer,
+    proxy,
+    viewer,
     writer,
     reader,
-    replayer: replayer!,
+    replayer,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await replayer?.close();
-      await runningProxy.close();
+      await replayer.close();
+      await proxy.close();
       await writer.close();
       // After storage: the last exchanges' spans are on their way.
       await otlp?.close();
-      await runningViewer?.close();
+      await viewer?.close();
       db.close();
     },
   };

@@ -21,6 +21,8 @@ export class SseSplitter {
   /** Bytes fed since the last event or comment ended. */
   private pending = 0;
   private stopped = false;
+  /** The last text fed ended with CR (and was given an LF for it). */
+  private endedWithCr = false;
 
   constructor(onEvent: (event: SseFields) => void) {
     this.parser = createParser({
@@ -41,7 +43,19 @@ export class SseSplitter {
       this.stopped = true;
       return;
     }
-    this.parser.feed(this.decoder.decode(chunk, { stream: true }));
+    let text = this.decoder.decode(chunk, { stream: true });
+    if (this.endedWithCr && text !== '') {
+      this.endedWithCr = false;
+      if (text.startsWith('\n')) text = text.slice(1);
+    }
+    // A CR ends a line by itself. The parser waits for the next byte to see whether an LF
+    // follows: an event ended by CR CR was held until more came, and lost when nothing did.
+    // The LF is given now, and one that follows is taken as the CR's own.
+    if (text.endsWith('\r')) {
+      text += '\n';
+      this.endedWithCr = true;
+    }
+    this.parser.feed(text);
   }
 
   /**

@@ -201,6 +201,10 @@ export function gatewayResponseHeaders(flat: string[], target: Target): string[]
     let value = flat[i + 1];
     if (BROWSER_STATE_FIELDS.test(name)) continue;
     if (/^(content-)?location$/i.test(name)) {
+      // A network-path reference (`//host/path`) takes the scheme of the URL it answers: the
+      // upstream's. Left as it was, the client read it against the gateway's http:// and went
+      // there in clear, outside the gateway.
+      if (value.startsWith('//')) value = `${target.scheme}:${value}`;
       const origin = origins.find(
         (o) =>
           value.toLowerCase() === o.toLowerCase() ||

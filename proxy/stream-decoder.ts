@@ -76,15 +76,27 @@ export function streamDecoder(
     stream.on('end', () => !stopped && onEnd());
     stream.on('error', (err) => stop(`the ${encoding} stream does not decode: ${err.message}`));
   };
+  // The first bytes, until there are two: deflate's tell a zlib wrapper from raw deflate, and a
+  // first chunk of one byte told neither (it was taken as raw, and a wrapped stream failed).
+  let head: Buffer | null = null;
   return {
     write(chunk) {
       if (stopped) return;
-      if (!stream) open(chunk);
+      if (!stream) {
+        head = head ? Buffer.concat([head, chunk]) : chunk;
+        if (head.length < 2) return;
+        open(head);
+        chunk = head;
+        head = null;
+      }
       stream!.write(chunk);
     },
     end() {
       if (stopped) return;
+      if (!stream && head) open(head);
       if (!stream) return void onEnd();
+      if (head) stream.write(head);
+      head = null;
       stream.end();
     },
     destroy: () => stop('the stream broke off'),
