@@ -1,7 +1,7 @@
 import type { ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { serverText } from '../i18n/stored-text.ts';
-import { requestLanguage } from './api-app.ts';
+import { requestLanguage } from './routes/shared.ts';
 
 /**
  * What the API answers when a handler throws: JSON naming the request and the cause, never a
