@@ -16,6 +16,7 @@ import { trustEn } from './trust.en.ts';
 import { launchEn } from './launch.en.ts';
 import { dataFilesEn } from './data-files.en.ts';
 import { viewerToolsEn } from './viewer-tools.en.ts';
+import { keyboardAccessEn } from './keyboard-access.en.ts';
 import type { Shape } from './shape.ts';
 
 export const en = {
@@ -368,6 +369,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   launch: launchEn,
   dataFiles: dataFilesEn,
   viewerTools: viewerToolsEn,
+  keyboardAccess: keyboardAccessEn,
   server,
   searchIndex: searchIndexEn,
   storageThread: storageThreadEn,

@@ -17,6 +17,7 @@ import { trustZhCN } from './trust.zh-CN.ts';
 import { launchZhCN } from './launch.zh-CN.ts';
 import { dataFilesZhCN } from './data-files.zh-CN.ts';
 import { viewerToolsZhCN } from './viewer-tools.zh-CN.ts';
+import { keyboardAccessZhCN } from './keyboard-access.zh-CN.ts';
 
 export const zhCN: Messages = {
   language: {
@@ -366,6 +367,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   launch: launchZhCN,
   dataFiles: dataFilesZhCN,
   viewerTools: viewerToolsZhCN,
+  keyboardAccess: keyboardAccessZhCN,
   searchIndex: searchIndexZhCN,
   storageThread: storageThreadZhCN,
   banners: {

@@ -7,6 +7,7 @@ import { useLiveUpdates } from './hooks/useLiveUpdates.ts';
 import { useSearchKeys } from './hooks/useSearchKeys.ts';
 import { useSelectedId } from './hooks/useSelectedId.ts';
 import { useEscapeCloses } from './hooks/useEscapeCloses.ts';
+import { useFileDrop } from './hooks/useFileDrop.ts';
 import { EmptyState } from './components/EmptyState.tsx';
 import { ExchangeDetailPane } from './components/ExchangeDetail.tsx';
 import { ExchangeList } from './components/ExchangeList.tsx';
@@ -46,19 +47,13 @@ export function App() {
   const models = useMemo(() => [...new Set(rows.flatMap((r) => (r.call?.model ? [r.call.model] : [])))].sort(), [rows]);
   const showEmpty = !loading && rows.length === 0 && !Object.values(filter).some(Boolean);
   const sessionKey = useSessionRoute();
+  const importDropped = useCallback((file: File) => void importFile(file), [importFile]);
+  // A HAR dropped on the list imports it; the session page takes no drop.
+  useFileDrop(sessionKey === undefined ? importDropped : null);
   if (sessionKey !== undefined) return <SessionRoute sessionKey={sessionKey} />;
 
   return (
-    <div
-      className="app"
-      onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()}
-      onDrop={(e) => {
-        const file = e.dataTransfer.files[0];
-        if (!file) return;
-        e.preventDefault();
-        void importFile(file);
-      }}
-    >
+    <div className="app">
       <TopBar
         status={status}
         filter={filter}

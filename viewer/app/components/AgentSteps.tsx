@@ -25,7 +25,7 @@ function StepField({ label, text, testId }: { label: string; text: string; testI
 function StepBox({ step }: { step: AgentStep }) {
   const { t } = useTranslation();
   return (
-    <div className="tool-call agent-step" data-testid="agent-step" data-kind={step.kind}>
+    <li className="tool-call agent-step" data-testid="agent-step" data-kind={step.kind}>
       <div className="tool-call-head">
         <span className="step-kind">{t(`agent.kind.${step.kind}`)}</span>
         {step.name && (
@@ -63,7 +63,7 @@ function StepBox({ step }: { step: AgentStep }) {
           {t('agent.error')} <span data-captured>{step.error}</span>
         </div>
       )}
-    </div>
+    </li>
   );
 }
 
@@ -130,11 +130,12 @@ export function AgentSteps({
         </div>
       )}
       {steps.length > 0 && (
-        <div className="agent-steps" data-testid="agent-steps" aria-label={t('agent.steps', { count: steps.length })}>
+        // The steps in the order the provider ran them: a list, named by how many there are.
+        <ol className="agent-steps" data-testid="agent-steps" aria-label={t('agent.steps', { count: steps.length })}>
           {steps.map((step, i) => (
             <StepBox key={i} step={step} />
           ))}
-        </div>
+        </ol>
       )}
       {answer.citations?.length ? <Citations citations={answer.citations} /> : null}
     </>

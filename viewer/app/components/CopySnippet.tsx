@@ -23,6 +23,7 @@ export function CopySnippet({ id, version, modelCall, keepSecrets }: Props) {
   const [target, setTarget] = useState<SnippetTarget>('curl');
   const [code, setCode] = useState<{ text: string } | { error: string } | null>(null);
   const [copied, setCopied] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is not read, it says when to fetch again: a new version of the exchange (the live feed saw it change) can have a new request to quote.
   useEffect(() => {
     let cancelled = false;
     // Fetched ahead of the click: the clipboard wants the text while the click still counts.

@@ -72,19 +72,22 @@ function OneExchange({
   return (
     <div className="detail">
       <DetailHead detail={detail} onClose={onClose} />
-      <nav className="tabs" role="tablist">
-        {tabs.map((each) => (
-          <button
-            key={each}
-            type="button"
-            role="tab"
-            aria-selected={shownTab === each}
-            className={shownTab === each ? 'tab active' : 'tab'}
-            onClick={() => setTab(each)}
-          >
-            {tabLabel(each, detail, compareWith, t)}
-          </button>
-        ))}
+      {/* The tabs are a tablist; the link to the session beside them is not a tab, so it sits outside it. */}
+      <nav className="tabs">
+        <div className="tab-list" role="tablist">
+          {tabs.map((each) => (
+            <button
+              key={each}
+              type="button"
+              role="tab"
+              aria-selected={shownTab === each}
+              className={shownTab === each ? 'tab active' : 'tab'}
+              onClick={() => setTab(each)}
+            >
+              {tabLabel(each, detail, compareWith, t)}
+            </button>
+          ))}
+        </div>
         {ex.call?.threadKey && <OpenSessionLink threadKey={ex.call.threadKey} />}
       </nav>
       <div className="tab-body">

@@ -32,9 +32,10 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
     onChange({ ...filter, [key]: e.target.value || undefined });
 
   // Two groups: the search, which grows, and the facets, which keep their width and move to a
-  // row of their own when the top bar is too narrow for both (styles.css .topbar).
+  // row of their own when the top bar is too narrow for both (styles.css .topbar). <search> is the
+  // search landmark (role="search") in the element itself.
   return (
-    <div className="filters" role="search">
+    <search className="filters">
       {filter.thread && (
         <button
           type="button"
@@ -125,6 +126,6 @@ export function FilterBar({ filter, hosts, models, onChange, searchRef }: Props)
           ))}
         </select>
       </div>
-    </div>
+    </search>
   );
 }

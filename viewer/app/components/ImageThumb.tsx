@@ -28,9 +28,11 @@ export function ImageThumb({ image }: { image: ModelImage }) {
   const { t } = useTranslation();
   const [decoded, setDecoded] = useState<Decoded>(null);
   const dialog = useRef<HTMLDialogElement>(null);
+  const closeButton = useRef<HTMLButtonElement>(null);
   const type = image.mediaType ?? image.declaredType ?? '?';
   const size = formatSize(image.bytes);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by where the image is (its locator's values), not by the locator object: every read of the call builds new objects for the same image, and decoding again would revoke the URL the thumbnail and the dialog show.
   useEffect(() => {
     let url: string | null = null;
     let cancelled = false;
@@ -75,7 +77,12 @@ export function ImageThumb({ image }: { image: ModelImage }) {
           className="image-open"
           aria-label={t('images.open', { type, size })}
           title={t('images.open', { type, size })}
-          onClick={() => dialog.current?.showModal()}
+          onClick={() => {
+            dialog.current?.showModal();
+            // The focus moves into the dialog, onto Close. autoFocus would not do it: React focuses on
+            // mount, while the dialog is still shut, and showModal then picks the first link.
+            closeButton.current?.focus();
+          }}
           style={{ padding: 0, border: '1px solid #8884', background: 'none', cursor: 'zoom-in' }}
         >
           <img
@@ -128,14 +135,21 @@ export function ImageThumb({ image }: { image: ModelImage }) {
           className="image-full"
           data-testid="image-full"
           aria-label={t('images.alt', { type, size })}
+          // A click beside the image (on the backdrop) closes it; from the keyboard, Escape. Escape is
+          // taken here, so that it closes the image and not the detail pane behind it (useEscapeCloses).
           onClick={(e) => e.target === dialog.current && dialog.current.close()}
+          onKeyDown={(e) => {
+            if (e.key !== 'Escape') return;
+            e.preventDefault();
+            dialog.current?.close();
+          }}
           style={{ position: 'fixed', inset: 0, margin: 'auto', maxWidth: '95vw', maxHeight: '95vh', padding: 8 }}
         >
           <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end', marginBottom: 8 }}>
             <a className="button small" href={decoded.url} download={fileName}>
               {t('images.download')}
             </a>
-            <button type="button" className="button small" autoFocus onClick={() => dialog.current?.close()}>
+            <button type="button" className="button small" ref={closeButton} onClick={() => dialog.current?.close()}>
               {t('images.close')}
             </button>
           </div>

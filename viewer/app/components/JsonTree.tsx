@@ -127,13 +127,15 @@ function Node({ name, value, opened }: { name: string | null; value: unknown; op
       {label}
       {openMark}
       {!open && (
-        <span className="j-summary" onClick={() => setOpen(true)}>
+        // A bigger target for the pointer; out of the Tab order, as the toggle before it does the same
+        // from the keyboard (one stop per node, not two).
+        <button type="button" className="j-summary" tabIndex={-1} onClick={() => setOpen(true)}>
           {' '}
           {floats !== null
             ? t('bigBody.floats', { count: floats })
             : t(isArray ? 'json.items' : 'json.keys', { count })}{' '}
           {closeMark}
-        </span>
+        </button>
       )}
       {!open && floats !== null && (
         <button

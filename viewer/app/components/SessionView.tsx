@@ -219,7 +219,7 @@ function SessionPageView({ sessionKey }: { sessionKey: string }) {
       <SessionExportLinks sessionKey={sessionKey} />
       <HeaderFigures header={header} />
       {cut && <p className="session-note warning">{t('sessions.header.cut', { count: total })}</p>}
-      <nav className="tabs" role="tablist">
+      <div className="tabs" role="tablist">
         <button
           type="button"
           role="tab"
@@ -238,7 +238,7 @@ function SessionPageView({ sessionKey }: { sessionKey: string }) {
         >
           {t('sessions.loop.title')}
         </button>
-      </nav>
+      </div>
       <div className={panel ? 'session-body with-panel' : 'session-body'}>
         {tab === 'turns' ? (
           <TurnList turns={turns} total={total} loading={loading} onEndReached={loadMore} panel={panel} onOpen={open} />
@@ -306,14 +306,16 @@ function TurnList({
   const items = virtualizer.getVirtualItems();
   useEndReached(items[items.length - 1]?.index, turns.length, total, loading, onEndReached);
   return (
-    <div className="session-turns" ref={scrollRef} role="list" data-testid="session-turns" aria-rowcount={total}>
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+    // Only the turns on screen are in the DOM: each says its place among all the session's turns.
+    <div className="session-turns" ref={scrollRef} data-testid="session-turns">
+      <ol className="virtual-list" style={{ height: virtualizer.getTotalSize() }}>
         {items.map((item) => {
           const turn = turns[item.index];
           return (
-            <div
+            <li
               key={turn.id}
-              role="listitem"
+              aria-setsize={total}
+              aria-posinset={item.index + 1}
               style={{
                 position: 'absolute',
                 top: 0,
@@ -324,10 +326,10 @@ function TurnList({
               }}
             >
               <TurnRow turn={turn} active={panel?.turn.id === turn.id ? panel.mode : null} onOpen={onOpen} />
-            </div>
+            </li>
           );
         })}
-      </div>
+      </ol>
     </div>
   );
 }
@@ -471,14 +473,16 @@ function AgentLoop({
   useEndReached(pairs.length ? lastTurn : turns.length - 1, turns.length, total, loading, onEndReached);
   if (!pairs.length && turns.length >= total) return <p className="muted">{t('sessions.loop.none')}</p>;
   return (
-    <div className="session-turns" ref={scrollRef} role="list" data-testid="agent-loop">
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+    // How many tool calls the session has is known once all its turns are read (-1: not yet).
+    <div className="session-turns" ref={scrollRef} data-testid="agent-loop">
+      <ol className="virtual-list" style={{ height: virtualizer.getTotalSize() }}>
         {items.map((item) => {
           const { turn, pair } = pairs[item.index];
           return (
-            <div
+            <li
               key={item.key}
-              role="listitem"
+              aria-setsize={turns.length >= total ? pairs.length : -1}
+              aria-posinset={item.index + 1}
               className="loop-row"
               data-testid="loop-row"
               data-call={pair.callId ?? ''}
@@ -519,10 +523,10 @@ function AgentLoop({
                   <span className="muted">{t('sessions.loop.noResult')}</span>
                 )}
               </div>
-            </div>
+            </li>
           );
         })}
-      </div>
+      </ol>
     </div>
   );
 }

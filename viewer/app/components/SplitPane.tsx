@@ -83,9 +83,9 @@ export function SplitPane({ first, second }: Props) {
       {first}
       {second !== null && (
         <>
-          <div
+          {/* <hr> is a separator; focusable and with a value, a window splitter to assistive technology. */}
+          <hr
             className="pane-separator"
-            role="separator"
             aria-orientation="vertical"
             aria-valuenow={percent}
             aria-valuemin={MIN_PERCENT}

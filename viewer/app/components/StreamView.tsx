@@ -152,6 +152,19 @@ function LongText({ text }: { text: string }) {
 function EventBody({ item }: { item: Item }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
+  // The button pressed goes away as the view changes: the focus moves to the one that replaces it.
+  const toggled = useRef(false);
+  const asTree = useRef<HTMLButtonElement>(null);
+  const asText = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!toggled.current) return;
+    toggled.current = false;
+    (open ? asText : asTree).current?.focus();
+  }, [open]);
+  const show = (tree: boolean) => {
+    toggled.current = true;
+    setOpen(tree);
+  };
   const json = useMemo(() => (item.text === null ? undefined : tryJson(item.text)), [item.text]);
   const pretty = useMemo(
     () => (json !== undefined && typeof json === 'object' && json !== null ? prettyEvent(json, t) : null),
@@ -172,13 +185,32 @@ function EventBody({ item }: { item: Item }) {
     );
   }
   return open ? (
-    <div className="event-data" onDoubleClick={() => setOpen(false)}>
+    <div className="event-data">
+      <button
+        type="button"
+        ref={asText}
+        className="button small event-as-text"
+        aria-expanded
+        title={t('keyboardAccess.eventAsTextTitle')}
+        onClick={() => show(false)}
+      >
+        {t('keyboardAccess.eventAsText')}
+      </button>
       <JsonTree value={json} openDepth={2} />
     </div>
   ) : (
-    <pre className="event-data mono clickable" title={t('stream.expand')} onClick={() => setOpen(true)} data-captured>
+    // The pretty-printed text is itself the button that opens it as a tree (Enter or Space from the keyboard).
+    <button
+      type="button"
+      ref={asTree}
+      className="event-data mono clickable event-as-tree"
+      aria-expanded={false}
+      title={t('stream.expand')}
+      onClick={() => show(true)}
+      data-captured
+    >
       {pretty}
-    </pre>
+    </button>
   );
 }
 
@@ -251,6 +283,7 @@ export function StreamView({ exchange, version }: { exchange: Exchange; version:
   const listRef = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is not read, it says when to ask for the events after the last one held: the live feed bumps it when the exchange changed.
   useEffect(() => {
     let cancelled = false;
     fetchEvents(exchange.id, lastSeq.current).then(

@@ -1,4 +1,4 @@
-import type { RefObject } from 'react';
+import { useRef, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, isLanguage } from '../../../i18n/languages.ts';
 import { harUrl, type ListFilter, type ViewerStatus } from '../api-client.ts';
@@ -19,6 +19,7 @@ interface Props {
 /** The brand, the filters, and what applies to the whole capture: export, import, clear. */
 export function TopBar({ status, filter, hosts, models, onFilter, searchRef, onImport, onClear }: Props) {
   const { t, i18n } = useTranslation();
+  const fileInput = useRef<HTMLInputElement>(null);
   const retention = status
     ? status.retention.maxAgeDays !== null
       ? t('topbar.retentionDays', { mb: status.retention.maxDbMb, days: status.retention.maxAgeDays })
@@ -33,16 +34,29 @@ export function TopBar({ status, filter, hosts, models, onFilter, searchRef, onI
       <a className="button" href={harUrl(filter)} download>
         {t('topbar.exportHar')}
       </a>
-      <label className="button" title={t('topbar.importHint')}>
+      {/* A button, reached by Tab like the others, opens the hidden file input's picker (a label is not focusable). */}
+      <button
+        type="button"
+        className="button"
+        title={t('topbar.importHint')}
+        data-testid="import-har-button"
+        onClick={() => fileInput.current?.click()}
+      >
         {t('topbar.importHar')}
-        <input
-          type="file"
-          accept=".har,application/json"
-          hidden
-          data-testid="import-har"
-          onChange={(e) => e.target.files?.[0] && onImport(e.target.files[0])}
-        />
-      </label>
+      </button>
+      <input
+        ref={fileInput}
+        type="file"
+        accept=".har,application/json"
+        hidden
+        data-testid="import-har"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          // Emptied, so that choosing the same file again imports it again.
+          e.target.value = '';
+          if (file) onImport(file);
+        }}
+      />
       <button type="button" className="button danger" onClick={onClear}>
         {t('topbar.clearAll')}
       </button>

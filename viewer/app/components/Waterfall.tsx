@@ -29,7 +29,8 @@ export function Waterfall({ timings }: { timings: Timings }) {
     transfer: t('waterfall.transfer'),
   };
   return (
-    <div className="waterfall" aria-label={t('waterfall.label')}>
+    // A figure, so its name (aria-label) is read out: a plain <div> has no role to carry one.
+    <figure className="waterfall" aria-label={t('waterfall.label')}>
       {phases.map((p) => (
         <div key={p.name} className="wf-row">
           <span className="wf-name">{label[p.name as keyof typeof label]}</span>
@@ -45,6 +46,6 @@ export function Waterfall({ timings }: { timings: Timings }) {
       {timings.retried !== undefined && (
         <p className="wf-note">{t('waterfall.retried', { time: formatDuration(timings.retried) })}</p>
       )}
-    </div>
+    </figure>
   );
 }

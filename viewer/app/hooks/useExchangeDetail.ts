@@ -15,6 +15,7 @@ export function useExchangeDetail(
   // Diagnoses come in the viewer's language: read again when it changes.
   const { i18n } = useTranslation();
   const language = i18n.language;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is not read, it says when to read the exchange again: the live feed bumps it when the exchange changed.
   useEffect(() => {
     let cancelled = false;
     // While a stream is open its summary changes many times a second; its bodies are
