@@ -7,7 +7,19 @@ import type { ExchangeEvent, Header, RequestHead, ResponseHead } from './exchang
 import { serverText } from '../i18n/stored-text.ts';
 
 /** A stored note's English, from the catalogue (read back in the reader's language: i18n/stored-text.ts). */
-const say = (key: string, params: Record<string, string | number> = {}) => serverText('en', `stored.${key}`, params);
+const say = (key: string, params?: Record<string, string | number>) =>
+  params ? serverText('en', `stored.${key}`, params) : fieldName(key);
+// A field's name is looked up for every head bounded, cut or not: once per key, not through i18next
+// each time (a tenth of the storage thread's CPU per exchange: bench/side-by-side.ts --recording-cost).
+const fieldNames = new Map<string, string>();
+function fieldName(key: string): string {
+  let name = fieldNames.get(key);
+  if (name === undefined) {
+    name = serverText('en', `stored.${key}`, {});
+    fieldNames.set(key, name);
+  }
+  return name;
+}
 
 /** The header lists of a head, and how their fields are named in notes. */
 type HeaderList = 'request header' | 'response header' | 'response trailer';
