@@ -202,7 +202,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   if (!values.har) return 0;
   const out = values.har === '-' ? process.stdout : fs.createWriteStream(values.har, { mode: 0o600 });
-  const write = async (text: string) => {
+  const write = async (text: string | Buffer) => {
     if (!out.write(text)) await once(out, 'drain');
   };
   const written = await writeHar(reader, { since, host: values.host, thread }, write, VERSION);

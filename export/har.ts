@@ -1,12 +1,15 @@
 // Converts stored exchanges to HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/),
 // with SSE events and WebSocket messages as custom fields in Chrome DevTools' shape.
-import { bodyView, type BodyView } from '../db/body-view.ts';
+import { randomBytes } from 'node:crypto';
+import { bodyView, bodyViewOf, type BodyView } from '../db/body-view.ts';
+import { decodeBody, isTextBody } from '../db/decode.ts';
 import type { ExchangeFilter, ExchangeReader } from '../db/reader.ts';
-import type { Exchange, Header, SseEvent, WsMessage } from '../model/exchange.ts';
-import { exchangeUrl } from '../model/exchange.ts';
+import type { BodyInfo, BodySide, Exchange, Header, SseEvent, WsMessage } from '../model/exchange.ts';
+import { exchangeUrl, headerValue } from '../model/exchange.ts';
 import { serverText } from '../i18n/stored-text.ts';
+import { HarOutput, type MarkedBody } from './har-output.ts';
 
-const PAGE_SIZE = 200;
+const PAGE_SIZE = 50;
 
 interface HarNameValue {
   name: string;
@@ -81,6 +84,55 @@ export function harSource(reader: ExchangeReader, exchange: Exchange): HarSource
     responseBody: bodyView(reader, exchange, 'response'),
     sseEvents: exchange.streamKind === 'sse' ? reader.sseEvents(exchange.id) : [],
     wsMessages: exchange.streamKind === 'websocket' ? reader.wsMessages(exchange.id) : [],
+  };
+}
+
+/** A form's body is read as text: its `params` are made from it (postData). */
+const FORM = /^application\/x-www-form-urlencoded\b/i;
+
+/**
+ * As harSource, with each body's text or base64 a marker that `bodies` gets the bytes of
+ * (HarOutput writes them where the marker stands), not a string made of them. The same
+ * fields as bodyViewOf's otherwise.
+ */
+function markedSource(
+  reader: ExchangeReader,
+  exchange: Exchange,
+  marker: (side: BodySide) => string,
+  bodies: MarkedBody[],
+): HarSource {
+  const view = (side: BodySide): BodyView => {
+    const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
+    const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
+    const raw = reader.body(exchange.id, side);
+    const mimeType = headerValue(headers, 'content-type') ?? '';
+    if (FORM.test(mimeType)) return bodyViewOf(raw, info, headers);
+    return markedView(raw, info, mimeType, marker(side), bodies);
+  };
+  return {
+    exchange,
+    requestBody: view('request'),
+    responseBody: view('response'),
+    sseEvents: exchange.streamKind === 'sse' ? reader.sseEvents(exchange.id) : [],
+    wsMessages: exchange.streamKind === 'websocket' ? reader.wsMessages(exchange.id) : [],
+  };
+}
+
+function markedView(raw: Buffer, info: BodyInfo, mimeType: string, marker: string, bodies: MarkedBody[]): BodyView {
+  const decoded = decodeBody(raw, info.encoding);
+  const text = isTextBody(mimeType, decoded.data);
+  const stands = decoded.data.length ? marker : '';
+  if (stands) bodies.push({ marker, bytes: decoded.data, base64: !text });
+  return {
+    mimeType,
+    encoding: info.encoding,
+    size: info.size,
+    storedSize: info.storedSize,
+    truncated: info.truncated,
+    decodeError: decoded.error,
+    text: text ? stands : null,
+    base64: text ? null : stands,
+    decodedSize: decoded.data.length,
   };
 }
 
@@ -336,10 +388,16 @@ export function skippedLine(written: HarWritten): string | null {
 export async function writeHar(
   reader: ExchangeReader,
   filter: Omit<ExchangeFilter, 'before' | 'after' | 'limit' | 'sort'>,
-  write: (text: string) => unknown,
+  write: (chunk: string | Buffer) => unknown,
   version: string,
 ): Promise<HarWritten> {
-  await write(`{"log":{"version":"1.2","creator":{"name":"wirelog","version":${JSON.stringify(version)}},"entries":[`);
+  const out = new HarOutput(write);
+  // Where a body goes in an entry's JSON: random, so that no text an exchange holds can be it.
+  const nonce = randomBytes(12).toString('hex');
+  const marker = (side: BodySide) => `wirelog-body-${nonce}-${side}`;
+  await out.text(
+    `{"log":{"version":"1.2","creator":{"name":"wirelog","version":${JSON.stringify(version)}},"entries":[`,
+  );
   const written: HarWritten = { entries: 0, skipped: 0, skippedIds: [] };
   // Pages (one per day) are known once every entry is out: JSON readers take them after the entries.
   const pages = new Map<string, number>();
@@ -354,7 +412,10 @@ export async function writeHar(
       }
       const page = pageId(exchange.request.startedAt);
       if (!pages.has(page)) pages.set(page, exchange.request.startedAt);
-      await write(`${written.entries ? ',' : ''}\n${JSON.stringify(harEntry(harSource(reader, exchange)))}`);
+      const bodies: MarkedBody[] = [];
+      const entry = JSON.stringify(harEntry(markedSource(reader, exchange, marker, bodies)));
+      await out.text(written.entries ? ',\n' : '\n');
+      await out.entry(entry, bodies);
       written.entries++;
     }
     if (rows.length < PAGE_SIZE) break;
@@ -371,6 +432,7 @@ export async function writeHar(
     skipped === null
       ? ''
       : `,"comment":${JSON.stringify(skipped)},"_wirelog":${JSON.stringify({ skippedDamaged: written.skipped, skippedIds: written.skippedIds })}`;
-  await write(`\n],"pages":${JSON.stringify(pageList)}${said}}}\n`);
+  await out.text(`\n],"pages":${JSON.stringify(pageList)}${said}}}\n`);
+  await out.flush();
   return written;
 }
