@@ -4,7 +4,7 @@
 // mitmproxy with stream_large_bodies, wirelog as a proxy, wirelog's gateway. The upstream and
 // every proxy are processes of their own; this process is the client. Figures and ratios are
 // printed, never asserted.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +13,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
-import { startWirelogProcess as startCaptureProcess } from '../test/support/cli.ts';
-import { startMitmproxy, startTsProcess, type BenchProcess } from './processes.ts';
+import { WIRELOG_BIN, WIRELOG_NODE_FLAGS, startWirelogProcess as startCaptureProcess } from '../test/support/cli.ts';
+import { peakRssMb, startMitmproxy, startTsProcess, type BenchProcess } from './processes.ts';
 
 const MB = 1024 * 1024;
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -54,12 +54,39 @@ function cpuMs(pid: number, tid?: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** CPU µs per request during the throughput phase: the client (this process), the upstream, the proxy (its main thread, and the rest: the storage worker). */
+// The storage thread of wirelog and of the floor that records name themselves so in /proc.
+const STORAGE_THREADS = new Set(['wirelog-storage', 'floor-storage']);
+
+/** CPU ms of a process's storage thread (0 when it has none, or it is not named). */
+function storageCpuMs(pid: number): number {
+  let ms = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (STORAGE_THREADS.has(fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()))
+        ms += cpuMs(pid, Number(tid));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return ms;
+}
+
+/**
+ * CPU µs per request during the throughput phase: the client (this process), the upstream, the
+ * proxy (all its threads; its main thread, which forwards; its storage thread, per row it
+ * stored from the phase's start until it caught up, the slices after the commit included).
+ */
 interface CpuShare {
   client: number;
   upstream: number;
   proxy?: number;
   proxyMain?: number;
+  /** µs of the storage thread per row stored (rows: exchanges stored meanwhile). */
+  storagePerRow?: number;
+  /** The proxy's other threads (V8's GC and compiler helpers, libuv), per request. */
+  proxyOther?: number;
+  /** A recording proxy: ms after the phase until storage held (and understood) every exchange. */
+  caughtUpMs?: number;
 }
 
 let upstreamPid = 0;
@@ -68,16 +95,28 @@ async function measureCpu<T extends { count: number }>(
   route: Route,
   run: () => Promise<T>,
 ): Promise<{ result: T; cpu: CpuShare }> {
+  // What came before is stored first: its rows are not this phase's.
+  const stored0 = route.stored ? (await caughtUp(route.stored, 0), route.stored().total) : 0;
   const c0 = process.cpuUsage();
   const u0 = cpuMs(upstreamPid);
-  const p0 = route.pid ? [cpuMs(route.pid), cpuMs(route.pid, route.pid)] : null;
+  const p0 = route.pid ? [cpuMs(route.pid), cpuMs(route.pid, route.pid), storageCpuMs(route.pid)] : null;
   const result = await run();
   const c = process.cpuUsage(c0);
   const per = (ms: number) => (ms * 1000) / result.count;
   const cpu: CpuShare = { client: (c.user + c.system) / result.count, upstream: per(cpuMs(upstreamPid) - u0) };
   if (route.pid && p0) {
-    cpu.proxy = per(cpuMs(route.pid) - p0[0]);
-    cpu.proxyMain = per(cpuMs(route.pid, route.pid) - p0[1]);
+    const all = cpuMs(route.pid) - p0[0];
+    const main = cpuMs(route.pid, route.pid) - p0[1];
+    let storage = storageCpuMs(route.pid) - p0[2];
+    if (route.stored) {
+      cpu.caughtUpMs = await caughtUp(route.stored, stored0 + result.count);
+      storage = storageCpuMs(route.pid) - p0[2];
+      const rows = route.stored().total - stored0;
+      cpu.storagePerRow = rows > 0 ? (storage * 1000) / rows : undefined;
+    }
+    cpu.proxy = per(all);
+    cpu.proxyMain = per(main);
+    cpu.proxyOther = per(all - main - storage);
   }
   return { result, cpu };
 }
@@ -211,7 +250,7 @@ async function measure(route: Route, upstream: Upstream): Promise<RowFigures> {
   const seq = await sequential(small, dispatcher, n);
   const { result: run, cpu } = await measureCpu(route, () => throughput(small, dispatcher, 16, quick ? 1500 : 4000));
   sent += 50 + n + run.count;
-  const caughtUpMs = route.stored ? await caughtUp(route.stored, sent) : undefined;
+  const caughtUpMs = cpu.caughtUpMs;
   const sse = await sseDelays(ticks, dispatcher, 20);
   sent += 20;
   const firsts: number[] = [];
@@ -341,7 +380,143 @@ async function startWirelog(
   };
 }
 
+/** `wirelog start` of another build (`--bin other/bin/wirelog.js`, a copy of an earlier checkout with its dist/), as startWirelog starts this one. */
+async function startOtherWirelog(
+  upstream: Upstream,
+  bin: string,
+  nodeFlags: string[] = [],
+): Promise<{ proc: BenchProcess<{ proxyUrl: string; caPem: string }>; dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-'));
+  const caFile = path.join(dataDir, 'upstream-ca.pem');
+  fs.writeFileSync(caFile, upstream.caPem);
+  const args = ['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', caFile];
+  const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, ...nodeFlags, bin, ...args], {
+    env: { ...process.env, WIRELOG_LANG: 'en' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${bin} did not start within 30 s:\n${output}`)), 30_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('Press Ctrl-C')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${bin} exited (${code}) before it was ready:\n${output}`)));
+  });
+  const proxyUrl = /proxy: +(http:\/\/\S+)/.exec(output)![1];
+  const caPem = fs.readFileSync(path.join(dataDir, 'ca', 'certs', 'ca.pem'), 'utf8');
+  return {
+    proc: {
+      child,
+      ready: { proxyUrl, caPem },
+      peakRssMb: () => peakRssMb(child.pid!),
+      stop: () =>
+        new Promise<void>((done) => {
+          child.once('exit', () => done());
+          child.kill('SIGINT');
+        }),
+    },
+    dataDir,
+  };
+}
+
+/**
+ * `--recording-cost [--rounds 3] [--seconds 4] [--bin A --bin B] [--cpu-prof DIR]`: issue 28's recording cost
+ * alone, rows alternating round after round so a busy moment touches each: the floor, the floor
+ * that records, and wirelog (this checkout, or each --bin). Each: a fresh process, 50 sequential
+ * requests and 1 s at concurrency 16 to warm up, then the measured phase at concurrency 16.
+ * Medians over the rounds. --cpu-prof: each wirelog writes a V8 CPU profile per thread into DIR
+ * (the storage thread's is the one whose busiest entries are CaptureStore's).
+ */
+async function recordingCostRun(): Promise<void> {
+  const arg = (name: string) => {
+    const at = process.argv.indexOf(name);
+    return at < 0 ? undefined : process.argv[at + 1];
+  };
+  const rounds = Number(arg('--rounds') ?? 3);
+  const seconds = Number(arg('--seconds') ?? 4);
+  const bins = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--bin' ? [a] : []));
+  const profileDir = arg('--cpu-prof');
+  const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const up = await startTsProcess<Upstream>('./upstream-process.ts');
+  upstreamPid = up.child.pid!;
+  const upstream = up.ready;
+  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-ca-')), 'upstream-ca.pem');
+  fs.writeFileSync(caFile, upstream.caPem);
+  const routes: [string, () => Promise<Route>][] = [
+    ['floor (records nothing)', async () => proxyRoute('floor', await startTsProcess('./floor-proxy.ts', [caFile]))],
+    [
+      'floor + the least SQLite record',
+      async () => {
+        const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-floor-')), 'floor.sqlite');
+        const proc = await startTsProcess<{ proxyUrl: string; caPem: string }>('./floor-proxy.ts', [
+          caFile,
+          '--record',
+          db,
+        ]);
+        return proxyRoute(
+          'floor + record',
+          proc,
+          countIn(db, 'SELECT count(*) AS total, count(*) AS understood FROM exchanges'),
+        );
+      },
+    ],
+    ...(bins.length ? bins : [WIRELOG_BIN]).map((bin): [string, () => Promise<Route>] => [
+      `wirelog (${path.relative(process.cwd(), bin) || bin})`,
+      async () => {
+        const w = await startOtherWirelog(upstream, bin, nodeFlags);
+        return proxyRoute('wirelog', w.proc, wirelogStored(w.dataDir));
+      },
+    ]),
+  ];
+  const figures = routes.map(() => [] as { rps: number; cpu: CpuShare }[]);
+  const loads: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, [, start]] of routes.entries()) {
+      const route = await start();
+      const dispatcher = route.dispatcher(32);
+      const small = `${upstream.httpsUrl}/v1/models`;
+      await sequential(small, dispatcher, 50);
+      await throughput(small, dispatcher, 16, 1000);
+      const { result, cpu } = await measureCpu(route, () => throughput(small, dispatcher, 16, seconds * 1000));
+      figures[i].push({ rps: result.rps, cpu });
+      await dispatcher.close();
+      await route.stop();
+    }
+    loads.push(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  }
+  await up.stop();
+  const median = (values: (number | undefined)[]) => {
+    const v = values.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    return v.length ? v[Math.floor(v.length / 2)] : undefined;
+  };
+  const fmt = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
+  console.log(
+    `\nRecording cost, ${rounds} alternating rounds of ${seconds} s at concurrency 16 (GET /v1/models), medians; Node ${process.version}, ${os.cpus().length} cores, load average after each round ${loads.join(', ')}, ${new Date().toISOString()}`,
+  );
+  console.log(
+    '| row | req/s | proxy µs/request (all threads) | forwarding thread µs/request | storage thread µs/row | other threads µs/request |',
+  );
+  console.log('|---|---|---|---|---|---|');
+  for (const [i, [name]] of routes.entries()) {
+    const f = figures[i];
+    console.log(
+      `| ${name} | ${fmt(median(f.map((x) => x.rps)), 0)} | ${fmt(median(f.map((x) => x.cpu.proxy)))} | ${fmt(median(f.map((x) => x.cpu.proxyMain)))} | ${fmt(median(f.map((x) => x.cpu.storagePerRow)))} | ${fmt(median(f.map((x) => x.cpu.proxyOther)))} |`,
+    );
+    for (const x of f)
+      console.log(
+        `  round: ${fmt(x.rps, 0)} req/s, forwarding ${fmt(x.cpu.proxyMain)}, storage ${fmt(x.cpu.storagePerRow)}/row, other ${fmt(x.cpu.proxyOther)}`,
+      );
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--recording-cost')) return recordingCostRun();
   const up = await startTsProcess<Upstream>('./upstream-process.ts');
   upstreamPid = up.child.pid!;
   const upstream = up.ready;
@@ -485,13 +660,13 @@ async function main(): Promise<void> {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of table) console.log(line(r));
   console.log(
-    '\nCPU per request at concurrency 16, µs (2 cores shared by all of them; the proxy: all its threads, its main thread, the rest: the storage worker, GC and libuv threads):',
+    '\nCPU at concurrency 16, µs (2 cores shared by all of them; the proxy: all its threads, its forwarding (main) thread per request, its storage thread per row stored, the rest per request: GC, compiler and libuv threads):',
   );
   for (const [name, f] of rows) {
     if (typeof f === 'string') continue;
-    const { client, upstream: up2, proxy, proxyMain } = f.cpu;
+    const { client, upstream: up2, proxy, proxyMain, storagePerRow, proxyOther } = f.cpu;
     console.log(
-      `  ${name}: client ${fmt(client, 0)}, upstream ${fmt(up2, 0)}${proxy === undefined ? '' : `, proxy ${fmt(proxy, 0)} (main thread ${fmt(proxyMain, 0)}, other threads ${fmt(proxy - (proxyMain ?? 0), 0)})`}; all ${fmt(client + up2 + (proxy ?? 0), 0)}`,
+      `  ${name}: client ${fmt(client, 0)}, upstream ${fmt(up2, 0)}${proxy === undefined ? '' : `, proxy ${fmt(proxy, 0)} (forwarding thread ${fmt(proxyMain, 0)} per request${storagePerRow === undefined ? '' : `, storage thread ${fmt(storagePerRow, 0)} per row`}, other threads ${fmt(proxyOther, 0)})`}; all ${fmt(client + up2 + (proxy ?? 0), 0)}`,
     );
   }
   console.log(`\n500 request loops + 200 SSE streams (700 connections), ${loadMs / 1000} s:`);
@@ -528,25 +703,26 @@ bench/scale.ts failed (exit ${run.status ?? run.signal})`);
 }
 
 /**
- * What 0.85 of the floor's requests/s leaves a proxy for recording, from this run's CPU per
- * request (two cores shared by every process: requests/s follows the CPU all of them spend),
- * beside what recording cost each row that records: its proxy's CPU over the floor's.
+ * Issue 28's recording cost: the storage thread's CPU per recorded row against the floor that
+ * records (target: at most 2x), and the forwarding thread's CPU per request against the floor's
+ * (what limits throughput where cores are spare).
  */
 function printRecordingBudget(
   rows: [string, RowFigures | string][],
   floorRow: RowFigures,
   fmt: (n: number | null | undefined, d?: number) => string,
 ): void {
-  const all = (c: CpuShare) => c.client + c.upstream + (c.proxy ?? 0);
-  const floorAll = all(floorRow.cpu);
-  const costs = rows.flatMap(([name, f]) =>
-    typeof f === 'string' || f.cpu.proxy === undefined || f.lost === undefined
-      ? []
-      : [`${name} ${fmt(f.cpu.proxy - (floorRow.cpu.proxy ?? 0), 0)} µs`],
-  );
+  const least = rows.find(([name]) => name.startsWith('floor +'))?.[1];
+  const leastRow = typeof least === 'string' ? undefined : least?.cpu.storagePerRow;
   console.log(
-    `\nRecording at 0.85 of the floor: every process together may spend ${fmt(floorAll / 0.85, 0)} µs per request (the floor's ${fmt(floorAll, 0)} / 0.85), which leaves ${fmt(floorAll / 0.85 - floorAll, 0)} µs for recording. What recording cost over the floor's proxy: ${costs.join('; ')}.`,
+    `\nRecording cost (issue 28: storage thread at most 2x the least recorder's per row): floor forwarding thread ${fmt(floorRow.cpu.proxyMain, 0)} µs per request`,
   );
+  for (const [name, f] of rows) {
+    if (typeof f === 'string' || f.cpu.storagePerRow === undefined) continue;
+    console.log(
+      `  ${name}: storage thread ${fmt(f.cpu.storagePerRow, 1)} µs per row${leastRow ? ` (${fmt(f.cpu.storagePerRow / leastRow)}x the least recorder's)` : ''}; forwarding thread ${fmt(f.cpu.proxyMain, 0)} µs per request (${fmt((f.cpu.proxyMain ?? 0) - (floorRow.cpu.proxyMain ?? 0), 0)} over the floor's); other threads ${fmt(f.cpu.proxyOther, 0)}`,
+    );
+  }
 }
 
 main().catch((err) => {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { ExchangeEvent } from '../model/exchange.ts';
@@ -44,6 +45,14 @@ const FIRST_RETRY_BYTES = 64 * 1024;
 // probes never in 30 s, RSS 82 -> 236 MB; at nice 0: 0.08-0.25 s, none missing, 130 MB). Behind
 // storage costs memory and, at a crash, everything it held.
 const port = parentPort!;
+
+// Named in /proc (Linux): `top -H` and the benchmark (bench/side-by-side.ts, CPU per recorded row)
+// tell this thread from the forwarding thread and V8's and libuv's. Elsewhere it stays unnamed.
+try {
+  fs.writeFileSync('/proc/thread-self/comm', 'wirelog-storage');
+} catch {
+  // Not Linux, or /proc not mounted: nothing depends on the name.
+}
 const post = (message: FromWorker) => port.postMessage(message);
 
 let store: CaptureStore | null = null;
