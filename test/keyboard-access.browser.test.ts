@@ -146,6 +146,9 @@ describe('the viewer from the keyboard alone', () => {
     await page.keyboard.press('Space');
     await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('false');
     expect(await node.locator('> .j-children').count()).toBe(0);
+    // From the toggle, Tab goes past the summary beside it: one stop per node.
+    await page.keyboard.press('Tab');
+    expect(await focused(node.locator('> .j-summary'))).toBe(false);
     await node.locator('> .j-summary').click();
     await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('true');
     expect(await node.locator('> .j-children').innerText()).toBe(openedByKey);
@@ -195,12 +198,12 @@ describe('the viewer from the keyboard alone', () => {
         .catch(() => '');
 
     const button = page.getByRole('button', { name: 'Import HAR' });
+    // Waited for before the Tabs: Playwright starts catching file pickers only once the page has
+    // been told to, and a picker opened before that is never reported.
+    const chooser = page.waitForEvent('filechooser', { timeout: 30_000 });
     await tabTo(button);
-    const [chooser] = await Promise.all([
-      page.waitForEvent('filechooser', { timeout: 30_000 }),
-      page.keyboard.press('Enter'),
-    ]);
-    await chooser.setFiles(file);
+    await page.keyboard.press('Enter');
+    await (await chooser).setFiles(file);
     await expect.poll(notice).toMatch(/^Imported \d+ exchange\(s\) from by-keyboard\.har$/);
 
     const count = h.wirelog.reader.count({});
