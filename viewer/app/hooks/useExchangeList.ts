@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { fetchExchanges, type ExchangeSummary, type ListFilter } from '../api-client.ts';
+import type { ExchangeListAnswer } from '../../contract.ts';
+import { type ExchangeSummary, fetchExchanges, type ListFilter } from '../api-client.ts';
 import { mergeLive, roomForPage, windowOf, withPage, type ListWindow } from '../list-merge.ts';
 
 export interface ExchangeList {
@@ -20,6 +21,24 @@ export interface ExchangeList {
 
 const EMPTY: ListWindow = windowOf([], null);
 
+const unfiltered = (filter: ListFilter) => !Object.values(filter).some((v) => v !== undefined && v !== '');
+
+/**
+ * The unfiltered list's first page, asked for as this module loads: before React has drawn
+ * anything, and before the app's other start-up requests (the status, the live feed's hello)
+ * reach a server that answers one at a time. The list's first rows waited for all of them.
+ */
+let early: Promise<ExchangeListAnswer> | null = typeof window === 'undefined' ? null : fetchExchanges({});
+// Its failure is the list's to show, when the hook takes it; an unhandled rejection meanwhile is only noise.
+early?.catch(() => {});
+
+/** The first page for `filter`: the one asked for early when it is that one (once), else asked for now. */
+function firstPage(filter: ListFilter): Promise<ExchangeListAnswer> {
+  const page = early;
+  early = null;
+  return page && unfiltered(filter) ? page : fetchExchanges(filter);
+}
+
 /**
  * The list for a filter: its first page, later pages on demand, and live updates merged in. What
  * it holds is bounded (list-merge.ts ListWindow): the newest rows, and further ones the user paged to.
@@ -31,41 +50,51 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
   const [counted, setCounted] = useState<number | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
-  const [generation, setGeneration] = useState(0);
-  // Updates that arrive while a first page is on its way are merged into it when it lands.
-  const arrivedDuringFetch = useRef<Map<number, ExchangeSummary> | null>(null);
+  // Updates that arrive while a first page is on its way are merged into it when it lands (one set per page on its way).
+  const arrivedDuringFetch = useRef(new Set<Map<number, ExchangeSummary>>());
   // The newest exchange the tab has heard of (pages and the feed, any filter): a sorted list counts a matching exchange newer than it as one the count lacked.
   const newestSeen = useRef(0);
   const filterRef = useRef(filter);
   filterRef.current = filter;
+  // First pages are numbered as asked: one that lands after a later one was shown is not shown.
+  const asked = useRef(0);
+  const shown = useRef(0);
 
-  useEffect(() => {
-    let cancelled = false;
+  /**
+   * Asks for the first page of `wanted`. An earlier first page of the same filter still on its
+   * way is not thrown away (the live feed's hello asks again as the page loads, and the rows
+   * would otherwise wait for both): whichever lands first is shown, a later-asked one replaces it.
+   */
+  const askFirstPage = useCallback((wanted: ListFilter) => {
+    const number = ++asked.current;
     setLoading(true);
     const arrived = new Map<number, ExchangeSummary>();
-    arrivedDuringFetch.current = arrived;
-    fetchExchanges(filter).then(
+    arrivedDuringFetch.current.add(arrived);
+    const settle = () => arrivedDuringFetch.current.delete(arrived);
+    const current = () => filterRef.current === wanted && number > shown.current;
+    firstPage(wanted).then(
       (page) => {
-        if (cancelled) return;
-        arrivedDuringFetch.current = null;
+        settle();
+        if (!current()) return;
+        shown.current = number;
         for (const s of page.exchanges) newestSeen.current = Math.max(newestSeen.current, s.id);
         // Rows that arrived during the fetch are in the count already, or will be on the next read: not counted as added.
-        const merged = mergeLive(windowOf(page.exchanges, page.nextCursor), [...arrived.values()], filter);
+        const merged = mergeLive(windowOf(page.exchanges, page.nextCursor), [...arrived.values()], wanted);
         setList({ ...merged, added: 0 });
         setCounted(page.total ?? null);
         setLoading(false);
         setError(null);
       },
       (err: Error) => {
-        if (cancelled) return;
+        settle();
+        if (!current()) return;
         setError(err.message);
         setLoading(false);
       },
     );
-    return () => {
-      cancelled = true;
-    };
-  }, [filter, generation]);
+  }, []);
+
+  useEffect(() => askFirstPage(filter), [filter, askFirstPage]);
 
   const loadMore = useCallback(() => {
     const askedAfter = list.cursor;
@@ -87,8 +116,7 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
   }, [list.cursor, loading]);
 
   const applyLive = useCallback((summaries: ExchangeSummary[]) => {
-    const arrived = arrivedDuringFetch.current;
-    if (arrived) for (const s of summaries) arrived.set(s.id, s);
+    for (const arrived of arrivedDuringFetch.current) for (const s of summaries) arrived.set(s.id, s);
     const seen = newestSeen.current;
     for (const s of summaries) newestSeen.current = Math.max(newestSeen.current, s.id);
     // While a first page is on its way, the list on screen still shows updates (its count starts over when the page lands).
@@ -100,7 +128,7 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
     setCounted(0);
   }, []);
 
-  const reload = useCallback(() => setGeneration((n) => n + 1), []);
+  const reload = useCallback(() => askFirstPage(filterRef.current), [askFirstPage]);
 
   const total = counted === null ? null : counted + list.added;
   return { rows: list.rows, total, hasMore: list.cursor !== null, loading, error, loadMore, applyLive, clear, reload };
