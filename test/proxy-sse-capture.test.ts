@@ -294,6 +294,15 @@ describe('a compressed stream', () => {
     expect(stopped).toMatch(/gzip/);
   });
 
+  it('a compressed body that ends within its first two bytes still settles, with what it held decoded', async () => {
+    // Deflate's first two bytes tell a zlib wrapper from raw deflate: one byte is held until the end.
+    expect(await decoded('deflate', Buffer.alloc(0), 1)).toEqual({ events: [], stopped: null });
+    const oneByte = await decoded('deflate', encoded.deflate.subarray(0, 1), 1);
+    expect(oneByte.events).toEqual([]);
+    const whole = zlib.deflateSync('data: x\n\n');
+    expect(await decoded('deflate', whole, 1)).toEqual({ events: [message('x')], stopped: null });
+  });
+
   it('every waiter runs once when it settles', async () => {
     const { recorder } = recording();
     const tap = new SseTap(recorder, 'gzip');
