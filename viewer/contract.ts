@@ -18,8 +18,10 @@ export interface ExchangeListAnswer {
   exchanges: ExchangeSummary[];
   /** Newest first: the last id; sorted by a figure: "VALUE_ID" of the last row; null: no more. */
   nextCursor: number | string | null;
-  /** On the first page (no cursor): how many exchanges match the filter. */
+  /** On the first page (no cursor): how many exchanges match the filter, counted up to 10,000 (db/filter-plan.ts). */
   total?: number;
+  /** True when `total` is a lower bound: more match ("10,000+"). */
+  totalAtLeast?: boolean;
 }
 
 export interface ExchangeDetail {

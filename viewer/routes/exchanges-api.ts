@@ -55,12 +55,12 @@ export function createExchangesApi({ reader, live, clear, replayer, ownOrigins }
       nextCursor = exchanges.length === q.limit ? exchanges[exchanges.length - 1].id : null;
     }
     const lang = requestLanguage(c);
-    // The first page says how many match (the count uses the same indexes as the filter: no row is read whole).
-    const total = q.cursor === undefined ? reader.count(filter) : undefined;
+    // The first page says how many match, counted up to a bound (db/filter-plan.ts): a lower bound past it.
+    const total = q.cursor === undefined ? reader.countUpTo(filter) : undefined;
     return c.json({
       exchanges: exchanges.map((summary) => summaryIn(withCost(summary), lang)),
       nextCursor,
-      ...(total === undefined ? {} : { total }),
+      ...(total === undefined ? {} : { total: total.count, ...(total.atLeast ? { totalAtLeast: true } : {}) }),
     } satisfies ExchangeListAnswer);
   });
 

@@ -1,0 +1,106 @@
+// Which index a filtered list page walks, and how its count is bounded, at a million exchanges
+// (issue 28). SQLite keeps no statistics here (nothing runs ANALYZE), so it cannot tell a host
+// with 40 calls from one with 400,000: it picked the host index for "host and 4xx" and read
+// 460,000 rows to count 30,000 (721 ms), and sorted every call of a host to show a page by tokens.
+// Instead each filter term that an index answers alone is counted in that index first, up to
+// PROBE_CAP entries (the entries only, no row is read), and the query names the index it walks
+// (INDEXED BY), so the plan is the one chosen here and a test can check it:
+// - a term with at most PROBE_CAP rows drives: its rows are read and the page sorted from them;
+// - else, newest first, an index whose entries for the term are in id order (host, model, ...)
+//   drives, and the page stops at its limit; sorted by a figure, the sort's index drives and
+//   each row is checked: every term matches more than PROBE_CAP rows, so a page of 100 is found
+//   within about 100 x N / PROBE_CAP rows (10,000 of a million) when the matches are spread.
+import type Database from 'better-sqlite3';
+
+/** A filter term one index answers alone. */
+export interface IndexedTerm {
+  /** The index's name (db/schema.ts). */
+  index: string;
+  /** The term's condition, as the query's WHERE holds it (with what a partial index needs). */
+  sql: string;
+  /** The index holds the term's rows in id order (an equality on the columns before the rowid). */
+  idOrdered: boolean;
+  /** The filter's fields it decides: a term that decides all of them counts the filter alone. */
+  fields: string[];
+}
+
+/** Index entries counted per term to compare terms; also the most rows a sorted page sorts. */
+export const PROBE_CAP = 10_000;
+
+/** A count shown on the first page stops here: more reads "10,000+" (the viewer, `wirelog list`). */
+export const COUNT_CAP = 10_000;
+
+/** A count that no single index answers reads at most this many rows of its driving index: past it, what was found is a lower bound. */
+export const COUNT_SCAN = 20_000;
+
+/** The bounds above (a test passes small ones to reach every plan with a small store). */
+export interface PlanBounds {
+  probeCap: number;
+  countCap: number;
+  countScan: number;
+}
+
+export const PLAN_BOUNDS: PlanBounds = { probeCap: PROBE_CAP, countCap: COUNT_CAP, countScan: COUNT_SCAN };
+
+/** How many rows match, counted up to a bound: `atLeast` says there may be more than `count`. */
+export interface MatchCount {
+  count: number;
+  atLeast: boolean;
+}
+
+/** A term with the rows its index holds for it (at most PROBE_CAP + 1: more). */
+export interface Probed extends IndexedTerm {
+  matches: number;
+}
+
+/** Sorts by a figure are walked through these indexes (schema 13: one per sort, named after it). */
+export const sortIndex = (sort: string) => `exchanges_sort_${sort}`;
+
+/**
+ * The index the page walks: a small term's, else an id-ordered term's (newest first), else none
+ * (null: the rowid newest first, or the sort's own index).
+ */
+export function drivingTerm(terms: Probed[], sorted: boolean, probeCap = PROBE_CAP): Probed | null {
+  // Ties (two terms past the cap, or a host's 4xx as many as all 4xx) go to the index that decides
+  // more of the filter (no row read to check the rest), then to one in id order (no sort).
+  const smallest = [...terms].sort(
+    (a, b) => a.matches - b.matches || b.fields.length - a.fields.length || Number(b.idOrdered) - Number(a.idOrdered),
+  )[0];
+  if (!smallest) return null;
+  if (smallest.matches <= probeCap) return smallest;
+  if (sorted) return null;
+  return terms.filter((t) => t.idOrdered).sort((a, b) => a.matches - b.matches)[0] ?? null;
+}
+
+/** Probes are kept this long: a plan chosen on counts a second old picks the same index, and a page and its count probe once. */
+const PROBE_KEPT_MS = 2000;
+const PROBES_KEPT = 64;
+
+/** Counts each term's rows in its own index (up to PROBE_CAP + 1), remembering them briefly. */
+export class TermProber {
+  private readonly kept = new Map<string, { matches: number; at: number }>();
+
+  constructor(
+    private readonly statement: (sql: string) => Database.Statement,
+    private readonly notCleared: string,
+    private readonly probeCap = PROBE_CAP,
+  ) {}
+
+  probe(terms: IndexedTerm[], params: Record<string, unknown>): Probed[] {
+    return terms.map((term) => ({ ...term, matches: this.matches(term, params) }));
+  }
+
+  private matches(term: IndexedTerm, params: Record<string, unknown>): number {
+    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM exchanges INDEXED BY ${term.index} WHERE ${this.notCleared} AND ${term.sql} LIMIT ${this.probeCap + 1})`;
+    const used = Object.fromEntries(Object.entries(params).filter(([k]) => sql.includes(`@${k}`)));
+    const key = `${sql}\n${JSON.stringify(used)}`;
+    const now = Date.now();
+    const known = this.kept.get(key);
+    if (known && now - known.at < PROBE_KEPT_MS) return known.matches;
+    const matches = (this.statement(sql).get(used) as { n: number }).n;
+    this.kept.delete(key);
+    this.kept.set(key, { matches, at: now });
+    if (this.kept.size > PROBES_KEPT) this.kept.delete(this.kept.keys().next().value as string);
+    return matches;
+  }
+}
