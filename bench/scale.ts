@@ -26,6 +26,8 @@ import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { indexedText } from '../db/search-text.ts';
+import { Packer } from '../db/blobs.ts';
+import { PartIndex } from '../db/part-search.ts';
 import { launchBrowser } from '../test/support/browser.ts';
 import { WIRELOG_BIN, WIRELOG_NODE_FLAGS } from '../test/support/cli.ts';
 
@@ -105,6 +107,10 @@ function generate(dataDir: string, count: number): Generated {
     'INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data) VALUES (?, ?, ?, ?, NULL, ?)',
   );
   const search = db.prepare('INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, ?, ?)');
+  // As wirelog writes an ended exchange (db/indexer.ts): packed (request split into its stored-once parts, rows
+  // compressed), each new part indexed once, the exchange's own entry holding what is around its parts.
+  const packer = new Packer(db);
+  const parts = new PartIndex(db);
   const rnd = random(28);
   const threads: string[] = [];
   let thread = '';
@@ -324,12 +330,14 @@ function generate(dataDir: string, count: number): Generated {
     if (requestBytes.length) body.run(id, 'request', requestBytes);
     if (responseBytes.length) body.run(id, 'response', responseBytes);
     events.forEach(([name, data], seq) => event.run(id, seq, 190 + seq * 20, name || null, data));
+    packer.pack(id, '', requestBytes.length ? requestBytes : null);
+    const skeleton = parts.link(id);
     const headers = (pairs: string | null) =>
       pairs ? (JSON.parse(pairs) as [string, string][]).map(([n, v]) => `${n}: ${v}`).join('\n') : '';
     search.run(
       id,
       indexedText(`https://${host}${base.path}`),
-      indexedText(`${headers(base.requestHeaders)}\n${requestBody}`),
+      indexedText(`${headers(base.requestHeaders)}\n${skeleton ? skeleton.toString('utf8') : requestBody}`),
       indexedText(
         `${headers(base.responseHeaders)}\n${events.length ? events.map(([, d]) => d).join('\n') : responseBody}`,
       ),
@@ -345,6 +353,7 @@ function generate(dataDir: string, count: number): Generated {
   }
   // As a store after a long run: the index's segments merged (as db/retention.ts leaves it), the planner's statistics taken.
   db.prepare(`INSERT INTO exchanges_search (exchanges_search, rank) VALUES ('merge', -2000)`).run();
+  db.prepare(`INSERT INTO part_search (part_search, rank) VALUES ('merge', -2000)`).run();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   return { ms: performance.now() - t0, bytes, threads };

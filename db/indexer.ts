@@ -24,16 +24,26 @@ import type { Db } from './schema.ts';
 import { indexedText } from './search-text.ts';
 import { unpacked } from './compression.ts';
 import { Packer } from './blobs.ts';
+import { PartIndex, reindexWaiting } from './part-search.ts';
+import { serverText } from '../i18n/stored-text.ts';
 
 /** What a row still needs (exchanges.to_index). */
 export const TO_INDEX = { done: 0, understand: 1, indexOnly: 2 } as const;
 
-// Text indexed per side: enough for prompts and answers, bounded for huge bodies, streams and floods.
-const INDEX_TEXT_LIMIT = 1024 * 1024;
+// An exchange's own text indexed per side (its URL, head, a split body's skeleton or a body stored
+// whole, SSE events, WebSocket messages): 8 MB, where it was 1 MB for everything. The parts of a
+// split body are not counted: each is indexed whole, once (db/part-search.ts), so a request of any
+// size is found to its end. What stays bounded is what is indexed again for every exchange
+// (answers, streams, message floods, bodies that cannot be split): a 300 MB download would hold
+// the storage thread for minutes and double the index. Past the bound, the exchange's notes say
+// what was left out of search (nothing silently unsearchable).
+const INDEX_TEXT_LIMIT = 8 * 1024 * 1024;
 // A head's lines indexed: its values are bounded already (model/head-bounds.ts), a head of 2,000 is not worth more.
 const HEADERS_TEXT_LIMIT = 64 * 1024;
 // A compressed body is decoded whole to be indexed; past this size it is not indexed.
 const INDEX_MAX_ENCODED = 16 * 1024 * 1024;
+// Rows stored before schema 16 indexed again per slice at most (their entries held parts' text).
+const REINDEX_ROWS = 64;
 // This run's finished exchanges waiting in memory, and the body bytes they may hold; past
 // either, an exchange waits in its row only and is read back when its turn comes.
 const MAX_QUEUED = 512;
@@ -81,6 +91,9 @@ export class Indexer {
   error: string | null = null;
   private readonly stmts;
   private readonly packer: Packer;
+  private readonly parts: PartIndex;
+  /** Rows stored before schema 16 may wait to be indexed again (upkeep.reindex_below): until a slice finds none. */
+  private reindexLeft = true;
 
   constructor(
     private readonly db: Db,
@@ -89,6 +102,7 @@ export class Indexer {
     private readonly understand: (exchange: Exchange, bodies: EndedBodies) => void,
   ) {
     this.packer = new Packer(db);
+    this.parts = new PartIndex(db);
     const notCleared = 'id > (SELECT clear_up_to FROM upkeep)';
     this.stmts = {
       claim: db.prepare(`UPDATE exchanges SET to_index = 0 WHERE id = ? AND to_index > 0 AND ${notCleared}`),
@@ -101,6 +115,16 @@ export class Indexer {
         `SELECT id FROM exchanges WHERE to_index = 2 AND to_index > 0 AND ${notCleared} ORDER BY to_index DESC, id DESC LIMIT ?`,
       ),
       insert: db.prepare('INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, ?, ?)'),
+      unindex: db.prepare('DELETE FROM exchanges_search WHERE rowid = ?'),
+      reindexBelow: db.prepare('SELECT reindex_below FROM upkeep').pluck(),
+      // Newest first, as an upgrade's index: rows still waiting (to_index > 0) are indexed the new way anyway.
+      rowsToReindex: db.prepare(
+        `SELECT id FROM exchanges WHERE id < ? AND to_index = 0 AND state NOT IN ('pending', 'streaming') AND ${notCleared} ORDER BY id DESC LIMIT ?`,
+      ),
+      setReindexBelow: db.prepare('UPDATE upkeep SET reindex_below = ?'),
+      // Each row's earlier entry leaves a tombstone: merged out of the index by db/retention.ts.
+      purge: db.prepare('UPDATE upkeep SET purge = 1'),
+      note: db.prepare(`UPDATE exchanges SET notes = coalesce(notes || char(10), '') || ? WHERE id = ?`),
       sse: db.prepare('SELECT data, codec FROM sse_events WHERE exchange_id = ? ORDER BY seq'),
       ws: db.prepare('SELECT direction, opcode, payload, codec FROM ws_messages WHERE exchange_id = ? ORDER BY seq'),
     };
@@ -155,6 +179,7 @@ export class Indexer {
     // Set as they were found once the transaction commits: rolled back, the rows still wait.
     let overflowed = this.overflowed;
     let olderLeft = this.olderLeft;
+    let reindexLeft = this.reindexLeft;
     try {
       this.db.transaction(() => {
         done.understood = [];
@@ -195,6 +220,12 @@ export class Indexer {
             else olderLeft = false;
           }
         }
+        // Then rows stored before schema 16, once nothing else waits.
+        if (work === 'all' && reindexLeft && !overflowed && !olderLeft && !this.queue.length && !over()) {
+          const again = this.reindexOlder(maxExchanges - done.indexed, over);
+          done.indexed += again.done;
+          if (again.none) reindexLeft = false;
+        }
       })();
     } catch (err) {
       // Rolled back: what was taken from the queue waits again, first, as it was.
@@ -205,6 +236,7 @@ export class Indexer {
     }
     this.overflowed = overflowed;
     this.olderLeft = olderLeft;
+    this.reindexLeft = reindexLeft;
     done.more = this.queue.length > 0 || done.indexed >= maxExchanges || performance.now() - started >= maxMs;
     return done;
   }
@@ -228,12 +260,56 @@ export class Indexer {
   waitingRows(): number {
     // `to_index > 0` lets SQLite count through the partial index of waiting rows, not read every row (run at start).
     return (
-      this.db
-        .prepare(
-          `SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND to_index > 0) + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming')) AS n`,
-        )
-        .get() as { n: number }
-    ).n;
+      (
+        this.db
+          .prepare(
+            `SELECT (SELECT count(*) FROM exchanges WHERE to_index = 2 AND to_index > 0) + (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming')) AS n`,
+          )
+          .get() as { n: number }
+      ).n + reindexWaiting(this.db)
+    );
+  }
+
+  /**
+   * Rows stored before schema 16 indexed again, newest first, as today's are: packed (harmless if
+   * they are), their earlier entry (which held their parts' text, cut at 1 MB) replaced by their
+   * own text, their parts indexed once and referred to. Until its turn a row is found by its
+   * earlier entry. `none`: no such row is left (the earlier entries' words are then merged out).
+   */
+  private reindexOlder(limit: number, over: () => boolean): { done: number; none: boolean } {
+    const below = this.stmts.reindexBelow.get() as number;
+    if (!below) return { done: 0, none: true };
+    const rows = this.stmts.rowsToReindex.all(below, limit) as { id: number }[];
+    let lowest = below;
+    let done = 0;
+    for (const { id } of rows) {
+      if (over()) break;
+      const exchange = this.readAgain(id);
+      if (exchange) {
+        this.guarded(id, () => this.packer.pack(id, exchange.requestBody.encoding));
+        this.stmts.unindex.run(id);
+        this.guarded(id, () =>
+          this.index(exchange, new OnceDecoded(this.reader, exchange, { request: null, response: null })),
+        );
+      }
+      lowest = id;
+      done++;
+    }
+    const none = done === rows.length && rows.length < limit;
+    this.stmts.setReindexBelow.run(none ? 0 : lowest);
+    if (none) this.stmts.purge.run();
+    return { done, none };
+  }
+
+  /** A stored row read again to be indexed again; null (noted) if it cannot be read as an exchange. */
+  private readAgain(id: number): Exchange | null {
+    try {
+      return this.reader.get(id);
+    } catch (err) {
+      if (isSqliteError(err)) throw err;
+      this.error = `indexing exchange ${id}: ${(err as Error).message}`;
+      return null;
+    }
   }
 
   /** A row to index as an exchange; null (and the row no longer asked for) if it cannot be read as one. */
@@ -256,17 +332,33 @@ export class Indexer {
     const bodies = new OnceDecoded(this.reader, exchange, one.kept);
     // Each apart: an analysis that fails leaves the exchange searchable, and the other way round.
     if (understand) this.guarded(exchange.id, () => this.understand(exchange, bodies));
-    this.guarded(exchange.id, () => {
-      const doc = this.document(exchange, bodies);
-      this.stmts.insert.run(exchange.id, doc.url, doc.request, doc.response);
-    });
     // This run's exchanges (and those a crash left) are stored as they came: packed now, after
-    // being read as they are. An upgrade's rows (indexOnly) are packed by db/blobs.ts compactSlice.
+    // being read as they are, and before being indexed, so that the index finds the request body
+    // split and indexes its parts apart (db/part-search.ts). An upgrade's rows (indexOnly) are
+    // packed by db/blobs.ts compactSlice.
     if (understand)
       this.guarded(exchange.id, () =>
         this.packer.pack(exchange.id, exchange.requestBody.encoding, bodies.keptWhole('request')),
       );
+    this.guarded(exchange.id, () => this.index(exchange, bodies));
     return understand;
+  }
+
+  /** An exchange's own entry in the search index, its split body's parts linked (each indexed once); past the bound, a note says what search misses. */
+  private index(exchange: Exchange, bodies: OnceDecoded): void {
+    const skeleton = this.parts.link(exchange.id);
+    const cut: Partial<Record<BodySide, number>> = {};
+    const doc = this.document(exchange, bodies, skeleton, cut);
+    this.stmts.insert.run(exchange.id, doc.url, doc.request, doc.response);
+    for (const side of ['request', 'response'] as const) {
+      const bytes = cut[side];
+      if (bytes === undefined) continue;
+      const key = side === 'request' ? 'stored.searchCutRequest' : 'stored.searchCutResponse';
+      this.stmts.note.run(
+        serverText('en', key, { kept: `${INDEX_TEXT_LIMIT / 1024 / 1024} MB`, bytes: bytes.toLocaleString('en-US') }),
+        exchange.id,
+      );
+    }
   }
 
   /** Runs one part of an exchange's work; a failure that is not the database's is noted, and the exchange stays stored. */
@@ -281,27 +373,39 @@ export class Indexer {
     }
   }
 
-  /** What search finds an exchange by: its URL; each side's head, body (or SSE events), and WebSocket messages. */
-  private document(exchange: Exchange, bodies: OnceDecoded): { url: string; request: string; response: string } {
-    const ws = exchange.streamKind === 'websocket' ? this.messages(exchange.id) : { send: '', receive: '' };
+  /**
+   * What search finds an exchange by: its URL; each side's head, body (or SSE events), and
+   * WebSocket messages; of a split request body (`skeleton` not null) what is around its parts,
+   * which are indexed apart. `cut` gets the size of each side's text that was past the bound.
+   */
+  private document(
+    exchange: Exchange,
+    bodies: OnceDecoded,
+    skeleton: Buffer | null,
+    cut: Partial<Record<BodySide, number>>,
+  ): { url: string; request: string; response: string } {
+    const ws = exchange.streamKind === 'websocket' ? this.messages(exchange.id, cut) : { send: '', receive: '' };
     const sse = exchange.streamKind === 'sse' && exchange.eventCount > 0;
     const side = (_which: BodySide, headers: Header[], rest: string) => indexedText(`${headerLines(headers)}\n${rest}`);
+    const requestText = skeleton
+      ? boundedText(skeleton, 'request', cut)
+      : this.bodyText(exchange, 'request', bodies, cut);
     return {
       url: indexedText(readableUrl(exchangeUrl(exchange.request))),
-      request: side('request', exchange.request.headers, `${this.bodyText(exchange, 'request', bodies)}\n${ws.send}`),
+      request: side('request', exchange.request.headers, `${requestText}\n${ws.send}`),
       response: side(
         'response',
         exchange.response?.headers ?? [],
-        `${sse ? this.events(exchange.id) : this.bodyText(exchange, 'response', bodies)}\n${ws.receive}`,
+        `${sse ? this.events(exchange, cut) : this.bodyText(exchange, 'response', bodies, cut)}\n${ws.receive}`,
       ),
     };
   }
 
   /** The SSE events' data, in order, up to the limit (decoded already, whatever the body's encoding). */
-  private events(id: number): string {
+  private events(exchange: Exchange, cut: Partial<Record<BodySide, number>>): string {
     const parts: string[] = [];
     let size = 0;
-    for (const row of this.stmts.sse.iterate(id) as Iterable<{ data: unknown; codec: number }>) {
+    for (const row of this.stmts.sse.iterate(exchange.id) as Iterable<{ data: unknown; codec: number }>) {
       // Packed (db/compression.ts): bytes of the text it was.
       const data = row.codec && Buffer.isBuffer(row.data) ? unpackedText(row.codec, row.data) : row.data;
       if (typeof data !== 'string') continue;
@@ -309,11 +413,11 @@ export class Indexer {
       size += data.length;
       if (size >= INDEX_TEXT_LIMIT) break;
     }
-    return textPrefix(parts.join('\n'), INDEX_TEXT_LIMIT);
+    return boundedText(parts.join('\n'), 'response', cut, exchange.responseBody.storedSize);
   }
 
   /** Text messages each way, in order, up to the limit for both together. */
-  private messages(id: number): { send: string; receive: string } {
+  private messages(id: number, cut: Partial<Record<BodySide, number>>): { send: string; receive: string } {
     const out = { send: [] as string[], receive: [] as string[] };
     let size = 0;
     for (const row of this.stmts.ws.iterate(id) as Iterable<{
@@ -328,22 +432,34 @@ export class Indexer {
       const text = utf8Prefix(payload, INDEX_TEXT_LIMIT - size).toString('utf8');
       (row.direction === 'send' ? out.send : out.receive).push(text);
       size += Buffer.byteLength(text);
-      if (size >= INDEX_TEXT_LIMIT) break;
+      if (size >= INDEX_TEXT_LIMIT) {
+        // What was read so far: the messages left are not read to be counted.
+        cut[row.direction === 'send' ? 'request' : 'response'] = size + payload.length - Buffer.byteLength(text);
+        break;
+      }
     }
     return { send: out.send.join('\n'), receive: out.receive.join('\n') };
   }
 
   /** At most INDEX_TEXT_LIMIT of a text body; an identity body is read only that far unless it was decoded already. */
-  private bodyText(exchange: Exchange, side: BodySide, bodies: OnceDecoded): string {
+  private bodyText(
+    exchange: Exchange,
+    side: BodySide,
+    bodies: OnceDecoded,
+    cut: Partial<Record<BodySide, number>>,
+  ): string {
     const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
     const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
     const contentType = headerValue(headers, 'content-type');
     if (info.storedSize === 0 || (contentType && isBinaryContentType(contentType))) return '';
     const whole = bodies.decoded(side);
-    if (whole !== undefined) return whole === null ? '' : textPrefix(whole, INDEX_TEXT_LIMIT);
+    if (whole !== undefined) return whole === null ? '' : boundedText(whole, side, cut);
     if (info.encoding || bodies.inMemory(side)) {
-      if (info.storedSize > INDEX_MAX_ENCODED) return '';
-      return textPrefix(bodies.text(side) ?? '', INDEX_TEXT_LIMIT);
+      if (info.storedSize > INDEX_MAX_ENCODED) {
+        cut[side] = info.storedSize;
+        return '';
+      }
+      return boundedText(bodies.text(side) ?? '', side, cut);
     }
     const parts: Buffer[] = [];
     let size = 0;
@@ -354,7 +470,9 @@ export class Indexer {
       if (size >= INDEX_TEXT_LIMIT) break;
     }
     const head = utf8Prefix(Buffer.concat(parts), INDEX_TEXT_LIMIT);
-    return isTextBody(contentType, head) ? head.toString('utf8') : '';
+    if (!isTextBody(contentType, head)) return '';
+    if (info.storedSize > head.length) cut[side] = info.storedSize;
+    return head.toString('utf8');
   }
 }
 
@@ -442,6 +560,22 @@ function readableUrl(url: string): string {
       return run;
     }
   });
+}
+
+/** At most INDEX_TEXT_LIMIT bytes of a side's text; when cut, `cut` gets its size (`size`: the whole it came from, when known). */
+function boundedText(
+  text: string | Buffer,
+  side: BodySide,
+  cut: Partial<Record<BodySide, number>>,
+  size?: number,
+): string {
+  if (Buffer.isBuffer(text)) {
+    if (text.length > INDEX_TEXT_LIMIT) cut[side] = text.length;
+    return utf8Prefix(text, INDEX_TEXT_LIMIT).toString('utf8');
+  }
+  const kept = textPrefix(text, INDEX_TEXT_LIMIT);
+  if (kept.length < text.length) cut[side] = Math.max(size ?? 0, Buffer.byteLength(text));
+  return kept;
 }
 
 /** At most `max` bytes of the text's UTF-8, whole characters only; a text short enough is not encoded to find out. */

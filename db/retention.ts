@@ -239,11 +239,13 @@ export class Upkeep {
    */
   private mergeStep(db: Db): boolean {
     const before = this.totalChanges(db);
-    db.transaction(() =>
-      db.prepare(`INSERT INTO exchanges_search (exchanges_search, rank) VALUES ('merge', ?)`).run(-MERGE_PAGES),
-    )();
-    // FTS5 counts a merge that did nothing as one change: two or more, it did some work.
-    return this.totalChanges(db) - before >= 2;
+    // The index of stored-once parts too (schema 16): a part nothing refers to any more left a tombstone there.
+    db.transaction(() => {
+      db.prepare(`INSERT INTO exchanges_search (exchanges_search, rank) VALUES ('merge', ?)`).run(-MERGE_PAGES);
+      db.prepare(`INSERT INTO part_search (part_search, rank) VALUES ('merge', ?)`).run(-MERGE_PAGES);
+    })();
+    // FTS5 counts a merge that did nothing as one change: more than one each, some work was done.
+    return this.totalChanges(db) - before >= 3;
   }
 
   private exchangesLeft(db: Db): number {

@@ -182,13 +182,26 @@ const MIGRATIONS: (string | (() => string))[] = [
   CREATE INDEX exchanges_open ON exchanges (id) WHERE state IN ('pending', 'streaming');
   CREATE INDEX exchanges_status ON exchanges (status);
   `,
-  // 17: every filter of the list through an index at a million exchanges (issue 28, db/filter-plan.ts):
-  // the method; the state of the rows that did not complete (a few in a hundred: the insert of a
-  // complete one pays nothing); a host's statuses (a host's 4xx counted in the index, no row read).
+  // 16: search over the stored parts (issue 28, db/part-search.ts). part_search: each part of a
+  // split request body (a blobs row, same id) indexed once, when an exchange first refers to it;
+  // contentless as exchanges_search is (no second copy of any text). part_refs: which exchanges
+  // refer to which part (a part's hits become exchanges through it; blobs only counts them).
+  // exchanges_search then holds only an exchange's own text (URL, heads, the skeleton of a split
+  // body, the response, events, messages). The triggers keep both in step with any deletion,
+  // whatever connection deletes: a part deleted (nothing refers to it) leaves the index, an
+  // exchange deleted leaves part_refs. upkeep.reindex_below: rows indexed before (to_index 0, up
+  // to the newest of them; rows still waiting are indexed the new way anyway) are indexed again
+  // this way after start, newest first, a slice at a time (db/indexer.ts), never here; until a
+  // row's turn its earlier entry (its whole text up to 1 MB a side) finds it, so search answers
+  // throughout.
   `
-  CREATE INDEX IF NOT EXISTS exchanges_method ON exchanges (method);
-  CREATE INDEX IF NOT EXISTS exchanges_unfinished ON exchanges (state) WHERE state <> 'complete';
-  CREATE INDEX IF NOT EXISTS exchanges_host_status ON exchanges (host, status);
+  CREATE VIRTUAL TABLE part_search USING fts5 (text, content='', contentless_delete=1);
+  CREATE TABLE part_refs (part_id INTEGER NOT NULL, exchange_id INTEGER NOT NULL, PRIMARY KEY (part_id, exchange_id)) WITHOUT ROWID;
+  CREATE INDEX part_refs_exchange ON part_refs (exchange_id);
+  CREATE TRIGGER part_search_unreferenced AFTER DELETE ON blobs BEGIN DELETE FROM part_search WHERE rowid = old.id; END;
+  CREATE TRIGGER part_refs_deleted AFTER DELETE ON exchanges BEGIN DELETE FROM part_refs WHERE exchange_id = old.id; END;
+  ALTER TABLE upkeep ADD COLUMN reindex_below INTEGER NOT NULL DEFAULT 0;
+  UPDATE upkeep SET reindex_below = coalesce((SELECT id + 1 FROM exchanges WHERE to_index = 0 ORDER BY id DESC LIMIT 1), 0);
   `,
 ];
 

@@ -53,6 +53,15 @@ function pairsOf(chars: string[]): string[] {
  * inside a longer run), a single CJK character is a prefix; `word*` is a prefix search.
  */
 export function searchQuery(typed: string): string {
+  return searchTerms(typed).join(' ');
+}
+
+/**
+ * The MATCH expressions of what a user typed, one per term; all must be found. Apart because an
+ * exchange's text is in more than one document (its own, and the stored-once parts of its request
+ * body, db/part-search.ts): each term may be found in any of them.
+ */
+export function searchTerms(typed: string): string[] {
   const terms: string[] = [];
   for (const raw of typed.split(/\s+/)) {
     if (!raw) continue;
@@ -66,7 +75,7 @@ export function searchQuery(typed: string): string {
       } else terms.push(prefix && k === parts.length - 1 ? `${quoted(part)}*` : quoted(part));
     });
   }
-  return terms.join(' ');
+  return terms;
 }
 
 /** The word cut where CJK runs begin and end: 用gpt模型 -> 用, gpt, 模型. */

@@ -105,6 +105,11 @@ export const server = {
     cutHeadBytes: 'at most {{size}} of a head is stored',
     cutHeaderCount: 'at most {{n}} headers of a head are stored',
     cutMoreNotes: '{{n}} more field(s) cut',
+    // db/indexer.ts: an exchange's own text past the search index's bound (the parts of a split body are indexed whole).
+    searchCutRequest:
+      'search finds only the first {{kept}} of the request text ({{bytes}} bytes); the rest is stored but not indexed',
+    searchCutResponse:
+      'search finds only the first {{kept}} of the response text ({{bytes}} bytes); the rest is stored but not indexed',
     // db/stored-values.ts
     damagedColumn: 'column {{column}} could not be read: {{why}}',
     damagedRefusal:

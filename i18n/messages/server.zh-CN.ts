@@ -85,6 +85,8 @@ export const server: Shape<typeof en> = {
     cutHeadBytes: '一个头部最多存 {{size}}',
     cutHeaderCount: '一个头部最多存 {{n}} 个字段',
     cutMoreNotes: '还有 {{n}} 个字段被截断',
+    searchCutRequest: '搜索只索引了请求文本的前 {{kept}}（共 {{bytes}} 字节）；其余部分已完整存储，但搜不到',
+    searchCutResponse: '搜索只索引了响应文本的前 {{kept}}（共 {{bytes}} 字节）；其余部分已完整存储，但搜不到',
     damagedColumn: '{{column}} 列读不出来：{{why}}',
     damagedRefusal: '请求 #{{id}} 在数据库里已损坏（{{first}}）：无法{{what}}；打开它可以看到能读出的部分',
     damagedRefusalMore:

@@ -1,0 +1,159 @@
+// Search over the stored parts (issue 28). A split request body's parts (db/body-parts.ts,
+// db/blobs.ts) are each indexed once, in `part_search` (schema 16), the first time an exchange
+// that refers to them is indexed; `part_refs` says which exchanges refer to which part. An
+// exchange's own entry in `exchanges_search` holds only what is its own: URL, heads, the
+// skeleton of its split body, its response, events and messages. A Codex session's history is
+// then indexed once, not again with every turn, and a part is indexed whole: the end of a
+// request of any size is found (the 1 MB cut applied to a whole body before).
+//
+// A typed search is one MATCH expression per term (db/search-text.ts); an exchange matches a
+// term when its own entry does or a part it refers to does, and matches the search when it
+// matches every term (words may sit in different parts, or one in a part and one in a head).
+//
+// Reading: a page of the newest matches is found by walking the ids down in windows (each twice
+// the last), asking each index only for the window's ids, until the page is full; the total is
+// counted the same way up to a cap. Neither reads every hit of a word found in most exchanges
+// (before: 1.3 s at a million Codex calls to count them all for the first page).
+import { readManifest } from './body-parts.ts';
+import { readBlob, SPLIT } from './blobs.ts';
+import { unpacked } from './compression.ts';
+import type { Db } from './schema.ts';
+import { indexedText } from './search-text.ts';
+
+/** Whether parts are indexed (schema 16 and later). */
+export function hasPartSearch(db: Db): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'part_refs'`).get() !== undefined;
+}
+
+/** The write side, inside the indexing slice's transaction. */
+export class PartIndex {
+  private readonly stmts;
+
+  constructor(db: Db) {
+    this.stmts = {
+      record: db.prepare(
+        `SELECT codec, data FROM bodies WHERE exchange_id = ? AND side = 'request' AND codec >= ${SPLIT} LIMIT 1`,
+      ),
+      rows: db.prepare(`SELECT count(*) FROM bodies WHERE exchange_id = ? AND side = 'request'`).pluck(),
+      known: db.prepare('SELECT 1 FROM part_refs WHERE part_id = ? LIMIT 1').pluck(),
+      blob: db.prepare('SELECT codec, data FROM blobs WHERE id = ?'),
+      index: db.prepare('INSERT INTO part_search (rowid, text) VALUES (?, ?)'),
+      refer: db.prepare('INSERT OR IGNORE INTO part_refs (part_id, exchange_id) VALUES (?, ?)'),
+    };
+  }
+
+  /**
+   * Links an exchange to the parts of its split request body, indexing each part no exchange
+   * referred to before (so once: a part is in part_refs exactly while it is indexed, and its
+   * index entry goes with its blob, schema 16's trigger). Returns the body's skeleton (what the
+   * exchange's own entry holds of it), or null when its request body is not split.
+   */
+  link(exchangeId: number): Buffer | null {
+    const row = this.stmts.record.get(exchangeId) as { codec: number; data: Buffer } | undefined;
+    // A split body is one row, its record; anything else is stored whole.
+    if (!row || !Buffer.isBuffer(row.data) || this.stmts.rows.get(exchangeId) !== 1) return null;
+    const { skeleton, refs } = readManifest(unpacked(row.codec - SPLIT, row.data));
+    for (const id of new Set(refs.map((ref) => ref.id))) {
+      if (this.stmts.known.get(id) === undefined)
+        this.stmts.index.run(id, indexedText(readBlob(this.stmts.blob, id).toString('utf8')));
+      this.stmts.refer.run(id, exchangeId);
+    }
+    return skeleton;
+  }
+}
+
+/** At most this many matches are counted for a search's total; past it the total is "at least" (10,000+). */
+export const SEARCH_COUNT_CAP = 10_000;
+
+/** The first window of ids a search reads, doubled each time: large enough that a common word fills a page in one. */
+const FIRST_WINDOW = 4096;
+/** Reading a window's references to look for a term's parts costs about this many rows per part looked up instead. */
+const SEEK_ROWS = 8;
+
+/** The SQL condition that an exchange matches term `k` (@term<k>): its own entry, or a part it refers to. For any filter and order. */
+export function termCondition(k: number): string {
+  return `id IN (SELECT rowid FROM exchanges_search WHERE exchanges_search MATCH @term${k} UNION ALL SELECT exchange_id FROM part_refs WHERE part_id IN (SELECT rowid FROM part_search WHERE part_search MATCH @term${k}))`;
+}
+
+/** The read side: the ids matching every term, newest first, a window at a time. */
+export class PartSearch {
+  private readonly stmts;
+
+  constructor(db: Db) {
+    this.stmts = {
+      range: db.prepare('SELECT min(id) AS low, max(id) AS high FROM exchanges'),
+      parts: db.prepare('SELECT rowid FROM part_search WHERE part_search MATCH ?').pluck(),
+      own: db
+        .prepare('SELECT rowid FROM exchanges_search WHERE exchanges_search MATCH ? AND rowid >= ? AND rowid < ?')
+        .pluck(),
+      seek: db
+        .prepare(
+          'SELECT exchange_id FROM part_refs WHERE part_id IN (SELECT value FROM json_each(?)) AND exchange_id >= ? AND exchange_id < ?',
+        )
+        .pluck(),
+      scan: db.prepare('SELECT exchange_id, part_id FROM part_refs WHERE exchange_id >= ? AND exchange_id < ?').raw(),
+      recentRefs: db.prepare('SELECT count(*) FROM part_refs WHERE exchange_id >= ?').pluck(),
+    };
+  }
+
+  /**
+   * Windows of the ids below `below` (all when undefined) matching every term, newest first:
+   * each window's matches in descending order (a window without any is skipped). The caller
+   * stops taking windows when it has what it needs.
+   */
+  *windows(terms: string[], below?: number): Generator<number[]> {
+    const range = this.stmts.range.get() as { low: number | null; high: number | null };
+    if (range.low === null || range.high === null || terms.length === 0) return;
+    const top = Math.min(below ?? Number.POSITIVE_INFINITY, range.high + 1);
+    const parts = terms.map((term) => this.stmts.parts.all(term) as number[]);
+    const partSets = parts.map((ids) => new Set(ids));
+    // References per exchange, from the newest 1,000: what reading a window's references costs.
+    const refsPerExchange = parts.some((ids) => ids.length)
+      ? (this.stmts.recentRefs.get(range.high - 1000) as number) / 1000
+      : 0;
+    let size = FIRST_WINDOW;
+    for (let high = top; high > range.low; high -= size, size *= 2) {
+      const low = Math.max(range.low, high - size);
+      let found: Set<number> | null = null;
+      for (let k = 0; k < terms.length; k++) {
+        const hits = new Set(this.stmts.own.all(terms[k], low, high) as number[]);
+        const seekCost = parts[k].length * SEEK_ROWS;
+        const scanCost = (high - low) * refsPerExchange;
+        if (parts[k].length === 0) {
+          // Found in no part: its own entries only.
+        } else if (seekCost <= scanCost)
+          for (const id of this.stmts.seek.all(JSON.stringify(parts[k]), low, high) as number[]) hits.add(id);
+        else
+          for (const [id, part] of this.stmts.scan.all(low, high) as [number, number][])
+            if (partSets[k].has(part)) hits.add(id);
+        found = found === null ? hits : both(found, hits);
+        if (found.size === 0) break;
+      }
+      if (found !== null && found.size > 0) yield [...found].sort((a, b) => b - a);
+      if (low <= range.low) break;
+    }
+  }
+}
+
+function both(a: Set<number>, b: Set<number>): Set<number> {
+  const out = new Set<number>();
+  for (const id of a) if (b.has(id)) out.add(id);
+  return out;
+}
+
+/**
+ * About how many rows stored before schema 16 wait to be indexed again (db/indexer.ts): the ids
+ * between the oldest row and the mark, counted from the ids alone (no pass over a million rows
+ * at start or with each status poll); 0 once none wait.
+ */
+export function reindexWaiting(db: Db): number {
+  const row = db
+    .prepare(
+      // Rows still waiting to be indexed at all (to_index > 0, through its partial index) are indexed the new way then: not counted twice.
+      `SELECT (SELECT reindex_below FROM upkeep) AS below, (SELECT min(id) FROM exchanges) AS low,
+        (SELECT count(*) FROM exchanges WHERE to_index > 0 AND id < (SELECT reindex_below FROM upkeep)) AS waiting`,
+    )
+    .get() as { below: number | null; low: number | null; waiting: number };
+  if (!row.below || row.low === null) return 0;
+  return Math.max(0, row.below - row.low - row.waiting);
+}
