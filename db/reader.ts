@@ -14,6 +14,16 @@ import type { Db } from './schema.ts';
 import { searchTerms } from './search-text.ts';
 import { PartSearch, reindexWaiting, termCondition } from './part-search.ts';
 import { readBlob, rowBytes } from './blobs.ts';
+import {
+  COUNT_CAP,
+  PLAN_BOUNDS,
+  TermProber,
+  drivingTerm,
+  sortIndex,
+  type IndexedTerm,
+  type MatchCount,
+  type PlanBounds,
+} from './filter-plan.ts';
 import { unpacked } from './compression.ts';
 import {
   RowReading,
@@ -429,6 +439,14 @@ function isNewestSearch(filter: ExchangeFilter): boolean {
   return !filter.sort && filter.after === undefined && !!filter.text && searchTerms(filter.text).length > 0;
 }
 
+/** The list filter's fields asked (a term of db/filter-plan.ts decides some of them). */
+function askedFields(filter: ExchangeFilter): string[] {
+  const fields = (['host', 'method', 'state', 'model', 'thread', 'dialect', 'status'] as const).filter(
+    (f) => filter[f],
+  );
+  return filter.since === undefined ? fields : [...fields, 'since'];
+}
+
 export class ExchangeReader {
   /** Prepared once per distinct SQL text: preparing costs more than running these queries. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -436,10 +454,18 @@ export class ExchangeReader {
   /** Rows found damaged by any read so far (named by /api/status). */
   private readonly damage = new DamageRecord();
 
+  /** Counts each filter term's rows in its own index, to choose the index a list page walks (db/filter-plan.ts). */
+  private readonly prober: TermProber;
+
   /** A search's newest matches, window by window (db/part-search.ts); prepared when first searched. */
   private searchWindows: PartSearch | null = null;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly bounds: PlanBounds = PLAN_BOUNDS,
+  ) {
+    this.prober = new TermProber((sql) => this.statement(sql), NOT_CLEARED, bounds.probeCap);
+  }
 
   private get partSearch(): PartSearch {
     this.searchWindows ??= new PartSearch(this.db);
@@ -473,7 +499,7 @@ export class ExchangeReader {
 
   /** List rows (what the viewer's list and its live updates show): bounded in size whatever the exchanges hold. */
   summaries(filter: ExchangeFilter = {}): ExchangeSummary[] {
-    return (this.rows(SUMMARY_COLUMNS, filter) as SummaryRow[]).map((row) => toSummary(row, this.damage));
+    return (this.rows(SUMMARY_COLUMNS, filter, true) as SummaryRow[]).map((row) => toSummary(row, this.damage));
   }
 
   /**
@@ -485,15 +511,21 @@ export class ExchangeReader {
     summaries: ExchangeSummary[];
     next: SortCursor | null;
   } {
-    const rows = this.rows(`${SUMMARY_COLUMNS}, ${SORT_COLUMNS[filter.sort]} AS sort_value`, filter) as SummaryRow[];
+    const rows = this.rows(
+      `${SUMMARY_COLUMNS}, ${SORT_COLUMNS[filter.sort]} AS sort_value`,
+      filter,
+      true,
+    ) as SummaryRow[];
     const last = rows[rows.length - 1];
     const next = last && rows.length === (filter.limit ?? 100) ? { value: Number(last.sort_value), id: last.id } : null;
     return { summaries: rows.map((row) => toSummary(row, this.damage)), next };
   }
 
-  private rows(columns: string, filter: ExchangeFilter): unknown[] {
+  /** `planned`: the list's pages, walked through the index db/filter-plan.ts chooses for the filter. */
+  private rows(columns: string, filter: ExchangeFilter, planned = false): unknown[] {
     if (isNewestSearch(filter)) return this.newestMatches(columns, filter);
     const { where, params } = this.conditions(filter);
+    const from = planned ? this.plannedFrom(filter, where, params) : 'exchanges';
     const sort = filter.sort ? SORT_COLUMNS[filter.sort] : null;
     if (sort && filter.sortAfter) {
       // After the cursor in (value DESC, id DESC) order: the first term seeks into the sort's index
@@ -503,7 +535,12 @@ export class ExchangeReader {
       params.sortId = filter.sortAfter.id;
     }
     const order = sort ? `${sort} DESC, id DESC` : filter.after !== undefined ? 'id ASC' : 'id DESC';
-    const sql = `SELECT ${columns} FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT @limit`;
+    const matching = `FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT @limit`;
+    // A planned page finds its ids first, then reads the list's columns of those alone: a page sorted
+    // from a term's rows computes its columns (clipped texts, JSON checks) for 100 rows, not for each it sorts.
+    const sql = planned
+      ? `SELECT ${columns} FROM exchanges WHERE id IN (SELECT id ${matching}) ORDER BY ${order}`
+      : `SELECT ${columns} ${matching}`;
     params.limit = filter.limit ?? 100;
     return this.statement(sql).all(params);
   }
@@ -523,6 +560,67 @@ export class ExchangeReader {
   }
 
   /**
+   * The table as a list page reads it: through the index of the filter's term db/filter-plan.ts
+   * chooses (its condition added to `where`, as a partial index needs), else newest first by
+   * rowid or through the sort's index. A search or a list of ids is left to SQLite.
+   */
+  private plannedFrom(filter: ExchangeFilter, where: string[], params: Record<string, unknown>): string {
+    const terms = this.indexedTerms(filter);
+    if (terms === null) return 'exchanges';
+    const driver = drivingTerm(this.prober.probe(terms, params), filter.sort !== undefined, this.bounds.probeCap);
+    if (driver) {
+      where.push(driver.sql);
+      return `exchanges INDEXED BY ${driver.index}`;
+    }
+    return filter.sort ? `exchanges INDEXED BY ${sortIndex(filter.sort)}` : 'exchanges NOT INDEXED';
+  }
+
+  /**
+   * How many match the list's filter, for its first page: counted up to COUNT_CAP (more reads
+   * "10,000+"), in the index of a term that decides the whole filter when there is one (no row
+   * read), else by reading at most COUNT_SCAN rows of the smallest term's index (past it, what
+   * was found is a lower bound). Never a pass over a large share of a million rows.
+   */
+  countUpTo(filter: Omit<ExchangeFilter, 'limit' | 'before' | 'after' | 'sortAfter'> = {}): MatchCount {
+    if (filter.text && searchTerms(filter.text).length) return this.searchCountUpTo(filter);
+    const { where, params } = this.conditions(filter);
+    const { countCap, countScan } = this.bounds;
+    const counted = (n: number, more = false): MatchCount => ({
+      count: Math.min(n, countCap),
+      atLeast: more || n > countCap,
+    });
+    const terms = this.indexedTerms(filter);
+    const probed = terms ? this.prober.probe(terms, params) : [];
+    const asked = askedFields(filter);
+    const deciding = probed
+      .filter((t) => asked.every((f) => t.fields.includes(f)))
+      .sort((a, b) => a.matches - b.matches)[0];
+    if (deciding) {
+      if (deciding.matches <= this.bounds.probeCap || countCap <= this.bounds.probeCap)
+        return counted(deciding.matches);
+      const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM exchanges INDEXED BY ${deciding.index} WHERE ${NOT_CLEARED} AND ${deciding.sql} LIMIT ${countCap + 1})`;
+      return counted((this.statement(sql).get(params) as { n: number }).n);
+    }
+    const driver = [...probed].sort((a, b) => a.matches - b.matches)[0];
+    if (!driver) {
+      // No filter: the first COUNT_CAP + 1 (`+id`: through the smallest index, whose entries hold
+      // their rowids, not the table's pages). A state of "complete" (most rows): newest first by rowid.
+      const unfiltered = asked.length === 0 && where[0] === NOT_CLEARED;
+      if (unfiltered) where[0] = `+${NOT_CLEARED}`;
+      const n = (
+        this.statement(
+          `SELECT count(*) AS n FROM (SELECT 1 FROM exchanges ${unfiltered ? '' : 'NOT INDEXED '}WHERE ${where.join(' AND ')} LIMIT ${countCap + 1})`,
+        ).get(params) as { n: number }
+      ).n;
+      return counted(n);
+    }
+    const found = this.statement(
+      `SELECT count(*) AS scanned, total(m) AS matched FROM (SELECT (${where.join(' AND ')}) AS m FROM exchanges INDEXED BY ${driver.index} WHERE ${NOT_CLEARED} AND ${driver.sql} LIMIT ${countScan})`,
+    ).get(params) as { scanned: number; matched: number };
+    return counted(found.matched, found.scanned >= countScan);
+  }
+
+  /**
    * A search's newest matches: windows of matching ids, newest first (db/part-search.ts), each
    * narrowed by the other filters, until the page is full. Never every hit of a common word.
    */
@@ -539,6 +637,20 @@ export class ExchangeReader {
       if (rows.length >= limit) break;
     }
     return rows;
+  }
+
+  /** A search's matches counted newest first, window by window, up to COUNT_CAP (past it: "10,000+"). */
+  private searchCountUpTo(filter: ExchangeFilter): MatchCount {
+    const { where, params, alone } = this.searchNarrowing(filter);
+    const sql = `SELECT count(*) AS n FROM exchanges WHERE ${where.join(' AND ')}`;
+    let count = 0;
+    for (const found of this.partSearch.windows(searchTerms(filter.text ?? ''))) {
+      count += alone
+        ? alone(found).length
+        : (this.statement(sql).get({ ...params, found: JSON.stringify(found) }) as { n: number }).n;
+      if (count > COUNT_CAP) return { count: COUNT_CAP, atLeast: true };
+    }
+    return { count, atLeast: false };
   }
 
   /**
@@ -562,6 +674,33 @@ export class ExchangeReader {
       params,
       alone: clearedUpTo === null ? null : (found) => found.filter((id) => id > clearedUpTo),
     };
+  }
+
+  /** The filter's terms an index answers alone (db/filter-plan.ts); null for a search or a list of ids, left to SQLite. */
+  private indexedTerms(filter: ExchangeFilter): IndexedTerm[] | null {
+    if (filter.id !== undefined || filter.ids !== undefined || filter.text?.trim()) return null;
+    const terms: IndexedTerm[] = [];
+    const add = (index: string, sql: string, idOrdered: boolean, ...fields: string[]) =>
+      terms.push({ index, sql, idOrdered, fields });
+    if (filter.host) add('exchanges_host', 'host = @host', true, 'host');
+    if (filter.method) add('exchanges_method', 'method = @method', true, 'method');
+    // Schema 17 indexes only the rows that did not complete (a few in a hundred): "complete" walks the rows.
+    if (filter.state && filter.state !== 'complete')
+      add('exchanges_unfinished', `state = @state AND state <> 'complete'`, true, 'state');
+    if (filter.model) add('exchanges_model', 'model = @model', true, 'model');
+    if (filter.thread) add('exchanges_thread', 'thread_key = @thread', true, 'thread');
+    if (filter.dialect) add('exchanges_dialect', 'dialect = @dialect', false, 'dialect');
+    if (filter.dialect && filter.host)
+      add('exchanges_dialect', 'dialect = @dialect AND host = @host', true, 'dialect', 'host');
+    const range = filter.status ? statusRange(filter.status) : null;
+    if (range) {
+      const one = range[1] - range[0] === 1;
+      const status = one ? 'status = @status' : 'status >= @statusLow AND status < @statusHigh';
+      add('exchanges_status', status, one, 'status');
+      if (filter.host) add('exchanges_host_status', `host = @host AND ${status}`, one, 'host', 'status');
+    }
+    if (filter.since !== undefined) add('exchanges_started', 'started_at >= @since', false, 'since');
+    return terms;
   }
 
   private conditions(filter: ExchangeFilter): { where: string[]; params: Record<string, unknown> } {
