@@ -35,7 +35,7 @@ afterAll(async () => {
 
 /** The converted components, by the marks they already carry. */
 const SCREENS = [
-  '[role="search"]', // FilterBar
+  'search', // FilterBar (the <search> element)
   'main.panes', // App: the list and the detail
   '.detail', // ExchangeDetail: its head, tabs, Request and Response tabs
   '.overview', // ExchangeOverview
