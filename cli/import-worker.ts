@@ -1,6 +1,7 @@
-// The thread a viewer's HAR import runs on: the file is read, checked, masked and converted here,
-// never on the thread that forwards traffic; batches of exchanges go back to be stored by the
-// storage worker (one transaction each, between live captures), one batch waiting at a time.
+// The thread a HAR import runs on: the file is read, checked, masked and converted here, never on
+// the thread that forwards traffic (the viewer's import) nor on the one that stores (`wirelog
+// import`); batches of exchanges go back to be stored (by the viewer's storage worker, one
+// transaction each between live captures), one batch waiting at a time.
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { HarImportError } from '../export/har-import.ts';
@@ -13,14 +14,12 @@ const port = parentPort!;
 const post = (message: FromImportWorker) => port.postMessage(message);
 
 // Below the storage worker's 10: forwarding first, then storing captures, then this.
-try {
-  os.setPriority(0, 15);
-} catch {
-  // not permitted here: the import runs at normal priority
-}
-
-// The viewer hears of every 5% at least, however fast the import goes: a few dozen lines in all.
-const PROGRESS_STEP = 0.05;
+if (data.lowPriority)
+  try {
+    os.setPriority(0, 15);
+  } catch {
+    // not permitted here: the import runs at normal priority
+  }
 
 let nextToken = 0;
 const waiting = new Map<number, { resolve: (ids: number[]) => void; reject: (err: Error) => void }>();
@@ -45,7 +44,8 @@ importHarFile(data.file, {
   store,
   progress: (progress) => post({ kind: 'progress', progress }),
   progressEveryMs: data.progressEveryMs,
-  progressStep: PROGRESS_STEP,
+  progressStep: data.progressStep,
+  ...(data.batch ? { batch: data.batch } : {}),
 }).then(
   (result) => post({ kind: 'done', result }),
   (err: Error) =>

@@ -5,15 +5,19 @@ import path from 'node:path';
 import { CaptureStore } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
 import { HarImportError } from '../export/har-import.ts';
-import { HarStorageError, importHarFile, type ImportProgress } from '../export/har-stream.ts';
+import { HarStorageError, type ImportProgress } from '../export/har-stream.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { prepareDataDir } from './instance.ts';
 import { t } from './language.ts';
 import { progressLine as progressOutput } from './progress.ts';
+import { importInWorker } from './viewer-import.ts';
 
 export const importHelp = () => t('commands.import.help');
 
+// Exchanges stored per transaction (entries of the HAR), and understood per transaction after.
+const BATCH = { entries: 500, bytes: 16 * 1024 * 1024 };
+const SLICE_EXCHANGES = 4000;
 // Progress lines at most this often: a few a second, whatever the file's size.
 const PROGRESS_EVERY_MS = 500;
 
@@ -34,6 +38,18 @@ export function progressLine(name: string, p: ImportProgress): string {
   });
 }
 
+/**
+ * Understands, indexes and packs what the batches stored, a batch's worth (or more) in one slice.
+ * A slice the database refuses is left for the next start to do (the rows say what waits), as a
+ * capture's is; the exchanges stay stored.
+ */
+function understandStored(store: CaptureStore): void {
+  for (;;) {
+    const done = store.indexSlice('understand', Number.POSITIVE_INFINITY, SLICE_EXCHANGES);
+    if (done.failed || !done.more) return;
+  }
+}
+
 export async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(
     'import',
@@ -50,15 +66,29 @@ export async function importCommand(args: string[]): Promise<number> {
   const progress = progressOutput();
   try {
     const store = new CaptureStore(db, understandEnded);
-    const result = await importHarFile(file, {
-      source: name,
-      keepSecrets: values['keep-secrets'] ?? false,
-      // One transaction per batch, as the storage worker stores captures.
-      store: (events) => store.apply(events),
-      progress: (p) => progress.update(`wirelog: ${progressLine(name, p)}`),
-      progressEveryMs: PROGRESS_EVERY_MS,
-      batch: { entries: 2000, bytes: 64 * 1024 * 1024 },
-    });
+    // A batch is stored in one transaction, then understood, indexed and packed in one more, as
+    // the storage thread's slices do it but in one slice: in slices of 64 (what a store does
+    // between live captures) each commit wrote the search index's new segment again, and merged.
+    store.indexInSlices = true;
+    // Read, checked and converted on a thread of its own, stored here: the two on two cores.
+    const result = await importInWorker(
+      {
+        file: path.resolve(file),
+        source: name,
+        keepSecrets: values['keep-secrets'] ?? false,
+        progressEveryMs: PROGRESS_EVERY_MS,
+        progressStep: 1,
+        batch: BATCH,
+        lowPriority: false,
+      },
+      (p) => progress.update(`wirelog: ${progressLine(name, p)}`),
+      (events) => {
+        const ids = store.apply(events);
+        understandStored(store);
+        return ids;
+      },
+      true,
+    );
     progress.done();
     for (const note of result.notes) console.error(`wirelog: ${t('commands.import.note', { note })}`);
     const { ids } = result;

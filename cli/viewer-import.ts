@@ -20,6 +20,12 @@ export interface ImportWorkerData {
   source: string;
   keepSecrets: boolean;
   progressEveryMs: number;
+  /** Progress at least every this much of the import (importFraction), however soon. */
+  progressStep: number;
+  /** Entries and body bytes per batch (absent: export/har-stream.ts's small ones, stored between live captures). */
+  batch?: { entries: number; bytes: number };
+  /** Below the storage thread's priority (the viewer's: capture first); `wirelog import` has nothing to yield to. */
+  lowPriority: boolean;
 }
 
 export type FromImportWorker =
@@ -64,7 +70,16 @@ async function importUpload(
   const file = path.join(options.dataDir, `import-${randomBytes(6).toString('hex')}.har`);
   try {
     await receive(upload, file, progress, options.progressEveryMs ?? PROGRESS_EVERY_MS);
-    return await inWorker(file, name, progress, options);
+    const data: ImportWorkerData = {
+      file,
+      source: name,
+      keepSecrets: options.keepSecrets,
+      progressEveryMs: options.progressEveryMs ?? PROGRESS_EVERY_MS,
+      // The viewer hears of every 5% at least, however fast the import goes: a few dozen lines in all.
+      progressStep: 0.05,
+      lowPriority: true,
+    };
+    return await importInWorker(data, progress, options.importEvents);
   } finally {
     fs.rmSync(file, { force: true });
   }
@@ -103,23 +118,23 @@ async function receive(
   }
 }
 
-function inWorker(
-  file: string,
-  name: string,
+/**
+ * Imports a HAR file on a thread of its own (cli/import-worker.ts: read, checked, masked,
+ * converted), `importEvents` storing each batch it sends here, one batch waiting while the next
+ * is made: the two run on two cores. The viewer's import and `wirelog import` both.
+ */
+export function importInWorker(
+  data: ImportWorkerData,
   progress: (p: ImportProgress) => void,
-  options: ViewerImportOptions,
+  importEvents: (events: ExchangeEvent[]) => Promise<number[]> | number[],
+  /** `wirelog import`: the thread keeps the process alive (the viewer's does not keep a stopping wirelog alive). */
+  keepAlive = false,
 ): Promise<ImportResult> {
+  const name = data.source;
   // Beside this module: import-worker.ts in the sources, import-worker.js in the dist/ bundle.
   const entry = new URL(import.meta.url.endsWith('.ts') ? './import-worker.ts' : './import-worker.js', import.meta.url);
-  const data: ImportWorkerData = {
-    file,
-    source: name,
-    keepSecrets: options.keepSecrets,
-    progressEveryMs: options.progressEveryMs ?? PROGRESS_EVERY_MS,
-  };
   const worker = startTsWorker(entry, data);
-  // An import under way does not keep a stopping wirelog alive.
-  worker.unref();
+  if (!keepAlive) worker.unref();
   return new Promise<ImportResult>((resolve, reject) => {
     let settled = false;
     const settle = (done: () => void) => {
@@ -133,16 +148,18 @@ function inWorker(
         case 'progress':
           return progress(message.progress);
         case 'batch':
-          // Handed on as it came: the storage worker stores it between live captures.
-          options.importEvents(message.events).then(
-            (ids) => worker.postMessage({ kind: 'stored', token: message.token, ids } satisfies ToImportWorker),
-            (err: Error) =>
-              worker.postMessage({
-                kind: 'store-failed',
-                token: message.token,
-                message: err.message,
-              } satisfies ToImportWorker),
-          );
+          // Handed on as it came: the storage worker stores it between live captures (the viewer's).
+          Promise.resolve()
+            .then(() => importEvents(message.events))
+            .then(
+              (ids) => worker.postMessage({ kind: 'stored', token: message.token, ids } satisfies ToImportWorker),
+              (err: Error) =>
+                worker.postMessage({
+                  kind: 'store-failed',
+                  token: message.token,
+                  message: err.message,
+                } satisfies ToImportWorker),
+            );
           return;
         case 'done':
           return settle(() => resolve(message.result));

@@ -398,12 +398,12 @@ function masked(body: Buffer, mask: boolean, truncated: boolean): Buffer {
 }
 
 /** What an import says about an entry besides storing it: a cut body, JSON too deep to read as JSON. */
-function notesOf(name: string, side: 'request' | 'response', body: Buffer, info: BodyInfo): string[] {
+function notesOf(name: () => string, side: 'request' | 'response', body: Buffer, info: BodyInfo): string[] {
   const notes: string[] = [];
   if (info.truncated)
     notes.push(
       say(side === 'request' ? 'harRequestBodyCut' : 'harResponseBodyCut', {
-        name,
+        name: name(),
         size: sizeText(info.size),
         stored: sizeText(info.storedSize),
       }),
@@ -413,7 +413,7 @@ function notesOf(name: string, side: 'request' | 'response', body: Buffer, info:
     (body[0] === 0x7b || body[0] === 0x5b) &&
     nestedDeeperThan(body.toString('utf8'))
   ) {
-    notes.push(say(side === 'request' ? 'harRequestDeep' : 'harResponseDeep', { name, depth: MAX_JSON_DEPTH }));
+    notes.push(say(side === 'request' ? 'harRequestDeep' : 'harResponseDeep', { name: name(), depth: MAX_JSON_DEPTH }));
   }
   return notes;
 }
@@ -425,7 +425,8 @@ export function entryEvents(
   read: Pick<ReadEntry, 'number' | 'cut'> = { number: 0, cut: [] },
 ): { events: ExchangeEvent[]; notes: string[] } {
   const uid = randomUUID();
-  const name = entryName(read.number, entry);
+  // Said only in a note (rendered through the catalogue: a tenth of an import's time when made for every entry).
+  const name = () => entryName(read.number, entry);
   const url = new URL(entry.request.url);
   const startedAt = Date.parse(entry.startedDateTime);
   const websocket =
@@ -442,7 +443,7 @@ export function entryEvents(
     : [['Host', url.host] as Header, ...rawHeaders];
   const path = `${url.pathname}${url.search}`;
   const source = requestBodyOf(entry.request);
-  const dropped = source.dropped && say('harRequestBodyDropped', { name, why: source.dropped });
+  const dropped = source.dropped && say('harRequestBodyDropped', { name: name(), why: source.dropped });
   const head: RequestHead = {
     startedAt,
     clientAddress: '',
