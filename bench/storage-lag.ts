@@ -5,9 +5,10 @@
 // never seen, wirelog's RSS at start / end / peak, how many exchanges still wait for the slices
 // after the commit (understood, indexed, packed) when the load stops; with --kill, a SIGKILL at the end, then how
 // many exchanges that had ended more than 1 s before the kill are missing, and how long the
-// restart takes to listen.
+// restart takes to listen. Without --kill: the rows still raw at the stop (packing's backlog)
+// and how long, the load stopped and the burners too, until none waits (at most --catch-up s).
 //
-//   npx tsx bench/storage-lag.ts [--seconds 30] [--burners 2] [--lanes 12] [--small 60] [--kill]
+//   npx tsx bench/storage-lag.ts [--seconds 30] [--burners 2] [--lanes 12] [--small 60] [--kill] [--catch-up 120]
 //   BENCH_OUTPUT=1 npx tsx bench/storage-lag.ts   (wirelog's own output too)
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     small: { type: 'string', default: '60' },
     events: { type: 'string', default: '200' },
     kill: { type: 'boolean', default: false },
+    'catch-up': { type: 'string', default: '120' },
     'data-dir': { type: 'string' },
   },
 });
@@ -217,6 +219,17 @@ if (values.kill) {
   stopping = true;
 }
 await Promise.allSettled([...lanes, ...others]);
+// Packing's backlog as the load stops: exchanges waiting for the slices after the commit, and rows still raw (codec 0).
+const loadStoppedAt = performance.now();
+if (!values.kill) {
+  const check = new Database(databasePath(dataDir), { readonly: true });
+  summary.afterCommitWaiting = check.prepare('SELECT count(*) FROM exchanges WHERE to_index > 0').pluck().get();
+  summary.rawRowsAtStop = check
+    .prepare('SELECT (SELECT count(*) FROM sse_events WHERE codec = 0) + (SELECT count(*) FROM bodies WHERE codec = 0)')
+    .pluck()
+    .get();
+  check.close();
+}
 // Probes that ended late get up to 30 s to show.
 if (!values.kill) {
   const deadline = performance.now() + 30_000;
@@ -255,11 +268,15 @@ const consoleLines = wirelog
   .filter((l) => l.startsWith('wirelog: '));
 summary.consoleLines = consoleLines.length;
 if (process.env.BENCH_OUTPUT) process.stderr.write(wirelog.output());
-// What the slices after the commit (understanding, search index, packing: db/indexer.ts) have
-// left to do as the load stops: how far they fell behind, done after the next start if not before.
-{
+// What the slices after the commit (understanding, search index, packing: db/indexer.ts) had left
+// to do as the load stopped is done by the running wirelog, the burners stopped: how long after
+// the load stopped until none waits (at most --catch-up s).
+if (!values.kill) {
   const check = new Database(databasePath(dataDir), { readonly: true });
-  summary.afterCommitWaiting = check.prepare('SELECT count(*) FROM exchanges WHERE to_index > 0').pluck().get();
+  const waiting = check.prepare('SELECT count(*) FROM exchanges WHERE to_index > 0').pluck();
+  const deadline = performance.now() + Number(values['catch-up']) * 1000;
+  while ((waiting.get() as number) > 0 && performance.now() < deadline) await sleep(100);
+  summary.afterCommitCaughtUpMs = (waiting.get() as number) > 0 ? null : Math.round(performance.now() - loadStoppedAt);
   check.close();
 }
 if (!values.kill) await wirelog.stop();

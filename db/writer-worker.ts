@@ -79,7 +79,14 @@ let indexWarned = false;
 // either way, alternately: a probe row seen p50 157-465 ms / p99 1.4-2.5 s late; in slices,
 // p50 121-126 ms / p99 0.89-0.92 s.
 const INDEX_SLICE_MS = 8;
-const INDEX_SLICE_EXCHANGES = 16;
+const INDEX_SLICE_EXCHANGES = 64;
+// A slice starts this long after the batch that ended its first exchange, so that it takes the
+// exchanges of the batches meanwhile too: each transaction writes the pages it dirtied (the
+// exchanges' ~17 indexes, a new search-index segment) whatever the rows in it, and a slice after
+// every 20 ms batch holding a few exchanges cost most of the storage thread's CPU per row
+// (bench/side-by-side.ts --recording-cost; the slice held at most 16 then). A slice that stops at
+// its bound is followed at once.
+const INDEX_GATHER_MS = 50;
 // After a slice that failed (a full disk), the next waits this long.
 const INDEX_RETRY_MS = 1000;
 // At a stop, this run's finished exchanges are understood for at most this long; the rest after the next start.
@@ -227,11 +234,15 @@ function flush(): boolean {
   }
 }
 
-/** A slice of understanding and indexing runs soon, unless one is due already or storage is failing (its retry comes first). */
-function indexLater(): void {
+/**
+ * A slice of understanding and indexing runs after INDEX_GATHER_MS (`now`: at once, work is left
+ * over), unless one is due already or storage is failing (its retry comes first).
+ */
+function indexLater(now = false): void {
   if (indexScheduled || indexRetry || !store) return;
   indexScheduled = true;
-  setImmediate(indexStep);
+  if (now) setImmediate(indexStep);
+  else setTimeout(indexStep, INDEX_GATHER_MS);
 }
 
 /**
@@ -251,7 +262,7 @@ function indexStep(): void {
     }, INDEX_RETRY_MS);
     return;
   }
-  if (done.more) return indexLater();
+  if (done.more) return indexLater(true);
   // Nothing more now; paused (the index is being merged) is not done.
   if (reindexing && store.unindexedRows() === 0) {
     post({
