@@ -66,6 +66,15 @@ describe('parts indexed once', () => {
   it('a part shared by 100 exchanges is in the index once, and search finds all 100 through it', () => {
     const { db, store, reader } = fresh();
     for (let i = 1; i <= 100; i++) store.apply(exchange(i, [SHARED, own(i)]));
+    // FTS5's own table of the parts' index documents: one row per part, and the shared one last
+    // written by the first exchange's transaction (a contentless table's `origin` numbers the
+    // index writes; a document inserted again takes the later one), not again by any of the 99 others.
+    const shared = db.prepare('SELECT part_id FROM part_refs GROUP BY part_id HAVING count(*) = 100').pluck().all();
+    expect(shared.length).toBe(1);
+    expect(db.prepare('SELECT count(*) FROM part_search_docsize').pluck().get()).toBe(101);
+    expect(db.prepare('SELECT origin FROM part_search_docsize WHERE id = ?').pluck().get(shared[0])).toBe(
+      db.prepare('SELECT min(origin) FROM part_search_docsize').pluck().get(),
+    );
     // The shared part: one document of the parts' index, none of the exchanges' own entries.
     expect(docsWith(db, 'part_search', 'sharedpartqx')).toBe(1);
     expect(docsWith(db, 'exchanges_search', 'sharedpartqx')).toBe(0);
