@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './support/browser.ts';
 import { fixtures, sendThrough, startFixtureServer, type FixtureServer } from './support/fixture-server.ts';
 import { eventually, startHarness, tempDir, type Harness } from './support/harness.ts';
+import { generatedSession, sessionEvents } from './support/session-store.ts';
 
 let h: Harness;
 let server: FixtureServer;
@@ -38,6 +39,9 @@ beforeAll(async () => {
   // A streamed Gemini call: JSON events (shown as text that opens as a tree) and images.
   imageCall = await captured('gemini-image-vertex-sse.json');
   await captured('chat-json.json');
+  // A session of 3 turns, each with a tool call: its turns and its agent loop are lists.
+  await h.wirelog.writer.importEvents(sessionEvents('keys', generatedSession(3)));
+  await eventually(() => h.wirelog.reader.count({ thread: 'session:keys' }) === 3, 'the session understood', 120_000);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 });
@@ -183,6 +187,31 @@ describe('the viewer from the keyboard alone', () => {
     await expect.poll(() => full.count()).toBe(1);
     await page.mouse.click(3, 3);
     await expect.poll(() => full.count()).toBe(0);
+  });
+
+  // Before the imports below, which bring the session's calls in again.
+  it("a session's tabs are chosen with Enter; its turns and its loop are lists whose items say their place", async () => {
+    await page.goto(`${h.wirelog.viewer!.url}/sessions/${encodeURIComponent('session:keys')}`);
+    await expect.poll(() => page.getByTestId('session-calls').textContent()).toBe('3 calls');
+    const turns = page.getByTestId('session-turns').getByRole('listitem');
+    await expect.poll(() => turns.count()).toBe(3);
+    expect(await turns.evaluateAll((items) => items.map((li) => [li.ariaSetSize, li.ariaPosInSet]))).toEqual([
+      ['3', '1'],
+      ['3', '2'],
+      ['3', '3'],
+    ]);
+
+    const loopTab = page.getByRole('tab', { name: 'Agent loop' });
+    await tabTo(loopTab);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => loopTab.getAttribute('aria-selected')).toBe('true');
+    const loop = page.getByTestId('agent-loop').getByRole('listitem');
+    await expect.poll(() => loop.count()).toBeGreaterThan(0);
+    const count = await loop.count();
+    // Every turn is read, so the loop knows how many calls it has.
+    expect(await loop.evaluateAll((items) => items.map((li) => li.ariaSetSize))).toEqual(
+      Array(count).fill(String(count)),
+    );
   });
 
   it('Import HAR is reached by Tab and opens the file picker with Enter; a file dropped on the page imports too', async () => {
