@@ -144,9 +144,11 @@ export class Packer {
   /**
    * `requestEncoding`: the request's Content-Encoding ('' for identity: only then is it split).
    * `request`: its whole body when the caller has it in memory (what was stored, byte for byte),
-   * so that it is not read back to be split.
+   * so that it is not read back to be split. `events`: its SSE events and WebSocket messages as
+   * counted when it ended (exchanges.event_count); 0 skips looking for any (two statements
+   * less for each plain exchange), absent looks.
    */
-  pack(id: number, requestEncoding: string, request: Buffer | null = null): void {
+  pack(id: number, requestEncoding: string, request: Buffer | null = null, events?: number): void {
     const bodyRows = this.stmts.body.all(id) as {
       rowid: number;
       side: string;
@@ -176,6 +178,7 @@ export class Packer {
       const stored = packed(r.data);
       if (stored.codec !== 0) this.stmts.setBody.run(stored.data, stored.codec, r.rowid);
     }
+    if (events === 0) return;
     for (const e of this.stmts.sse.all(id) as {
       rowid: number;
       seq: number;

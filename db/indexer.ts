@@ -338,7 +338,7 @@ export class Indexer {
     // packed by db/blobs.ts compactSlice.
     if (understand)
       this.guarded(exchange.id, () =>
-        this.packer.pack(exchange.id, exchange.requestBody.encoding, bodies.keptWhole('request')),
+        this.packer.pack(exchange.id, exchange.requestBody.encoding, bodies.keptWhole('request'), exchange.eventCount),
       );
     this.guarded(exchange.id, () => this.index(exchange, bodies));
     return understand;
