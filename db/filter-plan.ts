@@ -27,6 +27,9 @@ export interface IndexedTerm {
 /** Index entries counted per term to compare terms; also the most rows a sorted page sorts. */
 export const PROBE_CAP = 10_000;
 
+/** A page no term of which is small is first looked for among this many rows of the walked index (each read to check the filter). */
+export const FIRST_WALK = 4000;
+
 /** A count shown on the first page stops here: more reads "10,000+" (the viewer, `wirelog list`). */
 export const COUNT_CAP = 10_000;
 
@@ -38,9 +41,15 @@ export interface PlanBounds {
   probeCap: number;
   countCap: number;
   countScan: number;
+  firstWalk: number;
 }
 
-export const PLAN_BOUNDS: PlanBounds = { probeCap: PROBE_CAP, countCap: COUNT_CAP, countScan: COUNT_SCAN };
+export const PLAN_BOUNDS: PlanBounds = {
+  probeCap: PROBE_CAP,
+  countCap: COUNT_CAP,
+  countScan: COUNT_SCAN,
+  firstWalk: FIRST_WALK,
+};
 
 /** How many rows match, counted up to a bound: `atLeast` says there may be more than `count`. */
 export interface MatchCount {

@@ -439,6 +439,18 @@ function isNewestSearch(filter: ExchangeFilter): boolean {
   return !filter.sort && filter.after === undefined && !!filter.text && searchTerms(filter.text).length > 0;
 }
 
+/** How a list page is read (db/filter-plan.ts). */
+interface PagePlan {
+  /** The table with the index walked (INDEXED BY, or NOT INDEXED: by rowid). */
+  from: string;
+  /** The walked index's term, which a walk names to enter the index. */
+  walk: string[];
+  /** Every term matches more rows than the probe counts: the page is looked for in a first stretch of the walk. */
+  dense: boolean;
+  /** Past that stretch: ids the smallest other term's index holds, checked before a row is read. */
+  membership: string | null;
+}
+
 /** The list filter's fields asked (a term of db/filter-plan.ts decides some of them). */
 function askedFields(filter: ExchangeFilter): string[] {
   const fields = (['host', 'method', 'state', 'model', 'thread', 'dialect', 'status'] as const).filter(
@@ -525,24 +537,47 @@ export class ExchangeReader {
   private rows(columns: string, filter: ExchangeFilter, planned = false): unknown[] {
     if (isNewestSearch(filter)) return this.newestMatches(columns, filter);
     const { where, params } = this.conditions(filter);
-    const from = planned ? this.plannedFrom(filter, where, params) : 'exchanges';
+    const plan = planned ? this.pagePlan(filter, where, params) : null;
     const sort = filter.sort ? SORT_COLUMNS[filter.sort] : null;
+    // Where the page starts (the keyset): the rows a walk of the plan's index may pass.
+    const bounds = [NOT_CLEARED];
+    if (filter.before !== undefined) bounds.push('id < @before');
+    if (filter.after !== undefined) bounds.push('id > @after');
     if (sort && filter.sortAfter) {
       // After the cursor in (value DESC, id DESC) order: the first term seeks into the sort's index
       // (SQLite does not seek on a row value here), the second leaves out the ties already shown.
-      where.push(`${sort} <= @sortValue AND (${sort} < @sortValue OR id < @sortId)`);
+      const after = `${sort} <= @sortValue AND (${sort} < @sortValue OR id < @sortId)`;
+      where.push(after);
+      bounds.push(after);
       params.sortValue = filter.sortAfter.value;
       params.sortId = filter.sortAfter.id;
     }
     const order = sort ? `${sort} DESC, id DESC` : filter.after !== undefined ? 'id ASC' : 'id DESC';
-    const matching = `FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT @limit`;
+    params.limit = filter.limit ?? 100;
+    const matching = (from: string, more: string[] = []) =>
+      `SELECT id FROM ${from} WHERE ${[...where, ...more].join(' AND ')} ORDER BY ${order} LIMIT @limit`;
+    if (!plan)
+      return this.statement(`SELECT ${columns} ${matching('exchanges').slice('SELECT id '.length)}`).all(params);
     // A planned page finds its ids first, then reads the list's columns of those alone: a page sorted
     // from a term's rows computes its columns (clipped texts, JSON checks) for 100 rows, not for each it sorts.
-    const sql = planned
-      ? `SELECT ${columns} FROM exchanges WHERE id IN (SELECT id ${matching}) ORDER BY ${order}`
-      : `SELECT ${columns} ${matching}`;
-    params.limit = filter.limit ?? 100;
-    return this.statement(sql).all(params);
+    const read = (ids: string) =>
+      this.statement(`SELECT ${columns} FROM exchanges WHERE id IN (${ids}) ORDER BY ${order}`).all(params);
+    if (!plan.dense) return read(matching(plan.from));
+    // Every term matches many rows: the first FIRST_WALK rows in the walked order most often hold
+    // the page (each row read to check the filter), and it stops there.
+    const walked = this.statement(
+      `SELECT id FROM (SELECT id, ${sort ?? 'id'} AS v, (${where.join(' AND ')}) AS m FROM ${plan.from} WHERE ${[...bounds, ...plan.walk].join(' AND ')} ORDER BY ${order} LIMIT ${this.bounds.firstWalk}) WHERE m ORDER BY ${sort ? 'v DESC, id DESC' : order} LIMIT @limit`,
+    )
+      .pluck()
+      .all(params) as number[];
+    if (walked.length === params.limit) {
+      params.found = JSON.stringify(walked);
+      return read('SELECT value FROM json_each(@found)');
+    }
+    // Else the matches are few or far apart in that order (calls that failed have no tokens: they
+    // sort last): the walk checks each entry against the smallest other term's rows, gathered from
+    // its index once, and reads a row only when its id is among them.
+    return read(matching(plan.from, plan.membership ? [plan.membership] : []));
   }
 
   count(filter: Omit<ExchangeFilter, 'limit' | 'before' | 'after' | 'sortAfter'> = {}): number {
@@ -564,15 +599,30 @@ export class ExchangeReader {
    * chooses (its condition added to `where`, as a partial index needs), else newest first by
    * rowid or through the sort's index. A search or a list of ids is left to SQLite.
    */
-  private plannedFrom(filter: ExchangeFilter, where: string[], params: Record<string, unknown>): string {
+  private pagePlan(filter: ExchangeFilter, where: string[], params: Record<string, unknown>): PagePlan | null {
     const terms = this.indexedTerms(filter);
-    if (terms === null) return 'exchanges';
-    const driver = drivingTerm(this.prober.probe(terms, params), filter.sort !== undefined, this.bounds.probeCap);
+    if (terms === null) return null;
+    const probed = this.prober.probe(terms, params);
+    const driver = drivingTerm(probed, filter.sort !== undefined, this.bounds.probeCap);
+    const dense = askedFields(filter).length > 0 && (!driver || driver.matches > this.bounds.probeCap);
+    // The smallest terms but the one walked (one that decides more fields first), as sets of ids
+    // their indexes give (see rows): two at most, the second only for fields the first leaves.
+    const covered = new Set(driver?.fields ?? []);
+    const sets: string[] = [];
+    for (const t of probed
+      .filter((t) => t !== driver)
+      .sort((a, b) => a.matches - b.matches || b.fields.length - a.fields.length)) {
+      if (sets.length === 2 || t.fields.every((f) => covered.has(f))) continue;
+      for (const f of t.fields) covered.add(f);
+      sets.push(`id IN (SELECT id FROM exchanges INDEXED BY ${t.index} WHERE ${t.sql})`);
+    }
+    const membership = sets.length ? sets.join(' AND ') : null;
     if (driver) {
       where.push(driver.sql);
-      return `exchanges INDEXED BY ${driver.index}`;
+      return { from: `exchanges INDEXED BY ${driver.index}`, walk: [driver.sql], dense, membership };
     }
-    return filter.sort ? `exchanges INDEXED BY ${sortIndex(filter.sort)}` : 'exchanges NOT INDEXED';
+    const from = filter.sort ? `exchanges INDEXED BY ${sortIndex(filter.sort)}` : 'exchanges NOT INDEXED';
+    return { from, walk: [], dense, membership };
   }
 
   /**

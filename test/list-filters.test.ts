@@ -188,7 +188,7 @@ const SHAPES: [string, ExchangeFilter][] = [
 ];
 const SORTS: (SortKey | undefined)[] = [undefined, ...(Object.keys(SORT_COLUMNS) as SortKey[])];
 /** Bounds small for a store of 3,000: each plan is reached (a 4xx class is a few hundred rows). */
-const BOUNDS = { probeCap: 150, countCap: 400, countScan: 900 };
+const BOUNDS = { probeCap: 150, countCap: 400, countScan: 900, firstWalk: 60 };
 
 let dir: string;
 let db: Db;
@@ -281,7 +281,11 @@ describe('the list filtered at scale', () => {
       // The exact count, for callers that need it, agrees.
       expect(new ExchangeReader(db, BOUNDS).count(f)).toBe(n);
       // With bounds past the store's size, every count is exact.
-      expect(new ExchangeReader(db, { probeCap: 10_000, countCap: 10_000, countScan: 10_000 }).countUpTo(f)).toEqual({
+      expect(
+        new ExchangeReader(db, { probeCap: 10_000, countCap: 10_000, countScan: 10_000, firstWalk: 10_000 }).countUpTo(
+          f,
+        ),
+      ).toEqual({
         count: n,
         atLeast: false,
       });
