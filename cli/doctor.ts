@@ -10,6 +10,8 @@ import { prepareDataDir } from './instance.ts';
 import { renderDiagnosis } from '../llm/diagnosis-text.ts';
 import type { Diagnosis } from '../llm/diagnose.ts';
 import { cliLang, t } from './language.ts';
+import { sendingClient } from '../llm/working-config.ts';
+import type { Exchange } from '../model/exchange.ts';
 import { localized } from '../i18n/stored-text.ts';
 
 export const doctorHelp = () => t('commands.doctor.help');
@@ -44,6 +46,8 @@ export function doctorCommand(args: string[]): number {
   // A damaged row is named, not diagnosed: what was read in place of its damaged columns would give a wrong diagnosis.
   const damaged = read.filter((e) => e.damaged);
   const exchanges = read.filter((e) => !e.damaged);
+  const byId = new Map(exchanges.map((e) => [e.id, e]));
+  const working: WorkingCalls = new Map();
   for (const e of damaged)
     console.error(`wirelog: ${t('commands.doctor.damagedNotDiagnosed', { id: e.id, reasons: e.damaged!.join('; ') })}`);
   const groups = groupDiagnoses(
@@ -51,7 +55,11 @@ export function doctorCommand(args: string[]): number {
       exchange,
       diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange)),
     })),
-  ).map((g) => ({ ...g, difference: differenceFromWorking(reader, g.ids[g.ids.length - 1]) }));
+  ).map((g) => {
+    // The newest try of each group is among the rows read; relays' groups share their look for a working call.
+    const newest = g.ids[g.ids.length - 1];
+    return { ...g, difference: differenceFromWorking(reader, newest, { failed: byId.get(newest), working }) };
+  });
   const errors = groups.filter((g) => g.diagnoses.some((d) => d.severity === 'error')).length;
   if (values.json) {
     console.log(
@@ -91,11 +99,34 @@ export function doctorCommand(args: string[]): number {
   return errors > 0 || damaged.length > 0 ? 1 : 0;
 }
 
-/** For a failed call: how the last call that worked to the same host differs from it. */
-export function differenceFromWorking(reader: ExchangeReader, id: number): string | null {
-  const failed = reader.get(id);
+/** The working calls found so far in one run, by what lastWorkingCall picks by (host, client, API). */
+export type WorkingCalls = Map<string, Exchange | null>;
+
+/**
+ * For a failed call: how the last call that worked to the same host differs from it. `known`:
+ * the failed exchange already read, and the working calls already found for its host, client and
+ * API (a relay failing for 500 calls in a row is looked up once, not once per group).
+ */
+export function differenceFromWorking(
+  reader: ExchangeReader,
+  id: number,
+  known: { failed?: Exchange; working?: WorkingCalls } = {},
+): string | null {
+  const failed = known.failed ?? reader.get(id);
   if (!failed || failed.damaged || (failed.response?.status ?? 0) < 400) return null;
-  const working = lastWorkingCall(reader, failed);
+  const client = sendingClient(failed.request.headers);
+  const key = JSON.stringify([
+    failed.request.host,
+    client.kind,
+    client.label,
+    failed.call?.dialect ?? '',
+    failed.request.path.split('?')[0],
+  ]);
+  let working = known.working?.get(key);
+  if (working === undefined) {
+    working = lastWorkingCall(reader, failed);
+    known.working?.set(key, working);
+  }
   return working ? differenceLine(failed, working, comparisonOf(reader, failed, working)) : null;
 }
 
