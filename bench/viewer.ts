@@ -10,6 +10,7 @@ import { CaptureStore } from '../db/capture-store.ts';
 import { openDatabase } from '../db/schema.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import { startWirelogProcess } from '../test/support/cli.ts';
+import type { Page } from 'playwright-core';
 import { launchBrowser } from '../test/support/browser.ts';
 import {
   BODY_SHOWN,
@@ -110,6 +111,17 @@ function fill(dataDir: string): number {
   return performance.now() - t;
 }
 
+/** The page's app (index.html and its assets) from another build's dist/viewer; the API from the wirelog running. */
+async function serveAppFrom(page: Page, dir: string): Promise<void> {
+  await page.route('**/*', (route) => {
+    const { pathname } = new URL(route.request().url());
+    if (pathname.startsWith('/assets/')) return route.fulfill({ path: path.join(dir, pathname) });
+    if (pathname === '/' || /^\/exchanges\/\d+$/.test(pathname))
+      return route.fulfill({ path: path.join(dir, 'index.html') });
+    return route.continue();
+  });
+}
+
 async function timeGets(url: string, times: number): Promise<number[]> {
   const durations: number[] = [];
   for (let i = 0; i < times; i++) {
@@ -153,15 +165,7 @@ async function bigBodies(): Promise<void> {
       // A fresh page per body: one body's heap is not counted in the next.
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: false });
       const page = await context.newPage();
-      if (before) {
-        await page.route('**/*', (route) => {
-          const { pathname } = new URL(route.request().url());
-          if (pathname.startsWith('/assets/')) return route.fulfill({ path: path.join(before, pathname) });
-          if (pathname === '/' || /^\/exchanges\/\d+$/.test(pathname))
-            return route.fulfill({ path: path.join(before, 'index.html') });
-          return route.continue();
-        });
-      }
+      if (before) await serveAppFrom(page, before);
       const cdp = await context.newCDPSession(page);
       await cdp.send('Performance.enable');
       await page.goto(`${h.wirelog.viewer!.url}/exchanges/${id}`);
@@ -212,38 +216,49 @@ async function main(): Promise<void> {
   const oneIn12 = await timeGets(`${viewer}/api/exchanges?q=alpha`, 20);
   const everywhere = await timeGets(`${viewer}/api/exchanges?q=lorem`, 20);
 
+  // The list in Chromium, for this build and (BENCH_VIEWER_BEFORE=DIR) another one against the same
+  // API, their page loads alternating so both see the same machine.
+  const before = process.env.BENCH_VIEWER_BEFORE;
+  const builds: [string, string | null][] = before
+    ? [
+        ['now', null],
+        ['before', before],
+      ]
+    : [['now', null]];
   const browser = await launchBrowser();
-  const loads: number[] = [];
-  let frames: number[] = [];
-  let rowsLoaded = 0;
+  const seen = new Map<string, { loads: number[]; frames: number[]; rowsLoaded: number }>();
   try {
-    for (let i = 0; i < 6; i++) {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-      const t = performance.now();
-      await page.goto(viewer);
-      await page.locator('[role="row"][data-id]').first().waitFor();
-      if (i > 0) loads.push(performance.now() - t); // the first load warms the browser
-      if (i === 5) {
-        // Scroll to the end of the list again and again, loading pages as it goes; time every frame.
-        const result = await page.evaluate(async () => {
-          const list = document.querySelector('[data-testid="exchange-list"]')!;
-          const durations: number[] = [];
-          let last = performance.now();
-          const until = performance.now() + 5000;
-          while (performance.now() < until) {
-            list.scrollTop = list.scrollHeight;
-            await new Promise((r) => requestAnimationFrame(r));
-            const now = performance.now();
-            durations.push(now - last);
-            last = now;
-          }
-          return { durations, rows: Number(list.getAttribute('aria-rowcount')) };
-        });
-        frames = result.durations;
-        rowsLoaded = result.rows;
+    for (let i = 0; i < 6; i++)
+      for (const [name, dir] of builds) {
+        const figures = seen.get(name) ?? { loads: [], frames: [], rowsLoaded: 0 };
+        seen.set(name, figures);
+        const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+        if (dir) await serveAppFrom(page, dir);
+        const t = performance.now();
+        await page.goto(viewer);
+        await page.locator('[role="row"][data-id]').first().waitFor();
+        if (i > 0) figures.loads.push(performance.now() - t); // the first load warms the browser
+        if (i === 5) {
+          // Down a screen a frame, as a wheel or a dragged scrollbar does, loading pages as it goes; time every frame.
+          const result = await page.evaluate(async () => {
+            const list = document.querySelector('[data-testid="exchange-list"]')!;
+            const durations: number[] = [];
+            let last = performance.now();
+            const until = performance.now() + 5000;
+            while (performance.now() < until) {
+              list.scrollTop += list.clientHeight;
+              await new Promise((r) => requestAnimationFrame(r));
+              const now = performance.now();
+              durations.push(now - last);
+              last = now;
+            }
+            return { durations, rows: Number(list.getAttribute('aria-rowcount')) };
+          });
+          figures.frames = result.durations;
+          figures.rowsLoaded = result.rows;
+        }
+        await page.close();
       }
-      await page.close();
-    }
   } finally {
     await browser.close();
     await wirelog.stop();
@@ -265,12 +280,14 @@ async function main(): Promise<void> {
     ['full-text search, rare word (100 hits): p50 ms', fmt(percentile(rare, 50)), 'target p50 < 200'],
     ['full-text search, a word in 1 of 12 exchanges: p50 ms', fmt(percentile(oneIn12, 50)), 'target p50 < 200'],
     ['full-text search, a word in every exchange: p50 ms', fmt(percentile(everywhere, 50)), 'target p50 < 200'],
-    ['page load to rendered list in Chromium: p50 ms', fmt(percentile(loads, 50)), 'target < 1500'],
-    [
-      `scrolling to the end for 5 s (${rowsLoaded} rows loaded): frame p50 / p95 ms`,
-      `${fmt(percentile(frames, 50))} / ${fmt(percentile(frames, 95))}`,
-      '16.7 ms = 60 fps',
-    ],
+    ...[...seen].flatMap(([name, f]) => [
+      [`page load to rendered list in Chromium (${name}): p50 ms`, fmt(percentile(f.loads, 50)), 'target < 1500'],
+      [
+        `scrolling a screen a frame for 5 s (${name}, ${f.rowsLoaded} rows loaded): frame p50 / p95 ms`,
+        `${fmt(percentile(f.frames, 50))} / ${fmt(percentile(f.frames, 95))}`,
+        '16.7 ms = 60 fps',
+      ],
+    ]),
   ];
   console.log(
     `\nwirelog viewer benchmark, ${COUNT.toLocaleString('en')} stored exchanges, ${new Date().toISOString()}`,

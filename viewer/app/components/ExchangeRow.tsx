@@ -1,7 +1,8 @@
 // One row of the exchange list (ExchangeList.tsx): its cells, drawn from the list summary alone.
-// A row is memoised and gets its translation function from the list: scrolling a screen a frame
-// mounts a screen of new rows each frame, and a row that re-rendered with every scroll event, or
-// subscribed to the language in each of its cells, spent the frame on rows already drawn.
+// Scrolling a screen a frame draws a screen of new rows each frame, and the frame went on laying
+// them out: a row is memoised (it is not drawn again on scroll), gets its translation function
+// from the list (no subscription per cell), is placed by `top` (no layer per row), and writes
+// each figure as one text node.
 import type { TFunction } from 'i18next';
 import { type KeyboardEvent, memo } from 'react';
 import { isLanguage, type Language } from '../../../i18n/languages.ts';
@@ -66,8 +67,7 @@ function StateCell({ row, t, language }: { row: ExchangeSummary; t: TFunction; l
       title={title}
       data-testid="failure-reason"
     >
-      {label}
-      {label && reason ? ': ' : ''}
+      {label && reason ? `${label}: ` : label || null}
       {reason && (
         <span className="reason" data-captured={row.state === 'complete' ? undefined : ''}>
           {reason}
@@ -116,11 +116,10 @@ function TokensCell({ call, t }: { call: ExchangeSummary['call']; t: TFunction }
   const cached = usage.cacheRead ?? 0;
   return (
     <span className="num mono" title={t('list.usageTitle', { usage: usageText(usage, t) })} data-testid="tokens">
-      {formatCount(call.inputTokens)}/{formatCount(call.outputTokens)}
+      {`${formatCount(call.inputTokens)}/${formatCount(call.outputTokens)}`}
       {cached > 0 && (
         <span className="muted" title={t('format.usage.cacheRead')}>
-          {' '}
-          +{formatCount(cached)}
+          {` +${formatCount(cached)}`}
         </span>
       )}
     </span>
@@ -201,7 +200,7 @@ export const ExchangeRow = memo(function ExchangeRow({
       tabIndex={cursor ? 0 : -1}
       className={`row${selected ? ' selected' : ''}${cursor ? ' cursor' : ''}`}
       data-id={row.id}
-      style={{ transform: `translateY(${top}px)` }}
+      style={{ top }}
       onClick={open}
       onKeyDown={onKeyDown}
     >

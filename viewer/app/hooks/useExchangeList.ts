@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ExchangeListAnswer } from '../../contract.ts';
 import { type ExchangeSummary, fetchExchanges, type ListFilter } from '../api-client.ts';
+import { firstPage, firstPageShown } from '../first-page.ts';
 import { mergeLive, roomForPage, windowOf, withPage, type ListWindow } from '../list-merge.ts';
 
 export interface ExchangeList {
@@ -20,24 +20,6 @@ export interface ExchangeList {
 }
 
 const EMPTY: ListWindow = windowOf([], null);
-
-const unfiltered = (filter: ListFilter) => !Object.values(filter).some((v) => v !== undefined && v !== '');
-
-/**
- * The unfiltered list's first page, asked for as this module loads: before React has drawn
- * anything, and before the app's other start-up requests (the status, the live feed's hello)
- * reach a server that answers one at a time. The list's first rows waited for all of them.
- */
-let early: Promise<ExchangeListAnswer> | null = typeof window === 'undefined' ? null : fetchExchanges({});
-// Its failure is the list's to show, when the hook takes it; an unhandled rejection meanwhile is only noise.
-early?.catch(() => {});
-
-/** The first page for `filter`: the one asked for early when it is that one (once), else asked for now. */
-function firstPage(filter: ListFilter): Promise<ExchangeListAnswer> {
-  const page = early;
-  early = null;
-  return page && unfiltered(filter) ? page : fetchExchanges(filter);
-}
 
 /**
  * The list for a filter: its first page, later pages on demand, and live updates merged in. What
@@ -84,13 +66,44 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
         setCounted(page.total ?? null);
         setLoading(false);
         setError(null);
+        firstPageShown();
       },
       (err: Error) => {
         settle();
+        firstPageShown();
         if (!current()) return;
         setError(err.message);
         setLoading(false);
       },
+    );
+  }, []);
+
+  /**
+   * The first page read again and merged into the rows shown (held rows updated, new ones in
+   * their place, the count the server's again), not put in their place: the live feed connects
+   * once the first page is shown, and its hello asks for what changed in between; a list the
+   * user is already scrolling does not jump back to its top.
+   */
+  const refreshFirstPage = useCallback((wanted: ListFilter) => {
+    const number = ++asked.current;
+    const arrived = new Map<number, ExchangeSummary>();
+    arrivedDuringFetch.current.add(arrived);
+    const settle = () => arrivedDuringFetch.current.delete(arrived);
+    fetchExchanges(wanted).then(
+      (page) => {
+        settle();
+        if (filterRef.current !== wanted || number <= shown.current) return;
+        shown.current = number;
+        for (const s of page.exchanges) newestSeen.current = Math.max(newestSeen.current, s.id);
+        // Updates the feed brought while the page was on its way are newer than the page's rows: applied after them.
+        setList((current) => ({
+          ...mergeLive(mergeLive(current, page.exchanges, wanted), [...arrived.values()], wanted),
+          added: 0,
+        }));
+        setCounted(page.total ?? null);
+      },
+      // The rows shown stay as they are; the feed keeps them current from here on.
+      settle,
     );
   }, []);
 
@@ -128,7 +141,15 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
     setCounted(0);
   }, []);
 
-  const reload = useCallback(() => askFirstPage(filterRef.current), [askFirstPage]);
+  // The feed's first hello refreshes the rows shown; any later one (a reconnect after wirelog
+  // restarted or the data was cleared meanwhile, a new language) or retention's deletions replace them.
+  const helloSeen = useRef(false);
+  const reload = useCallback(() => {
+    const first = !helloSeen.current;
+    helloSeen.current = true;
+    if (first && shown.current > 0) refreshFirstPage(filterRef.current);
+    else askFirstPage(filterRef.current);
+  }, [askFirstPage, refreshFirstPage]);
 
   const total = counted === null ? null : counted + list.added;
   return { rows: list.rows, total, hasMore: list.cursor !== null, loading, error, loadMore, applyLive, clear, reload };
