@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { clearAll, fetchStatus, type ListFilter, type ViewerStatus } from './api-client.ts';
+import { afterFirstPage } from './first-page.ts';
 import { useExchangeList } from './hooks/useExchangeList.ts';
 import { useHarImport } from './hooks/useHarImport.ts';
 import { useLiveUpdates } from './hooks/useLiveUpdates.ts';
@@ -31,7 +32,10 @@ export function App() {
   useEscapeCloses(selectedId === null ? null : () => select(null));
 
   useEffect(() => {
-    fetchStatus().then(setStatus, (err: Error) => setError(err.message));
+    // After the list's first page (first-page.ts): the server answers one request at a time.
+    afterFirstPage()
+      .then(fetchStatus)
+      .then(setStatus, (err: Error) => setError(err.message));
   }, []);
 
   const onClear = useCallback(async () => {

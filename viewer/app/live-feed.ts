@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { ExchangeSummary, ViewerStatus } from './api-client.ts';
+import { afterFirstPage } from './first-page.ts';
 import { i18n } from './i18n.ts';
 
 export interface LiveHandlers {
@@ -75,9 +76,14 @@ export function useLiveFeed(handlers: LiveHandlers): void {
       source?.close();
       connect();
     };
-    connect();
+    // Once the list's first page is shown (first-page.ts): the server answers one request at a time, and the hello's status is slow at scale.
+    let stopped = false;
+    void afterFirstPage().then(() => {
+      if (!stopped && source === null) connect();
+    });
     i18n.on('languageChanged', relanguage);
     return () => {
+      stopped = true;
       i18n.off('languageChanged', relanguage);
       clearTimeout(retry);
       source?.close();
