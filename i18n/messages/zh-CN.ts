@@ -6,6 +6,7 @@ import { server as serverZhCN } from './server.zh-CN.ts';
 import { bigBodyZhCN } from './bodies.zh-CN.ts';
 import { cliCommandsZhCN } from './cli-commands.zh-CN.ts';
 import { searchIndexZhCN } from './search-index.zh-CN.ts';
+import { searchScaleZhCN } from './search-scale.zh-CN.ts';
 import { storageThreadZhCN } from './storage-thread.zh-CN.ts';
 import { imagesZhCN } from './images.zh-CN.ts';
 import { listViewZhCN } from './list-view.zh-CN.ts';
@@ -369,6 +370,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   viewerTools: viewerToolsZhCN,
   keyboardAccess: keyboardAccessZhCN,
   searchIndex: searchIndexZhCN,
+  searchScale: searchScaleZhCN,
   storageThread: storageThreadZhCN,
   banners: {
     failing: '抓包存储出错：{{error}}',

@@ -85,6 +85,7 @@ export function App() {
                 sort={filter.sort}
                 onSort={(sort) => setFilter({ ...filter, sort: filter.sort === sort ? undefined : sort })}
                 total={list.total}
+                totalAtLeast={list.totalAtLeast}
                 onThread={(thread) => setFilter({ ...filter, thread })}
               />
             )}

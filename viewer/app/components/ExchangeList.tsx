@@ -18,6 +18,8 @@ interface Props {
   onSort: (sort: NonNullable<ListFilter['sort']>) => void;
   /** How many exchanges match the filter (null: not known yet). */
   total: number | null;
+  /** The total is a lower bound: more match than the server counted (shown "10,000+"). */
+  totalAtLeast?: boolean;
   /** Lists only the calls of one session (its thread key). */
   onThread: (threadKey: string) => void;
 }
@@ -131,10 +133,14 @@ export function ExchangeList({
   sort,
   onSort,
   total,
+  totalAtLeast = false,
   onThread,
 }: Props) {
   const { t, i18n } = useTranslation();
   const language = rowLanguage(i18n.language);
+  // A count the server stopped at says so: "10,000+" (db/reader.ts countUpTo).
+  const totalText =
+    total === null ? '' : totalAtLeast ? t('searchScale.atLeast', { count: formatNumber(total) }) : formatNumber(total);
   const scrollRef = useRef<HTMLDivElement>(null);
   // The cursor is an exchange, not a position: live updates insert rows above it, and a position
   // would then point at another exchange between a key press and the next.
@@ -221,8 +227,8 @@ export function ExchangeList({
       <div className="list-count muted" data-testid="result-count" aria-live="polite">
         {total !== null &&
           (rows.length < total
-            ? t('listView.countShown', { shown: formatNumber(rows.length), count: formatNumber(total) })
-            : t('listView.count', { count: total, formatted: formatNumber(total) }))}
+            ? t('listView.countShown', { shown: formatNumber(rows.length), count: totalText })
+            : t('listView.count', { count: total, formatted: totalText }))}
       </div>
       {/* biome-ignore lint/a11y/useSemanticElements: a virtualised grid: its rows are placed absolutely in this scroller, which a table's layout does not allow */}
       <div

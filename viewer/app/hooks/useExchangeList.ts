@@ -1,12 +1,15 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type ExchangeSummary, fetchExchanges, type ListFilter } from '../api-client.ts';
 import { firstPage, firstPageShown } from '../first-page.ts';
+import { i18n } from '../i18n.ts';
 import { mergeLive, roomForPage, windowOf, withPage, type ListWindow } from '../list-merge.ts';
 
 export interface ExchangeList {
   rows: ExchangeSummary[];
   /** How many exchanges match the filter: the server's count with the first page, plus matching exchanges the live feed brought since; null until known. */
   total: number | null;
+  /** The server counted up to its cap and more match: the total is a lower bound ("10,000+"). */
+  totalAtLeast: boolean;
   hasMore: boolean;
   loading: boolean;
   error: string | null;
@@ -30,6 +33,7 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
   const [list, setList] = useState<ListWindow>(EMPTY);
   // The server's count with the first page; null until known (or when it did not say).
   const [counted, setCounted] = useState<number | null>(null);
+  const [countedAtLeast, setCountedAtLeast] = useState(false);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   // Updates that arrive while a first page is on its way are merged into it when it lands (one set per page on its way).
@@ -54,7 +58,7 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
     arrivedDuringFetch.current.add(arrived);
     const settle = () => arrivedDuringFetch.current.delete(arrived);
     const current = () => filterRef.current === wanted && number > shown.current;
-    firstPage(wanted).then(
+    firstPage(wanted, i18n.language).then(
       (page) => {
         settle();
         if (!current()) return;
@@ -64,6 +68,7 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
         const merged = mergeLive(windowOf(page.exchanges, page.nextCursor), [...arrived.values()], wanted);
         setList({ ...merged, added: 0 });
         setCounted(page.total ?? null);
+        setCountedAtLeast(page.totalAtLeast === true);
         setLoading(false);
         setError(null);
         firstPageShown();
@@ -101,6 +106,7 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
           added: 0,
         }));
         setCounted(page.total ?? null);
+        setCountedAtLeast(page.totalAtLeast === true);
       },
       // The rows shown stay as they are; the feed keeps them current from here on.
       settle,
@@ -152,5 +158,16 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
   }, [askFirstPage, refreshFirstPage]);
 
   const total = counted === null ? null : counted + list.added;
-  return { rows: list.rows, total, hasMore: list.cursor !== null, loading, error, loadMore, applyLive, clear, reload };
+  return {
+    rows: list.rows,
+    total,
+    totalAtLeast: countedAtLeast,
+    hasMore: list.cursor !== null,
+    loading,
+    error,
+    loadMore,
+    applyLive,
+    clear,
+    reload,
+  };
 }

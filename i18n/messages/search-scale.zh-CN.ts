@@ -1,0 +1,6 @@
+// 百万级搜索：计数到上限就停，总数说成下限。中文界面里"共 10,000+ 条"是常见写法（"10,000 以上"放进"共…条"会读不通）。
+import type { SearchScaleMessages } from './search-scale.en.ts';
+
+export const searchScaleZhCN: SearchScaleMessages = {
+  atLeast: '{{count}}+',
+};
