@@ -696,6 +696,16 @@ try {
     `${fmt(hostStatus.first)} / ${fmt(hostStatus.warm)}`,
     '< 200',
   );
+  // Filters with a sort, and a filter no row matches (db/filter-plan.ts): each through an index.
+  for (const [what, query] of [
+    ['host, sorted by tokens in', `&host=${HOSTS.chat}&sort=tokens_in`],
+    ['status 5xx, sorted by duration', '&status=5xx&sort=duration'],
+    ['state upstream_error, sorted by size', '&state=upstream_error&sort=size'],
+    ['method PUT (no row)', '&method=PUT'],
+  ]) {
+    const timed = await timeApi(viewer, query);
+    row(`filter by ${what}: first / warm ms`, `${fmt(timed.first)} / ${fmt(timed.warm)}`, '< 200');
+  }
 
   if (!values['no-browser']) {
     const seen = await browserFigures(viewer);
