@@ -10,6 +10,7 @@ import { COUNT_CAP } from '../db/filter-plan.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { Upkeep, type UpkeepStep } from '../db/retention.ts';
 import { databasePath, openDatabase, type Db } from '../db/schema.ts';
+import { localized } from '../i18n/stored-text.ts';
 import { finishedExchange } from './support/exchange-events.ts';
 import { tempDir } from './support/harness.ts';
 
@@ -222,4 +223,28 @@ describe('the first page and the total at scale', () => {
     }
     db.close();
   }, 120_000);
+});
+
+describe('nothing silently unsearchable', () => {
+  it("an exchange's own text past the bound is noted on it, in both languages; a part of any size is indexed whole", () => {
+    const { db, store, reader } = fresh();
+    const big = 9 * 1024 * 1024;
+    const events = exchange(1, [`${'a long pasted text '.repeat(600_000)} partendwordzq`]);
+    const answer = Buffer.from(`${'answer text '.repeat(big / 12)}answerendwordzq`);
+    for (const e of events) {
+      if (e.type === 'body-chunk' && e.side === 'response') e.chunk = answer;
+      if (e.type === 'end')
+        e.responseBody = { size: answer.length, storedSize: answer.length, truncated: false, encoding: '' };
+    }
+    store.apply(events);
+    // The request (11 MB, split): found to its end. The answer (9 MB, not split): its end is not, and the exchange says so.
+    expect(ids(reader, 'partendwordzq')).toEqual([1]);
+    expect(ids(reader, 'answerendwordzq')).toEqual([]);
+    const notes = reader.get(1)!.notes ?? [];
+    expect(notes.filter((n) => n.startsWith('search '))).toEqual([
+      `search finds only the first 8 MB of the response text (${answer.length.toLocaleString('en-US')} bytes); the rest is stored but not indexed`,
+    ]);
+    expect(localized(notes.find((n) => n.startsWith('search '))!, 'zh-CN')).toMatch(/^搜索只索引了响应文本的前 8 MB/);
+    db.close();
+  });
 });
