@@ -54,12 +54,16 @@ export function usageFigures(usage: Usage, t: TFunction): [label: string, value:
   ]);
 }
 
+// One formatter for every figure: Number.toLocaleString builds a new one per call, and the list
+// titles every row's usage with it (a screen of new rows a frame while scrolling).
+const wholeNumbers = new Intl.NumberFormat('en-US');
+
 /** "input tokens 74 · cache read 13,993" in the viewer's language: every figure reported, none added. */
 export function usageText(usage: Usage, t: TFunction): string {
   return USAGE_FIELDS.filter(([key]) => usage[key] !== undefined)
     .map(
       ([key]) =>
-        `${t(`format.usage.${key}`)} ${key === 'cost' ? String(usage[key]) : usage[key]!.toLocaleString('en-US')}`,
+        `${t(`format.usage.${key}`)} ${key === 'cost' ? String(usage[key]) : wholeNumbers.format(usage[key]!)}`,
     )
     .join(' · ');
 }

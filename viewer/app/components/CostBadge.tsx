@@ -1,6 +1,7 @@
 // A model call's cost and where it comes from (llm/cost.ts callCost): the provider's own figure,
 // an estimate marked ~ whose title names the price used and the table's date, or "price unknown"
 // whose title says why. Dollar figures and the table's name read the same in every language.
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { CallCost, PriceUsed } from '../../../llm/cost.ts';
 
@@ -35,6 +36,11 @@ function estimatedTitle(price: PriceUsed, t: ReturnType<typeof useTranslation>['
 /** The cost as text with its source in the title; `labelled`: "cost" before it (the Model call tab). */
 export function CostBadge({ cost, labelled = false }: { cost: CallCost; labelled?: boolean }) {
   const { t } = useTranslation();
+  return <CostBadgeIn cost={cost} labelled={labelled} t={t} />;
+}
+
+/** The badge with the caller's translation function: the list's rows (ExchangeRow.tsx) hold no hook of their own. */
+export function CostBadgeIn({ cost, labelled = false, t }: { cost: CallCost; labelled?: boolean; t: TFunction }) {
   let text: string;
   let title: string;
   if (cost.source === 'provider') {

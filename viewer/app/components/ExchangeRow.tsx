@@ -9,7 +9,7 @@ import { isLanguage, type Language } from '../../../i18n/languages.ts';
 import { renderDiagnosis } from '../../../llm/diagnosis-text.ts';
 import type { ExchangeSummary } from '../api-client.ts';
 import { formatCount, formatDuration, formatSize, formatTime, stateLabel, statusClass, usageText } from '../format.ts';
-import { CostBadge } from './CostBadge.tsx';
+import { CostBadgeIn } from './CostBadge.tsx';
 
 /** Every row is this tall (styles.css .list .row): the virtualiser places rows without measuring them. */
 export const ROW_HEIGHT = 28;
@@ -243,7 +243,7 @@ export const ExchangeRow = memo(function ExchangeRow({
         {row.call?.model ?? ''}
       </span>
       <TokensCell call={row.call} t={t} />
-      <span className="num">{row.cost ? <CostBadge cost={row.cost} /> : null}</span>
+      <span className="num">{row.cost ? <CostBadgeIn cost={row.cost} t={t} /> : null}</span>
       <span className="num">{formatDuration(row.call?.ttftMs)}</span>
       <span className="num">{formatDuration(row.durationMs)}</span>
       <span className="num">{formatSize(row.responseSize)}</span>
