@@ -9,7 +9,6 @@ import { storedDiagnosisText, type DiagnosisMessage } from '../llm/diagnosis-tex
 import { LIST_TEXT_LIMITS } from '../model/summary.ts';
 import { sendingClient } from '../llm/working-config.ts';
 import { serverText } from '../i18n/stored-text.ts';
-import { packed } from './compression.ts';
 
 export const INTERRUPTED = 'wirelog stopped before this exchange ended';
 
@@ -66,12 +65,6 @@ const KEEP_BODY_BYTES = 1024 * 1024;
 // A stored body is written in rows of at most this many bytes (each packed on its own later): a
 // reader streams a large body a row at a time.
 const ROW_BYTES = 256 * 1024;
-// An SSE event's data under this many bytes is compressed as it is stored, not after its exchange
-// ended: below 1 KB db/compression.ts deflates in plain JavaScript (db/small-deflate.ts, about 4 µs
-// for a Codex delta), less than packing it later cost (each event read, deleted and inserted
-// again: most of packing's statements, and what left packing behind under sustained load:
-// bench/storage-lag.ts, 60 s, two CPU burners, 345-924 exchanges still waiting as the load stopped).
-const PACK_EVENT_BELOW = 1024;
 const KEEP_BUDGET_BYTES = 32 * 1024 * 1024;
 
 interface OpenExchange {
@@ -132,9 +125,8 @@ export class CaptureStore {
         response_headers = ?, stream_kind = ?, state = 'streaming', timings = ?, notes = ? WHERE id = ?`),
       // Codec 0: as they are, packed once the exchange ended (db/indexer.ts).
       chunk: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data, codec) VALUES (?, ?, ?, ?, 0)'),
-      // An event's data packed already when it is small (packedEvent), else as it is (codec 0), packed later.
       sse: db.prepare(
-        'INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data, codec) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data, codec) VALUES (?, ?, ?, ?, ?, ?, 0)',
       ),
       ws: db.prepare(
         'INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload, codec) VALUES (?, ?, ?, ?, ?, ?, 0)',
@@ -348,8 +340,7 @@ export class CaptureStore {
       }
       case 'sse-event': {
         const e = event.event;
-        const stored = packedEvent(e.data);
-        this.stmts.sse.run(ex.id, e.seq, e.offsetMs, e.event, e.id, stored.data, stored.codec);
+        this.stmts.sse.run(ex.id, e.seq, e.offsetMs, e.event, e.id, e.data);
         ex.eventCount++;
         ex.eventCountDirty = true;
         break;
@@ -531,16 +522,6 @@ export class CaptureStore {
       notes.push(serverText('en', 'stored.clientClosedAfterAnswer'));
     if (notes.length) this.stmts.notes.run(notesText(boundNotes([...(exchange.notes ?? []), ...notes])), id);
   }
-}
-
-/** An SSE event's data as stored: small data compressed now (PACK_EVENT_BELOW), the rest as text (codec 0) for the packer. */
-function packedEvent(data: string): { data: string | Buffer; codec: number } {
-  // Characters are at least one byte each: a long text is not encoded to find out.
-  if (data.length >= PACK_EVENT_BELOW) return { data, codec: 0 };
-  const bytes = Buffer.from(data);
-  if (bytes.length >= PACK_EVENT_BELOW) return { data, codec: 0 };
-  const stored = packed(bytes);
-  return stored.codec === 0 ? { data, codec: 0 } : stored;
 }
 
 /** The app that sent a request, for the list's client column (a label derived from its head, which is stored whole: a longer one is only shortened). */

@@ -153,8 +153,7 @@ function storedAs(db: Db, reader: ExchangeReader, uid: string): 'raw' | 'packed'
   const id = reader.byUid(uid)!.id;
   const rows = db
     .prepare(
-      // SSE events under 1 KB are compressed as they are stored (db/capture-store.ts PACK_EVENT_BELOW): only the others wait for the packer.
-      'SELECT codec, length(data) AS size FROM bodies WHERE exchange_id = ? UNION ALL SELECT codec, length(data) FROM sse_events WHERE exchange_id = ? AND codec = 0 UNION ALL SELECT codec, length(payload) FROM ws_messages WHERE exchange_id = ?',
+      'SELECT codec, length(data) AS size FROM bodies WHERE exchange_id = ? UNION ALL SELECT codec, length(data) FROM sse_events WHERE exchange_id = ? UNION ALL SELECT codec, length(payload) FROM ws_messages WHERE exchange_id = ?',
     )
     .all(id, id, id) as { codec: number; size: number }[];
   const packedRows = rows.filter((r) => r.codec !== 0).length;

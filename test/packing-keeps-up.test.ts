@@ -5,7 +5,6 @@
 // arrival time; the request bodies byte for byte.
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { databasePath, openDatabase } from '../db/schema.ts';
 import { CaptureWriter } from '../db/writer.ts';
@@ -125,32 +124,3 @@ it('packs every ended exchange under a sustained load without being asked, and e
     db.close();
   }
 }, 120_000);
-
-it('compresses an SSE event under 1 KB as it is stored, an open exchange too; a larger one waits for the packer; all read back as sent', () => {
-  const dir = tempDir();
-  const db = openDatabase(dir);
-  try {
-    const store = new CaptureStore(db);
-    store.indexInSlices = true;
-    const events = turnEvents('open', 0).filter((e) => e.type !== 'end');
-    const large = 'x'.repeat(600) + '令'.repeat(200);
-    events.push({
-      type: 'sse-event',
-      uid: 'open',
-      event: { seq: session[0].events.length, offsetMs: 99.5, event: 'big', id: 'e1', data: large },
-    });
-    store.apply(events);
-    const rows = db.prepare('SELECT seq, codec FROM sse_events ORDER BY seq').all() as { seq: number; codec: number }[];
-    const last = session[0].events.length;
-    expect(rows.filter((r) => r.seq < last && r.codec === 0).length).toBe(0);
-    expect(rows.find((r) => r.seq === last)?.codec).toBe(0);
-    const reader = new ExchangeReader(db);
-    expect(reader.byUid('open')!.state).toBe('streaming');
-    expect(reader.sseEvents(reader.byUid('open')!.id).map((e) => [e.seq, e.offsetMs, e.event, e.id, e.data])).toEqual([
-      ...session[0].events.map((e, seq) => [seq, 3 + seq / 8, e.event, null, e.data]),
-      [last, 99.5, 'big', 'e1', large],
-    ]);
-  } finally {
-    db.close();
-  }
-});
