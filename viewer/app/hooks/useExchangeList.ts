@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type ExchangeSummary, fetchExchanges, type ListFilter } from '../api-client.ts';
 import { firstPage, firstPageShown } from '../first-page.ts';
-import { i18n } from '../i18n.ts';
 import { mergeLive, roomForPage, windowOf, withPage, type ListWindow } from '../list-merge.ts';
 
 export interface ExchangeList {
@@ -58,7 +57,7 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
     arrivedDuringFetch.current.add(arrived);
     const settle = () => arrivedDuringFetch.current.delete(arrived);
     const current = () => filterRef.current === wanted && number > shown.current;
-    firstPage(wanted, i18n.language).then(
+    firstPage(wanted).then(
       (page) => {
         settle();
         if (!current()) return;
