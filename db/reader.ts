@@ -459,6 +459,15 @@ function askedFields(filter: ExchangeFilter): string[] {
   return filter.since === undefined ? fields : [...fields, 'since'];
 }
 
+/**
+ * Parts of split bodies read already, by blob id, with their hash (a caller's, bounded as it
+ * sees fit): a session's turns share most parts, each decompressed once (export/har.ts).
+ */
+export interface PartCache {
+  get(id: number): { hash: Buffer; bytes: Buffer } | undefined;
+  set(id: number, part: { hash: Buffer; bytes: Buffer }): void;
+}
+
 export class ExchangeReader {
   /** Prepared once per distinct SQL text: preparing costs more than running these queries. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -888,25 +897,34 @@ export class ExchangeReader {
   }
 
   /** The stored bytes of a body, still content-encoded as they crossed the wire. */
-  body(id: number, side: BodySide): Buffer {
+  body(id: number, side: BodySide, parts?: PartCache): Buffer {
     const rows = this.statement('SELECT data, codec FROM bodies WHERE exchange_id = ? AND side = ? ORDER BY seq').all(
       id,
       side,
     ) as { data: unknown; codec: unknown }[];
     const damage: ColumnDamage[] = [];
-    const body = Buffer.concat(rows.map((r) => this.bodyRow(r.codec, r.data, side, damage)));
+    const body = Buffer.concat(rows.map((r) => this.bodyRow(r.codec, r.data, side, damage, parts)));
     this.noteDamage(id, damage);
     return body;
   }
 
   /** A body row's bytes: unpacked (db/compression.ts), or a split body joined from its parts (db/blobs.ts); what cannot be is noted as damage and read as none. */
-  private bodyRow(codec: unknown, data: unknown, side: BodySide, damage: ColumnDamage[]): Buffer {
+  private bodyRow(codec: unknown, data: unknown, side: BodySide, damage: ColumnDamage[], parts?: PartCache): Buffer {
     const bytes = storedBytes(data, `bodies.data (${side})`, damage);
+    const read = (blob: number) => readBlob(this.statement('SELECT codec, data FROM blobs WHERE id = ?'), blob);
     return this.unpackedColumn(codec, bytes, `bodies.data (${side})`, damage, (c, b) =>
-      rowBytes({ codec: c, data: b }, (blob) =>
-        readBlob(this.statement('SELECT codec, data FROM blobs WHERE id = ?'), blob),
-      ),
+      rowBytes({ codec: c, data: b }, parts ? (blob) => this.cachedPart(blob, parts, read) : read),
     );
+  }
+
+  /** A part from the cache when it holds the same part (an id freed by a deletion may be given to another), else read and kept. */
+  private cachedPart(id: number, parts: PartCache, read: (id: number) => Buffer): Buffer {
+    const hash = this.statement('SELECT hash FROM blobs WHERE id = ?').pluck().get(id) as Buffer | undefined;
+    const kept = parts.get(id);
+    if (kept && hash && kept.hash.equals(hash)) return kept.bytes;
+    const bytes = read(id);
+    if (hash) parts.set(id, { hash, bytes });
+    return bytes;
   }
 
   private unpackedColumn(

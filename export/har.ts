@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { bodyView, bodyViewOf, type BodyView } from '../db/body-view.ts';
 import { decodeBody, isTextBody } from '../db/decode.ts';
-import type { ExchangeFilter, ExchangeReader } from '../db/reader.ts';
+import type { ExchangeFilter, ExchangeReader, PartCache } from '../db/reader.ts';
 import type { BodyInfo, BodySide, Exchange, Header, SseEvent, WsMessage } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
 import { serverText } from '../i18n/stored-text.ts';
@@ -100,11 +100,12 @@ function markedSource(
   exchange: Exchange,
   marker: (side: BodySide) => string,
   bodies: MarkedBody[],
+  parts: PartCache,
 ): HarSource {
   const view = (side: BodySide): BodyView => {
     const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
     const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
-    const raw = reader.body(exchange.id, side);
+    const raw = reader.body(exchange.id, side, parts);
     const mimeType = headerValue(headers, 'content-type') ?? '';
     if (FORM.test(mimeType)) return bodyViewOf(raw, info, headers);
     return markedView(raw, info, mimeType, marker(side), bodies);
@@ -134,6 +135,47 @@ function markedView(raw: Buffer, info: BodyInfo, mimeType: string, marker: strin
     base64: text ? null : stands,
     decodedSize: decoded.data.length,
   };
+}
+
+// Parts of split bodies kept decompressed while an export runs, the least recently used dropped
+// first: a session's working set (its instructions, tools and history: a few hundred parts), not
+// the store's. A part costs its bytes and some 300 more (its hash, two Buffers, the map's entry).
+const PART_CACHE_PARTS = 4096;
+const PART_CACHE_BYTES = 16 * 1024 * 1024;
+const PART_OVERHEAD_BYTES = 300;
+
+/** The parts a session's turns share (its instructions, tools, history), each decompressed once, not once a turn. */
+class RecentParts implements PartCache {
+  private readonly parts = new Map<number, { hash: Buffer; bytes: Buffer }>();
+  private bytes = 0;
+
+  get(id: number): { hash: Buffer; bytes: Buffer } | undefined {
+    const part = this.parts.get(id);
+    if (part) {
+      // Most recently used last: Map keeps insertion order.
+      this.parts.delete(id);
+      this.parts.set(id, part);
+    }
+    return part;
+  }
+
+  set(id: number, found: { hash: Buffer; bytes: Buffer }): void {
+    // A part decompressed is a view of zlib's larger output buffer: kept, it would hold all of it.
+    const part =
+      found.bytes.length < found.bytes.buffer.byteLength
+        ? { hash: found.hash, bytes: Buffer.from(found.bytes) }
+        : found;
+    const old = this.parts.get(id);
+    if (old) this.bytes -= old.bytes.length + PART_OVERHEAD_BYTES;
+    this.parts.delete(id);
+    this.parts.set(id, part);
+    this.bytes += part.bytes.length + PART_OVERHEAD_BYTES;
+    for (const [oldest, kept] of this.parts) {
+      if (this.bytes <= PART_CACHE_BYTES && this.parts.size <= PART_CACHE_PARTS) break;
+      this.parts.delete(oldest);
+      this.bytes -= kept.bytes.length + PART_OVERHEAD_BYTES;
+    }
+  }
 }
 
 /** The page an entry belongs to: one per day of capture (pagexray and others need pages). */
@@ -395,6 +437,7 @@ export async function writeHar(
   // Where a body goes in an entry's JSON: random, so that no text an exchange holds can be it.
   const nonce = randomBytes(12).toString('hex');
   const marker = (side: BodySide) => `wirelog-body-${nonce}-${side}`;
+  const parts = new RecentParts();
   await out.text(
     `{"log":{"version":"1.2","creator":{"name":"wirelog","version":${JSON.stringify(version)}},"entries":[`,
   );
@@ -413,7 +456,7 @@ export async function writeHar(
       const page = pageId(exchange.request.startedAt);
       if (!pages.has(page)) pages.set(page, exchange.request.startedAt);
       const bodies: MarkedBody[] = [];
-      const entry = JSON.stringify(harEntry(markedSource(reader, exchange, marker, bodies)));
+      const entry = JSON.stringify(harEntry(markedSource(reader, exchange, marker, bodies, parts)));
       await out.text(written.entries ? ',\n' : '\n');
       await out.entry(entry, bodies);
       written.entries++;
