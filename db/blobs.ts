@@ -8,6 +8,10 @@ import { joinBody, manifestBytes, readManifest, splitBody, type SplitBody } from
 import { packed, unpacked } from './compression.ts';
 import type { Db } from './schema.ts';
 
+// A request body is split into its parts when at most this large: splitting holds it whole, and
+// parses it. A larger one is packed row by row, as other bodies are.
+const SPLIT_MAX_BYTES = 32 * 1024 * 1024;
+
 /** Added to a `bodies` row's codec when the row is a split body's record, not the body's bytes. */
 export const SPLIT = 16;
 
@@ -118,8 +122,9 @@ export class Packer {
     this.blobs = new Blobs(db);
     this.stmts = {
       body: db.prepare(
-        'SELECT rowid, side, seq, codec, data FROM bodies WHERE exchange_id = ? AND codec = 0 ORDER BY side, seq',
+        "SELECT rowid, side, length(data) AS size, typeof(data) = 'blob' AS blob FROM bodies WHERE exchange_id = ? AND codec = 0 ORDER BY side, seq",
       ),
+      rowData: db.prepare('SELECT data FROM bodies WHERE rowid = ?').pluck(),
       requestRows: db.prepare("SELECT count(*) FROM bodies WHERE exchange_id = ? AND side = 'request'").pluck(),
       setBody: db.prepare('UPDATE bodies SET data = ?, codec = ? WHERE rowid = ?'),
       dropRequest: db.prepare("DELETE FROM bodies WHERE exchange_id = ? AND side = 'request'"),
@@ -149,18 +154,20 @@ export class Packer {
    * less for each plain exchange), absent looks.
    */
   pack(id: number, requestEncoding: string, request: Buffer | null = null, events?: number): void {
-    const bodyRows = this.stmts.body.all(id) as {
-      rowid: number;
-      side: string;
-      seq: number;
-      codec: number;
-      data: unknown;
-    }[];
-    const raw = bodyRows.filter((r) => r.side === 'request' && Buffer.isBuffer(r.data));
-    // A request body all in raw rows (none packed yet): split if it is a model call's JSON.
+    // Rows by id and size, their bytes read one at a time: a stored body of hundreds of MB was
+    // read whole into the storage thread's memory to be packed (bench/memory.ts: thread arenas
+    // 73-134 MB, peak RSS 194-235 MB during the 300 MB and 1 GB bodies).
+    const bodyRows = this.stmts.body.all(id) as { rowid: number; side: string; size: number; blob: number }[];
+    const raw = bodyRows.filter((r) => r.side === 'request' && r.blob);
+    let rawBytes = 0;
+    for (const r of raw) rawBytes += r.size;
+    // A request body all in raw rows (none packed yet), small enough to hold: split if it is a model call's JSON.
     const whole =
-      requestEncoding === '' && raw.length > 0 && raw.length === this.stmts.requestRows.get(id)
-        ? (request ?? Buffer.concat(raw.map((r) => r.data as Buffer)))
+      requestEncoding === '' &&
+      raw.length > 0 &&
+      rawBytes <= SPLIT_MAX_BYTES &&
+      raw.length === this.stmts.requestRows.get(id)
+        ? (request ?? Buffer.concat(raw.map((r) => this.stmts.rowData.get(r.rowid) as Buffer)))
         : null;
     const split = whole ? splitBody(whole, '') : null;
     if (split) {
@@ -174,8 +181,8 @@ export class Packer {
     // table as large as before (bench/storage-size.ts, 100 Codex turns: sse_events 3.9 MB updated,
     // 1.8 MB inserted again; bodies 0.4 MB updated, 0.7 MB inserted again).
     for (const r of bodyRows) {
-      if (!Buffer.isBuffer(r.data) || (split && r.side === 'request')) continue;
-      const stored = packed(r.data);
+      if (!r.blob || (split && r.side === 'request')) continue;
+      const stored = packed(this.stmts.rowData.get(r.rowid) as Buffer);
       if (stored.codec !== 0) this.stmts.setBody.run(stored.data, stored.codec, r.rowid);
     }
     if (events === 0) return;

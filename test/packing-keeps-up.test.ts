@@ -5,6 +5,8 @@
 // arrival time; the request bodies byte for byte.
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
+import { SPLIT } from '../db/blobs.ts';
+import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { databasePath, openDatabase } from '../db/schema.ts';
 import { CaptureWriter } from '../db/writer.ts';
@@ -120,6 +122,50 @@ it('packs every ended exchange under a sustained load without being asked, and e
       );
       expect(reader.body(exchange.id, 'request').equals(session[n].request)).toBe(true);
     }
+  } finally {
+    db.close();
+  }
+}, 120_000);
+
+it('packs a request body past 32 MB row by row, unsplit (it is not held whole), and it reads back byte for byte', () => {
+  const dir = tempDir();
+  const db = openDatabase(dir);
+  try {
+    const store = new CaptureStore(db);
+    const large = Buffer.from(
+      JSON.stringify({ model: 'gpt-5', input: [{ role: 'user', content: 'word '.repeat(7 * 1024 * 1024) }] }),
+    );
+    expect(large.length).toBeGreaterThan(32 * 1024 * 1024);
+    const small = session[0].request;
+    for (const [uid, body] of [
+      ['large', large],
+      ['small', small],
+    ] as const) {
+      const events = turnEvents(uid, 0).map((e): ExchangeEvent => {
+        if (e.type === 'end')
+          return { ...e, requestBody: { ...e.requestBody, size: body.length, storedSize: body.length } };
+        return e;
+      });
+      const chunks: ExchangeEvent[] = [];
+      for (let at = 0; at < body.length; at += 256 * 1024)
+        chunks.push({ type: 'body-chunk', uid, side: 'request', chunk: body.subarray(at, at + 256 * 1024), atMs: 1 });
+      store.apply([
+        events[0],
+        ...chunks,
+        ...events.slice(1).filter((e) => !(e.type === 'body-chunk' && e.side === 'request')),
+      ]);
+    }
+    store.indexWaiting();
+    const reader = new ExchangeReader(db);
+    const splitRows = (uid: string) =>
+      db
+        .prepare(`SELECT count(*) FROM bodies WHERE exchange_id = ? AND side = 'request' AND codec >= ${SPLIT}`)
+        .pluck()
+        .get(reader.byUid(uid)!.id);
+    expect(splitRows('large')).toBe(0);
+    expect(splitRows('small')).toBe(1);
+    expect(reader.body(reader.byUid('large')!.id, 'request').equals(large)).toBe(true);
+    expect(reader.body(reader.byUid('small')!.id, 'request').equals(small)).toBe(true);
   } finally {
     db.close();
   }
