@@ -136,15 +136,22 @@ function openReader(dataDir: string): ExchangeReader {
   return new ExchangeReader(openDatabase(dataDir));
 }
 
-export const listHelp = () => t('commands.list.help');
+export const listHelp = () => `${t('commands.list.help')}\n${t('searchScale.cli.help')}`;
 
 export function listCommand(args: string[]): number {
-  const { values } = parseFlags('list', args, { ...DATA_DIR, json: { type: 'boolean' }, limit: { type: 'string' } });
+  const { values } = parseFlags('list', args, {
+    ...DATA_DIR,
+    json: { type: 'boolean' },
+    limit: { type: 'string' },
+    search: { type: 'string' },
+  });
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(t('commands.flags.wholeNumber', { flag: '--limit', value: values.limit }));
-  // Newest first, as the reader gives them.
-  const summaries = openReader(dataDirFrom(values)).list({ limit }).map(summarize);
+  // Newest first, as the reader gives them; --search as the viewer's search box (db/part-search.ts).
+  const reader = openReader(dataDirFrom(values));
+  const text = values.search?.trim() ? values.search : undefined;
+  const summaries = reader.list({ limit, text }).map(summarize);
   if (values.json) {
     console.log(JSON.stringify(summaries, null, 2));
     return 0;
@@ -158,6 +165,13 @@ export function listCommand(args: string[]): number {
   console.log(listTable(summaries, width, t).join('\n'));
   const damagedCount = summaries.filter((s) => s.damaged).length;
   if (damagedCount) console.error(`wirelog: ${t('commands.list.damagedRows', { count: damagedCount })}`);
+  if (text) {
+    // Counted up to the cap as the viewer's is: "10,000+" when more match.
+    const matches = reader.countUpTo({ text });
+    const count = matches.count.toLocaleString('en-US');
+    const formatted = matches.atLeast ? t('searchScale.atLeast', { count }) : count;
+    console.error(`wirelog: ${t('searchScale.cli.matches', { count: matches.count, formatted, search: text })}`);
+  }
   return 0;
 }
 

@@ -5,6 +5,7 @@
 // repeats finds all 120 turns, and the part that holds it is in the index once.
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.ts';
 import { codexSession } from './support/codex-session.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 
@@ -77,5 +78,12 @@ describe('a long session searched to its last words', () => {
       notes.filter((n) => n.startsWith('search ')),
       notes.join('\n'),
     ).toEqual([]);
+    // The CLI searches the same way, and says how many match.
+    const listed = await runCli(['list', '--search', 'zebrafinchquartz', '--data-dir', h.dataDir]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.trim().split('\n').length).toBe(2); // its header and the one turn
+    expect(listed.stderr).toContain('wirelog: 1 exchange matches "zebrafinchquartz"');
+    const all = await runCli(['list', '--search', SEED, '--limit', '5', '--data-dir', h.dataDir, '--json']);
+    expect((JSON.parse(all.stdout) as { id: number }[]).map((e) => e.id)).toEqual(turns.slice(0, 5));
   }, 300_000);
 });

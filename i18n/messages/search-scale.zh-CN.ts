@@ -3,4 +3,9 @@ import type { SearchScaleMessages } from './search-scale.en.ts';
 
 export const searchScaleZhCN: SearchScaleMessages = {
   atLeast: '{{count}}+',
+  cli: {
+    help: '  --search 关键词：只列出文本里包含全部关键词的请求（和查看器的搜索框一样），并给出匹配总数',
+    matches_one: '共 {{formatted}} 条请求匹配“{{search}}”',
+    matches_other: '共 {{formatted}} 条请求匹配“{{search}}”',
+  },
 };
