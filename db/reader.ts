@@ -832,13 +832,14 @@ export class ExchangeReader {
         }
       ).n + reindexWaiting(this.db);
     if (waiting === 0 || waiting < from) return null;
-    // All rows less the open ones (few, found through the same index): no pass over every row's state.
-    const total = (
-      this.statement(`SELECT (SELECT count(*) FROM exchanges WHERE ${NOT_CLEARED})
-        - (SELECT count(*) FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state IN ('pending', 'streaming') AND ${NOT_CLEARED}) AS n`).get() as {
-        n: number;
-      }
-    ).n;
+    // The span of the ids kept, not a count: counting a million rows took 1.4-2 s at load 13, on
+    // each status poll while a store was re-indexed. Ids only grow and retention deletes the
+    // oldest, so the span is the count less the few rows deleted one by one (a progress bar).
+    const ends = this.statement(`SELECT min(id) AS low, max(id) AS high FROM exchanges WHERE ${NOT_CLEARED}`).get() as {
+      low: number | null;
+      high: number | null;
+    };
+    const total = Math.max(waiting, ends.low === null || ends.high === null ? 0 : ends.high - ends.low + 1);
     return { indexed: Math.max(0, total - waiting), total };
   }
 
