@@ -26,7 +26,7 @@ export interface SplitBody {
 // Top-level members whose value is a conversation's repeated content, in the dialects wirelog
 // knows: Chat (messages, tools), Responses (input, instructions, tools), Anthropic (system,
 // messages, tools), Gemini (contents, systemInstruction / system_instruction, tools).
-const PART_KEYS = new Set([
+export const PART_KEYS = new Set([
   'messages',
   'input',
   'instructions',
@@ -143,7 +143,7 @@ function partRanges(body: Buffer): [number, number][] {
 }
 
 /** A member's name: read as JSON only when it has an escape (rare), else its bytes. */
-function memberName(body: Buffer, start: number, end: number): string {
+export function memberName(body: Buffer, start: number, end: number): string {
   const raw = body.subarray(start, end);
   return raw.includes(BACKSLASH)
     ? (JSON.parse(raw.toString('utf8')) as string)
@@ -154,13 +154,13 @@ function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-function firstNonSpace(body: Buffer, pos: number): number {
+export function firstNonSpace(body: Buffer, pos: number): number {
   while (pos < body.length && isSpace(body[pos])) pos++;
   return pos;
 }
 
 /** The end (exclusive) of the string starting at `pos` (its opening quote). */
-function stringEnd(body: Buffer, pos: number): number {
+export function stringEnd(body: Buffer, pos: number): number {
   let at = pos + 1;
   for (;;) {
     const quote = body.indexOf(QUOTE, at);
@@ -174,7 +174,7 @@ function stringEnd(body: Buffer, pos: number): number {
 }
 
 /** The end (exclusive) of the JSON value starting at `pos`, nesting counted, not recursed. */
-function valueEndAt(body: Buffer, pos: number): number {
+export function valueEndAt(body: Buffer, pos: number): number {
   const first = body[pos];
   if (first === QUOTE) return stringEnd(body, pos);
   if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {

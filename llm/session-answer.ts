@@ -1,11 +1,13 @@
-// Session questions answered off the thread that forwards traffic: a page of a long session reads
-// and parses a hundred request bodies (a 500-turn Codex session: about 0.7 s of parsing), which on
-// the proxy's thread would hold every client's requests. A worker (llm/session-worker.ts) opens the
-// database read-only, answers, and hands back the JSON text, as the viewer's comparisons do.
+// Session questions answered off the thread that forwards traffic: a page reads a hundred turns
+// (their answers, and the end of each request: llm/request-tail.ts), a context or a diff whole
+// request bodies, which on the proxy's thread would hold every client's requests. A worker
+// (llm/session-worker.ts) opens the database read-only and hands back each answer's JSON text; it
+// is kept between questions while they come, and stopped when idle.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ExchangeReader } from '../db/reader.ts';
+import type { StoredRequests } from '../db/request-outline.ts';
 import { createI18n } from '../i18n/index.ts';
 import type { Language } from '../i18n/languages.ts';
 import { recentSessions, sessionPage, SessionQuestionError, turnContext, turnDiff } from './session-read.ts';
@@ -24,8 +26,6 @@ export interface SessionAnswer {
 
 export interface SessionWorkerData {
   file: string;
-  question: SessionQuestion;
-  lang: Language;
 }
 
 // The worker's heap at most: past it the thread stops and the viewer hears why.
@@ -38,18 +38,19 @@ function sessionText(lang: Language, key: string, params: Record<string, string 
   return instance.t(`sessions.api.${key}`, params);
 }
 
-/** The question answered here, on the caller's thread (the worker calls this; so does a database in memory). */
+/** The question answered here, on the caller's thread (the worker calls this, with the database's split requests; so does a database in memory). */
 export function answerSessionQuestion(
   reader: ExchangeReader,
   question: SessionQuestion,
   lang: Language,
+  requests?: StoredRequests,
 ): SessionAnswer {
   try {
     const body =
       question.kind === 'recent'
         ? { sessions: recentSessions(reader, question.limit) }
         : question.kind === 'page'
-          ? sessionPage(reader, question.key, question.offset, question.limit)
+          ? sessionPage(reader, question.key, question.offset, question.limit, requests)
           : question.kind === 'context'
             ? turnContext(reader, question.key, question.turn)
             : turnDiff(reader, question.key, question.b, question.a);
@@ -74,7 +75,7 @@ export function answerOffThread(
 ): Promise<SessionAnswer> {
   const file = reader.file;
   if (file === null) return Promise.resolve(answerSessionQuestion(reader, question, lang));
-  const run = queue.then(() => inWorker({ file, question, lang }));
+  const run = queue.then(() => inWorker(file, { question, lang }));
   queue = run.catch(() => undefined);
   return run;
 }
@@ -84,35 +85,90 @@ const failed = (status: SessionAnswer['status'], error: string): SessionAnswer =
   json: JSON.stringify({ error }),
 });
 
-function inWorker(data: SessionWorkerData): Promise<SessionAnswer> {
-  // Beside this module: session-worker.ts in the sources, session-worker.js in the dist/ bundle.
-  const entry = new URL(
-    import.meta.url.endsWith('.ts') ? './session-worker.ts' : './session-worker.js',
-    import.meta.url,
-  );
-  const what = data.question.kind === 'recent' ? 'the recent sessions' : `session "${data.question.key}"`;
+/** A session question as the worker is asked it. */
+export interface SessionAsk {
+  question: SessionQuestion;
+  lang: Language;
+}
+
+/** A worker left idle this long is stopped (its database closed); the next question starts another. */
+export const SESSION_THREAD_IDLE_MS = 20_000;
+
+/**
+ * The worker kept between questions: starting one costs more than a page now does (loading the
+ * modules; under tsx, compiling them), and a user scrolling a session asks a question a second.
+ * One at a time, for one database; stopped when idle, when another database is asked about, or
+ * by closeSessionThread (the viewer's close). It never keeps the process alive (unref).
+ */
+let thread: { file: string; worker: Worker; idle: NodeJS.Timeout | null } | null = null;
+
+/** Stops the session worker reading `file` if one runs (a database in memory has none). */
+export function closeSessionThread(file: string | null): Promise<void> {
+  const running = thread;
+  if (!running || running.file !== file) return Promise.resolve();
+  thread = null;
+  if (running.idle) clearTimeout(running.idle);
+  return running.worker.terminate().then(() => undefined);
+}
+
+function workerFor(file: string): Worker {
+  if (thread && thread.file !== file) void closeSessionThread(thread.file);
+  if (!thread) {
+    const worker = startWorker(sessionWorkerEntry(), { file });
+    worker.unref();
+    const started = { file, worker, idle: null };
+    // A thread that stopped (out of memory, an error) is forgotten: the next question starts another.
+    worker.once('exit', () => {
+      if (thread === started) thread = null;
+    });
+    thread = started;
+  }
+  if (thread.idle) clearTimeout(thread.idle);
+  thread.idle = null;
+  return thread.worker;
+}
+
+function idleAfterAnswer(worker: Worker): void {
+  if (!thread || thread.worker !== worker) return;
+  const running = thread;
+  running.idle = setTimeout(() => void closeSessionThread(running.file), SESSION_THREAD_IDLE_MS);
+  running.idle.unref();
+}
+
+/** Beside this module: session-worker.ts in the sources, session-worker.js in the dist/ bundle. */
+function sessionWorkerEntry(): URL {
+  return new URL(import.meta.url.endsWith('.ts') ? './session-worker.ts' : './session-worker.js', import.meta.url);
+}
+
+function inWorker(file: string, ask: SessionAsk): Promise<SessionAnswer> {
+  const what = ask.question.kind === 'recent' ? 'the recent sessions' : `session "${ask.question.key}"`;
+  const worker = workerFor(file);
   return new Promise((resolve) => {
-    let answered = false;
-    const answer = (value: SessionAnswer) => {
-      if (answered) return;
-      answered = true;
-      resolve(value);
+    const onMessage = (message: SessionAnswer) => {
+      settle(message);
+      idleAfterAnswer(worker);
     };
-    const worker = startWorker(entry, data);
-    worker.once('message', (message: SessionAnswer) => answer(message));
-    worker.once('error', (err: NodeJS.ErrnoException) =>
-      answer(
+    const onError = (err: NodeJS.ErrnoException) =>
+      settle(
         err.code === 'ERR_WORKER_OUT_OF_MEMORY'
           ? failed(
               503,
               `reading ${what} needed more than the ${SESSION_HEAP_MB} MB it may take: ask for a smaller page (limit=)`,
             )
           : failed(500, `reading ${what} failed: ${err.message}`),
-      ),
-    );
-    worker.once('exit', (code) =>
-      answer(failed(500, `reading ${what} stopped (exit code ${code}) before it answered`)),
-    );
+      );
+    const onExit = (code: number) =>
+      settle(failed(500, `reading ${what} stopped (exit code ${code}) before it answered`));
+    function settle(answer: SessionAnswer): void {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      resolve(answer);
+    }
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.postMessage(ask);
   });
 }
 

@@ -3,11 +3,14 @@
 // through the same readers as the exchange detail (db/reader.ts, llm/stored-calls.ts).
 import { bodyView } from '../db/body-view.ts';
 import type { ExchangeReader } from '../db/reader.ts';
+import type { StoredRequests } from '../db/request-outline.ts';
 import type { Exchange } from '../model/exchange.ts';
 import type { ExchangeSummary } from '../model/summary.ts';
 import { sendingClient } from './working-config.ts';
 import { detectDialect } from './dialect.ts';
 import { obj, parseJson } from './json.ts';
+import type { Turn } from './model-call.ts';
+import { sessionCallOf } from './request-tail.ts';
 import { sessionHeader, sessionTurns, type SessionHeader, type SessionTurn, type StoredTurn } from './session.ts';
 import { modelCallOf } from './stored-calls.ts';
 import { turnContextOf, type TurnContext } from './turn-context.ts';
@@ -77,19 +80,42 @@ export function recentSessions(reader: ExchangeReader, limit: number): SessionHe
   return keys.flatMap((key) => headerOf(reader, key, sessionRows(reader, key)) ?? []);
 }
 
-function storedTurn(reader: ExchangeReader, exchange: Exchange): StoredTurn {
-  return { exchange, call: exchange.damaged ? null : modelCallOf(reader, exchange) };
+/**
+ * The page's turns read, oldest first. With `requests` (the same database's split request bodies),
+ * each conversation is read from its end only as far as its row needs (llm/request-tail.ts): the
+ * turn before tells how many tool results to look for. Without, each body is read whole.
+ */
+function storedTurns(reader: ExchangeReader, exchanges: Exchange[], requests?: StoredRequests): StoredTurn[] {
+  const items = new Map<number, Turn[]>();
+  const turns: StoredTurn[] = [];
+  for (const exchange of exchanges) {
+    // The first turn's results belong to the turn before the page, which is not shown.
+    const previousCalls = turns.length ? (turns[turns.length - 1].call?.answer.toolCalls.length ?? 0) : 0;
+    const call = exchange.damaged
+      ? null
+      : requests
+        ? sessionCallOf(reader, requests, exchange, previousCalls, items)
+        : modelCallOf(reader, exchange);
+    turns.push({ exchange, call });
+  }
+  return turns;
 }
 
 /** A page of a session's turns; the turn after the page is read too, to pair the last turn's tool calls with their results. */
-export function sessionPage(reader: ExchangeReader, key: string, offset: number, limit: number): SessionPage {
+export function sessionPage(
+  reader: ExchangeReader,
+  key: string,
+  offset: number,
+  limit: number,
+  requests?: StoredRequests,
+): SessionPage {
   const rows = sessionRows(reader, key);
   const header = headerOf(reader, key, rows);
   if (!header) throw new SessionQuestionError('noSession', { key });
   const ids = rows.slice(offset, offset + limit + 1).map((r) => r.id);
   const exchanges = ids.length ? reader.list({ ids, after: 0, limit: ids.length }) : [];
   const turns = sessionTurns(
-    exchanges.map((e) => storedTurn(reader, e)),
+    storedTurns(reader, exchanges, requests),
     offset,
     Math.min(limit, Math.max(0, rows.length - offset)),
   );

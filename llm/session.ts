@@ -96,7 +96,11 @@ export interface SessionTurn {
   unread?: boolean;
 }
 
-/** One stored call of the session, read: the exchange, and its model call when it is one. */
+/**
+ * One stored call of the session, read: the exchange, and its model call when it is one. A page
+ * may hold only the conversation's tail in `call.conversation` (enough for tailSuffices), its
+ * system and tools unread: a row reads no further back.
+ */
 export interface StoredTurn {
   exchange: Exchange;
   call: ModelCall | null;
@@ -207,10 +211,24 @@ export function pairTools(turn: StoredTurn, next: StoredTurn | null): ToolPair[]
   });
 }
 
+/** Turns at the end of the next turn's conversation its results for `calls` tool calls are looked for in (none for none). */
+function resultWindow(calls: number): number {
+  return calls === 0 ? 0 : calls * 4 + 16;
+}
+
 /** Tool results near the end of a conversation: a result answers one of the last calls, so only the tail is searched. */
 function trailingResults(conversation: Turn[], calls: number): Turn[] {
-  const tail = conversation.slice(Math.max(0, conversation.length - calls * 4 - 16));
+  const tail = conversation.slice(Math.max(0, conversation.length - resultWindow(calls)));
   return tail.filter((t) => t.role === 'tool');
+}
+
+/**
+ * Whether the last turns of a conversation hold all a turn's row reads of it: its trailing inputs
+ * with the turn before them, and the window the previous turn's `previousCalls` results are looked
+ * for in. A page reads each conversation from its end until this holds (llm/request-tail.ts).
+ */
+export function tailSuffices(tail: Turn[], previousCalls: number): boolean {
+  return trailingInputs(tail).length < tail.length && tail.length >= resultWindow(previousCalls);
 }
 
 /** One row of the session: this turn read, its tools paired with the next turn's results. */

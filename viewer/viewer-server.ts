@@ -5,6 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { accessGuard, ownOrigins, type AccessOptions } from './access.ts';
+import { closeSessionThread } from '../llm/session-answer.ts';
 import { createApi, type ApiOptions } from './api-app.ts';
 import { apiErrorHandler } from './errors.ts';
 
@@ -90,7 +91,7 @@ export function startViewer(
         close: () =>
           new Promise<void>((done) => {
             (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-            server.close(() => done());
+            server.close(() => void closeSessionThread(options.reader.file).then(done));
           }),
       });
     });
