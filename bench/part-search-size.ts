@@ -46,8 +46,7 @@ try {
     name: string;
     bytes: number;
   }[];
-  const bytesOf = (prefix: string) =>
-    tables.filter((t) => t.name.startsWith(prefix)).reduce((n, t) => n + t.bytes, 0);
+  const bytesOf = (prefix: string) => tables.filter((t) => t.name.startsWith(prefix)).reduce((n, t) => n + t.bytes, 0);
   const own = bytesOf('exchanges_search');
   const parts = bytesOf('part_search');
   const refs = bytesOf('part_refs');

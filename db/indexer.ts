@@ -42,8 +42,6 @@ const INDEX_TEXT_LIMIT = 8 * 1024 * 1024;
 const HEADERS_TEXT_LIMIT = 64 * 1024;
 // A compressed body is decoded whole to be indexed; past this size it is not indexed.
 const INDEX_MAX_ENCODED = 16 * 1024 * 1024;
-// Rows stored before schema 16 indexed again per slice at most (their entries held parts' text).
-const REINDEX_ROWS = 64;
 // This run's finished exchanges waiting in memory, and the body bytes they may hold; past
 // either, an exchange waits in its row only and is read back when its turn comes.
 const MAX_QUEUED = 512;
