@@ -181,6 +181,8 @@ export async function startWirelog(
     proxy = parts.proxy = await listenForTraffic(parts, extraCaPem);
     replayer = parts.replayer = makeReplayer(parts, proxy);
     parts.viewer = config.uiPort === null ? null : await startViewerOf(parts, proxy, replayer, config.uiPort);
+    // Indexes an upgrade added are built from here on, between capture batches (db/index-build.ts).
+    writer.listening();
   } catch (err) {
     await closeStarted(parts);
     throw err;

@@ -85,18 +85,48 @@ export function drivingTerm(terms: Probed[], sorted: boolean, probeCap = PROBE_C
 const PROBE_KEPT_MS = 2000;
 const PROBES_KEPT = 64;
 
+/**
+ * Which indexes the database has: an upgraded store gets schema 17's after start, on the storage
+ * thread (db/index-build.ts), and INDEXED BY an index that does not exist is an error. Read from
+ * sqlite_master once; asked for one it did not have, read again only if the schema changed since
+ * (its version is one read of the file's header), so a reader on another thread takes an index
+ * up on the first page asked after it is built, and pays nothing once all exist.
+ */
+export class PresentIndexes {
+  private readonly names = new Set<string>();
+  private schemaSeen: number | null = null;
+
+  constructor(private readonly statement: (sql: string) => Database.Statement) {}
+
+  has(index: string): boolean {
+    if (this.names.has(index)) return true;
+    const version = this.statement('PRAGMA schema_version').pluck().get() as number;
+    if (version === this.schemaSeen) return false;
+    this.schemaSeen = version;
+    for (const name of this.statement(`SELECT name FROM sqlite_master WHERE type = 'index'`).pluck().all() as string[])
+      this.names.add(name);
+    return this.names.has(index);
+  }
+}
+
 /** Counts each term's rows in its own index (up to PROBE_CAP + 1), remembering them briefly. */
 export class TermProber {
   private readonly kept = new Map<string, { matches: number; at: number }>();
+  private readonly present: PresentIndexes;
 
   constructor(
     private readonly statement: (sql: string) => Database.Statement,
     private readonly notCleared: string,
     private readonly probeCap = PROBE_CAP,
-  ) {}
+  ) {
+    this.present = new PresentIndexes(statement);
+  }
 
+  /** The terms whose index exists, each with its count (a term without one is planned as any other condition: checked on the rows read). */
   probe(terms: IndexedTerm[], params: Record<string, unknown>): Probed[] {
-    return terms.map((term) => ({ ...term, matches: this.matches(term, params) }));
+    return terms
+      .filter((term) => this.present.has(term.index))
+      .map((term) => ({ ...term, matches: this.matches(term, params) }));
   }
 
   private matches(term: IndexedTerm, params: Record<string, unknown>): number {

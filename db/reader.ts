@@ -25,6 +25,7 @@ import {
   type PlanBounds,
 } from './filter-plan.ts';
 import { unpacked } from './compression.ts';
+import { indexBuildProgress, type IndexBuildProgress } from './index-build.ts';
 import {
   RowReading,
   SCHEMES,
@@ -841,6 +842,11 @@ export class ExchangeReader {
     };
     const total = Math.max(waiting, ends.low === null || ends.high === null ? 0 : ends.high - ends.low + 1);
     return { indexed: Math.max(0, total - waiting), total };
+  }
+
+  /** While indexes an upgrade wants are built after start (db/index-build.ts): how many exist of how many. */
+  indexBuild(): IndexBuildProgress | null {
+    return indexBuildProgress(this.db);
   }
 
   /** The exchange the proxy recorded under this uid (a replay knows its uid before it is sent). */

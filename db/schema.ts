@@ -6,11 +6,27 @@ import { PhraseError } from '../i18n/stored-text.ts';
 
 export type Db = Database.Database;
 
+/** Schema 17's indexes, by name, in the order they are built: the filters' first, then the sweep's of rows left open. */
+const WANTED_INDEXES_17: [string, string][] = [
+  ['exchanges_status', 'CREATE INDEX IF NOT EXISTS exchanges_status ON exchanges (status)'],
+  ['exchanges_host_status', 'CREATE INDEX IF NOT EXISTS exchanges_host_status ON exchanges (host, status)'],
+  ['exchanges_method', 'CREATE INDEX IF NOT EXISTS exchanges_method ON exchanges (method)'],
+  [
+    'exchanges_unfinished',
+    "CREATE INDEX IF NOT EXISTS exchanges_unfinished ON exchanges (state) WHERE state <> 'complete'",
+  ],
+  [
+    'exchanges_open',
+    "CREATE INDEX IF NOT EXISTS exchanges_open ON exchanges (id) WHERE state IN ('pending', 'streaming')",
+  ],
+];
+
 // Each entry moves the schema one version up; user_version records how far a file has come.
 // A migration is its SQL, or a function building it when it runs: boundEarlierRows formats its
 // numbers with toLocaleString, whose first call starts ICU's number formatting (10-70 ms of the
-// main thread at every start, before the proxy listens; bench/startup.ts).
-const MIGRATIONS: (string | (() => string))[] = [
+// main thread at every start, before the proxy listens; bench/startup.ts); schema 17's is given
+// the database, to see whether it holds rows.
+const MIGRATIONS: (string | ((db: Db) => string))[] = [
   `
   CREATE TABLE exchanges (
     id INTEGER PRIMARY KEY,
@@ -177,11 +193,10 @@ const MIGRATIONS: (string | (() => string))[] = [
   `,
   // 15: found through an index, not by reading every row (issue 28, bench/scale.ts: a million
   // exchanges): the rows an earlier run left open (swept at every start, db/writer-worker.ts),
-  // and the status (the list's status filter, and its count on the first page).
-  `
-  CREATE INDEX exchanges_open ON exchanges (id) WHERE state IN ('pending', 'streaming');
-  CREATE INDEX exchanges_status ON exchanges (status);
-  `,
+  // and the status (the list's status filter, and its count on the first page). The indexes
+  // (exchanges_open, exchanges_status) were created here, seconds before wirelog listened at a
+  // million rows; schema 17 now asks for them, built after start (db/index-build.ts).
+  '',
   // 16: search over the stored parts (issue 28, db/part-search.ts). part_search: each part of a
   // split request body (a blobs row, same id) indexed once, when an exchange first refers to it;
   // contentless as exchanges_search is (no second copy of any text). part_refs: which exchanges
@@ -205,12 +220,20 @@ const MIGRATIONS: (string | (() => string))[] = [
   `,
   // 17: every filter of the list through an index at a million exchanges (issue 28, db/filter-plan.ts):
   // the method; the state of the rows that did not complete (a few in a hundred: the insert of a
-  // complete one pays nothing); a host's statuses (a host's 4xx counted in the index, no row read).
-  `
-  CREATE INDEX IF NOT EXISTS exchanges_method ON exchanges (method);
-  CREATE INDEX IF NOT EXISTS exchanges_unfinished ON exchanges (state) WHERE state <> 'complete';
-  CREATE INDEX IF NOT EXISTS exchanges_host_status ON exchanges (host, status);
-  `,
+  // complete one pays nothing); a host's statuses (a host's 4xx counted in the index, no row read);
+  // and schema 15's two. indexes_wanted names them, in the order they are built; a store with rows
+  // gets them after wirelog listens, one at a time between capture batches (db/index-build.ts):
+  // created here they held start for about 9 s at a million rows. An empty store gets them here
+  // (nothing to read). Until one exists, the list plans without it (db/filter-plan.ts).
+  (db) => {
+    const wanted = WANTED_INDEXES_17.map(([name, sql], rank) => `('${name}', ${rank}, '${sql.replaceAll("'", "''")}')`);
+    const empty = db.prepare('SELECT 1 FROM exchanges LIMIT 1').get() === undefined;
+    return `
+  CREATE TABLE indexes_wanted (name TEXT PRIMARY KEY, rank INTEGER NOT NULL, sql TEXT NOT NULL);
+  INSERT INTO indexes_wanted (name, rank, sql) VALUES ${wanted.join(', ')};
+  ${empty ? WANTED_INDEXES_17.map(([, sql]) => `${sql};`).join('\n  ') : ''}
+  `;
+  },
 ];
 
 /**
@@ -322,7 +345,7 @@ export function openDatabase(dataDir: string, upTo = SCHEMA_VERSION): Db {
   for (let v = version; v < upTo; v++) {
     db.transaction(() => {
       const migration = MIGRATIONS[v];
-      db.exec(typeof migration === 'string' ? migration : migration());
+      db.exec(typeof migration === 'string' ? migration : migration(db));
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

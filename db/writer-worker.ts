@@ -6,6 +6,7 @@ import { Backlog, type ShedReport } from './backlog.ts';
 import { RingReader, type RingSpan, type SharedRing } from './body-ring.ts';
 import { CaptureStore, INTERRUPTED, type UnderstandEnded } from './capture-store.ts';
 import { Upkeep, type RetentionLimits } from './retention.ts';
+import { IndexBuild } from './index-build.ts';
 import { chunkWith, decodeEvents, type PostedEvent } from './event-transport.ts';
 import type { ToWorker, FromWorker } from './writer.ts';
 import { createI18n } from '../i18n/index.ts';
@@ -404,6 +405,21 @@ const upkeep = new Upkeep(
 function pruneNow(): void {
   upkeep.prune();
 }
+// Indexes an upgrade added, built one per step between capture's batches once wirelog listens
+// (the writer says so), or at once on a thread replacing one that stopped (listening already).
+const indexBuild = new IndexBuild(
+  () => {
+    connect();
+    return db!;
+  },
+  t,
+  {
+    later: (next, ms) => void (ms ? setTimeout(next, ms).unref() : setImmediate(next)),
+    storeWaiting: () => failures === 0 && (backlog.length === 0 || flush()),
+    say: (message) => post({ kind: 'warning', message }),
+  },
+);
+if (restartedAfter !== undefined) indexBuild.start();
 sweepLeftoversLater();
 indexLeftoversLater();
 pruneNow();
@@ -477,8 +493,11 @@ port.on('message', (message: ToWorker) => {
     } catch (err) {
       post({ kind: 'imported', token: message.token, ids: [], error: (err as Error).message });
     }
+  } else if (message.kind === 'listening') {
+    indexBuild.start();
   } else if (message.kind === 'close') {
     upkeep.stop();
+    indexBuild.stop();
     drain();
     // This run's finished exchanges understood for a short while; what is left is done after the next start.
     if (failures === 0) store?.indexWaiting('understand', (done) => afterIndexing(done.understood), INDEX_AT_CLOSE_MS);

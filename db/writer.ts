@@ -17,7 +17,8 @@ import { cliLanguage } from '../i18n/languages.ts';
 export type ToWorker =
   | ({ kind: 'events'; cost: number; seq: number; resent?: boolean } & EncodedEvents)
   | { kind: 'flush' | 'clear' | 'close'; token: number }
-  | { kind: 'import'; token: number; events: ExchangeEvent[] };
+  | { kind: 'import'; token: number; events: ExchangeEvent[] }
+  | { kind: 'listening' };
 export type FromWorker =
   | { kind: 'committed'; ids: number[] }
   | { kind: 'flushed'; token: number }
@@ -323,6 +324,11 @@ export class CaptureWriter implements ExchangeSink {
   private stopWaitTimer(): void {
     if (this.waitTimer) clearTimeout(this.waitTimer);
     this.waitTimer = null;
+  }
+
+  /** wirelog listens: the storage thread starts what start-up must not wait for (db/index-build.ts). */
+  listening(): void {
+    this.worker.postMessage({ kind: 'listening' } satisfies ToWorker);
   }
 
   /** Resolves once every event emitted so far is committed (or has failed). */

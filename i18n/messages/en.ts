@@ -5,6 +5,7 @@ import { server } from './server.en.ts';
 import { bigBodyEn } from './bodies.en.ts';
 import { cliCommands } from './cli-commands.en.ts';
 import { searchIndexEn } from './search-index.en.ts';
+import { indexBuildEn } from './index-build.en.ts';
 import { searchScaleEn } from './search-scale.en.ts';
 import { storageThreadEn } from './storage-thread.en.ts';
 import { imagesEn } from './images.en.ts';
@@ -373,6 +374,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   keyboardAccess: keyboardAccessEn,
   server,
   searchIndex: searchIndexEn,
+  indexBuild: indexBuildEn,
   searchScale: searchScaleEn,
   storageThread: storageThreadEn,
   banners: {

@@ -6,6 +6,7 @@ import { server as serverZhCN } from './server.zh-CN.ts';
 import { bigBodyZhCN } from './bodies.zh-CN.ts';
 import { cliCommandsZhCN } from './cli-commands.zh-CN.ts';
 import { searchIndexZhCN } from './search-index.zh-CN.ts';
+import { indexBuildZhCN } from './index-build.zh-CN.ts';
 import { searchScaleZhCN } from './search-scale.zh-CN.ts';
 import { storageThreadZhCN } from './storage-thread.zh-CN.ts';
 import { imagesZhCN } from './images.zh-CN.ts';
@@ -370,6 +371,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   viewerTools: viewerToolsZhCN,
   keyboardAccess: keyboardAccessZhCN,
   searchIndex: searchIndexZhCN,
+  indexBuild: indexBuildZhCN,
   searchScale: searchScaleZhCN,
   storageThread: storageThreadZhCN,
   banners: {

@@ -1,6 +1,7 @@
 // GET /api/status: what wirelog is doing now (where it listens, storage, retention, the search
 // index), as the viewer's top bar and banners show it; /api/live pushes the same on each change.
 import { Hono } from 'hono';
+import type { IndexBuildProgress } from '../../db/index-build.ts';
 import type { CutBodies, DamagedRows, ExchangeReader, SearchProgress } from '../../db/reader.ts';
 import type { BehindFigures } from '../../db/storage-news.ts';
 import type { StorageLosses } from '../../db/writer.ts';
@@ -33,6 +34,8 @@ export interface ViewerStatus {
   cutBodies?: CutBodies;
   /** While the search index is being built (an upgrade, a restart after a kill): how far; search finds only what is indexed. */
   searchIndex?: SearchProgress | null;
+  /** While the list's filter indexes an upgrade added are built (db/index-build.ts): how many exist of how many; filters answer meanwhile, more slowly. */
+  indexBuild?: IndexBuildProgress | null;
 }
 
 /** The status as answered: the process's own, with what the reads found (damaged rows, cut bodies, the search index's progress). */
@@ -44,6 +47,7 @@ export function statusNow(reader: ExchangeReader, status: () => ViewerStatus): V
     damagedRows: reader.damagedRows(),
     ...(cut ? { cutBodies: reader.cutBodies() } : {}),
     searchIndex: reader.searchProgress(),
+    indexBuild: reader.indexBuild(),
   };
 }
 
