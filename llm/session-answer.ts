@@ -101,6 +101,13 @@ export const SESSION_THREAD_IDLE_MS = 20_000;
  * by closeSessionThread (the viewer's close). It never keeps the process alive (unref).
  */
 let thread: { file: string; worker: Worker; idle: NodeJS.Timeout | null } | null = null;
+/** Workers started so far (a test counts them: questions in a row share one). */
+let threadsStarted = 0;
+
+/** Whether a session worker runs, and how many were started since this module was loaded. */
+export function sessionThreads(): { running: string | null; started: number } {
+  return { running: thread?.file ?? null, started: threadsStarted };
+}
 
 /** Stops the session worker reading `file` if one runs (a database in memory has none). */
 export function closeSessionThread(file: string | null): Promise<void> {
@@ -115,6 +122,7 @@ function workerFor(file: string): Worker {
   if (thread && thread.file !== file) void closeSessionThread(thread.file);
   if (!thread) {
     const worker = startWorker(sessionWorkerEntry(), { file });
+    threadsStarted++;
     worker.unref();
     const started = { file, worker, idle: null };
     // A thread that stopped (out of memory, an error) is forgotten: the next question starts another.

@@ -16,7 +16,7 @@ import { outlineOf, StoredRequests, type OutlineMember } from '../db/request-out
 import { openDatabase, type Db } from '../db/schema.ts';
 import { tailCounts } from '../llm/request-tail.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
-import { sessionPage } from '../llm/session-read.ts';
+import { sessionPage, turnContext, turnDiff } from '../llm/session-read.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import { codexSession } from './support/codex-session.ts';
 import { tempDir } from './support/harness.ts';
@@ -142,6 +142,24 @@ describe('the generated 500-turn session, packed', () => {
       // Every request was read as an outline, none joined.
       expect(tail.outlines).toBe(Math.min(101, 500 - offset));
     }
+  });
+
+  it("turn 500's context and its diff read only the bodies they show: one, and two", () => {
+    const bodyReads: number[] = [];
+    const counting = new Proxy(reader, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (name === 'body')
+          return (id: number, side: 'request' | 'response') => (bodyReads.push(id), target.body(id, side));
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const last = reader.summaries({ thread: 'session:big', after: 0, limit: 500 }).map((r) => r.id);
+    expect(turnContext(counting, 'session:big', last[499]).context!.messages).toHaveLength(1 + 2 * 499);
+    expect(bodyReads).toEqual([last[499]]);
+    bodyReads.length = 0;
+    expect(turnDiff(counting, 'session:big', last[499]).diff.messages.unchanged).toBe(1 + 2 * 498);
+    expect(bodyReads).toEqual([last[498], last[499]]);
   });
 
   it('a late page parses what an early one does: the last items of each turn, not its ~900 of history', () => {
