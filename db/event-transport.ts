@@ -105,6 +105,10 @@ export function decodeEvents({ json, buffers }: EncodedEvents): PostedEvent[] {
 }
 
 function bytesAt(packed: Uint8Array | undefined, [at, length]: Packed): Uint8Array {
+  // A batch whose payloads are all empty (a WebSocket close or ping with no body, alone in its
+  // batch) is sent with no buffer: its empty payloads need none. Refusing them killed the
+  // storage thread, and its restart marked the open exchanges interrupted.
+  if (length === 0 && at === 0) return new Uint8Array(0);
   if (!packed || at < 0 || length < 0 || at + length > packed.byteLength) {
     throw new Error(`a batch of captures refers to payload bytes ${at}-${at + length} of ${packed?.byteLength ?? 0}`);
   }

@@ -126,6 +126,28 @@ describe('events from the forwarding thread to storage', () => {
     expect(decodeEvents(structuredClone(encoded))).toHaveLength(1);
   });
 
+  it('carry empty payloads in a batch that has no other bytes (a close or ping frame alone, an empty chunk)', () => {
+    const events: PostedEvent[] = [
+      {
+        type: 'ws-message',
+        uid: 'u',
+        message: { seq: 3, offsetMs: 5, direction: 'receive', opcode: 8, payload: new Uint8Array(0) },
+      },
+      { type: 'body-chunk', uid: 'v', side: 'request', chunk: new Uint8Array(0), atMs: 1 },
+    ];
+    const encoded = encodeEvents(events);
+    expect(encoded.buffers).toEqual([]);
+    const back = decodeEvents(structuredClone(encoded));
+    expect(back).toHaveLength(2);
+    const [close, chunk] = back as [
+      Extract<ExchangeEvent, { type: 'ws-message' }>,
+      Extract<ExchangeEvent, { type: 'body-chunk' }>,
+    ];
+    expect(close.message).toMatchObject({ seq: 3, opcode: 8 });
+    expect(close.message.payload.byteLength).toBe(0);
+    expect(chunk.chunk.byteLength).toBe(0);
+  });
+
   it('give a payload that waits in a backlog bytes of its own, not a view keeping its whole batch', () => {
     const events: ExchangeEvent[] = Array.from({ length: 100 }, (_, seq) => ({
       type: 'ws-message',
