@@ -13,6 +13,10 @@ import { cliLang, t } from './language.ts';
 import { sendingClient } from '../llm/working-config.ts';
 import type { Exchange } from '../model/exchange.ts';
 import { localized } from '../i18n/stored-text.ts';
+import { bodyView, bodyViewOf } from '../db/body-view.ts';
+import { detectDialect } from '../llm/dialect.ts';
+import { RecentParts } from '../export/har.ts';
+import type { PartCache } from '../db/reader.ts';
 
 export const doctorHelp = () => t('commands.doctor.help');
 
@@ -50,11 +54,9 @@ export function doctorCommand(args: string[]): number {
   const working: WorkingCalls = new Map();
   for (const e of damaged)
     console.error(`wirelog: ${t('commands.doctor.damagedNotDiagnosed', { id: e.id, reasons: e.damaged!.join('; ') })}`);
+  const parts = new RecentParts();
   const groups = groupDiagnoses(
-    exchanges.map((exchange) => ({
-      exchange,
-      diagnoses: diagnosesOf(reader, exchange, modelCallOf(reader, exchange)),
-    })),
+    exchanges.map((exchange) => ({ exchange, diagnoses: diagnosed(reader, exchange, parts) })),
   ).map((g) => {
     // The newest try of each group is among the rows read; relays' groups share their look for a working call.
     const newest = g.ids[g.ids.length - 1];
@@ -97,6 +99,19 @@ export function doctorCommand(args: string[]): number {
         : t('commands.doctor.noProblemsLast', { count: exchanges.length }),
     );
   return errors > 0 || damaged.length > 0 ? 1 : 0;
+}
+
+/**
+ * An exchange's diagnoses, as llm/stored-calls.ts finds them, each body read once: the parts of a
+ * packed request a session's turns share (its instructions, tools, history) decompressed once per
+ * run, not once per turn, and the response read for the call also given to the rules that read it.
+ */
+function diagnosed(reader: ExchangeReader, exchange: Exchange, parts: PartCache): Diagnosis[] {
+  if (!detectDialect(exchange.request.method, exchange.request.path)) return diagnosesOf(reader, exchange, null);
+  const raw = reader.body(exchange.id, 'request', parts);
+  const request = bodyViewOf(raw, exchange.requestBody, exchange.request.headers).text;
+  const response = bodyView(reader, exchange, 'response').text;
+  return diagnosesOf(reader, exchange, modelCallOf(reader, exchange, { request, response }), response);
 }
 
 /** The working calls found so far in one run, by what lastWorkingCall picks by (host, client, API). */
