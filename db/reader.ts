@@ -25,6 +25,7 @@ import {
   type PlanBounds,
 } from './filter-plan.ts';
 import { unpacked } from './compression.ts';
+import { readPage, type PageStreams } from './page-reads.ts';
 import { indexBuildProgress, type IndexBuildProgress } from './index-build.ts';
 import {
   RowReading,
@@ -952,6 +953,19 @@ export class ExchangeReader {
 
   private noteDamage(id: number, damage: ColumnDamage[]): void {
     if (damage.length) this.damage.record(id, [damageNote(damage[0])]);
+  }
+
+  /** The bodies, SSE events and WebSocket messages of a page of exchanges, a query each, as body/sseEvents/wsMessages read them (db/page-reads.ts). */
+  pageStreams(
+    ids: number[],
+    want: { sse: Set<number>; websocket: Set<number> },
+    parts?: PartCache,
+  ): Map<number, PageStreams> {
+    const access = {
+      statement: (sql: string) => this.statement(sql),
+      noteDamage: (id: number, damage: ColumnDamage[]) => this.noteDamage(id, damage),
+    };
+    return readPage(access, ids, want, parts);
   }
 
   sseEvents(id: number): SseEvent[] {

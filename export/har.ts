@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { bodyView, bodyViewOf, type BodyView } from '../db/body-view.ts';
 import { decodeBody, isTextBody } from '../db/decode.ts';
+import type { PageStreams } from '../db/page-reads.ts';
 import type { ExchangeFilter, ExchangeReader, PartCache } from '../db/reader.ts';
 import type { BodyInfo, BodySide, Exchange, Header, SseEvent, WsMessage } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
@@ -96,16 +97,15 @@ const FORM = /^application\/x-www-form-urlencoded\b/i;
  * fields as bodyViewOf's otherwise.
  */
 function markedSource(
-  reader: ExchangeReader,
   exchange: Exchange,
+  streams: PageStreams,
   marker: (side: BodySide) => string,
   bodies: MarkedBody[],
-  parts: PartCache,
 ): HarSource {
   const view = (side: BodySide): BodyView => {
     const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
     const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
-    const raw = reader.body(exchange.id, side, parts);
+    const raw = streams[side];
     const mimeType = headerValue(headers, 'content-type') ?? '';
     if (FORM.test(mimeType)) return bodyViewOf(raw, info, headers);
     return markedView(raw, info, mimeType, marker(side), bodies);
@@ -114,9 +114,20 @@ function markedSource(
     exchange,
     requestBody: view('request'),
     responseBody: view('response'),
-    sseEvents: exchange.streamKind === 'sse' ? reader.sseEvents(exchange.id) : [],
-    wsMessages: exchange.streamKind === 'websocket' ? reader.wsMessages(exchange.id) : [],
+    sseEvents: streams.sseEvents,
+    wsMessages: streams.wsMessages,
   };
+}
+
+/** A page's bodies, events and messages, read together (db/page-reads.ts); damaged rows are not read. */
+function pageStreams(reader: ExchangeReader, rows: Exchange[], parts: PartCache): Map<number, PageStreams> {
+  const readable = rows.filter((exchange) => !exchange.damaged);
+  const kind = (k: Exchange['streamKind']) => new Set(readable.filter((e) => e.streamKind === k).map((e) => e.id));
+  return reader.pageStreams(
+    readable.map((exchange) => exchange.id),
+    { sse: kind('sse'), websocket: kind('websocket') },
+    parts,
+  );
 }
 
 function markedView(raw: Buffer, info: BodyInfo, mimeType: string, marker: string, bodies: MarkedBody[]): BodyView {
@@ -447,6 +458,7 @@ export async function writeHar(
   // Oldest first, a page of rows at a time: each row read once, memory flat however many match.
   for (let after = 0; ; ) {
     const rows = reader.list({ ...filter, after, limit: PAGE_SIZE });
+    const streams = pageStreams(reader, rows, parts);
     for (const exchange of rows) {
       if (exchange.damaged) {
         written.skipped++;
@@ -456,7 +468,9 @@ export async function writeHar(
       const page = pageId(exchange.request.startedAt);
       if (!pages.has(page)) pages.set(page, exchange.request.startedAt);
       const bodies: MarkedBody[] = [];
-      const entry = JSON.stringify(harEntry(markedSource(reader, exchange, marker, bodies, parts)));
+      const entry = JSON.stringify(
+        harEntry(markedSource(exchange, streams.get(exchange.id) as PageStreams, marker, bodies)),
+      );
       await out.text(written.entries ? ',\n' : '\n');
       await out.entry(entry, bodies);
       written.entries++;

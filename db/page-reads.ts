@@ -1,0 +1,221 @@
+// A page of exchanges' bodies, SSE events and WebSocket messages read in one query each (with
+// one more for the hashes of the parts their split bodies refer to), not one query per exchange,
+// side and part: at a million exchanges `export --har` spent more time asking SQLite than
+// writing. What each exchange gets is what ExchangeReader.body, sseEvents and wsMessages give it
+// (test/page-reads.test.ts compares them byte for byte), damage noted the same way.
+import type Database from 'better-sqlite3';
+import type { BodySide, SseEvent, WsMessage } from '../model/exchange.ts';
+import { SPLIT, readBlob } from './blobs.ts';
+import { joinBody, readManifest } from './body-parts.ts';
+import { unpacked } from './compression.ts';
+import type { PartCache } from './reader.ts';
+import { RowReading, storedBytes, type ColumnDamage } from './stored-values.ts';
+
+const WS_DIRECTIONS = ['send', 'receive'] as const;
+
+// A page whose ids spread over more than this many times its size (a narrow filter) is read by
+// its ids, not by the range between its first and last: the range would read mostly rows of others.
+const RANGE_SPREAD = 4;
+
+/** What ExchangeReader lends a page read: its prepared statements, and where damage found is noted. */
+export interface PageReadAccess {
+  statement(sql: string): Database.Statement;
+  noteDamage(id: number, damage: ColumnDamage[]): void;
+}
+
+/** One exchange's streams in a page: what ExchangeReader.body / sseEvents / wsMessages return for it. */
+export interface PageStreams {
+  request: Buffer;
+  response: Buffer;
+  sseEvents: SseEvent[];
+  wsMessages: WsMessage[];
+}
+
+interface BodyRow {
+  exchange_id: number;
+  side: BodySide;
+  data: unknown;
+  codec: unknown;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The streams of `ids` (ascending), read together. `sse` and `websocket`: the ids whose events or
+ * messages are wanted (others get none, as an export reads them only for their stream kind).
+ */
+export function readPage(
+  access: PageReadAccess,
+  ids: number[],
+  want: { sse: Set<number>; websocket: Set<number> },
+  parts?: PartCache,
+): Map<number, PageStreams> {
+  const page = new Map<number, PageStreams>();
+  if (ids.length === 0) return page;
+  for (const id of ids) page.set(id, { request: EMPTY, response: EMPTY, sseEvents: [], wsMessages: [] });
+  const rowsOf = rangeQuery(access, ids);
+
+  // Bodies: every row of the page, then the hashes of all parts referred to, asked once.
+  const bodyRows = rowsOf<BodyRow>('SELECT exchange_id, side, data, codec FROM bodies', 'side, seq');
+  const manifests = new Map<BodyRow, ReturnType<typeof readManifest> | Error>();
+  const referred = new Set<number>();
+  for (const row of bodyRows) {
+    const codec = Number(row.codec);
+    if (!(codec >= SPLIT) || !Buffer.isBuffer(row.data)) continue;
+    try {
+      const manifest = readManifest(unpacked(codec - SPLIT, row.data));
+      for (const ref of manifest.refs) referred.add(ref.id);
+      manifests.set(row, manifest);
+    } catch (err) {
+      manifests.set(row, err as Error);
+    }
+  }
+  const hashes = partHashes(access, referred);
+  const blobStatement = access.statement('SELECT codec, data FROM blobs WHERE id = ?');
+  const part = (id: number): Buffer => {
+    const hash = hashes.get(id);
+    const kept = parts?.get(id);
+    if (kept && hash && kept.hash.equals(hash)) return kept.bytes;
+    const bytes = readBlob(blobStatement, id);
+    if (hash && parts) parts.set(id, { hash, bytes });
+    return bytes;
+  };
+  const chunks = new Map<string, Buffer[]>();
+  const damages = new Map<string, ColumnDamage[]>();
+  for (const row of bodyRows) {
+    const key = `${row.exchange_id} ${row.side}`;
+    const damage = damages.get(key) ?? [];
+    damages.set(key, damage);
+    const column = `bodies.data (${row.side})`;
+    const bytes = storedBytes(row.data, column, damage);
+    const codec = row.codec;
+    let out = bytes;
+    if (!(codec === 0 || codec === null || codec === undefined)) {
+      try {
+        const c = Number(codec);
+        const manifest = c >= SPLIT ? (manifests.get(row) ?? readManifest(unpacked(c - SPLIT, bytes))) : null;
+        if (manifest instanceof Error) throw manifest;
+        out = manifest
+          ? joinBody(
+              manifest.skeleton,
+              manifest.refs.map((ref) => ({
+                at: ref.at,
+                bytes: parts ? part(ref.id) : readBlob(blobStatement, ref.id),
+              })),
+            )
+          : unpacked(c, bytes);
+      } catch (err) {
+        damage.push({ column, why: `cannot be read back (${(err as Error).message}); read as none` });
+        out = EMPTY;
+      }
+    }
+    const list = chunks.get(key);
+    if (list) list.push(out);
+    else chunks.set(key, [out]);
+  }
+  for (const [id, streams] of page) {
+    for (const side of ['request', 'response'] as const) {
+      const key = `${id} ${side}`;
+      const list = chunks.get(key);
+      if (list) streams[side] = list.length === 1 ? list[0] : Buffer.concat(list);
+      access.noteDamage(id, damages.get(key) ?? []);
+    }
+  }
+
+  if (want.sse.size) readEvents(access, page, want.sse, rowsOf);
+  if (want.websocket.size) readMessages(access, page, want.websocket, rowsOf);
+  return page;
+}
+
+type RowsOf = <T>(select: string, order: string) => T[];
+
+/** Rows of a table for the page's exchanges, by exchange then `order`: the range between its first and last id, or its ids. */
+function rangeQuery(access: PageReadAccess, ids: number[]): RowsOf {
+  const first = ids[0];
+  const last = ids[ids.length - 1];
+  const wanted = new Set(ids);
+  if (last - first + 1 <= ids.length * RANGE_SPREAD)
+    return <T>(select: string, order: string) =>
+      (
+        access
+          .statement(`${select} WHERE exchange_id BETWEEN ? AND ? ORDER BY exchange_id, ${order}`)
+          .all(first, last) as (T & { exchange_id: number })[]
+      ).filter((row) => wanted.has(row.exchange_id));
+  const list = JSON.stringify(ids);
+  return <T>(select: string, order: string) =>
+    access
+      .statement(`${select} WHERE exchange_id IN (SELECT value FROM json_each(?)) ORDER BY exchange_id, ${order}`)
+      .all(list) as T[];
+}
+
+function partHashes(access: PageReadAccess, ids: Set<number>): Map<number, Buffer> {
+  const hashes = new Map<number, Buffer>();
+  if (ids.size === 0) return hashes;
+  const rows = access
+    .statement('SELECT id, hash FROM blobs WHERE id IN (SELECT value FROM json_each(?))')
+    .all(JSON.stringify([...ids])) as { id: number; hash: unknown }[];
+  for (const row of rows) if (Buffer.isBuffer(row.hash)) hashes.set(row.id, row.hash);
+  return hashes;
+}
+
+function readEvents(access: PageReadAccess, page: Map<number, PageStreams>, want: Set<number>, rowsOf: RowsOf): void {
+  const rows = rowsOf<Record<string, unknown>>(
+    'SELECT exchange_id, seq, offset_ms, event, event_id, data, codec FROM sse_events',
+    'seq',
+  );
+  const damages = new Map<number, ColumnDamage[]>();
+  for (const row of rows) {
+    const id = row.exchange_id as number;
+    if (!want.has(id)) continue;
+    let damage = damages.get(id);
+    if (!damage) damages.set(id, (damage = []));
+    // A packed event's data is bytes (db/compression.ts); read as the text it was.
+    if (row.codec && Buffer.isBuffer(row.data)) row.data = unpackedOrNone(row.codec, row.data, damage).toString('utf8');
+    const r = new RowReading(row);
+    const streams = page.get(id);
+    streams?.sseEvents.push({
+      seq: r.number('seq'),
+      offsetMs: r.number('offset_ms'),
+      event: r.textOrNull('event'),
+      id: r.textOrNull('event_id'),
+      data: r.text('data'),
+    });
+    for (const d of r.damage) damage.push({ column: `sse_events.${d.column}`, why: d.why });
+  }
+  for (const id of want) access.noteDamage(id, damages.get(id) ?? []);
+}
+
+function readMessages(access: PageReadAccess, page: Map<number, PageStreams>, want: Set<number>, rowsOf: RowsOf): void {
+  const rows = rowsOf<Record<string, unknown>>(
+    'SELECT exchange_id, seq, offset_ms, direction, opcode, payload, codec FROM ws_messages',
+    'seq',
+  );
+  const damages = new Map<number, ColumnDamage[]>();
+  for (const row of rows) {
+    const id = row.exchange_id as number;
+    if (!want.has(id)) continue;
+    let damage = damages.get(id);
+    if (!damage) damages.set(id, (damage = []));
+    const r = new RowReading(row);
+    page.get(id)?.wsMessages.push({
+      seq: r.number('seq'),
+      offsetMs: r.number('offset_ms'),
+      direction: r.oneOf('direction', WS_DIRECTIONS, 'receive'),
+      opcode: r.number('opcode', 2),
+      payload: unpackedOrNone(row.codec, storedBytes(row.payload, 'payload', r.damage), r.damage, 'payload'),
+    });
+    for (const d of r.damage) damage.push({ column: `ws_messages.${d.column}`, why: d.why });
+  }
+  for (const id of want) access.noteDamage(id, damages.get(id) ?? []);
+}
+
+/** As ExchangeReader's unpackedColumn: what cannot be unpacked is noted and read as none. */
+function unpackedOrNone(codec: unknown, bytes: Buffer, damage: ColumnDamage[], column = 'sse_events.data'): Buffer {
+  if (codec === 0 || codec === null || codec === undefined) return bytes;
+  try {
+    return unpacked(Number(codec), bytes);
+  } catch (err) {
+    damage.push({ column, why: `cannot be read back (${(err as Error).message}); read as none` });
+    return EMPTY;
+  }
+}
