@@ -31,7 +31,7 @@ const SMALL_FIXED_BELOW = 1024;
 // What model APIs' stream events and JSON bodies say again and again: deflate finds them here, so
 // a 150-byte event is stored in a third of it. Most likely matches last (deflate reaches the end
 // of the dictionary with shorter distances).
-const DICTIONARY_V1 = Buffer.from(
+export const DICTIONARY_V1 = Buffer.from(
   [
     '{"candidates":[{"content":{"parts":[{"text":"',
     '"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":',

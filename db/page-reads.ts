@@ -7,7 +7,8 @@ import type Database from 'better-sqlite3';
 import type { BodySide, SseEvent, WsMessage } from '../model/exchange.ts';
 import { SPLIT, readBlob } from './blobs.ts';
 import { joinBody, readManifest } from './body-parts.ts';
-import { unpacked } from './compression.ts';
+import { CODEC, DICTIONARY_V1, unpacked } from './compression.ts';
+import { inflateSmallText } from './small-inflate.ts';
 import type { PartCache } from './reader.ts';
 import { RowReading, storedBytes, type ColumnDamage } from './stored-values.ts';
 
@@ -170,7 +171,10 @@ function readEvents(access: PageReadAccess, page: Map<number, PageStreams>, want
     let damage = damages.get(id);
     if (!damage) damages.set(id, (damage = []));
     // A packed event's data is bytes (db/compression.ts); read as the text it was.
-    if (row.codec && Buffer.isBuffer(row.data)) row.data = unpackedOrNone(row.codec, row.data, damage).toString('utf8');
+    if (row.codec && Buffer.isBuffer(row.data))
+      row.data =
+        (Number(row.codec) === CODEC.deflateDict1 ? inflateSmallText(row.data, DICTIONARY_V1) : null) ??
+        unpackedOrNone(row.codec, row.data, damage).toString('utf8');
     const r = new RowReading(row);
     const streams = page.get(id);
     streams?.sseEvents.push({
