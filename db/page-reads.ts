@@ -5,10 +5,10 @@
 // (test/page-reads.test.ts compares them byte for byte), damage noted the same way.
 import type Database from 'better-sqlite3';
 import type { BodySide, SseEvent, WsMessage } from '../model/exchange.ts';
-import { SPLIT, readBlob } from './blobs.ts';
+import { SPLIT } from './blobs.ts';
 import { joinBody, readManifest } from './body-parts.ts';
 import { CODEC, DICTIONARY_V1, unpacked } from './compression.ts';
-import { inflateSmallText } from './small-inflate.ts';
+import { inflateSmall, inflateSmallText } from './small-inflate.ts';
 import type { PartCache } from './reader.ts';
 import { RowReading, storedBytes, type ColumnDamage } from './stored-values.ts';
 
@@ -73,11 +73,20 @@ export function readPage(
   }
   const hashes = partHashes(access, referred);
   const blobStatement = access.statement('SELECT codec, data FROM blobs WHERE id = ?');
+  // The parts the cache does not hold (or holds another part under their id), read in one query.
+  const stored = storedParts(
+    access,
+    [...referred].filter((id) => {
+      const kept = parts?.get(id);
+      const hash = hashes.get(id);
+      return !(kept && hash && kept.hash.equals(hash));
+    }),
+  );
   const part = (id: number): Buffer => {
     const hash = hashes.get(id);
     const kept = parts?.get(id);
     if (kept && hash && kept.hash.equals(hash)) return kept.bytes;
-    const bytes = readBlob(blobStatement, id);
+    const bytes = partBytes(stored.has(id) ? stored.get(id) : blobStatement.get(id), id);
     if (hash && parts) parts.set(id, { hash, bytes });
     return bytes;
   };
@@ -101,7 +110,7 @@ export function readPage(
               manifest.skeleton,
               manifest.refs.map((ref) => ({
                 at: ref.at,
-                bytes: parts ? part(ref.id) : readBlob(blobStatement, ref.id),
+                bytes: part(ref.id),
               })),
             )
           : unpacked(c, bytes);
@@ -147,6 +156,28 @@ function rangeQuery(access: PageReadAccess, ids: number[]): RowsOf {
     access
       .statement(`${select} WHERE exchange_id IN (SELECT value FROM json_each(?)) ORDER BY exchange_id, ${order}`)
       .all(list) as T[];
+}
+
+/** Parts by id, as stored (unpacked when used: one that cannot be is damage of the body that uses it, as in ExchangeReader.body). */
+function storedParts(access: PageReadAccess, ids: number[]): Map<number, unknown> {
+  const found = new Map<number, unknown>();
+  if (ids.length === 0) return found;
+  const rows = access
+    .statement('SELECT id, codec, data FROM blobs WHERE id IN (SELECT value FROM json_each(?))')
+    .all(JSON.stringify(ids)) as { id: number; codec: unknown; data: unknown }[];
+  for (const row of rows) found.set(row.id, { codec: row.codec, data: row.data });
+  return found;
+}
+
+/** A part's bytes, as db/blobs.ts readBlob reads them (a missing part is an error naming it), a small one inflated here (db/small-inflate.ts). */
+function partBytes(row: unknown, id: number): Buffer {
+  const found = row as { codec: number; data: unknown } | undefined;
+  if (!found || !Buffer.isBuffer(found.data))
+    throw new Error(`part ${id} of a stored body is missing from the database`);
+  return (
+    (found.codec === CODEC.deflateDict1 ? inflateSmall(found.data, DICTIONARY_V1) : null) ??
+    unpacked(found.codec, found.data)
+  );
 }
 
 function partHashes(access: PageReadAccess, ids: Set<number>): Map<number, Buffer> {

@@ -79,6 +79,18 @@ class Inflater {
 
   /** The row's bytes as UTF-8 text, or null: zlib decides. */
   text(data: Buffer): string | null {
+    return this.inflate(data) ? this.window.toString('utf8', this.dictionary.length, this.out) : null;
+  }
+
+  /** The row's bytes in a Buffer of their own (kept in a cache, it holds nothing else), or null: zlib decides. */
+  bytes(data: Buffer): Buffer | null {
+    if (!this.inflate(data)) return null;
+    const bytes = Buffer.allocUnsafeSlow(this.out - this.dictionary.length);
+    this.window.copy(bytes, 0, this.dictionary.length, this.out);
+    return bytes;
+  }
+
+  private inflate(data: Buffer): boolean {
     this.input = data;
     this.pos = 0;
     this.bitBuf = 0;
@@ -91,15 +103,14 @@ class Inflater {
         if (type === 0) this.stored();
         else if (type === 1) this.codes(FIXED_LIT, FIXED_DIST);
         else if (type === 2) this.dynamic();
-        else return null;
+        else return false;
       }
     } catch (err) {
-      if (err === NOT_HERE) return null;
+      if (err === NOT_HERE) return false;
       throw err;
     }
     // Bytes after the last block: what zlib makes of them is its to say.
-    if (this.pos < data.length) return null;
-    return this.window.toString('utf8', this.dictionary.length, this.out);
+    return this.pos === data.length;
   }
 
   private bits(need: number): number {
@@ -202,9 +213,18 @@ class Inflater {
 
 const inflaters = new WeakMap<Buffer, Inflater>();
 
+function inflater(dictionary: Buffer): Inflater {
+  let found = inflaters.get(dictionary);
+  if (!found) inflaters.set(dictionary, (found = new Inflater(dictionary)));
+  return found;
+}
+
 /** `data` (raw deflate against `dictionary`) inflated to UTF-8 text, or null when zlib should read it. */
 export function inflateSmallText(data: Buffer, dictionary: Buffer): string | null {
-  let inflater = inflaters.get(dictionary);
-  if (!inflater) inflaters.set(dictionary, (inflater = new Inflater(dictionary)));
-  return inflater.text(data);
+  return inflater(dictionary).text(data);
+}
+
+/** `data` (raw deflate against `dictionary`) inflated, or null when zlib should read it. */
+export function inflateSmall(data: Buffer, dictionary: Buffer): Buffer | null {
+  return inflater(dictionary).bytes(data);
 }

@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DICTIONARY_V1 } from '../db/compression.ts';
 import { deflateSmall } from '../db/small-deflate.ts';
-import { inflateSmallText } from '../db/small-inflate.ts';
+import { inflateSmall, inflateSmallText } from '../db/small-inflate.ts';
 
 /** Deterministic rows like the events a store holds: dictionary phrases, text, numbers, and some noise. */
 function rows(): Buffer[] {
@@ -52,6 +52,7 @@ describe('small inflate', () => {
       for (const packed of packings) {
         const text = inflateSmallText(packed, DICTIONARY_V1);
         expect(text).toBe(row.toString('utf8'));
+        expect(inflateSmall(packed, DICTIONARY_V1)?.equals(row)).toBe(true);
         read++;
       }
     }
