@@ -3,6 +3,7 @@
 // its entry's JSON, escaped or base64-encoded 64 KB at a time. A body never becomes one string
 // (its text, then the entry's JSON holding it, then the piece of the file holding that): a 50 MB
 // body cost some 200 MB while its entry was written, and every body was garbage several times.
+import { isUtf8 } from 'node:buffer';
 
 // One write (one system call, one chunk of an HTTP answer) per few hundred entries, not one per entry.
 const CHUNK_BYTES = 1024 * 1024;
@@ -10,6 +11,20 @@ const CHUNK_BYTES = 1024 * 1024;
 const TEXT_SLICE = 64 * 1024;
 // Bytes base64-encoded at a time (a multiple of 3: no padding inside the body).
 const BASE64_SLICE = 3 * 64 * 1024;
+// The longest escape of one byte: \u001f.
+const ESCAPED_MAX = 6;
+// The bytes JSON.stringify escapes with a backslash and a letter: the character after the backslash.
+const SHORT_ESCAPES = new Uint8Array(0x80);
+for (const [byte, letter] of [
+  [0x08, 'b'],
+  [0x09, 't'],
+  [0x0a, 'n'],
+  [0x0c, 'f'],
+  [0x0d, 'r'],
+  [0x22, '"'],
+  [0x5c, '\\'],
+] as const)
+  SHORT_ESCAPES[byte] = letter.charCodeAt(0);
 
 /** A body to write where `marker` stands, as a JSON string: UTF-8 text escaped, or (base64) encoded. */
 export interface MarkedBody {
@@ -65,10 +80,43 @@ export class HarOutput {
       let end = Math.min(bytes.length, at + TEXT_SLICE);
       // Back to the first byte of a character (10xxxxxx continues one).
       while (end < bytes.length && end > at + 1 && (bytes[end] & 0xc0) === 0x80) end--;
-      const quoted = JSON.stringify(bytes.toString('utf8', at, end));
-      await this.text(quoted.slice(1, -1));
+      if (isUtf8(bytes.subarray(at, end))) await this.escapedUtf8(bytes, at, end);
+      else {
+        const quoted = JSON.stringify(bytes.toString('utf8', at, end));
+        await this.text(quoted.slice(1, -1));
+      }
       at = end;
     }
+  }
+
+  /**
+   * Valid UTF-8 escaped as JSON.stringify escapes its text, byte by byte into the chunk: no string
+   * made of it (three per slice were most of an export's garbage). Only ASCII is ever escaped (`"`,
+   * `\`, control characters); a character of several bytes is copied as it is, as JSON.stringify
+   * leaves it (valid UTF-8 holds no lone surrogate). Text that is not valid UTF-8 takes the string
+   * path, which reads it as U+FFFD where it is broken.
+   */
+  private async escapedUtf8(bytes: Buffer, from: number, to: number): Promise<void> {
+    // At most 6 bytes (\u001f) for each byte: room for that is room enough.
+    if (this.used + (to - from) * ESCAPED_MAX > CHUNK_BYTES) await this.flush();
+    const chunk = this.chunk;
+    let used = this.used;
+    let run = from;
+    for (let i = from; i < to; i++) {
+      const byte = bytes[i];
+      if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c) continue;
+      if (i > run) used += bytes.copy(chunk, used, run, i);
+      run = i + 1;
+      const short = SHORT_ESCAPES[byte];
+      if (short) {
+        chunk[used++] = 0x5c;
+        chunk[used++] = short;
+      } else {
+        used += chunk.write(`\\u00${byte < 0x10 ? '0' : ''}${byte.toString(16)}`, used, 'latin1');
+      }
+    }
+    if (to > run) used += bytes.copy(chunk, used, run, to);
+    this.used = used;
   }
 
   private async base64(bytes: Buffer): Promise<void> {
