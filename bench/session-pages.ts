@@ -11,16 +11,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Packer } from '../db/blobs.ts';
-import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { StoredRequests } from '../db/request-outline.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { tailCounts } from '../llm/request-tail.ts';
 import { answerOffThread, closeSessionThread } from '../llm/session-answer.ts';
 import { sessionPage } from '../llm/session-read.ts';
-import { understandEnded } from '../llm/stored-calls.ts';
-import type { ExchangeEvent } from '../model/exchange.ts';
-import { codexSession } from '../test/support/codex-session.ts';
+import { storeCodexSession } from '../test/support/codex-session-store.ts';
 import { generatedSession, storeSession } from '../test/support/session-store.ts';
 
 const turnsArg = process.argv.indexOf('--turns');
@@ -48,63 +45,6 @@ function storeGenerated(db: Db): void {
   db.transaction(() => {
     for (const id of ids) packer.pack(id, '');
   })();
-}
-
-/** The Codex-shaped session through the capture pipeline: stored, understood, indexed, packed. */
-function storeCodex(db: Db, turns: number): void {
-  const store = new CaptureStore(db, understandEnded);
-  let k = 0;
-  for (const turn of codexSession(turns, 'pages')) {
-    const uid = `pages-${k}`;
-    const info = (size: number) => ({ size, storedSize: size, truncated: false, encoding: '' });
-    const events: ExchangeEvent[] = [
-      {
-        type: 'request',
-        uid,
-        head: {
-          startedAt: 1764000000000 + k * 1000,
-          clientAddress: '127.0.0.1:1',
-          method: 'POST',
-          scheme: 'https',
-          host: 'relay.example',
-          port: 443,
-          path: '/v1/responses',
-          httpVersion: '1.1',
-          headers: [
-            ['content-type', 'application/json'],
-            ['session-id', 'codex'],
-          ],
-        },
-      },
-      { type: 'body-chunk', uid, side: 'request', chunk: turn.request, atMs: 1 },
-      {
-        type: 'response-head',
-        uid,
-        atMs: 2,
-        head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', 'text/event-stream']] },
-      },
-      { type: 'body-chunk', uid, side: 'response', chunk: turn.responseBody, atMs: 3 },
-      ...turn.events.map(
-        (e, seq): ExchangeEvent => ({
-          type: 'sse-event',
-          uid,
-          event: { seq, offsetMs: 3 + seq, event: e.event, id: null, data: e.data },
-        }),
-      ),
-      {
-        type: 'end',
-        uid,
-        state: 'complete',
-        error: null,
-        timings: { firstByte: 2, end: 300 },
-        requestBody: info(turn.request.length),
-        responseBody: info(turn.responseBody.length),
-      },
-    ];
-    store.apply(events);
-    k++;
-  }
-  store.indexWaiting('all');
 }
 
 async function bench(name: string, key: string, total: number, store: (db: Db) => void): Promise<void> {
@@ -163,5 +103,5 @@ async function bench(name: string, key: string, total: number, store: (db: Db) =
 console.log(`session pages, ${PAGE} turns a page (${os.cpus().length} cores, load ${load()})`);
 await bench('generated session (test/sessions.browser.test.ts)', 'session:big', 500, storeGenerated);
 await bench('Codex-shaped session (SSE answers, reasoning items)', 'session:codex', CODEX_TURNS, (db) =>
-  storeCodex(db, CODEX_TURNS),
+  storeCodexSession(db, CODEX_TURNS, 'codex'),
 );

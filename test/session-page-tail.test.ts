@@ -10,15 +10,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Packer } from '../db/blobs.ts';
 import { splitBody } from '../db/body-parts.ts';
-import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { outlineOf, StoredRequests, type OutlineMember } from '../db/request-outline.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { tailCounts } from '../llm/request-tail.ts';
-import { understandEnded } from '../llm/stored-calls.ts';
 import { sessionPage, turnContext, turnDiff } from '../llm/session-read.ts';
-import type { ExchangeEvent } from '../model/exchange.ts';
-import { codexSession } from './support/codex-session.ts';
+import { storeCodexSession } from './support/codex-session-store.ts';
 import { tempDir } from './support/harness.ts';
 import { generatedSession, storeSession } from './support/session-store.ts';
 
@@ -375,57 +372,7 @@ describe('a Codex-shaped session through the capture pipeline (SSE answers, reas
     dir = tempDir('wirelog-tail-codex-');
     db = openDatabase(dir);
     // As the storage thread runs it: understood (the thread key), indexed and packed.
-    const store = new CaptureStore(db, understandEnded);
-    [...codexSession(TURNS, 'tail')].forEach((turn, k) => {
-      const uid = `tail-${k}`;
-      const info = (size: number) => ({ size, storedSize: size, truncated: false, encoding: '' });
-      const events: ExchangeEvent[] = [
-        {
-          type: 'request',
-          uid,
-          head: {
-            startedAt: 1764000000000 + k * 1000,
-            clientAddress: '127.0.0.1:1',
-            method: 'POST',
-            scheme: 'https',
-            host: 'relay.example',
-            port: 443,
-            path: '/v1/responses',
-            httpVersion: '1.1',
-            headers: [
-              ['content-type', 'application/json'],
-              ['session-id', 'codex-tail'],
-            ],
-          },
-        },
-        { type: 'body-chunk', uid, side: 'request', chunk: turn.request, atMs: 1 },
-        {
-          type: 'response-head',
-          uid,
-          atMs: 2,
-          head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', 'text/event-stream']] },
-        },
-        { type: 'body-chunk', uid, side: 'response', chunk: turn.responseBody, atMs: 3 },
-        ...turn.events.map(
-          (e, seq): ExchangeEvent => ({
-            type: 'sse-event',
-            uid,
-            event: { seq, offsetMs: 3 + seq, event: e.event, id: null, data: e.data },
-          }),
-        ),
-        {
-          type: 'end',
-          uid,
-          state: 'complete',
-          error: null,
-          timings: { firstByte: 2, end: 300 },
-          requestBody: info(turn.request.length),
-          responseBody: info(turn.responseBody.length),
-        },
-      ];
-      store.apply(events);
-    });
-    store.indexWaiting('all');
+    storeCodexSession(db, TURNS, 'codex-tail');
     reader = new ExchangeReader(db);
   });
   afterAll(() => {
