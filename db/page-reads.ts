@@ -9,8 +9,17 @@ import { SPLIT } from './blobs.ts';
 import { joinBody, readManifest } from './body-parts.ts';
 import { CODEC, DICTIONARY_V1, unpacked } from './compression.ts';
 import { inflateSmall, inflateSmallText } from './small-inflate.ts';
-import type { PartCache } from './reader.ts';
 import { RowReading, storedBytes, type ColumnDamage } from './stored-values.ts';
+
+/**
+ * Parts of split bodies read already, by blob id, with their hash (a caller's, bounded as it
+ * sees fit): a session's turns share most parts, each decompressed once (export/har.ts). Here,
+ * below the reader, so that both use it without an import circle.
+ */
+export interface PartCache {
+  get(id: number): { hash: Buffer; bytes: Buffer } | undefined;
+  set(id: number, part: { hash: Buffer; bytes: Buffer }): void;
+}
 
 const WS_DIRECTIONS = ['send', 'receive'] as const;
 

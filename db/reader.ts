@@ -25,7 +25,7 @@ import {
   type PlanBounds,
 } from './filter-plan.ts';
 import { unpacked } from './compression.ts';
-import { readPage, type PageStreams } from './page-reads.ts';
+import { type PageStreams, type PartCache, readPage } from './page-reads.ts';
 import { indexBuildProgress, type IndexBuildProgress } from './index-build.ts';
 import {
   RowReading,
@@ -461,14 +461,7 @@ function askedFields(filter: ExchangeFilter): string[] {
   return filter.since === undefined ? fields : [...fields, 'since'];
 }
 
-/**
- * Parts of split bodies read already, by blob id, with their hash (a caller's, bounded as it
- * sees fit): a session's turns share most parts, each decompressed once (export/har.ts).
- */
-export interface PartCache {
-  get(id: number): { hash: Buffer; bytes: Buffer } | undefined;
-  set(id: number, part: { hash: Buffer; bytes: Buffer }): void;
-}
+export type { PartCache } from './page-reads.ts';
 
 export class ExchangeReader {
   /** Prepared once per distinct SQL text: preparing costs more than running these queries. */
