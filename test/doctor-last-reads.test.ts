@@ -12,6 +12,7 @@ import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase } from '../db/schema.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
+import { relayCallEvents } from './support/exchange-events.ts';
 
 const HOST = 'relay.example';
 const dirs: string[] = [];
@@ -37,45 +38,15 @@ function call(uid: string, startedAt: number, status: number, query = ''): Excha
         })
       : JSON.stringify({ error: { message: `failed with ${status}`, type: 'server_error' } }),
   );
-  return [
-    {
-      type: 'request',
-      uid,
-      head: {
-        startedAt,
-        clientAddress: '127.0.0.1:5000',
-        method: 'POST',
-        scheme: 'https',
-        host: HOST,
-        port: 443,
-        path: `/v1/chat/completions${query}`,
-        httpVersion: '1.1',
-        headers: [
-          ['host', HOST],
-          ['content-type', 'application/json'],
-          ['user-agent', 'CherryStudio/1.5.7'],
-          ['authorization', 'Bearer sk-test-0000000000000000'],
-        ],
-      },
-    },
-    { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
-    {
-      type: 'response-head',
-      uid,
-      atMs: 50,
-      head: { status, statusText: '', httpVersion: '1.1', headers: [['content-type', 'application/json']] },
-    },
-    { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 60 },
-    {
-      type: 'end',
-      uid,
-      state: 'complete',
-      error: null,
-      timings: { requestSent: 1, responseHeaders: 50, firstByte: 60, end: 70 },
-      requestBody: { size: request.length, storedSize: request.length, truncated: false, encoding: '' },
-      responseBody: { size: response.length, storedSize: response.length, truncated: false, encoding: '' },
-    },
-  ];
+  return relayCallEvents({
+    uid,
+    startedAt,
+    host: HOST,
+    path: `/v1/chat/completions${query}`,
+    status,
+    request,
+    response,
+  });
 }
 
 /** Rows the reader returns whole from now on (list and get), in every reader made meanwhile. */

@@ -13,6 +13,7 @@ import { openDatabase } from '../db/schema.ts';
 import { groupDiagnoses } from '../llm/doctor-groups.ts';
 import { diagnosesOf, modelCallOf, understandEnded } from '../llm/stored-calls.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
+import { relayCallEvents } from './support/exchange-events.ts';
 
 const HOST = 'relay.example';
 const TURNS = 40;
@@ -51,45 +52,7 @@ function turn(k: number, startedAt: number): ExchangeEvent[] {
         })
       : JSON.stringify({ error: { message: 'upstream failed', type: 'upstream_error' } }),
   );
-  return [
-    {
-      type: 'request',
-      uid,
-      head: {
-        startedAt,
-        clientAddress: '127.0.0.1:5000',
-        method: 'POST',
-        scheme: 'https',
-        host: HOST,
-        port: 443,
-        path: '/v1/chat/completions',
-        httpVersion: '1.1',
-        headers: [
-          ['host', HOST],
-          ['content-type', 'application/json'],
-          ['user-agent', 'CherryStudio/1.5.7'],
-          ['authorization', 'Bearer sk-test-0000000000000000'],
-        ],
-      },
-    },
-    { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
-    {
-      type: 'response-head',
-      uid,
-      atMs: 50,
-      head: { status, statusText: '', httpVersion: '1.1', headers: [['content-type', 'application/json']] },
-    },
-    { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 60 },
-    {
-      type: 'end',
-      uid,
-      state: 'complete',
-      error: null,
-      timings: { requestSent: 1, responseHeaders: 50, firstByte: 60, end: 70 },
-      requestBody: { size: request.length, storedSize: request.length, truncated: false, encoding: '' },
-      responseBody: { size: response.length, storedSize: response.length, truncated: false, encoding: '' },
-    },
-  ];
+  return relayCallEvents({ uid, startedAt, host: HOST, path: '/v1/chat/completions', status, request, response });
 }
 
 /** Parts of split bodies read from the database from now on (each read is a part decompressed), in every reader. */

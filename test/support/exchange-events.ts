@@ -67,3 +67,58 @@ export function finishedExchange(i: number, head: Partial<RequestHead> = {}, sta
     },
   ];
 }
+
+/**
+ * The events of one JSON call Cherry Studio sent to a relay (POST HOST PATH, a Bearer key),
+ * answered `status` with `response`, both bodies given: the doctor tests' calls.
+ */
+export function relayCallEvents(call: {
+  uid: string;
+  startedAt: number;
+  host: string;
+  path: string;
+  status: number;
+  request: Buffer;
+  response: Buffer;
+}): ExchangeEvent[] {
+  const { uid, startedAt, host, path, status, request, response } = call;
+  return [
+    {
+      type: 'request',
+      uid,
+      head: {
+        startedAt,
+        clientAddress: '127.0.0.1:5000',
+        method: 'POST',
+        scheme: 'https',
+        host,
+        port: 443,
+        path,
+        httpVersion: '1.1',
+        headers: [
+          ['host', host],
+          ['content-type', 'application/json'],
+          ['user-agent', 'CherryStudio/1.5.7'],
+          ['authorization', 'Bearer sk-test-0000000000000000'],
+        ],
+      },
+    },
+    { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
+    {
+      type: 'response-head',
+      uid,
+      atMs: 50,
+      head: { status, statusText: '', httpVersion: '1.1', headers: [['content-type', 'application/json']] },
+    },
+    { type: 'body-chunk', uid, side: 'response', chunk: response, atMs: 60 },
+    {
+      type: 'end',
+      uid,
+      state: 'complete',
+      error: null,
+      timings: { requestSent: 1, responseHeaders: 50, firstByte: 60, end: 70 },
+      requestBody: { size: request.length, storedSize: request.length, truncated: false, encoding: '' },
+      responseBody: { size: response.length, storedSize: response.length, truncated: false, encoding: '' },
+    },
+  ];
+}
