@@ -11,68 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
+import { writeChatCallsHar } from './chat-calls-har.ts';
 import { BIN, NODE_FLAGS, startBench, stopWirelog, summary, traffic } from './stall-probe.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const COUNT = QUICK ? 10_000 : 50_000;
-
-async function writeHar(file: string, count: number): Promise<void> {
-  const out = fs.createWriteStream(file);
-  const write = (text: string) =>
-    new Promise<void>((resolve) => (out.write(text) ? resolve() : out.once('drain', () => resolve())));
-  await write('{"log":{"version":"1.2","creator":{"name":"bench","version":"1"},"entries":[');
-  for (let i = 0; i < count; i++) {
-    const body = JSON.stringify({
-      model: 'gpt-bench',
-      stream: false,
-      messages: [
-        { role: 'system', content: 'You are helpful. '.repeat(100) },
-        { role: 'user', content: `question ${i} ${'lorem ipsum '.repeat(150)}` },
-      ],
-    });
-    const answer = JSON.stringify({
-      id: `chatcmpl-${i}`,
-      object: 'chat.completion',
-      model: 'gpt-bench',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'answer '.repeat(80) }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 500, completion_tokens: 80, total_tokens: 580 },
-    });
-    const entry = {
-      startedDateTime: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
-      time: 100,
-      request: {
-        method: 'POST',
-        url: 'https://api.openai.com/v1/chat/completions',
-        httpVersion: 'HTTP/1.1',
-        headers: [
-          { name: 'content-type', value: 'application/json' },
-          { name: 'authorization', value: `Bearer sk-bench-000000000000${i}` },
-        ],
-        queryString: [],
-        cookies: [],
-        headersSize: -1,
-        bodySize: body.length,
-        postData: { mimeType: 'application/json', text: body },
-      },
-      response: {
-        status: 200,
-        statusText: 'OK',
-        httpVersion: 'HTTP/1.1',
-        headers: [{ name: 'content-type', value: 'application/json' }],
-        cookies: [],
-        content: { size: answer.length, mimeType: 'application/json', text: answer },
-        redirectURL: '',
-        headersSize: -1,
-        bodySize: answer.length,
-      },
-      cache: {},
-      timings: { send: 1, wait: 90, receive: 9 },
-    };
-    await write(`${i ? ',' : ''}${JSON.stringify(entry)}`);
-  }
-  await write(']}}');
-  await new Promise<void>((resolve) => out.end(resolve));
-}
 
 function cliImport(file: string, dataDir: string): { seconds: number; peakMb: number; code: number | null } {
   const time = fs.existsSync('/usr/bin/time');
@@ -89,7 +32,7 @@ function cliImport(file: string, dataDir: string): { seconds: number; peakMb: nu
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-har-'));
 try {
   const file = path.join(dir, 'bench.har');
-  await writeHar(file, COUNT);
+  await writeChatCallsHar(file, COUNT);
   console.log(
     `HAR import bench: ${COUNT} entries, ${(fs.statSync(file).size / 1024 ** 2).toFixed(0)} MB, wirelog ${BIN}`,
   );
