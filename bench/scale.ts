@@ -29,6 +29,7 @@ import { indexedText } from '../db/search-text.ts';
 import { Packer } from '../db/blobs.ts';
 import { PartIndex } from '../db/part-search.ts';
 import { launchBrowser } from '../test/support/browser.ts';
+import { writeChatCallsHar } from './chat-calls-har.ts';
 import { WIRELOG_BIN, WIRELOG_NODE_FLAGS } from '../test/support/cli.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -496,62 +497,6 @@ function timedCli(args: string[]): {
   };
 }
 
-/** The HAR of bench/har-import.ts: N chat calls of ~5 KB each. */
-async function writeHar(file: string, count: number): Promise<void> {
-  const out = fs.createWriteStream(file);
-  const write = (text: string) =>
-    new Promise<void>((resolve) => (out.write(text) ? resolve() : out.once('drain', () => resolve())));
-  await write('{"log":{"version":"1.2","creator":{"name":"bench","version":"1"},"entries":[');
-  for (let i = 0; i < count; i++) {
-    const body = json({
-      model: 'gpt-bench',
-      stream: false,
-      messages: [
-        { role: 'system', content: 'You are helpful. '.repeat(100) },
-        { role: 'user', content: `question ${i} ${'lorem ipsum '.repeat(150)}` },
-      ],
-    });
-    const answer = json({
-      id: `chatcmpl-${i}`,
-      object: 'chat.completion',
-      model: 'gpt-bench',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'answer '.repeat(80) }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 500, completion_tokens: 80, total_tokens: 580 },
-    });
-    const entry = {
-      startedDateTime: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
-      time: 100,
-      request: {
-        method: 'POST',
-        url: 'https://api.openai.com/v1/chat/completions',
-        httpVersion: 'HTTP/1.1',
-        headers: [{ name: 'content-type', value: 'application/json' }],
-        queryString: [],
-        cookies: [],
-        headersSize: -1,
-        bodySize: body.length,
-        postData: { mimeType: 'application/json', text: body },
-      },
-      response: {
-        status: 200,
-        statusText: 'OK',
-        httpVersion: 'HTTP/1.1',
-        headers: [{ name: 'content-type', value: 'application/json' }],
-        cookies: [],
-        content: { size: answer.length, mimeType: 'application/json', text: answer },
-        redirectURL: '',
-        headersSize: -1,
-        bodySize: answer.length,
-      },
-      cache: {},
-      timings: { send: 1, wait: 90, receive: 9 },
-    };
-    await write(`${i ? ',' : ''}${json(entry)}`);
-  }
-  await write(']}}');
-  await new Promise<void>((resolve) => out.end(resolve));
-}
-
 /** In Chromium: page load to the list's first row, then a scripted scroll of 6 s, each frame's time (requestAnimationFrame deltas). */
 async function browserFigures(
   viewer: string,
@@ -737,7 +682,7 @@ try {
   fs.rmSync(harFile, { force: true });
 
   const importFile = path.join(work, 'import.har');
-  await writeHar(importFile, HAR_ENTRIES);
+  await writeChatCallsHar(importFile, HAR_ENTRIES);
   const imported = timedCli(['import', importFile, '--data-dir', path.join(work, 'import')]);
   const progressLines = imported.stderr.split('\n').filter((l) => l.startsWith('wirelog: ')).length;
   row(
