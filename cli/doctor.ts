@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { diagnosesOf, modelCallOf } from '../llm/stored-calls.ts';
+import { diagnosedFromEvidence, eventsLookedAt, webSocketsNear } from '../llm/stored-calls.ts';
 import { comparisonOf, lastWorkingCall } from '../db/compare-reader.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { differenceLine } from '../model/exchange-diff.ts';
@@ -11,12 +11,10 @@ import { renderDiagnosis } from '../llm/diagnosis-text.ts';
 import type { Diagnosis } from '../llm/diagnose.ts';
 import { cliLang, t } from './language.ts';
 import { sendingClient } from '../llm/working-config.ts';
-import type { Exchange } from '../model/exchange.ts';
+import type { BodySide, Exchange } from '../model/exchange.ts';
 import { localized } from '../i18n/stored-text.ts';
-import { bodyView, bodyViewOf } from '../db/body-view.ts';
-import { detectDialect } from '../llm/dialect.ts';
+import { DecodedBodies } from '../db/decoded-bodies.ts';
 import { RecentParts } from '../export/har.ts';
-import type { PartCache } from '../db/reader.ts';
 
 export const doctorHelp = () => t('commands.doctor.help');
 
@@ -54,13 +52,11 @@ export function doctorCommand(args: string[]): number {
   const working: WorkingCalls = new Map();
   for (const e of damaged)
     console.error(`wirelog: ${t('commands.doctor.damagedNotDiagnosed', { id: e.id, reasons: e.damaged!.join('; ') })}`);
-  const parts = new RecentParts();
-  const groups = groupDiagnoses(
-    exchanges.map((exchange) => ({ exchange, diagnoses: diagnosed(reader, exchange, parts) })),
-  ).map((g) => {
+  const bodies = new DecodedBodies(reader, new RecentParts());
+  const groups = groupDiagnoses(diagnosedAll(reader, exchanges, bodies)).map((g) => {
     // The newest try of each group is among the rows read; relays' groups share their look for a working call.
     const newest = g.ids[g.ids.length - 1];
-    return { ...g, difference: differenceFromWorking(reader, newest, { failed: byId.get(newest), working }) };
+    return { ...g, difference: differenceFromWorking(reader, newest, { failed: byId.get(newest), working, bodies }) };
   });
   const errors = groups.filter((g) => g.diagnoses.some((d) => d.severity === 'error')).length;
   if (values.json) {
@@ -101,17 +97,39 @@ export function doctorCommand(args: string[]): number {
   return errors > 0 || damaged.length > 0 ? 1 : 0;
 }
 
+/** Exchanges diagnosed a page at a time: a page's SSE events are read in one query and let go after it. */
+const DIAGNOSED_PAGE = 500;
+
 /**
- * An exchange's diagnoses, as llm/stored-calls.ts finds them, each body read once: the parts of a
- * packed request a session's turns share (its instructions, tools, history) decompressed once per
- * run, not once per turn, and the response read for the call also given to the rules that read it.
+ * The exchanges' diagnoses, as llm/stored-calls.ts finds them, reading of each only what its rules
+ * look at: the events of the streams that were answered (a page's in one query), a body only when
+ * a rule reads it, each once (the parts of packed requests a session's turns share decompressed
+ * once per run), and whether a WebSocket came just before a call in one query per host.
  */
-function diagnosed(reader: ExchangeReader, exchange: Exchange, parts: PartCache): Diagnosis[] {
-  if (!detectDialect(exchange.request.method, exchange.request.path)) return diagnosesOf(reader, exchange, null);
-  const raw = reader.body(exchange.id, 'request', parts);
-  const request = bodyViewOf(raw, exchange.requestBody, exchange.request.headers).text;
-  const response = bodyView(reader, exchange, 'response').text;
-  return diagnosesOf(reader, exchange, modelCallOf(reader, exchange, { request, response }), response);
+function diagnosedAll(
+  reader: ExchangeReader,
+  exchanges: Exchange[],
+  bodies: DecodedBodies,
+): { exchange: Exchange; diagnoses: Diagnosis[] }[] {
+  const near = webSocketsNear(reader, exchanges);
+  const out: { exchange: Exchange; diagnoses: Diagnosis[] }[] = [];
+  for (let at = 0; at < exchanges.length; at += DIAGNOSED_PAGE) {
+    const page = exchanges.slice(at, at + DIAGNOSED_PAGE);
+    const events = reader.pageEvents(
+      page
+        .filter(eventsLookedAt)
+        .map((e) => e.id)
+        .sort((a, b) => a - b),
+    );
+    for (const exchange of page) {
+      const evidence = {
+        text: (side: BodySide) => bodies.text(exchange, side),
+        sseEvents: () => events.get(exchange.id) ?? reader.sseEvents(exchange.id),
+      };
+      out.push({ exchange, diagnoses: diagnosedFromEvidence(reader, exchange, evidence, near) });
+    }
+  }
+  return out;
 }
 
 /** The working calls found so far in one run, by what lastWorkingCall picks by (host, client, API). */
@@ -125,7 +143,7 @@ export type WorkingCalls = Map<string, Exchange | null>;
 export function differenceFromWorking(
   reader: ExchangeReader,
   id: number,
-  known: { failed?: Exchange; working?: WorkingCalls } = {},
+  known: { failed?: Exchange; working?: WorkingCalls; bodies?: DecodedBodies } = {},
 ): string | null {
   const failed = known.failed ?? reader.get(id);
   if (!failed || failed.damaged || (failed.response?.status ?? 0) < 400) return null;
@@ -142,7 +160,7 @@ export function differenceFromWorking(
     working = lastWorkingCall(reader, failed);
     known.working?.set(key, working);
   }
-  return working ? differenceLine(failed, working, comparisonOf(reader, failed, working)) : null;
+  return working ? differenceLine(failed, working, comparisonOf(reader, failed, working, known.bodies)) : null;
 }
 
 function clock(epochMs: number): string {

@@ -8,6 +8,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { compareExchanges, type BodyComparison, type Comparison } from '../model/exchange-diff.ts';
 import type { BodySide, Exchange } from '../model/exchange.ts';
 import { bodyView } from './body-view.ts';
+import type { DecodedBodies } from './decoded-bodies.ts';
 import type { ExchangeReader } from './reader.ts';
 import { damagedRefusal } from './stored-values.ts';
 import { sendingClient } from '../llm/working-config.ts';
@@ -57,13 +58,18 @@ function tooLarge(e: Exchange, side: BodySide): boolean {
   return (side === 'request' ? e.requestBody : e.responseBody).storedSize > COMPARED_IN_FULL_BYTES;
 }
 
-/** Two stored exchanges compared: bodies past COMPARED_IN_FULL_BYTES by their bytes only (said in the comparison). */
-export function comparisonOf(reader: ExchangeReader, a: Exchange, b: Exchange): Comparison {
+/**
+ * Two stored exchanges compared: bodies past COMPARED_IN_FULL_BYTES by their bytes only (said in
+ * the comparison). `bodies`: texts already decoded in this run (`wirelog doctor` compares each
+ * failure of a relay with the same working call, and has read the failure's bodies to diagnose it).
+ */
+export function comparisonOf(reader: ExchangeReader, a: Exchange, b: Exchange, bodies?: DecodedBodies): Comparison {
   const large = {
     request: tooLarge(a, 'request') || tooLarge(b, 'request'),
     response: tooLarge(a, 'response') || tooLarge(b, 'response'),
   };
-  const text = (e: Exchange, side: BodySide) => (large[side] ? null : bodyView(reader, e, side).text);
+  const decoded = (e: Exchange, side: BodySide) => (bodies ? bodies.text(e, side) : bodyView(reader, e, side).text);
+  const text = (e: Exchange, side: BodySide) => (large[side] ? null : decoded(e, side));
   const side = (e: Exchange) => ({ exchange: e, requestText: text(e, 'request'), responseText: text(e, 'response') });
   const comparison = compareExchanges(side(a), side(b));
   if (large.request) comparison.requestBody = comparedAsBytes(reader, a, b, 'request');

@@ -263,3 +263,11 @@ function unpackedOrNone(codec: unknown, bytes: Buffer, damage: ColumnDamage[], c
     return EMPTY;
   }
 }
+
+/** Only the SSE events of `ids` (ascending), in one query, as readPage reads them: for a reader that needs no bodies (`wirelog doctor`). */
+export function readPageEvents(access: PageReadAccess, ids: number[]): Map<number, SseEvent[]> {
+  const page = new Map<number, PageStreams>();
+  for (const id of ids) page.set(id, { request: EMPTY, response: EMPTY, sseEvents: [], wsMessages: [] });
+  if (ids.length) readEvents(access, page, new Set(ids), rangeQuery(access, ids));
+  return new Map([...page].map(([id, streams]) => [id, streams.sseEvents]));
+}

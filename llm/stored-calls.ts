@@ -3,13 +3,13 @@
 import { bodyView } from '../db/body-view.ts';
 import type { EndedBodies, EndedContext, EndedFacts } from '../db/capture-store.ts';
 import type { ExchangeReader } from '../db/reader.ts';
-import type { CallFacts, Exchange } from '../model/exchange.ts';
-import { analyzeExchange } from './analyze.ts';
+import type { BodySide, CallFacts, Exchange, SseEvent, WsMessage } from '../model/exchange.ts';
+import { analyzeExchange, type WsText } from './analyze.ts';
 import { diagnose, worst, type Diagnosis } from './diagnose.ts';
 import type { Lang } from './diagnosis-text.ts';
 import { detectDialect } from './dialect.ts';
 import { returnedImageCount } from './images.ts';
-import type { ModelCall } from './model-call.ts';
+import type { Dialect, ModelCall } from './model-call.ts';
 import { threadKeyOf } from './thread.ts';
 
 /** Bodies already decoded by the caller, so one read decodes each body once. */
@@ -25,19 +25,134 @@ export function modelCallOf(reader: ExchangeReader, exchange: Exchange, texts?: 
     requestText: texts ? texts.request : bodyView(reader, exchange, 'request').text,
     responseText: texts ? texts.response : bodyView(reader, exchange, 'response').text,
     sseEvents: exchange.streamKind === 'sse' ? reader.sseEvents(exchange.id) : [],
-    wsMessages:
-      exchange.streamKind === 'websocket'
-        ? reader
-            .wsMessages(exchange.id)
-            .filter((m) => m.opcode === 1)
-            .map((m) => ({
-              seq: m.seq,
-              direction: m.direction,
-              offsetMs: m.offsetMs,
-              text: Buffer.from(m.payload).toString('utf8'),
-            }))
-        : [],
+    wsMessages: exchange.streamKind === 'websocket' ? textMessages(reader.wsMessages(exchange.id)) : [],
   });
+}
+
+/** A WebSocket's text messages, as the analysis reads them. */
+function textMessages(messages: WsMessage[]): WsText[] {
+  return messages
+    .filter((m) => m.opcode === 1)
+    .map((m) => ({
+      seq: m.seq,
+      direction: m.direction,
+      offsetMs: m.offsetMs,
+      text: Buffer.from(m.payload).toString('utf8'),
+    }));
+}
+
+/** A stored exchange's bodies (decoded to text) and SSE events, each asked for only when a diagnosis looks at it. */
+export interface StoredEvidence {
+  text(side: BodySide): string | null;
+  sseEvents(): SseEvent[];
+}
+
+/**
+ * Whether diagnosing this exchange looks at its SSE events: a model call's stream answered below
+ * 400 (or not answered). A refused call is understood from its status and its error body
+ * (llm/analyze.ts stops there), and the rules look at no stream of an exchange that is not a model call.
+ */
+export function eventsLookedAt(exchange: Exchange): boolean {
+  const status = exchange.response?.status ?? null;
+  return (
+    exchange.streamKind === 'sse' &&
+    (status === null || status < 400) &&
+    detectDialect(exchange.request.method, exchange.request.path) !== null
+  );
+}
+
+/** The dialects llm/analyze.ts rebuilds from their stream's events alone, never reading the response body beside them. */
+const REBUILT_FROM_EVENTS: ReadonlySet<Dialect> = new Set([
+  'openai-chat',
+  'openai-responses',
+  'anthropic-messages',
+  'gemini',
+  'openai-completions',
+]);
+
+/**
+ * The model call as the rules see it, reading only what they look at. They read of the request
+ * (the model asked for, whether it streamed) only for a call that was refused (status 400 or
+ * more) or that failed (its ending 'error': a stream's error event, a 200 with an error body),
+ * and of a stream's answer its ending, finish reason, refusal and usage: so an answered stream
+ * is understood from its events alone, and its request is read only when the first look says
+ * it failed. test/doctor-same-findings.test.ts holds this to what modelCallOf gives the rules.
+ */
+function callToDiagnose(reader: ExchangeReader, exchange: Exchange, evidence: StoredEvidence): ModelCall | null {
+  const dialect = detectDialect(exchange.request.method, exchange.request.path);
+  if (!dialect) return null;
+  const status = exchange.response?.status ?? null;
+  const refused = status !== null && status >= 400;
+  const fromEvents = !refused && exchange.streamKind !== null && REBUILT_FROM_EVENTS.has(dialect);
+  const responseText = fromEvents ? null : evidence.text('response');
+  const sseEvents = eventsLookedAt(exchange) ? evidence.sseEvents() : [];
+  const wsMessages = exchange.streamKind === 'websocket' ? textMessages(reader.wsMessages(exchange.id)) : [];
+  const analyzed = (requestText: string | null) =>
+    analyzeExchange({ exchange, requestText, responseText, sseEvents, wsMessages });
+  if (refused) return analyzed(evidence.text('request'));
+  const call = analyzed(null);
+  return call?.ending === 'error' ? analyzed(evidence.text('request')) : call;
+}
+
+/**
+ * An exchange's diagnoses, the same as diagnosesOf(reader, exchange, modelCallOf(reader, exchange))
+ * gives, reading of it only what the rules look at (callToDiagnose): `wirelog doctor` reads the
+ * events of many calls in one query and hands them in. `webSocketNear`: whether a WebSocket is
+ * among the exchanges to a host just before an id, answered for many calls at once (webSocketsNear).
+ */
+export function diagnosedFromEvidence(
+  reader: ExchangeReader,
+  exchange: Exchange,
+  evidence: StoredEvidence,
+  webSocketNear?: WebSocketNear,
+): Diagnosis[] {
+  const call = callToDiagnose(reader, exchange, evidence);
+  return diagnosesWith(reader, exchange, call, { responseText: () => evidence.text('response'), webSocketNear });
+}
+
+/** The exchanges before a call that websocket-fallback looks over: the newest to the same host. */
+const EARLIER_WINDOW = 20;
+
+/** Whether a WebSocket exchange is among the EARLIER_WINDOW exchanges to `host` before `id`. */
+export type WebSocketNear = (host: string, id: number) => boolean;
+
+/**
+ * WebSocketNear for the calls among `exchanges`: one query per host for all of them (the host's
+ * exchanges from the window before its oldest call to its newest, db/reader.ts hostWindow),
+ * not one per call; any other id is asked of the reader alone.
+ */
+export function webSocketsNear(reader: ExchangeReader, exchanges: Exchange[]): WebSocketNear {
+  const spans = new Map<string, { from: number; to: number }>();
+  for (const e of exchanges) {
+    const span = spans.get(e.request.host);
+    if (!span) spans.set(e.request.host, { from: e.id, to: e.id });
+    else [span.from, span.to] = [Math.min(span.from, e.id), Math.max(span.to, e.id)];
+  }
+  const windows = new Map<string, { ids: number[]; webSocket: boolean[]; any: boolean }>();
+  return (host, id) => {
+    const span = spans.get(host);
+    if (!span || id < span.from || id > span.to) return reader.webSocketAmong(host, id, EARLIER_WINDOW);
+    let window = windows.get(host);
+    if (!window) {
+      const rows = reader.hostWindow(host, span.from, span.to + 1, EARLIER_WINDOW);
+      window = {
+        ids: rows.map((r) => r.id),
+        webSocket: rows.map((r) => r.webSocket),
+        any: rows.some((r) => r.webSocket),
+      };
+      windows.set(host, window);
+    }
+    if (!window.any) return false;
+    // The first row at or after `id`: the window is the EARLIER_WINDOW rows before it.
+    let low = 0;
+    let high = window.ids.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (window.ids[mid] < id) low = mid + 1;
+      else high = mid;
+    }
+    return window.webSocket.slice(Math.max(0, low - EARLIER_WINDOW), low).includes(true);
+  };
 }
 
 export function callFacts(call: ModelCall): CallFacts {
@@ -69,10 +184,29 @@ export function diagnosesOf(
   responseText?: string | null,
   lang: Lang = 'en',
 ): Diagnosis[] {
+  return diagnosesWith(
+    reader,
+    exchange,
+    call,
+    {
+      responseText: () => (responseText === undefined ? bodyView(reader, exchange, 'response').text : responseText),
+    },
+    lang,
+  );
+}
+
+function diagnosesWith(
+  reader: ExchangeReader,
+  exchange: Exchange,
+  call: ModelCall | null,
+  reads: { responseText: () => string | null; webSocketNear?: WebSocketNear },
+  lang: Lang = 'en',
+): Diagnosis[] {
   if (!mayNeedDiagnosis(exchange, call)) return [];
   let earlier: Exchange[] | undefined;
   let modelsListed: string[] | null | undefined;
-  let body = responseText;
+  let body: string | null | undefined;
+  const { host } = exchange.request;
   return diagnose(
     {
       exchange,
@@ -80,13 +214,14 @@ export function diagnosesOf(
       // Read only by the rules that need them (a refusal's body, a Responses POST after a refused WebSocket,
       // a refused model): every model call is diagnosed, and most never look.
       get responseText() {
-        return body === undefined ? (body = bodyView(reader, exchange, 'response').text) : body;
+        return body === undefined ? (body = reads.responseText()) : body;
       },
       get earlier() {
         // The one rule that reads them (websocket-fallback) looks for a refused WebSocket: a window
         // without any is not read whole (20 rows with their heads for every Codex call).
-        return (earlier ??= reader.webSocketAmong(exchange.request.host, exchange.id, 20)
-          ? reader.list({ before: exchange.id, host: exchange.request.host, limit: 20 })
+        const near = reads.webSocketNear ?? ((h, id) => reader.webSocketAmong(h, id, EARLIER_WINDOW));
+        return (earlier ??= near(host, exchange.id)
+          ? reader.list({ before: exchange.id, host, limit: EARLIER_WINDOW })
           : []);
       },
       get modelsListed() {
