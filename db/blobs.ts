@@ -4,8 +4,16 @@
 // of its parts in order and its skeleton (codec + SPLIT says so). Deleting an exchange releases
 // its references; a part no body refers to any more is deleted with it (db/retention.ts), its
 // pages zeroed as every deleted row's are (PRAGMA secure_delete).
-import { joinBody, manifestBytes, readManifest, splitBody, type SplitBody } from './body-parts.ts';
+import { joinBody, manifestBytes, readManifest } from './body-parts.ts';
 import { packed, unpacked } from './compression.ts';
+import {
+  type Reencoding,
+  type RequestSplit,
+  readReencoding,
+  reencode,
+  reencodingBytes,
+  splitRequest,
+} from './request-reencode.ts';
 import type { Db } from './schema.ts';
 
 // A request body is split into its parts when at most this large: splitting holds it whole, and
@@ -14,6 +22,32 @@ const SPLIT_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Added to a `bodies` row's codec when the row is a split body's record, not the body's bytes. */
 export const SPLIT = 16;
+/**
+ * Added to a `bodies` row's codec (instead of SPLIT) when the record is of a content-encoded
+ * body's decoded bytes: it starts with how to encode them again (db/request-reencode.ts). A
+ * wirelog from before reads its codec as unknown and says to upgrade.
+ */
+export const ENCODED_SPLIT = 32;
+
+/** A split body's record read from its row: skeleton, parts, and how to encode the joined bytes again (null: sent as they are). */
+export function storedManifest(
+  codec: number,
+  data: Buffer,
+): ReturnType<typeof readManifest> & { reencoding: Reencoding | null } {
+  if (codec < ENCODED_SPLIT) return { ...readManifest(unpacked(codec - SPLIT, data)), reencoding: null };
+  const record = unpacked(codec - ENCODED_SPLIT, data);
+  const { how, end } = readReencoding(record);
+  return { ...readManifest(record.subarray(end)), reencoding: how };
+}
+
+/** A split body's bytes as they were on the wire: its parts put back, then encoded again if it came encoded. */
+export function joinedBody(
+  manifest: { skeleton: Buffer; reencoding: Reencoding | null },
+  parts: { at: number; bytes: Buffer }[],
+): Buffer {
+  const body = joinBody(manifest.skeleton, parts);
+  return manifest.reencoding ? reencode(body, manifest.reencoding) : body;
+}
 
 /** A `bodies` row's bytes as stored: a chunk of the body, or (codec + SPLIT) a split body's record. */
 export interface StoredRow {
@@ -27,17 +61,17 @@ export type BlobSource = (id: number) => Buffer;
 /** The bytes a `bodies` row stands for: its chunk unpacked, or the split body joined from its parts. */
 export function rowBytes(row: StoredRow, blob: BlobSource): Buffer {
   if (row.codec < SPLIT) return unpacked(row.codec, row.data);
-  const { skeleton, refs } = readManifest(unpacked(row.codec - SPLIT, row.data));
-  return joinBody(
-    skeleton,
-    refs.map((ref) => ({ at: ref.at, bytes: blob(ref.id) })),
+  const manifest = storedManifest(row.codec, row.data);
+  return joinedBody(
+    manifest,
+    manifest.refs.map((ref) => ({ at: ref.at, bytes: blob(ref.id) })),
   );
 }
 
 /** Ids referred to by a split body's record (one per reference: a part twice in a body counts twice). */
 export function referencedIds(row: StoredRow): number[] {
   if (row.codec < SPLIT) return [];
-  return readManifest(unpacked(row.codec - SPLIT, row.data)).refs.map((ref) => ref.id);
+  return storedManifest(row.codec, row.data).refs.map((ref) => ref.id);
 }
 
 export class Blobs {
@@ -55,7 +89,7 @@ export class Blobs {
   }
 
   /** Stores a split body's parts (each new one once, a known one referred to again); returns its row's codec and record. */
-  store(split: SplitBody): StoredRow {
+  store(split: RequestSplit): StoredRow {
     const refs: { at: number; id: number }[] = [];
     for (const part of split.parts) {
       let id = this.stmts.find.get(part.hash) as number | undefined;
@@ -67,8 +101,13 @@ export class Blobs {
       }
       refs.push({ at: part.at, id });
     }
-    const record = packed(manifestBytes(split.skeleton, refs));
-    return { codec: record.codec + SPLIT, data: record.data };
+    const manifest = manifestBytes(split.skeleton, refs);
+    if (!split.reencoding) {
+      const record = packed(manifest);
+      return { codec: record.codec + SPLIT, data: record.data };
+    }
+    const record = packed(Buffer.concat([reencodingBytes(split.reencoding), manifest]));
+    return { codec: record.codec + ENCODED_SPLIT, data: record.data };
   }
 
   /** Releases what deleted rows referred to; deletes each part no row refers to any more. Returns how many were deleted. */
@@ -147,7 +186,8 @@ export class Packer {
   }
 
   /**
-   * `requestEncoding`: the request's Content-Encoding ('' for identity: only then is it split).
+   * `requestEncoding`: the request's Content-Encoding (a zstd or gzip body is split decoded when
+   * encoding it again gives its exact bytes: db/request-reencode.ts).
    * `request`: its whole body when the caller has it in memory (what was stored, byte for byte),
    * so that it is not read back to be split. `events`: its SSE events and WebSocket messages as
    * counted when it ended (exchanges.event_count); 0 skips looking for any (two statements
@@ -163,13 +203,10 @@ export class Packer {
     for (const r of raw) rawBytes += r.size;
     // A request body all in raw rows (none packed yet), small enough to hold: split if it is a model call's JSON.
     const whole =
-      requestEncoding === '' &&
-      raw.length > 0 &&
-      rawBytes <= SPLIT_MAX_BYTES &&
-      raw.length === this.stmts.requestRows.get(id)
+      raw.length > 0 && rawBytes <= SPLIT_MAX_BYTES && raw.length === this.stmts.requestRows.get(id)
         ? (request ?? Buffer.concat(raw.map((r) => this.stmts.rowData.get(r.rowid) as Buffer)))
         : null;
-    const split = whole ? splitBody(whole, '') : null;
+    const split = whole ? splitRequest(whole, requestEncoding, SPLIT_MAX_BYTES) : null;
     if (split) {
       const record = this.blobs.store(split);
       this.stmts.dropRequest.run(id);

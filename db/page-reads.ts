@@ -5,8 +5,7 @@
 // (test/page-reads.test.ts compares them byte for byte), damage noted the same way.
 import type Database from 'better-sqlite3';
 import type { BodySide, SseEvent, WsMessage } from '../model/exchange.ts';
-import { SPLIT } from './blobs.ts';
-import { joinBody, readManifest } from './body-parts.ts';
+import { joinedBody, SPLIT, storedManifest } from './blobs.ts';
 import { CODEC, DICTIONARY_V1, unpacked } from './compression.ts';
 import { inflateSmall, inflateSmallText } from './small-inflate.ts';
 import { RowReading, storedBytes, type ColumnDamage } from './stored-values.ts';
@@ -67,13 +66,13 @@ export function readPage(
 
   // Bodies: every row of the page, then the hashes of all parts referred to, asked once.
   const bodyRows = rowsOf<BodyRow>('SELECT exchange_id, side, data, codec FROM bodies', 'side, seq');
-  const manifests = new Map<BodyRow, ReturnType<typeof readManifest> | Error>();
+  const manifests = new Map<BodyRow, ReturnType<typeof storedManifest> | Error>();
   const referred = new Set<number>();
   for (const row of bodyRows) {
     const codec = Number(row.codec);
     if (!(codec >= SPLIT) || !Buffer.isBuffer(row.data)) continue;
     try {
-      const manifest = readManifest(unpacked(codec - SPLIT, row.data));
+      const manifest = storedManifest(codec, row.data);
       for (const ref of manifest.refs) referred.add(ref.id);
       manifests.set(row, manifest);
     } catch (err) {
@@ -112,11 +111,11 @@ export function readPage(
     if (!(codec === 0 || codec === null || codec === undefined)) {
       try {
         const c = Number(codec);
-        const manifest = c >= SPLIT ? (manifests.get(row) ?? readManifest(unpacked(c - SPLIT, bytes))) : null;
+        const manifest = c >= SPLIT ? (manifests.get(row) ?? storedManifest(c, bytes)) : null;
         if (manifest instanceof Error) throw manifest;
         out = manifest
-          ? joinBody(
-              manifest.skeleton,
+          ? joinedBody(
+              manifest,
               manifest.refs.map((ref) => ({
                 at: ref.at,
                 bytes: part(ref.id),

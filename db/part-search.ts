@@ -14,9 +14,7 @@
 // the last), asking each index only for the window's ids, until the page is full; the total is
 // counted the same way up to a cap. Neither reads every hit of a word found in most exchanges
 // (before: 1.3 s at a million Codex calls to count them all for the first page).
-import { readManifest } from './body-parts.ts';
-import { readBlob, SPLIT } from './blobs.ts';
-import { unpacked } from './compression.ts';
+import { readBlob, SPLIT, storedManifest } from './blobs.ts';
 import type { Db } from './schema.ts';
 import { indexedText } from './search-text.ts';
 
@@ -52,7 +50,7 @@ export class PartIndex {
     const row = this.stmts.record.get(exchangeId) as { codec: number; data: Buffer } | undefined;
     // A split body is one row, its record; anything else is stored whole.
     if (!row || !Buffer.isBuffer(row.data) || this.stmts.rows.get(exchangeId) !== 1) return null;
-    const { skeleton, refs } = readManifest(unpacked(row.codec - SPLIT, row.data));
+    const { skeleton, refs } = storedManifest(row.codec, row.data);
     for (const id of new Set(refs.map((ref) => ref.id))) {
       if (this.stmts.known.get(id) === undefined)
         this.stmts.index.run(id, indexedText(readBlob(this.stmts.blob, id).toString('utf8')));

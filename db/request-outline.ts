@@ -4,9 +4,8 @@
 // values (messages, input, contents, tools). A session page needs only the last items of each
 // turn's conversation: reading the outline and those items costs what they cost, where joining
 // and parsing the body costs its whole history (a Codex turn near 500 resends ~1,000 items).
-import { firstNonSpace, memberName, PART_KEYS, readManifest, stringEnd, valueEndAt } from './body-parts.ts';
-import { readBlob, SPLIT } from './blobs.ts';
-import { unpacked } from './compression.ts';
+import { firstNonSpace, memberName, PART_KEYS, stringEnd, valueEndAt } from './body-parts.ts';
+import { readBlob, SPLIT, storedManifest } from './blobs.ts';
 import type { Db } from './schema.ts';
 
 /** One element of a list member: a stored part (its blob id), or its bytes kept in the skeleton. */
@@ -125,7 +124,7 @@ export class StoredRequests {
     const { codec, data } = rows[0];
     if (typeof codec !== 'number' || codec < SPLIT || !Buffer.isBuffer(data)) return null;
     try {
-      const { skeleton, refs } = readManifest(unpacked(codec - SPLIT, data));
+      const { skeleton, refs } = storedManifest(codec, data);
       this.outlinesRead++;
       return outlineOf(skeleton, refs);
     } catch {

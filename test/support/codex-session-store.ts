@@ -7,13 +7,20 @@ import { understandEnded } from '../../llm/stored-calls.ts';
 import type { ExchangeEvent } from '../../model/exchange.ts';
 import { codexSession } from './codex-session.ts';
 
-/** Stores `turns` turns of session `name` (its uids `name-K`, its session-id header `name`). */
-export function storeCodexSession(db: Db, turns: number, name: string): void {
+/** How a client content-encodes its requests (Codex signed in with ChatGPT: zstd). */
+export interface RequestCoding {
+  name: string;
+  encode(body: Buffer): Buffer;
+}
+
+/** Stores `turns` turns of session `name` (its uids `name-K`, its session-id header `name`), requests sent as `coding` encodes them. */
+export function storeCodexSession(db: Db, turns: number, name: string, coding?: RequestCoding): void {
   const store = new CaptureStore(db, understandEnded);
   let k = 0;
   for (const turn of codexSession(turns, name)) {
     const uid = `${name}-${k}`;
-    const info = (size: number) => ({ size, storedSize: size, truncated: false, encoding: '' });
+    const request = coding ? coding.encode(turn.request) : turn.request;
+    const info = (size: number, encoding = '') => ({ size, storedSize: size, truncated: false, encoding });
     const events: ExchangeEvent[] = [
       {
         type: 'request',
@@ -30,10 +37,11 @@ export function storeCodexSession(db: Db, turns: number, name: string): void {
           headers: [
             ['content-type', 'application/json'],
             ['session-id', name],
+            ...(coding ? [['content-encoding', coding.name] as [string, string]] : []),
           ],
         },
       },
-      { type: 'body-chunk', uid, side: 'request', chunk: turn.request, atMs: 1 },
+      { type: 'body-chunk', uid, side: 'request', chunk: request, atMs: 1 },
       {
         type: 'response-head',
         uid,
@@ -54,7 +62,7 @@ export function storeCodexSession(db: Db, turns: number, name: string): void {
         state: 'complete',
         error: null,
         timings: { firstByte: 2, end: 300 },
-        requestBody: info(turn.request.length),
+        requestBody: info(request.length, coding?.name),
         responseBody: info(turn.responseBody.length),
       },
     ];
