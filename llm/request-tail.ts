@@ -53,7 +53,7 @@ export const tailCounts = { itemsParsed: 0 };
  * A session turn's model call, its conversation read from the end only as far as the row needs
  * (session.ts tailSuffices, with the previous turn's tool calls counted in `previousCalls`).
  * Falls back to reading the body whole (modelCallOf) where it is not stored split: not packed
- * yet, content-encoded, not JSON, another dialect, a WebSocket turn.
+ * yet, content-encoded and not verified (db/request-reencode.ts), not JSON, another dialect, a WebSocket turn.
  */
 export function sessionCallOf(
   reader: ExchangeReader,

@@ -1,7 +1,8 @@
 // Request bodies split into content-addressed parts and joined back (db/body-parts.ts): byte for
 // byte, whatever the body: random JSON in every dialect's shape with random whitespace and
 // escapes, recorded Codex/Claude/chat/Gemini requests, bodies that are not JSON, invalid JSON,
-// and gzip- or zstd-encoded requests (stored whole).
+// and gzip- or zstd-encoded requests (splitBody stores them whole; the packer splits them decoded
+// when encoding again verifies: test/request-reencode.test.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
