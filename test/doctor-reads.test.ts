@@ -7,17 +7,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { doctorCommand } from '../cli/doctor.ts';
 import { CaptureStore } from '../db/capture-store.ts';
 import { lastWorkingCall } from '../db/compare-reader.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { diagnosesOf, modelCallOf, understandEnded } from '../llm/stored-calls.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
+import { chatStream, responsesStream, storedCallEvents, type StoredCall } from './support/every-diagnosis-store.ts';
 
 const HOST = 'relay.example';
 const dirs: string[] = [];
 
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -153,5 +156,73 @@ describe('doctor reads few rows whole', () => {
     expect(working?.id).toBe(failed.id - 2);
     expect(rowsRead()).toBeLessThanOrEqual(25);
     db.close();
+  });
+
+  it('events are read only of the streams that were answered, and bodies only of the calls refused', () => {
+    const { db, capture } = store();
+    const t0 = 1_700_000_000_000;
+    // Refused streams: a relay's 429 and 500 sent as event streams, each with its error event.
+    const refusedStream = (status: number): StoredCall => ({
+      ...chatStream(HOST, 'stop'),
+      status,
+      events: [JSON.stringify({ error: { message: `refused with ${status}` } }), '[DONE]'],
+    });
+    // A stream that is not a model call (a server's own event feed), answered and refused.
+    const feed = (status: number): StoredCall => ({
+      method: 'GET',
+      host: HOST,
+      path: '/api/events',
+      status,
+      events: ['{"tick":1}', '{"tick":2}'],
+    });
+    const calls: StoredCall[] = Array.from(
+      { length: 60 },
+      (_, i) =>
+        [chatStream(HOST), responsesStream(HOST), refusedStream(429), refusedStream(500), feed(200), feed(503)][i % 6],
+    );
+    calls.forEach((call, i) => capture.apply(storedCallEvents(`s${i}`, t0 + i * 1000, call)));
+    const reader = new ExchangeReader(db);
+    const listed = reader.list({ limit: calls.length });
+    const answered = listed.filter((e) => e.call && (e.response?.status ?? 0) < 400);
+    const refused = listed.filter((e) => (e.response?.status ?? 0) >= 400);
+    const workingCalls = refused.map((e) => lastWorkingCall(reader, e)).filter((e) => e !== null);
+    const ids = (exchanges: { id: number }[]) => [...new Set(exchanges.map((e) => e.id))].sort((a, b) => a - b);
+    db.close();
+
+    let eventsRead = 0;
+    const read = { events: new Set<number>(), bodies: new Set<number>() };
+    const sseEvents = ExchangeReader.prototype.sseEvents;
+    const pageEvents = ExchangeReader.prototype.pageEvents;
+    const body = ExchangeReader.prototype.body;
+    vi.spyOn(ExchangeReader.prototype, 'sseEvents').mockImplementation(function (this: ExchangeReader, id) {
+      const events = sseEvents.call(this, id);
+      eventsRead += events.length;
+      if (events.length) read.events.add(id);
+      return events;
+    });
+    vi.spyOn(ExchangeReader.prototype, 'pageEvents').mockImplementation(function (this: ExchangeReader, ids) {
+      const page = pageEvents.call(this, ids);
+      for (const [id, events] of page) {
+        eventsRead += events.length;
+        if (events.length) read.events.add(id);
+      }
+      return page;
+    });
+    vi.spyOn(ExchangeReader.prototype, 'body').mockImplementation(function (this: ExchangeReader, id, side, parts) {
+      read.bodies.add(id);
+      return body.call(this, id, side, parts);
+    });
+    const printed: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    doctorCommand(['--last', String(calls.length), '--json', '--data-dir', db.name.replace(/\/wirelog\.sqlite$/, '')]);
+    const groups = JSON.parse(printed.join('\n')) as { ids: number[]; difference: string | null }[];
+
+    // Every refusal diagnosed; answered calls are not (no rule fires on them).
+    expect(groups.flatMap((g) => g.ids).sort((a, b) => a - b)).toEqual(ids(refused));
+    // The events of the answered model calls' streams, each once, and no other.
+    expect([...read.events].sort((a, b) => a - b)).toEqual(ids(answered));
+    expect(eventsRead).toBe(answered.reduce((n, e) => n + e.eventCount, 0));
+    // Bodies: the refused calls', and those of the working calls they are compared with.
+    expect([...read.bodies].sort((a, b) => a - b)).toEqual(ids([...refused, ...workingCalls]));
   });
 });
