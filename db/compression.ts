@@ -1,6 +1,7 @@
 // Stored bytes compressed with what Node 20 has. node:zlib has no zstd before Node 22.15 and
 // the zstd packages that install here only decode (fzstd) or fail to build (@mongodb-js/zstd):
-// so deflate and brotli. Measured on a Codex turn (npx tsx bench/storage-size.ts prints more):
+// so deflate and brotli. (zstd-napi, libzstd built from source, is a dependency now, for
+// re-encoding requests that came zstd-encoded: db/request-reencode.ts; stored rows' codecs are unchanged.) Measured on a Codex turn (npx tsx bench/storage-size.ts prints more):
 // a 37 KB request, deflate 6 -> 1,765 bytes in 0.24 ms, brotli 5 -> about 1,300 in 0.25 ms;
 // a 39 KB SSE body, deflate -> 3,248, brotli 5 -> about 2,700. Small items (an SSE event's data,
 // 150 bytes) hardly compress alone (deflate: 7,246 -> 5,686 for 48 events); with a preset
