@@ -3,6 +3,10 @@
 // first and a deep page cost (keyset through the sort's index), the result count, pricing every
 // row (llm/summary-cost.ts), naming the client at capture (llm/working-config.ts sendingClient),
 // and what the sort indexes of schema 13 cost the storage of a batch.
+// tsx bench/list-sort.ts --store DIR [--reader FILE]: instead, every sort the viewer offers with
+// every filter it offers, on a store already made (bench/scale.ts --keep DIR, a million calls),
+// opened read-only: each first page and its count on a fresh connection, then warm (median of 3).
+// --reader names another tree's db/reader.ts, to time an earlier build on the same store.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +19,15 @@ import { understandEnded } from '../llm/stored-calls.ts';
 import { withCost } from '../llm/summary-cost.ts';
 import type { ExchangeEvent, Header } from '../model/exchange.ts';
 
+const storeAt = process.argv.indexOf('--store');
+if (storeAt > 0) {
+  const readerAt = process.argv.indexOf('--reader');
+  await (await import('./list-sort-store.ts')).timeStore(
+    process.argv[storeAt + 1],
+    readerAt > 0 ? path.resolve(process.argv[readerAt + 1]) : undefined,
+  );
+  process.exit(0);
+}
 const at = process.argv.indexOf('--rows');
 const ROWS = at > 0 ? Number(process.argv[at + 1]) : 50_000;
 const HOSTS = ['api.openai.com', 'api.anthropic.com', 'openrouter.ai', 'relay.example.cn'];

@@ -66,6 +66,21 @@ export interface Probed extends IndexedTerm {
 export const sortIndex = (sort: string) => `exchanges_sort_${sort}`;
 
 /**
+ * Schema 19's indexes for a page sorted by a figure, whatever share of the term's rows lacks the
+ * figure or sorts last (walking the sort's index passes every row that sorts before them: a host
+ * whose calls have fewer tokens than another's, failed calls with none). `ordered`: the term's
+ * rows in the sort's order (host, model: one index a sort), a page is a seek; else the term's
+ * rows with every figure (status, unfinished state), a page sorts the term's entries, no row read.
+ */
+export function figuresIndex(termIndex: string, sort: string): { index: string; ordered: boolean } | null {
+  if (termIndex === 'exchanges_host') return { index: `exchanges_host_sort_${sort}`, ordered: true };
+  if (termIndex === 'exchanges_model') return { index: `exchanges_model_sort_${sort}`, ordered: true };
+  if (termIndex === 'exchanges_status') return { index: 'exchanges_status_figures', ordered: false };
+  if (termIndex === 'exchanges_unfinished') return { index: 'exchanges_unfinished_figures', ordered: false };
+  return null;
+}
+
+/**
  * The index the page walks: a small term's, else an id-ordered term's (newest first), else none
  * (null: the rowid newest first, or the sort's own index).
  */
@@ -120,6 +135,11 @@ export class TermProber {
     private readonly probeCap = PROBE_CAP,
   ) {
     this.present = new PresentIndexes(statement);
+  }
+
+  /** Whether the database has this index now (see PresentIndexes). */
+  has(index: string): boolean {
+    return this.present.has(index);
   }
 
   /** The terms whose index exists, each with its count (a term without one is planned as any other condition: checked on the rows read). */

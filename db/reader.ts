@@ -19,13 +19,15 @@ import {
   PLAN_BOUNDS,
   TermProber,
   drivingTerm,
+  figuresIndex,
   sortIndex,
   type IndexedTerm,
   type MatchCount,
   type PlanBounds,
+  type Probed,
 } from './filter-plan.ts';
 import { unpacked } from './compression.ts';
-import { type PageStreams, type PartCache, readPage, readPageEvents } from './page-reads.ts';
+import { type PageStreams, type PartCache, readPage } from './page-reads.ts';
 import { indexBuildProgress, type IndexBuildProgress } from './index-build.ts';
 import {
   RowReading,
@@ -451,6 +453,18 @@ interface PagePlan {
   dense: boolean;
   /** Past that stretch: ids the smallest other term's index holds, checked before a row is read. */
   membership: string | null;
+  /** Sorted by a figure: the page read from a term's entries in its figures index (schema 19), with no row read; null where none decides the filter. */
+  figures: FiguresWalk | null;
+}
+
+/** A sorted page found in a term's figures index (db/filter-plan.ts figuresIndex): no row read. */
+interface FiguresWalk {
+  /** The table with the figures index named (INDEXED BY). */
+  from: string;
+  /** The index holds the term's rows in the sort's order: the page is a seek, walked before anything else. */
+  ordered: boolean;
+  /** The term's condition, then the other fields' as sets of ids from their own indexes. */
+  terms: string[];
 }
 
 /** The list filter's fields asked (a term of db/filter-plan.ts decides some of them). */
@@ -566,6 +580,12 @@ export class ExchangeReader {
     // from a term's rows computes its columns (clipped texts, JSON checks) for 100 rows, not for each it sorts.
     const read = (ids: string) =>
       this.statement(`SELECT ${columns} FROM exchanges WHERE id IN (${ids}) ORDER BY ${order}`).all(params);
+    // Sorted from a term's figures (schema 19): the term's entries in the sort's order, or each
+    // with every figure, sorted there; no row read.
+    const figures = plan.figures
+      ? `SELECT id FROM ${plan.figures.from} WHERE ${[...bounds, ...plan.figures.terms].join(' AND ')} ORDER BY ${order} LIMIT @limit`
+      : null;
+    if (figures && (plan.figures?.ordered || !plan.dense)) return read(figures);
     if (!plan.dense) return read(matching(plan.from));
     // Every term matches many rows: the first FIRST_WALK rows in the walked order most often hold
     // the page (each row read to check the filter), and it stops there.
@@ -578,6 +598,8 @@ export class ExchangeReader {
       params.found = JSON.stringify(walked);
       return read('SELECT value FROM json_each(@found)');
     }
+    // Else the matches sort late (their figure is smaller, or missing: -1): their own figures.
+    if (figures) return read(figures);
     // Else the matches are few or far apart in that order (calls that failed have no tokens: they
     // sort last): the walk checks each entry against the smallest other term's rows, gathered from
     // its index once, and reads a row only when its id is among them.
@@ -621,12 +643,47 @@ export class ExchangeReader {
       sets.push(`id IN (SELECT id FROM exchanges INDEXED BY ${t.index} WHERE ${t.sql})`);
     }
     const membership = sets.length ? sets.join(' AND ') : null;
+    // A small term without a figures index (a session) sorts its own rows, read (at most PROBE_CAP).
+    const figures = filter.sort ? this.figuresWalk(filter.sort, filter, probed, driver) : null;
     if (driver) {
       where.push(driver.sql);
-      return { from: `exchanges INDEXED BY ${driver.index}`, walk: [driver.sql], dense, membership };
+      return { from: `exchanges INDEXED BY ${driver.index}`, walk: [driver.sql], dense, membership, figures };
     }
     const from = filter.sort ? `exchanges INDEXED BY ${sortIndex(filter.sort)}` : 'exchanges NOT INDEXED';
-    return { from, walk: [], dense, membership };
+    return { from, walk: [], dense, membership, figures };
+  }
+
+  /**
+   * A sorted page from the figures index (schema 19) of the smallest term that has one, each other
+   * field checked against the ids its own index holds (no row read); null when the database has no
+   * such index yet (built after start) or a field of the filter has no index (its rows are read).
+   */
+  private figuresWalk(
+    sort: SortKey,
+    filter: ExchangeFilter,
+    probed: Probed[],
+    small: Probed | null,
+  ): FiguresWalk | null {
+    const bySize = [...probed].sort((a, b) => a.matches - b.matches || b.fields.length - a.fields.length);
+    const withFigures = bySize.flatMap((term) => {
+      const found = figuresIndex(term.index, sort);
+      return found && this.prober.has(found.index) ? [{ term, ...found }] : [];
+    });
+    // An ordered index first (a seek, whatever the term's size); else the smallest term's figures.
+    const chosen = withFigures.find((f) => f.ordered) ?? withFigures[0];
+    // A small term without figures (a session) sorts its own rows, read (at most PROBE_CAP): fewer than another term's entries.
+    if (!chosen || (small && !chosen.ordered && chosen.term !== small && small.matches < chosen.term.matches))
+      return null;
+    const walked = chosen.term;
+    const covered = new Set(walked.fields);
+    const terms = [walked.sql];
+    for (const t of bySize) {
+      if (t.fields.every((f) => covered.has(f))) continue;
+      for (const f of t.fields) covered.add(f);
+      terms.push(`id IN (SELECT id FROM exchanges INDEXED BY ${t.index} WHERE ${t.sql})`);
+    }
+    if (!askedFields(filter).every((f) => covered.has(f))) return null;
+    return { from: `exchanges INDEXED BY ${chosen.index}`, ordered: chosen.ordered, terms };
   }
 
   /**
@@ -871,22 +928,6 @@ export class ExchangeReader {
     );
   }
 
-  /**
-   * The exchanges to `host` from the `back`-th before `from` up to `to` (not included), oldest
-   * first, each with whether it is a WebSocket: the windows webSocketAmong looks over, for many
-   * calls to one host in one query (`wirelog doctor`), from the host's index and each row's scheme.
-   */
-  hostWindow(host: string, from: number, to: number, back: number): { id: number; webSocket: boolean }[] {
-    const rows = this.statement(
-      // The window's lower bound first: of two lower bounds on the rowid SQLite seeks to the first
-      // written (after NOT_CLEARED's it read every row of the host before the window: 0.25 s at a million).
-      `SELECT id, scheme IN ('ws', 'wss') AS ws FROM exchanges WHERE host = @host
-        AND id >= coalesce((SELECT min(id) FROM (SELECT id FROM exchanges WHERE host = @host AND id < @from AND ${NOT_CLEARED} ORDER BY id DESC LIMIT @back)), @from)
-        AND id < @to AND ${NOT_CLEARED} ORDER BY id`,
-    ).all({ host, from, to, back }) as { id: number; ws: number }[];
-    return rows.map((r) => ({ id: r.id, webSocket: r.ws === 1 }));
-  }
-
   get(id: number): Exchange | null {
     const row = this.statement(`SELECT * FROM exchanges WHERE id = ? AND ${NOT_CLEARED}`).get(id) as
       | ExchangeRow
@@ -975,15 +1016,6 @@ export class ExchangeReader {
       noteDamage: (id: number, damage: ColumnDamage[]) => this.noteDamage(id, damage),
     };
     return readPage(access, ids, want, parts);
-  }
-
-  /** The SSE events of many exchanges (ids ascending) in one query, as sseEvents reads each one's (db/page-reads.ts). */
-  pageEvents(ids: number[]): Map<number, SseEvent[]> {
-    const access = {
-      statement: (sql: string) => this.statement(sql),
-      noteDamage: (id: number, damage: ColumnDamage[]) => this.noteDamage(id, damage),
-    };
-    return readPageEvents(access, ids);
   }
 
   sseEvents(id: number): SseEvent[] {

@@ -1,0 +1,250 @@
+// Issue 28: a filter sorted by a figure answers its first page at a million exchanges through
+// schema 19's indexes (db/filter-plan.ts figuresIndex): a host's or a model's rows in the sort's
+// order (a seek), a status's or an unfinished state's rows with every figure (their entries
+// sorted, no row read). Checked by plans, not timings (SQLite has no statistics: the plan seen
+// over these rows is the one a million get), with small plan bounds so that every plan is
+// reached; and every page, walked to the end by its cursor, holds the same rows in the same order
+// as the plain query with no index, over rows whose figures are missing, damaged or negative.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexesToBuild } from '../db/index-build.ts';
+import { ExchangeReader, SORT_COLUMNS, type ExchangeFilter, type SortKey } from '../db/reader.ts';
+import { openDatabase, type Db } from '../db/schema.ts';
+import { statusRange } from '../model/exchange.ts';
+
+const ROWS = 2400;
+const BOUNDS = { probeCap: 60, countCap: 200, countScan: 300, firstWalk: 40 };
+const SORTS = Object.keys(SORT_COLUMNS) as SortKey[];
+
+/**
+ * Calls to three hosts whose figures differ in scale (the big host's tokens above every other's),
+ * one host with none; failures with no figures; some figures damaged (text), negative or real.
+ */
+function fill(db: Db): void {
+  const insert =
+    db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version,
+      request_headers, status, state, thread_key, dialect, model, input_tokens, output_tokens, ttft_ms, response_size, timings, to_index)
+    VALUES (@uid, @started, '127.0.0.1', 'POST', 'https', @host, 443, '/v1/x', '1.1', '[]', @status, @state, @thread, @dialect, @model,
+      @tin, @tout, @ttft, @size, @timings, 0)`);
+  db.transaction(() => {
+    for (let i = 0; i < ROWS; i++) {
+      const host = ['big.example', 'small.example', 'none.example'][i % 3];
+      const failed = i % 11 === 0;
+      const open = i % 301 === 0;
+      const scale = host === 'big.example' ? 100_000 : 10;
+      const figure = (k: number) =>
+        failed || open || host === 'none.example'
+          ? null
+          : i % 97 === 0
+            ? 'damaged'
+            : i % 89 === 0
+              ? -5
+              : i % 83 === 0
+                ? 7.5
+                : scale + ((i * k) % 50);
+      insert.run({
+        uid: `r${i}`,
+        started: i % 53 === 0 ? 'not a time' : 1_700_000_000_000 + ((i * 7) % 500),
+        host,
+        status: open ? null : failed ? [429, 502, 401][i % 3] : 200,
+        state: open ? 'streaming' : failed && i % 2 === 0 ? 'upstream_error' : 'complete',
+        thread: `thread-${Math.floor(i / 40)}`,
+        dialect: host === 'none.example' ? null : 'openai-chat',
+        model: host === 'none.example' ? null : host === 'big.example' ? 'big-model' : 'small-model',
+        tin: figure(7),
+        tout: figure(13),
+        ttft: figure(3),
+        size: failed ? 0 : (figure(31) ?? 0),
+        timings: i % 71 === 0 ? 'not json' : JSON.stringify(failed && i % 4 === 0 ? {} : { end: (i * 17) % 900 }),
+      });
+    }
+  })();
+}
+
+/** Every statement the reader prepares, with SQLite's plan for it. */
+function tracePlans(db: Db): Map<string, string[]> {
+  const plans = new Map<string, string[]>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((sql: string) => {
+    const statement = prepare(sql);
+    if (/^\s*SELECT/i.test(sql) && !plans.has(sql)) {
+      const explain = prepare(`EXPLAIN QUERY PLAN ${sql}`);
+      for (const method of ['all', 'get'] as const) {
+        const run = statement[method].bind(statement) as (...args: unknown[]) => unknown;
+        (statement as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          if (!plans.has(sql))
+            plans.set(
+              sql,
+              (explain.all(...args) as { detail: string }[]).map((r) => r.detail),
+            );
+          return run(...args);
+        };
+      }
+    }
+    return statement;
+  }) as Db['prepare'];
+  return plans;
+}
+
+/** The page's rows by the plain query: no plan, no index, the whole table sorted. */
+function plainOrder(db: Db, filter: ExchangeFilter, sort: SortKey): number[] {
+  const where = ['1'];
+  const params: Record<string, unknown> = {};
+  for (const [key, column] of [
+    ['host', 'host'],
+    ['state', 'state'],
+    ['model', 'model'],
+    ['thread', 'thread_key'],
+  ] as const) {
+    if (filter[key] === undefined) continue;
+    where.push(`${column} = @${key}`);
+    params[key] = filter[key];
+  }
+  const range = filter.status ? statusRange(filter.status) : null;
+  if (range) {
+    where.push('status >= @low AND status < @high');
+    [params.low, params.high] = range;
+  }
+  return db
+    .prepare(
+      `SELECT id FROM exchanges NOT INDEXED WHERE ${where.join(' AND ')} ORDER BY ${SORT_COLUMNS[sort]} DESC, id DESC`,
+    )
+    .pluck()
+    .all(params) as number[];
+}
+
+/** Every page of a sorted list, each from the previous one's cursor. */
+function walkPages(reader: ExchangeReader, filter: ExchangeFilter, sort: SortKey, limit: number): number[] {
+  const ids: number[] = [];
+  let page = reader.sortedSummaries({ ...filter, sort, limit });
+  for (let n = 0; n < 1000; n++) {
+    ids.push(...page.summaries.map((s) => s.id));
+    if (!page.next) return ids;
+    page = reader.sortedSummaries({ ...filter, sort, limit, sortAfter: page.next });
+  }
+  throw new Error('more than 1,000 pages');
+}
+
+const FILTERS: [string, ExchangeFilter][] = [
+  ['a big host', { host: 'big.example' }],
+  ['a host whose figures sort after the big one', { host: 'small.example' }],
+  ['a host with no figures', { host: 'none.example' }],
+  ['a model', { model: 'small-model' }],
+  ['a status class of failures', { status: '4xx' }],
+  ['one status', { status: '502' }],
+  ['the status class most rows have', { status: '2xx' }],
+  ['a state of failures', { state: 'upstream_error' }],
+  ['complete', { state: 'complete' }],
+  ['a session', { thread: 'thread-7' }],
+  ['a host and a status class', { host: 'small.example', status: '5xx' }],
+  ['a model and a state', { model: 'big-model', state: 'upstream_error' }],
+  ['a host and complete', { host: 'small.example', state: 'complete' }],
+];
+
+describe('a filter sorted by a figure (schema 19)', () => {
+  let dir: string;
+  let db: Db;
+  let plans: Map<string, string[]>;
+  let reader: ExchangeReader;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-sorted-plans-'));
+    db = openDatabase(dir);
+    fill(db);
+    // A store with rows gets schema 19's indexes after start (db/index-build.ts): built here.
+    for (const { sql } of indexesToBuild(db)) db.exec(sql);
+    plans = tracePlans(db);
+    reader = new ExchangeReader(db, BOUNDS);
+  });
+  afterAll(() => {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('builds the indexes it names after start, every one of them', () => {
+    const names = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index'`).pluck().all() as string[];
+    for (const sort of SORTS) {
+      expect(names).toContain(`exchanges_host_sort_${sort}`);
+      expect(names).toContain(`exchanges_model_sort_${sort}`);
+    }
+    expect(names).toEqual(expect.arrayContaining(['exchanges_status_figures', 'exchanges_unfinished_figures']));
+  });
+
+  for (const [what, filter] of FILTERS)
+    it(`${what}: every page, each sort, the rows and order of the plain query`, () => {
+      for (const sort of SORTS) {
+        const expected = plainOrder(db, filter, sort);
+        expect(expected.length, `${what} matches rows`).toBeGreaterThan(0);
+        expect(walkPages(reader, filter, sort, 7), `${what}, sorted by ${sort}`).toEqual(expected);
+      }
+    });
+
+  /** The plans of the statements a first page ran (the last ones prepared for it). */
+  function pagePlans(filter: ExchangeFilter, sort: SortKey): [string, string[]][] {
+    plans.clear();
+    reader.sortedSummaries({ ...filter, sort, limit: 20 });
+    return [...plans.entries()];
+  }
+
+  for (const sort of SORTS)
+    it(`sorted by ${sort}: a host's and a model's page is a seek in their sort index, no sort of their rows`, () => {
+      for (const [column, filter] of [
+        ['host', { host: 'small.example' }],
+        ['model', { model: 'small-model' }],
+      ] as const) {
+        const found = pagePlans(filter, sort).filter(([sql]) => sql.includes(`exchanges_${column}_sort_${sort}`));
+        expect(found, `${column}, sorted by ${sort}`).toHaveLength(1);
+        const plan = found[0][1].join(' | ');
+        // The index holds the figure: no row read to sort or to check the filter.
+        expect(plan).toContain(`USING COVERING INDEX exchanges_${column}_sort_${sort} (${column}=?)`);
+        // In the sort's order: the walk stops at the page's limit. The one sort is the page's own 20 rows, read by id.
+        expect(plan.match(/TEMP B-TREE/g)).toHaveLength(1);
+        expect(found[0][1][0]).toBe('SEARCH exchanges USING INTEGER PRIMARY KEY (rowid=?)');
+        // Nothing else walked: no sort index of the whole table, no row read to check the filter.
+        expect(pagePlans(filter, sort).some(([sql]) => sql.includes(`exchanges_sort_${sort}`))).toBe(false);
+      }
+    });
+
+  it('a failure class or state sorted by a figure: its entries in its figures index, no row read', () => {
+    for (const [index, filter] of [
+      ['exchanges_status_figures', { status: '4xx' }],
+      ['exchanges_unfinished_figures', { state: 'upstream_error' }],
+    ] as const) {
+      for (const sort of SORTS) {
+        const found = pagePlans(filter, sort).filter(([sql]) => sql.includes(index));
+        expect(found, `${index}, sorted by ${sort}`).toHaveLength(1);
+        expect(found[0][1].join(' | ')).toContain(`SEARCH exchanges USING COVERING INDEX ${index} (`);
+      }
+    }
+  });
+
+  it('a host and a status class: the host sort index walked, the status checked in its own index (no row read)', () => {
+    const found = pagePlans({ host: 'small.example', status: '5xx' }, 'tokens_in').filter(([sql]) =>
+      sql.includes('exchanges_host_sort_tokens_in'),
+    );
+    expect(found).toHaveLength(1);
+    const plan = found[0][1].join(' | ');
+    expect(plan).toContain('USING COVERING INDEX exchanges_host_sort_tokens_in (host=?)');
+    expect(plan).toContain('USING COVERING INDEX exchanges_host_status (host=? AND status>? AND status<?)');
+    expect(plan.match(/TEMP B-TREE/g)).toHaveLength(1);
+  });
+
+  it('before the indexes are built, the same pages by the earlier plans', () => {
+    const plain = openDatabase(dir);
+    try {
+      for (const [name] of plain
+        .prepare(`SELECT name FROM indexes_wanted WHERE name LIKE '%sort_%' OR name LIKE '%figures'`)
+        .raw()
+        .all() as [string][])
+        plain.exec(`DROP INDEX ${name}`);
+      const earlier = new ExchangeReader(plain, BOUNDS);
+      for (const [what, filter] of FILTERS.slice(0, 5))
+        for (const sort of SORTS)
+          expect(walkPages(earlier, filter, sort, 9), `${what}, ${sort}`).toEqual(plainOrder(plain, filter, sort));
+    } finally {
+      plain.close();
+    }
+  });
+});
