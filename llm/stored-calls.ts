@@ -70,28 +70,44 @@ const REBUILT_FROM_EVENTS: ReadonlySet<Dialect> = new Set([
   'openai-completions',
 ]);
 
+/** What llm/analyze.ts takes from a call's request (all the rest comes from its answer and its row). */
+const FROM_THE_REQUEST = [
+  'requestedModel',
+  'stream',
+  'inputCount',
+  'system',
+  'toolsOffered',
+  'conversation',
+  'images',
+  'previousResponseId',
+] as const satisfies readonly (keyof ModelCall)[];
+
 /**
- * The model call as the rules see it, reading only what they look at. They read of the request
- * (the model asked for, whether it streamed) only for a call that was refused (status 400 or
- * more) or that failed (its ending 'error': a stream's error event, a 200 with an error body),
- * and of a stream's answer its ending, finish reason, refusal and usage: so an answered stream
- * is understood from its events alone, and its request is read only when the first look says
- * it failed. test/doctor-same-findings.test.ts holds this to what modelCallOf gives the rules.
+ * The model call as the rules see it, reading only what they look at: an answered stream is
+ * understood from its events alone (not its response body beside them), and the request is read
+ * only when a rule asks for what it decides (the model asked for when a refusal names a model,
+ * whether a failed call streamed): most never do. test/doctor-same-findings.test.ts holds this
+ * to what modelCallOf gives the rules.
  */
 function callToDiagnose(reader: ExchangeReader, exchange: Exchange, evidence: StoredEvidence): ModelCall | null {
   const dialect = detectDialect(exchange.request.method, exchange.request.path);
   if (!dialect) return null;
   const status = exchange.response?.status ?? null;
-  const refused = status !== null && status >= 400;
-  const fromEvents = !refused && exchange.streamKind !== null && REBUILT_FROM_EVENTS.has(dialect);
+  const fromEvents =
+    (status === null || status < 400) && exchange.streamKind !== null && REBUILT_FROM_EVENTS.has(dialect);
   const responseText = fromEvents ? null : evidence.text('response');
   const sseEvents = eventsLookedAt(exchange) ? evidence.sseEvents() : [];
   const wsMessages = exchange.streamKind === 'websocket' ? textMessages(reader.wsMessages(exchange.id)) : [];
   const analyzed = (requestText: string | null) =>
     analyzeExchange({ exchange, requestText, responseText, sseEvents, wsMessages });
-  if (refused) return analyzed(evidence.text('request'));
   const call = analyzed(null);
-  return call?.ending === 'error' ? analyzed(evidence.text('request')) : call;
+  if (!call) return null;
+  // The request's fields, from the call analysed again with its request, when first asked for.
+  let whole: ModelCall | null | undefined;
+  const withRequest = () => (whole ??= analyzed(evidence.text('request')));
+  for (const field of FROM_THE_REQUEST)
+    Object.defineProperty(call, field, { get: () => withRequest()?.[field], enumerable: true, configurable: true });
+  return call;
 }
 
 /**

@@ -190,7 +190,7 @@ describe('doctor reads few rows whole', () => {
     db.close();
 
     let eventsRead = 0;
-    const read = { events: new Set<number>(), bodies: new Set<number>() };
+    const read = { events: new Set<number>(), bodies: new Set<number>(), requests: new Set<number>() };
     const sseEvents = ExchangeReader.prototype.sseEvents;
     const pageEvents = ExchangeReader.prototype.pageEvents;
     const body = ExchangeReader.prototype.body;
@@ -210,6 +210,7 @@ describe('doctor reads few rows whole', () => {
     });
     vi.spyOn(ExchangeReader.prototype, 'body').mockImplementation(function (this: ExchangeReader, id, side, parts) {
       read.bodies.add(id);
+      if (side === 'request') read.requests.add(id);
       return body.call(this, id, side, parts);
     });
     const printed: string[] = [];
@@ -222,7 +223,9 @@ describe('doctor reads few rows whole', () => {
     // The events of the answered model calls' streams, each once, and no other.
     expect([...read.events].sort((a, b) => a - b)).toEqual(ids(answered));
     expect(eventsRead).toBe(answered.reduce((n, e) => n + e.eventCount, 0));
-    // Bodies: the refused calls', and those of the working calls they are compared with.
+    // Bodies: the refused calls' answers, and the requests only of the calls compared (each group's newest and its working call).
     expect([...read.bodies].sort((a, b) => a - b)).toEqual(ids([...refused, ...workingCalls]));
+    const newest = groups.map((g) => ({ id: g.ids[g.ids.length - 1] }));
+    expect([...read.requests].sort((a, b) => a - b)).toEqual(ids([...newest, ...workingCalls]));
   });
 });
