@@ -158,7 +158,7 @@ describe('doctor reads few rows whole', () => {
     db.close();
   });
 
-  it('events are read only of the streams that were answered, and bodies only of the calls refused', () => {
+  it('events are read only of the streams that were answered, answers only of the calls refused, requests only of those compared', () => {
     const { db, capture } = store();
     const t0 = 1_700_000_000_000;
     // Refused streams: a relay's 429 and 500 sent as event streams, each with its error event.
