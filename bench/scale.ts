@@ -10,6 +10,7 @@
 //   BENCH_SCALE=1000000 npx tsx bench/scale.ts   # the issue's million (about 10 minutes to generate)
 //   ... --keep DIR                               # generate into DIR once, reuse it on later runs
 //   ... --har-entries 50000                      # the import's HAR (default 50,000; BENCH_QUICK: 10,000)
+//   ... --browser-only [--browser-runs 7]        # only Chromium's first rows, each load's phases (viewer builds)
 //
 // The mix, per 100 exchanges (bench/soak/common.ts MIX scaled to what a million rows can hold
 // on one disk): 35 Codex Responses calls (POST /v1/responses, ~3 KB JSON whose history repeats
@@ -39,6 +40,8 @@ const { values } = parseArgs({
     'har-entries': { type: 'string' },
     quick: { type: 'boolean' },
     'no-browser': { type: 'boolean' },
+    'browser-only': { type: 'boolean' },
+    'browser-runs': { type: 'string' },
   },
 });
 const COUNT = Number(process.env.BENCH_SCALE ?? (QUICK ? 20_000 : 100_000));
@@ -547,6 +550,68 @@ async function browserFigures(
   return { firstRowsMs, frames, rowsLoaded };
 }
 
+/**
+ * --browser-only: page load to the list's first row, `runs` times after a warming load, with where
+ * each load's time went (the page's own clock): the HTML, the scripts, the first page's request
+ * asked and answered, the first row in the DOM. For comparing viewer builds side by side.
+ */
+async function firstRowPhases(viewer: string, runs: number): Promise<void> {
+  const browser = await launchBrowser();
+  const seen: Record<string, number>[] = [];
+  try {
+    for (let i = 0; i <= runs; i++) {
+      for (let wait = 0; wait < 60; wait++) {
+        const asked = performance.now();
+        await (await fetch(`${viewer}/api/exchanges?limit=1&cursor=2`)).arrayBuffer();
+        if (performance.now() - asked < 60) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.addInitScript(() => {
+        new MutationObserver((_, observer) => {
+          if (!document.querySelector('[role="row"][data-id]')) return;
+          (window as unknown as { firstRowAt: number }).firstRowAt = window.performance.now();
+          observer.disconnect();
+        }).observe(document, { childList: true, subtree: true });
+      });
+      // The page's main thread: its tasks and scripts, and its CPU time (ThreadTime), which the machine's load does not stretch.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+      const t = performance.now();
+      await page.goto(viewer);
+      await page.locator('[role="row"][data-id]').first().waitFor({ timeout: 60_000 });
+      const total = performance.now() - t;
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const metric = (name: string) => 1000 * (metrics.find((m) => m.name === name)?.value ?? Number.NaN);
+      const phases = await page.evaluate(() => {
+        const entries = window.performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+        const nav = window.performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+        const row = (window as unknown as { firstRowAt: number }).firstRowAt;
+        // The scripts that arrived before the first row (the chunks loaded after it are not waited for).
+        const scripts = entries.filter((e) => e.name.endsWith('.js') && e.responseEnd < row);
+        const list = entries.find((e) => e.name.includes('/api/exchanges?'));
+        return {
+          html: nav.responseEnd,
+          scripts: Math.max(0, ...scripts.map((e) => e.responseEnd)),
+          asked: list?.startTime ?? Number.NaN,
+          answered: list?.responseEnd ?? Number.NaN,
+          row,
+        };
+      });
+      const work = { task: metric('TaskDuration'), script: metric('ScriptDuration'), cpu: metric('ThreadTime') };
+      if (i > 0) seen.push({ total, ...phases, ...work }); // the first load warms the browser
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  const keys = ['total', 'html', 'scripts', 'asked', 'answered', 'row', 'task', 'script', 'cpu'];
+  for (const s of seen) console.log(keys.map((k) => `${k} ${fmt(s[k])}`).join(', '));
+  const medians = keys.map((k) => `${k} ${fmt(median(seen.map((s) => s[k])))}`).join(', ');
+  const load = os.loadavg().map((l) => l.toFixed(1));
+  console.log(`first rows, median of ${runs}: ${medians} ms; load ${load.join(' ')}`);
+}
+
 // ---- the run ------------------------------------------------------------------------------
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-scale-'));
@@ -591,6 +656,12 @@ try {
   }
   row('`wirelog start` to listening: first / median of 3 ms', `${fmt(starts[0])} / ${fmt(median(starts))}`, '< 1000');
   row('`wirelog start` to "Press Ctrl-C": median ms', fmt(median(readies)), '');
+  if (values['browser-only']) {
+    await firstRowPhases(live!.viewer, Number(values['browser-runs'] ?? 7));
+    await live!.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+    process.exit(0);
+  }
 
   const viewer = live!.viewer;
   const first = await timeApi(viewer, '');

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { clearAll, fetchStatus, type ListFilter, type ViewerStatus } from './api-client.ts';
 import { afterFirstPage } from './first-page.ts';
@@ -10,12 +10,18 @@ import { useSelectedId } from './hooks/useSelectedId.ts';
 import { useEscapeCloses } from './hooks/useEscapeCloses.ts';
 import { useFileDrop } from './hooks/useFileDrop.ts';
 import { EmptyState } from './components/EmptyState.tsx';
-import { ExchangeDetailPane } from './components/ExchangeDetail.tsx';
 import { ExchangeList } from './components/ExchangeList.tsx';
 import { SplitPane } from './components/SplitPane.tsx';
 import { StatusBanners } from './components/StatusBanners.tsx';
 import { TopBar } from './components/TopBar.tsx';
-import { SessionRoute, useSessionRoute } from './components/SessionView.tsx';
+import { useSessionRoute } from './session-data.ts';
+
+// What the first screen does not show is loaded when it is: the detail pane (and the compare view,
+// replay, JSON tree, streams and charts it holds) after the list's first page, the session pages
+// when the path names one. The list's first rows wait for less code to arrive and parse.
+const loadDetail = () => import('./components/ExchangeDetail.tsx');
+const ExchangeDetailPane = lazy(() => loadDetail().then((m) => ({ default: m.ExchangeDetailPane })));
+const SessionRoute = lazy(() => import('./components/SessionView.tsx').then((m) => ({ default: m.SessionRoute })));
 
 export function App() {
   const { t } = useTranslation();
@@ -36,6 +42,10 @@ export function App() {
     afterFirstPage()
       .then(fetchStatus)
       .then(setStatus, (err: Error) => setError(err.message));
+    // A row opened right away does not wait for the pane's code; a chunk that fails to load here is retried when opened.
+    void afterFirstPage()
+      .then(loadDetail)
+      .catch(() => {});
   }, []);
 
   const onClear = useCallback(async () => {
@@ -54,7 +64,12 @@ export function App() {
   const importDropped = useCallback((file: File) => void importFile(file), [importFile]);
   // A HAR dropped on the list imports it; the session page takes no drop.
   useFileDrop(sessionKey === undefined ? importDropped : null);
-  if (sessionKey !== undefined) return <SessionRoute sessionKey={sessionKey} />;
+  if (sessionKey !== undefined)
+    return (
+      <Suspense fallback={<div className="detail-loading">{t('detail.loading')}</div>}>
+        <SessionRoute sessionKey={sessionKey} />
+      </Suspense>
+    );
 
   return (
     <div className="app">
@@ -94,14 +109,16 @@ export function App() {
         second={
           selectedId === null ? null : (
             <section className="detail-pane" aria-label={t('app.detail')}>
-              <ExchangeDetailPane
-                id={selectedId}
-                version={versions[selectedId] ?? 0}
-                keepSecrets={status?.keepSecrets ?? false}
-                onClose={() => select(null)}
-                onShowThread={(thread) => setFilter({ thread })}
-                onOpen={select}
-              />
+              <Suspense fallback={<div className="detail-loading">{t('detail.loading')}</div>}>
+                <ExchangeDetailPane
+                  id={selectedId}
+                  version={versions[selectedId] ?? 0}
+                  keepSecrets={status?.keepSecrets ?? false}
+                  onClose={() => select(null)}
+                  onShowThread={(thread) => setFilter({ thread })}
+                  onOpen={select}
+                />
+              </Suspense>
             </section>
           )
         }

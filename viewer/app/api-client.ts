@@ -19,6 +19,7 @@ import type { ClientConfig } from '../../llm/working-config.ts';
 import type { Comparison } from '../../model/exchange-diff.ts';
 import type { Header } from '../../model/exchange.ts';
 import type { WithheldSecret } from '../../replay/secret-guard.ts';
+import { exchangesUrl, getJson, query } from './api-get.ts';
 import { i18n } from './i18n.ts';
 
 export type { ExchangeDetail, StreamEvents, WithheldSecret, WsMessageView };
@@ -119,30 +120,9 @@ export function fetchComparison(a: number, b: number | 'working'): Promise<Compa
   return getJson(`/api/compare${query({ a, b, lang: i18n.language })}`);
 }
 
-function query(params: Record<string, string | number | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params))
-    if (value !== undefined && value !== '') search.set(key, String(value));
-  const text = search.toString();
-  return text ? `?${text}` : '';
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  const body = (await res.json()) as T & { error?: string };
-  if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
-  return body;
-}
-
-// A small first page shows the list fast; later pages are larger so long scrolls keep up.
-const FIRST_PAGE = 200;
-const NEXT_PAGES = 1000;
-
 /** A page of the list, its titles (diagnosis, recorded error, notes) in the viewer's language. */
 export function fetchExchanges(filter: ListFilter, cursor?: number | string): Promise<ExchangeListAnswer> {
-  return getJson(
-    `/api/exchanges${query({ ...filter, limit: cursor === undefined ? FIRST_PAGE : NEXT_PAGES, cursor, lang: i18n.language })}`,
-  );
+  return getJson(exchangesUrl(filter, cursor, i18n.language));
 }
 
 export function fetchExchange(id: number, lang?: string): Promise<ExchangeDetail> {

@@ -1,30 +1,58 @@
-// The list's first page comes before the app's other start-up requests. The server answers one
+// The list's first page comes before everything else the viewer asks for. The server answers one
 // request at a time, and at a million exchanges `/api/status` alone took 1.7 s (and the live
 // feed's hello as long again): the list's first rows waited behind both. So the first page is
-// asked for as the app's code loads, and the status and the live feed wait until it is shown.
+// asked for by the start-up entry (main.tsx) before the app's code has even loaded, and the status
+// and the live feed wait until it is shown. This module loads nothing of the app: it is in the
+// small entry chunk, whose request and answer overlap the app's parse.
 import type { ExchangeListAnswer } from '../contract.ts';
-import { fetchExchanges, type ListFilter } from './api-client.ts';
+import type { ListFilter } from './api-client.ts';
+import { exchangesUrl, getJson } from './api-get.ts';
+import { startLanguage } from './start-language.ts';
+import { sessionFromLocation } from './session-path.ts';
 
 /** The start-up requests wait for the first page at most this long (a list that never answers must not hold the status back). */
 const WAIT_AT_MOST_MS = 3000;
 
 const unfiltered = (filter: ListFilter) => !Object.values(filter).some((v) => v !== undefined && v !== '');
 
-// The app starts unfiltered: its first page is asked for before React has drawn anything.
-let early: Promise<ExchangeListAnswer> | null = typeof window === 'undefined' ? null : fetchExchanges({});
-// Its failure is the list's to show when it takes the page; an unhandled rejection meanwhile is only noise.
-early?.catch(() => {});
+// The app starts unfiltered: its first page is asked for now, unless the path is a session page.
+let early: Promise<ExchangeListAnswer> | null =
+  typeof window === 'undefined' || sessionFromLocation() !== undefined
+    ? null
+    : getJson<ExchangeListAnswer>(exchangesUrl({}, undefined, startLanguage()));
+/** The early page once it has arrived: the list's first render can show it at once. */
+let arrived: ExchangeListAnswer | null = null;
+early?.then(
+  (page) => {
+    arrived = page;
+  },
+  // Its failure is the list's to show when it takes the page; an unhandled rejection meanwhile is only noise.
+  () => {},
+);
 
 let shown: () => void = () => {};
 const firstShown = new Promise<void>((resolve) => {
   shown = resolve;
 });
 
-/** The first page for `filter`: the one asked for early when it is that one (once), else asked for now. */
-export function firstPage(filter: ListFilter): Promise<ExchangeListAnswer> {
+/** The page asked for early when it is the one `filter` wants (taken once), else null: ask for it now. */
+export function earlyFirstPage(filter: ListFilter): Promise<ExchangeListAnswer> | null {
   const page = early;
   early = null;
-  return page && unfiltered(filter) ? page : fetchExchanges(filter);
+  arrived = null;
+  return page && unfiltered(filter) ? page : null;
+}
+
+/**
+ * The early page when it has already arrived and is the one `filter` wants (taken once), else null:
+ * the list then renders its rows in its first render instead of an empty list and then the rows.
+ */
+export function firstPageInHand(filter: ListFilter): ExchangeListAnswer | null {
+  const page = arrived;
+  if (page === null || !unfiltered(filter)) return null;
+  early = null;
+  arrived = null;
+  return page;
 }
 
 /** The list's first page is on screen (or failed): the start-up requests held back may go. */

@@ -1,37 +1,63 @@
 // The viewer's language: the one chosen in the top bar (remembered in this browser), else the
-// first of the browser's languages wirelog speaks. <html lang> follows it, so Chromium draws
-// Chinese with Chinese glyph shapes, not Japanese ones.
+// first of the browser's languages wirelog speaks (start-language.ts). <html lang> follows it, so
+// Chromium draws Chinese with Chinese glyph shapes, not Japanese ones.
+//
+// The same catalogue and settings as the CLI's (i18n/index.ts createI18n), but the app's code
+// holds only English, every key's fallback: the Chinese catalogue is a chunk of its own, loaded
+// before the first render when it is the language shown, or when the user switches to it.
+import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import { createI18n } from '../../i18n/index.ts';
-import { isLanguage, pickLanguage, type Language } from '../../i18n/languages.ts';
+import { LANGUAGES, type Language } from '../../i18n/languages.ts';
+import { en, type Messages } from '../../i18n/messages/en.ts';
+import { CHOSEN_LANGUAGE, startLanguage } from './start-language.ts';
 
-const CHOSEN = 'wirelog.language';
+const CATALOGUES: Record<Language, () => Promise<Messages>> = {
+  en: async () => en,
+  'zh-CN': () => import('../../i18n/messages/zh-CN.ts').then((module) => module.zhCN),
+};
 
-function chosen(): Language | null {
-  try {
-    const value = localStorage.getItem(CHOSEN);
-    return value && isLanguage(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-export const i18n = createI18n(chosen() ?? pickLanguage(navigator.languages ?? [navigator.language]), [
-  initReactI18next,
-]);
+export const i18n = i18next.createInstance().use(initReactI18next);
 
 const followLang = (language: string) => {
   document.documentElement.lang = language;
 };
-followLang(i18n.language);
 i18n.on('languageChanged', followLang);
 
-/** Switches the viewer's language and remembers the choice in this browser. */
-export function chooseLanguage(language: Language): void {
+/** Settles once the start language's catalogue is in and i18next is set up: the app renders after it. */
+export const i18nReady: Promise<void> = (async () => {
+  const language = startLanguage();
+  const resources: Partial<Record<Language, { translation: Messages }>> = { en: { translation: en } };
+  if (language !== 'en') resources[language] = { translation: await CATALOGUES[language]() };
+  await i18n.init({
+    lng: language,
+    fallbackLng: 'en',
+    resources,
+    initAsync: false,
+    // React escapes what it shows: no HTML escaping here.
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  followLang(i18n.language);
+})();
+
+async function withCatalogue(language: Language): Promise<void> {
+  if (!i18n.hasResourceBundle(language, 'translation'))
+    i18n.addResourceBundle(language, 'translation', await CATALOGUES[language]());
+}
+
+/** Loads every language's catalogue (the language menu names each in itself). */
+export async function loadCatalogues(): Promise<void> {
+  await i18nReady;
+  await Promise.all(LANGUAGES.map(withCatalogue));
+}
+
+/** Switches the viewer's language (its catalogue loaded first) and remembers the choice in this browser. */
+export async function chooseLanguage(language: Language): Promise<void> {
   try {
-    localStorage.setItem(CHOSEN, language);
+    localStorage.setItem(CHOSEN_LANGUAGE, language);
   } catch {
     // A browser that keeps nothing still switches for this page.
   }
-  void i18n.changeLanguage(language);
+  await withCatalogue(language);
+  await i18n.changeLanguage(language);
 }

@@ -2,6 +2,7 @@
 // path (/sessions, /sessions/KEY) so a link or a reload opens the same session.
 import { useEffect, useState } from 'react';
 import type { SessionHeader } from '../../llm/session.ts';
+import { sessionFromLocation } from './session-path.ts';
 import type { SessionPage, TurnContextAnswer, TurnDiffAnswer } from '../../llm/session-read.ts';
 
 export type { SessionHeader, SessionPage, TurnContextAnswer, TurnDiffAnswer };
@@ -32,12 +33,6 @@ export function fetchTurnContext(key: string, turn: number): Promise<TurnContext
 
 export function fetchTurnDiff(key: string, b: number, a?: number): Promise<TurnDiffAnswer> {
   return getJson(`${base(key)}/diff?b=${b}${a === undefined ? '' : `&a=${a}`}`);
-}
-
-/** The session the path names: undefined off the session pages, '' for the list of recent sessions. */
-function sessionFromLocation(): string | undefined {
-  const m = /^\/sessions(?:\/([^/]+))?\/?$/.exec(window.location.pathname);
-  return m ? decodeURIComponent(m[1] ?? '') : undefined;
 }
 
 /** Goes to a path of the app as a link would, telling every route hook (they follow popstate). */

@@ -1,8 +1,9 @@
-import { useRef, type RefObject } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, isLanguage } from '../../../i18n/languages.ts';
 import { harUrl, type ListFilter, type ViewerStatus } from '../api-client.ts';
-import { chooseLanguage } from '../i18n.ts';
+import { afterFirstPage } from '../first-page.ts';
+import { chooseLanguage, loadCatalogues } from '../i18n.ts';
 import { FilterBar } from './FilterBar.tsx';
 
 interface Props {
@@ -20,6 +21,13 @@ interface Props {
 export function TopBar({ status, filter, hosts, models, onFilter, searchRef, onImport, onClear }: Props) {
   const { t, i18n } = useTranslation();
   const fileInput = useRef<HTMLInputElement>(null);
+  // Each language is named in itself, from its own catalogue: the ones not shown load after the list's first page.
+  const [, setAllLoaded] = useState(false);
+  useEffect(() => {
+    void afterFirstPage()
+      .then(loadCatalogues)
+      .then(() => setAllLoaded(true));
+  }, []);
   const retention = status
     ? status.retention.maxAgeDays !== null
       ? t('topbar.retentionDays', { mb: status.retention.maxDbMb, days: status.retention.maxAgeDays })
@@ -66,11 +74,11 @@ export function TopBar({ status, filter, hosts, models, onFilter, searchRef, onI
         title={t('language.switch')}
         value={i18n.language}
         data-testid="language"
-        onChange={(e) => isLanguage(e.target.value) && chooseLanguage(e.target.value)}
+        onChange={(e) => isLanguage(e.target.value) && void chooseLanguage(e.target.value)}
       >
         {LANGUAGES.map((language) => (
           <option key={language} value={language} lang={language}>
-            {i18n.getFixedT(language)('language.name')}
+            {i18n.hasResourceBundle(language, 'translation') ? i18n.getFixedT(language)('language.name') : language}
           </option>
         ))}
       </select>

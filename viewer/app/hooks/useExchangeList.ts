@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type ExchangeSummary, fetchExchanges, type ListFilter } from '../api-client.ts';
-import { firstPage, firstPageShown } from '../first-page.ts';
+import { earlyFirstPage, firstPageInHand, firstPageShown } from '../first-page.ts';
 import { mergeLive, roomForPage, windowOf, withPage, type ListWindow } from '../list-merge.ts';
 
 export interface ExchangeList {
@@ -28,22 +28,26 @@ const EMPTY: ListWindow = windowOf([], null);
  * it holds is bounded (list-merge.ts ListWindow): the newest rows, and further ones the user paged to.
  */
 export function useExchangeList(filter: ListFilter): ExchangeList {
+  // The page asked for at start-up, when it arrived before the app's code ran: shown in the first render.
+  const [inHand] = useState(() => firstPageInHand(filter));
   // The rows, the keyset cursor after them (newest first: an id; sorted: the server's "VALUE_ID"), and the live additions.
-  const [list, setList] = useState<ListWindow>(EMPTY);
+  const [list, setList] = useState<ListWindow>(() => (inHand ? windowOf(inHand.exchanges, inHand.nextCursor) : EMPTY));
   // The server's count with the first page; null until known (or when it did not say).
-  const [counted, setCounted] = useState<number | null>(null);
-  const [countedAtLeast, setCountedAtLeast] = useState(false);
-  const [loading, setLoading] = useState(true);
+  const [counted, setCounted] = useState<number | null>(inHand?.total ?? null);
+  const [countedAtLeast, setCountedAtLeast] = useState(inHand?.totalAtLeast === true);
+  const [loading, setLoading] = useState(inHand === null);
   const [error, setError] = useState<string | null>(null);
   // Updates that arrive while a first page is on its way are merged into it when it lands (one set per page on its way).
   const arrivedDuringFetch = useRef(new Set<Map<number, ExchangeSummary>>());
   // The newest exchange the tab has heard of (pages and the feed, any filter): a sorted list counts a matching exchange newer than it as one the count lacked.
-  const newestSeen = useRef(0);
+  const newestSeen = useRef(inHand ? Math.max(0, ...inHand.exchanges.map((s) => s.id)) : 0);
   const filterRef = useRef(filter);
   filterRef.current = filter;
   // First pages are numbered as asked: one that lands after a later one was shown is not shown.
-  const asked = useRef(0);
-  const shown = useRef(0);
+  const asked = useRef(inHand ? 1 : 0);
+  const shown = useRef(inHand ? 1 : 0);
+  // The page in hand is the first filter's first page: the mount does not ask for it again.
+  const askOnMount = useRef(inHand === null);
 
   /**
    * Asks for the first page of `wanted`. An earlier first page of the same filter still on its
@@ -57,7 +61,7 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
     arrivedDuringFetch.current.add(arrived);
     const settle = () => arrivedDuringFetch.current.delete(arrived);
     const current = () => filterRef.current === wanted && number > shown.current;
-    firstPage(wanted).then(
+    (earlyFirstPage(wanted) ?? fetchExchanges(wanted)).then(
       (page) => {
         settle();
         if (!current()) return;
@@ -112,7 +116,11 @@ export function useExchangeList(filter: ListFilter): ExchangeList {
     );
   }, []);
 
-  useEffect(() => askFirstPage(filter), [filter, askFirstPage]);
+  useEffect(() => {
+    if (askOnMount.current) askFirstPage(filter);
+    else firstPageShown();
+    askOnMount.current = true;
+  }, [filter, askFirstPage]);
 
   const loadMore = useCallback(() => {
     const askedAfter = list.cursor;

@@ -1,0 +1,14 @@
+// The app, rendered once the language's catalogue is in (i18n.ts): what the start-up entry
+// (main.tsx) loads after asking for the list's first page.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import { i18nReady } from './i18n.ts';
+
+void i18nReady.then(() =>
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  ),
+);
