@@ -1,9 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { accessGuard, ownOrigins, type AccessOptions } from './access.ts';
 import type { ApiOptions } from './api-app.ts';
 import { apiErrorHandler } from './errors.ts';
@@ -49,7 +50,7 @@ export function createViewerApp(options: ViewerOptions, access: AccessOptions, a
   app.all('/api', (c) => api.fetch(c.req.raw, c.env));
   app.all('/api/*', (c) => api.fetch(c.req.raw, c.env));
 
-  app.use('/assets/*', serveStatic({ root: VIEWER_ASSETS }));
+  app.use('/assets/*', builtAssets(), serveStatic({ root: VIEWER_ASSETS }));
   app.get('*', (c) => {
     const index = `${VIEWER_ASSETS}index.html`;
     if (!fs.existsSync(index)) {
@@ -101,6 +102,34 @@ function lazyApi(options: ViewerOptions, access: AccessOptions): LazyApi {
     fetch: async (request, env) => (await get()).fetch(request, env),
     prepare: () => void get().catch(() => undefined),
     loaded: () => mounted !== null,
+  };
+}
+
+const ASSET_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/**
+ * The app's scripts and styles, named by their content (Vite's hashes): sent in one write and
+ * kept by the browser for good. A file stream sends a chunk per turn of the event loop, so the
+ * app's code waited behind the list's first page (a synchronous read of the store, asked for by
+ * the start-up entry while the rest was still on its way). Anything else goes on to serveStatic.
+ */
+function builtAssets(): MiddlewareHandler {
+  return async (c, next) => {
+    const name = c.req.path.slice('/assets/'.length);
+    const type = ASSET_TYPES[path.extname(name)];
+    if (type === undefined || !/^[\w.-]+$/.test(name)) return next();
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(path.join(VIEWER_ASSETS, 'assets', name));
+    } catch {
+      return next();
+    }
+    c.header('content-type', type);
+    c.header('cache-control', 'public, max-age=31536000, immutable');
+    return c.body(new Uint8Array(bytes));
   };
 }
 
