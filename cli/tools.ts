@@ -13,7 +13,8 @@ import {
 import { caInstall } from './ca-install.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
-import { skippedLine, writeHar } from '../export/har.ts';
+import { type HarWritten, skippedLine, writeHar } from '../export/har.ts';
+import { HarExportError, writeHarOffThread } from '../export/har-export-thread.ts';
 import { summarize } from '../model/summary.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { findInstance, prepareDataDir } from './instance.ts';
@@ -219,7 +220,23 @@ export async function exportCommand(args: string[]): Promise<number> {
   const write = async (text: string | Buffer) => {
     if (!out.write(text)) await once(out, 'drain');
   };
-  const written = await writeHar(reader, { since, host: values.host, thread }, write, VERSION);
+  const filter = { since, host: values.host, thread };
+  // A database file is exported on a thread of its own, with V8 set for throughput (export/har-export-thread.ts).
+  let written: HarWritten;
+  try {
+    written = reader.file
+      ? await writeHarOffThread(reader.file, filter, write, VERSION)
+      : await writeHar(reader, filter, write, VERSION);
+  } catch (err) {
+    if (!(err instanceof HarExportError)) throw err;
+    const file = values.har === '-' ? 'stdout' : values.har;
+    const said =
+      err.reason === null
+        ? t('harExport.stopped', { code: err.exitCode ?? '?', file })
+        : t('harExport.failed', { reason: err.reason, file });
+    console.error(`wirelog: ${said}`);
+    return 1;
+  }
   if (out !== process.stdout) {
     out.end();
     await once(out, 'finish');

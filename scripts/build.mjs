@@ -33,6 +33,7 @@ await build({
     'compare-worker': 'db/compare-worker.ts',
     'session-worker': 'llm/session-worker.ts',
     'session-export-worker': 'export/session-export-worker.ts',
+    'har-export-worker': 'export/har-export-worker.ts',
   },
   outdir: 'dist',
   bundle: true,

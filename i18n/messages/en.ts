@@ -19,6 +19,7 @@ import { launchEn } from './launch.en.ts';
 import { dataFilesEn } from './data-files.en.ts';
 import { viewerToolsEn } from './viewer-tools.en.ts';
 import { keyboardAccessEn } from './keyboard-access.en.ts';
+import { harExportEn } from './har-export.en.ts';
 import type { Shape } from './shape.ts';
 
 export const en = {
@@ -372,6 +373,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   dataFiles: dataFilesEn,
   viewerTools: viewerToolsEn,
   keyboardAccess: keyboardAccessEn,
+  harExport: harExportEn,
   server,
   searchIndex: searchIndexEn,
   indexBuild: indexBuildEn,
