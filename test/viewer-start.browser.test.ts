@@ -1,0 +1,113 @@
+// The viewer's start-up (issue 28: the first rows in under 300 ms at a million exchanges): the
+// list's first page is asked for by the small start-up entry (viewer/app/main.tsx, first-page.ts)
+// while the app's code is still on its way, and a page already in hand when the app runs is in
+// its first render, with no empty list drawn before it. Both are made certain here by holding
+// the app's chunk back in the browser, not by timing.
+import net from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchBrowser } from './support/browser.ts';
+import { startHarness, type Harness } from './support/harness.ts';
+
+let h: Harness;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+/** A port nothing listens on: a call there fails, and is stored as an exchange. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  const answer = await request(`http://127.0.0.1:${await closedPort()}/v1/chat/completions`, {
+    method: 'POST',
+    body: '{}',
+    dispatcher: h.agent(),
+  });
+  await answer.body.text();
+  await h.stored();
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+beforeEach(async () => {
+  context = await browser.newContext({ locale: 'en-US' });
+  page = await context.newPage();
+});
+afterEach(async () => {
+  await context?.close();
+});
+
+const APP_CHUNK = /\/assets\/app-start-[^/]+\.js$/;
+const FIRST_PAGE = /\/api\/exchanges\?(?!.*cursor=)/;
+
+/** Holds the app's chunk in the browser until `release` is called (and always when the test ends). */
+async function holdAppChunk(): Promise<() => void> {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route(APP_CHUNK, async (route) => {
+    await held;
+    await route.continue().catch(() => {});
+  });
+  return release;
+}
+
+/** `promise`, or a failure naming what did not happen within `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+describe("the viewer's start-up", () => {
+  it("asks for the list's first page while the app's code is still held back", async () => {
+    const release = await holdAppChunk();
+    try {
+      const asked = page.waitForRequest(FIRST_PAGE, { timeout: 0 });
+      await page.goto(h.wirelog.viewer!.url, { waitUntil: 'commit' });
+      await within(asked, 30_000, "the first page was not asked for before the app's chunk arrived");
+    } finally {
+      release();
+    }
+    await page.locator('[role="row"][data-id]').first().waitFor({ timeout: 30_000 });
+  });
+
+  it('draws a first page that arrived before the app ran in its first render, with no empty list before it', async () => {
+    // What the list held the first time it was drawn: its rows then.
+    await page.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        const list = document.querySelector('[data-testid="exchange-list"]');
+        if (!list) return;
+        (window as unknown as { rowsWhenFirstDrawn: number }).rowsWhenFirstDrawn =
+          list.querySelectorAll('[role="row"][data-id]').length;
+        observer.disconnect();
+      }).observe(document, { childList: true, subtree: true });
+    });
+    const release = await holdAppChunk();
+    try {
+      const answered = page.waitForEvent('requestfinished', { predicate: (r) => FIRST_PAGE.test(r.url()), timeout: 0 });
+      await page.goto(h.wirelog.viewer!.url, { waitUntil: 'commit' });
+      await within(answered, 30_000, 'the first page was not answered');
+    } finally {
+      release();
+    }
+    await page.locator('[role="row"][data-id]').first().waitFor({ timeout: 30_000 });
+    const drawn = await page.evaluate(() => (window as unknown as { rowsWhenFirstDrawn?: number }).rowsWhenFirstDrawn);
+    expect(drawn, 'the list was first drawn without the rows already in hand').toBeGreaterThan(0);
+  });
+});
