@@ -1,7 +1,7 @@
 import type { BodySide, ExchangeEvent, Header, Timings } from '../model/exchange.ts';
 import { isEventStream } from '../model/exchange.ts';
 import type { CallFacts, Exchange, RequestHead, ResponseHead } from '../model/exchange.ts';
-import { Indexer, TO_INDEX, type Ended, type SliceDone } from './indexer.ts';
+import { Indexer, TO_INDEX, type Ended, type SliceDone, type SliceRun } from './indexer.ts';
 import { HEAD_LIMITS, boundEvent, boundNotes, boundText } from '../model/head-bounds.ts';
 import { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
@@ -68,6 +68,7 @@ const ROW_BYTES = 256 * 1024;
 const KEEP_BUDGET_BYTES = 32 * 1024 * 1024;
 
 interface OpenExchange {
+  /** Its row's id; 0 until the row is written (at its end, or at the close of the batch it began in). */
   id: number;
   uid: string;
   /** What is known of it from its events: a finished exchange is understood without reading it back. */
@@ -121,6 +122,16 @@ export class CaptureStore {
       insert:
         db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, notes, client, state, to_index)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ${TO_INDEX.understand})`),
+      // An exchange that began and ended in one batch (most of them: a batch holds 20 ms) is
+      // written once, as it ended. Written pending, then updated, each of the ~17 indexes of
+      // `exchanges` took its entry twice (state, status, size, duration: a NULL entry, then the
+      // real one), and the row was encoded twice.
+      insertEnded:
+        db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, client, to_index,
+        status, status_text, response_http_version, response_headers, stream_kind,
+        state, error, timings, request_size, request_stored, request_truncated, request_encoding,
+        response_size, response_stored, response_truncated, response_encoding, response_trailers, notes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${TO_INDEX.understand}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       response: db.prepare(`UPDATE exchanges SET status = ?, status_text = ?, response_http_version = ?,
         response_headers = ?, stream_kind = ?, state = 'streaming', timings = ?, notes = ? WHERE id = ?`),
       // Codec 0: as they are, packed once the exchange ended (db/indexer.ts).
@@ -157,23 +168,49 @@ export class CaptureStore {
    * applied again once storage works.
    */
   apply(events: ExchangeEvent[]): number[] {
-    const changed = new Set<number>();
+    return this.write(events, null).changed;
+  }
+
+  /**
+   * Writes one batch and, in the same transaction, a slice of understanding and indexing of the
+   * exchanges earlier batches finished (as indexSlice). Each transaction writes every page it
+   * dirtied (the rows' table and the exchanges' ~17 indexes, whatever the rows) and the search
+   * index's new segment: a slice in a transaction of its own wrote many of those pages again.
+   * If it fails, neither the batch nor the slice leaves a trace, and both can be tried again.
+   */
+  applyWithSlice(
+    events: ExchangeEvent[],
+    work: 'understand' | 'all',
+    maxMs: number,
+    maxExchanges: number,
+  ): { changed: number[]; done: SliceDone } {
+    const slice = this.indexer.sliceRun(work, maxMs, maxExchanges);
+    const { changed, done } = this.write(events, slice);
+    return { changed, done: done! };
+  }
+
+  private write(events: ExchangeEvent[], slice: SliceRun | null): { changed: number[]; done?: SliceDone } {
+    const touched = new Set<OpenExchange>();
     const ended: Ended[] = [];
     // Each exchange the batch touches, as it was before (null: not open), to roll back to. Only
     // those: copying every open exchange per batch cost most with the most open (700 streams).
     const before = new Map<string, OpenExchange | null>();
     try {
       this.db.transaction(() => {
-        for (const event of events) {
-          if (!before.has(event.uid)) before.set(event.uid, copyOf(this.open.get(event.uid)));
-          const id = this.applyOne(event, ended);
-          if (id !== null) changed.add(id);
-        }
-        // Only what the batch touched has anything waiting to be written.
-        for (const uid of before.keys()) {
+        // Exchange by exchange, in the order they first appear: each row is written while its
+        // exchange is applied (whole at its end, else as it is so far), so rows keep the order
+        // exchanges began in, and one that began and ended in this batch is written once.
+        for (const [uid, own] of byExchange(events)) {
+          before.set(uid, copyOf(this.open.get(uid)));
+          for (const event of own) {
+            const ex = this.applyOne(event, ended);
+            if (ex) touched.add(ex);
+          }
           const ex = this.open.get(uid);
           if (ex) this.flushPending(ex);
         }
+        // After the batch's rows: the slice takes only exchanges ended in earlier batches.
+        slice?.work();
       })();
     } catch (err) {
       for (const [uid, ex] of before) {
@@ -184,12 +221,18 @@ export class CaptureStore {
         (n, ex) => n + (ex.kept.request ? ex.keptSize.request : 0) + (ex.kept.response ? ex.keptSize.response : 0),
         0,
       );
+      slice?.rolledBack(err);
       throw err;
     }
+    // Before this batch's ended exchanges are queued: what the slice found is as of its start.
+    const done = slice?.committed();
     // Committed: the rows are visible. Understanding and indexing decode bodies: after, never in the batch.
     for (const one of ended) this.indexer.ended(one, keptBytesOf(one));
     if (!this.indexInSlices) this.indexer.drain('understand');
-    return [...changed];
+    // Every row the batch touched is written now: its id is known.
+    const changed: number[] = [];
+    for (const ex of touched) changed.push(ex.id);
+    return { changed, done };
   }
 
   /**
@@ -203,6 +246,11 @@ export class CaptureStore {
   /** Understands and indexes everything that waits (`understand`: all but an upgrade's rows), slice after slice; false if a slice failed. */
   indexWaiting(work: 'understand' | 'all' = 'all', onSlice?: (done: SliceDone) => void, maxMs?: number): boolean {
     return this.indexer.drain(work, onSlice, maxMs);
+  }
+
+  /** Finished exchanges of this run wait to be understood and indexed (a slice has work). */
+  get understandingWaits(): boolean {
+    return this.indexer.waiting;
   }
 
   /** Finished exchanges not in the search index yet (stored by an earlier run, or waiting their turn). */
@@ -257,34 +305,15 @@ export class CaptureStore {
     return ids;
   }
 
-  private applyOne(unbounded: ExchangeEvent, ended: Ended[]): number | null {
+  private applyOne(unbounded: ExchangeEvent, ended: Ended[]): OpenExchange | null {
     // Whatever the source (the proxy bounds its heads already, an import or a test may not): no
     // field is stored past its bound, and each cut is noted (one pass over lengths when none is).
     const event = boundEvent(unbounded);
     if (event.type === 'request') {
       const h = event.head;
-      const notes = h.notes ?? [];
-      const result = this.stmts.insert.run(
-        event.uid,
-        h.startedAt,
-        h.clientAddress,
-        h.method,
-        h.scheme,
-        h.host,
-        h.port,
-        h.path,
-        h.httpVersion,
-        JSON.stringify(h.headers),
-        h.via ?? null,
-        h.replayOf ?? null,
-        h.secrets ? JSON.stringify(h.secrets) : null,
-        h.imported ?? null,
-        notesText(notes),
-        clientOf(h.headers),
-      );
-      const id = Number(result.lastInsertRowid);
-      this.open.set(event.uid, {
-        id,
+      // Its row is written at its end if that is in this batch, else when the batch closes (flushPending).
+      const ex: OpenExchange = {
+        id: 0,
         uid: event.uid,
         request: h,
         response: null,
@@ -297,9 +326,10 @@ export class CaptureStore {
         eventCount: 0,
         eventCountDirty: false,
         responseDirty: false,
-        notes,
-      });
-      return id;
+        notes: h.notes ?? [],
+      };
+      this.open.set(event.uid, ex);
+      return ex;
     }
     const ex = this.open.get(event.uid);
     if (!ex) return null;
@@ -340,7 +370,7 @@ export class CaptureStore {
       }
       case 'sse-event': {
         const e = event.event;
-        this.stmts.sse.run(ex.id, e.seq, e.offsetMs, e.event, e.id, e.data);
+        this.stmts.sse.run(this.written(ex), e.seq, e.offsetMs, e.event, e.id, e.data);
         ex.eventCount++;
         ex.eventCountDirty = true;
         break;
@@ -348,7 +378,7 @@ export class CaptureStore {
       case 'ws-message': {
         const m = event.message;
         this.stmts.ws.run(
-          ex.id,
+          this.written(ex),
           m.seq,
           m.offsetMs,
           m.direction,
@@ -360,40 +390,44 @@ export class CaptureStore {
         break;
       }
       case 'end': {
-        this.flushPending(ex, true);
         const timings = mergedTimings(ex.timings, event.timings);
-        const req = event.requestBody;
-        const res = event.responseBody;
         const trailers = event.responseTrailers ?? null;
         if (event.notes) ex.notes = boundNotes([...ex.notes, ...event.notes]);
-        const ending = [
-          event.state,
-          event.error,
-          JSON.stringify(timings),
-          req.size,
-          req.storedSize,
-          req.truncated ? 1 : 0,
-          req.encoding,
-          res.size,
-          res.storedSize,
-          res.truncated ? 1 : 0,
-          res.encoding,
-          trailers && JSON.stringify(trailers),
-          notesText(ex.notes),
-          ex.id,
-        ];
-        const head = ex.responseDirty ? ex.response : null;
-        ex.responseDirty = false;
-        if (head)
-          this.stmts.responseAndEnd.run(
-            head.status,
-            head.statusText,
-            head.httpVersion,
-            JSON.stringify(head.headers),
-            ex.streamKind,
-            ...ending,
+        const ending = endColumns(event, timings, trailers, ex.notes);
+        if (ex.id === 0) {
+          // Begun in this batch: its row is written once, as it ended.
+          const h = ex.request;
+          const r = ex.response;
+          ex.id = Number(
+            this.stmts.insertEnded.run(
+              ...requestColumns(ex.uid, h),
+              clientOf(h.headers),
+              r?.status ?? null,
+              r?.statusText ?? null,
+              r?.httpVersion ?? null,
+              r ? JSON.stringify(r.headers) : null,
+              ex.streamKind,
+              ...ending,
+            ).lastInsertRowid,
           );
-        else this.stmts.end.run(...ending);
+          ex.responseDirty = false;
+          this.flushPending(ex, true);
+        } else {
+          this.flushPending(ex, true);
+          const head = ex.responseDirty ? ex.response : null;
+          ex.responseDirty = false;
+          if (head)
+            this.stmts.responseAndEnd.run(
+              head.status,
+              head.statusText,
+              head.httpVersion,
+              JSON.stringify(head.headers),
+              ex.streamKind,
+              ...ending,
+              ex.id,
+            );
+          else this.stmts.end.run(...ending, ex.id);
+        }
         this.open.delete(event.uid);
         for (const side of ['request', 'response'] as const) if (ex.kept[side]) this.keptTotal -= ex.keptSize[side];
         const exchange: Exchange = {
@@ -416,6 +450,16 @@ export class CaptureStore {
         break;
       }
     }
+    return ex;
+  }
+
+  /** The row of an exchange still open, written as it is so far if it was not yet (something of it needs its id): its id. */
+  private written(ex: OpenExchange): number {
+    if (ex.id === 0)
+      ex.id = Number(
+        this.stmts.insert.run(...requestColumns(ex.uid, ex.request), notesText(ex.notes), clientOf(ex.request.headers))
+          .lastInsertRowid,
+      );
     return ex.id;
   }
 
@@ -425,6 +469,7 @@ export class CaptureStore {
    * batch; a chunk already large is written as it is, without another copy of it in memory.
    */
   private flushPending(ex: OpenExchange, ending = false): void {
+    this.written(ex);
     if (ex.responseDirty && ex.response && !ending) {
       const r = ex.response;
       this.stmts.response.run(
@@ -522,6 +567,63 @@ export class CaptureStore {
       notes.push(serverText('en', 'stored.clientClosedAfterAnswer'));
     if (notes.length) this.stmts.notes.run(notesText(boundNotes([...(exchange.notes ?? []), ...notes])), id);
   }
+}
+
+/** A batch's events per exchange, exchanges in the order of their first event, each one's events in order. */
+function byExchange(events: ExchangeEvent[]): Map<string, ExchangeEvent[]> {
+  const out = new Map<string, ExchangeEvent[]>();
+  for (const event of events) {
+    const own = out.get(event.uid);
+    if (own) own.push(event);
+    else out.set(event.uid, [event]);
+  }
+  return out;
+}
+
+/** A request head's columns as `insert` and `insertEnded` take them first (uid to imported). */
+function requestColumns(uid: string, h: RequestHead) {
+  return [
+    uid,
+    h.startedAt,
+    h.clientAddress,
+    h.method,
+    h.scheme,
+    h.host,
+    h.port,
+    h.path,
+    h.httpVersion,
+    JSON.stringify(h.headers),
+    h.via ?? null,
+    h.replayOf ?? null,
+    h.secrets ? JSON.stringify(h.secrets) : null,
+    h.imported ?? null,
+  ] as const;
+}
+
+/** An end's columns as `end`, `responseAndEnd` and `insertEnded` take them last (state to notes). */
+function endColumns(
+  event: Extract<ExchangeEvent, { type: 'end' }>,
+  timings: Timings,
+  trailers: Header[] | null,
+  notes: string[],
+) {
+  const req = event.requestBody;
+  const res = event.responseBody;
+  return [
+    event.state,
+    event.error,
+    JSON.stringify(timings),
+    req.size,
+    req.storedSize,
+    req.truncated ? 1 : 0,
+    req.encoding,
+    res.size,
+    res.storedSize,
+    res.truncated ? 1 : 0,
+    res.encoding,
+    trailers && JSON.stringify(trailers),
+    notesText(notes),
+  ] as const;
 }
 
 /** The app that sent a request, for the list's client column (a label derived from its head, which is stored whole: a longer one is only shortened). */

@@ -71,6 +71,13 @@ export interface SliceDone {
   failed: boolean;
 }
 
+/** A slice inside a caller's transaction: `work` in it, then `committed` or `rolledBack` once it ended. */
+export interface SliceRun {
+  work(): void;
+  committed(): SliceDone;
+  rolledBack(err: unknown): SliceDone;
+}
+
 export class Indexer {
   private queue: Queued[] = [];
   private queuedBytes = 0;
@@ -170,20 +177,36 @@ export class Indexer {
    * exchange. If the transaction fails (a full disk), nothing of it stays and it is tried again.
    */
   slice(work: IndexWork, maxMs: number, maxExchanges: number): SliceDone {
+    if (this.paused) return { understood: [], indexed: 0, more: false, failed: false };
+    const run = this.sliceRun(work, maxMs, maxExchanges);
+    try {
+      this.db.transaction(() => run.work())();
+    } catch (err) {
+      return run.rolledBack(err);
+    }
+    return run.committed();
+  }
+
+  /**
+   * The same slice, run inside a transaction of the caller's (db/capture-store.ts folds it into a
+   * capture batch's): the caller runs `work` in it, then says whether it committed. A failure in
+   * `work` is thrown, so that the whole transaction rolls back.
+   */
+  sliceRun(work: IndexWork, maxMs: number, maxExchanges: number): SliceRun {
     const done: SliceDone = { understood: [], indexed: 0, more: false, failed: false };
-    if (this.paused) return done;
     const started = performance.now();
     const taken: Queued[] = [];
     // Set as they were found once the transaction commits: rolled back, the rows still wait.
     let overflowed = this.overflowed;
     let olderLeft = this.olderLeft;
     let reindexLeft = this.reindexLeft;
-    try {
-      this.db.transaction(() => {
+    const over = () => done.indexed >= maxExchanges || performance.now() - started >= maxMs;
+    return {
+      work: () => {
         done.understood = [];
         done.indexed = 0;
         taken.length = 0;
-        const over = () => done.indexed >= maxExchanges || performance.now() - started >= maxMs;
+        if (this.paused) return;
         while (this.queue.length && !over()) {
           const one = this.queue.shift()!;
           taken.push(one);
@@ -224,19 +247,27 @@ export class Indexer {
           done.indexed += again.done;
           if (again.none) reindexLeft = false;
         }
-      })();
-    } catch (err) {
-      // Rolled back: what was taken from the queue waits again, first, as it was.
-      this.queue.unshift(...taken);
-      this.queuedBytes += taken.reduce((n, one) => n + one.keptBytes, 0);
-      this.error = `indexing ${taken.length || 'stored'} exchange(s) for search is waiting: ${(err as Error).message}`;
-      return { understood: [], indexed: 0, more: true, failed: true };
-    }
-    this.overflowed = overflowed;
-    this.olderLeft = olderLeft;
-    this.reindexLeft = reindexLeft;
-    done.more = this.queue.length > 0 || done.indexed >= maxExchanges || performance.now() - started >= maxMs;
-    return done;
+      },
+      committed: () => {
+        this.overflowed = overflowed;
+        this.olderLeft = olderLeft;
+        this.reindexLeft = reindexLeft;
+        done.more = !this.paused && (this.queue.length > 0 || over());
+        return done;
+      },
+      rolledBack: (err) => {
+        // Rolled back: what was taken from the queue waits again, first, as it was.
+        this.queue.unshift(...taken);
+        this.queuedBytes += taken.reduce((n, one) => n + one.keptBytes, 0);
+        this.error = `indexing ${taken.length || 'stored'} exchange(s) for search is waiting: ${(err as Error).message}`;
+        return { understood: [], indexed: 0, more: true, failed: true };
+      },
+    };
+  }
+
+  /** This run's finished exchanges wait in memory to be understood (or rows may: a slice would find work). */
+  get waiting(): boolean {
+    return !this.paused && (this.queue.length > 0 || this.overflowed);
   }
 
   /** Runs slices until nothing of `work` waits (a flush, a stop, a test); false if a slice failed. */

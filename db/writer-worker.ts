@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import { Backlog, type ShedReport } from './backlog.ts';
+import type { SliceDone } from './indexer.ts';
 import { RingReader, type RingSpan, type SharedRing } from './body-ring.ts';
 import { CaptureStore, INTERRUPTED, type UnderstandEnded } from './capture-store.ts';
 import { Upkeep, type RetentionLimits } from './retention.ts';
@@ -180,8 +181,10 @@ function owned(events: ExchangeEvent[]): ExchangeEvent[] {
 /**
  * Stores what waits: all of it while storage works; while it is recovering from a failure, a
  * batch that fits, then the next, growing. Returns false when a batch failed (it waits again).
+ * `sliceToo` (a slice is due, db/indexer.ts): the slice runs in the batch's transaction, and
+ * what it did is left in `folded`.
  */
-function flush(): boolean {
+function flush(sliceToo = false): boolean {
   if (timer) clearTimeout(timer);
   timer = null;
   if (backlog.length === 0) {
@@ -192,10 +195,11 @@ function flush(): boolean {
   const batch = recovering ? backlog.takeFirst(retryEvents, retryBytes) : backlog.take();
   try {
     const s = connect();
-    const changed = s.apply(batch);
+    const changed = sliceToo && !recovering ? applyWithSlice(s, batch) : s.apply(batch);
     releaseRing();
     if (changed.length) post({ kind: 'committed', ids: changed });
-    indexLater();
+    // A slice folded in here: indexStep schedules the next.
+    if (!folded) indexLater();
     if (recovering) episode.stored += batch.reduce((n, e) => n + (e.type === 'end' ? 1 : 0), 0);
     if (backlog.length > 0) {
       // More of what waited: the next batch at once, twice as large.
@@ -235,6 +239,25 @@ function flush(): boolean {
   }
 }
 
+/** What the slice folded into the last batch did (null: none was). */
+let folded: SliceDone | null = null;
+
+/**
+ * The batch and a slice in one transaction (bench/side-by-side.ts --recording-cost: a slice in
+ * its own transaction cost the storage thread a commit that wrote the batch's pages again). If
+ * that fails, the batch is tried alone at once: a slice that cannot be done never holds up capture.
+ */
+function applyWithSlice(s: CaptureStore, batch: ExchangeEvent[]): number[] {
+  try {
+    const { changed, done } = s.applyWithSlice(batch, 'all', INDEX_SLICE_MS, INDEX_SLICE_EXCHANGES);
+    folded = done;
+    return changed;
+  } catch {
+    folded = { understood: [], indexed: 0, more: true, failed: true };
+    return s.apply(batch);
+  }
+}
+
 /**
  * A slice of understanding and indexing runs after INDEX_GATHER_MS (`now`: at once, work is left
  * over), unless one is due already or storage is failing (its retry comes first).
@@ -253,8 +276,14 @@ function indexLater(now = false): void {
 function indexStep(): void {
   indexScheduled = false;
   if (!store || failures > 0) return;
-  if (backlog.length > 0 && !flush()) return;
-  const done = store.indexSlice('all', INDEX_SLICE_MS, INDEX_SLICE_EXCHANGES);
+  // What waits to be stored is stored with the slice, in one transaction.
+  folded = null;
+  const stored = backlog.length === 0 || flush(true);
+  const withBatch = folded;
+  folded = null;
+  if (!stored) return;
+  const done = withBatch ?? store.indexSlice('all', INDEX_SLICE_MS, INDEX_SLICE_EXCHANGES);
+  const batchEnded = withBatch !== null && store.understandingWaits;
   afterIndexing(done.understood);
   if (done.failed) {
     indexRetry = setTimeout(() => {
@@ -264,6 +293,8 @@ function indexStep(): void {
     return;
   }
   if (done.more) return indexLater(true);
+  // The batch stored with the slice finished exchanges of its own: their slice follows as after any batch.
+  if (batchEnded) indexLater();
   // Nothing more now; paused (the index is being merged) is not done.
   if (reindexing && store.unindexedRows() === 0) {
     post({

@@ -1,0 +1,130 @@
+// What a capture batch writes (db/capture-store.ts): an exchange that began and ended in one
+// batch is written once, as it ended, with no UPDATE of its row; rows keep the order exchanges
+// began in; a slice folded into a batch's transaction (applyWithSlice) commits with it, or
+// leaves no trace of either, and both are done when applied again.
+import { expect, it } from 'vitest';
+import { CaptureStore } from '../db/capture-store.ts';
+import { ExchangeReader } from '../db/reader.ts';
+import { openDatabase, type Db } from '../db/schema.ts';
+import type { ExchangeEvent } from '../model/exchange.ts';
+import { tempDir } from './support/harness.ts';
+
+const request = (uid: string): ExchangeEvent => ({
+  type: 'request',
+  uid,
+  head: {
+    startedAt: Date.now(),
+    clientAddress: '127.0.0.1:1',
+    method: 'GET',
+    scheme: 'https',
+    host: 'relay.example',
+    port: 443,
+    path: `/${uid}`,
+    httpVersion: '1.1',
+    headers: [['Host', 'relay.example']],
+  },
+});
+const responseHead = (uid: string): ExchangeEvent => ({
+  type: 'response-head',
+  uid,
+  atMs: 1,
+  head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/plain']] },
+});
+const chunk = (uid: string, text: string): ExchangeEvent => ({
+  type: 'body-chunk',
+  uid,
+  side: 'response',
+  chunk: Buffer.from(text),
+  atMs: 2,
+});
+const end = (uid: string, size: number): ExchangeEvent => ({
+  type: 'end',
+  uid,
+  state: 'complete',
+  error: null,
+  timings: { requestSent: 0.5, end: 3 },
+  requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+  responseBody: { size, storedSize: size, truncated: false, encoding: '' },
+});
+const whole = (uid: string, text: string) => [request(uid), responseHead(uid), chunk(uid, text), end(uid, text.length)];
+
+/** Counts the UPDATEs of rows of `exchanges` (a trigger of the test's own, not of wirelog). */
+function countUpdates(db: Db): () => number {
+  db.exec(`CREATE TABLE test_updates (n INTEGER NOT NULL);
+    INSERT INTO test_updates VALUES (0);
+    CREATE TRIGGER test_count_updates AFTER UPDATE ON exchanges BEGIN UPDATE test_updates SET n = n + 1; END;`);
+  return () => (db.prepare('SELECT n FROM test_updates').get() as { n: number }).n;
+}
+
+it('writes an exchange that began and ended in one batch once, as it ended; one still open is written, then updated at its end', () => {
+  const db = openDatabase(tempDir());
+  const updates = countUpdates(db);
+  const store = new CaptureStore(db);
+  store.indexInSlices = true;
+  store.apply(whole('short', 'hello'));
+  expect(updates()).toBe(0);
+  const reader = new ExchangeReader(db);
+  const [short] = reader.list({ limit: 10 });
+  expect(short.state).toBe('complete');
+  expect(short.response?.status).toBe(200);
+  expect(short.timings).toEqual({ requestSent: 0.5, responseHeaders: 1, end: 3 });
+  expect(reader.body(short.id, 'response').toString()).toBe('hello');
+
+  store.apply([request('long'), responseHead('long'), chunk('long', 'part one, ')]);
+  expect(reader.get(reader.list({ limit: 1 })[0].id)?.state).toBe('streaming');
+  store.apply([chunk('long', 'part two'), end('long', 18)]);
+  expect(updates()).toBeGreaterThan(0);
+  const long = reader.get(reader.list({ limit: 1 })[0].id)!;
+  expect(long.state).toBe('complete');
+  expect(reader.body(long.id, 'response').toString()).toBe('part one, part two');
+  db.close();
+});
+
+it('keeps the order exchanges began in, whichever ends first in the batch, and says which rows changed', () => {
+  const db = openDatabase(tempDir());
+  const store = new CaptureStore(db);
+  store.indexInSlices = true;
+  // `first` begins first and stays open; `second` begins and ends in the same batch.
+  const changed = store.apply([request('first'), ...whole('second', 'two'), responseHead('first')]);
+  const reader = new ExchangeReader(db);
+  const byPath = new Map(reader.list({ limit: 10 }).map((e) => [e.request.path, e.id]));
+  expect(byPath.get('/first')!).toBeLessThan(byPath.get('/second')!);
+  expect(changed).toEqual([byPath.get('/first'), byPath.get('/second')]);
+  db.close();
+});
+
+it('a slice folded into a batch commits with it; refused, neither leaves a trace, and applied again both are done once', () => {
+  const db = openDatabase(tempDir());
+  const store = new CaptureStore(db);
+  store.indexInSlices = true;
+  // Nothing an earlier run left: from here on, slices take this run's ended exchanges from memory.
+  expect(store.indexSlice('all', 1000, 64).indexed).toBe(0);
+  store.apply(whole('earlier', 'searchable words'));
+  const understood = () =>
+    (db.prepare('SELECT count(*) AS n FROM exchanges WHERE to_index = 0').get() as { n: number }).n;
+  expect(understood()).toBe(0);
+
+  // The slice's claim of `earlier` is refused: the whole transaction rolls back, the batch too.
+  db.exec(`CREATE TABLE test_refuse (on_ INTEGER NOT NULL); INSERT INTO test_refuse VALUES (1);
+    CREATE TRIGGER test_refuse_claim BEFORE UPDATE OF to_index ON exchanges WHEN (SELECT on_ FROM test_refuse) = 1
+    BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;`);
+  const batch = whole('later', 'more words');
+  expect(() => store.applyWithSlice(batch, 'all', 1000, 64)).toThrow(/refused by the test/);
+  expect(db.prepare('SELECT path FROM exchanges ORDER BY id').pluck().all()).toEqual(['/earlier']);
+  expect(store.indexError).toMatch(/refused by the test/);
+
+  db.exec('UPDATE test_refuse SET on_ = 0');
+  const { changed, done } = store.applyWithSlice(batch, 'all', 1000, 64);
+  expect(changed).toHaveLength(1);
+  expect(done).toMatchObject({ failed: false, indexed: 1 });
+  expect(db.prepare('SELECT path FROM exchanges ORDER BY id').pluck().all()).toEqual(['/earlier', '/later']);
+  // `earlier` was understood and indexed in the batch's transaction; `later` (ended in it) waits for the next slice.
+  expect(understood()).toBe(1);
+  expect(store.understandingWaits).toBe(true);
+  store.indexSlice('all', 1000, 64);
+  expect(understood()).toBe(2);
+  expect(db.prepare("SELECT rowid FROM exchanges_search WHERE exchanges_search MATCH 'searchable'").all()).toHaveLength(
+    1,
+  );
+  db.close();
+});
