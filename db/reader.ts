@@ -443,6 +443,19 @@ function isNewestSearch(filter: ExchangeFilter): boolean {
   return !filter.sort && filter.after === undefined && !!filter.text && searchTerms(filter.text).length > 0;
 }
 
+/** A search sorted by a figure (not read forwards): its matches gathered, or checked along the sort's index. */
+function isSortedSearch(filter: ExchangeFilter): filter is ExchangeFilter & { sort: SortKey; text: string } {
+  return !!filter.sort && filter.after === undefined && !!filter.text && searchTerms(filter.text).length > 0;
+}
+
+/**
+ * That an exchange matches search term `k` (@term<k>), checked for this row alone: its own entry
+ * by rowid, or a part it refers to (db/part-search.ts termCondition gathers every match instead:
+ * a word in every Codex call is hundreds of thousands).
+ */
+const rowMatchesTerm = (k: number) =>
+  `(EXISTS (SELECT 1 FROM exchanges_search WHERE exchanges_search MATCH @term${k} AND rowid = exchanges.id) OR EXISTS (SELECT 1 FROM part_refs WHERE exchange_id = exchanges.id AND part_id IN (SELECT rowid FROM part_search WHERE part_search MATCH @term${k})))`;
+
 /** How a list page is read (db/filter-plan.ts). */
 interface PagePlan {
   /** The table with the index walked (INDEXED BY, or NOT INDEXED: by rowid). */
@@ -554,6 +567,7 @@ export class ExchangeReader {
   /** `planned`: the list's pages, walked through the index db/filter-plan.ts chooses for the filter. */
   private rows(columns: string, filter: ExchangeFilter, planned = false): unknown[] {
     if (isNewestSearch(filter)) return this.newestMatches(columns, filter);
+    if (isSortedSearch(filter)) return this.sortedMatches(columns, filter);
     const { where, params } = this.conditions(filter);
     const plan = planned ? this.pagePlan(filter, where, params) : null;
     const sort = filter.sort ? SORT_COLUMNS[filter.sort] : null;
@@ -748,6 +762,44 @@ export class ExchangeReader {
       if (rows.length >= limit) break;
     }
     return rows;
+  }
+
+  /**
+   * A search sorted by a figure: its matches gathered newest first (db/part-search.ts windows) up
+   * to PROBE_CAP, then read and sorted; a search with more (a common word: at least 1% of a
+   * million) walks the sort's index and checks each row against the terms (rowMatchesTerm), no
+   * gathering of hundreds of thousands of matches.
+   */
+  private sortedMatches(columns: string, filter: ExchangeFilter & { sort: SortKey; text: string }): unknown[] {
+    const sort = SORT_COLUMNS[filter.sort];
+    const page: Record<string, unknown> = { limit: filter.limit ?? 100 };
+    const after: string[] = [];
+    if (filter.sortAfter) {
+      after.push(`${sort} <= @sortValue AND (${sort} < @sortValue OR id < @sortId)`);
+      page.sortValue = filter.sortAfter.value;
+      page.sortId = filter.sortAfter.id;
+    }
+    const terms = searchTerms(filter.text);
+    const found: number[] = [];
+    for (const ids of this.partSearch.windows(terms)) {
+      found.push(...ids);
+      if (found.length > this.bounds.probeCap) break;
+    }
+    if (found.length <= this.bounds.probeCap) {
+      // Every match gathered: read by id (NOT INDEXED: no walk of the sort's index) and sorted.
+      const { where, params } = this.searchNarrowing(filter);
+      return this.statement(
+        `SELECT ${columns} FROM exchanges NOT INDEXED WHERE ${[...where, ...after].join(' AND ')} ORDER BY ${sort} DESC, id DESC LIMIT @limit`,
+      ).all({ ...params, ...page, found: JSON.stringify(found) });
+    }
+    const { where, params } = this.conditions({ ...filter, text: undefined });
+    terms.forEach((term, k) => {
+      where.push(rowMatchesTerm(k));
+      params[`term${k}`] = term;
+    });
+    return this.statement(
+      `SELECT ${columns} FROM exchanges INDEXED BY ${sortIndex(filter.sort)} WHERE ${[...where, ...after].join(' AND ')} ORDER BY ${sort} DESC, id DESC LIMIT @limit`,
+    ).all({ ...params, ...page });
   }
 
   /** A search's matches counted newest first, window by window, up to COUNT_CAP (past it: "10,000+"). */

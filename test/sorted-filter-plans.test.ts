@@ -60,6 +60,15 @@ function fill(db: Db): void {
         timings: i % 71 === 0 ? 'not json' : JSON.stringify(failed && i % 4 === 0 ? {} : { end: (i * 17) % 900 }),
       });
     }
+    // Search: "common" in half the rows (their own entry, or a part of every third row's body),
+    // "rare" in a few; the rows without figures among both.
+    const own = db.prepare(`INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, '', '')`);
+    db.prepare(`INSERT INTO part_search (rowid, text) VALUES (1, 'the common part'), (2, 'another part')`).run();
+    const refer = db.prepare('INSERT INTO part_refs (part_id, exchange_id) VALUES (?, ?)');
+    for (let id = 1; id <= ROWS; id++) {
+      own.run(id, `https://x/${id % 4 === 0 ? 'common' : 'plain'}${id % 50 === 0 ? ' rare' : ''}`);
+      refer.run(id % 3 === 0 ? 1 : 2, id);
+    }
   })();
 }
 
@@ -107,6 +116,11 @@ function plainOrder(db: Db, filter: ExchangeFilter, sort: SortKey): number[] {
     where.push('status >= @low AND status < @high');
     [params.low, params.high] = range;
   }
+  if (filter.text) {
+    where.push(`id IN (SELECT rowid FROM exchanges_search WHERE exchanges_search MATCH @text
+      UNION SELECT exchange_id FROM part_refs WHERE part_id IN (SELECT rowid FROM part_search WHERE part_search MATCH @text))`);
+    params.text = filter.text;
+  }
   return db
     .prepare(
       `SELECT id FROM exchanges NOT INDEXED WHERE ${where.join(' AND ')} ORDER BY ${SORT_COLUMNS[sort]} DESC, id DESC`,
@@ -141,6 +155,9 @@ const FILTERS: [string, ExchangeFilter][] = [
   ['a host and a status class', { host: 'small.example', status: '5xx' }],
   ['a model and a state', { model: 'big-model', state: 'upstream_error' }],
   ['a host and complete', { host: 'small.example', state: 'complete' }],
+  ['a word in many rows', { text: 'common' }],
+  ['a rare word', { text: 'rare' }],
+  ['a word and a host', { text: 'common', host: 'none.example' }],
 ];
 
 describe('a filter sorted by a figure (schema 19)', () => {
@@ -229,6 +246,20 @@ describe('a filter sorted by a figure (schema 19)', () => {
     expect(plan).toContain('USING COVERING INDEX exchanges_host_sort_tokens_in (host=?)');
     expect(plan).toContain('USING COVERING INDEX exchanges_host_status (host=? AND status>? AND status<?)');
     expect(plan.match(/TEMP B-TREE/g)).toHaveLength(1);
+  });
+
+  it("a word in many rows sorted by a figure: the sort's index walked, each row's terms checked by its id, no match gathered", () => {
+    for (const sort of SORTS) {
+      const all = pagePlans({ text: 'common' }, sort);
+      const walked = all.filter(([sql]) => sql.includes(`INDEXED BY exchanges_sort_${sort}`));
+      expect(walked, sort).toHaveLength(1);
+      const plan = walked[0][1].join(' | ');
+      expect(plan).toContain(`SCAN exchanges USING INDEX exchanges_sort_${sort}`);
+      // In the sort's order: it stops at the page's limit, no sort of the matches.
+      expect(plan).not.toContain('TEMP B-TREE FOR ORDER BY');
+      // Its own entry looked up by rowid (FTS5's index 0 is a full-text query with no rowid bound).
+      expect(plan).toMatch(/CORRELATED SCALAR SUBQUERY \d+ \| SCAN exchanges_search VIRTUAL TABLE INDEX 0:=M/);
+    }
   });
 
   it('before the indexes are built, the same pages by the earlier plans', () => {
