@@ -139,16 +139,32 @@ class Inflater {
     this.out += len;
   }
 
+  /** One symbol, a bit at a time as puff does, the bit buffer kept in locals: this is most of a row's time. */
   private decode(h: Huffman): number {
+    const count = h.count;
+    const input = this.input;
+    let bitBuf = this.bitBuf;
+    let bitCount = this.bitCount;
     let code = 0;
     let first = 0;
     let index = 0;
     for (let len = 1; len <= MAX_BITS; len++) {
-      code |= this.bits(1);
-      const count = h.count[len];
-      if (code - count < first) return h.symbol[index + (code - first)];
-      index += count;
-      first = (first + count) << 1;
+      if (bitCount === 0) {
+        if (this.pos >= input.length) throw NOT_HERE;
+        bitBuf = input[this.pos++];
+        bitCount = 8;
+      }
+      code |= bitBuf & 1;
+      bitBuf >>>= 1;
+      bitCount--;
+      const n = count[len];
+      if (code - n < first) {
+        this.bitBuf = bitBuf;
+        this.bitCount = bitCount;
+        return h.symbol[index + (code - first)];
+      }
+      index += n;
+      first = (first + n) << 1;
       code <<= 1;
     }
     throw NOT_HERE;
