@@ -110,4 +110,16 @@ describe("the viewer's start-up", () => {
     const drawn = await page.evaluate(() => (window as unknown as { rowsWhenFirstDrawn?: number }).rowsWhenFirstDrawn);
     expect(drawn, 'the list was first drawn without the rows already in hand').toBeGreaterThan(0);
   });
+
+  it("says so when the detail pane's code does not load (wirelog updated since the page was opened), and the list stays", async () => {
+    // The chunk is gone, as after an update renamed it.
+    await page.route(/\/assets\/ExchangeDetail-[^/]+\.js$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await page.goto(h.wirelog.viewer!.url);
+    const row = page.locator('[role="row"][data-id]').first();
+    await row.click({ timeout: 30_000 });
+    const alert = page.locator('.detail-pane [role="alert"]');
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).toMatch(/did not load .*Reload the page/);
+    expect(await page.locator('[role="row"][data-id]').count()).toBeGreaterThan(0);
+  });
 });

@@ -19,6 +19,7 @@ import { launchEn } from './launch.en.ts';
 import { dataFilesEn } from './data-files.en.ts';
 import { viewerToolsEn } from './viewer-tools.en.ts';
 import { keyboardAccessEn } from './keyboard-access.en.ts';
+import { viewerStartEn } from './viewer-start.en.ts';
 import { harExportEn } from './har-export.en.ts';
 import type { Shape } from './shape.ts';
 
@@ -373,6 +374,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   dataFiles: dataFilesEn,
   viewerTools: viewerToolsEn,
   keyboardAccess: keyboardAccessEn,
+  viewerStart: viewerStartEn,
   harExport: harExportEn,
   server,
   searchIndex: searchIndexEn,

@@ -20,6 +20,7 @@ import { launchZhCN } from './launch.zh-CN.ts';
 import { dataFilesZhCN } from './data-files.zh-CN.ts';
 import { viewerToolsZhCN } from './viewer-tools.zh-CN.ts';
 import { keyboardAccessZhCN } from './keyboard-access.zh-CN.ts';
+import { viewerStartZhCN } from './viewer-start.zh-CN.ts';
 import { harExportZhCN } from './har-export.zh-CN.ts';
 
 export const zhCN: Messages = {
@@ -371,6 +372,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   dataFiles: dataFilesZhCN,
   viewerTools: viewerToolsZhCN,
   keyboardAccess: keyboardAccessZhCN,
+  viewerStart: viewerStartZhCN,
   harExport: harExportZhCN,
   searchIndex: searchIndexZhCN,
   indexBuild: indexBuildZhCN,

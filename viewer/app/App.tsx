@@ -15,13 +15,16 @@ import { SplitPane } from './components/SplitPane.tsx';
 import { StatusBanners } from './components/StatusBanners.tsx';
 import { TopBar } from './components/TopBar.tsx';
 import { useSessionRoute } from './session-data.ts';
+import { loadingCode } from './code-load.ts';
+import { CodeLoadBoundary } from './components/CodeLoadBoundary.tsx';
 
 // What the first screen does not show is loaded when it is: the detail pane (and the compare view,
 // replay, JSON tree, streams and charts it holds) after the list's first page, the session pages
 // when the path names one. The list's first rows wait for less code to arrive and parse.
-const loadDetail = () => import('./components/ExchangeDetail.tsx');
+const loadDetail = loadingCode(() => import('./components/ExchangeDetail.tsx'));
 const ExchangeDetailPane = lazy(() => loadDetail().then((m) => ({ default: m.ExchangeDetailPane })));
-const SessionRoute = lazy(() => import('./components/SessionView.tsx').then((m) => ({ default: m.SessionRoute })));
+const loadSessions = loadingCode(() => import('./components/SessionView.tsx'));
+const SessionRoute = lazy(() => loadSessions().then((m) => ({ default: m.SessionRoute })));
 
 export function App() {
   const { t } = useTranslation();
@@ -66,9 +69,11 @@ export function App() {
   useFileDrop(sessionKey === undefined ? importDropped : null);
   if (sessionKey !== undefined)
     return (
-      <Suspense fallback={<div className="detail-loading">{t('detail.loading')}</div>}>
-        <SessionRoute sessionKey={sessionKey} />
-      </Suspense>
+      <CodeLoadBoundary>
+        <Suspense fallback={<div className="detail-loading">{t('detail.loading')}</div>}>
+          <SessionRoute sessionKey={sessionKey} />
+        </Suspense>
+      </CodeLoadBoundary>
     );
 
   return (
@@ -109,16 +114,18 @@ export function App() {
         second={
           selectedId === null ? null : (
             <section className="detail-pane" aria-label={t('app.detail')}>
-              <Suspense fallback={<div className="detail-loading">{t('detail.loading')}</div>}>
-                <ExchangeDetailPane
-                  id={selectedId}
-                  version={versions[selectedId] ?? 0}
-                  keepSecrets={status?.keepSecrets ?? false}
-                  onClose={() => select(null)}
-                  onShowThread={(thread) => setFilter({ thread })}
-                  onOpen={select}
-                />
-              </Suspense>
+              <CodeLoadBoundary>
+                <Suspense fallback={<div className="detail-loading">{t('detail.loading')}</div>}>
+                  <ExchangeDetailPane
+                    id={selectedId}
+                    version={versions[selectedId] ?? 0}
+                    keepSecrets={status?.keepSecrets ?? false}
+                    onClose={() => select(null)}
+                    onShowThread={(thread) => setFilter({ thread })}
+                    onOpen={select}
+                  />
+                </Suspense>
+              </CodeLoadBoundary>
             </section>
           )
         }

@@ -3,12 +3,16 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { showCodeNotLoaded } from './code-load.ts';
 import { i18nReady } from './i18n.ts';
 
-void i18nReady.then(() =>
-  createRoot(document.getElementById('root')!).render(
-    <StrictMode>
-      <App />
-    </StrictMode>,
-  ),
+// The Chinese catalogue is a chunk: one that does not load leaves the message, not a blank page.
+i18nReady.then(
+  () =>
+    createRoot(document.getElementById('root')!).render(
+      <StrictMode>
+        <App />
+      </StrictMode>,
+    ),
+  showCodeNotLoaded,
 );

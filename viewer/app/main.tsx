@@ -4,5 +4,6 @@
 // (vite.config.ts), so it is not asked for only once this entry has run.
 import './first-page.ts';
 import './styles.css';
+import { showCodeNotLoaded } from './code-load.ts';
 
-void import('./app-start.tsx');
+import('./app-start.tsx').catch(showCodeNotLoaded);
