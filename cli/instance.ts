@@ -26,6 +26,7 @@ import { startOtlpExport, type OtlpExport } from './otlp-thread.ts';
 import type { OtlpConfig } from './otlp-config.ts';
 import { LiveFeed } from '../viewer/live-fanout.ts';
 import type { RunningViewer } from '../viewer/viewer-server.ts';
+import type { HarUploadImport, ViewerImportOptions } from './viewer-import.ts';
 import { gatewayBase } from './gateway-url.ts';
 import { UsageError } from './usage-error.ts';
 import { cliLang, t } from './language.ts';
@@ -328,6 +329,26 @@ function makeReplayer(parts: Parts, proxy: RunningProxy): Replayer {
   });
 }
 
+/**
+ * The viewer's HAR import, its modules (a streaming JSON parser, zod's schemas) loaded by the
+ * first upload rather than by every start: most never import, and each module loaded stays in
+ * the forwarding thread's heap.
+ */
+function lazyImporter(options: ViewerImportOptions): HarUploadImport {
+  let importer: Promise<HarUploadImport> | null = null;
+  return async (upload, name, progress) => {
+    // One importer for every upload: it runs them one after another. A failed load is tried again.
+    importer ??= import('./viewer-import.ts').then(
+      ({ viewerImporter }) => viewerImporter(options),
+      (err: unknown) => {
+        importer = null;
+        throw err;
+      },
+    );
+    return (await importer)(upload, name, progress);
+  };
+}
+
 async function startViewerOf(
   parts: Parts,
   proxy: RunningProxy,
@@ -335,11 +356,9 @@ async function startViewerOf(
   uiPort: number,
 ): Promise<RunningViewer> {
   const { config, writer, otlp, ca } = parts;
-  // Loaded once the proxy listens (Hono, the API, HAR import): a restart accepts traffic sooner.
-  const [{ startViewer }, { viewerImporter }] = await Promise.all([
-    import('../viewer/viewer-server.ts'),
-    import('./viewer-import.ts'),
-  ]);
+  // Loaded once the proxy listens (Hono): a restart accepts traffic sooner. The API and HAR
+  // import load when first used (viewer/viewer-server.ts, lazyImporter).
+  const { startViewer } = await import('../viewer/viewer-server.ts');
   return startViewer(
     {
       reader: parts.reader,
@@ -363,7 +382,7 @@ async function startViewerOf(
       }),
       clear: () => writer.clear(),
       replayer,
-      importHar: viewerImporter({
+      importHar: lazyImporter({
         dataDir: config.dataDir,
         keepSecrets: config.keepSecrets,
         importEvents: (events) => writer.importEvents(events),

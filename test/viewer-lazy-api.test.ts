@@ -11,6 +11,8 @@ import { startWirelogProcess, type WirelogProcess } from './support/cli.ts';
 
 const TRACE_HOOK = fileURLToPath(new URL('./support/module-trace.mjs', import.meta.url));
 const PRICE_TABLE = '@pydantic/genai-prices';
+/** HAR import's streaming parser: loaded with the API or by the first upload (cli/instance.ts lazyImporter), not at start. */
+const HAR_PARSER = 'stream-json/core/parser.js';
 
 let running: WirelogProcess | null = null;
 afterEach(async () => {
@@ -29,6 +31,7 @@ describe('the viewer API loads when the viewer is opened', () => {
     // Capturing, listening, the viewer's server up: and still no price table.
     expect(resolved()).toContain('node:http');
     expect(resolved()).not.toContain(PRICE_TABLE);
+    expect(resolved()).not.toContain(HAR_PARSER);
 
     const page = await fetch(`${running.viewerUrl}/`);
     await page.text();
