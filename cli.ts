@@ -1,9 +1,9 @@
 // wirelog's command line: one line per mistake, the command's own exit code for `run`.
-import { CaError } from './certs/ca.ts';
+import { CaError } from './certs/ca-error.ts';
 import { DataDirError } from './certs/safe-files.ts';
 import { DatabaseOpenError } from './db/schema.ts';
 import { UsageError } from './cli/args.ts';
-import { StartError } from './cli/instance.ts';
+import { StartError } from './cli/start-error.ts';
 import { VERSION } from './cli/version.ts';
 import { cliLang, t, takeLanguageFlag } from './cli/language.ts';
 import { PhraseError, phraseText } from './i18n/stored-text.ts';

@@ -4,7 +4,7 @@
 import { createHash, generateKeyPairSync, X509Certificate, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import forge from 'node-forge';
-import { PhraseError } from '../i18n/stored-text.ts';
+import { CaError } from './ca-error.ts';
 import {
   createPrivateFile,
   ensureDataDir,
@@ -49,7 +49,7 @@ export function caFiles(dataDir: string): CaFiles {
   };
 }
 
-export class CaError extends PhraseError {}
+export { CaError };
 
 // A CA key or certificate anyone else could have written would let them intercept every client
 // that trusts it: only regular files of the user's own, in folders of theirs, are used.

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_HANDSHAKE_MS, DEFAULT_REQUEST_HEAD_MS, defaultMaxConnections } from '../proxy/connections.ts';
-import { defaultDataDir, type WirelogConfig } from './instance.ts';
+import { defaultDataDir } from './data-dir.ts';
+import type { WirelogConfig } from './instance.ts';
 
 import { otlpConfig } from './otlp-config.ts';
 import { UsageError } from './usage-error.ts';

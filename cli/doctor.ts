@@ -6,7 +6,7 @@ import { differenceLine } from '../model/exchange-diff.ts';
 import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { groupDiagnoses, idRange } from '../llm/doctor-groups.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
-import { prepareDataDir } from './instance.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { renderDiagnosis } from '../llm/diagnosis-text.ts';
 import type { Diagnosis } from '../llm/diagnose.ts';
 import { cliLang, t } from './language.ts';

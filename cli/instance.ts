@@ -3,16 +3,9 @@ import { randomBytes } from 'node:crypto';
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { loadOrCreateCa, type CertificateAuthority } from '../certs/ca.ts';
-import {
-  ensureDataDir,
-  readPrivateFile,
-  removePrivateFile,
-  replacePrivateFile,
-  type FileRole,
-} from '../certs/safe-files.ts';
+import { readPrivateFile, removePrivateFile, replacePrivateFile, type FileRole } from '../certs/safe-files.ts';
 import { systemRootsPem } from '../certs/trust.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
@@ -31,6 +24,8 @@ import { gatewayBase } from './gateway-url.ts';
 import { UsageError } from './usage-error.ts';
 import { cliLang, t } from './language.ts';
 import { VERSION } from './version.ts';
+import { defaultDataDir, prepareDataDir } from './data-dir.ts';
+import { StartError } from './start-error.ts';
 
 export interface WirelogConfig {
   host: string;
@@ -85,7 +80,7 @@ export interface Wirelog {
   stop(): Promise<void>;
 }
 
-export class StartError extends Error {}
+export { StartError };
 
 function isLoopbackAddress(address: string): boolean {
   return net.isIPv4(address) ? address.startsWith('127.') : address === '::1' || /^::ffff:127\./i.test(address);
@@ -105,20 +100,8 @@ export async function isLoopback(host: string): Promise<boolean> {
   }
 }
 
-export function defaultDataDir(): string {
-  return process.env.WIRELOG_HOME || path.join(os.homedir(), '.wirelog');
-}
-
-/**
- * Makes the data dir owner-only (it holds every capture and the CA key) and checks it can be
- * used, with one line naming the fix. A dir of the user's that others could enter is tightened,
- * and said so; another user's dir, or anything but a directory, is refused (certs/safe-files.ts).
- */
-export function prepareDataDir(dataDir: string): void {
-  ensureDataDir(dataDir, (mode) =>
-    console.error(`wirelog: ${t('commands.dataDir.widened', { dataDir, mode: mode.toString(8) })}`),
-  );
-}
+// Where the data dir is and its first check live apart (cli/data-dir.ts): commands that only read a store need them without the proxy.
+export { defaultDataDir, prepareDataDir };
 
 function listenError(err: NodeJS.ErrnoException, server: 'proxy' | 'viewer', port: number, flag: string): StartError {
   const what = t(`commands.instance.what.${server}`);
