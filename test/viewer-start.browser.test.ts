@@ -75,6 +75,24 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 describe("the viewer's start-up", () => {
+  it("sends the app's hashed files whole, kept by the browser for good, and nothing else from that path", async () => {
+    const html = await (await fetch(h.wirelog.viewer!.url)).text();
+    const files = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
+    expect(files.length, 'index.html names no script or style').toBeGreaterThan(1);
+    for (const file of files) {
+      const answer = await fetch(`${h.wirelog.viewer!.url}${file}`);
+      expect(answer.status, file).toBe(200);
+      expect(answer.headers.get('cache-control'), file).toBe('public, max-age=31536000, immutable');
+      expect(answer.headers.get('content-type'), file).toMatch(
+        file.endsWith('.js') ? /^text\/javascript/ : /^text\/css/,
+      );
+      expect(Number(answer.headers.get('content-length')), file).toBe((await answer.arrayBuffer()).byteLength);
+    }
+    const missing = await fetch(`${h.wirelog.viewer!.url}/assets/no-such-chunk.js`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('cache-control')).toBeNull();
+  });
+
   it("asks for the list's first page while the app's code is still held back", async () => {
     const release = await holdAppChunk();
     try {

@@ -125,7 +125,8 @@ function builtAssets(): MiddlewareHandler {
     try {
       bytes = fs.readFileSync(path.join(VIEWER_ASSETS, 'assets', name));
     } catch {
-      return next();
+      // Not the app page in its place: a chunk of an older build (the page opened before an update) fails as missing.
+      return c.notFound();
     }
     c.header('content-type', type);
     c.header('cache-control', 'public, max-age=31536000, immutable');

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { clearAll, fetchStatus, type ListFilter, type ViewerStatus } from './api-client.ts';
-import { afterFirstPage } from './first-page.ts';
+import { afterFirstPage, afterFirstPageIdle } from './first-page.ts';
 import { useExchangeList } from './hooks/useExchangeList.ts';
 import { useHarImport } from './hooks/useHarImport.ts';
 import { useLiveUpdates } from './hooks/useLiveUpdates.ts';
@@ -46,7 +46,7 @@ export function App() {
       .then(fetchStatus)
       .then(setStatus, (err: Error) => setError(err.message));
     // A row opened right away does not wait for the pane's code; a chunk that fails to load here is retried when opened.
-    void afterFirstPage()
+    void afterFirstPageIdle()
       .then(loadDetail)
       .catch(() => {});
   }, []);

@@ -60,6 +60,21 @@ export function firstPageShown(): void {
   shown();
 }
 
+/**
+ * Settles once the list's first page is shown and the browser is idle (at most WAIT_AT_MOST_MS
+ * later): for the code the first screen does not need, whose compiling must not delay its paint.
+ */
+export function afterFirstPageIdle(): Promise<void> {
+  return afterFirstPage().then(
+    () =>
+      new Promise<void>((resolve) => {
+        if (typeof requestIdleCallback === 'function')
+          requestIdleCallback(() => resolve(), { timeout: WAIT_AT_MOST_MS });
+        else setTimeout(resolve, 0);
+      }),
+  );
+}
+
 /** Settles once the list's first page is shown, or WAIT_AT_MOST_MS after the app started. */
 export function afterFirstPage(): Promise<void> {
   return Promise.race([firstShown, new Promise<void>((resolve) => setTimeout(resolve, WAIT_AT_MOST_MS))]);

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, isLanguage } from '../../../i18n/languages.ts';
 import { harUrl, type ListFilter, type ViewerStatus } from '../api-client.ts';
-import { afterFirstPage } from '../first-page.ts';
+import { afterFirstPageIdle } from '../first-page.ts';
 import { chooseLanguage, loadCatalogues } from '../i18n.ts';
 import { FilterBar } from './FilterBar.tsx';
 
@@ -24,7 +24,7 @@ export function TopBar({ status, filter, hosts, models, onFilter, searchRef, onI
   // Each language is named in itself, from its own catalogue: the ones not shown load after the list's first page.
   const [, setAllLoaded] = useState(false);
   useEffect(() => {
-    void afterFirstPage()
+    void afterFirstPageIdle()
       .then(loadCatalogues)
       .then(() => setAllLoaded(true));
   }, []);
