@@ -3,6 +3,7 @@
 // first and a deep page cost (keyset through the sort's index), the result count, pricing every
 // row (llm/summary-cost.ts), naming the client at capture (llm/working-config.ts sendingClient),
 // and what the sort indexes of schema 13 cost the storage of a batch.
+// --figures-cost: what schema 19's indexes (a filter sorted by a figure) cost the storage of a batch.
 // tsx bench/list-sort.ts --store DIR [--reader FILE]: instead, every sort the viewer offers with
 // every filter it offers, on a store already made (bench/scale.ts --keep DIR, a million calls),
 // opened read-only: each first page and its count on a fresh connection, then warm (median of 3).
@@ -127,10 +128,18 @@ function timed<T>(what: string, fn: () => T, times = 1): T {
   return result;
 }
 
+/** Schema 19's indexes (a filter sorted by a figure), which --figures-cost stores without. */
+const FIGURES_INDEXES = [
+  ...['host', 'model'].flatMap((term) => Object.keys(SORT_COLUMNS).map((sort) => `exchanges_${term}_sort_${sort}`)),
+  'exchanges_status_figures',
+  'exchanges_unfinished_figures',
+];
+
 /** Stores ROWS calls in batches of 2,000; the ms the batches took (understanding included). */
-function fill(dir: string, dropSortIndexes: boolean): number {
+function fill(dir: string, dropSortIndexes: boolean, drop: string[] = []): number {
   const db = openDatabase(dir);
   if (dropSortIndexes) for (const key of Object.keys(SORT_COLUMNS)) db.exec(`DROP INDEX exchanges_sort_${key}`);
+  for (const index of drop) db.exec(`DROP INDEX ${index}`);
   const store = new CaptureStore(db, understandEnded);
   const t = performance.now();
   for (let i = 0; i < ROWS; i += 2000)
@@ -148,6 +157,17 @@ try {
     const mean = (drop: boolean) => runs.filter((r) => r.drop === drop).reduce((sum, r) => sum + r.ms, 0) / 2;
     console.log(
       `storing ${ROWS.toLocaleString('en-US')} calls: ${mean(true).toFixed(0)} ms without the sort indexes, ${mean(false).toFixed(0)} ms with them (mean of 2; ${(((mean(false) - mean(true)) / ROWS) * 1000).toFixed(1)} µs a call)`,
+    );
+  }
+  // --figures-cost: the same with and without schema 19's indexes, twice each, alternating.
+  if (process.argv.includes('--figures-cost')) {
+    const runs = [true, false, true, false].map((drop, n) => ({
+      drop,
+      ms: fill(path.join(base, `figures-${n}`), false, drop ? FIGURES_INDEXES : []),
+    }));
+    const mean = (drop: boolean) => runs.filter((r) => r.drop === drop).reduce((sum, r) => sum + r.ms, 0) / 2;
+    console.log(
+      `storing ${ROWS.toLocaleString('en-US')} calls: ${mean(true).toFixed(0)} ms without schema 19's ${FIGURES_INDEXES.length} indexes, ${mean(false).toFixed(0)} ms with them (mean of 2; ${(((mean(false) - mean(true)) / ROWS) * 1000).toFixed(1)} µs a call)`,
     );
   }
   const stored = fill(path.join(base, 'with'), false);
