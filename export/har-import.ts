@@ -397,8 +397,37 @@ function masked(body: Buffer, mask: boolean, truncated: boolean): Buffer {
   return text === null ? body : Buffer.from(text);
 }
 
+/** String.prototype.isWellFormed (Node 20 has it; the TypeScript lib this tree builds with does not name it). */
+const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * A body's bytes as stored, masked when asked, with its text when it is at hand: the HAR's own
+ * text, masked, without decoding the bytes made from it again (each decode and encode of every
+ * body was a tenth of the import thread's garbage). A text that is not well-formed UTF-16 (a
+ * lone surrogate, which its bytes hold as U+FFFD) and base64 bodies take the bytes' way.
+ */
+function maskedBody(
+  stored: { bytes: Buffer; info: BodyInfo },
+  text: string | undefined,
+  encoding: string | undefined,
+  mask: boolean,
+): { body: Buffer; text: string | null } {
+  const whole = text !== undefined && encoding !== 'base64' && !stored.info.truncated && isWellFormed(text);
+  if (!whole) return { body: masked(stored.bytes, mask, stored.info.truncated), text: null };
+  if (!mask || text.length === 0) return { body: stored.bytes, text };
+  const maskedText = maskJsonText(text);
+  return maskedText === null ? { body: stored.bytes, text } : { body: Buffer.from(maskedText), text: maskedText };
+}
+
 /** What an import says about an entry besides storing it: a cut body, JSON too deep to read as JSON. */
-function notesOf(name: () => string, side: 'request' | 'response', body: Buffer, info: BodyInfo): string[] {
+function notesOf(
+  name: () => string,
+  side: 'request' | 'response',
+  body: Buffer,
+  info: BodyInfo,
+  /** The body's text when it is at hand (the same as its bytes decoded). */
+  text: string | null = null,
+): string[] {
   const notes: string[] = [];
   if (info.truncated)
     notes.push(
@@ -411,7 +440,7 @@ function notesOf(name: () => string, side: 'request' | 'response', body: Buffer,
   else if (
     body.length > MAX_JSON_DEPTH &&
     (body[0] === 0x7b || body[0] === 0x5b) &&
-    nestedDeeperThan(body.toString('utf8'))
+    nestedDeeperThan(text ?? body.toString('utf8'))
   ) {
     notes.push(say(side === 'request' ? 'harRequestDeep' : 'harResponseDeep', { name: name(), depth: MAX_JSON_DEPTH }));
   }
@@ -465,8 +494,8 @@ export function entryEvents(
     source.encoding,
     read.cut.find((c) => c.side === 'request' && c.own === source.own),
   );
-  const requestBody = masked(request.bytes, mask, request.info.truncated);
-  const notes = notesOf(name, 'request', requestBody, request.info);
+  const { body: requestBody, text: requestText } = maskedBody(request, source.text, source.encoding, mask);
+  const notes = notesOf(name, 'request', requestBody, request.info, requestText);
   if (dropped) notes.push(dropped);
   if (requestBody.length) events.push({ type: 'body-chunk', uid, side: 'request', chunk: requestBody, atMs: 0 });
   events.push({ type: 'request-sent', uid, atMs: timings.requestSent ?? 0 });
@@ -489,13 +518,18 @@ export function entryEvents(
       read.cut.find((c) => c.side === 'response'),
     );
     const isJson = /\bjson\b/i.test(response.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '');
-    const body = masked(stored.bytes, mask && isJson, stored.info.truncated);
+    const { body, text } = maskedBody(
+      stored,
+      entry.response.content?.text,
+      entry.response.content?.encoding,
+      mask && isJson,
+    );
     responseInfo = {
       ...stored.info,
       storedSize: body.length,
       size: stored.info.size - stored.bytes.length + body.length,
     };
-    notes.push(...notesOf(name, 'response', body, responseInfo));
+    notes.push(...notesOf(name, 'response', body, responseInfo, text));
     if (body.length)
       events.push({ type: 'body-chunk', uid, side: 'response', chunk: body, atMs: timings.firstByte ?? 0 });
     const sse = entry._sseEvents
