@@ -248,9 +248,14 @@ export class CaptureStore {
     return this.indexer.drain(work, onSlice, maxMs);
   }
 
-  /** Finished exchanges of this run wait to be understood and indexed (a slice has work). */
-  get understandingWaits(): boolean {
-    return this.indexer.waiting;
+  /** This run's finished exchanges waiting in memory to be understood and indexed. */
+  get endedWaiting(): number {
+    return this.indexer.queued;
+  }
+
+  /** A slice of `work` may find something to do (finished exchanges wait to be understood, or rows to be indexed). */
+  sliceHasWork(work: 'understand' | 'all'): boolean {
+    return this.indexer.hasWork(work);
   }
 
   /** Finished exchanges not in the search index yet (stored by an earlier run, or waiting their turn). */

@@ -265,9 +265,15 @@ export class Indexer {
     };
   }
 
-  /** This run's finished exchanges wait in memory to be understood (or rows may: a slice would find work). */
-  get waiting(): boolean {
-    return !this.paused && (this.queue.length > 0 || this.overflowed);
+  /** This run's finished exchanges waiting in memory for a slice. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** A slice of `work` may find something to do: this run's finished exchanges wait in memory, or rows may wait. */
+  hasWork(work: IndexWork): boolean {
+    if (this.paused) return false;
+    return this.queue.length > 0 || this.overflowed || (work === 'all' && (this.olderLeft || this.reindexLeft));
   }
 
   /** Runs slices until nothing of `work` waits (a flush, a stop, a test); false if a slice failed. */

@@ -82,13 +82,17 @@ let indexWarned = false;
 // p50 121-126 ms / p99 0.89-0.92 s.
 const INDEX_SLICE_MS = 8;
 const INDEX_SLICE_EXCHANGES = 64;
-// A slice starts this long after the batch that ended its first exchange, so that it takes the
-// exchanges of the batches meanwhile too: each transaction writes the pages it dirtied (the
-// exchanges' ~17 indexes, a new search-index segment) whatever the rows in it, and a slice after
-// every 20 ms batch holding a few exchanges cost most of the storage thread's CPU per row
-// (bench/side-by-side.ts --recording-cost; the slice held at most 16 then). A slice that stops at
-// its bound is followed at once.
+// A slice is done in the transaction of a batch, after its rows (applyWithSlice): each
+// transaction writes every page it dirtied (the exchanges' ~17 indexes) whatever the rows in it,
+// and a slice in a transaction of its own wrote many of those pages again. It waits until this
+// long after the batch that ended its first exchange, or until a slice's worth have ended, so
+// that it takes the exchanges of several batches: each slice also adds a search-index segment,
+// and one per 20 ms batch cost more merging (bench/side-by-side.ts --recording-cost). With no
+// batch to join (traffic stopped), it runs alone after that time. One that stops at its bound is
+// followed by the next batch's, or at once if none waits.
 const INDEX_GATHER_MS = 50;
+/** When the first exchange still waiting for a slice was committed (null: none waits). */
+let endedSince: number | null = null;
 // After a slice that failed (a full disk), the next waits this long.
 const INDEX_RETRY_MS = 1000;
 // At a stop, this run's finished exchanges are understood for at most this long; the rest after the next start.
@@ -181,10 +185,9 @@ function owned(events: ExchangeEvent[]): ExchangeEvent[] {
 /**
  * Stores what waits: all of it while storage works; while it is recovering from a failure, a
  * batch that fits, then the next, growing. Returns false when a batch failed (it waits again).
- * `sliceToo` (a slice is due, db/indexer.ts): the slice runs in the batch's transaction, and
- * what it did is left in `folded`.
+ * A slice waiting to be done is done in the batch's transaction.
  */
-function flush(sliceToo = false): boolean {
+function flush(sliceNow = false): boolean {
   if (timer) clearTimeout(timer);
   timer = null;
   if (backlog.length === 0) {
@@ -195,11 +198,15 @@ function flush(sliceToo = false): boolean {
   const batch = recovering ? backlog.takeFirst(retryEvents, retryBytes) : backlog.take();
   try {
     const s = connect();
-    const changed = sliceToo && !recovering ? applyWithSlice(s, batch) : s.apply(batch);
+    folded = null;
+    const sliceToo = !recovering && !indexRetry && (sliceNow ? s.sliceHasWork('all') : sliceDue(s));
+    const changed = sliceToo ? applyWithSlice(s, batch) : s.apply(batch);
     releaseRing();
     if (changed.length) post({ kind: 'committed', ids: changed });
-    // A slice folded in here: indexStep schedules the next.
-    if (!folded) indexLater();
+    if (folded) afterSlice(folded);
+    // The exchanges this batch ended: in a later batch's slice, or alone after INDEX_GATHER_MS.
+    else indexLater();
+    if (endedSince === null && s.endedWaiting > 0) endedSince = performance.now();
     if (recovering) episode.stored += batch.reduce((n, e) => n + (e.type === 'end' ? 1 : 0), 0);
     if (backlog.length > 0) {
       // More of what waited: the next batch at once, twice as large.
@@ -239,7 +246,16 @@ function flush(sliceToo = false): boolean {
   }
 }
 
-/** What the slice folded into the last batch did (null: none was). */
+/** A slice is due with this batch: a slice's worth of exchanges ended, or the first of them INDEX_GATHER_MS ago. */
+function sliceDue(s: CaptureStore): boolean {
+  if (!s.sliceHasWork('understand')) return false;
+  return (
+    s.endedWaiting >= INDEX_SLICE_EXCHANGES ||
+    (endedSince !== null && performance.now() - endedSince >= INDEX_GATHER_MS)
+  );
+}
+
+/** What the slice done with the last batch did (null: none was). */
 let folded: SliceDone | null = null;
 
 /**
@@ -276,14 +292,19 @@ function indexLater(now = false): void {
 function indexStep(): void {
   indexScheduled = false;
   if (!store || failures > 0) return;
-  // What waits to be stored is stored with the slice, in one transaction.
-  folded = null;
-  const stored = backlog.length === 0 || flush(true);
-  const withBatch = folded;
-  folded = null;
-  if (!stored) return;
-  const done = withBatch ?? store.indexSlice('all', INDEX_SLICE_MS, INDEX_SLICE_EXCHANGES);
-  const batchEnded = withBatch !== null && store.understandingWaits;
+  // What waits to be stored is stored with the slice, in one transaction (flush goes on from there).
+  if (backlog.length > 0) {
+    folded = null;
+    if (!flush(true) || folded) return;
+  }
+  if (!store.sliceHasWork('all')) return;
+  afterSlice(store.indexSlice('all', INDEX_SLICE_MS, INDEX_SLICE_EXCHANGES));
+}
+
+/** After a slice: the next follows at once while work is left, or later if it failed; the live feed hears of what it understood. */
+function afterSlice(done: SliceDone): void {
+  // Left over at its bound: the next batch's slice is due at once.
+  endedSince = done.more ? 0 : store!.endedWaiting > 0 ? performance.now() : null;
   afterIndexing(done.understood);
   if (done.failed) {
     indexRetry = setTimeout(() => {
@@ -292,11 +313,12 @@ function indexStep(): void {
     }, INDEX_RETRY_MS);
     return;
   }
-  if (done.more) return indexLater(true);
+  // More: the next batch takes it if one waits (its flush is due), else a slice at once.
+  if (done.more) return indexLater(!timer);
   // The batch stored with the slice finished exchanges of its own: their slice follows as after any batch.
-  if (batchEnded) indexLater();
+  if (store!.sliceHasWork('understand')) indexLater();
   // Nothing more now; paused (the index is being merged) is not done.
-  if (reindexing && store.unindexedRows() === 0) {
+  else if (reindexing && store!.unindexedRows() === 0) {
     post({
       kind: 'warning',
       message: t('searchIndex.console.built', {

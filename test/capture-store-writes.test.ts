@@ -120,7 +120,7 @@ it('a slice folded into a batch commits with it; refused, neither leaves a trace
   expect(db.prepare('SELECT path FROM exchanges ORDER BY id').pluck().all()).toEqual(['/earlier', '/later']);
   // `earlier` was understood and indexed in the batch's transaction; `later` (ended in it) waits for the next slice.
   expect(understood()).toBe(1);
-  expect(store.understandingWaits).toBe(true);
+  expect(store.sliceHasWork('understand')).toBe(true);
   store.indexSlice('all', 1000, 64);
   expect(understood()).toBe(2);
   expect(db.prepare("SELECT rowid FROM exchanges_search WHERE exchanges_search MATCH 'searchable'").all()).toHaveLength(
