@@ -717,6 +717,8 @@ try {
     ['host, sorted by tokens in', `&host=${HOSTS.chat}&sort=tokens_in`],
     ['status 5xx, sorted by duration', '&status=5xx&sort=duration'],
     ['state upstream_error, sorted by size', '&state=upstream_error&sort=size'],
+    ['status 4xx, sorted by tokens out', '&status=4xx&sort=tokens_out'],
+    ['a word in every Codex call, sorted by tokens in', `&q=${COMMON_WORD}&sort=tokens_in`],
     ['method PUT (no row)', '&method=PUT'],
   ]) {
     const timed = await timeApi(viewer, query);
