@@ -40,6 +40,10 @@ function filtersOf(db: Database.Database): [string, Filter][] {
     ...['complete', 'upstream_error', 'interrupted'].map((state): [string, Filter] => [`state ${state}`, { state }]),
     ...values('model').map((model): [string, Filter] => [`model ${model}`, { model }]),
     [`session ${thread.slice(0, 12)}`, { thread }],
+    // Two fields: each host's biggest and smallest share with a state or a status.
+    [`host ${hosts[1]}, complete`, { host: hosts[1], state: 'complete' }],
+    [`host ${hosts[0]}, 4xx`, { host: hosts[0], status: '4xx' }],
+    ['model gpt-5-codex, upstream_error', { model: 'gpt-5-codex', state: 'upstream_error' }],
     ['search zanzibarquill', { text: 'zanzibarquill' }],
     ['search workspace', { text: 'workspace' }],
   ];

@@ -683,18 +683,31 @@ export class ExchangeReader {
       const found = figuresIndex(term.index, sort);
       return found && this.prober.has(found.index) ? [{ term, ...found }] : [];
     });
-    // An ordered index first (a seek, whatever the term's size); else the smallest term's figures.
-    const chosen = withFigures.find((f) => f.ordered) ?? withFigures[0];
-    // A small term without figures (a session) sorts its own rows, read (at most PROBE_CAP): fewer than another term's entries.
-    if (!chosen || (small && !chosen.ordered && chosen.term !== small && small.matches < chosen.term.matches))
-      return null;
+    // A small term (at most PROBE_CAP rows) bounds the page's reads: its figures, else (a session)
+    // its rows read and sorted (null here). Else an ordered index (a seek), else the smallest
+    // term's figures.
+    const chosen = small
+      ? withFigures.find((f) => f.term === small)
+      : (withFigures.find((f) => f.ordered) ?? withFigures[0]);
+    if (!chosen) return null;
     const walked = chosen.term;
     const covered = new Set(walked.fields);
     const terms = [walked.sql];
     for (const t of bySize) {
       if (t.fields.every((f) => covered.has(f))) continue;
       for (const f of t.fields) covered.add(f);
-      terms.push(`id IN (SELECT id FROM exchanges INDEXED BY ${t.index} WHERE ${t.sql})`);
+      // A large term in id order: each entry walked looked up in its index (one seek, no row);
+      // gathering its ids first took longer than the walk (a model's 460,000 at a million).
+      terms.push(
+        t.idOrdered && t.matches > this.bounds.probeCap
+          ? `EXISTS (SELECT 1 FROM exchanges AS other INDEXED BY ${t.index} WHERE ${t.sql} AND other.id = exchanges.id)`
+          : `id IN (SELECT id FROM exchanges INDEXED BY ${t.index} WHERE ${t.sql})`,
+      );
+    }
+    // "complete" (most rows) has no index: the rows that did not complete, which schema 17 indexes, left out.
+    if (filter.state === 'complete' && !covered.has('state') && this.prober.has('exchanges_unfinished')) {
+      terms.push(`id NOT IN (SELECT id FROM exchanges INDEXED BY exchanges_unfinished WHERE state <> 'complete')`);
+      covered.add('state');
     }
     if (!askedFields(filter).every((f) => covered.has(f))) return null;
     return { from: `exchanges INDEXED BY ${chosen.index}`, ordered: chosen.ordered, terms };

@@ -248,6 +248,28 @@ describe('a filter sorted by a figure (schema 19)', () => {
     expect(plan.match(/TEMP B-TREE/g)).toHaveLength(1);
   });
 
+  it('a host and "complete": the host sort index walked, the rows that did not complete left out through their index', () => {
+    const found = pagePlans({ host: 'small.example', state: 'complete' }, 'size').filter(([sql]) =>
+      sql.includes('exchanges_host_sort_size'),
+    );
+    expect(found).toHaveLength(1);
+    const plan = found[0][1].join(' | ');
+    expect(plan).toContain('USING COVERING INDEX exchanges_host_sort_size (host=?)');
+    expect(plan).toContain('USING COVERING INDEX exchanges_unfinished');
+    expect(plan.match(/TEMP B-TREE/g)).toHaveLength(1);
+  });
+
+  it('a model and a failure state: the model sort index walked, each entry looked up in the state index (a seek, no row)', () => {
+    const found = pagePlans({ model: 'big-model', state: 'upstream_error' }, 'tokens_out').filter(([sql]) =>
+      sql.includes('exchanges_model_sort_tokens_out'),
+    );
+    expect(found).toHaveLength(1);
+    const plan = found[0][1].join(' | ');
+    expect(plan).toContain('USING COVERING INDEX exchanges_model_sort_tokens_out (model=?)');
+    expect(plan).toMatch(/SEARCH other (EXISTS )?USING COVERING INDEX exchanges_unfinished \(state=\? AND rowid=\?\)/);
+    expect(plan.match(/TEMP B-TREE/g)).toHaveLength(1);
+  });
+
   it("a word in many rows sorted by a figure: the sort's index walked, each row's terms checked by its id, no match gathered", () => {
     for (const sort of SORTS) {
       const all = pagePlans({ text: 'common' }, sort);
