@@ -1,5 +1,5 @@
-// The app, rendered once the language's catalogue is in (i18n.ts): what the start-up entry
-// (main.tsx) loads after asking for the list's first page.
+// The app, rendered once the language's catalogue is in (i18n.ts), after the entry (main.tsx)
+// has asked for the list's first page.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';

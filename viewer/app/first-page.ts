@@ -1,9 +1,9 @@
 // The list's first page comes before everything else the viewer asks for. The server answers one
 // request at a time, and at a million exchanges `/api/status` alone took 1.7 s (and the live
 // feed's hello as long again): the list's first rows waited behind both. So the first page is
-// asked for by the start-up entry (main.tsx) before the app's code has even loaded, and the status
-// and the live feed wait until it is shown. This module loads nothing of the app: it is in the
-// small entry chunk, whose request and answer overlap the app's parse.
+// asked for by the first module the entry runs (main.tsx), before React and the app, and the
+// status and the live feed wait until it is shown. This module loads nothing of the app (no
+// React, no i18next), so nothing runs before it.
 import type { ExchangeListAnswer } from '../contract.ts';
 import type { ListFilter } from './api-client.ts';
 import { exchangesUrl, getJson } from './api-get.ts';

@@ -1,9 +1,8 @@
-// The start-up entry, kept small: it asks for the list's first page at once (first-page.ts), then
-// loads the app, whose code (React, i18next, the list) takes a while to arrive and parse; the page
-// is on its way, often already here, meanwhile. index.html also preloads the app's chunk
-// (vite.config.ts), so it is not asked for only once this entry has run.
+// The viewer's entry. first-page.ts comes first: modules run in import order, so the list's first
+// page is asked for before React, i18next and the app have run (its answer arrives while they do).
+// A small entry of its own that asked before the app's code had even arrived was measured slower
+// at a million exchanges on a loaded machine: the page's read held the server while the app's
+// chunks waited behind it (bench/scale.ts --browser-only, docs in the commit).
 import './first-page.ts';
 import './styles.css';
-import { showCodeNotLoaded } from './code-load.ts';
-
-import('./app-start.tsx').catch(showCodeNotLoaded);
+import './app-start.tsx';
