@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SPLIT, compactionLeft } from '../db/blobs.ts';
+import { ENCODED_SPLIT, SPLIT, compactionLeft } from '../db/blobs.ts';
 import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { Upkeep, type UpkeepStep } from '../db/retention.ts';
@@ -23,7 +23,10 @@ interface Original {
   ws: Buffer[];
 }
 
-/** Exchanges as schema 13 stored them: 3 Codex sessions of 12 turns with their SSE answers, a gzip request, a form, a WebSocket. */
+/**
+ * Exchanges as schema 13 stored them: 3 Codex sessions of 12 turns with their SSE answers, two gzip requests
+ * (one zlib's defaults rebuild exactly, one they do not), a form, a WebSocket.
+ */
 function schema13(dir: string): Original[] {
   const db = openDatabase(dir, 13);
   const insert =
@@ -74,6 +77,7 @@ function schema13(dir: string): Original[] {
         add('/v1/responses', turn.request, '', turn.responseBody, turn.events);
     const [first] = [...codexSession(1, 'gz')];
     add('/v1/responses?gz', zlib.gzipSync(first.request), 'gzip', Buffer.from('{"ok":true}'), []);
+    add('/v1/responses?gz-other', zlib.gzipSync(first.request, { memLevel: 2 }), 'gzip', Buffer.from('{}'), []);
     add('/form', Buffer.from(`a=${'b'.repeat(3000)}`), '', Buffer.alloc(0), []);
     add(
       '/v1/responses?ws',
@@ -165,22 +169,24 @@ describe('storage upgrade to schema 14', () => {
     expect(steps.at(-1)!.kind).toBe('checkpoint');
 
     readsBack(reader, originals);
-    // The Codex requests are parts now (the gzip one and the form stay whole); fewer stored bytes.
+    // The Codex requests are parts now, and the gzip one zlib's defaults rebuild byte for byte (split decoded);
+    // the gzip one another deflate setting made and the form stay whole; fewer stored bytes.
     const split = db
       .prepare(`SELECT count(*) FROM bodies WHERE side = 'request' AND codec >= ${SPLIT}`)
       .pluck()
       .get() as number;
-    expect(split).toBe(36);
-    expect(
-      (
-        db
-          .prepare(
-            "SELECT codec FROM bodies b JOIN exchanges e ON e.id = b.exchange_id WHERE e.path = '/v1/responses?gz' AND side = 'request'",
-          )
-          .pluck()
-          .all() as number[]
-      ).every((c) => c < SPLIT),
-    ).toBe(true);
+    expect(split).toBe(37);
+    const requestCodecs = (path: string) =>
+      db
+        .prepare(
+          "SELECT codec FROM bodies b JOIN exchanges e ON e.id = b.exchange_id WHERE e.path = ? AND side = 'request'",
+        )
+        .pluck()
+        .all(path) as number[];
+    expect(requestCodecs('/v1/responses?gz')).toEqual([expect.any(Number)]);
+    expect(requestCodecs('/v1/responses?gz')[0]).toBeGreaterThanOrEqual(ENCODED_SPLIT);
+    expect(requestCodecs('/v1/responses?gz-other').length).toBeGreaterThan(0);
+    expect(requestCodecs('/v1/responses?gz-other').every((c) => c < SPLIT)).toBe(true);
     const after = storedBytes(db);
     expect(after).toBeLessThan(before / 5);
     // What was captured during the upgrade is there too.
