@@ -4,7 +4,9 @@
 // V8's heap pages (every thread's), the main thread's malloc heap (socket buffers, OpenSSL,
 // Buffers of the forwarding thread), the other threads' malloc arenas (the storage worker's
 // SQLite and messages, libuv's pool), and large blocks malloc maps on their own (the 4 MB body
-// ring). Linux x64 only.
+// ring). Linux x64 only. The environment is wirelog's: MALLOC_ARENA_MAX=2 npx tsx bench/memory.ts
+// shows what the threads' separate arenas cost (2026-12-05: peak 126 MB instead of 144-147, the
+// big bodies' phases; glibc reads it only as a process starts, so wirelog cannot set it itself).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,7 +65,9 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-memory-'));
   const caFile = path.join(dataDir, 'upstream-ca.pem');
   fs.writeFileSync(caFile, up.ready.caPem);
-  const w = await startWirelogProcess(dataDir, ['--upstream-ca', caFile]);
+  // WIRELOG_BENCH_ARGS: more `wirelog start` flags for a comparison run (e.g. "--max-body-mb 0").
+  const extraArgs = process.env.WIRELOG_BENCH_ARGS?.split(' ').filter(Boolean) ?? [];
+  const w = await startWirelogProcess(dataDir, ['--upstream-ca', caFile, ...extraArgs]);
   const pid = w.child.pid!;
   const dispatcher = new ProxyAgent({
     uri: w.proxyUrl,
@@ -86,6 +90,8 @@ async function main(): Promise<void> {
   };
 
   await phase('started, idle 1 s', () => new Promise((r) => setTimeout(r, 1000)));
+  // Each thread can hold a malloc arena of its own: how many there are is part of the picture.
+  const idleThreads = fs.readdirSync(`/proc/${pid}/task`).length;
   await phase('2,000 sequential requests', async () => {
     for (let i = 0; i < 2000; i++) await get(small, dispatcher);
   });
@@ -109,7 +115,10 @@ async function main(): Promise<void> {
   await up.stop();
 
   console.log(
-    `\nwirelog memory by region, resident MB at the peak of each phase (sampled every 100 ms), Node ${process.version}, ${new Date().toISOString()}`,
+    `\nwirelog memory by region, resident MB at the peak of each phase (sampled every 100 ms), Node ${process.version}, ${new Date().toISOString()}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ${idleThreads} threads at idle`,
   );
   const header = ['phase', ...REGIONS, 'VmHWM so far'];
   console.log(`| ${header.join(' | ')} |`);
