@@ -1,10 +1,10 @@
-// `export --har`'s writing in this process, the first MB of a store's HAR: MB/s by the clock and by
-// the CPU this process spent (on a shared, loaded machine the second is the one to compare), and
-// the share of it garbage collection took. With the CLI's own V8 flags (bin/wirelog.js) unless
-// WIRELOG_V8_DEFAULTS=1, as the CLI would run it. A copy of a store, never one wirelog is using:
+// `export --har`'s writing in this process, the first MB of a store's HAR: MB/s by the clock and
+// by the CPU this process spent (on a shared, loaded machine the second is the one to compare).
+// With the CLI's own V8 flags (bin/wirelog.js) unless WIRELOG_V8_DEFAULTS=1; with that and
+// --max-semi-space-size=8, as the export's worker runs (export/har-export-thread.ts). On a copy of
+// a store, never one wirelog is using:
 //   node --max-semi-space-size=2 --import tsx bench/har-export-speed.ts DATA_DIR [MB] [OUT]
 import fs from 'node:fs';
-import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { openDatabase } from '../db/schema.ts';
 import { ExchangeReader } from '../db/reader.ts';
@@ -18,11 +18,6 @@ const limit = Number(mbText) * 1024 * 1024;
 
 /** Thrown by the writer once `limit` bytes are out: the export stops there. */
 class Enough extends Error {}
-
-let gcMs = 0;
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) gcMs += entry.duration;
-}).observe({ entryTypes: ['gc'] });
 
 const reader = new ExchangeReader(openDatabase(dataDir));
 const fd = fs.openSync(outFile, 'w');
@@ -51,6 +46,6 @@ fs.closeSync(fd);
 const mb = bytes / 1024 / 1024;
 console.log(
   `${mb.toFixed(0)} MB in ${seconds.toFixed(1)} s: ${(mb / seconds).toFixed(1)} MB/s by the clock, ` +
-    `${(mb / cpuSeconds).toFixed(1)} MB/s of CPU (${cpuSeconds.toFixed(1)} s), GC ${((gcMs / 1000 / seconds) * 100).toFixed(0)}% of the clock; ` +
+    `${(mb / cpuSeconds).toFixed(1)} MB/s of CPU (${cpuSeconds.toFixed(1)} s); ` +
     `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`,
 );
