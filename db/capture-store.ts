@@ -151,11 +151,11 @@ export class CaptureStore {
         response_size = ?, response_stored = ?, response_truncated = ?, response_encoding = ?, response_trailers = ?, notes = ? WHERE id = ?`),
       notes: db.prepare('UPDATE exchanges SET notes = ? WHERE id = ?'),
       answered: db.prepare("UPDATE exchanges SET state = 'complete', error = NULL WHERE id = ? AND state = 'aborted'"),
+      // Each marks the row taken too (to_index 0; db/indexer.ts checked it waits): one UPDATE an exchange.
       call: db.prepare(
-        'UPDATE exchanges SET dialect = ?, model = ?, input_tokens = ?, output_tokens = ?, usage = ?, ttft_ms = ?, images = ? WHERE id = ?',
+        'UPDATE exchanges SET to_index = 0, dialect = ?, model = ?, input_tokens = ?, output_tokens = ?, usage = ?, ttft_ms = ?, images = ?, thread_key = ?, response_id = ? WHERE id = ?',
       ),
-      dialectOnly: db.prepare('UPDATE exchanges SET dialect = ? WHERE id = ?'),
-      thread: db.prepare('UPDATE exchanges SET thread_key = ?, response_id = ? WHERE id = ?'),
+      dialectOnly: db.prepare('UPDATE exchanges SET to_index = 0, dialect = ? WHERE id = ?'),
       threadOfResponse: db.prepare('SELECT thread_key FROM exchanges WHERE response_id = ? ORDER BY id DESC LIMIT 1'),
       diagnosis: db.prepare('UPDATE exchanges SET diagnosis_severity = ?, diagnosis = ? WHERE id = ?'),
       interrupt: db.prepare("UPDATE exchanges SET state = 'interrupted', error = ? WHERE id = ?"),
@@ -523,14 +523,17 @@ export class CaptureStore {
     this.stmts.chunk.run(ex.id, side, ex.nextSeq[side]++, bytes);
   }
 
-  /** Stores what the exchange was as a model call (model, tokens, TTFT, thread, diagnosis), for the list. */
-  private understand(exchange: Exchange, bodies: EndedBodies): void {
+  /**
+   * Stores what the exchange was as a model call (model, tokens, TTFT, thread, diagnosis), for the
+   * list, and marks its row taken in the same UPDATE; false if nothing was written.
+   */
+  private understand(exchange: Exchange, bodies: EndedBodies): boolean {
     const facts = this.understandEnded?.(exchange, bodies, {
       reader: this.reader,
       threadOfResponse: (responseId) =>
         (this.stmts.threadOfResponse.get(responseId) as { thread_key: string | null } | undefined)?.thread_key ?? null,
     });
-    if (!facts) return;
+    if (!facts) return false;
     const id = exchange.id;
     // What the bodies said is as large as they are (a model name, a relay's error): bounded as head fields are.
     const notes: string[] = [];
@@ -547,9 +550,6 @@ export class CaptureStore {
         JSON.stringify(c.usage),
         c.ttftMs,
         c.images || null,
-        id,
-      );
-      this.stmts.thread.run(
         bounded(facts.threadKey, HEAD_LIMITS.short, 'thread key'),
         bounded(facts.responseId, HEAD_LIMITS.short, 'response id'),
         id,
@@ -571,6 +571,7 @@ export class CaptureStore {
     if (facts.closedAfterAnswer && exchange.state === 'aborted' && this.stmts.answered.run(id).changes > 0)
       notes.push(serverText('en', 'stored.clientClosedAfterAnswer'));
     if (notes.length) this.stmts.notes.run(notesText(boundNotes([...(exchange.notes ?? []), ...notes])), id);
+    return true;
   }
 }
 

@@ -103,14 +103,19 @@ export class Indexer {
   constructor(
     private readonly db: Db,
     private readonly reader: ExchangeReader,
-    /** Stores what llm/ makes of a finished exchange (capture-store.ts). */
-    private readonly understand: (exchange: Exchange, bodies: EndedBodies) => void,
+    /**
+     * Stores what llm/ makes of a finished exchange (capture-store.ts), in an UPDATE that also
+     * sets its to_index to 0; false if it wrote nothing (the row is then marked taken apart).
+     */
+    private readonly understand: (exchange: Exchange, bodies: EndedBodies) => boolean,
   ) {
     this.packer = new Packer(db);
     this.parts = new PartIndex(db);
     const notCleared = 'id > (SELECT clear_up_to FROM upkeep)';
     this.stmts = {
       claim: db.prepare(`UPDATE exchanges SET to_index = 0 WHERE id = ? AND to_index > 0 AND ${notCleared}`),
+      // Read, not written: the understanding's UPDATE marks the row taken (one UPDATE an exchange, not two).
+      waiting: db.prepare(`SELECT 1 FROM exchanges WHERE id = ? AND to_index > 0 AND ${notCleared}`).pluck(),
       // `to_index > 0`: the partial index of waiting rows is then used, not the rowid range of every row (each slice runs these).
       rowsToUnderstand: db.prepare(
         `SELECT id FROM exchanges WHERE to_index = 1 AND to_index > 0 AND state NOT IN ('pending', 'streaming') AND ${notCleared} ORDER BY to_index, id LIMIT ?`,
@@ -363,10 +368,16 @@ export class Indexer {
   /** One exchange, if its row still wants it (not done already, deleted or cleared); true if it was understood. */
   private one(one: Ended, understand: boolean): boolean {
     const { exchange } = one;
-    if (this.stmts.claim.run(exchange.id).changes === 0) return false;
     const bodies = new OnceDecoded(this.reader, exchange, one.kept);
-    // Each apart: an analysis that fails leaves the exchange searchable, and the other way round.
-    if (understand) this.guarded(exchange.id, () => this.understand(exchange, bodies));
+    if (understand) {
+      if (this.stmts.waiting.get(exchange.id) === undefined) return false;
+      let taken = false;
+      // Each apart: an analysis that fails leaves the exchange searchable, and the other way round.
+      this.guarded(exchange.id, () => {
+        taken = this.understand(exchange, bodies);
+      });
+      if (!taken) this.stmts.claim.run(exchange.id);
+    } else if (this.stmts.claim.run(exchange.id).changes === 0) return false;
     // This run's exchanges (and those a crash left) are stored as they came: packed now, after
     // being read as they are, and before being indexed, so that the index finds the request body
     // split and indexes its parts apart (db/part-search.ts). An upgrade's rows (indexOnly) are

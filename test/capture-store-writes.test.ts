@@ -1,12 +1,15 @@
 // What a capture batch writes (db/capture-store.ts): an exchange that began and ended in one
 // batch is written once, as it ended, with no UPDATE of its row; rows keep the order exchanges
 // began in; a slice folded into a batch's transaction (applyWithSlice) commits with it, or
-// leaves no trace of either, and both are done when applied again.
+// leaves no trace of either, and both are done when applied again. A slice understands an
+// exchange in one UPDATE of its row, which also marks it taken.
 import { expect, it } from 'vitest';
 import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
+import { understandEnded } from '../llm/stored-calls.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
+import { finishedExchange } from './support/exchange-events.ts';
 import { tempDir } from './support/harness.ts';
 
 const request = (uid: string): ExchangeEvent => ({
@@ -126,5 +129,27 @@ it('a slice folded into a batch commits with it; refused, neither leaves a trace
   expect(db.prepare("SELECT rowid FROM exchanges_search WHERE exchanges_search MATCH 'searchable'").all()).toHaveLength(
     1,
   );
+  db.close();
+});
+
+it('a slice understands an exchange in one UPDATE of its row, which marks it taken too: a model call and a plain one', () => {
+  const db = openDatabase(tempDir());
+  const store = new CaptureStore(db, understandEnded);
+  store.indexInSlices = true;
+  expect(store.indexSlice('all', 1000, 64).indexed).toBe(0);
+  store.apply([...finishedExchange(1), ...whole('plain', 'not a model call')]);
+  const updates = countUpdates(db);
+  const done = store.indexSlice('all', 1000, 64);
+  expect(done).toMatchObject({ failed: false, indexed: 2 });
+  expect(updates()).toBe(2);
+  const rows = db.prepare('SELECT path, to_index, dialect, model, thread_key FROM exchanges ORDER BY id').all();
+  expect(rows).toEqual([
+    expect.objectContaining({ path: '/v1/chat/completions?n=1', to_index: 0, model: 'gpt-made' }),
+    expect.objectContaining({ path: '/plain', to_index: 0 }),
+  ]);
+  expect((rows[0] as { dialect: string | null }).dialect).not.toBeNull();
+  // Taken once: a second slice finds nothing and writes nothing.
+  expect(store.indexSlice('all', 1000, 64).indexed).toBe(0);
+  expect(updates()).toBe(2);
   db.close();
 });
