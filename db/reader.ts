@@ -540,6 +540,11 @@ export class ExchangeReader {
     return (this.rows('*', filter) as ExchangeRow[]).map((row) => toExchange(row, this.damage));
   }
 
+  /** The ids list() would read, without the rows: where an export's ranges end (export/har-export-thread.ts). */
+  listIds(filter: ExchangeFilter): number[] {
+    return (this.rows('id', filter) as { id: number }[]).map((row) => row.id);
+  }
+
   /** List rows (what the viewer's list and its live updates show): bounded in size whatever the exchanges hold. */
   summaries(filter: ExchangeFilter = {}): ExchangeSummary[] {
     return (this.rows(SUMMARY_COLUMNS, filter, true) as SummaryRow[]).map((row) => toSummary(row, this.damage));

@@ -1,40 +1,64 @@
-// `wirelog export --har` on a thread of its own (export/har-export-worker.ts), with V8 set for
+// `wirelog export --har` on threads of their own (export/har-export-worker.ts), with V8 set for
 // throughput: the CLI runs with a 2 MB young generation and --optimize-for-size (bin/wirelog.js),
 // which suit a proxy's short-lived garbage but made a HAR export spend a third of its CPU in
 // garbage collection and twice the CPU in all (bench/har-export-speed.ts). A young generation is
-// sized when its thread starts: the worker gets a larger one, and the heuristics for speed. The
-// worker reads and writes the HAR a megabyte at a time and hands each chunk here (moved, not
-// copied), where it is written as before; a few chunks in flight at most, so memory stays flat and
-// reading overlaps writing.
+// sized when its thread starts: the workers get a larger one, and the heuristics for speed.
+//
+// One core writes some 29 MB of HAR a CPU-second: two workers share the export. This thread fixes
+// the ranges of ids first (RANGE_EXCHANGES of the keyset the export walks, read as ids alone, each
+// range fixed before it is handed out, so a row that arrives or changes meanwhile is in one range
+// or none, as in one walk), hands range k to worker k % 2, and writes the ranges strictly in order:
+// the HAR's head, each range's entries, its tail. A worker writes a range's entries a megabyte at a
+// time and hands each chunk here (moved, not copied); it waits when CHUNKS_IN_FLIGHT of its chunks
+// are not yet written, so memory stays flat whatever the writer's speed. The bytes are those
+// writeHar writes on one thread (test/har-export-thread.test.ts): a range's first entry comes after
+// `\n`, and a `,` is written here before it when an earlier range had entries.
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { ExchangeFilter } from '../db/reader.ts';
-import type { HarWritten } from './har.ts';
+import Database from 'better-sqlite3';
+import { type ExchangeFilter, ExchangeReader } from '../db/reader.ts';
+import { addSkipped, type HarPages, type HarWritten, harHead, harTail } from './har.ts';
 
-/** What the worker is told: the database file, what to export, and the version the HAR names. */
+/** What a worker is told: the database file and what to export. */
 export interface HarExportWorkerData {
   file: string;
   filter: HarFilter;
-  version: string;
 }
 
 export type HarFilter = Omit<ExchangeFilter, 'before' | 'after' | 'limit' | 'sort'>;
 
-/** From the worker: a chunk of the HAR (its bytes moved with it), the end, or why it stopped. */
+/** Ids above `after` and, unless it is the last range, below `before`: the `index`-th range of the export. */
+export interface HarRange {
+  index: number;
+  after: number;
+  before?: number;
+}
+
+/** From a worker: a chunk of a range (its bytes moved with it), a range's end with what it wrote, or why it stopped. */
 export type FromHarWorker =
-  | { type: 'chunk'; bytes: Uint8Array }
-  | { type: 'done'; written: HarWritten }
+  | { type: 'chunk'; range: number; bytes: Uint8Array }
+  | { type: 'range'; range: number; written: HarWritten; pages: [string, number][] }
   | { type: 'failed'; message: string };
 
-/** To the worker: a chunk was written (it may send another). */
-export type ToHarWorker = { type: 'written' };
+/** To a worker: a chunk was written (it may send another), a range to write, or no more ranges (it closes and ends). */
+export type ToHarWorker = { type: 'written' } | { type: 'range'; range: HarRange } | { type: 'end' };
 
-/** Chunks (of a megabyte) handed over and not yet written: bounds the memory they take. */
+/** Chunks (of a megabyte at most) a worker has handed over and that are not yet written: bounds the memory they take. */
 export const CHUNKS_IN_FLIGHT = 4;
 
-// The worker's V8: heuristics for speed, and a young generation of 8 MB a semi-space (a page's
+/** Exchanges a range holds (the last may hold fewer): some 1.5 MB of HAR at the packed store's 3.8 KB an entry. */
+export const RANGE_EXCHANGES = 400;
+
+/** Ranges handed out ahead of the one being written, per worker: a worker finishes a small range and goes on. */
+const RANGES_AHEAD = 4;
+
+/** Workers for an export of more than one range; WIRELOG_HAR_WORKERS=1 makes it one (a comparison). */
+const MAX_WORKERS = 2;
+
+// The workers' V8: heuristics for speed, and a young generation of 8 MB a semi-space (a page's
 // objects die young there instead of being promoted and marked). `export --har` of 100,001
 // exchanges of the packed million-exchange store (384 MB), CPU seconds and peak RSS: 26.3 s and
 // 124 MB with the CLI's flags on its main thread; 17.3 s, 165 MB without --optimize-for-size; on
@@ -42,7 +66,7 @@ export const CHUNKS_IN_FLIGHT = 4;
 // 8, 14.3 s, 258 MB with 16 (load average 14-18 on 2 cores).
 const THROUGHPUT_FLAGS = '--max-semi-space-size=8 --no-optimize-for-size';
 
-/** Thrown when the worker stops before the HAR is whole: the error it gave, or its exit code (said by the CLI, i18n harExport). */
+/** Thrown when a worker stops before the HAR is whole: the error it gave, or its exit code (said by the CLI, i18n harExport). */
 export class HarExportError extends Error {
   constructor(
     readonly reason: string | null,
@@ -52,51 +76,225 @@ export class HarExportError extends Error {
   }
 }
 
+/** How an export is shared out: tests make ranges small, and watch the chunks in flight. */
+export interface HarThreadOptions {
+  workers?: number;
+  rangeExchanges?: number;
+  /** Called as each chunk arrives: each worker's chunks handed over and not yet written. */
+  inFlight?: (perWorker: readonly number[]) => void;
+}
+
+/** Two workers when the machine has two cores (or more) and WIRELOG_HAR_WORKERS does not say 1. */
+function defaultWorkers(): number {
+  const asked = Number(process.env.WIRELOG_HAR_WORKERS);
+  const cores = os.availableParallelism();
+  return Math.max(1, Math.min(MAX_WORKERS, cores, Number.isInteger(asked) && asked > 0 ? asked : MAX_WORKERS));
+}
+
 /**
- * The HAR of `file`'s exchanges written through `write` (awaited: backpressure), read on a worker
- * thread. The process's V8 flags are set for throughput first: call it from a command that does
+ * The HAR of `file`'s exchanges written through `write` (awaited: backpressure), read on worker
+ * threads. The process's V8 flags are set for throughput first: call it from a command that does
  * nothing else (the flags apply to every thread started after).
  */
-export function writeHarOffThread(
+export async function writeHarOffThread(
   file: string,
   filter: HarFilter,
   write: (chunk: Buffer) => unknown,
   version: string,
+  options: HarThreadOptions = {},
 ): Promise<HarWritten> {
   v8.setFlagsFromString(THROUGHPUT_FLAGS);
-  const entry = new URL(
-    import.meta.url.endsWith('.ts') ? './har-export-worker.ts' : './har-export-worker.js',
-    import.meta.url,
-  );
-  const data: HarExportWorkerData = { file, filter, version };
-  const worker = startWorker(entry, data);
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (err: Error | null, written?: HarWritten) => {
-      if (settled) return;
-      settled = true;
-      if (err) {
-        void worker.terminate();
-        reject(err);
-      } else resolve(written as HarWritten);
-    };
-    // Chunks are written one after another, in the order they came.
-    let writing: Promise<unknown> = Promise.resolve();
-    worker.on('message', (message: FromHarWorker) => {
-      if (message.type === 'chunk') {
-        const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
-        writing = writing
-          .then(() => write(bytes))
-          .then(
-            () => worker.postMessage({ type: 'written' } satisfies ToHarWorker),
-            (err: Error) => settle(err),
-          );
-      } else if (message.type === 'done') writing.then(() => settle(null, message.written));
-      else settle(new HarExportError(message.message, null));
+  let keys: Database.Database;
+  try {
+    keys = new Database(file, { readonly: true, fileMustExist: true });
+    keys.pragma('busy_timeout = 5000');
+  } catch (err) {
+    throw new HarExportError((err as Error).message, null);
+  }
+  try {
+    return await new RangeExport(new ExchangeReader(keys), file, filter, write, version, options).run();
+  } finally {
+    keys.close();
+  }
+}
+
+/** One export's ranges, workers and writing (writeHarOffThread). */
+class RangeExport {
+  private readonly rangeExchanges: number;
+  private readonly workerCount: number;
+  private readonly workers: Worker[] = [];
+  private readonly inFlight: number[] = [];
+  private readonly ended = new Set<Worker>();
+  // Ranges handed out; where the next one starts; whether the last (open) one is out.
+  private handed = 0;
+  private nextAfter = 0;
+  private lastHanded = false;
+  // The range being written, whether its first chunk is out, and messages of ranges not written yet.
+  private current = 0;
+  private currentStarted = false;
+  private readonly waiting = new Map<number, FromHarWorker[]>();
+  private readonly written: HarWritten = { entries: 0, skipped: 0, skippedIds: [] };
+  private readonly pages: HarPages = new Map();
+  private pumping = false;
+  private settled = false;
+  private resolve!: (written: HarWritten) => void;
+  private reject!: (err: Error) => void;
+
+  constructor(
+    private readonly keys: ExchangeReader,
+    private readonly file: string,
+    private readonly filter: HarFilter,
+    private readonly write: (chunk: Buffer) => unknown,
+    private readonly version: string,
+    private readonly options: HarThreadOptions,
+  ) {
+    this.rangeExchanges = options.rangeExchanges ?? RANGE_EXCHANGES;
+    this.workerCount = options.workers ?? defaultWorkers();
+  }
+
+  run(): Promise<HarWritten> {
+    const done = new Promise<HarWritten>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
     });
-    worker.once('error', (err) => settle(err));
-    worker.once('exit', (code) => writing.then(() => settle(new HarExportError(null, code))));
-  });
+    this.start().catch((err: Error) => this.fail(err));
+    return done;
+  }
+
+  private async start(): Promise<void> {
+    await this.write(Buffer.from(harHead(this.version)));
+    this.handOut();
+  }
+
+  /**
+   * The next range, its end fixed now from the keyset (ids alone): the last range has no end, so a
+   * row stored meanwhile past the others is in it, as a single walk would reach it.
+   */
+  private nextRange(): HarRange | null {
+    if (this.lastHanded) return null;
+    let ids: number[];
+    try {
+      ids = this.keys.listIds({ ...this.filter, after: this.nextAfter, limit: this.rangeExchanges });
+    } catch (err) {
+      // The database read here as a worker reads it: its error said the same way.
+      throw new HarExportError((err as Error).message, null);
+    }
+    const range: HarRange = { index: this.handed++, after: this.nextAfter };
+    if (ids.length < this.rangeExchanges) this.lastHanded = true;
+    else {
+      const last = ids[ids.length - 1];
+      range.before = last + 1;
+      this.nextAfter = last;
+    }
+    return range;
+  }
+
+  /** Ranges handed out up to RANGES_AHEAD a worker past the one being written; a worker started at its first. */
+  private handOut(): void {
+    while (!this.settled && this.handed < this.current + RANGES_AHEAD * this.workerCount) {
+      const range = this.nextRange();
+      if (!range) return;
+      this.workerOf(range.index).postMessage({ type: 'range', range } satisfies ToHarWorker);
+    }
+  }
+
+  private workerOf(range: number): Worker {
+    const k = range % this.workerCount;
+    this.workers[k] ??= this.startWorker(k);
+    return this.workers[k];
+  }
+
+  private startWorker(k: number): Worker {
+    const entry = new URL(
+      import.meta.url.endsWith('.ts') ? './har-export-worker.ts' : './har-export-worker.js',
+      import.meta.url,
+    );
+    const worker = startWorker(entry, { file: this.file, filter: this.filter });
+    this.inFlight[k] = 0;
+    worker.on('message', (message: FromHarWorker) => {
+      if (message.type === 'failed') return this.fail(new HarExportError(message.message, null));
+      if (message.type === 'chunk') {
+        this.inFlight[k]++;
+        this.options.inFlight?.(this.inFlight);
+      }
+      const queue = this.waiting.get(message.range) ?? [];
+      queue.push(message);
+      this.waiting.set(message.range, queue);
+      this.pump();
+    });
+    worker.once('error', (err) => this.fail(err));
+    worker.once('exit', (code) => {
+      if (!this.ended.has(worker)) this.fail(new HarExportError(null, code));
+    });
+    return worker;
+  }
+
+  /** Writes what has come of the range being written, range after range, one write at a time. */
+  private pump(): void {
+    if (this.pumping || this.settled) return;
+    this.pumping = true;
+    this.drain()
+      .then(() => {
+        this.pumping = false;
+      })
+      .catch((err: Error) => this.fail(err));
+  }
+
+  private async drain(): Promise<void> {
+    for (let message = this.nextMessage(); message && !this.settled; message = this.nextMessage()) {
+      if (message.type === 'chunk') {
+        // Entries before this range's first: its `\n` becomes `,\n`, as in one walk.
+        if (!this.currentStarted && this.written.entries > 0) await this.write(Buffer.from(','));
+        this.currentStarted = true;
+        const { bytes } = message;
+        await this.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        const worker = this.workerOf(message.range);
+        this.inFlight[message.range % this.workerCount]--;
+        worker.postMessage({ type: 'written' } satisfies ToHarWorker);
+      } else if (message.type === 'range') {
+        this.written.entries += message.written.entries;
+        addSkipped(this.written, message.written);
+        for (const [page, startedAt] of message.pages) if (!this.pages.has(page)) this.pages.set(page, startedAt);
+        this.waiting.delete(this.current);
+        this.current++;
+        this.currentStarted = false;
+        if (this.lastHanded && this.current === this.handed) return this.finish();
+        this.handOut();
+      }
+    }
+  }
+
+  private nextMessage(): FromHarWorker | undefined {
+    return this.waiting.get(this.current)?.shift();
+  }
+
+  private async finish(): Promise<void> {
+    await this.write(Buffer.from(harTail(this.written, this.pages)));
+    await this.stopWorkers(false);
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(this.written);
+  }
+
+  private fail(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    void this.stopWorkers(true);
+    this.reject(err);
+  }
+
+  /** Each worker told there is no more (it closes its database and ends), or stopped at once after a failure. */
+  private async stopWorkers(now: boolean): Promise<void> {
+    await Promise.all(
+      this.workers.map((worker) => {
+        this.ended.add(worker);
+        if (now) return worker.terminate();
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        worker.postMessage({ type: 'end' } satisfies ToHarWorker);
+        return exited;
+      }),
+    );
+  }
 }
 
 /** A worker thread: the built .js as it is, a .ts source through tsx (as db/compare-reader.ts startWorker). */

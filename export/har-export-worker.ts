@@ -1,51 +1,91 @@
-// The thread `wirelog export --har` reads and writes its HAR on (export/har-export-thread.ts): it
-// opens the database read-only, writes the HAR a megabyte at a time and hands each chunk to the
-// thread that writes the file, moving its bytes; it waits when CHUNKS_IN_FLIGHT are not yet written.
+// A thread `wirelog export --har` reads and writes its HAR on (export/har-export-thread.ts): it
+// opens the database read-only and writes the entries of each range of ids it is handed, in the
+// order handed, a megabyte at a time, handing each chunk to the thread that writes the file
+// (moving its bytes); it waits when CHUNKS_IN_FLIGHT are not yet written. One reader and one cache
+// of split bodies' parts serve all its ranges.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ExchangeReader } from '../db/reader.ts';
-import { writeHar } from './har.ts';
+import { type HarPages, type HarWritten, RecentParts, writeHarEntries } from './har.ts';
 import {
   CHUNKS_IN_FLIGHT,
   type FromHarWorker,
   type HarExportWorkerData,
+  type HarRange,
   type ToHarWorker,
 } from './har-export-thread.ts';
+import { HarOutput } from './har-output.ts';
 
 const data = workerData as HarExportWorkerData;
 const port = parentPort!;
 const post = (message: FromHarWorker, moved: ArrayBuffer[] = []) => port.postMessage(message, moved);
 
 let inFlight = 0;
-let wake: (() => void) | null = null;
+let chunkWritten: (() => void) | null = null;
+const ranges: HarRange[] = [];
+let noMore = false;
+let rangeCame: (() => void) | null = null;
 port.on('message', (message: ToHarWorker) => {
-  if (message.type !== 'written') return;
-  inFlight--;
-  wake?.();
-  wake = null;
+  if (message.type === 'written') {
+    inFlight--;
+    chunkWritten?.();
+    chunkWritten = null;
+    return;
+  }
+  if (message.type === 'range') ranges.push(message.range);
+  else noMore = true;
+  rangeCame?.();
+  rangeCame = null;
 });
 
 /**
- * A chunk handed over. writeHar's Buffers are HarOutput's chunks, each given away when full (it
+ * A range's chunk handed over. HarOutput's Buffers are its chunks, each given away when full (it
  * writes on into a new one): their memory is moved, not copied. Its strings (a piece larger than a
  * chunk) are encoded into memory of their own first.
  */
-async function hand(chunk: string | Buffer): Promise<void> {
+async function hand(range: number, chunk: string | Buffer): Promise<void> {
   const owned = typeof chunk === 'string' ? new Uint8Array(Buffer.from(chunk)) : chunk;
   inFlight++;
-  post({ type: 'chunk', bytes: owned }, [owned.buffer as ArrayBuffer]);
-  while (inFlight >= CHUNKS_IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
+  post({ type: 'chunk', range, bytes: owned }, [owned.buffer as ArrayBuffer]);
+  while (inFlight >= CHUNKS_IN_FLIGHT) await new Promise<void>((resolve) => (chunkWritten = resolve));
+}
+
+/** The next range handed, or null once told there are no more. */
+async function nextRange(): Promise<HarRange | null> {
+  for (;;) {
+    const range = ranges.shift();
+    if (range) return range;
+    if (noMore) return null;
+    await new Promise<void>((resolve) => (rangeCame = resolve));
+  }
 }
 
 try {
   const db = new Database(data.file, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   try {
-    const written = await writeHar(new ExchangeReader(db), data.filter, hand, data.version);
-    post({ type: 'done', written });
+    const reader = new ExchangeReader(db);
+    const parts = new RecentParts();
+    for (let range = await nextRange(); range; range = await nextRange()) {
+      const index = range.index;
+      const out = new HarOutput((chunk) => hand(index, chunk));
+      const written: HarWritten = { entries: 0, skipped: 0, skippedIds: [] };
+      const pages: HarPages = new Map();
+      await writeHarEntries(
+        reader,
+        { ...data.filter, after: range.after, before: range.before },
+        out,
+        written,
+        pages,
+        parts,
+      );
+      await out.flush();
+      post({ type: 'range', range: index, written, pages: [...pages] });
+    }
   } finally {
     db.close();
   }
+  port.close();
 } catch (err) {
   post({ type: 'failed', message: (err as Error).message });
 }

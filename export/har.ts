@@ -432,31 +432,56 @@ export function skippedLine(written: HarWritten): string | null {
   });
 }
 
+/** Where a HAR's entries are (first startedAt of each page id, in the order entries came): its pages, written after the entries. */
+export type HarPages = Map<string, number>;
+
+/** A HAR document's first bytes, up to its entries. */
+export function harHead(version: string): string {
+  return `{"log":{"version":"1.2","creator":{"name":"wirelog","version":${JSON.stringify(version)}},"entries":[`;
+}
+
+/** A HAR document's last bytes, after its entries: its pages, and the rows left out. */
+export function harTail(written: HarWritten, pages: HarPages): string {
+  const pageList = [...pages].map(([id, startedAt]) => ({
+    id,
+    startedDateTime: new Date(startedAt).toISOString(),
+    title: `wirelog capture, ${id.slice('wirelog_'.length)}`,
+    pageTimings: { onContentLoad: -1, onLoad: -1 },
+  }));
+  const skipped = skippedLine(written);
+  const said =
+    skipped === null
+      ? ''
+      : `,"comment":${JSON.stringify(skipped)},"_wirelog":${JSON.stringify({ skippedDamaged: written.skipped, skippedIds: written.skippedIds })}`;
+  return `\n],"pages":${JSON.stringify(pageList)}${said}}}\n`;
+}
+
+/** Rows left out, as one more piece of an export counts them: the first SKIPPED_IDS_NAMED named. */
+export function addSkipped(written: HarWritten, more: HarWritten): void {
+  written.skipped += more.skipped;
+  for (const id of more.skippedIds) if (written.skippedIds.length < SKIPPED_IDS_NAMED) written.skippedIds.push(id);
+}
+
 /**
- * Writes a HAR document entry by entry, oldest first, reading the database a page at a
- * time: memory stays flat however many exchanges match. `write` may return a promise to
- * apply backpressure. A damaged row (db/stored-values.ts) is left out, counted, and named in
- * the log's comment and `_wirelog`.
+ * The entries of the exchanges `filter` matches (from `filter.after`, below `filter.before`), oldest
+ * first, a page of rows at a time, each entry after a separator (`\n` before the first, `,\n`
+ * before the others); `written` and `pages` count them. A damaged row (db/stored-values.ts) is left
+ * out, counted and named. `parts`: kept from one range to the next (export/har-export-thread.ts
+ * writes ranges of ids on two threads with it).
  */
-export async function writeHar(
+export async function writeHarEntries(
   reader: ExchangeReader,
-  filter: Omit<ExchangeFilter, 'before' | 'after' | 'limit' | 'sort'>,
-  write: (chunk: string | Buffer) => unknown,
-  version: string,
-): Promise<HarWritten> {
-  const out = new HarOutput(write);
+  filter: Omit<ExchangeFilter, 'limit' | 'sort'>,
+  out: HarOutput,
+  written: HarWritten,
+  pages: HarPages,
+  parts: PartCache = new RecentParts(),
+): Promise<void> {
   // Where a body goes in an entry's JSON: random, so that no text an exchange holds can be it.
   const nonce = randomBytes(12).toString('hex');
   const marker = (side: BodySide) => `wirelog-body-${nonce}-${side}`;
-  const parts = new RecentParts();
-  await out.text(
-    `{"log":{"version":"1.2","creator":{"name":"wirelog","version":${JSON.stringify(version)}},"entries":[`,
-  );
-  const written: HarWritten = { entries: 0, skipped: 0, skippedIds: [] };
-  // Pages (one per day) are known once every entry is out: JSON readers take them after the entries.
-  const pages = new Map<string, number>();
   // Oldest first, a page of rows at a time: each row read once, memory flat however many match.
-  for (let after = 0; ; ) {
+  for (let after = filter.after ?? 0; ; ) {
     const rows = reader.list({ ...filter, after, limit: PAGE_SIZE });
     const streams = pageStreams(reader, rows, parts);
     for (const exchange of rows) {
@@ -478,18 +503,27 @@ export async function writeHar(
     if (rows.length < PAGE_SIZE) break;
     after = rows[rows.length - 1].id;
   }
-  const pageList = [...pages].map(([id, startedAt]) => ({
-    id,
-    startedDateTime: new Date(startedAt).toISOString(),
-    title: `wirelog capture, ${id.slice('wirelog_'.length)}`,
-    pageTimings: { onContentLoad: -1, onLoad: -1 },
-  }));
-  const skipped = skippedLine(written);
-  const said =
-    skipped === null
-      ? ''
-      : `,"comment":${JSON.stringify(skipped)},"_wirelog":${JSON.stringify({ skippedDamaged: written.skipped, skippedIds: written.skippedIds })}`;
-  await out.text(`\n],"pages":${JSON.stringify(pageList)}${said}}}\n`);
+}
+
+/**
+ * Writes a HAR document entry by entry, oldest first, reading the database a page at a
+ * time: memory stays flat however many exchanges match. `write` may return a promise to
+ * apply backpressure. A damaged row (db/stored-values.ts) is left out, counted, and named in
+ * the log's comment and `_wirelog`.
+ */
+export async function writeHar(
+  reader: ExchangeReader,
+  filter: Omit<ExchangeFilter, 'before' | 'after' | 'limit' | 'sort'>,
+  write: (chunk: string | Buffer) => unknown,
+  version: string,
+): Promise<HarWritten> {
+  const out = new HarOutput(write);
+  await out.text(harHead(version));
+  const written: HarWritten = { entries: 0, skipped: 0, skippedIds: [] };
+  // Pages (one per day) are known once every entry is out: JSON readers take them after the entries.
+  const pages: HarPages = new Map();
+  await writeHarEntries(reader, filter, out, written, pages);
+  await out.text(harTail(written, pages));
   await out.flush();
   return written;
 }
