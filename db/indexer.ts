@@ -45,6 +45,12 @@ const INDEX_MAX_ENCODED = 16 * 1024 * 1024;
 // This run's finished exchanges waiting in memory, and the body bytes they may hold; past
 // either, an exchange waits in its row only and is read back when its turn comes.
 const MAX_QUEUED = 512;
+// Past MAX_QUEUED, an exchange keeps its place in the queue by its id alone (read back at its
+// turn); only past this many are the rows read in id order until none waits (overflowed). A
+// moment's delay (a checkpoint, a busy core) at 1,800 exchanges a second filled the queue, and
+// every later exchange was then read back from its row until the slices caught up: a quarter of
+// a bench run's (bench/side-by-side.ts --recording-cost), a tenth of the storage thread's garbage.
+const MAX_QUEUED_IDS = 100_000;
 const QUEUED_BODY_BUDGET = 16 * 1024 * 1024;
 
 /** A finished exchange as its events described it, with its bodies when they were kept. */
@@ -53,9 +59,8 @@ export interface Ended {
   kept: Record<BodySide, Buffer[] | null>;
 }
 
-interface Queued extends Ended {
-  keptBytes: number;
-}
+/** A finished exchange waiting in memory, or past MAX_QUEUED its id only (read back from its row). */
+type Queued = (Ended & { keptBytes: number }) | { id: number; keptBytes: 0 };
 
 /** Which rows a pass takes: those to understand only (this run's, and what a crash left), or also those only to index (an upgrade's). */
 export type IndexWork = 'understand' | 'all';
@@ -142,8 +147,13 @@ export class Indexer {
 
   /** An exchange of this run ended (its row is committed): queued with what was kept of its bodies, or left to its row. */
   ended(one: Ended, keptBytes: number): void {
-    if (this.paused || this.overflowed || this.queue.length >= MAX_QUEUED) {
+    if (this.paused || this.overflowed || this.queue.length >= MAX_QUEUED_IDS) {
       this.overflowed = true;
+      return;
+    }
+    // Its place kept (rows are understood in the order they ended: a turn's thread is found from the one before).
+    if (this.queue.length >= MAX_QUEUED) {
+      this.queue.push({ id: one.exchange.id, keptBytes: 0 });
       return;
     }
     const keep = keptBytes > 0 && this.queuedBytes + keptBytes <= QUEUED_BODY_BUDGET;
@@ -213,10 +223,11 @@ export class Indexer {
         taken.length = 0;
         if (this.paused) return;
         while (this.queue.length && !over()) {
-          const one = this.queue.shift()!;
-          taken.push(one);
-          this.queuedBytes -= one.keptBytes;
-          if (this.one(one, true)) done.understood.push(one.exchange.id);
+          const queued = this.queue.shift()!;
+          taken.push(queued);
+          this.queuedBytes -= queued.keptBytes;
+          const one = 'exchange' in queued ? queued : this.readBackEnded(queued.id);
+          if (one && this.one(one, true)) done.understood.push(one.exchange.id);
           done.indexed++;
         }
         for (const kind of work === 'all' ? [TO_INDEX.understand, TO_INDEX.indexOnly] : [TO_INDEX.understand]) {
@@ -353,6 +364,12 @@ export class Indexer {
   }
 
   /** A row to index as an exchange; null (and the row no longer asked for) if it cannot be read as one. */
+  /** An exchange queued by its id, as read back from its row (null: gone, or unreadable and marked done). */
+  private readBackEnded(id: number): Ended | null {
+    const exchange = this.readBack(id);
+    return exchange && { exchange, kept: { request: null, response: null } };
+  }
+
   private readBack(id: number): Exchange | null {
     try {
       const exchange = this.reader.get(id);

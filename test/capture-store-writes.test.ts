@@ -2,8 +2,9 @@
 // batch is written once, as it ended, with no UPDATE of its row; rows keep the order exchanges
 // began in; a slice folded into a batch's transaction (applyWithSlice) commits with it, or
 // leaves no trace of either, and both are done when applied again. A slice understands an
-// exchange in one UPDATE of its row, which also marks it taken.
-import { expect, it } from 'vitest';
+// exchange in one UPDATE of its row, which also marks it taken. Past the in-memory queue's bound,
+// an ended exchange keeps its place by id (read back at its turn), and later ones are queued whole.
+import { expect, it, vi } from 'vitest';
 import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
@@ -151,5 +152,28 @@ it('a slice understands an exchange in one UPDATE of its row, which marks it tak
   // Taken once: a second slice finds nothing and writes nothing.
   expect(store.indexSlice('all', 1000, 64).indexed).toBe(0);
   expect(updates()).toBe(2);
+  db.close();
+});
+
+it('past the queue of 512 ended exchanges, one keeps its place by its id: only those past the bound are read back from their rows, all understood in the order they ended', () => {
+  const db = openDatabase(tempDir());
+  const store = new CaptureStore(db, understandEnded);
+  store.indexInSlices = true;
+  expect(store.indexSlice('all', 1000, 64).indexed).toBe(0);
+  const readBack = vi.spyOn(ExchangeReader.prototype, 'get');
+  const batch = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => whole(`e${from + i}`, `answer ${from + i}`)).flat();
+  const understood: number[] = [];
+  const slice = () => understood.push(...store.indexSlice('all', 60_000, 64).understood);
+  // 520 end: 8 past the bound. A slice takes 64; 100 more end while 456 still wait: 44 of them past the bound.
+  store.apply(batch(0, 520));
+  slice();
+  store.apply(batch(520, 100));
+  while (store.sliceHasWork('all')) slice();
+  expect(readBack.mock.calls.length).toBe(8 + 44);
+  readBack.mockRestore();
+  const ids = db.prepare('SELECT id FROM exchanges ORDER BY id').pluck().all();
+  expect(understood).toEqual(ids);
+  expect(db.prepare('SELECT count(*) FROM exchanges WHERE to_index <> 0').pluck().get()).toBe(0);
   db.close();
 });
