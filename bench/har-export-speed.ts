@@ -4,11 +4,14 @@
 // --max-semi-space-size=8, as the export's worker runs (export/har-export-thread.ts). On a copy of
 // a store, never one wirelog is using:
 //   node --max-semi-space-size=2 --import tsx bench/har-export-speed.ts DATA_DIR [MB] [OUT]
+// With WIRELOG_HAR_WORKERS=1 or 2, through the export's workers as `export --har` runs them
+// (export/har-export-thread.ts; the CPU counted is the whole process's, every thread's).
 import fs from 'node:fs';
 import v8 from 'node:v8';
 import { openDatabase } from '../db/schema.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { writeHar } from '../export/har.ts';
+import { writeHarOffThread } from '../export/har-export-thread.ts';
 
 if (!process.env.WIRELOG_V8_DEFAULTS) v8.setFlagsFromString('--max-semi-space-size=2 --optimize-for-size');
 
@@ -24,18 +27,15 @@ const fd = fs.openSync(outFile, 'w');
 let bytes = 0;
 const started = performance.now();
 const cpu = process.cpuUsage();
+const write = (chunk: string | Buffer) => {
+  const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  fs.writeSync(fd, buffer);
+  bytes += buffer.length;
+  if (bytes >= limit) throw new Enough();
+};
 try {
-  await writeHar(
-    reader,
-    {},
-    (chunk) => {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      fs.writeSync(fd, buffer);
-      bytes += buffer.length;
-      if (bytes >= limit) throw new Enough();
-    },
-    'bench',
-  );
+  if (process.env.WIRELOG_HAR_WORKERS) await writeHarOffThread(reader.file as string, {}, write, 'bench');
+  else await writeHar(reader, {}, write, 'bench');
 } catch (err) {
   if (!(err instanceof Enough)) throw err;
 }
