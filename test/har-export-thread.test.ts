@@ -35,10 +35,10 @@ const FIRST = Date.UTC(2026, 0, 1);
  * `count` exchanges of four kinds in turn: JSON, an SSE stream with events, a WebSocket with
  * messages (text and binary), and a binary body that failed; a few a day, so a HAR has several pages.
  */
-function storeMixed(db: Db, count: number): void {
+function storeMixed(db: Db, count: number, from = 0): void {
   const store = new CaptureStore(db, understandEnded);
   const info = (size: number) => ({ size, storedSize: size, truncated: false, encoding: '' });
-  for (let k = 0; k < count; k++) {
+  for (let k = from; k < from + count; k++) {
     const uid = `mixed-${k}`;
     const kind = k % 4;
     const request = Buffer.from(JSON.stringify({ k, text: `line\n"${k}"\u0001 é 中转站 ${'x'.repeat(k * 7)}` }));
@@ -180,6 +180,30 @@ describe('a HAR written on threads of their own', () => {
     const got = Buffer.concat(there);
     expect(got.length).toBe(expected.length);
     expect(got.equals(expected)).toBe(true);
+  });
+
+  it('holds each exchange once when more are stored while it runs: the ranges are fixed as they are handed out, the last open', async () => {
+    const db = openDatabase(tempDir());
+    storeMixed(db, 60);
+    let chunks = 0;
+    const there: Buffer[] = [];
+    const written = await writeHarOffThread(
+      new ExchangeReader(db).file as string,
+      {},
+      (chunk) => {
+        there.push(Buffer.from(chunk));
+        // Stored after the first ranges were handed out, before the last one was.
+        if (++chunks === 2) storeMixed(db, 20, 60);
+      },
+      'test',
+      { workers: 2, rangeExchanges: 7 },
+    );
+    db.close();
+    const ids = (
+      JSON.parse(Buffer.concat(there).toString()) as { log: { entries: { _wirelog: { id: number } }[] } }
+    ).log.entries.map((entry) => entry._wirelog.id);
+    expect(written.entries).toBe(80);
+    expect(ids).toEqual(Array.from({ length: 80 }, (_, k) => k + 1));
   });
 
   it('stops with the reason when the worker cannot read the database', async () => {
