@@ -221,7 +221,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     if (!out.write(text)) await once(out, 'drain');
   };
   const filter = { since, host: values.host, thread };
-  // A database file is exported on threads of their own (two on two cores), with V8 set for throughput (export/har-export-thread.ts).
+  // A database file is exported on threads of their own (one, or two with WIRELOG_HAR_WORKERS=2), with V8 set for throughput (export/har-export-thread.ts).
   let written: HarWritten;
   try {
     written = reader.file

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
+import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { type ExchangeFilter, ExchangeReader } from '../db/reader.ts';
@@ -55,7 +56,7 @@ export const RANGE_EXCHANGES = 400;
 /** Ranges handed out ahead of the one being written, per worker: a worker finishes a small range and goes on. */
 const RANGES_AHEAD = 4;
 
-/** Workers for an export of more than one range; WIRELOG_HAR_WORKERS=1 makes it one (a comparison). */
+/** The most workers an export may use (WIRELOG_HAR_WORKERS=2 on a machine with two cores or more). */
 const MAX_WORKERS = 2;
 
 // The workers' V8: heuristics for speed, and a young generation of 8 MB a semi-space (a page's
@@ -65,6 +66,22 @@ const MAX_WORKERS = 2;
 // this worker 18.2 s, 226 MB with a 2 MB semi-space, 16.4 s, 233 MB with 4, 14.4 s, 255 MB with
 // 8, 14.3 s, 258 MB with 16 (load average 14-18 on 2 cores).
 const THROUGHPUT_FLAGS = '--max-semi-space-size=8 --no-optimize-for-size';
+
+// The workers' chunks arrive here as moved ArrayBuffers, written and dropped; this thread makes
+// almost no garbage of its own, so V8 collects them only once their external memory passes its
+// own limit (about 64 MB): the export's peak rose with the first tens of MB it wrote (test/
+// har-scale.test.ts: 180 -> 241 MB from 800 to 3,200 exchanges). Collecting every COLLECT_EVERY
+// bytes written keeps what waits to be freed bounded (a collection of this thread's small heap
+// takes a few ms: some 120 for a million exchanges' 3.8 GB).
+const COLLECT_EVERY = 8 * 1024 * 1024;
+let collector: (() => void) | null = null;
+function collectWrittenChunks(): void {
+  if (!collector) {
+    v8.setFlagsFromString('--expose-gc');
+    collector = vm.runInNewContext('gc') as () => void;
+  }
+  collector();
+}
 
 /** Thrown when a worker stops before the HAR is whole: the error it gave, or its exit code (said by the CLI, i18n harExport). */
 export class HarExportError extends Error {
@@ -84,11 +101,17 @@ export interface HarThreadOptions {
   inFlight?: (perWorker: readonly number[]) => void;
 }
 
-/** Two workers when the machine has two cores (or more) and WIRELOG_HAR_WORKERS does not say 1. */
+/**
+ * One worker unless WIRELOG_HAR_WORKERS asks for two (and the machine has two cores or more). Two
+ * wrote the million store's HAR 1.0-1.5x as fast on this shared two-core machine (only as fast as
+ * the second core was free) for 5-8% more CPU and about 90 MB more memory (306-329 MB against
+ * 229-241), and the second worker's heap grew with the export's first thousands of exchanges
+ * (test/har-scale.test.ts), so one is the default.
+ */
 function defaultWorkers(): number {
   const asked = Number(process.env.WIRELOG_HAR_WORKERS);
   const cores = os.availableParallelism();
-  return Math.max(1, Math.min(MAX_WORKERS, cores, Number.isInteger(asked) && asked > 0 ? asked : MAX_WORKERS));
+  return Math.max(1, Math.min(MAX_WORKERS, cores, Number.isInteger(asked) && asked > 0 ? asked : 1));
 }
 
 /**
@@ -136,6 +159,7 @@ class RangeExport {
   private readonly written: HarWritten = { entries: 0, skipped: 0, skippedIds: [] };
   private readonly pages: HarPages = new Map();
   private pumping = false;
+  private sinceCollected = 0;
   private settled = false;
   private resolve!: (written: HarWritten) => void;
   private reject!: (err: Error) => void;
@@ -250,6 +274,11 @@ class RangeExport {
         this.currentStarted = true;
         const { bytes } = message;
         await this.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        this.sinceCollected += bytes.byteLength;
+        if (this.sinceCollected >= COLLECT_EVERY) {
+          this.sinceCollected = 0;
+          collectWrittenChunks();
+        }
         const worker = this.workerOf(message.range);
         this.inFlight[message.range % this.workerCount]--;
         worker.postMessage({ type: 'written' } satisfies ToHarWorker);
