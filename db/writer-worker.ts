@@ -297,7 +297,9 @@ function indexStep(): void {
     folded = null;
     if (!flush(true) || folded) return;
   }
-  if (!store.sliceHasWork('all')) return;
+  // A slice that stopped at its bound just as the work ran out said "more": nothing is left, and
+  // an upgrade's re-indexing is said to be done here (it was never said, at load, in CI).
+  if (!store.sliceHasWork('all')) return sayReindexed();
   afterSlice(store.indexSlice('all', INDEX_SLICE_MS, INDEX_SLICE_EXCHANGES));
 }
 
@@ -317,17 +319,20 @@ function afterSlice(done: SliceDone): void {
   if (done.more) return indexLater(!timer);
   // The batch stored with the slice finished exchanges of its own: their slice follows as after any batch.
   if (store!.sliceHasWork('understand')) indexLater();
-  // Nothing more now; paused (the index is being merged) is not done.
-  else if (reindexing && store!.unindexedRows() === 0) {
-    post({
-      kind: 'warning',
-      message: t('searchIndex.console.built', {
-        count: reindexing.count,
-        seconds: ((performance.now() - reindexing.startedAt) / 1000).toFixed(1),
-      }),
-    });
-    reindexing = null;
-  }
+  else sayReindexed();
+}
+
+/** An upgrade's re-indexing, once no row is left out of the index, said done (paused, the index being merged, is not done). */
+function sayReindexed(): void {
+  if (!reindexing || store!.unindexedRows() > 0) return;
+  post({
+    kind: 'warning',
+    message: t('searchIndex.console.built', {
+      count: reindexing.count,
+      seconds: ((performance.now() - reindexing.startedAt) / 1000).toFixed(1),
+    }),
+  });
+  reindexing = null;
 }
 
 /** What a slice understood goes to the live feed; a failure to index is said once, not once per slice. */

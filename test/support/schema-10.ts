@@ -3,8 +3,11 @@
 // search index (FTS5's unicode61 over the raw texts), no to_index column.
 import { openDatabase } from '../../db/schema.ts';
 
-/** Exchange i's request asks, in unspaced Chinese, about channel i's token (渠道, 令牌), with an English marker: marker{i}. */
-export function schema10(dir: string, count: number): void {
+/**
+ * Exchange i's request asks, in unspaced Chinese, about channel i's token (渠道, 令牌), with an English marker: marker{i}.
+ * `padding`: words added to each request's message, so that indexing one row takes a slice's whole time.
+ */
+export function schema10(dir: string, count: number, padding = 0): void {
   const db = openDatabase(dir, 10);
   const insert =
     db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, status, status_text, state,
@@ -18,7 +21,12 @@ export function schema10(dir: string, count: number): void {
       const text = Buffer.from(
         JSON.stringify({
           model: 'gpt-made',
-          messages: [{ role: 'user', content: `请检查第${i}号渠道的令牌 marker${i}` }],
+          messages: [
+            {
+              role: 'user',
+              content: `请检查第${i}号渠道的令牌 marker${i}${Array.from({ length: padding }, (_, k) => ` w${k}`).join('')}`,
+            },
+          ],
         }),
       );
       const id = Number(
