@@ -9,47 +9,11 @@ import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
-import type { ExchangeEvent } from '../model/exchange.ts';
-import { finishedExchange } from './support/exchange-events.ts';
+import { finishedExchange, plainGet } from './support/exchange-events.ts';
 import { tempDir } from './support/harness.ts';
 
-const request = (uid: string): ExchangeEvent => ({
-  type: 'request',
-  uid,
-  head: {
-    startedAt: Date.now(),
-    clientAddress: '127.0.0.1:1',
-    method: 'GET',
-    scheme: 'https',
-    host: 'relay.example',
-    port: 443,
-    path: `/${uid}`,
-    httpVersion: '1.1',
-    headers: [['Host', 'relay.example']],
-  },
-});
-const responseHead = (uid: string): ExchangeEvent => ({
-  type: 'response-head',
-  uid,
-  atMs: 1,
-  head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/plain']] },
-});
-const chunk = (uid: string, text: string): ExchangeEvent => ({
-  type: 'body-chunk',
-  uid,
-  side: 'response',
-  chunk: Buffer.from(text),
-  atMs: 2,
-});
-const end = (uid: string, size: number): ExchangeEvent => ({
-  type: 'end',
-  uid,
-  state: 'complete',
-  error: null,
-  timings: { requestSent: 0.5, end: 3 },
-  requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
-  responseBody: { size, storedSize: size, truncated: false, encoding: '' },
-});
+const { request, responseHead, chunk } = plainGet;
+const end = (uid: string, size: number) => plainGet.end(uid, size, { requestSent: 0.5, end: 3 });
 const whole = (uid: string, text: string) => [request(uid), responseHead(uid), chunk(uid, text), end(uid, text.length)];
 
 /** Counts the UPDATEs of rows of `exchanges` (a trigger of the test's own, not of wirelog). */

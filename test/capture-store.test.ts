@@ -5,46 +5,10 @@ import { expect, it } from 'vitest';
 import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase } from '../db/schema.ts';
-import type { ExchangeEvent } from '../model/exchange.ts';
+import { plainGet } from './support/exchange-events.ts';
 import { lockDatabase, tempDir } from './support/harness.ts';
 
-const request = (uid: string): ExchangeEvent => ({
-  type: 'request',
-  uid,
-  head: {
-    startedAt: Date.now(),
-    clientAddress: '127.0.0.1:1',
-    method: 'GET',
-    scheme: 'https',
-    host: 'relay.example',
-    port: 443,
-    path: `/${uid}`,
-    httpVersion: '1.1',
-    headers: [['Host', 'relay.example']],
-  },
-});
-const responseHead = (uid: string): ExchangeEvent => ({
-  type: 'response-head',
-  uid,
-  atMs: 1,
-  head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/plain']] },
-});
-const chunk = (uid: string, text: string): ExchangeEvent => ({
-  type: 'body-chunk',
-  uid,
-  side: 'response',
-  chunk: Buffer.from(text),
-  atMs: 2,
-});
-const end = (uid: string, size: number): ExchangeEvent => ({
-  type: 'end',
-  uid,
-  state: 'complete',
-  error: null,
-  timings: { end: 3 },
-  requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
-  responseBody: { size, storedSize: size, truncated: false, encoding: '' },
-});
+const { request, responseHead, chunk, end } = plainGet;
 
 it('a batch the database refuses leaves no trace: applied again, each exchange is stored once and whole, and one the batch did not touch is intact', () => {
   const dir = tempDir();

@@ -122,3 +122,48 @@ export function relayCallEvents(call: {
     },
   ];
 }
+
+/**
+ * The events of a plain GET of https://relay.example/{uid}, one step each, for tests that apply
+ * them in batches of their own choosing: its request, its response head, a chunk of its answer,
+ * its end (`size`: the answer's bytes).
+ */
+export const plainGet = {
+  request: (uid: string): ExchangeEvent => ({
+    type: 'request',
+    uid,
+    head: {
+      startedAt: Date.now(),
+      clientAddress: '127.0.0.1:1',
+      method: 'GET',
+      scheme: 'https',
+      host: 'relay.example',
+      port: 443,
+      path: `/${uid}`,
+      httpVersion: '1.1',
+      headers: [['Host', 'relay.example']],
+    },
+  }),
+  responseHead: (uid: string): ExchangeEvent => ({
+    type: 'response-head',
+    uid,
+    atMs: 1,
+    head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['Content-Type', 'text/plain']] },
+  }),
+  chunk: (uid: string, text: string): ExchangeEvent => ({
+    type: 'body-chunk',
+    uid,
+    side: 'response',
+    chunk: Buffer.from(text),
+    atMs: 2,
+  }),
+  end: (uid: string, size: number, timings: Record<string, number> = { end: 3 }): ExchangeEvent => ({
+    type: 'end',
+    uid,
+    state: 'complete',
+    error: null,
+    timings,
+    requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+    responseBody: { size, storedSize: size, truncated: false, encoding: '' },
+  }),
+};
