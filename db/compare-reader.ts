@@ -2,9 +2,7 @@
 // worker thread of their own (db/compare-worker.ts), never on the thread that forwards traffic:
 // two 49 MB JSON bodies compared there held every client's requests for 17 s.
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Worker, ResourceLimits } from 'node:worker_threads';
 import { compareExchanges, type BodyComparison, type Comparison } from '../model/exchange-diff.ts';
 import type { BodySide, Exchange } from '../model/exchange.ts';
 import { bodyView } from './body-view.ts';
@@ -14,6 +12,7 @@ import { damagedRefusal } from './stored-values.ts';
 import { sendingClient } from '../llm/working-config.ts';
 import { localized, serverText } from '../i18n/stored-text.ts';
 import type { Language } from '../i18n/languages.ts';
+import { startModuleWorker } from './module-worker.ts';
 
 /**
  * Bodies up to this many stored bytes are compared in full (decoded, JSON path by path); a larger
@@ -235,14 +234,7 @@ function inWorker(data: CompareWorkerData): Promise<ComparisonAnswer> {
   });
 }
 
-/** A worker thread from a module with a bounded heap: the built .js as it is, a .ts source through tsx (as db/writer.ts startTsWorker). */
+/** A worker thread from a module with a bounded heap (db/module-worker.ts). */
 function startWorker(file: URL, workerData: unknown, resourceLimits: ResourceLimits): Worker {
-  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });
-  const tsxApi = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
-  return new Worker(boot, { eval: true, workerData, resourceLimits });
+  return startModuleWorker(file, { workerData, resourceLimits });
 }

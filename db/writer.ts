@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
+import type { Worker, MessagePort, Transferable } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { BodyRoom, ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
 import { Backlog, EVENT_OVERHEAD, costOf, payloadBytes, type ShedReport } from './backlog.ts';
@@ -12,6 +10,7 @@ import { databasePath } from './schema.ts';
 import { StorageNews, type BehindFigures } from './storage-news.ts';
 import { createI18n } from '../i18n/index.ts';
 import { cliLanguage } from '../i18n/languages.ts';
+import { startModuleWorker } from './module-worker.ts';
 
 /** `resent`: events a thread that stopped had not stored, handed to its successor (which skips an exchange already stored). */
 export type ToWorker =
@@ -757,15 +756,7 @@ function sizeText(bytes: number): string {
   return bytes >= 1048576 ? `${Math.round(bytes / 1048576)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
-/** A worker thread from a module: the built .js as it is, a .ts source through tsx. */
+/** A worker thread from a module: the built .js as it is, a .ts source through tsx (db/module-worker.ts). */
 export function startTsWorker(file: URL, workerData: unknown, transferList: Transferable[] = []): Worker {
-  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, transferList });
-  // The ESM build of tsx's API: its CommonJS build cannot register the loader from a worker.
-  const tsxApi = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
-  return new Worker(boot, { eval: true, workerData, transferList });
+  return startModuleWorker(file, { workerData, transferList });
 }

@@ -13,15 +13,14 @@
 // are not yet written, so memory stays flat whatever the writer's speed. The bytes are those
 // writeHar writes on one thread (test/har-export-thread.test.ts): a range's first entry comes after
 // `\n`, and a `,` is written here before it when an earlier range had entries.
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { type ExchangeFilter, ExchangeReader } from '../db/reader.ts';
 import { addSkipped, type HarPages, type HarWritten, harHead, harTail } from './har.ts';
+import { startModuleWorker } from '../db/module-worker.ts';
 
 /** What a worker is told: the database file and what to export. */
 export interface HarExportWorkerData {
@@ -328,14 +327,7 @@ class RangeExport {
   }
 }
 
-/** A worker thread: the built .js as it is, a .ts source through tsx (as db/compare-reader.ts startWorker). */
+/** A worker thread (db/module-worker.ts). */
 function startWorker(file: URL, workerData: HarExportWorkerData): Worker {
-  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData });
-  const tsxApi = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return startModuleWorker(file, { workerData });
 }

@@ -3,9 +3,7 @@
 // so a worker (export/session-export-worker.ts) opens the database read-only and hands back the
 // page in pieces, which the API streams to the browser. A database in memory (tests of the API
 // alone) is exported on the caller's thread.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ExchangeReader } from '../db/reader.ts';
 import { createI18n } from '../i18n/index.ts';
 import type { Language } from '../i18n/languages.ts';
@@ -13,6 +11,7 @@ import { VERSION } from '../cli/version.ts';
 import { resolveSessionKey, SessionExportError, writeSession, type SessionRenderer } from './session-export.ts';
 import { SessionHtml } from './session-html.ts';
 import { SessionMarkdown } from './session-markdown.ts';
+import { startModuleWorker } from '../db/module-worker.ts';
 
 export type SessionExportFormat = 'html' | 'markdown';
 
@@ -120,15 +119,7 @@ export function exportOffThread(
   });
 }
 
-/** A worker thread with a bounded heap: the built .js as it is, a .ts source through tsx (as llm/session-answer.ts does). */
+/** A worker thread with a bounded heap (db/module-worker.ts). */
 function startWorker(file: URL, workerData: SessionExportWorkerData): Worker {
-  const resourceLimits = { maxOldGenerationSizeMb: EXPORT_HEAP_MB };
-  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });
-  const tsxApi = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
-  return new Worker(boot, { eval: true, workerData, resourceLimits });
+  return startModuleWorker(file, { workerData, resourceLimits: { maxOldGenerationSizeMb: EXPORT_HEAP_MB } });
 }

@@ -3,14 +3,13 @@
 // request bodies, which on the proxy's thread would hold every client's requests. A worker
 // (llm/session-worker.ts) opens the database read-only and hands back each answer's JSON text; it
 // is kept between questions while they come, and stopped when idle.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ExchangeReader } from '../db/reader.ts';
 import type { StoredRequests } from '../db/request-outline.ts';
 import { createI18n } from '../i18n/index.ts';
 import type { Language } from '../i18n/languages.ts';
 import { recentSessions, sessionPage, SessionQuestionError, turnContext, turnDiff } from './session-read.ts';
+import { startModuleWorker } from '../db/module-worker.ts';
 
 export type SessionQuestion =
   | { kind: 'recent'; limit: number }
@@ -180,15 +179,7 @@ function inWorker(file: string, ask: SessionAsk): Promise<SessionAnswer> {
   });
 }
 
-/** A worker thread with a bounded heap: the built .js as it is, a .ts source through tsx (as db/compare-reader.ts does). */
+/** A worker thread with a bounded heap (db/module-worker.ts). */
 function startWorker(file: URL, workerData: SessionWorkerData): Worker {
-  const resourceLimits = { maxOldGenerationSizeMb: SESSION_HEAP_MB };
-  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });
-  const tsxApi = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
-  return new Worker(boot, { eval: true, workerData, resourceLimits });
+  return startModuleWorker(file, { workerData, resourceLimits: { maxOldGenerationSizeMb: SESSION_HEAP_MB } });
 }
