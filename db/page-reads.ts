@@ -8,7 +8,7 @@ import type { BodySide, SseEvent, WsMessage } from '../model/exchange.ts';
 import { joinedBody, SPLIT, storedManifest } from './blobs.ts';
 import { CODEC, DICTIONARY_V1, unpacked } from './compression.ts';
 import { inflateSmall, inflateSmallText } from './small-inflate.ts';
-import { RowReading, storedBytes, type ColumnDamage } from './stored-values.ts';
+import { RowReading, sseEventOf, storedBytes, type ColumnDamage } from './stored-values.ts';
 
 /**
  * Parts of split bodies read already, by blob id, with their hash (a caller's, bounded as it
@@ -226,13 +226,7 @@ function readEvents(access: PageReadAccess, page: Map<number, PageStreams>, want
         : stored;
     const r = new RowReading({ seq, offset_ms: offsetMs, event, event_id: eventId, data });
     const streams = page.get(id);
-    streams?.sseEvents.push({
-      seq: r.number('seq'),
-      offsetMs: r.number('offset_ms'),
-      event: r.textOrNull('event'),
-      id: r.textOrNull('event_id'),
-      data: r.text('data'),
-    });
+    streams?.sseEvents.push(sseEventOf(r));
     for (const d of r.damage) damage.push({ column: `sse_events.${d.column}`, why: d.why });
   }
   for (const id of want) access.noteDamage(id, damages.get(id) ?? []);

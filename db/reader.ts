@@ -41,6 +41,7 @@ import {
   storedBytes,
   timingsShape,
   usageShape,
+  sseEventOf,
   type ColumnDamage,
 } from './stored-values.ts';
 
@@ -1123,13 +1124,7 @@ export class ExchangeReader {
       if (row.codec && Buffer.isBuffer(row.data))
         row.data = this.unpackedColumn(row.codec, row.data, 'sse_events.data', damage).toString('utf8');
       const r = new RowReading(row);
-      const event = {
-        seq: r.number('seq'),
-        offsetMs: r.number('offset_ms'),
-        event: r.textOrNull('event'),
-        id: r.textOrNull('event_id'),
-        data: r.text('data'),
-      };
+      const event = sseEventOf(r);
       for (const d of r.damage) damage.push({ column: `sse_events.${d.column}`, why: d.why });
       return event;
     });

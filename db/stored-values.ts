@@ -7,6 +7,7 @@ import {
   type ExchangeState,
   type Header,
   type SecretFingerprint,
+  type SseEvent,
   type Timings,
 } from '../model/exchange.ts';
 import type { Usage } from '../model/token-usage.ts';
@@ -214,4 +215,15 @@ export function storedBytes(value: unknown, column: string, damage: ColumnDamage
   }
   damage.push({ column, why: `holds ${describeValue(value)}, not bytes; read as none` });
   return Buffer.alloc(0);
+}
+
+/** An `sse_events` row (its data read as text already) as the event it holds; damage is left in `r.damage`. */
+export function sseEventOf(r: RowReading): SseEvent {
+  return {
+    seq: r.number('seq'),
+    offsetMs: r.number('offset_ms'),
+    event: r.textOrNull('event'),
+    id: r.textOrNull('event_id'),
+    data: r.text('data'),
+  };
 }
