@@ -98,6 +98,12 @@ export interface HarThreadOptions {
   rangeExchanges?: number;
   /** Called as each chunk arrives: each worker's chunks handed over and not yet written. */
   inFlight?: (perWorker: readonly number[]) => void;
+  /**
+   * False where the process does other work (the viewer's export, on the forwarding thread's
+   * process): V8's flags are left as they are for the threads it starts later, and written chunks
+   * are not collected by hand (a full collection of a proxy's heap would stall its traffic).
+   */
+  tuneProcess?: boolean;
 }
 
 /**
@@ -125,7 +131,7 @@ export async function writeHarOffThread(
   version: string,
   options: HarThreadOptions = {},
 ): Promise<HarWritten> {
-  v8.setFlagsFromString(THROUGHPUT_FLAGS);
+  if (options.tuneProcess !== false) v8.setFlagsFromString(THROUGHPUT_FLAGS);
   let keys: Database.Database;
   try {
     keys = new Database(file, { readonly: true, fileMustExist: true });
@@ -274,7 +280,7 @@ class RangeExport {
         const { bytes } = message;
         await this.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         this.sinceCollected += bytes.byteLength;
-        if (this.sinceCollected >= COLLECT_EVERY) {
+        if (this.sinceCollected >= COLLECT_EVERY && this.options.tuneProcess !== false) {
           this.sinceCollected = 0;
           collectWrittenChunks();
         }

@@ -21,6 +21,7 @@ import { viewerToolsEn } from './viewer-tools.en.ts';
 import { keyboardAccessEn } from './keyboard-access.en.ts';
 import { viewerStartEn } from './viewer-start.en.ts';
 import { harExportEn } from './har-export.en.ts';
+import { qaEn } from './qa.en.ts';
 import type { Shape } from './shape.ts';
 
 export const en = {
@@ -376,6 +377,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   keyboardAccess: keyboardAccessEn,
   viewerStart: viewerStartEn,
   harExport: harExportEn,
+  qa: qaEn,
   server,
   searchIndex: searchIndexEn,
   indexBuild: indexBuildEn,

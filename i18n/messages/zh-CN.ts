@@ -22,6 +22,7 @@ import { viewerToolsZhCN } from './viewer-tools.zh-CN.ts';
 import { keyboardAccessZhCN } from './keyboard-access.zh-CN.ts';
 import { viewerStartZhCN } from './viewer-start.zh-CN.ts';
 import { harExportZhCN } from './har-export.zh-CN.ts';
+import { qaZhCN } from './qa.zh-CN.ts';
 
 export const zhCN: Messages = {
   language: {
@@ -374,6 +375,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   keyboardAccess: keyboardAccessZhCN,
   viewerStart: viewerStartZhCN,
   harExport: harExportZhCN,
+  qa: qaZhCN,
   searchIndex: searchIndexZhCN,
   indexBuild: indexBuildZhCN,
   searchScale: searchScaleZhCN,
