@@ -2,7 +2,7 @@
 // 1.5.7 streaming at level 3, db/request-reencode.ts). Stored as the storage thread stores it, its
 // history is kept once (a small fraction of the wire bytes, where storing each encoded request
 // whole keeps them all), every request reads back byte for byte (reader, HAR export's page
-// reads), a search for the last turn's words finds it, and a session page reads turns from their end.
+// reads), a search for a word finds the turns that send it, and a session page reads turns from their end.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENCODED_SPLIT } from '../db/blobs.ts';
@@ -22,6 +22,15 @@ const codexZstd: RequestCoding = {
   name: 'zstd',
   encode: (body) => reencode(body, { kind: 'zstd', level: 3, checksum: false, sizeInHeader: false }),
 };
+
+/**
+ * Words of a request as the search index cuts them (FTS5 unicode61 splits on anything but letters
+ * and digits), each clear of a base64 run (the index leaves runs of [A-Za-z0-9+/=_-] out) and of
+ * a JSON escape (a word after the tool output's escaped newline, sent as \\n, is glued to its n).
+ */
+function wordsOf(text: string): Set<string> {
+  return new Set(text.match(/(?<![\p{L}\p{N}+/=_\\-])[A-Za-z][A-Za-z0-9]{5,}(?![\p{L}\p{N}+/=_-])/gu) ?? []);
+}
 
 /** Bytes stored for request bodies: their rows and the parts they refer to. */
 function requestBytes(db: Db): number {
@@ -67,23 +76,40 @@ describe('a 50-turn Codex session with zstd-encoded requests', () => {
     ids.forEach((id, k) => expect(page.get(id)?.request.equals(wires[k]), `page turn ${k}`).toBe(true));
   });
 
-  it('finds the last turn by a word only it sends, and every turn by a word they all resend', () => {
+  it('finds each turn by a word it is the first to send, with every later turn (each resends it), and every turn by a word they all resend', () => {
     const ids = reader.summaries({ thread: `session:${NAME}`, after: 0, limit: TURNS }).map((r) => r.id);
-    const bodies = [...codexSession(TURNS, NAME)].map((turn) => turn.request.toString('utf8'));
-    const words = (text: string) => new Set(text.match(/(?<![A-Za-z0-9+/])[a-z]{8,}(?![A-Za-z0-9+/])/g) ?? []);
-    const before = words(bodies[TURNS - 2]);
-    const lastOnly = [...words(bodies[TURNS - 1])].filter((w) => !before.has(w));
-    expect(lastOnly.length).toBeGreaterThan(0);
-    const found = reader.summaries({ text: lastOnly[0], limit: 100 }).map((r) => r.id);
-    expect(found).toEqual([ids[TURNS - 1]]);
-    // In the instructions every turn resends (one part, indexed once).
-    const everywhere = [...words(bodies[0])].find((w) => bodies.every((b) => b.includes(w)))!;
-    expect(
+    const turns = [...codexSession(TURNS, NAME)];
+    const requests = turns.map((turn) => turn.request.toString('utf8'));
+    const answers = turns.map((turn) => turn.responseBody.toString('utf8').toLowerCase());
+    const found = (word: string) =>
       reader
-        .summaries({ text: everywhere, limit: 100 })
+        .summaries({ text: word, limit: 100 })
         .map((r) => r.id)
-        .sort((x, y) => x - y),
-    ).toEqual(ids);
+        .sort((x, y) => x - y);
+    // The tool outputs are this checkout's source files (test/support/codex-session.ts): which
+    // words a turn is the first to send changes with every file added to db/ or llm/, and the
+    // last turn may send none of its own (llm/rebuilt.ts: 894 bytes of words every earlier turn
+    // holds). So every turn that first sends a word is asked for. Search folds case (FTS5
+    // unicode61): a word is a turn's own only when no earlier request or answer holds it in any
+    // case, even inside a longer word. Asked for 'rebuilds' as the last turn's own, search rightly
+    // found turns 43-50, which resend llm/gemini.ts's 'Rebuilds', once db/deflate-tables.ts (or
+    // any new file in db/) moved each file one turn later.
+    const firstSent: number[] = [];
+    for (let k = 1; k < TURNS; k++) {
+      const before = requests[k - 1].toLowerCase();
+      const resent = wordsOf(before);
+      const own = [...wordsOf(requests[k])]
+        .map((w) => w.toLowerCase())
+        .find((w) => !resent.has(w) && !before.includes(w) && answers.slice(0, k).every((a) => !a.includes(w)));
+      if (own === undefined) continue;
+      firstSent.push(k);
+      expect(found(own), `${own}, first sent by turn ${k + 1}`).toEqual(ids.slice(k));
+    }
+    // Not a test of nothing: a quarter of the turns at least bring a file with words no turn sent before.
+    expect(firstSent.length).toBeGreaterThan(TURNS / 4);
+    // In the instructions every turn resends (one part, indexed once).
+    const everywhere = [...wordsOf(requests[0])].find((w) => requests.every((b) => b.includes(w)))!;
+    expect(found(everywhere)).toEqual(ids);
   });
 
   it('reads a session page from the end of each turn, the same page as read whole', () => {
