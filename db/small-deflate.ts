@@ -6,6 +6,7 @@
 // small zlib chooses fixed codes too (a dynamic block's tables cost more than they save), so the
 // output is as small within a few bytes. zlib reads it back as any raw deflate with that
 // dictionary (db/compression.ts unpacked): the format is unchanged.
+import { DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA } from './deflate-tables.ts';
 
 const HASH_BITS = 12;
 const HASH_SIZE = 1 << HASH_BITS;
@@ -18,16 +19,6 @@ const MAX_MATCH = 258;
 const WINDOW = 32 * 1024;
 /** Longest row taken: the dictionary and the row fit in deflate's window, so every distance is valid. */
 export const SMALL_DEFLATE_MAX = 16 * 1024;
-
-const LENGTH_BASE = [
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
-];
-const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
-  8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 
 /** A code of `bits` bits as deflate writes it: Huffman codes go most significant bit first into an LSB-first stream. */
 function reversed(code: number, bits: number): number {
