@@ -217,15 +217,16 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   if (!values.har) return 0;
   const out = values.har === '-' ? process.stdout : fs.createWriteStream(values.har, { mode: 0o600 });
-  const write = async (text: string | Buffer) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
+  // Settled once the chunk is written out, not while the stream still holds it: its memory then goes
+  // back to the worker that filled it (HarThreadOptions.writesOut), and one chunk is written at a time.
+  const write = (chunk: string | Buffer) =>
+    new Promise<void>((resolve, reject) => out.write(chunk, (err) => (err ? reject(err) : resolve())));
   const filter = { since, host: values.host, thread };
   // A database file is exported on threads of their own (one, or two with WIRELOG_HAR_WORKERS=2), with V8 set for throughput (export/har-export-thread.ts).
   let written: HarWritten;
   try {
     written = reader.file
-      ? await writeHarOffThread(reader.file, filter, write, VERSION)
+      ? await writeHarOffThread(reader.file, filter, write, VERSION, { writesOut: true })
       : await writeHar(reader, filter, write, VERSION);
   } catch (err) {
     if (!(err instanceof HarExportError)) throw err;

@@ -121,7 +121,7 @@ export function readPage(
                 bytes: part(ref.id),
               })),
             )
-          : unpacked(c, bytes);
+          : unpackedRow(c, bytes);
       } catch (err) {
         damage.push({ column, why: `cannot be read back (${(err as Error).message}); read as none` });
         out = EMPTY;
@@ -174,6 +174,11 @@ function rangeQuery(access: PageReadAccess, ids: number[]): RowsOf {
     ) as T[];
 }
 
+/** A row's bytes unpacked: a small deflated one here (db/small-inflate.ts; zlib set up for each row cost more than the inflating), else by zlib. */
+function unpackedRow(codec: number, bytes: Buffer): Buffer {
+  return (codec === CODEC.deflateDict1 ? inflateSmall(bytes, DICTIONARY_V1) : null) ?? unpacked(codec, bytes);
+}
+
 /** Parts by id, as stored (unpacked when used: one that cannot be is damage of the body that uses it, as in ExchangeReader.body). */
 function storedParts(access: PageReadAccess, ids: number[]): Map<number, unknown> {
   const found = new Map<number, unknown>();
@@ -190,10 +195,7 @@ function partBytes(row: unknown, id: number): Buffer {
   const found = row as { codec: number; data: unknown } | undefined;
   if (!found || !Buffer.isBuffer(found.data))
     throw new Error(`part ${id} of a stored body is missing from the database`);
-  return (
-    (found.codec === CODEC.deflateDict1 ? inflateSmall(found.data, DICTIONARY_V1) : null) ??
-    unpacked(found.codec, found.data)
-  );
+  return unpackedRow(found.codec, found.data);
 }
 
 function partHashes(access: PageReadAccess, ids: Set<number>): Map<number, Buffer> {

@@ -43,8 +43,14 @@ export type FromHarWorker =
   | { type: 'range'; range: number; written: HarWritten; pages: [string, number][] }
   | { type: 'failed'; message: string };
 
-/** To a worker: a chunk was written (it may send another), a range to write, or no more ranges (it closes and ends). */
-export type ToHarWorker = { type: 'written' } | { type: 'range'; range: HarRange } | { type: 'end' };
+/**
+ * To a worker: a chunk was written (it may send another; `bytes`, the chunk's memory given back to
+ * be filled again, when the writer keeps nothing), a range to write, or no more ranges (it closes and ends).
+ */
+export type ToHarWorker =
+  | { type: 'written'; bytes?: ArrayBuffer }
+  | { type: 'range'; range: HarRange }
+  | { type: 'end' };
 
 /** Chunks (of a megabyte at most) a worker has handed over and that are not yet written: bounds the memory they take. */
 export const CHUNKS_IN_FLIGHT = 4;
@@ -104,6 +110,12 @@ export interface HarThreadOptions {
    * are not collected by hand (a full collection of a proxy's heap would stall its traffic).
    */
   tuneProcess?: boolean;
+  /**
+   * `write`'s promise settles only once the chunk's bytes are written out and it holds none of
+   * them (the CLI's waits for each write's callback): each chunk's memory then goes back to its
+   * worker to be filled again, so no chunk is garbage here and none is allocated there.
+   */
+  writesOut?: boolean;
 }
 
 /**
@@ -279,6 +291,13 @@ class RangeExport {
         this.currentStarted = true;
         const { bytes } = message;
         await this.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        if (this.options.writesOut) {
+          // Written out: the chunk's memory goes back to be filled again, no garbage made here.
+          this.inFlight[message.range % this.workerCount]--;
+          const memory = bytes.buffer as ArrayBuffer;
+          this.workerOf(message.range).postMessage({ type: 'written', bytes: memory } satisfies ToHarWorker, [memory]);
+          continue;
+        }
         this.sinceCollected += bytes.byteLength;
         if (this.sinceCollected >= COLLECT_EVERY && this.options.tuneProcess !== false) {
           this.sinceCollected = 0;

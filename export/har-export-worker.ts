@@ -14,7 +14,7 @@ import {
   type HarRange,
   type ToHarWorker,
 } from './har-export-thread.ts';
-import { HarOutput } from './har-output.ts';
+import { HAR_CHUNK_BYTES, HarOutput } from './har-output.ts';
 
 const data = workerData as HarExportWorkerData;
 const port = parentPort!;
@@ -22,11 +22,14 @@ const post = (message: FromHarWorker, moved: ArrayBuffer[] = []) => port.postMes
 
 let inFlight = 0;
 let chunkWritten: (() => void) | null = null;
+// Chunks' memory given back once written (HarThreadOptions.writesOut), filled again before any is allocated.
+const spare: ArrayBuffer[] = [];
 const ranges: HarRange[] = [];
 let noMore = false;
 let rangeCame: (() => void) | null = null;
 port.on('message', (message: ToHarWorker) => {
   if (message.type === 'written') {
+    if (message.bytes?.byteLength === HAR_CHUNK_BYTES) spare.push(message.bytes);
     inFlight--;
     chunkWritten?.();
     chunkWritten = null;
@@ -50,6 +53,12 @@ async function hand(range: number, chunk: string | Buffer): Promise<void> {
   while (inFlight >= CHUNKS_IN_FLIGHT) await new Promise<void>((resolve) => (chunkWritten = resolve));
 }
 
+/** A chunk to fill: memory written and given back, or new. */
+function freshChunk(): Buffer {
+  const memory = spare.pop();
+  return memory ? Buffer.from(memory) : Buffer.allocUnsafe(HAR_CHUNK_BYTES);
+}
+
 /** The next range handed, or null once told there are no more. */
 async function nextRange(): Promise<HarRange | null> {
   for (;;) {
@@ -68,7 +77,7 @@ try {
     const parts = new RecentParts();
     for (let range = await nextRange(); range; range = await nextRange()) {
       const index = range.index;
-      const out = new HarOutput((chunk) => hand(index, chunk));
+      const out = new HarOutput((chunk) => hand(index, chunk), freshChunk);
       const written: HarWritten = { entries: 0, skipped: 0, skippedIds: [] };
       const pages: HarPages = new Map();
       await writeHarEntries(

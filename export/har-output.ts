@@ -6,13 +6,15 @@
 import { isUtf8 } from 'node:buffer';
 
 // One write (one system call, one chunk of an HTTP answer) per few hundred entries, not one per entry.
-const CHUNK_BYTES = 1024 * 1024;
+export const HAR_CHUNK_BYTES = 1024 * 1024;
+const CHUNK_BYTES = HAR_CHUNK_BYTES;
 // Bytes of text escaped at a time.
 const TEXT_SLICE = 64 * 1024;
 // Bytes base64-encoded at a time (a multiple of 3: no padding inside the body).
 const BASE64_SLICE = 3 * 64 * 1024;
 // The longest escape of one byte: \u001f.
 const ESCAPED_MAX = 6;
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 // The bytes JSON.stringify escapes with a backslash and a letter: the character after the backslash.
 const SHORT_ESCAPES = new Uint8Array(0x80);
 for (const [byte, letter] of [
@@ -33,11 +35,19 @@ export interface MarkedBody {
   base64: boolean;
 }
 
+/** A new chunk of HAR_CHUNK_BYTES, unless one written already is given back (export/har-export-worker.ts). */
+const newChunk = () => Buffer.allocUnsafe(CHUNK_BYTES);
+
 export class HarOutput {
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private chunk: Buffer;
   private used = 0;
 
-  constructor(private readonly write: (chunk: string | Buffer) => unknown) {}
+  constructor(
+    private readonly write: (chunk: string | Buffer) => unknown,
+    private readonly freshChunk: () => Buffer = newChunk,
+  ) {
+    this.chunk = freshChunk();
+  }
 
   /**
    * An entry's JSON, each body's bytes where its marker (a JSON string of the marker alone)
@@ -101,21 +111,26 @@ export class HarOutput {
     if (this.used + (to - from) * ESCAPED_MAX > CHUNK_BYTES) await this.flush();
     const chunk = this.chunk;
     let used = this.used;
-    let run = from;
+    // Byte by byte, not a copy of each run between two escapes: JSON's runs are short (between
+    // quotes), and a Buffer copy's call cost more than the bytes (an export's 4% of CPU in copying).
     for (let i = from; i < to; i++) {
       const byte = bytes[i];
-      if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c) continue;
-      if (i > run) used += bytes.copy(chunk, used, run, i);
-      run = i + 1;
+      if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c) {
+        chunk[used++] = byte;
+        continue;
+      }
+      chunk[used++] = 0x5c;
       const short = SHORT_ESCAPES[byte];
-      if (short) {
-        chunk[used++] = 0x5c;
-        chunk[used++] = short;
-      } else {
-        used += chunk.write(`\\u00${byte < 0x10 ? '0' : ''}${byte.toString(16)}`, used, 'latin1');
+      if (short) chunk[used++] = short;
+      else {
+        // \u00XX, XX in lower-case hex as JSON.stringify writes it.
+        chunk[used++] = 0x75;
+        chunk[used++] = 0x30;
+        chunk[used++] = 0x30;
+        chunk[used++] = HEX_DIGITS[byte >> 4];
+        chunk[used++] = HEX_DIGITS[byte & 0xf];
       }
     }
-    if (to > run) used += bytes.copy(chunk, used, run, to);
     this.used = used;
   }
 
@@ -128,7 +143,7 @@ export class HarOutput {
     if (this.used === 0) return;
     const full = this.chunk.subarray(0, this.used);
     // The stream may hold the chunk until it is written: what follows goes into a new one.
-    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.chunk = this.freshChunk();
     this.used = 0;
     await this.write(full);
   }
