@@ -3,7 +3,8 @@
 // live captures, understood and diagnosed; progress on stderr while it runs.
 import path from 'node:path';
 import v8 from 'node:v8';
-import { CaptureStore } from '../db/capture-store.ts';
+import type { CaptureStore } from '../db/capture-store.ts';
+import { ImportStore } from '../db/import-store.ts';
 import { openDatabase } from '../db/schema.ts';
 import { HarImportError } from '../export/har-import.ts';
 import { HarStorageError, type ImportProgress } from '../export/har-stream.ts';
@@ -16,9 +17,9 @@ import { importInWorker } from './viewer-import.ts';
 
 export const importHelp = () => t('commands.import.help');
 
-// Exchanges stored per transaction (entries of the HAR), and understood per transaction after:
-// 200, not 500, as measured (bench/har-import.ts): a smaller batch is garbage sooner (less CPU on
-// collecting it, about 15% of the import's, and a lower peak), and its two commits cost little.
+// Exchanges stored, understood and indexed per transaction (entries of the HAR): 200, not 500, as
+// measured (bench/har-import.ts): a smaller batch is garbage sooner (less CPU on collecting it,
+// about 15% of the import's, and a lower peak), and its commit costs little.
 const BATCH = { entries: 200, bytes: 16 * 1024 * 1024 };
 const SLICE_EXCHANGES = 4000;
 // Progress lines at most this often: a few a second, whatever the file's size.
@@ -55,9 +56,9 @@ export function progressLine(name: string, p: ImportProgress): string {
 }
 
 /**
- * Understands, indexes and packs what the batches stored, a batch's worth (or more) in one slice.
- * A slice the database refuses is left for the next start to do (the rows say what waits), as a
- * capture's is; the exchanges stay stored.
+ * Understands, indexes and packs what an earlier run left waiting (a capture or an import that was
+ * stopped), a batch's worth (or more) in one slice, before this import's batches. A slice the
+ * database refuses is left for the next start to do (the rows say what waits), as a capture's is.
  */
 function understandStored(store: CaptureStore): void {
   for (;;) {
@@ -82,11 +83,11 @@ export async function importCommand(args: string[]): Promise<number> {
   const db = openDatabase(dataDir);
   const progress = progressOutput();
   try {
-    const store = new CaptureStore(db, understandEnded);
-    // A batch is stored in one transaction, then understood, indexed and packed in one more, as
-    // the storage thread's slices do it but in one slice: in slices of 64 (what a store does
-    // between live captures) each commit wrote the search index's new segment again, and merged.
-    store.indexInSlices = true;
+    // A batch is stored, understood and indexed in one transaction, each body written once, packed
+    // (db/import-store.ts): whole exchanges need none of capture's writing rows as they come.
+    const store = new ImportStore(db, understandEnded);
+    store.capture.indexInSlices = true;
+    understandStored(store.capture);
     // Read, checked and converted on a thread of its own, stored here: the two on two cores.
     const result = await importInWorker(
       {
@@ -99,11 +100,7 @@ export async function importCommand(args: string[]): Promise<number> {
         lowPriority: false,
       },
       (p) => progress.update(`wirelog: ${progressLine(name, p)}`),
-      (events) => {
-        const ids = store.apply(events);
-        understandStored(store);
-        return ids;
-      },
+      (events) => store.store(events),
       true,
     );
     progress.done();

@@ -18,7 +18,7 @@ import type { Db } from './schema.ts';
 
 // A request body is split into its parts when at most this large: splitting holds it whole, and
 // parses it. A larger one is packed row by row, as other bodies are.
-const SPLIT_MAX_BYTES = 32 * 1024 * 1024;
+export const SPLIT_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Added to a `bodies` row's codec when the row is a split body's record, not the body's bytes. */
 export const SPLIT = 16;
@@ -88,8 +88,8 @@ export class Blobs {
     };
   }
 
-  /** Stores a split body's parts (each new one once, a known one referred to again); returns its row's codec and record. */
-  store(split: RequestSplit): StoredRow {
+  /** Stores a split body's parts (each new one once, a known one referred to again); returns its row's codec and record, and each part's blob id (in the split's order). */
+  store(split: RequestSplit): StoredRow & { ids: number[] } {
     const refs: { at: number; id: number }[] = [];
     for (const part of split.parts) {
       let id = this.stmts.find.get(part.hash) as number | undefined;
@@ -104,10 +104,10 @@ export class Blobs {
     const manifest = manifestBytes(split.skeleton, refs);
     if (!split.reencoding) {
       const record = packed(manifest);
-      return { codec: record.codec + SPLIT, data: record.data };
+      return { codec: record.codec + SPLIT, data: record.data, ids: refs.map((ref) => ref.id) };
     }
     const record = packed(Buffer.concat([reencodingBytes(split.reencoding), manifest]));
-    return { codec: record.codec + ENCODED_SPLIT, data: record.data };
+    return { codec: record.codec + ENCODED_SPLIT, data: record.data, ids: refs.map((ref) => ref.id) };
   }
 
   /** Releases what deleted rows referred to; deletes each part no row refers to any more. Returns how many were deleted. */

@@ -51,11 +51,11 @@ export function interruptLeftovers(db: Db): number {
 }
 
 // Chunks smaller than this are merged into rows of about this size.
-const MERGE_BELOW = 16 * 1024;
+export const MERGE_BELOW = 16 * 1024;
 
 // A body up to this size is kept in memory until its exchange ends, for the analysis and the
 // index, within a budget for all open exchanges (700 open streams must not hold 700 MB).
-const KEEP_BODY_BYTES = 1024 * 1024;
+export const KEEP_BODY_BYTES = 1024 * 1024;
 // Rows are written as they come, as they are (codec 0): splitting a request body into its parts
 // and compressing rows (db/blobs.ts Packer) costs about 4 times what storing does, so it is done
 // after the exchange ended, in the indexer's slices between capture batches (db/indexer.ts).
@@ -64,7 +64,7 @@ const KEEP_BODY_BYTES = 1024 * 1024;
 // and wirelog's RSS peak at 216-236 MB; packed after the commit, p99 0.52-1.07 s and 159-163 MB.
 // A stored body is written in rows of at most this many bytes (each packed on its own later): a
 // reader streams a large body a row at a time.
-const ROW_BYTES = 256 * 1024;
+export const ROW_BYTES = 256 * 1024;
 const KEEP_BUDGET_BYTES = 32 * 1024 * 1024;
 
 interface OpenExchange {
@@ -527,7 +527,7 @@ export class CaptureStore {
    * Stores what the exchange was as a model call (model, tokens, TTFT, thread, diagnosis), for the
    * list, and marks its row taken in the same UPDATE; false if nothing was written.
    */
-  private understand(exchange: Exchange, bodies: EndedBodies): boolean {
+  understand(exchange: Exchange, bodies: EndedBodies): boolean {
     const facts = this.understandEnded?.(exchange, bodies, {
       reader: this.reader,
       threadOfResponse: (responseId) =>
@@ -576,7 +576,7 @@ export class CaptureStore {
 }
 
 /** A batch's events per exchange, exchanges in the order of their first event, each one's events in order. */
-function byExchange(events: ExchangeEvent[]): Map<string, ExchangeEvent[]> {
+export function byExchange(events: ExchangeEvent[]): Map<string, ExchangeEvent[]> {
   const out = new Map<string, ExchangeEvent[]>();
   for (const event of events) {
     const own = out.get(event.uid);
@@ -587,7 +587,7 @@ function byExchange(events: ExchangeEvent[]): Map<string, ExchangeEvent[]> {
 }
 
 /** A request head's columns as `insert` and `insertEnded` take them first (uid to imported). */
-function requestColumns(uid: string, h: RequestHead) {
+export function requestColumns(uid: string, h: RequestHead) {
   return [
     uid,
     h.startedAt,
@@ -607,7 +607,7 @@ function requestColumns(uid: string, h: RequestHead) {
 }
 
 /** An end's columns as `end`, `responseAndEnd` and `insertEnded` take them last (state to notes). */
-function endColumns(
+export function endColumns(
   event: Extract<ExchangeEvent, { type: 'end' }>,
   timings: Timings,
   trailers: Header[] | null,
@@ -633,7 +633,7 @@ function endColumns(
 }
 
 /** The app that sent a request, for the list's client column (a label derived from its head, which is stored whole: a longer one is only shortened). */
-function clientOf(headers: Header[]): string | null {
+export function clientOf(headers: Header[]): string | null {
   const label = sendingClient(headers).label;
   return label === null ? null : label.slice(0, CLIENT_LABEL_CHARS);
 }
@@ -645,7 +645,7 @@ function notesText(notes: string[]): string | null {
 }
 
 /** The response head with the trailer fields its end brought, built key by key. */
-function withTrailers(head: ResponseHead, trailers: Header[]): ResponseHead {
+export function withTrailers(head: ResponseHead, trailers: Header[]): ResponseHead {
   return {
     status: head.status,
     statusText: head.statusText,
@@ -656,7 +656,7 @@ function withTrailers(head: ResponseHead, trailers: Header[]): ResponseHead {
 }
 
 /** The proxy's timings, then the end's: one object built key by key (two spreads make a slow object). */
-function mergedTimings(seen: Timings, atEnd: Timings): Timings {
+export function mergedTimings(seen: Timings, atEnd: Timings): Timings {
   const out: Timings = {};
   for (const key in seen) out[key as keyof Timings] = seen[key as keyof Timings];
   for (const key in atEnd) out[key as keyof Timings] = atEnd[key as keyof Timings];

@@ -37,11 +37,11 @@ export const TO_INDEX = { done: 0, understand: 1, indexOnly: 2 } as const;
 // (answers, streams, message floods, bodies that cannot be split): a 300 MB download would hold
 // the storage thread for minutes and double the index. Past the bound, the exchange's notes say
 // what was left out of search (nothing silently unsearchable).
-const INDEX_TEXT_LIMIT = 8 * 1024 * 1024;
+export const INDEX_TEXT_LIMIT = 8 * 1024 * 1024;
 // A head's lines indexed: its values are bounded already (model/head-bounds.ts), a head of 2,000 is not worth more.
 const HEADERS_TEXT_LIMIT = 64 * 1024;
 // A compressed body is decoded whole to be indexed; past this size it is not indexed.
-const INDEX_MAX_ENCODED = 16 * 1024 * 1024;
+export const INDEX_MAX_ENCODED = 16 * 1024 * 1024;
 // This run's finished exchanges waiting in memory, and the body bytes they may hold; past
 // either, an exchange waits in its row only and is read back when its turn comes.
 const MAX_QUEUED = 512;
@@ -599,13 +599,13 @@ function unpackedText(codec: number, data: Buffer): string | null {
   return unpackedBytes(codec, data)?.toString('utf8') ?? null;
 }
 
-function isSqliteError(err: unknown): boolean {
+export function isSqliteError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && code.startsWith('SQLITE_');
 }
 
 /** A head as lines of `name: value` (values as stored: secrets masked), bounded. */
-function headerLines(headers: Header[]): string {
+export function headerLines(headers: Header[]): string {
   let out = '';
   for (const [name, value] of headers) {
     if (out.length >= HEADERS_TEXT_LIMIT) break;
@@ -615,7 +615,7 @@ function headerLines(headers: Header[]): string {
 }
 
 /** The URL with its percent-escapes read where they decode (令牌 in a query string is found as 令牌); a malformed escape stays as it is. */
-function readableUrl(url: string): string {
+export function readableUrl(url: string): string {
   return url.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
     try {
       return decodeURIComponent(run);
@@ -626,7 +626,7 @@ function readableUrl(url: string): string {
 }
 
 /** At most INDEX_TEXT_LIMIT bytes of a side's text; when cut, `cut` gets its size (`size`: the whole it came from, when known). */
-function boundedText(
+export function boundedText(
   text: string | Buffer,
   side: BodySide,
   cut: Partial<Record<BodySide, number>>,
@@ -648,7 +648,7 @@ function textPrefix(text: string, max: number): string {
 }
 
 /** At most `max` bytes, never ending inside a UTF-8 sequence. */
-function utf8Prefix(data: Buffer, max: number): Buffer {
+export function utf8Prefix(data: Buffer, max: number): Buffer {
   if (data.length <= max) return data;
   let end = Math.max(0, max);
   while (end > 0 && (data[end] & 0xc0) === 0x80) end--;
