@@ -469,6 +469,8 @@ interface PagePlan {
   membership: string | null;
   /** Sorted by a figure: the page read from a term's entries in its figures index (schema 19), with no row read; null where none decides the filter. */
   figures: FiguresWalk | null;
+  /** No row is in every term (db/filter-plan.ts matchNone): the page is empty, nothing walked. */
+  none?: boolean;
 }
 
 /** A sorted page found in a term's figures index (db/filter-plan.ts figuresIndex): no row read. */
@@ -508,7 +510,7 @@ export class ExchangeReader {
     private readonly db: Db,
     private readonly bounds: PlanBounds = PLAN_BOUNDS,
   ) {
-    this.prober = new TermProber((sql) => this.statement(sql), NOT_CLEARED, bounds.probeCap);
+    this.prober = new TermProber((sql) => this.statement(sql), NOT_CLEARED, bounds.probeCap, bounds.sideProbe);
   }
 
   private get partSearch(): PartSearch {
@@ -576,6 +578,7 @@ export class ExchangeReader {
     if (isSortedSearch(filter)) return this.sortedMatches(columns, filter);
     const { where, params } = this.conditions(filter);
     const plan = planned ? this.pagePlan(filter, where, params) : null;
+    if (plan?.none) return [];
     const sort = filter.sort ? SORT_COLUMNS[filter.sort] : null;
     // Where the page starts (the keyset): the rows a walk of the plan's index may pass.
     const bounds = [NOT_CLEARED];
@@ -651,6 +654,9 @@ export class ExchangeReader {
     const probed = this.prober.probe(terms, params);
     const driver = drivingTerm(probed, filter.sort !== undefined, this.bounds.probeCap);
     const dense = askedFields(filter).length > 0 && (!driver || driver.matches > this.bounds.probeCap);
+    // Every term large, and no row in all of them (a model and a state none of its calls has): proved by walking the smaller side.
+    if (dense && this.prober.matchNone(probed, params))
+      return { from: 'exchanges', walk: [], dense, membership: null, figures: null, none: true };
     // The smallest terms but the one walked (one that decides more fields first), as sets of ids
     // their indexes give (see rows): two at most, the second only for fields the first leaves.
     const covered = new Set(driver?.fields ?? []);
@@ -746,6 +752,8 @@ export class ExchangeReader {
       return counted((this.statement(sql).get(params) as { n: number }).n);
     }
     const driver = [...probed].sort((a, b) => a.matches - b.matches)[0];
+    // Every term large and no row in all of them (db/filter-plan.ts matchNone): none, not "at least 0".
+    if (this.prober.matchNone(probed, params)) return counted(0);
     if (!driver) {
       // No filter: the first COUNT_CAP + 1 (`+id`: through the smallest index, whose entries hold
       // their rowids, not the table's pages). A state of "complete" (most rows): newest first by rowid.

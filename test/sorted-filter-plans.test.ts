@@ -15,7 +15,7 @@ import { openDatabase, type Db } from '../db/schema.ts';
 import { statusRange } from '../model/exchange.ts';
 
 const ROWS = 2400;
-const BOUNDS = { probeCap: 60, countCap: 200, countScan: 300, firstWalk: 40 };
+const BOUNDS = { probeCap: 60, countCap: 200, countScan: 300, firstWalk: 40, sideProbe: 400 };
 const SORTS = Object.keys(SORT_COLUMNS) as SortKey[];
 
 /**
@@ -49,7 +49,14 @@ function fill(db: Db): void {
         started: i % 53 === 0 ? 'not a time' : 1_700_000_000_000 + ((i * 7) % 500),
         host,
         status: open ? null : failed ? [429, 502, 401][i % 3] : 200,
-        state: open ? 'streaming' : failed && i % 2 === 0 ? 'upstream_error' : 'complete',
+        // "interrupted": calls to the host with no model alone, more than the probe's cap (a state the big model has none of).
+        state: open
+          ? 'streaming'
+          : failed && i % 2 === 0
+            ? 'upstream_error'
+            : host === 'none.example' && i % 5 === 0
+              ? 'interrupted'
+              : 'complete',
         thread: `thread-${Math.floor(i / 40)}`,
         dialect: host === 'none.example' ? null : 'openai-chat',
         model: host === 'none.example' ? null : host === 'big.example' ? 'big-model' : 'small-model',
@@ -257,6 +264,39 @@ describe('a filter sorted by a figure (schema 19)', () => {
     expect(plan).toContain('USING COVERING INDEX exchanges_host_sort_size (host=?)');
     expect(plan).toContain('USING COVERING INDEX exchanges_unfinished');
     expect(plan.match(/TEMP B-TREE/g)).toHaveLength(1);
+  });
+
+  it('a large model and a state none of its rows has: proved empty by walking the smaller side, each entry sought in the model index, no row read', () => {
+    const filter: ExchangeFilter = { model: 'big-model', state: 'interrupted' };
+    // Both sides are past the probe's cap: neither drives the page alone.
+    const sides = db
+      .prepare(`SELECT sum(model = 'big-model') AS model, sum(state = 'interrupted') AS state FROM exchanges`)
+      .get() as { model: number; state: number };
+    expect(sides.state).toBeGreaterThan(BOUNDS.probeCap);
+    expect(sides.state).toBeLessThanOrEqual(BOUNDS.sideProbe);
+    expect(sides.model).toBeGreaterThan(BOUNDS.sideProbe);
+    for (const sort of [undefined, ...SORTS]) {
+      // The plain query's rows: none.
+      expect(sort ? plainOrder(db, filter, sort) : []).toEqual([]);
+      plans.clear();
+      const ids = sort
+        ? walkPages(reader, filter, sort, 7)
+        : reader.summaries({ ...filter, limit: 7 }).map((s) => s.id);
+      expect(ids, String(sort)).toEqual([]);
+      const ran = [...plans.entries()];
+      // The walk: the state's entries, each sought in the model's index by rowid; no table row, no sort index.
+      const walk = ran.filter(([sql]) => sql.includes('INDEXED BY exchanges_unfinished') && sql.includes('EXISTS'));
+      expect(walk, String(sort)).toHaveLength(1);
+      expect(walk[0][1].join(' | ')).toMatch(
+        /SEARCH exchanges USING COVERING INDEX exchanges_unfinished \(state=\?.*SEARCH other (EXISTS )?USING COVERING INDEX exchanges_model \(model=\? AND id=\?/,
+      );
+      for (const [sql, plan] of ran) {
+        expect(sql, String(sort)).not.toMatch(/exchanges_(model|host)_sort_|exchanges_sort_|figures/);
+        for (const line of plan)
+          expect(line, sql).not.toMatch(/^SCAN exchanges|USING INDEX (?!.*COVERING)|INTEGER PRIMARY KEY/);
+      }
+    }
+    expect(reader.countUpTo(filter)).toEqual({ count: 0, atLeast: false });
   });
 
   it('a model and a failure state: the model sort index walked, each entry looked up in the state index (a seek, no row)', () => {
