@@ -4,6 +4,7 @@
 // (npm run bench: CPU per request of the storage thread); the sending side costs the same.
 import type { ExchangeEvent } from '../model/exchange.ts';
 import type { RingSpan } from './body-ring.ts';
+import { PhraseError } from '../i18n/stored-text.ts';
 
 type BodyChunk = Extract<ExchangeEvent, { type: 'body-chunk' }>;
 type WsEvent = Extract<ExchangeEvent, { type: 'ws-message' }>;
@@ -110,7 +111,11 @@ function bytesAt(packed: Uint8Array | undefined, [at, length]: Packed): Uint8Arr
   // storage thread, and its restart marked the open exchanges interrupted.
   if (length === 0 && at === 0) return new Uint8Array(0);
   if (!packed || at < 0 || length < 0 || at + length > packed.byteLength) {
-    throw new Error(`a batch of captures refers to payload bytes ${at}-${at + length} of ${packed?.byteLength ?? 0}`);
+    // A phrase of the catalogue: the storage thread stops on it, and db/writer.ts says it in the console's language.
+    throw new PhraseError({
+      key: 'qa.malformedBatch',
+      params: { from: at, to: at + length, size: packed?.byteLength ?? 0 },
+    });
   }
   return new Uint8Array(packed.buffer, packed.byteOffset + at, length);
 }

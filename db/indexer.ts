@@ -25,7 +25,8 @@ import { indexedText } from './search-text.ts';
 import { unpacked } from './compression.ts';
 import { Packer } from './blobs.ts';
 import { PartIndex, reindexWaiting } from './part-search.ts';
-import { serverText } from '../i18n/stored-text.ts';
+import { phraseText, serverText } from '../i18n/stored-text.ts';
+import { cliLanguage } from '../i18n/languages.ts';
 
 /** What a row still needs (exchanges.to_index). */
 export const TO_INDEX = { done: 0, understand: 1, indexOnly: 2 } as const;
@@ -275,7 +276,14 @@ export class Indexer {
         // Rolled back: what was taken from the queue waits again, first, as it was.
         this.queue.unshift(...taken);
         this.queuedBytes += taken.reduce((n, one) => n + one.keptBytes, 0);
-        this.error = `indexing ${taken.length || 'stored'} exchange(s) for search is waiting: ${(err as Error).message}`;
+        // Said on the storage thread's console line, in the console's language (i18n qa.searchWaiting).
+        const error = (err as Error).message;
+        this.error = phraseText(
+          taken.length
+            ? { key: 'qa.searchWaiting.count', params: { count: taken.length, error } }
+            : { key: 'qa.searchWaiting.stored', params: { error } },
+          cliLanguage(process.env),
+        );
         return { understood: [], indexed: 0, more: true, failed: true };
       },
     };

@@ -10,6 +10,7 @@ import { databasePath } from './schema.ts';
 import { StorageNews, type BehindFigures } from './storage-news.ts';
 import { createI18n } from '../i18n/index.ts';
 import { cliLanguage } from '../i18n/languages.ts';
+import { threadCause } from './thread-cause.ts';
 import { startModuleWorker } from './module-worker.ts';
 
 /** `resent`: events a thread that stopped had not stored, handed to its successor (which skips an exchange already stored). */
@@ -234,7 +235,8 @@ export class CaptureWriter implements ExchangeSink {
       if (worker === this.worker) this.onMessage(message);
     });
     worker.on('error', (err) => {
-      cause ??= err.message;
+      // A phrase of the catalogue (a malformed batch, db/event-transport.ts) in the console's language; else the error's own words.
+      cause ??= threadCause(err, cliLanguage(process.env));
     });
     worker.on('exit', (code) => {
       if (worker === this.worker && !this.stopping) this.stopped(cause ?? this.t('storageThread.exited', { code }));
