@@ -12,7 +12,7 @@ export const qaEn = {
   // The search index's slice rolled back (db/indexer.ts): what it took waits and is tried again. Said on the console.
   searchWaiting: {
     count: 'indexing {{count}} exchange(s) for search is waiting: {{error}}',
-    stored: 'indexing stored exchanges for search is waiting: {{error}}',
+    stored: 'indexing stored exchange(s) for search is waiting: {{error}}',
   },
   // The storage thread refused a batch whose payloads are not where it says (db/event-transport.ts): the thread stops and is started again.
   malformedBatch: 'a batch of captures refers to payload bytes {{from}}-{{to}} of {{size}}',
