@@ -3,7 +3,8 @@
 // 32 KB window, and the dictionary set again) for every call: for the 150-byte SSE events a HAR
 // export reads by the million that set-up was most of a row's cost (a sixth of the export's CPU
 // at a million exchanges, with the garbage it left). Here the dictionary is copied into the
-// window once. Anything unusual (a code set zlib would refuse, a distance before the window,
+// window once, a symbol is one table look-up of its next 9 bits (a bit at a time only for a longer
+// code or the input's last bits), and a dynamic block's codes are built in room kept from the last. Anything unusual (a code set zlib would refuse, a distance before the window,
 // input that ends early, bytes after the last block, a row longer than the window holds) is
 // answered with null, and the caller asks zlib, whose answer (or error message) stays the one
 // that counts.
@@ -19,11 +20,59 @@ const MAX_BITS = 15;
 interface Huffman {
   count: Uint16Array;
   symbol: Uint16Array;
+  /**
+   * The symbol of each code of up to FAST_BITS bits, by the next FAST_BITS bits of input as they sit
+   * in the bit buffer (a code's bits come first-bit-lowest): `symbol << 4 | length`, 0 for a longer
+   * code (read a bit at a time). A row's symbol is then one look-up, not a loop over its bits.
+   */
+  table: Uint16Array;
 }
 
-/** The code of `lengths`, or null when it is over-subscribed or incomplete (zlib refuses those, but for a single code). */
-function huffman(lengths: ArrayLike<number>, n: number): Huffman | null {
-  const count = new Uint16Array(MAX_BITS + 1);
+const FAST_BITS = 9;
+const FAST_MASK = (1 << FAST_BITS) - 1;
+// The next code of each length while a table is built (one at a time: this is synchronous).
+const NEXT_CODE = new Uint16Array(FAST_BITS + 1);
+// Offsets in `symbol` of each length's first symbol, likewise.
+const OFFSETS = new Uint16Array(MAX_BITS + 1);
+
+/** The look-up table of a canonical code (Huffman.table): codes assigned in order of length, then symbol (RFC 1951 3.2.2). */
+function fastTable(
+  lengths: ArrayLike<number>,
+  n: number,
+  count: Uint16Array,
+  table: Uint16Array = new Uint16Array(1 << FAST_BITS),
+): Uint16Array {
+  table.fill(0);
+  const next = NEXT_CODE;
+  next.fill(0);
+  // count[0] counts the unused symbols: no code has a length of 0.
+  for (let len = 2, code = 0; len <= FAST_BITS; len++) {
+    code = (code + count[len - 1]) << 1;
+    next[len] = code;
+  }
+  for (let s = 0; s < n; s++) {
+    const len = lengths[s];
+    if (len === 0 || len > FAST_BITS) continue;
+    const code = next[len]++;
+    let reversed = 0;
+    for (let b = 0; b < len; b++) reversed |= ((code >> b) & 1) << (len - 1 - b);
+    for (let k = reversed; k < 1 << FAST_BITS; k += 1 << len) table[k] = (s << 4) | len;
+  }
+  return table;
+}
+
+/** Room for a code of up to `n` symbols, filled again by each block that reads one (huffman's `into`). */
+function huffmanRoom(n: number): Huffman {
+  return { count: new Uint16Array(MAX_BITS + 1), symbol: new Uint16Array(n), table: new Uint16Array(1 << FAST_BITS) };
+}
+
+/**
+ * The code of `lengths`, or null when it is over-subscribed or incomplete (zlib refuses those, but
+ * for a single code). `into`: room it is built in (a dynamic block's codes live as long as the block).
+ */
+function huffman(lengths: ArrayLike<number>, n: number, into: Huffman = huffmanRoom(n)): Huffman | null {
+  const count = into.count;
+  count.fill(0);
   for (let s = 0; s < n; s++) count[lengths[s]]++;
   if (count[0] === n) return null;
   let left = 1;
@@ -33,11 +82,13 @@ function huffman(lengths: ArrayLike<number>, n: number): Huffman | null {
   }
   // Incomplete codes: left to zlib, which takes some (a single distance code) and refuses others.
   if (left > 0) return null;
-  const offs = new Uint16Array(MAX_BITS + 1);
+  const offs = OFFSETS;
+  offs.fill(0);
   for (let len = 1; len < MAX_BITS; len++) offs[len + 1] = offs[len] + count[len];
-  const symbol = new Uint16Array(n);
+  const symbol = into.symbol;
   for (let s = 0; s < n; s++) if (lengths[s] !== 0) symbol[offs[lengths[s]]++] = s;
-  return { count, symbol };
+  fastTable(lengths, n, count, into.table);
+  return into;
 }
 
 const FIXED_LIT = (() => {
@@ -49,7 +100,11 @@ const FIXED_DIST = (() => {
   // 30 codes of 5 bits is incomplete (32 possible): built by hand, as puff does.
   const count = new Uint16Array(MAX_BITS + 1);
   count[5] = 30;
-  return { count, symbol: Uint16Array.from({ length: 30 }, (_, i) => i) };
+  return {
+    count,
+    symbol: Uint16Array.from({ length: 30 }, (_, i) => i),
+    table: fastTable(new Uint8Array(30).fill(5), 30, count),
+  };
 })();
 
 /** Thrown inside: the row is left to zlib. */
@@ -63,6 +118,11 @@ class Inflater {
   private pos = 0;
   private bitBuf = 0;
   private bitCount = 0;
+  // A dynamic block's code lengths and codes, in room kept from one block to the next.
+  private readonly lengths = new Uint8Array(320);
+  private readonly codeLengthCode = huffmanRoom(19);
+  private readonly litCode = huffmanRoom(286);
+  private readonly distCode = huffmanRoom(30);
 
   constructor(private readonly dictionary: Buffer) {
     this.window = Buffer.allocUnsafe(dictionary.length + MAX_OUTPUT);
@@ -101,8 +161,9 @@ class Inflater {
       if (err === NOT_HERE) return false;
       throw err;
     }
-    // Bytes after the last block: what zlib makes of them is its to say.
-    return this.pos === data.length;
+    // Bytes after the last block: what zlib makes of them is its to say. (Whole bytes in the bit
+    // buffer were read ahead, not used.)
+    return this.pos - (this.bitCount >> 3) === data.length;
   }
 
   private bits(need: number): number {
@@ -118,6 +179,8 @@ class Inflater {
   }
 
   private stored(): void {
+    // Whole bytes read ahead into the bit buffer belong to the block.
+    this.pos -= this.bitCount >> 3;
     this.bitBuf = 0;
     this.bitCount = 0;
     if (this.pos + 4 > this.input.length) throw NOT_HERE;
@@ -131,8 +194,34 @@ class Inflater {
     this.out += len;
   }
 
-  /** One symbol, a bit at a time as puff does, the bit buffer kept in locals: this is most of a row's time. */
+  /**
+   * One symbol: looked up by its next FAST_BITS bits (bytes read ahead for them while the input
+   * has them), else a bit at a time (a longer code, or the input's last bits).
+   */
   private decode(h: Huffman): number {
+    let bitBuf = this.bitBuf;
+    let bitCount = this.bitCount;
+    if (bitCount < FAST_BITS) {
+      const input = this.input;
+      // Whole bytes while 32 bits hold them; `>>>` below reads the buffer as unsigned.
+      while (bitCount <= 24 && this.pos < input.length) {
+        bitBuf |= input[this.pos++] << bitCount;
+        bitCount += 8;
+      }
+      this.bitBuf = bitBuf;
+      this.bitCount = bitCount;
+      if (bitCount < FAST_BITS) return this.decodeSlow(h);
+    }
+    const entry = h.table[bitBuf & FAST_MASK];
+    if (entry === 0) return this.decodeSlow(h);
+    const len = entry & 0xf;
+    this.bitBuf = bitBuf >>> len;
+    this.bitCount = bitCount - len;
+    return entry >> 4;
+  }
+
+  /** One symbol, a bit at a time as puff does, the bit buffer kept in locals. */
+  private decodeSlow(h: Huffman): number {
     const count = h.count;
     const input = this.input;
     let bitBuf = this.bitBuf;
@@ -178,9 +267,13 @@ class Inflater {
         const d = this.decode(dist);
         if (d >= 30) throw NOT_HERE;
         const distance = DIST_BASE[d] + this.bits(DIST_EXTRA[d]);
-        if (distance > this.out || this.out + length > window.length) throw NOT_HERE;
-        // Byte by byte: a match may overlap what it writes.
-        for (let i = 0; i < length; i++, this.out++) window[this.out] = window[this.out - distance];
+        let out = this.out;
+        if (distance > out || out + length > window.length) throw NOT_HERE;
+        // A long match that does not overlap what it writes is copied at once; else byte by byte.
+        if (length >= 32 && distance >= length)
+          out += window.copy(window, out, out - distance, out - distance + length);
+        else for (const end = out + length; out < end; out++) window[out] = window[out - distance];
+        this.out = out;
       }
     }
   }
@@ -190,9 +283,10 @@ class Inflater {
     const ndist = this.bits(5) + 1;
     const ncode = this.bits(4) + 4;
     if (nlen > 286 || ndist > 30) throw NOT_HERE;
-    const lengths = new Uint8Array(320);
+    const lengths = this.lengths;
+    lengths.fill(0);
     for (let i = 0; i < ncode; i++) lengths[CODE_LENGTH_ORDER[i]] = this.bits(3);
-    const lencode = huffman(lengths, 19);
+    const lencode = huffman(lengths, 19, this.codeLengthCode);
     if (!lencode) throw NOT_HERE;
     lengths.fill(0, 0, 19);
     for (let i = 0; i < nlen + ndist; ) {
@@ -212,8 +306,8 @@ class Inflater {
       while (symbol--) lengths[i++] = len;
     }
     if (lengths[256] === 0) throw NOT_HERE;
-    const lit = huffman(lengths.subarray(0, nlen), nlen);
-    const dist = huffman(lengths.subarray(nlen, nlen + ndist), ndist);
+    const lit = huffman(lengths.subarray(0, nlen), nlen, this.litCode);
+    const dist = huffman(lengths.subarray(nlen, nlen + ndist), ndist, this.distCode);
     if (!lit || !dist) throw NOT_HERE;
     this.codes(lit, dist);
   }
