@@ -8,6 +8,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { accessGuard, ownOrigins, type AccessOptions } from './access.ts';
 import type { ApiOptions } from './api-app.ts';
 import { apiErrorHandler } from './errors.ts';
+import { pageWithFirstPage } from './first-page-html.ts';
 
 export type { ViewerStatus } from './api-app.ts';
 export type ViewerOptions = ApiOptions;
@@ -59,8 +60,11 @@ export function createViewerApp(options: ViewerOptions, access: AccessOptions, a
         503,
       );
     }
-    // Every app path (/exchanges/42) is the one page; the app reads the path.
-    return c.html(fs.readFileSync(index, 'utf8'));
+    // Every app path (/exchanges/42) is the one page; the app reads the path. The list's first page comes inside it.
+    return pageWithFirstPage(c, fs.readFileSync(index, 'utf8'), async (apiPath) => {
+      const answer = await api.fetch(new Request(new URL(apiPath, c.req.url)), c.env);
+      return answer.ok ? answer.text() : null;
+    });
   });
 
   return app;

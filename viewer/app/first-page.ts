@@ -15,13 +15,37 @@ const WAIT_AT_MOST_MS = 3000;
 
 const unfiltered = (filter: ListFilter) => !Object.values(filter).some((v) => v !== undefined && v !== '');
 
-// The app starts unfiltered: its first page is asked for now, unless the path is a session page.
-let early: Promise<ExchangeListAnswer> | null =
-  typeof window === 'undefined' || sessionFromLocation() !== undefined
-    ? null
+/** The element the server put the first page in (viewer/first-page-html.ts FIRST_PAGE_ELEMENT). */
+const IN_PAGE = 'wirelog-first-page';
+
+/**
+ * The first page the server sent inside the viewer's page, when it is in the language the app
+ * starts in (the server knows the browser's languages, not the choice remembered here); null
+ * when there is none, or it does not read (then it is asked for, and a failure shown as usual).
+ */
+function firstPageInPage(): ExchangeListAnswer | null {
+  const element = document.getElementById(IN_PAGE);
+  if (element === null || element.dataset.lang !== startLanguage()) return null;
+  try {
+    return JSON.parse(element.textContent ?? '') as ExchangeListAnswer;
+  } catch {
+    return null;
+  } finally {
+    // 100 KB of text the page no longer needs.
+    element.remove();
+  }
+}
+
+// The app starts unfiltered: its first page is the one in the page, else asked for now, unless the path is a session page.
+const listOpens = typeof window !== 'undefined' && sessionFromLocation() === undefined;
+const inPage = listOpens ? firstPageInPage() : null;
+let early: Promise<ExchangeListAnswer> | null = !listOpens
+  ? null
+  : inPage
+    ? Promise.resolve(inPage)
     : getJson<ExchangeListAnswer>(exchangesUrl({}, undefined, startLanguage()));
 /** The early page once it has arrived: the list's first render can show it at once. */
-let arrived: ExchangeListAnswer | null = null;
+let arrived: ExchangeListAnswer | null = inPage;
 early?.then(
   (page) => {
     arrived = page;

@@ -1,7 +1,13 @@
 // The exchange list: a virtualised ARIA grid (only the rows on screen and a margin are in the
 // DOM, each ROW_HEIGHT tall, so nothing is measured), newest first or sorted, with the keyboard's
 // cursor as its one tab stop. Its rows are ExchangeRow.tsx.
-import { defaultRangeExtractor, type Range, useVirtualizer } from '@tanstack/react-virtual';
+import {
+  defaultRangeExtractor,
+  observeElementOffset,
+  observeElementRect,
+  type Range,
+  useVirtualizer,
+} from '@tanstack/react-virtual';
 import { type KeyboardEvent, memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ExchangeSummary, ListFilter } from '../api-client.ts';
@@ -123,6 +129,31 @@ const ListHead = memo(function ListHead({ sort, onSort }: { sort: ListFilter['so
 /** Rows drawn beyond the screen on each side, so a wheel's step finds them ready. */
 const OVERSCAN = 8;
 
+/**
+ * One of the virtualiser's observers of the list (its size, its scroll position), started in the
+ * first frame after the list mounts instead of as it mounts: read then, the list's size laid the
+ * whole page out before its rows were in it, and the rows waited for a second render (at a
+ * million exchanges, a third of the first screen's CPU). Until that frame the list is taken to be
+ * the window's size, at its top (FIRST_RECT): its first render holds the rows that fill it.
+ */
+function fromFirstFrame<Args extends unknown[]>(observe: (...args: Args) => undefined | (() => void)) {
+  return (...args: Args) => {
+    let stop: undefined | (() => void);
+    const frame = requestAnimationFrame(() => {
+      stop = observe(...args);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      stop?.();
+    };
+  };
+}
+
+const observeListRect = fromFirstFrame(observeElementRect<HTMLDivElement>);
+const observeListOffset = fromFirstFrame(observeElementOffset<HTMLDivElement>);
+/** The list's size before its first frame: the window's, which it never exceeds (rows past its end are clipped). */
+const windowRect = () => ({ width: window.innerWidth, height: window.innerHeight });
+
 export function ExchangeList({
   rows,
   selectedId,
@@ -157,6 +188,8 @@ export function ExchangeList({
     },
     [cursor],
   );
+  // Read once (the window's size is read from its layout): the virtualiser takes it only as it starts.
+  const [firstRect] = useState(windowRect);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
@@ -164,6 +197,9 @@ export function ExchangeList({
     getItemKey: (index) => rows[index]?.id ?? index,
     overscan: OVERSCAN,
     rangeExtractor,
+    initialRect: firstRect,
+    observeElementRect: observeListRect,
+    observeElementOffset: observeListOffset,
   });
   const items = virtualizer.getVirtualItems();
   const lastShown = virtualizer.range?.endIndex ?? -1;
@@ -208,9 +244,9 @@ export function ExchangeList({
     setCursorId(rows[index].id);
     virtualizer.scrollToIndex(index, { align: 'auto' });
   };
-  const screen = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? ROW_HEIGHT) / ROW_HEIGHT) - 1);
-
   const onKeyDown = (e: KeyboardEvent) => {
+    // Read on the key, not on every render: reading it there laid the page out in each render.
+    const screen = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? ROW_HEIGHT) / ROW_HEIGHT) - 1);
     if (e.key === 'ArrowDown' || e.key === 'j') move(cursor + 1);
     else if (e.key === 'ArrowUp' || e.key === 'k') move(cursor - 1);
     else if (e.key === 'PageDown') move(cursor + screen);
