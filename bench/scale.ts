@@ -591,6 +591,8 @@ async function firstRowPhases(viewer: string, runs: number): Promise<void> {
         const scripts = entries.filter((e) => e.name.endsWith('.js') && e.responseEnd < row);
         const list = entries.find((e) => e.name.includes('/api/exchanges?'));
         return {
+          // The page's first byte, and its last (with the list's first page inside it: viewer/first-page-html.ts).
+          head: nav.responseStart,
           html: nav.responseEnd,
           scripts: Math.max(0, ...scripts.map((e) => e.responseEnd)),
           asked: list?.startTime ?? Number.NaN,
@@ -605,7 +607,7 @@ async function firstRowPhases(viewer: string, runs: number): Promise<void> {
   } finally {
     await browser.close();
   }
-  const keys = ['total', 'html', 'scripts', 'asked', 'answered', 'row', 'task', 'script', 'cpu'];
+  const keys = ['total', 'head', 'html', 'scripts', 'asked', 'answered', 'row', 'task', 'script', 'cpu'];
   for (const s of seen) console.log(keys.map((k) => `${k} ${fmt(s[k])}`).join(', '));
   const medians = keys.map((k) => `${k} ${fmt(median(seen.map((s) => s[k])))}`).join(', ');
   const load = os.loadavg().map((l) => l.toFixed(1));
