@@ -81,21 +81,25 @@ export function readPage(
   }
   const hashes = partHashes(access, referred);
   const blobStatement = access.statement('SELECT codec, data FROM blobs WHERE id = ?');
-  // The parts the cache does not hold (or holds another part under their id), read in one query.
+  // The parts the cache holds (under their id and hash: not another part stored since under the
+  // id), each asked for once; the others read in one query.
+  const cached = new Map<number, Buffer>();
+  for (const id of referred) {
+    const kept = parts?.get(id);
+    const hash = hashes.get(id);
+    if (kept && hash && kept.hash.equals(hash)) cached.set(id, kept.bytes);
+  }
   const stored = storedParts(
     access,
-    [...referred].filter((id) => {
-      const kept = parts?.get(id);
-      const hash = hashes.get(id);
-      return !(kept && hash && kept.hash.equals(hash));
-    }),
+    [...referred].filter((id) => !cached.has(id)),
   );
   const part = (id: number): Buffer => {
+    const kept = cached.get(id);
+    if (kept) return kept;
     const hash = hashes.get(id);
-    const kept = parts?.get(id);
-    if (kept && hash && kept.hash.equals(hash)) return kept.bytes;
     const bytes = partBytes(stored.has(id) ? stored.get(id) : blobStatement.get(id), id);
     if (hash && parts) parts.set(id, { hash, bytes });
+    cached.set(id, bytes);
     return bytes;
   };
   const chunks = new Map<string, Buffer[]>();

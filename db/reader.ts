@@ -28,6 +28,7 @@ import {
 } from './filter-plan.ts';
 import { unpacked } from './compression.ts';
 import { type PageStreams, type PartCache, readPage, readPageEvents } from './page-reads.ts';
+import { allAsObjects } from './row-objects.ts';
 import { indexBuildProgress, type IndexBuildProgress } from './index-build.ts';
 import {
   RowReading,
@@ -598,7 +599,10 @@ export class ExchangeReader {
     const matching = (from: string, more: string[] = []) =>
       `SELECT id FROM ${from} WHERE ${[...where, ...more].join(' AND ')} ORDER BY ${order} LIMIT @limit`;
     if (!plan)
-      return this.statement(`SELECT ${columns} ${matching('exchanges').slice('SELECT id '.length)}`).all(params);
+      return allAsObjects(
+        this.statement(`SELECT ${columns} ${matching('exchanges').slice('SELECT id '.length)}`),
+        params,
+      );
     // A planned page finds its ids first, then reads the list's columns of those alone: a page sorted
     // from a term's rows computes its columns (clipped texts, JSON checks) for 100 rows, not for each it sorts.
     const read = (ids: string) =>

@@ -189,9 +189,21 @@ export class RecentParts implements PartCache {
   }
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+// The last day asked for and its page: an export asks twice an entry, for days in order.
+let lastDay = Number.NaN;
+let lastPage = '';
+
 /** The page an entry belongs to: one per day of capture (pagexray and others need pages). */
 export function pageId(startedAt: number): string {
-  return `wirelog_${new Date(startedAt).toISOString().slice(0, 10)}`;
+  // Whole milliseconds, as a Date holds them (toward zero), then whole days (down, as UTC dates turn).
+  const day = Math.floor(Math.trunc(startedAt) / DAY_MS);
+  if (day === lastDay) return lastPage;
+  // A time no Date holds throws here, as it did before the day was kept.
+  const page = `wirelog_${new Date(startedAt).toISOString().slice(0, 10)}`;
+  lastDay = day;
+  lastPage = page;
+  return page;
 }
 
 /** `a=1; b=2` as HAR cookies. */
