@@ -5,7 +5,7 @@
 // (test/page-reads.test.ts compares them byte for byte), damage noted the same way.
 import type Database from 'better-sqlite3';
 import type { BodySide, SseEvent, WsMessage } from '../model/exchange.ts';
-import { joinedBody, SPLIT, storedManifest } from './blobs.ts';
+import { ENCODED_SPLIT, joinedBody, SPLIT, storedManifest } from './blobs.ts';
 import { CODEC, DICTIONARY_V1, unpacked } from './compression.ts';
 import { inflateSmall, inflateSmallText } from './small-inflate.ts';
 import { RowReading, sseEventOf, storedBytes, type ColumnDamage } from './stored-values.ts';
@@ -72,7 +72,7 @@ export function readPage(
     const codec = Number(row.codec);
     if (!(codec >= SPLIT) || !Buffer.isBuffer(row.data)) continue;
     try {
-      const manifest = storedManifest(codec, row.data);
+      const manifest = manifestOf(codec, row.data);
       for (const ref of manifest.refs) referred.add(ref.id);
       manifests.set(row, manifest);
     } catch (err) {
@@ -115,7 +115,7 @@ export function readPage(
     if (!(codec === 0 || codec === null || codec === undefined)) {
       try {
         const c = Number(codec);
-        const manifest = c >= SPLIT ? (manifests.get(row) ?? storedManifest(c, bytes)) : null;
+        const manifest = c >= SPLIT ? (manifests.get(row) ?? manifestOf(c, bytes)) : null;
         if (manifest instanceof Error) throw manifest;
         out = manifest
           ? joinedBody(
@@ -181,6 +181,17 @@ function rangeQuery(access: PageReadAccess, ids: number[]): RowsOf {
 /** A row's bytes unpacked: a small deflated one here (db/small-inflate.ts; zlib set up for each row cost more than the inflating), else by zlib. */
 function unpackedRow(codec: number, bytes: Buffer): Buffer {
   return (codec === CODEC.deflateDict1 ? inflateSmall(bytes, DICTIONARY_V1) : null) ?? unpacked(codec, bytes);
+}
+
+/**
+ * A split body's record read as storedManifest reads it, its small deflated record inflated here
+ * (db/small-inflate.ts) and handed on as raw: a zlib stream set up for each record cost an export
+ * 5% of its CPU. A record left to zlib is read by storedManifest, errors and all.
+ */
+function manifestOf(codec: number, data: Buffer): ReturnType<typeof storedManifest> {
+  const split = codec >= ENCODED_SPLIT ? ENCODED_SPLIT : SPLIT;
+  const record = codec - split === CODEC.deflateDict1 ? inflateSmall(data, DICTIONARY_V1) : null;
+  return record ? storedManifest(split + CODEC.raw, record) : storedManifest(codec, data);
 }
 
 /** Parts by id, as stored (unpacked when used: one that cannot be is damage of the body that uses it, as in ExchangeReader.body). */
