@@ -6,6 +6,7 @@
 // pages zeroed as every deleted row's are (PRAGMA secure_delete).
 import { joinBody, manifestBytes, readManifest } from './body-parts.ts';
 import { packed, unpacked } from './compression.ts';
+import { ReadGarbage } from './read-garbage.ts';
 import {
   type Reencoding,
   type RequestSplit,
@@ -156,6 +157,8 @@ export function compactionLeft(db: Db): number {
 export class Packer {
   private readonly blobs: Blobs;
   private readonly stmts;
+  /** Each row read and packed is a Buffer dropped at once: collected every MB, not after tens (db/read-garbage.ts). */
+  private readonly garbage = new ReadGarbage();
 
   constructor(db: Db) {
     this.blobs = new Blobs(db);
@@ -221,6 +224,7 @@ export class Packer {
       if (!r.blob || (split && r.side === 'request')) continue;
       const stored = packed(this.stmts.rowData.get(r.rowid) as Buffer);
       if (stored.codec !== 0) this.stmts.setBody.run(stored.data, stored.codec, r.rowid);
+      this.garbage.add(r.size + (stored.codec !== 0 ? stored.data.length : 0));
     }
     if (events === 0) return;
     for (const e of this.stmts.sse.all(id) as {
