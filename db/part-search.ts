@@ -26,6 +26,8 @@ export function hasPartSearch(db: Db): boolean {
 /** The write side, inside the indexing slice's transaction. */
 export class PartIndex {
   private readonly stmts;
+  /** Schema 21's statements: parts indexed before it are indexed again (null on an older schema, in an upgrade's tests). */
+  private readonly again;
 
   constructor(db: Db) {
     this.stmts = {
@@ -38,6 +40,17 @@ export class PartIndex {
       index: db.prepare('INSERT INTO part_search (rowid, text) VALUES (?, ?)'),
       refer: db.prepare('INSERT OR IGNORE INTO part_refs (part_id, exchange_id) VALUES (?, ?)'),
     };
+    this.again = hasPartReindex(db)
+      ? {
+          // While schema 21's pass over the rows goes on (reindex_below), the parts indexed before it.
+          below: db
+            .prepare('SELECT CASE WHEN reindex_below > 0 THEN part_reindex_below ELSE 0 END FROM upkeep')
+            .pluck(),
+          done: db.prepare('SELECT 1 FROM parts_reindexed WHERE part_id = ?').pluck(),
+          mark: db.prepare('INSERT OR IGNORE INTO parts_reindexed (part_id) VALUES (?)'),
+          unindex: db.prepare('DELETE FROM part_search WHERE rowid = ?'),
+        }
+      : null;
   }
 
   /**
@@ -51,13 +64,36 @@ export class PartIndex {
     // A split body is one row, its record; anything else is stored whole.
     if (!row || !Buffer.isBuffer(row.data) || this.stmts.rows.get(exchangeId) !== 1) return null;
     const { skeleton, refs } = storedManifest(row.codec, row.data);
+    const againBelow = (this.again?.below.get() as number | undefined) ?? 0;
     for (const id of new Set(refs.map((ref) => ref.id))) {
-      if (this.stmts.known.get(id) === undefined)
+      if (this.stmts.known.get(id) === undefined) {
         this.stmts.index.run(id, indexedText(readBlob(this.stmts.blob, id).toString('utf8')));
+        if (id < againBelow) this.again!.mark.run(id);
+      } else if (id < againBelow && this.again!.done.get(id) === undefined) this.indexAgain(id);
       this.stmts.refer.run(id, exchangeId);
     }
     return skeleton;
   }
+
+  /**
+   * A part indexed before schema 21, indexed again by today's rule, once. Only a text with an
+   * escaped backslash is read differently (JSON inside a JSON string): any other keeps its entry.
+   */
+  private indexAgain(id: number): void {
+    const text = readBlob(this.stmts.blob, id).toString('utf8');
+    if (text.includes('\\\\')) {
+      this.again!.unindex.run(id);
+      this.stmts.index.run(id, indexedText(text));
+    }
+    this.again!.mark.run(id);
+  }
+}
+
+/** Whether parts indexed before schema 21 may wait to be indexed again (schema 21 and later). */
+function hasPartReindex(db: Db): boolean {
+  return (
+    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'parts_reindexed'`).get() !== undefined
+  );
 }
 
 /** At most this many matches are counted for a search's total; past it the total is "at least" (10,000+). */

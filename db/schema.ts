@@ -296,6 +296,26 @@ const MIGRATIONS: (string | ((db: Db) => string))[] = [
   // an unfinished state's rows with every figure (a page sorts their entries, no row read: a
   // class of failures is tens of thousands). Built after wirelog listens, as 17's.
   (db) => wantIndexes(db, WANTED_INDEXES_19, WANTED_INDEXES_17.length),
+  // 20: reserved for the storage thread's work this round (RC): empty until it needs one.
+  '',
+  // 21: search reads JSON sent inside a JSON string (db/search-text.ts): a tool's output (Codex's
+  // function_call_output, a chat tool message, an Anthropic tool_result) whose lines started with
+  // `\\n` was indexed with each line's first word glued to an n (`nexport`). Rows indexed before
+  // are indexed again after start, newest first, by schema 16's pass (upkeep.reindex_below, moved
+  // up to the newest of them), their earlier entries answering meanwhile. Parts indexed before
+  // (ids below upkeep.part_reindex_below) are indexed again when an exchange that refers to them
+  // is (db/part-search.ts PartIndex.link), each once: parts_reindexed lists those done, and is
+  // emptied when the rows' pass ends (the trigger). A part without an escaped backslash is read
+  // the same by both rules: its entry is left as it is.
+  `
+  ALTER TABLE upkeep ADD COLUMN part_reindex_below INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE parts_reindexed (part_id INTEGER PRIMARY KEY);
+  UPDATE upkeep SET
+    reindex_below = max(reindex_below, coalesce((SELECT id + 1 FROM exchanges WHERE to_index = 0 ORDER BY id DESC LIMIT 1), 0)),
+    part_reindex_below = coalesce((SELECT part_id + 1 FROM part_refs ORDER BY part_id DESC LIMIT 1), 0);
+  CREATE TRIGGER parts_reindexed_done AFTER UPDATE OF reindex_below ON upkeep WHEN new.reindex_below = 0 AND old.part_reindex_below <> 0
+  BEGIN UPDATE upkeep SET part_reindex_below = 0; DELETE FROM parts_reindexed; END;
+  `,
 ];
 
 /**
