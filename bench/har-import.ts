@@ -1,5 +1,6 @@
 // HAR import, measured: a HAR of 50,000 chat calls (about 250 MB; --quick: 10,000) imported
-// (1) by `wirelog import` under /usr/bin/time -v: wall time and peak RSS, and (2) through the
+// (1) by `wirelog import` under /usr/bin/time -v: wall time, CPU time (user + system: on a shared
+// machine the wall time says more of the load than of the import) and peak RSS, and (2) through the
 // viewer of a running wirelog while a client sends requests through its proxy one after
 // another: how long the longest of them took, against the same requests with no import.
 // WIRELOG_BIN=path/to/bin/wirelog.js measures another checkout (an older wirelog, for before
@@ -17,7 +18,10 @@ import { BIN, NODE_FLAGS, startBench, stopWirelog, summary, traffic } from './st
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const COUNT = QUICK ? 10_000 : 50_000;
 
-function cliImport(file: string, dataDir: string): { seconds: number; peakMb: number; code: number | null } {
+function cliImport(
+  file: string,
+  dataDir: string,
+): { seconds: number; cpuSeconds: number; peakMb: number; code: number | null } {
   const time = fs.existsSync('/usr/bin/time');
   const args = [...NODE_FLAGS, BIN, 'import', file, '--data-dir', dataDir];
   const started = performance.now();
@@ -26,7 +30,14 @@ function cliImport(file: string, dataDir: string): { seconds: number; peakMb: nu
     : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - started) / 1000;
   const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr ?? '');
-  return { seconds, peakMb: peak ? Number(peak[1]) / 1024 : NaN, code: run.status };
+  const cpu = (what: string) =>
+    Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(run.stderr ?? '')?.[1] ?? NaN);
+  return {
+    seconds,
+    cpuSeconds: cpu('User') + cpu('System'),
+    peakMb: peak ? Number(peak[1]) / 1024 : NaN,
+    code: run.status,
+  };
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-har-'));
@@ -39,7 +50,7 @@ try {
 
   const cli = cliImport(file, path.join(dir, 'cli'));
   console.log(
-    `wirelog import: ${cli.seconds.toFixed(1)} s, peak RSS ${cli.peakMb.toFixed(0)} MB${cli.code === 0 ? '' : ` (exit ${cli.code})`}`,
+    `wirelog import: ${cli.seconds.toFixed(1)} s (${cli.cpuSeconds.toFixed(1)} CPU-s), peak RSS ${cli.peakMb.toFixed(0)} MB, load ${os.loadavg()[0].toFixed(1)}${cli.code === 0 ? '' : ` (exit ${cli.code})`}`,
   );
 
   const { upstream, wirelog, agent } = await startBench(dir, path.join(dir, 'viewer'));
