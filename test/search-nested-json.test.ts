@@ -13,6 +13,8 @@ import { openDatabase, type Db } from '../db/schema.ts';
 import { indexedText } from '../db/search-text.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
+import { codexSession } from './support/codex-session.ts';
+import { storeCodexSession } from './support/codex-session-store.ts';
 import { tempDir } from './support/harness.ts';
 
 /** Tokens as FTS5's unicode61 cuts an indexed text (anything but letters and digits separates them), case folded. */
@@ -241,5 +243,70 @@ describe('searched in a store (split bodies: each tool output a part, db/part-se
     expect(found('deepestword')).toEqual([ids.deep]);
     for (const glued of ['nexport', 'nimportchat', 'nanthropicstring', 'ndeepestword'])
       expect(found(glued)).toEqual([]);
+  });
+});
+
+/** Words of a JSON text as a reader of it sees them: every string read, and read again as JSON when it holds JSON. */
+function wordsRead(json: string): Set<string> {
+  const words = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') {
+      let inner: unknown;
+      try {
+        inner = /^\s*[[{]/.test(value) ? JSON.parse(value) : undefined;
+      } catch {
+        inner = undefined;
+      }
+      if (inner !== undefined) walk(inner);
+      else for (const w of value.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (w) words.add(w);
+    } else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) {
+        walk(k);
+        walk(v);
+      }
+    else if (value !== null && value !== undefined) walk(String(value));
+  };
+  walk(JSON.parse(json));
+  return words;
+}
+
+describe('a Codex session (test/support/codex-session.ts) searched for words its tool outputs start lines with', () => {
+  let dir: string;
+  let db: Db;
+  const TURNS = 20;
+
+  beforeAll(() => {
+    dir = tempDir('wirelog-nested-session-');
+    db = openDatabase(dir);
+    storeCodexSession(db, TURNS, 'nested-session');
+  });
+  afterAll(() => {
+    db?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds each word in exactly the turns whose request, read as JSON, holds it', () => {
+    const reader = new ExchangeReader(db);
+    const ids = reader.summaries({ thread: 'session:nested-session', after: 0, limit: TURNS }).map((r) => r.id);
+    expect(ids).toHaveLength(TURNS);
+    const read = [...codexSession(TURNS, 'nested-session')].map((turn) => {
+      const words = wordsRead(turn.request.toString('utf8'));
+      for (const e of turn.events) for (const w of wordsRead(e.data)) words.add(w);
+      return words;
+    });
+    const found = (q: string) =>
+      reader
+        .summaries({ text: q, limit: 100 })
+        .map((r) => r.id)
+        .sort((a, b) => a - b);
+    // Words that start lines of the source files the tool outputs hold; the glued forms one reading made.
+    for (const word of ['export', 'import', 'const', 'interface', 'return']) {
+      const expected = ids.filter((_, k) => read[k].has(word));
+      // Sent at a line's start by some turns, and not by the first: not a test of nothing.
+      expect(expected.length, word).toBeGreaterThan(0);
+      expect(expected.length, word).toBeLessThan(TURNS);
+      expect(found(word), word).toEqual(expected);
+      expect(found(`n${word}`), `n${word}`).toEqual(ids.filter((_, k) => read[k].has(`n${word}`)));
+    }
   });
 });

@@ -1,10 +1,12 @@
 // A Codex-shaped agent session, generated deterministically: every turn's Responses request
 // resends the whole conversation (store: false, as Codex with disable_response_storage sends
 // it), growing by a reasoning item (encrypted: incompressible base64), a function call and the
-// call's output, which is real text (this checkout's own source files, as `cat` would print
-// them); each answer is a 200-event SSE stream. For the storage tests and bench/storage-size.ts.
+// call's output, which is real text (source files of this project as `cat` would print them,
+// fixed in test/fixtures/codex-tool-outputs.json.br); each answer is a 200-event SSE stream.
+// For the storage tests and bench/storage-size.ts.
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 
 export interface CodexTurn {
@@ -16,18 +18,18 @@ export interface CodexTurn {
   responseBody: Buffer;
 }
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const FIXTURE = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../fixtures/codex-tool-outputs.json.br');
+let fixedOutputs: string[] | undefined;
 
-/** Text files of this checkout, in a fixed order: the tool outputs. */
+/**
+ * The tool outputs, in a fixed order: 142 source files of this project, each cut to its first
+ * 6,000 characters. Read from the checkout at each run before, they changed with every file
+ * added to or edited in db/, llm/, proxy/..., and with them the words a turn first sends and
+ * the sizes the benches print; fixed once (test/fixtures/codex-tool-outputs.make.ts).
+ */
 function toolOutputs(): string[] {
-  const out: string[] = [];
-  for (const dir of ['db', 'llm', 'proxy', 'viewer', 'cli', 'model', 'certs']) {
-    const full = path.join(ROOT, dir);
-    if (!fs.existsSync(full)) continue;
-    for (const name of fs.readdirSync(full).sort())
-      if (name.endsWith('.ts')) out.push(fs.readFileSync(path.join(full, name), 'utf8'));
-  }
-  return out;
+  fixedOutputs ??= JSON.parse(zlib.brotliDecompressSync(fs.readFileSync(FIXTURE)).toString('utf8')) as string[];
+  return fixedOutputs;
 }
 
 /** Deterministic bytes, base64 (what encrypted reasoning looks like: no repetition to compress). */
