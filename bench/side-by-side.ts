@@ -71,6 +71,21 @@ function storageCpuMs(pid: number): number {
   return ms;
 }
 
+/** CPU ms of each of a process's threads but its main one, by name (/proc/PID/task/TID/comm), those of one name summed. */
+function cpuMsByThreadName(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    if (Number(tid) === pid) continue;
+    try {
+      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      byName.set(name, (byName.get(name) ?? 0) + cpuMs(pid, Number(tid)));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return byName;
+}
+
 /**
  * CPU µs per request during the throughput phase: the client (this process), the upstream, the
  * proxy (all its threads; its main thread, which forwards; its storage thread, per row it
@@ -85,6 +100,8 @@ interface CpuShare {
   storagePerRow?: number;
   /** The proxy's other threads (V8's GC and compiler helpers, libuv), per request. */
   proxyOther?: number;
+  /** The proxy's other threads by name (V8Worker: GC and compiler helpers; libuv-worker: the pool), µs per request. */
+  otherByName?: Map<string, number>;
   /** A recording proxy: ms after the phase until storage held (and understood) every exchange. */
   caughtUpMs?: number;
 }
@@ -100,6 +117,7 @@ async function measureCpu<T extends { count: number }>(
   const c0 = process.cpuUsage();
   const u0 = cpuMs(upstreamPid);
   const p0 = route.pid ? [cpuMs(route.pid), cpuMs(route.pid, route.pid), storageCpuMs(route.pid)] : null;
+  const names0 = route.pid ? cpuMsByThreadName(route.pid) : null;
   const result = await run();
   const c = process.cpuUsage(c0);
   const per = (ms: number) => (ms * 1000) / result.count;
@@ -117,6 +135,12 @@ async function measureCpu<T extends { count: number }>(
     cpu.proxy = per(all);
     cpu.proxyMain = per(main);
     cpu.proxyOther = per(all - main - storage);
+    // Threads that ended during the phase are left out of this breakdown (their CPU is in `all`).
+    cpu.otherByName = new Map();
+    for (const [name, ms] of cpuMsByThreadName(route.pid)) {
+      const grown = ms - (names0?.get(name) ?? 0);
+      if (grown > 0 && !STORAGE_THREADS.has(name)) cpu.otherByName.set(name, per(grown));
+    }
   }
   return { result, cpu };
 }
@@ -426,10 +450,10 @@ async function startOtherWirelog(
 }
 
 /**
- * `--recording-cost [--rounds 3] [--seconds 4] [--bin A --bin B] [--cpu-prof DIR]`: issue 28's recording cost
+ * `--recording-cost [--rounds 3] [--seconds 4] [--warm-up 1] [--bin A --bin B] [--cpu-prof DIR]`: issue 28's recording cost
  * alone, rows alternating round after round so a busy moment touches each: the floor, the floor
  * that records, and wirelog (this checkout, or each --bin). Each: a fresh process, 50 sequential
- * requests and 1 s at concurrency 16 to warm up, then the measured phase at concurrency 16.
+ * requests and 1 s (--warm-up) at concurrency 16 to warm up, then the measured phase at concurrency 16.
  * Medians over the rounds. --cpu-prof: each wirelog writes a V8 CPU profile per thread into DIR
  * (the storage thread's is the one whose busiest entries are CaptureStore's).
  */
@@ -440,6 +464,9 @@ async function recordingCostRun(): Promise<void> {
   };
   const rounds = Number(arg('--rounds') ?? 3);
   const seconds = Number(arg('--seconds') ?? 4);
+  // V8 compiles the hot paths on its helper threads for seconds after start (counted as other
+  // threads): a longer warm-up leaves that out of the measured phase.
+  const warmUpSeconds = Number(arg('--warm-up') ?? 1);
   const bins = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--bin' ? [a] : []));
   const profileDir = arg('--cpu-prof');
   const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -474,7 +501,7 @@ async function recordingCostRun(): Promise<void> {
       },
     ]),
   ];
-  const figures = routes.map(() => [] as { rps: number; cpu: CpuShare }[]);
+  const figures = routes.map(() => [] as { rps: number; cpu: CpuShare; peakRssMb: number | null }[]);
   const loads: string[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const [i, [, start]] of routes.entries()) {
@@ -482,9 +509,9 @@ async function recordingCostRun(): Promise<void> {
       const dispatcher = route.dispatcher(32);
       const small = `${upstream.httpsUrl}/v1/models`;
       await sequential(small, dispatcher, 50);
-      await throughput(small, dispatcher, 16, 1000);
+      await throughput(small, dispatcher, 16, warmUpSeconds * 1000);
       const { result, cpu } = await measureCpu(route, () => throughput(small, dispatcher, 16, seconds * 1000));
-      figures[i].push({ rps: result.rps, cpu });
+      figures[i].push({ rps: result.rps, cpu, peakRssMb: route.peakRssMb() });
       await dispatcher.close();
       await route.stop();
     }
@@ -497,7 +524,7 @@ async function recordingCostRun(): Promise<void> {
   };
   const fmt = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
   console.log(
-    `\nRecording cost, ${rounds} alternating rounds of ${seconds} s at concurrency 16 (GET /v1/models), medians; Node ${process.version}, ${os.cpus().length} cores, load average after each round ${loads.join(', ')}, ${new Date().toISOString()}`,
+    `\nRecording cost, ${rounds} alternating rounds of ${seconds} s at concurrency 16 (GET /v1/models) after ${warmUpSeconds} s of warm-up, medians; Node ${process.version}, ${os.cpus().length} cores, load average after each round ${loads.join(', ')}, ${new Date().toISOString()}`,
   );
   console.log(
     '| row | req/s | proxy µs/request (all threads) | forwarding thread µs/request | storage thread µs/row | other threads µs/request |',
@@ -510,7 +537,7 @@ async function recordingCostRun(): Promise<void> {
     );
     for (const x of f)
       console.log(
-        `  round: ${fmt(x.rps, 0)} req/s, forwarding ${fmt(x.cpu.proxyMain)}, storage ${fmt(x.cpu.storagePerRow)}/row, other ${fmt(x.cpu.proxyOther)}`,
+        `  round: ${fmt(x.rps, 0)} req/s, peak RSS ${fmt(x.peakRssMb ?? undefined, 0)} MB, forwarding ${fmt(x.cpu.proxyMain)}, storage ${fmt(x.cpu.storagePerRow)}/row, other ${fmt(x.cpu.proxyOther)} (${[...(x.cpu.otherByName ?? [])].map(([n, us]) => `${n} ${fmt(us)}`).join(', ')})`,
       );
   }
 }
