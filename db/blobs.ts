@@ -157,8 +157,6 @@ export function compactionLeft(db: Db): number {
 export class Packer {
   private readonly blobs: Blobs;
   private readonly stmts;
-  /** Each row read and packed is a Buffer dropped at once: collected every MB, not after tens (db/read-garbage.ts). */
-  private readonly garbage = new ReadGarbage();
 
   constructor(db: Db) {
     this.blobs = new Blobs(db);
@@ -220,11 +218,14 @@ export class Packer {
     // pages, and updated in place to a third of their size they left their pages a third full, the
     // table as large as before (bench/storage-size.ts, 100 Codex turns: sse_events 3.9 MB updated,
     // 1.8 MB inserted again; bodies 0.4 MB updated, 0.7 MB inserted again).
+    // Each row read and packed is a Buffer dropped at once: collected every MB of one body, not
+    // after tens (db/read-garbage.ts); a body under 1 MB costs no collection.
+    const garbage = new ReadGarbage();
     for (const r of bodyRows) {
       if (!r.blob || (split && r.side === 'request')) continue;
       const stored = packed(this.stmts.rowData.get(r.rowid) as Buffer);
       if (stored.codec !== 0) this.stmts.setBody.run(stored.data, stored.codec, r.rowid);
-      this.garbage.add(r.size + (stored.codec !== 0 ? stored.data.length : 0));
+      garbage.add(r.size + (stored.codec !== 0 ? stored.data.length : 0));
     }
     if (events === 0) return;
     for (const e of this.stmts.sse.all(id) as {

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Packer } from '../db/blobs.ts';
 import { CaptureStore } from '../db/capture-store.ts';
+import { ReadGarbage } from '../db/read-garbage.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
@@ -106,5 +107,17 @@ describe('packing a large body', () => {
     expect(codecs).toEqual([2]);
     const back = Buffer.concat([...new ExchangeReader(db).bodyChunks(id, 'response')]);
     expect(back.equals(body)).toBe(true);
+  });
+});
+
+describe('ReadGarbage', () => {
+  it('collects once per bound of bytes read, and never for less', () => {
+    let collections = 0;
+    const small = new ReadGarbage(MB, () => collections++);
+    for (let i = 0; i < 15; i++) small.add(64 * 1024);
+    expect(collections).toBe(0);
+    const large = new ReadGarbage(MB, () => collections++);
+    for (let i = 0; i < 100; i++) large.add(256 * 1024);
+    expect(collections).toBe(25);
   });
 });
