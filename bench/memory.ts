@@ -7,6 +7,11 @@
 // ring). Linux x64 only. The environment is wirelog's: MALLOC_ARENA_MAX=2 npx tsx bench/memory.ts
 // shows what the threads' separate arenas cost (2026-12-05: peak 126 MB instead of 144-147, the
 // big bodies' phases; glibc reads it only as a process starts, so wirelog cannot set it itself).
+// What grew the storage thread's arena was packing a large body after it ended: each row read
+// back and packed is a Buffer V8 frees only when it collects (none without packing); the packer
+// now collects every MB (db/read-garbage.ts): thread arenas 30-33 -> 16-18 MB in those phases.
+// "Thread malloc arenas" are glibc's; on macOS (libmalloc) the same Buffers wait the same way,
+// and test/packer-read-garbage.test.ts counts them in bytes, whatever the allocator.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
