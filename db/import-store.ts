@@ -48,6 +48,7 @@ import {
   readableUrl,
   utf8Prefix,
 } from './indexer.ts';
+import { PartIndex } from './part-search.ts';
 import { type RequestSplit, splitRequest } from './request-reencode.ts';
 import type { Db } from './schema.ts';
 import { indexedText } from './search-text.ts';
@@ -85,6 +86,7 @@ export class ImportStore {
   /** The last failure to understand or index an exchange (it stays stored, as capture's indexer leaves it). */
   error: string | null = null;
   private readonly blobs: Blobs;
+  private readonly parts: PartIndex;
   private readonly stmts;
 
   constructor(
@@ -93,6 +95,7 @@ export class ImportStore {
   ) {
     this.capture = new CaptureStore(db, understandEnded);
     this.blobs = new Blobs(db);
+    this.parts = new PartIndex(db);
     this.stmts = {
       // Capture's insertEnded, with the event count: an exchange of SSE events is written once too.
       insert:
@@ -109,9 +112,6 @@ export class ImportStore {
         'INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload, codec) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       claim: db.prepare('UPDATE exchanges SET to_index = 0 WHERE id = ? AND to_index > 0'),
-      known: db.prepare('SELECT 1 FROM part_refs WHERE part_id = ? LIMIT 1').pluck(),
-      indexPart: db.prepare('INSERT INTO part_search (rowid, text) VALUES (?, ?)'),
-      refer: db.prepare('INSERT OR IGNORE INTO part_refs (part_id, exchange_id) VALUES (?, ?)'),
       search: db.prepare('INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, ?, ?)'),
       note: db.prepare(`UPDATE exchanges SET notes = coalesce(notes || char(10), '') || ? WHERE id = ?`),
     };
@@ -249,16 +249,14 @@ export class ImportStore {
 
   private index(one: Written): void {
     const { exchange, bodies } = one;
-    // The parts of a split body: each indexed the first time any exchange refers to it (db/part-search.ts PartIndex.link).
+    // The parts of a split body, linked as the indexer links them, from the bytes held (not read back).
     if (one.split) {
-      const seen = new Set<number>();
-      for (const part of one.split.parts) {
-        if (seen.has(part.id)) continue;
-        seen.add(part.id);
-        if (this.stmts.known.get(part.id) === undefined)
-          this.stmts.indexPart.run(part.id, indexedText(part.bytes.toString('utf8')));
-        this.stmts.refer.run(part.id, exchange.id);
-      }
+      const held = new Map(one.split.parts.map((part) => [part.id, part.bytes]));
+      this.parts.linkParts(
+        exchange.id,
+        one.split.parts.map((part) => part.id),
+        (partId) => held.get(partId)!,
+      );
     }
     const cut: Partial<Record<BodySide, number>> = {};
     const ws = exchange.streamKind === 'websocket' ? messagesText(one.ws, cut) : { send: '', receive: '' };

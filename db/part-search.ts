@@ -64,23 +64,36 @@ export class PartIndex {
     // A split body is one row, its record; anything else is stored whole.
     if (!row || !Buffer.isBuffer(row.data) || this.stmts.rows.get(exchangeId) !== 1) return null;
     const { skeleton, refs } = storedManifest(row.codec, row.data);
+    this.linkParts(
+      exchangeId,
+      refs.map((ref) => ref.id),
+      (id) => readBlob(this.stmts.blob, id),
+    );
+    return skeleton;
+  }
+
+  /**
+   * Links an exchange to parts by id (its split body's, in order), as link does; `bytesOf` gives a
+   * part's bytes when it is to be indexed: read from its blob, or (db/import-store.ts, which has
+   * just stored them) from memory.
+   */
+  linkParts(exchangeId: number, ids: number[], bytesOf: (id: number) => Buffer): void {
     const againBelow = (this.again?.below.get() as number | undefined) ?? 0;
-    for (const id of new Set(refs.map((ref) => ref.id))) {
+    for (const id of new Set(ids)) {
       if (this.stmts.known.get(id) === undefined) {
-        this.stmts.index.run(id, indexedText(readBlob(this.stmts.blob, id).toString('utf8')));
+        this.stmts.index.run(id, indexedText(bytesOf(id).toString('utf8')));
         if (id < againBelow) this.again!.mark.run(id);
-      } else if (id < againBelow && this.again!.done.get(id) === undefined) this.indexAgain(id);
+      } else if (id < againBelow && this.again!.done.get(id) === undefined) this.indexAgain(id, bytesOf);
       this.stmts.refer.run(id, exchangeId);
     }
-    return skeleton;
   }
 
   /**
    * A part indexed before schema 21, indexed again by today's rule, once. Only a text with an
    * escaped backslash is read differently (JSON inside a JSON string): any other keeps its entry.
    */
-  private indexAgain(id: number): void {
-    const text = readBlob(this.stmts.blob, id).toString('utf8');
+  private indexAgain(id: number, bytesOf: (id: number) => Buffer): void {
+    const text = bytesOf(id).toString('utf8');
     if (text.includes('\\\\')) {
       this.again!.unindex.run(id);
       this.stmts.index.run(id, indexedText(text));
