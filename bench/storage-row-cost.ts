@@ -226,5 +226,5 @@ const figures = (values: number[]) => {
   return `best ${sorted[0].toFixed(1)} µs, median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} µs (rounds ${values.map((x) => x.toFixed(1)).join(', ')})`;
 };
 console.log(
-  `storage CPU per row (${KIND}, ${ROWS} rows after ${WARM}, ${ROUNDS} rounds, node ${process.execArgv.filter((a) => !a.includes('tsx')).join(' ') || 'defaults'}): all threads ${figures(perRow)}; the store's thread ${figures(threadPerRow)}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  `storage CPU per row (${KIND}, ${ROWS} rows after ${WARM}, ${ROUNDS} rounds, node ${process.execArgv.filter((a) => /^--(max-semi|heap|optimize|no-opt)/.test(a)).join(' ') || 'defaults'}): all threads ${figures(perRow)}; the store's thread ${figures(threadPerRow)}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
 );
