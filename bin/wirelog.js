@@ -7,15 +7,16 @@ import v8 from 'node:v8';
 // A proxy's garbage is short-lived (chunks, headers, events). Set before any worker starts:
 // a 2 MB young generation per semi-space instead of 16 for the worker threads, and the old
 // generation collected once it grew 30% past what the last full collection left, in every
-// thread, which keeps memory near what V8's --optimize-for-size kept it at (bench/memory.ts:
-// peak RSS 151 MB against 148, 179 against 170 with 500 request loops beside 200 streams).
-// --optimize-for-size, set here before, shrank every worker's young generation to 1 MB whatever
-// was asked and collected the old generation more often still: twice the scavenges, more full
-// collections, and V8 compiling again the code each of those let go, 50-70 µs more CPU across
-// threads per stored row (bench/storage-row-cost.ts; test/v8-flags.test.ts). The main thread's
-// heap is sized before this runs: `npm start` gives it the same semi-space on node's command
-// line (package.json), as NODE_OPTIONS=--max-semi-space-size=2 does for a `wirelog` on the
-// PATH. WIRELOG_V8_DEFAULTS=1 skips what is set here.
+// thread. --optimize-for-size, set here before, shrank every worker's young generation to 1 MB
+// whatever was asked and collected the old generation more often still: twice the scavenges on
+// the storage thread, more full collections, and V8 compiling again the code each of those let
+// go (bench/storage-row-cost.ts, the storage thread per GET row: 127-130 µs median instead of
+// 147-203; an SSE call 1,890 instead of 2,163). The main thread's heap is sized before this runs,
+// on node's command line: `npm start` (package.json) gives it 1 MB per semi-space, as
+// NODE_OPTIONS=--max-semi-space-size=1 does for a `wirelog` on the PATH. With 2 there as well,
+// peak RSS through bench/memory.ts's phases was 136-141 MB against 129-135 with the flags
+// before; with 1, 131-135 (the forwarding thread's Buffers freed by its more frequent
+// scavenges; test/v8-flags.test.ts). WIRELOG_V8_DEFAULTS=1 skips what is set here.
 if (!process.env.WIRELOG_V8_DEFAULTS) v8.setFlagsFromString('--max-semi-space-size=2 --heap-growing-percent=30');
 
 const bundle = new URL('../dist/cli.js', import.meta.url);

@@ -28,9 +28,10 @@ const PROGRESS_EVERY_MS = 500;
 /**
  * The garbage collector tuned for a batch job rather than a proxy, in this process alone (set
  * before the import thread starts; WIRELOG_V8_DEFAULTS=1 skips it, as it skips bin/wirelog.js's
- * flags). bin/wirelog.js asks V8 to favour size (--optimize-for-size), which keeps the young
- * generation near 1 MB: an import, whose every entry is garbage within a batch, then spent about
- * a quarter of its CPU in some 1,400 scavenges per 10,000 entries on the import thread alone.
+ * flags). bin/wirelog.js asked V8 to favour size (--optimize-for-size) before, which kept every
+ * young generation near 1 MB: an import, whose every entry is garbage within a batch, then spent
+ * about a quarter of its CPU in some 1,400 scavenges per 10,000 entries on the import thread
+ * alone. bin/wirelog.js now gives workers 2 MB semi-spaces; this keeps an import off it anyway.
  * Without it, the old generation grows 30% past what survived the last full collection (V8's
  * default lets it grow more: peak 225 MB instead of 155), so the peak stays as it was.
  */

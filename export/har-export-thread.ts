@@ -1,5 +1,6 @@
 // `wirelog export --har` on threads of their own (export/har-export-worker.ts), with V8 set for
-// throughput: the CLI runs with a 2 MB young generation and --optimize-for-size (bin/wirelog.js),
+// throughput: the CLI runs with a 2 MB young generation and --optimize-for-size (bin/wirelog.js's
+// flags then; since, --heap-growing-percent=30, which keeps the old generation near as small),
 // which suit a proxy's short-lived garbage but made a HAR export spend a third of its CPU in
 // garbage collection and twice the CPU in all (bench/har-export-speed.ts). A young generation is
 // sized when its thread starts: the workers get a larger one, and the heuristics for speed.
@@ -67,7 +68,7 @@ const MAX_WORKERS = 2;
 // The workers' V8: heuristics for speed, and a young generation of 8 MB a semi-space (a page's
 // objects die young there instead of being promoted and marked). `export --har` of 100,001
 // exchanges of the packed million-exchange store (384 MB), CPU seconds and peak RSS: 26.3 s and
-// 124 MB with the CLI's flags on its main thread; 17.3 s, 165 MB without --optimize-for-size; on
+// 124 MB with the CLI's old flags on its main thread; 17.3 s, 165 MB without --optimize-for-size; on
 // this worker 18.2 s, 226 MB with a 2 MB semi-space, 16.4 s, 233 MB with 4, 14.4 s, 255 MB with
 // 8, 14.3 s, 258 MB with 16 (load average 14-18 on 2 cores).
 const THROUGHPUT_FLAGS = '--max-semi-space-size=8 --no-optimize-for-size';

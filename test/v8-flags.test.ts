@@ -1,13 +1,19 @@
-// bin/wirelog.js sets V8's flags for every thread before any worker starts. The storage thread
-// allocates a batch's worth of short-lived objects per transaction: its young generation must be
-// the 2 MB per semi-space asked for. V8's --optimize-for-size (the flags before) shrank every
-// worker's young generation to 1 MB whatever was asked: twice the scavenges, more full
-// collections, 50-70 µs more CPU per stored row (bench/storage-row-cost.ts).
+// wirelog's young generations, thread by thread. bin/wirelog.js sets V8's flags for the worker
+// threads before any starts: the storage thread allocates a batch's worth of short-lived objects
+// per transaction, so its young generation must be the 2 MB per semi-space asked for. V8's
+// --optimize-for-size (the flags before) shrank every worker's to 1 MB whatever was asked: twice
+// the scavenges, more full collections, 50-70 µs more CPU per stored row
+// (bench/storage-row-cost.ts). The main thread's is sized on node's command line before
+// bin/wirelog.js runs: `npm start` (package.json) gives it 1 MB per semi-space, which keeps the
+// process's peak near what --optimize-for-size kept it at (bench/memory.ts); the tests and
+// benches start wirelog the same way (test/support/cli.ts; test/package.test.ts checks it).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const BIN = new URL('../bin/wirelog.js', import.meta.url);
+const PACKAGE = new URL('../package.json', import.meta.url);
+const MB = 1024 * 1024;
 
 /** The flags bin/wirelog.js sets, as written there. */
 function binFlags(): string {
@@ -17,33 +23,56 @@ function binFlags(): string {
   return flags;
 }
 
-// A worker started after the flags are set allocates objects that survive a while (as rows
-// waiting in a batch do), then reports its young generation's size.
+/** The node flags `npm start` runs bin/wirelog.js with, as package.json writes them. */
+function startNodeFlags(): string[] {
+  const start: string = JSON.parse(fs.readFileSync(PACKAGE, 'utf8')).scripts.start;
+  const flags = /\bnode ((?:--\S+ )*)bin\/wirelog\.js\b/.exec(start)?.[1];
+  if (flags === undefined) throw new Error(`package.json's start script runs no node bin/wirelog.js: ${start}`);
+  return flags.split(' ').filter(Boolean);
+}
+
+// Allocates objects that survive a while (as rows waiting in a batch do, as a request's chunks
+// do), then gives the largest new space V8 reported meanwhile: two semi-spaces at their bound.
+const CHURN = `
+  const v8 = require('node:v8');
+  const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+  let keep = [];
+  let largest = 0;
+  for (let i = 0; i < 2e6; i++) {
+    keep.push({ i, s: 'x' + i });
+    if (keep.length > 20000) keep = [];
+    if (i % 1000 === 0) largest = Math.max(largest, newSpace());
+  }
+`;
+
+// The process as `npm start` makes it: node's flags on the command line, then bin/wirelog.js's
+// set, then a worker; each thread reports its new space.
 const PROBE = `
 const v8 = require('node:v8');
 const { Worker } = require('node:worker_threads');
 v8.setFlagsFromString(process.env.FLAGS);
-const worker = new Worker(\`
-  const v8 = require('node:v8');
-  const { parentPort } = require('node:worker_threads');
-  let keep = [];
-  for (let i = 0; i < 2e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 20000) keep = []; }
-  parentPort.postMessage(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);
-\`, { eval: true });
-worker.once('message', (size) => { console.log(size); worker.terminate(); });
+const worker = new Worker(\`${CHURN}require('node:worker_threads').parentPort.postMessage(largest);\`, { eval: true });
+worker.once('message', (workerNewSpace) => {
+  ${CHURN}
+  console.log(JSON.stringify({ worker: workerNewSpace, main: largest }));
+  worker.terminate();
+});
 `;
 
+function newSpaces(nodeFlags: string[]): { worker: number; main: number } {
+  const run = spawnSync(process.execPath, [...nodeFlags, '-e', PROBE], {
+    env: { ...process.env, FLAGS: binFlags() },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout.trim());
+}
+
 describe("wirelog's V8 flags", () => {
-  it('give a worker thread the young generation asked for (2 MB per semi-space)', () => {
-    const flags = binFlags();
-    expect(flags).toContain('--max-semi-space-size=2');
-    const run = spawnSync(process.execPath, ['-e', PROBE], {
-      env: { ...process.env, FLAGS: flags },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    // Two semi-spaces of 2 MB: the new space V8 reports once it has grown to its bound.
-    expect(Number(run.stdout.trim())).toBe(4 * 1024 * 1024);
+  it('give a worker thread the young generation asked for (2 MB per semi-space) and the main thread 1 MB', () => {
+    expect(binFlags()).toContain('--max-semi-space-size=2');
+    // Two semi-spaces each: the new space V8 reports once it has grown to its bound.
+    expect(newSpaces(startNodeFlags())).toEqual({ worker: 4 * MB, main: 2 * MB });
   });
 });
