@@ -14,9 +14,11 @@ import v8 from 'node:v8';
 // 147-203; an SSE call 1,890 instead of 2,163). The main thread's heap is sized before this runs,
 // on node's command line: `npm start` (package.json) gives it 1 MB per semi-space, as
 // NODE_OPTIONS=--max-semi-space-size=1 does for a `wirelog` on the PATH. With 2 there as well,
-// peak RSS through bench/memory.ts's phases was 136-141 MB against 129-135 with the flags
-// before; with 1, 131-135 (the forwarding thread's Buffers freed by its more frequent
-// scavenges; test/v8-flags.test.ts). WIRELOG_V8_DEFAULTS=1 skips what is set here.
+// peak RSS through bench/memory.ts's phases was 136-141 MB (median 137) against 128-135 (132)
+// with the flags before; with 1, 130-135 (135): the forwarding thread's Buffers freed by its
+// more frequent scavenges, its CPU per request unchanged within the noise (bench/side-by-side.ts
+// --recording-cost); what is left is the storage thread's larger young generation
+// (test/v8-flags.test.ts). WIRELOG_V8_DEFAULTS=1 skips what is set here.
 if (!process.env.WIRELOG_V8_DEFAULTS) v8.setFlagsFromString('--max-semi-space-size=2 --heap-growing-percent=30');
 
 const bundle = new URL('../dist/cli.js', import.meta.url);
