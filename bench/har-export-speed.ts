@@ -3,7 +3,7 @@
 // With the CLI's own V8 flags (bin/wirelog.js) unless WIRELOG_V8_DEFAULTS=1; with that and
 // --max-semi-space-size=8, as the export's worker runs (export/har-export-thread.ts). On a copy of
 // a store, never one wirelog is using:
-//   node --max-semi-space-size=2 --import tsx bench/har-export-speed.ts DATA_DIR [MB] [OUT]
+//   node --max-semi-space-size=1 --import tsx bench/har-export-speed.ts DATA_DIR [MB] [OUT]
 // With WIRELOG_HAR_WORKERS=1 or 2, through the export's workers as `export --har` runs them
 // (export/har-export-thread.ts; the CPU counted is the whole process's, every thread's).
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import { ExchangeReader } from '../db/reader.ts';
 import { writeHar } from '../export/har.ts';
 import { writeHarOffThread } from '../export/har-export-thread.ts';
 
-if (!process.env.WIRELOG_V8_DEFAULTS) v8.setFlagsFromString('--max-semi-space-size=2 --optimize-for-size');
+if (!process.env.WIRELOG_V8_DEFAULTS) v8.setFlagsFromString('--max-semi-space-size=2 --heap-growing-percent=30');
 
 const [dataDir, mbText = '300', outFile = '/dev/null'] = process.argv.slice(2);
 if (!dataDir) throw new Error('usage: bench/har-export-speed.ts DATA_DIR [MB] [OUT]');

@@ -12,7 +12,7 @@ import { startTsProcess, type BenchProcess } from './processes.ts';
 /** wirelog as `npm start` runs it, or another checkout's (WIRELOG_BIN), with BENCH_WIRELOG_FLAGS added. */
 export const BIN = process.env.WIRELOG_BIN ?? fileURLToPath(new URL('../bin/wirelog.js', import.meta.url));
 export const NODE_FLAGS = [
-  '--max-semi-space-size=2',
+  '--max-semi-space-size=1',
   ...(process.env.BENCH_WIRELOG_FLAGS?.split(' ').filter(Boolean) ?? []),
 ];
 
