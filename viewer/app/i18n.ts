@@ -8,12 +8,14 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { LANGUAGES, type Language } from '../../i18n/languages.ts';
-import { en, type Messages } from '../../i18n/messages/en.ts';
+import type { ViewerMessages } from '../../i18n/viewer-messages.ts';
+import en from 'virtual:viewer-messages/en';
 import { CHOSEN_LANGUAGE, startLanguage } from './start-language.ts';
 
-const CATALOGUES: Record<Language, () => Promise<Messages>> = {
+// Each catalogue without what only the CLI and the server say (i18n/viewer-messages.ts, built by vite.config.ts).
+const CATALOGUES: Record<Language, () => Promise<ViewerMessages>> = {
   en: async () => en,
-  'zh-CN': () => import('../../i18n/messages/zh-CN.ts').then((module) => module.zhCN),
+  'zh-CN': () => import('virtual:viewer-messages/zh-CN').then((module) => module.default),
 };
 
 export const i18n = i18next.createInstance().use(initReactI18next);
@@ -26,7 +28,7 @@ i18n.on('languageChanged', followLang);
 /** Settles once the start language's catalogue is in and i18next is set up: the app renders after it. */
 export const i18nReady: Promise<void> = (async () => {
   const language = startLanguage();
-  const resources: Partial<Record<Language, { translation: Messages }>> = { en: { translation: en } };
+  const resources: Partial<Record<Language, { translation: ViewerMessages }>> = { en: { translation: en } };
   if (language !== 'en') resources[language] = { translation: await CATALOGUES[language]() };
   await i18n.init({
     lng: language,
