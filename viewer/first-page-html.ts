@@ -50,7 +50,10 @@ async function headWritten(response: ServerResponse | undefined): Promise<void> 
  */
 export function pageWithFirstPage(c: Context, index: string, read: ApiRead): Response {
   const cut = index.lastIndexOf('</body>');
-  if (cut < 0 || SESSION_PATH.test(c.req.path)) return c.html(index);
+  // A browser's own request for a file the viewer has not (its /favicon.ico: Sec-Fetch-Dest image)
+  // gets the page too, but not a read of the store it drops. Without the header (curl): as a document.
+  const dest = c.req.header('sec-fetch-dest');
+  if (cut < 0 || SESSION_PATH.test(c.req.path) || (dest !== undefined && dest !== 'document')) return c.html(index);
   const lang = requestLanguage(c);
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
