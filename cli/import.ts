@@ -4,7 +4,7 @@
 import path from 'node:path';
 import v8 from 'node:v8';
 import type { CaptureStore } from '../db/capture-store.ts';
-import { ImportStore } from '../db/import-store.ts';
+import { type ImportFailureKind, ImportStore } from '../db/import-store.ts';
 import { openDatabase } from '../db/schema.ts';
 import { HarImportError } from '../export/har-import.ts';
 import { HarStorageError, type ImportProgress } from '../export/har-stream.ts';
@@ -57,6 +57,22 @@ export function progressLine(name: string, p: ImportProgress): string {
 }
 
 /**
+ * What the import stored but could not do, one line per kind on stderr (how many, the first id,
+ * its error), and what capture's path (an earlier run's leftovers, a batch not of whole
+ * exchanges) could not: each exchange also carries a note, but an import must say it too.
+ */
+function sayFailures(store: ImportStore): void {
+  for (const kind of ['understand', 'index', 'pack'] as const satisfies ImportFailureKind[]) {
+    const failure = store.failures[kind];
+    if (!failure) continue;
+    const { count, firstId, error } = failure;
+    console.error(`wirelog: ${t(`importFailures.${kind}`, { count, first: firstId, error })}`);
+  }
+  const captured = store.capture.indexError;
+  if (captured) console.error(`wirelog: ${t('importFailures.capture', { error: captured })}`);
+}
+
+/**
  * Understands, indexes and packs what an earlier run left waiting (a capture or an import that was
  * stopped), a batch's worth (or more) in one slice, before this import's batches. A slice the
  * database refuses is left for the next start to do (the rows say what waits), as a capture's is.
@@ -83,10 +99,11 @@ export async function importCommand(args: string[]): Promise<number> {
   tuneGarbageCollection();
   const db = openDatabase(dataDir);
   const progress = progressOutput();
+  let store: ImportStore | undefined;
   try {
     // A batch is stored, understood and indexed in one transaction, each body written once, packed
     // (db/import-store.ts): whole exchanges need none of capture's writing rows as they come.
-    const store = new ImportStore(db, understandEnded);
+    store = new ImportStore(db, understandEnded);
     store.capture.indexInSlices = true;
     understandStored(store.capture);
     // Read, checked and converted on a thread of its own, stored here: the two on two cores.
@@ -101,10 +118,11 @@ export async function importCommand(args: string[]): Promise<number> {
         lowPriority: false,
       },
       (p) => progress.update(`wirelog: ${progressLine(name, p)}`),
-      (events) => store.store(events),
+      (events) => store!.store(events),
       true,
     );
     progress.done();
+    sayFailures(store);
     for (const note of result.notes) console.error(`wirelog: ${t('commands.import.note', { note })}`);
     const { ids } = result;
     console.log(
@@ -115,6 +133,8 @@ export async function importCommand(args: string[]): Promise<number> {
     return 0;
   } catch (err) {
     progress.done();
+    // The batches stored before the failure stay stored: what was not done for them is said too.
+    if (store) sayFailures(store);
     if (!(err instanceof HarImportError) && !(err instanceof HarStorageError)) throw err;
     console.error(`wirelog: ${err.message}`);
     return 1;

@@ -56,6 +56,20 @@ import { exchangeUrl } from '../model/exchange.ts';
 
 type End = Extract<ExchangeEvent, { type: 'end' }>;
 
+/** What an import stored but could not do for an exchange: read it as a model call, index it, pack its request. */
+export type ImportFailureKind = 'understand' | 'index' | 'pack';
+/** The failures of one kind: how many exchanges, the first one's id and its error. */
+export interface ImportFailure {
+  count: number;
+  firstId: number;
+  error: string;
+}
+const FAILURE_NOTE = {
+  understand: 'stored.understandFailed',
+  index: 'stored.indexFailed',
+  pack: 'stored.packFailed',
+} as const;
+
 /** One whole exchange of a batch, as its events describe it. */
 interface Whole {
   request: RequestHead;
@@ -83,8 +97,12 @@ interface Written {
 export class ImportStore {
   /** For a batch that is not whole exchanges, and for understanding (the same statements as capture's). */
   readonly capture: CaptureStore;
-  /** The last failure to understand or index an exchange (it stays stored, as capture's indexer leaves it). */
-  error: string | null = null;
+  /**
+   * Failures to understand, index or pack an exchange, by kind (the exchange stays stored, as
+   * capture's indexer leaves it, with a note saying what was not done): for the import to say.
+   */
+  readonly failures: Partial<Record<ImportFailureKind, ImportFailure>> = {};
+  private lastError: string | null = null;
   private readonly blobs: Blobs;
   private readonly parts: PartIndex;
   private readonly stmts;
@@ -221,7 +239,7 @@ export class ImportStore {
     } catch (err) {
       if (isSqliteError(err)) throw err;
       // As capture's packing that fails: the rows stay as they came, and the exchange stored.
-      this.error = `indexing exchange ${id}: ${(err as Error).message}`;
+      this.failed('pack', id, err);
       pack = false;
     }
     if (!split) {
@@ -240,11 +258,11 @@ export class ImportStore {
   private understandAndIndex(one: Written): void {
     const id = one.exchange.id;
     let taken = false;
-    this.guarded(id, () => {
+    this.guarded(id, 'understand', () => {
       taken = this.capture.understand(one.exchange, one.bodies);
     });
     if (!taken) this.stmts.claim.run(id);
-    this.guarded(id, () => this.index(one));
+    this.guarded(id, 'index', () => this.index(one));
   }
 
   private index(one: Written): void {
@@ -285,14 +303,32 @@ export class ImportStore {
     }
   }
 
+  /** The last failure's words (`indexing exchange ID: ...`), or null: as capture's indexer keeps them. */
+  get error(): string | null {
+    return this.lastError;
+  }
+
   /** One part of an exchange's work; a failure that is not the database's is noted, and the exchange stays stored. */
-  private guarded(id: number, work: () => void): void {
+  private guarded(id: number, kind: ImportFailureKind, work: () => void): void {
     try {
       work();
     } catch (err) {
       if (isSqliteError(err)) throw err;
-      this.error = `indexing exchange ${id}: ${(err as Error).message}`;
+      this.failed(kind, id, err);
     }
+  }
+
+  /** A failure counted for the import to say, and noted on the exchange itself (in the catalogue's stored English). */
+  private failed(kind: ImportFailureKind, id: number, err: unknown): void {
+    // One line, bounded: a stored note and a console line, not a stack.
+    const error = String((err as Error).message)
+      .split('\n')[0]
+      .slice(0, 300);
+    this.lastError = `indexing exchange ${id}: ${error}`;
+    const seen = this.failures[kind];
+    if (seen) seen.count++;
+    else this.failures[kind] = { count: 1, firstId: id, error };
+    this.stmts.note.run(serverText('en', FAILURE_NOTE[kind], { error }), id);
   }
 }
 

@@ -9,8 +9,14 @@
 // segmentation (Intl.Segmenter) was the other way: it cuts 快速排序 as 快速|排序, so 速排 and
 // words it does not know are never found, and a query can be cut differently from its text.
 
-/** Characters written without spaces between words: Han, kana, Hangul, and the kana length mark. */
-const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc\uff70]+/gu;
+/**
+ * Characters written without spaces between words: Han, kana, Hangul, and the kana length mark.
+ * A run is matched at most 4,096 characters at a time: V8 keeps a backtracking entry per character
+ * a quantifier took, and an unbounded one over millions (a body of one repeated character)
+ * overflowed its stack ("Maximum call stack size exceeded") and left the exchange unindexed.
+ * cjkPairs joins the pieces of a longer run.
+ */
+const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc\uff70]{1,4096}/gu;
 const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc\uff70]/u;
 /**
  * Base64 (image data, audio, a file sent inline) runs thousands of characters without a space:
@@ -18,19 +24,18 @@ const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script
  * characters is left out; hashes, ids and words are far shorter. A match starts only where a run
  * does (the lookbehind): tried at every character, each word was scanned again from each of its
  * letters, 4% of the storage thread's CPU on a JSON answer of short words (bench/storage-row-cost.ts).
+ * Written {200} then *, not {200,}: V8 runs a trailing `*` of one class as a plain loop, while
+ * {200,} kept a backtracking entry per character and overflowed its stack on a run of millions
+ * (a 9 MB JSON string of one letter: "Maximum call stack size exceeded", the exchange unindexed).
  */
-const BASE64_RUN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{200,}/g;
+const BASE64_RUN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{200}[A-Za-z0-9+/=_-]*/g;
 /** JSON escapes in a body as sent: Python's json.dumps writes 令牌 as \u4ee4\u724c, and \n glues two words into one token. */
 const JSON_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|[nrtbf]|(["\\/]))/g;
 /** A token's characters for unicode61: anything else separates tokens, so a segment without any is no term. */
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
-/**
- * The opening quote of a JSON string whose text is itself JSON (`"{\"`, `"[`, after escaped
- * spaces too): a tool's output or arguments sent as a string. Whether the quote is itself
- * escaped is checked apart (escapedAt).
- */
-const NESTED_JSON_OPEN = /"(?=(?:\s|\\[nrt])*(?:\{(?:\s|\\[nrt])*(?:\\"|\})|\[))/y;
+/** One white-space character, as a regular expression's \s. */
+const WHITE_SPACE = /\s/;
 
 /** A text as it is put into the index: JSON escapes read, base64 runs left out, CJK runs as their pairs. */
 export function indexedText(text: string): string {
@@ -51,19 +56,44 @@ function unescaped(text: string): string {
   let out = '';
   let from = 0;
   for (let open = text.indexOf('"'); open >= 0; open = text.indexOf('"', open + 1)) {
-    NESTED_JSON_OPEN.lastIndex = open;
-    if (!NESTED_JSON_OPEN.test(text) || escapedAt(text, open)) continue;
+    if (!opensNestedJson(text, open) || escapedAt(text, open)) continue;
     const close = closingQuote(text, open + 1);
     // Cut before its end (a bounded text): the rest is read once, as before.
     if (close < 0) break;
     const inner = text.slice(open + 1, close);
-    if (inner.includes('\\\\')) {
-      out += `${text.slice(from, open).replace(JSON_ESCAPE, unescapeJson)}"${unescaped(inner.replace(JSON_ESCAPE, unescapeJson))}"`;
+    const read = inner.includes('\\\\') ? inner.replace(JSON_ESCAPE, unescapeJson) : '';
+    // Read again only if it ends as JSON does too: `[error] C:\\new` opens like an array, and is a path.
+    if (/[\]}]/.test(read.trimEnd().slice(-1))) {
+      out += `${text.slice(from, open).replace(JSON_ESCAPE, unescapeJson)}"${unescaped(read)}"`;
       from = close + 1;
     }
     open = close;
   }
   return out + text.slice(from).replace(JSON_ESCAPE, unescapeJson);
+}
+
+/**
+ * Whether the quote at `open` opens a JSON string whose text is itself JSON (`"{\"`, `"[`, after
+ * escaped spaces too): a tool's output or arguments sent as a string. Whether the quote is itself
+ * escaped is checked apart (escapedAt). A scan, not a regular expression: a lookahead of
+ * `(?:\s|\\[nrt])*` overflowed V8's backtracking stack on millions of spaces.
+ */
+function opensNestedJson(text: string, open: number): boolean {
+  let at = blankEnd(text, open + 1);
+  if (text[at] === '[') return true;
+  if (text[at] !== '{') return false;
+  at = blankEnd(text, at + 1);
+  return text[at] === '}' || (text[at] === '\\' && text[at + 1] === '"');
+}
+
+/** Where the white space and escaped \n, \r, \t from `at` end. */
+function blankEnd(text: string, at: number): number {
+  for (;;) {
+    const c = text[at];
+    if (c === '\\' && (text[at + 1] === 'n' || text[at + 1] === 'r' || text[at + 1] === 't')) at += 2;
+    else if (c !== undefined && WHITE_SPACE.test(c)) at++;
+    else return at;
+  }
 }
 
 /** Whether the character at `at` is escaped: an odd run of backslashes before it. */
@@ -84,9 +114,18 @@ function unescapeJson(_match: string, hex: string | undefined, literal: string |
   return literal ?? ' ';
 }
 
-/** Each CJK run written as its overlapping pairs and its last character, spaced from what surrounds it. */
+/**
+ * Each CJK run written as its overlapping pairs and its last character, spaced from what surrounds
+ * it. A piece of a longer run (CJK_RUN's bound) also gets the pair across its end, so the run is
+ * found as if whole.
+ */
 function cjkPairs(text: string): string {
-  return text.replace(CJK_RUN, (run) => ` ${pairsOf([...run]).join(' ')} `);
+  return text.replace(CJK_RUN, (run: string, at: number) => {
+    const chars = [...run];
+    const next = text.codePointAt(at + run.length);
+    if (next !== undefined && CJK_CHAR.test(String.fromCodePoint(next))) chars.push(String.fromCodePoint(next));
+    return ` ${pairsOf(chars).join(' ')} `;
+  });
 }
 
 /** 检查令牌 -> 检查 查令 令牌 牌; 令 -> 令. */

@@ -14,6 +14,7 @@ import { agentEn } from './agent.en.ts';
 import { sessionsEn } from './sessions.en.ts';
 import { sessionExportEn } from './session-export.en.ts';
 import { mcpEn } from './mcp.en.ts';
+import { importFailuresEn } from './er.en.ts';
 import { trustEn } from './trust.en.ts';
 import { launchEn } from './launch.en.ts';
 import { dataFilesEn } from './data-files.en.ts';
@@ -370,6 +371,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   sessions: sessionsEn,
   sessionExport: sessionExportEn,
   mcp: mcpEn,
+  importFailures: importFailuresEn,
   trust: trustEn,
   launch: launchEn,
   dataFiles: dataFilesEn,

@@ -110,6 +110,10 @@ export const server = {
       'search finds only the first {{kept}} of the request text ({{bytes}} bytes); the rest is stored but not indexed',
     searchCutResponse:
       'search finds only the first {{kept}} of the response text ({{bytes}} bytes); the rest is stored but not indexed',
+    // db/import-store.ts: what an import stored but could not do for an exchange (said on the console too).
+    understandFailed: 'not read as a model call: {{error}} (the exchange is stored whole)',
+    indexFailed: 'not indexed for search: {{error}} (the exchange is stored whole)',
+    packFailed: 'request body kept as it came, not split into parts: {{error}}',
     // db/stored-values.ts
     damagedColumn: 'column {{column}} could not be read: {{why}}',
     damagedRefusal:

@@ -87,6 +87,9 @@ export const server: Shape<typeof en> = {
     cutMoreNotes: '还有 {{n}} 个字段被截断',
     searchCutRequest: '搜索只索引了请求文本的前 {{kept}}（共 {{bytes}} 字节）；其余部分已完整存储，但搜不到',
     searchCutResponse: '搜索只索引了响应文本的前 {{kept}}（共 {{bytes}} 字节）；其余部分已完整存储，但搜不到',
+    understandFailed: '没能解析成模型调用：{{error}}（请求已完整存储）',
+    indexFailed: '没能建搜索索引：{{error}}（请求已完整存储）',
+    packFailed: '请求体按原样存储，没有拆分打包：{{error}}',
     damagedColumn: '{{column}} 列读不出来：{{why}}',
     damagedRefusal: '请求 #{{id}} 在数据库里已损坏（{{first}}）：无法{{what}}；打开它可以看到能读出的部分',
     damagedRefusalMore:

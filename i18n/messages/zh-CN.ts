@@ -15,6 +15,7 @@ import { agentZhCN } from './agent.zh-CN.ts';
 import { sessionsZhCN } from './sessions.zh-CN.ts';
 import { sessionExportZhCN } from './session-export.zh-CN.ts';
 import { mcpZhCN } from './mcp.zh-CN.ts';
+import { importFailuresZhCN } from './er.zh-CN.ts';
 import { trustZhCN } from './trust.zh-CN.ts';
 import { launchZhCN } from './launch.zh-CN.ts';
 import { dataFilesZhCN } from './data-files.zh-CN.ts';
@@ -368,6 +369,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   sessions: sessionsZhCN,
   sessionExport: sessionExportZhCN,
   mcp: mcpZhCN,
+  importFailures: importFailuresZhCN,
   trust: trustZhCN,
   launch: launchZhCN,
   dataFiles: dataFilesZhCN,
