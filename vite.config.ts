@@ -3,6 +3,9 @@ import { defineConfig, type Plugin } from 'vite';
 import { en, type Messages } from './i18n/messages/en.ts';
 import { zhCN } from './i18n/messages/zh-CN.ts';
 import { viewerMessages } from './i18n/viewer-messages.ts';
+import { CATALOGUE_MARK } from './viewer/catalogue-preload.ts';
+
+const CATALOGUE_ID = '\0virtual:viewer-messages/';
 
 // The viewer's catalogues (virtual:viewer-messages/en, /zh-CN): the part of each the viewer shows
 // (i18n/viewer-messages.ts), as JSON.parse of one string, which V8 reads faster than the same
@@ -19,6 +22,21 @@ function viewerCatalogues(): Plugin {
       const catalogue = id.startsWith('\0') ? catalogues[id.slice(1)] : undefined;
       if (!catalogue) return null;
       return `export default JSON.parse(${JSON.stringify(JSON.stringify(viewerMessages(catalogue)))});`;
+    },
+    // Names each catalogue chunk in the page, as a comment the server turns into a modulepreload
+    // for the reader's language (viewer/first-page-html.ts): fetched beside the app's scripts,
+    // not once they have run and asked for it.
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, context) {
+        const marks = Object.values(context.bundle ?? {}).flatMap((chunk) => {
+          const id = chunk.type === 'chunk' ? chunk.facadeModuleId : null;
+          return id?.startsWith(CATALOGUE_ID)
+            ? [`<!-- ${CATALOGUE_MARK} ${id.slice(CATALOGUE_ID.length)} /${chunk.fileName} -->`]
+            : [];
+        });
+        return marks.length === 0 ? html : html.replace('</head>', `  ${marks.join('\n    ')}\n  </head>`);
+      },
     },
   };
 }

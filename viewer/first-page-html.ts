@@ -10,6 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { exchangesUrl } from './app/api-get.ts';
+import { withCataloguePreload } from './catalogue-preload.ts';
 import { requestLanguage } from './routes/shared.ts';
 
 /** The element's id, read by viewer/app/first-page.ts. */
@@ -45,16 +46,18 @@ async function headWritten(response: ServerResponse | undefined): Promise<void> 
 }
 
 /**
- * The viewer's page (`index`, the built index.html) for this request, streamed: all of it before
+ * The viewer's page (`built`, the built index.html) for this request, streamed: all of it before
  * `</body>` at once, then the list's first page (when the path opens the list), then the end.
  */
-export function pageWithFirstPage(c: Context, index: string, read: ApiRead): Response {
+export function pageWithFirstPage(c: Context, built: string, read: ApiRead): Response {
+  const lang = requestLanguage(c);
+  // The reader's catalogue chunk is fetched with the scripts (viewer/catalogue-preload.ts).
+  const index = withCataloguePreload(built, lang);
   const cut = index.lastIndexOf('</body>');
   // A browser's own request for a file the viewer has not (its /favicon.ico: Sec-Fetch-Dest image)
   // gets the page too, but not a read of the store it drops. Without the header (curl): as a document.
   const dest = c.req.header('sec-fetch-dest');
   if (cut < 0 || SESSION_PATH.test(c.req.path) || (dest !== undefined && dest !== 'document')) return c.html(index);
-  const lang = requestLanguage(c);
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
