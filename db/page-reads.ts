@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { BodySide, SseEvent, WsMessage } from '../model/exchange.ts';
 import { ENCODED_SPLIT, joinedBody, SPLIT, storedManifest } from './blobs.ts';
 import { CODEC, DICTIONARY_V1, unpacked } from './compression.ts';
-import { inflateSmall, inflateSmallText } from './small-inflate.ts';
+import { inflateSmall, inflateSmallInto, inflateSmallText, SMALL_INFLATE_MAX_BYTES } from './small-inflate.ts';
 import { RowReading, sseEventOf, storedBytes, type ColumnDamage } from './stored-values.ts';
 
 /**
@@ -30,6 +30,21 @@ const RANGE_SPREAD = 4;
 export interface PageReadAccess {
   statement(sql: string): Database.Statement;
   noteDamage(id: number, damage: ColumnDamage[]): void;
+}
+
+/**
+ * An SSE event whose data, when it was stored packed, is its UTF-8 bytes in a Buffer the page's
+ * events share (readPage's `sseAsBytes`), `data` then ''. An export writes them escaped straight
+ * into its output (export/har.ts): a string per event, decoded and escaped again by JSON.stringify,
+ * was most of the garbage of a page of 270 events. The bytes hold until the next page is read
+ * with `sseAsBytes` (its events go in the same memory), as an export writes a page before reading
+ * the next.
+ */
+export interface SseEventBytes extends SseEvent {
+  /** The data's bytes from dataFrom to dataTo; null when `data` holds it. */
+  dataBytes: Buffer | null;
+  dataFrom: number;
+  dataTo: number;
 }
 
 /** One exchange's streams in a page: what ExchangeReader.body / sseEvents / wsMessages return for it. */
@@ -56,7 +71,7 @@ const EMPTY = Buffer.alloc(0);
 export function readPage(
   access: PageReadAccess,
   ids: number[],
-  want: { sse: Set<number>; websocket: Set<number> },
+  want: { sse: Set<number>; websocket: Set<number>; sseAsBytes?: boolean },
   parts?: PartCache,
 ): Map<number, PageStreams> {
   const page = new Map<number, PageStreams>();
@@ -144,7 +159,7 @@ export function readPage(
     }
   }
 
-  if (want.sse.size) readEvents(access, page, want.sse, rowsOf);
+  if (want.sse.size) readEvents(access, page, want.sse, rowsOf, want.sseAsBytes === true);
   if (want.websocket.size) readMessages(access, page, want.websocket, rowsOf);
   return page;
 }
@@ -223,27 +238,71 @@ function partHashes(access: PageReadAccess, ids: Set<number>): Map<number, Buffe
   return hashes;
 }
 
-function readEvents(access: PageReadAccess, page: Map<number, PageStreams>, want: Set<number>, rowsOf: RowsOf): void {
+// Room for a page's packed SSE events' data (SseEventBytes), a Buffer at a time (one or two a
+// page), the same Buffers for every page: a new one each page, the external memory V8 counted,
+// made its collector run more often than the strings they replace had.
+const EVENT_BYTES_ROOM = 128 * 1024;
+const EVENT_ROOMS_KEPT = 8;
+const eventRooms: Buffer[] = [];
+
+/** The page's `n`th room for events' bytes: one kept from the pages before, or new. */
+function eventRoom(n: number): Buffer {
+  if (n < eventRooms.length) return eventRooms[n];
+  const room = Buffer.allocUnsafeSlow(EVENT_BYTES_ROOM);
+  if (eventRooms.length < EVENT_ROOMS_KEPT) eventRooms.push(room);
+  return room;
+}
+
+function readEvents(
+  access: PageReadAccess,
+  page: Map<number, PageStreams>,
+  want: Set<number>,
+  rowsOf: RowsOf,
+  asBytes = false,
+): void {
   const rows = rowsOf<unknown[]>(
     'SELECT exchange_id, seq, offset_ms, event, event_id, data, codec FROM sse_events',
     'seq',
     true,
   );
   const damages = new Map<number, ColumnDamage[]>();
+  let room: Buffer = EMPTY;
+  let rooms = 0;
+  let used = 0;
   for (const [exchangeId, seq, offsetMs, event, eventId, stored, codec] of rows) {
     const id = exchangeId as number;
     if (!want.has(id)) continue;
     let damage = damages.get(id);
     if (!damage) damages.set(id, (damage = []));
+    const small = codec && Buffer.isBuffer(stored) && Number(codec) === CODEC.deflateDict1;
+    // Inflated into the page's room, no string made (SseEventBytes); what it cannot take is read as text below.
+    let inRoom = -1;
+    if (asBytes && small) {
+      if (room.length - used < SMALL_INFLATE_MAX_BYTES) {
+        room = eventRoom(rooms++);
+        used = 0;
+      }
+      inRoom = inflateSmallInto(stored, DICTIONARY_V1, room, used);
+    }
     // A packed event's data is bytes (db/compression.ts); read as the text it was.
     const data =
-      codec && Buffer.isBuffer(stored)
-        ? ((Number(codec) === CODEC.deflateDict1 ? inflateSmallText(stored, DICTIONARY_V1) : null) ??
-          unpackedOrNone(codec, stored, damage).toString('utf8'))
-        : stored;
+      inRoom >= 0
+        ? ''
+        : codec && Buffer.isBuffer(stored)
+          ? ((small ? inflateSmallText(stored, DICTIONARY_V1) : null) ??
+            unpackedOrNone(codec, stored, damage).toString('utf8'))
+          : stored;
     const r = new RowReading({ seq, offset_ms: offsetMs, event, event_id: eventId, data });
+    const read = sseEventOf(r);
     const streams = page.get(id);
-    streams?.sseEvents.push(sseEventOf(r));
+    if (asBytes) {
+      const withBytes = read as SseEventBytes;
+      withBytes.dataBytes = inRoom >= 0 ? room : null;
+      withBytes.dataFrom = used;
+      withBytes.dataTo = used + Math.max(0, inRoom);
+      used += Math.max(0, inRoom);
+    }
+    streams?.sseEvents.push(read);
     for (const d of r.damage) damage.push({ column: `sse_events.${d.column}`, why: d.why });
   }
   for (const id of want) access.noteDamage(id, damages.get(id) ?? []);

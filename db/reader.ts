@@ -1107,7 +1107,7 @@ export class ExchangeReader {
   /** The bodies, SSE events and WebSocket messages of a page of exchanges, a query each, as body/sseEvents/wsMessages read them (db/page-reads.ts). */
   pageStreams(
     ids: number[],
-    want: { sse: Set<number>; websocket: Set<number> },
+    want: { sse: Set<number>; websocket: Set<number>; sseAsBytes?: boolean },
     parts?: PartCache,
   ): Map<number, PageStreams> {
     const access = {

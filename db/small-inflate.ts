@@ -12,6 +12,8 @@ import { DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA } from './deflate-tabl
 
 /** Output taken: the dictionary and the row fit in the window, as db/small-deflate.ts writes them. */
 const MAX_OUTPUT = 16 * 1024;
+/** The most bytes a row inflated here holds (inflateSmallInto needs this much room to be sure it fits). */
+export const SMALL_INFLATE_MAX_BYTES = MAX_OUTPUT;
 
 const CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 const MAX_BITS = 15;
@@ -140,6 +142,14 @@ class Inflater {
     const bytes = Buffer.allocUnsafeSlow(this.out - this.dictionary.length);
     this.window.copy(bytes, 0, this.dictionary.length, this.out);
     return bytes;
+  }
+
+  /** The row's bytes copied into `target` at `at`; how many, or -1: zlib decides (or -2: they do not fit there). */
+  into(data: Buffer, target: Buffer, at: number): number {
+    if (!this.inflate(data)) return -1;
+    const length = this.out - this.dictionary.length;
+    if (at + length > target.length) return -2;
+    return this.window.copy(target, at, this.dictionary.length, this.out);
   }
 
   private inflate(data: Buffer): boolean {
@@ -329,4 +339,13 @@ export function inflateSmallText(data: Buffer, dictionary: Buffer): string | nul
 /** `data` (raw deflate against `dictionary`) inflated, or null when zlib should read it. */
 export function inflateSmall(data: Buffer, dictionary: Buffer): Buffer | null {
   return inflater(dictionary).bytes(data);
+}
+
+/**
+ * `data` (raw deflate against `dictionary`) inflated into `target` at `at`, no Buffer or string of
+ * its own (an export writes a page's SSE events from one: db/page-reads.ts): how many bytes, -1
+ * when zlib should read it, -2 when they do not fit in `target` from `at`.
+ */
+export function inflateSmallInto(data: Buffer, dictionary: Buffer, target: Buffer, at: number): number {
+  return inflater(dictionary).into(data, target, at);
 }

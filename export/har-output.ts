@@ -67,6 +67,33 @@ export class HarOutput {
     await this.text(from === 0 ? json : json.slice(from));
   }
 
+  /**
+   * `head`, then UTF-8 bytes from `from` to `to` escaped as the inside of a JSON string (as a
+   * body's are): a value written from bytes, with no string made of it (export/har.ts's SSE events).
+   */
+  async textThenEscaped(head: string, bytes: Buffer, from: number, to: number): Promise<void> {
+    if (this.textThenEscapedNow(head, bytes, from, to)) return;
+    await this.text(head);
+    await this.escaped(bytes, from, to);
+  }
+
+  /**
+   * As textThenEscaped, at once, when the chunk has room for both at their longest and the bytes
+   * are valid UTF-8; else false, and nothing is written. No promise made: an SSE event's three
+   * awaited calls made most of an export's garbage.
+   */
+  textThenEscapedNow(head: string, bytes: Buffer, from: number, to: number): boolean {
+    if (this.used + head.length * 3 + (to - from) * ESCAPED_MAX > CHUNK_BYTES) return false;
+    const start = this.used;
+    this.used += this.chunk.write(head, this.used, 'utf8');
+    // ASCII is valid UTF-8: only bytes with others are checked (a view of them made).
+    if (!this.escapeRun(bytes, from, to) && !isUtf8(bytes.subarray(from, to))) {
+      this.used = start;
+      return false;
+    }
+    return true;
+  }
+
   async text(text: string): Promise<void> {
     // UTF-8 takes at most 3 bytes for each UTF-16 unit: room for that is room enough.
     if (this.used + text.length * 3 > CHUNK_BYTES) {
@@ -85,11 +112,11 @@ export class HarOutput {
    * slice ends where a character does (never inside one), so its text escapes as the whole
    * body's would. Native escaping is faster than a loop here, and a slice's strings are small.
    */
-  private async escaped(bytes: Buffer): Promise<void> {
-    for (let at = 0; at < bytes.length; ) {
-      let end = Math.min(bytes.length, at + TEXT_SLICE);
+  private async escaped(bytes: Buffer, from = 0, to = bytes.length): Promise<void> {
+    for (let at = from; at < to; ) {
+      let end = Math.min(to, at + TEXT_SLICE);
       // Back to the first byte of a character (10xxxxxx continues one).
-      while (end < bytes.length && end > at + 1 && (bytes[end] & 0xc0) === 0x80) end--;
+      while (end < to && end > at + 1 && (bytes[end] & 0xc0) === 0x80) end--;
       if (isUtf8(bytes.subarray(at, end))) await this.escapedUtf8(bytes, at, end);
       else {
         const quoted = JSON.stringify(bytes.toString('utf8', at, end));
@@ -109,14 +136,21 @@ export class HarOutput {
   private async escapedUtf8(bytes: Buffer, from: number, to: number): Promise<void> {
     // At most 6 bytes (\u001f) for each byte: room for that is room enough.
     if (this.used + (to - from) * ESCAPED_MAX > CHUNK_BYTES) await this.flush();
+    this.escapeRun(bytes, from, to);
+  }
+
+  /** escapedUtf8's bytes into the chunk, which has room for them; whether they were all ASCII. */
+  private escapeRun(bytes: Buffer, from: number, to: number): boolean {
     const chunk = this.chunk;
     let used = this.used;
+    let high = 0;
     // Byte by byte, not a copy of each run between two escapes: JSON's runs are short (between
     // quotes), and a Buffer copy's call cost more than the bytes (an export's 4% of CPU in copying).
     for (let i = from; i < to; i++) {
       const byte = bytes[i];
       if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c) {
         chunk[used++] = byte;
+        high |= byte;
         continue;
       }
       chunk[used++] = 0x5c;
@@ -132,6 +166,7 @@ export class HarOutput {
       }
     }
     this.used = used;
+    return high < 0x80;
   }
 
   private async base64(bytes: Buffer): Promise<void> {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { bodyView, bodyViewOf, type BodyView } from '../db/body-view.ts';
 import { decodeBody, isTextBody } from '../db/decode.ts';
-import type { PageStreams } from '../db/page-reads.ts';
+import type { PageStreams, SseEventBytes } from '../db/page-reads.ts';
 import type { ExchangeFilter, ExchangeReader, PartCache } from '../db/reader.ts';
 import type { BodyInfo, BodySide, Exchange, Header, SseEvent, WsMessage } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
@@ -125,7 +125,7 @@ function pageStreams(reader: ExchangeReader, rows: Exchange[], parts: PartCache)
   const kind = (k: Exchange['streamKind']) => new Set(readable.filter((e) => e.streamKind === k).map((e) => e.id));
   return reader.pageStreams(
     readable.map((exchange) => exchange.id),
-    { sse: kind('sse'), websocket: kind('websocket') },
+    { sse: kind('sse'), websocket: kind('websocket'), sseAsBytes: true },
     parts,
   );
 }
@@ -511,16 +511,52 @@ export async function writeHarEntries(
       const page = pageId(exchange.request.startedAt);
       if (!pages.has(page)) pages.set(page, exchange.request.startedAt);
       const bodies: MarkedBody[] = [];
-      const entry = JSON.stringify(
-        harEntry(markedSource(exchange, streams.get(exchange.id) as PageStreams, marker, bodies)),
-      );
+      const source = markedSource(exchange, streams.get(exchange.id) as PageStreams, marker, bodies);
       await out.text(written.entries ? ',\n' : '\n');
-      await out.entry(entry, bodies);
+      if (exchange.streamKind === 'sse') await writeSseEntry(out, source, bodies);
+      else await out.entry(JSON.stringify(harEntry(source)), bodies);
       written.entries++;
     }
     if (rows.length < PAGE_SIZE) break;
     after = rows[rows.length - 1].id;
   }
+}
+
+// How an SSE entry's JSON ends with its events left out: `_sseEvents` is its last member (harEntry).
+const NO_EVENTS_END = '"_sseEvents":[]}';
+
+/**
+ * An SSE exchange's entry: its JSON (harEntry's) with the events left out, then each event written
+ * as harEntry writes it, its data escaped from the bytes it was inflated to (db/page-reads.ts
+ * SseEventBytes) into the output, with no string or HAR object per event. Byte for byte what
+ * JSON.stringify(harEntry(source)) is (test/har-sse-direct.test.ts).
+ */
+export async function writeSseEntry(out: HarOutput, source: HarSource, bodies: MarkedBody[]): Promise<void> {
+  const events = source.sseEvents as SseEventBytes[];
+  const json = JSON.stringify(harEntry({ ...source, sseEvents: [] }));
+  // Never otherwise while harEntry puts `_sseEvents` last; if it did not, the events as strings.
+  if (!json.endsWith(NO_EVENTS_END)) {
+    const sseEvents = events.map((e) =>
+      e.dataBytes ? { ...e, data: e.dataBytes.toString('utf8', e.dataFrom, e.dataTo) } : e,
+    );
+    return out.entry(JSON.stringify(harEntry({ ...source, sseEvents })), bodies);
+  }
+  await out.entry(json.slice(0, json.length - 2), bodies);
+  const startedAt = source.exchange.request.startedAt;
+  let pending = '';
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    const time = epochSeconds(startedAt, e.offsetMs);
+    // As JSON.stringify writes a number (the same digits as String), and null for one not finite.
+    pending += `${i ? ',' : ''}{"time":${Number.isFinite(time) ? String(time) : 'null'},"event":${JSON.stringify(e.event ?? 'message')},"id":${JSON.stringify(e.id ?? '')},"data":`;
+    if (e.dataBytes) {
+      const head = `${pending}"`;
+      if (!out.textThenEscapedNow(head, e.dataBytes, e.dataFrom, e.dataTo))
+        await out.textThenEscaped(head, e.dataBytes, e.dataFrom, e.dataTo);
+      pending = '"}';
+    } else pending += `${JSON.stringify(e.data)}}`;
+  }
+  await out.text(`${pending}]}`);
 }
 
 /**
