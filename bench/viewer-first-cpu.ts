@@ -75,7 +75,15 @@ interface TraceEvent {
 
 type Browser = Awaited<ReturnType<typeof launchBrowser>>;
 
-async function load(browser: Browser, viewer: string): Promise<{ cpu: number; evaluate: number; compile: number }> {
+interface Seen {
+  /** The page's own clock at the first row (wall time: the machine's load stretches it). */
+  row: number;
+  cpu: number;
+  evaluate: number;
+  compile: number;
+}
+
+async function load(browser: Browser, viewer: string): Promise<Seen> {
   const context = await browser.newContext({ locale: language, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   await page.addInitScript(() => {
@@ -103,6 +111,9 @@ async function load(browser: Browser, viewer: string): Promise<{ cpu: number; ev
   });
   await page.goto(viewer);
   await page.locator('[role="row"][data-id]').first().waitFor({ timeout: 60_000 });
+  const row = await page.evaluate(
+    () => window.performance.getEntriesByName('wirelog-first-row')[0]?.startTime ?? Number.NaN,
+  );
   await cdp.send('Tracing.end');
   await Promise.race([complete, new Promise((r) => setTimeout(r, 30_000))]);
   await context.close();
@@ -116,7 +127,7 @@ async function load(browser: Browser, viewer: string): Promise<{ cpu: number; ev
   const tasks = onMain.filter((e) => e.name === 'RunTask' && before(e));
   const evaluate = onMain.filter((e) => (e.name === 'v8.evaluateModule' || e.name === 'EvaluateScript') && before(e));
   const compile = onMain.filter((e) => (e.name === 'v8.compileModule' || e.name === 'v8.compile') && before(e));
-  return { cpu: sum(tasks), evaluate: sum(evaluate), compile: sum(compile) };
+  return { row, cpu: sum(tasks), evaluate: sum(evaluate), compile: sum(compile) };
 }
 
 const median = (xs: number[]) => {
@@ -128,7 +139,7 @@ const builds: Build[] = [];
 try {
   for (const spec of [values.a, values.b]) if (spec) builds.push(await startBuild(spec));
   const browser = await launchBrowser();
-  const seen = new Map<string, { cpu: number; evaluate: number; compile: number; load: number }[]>();
+  const seen = new Map<string, (Seen & { load: number })[]>();
   try {
     for (const b of builds) await load(browser, b.viewer); // warm each
     for (let i = 0; i < runs; i++) {
@@ -137,7 +148,7 @@ try {
         const row = { ...r, load: os.loadavg()[0] };
         seen.set(b.name, [...(seen.get(b.name) ?? []), row]);
         console.log(
-          `${b.name} cpu ${r.cpu.toFixed(1)} evaluate ${r.evaluate.toFixed(1)} compile ${r.compile.toFixed(1)} ms; load ${row.load.toFixed(1)}`,
+          `${b.name} row at ${r.row.toFixed(1)}, cpu ${r.cpu.toFixed(1)} evaluate ${r.evaluate.toFixed(1)} compile ${r.compile.toFixed(1)} ms; load ${row.load.toFixed(1)}`,
         );
       }
     }
@@ -145,9 +156,9 @@ try {
     await browser.close();
   }
   for (const [name, rows] of seen) {
-    const m = (k: 'cpu' | 'evaluate' | 'compile' | 'load') => median(rows.map((r) => r[k])).toFixed(1);
+    const m = (k: keyof Seen | 'load') => median(rows.map((r) => r[k])).toFixed(1);
     console.log(
-      `${name} (${language}), median of ${rows.length}: main-thread cpu before first row ${m('cpu')} ms, module evaluation ${m('evaluate')}, compile ${m('compile')}; load ${m('load')}`,
+      `${name} (${language}), median of ${rows.length}: first row at ${m('row')} ms, main-thread cpu before first row ${m('cpu')} ms, module evaluation ${m('evaluate')}, compile ${m('compile')}; load ${m('load')}`,
     );
   }
 } finally {
