@@ -46,6 +46,8 @@ export interface WirelogConfig {
   storageRingBytes?: number;
   /** Captures handed to storage and not taken in yet, at most (tests make it small). */
   storageInFlightBytes?: number;
+  /** How long a body waits for storage to make room before its rest is left out (tests that prove a body is stored whole lengthen it). */
+  storageWaitMs?: number;
   /** The storage thread's entry module (tests give one with hooks, or one that cannot load); cli/storage-worker when absent. */
   storageWorker?: URL;
   /** "user:pass" required from every client; mandatory when listening beyond loopback. */
@@ -258,6 +260,7 @@ function startStorageThread(
       pruneIntervalMs: config.pruneIntervalMs,
       ringBytes: config.storageRingBytes,
       maxInFlightBytes: config.storageInFlightBytes,
+      storageWaitMs: config.storageWaitMs,
     },
   );
 }

@@ -70,6 +70,8 @@ export interface WriterOptions {
   ringBytes?: number;
   /** Events (as backlogs count them) handed to the worker and not taken in yet, at most; as much again waits here. */
   maxInFlightBytes?: number;
+  /** How long a body waits for room before its rest is left out (STORAGE_WAIT_MS; tests that prove a body is stored whole lengthen it). */
+  storageWaitMs?: number;
 }
 
 // A body waits this long at most for storage to make room before its remaining bytes are left out.
@@ -136,6 +138,7 @@ export class CaptureWriter implements ExchangeSink {
   private batchEmitted: ExchangeEvent[] = [];
   private ring: RingWriter;
   private readonly ringBytes: number;
+  private readonly storageWaitMs: number;
   private readonly workerFile: URL;
   private readonly workerData: Record<string, unknown>;
   private readonly spansPort: MessagePort | undefined;
@@ -201,6 +204,7 @@ export class CaptureWriter implements ExchangeSink {
     options: WriterOptions,
   ) {
     this.ringBytes = options.ringBytes ?? RING_BYTES;
+    this.storageWaitMs = options.storageWaitMs ?? STORAGE_WAIT_MS;
     this.maxInFlight = options.maxInFlightBytes ?? MAX_IN_FLIGHT;
     this.held = new Backlog(this.maxInFlight, 'storage was too far behind');
     this.news = new StorageNews((line) => this.callbacks.onWarning?.(line));
@@ -274,15 +278,15 @@ export class CaptureWriter implements ExchangeSink {
         { bodies: 1 },
         this.lastError !== null
           ? 'storage is failing'
-          : `storage had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s`,
+          : `storage had no room for more body bytes for ${this.storageWaitMs / 1000} s`,
       );
       return 'skip';
     }
     this.ring.askForRoom();
     // The worker may have released everything just before it was asked.
     if (this.ring.fits(bytes)) return 'now';
-    this.waiters.push({ bytes, ready, deadline: performance.now() + STORAGE_WAIT_MS });
-    this.waitTimer ??= setTimeout(() => this.expireWaits(), STORAGE_WAIT_MS).unref();
+    this.waiters.push({ bytes, ready, deadline: performance.now() + this.storageWaitMs });
+    this.waitTimer ??= setTimeout(() => this.expireWaits(), this.storageWaitMs).unref();
     // What fills the ring must reach the worker for it to be released.
     this.post();
     return 'wait';
@@ -314,7 +318,7 @@ export class CaptureWriter implements ExchangeSink {
     if (expired.length > 0) this.behind = true;
     this.news.shed(
       { bodies: expired.length },
-      `storage had no room for more body bytes for ${STORAGE_WAIT_MS / 1000} s`,
+      `storage had no room for more body bytes for ${this.storageWaitMs / 1000} s`,
     );
     this.losses.bodies += expired.length;
     for (const w of expired) w.ready(false);

@@ -31,7 +31,7 @@ async function api(
 }
 
 async function ended(w: Wirelog, id: number): Promise<Exchange> {
-  return eventually(
+  await eventually(
     async () => {
       await w.writer.flush();
       const e = w.reader.get(id);
@@ -40,6 +40,10 @@ async function ended(w: Wirelog, id: number): Promise<Exchange> {
     `exchange ${id} to end`,
     15_000,
   );
+  // Its end may have been stored after the flush answered (the reader has a connection of its
+  // own): one more flush understands everything stored before it, this exchange included.
+  await w.writer.flush();
+  return w.reader.get(id)!;
 }
 
 function receivedKeys(): string[] {
