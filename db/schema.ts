@@ -287,7 +287,7 @@ const MIGRATIONS: (string | ((db: Db) => string))[] = [
   ${empty ? WANTED_INDEXES_17.map(([, sql]) => `${sql};`).join('\n  ') : ''}
   `;
   },
-  // 18: reserved for the storage thread's work this round (RC): empty until it needs one.
+  // 18: empty, and stays so: stores opened since are past it, so anything written here would never run on them.
   '',
   // 19: a filter sorted by a figure at a million exchanges (issue 28, db/filter-plan.ts figuresIndex):
   // walking the sort's index and checking the filter read most of a million rows when the
@@ -296,7 +296,7 @@ const MIGRATIONS: (string | ((db: Db) => string))[] = [
   // an unfinished state's rows with every figure (a page sorts their entries, no row read: a
   // class of failures is tens of thousands). Built after wirelog listens, as 17's.
   (db) => wantIndexes(db, WANTED_INDEXES_19, WANTED_INDEXES_17.length),
-  // 20: reserved for the storage thread's work this round (RC): empty until it needs one.
+  // 20: empty, and stays so (as 18): a later change takes the next number after the last.
   '',
   // 21: search reads JSON sent inside a JSON string (db/search-text.ts): a tool's output (Codex's
   // function_call_output, a chat tool message, an Anthropic tool_result) whose lines started with
