@@ -1,0 +1,84 @@
+// An imported exchange that could not be understood is still stored, counted for `wirelog import`
+// to say (db/import-store.ts ImportStore.failures: how many, the first one's id, its error) and
+// noted on the exchange itself in the catalogue's stored English, which a Chinese reader reads in
+// Chinese (i18n/stored-text.ts localized).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ImportStore } from '../db/import-store.ts';
+import { type Db, openDatabase } from '../db/schema.ts';
+import { harToEvents } from '../export/har-import.ts';
+import { localized } from '../i18n/stored-text.ts';
+
+const dirs: string[] = [];
+const dbs: Db[] = [];
+afterEach(() => {
+  for (const db of dbs.splice(0)) db.close();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function freshDb(): Db {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-import-failures-'));
+  dirs.push(dir);
+  const db = openDatabase(dir);
+  dbs.push(db);
+  return db;
+}
+
+function chatEntry(i: number) {
+  return {
+    startedDateTime: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    time: 10,
+    request: {
+      method: 'POST',
+      url: 'https://relay.example/v1/chat/completions',
+      headers: [{ name: 'content-type', value: 'application/json' }],
+      postData: {
+        mimeType: 'application/json',
+        text: JSON.stringify({ model: 'gpt-x', messages: [{ role: 'user', content: `turn ${i}` }] }),
+      },
+    },
+    response: {
+      status: 200,
+      statusText: 'OK',
+      headers: [{ name: 'content-type', value: 'application/json' }],
+      content: { mimeType: 'application/json', text: '{"choices":[]}' },
+    },
+    timings: { send: 1, wait: 8, receive: 1 },
+  };
+}
+
+describe('an imported exchange that could not be understood', () => {
+  it('is stored, counted once per kind with the first id and its error, and noted on each exchange (en and zh-CN)', () => {
+    const db = freshDb();
+    const store = new ImportStore(db, () => {
+      throw new Error('the understanding broke\nat a second line');
+    });
+    const har = { log: { entries: [chatEntry(1), chatEntry(2), chatEntry(3)] } };
+    const { events } = harToEvents(JSON.stringify(har), { source: 'fail.har', keepSecrets: false });
+    const ids = store.store(events);
+    expect(ids).toHaveLength(3);
+    // Independent of the count: every entry's row is there, whole.
+    expect((db.prepare('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n).toBe(3);
+    expect(store.failures.understand).toEqual({ count: 3, firstId: ids[0], error: 'the understanding broke' });
+    for (const id of ids) {
+      const notes = (db.prepare('SELECT notes FROM exchanges WHERE id = ?').get(id) as { notes: string }).notes;
+      expect(notes).toContain('not read as a model call: the understanding broke');
+      expect(localized(notes.split('\n').at(-1)!, 'zh-CN')).toContain('没能解析成模型调用');
+    }
+  });
+
+  it('leaves nothing counted or noted when understanding works', () => {
+    const db = freshDb();
+    const store = new ImportStore(db);
+    const { events } = harToEvents(JSON.stringify({ log: { entries: [chatEntry(1)] } }), {
+      source: 'ok.har',
+      keepSecrets: false,
+    });
+    const [id] = store.store(events);
+    expect(store.failures).toEqual({});
+    const { notes } = db.prepare('SELECT notes FROM exchanges WHERE id = ?').get(id) as { notes: string | null };
+    expect(notes ?? '').not.toContain('model call');
+  });
+});
