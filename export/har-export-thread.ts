@@ -123,7 +123,16 @@ export interface HarThreadOptions {
    * filter few rows match took 0.2-1.2 s to read at a million).
    */
   oneRange?: boolean;
+  /**
+   * Aborted: the export stops at once and its workers are terminated (the viewer's client went
+   * away). Without it a walk that finds nothing to write would not notice before its end: a filter
+   * few rows match walks the whole store.
+   */
+  signal?: AbortSignal;
 }
+
+/** The export was stopped by its signal. */
+export class HarExportCancelled extends Error {}
 
 /**
  * One worker unless WIRELOG_HAR_WORKERS asks for two (and the machine has two cores or more). Two
@@ -205,11 +214,22 @@ class RangeExport {
       this.resolve = resolve;
       this.reject = reject;
     });
+    const { signal } = this.options;
+    if (signal) {
+      const stop = () => this.fail(new HarExportCancelled());
+      if (signal.aborted) stop();
+      else {
+        signal.addEventListener('abort', stop, { once: true });
+        const forget = () => signal.removeEventListener('abort', stop);
+        done.then(forget, forget);
+      }
+    }
     this.start().catch((err: Error) => this.fail(err));
     return done;
   }
 
   private async start(): Promise<void> {
+    if (this.settled) return;
     await this.write(Buffer.from(harHead(this.version)));
     this.handOut();
   }

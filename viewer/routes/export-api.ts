@@ -64,6 +64,8 @@ function harFromWorker(
   // Set while the export waits for the client to take some of the queue; the client gone, set when it left.
   let room: (() => void) | null = null;
   let gone = false;
+  // Aborted when the client goes: the worker stops even while its walk finds nothing to write.
+  const abort = new AbortController();
   const held = () => HELD_BYTES - (queue.desiredSize ?? 0);
   const write = async (chunk: Buffer) => {
     // Thrown into the export, which stops its workers at once.
@@ -77,7 +79,12 @@ function harFromWorker(
   };
   const run = async () => {
     try {
-      await writeHarOffThread(file, filter, write, version, { ...options.thread, tuneProcess: false, oneRange: true });
+      await writeHarOffThread(file, filter, write, version, {
+        ...options.thread,
+        tuneProcess: false,
+        oneRange: true,
+        signal: abort.signal,
+      });
     } catch (err) {
       if (gone || err instanceof ClientGone) return;
       queue.enqueue(Buffer.from(`\n${stoppedLine(err as Error, lang)}\n`));
@@ -97,6 +104,7 @@ function harFromWorker(
       },
       cancel() {
         gone = true;
+        abort.abort();
         room?.();
         room = null;
       },
