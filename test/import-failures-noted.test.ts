@@ -2,29 +2,13 @@
 // to say (db/import-store.ts ImportStore.failures: how many, the first one's id, its error) and
 // noted on the exchange itself in the catalogue's stored English, which a Chinese reader reads in
 // Chinese (i18n/stored-text.ts localized).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ImportStore } from '../db/import-store.ts';
-import { type Db, openDatabase } from '../db/schema.ts';
 import { harToEvents } from '../export/har-import.ts';
 import { localized } from '../i18n/stored-text.ts';
+import { tempDatabases } from './support/temp-databases.ts';
 
-const dirs: string[] = [];
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) db.close();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function freshDb(): Db {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-import-failures-'));
-  dirs.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
-  return db;
-}
+const freshDb = tempDatabases('wirelog-import-failures-');
 
 function chatEntry(i: number) {
   return {

@@ -3,32 +3,17 @@
 // for row: the same exchanges, body rows, SSE events, WebSocket messages, parts, references and
 // search entries (each FTS5 token at its place), for a HAR of every kind of entry, in batches
 // that share parts across them.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CaptureStore } from '../db/capture-store.ts';
 import { ImportStore } from '../db/import-store.ts';
-import { type Db, openDatabase } from '../db/schema.ts';
+import type { Db } from '../db/schema.ts';
 import { harToEvents } from '../export/har-import.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
+import { tempDatabases } from './support/temp-databases.ts';
 
-const dirs: string[] = [];
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) db.close();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function freshDb(): Db {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-import-store-'));
-  dirs.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
-  return db;
-}
+const freshDb = tempDatabases('wirelog-import-store-');
 
 const started = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
 const json = [{ name: 'content-type', value: 'application/json' }];

@@ -4,32 +4,17 @@
 // found by search. Each shape is indexed here, through the function, capture's path
 // (db/capture-store.ts, db/indexer.ts) and import's (db/import-store.ts); a 50 MB one is bounded
 // as other big bodies are (the first 8 MB indexed, a note on the exchange saying so).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CaptureStore } from '../db/capture-store.ts';
 import { ImportStore } from '../db/import-store.ts';
-import { type Db, openDatabase } from '../db/schema.ts';
+import type { Db } from '../db/schema.ts';
 import { indexedText, searchQuery } from '../db/search-text.ts';
 import { harToEvents } from '../export/har-import.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
 import { relayCallEvents } from './support/exchange-events.ts';
+import { tempDatabases } from './support/temp-databases.ts';
 
-const dirs: string[] = [];
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) db.close();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function freshDb(): Db {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-long-runs-'));
-  dirs.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
-  return db;
-}
+const freshDb = tempDatabases('wirelog-long-runs-');
 
 const chatRequest = Buffer.from(JSON.stringify({ model: 'gpt-long', messages: [{ role: 'user', content: 'hi' }] }));
 /** A response body that is one JSON string: `"yyyy…"`. */
