@@ -23,6 +23,7 @@ import { writeHar } from '../export/har.ts';
 import { createI18n } from '../i18n/index.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import { createExportApi, type ExportApiOptions, HELD_BYTES } from '../viewer/routes/export-api.ts';
+import { relayCallEvents } from './support/exchange-events.ts';
 import { tempDir } from './support/harness.ts';
 
 // Exchanges of the store, and their bodies' size each way: some 20 MB of HAR, more than the
@@ -39,42 +40,17 @@ function storeOf(db: Db, count: number): void {
   for (let from = 0; from < count; from += 100) {
     const events: ExchangeEvent[] = [];
     for (let i = from; i < Math.min(count, from + 100); i++) {
-      const uid = `viewer-export-${i}`;
       const body = Buffer.from(JSON.stringify({ model: 'm', n: i, text: filler }));
-      const info = { size: body.length, storedSize: body.length, truncated: false, encoding: '' };
       events.push(
-        {
-          type: 'request',
-          uid,
-          head: {
-            startedAt: Date.UTC(2026, 11, 1) + i * 1000,
-            clientAddress: '127.0.0.1',
-            method: 'POST',
-            scheme: 'https',
-            host: 'api.example',
-            port: 443,
-            path: `/v1/chat/completions?n=${i}`,
-            httpVersion: '1.1',
-            headers: [['content-type', 'application/json']],
-          },
-        },
-        { type: 'body-chunk', uid, side: 'request', chunk: body, atMs: 1 },
-        {
-          type: 'response-head',
-          uid,
-          atMs: 5,
-          head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', 'application/json']] },
-        },
-        { type: 'body-chunk', uid, side: 'response', chunk: body, atMs: 6 },
-        {
-          type: 'end',
-          uid,
-          state: 'complete',
-          error: null,
-          timings: { requestSent: 1, responseHeaders: 5, end: 9 },
-          requestBody: info,
-          responseBody: info,
-        },
+        ...relayCallEvents({
+          uid: `viewer-export-${i}`,
+          startedAt: Date.UTC(2026, 11, 1) + i * 1000,
+          host: 'api.example',
+          path: `/v1/chat/completions?n=${i}`,
+          status: 200,
+          request: body,
+          response: body,
+        }),
       );
     }
     store.apply(events);
