@@ -7,7 +7,9 @@
 // - a client that does not read holds the queue at its bound (counted in bytes), and the export
 //   goes on when it reads again;
 // - a client that goes away mid-export leaves no worker running (the process's threads counted);
-// - a worker that fails ends the file with the catalogue's line, in the request's language.
+// - a worker that fails ends the file with the catalogue's line, in the request's language;
+// - at most MAX_EXPORTS run at once: one more is refused with 429 in the request's language, and
+//   one ended (read whole or left) makes room again.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +24,7 @@ import { type Db, openDatabase } from '../db/schema.ts';
 import { writeHar } from '../export/har.ts';
 import { createI18n } from '../i18n/index.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
-import { createExportApi, type ExportApiOptions, HELD_BYTES } from '../viewer/routes/export-api.ts';
+import { createExportApi, type ExportApiOptions, HELD_BYTES, MAX_EXPORTS } from '../viewer/routes/export-api.ts';
 import { relayCallEvents } from './support/exchange-events.ts';
 import { tempDir } from './support/harness.ts';
 
@@ -268,6 +270,37 @@ describe('GET /api/export.har from a worker', () => {
       // It ended because the client left, not because the HAR was whole.
       expect(total).toBeLessThan(expected.length / 2);
     } finally {
+      await app.close();
+    }
+  });
+
+  it.each([
+    ['en', 'wait for one to finish'],
+    ['zh-CN', '等其中一个完成后再导出'],
+  ])('refuses one export more than %s allows at once, and has room again when one ends', async (lang, said) => {
+    let ended = 0;
+    const app = await served({ ended: () => void ended++ });
+    const open: http.IncomingMessage[] = [];
+    try {
+      // Clients that read nothing: their exports stay open, each holding its worker.
+      for (let i = 0; i < MAX_EXPORTS; i++) open.push(await get(app.url));
+      for (const res of open) expect(res.statusCode).toBe(200);
+      const refused = await get(app.url, { 'accept-language': lang });
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['retry-after']).toBe('5');
+      const body = JSON.parse((await readAll(refused)).toString()) as { error: string };
+      expect(body.error).toContain(said);
+      expect(ended).toBe(0);
+      // One read whole, one gone: both end, and two more are let in.
+      expect((await readAll(open[0])).equals(expected)).toBe(true);
+      open[1].destroy();
+      await until(() => ended === MAX_EXPORTS, 'both exports ended');
+      const again = await get(app.url);
+      expect(again.statusCode).toBe(200);
+      expect((await readAll(again)).equals(expected)).toBe(true);
+      await until(() => ended === MAX_EXPORTS + 1, 'the third export ended');
+    } finally {
+      for (const res of open) res.destroy();
       await app.close();
     }
   });

@@ -192,6 +192,8 @@ export const server = {
     clearOwnOnly: 'clearing captures is only allowed from the wirelog viewer itself',
     replayOwnOnly: 'replaying is only allowed from the wirelog viewer itself (or `wirelog replay`)',
     importOwnOnly: 'importing is only allowed from the wirelog viewer itself (or `wirelog import`)',
+    exportsBusy:
+      '{{count}} HAR exports are already being written; wait for one to finish and export again (or use `wirelog export --har FILE`)',
     noReplays: 'this wirelog sends no replays',
     noImports: 'this wirelog imports nothing',
     noUpload: 'the request has no body: send the HAR file as the body of POST /api/import?name=FILE.har',

@@ -161,6 +161,7 @@ export const server: Shape<typeof en> = {
     clearOwnOnly: '只能在 wirelog 查看器里清空记录',
     replayOwnOnly: '只能在 wirelog 查看器里（或用 `wirelog replay`）重放',
     importOwnOnly: '只能在 wirelog 查看器里（或用 `wirelog import`）导入',
+    exportsBusy: '已经有 {{count}} 个 HAR 导出正在进行；等其中一个完成后再导出（或者用 `wirelog export --har 文件名`）',
     noReplays: '这个 wirelog 不发送重放请求',
     noImports: '这个 wirelog 不导入任何东西',
     noUpload: '请求没有请求体：把 HAR 文件作为 POST /api/import?name=FILE.har 的请求体发送',

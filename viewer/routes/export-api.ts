@@ -25,19 +25,34 @@ import { writeHar } from '../../export/har.ts';
 import type { Language } from '../../i18n/languages.ts';
 import { phraseText } from '../../i18n/stored-text.ts';
 import { exportQuery, filterOf } from './filters.ts';
-import { badRequest, requestLanguage } from './shared.ts';
+import { badRequest, refusal, requestLanguage } from './shared.ts';
 
 /** Bytes of HAR the response queues ahead of the client at most (plus the one chunk that passed it). */
 export const HELD_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Exports written at once, at most: each has its own worker thread and database connection, and
+ * on two cores a third only slows the others and the storage thread. One more is refused (429,
+ * saying to wait) rather than queued: a page that asks for a hundred gets a hundred refusals, not
+ * a hundred open requests.
+ */
+export const MAX_EXPORTS = 2;
 
 /** What tests watch and set: the bytes queued at each change, and how the worker's export is shared out. */
 export interface ExportApiOptions {
   held?: (bytes: number) => void;
   thread?: HarThreadOptions;
+  /** Each export's end (its worker stopped), for a test to count. */
+  ended?: () => void;
 }
 
 /** `version`: wirelog's, written as the HAR's creator. */
 export function createExportApi(reader: ExchangeReader, version: () => string, options: ExportApiOptions = {}): Hono {
+  let running = 0;
+  const ended = () => {
+    running--;
+    options.ended?.();
+  };
   return new Hono().get('/', zValidator('query', exportQuery, badRequest), (c) => {
     const q = c.req.valid('query');
     const filter = { ...filterOf(q), id: q.id, since: q.since ? Date.parse(q.since) : undefined };
@@ -48,7 +63,12 @@ export function createExportApi(reader: ExchangeReader, version: () => string, o
       return stream(c, async (out) => {
         await writeHar(reader, filter, (text) => out.write(text), version());
       });
-    return c.body(harFromWorker(reader.file, filter, version(), requestLanguage(c), options));
+    if (running >= MAX_EXPORTS) {
+      c.header('retry-after', '5');
+      return c.json({ error: refusal(c, 'exportsBusy', { count: MAX_EXPORTS }) }, 429);
+    }
+    running++;
+    return c.body(harFromWorker(reader.file, filter, version(), requestLanguage(c), options, ended));
   });
 }
 
@@ -59,6 +79,7 @@ function harFromWorker(
   version: string,
   lang: Language,
   options: ExportApiOptions,
+  ended: () => void,
 ): ReadableStream<Uint8Array> {
   let queue!: ReadableStreamDefaultController<Uint8Array>;
   // Set while the export waits for the client to take some of the queue; the client gone, set when it left.
@@ -86,8 +107,9 @@ function harFromWorker(
         signal: abort.signal,
       });
     } catch (err) {
-      if (gone || err instanceof ClientGone) return;
-      queue.enqueue(Buffer.from(`\n${stoppedLine(err as Error, lang)}\n`));
+      if (!gone && !(err instanceof ClientGone)) queue.enqueue(Buffer.from(`\n${stoppedLine(err as Error, lang)}\n`));
+    } finally {
+      ended();
     }
     if (!gone) queue.close();
   };
