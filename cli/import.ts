@@ -11,6 +11,7 @@ import { HarStorageError, type ImportProgress } from '../export/har-stream.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { prepareDataDir } from './instance.ts';
+import type { Translate } from '../i18n/index.ts';
 import { t } from './language.ts';
 import { progressLine as progressOutput } from './progress.ts';
 import { importInWorker } from './viewer-import.ts';
@@ -57,19 +58,26 @@ export function progressLine(name: string, p: ImportProgress): string {
 }
 
 /**
- * What the import stored but could not do, one line per kind on stderr (how many, the first id,
- * its error), and what capture's path (an earlier run's leftovers, a batch not of whole
- * exchanges) could not: each exchange also carries a note, but an import must say it too.
+ * What the import stored but could not do, one line per kind (how many, the first id, its error),
+ * and what capture's path (an earlier run's leftovers, a batch not of whole exchanges) could not:
+ * each exchange also carries a note, but an import must say it too. In `translate`'s language.
  */
-function sayFailures(store: ImportStore): void {
+export function failureLines(store: Pick<ImportStore, 'failures' | 'capture'>, translate: Translate = t): string[] {
+  const lines: string[] = [];
   for (const kind of ['understand', 'index', 'pack'] as const satisfies ImportFailureKind[]) {
     const failure = store.failures[kind];
     if (!failure) continue;
     const { count, firstId, error } = failure;
-    console.error(`wirelog: ${t(`importFailures.${kind}`, { count, first: firstId, error })}`);
+    lines.push(`wirelog: ${translate(`importFailures.${kind}`, { count, first: firstId, error })}`);
   }
   const captured = store.capture.indexError;
-  if (captured) console.error(`wirelog: ${t('importFailures.capture', { error: captured })}`);
+  if (captured) lines.push(`wirelog: ${translate('importFailures.capture', { error: captured })}`);
+  return lines;
+}
+
+/** failureLines on stderr. */
+function sayFailures(store: ImportStore): void {
+  for (const line of failureLines(store)) console.error(line);
 }
 
 /**

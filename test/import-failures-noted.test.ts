@@ -1,10 +1,13 @@
 // An imported exchange that could not be understood is still stored, counted for `wirelog import`
 // to say (db/import-store.ts ImportStore.failures: how many, the first one's id, its error) and
 // noted on the exchange itself in the catalogue's stored English, which a Chinese reader reads in
-// Chinese (i18n/stored-text.ts localized).
+// Chinese (i18n/stored-text.ts localized); `wirelog import` says it on stderr in the CLI's language
+// (cli/import.ts failureLines).
 import { describe, expect, it } from 'vitest';
+import { failureLines } from '../cli/import.ts';
 import { ImportStore } from '../db/import-store.ts';
 import { harToEvents } from '../export/har-import.ts';
+import { createI18n } from '../i18n/index.ts';
 import { localized } from '../i18n/stored-text.ts';
 import { tempDatabases } from './support/temp-databases.ts';
 
@@ -64,5 +67,24 @@ describe('an imported exchange that could not be understood', () => {
     expect(store.failures).toEqual({});
     const { notes } = db.prepare('SELECT notes FROM exchanges WHERE id = ?').get(id) as { notes: string | null };
     expect(notes ?? '').not.toContain('model call');
+  });
+
+  it.each([
+    ['en', '3 imported exchange(s) could not be read as model calls (first #', 'they are stored whole'],
+    ['zh-CN', '导入的 3 条请求没能解析成模型调用（第一条 #', '请求已完整存储'],
+  ] as const)('is said by wirelog import in one line per kind (%s)', (lang, opening, ending) => {
+    const db = freshDb();
+    const store = new ImportStore(db, () => {
+      throw new Error('the understanding broke\nat a second line');
+    });
+    const har = { log: { entries: [chatEntry(1), chatEntry(2), chatEntry(3)] } };
+    const ids = store.store(harToEvents(JSON.stringify(har), { source: 'fail.har', keepSecrets: false }).events);
+    const lines = failureLines(store, createI18n(lang).t);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith(`wirelog: ${opening}${ids[0]}`), lines[0]).toBe(true);
+    expect(lines[0]).toContain('the understanding broke');
+    expect(lines[0]).not.toContain('second line');
+    expect(lines[0]).toContain(ending);
+    expect(failureLines(new ImportStore(freshDb()), createI18n(lang).t)).toEqual([]);
   });
 });
