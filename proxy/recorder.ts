@@ -19,6 +19,7 @@ import { maskHeaders, maskJsonText, maskPath, mayHoldJsonSecret, secretParams } 
 import { boundHeaders, boundRequestHead, boundResponseHead } from '../model/head-bounds.ts';
 import { shedNote } from '../model/shed-note.ts';
 import type { FlowGate } from './flow-gate.ts';
+import { forwardGarbage } from './forward-garbage.ts';
 import type { Fingerprint, RememberedSecrets, SecretMemory } from './secret-memory.ts';
 
 export interface CaptureSettings {
@@ -151,6 +152,7 @@ class BodyRecorder {
   /** A chunk as it passed; `gate` holds its source back while storage has no room for it (without one, it is handed over regardless). */
   add(chunk: Buffer, gate?: FlowGate): void {
     this.size += chunk.length;
+    forwardGarbage.add(chunk.length);
     const room = this.maxBytes - this.capped;
     if (room <= 0 || this.leftOut) return;
     let stored = chunk.length <= room ? chunk : chunk.subarray(0, room);

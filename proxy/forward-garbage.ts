@@ -1,0 +1,15 @@
+// Every body chunk the forwarding thread relays arrived as a Buffer of its own (the TLS socket's
+// decrypted bytes, sliced by Node's HTTP parser) whose bytes are malloc'd outside V8's heap and
+// freed only when V8 collects the small object that holds them. Relaying allocates little
+// JavaScript per chunk, so a 1 MB young generation filled only after 15-20 MB of chunks had gone
+// by: bench/memory.ts, the main thread's malloc heap 23-29 MB through the large bodies against 9
+// before them. One young-generation collection per few MB relayed, counted for the thread and not
+// per exchange (a collection frees every exchange's chunks), costs the same per MB whatever the
+// body size, and none for the small requests that make most traffic.
+import { ReadGarbage } from '../db/read-garbage.ts';
+
+/** Body bytes relayed between two collections. */
+export const FORWARD_GARBAGE_BOUND = 2 * 1024 * 1024;
+
+/** The forwarding thread's count of chunk bytes relayed (one per thread: each thread has its own heap). */
+export const forwardGarbage = new ReadGarbage(FORWARD_GARBAGE_BOUND);
