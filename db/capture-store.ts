@@ -9,6 +9,7 @@ import { storedDiagnosisText, type DiagnosisMessage } from '../llm/diagnosis-tex
 import { LIST_TEXT_LIMITS } from '../model/summary.ts';
 import { sendingClient } from '../llm/working-config.ts';
 import { serverText } from '../i18n/stored-text.ts';
+import { type Whole, WholeWriter, type Written, wholeOf } from './whole-exchange.ts';
 
 export const INTERRUPTED = 'wirelog stopped before this exchange ended';
 
@@ -58,7 +59,8 @@ export const MERGE_BELOW = 16 * 1024;
 export const KEEP_BODY_BYTES = 1024 * 1024;
 // Rows are written as they come, as they are (codec 0): splitting a request body into its parts
 // and compressing rows (db/blobs.ts Packer) costs about 4 times what storing does, so it is done
-// after the exchange ended, in the indexer's slices between capture batches (db/indexer.ts).
+// after the exchange ended, in the indexer's slices between capture batches (db/indexer.ts);
+// an exchange that begins and ends in one batch is written packed at once instead (wholesOf).
 // Done here, with request bodies held until sent whole to be split, bench/storage-lag.ts (two
 // CPU burners, machine load 10-14, the two builds alternately) saw a probe row p99 2.3-5.0 s late
 // and wirelog's RSS peak at 216-236 MB; packed after the commit, p99 0.52-1.07 s and 159-163 MB.
@@ -101,6 +103,8 @@ export class CaptureStore {
   private keptTotal = 0;
   /** Understands and indexes finished exchanges after their batch (db/indexer.ts). */
   private readonly indexer: Indexer;
+  /** Writes an exchange that began and ended in one batch once, packed, understood and indexed (db/whole-exchange.ts). */
+  private readonly once: WholeWriter;
   /**
    * Set (the storage thread): a batch only stores; finished exchanges are understood and
    * indexed by indexSlice, between batches. Unset (an import, a tool, a test): each batch is
@@ -115,6 +119,13 @@ export class CaptureStore {
   ) {
     this.reader = new ExchangeReader(db);
     this.indexer = new Indexer(db, this.reader, (exchange, bodies) => this.understand(exchange, bodies));
+    this.once = new WholeWriter(
+      db,
+      (exchange, bodies) => this.understand(exchange, bodies),
+      (_kind, id, error) => {
+        this.indexer.error = `indexing exchange ${id}: ${error}`;
+      },
+    );
     this.stmts = {
       // Positional parameters, and no object spread to build them: spreading a head into a new
       // object with more keys makes a slow (dictionary) object, several hundred bytes and
@@ -195,12 +206,25 @@ export class CaptureStore {
     // Each exchange the batch touches, as it was before (null: not open), to roll back to. Only
     // those: copying every open exchange per batch cost most with the most open (700 streams).
     const before = new Map<string, OpenExchange | null>();
+    const writtenOnce: number[] = [];
     try {
       this.db.transaction(() => {
+        writtenOnce.length = 0;
+        // First: the slice takes only exchanges ended in earlier batches (this batch's are queued
+        // after it commits), and once it took them all, this batch's whole exchanges need not wait.
+        slice?.work();
+        const groups = byExchange(events);
+        const wholes = this.wholesOf(groups);
+        const written: Written[] = [];
         // Exchange by exchange, in the order they first appear: each row is written while its
         // exchange is applied (whole at its end, else as it is so far), so rows keep the order
         // exchanges began in, and one that began and ended in this batch is written once.
-        for (const [uid, own] of byExchange(events)) {
+        for (const [uid, own] of groups) {
+          const whole = wholes.get(uid);
+          if (whole) {
+            written.push(this.once.write(whole));
+            continue;
+          }
           before.set(uid, copyOf(this.open.get(uid)));
           for (const event of own) {
             const ex = this.applyOne(event, ended);
@@ -209,8 +233,11 @@ export class CaptureStore {
           const ex = this.open.get(uid);
           if (ex) this.flushPending(ex);
         }
-        // After the batch's rows: the slice takes only exchanges ended in earlier batches.
-        slice?.work();
+        // Understood in the order they began, after every row of the batch (as an import does).
+        for (const one of written) {
+          this.once.understandAndIndex(one);
+          writtenOnce.push(one.exchange.id);
+        }
       })();
     } catch (err) {
       for (const [uid, ex] of before) {
@@ -232,7 +259,34 @@ export class CaptureStore {
     // Every row the batch touched is written now: its id is known.
     const changed: number[] = [];
     for (const ex of touched) changed.push(ex.id);
+    if (writtenOnce.length) {
+      changed.push(...writtenOnce);
+      changed.sort((a, b) => a - b);
+    }
     return { changed, done };
+  }
+
+  /**
+   * The batch's exchanges that began and ended in it, to be written once (db/whole-exchange.ts):
+   * their rows as they ended, bodies packed, understood and indexed in this transaction, instead
+   * of rows as they came, then packed and the row updated in a later slice's (bench/storage-row-cost.ts).
+   * None while something ended before waits to be understood (an earlier batch's, an earlier
+   * run's, or indexing paused), or when an exchange that cannot be written so ends in this
+   * batch: understood later, it would be overtaken (a call's thread is found from the turn
+   * before). A body over KEEP_BODY_BYTES goes the other way too: memory as capture keeps it.
+   */
+  private wholesOf(groups: Map<string, ExchangeEvent[]>): Map<string, Whole> {
+    const out = new Map<string, Whole>();
+    if (!this.indexer.idle) return out;
+    for (const [uid, own] of groups) {
+      if (!own.some((e) => e.type === 'end')) continue;
+      const whole = this.open.has(uid) ? null : wholeOf(own);
+      if (whole && sum(whole.chunks.request) <= KEEP_BODY_BYTES && sum(whole.chunks.response) <= KEEP_BODY_BYTES)
+        out.set(uid, whole);
+      // Ignored events (after a Clear) end nothing.
+      else if (this.open.has(uid) || own[0].type === 'request') return new Map();
+    }
+    return out;
   }
 
   /**

@@ -289,6 +289,15 @@ export class Indexer {
     };
   }
 
+  /**
+   * Nothing of this run waits to be understood, and indexing is not paused: an exchange that ends
+   * now may be understood and indexed at once (db/whole-exchange.ts) without overtaking one that
+   * ended before it (a call's thread is found from the turn before).
+   */
+  get idle(): boolean {
+    return !this.paused && !this.overflowed && this.queue.length === 0;
+  }
+
   /** This run's finished exchanges waiting in memory for a slice. */
   get queued(): number {
     return this.queue.length;

@@ -203,6 +203,8 @@ function flush(sliceNow = false): boolean {
     const changed = sliceToo ? applyWithSlice(s, batch) : s.apply(batch);
     releaseRing();
     if (changed.length) post({ kind: 'committed', ids: changed });
+    // An exchange written once (begun and ended in this batch) is understood and indexed in it: a failure to is said as a slice's.
+    if (!folded && s.indexError) afterIndexing([]);
     if (folded) afterSlice(folded);
     // The exchanges this batch ended: in a later batch's slice, or alone after INDEX_GATHER_MS.
     else indexLater();
