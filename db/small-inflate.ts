@@ -117,6 +117,8 @@ class Inflater {
   private window: Buffer;
   private out = 0;
   private input: Buffer = Buffer.alloc(0);
+  // Where the row's bytes end in `input` (a page's rows may share one Buffer: db/page-reads.ts).
+  private end = 0;
   private pos = 0;
   private bitBuf = 0;
   private bitCount = 0;
@@ -145,16 +147,17 @@ class Inflater {
   }
 
   /** The row's bytes copied into `target` at `at`; how many, or -1: zlib decides (or -2: they do not fit there). */
-  into(data: Buffer, target: Buffer, at: number): number {
-    if (!this.inflate(data)) return -1;
+  into(data: Buffer, target: Buffer, at: number, from = 0, to = data.length): number {
+    if (!this.inflate(data, from, to)) return -1;
     const length = this.out - this.dictionary.length;
     if (at + length > target.length) return -2;
     return this.window.copy(target, at, this.dictionary.length, this.out);
   }
 
-  private inflate(data: Buffer): boolean {
+  private inflate(data: Buffer, from = 0, to = data.length): boolean {
     this.input = data;
-    this.pos = 0;
+    this.end = to;
+    this.pos = from;
     this.bitBuf = 0;
     this.bitCount = 0;
     this.out = this.dictionary.length;
@@ -173,13 +176,13 @@ class Inflater {
     }
     // Bytes after the last block: what zlib makes of them is its to say. (Whole bytes in the bit
     // buffer were read ahead, not used.)
-    return this.pos - (this.bitCount >> 3) === data.length;
+    return this.pos - (this.bitCount >> 3) === to;
   }
 
   private bits(need: number): number {
     let value = this.bitBuf;
     while (this.bitCount < need) {
-      if (this.pos >= this.input.length) throw NOT_HERE;
+      if (this.pos >= this.end) throw NOT_HERE;
       value |= this.input[this.pos++] << this.bitCount;
       this.bitCount += 8;
     }
@@ -193,11 +196,11 @@ class Inflater {
     this.pos -= this.bitCount >> 3;
     this.bitBuf = 0;
     this.bitCount = 0;
-    if (this.pos + 4 > this.input.length) throw NOT_HERE;
+    if (this.pos + 4 > this.end) throw NOT_HERE;
     const len = this.input[this.pos] | (this.input[this.pos + 1] << 8);
     const nlen = this.input[this.pos + 2] | (this.input[this.pos + 3] << 8);
     this.pos += 4;
-    if (len !== (~nlen & 0xffff) || this.pos + len > this.input.length) throw NOT_HERE;
+    if (len !== (~nlen & 0xffff) || this.pos + len > this.end) throw NOT_HERE;
     if (this.out + len > this.window.length) throw NOT_HERE;
     this.input.copy(this.window, this.out, this.pos, this.pos + len);
     this.pos += len;
@@ -214,7 +217,7 @@ class Inflater {
     if (bitCount < FAST_BITS) {
       const input = this.input;
       // Whole bytes while 32 bits hold them; `>>>` below reads the buffer as unsigned.
-      while (bitCount <= 24 && this.pos < input.length) {
+      while (bitCount <= 24 && this.pos < this.end) {
         bitBuf |= input[this.pos++] << bitCount;
         bitCount += 8;
       }
@@ -241,7 +244,7 @@ class Inflater {
     let index = 0;
     for (let len = 1; len <= MAX_BITS; len++) {
       if (bitCount === 0) {
-        if (this.pos >= input.length) throw NOT_HERE;
+        if (this.pos >= this.end) throw NOT_HERE;
         bitBuf = input[this.pos++];
         bitCount = 8;
       }
@@ -344,8 +347,16 @@ export function inflateSmall(data: Buffer, dictionary: Buffer): Buffer | null {
 /**
  * `data` (raw deflate against `dictionary`) inflated into `target` at `at`, no Buffer or string of
  * its own (an export writes a page's SSE events from one: db/page-reads.ts): how many bytes, -1
- * when zlib should read it, -2 when they do not fit in `target` from `at`.
+ * when zlib should read it, -2 when they do not fit in `target` from `at`. `from` and `to`: where
+ * the row's bytes are in `data` (a page's packed events read as one Buffer), its whole by default.
  */
-export function inflateSmallInto(data: Buffer, dictionary: Buffer, target: Buffer, at: number): number {
-  return inflater(dictionary).into(data, target, at);
+export function inflateSmallInto(
+  data: Buffer,
+  dictionary: Buffer,
+  target: Buffer,
+  at: number,
+  from = 0,
+  to = data.length,
+): number {
+  return inflater(dictionary).into(data, target, at, from, to);
 }

@@ -158,4 +158,44 @@ describe("a page's SSE events read as bytes", () => {
     expect(together.damagedRows()).toEqual(one.damagedRows());
     db.close();
   });
+
+  it("holds what sseEvents reads when the page is some of its range's exchanges: the others' packed data is passed over", () => {
+    const db = openDatabase(tempDir());
+    db.pragma('foreign_keys = OFF');
+    const insert = db.prepare(
+      'INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data, codec) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const next = random(11);
+    for (let id = 1; id <= 12; id++)
+      for (let seq = 0; seq < 30; seq++) {
+        const parts: Buffer[] = [];
+        for (let n = 20 + (next() % 40); n > 0; n--) parts.push(PIECES[next() % PIECES.length]);
+        const data = Buffer.concat(parts);
+        const p = packed(data);
+        // Every fifth event stored as text between packed ones.
+        const raw = seq % 5 === 4 || !p.codec;
+        insert.run(id, seq, seq, null, null, raw ? data.toString('utf8') : p.data, raw ? 0 : p.codec);
+      }
+    const one = new ExchangeReader(db);
+    const together = new ExchangeReader(db);
+    let fromBytes = 0;
+    // Read as their range (the rows of 2, 4 ... between theirs), and as a list of ids (spread wide).
+    for (const ids of [
+      [1, 3, 5],
+      [2, 6, 7, 8],
+      [1, 12],
+      [4, 9, 11],
+    ]) {
+      const page = together.pageStreams(ids, { sse: new Set(ids), websocket: new Set(), sseAsBytes: true });
+      for (const id of ids) {
+        const asText = (page.get(id)!.sseEvents as SseEventBytes[]).map(({ dataBytes, dataFrom, dataTo, ...e }) => {
+          if (dataBytes) fromBytes++;
+          return dataBytes ? { ...e, data: dataBytes.toString('utf8', dataFrom, dataTo) } : e;
+        });
+        expect(asText, `#${id} events in page ${ids}`).toEqual(one.sseEvents(id));
+      }
+    }
+    expect(fromBytes).toBeGreaterThan(100);
+    db.close();
+  });
 });

@@ -1,12 +1,13 @@
 // db/small-inflate.ts reads back what zlib reads back: rows deflated by db/small-deflate.ts and
 // by zlib (stored, fixed and dynamic blocks, every level), text with multi-byte characters, and
-// rows cut, flipped or padded, where it either gives zlib's text or leaves the row to zlib (null).
+// rows cut, flipped or padded, where it either gives zlib's text or leaves the row to zlib (null);
+// rows read where they lie in one Buffer of many (a page's packed events).
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DICTIONARY_V1 } from '../db/compression.ts';
 import { deflateSmall } from '../db/small-deflate.ts';
-import { inflateSmall, inflateSmallText } from '../db/small-inflate.ts';
+import { inflateSmall, inflateSmallInto, inflateSmallText } from '../db/small-inflate.ts';
 
 /** Deterministic rows like the events a store holds: dictionary phrases, text, numbers, and some noise. */
 function rows(): Buffer[] {
@@ -76,5 +77,31 @@ describe('small inflate', () => {
       }
     }
     expect(leftToZlib).toBeGreaterThan(200);
+  });
+
+  it('reads a row where it lies among others in one Buffer; a row cut short there reads as it does alone', () => {
+    const all = rows();
+    const packings = all.map((row, i) =>
+      i % 2 ? deflateSmall(row, DICTIONARY_V1) : zlib.deflateRawSync(row, { dictionary: DICTIONARY_V1 }),
+    );
+    const together = Buffer.concat(packings);
+    const target = Buffer.alloc(64 * 1024);
+    let at = 0;
+    let cutLeft = 0;
+    for (let i = 0; i < all.length; i++) {
+      const from = at;
+      at += packings[i].length;
+      const n = inflateSmallInto(together, DICTIONARY_V1, target, 0, from, at);
+      expect(n, `row ${i}`).toBe(all[i].length);
+      expect(target.subarray(0, n).equals(all[i]), `row ${i}`).toBe(true);
+      // Its last byte left out: the row is cut, though the next row's bytes follow it.
+      if (at - from > 1 && i < all.length - 1) {
+        const cut = inflateSmallInto(together, DICTIONARY_V1, target, 0, from, at - 1);
+        const alone = inflateSmallInto(packings[i].subarray(0, -1), DICTIONARY_V1, target, 0);
+        expect(cut, `row ${i} cut`).toBe(alone);
+        if (cut === -1) cutLeft++;
+      }
+    }
+    expect(cutLeft).toBeGreaterThan(300);
   });
 });
