@@ -549,6 +549,21 @@ export class ExchangeReader {
     return (this.rows('id', filter) as { id: number }[]).map((row) => row.id);
   }
 
+  /**
+   * No exchange below this id started at or after `since`: the smallest id that did, found in the
+   * started_at index without reading a row, or past the last id when none did (rows stored later
+   * have larger ids). Where an export
+   * with --since starts walking (export/har-export-thread.ts): the walk from the first id read
+   * every older row, some 0.3 s of CPU for a million.
+   */
+  firstIdSince(since: number): number {
+    const { first, last } = this.statement(
+      // `+id`: min() through the started_at index's entries, not the rowid walked until a row matches.
+      'SELECT (SELECT min(+id) FROM exchanges WHERE started_at >= ?) AS first, (SELECT max(id) FROM exchanges) AS last',
+    ).get(since) as { first: number | null; last: number | null };
+    return first ?? (last ?? 0) + 1;
+  }
+
   /** List rows (what the viewer's list and its live updates show): bounded in size whatever the exchanges hold. */
   summaries(filter: ExchangeFilter = {}): ExchangeSummary[] {
     return (this.rows(SUMMARY_COLUMNS, filter, true) as SummaryRow[]).map((row) => toSummary(row, this.damage));

@@ -231,6 +231,14 @@ class RangeExport {
   private async start(): Promise<void> {
     if (this.settled) return;
     await this.write(Buffer.from(harHead(this.version)));
+    // --since: the first range's ids read from the first exchange that can match, not from the first id.
+    if (this.filter.since !== undefined && !this.options.oneRange) {
+      try {
+        this.nextAfter = this.keys.firstIdSince(this.filter.since) - 1;
+      } catch (err) {
+        throw new HarExportError((err as Error).message, null);
+      }
+    }
     this.handOut();
   }
 

@@ -1,12 +1,13 @@
 // `export --har` on threads of their own (export/har-export-thread.ts): the HAR its workers hand
 // over, ranges of ids written strictly in order a megabyte chunk at a time, is byte for byte what
 // writeHar writes on the caller's thread, for any number of exchanges around a page's and a range's
-// size, with --since; a slow writer keeps each worker's chunks in flight bounded; a worker that
+// size, with --since (its first range read from the first exchange started since, not from the
+// first id, with exchanges stored out of time order); a slow writer keeps each worker's chunks in flight bounded; a worker that
 // fails midway stops the export with one line saying why.
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { type Db, openDatabase } from '../db/schema.ts';
@@ -245,5 +246,33 @@ describe('a HAR written on threads of their own', () => {
     const text = Buffer.concat(written).toString();
     expect(text).toContain('"entries":[');
     expect(text).not.toContain('"pages"');
+  });
+
+  it('with --since reads its first range from the first exchange started since, not from the first id, whatever the order exchanges were stored in', async () => {
+    const db = openDatabase(tempDir());
+    // Ids 1-10 older, 11-15 newer, 16-35 older again, the last nine of them since.
+    storeMixed(db, 10, 0);
+    storeMixed(db, 5, 100);
+    storeMixed(db, 20, 10);
+    const since = FIRST + 3 * DAY;
+    expect(new ExchangeReader(db).firstIdSince(since)).toBe(11);
+    // None since: past the last id.
+    expect(new ExchangeReader(db).firstIdSince(FIRST + 1000 * DAY)).toBe(36);
+    const listIds = vi.spyOn(ExchangeReader.prototype, 'listIds');
+    try {
+      const { hereWritten, thereWritten, expected, got } = await bothWays(
+        db,
+        { since },
+        { workers: 2, rangeExchanges: 4 },
+      );
+      expect(thereWritten).toEqual(hereWritten);
+      expect(thereWritten.entries).toBe(5 + 9);
+      expect(got.equals(expected)).toBe(true);
+      // The ranges' ids read from id 11 on: the ten older rows before it are not walked.
+      expect(listIds.mock.calls[0][0].after).toBe(10);
+    } finally {
+      listIds.mockRestore();
+      db.close();
+    }
   });
 });
