@@ -105,6 +105,43 @@ export function decodeEvents({ json, buffers }: EncodedEvents): PostedEvent[] {
   });
 }
 
+/** The payloads of emitted events, in the order an encoded batch names them: each body chunk's, each WebSocket message's. */
+export function payloadsOf(events: ExchangeEvent[]): Uint8Array[] {
+  const payloads: Uint8Array[] = [];
+  for (const e of events) {
+    if (e.type === 'body-chunk') payloads.push(e.chunk);
+    else if (e.type === 'ws-message') payloads.push(e.message.payload);
+  }
+  return payloads;
+}
+
+/**
+ * The events of an encoded batch as they were emitted: `payloads` (payloadsOf) in place of
+ * where the JSON says each one's bytes were (the packed buffer, handed over, or the shared ring).
+ */
+export function eventsWithPayloads(json: string, payloads: Uint8Array[]): ExchangeEvent[] {
+  const events = JSON.parse(json) as (PostedEvent | BodyChunkRef | WsEventRef)[];
+  let next = 0;
+  return events.map((e): ExchangeEvent => {
+    if (e.type === 'body-chunk') return chunkWith(e, payloads[next++]);
+    if (e.type === 'ws-message') {
+      const m = e.message;
+      return {
+        type: 'ws-message',
+        uid: e.uid,
+        message: {
+          seq: m.seq,
+          offsetMs: m.offsetMs,
+          direction: m.direction,
+          opcode: m.opcode,
+          payload: payloads[next++],
+        },
+      };
+    }
+    return e;
+  });
+}
+
 function bytesAt(packed: Uint8Array | undefined, [at, length]: Packed): Uint8Array {
   // A batch whose payloads are all empty (a WebSocket close or ping with no body, alone in its
   // batch) is sent with no buffer: its empty payloads need none. Refusing them killed the

@@ -3,7 +3,14 @@ import { performance } from 'node:perf_hooks';
 import type { BodyRoom, ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
 import { Backlog, EVENT_OVERHEAD, costOf, payloadBytes, type ShedReport } from './backlog.ts';
 import { RingWriter, createRing, type SharedRing } from './body-ring.ts';
-import { chunkInRing, encodeEvents, type EncodedEvents, type PostedEvent } from './event-transport.ts';
+import {
+  chunkInRing,
+  encodeEvents,
+  eventsWithPayloads,
+  payloadsOf,
+  type EncodedEvents,
+  type PostedEvent,
+} from './event-transport.ts';
 import { boundEvent } from '../model/head-bounds.ts';
 import type { RetentionLimits } from './retention.ts';
 import { databasePath } from './schema.ts';
@@ -89,8 +96,9 @@ const MAX_IN_FLIGHT = 64 * 1024 * 1024;
 // Storage is behind once an ended exchange handed to it has waited this long to be stored.
 export const BEHIND_AFTER_MS = 1000;
 const TICK_MS = 250;
-// Batches go to the worker at most this often (see schedulePost).
-const POST_GAP_MS = 5;
+// Batches go to the worker at most this often (see schedulePost): as often as the worker commits
+// (its flushIntervalMs, 20 ms), so a busy commit's events come in one message, not about four.
+const POST_GAP_MS = 20;
 // A storage thread that stopped (an uncaught error, out of memory, a module that failed to load)
 // is started again after these waits, one per attempt in a row; an attempt in a row is one made
 // before the new thread stored anything. Past the last, it is not started again and says so.
@@ -119,12 +127,18 @@ export type StorageLosses = ShedReport & {
   restarts: number;
 };
 
-/** A batch handed to the worker and not known to be stored: its events as they were emitted. */
-interface KeptBatch {
-  seq: number;
-  events: ExchangeEvent[];
-  cost: number;
-}
+/**
+ * A batch handed to the worker and not known to be stored: its JSON as posted, with the payloads
+ * as they were emitted (in the order the JSON names them), or its events when it could not be
+ * encoded. Not the event objects: a batch waits here for its commit, 20-60 ms, long enough for
+ * V8 to copy its every head, header pair and string through the young generation twice and
+ * into the old one (28-188 KB a scavenge at ~1,400 GET/s, 2-5 KB kept this way); the JSON is one
+ * flat string, which costs a copy and no tracing.
+ */
+type KeptBatch = { seq: number; cost: number } & (
+  | { json: string; payloads: Uint8Array[] }
+  | { events: ExchangeEvent[] }
+);
 
 /**
  * The ExchangeSink that stores captures. Events are handed to a worker thread in batches
@@ -414,9 +428,16 @@ export class CaptureWriter implements ExchangeSink {
     this.inFlight += cost;
     const seq = ++this.seq;
     this.unstored.push({ seq, at: performance.now(), ends });
-    this.keep(seq, emitted, cost);
+    let encoded: EncodedEvents;
     try {
-      const { json, buffers } = encodeEvents(events);
+      encoded = encodeEvents(events);
+    } catch (err) {
+      this.keep({ seq, cost, events: emitted });
+      return this.fail(`could not hand captures to the storage worker: ${(err as Error).message}`);
+    }
+    const { json, buffers } = encoded;
+    this.keep({ seq, cost, json, payloads: payloadsOf(emitted) });
+    try {
       // The packed payloads are a copy of their own: handed over, not copied again.
       this.worker.postMessage(
         { kind: 'events', json, buffers, cost, seq, ...(resent ? { resent } : {}) } satisfies ToWorker,
@@ -480,7 +501,11 @@ export class CaptureWriter implements ExchangeSink {
    * POST_GAP_MS: each post costs both threads a message (the batch, and the worker's answer that
    * it took it) whatever it holds, and a busy proxy turns its event loop hundreds of times a
    * second. A 200,000-message WebSocket flood (bench/websocket-flood.ts): 4,100-4,400 posts of
-   * about 11 events each, 760-950 with the gap; postMessage's time 430-620 ms, 140-250 with it.
+   * about 11 events each, 760-950 with a 5 ms gap; postMessage's time 430-620 ms, 140-250 with it.
+   * A post with the worker's answer that it took it costs the forwarding thread about 60 µs: GET
+   * exchanges at 2,000/s, recorded and handed to a storage thread that stores nothing, took 29
+   * instead of 35 µs each with a 20 ms gap instead of 5 (alternated, load 3). A quiet proxy's
+   * exchange still goes at once: the gap counts from the last post.
    */
   private schedulePost(): void {
     if (this.scheduled) return;
@@ -504,14 +529,14 @@ export class CaptureWriter implements ExchangeSink {
   }
 
   /** A batch posted: kept until stored, within MAX_KEPT_BYTES (the oldest are let go first). */
-  private keep(seq: number, events: ExchangeEvent[], cost: number): void {
-    this.kept.push({ seq, events, cost });
-    this.keptBytes += cost;
+  private keep(batch: KeptBatch): void {
+    this.kept.push(batch);
+    this.keptBytes += batch.cost;
     while (this.keptBytes > MAX_KEPT_BYTES && this.kept.length > 1) {
       const old = this.kept.shift()!;
       this.keptBytes -= old.cost;
       const uids: string[] = [];
-      for (const e of old.events) if (e.type === 'request') uids.push(e.uid);
+      for (const e of keptEvents(old)) if (e.type === 'request') uids.push(e.uid);
       this.unkept.push({ seq: old.seq, uids });
     }
   }
@@ -553,7 +578,7 @@ export class CaptureWriter implements ExchangeSink {
     this.copiedInFlight = 0;
     this.unstored = [];
     const events: ExchangeEvent[] = [];
-    for (const b of this.kept) for (const e of b.events) events.push(e);
+    for (const b of this.kept) for (const e of keptEvents(b)) events.push(e);
     for (const e of this.batchEmitted) events.push(e);
     const handover = handOverAfterStop({ events, lost: this.unkept.flatMap((u) => u.uids) }, this.open);
     this.kept = [];
@@ -756,6 +781,11 @@ export function handOverAfterStop(
     else if (!lost.has(e.uid)) cut.add(e.uid);
   }
   return { resend, cut, lost };
+}
+
+/** A kept batch's events as they were emitted (a restart hands them to the new thread). */
+function keptEvents(batch: KeptBatch): ExchangeEvent[] {
+  return 'events' in batch ? batch.events : eventsWithPayloads(batch.json, batch.payloads);
 }
 
 function sizeText(bytes: number): string {

@@ -1,7 +1,15 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { Backlog } from '../db/backlog.ts';
-import { decodeEvents, encodeEvents, type EncodedEvents, type PostedEvent } from '../db/event-transport.ts';
+import {
+  chunkInRing,
+  decodeEvents,
+  encodeEvents,
+  eventsWithPayloads,
+  payloadsOf,
+  type EncodedEvents,
+  type PostedEvent,
+} from '../db/event-transport.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import { finishedExchange } from './support/exchange-events.ts';
 
@@ -185,6 +193,31 @@ describe('events from the forwarding thread to storage', () => {
       ring: { at: 10, length: 20 },
     };
     expect(roundTrip([ringChunk])).toEqual([ringChunk]);
+  });
+
+  it('come back as emitted from the JSON posted and their payloads, bytes in the ring or packed alike (what a restarted thread is handed)', () => {
+    const emitted: ExchangeEvent[] = [
+      ...finishedExchange(1, { secrets: [{ name: 'Authorization', fingerprint: 'f1' }] }),
+      {
+        type: 'ws-message',
+        uid: 'w',
+        message: { seq: 0, offsetMs: 2, direction: 'send', opcode: 1, payload: Buffer.from('{"a":1}') },
+      },
+      { type: 'body-chunk', uid: 'w', side: 'response', atMs: 4, chunk: Buffer.from('in the ring') },
+    ];
+    // The last chunk went into the ring: the JSON names its span, not its bytes.
+    const posted = emitted.map(
+      (e, i): PostedEvent =>
+        i === emitted.length - 1 && e.type === 'body-chunk' ? chunkInRing(e, { at: 100, length: e.chunk.length }) : e,
+    );
+    const { json } = encodeEvents(posted);
+    const back = eventsWithPayloads(json, payloadsOf(emitted));
+    expect(back).toEqual(emitted);
+    const payloads = back.flatMap((e) =>
+      e.type === 'body-chunk' ? [e.chunk] : e.type === 'ws-message' ? [e.message.payload] : [],
+    );
+    expect(payloads).toEqual(payloadsOf(emitted));
+    expect(payloads.length).toBeGreaterThan(2);
   });
 
   it('keep texts exactly: non-ASCII, control characters, lone surrogates, and nulls', () => {
