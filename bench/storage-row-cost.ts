@@ -7,7 +7,11 @@
 // once 64 ended (as db/writer-worker.ts does), and at the end every slice still due. CPU of
 // this thread (process.cpuUsage: the store runs on it alone) per row; best and median of rounds.
 //
-//   npx tsx bench/storage-row-cost.ts [--kind get|call|sse] [--rows 3000] [--rounds 5]
+//   npx tsx bench/storage-row-cost.ts [--kind get|call|sse] [--rows 3000] [--rounds 5] [--store DIR] [--cache KB]
+//
+// --store DIR: each round appends to the store in DIR (a copy of a large one, never the original:
+// it is written to) instead of a fresh one, to see what a store's size costs a row (its indexes'
+// pages read and dirtied where a fresh store's fit in the cache).
 //
 // get: GET /v1/models answered with a 1.4 KB JSON list (side-by-side's row); call: a chat
 // completion answered with JSON (an understood model call); sse: a chat completion streamed as
@@ -30,12 +34,16 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '3000' },
     warm: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '5' },
+    store: { type: 'string' },
+    // The writer's page cache in KB (db/writer-worker.ts sets 2,000): what a larger one saves a row.
+    cache: { type: 'string', default: '2000' },
   },
 });
 const KIND = values.kind as 'get' | 'call' | 'sse';
 const ROWS = Number(values.rows);
 const WARM = Number(values.warm);
 const ROUNDS = Number(values.rounds);
+const KEPT = values.store;
 const BATCH = 32;
 
 const MODELS = Buffer.from(
@@ -175,7 +183,7 @@ function connect(dataDir: string): { db: Database.Database; store: CaptureStore 
   openDatabase(dataDir).close();
   const db = new Database(databasePath(dataDir));
   db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -2000');
+  db.pragma(`cache_size = -${Number(values.cache)}`);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('secure_delete = ON');
@@ -206,8 +214,9 @@ function threadCpuMs(): number {
 const perRow: number[] = [];
 const threadPerRow: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-row-cost-'));
+  const dataDir = KEPT ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-row-cost-'));
   const { db, store: s } = connect(dataDir);
+  const last = db.prepare('SELECT coalesce(max(id), 0) FROM exchanges').pluck().get() as number;
   store(s, batches(0, WARM));
   const timed = batches(WARM, ROWS);
   const c0 = process.cpuUsage();
@@ -216,10 +225,10 @@ for (let round = 0; round < ROUNDS; round++) {
   const c = process.cpuUsage(c0);
   perRow.push((c.user + c.system) / ROWS);
   threadPerRow.push(((threadCpuMs() - t0) * 1000) / ROWS);
-  const count = db.prepare('SELECT count(*) FROM exchanges WHERE to_index = 0').pluck().get() as number;
+  const count = db.prepare('SELECT count(*) FROM exchanges WHERE id > ? AND to_index = 0').pluck().get(last) as number;
   if (count !== WARM + ROWS) throw new Error(`${count} rows done of ${WARM + ROWS}`);
   db.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (!KEPT) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 const figures = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

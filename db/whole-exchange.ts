@@ -92,21 +92,23 @@ export class WholeWriter {
 
   constructor(
     db: Db,
-    /** Stores what llm/ makes of the exchange, marking its row taken; false if it wrote nothing (db/capture-store.ts understand). */
-    private readonly understand: (exchange: Exchange, bodies: EndedBodies) => boolean,
+    /** Stores what llm/ makes of the exchange (db/capture-store.ts understand). */
+    private readonly understand: (exchange: Exchange, bodies: EndedBodies) => unknown,
     /** Told of each failure that is not the database's (the exchange stays stored, with a note saying what was not done). */
     private readonly onFailure: (kind: WholeFailureKind, id: number, error: string) => void,
   ) {
     this.blobs = new Blobs(db);
     this.parts = new PartIndex(db);
     this.stmts = {
-      // Capture's insertEnded, with the event count: an exchange of SSE events is written once too.
+      // Capture's insertEnded, with the event count (an exchange of SSE events is written once too),
+      // and taken already (to_index 0): it is understood and indexed in this same transaction, so a
+      // crash leaves it whole or not at all, and the partial index of waiting rows never holds it.
       insert:
         db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version, request_headers, via, replay_of, secrets, imported, client, to_index,
         status, status_text, response_http_version, response_headers, stream_kind,
         state, error, timings, request_size, request_stored, request_truncated, request_encoding,
         response_size, response_stored, response_truncated, response_encoding, response_trailers, notes, event_count)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${TO_INDEX.understand}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${TO_INDEX.done}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       body: db.prepare('INSERT INTO bodies (exchange_id, side, seq, data, codec) VALUES (?, ?, ?, ?, ?)'),
       sse: db.prepare(
         'INSERT INTO sse_events (exchange_id, seq, offset_ms, event, event_id, data, codec) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -114,7 +116,6 @@ export class WholeWriter {
       ws: db.prepare(
         'INSERT INTO ws_messages (exchange_id, seq, offset_ms, direction, opcode, payload, codec) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      claim: db.prepare('UPDATE exchanges SET to_index = 0 WHERE id = ? AND to_index > 0'),
       search: db.prepare('INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, ?, ?)'),
       note: db.prepare(`UPDATE exchanges SET notes = coalesce(notes || char(10), '') || ? WHERE id = ?`),
     };
@@ -218,11 +219,8 @@ export class WholeWriter {
   /** As capture's indexer does a finished exchange of this run: understood, then its search entry and its parts'. */
   understandAndIndex(one: Written): void {
     const id = one.exchange.id;
-    let taken = false;
-    this.guarded(id, 'understand', () => {
-      taken = this.understand(one.exchange, one.bodies);
-    });
-    if (!taken) this.stmts.claim.run(id);
+    // Its row was written taken: what understanding finds is written, or nothing is.
+    this.guarded(id, 'understand', () => this.understand(one.exchange, one.bodies));
     this.guarded(id, 'index', () => this.index(one));
   }
 
