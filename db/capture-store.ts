@@ -68,6 +68,10 @@ export const KEEP_BODY_BYTES = 1024 * 1024;
 // reader streams a large body a row at a time.
 export const ROW_BYTES = 256 * 1024;
 const KEEP_BUDGET_BYTES = 32 * 1024 * 1024;
+// Exchanges ending in a batch understood and indexed in its transaction at most (the storage
+// thread's slice takes as many, db/writer-worker.ts INDEX_SLICE_EXCHANGES): a burst of endings
+// holds the next batch up no longer than a slice did.
+const ENDING_NOW = 64;
 
 interface OpenExchange {
   /** Its row's id; 0 until the row is written (at its end, or at the close of the batch it began in). */
@@ -207,14 +211,17 @@ export class CaptureStore {
     // those: copying every open exchange per batch cost most with the most open (700 streams).
     const before = new Map<string, OpenExchange | null>();
     const writtenOnce: number[] = [];
+    const understoodNow = new Set<Ended>();
     try {
       this.db.transaction(() => {
         writtenOnce.length = 0;
-        // First: the slice takes only exchanges ended in earlier batches (this batch's are queued
-        // after it commits), and once it took them all, this batch's whole exchanges need not wait.
+        understoodNow.clear();
+        // First: the slice takes only exchanges ended in earlier batches, and once it took them
+        // all, this batch's finished exchanges need not wait for a slice of their own.
         slice?.work();
         const groups = byExchange(events);
-        const wholes = this.wholesOf(groups);
+        const now = this.indexer.idle ? this.endingNow(events, groups) : new Set<string>();
+        const wholes = this.wholesOf(groups, now);
         const written: Written[] = [];
         // Exchange by exchange, in the order they first appear: each row is written while its
         // exchange is applied (whole at its end, else as it is so far), so rows keep the order
@@ -233,10 +240,24 @@ export class CaptureStore {
           const ex = this.open.get(uid);
           if (ex) this.flushPending(ex);
         }
-        // Understood in the order they began, after every row of the batch (as an import does).
-        for (const one of written) {
-          this.once.understandAndIndex(one);
-          writtenOnce.push(one.exchange.id);
+        if (now.size === 0) return;
+        // Nothing that ended before waits: the exchanges ending now are understood and indexed in
+        // this batch, after all of its rows, in the order they ended (a call's thread is found
+        // from the turn before). One written once from memory; one stored as it came (it began in
+        // an earlier batch, or its body was too large to hold) packed from its rows, as a slice does.
+        const once = new Map(written.map((one) => [one.exchange.uid, one]));
+        const others = new Map(ended.map((one) => [one.exchange.uid, one]));
+        for (const event of events) {
+          if (event.type !== 'end' || !now.has(event.uid)) continue;
+          const whole = once.get(event.uid);
+          const other = others.get(event.uid);
+          if (whole) {
+            this.once.understandAndIndex(whole);
+            writtenOnce.push(whole.exchange.id);
+          } else if (other) {
+            this.indexer.understandNow(other);
+            understoodNow.add(other);
+          }
         }
       })();
     } catch (err) {
@@ -253,8 +274,8 @@ export class CaptureStore {
     }
     // Before this batch's ended exchanges are queued: what the slice found is as of its start.
     const done = slice?.committed();
-    // Committed: the rows are visible. Understanding and indexing decode bodies: after, never in the batch.
-    for (const one of ended) this.indexer.ended(one, keptBytesOf(one));
+    // Committed: the rows are visible. What was not understood in the batch waits for a slice.
+    for (const one of ended) if (!understoodNow.has(one)) this.indexer.ended(one, keptBytesOf(one));
     if (!this.indexInSlices) this.indexer.drain('understand');
     // Every row the batch touched is written now: its id is known.
     const changed: number[] = [];
@@ -267,24 +288,36 @@ export class CaptureStore {
   }
 
   /**
+   * The exchanges ending in this batch that are understood and indexed in it (asked only while
+   * nothing that ended before waits: an earlier batch's, an earlier run's, or indexing paused):
+   * the first ENDING_NOW to end, as a slice takes at most so many. Those after wait for a slice,
+   * and so does every later exchange until it ran (none overtakes one that ended before it).
+   */
+  private endingNow(events: ExchangeEvent[], groups: Map<string, ExchangeEvent[]>): Set<string> {
+    const now = new Set<string>();
+    for (const event of events) {
+      if (now.size === ENDING_NOW) break;
+      // Ignored events (after a Clear) end nothing.
+      if (event.type === 'end' && (this.open.has(event.uid) || groups.get(event.uid)![0].type === 'request'))
+        now.add(event.uid);
+    }
+    return now;
+  }
+
+  /**
    * The batch's exchanges that began and ended in it, to be written once (db/whole-exchange.ts):
    * their rows as they ended, bodies packed, understood and indexed in this transaction, instead
    * of rows as they came, then packed and the row updated in a later slice's (bench/storage-row-cost.ts).
-   * None while something ended before waits to be understood (an earlier batch's, an earlier
-   * run's, or indexing paused), or when an exchange that cannot be written so ends in this
-   * batch: understood later, it would be overtaken (a call's thread is found from the turn
-   * before). A body over KEEP_BODY_BYTES goes the other way too: memory as capture keeps it.
+   * Of those ending now only. A body over KEEP_BODY_BYTES is stored as it comes: memory as capture keeps it.
    */
-  private wholesOf(groups: Map<string, ExchangeEvent[]>): Map<string, Whole> {
+  private wholesOf(groups: Map<string, ExchangeEvent[]>, now: Set<string>): Map<string, Whole> {
     const out = new Map<string, Whole>();
-    if (!this.indexer.idle) return out;
-    for (const [uid, own] of groups) {
-      if (!own.some((e) => e.type === 'end')) continue;
-      const whole = this.open.has(uid) ? null : wholeOf(own);
+    for (const uid of now) {
+      const own = groups.get(uid)!;
+      if (this.open.has(uid) || own[0].type !== 'request' || own[own.length - 1].type !== 'end') continue;
+      const whole = wholeOf(own);
       if (whole && sum(whole.chunks.request) <= KEEP_BODY_BYTES && sum(whole.chunks.response) <= KEEP_BODY_BYTES)
         out.set(uid, whole);
-      // Ignored events (after a Clear) end nothing.
-      else if (this.open.has(uid) || own[0].type === 'request') return new Map();
     }
     return out;
   }

@@ -166,6 +166,15 @@ export class Indexer {
     if (keep) this.queuedBytes += keptBytes;
   }
 
+  /**
+   * An exchange of this run that ended in the batch being written, understood, packed and indexed
+   * in that batch's transaction (db/capture-store.ts, while nothing ended before it waits): as a
+   * slice does it, without being queued. A failure of the database's is thrown (the batch rolls back).
+   */
+  understandNow(one: Ended): void {
+    this.one(one, true);
+  }
+
   /** Body bytes the queue holds (counted in the store's budget for kept bodies). */
   get heldBytes(): number {
     return this.queuedBytes;

@@ -56,7 +56,10 @@ it.each([
     plainGet.chunk(uid, text),
     plainGet.end(uid, text.length, { requestSent: 0.5, end: 3 }),
   ];
+  // Stored while indexing is paused, it waits in its row (while nothing waits, a batch's exchanges are understood in it).
+  store.deferIndexing = true;
   store.apply(whole('earlier', 'searchable words'));
+  store.deferIndexing = false;
   // The slice's claim of `earlier` is refused: it rolls back, and what it took waits.
   db.exec(`CREATE TRIGGER test_refuse_claim BEFORE UPDATE OF to_index ON exchanges
     BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;`);
