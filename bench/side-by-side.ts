@@ -166,13 +166,14 @@ async function throughput(
   dispatcher: Dispatcher,
   concurrency: number,
   durationMs: number,
+  call?: ModelCall,
 ): Promise<{ rps: number; count: number }> {
   let done = 0;
   const end = performance.now() + durationMs;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
-        const res = await request(url, { dispatcher });
+        const res = await request(url, call ? { dispatcher, ...call } : { dispatcher });
         await res.body.arrayBuffer();
         done++;
       }
@@ -180,6 +181,31 @@ async function throughput(
   );
   return { rps: done / (durationMs / 1000), count: done };
 }
+
+/** A request of a model call, sent instead of a GET. */
+interface ModelCall {
+  method: 'POST';
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * A chat completion streamed as SSE (the fake upstream's six deltas and [DONE]), with a key in
+ * its Authorization: what a model call costs to record (masking, the request body held whole,
+ * the events split), beside a GET's.
+ */
+const SSE_CALL: ModelCall = {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench-0123456789abcdef' },
+  body: JSON.stringify({
+    model: 'test-model',
+    stream: true,
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: 'Say hello.' },
+    ],
+  }),
+};
 
 /** Delay from the upstream writing each event (its clock, epoch ms) to this client reading it. */
 async function sseDelays(url: string, dispatcher: Dispatcher, streams: number): Promise<number[]> {
@@ -450,7 +476,7 @@ async function startOtherWirelog(
 }
 
 /**
- * `--recording-cost [--rounds 3] [--seconds 4] [--warm-up 1] [--bin A --bin B] [--cpu-prof DIR]`: issue 28's recording cost
+ * `--recording-cost [--rounds 3] [--seconds 4] [--warm-up 1] [--bin A --bin B] [--cpu-prof DIR] [--call sse]`: issue 28's recording cost
  * alone, rows alternating round after round so a busy moment touches each: the floor, the floor
  * that records, and wirelog (this checkout, or each --bin). Each: a fresh process, 50 sequential
  * requests and 1 s (--warm-up) at concurrency 16 to warm up, then the measured phase at concurrency 16.
@@ -468,6 +494,8 @@ async function recordingCostRun(): Promise<void> {
   // threads): a longer warm-up leaves that out of the measured phase.
   const warmUpSeconds = Number(arg('--warm-up') ?? 1);
   const bins = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--bin' ? [a] : []));
+  // --call sse: a streamed chat completion instead of GET /v1/models.
+  const call = arg('--call') === 'sse' ? SSE_CALL : undefined;
   const profileDir = arg('--cpu-prof');
   const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const up = await startTsProcess<Upstream>('./upstream-process.ts');
@@ -507,10 +535,10 @@ async function recordingCostRun(): Promise<void> {
     for (const [i, [, start]] of routes.entries()) {
       const route = await start();
       const dispatcher = route.dispatcher(32);
-      const small = `${upstream.httpsUrl}/v1/models`;
-      await sequential(small, dispatcher, 50);
-      await throughput(small, dispatcher, 16, warmUpSeconds * 1000);
-      const { result, cpu } = await measureCpu(route, () => throughput(small, dispatcher, 16, seconds * 1000));
+      const small = `${upstream.httpsUrl}${call ? '/v1/chat/completions' : '/v1/models'}`;
+      if (!call) await sequential(small, dispatcher, 50);
+      await throughput(small, dispatcher, 16, warmUpSeconds * 1000, call);
+      const { result, cpu } = await measureCpu(route, () => throughput(small, dispatcher, 16, seconds * 1000, call));
       figures[i].push({ rps: result.rps, cpu, peakRssMb: route.peakRssMb() });
       await dispatcher.close();
       await route.stop();
@@ -524,7 +552,7 @@ async function recordingCostRun(): Promise<void> {
   };
   const fmt = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
   console.log(
-    `\nRecording cost, ${rounds} alternating rounds of ${seconds} s at concurrency 16 (GET /v1/models) after ${warmUpSeconds} s of warm-up, medians; Node ${process.version}, ${os.cpus().length} cores, load average after each round ${loads.join(', ')}, ${new Date().toISOString()}`,
+    `\nRecording cost, ${rounds} alternating rounds of ${seconds} s at concurrency 16 (${call ? 'POST /v1/chat/completions streamed as SSE' : 'GET /v1/models'}) after ${warmUpSeconds} s of warm-up, medians; Node ${process.version}, ${os.cpus().length} cores, load average after each round ${loads.join(', ')}, ${new Date().toISOString()}`,
   );
   console.log(
     '| row | req/s | proxy µs/request (all threads) | forwarding thread µs/request | storage thread µs/row | other threads µs/request |',
