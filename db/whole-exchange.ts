@@ -16,6 +16,7 @@ import type {
   Header,
   RequestHead,
   ResponseHead,
+  Timings,
 } from '../model/exchange.ts';
 import { exchangeUrl, headerValue, isEventStream } from '../model/exchange.ts';
 import { boundEvent, boundNotes } from '../model/head-bounds.ts';
@@ -124,13 +125,11 @@ export class WholeWriter {
   /** Its row, its bodies packed (a request split into its parts), its SSE events and WebSocket messages. */
   write(whole: Whole): Written {
     const end = whole.end;
-    const timings = mergedTimings(
-      {
-        ...(whole.requestSent !== undefined ? { requestSent: whole.requestSent } : {}),
-        ...(whole.responseAt !== undefined ? { responseHeaders: whole.responseAt } : {}),
-      },
-      end.timings,
-    );
+    // Built key by key, as capture builds them: an object spread into another makes a slow (dictionary) object.
+    const seen: Timings = {};
+    if (whole.requestSent !== undefined) seen.requestSent = whole.requestSent;
+    if (whole.responseAt !== undefined) seen.responseHeaders = whole.responseAt;
+    const timings = mergedTimings(seen, end.timings);
     const trailers = end.responseTrailers ?? null;
     const notes = end.notes ? boundNotes([...whole.notes, ...end.notes]) : whole.notes;
     const h = whole.request;
