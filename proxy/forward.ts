@@ -65,8 +65,11 @@ export function forwardHttp(
       recorder.end(state, [reason, note].filter(Boolean).join('; ') || null);
     });
   }
+  // A request with no body is sent and ended at once, not streamed through listeners as an empty one.
+  const body = hasBody(req) ? req : null;
+  if (!body) req.resume();
   try {
-    upstream = sendUpstream(upstreamRequestOptions(head, target, settings, false), target, settings, recorder, req, {
+    upstream = sendUpstream(upstreamRequestOptions(head, target, settings, false), target, settings, recorder, body, {
       response: (upRes) => relayResponse(upRes),
       error: (err) => upstreamFailed(err),
     });
@@ -173,6 +176,14 @@ export function forwardHttp(
   res.on('finish', () => {
     if (upstreamResponse?.complete) finish('complete');
   });
+}
+
+/**
+ * Whether a request has a body: one with neither Transfer-Encoding nor Content-Length has none
+ * (RFC 9112 section 6.3), as Node's parser reads it: most GETs.
+ */
+export function hasBody(req: http.IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
 }
 
 export function sendProxyError(res: http.ServerResponse, status: number, text: string): void {

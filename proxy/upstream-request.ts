@@ -102,12 +102,15 @@ export function sendUpstream(
       kept = null;
       handlers.response(res);
     });
-    upstream.on('upgrade', (res, socket, head) => {
-      if (upstream !== current || !handlers.upgrade) return void socket.destroy();
-      answered = true;
-      kept = null;
-      handlers.upgrade(res, socket, head);
-    });
+    // Without a listener, Node destroys the socket of an unexpected 101 itself.
+    const upgrade = handlers.upgrade;
+    if (upgrade)
+      upstream.on('upgrade', (res, socket, head) => {
+        if (upstream !== current) return void socket.destroy();
+        answered = true;
+        kept = null;
+        upgrade(res, socket, head);
+      });
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       if (upstream !== current) return;
       if (!answered && !retried && kept && upstream.reusedSocket && STALE_CONNECTION_ERRORS.has(err.code ?? ''))
