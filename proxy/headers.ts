@@ -27,21 +27,24 @@ const HOP_BY_HOP = new Set([
  * With keepUpgrade, Connection/Upgrade are kept for a WebSocket handshake.
  */
 export function forwardableHeaders(headers: Header[], keepUpgrade = false, drop?: ReadonlySet<string>): string[] {
-  const listedInConnection = new Set<string>();
+  // Built only when a Connection field names a field that is not hop-by-hop anyway: every
+  // request and response passes here, and most say "keep-alive" alone.
+  let listedInConnection: Set<string> | null = null;
   for (const [name, value] of headers) {
-    if (name.toLowerCase() === 'connection') {
-      for (const token of value.split(',')) listedInConnection.add(token.trim().toLowerCase());
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
+    for (const token of value.split(',')) {
+      const lower = token.trim().toLowerCase();
+      if (!HOP_BY_HOP.has(lower)) (listedInConnection ??= new Set()).add(lower);
     }
   }
   const flat: string[] = [];
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
-    const upgradeHeader = lower === 'connection' || lower === 'upgrade';
-    if (keepUpgrade && upgradeHeader) {
+    if (keepUpgrade && (lower === 'connection' || lower === 'upgrade')) {
       flat.push(name, value);
       continue;
     }
-    if (HOP_BY_HOP.has(lower) || listedInConnection.has(lower) || drop?.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || listedInConnection?.has(lower) || drop?.has(lower)) continue;
     flat.push(name, value);
   }
   return flat;
