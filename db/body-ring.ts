@@ -28,19 +28,37 @@ export class RingWriter {
   private readonly bytes: Uint8Array;
   private readonly control: BigInt64Array;
   private written = 0;
+  /** Where the oldest bytes the writer still keeps begin (null: none kept), whatever the worker released. */
+  private floor: number | null = null;
 
   constructor(shared: SharedRing) {
     this.bytes = new Uint8Array(shared.data);
     this.control = new BigInt64Array(shared.control);
   }
 
+  /**
+   * Bytes from `at` on are not reused, though the worker released them, until the floor moves
+   * (null: nothing kept): a batch not known to be stored keeps its chunks' places here, not
+   * their Buffers, for a new thread should this one stop (db/writer.ts).
+   */
+  keepFrom(at: number | null): void {
+    this.floor = at;
+  }
+
+  /** A copy of a chunk's bytes, while the ring still holds them (not released, or kept). */
+  copyOf(span: RingSpan): Uint8Array {
+    const from = span.at % this.size;
+    return this.bytes.slice(from, from + span.length);
+  }
+
   get size(): number {
     return this.bytes.length;
   }
 
-  /** Bytes the worker has not released yet. */
+  /** Bytes the worker has not released yet, or the writer keeps. */
   used(): number {
-    return this.written - Number(Atomics.load(this.control, RELEASED));
+    const released = Number(Atomics.load(this.control, RELEASED));
+    return this.written - (this.floor !== null && this.floor < released ? this.floor : released);
   }
 
   /** Whether `length` bytes fit now, in one piece (a chunk that would cross the end starts again at the beginning). */

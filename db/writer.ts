@@ -2,12 +2,12 @@ import type { Worker, MessagePort, Transferable } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { BodyRoom, ExchangeEvent, ExchangeSink } from '../model/exchange.ts';
 import { Backlog, EVENT_OVERHEAD, costOf, payloadBytes, type ShedReport } from './backlog.ts';
-import { RingWriter, createRing, type SharedRing } from './body-ring.ts';
+import { RingWriter, createRing, type RingSpan, type SharedRing } from './body-ring.ts';
 import {
   chunkInRing,
+  chunkWith,
   encodeEvents,
   eventsWithPayloads,
-  payloadsOf,
   type EncodedEvents,
   type PostedEvent,
 } from './event-transport.ts';
@@ -129,14 +129,17 @@ export type StorageLosses = ShedReport & {
 
 /**
  * A batch handed to the worker and not known to be stored: its JSON as posted, with the payloads
- * as they were emitted (in the order the JSON names them), or its events when it could not be
- * encoded. Not the event objects: a batch waits here for its commit, 20-60 ms, long enough for
- * V8 to copy its every head, header pair and string through the young generation twice and
- * into the old one (28-188 KB a scavenge at ~1,400 GET/s, 2-5 KB kept this way); the JSON is one
- * flat string, which costs a copy and no tracing.
+ * in the order the JSON names them, or its events when it could not be encoded. Not the event
+ * objects: a batch waits here for its commit, 20-60 ms, long enough for V8 to copy its every
+ * head, header pair and string through the young generation twice and into the old one (28-188
+ * KB a scavenge at ~1,400 GET/s, 2-5 KB kept this way); the JSON is one flat string, which costs
+ * a copy and no tracing. Nor the Buffers of chunks that went into the ring: their place there
+ * (`ringFrom`: the first, which the ring does not reuse from until the batch is stored). Kept,
+ * those Buffers outlived two scavenges and waited for a full collection: the forwarding thread's
+ * malloc heap 20-24 MB through bench/memory.ts's large bodies, 16-18 this way (issue 28).
  */
 type KeptBatch = { seq: number; cost: number } & (
-  | { json: string; payloads: Uint8Array[] }
+  | { json: string; payloads: (Uint8Array | RingSpan)[]; ringFrom: number | null }
   | { events: ExchangeEvent[] }
 );
 
@@ -147,9 +150,8 @@ type KeptBatch = { seq: number; cost: number } & (
  */
 export class CaptureWriter implements ExchangeSink {
   private worker: Worker;
+  /** Events not posted yet: a body chunk in the ring as its place there (the worker has not seen it, so it is not released). */
   private batch: PostedEvent[] = [];
-  /** The batch's events as emitted (a body chunk with its own bytes, not its place in the ring): what a new thread is handed. */
-  private batchEmitted: ExchangeEvent[] = [];
   private ring: RingWriter;
   private readonly ringBytes: number;
   private readonly storageWaitMs: number;
@@ -274,7 +276,6 @@ export class CaptureWriter implements ExchangeSink {
       return;
     }
     this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
-    this.batchEmitted.push(event);
     this.schedulePost();
   }
 
@@ -412,9 +413,7 @@ export class CaptureWriter implements ExchangeSink {
     if (this.batch.length === 0 || this.restarting !== null) return;
     this.lastPostAt = performance.now();
     const events = this.batch;
-    const emitted = this.batchEmitted;
     this.batch = [];
-    this.batchEmitted = [];
     let cost = 0;
     let ends = 0;
     for (const e of events) {
@@ -432,11 +431,11 @@ export class CaptureWriter implements ExchangeSink {
     try {
       encoded = encodeEvents(events);
     } catch (err) {
-      this.keep({ seq, cost, events: emitted });
+      this.keep({ seq, cost, events: events.map((e) => this.emitted(e)) });
       return this.fail(`could not hand captures to the storage worker: ${(err as Error).message}`);
     }
     const { json, buffers } = encoded;
-    this.keep({ seq, cost, json, payloads: payloadsOf(emitted) });
+    this.keep(this.keptOf(seq, cost, json, events));
     try {
       // The packed payloads are a copy of their own: handed over, not copied again.
       this.worker.postMessage(
@@ -458,7 +457,6 @@ export class CaptureWriter implements ExchangeSink {
         continue;
       }
       this.batch.push(event.type === 'body-chunk' ? this.handOver(event) : event);
-      this.batchEmitted.push(event);
     }
     this.heldSince = null;
     this.schedulePost();
@@ -528,6 +526,63 @@ export class CaptureWriter implements ExchangeSink {
     this.news.shed(report, why);
   }
 
+  /**
+   * A posted batch as kept: chunks in the ring by their place there, other payloads by
+   * reference; while storage fails (the worker copies what it takes and releases the ring), as
+   * copies, so that the ring is not held for a commit that may be long in coming.
+   */
+  private keptOf(seq: number, cost: number, json: string, events: PostedEvent[]): KeptBatch {
+    const copy = this.lastError !== null;
+    const payloads: (Uint8Array | RingSpan)[] = [];
+    let ringFrom: number | null = null;
+    for (const e of events) {
+      if (e.type === 'ws-message') payloads.push(e.message.payload);
+      else if (e.type !== 'body-chunk') continue;
+      else if (!('ring' in e)) payloads.push(e.chunk);
+      else if (copy) payloads.push(this.ring.copyOf(e.ring));
+      else {
+        ringFrom ??= e.ring.at;
+        payloads.push(e.ring);
+      }
+    }
+    return { seq, cost, json, payloads, ringFrom };
+  }
+
+  /** An event as emitted: a chunk in the ring with a copy of its bytes there. */
+  private emitted(event: PostedEvent): ExchangeEvent {
+    return 'ring' in event ? chunkWith(event, this.ring.copyOf(event.ring)) : event;
+  }
+
+  /** A kept batch's events as they were emitted (a restart hands them to the new thread). */
+  private keptEvents(batch: KeptBatch): ExchangeEvent[] {
+    if ('events' in batch) return batch.events;
+    const payloads = batch.payloads.map((p) => (p instanceof Uint8Array ? p : this.ring.copyOf(p)));
+    return eventsWithPayloads(batch.json, payloads);
+  }
+
+  /** The ring is not reused from the first chunk a kept batch still points to. */
+  private holdRing(): void {
+    let from: number | null = null;
+    for (const b of this.kept) {
+      if ('ringFrom' in b && b.ringFrom !== null) {
+        from = b.ringFrom;
+        break;
+      }
+    }
+    this.ring.keepFrom(from);
+  }
+
+  /** Storage fails: kept batches get copies of their chunks, and the ring is free for what comes. */
+  private copyKeptOutOfRing(): void {
+    for (const b of this.kept) {
+      if (!('ringFrom' in b) || b.ringFrom === null) continue;
+      b.payloads = b.payloads.map((p) => (p instanceof Uint8Array ? p : this.ring.copyOf(p)));
+      b.ringFrom = null;
+    }
+    this.ring.keepFrom(null);
+    if (this.waiters.length > 0) this.wake();
+  }
+
   /** A batch posted: kept until stored, within MAX_KEPT_BYTES (the oldest are let go first). */
   private keep(batch: KeptBatch): void {
     this.kept.push(batch);
@@ -535,18 +590,19 @@ export class CaptureWriter implements ExchangeSink {
     while (this.keptBytes > MAX_KEPT_BYTES && this.kept.length > 1) {
       const old = this.kept.shift()!;
       this.keptBytes -= old.cost;
-      const uids: string[] = [];
-      for (const e of keptEvents(old)) if (e.type === 'request') uids.push(e.uid);
-      this.unkept.push({ seq: old.seq, uids });
+      this.unkept.push({ seq: old.seq, uids: requestUids(old) });
     }
+    this.holdRing();
   }
 
-  /** Everything up to batch `seq` is stored: no need to keep it any more. */
+  /** Everything up to batch `seq` is stored: no need to keep it any more (nor the ring bytes it pointed to). */
   private forgetKept(seq: number): void {
     let n = 0;
     while (n < this.kept.length && this.kept[n].seq <= seq) this.keptBytes -= this.kept[n++].cost;
     if (n > 0) this.kept = this.kept.slice(n);
     if (this.unkept.length > 0) this.unkept = this.unkept.filter((u) => u.seq > seq);
+    this.holdRing();
+    if (this.waiters.length > 0) this.wake();
   }
 
   /** An event of an exchange a stopped thread cut: left out, counted. */
@@ -577,15 +633,16 @@ export class CaptureWriter implements ExchangeSink {
     this.inFlight = 0;
     this.copiedInFlight = 0;
     this.unstored = [];
+    // Copied out of the ring, which a new thread does not share.
     const events: ExchangeEvent[] = [];
-    for (const b of this.kept) for (const e of keptEvents(b)) events.push(e);
-    for (const e of this.batchEmitted) events.push(e);
+    for (const b of this.kept) for (const e of this.keptEvents(b)) events.push(e);
+    for (const e of this.batch) events.push(this.emitted(e));
     const handover = handOverAfterStop({ events, lost: this.unkept.flatMap((u) => u.uids) }, this.open);
     this.kept = [];
     this.keptBytes = 0;
     this.unkept = [];
     this.batch = [];
-    this.batchEmitted = [];
+    this.ring.keepFrom(null);
     this.open.clear();
     for (const uid of handover.cut) this.cutOff.add(uid);
     for (const uid of handover.lost) this.cutOff.add(uid);
@@ -624,10 +681,7 @@ export class CaptureWriter implements ExchangeSink {
     this.behind = false;
     this.worker = this.startWorker(ring, cause);
     this.restarting = null;
-    for (const e of resend) {
-      this.batch.push(e.type === 'body-chunk' ? this.handOver(e) : e);
-      this.batchEmitted.push(e);
-    }
+    for (const e of resend) this.batch.push(e.type === 'body-chunk' ? this.handOver(e) : e);
     this.post(true);
     this.release();
     this.post();
@@ -678,6 +732,7 @@ export class CaptureWriter implements ExchangeSink {
     const first = this.lastError === null;
     // Set first: the callback reads the status.
     this.lastError = message;
+    this.copyKeptOutOfRing();
     if (first) {
       this.news.failed();
       this.callbacks.onError?.(message);
@@ -783,9 +838,10 @@ export function handOverAfterStop(
   return { resend, cut, lost };
 }
 
-/** A kept batch's events as they were emitted (a restart hands them to the new thread). */
-function keptEvents(batch: KeptBatch): ExchangeEvent[] {
-  return 'events' in batch ? batch.events : eventsWithPayloads(batch.json, batch.payloads);
+/** The exchanges a kept batch begins. */
+function requestUids(batch: KeptBatch): string[] {
+  const events = 'events' in batch ? batch.events : (JSON.parse(batch.json) as { type: string; uid: string }[]);
+  return events.filter((e) => e.type === 'request').map((e) => e.uid);
 }
 
 function sizeText(bytes: number): string {
