@@ -246,6 +246,8 @@ export class CaptureStore {
         // from the turn before). One written once from memory; one stored as it came (it began in
         // an earlier batch, or its body was too large to hold) packed from its rows, as a slice does.
         const once = new Map(written.map((one) => [one.exchange.uid, one]));
+        // Each let go once indexed: its bodies and the texts decoded from them are not held to the batch's end.
+        written.length = 0;
         const others = new Map(ended.map((one) => [one.exchange.uid, one]));
         for (const event of events) {
           if (event.type !== 'end' || !now.has(event.uid)) continue;
@@ -253,6 +255,7 @@ export class CaptureStore {
           const other = others.get(event.uid);
           if (whole) {
             this.once.understandAndIndex(whole);
+            once.delete(event.uid);
             writtenOnce.push(whole.exchange.id);
           } else if (other) {
             this.indexer.understandNow(other);
@@ -309,15 +312,23 @@ export class CaptureStore {
    * their rows as they ended, bodies packed, understood and indexed in this transaction, instead
    * of rows as they came, then packed and the row updated in a later slice's (bench/storage-row-cost.ts).
    * Of those ending now only. A body over KEEP_BODY_BYTES is stored as it comes: memory as capture keeps it.
+   * Their bodies are held together until the batch's last is indexed (joined, decoded, packed), so
+   * within the budget of kept bodies as what open exchanges keep and the indexer holds (64 ending
+   * with 1 MB bodies held 128 MB and more); past it, one is stored as it came and understood from its rows.
    */
   private wholesOf(groups: Map<string, ExchangeEvent[]>, now: Set<string>): Map<string, Whole> {
     const out = new Map<string, Whole>();
+    let room = KEEP_BUDGET_BYTES - this.keptTotal - this.indexer.heldBytes;
     for (const uid of now) {
       const own = groups.get(uid)!;
       if (this.open.has(uid) || own[0].type !== 'request' || own[own.length - 1].type !== 'end') continue;
       const whole = wholeOf(own);
-      if (whole && sum(whole.chunks.request) <= KEEP_BODY_BYTES && sum(whole.chunks.response) <= KEEP_BODY_BYTES)
-        out.set(uid, whole);
+      if (!whole) continue;
+      const request = sum(whole.chunks.request);
+      const response = sum(whole.chunks.response);
+      if (request > KEEP_BODY_BYTES || response > KEEP_BODY_BYTES || request + response > room) continue;
+      room -= request + response;
+      out.set(uid, whole);
     }
     return out;
   }
