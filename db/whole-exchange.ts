@@ -33,7 +33,7 @@ import {
   mergedTimings,
   requestColumns,
   withTrailers,
-} from './capture-store.ts';
+} from './exchange-row.ts';
 import { packed } from './compression.ts';
 import { isBinaryContentType, isTextBody } from './decode.ts';
 import {

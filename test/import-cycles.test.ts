@@ -21,8 +21,6 @@ const CODE = /\.(ts|tsx|js|mjs|cjs)$/;
  * only shrink: a circle not in it fails the test, and so does one in it that is gone (delete it).
  */
 const KNOWN: Record<string, string> = {
-  // Types only: the indexer's decoded bodies (EndedBodies) are declared by the store that hands them over; db/indexer.ts was being edited when this was written.
-  'db/capture-store.ts -> db/indexer.ts -> db/capture-store.ts': 'EndedBodies belongs in a module below both',
   // Types only: an Answer holds AgentSteps, and withAgentParts adds them to an Answer.
   'llm/agent-steps.ts -> llm/model-call.ts -> llm/agent-steps.ts':
     'Answer, AgentStep and Citation belong in one types module below both',
