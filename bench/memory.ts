@@ -86,12 +86,14 @@ async function main(): Promise<void> {
     const now = residentByRegion(pid);
     for (const r of REGIONS) peaks[r] = Math.max(peaks[r], now[r]);
   }, 100);
-  const rows: [string, Record<Region, number>, number][] = [];
+  const rows: [string, Record<Region, number>, number, number][] = [];
   const phase = async (name: string, run: () => Promise<unknown>) => {
     peaks = residentByRegion(pid);
+    const started = performance.now();
     await run();
+    const seconds = (performance.now() - started) / 1000;
     const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-    rows.push([name, { ...peaks }, hwm]);
+    rows.push([name, { ...peaks }, hwm, seconds]);
   };
 
   await phase('started, idle 1 s', () => new Promise((r) => setTimeout(r, 1000)));
@@ -125,11 +127,14 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}, ${idleThreads} threads at idle`,
   );
-  const header = ['phase', ...REGIONS, 'VmHWM so far'];
+  // Seconds per phase: a change that lowers memory by slowing large bodies shows here (wall time, the machine's load beside it).
+  const header = ['phase', ...REGIONS, 'VmHWM so far', 's'];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
-  for (const [name, p, hwm] of rows)
-    console.log(`| ${name} | ${REGIONS.map((r) => p[r].toFixed(0)).join(' | ')} | ${hwm.toFixed(0)} |`);
+  for (const [name, p, hwm, seconds] of rows)
+    console.log(
+      `| ${name} | ${REGIONS.map((r) => p[r].toFixed(0)).join(' | ')} | ${hwm.toFixed(0)} | ${seconds.toFixed(1)} |`,
+    );
 }
 
 main().catch((err) => {

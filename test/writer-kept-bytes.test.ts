@@ -27,6 +27,8 @@ const writer = new CaptureWriter(
   {
     worker: new URL('./support/storage-hooks-worker.ts', import.meta.url),
     retention: { maxDbBytes: 1024 * 1024 * 1024 },
+    // Room for the whole download: every chunk goes into the ring.
+    ringBytes: 4 * 1024 * 1024,
   },
 );
 const hold = `${databasePath(dataDir)}.hold`;
