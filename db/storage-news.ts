@@ -1,6 +1,8 @@
 // What the console says about storage: one line when its condition changes (behind, caught up,
 // failing, recovered, leaving content out, no longer), each with its counts; never one per batch.
 // A busy day printed 3,918 lines of "storage fell behind ... left out 0 exchange(s)" in 25 minutes.
+// The lines come from the catalogue (storageNews.*), in the language of the translator given.
+import { createI18n, type Translate } from '../i18n/index.ts';
 
 /** How far storage is behind: ended exchanges handed to it and not stored yet, and how long the oldest has waited. */
 export interface BehindFigures {
@@ -35,14 +37,15 @@ export class StorageNews {
   private shedding: Shedding | null = null;
   private failing = false;
 
-  constructor(private readonly say: (line: string) => void) {}
+  constructor(
+    private readonly say: (line: string) => void,
+    private readonly t: Translate = createI18n('en').t,
+  ) {}
 
   /** How far behind storage is now (null: nothing has waited long), checked on a timer. */
   update(now: BehindFigures | null, at = Date.now()): void {
     if (now && !this.worst) {
-      this.say(
-        `storage is behind: ${now.exchanges} ended exchange(s) not stored yet, the oldest ${seconds(now.seconds)} ago; rows show late (nothing is lost while it catches up)`,
-      );
+      this.say(this.t('storageNews.behind', { exchanges: now.exchanges, seconds: seconds(now.seconds) }));
       this.worst = now;
     } else if (now && this.worst) {
       this.worst = {
@@ -51,7 +54,7 @@ export class StorageNews {
       };
     } else if (!now && this.worst && this.lastBehindAt !== null && at - this.lastBehindAt >= CAUGHT_UP_AFTER_MS) {
       this.say(
-        `storage caught up (it was behind by up to ${this.worst.exchanges} exchange(s) / ${seconds(this.worst.seconds)})`,
+        this.t('storageNews.caughtUp', { exchanges: this.worst.exchanges, seconds: seconds(this.worst.seconds) }),
       );
       this.worst = null;
       this.lastBehindAt = null;
@@ -62,7 +65,7 @@ export class StorageNews {
       this.stopShedding();
   }
 
-  /** Content left out to bound memory: said once as it starts, counted until it stops. */
+  /** Content left out to bound memory: said once as it starts, counted until it stops. `why`: a line of the catalogue's storageNews.why, in this translator's language. */
   shed(
     left: { exchanges?: number; events?: number; bytes?: number; bodies?: number },
     why: string,
@@ -71,9 +74,7 @@ export class StorageNews {
     if (!left.exchanges && !left.events && !left.bytes && !left.bodies) return;
     if (!this.shedding) {
       this.shedding = { exchanges: 0, events: 0, bytes: 0, bodies: 0, lastAt: at };
-      this.say(
-        `storage is leaving content out to bound memory because ${why}; each exchange affected says so in its notes, and the traffic itself is forwarded whole`,
-      );
+      this.say(this.t('storageNews.leaving', { why }));
     }
     const s = this.shedding;
     s.exchanges += left.exchanges ?? 0;
@@ -99,11 +100,17 @@ export class StorageNews {
     if (!s) return;
     this.shedding = null;
     this.say(
-      `storage stopped leaving content out: in all ${s.exchanges} exchange(s) left out whole, ${s.events} SSE event(s) or WebSocket message(s), ${s.bytes} byte(s), and the rest of ${s.bodies} body(ies)`,
+      this.t('storageNews.stoppedLeaving', {
+        exchanges: s.exchanges,
+        events: s.events,
+        bytes: s.bytes,
+        bodies: s.bodies,
+      }),
     );
   }
 }
 
+/** Seconds as the lines say them: a tenth below 10, whole above. */
 function seconds(s: number): string {
-  return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  return s < 10 ? s.toFixed(1) : String(Math.round(s));
 }

@@ -225,7 +225,7 @@ export class CaptureWriter implements ExchangeSink {
     this.storageWaitMs = options.storageWaitMs ?? STORAGE_WAIT_MS;
     this.maxInFlight = options.maxInFlightBytes ?? MAX_IN_FLIGHT;
     this.held = new Backlog(this.maxInFlight, 'storage was too far behind');
-    this.news = new StorageNews((line) => this.callbacks.onWarning?.(line));
+    this.news = new StorageNews((line) => this.callbacks.onWarning?.(line), this.t);
     this.tick = setInterval(() => this.checkBehind(), TICK_MS).unref();
     this.workerFile = options.worker;
     this.spansPort = options.spans?.port;
@@ -294,8 +294,8 @@ export class CaptureWriter implements ExchangeSink {
       this.news.shed(
         { bodies: 1 },
         this.lastError !== null
-          ? 'storage is failing'
-          : `storage had no room for more body bytes for ${this.storageWaitMs / 1000} s`,
+          ? this.t('storageNews.why.failing')
+          : this.t('storageNews.why.noRoom', { seconds: this.storageWaitMs / 1000 }),
       );
       return 'skip';
     }
@@ -335,7 +335,7 @@ export class CaptureWriter implements ExchangeSink {
     if (expired.length > 0) this.behind = true;
     this.news.shed(
       { bodies: expired.length },
-      `storage had no room for more body bytes for ${this.storageWaitMs / 1000} s`,
+      this.t('storageNews.why.noRoom', { seconds: this.storageWaitMs / 1000 }),
     );
     this.losses.bodies += expired.length;
     for (const w of expired) w.ready(false);
@@ -516,7 +516,7 @@ export class CaptureWriter implements ExchangeSink {
   }
 
   private reportShed(report: ShedReport): void {
-    this.countShed(report, `storage fell behind by more than ${sizeText(this.maxInFlight)} of captures`);
+    this.countShed(report, this.t('storageNews.why.fellBehind', { size: sizeText(this.maxInFlight) }));
   }
 
   /** Content a backlog left out (here, or the worker's while storage failed): counted, and said once as it starts. */
@@ -767,7 +767,7 @@ export class CaptureWriter implements ExchangeSink {
         );
         break;
       case 'shed':
-        this.countShed(message, 'storage has been failing for too long');
+        this.countShed(message, this.t('storageNews.why.failingTooLong'));
         break;
       case 'room':
         this.wake();

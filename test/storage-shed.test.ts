@@ -7,6 +7,7 @@ import { CaptureStore } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase } from '../db/schema.ts';
 import { StorageNews } from '../db/storage-news.ts';
+import { createI18n } from '../i18n/index.ts';
 import { analyzeEnded } from '../llm/stored-calls.ts';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import { tempDir } from './support/harness.ts';
@@ -210,5 +211,20 @@ describe('what the console says about storage', () => {
     expect(lines).toHaveLength(1);
     news.recovered();
     expect(lines[1]).toMatch(/^storage stopped leaving content out: in all 2 exchange\(s\) left out whole/);
+  });
+  it('says each line in the language it is given: a Chinese reader reads Chinese, the figures the same', () => {
+    const lines: string[] = [];
+    const t = createI18n('zh-CN').t;
+    const news = new StorageNews((l) => lines.push(l), t);
+    news.update({ exchanges: 15, seconds: 1.25 }, 0);
+    news.update(null, 6000);
+    news.shed({ bodies: 1 }, t('storageNews.why.noRoom', { seconds: 1 }), 7000);
+    news.update(null, 10_000);
+    expect(lines).toEqual([
+      '存储跟不上了：15 条已结束的请求还没写入，最早的一条等了 1.3 秒；列表里会晚一点出现（追上之前不会丢）',
+      '存储已经追上（最多落后 15 条 / 1.3 秒）',
+      '为了控制内存，存储开始少存一部分内容，原因：存储连续 1 秒没有空间接收更多 body 字节；受影响的每条请求都会在备注里写明，流量本身照常完整转发',
+      '存储不再少存内容：这期间整条没存的请求 0 条，没存的 SSE 事件或 WebSocket 消息 0 条，共 0 字节，另有 1 个 body 只存了前面一部分',
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import { searchIndexEn } from './search-index.en.ts';
 import { indexBuildEn } from './index-build.en.ts';
 import { searchScaleEn } from './search-scale.en.ts';
 import { storageThreadEn } from './storage-thread.en.ts';
+import { storageNewsEn } from './storage-news.en.ts';
 import { imagesEn } from './images.en.ts';
 import { listViewEn } from './list-view.en.ts';
 import { agentEn } from './agent.en.ts';
@@ -385,6 +386,7 @@ wirelog COMMAND --help for its flags; --lang en|zh-CN (or WIRELOG_LANG) for the 
   indexBuild: indexBuildEn,
   searchScale: searchScaleEn,
   storageThread: storageThreadEn,
+  storageNews: storageNewsEn,
   banners: {
     failing: 'Capture is failing: {{error}}',
     waiting: ' Now {{count}} exchange(s) wait to be stored.',

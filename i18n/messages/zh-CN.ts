@@ -9,6 +9,7 @@ import { searchIndexZhCN } from './search-index.zh-CN.ts';
 import { indexBuildZhCN } from './index-build.zh-CN.ts';
 import { searchScaleZhCN } from './search-scale.zh-CN.ts';
 import { storageThreadZhCN } from './storage-thread.zh-CN.ts';
+import { storageNewsZhCN } from './storage-news.zh-CN.ts';
 import { imagesZhCN } from './images.zh-CN.ts';
 import { listViewZhCN } from './list-view.zh-CN.ts';
 import { agentZhCN } from './agent.zh-CN.ts';
@@ -382,6 +383,7 @@ wirelog 命令 --help 查看参数；--lang en|zh-CN（或 WIRELOG_LANG）切换
   indexBuild: indexBuildZhCN,
   searchScale: searchScaleZhCN,
   storageThread: storageThreadZhCN,
+  storageNews: storageNewsZhCN,
   banners: {
     failing: '抓包存储出错：{{error}}',
     waiting: ' 还有 {{count}} 条请求等待写入。',
