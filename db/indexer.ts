@@ -537,31 +537,22 @@ export class Indexer {
     bodies: OnceDecoded,
     cut: Partial<Record<BodySide, number>>,
   ): string {
-    const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
-    const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
-    const contentType = headerValue(headers, 'content-type');
-    if (info.storedSize === 0 || (contentType && isBinaryContentType(contentType))) return '';
-    const whole = bodies.decoded(side);
-    if (whole !== undefined) return whole === null ? '' : boundedText(whole, side, cut);
-    if (info.encoding || bodies.inMemory(side)) {
-      if (info.storedSize > INDEX_MAX_ENCODED) {
-        cut[side] = info.storedSize;
-        return '';
-      }
-      return boundedText(bodies.text(side) ?? '', side, cut);
-    }
-    const parts: Buffer[] = [];
-    let size = 0;
-    // Through the reader: rows are packed, and a split body is joined from its parts (db/blobs.ts).
-    for (const data of this.reader.bodyChunks(exchange.id, side)) {
-      parts.push(data);
-      size += data.length;
-      if (size >= INDEX_TEXT_LIMIT) break;
-    }
-    const head = utf8Prefix(Buffer.concat(parts), INDEX_TEXT_LIMIT);
-    if (!isTextBody(contentType, head)) return '';
-    if (info.storedSize > head.length) cut[side] = info.storedSize;
-    return head.toString('utf8');
+    return indexedBodyText(exchange, side, cut, {
+      decoded: (s) => bodies.decoded(s),
+      text: (s) => bodies.text(s),
+      inMemory: (s) => bodies.inMemory(s),
+      head: (s) => {
+        const parts: Buffer[] = [];
+        let size = 0;
+        // Through the reader: rows are packed, and a split body is joined from its parts (db/blobs.ts).
+        for (const data of this.reader.bodyChunks(exchange.id, s)) {
+          parts.push(data);
+          size += data.length;
+          if (size >= INDEX_TEXT_LIMIT) break;
+        }
+        return Buffer.concat(parts);
+      },
+    });
   }
 }
 
@@ -649,6 +640,48 @@ export function readableUrl(url: string): string {
       return run;
     }
   });
+}
+
+/** Where a body's searchable text comes from: what capture kept or decoded, else the stored bytes' head. */
+export interface IndexedBody {
+  /** The body decoded (null: not text), or undefined when it has not been. */
+  decoded(side: BodySide): string | null | undefined;
+  /** The body decoded now, from what was kept in memory (null: not text). */
+  text(side: BodySide): string | null;
+  /** Whether the whole body is at hand in memory. */
+  inMemory(side: BodySide): boolean;
+  /** The stored body's first INDEX_TEXT_LIMIT bytes (or more). */
+  head(side: BodySide): Buffer;
+}
+
+/**
+ * At most INDEX_TEXT_LIMIT of a text body, for capture's indexer and the write-once path alike
+ * (db/whole-exchange.ts): a body in memory or content-encoded as its decoded text (an encoded one
+ * past INDEX_MAX_ENCODED not at all), a larger identity body as its first bytes; a cut noted.
+ */
+export function indexedBodyText(
+  exchange: Exchange,
+  side: BodySide,
+  cut: Partial<Record<BodySide, number>>,
+  body: IndexedBody,
+): string {
+  const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
+  const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
+  const contentType = headerValue(headers, 'content-type');
+  if (info.storedSize === 0 || (contentType && isBinaryContentType(contentType))) return '';
+  const whole = body.decoded(side);
+  if (whole !== undefined) return whole === null ? '' : boundedText(whole, side, cut);
+  if (info.encoding || body.inMemory(side)) {
+    if (info.storedSize > INDEX_MAX_ENCODED) {
+      cut[side] = info.storedSize;
+      return '';
+    }
+    return boundedText(body.text(side) ?? '', side, cut);
+  }
+  const head = utf8Prefix(body.head(side), INDEX_TEXT_LIMIT);
+  if (!isTextBody(contentType, head)) return '';
+  if (info.storedSize > head.length) cut[side] = info.storedSize;
+  return head.toString('utf8');
 }
 
 /** At most INDEX_TEXT_LIMIT bytes of a side's text; when cut, `cut` gets its size (`size`: the whole it came from, when known). */

@@ -18,7 +18,7 @@ import type {
   ResponseHead,
   Timings,
 } from '../model/exchange.ts';
-import { exchangeUrl, headerValue, isEventStream } from '../model/exchange.ts';
+import { exchangeUrl, isEventStream } from '../model/exchange.ts';
 import { boundEvent, boundNotes } from '../model/head-bounds.ts';
 import { serverText } from '../i18n/stored-text.ts';
 import { bodyViewOf } from './body-view.ts';
@@ -35,13 +35,13 @@ import {
   withTrailers,
 } from './exchange-row.ts';
 import { packed } from './compression.ts';
-import { isBinaryContentType, isTextBody } from './decode.ts';
+import { isTextBody } from './decode.ts';
 import {
-  INDEX_MAX_ENCODED,
   INDEX_TEXT_LIMIT,
   TO_INDEX,
   boundedText,
   headerLines,
+  indexedBodyText,
   isSqliteError,
   readableUrl,
   utf8Prefix,
@@ -411,35 +411,19 @@ export class HeldBodies implements EndedBodies {
   }
 }
 
-/**
- * At most INDEX_TEXT_LIMIT of a text body, as capture's indexer takes it (db/indexer.ts bodyText):
- * a body capture kept in memory (up to KEEP_BODY_BYTES) or content-encoded as its decoded text,
- * a larger identity body as its first bytes read back.
- */
+/** At most INDEX_TEXT_LIMIT of a text body, as capture's indexer takes it, from the bodies in memory. */
 function bodyText(
   exchange: Exchange,
   side: BodySide,
   bodies: HeldBodies,
   cut: Partial<Record<BodySide, number>>,
 ): string {
-  const info = side === 'request' ? exchange.requestBody : exchange.responseBody;
-  const headers = side === 'request' ? exchange.request.headers : (exchange.response?.headers ?? []);
-  const contentType = headerValue(headers, 'content-type');
-  if (info.storedSize === 0 || (contentType && isBinaryContentType(contentType))) return '';
-  const whole = bodies.decoded(side);
-  if (whole !== undefined) return whole === null ? '' : boundedText(whole, side, cut);
-  const bytes = bodies.whole[side];
-  if (info.encoding || bytes.length <= KEEP_BODY_BYTES) {
-    if (info.storedSize > INDEX_MAX_ENCODED) {
-      cut[side] = info.storedSize;
-      return '';
-    }
-    return boundedText(bodies.text(side) ?? '', side, cut);
-  }
-  const head = utf8Prefix(bytes, INDEX_TEXT_LIMIT);
-  if (!isTextBody(contentType, head)) return '';
-  if (info.storedSize > head.length) cut[side] = info.storedSize;
-  return head.toString('utf8');
+  return indexedBodyText(exchange, side, cut, {
+    decoded: (s) => bodies.decoded(s),
+    text: (s) => bodies.text(s),
+    inMemory: (s) => bodies.whole[s].length <= KEEP_BODY_BYTES,
+    head: (s) => bodies.whole[s],
+  });
 }
 
 /** The SSE events' data, in order, up to the limit (db/indexer.ts events). */
