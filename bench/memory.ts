@@ -3,7 +3,7 @@
 // memory by region: the node binary and libraries (file-backed, shared with every Node process),
 // V8's heap pages (every thread's), the main thread's malloc heap (socket buffers, OpenSSL,
 // Buffers of the forwarding thread), the other threads' malloc arenas (the storage worker's
-// SQLite and messages, libuv's pool), and large blocks malloc maps on their own (the 4 MB body
+// SQLite and messages, libuv's pool), and large blocks malloc maps on their own (the 2 MB body
 // ring). Linux x64 only. The environment is wirelog's: MALLOC_ARENA_MAX=2 npx tsx bench/memory.ts
 // shows what the threads' separate arenas cost (2026-12-05: peak 126 MB instead of 144-147, the
 // big bodies' phases; glibc reads it only as a process starts, so wirelog cannot set it itself).

@@ -418,7 +418,7 @@ describe('the viewer in Chromium', () => {
     await page.getByRole('button', { name: 'Clear all' }).waitFor();
     const unlock = lockDatabase(h.dataDir);
     try {
-      // More than the 4 MB ring at full speed, with storage taking nothing: it waits 1 s, then stops waiting.
+      // More than the 2 MB ring at full speed, with storage taking nothing: it waits 1 s, then stops waiting.
       const res = await request(`${h.upstream.httpsUrl}/bytes?size=${16 * 1024 * 1024}&tag=behind`, {
         dispatcher: h.agent(),
       });
