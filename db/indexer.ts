@@ -505,29 +505,22 @@ export class Indexer {
     return boundedText(parts.join('\n'), 'response', cut, exchange.responseBody.storedSize);
   }
 
-  /** Text messages each way, in order, up to the limit for both together. */
+  /** Text messages each way, in order, up to the limit for both together; rows read only that far. */
   private messages(id: number, cut: Partial<Record<BodySide, number>>): { send: string; receive: string } {
-    const out = { send: [] as string[], receive: [] as string[] };
-    let size = 0;
-    for (const row of this.stmts.ws.iterate(id) as Iterable<{
+    const rows = this.stmts.ws.iterate(id) as Iterable<{
       direction: string;
       opcode: number;
       payload: unknown;
       codec: number;
-    }>) {
-      if (!Buffer.isBuffer(row.payload) || row.opcode === 2) continue;
-      const payload = row.codec ? unpackedBytes(row.codec, row.payload) : row.payload;
-      if (!payload || !isTextBody(undefined, payload)) continue;
-      const text = utf8Prefix(payload, INDEX_TEXT_LIMIT - size).toString('utf8');
-      (row.direction === 'send' ? out.send : out.receive).push(text);
-      size += Buffer.byteLength(text);
-      if (size >= INDEX_TEXT_LIMIT) {
-        // What was read so far: the messages left are not read to be counted.
-        cut[row.direction === 'send' ? 'request' : 'response'] = size + payload.length - Buffer.byteLength(text);
-        break;
+    }>;
+    function* messages(): Generator<IndexedMessage> {
+      for (const row of rows) {
+        if (!Buffer.isBuffer(row.payload) || row.opcode === 2) continue;
+        const payload = row.codec ? unpackedBytes(row.codec, row.payload) : row.payload;
+        if (payload) yield { direction: row.direction, opcode: row.opcode, payload };
       }
     }
-    return { send: out.send.join('\n'), receive: out.receive.join('\n') };
+    return indexedMessagesText(messages(), cut);
   }
 
   /** At most INDEX_TEXT_LIMIT of a text body; an identity body is read only that far unless it was decoded already. */
@@ -640,6 +633,39 @@ export function readableUrl(url: string): string {
       return run;
     }
   });
+}
+
+/** A WebSocket message as indexing reads it: its bytes unpacked. */
+export interface IndexedMessage {
+  direction: string;
+  opcode: number;
+  payload: Uint8Array;
+}
+
+/**
+ * Text messages each way, in order, up to INDEX_TEXT_LIMIT for both together (binary ones and
+ * those not text left out), for capture's indexer and the write-once path alike; past the limit
+ * the cut is noted and the messages left are not read.
+ */
+export function indexedMessagesText(
+  messages: Iterable<IndexedMessage>,
+  cut: Partial<Record<BodySide, number>>,
+): { send: string; receive: string } {
+  const out = { send: [] as string[], receive: [] as string[] };
+  let size = 0;
+  for (const m of messages) {
+    if (m.opcode === 2) continue;
+    const payload = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
+    if (!isTextBody(undefined, payload)) continue;
+    const text = utf8Prefix(payload, INDEX_TEXT_LIMIT - size).toString('utf8');
+    (m.direction === 'send' ? out.send : out.receive).push(text);
+    size += Buffer.byteLength(text);
+    if (size >= INDEX_TEXT_LIMIT) {
+      cut[m.direction === 'send' ? 'request' : 'response'] = size + payload.length - Buffer.byteLength(text);
+      break;
+    }
+  }
+  return { send: out.send.join('\n'), receive: out.receive.join('\n') };
 }
 
 /** Where a body's searchable text comes from: what capture kept or decoded, else the stored bytes' head. */

@@ -35,16 +35,15 @@ import {
   withTrailers,
 } from './exchange-row.ts';
 import { packed } from './compression.ts';
-import { isTextBody } from './decode.ts';
 import {
   INDEX_TEXT_LIMIT,
   TO_INDEX,
   boundedText,
   headerLines,
   indexedBodyText,
+  indexedMessagesText,
   isSqliteError,
   readableUrl,
-  utf8Prefix,
 } from './indexer.ts';
 import { PartIndex } from './part-search.ts';
 import { type RequestSplit, splitRequest } from './request-reencode.ts';
@@ -235,7 +234,7 @@ export class WholeWriter {
       );
     }
     const cut: Partial<Record<BodySide, number>> = {};
-    const ws = exchange.streamKind === 'websocket' ? messagesText(one.ws, cut) : { send: '', receive: '' };
+    const ws = exchange.streamKind === 'websocket' ? indexedMessagesText(one.ws, cut) : { send: '', receive: '' };
     const sse = exchange.streamKind === 'sse' && exchange.eventCount > 0;
     const side = (headers: Header[], rest: string) => indexedText(`${headerLines(headers)}\n${rest}`);
     const requestText = one.split
@@ -436,26 +435,4 @@ function eventsText(data: string[], storedSize: number, cut: Partial<Record<Body
     if (size >= INDEX_TEXT_LIMIT) break;
   }
   return boundedText(parts.join('\n'), 'response', cut, storedSize);
-}
-
-/** Text messages each way, in order, up to the limit for both together (db/indexer.ts messages). */
-function messagesText(
-  messages: Whole['ws'],
-  cut: Partial<Record<BodySide, number>>,
-): { send: string; receive: string } {
-  const out = { send: [] as string[], receive: [] as string[] };
-  let size = 0;
-  for (const m of messages) {
-    if (m.opcode === 2) continue;
-    const payload = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-    if (!isTextBody(undefined, payload)) continue;
-    const text = utf8Prefix(payload, INDEX_TEXT_LIMIT - size).toString('utf8');
-    (m.direction === 'send' ? out.send : out.receive).push(text);
-    size += Buffer.byteLength(text);
-    if (size >= INDEX_TEXT_LIMIT) {
-      cut[m.direction === 'send' ? 'request' : 'response'] = size + payload.length - Buffer.byteLength(text);
-      break;
-    }
-  }
-  return { send: out.send.join('\n'), receive: out.receive.join('\n') };
 }
