@@ -75,7 +75,10 @@ describe.skipIf(!hasJava)('a Java HttpClient under eval "$(wirelog env)"', () =>
     const listed = spawnSync('keytool', ['-list', '-keystore', store, '-storetype', 'PKCS12', '-storepass', password], {
       encoding: 'utf8',
     });
-    expect(listed.stdout).toMatch(/^wirelog-ca, .*trustedCertEntry/m);
+    // keytool is a JVM: when it fails (a clean-clone CI at load once printed nothing), say how.
+    expect(listed.stdout, `keytool exited ${listed.status} (${listed.error ?? ''}): ${listed.stderr}`).toMatch(
+      /^wirelog-ca, .*trustedCertEntry/m,
+    );
     expect(Number(/contains (\d+) entries/.exec(listed.stdout)?.[1])).toBeGreaterThan(1);
 
     const url = `${h.upstream.httpsUrl}/v1/models?from=java`;
