@@ -41,8 +41,9 @@ function tier(name: Tier, order: number, options: TierOptions) {
 export default defineConfig({
   test: {
     maxWorkers: 2,
-    // Prints the fault table (test/faults) at the end of a run.
-    globalSetup: ['test/faults/report.ts'],
+    // Prints the fault table (test/faults) at the end of a run; keeps the run's temporary
+    // directories under one of its own, removed at its end.
+    globalSetup: ['test/faults/report.ts', 'test/support/run-tmpdir.ts'],
     projects: [
       // Functions fed in memory or a temporary SQLite file: seconds. No sockets, no processes (test/support/unit-guard.ts).
       tier('unit', 0, { testTimeout: 30_000, hookTimeout: 30_000, setupFiles: ['test/support/unit-guard.ts'] }),

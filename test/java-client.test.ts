@@ -12,8 +12,8 @@ import { runCli } from './support/cli.ts';
 import { eventually, startHarness, tempDir, type Harness } from './support/harness.ts';
 
 const hasJava =
-  spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0 &&
-  spawnSync('keytool', ['-help'], { stdio: 'ignore' }).status === 0;
+  spawnSync('java', ['-version'], { stdio: 'ignore', timeout: 60_000 }).status === 0 &&
+  spawnSync('keytool', ['-help'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
 
 const PROGRAM = `
 import java.net.URI;
@@ -72,8 +72,10 @@ describe.skipIf(!hasJava)('a Java HttpClient under eval "$(wirelog env)"', () =>
     expect(fs.statSync(store).mode & 0o777).toBe(0o600);
     // keytool reads the store with its password: the wirelog CA a trusted certificate entry, beside the system roots.
     const password = /trustStorePassword=(\S+)/.exec(options)![1];
+    // A JVM's start at load takes seconds: a bound, so that a stuck keytool fails here and says so.
     const listed = spawnSync('keytool', ['-list', '-keystore', store, '-storetype', 'PKCS12', '-storepass', password], {
       encoding: 'utf8',
+      timeout: 120_000,
     });
     // keytool is a JVM: when it fails (a clean-clone CI at load once printed nothing), say how.
     expect(listed.stdout, `keytool exited ${listed.status} (${listed.error ?? ''}): ${listed.stderr}`).toMatch(
