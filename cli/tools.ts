@@ -222,7 +222,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   const write = (chunk: string | Buffer) =>
     new Promise<void>((resolve, reject) => out.write(chunk, (err) => (err ? reject(err) : resolve())));
   const filter = { since, host: values.host, thread };
-  // A database file is exported on threads of their own (one, or two with WIRELOG_HAR_WORKERS=2), with V8 set for throughput (export/har-export-thread.ts).
+  // A database file is exported on threads of their own (two where there are two cores, one with WIRELOG_HAR_WORKERS=1), with V8 set for throughput (export/har-export-thread.ts).
   let written: HarWritten;
   try {
     written = reader.file

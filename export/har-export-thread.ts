@@ -62,7 +62,7 @@ export const RANGE_EXCHANGES = 400;
 /** Ranges handed out ahead of the one being written, per worker: a worker finishes a small range and goes on. */
 const RANGES_AHEAD = 4;
 
-/** The most workers an export may use (WIRELOG_HAR_WORKERS=2 on a machine with two cores or more). */
+/** The most workers an export uses (on a machine with two cores or more, unless WIRELOG_HAR_WORKERS=1). */
 const MAX_WORKERS = 2;
 
 // The workers' V8: heuristics for speed, and a young generation of 8 MB a semi-space (a page's
@@ -135,16 +135,33 @@ export interface HarThreadOptions {
 export class HarExportCancelled extends Error {}
 
 /**
- * One worker unless WIRELOG_HAR_WORKERS asks for two (and the machine has two cores or more). Two
- * wrote the million store's HAR 1.0-1.5x as fast on this shared two-core machine (only as fast as
- * the second core was free) for 5-8% more CPU and about 90 MB more memory (306-329 MB against
- * 229-241), and the second worker's heap grew with the export's first thousands of exchanges
- * (test/har-scale.test.ts), so one is the default.
+ * Two workers where the machine has two cores or more, unless WIRELOG_HAR_WORKERS=1 asks for one.
+ * Two wrote the million store's HAR 1.0-1.5x as fast on this shared two-core machine (only as fast
+ * as the second core was free: 69 MB/s against 44 at load 1-4) for some 10% more CPU. Their memory
+ * was what kept them off by default (245 MB against 166, growing with the export's first thousands
+ * of exchanges): it was SQLite's page cache, 16 MB a connection once filled (EXPORT_CACHE_KIB).
  */
 function defaultWorkers(): number {
   const asked = Number(process.env.WIRELOG_HAR_WORKERS);
   const cores = os.availableParallelism();
-  return Math.max(1, Math.min(MAX_WORKERS, cores, Number.isInteger(asked) && asked > 0 ? asked : 1));
+  return Math.max(1, Math.min(MAX_WORKERS, cores, Number.isInteger(asked) && asked > 0 ? asked : MAX_WORKERS));
+}
+
+// better-sqlite3 builds SQLite with a page cache of 16 MB a connection (SQLITE_DEFAULT_CACHE_SIZE
+// =-16000 in its deps/defines.gypi), filled as pages are read and never given back: an export reads
+// each page of the store once, so each of its connections (this thread's keys and each worker's)
+// grew by 16 MB over its first 16 MB read and kept them, the peak growing with the export's first
+// thousands of exchanges (test/har-scale.test.ts). The pages read more than once are the indexes'
+// upper levels and the parts sessions share (kept decompressed apart, export/har.ts RecentParts):
+// 2 MB holds them.
+export const EXPORT_CACHE_KIB = 2048;
+
+/** A read-only connection to `file` for an export: its page cache bounded (EXPORT_CACHE_KIB). */
+export function openExportDatabase(file: string): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  db.pragma(`cache_size = -${EXPORT_CACHE_KIB}`);
+  return db;
 }
 
 /**
@@ -162,8 +179,7 @@ export async function writeHarOffThread(
   if (options.tuneProcess !== false) v8.setFlagsFromString(THROUGHPUT_FLAGS);
   let keys: Database.Database;
   try {
-    keys = new Database(file, { readonly: true, fileMustExist: true });
-    keys.pragma('busy_timeout = 5000');
+    keys = openExportDatabase(file);
   } catch (err) {
     throw new HarExportError((err as Error).message, null);
   }

@@ -4,7 +4,6 @@
 // (moving its bytes); it waits when CHUNKS_IN_FLIGHT are not yet written. One reader and one cache
 // of split bodies' parts serve all its ranges.
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { ExchangeReader } from '../db/reader.ts';
 import { type HarPages, type HarWritten, RecentParts, writeHarEntries } from './har.ts';
 import {
@@ -12,6 +11,7 @@ import {
   type FromHarWorker,
   type HarExportWorkerData,
   type HarRange,
+  openExportDatabase,
   type ToHarWorker,
 } from './har-export-thread.ts';
 import { HAR_CHUNK_BYTES, HarOutput } from './har-output.ts';
@@ -70,8 +70,7 @@ async function nextRange(): Promise<HarRange | null> {
 }
 
 try {
-  const db = new Database(data.file, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
+  const db = openExportDatabase(data.file);
   try {
     const reader = new ExchangeReader(db);
     const parts = new RecentParts();
