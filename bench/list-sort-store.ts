@@ -7,7 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 
-type Filter = Record<string, string | undefined>;
+type Filter = Record<string, string | number | undefined>;
 interface Reader {
   summaries(filter: object): unknown[];
   sortedSummaries(filter: object): { summaries: unknown[] };
@@ -33,6 +33,11 @@ function filtersOf(db: Database.Database): [string, Filter][] {
     .prepare('SELECT thread_key FROM exchanges WHERE thread_key IS NOT NULL ORDER BY id DESC LIMIT 1 OFFSET 5000')
     .pluck()
     .get() as string;
+  // The newest tenth or so by time (the list's `since`, export's --since): exchanges_sort_time's range.
+  const since = db
+    .prepare('SELECT started_at FROM exchanges ORDER BY id DESC LIMIT 1 OFFSET 100000')
+    .pluck()
+    .get() as number;
   return [
     ['none', {}],
     ...hosts.map((host): [string, Filter] => [`host ${host}`, { host }]),
@@ -40,6 +45,8 @@ function filtersOf(db: Database.Database): [string, Filter][] {
     ...['complete', 'upstream_error', 'interrupted'].map((state): [string, Filter] => [`state ${state}`, { state }]),
     ...values('model').map((model): [string, Filter] => [`model ${model}`, { model }]),
     [`session ${thread.slice(0, 12)}`, { thread }],
+    ...values('dialect').map((dialect): [string, Filter] => [`dialect ${dialect}`, { dialect }]),
+    ['since (newest 100,000)', { since }],
     // Two fields: each host's biggest and smallest share with a state or a status.
     [`host ${hosts[1]}, complete`, { host: hosts[1], state: 'complete' }],
     [`host ${hosts[0]}, 4xx`, { host: hosts[0], status: '4xx' }],

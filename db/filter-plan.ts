@@ -74,6 +74,25 @@ export interface Probed extends IndexedTerm {
 export const sortIndex = (sort: string) => `exchanges_sort_${sort}`;
 
 /**
+ * When an exchange started, as exchanges_sort_time holds it (db/reader.ts SORT_COLUMNS.time,
+ * spelled the same): `since` and retention's age range through that index (schema 22 dropped
+ * exchanges_started, which held the same figure for every row wirelog writes; a damaged,
+ * non-numeric one reads -1: before any time).
+ */
+export const STARTED_FIGURE = "CASE WHEN typeof(started_at) IN ('integer', 'real') THEN started_at ELSE -1 END";
+
+/**
+ * A filter term's index: schema 22's index of the rows that have the column (a model call's
+ * model, thread, dialect) once built, else the earlier one it replaces (dropped after the new one
+ * exists, db/index-build.ts).
+ */
+export const CALL_INDEXES: Record<string, string> = {
+  exchanges_model: 'exchanges_call_model',
+  exchanges_thread: 'exchanges_call_thread',
+  exchanges_dialect: 'exchanges_call_dialect',
+};
+
+/**
  * Schema 19's indexes for a page sorted by a figure, whatever share of the term's rows lacks the
  * figure or sorts last (walking the sort's index passes every row that sorts before them: a host
  * whose calls have fewer tokens than another's, failed calls with none). `ordered`: the term's
@@ -82,7 +101,8 @@ export const sortIndex = (sort: string) => `exchanges_sort_${sort}`;
  */
 export function figuresIndex(termIndex: string, sort: string): { index: string; ordered: boolean } | null {
   if (termIndex === 'exchanges_host') return { index: `exchanges_host_sort_${sort}`, ordered: true };
-  if (termIndex === 'exchanges_model') return { index: `exchanges_model_sort_${sort}`, ordered: true };
+  if (termIndex === 'exchanges_model' || termIndex === 'exchanges_call_model')
+    return { index: `exchanges_model_sort_${sort}`, ordered: true };
   if (termIndex === 'exchanges_status') return { index: 'exchanges_status_figures', ordered: false };
   if (termIndex === 'exchanges_unfinished') return { index: 'exchanges_unfinished_figures', ordered: false };
   return null;

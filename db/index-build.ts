@@ -5,7 +5,9 @@
 // to be stored stored first: a batch waits for one CREATE INDEX at most. An index exists or not
 // (CREATE INDEX commits whole), so a run killed mid-build builds the rest after the next start,
 // and what exists is the build's only record. Until one exists the list plans without it
-// (db/filter-plan.ts PresentIndexes): INDEXED BY a missing index is an error.
+// (db/filter-plan.ts PresentIndexes): INDEXED BY a missing index is an error. Indexes an upgrade
+// replaces (indexes_unwanted, schema 22) are dropped the same way, one a step, once every wanted
+// one exists (a filter always has the old index or the new), each counted as a step.
 import { performance } from 'node:perf_hooks';
 import type { Translate } from '../i18n/index.ts';
 import type { Db } from './schema.ts';
@@ -19,14 +21,14 @@ export interface IndexBuildProgress {
 /** After a step that failed (a full disk, a lock), or while storage fails, the next waits this long. */
 const RETRY_MS = 5000;
 
-/** A store from before schema 17 (a tool reading one with upTo) has no list of wanted indexes. */
-function listsWanted(db: Db): boolean {
-  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'indexes_wanted'`).get() !== undefined;
+/** A store from before schema 17 (or 22: `table` indexes_unwanted; a tool reading one with upTo) has no such list. */
+function lists(db: Db, table = 'indexes_wanted'): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined;
 }
 
 /** The wanted indexes that do not exist yet, in the order they are built. */
 export function indexesToBuild(db: Db): { name: string; sql: string }[] {
-  if (!listsWanted(db)) return [];
+  if (!lists(db)) return [];
   return db
     .prepare(
       `SELECT name, sql FROM indexes_wanted WHERE name NOT IN (SELECT name FROM sqlite_master WHERE type = 'index') ORDER BY rank`,
@@ -34,14 +36,42 @@ export function indexesToBuild(db: Db): { name: string; sql: string }[] {
     .all() as { name: string; sql: string }[];
 }
 
-/** While wanted indexes are missing: how many exist of how many (/api/status); null once all do. */
+/** The replaced indexes that still exist (dropped after every wanted one is built), each as its DROP. */
+export function indexesToDrop(db: Db): { name: string; sql: string }[] {
+  if (!lists(db, 'indexes_unwanted')) return [];
+  return (
+    db
+      .prepare(
+        `SELECT name FROM indexes_unwanted WHERE name IN (SELECT name FROM sqlite_master WHERE type = 'index') ORDER BY name`,
+      )
+      .pluck()
+      .all() as string[]
+  ).map((name) => ({ name, sql: `DROP INDEX IF EXISTS ${name}` }));
+}
+
+/** The build's steps left: the wanted indexes to create, then the replaced ones to drop. */
+function stepsLeft(db: Db): { name: string; sql: string }[] {
+  const toBuild = indexesToBuild(db);
+  return toBuild.length ? toBuild : indexesToDrop(db);
+}
+
+/** While wanted indexes are missing or replaced ones remain: how many steps are done of how many (/api/status); null once all are. */
 export function indexBuildProgress(db: Db): IndexBuildProgress | null {
-  if (!listsWanted(db)) return null;
+  if (!lists(db)) return null;
   const found = db
     .prepare(
       `SELECT count(*) AS total, count(m.name) AS indexed FROM indexes_wanted w LEFT JOIN sqlite_master m ON m.type = 'index' AND m.name = w.name`,
     )
     .get() as IndexBuildProgress;
+  if (lists(db, 'indexes_unwanted')) {
+    const dropped = db
+      .prepare(
+        `SELECT count(*) AS total, count(*) - count(m.name) AS indexed FROM indexes_unwanted u LEFT JOIN sqlite_master m ON m.type = 'index' AND m.name = u.name`,
+      )
+      .get() as IndexBuildProgress;
+    found.total += dropped.total;
+    found.indexed += dropped.indexed;
+  }
   return found.indexed < found.total ? found : null;
 }
 
@@ -71,7 +101,7 @@ export class IndexBuild {
   /** Looks for missing indexes (sqlite_master only: nothing scanned) and builds them, said in one line. */
   start(): void {
     if (this.running || this.stopped) return;
-    const left = this.attempt(() => indexesToBuild(this.db()));
+    const left = this.attempt(() => [...indexesToBuild(this.db()), ...indexesToDrop(this.db())]);
     if (left === null) return this.hooks.later(() => this.start(), RETRY_MS);
     if (left.length === 0) return;
     this.running = { count: left.length, startedAt: performance.now() };
@@ -89,7 +119,7 @@ export class IndexBuild {
     if (this.stopped || !running) return;
     if (!this.hooks.storeWaiting()) return this.hooks.later(() => this.step(), RETRY_MS);
     const next = this.attempt(() => {
-      const [first] = indexesToBuild(this.db());
+      const [first] = stepsLeft(this.db());
       if (first) this.db().exec(first.sql);
       return first ?? false;
     });

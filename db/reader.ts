@@ -16,7 +16,9 @@ import { PartSearch, reindexWaiting, termCondition } from './part-search.ts';
 import { readBlob, rowBytes } from './blobs.ts';
 import {
   COUNT_CAP,
+  CALL_INDEXES,
   PLAN_BOUNDS,
+  STARTED_FIGURE,
   TermProber,
   drivingTerm,
   figuresIndex,
@@ -551,15 +553,15 @@ export class ExchangeReader {
 
   /**
    * No exchange below this id started at or after `since`: the smallest id that did, found in the
-   * started_at index without reading a row, or past the last id when none did (rows stored later
-   * have larger ids). Where an export
+   * time's index (exchanges_sort_time) without reading a row, or past the last id when none did
+   * (rows stored later have larger ids). Where an export
    * with --since starts walking (export/har-export-thread.ts): the walk from the first id read
    * every older row, some 0.3 s of CPU for a million.
    */
   firstIdSince(since: number): number {
     const { first, last } = this.statement(
-      // `+id`: min() through the started_at index's entries, not the rowid walked until a row matches.
-      'SELECT (SELECT min(+id) FROM exchanges WHERE started_at >= ?) AS first, (SELECT max(id) FROM exchanges) AS last',
+      // `+id`: min() through the time index's entries, not the rowid walked until a row matches.
+      `SELECT (SELECT min(+id) FROM exchanges WHERE ${STARTED_FIGURE} >= ?) AS first, (SELECT max(id) FROM exchanges) AS last`,
     ).get(since) as { first: number | null; last: number | null };
     return first ?? (last ?? 0) + 1;
   }
@@ -695,7 +697,9 @@ export class ExchangeReader {
       return { from: `exchanges INDEXED BY ${driver.index}`, walk: [driver.sql], dense, membership, figures };
     }
     const from = filter.sort ? `exchanges INDEXED BY ${sortIndex(filter.sort)}` : 'exchanges NOT INDEXED';
-    return { from, walk: [], dense, membership, figures };
+    // `since` sorted by time: the sort's index is the term's own (schema 22), entered at its value.
+    const own = filter.sort ? probed.filter((t) => t.index === sortIndex(filter.sort ?? '')).map((t) => t.sql) : [];
+    return { from, walk: own, dense, membership, figures };
   }
 
   /**
@@ -889,8 +893,14 @@ export class ExchangeReader {
   private indexedTerms(filter: ExchangeFilter): IndexedTerm[] | null {
     if (filter.id !== undefined || filter.ids !== undefined || filter.text?.trim()) return null;
     const terms: IndexedTerm[] = [];
+    // Schema 22's index of a call column's rows, once built (db/filter-plan.ts CALL_INDEXES).
     const add = (index: string, sql: string, idOrdered: boolean, ...fields: string[]) =>
-      terms.push({ index, sql, idOrdered, fields });
+      terms.push({
+        index: CALL_INDEXES[index] && this.prober.has(CALL_INDEXES[index]) ? CALL_INDEXES[index] : index,
+        sql,
+        idOrdered,
+        fields,
+      });
     if (filter.host) add('exchanges_host', 'host = @host', true, 'host');
     if (filter.method) add('exchanges_method', 'method = @method', true, 'method');
     // Schema 17 indexes only the rows that did not complete (a few in a hundred): "complete" walks the rows.
@@ -908,7 +918,7 @@ export class ExchangeReader {
       add('exchanges_status', status, one, 'status');
       if (filter.host) add('exchanges_host_status', `host = @host AND ${status}`, one, 'host', 'status');
     }
-    if (filter.since !== undefined) add('exchanges_started', 'started_at >= @since', false, 'since');
+    if (filter.since !== undefined) add('exchanges_sort_time', `${STARTED_FIGURE} >= @since`, false, 'since');
     return terms;
   }
 
@@ -938,7 +948,8 @@ export class ExchangeReader {
       [params.statusLow, params.statusHigh] = range;
     }
     if (filter.since !== undefined) {
-      where.push('started_at >= @since');
+      // The time's figure (exchanges_sort_time's, db/filter-plan.ts STARTED_FIGURE): started_at has no index of its own.
+      where.push(`${STARTED_FIGURE} >= @since`);
       params.since = filter.since;
     }
     if (filter.before !== undefined) {

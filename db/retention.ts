@@ -1,5 +1,19 @@
 import type { Db } from './schema.ts';
 import { Blobs, SPLIT, compactSlice, type StoredRow } from './blobs.ts';
+import { STARTED_FIGURE } from './filter-plan.ts';
+
+/**
+ * The rows started before `before`, oldest first by id: the walk by id stops at the newest such
+ * row, found in exchanges_sort_time (schema 22 dropped exchanges_started; none old: no row walked,
+ * not a million), and each row walked is checked by its column (the time's index would sort every
+ * old row by id). A damaged time is not old, as a text started_at was not before.
+ */
+export function startedBefore(before: number): { where: string; params: number[] } {
+  return {
+    where: `typeof(started_at) IN ('integer', 'real') AND started_at < ? AND id <= (SELECT max(+id) FROM exchanges WHERE ${STARTED_FIGURE} > -1 AND ${STARTED_FIGURE} < ?)`,
+    params: [before, before],
+  };
+}
 
 export interface RetentionLimits {
   /** Pages in use (not the file size: freed pages are reused, the file does not shrink). */
@@ -140,7 +154,8 @@ export class Upkeep {
     if (this.pruning) {
       const closed = "state NOT IN ('pending', 'streaming')";
       if (this.limits.maxAgeMs !== undefined) {
-        const n = this.deleteOldest(db, `${closed} AND started_at < ?`, [this.now - this.limits.maxAgeMs]);
+        const aged = startedBefore(this.now - this.limits.maxAgeMs);
+        const n = this.deleteOldest(db, `${closed} AND ${aged.where}`, aged.params);
         if (n) return { kind: 'pruned', exchanges: n };
       }
       // Deleted down to 90% of the limit, so that a pass does not start again with every batch.

@@ -62,6 +62,45 @@ const WANTED_INDEXES_19: [string, string][] = [
   ],
 ];
 
+/**
+ * Schema 22's indexes (issue 28: fewer index entries per stored row): the columns only a model
+ * call has (model, thread, the provider's response id, dialect) indexed for the rows that have
+ * them, not a NULL entry for every other request (a GET row entered all four). A `col = ?` term
+ * uses such an index (it implies `col IS NOT NULL`); db/reader.ts names the new one once it exists.
+ */
+const WANTED_INDEXES_22: [string, string][] = [
+  [
+    'exchanges_call_model',
+    'CREATE INDEX IF NOT EXISTS exchanges_call_model ON exchanges (model, id) WHERE model IS NOT NULL',
+  ],
+  [
+    'exchanges_call_thread',
+    'CREATE INDEX IF NOT EXISTS exchanges_call_thread ON exchanges (thread_key, id) WHERE thread_key IS NOT NULL',
+  ],
+  [
+    'exchanges_call_response_id',
+    'CREATE INDEX IF NOT EXISTS exchanges_call_response_id ON exchanges (response_id) WHERE response_id IS NOT NULL',
+  ],
+  [
+    'exchanges_call_dialect',
+    'CREATE INDEX IF NOT EXISTS exchanges_call_dialect ON exchanges (dialect, host, id) WHERE dialect IS NOT NULL',
+  ],
+];
+
+/**
+ * The indexes schema 22 replaces (above), and exchanges_started, which exchanges_sort_time
+ * duplicates (the time's figure is started_at for every row wirelog writes; db/filter-plan.ts
+ * STARTED_FIGURE). Dropped after every wanted index exists (db/index-build.ts), so a filter
+ * always has one of the two.
+ */
+const UNWANTED_INDEXES_22 = [
+  'exchanges_model',
+  'exchanges_thread',
+  'exchanges_response_id',
+  'exchanges_dialect',
+  'exchanges_started',
+];
+
 /** Indexes a migration asks for, as rows of indexes_wanted from `rank` on, and created at once in an empty store (nothing to read). */
 function wantIndexes(db: Db, indexes: [string, string][], rank: number): string {
   const wanted = indexes.map(([name, sql], n) => `('${name}', ${rank + n}, '${sql.replaceAll("'", "''")}')`);
@@ -316,6 +355,20 @@ const MIGRATIONS: (string | ((db: Db) => string))[] = [
   CREATE TRIGGER parts_reindexed_done AFTER UPDATE OF reindex_below ON upkeep WHEN new.reindex_below = 0 AND old.part_reindex_below <> 0
   BEGIN UPDATE upkeep SET part_reindex_below = 0; DELETE FROM parts_reindexed; END;
   `,
+  // 22: fewer index entries per stored row (issue 28: the storage thread's cost per row). The
+  // call columns' indexes only for the rows that have them, and exchanges_started dropped (see
+  // WANTED_INDEXES_22). A store with rows builds the new ones after wirelog listens, one a step
+  // between capture batches, then drops the old ones the same way (indexes_unwanted,
+  // db/index-build.ts): dropping a large index writes every page it frees (secure_delete), so
+  // none is dropped here. An empty store gets the new ones and loses the old ones at once.
+  (db) => {
+    const empty = db.prepare('SELECT 1 FROM exchanges LIMIT 1').get() === undefined;
+    return `${wantIndexes(db, WANTED_INDEXES_22, WANTED_INDEXES_17.length + WANTED_INDEXES_19.length)}
+  CREATE TABLE indexes_unwanted (name TEXT PRIMARY KEY);
+  INSERT INTO indexes_unwanted (name) VALUES ${UNWANTED_INDEXES_22.map((name) => `('${name}')`).join(', ')};
+  ${empty ? UNWANTED_INDEXES_22.map((name) => `DROP INDEX IF EXISTS ${name};`).join('\n  ') : ''}
+  `;
+  },
 ];
 
 /**

@@ -30,7 +30,22 @@ const WANTED = [
   ),
   'exchanges_status_figures',
   'exchanges_unfinished_figures',
+  // Schema 22's: the call columns' indexes for the rows that have them.
+  'exchanges_call_model',
+  'exchanges_call_thread',
+  'exchanges_call_response_id',
+  'exchanges_call_dialect',
 ];
+/** The indexes schema 22 replaces, dropped one a step once every wanted one is built. */
+const DROPPED = [
+  'exchanges_model',
+  'exchanges_thread',
+  'exchanges_response_id',
+  'exchanges_dialect',
+  'exchanges_started',
+];
+/** The build's steps from a schema-16 store: each wanted index built, each replaced one dropped. */
+const STEPS = WANTED.length + DROPPED.length;
 const HOSTS = ['a.example', 'b.example', 'c.example'];
 const METHODS = ['POST', 'GET', 'PUT'];
 const STATUSES = [200, 200, 401, 404, 500, 503, 200];
@@ -52,6 +67,17 @@ function storeAt16(): string {
   }
   db.close();
   return dir;
+}
+
+/** The replaced indexes sqlite_master still holds. */
+function replaced(dir: string): string[] {
+  const db = new Database(databasePath(dir), { readonly: true });
+  try {
+    const names = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index'`).pluck().all() as string[];
+    return DROPPED.filter((n) => names.includes(n));
+  } finally {
+    db.close();
+  }
 }
 
 /** The wanted indexes sqlite_master holds, read by a connection of the test's own. */
@@ -146,6 +172,7 @@ describe('schema 17 indexes built after wirelog listens', () => {
     // What `wirelog start` does first: the migration names the indexes and builds none (rows exist).
     openDatabase(dir).close();
     expect(existing(dir)).toEqual([]);
+    expect(replaced(dir)).toEqual(DROPPED);
 
     let release: (() => void) | null = lockDatabase(dir);
     cleanup.push(() => release?.());
@@ -159,7 +186,7 @@ describe('schema 17 indexes built after wirelog listens', () => {
     cleanup.push(() => wirelog.stop());
     events.push(`listening with ${existing(dir).length} built`);
     expect(wirelog.proxy.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(wirelog.reader.indexBuild()).toEqual({ indexed: 0, total: WANTED.length });
+    expect(wirelog.reader.indexBuild()).toEqual({ indexed: 0, total: STEPS });
 
     // Meanwhile (no index of schema 17 exists): the plan leaves them out, and every answer is right.
     // A reader's prober on a connection of its own, as the viewer's is on another thread than the build.
@@ -175,13 +202,14 @@ describe('schema 17 indexes built after wirelog listens', () => {
     release = null;
     await eventually(() => logs.some((m) => m.includes('index(es) built in')), 'the build to finish', 60_000);
     expect(existing(dir)).toEqual(WANTED);
+    expect(replaced(dir)).toEqual([]);
     expect(events[0]).toBe('listening with 0 built');
     // Said once it listened (its building line reaches the console as the first step may be under way).
     expect(events.filter((e) => e.startsWith('said')).map((e) => e.split(' with ')[0])).toEqual([
       'said: building',
-      `said: ${WANTED.length}`,
+      `said: ${STEPS}`,
     ]);
-    expect(logs.find((m) => m.includes('list filters: building'))).toContain(`building ${WANTED.length} index(es)`);
+    expect(logs.find((m) => m.includes('list filters: building'))).toContain(`building ${STEPS} index(es)`);
     expect(wirelog.reader.indexBuild()).toBeNull();
     // The same prober takes the index up once it exists (the schema changed), and the answers stay right.
     expect(prober.probe([methodTerm], { method: 'GET' }).map((t) => t.index)).toEqual(['exchanges_method']);
@@ -204,7 +232,7 @@ describe('schema 17 indexes built after wirelog listens', () => {
     const killed = await startWirelogProcess(dir);
     cleanup.push(() => void (killed.child.exitCode === null && killed.child.kill('SIGKILL')));
     await eventually(
-      () => killed.output().includes(`list filters: building ${WANTED.length - 2} index(es)`),
+      () => killed.output().includes(`list filters: building ${STEPS - 2} index(es)`),
       `the build to start, in:\n${killed.output()}`,
       60_000,
     );
@@ -219,9 +247,10 @@ describe('schema 17 indexes built after wirelog listens', () => {
     const wirelog = await startWirelog({ ...CONFIG, dataDir: dir }, (m) => logs.push(m));
     cleanup.push(() => wirelog.stop());
     await eventually(() => logs.some((m) => m.includes('index(es) built in')), 'the build to finish', 60_000);
-    expect(logs.find((m) => m.includes('list filters: building'))).toContain(`building ${WANTED.length - 2} index(es)`);
-    expect(logs.find((m) => m.includes('index(es) built in'))).toContain(`${WANTED.length - 2} index(es) built`);
+    expect(logs.find((m) => m.includes('list filters: building'))).toContain(`building ${STEPS - 2} index(es)`);
+    expect(logs.find((m) => m.includes('index(es) built in'))).toContain(`${STEPS - 2} index(es) built`);
     expect(existing(dir)).toEqual(WANTED);
+    expect(replaced(dir)).toEqual([]);
     expectCorrect(answers(wirelog, dir));
   }, 120_000);
 });

@@ -288,7 +288,7 @@ describe('a filter sorted by a figure (schema 19)', () => {
       const walk = ran.filter(([sql]) => sql.includes('INDEXED BY exchanges_unfinished') && sql.includes('EXISTS'));
       expect(walk, String(sort)).toHaveLength(1);
       expect(walk[0][1].join(' | ')).toMatch(
-        /SEARCH exchanges USING COVERING INDEX exchanges_unfinished \(state=\?.*SEARCH other (EXISTS )?USING COVERING INDEX exchanges_model \(model=\? AND id=\?/,
+        /SEARCH exchanges USING COVERING INDEX exchanges_unfinished \(state=\?.*SEARCH other (EXISTS )?USING COVERING INDEX exchanges_call_model \(model=\? AND id=\?/,
       );
       for (const [sql, plan] of ran) {
         expect(sql, String(sort)).not.toMatch(/exchanges_(model|host)_sort_|exchanges_sort_|figures/);
