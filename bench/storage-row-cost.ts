@@ -7,7 +7,7 @@
 // once 64 ended (as db/writer-worker.ts does), and at the end every slice still due. CPU of
 // this thread (process.cpuUsage: the store runs on it alone) per row; best and median of rounds.
 //
-//   npx tsx bench/storage-row-cost.ts [--kind get|call|sse] [--rows 3000] [--rounds 5] [--store DIR] [--cache KB]
+//   npx tsx bench/storage-row-cost.ts [--kind get|call|sse] [--rows 3000] [--rounds 5] [--store DIR] [--cache KB] [--batch 32]
 //
 // --store DIR: each round appends to the store in DIR (a copy of a large one, never the original:
 // it is written to) instead of a fresh one, to see what a store's size costs a row (its indexes'
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     store: { type: 'string' },
     // The writer's page cache in KB (db/writer-worker.ts sets 2,000): what a larger one saves a row.
     cache: { type: 'string', default: '2000' },
+    // Exchanges per transaction: the writer posts about 20 ms of events at a time (32 here).
+    batch: { type: 'string', default: '32' },
   },
 });
 const KIND = values.kind as 'get' | 'call' | 'sse';
@@ -44,7 +46,7 @@ const ROWS = Number(values.rows);
 const WARM = Number(values.warm);
 const ROUNDS = Number(values.rounds);
 const KEPT = values.store;
-const BATCH = 32;
+const BATCH = Number(values.batch);
 
 const MODELS = Buffer.from(
   JSON.stringify({
@@ -235,5 +237,5 @@ const figures = (values: number[]) => {
   return `best ${sorted[0].toFixed(1)} µs, median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} µs (rounds ${values.map((x) => x.toFixed(1)).join(', ')})`;
 };
 console.log(
-  `storage CPU per row (${KIND}, ${ROWS} rows after ${WARM}, ${ROUNDS} rounds, node ${process.execArgv.filter((a) => /^--(max-semi|heap|optimize|no-opt)/.test(a)).join(' ') || 'defaults'}): all threads ${figures(perRow)}; the store's thread ${figures(threadPerRow)}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  `storage CPU per row (${KIND}, ${ROWS} rows after ${WARM}, ${BATCH} a transaction, ${ROUNDS} rounds, node ${process.execArgv.filter((a) => /^--(max-semi|heap|optimize|no-opt)/.test(a)).join(' ') || 'defaults'}): all threads ${figures(perRow)}; the store's thread ${figures(threadPerRow)}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
 );

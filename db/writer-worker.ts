@@ -5,7 +5,8 @@ import type { ExchangeEvent } from '../model/exchange.ts';
 import { Backlog, type ShedReport } from './backlog.ts';
 import type { SliceDone } from './indexer.ts';
 import { RingReader, type RingSpan, type SharedRing } from './body-ring.ts';
-import { CaptureStore, INTERRUPTED, type UnderstandEnded } from './capture-store.ts';
+import { CaptureStore, ENDING_NOW, INTERRUPTED, type UnderstandEnded } from './capture-store.ts';
+import { CommitGather } from './commit-gather.ts';
 import { Upkeep, type RetentionLimits } from './retention.ts';
 import { IndexBuild } from './index-build.ts';
 import { chunkWith, decodeEvents, type PostedEvent } from './event-transport.ts';
@@ -60,6 +61,19 @@ const post = (message: FromWorker) => port.postMessage(message);
 let store: CaptureStore | null = null;
 const backlog = new Backlog(maxBacklogBytes, 'storage was failing');
 let timer: NodeJS.Timeout | null = null;
+// Posted batches are committed several at a time while they keep coming (db/commit-gather.ts):
+// within GATHER_MS of the first, at once when none came for two of the writer's post gaps (it
+// posts every flushIntervalMs while busy, a little later under load), at once past ENDING_NOW
+// ended exchanges (each transaction understands that many), 1 MB waiting, or a quarter of the ring.
+// A flush, clear, import or stop commits what waits first, as does the writer waiting for room.
+const GATHER_MS = 100;
+const gather = new CommitGather({
+  maxWaitMs: GATHER_MS,
+  quietMs: 2 * flushIntervalMs,
+  maxEnds: ENDING_NOW,
+  maxBytes: 1024 * 1024,
+  maxRingBytes: sharedRing.data.byteLength / 4,
+});
 /** Consecutive failed attempts at a batch that will be retried; 0 while storage works. */
 let failures = 0;
 /** A failure was reported and storage has not worked since. */
@@ -145,10 +159,19 @@ function schedule(ms: number): void {
   timer ??= setTimeout(flush, ms);
 }
 
+/** What waits is committed in `ms`, unless more comes first (the gathering's next decision). */
+function gatherFor(ms: number): void {
+  if (timer) clearTimeout(timer);
+  timer = setTimeout(flush, ms);
+}
+
 function reportShed(report: ShedReport): void {
   if (report.exchanges || report.bytes || report.events) post({ kind: 'shed', ...report });
   episode.lost += report.exchanges;
 }
+
+/** Ring bytes of the last batch received (received counts them). */
+let arrivedRingBytes = 0;
 
 /** Body chunks whose bytes wait in the ring get a view of them, or a copy when they must outlive this turn (storage is failing). */
 function received(events: PostedEvent[], cost: number, copy: boolean): ExchangeEvent[] {
@@ -159,6 +182,7 @@ function received(events: PostedEvent[], cost: number, copy: boolean): ExchangeE
       return event;
     }
     unreleased = event.ring;
+    arrivedRingBytes += event.ring.length;
     const view = ring.view(event.ring);
     return chunkWith(event, copy ? new Uint8Array(view) : view);
   });
@@ -195,6 +219,7 @@ function flush(sliceNow = false): boolean {
     return true;
   }
   const recovering = failures > 0;
+  gather.taken();
   const batch = recovering ? backlog.takeFirst(retryEvents, retryBytes) : backlog.take();
   try {
     const s = connect();
@@ -294,6 +319,8 @@ function indexLater(now = false): void {
 function indexStep(): void {
   indexScheduled = false;
   if (!store || failures > 0) return;
+  // Nothing to do: what is gathering waits for its own time (db/commit-gather.ts), not the slice's.
+  if (!store.sliceHasWork('all')) return sayReindexed();
   // What waits to be stored is stored with the slice, in one transaction (flush goes on from there).
   if (backlog.length > 0) {
     folded = null;
@@ -511,13 +538,18 @@ function notStoredYet(events: ExchangeEvent[]): ExchangeEvent[] {
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'events') {
     receivedSeq = message.seq;
+    arrivedRingBytes = 0;
     const events = received(decodeEvents(message), message.cost, failures > 0);
     // While storage fails, what arrives waits in the backlog, not in the ring the writer needs.
     reportShed(backlog.add(message.resent ? notStoredYet(events) : events));
     if (failures > 0) releaseRing();
     // While storage fails, the retry timer decides when to try again.
-    if (failures === 0 && ring.writerWaits()) flush();
-    else if (failures === 0) schedule(flushIntervalMs);
+    if (failures > 0) return;
+    let ends = 0;
+    for (const e of events) if (e.type === 'end') ends++;
+    const wait = gather.arrived({ ends, ringBytes: arrivedRingBytes, backlogBytes: backlog.bytes }, performance.now());
+    if (wait === 0 || ring.writerWaits()) flush();
+    else gatherFor(wait);
   } else if (message.kind === 'flush') {
     drain();
     // Flushed: what was stored is understood too (a replay reads its call; a test its diagnosis).

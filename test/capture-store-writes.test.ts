@@ -7,7 +7,7 @@
 // Exchanges here are open across batches where a slice is what is tested: one that begins and
 // ends in a batch while nothing waits is written once instead (test/capture-write-once.test.ts).
 import { expect, it, vi } from 'vitest';
-import { CaptureStore } from '../db/capture-store.ts';
+import { CaptureStore, ENDING_NOW } from '../db/capture-store.ts';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
@@ -144,16 +144,16 @@ it('past the queue of 512 ended exchanges, one keeps its place by its id: only t
     Array.from({ length: n }, (_, i) => whole(`e${from + i}`, `answer ${from + i}`)).flat();
   const understood: number[] = [];
   const slice = () => understood.push(...store.indexSlice('all', 60_000, 64).understood);
-  // 584 end in one batch: the first 64 are understood in it, 520 wait, 8 past the bound. A slice
-  // takes 64; 100 more end while 456 still wait: 44 of them past the bound.
-  store.apply(batch(0, 584));
+  // ENDING_NOW + 520 end in one batch: the first ENDING_NOW are understood in it, 520 wait, 8 past
+  // the bound. A slice takes 64; 100 more end while 456 still wait: 44 of them past the bound.
+  store.apply(batch(0, ENDING_NOW + 520));
   slice();
-  store.apply(batch(584, 100));
+  store.apply(batch(ENDING_NOW + 520, 100));
   while (store.sliceHasWork('all')) slice();
   expect(readBack.mock.calls.length).toBe(8 + 44);
   readBack.mockRestore();
   const ids = db.prepare('SELECT id FROM exchanges ORDER BY id').pluck().all();
-  expect(understood).toEqual(ids.slice(64));
+  expect(understood).toEqual(ids.slice(ENDING_NOW));
   expect(db.prepare('SELECT count(*) FROM exchanges WHERE to_index <> 0').pluck().get()).toBe(0);
   db.close();
 });

@@ -7,7 +7,7 @@
 // that ended before waits, they wait for a slice; a batch the database refuses leaves nothing, and
 // stores once applied again.
 import { describe, expect, it } from 'vitest';
-import { CaptureStore } from '../db/capture-store.ts';
+import { CaptureStore, ENDING_NOW } from '../db/capture-store.ts';
 import type { Db } from '../db/schema.ts';
 import { harToEvents } from '../export/har-import.ts';
 import { understandEnded } from '../llm/stored-calls.ts';
@@ -115,18 +115,18 @@ describe('an exchange that began and ended in one batch', () => {
     ]);
   });
 
-  it('past 64 endings in a batch, the rest wait for a slice, and so does the next batch until it ran', () => {
+  it(`past ${ENDING_NOW} endings in a batch, the rest wait for a slice, and so does the next batch until it ran`, () => {
     const db = freshDb();
     const store = liveStore(db);
-    store.apply(Array.from({ length: 70 }, (_, i) => finishedExchange(i)).flat());
+    store.apply(Array.from({ length: ENDING_NOW + 6 }, (_, i) => finishedExchange(i)).flat());
     expect(waiting(db)).toBe(6);
     // Something that ended before waits: this batch's exchange waits its turn behind it.
-    store.apply(finishedExchange(70));
+    store.apply(finishedExchange(ENDING_NOW + 6));
     expect(waiting(db)).toBe(7);
     const ids = db.prepare('SELECT id FROM exchanges ORDER BY id').pluck().all();
-    expect(store.indexSlice('all', 60_000, 64).understood).toEqual(ids.slice(64));
+    expect(store.indexSlice('all', 60_000, 64).understood).toEqual(ids.slice(ENDING_NOW));
     // Nothing waits again: written once.
-    store.apply(finishedExchange(71));
+    store.apply(finishedExchange(ENDING_NOW + 7));
     expect(waiting(db)).toBe(0);
     expect(db.prepare('SELECT model FROM exchanges ORDER BY id DESC LIMIT 1').pluck().get()).toBe('gpt-made');
   });
