@@ -115,6 +115,17 @@ describe('an exchange that began and ended in one batch', () => {
     ]);
   });
 
+  it('a transaction of several posted batches (200 exchanges: 100 ms of them at 2,000/s) is written once, none left for a slice', () => {
+    // The storage thread gathers posts until 256 ended (db/commit-gather.ts): with 64 a
+    // transaction, the rest and every later batch until a slice ran were stored twice.
+    const db = freshDb();
+    const store = liveStore(db);
+    store.apply(Array.from({ length: 200 }, (_, i) => finishedExchange(i)).flat());
+    expect(waiting(db)).toBe(0);
+    store.apply(finishedExchange(200));
+    expect(waiting(db)).toBe(0);
+  });
+
   it(`past ${ENDING_NOW} endings in a batch, the rest wait for a slice, and so does the next batch until it ran`, () => {
     const db = freshDb();
     const store = liveStore(db);
