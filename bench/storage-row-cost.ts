@@ -7,7 +7,7 @@
 // once 64 ended (as db/writer-worker.ts does), and at the end every slice still due. CPU of
 // this thread (process.cpuUsage: the store runs on it alone) per row; best and median of rounds.
 //
-//   npx tsx bench/storage-row-cost.ts [--kind get|call|sse] [--rows 3000] [--rounds 5] [--store DIR] [--cache KB] [--batch 32]
+//   npx tsx bench/storage-row-cost.ts [--kind get|call|sse] [--rows 3000] [--rounds 5] [--store DIR] [--cache KB] [--batch 32] [--wal-autocheckpoint 1000]
 //
 // --store DIR: each round appends to the store in DIR (a copy of a large one, never the original:
 // it is written to) instead of a fresh one, to see what a store's size costs a row (its indexes'
@@ -39,6 +39,8 @@ const { values } = parseArgs({
     cache: { type: 'string', default: '2000' },
     // Exchanges per transaction: the writer posts about 20 ms of events at a time (32 here).
     batch: { type: 'string', default: '32' },
+    // SQLite's wal_autocheckpoint in pages (its default, 1,000; 0: none): what checkpoints cost a row.
+    'wal-autocheckpoint': { type: 'string', default: '1000' },
   },
 });
 const KIND = values.kind as 'get' | 'call' | 'sse';
@@ -189,6 +191,7 @@ function connect(dataDir: string): { db: Database.Database; store: CaptureStore 
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('secure_delete = ON');
+  db.pragma(`wal_autocheckpoint = ${Number(values['wal-autocheckpoint'])}`);
   const store = new CaptureStore(db, (exchange, bodies, context) => analyzeEnded(exchange, bodies, context).facts);
   store.indexInSlices = true;
   // As at start: a first slice finds no row an earlier run left; from then on ended exchanges are queued.
@@ -215,18 +218,26 @@ function threadCpuMs(): number {
 
 const perRow: number[] = [];
 const threadPerRow: number[] = [];
+/** With no checkpoints (--wal-autocheckpoint 0): pages the timed rows wrote to the WAL, per row (each commit writes each page it dirtied). */
+const framesPerRow: number[] = [];
+const NO_CHECKPOINTS = Number(values['wal-autocheckpoint']) === 0;
 for (let round = 0; round < ROUNDS; round++) {
   const dataDir = KEPT ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-row-cost-'));
   const { db, store: s } = connect(dataDir);
   const last = db.prepare('SELECT coalesce(max(id), 0) FROM exchanges').pluck().get() as number;
   store(s, batches(0, WARM));
   const timed = batches(WARM, ROWS);
+  if (NO_CHECKPOINTS) db.pragma('wal_checkpoint(TRUNCATE)');
   const c0 = process.cpuUsage();
   const t0 = threadCpuMs();
   store(s, timed);
   const c = process.cpuUsage(c0);
   perRow.push((c.user + c.system) / ROWS);
   threadPerRow.push(((threadCpuMs() - t0) * 1000) / ROWS);
+  if (NO_CHECKPOINTS) {
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    framesPerRow.push((fs.statSync(`${databasePath(dataDir)}-wal`).size - 32) / (pageSize + 24) / ROWS);
+  }
   const count = db.prepare('SELECT count(*) FROM exchanges WHERE id > ? AND to_index = 0').pluck().get(last) as number;
   if (count !== WARM + ROWS) throw new Error(`${count} rows done of ${WARM + ROWS}`);
   db.close();
@@ -237,5 +248,5 @@ const figures = (values: number[]) => {
   return `best ${sorted[0].toFixed(1)} µs, median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} µs (rounds ${values.map((x) => x.toFixed(1)).join(', ')})`;
 };
 console.log(
-  `storage CPU per row (${KIND}, ${ROWS} rows after ${WARM}, ${BATCH} a transaction, ${ROUNDS} rounds, node ${process.execArgv.filter((a) => /^--(max-semi|heap|optimize|no-opt)/.test(a)).join(' ') || 'defaults'}): all threads ${figures(perRow)}; the store's thread ${figures(threadPerRow)}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  `storage CPU per row (${KIND}, ${ROWS} rows after ${WARM}, ${BATCH} a transaction, wal_autocheckpoint ${values['wal-autocheckpoint']}, ${ROUNDS} rounds, node ${process.execArgv.filter((a) => /^--(max-semi|heap|optimize|no-opt)/.test(a)).join(' ') || 'defaults'}): all threads ${figures(perRow)}; the store's thread ${figures(threadPerRow)}${NO_CHECKPOINTS ? `; WAL pages per row ${framesPerRow.map((x) => x.toFixed(2)).join(', ')}` : ''}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
 );
