@@ -18,7 +18,13 @@ import v8 from 'node:v8';
 // with the flags before; with 1, 130-135 (135): the forwarding thread's Buffers freed by its
 // more frequent scavenges, its CPU per request unchanged within the noise (bench/side-by-side.ts
 // --recording-cost); what is left is the storage thread's larger young generation
-// (test/v8-flags.test.ts). WIRELOG_V8_DEFAULTS=1 skips what is set here.
+// (test/v8-flags.test.ts). Node's command line also gives V8 two helper threads instead of four
+// (--v8-pool-size=2, in `npm start` and beside the semi-space in NODE_OPTIONS for a `wirelog` on
+// the PATH): each thread that compiles or marks for V8 keeps a glibc malloc arena of its own,
+// 1-5 MB resident each. bench/memory.ts, whole-run peak, seven runs alternated with the build
+// before, load 7-12: 116-129 MB (median 117) against 120-134 (124); the forwarding thread's CPU
+// per request 239.5 µs against 253.0 (bench/side-by-side.ts --recording-cost, medians of 5
+// rounds, load 5-7.5). WIRELOG_V8_DEFAULTS=1 skips what is set here.
 if (!process.env.WIRELOG_V8_DEFAULTS) v8.setFlagsFromString('--max-semi-space-size=2 --heap-growing-percent=30');
 
 const bundle = new URL('../dist/cli.js', import.meta.url);

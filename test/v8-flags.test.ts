@@ -7,6 +7,9 @@
 // bin/wirelog.js runs: `npm start` (package.json) gives it 1 MB per semi-space, which keeps the
 // process's peak near what --optimize-for-size kept it at (bench/memory.ts); the tests and
 // benches start wirelog the same way (test/support/cli.ts; test/package.test.ts checks it).
+// Node's command line also gives V8 two helper threads instead of four (--v8-pool-size=2): each
+// thread that compiles or marks for V8 keeps a glibc malloc arena of its own (1-5 MB resident
+// each, bench/memory.ts), and two cores gain nothing from four.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -75,4 +78,18 @@ describe("wirelog's V8 flags", () => {
     // Two semi-spaces each: the new space V8 reports once it has grown to its bound.
     expect(newSpaces(startNodeFlags())).toEqual({ worker: 4 * MB, main: 2 * MB });
   });
+
+  // Counted in /proc/self/task: Linux only, where the arenas are glibc's.
+  it.skipIf(process.platform !== 'linux')('give V8 two helper threads, not the four node starts by default', () => {
+    expect(startNodeFlags()).toContain('--v8-pool-size=2');
+    expect(threads([]) - threads(startNodeFlags())).toBe(2);
+  });
 });
+
+/** How many threads a node process started with `nodeFlags` runs once it is up. */
+function threads(nodeFlags: string[]): number {
+  const count = "process.stdout.write(String(require('node:fs').readdirSync('/proc/self/task').length))";
+  const run = spawnSync(process.execPath, [...nodeFlags, '-e', count], { encoding: 'utf8', timeout: 60_000 });
+  expect(run.status, run.stderr).toBe(0);
+  return Number(run.stdout);
+}

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export const WIRELOG_BIN = fileURLToPath(new URL('../../bin/wirelog.js', import.meta.url));
 /** Node's own flags for wirelog, as `npm start` runs it (package.json; test/package.test.ts keeps the two the same). */
-export const WIRELOG_NODE_FLAGS = ['--max-semi-space-size=1'];
+export const WIRELOG_NODE_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=2'];
 
 /** Tests read the CLI's English whatever the machine's locale; a test of another language sets it. */
 const ENGLISH = { WIRELOG_LANG: 'en' };
