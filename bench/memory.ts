@@ -11,7 +11,12 @@
 // back and packed is a Buffer V8 frees only when it collects (none without packing); the packer
 // now collects every MB (db/read-garbage.ts): thread arenas 30-33 -> 16-18 MB in those phases.
 // "Thread malloc arenas" are glibc's; on macOS (libmalloc) the same Buffers wait the same way,
-// and test/packer-read-garbage.test.ts counts them in bytes, whatever the allocator.
+// and test/packer-read-garbage.test.ts counts them in bytes, whatever the allocator. Which thread
+// holds which arena (gdb -p PID -batch -ex 'thread apply all p (void*)thread_arena', 2026-12-06,
+// after the concurrency-16 phase): the storage thread 5.4 MB, V8's four helper threads 1.4-4.6 MB
+// each (9.5 MB), arenas of no live thread 3 MB; hence node's --v8-pool-size=2 (bin/wirelog.js).
+// The process is started with wirelog's node flags (test/support/cli.ts, as `npm start` does): a
+// `wirelog` on the PATH without them in NODE_OPTIONS runs with node's defaults.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
