@@ -53,8 +53,13 @@ export type ToHarWorker =
   | { type: 'range'; range: HarRange }
   | { type: 'end' };
 
-/** Chunks (of a megabyte at most) a worker has handed over and that are not yet written: bounds the memory they take. */
-export const CHUNKS_IN_FLIGHT = 4;
+/**
+ * Chunks (of a megabyte at most) a worker has handed over and that are not yet written: bounds the
+ * memory they take. Two keep the writer busy while the worker fills the next; with 4, two workers'
+ * peak on 200,000 exchanges of the packed store was some 5 MB higher (188-191 MB against 194-197,
+ * load 8-9) for no less CPU.
+ */
+export const CHUNKS_IN_FLIGHT = 2;
 
 /** Exchanges a range holds (the last may hold fewer): some 1.5 MB of HAR at the packed store's 3.8 KB an entry. */
 export const RANGE_EXCHANGES = 400;
@@ -136,10 +141,11 @@ export class HarExportCancelled extends Error {}
 
 /**
  * Two workers where the machine has two cores or more, unless WIRELOG_HAR_WORKERS=1 asks for one.
- * Two wrote the million store's HAR 1.0-1.5x as fast on this shared two-core machine (only as fast
+ * Two wrote the million store's HAR 1.0-1.8x as fast on this shared two-core machine (only as fast
  * as the second core was free: 69 MB/s against 44 at load 1-4) for some 10% more CPU. Their memory
  * was what kept them off by default (245 MB against 166, growing with the export's first thousands
  * of exchanges): it was SQLite's page cache, 16 MB a connection once filled (EXPORT_CACHE_KIB).
+ * Bounded, two peak at 183-189 MB on the million, one at 135-142 (load 6-11).
  */
 function defaultWorkers(): number {
   const asked = Number(process.env.WIRELOG_HAR_WORKERS);
