@@ -125,6 +125,8 @@ async function main(): Promise<void> {
   await dispatcher.close();
   await w.stop();
   await up.stop();
+  // Its store holds the large bodies (about 60 MB a run): left behind, runs filled /tmp.
+  fs.rmSync(dataDir, { recursive: true, force: true });
 
   console.log(
     `\nwirelog memory by region, resident MB at the peak of each phase (sampled every 100 ms), Node ${process.version}, ${new Date().toISOString()}, load average ${os
