@@ -2,6 +2,10 @@
 // files beside the database, so that a test decides, and a restarted thread sees the change:
 // - `<db>.hold`: while it exists, each message of events, once taken in, waits to be stored: storage
 //   genuinely behind (as a slow commit), whatever the machine. A minute at most, never a hang.
+//   A message the thread commits as soon as it takes it in (one holding a quarter of the ring,
+//   db/commit-gather.ts) is stored before this hold.
+// - `<db>.hold-in`: the same, before the thread takes the message in: nothing posted meanwhile is
+//   stored, whatever its size.
 // - `<db>.crash-at`: "N throw" or "N exit": the thread stops after taking in its Nth message of
 //   events that begins an exchange (before that batch is stored), by an uncaught error or process.exit; the file is
 //   removed first, so the thread started in its place works.
@@ -13,9 +17,17 @@ import '../../cli/storage-worker.ts';
 
 const { file } = workerData as { file: string };
 const hold = `${file}.hold`;
+const holdIn = `${file}.hold-in`;
 const crashAt = `${file}.crash-at`;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let batches = 0;
+
+// Before the worker's own listener (prepended to it): the message is not taken in yet.
+parentPort!.prependListener('message', (message: { kind: string }) => {
+  if (message.kind !== 'events') return;
+  const until = Date.now() + 60_000;
+  while (fs.existsSync(holdIn) && Date.now() < until) Atomics.wait(sleeper, 0, 0, 5);
+});
 
 // After the worker's own listener: it has taken the batch in, not stored it (that comes on a
 // timer, or at once when the ring is full, which this thread being held keeps from running).
