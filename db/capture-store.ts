@@ -1,6 +1,6 @@
 import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
 import { isEventStream } from '../model/exchange.ts';
-import type { CallFacts, Exchange, RequestHead, ResponseHead } from '../model/exchange.ts';
+import type { CallFacts, Exchange, RequestHead, ResponseHead, SseEvent, WsMessage } from '../model/exchange.ts';
 import { Indexer, TO_INDEX, type Ended, type SliceDone, type SliceRun } from './indexer.ts';
 import { HEAD_LIMITS, boundEvent, boundNotes, boundText } from '../model/head-bounds.ts';
 import { ExchangeReader } from './reader.ts';
@@ -26,6 +26,16 @@ export const INTERRUPTED = 'wirelog stopped before this exchange ended';
 
 export type { EndedBodies } from './exchange-row.ts';
 
+/**
+ * What a finished exchange is understood from: its bodies, and its SSE events and WebSocket
+ * messages as stored when they are held in memory (written just now: db/whole-exchange.ts), so
+ * nothing just written is read back and inflated; absent, they are read from its rows.
+ */
+export interface EndedEvidence extends EndedBodies {
+  sseEvents?(): SseEvent[];
+  wsMessages?(): WsMessage[];
+}
+
 /** What is learnt about a finished exchange outside db/ (llm/, wired in by the CLI), for the list's columns. */
 export interface EndedFacts {
   dialect: string;
@@ -49,7 +59,7 @@ export interface EndedContext {
 }
 
 /** Understands a finished exchange; null when it is not a model call and has no diagnosis. */
-export type UnderstandEnded = (exchange: Exchange, bodies: EndedBodies, context: EndedContext) => EndedFacts | null;
+export type UnderstandEnded = (exchange: Exchange, bodies: EndedEvidence, context: EndedContext) => EndedFacts | null;
 
 /** Marks exchanges a previous wirelog left open (it crashed or was killed) as interrupted. */
 export function interruptLeftovers(db: Db): number {
@@ -619,7 +629,7 @@ export class CaptureStore {
    * Stores what the exchange was as a model call (model, tokens, TTFT, thread, diagnosis), for the
    * list, and marks its row taken in the same UPDATE; false if nothing was written.
    */
-  understand(exchange: Exchange, bodies: EndedBodies): boolean {
+  understand(exchange: Exchange, bodies: EndedEvidence): boolean {
     const facts = this.understandEnded?.(exchange, bodies, {
       reader: this.reader,
       threadOfResponse: (responseId) =>

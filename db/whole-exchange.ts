@@ -16,15 +16,17 @@ import type {
   Header,
   RequestHead,
   ResponseHead,
+  SseEvent,
   Timings,
+  WsMessage,
 } from '../model/exchange.ts';
 import { exchangeUrl, isEventStream } from '../model/exchange.ts';
 import { boundEvent, boundNotes } from '../model/head-bounds.ts';
 import { serverText } from '../i18n/stored-text.ts';
 import { bodyViewOf } from './body-view.ts';
 import { Blobs, SPLIT_MAX_BYTES } from './blobs.ts';
+import type { EndedEvidence } from './capture-store.ts';
 import {
-  type EndedBodies,
   KEEP_BODY_BYTES,
   MERGE_BELOW,
   ROW_BYTES,
@@ -80,8 +82,6 @@ export interface Written {
   bodies: HeldBodies;
   /** The split request body's skeleton and parts (each part's blob id and bytes), or null. */
   split: { skeleton: Buffer; parts: { id: number; bytes: Buffer }[] } | null;
-  sseData: string[];
-  ws: Whole['ws'];
 }
 
 /** Writes whole exchanges once, then understands and indexes them (in the caller's transaction). */
@@ -93,7 +93,7 @@ export class WholeWriter {
   constructor(
     db: Db,
     /** Stores what llm/ makes of the exchange (db/capture-store.ts understand). */
-    private readonly understand: (exchange: Exchange, bodies: EndedBodies) => unknown,
+    private readonly understand: (exchange: Exchange, bodies: EndedEvidence) => unknown,
     /** Told of each failure that is not the database's (the exchange stays stored, with a note saying what was not done). */
     private readonly onFailure: (kind: WholeFailureKind, id: number, error: string) => void,
   ) {
@@ -150,11 +150,13 @@ export class WholeWriter {
     const response = joined(whole.chunks.response);
     const split = this.writeRequest(id, request, whole.chunks.request, end.requestBody.encoding);
     writeRows(this.stmts.body, id, 'response', rowsOf(whole.chunks.response));
-    const sseData: string[] = [];
+    // Each event as the reader gives it back (understood and indexed from these, never read back).
+    const sse: SseEvent[] = [];
     for (const e of whole.sse) {
-      // Packed and indexed as capture's indexer reads it back from the row it wrote as it came.
       const data = asStoredText(e.data);
-      sseData.push(data);
+      const event = e.event === null ? null : asStoredText(e.event);
+      const eventId = e.id === null ? null : asStoredText(e.id);
+      sse.push({ seq: e.seq, offsetMs: e.offsetMs, event, id: eventId, data });
       const stored = packed(Buffer.from(data));
       this.stmts.sse.run(id, e.seq, e.offsetMs, e.event, e.id, stored.codec ? stored.data : e.data, stored.codec);
     }
@@ -179,7 +181,7 @@ export class WholeWriter {
       diagnosis: null,
     };
     if (notes.length) exchange.notes = notes;
-    return { exchange, bodies: new HeldBodies(exchange, { request, response }), split, sseData, ws: whole.ws };
+    return { exchange, bodies: new HeldBodies(exchange, { request, response }, sse, whole.ws), split };
   }
 
   /**
@@ -234,14 +236,15 @@ export class WholeWriter {
       );
     }
     const cut: Partial<Record<BodySide, number>> = {};
-    const ws = exchange.streamKind === 'websocket' ? indexedMessagesText(one.ws, cut) : { send: '', receive: '' };
+    const ws =
+      exchange.streamKind === 'websocket' ? indexedMessagesText(bodies.messages, cut) : { send: '', receive: '' };
     const sse = exchange.streamKind === 'sse' && exchange.eventCount > 0;
     const side = (headers: Header[], rest: string) => indexedText(`${headerLines(headers)}\n${rest}`);
     const requestText = one.split
       ? boundedText(one.split.skeleton, 'request', cut)
       : bodyText(exchange, 'request', bodies, cut);
     const responseText = sse
-      ? eventsText(one.sseData, exchange.responseBody.storedSize, cut)
+      ? eventsText(bodies.events, exchange.responseBody.storedSize, cut)
       : bodyText(exchange, 'response', bodies, cut);
     this.stmts.search.run(
       exchange.id,
@@ -379,14 +382,27 @@ function asStoredText(text: string): string {
   return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD\uFFFD\uFFFD');
 }
 
-/** An exchange's bodies, held whole: each decoded at most once (db/indexer.ts OnceDecoded, never read back). */
-export class HeldBodies implements EndedBodies {
+/**
+ * An exchange's bodies, held whole: each decoded at most once (db/indexer.ts OnceDecoded), and its
+ * SSE events and WebSocket messages as stored: understood and indexed from memory, never read back.
+ */
+export class HeldBodies implements EndedEvidence {
   private readonly texts: Partial<Record<BodySide, string | null>> = {};
 
   constructor(
     private readonly exchange: Exchange,
     readonly whole: Record<BodySide, Buffer>,
+    readonly events: SseEvent[],
+    readonly messages: WsMessage[],
   ) {}
+
+  sseEvents(): SseEvent[] {
+    return this.events;
+  }
+
+  wsMessages(): WsMessage[] {
+    return this.messages;
+  }
 
   decoded(side: BodySide): string | null | undefined {
     return this.texts[side];
@@ -426,12 +442,12 @@ function bodyText(
 }
 
 /** The SSE events' data, in order, up to the limit (db/indexer.ts events). */
-function eventsText(data: string[], storedSize: number, cut: Partial<Record<BodySide, number>>): string {
+function eventsText(events: SseEvent[], storedSize: number, cut: Partial<Record<BodySide, number>>): string {
   const parts: string[] = [];
   let size = 0;
-  for (const one of data) {
-    parts.push(one);
-    size += one.length;
+  for (const { data } of events) {
+    parts.push(data);
+    size += data.length;
     if (size >= INDEX_TEXT_LIMIT) break;
   }
   return boundedText(parts.join('\n'), 'response', cut, storedSize);

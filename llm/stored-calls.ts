@@ -1,7 +1,7 @@
 // Stored exchanges understood: decoded bodies and stream events in, a ModelCall and its
 // diagnoses out, and the columns storage keeps for the list (wired into storage by the CLI).
 import { bodyView } from '../db/body-view.ts';
-import type { EndedBodies, EndedContext, EndedFacts } from '../db/capture-store.ts';
+import type { EndedContext, EndedEvidence, EndedFacts } from '../db/capture-store.ts';
 import type { ExchangeReader } from '../db/reader.ts';
 import type { BodySide, CallFacts, Exchange, SseEvent, WsMessage } from '../model/exchange.ts';
 import { analyzeExchange, type WsText } from './analyze.ts';
@@ -12,20 +12,28 @@ import { returnedImageCount } from './images.ts';
 import type { Dialect, ModelCall } from './model-call.ts';
 import { threadKeyOf } from './thread.ts';
 
-/** Bodies already decoded by the caller, so one read decodes each body once. */
+/**
+ * Bodies already decoded by the caller, so one read decodes each body once; and, when the caller
+ * holds them as stored (an exchange written just now, db/whole-exchange.ts), its SSE events and
+ * WebSocket messages, so they are not read back and inflated: absent, they are read from its rows.
+ */
 export interface BodyTexts {
   request: string | null;
   response: string | null;
+  sseEvents?: SseEvent[];
+  wsMessages?: WsMessage[];
 }
 
+/** The one rule for a stored exchange as a model call, whether its evidence is read from its rows or handed in from memory. */
 export function modelCallOf(reader: ExchangeReader, exchange: Exchange, texts?: BodyTexts): ModelCall | null {
   if (!detectDialect(exchange.request.method, exchange.request.path)) return null;
   return analyzeExchange({
     exchange,
     requestText: texts ? texts.request : bodyView(reader, exchange, 'request').text,
     responseText: texts ? texts.response : bodyView(reader, exchange, 'response').text,
-    sseEvents: exchange.streamKind === 'sse' ? reader.sseEvents(exchange.id) : [],
-    wsMessages: exchange.streamKind === 'websocket' ? textMessages(reader.wsMessages(exchange.id)) : [],
+    sseEvents: exchange.streamKind === 'sse' ? (texts?.sseEvents ?? reader.sseEvents(exchange.id)) : [],
+    wsMessages:
+      exchange.streamKind === 'websocket' ? textMessages(texts?.wsMessages ?? reader.wsMessages(exchange.id)) : [],
   });
 }
 
@@ -260,7 +268,7 @@ export interface EndedAnalysis {
   worst: Diagnosis | null;
 }
 
-export function analyzeEnded(exchange: Exchange, bodies: EndedBodies, context: EndedContext): EndedAnalysis {
+export function analyzeEnded(exchange: Exchange, bodies: EndedEvidence, context: EndedContext): EndedAnalysis {
   const dialect = detectDialect(exchange.request.method, exchange.request.path);
   // A model list is read when someone asks (a diagnosis, the detail); it has no figures to list.
   if (dialect === 'models' && (exchange.response?.status ?? 0) < 400)
@@ -271,7 +279,12 @@ export function analyzeEnded(exchange: Exchange, bodies: EndedBodies, context: E
     };
   const { reader } = context;
   const call = dialect
-    ? modelCallOf(reader, exchange, { request: bodies.request(), response: bodies.response() })
+    ? modelCallOf(reader, exchange, {
+        request: bodies.request(),
+        response: bodies.response(),
+        sseEvents: bodies.sseEvents?.(),
+        wsMessages: bodies.wsMessages?.(),
+      })
     : null;
   const first = worst(
     diagnosesOf(reader, exchange, call, call || mayNeedDiagnosis(exchange, null) ? bodies.response() : null),
@@ -293,6 +306,6 @@ export function analyzeEnded(exchange: Exchange, bodies: EndedBodies, context: E
 }
 
 /** The storage hook: what a finished exchange was as a model call, and its worst diagnosis. */
-export function understandEnded(exchange: Exchange, bodies: EndedBodies, context: EndedContext): EndedFacts | null {
+export function understandEnded(exchange: Exchange, bodies: EndedEvidence, context: EndedContext): EndedFacts | null {
   return analyzeEnded(exchange, bodies, context).facts;
 }
