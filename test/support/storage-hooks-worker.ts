@@ -11,9 +11,6 @@
 //   removed first, so the thread started in its place works.
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-// First: its listener must be the first on the port (a listener of ours alone would start the
-// port, and messages arriving before the worker's own listener would never reach it).
-import '../../cli/storage-worker.ts';
 
 const { file } = workerData as { file: string };
 const hold = `${file}.hold`;
@@ -22,12 +19,23 @@ const crashAt = `${file}.crash-at`;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let batches = 0;
 
-// Before the worker's own listener (prepended to it): the message is not taken in yet.
-parentPort!.prependListener('message', (message: { kind: string }) => {
-  if (message.kind !== 'events') return;
-  const until = Date.now() + 60_000;
-  while (fs.existsSync(holdIn) && Date.now() < until) Atomics.wait(sleeper, 0, 0, 5);
-});
+// The worker's own listener must be the first on the port (a listener of ours alone would start
+// the port, and messages arriving before the worker's own listener would never reach it); it is
+// registered as its module loads, wrapped here so that `.hold-in` runs before it takes a message in.
+const port = parentPort!;
+const on = port.on;
+port.on = function (this: typeof port, event: string, listener: (message: { kind: string }) => void) {
+  if (event !== 'message') return on.call(this, event, listener);
+  return on.call(this, event, (message: { kind: string }) => {
+    if (message.kind === 'events') {
+      const until = Date.now() + 60_000;
+      while (fs.existsSync(holdIn) && Date.now() < until) Atomics.wait(sleeper, 0, 0, 5);
+    }
+    listener(message);
+  });
+} as typeof port.on;
+await import('../../cli/storage-worker.ts');
+port.on = on;
 
 // After the worker's own listener: it has taken the batch in, not stored it (that comes on a
 // timer, or at once when the ring is full, which this thread being held keeps from running).
