@@ -14,10 +14,10 @@
 // exchange is packed in the slice that understands it, from the bodies the slice holds already,
 // in the same transaction as its to_index claim. So a crash leaves it waiting (to_index 1) and the
 // next start packs it; an exchange still open is never packed (its row is not waiting yet).
-import type { BodySide, Exchange, Header } from '../model/exchange.ts';
+import type { BodySide, Exchange, Header, SseEvent } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
 import { bodyView, bodyViewOf } from './body-view.ts';
-import type { EndedBodies } from './exchange-row.ts';
+import type { EndedEvidence } from './capture-store.ts';
 import { isBinaryContentType, isTextBody } from './decode.ts';
 import type { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
@@ -113,7 +113,7 @@ export class Indexer {
      * Stores what llm/ makes of a finished exchange (capture-store.ts), in an UPDATE that also
      * sets its to_index to 0; false if it wrote nothing (the row is then marked taken apart).
      */
-    private readonly understand: (exchange: Exchange, bodies: EndedBodies) => boolean,
+    private readonly understand: (exchange: Exchange, bodies: EndedEvidence) => boolean,
   ) {
     this.packer = new Packer(db);
     this.parts = new PartIndex(db);
@@ -485,24 +485,27 @@ export class Indexer {
       response: side(
         'response',
         exchange.response?.headers ?? [],
-        `${sse ? this.events(exchange, cut) : this.bodyText(exchange, 'response', bodies, cut)}\n${ws.receive}`,
+        `${sse ? this.events(exchange, bodies, cut) : this.bodyText(exchange, 'response', bodies, cut)}\n${ws.receive}`,
       ),
     };
   }
 
-  /** The SSE events' data, in order, up to the limit (decoded already, whatever the body's encoding). */
-  private events(exchange: Exchange, cut: Partial<Record<BodySide, number>>): string {
-    const parts: string[] = [];
-    let size = 0;
-    for (const row of this.stmts.sse.iterate(exchange.id) as Iterable<{ data: unknown; codec: number }>) {
-      // Packed (db/compression.ts): bytes of the text it was.
-      const data = row.codec && Buffer.isBuffer(row.data) ? unpackedText(row.codec, row.data) : row.data;
-      if (typeof data !== 'string') continue;
-      parts.push(data);
-      size += data.length;
-      if (size >= INDEX_TEXT_LIMIT) break;
+  /**
+   * The SSE events' data (decoded already, whatever the body's encoding): those understanding read
+   * before they were packed, else read here, rows only as far as the limit.
+   */
+  private events(exchange: Exchange, bodies: OnceDecoded, cut: Partial<Record<BodySide, number>>): string {
+    const read = bodies.eventsRead();
+    const statement = this.stmts.sse;
+    function* rows(): Generator<string> {
+      // Begun only when iterated: a query left open would hold the connection.
+      for (const row of statement.iterate(exchange.id) as Iterable<{ data: unknown; codec: number }>) {
+        // Packed (db/compression.ts): bytes of the text it was.
+        const data = row.codec && Buffer.isBuffer(row.data) ? unpackedText(row.codec, row.data) : row.data;
+        if (typeof data === 'string') yield data;
+      }
     }
-    return boundedText(parts.join('\n'), 'response', cut, exchange.responseBody.storedSize);
+    return indexedEventsText(read ? read.map((e) => e.data) : rows(), exchange.responseBody.storedSize, cut);
   }
 
   /** Text messages each way, in order, up to the limit for both together; rows read only that far. */
@@ -549,9 +552,14 @@ export class Indexer {
   }
 }
 
-/** Each body of one exchange decoded at most once, when first asked for: from memory when it was kept, else read back. */
-class OnceDecoded implements EndedBodies {
+/**
+ * Each body of one exchange decoded at most once, when first asked for: from memory when it was
+ * kept, else read back; and its SSE events read once, when understanding asks (before they are
+ * packed), for the index too: not read back again and inflated.
+ */
+class OnceDecoded implements EndedEvidence {
   private readonly texts: Partial<Record<BodySide, string | null>> = {};
+  private events: SseEvent[] | undefined;
 
   constructor(
     private readonly reader: ExchangeReader,
@@ -594,6 +602,16 @@ class OnceDecoded implements EndedBodies {
   response(): string | null {
     return this.text('response');
   }
+
+  sseEvents(): SseEvent[] {
+    this.events ??= this.reader.sseEvents(this.exchange.id);
+    return this.events;
+  }
+
+  /** The SSE events if understanding read them (undefined: not read). */
+  eventsRead(): SseEvent[] | undefined {
+    return this.events;
+  }
 }
 
 /** A packed column's bytes (null: they cannot be unpacked; the reader notes such damage, the index leaves them out). */
@@ -633,6 +651,22 @@ export function readableUrl(url: string): string {
       return run;
     }
   });
+}
+
+/** The one rule for an SSE exchange's searchable text: its events' data, in order, up to the limit (the cut noted), from rows read lazily or from memory. */
+export function indexedEventsText(
+  data: Iterable<string>,
+  storedSize: number,
+  cut: Partial<Record<BodySide, number>>,
+): string {
+  const parts: string[] = [];
+  let size = 0;
+  for (const one of data) {
+    parts.push(one);
+    size += one.length;
+    if (size >= INDEX_TEXT_LIMIT) break;
+  }
+  return boundedText(parts.join('\n'), 'response', cut, storedSize);
 }
 
 /** A WebSocket message as indexing reads it: its bytes unpacked. */

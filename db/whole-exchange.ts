@@ -43,6 +43,7 @@ import {
   boundedText,
   headerLines,
   indexedBodyText,
+  indexedEventsText,
   indexedMessagesText,
   isSqliteError,
   readableUrl,
@@ -244,7 +245,11 @@ export class WholeWriter {
       ? boundedText(one.split.skeleton, 'request', cut)
       : bodyText(exchange, 'request', bodies, cut);
     const responseText = sse
-      ? eventsText(bodies.events, exchange.responseBody.storedSize, cut)
+      ? indexedEventsText(
+          bodies.events.map((e) => e.data),
+          exchange.responseBody.storedSize,
+          cut,
+        )
       : bodyText(exchange, 'response', bodies, cut);
     this.stmts.search.run(
       exchange.id,
@@ -439,16 +444,4 @@ function bodyText(
     inMemory: (s) => bodies.whole[s].length <= KEEP_BODY_BYTES,
     head: (s) => bodies.whole[s],
   });
-}
-
-/** The SSE events' data, in order, up to the limit (db/indexer.ts events). */
-function eventsText(events: SseEvent[], storedSize: number, cut: Partial<Record<BodySide, number>>): string {
-  const parts: string[] = [];
-  let size = 0;
-  for (const { data } of events) {
-    parts.push(data);
-    size += data.length;
-    if (size >= INDEX_TEXT_LIMIT) break;
-  }
-  return boundedText(parts.join('\n'), 'response', cut, storedSize);
 }

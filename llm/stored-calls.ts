@@ -282,8 +282,9 @@ export function analyzeEnded(exchange: Exchange, bodies: EndedEvidence, context:
     ? modelCallOf(reader, exchange, {
         request: bodies.request(),
         response: bodies.response(),
-        sseEvents: bodies.sseEvents?.(),
-        wsMessages: bodies.wsMessages?.(),
+        // Asked for only where they are read (a reader's query each otherwise).
+        sseEvents: exchange.streamKind === 'sse' ? bodies.sseEvents?.() : undefined,
+        wsMessages: exchange.streamKind === 'websocket' ? bodies.wsMessages?.() : undefined,
       })
     : null;
   const first = worst(

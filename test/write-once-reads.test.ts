@@ -142,4 +142,29 @@ describe('a batch written once', () => {
     expect(fromRows?.usage).toMatchObject({ input: 40, output: 38 });
     expect(fromRows?.answer.text).toBe(Array.from({ length: 39 }, (_, n) => ` word${n}`).join(''));
   });
+
+  it('one that began in an earlier batch reads its events once, for understanding, and indexes them from that read, not inflated again', () => {
+    const db = freshDb();
+    const store = new CaptureStore(db, understandEnded);
+    store.indexInSlices = true;
+    expect(store.indexSlice('all', 1000, 64).indexed).toBe(0);
+    const call = streamedCall(0);
+    // Its request and half its events in one batch, the rest and its end in the next: stored as
+    // they came, then understood, packed and indexed in the second batch's transaction.
+    store.apply(call.slice(0, 40));
+    const sseReads = vi.spyOn(ExchangeReader.prototype, 'sseEvents');
+    const inflates = vi.spyOn(zlib, 'inflateRawSync');
+    store.apply(call.slice(40));
+    expect(store.indexError).toBeNull();
+    expect(db.prepare('SELECT count(*) FROM exchanges WHERE to_index <> 0').pluck().get()).toBe(0);
+    expect({ sseEvents: sseReads.mock.calls.length, inflateRawSync: inflates.mock.calls.length }).toEqual({
+      sseEvents: 1,
+      inflateRawSync: 0,
+    });
+    // Packed after it was read, and found by what its last events said.
+    expect(db.prepare('SELECT count(*) FROM sse_events WHERE codec <> 0').pluck().get()).toBeGreaterThan(30);
+    expect(db.prepare('SELECT output_tokens FROM exchanges').pluck().get()).toBe(38);
+    const found = db.prepare('SELECT count(*) FROM exchanges_search WHERE exchanges_search MATCH \'"word37"\'').pluck();
+    expect(found.get()).toBe(1);
+  });
 });
