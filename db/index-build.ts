@@ -87,7 +87,7 @@ export interface IndexBuildHooks {
 
 /** The build on the storage thread: started once wirelog listens, one index a step. */
 export class IndexBuild {
-  private running: { count: number; startedAt: number } | null = null;
+  private running: { count: number; dropped: number; startedAt: number } | null = null;
   private stopped = false;
   /** A failure was said and no step has worked since. */
   private warned = false;
@@ -101,11 +101,14 @@ export class IndexBuild {
   /** Looks for missing indexes (sqlite_master only: nothing scanned) and builds them, said in one line. */
   start(): void {
     if (this.running || this.stopped) return;
-    const left = this.attempt(() => [...indexesToBuild(this.db()), ...indexesToDrop(this.db())]);
+    const left = this.attempt(() => ({
+      build: indexesToBuild(this.db()).length,
+      drop: indexesToDrop(this.db()).length,
+    }));
     if (left === null) return this.hooks.later(() => this.start(), RETRY_MS);
-    if (left.length === 0) return;
-    this.running = { count: left.length, startedAt: performance.now() };
-    this.hooks.say(this.t('indexBuild.console.building', { count: left.length }));
+    if (left.build + left.drop === 0) return;
+    this.running = { count: left.build, dropped: left.drop, startedAt: performance.now() };
+    this.hooks.say(this.t('indexBuild.console.building', { count: left.build, dropped: left.drop }));
     this.hooks.later(() => this.step());
   }
 
@@ -129,6 +132,7 @@ export class IndexBuild {
     this.hooks.say(
       this.t('indexBuild.console.built', {
         count: running.count,
+        dropped: running.dropped,
         seconds: ((performance.now() - running.startedAt) / 1000).toFixed(1),
       }),
     );

@@ -181,7 +181,7 @@ describe('schema 17 indexes built after wirelog listens', () => {
     const wirelog = await startWirelog({ ...CONFIG, dataDir: dir }, (m) => {
       logs.push(m);
       if (m.includes('list filters:'))
-        events.push(`said: ${m.split(': ')[2]?.split(' ')[0]} with ${existing(dir).length} built`);
+        events.push(`said: ${m.includes('this upgrade') ? 'building' : 'built'} with ${existing(dir).length} built`);
     });
     cleanup.push(() => wirelog.stop());
     events.push(`listening with ${existing(dir).length} built`);
@@ -200,16 +200,18 @@ describe('schema 17 indexes built after wirelog listens', () => {
 
     release();
     release = null;
-    await eventually(() => logs.some((m) => m.includes('index(es) built in')), 'the build to finish', 60_000);
+    await eventually(() => logs.some((m) => m.includes('indexes updated in')), 'the build to finish', 60_000);
     expect(existing(dir)).toEqual(WANTED);
     expect(replaced(dir)).toEqual([]);
     expect(events[0]).toBe('listening with 0 built');
     // Said once it listened (its building line reaches the console as the first step may be under way).
     expect(events.filter((e) => e.startsWith('said')).map((e) => e.split(' with ')[0])).toEqual([
       'said: building',
-      `said: ${STEPS}`,
+      'said: built',
     ]);
-    expect(logs.find((m) => m.includes('list filters: building'))).toContain(`building ${STEPS} index(es)`);
+    expect(logs.find((m) => m.includes('list filters: this upgrade'))).toContain(
+      `(${WANTED.length} to build, ${DROPPED.length} replaced to drop)`,
+    );
     expect(wirelog.reader.indexBuild()).toBeNull();
     // The same prober takes the index up once it exists (the schema changed), and the answers stay right.
     expect(prober.probe([methodTerm], { method: 'GET' }).map((t) => t.index)).toEqual(['exchanges_method']);
@@ -232,7 +234,7 @@ describe('schema 17 indexes built after wirelog listens', () => {
     const killed = await startWirelogProcess(dir);
     cleanup.push(() => void (killed.child.exitCode === null && killed.child.kill('SIGKILL')));
     await eventually(
-      () => killed.output().includes(`list filters: building ${STEPS - 2} index(es)`),
+      () => killed.output().includes(`(${WANTED.length - 2} to build, ${DROPPED.length} replaced to drop)`),
       `the build to start, in:\n${killed.output()}`,
       60_000,
     );
@@ -246,9 +248,13 @@ describe('schema 17 indexes built after wirelog listens', () => {
     const logs: string[] = [];
     const wirelog = await startWirelog({ ...CONFIG, dataDir: dir }, (m) => logs.push(m));
     cleanup.push(() => wirelog.stop());
-    await eventually(() => logs.some((m) => m.includes('index(es) built in')), 'the build to finish', 60_000);
-    expect(logs.find((m) => m.includes('list filters: building'))).toContain(`building ${STEPS - 2} index(es)`);
-    expect(logs.find((m) => m.includes('index(es) built in'))).toContain(`${STEPS - 2} index(es) built`);
+    await eventually(() => logs.some((m) => m.includes('indexes updated in')), 'the build to finish', 60_000);
+    expect(logs.find((m) => m.includes('list filters: this upgrade'))).toContain(
+      `(${WANTED.length - 2} to build, ${DROPPED.length} replaced to drop)`,
+    );
+    expect(logs.find((m) => m.includes('indexes updated in'))).toContain(
+      `(${WANTED.length - 2} built, ${DROPPED.length} dropped)`,
+    );
     expect(existing(dir)).toEqual(WANTED);
     expect(replaced(dir)).toEqual([]);
     expectCorrect(answers(wirelog, dir));
