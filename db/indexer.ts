@@ -22,7 +22,8 @@ import { isBinaryContentType, isTextBody } from './decode.ts';
 import type { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';
 import { indexedText } from './search-text.ts';
-import { unpacked } from './compression.ts';
+import { CODEC, DICTIONARY_V1, unpacked } from './compression.ts';
+import { inflateSmall, inflateSmallText } from './small-inflate.ts';
 import { Packer } from './blobs.ts';
 import { PartIndex, reindexWaiting } from './part-search.ts';
 import { phraseText, serverText } from '../i18n/stored-text.ts';
@@ -616,6 +617,10 @@ class OnceDecoded implements EndedEvidence {
 
 /** A packed column's bytes (null: they cannot be unpacked; the reader notes such damage, the index leaves them out). */
 function unpackedBytes(codec: number, data: Buffer): Buffer | null {
+  // A small row (an event, a message) without a zlib object of its own, as the export reads them
+  // (db/small-inflate.ts: a zlib InflateRaw made per row was most of its cost); zlib for the rest.
+  const small = codec === CODEC.deflateDict1 ? inflateSmall(data, DICTIONARY_V1) : null;
+  if (small) return small;
   try {
     return unpacked(codec, data);
   } catch {
@@ -624,6 +629,8 @@ function unpackedBytes(codec: number, data: Buffer): Buffer | null {
 }
 
 function unpackedText(codec: number, data: Buffer): string | null {
+  const small = codec === CODEC.deflateDict1 ? inflateSmallText(data, DICTIONARY_V1) : null;
+  if (small !== null) return small;
   return unpackedBytes(codec, data)?.toString('utf8') ?? null;
 }
 

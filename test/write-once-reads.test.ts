@@ -167,4 +167,27 @@ describe('a batch written once', () => {
     const found = db.prepare('SELECT count(*) FROM exchanges_search WHERE exchanges_search MATCH \'"word37"\'').pluck();
     expect(found.get()).toBe(1);
   });
+
+  it('a stream that is no model call, begun in an earlier batch, is indexed from its packed events without a zlib object per event', () => {
+    const db = freshDb();
+    const store = new CaptureStore(db, understandEnded);
+    store.indexInSlices = true;
+    expect(store.indexSlice('all', 1000, 64).indexed).toBe(0);
+    // Not a model call: understanding reads none of its events, so the index reads them once packed.
+    const call = streamedCall(1).map((e) =>
+      e.type === 'request' ? { ...e, head: { ...e.head, method: 'GET', path: '/v1/notifications' } } : e,
+    );
+    store.apply(call.slice(0, 40));
+    const sseReads = vi.spyOn(ExchangeReader.prototype, 'sseEvents');
+    const inflates = vi.spyOn(zlib, 'inflateRawSync');
+    store.apply(call.slice(40));
+    expect(store.indexError).toBeNull();
+    expect(db.prepare('SELECT count(*) FROM sse_events WHERE codec = 1').pluck().get()).toBeGreaterThan(30);
+    expect({ sseEvents: sseReads.mock.calls.length, inflateRawSync: inflates.mock.calls.length }).toEqual({
+      sseEvents: 0,
+      inflateRawSync: 0,
+    });
+    const found = db.prepare('SELECT count(*) FROM exchanges_search WHERE exchanges_search MATCH \'"word37"\'').pluck();
+    expect(found.get()).toBe(1);
+  });
 });
