@@ -27,6 +27,7 @@ import { databasePath, openDatabase } from '../db/schema.ts';
 import { analyzeEnded } from '../llm/stored-calls.ts';
 import type { ExchangeEvent, Header, RequestHead } from '../model/exchange.ts';
 import { timeOrderedUid } from '../proxy/recorder.ts';
+import { chatStreamEvents } from '../test/support/exchange-events.ts';
 
 const { values } = parseArgs({
   options: {
@@ -150,23 +151,9 @@ function exchange(i: number): ExchangeEvent[] {
       head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', 'text/event-stream']] },
     },
   ];
-  let size = 0;
-  for (let n = 0; n < 40; n++) {
-    const data =
-      n === 39
-        ? '[DONE]'
-        : JSON.stringify({
-            id: `chatcmpl-${i}`,
-            object: 'chat.completion.chunk',
-            model: 'gpt-made',
-            choices: [{ index: 0, delta: { content: ` word${n}` }, finish_reason: null }],
-            ...(n === 38 ? { usage: { prompt_tokens: 40, completion_tokens: 38, total_tokens: 78 } } : {}),
-          });
-    const chunk = Buffer.from(`data: ${data}\n\n`);
-    size += chunk.length;
-    events.push({ type: 'body-chunk', uid, side: 'response', chunk, atMs: 21 + n });
-    events.push({ type: 'sse-event', uid, event: { seq: n, offsetMs: 21 + n, event: null, id: null, data } });
-  }
+  const answer = chatStreamEvents(uid, i, { prompt_tokens: 40, completion_tokens: 38, total_tokens: 78 });
+  events.push(...answer.events);
+  const size = answer.size;
   events.push(ending(uid, request.length, size));
   return events;
 }

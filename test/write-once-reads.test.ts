@@ -11,6 +11,7 @@ import { ExchangeReader } from '../db/reader.ts';
 import { harToEvents } from '../export/har-import.ts';
 import { modelCallOf, understandEnded } from '../llm/stored-calls.ts';
 import type { ExchangeEvent, Header } from '../model/exchange.ts';
+import { chatStreamEvents } from './support/exchange-events.ts';
 import { mixedHar } from './support/mixed-har.ts';
 import { tempDatabases } from './support/temp-databases.ts';
 
@@ -54,23 +55,9 @@ function streamedCall(i: number): ExchangeEvent[] {
       head: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [['content-type', 'text/event-stream']] },
     },
   ];
-  let size = 0;
-  for (let n = 0; n < 40; n++) {
-    const data =
-      n === 39
-        ? '[DONE]'
-        : JSON.stringify({
-            id: `chatcmpl-${i}`,
-            object: 'chat.completion.chunk',
-            model: 'gpt-made',
-            choices: [{ index: 0, delta: { content: ` word${n}` }, finish_reason: null }],
-            ...(n === 38 ? { usage: { prompt_tokens: 40 + i, completion_tokens: 38, total_tokens: 78 + i } } : {}),
-          });
-    const chunk = Buffer.from(`data: ${data}\n\n`);
-    size += chunk.length;
-    events.push({ type: 'body-chunk', uid, side: 'response', chunk, atMs: 21 + n });
-    events.push({ type: 'sse-event', uid, event: { seq: n, offsetMs: 21 + n, event: null, id: null, data } });
-  }
+  const answer = chatStreamEvents(uid, i, { prompt_tokens: 40 + i, completion_tokens: 38, total_tokens: 78 + i });
+  events.push(...answer.events);
+  const size = answer.size;
   events.push({
     type: 'end',
     uid,
@@ -143,24 +130,28 @@ describe('a batch written once', () => {
     expect(fromRows?.answer.text).toBe(Array.from({ length: 39 }, (_, n) => ` word${n}`).join(''));
   });
 
-  it('one that began in an earlier batch reads its events once, for understanding, and indexes them from that read, not inflated again', () => {
+  /**
+   * A streamed exchange's request and half its events in one batch, the rest and its end in the
+   * next (stored as they came, then understood, packed and indexed in the second batch's
+   * transaction); `reads`: the reader's event reads and the inflates made for the second batch.
+   */
+  function storedAcrossBatches(call: ExchangeEvent[]) {
     const db = freshDb();
     const store = new CaptureStore(db, understandEnded);
     store.indexInSlices = true;
     expect(store.indexSlice('all', 1000, 64).indexed).toBe(0);
-    const call = streamedCall(0);
-    // Its request and half its events in one batch, the rest and its end in the next: stored as
-    // they came, then understood, packed and indexed in the second batch's transaction.
     store.apply(call.slice(0, 40));
     const sseReads = vi.spyOn(ExchangeReader.prototype, 'sseEvents');
     const inflates = vi.spyOn(zlib, 'inflateRawSync');
     store.apply(call.slice(40));
     expect(store.indexError).toBeNull();
+    return { db, reads: () => ({ sseEvents: sseReads.mock.calls.length, inflateRawSync: inflates.mock.calls.length }) };
+  }
+
+  it('one that began in an earlier batch reads its events once, for understanding, and indexes them from that read, not inflated again', () => {
+    const { db, reads } = storedAcrossBatches(streamedCall(0));
     expect(db.prepare('SELECT count(*) FROM exchanges WHERE to_index <> 0').pluck().get()).toBe(0);
-    expect({ sseEvents: sseReads.mock.calls.length, inflateRawSync: inflates.mock.calls.length }).toEqual({
-      sseEvents: 1,
-      inflateRawSync: 0,
-    });
+    expect(reads()).toEqual({ sseEvents: 1, inflateRawSync: 0 });
     // Packed after it was read, and found by what its last events said.
     expect(db.prepare('SELECT count(*) FROM sse_events WHERE codec <> 0').pluck().get()).toBeGreaterThan(30);
     expect(db.prepare('SELECT output_tokens FROM exchanges').pluck().get()).toBe(38);
@@ -169,24 +160,14 @@ describe('a batch written once', () => {
   });
 
   it('a stream that is no model call, begun in an earlier batch, is indexed from its packed events without a zlib object per event', () => {
-    const db = freshDb();
-    const store = new CaptureStore(db, understandEnded);
-    store.indexInSlices = true;
-    expect(store.indexSlice('all', 1000, 64).indexed).toBe(0);
     // Not a model call: understanding reads none of its events, so the index reads them once packed.
-    const call = streamedCall(1).map((e) =>
-      e.type === 'request' ? { ...e, head: { ...e.head, method: 'GET', path: '/v1/notifications' } } : e,
+    const { db, reads } = storedAcrossBatches(
+      streamedCall(1).map((e) =>
+        e.type === 'request' ? { ...e, head: { ...e.head, method: 'GET', path: '/v1/notifications' } } : e,
+      ),
     );
-    store.apply(call.slice(0, 40));
-    const sseReads = vi.spyOn(ExchangeReader.prototype, 'sseEvents');
-    const inflates = vi.spyOn(zlib, 'inflateRawSync');
-    store.apply(call.slice(40));
-    expect(store.indexError).toBeNull();
     expect(db.prepare('SELECT count(*) FROM sse_events WHERE codec = 1').pluck().get()).toBeGreaterThan(30);
-    expect({ sseEvents: sseReads.mock.calls.length, inflateRawSync: inflates.mock.calls.length }).toEqual({
-      sseEvents: 0,
-      inflateRawSync: 0,
-    });
+    expect(reads()).toEqual({ sseEvents: 0, inflateRawSync: 0 });
     const found = db.prepare('SELECT count(*) FROM exchanges_search WHERE exchanges_search MATCH \'"word37"\'').pluck();
     expect(found.get()).toBe(1);
   });

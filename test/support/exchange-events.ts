@@ -167,3 +167,34 @@ export const plainGet = {
     responseBody: { size, storedSize: size, truncated: false, encoding: '' },
   }),
 };
+
+/**
+ * A chat completion's answer streamed as 40 SSE events, as the proxy emits them (each chunk and
+ * the event read from it, 1 ms apart from `fromMs`): 38 deltas, the usage in the 39th, `[DONE]`.
+ */
+export function chatStreamEvents(
+  uid: string,
+  i: number,
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number },
+  fromMs = 21,
+): { events: ExchangeEvent[]; size: number } {
+  const events: ExchangeEvent[] = [];
+  let size = 0;
+  for (let n = 0; n < 40; n++) {
+    const data =
+      n === 39
+        ? '[DONE]'
+        : JSON.stringify({
+            id: `chatcmpl-${i}`,
+            object: 'chat.completion.chunk',
+            model: 'gpt-made',
+            choices: [{ index: 0, delta: { content: ` word${n}` }, finish_reason: null }],
+            ...(n === 38 ? { usage } : {}),
+          });
+    const chunk = Buffer.from(`data: ${data}\n\n`);
+    size += chunk.length;
+    events.push({ type: 'body-chunk', uid, side: 'response', chunk, atMs: fromMs + n });
+    events.push({ type: 'sse-event', uid, event: { seq: n, offsetMs: fromMs + n, event: null, id: null, data } });
+  }
+  return { events, size };
+}
