@@ -1,6 +1,6 @@
 import type { BodySide, ExchangeEvent, Timings } from '../model/exchange.ts';
 import { isEventStream } from '../model/exchange.ts';
-import type { CallFacts, Exchange, RequestHead, ResponseHead, SseEvent, WsMessage } from '../model/exchange.ts';
+import type { CallFacts, Exchange, RequestHead, ResponseHead } from '../model/exchange.ts';
 import { Indexer, TO_INDEX, type Ended, type SliceDone, type SliceRun } from './indexer.ts';
 import { HEAD_LIMITS, boundEvent, boundNotes, boundText } from '../model/head-bounds.ts';
 import { ExchangeReader } from './reader.ts';
@@ -10,7 +10,7 @@ import { LIST_TEXT_LIMITS } from '../model/summary.ts';
 import { serverText } from '../i18n/stored-text.ts';
 import { type Whole, WholeWriter, type Written, wholeOf } from './whole-exchange.ts';
 import {
-  type EndedBodies,
+  type EndedEvidence,
   KEEP_BODY_BYTES,
   MERGE_BELOW,
   ROW_BYTES,
@@ -24,17 +24,7 @@ import {
 
 export const INTERRUPTED = 'wirelog stopped before this exchange ended';
 
-export type { EndedBodies } from './exchange-row.ts';
-
-/**
- * What a finished exchange is understood from: its bodies, and its SSE events and WebSocket
- * messages as stored when they are held in memory (written just now: db/whole-exchange.ts), so
- * nothing just written is read back and inflated; absent, they are read from its rows.
- */
-export interface EndedEvidence extends EndedBodies {
-  sseEvents?(): SseEvent[];
-  wsMessages?(): WsMessage[];
-}
+export type { EndedBodies, EndedEvidence } from './exchange-row.ts';
 
 /** What is learnt about a finished exchange outside db/ (llm/, wired in by the CLI), for the list's columns. */
 export interface EndedFacts {

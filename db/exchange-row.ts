@@ -1,12 +1,30 @@
 // How an exchange's row and body rows are written, shared by the capture store (db/capture-store.ts)
 // and the write-once path (db/whole-exchange.ts), which each build rows from the same heads.
-import type { ExchangeEvent, Header, RequestHead, ResponseHead, Timings } from '../model/exchange.ts';
+import type {
+  ExchangeEvent,
+  Header,
+  RequestHead,
+  ResponseHead,
+  SseEvent,
+  Timings,
+  WsMessage,
+} from '../model/exchange.ts';
 import { sendingClient } from '../llm/working-config.ts';
 
 /** A finished exchange's bodies as text, each decoded at most once, on first use (null: not text). */
 export interface EndedBodies {
   request(): string | null;
   response(): string | null;
+}
+
+/**
+ * What a finished exchange is understood from: its bodies, and its SSE events and WebSocket
+ * messages as stored when they are held in memory (written just now: db/whole-exchange.ts), so
+ * nothing just written is read back and inflated; absent, they are read from its rows.
+ */
+export interface EndedEvidence extends EndedBodies {
+  sseEvents?(): SseEvent[];
+  wsMessages?(): WsMessage[];
 }
 
 // Chunks smaller than this are merged into rows of about this size.

@@ -17,7 +17,7 @@
 import type { BodySide, Exchange, Header, SseEvent } from '../model/exchange.ts';
 import { exchangeUrl, headerValue } from '../model/exchange.ts';
 import { bodyView, bodyViewOf } from './body-view.ts';
-import type { EndedEvidence } from './capture-store.ts';
+import type { EndedEvidence } from './exchange-row.ts';
 import { isBinaryContentType, isTextBody } from './decode.ts';
 import type { ExchangeReader } from './reader.ts';
 import type { Db } from './schema.ts';

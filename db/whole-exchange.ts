@@ -25,7 +25,7 @@ import { boundEvent, boundNotes } from '../model/head-bounds.ts';
 import { serverText } from '../i18n/stored-text.ts';
 import { bodyViewOf } from './body-view.ts';
 import { Blobs, SPLIT_MAX_BYTES } from './blobs.ts';
-import type { EndedEvidence } from './capture-store.ts';
+import type { EndedEvidence } from './exchange-row.ts';
 import {
   KEEP_BODY_BYTES,
   MERGE_BELOW,
