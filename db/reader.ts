@@ -470,6 +470,8 @@ interface PagePlan {
   dense: boolean;
   /** Past that stretch: ids the smallest other term's index holds, checked before a row is read. */
   membership: string | null;
+  /** The membership decides every field of the filter: the first walk's check, in the terms' indexes alone (no row read); else null: the rows are read. */
+  firstCheck: string | null;
   /** Sorted by a figure: the page read from a term's entries in its figures index (schema 19), with no row read; null where none decides the filter. */
   figures: FiguresWalk | null;
   /** No row is in every term (db/filter-plan.ts matchNone): the page is empty, nothing walked. */
@@ -634,7 +636,7 @@ export class ExchangeReader {
     // Every term matches many rows: the first FIRST_WALK rows in the walked order most often hold
     // the page (each row read to check the filter), and it stops there.
     const walked = this.statement(
-      `SELECT id FROM (SELECT id, ${sort ?? 'id'} AS v, (${where.join(' AND ')}) AS m FROM ${plan.from} WHERE ${[...bounds, ...plan.walk].join(' AND ')} ORDER BY ${order} LIMIT ${this.bounds.firstWalk}) WHERE m ORDER BY ${sort ? 'v DESC, id DESC' : order} LIMIT @limit`,
+      `SELECT id FROM (SELECT id, ${sort ?? 'id'} AS v, (${plan.firstCheck ?? where.join(' AND ')}) AS m FROM ${plan.from} WHERE ${[...bounds, ...plan.walk].join(' AND ')} ORDER BY ${order} LIMIT ${this.bounds.firstWalk}) WHERE m ORDER BY ${sort ? 'v DESC, id DESC' : order} LIMIT @limit`,
     )
       .pluck()
       .all(params) as number[];
@@ -677,29 +679,47 @@ export class ExchangeReader {
     const dense = askedFields(filter).length > 0 && (!driver || driver.matches > this.bounds.probeCap);
     // Every term large, and no row in all of them (a model and a state none of its calls has): proved by walking the smaller side.
     if (dense && this.prober.matchNone(probed, params))
-      return { from: 'exchanges', walk: [], dense, membership: null, figures: null, none: true };
+      return { from: 'exchanges', walk: [], dense, membership: null, firstCheck: null, figures: null, none: true };
     // The smallest terms but the one walked (one that decides more fields first), as sets of ids
     // their indexes give (see rows): two at most, the second only for fields the first leaves.
     const covered = new Set(driver?.fields ?? []);
     const sets: string[] = [];
+    // The same, for the first walk's FIRST_WALK rows: a large term in id order looked up in its
+    // index (one seek, no row read; 4,000 rows read to check a dialect cost 72 ms at a million);
+    // a long walk checks a set of ids gathered once instead (a seek each cost 1.1 s over a million).
+    const seeks: string[] = [];
     for (const t of probed
       .filter((t) => t !== driver)
       .sort((a, b) => a.matches - b.matches || b.fields.length - a.fields.length)) {
       if (sets.length === 2 || t.fields.every((f) => covered.has(f))) continue;
       for (const f of t.fields) covered.add(f);
       sets.push(`id IN (SELECT id FROM exchanges INDEXED BY ${t.index} WHERE ${t.sql})`);
+      seeks.push(
+        t.idOrdered && t.matches > this.bounds.probeCap
+          ? `EXISTS (SELECT 1 FROM exchanges AS other INDEXED BY ${t.index} WHERE ${t.sql} AND other.id = exchanges.id)`
+          : sets[sets.length - 1],
+      );
     }
     const membership = sets.length ? sets.join(' AND ') : null;
+    const firstCheck =
+      membership !== null && askedFields(filter).every((f) => covered.has(f)) ? seeks.join(' AND ') : null;
     // A small term without a figures index (a session) sorts its own rows, read (at most PROBE_CAP).
     const figures = filter.sort ? this.figuresWalk(filter.sort, filter, probed, driver) : null;
     if (driver) {
       where.push(driver.sql);
-      return { from: `exchanges INDEXED BY ${driver.index}`, walk: [driver.sql], dense, membership, figures };
+      return {
+        from: `exchanges INDEXED BY ${driver.index}`,
+        walk: [driver.sql],
+        dense,
+        membership,
+        firstCheck,
+        figures,
+      };
     }
     const from = filter.sort ? `exchanges INDEXED BY ${sortIndex(filter.sort)}` : 'exchanges NOT INDEXED';
     // `since` sorted by time: the sort's index is the term's own (schema 22), entered at its value.
     const own = filter.sort ? probed.filter((t) => t.index === sortIndex(filter.sort ?? '')).map((t) => t.sql) : [];
-    return { from, walk: own, dense, membership, figures };
+    return { from, walk: own, dense, membership, firstCheck, figures };
   }
 
   /**
@@ -920,9 +940,15 @@ export class ExchangeReader {
       add('exchanges_unfinished', `state = @state AND state <> 'complete'`, true, 'state');
     if (filter.model) add('exchanges_model', 'model = @model', true, 'model');
     if (filter.thread) add('exchanges_thread', 'thread_key = @thread', true, 'thread');
-    if (filter.dialect) add('exchanges_dialect', 'dialect = @dialect', false, 'dialect');
-    if (filter.dialect && filter.host)
-      add('exchanges_dialect', 'dialect = @dialect AND host = @host', true, 'dialect', 'host');
+    // Schema 22's dialect index holds a dialect's rows in id order (a page newest first stops at its
+    // limit; a walk looks a row up by id, no row read); the one it replaces, host first (a dialect
+    // alone sorted its rows: a million's openai-chat sorted by tokens 147-332 ms).
+    if (filter.dialect && this.prober.has('exchanges_call_dialect'))
+      terms.push({ index: 'exchanges_call_dialect', sql: 'dialect = @dialect', idOrdered: true, fields: ['dialect'] });
+    else if (filter.dialect) {
+      terms.push({ index: 'exchanges_dialect', sql: 'dialect = @dialect', idOrdered: false, fields: ['dialect'] });
+      if (filter.host) add('exchanges_dialect', 'dialect = @dialect AND host = @host', true, 'dialect', 'host');
+    }
     const range = filter.status ? statusRange(filter.status) : null;
     if (range) {
       const one = range[1] - range[0] === 1;

@@ -83,7 +83,7 @@ const WANTED_INDEXES_22: [string, string][] = [
   ],
   [
     'exchanges_call_dialect',
-    'CREATE INDEX IF NOT EXISTS exchanges_call_dialect ON exchanges (dialect, host, id) WHERE dialect IS NOT NULL',
+    'CREATE INDEX IF NOT EXISTS exchanges_call_dialect ON exchanges (dialect, id) WHERE dialect IS NOT NULL',
   ],
 ];
 
