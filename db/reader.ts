@@ -684,9 +684,10 @@ export class ExchangeReader {
     // their indexes give (see rows): two at most, the second only for fields the first leaves.
     const covered = new Set(driver?.fields ?? []);
     const sets: string[] = [];
-    // The same, for the first walk's FIRST_WALK rows: a large term in id order looked up in its
-    // index (one seek, no row read; 4,000 rows read to check a dialect cost 72 ms at a million);
-    // a long walk checks a set of ids gathered once instead (a seek each cost 1.1 s over a million).
+    // The same, for the first walk's FIRST_WALK rows when every such term is in id order: each looked
+    // up in its index (one seek, no row read; 4,000 rows read to check a dialect cost 72 ms at a
+    // million). A long walk checks a set of ids gathered once instead (a seek each cost 1.1 s over
+    // a million), and a term not in id order (a status class: 600,000 ids) the rows read.
     const seeks: string[] = [];
     for (const t of probed
       .filter((t) => t !== driver)
@@ -694,15 +695,16 @@ export class ExchangeReader {
       if (sets.length === 2 || t.fields.every((f) => covered.has(f))) continue;
       for (const f of t.fields) covered.add(f);
       sets.push(`id IN (SELECT id FROM exchanges INDEXED BY ${t.index} WHERE ${t.sql})`);
-      seeks.push(
-        t.idOrdered && t.matches > this.bounds.probeCap
-          ? `EXISTS (SELECT 1 FROM exchanges AS other INDEXED BY ${t.index} WHERE ${t.sql} AND other.id = exchanges.id)`
-          : sets[sets.length - 1],
-      );
+      if (t.idOrdered)
+        seeks.push(
+          `EXISTS (SELECT 1 FROM exchanges AS other INDEXED BY ${t.index} WHERE ${t.sql} AND other.id = exchanges.id)`,
+        );
     }
     const membership = sets.length ? sets.join(' AND ') : null;
     const firstCheck =
-      membership !== null && askedFields(filter).every((f) => covered.has(f)) ? seeks.join(' AND ') : null;
+      membership !== null && seeks.length === sets.length && askedFields(filter).every((f) => covered.has(f))
+        ? seeks.join(' AND ')
+        : null;
     // A small term without a figures index (a session) sorts its own rows, read (at most PROBE_CAP).
     const figures = filter.sort ? this.figuresWalk(filter.sort, filter, probed, driver) : null;
     if (driver) {
