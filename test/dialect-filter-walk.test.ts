@@ -152,4 +152,16 @@ describe('a dialect filter (schema 22)', () => {
       );
     }
   });
+  it('a term not in id order (a status class of most rows) is not gathered as a set for the first stretch: its rows are read', () => {
+    for (const sort of [undefined, 'time'] as const) {
+      const plans = plansOf(() =>
+        sort
+          ? reader.sortedSummaries({ status: '2xx', sort, limit: 20 })
+          : reader.summaries({ status: '2xx', limit: 20 }),
+      );
+      const first = plans.filter(({ sql }) => sql.includes(`LIMIT ${BOUNDS.firstWalk})`));
+      expect(first, String(sort)).toHaveLength(1);
+      expect(first[0].plan, String(sort)).not.toContain('LIST SUBQUERY');
+    }
+  });
 });
