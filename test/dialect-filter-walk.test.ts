@@ -5,61 +5,41 @@
 // the sort's index and checks its first stretch in the dialect's index, no row read (4,000 rows
 // read: 72 ms). Checked by plans (not times) with small plan bounds; the pages equal the plain
 // query's.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexesToBuild } from '../db/index-build.ts';
 import { ExchangeReader, SORT_COLUMNS, type SortKey } from '../db/reader.ts';
-import { openDatabase, type Db } from '../db/schema.ts';
+import type { Db } from '../db/schema.ts';
+import {
+  openPlanStore,
+  PLAN_BOUNDS as BOUNDS,
+  type PlanStore,
+  type Ran,
+  rowInserter,
+  SORTS,
+  traceSelects,
+  walkPages,
+} from './support/plan-store.ts';
 
 const ROWS = 3000;
-const BOUNDS = { probeCap: 60, countCap: 200, countScan: 300, firstWalk: 40, sideProbe: 400 };
-const SORTS = Object.keys(SORT_COLUMNS) as SortKey[];
 const HOSTS = ['a.example', 'b.example', 'c.example'];
 
 /** Chat calls to three hosts, every third row a GET of the models list (dialect "models", no figures). */
 function fill(db: Db): void {
-  const insert =
-    db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version,
-      request_headers, status, state, dialect, model, input_tokens, output_tokens, ttft_ms, response_size, timings, to_index)
-    VALUES (@uid, @started, '127.0.0.1', 'POST', 'https', @host, 443, '/v1/x', '1.1', '[]', 200, 'complete', @dialect, @model,
-      @tin, @tout, @ttft, @size, @timings, 0)`);
-  db.transaction(() => {
-    for (let id = 1; id <= ROWS; id++) {
-      const call = id % 3 !== 0;
-      insert.run({
-        uid: `d${id}`,
-        started: 1_700_000_000_000 + id * 10,
-        host: HOSTS[id % HOSTS.length],
-        dialect: call ? 'openai-chat' : 'models',
-        model: call ? 'gpt-x' : null,
-        tin: call ? 100 + ((id * 7) % 500) : null,
-        tout: call ? (id * 13) % 300 : null,
-        ttft: call ? (id * 3) % 900 : null,
-        size: call ? 1000 + ((id * 31) % 5000) : 1400,
-        timings: JSON.stringify({ end: call ? (id * 17) % 900 : 5 }),
-      });
-    }
-  })();
-}
-
-/** Every SELECT the reader runs from now on, with its plan, into `found` (the reader prepares a statement once). */
-function tracePlans(db: Db, found: { sql: string; plan: string }[]): void {
-  const prepare = db.prepare.bind(db);
-  db.prepare = ((sql: string) => {
-    const statement = prepare(sql);
-    if (!/^\s*SELECT/i.test(sql)) return statement;
-    for (const method of ['all', 'get'] as const) {
-      const run = statement[method].bind(statement) as (...args: unknown[]) => unknown;
-      (statement as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-        const plan = prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[];
-        found.push({ sql, plan: plan.map((r) => r.detail).join(' | ') });
-        return run(...args);
-      };
-    }
-    return statement;
-  }) as Db['prepare'];
+  const insert = rowInserter(db);
+  for (let id = 1; id <= ROWS; id++) {
+    const call = id % 3 !== 0;
+    insert({
+      uid: `d${id}`,
+      started: 1_700_000_000_000 + id * 10,
+      host: HOSTS[id % HOSTS.length],
+      dialect: call ? 'openai-chat' : 'models',
+      model: call ? 'gpt-x' : null,
+      tin: call ? 100 + ((id * 7) % 500) : null,
+      tout: call ? (id * 13) % 300 : null,
+      ttft: call ? (id * 3) % 900 : null,
+      size: call ? 1000 + ((id * 31) % 5000) : 1400,
+      timings: JSON.stringify({ end: call ? (id * 17) % 900 : 5 }),
+    });
+  }
 }
 
 function plainOrder(db: Db, dialect: string, sort: SortKey | undefined, host?: string): number[] {
@@ -73,28 +53,24 @@ function plainOrder(db: Db, dialect: string, sort: SortKey | undefined, host?: s
 }
 
 describe('a dialect filter (schema 22)', () => {
-  let dir: string;
+  let store: PlanStore;
   let db: Db;
   let reader: ExchangeReader;
-  const ran: { sql: string; plan: string }[] = [];
+  let ran: Ran[];
+  /** The SELECTs one question ran, each plan on one line. */
   const plansOf = (ask: () => void) => {
     ran.length = 0;
     ask();
-    return [...ran];
+    return ran.map(({ sql, plan }) => ({ sql, plan: plan.join(' | ') }));
   };
 
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-dialect-walk-'));
-    db = openDatabase(dir);
-    fill(db);
-    for (const { sql } of indexesToBuild(db)) db.exec(sql);
-    tracePlans(db, ran);
+    store = openPlanStore('dialect-walk', fill);
+    db = store.db;
+    ran = traceSelects(db);
     reader = new ExchangeReader(db, BOUNDS);
   });
-  afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => store.close());
 
   it('every page, newest first and each sort, alone and with a host, the rows and order of the plain query', () => {
     for (const dialect of ['openai-chat', 'models'])
@@ -103,16 +79,10 @@ describe('a dialect filter (schema 22)', () => {
         expect(reader.summaries({ ...filter, limit: 5000 }).map((s) => s.id)).toEqual(
           plainOrder(db, dialect, undefined, host),
         );
-        for (const sort of SORTS) {
-          const ids: number[] = [];
-          let page = reader.sortedSummaries({ ...filter, sort, limit: 97 });
-          for (let n = 0; n < 100; n++) {
-            ids.push(...page.summaries.map((s) => s.id));
-            if (!page.next) break;
-            page = reader.sortedSummaries({ ...filter, sort, limit: 97, sortAfter: page.next });
-          }
-          expect(ids, `${dialect} ${host} ${sort}`).toEqual(plainOrder(db, dialect, sort, host));
-        }
+        for (const sort of SORTS)
+          expect(walkPages(reader, filter, sort, 97), `${dialect} ${host} ${sort}`).toEqual(
+            plainOrder(db, dialect, sort, host),
+          );
       }
   });
 

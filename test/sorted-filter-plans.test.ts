@@ -5,102 +5,82 @@
 // over these rows is the one a million get), with small plan bounds so that every plan is
 // reached; and every page, walked to the end by its cursor, holds the same rows in the same order
 // as the plain query with no index, over rows whose figures are missing, damaged or negative.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexesToBuild } from '../db/index-build.ts';
 import { ExchangeReader, SORT_COLUMNS, type ExchangeFilter, type SortKey } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
 import { statusRange } from '../model/exchange.ts';
+import {
+  openPlanStore,
+  PLAN_BOUNDS as BOUNDS,
+  type PlanStore,
+  type Ran,
+  rowInserter,
+  SORTS,
+  traceSelects,
+  walkPages,
+} from './support/plan-store.ts';
 
 const ROWS = 2400;
-const BOUNDS = { probeCap: 60, countCap: 200, countScan: 300, firstWalk: 40, sideProbe: 400 };
-const SORTS = Object.keys(SORT_COLUMNS) as SortKey[];
 
 /**
  * Calls to three hosts whose figures differ in scale (the big host's tokens above every other's),
  * one host with none; failures with no figures; some figures damaged (text), negative or real.
  */
 function fill(db: Db): void {
-  const insert =
-    db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version,
-      request_headers, status, state, thread_key, dialect, model, input_tokens, output_tokens, ttft_ms, response_size, timings, to_index)
-    VALUES (@uid, @started, '127.0.0.1', 'POST', 'https', @host, 443, '/v1/x', '1.1', '[]', @status, @state, @thread, @dialect, @model,
-      @tin, @tout, @ttft, @size, @timings, 0)`);
-  db.transaction(() => {
-    for (let i = 0; i < ROWS; i++) {
-      const host = ['big.example', 'small.example', 'none.example'][i % 3];
-      const failed = i % 11 === 0;
-      const open = i % 301 === 0;
-      const scale = host === 'big.example' ? 100_000 : 10;
-      const figure = (k: number) =>
-        failed || open || host === 'none.example'
-          ? null
-          : i % 97 === 0
-            ? 'damaged'
-            : i % 89 === 0
-              ? -5
-              : i % 83 === 0
-                ? 7.5
-                : scale + ((i * k) % 50);
-      insert.run({
-        uid: `r${i}`,
-        started: i % 53 === 0 ? 'not a time' : 1_700_000_000_000 + ((i * 7) % 500),
-        host,
-        status: open ? null : failed ? [429, 502, 401][i % 3] : 200,
-        // "interrupted": calls to the host with no model alone, more than the probe's cap (a state the big model has none of).
-        state: open
-          ? 'streaming'
-          : failed && i % 2 === 0
-            ? 'upstream_error'
-            : host === 'none.example' && i % 5 === 0
-              ? 'interrupted'
-              : 'complete',
-        thread: `thread-${Math.floor(i / 40)}`,
-        dialect: host === 'none.example' ? null : 'openai-chat',
-        model: host === 'none.example' ? null : host === 'big.example' ? 'big-model' : 'small-model',
-        tin: figure(7),
-        tout: figure(13),
-        ttft: figure(3),
-        size: failed ? 0 : (figure(31) ?? 0),
-        timings: i % 71 === 0 ? 'not json' : JSON.stringify(failed && i % 4 === 0 ? {} : { end: (i * 17) % 900 }),
-      });
-    }
-    // Search: "common" in half the rows (their own entry, or a part of every third row's body),
-    // "rare" in a few; the rows without figures among both.
-    const own = db.prepare(`INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, '', '')`);
-    db.prepare(`INSERT INTO part_search (rowid, text) VALUES (1, 'the common part'), (2, 'another part')`).run();
-    const refer = db.prepare('INSERT INTO part_refs (part_id, exchange_id) VALUES (?, ?)');
-    for (let id = 1; id <= ROWS; id++) {
-      own.run(id, `https://x/${id % 4 === 0 ? 'common' : 'plain'}${id % 50 === 0 ? ' rare' : ''}`);
-      refer.run(id % 3 === 0 ? 1 : 2, id);
-    }
-  })();
+  const insert = rowInserter(db);
+  for (let i = 0; i < ROWS; i++) {
+    const host = ['big.example', 'small.example', 'none.example'][i % 3];
+    const failed = i % 11 === 0;
+    const open = i % 301 === 0;
+    const scale = host === 'big.example' ? 100_000 : 10;
+    const figure = (k: number) =>
+      failed || open || host === 'none.example'
+        ? null
+        : i % 97 === 0
+          ? 'damaged'
+          : i % 89 === 0
+            ? -5
+            : i % 83 === 0
+              ? 7.5
+              : scale + ((i * k) % 50);
+    insert({
+      uid: `r${i}`,
+      started: i % 53 === 0 ? 'not a time' : 1_700_000_000_000 + ((i * 7) % 500),
+      host,
+      status: open ? null : failed ? [429, 502, 401][i % 3] : 200,
+      // "interrupted": calls to the host with no model alone, more than the probe's cap (a state the big model has none of).
+      state: open
+        ? 'streaming'
+        : failed && i % 2 === 0
+          ? 'upstream_error'
+          : host === 'none.example' && i % 5 === 0
+            ? 'interrupted'
+            : 'complete',
+      thread: `thread-${Math.floor(i / 40)}`,
+      dialect: host === 'none.example' ? null : 'openai-chat',
+      model: host === 'none.example' ? null : host === 'big.example' ? 'big-model' : 'small-model',
+      tin: figure(7),
+      tout: figure(13),
+      ttft: figure(3),
+      size: failed ? 0 : (figure(31) ?? 0),
+      timings: i % 71 === 0 ? 'not json' : JSON.stringify(failed && i % 4 === 0 ? {} : { end: (i * 17) % 900 }),
+    });
+  }
+  // Search: "common" in half the rows (their own entry, or a part of every third row's body),
+  // "rare" in a few; the rows without figures among both.
+  const own = db.prepare(`INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, '', '')`);
+  db.prepare(`INSERT INTO part_search (rowid, text) VALUES (1, 'the common part'), (2, 'another part')`).run();
+  const refer = db.prepare('INSERT INTO part_refs (part_id, exchange_id) VALUES (?, ?)');
+  for (let id = 1; id <= ROWS; id++) {
+    own.run(id, `https://x/${id % 4 === 0 ? 'common' : 'plain'}${id % 50 === 0 ? ' rare' : ''}`);
+    refer.run(id % 3 === 0 ? 1 : 2, id);
+  }
 }
 
-/** Every statement the reader prepares, with SQLite's plan for it. */
-function tracePlans(db: Db): Map<string, string[]> {
+/** The first plan of each SELECT run, by its SQL, in the order first run. */
+function firstPlans(ran: Ran[]): Map<string, string[]> {
   const plans = new Map<string, string[]>();
-  const prepare = db.prepare.bind(db);
-  db.prepare = ((sql: string) => {
-    const statement = prepare(sql);
-    if (/^\s*SELECT/i.test(sql) && !plans.has(sql)) {
-      const explain = prepare(`EXPLAIN QUERY PLAN ${sql}`);
-      for (const method of ['all', 'get'] as const) {
-        const run = statement[method].bind(statement) as (...args: unknown[]) => unknown;
-        (statement as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-          if (!plans.has(sql))
-            plans.set(
-              sql,
-              (explain.all(...args) as { detail: string }[]).map((r) => r.detail),
-            );
-          return run(...args);
-        };
-      }
-    }
-    return statement;
-  }) as Db['prepare'];
+  for (const { sql, plan } of ran) if (!plans.has(sql)) plans.set(sql, plan);
   return plans;
 }
 
@@ -136,18 +116,6 @@ function plainOrder(db: Db, filter: ExchangeFilter, sort: SortKey): number[] {
     .all(params) as number[];
 }
 
-/** Every page of a sorted list, each from the previous one's cursor. */
-function walkPages(reader: ExchangeReader, filter: ExchangeFilter, sort: SortKey, limit: number): number[] {
-  const ids: number[] = [];
-  let page = reader.sortedSummaries({ ...filter, sort, limit });
-  for (let n = 0; n < 1000; n++) {
-    ids.push(...page.summaries.map((s) => s.id));
-    if (!page.next) return ids;
-    page = reader.sortedSummaries({ ...filter, sort, limit, sortAfter: page.next });
-  }
-  throw new Error('more than 1,000 pages');
-}
-
 const FILTERS: [string, ExchangeFilter][] = [
   ['a big host', { host: 'big.example' }],
   ['a host whose figures sort after the big one', { host: 'small.example' }],
@@ -168,24 +136,19 @@ const FILTERS: [string, ExchangeFilter][] = [
 ];
 
 describe('a filter sorted by a figure (schema 19)', () => {
-  let dir: string;
+  let store: PlanStore;
   let db: Db;
-  let plans: Map<string, string[]>;
+  let ran: Ran[];
   let reader: ExchangeReader;
 
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-sorted-plans-'));
-    db = openDatabase(dir);
-    fill(db);
-    // A store with rows gets schema 19's indexes after start (db/index-build.ts): built here.
-    for (const { sql } of indexesToBuild(db)) db.exec(sql);
-    plans = tracePlans(db);
+    // A store with rows gets schema 19's indexes after start (db/index-build.ts): built there.
+    store = openPlanStore('sorted-plans', fill);
+    db = store.db;
+    ran = traceSelects(db);
     reader = new ExchangeReader(db, BOUNDS);
   });
-  afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => store.close());
 
   it('builds the indexes it names after start, every one of them', () => {
     const names = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index'`).pluck().all() as string[];
@@ -207,9 +170,9 @@ describe('a filter sorted by a figure (schema 19)', () => {
 
   /** The plans of the statements a first page ran (the last ones prepared for it). */
   function pagePlans(filter: ExchangeFilter, sort: SortKey): [string, string[]][] {
-    plans.clear();
+    ran.length = 0;
     reader.sortedSummaries({ ...filter, sort, limit: 20 });
-    return [...plans.entries()];
+    return [...firstPlans(ran).entries()];
   }
 
   for (const sort of SORTS)
@@ -278,19 +241,19 @@ describe('a filter sorted by a figure (schema 19)', () => {
     for (const sort of [undefined, ...SORTS]) {
       // The plain query's rows: none.
       expect(sort ? plainOrder(db, filter, sort) : []).toEqual([]);
-      plans.clear();
+      ran.length = 0;
       const ids = sort
         ? walkPages(reader, filter, sort, 7)
         : reader.summaries({ ...filter, limit: 7 }).map((s) => s.id);
       expect(ids, String(sort)).toEqual([]);
-      const ran = [...plans.entries()];
+      const plans = [...firstPlans(ran).entries()];
       // The walk: the state's entries, each sought in the model's index by rowid; no table row, no sort index.
-      const walk = ran.filter(([sql]) => sql.includes('INDEXED BY exchanges_unfinished') && sql.includes('EXISTS'));
+      const walk = plans.filter(([sql]) => sql.includes('INDEXED BY exchanges_unfinished') && sql.includes('EXISTS'));
       expect(walk, String(sort)).toHaveLength(1);
       expect(walk[0][1].join(' | ')).toMatch(
         /SEARCH exchanges USING COVERING INDEX exchanges_unfinished \(state=\?.*SEARCH other (EXISTS )?USING COVERING INDEX exchanges_call_model \(model=\? AND id=\?/,
       );
-      for (const [sql, plan] of ran) {
+      for (const [sql, plan] of plans) {
         expect(sql, String(sort)).not.toMatch(/exchanges_(model|host)_sort_|exchanges_sort_|figures/);
         for (const line of plan)
           expect(line, sql).not.toMatch(/^SCAN exchanges|USING INDEX (?!.*COVERING)|INTEGER PRIMARY KEY/);
@@ -325,7 +288,7 @@ describe('a filter sorted by a figure (schema 19)', () => {
   });
 
   it('before the indexes are built, the same pages by the earlier plans', () => {
-    const plain = openDatabase(dir);
+    const plain = openDatabase(store.dir);
     try {
       for (const [name] of plain
         .prepare(`SELECT name FROM indexes_wanted WHERE name LIKE '%sort_%' OR name LIKE '%figures'`)

@@ -5,19 +5,23 @@
 // store, because the newest exchanges (GETs) refer to no part and a scan looked free: 4.4 s.
 // Checked by the statements run, their plans and the rows they read (not times), with small plan
 // bounds; every page, walked by its cursor, holds the rows of the plain query in its order.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexesToBuild } from '../db/index-build.ts';
-import { ExchangeReader, SORT_COLUMNS, type ExchangeFilter, type SortKey } from '../db/reader.ts';
-import { openDatabase, type Db } from '../db/schema.ts';
+import { ExchangeReader, SORT_COLUMNS, type SortKey } from '../db/reader.ts';
+import type { Db } from '../db/schema.ts';
+import {
+  openPlanStore,
+  PLAN_BOUNDS as BOUNDS,
+  type PlanStore,
+  type Ran,
+  rowInserter,
+  SORTS,
+  traceSelects,
+  walkPages,
+} from './support/plan-store.ts';
 
 /** Model calls, then newer GETs with neither word. */
 const CALLS = 2000;
 const ROWS = 3000;
-const BOUNDS = { probeCap: 60, countCap: 200, countScan: 300, firstWalk: 40, sideProbe: 400 };
-const SORTS = Object.keys(SORT_COLUMNS) as SortKey[];
 /** A window's part references are read one by one (a scan) by this statement (db/part-search.ts). */
 const SCAN_REFS = 'SELECT exchange_id, part_id FROM part_refs WHERE exchange_id >= ? AND exchange_id < ?';
 
@@ -27,87 +31,30 @@ const SCAN_REFS = 'SELECT exchange_id, part_id FROM part_refs WHERE exchange_id 
  * either word. The newest 1,000 exchanges are GETs with neither, and no part.
  */
 function fill(db: Db): void {
-  const insert =
-    db.prepare(`INSERT INTO exchanges (uid, started_at, client_address, method, scheme, host, port, path, http_version,
-      request_headers, status, state, dialect, model, input_tokens, output_tokens, ttft_ms, response_size, timings, to_index)
-    VALUES (@uid, @started, '127.0.0.1', @method, 'https', 'api.example', 443, @path, '1.1', '[]', 200, 'complete', @dialect, @model,
-      @tin, @tout, @ttft, @size, @timings, 0)`);
+  const insert = rowInserter(db);
   const own = db.prepare(`INSERT INTO exchanges_search (rowid, url, request, response) VALUES (?, ?, '', '')`);
   const refer = db.prepare('INSERT INTO part_refs (part_id, exchange_id) VALUES (?, ?)');
-  db.transaction(() => {
-    db.prepare(
-      `INSERT INTO part_search (rowid, text) VALUES (1, 'rare one'), (2, 'rare two'), (3, 'rare three'), (4, 'rare four'), (5, 'rare five'), (6, 'plain part')`,
-    ).run();
-    for (let id = 1; id <= ROWS; id++) {
-      const call = id <= CALLS;
-      insert.run({
-        uid: `s${id}`,
-        started: 1_700_000_000_000 + id * 10,
-        method: call ? 'POST' : 'GET',
-        path: call ? '/v1/chat/completions' : '/v1/models',
-        dialect: call ? 'openai-chat' : 'models',
-        model: call ? 'gpt-x' : null,
-        tin: call ? 100 + ((id * 7) % 500) : null,
-        tout: call ? (id * 13) % 300 : null,
-        ttft: call ? (id * 3) % 900 : null,
-        size: call ? 1000 + ((id * 31) % 5000) : 1400,
-        timings: JSON.stringify({ end: call ? (id * 17) % 900 : 5 }),
-      });
-      own.run(id, `https://api.example/${call ? (id % 2 === 0 ? 'common' : 'call') : 'models'}`);
-      if (call) refer.run(id % 100 === 0 ? ((id / 100) % 5) + 1 : 6, id);
-    }
-  })();
-}
-
-interface Ran {
-  sql: string;
-  plan: string[];
-  params: unknown[];
-  rows: number;
-}
-
-/** Every SELECT the reader runs (all/get/iterate), with its plan, parameters and rows returned. */
-function traceStatements(db: Db): Ran[] {
-  const ran: Ran[] = [];
-  const prepare = db.prepare.bind(db);
-  db.prepare = ((sql: string) => {
-    const statement = prepare(sql);
-    if (!/^\s*SELECT/i.test(sql)) return statement;
-    const explain = prepare(`EXPLAIN QUERY PLAN ${sql}`);
-    const record = (params: unknown[]) => {
-      const entry = {
-        sql,
-        plan: (explain.all(...params) as { detail: string }[]).map((r) => r.detail),
-        params,
-        rows: 0,
-      };
-      ran.push(entry);
-      return entry;
-    };
-    const all = statement.all.bind(statement) as (...args: unknown[]) => unknown[];
-    const get = statement.get.bind(statement) as (...args: unknown[]) => unknown;
-    const iterate = statement.iterate.bind(statement) as (...args: unknown[]) => IterableIterator<unknown>;
-    const traced = statement as unknown as Record<string, unknown>;
-    traced.all = (...args: unknown[]) => {
-      const rows = all(...args);
-      record(args).rows = rows.length;
-      return rows;
-    };
-    traced.get = (...args: unknown[]) => {
-      const row = get(...args);
-      record(args).rows = row === undefined ? 0 : 1;
-      return row;
-    };
-    traced.iterate = function* (...args: unknown[]) {
-      const entry = record(args);
-      for (const row of iterate(...args)) {
-        entry.rows++;
-        yield row;
-      }
-    };
-    return statement;
-  }) as Db['prepare'];
-  return ran;
+  db.prepare(
+    `INSERT INTO part_search (rowid, text) VALUES (1, 'rare one'), (2, 'rare two'), (3, 'rare three'), (4, 'rare four'), (5, 'rare five'), (6, 'plain part')`,
+  ).run();
+  for (let id = 1; id <= ROWS; id++) {
+    const call = id <= CALLS;
+    insert({
+      uid: `s${id}`,
+      started: 1_700_000_000_000 + id * 10,
+      method: call ? 'POST' : 'GET',
+      path: call ? '/v1/chat/completions' : '/v1/models',
+      dialect: call ? 'openai-chat' : 'models',
+      model: call ? 'gpt-x' : null,
+      tin: call ? 100 + ((id * 7) % 500) : null,
+      tout: call ? (id * 13) % 300 : null,
+      ttft: call ? (id * 3) % 900 : null,
+      size: call ? 1000 + ((id * 31) % 5000) : 1400,
+      timings: JSON.stringify({ end: call ? (id * 17) % 900 : 5 }),
+    });
+    own.run(id, `https://api.example/${call ? (id % 2 === 0 ? 'common' : 'call') : 'models'}`);
+    if (call) refer.run(id % 100 === 0 ? ((id / 100) % 5) + 1 : 6, id);
+  }
 }
 
 /** The rows of a search by the plain query: no plan, no index, the whole table sorted. */
@@ -122,36 +69,19 @@ function plainOrder(db: Db, text: string, sort: SortKey | undefined): number[] {
     .all({ text }) as number[];
 }
 
-/** Every page of a sorted search, each from the previous one's cursor. */
-function walkPages(reader: ExchangeReader, filter: ExchangeFilter, sort: SortKey, limit: number): number[] {
-  const ids: number[] = [];
-  let page = reader.sortedSummaries({ ...filter, sort, limit });
-  for (let n = 0; n < 1000; n++) {
-    ids.push(...page.summaries.map((s) => s.id));
-    if (!page.next) return ids;
-    page = reader.sortedSummaries({ ...filter, sort, limit, sortAfter: page.next });
-  }
-  throw new Error('more than 1,000 pages');
-}
-
 describe('a search sorted by time or a figure, after newer exchanges without the word', () => {
-  let dir: string;
+  let store: PlanStore;
   let db: Db;
   let ran: Ran[];
   let reader: ExchangeReader;
 
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-sorted-search-'));
-    db = openDatabase(dir);
-    fill(db);
-    for (const { sql } of indexesToBuild(db)) db.exec(sql);
-    ran = traceStatements(db);
+    store = openPlanStore('sorted-search', fill);
+    db = store.db;
+    ran = traceSelects(db);
     reader = new ExchangeReader(db, BOUNDS);
   });
-  afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => store.close());
 
   for (const text of ['common', 'rare'])
     it(`"${text}": every page, each sort, the rows and order of the plain query`, () => {
