@@ -50,10 +50,19 @@ export interface TurnDiff {
   previousResponseId: ValueChange | null;
 }
 
+/**
+ * A block's or tool's identity leaves out where a cache breakpoint stands: Claude Code moves its
+ * cache_control to the newest message every turn, which rewrites nothing the model reads.
+ */
+function withoutBreakpoint<T extends { cacheBreakpoint?: boolean }>(value: T): Omit<T, 'cacheBreakpoint'> {
+  const { cacheBreakpoint: _, ...rest } = value;
+  return rest;
+}
+const blockKey = (b: ContextBlock): string => JSON.stringify(withoutBreakpoint(b));
 /** A message's identity for comparison: its role and blocks, as sent. */
-const messageKey = (m: ContextMessage): string => JSON.stringify([m.role, m.blocks]);
-const blockKey = (b: ContextBlock): string => JSON.stringify(b);
+const messageKey = (m: ContextMessage): string => JSON.stringify([m.role, m.blocks.map(withoutBreakpoint)]);
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const sameTool = (a: ContextTool, b: ContextTool): boolean => same(withoutBreakpoint(a), withoutBreakpoint(b));
 
 /** Blocks compared in place: a changed one where both have a block, then what one has past the other's end. */
 function blockChanges(before: ContextBlock[], after: ContextBlock[]): BlockChange[] {
@@ -74,7 +83,7 @@ function toolChanges(before: ContextTool[], after: ContextTool[]): TurnDiff['too
   for (const tool of after) {
     const was = earlier.get(tool.name);
     if (!was) result.added.push(tool);
-    else if (!same(was, tool)) result.changed.push({ name: tool.name, before: was, after: tool });
+    else if (!sameTool(was, tool)) result.changed.push({ name: tool.name, before: was, after: tool });
     else result.unchanged++;
   }
   for (const tool of before) if (!later.has(tool.name)) result.removed.push(tool);
