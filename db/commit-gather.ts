@@ -11,6 +11,7 @@
 // are understood in it), in bytes (the storage thread's memory) and in ring bytes (the writer
 // must not run short of room and copy bodies instead). The writer keeps every posted batch until
 // the commit that holds it, as before.
+import type { PostedEvent } from './event-transport.ts';
 
 export interface GatherLimits {
   /** The first event waiting is committed within this long of its arrival. */
@@ -33,6 +34,17 @@ export interface Arrival {
   ringBytes: number;
   /** Bytes waiting to be stored, it included. */
   backlogBytes: number;
+}
+
+/** What a posted batch brings: its ended exchanges and its body bytes in the ring (the backlog's bytes are the caller's). */
+export function arrivalOf(posted: readonly PostedEvent[], backlogBytes: number): Arrival {
+  let ends = 0;
+  let ringBytes = 0;
+  for (const e of posted) {
+    if (e.type === 'end') ends++;
+    else if ('ring' in e) ringBytes += e.ring.length;
+  }
+  return { ends, ringBytes, backlogBytes };
 }
 
 /** Decides, as posted batches arrive, when what waits is committed: at once, or after how long. */

@@ -6,7 +6,7 @@ import { Backlog, type ShedReport } from './backlog.ts';
 import type { SliceDone } from './indexer.ts';
 import { RingReader, type RingSpan, type SharedRing } from './body-ring.ts';
 import { CaptureStore, ENDING_NOW, INTERRUPTED, type UnderstandEnded } from './capture-store.ts';
-import { CommitGather } from './commit-gather.ts';
+import { CommitGather, arrivalOf } from './commit-gather.ts';
 import { Upkeep, type RetentionLimits } from './retention.ts';
 import { IndexBuild } from './index-build.ts';
 import { chunkWith, decodeEvents, type PostedEvent } from './event-transport.ts';
@@ -170,9 +170,6 @@ function reportShed(report: ShedReport): void {
   episode.lost += report.exchanges;
 }
 
-/** Ring bytes of the last batch received (received counts them). */
-let arrivedRingBytes = 0;
-
 /** Body chunks whose bytes wait in the ring get a view of them, or a copy when they must outlive this turn (storage is failing). */
 function received(events: PostedEvent[], cost: number, copy: boolean): ExchangeEvent[] {
   let copies = 0;
@@ -182,7 +179,6 @@ function received(events: PostedEvent[], cost: number, copy: boolean): ExchangeE
       return event;
     }
     unreleased = event.ring;
-    arrivedRingBytes += event.ring.length;
     const view = ring.view(event.ring);
     return chunkWith(event, copy ? new Uint8Array(view) : view);
   });
@@ -538,16 +534,14 @@ function notStoredYet(events: ExchangeEvent[]): ExchangeEvent[] {
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'events') {
     receivedSeq = message.seq;
-    arrivedRingBytes = 0;
-    const events = received(decodeEvents(message), message.cost, failures > 0);
+    const posted = decodeEvents(message);
+    const events = received(posted, message.cost, failures > 0);
     // While storage fails, what arrives waits in the backlog, not in the ring the writer needs.
     reportShed(backlog.add(message.resent ? notStoredYet(events) : events));
     if (failures > 0) releaseRing();
     // While storage fails, the retry timer decides when to try again.
     if (failures > 0) return;
-    let ends = 0;
-    for (const e of events) if (e.type === 'end') ends++;
-    const wait = gather.arrived({ ends, ringBytes: arrivedRingBytes, backlogBytes: backlog.bytes }, performance.now());
+    const wait = gather.arrived(arrivalOf(posted, backlog.bytes), performance.now());
     if (wait === 0 || ring.writerWaits()) flush();
     else gatherFor(wait);
   } else if (message.kind === 'flush') {

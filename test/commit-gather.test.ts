@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CommitGather, type GatherLimits } from '../db/commit-gather.ts';
+import { CommitGather, type GatherLimits, arrivalOf } from '../db/commit-gather.ts';
+import { chunkInRing, chunkWith, type PostedEvent } from '../db/event-transport.ts';
 
 // The storage thread's rule for when posted batches are committed (db/writer-worker.ts), on a
 // clock of the test's own: how many transactions a stream of posts makes, not how long it takes.
@@ -69,5 +70,18 @@ describe('gathering posted batches into transactions', () => {
     ]);
     const gather = new CommitGather(LIMITS);
     expect(gather.arrived({ ...small, backlogBytes: LIMITS.maxBytes }, 0)).toBe(0);
+  });
+
+  it("counts a posted batch's ended exchanges and its ring bytes, not body bytes that came in the message", () => {
+    const at = { uid: 'u1', side: 'response' as const, atMs: 1 };
+    const posted = [
+      chunkInRing(at, { at: 0, length: 5000 }),
+      chunkWith(at, new Uint8Array(7000)),
+      { type: 'end', uid: 'u1' },
+      chunkInRing({ ...at, uid: 'u2' }, { at: 5000, length: 1200 }),
+      { type: 'end', uid: 'u2' },
+    ] as PostedEvent[];
+    expect(arrivalOf(posted, 9000)).toEqual({ ends: 2, ringBytes: 6200, backlogBytes: 9000 });
+    expect(arrivalOf([], 0)).toEqual({ ends: 0, ringBytes: 0, backlogBytes: 0 });
   });
 });
