@@ -6,7 +6,8 @@
 import type { Exchange } from '../model/exchange.ts';
 import type { ExchangeSummary } from '../model/summary.ts';
 import type { Usage } from '../model/token-usage.ts';
-import { callCost, groupSource, type CallCost, type CostSource } from './cost.ts';
+import { groupSource, type CallCost, type CostSource } from './cost.ts';
+import { storedCallCost } from './summary-cost.ts';
 import type { SendingClient } from './working-config.ts';
 import type { ModelCall, Turn } from './model-call.ts';
 
@@ -147,13 +148,9 @@ export function sessionHeader(key: string, rows: ExchangeSummary[], client: Send
     add('cacheRead', usage.cacheRead);
     add('cacheWrite', usage.cacheCreation);
     add('reasoning', usage.reasoning);
-    const cost = callCost({
-      host: row.host,
-      model: row.call.model,
-      dialect: row.call.dialect,
-      usage,
-      startedAt: row.startedAt,
-    });
+    // The list row's cost: a call that reported no figure (a 429, a cut call) has none, as in the list and `wirelog usage`.
+    const cost = storedCallCost(row.host, row.startedAt, row.call);
+    if (!cost) continue;
     sources.push(cost.source);
     if (cost.usd !== null) priced += cost.usd;
   }
@@ -236,15 +233,7 @@ export function sessionTurn(turn: StoredTurn, index: number, next: StoredTurn | 
   const { exchange, call } = turn;
   const inputs = call ? trailingInputs(call.conversation) : [];
   const facts = exchange.call;
-  const cost = facts
-    ? callCost({
-        host: exchange.request.host,
-        model: facts.model,
-        dialect: facts.dialect,
-        usage: facts.usage,
-        startedAt: exchange.request.startedAt,
-      })
-    : null;
+  const cost = storedCallCost(exchange.request.host, exchange.request.startedAt, facts);
   return {
     id: exchange.id,
     index,

@@ -13,20 +13,21 @@ function pricedUsage(call: NonNullable<ExchangeSummary['call']>): Usage {
   return usage;
 }
 
-/** A model call's cost; null for what is not one (plain HTTP, a model list) or reported no usage at all. */
-export function summaryCost(summary: ExchangeSummary): CallCost | null {
-  const call = summary.call;
+/**
+ * A stored call's cost, from its host, start and call facts; null for what is not a model call
+ * (a model list) or reported no usage at all. The list, the session's rows and its header use it.
+ */
+export function storedCallCost(host: string, startedAt: number, call: ExchangeSummary['call']): CallCost | null {
   if (!call || call.dialect === 'models') return null;
   const usage = pricedUsage(call);
   // No figure reported (a failed or cut call): nothing to price, and no reason to guess one.
   if (Object.keys(usage).length === 0) return null;
-  return callCost({
-    host: summary.host,
-    model: call.model,
-    dialect: call.dialect,
-    usage,
-    startedAt: summary.startedAt,
-  });
+  return callCost({ host, model: call.model, dialect: call.dialect, usage, startedAt });
+}
+
+/** A model call's cost; null for what is not one (plain HTTP, a model list) or reported no usage at all. */
+export function summaryCost(summary: ExchangeSummary): CallCost | null {
+  return storedCallCost(summary.host, summary.startedAt, summary.call);
 }
 
 /** The row with its cost (unchanged when it is not a model call). */
