@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import zlib from 'node:zlib';
-import { Decompress } from 'fzstd';
+import { decodeZstd } from './zstd-decode.ts';
 
 export interface DecodedBody {
   data: Buffer;
@@ -33,17 +33,8 @@ function decodeOne(data: Buffer, encoding: string, maxBytes: number): Buffer {
         maxOutputLength: maxBytes,
         finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
       });
-    case 'zstd': {
-      const parts: Uint8Array[] = [];
-      let size = 0;
-      const stream = new Decompress((chunk) => {
-        size += chunk.length;
-        if (size > maxBytes) throw new RangeError(`more than ${maxBytes} bytes when decoded`);
-        parts.push(chunk);
-      });
-      stream.push(data, true);
-      return Buffer.concat(parts);
-    }
+    case 'zstd':
+      return decodeZstd(data, maxBytes);
     case 'identity':
     case '':
       return data;

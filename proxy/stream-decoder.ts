@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import { Decompress } from 'fzstd';
+import { ZstdDecoder } from '../db/zstd-decode.ts';
 
 /** Undoes a Content-Encoding chunk by chunk, as the bytes pass, for what reads a stream's text live. */
 export interface StreamDecoder {
@@ -19,8 +19,8 @@ export const MAX_STREAM_DECODED_BYTES = 64 * 1024 * 1024;
 /**
  * A decoder for one Content-Encoding (gzip, deflate, br, zstd), or null for any other value
  * (several codings, one unknown). zlib's decoders run on libuv's thread pool, off the thread
- * that forwards; fzstd's in place. A stream that fails to decode stops quietly: its bytes are
- * forwarded and stored as they came whatever happens here.
+ * that forwards; zstd's (libzstd, db/zstd-decode.ts) in place. A stream that fails to decode
+ * stops quietly: its bytes are forwarded and stored as they came whatever happens here.
  */
 export function streamDecoder(
   contentEncoding: string,
@@ -46,24 +46,26 @@ export function streamDecoder(
     else onBytes(bytes);
   };
   if (encoding === 'zstd') {
-    const zstd = new Decompress((bytes) => {
-      emit(bytes);
-      // Thrown out of fzstd, so that the push under way stops at the bound too.
-      if (stopped) throw new RangeError('decoded past the bound');
-    });
-    const push = (chunk: Uint8Array, final: boolean) => {
+    let zstd: ZstdDecoder | null = null;
+    const push = (chunk: Uint8Array) => {
       if (stopped) return;
       try {
-        zstd.push(chunk, final);
+        zstd ??= new ZstdDecoder();
+        zstd.push(chunk, (bytes) => {
+          emit(bytes);
+          // Thrown out of the decoder, so that the push under way stops at the bound too.
+          if (stopped) throw new RangeError('decoded past the bound');
+        });
       } catch (err) {
         stop(stopped ? '' : `the ${encoding} stream does not decode: ${(err as Error).message}`);
       }
     };
     return {
-      write: (chunk) => push(chunk, false),
+      write: (chunk) => push(chunk),
       end: () => {
-        push(new Uint8Array(0), true);
-        if (!stopped) onEnd();
+        if (stopped) return;
+        if (zstd && !zstd.complete) return stop(`the ${encoding} stream does not decode: it ends inside a frame`);
+        onEnd();
       },
       destroy: () => stop('the stream broke off'),
     };
