@@ -183,15 +183,18 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
   // Where the request is stored, for locating the images it sent: its body, or the WebSocket message.
   let requestStored: { source: 'request-body' | 'ws-message'; seq?: number } = { source: 'request-body' };
   if (exchange.streamKind === 'websocket') {
-    // Each turn is a response.create from the client; the last one is the call being answered.
+    // Each turn is a response.create from the client; the last one is the call being answered,
+    // and what came back after it is its answer: an earlier turn's events (an `error` such as
+    // previous_response_not_found, after which the client sends the whole input again on the
+    // same socket) are that turn's, not this one's.
     const creates = input.wsMessages
-      .filter((m) => m.direction === 'send')
-      .map((m) => ({ seq: m.seq, create: obj(parseJson(m.text)) }))
-      .filter((m) => m.create.type === 'response.create');
+      .map((m, at) => ({ at, seq: m.seq, sent: m.direction === 'send', create: obj(parseJson(m.text)) }))
+      .filter((m) => m.sent && m.create.type === 'response.create');
     const last = creates[creates.length - 1];
     request = last?.create ?? {};
     requestStored = { source: 'ws-message', seq: last?.seq };
     items = input.wsMessages
+      .slice(last ? last.at + 1 : 0)
       .filter((m) => m.direction === 'receive')
       .map((m) => ({ seq: m.seq, offsetMs: m.offsetMs, event: null, data: m.text }));
   } else if (exchange.streamKind === 'sse') {
@@ -235,6 +238,14 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
   const open = !FINAL_STATES.has(exchange.state);
   let ending = rebuilt.ending;
   let endingReason = rebuilt.endingReason;
+  if (items === null && response === undefined && status !== null && status < 400 && exchange.state !== 'complete') {
+    // An answer not streamed whose exchange did not end cleanly (or has not ended) and whose body
+    // does not parse: its body stopped partway. What arrived is no evidence of a whole answer.
+    if (ending === 'complete') {
+      ending = 'truncated';
+      endingReason = 'the answer ended before its JSON body did';
+    }
+  }
   if (items === null && status !== null && rebuilt.ending !== 'error' && errorInBody(response)) {
     // A relay (one-api, new-api) or a gateway that answers 200 with an error body: the call failed.
     ending = 'error';

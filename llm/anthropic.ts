@@ -271,11 +271,16 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     } else if (type === 'message_delta') {
       answer.finishReason = str(obj(data.delta).stop_reason) ?? answer.finishReason;
       stopDetails = obj(data.delta).stop_details ?? data.stop_details ?? stopDetails;
-      // message_delta carries cumulative counts; they replace the ones from message_start.
-      usage = { ...usage, ...obj(data.usage) };
+      // message_delta carries cumulative counts; they replace the ones from message_start. Its
+      // input and cache counts are optional, and some proxies send them as null: those say
+      // nothing, and the counts of message_start stay (as the Anthropic SDKs' MessageStream does).
+      for (const [name, value] of Object.entries(obj(data.usage)))
+        if (value !== null && value !== undefined) usage[name] = value;
     } else if (type === 'message_stop') {
       stopped = true;
-    } else if (type === 'error') {
+    } else if (type === 'error' || data.error) {
+      // Also an event of no Messages type that carries an error object: a relay's own failure
+      // chunk in the stream (new-api's relay_stream_error, sent when the upstream broke off).
       error = errorLine(data.error, 'error event');
     }
   }

@@ -5,6 +5,7 @@
 // never the order the rules run in nor one rule calling another.
 import { clientOrigin, exchangeUrl, headerValue, inClientForm, type Exchange } from '../model/exchange.ts';
 import { providerError } from './analyze.ts';
+import { DONE_WITHOUT_FINISH } from './openai-chat.ts';
 import { cherryStudioAddress, sendingClient } from './working-config.ts';
 import { detectDialect } from './dialect.ts';
 import { TEXTS, type Lang, type MessageId, type Params } from './diagnosis-text.ts';
@@ -781,7 +782,9 @@ export const truncatedStream: Rule = (ctx) => {
   // Events storage left out (it was behind or failing) reached the client: a missing final event
   // in such a record is no evidence that the stream was cut. A diagnosis only from complete evidence.
   if (eventsShed(ex.notes)) return null;
-  return said(ctx, 'truncated-stream', 'error', 'truncated-stream', { state: ex.state });
+  const kind =
+    ex.streamKind === null ? 'body' : ctx.call.endingReason?.startsWith(DONE_WITHOUT_FINISH) ? 'done' : 'stream';
+  return said(ctx, 'truncated-stream', 'error', 'truncated-stream', { state: ex.state, kind });
 };
 
 export const RULES: Record<string, Rule> = {

@@ -639,20 +639,36 @@ export const TEXTS = {
     },
     fix: { en: (p) => PROTOCOL_FIX[protocol(p)].en(p), 'zh-CN': (p) => PROTOCOL_FIX[protocol(p)]['zh-CN'](p) },
   },
+  // kind: 'body' for an answer not streamed whose JSON stopped partway; 'done' for a Chat
+  // Completions stream closed with [DONE] while its answer had no finish_reason; else a stream.
   'truncated-stream': {
     summary: {
-      en: (p) => `The stream stopped before its terminal event: ${CUT_BY[cutBy(p)].en}.`,
-      'zh-CN': (p) => `流在结束事件之前就断了：${CUT_BY[cutBy(p)]['zh-CN']}。`,
+      en: (p) =>
+        p.kind === 'done'
+          ? 'The stream was closed with data: [DONE], but the answer never got its finish_reason: the relay lost the provider partway and closed the stream as if it had finished.'
+          : p.kind === 'body'
+            ? `The answer stopped before its JSON body ended: ${CUT_BY[cutBy(p)].en}.`
+            : `The stream stopped before its terminal event: ${CUT_BY[cutBy(p)].en}.`,
+      'zh-CN': (p) =>
+        p.kind === 'done'
+          ? '流以 data: [DONE] 关闭了，但回答一直没有 finish_reason：中转站中途和服务商断开了，却像正常结束一样关闭了流。'
+          : p.kind === 'body'
+            ? `回答的 JSON 正文还没传完就断了：${CUT_BY[cutBy(p)]['zh-CN']}。`
+            : `流在结束事件之前就断了：${CUT_BY[cutBy(p)]['zh-CN']}。`,
     },
     fix: {
       en: (p) =>
         p.state === 'aborted'
           ? "Check the client's timeout (a long reasoning pause can exceed it) and its logs."
-          : 'Retry; if it happens often with this relay, the relay drops long streams (try another route or a shorter max output).',
+          : p.kind === 'body'
+            ? 'Retry; if it happens often with this relay, the relay drops long answers (try another route or a shorter max output).'
+            : 'Retry; if it happens often with this relay, the relay drops long streams (try another route or a shorter max output).',
       'zh-CN': (p) =>
         p.state === 'aborted'
           ? '检查客户端的超时设置（推理时长时间的停顿可能超过它）和它的日志。'
-          : '重试；如果这个中转站经常这样，说明它会掐断长时间的流（换个渠道，或把最大输出调小）。',
+          : p.kind === 'body'
+            ? '重试；如果这个中转站经常这样，说明它会掐断长的回答（换个渠道，或把最大输出调小）。'
+            : '重试；如果这个中转站经常这样，说明它会掐断长时间的流（换个渠道，或把最大输出调小）。',
     },
   },
 } satisfies Record<string, RuleText>;

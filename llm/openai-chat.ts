@@ -182,6 +182,9 @@ function addDelta(target: StreamedChoice, choice: JsonObject): boolean {
   return toolDelta || answer.text.length + answer.reasoning.length + answer.refusal.length > before;
 }
 
+/** Why a stream closed with [DONE] is cut all the same: its answer never got a finish_reason. */
+export const DONE_WITHOUT_FINISH = 'the stream ended with data: [DONE] but the answer has no finish_reason';
+
 export function rebuildStream(items: StreamItem[]): Rebuilt {
   const choices = new Map<number, StreamedChoice>();
   let usageAsSent: unknown;
@@ -216,7 +219,10 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     withAgentParts(answer, [], [...annotationCitations(annotations, answer.text), ...sources], encrypted);
   }
   const answers = new Map([...choices.entries()].map(([index, c]) => [index, c.answer] as const));
-  const ending = error ? 'error' : done ? 'complete' : 'truncated';
+  // [DONE] closes the stream; a choice's finish_reason ends its answer. A relay that lost its
+  // upstream partway may still close with [DONE] (new-api#7059): an answer with no finish_reason is cut.
+  const unfinished = [...answers.values()].some((a) => a.finishReason === null);
+  const ending = error ? 'error' : done && !unfinished ? 'complete' : 'truncated';
   return {
     respondedModel: model,
     ...byIndex(answers),
@@ -224,6 +230,6 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
     usageAsSent,
     firstContentMs,
     ending,
-    endingReason: error ?? (done ? null : 'the stream ended without data: [DONE]'),
+    endingReason: error ?? (!done ? 'the stream ended without data: [DONE]' : unfinished ? DONE_WITHOUT_FINISH : null),
   };
 }

@@ -262,7 +262,9 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
       final = response;
       // An `error` event usually came first and says more; response.failed repeats it.
       if (type === 'response.failed') error ??= errorLine(response.error, 'response.failed');
-    } else if (type === 'error') {
+    } else if (type === 'error' || data.error) {
+      // Also an event of no Responses type that carries an error object: a relay's own failure
+      // chunk in the stream (new-api's relay_stream_error, sent when the upstream broke off).
       error = errorLine(data.error ?? data, 'error event');
     }
   }

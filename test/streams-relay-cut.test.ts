@@ -1,0 +1,416 @@
+// Streams as the providers and relays document them, each cut or failed the way they say it
+// happens, rebuilt and diagnosed: the answer that arrived is kept, and the call is said to be
+// what it is (failed, cut, still open, complete), never something else.
+//
+// Sources (reference only):
+// - new-api relay/helper/relay_terminal_guard.go (QuantumNous/new-api#7059): when the upstream
+//   broke off, new-api used to close the stream as if it had finished (its usage chunk, then
+//   `data: [DONE]`, with no finish_reason); it now sends, in every stream it relays, a chunk
+//   `{"object":"chat.completion.chunk","choices":[],"error":{"type":"relay_stream_error",...}}`.
+//   Its Responses and Claude events go out as `event: TYPE` then `data: JSON` (relay/helper/common.go).
+// - OpenAI Chat Completions streaming: every choice of a chunk has `finish_reason`, null until
+//   the answer ends; `stream_options.include_usage` adds a last chunk with `choices: []`.
+// - OpenAI Responses WebSocket mode: one socket, each turn a `response.create`; a
+//   `previous_response_not_found` error is answered by sending the whole input again.
+// - Anthropic Messages streaming: message_start, content_block_*, message_delta, message_stop.
+import { describe, expect, it } from 'vitest';
+import { analyzeExchange, type WsText } from '../llm/analyze.ts';
+import { diagnose } from '../llm/diagnose.ts';
+import type { ModelCall } from '../llm/model-call.ts';
+import type { Exchange, ExchangeState } from '../model/exchange.ts';
+import { SseSplitter } from '../model/sse-split.ts';
+
+function exchangeOf(
+  path: string,
+  status: number | null,
+  streamKind: Exchange['streamKind'],
+  state: ExchangeState,
+  host = 'relay.example',
+): Exchange {
+  return {
+    id: 1,
+    uid: 'streams',
+    request: {
+      startedAt: 0,
+      clientAddress: '127.0.0.1:1',
+      method: 'POST',
+      scheme: 'https',
+      host,
+      port: 443,
+      path,
+      httpVersion: '1.1',
+      headers: [],
+    },
+    response: status === null ? null : { status, statusText: '', httpVersion: '1.1', headers: [] },
+    state,
+    error: state === 'upstream_error' ? 'socket hang up' : null,
+    timings: { end: 900 },
+    requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+    responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+    streamKind,
+    eventCount: 0,
+    call: null,
+    diagnosis: null,
+  };
+}
+
+/** The events of a raw stream, split as the proxy splits them, fed three bytes at a time (a CJK character is three). */
+function eventsOf(raw: string) {
+  const events: { seq: number; offsetMs: number; event: string | null; id: string | null; data: string }[] = [];
+  const splitter = new SseSplitter((e) => events.push({ seq: events.length, offsetMs: 100 + events.length, ...e }));
+  const bytes = Buffer.from(raw);
+  for (let i = 0; i < bytes.length; i += 3) splitter.write(bytes.subarray(i, i + 3));
+  splitter.end();
+  return events;
+}
+
+/** An SSE event as new-api writes it: `event: TYPE` (when it has one), then `data: JSON`, CRLF-ended. */
+function sse(data: unknown, event?: string): string {
+  return `${event ? `event: ${event}\r\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\r\n\r\n`;
+}
+
+function understood(
+  exchange: Exchange,
+  request: unknown,
+  parts: { raw?: string; responseText?: string | null; ws?: WsText[] },
+): { call: ModelCall; en: ReturnType<typeof diagnose>; zh: ReturnType<typeof diagnose> } {
+  const responseText = parts.responseText ?? null;
+  const call = analyzeExchange({
+    exchange,
+    requestText: JSON.stringify(request),
+    responseText,
+    sseEvents: parts.raw === undefined ? [] : eventsOf(parts.raw),
+    wsMessages: parts.ws ?? [],
+  })!;
+  const ctx = { exchange, call, responseText, earlier: [], modelsListed: null };
+  return { call, en: diagnose(ctx, 'en'), zh: diagnose(ctx, 'zh-CN') };
+}
+
+/** new-api's failure chunk, as relay_terminal_guard.go writes it after an upstream reset. */
+const RELAY_FAILURE = {
+  id: 'relay-error-scanner_error',
+  object: 'chat.completion.chunk',
+  choices: [],
+  error: {
+    message: 'stream relay failure: scanner_error: read tcp: connection reset by peer',
+    type: 'relay_stream_error',
+    code: 'upstream_stream_failure_scanner_error',
+    param: null,
+  },
+};
+
+describe("a relay's own failure chunk inside a 200 stream is the call's error, in every dialect", () => {
+  it('Responses API: the text that arrived is kept, and the call failed with the relay’s words', () => {
+    const raw =
+      sse(
+        { type: 'response.created', response: { id: 'resp_1', model: 'gpt-5', status: 'in_progress', output: [] } },
+        'response.created',
+      ) +
+      sse(
+        { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: '部分回答' },
+        'response.output_text.delta',
+      ) +
+      sse(RELAY_FAILURE) +
+      sse('[DONE]');
+    const { call, en, zh } = understood(exchangeOf('/v1/responses', 200, 'sse', 'complete'), { stream: true }, { raw });
+    expect(call.ending).toBe('error');
+    expect(call.endingReason).toContain('stream relay failure: scanner_error');
+    expect(call.answer.text).toBe('部分回答');
+    expect(call.respondedModel).toBe('gpt-5');
+    expect(en[0].rule).toBe('stream-error');
+    expect(en[0].summary).toContain('The stream began with 200 and then failed');
+    expect(en[0].summary).toContain('stream relay failure');
+    expect(zh[0].summary).toContain('流以 200 开始，随后出错');
+  });
+
+  it('Anthropic Messages: the text and the usage that arrived are kept, and the call failed', () => {
+    const raw =
+      sse(
+        {
+          type: 'message_start',
+          message: {
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            model: 'claude-sonnet-4-5',
+            content: [],
+            stop_reason: null,
+            usage: { input_tokens: 25, output_tokens: 1 },
+          },
+        },
+        'message_start',
+      ) +
+      sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start') +
+      sse({ type: 'ping' }, 'ping') +
+      sse(
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: '你好，' } },
+        'content_block_delta',
+      ) +
+      sse(RELAY_FAILURE) +
+      sse('[DONE]');
+    const { call, en, zh } = understood(exchangeOf('/v1/messages', 200, 'sse', 'complete'), { stream: true }, { raw });
+    expect(call.ending).toBe('error');
+    expect(call.endingReason).toContain('stream relay failure: scanner_error');
+    expect(call.answer.text).toBe('你好，');
+    expect(call.usage).toEqual({ input: 25, output: 1 });
+    expect(en[0].rule).toBe('stream-error');
+    expect(zh[0].summary).toContain('流以 200 开始，随后出错');
+  });
+
+  it('Chat Completions: the same chunk', () => {
+    const raw =
+      sse({
+        id: 'c1',
+        model: 'deepseek-chat',
+        choices: [{ index: 0, delta: { content: '部分' }, finish_reason: null }],
+      }) +
+      sse(RELAY_FAILURE) +
+      sse('[DONE]');
+    const { call, en } = understood(
+      exchangeOf('/v1/chat/completions', 200, 'sse', 'complete'),
+      { stream: true },
+      { raw },
+    );
+    expect(call.ending).toBe('error');
+    expect(call.answer.text).toBe('部分');
+    expect(en[0].rule).toBe('stream-error');
+  });
+});
+
+describe('a Chat Completions stream closed with [DONE] whose answer never got its finish_reason', () => {
+  // new-api before its terminal guard: the upstream broke off, and it still sent its usage chunk and [DONE].
+  const deltas =
+    sse({
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      model: 'gpt-4o',
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+    }) +
+    sse({
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      model: 'gpt-4o',
+      choices: [{ index: 0, delta: { content: '快速排序的思路是' }, finish_reason: null }],
+    });
+  const usage = sse({
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    model: 'gpt-4o',
+    choices: [],
+    usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
+  });
+
+  it('is cut, with what arrived kept, and diagnosed as a stream a relay closed as if it had finished', () => {
+    const { call, en, zh } = understood(
+      exchangeOf('/v1/chat/completions', 200, 'sse', 'complete'),
+      { stream: true, stream_options: { include_usage: true } },
+      { raw: deltas + usage + sse('[DONE]') },
+    );
+    expect(call.ending).toBe('truncated');
+    expect(call.answer.text).toBe('快速排序的思路是');
+    expect(call.answer.finishReason).toBeNull();
+    expect(call.usage).toEqual({ input: 12, output: 8, total: 20 });
+    expect(en[0].rule).toBe('truncated-stream');
+    expect(en[0].summary).toContain('closed with data: [DONE], but the answer never got its finish_reason');
+    expect(zh[0].summary).toContain('回答一直没有 finish_reason');
+  });
+
+  it('while the same stream with its finish_reason is complete, and nothing is diagnosed', () => {
+    const finish = sse({
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      model: 'gpt-4o',
+      choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+    });
+    const { call, en } = understood(
+      exchangeOf('/v1/chat/completions', 200, 'sse', 'complete'),
+      { stream: true, stream_options: { include_usage: true } },
+      { raw: deltas + finish + usage + sse('[DONE]') },
+    );
+    expect(call.ending).toBe('complete');
+    expect(call.answer.finishReason).toBe('stop');
+    expect(en).toEqual([]);
+  });
+});
+
+describe('an answer not streamed whose JSON body stopped partway', () => {
+  const whole = JSON.stringify({
+    id: 'chatcmpl-2',
+    object: 'chat.completion',
+    model: 'gpt-4o',
+    choices: [{ index: 0, message: { role: 'assistant', content: '你好！有什么可以帮你？' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 },
+  });
+  const cut = whole.slice(0, whole.indexOf('有什么'));
+
+  it('is cut when the provider reset the connection, and said so of the body, not of a stream', () => {
+    const { call, en, zh } = understood(
+      exchangeOf('/v1/chat/completions', 200, null, 'upstream_error'),
+      {},
+      { responseText: cut },
+    );
+    expect(call.ending).toBe('truncated');
+    expect(call.endingReason).toContain('upstream error');
+    expect(en[0].rule).toBe('truncated-stream');
+    expect(en[0].summary).toBe('The answer stopped before its JSON body ended: the provider reset the connection.');
+    expect(zh[0].summary).toBe('回答的 JSON 正文还没传完就断了：服务商重置了连接。');
+  });
+
+  it('is cut when the client closed the connection, and the fix looks at the client', () => {
+    const { call, en } = understood(exchangeOf('/v1/messages', 200, null, 'aborted'), {}, { responseText: cut });
+    expect(call.ending).toBe('truncated');
+    expect(en[0].summary).toContain('the client closed the connection');
+    expect(en[0].fix).toContain("client's timeout");
+  });
+
+  it('is open while its body is still arriving: nothing is diagnosed', () => {
+    const { call, en } = understood(
+      exchangeOf('/v1/chat/completions', 200, null, 'streaming'),
+      {},
+      { responseText: cut },
+    );
+    expect(call.ending).toBe('open');
+    expect(en).toEqual([]);
+  });
+
+  it('is complete when the whole body came', () => {
+    const { call, en } = understood(
+      exchangeOf('/v1/chat/completions', 200, null, 'complete'),
+      {},
+      { responseText: whole },
+    );
+    expect(call.ending).toBe('complete');
+    expect(call.answer.text).toBe('你好！有什么可以帮你？');
+    expect(en).toEqual([]);
+  });
+});
+
+describe('a Responses WebSocket: the call is the last turn, answered by what came after its response.create', () => {
+  let seq = 0;
+  const send = (body: object): WsText => ({
+    seq: seq++,
+    direction: 'send',
+    offsetMs: seq * 10,
+    text: JSON.stringify({ type: 'response.create', ...body }),
+  });
+  const receive = (body: object): WsText => ({
+    seq: seq++,
+    direction: 'receive',
+    offsetMs: seq * 10,
+    text: JSON.stringify(body),
+  });
+  const notFound = {
+    type: 'error',
+    status: 400,
+    error: {
+      type: 'invalid_request_error',
+      code: 'previous_response_not_found',
+      message: "Previous response with id 'resp_old' not found.",
+      param: 'previous_response_id',
+    },
+  };
+  const answered = (id: string, text: string) => [
+    receive({ type: 'response.created', response: { id, model: 'gpt-5-codex', status: 'in_progress', output: [] } }),
+    receive({ type: 'response.output_text.delta', item_id: 'm', output_index: 0, content_index: 0, delta: text }),
+    receive({
+      type: 'response.completed',
+      response: {
+        id,
+        model: 'gpt-5-codex',
+        status: 'completed',
+        output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }],
+        usage: { input_tokens: 40, output_tokens: 2, total_tokens: 42 },
+      },
+    }),
+  ];
+
+  it('an error the client recovered from on the same socket (previous_response_not_found, then the whole input) is not the call’s', () => {
+    const ws = [
+      send({ model: 'gpt-5-codex', previous_response_id: 'resp_old', input: [{ role: 'user', content: 'next' }] }),
+      receive(notFound),
+      send({
+        model: 'gpt-5-codex',
+        input: [
+          { role: 'user', content: 'first' },
+          { role: 'user', content: 'next' },
+        ],
+      }),
+      ...answered('resp_new', 'Done.'),
+    ];
+    const exchange = exchangeOf('/v1/responses', 101, 'websocket', 'complete');
+    const { call, en } = understood(exchange, {}, { ws });
+    expect(call.ending).toBe('complete');
+    expect(call.endingReason).toBeNull();
+    expect(call.answer.text).toBe('Done.');
+    expect(call.inputCount).toBe(2);
+    expect(call.responseId).toBe('resp_new');
+    expect(call.usage).toEqual({ input: 40, output: 2, total: 42 });
+    // Its first content is the delta after the last response.create.
+    expect(call.ttftMs).toBe(ws[4].offsetMs);
+    expect(en).toEqual([]);
+  });
+
+  it('while an error in the last turn, after an earlier turn that completed, is the call’s error', () => {
+    const ws = [
+      send({ model: 'gpt-5-codex', input: [{ role: 'user', content: 'first' }] }),
+      ...answered('resp_1', 'One.'),
+      send({ model: 'gpt-5-codex', previous_response_id: 'resp_1', input: [{ role: 'user', content: 'next' }] }),
+      receive(notFound),
+    ];
+    const { call, en } = understood(exchangeOf('/v1/responses', 101, 'websocket', 'complete'), {}, { ws });
+    expect(call.ending).toBe('error');
+    expect(call.endingReason).toContain('previous_response_not_found');
+    expect(call.answer.text).toBe('');
+    expect(en[0].rule).toBe('stream-error');
+  });
+});
+
+describe("Anthropic's message_delta usage: cumulative counts replace message_start's, null ones say nothing", () => {
+  const start = sse(
+    {
+      type: 'message_start',
+      message: {
+        id: 'msg_2',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: 2095, cache_read_input_tokens: 1800, cache_creation_input_tokens: 0, output_tokens: 1 },
+      },
+    },
+    'message_start',
+  );
+  const text =
+    sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start') +
+    sse(
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello' } },
+      'content_block_delta',
+    ) +
+    sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop');
+  const delta = (usage: object) =>
+    sse({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage }, 'message_delta') +
+    sse({ type: 'message_stop' }, 'message_stop');
+
+  it('a proxy that sends the optional input and cache counts as null keeps those of message_start', () => {
+    const raw =
+      start +
+      text +
+      delta({
+        input_tokens: null,
+        cache_creation_input_tokens: null,
+        cache_read_input_tokens: null,
+        output_tokens: 503,
+      });
+    const { call } = understood(exchangeOf('/v1/messages', 200, 'sse', 'complete'), { stream: true }, { raw });
+    expect(call.ending).toBe('complete');
+    expect(call.usage).toEqual({ input: 2095, output: 503, cacheRead: 1800, cacheCreation: 0 });
+  });
+
+  it('counts message_delta sends replace those of message_start', () => {
+    const raw = start + text + delta({ input_tokens: 2100, cache_read_input_tokens: 1800, output_tokens: 503 });
+    const { call } = understood(exchangeOf('/v1/messages', 200, 'sse', 'complete'), { stream: true }, { raw });
+    expect(call.usage).toEqual({ input: 2100, output: 503, cacheRead: 1800, cacheCreation: 0 });
+    expect(call.answer).toMatchObject({ text: 'Hello', finishReason: 'end_turn' });
+  });
+});
