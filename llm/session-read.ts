@@ -14,7 +14,7 @@ import { sessionCallOf } from './request-tail.ts';
 import { sessionHeader, sessionTurns, type SessionHeader, type SessionTurn, type StoredTurn } from './session.ts';
 import { modelCallOf } from './stored-calls.ts';
 import { turnContextOf, type TurnContext } from './turn-context.ts';
-import { diffTurns, type TurnDiff } from './turn-diff.ts';
+import { continuation, diffTurns, type TurnDiff } from './turn-diff.ts';
 
 /** Calls of one session read at most (a session past it is shown up to here, and says so). */
 export const SESSION_CALLS_READ = 20_000;
@@ -159,16 +159,64 @@ export function turnContext(reader: ExchangeReader, key: string, id: number): Tu
   return { id, index, context: contextOf(reader, exchange), usage: exchange.call?.usage ?? {} };
 }
 
-/** What turn `b` sent differently from turn `a` (default: the turn before b). Two bodies parsed, whatever the session's length. */
+/** Earlier turns a diff looks through for the last turn of its own conversation, at most. */
+export const DIFF_LOOKBACK = 32;
+
+/** A turn of the session by its place, with its context parsed. */
+function contextAt(
+  reader: ExchangeReader,
+  key: string,
+  rows: ExchangeSummary[],
+  index: number,
+): { exchange: Exchange; index: number; context: TurnContext | null } {
+  const turn = turnOf(reader, key, rows, rows[index].id);
+  return { ...turn, context: contextOf(reader, turn.exchange) };
+}
+
+/**
+ * The turn a diff compares turn `later` with when none is asked for: the last earlier turn of the
+ * same conversation (same system prompt and first message; else the last with the same system
+ * prompt) among the DIFF_LOOKBACK before it, else the turn just before (`before`, read already).
+ * A session can hold two conversations (Claude Code's subagents share its session header), and a
+ * turn compared with the other one's would show every message dropped. In a session of one
+ * conversation the turn before is the answer: the diff still parses two bodies.
+ */
+function defaultEarlier(
+  reader: ExchangeReader,
+  key: string,
+  rows: ExchangeSummary[],
+  later: number,
+  before: ReturnType<typeof contextAt>,
+  cb: TurnContext | null,
+): ReturnType<typeof contextAt> {
+  if (!cb || !before.context) return before;
+  const first = continuation(before.context, cb);
+  if (first === 2) return before;
+  // A Responses turn continuing a stored response sends only what is new: the turn before, of the same instructions, is its own.
+  if (first === 1 && cb.previousResponseId !== null) return before;
+  let sameSystem = first === 1 ? before : null;
+  for (let index = later - 2; index >= Math.max(0, later - DIFF_LOOKBACK); index--) {
+    const turn = contextAt(reader, key, rows, index);
+    const match = turn.context ? continuation(turn.context, cb) : 0;
+    if (match === 2) return turn;
+    if (match === 1 && !sameSystem) sameSystem = turn;
+  }
+  return sameSystem ?? before;
+}
+
+/** What turn `b` sent differently from turn `a` (default: the last turn of b's conversation, see defaultEarlier). */
 export function turnDiff(reader: ExchangeReader, key: string, b: number, a?: number): TurnDiffAnswer {
   const rows = sessionRows(reader, key);
   if (rows.length === 0) throw new SessionQuestionError('noSession', { key });
   const later = turnOf(reader, key, rows, b);
   if (a === undefined && later.index === 0) throw new SessionQuestionError('noContext', { id: b });
-  const earlier = turnOf(reader, key, rows, a ?? rows[later.index - 1].id);
-  if (earlier.exchange.id === later.exchange.id) throw new SessionQuestionError('sameTurn', { id: b });
-  const ca = contextOf(reader, earlier.exchange);
+  const asked = a === undefined ? later.index - 1 : rows.findIndex((r) => r.id === a);
+  if (asked < 0) throw new SessionQuestionError('notInSession', { id: a!, key });
+  if (rows[asked].id === later.exchange.id) throw new SessionQuestionError('sameTurn', { id: b });
+  const first = contextAt(reader, key, rows, asked);
   const cb = contextOf(reader, later.exchange);
+  const earlier = a === undefined ? defaultEarlier(reader, key, rows, later.index, first, cb) : first;
+  const ca = earlier.context;
   if (!ca) throw new SessionQuestionError('noContext', { id: earlier.exchange.id });
   if (!cb) throw new SessionQuestionError('noContext', { id: later.exchange.id });
   const side = (t: { exchange: Exchange; index: number }) => ({

@@ -265,10 +265,28 @@ export function sessionTurn(turn: StoredTurn, index: number, next: StoredTurn | 
   };
 }
 
+/**
+ * The turn that sent back turn i's tool results: the first later turn (of those read) whose
+ * trailing results answer one of its calls by id, else the next turn. Two conversations share a
+ * session (Claude Code's subagent runs between the main agent's Task call and the turn that
+ * sends its result, under the same session header): the very next call may be the other one's.
+ */
+function resultTurn(turns: StoredTurn[], i: number): StoredTurn | null {
+  const next = turns[i + 1] ?? null;
+  const ids = new Set((turns[i].call?.answer.toolCalls ?? []).flatMap((c) => (c.id ? [c.id] : [])));
+  if (ids.size === 0 || !next) return next;
+  for (let j = i + 1; j < turns.length; j++) {
+    const call = turns[j].call;
+    if (call && trailingResults(call.conversation, ids.size).some((r) => r.toolCallId && ids.has(r.toolCallId)))
+      return turns[j];
+  }
+  return next;
+}
+
 /** Rows for turns[from..to) of a session; `turns` holds them and the one after (for pairing), oldest first. */
 export function sessionTurns(turns: StoredTurn[], firstIndex: number, count: number): SessionTurn[] {
   const rows: SessionTurn[] = [];
   for (let i = 0; i < Math.min(count, turns.length); i++)
-    rows.push(sessionTurn(turns[i], firstIndex + i, turns[i + 1] ?? null));
+    rows.push(sessionTurn(turns[i], firstIndex + i, resultTurn(turns, i)));
   return rows;
 }

@@ -184,6 +184,18 @@ export function diffTurns(a: TurnContext, b: TurnContext): TurnDiff {
   };
 }
 
+/**
+ * How surely turn `b` continues the conversation of the earlier turn `a`: 2 when both sent the same
+ * system prompt and start with the same message, 1 when only the system prompt is the same (a
+ * compacted history, a Responses chain), 0 when not even that: another conversation sharing the
+ * session (a subagent, a title or summary call).
+ */
+export function continuation(a: TurnContext, b: TurnContext): 0 | 1 | 2 {
+  if (a.dialect !== b.dialect || blockChanges(a.system, b.system).length > 0) return 0;
+  const first = (c: TurnContext) => (c.messages.length ? messageKey(c.messages[0]) : '');
+  return first(a) === first(b) ? 2 : 1;
+}
+
 /** Messages the later turn added and nothing else changed: the shape of an agent turn that only appended. */
 export function onlyAppended(diff: TurnDiff): boolean {
   return diff.earlierChanged === null && diff.messages.changes.every((c) => c.kind === 'added');
