@@ -4,6 +4,41 @@ import { emptyAnswer, type Answer, type StreamItem, type ToolCall, type Turn, ty
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 import { annotationCitations, asText, step, withAgentParts, type AgentStep, type Citation } from './agent-steps.ts';
 
+/**
+ * Tools the client runs that the Responses API calls by an item type of their own, not
+ * `function_call`: the built-in local shell (`local_shell_call`), shell (`shell_call`), apply
+ * patch (`apply_patch_call`) and computer use (`computer_call`). Their name, and the field
+ * that holds what the model asked for.
+ */
+const CLIENT_CALLS = new Map([
+  ['local_shell_call', { name: 'local_shell', field: 'action' }],
+  ['shell_call', { name: 'shell', field: 'action' }],
+  ['apply_patch_call', { name: 'apply_patch', field: 'operation' }],
+  ['computer_call', { name: 'computer', field: 'action' }],
+]);
+
+/** Such an item as a tool call (what it asks for as JSON); null for any other item. */
+function clientCallOf(item: JsonObject): ToolCall | null {
+  const kind = CLIENT_CALLS.get(str(item.type) ?? '');
+  if (!kind) return null;
+  const asked = item[kind.field];
+  return {
+    id: str(item.call_id) ?? str(item.id),
+    name: kind.name,
+    arguments: asked === undefined || asked === null ? '' : JSON.stringify(asked),
+  };
+}
+
+/** The results the client sends back for those calls, and for function and custom tool calls. */
+const CALL_OUTPUTS = new Set([
+  'function_call_output',
+  'custom_tool_call_output',
+  'local_shell_call_output',
+  'shell_call_output',
+  'apply_patch_call_output',
+  'computer_call_output',
+]);
+
 export function describeRequest(request: JsonObject): RequestFacts {
   const input = request.input;
   return {
@@ -55,7 +90,9 @@ function turnOf(item: JsonObject): Turn[] {
       },
     ];
   }
-  if (type === 'function_call_output' || type === 'custom_tool_call_output') {
+  const clientCall = clientCallOf(item);
+  if (clientCall) return [{ role: 'assistant', text: '', toolCalls: [clientCall] }];
+  if (CALL_OUTPUTS.has(type)) {
     return [
       {
         role: 'tool',
@@ -182,6 +219,9 @@ function answerOfOutput(output: unknown[], status: string | null, incompleteReas
       });
     } else if (item.type === 'reasoning') {
       answer.reasoning += [textOf(item.summary), textOf(item.content)].filter(Boolean).join('\n');
+    } else {
+      const call = clientCallOf(item);
+      if (call) answer.toolCalls.push(call);
     }
   }
   answer.finishReason = incompleteReason ?? status;
@@ -251,6 +291,12 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
         if (type === 'response.output_item.done')
           call.arguments = str(added.arguments) ?? str(added.input) ?? call.arguments;
         calls.set(key, call);
+      }
+      const clientCall = clientCallOf(added);
+      if (clientCall) {
+        const key = str(added.id) ?? String(num(data.output_index));
+        const seen = calls.get(key);
+        calls.set(key, seen && clientCall.arguments === '' ? seen : clientCall);
       }
     } else if (type === 'response.function_call_arguments.delta' || type === 'response.custom_tool_call_input.delta') {
       const key = str(data.item_id) ?? String(num(data.output_index));

@@ -414,3 +414,125 @@ describe("Anthropic's message_delta usage: cumulative counts replace message_sta
     expect(call.answer).toMatchObject({ text: 'Hello', finishReason: 'end_turn' });
   });
 });
+
+describe("Responses API tools the client runs, called by their own item types, are the answer's tool calls", () => {
+  // Output items as the Responses API reference describes them: local_shell_call (action exec),
+  // shell_call (action commands), apply_patch_call (operation), computer_call (action); each
+  // answered by the client with a *_call_output item naming its call_id.
+  const localShell = {
+    type: 'local_shell_call',
+    id: 'lsh_1',
+    call_id: 'call_ls',
+    status: 'completed',
+    action: { type: 'exec', command: ['ls', '-la'], env: {}, working_directory: '/repo' },
+  };
+  const applyPatch = {
+    type: 'apply_patch_call',
+    id: 'apc_1',
+    call_id: 'call_patch',
+    status: 'completed',
+    operation: { type: 'update_file', path: 'src/排序.ts', diff: '@@\n-a\n+b\n' },
+  };
+  const shell = {
+    type: 'shell_call',
+    id: 'sh_1',
+    call_id: 'call_sh',
+    status: 'completed',
+    action: { commands: ['npm test'], timeout_ms: 120000 },
+  };
+  const computer = {
+    type: 'computer_call',
+    id: 'cu_1',
+    call_id: 'call_cu',
+    status: 'completed',
+    action: { type: 'click', button: 'left', x: 100, y: 200 },
+    pending_safety_checks: [],
+  };
+  const calls = [
+    { id: 'call_ls', name: 'local_shell', arguments: JSON.stringify(localShell.action) },
+    { id: 'call_patch', name: 'apply_patch', arguments: JSON.stringify(applyPatch.operation) },
+    { id: 'call_sh', name: 'shell', arguments: JSON.stringify(shell.action) },
+    { id: 'call_cu', name: 'computer', arguments: JSON.stringify(computer.action) },
+  ];
+  const response = {
+    id: 'resp_tools',
+    object: 'response',
+    model: 'gpt-5.1',
+    status: 'completed',
+    output: [localShell, applyPatch, shell, computer],
+    usage: { input_tokens: 50, output_tokens: 30, total_tokens: 80 },
+  };
+
+  it('in a response not streamed', () => {
+    const { call } = understood(
+      exchangeOf('/v1/responses', 200, null, 'complete'),
+      {},
+      { responseText: JSON.stringify(response) },
+    );
+    expect(call.answer.toolCalls).toEqual(calls);
+    expect(call.ending).toBe('complete');
+  });
+
+  it('in a stream, from response.completed, and from the items alone when the stream was cut before it', () => {
+    const items = [localShell, applyPatch, shell, computer];
+    const added = items
+      .map((item, output_index) =>
+        sse(
+          { type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress' } },
+          'response.output_item.added',
+        ),
+      )
+      .join('');
+    const done = items
+      .map((item, output_index) =>
+        sse({ type: 'response.output_item.done', output_index, item }, 'response.output_item.done'),
+      )
+      .join('');
+    const created = sse(
+      { type: 'response.created', response: { ...response, status: 'in_progress', output: [], usage: null } },
+      'response.created',
+    );
+    const completed = sse({ type: 'response.completed', response }, 'response.completed');
+    const whole = understood(
+      exchangeOf('/v1/responses', 200, 'sse', 'complete'),
+      { stream: true },
+      {
+        raw: created + added + done + completed,
+      },
+    );
+    expect(whole.call.answer.toolCalls).toEqual(calls);
+    expect(whole.call.ending).toBe('complete');
+    const cut = understood(
+      exchangeOf('/v1/responses', 200, 'sse', 'upstream_error'),
+      { stream: true },
+      {
+        raw: created + added + done,
+      },
+    );
+    expect(cut.call.answer.toolCalls).toEqual(calls);
+    expect(cut.call.ending).toBe('truncated');
+  });
+
+  it('in the conversation sent back: the call, then its output as the tool turn', () => {
+    const request = {
+      model: 'gpt-5.1',
+      input: [
+        { role: 'user', content: '列出文件' },
+        localShell,
+        { type: 'local_shell_call_output', call_id: 'call_ls', output: 'README.md\nsrc\n' },
+        applyPatch,
+        { type: 'apply_patch_call_output', call_id: 'call_patch', status: 'completed', output: 'Updated src/排序.ts' },
+      ],
+    };
+    const { call } = understood(exchangeOf('/v1/responses', 200, null, 'complete'), request, {
+      responseText: JSON.stringify({ ...response, output: [] }),
+    });
+    expect(call.conversation).toEqual([
+      { role: 'user', text: '列出文件' },
+      { role: 'assistant', text: '', toolCalls: [calls[0]] },
+      { role: 'tool', text: 'README.md\nsrc\n', toolCallId: 'call_ls' },
+      { role: 'assistant', text: '', toolCalls: [calls[1]] },
+      { role: 'tool', text: 'Updated src/排序.ts', toolCallId: 'call_patch' },
+    ]);
+  });
+});
