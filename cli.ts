@@ -37,6 +37,24 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 // http-mitm-proxy prints its internals through console.debug; they are not for our users.
 if (!process.env.WIRELOG_DEBUG) console.debug = () => undefined;
 
+/**
+ * What a first word that is no command most likely meant: an agent to start under `wirelog run --`
+ * (`wirelog codex exec "hi"`), a command misspelt (`strat`), or the list of commands.
+ */
+async function unknownCommand(name: string, rest: string[]): Promise<string> {
+  const [{ recogniseAgent }, { shellWord }, { closestName }] = await Promise.all([
+    import('./cli/agents.ts'),
+    import('./mcp/print-config.ts'),
+    import('./cli/closest-name.ts'),
+  ]);
+  if (recogniseAgent([name, ...rest]))
+    return t('commands.command.agent', { name, command: [name, ...rest].map(shellWord).join(' ') });
+  const suggestion = closestName(name, Object.keys(COMMANDS));
+  return suggestion
+    ? t('commands.command.suggest', { name, suggestion })
+    : t('cli.unknownCommand', { name, commands: Object.keys(COMMANDS).join(', ') });
+}
+
 async function main(given: string[]): Promise<number> {
   const argv = takeLanguageFlag(given);
   const [first, ...rest] = argv;
@@ -51,7 +69,7 @@ async function main(given: string[]): Promise<number> {
   const named = first !== undefined && !first.startsWith('-');
   const name = named ? first : 'start';
   const load = COMMANDS[name];
-  if (!load) throw new UsageError(t('cli.unknownCommand', { name, commands: Object.keys(COMMANDS).join(', ') }));
+  if (!load) throw new UsageError(await unknownCommand(name, rest));
   const command = await load();
   const args = named ? rest : argv;
   if (name !== 'run' && (args.includes('--help') || args.includes('-h'))) {

@@ -14,7 +14,7 @@ import {
   type ConfigSources,
   type Origin,
 } from './agent-config.ts';
-import { gatewayUrl } from './gateway-url.ts';
+import { gatewayUrl, upstreamOfGateway } from './gateway-url.ts';
 import type { LaunchEnv } from './launch-env.ts';
 import { t } from './language.ts';
 import { UsageError } from './usage-error.ts';
@@ -264,7 +264,9 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     }
   }
   const route = entry.routes[setup.route];
-  const upstream = setup.upstream ?? route.defaultUpstream ?? null;
+  const given = setup.upstream ?? route.defaultUpstream ?? null;
+  // A base URL already set to wirelog's gateway: the upstream it names, captured once (not a loop).
+  const upstream = given === null ? null : (upstreamOfGateway(given) ?? given);
   const params = {
     agent: entry.label,
     upstream: upstream ?? '',

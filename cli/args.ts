@@ -6,6 +6,7 @@ import type { WirelogConfig } from './instance.ts';
 
 import { otlpConfig } from './otlp-config.ts';
 import { UsageError } from './usage-error.ts';
+import { closestName } from './closest-name.ts';
 import { t } from './language.ts';
 
 export { UsageError };
@@ -32,9 +33,19 @@ export const CAPTURE_FLAGS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** What Node's parser says, as one line in the CLI's language (its own messages are English and can run to three lines). */
-function flagError(command: string, err: NodeJS.ErrnoException): string {
+function flagError(command: string, err: NodeJS.ErrnoException, known: string[]): string {
   const flag = /'(--?[\w-]+)/.exec(err.message)?.[1] ?? '';
-  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return t('commands.flags.unknown', { flag, command });
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const suggestion = flag.startsWith('--')
+      ? closestName(
+          flag,
+          known.map((name) => `--${name}`),
+        )
+      : null;
+    return suggestion
+      ? t('commands.flags.unknownSuggest', { flag, command, suggestion })
+      : t('commands.flags.unknown', { flag, command });
+  }
   if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
     return t('commands.flags.unexpected', { arg: /'([^']*)'/.exec(err.message)?.[1] ?? '', command });
   if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
@@ -57,7 +68,7 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {
-    throw new UsageError(flagError(command, err as NodeJS.ErrnoException));
+    throw new UsageError(flagError(command, err as NodeJS.ErrnoException, [...Object.keys(options), 'lang']));
   }
 }
 

@@ -1,7 +1,50 @@
 import { UsageError } from './usage-error.ts';
 import { t } from './language.ts';
+import { gatewayAuthority } from '../proxy/gateway.ts';
 
 export { gatewayBase } from '../proxy/gateway.ts';
+
+/** A gateway URL's path: an optional `/t/TOKEN`, the upstream's scheme and host[:port], then the rest. */
+const GATEWAY_FORM = /^\/(t\/[^/]+\/)?(https?)\/([^/?#]+)([\s\S]*)$/i;
+
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** A URL's fragment as written: an empty one (Cherry Studio's "use as typed" `#`) is kept, where URL drops it. */
+function hashOf(url: URL, written: string): string {
+  return url.hash || (written.trim().endsWith('#') ? '#' : '');
+}
+
+/**
+ * The upstream a wirelog gateway URL names (`http://127.0.0.1:8899/https/x666.me/v1` ->
+ * `https://x666.me/v1`, nested ones unwrapped too); null when the URL is not one. A base URL
+ * already set to the gateway (the README's first way) is then captured once, not sent to
+ * wirelog through wirelog (a loop it refuses with 508).
+ */
+export function upstreamOfGateway(value: string): string | null {
+  let current = value;
+  let unwrapped = false;
+  for (let depth = 0; depth < 8; depth++) {
+    let url: URL;
+    try {
+      url = new URL(current);
+    } catch {
+      break;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') break;
+    const m = GATEWAY_FORM.exec(`${url.pathname}${url.search}${hashOf(url, current)}`);
+    // On loopback the path alone says it; beyond loopback only the token's form does.
+    if (!m || !(isLoopbackHost(url.hostname) || m[1])) break;
+    const authority = gatewayAuthority(m[3]);
+    if (!authority) break;
+    const port = authority.rawPort === undefined ? '' : `:${authority.rawPort}`;
+    current = `${m[2].toLowerCase()}://${authority.host}${port}${m[4]}`;
+    unwrapped = true;
+  }
+  return unwrapped ? current : null;
+}
 
 /** A client's base URL in the gateway form: https://openrouter.ai/api/v1 -> BASE/https/openrouter.ai/api/v1. */
 export function gatewayUrl(baseUrl: string, base: string): string {
@@ -15,5 +58,5 @@ export function gatewayUrl(baseUrl: string, base: string): string {
     throw new UsageError(t('commands.url.scheme', { scheme: url.protocol.replace(':', '') }));
   if (url.username || url.password) throw new UsageError(t('commands.url.credentials'));
   const path = url.pathname === '/' && !baseUrl.endsWith('/') ? '' : url.pathname;
-  return `${base}/${url.protocol.replace(':', '')}/${url.host}${path}${url.search}${url.hash}`;
+  return `${base}/${url.protocol.replace(':', '')}/${url.host}${path}${url.search}${hashOf(url, baseUrl)}`;
 }

@@ -149,11 +149,26 @@ export function whereCapturesWent(instance: InstanceRecord | null, dataDir: stri
   });
 }
 
+/**
+ * Where the command begins: after `--`, or, without it, at the first argument that is neither
+ * one of run's flags nor a flag's value, so `wirelog run claude -p hi` starts `claude -p hi`
+ * (its `-p` is the agent's, not wirelog's).
+ */
+export function commandStart(args: readonly string[]): { flags: string[]; command: string[] } {
+  const options: Record<string, { type: string }> = RUN_FLAGS;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') return { flags: args.slice(0, i), command: args.slice(i + 1) };
+    if (!arg.startsWith('-') || arg === '-') return { flags: args.slice(0, i), command: args.slice(i) };
+    if (!arg.includes('=') && options[arg.replace(/^--?/, '')]?.type === 'string') i++;
+  }
+  return { flags: [...args], command: [] };
+}
+
 export async function runCommand(args: string[]): Promise<number> {
-  const split = args.indexOf('--');
-  const flagArgs = split < 0 ? args : args.slice(0, split);
-  const { values, positionals } = parseFlags('run', flagArgs, RUN_FLAGS, true);
-  let command = split < 0 ? positionals : [...positionals, ...args.slice(split + 1)];
+  const split = commandStart(args);
+  const { values } = parseFlags('run', split.flags, RUN_FLAGS);
+  let command = split.command;
   if (command.length === 0) throw new UsageError(t('commands.run.needsCommand'));
   const requested = requestedMode(values.mode);
   if (values.explain) return explain(command, requested, values);

@@ -21,7 +21,7 @@ import { findInstance, prepareDataDir } from './instance.ts';
 import { writeClientFiles } from './client-files.ts';
 import { otlpConfig } from './otlp-config.ts';
 import { launchEnv, renderEnv, type Shell } from './launch-env.ts';
-import { gatewayBase, gatewayUrl } from './gateway-url.ts';
+import { gatewayBase, gatewayUrl, upstreamOfGateway } from './gateway-url.ts';
 import { chromiumFlags } from './chromium.ts';
 import { VERSION } from './version.ts';
 import { cliLang, t } from './language.ts';
@@ -74,7 +74,11 @@ export async function urlCommand(args: string[]): Promise<number> {
   const host =
     running && !values['proxy-port'] ? new URL(running.proxyUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1';
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
-  console.log(gatewayUrl(positionals[0], gatewayBase(host, port, loopback ? null : 'TOKEN')));
+  // Already a gateway URL: the gateway form of the upstream it names, not a gateway through the gateway (a loop).
+  const upstream = upstreamOfGateway(positionals[0]);
+  console.log(gatewayUrl(upstream ?? positionals[0], gatewayBase(host, port, loopback ? null : 'TOKEN')));
+  if (upstream)
+    console.error(`wirelog: ${t('commands.url.alreadyGateway', { value: positionals[0].trim(), upstream })}`);
   if (!loopback) console.error(`wirelog: ${t('commands.url.token')}`);
   if (!running) console.error(`wirelog: ${t('commands.dataDir.notRunning', { dataDir })}`);
   return 0;
@@ -163,7 +167,9 @@ export function listCommand(args: string[]): number {
   }
   // A terminal's width; a pipe gets every line whole.
   const width = process.stdout.isTTY ? process.stdout.columns || 80 : null;
-  console.log(listTable(summaries, width, t).join('\n'));
+  // A stored error is the catalogue's English sentence (i18n/stored-text.ts): shown in the CLI's language.
+  const shown = summaries.map((s) => (s.error ? { ...s, error: localized(s.error, cliLang()) } : s));
+  console.log(listTable(shown, width, t).join('\n'));
   const damagedCount = summaries.filter((s) => s.damaged).length;
   if (damagedCount) console.error(`wirelog: ${t('commands.list.damagedRows', { count: damagedCount })}`);
   if (text) {

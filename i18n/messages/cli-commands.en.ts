@@ -4,9 +4,16 @@
 import type { Shape } from './shape.ts';
 
 export const cliCommands = {
+  // A first word that is no command: the one it most likely meant, or an agent to start with `wirelog run --`.
+  command: {
+    suggest: 'unknown command "{{name}}": did you mean `wirelog {{suggestion}}`? (see wirelog --help)',
+    agent:
+      '"{{name}}" is not a wirelog command: to capture what {{name}} sends, start it with `wirelog run -- {{command}}`',
+  },
   // Node's own argument parser speaks English: its errors are said again here, one line each.
   flags: {
     unknown: "Unknown option '{{flag}}' (see `wirelog {{command}} --help`)",
+    unknownSuggest: "Unknown option '{{flag}}': did you mean {{suggestion}}? (see `wirelog {{command}} --help`)",
     needsValue: '{{flag}} needs a value (see `wirelog {{command}} --help`)',
     needsHarFile: '{{flag}} needs a file name: wirelog export --har captures.har (or --har - for standard output)',
     takesNoValue: '{{flag}} takes no value (see `wirelog {{command}} --help`)',
@@ -131,6 +138,8 @@ Prints the gateway form of a client's base URL: set it as the client's base URL,
     notAUrl: '"{{value}}" is not a URL: give the base URL the client uses now, such as https://openrouter.ai/api/v1',
     scheme: 'the gateway forwards http and https, not {{scheme}}',
     credentials: 'a base URL with user:password in it cannot go through the gateway: send the credentials as a header',
+    alreadyGateway:
+      '{{value}} is already a gateway URL (of {{upstream}}): the line above is its gateway form for this wirelog, use it as it is',
   },
   ca: {
     help: `wirelog ca [--pem] [--regenerate] [--data-dir DIR]: where the CA is, its fingerprint, and how to trust it

@@ -2,8 +2,13 @@
 import type { CliCommands } from './cli-commands.en.ts';
 
 export const cliCommandsZhCN: CliCommands = {
+  command: {
+    suggest: '没有 "{{name}}" 这个命令：是不是想用 `wirelog {{suggestion}}`？（见 wirelog --help）',
+    agent: '"{{name}}" 不是 wirelog 的命令：要抓 {{name}} 发出的请求，用 `wirelog run -- {{command}}` 启动它',
+  },
   flags: {
     unknown: "不认识的参数 '{{flag}}'（见 `wirelog {{command}} --help`）",
+    unknownSuggest: "不认识的参数 '{{flag}}'：是不是想用 {{suggestion}}？（见 `wirelog {{command}} --help`）",
     needsValue: '{{flag}} 后面要跟一个值（见 `wirelog {{command}} --help`）',
     needsHarFile: '{{flag}} 后面要跟文件名：wirelog export --har captures.har（写到标准输出用 --har -）',
     takesNoValue: '{{flag}} 不带值（见 `wirelog {{command}} --help`）',
@@ -125,6 +130,8 @@ wirelog 的退出码就是这个命令的退出码。
     notAUrl: '"{{value}}" 不是 URL：填客户端现在用的 base URL，比如 https://openrouter.ai/api/v1',
     scheme: '网关只转发 http 和 https，不支持 {{scheme}}',
     credentials: '带 user:password 的 base URL 不能走网关：把凭据放到请求头里发送',
+    alreadyGateway:
+      '{{value}} 已经是网关地址（对应 {{upstream}}）：上面一行是它在这个 wirelog 上的网关形式，直接用即可',
   },
   ca: {
     help: `wirelog ca [--pem] [--regenerate] [--data-dir DIR]：CA 证书在哪、指纹是多少、怎么信任它

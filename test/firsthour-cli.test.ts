@@ -1,0 +1,213 @@
+// A newcomer's first hour with the real CLI (a fresh HOME, a fake relay on 127.0.0.1): the
+// README's first way (Codex's base_url set to the gateway) followed by its second (`wirelog run
+// -- codex exec`) reaches the relay instead of a 508 loop; `wirelog url` on an address already in
+// the gateway form, and on Cherry Studio's `#` address; `wirelog codex exec ...` and other typos
+// get the command they meant, in Chinese under zh_CN; `wirelog run node -e ...` without `--`
+// runs the command and passes its exit code; `wirelog list` says a stored refusal in the
+// user's language; the MCP server's argument errors are Chinese for a Chinese user.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  WIRELOG_BIN,
+  WIRELOG_NODE_FLAGS,
+  startWirelogProcess,
+  type CliResult,
+  type WirelogProcess,
+} from './support/cli.ts';
+import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
+import { eventually, tempDir } from './support/harness.ts';
+
+const BIN = path.resolve('node_modules/.bin');
+const ZH = { WIRELOG_LANG: '', LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
+const EN = { WIRELOG_LANG: '', LANG: 'C', LC_ALL: '', LC_MESSAGES: '' };
+
+let upstream: FakeUpstream;
+let wirelog: WirelogProcess;
+let dataDir: string;
+let home: string;
+const made: string[] = [];
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  dataDir = tempDir('wirelog-firsthour-');
+  home = tempDir('wirelog-firsthour-home-');
+  made.push(dataDir, home);
+  wirelog = await startWirelogProcess(dataDir);
+}, 120_000);
+
+afterAll(async () => {
+  await wirelog?.stop();
+  await upstream?.close();
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** `wirelog ARGS` in a fresh HOME, standard input closed, in the language given. */
+function wirelogAs(args: string[], env: NodeJS.ProcessEnv, cwd = home): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], {
+      cwd,
+      env: { ...process.env, HOME: home, PATH: `${BIN}${path.delimiter}${process.env.PATH}`, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 200_000);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.end();
+    child.once('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe("the README's gateway base_url, then wirelog run", () => {
+  it('Codex reaches the relay through the gateway once: its answer, no 508 loop stored (real Codex 0.171)', async () => {
+    const codexHome = path.join(home, '.codex');
+    fs.mkdirSync(codexHome, { recursive: true });
+    // README way 1: base_url through the running wirelog's gateway.
+    const gatewayBaseUrl = `${wirelog.proxyUrl}/http/127.0.0.1:${upstream.httpPort}/v1`;
+    fs.writeFileSync(
+      path.join(codexHome, 'config.toml'),
+      [
+        'model = "gpt-5"',
+        'model_provider = "x666"',
+        '[model_providers.x666]',
+        'name = "x666 公益站"',
+        `base_url = "${gatewayBaseUrl}"`,
+        'env_key = "X666_API_KEY"',
+        'wire_api = "responses"',
+        '[analytics]',
+        'enabled = false',
+        '',
+      ].join('\n'),
+    );
+    const before = upstream.received.length;
+    // README way 2 on top of it.
+    const r = await wirelogAs(['run', '--data-dir', dataDir, '--', 'codex', 'exec', '--skip-git-repo-check', 'hello'], {
+      ...EN,
+      X666_API_KEY: 'sk-relay-000011112222',
+    });
+    expect(r.stderr).not.toMatch(/508|Loop Detected/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Hello from the fake upstream');
+    expect(upstream.received.slice(before).some((q) => q.method === 'POST' && q.url === '/v1/responses')).toBe(true);
+    const rows = await eventually(async () => {
+      const res = await fetch(`${wirelog.viewerUrl}/api/exchanges?limit=50`);
+      const { exchanges } = (await res.json()) as { exchanges: { status: number | null; url: string }[] };
+      const calls = exchanges.filter((x) => x.url.endsWith('/v1/responses'));
+      return calls.some((x) => x.status === 200) && calls;
+    }, 'the call stored');
+    expect(rows.filter((x) => x.status !== 200)).toEqual([]);
+    expect(fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8')).toContain(gatewayBaseUrl);
+  }, 240_000);
+});
+
+describe('wirelog url', () => {
+  it('an address already in the gateway form: the gateway form of its relay, and why, in Chinese', async () => {
+    const r = await wirelogAs(
+      ['url', 'http://127.0.0.1:8899/https/x666.me/v1', '--data-dir', path.join(home, 'none')],
+      ZH,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('http://127.0.0.1:8899/https/x666.me/v1');
+    expect(r.stderr).toContain('已经是网关地址（对应 https://x666.me/v1）');
+  });
+
+  it("Cherry Studio's address keeps its # (used exactly as typed)", async () => {
+    const r = await wirelogAs(
+      ['url', 'https://x666.me/v1/chat/completions#', '--data-dir', path.join(home, 'none')],
+      EN,
+    );
+    expect(r.stdout.trim()).toBe('http://127.0.0.1:8899/https/x666.me/v1/chat/completions#');
+  });
+});
+
+describe('what the newcomer types wrong', () => {
+  it('an agent given as the command: how to capture it, quoted for the shell, in Chinese', async () => {
+    const r = await wirelogAs(['codex', 'exec', "it's ok"], ZH);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `wirelog: "codex" 不是 wirelog 的命令：要抓 codex 发出的请求，用 \`wirelog run -- codex exec 'it'\\''s ok'\` 启动它`,
+    );
+  });
+
+  it('a misspelt command or flag: the one meant, in each language', async () => {
+    expect((await wirelogAs(['strat'], ZH)).stderr).toContain('是不是想用 `wirelog start`？');
+    expect((await wirelogAs(['lsit'], EN)).stderr).toContain('did you mean `wirelog list`?');
+    const flag = await wirelogAs(['list', '--limt', '3', '--data-dir', dataDir], ZH);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("不认识的参数 '--limt'：是不是想用 --limit？");
+    expect((await wirelogAs(['doctor', '--lst', '5'], EN)).stderr).toContain('did you mean --last?');
+  });
+
+  it("wirelog run without --: the command's own flags are its own, its exit code passed through", async () => {
+    const r = await wirelogAs(
+      ['run', '--data-dir', dataDir, 'node', '-e', 'process.exit(Number(process.argv[1]))', '5'],
+      EN,
+    );
+    expect(r.stderr).not.toContain('Unknown option');
+    expect(r.code).toBe(5);
+  });
+});
+
+describe('wirelog list', () => {
+  it('says a stored refusal (a loop through the gateway) in Chinese', async () => {
+    const port = Number(new URL(wirelog.proxyUrl).port);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.get(`${wirelog.proxyUrl}/http/127.0.0.1:${port}/v1/models`, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+    });
+    expect(status).toBe(508);
+    const listed = await eventually(async () => {
+      const r = await wirelogAs(['list', '--data-dir', dataDir], ZH);
+      return r.stdout.includes(' 508 ') && r.stdout;
+    }, 'the refusal listed');
+    const line = listed.split('\n').find((l) => l.includes(' 508 '))!;
+    expect(line).toContain('这个请求指向 wirelog 自己');
+    expect(line).not.toContain('points at wirelog itself');
+  });
+});
+
+describe('wirelog mcp under zh_CN', () => {
+  it("a tool's wrong arguments are said in Chinese, the argument it meant named", async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, 'mcp', '--data-dir', dataDir],
+      env: { ...(process.env as Record<string, string>), HOME: home, ...ZH },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'wirelog-firsthour', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const said = async (name: string, args: Record<string, unknown>) => {
+        const answer = (await client.callTool({ name, arguments: args })) as {
+          isError?: boolean;
+          content: { text: string }[];
+        };
+        expect(answer.isError).toBe(true);
+        return answer.content[0].text;
+      };
+      expect(await said('list_calls', { limit: 'x' })).toBe(
+        'list_calls 的参数不对：limit: 应为数字，收到的是字符串（可用参数见该工具的 input schema）',
+      );
+      expect(await said('list_calls', { hots: 'x666.me' })).toContain("没有这个参数：'hots'（是不是 'host'？）");
+      expect(await said('read_call', {})).toBe(
+        'read_call 的参数不对：id: 缺少这个参数（可用参数见该工具的 input schema）',
+      );
+      expect(await said('diagnose', { last: 0 })).toContain('last: 不能小于 1');
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+});
