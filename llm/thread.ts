@@ -3,8 +3,17 @@ import { createHash } from 'node:crypto';
 import { headerValue, type Exchange } from '../model/exchange.ts';
 import type { ModelCall } from './model-call.ts';
 
-// Headers agents send with every turn of one session (Codex: thread-id, session-id).
-const SESSION_HEADERS = ['thread-id', 'session-id', 'x-session-id', 'conversation-id', 'x-claude-code-session-id'];
+// Headers agents send with every turn of one session (Codex: thread-id, session-id; its releases
+// before those sent conversation_id and session_id, with underscores, as tools copying it still do).
+const SESSION_HEADERS = [
+  'thread-id',
+  'session-id',
+  'x-session-id',
+  'conversation-id',
+  'x-claude-code-session-id',
+  'session_id',
+  'conversation_id',
+];
 
 /**
  * A session header wins; then a Responses chain (previous_response_id leads to the thread of
