@@ -23,7 +23,8 @@ export function parseJson(text: string | null | undefined): unknown {
   // Deeper than any walk here can go (and than any provider writes): read as text, not JSON.
   if (!text || nestedDeeperThan(text)) return undefined;
   try {
-    return JSON.parse(text);
+    // A byte order mark before the JSON text, which RFC 8259 (8.1) lets a parser ignore; JSON.parse refuses it.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     return undefined;
   }

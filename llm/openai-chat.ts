@@ -26,11 +26,14 @@ export function describeRequest(request: JsonObject): RequestFacts {
             : m.role === 'tool' || m.role === 'function'
               ? 'tool'
               : 'user';
-      const toolCalls = arr(m.tool_calls).map((c) => ({
-        id: str(obj(c).id),
-        name: str(obj(obj(c).function).name) ?? '',
-        arguments: str(obj(obj(c).function).arguments) ?? '',
-      }));
+      const toolCalls = [
+        ...arr(m.tool_calls).map((c) => ({
+          id: str(obj(c).id),
+          name: str(obj(obj(c).function).name) ?? '',
+          arguments: str(obj(obj(c).function).arguments) ?? '',
+        })),
+        ...legacyCall(m),
+      ];
       return {
         role,
         text: textOf(m.content),
@@ -39,6 +42,16 @@ export function describeRequest(request: JsonObject): RequestFacts {
       };
     }),
   };
+}
+
+/**
+ * The one function call of the deprecated functions API (`function_call` on the message or the
+ * delta, finish reason "function_call"), which still reaches relays from older clients; it has no id.
+ */
+function legacyCall(message: JsonObject): ToolCall[] {
+  if (message.function_call === undefined || message.function_call === null) return [];
+  const call = obj(message.function_call);
+  return [{ id: null, name: str(call.name) ?? '', arguments: str(call.arguments) ?? '' }];
 }
 
 export function usageOf(value: unknown): Usage {
@@ -108,14 +121,17 @@ function messageFields(choice: JsonObject, message: JsonObject, text: string): A
   return {
     text,
     reasoning: reasoningOf(message),
-    toolCalls: arr(message.tool_calls).map((c) => {
-      const call = obj(c);
-      return {
-        id: str(call.id),
-        name: str(obj(call.function).name) ?? '',
-        arguments: str(obj(call.function).arguments) ?? '',
-      };
-    }),
+    toolCalls: [
+      ...arr(message.tool_calls).map((c) => {
+        const call = obj(c);
+        return {
+          id: str(call.id),
+          name: str(obj(call.function).name) ?? '',
+          arguments: str(obj(call.function).arguments) ?? '',
+        };
+      }),
+      ...legacyCall(message),
+    ],
     refusal: str(message.refusal) ?? '',
     finishReason: str(choice.finish_reason),
   };
@@ -157,6 +173,9 @@ function nonEmpty(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
+/** Where a choice keeps its deprecated function_call among its tool calls (before them: they never come together). */
+const LEGACY_CALL = -1;
+
 /** Adds one choice's delta; true when it carried content (text, reasoning, refusal or tool arguments). */
 function addDelta(target: StreamedChoice, choice: JsonObject): boolean {
   const { answer, calls } = target;
@@ -174,6 +193,14 @@ function addDelta(target: StreamedChoice, choice: JsonObject): boolean {
     call.name += str(obj(part.function).name) ?? '';
     call.arguments += str(obj(part.function).arguments) ?? '';
     calls.set(index, call);
+    toolDelta = true;
+  }
+  // The deprecated function_call streams its name and arguments in pieces too: one call, no index.
+  for (const piece of legacyCall(delta)) {
+    const call = calls.get(LEGACY_CALL) ?? { id: null, name: '', arguments: '' };
+    call.name += piece.name;
+    call.arguments += piece.arguments;
+    calls.set(LEGACY_CALL, call);
     toolDelta = true;
   }
   target.annotations.push(...arr(delta.annotations));

@@ -536,3 +536,106 @@ describe("Responses API tools the client runs, called by their own item types, a
     ]);
   });
 });
+
+describe('a JSON answer that begins with a byte order mark (RFC 8259 8.1: a parser may ignore it)', () => {
+  const answer = {
+    id: 'chatcmpl-3',
+    object: 'chat.completion',
+    model: 'qwen-plus',
+    choices: [{ index: 0, message: { role: 'assistant', content: '好的' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+  };
+
+  it('is read as the answer it is', () => {
+    const { call } = understood(
+      exchangeOf('/v1/chat/completions', 200, null, 'complete'),
+      {},
+      {
+        responseText: `\uFEFF${JSON.stringify(answer)}`,
+      },
+    );
+    expect(call.answer).toMatchObject({ text: '好的', finishReason: 'stop' });
+    expect(call.usage).toEqual({ input: 3, output: 2, total: 5 });
+    expect(call.ending).toBe('complete');
+  });
+
+  it("a relay's error answered with 200 is still found", () => {
+    const error = { error: { message: '当前分组上游负载已饱和，请稍后再试', type: 'new_api_error' } };
+    const { call, en } = understood(
+      exchangeOf('/v1/chat/completions', 200, null, 'complete'),
+      {},
+      {
+        responseText: `\uFEFF${JSON.stringify(error)}`,
+      },
+    );
+    expect(call.ending).toBe('error');
+    expect(call.endingReason).toBe('当前分组上游负载已饱和，请稍后再试');
+    expect(en[0].rule).toBe('stream-error');
+  });
+});
+
+describe("Chat Completions' deprecated function_call (the functions API) is a tool call", () => {
+  it('in an answer not streamed, and in the conversation sent back', () => {
+    const request = {
+      model: 'gpt-4o',
+      messages: [
+        { role: 'user', content: '北京天气' },
+        { role: 'assistant', content: null, function_call: { name: 'get_weather', arguments: '{"city":"上海"}' } },
+        { role: 'function', name: 'get_weather', content: '{"temp":20}' },
+      ],
+      functions: [{ name: 'get_weather', parameters: { type: 'object' } }],
+    };
+    const response = {
+      id: 'chatcmpl-4',
+      object: 'chat.completion',
+      model: 'gpt-4o',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            function_call: { name: 'get_weather', arguments: '{"city":"北京"}' },
+          },
+          finish_reason: 'function_call',
+        },
+      ],
+    };
+    const { call } = understood(exchangeOf('/v1/chat/completions', 200, null, 'complete'), request, {
+      responseText: JSON.stringify(response),
+    });
+    expect(call.answer.toolCalls).toEqual([{ id: null, name: 'get_weather', arguments: '{"city":"北京"}' }]);
+    expect(call.answer.finishReason).toBe('function_call');
+    expect(call.conversation[1]).toMatchObject({
+      role: 'assistant',
+      toolCalls: [{ id: null, name: 'get_weather', arguments: '{"city":"上海"}' }],
+    });
+  });
+
+  it('streamed: its name and arguments put back together from the deltas', () => {
+    const chunk = (delta: object, finish: string | null = null) =>
+      sse({
+        id: 'c5',
+        object: 'chat.completion.chunk',
+        model: 'gpt-4o',
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      });
+    const raw =
+      chunk({ role: 'assistant', content: null, function_call: { name: 'get_weather', arguments: '' } }) +
+      chunk({ function_call: { arguments: '{"city":' } }) +
+      chunk({ function_call: { arguments: '"北京"}' } }) +
+      chunk({}, 'function_call') +
+      sse('[DONE]');
+    const { call, en } = understood(
+      exchangeOf('/v1/chat/completions', 200, 'sse', 'complete'),
+      { stream: true },
+      {
+        raw,
+      },
+    );
+    expect(call.answer.toolCalls).toEqual([{ id: null, name: 'get_weather', arguments: '{"city":"北京"}' }]);
+    expect(call.ending).toBe('complete');
+    expect(call.ttftMs).not.toBeNull();
+    expect(en).toEqual([]);
+  });
+});
