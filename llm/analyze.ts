@@ -1,5 +1,6 @@
 import type { Exchange, SseEvent } from '../model/exchange.ts';
 import * as anthropic from './anthropic.ts';
+import { codeAssistSession } from './code-assist.ts';
 import { detectDialect } from './dialect.ts';
 import * as gemini from './gemini.ts';
 import { requestImages, responseImages, streamImages, withExchange } from './images.ts';
@@ -201,6 +202,7 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     items = input.sseEvents.map((e) => ({ seq: e.seq, offsetMs: e.offsetMs, event: e.event, data: e.data }));
   }
   const facts = describe(dialect, request, exchange.request.path);
+  const sessionId = dialect === 'gemini' ? codeAssistSession(request) : null;
   const status = exchange.response?.status ?? null;
   const sent = requestImages(dialect, request, requestStored.source, requestStored.seq);
   const base = {
@@ -285,5 +287,6 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     ...(sent.length || returned.length ? { images: withExchange([...sent, ...returned], exchange.id) } : {}),
     ...(rebuilt.responseId ? { responseId: rebuilt.responseId } : {}),
     ...(typeof request.previous_response_id === 'string' ? { previousResponseId: request.previous_response_id } : {}),
+    ...(sessionId ? { sessionId } : {}),
   };
 }

@@ -6,15 +6,18 @@ import { StreamedArguments } from './partial-args.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 import { asText, step, withAgentParts, type AgentStep, type Citation } from './agent-steps.ts';
 import { percentDecoded } from '../model/percent.ts';
+import { codeAssistRequest, codeAssistResponse } from './code-assist.ts';
 
 export function modelFromPath(path: string): string | null {
   const m = /\/models\/([^/:?]+):/.exec(path);
   return m ? percentDecoded(m[1]) : null;
 }
 
-export function describeRequest(request: JsonObject, path: string): RequestFacts {
+export function describeRequest(envelope: JsonObject, path: string): RequestFacts {
+  // Code Assist (Gemini CLI signed in with Google) names the model in its envelope, not the path.
+  const request = codeAssistRequest(envelope);
   return {
-    model: modelFromPath(path),
+    model: modelFromPath(path) ?? str(envelope.model),
     stream: /:streamGenerateContent/i.test(path),
     inputCount: arr(request.contents).length,
     system: textOf(obj(request.systemInstruction ?? request.system_instruction).parts) || null,
@@ -134,7 +137,8 @@ class Candidates {
   blocked: string | null = null;
 
   /** Adds one GenerateContentResponse; true when it carried content (text or a function call). */
-  add(chunk: JsonObject): boolean {
+  add(received: JsonObject): boolean {
+    const chunk = codeAssistResponse(received);
     if (chunk.error) this.error = errorLine(chunk.error, 'error');
     if (chunk.usageMetadata) this.usageAsSent = chunk.usageMetadata;
     this.model = str(chunk.modelVersion) ?? this.model;

@@ -3,6 +3,7 @@
 // it sits) and located in the stored JSON, so the viewer decodes it from the stored body or event
 // itself: the base64 never travels twice, and no image is ever inlined into HTML by the server.
 import { arr, obj, parseJson, str, type JsonObject } from './json.ts';
+import { codeAssistRequest, codeAssistResponse } from './code-assist.ts';
 import type { Dialect, StreamItem } from './model-call.ts';
 
 /** A step from a JSON value to one inside it: an object key or an array index. */
@@ -234,14 +235,22 @@ export function requestImages(
     arr(request.messages).forEach((m, index) =>
       anthropicBlocks(c, obj(m).content, index, ['messages', index, 'content']),
     );
-  else if (dialect === 'gemini') geminiParts(c, request.contents, 'content', ['contents'], false);
+  else if (dialect === 'gemini') {
+    // Code Assist's envelope holds the Gemini request under `request`.
+    const inner = codeAssistRequest(request);
+    geminiParts(c, inner.contents, 'content', inner === request ? ['contents'] : ['request', 'contents'], false);
+  }
   return c.found;
 }
 
 /** The images of one response object (or one streamed chunk of it) at `path`. */
 function responseObjectImages(c: Collector, dialect: Dialect, body: JsonObject, path: JsonPath): void {
-  if (dialect === 'gemini') geminiParts(c, body.candidates, 'candidate', [...path, 'candidates'], true);
-  else if (dialect === 'openai-chat') {
+  if (dialect === 'gemini') {
+    // Code Assist's envelope holds the Gemini response under `response`.
+    const inner = codeAssistResponse(body);
+    const at = inner === body ? path : [...path, 'response'];
+    geminiParts(c, inner.candidates, 'candidate', [...at, 'candidates'], true);
+  } else if (dialect === 'openai-chat') {
     arr(body.choices).forEach((ch, i) => {
       const choice = obj(ch);
       const index = typeof choice.index === 'number' ? choice.index : i;

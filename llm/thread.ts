@@ -25,6 +25,8 @@ export function threadKeyOf(exchange: Exchange, call: ModelCall, continuedThread
     const value = headerValue(exchange.request.headers, name);
     if (value) return `session:${value}`;
   }
+  // Gemini CLI's Code Assist requests name their session in the body.
+  if (call.sessionId) return `session:${call.sessionId}`;
   if (continuedThread) return continuedThread;
   if (call.dialect === 'openai-responses' && call.responseId && !call.previousResponseId)
     return `response:${call.responseId}`;

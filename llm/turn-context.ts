@@ -3,6 +3,7 @@
 // message and block, its reasoning settings, Anthropic cache breakpoints and the Responses chain.
 // The session view shows it and llm/turn-diff.ts compares two of them. Pure: request JSON in.
 import { arr, obj, str, type JsonObject } from './json.ts';
+import { codeAssistRequest } from './code-assist.ts';
 import type { Dialect } from './model-call.ts';
 
 export type BlockKind = 'text' | 'image' | 'tool-call' | 'tool-result' | 'reasoning' | 'other';
@@ -383,18 +384,20 @@ export function turnContextOf(dialect: Dialect, request: unknown, path = ''): Tu
   if (dialect === 'openai-chat') parts = chatContext(body);
   else if (dialect === 'openai-responses') parts = responsesContext(obj(body.response ?? body));
   else if (dialect === 'anthropic-messages') parts = anthropicContext(body);
-  else if (dialect === 'gemini') parts = geminiContext(body);
+  else if (dialect === 'gemini') parts = geminiContext(codeAssistRequest(body));
   else return null;
   const source = dialect === 'openai-responses' && body.response ? obj(body.response) : body;
+  // Gemini's settings are in the request itself: inside Code Assist's envelope, when it has one.
+  const inner = dialect === 'gemini' ? codeAssistRequest(body) : source;
   const settings = defined(Object.fromEntries(SETTINGS.map((key) => [key, source[key]])));
   if (dialect === 'gemini')
-    Object.assign(settings, defined({ ...obj(source.generationConfig), thinkingConfig: undefined }));
+    Object.assign(settings, defined({ ...obj(inner.generationConfig), thinkingConfig: undefined }));
   const model = str(source.model) ?? /\/models\/([^/:]+)/.exec(path)?.[1] ?? null;
   return {
     dialect,
     model,
     ...parts,
-    reasoning: reasoningOf(dialect, source),
+    reasoning: reasoningOf(dialect, inner),
     settings,
     previousResponseId: str(source.previous_response_id),
     cacheBreakpoints: breakpointsOf(parts),
