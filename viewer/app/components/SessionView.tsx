@@ -19,6 +19,7 @@ import {
   type SessionTurn,
   type ToolPair,
 } from '../session-data.ts';
+import { CostBadge } from './CostBadge.tsx';
 import { TurnContextView } from './TurnContext.tsx';
 import { TurnDiffView } from './TurnDiff.tsx';
 import { SessionExportLinks } from './SessionExportLinks.tsx';
@@ -334,7 +335,7 @@ function TurnList({
   );
 }
 
-function TurnRow({
+export function TurnRow({
   turn,
   active,
   onOpen,
@@ -377,7 +378,7 @@ function TurnRow({
           <span className="muted">{t('sessions.turn.ttft', { ms: formatDuration(turn.ttftMs) })}</span>
         )}
         <span className="muted">{formatDuration(turn.durationMs)}</span>
-        {turn.cost?.usd != null && <span className="muted">${turn.cost.usd.toFixed(4)}</span>}
+        {turn.cost && <CostBadge cost={turn.cost} />}
         <span className="turn-actions">
           <button
             type="button"
