@@ -72,7 +72,7 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
-function port(value: string | undefined, fallback: number, flag: string): number {
+export function port(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(t('commands.flags.port', { flag, value }));

@@ -60,3 +60,34 @@ export function gatewayUrl(baseUrl: string, base: string): string {
   const path = url.pathname === '/' && !baseUrl.endsWith('/') ? '' : url.pathname;
   return `${base}/${url.protocol.replace(':', '')}/${url.host}${path}${url.search}${hashOf(url, baseUrl)}`;
 }
+
+/** Endpoints a client appends to its base URL itself; `/v1/messages` is Anthropic's (its base URL ends before `/v1`). */
+const ENDPOINT = /(\/v1\/messages|\/chat\/completions|\/responses|\/completions|\/embeddings|\/messages)\/?$/i;
+
+/**
+ * What is wrong with an address given as a base URL, with the base URL it probably meant: a
+ * version segment twice (`/v1/v1`, a 404 at every relay), or an endpoint at its end, which
+ * clients append again (Codex's `/chat/completions/responses`). An address ending in `#` is
+ * Cherry Studio's, used as typed: nothing to say.
+ */
+export function baseUrlMistake(
+  value: string,
+): { kind: 'repeated' | 'endpoint'; segment: string; fixed: string } | null {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return null;
+  }
+  if (value.trim().endsWith('#') || url.hash) return null;
+  const repeated = /(\/v\d+(?:beta\d*|alpha\d*)?)\1(?=\/|$)/i.exec(url.pathname);
+  let path = repeated ? url.pathname.replace(repeated[0], repeated[1]) : url.pathname;
+  const endpoint = ENDPOINT.exec(path);
+  if (!repeated && !endpoint) return null;
+  if (endpoint) path = path.slice(0, endpoint.index) || '/';
+  const fixed = new URL(url.href);
+  fixed.pathname = path;
+  return repeated
+    ? { kind: 'repeated', segment: repeated[1], fixed: fixed.href.replace(/\/$/, '') }
+    : { kind: 'endpoint', segment: endpoint![1], fixed: fixed.href.replace(/\/$/, '') };
+}

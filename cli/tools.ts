@@ -16,12 +16,12 @@ import { DatabaseOpenError, databasePath, openDatabase } from '../db/schema.ts';
 import { type HarWritten, skippedLine, writeHar } from '../export/har.ts';
 import { HarExportError, writeHarOffThread } from '../export/har-export-thread.ts';
 import { summarize } from '../model/summary.ts';
-import { UsageError, dataDirFrom, parseFlags } from './args.ts';
+import { UsageError, dataDirFrom, parseFlags, port as portFlag } from './args.ts';
 import { findInstance, prepareDataDir } from './instance.ts';
 import { writeClientFiles } from './client-files.ts';
 import { otlpConfig } from './otlp-config.ts';
 import { launchEnv, renderEnv, type Shell } from './launch-env.ts';
-import { gatewayBase, gatewayUrl, upstreamOfGateway } from './gateway-url.ts';
+import { baseUrlMistake, gatewayBase, gatewayUrl, upstreamOfGateway } from './gateway-url.ts';
 import { chromiumFlags } from './chromium.ts';
 import { VERSION } from './version.ts';
 import { cliLang, t } from './language.ts';
@@ -44,7 +44,7 @@ export async function envCommand(args: string[]): Promise<number> {
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
   const running = await findInstance(dataDir);
-  const port = values['proxy-port'] ?? String(running?.proxyPort ?? 8899);
+  const port = String(portFlag(values['proxy-port'], running?.proxyPort ?? 8899, '--proxy-port'));
   const ca = loadOrCreateCa(dataDir);
   const bundle = writeTrustBundle(ca);
   console.log(
@@ -70,15 +70,33 @@ export async function urlCommand(args: string[]): Promise<number> {
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
   const running = await findInstance(dataDir);
-  const port = values['proxy-port'] ? Number(values['proxy-port']) : (running?.proxyPort ?? 8899);
+  const port = portFlag(values['proxy-port'], running?.proxyPort ?? 8899, '--proxy-port');
   const host =
     running && !values['proxy-port'] ? new URL(running.proxyUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1';
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
   // Already a gateway URL: the gateway form of the upstream it names, not a gateway through the gateway (a loop).
   const upstream = upstreamOfGateway(positionals[0]);
-  console.log(gatewayUrl(upstream ?? positionals[0], gatewayBase(host, port, loopback ? null : 'TOKEN')));
+  const base = gatewayBase(host, port, loopback ? null : 'TOKEN');
+  const gateway = gatewayUrl(upstream ?? positionals[0], base);
+  console.log(gateway);
   if (upstream)
     console.error(`wirelog: ${t('commands.url.alreadyGateway', { value: positionals[0].trim(), upstream })}`);
+  // The address as given is printed above (a curl may want it whole); a base URL that a client would extend into a 404 is said.
+  const mistake = baseUrlMistake(upstream ?? positionals[0]);
+  if (mistake)
+    console.error(
+      `wirelog: ${t(`commands.url.${mistake.kind}`, {
+        value: upstream ?? positionals[0].trim(),
+        segment: mistake.segment,
+        fixed: mistake.fixed,
+        gateway: gatewayUrl(mistake.fixed, base),
+      })}${
+        // Cherry Studio's OpenAI type takes the whole chat address, used as typed when it ends in # (README).
+        mistake.kind === 'endpoint' && mistake.segment.toLowerCase() === '/chat/completions'
+          ? t('commands.url.cherry', { cherry: `${gateway.replace(/\/$/, '')}#` })
+          : ''
+      }`,
+    );
   if (!loopback) console.error(`wirelog: ${t('commands.url.token')}`);
   if (!running) console.error(`wirelog: ${t('commands.dataDir.notRunning', { dataDir })}`);
   return 0;

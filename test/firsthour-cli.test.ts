@@ -121,6 +121,37 @@ describe('wirelog url', () => {
     expect(r.stderr).toContain('已经是网关地址（对应 https://x666.me/v1）');
   });
 
+  it("an endpoint given as the base URL: the line as asked, then the base URL meant and Cherry Studio's # form, in Chinese", async () => {
+    const r = await wirelogAs(
+      ['url', 'https://x666.me/v1/chat/completions', '--data-dir', path.join(home, 'none')],
+      ZH,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('http://127.0.0.1:8899/https/x666.me/v1/chat/completions');
+    expect(r.stderr).toContain(
+      'base URL 请填 http://127.0.0.1:8899/https/x666.me/v1（https://x666.me/v1 的网关形式）；Cherry Studio 要填完整地址的话，以 # 结尾：http://127.0.0.1:8899/https/x666.me/v1/chat/completions#',
+    );
+  });
+
+  it('a --proxy-port that is not a port: one line, for url and env alike', async () => {
+    for (const command of ['url', 'env']) {
+      const r = await wirelogAs(
+        [
+          command,
+          ...(command === 'url' ? ['https://x666.me/v1'] : []),
+          '--proxy-port',
+          'abc',
+          '--data-dir',
+          path.join(home, 'none'),
+        ],
+        ZH,
+      );
+      expect(r.code, command).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim()).toBe('wirelog: --proxy-port 要填 0 到 65535 之间的端口号，"abc" 不行');
+    }
+  });
+
   it("Cherry Studio's address keeps its # (used exactly as typed)", async () => {
     const r = await wirelogAs(
       ['url', 'https://x666.me/v1/chat/completions#', '--data-dir', path.join(home, 'none')],

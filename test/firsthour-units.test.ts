@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ConfigSources } from '../cli/agent-config.ts';
 import { planLaunch } from '../cli/agents.ts';
 import { closestName } from '../cli/closest-name.ts';
-import { gatewayUrl, upstreamOfGateway } from '../cli/gateway-url.ts';
+import { baseUrlMistake, gatewayUrl, upstreamOfGateway } from '../cli/gateway-url.ts';
 import type { LaunchEnv } from '../cli/launch-env.ts';
 import { takeLanguageFlag } from '../cli/language.ts';
 import { commandStart } from '../cli/run.ts';
@@ -117,6 +117,46 @@ describe("Cherry Studio's address", () => {
       `${GATEWAY}/https/x666.me/v1/chat/completions#`,
     );
     expect(gatewayUrl('https://x666.me/v1', GATEWAY)).toBe(`${GATEWAY}/https/x666.me/v1`);
+  });
+});
+
+describe('an address given as a base URL', () => {
+  it('an endpoint at its end, or a version twice: the base URL it probably meant', () => {
+    expect(baseUrlMistake('https://x666.me/v1/chat/completions')).toEqual({
+      kind: 'endpoint',
+      segment: '/chat/completions',
+      fixed: 'https://x666.me/v1',
+    });
+    expect(baseUrlMistake('https://x666.me/v1/responses/')).toMatchObject({
+      kind: 'endpoint',
+      fixed: 'https://x666.me/v1',
+    });
+    // Claude Code and the Anthropic SDK append /v1/messages to a base URL that ends before /v1.
+    expect(baseUrlMistake('https://zenmux.ai/api/anthropic/v1/messages')).toMatchObject({
+      segment: '/v1/messages',
+      fixed: 'https://zenmux.ai/api/anthropic',
+    });
+    expect(baseUrlMistake('https://x666.me/v1/v1')).toEqual({
+      kind: 'repeated',
+      segment: '/v1',
+      fixed: 'https://x666.me/v1',
+    });
+    expect(baseUrlMistake('https://x666.me/v1/v1/chat/completions')).toMatchObject({
+      kind: 'repeated',
+      fixed: 'https://x666.me/v1',
+    });
+  });
+
+  it('a base URL, or an address ending in # (Cherry Studio uses it as typed): nothing to say', () => {
+    for (const url of [
+      'https://x666.me/v1',
+      'https://openrouter.ai/api/v1',
+      'https://zenmux.ai/api/anthropic',
+      'https://x666.me/v1/chat/completions#',
+      'https://generativelanguage.googleapis.com/v1beta',
+      'not a url',
+    ])
+      expect(baseUrlMistake(url), url).toBeNull();
   });
 });
 

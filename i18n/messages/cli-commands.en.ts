@@ -138,6 +138,11 @@ Prints the gateway form of a client's base URL: set it as the client's base URL,
     notAUrl: '"{{value}}" is not a URL: give the base URL the client uses now, such as https://openrouter.ai/api/v1',
     scheme: 'the gateway forwards http and https, not {{scheme}}',
     credentials: 'a base URL with user:password in it cannot go through the gateway: send the credentials as a header',
+    endpoint:
+      '{{value}} ends in {{segment}}, an endpoint, not a base URL: clients (Codex, the OpenAI and Anthropic SDKs, Claude Code) append the endpoint themselves, so the relay gets it twice and answers 404; as a base URL use {{gateway}} (the gateway form of {{fixed}})',
+    cherry: '; Cherry Studio takes the whole address when it ends in #: {{cherry}}',
+    repeated:
+      '{{value}} has {{segment}} twice: the relay answers 404 for that path; as a base URL use {{gateway}} (the gateway form of {{fixed}})',
     alreadyGateway:
       '{{value}} is already a gateway URL (of {{upstream}}): the line above is its gateway form for this wirelog, use it as it is',
   },

@@ -130,6 +130,11 @@ wirelog 的退出码就是这个命令的退出码。
     notAUrl: '"{{value}}" 不是 URL：填客户端现在用的 base URL，比如 https://openrouter.ai/api/v1',
     scheme: '网关只转发 http 和 https，不支持 {{scheme}}',
     credentials: '带 user:password 的 base URL 不能走网关：把凭据放到请求头里发送',
+    endpoint:
+      '{{value}} 以 {{segment}} 结尾，这是接口路径，不是 base URL：Codex、OpenAI 和 Anthropic 的 SDK、Claude Code 都会自己在 base URL 后面拼接口路径，拼两遍中转站就回 404；base URL 请填 {{gateway}}（{{fixed}} 的网关形式）',
+    cherry: '；Cherry Studio 要填完整地址的话，以 # 结尾：{{cherry}}',
+    repeated:
+      '{{value}} 里 {{segment}} 出现了两次：中转站对这样的路径回 404；base URL 请填 {{gateway}}（{{fixed}} 的网关形式）',
     alreadyGateway:
       '{{value}} 已经是网关地址（对应 {{upstream}}）：上面一行是它在这个 wirelog 上的网关形式，直接用即可',
   },
