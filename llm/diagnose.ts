@@ -555,12 +555,18 @@ export const streamError: Rule = (ctx) => {
   const s = status(ctx);
   if (ctx.call?.ending !== 'error' || s === null || s >= 400) return null;
   const reason = ctx.call.endingReason ?? 'an error event';
+  // An error event in a stream a relay had begun with 200: the relay had reached the provider and
+  // was passing its answer on; what failed is behind it (OpenRouter: an error while the model
+  // produces its output comes as an SSE data event), as a 502 from the relay says.
+  const behindRelay = ctx.exchange.streamKind !== null && !PROVIDER_HOSTS.test(ctx.exchange.request.host);
   const equivalent =
     /quota|insufficient|credit|balance|billing|rate.?limit|too many|resource.?exhausted|\b429\b|余额|额度/i.test(reason)
       ? 429
       : /overload|capacity|unavailable|\b529\b|\b503\b/i.test(reason)
         ? 503
-        : 500;
+        : behindRelay
+          ? 502
+          : 500;
   const asStatus: DiagnosisContext = {
     ...ctx,
     lang: 'en',

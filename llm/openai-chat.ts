@@ -143,19 +143,34 @@ function byIndex(answers: Map<number, Answer>): Pick<Rebuilt, 'answer' | 'choice
   return { answer: ordered[0] ?? emptyAnswer(), ...(ordered.length > 1 ? { choices: ordered } : {}) };
 }
 
+/**
+ * A choice that ended with an error (OpenRouter: finish_reason "error", the error beside it in
+ * the choice, `{code, message}`): its words, or null for a choice that did not.
+ */
+export function choiceError(choice: JsonObject): string | null {
+  if (choice.error) return errorLine(choice.error, JSON.stringify(choice.error));
+  return choice.finish_reason === 'error' ? CHOICE_ERROR : null;
+}
+
+/** Why a call failed whose choice ended with finish_reason "error" and said nothing more. */
+export const CHOICE_ERROR = 'the answer ended with finish_reason "error"';
+
 export function rebuildResponse(response: JsonObject): Rebuilt {
   const sources = responseCitations(response);
   const answers = new Map(
     arr(response.choices).map((c, i) => [num(obj(c).index) ?? i, messageAnswer(obj(c), sources)] as const),
   );
+  const error = arr(response.choices)
+    .map((c) => choiceError(obj(c)))
+    .find((e) => e !== null);
   return {
     respondedModel: str(response.model),
     ...byIndex(answers),
     usage: usageOf(response.usage),
     usageAsSent: response.usage,
     firstContentMs: null,
-    ending: 'complete',
-    endingReason: null,
+    ending: error ? 'error' : 'complete',
+    endingReason: error ?? null,
   };
 }
 
@@ -239,6 +254,8 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
       const target = choices.get(index) ?? { answer: emptyAnswer(), calls: new Map(), annotations: [], encrypted: 0 };
       choices.set(index, target);
       if (addDelta(target, choice) && firstContentMs === null) firstContentMs = item.offsetMs;
+      // A chunk's own error (read above) says more than its choice's finish_reason "error".
+      error ??= choiceError(choice);
     });
   }
   for (const { answer, calls, annotations, encrypted } of choices.values()) {

@@ -639,3 +639,91 @@ describe("Chat Completions' deprecated function_call (the functions API) is a to
     expect(en).toEqual([]);
   });
 });
+
+describe('OpenRouter: an error while the model produces its output comes inside the 200 stream', () => {
+  // OpenRouter's streaming reference ("Handling Errors During Streaming"): a chunk with a top-level
+  // `error` ({code, message}) and its choice ended with finish_reason "error"; its error reference:
+  // once the model started, the status stays 200 and the error is an SSE data event.
+  const first = sse({
+    id: 'gen-1',
+    object: 'chat.completion.chunk',
+    model: 'openai/gpt-4o',
+    provider: 'OpenAI',
+    choices: [{ index: 0, delta: { role: 'assistant', content: '第一段' }, finish_reason: null }],
+  });
+
+  it('is the call’s error, said to be behind the relay (the provider failed), not the relay itself', () => {
+    const raw =
+      first +
+      ': OPENROUTER PROCESSING\r\n\r\n' +
+      sse({
+        id: 'gen-1',
+        object: 'chat.completion.chunk',
+        created: 1234567890,
+        model: 'openai/gpt-4o',
+        provider: 'OpenAI',
+        error: { code: 'server_error', message: 'Provider disconnected unexpectedly' },
+        choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+      }) +
+      sse('[DONE]');
+    const { call, en, zh } = understood(
+      exchangeOf('/api/v1/chat/completions', 200, 'sse', 'complete', 'openrouter.ai'),
+      { stream: true },
+      { raw },
+    );
+    expect(call.ending).toBe('error');
+    expect(call.endingReason).toBe('Provider disconnected unexpectedly (server_error)');
+    expect(call.answer.text).toBe('第一段');
+    expect(en[0].rule).toBe('stream-error');
+    expect(en[0].summary).toBe(
+      'The stream began with 200 and then failed: the model provider it forwards to failed ("Provider disconnected unexpectedly (server_error)").',
+    );
+    expect(en[0].fix).toContain('pick another provider/model');
+    expect(zh[0].summary).toContain('它转发到的上游服务商出错了');
+  });
+
+  it('a choice that ended with finish_reason "error" and nothing more is still the call’s error', () => {
+    const raw =
+      first +
+      sse({
+        id: 'gen-1',
+        object: 'chat.completion.chunk',
+        model: 'openai/gpt-4o',
+        choices: [{ index: 0, delta: {}, finish_reason: 'error' }],
+      }) +
+      sse('[DONE]');
+    const { call, en } = understood(
+      exchangeOf('/api/v1/chat/completions', 200, 'sse', 'complete', 'openrouter.ai'),
+      { stream: true },
+      { raw },
+    );
+    expect(call.ending).toBe('error');
+    expect(call.endingReason).toBe('the answer ended with finish_reason "error"');
+    expect(en[0].rule).toBe('stream-error');
+  });
+
+  it('not streamed: the error beside the choice fails the call', () => {
+    const response = {
+      id: 'gen-2',
+      object: 'chat.completion',
+      model: 'openai/gpt-4o',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: '' },
+          finish_reason: 'error',
+          error: { code: 502, message: 'Upstream provider returned an invalid response' },
+        },
+      ],
+    };
+    const { call, en } = understood(
+      exchangeOf('/api/v1/chat/completions', 200, null, 'complete', 'openrouter.ai'),
+      {},
+      { responseText: JSON.stringify(response) },
+    );
+    expect(call.ending).toBe('error');
+    expect(call.endingReason).toBe('Upstream provider returned an invalid response (502)');
+    expect(en[0].rule).toBe('stream-error');
+    expect(en[0].summary).toContain('The answer came with status 200 but is an error');
+  });
+});
