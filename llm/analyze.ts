@@ -4,7 +4,7 @@ import { codeAssistSession } from './code-assist.ts';
 import { detectDialect } from './dialect.ts';
 import * as gemini from './gemini.ts';
 import { requestImages, responseImages, streamImages, withExchange } from './images.ts';
-import { arr, obj, parseJson, partialJsonArray, str, textOf, type JsonObject } from './json.ts';
+import { arr, errorLine, obj, parseJson, partialJsonArray, str, textOf, type JsonObject } from './json.ts';
 import { emptyAnswer, type Dialect, type ModelCall, type StreamItem } from './model-call.ts';
 import * as chat from './openai-chat.ts';
 import * as responses from './openai-responses.ts';
@@ -69,23 +69,32 @@ function rebuildCompletions(chunks: JsonObject[], items: StreamItem[] | null): R
   const answer = emptyAnswer();
   let firstContentMs: number | null = null;
   let usageAsSent: unknown;
+  let error: string | null = null;
+  let answered = false;
   chunks.forEach((chunk, i) => {
+    // Errors as in Chat Completions: the chunk's own, or its choice's (OpenRouter's finish_reason "error").
+    if (chunk.error) error = errorLine(chunk.error, JSON.stringify(chunk.error));
     const choice = obj(arr(chunk.choices)[0]);
+    answered ||= arr(chunk.choices).length > 0;
     const text = str(choice.text) ?? '';
     answer.text += text;
     if (text && firstContentMs === null && items) firstContentMs = items[i].offsetMs;
-    answer.finishReason = str(choice.finish_reason) ?? answer.finishReason;
+    answer.finishReason = str(choice.finish_reason) || answer.finishReason;
     if (chunk.usage) usageAsSent = chunk.usage;
+    error ??= chat.choiceError(choice);
   });
   const done = !items || items.some((i) => i.data.trim() === '[DONE]');
+  // Streamed, [DONE] closes the stream and finish_reason ends the answer, as in Chat Completions.
+  const unfinished = items !== null && answered && answer.finishReason === null;
   return {
     respondedModel: str(chunks[0]?.model),
     answer,
     usage: chat.usageOf(usageAsSent),
     usageAsSent,
     firstContentMs,
-    ending: done ? 'complete' : 'truncated',
-    endingReason: done ? null : 'the stream ended without data: [DONE]',
+    ending: error ? 'error' : done && !unfinished ? 'complete' : 'truncated',
+    endingReason:
+      error ?? (!done ? 'the stream ended without data: [DONE]' : unfinished ? chat.DONE_WITHOUT_FINISH : null),
   };
 }
 

@@ -727,3 +727,58 @@ describe('OpenRouter: an error while the model produces its output comes inside 
     expect(en[0].summary).toContain('The answer came with status 200 but is an error');
   });
 });
+
+describe('legacy completions (POST /v1/completions) streamed: the same endings as Chat Completions', () => {
+  const piece = (text: string, finish: string | null = null) =>
+    sse({
+      id: 'cmpl-1',
+      object: 'text_completion',
+      created: 1700000000,
+      model: 'gpt-3.5-turbo-instruct',
+      choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+    });
+
+  it('complete with its finish_reason and [DONE]', () => {
+    const { call, en } = understood(
+      exchangeOf('/v1/completions', 200, 'sse', 'complete'),
+      { stream: true },
+      {
+        raw: piece('从前') + piece('有座山', 'stop') + sse('[DONE]'),
+      },
+    );
+    expect(call.ending).toBe('complete');
+    expect(call.answer).toMatchObject({ text: '从前有座山', finishReason: 'stop' });
+    expect(en).toEqual([]);
+  });
+
+  it('cut when [DONE] closed it with no finish_reason', () => {
+    const { call, en } = understood(
+      exchangeOf('/v1/completions', 200, 'sse', 'complete'),
+      { stream: true },
+      {
+        raw: piece('从前') + sse('[DONE]'),
+      },
+    );
+    expect(call.ending).toBe('truncated');
+    expect(en[0].rule).toBe('truncated-stream');
+    expect(en[0].summary).toContain('never got its finish_reason');
+  });
+
+  it("failed when a chunk carries an error (OpenRouter's mid-stream error)", () => {
+    const error = sse({
+      id: 'cmpl-1',
+      object: 'text_completion',
+      error: { code: 'server_error', message: 'Provider disconnected unexpectedly' },
+      choices: [{ text: '', index: 0, finish_reason: 'error' }],
+    });
+    const { call, en } = understood(
+      exchangeOf('/api/v1/completions', 200, 'sse', 'complete', 'openrouter.ai'),
+      { stream: true },
+      { raw: piece('从前') + error + sse('[DONE]') },
+    );
+    expect(call.ending).toBe('error');
+    expect(call.endingReason).toBe('Provider disconnected unexpectedly (server_error)');
+    expect(call.answer.text).toBe('从前');
+    expect(en[0].rule).toBe('stream-error');
+  });
+});
