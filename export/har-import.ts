@@ -44,6 +44,10 @@ export const MAX_FIELD_CHARS = 16 * 1024 * 1024;
 export const MAX_HEAD_FIELD_CHARS = 1024 * 1024;
 /** All strings of one entry together (bodies counted as read): what holding one entry may cost. */
 export const MAX_ENTRY_CHARS = 2 * MAX_BODY_CHARS + 64 * 1024 * 1024;
+/** The longest a timing phase may be: a year, in milliseconds (their sum stays a finite number of microseconds). */
+export const MAX_TIMING_MS = 366 * 24 * 3600 * 1000;
+/** An SSE event's or a WebSocket message's time, in seconds since 1970: at most what a Date holds. */
+const MAX_EPOCH_SECONDS = 8.64e12;
 /** Objects and arrays inside one another in an entry (its own fields need 4; vendors' extras more). */
 export const MAX_ENTRY_DEPTH = 64;
 
@@ -272,12 +276,64 @@ function headProblems(raw: unknown): string[] {
   return problems;
 }
 
+/**
+ * Figures the exchange is made of: a status of three digits (RFC 9110 15), timings and event
+ * times a stored row can hold. JSON reads 1e400 as Infinity, and 1e308 milliseconds overflow once
+ * counted in microseconds: stored, such a row read back as damaged (not replayable, not copyable).
+ */
+function figureProblems(raw: unknown): string[] {
+  const problems: string[] = [];
+  const entry = raw as {
+    response?: { status?: unknown };
+    timings?: unknown;
+    _sseEvents?: unknown;
+    _webSocketMessages?: unknown;
+  } | null;
+  const status = entry?.response?.status;
+  if (typeof status === 'number' && Number.isInteger(status) && status > 0 && (status < 100 || status > 999))
+    problems.push(say('harStatus', { value: String(status) }));
+  const timings = entry?.timings;
+  if (timings !== null && typeof timings === 'object')
+    for (const [name, value] of Object.entries(timings))
+      if (typeof value === 'number' && !(Number.isFinite(value) && value <= MAX_TIMING_MS))
+        problems.push(say('harTiming', { field: `timings.${name}`, value: String(value) }));
+  for (const list of ['_sseEvents', '_webSocketMessages'] as const) {
+    const items = entry?.[list];
+    if (!Array.isArray(items)) continue;
+    for (let i = 0; i < items.length && problems.length < 3; i++) {
+      const time = (items[i] as { time?: unknown } | null)?.time;
+      if (typeof time === 'number' && !(Math.abs(time) <= MAX_EPOCH_SECONDS))
+        problems.push(say('harEventTime', { field: `${list}.${i}.time`, value: String(time) }));
+    }
+  }
+  return problems;
+}
+
+/** URL schemes of the exchanges wirelog stores. */
+const STORED_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:']);
+
+/**
+ * The scheme of a checked entry that is not an HTTP or WebSocket exchange (`data:`, `blob:`,
+ * `chrome-extension:`, `file:`, which browsers list beside their requests), or null. Such an
+ * entry is skipped, and the import says how many and which: stored, it became `http://` with no
+ * host (`data:image/png;…` as http://image/png;…).
+ */
+export function unstoredScheme(entry: HarEntry): string | null {
+  const { protocol } = new URL(entry.request.url);
+  return STORED_SCHEMES.has(protocol) ? null : printable(protocol.slice(0, -1), 40);
+}
+
+/** The note of an import that skipped such entries. */
+export function skippedNote(n: number, schemes: Iterable<string>): string {
+  return say('harSkippedScheme', { n, schemes: [...schemes].slice(0, 5).join(', ') });
+}
+
 /** An entry checked: the entry when it can be imported, else every problem, each naming the entry and its field. */
 export function checkEntry(read: ReadEntry): { entry: HarEntry | null; problems: string[] } {
   const problem = (text: string) => entryProblem(read.number, read.value, text);
   if (read.problem) return { entry: null, problems: [problem(read.problem)] };
   // The limits first: a 100,000-header entry is refused without a schema object per header.
-  const limits = headProblems(read.value);
+  const limits = [...headProblems(read.value), ...figureProblems(read.value)];
   if (limits.length) return { entry: null, problems: limits.slice(0, 3).map(problem) };
   const parsed = entrySchema.safeParse(read.value);
   if (parsed.success) return { entry: parsed.data, problems: [] };
@@ -621,6 +677,7 @@ export function harToEvents(text: string, options: HarImportOptions): { events: 
   if (problems.length) throw new HarImportError(refusal(options.source, problems));
   const sorted = checked
     .map((c, i) => ({ entry: c.entry!, number: i + 1 }))
+    .filter(({ entry }) => unstoredScheme(entry) === null)
     .sort((a, b) => Date.parse(a.entry.startedDateTime) - Date.parse(b.entry.startedDateTime));
   return {
     events: sorted.flatMap(({ entry, number }) => entryEvents(entry, options, { number, cut: [] }).events),

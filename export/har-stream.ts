@@ -4,7 +4,6 @@
 // reads the file twice: first every entry is checked (a bad one anywhere and nothing is
 // stored), then the entries are converted and handed to storage in small batches, oldest first.
 import fs from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { jsonParser, type Token } from 'stream-json/core/parser.js';
 import type { ExchangeEvent } from '../model/exchange.ts';
 import {
@@ -18,6 +17,8 @@ import {
   checkEntry,
   checkedBefore,
   entryEvents,
+  skippedNote,
+  unstoredScheme,
   refusal,
   sizeText,
   type CutBody,
@@ -46,7 +47,7 @@ export interface ImportProgress {
 }
 
 export interface ImportResult {
-  /** Entries in the file, all stored. */
+  /** Entries in the file: stored, or skipped (not HTTP or WebSocket) as a note says. */
   entries: number;
   /** The ids of the stored exchanges, ascending. */
   ids: number[];
@@ -98,7 +99,10 @@ export class HarEntryReader {
     maxDepth: Infinity,
     maxPackedLength: MAX_PACKED_CHARS,
   });
-  private readonly decoder = new StringDecoder('utf8');
+  // HAR 1.2: a file is UTF-8, and a reader ignores a byte order mark (TextDecoder's default).
+  // Bytes that are not UTF-8 refuse the file: read as U+FFFD, every Chinese character of a GBK
+  // file was lost without a word.
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly ready: ReadEntry[] = [];
   /** Containers open above the entries: the root object, log, log.entries. */
   private readonly outer: ('root' | 'log' | 'entries')[] = [];
@@ -132,14 +136,27 @@ export class HarEntryReader {
 
   /** Reads the next bytes of the file; the entries they completed. */
   push(chunk: Buffer): ReadEntry[] {
+    // UTF-16: a byte order mark, or an ASCII first character beside a NUL (RFC 4627 3); said as
+    // such, not as "not JSON". (A file of NULs is neither.)
+    if (this.bytes === 0 && chunk.length >= 2 && (bom16(chunk) || (chunk[0] === 0) !== (chunk[1] === 0)))
+      throw new HarImportError(say('harUtf16', { source: this.source }));
     this.bytes += chunk.length;
-    this.tokens(() => this.parse(this.decoder.write(chunk)), false);
+    const text = this.decode(chunk, true);
+    this.tokens(() => this.parse(text), false);
     return this.ready.splice(0);
+  }
+
+  private decode(chunk: Uint8Array, more: boolean): string {
+    try {
+      return this.decoder.decode(chunk, { stream: more });
+    } catch {
+      throw new HarImportError(say('harNotUtf8', { source: this.source, bytes: this.bytes }));
+    }
   }
 
   /** The file ended: the last entries, or why the file is not a HAR document. */
   finish(): ReadEntry[] {
-    const rest = this.decoder.end();
+    const rest = this.decode(new Uint8Array(0), false);
     if (rest) this.tokens(() => this.parse(rest), false);
     this.tokens(() => this.parse(NONE), true);
     if (!this.sawEntries || this.notHar) throw new HarImportError(notHar(this.source));
@@ -384,6 +401,10 @@ export class HarEntryReader {
 
 const NONE = Symbol.for('object-stream.none') as unknown as string;
 
+/** A UTF-16 byte order mark, either way round. */
+const bom16 = (bytes: Buffer): boolean =>
+  (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+
 /** The file's entries, a chunk's worth at a time. */
 async function* entriesOf(
   file: string,
@@ -473,6 +494,10 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   const problems: string[] = [];
   let problemCount = 0;
   let startedAt = new Float64Array(1024);
+  // Entries that are not HTTP or WebSocket exchanges (data:, blob:…): skipped, and said.
+  let skip = new Uint8Array(1024);
+  const skippedSchemes = new Set<string>();
+  let skipped = 0;
   let entries = 0;
   let checkedBytes = 0;
   for await (const batch of entriesOf(file, options.source, false, (r) =>
@@ -490,8 +515,17 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
         const grown = new Float64Array(startedAt.length * 2);
         grown.set(startedAt);
         startedAt = grown;
+        const grownSkip = new Uint8Array(skip.length * 2);
+        grownSkip.set(skip);
+        skip = grownSkip;
       }
       startedAt[entries - 1] = Date.parse(checked.entry!.startedDateTime);
+      const scheme = unstoredScheme(checked.entry!);
+      if (scheme !== null) {
+        skip[entries - 1] = 1;
+        skipped++;
+        skippedSchemes.add(scheme);
+      }
     }
   }
   report({ phase: 'check', bytes: checkedBytes, totalBytes, entries, stored: 0 }, true);
@@ -552,6 +586,8 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
     pending.delete(at);
     pendingBytes -= one.bytes;
     emitted[at] = 1;
+    // A skipped entry only keeps its place in the order.
+    if (one.events.length === 0) return;
     batch.push(...one.events);
     batchEntries++;
     batchBytes += one.bytes;
@@ -579,6 +615,11 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
       if (read.number > entries || read.problem) {
         await storing;
         throw new HarStorageError(say('harChangedEntry', { source: options.source, n: read.number, stored, entries }));
+      }
+      if (skip[read.number - 1]) {
+        pending.set(rank[read.number - 1], { events: [], bytes: 0 });
+        await drain(false);
+        continue;
       }
       const made = entryEvents(checkedBefore(read), options, read);
       for (const note of made.notes) if (noted++ < MAX_NOTES) notes.push(note);
@@ -608,6 +649,7 @@ export async function importHarFile(file: string, options: ImportHarOptions): Pr
   await handOver();
   await storing;
   if (noted > MAX_NOTES) notes.push(say('harMoreNotes', { n: noted - MAX_NOTES }));
+  if (skipped) notes.unshift(skippedNote(skipped, skippedSchemes));
   if (outOfOrder) notes.push(say('harOutOfOrder', { source: options.source }));
   report({ phase: 'store', bytes: checkedBytes, totalBytes, entries, stored }, true);
   return { entries, ids: ids.sort((a, b) => a - b), notes };

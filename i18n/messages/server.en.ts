@@ -281,6 +281,16 @@ export const server = {
     notJsonHarStreamStart:
       '{{source}} is not JSON (in its first {{bytes}} bytes: {{error}}): a HAR file is a JSON document',
     harCutShort: 'the file ends before its JSON does (was it cut short?)',
+    harUtf16:
+      '{{source}} is UTF-16 text, and a HAR file is UTF-8 (HAR 1.2): convert it first, e.g. `iconv -f UTF-16 -t UTF-8 in.har > out.har`',
+    harNotUtf8:
+      '{{source}} is not UTF-8 text (in its first {{bytes}} bytes), and a HAR file is UTF-8 (HAR 1.2): convert it first, e.g. `iconv -f GBK -t UTF-8 in.har > out.har`',
+    harStatus:
+      'response.status {{value}} is not an HTTP status code (three digits, 100-999; 0 or -1 when there was no response)',
+    harTiming: '{{field}} is {{value}}: not a time in milliseconds (0 to a year; -1 when the phase did not happen)',
+    harEventTime: '{{field}} is {{value}}: not a time in seconds since 1970',
+    harSkippedScheme:
+      'skipped {{n}} entry(s) that are not HTTP or WebSocket exchanges ({{schemes}} URLs, which a browser lists beside its requests); the others were imported',
     harChanged:
       '{{source}} changed while it was imported: {{stored}} of {{entries}} entries were stored, the others were not; import a copy that nothing writes to',
     harChangedEntry:

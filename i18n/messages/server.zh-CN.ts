@@ -239,6 +239,15 @@ export const server: Shape<typeof en> = {
     harNotJsonAfter: '第 {{n}} 条或之后，',
     notJsonHarStreamStart: '{{source}} 不是 JSON（在前 {{bytes}} 字节内：{{error}}）：HAR 文件是一个 JSON 文档',
     harCutShort: '文件在 JSON 结束之前就没了（是不是没下载完整？）',
+    harUtf16:
+      '{{source}} 是 UTF-16 文本，而 HAR 文件必须是 UTF-8（HAR 1.2）：请先转换编码，例如 `iconv -f UTF-16 -t UTF-8 in.har > out.har`',
+    harNotUtf8:
+      '{{source}} 不是 UTF-8 文本（在前 {{bytes}} 字节内），而 HAR 文件必须是 UTF-8（HAR 1.2）：请先转换编码，例如 `iconv -f GBK -t UTF-8 in.har > out.har`',
+    harStatus: 'response.status {{value}} 不是 HTTP 状态码（三位数 100-999；没有响应时为 0 或 -1）',
+    harTiming: '{{field}} 是 {{value}}：不是以毫秒计的时间（0 到一年；这一阶段没有发生时为 -1）',
+    harEventTime: '{{field}} 是 {{value}}：不是从 1970 年起以秒计的时间',
+    harSkippedScheme:
+      '跳过了 {{n}} 条不是 HTTP 或 WebSocket 请求的条目（{{schemes}} 地址，浏览器会把它们和请求列在一起）；其余的都已导入',
     harChanged:
       '{{source}} 在导入过程中被改动了：{{entries}} 条里存了 {{stored}} 条，其余的没有存；请导入一份没有程序在写的副本',
     harChangedEntry:
