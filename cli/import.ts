@@ -1,6 +1,7 @@
 // `wirelog import FILE.har`: a HAR from Chrome DevTools, Playwright, mitmproxy or wirelog, as
 // exchanges: read as a stream (any size), every entry checked before any is stored, masked like
 // live captures, understood and diagnosed; progress on stderr while it runs.
+import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import type { CaptureStore } from '../db/capture-store.ts';
@@ -12,11 +13,21 @@ import { understandEnded } from '../llm/stored-calls.ts';
 import { UsageError, dataDirFrom, parseFlags } from './args.ts';
 import { prepareDataDir } from './instance.ts';
 import type { Translate } from '../i18n/index.ts';
-import { t } from './language.ts';
+import { localized } from '../i18n/stored-text.ts';
+import { cliLang, t } from './language.ts';
 import { progressLine as progressOutput } from './progress.ts';
 import { importInWorker } from './viewer-import.ts';
 
 export const importHelp = () => t('commands.import.help');
+
+function fileKind(file: string): 'file' | 'notFound' | 'directory' {
+  try {
+    return fs.statSync(file).isDirectory() ? 'directory' : 'file';
+  } catch (err) {
+    // Other failures (no permission) are the import's own one line, with the system's reason.
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'notFound' : 'file';
+  }
+}
 
 // Exchanges stored, understood and indexed per transaction (entries of the HAR): 200, not 500, as
 // measured (bench/har-import.ts): a smaller batch is garbage sooner (less CPU on collecting it,
@@ -102,6 +113,9 @@ export async function importCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(t('commands.import.oneFile'));
   const file = positionals[0];
   const name = path.basename(file);
+  // A path that names no file, or a folder: said with the path, before a data dir or database is made for it.
+  const kind = fileKind(path.resolve(file));
+  if (kind !== 'file') throw new UsageError(t(`commands.import.${kind}`, { file: path.resolve(file) }));
   const dataDir = dataDirFrom(values);
   prepareDataDir(dataDir);
   tuneGarbageCollection();
@@ -131,7 +145,8 @@ export async function importCommand(args: string[]): Promise<number> {
     );
     progress.done();
     sayFailures(store);
-    for (const note of result.notes) console.error(`wirelog: ${t('commands.import.note', { note })}`);
+    for (const note of result.notes)
+      console.error(`wirelog: ${t('commands.import.note', { note: localized(note, cliLang()) })}`);
     const { ids } = result;
     console.log(
       ids.length
@@ -144,7 +159,8 @@ export async function importCommand(args: string[]): Promise<number> {
     // The batches stored before the failure stay stored: what was not done for them is said too.
     if (store) sayFailures(store);
     if (!(err instanceof HarImportError) && !(err instanceof HarStorageError)) throw err;
-    console.error(`wirelog: ${err.message}`);
+    // Said in English by the import (as the viewer stores it), read in the user's language.
+    console.error(`wirelog: ${localized(err.message, cliLang())}`);
     return 1;
   } finally {
     db.close();

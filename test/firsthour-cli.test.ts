@@ -189,6 +189,24 @@ describe('what the newcomer types wrong', () => {
   });
 });
 
+describe('wirelog import', () => {
+  it('a path with no file, or a folder: one line with the path and what a HAR file is, nothing created', async () => {
+    const fresh = path.join(home, 'fresh-data');
+    const missing = path.join(home, 'Downloads', 'chatgpt.com.har');
+    const none = await wirelogAs(['import', missing, '--data-dir', fresh], ZH);
+    expect(none.code).toBe(2);
+    expect(none.stderr.trim()).toBe(
+      `wirelog: 找不到文件 ${missing}：检查一下路径（HAR 文件是浏览器开发者工具「网络」面板里「以 HAR 格式保存全部内容」存下的文件，或者 \`wirelog export --har\` 写出的文件）`,
+    );
+    const folder = await wirelogAs(['import', home, '--data-dir', fresh], EN);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr.trim()).toBe(
+      `wirelog: ${home} is a folder: give the HAR file in it (wirelog import FOLDER/capture.har)`,
+    );
+    expect(fs.existsSync(fresh)).toBe(false);
+  });
+});
+
 describe('wirelog list', () => {
   it('says a stored refusal (a loop through the gateway) in Chinese', async () => {
     const port = Number(new URL(wirelog.proxyUrl).port);

@@ -272,6 +272,9 @@ as imported with the file's name: SSE events and WebSocket messages restored, se
 live captures (unless --keep-secrets), model calls rebuilt and diagnosed. Every entry is checked
 before any is stored: a bad one anywhere and none is. Progress goes to stderr.`,
     oneFile: 'wirelog import takes one HAR file: wirelog import capture.har',
+    notFound:
+      'there is no file {{file}}: check the path (a HAR file is what a browser\'s Network panel saves with "Save all as HAR", or what `wirelog export --har` writes)',
+    directory: '{{file}} is a folder: give the HAR file in it (wirelog import FOLDER/capture.har)',
     storing: 'storing {{name}}: {{stored}} of {{entries}} entries stored',
     checking: 'checking {{name}}: {{entries}} entries, {{read}}',
     receiving: 'receiving {{name}}: {{entries}} entries, {{read}}',

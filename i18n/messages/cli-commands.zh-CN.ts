@@ -257,6 +257,9 @@ wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--ho
 把 HAR 文件（Chrome DevTools、Playwright、mitmproxy、wirelog 导出的）里的每一条都导入成请求，并标记为
 从该文件导入：恢复 SSE 事件和 WebSocket 消息，密钥和实时抓包一样打码（除非加 --keep-secrets），
 模型调用会被还原并诊断。存之前先检查每一条：只要有一条不对，一条都不存。进度输出到 stderr。`,
+    notFound:
+      '找不到文件 {{file}}：检查一下路径（HAR 文件是浏览器开发者工具「网络」面板里「以 HAR 格式保存全部内容」存下的文件，或者 `wirelog export --har` 写出的文件）',
+    directory: '{{file}} 是一个文件夹：请给出里面的 HAR 文件（wirelog import 文件夹/capture.har）',
     oneFile: 'wirelog import 只接受一个 HAR 文件：wirelog import capture.har',
     storing: '正在保存 {{name}}：已存 {{stored}} / {{entries}} 条',
     checking: '正在检查 {{name}}：{{entries}} 条，{{read}}',
