@@ -47,7 +47,7 @@ export interface TurnDiffAnswer {
 /** Why a session question has no answer: no such session, a turn not in it, or a turn without a context to compare. */
 export class SessionQuestionError extends Error {
   constructor(
-    readonly reason: 'noSession' | 'notInSession' | 'noContext' | 'sameTurn',
+    readonly reason: 'noSession' | 'notInSession' | 'noContext' | 'sameTurn' | 'requestCut',
     readonly params: Record<string, string | number>,
   ) {
     super(reason);
@@ -147,7 +147,18 @@ function turnOf(
   return { exchange, index };
 }
 
+/** Why a turn's request cannot be read as its context: stored cut (--max-body-mb); null when it can. */
+function cutRequest(exchange: Exchange): SessionQuestionError | null {
+  const body = exchange.requestBody;
+  return body.truncated && exchange.streamKind !== 'websocket'
+    ? new SessionQuestionError('requestCut', { id: exchange.id, size: body.size, stored: body.storedSize })
+    : null;
+}
+
+/** A turn's context; a request stored cut is refused (its history would read as every message dropped). */
 function contextOf(reader: ExchangeReader, exchange: Exchange): TurnContext | null {
+  const cut = cutRequest(exchange);
+  if (cut) throw cut;
   const dialect = detectDialect(exchange.request.method, exchange.request.path);
   return dialect ? turnContextOf(dialect, requestJson(reader, exchange), exchange.request.path) : null;
 }
@@ -162,46 +173,63 @@ export function turnContext(reader: ExchangeReader, key: string, id: number): Tu
 /** Earlier turns a diff looks through for the last turn of its own conversation, at most. */
 export const DIFF_LOOKBACK = 32;
 
-/** A turn of the session by its place, with its context parsed. */
+type ReadTurn = { exchange: Exchange; index: number; context: TurnContext | null };
+
+/**
+ * A turn of the session by its place, with its context parsed; a request stored cut is refused
+ * (requestCut), or with `skipCut` given as null: no turn to compare with.
+ */
+function contextAt(reader: ExchangeReader, key: string, rows: ExchangeSummary[], index: number): ReadTurn;
 function contextAt(
   reader: ExchangeReader,
   key: string,
   rows: ExchangeSummary[],
   index: number,
-): { exchange: Exchange; index: number; context: TurnContext | null } {
+  skipCut: true,
+): ReadTurn | null;
+function contextAt(
+  reader: ExchangeReader,
+  key: string,
+  rows: ExchangeSummary[],
+  index: number,
+  skipCut = false,
+): ReadTurn | null {
   const turn = turnOf(reader, key, rows, rows[index].id);
+  if (skipCut && cutRequest(turn.exchange)) return null;
   return { ...turn, context: contextOf(reader, turn.exchange) };
 }
 
 /**
  * The turn a diff compares turn `later` with when none is asked for: the last earlier turn of the
  * same conversation (same system prompt and first message; else the last with the same system
- * prompt) among the DIFF_LOOKBACK before it, else the turn just before (`before`, read already).
- * A session can hold two conversations (Claude Code's subagents share its session header), and a
- * turn compared with the other one's would show every message dropped. In a session of one
- * conversation the turn before is the answer: the diff still parses two bodies.
+ * prompt) among the DIFF_LOOKBACK before it, else the turn just before. A session can hold two
+ * conversations (Claude Code's subagents share its session header), and a turn compared with the
+ * other one's would show every message dropped. In a session of one conversation the turn before
+ * (`before`, read already; null when its request was stored cut) is the answer: the diff still
+ * parses two bodies. A turn stored cut is passed over; if nothing else is found, the turn before
+ * is refused for it.
  */
 function defaultEarlier(
   reader: ExchangeReader,
   key: string,
   rows: ExchangeSummary[],
   later: number,
-  before: ReturnType<typeof contextAt>,
+  before: ReadTurn | null,
   cb: TurnContext | null,
-): ReturnType<typeof contextAt> {
-  if (!cb || !before.context) return before;
-  const first = continuation(before.context, cb);
-  if (first === 2) return before;
+): ReadTurn {
+  if (before && (!cb || !before.context)) return before;
+  const first = before?.context && cb ? continuation(before.context, cb) : 0;
+  if (first === 2) return before!;
   // A Responses turn continuing a stored response sends only what is new: the turn before, of the same instructions, is its own.
-  if (first === 1 && cb.previousResponseId !== null) return before;
-  let sameSystem = first === 1 ? before : null;
-  for (let index = later - 2; index >= Math.max(0, later - DIFF_LOOKBACK); index--) {
-    const turn = contextAt(reader, key, rows, index);
-    const match = turn.context ? continuation(turn.context, cb) : 0;
-    if (match === 2) return turn;
-    if (match === 1 && !sameSystem) sameSystem = turn;
+  if (first === 1 && cb!.previousResponseId !== null) return before!;
+  let fallback = first === 1 ? before : null;
+  for (let index = later - 2; cb && index >= Math.max(0, later - DIFF_LOOKBACK); index--) {
+    const turn = contextAt(reader, key, rows, index, true);
+    const match = turn?.context ? continuation(turn.context, cb) : 0;
+    if (match === 2) return turn!;
+    if (match === 1 && !fallback) fallback = turn;
   }
-  return sameSystem ?? before;
+  return fallback ?? before ?? contextAt(reader, key, rows, later - 1);
 }
 
 /** What turn `b` sent differently from turn `a` (default: the last turn of b's conversation, see defaultEarlier). */
@@ -213,9 +241,17 @@ export function turnDiff(reader: ExchangeReader, key: string, b: number, a?: num
   const asked = a === undefined ? later.index - 1 : rows.findIndex((r) => r.id === a);
   if (asked < 0) throw new SessionQuestionError('notInSession', { id: a!, key });
   if (rows[asked].id === later.exchange.id) throw new SessionQuestionError('sameTurn', { id: b });
-  const first = contextAt(reader, key, rows, asked);
-  const cb = contextOf(reader, later.exchange);
-  const earlier = a === undefined ? defaultEarlier(reader, key, rows, later.index, first, cb) : first;
+  let earlier: ReadTurn;
+  let cb: TurnContext | null;
+  if (a === undefined) {
+    // The turn before is read first (a request stored cut is passed over): it is nearly always the answer.
+    const before = contextAt(reader, key, rows, asked, true);
+    cb = contextOf(reader, later.exchange);
+    earlier = defaultEarlier(reader, key, rows, later.index, before, cb);
+  } else {
+    earlier = contextAt(reader, key, rows, asked);
+    cb = contextOf(reader, later.exchange);
+  }
   const ca = earlier.context;
   if (!ca) throw new SessionQuestionError('noContext', { id: earlier.exchange.id });
   if (!cb) throw new SessionQuestionError('noContext', { id: later.exchange.id });

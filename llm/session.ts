@@ -95,6 +95,8 @@ export interface SessionTurn {
   tools: ToolPair[];
   /** The exchange could not be read as a model call (a damaged or cut body): the row says only what the list knows. */
   unread?: boolean;
+  /** The request body was stored cut (--max-body-mb): its bytes and those stored; its inputs cannot be read. */
+  requestCut?: { size: number; stored: number };
 }
 
 /**
@@ -262,6 +264,9 @@ export function sessionTurn(turn: StoredTurn, index: number, next: StoredTurn | 
     cost,
     tools: pairTools(turn, next),
     ...(call ? {} : { unread: true }),
+    ...(exchange.requestBody.truncated
+      ? { requestCut: { size: exchange.requestBody.size, stored: exchange.requestBody.storedSize } }
+      : {}),
   };
 }
 

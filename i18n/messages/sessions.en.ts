@@ -41,6 +41,8 @@ export const sessionsEn = {
     tokens: 'in {{input}} · out {{output}} · cache {{cache}}',
     ttft: 'first token {{ms}}',
     unread: 'not readable as a model call: open the exchange',
+    requestCut:
+      'the request was {{size}} and only {{stored}} of it was stored (--max-body-mb): what it sent cannot be read; raise --max-body-mb to capture it whole',
     openExchange: 'Open exchange',
     context: 'Context',
     diff: 'Diff with previous',
@@ -112,5 +114,7 @@ export const sessionsEn = {
     noContext:
       'exchange {{id}} has no request context to compare (the first turn, or not a chat, Responses, Anthropic or Gemini request): pass a= and b= as two turns of the session',
     sameTurn: 'a and b are the same turn ({{id}}): pass two different turns',
+    requestCut:
+      'the request of exchange {{id}} was {{size}} bytes and only {{stored}} were stored (--max-body-mb): its context cannot be read, nor compared; raise --max-body-mb to capture requests whole',
   },
 };

@@ -41,6 +41,8 @@ export const sessionsZhCN: Shape<typeof sessionsEn> = {
     tokens: '输入 {{input}} · 输出 {{output}} · 缓存 {{cache}}',
     ttft: '首个令牌 {{ms}}',
     unread: '无法按模型调用解析：请打开这条请求查看',
+    requestCut:
+      '请求原本有 {{size}}，只存了 {{stored}}（--max-body-mb）：读不出它发了什么；调大 --max-body-mb 才能完整抓取',
     openExchange: '打开请求',
     context: '上下文',
     diff: '与上一轮对比',
@@ -111,5 +113,7 @@ export const sessionsZhCN: Shape<typeof sessionsEn> = {
     noContext:
       '请求 {{id}} 没有可对比的请求上下文（它是第一轮，或者不是 Chat、Responses、Anthropic、Gemini 请求）：请用 a= 和 b= 指定会话里的两轮',
     sameTurn: 'a 和 b 是同一轮（{{id}}）：请指定两个不同的轮次',
+    requestCut:
+      '请求 {{id}} 原本有 {{size}} 字节，只存了 {{stored}} 字节（--max-body-mb）：它的上下文读不出来，也没法对比；调大 --max-body-mb 才能完整抓取请求',
   },
 };

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isLanguage } from '../../../i18n/languages.ts';
 import { renderDiagnosis } from '../../../llm/diagnosis-text.ts';
-import { formatCount, formatDuration, formatTime, statusClass } from '../format.ts';
+import { formatCount, formatDuration, formatSize, formatTime, statusClass } from '../format.ts';
 import { readableLine } from '../readable-json.ts';
 import {
   fetchSessionPage,
@@ -408,7 +408,14 @@ export function TurnRow({
       )}
       <div className="turn-line" title={last?.text}>
         <span className="muted">{t('sessions.turn.input')}</span>{' '}
-        {last ? (
+        {turn.requestCut ? (
+          <span className="muted" data-testid="request-cut">
+            {t('sessions.turn.requestCut', {
+              size: formatSize(turn.requestCut.size),
+              stored: formatSize(turn.requestCut.stored),
+            })}
+          </span>
+        ) : last ? (
           <>
             <span className="muted">{t(`sessions.turn.role.${last.role}`)}</span>{' '}
             <span data-captured>{readableLine(last.text)}</span>
