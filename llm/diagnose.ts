@@ -14,6 +14,7 @@ import type { ModelCall } from './model-call.ts';
 import { percentDecoded } from '../model/percent.ts';
 import { KEY_HEADERS, KEY_PARAMS } from '../model/secrets.ts';
 import { eventsShed } from '../model/shed-note.ts';
+import { server } from '../i18n/messages/server.en.ts';
 
 export type { Lang } from './diagnosis-text.ts';
 
@@ -782,12 +783,20 @@ export const wrongProtocol: Rule = (ctx) => {
   });
 };
 
+/**
+ * The start of what the proxy records on an exchange whose events it stopped splitting out
+ * (proxy/forward.ts: a compressed stream still decoding after it ended, one that does not decode,
+ * one decoded past its bound), whatever the reason after it.
+ */
+const NOT_SPLIT = server.stored.eventsNotSplit.split('{{why}}')[0];
+
 export const truncatedStream: Rule = (ctx) => {
   if (ctx.call?.ending !== 'truncated') return null;
   const ex = ctx.exchange;
-  // Events storage left out (it was behind or failing) reached the client: a missing final event
-  // in such a record is no evidence that the stream was cut. A diagnosis only from complete evidence.
-  if (eventsShed(ex.notes)) return null;
+  // Events storage left out (it was behind or failing) reached the client, as did events wirelog
+  // stopped splitting out of a stream that ended cleanly: a missing final event in such a record
+  // is no evidence that the stream was cut. A diagnosis only from complete evidence.
+  if (eventsShed(ex.notes) || (ex.state === 'complete' && ex.error?.includes(NOT_SPLIT))) return null;
   const kind =
     ex.streamKind === null ? 'body' : ctx.call.endingReason?.startsWith(DONE_WITHOUT_FINISH) ? 'done' : 'stream';
   return said(ctx, 'truncated-stream', 'error', 'truncated-stream', { state: ex.state, kind });

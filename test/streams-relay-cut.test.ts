@@ -19,6 +19,7 @@ import { diagnose } from '../llm/diagnose.ts';
 import type { ModelCall } from '../llm/model-call.ts';
 import type { Exchange, ExchangeState } from '../model/exchange.ts';
 import { SseSplitter } from '../model/sse-split.ts';
+import { serverText } from '../i18n/stored-text.ts';
 
 function exchangeOf(
   path: string,
@@ -780,5 +781,41 @@ describe('legacy completions (POST /v1/completions) streamed: the same endings a
     expect(call.endingReason).toBe('Provider disconnected unexpectedly (server_error)');
     expect(call.answer.text).toBe('从前');
     expect(en[0].rule).toBe('stream-error');
+  });
+});
+
+describe('a stream whose events wirelog stopped splitting out is not said to be cut by the provider', () => {
+  // proxy/forward.ts records why (a compressed stream still decoding after it ended, one that does
+  // not decode, one decoded past its bound): the client got every byte, the record lacks events.
+  const raw = sse({
+    id: 'c6',
+    model: 'gpt-4o',
+    choices: [{ index: 0, delta: { content: '很长的回答' }, finish_reason: null }],
+  });
+  const notSplit = serverText('en', 'stored.eventsNotSplit', {
+    why: serverText('en', 'stored.stillDecoding', { seconds: 10 }),
+  });
+
+  it('ended cleanly: no diagnosis, the record is what is incomplete', () => {
+    const exchange = { ...exchangeOf('/v1/chat/completions', 200, 'sse', 'complete'), error: notSplit };
+    const { call, en } = understood(exchange, { stream: true }, { raw });
+    expect(call.ending).toBe('truncated');
+    expect(en).toEqual([]);
+  });
+
+  it('while the same record without that note is a stream the provider cut', () => {
+    const { en } = understood(exchangeOf('/v1/chat/completions', 200, 'sse', 'complete'), { stream: true }, { raw });
+    expect(en[0].rule).toBe('truncated-stream');
+    expect(en[0].summary).toContain('the provider ended the stream without its final event');
+  });
+
+  it('a client that closed the connection is known from the connection, not the events: still said', () => {
+    const exchange = {
+      ...exchangeOf('/v1/chat/completions', 200, 'sse', 'aborted'),
+      error: `the client closed the connection before the response ended; ${notSplit}`,
+    };
+    const { en } = understood(exchange, { stream: true }, { raw });
+    expect(en[0].rule).toBe('truncated-stream');
+    expect(en[0].summary).toContain('the client closed the connection');
   });
 });
