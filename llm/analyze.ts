@@ -1,6 +1,7 @@
 import type { Exchange, SseEvent } from '../model/exchange.ts';
 import * as anthropic from './anthropic.ts';
 import { codeAssistSession } from './code-assist.ts';
+import { claudeCodeSession } from './thread.ts';
 import { detectDialect } from './dialect.ts';
 import * as gemini from './gemini.ts';
 import { requestImages, responseImages, streamImages, withExchange } from './images.ts';
@@ -211,7 +212,12 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     items = input.sseEvents.map((e) => ({ seq: e.seq, offsetMs: e.offsetMs, event: e.event, data: e.data }));
   }
   const facts = describe(dialect, request, exchange.request.path);
-  const sessionId = dialect === 'gemini' ? codeAssistSession(request) : null;
+  const sessionId =
+    dialect === 'gemini'
+      ? codeAssistSession(request)
+      : dialect === 'anthropic-messages'
+        ? claudeCodeSession(request)
+        : null;
   const status = exchange.response?.status ?? null;
   const sent = requestImages(dialect, request, requestStored.source, requestStored.seq);
   const base = {

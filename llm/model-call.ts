@@ -86,7 +86,7 @@ export interface ModelCall {
   modelsListed?: string[];
   /** Images sent in the request and returned in the answer (llm/images.ts), in that order; absent: none. */
   images?: ModelImage[];
-  /** The session the request names in its body (Gemini CLI's Code Assist request.session_id). */
+  /** The session the request names in its body (Gemini CLI's Code Assist request.session_id, Claude Code's metadata.user_id). */
   sessionId?: string;
   /** Responses API: this response's id, and the one the request continued from. */
   responseId?: string;

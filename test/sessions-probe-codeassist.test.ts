@@ -6,6 +6,9 @@
 // toGenerateContentRequest / fromGenerateContentResponse). Read as a plain Gemini call, the
 // conversation, the answer, the tokens and the model were all empty, and its turns had no
 // session. The call is read through its envelope, and request.session_id names the session.
+// Claude Code releases that send no X-Claude-Code-Session-Id name their session in the body too,
+// in metadata.user_id (`user_<hash>_account_<uuid>_session_<uuid>`, or as JSON in 2.1): without
+// it, a session was keyed by its first message, and /compact (which rewrites it) split it in two.
 import { describe, expect, it } from 'vitest';
 import { analyzeExchange } from '../llm/analyze.ts';
 import type { ModelCall } from '../llm/model-call.ts';
@@ -161,5 +164,55 @@ describe("Gemini CLI's Code Assist calls (signed in with Google)", () => {
     ]);
     expect(valueAt(request, images[0].locator.path)).toBe(PNG);
     expect(valueAt(JSON.parse(events[0]), images[1].locator.path)).toBe(PNG);
+  });
+});
+
+describe("Claude Code's session in metadata.user_id (releases without X-Claude-Code-Session-Id)", () => {
+  const SESSION_ID = 'c31ac7cf-56a7-4c0a-b363-2b726377687d';
+  const claudeExchange = (): Exchange => ({
+    ...exchange(),
+    request: {
+      ...exchange().request,
+      host: 'api.anthropic.com',
+      path: '/v1/messages?beta=true',
+      headers: [['User-Agent', 'claude-cli/1.0.98 (external, cli)']],
+    },
+    streamKind: null,
+    eventCount: 0,
+  });
+  const claudeCall = (userId: string, first: string): ModelCall =>
+    analyzeExchange({
+      exchange: claudeExchange(),
+      requestText: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 32000,
+        system: [{ type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude." }],
+        messages: [{ role: 'user', content: [{ type: 'text', text: first }] }],
+        metadata: { user_id: userId },
+      }),
+      responseText: JSON.stringify({
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'text', text: '好的' }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 10, output_tokens: 2 },
+      }),
+      sseEvents: [],
+      wsMessages: [],
+    })!;
+
+  it('user_<hash>_account_<uuid>_session_<uuid> names the session; a /compact that rewrote the first message stays in it', () => {
+    const legacy = `user_${'ab'.repeat(32)}_account__session_${SESSION_ID}`;
+    expect(threadKeyOf(claudeExchange(), claudeCall(legacy, '修复登录页'), null)).toBe(`session:${SESSION_ID}`);
+    expect(threadKeyOf(claudeExchange(), claudeCall(legacy, 'This session is being continued…'), null)).toBe(
+      `session:${SESSION_ID}`,
+    );
+  });
+
+  it('the JSON form ({device_id, account_uuid, session_id}) names it too; a user_id of neither form does not', () => {
+    const json = JSON.stringify({ device_id: 'ab'.repeat(32), account_uuid: '', session_id: SESSION_ID });
+    expect(threadKeyOf(claudeExchange(), claudeCall(json, '修复登录页'), null)).toBe(`session:${SESSION_ID}`);
+    expect(threadKeyOf(claudeExchange(), claudeCall('customer-42', '修复登录页'), null)).toMatch(/^prefix:/);
   });
 });
