@@ -15,6 +15,7 @@ import {
 import { t } from './language.ts';
 import { wirelogCommand } from './invocation.ts';
 import { writeClientFiles } from './client-files.ts';
+import { userProxy } from './user-proxy.ts';
 import { launchEnv } from './launch-env.ts';
 import { chromiumFlags, isChromiumLike } from './chromium.ts';
 import { leafSpkiHash } from '../certs/leaf.ts';
@@ -201,6 +202,9 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const env = launch.env;
   command = launch.command;
+  // The shell's own proxy (Clash...) is not what wirelog reaches providers through: said before the command runs.
+  const theirs = userProxy(process.env, [Number(new URL(proxyUrl).port)]);
+  if (theirs) console.error(`wirelog: ${t('commands.run.userProxy', theirs)}`);
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env.set };
   if (launch.mode === 'proxy' && (values.chromium || isChromiumLike(command[0])))
     command = [command[0], ...chromiumFlags(proxyUrl, leafSpkiHash(ca)), ...command.slice(1)];

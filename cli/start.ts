@@ -5,6 +5,7 @@ import { chromiumFlags } from './chromium.ts';
 import { gatewayBase } from './gateway-url.ts';
 import { t } from './language.ts';
 import { wirelogCommand } from './invocation.ts';
+import { userProxy } from './user-proxy.ts';
 
 export const startHelp = () => t('commands.start.help', { flags: captureHelp() });
 
@@ -70,6 +71,8 @@ export async function startCommand(args: string[]): Promise<number> {
   ];
   console.log(lines.join('\n'));
   if (!wirelog.loopback) console.error(`wirelog: ${t('commands.start.beyondLoopback', { host: config.host })}`);
+  const theirs = userProxy(process.env, [proxy.port]);
+  if (theirs) console.error(`wirelog: ${t('commands.start.userProxy', theirs)}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

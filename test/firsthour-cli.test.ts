@@ -189,6 +189,44 @@ describe('what the newcomer types wrong', () => {
   });
 });
 
+describe("the shell's own proxy (Clash, common in mainland China)", () => {
+  it('wirelog run says that wirelog reaches providers directly, not through it; not for wirelog itself', async () => {
+    const clash = await wirelogAs(['run', '--data-dir', dataDir, '--', 'node', '-e', '0'], {
+      ...ZH,
+      https_proxy: 'http://127.0.0.1:7890',
+    });
+    expect(clash.code).toBe(0);
+    expect(clash.stderr).toContain(
+      'wirelog: 这个 shell 设置了 https_proxy=http://127.0.0.1:7890，但这个命令的请求经过 wirelog，而 wirelog 直接连接服务商，不走这个代理',
+    );
+    const own = await wirelogAs(['run', '--data-dir', dataDir, '--', 'node', '-e', '0'], {
+      ...EN,
+      HTTPS_PROXY: wirelog.proxyUrl,
+    });
+    expect(own.stderr).not.toContain('is set in this shell');
+  });
+
+  it('wirelog start says it too, the credentials in the proxy URL masked', async () => {
+    const other = tempDir('wirelog-firsthour-proxy-');
+    made.push(other);
+    const started = await startWirelogProcess(other, [], {
+      env: { HOME: home, ...EN, all_proxy: 'socks5://me:hunter2secret@127.0.0.1:7891' },
+    });
+    try {
+      const said = await eventually(
+        () => started.output().includes('is set in this shell') && started.output(),
+        'the proxy line',
+      );
+      expect(said).toContain(
+        'wirelog: all_proxy=socks5://me:****@127.0.0.1:7891 is set in this shell, but wirelog connects to providers directly, not through that proxy',
+      );
+      expect(said).not.toContain('hunter2secret');
+    } finally {
+      await started.stop();
+    }
+  }, 60_000);
+});
+
 describe('wirelog import', () => {
   it('a path with no file, or a folder: one line with the path and what a HAR file is, nothing created', async () => {
     const fresh = path.join(home, 'fresh-data');

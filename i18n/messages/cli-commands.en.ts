@@ -87,6 +87,8 @@ export const cliCommands = {
                      ({{wirelog}} run -- chromium ... adds them itself; --chromium for an Electron app)`,
     notOnPath: '(`wirelog` is not on your PATH: run `npm link` once in the wirelog folder to put it there)',
     pressCtrlC: 'Press Ctrl-C to stop.',
+    userProxy:
+      "{{name}}={{value}} is set in this shell, but wirelog connects to providers directly, not through that proxy: a provider this machine reaches only through it (from mainland China, api.openai.com, chatgpt.com or Google's APIs, say) will time out; use a relay this machine reaches directly",
     beyondLoopback:
       'WARNING: listening on {{host}}: other machines can reach this proxy (with the --proxy-auth credentials) and the viewer (with the token in its URL above, which can read every capture)',
     stopping: 'stopping, storing what is pending...',
@@ -115,6 +117,8 @@ The command's exit code is wirelog's exit code.
                     certificate flags (done without asking for chromium, google-chrome, msedge, brave, electron)
 {{flags}}`,
     needsCommand: 'wirelog run needs a command to start: wirelog run -- COMMAND [ARGS...]',
+    userProxy:
+      "{{name}}={{value}} is set in this shell, but the command's calls go through wirelog, which connects to providers directly, not through that proxy: a provider this machine reaches only through it will time out; use a relay this machine reaches directly",
     notFound: 'command not found: {{command}} (check the name and your PATH)',
     cannotStart: 'could not start {{command}}: {{error}}',
     capturedRunning: 'the captures are in the running wirelog: {{url}}',

@@ -81,6 +81,8 @@ export const cliCommandsZhCN: CliCommands = {
                      （{{wirelog}} run -- chromium ... 会自动加上；Electron 应用加 --chromium）`,
     notOnPath: '（PATH 里没有 `wirelog` 命令：在 wirelog 目录里运行一次 `npm link` 就有了）',
     pressCtrlC: '按 Ctrl-C 停止。',
+    userProxy:
+      '这个 shell 设置了 {{name}}={{value}}，但 wirelog 直接连接服务商，不走这个代理：只有通过它才能访问的服务商（比如在国内访问 api.openai.com、chatgpt.com 或 Google 的接口）会连接超时；请改用本机能直连的中转站',
     beyondLoopback:
       '警告：正在监听 {{host}}：其他机器可以连上这个代理（需要 --proxy-auth 的用户名密码），也能打开查看器（需要上面 URL 里的令牌，拿到它就能看所有抓到的内容）',
     stopping: '正在停止，先把还没写完的保存下来……',
@@ -107,6 +109,8 @@ wirelog 的退出码就是这个命令的退出码。
                     （chromium、google-chrome、msedge、brave、electron 不用加这个参数也会自动处理）
 {{flags}}`,
     needsCommand: 'wirelog run 需要一个要启动的命令：wirelog run -- 命令 [命令参数...]',
+    userProxy:
+      '这个 shell 设置了 {{name}}={{value}}，但这个命令的请求经过 wirelog，而 wirelog 直接连接服务商，不走这个代理：只有通过它才能访问的服务商会连接超时；请改用本机能直连的中转站',
     notFound: '找不到命令：{{command}}（检查一下命令名和 PATH）',
     cannotStart: '启动不了 {{command}}：{{error}}',
     capturedRunning: '抓到的请求在运行中的 wirelog 里：{{url}}',
