@@ -139,9 +139,43 @@ function maskHeaderValue(name: string, value: string): string {
   return maskSecret(value);
 }
 
+/**
+ * A browser cannot set a header on a WebSocket, so clients send the credential as a subprotocol
+ * (RFC 6455 4.1: a comma-separated list of tokens): OpenAI's Realtime API reads
+ * `openai-insecure-api-key.KEY` (its Agents SDK's `useInsecureApiKey`, new-api relays too),
+ * Kubernetes `base64url.bearer.authorization.k8s.io.TOKEN`, Deepgram the item after `token`.
+ * What follows the first dot-separated part with a secret name, and the item after one that is
+ * a secret name alone, are masked; the others (`realtime`, `openai-beta.realtime-v1`) are kept.
+ */
+function maskSubprotocols(value: string): string {
+  let credentialNext = false;
+  return value
+    .split(',')
+    .map((item) => {
+      const lead = /^\s*/.exec(item)![0];
+      const text = item.slice(lead.length).trimEnd();
+      const tail = item.slice(lead.length + text.length);
+      if (credentialNext) {
+        credentialNext = false;
+        return `${lead}${maskSecret(text)}${tail}`;
+      }
+      const parts = text.split('.');
+      const named = parts.findIndex((part) => isSecretName(part));
+      if (named === parts.length - 1) credentialNext = parts.length === 1;
+      if (named < 0 || named === parts.length - 1) return item;
+      const prefix = `${parts.slice(0, named + 1).join('.')}.`;
+      return `${lead}${prefix}${maskSecret(text.slice(prefix.length))}${tail}`;
+    })
+    .join(',');
+}
+
 export function maskHeaders(headers: Header[]): Header[] {
   return headers.map(([name, value]) =>
-    isSecretName(name) ? [name, maskHeaderValue(name.toLowerCase(), value)] : [name, value],
+    isSecretName(name)
+      ? [name, maskHeaderValue(name.toLowerCase(), value)]
+      : /^sec-websocket-protocol$/i.test(name)
+        ? [name, maskSubprotocols(value)]
+        : [name, value],
   );
 }
 
