@@ -76,6 +76,14 @@ export function turnTimes(t: Translate, turn: SessionTurn): string[] {
   return parts;
 }
 
+/** A turn whose request was stored cut (--max-body-mb): the sizes, and why its inputs are not shown. */
+export function requestCutText(t: Translate, lang: Language, cut: { size: number; stored: number }): string {
+  return t('sessions.turn.requestCut', {
+    size: `${formatInt(cut.size, lang)} B`,
+    stored: `${formatInt(cut.stored, lang)} B`,
+  });
+}
+
 export function callCostText(t: Translate, cost: CallCost | null): string {
   if (!cost) return t('sessionExport.cost.none');
   if (cost.source === 'provider') return t('sessionExport.cost.provider', { usd: usd(cost.usd) });

@@ -23,6 +23,7 @@ import {
   tokenParts,
   turnTimes,
   turnTokens,
+  requestCutText,
   utcTime,
 } from './session-figures.ts';
 import { TURN_TEXT_LIMIT } from '../llm/session.ts';
@@ -146,8 +147,10 @@ export class SessionHtml implements SessionRenderer {
   }
 
   private inputs(turn: SessionTurn): string {
-    if (!turn.inputs.length) return '';
     const { t } = this;
+    if (turn.requestCut)
+      return `<h3>${e(t('sessionExport.turn.said'))}</h3><p class="note" data-testid="request-cut">${e(requestCutText(t, this.lang, turn.requestCut))}</p>`;
+    if (!turn.inputs.length) return '';
     const more = turn.inputCount - turn.inputs.length;
     return [
       `<h3>${e(t('sessionExport.turn.said'))}</h3>`,

@@ -16,6 +16,7 @@ import {
   tokenParts,
   turnTimes,
   turnTokens,
+  requestCutText,
   utcTime,
 } from './session-figures.ts';
 
@@ -88,7 +89,9 @@ export class SessionMarkdown implements SessionRenderer {
     ];
     const diagnosis = this.diagnosis(turn);
     if (diagnosis) lines.push(diagnosis, '');
-    if (turn.inputs.length) {
+    if (turn.requestCut)
+      lines.push(`**${t('sessionExport.turn.said')}**`, '', `_${requestCutText(t, this.lang, turn.requestCut)}_`, '');
+    else if (turn.inputs.length) {
       lines.push(`**${t('sessionExport.turn.said')}**`, '');
       const more = turn.inputCount - turn.inputs.length;
       if (more > 0) lines.push(`_${t('sessionExport.turn.moreInputs', { count: more })}_`, '');

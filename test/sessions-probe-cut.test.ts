@@ -11,7 +11,10 @@ import { I18nextProvider, initReactI18next } from 'react-i18next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExchangeReader } from '../db/reader.ts';
 import { openDatabase, type Db } from '../db/schema.ts';
-import { RESOURCES } from '../i18n/index.ts';
+import { createI18n, RESOURCES } from '../i18n/index.ts';
+import { writeSession } from '../export/session-export.ts';
+import { SessionHtml } from '../export/session-html.ts';
+import { SessionMarkdown } from '../export/session-markdown.ts';
 import { answerSessionQuestion } from '../llm/session-answer.ts';
 import { sessionPage, turnDiff } from '../llm/session-read.ts';
 import { TurnRow } from '../viewer/app/components/SessionView.tsx';
@@ -88,5 +91,27 @@ describe('a turn whose request was stored cut (--max-body-mb)', () => {
     }
     expect(html.en).toMatch(/data-testid="request-cut">the request was [\d.]+ KB and only 300 B of it was stored/);
     expect(html['zh-CN']).toMatch(/data-testid="request-cut">请求原本有 [\d.]+ KB，只存了 300 B（--max-body-mb）/);
+  });
+
+  it('the HTML and Markdown exports say it too, instead of showing no input', async () => {
+    const exported = async (format: 'html' | 'markdown', lang: 'en' | 'zh-CN') => {
+      const { t } = createI18n(lang);
+      const at = Date.UTC(2026, 11, 6);
+      const renderer =
+        format === 'html' ? new SessionHtml(t, lang, '1.2.3', at) : new SessionMarkdown(t, lang, '1.2.3', at);
+      let out = '';
+      await writeSession(reader, KEY, renderer, (text) => {
+        out += text;
+      });
+      return out;
+    };
+    const sizes = `${size.toLocaleString('en-US')} B and only ${STORED} B of it was stored (--max-body-mb)`;
+    expect(await exported('html', 'en')).toContain(
+      `<p class="note" data-testid="request-cut">the request was ${sizes}`,
+    );
+    expect(await exported('markdown', 'en')).toContain(`_the request was ${sizes}`);
+    expect(await exported('markdown', 'zh-CN')).toContain(
+      `_请求原本有 ${size.toLocaleString('en-US')} B，只存了 ${STORED} B（--max-body-mb）`,
+    );
   });
 });
