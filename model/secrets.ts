@@ -169,13 +169,24 @@ function maskSubprotocols(value: string): string {
     .join(',');
 }
 
+/**
+ * Headers whose value is a URL (RFC 9110 10.2.2, 8.8; `Refresh: 5; url=…`): a redirect repeats
+ * the request's query, `?key=AIza…` included (an http:// relay sending the client to https://),
+ * an OAuth answer puts `#access_token=…` there, a browser sends its page's query in Referer.
+ * Masked as a request's path is. `Link` (RFC 8288) holds its URLs inside `<…>`.
+ */
+const URL_HEADERS = /^(location|content-location|referer|refresh)$/i;
+
+function maskOther(name: string, value: string): string {
+  if (/^sec-websocket-protocol$/i.test(name)) return maskSubprotocols(value);
+  if (URL_HEADERS.test(name)) return maskPath(value);
+  if (/^link$/i.test(name)) return value.replace(/<([^>]*)>/g, (_, url: string) => `<${maskPath(url)}>`);
+  return value;
+}
+
 export function maskHeaders(headers: Header[]): Header[] {
   return headers.map(([name, value]) =>
-    isSecretName(name)
-      ? [name, maskHeaderValue(name.toLowerCase(), value)]
-      : /^sec-websocket-protocol$/i.test(name)
-        ? [name, maskSubprotocols(value)]
-        : [name, value],
+    isSecretName(name) ? [name, maskHeaderValue(name.toLowerCase(), value)] : [name, maskOther(name, value)],
   );
 }
 
