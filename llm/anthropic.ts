@@ -213,7 +213,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   const answer = emptyAnswer();
   const blocks = new Map<
     number,
-    { kind: string; call?: ToolCall; step?: AgentStep; text?: string; citations?: JsonObject[] }
+    { kind: string; call?: ToolCall; startInput?: unknown; step?: AgentStep; text?: string; citations?: JsonObject[] }
   >();
   const steps: AgentStep[] = [];
   let redacted = 0;
@@ -237,7 +237,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
       if (kind === 'tool_use') {
         const call = { id: str(block.id), name: str(block.name) ?? '', arguments: '' };
         answer.toolCalls.push(call);
-        blocks.set(index, { kind, call });
+        blocks.set(index, { kind, call, startInput: block.input });
       } else if (kind === 'server_tool_use' || kind === 'mcp_tool_use') {
         // Its input arrives as input_json_delta, like a tool call's.
         const ran = stepOfUse(block, '');
@@ -284,6 +284,11 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
       error = errorLine(data.error, 'error event');
     }
   }
+  // A call's input starts as {} and arrives as input_json_delta; one whose start block already
+  // held it (and no delta came) is that input, not an empty one.
+  for (const b of blocks.values())
+    if (b.call && b.call.arguments === '' && Object.keys(obj(b.startInput)).length)
+      b.call.arguments = JSON.stringify(b.startInput);
   for (const call of answer.toolCalls) if (call.arguments === '') call.arguments = '{}';
   for (const b of blocks.values()) if (b.step && b.step.input === '') b.step.input = '{}';
   if (answer.finishReason === 'refusal') answer.refusal = answer.text;

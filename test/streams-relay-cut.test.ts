@@ -819,3 +819,53 @@ describe('a stream whose events wirelog stopped splitting out is not said to be 
     expect(en[0].summary).toContain('the client closed the connection');
   });
 });
+
+describe('Anthropic tool_use: its input as the Anthropic SDK accumulates it', () => {
+  // The SDK's MessageStream keeps the block content_block_start gave, then builds `input` from the
+  // input_json_delta pieces: a block whose start already held its input, with no delta after, keeps it.
+  const stream = (input: object, deltas: string[]) =>
+    sse(
+      {
+        type: 'message_start',
+        message: { id: 'msg_3', model: 'claude-sonnet-4-5', content: [], usage: { input_tokens: 9, output_tokens: 1 } },
+      },
+      'message_start',
+    ) +
+    sse(
+      {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input },
+      },
+      'content_block_start',
+    ) +
+    deltas
+      .map((partial_json) =>
+        sse(
+          { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json } },
+          'content_block_delta',
+        ),
+      )
+      .join('') +
+    sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop') +
+    sse({ type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 20 } }, 'message_delta') +
+    sse({ type: 'message_stop' }, 'message_stop');
+  const callOf = (raw: string) =>
+    understood(exchangeOf('/v1/messages', 200, 'sse', 'complete'), { stream: true }, { raw }).call.answer.toolCalls;
+
+  it('from its deltas, as documented (the start holds {})', () => {
+    expect(callOf(stream({}, ['', '{"city": "北', '京"}']))).toEqual([
+      { id: 'toolu_1', name: 'get_weather', arguments: '{"city": "北京"}' },
+    ]);
+  });
+
+  it('from its start block when no delta came', () => {
+    expect(callOf(stream({ city: '北京' }, []))).toEqual([
+      { id: 'toolu_1', name: 'get_weather', arguments: '{"city":"北京"}' },
+    ]);
+  });
+
+  it('{} when it takes no input', () => {
+    expect(callOf(stream({}, []))).toEqual([{ id: 'toolu_1', name: 'get_weather', arguments: '{}' }]);
+  });
+});
