@@ -69,6 +69,15 @@ export const sessionsEn = {
     previousResponseHint: 'The provider holds the earlier context: this request sends only what is new.',
     cacheBreakpoints: 'Cache breakpoints (cache_control)',
     cacheBreakpoint: 'cache breakpoint',
+    /** A block's kind, where the request names no type of its own (a message's content as a plain string). */
+    kind: {
+      text: 'text',
+      image: 'image',
+      'tool-call': 'tool call',
+      'tool-result': 'tool result',
+      reasoning: 'reasoning',
+      other: 'other',
+    },
     unfold: 'Show all {{count}} characters',
     fold: 'Fold',
     notAModelCall:

@@ -27,7 +27,14 @@ export function BlockView({ block }: { block: ContextBlock }) {
   return (
     <div className={`ctx-block ${block.kind}`} data-kind={block.kind}>
       <div className="ctx-block-head muted">
-        <span>{block.type ?? block.kind}</span>
+        {/* The part's own type as the request names it (input_text, tool_use), else its kind in the user's language. */}
+        {block.type ? (
+          <span className="mono" data-captured>
+            {block.type}
+          </span>
+        ) : (
+          <span>{t(`sessions.context.kind.${block.kind}`)}</span>
+        )}
         {block.name && (
           <span className="mono" data-captured>
             {block.name}
@@ -74,7 +81,9 @@ export function ToolView({ tool }: { tool: ContextTool }) {
         <span className="mono" data-captured>
           {tool.name}
         </span>{' '}
-        <span className="muted">{tool.type}</span>
+        <span className="muted mono" data-captured>
+          {tool.type}
+        </span>
         {tool.cacheBreakpoint && <span className="badge info">{t('sessions.context.cacheBreakpoint')}</span>}
         {tool.description && (
           <span className="muted ctx-tool-description" data-captured>
