@@ -15,6 +15,7 @@ import type { BodySide, Exchange } from '../model/exchange.ts';
 import { localized } from '../i18n/stored-text.ts';
 import { DecodedBodies } from '../db/decoded-bodies.ts';
 import { RecentParts } from '../export/har.ts';
+import { exchangeUrl } from '../model/exchange.ts';
 
 export const doctorHelp = () => t('commands.doctor.help');
 
@@ -88,13 +89,32 @@ export function doctorCommand(args: string[]): number {
     if (g.difference) console.log(t('commands.doctor.compared', { difference: localized(g.difference, cliLang()) }));
   }
   for (const e of damaged) console.log(t('commands.doctor.damagedEntry', { id: e.id, reasons: e.damaged!.join('; ') }));
-  if (groups.length === 0 && damaged.length === 0)
+  // A call wirelog could not deliver (DNS, a refused connection, a timeout) or refused itself (a loop) that no
+  // rule explains: what wirelog recorded, never "no problems".
+  const diagnosed = new Set(groups.flatMap((g) => g.ids));
+  const undelivered = exchanges.filter(
+    (e) => (e.state === 'upstream_error' || e.state === 'proxy_error') && e.error && !diagnosed.has(e.id),
+  );
+  for (const e of undelivered) {
+    const client = sendingClient(e.request.headers).label;
+    const status = e.response?.status ?? '---';
+    console.log(
+      `#${e.id} ${e.request.method} ${exchangeUrl(e.request)} → ${status}  (${client ? `${client}, ` : ''}${clock(e.request.startedAt)})`,
+    );
+    console.log(
+      `  [${t('commands.doctor.severity.error')}] ${t(`commands.doctor.${e.state === 'upstream_error' ? 'undelivered' : 'refused'}`, { error: localized(e.error!, cliLang()) })}`,
+    );
+    const fix =
+      e.state === 'upstream_error' ? 'undeliveredFix' : /points at wirelog itself/.test(e.error!) ? 'loopFix' : null;
+    if (fix) console.log(t('commands.doctor.fix', { fix: t(`commands.doctor.${fix}`) }));
+  }
+  if (groups.length === 0 && damaged.length === 0 && undelivered.length === 0)
     console.log(
       positionals[0]
         ? t('commands.doctor.noProblemsIn', { id: positionals[0] })
         : t('commands.doctor.noProblemsLast', { count: exchanges.length }),
     );
-  return errors > 0 || damaged.length > 0 ? 1 : 0;
+  return errors > 0 || damaged.length > 0 || undelivered.length > 0 ? 1 : 0;
 }
 
 /** Exchanges diagnosed a page at a time: a page's SSE events are read in one query and let go after it. */

@@ -266,6 +266,38 @@ describe('wirelog list', () => {
   });
 });
 
+describe('wirelog doctor', () => {
+  it('a call wirelog could not deliver, or refused as a loop, is said with the fix, never "no problems"', async () => {
+    const refused = await fetch(`${wirelog.proxyUrl}/http/127.0.0.1:1/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":"gpt-4o-mini","messages":[]}',
+    });
+    expect(refused.status).toBe(502);
+    await refused.arrayBuffer();
+    const ids = await eventually(async () => {
+      const res = await fetch(`${wirelog.viewerUrl}/api/exchanges?limit=50`);
+      const { exchanges } = (await res.json()) as {
+        exchanges: { id: number; url: string; status: number | null; state: string }[];
+      };
+      const undelivered = exchanges.find(
+        (x) => x.url.startsWith('http://127.0.0.1:1/') && x.state === 'upstream_error',
+      );
+      const loop = exchanges.find((x) => x.status === 508);
+      return undelivered && loop && { undelivered: undelivered.id, loop: loop.id };
+    }, 'both stored');
+    const one = await wirelogAs(['doctor', String(ids.undelivered), '--data-dir', dataDir], ZH);
+    expect(one.code).toBe(1);
+    expect(one.stdout).toContain('[错误] wirelog 没能把它送到服务商：127.0.0.1:1 拒绝了连接');
+    expect(one.stdout).toContain('修复：检查客户端 base URL 里的域名和端口');
+    expect(one.stdout).not.toContain('没有发现问题');
+    const loop = await wirelogAs(['doctor', String(ids.loop), '--data-dir', dataDir], EN);
+    expect(loop.code).toBe(1);
+    expect(loop.stdout).toContain('[error] wirelog refused it: this request points at wirelog itself');
+    expect(loop.stdout).toContain('fix: the call came to wirelog through wirelog');
+  });
+});
+
 describe('wirelog mcp under zh_CN', () => {
   it("a tool's wrong arguments are said in Chinese, the argument it meant named", async () => {
     const transport = new StdioClientTransport({

@@ -217,7 +217,7 @@ wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--ho
     help: `wirelog doctor [--last N | ID] [--json] [--data-dir DIR]: what went wrong in recent exchanges, and the fix
 The same diagnosis of the same client and URL is one entry (a client that retried). --json: one object per entry
 (rule ids and summary/fix in English for scripts; "text" has them in the CLI's language).
-Exit code 1 when any diagnosis is an error.`,
+Exit code 1 when any diagnosis is an error, or a call was not delivered.`,
     oneId: 'wirelog doctor takes one exchange id (a number), or --last N',
     damagedNotDiagnosed: 'exchange #{{id}} is damaged in the database, not diagnosed: {{reasons}}',
     tries: '{{count}} tries, {{first}}-{{last}}',
@@ -227,6 +227,12 @@ Exit code 1 when any diagnosis is an error.`,
     damagedEntry:
       '#{{id}} damaged in the database: {{reasons}}\n  fix: the file was changed by something other than wirelog (a disk error, another program); what could be read is shown in the viewer, and export leaves it out',
     noProblemsIn: 'No problems found in exchange {{id}}.',
+    undelivered: 'wirelog could not deliver it to the provider: {{error}}',
+    undeliveredFix:
+      "check the host and port in the client's base URL, and that this machine reaches them directly (wirelog does not go through the shell's proxy)",
+    refused: 'wirelog refused it: {{error}}',
+    loopFix:
+      "the call came to wirelog through wirelog: a base URL already in the gateway form (http://127.0.0.1:8899/https/...) sent through wirelog's proxy as well (HTTPS_PROXY from `wirelog env`); use one of the two: unset HTTPS_PROXY and HTTP_PROXY, or set the base URL back to the relay's own",
     noProblemsLast: 'No problems found in the last {{count}} exchange(s).',
   },
   replay: {

@@ -207,12 +207,17 @@ wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--ho
     help: `wirelog doctor [--last N | 编号] [--json] [--data-dir DIR]：最近的请求哪里出了问题，怎么修
 同一个客户端对同一个 URL 的同一种诊断只算一条（客户端重试的那些）。--json：每条一个对象
 （规则 id 和英文的 summary/fix 留给脚本用；"text" 里是命令行当前语言的版本）。
-只要有一条诊断是错误，退出码就是 1。`,
+只要有一条诊断是错误，或者有请求没能送达，退出码就是 1。`,
     oneId: 'wirelog doctor 只接受一个请求编号（数字），或者 --last N',
     damagedNotDiagnosed: '请求 #{{id}} 在数据库里已损坏，没有诊断：{{reasons}}',
     tries: '重试 {{count}} 次，{{first}}-{{last}}',
     severity: { error: '错误', warning: '警告', info: '提示' },
     fix: '  修复：{{fix}}',
+    undelivered: 'wirelog 没能把它送到服务商：{{error}}',
+    undeliveredFix: '检查客户端 base URL 里的域名和端口，以及本机能否直连它们（wirelog 不走 shell 里设置的代理）',
+    refused: 'wirelog 拒绝了它：{{error}}',
+    loopFix:
+      '这个请求经过 wirelog 又回到了 wirelog：base URL 已经是网关地址（http://127.0.0.1:8899/https/...），同时又设置了 wirelog 的代理（`wirelog env` 设置的 HTTPS_PROXY）；两者只用一个：unset HTTPS_PROXY 和 HTTP_PROXY，或者把 base URL 改回中转站自己的地址',
     compared: '  对比：{{difference}}',
     damagedEntry:
       '#{{id}} 在数据库里已损坏：{{reasons}}\n  修复：数据库文件被 wirelog 以外的东西改过（磁盘错误或其他程序）；能读出来的部分在查看器里能看到，导出时会跳过它',
