@@ -31,7 +31,7 @@ async function compressedStream(encoding: 'gzip' | 'deflate' | 'br', events: num
   const flushed = () => new Promise<void>((r) => coder.flush(() => r()));
   for (let i = 0; i < events; i++) {
     coder.write(
-      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'busy', choices: [{ index: 0, delta: { content: `w${i} ` } }] })}\n\n`,
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'busy', choices: [{ index: 0, delta: { content: `w${i} ` }, finish_reason: i === events - 1 ? 'stop' : null }] })}\n\n`,
     );
     await flushed();
   }
