@@ -10,8 +10,8 @@ import { I18nextProvider, initReactI18next } from 'react-i18next';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCES } from '../i18n/index.ts';
 import { callCost, type CallCost } from '../llm/cost.ts';
-import type { SessionTurn } from '../llm/session.ts';
-import { TurnRow } from '../viewer/app/components/SessionView.tsx';
+import type { SessionHeader, SessionTurn } from '../llm/session.ts';
+import { HeaderFigures, TurnRow } from '../viewer/app/components/SessionView.tsx';
 
 const languages: Record<'en' | 'zh-CN', I18n> = {} as never;
 
@@ -124,5 +124,33 @@ describe("a session turn row's cost", () => {
       .replace(/\b(ms|s|k|M)\b/g, ' ');
     expect(text).toMatch(/[\u4e00-\u9fff]/);
     expect(text.match(/[A-Za-z]{2,}/g)).toBeNull();
+  });
+});
+
+describe("a session's header under zh-CN", () => {
+  const header: SessionHeader = {
+    key: 'session:zh',
+    client: { kind: 'codex', label: 'Codex 0.171.0' } as SessionHeader['client'],
+    hosts: ['api.openai.com'],
+    models: ['gpt-5-codex'],
+    dialects: ['openai-responses'],
+    // Noon UTC: the same calendar day in every time zone from UTC-11 to UTC+11.
+    startedAt: Date.UTC(2026, 11, 6, 12, 0, 0),
+    durationMs: 65_000,
+    calls: 3,
+    failed: 1,
+    tokens: { input: 12000, output: 300, cacheRead: 8000, cacheWrite: null, reasoning: null },
+    cost: { usd: null, pricedUsd: 0.0123, source: 'unknown' },
+    firstId: 1,
+    lastId: 3,
+  };
+  const headerHtml = (lng: 'en' | 'zh-CN') =>
+    renderToStaticMarkup(
+      createElement(I18nextProvider, { i18n: languages[lng] }, createElement(HeaderFigures, { header })),
+    );
+
+  it("the start date is written in the viewer's language, not the browser's", () => {
+    expect(headerHtml('zh-CN')).toContain('2026/12/6');
+    expect(headerHtml('en')).toContain('12/6/2026');
   });
 });

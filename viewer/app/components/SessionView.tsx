@@ -120,8 +120,8 @@ function CostText({ cost }: { cost: SessionHeader['cost'] }) {
   );
 }
 
-function HeaderFigures({ header }: { header: SessionHeader }) {
-  const { t } = useTranslation();
+export function HeaderFigures({ header }: { header: SessionHeader }) {
+  const { t, i18n } = useTranslation();
   const tokens = header.tokens;
   return (
     <div className="session-header" data-testid="session-header">
@@ -136,7 +136,9 @@ function HeaderFigures({ header }: { header: SessionHeader }) {
         <span data-captured>{header.models.join(', ')}</span>
       </span>
       <span>
-        <span className="muted">{t('sessions.header.started')}</span> {new Date(header.startedAt).toLocaleDateString()}{' '}
+        <span className="muted">{t('sessions.header.started')}</span>{' '}
+        {/* In the viewer's language, not the browser's: a Chinese page with a date written 12/6/2026 reads as mixed. */}
+        {new Date(header.startedAt).toLocaleDateString(isLanguage(i18n.language) ? i18n.language : 'en')}{' '}
         {formatTime(header.startedAt)}
       </span>
       <span>
