@@ -11,15 +11,21 @@ import { t } from './language.ts';
 
 export const mcpHelp = () => t('mcp.help');
 
-/** What a client runs to start this server with these flags: `wirelog` when it is on the PATH, else node and this script, by absolute paths. */
+/**
+ * What a client runs to start this server with these flags: `wirelog` when it is on the PATH, else
+ * node and this script, by absolute paths. `absolute`: by absolute paths always, for an app started
+ * from the Dock or Finder, whose PATH is the system's alone (/usr/bin:/bin:...): neither an npm-linked
+ * `wirelog` nor nvm's or Homebrew's `node` is on it.
+ */
 export function serverCommand(
   dataDir: string,
   allowReplay: boolean,
   env: NodeJS.ProcessEnv = process.env,
   script = process.argv[1],
+  absolute = false,
 ): ServerCommand {
   const args = ['mcp', '--data-dir', dataDir, ...(allowReplay ? ['--allow-replay'] : [])];
-  return wirelogCommand(env, script).onPath
+  return !absolute && wirelogCommand(env, script).onPath
     ? { command: 'wirelog', args }
     : { command: process.execPath, args: [script, ...args] };
 }
@@ -44,7 +50,11 @@ export async function mcpCommand(args: string[]): Promise<number> {
       throw new UsageError(t('mcp.errors.printConfig', { value: client }));
     // The note goes to stderr: stdout is the snippet alone, to redirect into a file or pipe into a shell.
     console.error(t(NOTE_KEYS[client as McpClient]));
-    console.log(clientSnippet(client as McpClient, serverCommand(dataDir, allowReplay)));
+    // Cherry Studio is a desktop app: it may not see the PATH of the shell that prints this.
+    const absolute = client === 'cherry-studio';
+    console.log(
+      clientSnippet(client as McpClient, serverCommand(dataDir, allowReplay, process.env, process.argv[1], absolute)),
+    );
     return 0;
   }
   // Nothing is created or migrated here: the database is opened read-only when a tool first asks.

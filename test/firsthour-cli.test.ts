@@ -298,6 +298,22 @@ describe('wirelog doctor', () => {
   });
 });
 
+describe('wirelog mcp --print-config with wirelog on the PATH (npm link)', () => {
+  it("Cherry Studio, a desktop app that does not see the shell's PATH, gets node and the script by absolute paths; Codex gets `wirelog`", async () => {
+    const bin = path.join(home, 'linked-bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(bin, 'wirelog'), '#!/bin/sh\n', { mode: 0o755 });
+    const env = { ...EN, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
+    const cherry = await wirelogAs(['mcp', '--print-config', 'cherry-studio', '--data-dir', dataDir], env);
+    const server = (JSON.parse(cherry.stdout) as { mcpServers: { wirelog: { command: string; args: string[] } } })
+      .mcpServers.wirelog;
+    expect(server.command).toBe(process.execPath);
+    expect(server.args).toEqual([WIRELOG_BIN, 'mcp', '--data-dir', dataDir]);
+    const codex = await wirelogAs(['mcp', '--print-config', 'codex', '--data-dir', dataDir], env);
+    expect(codex.stdout).toContain('command = "wirelog"');
+  });
+});
+
 describe('wirelog mcp under zh_CN', () => {
   it("a tool's wrong arguments are said in Chinese, the argument it meant named", async () => {
     const transport = new StdioClientTransport({
