@@ -21,7 +21,7 @@ import { chromiumFlags, isChromiumLike } from './chromium.ts';
 import { leafSpkiHash } from '../certs/leaf.ts';
 import { AgentConfigError, realSources } from './agent-config.ts';
 import { CAPTURE_MODES, loopbackTargets, planLaunch, type CaptureMode, type LaunchPlan } from './agents.ts';
-import { gatewayBase } from './gateway-url.ts';
+import { baseUrlMistake, gatewayBase } from './gateway-url.ts';
 import { detectShell } from './shell.ts';
 import { maskPath, maskSecret, isSecretName } from '../model/secrets.ts';
 import type { Shell } from './launch-env.ts';
@@ -128,9 +128,23 @@ async function explain(
     launchEnv(proxyUrl, ca.files.certPath, bundle, writeClientFiles(config.dataDir, bundle)),
   );
   console.log(explainLines(p, detectShell()).join('\n'));
+  const hint = baseUrlHint(p);
+  if (hint) console.error(`wirelog: ${hint}`);
   for (const hint of loopbackHints(p, proxyUrl)) console.error(`wirelog: ${hint}`);
   if (!instance) console.error(`wirelog: ${t('launch.explainPrivate', { dataDir: config.dataDir, proxyUrl })}`);
   return 0;
+}
+
+/** An agent's base URL that its relay will answer 404 (an endpoint at its end, `/v1` twice), with the one meant. */
+function baseUrlHint(p: LaunchPlan): string | null {
+  const mistake = p.agent && p.upstream ? baseUrlMistake(p.upstream) : null;
+  if (!mistake || !p.agent || !p.upstream) return null;
+  return t(mistake.kind === 'endpoint' ? 'launch.baseUrlEndpoint' : 'launch.baseUrlRepeated', {
+    agent: p.agent.label,
+    value: maskPath(p.upstream),
+    segment: mistake.segment,
+    fixed: maskPath(mistake.fixed),
+  });
 }
 
 /**
@@ -205,6 +219,8 @@ export async function runCommand(args: string[]): Promise<number> {
   // The shell's own proxy (Clash...) is not what wirelog reaches providers through: said before the command runs.
   const theirs = userProxy(process.env, [Number(new URL(proxyUrl).port)]);
   if (theirs) console.error(`wirelog: ${t('commands.run.userProxy', theirs)}`);
+  const hint = baseUrlHint(launch);
+  if (hint) console.error(`wirelog: ${hint}`);
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env.set };
   if (launch.mode === 'proxy' && (values.chromium || isChromiumLike(command[0])))
     command = [command[0], ...chromiumFlags(proxyUrl, leafSpkiHash(ca)), ...command.slice(1)];

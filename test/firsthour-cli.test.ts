@@ -110,6 +110,26 @@ describe("the README's gateway base_url, then wirelog run", () => {
   }, 240_000);
 });
 
+describe("the seed's base_url ending in /chat/completions, under wirelog run", () => {
+  it('wirelog run says before Codex starts that the relay will answer 404, and the base_url meant, in Chinese', async () => {
+    const other = tempDir('wirelog-firsthour-home-');
+    made.push(other);
+    fs.mkdirSync(path.join(other, '.codex'));
+    fs.writeFileSync(
+      path.join(other, '.codex', 'config.toml'),
+      'model_provider = "x666"\n[model_providers.x666]\nname = "x666"\nbase_url = "https://x666.me/v1/chat/completions"\nenv_key = "X666_API_KEY"\n',
+    );
+    const r = await wirelogAs(['run', '--explain', '--data-dir', dataDir, '--', 'codex', 'exec', 'hi'], {
+      ...ZH,
+      HOME: other,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      'wirelog: Codex 的 base URL https://x666.me/v1/chat/completions 以 /chat/completions 结尾，这是接口路径：Codex 还会在后面拼自己的接口路径，中转站会回 404；把 base URL 改成 https://x666.me/v1',
+    );
+  });
+});
+
 describe('wirelog url', () => {
   it('an address already in the gateway form: the gateway form of its relay, and why, in Chinese', async () => {
     const r = await wirelogAs(

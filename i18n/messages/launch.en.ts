@@ -17,6 +17,10 @@ export const launchEn = {
     '{{agent}} has no base URL wirelog could read or default to: set it in its config, or run with --mode proxy',
   configUnreadable:
     'cannot read {{file}}, which the agent reads too: {{error}} (fix the file, or run with --mode proxy, which does not read it)',
+  baseUrlEndpoint:
+    "{{agent}}'s base URL {{value}} ends in {{segment}}, an endpoint: {{agent}} appends its own endpoint to it, and the relay will answer 404; set the base URL to {{fixed}}",
+  baseUrlRepeated:
+    "{{agent}}'s base URL {{value}} has {{segment}} twice: the relay will answer 404; set it to {{fixed}}",
   explainPrivate:
     'no wirelog is running on {{dataDir}}: `wirelog run` would start a private one on a free port; these lines use {{proxyUrl}}, where `wirelog start` listens',
   loopback:

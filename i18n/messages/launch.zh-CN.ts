@@ -16,6 +16,9 @@ export const launchZhCN: Shape<LaunchMessages> = {
   noUpstream: '{{agent}} 没有可读取的 base URL，也没有默认值：先在它的配置里设置，或者用 --mode proxy 运行',
   configUnreadable:
     '读不了 {{file}}（Agent 自己也会读它）：{{error}}；请修好这个文件，或者用 --mode proxy 运行（不会读它）',
+  baseUrlEndpoint:
+    '{{agent}} 的 base URL {{value}} 以 {{segment}} 结尾，这是接口路径：{{agent}} 还会在后面拼自己的接口路径，中转站会回 404；把 base URL 改成 {{fixed}}',
+  baseUrlRepeated: '{{agent}} 的 base URL {{value}} 里 {{segment}} 出现了两次：中转站会回 404；把它改成 {{fixed}}',
   explainPrivate:
     '{{dataDir}} 上没有正在运行的 wirelog：`wirelog run` 会临时起一个私有实例，端口随机；下面按 `wirelog start` 的监听地址 {{proxyUrl}} 来写',
   loopback:
