@@ -8,7 +8,7 @@ import type { BodyInfo, ExchangeEvent, Header, RequestHead, ResponseHead, Timing
 import { isEventStream } from '../model/exchange.ts';
 import { HEAD_LIMITS } from '../model/head-bounds.ts';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../model/json-depth.ts';
-import { maskHeaders, maskJsonText, maskPath } from '../model/secrets.ts';
+import { maskBodyText, maskHeaders, maskPath } from '../model/secrets.ts';
 import { sseEventsOf } from '../model/sse-split.ts';
 import { serverText } from '../i18n/stored-text.ts';
 
@@ -446,10 +446,13 @@ function storedBody(
   return { bytes, info: { size, storedSize: bytes.length, truncated: bytes.length < size, encoding: '' } };
 }
 
-/** JSON masked when asked; a body that was cut is not whole JSON and is stored as it is, as live captures' large bodies are. */
-function masked(body: Buffer, mask: boolean, truncated: boolean): Buffer {
+/** A form body (`refresh_token=…&client_secret=…`), masked as a query is, as live captures' are. */
+const FORM_TYPE = /^\s*application\/x-www-form-urlencoded\b/i;
+
+/** JSON (or a form) masked when asked; a body that was cut is not whole and is stored as it is, as live captures' large bodies are. */
+function masked(body: Buffer, mask: boolean, truncated: boolean, form = false): Buffer {
   if (!mask || truncated || body.length === 0) return body;
-  const text = maskJsonText(body.toString('utf8'));
+  const text = maskBodyText(body.toString('utf8'), form);
   return text === null ? body : Buffer.from(text);
 }
 
@@ -467,11 +470,12 @@ function maskedBody(
   text: string | undefined,
   encoding: string | undefined,
   mask: boolean,
+  form = false,
 ): { body: Buffer; text: string | null } {
   const whole = text !== undefined && encoding !== 'base64' && !stored.info.truncated && isWellFormed(text);
-  if (!whole) return { body: masked(stored.bytes, mask, stored.info.truncated), text: null };
+  if (!whole) return { body: masked(stored.bytes, mask, stored.info.truncated, form), text: null };
   if (!mask || text.length === 0) return { body: stored.bytes, text };
-  const maskedText = maskJsonText(text);
+  const maskedText = maskBodyText(text, form);
   return maskedText === null ? { body: stored.bytes, text } : { body: Buffer.from(maskedText), text: maskedText };
 }
 
@@ -550,7 +554,14 @@ export function entryEvents(
     source.encoding,
     read.cut.find((c) => c.side === 'request' && c.own === source.own),
   );
-  const { body: requestBody, text: requestText } = maskedBody(request, source.text, source.encoding, mask);
+  const requestType = requestHeaders.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+  const { body: requestBody, text: requestText } = maskedBody(
+    request,
+    source.text,
+    source.encoding,
+    mask,
+    FORM_TYPE.test(requestType),
+  );
   const notes = notesOf(name, 'request', requestBody, request.info, requestText);
   if (dropped) notes.push(dropped);
   if (requestBody.length) events.push({ type: 'body-chunk', uid, side: 'request', chunk: requestBody, atMs: 0 });
@@ -573,12 +584,14 @@ export function entryEvents(
       entry.response.content?.encoding,
       read.cut.find((c) => c.side === 'response'),
     );
-    const isJson = /\bjson\b/i.test(response.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '');
+    const responseType = response.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+    const isForm = FORM_TYPE.test(responseType);
     const { body, text } = maskedBody(
       stored,
       entry.response.content?.text,
       entry.response.content?.encoding,
-      mask && isJson,
+      mask && (isForm || /\bjson\b/i.test(responseType)),
+      isForm,
     );
     responseInfo = {
       ...stored.info,

@@ -251,6 +251,21 @@ export function maskPath(pathAndQuery: string): string {
   return maskUrl(pathAndQuery, null);
 }
 
+/**
+ * Masks the secret parameters of an `application/x-www-form-urlencoded` body, as a query's are
+ * (`refresh_token=…&client_secret=…`: an OAuth token request, RFC 6749 2.3.1 and 6; GitHub's
+ * token answer `access_token=…&scope=…`). Null when there is nothing to mask.
+ */
+export function maskFormText(text: string): string | null {
+  const masked = maskParamList(text, null);
+  return masked === text ? null : masked;
+}
+
+/** A body's text with its secrets masked: a form's parameters (else, mislabelled, its JSON), or JSON's members; null when nothing is. */
+export function maskBodyText(text: string, form: boolean): string | null {
+  return form ? (maskFormText(text) ?? maskJsonText(text)) : maskJsonText(text);
+}
+
 /** The parameters maskPath masks in this path, with their real values (to fingerprint them). */
 export function secretParams(pathAndQuery: string): SecretParam[] {
   const found: SecretParam[] = [];

@@ -15,7 +15,14 @@ import type {
   SecretFingerprint,
 } from '../model/exchange.ts';
 import { headerValue } from '../model/exchange.ts';
-import { maskHeaders, maskJsonText, maskPath, mayHoldJsonSecret, secretParams } from '../model/secrets.ts';
+import {
+  maskBodyText,
+  maskHeaders,
+  maskJsonText,
+  maskPath,
+  mayHoldJsonSecret,
+  secretParams,
+} from '../model/secrets.ts';
 import { boundHeaders, boundRequestHead, boundResponseHead } from '../model/head-bounds.ts';
 import { shedNote } from '../model/shed-note.ts';
 import type { FlowGate } from './flow-gate.ts';
@@ -84,6 +91,9 @@ const HINT_OVERLAP = 1024;
 const BODY_TOO_LARGE = 'its JSON exceeded the 1 MB held for masking';
 const LINE_TOO_LONG = 'a line of its JSON exceeded the 1 MB held for masking';
 
+/** A form body (an OAuth token request's refresh_token and client_secret, RFC 6749): held whole and masked as a query is. */
+const FORM_TYPE = /^\s*application\/x-www-form-urlencoded\b/i;
+
 /** Newline-delimited JSON (Ollama's streams, JSON Lines, JSON text sequences): one document per line. */
 const JSON_LINES_TYPE = /\b(x-)?nd-?json\b|\bjson-?l(ines)?\b|\bjson-seq\b/i;
 
@@ -111,6 +121,8 @@ class BodyRecorder {
   private capped = 0;
   private emitted = 0;
   private masking: Masking = 'none';
+  /** The body is a form (`a=1&refresh_token=…`), masked as a query is, not as JSON. */
+  private form = false;
   /** What is held for masking: the whole body so far, or the line not yet complete. */
   private held: Buffer[] = [];
   private heldSize = 0;
@@ -145,7 +157,10 @@ class BodyRecorder {
     if (keepSecrets || this.encoding !== '') return;
     const type = headerValue(headers, 'content-type') ?? '';
     if (JSON_LINES_TYPE.test(type)) this.masking = 'lines';
-    else if (!/\bjson\b/i.test(type)) return;
+    else if (FORM_TYPE.test(type)) {
+      this.masking = 'whole';
+      this.form = true;
+    } else if (!/\bjson\b/i.test(type)) return;
     else if (
       this.side === 'response' &&
       headerValue(headers, 'content-length') === undefined &&
@@ -244,7 +259,7 @@ class BodyRecorder {
   private masked(bytes: Buffer): Buffer {
     const utf8 = bytes.toString('utf8');
     const valid = Buffer.byteLength(utf8) === bytes.length;
-    const masked = maskJsonText(valid ? utf8 : bytes.toString('latin1'));
+    const masked = maskBodyText(valid ? utf8 : bytes.toString('latin1'), this.form);
     if (masked === null) return bytes;
     if (this.side === 'request' && this.masking === 'whole')
       this.exchange.rememberSecrets({ headers: [], body: bytes });
