@@ -20,7 +20,8 @@ export class SseSplitter {
   private readonly parser: EventSourceParser;
   /** Bytes fed since the last event or comment ended. */
   private pending = 0;
-  private stopped = false;
+  /** An event grew past MAX_PENDING_EVENT_BYTES without ending: nothing after it is split. */
+  gaveUp = false;
   /** The last text fed ended with CR (and was given an LF for it). */
   private endedWithCr = false;
 
@@ -37,10 +38,10 @@ export class SseSplitter {
   }
 
   write(chunk: Uint8Array): void {
-    if (this.stopped) return;
+    if (this.gaveUp) return;
     this.pending += chunk.length;
     if (this.pending > MAX_PENDING_EVENT_BYTES) {
-      this.stopped = true;
+      this.gaveUp = true;
       return;
     }
     let text = this.decoder.decode(chunk, { stream: true });
@@ -64,7 +65,7 @@ export class SseSplitter {
    * (`data: [DONE]`), so it counts as if the blank line had come.
    */
   end(): void {
-    if (!this.stopped) this.parser.feed(`${this.decoder.decode()}\n\n`);
+    if (!this.gaveUp) this.parser.feed(`${this.decoder.decode()}\n\n`);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Header } from '../model/exchange.ts';
 import { headerValue, isEventStream } from '../model/exchange.ts';
-import { SseSplitter } from '../model/sse-split.ts';
+import { MAX_PENDING_EVENT_BYTES, SseSplitter } from '../model/sse-split.ts';
 import type { ExchangeRecorder } from './recorder.ts';
 import { canDecodeStream, streamDecoder, type StreamDecoder } from './stream-decoder.ts';
 import { serverText } from '../i18n/stored-text.ts';
@@ -23,8 +23,20 @@ export class SseTap {
   private closing: 'end' | 'abort' | null = null;
   private settled = false;
   private readonly waiting: (() => void)[] = [];
-  /** Why decoding stopped before the stream's end, when it did: said on the exchange. */
-  stopped: string | null = null;
+  /** Why decoding stopped before the stream's end, when it did. */
+  private decodingStopped: string | null = null;
+
+  /**
+   * Why events stopped being split out before the stream's end, when they did (said on the
+   * exchange): its decoder stopped, or one event grew past the splitter's bound without ending.
+   * Without the note the stream's missing last event would read as the provider's cut.
+   */
+  get stopped(): string | null {
+    if (this.decodingStopped) return this.decodingStopped;
+    if (this.splitter.gaveUp)
+      return serverText('en', 'stored.eventTooLong', { mb: MAX_PENDING_EVENT_BYTES / (1024 * 1024) });
+    return null;
+  }
 
   /** `encoding`: the stream's Content-Encoding, one streamDecoder takes ('' for identity). */
   constructor(recorder: ExchangeRecorder, encoding = '') {
@@ -39,7 +51,7 @@ export class SseTap {
             this.settle();
           },
           (why) => {
-            if (this.closing !== 'abort') this.stopped = why;
+            if (this.closing !== 'abort') this.decodingStopped = why;
             this.settle();
           },
         )
@@ -91,7 +103,7 @@ export class SseTap {
     if (this.waiting.length > 1) return;
     const timer = setTimeout(() => {
       this.decoder?.destroy();
-      this.stopped = serverText('en', 'stored.stillDecoding', { seconds: DECODER_SETTLE_MS / 1000 });
+      this.decodingStopped = serverText('en', 'stored.stillDecoding', { seconds: DECODER_SETTLE_MS / 1000 });
       this.settle();
     }, DECODER_SETTLE_MS);
     timer.unref();

@@ -10,6 +10,8 @@ import zlib from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Header } from '../model/exchange.ts';
 import type { ExchangeRecorder } from '../proxy/recorder.ts';
+import { serverText } from '../i18n/stored-text.ts';
+import { MAX_PENDING_EVENT_BYTES } from '../model/sse-split.ts';
 import { DECODER_SETTLE_MS, SseTap } from '../proxy/sse-capture.ts';
 
 interface Seen {
@@ -212,6 +214,21 @@ describe("the stream's end", () => {
     expect(settled).toHaveBeenCalledTimes(1);
     expect(events).toEqual([message('a')]);
     expect(tap.stopped).toBeNull();
+  });
+
+  it('an event that grows past the bound without ending stops the split, and the tap says so (not a provider cut)', () => {
+    const { events, recorder } = recording();
+    const tap = new SseTap(recorder);
+    tap.write(bytes('data: a\n\n'));
+    expect(tap.stopped).toBeNull();
+    // One event's data line, 1 MB at a time, past MAX_PENDING_EVENT_BYTES with no blank line.
+    const megabyte = Buffer.alloc(1024 * 1024, 'x');
+    tap.write(bytes('data: '));
+    for (let i = 0; i * megabyte.length <= MAX_PENDING_EVENT_BYTES; i++) tap.write(megabyte);
+    tap.write(bytes('\n\ndata: [DONE]\n\n'));
+    tap.end();
+    expect(events).toEqual([message('a')]);
+    expect(tap.stopped).toBe(serverText('en', 'stored.eventTooLong', { mb: MAX_PENDING_EVENT_BYTES / (1024 * 1024) }));
   });
 });
 

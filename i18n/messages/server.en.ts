@@ -164,6 +164,8 @@ export const server = {
     streamNotDecoding: 'the {{encoding}} stream does not decode: {{error}}',
     streamBrokeOff: 'the stream broke off',
     stillDecoding: 'its events were still being decoded {{seconds}} s after it ended; later ones are not stored',
+    eventTooLong:
+      'one event grew past {{mb}} MB without ending (no blank line after it); the rest of the stream is stored but not split into events',
   },
   // Advice computed from stored exchanges (model/exchange-diff.ts, export/har.ts, llm/codex-provider-block.ts):
   // said in English where it is kept (a HAR comment, --json, MCP) and rendered where it is shown.

@@ -135,6 +135,7 @@ export const server: Shape<typeof en> = {
     streamNotDecoding: '这段 {{encoding}} 流解码失败：{{error}}',
     streamBrokeOff: '流中途断了',
     stillDecoding: '流结束 {{seconds}} 秒后事件仍在解码；后面的事件没有存下来',
+    eventTooLong: '有一个事件超过 {{mb}} MB 还没结束（后面一直没有空行）；之后的流照样存下来，但不再拆成事件',
   },
   advice: {
     compareLine:
