@@ -155,7 +155,7 @@ export function BodyPanel({ body, label, notes }: { body: BodyView; label: strin
             {t('body.truncated', { stored: formatSize(body.storedSize), size: formatSize(body.size) })}
           </div>
         ))}
-      {/* db/decode.ts writes it, with the decoder's own reason (zlib's, fzstd's): shown as it came. */}
+      {/* db/decode.ts writes it, with the decoder's own reason (zlib's, libzstd's): shown as it came. */}
       {body.decodeError && (
         <div className="banner warn" data-captured>
           {body.decodeError}
