@@ -130,7 +130,7 @@ export function spanOf(
   if (exchange.timings.firstByte !== undefined)
     events.push({ name: 'first_byte', atMs: startMs + exchange.timings.firstByte });
   if (call?.ttftMs !== null && call?.ttftMs !== undefined && call.stream)
-    events.push({ name: 'gen_ai.first_token', atMs: startMs + call.ttftMs });
+    events.push({ name: 'gen_ai.first_token', atMs: startMs + (call.turnStartMs ?? 0) + call.ttftMs });
   const model = call ? modelAttributes(call, exchange, options) : {};
   const path = req.path.split('?')[0];
   const name =

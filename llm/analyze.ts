@@ -193,17 +193,27 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
   let items: StreamItem[] | null = null;
   // Where the request is stored, for locating the images it sent: its body, or the WebSocket message.
   let requestStored: { source: 'request-body' | 'ws-message'; seq?: number } = { source: 'request-body' };
+  // Where this call began, in milliseconds from the exchange's start: a WebSocket turn's response.create.
+  let turnStartMs = 0;
   if (exchange.streamKind === 'websocket') {
     // Each turn is a response.create from the client; the last one is the call being answered,
     // and what came back after it is its answer: an earlier turn's events (an `error` such as
     // previous_response_not_found, after which the client sends the whole input again on the
     // same socket) are that turn's, not this one's.
     const creates = input.wsMessages
-      .map((m, at) => ({ at, seq: m.seq, sent: m.direction === 'send', create: obj(parseJson(m.text)) }))
+      .map((m, at) => ({
+        at,
+        seq: m.seq,
+        offsetMs: m.offsetMs,
+        sent: m.direction === 'send',
+        create: obj(parseJson(m.text)),
+      }))
       .filter((m) => m.sent && m.create.type === 'response.create');
     const last = creates[creates.length - 1];
     request = last?.create ?? {};
     requestStored = { source: 'ws-message', seq: last?.seq };
+    // Its times count from its own response.create, not from the socket's opening (many turns ago).
+    if (last) turnStartMs = last.offsetMs;
     items = input.wsMessages
       .slice(last ? last.at + 1 : 0)
       .filter((m) => m.direction === 'receive')
@@ -281,8 +291,9 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
 
   // Lists and embeddings generate no tokens: they have no time to first token.
   const generates = dialect !== 'models' && dialect !== 'embeddings';
-  const ttftMs = !generates ? null : items ? rebuilt.firstContentMs : (exchange.timings.firstByte ?? null);
-  const totalMs = exchange.timings.end ?? null;
+  const firstMs = !generates ? null : items ? rebuilt.firstContentMs : (exchange.timings.firstByte ?? null);
+  const ttftMs = firstMs === null ? null : Math.max(0, firstMs - turnStartMs);
+  const totalMs = callTotalMs(exchange, items, rebuilt.ending, turnStartMs);
   const output = rebuilt.usage.output;
   const generating = ttftMs !== null && totalMs !== null ? (totalMs - ttftMs) / 1000 : 0;
   return {
@@ -303,5 +314,25 @@ export function analyzeExchange(input: AnalysisInput): ModelCall | null {
     ...(rebuilt.responseId ? { responseId: rebuilt.responseId } : {}),
     ...(typeof request.previous_response_id === 'string' ? { previousResponseId: request.previous_response_id } : {}),
     ...(sessionId ? { sessionId } : {}),
+    ...(turnStartMs > 0 ? { turnStartMs } : {}),
   };
+}
+
+/**
+ * How long the call took. A WebSocket turn (several share one socket) runs from its
+ * response.create to its own last event when it ended with one; the socket closes whenever the
+ * client likes after that, so its close is no end of the turn. A turn that did not end by its own
+ * event (cut, still open) runs to the socket's end.
+ */
+function callTotalMs(
+  exchange: Exchange,
+  items: StreamItem[] | null,
+  ending: Rebuilt['ending'],
+  turnStartMs: number,
+): number | null {
+  const end = exchange.timings.end ?? null;
+  if (exchange.streamKind !== 'websocket') return end;
+  const last = items?.[items.length - 1];
+  const turnEnd = last && ending !== 'truncated' ? last.offsetMs : end;
+  return turnEnd === null ? null : Math.max(0, turnEnd - turnStartMs);
 }

@@ -74,6 +74,8 @@ export interface ModelCall {
   /** Milliseconds from the request to the first content (text, reasoning or tool arguments). */
   ttftMs: number | null;
   totalMs: number | null;
+  /** A WebSocket turn: milliseconds from the socket's opening to its response.create, where ttftMs and totalMs count from. */
+  turnStartMs?: number;
   outputTokensPerSecond: number | null;
   /**
    * complete: the terminal event arrived ([DONE], response.completed, message_stop, a
