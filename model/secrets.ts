@@ -286,6 +286,14 @@ export function mayHoldJsonSecret(text: string): boolean {
   return JSON_SECRET_HINT.test(text);
 }
 
+// A form parameter whose name holds one of the hint words (or an escape, which may spell one).
+const FORM_SECRET_HINT = /(?:^|&)[^&=]*(key|token|secret|auth|pass|sig|credential|session|cookie|bearer|%)[^&=]*=/i;
+
+/** Whether form text may hold a parameter maskFormText would mask (false: it certainly does not). */
+export function mayHoldFormSecret(text: string): boolean {
+  return FORM_SECRET_HINT.test(text);
+}
+
 /**
  * Masks the string values of JSON members with secret names (`"api_key": "..."`, and every
  * string inside one, as in `"client_secret": {"value": "..."}` or `"keys": ["..."]`), keeping

@@ -20,6 +20,7 @@ import {
   maskHeaders,
   maskJsonText,
   maskPath,
+  mayHoldFormSecret,
   mayHoldJsonSecret,
   secretParams,
 } from '../model/secrets.ts';
@@ -89,6 +90,7 @@ const MAX_WAITING_BYTES = 1024 * 1024;
 const HINT_OVERLAP = 1024;
 
 const BODY_TOO_LARGE = 'its JSON exceeded the 1 MB held for masking';
+const FORM_TOO_LARGE = 'its form exceeded the 1 MB held for masking';
 const LINE_TOO_LONG = 'a line of its JSON exceeded the 1 MB held for masking';
 
 /** A form body (an OAuth token request's refresh_token and client_secret, RFC 6749): held whole and masked as a query is. */
@@ -174,7 +176,7 @@ class BodyRecorder {
   get unmaskedNote(): string | null {
     return this.unmasked === null
       ? null
-      : `${this.side} body stored unmasked (${this.unmasked}), and members named like secrets are in it`;
+      : `${this.side} body stored unmasked (${this.unmasked}), and ${this.form ? 'parameters' : 'members'} named like secrets are in it`;
   }
 
   /** Why the rest of this body is not stored (storage had no room for it), for the viewer to say; null when it all was. */
@@ -195,7 +197,7 @@ class BodyRecorder {
     let stored = chunk.length <= room ? chunk : chunk.subarray(0, room);
     this.capped += stored.length;
     if (this.masking === 'none') {
-      if (this.overBound) this.watch(stored, BODY_TOO_LARGE);
+      if (this.overBound) this.watch(stored, this.form ? FORM_TOO_LARGE : BODY_TOO_LARGE);
       return this.store(stored, gate);
     }
     if (this.inLongLine) {
@@ -242,7 +244,7 @@ class BodyRecorder {
     }
     this.masking = 'none';
     this.overBound = true;
-    for (const piece of held) this.watch(piece, BODY_TOO_LARGE);
+    for (const piece of held) this.watch(piece, this.form ? FORM_TOO_LARGE : BODY_TOO_LARGE);
     // Nothing of a body held whole was stored before it.
     this.emit(Buffer.concat(held));
   }
@@ -251,7 +253,7 @@ class BodyRecorder {
   private watch(part: Buffer, why: string): void {
     if (this.unmasked !== null) return;
     const text = this.lastBytes + part.toString('latin1');
-    if (mayHoldJsonSecret(text)) this.unmasked = why;
+    if (mayHoldJsonSecret(text) || (this.form && mayHoldFormSecret(text))) this.unmasked = why;
     this.lastBytes = text.slice(-HINT_OVERLAP);
   }
 

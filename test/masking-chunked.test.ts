@@ -307,6 +307,18 @@ describe('what is held, masked and said (the recorder alone)', () => {
     expect(withKey.request.toString()).toContain(key);
   });
 
+  it('says so of a form past 1 MB with a parameter named like a secret (an OAuth refresh with a long field), and nothing of one without', () => {
+    const form: Header[] = [['Content-Type', 'application/x-www-form-urlencoded']];
+    const long = `scope=${'x'.repeat(1100 * 1024)}`;
+    expect(record({ headers: form, chunks: [long] }, null).notes).toBeUndefined();
+    const token = secret('form');
+    const withToken = record({ headers: form, chunks: [long, `&refresh_`, `token=${token}`] }, null);
+    expect(withToken.notes).toEqual([
+      'request body stored unmasked (its form exceeded the 1 MB held for masking), and parameters named like secrets are in it',
+    ]);
+    expect(withToken.request.toString()).toContain(token);
+  });
+
   it('sees a secret member split between two chunks past the bound', () => {
     const key = secret('split');
     const r = record(
