@@ -531,10 +531,16 @@ export const serverError: Rule = (ctx) => {
   if (s === null || s < 500) return null;
   // wirelog answered itself (a loop to its own ports, a request it could not forward): no relay failed.
   if (ctx.exchange.state === 'proxy_error') return null;
-  const message = providerError(ctx.responseText) ?? '';
+  return serverErrorSaid(ctx, s, providerError(ctx.responseText) ?? '', false);
+};
+
+/**
+ * A 5xx worded by who answered: the provider itself, or a relay (and then whether the failure is
+ * behind it). `behind`: already known to be behind the relay (an error the relay passed on).
+ */
+function serverErrorSaid(ctx: DiagnosisContext, s: number, message: string, behind: boolean): Diagnosis {
   const host = ctx.exchange.request.host;
   const params = { status: String(s), host, message: clip(message, 120) };
-  // Worded by who answered: the provider itself, or a relay (and then whether the failure is behind it).
   if (PROVIDER_HOSTS.test(host)) {
     const overloaded = s === 529 || s === 503 || /overload|capacity|unavailable/i.test(message);
     return said(ctx, 'server-error', 'error', 'server-error.provider', {
@@ -542,9 +548,17 @@ export const serverError: Rule = (ctx) => {
       overloaded: overloaded ? 'yes' : '',
     });
   }
-  const upstream = /upstream|上游|provider returned|bad gateway from/i.test(message) || s === 502 || s === 504;
+  const upstream =
+    behind || /upstream|上游|provider returned|bad gateway from/i.test(message) || s === 502 || s === 504;
   return said(ctx, 'server-error', 'error', upstream ? 'server-error.upstream' : 'server-error.relay', params);
-};
+}
+
+/**
+ * Error types a relay gives its own failures (new-api's `new_api_error`, one-api's
+ * `one_api_error`); every other type in a stream it passes on is the provider's (Anthropic's
+ * `overloaded_error` and `api_error`, OpenAI's `server_error`, OpenRouter's mid-stream errors).
+ */
+const RELAY_OWN_ERROR = /\b(new_api_error|one_api_error)\b/;
 
 /**
  * A stream that began with 200 OK and then failed with the provider's own error event
@@ -558,8 +572,12 @@ export const streamError: Rule = (ctx) => {
   const reason = ctx.call.endingReason ?? 'an error event';
   // An error event in a stream a relay had begun with 200: the relay had reached the provider and
   // was passing its answer on; what failed is behind it (OpenRouter: an error while the model
-  // produces its output comes as an SSE data event), as a 502 from the relay says.
-  const behindRelay = ctx.exchange.streamKind !== null && !PROVIDER_HOSTS.test(ctx.exchange.request.host);
+  // produces its output comes as an SSE data event; Anthropic's overloaded_error and api_error
+  // are the provider's), as a 502 from the relay says, unless the error is typed as the relay's own.
+  const behindRelay =
+    ctx.exchange.streamKind !== null &&
+    !PROVIDER_HOSTS.test(ctx.exchange.request.host) &&
+    !RELAY_OWN_ERROR.test(reason);
   const equivalent =
     /quota|insufficient|credit|balance|billing|rate.?limit|too many|resource.?exhausted|\b429\b|余额|额度/i.test(reason)
       ? 429
@@ -581,7 +599,10 @@ export const streamError: Rule = (ctx) => {
     },
     responseText: JSON.stringify({ error: { message: reason } }),
   };
-  const same = equivalent === 429 ? rateLimited(asStatus) : serverError(asStatus);
+  const same =
+    equivalent === 429
+      ? rateLimited(asStatus)
+      : serverErrorSaid(asStatus, equivalent, providerError(asStatus.responseText) ?? '', behindRelay);
   const streamed = ctx.exchange.streamKind !== null || ctx.call.stream;
   // The same error's message and parameters, said of a stream (llm/diagnosis-text.ts 'stream-error').
   // The provider's words are in the inner message's parameters; `reason` only when there is none (the list's column holds them once).

@@ -152,7 +152,9 @@ describe('errors inside a stream that began with 200, through the proxy', () => 
         max_tokens: 5,
         messages: [{ role: 'user', content: 'hi' }],
       }),
-      /began with 200 and then failed: the relay itself failed \("Overloaded \(overloaded_error\)"\)/,
+      // Anthropic's overloaded_error is the provider's (its documented error types), passed on by the
+      // relay that began the stream: the failure is behind the relay, as OpenRouter's mid-stream errors are.
+      /began with 200 and then failed: the model provider it forwards to failed \("Overloaded \(overloaded_error\)"\)/,
     ],
     [
       '/v1/responses',
