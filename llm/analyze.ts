@@ -8,6 +8,7 @@ import { requestImages, responseImages, streamImages, withExchange } from './ima
 import { arr, errorLine, obj, parseJson, partialJsonArray, str, textOf, type JsonObject } from './json.ts';
 import { emptyAnswer, type Dialect, type ModelCall, type StreamItem } from './model-call.ts';
 import * as chat from './openai-chat.ts';
+import * as images from './openai-images.ts';
 import * as responses from './openai-responses.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
@@ -42,6 +43,8 @@ function describe(dialect: Dialect, request: JsonObject, path: string): RequestF
       };
     case 'openai-responses':
       return responses.describeRequest(request);
+    case 'openai-images':
+      return images.describeRequest(request);
     case 'anthropic-messages': {
       const facts = anthropic.describeRequest(request);
       // On Vertex AI the model is named by the path (…/models/claude-sonnet-4@20250514:streamRawPredict), not the body.
@@ -115,6 +118,8 @@ function rebuild(
         return anthropic.rebuildStream(items);
       case 'gemini':
         return gemini.rebuildStream(items);
+      case 'openai-images':
+        return images.rebuildStream(items);
       case 'openai-completions':
         return rebuildCompletions(
           items.filter((i) => i.data.trim() !== '[DONE]').map((i) => obj(parseJson(i.data))),
@@ -139,6 +144,8 @@ function rebuild(
     }
     case 'openai-completions':
       return rebuildCompletions([body], null);
+    case 'openai-images':
+      return images.rebuildResponse(body);
     case 'embeddings':
       return {
         respondedModel: str(body.model),

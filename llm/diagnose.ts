@@ -638,7 +638,8 @@ export const contentFiltered: Rule = (ctx) => {
     const error = obj(obj(parseJson(ctx.responseText)).error);
     const message = providerError(ctx.responseText) ?? '';
     const promptRefused =
-      str(error.code) === 'content_filter' ||
+      // OpenAI's image models: `moderation_blocked` (GPT image), `content_policy_violation` (DALL·E).
+      /^(content_filter|moderation_blocked|content_policy_violation)$/.test(str(error.code) ?? '') ||
       /content management policy|ResponsibleAIPolicyViolation|content_policy_violation/i.test(
         `${message} ${JSON.stringify(error.innererror ?? '')}`,
       );

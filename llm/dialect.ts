@@ -7,6 +7,8 @@ export function detectDialect(method: string, path: string): Dialect | null {
   // Claude on Vertex AI: the Messages API under publishers/anthropic, the model in the path.
   if (/\/publishers\/anthropic\/models\/[^/]+:(stream)?rawPredict$/i.test(pathname)) return 'anthropic-messages';
   if (/:(batchE|e)mbedContents?$/i.test(pathname) || /\/embeddings$/.test(pathname)) return 'embeddings';
+  // OpenAI's Images API (Azure's too: …/deployments/NAME/images/generations).
+  if (/\/images\/(generations|edits|variations)$/.test(pathname) && method === 'POST') return 'openai-images';
   if (/\/chat\/completions$/.test(pathname)) return 'openai-chat';
   if (/\/responses$/.test(pathname)) return 'openai-responses';
   if (/\/messages$/.test(pathname) && method === 'POST') return 'anthropic-messages';

@@ -5,6 +5,7 @@
 import { arr, obj, parseJson, str, type JsonObject } from './json.ts';
 import { codeAssistRequest, codeAssistResponse } from './code-assist.ts';
 import type { Dialect, StreamItem } from './model-call.ts';
+import { streamEventKind as imagesApiEvent } from './openai-images.ts';
 
 /** A step from a JSON value to one inside it: an object key or an array index. */
 export type JsonPath = (string | number)[];
@@ -20,8 +21,8 @@ export interface ImageLocator {
   path: JsonPath;
 }
 
-/** What holds an image, named as its dialect names it: a message or input item sent, a choice, candidate or output item returned. */
-export type ImageHolder = 'message' | 'input' | 'content' | 'choice' | 'candidate' | 'output';
+/** What holds an image, named as its dialect names it: a message or input item sent, a choice, candidate or output item returned, an Images API image. */
+export type ImageHolder = 'message' | 'input' | 'content' | 'choice' | 'candidate' | 'output' | 'image';
 
 export interface ModelImage {
   side: 'request' | 'response';
@@ -39,6 +40,10 @@ export interface ModelImage {
   partial?: number;
   /** Drawn while the model was thinking (Gemini's image models show drafts as thought parts), not its answer. */
   thought?: true;
+  /** An image returned as a link (the Images API's `url`, http or https): shown as a link, never fetched; no bytes, no type. */
+  url?: string;
+  /** The prompt the model drew it from, as it rewrote the one asked (the Images API's `revised_prompt`). */
+  revisedPrompt?: string;
   locator: ImageLocator;
 }
 
@@ -106,7 +111,7 @@ class Collector {
   base64(
     data: unknown,
     declaredType: string | null,
-    where: Pick<ModelImage, 'holder' | 'index' | 'part' | 'partial' | 'thought'>,
+    where: Pick<ModelImage, 'holder' | 'index' | 'part' | 'partial' | 'thought' | 'revisedPrompt'>,
     path: JsonPath,
   ): void {
     if (typeof data !== 'string' || data.length === 0) return;
@@ -117,6 +122,25 @@ class Collector {
       mediaType,
       declaredType,
       bytes: decodedSize(data),
+      ...where,
+      locator: { source: this.source, ...(this.seq !== undefined ? { seq: this.seq } : {}), path },
+    });
+  }
+
+  /** A remote image (http or https): listed by its URL, which is never fetched; any other scheme is not kept. */
+  link(
+    url: unknown,
+    declaredType: string | null,
+    where: Pick<ModelImage, 'holder' | 'index' | 'part' | 'revisedPrompt'>,
+    path: JsonPath,
+  ): void {
+    if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return;
+    this.found.push({
+      side: this.side,
+      mediaType: null,
+      declaredType,
+      bytes: 0,
+      url,
       ...where,
       locator: { source: this.source, ...(this.seq !== undefined ? { seq: this.seq } : {}), path },
     });
@@ -243,9 +267,26 @@ export function requestImages(
   return c.found;
 }
 
+/**
+ * The Images API's answer: `data[]`, each `b64_json` (typed by `output_format`, PNG when the GPT
+ * image models name none) or `url` (DALL·E's default `response_format`), with its `revised_prompt`.
+ */
+function imagesApiData(c: Collector, body: JsonObject, path: JsonPath): void {
+  const declared = FORMATS[str(body.output_format) ?? ''] ?? null;
+  arr(body.data).forEach((d, index) => {
+    const each = obj(d);
+    const revised = str(each.revised_prompt);
+    const where = { holder: 'image' as const, index, part: null, ...(revised ? { revisedPrompt: revised } : {}) };
+    if (typeof each.b64_json === 'string')
+      c.base64(each.b64_json, declared, where, [...path, 'data', index, 'b64_json']);
+    else c.link(each.url, declared, where, [...path, 'data', index, 'url']);
+  });
+}
+
 /** The images of one response object (or one streamed chunk of it) at `path`. */
 function responseObjectImages(c: Collector, dialect: Dialect, body: JsonObject, path: JsonPath): void {
-  if (dialect === 'gemini') {
+  if (dialect === 'openai-images') imagesApiData(c, body, path);
+  else if (dialect === 'gemini') {
     // Code Assist's envelope holds the Gemini response under `response`.
     const inner = codeAssistResponse(body);
     const at = inner === body ? path : [...path, 'response'];
@@ -271,19 +312,39 @@ export function responseImages(dialect: Dialect, body: unknown): Found[] {
 }
 
 // An event is parsed again only when its text can hold an image: the others (nearly all) cost one search.
-const MAY_HOLD_IMAGE = /inlineData|inline_data|"images"|image_generation_call|"image_url"|"type":\s*"image"/;
+const MAY_HOLD_IMAGE = /inlineData|inline_data|"images"|image_generation_call|"image_url"|"type":\s*"image"|"b64_json"/;
 
 /** The images a stream returned, each located in its event. Responses: partial images, and each final image once. */
 export function streamImages(dialect: Dialect, items: StreamItem[], source: 'sse-event' | 'ws-message'): Found[] {
   const found: Found[] = [];
   const finals = new Set<number>();
+  let imagesDone = 0;
   let completed: { c: Collector; output: unknown } | null = null;
   items.forEach((item, position) => {
     if (!MAY_HOLD_IMAGE.test(item.data)) return;
     const data = obj(parseJson(item.data));
     const c = new Collector('response', source, item.seq ?? position);
     const type = str(data.type) ?? item.event ?? '';
-    if (dialect !== 'openai-responses') responseObjectImages(c, dialect, data, []);
+    if (dialect === 'openai-images') {
+      // Partial images of the image being drawn, then its completed event: one image per completed event.
+      const kind = imagesApiEvent(item, data);
+      if (!kind) return;
+      const index = imagesDone;
+      if (kind === 'completed') imagesDone++;
+      c.base64(
+        data.b64_json,
+        FORMATS[str(data.output_format) ?? ''] ?? null,
+        {
+          holder: 'image',
+          index,
+          part: null,
+          ...(kind === 'partial'
+            ? { partial: typeof data.partial_image_index === 'number' ? data.partial_image_index : 0 }
+            : {}),
+        },
+        ['b64_json'],
+      );
+    } else if (dialect !== 'openai-responses') responseObjectImages(c, dialect, data, []);
     else if (type === 'response.image_generation_call.partial_image') {
       const index = typeof data.output_index === 'number' ? data.output_index : 0;
       const partial = typeof data.partial_image_index === 'number' ? data.partial_image_index : 0;

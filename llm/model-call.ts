@@ -10,6 +10,7 @@ export const DIALECTS = [
   'anthropic-messages',
   'gemini',
   'openai-completions',
+  'openai-images',
   'embeddings',
   'models',
 ] as const;

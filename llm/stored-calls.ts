@@ -3,12 +3,20 @@
 import { bodyView } from '../db/body-view.ts';
 import type { EndedContext, EndedEvidence, EndedFacts } from '../db/capture-store.ts';
 import type { ExchangeReader } from '../db/reader.ts';
-import type { BodySide, CallFacts, Exchange, SseEvent, WsMessage } from '../model/exchange.ts';
+import {
+  headerValue,
+  type BodySide,
+  type CallFacts,
+  type Exchange,
+  type SseEvent,
+  type WsMessage,
+} from '../model/exchange.ts';
 import { analyzeExchange, type WsText } from './analyze.ts';
 import { diagnose, worst, type Diagnosis } from './diagnose.ts';
 import type { Lang } from './diagnosis-text.ts';
 import { detectDialect } from './dialect.ts';
 import { returnedImageCount } from './images.ts';
+import { formFieldsText } from './openai-images.ts';
 import type { Dialect, ModelCall } from './model-call.ts';
 import { threadKeyOf } from './thread.ts';
 
@@ -29,12 +37,26 @@ export function modelCallOf(reader: ExchangeReader, exchange: Exchange, texts?: 
   if (!detectDialect(exchange.request.method, exchange.request.path)) return null;
   return analyzeExchange({
     exchange,
-    requestText: texts ? texts.request : bodyView(reader, exchange, 'request').text,
+    requestText: formRequestText(reader, exchange, texts ? texts.request : bodyView(reader, exchange, 'request').text),
     responseText: texts ? texts.response : bodyView(reader, exchange, 'response').text,
     sseEvents: exchange.streamKind === 'sse' ? (texts?.sseEvents ?? reader.sseEvents(exchange.id)) : [],
     wsMessages:
       exchange.streamKind === 'websocket' ? textMessages(texts?.wsMessages ?? reader.wsMessages(exchange.id)) : [],
   });
+}
+
+/**
+ * The request as the analysis reads it: an Images API edit or variation is a multipart/form-data
+ * form (llm/openai-images.ts), read as its text fields; its uploaded images make it binary, so
+ * its bytes are read for them. Any other request: its text as stored.
+ */
+function formRequestText(reader: ExchangeReader, exchange: Exchange, text: string | null): string | null {
+  const type = headerValue(exchange.request.headers, 'content-type') ?? '';
+  if (!/^multipart\/form-data/i.test(type.trim())) return text;
+  if (detectDialect(exchange.request.method, exchange.request.path) !== 'openai-images') return text;
+  const bytes =
+    text !== null ? Buffer.from(text) : Buffer.from(bodyView(reader, exchange, 'request').base64 ?? '', 'base64');
+  return formFieldsText(type, bytes) ?? text;
 }
 
 /** A WebSocket's text messages, as the analysis reads them. */
@@ -76,6 +98,7 @@ const REBUILT_FROM_EVENTS: ReadonlySet<Dialect> = new Set([
   'anthropic-messages',
   'gemini',
   'openai-completions',
+  'openai-images',
 ]);
 
 /** What llm/analyze.ts takes from a call's request (all the rest comes from its answer and its row). */
@@ -112,7 +135,7 @@ function callToDiagnose(reader: ExchangeReader, exchange: Exchange, evidence: St
   if (!call) return null;
   // The request's fields, from the call analysed again with its request, when first asked for.
   let whole: ModelCall | null | undefined;
-  const withRequest = () => (whole ??= analyzed(evidence.text('request')));
+  const withRequest = () => (whole ??= analyzed(formRequestText(reader, exchange, evidence.text('request'))));
   for (const field of FROM_THE_REQUEST)
     Object.defineProperty(call, field, { get: () => withRequest()?.[field], enumerable: true, configurable: true });
   return call;

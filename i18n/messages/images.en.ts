@@ -15,6 +15,7 @@ export const imagesEn = {
     choice: 'choice {{index}}',
     candidate: 'candidate {{index}}',
     output: 'output item {{index}}',
+    image: 'image {{index}}',
   },
   part: 'part {{part}}',
   event: 'event #{{seq}}',
@@ -36,5 +37,9 @@ export const imagesEn = {
     notThere: 'nothing where the call said it was',
     notBase64: 'not base64',
   },
+  link: 'Open the image at the provider',
+  linkNote:
+    'returned as a link: wirelog does not fetch it, and OpenAI keeps such links for 60 minutes after the image is made',
+  revisedPrompt: 'drawn from the revised prompt: <prompt/>',
   readFailed: 'The image could not be read from wirelog: <error/>. Is wirelog still running?',
 };

@@ -16,6 +16,7 @@ export const imagesZhCN: Shape<typeof imagesEn> = {
     choice: '第 {{index}} 个 choice',
     candidate: '第 {{index}} 个 candidate',
     output: '第 {{index}} 个 output 项',
+    image: '第 {{index}} 张图片',
   },
   part: '第 {{part}} 个 part',
   event: '事件 #{{seq}}',
@@ -36,5 +37,8 @@ export const imagesZhCN: Shape<typeof imagesEn> = {
     notThere: '调用里说的位置上没有数据',
     notBase64: '不是 base64',
   },
+  link: '在服务商那里打开这张图片',
+  linkNote: '以链接形式返回：wirelog 不会去下载它；OpenAI 的这类链接在图片生成后 60 分钟内有效',
+  revisedPrompt: '按改写后的提示词生成：<prompt/>',
   readFailed: '没能从 wirelog 读到这张图片：<error/>。wirelog 还在运行吗？',
 };

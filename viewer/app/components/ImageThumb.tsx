@@ -19,12 +19,59 @@ function Where({ image }: { image: ModelImage }) {
 
 type Decoded = { url: string } | { missing: MissingImage } | { failed: string } | null;
 
+/** The prompt the provider drew the image from, when it rewrote the one asked (DALL·E 3's revised_prompt). */
+function RevisedPrompt({ image }: { image: ModelImage }) {
+  const { t } = useTranslation();
+  if (!image.revisedPrompt) return null;
+  return (
+    <>
+      {' · '}
+      <Trans
+        t={t}
+        i18nKey="images.revisedPrompt"
+        components={{ prompt: <span data-captured>{image.revisedPrompt}</span> }}
+      />
+    </>
+  );
+}
+
 /**
- * One image of a model call: a thumbnail that opens full size in a dialog. Its bytes are read
- * from the stored body or event and shown through an object URL (a Blob typed by what its bytes
- * are, never by what the provider declared); the page is never navigated to it.
+ * An image returned as a link (the Images API's `url`): a link the user may follow, in a new tab
+ * and without a referrer. No <img> is made of it: wirelog and its page never fetch it.
+ */
+function ImageLink({ image, url }: { image: ModelImage; url: string }) {
+  const { t } = useTranslation();
+  return (
+    <figure className="image-thumb" data-testid="image-link" data-side={image.side} style={{ margin: '4px 0' }}>
+      <a href={url} target="_blank" rel="noopener noreferrer" referrerPolicy="no-referrer">
+        {t('images.link')}
+      </a>
+      <figcaption className="muted">
+        <span className="mono" data-captured>
+          {url}
+        </span>
+        {' · '}
+        {t('images.linkNote')} · <Where image={image} />
+        <RevisedPrompt image={image} />
+      </figcaption>
+    </figure>
+  );
+}
+
+/**
+ * One image of a model call: a thumbnail that opens full size in a dialog, or a link when the
+ * provider returned only its URL.
  */
 export function ImageThumb({ image }: { image: ModelImage }) {
+  return image.url ? <ImageLink image={image} url={image.url} /> : <ImageData image={image} />;
+}
+
+/**
+ * An image whose bytes are stored: read from the stored body or event and shown through an
+ * object URL (a Blob typed by what its bytes are, never by what the provider declared); the page
+ * is never navigated to it.
+ */
+function ImageData({ image }: { image: ModelImage }) {
   const { t } = useTranslation();
   const [decoded, setDecoded] = useState<Decoded>(null);
   const dialog = useRef<HTMLDialogElement>(null);
@@ -120,6 +167,7 @@ export function ImageThumb({ image }: { image: ModelImage }) {
             />
           </>
         )}
+        <RevisedPrompt image={image} />
         {decoded && 'url' in decoded && (
           <>
             {' · '}
