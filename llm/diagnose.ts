@@ -824,6 +824,60 @@ export const truncatedStream: Rule = (ctx) => {
   return said(ctx, 'truncated-stream', 'error', 'truncated-stream', { state: ex.state, kind });
 };
 
+/** A stored sentence of server.en.ts as a pattern, its parameters as named groups. */
+function storedPattern(template: string): RegExp {
+  const source = template
+    .split(/\{\{(\w+)\}\}/)
+    .map((part, i) => (i % 2 === 1 ? `(?<${part}>.+?)` : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`);
+}
+
+/** What proxy/upstream.ts's describeUpstreamError records when a call got no answer at all, by kind. */
+const SLOW = storedPattern(server.stored.slowHint);
+const UNDELIVERED: readonly (readonly [string, RegExp])[] = [
+  ['tls-closed', storedPattern(server.stored.tlsClosed)],
+  ['dns', storedPattern(server.stored.dns)],
+  ['refused', storedPattern(server.stored.refused)],
+  ['reset', storedPattern(server.stored.reset)],
+  ['timed-out', storedPattern(server.stored.timedOut)],
+  ['unreachable', storedPattern(server.stored.unreachable)],
+  ['tls', storedPattern(server.stored.tlsFailed)],
+  ['other', storedPattern(server.stored.upstreamFailed)],
+];
+/** The two timeouts of proxy/upstream-request.ts watchUpstream, inside server.stored.slowHint. */
+const TIMEOUTS: readonly (readonly [string, RegExp])[] = [
+  ['connect-timeout', storedPattern(server.stored.connectSlow)],
+  ['no-answer', /^no data from (?<where>\S+) for (?<silent>[\d.]+ s) \(--idle-timeout (?<seconds>[\d.]+) s\)$/],
+];
+
+/**
+ * A call wirelog could not deliver (a DNS failure, a refused or reset connection, a failed TLS
+ * handshake, no connection in time) or that got no answer before --idle-timeout: no response at
+ * all, and the proxy's own record of why. Only from that record: a client that left (aborted),
+ * a failure after the response began, and an error wirelog did not write itself say nothing here.
+ */
+export const undelivered: Rule = (ctx) => {
+  const ex = ctx.exchange;
+  if (ex.state !== 'upstream_error' || ex.response !== null || !ex.error) return null;
+  const slow = SLOW.exec(ex.error)?.groups?.error;
+  const found = (slow === undefined ? UNDELIVERED : TIMEOUTS)
+    .map(([kind, pattern]) => ({ kind, groups: pattern.exec(slow ?? ex.error!)?.groups }))
+    .find((m) => m.groups !== undefined);
+  if (!found) return null;
+  const g = found.groups!;
+  const where = g.where ?? `${ex.request.host}:${ex.request.port}`;
+  return said(ctx, 'undelivered', 'error', 'undelivered', {
+    kind: found.kind,
+    host: g.host ?? where.replace(/:\d+$/, ''),
+    where,
+    code: g.code ?? '',
+    seconds: g.seconds ?? '',
+    silent: g.silent ?? '',
+    error: g.error ?? '',
+  });
+};
+
 export const RULES: Record<string, Rule> = {
   'repeated-endpoint': repeatedEndpoint,
   'unknown-route': unknownRoute,
@@ -844,6 +898,7 @@ export const RULES: Record<string, Rule> = {
   'untrusted-ca': untrustedCa,
   'wrong-protocol': wrongProtocol,
   'truncated-stream': truncatedStream,
+  undelivered,
 };
 
 /**
@@ -856,6 +911,7 @@ export const RULES: Record<string, Rule> = {
 export const PRECEDENCE: Record<string, { priority: number; over?: readonly string[] }> = {
   'untrusted-ca': { priority: 0 },
   'wrong-protocol': { priority: 1 },
+  undelivered: { priority: 2 },
   'repeated-endpoint': { priority: 10, over: ['unknown-route', 'request-refused', 'html-answer'] },
   'html-answer': { priority: 11, over: ['unknown-route', 'request-refused'] },
   'out-of-credit': {

@@ -167,6 +167,120 @@ function innerFix(lang: Lang, p: Params): string | undefined {
   return inner?.fix[lang](p);
 }
 
+/** Why a call got no answer (llm/diagnose.ts undelivered, from what proxy/upstream.ts recorded). */
+type Undelivered =
+  | 'dns'
+  | 'refused'
+  | 'reset'
+  | 'tls-closed'
+  | 'tls'
+  | 'connect-timeout'
+  | 'timed-out'
+  | 'unreachable'
+  | 'no-answer'
+  | 'other';
+function undeliveredKind(p: Params): Undelivered {
+  return p.kind in UNDELIVERED_WHY ? (p.kind as Undelivered) : 'other';
+}
+const NOT_DELIVERED = { en: 'wirelog could not deliver the call', 'zh-CN': 'wirelog 没能把这次调用送到服务商' };
+const UNDELIVERED_WHY: Record<Undelivered, Words> = {
+  dns: {
+    en: (p) => `${NOT_DELIVERED.en}: the DNS lookup of ${p.host} failed (${p.code}).`,
+    'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：${p.host} 的 DNS 解析失败（${p.code}）。`,
+  },
+  refused: {
+    en: (p) => `${NOT_DELIVERED.en}: ${p.where} refused the connection (nothing listens on that port).`,
+    'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：${p.where} 拒绝了连接（那个端口上没有程序在监听）。`,
+  },
+  reset: {
+    en: (p) => `${NOT_DELIVERED.en}: ${p.where} reset the connection before any answer.`,
+    'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：还没有任何回答，与 ${p.where} 的连接就被重置了。`,
+  },
+  'tls-closed': {
+    en: (p) => `${NOT_DELIVERED.en}: ${p.where} closed the connection during the TLS handshake (${p.code}).`,
+    'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：TLS 握手时 ${p.where} 关闭了连接（${p.code}）。`,
+  },
+  tls: {
+    en: (p) => `${NOT_DELIVERED.en}: the TLS handshake with ${p.where} failed (${p.code}).`,
+    'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：与 ${p.where} 的 TLS 握手失败（${p.code}）。`,
+  },
+  'connect-timeout': {
+    en: (p) => `${NOT_DELIVERED.en}: connecting to ${p.where} took longer than ${p.seconds} s.`,
+    'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：连接 ${p.where} 超过了 ${p.seconds} 秒。`,
+  },
+  'timed-out': {
+    en: (p) => `${NOT_DELIVERED.en}: the connection to ${p.where} timed out.`,
+    'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：连接 ${p.where} 超时。`,
+  },
+  unreachable: {
+    en: (p) => `${NOT_DELIVERED.en}: ${p.where} is unreachable from this machine (${p.code}).`,
+    'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：本机到不了 ${p.where}（${p.code}）。`,
+  },
+  'no-answer': {
+    en: (p) =>
+      `${p.where} did not answer: wirelog sent the call and heard nothing for ${p.silent}, then gave up (--idle-timeout ${p.seconds} s).`,
+    'zh-CN': (p) =>
+      `${p.where} 没有回答：wirelog 把调用发了过去，${p.silent.replace(' s', ' 秒')}没有收到任何数据，于是放弃了（--idle-timeout ${p.seconds} 秒）。`,
+  },
+  other: {
+    en: (p) => `${NOT_DELIVERED.en}: ${p.where} failed (${p.error}).`,
+    'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：${p.where} 出错（${p.error}）。`,
+  },
+};
+/** wirelog connects to providers itself: a shell's proxy (Clash's https_proxy) is not used. */
+const DIRECT = {
+  en: "wirelog connects directly, not through the shell's proxy (https_proxy), so a provider reachable only through a proxy is not reached",
+  'zh-CN': 'wirelog 直接连接，不走 shell 里设置的代理（https_proxy），只能通过代理访问的服务商它连不上',
+};
+const REACH: Words = {
+  en: (p) =>
+    `Check the host and port in the client's base URL, and that this machine reaches ${p.where} directly: ${DIRECT.en}.`,
+  'zh-CN': (p) => `检查客户端 base URL 里的域名和端口，以及本机能否直连 ${p.where}：${DIRECT['zh-CN']}。`,
+};
+const UNDELIVERED_FIX: Record<Undelivered, Words> = {
+  dns: {
+    en: (p) =>
+      `Check the host name in the client's base URL (a typo, a relay that moved to another domain); if it is right, this machine's DNS does not resolve ${p.host}: ${DIRECT.en}.`,
+    'zh-CN': (p) =>
+      `检查客户端 base URL 里的域名（拼错了，或者中转站换了域名）；域名没错的话，就是本机的 DNS 解析不了 ${p.host}：${DIRECT['zh-CN']}。`,
+  },
+  refused: {
+    en: () =>
+      "Check the port in the client's base URL, and that the server meant to answer there (a local relay, one-api, new-api) is running.",
+    'zh-CN': () => '检查客户端 base URL 里的端口，以及应该在那里应答的服务（本地中转、one-api、new-api）有没有在运行。',
+  },
+  reset: {
+    en: (p) =>
+      `Retry; if it keeps happening, something between this machine and ${p.where} drops the connection (a firewall, a network that needs a proxy: ${DIRECT.en}), or the port is not the one the server listens on.`,
+    'zh-CN': (p) =>
+      `重试；一直这样的话，就是本机和 ${p.where} 之间有东西掐断了连接（防火墙，或者需要代理的网络：${DIRECT['zh-CN']}），或者端口不是服务实际监听的那个。`,
+  },
+  'tls-closed': {
+    en: () =>
+      "The port probably does not serve HTTPS: check the scheme (http:// for a server without TLS) and the port in the client's base URL.",
+    'zh-CN': () => '这个端口多半不提供 HTTPS：检查客户端 base URL 的协议（不带 TLS 的服务用 http://）和端口。',
+  },
+  tls: {
+    en: () =>
+      "If the server uses a certificate of its own (self-signed, a company's TLS inspection), start wirelog with --upstream-ca FILE to trust its CA (--insecure-upstream for a local test server); otherwise check the host in the client's base URL.",
+    'zh-CN': () =>
+      '如果服务端用的是自己的证书（自签名，或公司网络的 TLS 检查），启动 wirelog 时加 --upstream-ca FILE 信任它的 CA（本地测试服务器可以用 --insecure-upstream）；否则检查客户端 base URL 里的域名。',
+  },
+  'connect-timeout': {
+    en: (p) => `${REACH.en(p)} If it is only slow, raise --connect-timeout.`,
+    'zh-CN': (p) => `${REACH['zh-CN'](p)}如果只是慢，调大 --connect-timeout。`,
+  },
+  'timed-out': REACH,
+  unreachable: REACH,
+  'no-answer': {
+    en: () =>
+      'A model that thinks long before its first byte needs longer: start wirelog with a larger --idle-timeout; otherwise the relay is stuck: retry, or pick another provider/model on the relay.',
+    'zh-CN': () =>
+      '模型在第一个字节之前思考很久的话需要更长的等待：启动 wirelog 时把 --idle-timeout 调大；否则就是中转站卡住了：重试，或在中转站换个渠道/模型。',
+  },
+  other: REACH,
+};
+
 /** One message by id (declared with its type, so the rules' table can refer to itself). */
 function textOf(id: string): RuleText | undefined {
   return (TEXTS as Record<string, RuleText>)[id];
@@ -669,6 +783,16 @@ export const TEXTS = {
           : p.kind === 'body'
             ? '重试；如果这个中转站经常这样，说明它会掐断长的回答（换个渠道，或把最大输出调小）。'
             : '重试；如果这个中转站经常这样，说明它会掐断长时间的流（换个渠道，或把最大输出调小）。',
+    },
+  },
+  undelivered: {
+    summary: {
+      en: (p) => UNDELIVERED_WHY[undeliveredKind(p)].en(p),
+      'zh-CN': (p) => UNDELIVERED_WHY[undeliveredKind(p)]['zh-CN'](p),
+    },
+    fix: {
+      en: (p) => UNDELIVERED_FIX[undeliveredKind(p)].en(p),
+      'zh-CN': (p) => UNDELIVERED_FIX[undeliveredKind(p)]['zh-CN'](p),
     },
   },
 } satisfies Record<string, RuleText>;

@@ -308,8 +308,9 @@ describe('wirelog doctor', () => {
     }, 'both stored');
     const one = await wirelogAs(['doctor', String(ids.undelivered), '--data-dir', dataDir], ZH);
     expect(one.code).toBe(1);
-    expect(one.stdout).toContain('[错误] wirelog 没能把它送到服务商：127.0.0.1:1 拒绝了连接');
-    expect(one.stdout).toContain('修复：检查客户端 base URL 里的域名和端口');
+    // Said by the diagnosis rule undelivered now (llm/diagnose.ts), as the viewer and MCP say it.
+    expect(one.stdout).toContain('[错误] wirelog 没能把这次调用送到服务商：127.0.0.1:1 拒绝了连接');
+    expect(one.stdout).toContain('修复：检查客户端 base URL 里的端口');
     expect(one.stdout).not.toContain('没有发现问题');
     const loop = await wirelogAs(['doctor', String(ids.loop), '--data-dir', dataDir], EN);
     expect(loop.code).toBe(1);

@@ -365,6 +365,16 @@ export function everyDiagnosisCalls(): StoredCall[] {
       state: 'upstream_error',
       error: 'ECONNRESET',
     },
+    // undelivered: one wirelog could not deliver, as proxy/upstream.ts records it.
+    {
+      host: RELAY,
+      path: '/v1/chat/completions',
+      status: null,
+      headers: CHERRY,
+      request: chatRequest('deepseek-chat'),
+      state: 'upstream_error',
+      error: `connection refused by ${RELAY}:443`,
+    },
     // A Codex WebSocket turn answered in full.
     {
       method: 'GET',
