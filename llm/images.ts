@@ -147,7 +147,7 @@ class Collector {
   }
 
   /** An image URL: only a data URL carries the image itself (a remote one is never fetched). */
-  dataUrl(url: unknown, where: Pick<ModelImage, 'holder' | 'index' | 'part'>, path: JsonPath): void {
+  dataUrl(url: unknown, where: Pick<ModelImage, 'holder' | 'index' | 'part' | 'revisedPrompt'>, path: JsonPath): void {
     const parts = typeof url === 'string' ? dataUrlParts(url) : null;
     if (parts) this.base64(parts.base64, parts.declared, where, path);
   }
@@ -279,6 +279,9 @@ function imagesApiData(c: Collector, body: JsonObject, path: JsonPath): void {
     const where = { holder: 'image' as const, index, part: null, ...(revised ? { revisedPrompt: revised } : {}) };
     if (typeof each.b64_json === 'string')
       c.base64(each.b64_json, declared, where, [...path, 'data', index, 'b64_json']);
+    // A relay may put the image itself in `url`, as a data URL: it is read as one.
+    else if (typeof each.url === 'string' && dataUrlParts(each.url))
+      c.dataUrl(each.url, where, [...path, 'data', index, 'url']);
     else c.link(each.url, declared, where, [...path, 'data', index, 'url']);
   });
 }

@@ -125,11 +125,18 @@ describe('answers', () => {
     const found = responseImages('openai-images', {
       created: 1,
       output_format: 'png',
-      data: [{ url: 'javascript:alert(1)' }, { url: 'https://example.com/a.png' }, { b64_json: JPEG }],
+      data: [
+        { url: 'javascript:alert(1)' },
+        { url: 'https://example.com/a.png' },
+        { b64_json: JPEG },
+        // A relay's answer with the image itself in url: read as the data URL it is.
+        { url: `data:image/jpeg;base64,${JPEG}` },
+      ],
     });
-    expect(found.map((i) => [i.index, i.url ?? null, i.mediaType, i.declaredType])).toEqual([
-      [1, 'https://example.com/a.png', null, 'image/png'],
-      [2, null, 'image/jpeg', 'image/png'],
+    expect(found.map((i) => [i.index, i.url ?? null, i.mediaType, i.declaredType, i.locator.path])).toEqual([
+      [1, 'https://example.com/a.png', null, 'image/png', ['data', 1, 'url']],
+      [2, null, 'image/jpeg', 'image/png', ['data', 2, 'b64_json']],
+      [3, null, 'image/jpeg', 'image/jpeg', ['data', 3, 'url']],
     ]);
   });
 
