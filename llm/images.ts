@@ -5,7 +5,6 @@
 import { arr, obj, parseJson, str, type JsonObject } from './json.ts';
 import { codeAssistRequest, codeAssistResponse } from './code-assist.ts';
 import type { Dialect, StreamItem } from './model-call.ts';
-import { streamEventKind as imagesApiEvent } from './openai-images.ts';
 
 /** A step from a JSON value to one inside it: an object key or an array index. */
 export type JsonPath = (string | number)[];
@@ -97,6 +96,14 @@ const FORMATS: Record<string, string> = {
   webp: 'image/webp',
   gif: 'image/gif',
 };
+
+/** Which events of an Images API stream carry an image: `image_generation.*` and `image_edit.*` (llm/openai-images.ts). */
+export function imagesApiEvent(item: StreamItem, data: JsonObject): 'partial' | 'completed' | null {
+  const type = str(data.type) ?? item.event ?? '';
+  if (/^image_(generation|edit)\.partial_image$/.test(type)) return 'partial';
+  if (/^image_(generation|edit)\.completed$/.test(type)) return 'completed';
+  return null;
+}
 
 /** Collects the images of one call, each with where it sits and where its data is stored. */
 class Collector {

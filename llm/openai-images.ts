@@ -5,6 +5,7 @@
 // files are not (they are the user's own images, not the answer).
 import { defined, errorLine, num, obj, parseJson, str, type JsonObject } from './json.ts';
 import { emptyAnswer, type StreamItem, type Usage } from './model-call.ts';
+import { imagesApiEvent } from './images.ts';
 import type { Rebuilt, RequestFacts } from './rebuilt.ts';
 
 /** The request's fields: JSON for generations, text fields of the form for edits and variations. */
@@ -46,14 +47,6 @@ export function rebuildResponse(body: JsonObject): Rebuilt {
   };
 }
 
-/** Which stream events carry an image: `image_generation.*` and `image_edit.*`. */
-export function streamEventKind(item: StreamItem, data: JsonObject): 'partial' | 'completed' | null {
-  const type = str(data.type) ?? item.event ?? '';
-  if (/^image_(generation|edit)\.partial_image$/.test(type)) return 'partial';
-  if (/^image_(generation|edit)\.completed$/.test(type)) return 'completed';
-  return null;
-}
-
 export const CUT_BEFORE_COMPLETED = 'the stream ended without its image_generation.completed event';
 
 /**
@@ -69,7 +62,7 @@ export function rebuildStream(items: StreamItem[]): Rebuilt {
   for (const item of items) {
     const data = obj(parseJson(item.data));
     if (data.error) error = errorLine(data.error, JSON.stringify(data.error));
-    const kind = streamEventKind(item, data);
+    const kind = imagesApiEvent(item, data);
     if (!kind) continue;
     lastKind = kind;
     firstContentMs ??= item.offsetMs;

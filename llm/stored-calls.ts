@@ -1,6 +1,7 @@
 // Stored exchanges understood: decoded bodies and stream events in, a ModelCall and its
 // diagnoses out, and the columns storage keeps for the list (wired into storage by the CLI).
 import { bodyView } from '../db/body-view.ts';
+import { decodeBody } from '../db/decode.ts';
 import type { EndedContext, EndedEvidence, EndedFacts } from '../db/capture-store.ts';
 import type { ExchangeReader } from '../db/reader.ts';
 import {
@@ -54,8 +55,11 @@ function formRequestText(reader: ExchangeReader, exchange: Exchange, text: strin
   const type = headerValue(exchange.request.headers, 'content-type') ?? '';
   if (!/^multipart\/form-data/i.test(type.trim())) return text;
   if (detectDialect(exchange.request.method, exchange.request.path) !== 'openai-images') return text;
+  // The stored bytes, decoded from their Content-Encoding (not copied through base64: an upload can be 50 MB).
   const bytes =
-    text !== null ? Buffer.from(text) : Buffer.from(bodyView(reader, exchange, 'request').base64 ?? '', 'base64');
+    text !== null
+      ? Buffer.from(text)
+      : decodeBody(reader.body(exchange.id, 'request'), exchange.requestBody.encoding).data;
   return formFieldsText(type, bytes) ?? text;
 }
 
