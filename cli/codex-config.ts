@@ -42,7 +42,7 @@ export async function codexConfigCommand(args: string[]): Promise<number> {
       modelCallOf(reader, exchange),
       gateway ?? gatewayOfReplayed(exchange, (id) => reader.get(id)),
     );
-    console.log(`# in ~/.codex/config.toml\n${config.toml}\n`);
+    console.log(`# ${t('commands.codexConfig.header')}\n${config.toml}\n`);
     for (const note of config.notes) console.log(`# ${localized(note, cliLang())}`);
     return 0;
   } catch (err) {

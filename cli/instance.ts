@@ -26,6 +26,7 @@ import { cliLang, t } from './language.ts';
 import { VERSION } from './version.ts';
 import { defaultDataDir, prepareDataDir } from './data-dir.ts';
 import { StartError } from './start-error.ts';
+import { wirelogListensAt } from './port-owner.ts';
 
 export interface WirelogConfig {
   host: string;
@@ -105,9 +106,23 @@ export async function isLoopback(host: string): Promise<boolean> {
 // Where the data dir is and its first check live apart (cli/data-dir.ts): commands that only read a store need them without the proxy.
 export { defaultDataDir, prepareDataDir };
 
-function listenError(err: NodeJS.ErrnoException, server: 'proxy' | 'viewer', port: number, flag: string): StartError {
+async function listenError(
+  err: NodeJS.ErrnoException,
+  server: 'proxy' | 'viewer',
+  host: string,
+  port: number,
+  flag: string,
+): Promise<StartError> {
   const what = t(`commands.instance.what.${server}`);
-  if (err.code === 'EADDRINUSE') return new StartError(t('commands.instance.portInUse', { what, port, flag }));
+  // Another wirelog only when the port answers as one; any other program is not guessed at.
+  if (err.code === 'EADDRINUSE')
+    return new StartError(
+      t((await wirelogListensAt(host, port)) ? 'commands.instance.portInUseByWirelog' : 'commands.instance.portInUse', {
+        what,
+        port,
+        flag,
+      }),
+    );
   if (err.code === 'EACCES') return new StartError(t('commands.instance.portDenied', { what, port, flag }));
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
     return new StartError(t('commands.instance.hostNotHere', { what }));
@@ -300,8 +315,8 @@ function listenForTraffic(parts: Parts, extraCaPem: string | undefined): Promise
     debug: (message) => {
       if (process.env.WIRELOG_DEBUG) log(message);
     },
-  }).catch((err: NodeJS.ErrnoException) => {
-    throw listenError(err, 'proxy', config.proxyPort, '--proxy-port');
+  }).catch(async (err: NodeJS.ErrnoException) => {
+    throw await listenError(err, 'proxy', config.host, config.proxyPort, '--proxy-port');
   });
 }
 
@@ -378,8 +393,8 @@ async function startViewerOf(
     uiPort,
     // Beyond loopback the Host check cannot tell this machine's pages from others': a token can.
     parts.loopback ? null : randomBytes(24).toString('base64url'),
-  ).catch((err: NodeJS.ErrnoException) => {
-    throw listenError(err, 'viewer', uiPort, '--ui-port');
+  ).catch(async (err: NodeJS.ErrnoException) => {
+    throw await listenError(err, 'viewer', config.host, uiPort, '--ui-port');
   });
 }
 

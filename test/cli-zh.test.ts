@@ -185,7 +185,9 @@ describe('output in Chinese', () => {
   it('codex-config: the notes after the TOML (the TOML itself untranslated)', async () => {
     const r = await runCli(['codex-config', '1', '--data-dir', stored], { env: ZH });
     expect(r.code, r.stderr).toBe(0);
-    const notes = r.stdout.split('\n').filter((l) => l.startsWith('# ') && !l.startsWith('# in '));
+    // The header comment is in Chinese too (it was left in English: '# in ~/.codex/config.toml').
+    expect(r.stdout.split('\n')[0]).toBe('# 写进 ~/.codex/config.toml');
+    const notes = r.stdout.split('\n').filter((l, i) => i > 0 && l.startsWith('# '));
     expect(notes.length).toBe(2);
     for (const note of notes) expect(note).toMatch(/[\u4e00-\u9fff]/);
     expect(englishLines(notes.join('\n'))).toEqual([]);

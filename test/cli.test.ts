@@ -185,7 +185,8 @@ describe('wirelog start', () => {
       const result = await runCli(['start', '--data-dir', tempDir(), '--proxy-port', String(port), '--ui-port', '0']);
       expect(result.code).toBe(1);
       expect(result.stderr.trim()).toBe(
-        `wirelog: the proxy port ${port} is already in use (another wirelog?): stop that program, or pick another port with --proxy-port N`,
+        // The blocker answers nothing: it is not said to be a wirelog (test/llmfix-cli-zh: only a port that answers as one is).
+        `wirelog: the proxy port ${port} is already in use: stop that program, or pick another port with --proxy-port N`,
       );
     } finally {
       blocker.close();

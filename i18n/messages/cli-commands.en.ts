@@ -54,9 +54,9 @@ export const cliCommands = {
   },
   dataDir: {
     noCaptures:
-      'no captures in {{dataDir}} yet: start wirelog (npm start) and send traffic through it, or pass the right --data-dir',
+      'no captures in {{dataDir}} yet: start wirelog (`wirelog start`) and send traffic through it, or pass the right --data-dir',
     noExchange: 'no exchange {{id}} in {{dataDir}} (see `wirelog list`)',
-    notRunning: 'no wirelog is running on {{dataDir}} yet: start it with `npm start` or `wirelog start`',
+    notRunning: 'no wirelog is running on {{dataDir}} yet: start it with `wirelog start`',
     widened:
       'the data dir {{dataDir}} could be read by other users (mode {{mode}}); it holds captures and the CA key, so it is now owner-only (700)',
   },
@@ -99,8 +99,9 @@ export const cliCommands = {
     needsProxyAuth:
       'listening on {{host}} lets other machines use this proxy: add --proxy-auth user:password (clients then use http://user:password@host:port)',
     what: { proxy: 'proxy', viewer: 'viewer' },
-    portInUse:
-      'the {{what}} port {{port}} is already in use (another wirelog?): stop that program, or pick another port with {{flag}} N',
+    portInUse: 'the {{what}} port {{port}} is already in use: stop that program, or pick another port with {{flag}} N',
+    portInUseByWirelog:
+      'the {{what}} port {{port}} is already in use by another wirelog: stop it (Ctrl-C where it runs), or pick another port with {{flag}} N',
     portDenied: 'not allowed to listen on the {{what}} port {{port}}: pick a port above 1024 with {{flag}} N',
     hostNotHere: 'cannot start the {{what}}: the --host address is not on this machine; use --host 127.0.0.1',
     cannotListen: 'cannot start the {{what}} on port {{port}}: {{error}}',
@@ -270,6 +271,7 @@ prints the new exchange's id, status and the first line of its answer. Exit code
     help: `wirelog codex-config ID [--gateway] [--data-dir DIR]: a Codex [model_providers] block that reproduces a call that worked
   --gateway   its base_url in wirelog's gateway form, so Codex's calls are captured with no proxy setting`,
     needsId: 'wirelog codex-config needs the id of a captured call that worked (see `wirelog list`)',
+    header: 'in ~/.codex/config.toml',
     notAModelCall:
       'exchange {{id}} is not a Responses or Chat Completions call, so it says nothing about a Codex provider',
     failed:

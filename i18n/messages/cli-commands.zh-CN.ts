@@ -48,9 +48,9 @@ export const cliCommandsZhCN: CliCommands = {
   },
   dataDir: {
     noCaptures:
-      '{{dataDir}} 里还没有抓到任何请求：先启动 wirelog（npm start）并让流量经过它，或者用 --data-dir 指定正确的目录',
+      '{{dataDir}} 里还没有抓到任何请求：先启动 wirelog（`wirelog start`）并让流量经过它，或者用 --data-dir 指定正确的目录',
     noExchange: '{{dataDir}} 里没有编号 {{id}} 的请求（用 `wirelog list` 查看）',
-    notRunning: '{{dataDir}} 上还没有运行中的 wirelog：用 `npm start` 或 `wirelog start` 启动',
+    notRunning: '{{dataDir}} 上还没有运行中的 wirelog：用 `wirelog start` 启动',
     widened:
       '数据目录 {{dataDir}} 其他用户也能读（权限 {{mode}}）；里面有抓到的请求和 CA 私钥，已改成仅本人可访问（700）',
   },
@@ -92,7 +92,9 @@ export const cliCommandsZhCN: CliCommands = {
     needsProxyAuth:
       '监听 {{host}} 会让其他机器也能用这个代理：加上 --proxy-auth 用户名:密码（客户端再用 http://user:password@host:port 连接）',
     what: { proxy: '代理', viewer: '查看器' },
-    portInUse: '{{what}}端口 {{port}} 已被占用（另一个 wirelog？）：停掉那个程序，或用 {{flag}} N 换个端口',
+    portInUse: '{{what}}端口 {{port}} 已被占用：停掉那个程序，或用 {{flag}} N 换个端口',
+    portInUseByWirelog:
+      '{{what}}端口 {{port}} 已被另一个 wirelog 占用：停掉它（在它运行的终端按 Ctrl-C），或用 {{flag}} N 换个端口',
     portDenied: '没有权限监听{{what}}端口 {{port}}：用 {{flag}} N 换一个 1024 以上的端口',
     hostNotHere: '无法启动{{what}}：--host 给的地址不在本机上；用 --host 127.0.0.1',
     cannotListen: '无法在端口 {{port}} 上启动{{what}}：{{error}}',
@@ -258,6 +260,7 @@ wirelog export --otlp [--otlp-endpoint URL] [--otlp-content] [--since ISO] [--ho
     help: `wirelog codex-config 编号 [--gateway] [--data-dir DIR]：根据一次成功的调用生成 Codex 的 [model_providers] 配置块
   --gateway   base_url 用 wirelog 的网关形式，这样不用设代理也能抓到 Codex 的请求`,
     needsId: 'wirelog codex-config 需要一次成功调用的编号（用 `wirelog list` 查看）',
+    header: '写进 ~/.codex/config.toml',
     notAModelCall: '请求 {{id}} 不是 Responses 或 Chat Completions 调用，没法据此生成 Codex 的提供商配置',
     failed: '请求 {{id}} 失败了（{{status}}）：换一个成功的调用，或者运行 `wirelog doctor {{id}}` 看看为什么失败',
   },

@@ -19,7 +19,7 @@ else unknown (a relay sets its own prices; a model the table lacks). A group wit
     takesNoValue: '{{flag}} takes no value (see `wirelog usage --help`)',
     positional: 'wirelog usage takes flags only, not "{{arg}}" (see `wirelog usage --help`)',
     noDatabase:
-      'no captures in {{dir}} yet: start wirelog (npm start) and send traffic through it, or pass the right --data-dir',
+      'no captures in {{dir}} yet: start wirelog (`wirelog start`) and send traffic through it, or pass the right --data-dir',
   },
   table: {
     title: {

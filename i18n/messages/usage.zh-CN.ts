@@ -19,7 +19,8 @@ token 数都是服务商自己上报的；费用优先用服务商给的（如 O
     needsValue: '{{flag}} 后面要跟一个值（见 `wirelog usage --help`）',
     takesNoValue: '{{flag}} 后面不跟值（见 `wirelog usage --help`）',
     positional: 'wirelog usage 只接受参数，不接受 "{{arg}}"（见 `wirelog usage --help`）',
-    noDatabase: '{{dir}} 里还没有抓包记录：先启动 wirelog（npm start）并让流量经过它，或用 --data-dir 指向正确的目录',
+    noDatabase:
+      '{{dir}} 里还没有抓包记录：先启动 wirelog（`wirelog start`）并让流量经过它，或用 --data-dir 指向正确的目录',
   },
   table: {
     title: {
