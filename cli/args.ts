@@ -8,6 +8,8 @@ import { otlpConfig } from './otlp-config.ts';
 import { UsageError } from './usage-error.ts';
 import { closestName } from './closest-name.ts';
 import { t } from './language.ts';
+import { maskPath } from '../model/secrets.ts';
+import { parseUpstreamProxy, type UpstreamProxy } from '../proxy/upstream-proxy.ts';
 
 export { UsageError };
 
@@ -19,6 +21,7 @@ export const CAPTURE_FLAGS = {
   'keep-secrets': { type: 'boolean' },
   'upstream-ca': { type: 'string' },
   'insecure-upstream': { type: 'boolean' },
+  'upstream-proxy': { type: 'string' },
   'max-body-mb': { type: 'string' },
   'connect-timeout': { type: 'string' },
   'proxy-auth': { type: 'string' },
@@ -136,9 +139,23 @@ export function captureConfig(
     keepSecrets: values['keep-secrets'] ?? false,
     upstreamCaFile: values['upstream-ca'],
     insecureUpstream: values['insecure-upstream'] ?? false,
+    upstreamProxy: upstreamProxyFlag(values['upstream-proxy']),
     maxBodyMb,
     otlp: otlpConfig(values['otlp-endpoint'], values['otlp-content'] ?? false),
   };
+}
+
+/** --upstream-proxy's proxy, or a usage error naming what is wrong with it (its credentials masked). */
+function upstreamProxyFlag(value: string | undefined): UpstreamProxy | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseUpstreamProxy(value);
+  if (!('problem' in parsed)) return parsed;
+  const shown = maskPath(value);
+  throw new UsageError(
+    parsed.problem === 'scheme'
+      ? t('commands.flags.upstreamProxyScheme', { value: shown, scheme: parsed.scheme })
+      : t('commands.flags.upstreamProxyInvalid', { value: shown }),
+  );
 }
 
 /** The capture flags' lines of `start --help` and `run --help`, in the CLI's language. */

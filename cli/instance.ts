@@ -27,6 +27,7 @@ import { VERSION } from './version.ts';
 import { defaultDataDir, prepareDataDir } from './data-dir.ts';
 import { StartError } from './start-error.ts';
 import { wirelogListensAt } from './port-owner.ts';
+import type { UpstreamProxy } from '../proxy/upstream-proxy.ts';
 
 export interface WirelogConfig {
   host: string;
@@ -37,6 +38,8 @@ export interface WirelogConfig {
   keepSecrets: boolean;
   upstreamCaFile?: string;
   insecureUpstream: boolean;
+  /** --upstream-proxy: the user's HTTP proxy every upstream connection tunnels through (in memory only). */
+  upstreamProxy?: UpstreamProxy;
   maxBodyMb: number;
   /** Retention: database size (pages in use) and age limits; the oldest exchanges go first. */
   maxDbMb: number;
@@ -298,6 +301,8 @@ function listenForTraffic(parts: Parts, extraCaPem: string | undefined): Promise
       insecure: config.insecureUpstream,
       systemRootsPem: systemRootsPem(),
       lookup: config.lookup,
+      proxy: config.upstreamProxy,
+      connectMs: config.connectTimeoutS * 1000,
     },
     timeouts: { connectMs: config.connectTimeoutS * 1000, idleMs: config.idleTimeoutS * 1000 },
     clients: {

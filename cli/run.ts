@@ -196,6 +196,8 @@ export async function runCommand(args: string[]): Promise<number> {
   let proxyUrl: string;
   if (instance) {
     proxyUrl = instance.proxyUrl;
+    if (config.upstreamProxy)
+      console.error(`wirelog: ${t('commands.run.upstreamProxyUnused', { dataDir: config.dataDir })}`);
   } else {
     own = await startWirelog(config, (message) => console.error(message));
     proxyUrl = own.proxy.url;
@@ -218,7 +220,7 @@ export async function runCommand(args: string[]): Promise<number> {
   command = launch.command;
   // The shell's own proxy (Clash...) is not what wirelog reaches providers through: said before the command runs.
   const theirs = userProxy(process.env, [Number(new URL(proxyUrl).port)]);
-  if (theirs) console.error(`wirelog: ${t('commands.run.userProxy', theirs)}`);
+  if (theirs && !(own && config.upstreamProxy)) console.error(`wirelog: ${t('commands.run.userProxy', theirs)}`);
   const hint = baseUrlHint(launch);
   if (hint) console.error(`wirelog: ${hint}`);
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env.set };

@@ -72,7 +72,7 @@ export async function startCommand(args: string[]): Promise<number> {
   console.log(lines.join('\n'));
   if (!wirelog.loopback) console.error(`wirelog: ${t('commands.start.beyondLoopback', { host: config.host })}`);
   const theirs = userProxy(process.env, [proxy.port]);
-  if (theirs) console.error(`wirelog: ${t('commands.start.userProxy', theirs)}`);
+  if (theirs && !config.upstreamProxy) console.error(`wirelog: ${t('commands.start.userProxy', theirs)}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -1,7 +1,8 @@
 // A proxy the user's shell sets (Clash's `export https_proxy=http://127.0.0.1:7890`, common in
-// mainland China): wirelog connects to providers directly (proxy/upstream.ts), never through it,
-// and `wirelog run` replaces it for the command. Said once, so a provider this machine reaches
-// only through that proxy is not a silent timeout.
+// mainland China): wirelog connects to providers directly (proxy/upstream.ts) unless started with
+// --upstream-proxy, and `wirelog run` replaces it for the command. Said once, with the flag that
+// sends wirelog through it, so a provider this machine reaches only through that proxy is not a
+// silent timeout.
 import { maskPath } from '../model/secrets.ts';
 
 const NAMES = ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy', 'HTTP_PROXY', 'http_proxy'];
@@ -21,11 +22,19 @@ function isWirelog(value: string, ownPorts: number[]): boolean {
   }
 }
 
-/** The first proxy variable set in `env` that is not wirelog itself, its credentials masked; null when none. */
-export function userProxy(env: NodeJS.ProcessEnv, ownPorts: number[]): { name: string; value: string } | null {
+/**
+ * The first proxy variable set in `env` that is not wirelog itself, its credentials masked, with the
+ * `--upstream-proxy` value that sends wirelog through it (http://: Clash's and most others' one port
+ * serves HTTP too); null when none.
+ */
+export function userProxy(
+  env: NodeJS.ProcessEnv,
+  ownPorts: number[],
+): { name: string; value: string; flag: string } | null {
   for (const name of NAMES) {
     const value = env[name]?.trim();
-    if (value && !isWirelog(value, ownPorts)) return { name, value: maskPath(value) };
+    if (value && !isWirelog(value, ownPorts))
+      return { name, value: maskPath(value), flag: maskPath(value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, 'http://')) };
   }
   return null;
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import tls from 'node:tls';
+import { ProxiedHttpAgent, ProxiedHttpsAgent, type UpstreamProxy } from './upstream-proxy.ts';
 
 export interface UpstreamOptions {
   /** Extra PEM CA certificates trusted for upstream servers, added to the system roots. */
@@ -12,6 +13,9 @@ export interface UpstreamOptions {
   systemRootsPem?: string;
   /** Host name resolution for upstream connections; the system resolver when absent. */
   lookup?: net.LookupFunction;
+  /** --upstream-proxy: every upstream connection is a CONNECT tunnel through it, opened within `connectMs`. */
+  proxy?: UpstreamProxy;
+  connectMs?: number;
 }
 
 export interface UpstreamAgents {
@@ -72,6 +76,17 @@ export function createUpstreamAgents(options: UpstreamOptions, maxClients = 4096
     // Our client-facing side speaks HTTP/1.1, so the upstream side does too.
     ALPNProtocols: ['http/1.1'],
   };
+  if (options.proxy) {
+    const connectMs = options.connectMs ?? 30_000;
+    return {
+      http: new ProxiedHttpAgent(options.proxy, connectMs, {
+        keepAlive: true,
+        maxFreeSockets,
+        timeout: UPSTREAM_IDLE_MS,
+      }),
+      https: new ProxiedHttpsAgent(options.proxy, connectMs, options.insecure ? null : ca, httpsOptions),
+    };
+  }
   return {
     http: new http.Agent({ keepAlive: true, maxFreeSockets, timeout: UPSTREAM_IDLE_MS, lookup: options.lookup }),
     https: options.insecure ? new https.Agent(httpsOptions) : new TrustingAgent(ca, httpsOptions),
@@ -97,6 +112,8 @@ export function describeUpstreamError(
     return `TLS handshake with ${where} failed: the server closed the connection before the handshake ended (${err.code}); check that this port serves HTTPS`;
   }
   switch (err.code) {
+    case 'WIRELOG_UPSTREAM_PROXY':
+      return err.message;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `DNS lookup failed for ${host} (${err.code})`;

@@ -24,6 +24,10 @@ export const cliCommands = {
     maxBodyMb: '--max-body-mb must be a number of megabytes (0 or more), not "{{value}}"',
     seconds: '{{flag}} must be a number of seconds above 0, not "{{value}}"',
     proxyAuth: '--proxy-auth must be user:password',
+    upstreamProxyScheme:
+      '--upstream-proxy {{value}}: only an HTTP proxy (http://, one that takes CONNECT) is supported, not {{scheme}}; Clash, V2Ray and most others also serve HTTP: give that port, e.g. --upstream-proxy http://127.0.0.1:7890',
+    upstreamProxyInvalid:
+      '--upstream-proxy {{value}} is not a proxy URL: use http://HOST:PORT or http://USER:PASS@HOST:PORT',
     maxDbMb: '--max-db-mb must be a number of megabytes (1 or more), not "{{value}}"',
     maxAgeDays: '--max-age-days must be a number of days above 0, not "{{value}}"',
     maxConnections: '--max-connections must be a whole number of connections (1 or more), not "{{value}}"',
@@ -39,6 +43,8 @@ export const cliCommands = {
   --keep-secrets         store API keys, cookies and tokens unmasked
   --upstream-ca FILE     also trust this PEM CA for upstream servers
   --insecure-upstream    do not check upstream certificates (local test servers)
+  --upstream-proxy URL   reach upstreams through this HTTP proxy (CONNECT), e.g. Clash's http://127.0.0.1:7890
+                         (http://USER:PASS@HOST:PORT when it asks for credentials; socks5:// is not supported)
   --max-body-mb N        bytes stored per body (default 50); the client always gets all of it
   --max-db-mb N          keep the database under N MB, deleting the oldest exchanges (default 2048)
   --max-age-days D       delete exchanges older than D days (default: keep)
@@ -88,7 +94,7 @@ export const cliCommands = {
     notOnPath: '(`wirelog` is not on your PATH: run `npm link` once in the wirelog folder to put it there)',
     pressCtrlC: 'Press Ctrl-C to stop.',
     userProxy:
-      "{{name}}={{value}} is set in this shell, but wirelog connects to providers directly, not through that proxy: a provider this machine reaches only through it (from mainland China, api.openai.com, chatgpt.com or Google's APIs, say) will time out; use a relay this machine reaches directly",
+      "{{name}}={{value}} is set in this shell, but wirelog connects to providers directly, not through that proxy: a provider this machine reaches only through it (from mainland China, api.openai.com, chatgpt.com or Google's APIs, say) will time out; to send them through it, start wirelog with --upstream-proxy {{flag}}",
     beyondLoopback:
       'WARNING: listening on {{host}}: other machines can reach this proxy (with the --proxy-auth credentials) and the viewer (with the token in its URL above, which can read every capture)',
     stopping: 'stopping, storing what is pending...',
@@ -119,7 +125,9 @@ The command's exit code is wirelog's exit code.
 {{flags}}`,
     needsCommand: 'wirelog run needs a command to start: wirelog run -- COMMAND [ARGS...]',
     userProxy:
-      "{{name}}={{value}} is set in this shell, but the command's calls go through wirelog, which connects to providers directly, not through that proxy: a provider this machine reaches only through it will time out; use a relay this machine reaches directly",
+      "{{name}}={{value}} is set in this shell, but the command's calls go through wirelog, which connects to providers directly, not through that proxy: a provider this machine reaches only through it will time out; to send them through it, add --upstream-proxy {{flag}} (to this wirelog run, or to the wirelog start it uses)",
+    upstreamProxyUnused:
+      '--upstream-proxy is not used: the command goes through the wirelog already running on {{dataDir}}; start that one with --upstream-proxy',
     notFound: 'command not found: {{command}} (check the name and your PATH)',
     cannotStart: 'could not start {{command}}: {{error}}',
     capturedRunning: 'the captures are in the running wirelog: {{url}}',

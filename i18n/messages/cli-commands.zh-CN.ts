@@ -18,6 +18,10 @@ export const cliCommandsZhCN: CliCommands = {
     maxBodyMb: '--max-body-mb 要填兆字节数（0 或以上），"{{value}}" 不行',
     seconds: '{{flag}} 要填大于 0 的秒数，"{{value}}" 不行',
     proxyAuth: '--proxy-auth 的格式是 用户名:密码',
+    upstreamProxyScheme:
+      '--upstream-proxy {{value}}：只支持 HTTP 代理（http://，支持 CONNECT 的那种），不支持 {{scheme}}；Clash、V2Ray 等大多也提供 HTTP 代理：填那个端口，比如 --upstream-proxy http://127.0.0.1:7890',
+    upstreamProxyInvalid:
+      '--upstream-proxy {{value}} 不是代理地址：请用 http://主机:端口 或 http://用户名:密码@主机:端口',
     maxDbMb: '--max-db-mb 要填兆字节数（1 或以上），"{{value}}" 不行',
     maxAgeDays: '--max-age-days 要填大于 0 的天数，"{{value}}" 不行',
     maxConnections: '--max-connections 要填连接数（1 或以上的整数），"{{value}}" 不行',
@@ -33,6 +37,8 @@ export const cliCommandsZhCN: CliCommands = {
   --keep-secrets         API 密钥、Cookie、令牌原样保存，不打码
   --upstream-ca FILE     上游服务器额外信任这个 PEM 格式的 CA
   --insecure-upstream    不校验上游证书（本地测试服务器用）
+  --upstream-proxy URL   通过这个 HTTP 代理（CONNECT）连接上游，比如 Clash 的 http://127.0.0.1:7890
+                         （代理要密码时用 http://用户名:密码@主机:端口；不支持 socks5://）
   --max-body-mb N        每个 body 最多存多少 MB（默认 50）；客户端总能收到完整内容
   --max-db-mb N          数据库控制在 N MB 以内，超出时先删最早的请求（默认 2048）
   --max-age-days D       删除 D 天前的请求（默认一直保留）
@@ -82,7 +88,7 @@ export const cliCommandsZhCN: CliCommands = {
     notOnPath: '（PATH 里没有 `wirelog` 命令：在 wirelog 目录里运行一次 `npm link` 就有了）',
     pressCtrlC: '按 Ctrl-C 停止。',
     userProxy:
-      '这个 shell 设置了 {{name}}={{value}}，但 wirelog 直接连接服务商，不走这个代理：只有通过它才能访问的服务商（比如在国内访问 api.openai.com、chatgpt.com 或 Google 的接口）会连接超时；请改用本机能直连的中转站',
+      '这个 shell 设置了 {{name}}={{value}}，但 wirelog 直接连接服务商，不走这个代理：只有通过它才能访问的服务商（比如在国内访问 api.openai.com、chatgpt.com 或 Google 的接口）会连接超时；要让 wirelog 也走这个代理，启动时加上 --upstream-proxy {{flag}}',
     beyondLoopback:
       '警告：正在监听 {{host}}：其他机器可以连上这个代理（需要 --proxy-auth 的用户名密码），也能打开查看器（需要上面 URL 里的令牌，拿到它就能看所有抓到的内容）',
     stopping: '正在停止，先把还没写完的保存下来……',
@@ -112,7 +118,9 @@ wirelog 的退出码就是这个命令的退出码。
 {{flags}}`,
     needsCommand: 'wirelog run 需要一个要启动的命令：wirelog run -- 命令 [命令参数...]',
     userProxy:
-      '这个 shell 设置了 {{name}}={{value}}，但这个命令的请求经过 wirelog，而 wirelog 直接连接服务商，不走这个代理：只有通过它才能访问的服务商会连接超时；请改用本机能直连的中转站',
+      '这个 shell 设置了 {{name}}={{value}}，但这个命令的请求经过 wirelog，而 wirelog 直接连接服务商，不走这个代理：只有通过它才能访问的服务商会连接超时；要走这个代理，加上 --upstream-proxy {{flag}}（加在这条 wirelog run 上，或它所用的 wirelog start 上）',
+    upstreamProxyUnused:
+      '--upstream-proxy 没有生效：这个命令用的是 {{dataDir}} 上已经在运行的 wirelog；请给那个 wirelog start 加上 --upstream-proxy',
     notFound: '找不到命令：{{command}}（检查一下命令名和 PATH）',
     cannotStart: '启动不了 {{command}}：{{error}}',
     capturedRunning: '抓到的请求在运行中的 wirelog 里：{{url}}',

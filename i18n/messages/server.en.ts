@@ -20,6 +20,22 @@ export const server = {
     tlsFailed:
       'TLS handshake with {{where}} failed: {{error}} ({{code}}); pass --upstream-ca FILE to trust its CA, or --insecure-upstream for a local test server',
     upstreamFailed: 'upstream {{where}} failed: {{error}}',
+    // proxy/upstream-proxy.ts (--upstream-proxy)
+    proxyTimeout: 'the upstream proxy {{proxy}} did not open a tunnel to {{where}} within {{seconds}} s',
+    proxyInvalid: 'the upstream proxy {{proxy}} sent an invalid answer to CONNECT {{where}}',
+    proxyBadCredentials:
+      'the upstream proxy {{proxy}} refused the credentials in --upstream-proxy (407) for CONNECT {{where}}',
+    proxyNeedsCredentials:
+      'the upstream proxy {{proxy}} asks for credentials (407) for CONNECT {{where}}: give them as --upstream-proxy http://USER:PASS@HOST:PORT',
+    proxyStatus:
+      'the upstream proxy {{proxy}} answered {{status}} to CONNECT {{where}}: it could not reach {{target}}, or does not allow it',
+    proxyRefused:
+      'the upstream proxy {{proxy}} refused the connection (ECONNREFUSED): start it, or fix the address in --upstream-proxy',
+    proxyFailed: 'the upstream proxy {{proxy}} failed: {{error}}',
+    proxyClosed: 'the upstream proxy {{proxy}} closed the connection before answering CONNECT {{where}}',
+    proxySlowTls: 'connecting to {{where}} through the upstream proxy {{proxy}} took longer than {{seconds}} s',
+    proxyTlsClosed:
+      'TLS handshake with {{where}} through the upstream proxy {{proxy}} failed: the tunnel closed before the handshake ended',
     // proxy/forward.ts, proxy/websocket.ts
     cannotForward: 'cannot forward this request: {{error}}',
     cannotForwardUpgrade: 'cannot forward this upgrade: {{error}}',

@@ -17,6 +17,17 @@ export const server: Shape<typeof en> = {
     tlsFailed:
       '与 {{where}} 的 TLS 握手失败：{{error}}（{{code}}）；用 --upstream-ca FILE 信任它的 CA，本地测试服务器可以用 --insecure-upstream',
     upstreamFailed: '上游 {{where}} 出错：{{error}}',
+    proxyTimeout: '上游代理 {{proxy}} 在 {{seconds}} 秒内没有打通到 {{where}} 的隧道',
+    proxyInvalid: '上游代理 {{proxy}} 对 CONNECT {{where}} 的回复不合法',
+    proxyBadCredentials: '上游代理 {{proxy}} 不接受 --upstream-proxy 里的用户名密码（407，CONNECT {{where}}）',
+    proxyNeedsCredentials:
+      '上游代理 {{proxy}} 要求用户名密码（407，CONNECT {{where}}）：用 --upstream-proxy http://用户名:密码@主机:端口 提供',
+    proxyStatus: '上游代理 {{proxy}} 对 CONNECT {{where}} 回复了 {{status}}：它连不上 {{target}}，或者不允许连接',
+    proxyRefused: '上游代理 {{proxy}} 拒绝了连接（ECONNREFUSED）：请先启动它，或改正 --upstream-proxy 里的地址',
+    proxyFailed: '上游代理 {{proxy}} 出错：{{error}}',
+    proxyClosed: '上游代理 {{proxy}} 还没回复 CONNECT {{where}} 就关闭了连接',
+    proxySlowTls: '通过上游代理 {{proxy}} 连接 {{where}} 超过了 {{seconds}} 秒',
+    proxyTlsClosed: '通过上游代理 {{proxy}} 与 {{where}} 的 TLS 握手失败：握手还没完成隧道就关闭了',
     cannotForward: '无法转发这个请求：{{error}}',
     cannotForwardUpgrade: '无法转发这次协议升级：{{error}}',
     badResponseHead: '上游返回的响应头不合法：{{error}}',
