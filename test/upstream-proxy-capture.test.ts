@@ -50,7 +50,10 @@ describe('through an upstream proxy that asks for credentials', () => {
   let h: Harness;
   const authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
   beforeAll(async () => {
-    proxy = await startConnectProxy({ credentials: `${USER}:${PASSWORD}` });
+    proxy = await startConnectProxy({
+      credentials: `${USER}:${PASSWORD}`,
+      hosts: { 'only-via-proxy.test': '127.0.0.1', 'replay-via-proxy.test': '127.0.0.1' },
+    });
     h = await startHarness({ upstreamProxy: proxyOf(`http://${USER}:${PASSWORD}@127.0.0.1:${proxy.port}`) });
   });
   afterAll(async () => {
@@ -86,7 +89,8 @@ describe('through an upstream proxy that asks for credentials', () => {
       '--max-time',
       '30',
       '-N',
-      `https://127.0.0.1:${h.upstream.httpsPort}/v1/chat/completions`,
+      // A name only the proxy resolves: the stream cannot have come any other way.
+      `http://only-via-proxy.test:${h.upstream.httpPort}/v1/chat/completions`,
       '-H',
       'content-type: application/json',
       '-d',
@@ -98,8 +102,7 @@ describe('through an upstream proxy that asks for credentials', () => {
     const ex = await storedWhere(h, (e) => e.call?.model === 'proxied-model');
     expect(ex.state).toBe('complete');
     expect(h.wirelog.reader.sseEvents(ex.id).map((e) => e.data)).toEqual(expected);
-    // One upstream connection to this origin, kept alive: every CONNECT so far named the upstream.
-    expect(proxy.connects.every((c) => c.authorization === authorization)).toBe(true);
+    expect(proxy.connects.at(-1)).toEqual({ target: `only-via-proxy.test:${h.upstream.httpPort}`, authorization });
   });
 
   it('sends a WebSocket upgrade and the gateway form through it', async () => {
@@ -151,6 +154,23 @@ describe('through an upstream proxy that asks for credentials', () => {
       { target: `localhost:${h.upstream.httpsPort}`, authorization },
       { target: `localhost:${h.upstream.httpPort}`, authorization },
     ]);
+  });
+
+  it('sends a replay through it: a name only the proxy resolves is reached', async () => {
+    const original = (await storedWhere(h, (e) => e.request.path === '/echo?x=1')).id;
+    const url = `http://replay-via-proxy.test:${h.upstream.httpPort}/echo?x=replayed`;
+    const res = await fetch(`${h.wirelog.viewer!.url}/api/exchanges/${original}/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: h.wirelog.viewer!.url, 'sec-fetch-site': 'same-origin' },
+      body: JSON.stringify({ url }),
+    });
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: number };
+    const replay = await storedWhere(h, (e) => e.id === id);
+    expect(replay).toMatchObject({ state: 'complete', response: { status: 200 } });
+    expect(replay.request.replayOf).toBe(original);
+    expect(h.upstream.received.at(-1)?.url).toBe('/echo?x=replayed');
+    expect(proxy.connects.at(-1)).toEqual({ target: `replay-via-proxy.test:${h.upstream.httpPort}`, authorization });
   });
 
   it('never stores, logs or shows the proxy credentials', async () => {

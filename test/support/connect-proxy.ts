@@ -20,6 +20,8 @@ export interface ConnectProxyOptions {
   refuse?: number;
   /** Accept connections and never answer. */
   silent?: boolean;
+  /** Names only this proxy resolves (to an address): reachable through it, and not directly. */
+  hosts?: Record<string, string>;
 }
 
 export async function startConnectProxy(options: ConnectProxyOptions = {}): Promise<ConnectProxy> {
@@ -57,7 +59,8 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
         return answer('407 Proxy Authentication Required', 'Proxy-Authenticate: Basic realm="test"\r\n');
       if (options.refuse) return answer(`${options.refuse} Refused`);
       const colon = target.lastIndexOf(':');
-      const upstream = net.connect(Number(target.slice(colon + 1)), target.slice(0, colon).replace(/^\[|\]$/g, ''));
+      const host = target.slice(0, colon).replace(/^\[|\]$/g, '');
+      const upstream = net.connect(Number(target.slice(colon + 1)), options.hosts?.[host] ?? host);
       track(upstream);
       upstream.once('connect', () => {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
