@@ -844,6 +844,21 @@ const UNDELIVERED: readonly (readonly [string, RegExp])[] = [
   ['unreachable', storedPattern(server.stored.unreachable)],
   ['tls', storedPattern(server.stored.tlsFailed)],
   ['other', storedPattern(server.stored.upstreamFailed)],
+  // The user's own proxy (--upstream-proxy) could not open the tunnel: said of the proxy, not the provider.
+  ...(
+    [
+      'proxyTimeout',
+      'proxyInvalid',
+      'proxyBadCredentials',
+      'proxyNeedsCredentials',
+      'proxyStatus',
+      'proxyRefused',
+      'proxyFailed',
+      'proxyClosed',
+      'proxySlowTls',
+      'proxyTlsClosed',
+    ] as const
+  ).map((key) => ['upstream-proxy', storedPattern(server.stored[key])] as const),
 ];
 /** The two timeouts of proxy/upstream-request.ts watchUpstream, inside server.stored.slowHint. */
 const TIMEOUTS: readonly (readonly [string, RegExp])[] = [
@@ -875,6 +890,7 @@ export const undelivered: Rule = (ctx) => {
     seconds: g.seconds ?? '',
     silent: g.silent ?? '',
     error: g.error ?? '',
+    proxy: g.proxy ?? '',
   });
 };
 

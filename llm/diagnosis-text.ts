@@ -178,6 +178,7 @@ type Undelivered =
   | 'timed-out'
   | 'unreachable'
   | 'no-answer'
+  | 'upstream-proxy'
   | 'other';
 function undeliveredKind(p: Params): Undelivered {
   return p.kind in UNDELIVERED_WHY ? (p.kind as Undelivered) : 'other';
@@ -222,6 +223,11 @@ const UNDELIVERED_WHY: Record<Undelivered, Words> = {
     'zh-CN': (p) =>
       `${p.where} 没有回答：wirelog 把调用发了过去，${p.silent.replace(' s', ' 秒')}没有收到任何数据，于是放弃了（--idle-timeout ${p.seconds} 秒）。`,
   },
+  'upstream-proxy': {
+    en: (p) =>
+      `${NOT_DELIVERED.en}: the upstream proxy ${p.proxy} (--upstream-proxy) did not open a tunnel to ${p.where}.`,
+    'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：上游代理 ${p.proxy}（--upstream-proxy）没有打通到 ${p.where} 的隧道。`,
+  },
   other: {
     en: (p) => `${NOT_DELIVERED.en}: ${p.where} failed (${p.error}).`,
     'zh-CN': (p) => `${NOT_DELIVERED['zh-CN']}：${p.where} 出错（${p.error}）。`,
@@ -229,8 +235,9 @@ const UNDELIVERED_WHY: Record<Undelivered, Words> = {
 };
 /** wirelog connects to providers itself: a shell's proxy (Clash's https_proxy) is not used. */
 const DIRECT = {
-  en: "wirelog connects directly, not through the shell's proxy (https_proxy), so a provider reachable only through a proxy is not reached",
-  'zh-CN': 'wirelog 直接连接，不走 shell 里设置的代理（https_proxy），只能通过代理访问的服务商它连不上',
+  en: "wirelog connects directly, not through the shell's proxy (https_proxy), so a provider reachable only through a proxy is not reached; start wirelog with --upstream-proxy http://HOST:PORT (Clash: http://127.0.0.1:7890) to go through it",
+  'zh-CN':
+    'wirelog 直接连接，不走 shell 里设置的代理（https_proxy），只能通过代理访问的服务商它连不上；启动 wirelog 时加上 --upstream-proxy http://HOST:PORT（Clash 是 http://127.0.0.1:7890）就会走这个代理',
 };
 const REACH: Words = {
   en: (p) =>
@@ -277,6 +284,12 @@ const UNDELIVERED_FIX: Record<Undelivered, Words> = {
       'A model that thinks long before its first byte needs longer: start wirelog with a larger --idle-timeout; otherwise the relay is stuck: retry, or pick another provider/model on the relay.',
     'zh-CN': () =>
       '模型在第一个字节之前思考很久的话需要更长的等待：启动 wirelog 时把 --idle-timeout 调大；否则就是中转站卡住了：重试，或在中转站换个渠道/模型。',
+  },
+  'upstream-proxy': {
+    en: (p) =>
+      `Check that the proxy in --upstream-proxy (${p.proxy}) is running, its address and credentials (http://USER:PASS@HOST:PORT), and that it lets ${p.where} through; the exchange's error says what it answered.`,
+    'zh-CN': (p) =>
+      `检查 --upstream-proxy 里的代理（${p.proxy}）有没有在运行、地址和账号密码（http://USER:PASS@HOST:PORT）对不对，以及它是否允许连接 ${p.where}；这次调用的错误信息里有代理的原话。`,
   },
   other: REACH,
 };
