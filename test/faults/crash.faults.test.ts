@@ -109,7 +109,8 @@ describe('a second wirelog', () => {
       const port = new URL(first.process.proxyUrl).port;
       const samePort = await runCli(['start', '--data-dir', tempDir(), '--proxy-port', port, '--ui-port', '0']);
       expect(samePort.code).not.toBe(0);
-      expect(samePort.stderr).toContain(`the proxy port ${port} is already in use (another wirelog?)`);
+      // Its owner answers as a wirelog (cli/port-owner.ts), so it is named as one.
+      expect(samePort.stderr).toContain(`the proxy port ${port} is already in use by another wirelog`);
       expect((await postLoad(up.httpsUrl, first.agent(), 'second', 'x')).reply).toBe(
         loadReply('second', Buffer.from('x')),
       );
