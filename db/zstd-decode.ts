@@ -65,6 +65,8 @@ export class ZstdDecoder {
         throw explained(err);
       }
       const [left, produced, consumed] = result;
+      // libzstd always reads or writes while it has input and room; a call that did neither would spin here.
+      if (consumed === 0 && produced === 0 && input.length > 0) throw new Error('the zstd decoder made no progress');
       input = input.subarray(consumed);
       if (consumed > 0 || produced > 0) this.inFrame = left !== 0;
       if (produced > 0) onBytes(Buffer.from(this.out.subarray(0, produced)));
