@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
+import { serverText } from '../i18n/stored-text.ts';
 import { maskPath } from '../model/secrets.ts';
 
 export interface UpstreamProxy {
@@ -84,7 +85,7 @@ export function connectThrough(
     () =>
       finish(
         proxyError(
-          `the upstream proxy ${proxy.shown} did not open a tunnel to ${where} within ${timeoutMs / 1000} s`,
+          serverText('en', 'stored.proxyTimeout', { proxy: proxy.shown, where, seconds: timeoutMs / 1000 }),
           'WIRELOG_TIMEOUT',
         ),
       ),
@@ -96,30 +97,28 @@ export function connectThrough(
     const end = head.indexOf('\r\n\r\n');
     if (end < 0) {
       if (head.length > MAX_CONNECT_HEAD_BYTES)
-        finish(proxyError(`the upstream proxy ${proxy.shown} sent an invalid answer to CONNECT ${where}`));
+        finish(proxyError(serverText('en', 'stored.proxyInvalid', { proxy: proxy.shown, where })));
       return;
     }
     const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.subarray(0, end).toString('latin1'));
-    if (!status)
-      return finish(proxyError(`the upstream proxy ${proxy.shown} sent an invalid answer to CONNECT ${where}`));
+    if (!status) return finish(proxyError(serverText('en', 'stored.proxyInvalid', { proxy: proxy.shown, where })));
     const code = Number(status[1]);
     if (code === 407)
       return finish(
         proxyError(
-          proxy.authorization
-            ? `the upstream proxy ${proxy.shown} refused the credentials in --upstream-proxy (407) for CONNECT ${where}`
-            : `the upstream proxy ${proxy.shown} asks for credentials (407) for CONNECT ${where}: give them as --upstream-proxy http://USER:PASS@HOST:PORT`,
+          serverText('en', proxy.authorization ? 'stored.proxyBadCredentials' : 'stored.proxyNeedsCredentials', {
+            proxy: proxy.shown,
+            where,
+          }),
         ),
       );
     if (code < 200 || code > 299)
       return finish(
-        proxyError(
-          `the upstream proxy ${proxy.shown} answered ${code} to CONNECT ${where}: it could not reach ${where}, or does not allow it`,
-        ),
+        proxyError(serverText('en', 'stored.proxyStatus', { proxy: proxy.shown, status: code, where, target: where })),
       );
     // A proxy speaks only after the target's bytes arrive, which cannot precede our first request.
     if (head.length > end + 4)
-      return finish(proxyError(`the upstream proxy ${proxy.shown} sent an invalid answer to CONNECT ${where}`));
+      return finish(proxyError(serverText('en', 'stored.proxyInvalid', { proxy: proxy.shown, where })));
     finish(null);
   };
   socket.on('data', onData);
@@ -133,14 +132,12 @@ export function connectThrough(
     finish(
       proxyError(
         err.code === 'ECONNREFUSED'
-          ? `the upstream proxy ${proxy.shown} refused the connection (ECONNREFUSED): start it, or fix the address in --upstream-proxy`
-          : `the upstream proxy ${proxy.shown} failed: ${err.message}`,
+          ? serverText('en', 'stored.proxyRefused', { proxy: proxy.shown })
+          : serverText('en', 'stored.proxyFailed', { proxy: proxy.shown, error: err.message }),
       ),
     );
   });
-  socket.once('close', () =>
-    finish(proxyError(`the upstream proxy ${proxy.shown} closed the connection before answering CONNECT ${where}`)),
-  );
+  socket.once('close', () => finish(proxyError(serverText('en', 'stored.proxyClosed', { proxy: proxy.shown, where }))));
   return socket;
 }
 
@@ -214,7 +211,11 @@ export class ProxiedHttpsAgent extends https.Agent {
           raw.destroy();
           done(
             proxyError(
-              `connecting to ${authority(targetName(o), Number(o.port))} through the upstream proxy ${this.proxy.shown} took longer than ${this.connectMs / 1000} s`,
+              serverText('en', 'stored.proxySlowTls', {
+                where: authority(targetName(o), Number(o.port)),
+                proxy: this.proxy.shown,
+                seconds: this.connectMs / 1000,
+              }),
               'WIRELOG_TIMEOUT',
             ),
           );
@@ -230,7 +231,10 @@ export class ProxiedHttpsAgent extends https.Agent {
       const closed = () =>
         failed(
           proxyError(
-            `TLS handshake with ${authority(targetName(o), Number(o.port))} through the upstream proxy ${this.proxy.shown} failed: the tunnel closed before the handshake ended`,
+            serverText('en', 'stored.proxyTlsClosed', {
+              where: authority(targetName(o), Number(o.port)),
+              proxy: this.proxy.shown,
+            }),
           ),
         );
       secure.once('error', failed);
