@@ -410,11 +410,22 @@ function proxyRoute(
   };
 }
 
+/** Temporary directories of this run (data dirs, stores, CA files): removed when the bench exits, however it ends. */
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+function benchTempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
 async function startWirelog(
   upstream: Upstream,
   extraArgs: string[] = [],
 ): Promise<{ proc: BenchProcess<{ proxyUrl: string; caPem: string }>; dataDir: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-'));
+  const dataDir = benchTempDir('wirelog-bench-');
   const caFile = path.join(dataDir, 'upstream-ca.pem');
   fs.writeFileSync(caFile, upstream.caPem);
   const w = await startCaptureProcess(dataDir, ['--upstream-ca', caFile, ...extraArgs]);
@@ -436,7 +447,7 @@ async function startOtherWirelog(
   bin: string,
   nodeFlags: string[] = [],
 ): Promise<{ proc: BenchProcess<{ proxyUrl: string; caPem: string }>; dataDir: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-'));
+  const dataDir = benchTempDir('wirelog-bench-');
   const caFile = path.join(dataDir, 'upstream-ca.pem');
   fs.writeFileSync(caFile, upstream.caPem);
   const args = ['start', '--data-dir', dataDir, '--proxy-port', '0', '--ui-port', '0', '--upstream-ca', caFile];
@@ -501,14 +512,14 @@ async function recordingCostRun(): Promise<void> {
   const up = await startTsProcess<Upstream>('./upstream-process.ts');
   upstreamPid = up.child.pid!;
   const upstream = up.ready;
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-ca-')), 'upstream-ca.pem');
+  const caFile = path.join(benchTempDir('wirelog-bench-ca-'), 'upstream-ca.pem');
   fs.writeFileSync(caFile, upstream.caPem);
   const routes: [string, () => Promise<Route>][] = [
     ['floor (records nothing)', async () => proxyRoute('floor', await startTsProcess('./floor-proxy.ts', [caFile]))],
     [
       'floor + the least SQLite record',
       async () => {
-        const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-floor-')), 'floor.sqlite');
+        const db = path.join(benchTempDir('wirelog-bench-floor-'), 'floor.sqlite');
         const proc = await startTsProcess<{ proxyUrl: string; caPem: string }>('./floor-proxy.ts', [
           caFile,
           '--record',
@@ -576,7 +587,7 @@ async function main(): Promise<void> {
   upstreamPid = up.child.pid!;
   const upstream = up.ready;
   const rows: [string, RowFigures | string][] = [];
-  const upstreamCaFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-ca-')), 'upstream-ca.pem');
+  const upstreamCaFile = path.join(benchTempDir('wirelog-bench-ca-'), 'upstream-ca.pem');
   fs.writeFileSync(upstreamCaFile, upstream.caPem);
 
   rows.push(['direct', await measure(directRoute(upstream), upstream)]);
@@ -586,7 +597,7 @@ async function main(): Promise<void> {
   await floor.stop();
 
   // The floor again, storing each exchange in SQLite in the least way: what recording alone costs.
-  const floorDb = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-floor-')), 'floor.sqlite');
+  const floorDb = path.join(benchTempDir('wirelog-bench-floor-'), 'floor.sqlite');
   const recordingFloor = await startTsProcess<{ proxyUrl: string; caPem: string }>('./floor-proxy.ts', [
     upstreamCaFile,
     '--record',
@@ -599,7 +610,7 @@ async function main(): Promise<void> {
   ]);
   await recordingFloor.stop();
 
-  const mitm = await startMitmproxy(fs.mkdtempSync(path.join(os.tmpdir(), 'wirelog-bench-mitm-')));
+  const mitm = await startMitmproxy(benchTempDir('wirelog-bench-mitm-'));
   if (mitm) {
     rows.push(['mitmproxy (mitmdump, stream_large_bodies)', await measure(proxyRoute('mitmproxy', mitm), upstream)]);
     await mitm.stop();
