@@ -5,7 +5,6 @@
 // get the command they meant, in Chinese under zh_CN; `wirelog run node -e ...` without `--`
 // runs the command and passes its exit code; `wirelog list` says a stored refusal in the
 // user's language; the MCP server's argument errors are Chinese for a Chinese user.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   WIRELOG_BIN,
   WIRELOG_NODE_FLAGS,
+  runCli,
   startWirelogProcess,
   type CliResult,
   type WirelogProcess,
@@ -48,24 +48,7 @@ afterAll(async () => {
 
 /** `wirelog ARGS` in a fresh HOME, standard input closed, in the language given. */
 function wirelogAs(args: string[], env: NodeJS.ProcessEnv, cwd = home): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...WIRELOG_NODE_FLAGS, WIRELOG_BIN, ...args], {
-      cwd,
-      env: { ...process.env, HOME: home, PATH: `${BIN}${path.delimiter}${process.env.PATH}`, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 200_000);
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end();
-    child.once('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runCli(args, { cwd, env: { HOME: home, PATH: `${BIN}${path.delimiter}${process.env.PATH}`, ...env } });
 }
 
 describe("the README's gateway base_url, then wirelog run", () => {
