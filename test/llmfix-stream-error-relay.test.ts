@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeExchange } from '../llm/analyze.ts';
 import { diagnose } from '../llm/diagnose.ts';
 import type { Exchange, SseEvent } from '../model/exchange.ts';
+import { storedExchange } from './support/exchange-factory.ts';
 
 // An error that arrives inside a stream the answering host began with 200. Anthropic documents
 // that an error can come after the 200 of a stream (`event: error`), typed as in its HTTP errors:
@@ -10,33 +11,7 @@ import type { Exchange, SseEvent } from '../model/exchange.ts';
 // behind the relay, whatever dialect carries it. A relay names its own failures by its own type
 // (new-api's new_api_error, one-api's one_api_error).
 
-function exchangeAt(host: string, path: string): Exchange {
-  return {
-    id: 3,
-    uid: 'stream-error',
-    request: {
-      startedAt: 0,
-      clientAddress: '127.0.0.1:1',
-      method: 'POST',
-      scheme: 'https',
-      host,
-      port: 443,
-      path,
-      httpVersion: '1.1',
-      headers: [],
-    },
-    response: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [] },
-    state: 'complete',
-    error: null,
-    timings: { end: 900 },
-    requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
-    responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
-    streamKind: 'sse',
-    eventCount: 0,
-    call: null,
-    diagnosis: null,
-  };
-}
+const exchangeAt = (host: string, path: string): Exchange => storedExchange(host, path, { id: 3, uid: 'stream-error' });
 
 const events = (list: [string | null, object][]): SseEvent[] =>
   list.map(([event, data], seq) => ({ seq, offsetMs: 100 * (seq + 1), event, id: null, data: JSON.stringify(data) }));

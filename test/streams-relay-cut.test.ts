@@ -20,6 +20,7 @@ import type { ModelCall } from '../llm/model-call.ts';
 import type { Exchange, ExchangeState } from '../model/exchange.ts';
 import { SseSplitter } from '../model/sse-split.ts';
 import { serverText } from '../i18n/stored-text.ts';
+import { storedExchange } from './support/exchange-factory.ts';
 
 function exchangeOf(
   path: string,
@@ -28,31 +29,13 @@ function exchangeOf(
   state: ExchangeState,
   host = 'relay.example',
 ): Exchange {
-  return {
-    id: 1,
+  return storedExchange(host, path, {
     uid: 'streams',
-    request: {
-      startedAt: 0,
-      clientAddress: '127.0.0.1:1',
-      method: 'POST',
-      scheme: 'https',
-      host,
-      port: 443,
-      path,
-      httpVersion: '1.1',
-      headers: [],
-    },
     response: status === null ? null : { status, statusText: '', httpVersion: '1.1', headers: [] },
     state,
     error: state === 'upstream_error' ? 'socket hang up' : null,
-    timings: { end: 900 },
-    requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
-    responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
     streamKind,
-    eventCount: 0,
-    call: null,
-    diagnosis: null,
-  };
+  });
 }
 
 /** The events of a raw stream, split as the proxy splits them, fed three bytes at a time (a CJK character is three). */

@@ -64,3 +64,37 @@ export function harFlow(parts: FlowParts = {}): HarSource {
   };
   return { exchange, requestBody, responseBody, sseEvents: [], wsMessages: [] };
 }
+
+/**
+ * A stored exchange as the reader gives it back: a POST to `host` + `path` from 127.0.0.1, its
+ * answer a 200 streamed as SSE, complete, no bodies counted, not yet understood. Tests change
+ * what their case is about (`response`, `state`, `error`, `streamKind`).
+ */
+export function storedExchange(host: string, path: string, parts: Partial<Exchange> = {}): Exchange {
+  return {
+    id: 1,
+    uid: 'stored',
+    request: {
+      startedAt: 0,
+      clientAddress: '127.0.0.1:1',
+      method: 'POST',
+      scheme: 'https',
+      host,
+      port: 443,
+      path,
+      httpVersion: '1.1',
+      headers: [],
+    },
+    response: { status: 200, statusText: 'OK', httpVersion: '1.1', headers: [] },
+    state: 'complete',
+    error: null,
+    timings: { end: 900 },
+    requestBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+    responseBody: { size: 0, storedSize: 0, truncated: false, encoding: '' },
+    streamKind: 'sse',
+    eventCount: 0,
+    call: null,
+    diagnosis: null,
+    ...parts,
+  };
+}
